@@ -1,0 +1,165 @@
+//! `dddc.toml`: every key optional, unknown keys rejected (a typo in CI
+//! configuration should fail loudly, not be ignored).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The root model file, relative to the project folder.
+    pub model: Option<String>,
+    pub migrations: Migrations,
+    pub docs: Docs,
+    pub lint: Lint,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Migrations {
+    pub dir: String,
+    pub versioning: Versioning,
+    pub undo: bool,
+}
+
+impl Default for Migrations {
+    fn default() -> Self {
+        Migrations {
+            dir: "db/migration".into(),
+            versioning: Versioning::Sequence,
+            undo: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Versioning {
+    #[default]
+    Sequence,
+    Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Docs {
+    pub dir: String,
+    pub language: Language,
+    pub mermaid: bool,
+    pub html: bool,
+    /// A folder whose templates override the built-in ones, by file name.
+    pub templates: Option<String>,
+}
+
+impl Default for Docs {
+    fn default() -> Self {
+        Docs {
+            dir: "docs".into(),
+            language: Language::En,
+            mermaid: false,
+            html: false,
+            templates: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Es,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Lint {
+    pub min_score: Option<u32>,
+    pub deny: Vec<String>,
+    pub allow: Vec<String>,
+}
+
+/// Where a command's files are.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The folder holding `dddc.toml` (or the model), against which output
+    /// paths are resolved.
+    pub dir: PathBuf,
+    /// The root model file.
+    pub model: PathBuf,
+    pub config: Config,
+}
+
+/// Finds the model: the `MODEL` argument (a file or a folder), else `model`
+/// in `dddc.toml`, else the single `*.ddd` file of the folder.
+pub fn discover(arg: Option<&Path>) -> Result<Project, String> {
+    let (dir, explicit_file) = match arg {
+        Some(p) if p.is_dir() => (p.to_path_buf(), None),
+        Some(p) if p.is_file() => (
+            p.parent().map(Path::to_path_buf).unwrap_or_default(),
+            Some(p.to_path_buf()),
+        ),
+        Some(p) => {
+            return Err(format!(
+                "`{}` is neither a .ddd file nor a folder",
+                p.display()
+            ))
+        }
+        None => (PathBuf::from("."), None),
+    };
+    let config = load_config(&dir)?;
+    if let Some(file) = explicit_file {
+        return Ok(Project {
+            dir,
+            model: file,
+            config,
+        });
+    }
+    if let Some(m) = &config.model {
+        let model = dir.join(m);
+        if !model.is_file() {
+            return Err(format!(
+                "`model = \"{m}\"` in {}: no such file",
+                dir.join("dddc.toml").display()
+            ));
+        }
+        return Ok(Project { dir, model, config });
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read folder `{}`: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ddd") && p.is_file())
+        .collect();
+    found.sort();
+    match found.len() {
+        1 => Ok(Project {
+            dir,
+            model: found.remove(0),
+            config,
+        }),
+        0 => Err(format!(
+            "no model in `{}`: pass a .ddd file, set `model` in dddc.toml, or run `dddc init`",
+            dir.display()
+        )),
+        _ => Err(format!(
+            "several .ddd files in `{}` ({}): set `model = \"…\"` in dddc.toml or pass the file",
+            dir.display(),
+            found
+                .iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+pub fn load_config(dir: &Path) -> Result<Config, String> {
+    let path = dir.join("dddc.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}

@@ -1,0 +1,274 @@
+//! Diagnostics are data: a code, a severity, a message, labelled spans and a
+//! help line. They are rendered only at the edge (`render`), rustc-style or as
+//! JSON; the long texts behind each code live in `codes`.
+
+pub mod codes;
+mod render;
+
+use std::path::{Path, PathBuf};
+
+pub use render::{render_json, render_text, ColorChoice};
+
+/// Index of a file in [`Sources`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// Every source file read in a run, in the order they were read.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    files: Vec<SourceText>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    /// The name shown in diagnostics: relative to the working directory when
+    /// possible, always with `/`.
+    pub name: String,
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl Sources {
+    pub fn add(&mut self, name: String, path: PathBuf, text: String) -> FileId {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        self.files.push(SourceText {
+            name,
+            path,
+            text,
+            line_starts,
+        });
+        FileId(self.files.len() as u32 - 1)
+    }
+    pub fn get(&self, id: FileId) -> &SourceText {
+        &self.files[id.0 as usize]
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceText)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+    pub fn find_path(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
+    }
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+    pub fn text(&self, span: Span) -> &str {
+        &self.get(span.file).text[span.range()]
+    }
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
+        let f = self.get(file);
+        let line = f.line_starts.partition_point(|&s| s <= offset) - 1;
+        let col = f.text[f.line_starts[line]..offset.min(f.text.len())]
+            .chars()
+            .count();
+        (line + 1, col + 1)
+    }
+    pub fn line_range(&self, file: FileId, line_index: usize) -> Option<std::ops::Range<usize>> {
+        let f = self.get(file);
+        let start = *f.line_starts.get(line_index)?;
+        let end = f
+            .line_starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(f.text.len());
+        Some(start..end)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Where the problem is. `None` only for problems with no source position
+    /// (a missing model file).
+    pub primary: Option<Label>,
+    pub secondary: Vec<Label>,
+    pub help: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, Severity::Error, message)
+    }
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, Severity::Warning, message)
+    }
+    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+    /// The primary span, with a label (may be empty).
+    pub fn at(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.primary = Some(Label {
+            span,
+            message: label.into(),
+        });
+        self
+    }
+    pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label {
+            span,
+            message: label.into(),
+        });
+        self
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+    fn sort_key(&self) -> (u32, u32, u32, &'static str, &str) {
+        match &self.primary {
+            Some(l) => (
+                l.span.file.0,
+                l.span.start,
+                l.span.end,
+                self.code,
+                &self.message,
+            ),
+            None => (0, 0, 0, self.code, &self.message),
+        }
+    }
+}
+
+/// Sorts by file, then position, then code; drops exact duplicates.
+pub fn sort(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diags.dedup();
+}
+
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(Diagnostic::is_error)
+}
+
+/// Closest candidate by edit distance, for "did you mean" help lines.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_finds_close_names() {
+        assert_eq!(
+            did_you_mean("agregate", ["aggregate", "entity"]),
+            Some("aggregate")
+        );
+        assert_eq!(did_you_mean("xyz", ["aggregate", "entity"]), None);
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let mut s = Sources::default();
+        let f = s.add("a.ddd".into(), "a.ddd".into(), "ab\nñx y".into());
+        assert_eq!(s.line_col(f, 0), (1, 1));
+        assert_eq!(s.line_col(f, 3), (2, 1));
+        assert_eq!(s.line_col(f, 6), (2, 3));
+    }
+}

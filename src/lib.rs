@@ -1,0 +1,62 @@
+//! `dddc` compiles a domain model written in the `.ddd` language into what a
+//! PostgreSQL architect would write by hand: versioned Flyway migrations, ERDs
+//! and a data dictionary.
+//!
+//! The pipeline, one module per step; dependencies point down this list only:
+//!
+//! 1. [`syntax`] — source text → typed AST. A pest grammar
+//!    (`grammar/ddd.pest`) with catch-all rules, so parsing never panics and
+//!    every broken line gets a precise message. Every node keeps its span.
+//! 2. [`loader`] — the root file and its `include`s (relative, inside the
+//!    model's folder, no cycles), parsed once each.
+//! 3. [`model`] — name resolution, types, references, expressions and model
+//!    rules, in that order: a resolved, validated domain model.
+//! 4. [`diagnostics`] — diagnostics as data (code, spans, help), rendered
+//!    rustc-style or as JSON at the edge; `dddc explain` texts.
+//!
+//! `main.rs` is the command line only: arguments, files, exit codes.
+
+pub mod config;
+pub mod diagnostics;
+pub mod loader;
+pub mod model;
+pub mod syntax;
+
+use std::path::Path;
+
+/// The front end in one call: read the model and its includes, parse,
+/// resolve and validate. `Err` only when the root file cannot be read.
+pub fn frontend(root: &Path, display: &Path) -> Result<Frontend, loader::RootError> {
+    let loaded = loader::load(root, display)?;
+    let mut diagnostics = loaded.diagnostics;
+    let syntax_failed = diagnostics::has_errors(&diagnostics);
+    let analysis = model::analyze(&loaded.files);
+    // After a syntax error, names the broken lines declared are missing:
+    // semantic errors would mostly be consequences, so keep only warnings.
+    if syntax_failed {
+        diagnostics.extend(analysis.diagnostics.into_iter().filter(|d| !d.is_error()));
+    } else {
+        diagnostics.extend(analysis.diagnostics);
+    }
+    diagnostics::sort(&mut diagnostics);
+    let model = if diagnostics::has_errors(&diagnostics) {
+        None
+    } else {
+        analysis.model
+    };
+    Ok(Frontend {
+        sources: loaded.sources,
+        files: loaded.files,
+        model,
+        diagnostics,
+    })
+}
+
+/// What the front end produced.
+pub struct Frontend {
+    pub sources: diagnostics::Sources,
+    pub files: Vec<(diagnostics::FileId, syntax::ast::SourceFile)>,
+    /// The validated model; `None` when there is any error.
+    pub model: Option<model::Model>,
+    pub diagnostics: Vec<diagnostics::Diagnostic>,
+}

@@ -1,0 +1,238 @@
+//! Reading a model: the root file and every file it `include`s, each parsed
+//! once. An include is resolved relative to the including file and may not
+//! leave the root file's folder: such a path is an error and is never read.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::diagnostics::codes::id;
+use crate::diagnostics::{Diagnostic, FileId, Sources, Span};
+use crate::syntax::{self, ast};
+
+/// Every file of a model, parsed.
+pub struct Loaded {
+    pub sources: Sources,
+    /// Parsed files in the order they were read (root first). Files whose
+    /// structure could not be read at all are missing here; their syntax
+    /// error is in `diagnostics`.
+    pub files: Vec<(FileId, ast::SourceFile)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The root file itself could not be read: a usage or I/O error (exit 2).
+#[derive(Debug)]
+pub struct RootError(pub String);
+
+pub fn load(root: &Path, display_root: &Path) -> Result<Loaded, RootError> {
+    let text = read_text(root).map_err(|e| {
+        RootError(format!(
+            "cannot read model `{}`: {e}",
+            display_root.display()
+        ))
+    })?;
+    let root_dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
+    let display_dir = display_root
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut loader = Loader {
+        root_dir: normalize(&absolute(&root_dir)),
+        display_dir,
+        sources: Sources::default(),
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let id = loader
+        .sources
+        .add(display_name(display_root), normalize(&absolute(root)), text);
+    loader.visit(id, &mut vec![id]);
+    loader.check_model_blocks(id);
+    Ok(Loaded {
+        sources: loader.sources,
+        files: loader.files,
+        diagnostics: loader.diagnostics,
+    })
+}
+
+struct Loader {
+    root_dir: PathBuf,
+    display_dir: PathBuf,
+    sources: Sources,
+    files: Vec<(FileId, ast::SourceFile)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Loader {
+    fn visit(&mut self, file: FileId, stack: &mut Vec<FileId>) {
+        let parsed = syntax::parse(file, &self.sources.get(file).text);
+        self.diagnostics.extend(parsed.diagnostics);
+        let Some(ast) = parsed.file else { return };
+        let includes: Vec<ast::Include> = ast
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::TopItem::Include(inc) => Some(inc.clone()),
+                _ => None,
+            })
+            .collect();
+        self.files.push((file, ast));
+        for inc in includes {
+            self.include(file, &inc, stack);
+        }
+    }
+
+    fn include(&mut self, from: FileId, inc: &ast::Include, stack: &mut Vec<FileId>) {
+        let from_path = self.sources.get(from).path.clone();
+        let base = from_path.parent().unwrap_or(Path::new(""));
+        let rel = Path::new(&inc.path);
+        let target = normalize(&base.join(rel));
+        if rel.is_absolute() || !target.starts_with(&self.root_dir) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    id::E0002,
+                    format!("`{}` is outside the model's folder", inc.path),
+                )
+                .at(
+                    inc.path_span,
+                    "this path leaves the folder of the root model file",
+                )
+                .with_help(
+                    "keep every included file inside the model's folder and use a relative path",
+                ),
+            );
+            return;
+        }
+        if let Some(existing) = self.sources.find_path(&target) {
+            if let Some(pos) = stack.iter().position(|f| *f == existing) {
+                let mut chain: Vec<String> = stack[pos..]
+                    .iter()
+                    .map(|f| self.sources.get(*f).name.clone())
+                    .collect();
+                chain.push(self.sources.get(existing).name.clone());
+                self.diagnostics.push(
+                    Diagnostic::error(id::E0003, format!("include cycle: {}", chain.join(" → ")))
+                        .at(inc.span, "this include closes the cycle")
+                        .with_help("remove one of the includes; a file is read once, so each file needs including only once"),
+                );
+            }
+            return;
+        }
+        // A symlink may still point outside: check where it really leads.
+        if let Ok(real) = target.canonicalize() {
+            let real_root = self
+                .root_dir
+                .canonicalize()
+                .unwrap_or_else(|_| self.root_dir.clone());
+            if !real.starts_with(&real_root) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        id::E0002,
+                        format!("`{}` leads outside the model's folder", inc.path),
+                    )
+                    .at(
+                        inc.path_span,
+                        "this path resolves (through a link) outside the model's folder",
+                    )
+                    .with_help("copy the file into the model's folder"),
+                );
+                return;
+            }
+        }
+        let text = match read_text(&target) {
+            Ok(t) => t,
+            Err(e) => {
+                self.diagnostics.push(
+                    Diagnostic::error(id::E0004, format!("cannot read `{}`: {e}", inc.path))
+                        .at(inc.path_span, "included here")
+                        .with_help("the path is relative to the file that includes it"),
+                );
+                return;
+            }
+        };
+        let rel_to_root = target.strip_prefix(&self.root_dir).unwrap_or(&target);
+        let name = display_name(&self.display_dir.join(rel_to_root));
+        let id = self.sources.add(name, target, text);
+        stack.push(id);
+        self.visit(id, stack);
+        stack.pop();
+    }
+
+    fn check_model_blocks(&mut self, root: FileId) {
+        let mut root_models = Vec::new();
+        for (file, ast) in &self.files {
+            for item in &ast.items {
+                if let ast::TopItem::Model(m) = item {
+                    if *file == root {
+                        root_models.push(m.name.span);
+                    } else {
+                        self.diagnostics.push(
+                            Diagnostic::error(id::E0005, "a `model` block in an included file")
+                                .at(m.name.span, "only the root file may hold the `model` block")
+                                .with_help("move this block into the root file, or include this file from nowhere and use it as the root"),
+                        );
+                    }
+                }
+            }
+        }
+        let root_parsed = self.files.iter().any(|(f, _)| *f == root);
+        match root_models.as_slice() {
+            [] if root_parsed => {
+                let end = self.sources.get(root).text.len().min(1);
+                self.diagnostics.push(
+                    Diagnostic::error(id::E0005, "the root file has no `model` block")
+                        .at(
+                            Span::new(root, 0, end),
+                            "expected `model NAME { … }` in this file",
+                        )
+                        .with_help("add `model my_model { target postgres 16 }` to the root file"),
+                );
+            }
+            [_first, rest @ ..] => {
+                for span in rest {
+                    self.diagnostics.push(
+                        Diagnostic::error(id::E0005, "more than one `model` block")
+                            .at(*span, "second `model` block")
+                            .with_secondary(root_models[0], "first defined here")
+                            .with_help("a model has exactly one `model` block; merge them"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "the file is not valid UTF-8".to_string())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// Lexical normalisation: `a/./b/../c` → `a/c`, without touching the disk.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn display_name(p: &Path) -> String {
+    normalize(p).to_string_lossy().replace('\\', "/")
+}

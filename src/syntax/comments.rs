@@ -1,0 +1,148 @@
+//! Comments: collected from the source once the parser has told where the
+//! string and regex literals are (a `//` inside `'…'` or `/…/` is no comment),
+//! then `///` runs are attached to declarations by position.
+
+use pest::iterators::Pair;
+
+use super::ast::{Comment, Doc};
+use super::Rule;
+use crate::diagnostics::{FileId, Span};
+
+/// Byte ranges of every string and regex literal in the parse tree.
+pub(super) fn literal_spans(root: Pair<'_, Rule>) -> Vec<(usize, usize)> {
+    root.into_inner()
+        .flatten()
+        .filter(|p| matches!(p.as_rule(), Rule::sq_string | Rule::dq_string | Rule::regex))
+        .map(|p| (p.as_span().start(), p.as_span().end()))
+        .collect()
+}
+
+pub(super) fn collect(text: &str, file: FileId, literals: &[(usize, usize)]) -> Vec<Comment> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut lit = literals.iter().peekable();
+    while i + 1 < bytes.len() {
+        while let Some(&&(_, end)) = lit.peek() {
+            if end <= i {
+                lit.next();
+            } else {
+                break;
+            }
+        }
+        if let Some(&&(start, end)) = lit.peek() {
+            if start <= i && i < end {
+                i = end;
+                continue;
+            }
+        }
+        if bytes[i] == b'/' && bytes[i + 1] == b'/' {
+            let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+            let raw = &text[i..end];
+            let is_doc = raw.starts_with("///") && !raw.starts_with("////");
+            let body = if is_doc { &raw[3..] } else { &raw[2..] };
+            let body = body.strip_prefix(' ').unwrap_or(body).trim_end();
+            let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+            let own_line = text[line_start..i].trim().is_empty();
+            out.push(Comment {
+                text: body.to_string(),
+                span: Span::new(file, i, end),
+                is_doc,
+                own_line,
+            });
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Hands out doc comments to declarations. A declaration gets the run of
+/// own-line `///` comments directly above the line it starts on, plus a `///`
+/// written at the end of that line. Each comment is handed out once.
+pub(super) struct DocAttacher<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+    comments: Vec<Comment>,
+    used: Vec<bool>,
+}
+
+impl<'a> DocAttacher<'a> {
+    pub fn new(text: &'a str, comments: Vec<Comment>) -> Self {
+        let used = vec![false; comments.len()];
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        DocAttacher {
+            text,
+            line_starts,
+            comments,
+            used,
+        }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&s| s <= offset.min(self.text.len()))
+            - 1
+    }
+
+    pub fn take(&mut self, decl_start: usize) -> Option<Doc> {
+        let line = self.line_of(decl_start);
+        let first_after = self
+            .comments
+            .partition_point(|c| (c.span.start as usize) < decl_start);
+        let mut picked: Vec<usize> = Vec::new();
+        // Leading run: own-line doc comments on the lines right above.
+        let mut want = line;
+        for idx in (0..first_after).rev() {
+            let c = &self.comments[idx];
+            let c_line = self.line_of(c.span.start as usize);
+            if c_line >= want {
+                continue;
+            }
+            if c_line + 1 == want && c.is_doc && c.own_line && !self.used[idx] {
+                picked.push(idx);
+                want = c_line;
+            } else {
+                break;
+            }
+        }
+        picked.reverse();
+        // Trailing: a doc comment later on the declaration's first line.
+        if let Some(c) = self.comments.get(first_after) {
+            if c.is_doc
+                && !c.own_line
+                && !self.used[first_after]
+                && self.line_of(c.span.start as usize) == line
+            {
+                picked.push(first_after);
+            }
+        }
+        let (&first, &last) = (picked.first()?, picked.last()?);
+        let span = self.comments[first].span.to(self.comments[last].span);
+        let text = picked
+            .iter()
+            .map(|&i| {
+                self.used[i] = true;
+                self.comments[i].text.as_str()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        Some(Doc { text, span })
+    }
+
+    /// Doc comments that no declaration claimed.
+    pub fn unused(&self) -> impl Iterator<Item = &Comment> {
+        self.comments
+            .iter()
+            .zip(&self.used)
+            .filter(|(c, u)| c.is_doc && !**u)
+            .map(|(c, _)| c)
+    }
+
+    pub fn into_comments(self) -> Vec<Comment> {
+        self.comments
+    }
+}
