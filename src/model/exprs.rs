@@ -1,0 +1,984 @@
+//! Pass 4 — expressions: every invariant, check, default, backfill, index item
+//! and `where` clause is resolved against the columns of its table (or value
+//! object) and type-checked into a [`TExpr`].
+
+use std::collections::BTreeMap;
+
+use super::names::Resolver;
+use super::types::{Owner, Slot};
+use super::*;
+use crate::diagnostics::codes::id;
+use crate::diagnostics::did_you_mean;
+
+/// What a name in an expression can mean.
+#[derive(Debug, Clone)]
+enum Name {
+    Column {
+        column: String,
+        ty: ExprType,
+        nullable: bool,
+    },
+    /// A multi-field value object or a composite reference.
+    Group {
+        columns: Vec<String>,
+        nullable: bool,
+    },
+    /// A list of value objects: a table of its own.
+    List,
+    Subject(ExprType),
+}
+
+struct Scope {
+    names: BTreeMap<String, Name>,
+    /// Fields with a type error: silently unknown.
+    poisoned: Vec<String>,
+}
+
+pub(super) fn run(r: &mut Resolver<'_>) {
+    let pending = std::mem::take(&mut r.pending_exprs);
+    for p in &pending {
+        let mut scope = scope_of(r, &p.owner);
+        scope.poisoned = r
+            .poisoned
+            .iter()
+            .filter(|(o, _)| *o == p.owner)
+            .map(|(_, n)| n.clone())
+            .collect();
+        let result = match p.slot {
+            Slot::Invariant(_) | Slot::IndexWhere(_) | Slot::ValueCheck => {
+                check(r, &scope, p.ast, None).and_then(|t| require_bool(r, t, p.slot))
+            }
+            Slot::IndexItem(..) => check(r, &scope, p.ast, None),
+            Slot::Default(i) => default_value(
+                r,
+                &p.owner,
+                i,
+                p.ast,
+                &Scope {
+                    names: BTreeMap::new(),
+                    poisoned: Vec::new(),
+                },
+            ),
+            Slot::Backfill(i) => default_value(r, &p.owner, i, p.ast, &scope),
+        };
+        let Some(t) = result else { continue };
+        store(r, &p.owner, p.slot, t);
+    }
+}
+
+fn require_bool(r: &mut Resolver<'_>, t: TExpr, slot: Slot) -> Option<TExpr> {
+    if matches!(t.ty, ExprType::Bool | ExprType::Any) {
+        return Some(t);
+    }
+    let what = match slot {
+        Slot::IndexWhere(_) => "a `where` clause",
+        Slot::ValueCheck => "a `check`",
+        _ => "an invariant",
+    };
+    r.error(
+        Diagnostic::error(
+            id::E0401,
+            format!("{what} must be a condition, found {}", type_name(r, t.ty)),
+        )
+        .at(t.span, "not true or false")
+        .with_help("compare it with something: `x > 0`, `x is not null`, `x == VALUE`"),
+    );
+    None
+}
+
+fn store(r: &mut Resolver<'_>, owner: &Owner, slot: Slot, t: TExpr) {
+    match owner {
+        Owner::Entity(loc) => {
+            let e = r.entity_mut(loc);
+            match slot {
+                Slot::Invariant(i) => e.invariants[i].expr = t,
+                Slot::Default(i) => e.fields[i].default = Some(t),
+                Slot::Backfill(i) => e.fields[i].backfill = Some(t),
+                Slot::IndexItem(i, j) => e.indexes[i].items[j] = t,
+                Slot::IndexWhere(i) => e.indexes[i].where_clause = Some(t),
+                Slot::ValueCheck => {}
+            }
+        }
+        Owner::Value(v) => match &mut r.model.values[v.0].shape {
+            ValueShape::Single { check, .. } => {
+                if slot == Slot::ValueCheck {
+                    *check = Some(t);
+                }
+            }
+            ValueShape::Fields { fields, invariants } => match slot {
+                Slot::Invariant(i) => invariants[i].expr = t,
+                Slot::Default(i) => fields[i].default = Some(t),
+                Slot::Backfill(i) => fields[i].backfill = Some(t),
+                _ => {}
+            },
+        },
+    }
+}
+
+/// The column a dotted field path names on `owner`: (column, type, nullable).
+pub(super) fn column_of(
+    r: &Resolver<'_>,
+    owner: &Owner,
+    path: &str,
+) -> Option<(String, ExprType, bool)> {
+    match scope_of(r, owner).names.get(path)? {
+        Name::Column {
+            column,
+            ty,
+            nullable,
+        } => Some((column.clone(), *ty, *nullable)),
+        _ => None,
+    }
+}
+
+/// Every name an expression on `owner` may use, for "did you mean".
+pub(super) fn names_of(r: &Resolver<'_>, owner: &Owner) -> Vec<String> {
+    scope_of(r, owner).names.keys().cloned().collect()
+}
+
+/// Every name an expression on `owner` may use.
+fn scope_of(r: &Resolver<'_>, owner: &Owner) -> Scope {
+    let mut names = BTreeMap::new();
+    match owner {
+        Owner::Value(v) => match &r.model.values[v.0].shape {
+            ValueShape::Single { ty, .. } => {
+                names.insert("value".to_string(), Name::Subject(ty.expr_type()));
+            }
+            ValueShape::Fields { fields, .. } => {
+                for f in fields {
+                    add_field(&r.model, &mut names, f, "", "", false);
+                }
+            }
+        },
+        Owner::Entity(loc) => {
+            let agg = &r.model.aggregates[loc.aggregate.0];
+            let e = r.entity(loc);
+            let col = |ty: ExprType, nullable: bool, c: &str| Name::Column {
+                column: c.to_string(),
+                ty,
+                nullable,
+            };
+            match &e.identity {
+                Identity::Uuid | Identity::UuidV7 => {
+                    names.insert("id".into(), col(ExprType::Uuid, false, "id"));
+                }
+                Identity::Identity(s) | Identity::Supplied(s) => {
+                    names.insert("id".into(), col(s.expr_type(), false, "id"));
+                }
+                Identity::Natural(_) => {}
+            }
+            for f in &e.fields {
+                add_field(&r.model, &mut names, f, "", "", false);
+            }
+            if e.timestamps {
+                names.insert(
+                    "created_at".into(),
+                    col(ExprType::Timestamp, false, "created_at"),
+                );
+                names.insert(
+                    "updated_at".into(),
+                    col(ExprType::Timestamp, false, "updated_at"),
+                );
+            }
+            if loc.path.is_empty() && agg.soft_delete {
+                names.insert(
+                    "deleted_at".into(),
+                    col(ExprType::Timestamp, true, "deleted_at"),
+                );
+            }
+            if let Some(t) = &agg.tenant {
+                names.insert(t.clone(), col(ExprType::Uuid, false, t));
+            }
+            if let Some((last, parent_path)) = loc.path.split_last() {
+                let _ = last;
+                let parent_loc = types::EntityLoc {
+                    aggregate: loc.aggregate,
+                    path: parent_path.to_vec(),
+                };
+                let parent = r.entity(&parent_loc);
+                let key = identity_columns(&r.model, parent);
+                for (c, k) in link_columns(&parent.name, &key) {
+                    names.insert(c.clone(), col(key_type(k.ty), false, &c));
+                }
+            }
+        }
+    }
+    Scope {
+        names,
+        poisoned: Vec::new(),
+    }
+}
+
+fn key_type(k: KeyType) -> ExprType {
+    match k {
+        KeyType::Scalar(s) => s.expr_type(),
+        KeyType::Enum(e) => ExprType::Enum(e),
+    }
+}
+
+/// Adds a field's names: `prefix.name` → its column(s).
+fn add_field(
+    model: &Model,
+    names: &mut BTreeMap<String, Name>,
+    f: &Field,
+    path: &str,
+    col: &str,
+    nullable: bool,
+) {
+    let key = format!("{path}{}", f.name);
+    let column = format!("{col}{}", f.column);
+    let nullable = nullable || f.nullable;
+    let plain = |ty: ExprType| Name::Column {
+        column: column.clone(),
+        ty,
+        nullable,
+    };
+    match &f.ty {
+        FieldType::Scalar(s) => {
+            names.insert(key, plain(s.expr_type()));
+        }
+        FieldType::Array(_) => {
+            names.insert(key, plain(ExprType::Array));
+        }
+        FieldType::Enum(e) => {
+            names.insert(key, plain(ExprType::Enum(*e)));
+        }
+        FieldType::ValueList(_) => {
+            names.insert(key, Name::List);
+        }
+        FieldType::Ref(_) => {
+            let cols = f.ref_columns();
+            match cols.as_slice() {
+                [(c, k)] => {
+                    names.insert(
+                        key,
+                        Name::Column {
+                            column: format!("{col}{c}"),
+                            ty: key_type(k.ty.clone()),
+                            nullable,
+                        },
+                    );
+                }
+                many => {
+                    let columns = many.iter().map(|(c, _)| format!("{col}{c}")).collect();
+                    names.insert(key, Name::Group { columns, nullable });
+                }
+            }
+        }
+        FieldType::Value(v) => match &model.values[v.0].shape {
+            ValueShape::Single { ty, .. } => {
+                names.insert(key, plain(ty.expr_type()));
+            }
+            ValueShape::Fields { fields, .. } => {
+                let mut inner = BTreeMap::new();
+                for part in fields {
+                    add_field(model, &mut inner, part, "", &format!("{column}_"), nullable);
+                }
+                let columns: Vec<String> = inner
+                    .values()
+                    .flat_map(|n| match n {
+                        Name::Column { column, .. } => vec![column.clone()],
+                        Name::Group { columns, .. } => columns.clone(),
+                        _ => vec![],
+                    })
+                    .collect();
+                for (k, n) in inner {
+                    names.insert(format!("{key}.{k}"), n);
+                }
+                names.insert(key, Name::Group { columns, nullable });
+            }
+        },
+    }
+}
+
+fn type_name(r: &Resolver<'_>, t: ExprType) -> String {
+    match t {
+        ExprType::Enum(e) => format!("enum `{}`", r.model.enums[e.0].name),
+        ExprType::Null => "`null`".into(),
+        ExprType::Any => "anything".into(),
+        other => {
+            let s = format!("{other:?}").to_lowercase();
+            format!("`{s}`")
+        }
+    }
+}
+
+fn mk(kind: TExprKind, ty: ExprType, nullable: bool, span: Span) -> TExpr {
+    TExpr {
+        kind,
+        ty,
+        nullable,
+        span,
+    }
+}
+
+fn is_bare_upper(e: &ast::Expr) -> bool {
+    matches!(&e.kind, ast::ExprKind::Path(p) if p.parts.len() == 1
+        && p.parts[0].name.chars().any(|c| c.is_ascii_uppercase())
+        && !p.parts[0].name.chars().any(|c| c.is_ascii_lowercase()))
+}
+
+/// Type-checks `e`. `expected` lets a bare enum value resolve against the
+/// enum it is compared with. Reports and returns `None` on error.
+fn check(
+    r: &mut Resolver<'_>,
+    scope: &Scope,
+    e: &ast::Expr,
+    expected: Option<ExprType>,
+) -> Option<TExpr> {
+    use ast::ExprKind as K;
+    let span = e.span;
+    match &e.kind {
+        K::Paren(inner) => check(r, scope, inner, expected),
+        K::Subject => match scope.names.get("value") {
+            Some(Name::Subject(ty)) => Some(mk(TExprKind::Subject, *ty, false, span)),
+            _ => None,
+        },
+        K::Sql(s) => Some(mk(TExprKind::Sql(s.clone()), ExprType::Any, true, span)),
+        K::Literal(l) => {
+            let ty = match l {
+                ast::Literal::Number(n) if n.contains('.') => ExprType::Decimal,
+                ast::Literal::Number(_) => ExprType::Int,
+                ast::Literal::String(_) => ExprType::Text,
+                ast::Literal::Bool(_) => ExprType::Bool,
+                ast::Literal::Null => ExprType::Null,
+                ast::Literal::Date(_) => ExprType::Date,
+                ast::Literal::EmptyObject => ExprType::Json,
+                ast::Literal::EmptyArray => ExprType::Array,
+            };
+            Some(mk(
+                TExprKind::Literal(l.clone()),
+                ty,
+                matches!(l, ast::Literal::Null),
+                span,
+            ))
+        }
+        K::Path(p) => path(r, scope, p, expected),
+        K::Not(inner) => {
+            let t = boolean(r, scope, inner, "`not`")?;
+            let n = t.nullable;
+            Some(mk(TExprKind::Not(Box::new(t)), ExprType::Bool, n, span))
+        }
+        K::And(parts) | K::Or(parts) => {
+            let word = if matches!(e.kind, K::And(_)) {
+                "`and`"
+            } else {
+                "`or`"
+            };
+            let mut out = Vec::new();
+            let mut ok = true;
+            for p in parts {
+                match boolean(r, scope, p, word) {
+                    Some(t) => out.push(t),
+                    None => ok = false,
+                }
+            }
+            if !ok {
+                return None;
+            }
+            let n = out.iter().any(|t| t.nullable);
+            let kind = if matches!(e.kind, K::And(_)) {
+                TExprKind::And(out)
+            } else {
+                TExprKind::Or(out)
+            };
+            Some(mk(kind, ExprType::Bool, n, span))
+        }
+        K::Implies(a, b) => {
+            let a = boolean(r, scope, a, "`implies`");
+            let b = boolean(r, scope, b, "`implies`");
+            let (a, b) = (a?, b?);
+            let n = a.nullable || b.nullable;
+            Some(mk(
+                TExprKind::Implies(Box::new(a), Box::new(b)),
+                ExprType::Bool,
+                n,
+                span,
+            ))
+        }
+        K::Compare(op, a, b) => {
+            let (ta, tb) = if is_bare_upper(a) && !is_bare_upper(b) {
+                let tb = check(r, scope, b, None)?;
+                let ta = check(r, scope, a, Some(tb.ty))?;
+                (ta, tb)
+            } else {
+                let ta = check(r, scope, a, None)?;
+                let tb = check(r, scope, b, Some(ta.ty))?;
+                (ta, tb)
+            };
+            if ta.ty == ExprType::Null || tb.ty == ExprType::Null {
+                let word = if *op == ast::CmpOp::Ne {
+                    "is not null"
+                } else {
+                    "is null"
+                };
+                r.error(
+                    Diagnostic::error(
+                        id::E0401,
+                        format!("comparison with `null` using `{}`", op.ddd()),
+                    )
+                    .at(span, "never true in SQL")
+                    .with_help(format!("write `… {word}`")),
+                );
+                return None;
+            }
+            comparable(r, &ta, &tb, span, op.ddd())?;
+            if matches!(
+                op,
+                ast::CmpOp::Lt | ast::CmpOp::Le | ast::CmpOp::Gt | ast::CmpOp::Ge
+            ) {
+                orderable(r, &ta, op.ddd())?;
+            }
+            let n = ta.nullable || tb.nullable;
+            Some(mk(
+                TExprKind::Compare(*op, Box::new(ta), Box::new(tb)),
+                ExprType::Bool,
+                n,
+                span,
+            ))
+        }
+        K::IsNull { expr, negated } => {
+            let t = check(r, scope, expr, None)?;
+            Some(mk(
+                TExprKind::IsNull {
+                    expr: Box::new(t),
+                    negated: *negated,
+                },
+                ExprType::Bool,
+                false,
+                span,
+            ))
+        }
+        K::In {
+            expr,
+            list,
+            negated,
+        } => {
+            let t = check(r, scope, expr, None)?;
+            let mut items = Vec::new();
+            for item in list {
+                let ti = check(r, scope, item, Some(t.ty))?;
+                comparable(r, &t, &ti, item.span, "in")?;
+                items.push(ti);
+            }
+            let n = t.nullable;
+            Some(mk(
+                TExprKind::In {
+                    expr: Box::new(t),
+                    list: items,
+                    negated: *negated,
+                },
+                ExprType::Bool,
+                n,
+                span,
+            ))
+        }
+        K::Between { expr, low, high } => {
+            let t = check(r, scope, expr, None)?;
+            let lo = check(r, scope, low, Some(t.ty))?;
+            let hi = check(r, scope, high, Some(t.ty))?;
+            comparable(r, &t, &lo, low.span, "between")?;
+            comparable(r, &t, &hi, high.span, "between")?;
+            orderable(r, &t, "between")?;
+            let n = t.nullable || lo.nullable || hi.nullable;
+            Some(mk(
+                TExprKind::Between {
+                    expr: Box::new(t),
+                    low: Box::new(lo),
+                    high: Box::new(hi),
+                },
+                ExprType::Bool,
+                n,
+                span,
+            ))
+        }
+        K::Matches { expr, regex } => {
+            let t = check(r, scope, expr, None)?;
+            if !matches!(t.ty, ExprType::Text | ExprType::Any) {
+                r.error(
+                    Diagnostic::error(id::E0401, format!("`matches` on {}", type_name(r, t.ty)))
+                        .at(t.span, "a regular expression applies to text only")
+                        .with_help("compare numbers with `<`, `between` or `in`"),
+                );
+                return None;
+            }
+            let n = t.nullable;
+            Some(mk(
+                TExprKind::Matches {
+                    expr: Box::new(t),
+                    regex: regex.clone(),
+                },
+                ExprType::Bool,
+                n,
+                span,
+            ))
+        }
+        K::Arith(op, a, b) => {
+            let ta = check(r, scope, a, None)?;
+            let tb = check(r, scope, b, None)?;
+            let ty = arith_type(*op, ta.ty, tb.ty);
+            let Some(ty) = ty else {
+                r.error(
+                    Diagnostic::error(
+                        id::E0401,
+                        format!(
+                            "`{}` between {} and {}",
+                            op.symbol(),
+                            type_name(r, ta.ty),
+                            type_name(r, tb.ty)
+                        ),
+                    )
+                    .at(span, "no such arithmetic")
+                    .with_help(
+                        "arithmetic works on numbers, dates with days, timestamps with intervals",
+                    ),
+                );
+                return None;
+            };
+            let n = ta.nullable || tb.nullable;
+            Some(mk(
+                TExprKind::Arith(*op, Box::new(ta), Box::new(tb)),
+                ty,
+                n,
+                span,
+            ))
+        }
+        K::Neg(inner) => {
+            let t = check(r, scope, inner, None)?;
+            if !(t.ty.is_numeric() || matches!(t.ty, ExprType::Interval | ExprType::Any)) {
+                r.error(
+                    Diagnostic::error(id::E0401, format!("`-` on {}", type_name(r, t.ty)))
+                        .at(span, "only numbers and intervals can be negated")
+                        .with_help("remove the `-`"),
+                );
+                return None;
+            }
+            let (ty, n) = (t.ty, t.nullable);
+            Some(mk(TExprKind::Neg(Box::new(t)), ty, n, span))
+        }
+        K::Call { name, args } => call(r, scope, name, args, span, expected),
+    }
+}
+
+fn boolean(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, word: &str) -> Option<TExpr> {
+    let t = check(r, scope, e, None)?;
+    if matches!(t.ty, ExprType::Bool | ExprType::Any) {
+        return Some(t);
+    }
+    r.error(
+        Diagnostic::error(
+            id::E0401,
+            format!("{word} needs a condition, found {}", type_name(r, t.ty)),
+        )
+        .at(t.span, "not true or false")
+        .with_help("compare it with something: `x > 0`, `x is not null`"),
+    );
+    None
+}
+
+fn path(
+    r: &mut Resolver<'_>,
+    scope: &Scope,
+    p: &ast::Path,
+    expected: Option<ExprType>,
+) -> Option<TExpr> {
+    let key = p.text();
+    let span = p.span;
+    // An enum value, when the other side is an enum.
+    if let (Some(ExprType::Enum(eid)), [only]) = (expected, p.parts.as_slice()) {
+        if !scope.names.contains_key(&only.name) {
+            let en = &r.model.enums[eid.0];
+            if en.values.iter().any(|v| v.name == only.name) {
+                return Some(mk(
+                    TExprKind::EnumValue {
+                        enum_id: eid,
+                        value: only.name.clone(),
+                    },
+                    ExprType::Enum(eid),
+                    false,
+                    span,
+                ));
+            }
+            let values: Vec<&str> = en.values.iter().map(|v| v.name.as_str()).collect();
+            let mut d = Diagnostic::error(id::E0103, format!("unknown enum value `{}`", only.name))
+                .at(span, format!("not a value of `{}`", en.name))
+                .with_secondary(en.span, "enum declared here");
+            d = match did_you_mean(&only.name, values.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!(
+                    "the values of `{}` are: {}",
+                    en.name,
+                    values.join(", ")
+                )),
+            };
+            r.error(d);
+            return None;
+        }
+    }
+    match scope.names.get(&key) {
+        Some(Name::Column {
+            column,
+            ty,
+            nullable,
+        }) => Some(mk(TExprKind::Column(column.clone()), *ty, *nullable, span)),
+        Some(Name::Subject(ty)) => Some(mk(TExprKind::Subject, *ty, false, span)),
+        Some(Name::Group { columns, nullable }) => Some(mk(
+            TExprKind::Columns(columns.clone()),
+            ExprType::Any,
+            *nullable,
+            span,
+        )),
+        Some(Name::List) => {
+            r.error(
+                Diagnostic::error(id::E0401, format!("`{key}` is a list"))
+                    .at(span, "a list is a table of its own")
+                    .with_help(
+                        "conditions on list elements belong in the value object's own invariants",
+                    ),
+            );
+            None
+        }
+        None if scope
+            .poisoned
+            .iter()
+            .any(|n| key == *n || key.starts_with(&format!("{n}."))) =>
+        {
+            None
+        }
+        None => {
+            let is_upper = is_bare_upper(&ast::Expr {
+                kind: ast::ExprKind::Path(p.clone()),
+                span,
+            });
+            if is_upper && expected.is_none() {
+                // Maybe an enum value on the left of a comparison with a literal.
+                let owners: Vec<&str> = r
+                    .model
+                    .enums
+                    .iter()
+                    .filter(|e| e.values.iter().any(|v| v.name == key))
+                    .map(|e| e.name.as_str())
+                    .collect();
+                if !owners.is_empty() {
+                    r.error(
+                        Diagnostic::error(
+                            id::E0401,
+                            format!("`{key}` is an enum value here compared with no enum"),
+                        )
+                        .at(span, "compare it with a field of that enum")
+                        .with_help(format!(
+                            "e.g. `estado == {key}` where `estado` is a `{}`",
+                            owners[0]
+                        )),
+                    );
+                    return None;
+                }
+            }
+            let candidates: Vec<&str> = scope.names.keys().map(String::as_str).collect();
+            super::types::unknown_field(r, &key, span, candidates.into_iter());
+            None
+        }
+    }
+}
+
+/// Can `a` and `b` be compared?
+fn comparable(r: &mut Resolver<'_>, a: &TExpr, b: &TExpr, span: Span, op: &str) -> Option<()> {
+    use ExprType as T;
+    let ok = match (a.ty, b.ty) {
+        (T::Any, _) | (_, T::Any) => true,
+        (x, y) if x == y => !matches!(x, T::Geo),
+        (x, y) if x.is_numeric() && y.is_numeric() => true,
+        (T::Date | T::Timestamp, T::Date | T::Timestamp) => true,
+        (T::Enum(_), T::Text) | (T::Text, T::Enum(_)) => {
+            let lit = if matches!(b.kind, TExprKind::Literal(_)) {
+                b
+            } else {
+                a
+            };
+            if let TExprKind::Literal(ast::Literal::String(s)) = &lit.kind {
+                r.error(
+                    Diagnostic::error(id::E0401, "an enum compared with a string")
+                        .at(lit.span, "enum values are written bare")
+                        .with_help(format!("write `{s}` without quotes")),
+                );
+                return None;
+            }
+            false
+        }
+        _ => false,
+    };
+    if !ok {
+        r.error(
+            Diagnostic::error(
+                id::E0401,
+                format!(
+                    "`{op}` between {} and {}",
+                    type_name(r, a.ty),
+                    type_name(r, b.ty)
+                ),
+            )
+            .at(span, "these types cannot be compared")
+            .with_secondary(a.span, type_name(r, a.ty))
+            .with_help("compare values of the same type"),
+        );
+        return None;
+    }
+    Some(())
+}
+
+fn orderable(r: &mut Resolver<'_>, t: &TExpr, op: &str) -> Option<()> {
+    if matches!(
+        t.ty,
+        ExprType::Json | ExprType::Geo | ExprType::Array | ExprType::Bytes
+    ) {
+        r.error(
+            Diagnostic::error(id::E0401, format!("`{op}` on {}", type_name(r, t.ty)))
+                .at(t.span, "this type has no order")
+                .with_help("order comparisons apply to numbers, text, dates and times"),
+        );
+        return None;
+    }
+    Some(())
+}
+
+fn arith_type(op: ast::ArithOp, a: ExprType, b: ExprType) -> Option<ExprType> {
+    use ast::ArithOp::*;
+    use ExprType as T;
+    Some(match (op, a, b) {
+        (_, T::Any, x) | (_, x, T::Any) => x,
+        (_, T::Int, T::Int) => T::Int,
+        (_, x, y) if x.is_numeric() && y.is_numeric() => T::Decimal,
+        (Add | Sub, T::Timestamp, T::Interval) | (Add, T::Interval, T::Timestamp) => T::Timestamp,
+        (Sub, T::Timestamp, T::Timestamp) => T::Interval,
+        (Add | Sub, T::Date, T::Int) | (Add, T::Int, T::Date) => T::Date,
+        (Sub, T::Date, T::Date) => T::Int,
+        (Add | Sub, T::Date, T::Interval) => T::Timestamp,
+        (Add | Sub, T::Interval, T::Interval) => T::Interval,
+        (Mul | Div, T::Interval, x) if x.is_numeric() => T::Interval,
+        (Mul, x, T::Interval) if x.is_numeric() => T::Interval,
+        (Add | Sub, T::Time, T::Interval) => T::Time,
+        _ => return None,
+    })
+}
+
+fn call(
+    r: &mut Resolver<'_>,
+    scope: &Scope,
+    name: &ast::Ident,
+    args: &[ast::Expr],
+    span: Span,
+    expected: Option<ExprType>,
+) -> Option<TExpr> {
+    let Some((_, f)) = Function::ALL.iter().find(|(n, _)| *n == name.name).copied() else {
+        let mut d = Diagnostic::error(id::E0402, format!("unknown function `{}`", name.name))
+            .at(name.span, "not a function of the language");
+        d = match did_you_mean(&name.name, Function::ALL.iter().map(|(n, _)| *n)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help("the functions are len, lower, upper, trim, abs, coalesce, now and date; use `sql \"…\"` for anything else"),
+        };
+        r.error(d);
+        return None;
+    };
+    let (min, max) = match f {
+        Function::Now => (0, 0),
+        Function::Coalesce => (2, usize::MAX),
+        _ => (1, 1),
+    };
+    if args.len() < min || args.len() > max {
+        let want = match (min, max) {
+            (0, 0) => "no arguments".to_string(),
+            (1, 1) => "one argument".to_string(),
+            _ => "two or more arguments".to_string(),
+        };
+        r.error(
+            Diagnostic::error(
+                id::E0403,
+                format!("`{}` takes {want}, found {}", name.name, args.len()),
+            )
+            .at(
+                span,
+                format!("`{}` called with {} argument(s)", name.name, args.len()),
+            )
+            .with_help(format!("call it with {want}")),
+        );
+        return None;
+    }
+    let mut targs = Vec::new();
+    for a in args {
+        targs.push(check(r, scope, a, expected)?);
+    }
+    let nullable = targs.iter().any(|t| t.nullable);
+    let arg_type = |r: &mut Resolver<'_>, t: &TExpr, ok: &[ExprType], want: &str| -> Option<()> {
+        if t.ty == ExprType::Any || ok.contains(&t.ty) {
+            return Some(());
+        }
+        r.error(
+            Diagnostic::error(
+                id::E0401,
+                format!("`{}` of {}", name.name, type_name(r, t.ty)),
+            )
+            .at(t.span, format!("expected {want}"))
+            .with_help(format!("`{}` takes {want}", name.name)),
+        );
+        None
+    };
+    let ty = match f {
+        Function::Len => {
+            arg_type(r, &targs[0], &[ExprType::Text], "text")?;
+            ExprType::Int
+        }
+        Function::Lower | Function::Upper | Function::Trim => {
+            arg_type(r, &targs[0], &[ExprType::Text], "text")?;
+            ExprType::Text
+        }
+        Function::Abs => {
+            arg_type(
+                r,
+                &targs[0],
+                &[ExprType::Int, ExprType::Decimal, ExprType::Interval],
+                "a number",
+            )?;
+            targs[0].ty
+        }
+        Function::Now => ExprType::Timestamp,
+        Function::Date => {
+            arg_type(
+                r,
+                &targs[0],
+                &[ExprType::Timestamp, ExprType::Date, ExprType::Text],
+                "a timestamp",
+            )?;
+            ExprType::Date
+        }
+        Function::Coalesce => {
+            let first = targs[0].clone();
+            for t in &targs[1..] {
+                comparable(r, &first, t, t.span, "coalesce")?;
+            }
+            let n = targs.iter().all(|t| t.nullable);
+            return Some(mk(TExprKind::Call(f, targs), first.ty, n, span));
+        }
+    };
+    Some(mk(TExprKind::Call(f, targs), ty, nullable, span))
+}
+
+/// A default (no columns in scope) or a backfill (the row's columns in scope),
+/// checked against the field's type.
+fn default_value(
+    r: &mut Resolver<'_>,
+    owner: &Owner,
+    idx: usize,
+    e: &ast::Expr,
+    scope: &Scope,
+) -> Option<TExpr> {
+    let (field_ty, nullable, fname) = {
+        let f = match owner {
+            Owner::Entity(loc) => r.entity(loc).fields.get(idx)?,
+            Owner::Value(v) => match &r.model.values[v.0].shape {
+                ValueShape::Fields { fields, .. } => fields.get(idx)?,
+                ValueShape::Single { .. } => return None,
+            },
+        };
+        (f.ty.clone(), f.nullable, f.name.clone())
+    };
+    let want = match &field_ty {
+        FieldType::Scalar(s) => Some((s.expr_type(), Some(*s))),
+        FieldType::Array(_) => Some((ExprType::Array, None)),
+        FieldType::Enum(en) => Some((ExprType::Enum(*en), None)),
+        FieldType::Value(v) => match &r.model.values[v.0].shape {
+            ValueShape::Single { ty, .. } => Some((ty.expr_type(), Some(*ty))),
+            ValueShape::Fields { .. } => None,
+        },
+        _ => None,
+    };
+    let (want_ty, scalar) = want?;
+    if scope.names.is_empty() {
+        if let ast::ExprKind::Path(p) = &e.kind {
+            if !matches!(want_ty, ExprType::Enum(_)) {
+                r.error(
+                    Diagnostic::error(
+                        id::E0204,
+                        format!("default `{}` for field `{fname}`", p.text()),
+                    )
+                    .at(e.span, "a default cannot name a column")
+                    .with_help(
+                        "write a literal (`0`, `'x'`, `true`), `now()`, or `{}` / `[]` for json",
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    let t = check(r, scope, e, Some(want_ty))?;
+    let ok = match (want_ty, t.ty) {
+        (_, ExprType::Any) => true,
+        (_, ExprType::Null) => {
+            if !nullable {
+                r.error(
+                    Diagnostic::error(
+                        id::E0204,
+                        format!("`null` default for required field `{fname}`"),
+                    )
+                    .at(e.span, "the column is NOT NULL")
+                    .with_help(format!(
+                        "make the field optional, or choose a real default for `{fname}`"
+                    )),
+                );
+                return None;
+            }
+            true
+        }
+        (x, y) if x == y => true,
+        (ExprType::Decimal, ExprType::Int) => true,
+        (ExprType::Json, ExprType::Array | ExprType::Text) => true,
+        (ExprType::Timestamp, ExprType::Date) => true,
+        (
+            ExprType::Uuid
+            | ExprType::Date
+            | ExprType::Time
+            | ExprType::Interval
+            | ExprType::Timestamp,
+            ExprType::Text,
+        ) => {
+            matches!(t.kind, TExprKind::Literal(_))
+        }
+        _ => false,
+    };
+    if !ok {
+        r.error(
+            Diagnostic::error(
+                id::E0204,
+                format!("default of field `{fname}` is {}", type_name(r, t.ty)),
+            )
+            .at(e.span, format!("expected {}", type_name(r, want_ty)))
+            .with_help("give a default of the field's type"),
+        );
+        return None;
+    }
+    if let (
+        Some(Scalar::Text(Some(n)) | Scalar::Char(n)),
+        TExprKind::Literal(ast::Literal::String(s)),
+    ) = (scalar, &t.kind)
+    {
+        if s.chars().count() > n as usize {
+            r.error(
+                Diagnostic::error(
+                    id::E0204,
+                    format!("default of field `{fname}` is longer than {n} characters"),
+                )
+                .at(e.span, "too long for the column")
+                .with_help("shorten the default or widen the field"),
+            );
+            return None;
+        }
+    }
+    if scalar == Some(Scalar::PasswordHash) || scalar == Some(Scalar::Encrypted) {
+        r.error(
+            Diagnostic::error(id::E0204, format!("a default for secret field `{fname}`"))
+                .at(e.span, "a secret must never be written in a migration")
+                .with_help("remove the default"),
+        );
+        return None;
+    }
+    Some(t)
+}

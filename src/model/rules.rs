@@ -1,0 +1,488 @@
+//! Pass 5 — model rules: what only makes sense once everything is resolved:
+//! the target version, the audit log, partitioning and its keys, full-text
+//! search, roles and publications.
+
+use super::exprs::{column_of, names_of};
+use super::names::Resolver;
+use super::types::{unknown_field, EntityLoc, Owner};
+use super::*;
+use crate::diagnostics::codes::id;
+use crate::diagnostics::did_you_mean;
+
+/// Text-search configurations shipped with PostgreSQL.
+const TS_CONFIGS: &[&str] = &[
+    "simple",
+    "arabic",
+    "armenian",
+    "basque",
+    "catalan",
+    "danish",
+    "dutch",
+    "english",
+    "finnish",
+    "french",
+    "german",
+    "greek",
+    "hindi",
+    "hungarian",
+    "indonesian",
+    "irish",
+    "italian",
+    "lithuanian",
+    "nepali",
+    "norwegian",
+    "portuguese",
+    "romanian",
+    "russian",
+    "serbian",
+    "spanish",
+    "swedish",
+    "tamil",
+    "turkish",
+    "yiddish",
+];
+
+pub(super) fn run(r: &mut Resolver<'_>) {
+    target(r);
+    audit_log(r);
+    partitions(r);
+    events(r);
+    search(r);
+    roles(r);
+    publications(r);
+}
+
+fn target(r: &mut Resolver<'_>) {
+    let v = r.model.target;
+    if !(13..=18).contains(&v) {
+        let span = r.target_span.unwrap_or(r.model.span);
+        r.error(
+            Diagnostic::error(id::E0502, format!("PostgreSQL {v} is not a supported target"))
+                .at(span, "supported targets are 13 to 18")
+                .with_help(
+                    "the generated SQL relies on gen_random_uuid() (13+) and stored generated columns (12+); write `target postgres 16`",
+                ),
+        );
+        r.model.target = v.clamp(13, 18);
+    }
+}
+
+fn check_range(r: &mut Resolver<'_>, range: &ast::MonthRange) {
+    for m in [range.from, range.to] {
+        if !(1..=12).contains(&m.month) || m.year < 1900 {
+            r.error(
+                Diagnostic::error(
+                    id::E0503,
+                    format!("`{:04}-{:02}` is not a month", m.year, m.month),
+                )
+                .at(m.span, "expected `YYYY-MM` with a month from 01 to 12")
+                .with_help("write e.g. `2025-11`"),
+            );
+            return;
+        }
+    }
+    if (range.from.year, range.from.month) > (range.to.year, range.to.month) {
+        r.error(
+            Diagnostic::error(id::E0503, "the range ends before it starts")
+                .at(range.span, "`from` is after `to`")
+                .with_help("swap the two months"),
+        );
+    } else if (range.to.year - range.from.year) * 12 + range.to.month > range.from.month + 1200 {
+        r.error(
+            Diagnostic::error(id::E0503, "the range spans more than 100 years")
+                .at(range.span, "that is over 1200 partitions")
+                .with_help("shorten the range; extend it later with a model edit"),
+        );
+    }
+}
+
+fn audit_log(r: &mut Resolver<'_>) {
+    if let Some((path, range, span)) = r.audit_log_ast {
+        if let Some(range) = &range {
+            check_range(r, range);
+        }
+        match path.parts.as_slice() {
+            [ctx, table] => {
+                r.check_identifier(table, "table name");
+                if let Some(c) = r.context_id(ctx) {
+                    r.model.audit_log = Some(AuditLog {
+                        context: c,
+                        table: table.name.clone(),
+                        range: range.map(|m| MonthRange {
+                            from: Month {
+                                year: m.from.year,
+                                month: m.from.month,
+                            },
+                            to: Month {
+                                year: m.to.year,
+                                month: m.to.month,
+                            },
+                        }),
+                        span,
+                    });
+                }
+            }
+            _ => r.error(
+                Diagnostic::error(
+                    id::E0104,
+                    format!("`audit_log {}` names no context", path.text()),
+                )
+                .at(path.span, "expected `context.table`")
+                .with_help("write `audit_log auditoria.eventos`"),
+            ),
+        }
+    }
+    if r.audit_log_ast.is_none() {
+        let audited: Vec<Span> = r
+            .model
+            .aggregates
+            .iter()
+            .filter(|a| a.audited)
+            .map(|a| a.root.span)
+            .collect();
+        for span in audited {
+            r.error(
+                Diagnostic::error(id::E0505, "`audited` aggregate, but the model has no `audit_log`")
+                    .at(span, "its changes would have nowhere to go")
+                    .with_help("add `audit_log auditoria.eventos` to the model block (and `context auditoria { }`)"),
+            );
+        }
+    }
+}
+
+fn partitions(r: &mut Resolver<'_>) {
+    for (aid, p) in r.partition_asts.clone() {
+        let owner = Owner::Entity(EntityLoc {
+            aggregate: aid,
+            path: Vec::new(),
+        });
+        let Some((column, ty, nullable)) = column_of(r, &owner, &p.column.name) else {
+            let names = names_of(r, &owner);
+            unknown_field(
+                r,
+                &p.column.name,
+                p.column.span,
+                names.iter().map(String::as_str),
+            );
+            continue;
+        };
+        if nullable {
+            r.error(
+                Diagnostic::error(
+                    id::E0503,
+                    format!("partition key `{}` is optional", p.column.name),
+                )
+                .at(p.column.span, "a partition key cannot be NULL")
+                .with_help("make the field required"),
+            );
+        }
+        match &p.kind {
+            ast::PartitionKind::Range { range } => {
+                if let Some(range) = range {
+                    check_range(r, range);
+                    if !matches!(ty, ExprType::Date | ExprType::Timestamp) {
+                        r.error(
+                            Diagnostic::error(id::E0503, format!("monthly partitions on `{}`, which is not a date", p.column.name))
+                                .at(p.column.span, "monthly ranges need a `date` or `timestamp` key")
+                                .with_help("partition by a date or timestamp column, or drop the monthly range"),
+                        );
+                    }
+                }
+            }
+            ast::PartitionKind::Hash {
+                modulus,
+                modulus_span,
+            } => {
+                if *modulus == 0 || *modulus > 1024 {
+                    r.error(
+                        Diagnostic::error(id::E0503, format!("`into {modulus}` partitions"))
+                            .at(*modulus_span, "between 1 and 1024 hash partitions")
+                            .with_help("e.g. `partition by hash (id) into 8`"),
+                    );
+                }
+            }
+            ast::PartitionKind::List { parts } => {
+                let mut seen_names = std::collections::HashMap::new();
+                let mut seen_values: Vec<String> = Vec::new();
+                if parts.is_empty() {
+                    r.error(
+                        Diagnostic::error(id::E0503, "a list partitioning with no partition")
+                            .at(p.span, "list the partitions")
+                            .with_help("e.g. `partition by list (pais) { es: 'ES', mx: 'MX' }`"),
+                    );
+                }
+                for lp in parts {
+                    if let Some(first) = seen_names.insert(lp.name.name.clone(), lp.name.span) {
+                        super::names::duplicate(r, "partition", &lp.name, first);
+                    }
+                    for v in &lp.values {
+                        let ok = match (&v.kind, ty) {
+                            (
+                                ast::ExprKind::Literal(ast::Literal::String(_)),
+                                ExprType::Text | ExprType::Enum(_),
+                            ) => true,
+                            (ast::ExprKind::Literal(ast::Literal::Number(n)), t) => {
+                                t.is_numeric() && !n.is_empty()
+                            }
+                            (ast::ExprKind::Literal(ast::Literal::Bool(_)), ExprType::Bool) => true,
+                            (ast::ExprKind::Literal(ast::Literal::Date(_)), ExprType::Date) => true,
+                            _ => false,
+                        };
+                        if !ok {
+                            r.error(
+                                Diagnostic::error(
+                                    id::E0503,
+                                    format!("partition value does not fit `{}`", p.column.name),
+                                )
+                                .at(v.span, "wrong type for the partition key")
+                                .with_help("list values of the key's type"),
+                            );
+                        }
+                        let text = crate::syntax::fmt::expr_to_string(v);
+                        if seen_values.contains(&text) {
+                            r.error(
+                                Diagnostic::error(
+                                    id::E0503,
+                                    format!("value {text} is listed in two partitions"),
+                                )
+                                .at(v.span, "listed again")
+                                .with_help("a value belongs to one partition"),
+                            );
+                        }
+                        seen_values.push(text);
+                    }
+                }
+            }
+        }
+        if let Some(part) = &mut r.model.aggregates[aid.0].partition {
+            part.column = column.clone();
+        }
+        // Uniques must contain the key; the compiler adds it to the primary key.
+        let root = &r.model.aggregates[aid.0].root;
+        let mut errors = Vec::new();
+        for f in &root.fields {
+            if f.unique && f.column != column {
+                errors.push((f.span, format!("`{}` is unique on its own", f.name)));
+            }
+        }
+        for ix in root.indexes.iter().filter(|i| i.unique) {
+            let cols: Vec<String> = ix.items.iter().flat_map(TExpr::columns).collect();
+            if !cols.contains(&column) {
+                errors.push((ix.span, "this unique lacks the partition key".to_string()));
+            }
+        }
+        for (span, label) in errors {
+            r.error(
+                Diagnostic::error(
+                    id::E0501,
+                    format!(
+                        "a unique on a table partitioned by `{}` must include it",
+                        p.column.name
+                    ),
+                )
+                .at(span, label)
+                .with_secondary(p.column.span, "partition key")
+                .with_help(format!(
+                    "add `{}` to the unique: PostgreSQL enforces uniqueness per partition",
+                    p.column.name
+                )),
+            );
+        }
+        // Foreign keys need a unique target; with the key added to the
+        // primary key, `id` alone is no longer one.
+        if column != "id" {
+            let root = &r.model.aggregates[aid.0].root;
+            if let Some(child) = root.entities.first() {
+                let span = child.span;
+                r.error(
+                    Diagnostic::error(id::E0503, "a partitioned aggregate with entities")
+                        .at(span, "this entity's foreign key could not point at the partitioned root")
+                        .with_secondary(p.span, "partitioned here")
+                        .with_help("partition by `id` (`partition by hash (id) into 8`), or make the entity an aggregate of its own"),
+                );
+            }
+            let name = r.model.aggregates[aid.0].name.clone();
+            let mut refs = Vec::new();
+            for a in &r.model.aggregates {
+                for e in a.root.walk() {
+                    for f in &e.fields {
+                        if let FieldType::Ref(rf) = &f.ty {
+                            if rf.target == aid && !rf.loose {
+                                refs.push(f.span);
+                            }
+                        }
+                    }
+                }
+            }
+            for span in refs {
+                r.error(
+                    Diagnostic::error(
+                        id::E0503,
+                        format!("a foreign key to partitioned aggregate `{name}`"),
+                    )
+                    .at(
+                        span,
+                        "its primary key includes the partition key, so `id` alone is not unique",
+                    )
+                    .with_secondary(p.span, "partitioned here")
+                    .with_help(format!(
+                        "make it `ref {name} loose`, or partition `{name}` by `id`"
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn events(r: &mut Resolver<'_>) {
+    for a in r.aggregate_asts.clone() {
+        for item in &a.items {
+            if let ast::AggregateItem::Events(ev) = item {
+                if let Some(range) = &ev.range {
+                    check_range(r, range);
+                }
+            }
+        }
+    }
+}
+
+fn search(r: &mut Resolver<'_>) {
+    for (loc, s) in r.search_asts.clone() {
+        if !TS_CONFIGS.contains(&s.config.name.as_str()) {
+            let mut d = Diagnostic::error(
+                id::E0107,
+                format!("unknown text-search configuration `{}`", s.config.name),
+            )
+            .at(s.config.span, "not a configuration PostgreSQL ships");
+            d = match did_you_mean(&s.config.name, TS_CONFIGS.iter().copied()) {
+                Some(x) => d.with_help(format!("did you mean `{x}`?")),
+                None => d.with_help("use `simple`, `english`, `spanish`, … (see `\\dF` in psql)"),
+            };
+            r.error(d);
+        }
+        let owner = Owner::Entity(loc.clone());
+        let mut items = Vec::new();
+        for item in &s.items {
+            let key = item.path.text();
+            match column_of(r, &owner, &key) {
+                Some((column, ExprType::Text, _)) => {
+                    if items.iter().any(|(c, _)| *c == column) {
+                        r.error(
+                            Diagnostic::error(id::E0508, format!("`{key}` is searched twice"))
+                                .at(item.path.span, "listed again")
+                                .with_help("list each field once, with its weight"),
+                        );
+                    }
+                    items.push((column, item.weight.map_or('D', |w| w.0)));
+                }
+                Some((_, ty, _)) => {
+                    let _ = ty;
+                    r.error(
+                        Diagnostic::error(id::E0508, format!("`{key}` is not text"))
+                            .at(item.path.span, "full-text search indexes text fields")
+                            .with_help("search text fields only"),
+                    );
+                }
+                None => {
+                    let names = names_of(r, &owner);
+                    unknown_field(r, &key, item.path.span, names.iter().map(String::as_str));
+                }
+            }
+        }
+        if let Some(search) = &mut r.entity_mut(&loc).search {
+            search.items = items;
+        }
+    }
+}
+
+fn roles(r: &mut Resolver<'_>) {
+    for role in r.role_asts.clone() {
+        let mut out = Role {
+            name: role.name.name.clone(),
+            doc: role.doc.as_ref().map(|d| d.text.clone()),
+            span: role.name.span,
+            read: Vec::new(),
+            write: Vec::new(),
+        };
+        for g in &role.grants {
+            for c in &g.contexts {
+                if let Some(cid) = r.context_id(c) {
+                    let list = if g.write {
+                        &mut out.write
+                    } else {
+                        &mut out.read
+                    };
+                    if !list.contains(&cid) {
+                        list.push(cid);
+                    }
+                }
+            }
+        }
+        // `write` includes `read`.
+        let write = out.write.clone();
+        out.read.retain(|c| !write.contains(c));
+        r.model.roles.push(out);
+    }
+}
+
+fn publications(r: &mut Resolver<'_>) {
+    for p in r.publication_asts.clone() {
+        let mut items = Vec::new();
+        for path in &p.items {
+            match path.parts.as_slice() {
+                [ctx] => {
+                    if let Some(c) = r.context_id(ctx) {
+                        items.push(PublicationItem::Context(c));
+                    }
+                }
+                [ctx, agg] => {
+                    let Some(c) = r.context_id(ctx) else { continue };
+                    match r
+                        .model
+                        .aggregates
+                        .iter()
+                        .position(|a| a.context == c && a.name == agg.name)
+                    {
+                        Some(a) => items.push(PublicationItem::Aggregate(AggregateId(a))),
+                        None => {
+                            let names: Vec<&str> = r
+                                .model
+                                .aggregates
+                                .iter()
+                                .filter(|a| a.context == c)
+                                .map(|a| a.name.as_str())
+                                .collect();
+                            let mut d = Diagnostic::error(
+                                id::E0102,
+                                format!("unknown aggregate `{}`", path.text()),
+                            )
+                            .at(path.span, "no such aggregate in this context");
+                            if let Some(s) = did_you_mean(&agg.name, names.iter().copied()) {
+                                d = d.with_help(format!("did you mean `{s}`?"));
+                            } else {
+                                d = d.with_help(
+                                    "a publication lists contexts or `context.Aggregate`",
+                                );
+                            }
+                            r.error(d);
+                        }
+                    }
+                }
+                _ => r.error(
+                    Diagnostic::error(
+                        id::E0102,
+                        format!("`{}` is not a context or aggregate", path.text()),
+                    )
+                    .at(path.span, "expected `context` or `context.Aggregate`")
+                    .with_help("a publication lists contexts or `context.Aggregate`"),
+                ),
+            }
+        }
+        r.model.publications.push(Publication {
+            name: p.name.name.clone(),
+            doc: p.doc.as_ref().map(|d| d.text.clone()),
+            span: p.name.span,
+            items,
+        });
+    }
+}

@@ -1,0 +1,1371 @@
+//! Pass 2 — types: enum values, value objects and the fields of every
+//! aggregate and entity get their types; identities, flags and annotations
+//! are read. `ref` targets and expressions are left to the next passes, which
+//! find them through the `pending` lists.
+
+use std::collections::HashMap;
+
+use super::names::{check_sql_identifier, duplicate, Decl, Resolver};
+use super::*;
+use crate::diagnostics::codes::id;
+use crate::diagnostics::did_you_mean;
+
+/// Where an entity lives: its aggregate and the path of child indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct EntityLoc {
+    pub aggregate: AggregateId,
+    pub path: Vec<usize>,
+}
+
+/// Whose columns an expression may name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Owner {
+    Entity(EntityLoc),
+    Value(ValueId),
+}
+
+/// An expression waiting for pass 4, and the slot it fills.
+pub(super) struct PendingExpr<'a> {
+    pub owner: Owner,
+    pub slot: Slot,
+    pub ast: &'a ast::Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Slot {
+    Invariant(usize),
+    Default(usize),
+    Backfill(usize),
+    IndexItem(usize, usize),
+    IndexWhere(usize),
+    /// A single-column value object's check.
+    ValueCheck,
+}
+
+pub(super) struct PendingRef<'a> {
+    pub loc: EntityLoc,
+    pub field: usize,
+    pub ast: &'a ast::RefType,
+    pub scope: ContextId,
+}
+
+const SCALARS: &[&str] = &[
+    "uuid",
+    "text",
+    "char",
+    "smallint",
+    "int",
+    "bigint",
+    "decimal",
+    "float",
+    "bool",
+    "date",
+    "time",
+    "interval",
+    "timestamp",
+    "json",
+    "bytes",
+    "password_hash",
+    "encrypted",
+    "geo_point",
+];
+
+/// The scalar type a lower-case name stands for, before its arguments.
+pub(super) fn scalar_named(name: &str) -> Option<&'static str> {
+    SCALARS.iter().find(|s| **s == name).copied()
+}
+
+pub(super) fn run(r: &mut Resolver<'_>) {
+    for i in 0..r.enum_asts.len() {
+        enum_values(r, EnumId(i));
+    }
+    for i in 0..r.value_asts.len() {
+        value_object(r, ValueId(i));
+    }
+    value_cycles(r);
+    for i in 0..r.aggregate_asts.len() {
+        aggregate(r, AggregateId(i));
+    }
+}
+
+fn enum_values(r: &mut Resolver<'_>, eid: EnumId) {
+    let ast = r.enum_asts[eid.0];
+    let (was, allows) = decl_annotations(r, &ast.annotations, "enum");
+    let mut values = Vec::new();
+    let mut seen: HashMap<String, Span> = HashMap::new();
+    for v in &ast.values {
+        if let Some(first) = seen.insert(v.name.name.clone(), v.name.span) {
+            duplicate(r, "enum value", &v.name, first);
+            continue;
+        }
+        let (vwas, _) = decl_annotations(r, &v.annotations, "enum value");
+        values.push(EnumValue {
+            name: v.name.name.clone(),
+            doc: v.doc.as_ref().map(|d| d.text.clone()),
+            span: v.name.span,
+            was: vwas,
+        });
+    }
+    if values.is_empty() {
+        r.error(
+            Diagnostic::error(id::E0507, format!("enum `{}` has no values", ast.name.name))
+                .at(ast.name.span, "empty enum")
+                .with_help("list its values in UPPER_SNAKE case, one per line"),
+        );
+    }
+    let e = &mut r.model.enums[eid.0];
+    e.values = values;
+    e.was = was;
+    e.allows = allows;
+}
+
+fn value_object(r: &mut Resolver<'_>, vid: ValueId) {
+    let ast = r.value_asts[vid.0];
+    let scope = r.model.values[vid.0].context;
+    let (_, allows) = decl_annotations(r, &ast.annotations, "value object");
+    let shape = match &ast.body {
+        ast::ValueBody::Single { ty, check } => {
+            let scalar = match ty {
+                ast::TypeExpr::Named(t)
+                    if !t.array && !t.optional && t.flag.is_none() && t.name.parts.len() == 1 =>
+                {
+                    scalar(r, t)
+                }
+                _ => None,
+            };
+            let Some(scalar) = scalar else {
+                if !matches!(ty, ast::TypeExpr::Named(t) if t.name.parts.len() == 1 && scalar_named(&t.name.parts[0].name).is_some())
+                {
+                    r.error(
+                        Diagnostic::error(id::E0102, "a single-column value object needs a scalar type")
+                            .at(ty.span(), "expected a scalar type like `text(255)` or `decimal(12, 2)`")
+                            .with_help("write the other fields as a multi-field value object: `value X { a: T  b: U }`"),
+                    );
+                }
+                return;
+            };
+            if let Some(c) = check {
+                r.pending_exprs.push(PendingExpr {
+                    owner: Owner::Value(vid),
+                    slot: Slot::ValueCheck,
+                    ast: c,
+                });
+            }
+            ValueShape::Single {
+                ty: scalar,
+                check: None,
+            }
+        }
+        ast::ValueBody::Fields(items) => {
+            let mut fields = Vec::new();
+            let mut invariants = Vec::new();
+            let mut seen: HashMap<String, Span> = HashMap::new();
+            for item in items {
+                match item {
+                    ast::ValueItem::Field(f) => {
+                        if f.name.name == "id" {
+                            r.error(
+                                Diagnostic::error(id::E0201, format!("value object `{}` has an `id` field", ast.name.name))
+                                    .at(f.name.span, "value objects have no identity")
+                                    .with_help("rename the field, or make this an entity or aggregate if it needs an identity"),
+                            );
+                            continue;
+                        }
+                        if let Some(first) = seen.insert(f.name.name.clone(), f.name.span) {
+                            duplicate(r, "field", &f.name, first);
+                            continue;
+                        }
+                        if let ast::TypeExpr::Ref(rt) = &f.ty {
+                            r.error(
+                                Diagnostic::error(id::E0305, "a value object cannot hold a `ref`")
+                                    .at(rt.span, "references belong to aggregates and entities")
+                                    .with_help("move the reference to the aggregate that embeds this value object"),
+                            );
+                            continue;
+                        }
+                        let owner = Owner::Value(vid);
+                        if let Some(field) = field(r, f, scope, &owner, fields.len(), true) {
+                            fields.push(field);
+                        }
+                    }
+                    ast::ValueItem::Invariant(inv) => {
+                        let idx = invariants.len();
+                        if let Some(i) = invariant(r, inv, &mut seen_invariant(&invariants)) {
+                            r.pending_exprs.push(PendingExpr {
+                                owner: Owner::Value(vid),
+                                slot: Slot::Invariant(idx),
+                                ast: &inv.expr,
+                            });
+                            invariants.push(i);
+                        }
+                    }
+                }
+            }
+            if fields.is_empty() && !items.is_empty() {
+                // Every field had an error, already reported.
+            } else if fields.is_empty() {
+                r.error(
+                    Diagnostic::error(
+                        id::E0507,
+                        format!("value object `{}` has no fields", ast.name.name),
+                    )
+                    .at(ast.name.span, "empty value object")
+                    .with_help(
+                        "give it fields, or write it as a single-column value: `value X: text(50)`",
+                    ),
+                );
+            }
+            ValueShape::Fields { fields, invariants }
+        }
+    };
+    let v = &mut r.model.values[vid.0];
+    v.shape = shape;
+    v.allows = allows;
+}
+
+fn seen_invariant(invariants: &[Invariant]) -> HashMap<String, Span> {
+    invariants
+        .iter()
+        .map(|i| (i.name.clone(), i.span))
+        .collect()
+}
+
+/// A value object that embeds itself, directly or not, has infinitely many
+/// columns.
+fn value_cycles(r: &mut Resolver<'_>) {
+    let n = r.model.values.len();
+    let edges: Vec<Vec<(ValueId, Span)>> = r
+        .model
+        .values
+        .iter()
+        .map(|v| match &v.shape {
+            ValueShape::Fields { fields, .. } => fields
+                .iter()
+                .filter_map(|f| match f.ty {
+                    FieldType::Value(t) | FieldType::ValueList(t) => Some((t, f.span)),
+                    _ => None,
+                })
+                .collect(),
+            ValueShape::Single { .. } => Vec::new(),
+        })
+        .collect();
+    let mut reported = vec![false; n];
+    for start in 0..n {
+        // Depth-first search for a path back to `start`.
+        let mut stack = vec![(ValueId(start), vec![start])];
+        let mut visited = vec![false; n];
+        while let Some((v, path)) = stack.pop() {
+            for (t, span) in &edges[v.0] {
+                if t.0 == start && !reported[start] {
+                    reported[start] = true;
+                    let names: Vec<String> = path
+                        .iter()
+                        .chain(std::iter::once(&start))
+                        .map(|i| r.model.values[*i].name.clone())
+                        .collect();
+                    let first_span = edges[start]
+                        .iter()
+                        .find(|(t2, _)| path.get(1).map_or(t2.0 == start, |p| t2.0 == *p));
+                    let span = first_span.map_or(*span, |(_, s)| *s);
+                    r.error(
+                        Diagnostic::error(id::E0205, format!("value object `{}` contains itself", r.model.values[start].name))
+                            .at(span, format!("{} → …", names.join(" → ")))
+                            .with_help("a value object is embedded as columns, so it cannot contain itself; break the cycle with an aggregate and a `ref`"),
+                    );
+                } else if !visited[t.0] {
+                    visited[t.0] = true;
+                    let mut p = path.clone();
+                    p.push(t.0);
+                    stack.push((*t, p));
+                }
+            }
+        }
+    }
+    // Cut the cycles so that later passes never loop.
+    for (i, cut) in reported.iter().enumerate() {
+        if *cut {
+            if let ValueShape::Fields { fields, .. } = &mut r.model.values[i].shape {
+                fields.retain(|f| !matches!(f.ty, FieldType::Value(_) | FieldType::ValueList(_)));
+            }
+        }
+    }
+}
+
+fn aggregate(r: &mut Resolver<'_>, aid: AggregateId) {
+    let ast = r.aggregate_asts[aid.0];
+    let ctx = r.model.aggregates[aid.0].context;
+    let loc = EntityLoc {
+        aggregate: aid,
+        path: Vec::new(),
+    };
+    let timestamps = r.model.defaults.timestamps;
+    let mut agg = r.model.aggregates[aid.0].clone();
+    agg.soft_delete = r.model.defaults.soft_delete;
+    let root = entity_body(
+        r,
+        &ast.name,
+        ast.doc.as_ref(),
+        ast.table_as.as_ref(),
+        false,
+        &ast.annotations,
+        &ast.items,
+        ctx,
+        &loc,
+        timestamps,
+        Some(&mut agg),
+    );
+    agg.root = root;
+    if let Some(column) = r.model.contexts[ctx.0].tenant_by.clone() {
+        agg.tenant = Some(column);
+    }
+    r.model.aggregates[aid.0] = agg;
+}
+
+#[allow(clippy::too_many_arguments)]
+fn entity_body<'a>(
+    r: &mut Resolver<'a>,
+    name: &ast::Ident,
+    doc: Option<&ast::Doc>,
+    table_as: Option<&ast::Ident>,
+    one: bool,
+    annotations: &[ast::Annotation],
+    items: &'a [ast::AggregateItem],
+    ctx: ContextId,
+    loc: &EntityLoc,
+    inherited_timestamps: bool,
+    mut root: Option<&mut Aggregate>,
+) -> Entity {
+    let kind = if root.is_some() {
+        "aggregate"
+    } else {
+        "entity"
+    };
+    let (was, allows) = decl_annotations(r, annotations, kind);
+    if let Some(t) = table_as {
+        r.check_identifier(t, "table name");
+    }
+    let mut e = Entity {
+        name: name.name.clone(),
+        doc: doc.map(|d| d.text.clone()),
+        span: name.span,
+        table_as: table_as.map(|t| t.name.clone()),
+        one,
+        identity: Identity::Uuid,
+        fields: Vec::new(),
+        invariants: Vec::new(),
+        indexes: Vec::new(),
+        entities: Vec::new(),
+        timestamps: inherited_timestamps,
+        search: None,
+        was,
+        allows,
+    };
+    let owner = Owner::Entity(loc.clone());
+    let mut seen_fields: HashMap<String, Span> = HashMap::new();
+    let mut seen_invariants: HashMap<String, Span> = HashMap::new();
+    let mut key: Option<(&ast::Ident, Vec<ast::Ident>, Span)> = None;
+    let mut id_field: Option<&ast::Field> = None;
+    let mut once: HashMap<&'static str, Span> = HashMap::new();
+    let root_only = |r: &mut Resolver<'_>, what: &str, span: Span, is_root: bool| -> bool {
+        if !is_root {
+            r.error(
+                Diagnostic::error(id::E0504, format!("`{what}` inside an entity"))
+                    .at(span, "allowed on an aggregate root only")
+                    .with_help(format!(
+                        "move `{what}` to the aggregate root: it applies to the whole aggregate"
+                    )),
+            );
+        }
+        is_root
+    };
+    let mut once_check = |r: &mut Resolver<'_>, what: &'static str, span: Span| -> bool {
+        if let Some(first) = once.insert(what, span) {
+            r.error(
+                Diagnostic::error(id::E0507, format!("`{what}` declared more than once"))
+                    .at(span, "declared again here")
+                    .with_secondary(first, "first declared here")
+                    .with_help(format!("keep one `{what}`")),
+            );
+            return false;
+        }
+        true
+    };
+    for item in items {
+        let is_root = root.is_some();
+        match item {
+            ast::AggregateItem::Field(f) => {
+                if let Some(first) = seen_fields.insert(f.name.name.clone(), f.name.span) {
+                    duplicate(r, "field", &f.name, first);
+                    continue;
+                }
+                if f.name.name == "id" {
+                    id_field = Some(f);
+                    continue;
+                }
+                let idx = e.fields.len();
+                if let ast::TypeExpr::Ref(rt) = &f.ty {
+                    r.pending_refs.push(PendingRef {
+                        loc: loc.clone(),
+                        field: idx,
+                        ast: rt,
+                        scope: ctx,
+                    });
+                }
+                if let Some(field) = field(r, f, Some(ctx), &owner, idx, false) {
+                    e.fields.push(field);
+                }
+            }
+            ast::AggregateItem::Flag(flag) => {
+                let on = !flag.negated;
+                match flag.name.name.as_str() {
+                    "timestamps" => e.timestamps = on,
+                    "soft_delete" => {
+                        if root_only(r, "soft_delete", flag.span, is_root) {
+                            if let Some(a) = root.as_deref_mut() {
+                                a.soft_delete = on;
+                            }
+                        }
+                    }
+                    "audited" => {
+                        if root_only(r, "audited", flag.span, is_root) {
+                            if let Some(a) = root.as_deref_mut() {
+                                a.audited = on;
+                            }
+                        }
+                    }
+                    _ => {
+                        if root_only(r, "tenant_scoped", flag.span, is_root) {
+                            if let Some(a) = root.as_deref_mut() {
+                                a.tenant = on.then(|| "tenant_id".to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            ast::AggregateItem::ExpectedRows { rows, span, .. } => {
+                if once_check(r, "expected_rows", *span)
+                    && root_only(r, "expected_rows", *span, is_root)
+                {
+                    if let Some(a) = root.as_deref_mut() {
+                        a.expected_rows = Some(*rows);
+                    }
+                }
+            }
+            ast::AggregateItem::Key { columns, span } => {
+                if once_check(r, "key", *span) {
+                    key = Some((name, columns.clone(), *span));
+                }
+            }
+            ast::AggregateItem::Invariant(inv) => {
+                let idx = e.invariants.len();
+                if let Some(i) = invariant(r, inv, &mut seen_invariants) {
+                    r.pending_exprs.push(PendingExpr {
+                        owner: owner.clone(),
+                        slot: Slot::Invariant(idx),
+                        ast: &inv.expr,
+                    });
+                    e.invariants.push(i);
+                }
+            }
+            ast::AggregateItem::Index(ix) => {
+                let idx = e.indexes.len();
+                e.indexes.push(index(r, ix, &owner, idx));
+            }
+            ast::AggregateItem::Entity(child) => {
+                let mut child_loc = loc.clone();
+                child_loc.path.push(e.entities.len());
+                let child_entity = entity_body(
+                    r,
+                    &child.name,
+                    child.doc.as_ref(),
+                    child.table_as.as_ref(),
+                    child.one.is_some(),
+                    &child.annotations,
+                    &child.items,
+                    ctx,
+                    &child_loc,
+                    e.timestamps,
+                    None,
+                );
+                e.entities.push(child_entity);
+            }
+            ast::AggregateItem::Events(ev) => {
+                if once_check(r, "events", ev.span) && root_only(r, "events", ev.span, is_root) {
+                    let ev_model = events(r, ev);
+                    if let Some(a) = root.as_deref_mut() {
+                        a.events = Some(ev_model);
+                    }
+                }
+            }
+            ast::AggregateItem::Partition(p) => {
+                if once_check(r, "partition", p.span) && root_only(r, "partition", p.span, is_root)
+                {
+                    let spec = match &p.kind {
+                        ast::PartitionKind::Range { range } => {
+                            PartitionSpec::Range(range.map(month_range))
+                        }
+                        ast::PartitionKind::Hash { modulus, .. } => PartitionSpec::Hash(*modulus),
+                        ast::PartitionKind::List { parts } => PartitionSpec::List(
+                            parts
+                                .iter()
+                                .map(|lp| ListPartition {
+                                    name: lp.name.name.clone(),
+                                    values: lp
+                                        .values
+                                        .iter()
+                                        .filter_map(|v| match &v.kind {
+                                            ast::ExprKind::Literal(l) => Some(l.clone()),
+                                            _ => None,
+                                        })
+                                        .collect(),
+                                })
+                                .collect(),
+                        ),
+                    };
+                    if let Some(a) = root.as_deref_mut() {
+                        a.partition = Some(Partition {
+                            column: p.column.name.clone(),
+                            spec,
+                            span: p.span,
+                        });
+                    }
+                    r.partition_asts.push((loc.aggregate, p));
+                }
+            }
+            ast::AggregateItem::Search(s) => {
+                if once_check(r, "search", s.span) {
+                    r.search_asts.push((loc.clone(), s));
+                    e.search = Some(Search {
+                        config: s.config.name.clone(),
+                        items: Vec::new(),
+                        span: s.span,
+                    });
+                }
+            }
+        }
+    }
+    if key.is_some() {
+        // With a natural key, `id` is an ordinary field.
+        let has_flag =
+            |f: &ast::Field| matches!(&f.ty, ast::TypeExpr::Named(t) if t.flag.is_some());
+        if let Some(f) = id_field.filter(|f| !has_flag(f)) {
+            let idx = e.fields.len();
+            if let Some(field) = field(r, f, Some(ctx), &owner, idx, false) {
+                e.fields.push(field);
+            }
+        }
+    }
+    e.identity = identity(r, &e, key, id_field);
+    e
+}
+
+fn identity(
+    r: &mut Resolver<'_>,
+    e: &Entity,
+    key: Option<(&ast::Ident, Vec<ast::Ident>, Span)>,
+    id_field: Option<&ast::Field>,
+) -> Identity {
+    if let Some((_, columns, span)) = key {
+        if let Some(f) = id_field {
+            if let ast::TypeExpr::Named(t) = &f.ty {
+                if let Some((_, fspan)) = t.flag {
+                    r.error(
+                        Diagnostic::error(id::E0506, "a natural key together with a generated `id`")
+                            .at(fspan, "this `id` would be generated")
+                            .with_secondary(span, "but the table is identified by this key")
+                            .with_help("remove `key (…)` to use the generated id, or remove the flag from `id`"),
+                    );
+                }
+            }
+        }
+        let mut cols = Vec::new();
+        for c in &columns {
+            match e.field(&c.name) {
+                Some(f) if f.nullable => r.error(
+                    Diagnostic::error(id::E0506, format!("key field `{}` is optional", c.name))
+                        .at(c.span, "a primary key column cannot be NULL")
+                        .with_secondary(f.span, "declared optional here")
+                        .with_help(format!("remove the `?` from `{}`", c.name)),
+                ),
+                Some(f) => match &f.ty {
+                    FieldType::Scalar(_) | FieldType::Enum(_) => cols.push(f.column.clone()),
+                    FieldType::Value(v)
+                        if matches!(r.model.values[v.0].shape, ValueShape::Single { .. }) =>
+                    {
+                        cols.push(f.column.clone())
+                    }
+                    _ => r.error(
+                        Diagnostic::error(
+                            id::E0506,
+                            format!("key field `{}` is not a plain column", c.name),
+                        )
+                        .at(
+                            c.span,
+                            "keys are made of scalar, enum or single-column value fields",
+                        )
+                        .with_help(
+                            "use a surrogate `id` instead, and `unique (…)` on these fields",
+                        ),
+                    ),
+                },
+                None => unknown_field(r, &c.name, c.span, e.fields.iter().map(|f| f.name.as_str())),
+            }
+        }
+        return Identity::Natural(cols);
+    }
+    let Some(f) = id_field else {
+        return Identity::Uuid;
+    };
+    let ast::TypeExpr::Named(t) = &f.ty else {
+        r.error(
+            Diagnostic::error(id::E0203, "`id` cannot be a reference")
+                .at(f.ty.span(), "the identity of a table is its own")
+                .with_help("name the reference field differently, e.g. `owner: ref X`"),
+        );
+        return Identity::Uuid;
+    };
+    if t.optional {
+        r.error(
+            Diagnostic::error(id::E0203, "`id` cannot be optional")
+                .at(t.span, "a primary key is never NULL")
+                .with_help("remove the `?`"),
+        );
+    }
+    let scalar_ty = if t.name.parts.len() == 1 && !t.array {
+        scalar(r, t)
+    } else {
+        None
+    };
+    let Some(s) = scalar_ty else {
+        r.error(
+            Diagnostic::error(id::E0203, "`id` must have a scalar type")
+                .at(t.span, "expected `uuid`, `bigint identity`, `uuid v7` or another scalar")
+                .with_help("write `id: bigint identity` or `id: uuid v7`, or leave `id` out for a random UUID"),
+        );
+        return Identity::Uuid;
+    };
+    match (t.flag, s) {
+        (None, Scalar::Uuid) => Identity::Uuid,
+        (Some((ast::TypeFlag::V7, _)), Scalar::Uuid) => Identity::UuidV7,
+        (Some((ast::TypeFlag::Identity, _)), Scalar::SmallInt | Scalar::Int | Scalar::BigInt) => {
+            Identity::Identity(s)
+        }
+        (None, other) => Identity::Supplied(other),
+        (Some((flag, span)), other) => {
+            let (word, fits) = match flag {
+                ast::TypeFlag::V7 => ("v7", "`uuid`"),
+                ast::TypeFlag::Identity => ("identity", "`smallint`, `int` or `bigint`"),
+            };
+            r.error(
+                Diagnostic::error(id::E0203, format!("`{word}` on a `{}` id", other.ddd()))
+                    .at(span, format!("`{word}` applies to {fits} only"))
+                    .with_help("write `id: bigint identity` or `id: uuid v7`"),
+            );
+            Identity::Supplied(other)
+        }
+    }
+}
+
+pub(super) fn unknown_field<'b>(
+    r: &mut Resolver<'_>,
+    name: &str,
+    span: Span,
+    candidates: impl Iterator<Item = &'b str>,
+) {
+    let names: Vec<&str> = candidates.collect();
+    let mut d = Diagnostic::error(id::E0105, format!("unknown field `{name}`"))
+        .at(span, "no such field here");
+    d = match did_you_mean(name, names.iter().copied()) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None if names.is_empty() => d.with_help("declare the field first"),
+        None => d.with_help(format!("the fields here are: {}", names.join(", "))),
+    };
+    r.error(d);
+}
+
+fn month_range(r: ast::MonthRange) -> MonthRange {
+    MonthRange {
+        from: Month {
+            year: r.from.year,
+            month: r.from.month,
+        },
+        to: Month {
+            year: r.to.year,
+            month: r.to.month,
+        },
+    }
+}
+
+fn events(r: &mut Resolver<'_>, ev: &ast::Events) -> Events {
+    let (_, allows) = decl_annotations(r, &ev.annotations, "events");
+    if let Some(t) = &ev.table_as {
+        r.check_identifier(t, "table name");
+    }
+    let mut seen: HashMap<String, Span> = HashMap::new();
+    let mut names = Vec::new();
+    for n in &ev.names {
+        if let Some(first) = seen.insert(n.name.name.clone(), n.name.span) {
+            duplicate(r, "event", &n.name, first);
+            continue;
+        }
+        names.push(EventDef {
+            name: n.name.name.clone(),
+            doc: n.doc.as_ref().map(|d| d.text.clone()),
+            span: n.name.span,
+        });
+    }
+    if names.is_empty() {
+        r.error(
+            Diagnostic::error(id::E0507, "`events` lists no event")
+                .at(ev.span, "empty events block")
+                .with_help("list the event names, e.g. `RESERVA_CREADA`"),
+        );
+    }
+    Events {
+        table_as: ev.table_as.as_ref().map(|t| t.name.clone()),
+        outbox: ev.outbox.is_some(),
+        range: ev.range.map(month_range),
+        names,
+        doc: ev.doc.as_ref().map(|d| d.text.clone()),
+        span: ev.span,
+        allows,
+    }
+}
+
+fn invariant(
+    r: &mut Resolver<'_>,
+    inv: &ast::Invariant,
+    seen: &mut HashMap<String, Span>,
+) -> Option<Invariant> {
+    if let Some(first) = seen.insert(inv.name.name.clone(), inv.name.span) {
+        duplicate(r, "invariant", &inv.name, first);
+        return None;
+    }
+    let (_, allows) = decl_annotations(r, &inv.annotations, "invariant");
+    let name = name_override(r, &inv.annotations).unwrap_or_else(|| inv.name.name.clone());
+    Some(Invariant {
+        name,
+        doc: inv.doc.as_ref().map(|d| d.text.clone()),
+        span: inv.name.span,
+        source: crate::syntax::fmt::expr_to_string(&inv.expr),
+        expr: placeholder(inv.expr.span),
+        allows,
+    })
+}
+
+pub(super) fn placeholder(span: Span) -> TExpr {
+    TExpr {
+        kind: TExprKind::Literal(ast::Literal::Bool(true)),
+        ty: ExprType::Bool,
+        nullable: false,
+        span,
+    }
+}
+
+fn index<'a>(r: &mut Resolver<'a>, ix: &'a ast::IndexDecl, owner: &Owner, idx: usize) -> Index {
+    let method = match &ix.method {
+        None => IndexMethod::Btree,
+        Some(m) => match m.name.as_str() {
+            "btree" => IndexMethod::Btree,
+            "gin" => IndexMethod::Gin,
+            "gist" => IndexMethod::Gist,
+            "brin" => IndexMethod::Brin,
+            "hash" => IndexMethod::Hash,
+            other => {
+                let mut d = Diagnostic::error(id::E0107, format!("unknown index method `{other}`"))
+                    .at(m.span, "expected btree, gin, gist, brin or hash");
+                if let Some(s) = did_you_mean(other, ["btree", "gin", "gist", "brin", "hash"]) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                } else {
+                    d = d.with_help("index methods are btree (default), gin, gist, brin and hash");
+                }
+                r.error(d);
+                IndexMethod::Btree
+            }
+        },
+    };
+    if ix.unique && !matches!(method, IndexMethod::Btree) {
+        if let Some(m) = &ix.method {
+            r.error(
+                Diagnostic::error(id::E0107, format!("a unique index cannot use `{}`", m.name))
+                    .at(
+                        m.span,
+                        "PostgreSQL enforces uniqueness with btree indexes only",
+                    )
+                    .with_help("remove `using …` from this `unique`"),
+            );
+        }
+    }
+    for (i, item) in ix.items.iter().enumerate() {
+        r.pending_exprs.push(PendingExpr {
+            owner: owner.clone(),
+            slot: Slot::IndexItem(idx, i),
+            ast: item,
+        });
+    }
+    if let Some(w) = &ix.where_clause {
+        r.pending_exprs.push(PendingExpr {
+            owner: owner.clone(),
+            slot: Slot::IndexWhere(idx),
+            ast: w,
+        });
+    }
+    let (_, allows) = decl_annotations(
+        r,
+        &ix.annotations,
+        if ix.unique { "unique" } else { "index" },
+    );
+    Index {
+        unique: ix.unique,
+        method,
+        items: ix.items.iter().map(|e| placeholder(e.span)).collect(),
+        where_clause: None,
+        including_deleted: ix.including_deleted.is_some(),
+        name: name_override(r, &ix.annotations),
+        doc: ix.doc.as_ref().map(|d| d.text.clone()),
+        span: ix.span,
+        allows,
+    }
+}
+
+/// A field of an aggregate, entity or value object (not `id`, not a ref's
+/// target: those are resolved elsewhere).
+fn field<'a>(
+    r: &mut Resolver<'a>,
+    f: &'a ast::Field,
+    scope: Option<ContextId>,
+    owner: &Owner,
+    idx: usize,
+    in_value: bool,
+) -> Option<Field> {
+    let mut out = Field {
+        name: f.name.name.clone(),
+        column: f.name.name.clone(),
+        column_explicit: false,
+        doc: f.doc.as_ref().map(|d| d.text.clone()),
+        span: f.name.span,
+        ty: FieldType::Scalar(Scalar::Text(None)),
+        nullable: f.ty.is_optional(),
+        default: None,
+        unique: f.unique.is_some(),
+        indexed: f.indexed.is_some(),
+        was: None,
+        pii: false,
+        backfill: None,
+        name_override: None,
+        allows: Vec::new(),
+    };
+    field_annotations(r, f, &mut out, owner, idx);
+    check_sql_identifier(&mut r.diagnostics, &out.column, f.name.span, "column name");
+    out.ty = match &f.ty {
+        ast::TypeExpr::Ref(rt) => {
+            if let Some(d) = &f.default {
+                r.error(
+                    Diagnostic::error(id::E0204, "a reference cannot have a default")
+                        .at(d.span, "no default for a reference")
+                        .with_help("remove the default; make the reference optional (`ref X?`) if it may be absent"),
+                );
+            }
+            FieldType::Ref(Ref {
+                target: AggregateId(usize::MAX),
+                on_delete: rt.on_delete.map_or(RefAction::Restrict, |a| a.0),
+                on_update: rt.on_update.map_or(RefAction::Restrict, |a| a.0),
+                loose: rt.loose.is_some(),
+                key: Vec::new(),
+            })
+        }
+        ast::TypeExpr::Named(t) => match named_type(r, t, scope, in_value) {
+            Some(ty) => ty,
+            None => {
+                r.poisoned.push((owner.clone(), f.name.name.clone()));
+                return None;
+            }
+        },
+    };
+    if let Some((flag, span)) = match &f.ty {
+        ast::TypeExpr::Named(t) => t.flag,
+        _ => None,
+    } {
+        let word = if flag == ast::TypeFlag::V7 {
+            "v7"
+        } else {
+            "identity"
+        };
+        r.error(
+            Diagnostic::error(id::E0203, format!("`{word}` on field `{}`", f.name.name))
+                .at(span, "only the `id` field can be generated this way")
+                .with_help(format!("name the field `id`, or remove `{word}`")),
+        );
+    }
+    if let Some(span) = f.unique.or(f.indexed) {
+        let word = if f.unique.is_some() {
+            "unique"
+        } else {
+            "indexed"
+        };
+        if matches!(out.ty, FieldType::ValueList(_)) {
+            r.error(
+                Diagnostic::error(id::E0207, format!("`{word}` on a list"))
+                    .at(span, "a list is a table of its own")
+                    .with_help(
+                        "declare a `unique (…)` inside the owner instead, or remove the modifier",
+                    ),
+            );
+        } else if f.unique.is_some()
+            && matches!(
+                out.ty,
+                FieldType::Scalar(Scalar::Json | Scalar::GeoPoint | Scalar::Encrypted)
+            )
+        {
+            r.error(
+                Diagnostic::error(
+                    id::E0207,
+                    format!("`unique` on a `{}` field", type_word(&out.ty)),
+                )
+                .at(span, "uniqueness of this type is not meaningful")
+                .with_help("remove `unique`, or make it unique on an expression with `unique (…)`"),
+            );
+        } else if in_value {
+            r.error(
+                Diagnostic::error(id::E0207, format!("`{word}` inside a value object"))
+                    .at(span, "a value object has no table of its own")
+                    .with_help("put `unique`/`indexed` on the field that embeds the value object, or use `index (field.part)` in the owner"),
+            );
+        }
+    }
+    if let Some(d) = &f.default {
+        if matches!(out.ty, FieldType::ValueList(_)) || is_multi_value(r, &out.ty) {
+            r.error(
+                Diagnostic::error(
+                    id::E0204,
+                    "a value object with several fields cannot have a default",
+                )
+                .at(d.span, "no single value to default to")
+                .with_help("give defaults to the value object's parts instead"),
+            );
+        } else {
+            r.pending_exprs.push(PendingExpr {
+                owner: owner.clone(),
+                slot: Slot::Default(idx),
+                ast: d,
+            });
+        }
+    }
+    Some(out)
+}
+
+fn is_multi_value(r: &Resolver<'_>, ty: &FieldType) -> bool {
+    matches!(ty, FieldType::Value(v) if matches!(r.model.values[v.0].shape, ValueShape::Fields { .. }))
+}
+
+fn type_word(ty: &FieldType) -> String {
+    match ty {
+        FieldType::Scalar(s) | FieldType::Array(s) => s.ddd(),
+        _ => "composite".into(),
+    }
+}
+
+fn named_type(
+    r: &mut Resolver<'_>,
+    t: &ast::NamedType,
+    scope: Option<ContextId>,
+    in_value: bool,
+) -> Option<FieldType> {
+    let is_scalar_name = t.name.parts.len() == 1 && scalar_named(&t.name.parts[0].name).is_some();
+    if is_scalar_name {
+        let s = scalar(r, t)?;
+        return Some(if t.array {
+            FieldType::Array(s)
+        } else {
+            FieldType::Scalar(s)
+        });
+    }
+    if !t.args.is_empty() {
+        r.error(
+            Diagnostic::error(id::E0202, format!("`{}` takes no arguments", t.name.text()))
+                .at(t.args[0].1, "unexpected argument")
+                .with_help("only text, char and decimal take arguments"),
+        );
+    }
+    let Some((decl, _)) = r.lookup_type(scope, &t.name) else {
+        if t.name.parts.len() <= 2
+            && (t.name.parts.len() == 1 || r.contexts.contains_key(&t.name.parts[0].name))
+        {
+            let names = r.visible_type_names(scope);
+            let all: Vec<&str> = SCALARS
+                .iter()
+                .copied()
+                .chain(names.iter().map(String::as_str))
+                .collect();
+            let name = t
+                .name
+                .parts
+                .last()
+                .map_or(String::new(), |p| p.name.clone());
+            let mut d = Diagnostic::error(id::E0102, format!("unknown type `{}`", t.name.text()))
+                .at(t.name.span, "not a type");
+            d = match did_you_mean(&name, all.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help("declare it as an enum or value object, or use a scalar type such as `text` or `int`"),
+            };
+            r.error(d);
+        } else if t.name.parts.len() > 2 {
+            r.error(
+                Diagnostic::error(id::E0102, format!("unknown type `{}`", t.name.text()))
+                    .at(t.name.span, "a type is `Name` or `context.Name`")
+                    .with_help("write `context.Type`"),
+            );
+        }
+        return None;
+    };
+    match decl {
+        Decl::Aggregate(_) => {
+            r.error(
+                Diagnostic::error(
+                    id::E0304,
+                    format!("aggregate `{}` used as a field type", t.name.text()),
+                )
+                .at(t.name.span, "an aggregate is referenced, not embedded")
+                .with_help(format!("write `ref {}`", t.name.text())),
+            );
+            None
+        }
+        Decl::Enum(e) => {
+            if t.array {
+                r.error(
+                    Diagnostic::error(id::E0206, "a list of enum values is not supported")
+                        .at(t.span, "enum arrays cannot be checked by a named CHECK")
+                        .with_help("model the list as a value object list with one enum field: `value X { v: Enum }` then `xs: X[]`"),
+                );
+                return None;
+            }
+            Some(FieldType::Enum(e))
+        }
+        Decl::Value(v) => {
+            if t.array {
+                if t.optional {
+                    r.error(
+                        Diagnostic::error(id::E0206, "an optional list")
+                            .at(t.span, "a list is empty or not: `?` means nothing here")
+                            .with_help("remove the `?`"),
+                    );
+                }
+                if in_value {
+                    r.error(
+                        Diagnostic::error(id::E0206, "a list inside a value object")
+                            .at(
+                                t.span,
+                                "a value object is embedded as columns; it cannot own a table",
+                            )
+                            .with_help("move the list to the aggregate or entity"),
+                    );
+                    return None;
+                }
+                return Some(FieldType::ValueList(v));
+            }
+            Some(FieldType::Value(v))
+        }
+    }
+}
+
+/// A scalar type with its arguments checked.
+fn scalar(r: &mut Resolver<'_>, t: &ast::NamedType) -> Option<Scalar> {
+    let name = t.name.parts.first()?.name.as_str();
+    let args: Vec<u64> = t.args.iter().map(|(v, _)| *v).collect();
+    let arg_err = |r: &mut Resolver<'_>, span: Span, msg: String, help: &str| {
+        r.error(
+            Diagnostic::error(id::E0202, msg)
+                .at(span, "invalid argument")
+                .with_help(help.to_string()),
+        );
+    };
+    let first_span = t.args.first().map_or(t.span, |a| a.1);
+    let s = match (name, args.as_slice()) {
+        ("text", []) => Scalar::Text(None),
+        ("text", [n]) => {
+            if *n == 0 || *n > 10_485_760 {
+                arg_err(
+                    r,
+                    first_span,
+                    format!("`text({n})` is out of range"),
+                    "a length is between 1 and 10485760",
+                );
+                return None;
+            }
+            Scalar::Text(Some(*n as u32))
+        }
+        ("char", [n]) => {
+            if *n == 0 || *n > 10_485_760 {
+                arg_err(
+                    r,
+                    first_span,
+                    format!("`char({n})` is out of range"),
+                    "a length is between 1 and 10485760",
+                );
+                return None;
+            }
+            Scalar::Char(*n as u32)
+        }
+        ("char", []) => {
+            arg_err(
+                r,
+                t.name.span,
+                "`char` needs a length".into(),
+                "write `char(2)`, or `text` for text of any length",
+            );
+            return None;
+        }
+        ("decimal", []) => Scalar::Decimal(None),
+        ("decimal", [p, s]) => {
+            if *p == 0 || *p > 1000 || s > p {
+                arg_err(
+                    r,
+                    first_span,
+                    format!("`decimal({p}, {s})` is out of range"),
+                    "precision is 1..1000 and the scale is at most the precision: `decimal(12, 2)`",
+                );
+                return None;
+            }
+            Scalar::Decimal(Some((*p as u32, *s as u32)))
+        }
+        ("decimal", [p]) => {
+            if *p == 0 || *p > 1000 {
+                arg_err(
+                    r,
+                    first_span,
+                    format!("`decimal({p})` is out of range"),
+                    "precision is 1..1000",
+                );
+                return None;
+            }
+            Scalar::Decimal(Some((*p as u32, 0)))
+        }
+        (_, []) => match name {
+            "uuid" => Scalar::Uuid,
+            "smallint" => Scalar::SmallInt,
+            "int" => Scalar::Int,
+            "bigint" => Scalar::BigInt,
+            "float" => Scalar::Float,
+            "bool" => Scalar::Bool,
+            "date" => Scalar::Date,
+            "time" => Scalar::Time,
+            "interval" => Scalar::Interval,
+            "timestamp" => Scalar::Timestamp,
+            "json" => Scalar::Json,
+            "bytes" => Scalar::Bytes,
+            "password_hash" => Scalar::PasswordHash,
+            "encrypted" => Scalar::Encrypted,
+            "geo_point" => Scalar::GeoPoint,
+            _ => return None,
+        },
+        (_, _) => {
+            arg_err(
+                r,
+                first_span,
+                format!("wrong arguments for `{name}`"),
+                "text(n), char(n) and decimal(p, s) take arguments; other types take none",
+            );
+            return None;
+        }
+    };
+    Some(s)
+}
+
+/// `@was` and `@allow` of a declaration; other annotations are errors here.
+pub(super) fn decl_annotations(
+    r: &mut Resolver<'_>,
+    anns: &[ast::Annotation],
+    what: &str,
+) -> (Option<Was>, Vec<Allow>) {
+    let mut was = None;
+    let mut allows = Vec::new();
+    for a in anns {
+        match a.name.name.as_str() {
+            "was"
+                if matches!(
+                    what,
+                    "context" | "aggregate" | "entity" | "enum value" | "enum"
+                ) =>
+            {
+                if let Some((name, span)) = name_arg(r, a) {
+                    was = Some(Was { name, span });
+                }
+            }
+            "allow" => allows.extend(allow(r, a)),
+            "name" if matches!(what, "index" | "unique" | "invariant") => {}
+            other => unknown_annotation(r, a, other, what),
+        }
+    }
+    (was, allows)
+}
+
+fn unknown_annotation(r: &mut Resolver<'_>, a: &ast::Annotation, name: &str, what: &str) {
+    const KNOWN: [&str; 7] = [
+        "was", "allow", "name", "column", "pii", "backfill", "unique",
+    ];
+    if KNOWN.contains(&name) {
+        r.error(
+            Diagnostic::error(
+                id::E0108,
+                format!("`@{name}` means nothing on {}", article(what)),
+            )
+            .at(a.span, "not applicable here")
+            .with_help(annotation_help(name)),
+        );
+        return;
+    }
+    let mut d = Diagnostic::error(id::E0107, format!("unknown annotation `@{name}`"))
+        .at(a.name.span, "not an annotation");
+    d = match did_you_mean(name, KNOWN) {
+        Some(s) => d.with_help(format!("did you mean `@{s}`?")),
+        None => d.with_help("annotations are @was, @allow, @name, @column, @pii and @backfill"),
+    };
+    r.error(d);
+}
+
+fn article(what: &str) -> String {
+    if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {what}")
+    } else {
+        format!("a {what}")
+    }
+}
+
+fn annotation_help(name: &str) -> &'static str {
+    match name {
+        "was" => "`@was(old)` renames a field, aggregate, entity, context or enum value",
+        "name" => "`@name(x)` names the constraint of an index, unique, invariant or unique field",
+        "column" => "`@column(x)` sets the column name of a field",
+        "pii" => "`@pii` marks a field holding personal data",
+        "backfill" => {
+            "`@backfill(expr)` gives existing rows a value when a NOT NULL field is added"
+        }
+        _ => "see docs/language.md for where each annotation applies",
+    }
+}
+
+/// `@allow(CODE, "reason")`.
+fn allow(r: &mut Resolver<'_>, a: &ast::Annotation) -> Option<Allow> {
+    let code = a.args.first().and_then(|e| match &e.kind {
+        ast::ExprKind::Path(p) if p.parts.len() == 1 => Some(p.parts[0].name.clone()),
+        ast::ExprKind::Literal(ast::Literal::String(s)) => Some(s.clone()),
+        _ => None,
+    });
+    let reason = a.args.get(1).and_then(|e| match &e.kind {
+        ast::ExprKind::Literal(ast::Literal::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        _ => None,
+    });
+    match (code, reason, a.args.len()) {
+        (Some(code), Some(reason), 2) => Some(Allow {
+            code,
+            reason,
+            span: a.span,
+        }),
+        (Some(code), None, 1) => {
+            r.error(
+                Diagnostic::error(id::E0108, format!("`@allow({code})` without a reason"))
+                    .at(a.span, "the reason is required")
+                    .with_help(format!(
+                        "write why the finding is acceptable: `@allow({code}, 'why')`"
+                    )),
+            );
+            None
+        }
+        _ => {
+            r.error(
+                Diagnostic::error(id::E0108, "`@allow` takes a code and a reason")
+                    .at(a.span, "expected `@allow(CODE, 'reason')`")
+                    .with_help(
+                        "e.g. `@allow(L006, 'legacy column, encrypted by the application')`",
+                    ),
+            );
+            None
+        }
+    }
+}
+
+/// The single name argument of `@was(x)`, `@column(x)`, `@name(x)`.
+fn name_arg(r: &mut Resolver<'_>, a: &ast::Annotation) -> Option<(String, Span)> {
+    let arg = match a.args.as_slice() {
+        [e] => match &e.kind {
+            ast::ExprKind::Path(p) if p.parts.len() == 1 => Some((p.parts[0].name.clone(), e.span)),
+            ast::ExprKind::Literal(ast::Literal::String(s)) => Some((s.clone(), e.span)),
+            _ => None,
+        },
+        _ => None,
+    };
+    if arg.is_none() {
+        r.error(
+            Diagnostic::error(id::E0108, format!("`@{}` takes one name", a.name.name))
+                .at(a.span, "expected one name in parentheses")
+                .with_help(format!("write `@{}(some_name)`", a.name.name)),
+        );
+    }
+    arg
+}
+
+fn name_override(r: &mut Resolver<'_>, anns: &[ast::Annotation]) -> Option<String> {
+    let a = anns.iter().find(|a| a.name.name == "name")?;
+    let (name, span) = name_arg(r, a)?;
+    check_sql_identifier(&mut r.diagnostics, &name, span, "name");
+    Some(name)
+}
+
+fn field_annotations<'a>(
+    r: &mut Resolver<'a>,
+    f: &'a ast::Field,
+    out: &mut Field,
+    owner: &Owner,
+    idx: usize,
+) {
+    for a in &f.annotations {
+        match a.name.name.as_str() {
+            "was" => {
+                if let Some((name, span)) = name_arg(r, a) {
+                    out.was = Some(Was { name, span });
+                }
+            }
+            "column" => {
+                if let Some((name, _)) = name_arg(r, a) {
+                    out.column = name;
+                    out.column_explicit = true;
+                }
+            }
+            "name" => out.name_override = name_override(r, std::slice::from_ref(a)),
+            "pii" => {
+                if !a.args.is_empty() {
+                    r.error(
+                        Diagnostic::error(id::E0108, "`@pii` takes no arguments")
+                            .at(a.span, "unexpected arguments")
+                            .with_help("write `@pii`; explain why it is stored as it is with `@allow(L006, 'why')`"),
+                    );
+                }
+                out.pii = true;
+            }
+            "backfill" => match a.args.as_slice() {
+                [e] => {
+                    if f.ty.is_optional() {
+                        r.error(
+                            Diagnostic::error(id::E0108, "`@backfill` on an optional field")
+                                .at(a.span, "existing rows can stay NULL")
+                                .with_help("remove `@backfill`, or make the field required"),
+                        );
+                    } else {
+                        r.pending_exprs.push(PendingExpr {
+                            owner: owner.clone(),
+                            slot: Slot::Backfill(idx),
+                            ast: e,
+                        });
+                    }
+                }
+                _ => r.error(
+                    Diagnostic::error(id::E0108, "`@backfill` takes one expression")
+                        .at(a.span, "expected `@backfill(value)`")
+                        .with_help("e.g. `@backfill('ES')` or `@backfill(created_at)`"),
+                ),
+            },
+            "allow" => out.allows.extend(allow(r, a)),
+            other => unknown_annotation(r, a, other, "field"),
+        }
+    }
+}
