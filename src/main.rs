@@ -1,0 +1,259 @@
+//! The command line: arguments, files, exit codes. Nothing else prints or
+//! touches the disk.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use dddc::config;
+use dddc::diagnostics::{self, codes, ColorChoice, Diagnostic, Sources};
+
+#[derive(Parser)]
+#[command(
+    name = "dddc",
+    version,
+    about = "Compile a DDD domain model (.ddd) into PostgreSQL migrations, ERDs and a data dictionary"
+)]
+struct Cli {
+    /// Run as if started in DIR.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    chdir: Option<PathBuf>,
+    /// When to colour diagnostics (NO_COLOR is honoured by `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Report format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Print errors only.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, resolve and validate the model only.
+    Validate {
+        /// A .ddd file or a folder (default: from dddc.toml, or the single .ddd file here).
+        model: Option<PathBuf>,
+    },
+    /// Rewrite .ddd files in the canonical layout (comments kept).
+    Fmt {
+        /// Exit 1 when a file is not formatted, writing nothing.
+        #[arg(long)]
+        check: bool,
+        /// Files to format (default: the model and its includes).
+        files: Vec<PathBuf>,
+    },
+    /// Explain a diagnostic code: what, why, an example and the fix.
+    Explain { code: String },
+    /// Create a starter project: dddc.toml, a small commented model, an empty migration folder.
+    Init {
+        /// Folder to create the project in (default: here).
+        dir: Option<PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions { shell: clap_complete::Shell },
+}
+
+/// Exit codes (see ../shared/spec/cli.md): 0 ok, 1 model errors or a failed
+/// check, 2 usage or I/O errors.
+const EXIT_FAIL: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(dir) = &cli.chdir {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            eprintln!("error: cannot enter `{}`: {e}", dir.display());
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    let color = match cli.color {
+        Color::Always => ColorChoice::Always,
+        Color::Never => ColorChoice::Never,
+        Color::Auto => {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+                || !std::io::stderr().is_terminal()
+            {
+                ColorChoice::Never
+            } else {
+                ColorChoice::Always
+            }
+        }
+    };
+    let out = Output {
+        color,
+        format: cli.format,
+        quiet: cli.quiet,
+    };
+    let code = match cli.command {
+        Command::Validate { model } => validate(&out, model.as_deref()),
+        Command::Fmt { check, files } => fmt(&out, check, files),
+        Command::Explain { code } => explain(&code),
+        Command::Init { dir } => init(dir.as_deref()),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "dddc", &mut std::io::stdout());
+            0
+        }
+    };
+    ExitCode::from(code)
+}
+
+struct Output {
+    color: ColorChoice,
+    format: Format,
+    quiet: bool,
+}
+
+impl Output {
+    /// Prints diagnostics (text on stderr, JSON on stdout).
+    fn report(&self, sources: &Sources, diags: &[Diagnostic]) {
+        match self.format {
+            Format::Json => println!("{}", diagnostics::render_json(sources, diags)),
+            Format::Text => {
+                let shown: Vec<Diagnostic> = diags
+                    .iter()
+                    .filter(|d| !self.quiet || d.is_error())
+                    .cloned()
+                    .collect();
+                let mut text = diagnostics::render_text(sources, &shown, self.color);
+                let errors = diags.iter().filter(|d| d.is_error()).count();
+                let warnings = diags
+                    .iter()
+                    .filter(|d| d.severity == diagnostics::Severity::Warning)
+                    .count();
+                if errors > 0 {
+                    text.push_str(&format!(
+                        "error: {errors} error(s), {warnings} warning(s)\n"
+                    ));
+                } else if warnings > 0 && !self.quiet {
+                    text.push_str(&format!("warning: {warnings} warning(s)\n"));
+                }
+                let _ = std::io::stderr().write_all(text.as_bytes());
+            }
+        }
+    }
+
+    fn usage_error(&self, message: &str) -> u8 {
+        match self.format {
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({"diagnostics": [{"code": "usage", "severity": "error", "message": message}], "errors": 1, "warnings": 0})
+            ),
+            Format::Text => eprintln!("error: {message}"),
+        }
+        EXIT_USAGE
+    }
+}
+
+/// Loads and validates the model named by `arg`.
+fn load(out: &Output, arg: Option<&Path>) -> Result<(config::Project, dddc::Frontend), u8> {
+    let project = config::discover(arg).map_err(|e| out.usage_error(&e))?;
+    let display = display_path(&project.model);
+    let fe = dddc::frontend(&project.model, &display).map_err(|e| out.usage_error(&e.0))?;
+    Ok((project, fe))
+}
+
+/// The path as the user would write it: relative to the working directory.
+fn display_path(p: &Path) -> PathBuf {
+    let p = p.strip_prefix("./").unwrap_or(p);
+    p.to_path_buf()
+}
+
+fn validate(out: &Output, model: Option<&Path>) -> u8 {
+    let (_, fe) = match load(out, model) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    out.report(&fe.sources, &fe.diagnostics);
+    if fe.model.is_none() {
+        return EXIT_FAIL;
+    }
+    if out.format == Format::Text && !out.quiet {
+        let m = fe
+            .model
+            .as_ref()
+            .map(|m| (m.contexts.len(), m.aggregates.len()))
+            .unwrap_or_default();
+        eprintln!(
+            "ok: {} file(s), {} context(s), {} aggregate(s)",
+            fe.sources.len(),
+            m.0,
+            m.1
+        );
+    }
+    0
+}
+
+fn explain(code: &str) -> u8 {
+    match codes::lookup(code) {
+        Some(c) => {
+            print!("{}", c.explanation);
+            0
+        }
+        None => {
+            eprintln!(
+                "error: unknown code `{code}`; codes look like E0103 (see `dddc explain E0001`)"
+            );
+            EXIT_FAIL
+        }
+    }
+}
+
+fn fmt(out: &Output, check: bool, files: Vec<PathBuf>) -> u8 {
+    let _ = (out, check, files);
+    eprintln!("error: `dddc fmt` is not available yet");
+    EXIT_USAGE
+}
+
+const STARTER_MODEL: &str = include_str!("../templates/init/model.ddd");
+const STARTER_CONFIG: &str = include_str!("../templates/init/dddc.toml");
+
+fn init(dir: Option<&Path>) -> u8 {
+    let dir = dir.unwrap_or(Path::new("."));
+    let model = dir.join("model.ddd");
+    let config_path = dir.join("dddc.toml");
+    for p in [&model, &config_path] {
+        if p.exists() {
+            eprintln!(
+                "error: `{}` already exists; nothing was written",
+                p.display()
+            );
+            return EXIT_FAIL;
+        }
+    }
+    let result = std::fs::create_dir_all(dir.join("db/migration"))
+        .and_then(|_| std::fs::write(&config_path, STARTER_CONFIG))
+        .and_then(|_| std::fs::write(&model, STARTER_MODEL));
+    match result {
+        Ok(()) => {
+            eprintln!(
+                "created {} and {}; next: `dddc validate`",
+                config_path.display(),
+                model.display()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: cannot write in `{}`: {e}", dir.display());
+            EXIT_USAGE
+        }
+    }
+}
