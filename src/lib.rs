@@ -11,15 +11,27 @@
 //!    model's folder, no cycles), parsed once each.
 //! 3. [`model`] — name resolution, types, references, expressions and model
 //!    rules, in that order: a resolved, validated domain model.
-//! 4. [`diagnostics`] — diagnostics as data (code, spans, help), rendered
-//!    rustc-style or as JSON at the edge; `dddc explain` texts.
+//! 4. [`relational`] — lowering: the domain model becomes a relational schema
+//!    (tables, columns, constraints, indexes, triggers, policies); every
+//!    generated name is decided here.
+//! 5. [`sql`] — the only place SQL text is written: quoting, expressions,
+//!    the creating script and its undo.
+//! 6. [`lock`] and [`build`] — the lock file (schema + checksums) and what a
+//!    build writes, computed without touching the disk.
+//!
+//! Across all of them, [`diagnostics`] are data (code, spans, help), rendered
+//! rustc-style or as JSON at the edge; `dddc explain` prints their long texts.
 //!
 //! `main.rs` is the command line only: arguments, files, exit codes.
 
+pub mod build;
 pub mod config;
 pub mod diagnostics;
 pub mod loader;
+pub mod lock;
 pub mod model;
+pub mod relational;
+pub mod sql;
 pub mod syntax;
 
 use std::path::Path;

@@ -53,6 +53,17 @@ enum Command {
         /// A .ddd file or a folder (default: from dddc.toml, or the single .ddd file here).
         model: Option<PathBuf>,
     },
+    /// Validate, then write the next migration if the model changed (V1, its undo and the lock).
+    Build {
+        /// A .ddd file or a folder (default: from dddc.toml, or the single .ddd file here).
+        model: Option<PathBuf>,
+        /// Description of the migration, used in its file name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Print what would be written, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Rewrite .ddd files in the canonical layout (comments kept).
     Fmt {
         /// Exit 1 when a file is not formatted, writing nothing.
@@ -105,6 +116,11 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Validate { model } => validate(&out, model.as_deref()),
+        Command::Build {
+            model,
+            name,
+            dry_run,
+        } => build(&out, model.as_deref(), name.as_deref(), dry_run),
         Command::Fmt { check, files } => fmt(&out, check, files),
         Command::Explain { code } => explain(&code),
         Command::Init { dir } => init(dir.as_deref()),
@@ -256,4 +272,111 @@ fn init(dir: Option<&Path>) -> u8 {
             EXIT_USAGE
         }
     }
+}
+
+fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool) -> u8 {
+    let (project, fe) = match load(out, model) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let Some(model) = fe.model.as_ref() else {
+        out.report(&fe.sources, &fe.diagnostics);
+        return EXIT_FAIL;
+    };
+    let lock_path = project
+        .dir
+        .join(&project.config.migrations.dir)
+        .join("dddc.lock");
+    let lock = match std::fs::read_to_string(&lock_path) {
+        Ok(text) => match dddc::lock::Lock::parse(&text) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                eprintln!("error: {}: {e}", lock_path.display());
+                return EXIT_FAIL;
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return out.usage_error(&format!("cannot read {}: {e}", lock_path.display())),
+    };
+    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse().ok());
+    let inputs = dddc::build::Inputs {
+        config: &project.config,
+        lock,
+        name,
+        source_date_epoch,
+    };
+    let plan = match dddc::build::plan(model, &inputs) {
+        Ok(p) => p,
+        Err(dddc::build::BuildError::Diagnostics(d)) => {
+            let mut all = fe.diagnostics.clone();
+            all.extend(d);
+            out.report(&fe.sources, &all);
+            return EXIT_FAIL;
+        }
+        Err(dddc::build::BuildError::Message(m)) => {
+            out.report(&fe.sources, &fe.diagnostics);
+            eprintln!("error: {m}");
+            return EXIT_FAIL;
+        }
+    };
+    out.report(&fe.sources, &fe.diagnostics);
+    let changed: Vec<&dddc::build::Output> = plan
+        .outputs
+        .iter()
+        .filter(|o| {
+            std::fs::read(project.dir.join(&o.path)).ok().as_deref() != Some(o.bytes.as_slice())
+        })
+        .collect();
+    if changed.is_empty() {
+        if !out.quiet {
+            eprintln!("up to date: nothing to write");
+        }
+        return 0;
+    }
+    if dry_run {
+        for o in &changed {
+            println!("would write {}", o.path.display());
+        }
+        return 0;
+    }
+    if let Err(e) = write_atomically(&project.dir, &changed) {
+        return out.usage_error(&e);
+    }
+    if !out.quiet {
+        for line in &plan.summary {
+            eprintln!("wrote {line}");
+        }
+        for o in &changed {
+            eprintln!("  {}", o.path.display());
+        }
+    }
+    0
+}
+
+/// Writes every file or none: each goes to a temporary file beside its
+/// destination first, and only when all are written are they renamed.
+fn write_atomically(dir: &Path, outputs: &[&dddc::build::Output]) -> Result<(), String> {
+    let mut staged = Vec::new();
+    for o in outputs {
+        let dest = dir.join(&o.path);
+        let parent = dest.parent().unwrap_or(dir).to_path_buf();
+        let result = std::fs::create_dir_all(&parent)
+            .and_then(|_| tempfile::NamedTempFile::new_in(&parent))
+            .and_then(|mut tmp| {
+                tmp.write_all(&o.bytes)
+                    .and_then(|_| tmp.flush())
+                    .map(|_| tmp)
+            });
+        match result {
+            Ok(tmp) => staged.push((tmp, dest)),
+            Err(e) => return Err(format!("cannot write {}: {e}", dest.display())),
+        }
+    }
+    for (tmp, dest) in staged {
+        tmp.persist(&dest)
+            .map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+    }
+    Ok(())
 }

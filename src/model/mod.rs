@@ -443,6 +443,8 @@ impl Scalar {
 #[derive(Debug, Clone, Serialize)]
 pub struct Invariant {
     pub name: String,
+    /// `@name(…)`: the whole constraint name.
+    pub constraint_name: Option<String>,
     pub doc: Option<String>,
     #[serde(skip)]
     pub span: Span,

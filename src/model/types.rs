@@ -742,9 +742,10 @@ fn invariant(
         return None;
     }
     let (_, allows) = decl_annotations(r, &inv.annotations, "invariant");
-    let name = name_override(r, &inv.annotations).unwrap_or_else(|| inv.name.name.clone());
+    let constraint_name = name_override(r, &inv.annotations);
     Some(Invariant {
-        name,
+        name: inv.name.name.clone(),
+        constraint_name,
         doc: inv.doc.as_ref().map(|d| d.text.clone()),
         span: inv.name.span,
         source: crate::syntax::fmt::expr_to_string(&inv.expr),

@@ -1,0 +1,258 @@
+//! The only place SQL text is written. One function quotes identifiers
+//! ([`ident`]), one quotes literals ([`literal`]); both always double the quote
+//! character and never guess that a string is "already quoted".
+//!
+//! - [`expr`] renders typed model expressions (checks, defaults, predicates).
+//! - [`ddl`] renders a relational schema as a migration script and its undo.
+
+pub mod ddl;
+pub mod expr;
+
+/// Keywords PostgreSQL does not accept as a bare column name or in every
+/// expression position: its reserved, type/function-name and column-name
+/// keywords (`pg_get_keywords()` categories R, T and C, PostgreSQL 13–18).
+const KEYWORDS: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "json",
+    "json_array",
+    "json_arrayagg",
+    "json_exists",
+    "json_object",
+    "json_objectagg",
+    "json_query",
+    "json_scalar",
+    "json_serialize",
+    "json_table",
+    "json_value",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "merge_action",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
+];
+
+/// Whether `name` must be double-quoted to mean itself.
+pub fn needs_quotes(name: &str) -> bool {
+    let mut chars = name.chars();
+    let plain = matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    !plain || KEYWORDS.binary_search(&name).is_ok()
+}
+
+/// An identifier, double-quoted (with `"` doubled) only when it must be.
+pub fn ident(name: &str) -> String {
+    if needs_quotes(name) {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    } else {
+        name.to_string()
+    }
+}
+
+/// `schema.name`, each part quoted as needed.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", ident(schema), ident(name))
+}
+
+/// A string literal: `'…'` with `'` doubled. Backslashes are literal under
+/// `standard_conforming_strings = on`, PostgreSQL's default since 9.1; a
+/// string holding one is written `E'…'` with backslashes doubled so that it
+/// means the same whatever that setting is.
+pub fn literal(s: &str) -> String {
+    if s.contains('\\') {
+        format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}
+
+/// `$tag$body$tag$` with a tag that does not occur in `body`.
+pub fn dollar_quote(body: &str) -> String {
+    let mut tag = "dddc".to_string();
+    let mut n = 0;
+    while body.contains(&format!("${tag}$")) {
+        n += 1;
+        tag = format!("dddc{n}");
+    }
+    format!("${tag}${body}${tag}$")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_sorted_for_binary_search() {
+        let mut sorted = KEYWORDS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, KEYWORDS);
+    }
+
+    #[test]
+    fn identifiers_are_quoted_only_when_needed() {
+        assert_eq!(ident("usuarios"), "usuarios");
+        assert_eq!(ident("order"), "\"order\"");
+        assert_eq!(ident("Email"), "\"Email\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(ident("_x1"), "_x1");
+    }
+
+    #[test]
+    fn literals_double_quotes_and_backslashes() {
+        assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(literal(r"a\b"), r"E'a\\b'");
+        assert_eq!(literal("$$ */"), "'$$ */'");
+    }
+
+    #[test]
+    fn dollar_quote_avoids_its_tag() {
+        assert_eq!(dollar_quote("x"), "$dddc$x$dddc$");
+        assert_eq!(dollar_quote("$dddc$"), "$dddc1$$dddc$$dddc1$");
+    }
+}

@@ -1,0 +1,5 @@
+//! Helpers shared by the integration tests. Each test binary includes this
+//! with `mod support;` and uses only part of it, hence `allow(dead_code)`.
+#![allow(dead_code)]
+
+pub mod pg;
