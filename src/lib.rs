@@ -16,7 +16,10 @@
 //!    generated name is decided here.
 //! 5. [`sql`] — the only place SQL text is written: quoting, expressions,
 //!    the creating script and its undo.
-//! 6. [`lock`] and [`build`] — the lock file (schema + checksums) and what a
+//! 6. [`migrate`] — evolution: the lock's schema and the model's → typed
+//!    changes (renames only from `@was`), refusals of what can lose data,
+//!    online-safe migration files and their undo.
+//! 7. [`lock`] and [`build`] — the lock file (schema + checksums) and what a
 //!    build writes, computed without touching the disk.
 //!
 //! Across all of them, [`diagnostics`] are data (code, spans, help), rendered
@@ -27,8 +30,11 @@
 pub mod build;
 pub mod config;
 pub mod diagnostics;
+pub mod docs;
+pub mod lint;
 pub mod loader;
 pub mod lock;
+pub mod migrate;
 pub mod model;
 pub mod relational;
 pub mod sql;
@@ -51,17 +57,8 @@ pub fn frontend(root: &Path, display: &Path) -> Result<Frontend, loader::RootErr
         diagnostics.extend(analysis.diagnostics);
     }
     diagnostics::sort(&mut diagnostics);
-    let model = if diagnostics::has_errors(&diagnostics) {
-        None
-    } else {
-        analysis.model
-    };
-    Ok(Frontend {
-        sources: loaded.sources,
-        files: loaded.files,
-        model,
-        diagnostics,
-    })
+    let model = if diagnostics::has_errors(&diagnostics) { None } else { analysis.model };
+    Ok(Frontend { sources: loaded.sources, files: loaded.files, model, diagnostics })
 }
 
 /// What the front end produced.

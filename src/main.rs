@@ -63,6 +63,9 @@ enum Command {
         /// Print what would be written, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Allow changes that can lose data (drops, narrowing types, NOT NULL without a value).
+        #[arg(long)]
+        allow_destructive: bool,
     },
     /// Rewrite .ddd files in the canonical layout (comments kept).
     Fmt {
@@ -100,27 +103,19 @@ fn main() -> ExitCode {
         Color::Always => ColorChoice::Always,
         Color::Never => ColorChoice::Never,
         Color::Auto => {
-            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-                || !std::io::stderr().is_terminal()
-            {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || !std::io::stderr().is_terminal() {
                 ColorChoice::Never
             } else {
                 ColorChoice::Always
             }
         }
     };
-    let out = Output {
-        color,
-        format: cli.format,
-        quiet: cli.quiet,
-    };
+    let out = Output { color, format: cli.format, quiet: cli.quiet };
     let code = match cli.command {
         Command::Validate { model } => validate(&out, model.as_deref()),
-        Command::Build {
-            model,
-            name,
-            dry_run,
-        } => build(&out, model.as_deref(), name.as_deref(), dry_run),
+        Command::Build { model, name, dry_run, allow_destructive } => {
+            build(&out, model.as_deref(), name.as_deref(), dry_run, allow_destructive)
+        }
         Command::Fmt { check, files } => fmt(&out, check, files),
         Command::Explain { code } => explain(&code),
         Command::Init { dir } => init(dir.as_deref()),
@@ -144,21 +139,12 @@ impl Output {
         match self.format {
             Format::Json => println!("{}", diagnostics::render_json(sources, diags)),
             Format::Text => {
-                let shown: Vec<Diagnostic> = diags
-                    .iter()
-                    .filter(|d| !self.quiet || d.is_error())
-                    .cloned()
-                    .collect();
+                let shown: Vec<Diagnostic> = diags.iter().filter(|d| !self.quiet || d.is_error()).cloned().collect();
                 let mut text = diagnostics::render_text(sources, &shown, self.color);
                 let errors = diags.iter().filter(|d| d.is_error()).count();
-                let warnings = diags
-                    .iter()
-                    .filter(|d| d.severity == diagnostics::Severity::Warning)
-                    .count();
+                let warnings = diags.iter().filter(|d| d.severity == diagnostics::Severity::Warning).count();
                 if errors > 0 {
-                    text.push_str(&format!(
-                        "error: {errors} error(s), {warnings} warning(s)\n"
-                    ));
+                    text.push_str(&format!("error: {errors} error(s), {warnings} warning(s)\n"));
                 } else if warnings > 0 && !self.quiet {
                     text.push_str(&format!("warning: {warnings} warning(s)\n"));
                 }
@@ -203,17 +189,8 @@ fn validate(out: &Output, model: Option<&Path>) -> u8 {
         return EXIT_FAIL;
     }
     if out.format == Format::Text && !out.quiet {
-        let m = fe
-            .model
-            .as_ref()
-            .map(|m| (m.contexts.len(), m.aggregates.len()))
-            .unwrap_or_default();
-        eprintln!(
-            "ok: {} file(s), {} context(s), {} aggregate(s)",
-            fe.sources.len(),
-            m.0,
-            m.1
-        );
+        let m = fe.model.as_ref().map(|m| (m.contexts.len(), m.aggregates.len())).unwrap_or_default();
+        eprintln!("ok: {} file(s), {} context(s), {} aggregate(s)", fe.sources.len(), m.0, m.1);
     }
     0
 }
@@ -225,9 +202,7 @@ fn explain(code: &str) -> u8 {
             0
         }
         None => {
-            eprintln!(
-                "error: unknown code `{code}`; codes look like E0103 (see `dddc explain E0001`)"
-            );
+            eprintln!("error: unknown code `{code}`; codes look like E0103 (see `dddc explain E0001`)");
             EXIT_FAIL
         }
     }
@@ -248,10 +223,7 @@ fn init(dir: Option<&Path>) -> u8 {
     let config_path = dir.join("dddc.toml");
     for p in [&model, &config_path] {
         if p.exists() {
-            eprintln!(
-                "error: `{}` already exists; nothing was written",
-                p.display()
-            );
+            eprintln!("error: `{}` already exists; nothing was written", p.display());
             return EXIT_FAIL;
         }
     }
@@ -260,11 +232,7 @@ fn init(dir: Option<&Path>) -> u8 {
         .and_then(|_| std::fs::write(&model, STARTER_MODEL));
     match result {
         Ok(()) => {
-            eprintln!(
-                "created {} and {}; next: `dddc validate`",
-                config_path.display(),
-                model.display()
-            );
+            eprintln!("created {} and {}; next: `dddc validate`", config_path.display(), model.display());
             0
         }
         Err(e) => {
@@ -274,7 +242,7 @@ fn init(dir: Option<&Path>) -> u8 {
     }
 }
 
-fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool) -> u8 {
+fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, allow_destructive: bool) -> u8 {
     let (project, fe) = match load(out, model) {
         Ok(x) => x,
         Err(code) => return code,
@@ -283,10 +251,7 @@ fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool) 
         out.report(&fe.sources, &fe.diagnostics);
         return EXIT_FAIL;
     };
-    let lock_path = project
-        .dir
-        .join(&project.config.migrations.dir)
-        .join("dddc.lock");
+    let lock_path = project.dir.join(&project.config.migrations.dir).join("dddc.lock");
     let lock = match std::fs::read_to_string(&lock_path) {
         Ok(text) => match dddc::lock::Lock::parse(&text) {
             Ok(l) => Some(l),
@@ -298,15 +263,11 @@ fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool) 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return out.usage_error(&format!("cannot read {}: {e}", lock_path.display())),
     };
-    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse().ok());
-    let inputs = dddc::build::Inputs {
-        config: &project.config,
-        lock,
-        name,
-        source_date_epoch,
-    };
+    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok());
+    let now_epoch =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let inputs =
+        dddc::build::Inputs { config: &project.config, lock, name, source_date_epoch, now_epoch, allow_destructive };
     let plan = match dddc::build::plan(model, &inputs) {
         Ok(p) => p,
         Err(dddc::build::BuildError::Diagnostics(d)) => {
@@ -315,19 +276,28 @@ fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool) 
             out.report(&fe.sources, &all);
             return EXIT_FAIL;
         }
+        Err(dddc::build::BuildError::Refused(refusals)) => {
+            out.report(&fe.sources, &fe.diagnostics);
+            eprintln!("error: the model changes in ways that can lose data; nothing was written");
+            for r in &refusals {
+                eprintln!("  - {}", r.change);
+                eprintln!("    help: {}", r.help);
+            }
+            return EXIT_FAIL;
+        }
         Err(dddc::build::BuildError::Message(m)) => {
             out.report(&fe.sources, &fe.diagnostics);
             eprintln!("error: {m}");
             return EXIT_FAIL;
         }
     };
-    out.report(&fe.sources, &fe.diagnostics);
+    let mut all = fe.diagnostics.clone();
+    all.extend(plan.warnings.iter().cloned());
+    out.report(&fe.sources, &all);
     let changed: Vec<&dddc::build::Output> = plan
         .outputs
         .iter()
-        .filter(|o| {
-            std::fs::read(project.dir.join(&o.path)).ok().as_deref() != Some(o.bytes.as_slice())
-        })
+        .filter(|o| std::fs::read(project.dir.join(&o.path)).ok().as_deref() != Some(o.bytes.as_slice()))
         .collect();
     if changed.is_empty() {
         if !out.quiet {
@@ -364,19 +334,14 @@ fn write_atomically(dir: &Path, outputs: &[&dddc::build::Output]) -> Result<(), 
         let parent = dest.parent().unwrap_or(dir).to_path_buf();
         let result = std::fs::create_dir_all(&parent)
             .and_then(|_| tempfile::NamedTempFile::new_in(&parent))
-            .and_then(|mut tmp| {
-                tmp.write_all(&o.bytes)
-                    .and_then(|_| tmp.flush())
-                    .map(|_| tmp)
-            });
+            .and_then(|mut tmp| tmp.write_all(&o.bytes).and_then(|_| tmp.flush()).map(|_| tmp));
         match result {
             Ok(tmp) => staged.push((tmp, dest)),
             Err(e) => return Err(format!("cannot write {}: {e}", dest.display())),
         }
     }
     for (tmp, dest) in staged {
-        tmp.persist(&dest)
-            .map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+        tmp.persist(&dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
     }
     Ok(())
 }

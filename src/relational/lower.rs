@@ -10,8 +10,8 @@ use super::*;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::Diagnostic;
 use crate::model::{
-    self, identity_columns, link_columns, Aggregate, Entity, FieldType, Identity, IndexMethod,
-    KeyColumn, KeyType, Model, PartitionSpec, Scalar, TExpr, TExprKind, TableNaming, ValueShape,
+    self, identity_columns, link_columns, Aggregate, Entity, FieldType, Identity, IndexMethod, KeyColumn, KeyType,
+    Model, PartitionSpec, Scalar, TExpr, TExprKind, TableNaming, ValueShape,
 };
 use crate::sql::expr::{literal_sql, render, Columns};
 use crate::sql::{ident, literal};
@@ -19,14 +19,7 @@ use crate::sql::{ident, literal};
 /// Lowers a validated model. Fails only on generated-name problems (E0601,
 /// E0106), which the model alone cannot see.
 pub fn lower(model: &Model) -> Result<Schema, Vec<Diagnostic>> {
-    let mut l = Lowerer {
-        model,
-        schema: Schema {
-            target: model.target,
-            ..Schema::default()
-        },
-        diags: Vec::new(),
-    };
+    let mut l = Lowerer { model, schema: Schema { target: model.target, ..Schema::default() }, diags: Vec::new() };
     l.run();
     collisions(&l.schema, &mut l.diags);
     if l.diags.is_empty() {
@@ -75,7 +68,7 @@ impl TableBuilder {
                 row_level_security: false,
                 policies: Vec::new(),
                 partitioning: None,
-                origin,
+                origin: origin.into(),
             },
             soft_delete: false,
             tenant: None,
@@ -92,27 +85,14 @@ impl TableBuilder {
             generated: None,
             comment: None,
             origin_note: None,
-            origin,
+            origin: origin.into(),
         });
         let last = self.t.columns.len() - 1;
         &mut self.t.columns[last]
     }
 
-    fn check(
-        &mut self,
-        name: String,
-        expr: String,
-        source: String,
-        comment: Option<String>,
-        origin: Span,
-    ) {
-        self.t.checks.push(Check {
-            name: fit(&name),
-            expr,
-            source,
-            comment,
-            origin,
-        });
+    fn check(&mut self, name: String, expr: String, source: String, comment: Option<String>, origin: Span) {
+        self.t.checks.push(Check { name: fit(&name), expr, source, comment, enum_values: None, origin: origin.into() });
     }
 
     /// Columns led by the tenant column, when there is one.
@@ -125,22 +105,12 @@ impl TableBuilder {
 
     /// A unique over plain columns: a constraint, or a partial unique index
     /// under soft delete or with a condition.
-    fn unique(
-        &mut self,
-        cols: Vec<String>,
-        name: Option<String>,
-        predicate: Option<String>,
-        origin: Span,
-    ) {
+    fn unique(&mut self, cols: Vec<String>, name: Option<String>, predicate: Option<String>, origin: Span) {
         let cols = self.with_tenant(cols);
         let name = name.unwrap_or_else(|| fit(&format!("uq_{}_{}", self.t.name, cols_part(&cols))));
         let predicate = self.soft_delete_predicate(predicate, false);
         if predicate.is_none() {
-            self.t.uniques.push(Unique {
-                name,
-                columns: cols,
-                origin,
-            });
+            self.t.uniques.push(Unique { name, columns: cols, origin: origin.into() });
         } else {
             let items = cols.iter().map(|c| ident(c)).collect();
             self.push_index(Index {
@@ -150,16 +120,12 @@ impl TableBuilder {
                 items,
                 predicate,
                 comment: None,
-                origin,
+                origin: origin.into(),
             });
         }
     }
 
-    fn soft_delete_predicate(
-        &self,
-        predicate: Option<String>,
-        including_deleted: bool,
-    ) -> Option<String> {
+    fn soft_delete_predicate(&self, predicate: Option<String>, including_deleted: bool) -> Option<String> {
         if !self.soft_delete || including_deleted {
             return predicate;
         }
@@ -171,8 +137,7 @@ impl TableBuilder {
 
     /// Adds an index unless an equivalent one exists.
     fn push_index(&mut self, ix: Index) {
-        let same =
-            |o: &Index| o.items == ix.items && o.method == ix.method && o.predicate == ix.predicate;
+        let same = |o: &Index| o.items == ix.items && o.method == ix.method && o.predicate == ix.predicate;
         if let Some(existing) = self.t.indexes.iter_mut().find(|o| same(o)) {
             existing.unique |= ix.unique;
             return;
@@ -182,45 +147,22 @@ impl TableBuilder {
 
     /// An index on plain columns (`btree` unless said).
     fn plain_index(&mut self, cols: Vec<String>, method: &str, partial: bool, origin: Span) {
-        let cols = if method == "btree" {
-            self.with_tenant(cols)
-        } else {
-            cols
-        };
+        let cols = if method == "btree" { self.with_tenant(cols) } else { cols };
         if self.covered(&cols) {
             return;
         }
-        let suffix = if method == "btree" {
-            String::new()
-        } else {
-            format!("_{method}")
-        };
+        let suffix = if method == "btree" { String::new() } else { format!("_{method}") };
         let name = fit(&format!("idx_{}_{}{suffix}", self.t.name, cols_part(&cols)));
-        let predicate = if partial {
-            self.soft_delete_predicate(None, false)
-        } else {
-            None
-        };
+        let predicate = if partial { self.soft_delete_predicate(None, false) } else { None };
         let items = cols.iter().map(|c| ident(c)).collect();
-        self.push_index(Index {
-            name,
-            unique: false,
-            method: method.into(),
-            items,
-            predicate,
-            comment: None,
-            origin,
-        });
+        self.push_index(Index { name, unique: false, method: method.into(), items, predicate, comment: None, origin: origin.into() });
     }
 
     /// Whether the primary key or a unique constraint already starts with
     /// these columns (so an index for a foreign key would be redundant).
     fn covered(&self, cols: &[String]) -> bool {
         let starts = |c: &[String]| c.len() >= cols.len() && c[..cols.len()] == *cols;
-        self.t
-            .primary_key
-            .as_ref()
-            .is_some_and(|pk| starts(&pk.columns))
+        self.t.primary_key.as_ref().is_some_and(|pk| starts(&pk.columns))
             || self.t.uniques.iter().any(|u| starts(&u.columns))
     }
 }
@@ -257,22 +199,16 @@ impl<'a> Lowerer<'a> {
         let m = self.model;
         self.extensions();
         for c in &m.contexts {
-            self.schema.schemas.push(SchemaDef {
-                name: c.name.clone(),
-                comment: c.doc.clone(),
-                origin: c.span,
-            });
+            self.schema.schemas.push(SchemaDef { name: c.name.clone(), comment: c.doc.clone(), origin: c.span.into() });
         }
         for e in m.enums.iter().filter(|e| e.native) {
-            let schema = e
-                .context
-                .map_or("public".to_string(), |c| m.contexts[c.0].name.clone());
+            let schema = e.context.map_or("public".to_string(), |c| m.contexts[c.0].name.clone());
             self.schema.enum_types.push(EnumType {
                 schema,
                 name: model::snake_case(&e.name),
                 values: e.values.iter().map(|v| v.name.clone()).collect(),
                 comment: e.doc.clone(),
-                origin: e.span,
+                origin: e.span.into(),
             });
         }
         for (ci, _) in m.contexts.iter().enumerate() {
@@ -301,9 +237,7 @@ impl<'a> Lowerer<'a> {
                 .any(|f| uses_scalar(m, &f.ty, s))
                 || m.values.iter().any(|v| match &v.shape {
                     ValueShape::Single { ty, .. } => *ty == s,
-                    ValueShape::Fields { fields, .. } => {
-                        fields.iter().any(|f| uses_scalar(m, &f.ty, s))
-                    }
+                    ValueShape::Fields { fields, .. } => fields.iter().any(|f| uses_scalar(m, &f.ty, s)),
                 })
         };
         if uses(Scalar::Encrypted) && !ext.iter().any(|e| e == "pgcrypto") {
@@ -317,21 +251,11 @@ impl<'a> Lowerer<'a> {
 
     fn functions(&mut self) {
         let tables = &self.schema.tables;
-        let needs_timestamps = tables.iter().any(|t| {
-            t.triggers
-                .iter()
-                .any(|tr| tr.function.contains(TIMESTAMP_FN))
-        });
-        let needs_v7 = tables.iter().any(|t| {
-            t.columns
-                .iter()
-                .any(|c| c.default.as_deref().is_some_and(|d| d.contains(UUID_V7_FN)))
-        });
-        let audit = self
-            .model
-            .audit_log
-            .as_ref()
-            .map(|l| self.model.contexts[l.context.0].name.clone());
+        let needs_timestamps = tables.iter().any(|t| t.triggers.iter().any(|tr| tr.function.contains(TIMESTAMP_FN)));
+        let needs_v7 = tables
+            .iter()
+            .any(|t| t.columns.iter().any(|c| c.default.as_deref().is_some_and(|d| d.contains(UUID_V7_FN))));
+        let audit = self.model.audit_log.as_ref().map(|l| self.model.contexts[l.context.0].name.clone());
         let mut fns = Vec::new();
         if needs_v7 {
             fns.push(Function {
@@ -354,14 +278,15 @@ impl<'a> Lowerer<'a> {
                 language: "plpgsql".into(),
                 volatility: "VOLATILE".into(),
                 body: "\nBEGIN\n    NEW.updated_at = CURRENT_TIMESTAMP;\n    RETURN NEW;\nEND;\n".into(),
-                comment: Some("Sets updated_at on every UPDATE (BEFORE UPDATE trigger of every table with timestamps).".into()),
+                comment: Some(
+                    "Sets updated_at on every UPDATE (BEFORE UPDATE trigger of every table with timestamps).".into(),
+                ),
             });
         }
         if let (Some(schema), Some(log)) = (audit, &self.model.audit_log) {
             let any_audited = self.model.aggregates.iter().any(|a| a.audited);
             if any_audited {
-                let body =
-                    AUDIT_BODY.replace("{table}", &crate::sql::qualified(&schema, &log.table));
+                let body = AUDIT_BODY.replace("{table}", &crate::sql::qualified(&schema, &log.table));
                 fns.push(Function {
                     schema,
                     name: AUDIT_FN.into(),
@@ -378,21 +303,15 @@ impl<'a> Lowerer<'a> {
     }
 
     fn table_of(&self, a: &Aggregate) -> String {
-        a.root
-            .table_as
-            .clone()
-            .unwrap_or_else(|| table_name(&a.root.name, self.model.tables))
+        a.root.table_as.clone().unwrap_or_else(|| table_name(&a.root.name, self.model.tables))
     }
 
     fn check_table_name(&mut self, name: &str, origin: Span) {
         if name.len() > super::names::MAX_IDENTIFIER {
             self.diags.push(
-                Diagnostic::error(
-                    id::E0106,
-                    format!("table name `{name}` is {} bytes long", name.len()),
-                )
-                .at(origin, "PostgreSQL identifiers hold at most 63 bytes")
-                .with_help("give the table a shorter name with `as short_name`"),
+                Diagnostic::error(id::E0106, format!("table name `{name}` is {} bytes long", name.len()))
+                    .at(origin, "PostgreSQL identifiers hold at most 63 bytes")
+                    .with_help("give the table a shorter name with `as short_name`"),
             );
         }
     }
@@ -417,11 +336,7 @@ impl<'a> Lowerer<'a> {
         root: bool,
     ) {
         self.check_table_name(&name, e.span);
-        let kind = if root {
-            TableKind::AggregateRoot
-        } else {
-            TableKind::Entity
-        };
+        let kind = if root { TableKind::AggregateRoot } else { TableKind::Entity };
         let mut b = TableBuilder::new(ctx, &name, kind, e.span);
         b.t.comment = e.doc.clone();
         b.t.aggregate = Some(format!("{ctx}.{}", a.name));
@@ -435,11 +350,7 @@ impl<'a> Lowerer<'a> {
                 vec!["id".into()]
             }
             Identity::UuidV7 => {
-                let f = if self.model.target >= 18 {
-                    "uuidv7()".to_string()
-                } else {
-                    format!("public.{UUID_V7_FN}()")
-                };
+                let f = if self.model.target >= 18 { "uuidv7()".to_string() } else { format!("public.{UUID_V7_FN}()") };
                 b.column("id", "UUID", false, e.span).default = Some(f);
                 vec!["id".into()]
             }
@@ -474,7 +385,7 @@ impl<'a> Lowerer<'a> {
                 ref_columns: key.iter().map(|k| k.column.clone()).collect(),
                 on_delete: "CASCADE".into(),
                 on_update: "CASCADE".into(),
-                origin: e.span,
+                origin: e.span.into(),
             });
             if e.one {
                 b.unique(cols.clone(), None, None, e.span);
@@ -511,7 +422,7 @@ impl<'a> Lowerer<'a> {
                 items: vec!["search_vector".into()],
                 predicate: None,
                 comment: None,
-                origin: s.span,
+                origin: s.span.into(),
             });
         }
         if e.timestamps {
@@ -527,8 +438,7 @@ impl<'a> Lowerer<'a> {
             });
         }
         if root && a.soft_delete {
-            b.column("deleted_at", "TIMESTAMPTZ", true, e.span)
-                .origin_note = Some("soft delete".into());
+            b.column("deleted_at", "TIMESTAMPTZ", true, e.span).origin_note = Some("soft delete".into());
         }
         // Primary key (with the partition key, as PostgreSQL requires).
         let mut pk = pk_cols.clone();
@@ -539,23 +449,11 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        b.t.primary_key = Some(PrimaryKey {
-            name: fit(&format!("{name}_pkey")),
-            columns: pk,
-        });
+        b.t.primary_key = Some(PrimaryKey { name: fit(&format!("{name}_pkey")), columns: pk });
         // Invariants.
         for inv in &e.invariants {
-            let cname = inv
-                .constraint_name
-                .clone()
-                .unwrap_or_else(|| format!("{name}_{}", inv.name));
-            b.check(
-                cname,
-                render(&inv.expr, &Columns::PLAIN),
-                inv.source.clone(),
-                inv.doc.clone(),
-                inv.span,
-            );
+            let cname = inv.constraint_name.clone().unwrap_or_else(|| format!("{name}_{}", inv.name));
+            b.check(cname, render(&inv.expr, &Columns::PLAIN), inv.source.clone(), inv.doc.clone(), inv.span);
         }
         // Declared indexes and uniques.
         for ix in &e.indexes {
@@ -568,11 +466,7 @@ impl<'a> Lowerer<'a> {
                 Identity::Natural(cols) => cols.clone(),
                 _ => vec!["id".into()],
             };
-            let audit_schema = self
-                .model
-                .audit_log
-                .as_ref()
-                .map(|l| self.model.contexts[l.context.0].name.clone());
+            let audit_schema = self.model.audit_log.as_ref().map(|l| self.model.contexts[l.context.0].name.clone());
             if let Some(s) = audit_schema {
                 let args: Vec<String> = key.iter().map(|k| literal(k)).collect();
                 b.t.triggers.push(Trigger {
@@ -596,9 +490,10 @@ impl<'a> Lowerer<'a> {
             self.list_table(a, e, ctx, &name, f, vid);
         }
         for child in &e.entities {
-            let child_name = child.table_as.clone().unwrap_or_else(|| {
-                format!("{name}_{}", table_name(&child.name, self.model.tables))
-            });
+            let child_name = child
+                .table_as
+                .clone()
+                .unwrap_or_else(|| format!("{name}_{}", table_name(&child.name, self.model.tables)));
             self.entity(a, child, ctx, child_name, Some((e, &name)), false);
         }
     }
@@ -613,9 +508,7 @@ impl<'a> Lowerer<'a> {
     fn enum_column_type(&self, en: model::EnumId) -> String {
         let e = &self.model.enums[en.0];
         if e.native {
-            let schema = e.context.map_or("public".to_string(), |c| {
-                self.model.contexts[c.0].name.clone()
-            });
+            let schema = e.context.map_or("public".to_string(), |c| self.model.contexts[c.0].name.clone());
             crate::sql::qualified(&schema, &model::snake_case(&e.name))
         } else {
             format!("VARCHAR({})", e.longest_value())
@@ -657,7 +550,7 @@ impl<'a> Lowerer<'a> {
                         ref_columns: cols.iter().map(|(_, k)| k.column.clone()).collect(),
                         on_delete: r.on_delete.words().to_uppercase(),
                         on_update: r.on_update.words().to_uppercase(),
-                        origin: f.span,
+                        origin: f.span.into(),
                     });
                 }
                 self.modifiers(b, f, names);
@@ -730,6 +623,9 @@ impl<'a> Lowerer<'a> {
                         None,
                         f.span,
                     );
+                    if let Some(c) = b.t.checks.last_mut() {
+                        c.enum_values = Some((column.clone(), e.values.iter().map(|v| v.name.clone()).collect()));
+                    }
                 }
                 cols
             }
@@ -737,8 +633,7 @@ impl<'a> Lowerer<'a> {
                 let vo = &self.model.values[v.0];
                 match &vo.shape {
                     ValueShape::Single { ty, check } => {
-                        let cols =
-                            plain(b, sql_type(*ty), Some(format!("value object {}", vo.name)));
+                        let cols = plain(b, sql_type(*ty), Some(format!("value object {}", vo.name)));
                         if *ty == Scalar::PasswordHash {
                             b.check(
                                 format!("ck_{t}_{column}_hash"),
@@ -749,10 +644,7 @@ impl<'a> Lowerer<'a> {
                             );
                         }
                         if let Some(c) = check {
-                            let cols_map = Columns {
-                                prefix: "",
-                                subject: Some(&column),
-                            };
+                            let cols_map = Columns { prefix: "", subject: Some(&column) };
                             b.check(
                                 format!("ck_{t}_{column}_{}", model::snake_case(&vo.name)),
                                 render(c, &cols_map),
@@ -773,13 +665,7 @@ impl<'a> Lowerer<'a> {
                             if matches!(part.ty, FieldType::ValueList(_) | FieldType::Ref(_)) {
                                 continue;
                             }
-                            let part_cols = self.embed(
-                                b,
-                                part,
-                                &inner_prefix,
-                                &format!("{inner_path}_"),
-                                nullable,
-                            );
+                            let part_cols = self.embed(b, part, &inner_prefix, &format!("{inner_path}_"), nullable);
                             if !part.nullable {
                                 // Leaves that must be present when the group is.
                                 required.extend(required_leaves(self.model, part, &part_cols));
@@ -788,15 +674,11 @@ impl<'a> Lowerer<'a> {
                         }
                         for c in &mut b.t.columns[first..] {
                             if c.origin_note.is_none() {
-                                c.origin_note =
-                                    Some(format!("value object {} ({})", vo.name, f.name));
+                                c.origin_note = Some(format!("value object {} ({})", vo.name, f.name));
                             }
                         }
                         for inv in invariants {
-                            let cols_map = Columns {
-                                prefix: &inner_prefix,
-                                subject: None,
-                            };
+                            let cols_map = Columns { prefix: &inner_prefix, subject: None };
                             b.check(
                                 format!("{t}_{inner_path}_{}", inv.name),
                                 render(&inv.expr, &cols_map),
@@ -806,22 +688,14 @@ impl<'a> Lowerer<'a> {
                             );
                         }
                         if f.nullable && !group_nullable {
-                            let all_null: Vec<String> = cols
-                                .iter()
-                                .map(|c| format!("({} IS NULL)", ident(c)))
-                                .collect();
-                            let present: Vec<String> = required
-                                .iter()
-                                .map(|c| format!("({} IS NOT NULL)", ident(c)))
-                                .collect();
+                            let all_null: Vec<String> =
+                                cols.iter().map(|c| format!("({} IS NULL)", ident(c))).collect();
+                            let present: Vec<String> =
+                                required.iter().map(|c| format!("({} IS NOT NULL)", ident(c))).collect();
                             let expr = if present.is_empty() {
                                 "TRUE".to_string()
                             } else {
-                                format!(
-                                    "(({}) OR ({}))",
-                                    present.join(" AND "),
-                                    all_null.join(" AND ")
-                                )
+                                format!("(({}) OR ({}))", present.join(" AND "), all_null.join(" AND "))
                             };
                             if !present.is_empty() {
                                 b.check(
@@ -843,9 +717,7 @@ impl<'a> Lowerer<'a> {
 
     fn default_sql(&self, d: &TExpr, ty: &FieldType) -> String {
         match (&d.kind, ty) {
-            (TExprKind::Literal(crate::syntax::ast::Literal::EmptyArray), FieldType::Array(_)) => {
-                "'{}'".into()
-            }
+            (TExprKind::Literal(crate::syntax::ast::Literal::EmptyArray), FieldType::Array(_)) => "'{}'".into(),
             (TExprKind::Literal(l), _) => literal_sql(l),
             _ => render(d, &Columns::PLAIN),
         }
@@ -866,11 +738,7 @@ impl<'a> Lowerer<'a> {
                 }
                 _ => {
                     let sql = render(item, &Columns::PLAIN);
-                    let sql = if sql.starts_with('(') {
-                        sql
-                    } else {
-                        format!("({sql})")
-                    };
+                    let sql = if sql.starts_with('(') { sql } else { format!("({sql})") };
                     name_items.push(sql.clone());
                     items.push(sql);
                 }
@@ -879,11 +747,7 @@ impl<'a> Lowerer<'a> {
         // The tenant column leads btree indexes only: gin, gist and hash have
         // no operator class for a uuid (without btree_gin/btree_gist), and
         // row-level security filters the tenant anyway.
-        if let Some(t) = b
-            .tenant
-            .as_ref()
-            .filter(|_| ix.unique || ix.method == IndexMethod::Btree)
-        {
+        if let Some(t) = b.tenant.as_ref().filter(|_| ix.unique || ix.method == IndexMethod::Btree) {
             if items.first() != Some(&ident(t)) {
                 items.insert(0, ident(t));
                 name_items.insert(0, t.clone());
@@ -893,21 +757,11 @@ impl<'a> Lowerer<'a> {
         let predicate = ix.where_clause.as_ref().map(|w| render(w, &Columns::PLAIN));
         let t = b.t.name.clone();
         if ix.unique {
-            let plain_cols = ix
-                .items
-                .iter()
-                .all(|i| matches!(i.kind, TExprKind::Column(_) | TExprKind::Columns(_)));
+            let plain_cols = ix.items.iter().all(|i| matches!(i.kind, TExprKind::Column(_) | TExprKind::Columns(_)));
             let all_plain = plain_cols && predicate.is_none() && !b.soft_delete;
-            let name = ix
-                .name
-                .clone()
-                .unwrap_or_else(|| fit(&format!("uq_{t}_{}", cols_part(&name_items))));
+            let name = ix.name.clone().unwrap_or_else(|| fit(&format!("uq_{t}_{}", cols_part(&name_items))));
             if all_plain {
-                b.t.uniques.push(Unique {
-                    name,
-                    columns: name_items,
-                    origin: ix.span,
-                });
+                b.t.uniques.push(Unique { name, columns: name_items, origin: ix.span.into() });
             } else {
                 let predicate = b.soft_delete_predicate(predicate, false);
                 b.push_index(Index {
@@ -917,19 +771,12 @@ impl<'a> Lowerer<'a> {
                     items,
                     predicate,
                     comment: ix.doc.clone(),
-                    origin: ix.span,
+                    origin: ix.span.into(),
                 });
             }
         } else {
-            let suffix = if ix.method == IndexMethod::Btree {
-                String::new()
-            } else {
-                format!("_{method}")
-            };
-            let name = ix
-                .name
-                .clone()
-                .unwrap_or_else(|| fit(&format!("idx_{t}_{}{suffix}", cols_part(&name_items))));
+            let suffix = if ix.method == IndexMethod::Btree { String::new() } else { format!("_{method}") };
+            let name = ix.name.clone().unwrap_or_else(|| fit(&format!("idx_{t}_{}{suffix}", cols_part(&name_items))));
             let predicate = b.soft_delete_predicate(predicate, ix.including_deleted);
             b.push_index(Index {
                 name,
@@ -938,7 +785,7 @@ impl<'a> Lowerer<'a> {
                 items,
                 predicate,
                 comment: ix.doc.clone(),
-                origin: ix.span,
+                origin: ix.span.into(),
             });
         }
     }
@@ -963,18 +810,11 @@ impl<'a> Lowerer<'a> {
                     for m in r.months() {
                         parts.push(PartitionDef {
                             name: fit(&format!("{table}_{:04}_{:02}", m.year, m.month)),
-                            bound: format!(
-                                "FOR VALUES FROM ({}) TO ({})",
-                                month_bound(m),
-                                month_bound(m.next())
-                            ),
+                            bound: format!("FOR VALUES FROM ({}) TO ({})", month_bound(m), month_bound(m.next())),
                         });
                     }
                 }
-                parts.push(PartitionDef {
-                    name: fit(&format!("{table}_default")),
-                    bound: "DEFAULT".into(),
-                });
+                parts.push(PartitionDef { name: fit(&format!("{table}_default")), bound: "DEFAULT".into() });
                 "RANGE"
             }
             PartitionSpec::List(list) => {
@@ -985,10 +825,7 @@ impl<'a> Lowerer<'a> {
                         bound: format!("FOR VALUES IN ({})", values.join(", ")),
                     });
                 }
-                parts.push(PartitionDef {
-                    name: fit(&format!("{table}_default")),
-                    bound: "DEFAULT".into(),
-                });
+                parts.push(PartitionDef { name: fit(&format!("{table}_default")), bound: "DEFAULT".into() });
                 "LIST"
             }
             PartitionSpec::Hash(n) => {
@@ -1001,11 +838,7 @@ impl<'a> Lowerer<'a> {
                 "HASH"
             }
         };
-        Partitioning {
-            method: method.into(),
-            column: p.column.clone(),
-            partitions: parts,
-        }
+        Partitioning { method: method.into(), column: p.column.clone(), partitions: parts }
     }
 
     fn list_table(
@@ -1083,10 +916,7 @@ impl<'a> Lowerer<'a> {
         let link_cols: Vec<String> = links.iter().map(|(c, _)| c.clone()).collect();
         let mut pk = link_cols.clone();
         pk.push("position".into());
-        b.t.primary_key = Some(PrimaryKey {
-            name: fit(&format!("{name}_pkey")),
-            columns: pk,
-        });
+        b.t.primary_key = Some(PrimaryKey { name: fit(&format!("{name}_pkey")), columns: pk });
         b.t.foreign_keys.push(ForeignKey {
             name: fit(&format!("fk_{name}_{}", cols_part(&link_cols))),
             columns: link_cols.clone(),
@@ -1095,15 +925,9 @@ impl<'a> Lowerer<'a> {
             ref_columns: key.iter().map(|k| k.column.clone()).collect(),
             on_delete: "CASCADE".into(),
             on_update: "CASCADE".into(),
-            origin: f.span,
+            origin: f.span.into(),
         });
-        b.check(
-            format!("ck_{name}_position"),
-            "(\"position\" >= 0)".into(),
-            "list position".into(),
-            None,
-            f.span,
-        );
+        b.check(format!("ck_{name}_position"), "(\"position\" >= 0)".into(), "list position".into(), None, f.span);
         if let Some(t) = &a.tenant {
             tenant_policy(&mut b, t);
         }
@@ -1111,22 +935,11 @@ impl<'a> Lowerer<'a> {
     }
 
     fn events_table(&mut self, a: &Aggregate, ev: &model::Events, ctx: &str, root_table: &str) {
-        let suffix = if self.model.tables == TableNaming::PluralEs {
-            "eventos"
-        } else {
-            "events"
-        };
-        let name = ev
-            .table_as
-            .clone()
-            .unwrap_or_else(|| format!("{root_table}_{suffix}"));
+        let suffix = if self.model.tables == TableNaming::PluralEs { "eventos" } else { "events" };
+        let name = ev.table_as.clone().unwrap_or_else(|| format!("{root_table}_{suffix}"));
         self.check_table_name(&name, ev.span);
         let mut b = TableBuilder::new(ctx, &name, TableKind::Events, ev.span);
-        b.t.comment = Some(
-            ev.doc
-                .clone()
-                .unwrap_or_else(|| format!("Domain events of aggregate {}.", a.name)),
-        );
+        b.t.comment = Some(ev.doc.clone().unwrap_or_else(|| format!("Domain events of aggregate {}.", a.name)));
         b.t.aggregate = Some(format!("{ctx}.{}", a.name));
         b.tenant = a.tenant.clone();
         b.column("id", "BIGINT", false, ev.span).identity = true;
@@ -1140,20 +953,13 @@ impl<'a> Lowerer<'a> {
             b.column(col, &ty, false, ev.span).origin_note = Some(format!("aggregate {}", a.name));
         }
         let longest = ev.names.iter().map(|n| n.name.len()).max().unwrap_or(1);
-        b.column(
-            "tipo_evento",
-            &format!("VARCHAR({longest})"),
-            false,
-            ev.span,
-        )
-        .origin_note = Some("event type".into());
+        b.column("tipo_evento", &format!("VARCHAR({longest})"), false, ev.span).origin_note = Some("event type".into());
         let occurred = b.column("occurred_at", "TIMESTAMPTZ", false, ev.span);
         occurred.default = Some("CURRENT_TIMESTAMP".into());
         b.column("payload", "JSONB", false, ev.span);
         b.column("metadata", "JSONB", false, ev.span).default = Some("'{}'::jsonb".into());
         if ev.outbox {
-            b.column("published_at", "TIMESTAMPTZ", true, ev.span)
-                .origin_note = Some("outbox relay".into());
+            b.column("published_at", "TIMESTAMPTZ", true, ev.span).origin_note = Some("outbox relay".into());
         }
         let values: Vec<String> = ev.names.iter().map(|n| literal(&n.name)).collect();
         b.check(
@@ -1163,10 +969,8 @@ impl<'a> Lowerer<'a> {
             None,
             ev.span,
         );
-        b.t.primary_key = Some(PrimaryKey {
-            name: fit(&format!("{name}_pkey")),
-            columns: vec!["id".into(), "occurred_at".into()],
-        });
+        b.t.primary_key =
+            Some(PrimaryKey { name: fit(&format!("{name}_pkey")), columns: vec!["id".into(), "occurred_at".into()] });
         let link_cols: Vec<String> = links.iter().map(|(c, _)| c.clone()).collect();
         b.plain_index(link_cols, "btree", false, ev.span);
         b.plain_index(vec!["occurred_at".into()], "brin", false, ev.span);
@@ -1179,17 +983,14 @@ impl<'a> Lowerer<'a> {
                 items: cols.iter().map(|c| ident(c)).collect(),
                 predicate: Some("(published_at IS NULL)".into()),
                 comment: Some("Events not yet published by the outbox relay.".into()),
-                origin: ev.span,
+                origin: ev.span.into(),
             });
         }
         if let Some(t) = &a.tenant {
             tenant_policy(&mut b, t);
         }
-        let spec = model::Partition {
-            column: "occurred_at".into(),
-            spec: PartitionSpec::Range(ev.range),
-            span: ev.span,
-        };
+        let spec =
+            model::Partition { column: "occurred_at".into(), spec: PartitionSpec::Range(ev.range), span: ev.span };
         b.t.partitioning = Some(self.partitioning(&name, &spec));
         self.schema.tables.push(b.t);
     }
@@ -1198,10 +999,8 @@ impl<'a> Lowerer<'a> {
         let ctx = self.model.contexts[log.context.0].name.clone();
         let name = log.table.clone();
         let mut b = TableBuilder::new(&ctx, &name, TableKind::AuditLog, log.span);
-        b.t.comment = Some(
-            "Audit trail: one row per INSERT, UPDATE or DELETE of an audited aggregate's tables."
-                .into(),
-        );
+        b.t.comment =
+            Some("Audit trail: one row per INSERT, UPDATE or DELETE of an audited aggregate's tables.".into());
         b.column("id", "BIGINT", false, log.span).identity = true;
         b.column("usuario_id", "UUID", true, log.span).comment =
             Some("The acting user: `app.user_id` of the session, when set.".into());
@@ -1210,8 +1009,7 @@ impl<'a> Lowerer<'a> {
             Some("`schema.table` of the changed row.".into());
         b.column("entidad_id", "TEXT", true, log.span).comment =
             Some("Key of the changed row (comma-separated for composite keys).".into());
-        b.column("timestamp", "TIMESTAMPTZ", false, log.span)
-            .default = Some("CURRENT_TIMESTAMP".into());
+        b.column("timestamp", "TIMESTAMPTZ", false, log.span).default = Some("CURRENT_TIMESTAMP".into());
         b.column("datos_antes", "JSONB", true, log.span);
         b.column("datos_despues", "JSONB", true, log.span);
         b.column("metadata", "JSONB", false, log.span).default = Some("'{}'::jsonb".into());
@@ -1222,34 +1020,20 @@ impl<'a> Lowerer<'a> {
             None,
             log.span,
         );
-        b.t.primary_key = Some(PrimaryKey {
-            name: fit(&format!("{name}_pkey")),
-            columns: vec!["id".into(), "timestamp".into()],
-        });
-        b.plain_index(
-            vec!["entidad".into(), "entidad_id".into()],
-            "btree",
-            false,
-            log.span,
-        );
+        b.t.primary_key =
+            Some(PrimaryKey { name: fit(&format!("{name}_pkey")), columns: vec!["id".into(), "timestamp".into()] });
+        b.plain_index(vec!["entidad".into(), "entidad_id".into()], "btree", false, log.span);
         b.plain_index(vec!["usuario_id".into()], "btree", false, log.span);
         b.plain_index(vec!["timestamp".into()], "brin", false, log.span);
-        let spec = model::Partition {
-            column: "timestamp".into(),
-            spec: PartitionSpec::Range(log.range),
-            span: log.span,
-        };
+        let spec =
+            model::Partition { column: "timestamp".into(), spec: PartitionSpec::Range(log.range), span: log.span };
         b.t.partitioning = Some(self.partitioning(&name, &spec));
         self.schema.tables.push(b.t);
     }
 
     fn roles(&mut self) {
         for r in &self.model.roles {
-            let names = |ids: &[model::ContextId]| {
-                ids.iter()
-                    .map(|c| self.model.contexts[c.0].name.clone())
-                    .collect()
-            };
+            let names = |ids: &[model::ContextId]| ids.iter().map(|c| self.model.contexts[c.0].name.clone()).collect();
             self.schema.roles.push(RoleDef {
                 name: r.name.clone(),
                 read: names(&r.read),
@@ -1266,17 +1050,11 @@ impl<'a> Lowerer<'a> {
                 let wanted: Vec<String> = match item {
                     model::PublicationItem::Context(c) => {
                         let name = &self.model.contexts[c.0].name;
-                        self.schema
-                            .tables
-                            .iter()
-                            .filter(|t| &t.schema == name)
-                            .map(Table::qualified)
-                            .collect()
+                        self.schema.tables.iter().filter(|t| &t.schema == name).map(Table::qualified).collect()
                     }
                     model::PublicationItem::Aggregate(a) => {
                         let agg = &self.model.aggregates[a.0];
-                        let key =
-                            format!("{}.{}", self.model.contexts[agg.context.0].name, agg.name);
+                        let key = format!("{}.{}", self.model.contexts[agg.context.0].name, agg.name);
                         self.schema
                             .tables
                             .iter()
@@ -1289,25 +1067,15 @@ impl<'a> Lowerer<'a> {
             }
             tables.sort();
             tables.dedup();
-            self.schema.publications.push(PublicationDef {
-                name: p.name.clone(),
-                tables,
-            });
+            self.schema.publications.push(PublicationDef { name: p.name.clone(), tables });
         }
     }
 }
 
 fn tenant_policy(b: &mut TableBuilder, column: &str) {
-    let cond = format!(
-        "({} = (current_setting('app.tenant_id'))::uuid)",
-        ident(column)
-    );
+    let cond = format!("({} = (current_setting('app.tenant_id'))::uuid)", ident(column));
     b.t.row_level_security = true;
-    b.t.policies.push(Policy {
-        name: "tenant_isolation".into(),
-        using: cond.clone(),
-        with_check: cond,
-    });
+    b.t.policies.push(Policy { name: "tenant_isolation".into(), using: cond.clone(), with_check: cond });
 }
 
 /// `'2025-11-01 00:00:00+00'`: an explicit UTC instant, so that bounds do not
@@ -1321,9 +1089,7 @@ fn uses_scalar(model: &Model, ty: &FieldType, s: Scalar) -> bool {
         FieldType::Scalar(x) | FieldType::Array(x) => *x == s,
         FieldType::Value(v) | FieldType::ValueList(v) => match &model.values[v.0].shape {
             ValueShape::Single { ty, .. } => *ty == s,
-            ValueShape::Fields { fields, .. } => {
-                fields.iter().any(|f| uses_scalar(model, &f.ty, s))
-            }
+            ValueShape::Fields { fields, .. } => fields.iter().any(|f| uses_scalar(model, &f.ty, s)),
         },
         _ => false,
     }
@@ -1340,11 +1106,7 @@ fn required_leaves(model: &Model, part: &model::Field, cols: &[String]) -> Vec<S
                 for f in fields {
                     let n = leaf_count(model, f);
                     if !f.nullable {
-                        out.extend(required_leaves(
-                            model,
-                            f,
-                            &cols[i.min(cols.len())..(i + n).min(cols.len())],
-                        ));
+                        out.extend(required_leaves(model, f, &cols[i.min(cols.len())..(i + n).min(cols.len())]));
                     }
                     i += n;
                 }
@@ -1372,13 +1134,7 @@ fn leaf_count(model: &Model, f: &model::Field) -> usize {
 }
 
 fn texpr_source(e: &TExpr) -> String {
-    render(
-        e,
-        &Columns {
-            prefix: "",
-            subject: Some("value"),
-        },
-    )
+    render(e, &Columns { prefix: "", subject: Some("value") })
 }
 
 const UUID_V7_BODY: &str = "
@@ -1423,18 +1179,12 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
     // Relations (tables, partitions, indexes, constraint indexes) share one
     // namespace per schema; constraints must be unique per table.
     let mut relations: BTreeMap<(String, String), (Span, String)> = BTreeMap::new();
-    let report = |diags: &mut Vec<Diagnostic>,
-                  name: &str,
-                  first: &(Span, String),
-                  span: Span,
-                  what: &str| {
+    let report = |diags: &mut Vec<Diagnostic>, name: &str, first: &(Span, String), span: Span, what: &str| {
         diags.push(
             Diagnostic::error(id::E0601, format!("two objects would be named `{name}`"))
                 .at(span, format!("{what} named `{name}`"))
                 .with_secondary(first.0, format!("{} named `{name}` too", first.1))
-                .with_help(
-                    "rename one of the declarations, or name one explicitly with `@name(…)`",
-                ),
+                .with_help("rename one of the declarations, or name one explicitly with `@name(…)`"),
         );
     };
     for t in &schema.tables {
@@ -1446,20 +1196,20 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
                 relations.insert(key, (span, what.to_string()));
             }
         };
-        add(diags, &t.name, t.origin, "table");
+        add(diags, &t.name, t.origin.0, "table");
         if let Some(p) = &t.partitioning {
             for part in &p.partitions {
-                add(diags, &part.name, t.origin, "partition");
+                add(diags, &part.name, t.origin.0, "partition");
             }
         }
         if let Some(pk) = &t.primary_key {
-            add(diags, &pk.name, t.origin, "primary key");
+            add(diags, &pk.name, t.origin.0, "primary key");
         }
         for u in &t.uniques {
-            add(diags, &u.name, u.origin, "unique constraint");
+            add(diags, &u.name, u.origin.0, "unique constraint");
         }
         for i in &t.indexes {
-            add(diags, &i.name, i.origin, "index");
+            add(diags, &i.name, i.origin.0, "index");
         }
         let mut constraints: BTreeMap<String, (Span, String)> = BTreeMap::new();
         let mut add_c = |diags: &mut Vec<Diagnostic>, name: &str, span: Span, what: &str| {
@@ -1470,23 +1220,17 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
             }
         };
         for c in &t.checks {
-            add_c(diags, &c.name, c.origin, "check constraint");
+            add_c(diags, &c.name, c.origin.0, "check constraint");
         }
         for f in &t.foreign_keys {
-            add_c(diags, &f.name, f.origin, "foreign key");
+            add_c(diags, &f.name, f.origin.0, "foreign key");
         }
         let mut cols: BTreeMap<&str, Span> = BTreeMap::new();
         for c in &t.columns {
             if let Some(first) = cols.get(c.name.as_str()) {
-                report(
-                    diags,
-                    &c.name,
-                    &(*first, "column".into()),
-                    c.origin,
-                    &format!("column of `{}`", t.qualified()),
-                );
+                report(diags, &c.name, &(*first, "column".into()), c.origin.0, &format!("column of `{}`", t.qualified()));
             } else {
-                cols.insert(&c.name, c.origin);
+                cols.insert(&c.name, c.origin.0);
             }
         }
     }

@@ -19,6 +19,24 @@ use crate::diagnostics::Span;
 
 pub use lower::lower;
 
+/// Where an object of the schema comes from in the model, for diagnostics.
+/// Not part of the object's identity: two objects that differ only in their
+/// origin are equal (the lock does not store origins).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin(pub Span);
+
+impl PartialEq for Origin {
+    fn eq(&self, _: &Origin) -> bool {
+        true
+    }
+}
+
+impl From<Span> for Origin {
+    fn from(s: Span) -> Origin {
+        Origin(s)
+    }
+}
+
 /// Version of the schema format stored in the lock.
 pub const FORMAT: u32 = 1;
 
@@ -37,9 +55,7 @@ pub struct Schema {
 
 impl Schema {
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
-        self.tables
-            .iter()
-            .find(|t| t.schema == schema && t.name == name)
+        self.tables.iter().find(|t| t.schema == schema && t.name == name)
     }
 }
 
@@ -48,7 +64,7 @@ pub struct SchemaDef {
     pub name: String,
     pub comment: Option<String>,
     #[serde(skip)]
-    pub origin: Span,
+    pub origin: Origin,
 }
 
 /// `CREATE TYPE schema.name AS ENUM (…)`.
@@ -59,7 +75,7 @@ pub struct EnumType {
     pub values: Vec<String>,
     pub comment: Option<String>,
     #[serde(skip)]
-    pub origin: Span,
+    pub origin: Origin,
 }
 
 /// A function the schema needs (timestamps, audit, uuid v7).
@@ -98,7 +114,7 @@ pub struct Table {
     pub policies: Vec<Policy>,
     pub partitioning: Option<Partitioning>,
     #[serde(skip)]
-    pub origin: Span,
+    pub origin: Origin,
 }
 
 impl Table {
@@ -138,7 +154,7 @@ pub struct Column {
     /// `reference to marketplace.Tutor`, `timestamps`, …).
     pub origin_note: Option<String>,
     #[serde(skip)]
-    pub origin: Span,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,7 +169,7 @@ pub struct Unique {
     pub name: String,
     pub columns: Vec<String>,
     #[serde(skip)]
-    pub origin: Span,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,8 +181,12 @@ pub struct Check {
     /// `enum EstadoUsuario`, `password hash format`, …), for the docs.
     pub source: String,
     pub comment: Option<String>,
+    /// For the check of a CHECK-based enum: its column and values, so that
+    /// the evolution engine can tell a value added from one removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enum_values: Option<(String, Vec<String>)>,
     #[serde(skip)]
-    pub origin: Span,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,7 +199,7 @@ pub struct ForeignKey {
     pub on_delete: String,
     pub on_update: String,
     #[serde(skip)]
-    pub origin: Span,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,7 +214,7 @@ pub struct Index {
     pub predicate: Option<String>,
     pub comment: Option<String>,
     #[serde(skip)]
-    pub origin: Span,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

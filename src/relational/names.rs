@@ -100,10 +100,8 @@ pub fn cols_part(items: &[String]) -> String {
 }
 
 fn is_sql_noise(w: &str) -> bool {
-    matches!(
-        w.to_ascii_uppercase().as_str(),
-        "AS" | "CAST" | "CURRENT_TIMESTAMP" | "TRUE" | "FALSE" | "NULL"
-    ) || w.chars().all(|c| c.is_ascii_digit())
+    matches!(w.to_ascii_uppercase().as_str(), "AS" | "CAST" | "CURRENT_TIMESTAMP" | "TRUE" | "FALSE" | "NULL")
+        || w.chars().all(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -117,10 +115,7 @@ mod tests {
         assert_eq!(table_name("Sesion", TableNaming::PluralEs), "sesiones");
         assert_eq!(table_name("Lapiz", TableNaming::PluralEs), "lapices");
         assert_eq!(table_name("Analisis", TableNaming::PluralEs), "analisis");
-        assert_eq!(
-            table_name("EstadoUsuario", TableNaming::PluralEs),
-            "estado_usuarios"
-        );
+        assert_eq!(table_name("EstadoUsuario", TableNaming::PluralEs), "estado_usuarios");
         assert_eq!(table_name("Category", TableNaming::PluralEn), "categories");
         assert_eq!(table_name("Box", TableNaming::PluralEn), "boxes");
         assert_eq!(table_name("Day", TableNaming::PluralEn), "days");
@@ -143,9 +138,6 @@ mod tests {
     #[test]
     fn cols_of_expressions() {
         assert_eq!(cols_part(&["lower(email)".into()]), "lower_email");
-        assert_eq!(
-            cols_part(&["estado".into(), "email".into()]),
-            "estado_email"
-        );
+        assert_eq!(cols_part(&["estado".into(), "email".into()]), "estado_email");
     }
 }

@@ -21,19 +21,11 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
     };
     push(
         "Schemas (one per bounded context)",
-        schema
-            .schemas
-            .iter()
-            .map(|s| format!("CREATE SCHEMA IF NOT EXISTS {};", ident(&s.name)))
-            .collect(),
+        schema.schemas.iter().map(|s| format!("CREATE SCHEMA IF NOT EXISTS {};", ident(&s.name))).collect(),
     );
     push(
         "Extensions",
-        schema
-            .extensions
-            .iter()
-            .map(|e| format!("CREATE EXTENSION IF NOT EXISTS {};", ident(e)))
-            .collect(),
+        schema.extensions.iter().map(|e| format!("CREATE EXTENSION IF NOT EXISTS {};", ident(e))).collect(),
     );
     push(
         "Enum types",
@@ -50,10 +42,7 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
             })
             .collect(),
     );
-    push(
-        "Functions",
-        schema.functions.iter().map(create_function).collect(),
-    );
+    push("Functions", schema.functions.iter().map(create_function).collect());
     let mut tables = Vec::new();
     for t in &schema.tables {
         tables.push(create_table(t));
@@ -71,30 +60,15 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
     push("Tables", tables);
     push(
         "Foreign keys",
-        schema
-            .tables
-            .iter()
-            .flat_map(|t| t.foreign_keys.iter().map(move |f| add_foreign_key(t, f)))
-            .collect(),
+        schema.tables.iter().flat_map(|t| t.foreign_keys.iter().map(move |f| add_foreign_key(t, f))).collect(),
     );
-    push(
-        "Indexes",
-        schema
-            .tables
-            .iter()
-            .flat_map(|t| t.indexes.iter().map(move |i| create_index(t, i)))
-            .collect(),
-    );
+    push("Indexes", schema.tables.iter().flat_map(|t| t.indexes.iter().map(move |i| create_index(t, i))).collect());
     push(
         "Triggers",
         schema
             .tables
             .iter()
-            .flat_map(|t| {
-                t.triggers
-                    .iter()
-                    .map(move |tr| create_trigger(schema.target, t, tr))
-            })
+            .flat_map(|t| t.triggers.iter().map(move |tr| create_trigger(schema.target, t, tr)))
             .collect(),
     );
     let mut rls = Vec::new();
@@ -104,21 +78,13 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
         rls.push(format!("ALTER TABLE {q} FORCE ROW LEVEL SECURITY;"));
         for p in &t.policies {
             rls.push(format!("DROP POLICY IF EXISTS {} ON {q};", ident(&p.name)));
-            rls.push(format!(
-                "CREATE POLICY {} ON {q} USING {} WITH CHECK {};",
-                ident(&p.name),
-                p.using,
-                p.with_check
-            ));
+            rls.push(format!("CREATE POLICY {} ON {q} USING {} WITH CHECK {};", ident(&p.name), p.using, p.with_check));
         }
     }
     push("Row-level security", rls);
     let mut roles = Vec::new();
     for r in &schema.roles {
-        roles.push(guarded_create(&format!(
-            "CREATE ROLE {} NOLOGIN;",
-            ident(&r.name)
-        )));
+        roles.push(guarded_create(&format!("CREATE ROLE {} NOLOGIN;", ident(&r.name))));
         for s in &r.read {
             roles.extend(grants(&r.name, s, false));
         }
@@ -126,10 +92,7 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
             roles.extend(grants(&r.name, s, true));
         }
     }
-    push(
-        "Roles and grants (NOLOGIN: no credentials in migrations)",
-        roles,
-    );
+    push("Roles and grants (NOLOGIN: no credentials in migrations)", roles);
     push(
         "Publications",
         schema
@@ -147,19 +110,9 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
                 let create = if tables.is_empty() {
                     format!("CREATE PUBLICATION {};", ident(&p.name))
                 } else {
-                    format!(
-                        "CREATE PUBLICATION {} FOR TABLE {};",
-                        ident(&p.name),
-                        tables.join(", ")
-                    )
+                    format!("CREATE PUBLICATION {} FOR TABLE {};", ident(&p.name), tables.join(", "))
                 };
-                guarded(
-                    &format!(
-                        "SELECT 1 FROM pg_publication WHERE pubname = {}",
-                        literal(&p.name)
-                    ),
-                    &create,
-                )
+                guarded(&format!("SELECT 1 FROM pg_publication WHERE pubname = {}", literal(&p.name)), &create)
             })
             .collect(),
     );
@@ -177,20 +130,11 @@ pub fn drop_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
     };
     push(
         "Publications",
-        schema
-            .publications
-            .iter()
-            .map(|p| format!("DROP PUBLICATION IF EXISTS {};", ident(&p.name)))
-            .collect(),
+        schema.publications.iter().map(|p| format!("DROP PUBLICATION IF EXISTS {};", ident(&p.name))).collect(),
     );
     push(
         "Roles (kept, with a notice, when another database still uses them)",
-        schema
-            .roles
-            .iter()
-            .rev()
-            .map(|r| drop_role(&r.name))
-            .collect(),
+        schema.roles.iter().rev().map(|r| drop_role(&r.name)).collect(),
     );
     push(
         "Foreign keys",
@@ -224,13 +168,7 @@ pub fn drop_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
             .functions
             .iter()
             .rev()
-            .map(|f| {
-                format!(
-                    "DROP FUNCTION IF EXISTS {}({});",
-                    qualified(&f.schema, &f.name),
-                    f.args
-                )
-            })
+            .map(|f| format!("DROP FUNCTION IF EXISTS {}({});", qualified(&f.schema, &f.name), f.args))
             .collect(),
     );
     push(
@@ -244,21 +182,11 @@ pub fn drop_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
     );
     push(
         "Extensions",
-        schema
-            .extensions
-            .iter()
-            .rev()
-            .map(|e| format!("DROP EXTENSION IF EXISTS {};", ident(e)))
-            .collect(),
+        schema.extensions.iter().rev().map(|e| format!("DROP EXTENSION IF EXISTS {};", ident(e))).collect(),
     );
     push(
         "Schemas",
-        schema
-            .schemas
-            .iter()
-            .rev()
-            .map(|s| format!("DROP SCHEMA IF EXISTS {};", ident(&s.name)))
-            .collect(),
+        schema.schemas.iter().rev().map(|s| format!("DROP SCHEMA IF EXISTS {};", ident(&s.name))).collect(),
     );
     groups
 }
@@ -284,17 +212,14 @@ pub fn script(header: &[String], groups: &[(String, Vec<String>)]) -> String {
 }
 
 fn guarded_create(statement: &str) -> String {
-    let body = format!(
-        "\nBEGIN\n    {statement}\nEXCEPTION\n    WHEN duplicate_object OR unique_violation THEN NULL;\nEND\n"
-    );
+    let body =
+        format!("\nBEGIN\n    {statement}\nEXCEPTION\n    WHEN duplicate_object OR unique_violation THEN NULL;\nEND\n");
     format!("DO {};", dollar_quote(&body))
 }
 
 /// `DO` block running `statement` only when `exists_query` finds nothing.
 pub fn guarded(exists_query: &str, statement: &str) -> String {
-    let body = format!(
-        "\nBEGIN\n    IF NOT EXISTS ({exists_query}) THEN\n        {statement}\n    END IF;\nEND\n"
-    );
+    let body = format!("\nBEGIN\n    IF NOT EXISTS ({exists_query}) THEN\n        {statement}\n    END IF;\nEND\n");
     format!("DO {};", dollar_quote(&body))
 }
 
@@ -332,18 +257,10 @@ pub fn column_definition(c: &Column) -> String {
 fn create_table(t: &Table) -> String {
     let mut lines: Vec<String> = t.columns.iter().map(column_definition).collect();
     if let Some(pk) = &t.primary_key {
-        lines.push(format!(
-            "CONSTRAINT {} PRIMARY KEY ({})",
-            ident(&pk.name),
-            idents(&pk.columns)
-        ));
+        lines.push(format!("CONSTRAINT {} PRIMARY KEY ({})", ident(&pk.name), idents(&pk.columns)));
     }
     for u in &t.uniques {
-        lines.push(format!(
-            "CONSTRAINT {} UNIQUE ({})",
-            ident(&u.name),
-            idents(&u.columns)
-        ));
+        lines.push(format!("CONSTRAINT {} UNIQUE ({})", ident(&u.name), idents(&u.columns)));
     }
     for c in &t.checks {
         lines.push(format!("CONSTRAINT {} CHECK {}", ident(&c.name), c.expr));
@@ -389,16 +306,8 @@ fn add_foreign_key(t: &Table, f: &ForeignKey) -> String {
 }
 
 pub fn create_index(t: &Table, i: &Index) -> String {
-    let using = if i.method == "btree" {
-        String::new()
-    } else {
-        format!(" USING {}", i.method)
-    };
-    let predicate = i
-        .predicate
-        .as_ref()
-        .map(|p| format!(" WHERE {p}"))
-        .unwrap_or_default();
+    let using = if i.method == "btree" { String::new() } else { format!(" USING {}", i.method) };
+    let predicate = i.predicate.as_ref().map(|p| format!(" WHERE {p}")).unwrap_or_default();
     format!(
         "CREATE {}INDEX IF NOT EXISTS {} ON {}{using} ({}){predicate};",
         if i.unique { "UNIQUE " } else { "" },
@@ -410,40 +319,25 @@ pub fn create_index(t: &Table, i: &Index) -> String {
 
 fn create_trigger(target: u32, t: &Table, tr: &crate::relational::Trigger) -> String {
     let q = qualified(&t.schema, &t.name);
-    let body = format!(
-        "{} ON {q} FOR EACH ROW EXECUTE FUNCTION {}",
-        tr.when, tr.function
-    );
+    let body = format!("{} ON {q} FOR EACH ROW EXECUTE FUNCTION {}", tr.when, tr.function);
     if target >= 14 {
         format!("CREATE OR REPLACE TRIGGER {} {body};", ident(&tr.name))
     } else {
-        format!(
-            "DROP TRIGGER IF EXISTS {} ON {q};\nCREATE TRIGGER {} {body};",
-            ident(&tr.name),
-            ident(&tr.name)
-        )
+        format!("DROP TRIGGER IF EXISTS {} ON {q};\nCREATE TRIGGER {} {body};", ident(&tr.name), ident(&tr.name))
     }
 }
 
-fn grants(role: &str, schema: &str, write: bool) -> Vec<String> {
+pub fn grants(role: &str, schema: &str, write: bool) -> Vec<String> {
     let (r, s) = (ident(role), ident(schema));
-    let privileges = if write {
-        "SELECT, INSERT, UPDATE, DELETE"
-    } else {
-        "SELECT"
-    };
+    let privileges = if write { "SELECT, INSERT, UPDATE, DELETE" } else { "SELECT" };
     let mut out = vec![
         format!("GRANT USAGE ON SCHEMA {s} TO {r};"),
         format!("GRANT {privileges} ON ALL TABLES IN SCHEMA {s} TO {r};"),
         format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT {privileges} ON TABLES TO {r};"),
     ];
     if write {
-        out.push(format!(
-            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r};"
-        ));
-        out.push(format!(
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {r};"
-        ));
+        out.push(format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r};"));
+        out.push(format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {r};"));
     }
     out
 }
@@ -458,24 +352,16 @@ fn drop_role(name: &str) -> String {
 
 fn comments(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
-    let c = |what: String, text: &Option<String>| {
-        text.as_ref()
-            .map(|t| format!("COMMENT ON {what} IS {};", literal(t)))
-    };
+    let c =
+        |what: String, text: &Option<String>| text.as_ref().map(|t| format!("COMMENT ON {what} IS {};", literal(t)));
     for s in &schema.schemas {
         out.extend(c(format!("SCHEMA {}", ident(&s.name)), &s.comment));
     }
     for e in &schema.enum_types {
-        out.extend(c(
-            format!("TYPE {}", qualified(&e.schema, &e.name)),
-            &e.comment,
-        ));
+        out.extend(c(format!("TYPE {}", qualified(&e.schema, &e.name)), &e.comment));
     }
     for f in &schema.functions {
-        out.extend(c(
-            format!("FUNCTION {}({})", qualified(&f.schema, &f.name), f.args),
-            &f.comment,
-        ));
+        out.extend(c(format!("FUNCTION {}({})", qualified(&f.schema, &f.name), f.args), &f.comment));
     }
     for t in &schema.tables {
         let q = qualified(&t.schema, &t.name);
@@ -484,16 +370,10 @@ fn comments(schema: &Schema) -> Vec<String> {
             out.extend(c(format!("COLUMN {q}.{}", ident(&col.name)), &col.comment));
         }
         for ch in &t.checks {
-            out.extend(c(
-                format!("CONSTRAINT {} ON {q}", ident(&ch.name)),
-                &ch.comment,
-            ));
+            out.extend(c(format!("CONSTRAINT {} ON {q}", ident(&ch.name)), &ch.comment));
         }
         for i in &t.indexes {
-            out.extend(c(
-                format!("INDEX {}", qualified(&t.schema, &i.name)),
-                &i.comment,
-            ));
+            out.extend(c(format!("INDEX {}", qualified(&t.schema, &i.name)), &i.comment));
         }
     }
     for r in &schema.roles {

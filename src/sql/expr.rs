@@ -15,21 +15,16 @@ pub struct Columns<'a> {
 }
 
 impl Columns<'_> {
-    pub const PLAIN: Columns<'static> = Columns {
-        prefix: "",
-        subject: None,
-    };
+    pub const PLAIN: Columns<'static> = Columns { prefix: "", subject: None };
 }
 
 pub fn render(e: &TExpr, cols: &Columns<'_>) -> String {
     let r = |x: &TExpr| render(x, cols);
     match &e.kind {
         TExprKind::Column(c) => ident(&format!("{}{c}", cols.prefix)),
-        TExprKind::Columns(cs) => cs
-            .iter()
-            .map(|c| ident(&format!("{}{c}", cols.prefix)))
-            .collect::<Vec<_>>()
-            .join(", "),
+        TExprKind::Columns(cs) => {
+            cs.iter().map(|c| ident(&format!("{}{c}", cols.prefix))).collect::<Vec<_>>().join(", ")
+        }
         TExprKind::Subject => ident(cols.subject.unwrap_or("value")),
         TExprKind::EnumValue { value, .. } => literal(value),
         TExprKind::Literal(l) => literal_sql(l),
@@ -39,17 +34,9 @@ pub fn render(e: &TExpr, cols: &Columns<'_>) -> String {
         TExprKind::Implies(a, b) => format!("((NOT {}) OR {})", r(a), r(b)),
         TExprKind::Compare(op, a, b) => format!("({} {} {})", r(a), cmp(*op), r(b)),
         TExprKind::IsNull { expr, negated } => {
-            format!(
-                "({} IS {}NULL)",
-                r(expr),
-                if *negated { "NOT " } else { "" }
-            )
+            format!("({} IS {}NULL)", r(expr), if *negated { "NOT " } else { "" })
         }
-        TExprKind::In {
-            expr,
-            list,
-            negated,
-        } => format!(
+        TExprKind::In { expr, list, negated } => format!(
             "({} {}IN ({}))",
             r(expr),
             if *negated { "NOT " } else { "" },

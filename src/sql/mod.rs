@@ -4,7 +4,9 @@
 //!
 //! - [`expr`] renders typed model expressions (checks, defaults, predicates).
 //! - [`ddl`] renders a relational schema as a migration script and its undo.
+//! - [`alter`] renders the changes of a later migration.
 
+pub mod alter;
 pub mod ddl;
 pub mod expr;
 

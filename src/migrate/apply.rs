@@ -1,0 +1,427 @@
+//! Changes applied to a schema in the IR: what the database will hold after
+//! a migration runs. Applying the changes of `diff(a, b)` to `a` gives `b`
+//! (up to what SQL cannot see: documentation notes, which are copied from
+//! `b` by the caller).
+
+use super::change::{Change, CommentOn, TableRef};
+use crate::relational::{Schema, Table};
+
+pub fn apply(schema: &Schema, changes: &[Change]) -> Schema {
+    let mut s = schema.clone();
+    for c in changes {
+        apply_one(&mut s, c);
+    }
+    s
+}
+
+fn table_mut<'a>(s: &'a mut Schema, r: &TableRef) -> Option<&'a mut Table> {
+    s.tables.iter_mut().find(|t| t.schema == r.schema && t.name == r.name)
+}
+
+fn apply_one(s: &mut Schema, c: &Change) {
+    use Change::*;
+    match c {
+        DropPublication(p) => s.publications.retain(|x| x.name != p.name),
+        DropPolicy { table, policy } => {
+            if let Some(t) = table_mut(s, table) {
+                t.policies.retain(|x| x.name != policy.name);
+            }
+        }
+        DisableRowLevelSecurity(table) => {
+            if let Some(t) = table_mut(s, table) {
+                t.row_level_security = false;
+            }
+        }
+        DropTrigger { table, trigger } => {
+            if let Some(t) = table_mut(s, table) {
+                t.triggers.retain(|x| x.name != trigger.name);
+            }
+        }
+        DropForeignKey { table, fk } => {
+            if let Some(t) = table_mut(s, table) {
+                t.foreign_keys.retain(|x| x.name != fk.name);
+            }
+        }
+        DropIndex { table, index } => {
+            if let Some(t) = table_mut(s, table) {
+                t.indexes.retain(|x| x.name != index.name);
+            }
+        }
+        DropCheck { table, check } => {
+            if let Some(t) = table_mut(s, table) {
+                t.checks.retain(|x| x.name != check.name);
+            }
+        }
+        DropUnique { table, unique } => {
+            if let Some(t) = table_mut(s, table) {
+                t.uniques.retain(|x| x.name != unique.name);
+            }
+        }
+        DropPrimaryKey { table, .. } => {
+            if let Some(t) = table_mut(s, table) {
+                t.primary_key = None;
+            }
+        }
+        RenameSchema { from, to } => {
+            for x in &mut s.schemas {
+                if &x.name == from {
+                    x.name = to.clone();
+                }
+            }
+            for t in &mut s.tables {
+                if &t.schema == from {
+                    t.schema = to.clone();
+                }
+                for fk in &mut t.foreign_keys {
+                    if &fk.ref_schema == from {
+                        fk.ref_schema = to.clone();
+                    }
+                }
+            }
+            for e in &mut s.enum_types {
+                if &e.schema == from {
+                    e.schema = to.clone();
+                }
+            }
+            for f in &mut s.functions {
+                if &f.schema == from {
+                    f.schema = to.clone();
+                }
+            }
+            for r in &mut s.roles {
+                for x in r.read.iter_mut().chain(r.write.iter_mut()) {
+                    if x == from {
+                        *x = to.clone();
+                    }
+                }
+            }
+            let prefix = format!("{from}.");
+            for p in &mut s.publications {
+                for t in &mut p.tables {
+                    if let Some(rest) = t.strip_prefix(&prefix) {
+                        *t = format!("{to}.{rest}");
+                    }
+                }
+                p.tables.sort();
+            }
+        }
+        RenameTable { schema, from, to } => {
+            for t in &mut s.tables {
+                if &t.schema == schema && &t.name == from {
+                    t.name = to.clone();
+                }
+                for fk in &mut t.foreign_keys {
+                    if &fk.ref_schema == schema && &fk.ref_table == from {
+                        fk.ref_table = to.clone();
+                    }
+                }
+            }
+            let (old_q, new_q) = (format!("{schema}.{from}"), format!("{schema}.{to}"));
+            for p in &mut s.publications {
+                for t in &mut p.tables {
+                    if *t == old_q {
+                        *t = new_q.clone();
+                    }
+                }
+                p.tables.sort();
+            }
+        }
+        RenameColumn { table, from, to } => {
+            let r = table.clone();
+            if let Some(t) = table_mut(s, table) {
+                for col in &mut t.columns {
+                    if &col.name == from {
+                        col.name = to.clone();
+                    }
+                }
+                let rename = |v: &mut Vec<String>| {
+                    for x in v.iter_mut() {
+                        if x == from {
+                            *x = to.clone();
+                        }
+                    }
+                };
+                if let Some(pk) = &mut t.primary_key {
+                    rename(&mut pk.columns);
+                }
+                for u in &mut t.uniques {
+                    rename(&mut u.columns);
+                }
+                for fk in &mut t.foreign_keys {
+                    rename(&mut fk.columns);
+                }
+                if let Some(p) = &mut t.partitioning {
+                    if &p.column == from {
+                        p.column = to.clone();
+                    }
+                }
+            }
+            for t in &mut s.tables {
+                for fk in &mut t.foreign_keys {
+                    if fk.ref_schema == r.schema && fk.ref_table == r.name {
+                        for x in &mut fk.ref_columns {
+                            if x == from {
+                                *x = to.clone();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        RenameConstraint { table, from, to } => {
+            if let Some(t) = table_mut(s, table) {
+                if let Some(pk) = &mut t.primary_key {
+                    if &pk.name == from {
+                        pk.name = to.clone();
+                    }
+                }
+                for u in &mut t.uniques {
+                    if &u.name == from {
+                        u.name = to.clone();
+                    }
+                }
+                for ch in &mut t.checks {
+                    if &ch.name == from {
+                        ch.name = to.clone();
+                    }
+                }
+                for fk in &mut t.foreign_keys {
+                    if &fk.name == from {
+                        fk.name = to.clone();
+                    }
+                }
+            }
+        }
+        RenameIndex { schema, from, to } => {
+            for t in s.tables.iter_mut().filter(|t| &t.schema == schema) {
+                for i in &mut t.indexes {
+                    if &i.name == from {
+                        i.name = to.clone();
+                    }
+                }
+                if let Some(p) = &mut t.partitioning {
+                    for part in &mut p.partitions {
+                        if &part.name == from {
+                            part.name = to.clone();
+                        }
+                    }
+                }
+            }
+        }
+        RenameTrigger { table, from, to } => {
+            if let Some(t) = table_mut(s, table) {
+                for tr in &mut t.triggers {
+                    if &tr.name == from {
+                        tr.name = to.clone();
+                    }
+                }
+            }
+        }
+        RenameType { schema, from, to } => {
+            for e in &mut s.enum_types {
+                if &e.schema == schema && &e.name == from {
+                    e.name = to.clone();
+                }
+            }
+        }
+        RenameEnumValue { schema, type_name, from, to } => {
+            for e in &mut s.enum_types {
+                if &e.schema == schema && &e.name == type_name {
+                    for v in &mut e.values {
+                        if v == from {
+                            *v = to.clone();
+                        }
+                    }
+                }
+            }
+        }
+        UpdateEnumValue { .. } => {}
+        CreateSchema(x) => {
+            if !s.schemas.iter().any(|y| y.name == x.name) {
+                s.schemas.push(x.clone());
+            }
+        }
+        CreateExtension(e) => {
+            if !s.extensions.contains(e) {
+                s.extensions.push(e.clone());
+            }
+        }
+        CreateEnumType(e) => {
+            s.enum_types.retain(|x| !(x.schema == e.schema && x.name == e.name));
+            s.enum_types.push(e.clone());
+        }
+        AddEnumValue { schema, type_name, value, after } => {
+            if let Some(e) = s.enum_types.iter_mut().find(|e| &e.schema == schema && &e.name == type_name) {
+                if !e.values.contains(value) {
+                    let pos = after.as_ref().and_then(|a| e.values.iter().position(|v| v == a)).map_or(0, |p| p + 1);
+                    e.values.insert(pos.min(e.values.len()), value.clone());
+                }
+            }
+        }
+        CreateFunction(f) => {
+            s.functions.retain(|x| !(x.schema == f.schema && x.name == f.name && x.args == f.args));
+            s.functions.push(f.clone());
+        }
+        CreateTable(t) => {
+            if s.table(&t.schema, &t.name).is_none() {
+                s.tables.push(t.clone());
+            }
+        }
+        AddPartition { table, partition } => {
+            if let Some(p) = table_mut(s, table).and_then(|t| t.partitioning.as_mut()) {
+                if !p.partitions.iter().any(|x| x.name == partition.name) {
+                    p.partitions.push(partition.clone());
+                }
+            }
+        }
+        AddColumn { table, column, .. } => {
+            if let Some(t) = table_mut(s, table) {
+                if t.column(&column.name).is_none() {
+                    t.columns.push(column.clone());
+                }
+            }
+        }
+        AlterColumnType { table, column, to, .. } => {
+            if let Some(c) = table_mut(s, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column)) {
+                c.ty = to.clone();
+            }
+        }
+        SetDefault { table, column, default } => {
+            if let Some(c) = table_mut(s, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column)) {
+                c.default = default.clone();
+            }
+        }
+        DropNotNull { table, column } | SetNotNull { table, column, .. } => {
+            let nullable = matches!(c, DropNotNull { .. });
+            if let Some(col) = table_mut(s, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column)) {
+                col.nullable = nullable;
+            }
+        }
+        AddPrimaryKey { table, pk } => {
+            if let Some(t) = table_mut(s, table) {
+                t.primary_key = Some(pk.clone());
+            }
+        }
+        AddUnique { table, unique } => {
+            if let Some(t) = table_mut(s, table) {
+                t.uniques.retain(|x| x.name != unique.name);
+                t.uniques.push(unique.clone());
+            }
+        }
+        AddCheck { table, check } => {
+            if let Some(t) = table_mut(s, table) {
+                t.checks.retain(|x| x.name != check.name);
+                t.checks.push(check.clone());
+            }
+        }
+        AddForeignKey { table, fk } => {
+            if let Some(t) = table_mut(s, table) {
+                t.foreign_keys.retain(|x| x.name != fk.name);
+                t.foreign_keys.push(fk.clone());
+            }
+        }
+        CreateIndex { table, index } => {
+            if let Some(t) = table_mut(s, table) {
+                t.indexes.retain(|x| x.name != index.name);
+                t.indexes.push(index.clone());
+            }
+        }
+        CreateTrigger { table, trigger } => {
+            if let Some(t) = table_mut(s, table) {
+                t.triggers.retain(|x| x.name != trigger.name);
+                t.triggers.push(trigger.clone());
+            }
+        }
+        EnableRowLevelSecurity(table) => {
+            if let Some(t) = table_mut(s, table) {
+                t.row_level_security = true;
+            }
+        }
+        CreatePolicy { table, policy } => {
+            if let Some(t) = table_mut(s, table) {
+                t.policies.retain(|x| x.name != policy.name);
+                t.policies.push(policy.clone());
+            }
+        }
+        CreateRole(r) => {
+            if !s.roles.iter().any(|x| x.name == r.name) {
+                let mut bare = r.clone();
+                bare.read.clear();
+                bare.write.clear();
+                s.roles.push(bare);
+            }
+        }
+        Grant { role, schema, write } => {
+            if let Some(r) = s.roles.iter_mut().find(|r| &r.name == role) {
+                let list = if *write { &mut r.write } else { &mut r.read };
+                if !list.contains(schema) {
+                    list.push(schema.clone());
+                }
+            }
+        }
+        Revoke { role, schema, write } => {
+            if let Some(r) = s.roles.iter_mut().find(|r| &r.name == role) {
+                let list = if *write { &mut r.write } else { &mut r.read };
+                list.retain(|x| x != schema);
+            }
+        }
+        CreatePublication(p) | SetPublicationTables(p) => {
+            s.publications.retain(|x| x.name != p.name);
+            s.publications.push(p.clone());
+        }
+        SetComment { on, text } => set_comment(s, on, text.clone()),
+        DropRole(r) => s.roles.retain(|x| &x.name != r),
+        DropColumn { table, column } => {
+            if let Some(t) = table_mut(s, table) {
+                t.columns.retain(|x| x.name != column.name);
+            }
+        }
+        DropPartition { table, partition } => {
+            if let Some(p) = table_mut(s, table).and_then(|t| t.partitioning.as_mut()) {
+                p.partitions.retain(|x| x.name != partition.name);
+            }
+        }
+        DropTable(t) => s.tables.retain(|x| !(x.schema == t.schema && x.name == t.name)),
+        DropFunction(f) => s.functions.retain(|x| !(x.schema == f.schema && x.name == f.name && x.args == f.args)),
+        DropEnumType(e) => s.enum_types.retain(|x| !(x.schema == e.schema && x.name == e.name)),
+        DropExtension(e) => s.extensions.retain(|x| x != e),
+        DropSchema(x) => s.schemas.retain(|y| y.name != x.name),
+    }
+}
+
+fn set_comment(s: &mut Schema, on: &CommentOn, text: Option<String>) {
+    match on {
+        CommentOn::Schema(n) => {
+            if let Some(x) = s.schemas.iter_mut().find(|x| &x.name == n) {
+                x.comment = text;
+            }
+        }
+        CommentOn::Table(r) => {
+            if let Some(t) = table_mut(s, r) {
+                t.comment = text;
+            }
+        }
+        CommentOn::Column(r, c) => {
+            if let Some(col) = table_mut(s, r).and_then(|t| t.columns.iter_mut().find(|x| &x.name == c)) {
+                col.comment = text;
+            }
+        }
+        CommentOn::Constraint(r, c) => {
+            if let Some(ch) = table_mut(s, r).and_then(|t| t.checks.iter_mut().find(|x| &x.name == c)) {
+                ch.comment = text;
+            }
+        }
+        CommentOn::Index(schema, i) => {
+            for t in s.tables.iter_mut().filter(|t| &t.schema == schema) {
+                for ix in t.indexes.iter_mut().filter(|x| &x.name == i) {
+                    ix.comment = text.clone();
+                }
+            }
+        }
+        CommentOn::Type(schema, n) => {
+            if let Some(e) = s.enum_types.iter_mut().find(|e| &e.schema == schema && &e.name == n) {
+                e.comment = text;
+            }
+        }
+    }
+}

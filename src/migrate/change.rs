@@ -1,0 +1,401 @@
+//! The closed set of schema changes. The variant order is the execution
+//! order of a migration, for these reasons, top to bottom:
+//!
+//! 1. Publications, policies, triggers, foreign keys, indexes and constraints
+//!    go first, so that nothing they depend on is renamed or dropped under
+//!    them (a check naming a column, a foreign key naming a table).
+//! 2. Renames come before anything is created, so that new objects may take
+//!    a freed name and old objects keep their data.
+//! 3. Creations follow dependencies: schemas, extensions, types, functions,
+//!    tables, partitions, columns, column changes, then the constraints,
+//!    foreign keys, indexes, triggers and policies that use them.
+//! 4. Roles, publications and comments, which only refer to what exists.
+//! 5. Drops of data-holding objects last (columns, partitions, tables, types,
+//!    schemas): everything that referred to them is already gone.
+
+use serde::{Deserialize, Serialize};
+
+use crate::relational::{
+    Check, Column, EnumType, ForeignKey, Function, Index, PartitionDef, Policy, PrimaryKey, PublicationDef, RoleDef,
+    SchemaDef, Table, Trigger, Unique,
+};
+
+/// `schema.table`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TableRef {
+    pub schema: String,
+    pub name: String,
+}
+
+impl TableRef {
+    pub fn of(t: &Table) -> TableRef {
+        TableRef { schema: t.schema.clone(), name: t.name.clone() }
+    }
+}
+
+impl std::fmt::Display for TableRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// What a comment is on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CommentOn {
+    Schema(String),
+    Table(TableRef),
+    Column(TableRef, String),
+    Constraint(TableRef, String),
+    Index(String, String),
+    Type(String, String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Change {
+    // 1. Detach what depends on other objects.
+    DropPublication(PublicationDef),
+    DropPolicy {
+        table: TableRef,
+        policy: Policy,
+    },
+    DisableRowLevelSecurity(TableRef),
+    DropTrigger {
+        table: TableRef,
+        trigger: Trigger,
+    },
+    DropForeignKey {
+        table: TableRef,
+        fk: ForeignKey,
+    },
+    DropIndex {
+        table: TableRef,
+        index: Index,
+    },
+    DropCheck {
+        table: TableRef,
+        check: Check,
+    },
+    DropUnique {
+        table: TableRef,
+        unique: Unique,
+    },
+    DropPrimaryKey {
+        table: TableRef,
+        pk: PrimaryKey,
+    },
+    // 2. Renames.
+    RenameSchema {
+        from: String,
+        to: String,
+    },
+    RenameTable {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    RenameColumn {
+        table: TableRef,
+        from: String,
+        to: String,
+    },
+    RenameConstraint {
+        table: TableRef,
+        from: String,
+        to: String,
+    },
+    RenameIndex {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    RenameTrigger {
+        table: TableRef,
+        from: String,
+        to: String,
+    },
+    RenameType {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    RenameEnumValue {
+        schema: String,
+        type_name: String,
+        from: String,
+        to: String,
+    },
+    /// A CHECK-based enum value renamed: rows are updated to the new value.
+    UpdateEnumValue {
+        table: TableRef,
+        column: String,
+        from: String,
+        to: String,
+    },
+    // 3. Creations.
+    CreateSchema(SchemaDef),
+    CreateExtension(String),
+    CreateEnumType(EnumType),
+    AddEnumValue {
+        schema: String,
+        type_name: String,
+        value: String,
+        after: Option<String>,
+    },
+    CreateFunction(Function),
+    CreateTable(Table),
+    AddPartition {
+        table: TableRef,
+        partition: PartitionDef,
+    },
+    AddColumn {
+        table: TableRef,
+        column: Column,
+        backfill: Option<String>,
+    },
+    AlterColumnType {
+        table: TableRef,
+        column: String,
+        from: String,
+        to: String,
+    },
+    SetDefault {
+        table: TableRef,
+        column: String,
+        default: Option<String>,
+    },
+    DropNotNull {
+        table: TableRef,
+        column: String,
+    },
+    SetNotNull {
+        table: TableRef,
+        column: String,
+        backfill: Option<String>,
+    },
+    AddPrimaryKey {
+        table: TableRef,
+        pk: PrimaryKey,
+    },
+    AddUnique {
+        table: TableRef,
+        unique: Unique,
+    },
+    AddCheck {
+        table: TableRef,
+        check: Check,
+    },
+    AddForeignKey {
+        table: TableRef,
+        fk: ForeignKey,
+    },
+    CreateIndex {
+        table: TableRef,
+        index: Index,
+    },
+    CreateTrigger {
+        table: TableRef,
+        trigger: Trigger,
+    },
+    EnableRowLevelSecurity(TableRef),
+    CreatePolicy {
+        table: TableRef,
+        policy: Policy,
+    },
+    // 4. Roles, publications, comments.
+    CreateRole(RoleDef),
+    Grant {
+        role: String,
+        schema: String,
+        write: bool,
+    },
+    Revoke {
+        role: String,
+        schema: String,
+        write: bool,
+    },
+    CreatePublication(PublicationDef),
+    SetPublicationTables(PublicationDef),
+    SetComment {
+        on: CommentOn,
+        text: Option<String>,
+    },
+    // 5. Drops of what holds data or definitions.
+    DropRole(String),
+    DropColumn {
+        table: TableRef,
+        column: Column,
+    },
+    DropPartition {
+        table: TableRef,
+        partition: PartitionDef,
+    },
+    DropTable(Table),
+    DropFunction(Function),
+    DropEnumType(EnumType),
+    DropExtension(String),
+    DropSchema(SchemaDef),
+}
+
+impl Change {
+    /// Position in the execution order (the variant's rank).
+    pub fn rank(&self) -> u8 {
+        use Change::*;
+        match self {
+            DropPublication(_) => 0,
+            DropPolicy { .. } => 1,
+            DisableRowLevelSecurity(_) => 2,
+            DropTrigger { .. } => 3,
+            DropForeignKey { .. } => 4,
+            DropIndex { .. } => 5,
+            DropCheck { .. } => 6,
+            DropUnique { .. } => 7,
+            DropPrimaryKey { .. } => 8,
+            RenameSchema { .. } => 9,
+            RenameTable { .. } => 10,
+            RenameColumn { .. } => 11,
+            RenameConstraint { .. } => 12,
+            RenameIndex { .. } => 13,
+            RenameTrigger { .. } => 14,
+            RenameType { .. } => 15,
+            RenameEnumValue { .. } => 16,
+            UpdateEnumValue { .. } => 17,
+            CreateSchema(_) => 18,
+            CreateExtension(_) => 19,
+            CreateEnumType(_) => 20,
+            AddEnumValue { .. } => 21,
+            CreateFunction(_) => 22,
+            CreateTable(_) => 23,
+            AddPartition { .. } => 24,
+            AddColumn { .. } => 25,
+            AlterColumnType { .. } => 26,
+            SetDefault { .. } => 27,
+            DropNotNull { .. } => 28,
+            SetNotNull { .. } => 29,
+            AddPrimaryKey { .. } => 30,
+            AddUnique { .. } => 31,
+            AddCheck { .. } => 32,
+            AddForeignKey { .. } => 33,
+            CreateIndex { .. } => 34,
+            CreateTrigger { .. } => 35,
+            EnableRowLevelSecurity(_) => 36,
+            CreatePolicy { .. } => 37,
+            CreateRole(_) => 38,
+            Grant { .. } => 39,
+            Revoke { .. } => 40,
+            CreatePublication(_) => 41,
+            SetPublicationTables(_) => 42,
+            SetComment { .. } => 43,
+            DropRole(_) => 44,
+            DropColumn { .. } => 45,
+            DropPartition { .. } => 46,
+            DropTable(_) => 47,
+            DropFunction(_) => 48,
+            DropEnumType(_) => 49,
+            DropExtension(_) => 50,
+            DropSchema(_) => 51,
+        }
+    }
+
+    /// The table the change is on, if any.
+    pub fn table(&self) -> Option<&TableRef> {
+        use Change::*;
+        match self {
+            DropPolicy { table, .. }
+            | DropTrigger { table, .. }
+            | DropForeignKey { table, .. }
+            | DropIndex { table, .. }
+            | DropCheck { table, .. }
+            | DropUnique { table, .. }
+            | DropPrimaryKey { table, .. }
+            | RenameColumn { table, .. }
+            | RenameConstraint { table, .. }
+            | RenameTrigger { table, .. }
+            | UpdateEnumValue { table, .. }
+            | AddPartition { table, .. }
+            | AddColumn { table, .. }
+            | AlterColumnType { table, .. }
+            | SetDefault { table, .. }
+            | DropNotNull { table, .. }
+            | SetNotNull { table, .. }
+            | AddPrimaryKey { table, .. }
+            | AddUnique { table, .. }
+            | AddCheck { table, .. }
+            | AddForeignKey { table, .. }
+            | CreateIndex { table, .. }
+            | CreateTrigger { table, .. }
+            | CreatePolicy { table, .. }
+            | DropColumn { table, .. }
+            | DropPartition { table, .. } => Some(table),
+            DisableRowLevelSecurity(t) | EnableRowLevelSecurity(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// One line for people: what the change does.
+    pub fn describe(&self) -> String {
+        use Change::*;
+        match self {
+            DropPublication(p) => format!("drop publication {}", p.name),
+            DropPolicy { table, policy } => format!("drop policy {} on {table}", policy.name),
+            DisableRowLevelSecurity(t) => format!("disable row-level security on {t}"),
+            DropTrigger { table, trigger } => format!("drop trigger {} on {table}", trigger.name),
+            DropForeignKey { table, fk } => format!("drop foreign key {} on {table}", fk.name),
+            DropIndex { index, .. } => format!("drop index {}", index.name),
+            DropCheck { table, check } => format!("drop check {} on {table}", check.name),
+            DropUnique { table, unique } => format!("drop unique {} on {table}", unique.name),
+            DropPrimaryKey { table, .. } => format!("drop primary key of {table}"),
+            RenameSchema { from, to } => format!("rename schema {from} to {to}"),
+            RenameTable { schema, from, to } => format!("rename table {schema}.{from} to {to}"),
+            RenameColumn { table, from, to } => format!("rename column {table}.{from} to {to}"),
+            RenameConstraint { table, from, to } => format!("rename constraint {from} on {table} to {to}"),
+            RenameIndex { from, to, .. } => format!("rename index {from} to {to}"),
+            RenameTrigger { table, from, to } => format!("rename trigger {from} on {table} to {to}"),
+            RenameType { schema, from, to } => format!("rename type {schema}.{from} to {to}"),
+            RenameEnumValue { type_name, from, to, .. } => format!("rename value {from} of {type_name} to {to}"),
+            UpdateEnumValue { table, column, from, to } => format!("set {table}.{column} = {to} where it was {from}"),
+            CreateSchema(s) => format!("create schema {}", s.name),
+            CreateExtension(e) => format!("create extension {e}"),
+            CreateEnumType(e) => format!("create type {}.{}", e.schema, e.name),
+            AddEnumValue { type_name, value, .. } => format!("add value {value} to type {type_name}"),
+            CreateFunction(f) => format!("create or replace function {}.{}", f.schema, f.name),
+            CreateTable(t) => format!("create table {}", t.qualified()),
+            AddPartition { table, partition } => format!("add partition {} of {table}", partition.name),
+            AddColumn { table, column, .. } => format!("add column {table}.{}", column.name),
+            AlterColumnType { table, column, from, to } => {
+                format!("change type of {table}.{column} from {from} to {to}")
+            }
+            SetDefault { table, column, default } => match default {
+                Some(d) => format!("set default of {table}.{column} to {d}"),
+                None => format!("drop default of {table}.{column}"),
+            },
+            DropNotNull { table, column } => format!("make {table}.{column} optional"),
+            SetNotNull { table, column, .. } => format!("make {table}.{column} required (NOT NULL)"),
+            AddPrimaryKey { table, .. } => format!("add primary key to {table}"),
+            AddUnique { table, unique } => format!("add unique {} on {table}", unique.name),
+            AddCheck { table, check } => format!("add check {} on {table}", check.name),
+            AddForeignKey { table, fk } => format!("add foreign key {} on {table}", fk.name),
+            CreateIndex { index, .. } => format!("create index {}", index.name),
+            CreateTrigger { table, trigger } => format!("create trigger {} on {table}", trigger.name),
+            EnableRowLevelSecurity(t) => format!("enable row-level security on {t}"),
+            CreatePolicy { table, policy } => format!("create policy {} on {table}", policy.name),
+            CreateRole(r) => format!("create role {}", r.name),
+            Grant { role, schema, write } => {
+                format!("grant {} on {schema} to {role}", if *write { "write" } else { "read" })
+            }
+            Revoke { role, schema, write } => {
+                format!("revoke {} on {schema} from {role}", if *write { "write" } else { "read" })
+            }
+            CreatePublication(p) => format!("create publication {}", p.name),
+            SetPublicationTables(p) => format!("set the tables of publication {}", p.name),
+            SetComment { on, .. } => format!("comment on {on:?}"),
+            DropRole(r) => format!("drop role {r}"),
+            DropColumn { table, column } => format!("drop column {table}.{}", column.name),
+            DropPartition { table, partition } => format!("drop partition {} of {table}", partition.name),
+            DropTable(t) => format!("drop table {}", t.qualified()),
+            DropFunction(f) => format!("drop function {}.{}", f.schema, f.name),
+            DropEnumType(e) => format!("drop type {}.{}", e.schema, e.name),
+            DropExtension(e) => format!("drop extension {e}"),
+            DropSchema(s) => format!("drop schema {}", s.name),
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! Two schemas → the changes from one to the other, by name (renames have
+//! already been applied to `old`, see `renames`). `diff(s, s)` is empty.
+
+use super::change::{Change, CommentOn, TableRef};
+use crate::relational::{Schema, Table};
+
+pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
+    let mut out = Vec::new();
+    // Schemas.
+    for s in &new.schemas {
+        match old.schemas.iter().find(|o| o.name == s.name) {
+            None => {
+                out.push(Change::CreateSchema(s.clone()));
+                if s.comment.is_some() {
+                    out.push(Change::SetComment { on: CommentOn::Schema(s.name.clone()), text: s.comment.clone() });
+                }
+            }
+            Some(o) if o.comment != s.comment => {
+                out.push(Change::SetComment { on: CommentOn::Schema(s.name.clone()), text: s.comment.clone() })
+            }
+            Some(_) => {}
+        }
+    }
+    for o in &old.schemas {
+        if !new.schemas.iter().any(|s| s.name == o.name) {
+            out.push(Change::DropSchema(o.clone()));
+        }
+    }
+    // Extensions.
+    for e in &new.extensions {
+        if !old.extensions.contains(e) {
+            out.push(Change::CreateExtension(e.clone()));
+        }
+    }
+    for e in &old.extensions {
+        if !new.extensions.contains(e) {
+            out.push(Change::DropExtension(e.clone()));
+        }
+    }
+    // Enum types.
+    for t in &new.enum_types {
+        match old.enum_types.iter().find(|o| o.schema == t.schema && o.name == t.name) {
+            None => {
+                out.push(Change::CreateEnumType(t.clone()));
+                if t.comment.is_some() {
+                    out.push(Change::SetComment {
+                        on: CommentOn::Type(t.schema.clone(), t.name.clone()),
+                        text: t.comment.clone(),
+                    });
+                }
+            }
+            Some(o) => {
+                let mut prev: Option<String> = None;
+                for v in &t.values {
+                    if !o.values.contains(v) {
+                        out.push(Change::AddEnumValue {
+                            schema: t.schema.clone(),
+                            type_name: t.name.clone(),
+                            value: v.clone(),
+                            after: prev.clone(),
+                        });
+                    }
+                    prev = Some(v.clone());
+                }
+                if o.comment != t.comment {
+                    out.push(Change::SetComment {
+                        on: CommentOn::Type(t.schema.clone(), t.name.clone()),
+                        text: t.comment.clone(),
+                    });
+                }
+                // Values removed: the type must be rebuilt; `plan` refuses it.
+                if o.values.iter().any(|v| !t.values.contains(v)) {
+                    out.push(Change::DropEnumType(o.clone()));
+                    out.push(Change::CreateEnumType(t.clone()));
+                }
+            }
+        }
+    }
+    for o in &old.enum_types {
+        if !new.enum_types.iter().any(|t| t.schema == o.schema && t.name == o.name) {
+            out.push(Change::DropEnumType(o.clone()));
+        }
+    }
+    // Functions.
+    for f in &new.functions {
+        match old.functions.iter().find(|o| o.schema == f.schema && o.name == f.name && o.args == f.args) {
+            Some(o) if o == f => {}
+            _ => out.push(Change::CreateFunction(f.clone())),
+        }
+    }
+    for o in &old.functions {
+        if !new.functions.iter().any(|f| f.schema == o.schema && f.name == o.name && f.args == o.args) {
+            out.push(Change::DropFunction(o.clone()));
+        }
+    }
+    // Tables.
+    for t in &new.tables {
+        match old.table(&t.schema, &t.name) {
+            None => create_table(&mut out, t),
+            Some(o) => alter_table(&mut out, o, t),
+        }
+    }
+    for o in &old.tables {
+        if new.table(&o.schema, &o.name).is_none() {
+            out.push(Change::DropTable(o.clone()));
+        }
+    }
+    // Roles.
+    for r in &new.roles {
+        let old_role = old.roles.iter().find(|o| o.name == r.name);
+        if old_role.is_none() {
+            out.push(Change::CreateRole(r.clone()));
+        }
+        let had = |s: &str, write: bool| {
+            old_role.is_some_and(|o| if write { o.write.iter().any(|x| x == s) } else { o.read.iter().any(|x| x == s) })
+        };
+        for (list, write) in [(&r.read, false), (&r.write, true)] {
+            for s in list {
+                if !had(s, write) {
+                    out.push(Change::Grant { role: r.name.clone(), schema: s.clone(), write });
+                }
+            }
+        }
+        if let Some(o) = old_role {
+            for (list, new_list, write) in [(&o.read, &r.read, false), (&o.write, &r.write, true)] {
+                for s in list {
+                    if !new_list.contains(s) && new.schemas.iter().any(|x| &x.name == s) {
+                        out.push(Change::Revoke { role: r.name.clone(), schema: s.clone(), write });
+                    }
+                }
+            }
+        }
+    }
+    for o in &old.roles {
+        if !new.roles.iter().any(|r| r.name == o.name) {
+            out.push(Change::DropRole(o.name.clone()));
+        }
+    }
+    // Publications.
+    for p in &new.publications {
+        match old.publications.iter().find(|o| o.name == p.name) {
+            None => out.push(Change::CreatePublication(p.clone())),
+            Some(o) if o.tables != p.tables => out.push(Change::SetPublicationTables(p.clone())),
+            Some(_) => {}
+        }
+    }
+    for o in &old.publications {
+        if !new.publications.iter().any(|p| p.name == o.name) {
+            out.push(Change::DropPublication(o.clone()));
+        }
+    }
+    out.sort_by_key(Change::rank);
+    out
+}
+
+/// A new table: the table with its inline constraints, then what V1 adds
+/// after all tables.
+pub fn create_table(out: &mut Vec<Change>, t: &Table) {
+    let r = TableRef::of(t);
+    let mut bare = t.clone();
+    bare.foreign_keys.clear();
+    bare.indexes.clear();
+    bare.triggers.clear();
+    bare.policies.clear();
+    bare.row_level_security = false;
+    out.push(Change::CreateTable(bare));
+    for fk in &t.foreign_keys {
+        out.push(Change::AddForeignKey { table: r.clone(), fk: fk.clone() });
+    }
+    for i in &t.indexes {
+        out.push(Change::CreateIndex { table: r.clone(), index: i.clone() });
+    }
+    for tr in &t.triggers {
+        out.push(Change::CreateTrigger { table: r.clone(), trigger: tr.clone() });
+    }
+    if t.row_level_security {
+        out.push(Change::EnableRowLevelSecurity(r.clone()));
+    }
+    for p in &t.policies {
+        out.push(Change::CreatePolicy { table: r.clone(), policy: p.clone() });
+    }
+    comments(out, None, t);
+}
+
+fn comments(out: &mut Vec<Change>, old: Option<&Table>, t: &Table) {
+    let r = TableRef::of(t);
+    if old.map(|o| &o.comment) != Some(&t.comment) && (old.is_some() || t.comment.is_some()) {
+        out.push(Change::SetComment { on: CommentOn::Table(r.clone()), text: t.comment.clone() });
+    }
+    for c in &t.columns {
+        let before = old.and_then(|o| o.column(&c.name)).map(|oc| &oc.comment);
+        if before != Some(&c.comment) && (before.is_some() || c.comment.is_some()) {
+            out.push(Change::SetComment { on: CommentOn::Column(r.clone(), c.name.clone()), text: c.comment.clone() });
+        }
+    }
+    for ch in &t.checks {
+        let before = old.and_then(|o| o.checks.iter().find(|x| x.name == ch.name)).map(|x| &x.comment);
+        if before != Some(&ch.comment) && (before.is_some() || ch.comment.is_some()) {
+            out.push(Change::SetComment {
+                on: CommentOn::Constraint(r.clone(), ch.name.clone()),
+                text: ch.comment.clone(),
+            });
+        }
+    }
+    for i in &t.indexes {
+        let before = old.and_then(|o| o.indexes.iter().find(|x| x.name == i.name)).map(|x| &x.comment);
+        if before != Some(&i.comment) && (before.is_some() || i.comment.is_some()) {
+            out.push(Change::SetComment {
+                on: CommentOn::Index(t.schema.clone(), i.name.clone()),
+                text: i.comment.clone(),
+            });
+        }
+    }
+}
+
+/// Pairs objects of two lists by name: (removed, added, changed pairs).
+fn by_name<'a, T: PartialEq>(
+    old: &'a [T],
+    new: &'a [T],
+    name: impl Fn(&T) -> &str,
+) -> (Vec<&'a T>, Vec<&'a T>, Vec<(&'a T, &'a T)>) {
+    let removed = old.iter().filter(|o| !new.iter().any(|n| name(n) == name(o))).collect();
+    let added = new.iter().filter(|n| !old.iter().any(|o| name(o) == name(n))).collect();
+    let changed = new
+        .iter()
+        .filter_map(|n| old.iter().find(|o| name(o) == name(n)).filter(|o| *o != n).map(|o| (o, n)))
+        .collect();
+    (removed, added, changed)
+}
+
+fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
+    let r = TableRef::of(t);
+    // Columns.
+    for c in &t.columns {
+        match o.column(&c.name) {
+            None => out.push(Change::AddColumn { table: r.clone(), column: c.clone(), backfill: None }),
+            Some(oc) => {
+                if oc.generated != c.generated || oc.identity != c.identity {
+                    // A generated expression or an identity cannot be altered
+                    // in place on every target: the column is rebuilt.
+                    out.push(Change::DropColumn { table: r.clone(), column: oc.clone() });
+                    out.push(Change::AddColumn { table: r.clone(), column: c.clone(), backfill: None });
+                    continue;
+                }
+                if oc.ty != c.ty {
+                    out.push(Change::AlterColumnType {
+                        table: r.clone(),
+                        column: c.name.clone(),
+                        from: oc.ty.clone(),
+                        to: c.ty.clone(),
+                    });
+                }
+                if oc.default != c.default {
+                    out.push(Change::SetDefault {
+                        table: r.clone(),
+                        column: c.name.clone(),
+                        default: c.default.clone(),
+                    });
+                }
+                if oc.nullable && !c.nullable {
+                    out.push(Change::SetNotNull { table: r.clone(), column: c.name.clone(), backfill: None });
+                } else if !oc.nullable && c.nullable {
+                    out.push(Change::DropNotNull { table: r.clone(), column: c.name.clone() });
+                }
+            }
+        }
+    }
+    for oc in &o.columns {
+        if t.column(&oc.name).is_none() {
+            out.push(Change::DropColumn { table: r.clone(), column: oc.clone() });
+        }
+    }
+    // Primary key.
+    if o.primary_key != t.primary_key {
+        if let Some(pk) = &o.primary_key {
+            out.push(Change::DropPrimaryKey { table: r.clone(), pk: pk.clone() });
+        }
+        if let Some(pk) = &t.primary_key {
+            out.push(Change::AddPrimaryKey { table: r.clone(), pk: pk.clone() });
+        }
+    }
+    let (removed, added, changed) = by_name(&o.uniques, &t.uniques, |u| &u.name);
+    for u in removed.into_iter().chain(changed.iter().map(|(a, _)| *a)) {
+        out.push(Change::DropUnique { table: r.clone(), unique: u.clone() });
+    }
+    for u in added.into_iter().chain(changed.iter().map(|(_, b)| *b)) {
+        out.push(Change::AddUnique { table: r.clone(), unique: u.clone() });
+    }
+    let same_check = |a: &crate::relational::Check, b: &crate::relational::Check| a.expr == b.expr && a.name == b.name;
+    for c in &o.checks {
+        if !t.checks.iter().any(|n| same_check(c, n)) {
+            out.push(Change::DropCheck { table: r.clone(), check: c.clone() });
+        }
+    }
+    for c in &t.checks {
+        if !o.checks.iter().any(|x| same_check(x, c)) {
+            out.push(Change::AddCheck { table: r.clone(), check: c.clone() });
+        }
+    }
+    let (removed, added, changed) = by_name(&o.foreign_keys, &t.foreign_keys, |f| &f.name);
+    for f in removed.into_iter().chain(changed.iter().map(|(a, _)| *a)) {
+        out.push(Change::DropForeignKey { table: r.clone(), fk: f.clone() });
+    }
+    for f in added.into_iter().chain(changed.iter().map(|(_, b)| *b)) {
+        out.push(Change::AddForeignKey { table: r.clone(), fk: f.clone() });
+    }
+    let same_index = |a: &crate::relational::Index, b: &crate::relational::Index| {
+        a.name == b.name
+            && a.unique == b.unique
+            && a.method == b.method
+            && a.items == b.items
+            && a.predicate == b.predicate
+    };
+    // A rebuilt column drops its indexes with it.
+    let rebuilt: Vec<&str> = t
+        .columns
+        .iter()
+        .filter(|c| o.column(&c.name).is_some_and(|oc| oc.generated != c.generated || oc.identity != c.identity))
+        .map(|c| c.name.as_str())
+        .collect();
+    let uses_rebuilt = |i: &crate::relational::Index| i.items.iter().any(|it| rebuilt.iter().any(|c| it == c));
+    for i in &o.indexes {
+        if !t.indexes.iter().any(|n| same_index(i, n)) || uses_rebuilt(i) {
+            out.push(Change::DropIndex { table: r.clone(), index: i.clone() });
+        }
+    }
+    for i in &t.indexes {
+        if !o.indexes.iter().any(|x| same_index(x, i)) || uses_rebuilt(i) {
+            out.push(Change::CreateIndex { table: r.clone(), index: i.clone() });
+        }
+    }
+    let (removed, added, changed) = by_name(&o.triggers, &t.triggers, |x| &x.name);
+    for x in removed.into_iter().chain(changed.iter().map(|(a, _)| *a)) {
+        out.push(Change::DropTrigger { table: r.clone(), trigger: x.clone() });
+    }
+    for x in added.into_iter().chain(changed.iter().map(|(_, b)| *b)) {
+        out.push(Change::CreateTrigger { table: r.clone(), trigger: x.clone() });
+    }
+    if o.row_level_security && !t.row_level_security {
+        out.push(Change::DisableRowLevelSecurity(r.clone()));
+    } else if !o.row_level_security && t.row_level_security {
+        out.push(Change::EnableRowLevelSecurity(r.clone()));
+    }
+    let (removed, added, changed) = by_name(&o.policies, &t.policies, |x| &x.name);
+    for x in removed.into_iter().chain(changed.iter().map(|(a, _)| *a)) {
+        out.push(Change::DropPolicy { table: r.clone(), policy: x.clone() });
+    }
+    for x in added.into_iter().chain(changed.iter().map(|(_, b)| *b)) {
+        out.push(Change::CreatePolicy { table: r.clone(), policy: x.clone() });
+    }
+    // Partitions (a change of method or key is refused by `plan`).
+    let none = Vec::new();
+    let old_parts = o.partitioning.as_ref().map_or(&none, |p| &p.partitions);
+    let new_parts = t.partitioning.as_ref().map_or(&none, |p| &p.partitions);
+    for p in new_parts {
+        if !old_parts.iter().any(|x| x.name == p.name) {
+            out.push(Change::AddPartition { table: r.clone(), partition: p.clone() });
+        }
+    }
+    for p in old_parts {
+        if !new_parts.iter().any(|x| x.name == p.name) {
+            out.push(Change::DropPartition { table: r.clone(), partition: p.clone() });
+        }
+    }
+    comments(out, Some(o), t);
+}

@@ -1,0 +1,415 @@
+//! From changes to migration files: refusals, backfills, the split into
+//! files, and each file's undo.
+
+use std::collections::BTreeSet;
+
+use super::apply::apply;
+use super::change::{Change, TableRef};
+use super::diff::diff;
+use super::renames::{apply_renames, previous_names};
+use crate::diagnostics::Diagnostic;
+use crate::model::{FieldType, Model};
+use crate::relational::{self, Schema};
+use crate::sql::expr::{render, Columns};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `--allow-destructive`: emit changes that can lose data.
+    pub allow_destructive: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `ALTER TYPE … ADD VALUE`, committed before anything uses the values.
+    EnumValues,
+    /// Everything else, in one transaction.
+    Main,
+    /// `CREATE INDEX CONCURRENTLY` on existing tables, outside a transaction.
+    Concurrent,
+}
+
+#[derive(Debug, Clone)]
+pub struct MigrationFile {
+    pub kind: FileKind,
+    pub changes: Vec<Change>,
+    /// The undo's changes: from `after` back to `before`.
+    pub undo: Vec<Change>,
+    pub before: Schema,
+    pub after: Schema,
+    /// Tables created by this plan (no online precautions needed on them).
+    pub new_tables: BTreeSet<TableRef>,
+}
+
+/// A change that can lose data, refused without `--allow-destructive` (or
+/// refused always, when the compiler cannot do it safely).
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub change: String,
+    pub help: String,
+    /// Even `--allow-destructive` does not allow it.
+    pub unsupported: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Planned {
+    pub files: Vec<MigrationFile>,
+    pub refusals: Vec<Refusal>,
+    pub warnings: Vec<Diagnostic>,
+    /// Table rewrites and other facts worth a comment in the migration.
+    pub notes: Vec<String>,
+}
+
+impl Planned {
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// The migrations from `lock` (the database's schema) to `new` (the model's).
+pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planned {
+    let was = relational::lower(&previous_names(model)).unwrap_or_else(|_| new.clone());
+    let renamed = apply_renames(lock, new, &was, model);
+    let mut changes = renamed.changes.clone();
+    changes.extend(diff(&renamed.schema, new));
+    let mut out = Planned { warnings: renamed.warnings, ..Planned::default() };
+    if changes.is_empty() {
+        return out;
+    }
+    let new_tables: BTreeSet<TableRef> = changes
+        .iter()
+        .filter_map(|c| if let Change::CreateTable(t) = c { Some(TableRef::of(t)) } else { None })
+        .collect();
+    let backfills = backfills(model, new);
+    check(&mut changes, lock, new, &new_tables, &backfills, opts, &mut out);
+    // Split.
+    let is_enum_value = |c: &Change| matches!(c, Change::AddEnumValue { .. });
+    let is_concurrent = |c: &Change| match c {
+        Change::CreateIndex { table, .. } => {
+            !new_tables.contains(table)
+                && new.table(&table.schema, &table.name).is_some_and(|t| t.partitioning.is_none())
+        }
+        _ => false,
+    };
+    let groups = [
+        (FileKind::EnumValues, changes.iter().filter(|c| is_enum_value(c)).cloned().collect::<Vec<_>>()),
+        (FileKind::Main, changes.iter().filter(|c| !is_enum_value(c) && !is_concurrent(c)).cloned().collect()),
+        (FileKind::Concurrent, changes.iter().filter(|c| is_concurrent(c)).cloned().collect()),
+    ];
+    let mut before = lock.clone();
+    for (kind, group) in groups {
+        if group.is_empty() {
+            continue;
+        }
+        let after = apply(&before, &group);
+        let undo = undo(&before, &after, &group);
+        out.files.push(MigrationFile {
+            kind,
+            changes: group,
+            undo,
+            before: before.clone(),
+            after: after.clone(),
+            new_tables: new_tables.clone(),
+        });
+        before = after;
+    }
+    out
+}
+
+/// The changes that take `after` back to `before`: renames inverted, then
+/// the difference.
+fn undo(before: &Schema, after: &Schema, forward: &[Change]) -> Vec<Change> {
+    let mut inverse: Vec<Change> = forward
+        .iter()
+        .rev()
+        .filter_map(|c| {
+            Some(match c {
+                Change::RenameSchema { from, to } => Change::RenameSchema { from: to.clone(), to: from.clone() },
+                Change::RenameTable { schema, from, to } => {
+                    Change::RenameTable { schema: schema.clone(), from: to.clone(), to: from.clone() }
+                }
+                Change::RenameColumn { table, from, to } => {
+                    Change::RenameColumn { table: table.clone(), from: to.clone(), to: from.clone() }
+                }
+                Change::RenameConstraint { table, from, to } => {
+                    Change::RenameConstraint { table: table.clone(), from: to.clone(), to: from.clone() }
+                }
+                Change::RenameIndex { schema, from, to } => {
+                    Change::RenameIndex { schema: schema.clone(), from: to.clone(), to: from.clone() }
+                }
+                Change::RenameTrigger { table, from, to } => {
+                    Change::RenameTrigger { table: table.clone(), from: to.clone(), to: from.clone() }
+                }
+                Change::RenameType { schema, from, to } => {
+                    Change::RenameType { schema: schema.clone(), from: to.clone(), to: from.clone() }
+                }
+                Change::RenameEnumValue { schema, type_name, from, to } => Change::RenameEnumValue {
+                    schema: schema.clone(),
+                    type_name: type_name.clone(),
+                    from: to.clone(),
+                    to: from.clone(),
+                },
+                Change::UpdateEnumValue { table, column, from, to } => Change::UpdateEnumValue {
+                    table: table.clone(),
+                    column: column.clone(),
+                    from: to.clone(),
+                    to: from.clone(),
+                },
+                _ => return None,
+            })
+        })
+        .collect();
+    // Renames must run in the forward order's reverse, but a schema rename
+    // must still come before the renames of what it holds: re-sort by rank,
+    // keeping the reversed order inside a rank.
+    inverse.sort_by_key(Change::rank);
+    let renamed_after = apply(after, &inverse);
+    let mut rest = diff(&renamed_after, before);
+    // An undo never adds a column a backfill could not fill: keep defaults
+    // as they were.
+    inverse.append(&mut rest);
+    inverse.sort_by_key(Change::rank);
+    inverse
+}
+
+/// `@backfill(expr)` of every field, by the column it fills: (table origin
+/// is not needed: a field's span identifies its column).
+fn backfills(model: &Model, new: &Schema) -> Vec<(TableRef, String, String)> {
+    let mut spans = Vec::new();
+    for a in &model.aggregates {
+        for e in a.root.walk() {
+            for f in &e.fields {
+                if let Some(b) = &f.backfill {
+                    if !matches!(f.ty, FieldType::ValueList(_)) {
+                        spans.push((f.span, render(b, &Columns::PLAIN)));
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for t in &new.tables {
+        for c in &t.columns {
+            if let Some((_, sql)) = spans.iter().find(|(s, _)| *s == c.origin.0) {
+                out.push((TableRef::of(t), c.name.clone(), sql.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Fills backfills, and refuses what can lose data.
+fn check(
+    changes: &mut [Change],
+    lock: &Schema,
+    new: &Schema,
+    new_tables: &BTreeSet<TableRef>,
+    backfills: &[(TableRef, String, String)],
+    opts: Options,
+    out: &mut Planned,
+) {
+    let rebuilt: BTreeSet<(TableRef, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AddColumn { table, column, .. } => Some((table.clone(), column.name.clone())),
+            _ => None,
+        })
+        .collect();
+    let renamed_values: BTreeSet<String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::UpdateEnumValue { from, .. } | Change::RenameEnumValue { from, .. } => Some(from.clone()),
+            _ => None,
+        })
+        .collect();
+    let backfill_of =
+        |t: &TableRef, c: &str| backfills.iter().find(|(bt, bc, _)| bt == t && bc == c).map(|(_, _, s)| s.clone());
+    let refuse = |change: String, help: &str, unsupported: bool, out: &mut Planned| {
+        if unsupported || !opts.allow_destructive {
+            out.refusals.push(Refusal { change, help: help.to_string(), unsupported });
+        }
+    };
+    for c in changes.iter_mut() {
+        match c {
+            Change::DropSchema(s) => refuse(
+                format!("drop context (schema) `{}` and every table in it", s.name),
+                "if it was renamed, add `@was(old_name)` to the context; to really drop it, run `dddc build --allow-destructive`",
+                false,
+                out,
+            ),
+            Change::DropTable(t) => refuse(
+                format!("drop table `{}` and its rows", t.qualified()),
+                "if the aggregate or entity was renamed, add `@was(OldName)` to it; to really drop it, run `dddc build --allow-destructive`",
+                false,
+                out,
+            ),
+            Change::DropColumn { table, column } => {
+                let generated = column.generated.is_some();
+                if !(generated && rebuilt.contains(&(table.clone(), column.name.clone()))) {
+                    refuse(
+                        format!("drop column `{table}.{}` and its values", column.name),
+                        "if the field was renamed, add `@was(old_name)` to it; to really drop it, run `dddc build --allow-destructive`",
+                        false,
+                        out,
+                    );
+                }
+            }
+            Change::DropPartition { table, partition } => refuse(
+                format!("drop partition `{}` of `{table}` and its rows", partition.name),
+                "extend the range instead of moving it, or run `dddc build --allow-destructive`",
+                false,
+                out,
+            ),
+            Change::AlterColumnType { table, column, from, to } => match type_change(from, to) {
+                TypeChange::Widening { rewrite } => {
+                    if rewrite && !new_tables.contains(table) {
+                        out.notes.push(format!("changing `{table}.{column}` from {from} to {to} rewrites the whole table under an exclusive lock"));
+                    }
+                }
+                TypeChange::Narrowing => refuse(
+                    format!("narrow `{table}.{column}` from {from} to {to} (values that do not fit would be lost or rejected)"),
+                    "keep the wider type, or run `dddc build --allow-destructive` once the data fits",
+                    false,
+                    out,
+                ),
+                TypeChange::Incompatible => refuse(
+                    format!("change `{table}.{column}` from {from} to {to} (a conversion that can fail or lose data)"),
+                    "add a new field and migrate the data, or run `dddc build --allow-destructive`",
+                    false,
+                    out,
+                ),
+            },
+            Change::SetNotNull { table, column, backfill } => {
+                let default = new.table(&table.schema, &table.name).and_then(|t| t.column(column)).and_then(|c| c.default.clone());
+                *backfill = backfill_of(table, column).or(default);
+                if backfill.is_none() && !new_tables.contains(table) {
+                    refuse(
+                        format!("make `{table}.{column}` NOT NULL with no value for the rows where it is NULL"),
+                        "give the field a default, or `@backfill(expr)` to fill existing rows; or run `dddc build --allow-destructive`",
+                        false,
+                        out,
+                    );
+                }
+            }
+            Change::AddColumn { table, column, backfill } => {
+                let existing = !new_tables.contains(table) && lock.table(&table.schema, &table.name).is_some();
+                if existing && !column.nullable && column.default.is_none() && column.generated.is_none() && !column.identity {
+                    *backfill = backfill_of(table, &column.name);
+                    if backfill.is_none() {
+                        refuse(
+                            format!("add required column `{table}.{}` with no value for existing rows", column.name),
+                            "give the field a default, or `@backfill(expr)` to fill existing rows, or make it optional (`?`)",
+                            false,
+                            out,
+                        );
+                    }
+                }
+            }
+            Change::DropCheck { table, check } => {
+                // An enum check swapped for one without some values.
+                if let Some((col, old_values)) = &check.enum_values {
+                    let new_values = new
+                        .table(&table.schema, &table.name)
+                        .and_then(|t| t.checks.iter().find(|c| c.name == check.name))
+                        .and_then(|c| c.enum_values.clone());
+                    let lost: Vec<&String> = old_values
+                        .iter()
+                        .filter(|v| !renamed_values.contains(*v) && new_values.as_ref().is_none_or(|(_, nv)| !nv.contains(v)))
+                        .collect();
+                    if !lost.is_empty() && new_values.is_some() {
+                        let lost: Vec<&str> = lost.iter().map(|s| s.as_str()).collect();
+                        refuse(
+                            format!("remove value(s) {} of `{table}.{col}` (rows holding them would be rejected)", lost.join(", ")),
+                            "if a value was renamed, add `@was(OLD)` to it; to remove it, run `dddc build --allow-destructive` once no row holds it",
+                            false,
+                            out,
+                        );
+                    }
+                }
+            }
+            Change::DropEnumType(e) => {
+                if new.enum_types.iter().any(|x| x.schema == e.schema && x.name == e.name) {
+                    refuse(
+                        format!("remove values from native enum `{}.{}`", e.schema, e.name),
+                        "PostgreSQL cannot remove a value from an enum type; keep the value, or make the enum CHECK-based",
+                        true,
+                        out,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    // Partitioning that changes method or key needs a rebuild.
+    for t in &new.tables {
+        if let Some(o) = lock.table(&t.schema, &t.name) {
+            let key = |t: &relational::Table| t.partitioning.as_ref().map(|p| (p.method.clone(), p.column.clone()));
+            if key(o) != key(t) {
+                out.refusals.push(Refusal {
+                    change: format!("change the partitioning of `{}`", t.qualified()),
+                    help: "a table cannot be (re)partitioned in place: create a new aggregate and move the data".into(),
+                    unsupported: true,
+                });
+            }
+        }
+    }
+}
+
+enum TypeChange {
+    Widening { rewrite: bool },
+    Narrowing,
+    Incompatible,
+}
+
+/// Classifies a column type change.
+fn type_change(from: &str, to: &str) -> TypeChange {
+    let parse = |t: &str| -> (String, Vec<u32>) {
+        match t.split_once('(') {
+            Some((base, args)) => (
+                base.trim().to_string(),
+                args.trim_end_matches(')').split(',').filter_map(|a| a.trim().parse().ok()).collect(),
+            ),
+            None => (t.trim().to_string(), Vec::new()),
+        }
+    };
+    let (fb, fa) = parse(from);
+    let (tb, ta) = parse(to);
+    let int_rank = |b: &str| match b {
+        "SMALLINT" => Some(1),
+        "INTEGER" => Some(2),
+        "BIGINT" => Some(3),
+        _ => None,
+    };
+    match (fb.as_str(), tb.as_str()) {
+        ("VARCHAR", "VARCHAR") => match (fa.first(), ta.first()) {
+            (Some(a), Some(b)) if b >= a => TypeChange::Widening { rewrite: false },
+            _ => TypeChange::Narrowing,
+        },
+        ("VARCHAR" | "CHAR", "TEXT") => TypeChange::Widening { rewrite: fb == "CHAR" },
+        ("TEXT", "VARCHAR") | ("TEXT" | "VARCHAR", "CHAR") => TypeChange::Narrowing,
+        ("CHAR", "VARCHAR") => match (fa.first(), ta.first()) {
+            (Some(a), Some(b)) if b >= a => TypeChange::Widening { rewrite: true },
+            _ => TypeChange::Narrowing,
+        },
+        ("CHAR", "CHAR") => match (fa.first(), ta.first()) {
+            (Some(a), Some(b)) if b >= a => TypeChange::Widening { rewrite: true },
+            _ => TypeChange::Narrowing,
+        },
+        ("NUMERIC", "NUMERIC") => match (fa.as_slice(), ta.as_slice()) {
+            (_, []) => TypeChange::Widening { rewrite: false },
+            ([p1, s1], [p2, s2]) if s2 == s1 && p2 >= p1 => TypeChange::Widening { rewrite: false },
+            ([p1, s1], [p2, s2]) if s2 >= s1 && p2 - s2 >= p1 - s1 => TypeChange::Widening { rewrite: true },
+            _ => TypeChange::Narrowing,
+        },
+        (a, b) if int_rank(a).is_some() && int_rank(b).is_some() => {
+            if int_rank(b) >= int_rank(a) {
+                TypeChange::Widening { rewrite: true }
+            } else {
+                TypeChange::Narrowing
+            }
+        }
+        (a, "NUMERIC") if int_rank(a).is_some() => TypeChange::Widening { rewrite: true },
+        ("INTEGER" | "SMALLINT" | "REAL", "DOUBLE PRECISION") => TypeChange::Widening { rewrite: true },
+        ("TIMESTAMP", "TIMESTAMPTZ") | ("DATE", "TIMESTAMPTZ") => TypeChange::Widening { rewrite: true },
+        _ => TypeChange::Incompatible,
+    }
+}

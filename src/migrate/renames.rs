@@ -1,0 +1,382 @@
+//! Renames, never guessed: only `@was(old)` says that something was called
+//! otherwise. The model is lowered a second time under its old names; the
+//! two schemas are parallel (lowering depends on names only for names), so
+//! pairing them object by object tells, for every generated name too
+//! (constraints, indexes, triggers, partitions), what it was called.
+
+use super::change::{Change, TableRef};
+use crate::diagnostics::codes::id;
+use crate::diagnostics::{Diagnostic, Span};
+use crate::model::{Entity, FieldType, Identity, Model};
+use crate::relational::{Schema, Table};
+
+/// The model with every `@was` undone: each renamed declaration under its
+/// previous name.
+pub fn previous_names(model: &Model) -> Model {
+    let mut m = model.clone();
+    for c in &mut m.contexts {
+        if let Some(w) = &c.was {
+            c.name = w.name.clone();
+        }
+    }
+    for e in &mut m.enums {
+        if let Some(w) = &e.was {
+            e.name = w.name.clone();
+        }
+        for v in &mut e.values {
+            if let Some(w) = &v.was {
+                v.name = w.name.clone();
+            }
+        }
+    }
+    // Enum value names also appear in expressions (`estado == ACTIVO`).
+    let value_renames: Vec<(crate::model::EnumId, String, String)> = model
+        .enums
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| {
+            e.values
+                .iter()
+                .filter_map(move |v| v.was.as_ref().map(|w| (crate::model::EnumId(i), v.name.clone(), w.name.clone())))
+        })
+        .collect();
+    for a in &mut m.aggregates {
+        if let Some(w) = &a.root.was {
+            a.name = w.name.clone();
+        }
+        rename_entity(&mut a.root, &value_renames);
+    }
+    for v in &mut m.values {
+        if let crate::model::ValueShape::Fields { fields, invariants } = &mut v.shape {
+            for f in fields {
+                rename_field(f);
+            }
+            for i in invariants {
+                rename_values(&mut i.expr, &value_renames);
+            }
+        }
+    }
+    m
+}
+
+fn rename_entity(e: &mut Entity, values: &[(crate::model::EnumId, String, String)]) {
+    if let Some(w) = &e.was {
+        e.name = w.name.clone();
+    }
+    // Columns named in expressions follow their field's old name.
+    let mut columns: Vec<(String, String)> = Vec::new();
+    for f in &mut e.fields {
+        let new_column = f.column.clone();
+        rename_field(f);
+        if f.column != new_column {
+            columns.push((new_column, f.column.clone()));
+        }
+        if let Some(d) = &mut f.default {
+            rename_values(d, values);
+        }
+    }
+    let old_column = |c: &str| -> String {
+        for (new, old) in &columns {
+            if c == new {
+                return old.clone();
+            }
+            if let Some(rest) = c.strip_prefix(&format!("{new}_")) {
+                return format!("{old}_{rest}");
+            }
+        }
+        c.to_string()
+    };
+    let rename_columns = |x: &mut crate::model::TExpr| rename_columns(x, &old_column);
+    for i in &mut e.invariants {
+        rename_columns(&mut i.expr);
+    }
+    for ix in &mut e.indexes {
+        for item in &mut ix.items {
+            rename_columns(item);
+        }
+        if let Some(w) = &mut ix.where_clause {
+            rename_columns(w);
+        }
+    }
+    if let Some(s) = &mut e.search {
+        for (c, _) in &mut s.items {
+            *c = old_column(c);
+        }
+    }
+    if let Identity::Natural(cols) = &mut e.identity {
+        for c in cols {
+            *c = old_column(c);
+        }
+    }
+    // Names used in expressions are columns, renamed by the database along
+    // with the column; enum values inside them are data, renamed here.
+    for i in &mut e.invariants {
+        rename_values(&mut i.expr, values);
+    }
+    for ix in &mut e.indexes {
+        if let Some(w) = &mut ix.where_clause {
+            rename_values(w, values);
+        }
+    }
+    for c in &mut e.entities {
+        rename_entity(c, values);
+    }
+}
+
+fn rename_columns(e: &mut crate::model::TExpr, old: &dyn Fn(&str) -> String) {
+    use crate::model::TExprKind as K;
+    match &mut e.kind {
+        K::Column(c) => *c = old(c),
+        K::Columns(cs) => cs.iter_mut().for_each(|c| *c = old(c)),
+        K::Not(x) | K::Neg(x) => rename_columns(x, old),
+        K::IsNull { expr, .. } | K::Matches { expr, .. } => rename_columns(expr, old),
+        K::And(v) | K::Or(v) | K::Call(_, v) => v.iter_mut().for_each(|x| rename_columns(x, old)),
+        K::Implies(a, b) | K::Compare(_, a, b) | K::Arith(_, a, b) => {
+            rename_columns(a, old);
+            rename_columns(b, old);
+        }
+        K::In { expr, list, .. } => {
+            rename_columns(expr, old);
+            list.iter_mut().for_each(|x| rename_columns(x, old));
+        }
+        K::Between { expr, low, high } => {
+            rename_columns(expr, old);
+            rename_columns(low, old);
+            rename_columns(high, old);
+        }
+        _ => {}
+    }
+}
+
+fn rename_field(f: &mut crate::model::Field) {
+    if let Some(w) = &f.was {
+        if !f.column_explicit {
+            f.column = match &f.ty {
+                FieldType::Ref(r) if r.key.len() == 1 => format!("{}_id", w.name),
+                _ => w.name.clone(),
+            };
+        }
+        f.name = w.name.clone();
+    }
+}
+
+fn rename_values(e: &mut crate::model::TExpr, values: &[(crate::model::EnumId, String, String)]) {
+    use crate::model::TExprKind as K;
+    if let K::EnumValue { enum_id, value } = &mut e.kind {
+        if let Some((_, _, old)) = values.iter().find(|(id, new, _)| id == enum_id && new == value) {
+            *value = old.clone();
+        }
+    }
+    match &mut e.kind {
+        K::Not(x) | K::Neg(x) => rename_values(x, values),
+        K::IsNull { expr, .. } | K::Matches { expr, .. } => rename_values(expr, values),
+        K::And(v) | K::Or(v) | K::Call(_, v) => v.iter_mut().for_each(|x| rename_values(x, values)),
+        K::Implies(a, b) | K::Compare(_, a, b) | K::Arith(_, a, b) => {
+            rename_values(a, values);
+            rename_values(b, values);
+        }
+        K::In { expr, list, .. } => {
+            rename_values(expr, values);
+            list.iter_mut().for_each(|x| rename_values(x, values));
+        }
+        K::Between { expr, low, high } => {
+            rename_values(expr, values);
+            rename_values(low, values);
+            rename_values(high, values);
+        }
+        _ => {}
+    }
+}
+
+/// The lock's schema with the model's renames applied, the rename changes,
+/// and warnings for `@was` that rename nothing.
+pub struct Renamed {
+    pub schema: Schema,
+    pub changes: Vec<Change>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// `new` is the model's schema, `was` the same model lowered under its old
+/// names, `lock` the schema the database has.
+pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -> Renamed {
+    let mut s = lock.clone();
+    let mut changes = Vec::new();
+    let mut warnings = Vec::new();
+    let mut push = |s: &mut Schema, c: Change| {
+        *s = super::apply::apply(s, std::slice::from_ref(&c));
+        changes.push(c);
+    };
+    // Contexts.
+    for (n, w) in new.schemas.iter().zip(&was.schemas) {
+        if n.name != w.name && s.schemas.iter().any(|x| x.name == w.name) && !s.schemas.iter().any(|x| x.name == n.name)
+        {
+            push(&mut s, Change::RenameSchema { from: w.name.clone(), to: n.name.clone() });
+        }
+    }
+    // Enum types and their values.
+    for (n, w) in new.enum_types.iter().zip(&was.enum_types) {
+        if n.name != w.name && s.enum_types.iter().any(|x| x.schema == n.schema && x.name == w.name) {
+            push(&mut s, Change::RenameType { schema: n.schema.clone(), from: w.name.clone(), to: n.name.clone() });
+        }
+        for (nv, wv) in n.values.iter().zip(&w.values) {
+            let has_old =
+                s.enum_types.iter().any(|x| x.schema == n.schema && x.name == n.name && x.values.contains(wv));
+            if nv != wv && has_old {
+                push(
+                    &mut s,
+                    Change::RenameEnumValue {
+                        schema: n.schema.clone(),
+                        type_name: n.name.clone(),
+                        from: wv.clone(),
+                        to: nv.clone(),
+                    },
+                );
+            }
+        }
+    }
+    // Tables, then what is inside them.
+    for (n, w) in new.tables.iter().zip(&was.tables) {
+        let exists = |s: &Schema, name: &str| s.table(&n.schema, name).is_some();
+        if n.name != w.name && exists(&s, &w.name) && !exists(&s, &n.name) {
+            push(&mut s, Change::RenameTable { schema: n.schema.clone(), from: w.name.clone(), to: n.name.clone() });
+        }
+        let Some(current) = s.table(&n.schema, &n.name).cloned() else { continue };
+        let r = TableRef::of(n);
+        for (nc, wc) in n.columns.iter().zip(&w.columns) {
+            if nc.name != wc.name && current.column(&wc.name).is_some() && current.column(&nc.name).is_none() {
+                push(&mut s, Change::RenameColumn { table: r.clone(), from: wc.name.clone(), to: nc.name.clone() });
+            }
+        }
+        rename_inner(&mut s, &mut push, n, w, &r);
+        follow_columns(&mut s, n, w, &r);
+        // CHECK-based enum values renamed: the rows follow.
+        for (nc, wc) in n.checks.iter().zip(&w.checks) {
+            if let (Some((col, nv)), Some((_, wv))) = (&nc.enum_values, &wc.enum_values) {
+                for (a, b) in nv.iter().zip(wv) {
+                    let in_lock =
+                        current.checks.iter().any(|c| c.enum_values.as_ref().is_some_and(|(_, v)| v.contains(b)));
+                    if a != b && in_lock {
+                        push(
+                            &mut s,
+                            Change::UpdateEnumValue {
+                                table: r.clone(),
+                                column: col.clone(),
+                                from: b.clone(),
+                                to: a.clone(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // `@was` that names nothing in the lock.
+    stale(model, new, was, lock, &mut warnings);
+    Renamed { schema: s, changes, warnings }
+}
+
+/// PostgreSQL rewrites checks, indexes, generated columns and policies when a
+/// column they use is renamed. Where the lock's object is the old-named
+/// version of the model's, it becomes the model's.
+fn follow_columns(s: &mut Schema, n: &Table, w: &Table, r: &TableRef) {
+    let Some(t) = s.tables.iter_mut().find(|t| t.schema == r.schema && t.name == r.name) else { return };
+    for (nc, wc) in n.checks.iter().zip(&w.checks) {
+        if let Some(c) = t.checks.iter_mut().find(|c| c.name == nc.name && c.expr == wc.expr) {
+            c.expr = nc.expr.clone();
+        }
+    }
+    for (ni, wi) in n.indexes.iter().zip(&w.indexes) {
+        if let Some(i) = t.indexes.iter_mut().find(|i| i.name == ni.name && i.items == wi.items && i.predicate == wi.predicate) {
+            i.items = ni.items.clone();
+            i.predicate = ni.predicate.clone();
+        }
+    }
+    for (ncol, wcol) in n.columns.iter().zip(&w.columns) {
+        if let Some(c) = t.columns.iter_mut().find(|c| c.name == ncol.name && c.generated == wcol.generated) {
+            c.generated = ncol.generated.clone();
+        }
+    }
+    for (np, wp) in n.policies.iter().zip(&w.policies) {
+        if let Some(p) = t.policies.iter_mut().find(|p| p.name == np.name && p.using == wp.using && p.with_check == wp.with_check) {
+            p.using = np.using.clone();
+            p.with_check = np.with_check.clone();
+        }
+    }
+}
+
+/// Generated names inside a table: where the object is unchanged but for
+/// the rename, the database keeps it and only its name changes.
+fn rename_inner(s: &mut Schema, push: &mut impl FnMut(&mut Schema, Change), n: &Table, w: &Table, r: &TableRef) {
+    let Some(current) = s.table(&r.schema, &r.name).cloned() else { return };
+    let constraint_exists = |t: &Table, name: &str| {
+        t.primary_key.as_ref().is_some_and(|p| p.name == name)
+            || t.uniques.iter().any(|u| u.name == name)
+            || t.checks.iter().any(|c| c.name == name)
+            || t.foreign_keys.iter().any(|f| f.name == name)
+    };
+    let mut pairs: Vec<(String, String, bool)> = Vec::new(); // (old, new, is_index)
+    if let (Some(np), Some(wp)) = (&n.primary_key, &w.primary_key) {
+        pairs.push((wp.name.clone(), np.name.clone(), false));
+    }
+    pairs.extend(n.uniques.iter().zip(&w.uniques).map(|(a, b)| (b.name.clone(), a.name.clone(), false)));
+    pairs.extend(n.checks.iter().zip(&w.checks).map(|(a, b)| (b.name.clone(), a.name.clone(), false)));
+    pairs.extend(n.foreign_keys.iter().zip(&w.foreign_keys).map(|(a, b)| (b.name.clone(), a.name.clone(), false)));
+    pairs.extend(n.indexes.iter().zip(&w.indexes).map(|(a, b)| (b.name.clone(), a.name.clone(), true)));
+    if let (Some(np), Some(wp)) = (&n.partitioning, &w.partitioning) {
+        pairs.extend(np.partitions.iter().zip(&wp.partitions).map(|(a, b)| (b.name.clone(), a.name.clone(), true)));
+    }
+    for (old, new, is_index) in pairs {
+        if old == new {
+            continue;
+        }
+        if is_index {
+            let exists = |t: &Table, name: &str| {
+                t.indexes.iter().any(|i| i.name == name)
+                    || t.partitioning.as_ref().is_some_and(|p| p.partitions.iter().any(|x| x.name == name))
+            };
+            if exists(&current, &old) && !exists(&current, &new) {
+                push(s, Change::RenameIndex { schema: r.schema.clone(), from: old, to: new });
+            }
+        } else if constraint_exists(&current, &old) && !constraint_exists(&current, &new) {
+            push(s, Change::RenameConstraint { table: r.clone(), from: old, to: new });
+        }
+    }
+    for (a, b) in n.triggers.iter().zip(&w.triggers) {
+        if a.name != b.name && current.triggers.iter().any(|t| t.name == b.name) {
+            push(s, Change::RenameTrigger { table: r.clone(), from: b.name.clone(), to: a.name.clone() });
+        }
+    }
+}
+
+fn stale(model: &Model, new: &Schema, was: &Schema, lock: &Schema, warnings: &mut Vec<Diagnostic>) {
+    let mut warn = |span: Span, what: &str, old: &str| {
+        warnings.push(
+            Diagnostic::warning(id::W0002, format!("`@was({old})` renames nothing"))
+                .at(span, format!("the last migration has no {what} `{old}`"))
+                .with_help("remove `@was` once the migration that renamed it has been generated"),
+        );
+    };
+    for c in &model.contexts {
+        if let Some(w) = &c.was {
+            if !lock.schemas.iter().any(|s| s.name == w.name) {
+                warn(w.span, "context", &w.name);
+            }
+        }
+    }
+    for (n, w) in new.tables.iter().zip(&was.tables) {
+        let old_table = lock.table(&w.schema, &w.name).or_else(|| lock.table(&n.schema, &w.name));
+        if n.name != w.name && old_table.is_none() {
+            let span = if n.origin.0 == Span::default() { w.origin.0 } else { n.origin.0 };
+            warn(span, "table", &w.name);
+        }
+        let lock_table = old_table.or_else(|| lock.table(&n.schema, &n.name));
+        for (nc, wc) in n.columns.iter().zip(&w.columns) {
+            if nc.name != wc.name {
+                let known = lock_table.is_some_and(|t| t.column(&wc.name).is_some());
+                if !known && lock_table.is_some() {
+                    warn(nc.origin.0, "column", &wc.name);
+                }
+            }
+        }
+    }
+}
