@@ -326,15 +326,13 @@ fn check(
                     }
                 }
             }
-            Change::DropEnumType(e) => {
-                if new.enum_types.iter().any(|x| x.schema == e.schema && x.name == e.name) {
-                    refuse(
-                        format!("remove values from native enum `{}.{}`", e.schema, e.name),
-                        "PostgreSQL cannot remove a value from an enum type; keep the value, or make the enum CHECK-based",
-                        true,
-                        out,
-                    );
-                }
+            Change::DropEnumType(e) if new.enum_types.iter().any(|x| x.schema == e.schema && x.name == e.name) => {
+                refuse(
+                    format!("remove values from native enum `{}.{}`", e.schema, e.name),
+                    "PostgreSQL cannot remove a value from an enum type; keep the value, or make the enum CHECK-based",
+                    true,
+                    out,
+                );
             }
             _ => {}
         }
