@@ -28,6 +28,7 @@
 //! `main.rs` is the command line only: arguments, files, exit codes.
 
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod diagnostics;
 pub mod docs;

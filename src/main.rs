@@ -67,6 +67,16 @@ enum Command {
         #[arg(long)]
         allow_destructive: bool,
     },
+    /// The CI gate: fail when anything generated is missing, stale or edited by hand. Writes nothing.
+    Check {
+        /// A .ddd file or a folder.
+        model: Option<PathBuf>,
+    },
+    /// Print the SQL the next build would write, and what it would refuse.
+    Plan {
+        /// A .ddd file or a folder.
+        model: Option<PathBuf>,
+    },
     /// Rewrite .ddd files in the canonical layout (comments kept).
     Fmt {
         /// Exit 1 when a file is not formatted, writing nothing.
@@ -116,6 +126,8 @@ fn main() -> ExitCode {
         Command::Build { model, name, dry_run, allow_destructive } => {
             build(&out, model.as_deref(), name.as_deref(), dry_run, allow_destructive)
         }
+        Command::Check { model } => check(&out, model.as_deref()),
+        Command::Plan { model } => plan(&out, model.as_deref()),
         Command::Fmt { check, files } => fmt(&out, check, files),
         Command::Explain { code } => explain(&code),
         Command::Init { dir } => init(dir.as_deref()),
@@ -344,4 +356,153 @@ fn write_atomically(dir: &Path, outputs: &[&dddc::build::Output]) -> Result<(), 
         tmp.persist(&dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
     }
     Ok(())
+}
+
+fn read_lock(project: &config::Project) -> Result<Option<String>, String> {
+    let lock_path = project.dir.join(&project.config.migrations.dir).join("dddc.lock");
+    match std::fs::read_to_string(&lock_path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", lock_path.display())),
+    }
+}
+
+fn check(out: &Output, model: Option<&Path>) -> u8 {
+    let (project, fe) = match load(out, model) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    out.report(&fe.sources, &fe.diagnostics);
+    let Some(model) = fe.model.as_ref() else {
+        eprintln!("check failed: the model has errors");
+        return EXIT_FAIL;
+    };
+    let lock_text = match read_lock(&project) {
+        Ok(t) => t,
+        Err(e) => return out.usage_error(&e),
+    };
+    let mig_dir = project.dir.join(&project.config.migrations.dir);
+    let mut migration_files = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&mig_dir) {
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_file() {
+                if let (Some(name), Ok(bytes)) = (path.file_name(), std::fs::read(&path)) {
+                    migration_files.push((name.to_string_lossy().into_owned(), bytes));
+                }
+            }
+        }
+    }
+    migration_files.sort();
+    let docs_dir = PathBuf::from(&project.config.docs.dir);
+    let mut doc_files = Vec::new();
+    collect_files(&project.dir, &docs_dir, &mut doc_files);
+    let dir = project.dir.clone();
+    let disk = dddc::check::Disk {
+        lock_text,
+        migration_files,
+        read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
+        doc_files,
+    };
+    let findings = dddc::check::run(model, &project.config, &disk);
+    if findings.is_empty() {
+        if !out.quiet {
+            eprintln!("check passed: migrations, lock and documentation are up to date");
+        }
+        return 0;
+    }
+    for f in &findings {
+        eprintln!("error: {}", f.reason);
+        if let Some(d) = &f.diff {
+            eprintln!("{d}");
+        }
+    }
+    eprintln!("check failed: {} problem(s)", findings.len());
+    EXIT_FAIL
+}
+
+/// Generated-looking files under `rel` (Markdown, PlantUML, HTML), relative
+/// to `base`, sorted.
+fn collect_files(base: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(base.join(rel)) else { return };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let Some(name) = p.file_name() else { continue };
+        let child = rel.join(name);
+        if p.is_dir() {
+            collect_files(base, &child, out);
+        } else if p.extension().is_some_and(|x| x == "md" || x == "puml" || x == "html") {
+            out.push(child);
+        }
+    }
+}
+
+fn plan(out: &Output, model: Option<&Path>) -> u8 {
+    let (project, fe) = match load(out, model) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let Some(model) = fe.model.as_ref() else {
+        out.report(&fe.sources, &fe.diagnostics);
+        return EXIT_FAIL;
+    };
+    let lock = match read_lock(&project) {
+        Ok(Some(t)) => match dddc::lock::Lock::parse(&t) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_FAIL;
+            }
+        },
+        Ok(None) => None,
+        Err(e) => return out.usage_error(&e),
+    };
+    let inputs = dddc::build::Inputs {
+        config: &project.config,
+        lock,
+        name: None,
+        source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok()),
+        now_epoch: 0,
+        allow_destructive: false,
+    };
+    match dddc::build::plan(model, &inputs) {
+        Ok(plan) => {
+            let mut all = fe.diagnostics.clone();
+            all.extend(plan.warnings.iter().cloned());
+            out.report(&fe.sources, &all);
+            let sql: Vec<&dddc::build::Output> = plan
+                .outputs
+                .iter()
+                .filter(|o| o.path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('V')))
+                .collect();
+            if sql.is_empty() {
+                eprintln!("no changes: the database schema matches the model");
+            }
+            for o in sql {
+                println!("-- ===== {} =====", o.path.display());
+                print!("{}", String::from_utf8_lossy(&o.bytes));
+            }
+            0
+        }
+        Err(dddc::build::BuildError::Refused(refusals)) => {
+            out.report(&fe.sources, &fe.diagnostics);
+            eprintln!("error: the next build would refuse these changes (they can lose data):");
+            for r in &refusals {
+                eprintln!("  - {}", r.change);
+                eprintln!("    help: {}", r.help);
+            }
+            EXIT_FAIL
+        }
+        Err(dddc::build::BuildError::Diagnostics(d)) => {
+            let mut all = fe.diagnostics.clone();
+            all.extend(d);
+            out.report(&fe.sources, &all);
+            EXIT_FAIL
+        }
+        Err(dddc::build::BuildError::Message(m)) => {
+            eprintln!("error: {m}");
+            EXIT_FAIL
+        }
+    }
 }

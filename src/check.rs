@@ -1,0 +1,158 @@
+//! `dddc check`, the CI gate: compares what a build would write with what
+//! is on disk, and the migration files with their checksums in the lock.
+//! Reads what the caller hands it; writes nothing.
+
+use std::path::{Path, PathBuf};
+
+use crate::build::{self, BuildError, Inputs};
+use crate::config::Config;
+use crate::lock::{sha256_hex, Lock};
+use crate::model::Model;
+
+/// Why the gate fails; one per problem found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub reason: String,
+    /// A unified diff, for a stale file.
+    pub diff: Option<String>,
+}
+
+/// What is on disk, as the caller read it (paths relative to the project).
+pub struct Disk {
+    pub lock_text: Option<String>,
+    /// Every file of the migrations folder: name → bytes.
+    pub migration_files: Vec<(String, Vec<u8>)>,
+    /// Reads a file of the project, `None` when it does not exist.
+    pub read: Box<dyn Fn(&Path) -> Option<Vec<u8>>>,
+    /// Generated documentation files present on disk (relative paths).
+    pub doc_files: Vec<PathBuf>,
+}
+
+pub fn run(model: &Model, config: &Config, disk: &Disk) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let finding = |reason: String| Finding { reason, diff: None };
+    let lock = match &disk.lock_text {
+        None => {
+            out.push(finding("no lock: the model has never been built; run `dddc build`".into()));
+            None
+        }
+        Some(text) => match Lock::parse(text) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                out.push(finding(format!("{}: {e}", lock_path(config).display())));
+                return out;
+            }
+        },
+    };
+    if let Some(lock) = &lock {
+        migration_files(lock, disk, &mut out);
+    }
+    // What a build would write now, against the lock as it is.
+    let inputs = Inputs {
+        config,
+        lock: lock.clone(),
+        name: None,
+        source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok()),
+        now_epoch: 0,
+        allow_destructive: false,
+    };
+    match build::plan(model, &inputs) {
+        Ok(plan) => {
+            let migrations_dir = PathBuf::from(&config.migrations.dir);
+            for o in &plan.outputs {
+                let on_disk = (disk.read)(&o.path);
+                if on_disk.as_deref() == Some(o.bytes.as_slice()) {
+                    continue;
+                }
+                let is_migration = o.path.parent() == Some(migrations_dir.as_path())
+                    && o.path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(['V', 'U']));
+                if is_migration && lock.is_some() {
+                    out.push(finding(format!(
+                        "the model has changes that no migration holds yet (`{}` would be written): run `dddc build`",
+                        o.path.display()
+                    )));
+                } else if o.path.ends_with("dddc.lock") {
+                    if lock.is_some() && !plan.outputs.iter().any(|x| x.path.to_string_lossy().ends_with(".sql")) {
+                        out.push(finding("the lock is stale: run `dddc build`".into()));
+                    }
+                } else if lock.is_some() || !is_migration {
+                    let old = on_disk.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+                    let new = String::from_utf8_lossy(&o.bytes).into_owned();
+                    let diff = unified_diff(&o.path, old.as_deref().unwrap_or(""), &new);
+                    let reason = match old {
+                        None => format!("`{}` is missing: run `dddc build`", o.path.display()),
+                        Some(_) => format!(
+                            "`{}` is stale (edited by hand, or the model changed): run `dddc build`",
+                            o.path.display()
+                        ),
+                    };
+                    out.push(Finding { reason, diff: Some(diff) });
+                }
+            }
+            // Documentation files no build would write (a removed context's ERD).
+            let written: Vec<&Path> = plan.outputs.iter().map(|o| o.path.as_path()).collect();
+            for f in &disk.doc_files {
+                if !written.contains(&f.as_path()) {
+                    out.push(finding(format!("`{}` is left over (no longer generated): delete it", f.display())));
+                }
+            }
+        }
+        Err(BuildError::Refused(refusals)) => {
+            let list: Vec<String> = refusals.iter().map(|r| r.change.clone()).collect();
+            out.push(finding(format!(
+                "the model has changes that no migration holds yet, and a build would refuse them: {}",
+                list.join("; ")
+            )));
+        }
+        Err(BuildError::Diagnostics(d)) => {
+            out.push(finding(format!("the model cannot be lowered: {}", d.first().map_or("", |d| d.message.as_str()))));
+        }
+        Err(BuildError::Message(m)) => out.push(finding(m)),
+    }
+    out
+}
+
+fn lock_path(config: &Config) -> PathBuf {
+    Path::new(&config.migrations.dir).join("dddc.lock")
+}
+
+/// Each migration of the lock is on disk with the recorded checksum; every
+/// migration file on disk is in the lock.
+fn migration_files(lock: &Lock, disk: &Disk, out: &mut Vec<Finding>) {
+    let mut known: Vec<&str> = Vec::new();
+    for m in &lock.migrations {
+        for sum in std::iter::once(&m.file).chain(m.undo.iter()).chain(m.conf.iter()) {
+            known.push(&sum.name);
+            match disk.migration_files.iter().find(|(n, _)| *n == sum.name) {
+                None => out.push(Finding { reason: format!("migration `{}` is in the lock but missing on disk", sum.name), diff: None }),
+                Some((_, bytes)) if sha256_hex(bytes) != sum.sha256 => out.push(Finding {
+                    reason: format!(
+                        "migration `{}` was edited after it was generated (its SHA-256 differs from the lock); a migration that ran must never change: revert it and change the model instead",
+                        sum.name
+                    ),
+                    diff: None,
+                }),
+                Some(_) => {}
+            }
+        }
+    }
+    for (name, _) in &disk.migration_files {
+        let is_migration =
+            (name.starts_with('V') || name.starts_with('U')) && (name.ends_with(".sql") || name.ends_with(".sql.conf"));
+        if is_migration && !known.contains(&name.as_str()) {
+            out.push(Finding {
+                reason: format!("migration `{name}` is not in the lock: migrations are generated by `dddc build`, never written by hand"),
+                diff: None,
+            });
+        }
+    }
+}
+
+pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{name} (on disk)"), &format!("{name} (generated)"))
+        .to_string()
+}
