@@ -236,7 +236,10 @@ fn derive_slug(files: &[crate::migrate::MigrationFile]) -> String {
             other => other.table().map(|t| t.name.clone()),
         })
         .collect();
-    let first = changes.first().copied().or_else(|| files.first().and_then(|f| f.changes.first()));
+    if changes.is_empty() {
+        return "update_comments".into();
+    }
+    let first = changes.first().copied();
     let verb = match first {
         Some(Change::CreateTable(_)) => "create".to_string(),
         Some(Change::AddColumn { column, .. }) if changes.len() == 1 => format!("add_{}_to", column.name),

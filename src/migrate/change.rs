@@ -50,6 +50,19 @@ pub enum CommentOn {
     Type(String, String),
 }
 
+impl std::fmt::Display for CommentOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommentOn::Schema(s) => write!(f, "schema {s}"),
+            CommentOn::Table(t) => write!(f, "table {t}"),
+            CommentOn::Column(t, c) => write!(f, "column {t}.{c}"),
+            CommentOn::Constraint(t, c) => write!(f, "constraint {c} on {t}"),
+            CommentOn::Index(s, i) => write!(f, "index {s}.{i}"),
+            CommentOn::Type(s, n) => write!(f, "type {s}.{n}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Change {
     // 1. Detach what depends on other objects.
@@ -387,7 +400,7 @@ impl Change {
             }
             CreatePublication(p) => format!("create publication {}", p.name),
             SetPublicationTables(p) => format!("set the tables of publication {}", p.name),
-            SetComment { on, .. } => format!("comment on {on:?}"),
+            SetComment { on, .. } => format!("comment on {on}"),
             DropRole(r) => format!("drop role {r}"),
             DropColumn { table, column } => format!("drop column {table}.{}", column.name),
             DropPartition { table, partition } => format!("drop partition {} of {table}", partition.name),

@@ -1,0 +1,164 @@
+//! `dddc check`, the CI gate: one test per reason it fails, and a passing
+//! run after `build`. Runs the real binary on throwaway projects.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const MODEL: &str = "model tienda {
+  tables plural_es
+}
+
+/// Ventas.
+context ventas {
+  /// Un cliente.
+  aggregate Cliente {
+    /// Nombre completo.
+    nombre: text(100)
+    correo: text(200) unique
+  }
+}
+";
+
+fn dddc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dddc"))
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("the dddc binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A project with the model built once.
+fn built() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("tienda.ddd"), MODEL).expect("write model");
+    let b = dddc(dir.path(), &["build"]);
+    assert!(b.status.success(), "build failed: {}", stderr(&b));
+    dir
+}
+
+fn assert_fails_with(dir: &Path, needle: &str) {
+    let before = snapshot(dir);
+    let o = dddc(dir, &["check"]);
+    assert_eq!(o.status.code(), Some(1), "check should fail; stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains(needle), "expected `{needle}` in:\n{}", stderr(&o));
+    assert_eq!(before, snapshot(dir), "check must write nothing");
+}
+
+/// Every file of the project with its bytes.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.display().to_string(), std::fs::read(&p).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn passes_right_after_build() {
+    let dir = built();
+    let o = dddc(dir.path(), &["check"]);
+    assert!(o.status.success(), "check failed: {}", stderr(&o));
+    assert!(stderr(&o).contains("check passed"));
+}
+
+#[test]
+fn fails_on_model_errors() {
+    let dir = built();
+    std::fs::write(dir.path().join("tienda.ddd"), MODEL.replace("text(100)", "txt(100)")).expect("write");
+    assert_fails_with(dir.path(), "error[E0102]");
+}
+
+#[test]
+fn fails_without_a_lock() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("tienda.ddd"), MODEL).expect("write model");
+    assert_fails_with(dir.path(), "no lock");
+}
+
+#[test]
+fn fails_on_a_pending_model_change() {
+    let dir = built();
+    std::fs::write(dir.path().join("tienda.ddd"), MODEL.replace("correo: text(200) unique", "correo: text(200) unique\n    telefono: text(20)?"))
+        .expect("write");
+    assert_fails_with(dir.path(), "changes that no migration holds yet");
+}
+
+#[test]
+fn fails_on_a_pending_change_a_build_would_refuse() {
+    let dir = built();
+    std::fs::write(dir.path().join("tienda.ddd"), MODEL.replace("    correo: text(200) unique\n", "")).expect("write");
+    assert_fails_with(dir.path(), "would refuse");
+}
+
+#[test]
+fn fails_on_an_edited_migration() {
+    let dir = built();
+    let v1 = dir.path().join("db/migration/V1__init.sql");
+    let mut text = std::fs::read_to_string(&v1).expect("read V1");
+    text.push_str("-- a hand edit\n");
+    std::fs::write(&v1, text).expect("write V1");
+    assert_fails_with(dir.path(), "was edited after it was generated");
+}
+
+#[test]
+fn fails_on_a_missing_migration() {
+    let dir = built();
+    std::fs::remove_file(dir.path().join("db/migration/U1__init.sql")).expect("remove U1");
+    assert_fails_with(dir.path(), "missing on disk");
+}
+
+#[test]
+fn fails_on_a_migration_unknown_to_the_lock() {
+    let dir = built();
+    std::fs::write(dir.path().join("db/migration/V2__by_hand.sql"), "SELECT 1;\n").expect("write");
+    assert_fails_with(dir.path(), "is not in the lock");
+}
+
+#[test]
+fn fails_on_a_stale_lock() {
+    let dir = built();
+    let lock = dir.path().join("db/migration/dddc.lock");
+    let text = std::fs::read_to_string(&lock).expect("read lock");
+    // A difference no SQL can see: the lock no longer matches the model.
+    assert!(text.contains("\"aggregate_root\""));
+    std::fs::write(&lock, text.replace("\"aggregate_root\"", "\"entity\"")).expect("write lock");
+    assert_fails_with(dir.path(), "stale");
+}
+
+#[test]
+fn build_twice_writes_nothing_the_second_time() {
+    let dir = built();
+    let before = snapshot(dir.path());
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("up to date"));
+    assert_eq!(before, snapshot(dir.path()));
+}
+
+#[test]
+fn a_refused_build_writes_nothing() {
+    let dir = built();
+    std::fs::write(dir.path().join("tienda.ddd"), MODEL.replace("    correo: text(200) unique\n", "")).expect("write");
+    let before = snapshot(dir.path());
+    let o = dddc(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("drop column `ventas.clientes.correo`"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--allow-destructive"));
+    assert_eq!(before, snapshot(dir.path()));
+}
