@@ -25,11 +25,7 @@ pub struct Migrations {
 
 impl Default for Migrations {
     fn default() -> Self {
-        Migrations {
-            dir: "db/migration".into(),
-            versioning: Versioning::Sequence,
-            undo: true,
-        }
+        Migrations { dir: "db/migration".into(), versioning: Versioning::Sequence, undo: true }
     }
 }
 
@@ -54,13 +50,7 @@ pub struct Docs {
 
 impl Default for Docs {
     fn default() -> Self {
-        Docs {
-            dir: "docs".into(),
-            language: Language::En,
-            mermaid: false,
-            html: false,
-            templates: None,
-        }
+        Docs { dir: "docs".into(), language: Language::En, mermaid: false, html: false, templates: None }
     }
 }
 
@@ -96,33 +86,18 @@ pub struct Project {
 pub fn discover(arg: Option<&Path>) -> Result<Project, String> {
     let (dir, explicit_file) = match arg {
         Some(p) if p.is_dir() => (p.to_path_buf(), None),
-        Some(p) if p.is_file() => (
-            p.parent().map(Path::to_path_buf).unwrap_or_default(),
-            Some(p.to_path_buf()),
-        ),
-        Some(p) => {
-            return Err(format!(
-                "`{}` is neither a .ddd file nor a folder",
-                p.display()
-            ))
-        }
+        Some(p) if p.is_file() => (p.parent().map(Path::to_path_buf).unwrap_or_default(), Some(p.to_path_buf())),
+        Some(p) => return Err(format!("`{}` is neither a .ddd file nor a folder", p.display())),
         None => (PathBuf::from("."), None),
     };
     let config = load_config(&dir)?;
     if let Some(file) = explicit_file {
-        return Ok(Project {
-            dir,
-            model: file,
-            config,
-        });
+        return Ok(Project { dir, model: file, config });
     }
     if let Some(m) = &config.model {
         let model = dir.join(m);
         if !model.is_file() {
-            return Err(format!(
-                "`model = \"{m}\"` in {}: no such file",
-                dir.join("dddc.toml").display()
-            ));
+            return Err(format!("`model = \"{m}\"` in {}: no such file", dir.join("dddc.toml").display()));
         }
         return Ok(Project { dir, model, config });
     }
@@ -133,11 +108,7 @@ pub fn discover(arg: Option<&Path>) -> Result<Project, String> {
         .collect();
     found.sort();
     match found.len() {
-        1 => Ok(Project {
-            dir,
-            model: found.remove(0),
-            config,
-        }),
+        1 => Ok(Project { dir, model: found.remove(0), config }),
         0 => Err(format!(
             "no model in `{}`: pass a .ddd file, set `model` in dddc.toml, or run `dddc init`",
             dir.display()

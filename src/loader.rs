@@ -23,17 +23,10 @@ pub struct Loaded {
 pub struct RootError(pub String);
 
 pub fn load(root: &Path, display_root: &Path) -> Result<Loaded, RootError> {
-    let text = read_text(root).map_err(|e| {
-        RootError(format!(
-            "cannot read model `{}`: {e}",
-            display_root.display()
-        ))
-    })?;
+    let text =
+        read_text(root).map_err(|e| RootError(format!("cannot read model `{}`: {e}", display_root.display())))?;
     let root_dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
-    let display_dir = display_root
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let display_dir = display_root.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut loader = Loader {
         root_dir: normalize(&absolute(&root_dir)),
         display_dir,
@@ -41,16 +34,10 @@ pub fn load(root: &Path, display_root: &Path) -> Result<Loaded, RootError> {
         files: Vec::new(),
         diagnostics: Vec::new(),
     };
-    let id = loader
-        .sources
-        .add(display_name(display_root), normalize(&absolute(root)), text);
+    let id = loader.sources.add(display_name(display_root), normalize(&absolute(root)), text);
     loader.visit(id, &mut vec![id]);
     loader.check_model_blocks(id);
-    Ok(Loaded {
-        sources: loader.sources,
-        files: loader.files,
-        diagnostics: loader.diagnostics,
-    })
+    Ok(Loaded { sources: loader.sources, files: loader.files, diagnostics: loader.diagnostics })
 }
 
 struct Loader {
@@ -87,52 +74,34 @@ impl Loader {
         let target = normalize(&base.join(rel));
         if rel.is_absolute() || !target.starts_with(&self.root_dir) {
             self.diagnostics.push(
-                Diagnostic::error(
-                    id::E0002,
-                    format!("`{}` is outside the model's folder", inc.path),
-                )
-                .at(
-                    inc.path_span,
-                    "this path leaves the folder of the root model file",
-                )
-                .with_help(
-                    "keep every included file inside the model's folder and use a relative path",
-                ),
+                Diagnostic::error(id::E0002, format!("`{}` is outside the model's folder", inc.path))
+                    .at(inc.path_span, "this path leaves the folder of the root model file")
+                    .with_help("keep every included file inside the model's folder and use a relative path"),
             );
             return;
         }
         if let Some(existing) = self.sources.find_path(&target) {
             if let Some(pos) = stack.iter().position(|f| *f == existing) {
-                let mut chain: Vec<String> = stack[pos..]
-                    .iter()
-                    .map(|f| self.sources.get(*f).name.clone())
-                    .collect();
+                let mut chain: Vec<String> = stack[pos..].iter().map(|f| self.sources.get(*f).name.clone()).collect();
                 chain.push(self.sources.get(existing).name.clone());
                 self.diagnostics.push(
                     Diagnostic::error(id::E0003, format!("include cycle: {}", chain.join(" → ")))
                         .at(inc.span, "this include closes the cycle")
-                        .with_help("remove one of the includes; a file is read once, so each file needs including only once"),
+                        .with_help(
+                            "remove one of the includes; a file is read once, so each file needs including only once",
+                        ),
                 );
             }
             return;
         }
         // A symlink may still point outside: check where it really leads.
         if let Ok(real) = target.canonicalize() {
-            let real_root = self
-                .root_dir
-                .canonicalize()
-                .unwrap_or_else(|_| self.root_dir.clone());
+            let real_root = self.root_dir.canonicalize().unwrap_or_else(|_| self.root_dir.clone());
             if !real.starts_with(&real_root) {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        id::E0002,
-                        format!("`{}` leads outside the model's folder", inc.path),
-                    )
-                    .at(
-                        inc.path_span,
-                        "this path resolves (through a link) outside the model's folder",
-                    )
-                    .with_help("copy the file into the model's folder"),
+                    Diagnostic::error(id::E0002, format!("`{}` leads outside the model's folder", inc.path))
+                        .at(inc.path_span, "this path resolves (through a link) outside the model's folder")
+                        .with_help("copy the file into the model's folder"),
                 );
                 return;
             }
@@ -179,10 +148,7 @@ impl Loader {
                 let end = self.sources.get(root).text.len().min(1);
                 self.diagnostics.push(
                     Diagnostic::error(id::E0005, "the root file has no `model` block")
-                        .at(
-                            Span::new(root, 0, end),
-                            "expected `model NAME { … }` in this file",
-                        )
+                        .at(Span::new(root, 0, end), "expected `model NAME { … }` in this file")
                         .with_help("add `model my_model { target postgres 16 }` to the root file"),
                 );
             }
@@ -210,9 +176,7 @@ fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir()
-            .map(|d| d.join(p))
-            .unwrap_or_else(|_| p.to_path_buf())
+        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
     }
 }
 

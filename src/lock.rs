@@ -40,22 +40,13 @@ pub struct FileSum {
 
 impl FileSum {
     pub fn of(name: &str, bytes: &[u8]) -> FileSum {
-        FileSum {
-            name: name.to_string(),
-            sha256: sha256_hex(bytes),
-            flyway_checksum: flyway_checksum(bytes),
-        }
+        FileSum { name: name.to_string(), sha256: sha256_hex(bytes), flyway_checksum: flyway_checksum(bytes) }
     }
 }
 
 impl Lock {
     pub fn new(model: &str, schema: Schema) -> Lock {
-        Lock {
-            format: relational::FORMAT,
-            model: model.to_string(),
-            migrations: Vec::new(),
-            schema,
-        }
+        Lock { format: relational::FORMAT, model: model.to_string(), migrations: Vec::new(), schema }
     }
 
     /// Pretty JSON, keys sorted, ending with a newline.
@@ -69,8 +60,7 @@ impl Lock {
     }
 
     pub fn parse(text: &str) -> Result<Lock, String> {
-        let lock: Lock =
-            serde_json::from_str(text).map_err(|e| format!("the lock is not valid: {e}"))?;
+        let lock: Lock = serde_json::from_str(text).map_err(|e| format!("the lock is not valid: {e}"))?;
         if lock.format != relational::FORMAT {
             return Err(format!(
                 "the lock has format {}, this dddc reads format {}: use a matching dddc version",
@@ -83,10 +73,7 @@ impl Lock {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Flyway's checksum: CRC32 over the file's lines read as text, each line
@@ -118,10 +105,7 @@ mod tests {
     fn flyway_checksum_ignores_line_breaks_and_bom() {
         let unix = flyway_checksum(b"SELECT 1;\nSELECT 2;\n");
         assert_eq!(unix, flyway_checksum(b"SELECT 1;\r\nSELECT 2;\r\n"));
-        assert_eq!(
-            unix,
-            flyway_checksum("\u{feff}SELECT 1;\nSELECT 2;".as_bytes())
-        );
+        assert_eq!(unix, flyway_checksum("\u{feff}SELECT 1;\nSELECT 2;".as_bytes()));
         assert_eq!(unix, flyway_checksum(b"SELECT 1;SELECT 2;"));
         // CRC32 of the concatenated lines, as a signed integer.
         assert_eq!(unix, crc32fast::hash(b"SELECT 1;SELECT 2;") as i32);
@@ -130,13 +114,7 @@ mod tests {
 
     #[test]
     fn lock_round_trips_with_sorted_keys() {
-        let lock = Lock::new(
-            "m",
-            Schema {
-                target: 16,
-                ..Schema::default()
-            },
-        );
+        let lock = Lock::new("m", Schema { target: 16, ..Schema::default() });
         let json = lock.to_json();
         assert!(json.find("\"format\"") < json.find("\"migrations\""));
         assert!(json.find("\"migrations\"") < json.find("\"model\""));

@@ -94,8 +94,11 @@ fn fails_without_a_lock() {
 #[test]
 fn fails_on_a_pending_model_change() {
     let dir = built();
-    std::fs::write(dir.path().join("tienda.ddd"), MODEL.replace("correo: text(200) unique", "correo: text(200) unique\n    telefono: text(20)?"))
-        .expect("write");
+    std::fs::write(
+        dir.path().join("tienda.ddd"),
+        MODEL.replace("correo: text(200) unique", "correo: text(200) unique\n    telefono: text(20)?"),
+    )
+    .expect("write");
     assert_fails_with(dir.path(), "changes that no migration holds yet");
 }
 

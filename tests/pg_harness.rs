@@ -61,31 +61,21 @@ fn databases_are_independent() {
     let cluster = pg::shared();
     let mut one = cluster.create_database("harness_db_one");
     let mut two = cluster.create_database("harness_db_two");
-    one.batch_execute("CREATE TABLE only_in_one (x int); INSERT INTO only_in_one VALUES (7);")
-        .unwrap();
+    one.batch_execute("CREATE TABLE only_in_one (x int); INSERT INTO only_in_one VALUES (7);").unwrap();
 
-    let name: String = two
-        .query_one("SELECT current_database()", &[])
-        .unwrap()
-        .get(0);
+    let name: String = two.query_one("SELECT current_database()", &[]).unwrap().get(0);
     assert_eq!(name, "harness_db_two");
     let err = two.query("SELECT x FROM only_in_one", &[]).unwrap_err();
     assert_eq!(err.code(), Some(&SqlState::UNDEFINED_TABLE), "{err}");
 
     // A second connection to the first database sees the committed data.
     let mut again = cluster.connect("harness_db_one");
-    let x: i32 = again
-        .query_one("SELECT x FROM only_in_one", &[])
-        .unwrap()
-        .get(0);
+    let x: i32 = again.query_one("SELECT x FROM only_in_one", &[]).unwrap().get(0);
     assert_eq!(x, 7);
 
     // Database names are quoted as identifiers.
     let mut odd = cluster.create_database("Harness \"Odd\" Name");
-    let name: String = odd
-        .query_one("SELECT current_database()", &[])
-        .unwrap()
-        .get(0);
+    let name: String = odd.query_one("SELECT current_database()", &[]).unwrap().get(0);
     assert_eq!(name, "Harness \"Odd\" Name");
 }
 
@@ -108,40 +98,19 @@ fn constraint_violations_report_the_constraint_name() {
     .unwrap();
 
     let cases = [
-        (
-            "INSERT INTO customer VALUES (2, 'b@example.com', -1)",
-            "customer_age_ck",
-            SqlState::CHECK_VIOLATION,
-        ),
-        (
-            "INSERT INTO customer VALUES (3, 'a@example.com', 1)",
-            "customer_email_uq",
-            SqlState::UNIQUE_VIOLATION,
-        ),
-        (
-            "INSERT INTO customer VALUES (1, 'c@example.com', 1)",
-            "customer_pk",
-            SqlState::UNIQUE_VIOLATION,
-        ),
-        (
-            "INSERT INTO orders VALUES (1, 99)",
-            "orders_customer_fk",
-            SqlState::FOREIGN_KEY_VIOLATION,
-        ),
+        ("INSERT INTO customer VALUES (2, 'b@example.com', -1)", "customer_age_ck", SqlState::CHECK_VIOLATION),
+        ("INSERT INTO customer VALUES (3, 'a@example.com', 1)", "customer_email_uq", SqlState::UNIQUE_VIOLATION),
+        ("INSERT INTO customer VALUES (1, 'c@example.com', 1)", "customer_pk", SqlState::UNIQUE_VIOLATION),
+        ("INSERT INTO orders VALUES (1, 99)", "orders_customer_fk", SqlState::FOREIGN_KEY_VIOLATION),
     ];
     for (sql, constraint, code) in cases {
         let err = db.execute(sql, &[]).unwrap_err();
-        let db_err = err
-            .as_db_error()
-            .unwrap_or_else(|| panic!("{sql}: not a server error: {err}"));
+        let db_err = err.as_db_error().unwrap_or_else(|| panic!("{sql}: not a server error: {err}"));
         assert_eq!(db_err.constraint(), Some(constraint), "{sql}");
         assert_eq!(db_err.code(), &code, "{sql}: {}", pg::describe_error(&err));
     }
     // The connection is still usable and nothing was inserted.
-    let n: i64 = db
-        .query_one("SELECT count(*) FROM customer", &[])
-        .unwrap()
-        .get(0);
+    let n: i64 = db.query_one("SELECT count(*) FROM customer", &[]).unwrap().get(0);
     assert_eq!(n, 1);
 }
 
@@ -159,26 +128,14 @@ fn server_is_postgresql_13_or_newer() {
     let version = cluster.version_num();
     assert!(version >= 130000, "server_version_num {version} < 130000");
     let mut client = cluster.connect("postgres");
-    let text: String = client
-        .query_one("SELECT current_setting('server_version_num')", &[])
-        .unwrap()
-        .get(0);
+    let text: String = client.query_one("SELECT current_setting('server_version_num')", &[]).unwrap().get(0);
     assert_eq!(text.parse::<u32>().unwrap(), version);
-    let port: String = client
-        .query_one("SELECT current_setting('port')", &[])
-        .unwrap()
-        .get(0);
+    let port: String = client.query_one("SELECT current_setting('port')", &[]).unwrap().get(0);
     assert_eq!(port, cluster.port().to_string());
     // Only the unix socket, no TCP listener.
-    let listen: String = client
-        .query_one("SELECT current_setting('listen_addresses')", &[])
-        .unwrap()
-        .get(0);
+    let listen: String = client.query_one("SELECT current_setting('listen_addresses')", &[]).unwrap().get(0);
     assert_eq!(listen, "");
-    let tz: String = client
-        .query_one("SELECT current_setting('TimeZone')", &[])
-        .unwrap()
-        .get(0);
+    let tz: String = client.query_one("SELECT current_setting('TimeZone')", &[]).unwrap().get(0);
     assert_eq!(tz, "UTC");
 }
 
@@ -207,11 +164,7 @@ fn a_panicking_test_still_stops_its_cluster() {
     let (tx, rx) = std::sync::mpsc::channel();
     let result = std::thread::spawn(move || {
         let cluster = PgCluster::start();
-        tx.send((
-            cluster.server_pid().unwrap(),
-            cluster.socket_dir().to_path_buf(),
-        ))
-        .unwrap();
+        tx.send((cluster.server_pid().unwrap(), cluster.socket_dir().to_path_buf())).unwrap();
         panic!("deliberate panic while a cluster is running");
     })
     .join();
@@ -225,26 +178,17 @@ fn a_panicking_test_still_stops_its_cluster() {
 /// `mode`, and returns its exit status plus the shared cluster's pid and dir.
 fn run_child(mode: &str) -> (std::process::ExitStatus, u32, PathBuf) {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "child_process_entry",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["child_process_entry", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .env("DDDC_PG_HARNESS_CHILD", mode)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.split_once("DDDC_PG_CHILD ").map(|(_, rest)| rest))
-        .unwrap_or_else(|| {
-            panic!(
-                "child printed no cluster info\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
+    let line = stdout.lines().find_map(|l| l.split_once("DDDC_PG_CHILD ").map(|(_, rest)| rest)).unwrap_or_else(|| {
+        panic!(
+            "child printed no cluster info\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     let (pid, dir) = line.split_once(' ').unwrap();
     (out.status, pid.parse().unwrap(), PathBuf::from(dir))
 }
@@ -289,9 +233,7 @@ fn child_process_entry() {
         Ok("panic") => panic!("deliberate test failure with the shared cluster running"),
         Ok("kill") => {
             // Like a CI timeout: no unwinding, no exit hooks, no core dump.
-            let _ = Command::new("kill")
-                .args(["-KILL", &std::process::id().to_string()])
-                .status();
+            let _ = Command::new("kill").args(["-KILL", &std::process::id().to_string()]).status();
             std::thread::sleep(Duration::from_secs(60));
             unreachable!("SIGKILL did not kill the test process");
         }

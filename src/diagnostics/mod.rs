@@ -23,19 +23,11 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span {
-            file,
-            start: start as u32,
-            end: end as u32,
-        }
+        Span { file, start: start as u32, end: end as u32 }
     }
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
@@ -60,31 +52,18 @@ pub struct SourceText {
 
 impl Sources {
     pub fn add(&mut self, name: String, path: PathBuf, text: String) -> FileId {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        self.files.push(SourceText {
-            name,
-            path,
-            text,
-            line_starts,
-        });
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        self.files.push(SourceText { name, path, text, line_starts });
         FileId(self.files.len() as u32 - 1)
     }
     pub fn get(&self, id: FileId) -> &SourceText {
         &self.files[id.0 as usize]
     }
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceText)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
     pub fn find_path(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
+        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
     }
     pub fn len(&self) -> usize {
         self.files.len()
@@ -99,19 +78,13 @@ impl Sources {
     pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
         let f = self.get(file);
         let line = f.line_starts.partition_point(|&s| s <= offset) - 1;
-        let col = f.text[f.line_starts[line]..offset.min(f.text.len())]
-            .chars()
-            .count();
+        let col = f.text[f.line_starts[line]..offset.min(f.text.len())].chars().count();
         (line + 1, col + 1)
     }
     pub fn line_range(&self, file: FileId, line_index: usize) -> Option<std::ops::Range<usize>> {
         let f = self.get(file);
         let start = *f.line_starts.get(line_index)?;
-        let end = f
-            .line_starts
-            .get(line_index + 1)
-            .copied()
-            .unwrap_or(f.text.len());
+        let end = f.line_starts.get(line_index + 1).copied().unwrap_or(f.text.len());
         Some(start..end)
     }
 }
@@ -173,17 +146,11 @@ impl Diagnostic {
     }
     /// The primary span, with a label (may be empty).
     pub fn at(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
-        self.primary = Some(Label {
-            span,
-            message: label.into(),
-        });
+        self.primary = Some(Label { span, message: label.into() });
         self
     }
     pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
-        self.secondary.push(Label {
-            span,
-            message: label.into(),
-        });
+        self.secondary.push(Label { span, message: label.into() });
         self
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
@@ -199,13 +166,7 @@ impl Diagnostic {
     }
     fn sort_key(&self) -> (u32, u32, u32, &'static str, &str) {
         match &self.primary {
-            Some(l) => (
-                l.span.file.0,
-                l.span.start,
-                l.span.end,
-                self.code,
-                &self.message,
-            ),
+            Some(l) => (l.span.file.0, l.span.start, l.span.end, self.code, &self.message),
             None => (0, 0, 0, self.code, &self.message),
         }
     }
@@ -222,10 +183,7 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
 }
 
 /// Closest candidate by edit distance, for "did you mean" help lines.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -241,9 +199,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -256,10 +212,7 @@ mod tests {
 
     #[test]
     fn did_you_mean_finds_close_names() {
-        assert_eq!(
-            did_you_mean("agregate", ["aggregate", "entity"]),
-            Some("aggregate")
-        );
+        assert_eq!(did_you_mean("agregate", ["aggregate", "entity"]), Some("aggregate"));
         assert_eq!(did_you_mean("xyz", ["aggregate", "entity"]), None);
     }
 

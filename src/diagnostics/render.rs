@@ -27,16 +27,8 @@ impl<'a> Files<'a> for Sources {
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
         Ok(self.line_col(id, byte_index).0 - 1)
     }
-    fn line_range(
-        &'a self,
-        id: FileId,
-        line_index: usize,
-    ) -> Result<std::ops::Range<usize>, FilesError> {
-        self.line_range(id, line_index)
-            .ok_or(FilesError::LineTooLarge {
-                given: line_index,
-                max: usize::MAX,
-            })
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<std::ops::Range<usize>, FilesError> {
+        self.line_range(id, line_index).ok_or(FilesError::LineTooLarge { given: line_index, max: usize::MAX })
     }
 }
 
@@ -77,11 +69,7 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
     if let Some(h) = &d.help {
         notes.push(format!("help: {h}"));
     }
-    cs::Diagnostic::new(severity)
-        .with_code(d.code)
-        .with_message(&d.message)
-        .with_labels(labels)
-        .with_notes(notes)
+    cs::Diagnostic::new(severity).with_code(d.code).with_message(&d.message).with_labels(labels).with_notes(notes)
 }
 
 /// One JSON object: `{"diagnostics": [...], "errors": N, "warnings": N}`.

@@ -286,7 +286,9 @@ fn follow_columns(s: &mut Schema, n: &Table, w: &Table, r: &TableRef) {
         }
     }
     for (ni, wi) in n.indexes.iter().zip(&w.indexes) {
-        if let Some(i) = t.indexes.iter_mut().find(|i| i.name == ni.name && i.items == wi.items && i.predicate == wi.predicate) {
+        if let Some(i) =
+            t.indexes.iter_mut().find(|i| i.name == ni.name && i.items == wi.items && i.predicate == wi.predicate)
+        {
             i.items = ni.items.clone();
             i.predicate = ni.predicate.clone();
         }
@@ -297,7 +299,9 @@ fn follow_columns(s: &mut Schema, n: &Table, w: &Table, r: &TableRef) {
         }
     }
     for (np, wp) in n.policies.iter().zip(&w.policies) {
-        if let Some(p) = t.policies.iter_mut().find(|p| p.name == np.name && p.using == wp.using && p.with_check == wp.with_check) {
+        if let Some(p) =
+            t.policies.iter_mut().find(|p| p.name == np.name && p.using == wp.using && p.with_check == wp.with_check)
+        {
             p.using = np.using.clone();
             p.with_check = np.with_check.clone();
         }

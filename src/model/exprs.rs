@@ -38,27 +38,15 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     let pending = std::mem::take(&mut r.pending_exprs);
     for p in &pending {
         let mut scope = scope_of(r, &p.owner);
-        scope.poisoned = r
-            .poisoned
-            .iter()
-            .filter(|(o, _)| *o == p.owner)
-            .map(|(_, n)| n.clone())
-            .collect();
+        scope.poisoned = r.poisoned.iter().filter(|(o, _)| *o == p.owner).map(|(_, n)| n.clone()).collect();
         let result = match p.slot {
             Slot::Invariant(_) | Slot::IndexWhere(_) | Slot::ValueCheck => {
                 check(r, &scope, p.ast, None).and_then(|t| require_bool(r, t, p.slot))
             }
             Slot::IndexItem(..) => check(r, &scope, p.ast, None),
-            Slot::Default(i) => default_value(
-                r,
-                &p.owner,
-                i,
-                p.ast,
-                &Scope {
-                    names: BTreeMap::new(),
-                    poisoned: Vec::new(),
-                },
-            ),
+            Slot::Default(i) => {
+                default_value(r, &p.owner, i, p.ast, &Scope { names: BTreeMap::new(), poisoned: Vec::new() })
+            }
             Slot::Backfill(i) => default_value(r, &p.owner, i, p.ast, &scope),
         };
         let Some(t) = result else { continue };
@@ -76,12 +64,9 @@ fn require_bool(r: &mut Resolver<'_>, t: TExpr, slot: Slot) -> Option<TExpr> {
         _ => "an invariant",
     };
     r.error(
-        Diagnostic::error(
-            id::E0401,
-            format!("{what} must be a condition, found {}", type_name(r, t.ty)),
-        )
-        .at(t.span, "not true or false")
-        .with_help("compare it with something: `x > 0`, `x is not null`, `x == VALUE`"),
+        Diagnostic::error(id::E0401, format!("{what} must be a condition, found {}", type_name(r, t.ty)))
+            .at(t.span, "not true or false")
+            .with_help("compare it with something: `x > 0`, `x is not null`, `x == VALUE`"),
     );
     None
 }
@@ -116,17 +101,9 @@ fn store(r: &mut Resolver<'_>, owner: &Owner, slot: Slot, t: TExpr) {
 }
 
 /// The column a dotted field path names on `owner`: (column, type, nullable).
-pub(super) fn column_of(
-    r: &Resolver<'_>,
-    owner: &Owner,
-    path: &str,
-) -> Option<(String, ExprType, bool)> {
+pub(super) fn column_of(r: &Resolver<'_>, owner: &Owner, path: &str) -> Option<(String, ExprType, bool)> {
     match scope_of(r, owner).names.get(path)? {
-        Name::Column {
-            column,
-            ty,
-            nullable,
-        } => Some((column.clone(), *ty, *nullable)),
+        Name::Column { column, ty, nullable } => Some((column.clone(), *ty, *nullable)),
         _ => None,
     }
 }
@@ -153,11 +130,7 @@ fn scope_of(r: &Resolver<'_>, owner: &Owner) -> Scope {
         Owner::Entity(loc) => {
             let agg = &r.model.aggregates[loc.aggregate.0];
             let e = r.entity(loc);
-            let col = |ty: ExprType, nullable: bool, c: &str| Name::Column {
-                column: c.to_string(),
-                ty,
-                nullable,
-            };
+            let col = |ty: ExprType, nullable: bool, c: &str| Name::Column { column: c.to_string(), ty, nullable };
             match &e.identity {
                 Identity::Uuid | Identity::UuidV7 => {
                     names.insert("id".into(), col(ExprType::Uuid, false, "id"));
@@ -171,30 +144,18 @@ fn scope_of(r: &Resolver<'_>, owner: &Owner) -> Scope {
                 add_field(&r.model, &mut names, f, "", "", false);
             }
             if e.timestamps {
-                names.insert(
-                    "created_at".into(),
-                    col(ExprType::Timestamp, false, "created_at"),
-                );
-                names.insert(
-                    "updated_at".into(),
-                    col(ExprType::Timestamp, false, "updated_at"),
-                );
+                names.insert("created_at".into(), col(ExprType::Timestamp, false, "created_at"));
+                names.insert("updated_at".into(), col(ExprType::Timestamp, false, "updated_at"));
             }
             if loc.path.is_empty() && agg.soft_delete {
-                names.insert(
-                    "deleted_at".into(),
-                    col(ExprType::Timestamp, true, "deleted_at"),
-                );
+                names.insert("deleted_at".into(), col(ExprType::Timestamp, true, "deleted_at"));
             }
             if let Some(t) = &agg.tenant {
                 names.insert(t.clone(), col(ExprType::Uuid, false, t));
             }
             if let Some((last, parent_path)) = loc.path.split_last() {
                 let _ = last;
-                let parent_loc = types::EntityLoc {
-                    aggregate: loc.aggregate,
-                    path: parent_path.to_vec(),
-                };
+                let parent_loc = types::EntityLoc { aggregate: loc.aggregate, path: parent_path.to_vec() };
                 let parent = r.entity(&parent_loc);
                 let key = identity_columns(&r.model, parent);
                 for (c, k) in link_columns(&parent.name, &key) {
@@ -203,10 +164,7 @@ fn scope_of(r: &Resolver<'_>, owner: &Owner) -> Scope {
             }
         }
     }
-    Scope {
-        names,
-        poisoned: Vec::new(),
-    }
+    Scope { names, poisoned: Vec::new() }
 }
 
 fn key_type(k: KeyType) -> ExprType {
@@ -217,22 +175,11 @@ fn key_type(k: KeyType) -> ExprType {
 }
 
 /// Adds a field's names: `prefix.name` → its column(s).
-fn add_field(
-    model: &Model,
-    names: &mut BTreeMap<String, Name>,
-    f: &Field,
-    path: &str,
-    col: &str,
-    nullable: bool,
-) {
+fn add_field(model: &Model, names: &mut BTreeMap<String, Name>, f: &Field, path: &str, col: &str, nullable: bool) {
     let key = format!("{path}{}", f.name);
     let column = format!("{col}{}", f.column);
     let nullable = nullable || f.nullable;
-    let plain = |ty: ExprType| Name::Column {
-        column: column.clone(),
-        ty,
-        nullable,
-    };
+    let plain = |ty: ExprType| Name::Column { column: column.clone(), ty, nullable };
     match &f.ty {
         FieldType::Scalar(s) => {
             names.insert(key, plain(s.expr_type()));
@@ -252,11 +199,7 @@ fn add_field(
                 [(c, k)] => {
                     names.insert(
                         key,
-                        Name::Column {
-                            column: format!("{col}{c}"),
-                            ty: key_type(k.ty.clone()),
-                            nullable,
-                        },
+                        Name::Column { column: format!("{col}{c}"), ty: key_type(k.ty.clone()), nullable },
                     );
                 }
                 many => {
@@ -304,12 +247,7 @@ fn type_name(r: &Resolver<'_>, t: ExprType) -> String {
 }
 
 fn mk(kind: TExprKind, ty: ExprType, nullable: bool, span: Span) -> TExpr {
-    TExpr {
-        kind,
-        ty,
-        nullable,
-        span,
-    }
+    TExpr { kind, ty, nullable, span }
 }
 
 fn is_bare_upper(e: &ast::Expr) -> bool {
@@ -320,12 +258,7 @@ fn is_bare_upper(e: &ast::Expr) -> bool {
 
 /// Type-checks `e`. `expected` lets a bare enum value resolve against the
 /// enum it is compared with. Reports and returns `None` on error.
-fn check(
-    r: &mut Resolver<'_>,
-    scope: &Scope,
-    e: &ast::Expr,
-    expected: Option<ExprType>,
-) -> Option<TExpr> {
+fn check(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, expected: Option<ExprType>) -> Option<TExpr> {
     use ast::ExprKind as K;
     let span = e.span;
     match &e.kind {
@@ -346,12 +279,7 @@ fn check(
                 ast::Literal::EmptyObject => ExprType::Json,
                 ast::Literal::EmptyArray => ExprType::Array,
             };
-            Some(mk(
-                TExprKind::Literal(l.clone()),
-                ty,
-                matches!(l, ast::Literal::Null),
-                span,
-            ))
+            Some(mk(TExprKind::Literal(l.clone()), ty, matches!(l, ast::Literal::Null), span))
         }
         K::Path(p) => path(r, scope, p, expected),
         K::Not(inner) => {
@@ -360,11 +288,7 @@ fn check(
             Some(mk(TExprKind::Not(Box::new(t)), ExprType::Bool, n, span))
         }
         K::And(parts) | K::Or(parts) => {
-            let word = if matches!(e.kind, K::And(_)) {
-                "`and`"
-            } else {
-                "`or`"
-            };
+            let word = if matches!(e.kind, K::And(_)) { "`and`" } else { "`or`" };
             let mut out = Vec::new();
             let mut ok = true;
             for p in parts {
@@ -377,11 +301,7 @@ fn check(
                 return None;
             }
             let n = out.iter().any(|t| t.nullable);
-            let kind = if matches!(e.kind, K::And(_)) {
-                TExprKind::And(out)
-            } else {
-                TExprKind::Or(out)
-            };
+            let kind = if matches!(e.kind, K::And(_)) { TExprKind::And(out) } else { TExprKind::Or(out) };
             Some(mk(kind, ExprType::Bool, n, span))
         }
         K::Implies(a, b) => {
@@ -389,12 +309,7 @@ fn check(
             let b = boolean(r, scope, b, "`implies`");
             let (a, b) = (a?, b?);
             let n = a.nullable || b.nullable;
-            Some(mk(
-                TExprKind::Implies(Box::new(a), Box::new(b)),
-                ExprType::Bool,
-                n,
-                span,
-            ))
+            Some(mk(TExprKind::Implies(Box::new(a), Box::new(b)), ExprType::Bool, n, span))
         }
         K::Compare(op, a, b) => {
             let (ta, tb) = if is_bare_upper(a) && !is_bare_upper(b) {
@@ -407,53 +322,26 @@ fn check(
                 (ta, tb)
             };
             if ta.ty == ExprType::Null || tb.ty == ExprType::Null {
-                let word = if *op == ast::CmpOp::Ne {
-                    "is not null"
-                } else {
-                    "is null"
-                };
+                let word = if *op == ast::CmpOp::Ne { "is not null" } else { "is null" };
                 r.error(
-                    Diagnostic::error(
-                        id::E0401,
-                        format!("comparison with `null` using `{}`", op.ddd()),
-                    )
-                    .at(span, "never true in SQL")
-                    .with_help(format!("write `… {word}`")),
+                    Diagnostic::error(id::E0401, format!("comparison with `null` using `{}`", op.ddd()))
+                        .at(span, "never true in SQL")
+                        .with_help(format!("write `… {word}`")),
                 );
                 return None;
             }
             comparable(r, &ta, &tb, span, op.ddd())?;
-            if matches!(
-                op,
-                ast::CmpOp::Lt | ast::CmpOp::Le | ast::CmpOp::Gt | ast::CmpOp::Ge
-            ) {
+            if matches!(op, ast::CmpOp::Lt | ast::CmpOp::Le | ast::CmpOp::Gt | ast::CmpOp::Ge) {
                 orderable(r, &ta, op.ddd())?;
             }
             let n = ta.nullable || tb.nullable;
-            Some(mk(
-                TExprKind::Compare(*op, Box::new(ta), Box::new(tb)),
-                ExprType::Bool,
-                n,
-                span,
-            ))
+            Some(mk(TExprKind::Compare(*op, Box::new(ta), Box::new(tb)), ExprType::Bool, n, span))
         }
         K::IsNull { expr, negated } => {
             let t = check(r, scope, expr, None)?;
-            Some(mk(
-                TExprKind::IsNull {
-                    expr: Box::new(t),
-                    negated: *negated,
-                },
-                ExprType::Bool,
-                false,
-                span,
-            ))
+            Some(mk(TExprKind::IsNull { expr: Box::new(t), negated: *negated }, ExprType::Bool, false, span))
         }
-        K::In {
-            expr,
-            list,
-            negated,
-        } => {
+        K::In { expr, list, negated } => {
             let t = check(r, scope, expr, None)?;
             let mut items = Vec::new();
             for item in list {
@@ -462,16 +350,7 @@ fn check(
                 items.push(ti);
             }
             let n = t.nullable;
-            Some(mk(
-                TExprKind::In {
-                    expr: Box::new(t),
-                    list: items,
-                    negated: *negated,
-                },
-                ExprType::Bool,
-                n,
-                span,
-            ))
+            Some(mk(TExprKind::In { expr: Box::new(t), list: items, negated: *negated }, ExprType::Bool, n, span))
         }
         K::Between { expr, low, high } => {
             let t = check(r, scope, expr, None)?;
@@ -482,11 +361,7 @@ fn check(
             orderable(r, &t, "between")?;
             let n = t.nullable || lo.nullable || hi.nullable;
             Some(mk(
-                TExprKind::Between {
-                    expr: Box::new(t),
-                    low: Box::new(lo),
-                    high: Box::new(hi),
-                },
+                TExprKind::Between { expr: Box::new(t), low: Box::new(lo), high: Box::new(hi) },
                 ExprType::Bool,
                 n,
                 span,
@@ -503,15 +378,7 @@ fn check(
                 return None;
             }
             let n = t.nullable;
-            Some(mk(
-                TExprKind::Matches {
-                    expr: Box::new(t),
-                    regex: regex.clone(),
-                },
-                ExprType::Bool,
-                n,
-                span,
-            ))
+            Some(mk(TExprKind::Matches { expr: Box::new(t), regex: regex.clone() }, ExprType::Bool, n, span))
         }
         K::Arith(op, a, b) => {
             let ta = check(r, scope, a, None)?;
@@ -521,27 +388,15 @@ fn check(
                 r.error(
                     Diagnostic::error(
                         id::E0401,
-                        format!(
-                            "`{}` between {} and {}",
-                            op.symbol(),
-                            type_name(r, ta.ty),
-                            type_name(r, tb.ty)
-                        ),
+                        format!("`{}` between {} and {}", op.symbol(), type_name(r, ta.ty), type_name(r, tb.ty)),
                     )
                     .at(span, "no such arithmetic")
-                    .with_help(
-                        "arithmetic works on numbers, dates with days, timestamps with intervals",
-                    ),
+                    .with_help("arithmetic works on numbers, dates with days, timestamps with intervals"),
                 );
                 return None;
             };
             let n = ta.nullable || tb.nullable;
-            Some(mk(
-                TExprKind::Arith(*op, Box::new(ta), Box::new(tb)),
-                ty,
-                n,
-                span,
-            ))
+            Some(mk(TExprKind::Arith(*op, Box::new(ta), Box::new(tb)), ty, n, span))
         }
         K::Neg(inner) => {
             let t = check(r, scope, inner, None)?;
@@ -566,22 +421,14 @@ fn boolean(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, word: &str) -> Op
         return Some(t);
     }
     r.error(
-        Diagnostic::error(
-            id::E0401,
-            format!("{word} needs a condition, found {}", type_name(r, t.ty)),
-        )
-        .at(t.span, "not true or false")
-        .with_help("compare it with something: `x > 0`, `x is not null`"),
+        Diagnostic::error(id::E0401, format!("{word} needs a condition, found {}", type_name(r, t.ty)))
+            .at(t.span, "not true or false")
+            .with_help("compare it with something: `x > 0`, `x is not null`"),
     );
     None
 }
 
-fn path(
-    r: &mut Resolver<'_>,
-    scope: &Scope,
-    p: &ast::Path,
-    expected: Option<ExprType>,
-) -> Option<TExpr> {
+fn path(r: &mut Resolver<'_>, scope: &Scope, p: &ast::Path, expected: Option<ExprType>) -> Option<TExpr> {
     let key = p.text();
     let span = p.span;
     // An enum value, when the other side is an enum.
@@ -590,10 +437,7 @@ fn path(
             let en = &r.model.enums[eid.0];
             if en.values.iter().any(|v| v.name == only.name) {
                 return Some(mk(
-                    TExprKind::EnumValue {
-                        enum_id: eid,
-                        value: only.name.clone(),
-                    },
+                    TExprKind::EnumValue { enum_id: eid, value: only.name.clone() },
                     ExprType::Enum(eid),
                     false,
                     span,
@@ -605,51 +449,31 @@ fn path(
                 .with_secondary(en.span, "enum declared here");
             d = match did_you_mean(&only.name, values.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(format!(
-                    "the values of `{}` are: {}",
-                    en.name,
-                    values.join(", ")
-                )),
+                None => d.with_help(format!("the values of `{}` are: {}", en.name, values.join(", "))),
             };
             r.error(d);
             return None;
         }
     }
     match scope.names.get(&key) {
-        Some(Name::Column {
-            column,
-            ty,
-            nullable,
-        }) => Some(mk(TExprKind::Column(column.clone()), *ty, *nullable, span)),
+        Some(Name::Column { column, ty, nullable }) => {
+            Some(mk(TExprKind::Column(column.clone()), *ty, *nullable, span))
+        }
         Some(Name::Subject(ty)) => Some(mk(TExprKind::Subject, *ty, false, span)),
-        Some(Name::Group { columns, nullable }) => Some(mk(
-            TExprKind::Columns(columns.clone()),
-            ExprType::Any,
-            *nullable,
-            span,
-        )),
+        Some(Name::Group { columns, nullable }) => {
+            Some(mk(TExprKind::Columns(columns.clone()), ExprType::Any, *nullable, span))
+        }
         Some(Name::List) => {
             r.error(
                 Diagnostic::error(id::E0401, format!("`{key}` is a list"))
                     .at(span, "a list is a table of its own")
-                    .with_help(
-                        "conditions on list elements belong in the value object's own invariants",
-                    ),
+                    .with_help("conditions on list elements belong in the value object's own invariants"),
             );
             None
         }
-        None if scope
-            .poisoned
-            .iter()
-            .any(|n| key == *n || key.starts_with(&format!("{n}."))) =>
-        {
-            None
-        }
+        None if scope.poisoned.iter().any(|n| key == *n || key.starts_with(&format!("{n}."))) => None,
         None => {
-            let is_upper = is_bare_upper(&ast::Expr {
-                kind: ast::ExprKind::Path(p.clone()),
-                span,
-            });
+            let is_upper = is_bare_upper(&ast::Expr { kind: ast::ExprKind::Path(p.clone()), span });
             if is_upper && expected.is_none() {
                 // Maybe an enum value on the left of a comparison with a literal.
                 let owners: Vec<&str> = r
@@ -661,15 +485,9 @@ fn path(
                     .collect();
                 if !owners.is_empty() {
                     r.error(
-                        Diagnostic::error(
-                            id::E0401,
-                            format!("`{key}` is an enum value here compared with no enum"),
-                        )
-                        .at(span, "compare it with a field of that enum")
-                        .with_help(format!(
-                            "e.g. `estado == {key}` where `estado` is a `{}`",
-                            owners[0]
-                        )),
+                        Diagnostic::error(id::E0401, format!("`{key}` is an enum value here compared with no enum"))
+                            .at(span, "compare it with a field of that enum")
+                            .with_help(format!("e.g. `estado == {key}` where `estado` is a `{}`", owners[0])),
                     );
                     return None;
                 }
@@ -690,11 +508,7 @@ fn comparable(r: &mut Resolver<'_>, a: &TExpr, b: &TExpr, span: Span, op: &str) 
         (x, y) if x.is_numeric() && y.is_numeric() => true,
         (T::Date | T::Timestamp, T::Date | T::Timestamp) => true,
         (T::Enum(_), T::Text) | (T::Text, T::Enum(_)) => {
-            let lit = if matches!(b.kind, TExprKind::Literal(_)) {
-                b
-            } else {
-                a
-            };
+            let lit = if matches!(b.kind, TExprKind::Literal(_)) { b } else { a };
             if let TExprKind::Literal(ast::Literal::String(s)) = &lit.kind {
                 r.error(
                     Diagnostic::error(id::E0401, "an enum compared with a string")
@@ -709,17 +523,10 @@ fn comparable(r: &mut Resolver<'_>, a: &TExpr, b: &TExpr, span: Span, op: &str) 
     };
     if !ok {
         r.error(
-            Diagnostic::error(
-                id::E0401,
-                format!(
-                    "`{op}` between {} and {}",
-                    type_name(r, a.ty),
-                    type_name(r, b.ty)
-                ),
-            )
-            .at(span, "these types cannot be compared")
-            .with_secondary(a.span, type_name(r, a.ty))
-            .with_help("compare values of the same type"),
+            Diagnostic::error(id::E0401, format!("`{op}` between {} and {}", type_name(r, a.ty), type_name(r, b.ty)))
+                .at(span, "these types cannot be compared")
+                .with_secondary(a.span, type_name(r, a.ty))
+                .with_help("compare values of the same type"),
         );
         return None;
     }
@@ -727,10 +534,7 @@ fn comparable(r: &mut Resolver<'_>, a: &TExpr, b: &TExpr, span: Span, op: &str) 
 }
 
 fn orderable(r: &mut Resolver<'_>, t: &TExpr, op: &str) -> Option<()> {
-    if matches!(
-        t.ty,
-        ExprType::Json | ExprType::Geo | ExprType::Array | ExprType::Bytes
-    ) {
+    if matches!(t.ty, ExprType::Json | ExprType::Geo | ExprType::Array | ExprType::Bytes) {
         r.error(
             Diagnostic::error(id::E0401, format!("`{op}` on {}", type_name(r, t.ty)))
                 .at(t.span, "this type has no order")
@@ -791,15 +595,9 @@ fn call(
             _ => "two or more arguments".to_string(),
         };
         r.error(
-            Diagnostic::error(
-                id::E0403,
-                format!("`{}` takes {want}, found {}", name.name, args.len()),
-            )
-            .at(
-                span,
-                format!("`{}` called with {} argument(s)", name.name, args.len()),
-            )
-            .with_help(format!("call it with {want}")),
+            Diagnostic::error(id::E0403, format!("`{}` takes {want}, found {}", name.name, args.len()))
+                .at(span, format!("`{}` called with {} argument(s)", name.name, args.len()))
+                .with_help(format!("call it with {want}")),
         );
         return None;
     }
@@ -813,12 +611,9 @@ fn call(
             return Some(());
         }
         r.error(
-            Diagnostic::error(
-                id::E0401,
-                format!("`{}` of {}", name.name, type_name(r, t.ty)),
-            )
-            .at(t.span, format!("expected {want}"))
-            .with_help(format!("`{}` takes {want}", name.name)),
+            Diagnostic::error(id::E0401, format!("`{}` of {}", name.name, type_name(r, t.ty)))
+                .at(t.span, format!("expected {want}"))
+                .with_help(format!("`{}` takes {want}", name.name)),
         );
         None
     };
@@ -832,22 +627,12 @@ fn call(
             ExprType::Text
         }
         Function::Abs => {
-            arg_type(
-                r,
-                &targs[0],
-                &[ExprType::Int, ExprType::Decimal, ExprType::Interval],
-                "a number",
-            )?;
+            arg_type(r, &targs[0], &[ExprType::Int, ExprType::Decimal, ExprType::Interval], "a number")?;
             targs[0].ty
         }
         Function::Now => ExprType::Timestamp,
         Function::Date => {
-            arg_type(
-                r,
-                &targs[0],
-                &[ExprType::Timestamp, ExprType::Date, ExprType::Text],
-                "a timestamp",
-            )?;
+            arg_type(r, &targs[0], &[ExprType::Timestamp, ExprType::Date, ExprType::Text], "a timestamp")?;
             ExprType::Date
         }
         Function::Coalesce => {
@@ -864,13 +649,7 @@ fn call(
 
 /// A default (no columns in scope) or a backfill (the row's columns in scope),
 /// checked against the field's type.
-fn default_value(
-    r: &mut Resolver<'_>,
-    owner: &Owner,
-    idx: usize,
-    e: &ast::Expr,
-    scope: &Scope,
-) -> Option<TExpr> {
+fn default_value(r: &mut Resolver<'_>, owner: &Owner, idx: usize, e: &ast::Expr, scope: &Scope) -> Option<TExpr> {
     let (field_ty, nullable, fname) = {
         let f = match owner {
             Owner::Entity(loc) => r.entity(loc).fields.get(idx)?,
@@ -896,14 +675,9 @@ fn default_value(
         if let ast::ExprKind::Path(p) = &e.kind {
             if !matches!(want_ty, ExprType::Enum(_)) {
                 r.error(
-                    Diagnostic::error(
-                        id::E0204,
-                        format!("default `{}` for field `{fname}`", p.text()),
-                    )
-                    .at(e.span, "a default cannot name a column")
-                    .with_help(
-                        "write a literal (`0`, `'x'`, `true`), `now()`, or `{}` / `[]` for json",
-                    ),
+                    Diagnostic::error(id::E0204, format!("default `{}` for field `{fname}`", p.text()))
+                        .at(e.span, "a default cannot name a column")
+                        .with_help("write a literal (`0`, `'x'`, `true`), `now()`, or `{}` / `[]` for json"),
                 );
                 return None;
             }
@@ -915,14 +689,9 @@ fn default_value(
         (_, ExprType::Null) => {
             if !nullable {
                 r.error(
-                    Diagnostic::error(
-                        id::E0204,
-                        format!("`null` default for required field `{fname}`"),
-                    )
-                    .at(e.span, "the column is NOT NULL")
-                    .with_help(format!(
-                        "make the field optional, or choose a real default for `{fname}`"
-                    )),
+                    Diagnostic::error(id::E0204, format!("`null` default for required field `{fname}`"))
+                        .at(e.span, "the column is NOT NULL")
+                        .with_help(format!("make the field optional, or choose a real default for `{fname}`")),
                 );
                 return None;
             }
@@ -933,11 +702,7 @@ fn default_value(
         (ExprType::Json, ExprType::Array | ExprType::Text) => true,
         (ExprType::Timestamp, ExprType::Date) => true,
         (
-            ExprType::Uuid
-            | ExprType::Date
-            | ExprType::Time
-            | ExprType::Interval
-            | ExprType::Timestamp,
+            ExprType::Uuid | ExprType::Date | ExprType::Time | ExprType::Interval | ExprType::Timestamp,
             ExprType::Text,
         ) => {
             matches!(t.kind, TExprKind::Literal(_))
@@ -946,28 +711,20 @@ fn default_value(
     };
     if !ok {
         r.error(
-            Diagnostic::error(
-                id::E0204,
-                format!("default of field `{fname}` is {}", type_name(r, t.ty)),
-            )
-            .at(e.span, format!("expected {}", type_name(r, want_ty)))
-            .with_help("give a default of the field's type"),
+            Diagnostic::error(id::E0204, format!("default of field `{fname}` is {}", type_name(r, t.ty)))
+                .at(e.span, format!("expected {}", type_name(r, want_ty)))
+                .with_help("give a default of the field's type"),
         );
         return None;
     }
-    if let (
-        Some(Scalar::Text(Some(n)) | Scalar::Char(n)),
-        TExprKind::Literal(ast::Literal::String(s)),
-    ) = (scalar, &t.kind)
+    if let (Some(Scalar::Text(Some(n)) | Scalar::Char(n)), TExprKind::Literal(ast::Literal::String(s))) =
+        (scalar, &t.kind)
     {
         if s.chars().count() > n as usize {
             r.error(
-                Diagnostic::error(
-                    id::E0204,
-                    format!("default of field `{fname}` is longer than {n} characters"),
-                )
-                .at(e.span, "too long for the column")
-                .with_help("shorten the default or widen the field"),
+                Diagnostic::error(id::E0204, format!("default of field `{fname}` is longer than {n} characters"))
+                    .at(e.span, "too long for the column")
+                    .with_help("shorten the default or widen the field"),
             );
             return None;
         }

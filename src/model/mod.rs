@@ -94,15 +94,9 @@ pub struct Month {
 impl Month {
     pub fn next(self) -> Month {
         if self.month == 12 {
-            Month {
-                year: self.year + 1,
-                month: 1,
-            }
+            Month { year: self.year + 1, month: 1 }
         } else {
-            Month {
-                year: self.year,
-                month: self.month + 1,
-            }
+            Month { year: self.year, month: self.month + 1 }
         }
     }
 }
@@ -200,10 +194,7 @@ pub enum ValueShape {
     /// `value Email: text(255) check …`: used like a type, one column.
     Single { ty: Scalar, check: Option<TExpr> },
     /// Embedded as prefixed columns.
-    Fields {
-        fields: Vec<Field>,
-        invariants: Vec<Invariant>,
-    },
+    Fields { fields: Vec<Field>, invariants: Vec<Invariant> },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -312,10 +303,7 @@ impl Field {
         };
         match r.key.as_slice() {
             [one] => vec![(self.column.clone(), one.clone())],
-            many => many
-                .iter()
-                .map(|k| (format!("{}_{}", self.column, k.column), k.clone()))
-                .collect(),
+            many => many.iter().map(|k| (format!("{}_{}", self.column, k.column), k.clone())).collect(),
         }
     }
 }
@@ -327,10 +315,7 @@ pub fn link_columns(parent_name: &str, parent_key: &[KeyColumn]) -> Vec<(String,
     let base = snake_case(parent_name);
     match parent_key {
         [one] => vec![(format!("{base}_id"), one.clone())],
-        many => many
-            .iter()
-            .map(|k| (format!("{base}_{}", k.column), k.clone()))
-            .collect(),
+        many => many.iter().map(|k| (format!("{base}_{}", k.column), k.clone())).collect(),
     }
 }
 
@@ -680,10 +665,7 @@ impl Function {
         ("date", Function::Date),
     ];
     pub fn name(self) -> &'static str {
-        Function::ALL
-            .iter()
-            .find(|(_, f)| *f == self)
-            .map_or("", |(n, _)| n)
+        Function::ALL.iter().find(|(_, f)| *f == self).map_or("", |(n, _)| n)
     }
 }
 
@@ -694,9 +676,7 @@ impl TExpr {
         match &self.kind {
             TExprKind::Not(e) | TExprKind::Neg(e) => e.walk(f),
             TExprKind::IsNull { expr, .. } | TExprKind::Matches { expr, .. } => expr.walk(f),
-            TExprKind::And(v) | TExprKind::Or(v) | TExprKind::Call(_, v) => {
-                v.iter().for_each(|e| e.walk(f))
-            }
+            TExprKind::And(v) | TExprKind::Or(v) | TExprKind::Call(_, v) => v.iter().for_each(|e| e.walk(f)),
             TExprKind::Implies(a, b) | TExprKind::Compare(_, a, b) | TExprKind::Arith(_, a, b) => {
                 a.walk(f);
                 b.walk(f);
@@ -743,8 +723,5 @@ pub fn analyze(files: &[(FileId, ast::SourceFile)]) -> Analysis {
     rules::run(&mut r);
     let mut diagnostics = r.diagnostics;
     crate::diagnostics::sort(&mut diagnostics);
-    Analysis {
-        model: Some(r.model),
-        diagnostics,
-    }
+    Analysis { model: Some(r.model), diagnostics }
 }

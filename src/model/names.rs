@@ -55,10 +55,7 @@ impl<'a> Resolver<'a> {
                 target: 16,
                 tables: TableNaming::Snake,
                 extensions: Vec::new(),
-                defaults: Defaults {
-                    timestamps: true,
-                    soft_delete: false,
-                },
+                defaults: Defaults { timestamps: true, soft_delete: false },
                 audit_log: None,
                 contexts: Vec::new(),
                 enums: Vec::new(),
@@ -94,11 +91,7 @@ impl<'a> Resolver<'a> {
     /// Looks a type name up: `ctx.Name`, else the current context, else the
     /// shared kernel. Reports unknown contexts; returns `None` silently for an
     /// unknown name (the caller says what it was looking for).
-    pub fn lookup_type(
-        &mut self,
-        scope: Option<ContextId>,
-        path: &ast::Path,
-    ) -> Option<(Decl, Span)> {
+    pub fn lookup_type(&mut self, scope: Option<ContextId>, path: &ast::Path) -> Option<(Decl, Span)> {
         match path.parts.as_slice() {
             [name] => scope
                 .and_then(|c| self.types.get(&(Some(c), name.name.clone())))
@@ -117,19 +110,12 @@ impl<'a> Resolver<'a> {
         if let Some(c) = self.contexts.get(&name.name) {
             return Some(*c);
         }
-        let names: Vec<&str> = self
-            .model
-            .contexts
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
-        let mut d = Diagnostic::error(id::E0104, format!("unknown context `{}`", name.name))
-            .at(name.span, "no such context");
+        let names: Vec<&str> = self.model.contexts.iter().map(|c| c.name.as_str()).collect();
+        let mut d =
+            Diagnostic::error(id::E0104, format!("unknown context `{}`", name.name)).at(name.span, "no such context");
         d = match did_you_mean(&name.name, names.iter().copied()) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None if names.is_empty() => {
-                d.with_help(format!("declare it: `context {} {{ }}`", name.name))
-            }
+            None if names.is_empty() => d.with_help(format!("declare it: `context {} {{ }}`", name.name)),
             None => d.with_help(format!("the model's contexts are: {}", names.join(", "))),
         };
         self.error(d);
@@ -138,12 +124,8 @@ impl<'a> Resolver<'a> {
 
     /// Every type name visible from a scope, for "did you mean".
     pub fn visible_type_names(&self, scope: Option<ContextId>) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .types
-            .keys()
-            .filter(|(c, _)| c.is_none() || *c == scope)
-            .map(|(_, n)| n.clone())
-            .collect();
+        let mut names: Vec<String> =
+            self.types.keys().filter(|(c, _)| c.is_none() || *c == scope).map(|(_, n)| n.clone()).collect();
         names.sort();
         names
     }
@@ -169,29 +151,18 @@ impl<'a> Resolver<'a> {
     }
 }
 
-pub(super) fn check_sql_identifier(
-    diags: &mut Vec<Diagnostic>,
-    name: &str,
-    span: Span,
-    what: &str,
-) {
+pub(super) fn check_sql_identifier(diags: &mut Vec<Diagnostic>, name: &str, span: Span, what: &str) {
     if name.len() > 63 {
         diags.push(
-            Diagnostic::error(
-                id::E0106,
-                format!("{what} `{name}` is {} bytes long", name.len()),
-            )
-            .at(span, "PostgreSQL identifiers hold at most 63 bytes")
-            .with_help("shorten the name; PostgreSQL would silently truncate it"),
+            Diagnostic::error(id::E0106, format!("{what} `{name}` is {} bytes long", name.len()))
+                .at(span, "PostgreSQL identifiers hold at most 63 bytes")
+                .with_help("shorten the name; PostgreSQL would silently truncate it"),
         );
     } else if !crate::syntax::is_identifier(name) {
         diags.push(
-            Diagnostic::error(
-                id::E0106,
-                format!("{what} `{name}` is not a valid identifier"),
-            )
-            .at(span, "not an identifier")
-            .with_help("use letters, digits and `_`, starting with a letter"),
+            Diagnostic::error(id::E0106, format!("{what} `{name}` is not a valid identifier"))
+                .at(span, "not an identifier")
+                .with_help("use letters, digits and `_`, starting with a letter"),
         );
     }
 }
@@ -231,15 +202,9 @@ pub(super) fn run(r: &mut Resolver<'_>) {
         r.check_identifier(&c.name, "context name");
         if c.name.name.starts_with("pg_") {
             r.error(
-                Diagnostic::error(
-                    id::E0106,
-                    format!("context `{}` starts with `pg_`", c.name.name),
-                )
-                .at(
-                    c.name.span,
-                    "PostgreSQL reserves schema names starting with `pg_`",
-                )
-                .with_help("choose another name for the context"),
+                Diagnostic::error(id::E0106, format!("context `{}` starts with `pg_`", c.name.name))
+                    .at(c.name.span, "PostgreSQL reserves schema names starting with `pg_`")
+                    .with_help("choose another name for the context"),
             );
         }
         let cid = ContextId(r.model.contexts.len());
@@ -278,14 +243,10 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     let scope_of = |r: &Resolver<'_>, c: Option<&ast::Context>| -> Option<Option<ContextId>> {
         match c {
             None => Some(None),
-            Some(c) => r
-                .contexts
-                .get(&c.name.name)
-                .map(|id| Some(*id))
-                .filter(|_| {
-                    // A duplicate context's items are not declared (already reported).
-                    r.context_asts.iter().any(|a| std::ptr::eq(*a, c))
-                }),
+            Some(c) => r.contexts.get(&c.name.name).map(|id| Some(*id)).filter(|_| {
+                // A duplicate context's items are not declared (already reported).
+                r.context_asts.iter().any(|a| std::ptr::eq(*a, c))
+            }),
         }
     };
 
@@ -319,10 +280,7 @@ pub(super) fn run(r: &mut Resolver<'_>) {
                 context: scope,
                 doc: v.doc.as_ref().map(|d| d.text.clone()),
                 span: v.name.span,
-                shape: ValueShape::Fields {
-                    fields: Vec::new(),
-                    invariants: Vec::new(),
-                },
+                shape: ValueShape::Fields { fields: Vec::new(), invariants: Vec::new() },
                 allows: Vec::new(),
             });
             r.value_asts.push(v);
@@ -393,21 +351,13 @@ fn model_block<'a>(
     };
     for item in &m.items {
         match item {
-            ast::ModelItem::Target {
-                database,
-                version,
-                version_span,
-                span,
-            } => {
+            ast::ModelItem::Target { database, version, version_span, span } => {
                 once_check(r, "target", *span);
                 if database.name != "postgres" {
                     r.error(
-                        Diagnostic::error(
-                            id::E0107,
-                            format!("unknown target database `{}`", database.name),
-                        )
-                        .at(database.span, "only `postgres` is supported")
-                        .with_help(format!("write `target postgres {version}`")),
+                        Diagnostic::error(id::E0107, format!("unknown target database `{}`", database.name))
+                            .at(database.span, "only `postgres` is supported")
+                            .with_help(format!("write `target postgres {version}`")),
                     );
                 }
                 r.model.target = *version;
@@ -420,16 +370,11 @@ fn model_block<'a>(
                     "plural_en" => TableNaming::PluralEn,
                     "plural_es" => TableNaming::PluralEs,
                     other => {
-                        let mut d = Diagnostic::error(
-                            id::E0107,
-                            format!("unknown table naming rule `{other}`"),
-                        )
-                        .at(rule.span, "expected `snake`, `plural_en` or `plural_es`");
+                        let mut d = Diagnostic::error(id::E0107, format!("unknown table naming rule `{other}`"))
+                            .at(rule.span, "expected `snake`, `plural_en` or `plural_es`");
                         d = match did_you_mean(other, ["snake", "plural_en", "plural_es"]) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                            None => d.with_help(
-                                "write `tables snake`, `tables plural_en` or `tables plural_es`",
-                            ),
+                            None => d.with_help("write `tables snake`, `tables plural_en` or `tables plural_es`"),
                         };
                         r.error(d);
                         TableNaming::Snake
@@ -449,13 +394,14 @@ fn model_block<'a>(
                         "timestamps" => r.model.defaults.timestamps = !s.negated,
                         "soft_delete" => r.model.defaults.soft_delete = !s.negated,
                         other => {
-                            let mut d =
-                                Diagnostic::error(id::E0107, format!("unknown default `{other}`"))
-                                    .at(s.name.span, "expected `timestamps` or `soft_delete`");
+                            let mut d = Diagnostic::error(id::E0107, format!("unknown default `{other}`"))
+                                .at(s.name.span, "expected `timestamps` or `soft_delete`");
                             if let Some(x) = did_you_mean(other, ["timestamps", "soft_delete"]) {
                                 d = d.with_help(format!("did you mean `{x}`?"));
                             } else {
-                                d = d.with_help("`defaults { … }` holds `timestamps`, `soft_delete` and their `no …` forms");
+                                d = d.with_help(
+                                    "`defaults { … }` holds `timestamps`, `soft_delete` and their `no …` forms",
+                                );
                             }
                             r.error(d);
                         }
@@ -475,11 +421,7 @@ fn model_block<'a>(
     }
 }
 
-fn empty_entity(
-    name: &ast::Ident,
-    doc: Option<&ast::Doc>,
-    table_as: Option<&ast::Ident>,
-) -> Entity {
+fn empty_entity(name: &ast::Ident, doc: Option<&ast::Doc>, table_as: Option<&ast::Ident>) -> Entity {
     Entity {
         name: name.name.clone(),
         doc: doc.map(|d| d.text.clone()),
@@ -510,9 +452,7 @@ fn collect_entities(
             if let Some(first) = seen.insert(e.name.name.clone(), e.name.span) {
                 duplicate(r, "entity", &e.name, first);
             }
-            r.entities
-                .entry((ctx, e.name.name.clone()))
-                .or_insert((agg, e.name.span));
+            r.entities.entry((ctx, e.name.name.clone())).or_insert((agg, e.name.span));
             collect_entities(r, ctx, agg, &e.items, seen);
         }
     }
@@ -540,13 +480,10 @@ fn declare(r: &mut Resolver<'_>, scope: Option<ContextId>, name: &ast::Ident, de
 
 pub(super) fn duplicate(r: &mut Resolver<'_>, what: &str, name: &ast::Ident, first: Span) {
     r.error(
-        Diagnostic::error(
-            id::E0101,
-            format!("{what} `{}` is declared more than once", name.name),
-        )
-        .at(name.span, "declared again here")
-        .with_secondary(first, "first defined here")
-        .with_help(format!("rename or remove one of the two `{}`", name.name)),
+        Diagnostic::error(id::E0101, format!("{what} `{}` is declared more than once", name.name))
+            .at(name.span, "declared again here")
+            .with_secondary(first, "first defined here")
+            .with_help(format!("rename or remove one of the two `{}`", name.name)),
     );
 }
 

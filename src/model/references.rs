@@ -11,8 +11,7 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     for p in &pending {
         let Some(target) = resolve_target(r, p.scope, &p.ast.target) else {
             let name = r.entity(&p.loc).fields[p.field].name.clone();
-            r.poisoned
-                .push((super::types::Owner::Entity(p.loc.clone()), name));
+            r.poisoned.push((super::types::Owner::Entity(p.loc.clone()), name));
             continue;
         };
         let key = identity_columns(&r.model, &r.model.aggregates[target.0].root);
@@ -23,35 +22,22 @@ pub(super) fn run(r: &mut Resolver<'_>) {
         {
             if action == RefAction::SetNull && !nullable {
                 r.error(
-                    Diagnostic::error(
-                        id::E0303,
-                        format!("`on {which} set null` on a required reference"),
-                    )
-                    .at(span, "the column is NOT NULL")
-                    .with_help(format!(
-                        "make the reference optional: `ref {}?`",
-                        p.ast.target.text()
-                    )),
+                    Diagnostic::error(id::E0303, format!("`on {which} set null` on a required reference"))
+                        .at(span, "the column is NOT NULL")
+                        .with_help(format!("make the reference optional: `ref {}?`", p.ast.target.text())),
                 );
             }
             if action == RefAction::SetDefault {
                 r.error(
-                    Diagnostic::error(
-                        id::E0303,
-                        format!("`on {which} set default` on a reference without a default"),
-                    )
-                    .at(span, "a reference has no default to fall back to")
-                    .with_help("use `restrict`, `cascade`, or `set null` on an optional reference"),
+                    Diagnostic::error(id::E0303, format!("`on {which} set default` on a reference without a default"))
+                        .at(span, "a reference has no default to fall back to")
+                        .with_help("use `restrict`, `cascade`, or `set null` on an optional reference"),
                 );
             }
         }
         let field = &mut r.entity_mut(&p.loc).fields[p.field];
         if !field.column_explicit || key.len() > 1 {
-            field.column = if key.len() == 1 {
-                format!("{}_id", field.name)
-            } else {
-                field.name.clone()
-            };
+            field.column = if key.len() == 1 { format!("{}_id", field.name) } else { field.name.clone() };
         }
         if let FieldType::Ref(rf) = &mut field.ty {
             rf.target = target;
@@ -66,8 +52,7 @@ pub(super) fn run(r: &mut Resolver<'_>) {
 }
 
 fn drop_unresolved(e: &mut Entity) {
-    e.fields
-        .retain(|f| !matches!(&f.ty, FieldType::Ref(rf) if rf.target.0 == usize::MAX));
+    e.fields.retain(|f| !matches!(&f.ty, FieldType::Ref(rf) if rf.target.0 == usize::MAX));
     for c in &mut e.entities {
         drop_unresolved(c);
     }
@@ -78,11 +63,7 @@ fn resolve_target(r: &mut Resolver<'_>, scope: ContextId, path: &ast::Path) -> O
         return match decl {
             Decl::Aggregate(a) => Some(a),
             Decl::Enum(_) | Decl::Value(_) => {
-                let what = if matches!(decl, Decl::Enum(_)) {
-                    "an enum"
-                } else {
-                    "a value object"
-                };
+                let what = if matches!(decl, Decl::Enum(_)) { "an enum" } else { "a value object" };
                 r.error(
                     Diagnostic::error(id::E0302, format!("`ref` to {what}: `{}`", path.text()))
                         .at(path.span, format!("`{}` is {what}", path.text()))
@@ -103,13 +84,10 @@ fn resolve_target(r: &mut Resolver<'_>, scope: ContextId, path: &ast::Path) -> O
         if let Some((agg, span)) = r.entities.get(&(ctx, name.name.clone())).copied() {
             let root = r.model.aggregates[agg.0].name.clone();
             r.error(
-                Diagnostic::error(
-                    id::E0301,
-                    format!("`{}` is an entity inside aggregate `{root}`", name.name),
-                )
-                .at(path.span, "only aggregate roots can be referenced")
-                .with_secondary(span, format!("entity of `{root}`"))
-                .with_help(format!("reference the root instead: `ref {root}`")),
+                Diagnostic::error(id::E0301, format!("`{}` is an entity inside aggregate `{root}`", name.name))
+                    .at(path.span, "only aggregate roots can be referenced")
+                    .with_secondary(span, format!("entity of `{root}`"))
+                    .with_help(format!("reference the root instead: `ref {root}`")),
             );
             return None;
         }
@@ -118,13 +96,8 @@ fn resolve_target(r: &mut Resolver<'_>, scope: ContextId, path: &ast::Path) -> O
         r.context_id(&path.parts[0]);
         return None;
     }
-    let candidates: Vec<String> = r
-        .model
-        .aggregates
-        .iter()
-        .filter(|a| ctx.is_none_or(|c| a.context == c))
-        .map(|a| a.name.clone())
-        .collect();
+    let candidates: Vec<String> =
+        r.model.aggregates.iter().filter(|a| ctx.is_none_or(|c| a.context == c)).map(|a| a.name.clone()).collect();
     let mut d = Diagnostic::error(id::E0102, format!("unknown aggregate `{}`", path.text()))
         .at(path.span, "no aggregate by this name");
     d = match did_you_mean(&name.name, candidates.iter().map(String::as_str)) {
@@ -139,14 +112,8 @@ fn resolve_target(r: &mut Resolver<'_>, scope: ContextId, path: &ast::Path) -> O
 pub fn identity_columns(model: &Model, e: &Entity) -> Vec<KeyColumn> {
     let scalar = |s: Scalar| KeyType::Scalar(s);
     match &e.identity {
-        Identity::Uuid | Identity::UuidV7 => vec![KeyColumn {
-            column: "id".into(),
-            ty: scalar(Scalar::Uuid),
-        }],
-        Identity::Identity(s) | Identity::Supplied(s) => vec![KeyColumn {
-            column: "id".into(),
-            ty: scalar(*s),
-        }],
+        Identity::Uuid | Identity::UuidV7 => vec![KeyColumn { column: "id".into(), ty: scalar(Scalar::Uuid) }],
+        Identity::Identity(s) | Identity::Supplied(s) => vec![KeyColumn { column: "id".into(), ty: scalar(*s) }],
         Identity::Natural(cols) => cols
             .iter()
             .filter_map(|c| {
@@ -160,10 +127,7 @@ pub fn identity_columns(model: &Model, e: &Entity) -> Vec<KeyColumn> {
                     },
                     _ => return None,
                 };
-                Some(KeyColumn {
-                    column: c.clone(),
-                    ty,
-                })
+                Some(KeyColumn { column: c.clone(), ty })
             })
             .collect(),
     }

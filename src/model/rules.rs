@@ -71,12 +71,9 @@ fn check_range(r: &mut Resolver<'_>, range: &ast::MonthRange) {
     for m in [range.from, range.to] {
         if !(1..=12).contains(&m.month) || m.year < 1900 {
             r.error(
-                Diagnostic::error(
-                    id::E0503,
-                    format!("`{:04}-{:02}` is not a month", m.year, m.month),
-                )
-                .at(m.span, "expected `YYYY-MM` with a month from 01 to 12")
-                .with_help("write e.g. `2025-11`"),
+                Diagnostic::error(id::E0503, format!("`{:04}-{:02}` is not a month", m.year, m.month))
+                    .at(m.span, "expected `YYYY-MM` with a month from 01 to 12")
+                    .with_help("write e.g. `2025-11`"),
             );
             return;
         }
@@ -109,37 +106,22 @@ fn audit_log(r: &mut Resolver<'_>) {
                         context: c,
                         table: table.name.clone(),
                         range: range.map(|m| MonthRange {
-                            from: Month {
-                                year: m.from.year,
-                                month: m.from.month,
-                            },
-                            to: Month {
-                                year: m.to.year,
-                                month: m.to.month,
-                            },
+                            from: Month { year: m.from.year, month: m.from.month },
+                            to: Month { year: m.to.year, month: m.to.month },
                         }),
                         span,
                     });
                 }
             }
             _ => r.error(
-                Diagnostic::error(
-                    id::E0104,
-                    format!("`audit_log {}` names no context", path.text()),
-                )
-                .at(path.span, "expected `context.table`")
-                .with_help("write `audit_log auditoria.eventos`"),
+                Diagnostic::error(id::E0104, format!("`audit_log {}` names no context", path.text()))
+                    .at(path.span, "expected `context.table`")
+                    .with_help("write `audit_log auditoria.eventos`"),
             ),
         }
     }
     if r.audit_log_ast.is_none() {
-        let audited: Vec<Span> = r
-            .model
-            .aggregates
-            .iter()
-            .filter(|a| a.audited)
-            .map(|a| a.root.span)
-            .collect();
+        let audited: Vec<Span> = r.model.aggregates.iter().filter(|a| a.audited).map(|a| a.root.span).collect();
         for span in audited {
             r.error(
                 Diagnostic::error(id::E0505, "`audited` aggregate, but the model has no `audit_log`")
@@ -152,28 +134,17 @@ fn audit_log(r: &mut Resolver<'_>) {
 
 fn partitions(r: &mut Resolver<'_>) {
     for (aid, p) in r.partition_asts.clone() {
-        let owner = Owner::Entity(EntityLoc {
-            aggregate: aid,
-            path: Vec::new(),
-        });
+        let owner = Owner::Entity(EntityLoc { aggregate: aid, path: Vec::new() });
         let Some((column, ty, nullable)) = column_of(r, &owner, &p.column.name) else {
             let names = names_of(r, &owner);
-            unknown_field(
-                r,
-                &p.column.name,
-                p.column.span,
-                names.iter().map(String::as_str),
-            );
+            unknown_field(r, &p.column.name, p.column.span, names.iter().map(String::as_str));
             continue;
         };
         if nullable {
             r.error(
-                Diagnostic::error(
-                    id::E0503,
-                    format!("partition key `{}` is optional", p.column.name),
-                )
-                .at(p.column.span, "a partition key cannot be NULL")
-                .with_help("make the field required"),
+                Diagnostic::error(id::E0503, format!("partition key `{}` is optional", p.column.name))
+                    .at(p.column.span, "a partition key cannot be NULL")
+                    .with_help("make the field required"),
             );
         }
         match &p.kind {
@@ -182,17 +153,17 @@ fn partitions(r: &mut Resolver<'_>) {
                     check_range(r, range);
                     if !matches!(ty, ExprType::Date | ExprType::Timestamp) {
                         r.error(
-                            Diagnostic::error(id::E0503, format!("monthly partitions on `{}`, which is not a date", p.column.name))
-                                .at(p.column.span, "monthly ranges need a `date` or `timestamp` key")
-                                .with_help("partition by a date or timestamp column, or drop the monthly range"),
+                            Diagnostic::error(
+                                id::E0503,
+                                format!("monthly partitions on `{}`, which is not a date", p.column.name),
+                            )
+                            .at(p.column.span, "monthly ranges need a `date` or `timestamp` key")
+                            .with_help("partition by a date or timestamp column, or drop the monthly range"),
                         );
                     }
                 }
             }
-            ast::PartitionKind::Hash {
-                modulus,
-                modulus_span,
-            } => {
+            ast::PartitionKind::Hash { modulus, modulus_span } => {
                 if *modulus == 0 || *modulus > 1024 {
                     r.error(
                         Diagnostic::error(id::E0503, format!("`into {modulus}` partitions"))
@@ -217,13 +188,10 @@ fn partitions(r: &mut Resolver<'_>) {
                     }
                     for v in &lp.values {
                         let ok = match (&v.kind, ty) {
-                            (
-                                ast::ExprKind::Literal(ast::Literal::String(_)),
-                                ExprType::Text | ExprType::Enum(_),
-                            ) => true,
-                            (ast::ExprKind::Literal(ast::Literal::Number(n)), t) => {
-                                t.is_numeric() && !n.is_empty()
+                            (ast::ExprKind::Literal(ast::Literal::String(_)), ExprType::Text | ExprType::Enum(_)) => {
+                                true
                             }
+                            (ast::ExprKind::Literal(ast::Literal::Number(n)), t) => t.is_numeric() && !n.is_empty(),
                             (ast::ExprKind::Literal(ast::Literal::Bool(_)), ExprType::Bool) => true,
                             (ast::ExprKind::Literal(ast::Literal::Date(_)), ExprType::Date) => true,
                             _ => false,
@@ -241,12 +209,9 @@ fn partitions(r: &mut Resolver<'_>) {
                         let text = crate::syntax::fmt::expr_to_string(v);
                         if seen_values.contains(&text) {
                             r.error(
-                                Diagnostic::error(
-                                    id::E0503,
-                                    format!("value {text} is listed in two partitions"),
-                                )
-                                .at(v.span, "listed again")
-                                .with_help("a value belongs to one partition"),
+                                Diagnostic::error(id::E0503, format!("value {text} is listed in two partitions"))
+                                    .at(v.span, "listed again")
+                                    .with_help("a value belongs to one partition"),
                             );
                         }
                         seen_values.push(text);
@@ -275,10 +240,7 @@ fn partitions(r: &mut Resolver<'_>) {
             r.error(
                 Diagnostic::error(
                     id::E0501,
-                    format!(
-                        "a unique on a table partitioned by `{}` must include it",
-                        p.column.name
-                    ),
+                    format!("a unique on a table partitioned by `{}` must include it", p.column.name),
                 )
                 .at(span, label)
                 .with_secondary(p.column.span, "partition key")
@@ -316,18 +278,10 @@ fn partitions(r: &mut Resolver<'_>) {
             }
             for span in refs {
                 r.error(
-                    Diagnostic::error(
-                        id::E0503,
-                        format!("a foreign key to partitioned aggregate `{name}`"),
-                    )
-                    .at(
-                        span,
-                        "its primary key includes the partition key, so `id` alone is not unique",
-                    )
-                    .with_secondary(p.span, "partitioned here")
-                    .with_help(format!(
-                        "make it `ref {name} loose`, or partition `{name}` by `id`"
-                    )),
+                    Diagnostic::error(id::E0503, format!("a foreign key to partitioned aggregate `{name}`"))
+                        .at(span, "its primary key includes the partition key, so `id` alone is not unique")
+                        .with_secondary(p.span, "partitioned here")
+                        .with_help(format!("make it `ref {name} loose`, or partition `{name}` by `id`")),
                 );
             }
         }
@@ -349,11 +303,8 @@ fn events(r: &mut Resolver<'_>) {
 fn search(r: &mut Resolver<'_>) {
     for (loc, s) in r.search_asts.clone() {
         if !TS_CONFIGS.contains(&s.config.name.as_str()) {
-            let mut d = Diagnostic::error(
-                id::E0107,
-                format!("unknown text-search configuration `{}`", s.config.name),
-            )
-            .at(s.config.span, "not a configuration PostgreSQL ships");
+            let mut d = Diagnostic::error(id::E0107, format!("unknown text-search configuration `{}`", s.config.name))
+                .at(s.config.span, "not a configuration PostgreSQL ships");
             d = match did_you_mean(&s.config.name, TS_CONFIGS.iter().copied()) {
                 Some(x) => d.with_help(format!("did you mean `{x}`?")),
                 None => d.with_help("use `simple`, `english`, `spanish`, … (see `\\dF` in psql)"),
@@ -407,11 +358,7 @@ fn roles(r: &mut Resolver<'_>) {
         for g in &role.grants {
             for c in &g.contexts {
                 if let Some(cid) = r.context_id(c) {
-                    let list = if g.write {
-                        &mut out.write
-                    } else {
-                        &mut out.read
-                    };
+                    let list = if g.write { &mut out.write } else { &mut out.read };
                     if !list.contains(&cid) {
                         list.push(cid);
                     }
@@ -437,44 +384,26 @@ fn publications(r: &mut Resolver<'_>) {
                 }
                 [ctx, agg] => {
                     let Some(c) = r.context_id(ctx) else { continue };
-                    match r
-                        .model
-                        .aggregates
-                        .iter()
-                        .position(|a| a.context == c && a.name == agg.name)
-                    {
+                    match r.model.aggregates.iter().position(|a| a.context == c && a.name == agg.name) {
                         Some(a) => items.push(PublicationItem::Aggregate(AggregateId(a))),
                         None => {
-                            let names: Vec<&str> = r
-                                .model
-                                .aggregates
-                                .iter()
-                                .filter(|a| a.context == c)
-                                .map(|a| a.name.as_str())
-                                .collect();
-                            let mut d = Diagnostic::error(
-                                id::E0102,
-                                format!("unknown aggregate `{}`", path.text()),
-                            )
-                            .at(path.span, "no such aggregate in this context");
+                            let names: Vec<&str> =
+                                r.model.aggregates.iter().filter(|a| a.context == c).map(|a| a.name.as_str()).collect();
+                            let mut d = Diagnostic::error(id::E0102, format!("unknown aggregate `{}`", path.text()))
+                                .at(path.span, "no such aggregate in this context");
                             if let Some(s) = did_you_mean(&agg.name, names.iter().copied()) {
                                 d = d.with_help(format!("did you mean `{s}`?"));
                             } else {
-                                d = d.with_help(
-                                    "a publication lists contexts or `context.Aggregate`",
-                                );
+                                d = d.with_help("a publication lists contexts or `context.Aggregate`");
                             }
                             r.error(d);
                         }
                     }
                 }
                 _ => r.error(
-                    Diagnostic::error(
-                        id::E0102,
-                        format!("`{}` is not a context or aggregate", path.text()),
-                    )
-                    .at(path.span, "expected `context` or `context.Aggregate`")
-                    .with_help("a publication lists contexts or `context.Aggregate`"),
+                    Diagnostic::error(id::E0102, format!("`{}` is not a context or aggregate", path.text()))
+                        .at(path.span, "expected `context` or `context.Aggregate`")
+                        .with_help("a publication lists contexts or `context.Aggregate`"),
                 ),
             }
         }

@@ -126,9 +126,7 @@ fn value_object(r: &mut Resolver<'_>, vid: ValueId) {
     let shape = match &ast.body {
         ast::ValueBody::Single { ty, check } => {
             let scalar = match ty {
-                ast::TypeExpr::Named(t)
-                    if !t.array && !t.optional && t.flag.is_none() && t.name.parts.len() == 1 =>
-                {
+                ast::TypeExpr::Named(t) if !t.array && !t.optional && t.flag.is_none() && t.name.parts.len() == 1 => {
                     scalar(r, t)
                 }
                 _ => None,
@@ -139,22 +137,17 @@ fn value_object(r: &mut Resolver<'_>, vid: ValueId) {
                     r.error(
                         Diagnostic::error(id::E0102, "a single-column value object needs a scalar type")
                             .at(ty.span(), "expected a scalar type like `text(255)` or `decimal(12, 2)`")
-                            .with_help("write the other fields as a multi-field value object: `value X { a: T  b: U }`"),
+                            .with_help(
+                                "write the other fields as a multi-field value object: `value X { a: T  b: U }`",
+                            ),
                     );
                 }
                 return;
             };
             if let Some(c) = check {
-                r.pending_exprs.push(PendingExpr {
-                    owner: Owner::Value(vid),
-                    slot: Slot::ValueCheck,
-                    ast: c,
-                });
+                r.pending_exprs.push(PendingExpr { owner: Owner::Value(vid), slot: Slot::ValueCheck, ast: c });
             }
-            ValueShape::Single {
-                ty: scalar,
-                check: None,
-            }
+            ValueShape::Single { ty: scalar, check: None }
         }
         ast::ValueBody::Fields(items) => {
             let mut fields = Vec::new();
@@ -165,9 +158,14 @@ fn value_object(r: &mut Resolver<'_>, vid: ValueId) {
                     ast::ValueItem::Field(f) => {
                         if f.name.name == "id" {
                             r.error(
-                                Diagnostic::error(id::E0201, format!("value object `{}` has an `id` field", ast.name.name))
-                                    .at(f.name.span, "value objects have no identity")
-                                    .with_help("rename the field, or make this an entity or aggregate if it needs an identity"),
+                                Diagnostic::error(
+                                    id::E0201,
+                                    format!("value object `{}` has an `id` field", ast.name.name),
+                                )
+                                .at(f.name.span, "value objects have no identity")
+                                .with_help(
+                                    "rename the field, or make this an entity or aggregate if it needs an identity",
+                                ),
                             );
                             continue;
                         }
@@ -205,14 +203,9 @@ fn value_object(r: &mut Resolver<'_>, vid: ValueId) {
                 // Every field had an error, already reported.
             } else if fields.is_empty() {
                 r.error(
-                    Diagnostic::error(
-                        id::E0507,
-                        format!("value object `{}` has no fields", ast.name.name),
-                    )
-                    .at(ast.name.span, "empty value object")
-                    .with_help(
-                        "give it fields, or write it as a single-column value: `value X: text(50)`",
-                    ),
+                    Diagnostic::error(id::E0507, format!("value object `{}` has no fields", ast.name.name))
+                        .at(ast.name.span, "empty value object")
+                        .with_help("give it fields, or write it as a single-column value: `value X: text(50)`"),
                 );
             }
             ValueShape::Fields { fields, invariants }
@@ -224,10 +217,7 @@ fn value_object(r: &mut Resolver<'_>, vid: ValueId) {
 }
 
 fn seen_invariant(invariants: &[Invariant]) -> HashMap<String, Span> {
-    invariants
-        .iter()
-        .map(|i| (i.name.clone(), i.span))
-        .collect()
+    invariants.iter().map(|i| (i.name.clone(), i.span)).collect()
 }
 
 /// A value object that embeds itself, directly or not, has infinitely many
@@ -258,14 +248,10 @@ fn value_cycles(r: &mut Resolver<'_>) {
             for (t, span) in &edges[v.0] {
                 if t.0 == start && !reported[start] {
                     reported[start] = true;
-                    let names: Vec<String> = path
-                        .iter()
-                        .chain(std::iter::once(&start))
-                        .map(|i| r.model.values[*i].name.clone())
-                        .collect();
-                    let first_span = edges[start]
-                        .iter()
-                        .find(|(t2, _)| path.get(1).map_or(t2.0 == start, |p| t2.0 == *p));
+                    let names: Vec<String> =
+                        path.iter().chain(std::iter::once(&start)).map(|i| r.model.values[*i].name.clone()).collect();
+                    let first_span =
+                        edges[start].iter().find(|(t2, _)| path.get(1).map_or(t2.0 == start, |p| t2.0 == *p));
                     let span = first_span.map_or(*span, |(_, s)| *s);
                     r.error(
                         Diagnostic::error(id::E0205, format!("value object `{}` contains itself", r.model.values[start].name))
@@ -294,10 +280,7 @@ fn value_cycles(r: &mut Resolver<'_>) {
 fn aggregate(r: &mut Resolver<'_>, aid: AggregateId) {
     let ast = r.aggregate_asts[aid.0];
     let ctx = r.model.aggregates[aid.0].context;
-    let loc = EntityLoc {
-        aggregate: aid,
-        path: Vec::new(),
-    };
+    let loc = EntityLoc { aggregate: aid, path: Vec::new() };
     let timestamps = r.model.defaults.timestamps;
     let mut agg = r.model.aggregates[aid.0].clone();
     agg.soft_delete = r.model.defaults.soft_delete;
@@ -335,11 +318,7 @@ fn entity_body<'a>(
     inherited_timestamps: bool,
     mut root: Option<&mut Aggregate>,
 ) -> Entity {
-    let kind = if root.is_some() {
-        "aggregate"
-    } else {
-        "entity"
-    };
+    let kind = if root.is_some() { "aggregate" } else { "entity" };
     let (was, allows) = decl_annotations(r, annotations, kind);
     if let Some(t) = table_as {
         r.check_identifier(t, "table name");
@@ -371,9 +350,7 @@ fn entity_body<'a>(
             r.error(
                 Diagnostic::error(id::E0504, format!("`{what}` inside an entity"))
                     .at(span, "allowed on an aggregate root only")
-                    .with_help(format!(
-                        "move `{what}` to the aggregate root: it applies to the whole aggregate"
-                    )),
+                    .with_help(format!("move `{what}` to the aggregate root: it applies to the whole aggregate")),
             );
         }
         is_root
@@ -404,12 +381,7 @@ fn entity_body<'a>(
                 }
                 let idx = e.fields.len();
                 if let ast::TypeExpr::Ref(rt) = &f.ty {
-                    r.pending_refs.push(PendingRef {
-                        loc: loc.clone(),
-                        field: idx,
-                        ast: rt,
-                        scope: ctx,
-                    });
+                    r.pending_refs.push(PendingRef { loc: loc.clone(), field: idx, ast: rt, scope: ctx });
                 }
                 if let Some(field) = field(r, f, Some(ctx), &owner, idx, false) {
                     e.fields.push(field);
@@ -443,9 +415,7 @@ fn entity_body<'a>(
                 }
             }
             ast::AggregateItem::ExpectedRows { rows, span, .. } => {
-                if once_check(r, "expected_rows", *span)
-                    && root_only(r, "expected_rows", *span, is_root)
-                {
+                if once_check(r, "expected_rows", *span) && root_only(r, "expected_rows", *span, is_root) {
                     if let Some(a) = root.as_deref_mut() {
                         a.expected_rows = Some(*rows);
                     }
@@ -498,12 +468,9 @@ fn entity_body<'a>(
                 }
             }
             ast::AggregateItem::Partition(p) => {
-                if once_check(r, "partition", p.span) && root_only(r, "partition", p.span, is_root)
-                {
+                if once_check(r, "partition", p.span) && root_only(r, "partition", p.span, is_root) {
                     let spec = match &p.kind {
-                        ast::PartitionKind::Range { range } => {
-                            PartitionSpec::Range(range.map(month_range))
-                        }
+                        ast::PartitionKind::Range { range } => PartitionSpec::Range(range.map(month_range)),
                         ast::PartitionKind::Hash { modulus, .. } => PartitionSpec::Hash(*modulus),
                         ast::PartitionKind::List { parts } => PartitionSpec::List(
                             parts
@@ -523,11 +490,7 @@ fn entity_body<'a>(
                         ),
                     };
                     if let Some(a) = root.as_deref_mut() {
-                        a.partition = Some(Partition {
-                            column: p.column.name.clone(),
-                            spec,
-                            span: p.span,
-                        });
+                        a.partition = Some(Partition { column: p.column.name.clone(), spec, span: p.span });
                     }
                     r.partition_asts.push((loc.aggregate, p));
                 }
@@ -535,19 +498,14 @@ fn entity_body<'a>(
             ast::AggregateItem::Search(s) => {
                 if once_check(r, "search", s.span) {
                     r.search_asts.push((loc.clone(), s));
-                    e.search = Some(Search {
-                        config: s.config.name.clone(),
-                        items: Vec::new(),
-                        span: s.span,
-                    });
+                    e.search = Some(Search { config: s.config.name.clone(), items: Vec::new(), span: s.span });
                 }
             }
         }
     }
     if key.is_some() {
         // With a natural key, `id` is an ordinary field.
-        let has_flag =
-            |f: &ast::Field| matches!(&f.ty, ast::TypeExpr::Named(t) if t.flag.is_some());
+        let has_flag = |f: &ast::Field| matches!(&f.ty, ast::TypeExpr::Named(t) if t.flag.is_some());
         if let Some(f) = id_field.filter(|f| !has_flag(f)) {
             let idx = e.fields.len();
             if let Some(field) = field(r, f, Some(ctx), &owner, idx, false) {
@@ -589,23 +547,13 @@ fn identity(
                 ),
                 Some(f) => match &f.ty {
                     FieldType::Scalar(_) | FieldType::Enum(_) => cols.push(f.column.clone()),
-                    FieldType::Value(v)
-                        if matches!(r.model.values[v.0].shape, ValueShape::Single { .. }) =>
-                    {
+                    FieldType::Value(v) if matches!(r.model.values[v.0].shape, ValueShape::Single { .. }) => {
                         cols.push(f.column.clone())
                     }
                     _ => r.error(
-                        Diagnostic::error(
-                            id::E0506,
-                            format!("key field `{}` is not a plain column", c.name),
-                        )
-                        .at(
-                            c.span,
-                            "keys are made of scalar, enum or single-column value fields",
-                        )
-                        .with_help(
-                            "use a surrogate `id` instead, and `unique (…)` on these fields",
-                        ),
+                        Diagnostic::error(id::E0506, format!("key field `{}` is not a plain column", c.name))
+                            .at(c.span, "keys are made of scalar, enum or single-column value fields")
+                            .with_help("use a surrogate `id` instead, and `unique (…)` on these fields"),
                     ),
                 },
                 None => unknown_field(r, &c.name, c.span, e.fields.iter().map(|f| f.name.as_str())),
@@ -631,11 +579,7 @@ fn identity(
                 .with_help("remove the `?`"),
         );
     }
-    let scalar_ty = if t.name.parts.len() == 1 && !t.array {
-        scalar(r, t)
-    } else {
-        None
-    };
+    let scalar_ty = if t.name.parts.len() == 1 && !t.array { scalar(r, t) } else { None };
     let Some(s) = scalar_ty else {
         r.error(
             Diagnostic::error(id::E0203, "`id` must have a scalar type")
@@ -647,9 +591,7 @@ fn identity(
     match (t.flag, s) {
         (None, Scalar::Uuid) => Identity::Uuid,
         (Some((ast::TypeFlag::V7, _)), Scalar::Uuid) => Identity::UuidV7,
-        (Some((ast::TypeFlag::Identity, _)), Scalar::SmallInt | Scalar::Int | Scalar::BigInt) => {
-            Identity::Identity(s)
-        }
+        (Some((ast::TypeFlag::Identity, _)), Scalar::SmallInt | Scalar::Int | Scalar::BigInt) => Identity::Identity(s),
         (None, other) => Identity::Supplied(other),
         (Some((flag, span)), other) => {
             let (word, fits) = match flag {
@@ -673,8 +615,7 @@ pub(super) fn unknown_field<'b>(
     candidates: impl Iterator<Item = &'b str>,
 ) {
     let names: Vec<&str> = candidates.collect();
-    let mut d = Diagnostic::error(id::E0105, format!("unknown field `{name}`"))
-        .at(span, "no such field here");
+    let mut d = Diagnostic::error(id::E0105, format!("unknown field `{name}`")).at(span, "no such field here");
     d = match did_you_mean(name, names.iter().copied()) {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None if names.is_empty() => d.with_help("declare the field first"),
@@ -685,14 +626,8 @@ pub(super) fn unknown_field<'b>(
 
 fn month_range(r: ast::MonthRange) -> MonthRange {
     MonthRange {
-        from: Month {
-            year: r.from.year,
-            month: r.from.month,
-        },
-        to: Month {
-            year: r.to.year,
-            month: r.to.month,
-        },
+        from: Month { year: r.from.year, month: r.from.month },
+        to: Month { year: r.to.year, month: r.to.month },
     }
 }
 
@@ -732,11 +667,7 @@ fn events(r: &mut Resolver<'_>, ev: &ast::Events) -> Events {
     }
 }
 
-fn invariant(
-    r: &mut Resolver<'_>,
-    inv: &ast::Invariant,
-    seen: &mut HashMap<String, Span>,
-) -> Option<Invariant> {
+fn invariant(r: &mut Resolver<'_>, inv: &ast::Invariant, seen: &mut HashMap<String, Span>) -> Option<Invariant> {
     if let Some(first) = seen.insert(inv.name.name.clone(), inv.name.span) {
         duplicate(r, "invariant", &inv.name, first);
         return None;
@@ -755,12 +686,7 @@ fn invariant(
 }
 
 pub(super) fn placeholder(span: Span) -> TExpr {
-    TExpr {
-        kind: TExprKind::Literal(ast::Literal::Bool(true)),
-        ty: ExprType::Bool,
-        nullable: false,
-        span,
-    }
+    TExpr { kind: TExprKind::Literal(ast::Literal::Bool(true)), ty: ExprType::Bool, nullable: false, span }
 }
 
 fn index<'a>(r: &mut Resolver<'a>, ix: &'a ast::IndexDecl, owner: &Owner, idx: usize) -> Index {
@@ -789,33 +715,18 @@ fn index<'a>(r: &mut Resolver<'a>, ix: &'a ast::IndexDecl, owner: &Owner, idx: u
         if let Some(m) = &ix.method {
             r.error(
                 Diagnostic::error(id::E0107, format!("a unique index cannot use `{}`", m.name))
-                    .at(
-                        m.span,
-                        "PostgreSQL enforces uniqueness with btree indexes only",
-                    )
+                    .at(m.span, "PostgreSQL enforces uniqueness with btree indexes only")
                     .with_help("remove `using …` from this `unique`"),
             );
         }
     }
     for (i, item) in ix.items.iter().enumerate() {
-        r.pending_exprs.push(PendingExpr {
-            owner: owner.clone(),
-            slot: Slot::IndexItem(idx, i),
-            ast: item,
-        });
+        r.pending_exprs.push(PendingExpr { owner: owner.clone(), slot: Slot::IndexItem(idx, i), ast: item });
     }
     if let Some(w) = &ix.where_clause {
-        r.pending_exprs.push(PendingExpr {
-            owner: owner.clone(),
-            slot: Slot::IndexWhere(idx),
-            ast: w,
-        });
+        r.pending_exprs.push(PendingExpr { owner: owner.clone(), slot: Slot::IndexWhere(idx), ast: w });
     }
-    let (_, allows) = decl_annotations(
-        r,
-        &ix.annotations,
-        if ix.unique { "unique" } else { "index" },
-    );
+    let (_, allows) = decl_annotations(r, &ix.annotations, if ix.unique { "unique" } else { "index" });
     Index {
         unique: ix.unique,
         method,
@@ -887,11 +798,7 @@ fn field<'a>(
         ast::TypeExpr::Named(t) => t.flag,
         _ => None,
     } {
-        let word = if flag == ast::TypeFlag::V7 {
-            "v7"
-        } else {
-            "identity"
-        };
+        let word = if flag == ast::TypeFlag::V7 { "v7" } else { "identity" };
         r.error(
             Diagnostic::error(id::E0203, format!("`{word}` on field `{}`", f.name.name))
                 .at(span, "only the `id` field can be generated this way")
@@ -899,32 +806,20 @@ fn field<'a>(
         );
     }
     if let Some(span) = f.unique.or(f.indexed) {
-        let word = if f.unique.is_some() {
-            "unique"
-        } else {
-            "indexed"
-        };
+        let word = if f.unique.is_some() { "unique" } else { "indexed" };
         if matches!(out.ty, FieldType::ValueList(_)) {
             r.error(
                 Diagnostic::error(id::E0207, format!("`{word}` on a list"))
                     .at(span, "a list is a table of its own")
-                    .with_help(
-                        "declare a `unique (…)` inside the owner instead, or remove the modifier",
-                    ),
+                    .with_help("declare a `unique (…)` inside the owner instead, or remove the modifier"),
             );
         } else if f.unique.is_some()
-            && matches!(
-                out.ty,
-                FieldType::Scalar(Scalar::Json | Scalar::GeoPoint | Scalar::Encrypted)
-            )
+            && matches!(out.ty, FieldType::Scalar(Scalar::Json | Scalar::GeoPoint | Scalar::Encrypted))
         {
             r.error(
-                Diagnostic::error(
-                    id::E0207,
-                    format!("`unique` on a `{}` field", type_word(&out.ty)),
-                )
-                .at(span, "uniqueness of this type is not meaningful")
-                .with_help("remove `unique`, or make it unique on an expression with `unique (…)`"),
+                Diagnostic::error(id::E0207, format!("`unique` on a `{}` field", type_word(&out.ty)))
+                    .at(span, "uniqueness of this type is not meaningful")
+                    .with_help("remove `unique`, or make it unique on an expression with `unique (…)`"),
             );
         } else if in_value {
             r.error(
@@ -937,19 +832,12 @@ fn field<'a>(
     if let Some(d) = &f.default {
         if matches!(out.ty, FieldType::ValueList(_)) || is_multi_value(r, &out.ty) {
             r.error(
-                Diagnostic::error(
-                    id::E0204,
-                    "a value object with several fields cannot have a default",
-                )
-                .at(d.span, "no single value to default to")
-                .with_help("give defaults to the value object's parts instead"),
+                Diagnostic::error(id::E0204, "a value object with several fields cannot have a default")
+                    .at(d.span, "no single value to default to")
+                    .with_help("give defaults to the value object's parts instead"),
             );
         } else {
-            r.pending_exprs.push(PendingExpr {
-                owner: owner.clone(),
-                slot: Slot::Default(idx),
-                ast: d,
-            });
+            r.pending_exprs.push(PendingExpr { owner: owner.clone(), slot: Slot::Default(idx), ast: d });
         }
     }
     Some(out)
@@ -966,20 +854,11 @@ fn type_word(ty: &FieldType) -> String {
     }
 }
 
-fn named_type(
-    r: &mut Resolver<'_>,
-    t: &ast::NamedType,
-    scope: Option<ContextId>,
-    in_value: bool,
-) -> Option<FieldType> {
+fn named_type(r: &mut Resolver<'_>, t: &ast::NamedType, scope: Option<ContextId>, in_value: bool) -> Option<FieldType> {
     let is_scalar_name = t.name.parts.len() == 1 && scalar_named(&t.name.parts[0].name).is_some();
     if is_scalar_name {
         let s = scalar(r, t)?;
-        return Some(if t.array {
-            FieldType::Array(s)
-        } else {
-            FieldType::Scalar(s)
-        });
+        return Some(if t.array { FieldType::Array(s) } else { FieldType::Scalar(s) });
     }
     if !t.args.is_empty() {
         r.error(
@@ -989,25 +868,17 @@ fn named_type(
         );
     }
     let Some((decl, _)) = r.lookup_type(scope, &t.name) else {
-        if t.name.parts.len() <= 2
-            && (t.name.parts.len() == 1 || r.contexts.contains_key(&t.name.parts[0].name))
-        {
+        if t.name.parts.len() <= 2 && (t.name.parts.len() == 1 || r.contexts.contains_key(&t.name.parts[0].name)) {
             let names = r.visible_type_names(scope);
-            let all: Vec<&str> = SCALARS
-                .iter()
-                .copied()
-                .chain(names.iter().map(String::as_str))
-                .collect();
-            let name = t
-                .name
-                .parts
-                .last()
-                .map_or(String::new(), |p| p.name.clone());
-            let mut d = Diagnostic::error(id::E0102, format!("unknown type `{}`", t.name.text()))
-                .at(t.name.span, "not a type");
+            let all: Vec<&str> = SCALARS.iter().copied().chain(names.iter().map(String::as_str)).collect();
+            let name = t.name.parts.last().map_or(String::new(), |p| p.name.clone());
+            let mut d =
+                Diagnostic::error(id::E0102, format!("unknown type `{}`", t.name.text())).at(t.name.span, "not a type");
             d = match did_you_mean(&name, all.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help("declare it as an enum or value object, or use a scalar type such as `text` or `int`"),
+                None => {
+                    d.with_help("declare it as an enum or value object, or use a scalar type such as `text` or `int`")
+                }
             };
             r.error(d);
         } else if t.name.parts.len() > 2 {
@@ -1022,12 +893,9 @@ fn named_type(
     match decl {
         Decl::Aggregate(_) => {
             r.error(
-                Diagnostic::error(
-                    id::E0304,
-                    format!("aggregate `{}` used as a field type", t.name.text()),
-                )
-                .at(t.name.span, "an aggregate is referenced, not embedded")
-                .with_help(format!("write `ref {}`", t.name.text())),
+                Diagnostic::error(id::E0304, format!("aggregate `{}` used as a field type", t.name.text()))
+                    .at(t.name.span, "an aggregate is referenced, not embedded")
+                    .with_help(format!("write `ref {}`", t.name.text())),
             );
             None
         }
@@ -1054,10 +922,7 @@ fn named_type(
                 if in_value {
                     r.error(
                         Diagnostic::error(id::E0206, "a list inside a value object")
-                            .at(
-                                t.span,
-                                "a value object is embedded as columns; it cannot own a table",
-                            )
+                            .at(t.span, "a value object is embedded as columns; it cannot own a table")
                             .with_help("move the list to the aggregate or entity"),
                     );
                     return None;
@@ -1074,35 +939,21 @@ fn scalar(r: &mut Resolver<'_>, t: &ast::NamedType) -> Option<Scalar> {
     let name = t.name.parts.first()?.name.as_str();
     let args: Vec<u64> = t.args.iter().map(|(v, _)| *v).collect();
     let arg_err = |r: &mut Resolver<'_>, span: Span, msg: String, help: &str| {
-        r.error(
-            Diagnostic::error(id::E0202, msg)
-                .at(span, "invalid argument")
-                .with_help(help.to_string()),
-        );
+        r.error(Diagnostic::error(id::E0202, msg).at(span, "invalid argument").with_help(help.to_string()));
     };
     let first_span = t.args.first().map_or(t.span, |a| a.1);
     let s = match (name, args.as_slice()) {
         ("text", []) => Scalar::Text(None),
         ("text", [n]) => {
             if *n == 0 || *n > 10_485_760 {
-                arg_err(
-                    r,
-                    first_span,
-                    format!("`text({n})` is out of range"),
-                    "a length is between 1 and 10485760",
-                );
+                arg_err(r, first_span, format!("`text({n})` is out of range"), "a length is between 1 and 10485760");
                 return None;
             }
             Scalar::Text(Some(*n as u32))
         }
         ("char", [n]) => {
             if *n == 0 || *n > 10_485_760 {
-                arg_err(
-                    r,
-                    first_span,
-                    format!("`char({n})` is out of range"),
-                    "a length is between 1 and 10485760",
-                );
+                arg_err(r, first_span, format!("`char({n})` is out of range"), "a length is between 1 and 10485760");
                 return None;
             }
             Scalar::Char(*n as u32)
@@ -1131,12 +982,7 @@ fn scalar(r: &mut Resolver<'_>, t: &ast::NamedType) -> Option<Scalar> {
         }
         ("decimal", [p]) => {
             if *p == 0 || *p > 1000 {
-                arg_err(
-                    r,
-                    first_span,
-                    format!("`decimal({p})` is out of range"),
-                    "precision is 1..1000",
-                );
+                arg_err(r, first_span, format!("`decimal({p})` is out of range"), "precision is 1..1000");
                 return None;
             }
             Scalar::Decimal(Some((*p as u32, 0)))
@@ -1182,12 +1028,7 @@ pub(super) fn decl_annotations(
     let mut allows = Vec::new();
     for a in anns {
         match a.name.name.as_str() {
-            "was"
-                if matches!(
-                    what,
-                    "context" | "aggregate" | "entity" | "enum value" | "enum"
-                ) =>
-            {
+            "was" if matches!(what, "context" | "aggregate" | "entity" | "enum value" | "enum") => {
                 if let Some((name, span)) = name_arg(r, a) {
                     was = Some(Was { name, span });
                 }
@@ -1201,22 +1042,17 @@ pub(super) fn decl_annotations(
 }
 
 fn unknown_annotation(r: &mut Resolver<'_>, a: &ast::Annotation, name: &str, what: &str) {
-    const KNOWN: [&str; 7] = [
-        "was", "allow", "name", "column", "pii", "backfill", "unique",
-    ];
+    const KNOWN: [&str; 7] = ["was", "allow", "name", "column", "pii", "backfill", "unique"];
     if KNOWN.contains(&name) {
         r.error(
-            Diagnostic::error(
-                id::E0108,
-                format!("`@{name}` means nothing on {}", article(what)),
-            )
-            .at(a.span, "not applicable here")
-            .with_help(annotation_help(name)),
+            Diagnostic::error(id::E0108, format!("`@{name}` means nothing on {}", article(what)))
+                .at(a.span, "not applicable here")
+                .with_help(annotation_help(name)),
         );
         return;
     }
-    let mut d = Diagnostic::error(id::E0107, format!("unknown annotation `@{name}`"))
-        .at(a.name.span, "not an annotation");
+    let mut d =
+        Diagnostic::error(id::E0107, format!("unknown annotation `@{name}`")).at(a.name.span, "not an annotation");
     d = match did_you_mean(name, KNOWN) {
         Some(s) => d.with_help(format!("did you mean `@{s}`?")),
         None => d.with_help("annotations are @was, @allow, @name, @column, @pii and @backfill"),
@@ -1238,9 +1074,7 @@ fn annotation_help(name: &str) -> &'static str {
         "name" => "`@name(x)` names the constraint of an index, unique, invariant or unique field",
         "column" => "`@column(x)` sets the column name of a field",
         "pii" => "`@pii` marks a field holding personal data",
-        "backfill" => {
-            "`@backfill(expr)` gives existing rows a value when a NOT NULL field is added"
-        }
+        "backfill" => "`@backfill(expr)` gives existing rows a value when a NOT NULL field is added",
         _ => "see docs/language.md for where each annotation applies",
     }
 }
@@ -1257,18 +1091,12 @@ fn allow(r: &mut Resolver<'_>, a: &ast::Annotation) -> Option<Allow> {
         _ => None,
     });
     match (code, reason, a.args.len()) {
-        (Some(code), Some(reason), 2) => Some(Allow {
-            code,
-            reason,
-            span: a.span,
-        }),
+        (Some(code), Some(reason), 2) => Some(Allow { code, reason, span: a.span }),
         (Some(code), None, 1) => {
             r.error(
                 Diagnostic::error(id::E0108, format!("`@allow({code})` without a reason"))
                     .at(a.span, "the reason is required")
-                    .with_help(format!(
-                        "write why the finding is acceptable: `@allow({code}, 'why')`"
-                    )),
+                    .with_help(format!("write why the finding is acceptable: `@allow({code}, 'why')`")),
             );
             None
         }
@@ -1276,9 +1104,7 @@ fn allow(r: &mut Resolver<'_>, a: &ast::Annotation) -> Option<Allow> {
             r.error(
                 Diagnostic::error(id::E0108, "`@allow` takes a code and a reason")
                     .at(a.span, "expected `@allow(CODE, 'reason')`")
-                    .with_help(
-                        "e.g. `@allow(L006, 'legacy column, encrypted by the application')`",
-                    ),
+                    .with_help("e.g. `@allow(L006, 'legacy column, encrypted by the application')`"),
             );
             None
         }
@@ -1312,13 +1138,7 @@ fn name_override(r: &mut Resolver<'_>, anns: &[ast::Annotation]) -> Option<Strin
     Some(name)
 }
 
-fn field_annotations<'a>(
-    r: &mut Resolver<'a>,
-    f: &'a ast::Field,
-    out: &mut Field,
-    owner: &Owner,
-    idx: usize,
-) {
+fn field_annotations<'a>(r: &mut Resolver<'a>, f: &'a ast::Field, out: &mut Field, owner: &Owner, idx: usize) {
     for a in &f.annotations {
         match a.name.name.as_str() {
             "was" => {
@@ -1352,11 +1172,7 @@ fn field_annotations<'a>(
                                 .with_help("remove `@backfill`, or make the field required"),
                         );
                     } else {
-                        r.pending_exprs.push(PendingExpr {
-                            owner: owner.clone(),
-                            slot: Slot::Backfill(idx),
-                            ast: e,
-                        });
+                        r.pending_exprs.push(PendingExpr { owner: owner.clone(), slot: Slot::Backfill(idx), ast: e });
                     }
                 }
                 _ => r.error(

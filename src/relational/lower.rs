@@ -155,7 +155,15 @@ impl TableBuilder {
         let name = fit(&format!("idx_{}_{}{suffix}", self.t.name, cols_part(&cols)));
         let predicate = if partial { self.soft_delete_predicate(None, false) } else { None };
         let items = cols.iter().map(|c| ident(c)).collect();
-        self.push_index(Index { name, unique: false, method: method.into(), items, predicate, comment: None, origin: origin.into() });
+        self.push_index(Index {
+            name,
+            unique: false,
+            method: method.into(),
+            items,
+            predicate,
+            comment: None,
+            origin: origin.into(),
+        });
     }
 
     /// Whether the primary key or a unique constraint already starts with
@@ -1228,7 +1236,13 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
         let mut cols: BTreeMap<&str, Span> = BTreeMap::new();
         for c in &t.columns {
             if let Some(first) = cols.get(c.name.as_str()) {
-                report(diags, &c.name, &(*first, "column".into()), c.origin.0, &format!("column of `{}`", t.qualified()));
+                report(
+                    diags,
+                    &c.name,
+                    &(*first, "column".into()),
+                    c.origin.0,
+                    &format!("column of `{}`", t.qualified()),
+                );
             } else {
                 cols.insert(&c.name, c.origin.0);
             }

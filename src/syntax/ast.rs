@@ -21,11 +21,7 @@ pub struct Path {
 
 impl Path {
     pub fn text(&self) -> String {
-        self.parts
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect::<Vec<_>>()
-            .join(".")
+        self.parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".")
     }
 }
 
@@ -90,29 +86,11 @@ pub struct Model {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelItem {
-    Target {
-        database: Ident,
-        version: u32,
-        version_span: Span,
-        span: Span,
-    },
-    Tables {
-        rule: Ident,
-        span: Span,
-    },
-    Extensions {
-        names: Vec<Ident>,
-        span: Span,
-    },
-    Defaults {
-        settings: Vec<Setting>,
-        span: Span,
-    },
-    AuditLog {
-        table: Path,
-        range: Option<MonthRange>,
-        span: Span,
-    },
+    Target { database: Ident, version: u32, version_span: Span, span: Span },
+    Tables { rule: Ident, span: Span },
+    Extensions { names: Vec<Ident>, span: Span },
+    Defaults { settings: Vec<Setting>, span: Span },
+    AuditLog { table: Path, range: Option<MonthRange>, span: Span },
     Role(Role),
     Publication(Publication),
     Context(Context),

@@ -39,13 +39,7 @@ pub(super) struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     pub fn new(file: FileId, text: &'a str, comments: Vec<Comment>) -> Self {
-        Builder {
-            file,
-            text,
-            docs: DocAttacher::new(text, comments),
-            junk: Vec::new(),
-            diagnostics: Vec::new(),
-        }
+        Builder { file, text, docs: DocAttacher::new(text, comments), junk: Vec::new(), diagnostics: Vec::new() }
     }
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
@@ -57,18 +51,12 @@ impl<'a> Builder<'a> {
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
-        Ident {
-            name: pair.as_str().to_string(),
-            span: self.span(&pair),
-        }
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
     }
 
     fn path(&self, pair: Pair<'_, Rule>) -> Path {
         let span = self.span(&pair);
-        Path {
-            parts: pair.into_inner().map(|p| self.ident(p)).collect(),
-            span,
-        }
+        Path { parts: pair.into_inner().map(|p| self.ident(p)).collect(), span }
     }
 
     fn junk(&mut self, place: Place, pair: &Pair<'_, Rule>) {
@@ -106,8 +94,7 @@ impl<'a> Builder<'a> {
                     .with_help("put it right above a declaration, or use `//` for a plain comment"),
             );
         }
-        let comments = std::mem::replace(&mut self.docs, DocAttacher::new(self.text, Vec::new()))
-            .into_comments();
+        let comments = std::mem::replace(&mut self.docs, DocAttacher::new(self.text, Vec::new())).into_comments();
         SourceFile { items, comments }
     }
 
@@ -121,11 +108,7 @@ impl<'a> Builder<'a> {
                 path = unquote(p.as_str());
             }
         }
-        Include {
-            path,
-            path_span,
-            span,
-        }
+        Include { path, path_span, span }
     }
 
     fn model(&mut self, pair: Pair<'_, Rule>) -> Model {
@@ -143,9 +126,7 @@ impl<'a> Builder<'a> {
                     for q in p.into_inner() {
                         match q.as_rule() {
                             Rule::ident => database = Some(self.ident(q)),
-                            Rule::int => {
-                                version = (q.as_str().parse().unwrap_or(u32::MAX), self.span(&q))
-                            }
+                            Rule::int => version = (q.as_str().parse().unwrap_or(u32::MAX), self.span(&q)),
                             _ => {}
                         }
                     }
@@ -160,22 +141,13 @@ impl<'a> Builder<'a> {
                 }
                 Rule::tables_rule => {
                     if let Some(rule) = p.into_inner().find(|q| q.as_rule() == Rule::ident) {
-                        items.push(ModelItem::Tables {
-                            rule: self.ident(rule),
-                            span: item_span,
-                        });
+                        items.push(ModelItem::Tables { rule: self.ident(rule), span: item_span });
                     }
                 }
                 Rule::extensions => {
-                    let names = p
-                        .into_inner()
-                        .filter(|q| q.as_rule() == Rule::ext_name)
-                        .map(|q| self.ident(q))
-                        .collect();
-                    items.push(ModelItem::Extensions {
-                        names,
-                        span: item_span,
-                    });
+                    let names =
+                        p.into_inner().filter(|q| q.as_rule() == Rule::ext_name).map(|q| self.ident(q)).collect();
+                    items.push(ModelItem::Extensions { names, span: item_span });
                 }
                 Rule::defaults => {
                     let mut settings = Vec::new();
@@ -187,11 +159,9 @@ impl<'a> Builder<'a> {
                                 for r in q.into_inner() {
                                     match r.as_rule() {
                                         Rule::kw_no => negated = true,
-                                        Rule::ident => settings.push(Setting {
-                                            negated,
-                                            name: self.ident(r),
-                                            span: s_span,
-                                        }),
+                                        Rule::ident => {
+                                            settings.push(Setting { negated, name: self.ident(r), span: s_span })
+                                        }
                                         _ => {}
                                     }
                                 }
@@ -200,10 +170,7 @@ impl<'a> Builder<'a> {
                             _ => {}
                         }
                     }
-                    items.push(ModelItem::Defaults {
-                        settings,
-                        span: item_span,
-                    });
+                    items.push(ModelItem::Defaults { settings, span: item_span });
                 }
                 Rule::audit_log => {
                     let mut table = None;
@@ -216,11 +183,7 @@ impl<'a> Builder<'a> {
                         }
                     }
                     if let Some(table) = table {
-                        items.push(ModelItem::AuditLog {
-                            table,
-                            range,
-                            span: item_span,
-                        });
+                        items.push(ModelItem::AuditLog { table, range, span: item_span });
                     }
                 }
                 Rule::role => items.push(ModelItem::Role(self.role(p))),
@@ -232,30 +195,19 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        Model {
-            doc,
-            name: name.unwrap_or_else(|| self.missing(span)),
-            items,
-            span,
-        }
+        Model { doc, name: name.unwrap_or_else(|| self.missing(span)), items, span }
     }
 
     /// Placeholder name for a node whose name the grammar guarantees; never
     /// reached on a successful parse, but no reason to panic either.
     fn missing(&self, span: Span) -> Ident {
-        Ident {
-            name: String::new(),
-            span,
-        }
+        Ident { name: String::new(), span }
     }
 
     fn month_range(&mut self, pair: Pair<'_, Rule>) -> Option<MonthRange> {
         let span = self.span(&pair);
-        let months: Vec<Month> = pair
-            .into_inner()
-            .filter(|q| q.as_rule() == Rule::month)
-            .map(|q| self.month(q))
-            .collect();
+        let months: Vec<Month> =
+            pair.into_inner().filter(|q| q.as_rule() == Rule::month).map(|q| self.month(q)).collect();
         match months[..] {
             [from, to] => Some(MonthRange { from, to, span }),
             _ => None,
@@ -266,11 +218,7 @@ impl<'a> Builder<'a> {
         let s = pair.as_str();
         let year = s.get(0..4).and_then(|y| y.parse().ok()).unwrap_or(0);
         let month = s.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
-        Month {
-            year,
-            month,
-            span: self.span(&pair),
-        }
+        Month { year, month, span: self.span(&pair) }
     }
 
     fn context(&mut self, pair: Pair<'_, Rule>) -> Context {
@@ -286,10 +234,7 @@ impl<'a> Builder<'a> {
                 Rule::tenant_by => {
                     let t_span = self.span(&p);
                     if let Some(col) = p.into_inner().find(|q| q.as_rule() == Rule::ident) {
-                        items.push(ContextItem::TenantBy {
-                            column: self.ident(col),
-                            span: t_span,
-                        });
+                        items.push(ContextItem::TenantBy { column: self.ident(col), span: t_span });
                     }
                 }
                 Rule::enum_decl => items.push(ContextItem::Enum(self.enum_decl(p))),
@@ -299,13 +244,7 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        Context {
-            doc,
-            name: name.unwrap_or_else(|| self.missing(span)),
-            annotations,
-            items,
-            span,
-        }
+        Context { doc, name: name.unwrap_or_else(|| self.missing(span)), annotations, items, span }
     }
 
     fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> EnumDecl {
@@ -343,14 +282,7 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        EnumDecl {
-            doc,
-            name: name.unwrap_or_else(|| self.missing(span)),
-            native,
-            annotations,
-            values,
-            span,
-        }
+        EnumDecl { doc, name: name.unwrap_or_else(|| self.missing(span)), native, annotations, values, span }
     }
 
     fn value_decl(&mut self, pair: Pair<'_, Rule>) -> ValueDecl {
@@ -382,9 +314,7 @@ impl<'a> Builder<'a> {
                     for q in p.into_inner() {
                         match q.as_rule() {
                             Rule::field => items.extend(self.field(q).map(ValueItem::Field)),
-                            Rule::invariant => {
-                                items.extend(self.invariant(q).map(ValueItem::Invariant))
-                            }
+                            Rule::invariant => items.extend(self.invariant(q).map(ValueItem::Invariant)),
                             Rule::block_junk => self.junk(Place::Value, &q),
                             _ => {}
                         }
@@ -394,13 +324,7 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        ValueDecl {
-            doc,
-            name: name.unwrap_or_else(|| self.missing(span)),
-            annotations,
-            body,
-            span,
-        }
+        ValueDecl { doc, name: name.unwrap_or_else(|| self.missing(span)), annotations, body, span }
     }
 
     fn check_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
@@ -409,13 +333,7 @@ impl<'a> Builder<'a> {
             Rule::implicit_test => {
                 let span = self.span(&inner);
                 let suffix = inner.into_inner().next()?;
-                let subject = Expr {
-                    kind: ExprKind::Subject,
-                    span: Span {
-                        end: span.start,
-                        ..span
-                    },
-                };
+                let subject = Expr { kind: ExprKind::Subject, span: Span { end: span.start, ..span } };
                 Some(self.test_suffix(subject, suffix))
             }
             Rule::expr => Some(self.expr(inner)),
@@ -443,32 +361,18 @@ impl<'a> Builder<'a> {
                         Rule::optional => optional = true,
                         Rule::type_flag => {
                             let f_span = self.span(&p);
-                            let f = if p.as_str() == "v7" {
-                                TypeFlag::V7
-                            } else {
-                                TypeFlag::Identity
-                            };
+                            let f = if p.as_str() == "v7" { TypeFlag::V7 } else { TypeFlag::Identity };
                             flag = Some((f, f_span));
                         }
                         _ => {}
                     }
                 }
-                Some(TypeExpr::Named(NamedType {
-                    name: name?,
-                    args,
-                    array,
-                    optional,
-                    flag,
-                    span,
-                }))
+                Some(TypeExpr::Named(NamedType { name: name?, args, array, optional, flag, span }))
             }
             Rule::ref_type => {
                 let mut target = None;
                 let mut r = RefType {
-                    target: Path {
-                        parts: vec![],
-                        span,
-                    },
+                    target: Path { parts: vec![], span },
                     optional: false,
                     on_delete: None,
                     on_update: None,
@@ -483,12 +387,8 @@ impl<'a> Builder<'a> {
                             for q in p.into_inner() {
                                 let q_span = self.span(&q);
                                 match q.as_rule() {
-                                    Rule::on_delete => {
-                                        r.on_delete = self.ref_action(q).map(|a| (a, q_span))
-                                    }
-                                    Rule::on_update => {
-                                        r.on_update = self.ref_action(q).map(|a| (a, q_span))
-                                    }
+                                    Rule::on_delete => r.on_delete = self.ref_action(q).map(|a| (a, q_span)),
+                                    Rule::on_update => r.on_update = self.ref_action(q).map(|a| (a, q_span)),
                                     Rule::loose => r.loose = Some(q_span),
                                     _ => {}
                                 }
@@ -505,9 +405,7 @@ impl<'a> Builder<'a> {
     }
 
     fn ref_action(&mut self, pair: Pair<'_, Rule>) -> Option<RefAction> {
-        let action = pair
-            .into_inner()
-            .find(|p| p.as_rule() == Rule::ref_action)?;
+        let action = pair.into_inner().find(|p| p.as_rule() == Rule::ref_action)?;
         let inner = action.into_inner().next()?;
         Some(match inner.as_rule() {
             Rule::kw_restrict => RefAction::Restrict,
@@ -515,18 +413,12 @@ impl<'a> Builder<'a> {
             Rule::set_null => RefAction::SetNull,
             Rule::no_action => RefAction::NoAction,
             Rule::set_default => {
-                let word = inner
-                    .clone()
-                    .into_inner()
-                    .find(|p| p.as_rule() == Rule::ident)?;
+                let word = inner.clone().into_inner().find(|p| p.as_rule() == Rule::ident)?;
                 if word.as_str() != "default" {
                     self.diagnostics.push(
                         Diagnostic::error(
                             id::E0001,
-                            format!(
-                                "expected `null` or `default` after `set`, found `{}`",
-                                word.as_str()
-                            ),
+                            format!("expected `null` or `default` after `set`, found `{}`", word.as_str()),
                         )
                         .at(self.span(&word), "expected `null` or `default`")
                         .with_help("write `on delete set null` or `on delete set default`"),
@@ -562,16 +454,7 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        Some(Field {
-            doc,
-            name: name?,
-            ty: ty?,
-            default: field_default,
-            unique,
-            indexed,
-            annotations,
-            span,
-        })
+        Some(Field { doc, name: name?, ty: ty?, default: field_default, unique, indexed, annotations, span })
     }
 
     fn annotation(&mut self, pair: Pair<'_, Rule>) -> Annotation {
@@ -585,11 +468,7 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        Annotation {
-            name: name.unwrap_or_else(|| self.missing(span)),
-            args,
-            span,
-        }
+        Annotation { name: name.unwrap_or_else(|| self.missing(span)), args, span }
     }
 
     fn aggregate(&mut self, pair: Pair<'_, Rule>) -> Aggregate {
@@ -607,20 +486,11 @@ impl<'a> Builder<'a> {
                 _ => self.aggregate_item(p, &mut items),
             }
         }
-        Aggregate {
-            doc,
-            name: name.unwrap_or_else(|| self.missing(span)),
-            table_as,
-            annotations,
-            items,
-            span,
-        }
+        Aggregate { doc, name: name.unwrap_or_else(|| self.missing(span)), table_as, annotations, items, span }
     }
 
     fn table_as(&mut self, pair: Pair<'_, Rule>) -> Option<Ident> {
-        pair.into_inner()
-            .find(|q| q.as_rule() == Rule::ident)
-            .map(|q| self.ident(q))
+        pair.into_inner().find(|q| q.as_rule() == Rule::ident).map(|q| self.ident(q))
     }
 
     fn entity(&mut self, pair: Pair<'_, Rule>) -> Entity {
@@ -640,15 +510,7 @@ impl<'a> Builder<'a> {
                 _ => self.aggregate_item(p, &mut items),
             }
         }
-        Entity {
-            doc,
-            name: name.unwrap_or_else(|| self.missing(span)),
-            table_as,
-            one,
-            annotations,
-            items,
-            span,
-        }
+        Entity { doc, name: name.unwrap_or_else(|| self.missing(span)), table_as, one, annotations, items, span }
     }
 
     fn aggregate_item(&mut self, p: Pair<'_, Rule>, items: &mut Vec<AggregateItem>) {
@@ -662,11 +524,7 @@ impl<'a> Builder<'a> {
                         Rule::kw_no => negated = true,
                         Rule::kw_flag => {
                             let name = self.ident(q);
-                            items.push(AggregateItem::Flag(Flag {
-                                negated,
-                                name,
-                                span,
-                            }));
+                            items.push(AggregateItem::Flag(Flag { negated, name, span }));
                         }
                         _ => {}
                     }
@@ -675,19 +533,11 @@ impl<'a> Builder<'a> {
             Rule::expected_rows => {
                 if let Some(size) = p.into_inner().find(|q| q.as_rule() == Rule::size) {
                     let text = size.as_str().to_string();
-                    items.push(AggregateItem::ExpectedRows {
-                        rows: parse_size(&text),
-                        text,
-                        span,
-                    });
+                    items.push(AggregateItem::ExpectedRows { rows: parse_size(&text), text, span });
                 }
             }
             Rule::key => {
-                let columns = p
-                    .into_inner()
-                    .filter(|q| q.as_rule() == Rule::ident)
-                    .map(|q| self.ident(q))
-                    .collect();
+                let columns = p.into_inner().filter(|q| q.as_rule() == Rule::ident).map(|q| self.ident(q)).collect();
                 items.push(AggregateItem::Key { columns, span });
             }
             Rule::invariant => items.extend(self.invariant(p).map(AggregateItem::Invariant)),
@@ -707,10 +557,7 @@ impl<'a> Builder<'a> {
                             for r in q.into_inner() {
                                 match r.as_rule() {
                                     Rule::path => path = Some(self.path(r)),
-                                    Rule::weight => {
-                                        weight =
-                                            r.as_str().chars().next().map(|c| (c, self.span(&r)))
-                                    }
+                                    Rule::weight => weight = r.as_str().chars().next().map(|c| (c, self.span(&r))),
                                     _ => {}
                                 }
                             }
@@ -722,11 +569,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 if let Some(config) = config {
-                    items.push(AggregateItem::Search(Search {
-                        config,
-                        items: search_items,
-                        span,
-                    }));
+                    items.push(AggregateItem::Search(Search { config, items: search_items, span }));
                 }
             }
             Rule::block_junk => self.junk(Place::Aggregate, &p),
@@ -748,13 +591,7 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        Some(Invariant {
-            doc,
-            name: name?,
-            annotations,
-            expr: expr?,
-            span,
-        })
+        Some(Invariant { doc, name: name?, annotations, expr: expr?, span })
     }
 
     fn index(&mut self, pair: Pair<'_, Rule>) -> IndexDecl {
@@ -772,18 +609,10 @@ impl<'a> Builder<'a> {
         };
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::using => {
-                    idx.method = p
-                        .into_inner()
-                        .find(|q| q.as_rule() == Rule::ident)
-                        .map(|q| self.ident(q))
-                }
+                Rule::using => idx.method = p.into_inner().find(|q| q.as_rule() == Rule::ident).map(|q| self.ident(q)),
                 Rule::index_items => idx.items = p.into_inner().map(|q| self.expr(q)).collect(),
                 Rule::where_clause => {
-                    idx.where_clause = p
-                        .into_inner()
-                        .find(|q| q.as_rule() == Rule::expr)
-                        .map(|q| self.expr(q))
+                    idx.where_clause = p.into_inner().find(|q| q.as_rule() == Rule::expr).map(|q| self.expr(q))
                 }
                 Rule::including_deleted => idx.including_deleted = Some(self.span(&p)),
                 Rule::annotation => idx.annotations.push(self.annotation(p)),
@@ -796,15 +625,8 @@ impl<'a> Builder<'a> {
     fn events(&mut self, pair: Pair<'_, Rule>) -> Events {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
-        let mut ev = Events {
-            doc,
-            outbox: None,
-            table_as: None,
-            range: None,
-            annotations: Vec::new(),
-            names: Vec::new(),
-            span,
-        };
+        let mut ev =
+            Events { doc, outbox: None, table_as: None, range: None, annotations: Vec::new(), names: Vec::new(), span };
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::outbox => ev.outbox = Some(self.span(&p)),
@@ -814,10 +636,7 @@ impl<'a> Builder<'a> {
                 Rule::event_name => {
                     let doc = self.doc(&p);
                     if let Some(name) = p.into_inner().next() {
-                        ev.names.push(EventName {
-                            doc,
-                            name: self.ident(name),
-                        });
+                        ev.names.push(EventName { doc, name: self.ident(name) });
                     }
                 }
                 Rule::block_junk => self.junk(Place::Events, &p),
@@ -829,12 +648,9 @@ impl<'a> Builder<'a> {
 
     fn partition(&mut self, pair: Pair<'_, Rule>) -> Option<Partition> {
         let span = self.span(&pair);
-        let inner = pair.into_inner().find(|p| {
-            matches!(
-                p.as_rule(),
-                Rule::range_partition | Rule::list_partition | Rule::hash_partition
-            )
-        })?;
+        let inner = pair
+            .into_inner()
+            .find(|p| matches!(p.as_rule(), Rule::range_partition | Rule::list_partition | Rule::hash_partition))?;
         let rule = inner.as_rule();
         let mut column = None;
         let mut range = None;
@@ -857,11 +673,7 @@ impl<'a> Builder<'a> {
                         }
                     }
                     if let Some(name) = name {
-                        parts.push(ListPart {
-                            name,
-                            values,
-                            span: p_span,
-                        });
+                        parts.push(ListPart { name, values, span: p_span });
                     }
                 }
                 _ => {}
@@ -870,16 +682,9 @@ impl<'a> Builder<'a> {
         let kind = match rule {
             Rule::range_partition => PartitionKind::Range { range },
             Rule::list_partition => PartitionKind::List { parts },
-            _ => PartitionKind::Hash {
-                modulus: modulus.0,
-                modulus_span: modulus.1,
-            },
+            _ => PartitionKind::Hash { modulus: modulus.0, modulus_span: modulus.1 },
         };
-        Some(Partition {
-            kind,
-            column: column?,
-            span,
-        })
+        Some(Partition { kind, column: column?, span })
     }
 
     fn role(&mut self, pair: Pair<'_, Rule>) -> Role {
@@ -901,22 +706,13 @@ impl<'a> Builder<'a> {
                             _ => {}
                         }
                     }
-                    grants.push(Grant {
-                        write,
-                        contexts,
-                        span: g_span,
-                    });
+                    grants.push(Grant { write, contexts, span: g_span });
                 }
                 Rule::block_junk => self.junk(Place::Role, &p),
                 _ => {}
             }
         }
-        Role {
-            doc,
-            name: name.unwrap_or_else(|| self.missing(span)),
-            grants,
-            span,
-        }
+        Role { doc, name: name.unwrap_or_else(|| self.missing(span)), grants, span }
     }
 
     fn publication(&mut self, pair: Pair<'_, Rule>) -> Publication {
@@ -931,12 +727,7 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        Publication {
-            doc,
-            name: name.unwrap_or_else(|| self.missing(span)),
-            items,
-            span,
-        }
+        Publication { doc, name: name.unwrap_or_else(|| self.missing(span)), items, span }
     }
 
     // --------------------------------------------------------- expressions --
@@ -961,14 +752,9 @@ impl<'a> Builder<'a> {
         match rule {
             Rule::expr => {
                 let lhs = self.next_expr(&mut inner, span);
-                let rhs = inner
-                    .find(|p| p.as_rule() == Rule::or_expr)
-                    .map(|p| self.expr(p));
+                let rhs = inner.find(|p| p.as_rule() == Rule::or_expr).map(|p| self.expr(p));
                 match rhs {
-                    Some(rhs) => Expr {
-                        kind: ExprKind::Implies(Box::new(lhs), Box::new(rhs)),
-                        span,
-                    },
+                    Some(rhs) => Expr { kind: ExprKind::Implies(Box::new(lhs), Box::new(rhs)), span },
                     None => lhs,
                 }
             }
@@ -978,20 +764,11 @@ impl<'a> Builder<'a> {
                     .map(|p| self.expr(p))
                     .collect();
                 if parts.len() == 1 {
-                    parts.into_iter().next().unwrap_or(Expr {
-                        kind: ExprKind::Subject,
-                        span,
-                    })
+                    parts.into_iter().next().unwrap_or(Expr { kind: ExprKind::Subject, span })
                 } else if rule == Rule::or_expr {
-                    Expr {
-                        kind: ExprKind::Or(parts),
-                        span,
-                    }
+                    Expr { kind: ExprKind::Or(parts), span }
                 } else {
-                    Expr {
-                        kind: ExprKind::And(parts),
-                        span,
-                    }
+                    Expr { kind: ExprKind::And(parts), span }
                 }
             }
             Rule::not_expr => {
@@ -999,16 +776,10 @@ impl<'a> Builder<'a> {
                 match first {
                     Some(p) if p.as_rule() == Rule::kw_not => {
                         let operand = self.next_expr(&mut inner, span);
-                        Expr {
-                            kind: ExprKind::Not(Box::new(operand)),
-                            span,
-                        }
+                        Expr { kind: ExprKind::Not(Box::new(operand)), span }
                     }
                     Some(p) => self.expr(p),
-                    None => Expr {
-                        kind: ExprKind::Subject,
-                        span,
-                    },
+                    None => Expr { kind: ExprKind::Subject, span },
                 }
             }
             Rule::test => {
@@ -1030,10 +801,7 @@ impl<'a> Builder<'a> {
                     };
                     let rhs = self.next_expr(&mut inner, span);
                     let s = acc.span.to(rhs.span);
-                    acc = Expr {
-                        kind: ExprKind::Arith(op, Box::new(acc), Box::new(rhs)),
-                        span: s,
-                    };
+                    acc = Expr { kind: ExprKind::Arith(op, Box::new(acc), Box::new(rhs)), span: s };
                 }
                 acc
             }
@@ -1042,36 +810,23 @@ impl<'a> Builder<'a> {
                 match first {
                     Some(p) if p.as_rule() == Rule::neg => {
                         let operand = self.next_expr(&mut inner, span);
-                        Expr {
-                            kind: ExprKind::Neg(Box::new(operand)),
-                            span,
-                        }
+                        Expr { kind: ExprKind::Neg(Box::new(operand)), span }
                     }
-                    Some(p) if p.as_rule() == Rule::expr => Expr {
-                        kind: ExprKind::Paren(Box::new(self.expr(p))),
-                        span,
-                    },
+                    Some(p) if p.as_rule() == Rule::expr => {
+                        Expr { kind: ExprKind::Paren(Box::new(self.expr(p))), span }
+                    }
                     Some(p) => self.atom(p),
-                    None => Expr {
-                        kind: ExprKind::Subject,
-                        span,
-                    },
+                    None => Expr { kind: ExprKind::Subject, span },
                 }
             }
-            _ => Expr {
-                kind: ExprKind::Subject,
-                span,
-            },
+            _ => Expr { kind: ExprKind::Subject, span },
         }
     }
 
     fn next_expr(&mut self, inner: &mut Pairs<'_, Rule>, span: Span) -> Expr {
         match inner.next() {
             Some(p) => self.expr(p),
-            None => Expr {
-                kind: ExprKind::Subject,
-                span,
-            },
+            None => Expr { kind: ExprKind::Subject, span },
         }
     }
 
@@ -1106,30 +861,18 @@ impl<'a> Builder<'a> {
                 Some(rhs) => ExprKind::Compare(op, subject, Box::new(rhs)),
                 None => return *subject,
             },
-            Rule::null_suffix => ExprKind::IsNull {
-                expr: subject,
-                negated,
-            },
-            Rule::in_suffix => ExprKind::In {
-                expr: subject,
-                list: operands,
-                negated,
-            },
+            Rule::null_suffix => ExprKind::IsNull { expr: subject, negated },
+            Rule::in_suffix => ExprKind::In { expr: subject, list: operands, negated },
             Rule::between_suffix => {
                 let mut it = operands.into_iter();
                 match (it.next(), it.next()) {
-                    (Some(low), Some(high)) => ExprKind::Between {
-                        expr: subject,
-                        low: Box::new(low),
-                        high: Box::new(high),
-                    },
+                    (Some(low), Some(high)) => {
+                        ExprKind::Between { expr: subject, low: Box::new(low), high: Box::new(high) }
+                    }
                     _ => return *subject,
                 }
             }
-            Rule::matches_suffix => ExprKind::Matches {
-                expr: subject,
-                regex,
-            },
+            Rule::matches_suffix => ExprKind::Matches { expr: subject, regex },
             _ => return *subject,
         };
         Expr { kind, span }

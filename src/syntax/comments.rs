@@ -44,12 +44,7 @@ pub(super) fn collect(text: &str, file: FileId, literals: &[(usize, usize)]) -> 
             let body = body.strip_prefix(' ').unwrap_or(body).trim_end();
             let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
             let own_line = text[line_start..i].trim().is_empty();
-            out.push(Comment {
-                text: body.to_string(),
-                span: Span::new(file, i, end),
-                is_doc,
-                own_line,
-            });
+            out.push(Comment { text: body.to_string(), span: Span::new(file, i, end), is_doc, own_line });
             i = end;
             continue;
         }
@@ -71,28 +66,17 @@ pub(super) struct DocAttacher<'a> {
 impl<'a> DocAttacher<'a> {
     pub fn new(text: &'a str, comments: Vec<Comment>) -> Self {
         let used = vec![false; comments.len()];
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        DocAttacher {
-            text,
-            line_starts,
-            comments,
-            used,
-        }
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        DocAttacher { text, line_starts, comments, used }
     }
 
     fn line_of(&self, offset: usize) -> usize {
-        self.line_starts
-            .partition_point(|&s| s <= offset.min(self.text.len()))
-            - 1
+        self.line_starts.partition_point(|&s| s <= offset.min(self.text.len())) - 1
     }
 
     pub fn take(&mut self, decl_start: usize) -> Option<Doc> {
         let line = self.line_of(decl_start);
-        let first_after = self
-            .comments
-            .partition_point(|c| (c.span.start as usize) < decl_start);
+        let first_after = self.comments.partition_point(|c| (c.span.start as usize) < decl_start);
         let mut picked: Vec<usize> = Vec::new();
         // Leading run: own-line doc comments on the lines right above.
         let mut want = line;
@@ -112,11 +96,7 @@ impl<'a> DocAttacher<'a> {
         picked.reverse();
         // Trailing: a doc comment later on the declaration's first line.
         if let Some(c) = self.comments.get(first_after) {
-            if c.is_doc
-                && !c.own_line
-                && !self.used[first_after]
-                && self.line_of(c.span.start as usize) == line
-            {
+            if c.is_doc && !c.own_line && !self.used[first_after] && self.line_of(c.span.start as usize) == line {
                 picked.push(first_after);
             }
         }
@@ -135,11 +115,7 @@ impl<'a> DocAttacher<'a> {
 
     /// Doc comments that no declaration claimed.
     pub fn unused(&self) -> impl Iterator<Item = &Comment> {
-        self.comments
-            .iter()
-            .zip(&self.used)
-            .filter(|(c, u)| c.is_doc && !**u)
-            .map(|(c, _)| c)
+        self.comments.iter().zip(&self.used).filter(|(c, u)| c.is_doc && !**u).map(|(c, _)| c)
     }
 
     pub fn into_comments(self) -> Vec<Comment> {

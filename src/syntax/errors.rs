@@ -46,15 +46,7 @@ const STARTERS: &[(&str, Rule)] = &[
 
 fn allowed_here(place: Place) -> &'static [&'static str] {
     match place {
-        Place::Top => &[
-            "model",
-            "context",
-            "enum",
-            "value",
-            "include",
-            "role",
-            "publication",
-        ],
+        Place::Top => &["model", "context", "enum", "value", "include", "role", "publication"],
         Place::Model => &[
             "target",
             "tables",
@@ -106,10 +98,7 @@ fn place_words(place: Place) -> &'static str {
 }
 
 fn what_belongs(place: Place) -> String {
-    let words: Vec<String> = allowed_here(place)
-        .iter()
-        .map(|w| format!("`{w}`"))
-        .collect();
+    let words: Vec<String> = allowed_here(place).iter().map(|w| format!("`{w}`")).collect();
     match place {
         Place::Enum => "enum values in UPPER_SNAKE case, one per line".to_string(),
         Place::Events => "event names in UPPER_SNAKE case, one per line".to_string(),
@@ -129,16 +118,9 @@ fn join_or(words: &[String]) -> String {
 /// Explains one region of lines the grammar could not read.
 pub(super) fn explain_junk(file: FileId, text: &str, junk: &Junk) -> Diagnostic {
     let region = &text[junk.start..junk.end];
-    let first_word: String = region
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let first_word: String = region.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     let rest = region[first_word.len()..].trim_start();
-    let word_span = Span::new(
-        file,
-        junk.start,
-        junk.start + first_word.len().max(1).min(region.len()),
-    );
+    let word_span = Span::new(file, junk.start, junk.start + first_word.len().max(1).min(region.len()));
 
     // `@allow(…)` on a line of its own.
     if region.starts_with('@') {
@@ -147,40 +129,25 @@ pub(super) fn explain_junk(file: FileId, text: &str, junk: &Junk) -> Diagnostic 
             .with_help("annotations follow what they annotate: `email: Email unique @pii`, `aggregate Pago @allow(L010, 'why') {`, `invariant x @allow(…): …`");
     }
 
-    let candidate =
-        if rest.starts_with(':') && !first_word.is_empty() && place_has_fields(junk.place) {
-            Some(Rule::only_field)
-        } else if junk.place == Place::Enum {
-            Some(Rule::only_enum_value)
-        } else {
-            STARTERS
-                .iter()
-                .find(|(w, _)| *w == first_word)
-                .map(|(_, r)| *r)
-        };
+    let candidate = if rest.starts_with(':') && !first_word.is_empty() && place_has_fields(junk.place) {
+        Some(Rule::only_field)
+    } else if junk.place == Place::Enum {
+        Some(Rule::only_enum_value)
+    } else {
+        STARTERS.iter().find(|(w, _)| *w == first_word).map(|(_, r)| *r)
+    };
 
     let Some(rule) = candidate else {
-        let found = if first_word.is_empty() {
-            token_at(region, 0)
-        } else {
-            first_word.clone()
-        };
-        let mut d = Diagnostic::error(
-            id::E0001,
-            format!("expected {}, found `{}`", what_belongs(junk.place), found),
-        )
-        .at(word_span, format!("not valid {}", place_words(junk.place)));
+        let found = if first_word.is_empty() { token_at(region, 0) } else { first_word.clone() };
+        let mut d = Diagnostic::error(id::E0001, format!("expected {}, found `{}`", what_belongs(junk.place), found))
+            .at(word_span, format!("not valid {}", place_words(junk.place)));
         let keywords: Vec<&str> = STARTERS.iter().map(|(w, _)| *w).collect();
         if let Some(k) = did_you_mean(&first_word, keywords.iter().copied()) {
             d = d.with_help(format!("did you mean `{k}`?"));
         } else if !first_word.is_empty() && place_has_fields(junk.place) {
             d = d.with_help(format!("a field is written `{first_word}: type`"));
         } else {
-            d = d.with_help(format!(
-                "{} may hold {}",
-                place_words(junk.place),
-                what_belongs(junk.place)
-            ));
+            d = d.with_help(format!("{} may hold {}", place_words(junk.place), what_belongs(junk.place)));
         }
         return d;
     };
@@ -196,16 +163,9 @@ pub(super) fn explain_junk(file: FileId, text: &str, junk: &Junk) -> Diagnostic 
         }
         Ok(_) => {
             let kind = first_word;
-            Diagnostic::error(
-                id::E0001,
-                format!("`{kind}` is not allowed {}", place_words(junk.place)),
-            )
-            .at(word_span, "misplaced")
-            .with_help(format!(
-                "{} may hold {}",
-                place_words(junk.place),
-                what_belongs(junk.place)
-            ))
+            Diagnostic::error(id::E0001, format!("`{kind}` is not allowed {}", place_words(junk.place)))
+                .at(word_span, "misplaced")
+                .with_help(format!("{} may hold {}", place_words(junk.place), what_belongs(junk.place)))
         }
     }
 }
@@ -235,21 +195,14 @@ fn token_at(text: &str, offset: usize) -> String {
         return "end of line".into();
     }
     if c.is_ascii_alphanumeric() || c == '_' {
-        rest.chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect()
+        rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
     } else {
         c.to_string()
     }
 }
 
 /// A pest error in words: position, what was expected, what was found.
-pub(super) fn from_pest(
-    file: FileId,
-    text: &str,
-    err: &PestError<Rule>,
-    entry: Rule,
-) -> Diagnostic {
+pub(super) fn from_pest(file: FileId, text: &str, err: &PestError<Rule>, entry: Rule) -> Diagnostic {
     // Re-run with details on to learn the literal tokens that were expected.
     let detailed = if err.parse_attempts().is_none() {
         pest::set_error_detail(true);
@@ -291,19 +244,15 @@ pub(super) fn from_pest(
     let mut seen = std::collections::BTreeSet::new();
     expected.retain(|e| seen.insert(e.clone()));
     let found = token_at(text, offset);
-    let found_words = if found == "end of file" || found == "end of line" {
-        found.clone()
-    } else {
-        format!("`{found}`")
-    };
+    let found_words =
+        if found == "end of file" || found == "end of line" { found.clone() } else { format!("`{found}`") };
     let message = if expected.is_empty() {
         format!("unexpected {found_words}")
     } else {
         format!("expected {}, found {found_words}", join_or(&expected))
     };
     let end = (offset + found.len().max(1)).min(text.len().max(offset));
-    let mut d = Diagnostic::error(id::E0001, message)
-        .at(Span::new(file, offset, end.max(offset)), "unexpected here");
+    let mut d = Diagnostic::error(id::E0001, message).at(Span::new(file, offset, end.max(offset)), "unexpected here");
     if let Some(k) = did_you_mean(&found, STARTERS.iter().map(|(w, _)| *w)) {
         if k != found {
             d = d.with_help(format!("did you mean `{k}`?"));
@@ -375,8 +324,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         flag => "a flag",
         table_as => "`as`",
         month_range => "`monthly from … to …`",
-        expr | or_expr | and_expr | not_expr | test | sum | product | unary | check_expr
-        | implicit_test => "an expression",
+        expr | or_expr | and_expr | not_expr | test | sum | product | unary | check_expr | implicit_test => {
+            "an expression"
+        }
         cmp_op => "a comparison (`==`, `!=`, `<`, …)",
         add_op | mul_op => "an operator",
         call => "a function call",

@@ -32,10 +32,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     match DddParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let Some(root) = pairs.next() else {
-                return Parsed {
-                    file: None,
-                    diagnostics: vec![],
-                };
+                return Parsed { file: None, diagnostics: vec![] };
             };
             let literal_spans = comments::literal_spans(root.clone());
             let comments = comments::collect(text, file, &literal_spans);
@@ -45,15 +42,9 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             for junk in builder.junk {
                 diagnostics.push(errors::explain_junk(file, text, &junk));
             }
-            Parsed {
-                file: Some(ast),
-                diagnostics,
-            }
+            Parsed { file: Some(ast), diagnostics }
         }
-        Err(err) => Parsed {
-            file: None,
-            diagnostics: vec![errors::from_pest(file, text, &err, Rule::file)],
-        },
+        Err(err) => Parsed { file: None, diagnostics: vec![errors::from_pest(file, text, &err, Rule::file)] },
     }
 }
 

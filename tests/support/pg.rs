@@ -213,9 +213,7 @@ impl PgCluster {
             .current_dir(&root)
             .stdin(Stdio::null());
         as_user(&mut initdb, &run_as);
-        let out = initdb
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", bin_dir.join("initdb").display()))?;
+        let out = initdb.output().map_err(|e| format!("cannot run {}: {e}", bin_dir.join("initdb").display()))?;
         if !out.status.success() {
             return Err(format!(
                 "initdb failed ({}):\n{}{}",
@@ -241,9 +239,7 @@ impl PgCluster {
             .stderr(Stdio::null())
             .process_group(0);
         as_user(&mut cmd, &run_as);
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot spawn the server watchdog (sh): {e}"))?;
+        let mut child = cmd.spawn().map_err(|e| format!("cannot spawn the server watchdog (sh): {e}"))?;
         let stdin = child.stdin.take().expect("piped stdin");
 
         let mut cluster = PgCluster {
@@ -257,14 +253,10 @@ impl PgCluster {
         };
         // On error, `cluster` is dropped here, which stops everything.
         let mut client = cluster.wait_ready()?;
-        let row = client
-            .query_one("SHOW server_version_num", &[])
-            .map_err(|e| format!("SHOW server_version_num: {e}"))?;
+        let row =
+            client.query_one("SHOW server_version_num", &[]).map_err(|e| format!("SHOW server_version_num: {e}"))?;
         let text: String = row.get(0);
-        cluster.version_num = text
-            .trim()
-            .parse()
-            .map_err(|e| format!("bad server_version_num {text:?}: {e}"))?;
+        cluster.version_num = text.trim().parse().map_err(|e| format!("bad server_version_num {text:?}: {e}"))?;
         Ok(cluster)
     }
 
@@ -318,10 +310,7 @@ impl PgCluster {
                 // Should not happen (PostgreSQL itself SIGKILLs backends that
                 // ignore an immediate shutdown); do not hang the test run.
                 if let Some(pid) = self.server_pid() {
-                    let _ = Command::new("kill")
-                        .args(["-KILL", &pid.to_string()])
-                        .stderr(Stdio::null())
-                        .status();
+                    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).stderr(Stdio::null()).status();
                 }
             }
             let _ = child.wait();
@@ -390,22 +379,13 @@ fn as_user(cmd: &mut Command, run_as: &Option<RunAs>) {
 }
 
 fn id(args: &[&str]) -> Result<u32, String> {
-    let out = Command::new("id")
-        .args(args)
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot run `id`: {e}"))?;
+    let out =
+        Command::new("id").args(args).stderr(Stdio::piped()).output().map_err(|e| format!("cannot run `id`: {e}"))?;
     if !out.status.success() {
-        return Err(format!(
-            "`id {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        return Err(format!("`id {}` failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    text.trim()
-        .parse()
-        .map_err(|e| format!("`id {}` printed {text:?}: {e}", args.join(" ")))
+    text.trim().parse().map_err(|e| format!("`id {}` printed {text:?}: {e}", args.join(" ")))
 }
 
 /// `None` when not root (run the server as ourselves); the `postgres`
@@ -444,23 +424,15 @@ fn world_traversable(dir: &Path) -> bool {
     let Ok(dir) = dir.canonicalize() else {
         return false;
     };
-    dir.ancestors().all(|p| {
-        fs::metadata(p)
-            .map(|m| m.permissions().mode() & 0o001 != 0)
-            .unwrap_or(false)
-    })
+    dir.ancestors().all(|p| fs::metadata(p).map(|m| m.permissions().mode() & 0o001 != 0).unwrap_or(false))
 }
 
 /// A port number not currently used on 127.0.0.1. The server listens on no
 /// TCP address; the number names the socket (in a private directory) and
 /// seeds the SysV shared memory key, so collisions are harmless anyway.
 fn free_port() -> Result<u16, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| format!("cannot pick a free port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| format!("cannot pick a free port: {e}"))
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot pick a free port: {e}"))?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| format!("cannot pick a free port: {e}"))
 }
 
 fn has_server_binaries(dir: &Path) -> bool {
@@ -483,11 +455,7 @@ fn find_bin_dir() -> Result<PathBuf, String> {
     }
     tried.push("$DDDC_PG_BIN (unset)".to_string());
 
-    match Command::new("pg_config")
-        .arg("--bindir")
-        .stderr(Stdio::null())
-        .output()
-    {
+    match Command::new("pg_config").arg("--bindir").stderr(Stdio::null()).output() {
         Ok(out) if out.status.success() => {
             let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
             if has_server_binaries(&dir) {
@@ -538,12 +506,7 @@ fn quote_ident(name: &str) -> String {
 /// A postgres error with the server's message, if there is one.
 pub fn describe_error(e: &postgres::Error) -> String {
     match e.as_db_error() {
-        Some(db) => format!(
-            "{}: {} (SQLSTATE {})",
-            db.severity(),
-            db.message(),
-            db.code().code()
-        ),
+        Some(db) => format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code()),
         None => e.to_string(),
     }
 }

@@ -43,11 +43,7 @@ fn write_expr(out: &mut String, e: &Expr) {
             write_expr(out, expr);
             out.push_str(if *negated { " is not null" } else { " is null" });
         }
-        ExprKind::In {
-            expr,
-            list,
-            negated,
-        } => {
+        ExprKind::In { expr, list, negated } => {
             write_expr(out, expr);
             out.push_str(if *negated { " not in (" } else { " in (" });
             join(out, list, ", ");
@@ -101,12 +97,23 @@ fn write_expr(out: &mut String, e: &Expr) {
 pub fn literal_to_string(l: &Literal) -> String {
     match l {
         Literal::Number(n) => n.clone(),
-        Literal::String(s) => quote_string(s, '\''),
+        Literal::String(s) => quote_string(s, string_quote(s)),
         Literal::Bool(b) => b.to_string(),
         Literal::Null => "null".into(),
         Literal::Date(d) => d.clone(),
         Literal::EmptyObject => "{}".into(),
         Literal::EmptyArray => "[]".into(),
+    }
+}
+
+/// The quote a string literal is printed with: single quotes, unless the text
+/// holds a single quote and no double quote, or a line break (only a
+/// double-quoted string may span lines).
+pub fn string_quote(s: &str) -> char {
+    if s.contains('\n') || (s.contains('\'') && !s.contains('"')) {
+        '"'
+    } else {
+        '\''
     }
 }
 
