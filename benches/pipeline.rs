@@ -52,14 +52,7 @@ fn bench_model(label: &str, root: &Path, iterations: usize) {
     let lower = time(iterations, || dddc::relational::lower(&model).expect("lowers"));
     let schema = dddc::relational::lower(&model).expect("lowers");
     let config = dddc::config::Config::default();
-    let inputs = dddc::build::Inputs {
-        config: &config,
-        lock: None,
-        name: None,
-        source_date_epoch: None,
-        now_epoch: 0,
-        allow_destructive: false,
-    };
+    let inputs = dddc::build::Inputs::new(&config, Path::new("."));
     let v1 = time(iterations, || dddc::build::plan(&model, &inputs).expect("plans"));
     let first = dddc::build::plan(&model, &inputs).expect("plans");
     let lock_text = first.outputs.iter().find(|o| o.path.ends_with("dddc.lock")).expect("a lock");

@@ -50,12 +50,32 @@ pub struct Inputs<'a> {
     /// `SOURCE_DATE_EPOCH`.
     pub now_epoch: i64,
     pub allow_destructive: bool,
+    /// The project folder, to find documentation template overrides.
+    pub project_dir: &'a std::path::Path,
+}
+
+impl<'a> Inputs<'a> {
+    /// A first build (no lock), nothing else set.
+    pub fn new(config: &'a Config, project_dir: &'a std::path::Path) -> Inputs<'a> {
+        Inputs {
+            config,
+            lock: None,
+            name: None,
+            source_date_epoch: None,
+            now_epoch: 0,
+            allow_destructive: false,
+            project_dir,
+        }
+    }
 }
 
 pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
     let schema = relational::lower(model).map_err(BuildError::Diagnostics)?;
     let dir = PathBuf::from(&inputs.config.migrations.dir);
     let mut plan = Plan::default();
+    // Documentation describes the model as it is, whatever the migrations.
+    let docs =
+        crate::docs::generate(model, &schema, &inputs.config.docs, inputs.project_dir).map_err(BuildError::Message)?;
     match &inputs.lock {
         None => {
             let description = slug(inputs.name.unwrap_or("init"));
@@ -70,6 +90,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
                 return Err(BuildError::Refused(planned.refusals));
             }
             if planned.is_empty() && lock.schema == schema {
+                plan.outputs.extend(docs);
                 return Ok(plan);
             }
             let mut next = lock.clone();
@@ -80,6 +101,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             plan.outputs.push(Output { path: dir.join("dddc.lock"), bytes: next.to_json().into_bytes() });
         }
     }
+    plan.outputs.extend(docs);
     Ok(plan)
 }
 

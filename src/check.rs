@@ -17,18 +17,21 @@ pub struct Finding {
     pub diff: Option<String>,
 }
 
+/// Reads a file of the project, `None` when it does not exist.
+pub type ReadFile = Box<dyn Fn(&Path) -> Option<Vec<u8>>>;
+
 /// What is on disk, as the caller read it (paths relative to the project).
 pub struct Disk {
     pub lock_text: Option<String>,
     /// Every file of the migrations folder: name → bytes.
     pub migration_files: Vec<(String, Vec<u8>)>,
     /// Reads a file of the project, `None` when it does not exist.
-    pub read: Box<dyn Fn(&Path) -> Option<Vec<u8>>>,
+    pub read: ReadFile,
     /// Generated documentation files present on disk (relative paths).
     pub doc_files: Vec<PathBuf>,
 }
 
-pub fn run(model: &Model, config: &Config, disk: &Disk) -> Vec<Finding> {
+pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> Vec<Finding> {
     let mut out = Vec::new();
     let finding = |reason: String| Finding { reason, diff: None };
     let lock = match &disk.lock_text {
@@ -55,6 +58,7 @@ pub fn run(model: &Model, config: &Config, disk: &Disk) -> Vec<Finding> {
         source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok()),
         now_epoch: 0,
         allow_destructive: false,
+        project_dir,
     };
     match build::plan(model, &inputs) {
         Ok(plan) => {

@@ -221,9 +221,65 @@ fn explain(code: &str) -> u8 {
 }
 
 fn fmt(out: &Output, check: bool, files: Vec<PathBuf>) -> u8 {
-    let _ = (out, check, files);
-    eprintln!("error: `dddc fmt` is not available yet");
-    EXIT_USAGE
+    // Default: the model and every file it includes.
+    let files = if files.is_empty() {
+        let project = match config::discover(None) {
+            Ok(p) => p,
+            Err(e) => return out.usage_error(&e),
+        };
+        let display = display_path(&project.model);
+        match dddc::loader::load(&project.model, &display) {
+            Ok(loaded) => loaded.sources.iter().map(|(_, f)| PathBuf::from(&f.name)).collect(),
+            Err(e) => return out.usage_error(&e.0),
+        }
+    } else {
+        files
+    };
+    let mut unformatted = Vec::new();
+    let mut failed = false;
+    let mut writes = Vec::new();
+    for path in &files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return out.usage_error(&format!("cannot read {}: {e}", path.display())),
+        };
+        match dddc::syntax::fmt::format_text(&text) {
+            Ok(formatted) if formatted == text => {}
+            Ok(formatted) => {
+                if check {
+                    eprintln!("{}", dddc::check::unified_diff(path, &text, &formatted));
+                }
+                unformatted.push(path.clone());
+                writes.push(dddc::build::Output { path: path.clone(), bytes: formatted.into_bytes() });
+            }
+            Err(diags) => {
+                let mut sources = Sources::default();
+                sources.add(path.display().to_string(), path.clone(), text);
+                out.report(&sources, &diags);
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        eprintln!("error: files with syntax errors were not formatted");
+        return EXIT_FAIL;
+    }
+    if check {
+        for p in &unformatted {
+            eprintln!("not formatted: {}", p.display());
+        }
+        return if unformatted.is_empty() { 0 } else { EXIT_FAIL };
+    }
+    let refs: Vec<&dddc::build::Output> = writes.iter().collect();
+    if let Err(e) = write_atomically(Path::new(""), &refs) {
+        return out.usage_error(&e);
+    }
+    if !out.quiet {
+        for p in &unformatted {
+            eprintln!("formatted {}", p.display());
+        }
+    }
+    0
 }
 
 const STARTER_MODEL: &str = include_str!("../templates/init/model.ddd");
@@ -278,8 +334,15 @@ fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, 
     let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok());
     let now_epoch =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let inputs =
-        dddc::build::Inputs { config: &project.config, lock, name, source_date_epoch, now_epoch, allow_destructive };
+    let inputs = dddc::build::Inputs {
+        config: &project.config,
+        lock,
+        name,
+        source_date_epoch,
+        now_epoch,
+        allow_destructive,
+        project_dir: &project.dir,
+    };
     let plan = match dddc::build::plan(model, &inputs) {
         Ok(p) => p,
         Err(dddc::build::BuildError::Diagnostics(d)) => {
@@ -404,7 +467,7 @@ fn check(out: &Output, model: Option<&Path>) -> u8 {
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
         doc_files,
     };
-    let findings = dddc::check::run(model, &project.config, &disk);
+    let findings = dddc::check::run(model, &project.config, &project.dir, &disk);
     if findings.is_empty() {
         if !out.quiet {
             eprintln!("check passed: migrations, lock and documentation are up to date");
@@ -465,6 +528,7 @@ fn plan(out: &Output, model: Option<&Path>) -> u8 {
         source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok()),
         now_epoch: 0,
         allow_destructive: false,
+        project_dir: &project.dir,
     };
     match dddc::build::plan(model, &inputs) {
         Ok(plan) => {

@@ -1,0 +1,290 @@
+//! Which model declaration each table of the schema stores, and the
+//! relationships between tables, as the diagrams and documents need them.
+//!
+//! Lowering decides every table name (`relational::names`); this module
+//! follows the same rules to find, for each aggregate, entity, value list and
+//! event stream, its table in the schema. A table the walk does not find is
+//! still documented (from the schema alone); a relationship whose table is
+//! missing is left out, and the tests check that every foreign key of the
+//! schema is drawn.
+
+use std::collections::BTreeMap;
+
+use crate::model::{self, Aggregate, AggregateId, Entity, Field, FieldType, Model, TableNaming, ValueShape};
+use crate::relational::names::table_name;
+use crate::relational::{Schema, Table};
+
+/// `(schema, table)`.
+pub type TableKey = (String, String);
+
+/// What a table stores.
+#[derive(Debug, Clone, Copy)]
+pub enum Role<'a> {
+    Root {
+        aggregate: &'a Aggregate,
+    },
+    Entity {
+        entity: &'a Entity,
+    },
+    /// The element table of a value-object list field.
+    ValueList {
+        aggregate: &'a Aggregate,
+        field: &'a Field,
+    },
+    Events {
+        events: &'a model::Events,
+    },
+}
+
+impl<'a> Role<'a> {
+    /// The entity whose fields fill the table (root or child).
+    pub fn entity(&self) -> Option<&'a Entity> {
+        match *self {
+            Role::Root { aggregate } => Some(&aggregate.root),
+            Role::Entity { entity, .. } => Some(entity),
+            _ => None,
+        }
+    }
+}
+
+/// How two tables relate, which decides the crow's-foot ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    /// Child entity rows belong to one parent row: `||--o{`, or `||--o|` for
+    /// an `entity X one` (at most one per parent).
+    Child { one: bool },
+    /// Element rows of a value-object list: `||--o{`.
+    ValueList,
+    /// Domain events of the aggregate; no foreign key (the events outlive
+    /// the row and are partitioned): `||..o{`.
+    Events,
+    /// A `ref` field: many (or, when `unique`, at most one) rows point at one
+    /// target row (`||`) or at none (`o|`, nullable); dashed when `loose`.
+    Reference { nullable: bool, unique: bool, loose: bool },
+}
+
+impl RelationKind {
+    /// The PlantUML / Mermaid crow's-foot operator, written from the
+    /// relation's `left` end to its `right` end.
+    pub fn operator(self) -> &'static str {
+        match self {
+            RelationKind::Child { one: false } | RelationKind::ValueList => "||--o{",
+            RelationKind::Child { one: true } => "||--o|",
+            RelationKind::Events => "||..o{",
+            RelationKind::Reference { nullable, unique, loose } => match (unique, loose, nullable) {
+                (false, false, false) => "}o--||",
+                (false, false, true) => "}o--o|",
+                (false, true, false) => "}o..||",
+                (false, true, true) => "}o..o|",
+                (true, false, false) => "|o--||",
+                (true, false, true) => "|o--o|",
+                (true, true, false) => "|o..||",
+                (true, true, true) => "|o..o|",
+            },
+        }
+    }
+}
+
+/// One line between two tables. For `Child`, `ValueList` and `Events`,
+/// `left` is the owner; for `Reference`, `left` is the referencing table.
+#[derive(Debug, Clone)]
+pub struct Relation<'a> {
+    pub left: TableKey,
+    pub right: TableKey,
+    pub kind: RelationKind,
+    /// The reference field, for `Reference` and `ValueList`.
+    pub field: Option<&'a Field>,
+}
+
+pub struct Catalog<'a> {
+    pub model: &'a Model,
+    pub schema: &'a Schema,
+    roles: BTreeMap<TableKey, Role<'a>>,
+    /// The root table of each aggregate, by `AggregateId`.
+    roots: Vec<TableKey>,
+    /// Every relation, in schema table order (the `left`-most table first
+    /// for owners, the referencing table for references).
+    pub relations: Vec<Relation<'a>>,
+}
+
+impl<'a> Catalog<'a> {
+    pub fn new(model: &'a Model, schema: &'a Schema) -> Catalog<'a> {
+        let roots: Vec<TableKey> = model
+            .aggregates
+            .iter()
+            .map(|a| {
+                let ctx = model.contexts[a.context.0].name.clone();
+                let name = a.root.table_as.clone().unwrap_or_else(|| table_name(&a.root.name, model.tables));
+                (ctx, name)
+            })
+            .collect();
+        let mut cat = Catalog { model, schema, roles: BTreeMap::new(), roots, relations: Vec::new() };
+        let mut found: Vec<(TableKey, Role<'a>, Vec<Relation<'a>>)> = Vec::new();
+        for (i, a) in model.aggregates.iter().enumerate() {
+            let root = cat.roots[i].clone();
+            cat.walk(a, &a.root, root.clone(), None, &mut found);
+            if let Some(ev) = &a.events {
+                let suffix = if model.tables == TableNaming::PluralEs { "eventos" } else { "events" };
+                let name = ev.table_as.clone().unwrap_or_else(|| format!("{}_{suffix}", root.1));
+                let key = (root.0.clone(), name);
+                let rel = Relation { left: root.clone(), right: key.clone(), kind: RelationKind::Events, field: None };
+                found.push((key, Role::Events { events: ev }, vec![rel]));
+            }
+        }
+        let mut by_table: BTreeMap<TableKey, Vec<Relation<'a>>> = BTreeMap::new();
+        for (key, role, rels) in found {
+            if schema.table(&key.0, &key.1).is_some() {
+                cat.roles.insert(key.clone(), role);
+                by_table.entry(key).or_default().extend(rels);
+            }
+        }
+        for t in &schema.tables {
+            let key = (t.schema.clone(), t.name.clone());
+            for r in by_table.remove(&key).unwrap_or_default() {
+                let ends_exist = [&r.left, &r.right].iter().all(|k| schema.table(&k.0, &k.1).is_some());
+                if ends_exist {
+                    cat.relations.push(r);
+                }
+            }
+        }
+        cat
+    }
+
+    /// Records `e`'s table (and its lists and children) with the relations
+    /// for which it is the child or the referencing side.
+    fn walk(
+        &self,
+        a: &'a Aggregate,
+        e: &'a Entity,
+        key: TableKey,
+        parent: Option<TableKey>,
+        found: &mut Vec<(TableKey, Role<'a>, Vec<Relation<'a>>)>,
+    ) {
+        let mut rels = Vec::new();
+        let role = match &parent {
+            None => Role::Root { aggregate: a },
+            Some(pkey) => {
+                rels.push(Relation {
+                    left: pkey.clone(),
+                    right: key.clone(),
+                    kind: RelationKind::Child { one: e.one },
+                    field: None,
+                });
+                Role::Entity { entity: e }
+            }
+        };
+        let mut lists = Vec::new();
+        for f in &e.fields {
+            match &f.ty {
+                FieldType::Ref(r) => {
+                    let target = self.roots[r.target.0].clone();
+                    rels.push(Relation {
+                        left: key.clone(),
+                        right: target,
+                        kind: RelationKind::Reference { nullable: f.nullable, unique: f.unique, loose: r.loose },
+                        field: Some(f),
+                    });
+                }
+                FieldType::ValueList(_) => {
+                    let list = (key.0.clone(), format!("{}_{}", key.1, f.column));
+                    let rel = Relation {
+                        left: key.clone(),
+                        right: list.clone(),
+                        kind: RelationKind::ValueList,
+                        field: Some(f),
+                    };
+                    lists.push((list, Role::ValueList { aggregate: a, field: f }, vec![rel]));
+                }
+                _ => {}
+            }
+        }
+        found.push((key.clone(), role, rels));
+        found.extend(lists);
+        for child in &e.entities {
+            let name = child
+                .table_as
+                .clone()
+                .unwrap_or_else(|| format!("{}_{}", key.1, table_name(&child.name, self.model.tables)));
+            let child_key = (key.0.clone(), name);
+            self.walk(a, child, child_key, Some(key.clone()), found);
+        }
+    }
+
+    pub fn role(&self, t: &Table) -> Option<Role<'a>> {
+        self.roles.get(&(t.schema.clone(), t.name.clone())).copied()
+    }
+
+    /// The root table of an aggregate.
+    pub fn root_table(&self, id: AggregateId) -> &TableKey {
+        &self.roots[id.0]
+    }
+
+    /// The tables of a context (schema), in schema order.
+    pub fn tables_of<'s>(&'s self, context: &'s str) -> impl Iterator<Item = &'a Table> + 's {
+        self.schema.tables.iter().filter(move |t| t.schema == context)
+    }
+
+    /// `Context.Aggregate` of an aggregate id.
+    pub fn aggregate_path(&self, id: AggregateId) -> String {
+        let a = &self.model.aggregates[id.0];
+        format!("{}.{}", self.model.contexts[a.context.0].name, a.name)
+    }
+
+    /// Where a type is used: every field of the model whose type is (or
+    /// lists) the type `uses` picks, as `context.Aggregate.field`,
+    /// `context.Aggregate › Entity.field` or `ValueObject.field`, in model
+    /// order.
+    pub fn used_by(&self, uses: &dyn Fn(&FieldType) -> bool) -> Vec<String> {
+        let model = self.model;
+        let mut out = Vec::new();
+        for a in &model.aggregates {
+            let ctx = &model.contexts[a.context.0].name;
+            for e in a.root.walk() {
+                let owner = if std::ptr::eq(e, &a.root) {
+                    format!("{ctx}.{}", a.name)
+                } else {
+                    format!("{ctx}.{} › {}", a.name, e.name)
+                };
+                out.extend(e.fields.iter().filter(|f| uses(&f.ty)).map(|f| format!("{owner}.{}", f.name)));
+            }
+        }
+        for v in &model.values {
+            if let ValueShape::Fields { fields, .. } = &v.shape {
+                let owner = match v.context {
+                    Some(c) => format!("{}.{}", model.contexts[c.0].name, v.name),
+                    None => v.name.clone(),
+                };
+                out.extend(fields.iter().filter(|f| uses(&f.ty)).map(|f| format!("{owner}.{}", f.name)));
+            }
+        }
+        out
+    }
+
+    /// The columns a field fills in its entity's table, in table order
+    /// (value objects expanded, references to their key columns; nothing
+    /// for a value-object list, which has a table of its own).
+    pub fn field_columns(&self, f: &Field) -> Vec<String> {
+        let mut out = Vec::new();
+        self.leaf_columns(f, "", &mut out);
+        out
+    }
+
+    fn leaf_columns(&self, f: &Field, prefix: &str, out: &mut Vec<String>) {
+        match &f.ty {
+            FieldType::Ref(_) => out.extend(f.ref_columns().into_iter().map(|(c, _)| c)),
+            FieldType::ValueList(_) => {}
+            FieldType::Value(v) => match &self.model.values[v.0].shape {
+                ValueShape::Single { .. } => out.push(format!("{prefix}{}", f.column)),
+                ValueShape::Fields { fields, .. } => {
+                    let inner = format!("{prefix}{}_", f.column);
+                    for part in fields {
+                        if !matches!(part.ty, FieldType::Ref(_)) {
+                            self.leaf_columns(part, &inner, out);
+                        }
+                    }
+                }
+            },
+            _ => out.push(format!("{prefix}{}", f.column)),
+        }
+    }
+}

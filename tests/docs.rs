@@ -1,0 +1,781 @@
+//! Documentation outputs (issue 5), on `examples/mitoga` (Spanish, Mermaid)
+//! and every `tests/models/*.ddd` (English, Mermaid and HTML on):
+//!
+//! - every `.puml` passes the real PlantUML (`plantuml -checkonly`), every
+//!   relationship endpoint is a declared entity of the same file (PlantUML
+//!   would silently invent one), every foreign key is drawn, and one ERD
+//!   renders to a PNG;
+//! - the dictionary, parsed with pulldown-cmark, has every table and column
+//!   of the lowered schema in its table's section;
+//! - the Mermaid blocks are well-formed `erDiagram`s (a strict parser below);
+//! - the HTML page has a table of contents and every heading;
+//! - two generations are byte-identical; insta snapshots of every output for
+//!   MiToga and one English model (`INSTA_UPDATE=always` or `cargo insta
+//!   review` to accept changes).
+//!
+//! `DDDC_DOCS_DUMP=dir cargo test --test docs` also writes every output
+//! under `dir/<model>/` for a look.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dddc::build::Output;
+use dddc::config::{Docs, Language};
+use dddc::model::Model;
+use dddc::relational::Schema;
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
+
+fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Case {
+    name: String,
+    model: Model,
+    schema: Schema,
+    docs: Docs,
+    outputs: Vec<Output>,
+}
+
+fn load(root: &Path, docs: Docs) -> Case {
+    let fe = dddc::frontend(root, root).unwrap_or_else(|e| panic!("{}: {}", root.display(), e.0));
+    let model = fe.model.unwrap_or_else(|| panic!("{} has errors: {:?}", root.display(), fe.diagnostics));
+    let schema = dddc::relational::lower(&model).unwrap_or_else(|d| panic!("{}: {d:?}", root.display()));
+    let outputs = dddc::docs::generate(&model, &schema, &docs, root.parent().unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()));
+    let name = root.file_stem().unwrap().to_string_lossy().into_owned();
+    dump(&name, &outputs);
+    Case { name, model, schema, docs, outputs }
+}
+
+fn mitoga() -> Case {
+    let dir = manifest().join("examples/mitoga");
+    let config = dddc::config::load_config(&dir).unwrap();
+    let root = dir.join(config.model.as_deref().unwrap_or("mitoga.ddd"));
+    let mut case = load(&root, config.docs);
+    case.name = "mitoga".into();
+    case
+}
+
+/// English, Mermaid and HTML on.
+fn english() -> Docs {
+    Docs { language: Language::En, mermaid: true, html: true, ..Docs::default() }
+}
+
+fn test_models() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(manifest().join("tests/models"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ddd"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    files
+}
+
+/// Corners the example models do not reach: a context named like the
+/// overview diagram, an empty context, one-to-one and loose optional
+/// references, a self-reference.
+const EDGES: &str = r#"/// Edge cases of the documentation.
+model edges {
+  target postgres 16
+  tables snake
+}
+
+/// Named like the overview diagram: its ERD is `erd/overview-context.puml`.
+context overview {
+  /// A thing.
+  aggregate Thing {
+    name: text(10)
+    /// At most one twin, itself a thing.
+    twin: ref Thing? unique
+    keeper: ref other.Keeper loose
+    spare: ref other.Keeper? loose unique
+    /// One-to-one and required.
+    owner: ref other.Keeper unique
+  }
+}
+
+/// Nothing in it.
+context empty {
+}
+
+context other {
+  aggregate Keeper {
+    code: text(5) unique
+  }
+}
+"#;
+
+fn edges() -> Case {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("edges.ddd");
+    std::fs::write(&root, EDGES).unwrap();
+    load(&root, english())
+}
+
+fn all_cases() -> Vec<Case> {
+    let mut cases = vec![mitoga(), edges()];
+    cases.extend(test_models().iter().map(|p| load(p, english())));
+    cases
+}
+
+/// `docs/erd/<context>.puml`, or `overview-context.puml` for a context
+/// named `overview`.
+fn erd_path(context: &str) -> String {
+    if context == "overview" {
+        "docs/erd/overview-context.puml".into()
+    } else {
+        format!("docs/erd/{context}.puml")
+    }
+}
+
+fn dump(name: &str, outputs: &[Output]) {
+    let Some(dir) = std::env::var_os("DDDC_DOCS_DUMP") else {
+        return;
+    };
+    for o in outputs {
+        let path = Path::new(&dir).join(name).join(&o.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &o.bytes).unwrap();
+    }
+}
+
+fn text_of<'a>(case: &'a Case, path: &str) -> &'a str {
+    let o = case
+        .outputs
+        .iter()
+        .find(|o| o.path == Path::new(path))
+        .unwrap_or_else(|| panic!("{}: no output {path}", case.name));
+    std::str::from_utf8(&o.bytes).unwrap()
+}
+
+fn outputs_ending(case: &Case, suffix: &str) -> Vec<(String, String)> {
+    case.outputs
+        .iter()
+        .filter(|o| o.path.to_string_lossy().ends_with(suffix))
+        .map(|o| (o.path.to_string_lossy().into_owned(), String::from_utf8(o.bytes.clone()).unwrap()))
+        .collect()
+}
+
+fn dictionary_path(docs: &Docs) -> String {
+    match docs.language {
+        Language::En => "docs/data-dictionary.md".into(),
+        Language::Es => "docs/diccionario-datos.md".into(),
+    }
+}
+
+fn model_doc_path(docs: &Docs) -> String {
+    match docs.language {
+        Language::En => "docs/data-model.md".into(),
+        Language::Es => "docs/modelo-datos.md".into(),
+    }
+}
+
+// ------------------------------------------------------------ file lists --
+
+#[test]
+fn outputs_are_the_documented_files() {
+    for case in all_cases() {
+        let mut expected: BTreeSet<String> = case.model.contexts.iter().map(|c| erd_path(&c.name)).collect();
+        expected.insert("docs/erd/overview.puml".into());
+        expected.insert(dictionary_path(&case.docs));
+        expected.insert(model_doc_path(&case.docs));
+        if case.docs.html {
+            expected.insert("docs/index.html".into());
+        }
+        let actual: BTreeSet<String> = case.outputs.iter().map(|o| o.path.to_string_lossy().into_owned()).collect();
+        assert_eq!(actual, expected, "{}", case.name);
+    }
+}
+
+#[test]
+fn two_generations_are_byte_identical() {
+    for case in all_cases() {
+        let again = dddc::docs::generate(&case.model, &case.schema, &case.docs, &manifest()).unwrap();
+        assert!(again == case.outputs, "{}: a second generation differs", case.name);
+    }
+}
+
+// -------------------------------------------------------------- PlantUML --
+
+/// The `.puml` outputs of every case, with a file name unique across cases.
+fn puml_files(cases: &[Case]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for case in cases {
+        for (path, text) in outputs_ending(case, ".puml") {
+            let stem = Path::new(&path).file_stem().unwrap().to_string_lossy().into_owned();
+            out.push((format!("{}__{stem}.puml", case.name), text));
+        }
+    }
+    out
+}
+
+fn plantuml(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new("plantuml")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `plantuml` ({e}); install it (Debian: apt-get install plantuml)"))
+}
+
+#[test]
+fn plantuml_accepts_every_erd() {
+    let files = puml_files(&all_cases());
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    let mut args = vec!["-checkonly"];
+    args.extend(&names);
+    let out = plantuml(&args, dir.path());
+    if out.status.success() {
+        return;
+    }
+    // Find the culprits one by one (slow, only on failure).
+    let mut bad = Vec::new();
+    for name in &names {
+        let one = plantuml(&["-checkonly", name], dir.path());
+        if !one.status.success() {
+            bad.push(format!(
+                "{name}: {}{}",
+                String::from_utf8_lossy(&one.stdout),
+                String::from_utf8_lossy(&one.stderr)
+            ));
+        }
+    }
+    panic!("PlantUML rejects:\n{}", bad.join("\n"));
+}
+
+/// What a generated `.puml` declares and draws, read strictly: every line
+/// outside an entity body must be a known directive, a package, an entity
+/// or a relationship.
+struct Puml {
+    entities: Vec<String>,
+    /// `(left, operator, right)`.
+    relations: Vec<(String, String, String)>,
+}
+
+const PUML_OPERATORS: &[&str] =
+    &["||--o{", "||--o|", "||..o{", "}o--||", "}o--o|", "}o..||", "}o..o|", "|o--||", "|o--o|", "|o..||", "|o..o|"];
+
+fn parse_puml(name: &str, text: &str) -> Puml {
+    let mut entities = Vec::new();
+    let mut relations = Vec::new();
+    let mut in_entity = false;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.first(), Some(&"@startuml"), "{name}: first line");
+    assert_eq!(lines.last(), Some(&"@enduml"), "{name}: last line");
+    for (i, raw) in lines.iter().enumerate() {
+        let line = raw.trim();
+        let at = || format!("{name}:{}: `{raw}`", i + 1);
+        if in_entity {
+            if line == "}" {
+                in_entity = false;
+            } else {
+                assert!(!line.contains('{') && !line.contains('}'), "{}: brace in an entity body", at());
+            }
+            continue;
+        }
+        if line.is_empty()
+            || line == "@startuml"
+            || line == "@enduml"
+            || line == "}"
+            || line.starts_with('\'')
+            || ["hide ", "set ", "skinparam ", "title "].iter().any(|p| line.starts_with(p))
+        {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("package \"") {
+            let (_, tail) = rest.split_once('"').unwrap_or_else(|| panic!("{}: unterminated package name", at()));
+            assert!(tail.trim_end().ends_with('{'), "{}: package without body", at());
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("entity \"") {
+            let (_, tail) = rest.split_once('"').unwrap_or_else(|| panic!("{}: unterminated entity name", at()));
+            let tail = tail.strip_prefix(" as ").unwrap_or_else(|| panic!("{}: entity without alias", at()));
+            let alias: String = tail.chars().take_while(|c| !c.is_whitespace()).collect();
+            assert!(
+                !alias.is_empty()
+                    && alias.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !alias.starts_with(|c: char| c.is_ascii_digit()),
+                "{}: alias `{alias}` is not an identifier",
+                at()
+            );
+            assert!(line.ends_with('{'), "{}: entity without body", at());
+            assert!(!entities.contains(&alias), "{}: `{alias}` declared twice", at());
+            entities.push(alias);
+            in_entity = true;
+            continue;
+        }
+        let (ends, _label) = match line.split_once(" : ") {
+            Some((e, l)) => (e, Some(l)),
+            None => (line, None),
+        };
+        let parts: Vec<&str> = ends.split(' ').collect();
+        assert!(parts.len() == 3, "{}: neither a declaration nor a relationship", at());
+        assert!(PUML_OPERATORS.contains(&parts[1]), "{}: unknown operator `{}`", at(), parts[1]);
+        relations.push((parts[0].to_string(), parts[1].to_string(), parts[2].to_string()));
+    }
+    assert!(!in_entity, "{name}: unterminated entity");
+    Puml { entities, relations }
+}
+
+#[test]
+fn relationship_endpoints_are_declared_entities() {
+    for case in all_cases() {
+        for (path, text) in outputs_ending(&case, ".puml") {
+            let p = parse_puml(&format!("{}/{path}", case.name), &text);
+            for (l, op, r) in &p.relations {
+                for end in [l, r] {
+                    assert!(
+                        p.entities.contains(end),
+                        "{}/{path}: `{l} {op} {r}` names `{end}`, which is not declared (PlantUML would invent it)",
+                        case.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Every foreign key of the schema is a line of its context's diagram, from
+/// the referencing table to the referenced one (or from the parent to the
+/// child for entity links), and every table is drawn.
+#[test]
+fn every_table_and_foreign_key_is_drawn() {
+    for case in all_cases() {
+        for ctx in &case.model.contexts {
+            let path = erd_path(&ctx.name);
+            let p = parse_puml(&path, text_of(&case, &path));
+            let text = text_of(&case, &path);
+            let alias_of = |schema: &str, table: &str| {
+                let needle = format!("entity \"{schema}.{table}\" as ");
+                let line = text
+                    .lines()
+                    .find(|l| l.trim_start().starts_with(&needle))
+                    .unwrap_or_else(|| panic!("{}/{path}: `{schema}.{table}` is not drawn", case.name));
+                let rest = &line.trim_start()[needle.len()..];
+                rest.split(' ').next().unwrap().to_string()
+            };
+            for t in case.schema.tables.iter().filter(|t| t.schema == ctx.name) {
+                let me = alias_of(&t.schema, &t.name);
+                for fk in &t.foreign_keys {
+                    let target = alias_of(&fk.ref_schema, &fk.ref_table);
+                    let drawn =
+                        p.relations.iter().any(|(l, _, r)| (*l == me && *r == target) || (*l == target && *r == me));
+                    assert!(drawn, "{}/{path}: foreign key {} of {} is not drawn", case.name, fk.name, t.qualified());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn one_erd_renders_to_png() {
+    let case = mitoga();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("reservas.puml"), text_of(&case, "docs/erd/reservas.puml")).unwrap();
+    let out = plantuml(&["-tpng", "reservas.puml"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let png = std::fs::read(dir.path().join("reservas.png")).expect("no PNG written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(png.len() > 20_000, "suspiciously small PNG: {} bytes", png.len());
+}
+
+// ------------------------------------------------------------ dictionary --
+
+/// The dictionary's level-3 sections: heading text → first cells of every
+/// table row in the section (down to the next heading of level ≤ 3).
+fn dictionary_sections(markdown: &str) -> BTreeMap<String, Vec<String>> {
+    let mut sections: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    let mut heading: Option<(HeadingLevel, String)> = None;
+    let mut cell: Option<String> = None;
+    let mut first_cell_of_row = false;
+    let options = pulldown_cmark::Options::ENABLE_TABLES;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => heading = Some((level, String::new())),
+            Event::End(TagEnd::Heading(_)) => {
+                let (level, text) = heading.take().unwrap();
+                if level <= HeadingLevel::H3 {
+                    current = (level == HeadingLevel::H3).then(|| text.clone());
+                    if let Some(c) = &current {
+                        assert!(!sections.contains_key(c), "heading `{c}` appears twice");
+                        sections.insert(c.clone(), Vec::new());
+                    }
+                }
+            }
+            Event::Start(Tag::TableRow) | Event::Start(Tag::TableHead) => first_cell_of_row = true,
+            Event::Start(Tag::TableCell) if first_cell_of_row => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => {
+                if let (Some(c), Some(sec)) = (cell.take(), &current) {
+                    sections.get_mut(sec).unwrap().push(c);
+                }
+                first_cell_of_row = false;
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, h)) = &mut heading {
+                    h.push_str(&t);
+                }
+                if let Some(c) = &mut cell {
+                    c.push_str(&t);
+                }
+            }
+            _ => {}
+        }
+    }
+    sections
+}
+
+#[test]
+fn dictionary_covers_every_table_and_column() {
+    for case in all_cases() {
+        let path = dictionary_path(&case.docs);
+        let sections = dictionary_sections(text_of(&case, &path));
+        for t in &case.schema.tables {
+            let q = t.qualified();
+            let matching: Vec<&String> = sections.keys().filter(|h| h.ends_with(&format!(" {q}"))).collect();
+            assert_eq!(matching.len(), 1, "{}/{path}: table {q} has {} sections", case.name, matching.len());
+            let cells = &sections[matching[0]];
+            for c in &t.columns {
+                assert!(
+                    cells.contains(&c.name),
+                    "{}/{path}: column {q}.{} is not in its table's section",
+                    case.name,
+                    c.name
+                );
+            }
+            for ck in &t.checks {
+                let text = text_of(&case, &path);
+                assert!(text.contains(&format!("`{}`", ck.name)), "{}/{path}: check {} missing", case.name, ck.name);
+            }
+        }
+    }
+}
+
+// --------------------------------------------------------------- Mermaid --
+
+/// The ```mermaid blocks of a Markdown document.
+fn mermaid_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) if lang.as_ref() == "mermaid" => {
+                current = Some(String::new())
+            }
+            Event::Text(t) => {
+                if let Some(c) = &mut current {
+                    c.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(c) = current.take() {
+                    blocks.push(c);
+                }
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+fn mermaid_word(w: &str) -> bool {
+    !w.is_empty()
+        && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !w.starts_with(|c: char| c.is_ascii_digit())
+}
+
+fn mermaid_quoted(s: &str) -> bool {
+    s.len() >= 2 && s.starts_with('"') && s.ends_with('"') && !s[1..s.len() - 1].contains('"')
+}
+
+/// A strict reading of the `erDiagram` subset dddc writes: entity blocks of
+/// `TYPE NAME [KEYS] ["comment"]` lines and `A OP B : "label"` lines, every
+/// endpoint declared. Returns (entities, relationships).
+fn parse_mermaid(block: &str) -> Result<(usize, usize), String> {
+    let mut lines = block.lines();
+    if lines.next() != Some("erDiagram") {
+        return Err("does not start with `erDiagram`".into());
+    }
+    let mut entities: BTreeSet<String> = BTreeSet::new();
+    let mut relations = Vec::new();
+    let mut in_entity = false;
+    for line in lines {
+        let l = line.trim();
+        if in_entity {
+            if l == "}" {
+                in_entity = false;
+                continue;
+            }
+            let (head, comment) = match l.find('"') {
+                Some(i) => (l[..i].trim_end(), Some(&l[i..])),
+                None => (l, None),
+            };
+            if let Some(c) = comment {
+                if !mermaid_quoted(c) {
+                    return Err(format!("bad comment in `{l}`"));
+                }
+            }
+            let Some((ty, rest)) = head.split_once(' ') else {
+                return Err(format!("attribute without a name: `{l}`"));
+            };
+            let (name, keys) = rest.split_once(' ').unwrap_or((rest, ""));
+            let words = (ty, name);
+            if !mermaid_word(words.0) || !mermaid_word(words.1) {
+                return Err(format!("bad attribute type or name: `{l}`"));
+            }
+            if ["PK", "FK", "UK"].contains(&words.1.to_ascii_uppercase().as_str()) {
+                return Err(format!("attribute named like a key: `{l}`"));
+            }
+            if !keys.is_empty() && !keys.split(", ").all(|k| ["PK", "FK", "UK"].contains(&k)) {
+                return Err(format!("bad keys `{keys}` in `{l}`"));
+            }
+            continue;
+        }
+        if l.is_empty() {
+            continue;
+        }
+        if let Some(name) = l.strip_suffix(" {") {
+            if !mermaid_word(name) {
+                return Err(format!("bad entity name `{name}`"));
+            }
+            if !entities.insert(name.to_string()) {
+                return Err(format!("entity `{name}` declared twice"));
+            }
+            in_entity = true;
+            continue;
+        }
+        let (ends, label) = l.split_once(" : ").ok_or_else(|| format!("neither entity nor relationship: `{l}`"))?;
+        if !mermaid_quoted(label) {
+            return Err(format!("label not quoted: `{l}`"));
+        }
+        let parts: Vec<&str> = ends.split(' ').collect();
+        let [a, op, b] = parts.as_slice() else {
+            return Err(format!("bad relationship `{l}`"));
+        };
+        let op_ok = op.len() == 6
+            && ["|o", "||", "}o", "}|"].contains(&&op[..2])
+            && ["--", ".."].contains(&&op[2..4])
+            && ["o|", "||", "o{", "|{"].contains(&&op[4..]);
+        if !op_ok {
+            return Err(format!("bad cardinality `{op}`"));
+        }
+        relations.push((a.to_string(), b.to_string()));
+    }
+    if in_entity {
+        return Err("unterminated entity".into());
+    }
+    for (a, b) in &relations {
+        for end in [a, b] {
+            if !entities.contains(end) {
+                return Err(format!("relationship names undeclared entity `{end}`"));
+            }
+        }
+    }
+    Ok((entities.len(), relations.len()))
+}
+
+#[test]
+fn mermaid_blocks_parse() {
+    for case in all_cases() {
+        let path = model_doc_path(&case.docs);
+        let blocks = mermaid_blocks(text_of(&case, &path));
+        assert!(case.docs.mermaid, "{}: the cases turn Mermaid on", case.name);
+        assert_eq!(blocks.len(), case.model.contexts.len(), "{}: one block per context", case.name);
+        for (i, b) in blocks.iter().enumerate() {
+            let ctx = &case.model.contexts[i].name;
+            let (entities, _) =
+                parse_mermaid(b).unwrap_or_else(|e| panic!("{}/{path}, block {ctx}: {e}\n{b}", case.name));
+            let tables = case.schema.tables.iter().filter(|t| &t.schema == ctx).count();
+            assert!(entities >= tables, "{}: block {ctx} draws {entities} entities for {tables} tables", case.name);
+        }
+    }
+}
+
+#[test]
+fn mermaid_parser_rejects_junk() {
+    assert!(parse_mermaid("erDiagram\n    a_b {\n        INT id PK\n    }\n").is_ok());
+    assert!(parse_mermaid("graph TD\n").is_err());
+    assert!(parse_mermaid("erDiagram\n    a {\n        VARCHAR(3) x\n    }\n").is_err());
+    assert!(parse_mermaid("erDiagram\n    a {\n        INT x PK\n    }\n    a ||--o{ b : \"x\"\n").is_err());
+    assert!(parse_mermaid("erDiagram\n    a {\n        INT x\n    }\n    a ||->o{ a : \"x\"\n").is_err());
+    assert!(parse_mermaid("erDiagram\n    a {\n        INT x\n    }\n    a ||--o{ a : x\n").is_err());
+}
+
+// ------------------------------------------------------------------ HTML --
+
+/// Every `<hN id="…">…</hN>` of the page: (id, text without tags).
+fn html_headings(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<h") {
+        rest = &rest[i + 2..];
+        let Some(level) = rest.chars().next().filter(|c| ('1'..='6').contains(c)) else {
+            continue;
+        };
+        let Some(after) = rest[1..].strip_prefix(" id=\"") else {
+            continue;
+        };
+        let (id, after) = after.split_once("\">").unwrap();
+        let close = format!("</h{level}>");
+        let (inner, after) = after.split_once(&close).unwrap();
+        out.push((id.to_string(), strip_tags(inner)));
+        rest = after;
+    }
+    out
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+fn markdown_headings(markdown: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut heading: Option<String> = None;
+    for event in Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = &mut heading {
+                    h.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => out.push(heading.take().unwrap()),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn html_has_a_table_of_contents_and_every_heading() {
+    for case in all_cases().into_iter().filter(|c| c.docs.html) {
+        let html = text_of(&case, "docs/index.html");
+        let headings = html_headings(html);
+        let mut expected = markdown_headings(text_of(&case, &model_doc_path(&case.docs)));
+        expected.extend(markdown_headings(text_of(&case, &dictionary_path(&case.docs))));
+        let texts: Vec<String> = headings.iter().map(|(_, t)| t.clone()).collect();
+        assert_eq!(texts, expected, "{}: headings of the page", case.name);
+        let ids: BTreeSet<&str> = headings.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids.len(), headings.len(), "{}: heading ids are unique", case.name);
+        let (nav, body) = html.split_once("</nav>").expect("a <nav> table of contents");
+        assert!(nav.contains("<nav id=\"toc\">"), "{}", case.name);
+        let toc_links: Vec<&str> = nav.split("href=\"#").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+        assert!(toc_links.len() >= case.schema.tables.len(), "{}: TOC too short", case.name);
+        // Every link inside the page (TOC and the documents' cross-links)
+        // lands on a heading or a section.
+        for link in
+            toc_links.iter().copied().chain(body.split("href=\"#").skip(1).map(|s| s.split('"').next().unwrap()))
+        {
+            assert!(
+                ids.contains(link) || ["model", "dictionary"].contains(&link),
+                "{}: link #{link} goes nowhere",
+                case.name
+            );
+        }
+    }
+}
+
+// -------------------------------------------------------------- templates --
+
+#[test]
+fn templates_can_be_overridden_by_file_name() {
+    let case = mitoga();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tpl")).unwrap();
+    std::fs::write(
+        dir.path().join("tpl/erd_overview.puml.j2"),
+        "@startuml\ntitle {{ model }} ({{ contexts|length }} contexts)\n@enduml\n",
+    )
+    .unwrap();
+    let docs = Docs { templates: Some("tpl".into()), ..case.docs.clone() };
+    let out = dddc::docs::generate(&case.model, &case.schema, &docs, dir.path()).unwrap();
+    let overview = out.iter().find(|o| o.path == Path::new("docs/erd/overview.puml")).unwrap();
+    assert_eq!(overview.bytes, b"@startuml\ntitle mitoga (5 contexts)\n@enduml\n");
+    // The others are the built-in ones.
+    let reservas = out.iter().find(|o| o.path == Path::new("docs/erd/reservas.puml")).unwrap();
+    assert_eq!(reservas.bytes, text_of(&case, "docs/erd/reservas.puml").as_bytes());
+
+    // Strict undefined: a misspelt variable is an error, not an empty string.
+    std::fs::write(dir.path().join("tpl/erd_overview.puml.j2"), "{{ modle }}\n").unwrap();
+    let err = dddc::docs::generate(&case.model, &case.schema, &docs, dir.path()).unwrap_err();
+    assert!(err.contains("erd_overview.puml.j2"), "{err}");
+
+    // A file that overrides nothing is a typo, reported.
+    std::fs::remove_file(dir.path().join("tpl/erd_overview.puml.j2")).unwrap();
+    std::fs::write(dir.path().join("tpl/erd_overveiw.puml.j2"), "x").unwrap();
+    let err = dddc::docs::generate(&case.model, &case.schema, &docs, dir.path()).unwrap_err();
+    assert!(err.contains("erd_overveiw.puml.j2") && err.contains("erd_overview.puml.j2"), "{err}");
+
+    // A missing folder too.
+    let docs = Docs { templates: Some("nope".into()), ..case.docs.clone() };
+    assert!(dddc::docs::generate(&case.model, &case.schema, &docs, dir.path()).is_err());
+}
+
+// --------------------------------------------------------------- diffs --
+
+/// Adding one field to a model adds exactly one line to its context's ERD
+/// (stable ordering: nothing else moves).
+#[test]
+fn one_field_is_one_erd_line() {
+    let src = std::fs::read_to_string(manifest().join("tests/models/identities.ddd")).unwrap();
+    let anchor = "    label: text(40)\n";
+    assert!(src.contains(anchor));
+    let changed = src.replacen(anchor, &format!("{anchor}    weight_grams: int?\n"), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let before = load(&write("before.ddd", &src), english());
+    let after = load(&write("after.ddd", &changed), english());
+    let a = text_of(&before, "docs/erd/catalog.puml");
+    let b = text_of(&after, "docs/erd/catalog.puml");
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    assert_eq!(b.len(), a.len() + 1);
+    let added: Vec<&&str> = b.iter().filter(|l| !a.contains(l)).collect();
+    assert_eq!(added, [&"    weight_grams : INTEGER"]);
+    let i = b.iter().position(|l| *l == "    weight_grams : INTEGER").unwrap();
+    let mut without = b.clone();
+    without.remove(i);
+    assert_eq!(without, a);
+}
+
+// ------------------------------------------------------------- snapshots --
+
+fn snapshot_all(case: &Case) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(true);
+    settings.bind(|| {
+        for o in &case.outputs {
+            let path = o.path.to_string_lossy().replace(['/', '.'], "_");
+            insta::assert_snapshot!(format!("{}__{path}", case.name), String::from_utf8(o.bytes.clone()).unwrap());
+        }
+    });
+}
+
+#[test]
+fn snapshots_mitoga() {
+    snapshot_all(&mitoga());
+}
+
+#[test]
+fn snapshots_english_model() {
+    snapshot_all(&load(&manifest().join("tests/models/tenancy_audit.ddd"), english()));
+}
