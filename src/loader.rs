@@ -142,7 +142,11 @@ impl Loader {
                 }
             }
         }
-        let root_parsed = self.files.iter().any(|(f, _)| *f == root);
+        let root_parsed = self.files.iter().any(|(f, _)| *f == root)
+            && !self
+                .diagnostics
+                .iter()
+                .any(|d| d.is_error() && d.primary.as_ref().is_some_and(|p| p.span.file == root));
         match root_models.as_slice() {
             [] if root_parsed => {
                 let end = self.sources.get(root).text.len().min(1);

@@ -447,21 +447,13 @@ fn completions_unknown_shell_is_a_usage_error() {
     assert_exit(&run, 2);
 }
 
-// ------------------------------------------------------------- known bugs --
+// ------------------------------------------------------------- regressions --
 
-fn known_bugs() -> bool {
-    std::env::var_os("DDDC_KNOWN_BUGS").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-/// Known bug (tests/validation/known_bugs/E0001_non_ascii_junk.ddd): a broken
-/// line starting with a multi-byte character makes `validate` panic (exit
-/// 101) in both formats. Runs with `DDDC_KNOWN_BUGS=1`.
+/// Regression (tests/validation/syntax/E0001_non_ascii_junk.ddd): a broken
+/// line starting with a multi-byte character made `validate` panic (exit
+/// 101) in both formats.
 #[test]
 fn validate_does_not_panic_on_non_ascii_junk() {
-    if !known_bugs() {
-        eprintln!("skipped: known bug, set DDDC_KNOWN_BUGS=1 to run");
-        return;
-    }
     let p = project(&[("mitoga.ddd", "model mitoga { target postgres 16 }\n¿context pagos { }\n")]);
     for format in ["text", "json"] {
         let run = dddc(p.path(), &["validate", "--format", format]);

@@ -10,10 +10,9 @@
 //!
 //! Case counts are modest so the file runs in a few seconds in debug builds.
 //!
-//! Known bug (see `tests/validation/known_bugs/E0001_non_ascii_junk.ddd`): a
-//! broken line that starts with a multi-byte character gets a span that ends
-//! inside it, and rendering that diagnostic panics. Until it is fixed, such
-//! spans are tolerated (and not rendered) unless `DDDC_KNOWN_BUGS=1`.
+//! Every label must lie on character boundaries: a broken line starting with
+//! a multi-byte character once got a span ending inside it, and rendering that
+//! diagnostic panicked (`tests/validation/syntax/E0001_non_ascii_junk.ddd`).
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -309,9 +308,9 @@ fn parse_is_total(text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Checks that the labels of `d` lie inside their texts. Returns whether they
-/// are also on character boundaries (always true, or a failure, with
-/// `DDDC_KNOWN_BUGS=1`).
+/// Checks that the labels of `d` lie inside their texts and on character
+/// boundaries. Returns whether they are on boundaries (always true, or a
+/// failure).
 fn spans_inside<'a>(d: &Diagnostic, text_of: impl Fn(FileId) -> &'a str) -> Result<bool, TestCaseError> {
     let mut on_boundaries = true;
     for l in d.primary.iter().chain(d.secondary.iter()) {
@@ -325,20 +324,10 @@ fn spans_inside<'a>(d: &Diagnostic, text_of: impl Fn(FileId) -> &'a str) -> Resu
             text.len()
         );
         let ok = text.is_char_boundary(s) && text.is_char_boundary(e);
-        prop_assert!(
-            ok || !known_bugs(),
-            "{} `{}`: span {s}..{e} not on a char boundary of {:?}",
-            d.code,
-            d.message,
-            text
-        );
+        prop_assert!(ok, "{} `{}`: span {s}..{e} not on a char boundary of {:?}", d.code, d.message, text);
         on_boundaries &= ok;
     }
     Ok(on_boundaries)
-}
-
-fn known_bugs() -> bool {
-    std::env::var_os("DDDC_KNOWN_BUGS").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// `cases`, unless `PROPTEST_CASES` asks for more (a longer fuzzing run).
@@ -397,14 +386,10 @@ proptest! {
         }
         let root = tmp.path().join(&model[0].0);
         let fe = dddc::frontend(&root, Path::new(&model[0].0)).expect("root file is readable");
-        let mut renderable = true;
         for d in &fe.diagnostics {
-            renderable &= spans_inside(d, |f| fe.sources.get(f).text.as_str())?;
+            spans_inside(d, |f| fe.sources.get(f).text.as_str())?;
         }
         prop_assert_eq!(fe.model.is_some(), !dddc::diagnostics::has_errors(&fe.diagnostics));
-        if !renderable {
-            return Ok(()); // the known bug above: rendering would panic
-        }
         let text = render_text(&fe.sources, &fe.diagnostics, ColorChoice::Never);
         prop_assert_eq!(text.is_empty(), fe.diagnostics.is_empty());
         let json = render_json(&fe.sources, &fe.diagnostics);

@@ -77,8 +77,12 @@ impl Sources {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
         let f = self.get(file);
+        let mut offset = offset.min(f.text.len());
+        while !f.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = f.line_starts.partition_point(|&s| s <= offset) - 1;
-        let col = f.text[f.line_starts[line]..offset.min(f.text.len())].chars().count();
+        let col = f.text[f.line_starts[line]..offset].chars().count();
         (line + 1, col + 1)
     }
     pub fn line_range(&self, file: FileId, line_index: usize) -> Option<std::ops::Range<usize>> {
@@ -223,5 +227,7 @@ mod tests {
         assert_eq!(s.line_col(f, 0), (1, 1));
         assert_eq!(s.line_col(f, 3), (2, 1));
         assert_eq!(s.line_col(f, 6), (2, 3));
+        // Inside a multi-byte character: its start, no panic.
+        assert_eq!(s.line_col(f, 4), (2, 1));
     }
 }

@@ -507,13 +507,22 @@ fn comparable(r: &mut Resolver<'_>, a: &TExpr, b: &TExpr, span: Span, op: &str) 
         (x, y) if x == y => !matches!(x, T::Geo),
         (x, y) if x.is_numeric() && y.is_numeric() => true,
         (T::Date | T::Timestamp, T::Date | T::Timestamp) => true,
-        (T::Enum(_), T::Text) | (T::Text, T::Enum(_)) => {
+        (T::Enum(e), T::Text) | (T::Text, T::Enum(e)) => {
             let lit = if matches!(b.kind, TExprKind::Literal(_)) { b } else { a };
             if let TExprKind::Literal(ast::Literal::String(s)) = &lit.kind {
+                let en = &r.model.enums[e.0];
+                let values: Vec<&str> = en.values.iter().map(|v| v.name.as_str()).collect();
+                let help = if values.contains(&s.as_str()) {
+                    format!("write `{s}` without quotes")
+                } else if let Some(close) = did_you_mean(s, values.iter().copied()) {
+                    format!("`{s}` is not a value of `{}`; did you mean `{close}` (written bare)?", en.name)
+                } else {
+                    format!("`{s}` is not a value of `{}`; its values are: {}", en.name, values.join(", "))
+                };
                 r.error(
                     Diagnostic::error(id::E0401, "an enum compared with a string")
                         .at(lit.span, "enum values are written bare")
-                        .with_help(format!("write `{s}` without quotes")),
+                        .with_help(help),
                 );
                 return None;
             }
@@ -729,6 +738,31 @@ fn default_value(r: &mut Resolver<'_>, owner: &Owner, idx: usize, e: &ast::Expr,
             return None;
         }
     }
+    if let TExprKind::Literal(ast::Literal::String(text)) = &t.kind {
+        let (ok, form) = match want_ty {
+            ExprType::Date => (is_date(text), "`YYYY-MM-DD`, or write the date bare: `2025-11-01`"),
+            ExprType::Uuid => (is_uuid(text), "a UUID like `'00000000-0000-0000-0000-000000000000'`"),
+            ExprType::Time => (is_time(text), "`HH:MM` or `HH:MM:SS`"),
+            ExprType::Timestamp => (
+                text.len() >= 10
+                    && is_date(&text[..10])
+                    && text[10..].chars().all(|c| c.is_ascii_digit() || " :T.+-Z".contains(c)),
+                "`YYYY-MM-DD HH:MM:SS+00`",
+            ),
+            _ => (true, ""),
+        };
+        if !ok {
+            r.error(
+                Diagnostic::error(
+                    id::E0204,
+                    format!("default of field `{fname}` is not a valid {}", type_name(r, want_ty)),
+                )
+                .at(e.span, "PostgreSQL would reject this value when the migration runs")
+                .with_help(format!("write it as {form}")),
+            );
+            return None;
+        }
+    }
     if scalar == Some(Scalar::PasswordHash) || scalar == Some(Scalar::Encrypted) {
         r.error(
             Diagnostic::error(id::E0204, format!("a default for secret field `{fname}`"))
@@ -738,4 +772,28 @@ fn default_value(r: &mut Resolver<'_>, owner: &Owner, idx: usize, e: &ast::Expr,
         return None;
     }
     Some(t)
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+}
+
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+}
+
+fn is_time(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(':').collect();
+    let ok = |p: &str, max: u32| p.len() == 2 && p.parse::<u32>().is_ok_and(|v| v <= max);
+    match parts.as_slice() {
+        [h, m] => ok(h, 23) && ok(m, 59),
+        [h, m, sec] => ok(h, 23) && ok(m, 59) && (ok(sec, 59) || sec.split('.').next().is_some_and(|x| ok(x, 59))),
+        _ => false,
+    }
 }

@@ -274,6 +274,9 @@ pub struct Field {
     /// `@column(…)` was written.
     #[serde(skip)]
     pub column_explicit: bool,
+    /// Where `@column(…)`'s name is.
+    #[serde(skip)]
+    pub column_span: Option<Span>,
     pub doc: Option<String>,
     #[serde(skip)]
     pub span: Span,

@@ -754,6 +754,7 @@ fn field<'a>(
         name: f.name.name.clone(),
         column: f.name.name.clone(),
         column_explicit: false,
+        column_span: None,
         doc: f.doc.as_ref().map(|d| d.text.clone()),
         span: f.name.span,
         ty: FieldType::Scalar(Scalar::Text(None)),
@@ -768,7 +769,7 @@ fn field<'a>(
         allows: Vec::new(),
     };
     field_annotations(r, f, &mut out, owner, idx);
-    check_sql_identifier(&mut r.diagnostics, &out.column, f.name.span, "column name");
+    check_sql_identifier(&mut r.diagnostics, &out.column, out.column_span.unwrap_or(f.name.span), "column name");
     out.ty = match &f.ty {
         ast::TypeExpr::Ref(rt) => {
             if let Some(d) = &f.default {
@@ -874,11 +875,19 @@ fn named_type(r: &mut Resolver<'_>, t: &ast::NamedType, scope: Option<ContextId>
             let name = t.name.parts.last().map_or(String::new(), |p| p.name.clone());
             let mut d =
                 Diagnostic::error(id::E0102, format!("unknown type `{}`", t.name.text())).at(t.name.span, "not a type");
-            d = match did_you_mean(&name, all.iter().copied()) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => {
-                    d.with_help("declare it as an enum or value object, or use a scalar type such as `text` or `int`")
+            // Declared in another context: say how to name it.
+            let elsewhere: Vec<String> = r
+                .types
+                .keys()
+                .filter(|(c, n)| *n == name && c.is_some() && *c != scope)
+                .filter_map(|(c, _)| c.map(|c| r.model.contexts[c.0].name.clone()))
+                .collect();
+            d = match (elsewhere.iter().min(), did_you_mean(&name, all.iter().copied())) {
+                (Some(ctx), _) if t.name.parts.len() == 1 => {
+                    d.with_help(format!("`{name}` is declared in context `{ctx}`: write `{ctx}.{name}`"))
                 }
+                (_, Some(s)) => d.with_help(format!("did you mean `{s}`?")),
+                _ => d.with_help("declare it as an enum or value object, or use a scalar type such as `text` or `int`"),
             };
             r.error(d);
         } else if t.name.parts.len() > 2 {
@@ -1143,13 +1152,22 @@ fn field_annotations<'a>(r: &mut Resolver<'a>, f: &'a ast::Field, out: &mut Fiel
         match a.name.name.as_str() {
             "was" => {
                 if let Some((name, span)) = name_arg(r, a) {
+                    if let Some(first) = &out.was {
+                        r.error(
+                            Diagnostic::error(id::E0507, "`@was` written twice on one field")
+                                .at(a.span, "second `@was`")
+                                .with_secondary(first.span, "first `@was`")
+                                .with_help("a field was renamed once per migration: keep the name it has in the last migration"),
+                        );
+                    }
                     out.was = Some(Was { name, span });
                 }
             }
             "column" => {
-                if let Some((name, _)) = name_arg(r, a) {
+                if let Some((name, span)) = name_arg(r, a) {
                     out.column = name;
                     out.column_explicit = true;
+                    out.column_span = Some(span);
                 }
             }
             "name" => out.name_override = name_override(r, std::slice::from_ref(a)),

@@ -879,6 +879,7 @@ impl<'a> Lowerer<'a> {
             name: f.name.clone(),
             column: String::new(),
             column_explicit: false,
+            column_span: None,
             doc: None,
             span: f.span,
             ty: FieldType::Value(vid),

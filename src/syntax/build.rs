@@ -42,8 +42,40 @@ impl<'a> Builder<'a> {
         Builder { file, text, docs: DocAttacher::new(text, comments), junk: Vec::new(), diagnostics: Vec::new() }
     }
 
+    /// A node's span, without the blanks and comments pest's implicit
+    /// whitespace left at its end (when an optional tail was absent).
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        Span::new(self.file, pair.as_span().start(), pair.as_span().end())
+        let start = pair.as_span().start();
+        let mut end = pair.as_span().end();
+        loop {
+            end = start + self.text[start..end].trim_end().len();
+            match self.docs.comment_ending_at(end) {
+                Some(c) if c >= start && c < end => end = c,
+                _ => break,
+            }
+        }
+        Span::new(self.file, start, end)
+    }
+
+    /// Nothing but blanks before `offset` on its line.
+    fn starts_line(&self, offset: usize) -> bool {
+        self.text[..offset].rsplit('\n').next().is_some_and(|l| l.trim().is_empty())
+    }
+
+    /// An annotation alone on its line documents nothing: the grammar would
+    /// silently attach it to what comes before.
+    fn check_annotations(&mut self, anns: &[Annotation]) {
+        for a in anns {
+            if self.starts_line(a.span.start as usize) {
+                self.diagnostics.push(
+                    Diagnostic::error(id::E0001, "annotation on a line of its own")
+                        .at(a.span, "this would silently annotate the line above")
+                        .with_help(
+                            "write annotations after what they annotate, on the same line: `email: Email unique @pii`",
+                        ),
+                );
+            }
+        }
     }
 
     fn doc(&mut self, pair: &Pair<'_, Rule>) -> Option<Doc> {
@@ -63,7 +95,10 @@ impl<'a> Builder<'a> {
         let (start, end) = (pair.as_span().start(), pair.as_span().end());
         // Consecutive junk lines are one region: explain only its first line.
         if let Some(last) = self.junk.last_mut() {
-            if last.place == place && self.text[last.end..start].trim().is_empty() {
+            // At the top level, the lines after a broken block header are its
+            // body: one region. Inside blocks, each item is a line.
+            let new_item = place != Place::Top && super::errors::starts_item(&self.text[start..end]);
+            if last.place == place && self.text[last.end..start].trim().is_empty() && !new_item {
                 last.end = end;
                 return;
             }
@@ -271,6 +306,7 @@ impl<'a> Builder<'a> {
                             _ => {}
                         }
                     }
+                    self.check_annotations(&v_ann);
                     values.push(EnumValue {
                         doc: v_doc,
                         name: v_name.unwrap_or_else(|| self.missing(v_span)),
@@ -454,6 +490,7 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
+        self.check_annotations(&annotations);
         Some(Field { doc, name: name?, ty: ty?, default: field_default, unique, indexed, annotations, span })
     }
 
@@ -619,6 +656,8 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
+        let anns = idx.annotations.clone();
+        self.check_annotations(&anns);
         idx
     }
 

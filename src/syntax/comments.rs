@@ -113,6 +113,17 @@ impl<'a> DocAttacher<'a> {
         Some(Doc { text, span })
     }
 
+    /// The start of a comment whose text (trailing blanks aside) ends at `end`.
+    pub fn comment_ending_at(&self, end: usize) -> Option<usize> {
+        self.comments
+            .iter()
+            .find(|c| {
+                let (s, e) = (c.span.start as usize, c.span.end as usize);
+                s + self.text[s..e].trim_end().len() == end
+            })
+            .map(|c| c.span.start as usize)
+    }
+
     /// Doc comments that no declaration claimed.
     pub fn unused(&self) -> impl Iterator<Item = &Comment> {
         self.comments.iter().zip(&self.used).filter(|(c, u)| c.is_doc && !**u).map(|(c, _)| c)

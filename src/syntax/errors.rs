@@ -10,6 +10,20 @@ use super::{DddParser, Rule};
 use crate::diagnostics::codes::id;
 use crate::diagnostics::{did_you_mean, Diagnostic, FileId, Span};
 
+/// Whether a line looks like the start of an item of its own (a keyword, a
+/// misspelt keyword, or `name:`), rather than the continuation of the
+/// broken line above it.
+pub(super) fn starts_item(line: &str) -> bool {
+    let word: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if word.is_empty() {
+        return line.starts_with('@');
+    }
+    let rest = line[word.len()..].trim_start();
+    rest.starts_with(':')
+        || STARTERS.iter().any(|(w, _)| *w == word)
+        || did_you_mean(&word, STARTERS.iter().map(|(w, _)| *w)).is_some()
+}
+
 /// Keywords that start an item, with the rule that parses such an item alone.
 const STARTERS: &[(&str, Rule)] = &[
     ("include", Rule::only_include),
@@ -97,6 +111,21 @@ fn place_words(place: Place) -> &'static str {
     }
 }
 
+/// The place as the subject of a sentence: "an aggregate or entity may hold …".
+fn place_subject(place: Place) -> &'static str {
+    match place {
+        Place::Top => "the top level of a file",
+        Place::Model => "the `model` block",
+        Place::Defaults => "`defaults { … }`",
+        Place::Context => "a context",
+        Place::Enum => "an enum",
+        Place::Value => "a value object",
+        Place::Aggregate => "an aggregate or entity",
+        Place::Events => "an `events` block",
+        Place::Role => "a role",
+    }
+}
+
 fn what_belongs(place: Place) -> String {
     let words: Vec<String> = allowed_here(place).iter().map(|w| format!("`{w}`")).collect();
     match place {
@@ -117,10 +146,27 @@ fn join_or(words: &[String]) -> String {
 
 /// Explains one region of lines the grammar could not read.
 pub(super) fn explain_junk(file: FileId, text: &str, junk: &Junk) -> Diagnostic {
+    // Junk that starts mid-line follows an item the grammar accepted up to
+    // there (`nota: text(` read as `nota: text`): explain the whole line.
+    let line_start = text[..junk.start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = text[line_start..].len() - text[line_start..].trim_start().len();
+    let junk = &Junk { place: junk.place, start: (line_start + indent).min(junk.start), end: junk.end };
     let region = &text[junk.start..junk.end];
     let first_word: String = region.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     let rest = region[first_word.len()..].trim_start();
-    let word_span = Span::new(file, junk.start, junk.start + first_word.len().max(1).min(region.len()));
+    let first_len =
+        if first_word.is_empty() { region.chars().next().map_or(0, char::len_utf8) } else { first_word.len() };
+    let word_span = Span::new(file, junk.start, junk.start + first_len);
+
+    // Names are ASCII: `año`.
+    let word_end =
+        region.char_indices().find(|(_, c)| !(c.is_alphanumeric() || *c == '_')).map_or(region.len(), |(i, _)| i);
+    let word = &region[..word_end];
+    if !word.is_ascii() && !word.is_empty() {
+        return Diagnostic::error(id::E0001, format!("`{word}` is not a valid name"))
+            .at(Span::new(file, junk.start, junk.start + word_end), "names are ASCII letters, digits and `_`")
+            .with_help("write it without accents or `ñ` (names become SQL identifiers); doc comments and strings may hold any text");
+    }
 
     // `@allow(…)` on a line of its own.
     if region.starts_with('@') {
@@ -147,7 +193,7 @@ pub(super) fn explain_junk(file: FileId, text: &str, junk: &Junk) -> Diagnostic 
         } else if !first_word.is_empty() && place_has_fields(junk.place) {
             d = d.with_help(format!("a field is written `{first_word}: type`"));
         } else {
-            d = d.with_help(format!("{} may hold {}", place_words(junk.place), what_belongs(junk.place)));
+            d = d.with_help(format!("{} may hold {}", place_subject(junk.place), what_belongs(junk.place)));
         }
         return d;
     };
@@ -157,7 +203,7 @@ pub(super) fn explain_junk(file: FileId, text: &str, junk: &Junk) -> Diagnostic 
     pest::set_error_detail(false);
     match result {
         Err(err) => {
-            let mut d = from_pest(file, region, &err, rule);
+            let mut d = from_pest(file, region, &err, rule, !text[junk.end..].trim().is_empty());
             shift(&mut d, junk.start);
             d
         }
@@ -165,7 +211,7 @@ pub(super) fn explain_junk(file: FileId, text: &str, junk: &Junk) -> Diagnostic 
             let kind = first_word;
             Diagnostic::error(id::E0001, format!("`{kind}` is not allowed {}", place_words(junk.place)))
                 .at(word_span, "misplaced")
-                .with_help(format!("{} may hold {}", place_words(junk.place), what_belongs(junk.place)))
+                .with_help(format!("{} may hold {}", place_subject(junk.place), what_belongs(junk.place)))
         }
     }
 }
@@ -188,6 +234,9 @@ fn shift(d: &mut Diagnostic, by: usize) {
 /// The token at `offset`, for "found `…`".
 fn token_at(text: &str, offset: usize) -> String {
     let rest = &text[offset.min(text.len())..];
+    if rest.trim().is_empty() {
+        return "end of file".into();
+    }
     let Some(c) = rest.chars().next() else {
         return "end of file".into();
     };
@@ -202,7 +251,9 @@ fn token_at(text: &str, offset: usize) -> String {
 }
 
 /// A pest error in words: position, what was expected, what was found.
-pub(super) fn from_pest(file: FileId, text: &str, err: &PestError<Rule>, entry: Rule) -> Diagnostic {
+/// `in_line`: `text` is one piece of a file (a junk region), whose end is the
+/// end of a line, not of the file.
+pub(super) fn from_pest(file: FileId, text: &str, err: &PestError<Rule>, entry: Rule, in_line: bool) -> Diagnostic {
     // Re-run with details on to learn the literal tokens that were expected.
     let detailed = if err.parse_attempts().is_none() {
         pest::set_error_detail(true);
@@ -213,16 +264,33 @@ pub(super) fn from_pest(file: FileId, text: &str, err: &PestError<Rule>, entry: 
         None
     };
     let err = detailed.as_ref().unwrap_or(err);
-    let offset = match err.location {
+    // The furthest position the parser reached, and what it expected there.
+    let mut attempts = err.parse_attempts();
+    let location = match err.location.clone() {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let offset = skip_trivia(text, offset);
+    // A keyword matched partly (`no` of `nothing`) leaves the furthest
+    // position inside a word: there the error's own position says more.
+    let inside_word = |p: usize| {
+        p > 0
+            && p < text.len()
+            && text.is_char_boundary(p)
+            && text[..p].chars().last().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && text[p..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if attempts.as_ref().is_some_and(|a| inside_word(a.max_position)) {
+        attempts = None;
+    }
+    let offset = attempts.as_ref().map_or(location, |a| a.max_position);
+    let offset = skip_trivia(text, offset.min(text.len()));
     let mut expected: Vec<String> = Vec::new();
-    if let Some(attempts) = err.parse_attempts() {
+    if let Some(attempts) = &attempts {
         for t in attempts.expected_tokens() {
             let t = t.to_string();
-            if !t.trim().is_empty() && !t.starts_with("//") && t != "\u{feff}" {
+            let internal = t.contains("..")
+                || (t.chars().count() == 1 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+            if !t.trim().is_empty() && !t.starts_with("//") && t != "\u{feff}" && !internal {
                 expected.push(format!("`{t}`"));
             }
         }
@@ -233,8 +301,7 @@ pub(super) fn from_pest(file: FileId, text: &str, err: &PestError<Rule>, entry: 
                 }
             }
         }
-    }
-    if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
+    } else if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
         for r in positives {
             if let Some(w) = describe(*r) {
                 expected.push(w.to_string());
@@ -243,7 +310,18 @@ pub(super) fn from_pest(file: FileId, text: &str, err: &PestError<Rule>, entry: 
     }
     let mut seen = std::collections::BTreeSet::new();
     expected.retain(|e| seen.insert(e.clone()));
-    let found = token_at(text, offset);
+    if in_line {
+        expected.retain(|e| e != "end of file");
+    }
+    // The keyword just written is not what is missing after it.
+    let line_before = text[..offset].rsplit('\n').next().unwrap_or("");
+    if let Some(prev) = line_before.split_whitespace().last().filter(|w| w.chars().all(|c| c.is_ascii_alphabetic())) {
+        expected.retain(|e| *e != format!("`{prev}`"));
+    }
+    let mut found = token_at(text, offset);
+    if in_line && found == "end of file" {
+        found = "end of line".into();
+    }
     let found_words =
         if found == "end of file" || found == "end of line" { found.clone() } else { format!("`{found}`") };
     let message = if expected.is_empty() {
@@ -251,7 +329,27 @@ pub(super) fn from_pest(file: FileId, text: &str, err: &PestError<Rule>, entry: 
     } else {
         format!("expected {}, found {found_words}", join_or(&expected))
     };
-    let end = (offset + found.len().max(1)).min(text.len().max(offset));
+    let end = if found.starts_with("end of") { offset } else { (offset + found.len()).min(text.len()) };
+    // A quote that opens a string never closed on its line.
+    let line_start = offset - line_before.len();
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[line_start..line_end];
+    if let Some(quote) =
+        ['\'', '"'].into_iter().find(|q| line.matches(*q).count() % 2 == 1 && !line.trim_start().starts_with("//"))
+    {
+        if let Some(open) = line.rfind(quote) {
+            let at = line_start + open;
+            return Diagnostic::error(id::E0001, "unterminated string")
+                .at(Span::new(file, at, line_end), "this string is not closed on its line")
+                .with_help(format!("close it with `{quote}`; write `{quote}{quote}` for a quote inside a string"));
+        }
+    }
+    // At the end of the file, a missing `}` is the only thing worth saying.
+    if found == "end of file" && expected.iter().any(|e| e == "`}`") {
+        return Diagnostic::error(id::E0001, "expected `}`, found end of file")
+            .at(Span::new(file, offset, offset), "unexpected here")
+            .with_help("a block opened with `{` is not closed: add the missing `}`");
+    }
     let mut d = Diagnostic::error(id::E0001, message).at(Span::new(file, offset, end.max(offset)), "unexpected here");
     if let Some(k) = did_you_mean(&found, STARTERS.iter().map(|(w, _)| *w)) {
         if k != found {
@@ -267,6 +365,8 @@ pub(super) fn from_pest(file: FileId, text: &str, err: &PestError<Rule>, entry: 
 fn help_for(expected: &[String], found: &str) -> String {
     if expected.iter().any(|e| e == "`}`") && found == "end of file" {
         "a block opened with `{` is not closed: add the missing `}`".into()
+    } else if expected.iter().any(|e| e == "a type" || e == "`ref`") {
+        "a field is written `name: type`".into()
     } else if expected.iter().any(|e| e == "`:`") {
         "a field is written `name: type`, an invariant `invariant name: condition`".into()
     } else {

@@ -39,12 +39,22 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             let mut builder = build::Builder::new(file, text, comments);
             let ast = builder.file(root);
             let mut diagnostics = builder.diagnostics;
+            // A `///` right above a broken line documents what the line meant
+            // to declare: saying it documents nothing would be a cascade.
+            diagnostics.retain(|d| {
+                let Some(p) = d.primary.as_ref().filter(|_| d.code == crate::diagnostics::codes::id::W0001) else {
+                    return true;
+                };
+                let after = p.span.end as usize;
+                let next = after + text[after..].len() - text[after..].trim_start().len();
+                !builder.junk.iter().any(|j| j.start == next)
+            });
             for junk in builder.junk {
                 diagnostics.push(errors::explain_junk(file, text, &junk));
             }
             Parsed { file: Some(ast), diagnostics }
         }
-        Err(err) => Parsed { file: None, diagnostics: vec![errors::from_pest(file, text, &err, Rule::file)] },
+        Err(err) => Parsed { file: None, diagnostics: vec![errors::from_pest(file, text, &err, Rule::file, false)] },
     }
 }
 
