@@ -1,0 +1,874 @@
+//! Schema evolution on a real PostgreSQL: every folder of
+//! `tests/migrations/<case>/` is a series of model versions, and the example
+//! history of `examples/history/` is replayed with the real binary.
+//!
+//! # A case folder
+//!
+//! | file | meaning |
+//! |---|---|
+//! | `v1.ddd`, `v2.ddd`, … | the model at each step (consecutive numbers) |
+//! | `v<k>.expect_refusal` | the build of step k must be refused (`BuildError::Refused`): every line is a substring of some refusal (its change or its help); nothing is written and the next step starts from the same lock |
+//! | `v<k>.expect_warning` | every line is a substring of some warning of the build (code or message); without this file a build must not warn |
+//! | `v<k>.expect_sql` | assertions on the files step k writes, one per line: `text` (some new `V*.sql` contains it), `GLOB :: text` (some new file matching GLOB contains it), a leading `!` negates (no such file contains it) |
+//! | `v<k>.expect_files` | one glob per line (`*` = any text) that some new file (V, U or .conf) must match; a leading `!` means none may; `=N` means exactly N new `V*.sql` files |
+//! | `v<k>.allow_destructive` | step k is built with `--allow-destructive` (the whole case is when its name ends in `_destructive` or it holds a file `allow_destructive`) |
+//! | `v<k>.name` | `--name` of step k |
+//! | `data<k>.sql` | run after step k's migrations (plain SQL, any number of statements) |
+//! | `check<k>.sql` | run after step k's migrations, before `data<k>.sql`: every statement returns one row whose single column is `true` |
+//! | `check_undo<k>.sql` | the same, run once the undo scripts of step k have run |
+//! | `dddc.toml` | the project configuration (default: none) |
+//! | `skip_undo` | do not check the undo scripts; the file says which `known_bugs` case holds the full expectation |
+//!
+//! # What is checked, for every case
+//!
+//! 1. Each step is planned by `dddc::build::plan` with the lock the previous
+//!    step wrote, the outputs are written to a project in a temporary folder,
+//!    and: no earlier migration file is ever rewritten; the lock's checksums
+//!    match the files; planning the same model again with the new lock writes
+//!    nothing new (build is idempotent).
+//! 2. On a fresh database, every new migration is applied in version order,
+//!    the way Flyway runs it: inside one transaction, or — when a `.conf`
+//!    says `executeInTransaction=false` — statement by statement outside any
+//!    transaction. Each migration is applied twice: the second run must
+//!    succeed and leave the catalog fingerprint unchanged.
+//! 3. The central property (language reference §12): after the last step,
+//!    the catalog of the evolved database equals the catalog of a fresh
+//!    database where only the V1 of the final model ran (columns with type,
+//!    nullability and default; constraints; indexes; triggers; comments;
+//!    policies; partitions; enum labels in order; functions; privileges) —
+//!    column order aside.
+//! 4. Undo: the `U<N>` scripts run in reverse order, each twice, and after
+//!    each the catalog equals the fingerprint taken just before `V<N>` ran.
+//!
+//! Cases under `tests/migrations/known_bugs/` state the correct expectation
+//! for an engine bug that is not fixed yet; they run only with
+//! `DDDC_KNOWN_BUGS=1`. `DDDC_CASE=substring` runs only the matching cases.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use dddc::build::{plan, BuildError, Inputs};
+use dddc::config::{load_config, Config};
+use dddc::lock::{sha256_hex, Lock};
+
+const CASES: &str = "tests/migrations";
+const KNOWN_BUGS: &str = "tests/migrations/known_bugs";
+const HISTORY: &str = "examples/history";
+
+/// The steps of the example history and the `--name` of each.
+const HISTORY_STEPS: &[(&str, &str)] = &[
+    ("v1.ddd", "init"),
+    ("v2.ddd", "reservas_add_notas"),
+    ("v3.ddd", "rename_tutor_biografia"),
+    ("v4.ddd", "reservas_index_and_estado"),
+    ("v5.ddd", "pagos_context"),
+];
+
+/// Schemas that belong to PostgreSQL itself.
+const USER_NS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') \
+                       AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'";
+
+// ---------------------------------------------------------------- tests --
+
+#[test]
+fn migration_cases() {
+    let cases = case_dirs(Path::new(CASES));
+    assert!(
+        std::env::var("DDDC_CASE").is_ok() || cases.len() >= 20,
+        "expected at least 20 migration cases in {CASES}, found {}",
+        cases.len()
+    );
+    run_cases(&cases, "m");
+}
+
+#[test]
+fn known_bugs() {
+    if std::env::var("DDDC_KNOWN_BUGS").as_deref() != Ok("1") {
+        eprintln!("known_bugs: skipped (set DDDC_KNOWN_BUGS=1 to run {KNOWN_BUGS})");
+        return;
+    }
+    run_cases(&case_dirs(Path::new(KNOWN_BUGS)), "b");
+}
+
+/// `examples/history`: replaying the steps with the real binary gives the
+/// committed migration files byte for byte, and they migrate PostgreSQL.
+#[test]
+fn example_history() {
+    let root = Path::new(HISTORY);
+    let steps = root.join("steps");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("examples/history/README.md");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mig = tmp.path().join("db/migration");
+    let mut generated = Generated::default();
+    for (k, (file, name)) in HISTORY_STEPS.iter().enumerate() {
+        assert!(readme.contains(name), "README.md does not mention step {file} (`--name {name}`)");
+        let src = std::fs::read_to_string(steps.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        std::fs::write(tmp.path().join("mitoga.ddd"), &src).expect("write model");
+        let before = listing(&mig);
+        let out = Command::new(env!("CARGO_BIN_EXE_dddc"))
+            .arg("-C")
+            .arg(tmp.path())
+            .args(["--color", "never", "build", "--name", name])
+            .env_remove("SOURCE_DATE_EPOCH")
+            .output()
+            .expect("run dddc");
+        assert!(
+            out.status.success(),
+            "dddc build of {file} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let files = new_migrations(&mig, &before).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(!files.is_empty(), "{file} wrote no migration");
+        generated.steps.push(StepOut { k: k + 1, files });
+        generated.final_source = Some(src);
+    }
+    // Byte for byte, the whole folder (lock included).
+    let ours = listing(&mig);
+    let committed = listing(&root.join("db/migration"));
+    let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&committed), names(&ours), "examples/history/db/migration holds other files than a replay writes");
+    for (name, bytes) in &ours {
+        assert!(
+            committed.get(name) == Some(bytes),
+            "examples/history/db/migration/{name} differs from what the steps generate; regenerate it (see README.md)"
+        );
+    }
+    let last = std::fs::read_to_string(steps.join(HISTORY_STEPS[HISTORY_STEPS.len() - 1].0)).unwrap();
+    let project_model = std::fs::read_to_string(root.join("mitoga.ddd")).expect("examples/history/mitoga.ddd");
+    assert_eq!(project_model, last, "examples/history/mitoga.ddd must be the last step");
+    generated.config = Config::default();
+    let case = Case { dir: steps, db: "hist".into(), allow_destructive: false };
+    if let Err(e) = migrate_database(&case, &generated) {
+        panic!("examples/history: {e}");
+    }
+}
+
+// ---------------------------------------------------------------- cases --
+
+struct Case {
+    dir: PathBuf,
+    /// Database name prefix, unique in the cluster.
+    db: String,
+    allow_destructive: bool,
+}
+
+fn case_dirs(root: &Path) -> Vec<PathBuf> {
+    let filter = std::env::var("DDDC_CASE").ok();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("read {}: {e}", root.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("v1.ddd").is_file())
+        .filter(|p| filter.as_deref().is_none_or(|f| p.to_string_lossy().contains(f)))
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Runs every case (a few at a time) and reports every failure at once.
+fn run_cases(dirs: &[PathBuf], prefix: &str) {
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let jobs = std::env::var("DDDC_MIGRATION_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or(3usize);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(dir) = dirs.get(i) else { break };
+                let name = dir.file_name().unwrap().to_string_lossy().to_string();
+                let case = Case {
+                    allow_destructive: name.ends_with("_destructive") || dir.join("allow_destructive").exists(),
+                    db: format!("{prefix}_{name}"),
+                    dir: dir.clone(),
+                };
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(&case)));
+                let msg = match result {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(e),
+                    Err(p) => Some(format!(
+                        "panicked: {}",
+                        p.downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default()
+                    )),
+                };
+                if let Some(m) = msg {
+                    failures.lock().unwrap().push(format!("--- {name}: {m}"));
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    assert!(failures.is_empty(), "{} of {} cases failed:\n\n{}", failures.len(), dirs.len(), failures.join("\n\n"));
+}
+
+fn run_case(case: &Case) -> Result<(), String> {
+    let generated = generate(case)?;
+    migrate_database(case, &generated)
+}
+
+// ----------------------------------------------------------- generation --
+
+/// One migration as Flyway sees it.
+#[derive(Debug, Clone)]
+struct MigFile {
+    version: u64,
+    file: String,
+    sql: String,
+    undo: Option<String>,
+    /// A `.conf` with `executeInTransaction=false`.
+    no_transaction: bool,
+}
+
+struct StepOut {
+    k: usize,
+    files: Vec<MigFile>,
+}
+
+#[derive(Default)]
+struct Generated {
+    steps: Vec<StepOut>,
+    /// The last model that built.
+    final_source: Option<String>,
+    config: Config,
+}
+
+fn read_opt(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+/// The meaningful lines of an expectation file.
+fn expectation_lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()
+}
+
+fn compile(tmp: &Path, src: &str) -> Result<dddc::model::Model, String> {
+    let path = tmp.join("mitoga.ddd");
+    std::fs::write(&path, src).map_err(|e| format!("write model: {e}"))?;
+    let fe = dddc::frontend(&path, Path::new("mitoga.ddd")).map_err(|e| format!("cannot read the model: {e:?}"))?;
+    fe.model.ok_or_else(|| {
+        format!(
+            "the model does not compile:\n{}",
+            dddc::diagnostics::render_text(&fe.sources, &fe.diagnostics, dddc::diagnostics::ColorChoice::Never)
+        )
+    })
+}
+
+/// Plans every step of the case with the library, writing the outputs into
+/// a project in a temporary folder, and checks what each step writes.
+fn generate(case: &Case) -> Result<Generated, String> {
+    let config = if case.dir.join("dddc.toml").exists() { load_config(&case.dir)? } else { Config::default() };
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mig = tmp.path().join(&config.migrations.dir);
+    let mut lock: Option<Lock> = None;
+    let mut out = Generated::default();
+    for k in 1.. {
+        let Some(src) = read_opt(&case.dir.join(format!("v{k}.ddd"))) else { break };
+        let at = |e: String| format!("step v{k}: {e}");
+        let model = compile(tmp.path(), &src).map_err(at)?;
+        let name = read_opt(&case.dir.join(format!("v{k}.name"))).map(|n| n.trim().to_string());
+        let inputs = Inputs {
+            lock: lock.clone(),
+            name: name.as_deref(),
+            allow_destructive: case.allow_destructive || case.dir.join(format!("v{k}.allow_destructive")).exists(),
+            ..Inputs::new(&config, tmp.path())
+        };
+        let expected_refusal = read_opt(&case.dir.join(format!("v{k}.expect_refusal")));
+        let planned = plan(&model, &inputs);
+        let planned = match (planned, expected_refusal) {
+            (Err(BuildError::Refused(refusals)), Some(expected)) => {
+                let text: Vec<String> = refusals.iter().map(|r| format!("{} (help: {})", r.change, r.help)).collect();
+                for line in expectation_lines(&expected) {
+                    if !text.iter().any(|t| t.contains(&line)) {
+                        return Err(at(format!("no refusal mentions {line:?}; refusals:\n  {}", text.join("\n  "))));
+                    }
+                }
+                continue;
+            }
+            (Err(BuildError::Refused(refusals)), None) => {
+                let text: Vec<String> = refusals.iter().map(|r| format!("{} (help: {})", r.change, r.help)).collect();
+                return Err(at(format!("refused unexpectedly:\n  {}", text.join("\n  "))));
+            }
+            (Err(e), _) => return Err(at(format!("build failed: {e:?}"))),
+            (Ok(p), Some(_)) => {
+                return Err(at(format!("expected a refusal, but the build plans {:?}", p.summary)));
+            }
+            (Ok(p), None) => p,
+        };
+        // Warnings.
+        let warnings: Vec<String> = planned.warnings.iter().map(|w| format!("{}: {}", w.code, w.message)).collect();
+        match read_opt(&case.dir.join(format!("v{k}.expect_warning"))) {
+            Some(expected) => {
+                for line in expectation_lines(&expected) {
+                    if !warnings.iter().any(|w| w.contains(&line)) {
+                        return Err(at(format!("no warning mentions {line:?}; warnings: {warnings:?}")));
+                    }
+                }
+            }
+            None if !warnings.is_empty() => return Err(at(format!("unexpected warnings: {warnings:?}"))),
+            None => {}
+        }
+        // Write (docs included), never rewriting an earlier migration.
+        let before = listing(&mig);
+        for o in &planned.outputs {
+            let dest = tmp.path().join(&o.path);
+            let name = o.path.file_name().unwrap().to_string_lossy().to_string();
+            let in_mig = dest.parent() == Some(mig.as_path());
+            if in_mig && name != "dddc.lock" && before.get(&name).is_some_and(|b| b != &o.bytes) {
+                return Err(at(format!("the build rewrites the existing migration {name}")));
+            }
+            std::fs::create_dir_all(dest.parent().unwrap()).map_err(|e| e.to_string())?;
+            std::fs::write(&dest, &o.bytes).map_err(|e| e.to_string())?;
+        }
+        if let Ok(text) = std::fs::read_to_string(mig.join("dddc.lock")) {
+            let l = Lock::parse(&text).map_err(at)?;
+            check_lock_sums(&l, &mig).map_err(at)?;
+            lock = Some(l);
+        }
+        // A second build with the new lock writes nothing new.
+        let again = Inputs { lock: lock.clone(), ..inputs };
+        match plan(&model, &again) {
+            Ok(p) => {
+                for o in &p.outputs {
+                    if std::fs::read(tmp.path().join(&o.path)).ok().as_ref() != Some(&o.bytes) {
+                        return Err(at(format!("building the same model again would write {}", o.path.display())));
+                    }
+                }
+            }
+            Err(e) => return Err(at(format!("building the same model again fails: {e:?}"))),
+        }
+        let files = new_migrations(&mig, &before).map_err(at)?;
+        let written: BTreeMap<String, String> = listing(&mig)
+            .into_iter()
+            .filter(|(n, _)| !before.contains_key(n) && n != "dddc.lock")
+            .map(|(n, b)| (n, String::from_utf8_lossy(&b).to_string()))
+            .collect();
+        if let Some(expected) = read_opt(&case.dir.join(format!("v{k}.expect_sql"))) {
+            check_expect_sql(&expected, &written).map_err(at)?;
+        }
+        if let Some(expected) = read_opt(&case.dir.join(format!("v{k}.expect_files"))) {
+            check_expect_files(&expected, &written).map_err(at)?;
+        }
+        out.steps.push(StepOut { k, files });
+        out.final_source = Some(src);
+    }
+    if out.steps.is_empty() {
+        return Err("no step built".into());
+    }
+    out.config = config;
+    Ok(out)
+}
+
+/// Every file of a folder, by name.
+fn listing(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.path().is_file() {
+                out.insert(e.file_name().to_string_lossy().to_string(), std::fs::read(e.path()).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
+/// `V<N>__…` → N.
+fn version_of(file: &str) -> Option<u64> {
+    file.strip_prefix('V')?.split("__").next()?.parse().ok()
+}
+
+/// The migrations that are in `dir` but not in `before`, in version order.
+fn new_migrations(dir: &Path, before: &BTreeMap<String, Vec<u8>>) -> Result<Vec<MigFile>, String> {
+    let now = listing(dir);
+    let mut files = Vec::new();
+    for (name, bytes) in &now {
+        if before.contains_key(name) || !name.starts_with('V') || !name.ends_with(".sql") {
+            continue;
+        }
+        let version = version_of(name).ok_or_else(|| format!("bad migration file name {name}"))?;
+        let undo_name = format!("U{}", &name[1..]);
+        let undo = now.get(&undo_name).map(|b| String::from_utf8_lossy(b).to_string());
+        let conf = now.get(&format!("{name}.conf")).map(|b| String::from_utf8_lossy(b).to_string());
+        let no_transaction =
+            conf.as_deref().is_some_and(|c| c.lines().any(|l| l.replace(' ', "") == "executeInTransaction=false"));
+        if let Some(c) = &conf {
+            if !no_transaction {
+                return Err(format!("{name}.conf does not say executeInTransaction=false: {c:?}"));
+            }
+        }
+        files.push(MigFile {
+            version,
+            file: name.clone(),
+            sql: String::from_utf8_lossy(bytes).to_string(),
+            undo,
+            no_transaction,
+        });
+    }
+    files.sort_by_key(|f| f.version);
+    Ok(files)
+}
+
+fn check_lock_sums(lock: &Lock, dir: &Path) -> Result<(), String> {
+    for m in &lock.migrations {
+        for sum in [Some(&m.file), m.undo.as_ref(), m.conf.as_ref()].into_iter().flatten() {
+            let bytes = std::fs::read(dir.join(&sum.name)).map_err(|e| format!("the lock names {}: {e}", sum.name))?;
+            if sha256_hex(&bytes) != sum.sha256 {
+                return Err(format!("the lock's sha256 of {} does not match the file", sum.name));
+            }
+            if dddc::lock::flyway_checksum(&bytes) != sum.flyway_checksum {
+                return Err(format!("the lock's Flyway checksum of {} does not match the file", sum.name));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `*` matches any text.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) || text.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for p in &parts[1..parts.len() - 1] {
+        match rest.find(p) {
+            Some(i) => rest = &rest[i + p.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn check_expect_sql(expected: &str, written: &BTreeMap<String, String>) -> Result<(), String> {
+    for line in expectation_lines(expected) {
+        let (negated, line) = match line.strip_prefix('!') {
+            Some(rest) => (true, rest.trim().to_string()),
+            None => (false, line),
+        };
+        let (pattern, text) = match line.split_once(" :: ") {
+            Some((p, t)) => (p.trim().to_string(), t.trim().to_string()),
+            None => ("V*.sql".to_string(), line.clone()),
+        };
+        let matching: Vec<&String> = written.keys().filter(|n| glob(&pattern, n)).collect();
+        let found = matching.iter().any(|n| written[*n].contains(&text));
+        if negated && found {
+            return Err(format!(
+                "a new file matching {pattern} contains {text:?}, which it must not:\n{}",
+                show(written, &pattern)
+            ));
+        }
+        if !negated && !found {
+            return Err(format!("no new file matching {pattern} contains {text:?}:\n{}", show(written, &pattern)));
+        }
+    }
+    Ok(())
+}
+
+fn show(written: &BTreeMap<String, String>, pattern: &str) -> String {
+    written
+        .iter()
+        .filter(|(n, _)| glob(pattern, n))
+        .map(|(n, s)| format!("==> {n}\n{s}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn check_expect_files(expected: &str, written: &BTreeMap<String, String>) -> Result<(), String> {
+    let names: Vec<&String> = written.keys().collect();
+    for line in expectation_lines(expected) {
+        if let Some(n) = line.strip_prefix('=') {
+            let n: usize = n.trim().parse().map_err(|_| format!("bad expect_files line {line:?}"))?;
+            let count = names.iter().filter(|f| f.starts_with('V') && f.ends_with(".sql")).count();
+            if count != n {
+                return Err(format!("expected {n} new migration(s), the step wrote {names:?}"));
+            }
+        } else if let Some(p) = line.strip_prefix('!') {
+            if let Some(f) = names.iter().find(|f| glob(p.trim(), f)) {
+                return Err(format!("the step wrote {f}, which matches !{}; files: {names:?}", p.trim()));
+            }
+        } else if !names.iter().any(|f| glob(&line, f)) {
+            return Err(format!("no new file matches {line}; files: {names:?}"));
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------- database --
+
+/// Applies the steps on a fresh database and checks idempotence, data,
+/// the central property and undo.
+fn migrate_database(case: &Case, g: &Generated) -> Result<(), String> {
+    let pg = support::pg::shared();
+    let mut db = pg.create_database(&case.db);
+    // (step, file, fingerprint before it ran)
+    let mut history: Vec<(usize, MigFile, String)> = Vec::new();
+    for step in &g.steps {
+        let k = step.k;
+        for f in &step.files {
+            let at = |e: String| format!("step v{k}, {}: {e}", f.file);
+            let before = fingerprint(&mut db);
+            apply(&mut db, &f.sql, f.no_transaction).map_err(|e| at(format!("does not apply: {e}")))?;
+            let after = fingerprint(&mut db);
+            apply(&mut db, &f.sql, f.no_transaction).map_err(|e| at(format!("applied a second time fails: {e}")))?;
+            let again = fingerprint(&mut db);
+            if after != again {
+                return Err(at(format!(
+                    "the second run changed the catalog:\n{}",
+                    diff(&after, &again, "first run", "second run")
+                )));
+            }
+            history.push((k, f.clone(), before));
+        }
+        if let Some(checks) = read_opt(&case.dir.join(format!("check{k}.sql"))) {
+            run_checks(&mut db, &checks).map_err(|e| format!("check{k}.sql after step v{k}: {e}"))?;
+        }
+        if let Some(data) = read_opt(&case.dir.join(format!("data{k}.sql"))) {
+            db.batch_execute(&data).map_err(|e| format!("data{k}.sql after step v{k}: {}", describe(&e)))?;
+        }
+    }
+    // The central property.
+    let final_source = g.final_source.as_ref().ok_or("no final model")?;
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let model = compile(tmp.path(), final_source)?;
+    let inputs = Inputs::new(&g.config, tmp.path());
+    let fresh_plan = plan(&model, &inputs).map_err(|e| format!("V1 of the final model: {e:?}"))?;
+    let v1 = fresh_plan
+        .outputs
+        .iter()
+        .find(|o| o.path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("V1__")))
+        .ok_or("the final model's plan has no V1")?;
+    let mut fresh = pg.create_database(&format!("{}_fresh", case.db));
+    apply(&mut fresh, &String::from_utf8_lossy(&v1.bytes), false).map_err(|e| format!("V1 of the final model: {e}"))?;
+    let evolved = fingerprint(&mut db);
+    let expected = fingerprint(&mut fresh);
+    drop(fresh);
+    if evolved != expected {
+        return Err(format!(
+            "the evolved database differs from a fresh V1 of the final model:\n{}",
+            diff(&expected, &evolved, "fresh V1 of the final model", "V1..Vn applied in order")
+        ));
+    }
+    if case.dir.join("skip_undo").exists() {
+        return Ok(());
+    }
+    // Undo, newest first.
+    for i in (0..history.len()).rev() {
+        let (k, f, before) = &history[i];
+        let at = |e: String| format!("undo of {} (step v{k}): {e}", f.file);
+        let undo = f.undo.as_ref().ok_or_else(|| at("no undo script".into()))?;
+        apply(&mut db, undo, false).map_err(|e| at(format!("does not apply: {e}")))?;
+        let after = fingerprint(&mut db);
+        if &after != before {
+            return Err(at(format!(
+                "does not restore the catalog:\n{}",
+                diff(before, &after, &format!("before {}", f.file), "after its undo")
+            )));
+        }
+        apply(&mut db, undo, false).map_err(|e| at(format!("applied a second time fails: {e}")))?;
+        let again = fingerprint(&mut db);
+        if again != after {
+            return Err(at(format!(
+                "the second run changed the catalog:\n{}",
+                diff(&after, &again, "first run", "second run")
+            )));
+        }
+        let first_of_step = i == 0 || history[i - 1].0 != *k;
+        if first_of_step {
+            if let Some(checks) = read_opt(&case.dir.join(format!("check_undo{k}.sql"))) {
+                run_checks(&mut db, &checks).map_err(|e| format!("check_undo{k}.sql: {e}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn describe(e: &postgres::Error) -> String {
+    let mut msg = support::pg::describe_error(e);
+    if let Some(db_err) = e.as_db_error() {
+        if let Some(d) = db_err.detail() {
+            msg.push_str(&format!("\n  detail: {d}"));
+        }
+        if let Some(w) = db_err.where_() {
+            msg.push_str(&format!("\n  where: {w}"));
+        }
+    }
+    msg
+}
+
+/// Runs a migration as Flyway does: in one transaction, or statement by
+/// statement outside any transaction.
+fn apply(db: &mut postgres::Client, sql: &str, no_transaction: bool) -> Result<(), String> {
+    if no_transaction {
+        for stmt in split_statements(sql) {
+            db.batch_execute(&stmt).map_err(|e| format!("{}\n  in: {stmt}", describe(&e)))?;
+        }
+        return Ok(());
+    }
+    match db.batch_execute(&format!("BEGIN;\n{sql}\nCOMMIT;")) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = db.batch_execute("ROLLBACK");
+            Err(describe(&e))
+        }
+    }
+}
+
+fn run_checks(db: &mut postgres::Client, sql: &str) -> Result<(), String> {
+    for stmt in split_statements(sql) {
+        let rows = db.query(stmt.as_str(), &[]).map_err(|e| format!("{stmt}: {}", describe(&e)))?;
+        let ok =
+            rows.len() == 1 && rows[0].len() == 1 && matches!(rows[0].try_get::<_, Option<bool>>(0), Ok(Some(true)));
+        if !ok {
+            let got: Vec<String> = rows.iter().map(|r| format!("{:?}", r.try_get::<_, Option<bool>>(0))).collect();
+            return Err(format!("{stmt} did not return a single `true` (got {got:?})"));
+        }
+    }
+    Ok(())
+}
+
+/// Splits a script into statements at top-level semicolons, respecting
+/// comments, quoted strings and identifiers, and dollar quotes. Statements
+/// that hold only comments are dropped.
+fn split_statements(sql: &str) -> Vec<String> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    let mut meaningful = false;
+    let push = |out: &mut Vec<String>, s: &str, meaningful: bool| {
+        let s = s.trim();
+        if meaningful && !s.is_empty() {
+            out.push(s.to_string());
+        }
+    };
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0;
+                while i < b.len() {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'\'' | b'"' => {
+                meaningful = true;
+                // E'…' strings take backslash escapes.
+                let escapes = c == b'\''
+                    && i > 0
+                    && (b[i - 1] == b'E' || b[i - 1] == b'e')
+                    && (i < 2 || !(b[i - 2].is_ascii_alphanumeric() || b[i - 2] == b'_'));
+                i += 1;
+                while i < b.len() {
+                    if escapes && b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == c {
+                        if b.get(i + 1) == Some(&c) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            b'$' if i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'$') => {
+                // $tag$ … $tag$ (tag empty or an identifier not starting with a digit).
+                let mut j = i + 1;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                let tag_ok = j < b.len() && b[j] == b'$' && !b.get(i + 1).is_some_and(|x| x.is_ascii_digit());
+                if tag_ok {
+                    meaningful = true;
+                    let tag = &sql[i..=j];
+                    match sql[j + 1..].find(tag) {
+                        Some(end) => i = j + 1 + end + tag.len(),
+                        None => i = b.len(),
+                    }
+                    continue;
+                }
+                meaningful = true;
+                i += 1;
+                continue;
+            }
+            b';' => {
+                push(&mut out, &sql[start..=i], meaningful);
+                meaningful = false;
+                i += 1;
+                start = i;
+                continue;
+            }
+            c if !c.is_ascii_whitespace() => meaningful = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    push(&mut out, &sql[start..], meaningful);
+    out
+}
+
+fn lines(db: &mut postgres::Client, sql: &str) -> Vec<String> {
+    db.query(sql, &[])
+        .unwrap_or_else(|e| panic!("{sql}: {}", support::pg::describe_error(&e)))
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect()
+}
+
+/// A text picture of the catalog, one object per line, sorted (so column
+/// order does not matter).
+fn fingerprint(db: &mut postgres::Client) -> String {
+    let not_extension = |class: &str, oid: &str| {
+        format!(
+            "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{class}'::regclass \
+             AND e.objid = {oid} AND e.deptype = 'e')"
+        )
+    };
+    let acl = |col: &str| format!("(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest({col}) x)");
+    let queries = [
+        format!(
+            "SELECT format('schema %I comment=%L acl=%s', n.nspname, obj_description(n.oid, 'pg_namespace'), {}) \
+             FROM pg_namespace n WHERE {USER_NS}",
+            acl("n.nspacl")
+        ),
+        "SELECT format('extension %I', extname) FROM pg_extension".to_string(),
+        format!(
+            "SELECT format('relation %I.%I kind=%s rls=%s force=%s partkey=%s partition_of=%s bound=%s comment=%L acl=%s', \
+               n.nspname, c.relname, c.relkind, c.relrowsecurity, c.relforcerowsecurity, \
+               pg_get_partkeydef(c.oid), \
+               (SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = c.oid), \
+               pg_get_expr(c.relpartbound, c.oid), obj_description(c.oid, 'pg_class'), {}) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {USER_NS} AND {}",
+            acl("c.relacl"),
+            not_extension("pg_class", "c.oid")
+        ),
+        format!(
+            "SELECT format('column %I.%I.%I %s notnull=%s identity=%s generated=%s default=%s comment=%L', \
+               n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+               a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum)) \
+             FROM pg_attribute a \
+             JOIN pg_class c ON c.oid = a.attrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+               AND {USER_NS} AND {}",
+            not_extension("pg_class", "c.oid")
+        ),
+        format!(
+            "SELECT format('constraint %s %I type=%s %s deferrable=%s validated=%s comment=%L', \
+               co.conrelid::regclass, co.conname, co.contype, pg_get_constraintdef(co.oid), co.condeferrable, \
+               co.convalidated, obj_description(co.oid, 'pg_constraint')) \
+             FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace WHERE {USER_NS}"
+        ),
+        "SELECT format('index %I.%I %s comment=%L', schemaname, indexname, indexdef, \
+           obj_description(format('%I.%I', schemaname, indexname)::regclass, 'pg_class')) FROM pg_indexes \
+         WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+            .to_string(),
+        "SELECT format('trigger %s %I enabled=%s %s', tgrelid::regclass, tgname, tgenabled, pg_get_triggerdef(oid)) \
+         FROM pg_trigger WHERE NOT tgisinternal"
+            .to_string(),
+        "SELECT format('policy %I.%I %I %s roles=%s cmd=%s using=%s check=%s', schemaname, tablename, \
+           policyname, permissive, roles::text, cmd, qual, with_check) FROM pg_policies"
+            .to_string(),
+        format!(
+            "SELECT format('type %I.%I kind=%s labels=%s comment=%L', n.nspname, t.typname, t.typtype, \
+               (SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = t.oid), \
+               obj_description(t.oid, 'pg_type')) \
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             WHERE {USER_NS} AND t.typtype IN ('e', 'd', 'c') AND (t.typtype <> 'c' OR \
+               (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c') AND {}",
+            not_extension("pg_type", "t.oid")
+        ),
+        format!(
+            "SELECT format('function %s body_md5=%s comment=%L acl=%s', p.oid::regprocedure, \
+               CASE WHEN p.prokind IN ('f', 'p') THEN md5(pg_get_functiondef(p.oid)) END, \
+               obj_description(p.oid, 'pg_proc'), {}) \
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {USER_NS} AND {}",
+            acl("p.proacl"),
+            not_extension("pg_proc", "p.oid")
+        ),
+        "SELECT format('comment %s = %L', pg_describe_object(classoid, objoid, objsubid), description) \
+         FROM pg_description WHERE objoid >= 16384"
+            .to_string(),
+        "SELECT format('publication %I all=%s ins=%s upd=%s del=%s', pubname, puballtables, pubinsert, \
+           pubupdate, pubdelete) FROM pg_publication"
+            .to_string(),
+        "SELECT format('publication table %I %I.%I', pubname, schemaname, tablename) FROM pg_publication_tables"
+            .to_string(),
+        format!(
+            "SELECT format('default acl %s in %s on %s: %s', defaclrole::regrole, defaclnamespace::regnamespace, \
+               defaclobjtype, {}) FROM pg_default_acl",
+            acl("defaclacl")
+        ),
+    ];
+    let mut out = Vec::new();
+    for q in &queries {
+        let mut rows = lines(db, q);
+        rows.sort();
+        out.extend(rows);
+    }
+    out.join("\n") + "\n"
+}
+
+fn diff(a: &str, b: &str, a_name: &str, b_name: &str) -> String {
+    similar::TextDiff::from_lines(a, b).unified_diff().context_radius(0).header(a_name, b_name).to_string()
+}
+
+// ---------------------------------------------------------------- units --
+
+#[test]
+fn splitter_respects_quotes_and_dollar_quotes() {
+    let sql = "-- a; comment\nCREATE INDEX CONCURRENTLY x ON t (a);\n\
+               DO $dddc$\nBEGIN\n  IF 1 = 1 THEN RAISE NOTICE 'x;y'; END IF;\nEND\n$dddc$;\n\
+               COMMENT ON TABLE t IS 'it''s; fine';\nSELECT $$a;b$$, \"we;ird\", E'\\';';\n/* c; */ -- only comments;\n";
+    let parts = split_statements(sql);
+    assert_eq!(parts.len(), 4, "{parts:#?}");
+    assert!(parts[0].ends_with("ON t (a);"));
+    assert!(parts[1].starts_with("DO $dddc$") && parts[1].ends_with("$dddc$;"));
+    assert_eq!(parts[2], "COMMENT ON TABLE t IS 'it''s; fine';");
+    assert!(parts[3].ends_with("E'\\';';"));
+}
+
+#[test]
+fn globs() {
+    assert!(glob("V*.sql", "V2__x.sql"));
+    assert!(!glob("V*.sql", "V2__x.sql.conf"));
+    assert!(glob("V*__*_indexes.sql.conf", "V3__a_indexes.sql.conf"));
+    assert!(glob("U2__x.sql", "U2__x.sql"));
+    assert!(!glob("V*x*y", "Vyx"));
+}

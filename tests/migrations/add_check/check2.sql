@@ -1,0 +1,1 @@
+SELECT bool_and(convalidated) FROM pg_constraint WHERE conname IN ('clientes_email_con_arroba', 'clientes_horas_no_negativas');

@@ -1,0 +1,1 @@
+SELECT bool_and(alias = nombre AND pais = 'ES') FROM ventas.clientes;

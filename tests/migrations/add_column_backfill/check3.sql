@@ -1,0 +1,1 @@
+SELECT alias = 'evita' FROM ventas.clientes WHERE nombre = 'Eva';

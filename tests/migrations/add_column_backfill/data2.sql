@@ -1,0 +1,1 @@
+INSERT INTO ventas.clientes (nombre, email, alias, pais) VALUES ('Eva', 'eva@mitoga.es', 'evita', 'MX');

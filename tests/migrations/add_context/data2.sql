@@ -1,0 +1,1 @@
+INSERT INTO marketplace.tutores (alias, cliente_id) SELECT 'profe_ana', id FROM ventas.clientes WHERE nombre = 'Ana';

@@ -1,0 +1,1 @@
+SELECT to_regclass('ventas.idx_clientes_nombre') IS NOT NULL;

@@ -1,0 +1,1 @@
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'ventas.idx_clientes_nombre'::regclass;

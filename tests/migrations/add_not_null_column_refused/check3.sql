@@ -1,0 +1,1 @@
+SELECT bool_and(telefono = 'desconocido') FROM ventas.clientes;

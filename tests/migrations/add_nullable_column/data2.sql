@@ -1,0 +1,1 @@
+UPDATE ventas.clientes SET telefono = '+34600111222' WHERE nombre = 'Ana';

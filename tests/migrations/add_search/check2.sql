@@ -1,0 +1,1 @@
+SELECT search_vector @@ to_tsquery('spanish', 'fisica | física') FROM ventas.clientes;

@@ -1,0 +1,1 @@
+SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = 'ventas.bonos'::regclass;

@@ -1,0 +1,2 @@
+INSERT INTO ventas.clientes (nombre, email) VALUES ('Ana', 'ana@mitoga.es'), ('Luis', 'luis@mitoga.es');
+INSERT INTO marketplace.tutores (alias) VALUES ('profe_ana');

@@ -1,0 +1,1 @@
+INSERT INTO ventas.clientes (nombre, email, telefono) VALUES ('Ana', 'ana@mitoga.es', '+34600111222'), ('Luis', 'luis@mitoga.es', '+34600333444');

@@ -1,0 +1,1 @@
+SELECT array_to_string(enum_range(NULL::pagos.estado_pago), ',') = 'BORRADOR,PENDIENTE,PAGADO';

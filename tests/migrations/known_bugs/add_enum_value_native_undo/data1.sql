@@ -1,0 +1,1 @@
+INSERT INTO pagos.pagos (importe, estado) VALUES (20, 'PAGADO');

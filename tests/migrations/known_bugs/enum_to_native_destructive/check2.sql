@@ -1,0 +1,1 @@
+SELECT canal = 'APP'::ventas.canal FROM ventas.clientes;

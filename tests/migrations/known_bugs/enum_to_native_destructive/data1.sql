@@ -1,0 +1,1 @@
+INSERT INTO ventas.clientes (nombre, canal) VALUES ('Ana', 'APP');

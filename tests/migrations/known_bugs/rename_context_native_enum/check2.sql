@@ -1,0 +1,1 @@
+SELECT estado = 'PAGADO'::cobros.estado_pago FROM cobros.pagos;

@@ -1,0 +1,1 @@
+SELECT estado = 'BAJA' FROM ventas.clientes WHERE nombre = 'Luis';

@@ -1,0 +1,1 @@
+SELECT estado = 'BAJO' FROM ventas.clientes WHERE nombre = 'Luis';

@@ -1,0 +1,1 @@
+SELECT nombre = 'Ana' FROM ventas.clientes WHERE email = 'ana@mitoga.es';

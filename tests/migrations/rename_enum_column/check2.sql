@@ -1,0 +1,1 @@
+SELECT situacion = 'BAJA' AND documento = '1Z' FROM ventas.clientes;

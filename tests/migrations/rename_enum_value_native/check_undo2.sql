@@ -1,0 +1,1 @@
+SELECT estado::text = 'PAGADO' FROM pagos.pagos WHERE importe = 20;

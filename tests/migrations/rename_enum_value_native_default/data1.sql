@@ -1,0 +1,1 @@
+INSERT INTO pagos.pagos (importe) VALUES (20);

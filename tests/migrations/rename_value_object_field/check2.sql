@@ -1,0 +1,1 @@
+SELECT direccion_ciudad = 'Madrid' AND factura_calle IS NULL FROM ventas.clientes;

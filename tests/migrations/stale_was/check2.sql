@@ -1,0 +1,1 @@
+SELECT telefono_movil = '+34600111222' FROM ventas.clientes;
