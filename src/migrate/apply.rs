@@ -83,6 +83,16 @@ fn apply_one(s: &mut Schema, c: &Change) {
                     e.schema = to.clone();
                 }
             }
+            // Columns of a native enum type name its schema.
+            let (old_prefix, new_prefix) =
+                (format!("{}.", crate::sql::ident(from)), format!("{}.", crate::sql::ident(to)));
+            for t in &mut s.tables {
+                for c in &mut t.columns {
+                    if let Some(rest) = c.ty.strip_prefix(&old_prefix) {
+                        c.ty = format!("{new_prefix}{rest}");
+                    }
+                }
+            }
             for f in &mut s.functions {
                 if &f.schema == from {
                     f.schema = to.clone();
@@ -223,6 +233,16 @@ fn apply_one(s: &mut Schema, c: &Change) {
                     e.name = to.clone();
                 }
             }
+            let (old_ty, new_ty) = (crate::sql::qualified(schema, from), crate::sql::qualified(schema, to));
+            for t in &mut s.tables {
+                for c in &mut t.columns {
+                    if c.ty == old_ty {
+                        c.ty = new_ty.clone();
+                    } else if c.ty == format!("{old_ty}[]") {
+                        c.ty = format!("{new_ty}[]");
+                    }
+                }
+            }
         }
         RenameEnumValue { schema, type_name, from, to } => {
             for e in &mut s.enum_types {
@@ -250,10 +270,14 @@ fn apply_one(s: &mut Schema, c: &Change) {
             s.enum_types.retain(|x| !(x.schema == e.schema && x.name == e.name));
             s.enum_types.push(e.clone());
         }
-        AddEnumValue { schema, type_name, value, after } => {
+        AddEnumValue { schema, type_name, value, after, before } => {
             if let Some(e) = s.enum_types.iter_mut().find(|e| &e.schema == schema && &e.name == type_name) {
                 if !e.values.contains(value) {
-                    let pos = after.as_ref().and_then(|a| e.values.iter().position(|v| v == a)).map_or(0, |p| p + 1);
+                    let pos = match (after, before) {
+                        (Some(a), _) => e.values.iter().position(|v| v == a).map_or(e.values.len(), |p| p + 1),
+                        (None, Some(b)) => e.values.iter().position(|v| v == b).unwrap_or(0),
+                        (None, None) => e.values.len(),
+                    };
                     e.values.insert(pos.min(e.values.len()), value.clone());
                 }
             }
@@ -267,7 +291,7 @@ fn apply_one(s: &mut Schema, c: &Change) {
                 s.tables.push(t.clone());
             }
         }
-        AddPartition { table, partition } => {
+        AddPartition { table, partition, .. } => {
             if let Some(p) = table_mut(s, table).and_then(|t| t.partitioning.as_mut()) {
                 if !p.partitions.iter().any(|x| x.name == partition.name) {
                     p.partitions.push(partition.clone());

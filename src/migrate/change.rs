@@ -148,28 +148,37 @@ pub enum Change {
     CreateSchema(SchemaDef),
     CreateExtension(String),
     CreateEnumType(EnumType),
+    /// `after`/`before` place the value among the existing ones.
     AddEnumValue {
         schema: String,
         type_name: String,
         value: String,
         after: Option<String>,
+        before: Option<String>,
     },
     CreateFunction(Function),
     CreateTable(Table),
+    /// `default`: the table's DEFAULT partition, whose rows of the new
+    /// partition's range move into it; `column`: the partition key.
     AddPartition {
         table: TableRef,
         partition: PartitionDef,
+        column: String,
+        default: Option<String>,
     },
     AddColumn {
         table: TableRef,
         column: Column,
         backfill: Option<String>,
     },
+    /// `default`: the column's default, set again after the change (a
+    /// default may not survive a type change).
     AlterColumnType {
         table: TableRef,
         column: String,
         from: String,
         to: String,
+        default: Option<String>,
     },
     SetDefault {
         table: TableRef,
@@ -271,19 +280,19 @@ impl Change {
             RenameTrigger { .. } => 14,
             RenameType { .. } => 15,
             RenameEnumValue { .. } => 16,
-            UpdateEnumValue { .. } => 17,
-            CreateSchema(_) => 18,
-            CreateExtension(_) => 19,
-            CreateEnumType(_) => 20,
-            AddEnumValue { .. } => 21,
-            CreateFunction(_) => 22,
-            CreateTable(_) => 23,
-            AddPartition { .. } => 24,
-            AddColumn { .. } => 25,
-            AlterColumnType { .. } => 26,
-            SetDefault { .. } => 27,
-            DropNotNull { .. } => 28,
-            SetNotNull { .. } => 29,
+            CreateSchema(_) => 17,
+            CreateExtension(_) => 18,
+            CreateEnumType(_) => 19,
+            AddEnumValue { .. } => 20,
+            CreateFunction(_) => 21,
+            CreateTable(_) => 22,
+            AddPartition { .. } => 23,
+            AddColumn { .. } => 24,
+            AlterColumnType { .. } => 25,
+            SetDefault { .. } => 26,
+            DropNotNull { .. } => 27,
+            SetNotNull { .. } => 28,
+            UpdateEnumValue { .. } => 29,
             AddPrimaryKey { .. } => 30,
             AddUnique { .. } => 31,
             AddCheck { .. } => 32,
@@ -372,9 +381,9 @@ impl Change {
             AddEnumValue { type_name, value, .. } => format!("add value {value} to type {type_name}"),
             CreateFunction(f) => format!("create or replace function {}.{}", f.schema, f.name),
             CreateTable(t) => format!("create table {}", t.qualified()),
-            AddPartition { table, partition } => format!("add partition {} of {table}", partition.name),
+            AddPartition { table, partition, .. } => format!("add partition {} of {table}", partition.name),
             AddColumn { table, column, .. } => format!("add column {table}.{}", column.name),
-            AlterColumnType { table, column, from, to } => {
+            AlterColumnType { table, column, from, to, .. } => {
                 format!("change type of {table}.{column} from {from} to {to}")
             }
             SetDefault { table, column, default } => match default {

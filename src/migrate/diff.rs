@@ -51,13 +51,21 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
             }
             Some(o) => {
                 let mut prev: Option<String> = None;
-                for v in &t.values {
+                for (i, v) in t.values.iter().enumerate() {
                     if !o.values.contains(v) {
+                        // Placed after the value before it, or before the
+                        // first existing value when it comes first.
+                        let before = if prev.is_none() {
+                            t.values[i + 1..].iter().find(|x| o.values.contains(x)).cloned()
+                        } else {
+                            None
+                        };
                         out.push(Change::AddEnumValue {
                             schema: t.schema.clone(),
                             type_name: t.name.clone(),
                             value: v.clone(),
                             after: prev.clone(),
+                            before,
                         });
                     }
                     prev = Some(v.clone());
@@ -68,11 +76,8 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
                         text: t.comment.clone(),
                     });
                 }
-                // Values removed: the type must be rebuilt; `plan` refuses it.
-                if o.values.iter().any(|v| !t.values.contains(v)) {
-                    out.push(Change::DropEnumType(o.clone()));
-                    out.push(Change::CreateEnumType(t.clone()));
-                }
+                // Values removed: PostgreSQL cannot remove an enum value; `plan`
+                // refuses it, and an undo leaves the value in place.
             }
         }
     }
@@ -248,6 +253,7 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
                         column: c.name.clone(),
                         from: oc.ty.clone(),
                         to: c.ty.clone(),
+                        default: c.default.clone(),
                     });
                 }
                 if oc.default != c.default {
@@ -354,7 +360,9 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     let new_parts = t.partitioning.as_ref().map_or(&none, |p| &p.partitions);
     for p in new_parts {
         if !old_parts.iter().any(|x| x.name == p.name) {
-            out.push(Change::AddPartition { table: r.clone(), partition: p.clone() });
+            let default = old_parts.iter().find(|x| x.bound == "DEFAULT").map(|x| x.name.clone());
+            let column = t.partitioning.as_ref().map_or(String::new(), |p| p.column.clone());
+            out.push(Change::AddPartition { table: r.clone(), partition: p.clone(), column, default });
         }
     }
     for p in old_parts {

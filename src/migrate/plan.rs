@@ -71,6 +71,10 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
     let renamed = apply_renames(lock, new, &was, model);
     let mut changes = renamed.changes.clone();
     changes.extend(diff(&renamed.schema, new));
+    // Stable: renames keep the order they were found in (a table's rename
+    // before the renames inside it).
+    changes.sort_by_key(Change::rank);
+    order_value_updates(&mut changes);
     let mut out = Planned { warnings: renamed.warnings, ..Planned::default() };
     if changes.is_empty() {
         return out;
@@ -83,10 +87,23 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
     check(&mut changes, lock, new, &new_tables, &backfills, opts, &mut out);
     // Split.
     let is_enum_value = |c: &Change| matches!(c, Change::AddEnumValue { .. });
+    let concurrent_index = |table: &TableRef| {
+        !new_tables.contains(table) && new.table(&table.schema, &table.name).is_some_and(|t| t.partitioning.is_none())
+    };
+    let concurrent_names: BTreeSet<(String, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateIndex { table, index } if concurrent_index(table) => {
+                Some((table.schema.clone(), index.name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    // An index built concurrently, and the comment on it, which needs it.
     let is_concurrent = |c: &Change| match c {
-        Change::CreateIndex { table, .. } => {
-            !new_tables.contains(table)
-                && new.table(&table.schema, &table.name).is_some_and(|t| t.partitioning.is_none())
+        Change::CreateIndex { table, .. } => concurrent_index(table),
+        Change::SetComment { on: super::change::CommentOn::Index(s, i), .. } => {
+            concurrent_names.contains(&(s.clone(), i.clone()))
         }
         _ => false,
     };
@@ -113,6 +130,24 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
         before = after;
     }
     out
+}
+
+/// A renamed CHECK-based enum value's rows are updated after the column is
+/// widened, but before it is narrowed (the old value may not fit after).
+fn order_value_updates(changes: &mut Vec<Change>) {
+    let updates: Vec<Change> =
+        changes.iter().filter(|c| matches!(c, Change::UpdateEnumValue { .. })).cloned().collect();
+    for u in updates {
+        let Change::UpdateEnumValue { table, column, .. } = &u else { continue };
+        let narrowing = changes.iter().position(|c| {
+            matches!(c, Change::AlterColumnType { table: t, column: col, from, to, .. }
+                if t == table && col == column && matches!(type_change(from, to), TypeChange::Narrowing))
+        });
+        if let Some(at) = narrowing {
+            changes.retain(|c| *c != u);
+            changes.insert(at.min(changes.len()), u);
+        }
+    }
 }
 
 /// The changes that take `after` back to `before`: renames inverted, then
@@ -148,26 +183,40 @@ fn undo(before: &Schema, after: &Schema, forward: &[Change]) -> Vec<Change> {
                     from: to.clone(),
                     to: from.clone(),
                 },
-                Change::UpdateEnumValue { table, column, from, to } => Change::UpdateEnumValue {
-                    table: table.clone(),
-                    column: column.clone(),
-                    from: to.clone(),
-                    to: from.clone(),
-                },
                 _ => return None,
             })
         })
         .collect();
-    // Renames must run in the forward order's reverse, but a schema rename
-    // must still come before the renames of what it holds: re-sort by rank,
-    // keeping the reversed order inside a rank.
-    inverse.sort_by_key(Change::rank);
+    // Renames run back in exactly the reverse order (a column renamed in a
+    // renamed table is renamed back while the table still has its new
+    // name), and before the rest of the undo, which names things as they
+    // were.
     let renamed_after = apply(after, &inverse);
     let mut rest = diff(&renamed_after, before);
-    // An undo never adds a column a backfill could not fill: keep defaults
-    // as they were.
+    // Rows of a renamed CHECK-based enum value go back between the check
+    // swap, like they came.
+    rest.extend(forward.iter().filter_map(|c| match c {
+        Change::UpdateEnumValue { table, column, from, to } => Some(Change::UpdateEnumValue {
+            table: table.clone(),
+            column: column.clone(),
+            from: to.clone(),
+            to: from.clone(),
+        }),
+        _ => None,
+    }));
+    rest.sort_by_key(Change::rank);
+    order_value_updates(&mut rest);
+    for c in &mut rest {
+        // The values of a dropped column are gone: it comes back optional
+        // (a NOT NULL column without a default cannot be added to a table
+        // with rows).
+        if let Change::AddColumn { column, .. } = c {
+            if !column.nullable && column.default.is_none() && column.generated.is_none() && !column.identity {
+                column.nullable = true;
+            }
+        }
+    }
     inverse.append(&mut rest);
-    inverse.sort_by_key(Change::rank);
     inverse
 }
 
@@ -259,12 +308,15 @@ fn check(
                 false,
                 out,
             ),
-            Change::AlterColumnType { table, column, from, to } => match type_change(from, to) {
+            Change::AlterColumnType { table, column, from, to, .. } => match type_change(from, to) {
                 TypeChange::Widening { rewrite } => {
                     if rewrite && !new_tables.contains(table) {
                         out.notes.push(format!("changing `{table}.{column}` from {from} to {to} rewrites the whole table under an exclusive lock"));
                     }
                 }
+                // The column of a CHECK-based enum: the check, not the length,
+                // bounds its values, and every new value fits.
+                TypeChange::Narrowing if enum_column(new, table, column) => {}
                 TypeChange::Narrowing => refuse(
                     format!("narrow `{table}.{column}` from {from} to {to} (values that do not fit would be lost or rejected)"),
                     "keep the wider type, or run `dddc build --allow-destructive` once the data fits",
@@ -326,15 +378,28 @@ fn check(
                     }
                 }
             }
-            Change::DropEnumType(e) if new.enum_types.iter().any(|x| x.schema == e.schema && x.name == e.name) => {
-                refuse(
-                    format!("remove values from native enum `{}.{}`", e.schema, e.name),
-                    "PostgreSQL cannot remove a value from an enum type; keep the value, or make the enum CHECK-based",
-                    true,
-                    out,
-                );
-            }
             _ => {}
+        }
+    }
+    // PostgreSQL cannot remove a value from an enum type.
+    for e in &new.enum_types {
+        if let Some(o) = lock.enum_types.iter().find(|o| o.schema == e.schema && o.name == e.name) {
+            let renamed: Vec<&String> = changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::RenameEnumValue { from, .. } => Some(from),
+                    _ => None,
+                })
+                .collect();
+            let lost: Vec<&str> =
+                o.values.iter().filter(|v| !e.values.contains(v) && !renamed.contains(v)).map(String::as_str).collect();
+            if !lost.is_empty() {
+                out.refusals.push(Refusal {
+                    change: format!("remove values from native enum `{}.{}`: {}", e.schema, e.name, lost.join(", ")),
+                    help: "PostgreSQL cannot remove a value from an enum type; keep the value, or make the enum CHECK-based".into(),
+                    unsupported: true,
+                });
+            }
         }
     }
     // Partitioning that changes method or key needs a rebuild.
@@ -350,6 +415,12 @@ fn check(
             }
         }
     }
+}
+
+fn enum_column(schema: &Schema, table: &TableRef, column: &str) -> bool {
+    schema
+        .table(&table.schema, &table.name)
+        .is_some_and(|t| t.checks.iter().any(|c| c.enum_values.as_ref().is_some_and(|(col, _)| col == column)))
 }
 
 enum TypeChange {

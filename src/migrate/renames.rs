@@ -29,11 +29,15 @@ pub fn previous_names(model: &Model) -> Model {
             }
         }
     }
-    // Enum value names also appear in expressions (`estado == ACTIVO`).
+    // Values of native enums also appear in expressions (`estado == ACTIVO`);
+    // PostgreSQL stores them by oid, so checks and index predicates follow a
+    // renamed value. Values of CHECK-based enums are strings: their checks
+    // are swapped instead.
     let value_renames: Vec<(crate::model::EnumId, String, String)> = model
         .enums
         .iter()
         .enumerate()
+        .filter(|(_, e)| e.native)
         .flat_map(|(i, e)| {
             e.values
                 .iter()
@@ -86,6 +90,14 @@ fn rename_entity(e: &mut Entity, values: &[(crate::model::EnumId, String, String
         }
         c.to_string()
     };
+    for i in &mut e.invariants {
+        rename_values(&mut i.expr, values);
+    }
+    for ix in &mut e.indexes {
+        if let Some(w) = &mut ix.where_clause {
+            rename_values(w, values);
+        }
+    }
     let rename_columns = |x: &mut crate::model::TExpr| rename_columns(x, &old_column);
     for i in &mut e.invariants {
         rename_columns(&mut i.expr);
@@ -110,14 +122,7 @@ fn rename_entity(e: &mut Entity, values: &[(crate::model::EnumId, String, String
     }
     // Names used in expressions are columns, renamed by the database along
     // with the column; enum values inside them are data, renamed here.
-    for i in &mut e.invariants {
-        rename_values(&mut i.expr, values);
-    }
-    for ix in &mut e.indexes {
-        if let Some(w) = &mut ix.where_clause {
-            rename_values(w, values);
-        }
-    }
+
     for c in &mut e.entities {
         rename_entity(c, values);
     }
@@ -281,6 +286,11 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
 fn follow_columns(s: &mut Schema, n: &Table, w: &Table, r: &TableRef) {
     let Some(t) = s.tables.iter_mut().find(|t| t.schema == r.schema && t.name == r.name) else { return };
     for (nc, wc) in n.checks.iter().zip(&w.checks) {
+        // An enum check whose values were renamed is swapped, not followed:
+        // PostgreSQL renames columns inside checks, not values.
+        if nc.enum_values.as_ref().map(|(_, v)| v) != wc.enum_values.as_ref().map(|(_, v)| v) {
+            continue;
+        }
         if let Some(c) = t.checks.iter_mut().find(|c| c.name == nc.name && c.expr == wc.expr) {
             c.expr = nc.expr.clone();
         }

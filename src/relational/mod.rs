@@ -88,6 +88,10 @@ pub struct Function {
     pub returns: String,
     pub language: String,
     pub volatility: String,
+    /// `SECURITY DEFINER` with a pinned `search_path`: runs with its owner's
+    /// rights (the audit function writes a table the roles cannot).
+    #[serde(default)]
+    pub security_definer: bool,
     /// The body, without dollar quotes.
     pub body: String,
     pub comment: Option<String>,

@@ -17,6 +17,9 @@ pub struct Context<'a> {
     pub new_tables: &'a BTreeSet<TableRef>,
     /// Build indexes `CONCURRENTLY` (a migration outside a transaction).
     pub concurrent: bool,
+    /// Partitioned tables: PostgreSQL before 18 cannot add a foreign key
+    /// `NOT VALID` to them.
+    pub partitioned: &'a BTreeSet<TableRef>,
 }
 
 fn q(t: &TableRef) -> String {
@@ -24,7 +27,11 @@ fn q(t: &TableRef) -> String {
 }
 
 fn exists_constraint(t: &TableRef, name: &str) -> String {
-    format!("SELECT 1 FROM pg_constraint WHERE conname = {} AND conrelid = {}::regclass", literal(name), literal(&q(t)))
+    format!(
+        "SELECT 1 FROM pg_constraint WHERE conname = {} AND conrelid = to_regclass({})",
+        literal(name),
+        literal(&q(t))
+    )
 }
 
 /// The statements of one change.
@@ -61,7 +68,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
         RenameColumn { table, from, to } => {
             let col = |c: &str| {
                 format!(
-                    "SELECT 1 FROM pg_attribute WHERE attrelid = {}::regclass AND attname = {} AND NOT attisdropped",
+                    "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({}) AND attname = {} AND NOT attisdropped",
                     literal(&q(table)),
                     literal(c)
                 )
@@ -83,7 +90,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
         RenameTrigger { table, from, to } => {
             let tr = |n: &str| {
                 format!(
-                    "SELECT 1 FROM pg_trigger WHERE tgname = {} AND tgrelid = {}::regclass",
+                    "SELECT 1 FROM pg_trigger WHERE tgname = {} AND tgrelid = to_regclass({})",
                     literal(n),
                     literal(&q(table))
                 )
@@ -143,8 +150,12 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
         CreateEnumType(_) | CreateFunction(_) => {
             super::ddl::create_statements(&single(c)).into_iter().flat_map(|(_, s)| s).collect()
         }
-        AddEnumValue { schema, type_name, value, after } => {
-            let pos = after.as_ref().map(|a| format!(" AFTER {}", literal(a))).unwrap_or_default();
+        AddEnumValue { schema, type_name, value, after, before } => {
+            let pos = match (after, before) {
+                (Some(a), _) => format!(" AFTER {}", literal(a)),
+                (None, Some(b)) => format!(" BEFORE {}", literal(b)),
+                (None, None) => String::new(),
+            };
             vec![format!(
                 "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{pos};",
                 qualified(schema, type_name),
@@ -163,12 +174,28 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             let s = crate::relational::Schema { target: cx.target, tables: vec![only], ..Default::default() };
             super::ddl::create_statements(&s).into_iter().flat_map(|(_, s)| s).collect()
         }
-        AddPartition { table, partition } => vec![format!(
-            "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} {};",
-            qualified(&table.schema, &partition.name),
-            q(table),
-            partition.bound
-        )],
+        AddPartition { table, partition, column, default } => {
+            let create = format!(
+                "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} {};",
+                qualified(&table.schema, &partition.name),
+                q(table),
+                partition.bound
+            );
+            match (default, partition_condition(column, &partition.bound)) {
+                // Rows of the new range that went to the DEFAULT partition
+                // move into the new one (PostgreSQL refuses the partition
+                // otherwise): detach the default, create, move, attach.
+                (Some(d), Some(cond)) if existing(table) => {
+                    let (t, dq) = (q(table), qualified(&table.schema, d));
+                    let body = format!(
+                        "\nBEGIN\n    IF to_regclass({}) IS NULL THEN\n        ALTER TABLE {t} DETACH PARTITION {dq};\n        {create}\n        INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {dq} WHERE {cond};\n        DELETE FROM {dq} WHERE {cond};\n        ALTER TABLE {t} ATTACH PARTITION {dq} DEFAULT;\n    END IF;\nEND\n",
+                        literal(&qualified(&table.schema, &partition.name))
+                    );
+                    vec![format!("DO {};", dollar_quote(&body))]
+                }
+                _ => vec![create],
+            }
+        }
         AddColumn { table, column, backfill } => match backfill {
             Some(b) if existing(table) => {
                 let mut nullable = column.clone();
@@ -187,12 +214,24 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             }
             _ => vec![format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), column_definition(column))],
         },
-        AlterColumnType { table, column, to, .. } => vec![format!(
-            "ALTER TABLE {} ALTER COLUMN {} TYPE {to} USING {}::{to};",
-            q(table),
-            ident(column),
-            ident(column)
-        )],
+        AlterColumnType { table, column, to, default, .. } => {
+            let change = format!(
+                "ALTER TABLE {} ALTER COLUMN {} TYPE {to} USING {}::{to};",
+                q(table),
+                ident(column),
+                ident(column)
+            );
+            match default {
+                // A default of the old type may not cast by itself: drop it
+                // around the change.
+                Some(d) => vec![
+                    format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;", q(table), ident(column)),
+                    change,
+                    format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d};", q(table), ident(column)),
+                ],
+                None => vec![change],
+            }
+        }
         SetDefault { table, column, default } => vec![match default {
             Some(d) => format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d};", q(table), ident(column)),
             None => format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;", q(table), ident(column)),
@@ -252,7 +291,8 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             }
         }
         AddForeignKey { table, fk } => {
-            if existing(table) {
+            let not_valid_allowed = cx.target >= 18 || !cx.partitioned.contains(table);
+            if existing(table) && not_valid_allowed {
                 vec![
                     guarded(
                         &exists_constraint(table, &fk.name),
@@ -383,11 +423,9 @@ fn single(c: &Change) -> crate::relational::Schema {
             e.comment = None;
             s.enum_types.push(e);
         }
-        Change::CreateFunction(f) => {
-            let mut f = f.clone();
-            f.comment = None;
-            s.functions.push(f);
-        }
+        // A function has no comment change of its own: its comment comes
+        // with it.
+        Change::CreateFunction(f) => s.functions.push(f.clone()),
         _ => {}
     }
     s
@@ -412,6 +450,18 @@ fn empty_table() -> Table {
         partitioning: None,
         origin: Default::default(),
     }
+}
+
+/// The rows a partition bound covers: `FOR VALUES FROM (a) TO (b)` or
+/// `FOR VALUES IN (…)`.
+fn partition_condition(column: &str, bound: &str) -> Option<String> {
+    let col = ident(column);
+    if let Some(rest) = bound.strip_prefix("FOR VALUES FROM (") {
+        let (from, rest) = rest.split_once(") TO (")?;
+        let to = rest.strip_suffix(')')?;
+        return Some(format!("{col} >= {from} AND {col} < {to}"));
+    }
+    bound.strip_prefix("FOR VALUES IN ").map(|list| format!("{col} IN {list}"))
 }
 
 fn drop_constraint(t: &TableRef, name: &str) -> String {

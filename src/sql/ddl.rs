@@ -224,8 +224,9 @@ pub fn guarded(exists_query: &str, statement: &str) -> String {
 }
 
 fn create_function(f: &Function) -> String {
+    let security = if f.security_definer { " SECURITY DEFINER SET search_path = pg_catalog, pg_temp" } else { "" };
     format!(
-        "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {} AS {};",
+        "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {}{security} AS {};",
         qualified(&f.schema, &f.name),
         f.args,
         f.returns,
@@ -297,7 +298,7 @@ fn add_foreign_key(t: &Table, f: &ForeignKey) -> String {
     let q = qualified(&t.schema, &t.name);
     guarded(
         &format!(
-            "SELECT 1 FROM pg_constraint WHERE conname = {} AND conrelid = {}::regclass",
+            "SELECT 1 FROM pg_constraint WHERE conname = {} AND conrelid = to_regclass({})",
             literal(&f.name),
             literal(&q)
         ),

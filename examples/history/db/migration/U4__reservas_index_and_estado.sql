@@ -5,7 +5,7 @@
 ALTER TABLE IF EXISTS reservas.reservas DROP CONSTRAINT IF EXISTS ck_reservas_estado_valid;
 DO $dddc$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'ck_reservas_estado_valid' AND conrelid = 'reservas.reservas'::regclass) THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'ck_reservas_estado_valid' AND conrelid = to_regclass('reservas.reservas')) THEN
         ALTER TABLE reservas.reservas ADD CONSTRAINT ck_reservas_estado_valid CHECK (estado IN ('PENDIENTE', 'CONFIRMADA', 'COMPLETADA', 'CANCELADA')) NOT VALID;
     END IF;
 END

@@ -79,28 +79,28 @@ CREATE TABLE IF NOT EXISTS reservas.reservas_sesiones (
 -- Foreign keys
 DO $dddc$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_tutores_usuario_id' AND conrelid = 'marketplace.tutores'::regclass) THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_tutores_usuario_id' AND conrelid = to_regclass('marketplace.tutores')) THEN
         ALTER TABLE marketplace.tutores ADD CONSTRAINT fk_tutores_usuario_id FOREIGN KEY (usuario_id) REFERENCES autenticacion.usuarios (id) ON DELETE RESTRICT ON UPDATE RESTRICT;
     END IF;
 END
 $dddc$;
 DO $dddc$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_reservas_tutor_id' AND conrelid = 'reservas.reservas'::regclass) THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_reservas_tutor_id' AND conrelid = to_regclass('reservas.reservas')) THEN
         ALTER TABLE reservas.reservas ADD CONSTRAINT fk_reservas_tutor_id FOREIGN KEY (tutor_id) REFERENCES marketplace.tutores (id) ON DELETE RESTRICT ON UPDATE RESTRICT;
     END IF;
 END
 $dddc$;
 DO $dddc$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_reservas_alumno_id' AND conrelid = 'reservas.reservas'::regclass) THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_reservas_alumno_id' AND conrelid = to_regclass('reservas.reservas')) THEN
         ALTER TABLE reservas.reservas ADD CONSTRAINT fk_reservas_alumno_id FOREIGN KEY (alumno_id) REFERENCES autenticacion.usuarios (id) ON DELETE SET NULL ON UPDATE RESTRICT;
     END IF;
 END
 $dddc$;
 DO $dddc$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_reservas_sesiones_reserva_id' AND conrelid = 'reservas.reservas_sesiones'::regclass) THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_reservas_sesiones_reserva_id' AND conrelid = to_regclass('reservas.reservas_sesiones')) THEN
         ALTER TABLE reservas.reservas_sesiones ADD CONSTRAINT fk_reservas_sesiones_reserva_id FOREIGN KEY (reserva_id) REFERENCES reservas.reservas (id) ON DELETE CASCADE ON UPDATE CASCADE;
     END IF;
 END

@@ -7,7 +7,7 @@
 -- Statements
 DO $dddc$
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'marketplace.tutores'::regclass AND attname = 'bio' AND NOT attisdropped) AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'marketplace.tutores'::regclass AND attname = 'biografia' AND NOT attisdropped) THEN
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('marketplace.tutores') AND attname = 'bio' AND NOT attisdropped) AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('marketplace.tutores') AND attname = 'biografia' AND NOT attisdropped) THEN
         ALTER TABLE marketplace.tutores RENAME COLUMN bio TO biografia;
     END IF;
 END

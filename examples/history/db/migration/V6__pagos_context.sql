@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS pagos.pagos (
 );
 DO $dddc$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_pagos_reserva_id' AND conrelid = 'pagos.pagos'::regclass) THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_pagos_reserva_id' AND conrelid = to_regclass('pagos.pagos')) THEN
         ALTER TABLE pagos.pagos ADD CONSTRAINT fk_pagos_reserva_id FOREIGN KEY (reserva_id) REFERENCES reservas.reservas (id) ON DELETE RESTRICT ON UPDATE RESTRICT;
     END IF;
 END
