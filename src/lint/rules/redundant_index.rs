@@ -1,0 +1,112 @@
+//! L027 `redundant-index`.
+
+use std::collections::HashSet;
+
+use crate::diagnostics::Span;
+use crate::lint::context::{Ctx, Finding};
+use crate::relational::{Index, Table};
+
+rule_docs! {
+    /// # L027: redundant-index
+    ///
+    /// ## What it does
+    /// Flags an index you declared (`index (…)` or a field's `indexed`) that
+    /// another index of the same table already covers: a B-tree index whose
+    /// columns are the leading columns of another B-tree index with the same
+    /// `WHERE` condition, or of the primary key or a unique constraint (when it
+    /// has no condition). Unique indexes are never reported: they enforce
+    /// something.
+    ///
+    /// Only declared indexes are reported; the indexes the compiler adds for
+    /// references are its own business.
+    ///
+    /// ## Why
+    /// The seed's smell "Índices nunca usados". The planner can use the longer
+    /// index for every query the shorter one serves, so the shorter one is
+    /// never needed — yet every insert and update maintains it, it takes disk
+    /// and cache, and it slows down vacuum.
+    ///
+    /// ## Example
+    /// ```ddd
+    /// context ventas {
+    ///   /// Pedido.
+    ///   aggregate Pedido {
+    ///     cliente: text(100)
+    ///     fecha: date
+    ///     index (cliente)
+    ///     index (cliente, fecha)
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    /// ```ddd
+    /// context ventas {
+    ///   /// Pedido.
+    ///   aggregate Pedido {
+    ///     cliente: text(100)
+    ///     fecha: date
+    ///     index (cliente, fecha)
+    ///   }
+    /// }
+    /// ```
+}
+
+pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    // Spans of declared indexes and of `indexed` fields.
+    let mut declared: HashSet<Span> = HashSet::new();
+    for site in cx.entities() {
+        declared.extend(site.entity.indexes.iter().filter(|i| !i.unique).map(|i| i.span));
+        declared.extend(site.entity.fields.iter().filter(|f| f.indexed).map(|f| f.span));
+    }
+    for t in &cx.schema.tables {
+        for ix in &t.indexes {
+            if ix.unique || ix.method != "btree" || !declared.contains(&ix.origin.0) {
+                continue;
+            }
+            if let Some((by, span)) = covering(t, ix) {
+                let mut f = Finding::new(
+                    ix.origin.0,
+                    format!("index `{}` ({}) is covered by {by}", ix.name, ix.items.join(", ")),
+                )
+                .label("redundant: every query it serves can use the other one")
+                .help("remove this index");
+                if let Some(s) = span.filter(|s| *s != ix.origin.0) {
+                    f = f.secondary(s, "covers it");
+                }
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// What covers `ix`: a longer B-tree index with the same condition, the
+/// primary key or a unique constraint.
+fn covering(t: &Table, ix: &Index) -> Option<(String, Option<Span>)> {
+    let n = ix.items.len();
+    let starts = |items: &[String]| items.len() >= n && items[..n] == ix.items[..];
+    if ix.predicate.is_none() {
+        if let Some(pk) = &t.primary_key {
+            let cols: Vec<String> = pk.columns.iter().map(|c| crate::sql::ident(c)).collect();
+            if starts(&cols) {
+                return Some((format!("the primary key `{}`", pk.name), None));
+            }
+        }
+        for u in &t.uniques {
+            let cols: Vec<String> = u.columns.iter().map(|c| crate::sql::ident(c)).collect();
+            if starts(&cols) {
+                return Some((format!("unique constraint `{}`", u.name), Some(u.origin.0)));
+            }
+        }
+    }
+    t.indexes
+        .iter()
+        .filter(|o| !std::ptr::eq(*o, ix))
+        .find(|o| {
+            o.method == "btree"
+                && o.predicate == ix.predicate
+                && (o.items.len() > n || (o.items.len() == n && o.unique))
+                && starts(&o.items)
+        })
+        .map(|o| (format!("index `{}` ({})", o.name, o.items.join(", ")), Some(o.origin.0)))
+}
