@@ -44,6 +44,8 @@ enum Color {
 enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0 (`dddc lint` only), for code hosts to annotate pull requests.
+    Sarif,
 }
 
 #[derive(Subcommand)]
@@ -76,6 +78,14 @@ enum Command {
     Plan {
         /// A .ddd file or a folder.
         model: Option<PathBuf>,
+    },
+    /// Design lint and the 0–100 design score (exit 1 on an error finding or a score below the minimum).
+    Lint {
+        /// A .ddd file or a folder.
+        model: Option<PathBuf>,
+        /// Fail below this score (default: `[lint] min_score`, else 85).
+        #[arg(long)]
+        min_score: Option<u32>,
     },
     /// Rewrite .ddd files in the canonical layout (comments kept).
     Fmt {
@@ -127,6 +137,7 @@ fn main() -> ExitCode {
             build(&out, model.as_deref(), name.as_deref(), dry_run, allow_destructive)
         }
         Command::Check { model } => check(&out, model.as_deref()),
+        Command::Lint { model, min_score } => lint(&out, model.as_deref(), min_score),
         Command::Plan { model } => plan(&out, model.as_deref()),
         Command::Fmt { check, files } => fmt(&out, check, files),
         Command::Explain { code } => explain(&code),
@@ -146,10 +157,11 @@ struct Output {
 }
 
 impl Output {
-    /// Prints diagnostics (text on stderr, JSON on stdout).
+    /// Prints diagnostics (text on stderr, JSON on stdout; SARIF is for lint
+    /// only and falls back to JSON here).
     fn report(&self, sources: &Sources, diags: &[Diagnostic]) {
         match self.format {
-            Format::Json => println!("{}", diagnostics::render_json(sources, diags)),
+            Format::Json | Format::Sarif => println!("{}", diagnostics::render_json(sources, diags)),
             Format::Text => {
                 let shown: Vec<Diagnostic> = diags.iter().filter(|d| !self.quiet || d.is_error()).cloned().collect();
                 let mut text = diagnostics::render_text(sources, &shown, self.color);
@@ -167,7 +179,7 @@ impl Output {
 
     fn usage_error(&self, message: &str) -> u8 {
         match self.format {
-            Format::Json => println!(
+            Format::Json | Format::Sarif => println!(
                 "{}",
                 serde_json::json!({"diagnostics": [{"code": "usage", "severity": "error", "message": message}], "errors": 1, "warnings": 0})
             ),
@@ -208,15 +220,60 @@ fn validate(out: &Output, model: Option<&Path>) -> u8 {
 }
 
 fn explain(code: &str) -> u8 {
-    match codes::lookup(code) {
-        Some(c) => {
-            print!("{}", c.explanation);
-            0
+    if let Some(c) = codes::lookup(code) {
+        print!("{}", c.explanation);
+        return 0;
+    }
+    if let Some(rule) = dddc::lint::rule(code) {
+        print!("{}", rule.explanation);
+        if !rule.explanation.ends_with('\n') {
+            println!();
         }
-        None => {
-            eprintln!("error: unknown code `{code}`; codes look like E0103 (see `dddc explain E0001`)");
-            EXIT_FAIL
+        return 0;
+    }
+    eprintln!("error: unknown code `{code}`; codes look like E0103 or L006 (see `dddc explain E0001`)");
+    EXIT_FAIL
+}
+
+/// The score below which lint fails: the command line's, else the
+/// configuration's, else the seed's 85.
+fn min_score(cli: Option<u32>, config: &config::Config) -> u32 {
+    cli.or(config.lint.min_score).unwrap_or(85)
+}
+
+fn lint(out: &Output, model: Option<&Path>, cli_min: Option<u32>) -> u8 {
+    let (project, fe) = match load(out, model) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let Some(model) = fe.model.as_ref() else {
+        out.report(&fe.sources, &fe.diagnostics);
+        return EXIT_FAIL;
+    };
+    for problem in dddc::lint::check_config(&project.config.lint) {
+        eprintln!("warning: dddc.toml [lint]: {problem}");
+    }
+    let schema = match dddc::relational::lower(model) {
+        Ok(s) => s,
+        Err(d) => {
+            out.report(&fe.sources, &d);
+            return EXIT_FAIL;
         }
+    };
+    let report = dddc::lint::lint(model, &schema, &project.config.lint);
+    let min = min_score(cli_min, &project.config);
+    match out.format {
+        Format::Text => {
+            let _ = std::io::stdout().write_all(dddc::lint::render_text(&report, &fe.sources, out.color).as_bytes());
+            println!("minimum score: {min}");
+        }
+        Format::Json => println!("{}", dddc::lint::render_json(&report, &fe.sources)),
+        Format::Sarif => println!("{}", dddc::lint::render_sarif(&report, &fe.sources)),
+    }
+    if dddc::lint::passes(&report, Some(min)) {
+        0
+    } else {
+        EXIT_FAIL
     }
 }
 
@@ -467,7 +524,23 @@ fn check(out: &Output, model: Option<&Path>) -> u8 {
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
         doc_files,
     };
-    let findings = dddc::check::run(model, &project.config, &project.dir, &disk);
+    let mut findings = dddc::check::run(model, &project.config, &project.dir, &disk);
+    // Lint: errors or a score below the minimum fail the gate too.
+    if let Ok(schema) = dddc::relational::lower(model) {
+        let report = dddc::lint::lint(model, &schema, &project.config.lint);
+        let min = min_score(None, &project.config);
+        if !dddc::lint::passes(&report, Some(min)) {
+            eprint!("{}", dddc::lint::render_text(&report, &fe.sources, out.color));
+            findings.push(dddc::check::Finding {
+                reason: format!(
+                    "lint: {} error finding(s), design score {} (minimum {min}); see `dddc lint`",
+                    report.errors(),
+                    report.score
+                ),
+                diff: None,
+            });
+        }
+    }
     if findings.is_empty() {
         if !out.quiet {
             eprintln!("check passed: migrations, lock and documentation are up to date");

@@ -1113,7 +1113,7 @@ fn allow(r: &mut Resolver<'_>, a: &ast::Annotation) -> Option<Allow> {
             r.error(
                 Diagnostic::error(id::E0108, "`@allow` takes a code and a reason")
                     .at(a.span, "expected `@allow(CODE, 'reason')`")
-                    .with_help("e.g. `@allow(L006, 'legacy column, encrypted by the application')`"),
+                    .with_help("e.g. `@allow(L010, 'encrypted by the application before it is stored')`"),
             );
             None
         }
@@ -1176,7 +1176,7 @@ fn field_annotations<'a>(r: &mut Resolver<'a>, f: &'a ast::Field, out: &mut Fiel
                     r.error(
                         Diagnostic::error(id::E0108, "`@pii` takes no arguments")
                             .at(a.span, "unexpected arguments")
-                            .with_help("write `@pii`; explain why it is stored as it is with `@allow(L006, 'why')`"),
+                            .with_help("write `@pii`; explain why it is stored as it is with `@allow(L010, 'why')`"),
                     );
                 }
                 out.pii = true;

@@ -1270,6 +1270,16 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
         }
         let mut cols: BTreeMap<&str, Span> = BTreeMap::new();
         for c in &t.columns {
+            // A column name derived from the model (a value object's prefix,
+            // `<field>_id`, `<parent>_id`) may grow past PostgreSQL's limit,
+            // which would silently truncate it.
+            if c.name.len() > super::names::MAX_IDENTIFIER {
+                diags.push(
+                    Diagnostic::error(id::E0106, format!("column name `{}` is {} bytes long", c.name, c.name.len()))
+                        .at(c.origin.0, format!("this gives a column of `{}` longer than 63 bytes", t.qualified()))
+                        .with_help("shorten the field (or type) name, or name the column with `@column(short_name)`"),
+                );
+            }
             if let Some(first) = cols.get(c.name.as_str()) {
                 report(
                     diags,

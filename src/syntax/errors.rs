@@ -172,7 +172,7 @@ pub(super) fn explain_junk(file: FileId, text: &str, junk: &Junk) -> Diagnostic 
     if region.starts_with('@') {
         return Diagnostic::error(id::E0001, "annotation on a line of its own")
             .at(Span::new(file, junk.start, junk.start + line_len(region)), "this annotates nothing")
-            .with_help("annotations follow what they annotate: `email: Email unique @pii`, `aggregate Pago @allow(L010, 'why') {`, `invariant x @allow(…): …`");
+            .with_help("annotations follow what they annotate: `email: Email unique @pii`, `aggregate Pago @allow(L020, 'why') {`, `invariant x @allow(…): …`");
     }
 
     let candidate = if rest.starts_with(':') && !first_word.is_empty() && place_has_fields(junk.place) {
