@@ -178,7 +178,7 @@ fn a_panicking_test_still_stops_its_cluster() {
 /// `mode`, and returns its exit status plus the shared cluster's pid and dir.
 fn run_child(mode: &str) -> (std::process::ExitStatus, u32, PathBuf) {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["child_process_entry", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args(["child_process_entry", "--exact", "--nocapture", "--test-threads=1"])
         .env("DDDC_PG_HARNESS_CHILD", mode)
         .output()
         .unwrap();
@@ -215,10 +215,10 @@ fn shared_cluster_is_stopped_when_the_test_process_is_killed() {
     );
 }
 
-/// Entry point of the child processes started by the two tests above (it is
-/// also a valid test on its own when run with `--ignored`).
+/// Entry point of the child processes started by the two tests above; run on
+/// its own (without `DDDC_PG_HARNESS_CHILD`) it checks that the shared
+/// cluster answers.
 #[test]
-#[ignore = "run in a child process by the shared_cluster_is_stopped_* tests"]
 fn child_process_entry() {
     let cluster = pg::shared();
     let pid = cluster.server_pid().expect("postmaster.pid");
