@@ -87,13 +87,27 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
     check(&mut changes, lock, new, &new_tables, &backfills, opts, &mut out);
     // Split.
     let is_enum_value = |c: &Change| matches!(c, Change::AddEnumValue { .. });
+    // A unique index that replaces a constraint or index of the same name
+    // (a `unique` made partial by soft delete) is built in the main
+    // migration, right after the old one is dropped: built later, the table
+    // would accept duplicates in between.
+    let replaced: BTreeSet<(String, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropUnique { table, unique } => Some((table.schema.clone(), unique.name.clone())),
+            Change::DropIndex { table, index } if index.unique => Some((table.schema.clone(), index.name.clone())),
+            _ => None,
+        })
+        .collect();
     let concurrent_index = |table: &TableRef| {
         !new_tables.contains(table) && new.table(&table.schema, &table.name).is_some_and(|t| t.partitioning.is_none())
     };
     let concurrent_names: BTreeSet<(String, String)> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::CreateIndex { table, index } if concurrent_index(table) => {
+            Change::CreateIndex { table, index }
+                if concurrent_index(table) && !replaced.contains(&(table.schema.clone(), index.name.clone())) =>
+            {
                 Some((table.schema.clone(), index.name.clone()))
             }
             _ => None,
@@ -101,7 +115,7 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
         .collect();
     // An index built concurrently, and the comment on it, which needs it.
     let is_concurrent = |c: &Change| match c {
-        Change::CreateIndex { table, .. } => concurrent_index(table),
+        Change::CreateIndex { table, index } => concurrent_names.contains(&(table.schema.clone(), index.name.clone())),
         Change::SetComment { on: super::change::CommentOn::Index(s, i), .. } => {
             concurrent_names.contains(&(s.clone(), i.clone()))
         }

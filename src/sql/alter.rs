@@ -49,10 +49,18 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             vec![format!("DROP TRIGGER IF EXISTS {} ON {};", ident(&trigger.name), q(table))]
         }
         DropForeignKey { table, fk } => vec![drop_constraint(table, &fk.name)],
-        DropIndex { table, index } => vec![format!(
-            "DROP INDEX {}IF EXISTS {};",
-            if cx.concurrent { "CONCURRENTLY " } else { "" },
-            qualified(&table.schema, &index.name)
+        DropIndex { table, index } if cx.concurrent => {
+            vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {};", qualified(&table.schema, &index.name))]
+        }
+        // A unique constraint of the same name may have replaced the index
+        // (an undo run twice): its index is not this one to drop.
+        DropIndex { table, index } => vec![guarded(
+            &format!(
+                "SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.conname = {} AND n.nspname = {}",
+                literal(&index.name),
+                literal(&table.schema)
+            ),
+            &format!("DROP INDEX IF EXISTS {};", qualified(&table.schema, &index.name)),
         )],
         DropCheck { table, check } => vec![drop_constraint(table, &check.name)],
         DropUnique { table, unique } => vec![drop_constraint(table, &unique.name)],
