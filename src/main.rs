@@ -197,6 +197,37 @@ fn load(out: &Output, arg: Option<&Path>) -> Result<(config::Project, dddc::Fron
     Ok((project, fe))
 }
 
+/// Loads the model, which must be valid: on errors they are reported and
+/// the exit code returned.
+fn load_model(out: &Output, arg: Option<&Path>) -> Result<(config::Project, dddc::Frontend, dddc::model::Model), u8> {
+    let (project, mut fe) = load(out, arg)?;
+    match fe.model.take() {
+        Some(model) => Ok((project, fe, model)),
+        None => {
+            out.report(&fe.sources, &fe.diagnostics);
+            Err(EXIT_FAIL)
+        }
+    }
+}
+
+/// The lock, if there is one.
+fn load_lock(out: &Output, project: &config::Project) -> Result<Option<dddc::lock::Lock>, u8> {
+    let lock_path = project.dir.join(&project.config.migrations.dir).join("dddc.lock");
+    match std::fs::read_to_string(&lock_path) {
+        Ok(text) => dddc::lock::Lock::parse(&text).map(Some).map_err(|e| {
+            eprintln!("error: {}: {e}", lock_path.display());
+            EXIT_FAIL
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(out.usage_error(&format!("cannot read {}: {e}", lock_path.display()))),
+    }
+}
+
+/// `SOURCE_DATE_EPOCH`, when set to a number.
+fn source_date_epoch() -> Option<i64> {
+    std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok())
+}
+
 /// The path as the user would write it: relative to the working directory.
 fn display_path(p: &Path) -> PathBuf {
     let p = p.strip_prefix("./").unwrap_or(p);
@@ -242,14 +273,11 @@ fn min_score(cli: Option<u32>, config: &config::Config) -> u32 {
 }
 
 fn lint(out: &Output, model: Option<&Path>, cli_min: Option<u32>) -> u8 {
-    let (project, fe) = match load(out, model) {
+    let (project, fe, model) = match load_model(out, model) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let Some(model) = fe.model.as_ref() else {
-        out.report(&fe.sources, &fe.diagnostics);
-        return EXIT_FAIL;
-    };
+    let model = &model;
     for problem in dddc::lint::check_config(&project.config.lint) {
         eprintln!("warning: dddc.toml [lint]: {problem}");
     }
@@ -368,27 +396,16 @@ fn init(dir: Option<&Path>) -> u8 {
 }
 
 fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, allow_destructive: bool) -> u8 {
-    let (project, fe) = match load(out, model) {
+    let (project, fe, model) = match load_model(out, model) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let Some(model) = fe.model.as_ref() else {
-        out.report(&fe.sources, &fe.diagnostics);
-        return EXIT_FAIL;
+    let model = &model;
+    let lock = match load_lock(out, &project) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
-    let lock_path = project.dir.join(&project.config.migrations.dir).join("dddc.lock");
-    let lock = match std::fs::read_to_string(&lock_path) {
-        Ok(text) => match dddc::lock::Lock::parse(&text) {
-            Ok(l) => Some(l),
-            Err(e) => {
-                eprintln!("error: {}: {e}", lock_path.display());
-                return EXIT_FAIL;
-            }
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return out.usage_error(&format!("cannot read {}: {e}", lock_path.display())),
-    };
-    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok());
+    let source_date_epoch = source_date_epoch();
     let now_epoch =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let inputs = dddc::build::Inputs {
@@ -575,33 +592,19 @@ fn collect_files(base: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn plan(out: &Output, model: Option<&Path>) -> u8 {
-    let (project, fe) = match load(out, model) {
+    let (project, fe, model) = match load_model(out, model) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let Some(model) = fe.model.as_ref() else {
-        out.report(&fe.sources, &fe.diagnostics);
-        return EXIT_FAIL;
-    };
-    let lock = match read_lock(&project) {
-        Ok(Some(t)) => match dddc::lock::Lock::parse(&t) {
-            Ok(l) => Some(l),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_FAIL;
-            }
-        },
-        Ok(None) => None,
-        Err(e) => return out.usage_error(&e),
+    let model = &model;
+    let lock = match load_lock(out, &project) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
     let inputs = dddc::build::Inputs {
-        config: &project.config,
         lock,
-        name: None,
-        source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok()),
-        now_epoch: 0,
-        allow_destructive: false,
-        project_dir: &project.dir,
+        source_date_epoch: source_date_epoch(),
+        ..dddc::build::Inputs::new(&project.config, &project.dir)
     };
     match dddc::build::plan(model, &inputs) {
         Ok(plan) => {

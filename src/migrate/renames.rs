@@ -130,27 +130,11 @@ fn rename_entity(e: &mut Entity, values: &[(crate::model::EnumId, String, String
 
 fn rename_columns(e: &mut crate::model::TExpr, old: &dyn Fn(&str) -> String) {
     use crate::model::TExprKind as K;
-    match &mut e.kind {
+    e.walk_mut(&mut |x| match &mut x.kind {
         K::Column(c) => *c = old(c),
         K::Columns(cs) => cs.iter_mut().for_each(|c| *c = old(c)),
-        K::Not(x) | K::Neg(x) => rename_columns(x, old),
-        K::IsNull { expr, .. } | K::Matches { expr, .. } => rename_columns(expr, old),
-        K::And(v) | K::Or(v) | K::Call(_, v) => v.iter_mut().for_each(|x| rename_columns(x, old)),
-        K::Implies(a, b) | K::Compare(_, a, b) | K::Arith(_, a, b) => {
-            rename_columns(a, old);
-            rename_columns(b, old);
-        }
-        K::In { expr, list, .. } => {
-            rename_columns(expr, old);
-            list.iter_mut().for_each(|x| rename_columns(x, old));
-        }
-        K::Between { expr, low, high } => {
-            rename_columns(expr, old);
-            rename_columns(low, old);
-            rename_columns(high, old);
-        }
         _ => {}
-    }
+    });
 }
 
 fn rename_field(f: &mut crate::model::Field) {
@@ -166,31 +150,13 @@ fn rename_field(f: &mut crate::model::Field) {
 }
 
 fn rename_values(e: &mut crate::model::TExpr, values: &[(crate::model::EnumId, String, String)]) {
-    use crate::model::TExprKind as K;
-    if let K::EnumValue { enum_id, value } = &mut e.kind {
-        if let Some((_, _, old)) = values.iter().find(|(id, new, _)| id == enum_id && new == value) {
-            *value = old.clone();
+    e.walk_mut(&mut |x| {
+        if let crate::model::TExprKind::EnumValue { enum_id, value } = &mut x.kind {
+            if let Some((_, _, old)) = values.iter().find(|(id, new, _)| id == enum_id && new == value) {
+                *value = old.clone();
+            }
         }
-    }
-    match &mut e.kind {
-        K::Not(x) | K::Neg(x) => rename_values(x, values),
-        K::IsNull { expr, .. } | K::Matches { expr, .. } => rename_values(expr, values),
-        K::And(v) | K::Or(v) | K::Call(_, v) => v.iter_mut().for_each(|x| rename_values(x, values)),
-        K::Implies(a, b) | K::Compare(_, a, b) | K::Arith(_, a, b) => {
-            rename_values(a, values);
-            rename_values(b, values);
-        }
-        K::In { expr, list, .. } => {
-            rename_values(expr, values);
-            list.iter_mut().for_each(|x| rename_values(x, values));
-        }
-        K::Between { expr, low, high } => {
-            rename_values(expr, values);
-            rename_values(low, values);
-            rename_values(high, values);
-        }
-        _ => {}
-    }
+    });
 }
 
 /// The lock's schema with the model's renames applied, the rename changes,

@@ -697,6 +697,30 @@ impl TExpr {
         }
     }
 
+    /// Visits this expression and every sub-expression, mutably.
+    pub fn walk_mut(&mut self, f: &mut dyn FnMut(&mut TExpr)) {
+        f(self);
+        match &mut self.kind {
+            TExprKind::Not(e) | TExprKind::Neg(e) => e.walk_mut(f),
+            TExprKind::IsNull { expr, .. } | TExprKind::Matches { expr, .. } => expr.walk_mut(f),
+            TExprKind::And(v) | TExprKind::Or(v) | TExprKind::Call(_, v) => v.iter_mut().for_each(|e| e.walk_mut(f)),
+            TExprKind::Implies(a, b) | TExprKind::Compare(_, a, b) | TExprKind::Arith(_, a, b) => {
+                a.walk_mut(f);
+                b.walk_mut(f);
+            }
+            TExprKind::In { expr, list, .. } => {
+                expr.walk_mut(f);
+                list.iter_mut().for_each(|e| e.walk_mut(f));
+            }
+            TExprKind::Between { expr, low, high } => {
+                expr.walk_mut(f);
+                low.walk_mut(f);
+                high.walk_mut(f);
+            }
+            _ => {}
+        }
+    }
+
     /// The columns this expression reads.
     pub fn columns(&self) -> Vec<String> {
         let mut out = Vec::new();
