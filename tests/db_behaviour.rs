@@ -1320,7 +1320,7 @@ fn hostile_model_comments_defaults_and_names() {
     let names = strings(
         &mut db,
         &format!(
-            "SELECT conname::text FROM pg_constraint WHERE conrelid = '\"order\".{table}'::regclass \
+            "SELECT conname::text FROM pg_constraint WHERE conrelid = '\"order\".{table}'::regclass AND contype <> 'n' \
              UNION ALL SELECT tgname::text FROM pg_trigger WHERE tgrelid = '\"order\".{table}'::regclass \
              AND NOT tgisinternal ORDER BY 1"
         ),

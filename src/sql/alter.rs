@@ -70,9 +70,10 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             &format!("SELECT 1 FROM pg_namespace WHERE nspname = {}", literal(to)),
             &format!("ALTER SCHEMA {} RENAME TO {};", ident(from), ident(to)),
         )],
-        RenameTable { schema, from, to } => {
-            vec![format!("ALTER TABLE IF EXISTS {} RENAME TO {};", qualified(schema, from), ident(to))]
-        }
+        RenameTable { schema, from, to } => vec![
+            format!("ALTER TABLE IF EXISTS {} RENAME TO {};", qualified(schema, from), ident(to)),
+            rename_not_null_constraints(&TableRef { schema: schema.clone(), name: to.clone() }, from, to, None),
+        ],
         RenameColumn { table, from, to } => {
             let col = |c: &str| {
                 format!(
@@ -81,11 +82,14 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                     literal(c)
                 )
             };
-            vec![guarded_rename(
-                &col(from),
-                &col(to),
-                &format!("ALTER TABLE {} RENAME COLUMN {} TO {};", q(table), ident(from), ident(to)),
-            )]
+            vec![
+                guarded_rename(
+                    &col(from),
+                    &col(to),
+                    &format!("ALTER TABLE {} RENAME COLUMN {} TO {};", q(table), ident(from), ident(to)),
+                ),
+                rename_not_null_constraints(table, &table.name, &table.name, Some((from, to))),
+            ]
         }
         RenameConstraint { table, from, to } => vec![guarded_rename(
             &exists_constraint(table, from),
@@ -481,11 +485,38 @@ fn guarded_rename(old_exists: &str, new_exists: &str, statement: &str) -> String
     format!("DO {};", dollar_quote(&body))
 }
 
+/// PostgreSQL 18 names the NOT NULL constraint of a column
+/// `<table>_<column>_not_null`, and keeps that name when the table or the
+/// column is renamed; a fresh V1 would have the new name. The names follow
+/// here (a no-op before 18, which has no such constraints).
+fn rename_not_null_constraints(
+    table: &TableRef,
+    old_table: &str,
+    new_table: &str,
+    column: Option<(&str, &str)>,
+) -> String {
+    let (old_col, new_col) = column.map_or(("%".to_string(), None), |(f, t)| (f.replace('_', "\\_"), Some(t)));
+    let pattern = format!("{}\\_{old_col}\\_not\\_null", old_table.replace('_', "\\_"));
+    let new_name = match new_col {
+        Some(c) => literal(&format!("{new_table}_{c}_not_null")),
+        None => format!("{} || substr(r.conname, {})", literal(new_table), old_table.len() + 1),
+    };
+    let body = format!(
+        "\nDECLARE\n    r record;\nBEGIN\n    FOR r IN SELECT conname FROM pg_constraint WHERE conrelid = to_regclass({}) AND contype = 'n' AND conname LIKE {} LOOP\n        IF length({new_name}) <= 63 THEN\n            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', {}, r.conname, {new_name});\n        END IF;\n    END LOOP;\nEND\n",
+        literal(&q(table)),
+        literal(&pattern),
+        literal(&q(table)),
+    );
+    format!("DO {};", dollar_quote(&body))
+}
+
 /// SET NOT NULL without a long exclusive lock: a CHECK added NOT VALID and
 /// validated (no write lock during the scan), then SET NOT NULL, which uses
 /// the validated check instead of scanning, then the check dropped.
 fn set_not_null(t: &TableRef, column: &str) -> Vec<String> {
-    let check = crate::relational::names::fit(&format!("{}_{}_not_null", t.name, column));
+    // Not `<table>_<column>_not_null`: PostgreSQL 18 gives that name to the
+    // NOT NULL constraint itself, and would rename its own to avoid ours.
+    let check = crate::relational::names::fit(&format!("{}_{}_nn_check", t.name, column));
     vec![
         guarded(
             &exists_constraint(t, &check),

@@ -12,3 +12,14 @@ BEGIN
     END IF;
 END
 $dddc$;
+DO $dddc$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT conname FROM pg_constraint WHERE conrelid = to_regclass('marketplace.tutores') AND contype = 'n' AND conname LIKE E'tutores\\_bio\\_not\\_null' LOOP
+        IF length('tutores_biografia_not_null') <= 63 THEN
+            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', 'marketplace.tutores', r.conname, 'tutores_biografia_not_null');
+        END IF;
+    END LOOP;
+END
+$dddc$;
