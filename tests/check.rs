@@ -165,3 +165,21 @@ fn a_refused_build_writes_nothing() {
     assert!(stderr(&o).contains("--allow-destructive"));
     assert_eq!(before, snapshot(dir.path()));
 }
+
+#[test]
+fn a_generated_name_collision_is_e0601_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Two indexes named alike by `@name`: PostgreSQL would reject the second.
+    let model = MODEL.replace(
+        "    correo: text(200) unique\n",
+        "    correo: text(200) unique\n    index (nombre) @name(idx_clientes_busqueda)\n    index (correo, nombre) @name(idx_clientes_busqueda)\n",
+    );
+    std::fs::write(dir.path().join("tienda.ddd"), model).expect("write model");
+    let o = dddc(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("error[E0601]: two objects would be named `idx_clientes_busqueda`"), "{err}");
+    assert!(err.contains("tienda.ddd:13:5"), "the second declaration is the primary label: {err}");
+    assert!(err.contains("12 │     index (nombre) @name(idx_clientes_busqueda)"), "the first is shown too: {err}");
+    assert!(!dir.path().join("db").exists(), "a failed build writes nothing");
+}
