@@ -5,10 +5,13 @@
 //! - [`expr`] renders typed model expressions (checks, defaults, predicates).
 //! - [`ddl`] renders a relational schema as a migration script and its undo.
 //! - [`alter`] renders the changes of a later migration.
+//! - [`fragments`] writes the conditions and function bodies the lowering
+//!   stores in the schema.
 
 pub mod alter;
 pub mod ddl;
 pub mod expr;
+pub mod fragments;
 
 /// Keywords PostgreSQL does not accept as a bare column name or in every
 /// expression position: its reserved, type/function-name and column-name
