@@ -65,7 +65,7 @@ fn bench_model(label: &str, root: &Path, iterations: usize) {
     let evolve = time(iterations, || dddc::build::plan(&model, &evolve_inputs).expect("plans"));
     let v1_bytes: usize = first.outputs.iter().map(|o| o.bytes.len()).sum();
     println!(
-        "{label:<28} {:>5} tables  front end {:>9.2?}  lower {:>9.2?}  V1+U1+lock {:>9.2?} ({} KiB)  evolution plan {:>9.2?}",
+        "{label:<28} {:>5} tables  front end {:>9.2?}  lower {:>9.2?}  build (V1, U1, lock, docs) {:>9.2?} ({} KiB)  evolution plan {:>9.2?}",
         schema.tables.len(),
         fe,
         lower,
