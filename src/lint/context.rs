@@ -136,11 +136,14 @@ impl<'a> Ctx<'a> {
 
     fn collect_chains(&mut self) {
         let m = self.model;
+        // The model block's `@allow` encloses everything.
+        let model_chain = self.add(m.span, &m.allows, &[]);
         let ctx_chain = |c: Option<crate::model::ContextId>| -> Vec<&'a Allow> {
-            c.map(|c| m.contexts[c.0].allows.iter().collect()).unwrap_or_default()
+            let own: Vec<&'a Allow> = c.map(|c| m.contexts[c.0].allows.iter().collect()).unwrap_or_default();
+            own.into_iter().chain(m.allows.iter()).collect()
         };
         for c in &m.contexts {
-            self.add(c.span, &c.allows, &[]);
+            self.add(c.span, &c.allows, &model_chain);
         }
         for e in &m.enums {
             self.add(e.span, &e.allows, &ctx_chain(e.context));
@@ -213,6 +216,7 @@ impl<'a> Ctx<'a> {
             out.extend(allows.iter().map(|a| (a, decl)));
         };
         let m = self.model;
+        push(&m.allows, m.span);
         for c in &m.contexts {
             push(&c.allows, c.span);
         }

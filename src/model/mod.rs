@@ -60,6 +60,8 @@ pub struct Model {
     pub aggregates: Vec<Aggregate>,
     pub roles: Vec<Role>,
     pub publications: Vec<Publication>,
+    /// `@allow` on the `model` block: for findings about the whole model.
+    pub allows: Vec<Allow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

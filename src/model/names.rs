@@ -63,6 +63,7 @@ impl<'a> Resolver<'a> {
                 aggregates: Vec::new(),
                 roles: Vec::new(),
                 publications: Vec::new(),
+                allows: Vec::new(),
             },
             diagnostics: Vec::new(),
             contexts: HashMap::new(),
@@ -338,6 +339,7 @@ fn model_block<'a>(
     r.model.name = m.name.name.clone();
     r.model.doc = m.doc.as_ref().map(|d| d.text.clone());
     r.model.span = m.name.span;
+    r.model.allows = super::types::decl_annotations(r, &m.annotations, "model").1;
     let mut once: HashMap<&'static str, Span> = HashMap::new();
     let mut once_check = |r: &mut Resolver<'_>, what: &'static str, span: Span| {
         if let Some(first) = once.insert(what, span) {

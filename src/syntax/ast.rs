@@ -80,6 +80,8 @@ pub struct Annotation {
 pub struct Model {
     pub doc: Option<Doc>,
     pub name: Ident,
+    /// `model m @allow(L007, 'why') {`: applies to the whole model.
+    pub annotations: Vec<Annotation>,
     pub items: Vec<ModelItem>,
     pub span: Span,
 }

@@ -151,10 +151,12 @@ impl<'a> Builder<'a> {
         let span = self.span(&pair);
         let mut name = None;
         let mut items = Vec::new();
+        let mut annotations = Vec::new();
         for p in pair.into_inner() {
             let item_span = self.span(&p);
             match p.as_rule() {
                 Rule::ident => name = Some(self.ident(p)),
+                Rule::annotation => annotations.push(self.annotation(p)),
                 Rule::target => {
                     let mut database = None;
                     let mut version = (0, item_span);
@@ -230,7 +232,7 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        Model { doc, name: name.unwrap_or_else(|| self.missing(span)), items, span }
+        Model { doc, name: name.unwrap_or_else(|| self.missing(span)), annotations, items, span }
     }
 
     /// Placeholder name for a node whose name the grammar guarantees; never

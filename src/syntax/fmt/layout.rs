@@ -97,14 +97,10 @@ impl Layout<'_> {
 
     fn model<'a>(&self, m: &'a Model) -> Node<'a> {
         let children = m.items.iter().map(|i| self.model_item(i)).collect();
-        self.block(
-            m.span,
-            m.doc.as_ref(),
-            Group::Plain,
-            format!("model {}", m.name.name),
-            m.name.span.end as usize,
-            children,
-        )
+        let mut header = format!("model {}", m.name.name);
+        push_annotations(&mut header, &m.annotations);
+        let header_end = ends([Some(m.name.span)], &m.annotations);
+        self.block(m.span, m.doc.as_ref(), Group::Plain, header, header_end, children)
     }
 
     fn model_item<'a>(&self, item: &'a ModelItem) -> Node<'a> {
