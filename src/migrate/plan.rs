@@ -113,8 +113,13 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
             _ => None,
         })
         .collect();
-    // An index built concurrently, and the comment on it, which needs it.
+    // An index built concurrently, and the comment on it, which needs it; a
+    // unique constraint on an existing table (its index is built
+    // concurrently, then attached), unless it replaces one of its name.
     let is_concurrent = |c: &Change| match c {
+        Change::AddUnique { table, unique } => {
+            concurrent_index(table) && !replaced.contains(&(table.schema.clone(), unique.name.clone()))
+        }
         Change::CreateIndex { table, index } => concurrent_names.contains(&(table.schema.clone(), index.name.clone())),
         Change::SetComment { on: super::change::CommentOn::Index(s, i), .. } => {
             concurrent_names.contains(&(s.clone(), i.clone()))

@@ -272,6 +272,25 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 idents(&pk.columns)
             ),
         )],
+        // On an existing table (a migration outside a transaction): the
+        // index is built without blocking writes, then becomes the constraint.
+        AddUnique { table, unique } if cx.concurrent => vec![
+            format!(
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
+                ident(&unique.name),
+                q(table),
+                idents(&unique.columns)
+            ),
+            guarded(
+                &exists_constraint(table, &unique.name),
+                &format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};",
+                    q(table),
+                    ident(&unique.name),
+                    ident(&unique.name)
+                ),
+            ),
+        ],
         AddUnique { table, unique } => vec![guarded(
             &exists_constraint(table, &unique.name),
             &format!(
