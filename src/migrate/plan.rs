@@ -366,9 +366,16 @@ fn check(
                 if existing && !column.nullable && column.default.is_none() && column.generated.is_none() && !column.identity {
                     *backfill = backfill_of(table, &column.name);
                     if backfill.is_none() {
+                        // The tenant column is implicit: no field to give a
+                        // default or a backfill to.
+                        let help = if column.origin_note.as_deref() == Some("tenant") {
+                            "existing rows belong to no tenant: make an existing aggregate tenant-scoped by hand (add the column with each row's tenant, then the model edit), or use `--allow-destructive` while the table is empty"
+                        } else {
+                            "give the field a default, or `@backfill(expr)` to fill existing rows, or make it optional (`?`)"
+                        };
                         refuse(
                             format!("add required column `{table}.{}` with no value for existing rows", column.name),
-                            "give the field a default, or `@backfill(expr)` to fill existing rows, or make it optional (`?`)",
+                            help,
                             false,
                             out,
                         );
