@@ -55,7 +55,7 @@ enum Command {
         /// A .ddd file or a folder (default: from dddc.toml, or the single .ddd file here).
         model: Option<PathBuf>,
     },
-    /// Validate, then write the next migration if the model changed (V1, its undo and the lock).
+    /// Validate, then write the next migration and its undo if the model changed, the lock and the docs.
     Build {
         /// A .ddd file or a folder (default: from dddc.toml, or the single .ddd file here).
         model: Option<PathBuf>,
