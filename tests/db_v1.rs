@@ -22,10 +22,7 @@ use std::path::{Path, PathBuf};
 
 use dddc::build::{plan, Inputs};
 use dddc::config::{discover, Config};
-
-/// Schemas that belong to PostgreSQL itself.
-const USER_NS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') \
-                       AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'";
+use support::catalog::{fingerprint, lines, USER_NS};
 
 #[test]
 fn every_model_applies_twice_and_undoes() {
@@ -236,100 +233,6 @@ fn run_script(db: &mut postgres::Client, sql: &str) -> Result<(), String> {
             Err(msg)
         }
     }
-}
-
-fn lines(db: &mut postgres::Client, sql: &str) -> Vec<String> {
-    db.query(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {}", support::pg::describe_error(&e)))
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .collect()
-}
-
-/// A text picture of everything the migrations create, one object per line.
-fn fingerprint(db: &mut postgres::Client) -> String {
-    let not_extension = |class: &str, oid: &str| {
-        format!(
-            "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{class}'::regclass \
-             AND e.objid = {oid} AND e.deptype = 'e')"
-        )
-    };
-    let queries = [
-        format!(
-            "SELECT format('schema %I comment=%L acl=%s', n.nspname, obj_description(n.oid, 'pg_namespace'), n.nspacl::text) \
-             FROM pg_namespace n WHERE {USER_NS}"
-        ),
-        "SELECT format('extension %I %s', extname, extversion) FROM pg_extension".to_string(),
-        format!(
-            "SELECT format('relation %I.%I kind=%s rls=%s force=%s partkey=%s bound=%s comment=%L acl=%s', \
-               n.nspname, c.relname, c.relkind, c.relrowsecurity, c.relforcerowsecurity, \
-               pg_get_partkeydef(c.oid), pg_get_expr(c.relpartbound, c.oid), \
-               obj_description(c.oid, 'pg_class'), c.relacl::text) \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE {USER_NS} AND {}",
-            not_extension("pg_class", "c.oid")
-        ),
-        format!(
-            "SELECT format('column %I.%I.%I %s notnull=%s identity=%s generated=%s default=%s comment=%L', \
-               n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
-               a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum)) \
-             FROM pg_attribute a \
-             JOIN pg_class c ON c.oid = a.attrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-             WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
-               AND {USER_NS} AND {}",
-            not_extension("pg_class", "c.oid")
-        ),
-        format!(
-            "SELECT format('constraint %s %I %s deferrable=%s validated=%s comment=%L', \
-               co.conrelid::regclass, co.conname, pg_get_constraintdef(co.oid), co.condeferrable, \
-               co.convalidated, obj_description(co.oid, 'pg_constraint')) \
-             FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace WHERE {USER_NS}"
-        ),
-        "SELECT format('index %s', indexdef) FROM pg_indexes \
-         WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
-            .to_string(),
-        "SELECT format('trigger %s enabled=%s %s', tgrelid::regclass, tgenabled, pg_get_triggerdef(oid)) \
-         FROM pg_trigger WHERE NOT tgisinternal"
-            .to_string(),
-        "SELECT format('policy %I.%I %I %s roles=%s cmd=%s using=%s check=%s', schemaname, tablename, \
-           policyname, permissive, roles::text, cmd, qual, with_check) FROM pg_policies"
-            .to_string(),
-        format!(
-            "SELECT format('type %I.%I kind=%s labels=%s comment=%L', n.nspname, t.typname, t.typtype, \
-               (SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = t.oid), \
-               obj_description(t.oid, 'pg_type')) \
-             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {USER_NS} AND {}",
-            not_extension("pg_type", "t.oid")
-        ),
-        format!(
-            "SELECT format('function %s body_md5=%s comment=%L acl=%s', p.oid::regprocedure, \
-               CASE WHEN p.prokind IN ('f', 'p') THEN md5(pg_get_functiondef(p.oid)) END, \
-               obj_description(p.oid, 'pg_proc'), p.proacl::text) \
-             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {USER_NS} AND {}",
-            not_extension("pg_proc", "p.oid")
-        ),
-        "SELECT format('comment %s = %L', pg_describe_object(classoid, objoid, objsubid), description) \
-         FROM pg_description WHERE objoid >= 16384"
-            .to_string(),
-        "SELECT format('publication %I all=%s ins=%s upd=%s del=%s', pubname, puballtables, pubinsert, \
-           pubupdate, pubdelete) FROM pg_publication"
-            .to_string(),
-        "SELECT format('publication table %I %I.%I', pubname, schemaname, tablename) \
-         FROM pg_publication_tables"
-            .to_string(),
-        "SELECT format('default acl %s in %s on %s: %s', defaclrole::regrole, defaclnamespace::regnamespace, \
-           defaclobjtype, defaclacl::text) FROM pg_default_acl"
-            .to_string(),
-    ];
-    let mut out = Vec::new();
-    for q in &queries {
-        let mut rows = lines(db, q);
-        rows.sort();
-        out.extend(rows);
-    }
-    out.join("\n") + "\n"
 }
 
 /// What is left after U1 that should not be.

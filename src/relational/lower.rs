@@ -405,23 +405,8 @@ impl<'a> Lowerer<'a> {
         }
         // Link to the parent.
         if let Some((p, parent_table)) = parent {
-            let key = identity_columns(self.model, p);
-            let links = link_columns(&p.name, &key);
-            for (col, k) in &links {
-                let ty = self.key_type(k);
-                b.column(col, &ty, false, e.span).origin_note = Some(format!("parent {}", p.name));
-            }
-            let cols: Vec<String> = links.iter().map(|(c, _)| c.clone()).collect();
-            b.t.foreign_keys.push(ForeignKey {
-                name: fit(&format!("fk_{name}_{}", cols_part(&cols))),
-                columns: cols.clone(),
-                ref_schema: ctx.to_string(),
-                ref_table: parent_table.to_string(),
-                ref_columns: key.iter().map(|k| k.column.clone()).collect(),
-                on_delete: "CASCADE".into(),
-                on_update: "CASCADE".into(),
-                origin: e.span.into(),
-            });
+            let cols = self.link_columns_to(&mut b, p, format!("parent {}", p.name), e.span);
+            self.owned_by(&mut b, &cols, p, parent_table, e.span);
             if e.one {
                 b.unique(cols.clone(), None, None, e.span);
             }
@@ -522,6 +507,34 @@ impl<'a> Lowerer<'a> {
                 .unwrap_or_else(|| format!("{name}_{}", table_name(&child.name, self.model.tables)));
             self.entity(a, child, ctx, child_name, Some((e, &name)), false);
         }
+    }
+
+    /// Adds the columns that point at `parent`'s rows (`<parent>_id`, or one
+    /// per part of a composite key) and returns their names.
+    fn link_columns_to(&self, b: &mut TableBuilder, parent: &Entity, note: String, origin: Span) -> Vec<String> {
+        let key = identity_columns(self.model, parent);
+        let links = link_columns(&parent.name, &key);
+        for (col, k) in &links {
+            let ty = self.key_type(k);
+            b.column(col, &ty, false, origin).origin_note = Some(note.clone());
+        }
+        links.into_iter().map(|(c, _)| c).collect()
+    }
+
+    /// The foreign key of a table whose rows belong to `parent`'s (an
+    /// entity, a list's elements): they go with it, and follow its key.
+    fn owned_by(&self, b: &mut TableBuilder, cols: &[String], parent: &Entity, parent_table: &str, origin: Span) {
+        let key = identity_columns(self.model, parent);
+        b.t.foreign_keys.push(ForeignKey {
+            name: fit(&format!("fk_{}_{}", b.t.name, cols_part(cols))),
+            columns: cols.to_vec(),
+            ref_schema: b.t.schema.clone(),
+            ref_table: parent_table.to_string(),
+            ref_columns: key.iter().map(|k| k.column.clone()).collect(),
+            on_delete: "CASCADE".into(),
+            on_update: "CASCADE".into(),
+            origin: origin.into(),
+        });
     }
 
     fn key_type(&self, k: &KeyColumn) -> String {
@@ -875,12 +888,7 @@ impl<'a> Lowerer<'a> {
         if let Some(t) = &a.tenant {
             b.column(t, "UUID", false, f.span).origin_note = Some("tenant".into());
         }
-        let key = identity_columns(self.model, owner);
-        let links = link_columns(&owner.name, &key);
-        for (col, k) in &links {
-            let ty = self.key_type(k);
-            b.column(col, &ty, false, f.span).origin_note = Some(format!("owner {}", owner.name));
-        }
+        let link_cols = self.link_columns_to(&mut b, owner, format!("owner {}", owner.name), f.span);
         b.column("position", "INTEGER", false, f.span).origin_note = Some("list position".into());
         let vo = &self.model.values[vid.0];
         let part_field = model::Field {
@@ -930,20 +938,10 @@ impl<'a> Lowerer<'a> {
                 c.origin_note = Some(format!("value object {} ({})", vo.name, f.name));
             }
         }
-        let link_cols: Vec<String> = links.iter().map(|(c, _)| c.clone()).collect();
         let mut pk = link_cols.clone();
         pk.push("position".into());
         b.t.primary_key = Some(PrimaryKey { name: fit(&format!("{name}_pkey")), columns: pk });
-        b.t.foreign_keys.push(ForeignKey {
-            name: fit(&format!("fk_{name}_{}", cols_part(&link_cols))),
-            columns: link_cols.clone(),
-            ref_schema: ctx.to_string(),
-            ref_table: owner_table.to_string(),
-            ref_columns: key.iter().map(|k| k.column.clone()).collect(),
-            on_delete: "CASCADE".into(),
-            on_update: "CASCADE".into(),
-            origin: f.span.into(),
-        });
+        self.owned_by(&mut b, &link_cols, owner, owner_table, f.span);
         b.check(
             format!("ck_{name}_position"),
             fragments::non_negative("position"),
@@ -969,12 +967,8 @@ impl<'a> Lowerer<'a> {
         if let Some(t) = &a.tenant {
             b.column(t, "UUID", false, ev.span).origin_note = Some("tenant".into());
         }
-        let key = identity_columns(self.model, &a.root);
-        let links = link_columns(&a.root.name, &key);
-        for (col, k) in &links {
-            let ty = self.key_type(k);
-            b.column(col, &ty, false, ev.span).origin_note = Some(format!("aggregate {}", a.name));
-        }
+        // The root's key, with no foreign key: events outlive the aggregate.
+        let link_cols = self.link_columns_to(&mut b, &a.root, format!("aggregate {}", a.name), ev.span);
         let longest = ev.names.iter().map(|n| n.name.len()).max().unwrap_or(1);
         b.column("tipo_evento", &format!("VARCHAR({longest})"), false, ev.span).origin_note = Some("event type".into());
         let occurred = b.column("occurred_at", "TIMESTAMPTZ", false, ev.span);
@@ -994,7 +988,6 @@ impl<'a> Lowerer<'a> {
         );
         b.t.primary_key =
             Some(PrimaryKey { name: fit(&format!("{name}_pkey")), columns: vec!["id".into(), "occurred_at".into()] });
-        let link_cols: Vec<String> = links.iter().map(|(c, _)| c.clone()).collect();
         b.plain_index(link_cols, "btree", false, ev.span);
         b.plain_index(vec!["occurred_at".into()], "brin", false, ev.span);
         if ev.outbox {

@@ -397,14 +397,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             super::ddl::create_statements(&s).into_iter().flat_map(|(_, s)| s).collect()
         }
         SetPublicationTables(p) => {
-            let tables: Vec<String> = p
-                .tables
-                .iter()
-                .map(|t| {
-                    let (s, n) = t.split_once('.').unwrap_or(("public", t));
-                    qualified(s, n)
-                })
-                .collect();
+            let tables = super::ddl::publication_tables(p);
             if tables.is_empty() {
                 vec![
                     format!("DROP PUBLICATION IF EXISTS {};", ident(&p.name)),

@@ -99,14 +99,7 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
             .publications
             .iter()
             .map(|p| {
-                let tables: Vec<String> = p
-                    .tables
-                    .iter()
-                    .map(|t| {
-                        let (s, n) = t.split_once('.').unwrap_or(("public", t));
-                        qualified(s, n)
-                    })
-                    .collect();
+                let tables = publication_tables(p);
                 let create = if tables.is_empty() {
                     format!("CREATE PUBLICATION {};", ident(&p.name))
                 } else {
@@ -209,6 +202,17 @@ pub fn script(header: &[String], groups: &[(String, Vec<String>)]) -> String {
         }
     }
     out
+}
+
+/// The tables of a publication (`schema.table` in the IR), quoted.
+pub fn publication_tables(p: &crate::relational::PublicationDef) -> Vec<String> {
+    p.tables
+        .iter()
+        .map(|t| {
+            let (s, n) = t.split_once('.').unwrap_or(("public", t));
+            qualified(s, n)
+        })
+        .collect()
 }
 
 fn guarded_create(statement: &str) -> String {

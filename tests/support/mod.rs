@@ -2,4 +2,5 @@
 //! with `mod support;` and uses only part of it, hence `allow(dead_code)`.
 #![allow(dead_code)]
 
+pub mod catalog;
 pub mod pg;
