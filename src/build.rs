@@ -136,6 +136,8 @@ fn next_migrations(
             .map(crate::migrate::TableRef::of)
             .collect();
         let cx = crate::sql::alter::Context {
+            before: &f.before,
+            after: &f.after,
             partitioned: &partitioned,
             target: model.target,
             new_tables: &f.new_tables,
@@ -178,6 +180,8 @@ fn next_migrations(
             })
             .collect();
         let ucx = crate::sql::alter::Context {
+            before: &f.after,
+            after: &f.before,
             target: model.target,
             new_tables: &undo_new_tables,
             concurrent: false,
@@ -202,6 +206,23 @@ fn next_migrations(
         if !losses.is_empty() {
             undo_header.push("WARNING: this undo loses data:".into());
             undo_header.extend(losses.iter().map(|l| format!("  - {l}")));
+        }
+        let narrowing: Vec<String> = f
+            .undo
+            .iter()
+            .filter_map(|c| match c {
+                crate::migrate::Change::AlterColumnType { table, column, to, lossy: true, .. } => {
+                    Some(format!("  - {table}.{column} becomes {to}"))
+                }
+                _ => None,
+            })
+            .collect();
+        if !narrowing.is_empty() {
+            undo_header.push(
+                "WARNING: this undo narrows column types; it stops, changing nothing, if a row holds a value that does not fit:"
+                    .into(),
+            );
+            undo_header.extend(narrowing);
         }
         if let Some(d) = &date {
             undo_header.push(format!("Date: {d}"));
@@ -264,14 +285,16 @@ fn derive_slug(files: &[crate::migrate::MigrationFile]) -> String {
     use crate::migrate::Change;
     let changes: Vec<&Change> =
         files.iter().flat_map(|f| f.changes.iter()).filter(|c| !matches!(c, Change::SetComment { .. })).collect();
-    let tables: std::collections::BTreeSet<String> = changes
+    // Counted by qualified name: two contexts may have tables of one name.
+    let qualified: std::collections::BTreeSet<(String, String)> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::CreateTable(t) | Change::DropTable(t) => Some(t.name.clone()),
-            Change::RenameTable { to, .. } => Some(to.clone()),
-            other => other.table().map(|t| t.name.clone()),
+            Change::CreateTable(t) | Change::DropTable(t) => Some((t.schema.clone(), t.name.clone())),
+            Change::RenameTable { schema, to, .. } => Some((schema.clone(), to.clone())),
+            other => other.table().map(|t| (t.schema.clone(), t.name.clone())),
         })
         .collect();
+    let tables: Vec<String> = qualified.iter().map(|(_, n)| n.clone()).collect();
     if changes.is_empty() {
         return "update_comments".into();
     }
@@ -290,7 +313,7 @@ fn derive_slug(files: &[crate::migrate::MigrationFile]) -> String {
             Some(c) => c.describe(),
             None => "update".into(),
         },
-        1 => format!("{verb}_{}", tables.iter().next().map_or("", |s| s.as_str())),
+        1 => format!("{verb}_{}", tables.first().map_or("", |s| s.as_str())),
         n => format!("{verb}_{n}_tables").replace("add_", "update_").replace("drop_", "update_"),
     };
     slug(&text)

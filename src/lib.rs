@@ -57,9 +57,22 @@ pub fn frontend(root: &Path, display: &Path) -> Result<Frontend, loader::RootErr
     } else {
         diagnostics.extend(analysis.diagnostics);
     }
+    let mut model = if diagnostics::has_errors(&diagnostics) { None } else { analysis.model };
+    // What only the relational schema shows (generated-name collisions,
+    // derived names past 63 bytes) is part of validation too: `validate`
+    // reports everything `build` would.
+    let mut schema = None;
+    if let Some(m) = &model {
+        match relational::lower(m) {
+            Ok(s) => schema = Some(s),
+            Err(d) => {
+                diagnostics.extend(d);
+                model = None;
+            }
+        }
+    }
     diagnostics::sort(&mut diagnostics);
-    let model = if diagnostics::has_errors(&diagnostics) { None } else { analysis.model };
-    Ok(Frontend { sources: loaded.sources, files: loaded.files, model, diagnostics })
+    Ok(Frontend { sources: loaded.sources, files: loaded.files, model, schema, diagnostics })
 }
 
 /// What the front end produced.
@@ -68,5 +81,8 @@ pub struct Frontend {
     pub files: Vec<(diagnostics::FileId, syntax::ast::SourceFile)>,
     /// The validated model; `None` when there is any error.
     pub model: Option<model::Model>,
+    /// The model lowered to the relational schema; `Some` exactly when
+    /// `model` is.
+    pub schema: Option<relational::Schema>,
     pub diagnostics: Vec<diagnostics::Diagnostic>,
 }

@@ -83,6 +83,28 @@ fn migration_cases() {
     run_cases(&cases, "m");
 }
 
+/// The same cases with every migration run by the tables' owner, an
+/// ordinary role (no superuser, no BYPASSRLS), as a deploy pipeline runs
+/// them: row-level security is forced on the owner, and nothing may rely on
+/// superuser rights. Cases whose model needs PostGIS (an extension only a
+/// superuser may create) are left to the superuser run.
+#[test]
+fn migration_cases_as_owner() {
+    let cases: Vec<PathBuf> = case_dirs(Path::new(CASES))
+        .into_iter()
+        .filter(|d| {
+            !std::fs::read_dir(d).into_iter().flatten().flatten().any(|f| {
+                f.path().extension().is_some_and(|x| x == "ddd")
+                    && std::fs::read_to_string(f.path()).is_ok_and(|t| t.contains("geo_point"))
+            })
+        })
+        .collect();
+    run_cases_as(&cases, "o", Some(OWNER));
+}
+
+/// The ordinary role that owns the databases of [`migration_cases_as_owner`].
+const OWNER: &str = "dddc_owner";
+
 #[test]
 fn known_bugs() {
     if std::env::var("DDDC_KNOWN_BUGS").as_deref() != Ok("1") {
@@ -140,7 +162,7 @@ fn example_history() {
     let project_model = std::fs::read_to_string(root.join("mitoga.ddd")).expect("examples/history/mitoga.ddd");
     assert_eq!(project_model, last, "examples/history/mitoga.ddd must be the last step");
     generated.config = Config::default();
-    let case = Case { dir: steps, db: "hist".into(), allow_destructive: false };
+    let case = Case { dir: steps, db: "hist".into(), allow_destructive: false, owner: None };
     if let Err(e) = migrate_database(&case, &generated) {
         panic!("examples/history: {e}");
     }
@@ -153,6 +175,9 @@ struct Case {
     /// Database name prefix, unique in the cluster.
     db: String,
     allow_destructive: bool,
+    /// The role that owns the databases and runs the migrations (`None`:
+    /// the superuser).
+    owner: Option<&'static str>,
 }
 
 fn case_dirs(root: &Path) -> Vec<PathBuf> {
@@ -170,6 +195,11 @@ fn case_dirs(root: &Path) -> Vec<PathBuf> {
 
 /// Runs every case (a few at a time) and reports every failure at once.
 fn run_cases(dirs: &[PathBuf], prefix: &str) {
+    run_cases_as(dirs, prefix, None)
+}
+
+/// [`run_cases`], the migrations run by `owner` when given.
+fn run_cases_as(dirs: &[PathBuf], prefix: &str, owner: Option<&'static str>) {
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     let jobs = std::env::var("DDDC_MIGRATION_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or(3usize);
@@ -183,6 +213,7 @@ fn run_cases(dirs: &[PathBuf], prefix: &str) {
                     allow_destructive: name.ends_with("_destructive") || dir.join("allow_destructive").exists(),
                     db: format!("{prefix}_{name}"),
                     dir: dir.clone(),
+                    owner,
                 };
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(&case)));
                 let msg = match result {
@@ -508,7 +539,23 @@ fn check_expect_files(expected: &str, written: &BTreeMap<String, String>) -> Res
 /// the central property and undo.
 fn migrate_database(case: &Case, g: &Generated) -> Result<(), String> {
     let pg = support::pg::shared();
-    let mut db = pg.create_database(&case.db);
+    let create = |name: &str| match case.owner {
+        Some(owner) => pg.create_owned_database(name, owner),
+        None => pg.create_database(name),
+    };
+    let mut db = create(&case.db);
+    if let Some(owner) = case.owner {
+        let row = db
+            .query_one(
+                "SELECT current_user::text, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+                &[],
+            )
+            .map_err(|e| describe(&e))?;
+        let (user, privileged): (String, bool) = (row.get(0), row.get(1));
+        if user != owner || privileged {
+            return Err(format!("the owner run connected as {user} (superuser or BYPASSRLS: {privileged})"));
+        }
+    }
     // (step, file, fingerprint before it ran)
     let mut history: Vec<(usize, MigFile, String)> = Vec::new();
     for step in &g.steps {
@@ -546,7 +593,7 @@ fn migrate_database(case: &Case, g: &Generated) -> Result<(), String> {
         .iter()
         .find(|o| o.path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("V1__")))
         .ok_or("the final model's plan has no V1")?;
-    let mut fresh = pg.create_database(&format!("{}_fresh", case.db));
+    let mut fresh = create(&format!("{}_fresh", case.db));
     apply(&mut fresh, &String::from_utf8_lossy(&v1.bytes), false).map_err(|e| format!("V1 of the final model: {e}"))?;
     let evolved = fingerprint(&mut db);
     let expected = fingerprint(&mut fresh);

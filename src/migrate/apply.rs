@@ -32,6 +32,16 @@ fn apply_one(s: &mut Schema, c: &Change) {
                 t.row_level_security = false;
             }
         }
+        DisablePartitionRowLevelSecurity { table, partition }
+        | EnablePartitionRowLevelSecurity { table, partition } => {
+            let on = matches!(c, EnablePartitionRowLevelSecurity { .. });
+            if let Some(p) = table_mut(s, table).and_then(|t| t.partitioning.as_mut()) {
+                for part in p.partitions.iter_mut().filter(|x| &x.name == partition) {
+                    part.row_level_security = on;
+                }
+            }
+        }
+        SyncPartitionIndexNames(_) => {}
         DropTrigger { table, trigger } => {
             if let Some(t) = table_mut(s, table) {
                 t.triggers.retain(|x| x.name != trigger.name);
@@ -256,6 +266,23 @@ fn apply_one(s: &mut Schema, c: &Change) {
             }
         }
         UpdateEnumValue { .. } => {}
+        DropGeneratedColumn { table, column, .. } => {
+            if let Some(t) = table_mut(s, table) {
+                t.columns.retain(|x| x.name != column.name);
+            }
+        }
+        AddGeneratedColumn { table, column } => {
+            if let Some(t) = table_mut(s, table) {
+                if t.column(&column.name).is_none() {
+                    t.columns.push(column.clone());
+                }
+            }
+        }
+        SetIdentity { table, column, identity } => {
+            if let Some(c) = table_mut(s, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column)) {
+                c.identity = *identity;
+            }
+        }
         CreateSchema(x) => {
             if !s.schemas.iter().any(|y| y.name == x.name) {
                 s.schemas.push(x.clone());

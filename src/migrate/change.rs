@@ -72,6 +72,12 @@ pub enum Change {
         policy: Policy,
     },
     DisableRowLevelSecurity(TableRef),
+    /// Row-level security lifted from one partition (its table's policies
+    /// dropped from it).
+    DisablePartitionRowLevelSecurity {
+        table: TableRef,
+        partition: String,
+    },
     DropTrigger {
         table: TableRef,
         trigger: Trigger,
@@ -137,12 +143,15 @@ pub enum Change {
         from: String,
         to: String,
     },
-    /// A CHECK-based enum value renamed: rows are updated to the new value.
-    UpdateEnumValue {
+    /// A generated column dropped so that it can be rebuilt later in the
+    /// migration (its expression changed, or a column it reads changes
+    /// type): only when the database does not hold the wanted column yet.
+    /// `column` is the wanted definition; `retyped` the columns it reads
+    /// with their new types.
+    DropGeneratedColumn {
         table: TableRef,
-        column: String,
-        from: String,
-        to: String,
+        column: Column,
+        retyped: Vec<(String, String)>,
     },
     // 3. Creations.
     CreateSchema(SchemaDef),
@@ -179,6 +188,9 @@ pub enum Change {
         from: String,
         to: String,
         default: Option<String>,
+        /// A conversion that can lose values (a narrower type): the
+        /// migration checks every row fits first.
+        lossy: bool,
     },
     SetDefault {
         table: TableRef,
@@ -193,6 +205,26 @@ pub enum Change {
         table: TableRef,
         column: String,
         backfill: Option<String>,
+    },
+    /// A CHECK-based enum value renamed: rows are updated to the new value
+    /// (once the column is wide enough for it; see `plan` for narrowing).
+    UpdateEnumValue {
+        table: TableRef,
+        column: String,
+        from: String,
+        to: String,
+    },
+    /// `GENERATED ALWAYS AS IDENTITY` added to or removed from a column.
+    SetIdentity {
+        table: TableRef,
+        column: String,
+        identity: bool,
+    },
+    /// A stored generated column, added once every column it reads exists
+    /// with its final type.
+    AddGeneratedColumn {
+        table: TableRef,
+        column: Column,
     },
     AddPrimaryKey {
         table: TableRef,
@@ -223,6 +255,15 @@ pub enum Change {
         table: TableRef,
         policy: Policy,
     },
+    /// Row-level security enabled and forced on one partition, with its
+    /// table's policies.
+    EnablePartitionRowLevelSecurity {
+        table: TableRef,
+        partition: String,
+    },
+    /// Each partition's copy of the table's indexes gets the name the
+    /// compiler decided (after anything that creates or renames them).
+    SyncPartitionIndexNames(TableRef),
     // 4. Roles, publications, comments.
     CreateRole(RoleDef),
     Grant {
@@ -266,55 +307,61 @@ impl Change {
             DropPublication(_) => 0,
             DropPolicy { .. } => 1,
             DisableRowLevelSecurity(_) => 2,
-            DropTrigger { .. } => 3,
-            DropForeignKey { .. } => 4,
-            DropIndex { .. } => 5,
-            DropCheck { .. } => 6,
-            DropUnique { .. } => 7,
-            DropPrimaryKey { .. } => 8,
-            RenameSchema { .. } => 9,
-            RenameTable { .. } => 10,
-            RenameColumn { .. } => 11,
-            RenameConstraint { .. } => 12,
-            RenameIndex { .. } => 13,
-            RenameTrigger { .. } => 14,
-            RenameType { .. } => 15,
-            RenameEnumValue { .. } => 16,
-            CreateSchema(_) => 17,
-            CreateExtension(_) => 18,
-            CreateEnumType(_) => 19,
-            AddEnumValue { .. } => 20,
-            CreateFunction(_) => 21,
-            CreateTable(_) => 22,
-            AddPartition { .. } => 23,
-            AddColumn { .. } => 24,
-            AlterColumnType { .. } => 25,
-            SetDefault { .. } => 26,
-            DropNotNull { .. } => 27,
-            SetNotNull { .. } => 28,
-            UpdateEnumValue { .. } => 29,
-            AddPrimaryKey { .. } => 30,
-            AddUnique { .. } => 31,
-            AddCheck { .. } => 32,
-            AddForeignKey { .. } => 33,
-            CreateIndex { .. } => 34,
-            CreateTrigger { .. } => 35,
-            EnableRowLevelSecurity(_) => 36,
-            CreatePolicy { .. } => 37,
-            CreateRole(_) => 38,
-            Grant { .. } => 39,
-            Revoke { .. } => 40,
-            CreatePublication(_) => 41,
-            SetPublicationTables(_) => 42,
-            SetComment { .. } => 43,
-            DropRole(_) => 44,
-            DropColumn { .. } => 45,
-            DropPartition { .. } => 46,
-            DropTable(_) => 47,
-            DropFunction(_) => 48,
-            DropEnumType(_) => 49,
-            DropExtension(_) => 50,
-            DropSchema(_) => 51,
+            DisablePartitionRowLevelSecurity { .. } => 3,
+            DropTrigger { .. } => 4,
+            DropForeignKey { .. } => 5,
+            DropIndex { .. } => 6,
+            DropCheck { .. } => 7,
+            DropUnique { .. } => 8,
+            DropPrimaryKey { .. } => 9,
+            RenameSchema { .. } => 10,
+            RenameTable { .. } => 11,
+            RenameColumn { .. } => 12,
+            RenameConstraint { .. } => 13,
+            RenameIndex { .. } => 14,
+            RenameTrigger { .. } => 15,
+            RenameType { .. } => 16,
+            RenameEnumValue { .. } => 17,
+            DropGeneratedColumn { .. } => 18,
+            CreateSchema(_) => 19,
+            CreateExtension(_) => 20,
+            CreateEnumType(_) => 21,
+            AddEnumValue { .. } => 22,
+            CreateFunction(_) => 23,
+            CreateTable(_) => 24,
+            AddPartition { .. } => 25,
+            AddColumn { .. } => 26,
+            AlterColumnType { .. } => 27,
+            SetDefault { .. } => 28,
+            DropNotNull { .. } => 29,
+            SetNotNull { .. } => 30,
+            UpdateEnumValue { .. } => 31,
+            SetIdentity { .. } => 32,
+            AddGeneratedColumn { .. } => 33,
+            AddPrimaryKey { .. } => 34,
+            AddUnique { .. } => 35,
+            AddCheck { .. } => 36,
+            AddForeignKey { .. } => 37,
+            CreateIndex { .. } => 38,
+            CreateTrigger { .. } => 39,
+            EnableRowLevelSecurity(_) => 40,
+            CreatePolicy { .. } => 41,
+            EnablePartitionRowLevelSecurity { .. } => 42,
+            SyncPartitionIndexNames(_) => 43,
+            CreateRole(_) => 44,
+            Grant { .. } => 45,
+            Revoke { .. } => 46,
+            CreatePublication(_) => 47,
+            SetPublicationTables(_) => 48,
+            SetComment { .. } => 49,
+            DropRole(_) => 50,
+            DropColumn { .. } => 51,
+            DropPartition { .. } => 52,
+            DropTable(_) => 53,
+            DropFunction(_) => 54,
+            DropEnumType(_) => 55,
+            DropExtension(_) => 56,
+            DropSchema(_) => 57,
         }
     }
 
@@ -333,6 +380,9 @@ impl Change {
             | RenameConstraint { table, .. }
             | RenameTrigger { table, .. }
             | UpdateEnumValue { table, .. }
+            | DropGeneratedColumn { table, .. }
+            | SetIdentity { table, .. }
+            | AddGeneratedColumn { table, .. }
             | AddPartition { table, .. }
             | AddColumn { table, .. }
             | AlterColumnType { table, .. }
@@ -347,8 +397,10 @@ impl Change {
             | CreateTrigger { table, .. }
             | CreatePolicy { table, .. }
             | DropColumn { table, .. }
-            | DropPartition { table, .. } => Some(table),
-            DisableRowLevelSecurity(t) | EnableRowLevelSecurity(t) => Some(t),
+            | DropPartition { table, .. }
+            | DisablePartitionRowLevelSecurity { table, .. }
+            | EnablePartitionRowLevelSecurity { table, .. } => Some(table),
+            DisableRowLevelSecurity(t) | EnableRowLevelSecurity(t) | SyncPartitionIndexNames(t) => Some(t),
             _ => None,
         }
     }
@@ -360,6 +412,13 @@ impl Change {
             DropPublication(p) => format!("drop publication {}", p.name),
             DropPolicy { table, policy } => format!("drop policy {} on {table}", policy.name),
             DisableRowLevelSecurity(t) => format!("disable row-level security on {t}"),
+            DisablePartitionRowLevelSecurity { table, partition } => {
+                format!("disable row-level security on partition {partition} of {table}")
+            }
+            EnablePartitionRowLevelSecurity { table, partition } => {
+                format!("enable row-level security on partition {partition} of {table}")
+            }
+            SyncPartitionIndexNames(t) => format!("name the indexes of the partitions of {t}"),
             DropTrigger { table, trigger } => format!("drop trigger {} on {table}", trigger.name),
             DropForeignKey { table, fk } => format!("drop foreign key {} on {table}", fk.name),
             DropIndex { index, .. } => format!("drop index {}", index.name),
@@ -375,6 +434,13 @@ impl Change {
             RenameType { schema, from, to } => format!("rename type {schema}.{from} to {to}"),
             RenameEnumValue { type_name, from, to, .. } => format!("rename value {from} of {type_name} to {to}"),
             UpdateEnumValue { table, column, from, to } => format!("set {table}.{column} = {to} where it was {from}"),
+            DropGeneratedColumn { table, column, .. } => {
+                format!("drop generated column {table}.{} to rebuild it", column.name)
+            }
+            SetIdentity { table, column, identity } => {
+                format!("{} identity of {table}.{column}", if *identity { "add" } else { "drop" })
+            }
+            AddGeneratedColumn { table, column } => format!("add generated column {table}.{}", column.name),
             CreateSchema(s) => format!("create schema {}", s.name),
             CreateExtension(e) => format!("create extension {e}"),
             CreateEnumType(e) => format!("create type {}.{}", e.schema, e.name),

@@ -233,19 +233,61 @@ fn by_name<'a, T: PartialEq>(
     (removed, added, changed)
 }
 
+/// Generated columns of `t` (present in `o` too) that must be rebuilt, with
+/// the retyped columns each reads.
+fn rebuilt_columns(o: &Table, t: &Table, retyped: &[(String, String)]) -> Vec<(String, Vec<(String, String)>)> {
+    let mut out = Vec::new();
+    for c in t.columns.iter().filter(|c| c.generated.is_some()) {
+        let Some(oc) = o.column(&c.name).filter(|oc| oc.generated.is_some()) else { continue };
+        let reads: Vec<(String, String)> = retyped.iter().filter(|(n, _)| c.depends_on.contains(n)).cloned().collect();
+        if oc.generated != c.generated || !reads.is_empty() {
+            out.push((c.name.clone(), reads));
+        }
+    }
+    out
+}
+
 fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     let r = TableRef::of(t);
-    // Columns.
+    // Columns. A generated column is rebuilt when its expression changes or
+    // a column it reads changes type (PostgreSQL alters neither in place).
+    let retyped: Vec<(String, String)> = t
+        .columns
+        .iter()
+        .filter_map(|c| o.column(&c.name).filter(|oc| oc.ty != c.ty).map(|_| (c.name.clone(), c.ty.clone())))
+        .collect();
+    let rebuilt = rebuilt_columns(o, t, &retyped);
     for c in &t.columns {
         match o.column(&c.name) {
+            None if c.generated.is_some() => {
+                out.push(Change::AddGeneratedColumn { table: r.clone(), column: c.clone() })
+            }
             None => out.push(Change::AddColumn { table: r.clone(), column: c.clone(), backfill: None }),
+            Some(oc) if rebuilt.iter().any(|(n, _)| n == &c.name) => {
+                let reads = rebuilt.iter().find(|(n, _)| n == &c.name).map(|(_, x)| x.clone()).unwrap_or_default();
+                out.push(Change::DropGeneratedColumn { table: r.clone(), column: c.clone(), retyped: reads });
+                out.push(Change::AddGeneratedColumn { table: r.clone(), column: c.clone() });
+                if c.comment.is_some() && oc.comment == c.comment {
+                    // The rebuilt column comes back without its comment.
+                    out.push(Change::SetComment {
+                        on: CommentOn::Column(r.clone(), c.name.clone()),
+                        text: c.comment.clone(),
+                    });
+                }
+            }
+            Some(oc) if oc.generated.is_some() != c.generated.is_some() => {
+                // A stored value becomes computed or the reverse: the column
+                // is replaced.
+                out.push(Change::DropColumn { table: r.clone(), column: oc.clone() });
+                out.push(if c.generated.is_some() {
+                    Change::AddGeneratedColumn { table: r.clone(), column: c.clone() }
+                } else {
+                    Change::AddColumn { table: r.clone(), column: c.clone(), backfill: None }
+                });
+            }
             Some(oc) => {
-                if oc.generated != c.generated || oc.identity != c.identity {
-                    // A generated expression or an identity cannot be altered
-                    // in place on every target: the column is rebuilt.
-                    out.push(Change::DropColumn { table: r.clone(), column: oc.clone() });
-                    out.push(Change::AddColumn { table: r.clone(), column: c.clone(), backfill: None });
-                    continue;
+                if oc.identity != c.identity {
+                    out.push(Change::SetIdentity { table: r.clone(), column: c.name.clone(), identity: c.identity });
                 }
                 if oc.ty != c.ty {
                     out.push(Change::AlterColumnType {
@@ -254,6 +296,7 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
                         from: oc.ty.clone(),
                         to: c.ty.clone(),
                         default: c.default.clone(),
+                        lossy: false,
                     });
                 }
                 if oc.default != c.default {
@@ -318,13 +361,8 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
             && a.predicate == b.predicate
     };
     // A rebuilt column drops its indexes with it.
-    let rebuilt: Vec<&str> = t
-        .columns
-        .iter()
-        .filter(|c| o.column(&c.name).is_some_and(|oc| oc.generated != c.generated || oc.identity != c.identity))
-        .map(|c| c.name.as_str())
-        .collect();
-    let uses_rebuilt = |i: &crate::relational::Index| i.items.iter().any(|it| rebuilt.iter().any(|c| it == c));
+    let rebuilt: Vec<String> = rebuilt.iter().map(|(c, _)| crate::sql::ident(c)).collect();
+    let uses_rebuilt = |i: &crate::relational::Index| i.items.iter().any(|it| rebuilt.contains(it));
     for i in &o.indexes {
         if !t.indexes.iter().any(|n| same_index(i, n)) || uses_rebuilt(i) {
             out.push(Change::DropIndex { table: r.clone(), index: i.clone() });
@@ -366,8 +404,15 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
         }
     }
     for p in old_parts {
-        if !new_parts.iter().any(|x| x.name == p.name) {
-            out.push(Change::DropPartition { table: r.clone(), partition: p.clone() });
+        match new_parts.iter().find(|x| x.name == p.name) {
+            None => out.push(Change::DropPartition { table: r.clone(), partition: p.clone() }),
+            Some(n) if n.row_level_security && !p.row_level_security => {
+                out.push(Change::EnablePartitionRowLevelSecurity { table: r.clone(), partition: p.name.clone() })
+            }
+            Some(n) if !n.row_level_security && p.row_level_security => {
+                out.push(Change::DisablePartitionRowLevelSecurity { table: r.clone(), partition: p.name.clone() })
+            }
+            Some(_) => {}
         }
     }
     comments(out, Some(o), t);

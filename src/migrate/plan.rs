@@ -85,6 +85,7 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
         .collect();
     let backfills = backfills(model, new);
     check(&mut changes, lock, new, &new_tables, &backfills, opts, &mut out);
+    mark_lossy(&mut changes);
     // Split.
     let is_enum_value = |c: &Change| matches!(c, Change::AddEnumValue { .. });
     // A unique index that replaces a constraint or index of the same name
@@ -116,10 +117,30 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
     // An index built concurrently, and the comment on it, which needs it; a
     // unique constraint on an existing table (its index is built
     // concurrently, then attached), unless it replaces one of its name.
+    let concurrent_unique = |table: &TableRef, unique: &relational::Unique| {
+        concurrent_index(table) && !replaced.contains(&(table.schema.clone(), unique.name.clone()))
+    };
+    // A foreign key whose referenced columns get their unique constraint in
+    // this plan, built concurrently: it can only be added after it.
+    let late_uniques: Vec<(TableRef, Vec<String>)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AddUnique { table, unique } if concurrent_unique(table, unique) => {
+                let mut cols = unique.columns.clone();
+                cols.sort();
+                Some((table.clone(), cols))
+            }
+            _ => None,
+        })
+        .collect();
+    let needs_late_unique = |fk: &relational::ForeignKey| {
+        let mut cols = fk.ref_columns.clone();
+        cols.sort();
+        late_uniques.iter().any(|(t, c)| t.schema == fk.ref_schema && t.name == fk.ref_table && *c == cols)
+    };
     let is_concurrent = |c: &Change| match c {
-        Change::AddUnique { table, unique } => {
-            concurrent_index(table) && !replaced.contains(&(table.schema.clone(), unique.name.clone()))
-        }
+        Change::AddUnique { table, unique } => concurrent_unique(table, unique),
+        Change::AddForeignKey { fk, .. } => needs_late_unique(fk),
         Change::CreateIndex { table, index } => concurrent_names.contains(&(table.schema.clone(), index.name.clone())),
         Change::SetComment { on: super::change::CommentOn::Index(s, i), .. } => {
             concurrent_names.contains(&(s.clone(), i.clone()))
@@ -137,7 +158,11 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
             continue;
         }
         let after = apply(&before, &group);
-        let undo = undo(&before, &after, &group);
+        let mut undo = undo(&before, &after, &group);
+        mark_lossy(&mut undo);
+        let mut group = group;
+        sync_partition_index_names(&mut group, &after);
+        sync_partition_index_names(&mut undo, &before);
         out.files.push(MigrationFile {
             kind,
             changes: group,
@@ -149,6 +174,71 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
         before = after;
     }
     out
+}
+
+/// Marks the type changes that can lose values: the migration checks the
+/// rows first (see `sql::alter`).
+fn mark_lossy(changes: &mut [Change]) {
+    for c in changes {
+        if let Change::AlterColumnType { from, to, lossy, .. } = c {
+            *lossy = match type_change(from, to) {
+                TypeChange::Narrowing => true,
+                TypeChange::Incompatible => same_family(from, to),
+                TypeChange::Widening { .. } => false,
+            };
+        }
+    }
+}
+
+/// Two types whose values compare with each other (so a row can be checked
+/// against its converted value).
+fn same_family(a: &str, b: &str) -> bool {
+    let family = |t: &str| {
+        let base = t.split('(').next().unwrap_or(t).trim();
+        match base {
+            "TEXT" | "VARCHAR" | "CHAR" => 1,
+            "SMALLINT" | "INTEGER" | "BIGINT" | "NUMERIC" | "REAL" | "DOUBLE PRECISION" => 2,
+            "DATE" | "TIMESTAMP" | "TIMESTAMPTZ" => 3,
+            _ => 0,
+        }
+    };
+    family(a) != 0 && family(a) == family(b)
+}
+
+/// After anything that creates or renames a partitioned table's indexes,
+/// its partitions' copies get their decided names back (`after`: the schema
+/// once `changes` ran).
+fn sync_partition_index_names(changes: &mut Vec<Change>, after: &Schema) {
+    let mut tables: Vec<TableRef> = Vec::new();
+    let partitioned = |t: &TableRef| after.table(&t.schema, &t.name).is_some_and(|t| t.partitioning.is_some());
+    for c in changes.iter() {
+        let touched: Vec<TableRef> = match c {
+            Change::CreateTable(t) => vec![TableRef::of(t)],
+            Change::RenameTable { schema, to, .. } => vec![TableRef { schema: schema.clone(), name: to.clone() }],
+            Change::RenameIndex { schema, to, .. } => after
+                .tables
+                .iter()
+                .filter(|t| {
+                    &t.schema == schema
+                        && (t.indexes.iter().any(|i| &i.name == to)
+                            || t.partitioning.as_ref().is_some_and(|p| p.partitions.iter().any(|x| &x.name == to)))
+                })
+                .map(TableRef::of)
+                .collect(),
+            Change::AddPartition { table, .. }
+            | Change::CreateIndex { table, .. }
+            | Change::AddPrimaryKey { table, .. }
+            | Change::AddUnique { table, .. }
+            | Change::RenameConstraint { table, .. } => vec![table.clone()],
+            _ => Vec::new(),
+        };
+        for t in touched {
+            if partitioned(&t) && !tables.contains(&t) {
+                tables.push(t);
+            }
+        }
+    }
+    changes.extend(tables.into_iter().map(Change::SyncPartitionIndexNames));
 }
 
 /// A renamed CHECK-based enum value's rows are updated after the column is
@@ -275,13 +365,6 @@ fn check(
     opts: Options,
     out: &mut Planned,
 ) {
-    let rebuilt: BTreeSet<(TableRef, String)> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::AddColumn { table, column, .. } => Some((table.clone(), column.name.clone())),
-            _ => None,
-        })
-        .collect();
     let renamed_values: BTreeSet<String> = changes
         .iter()
         .filter_map(|c| match c {
@@ -310,23 +393,41 @@ fn check(
                 false,
                 out,
             ),
-            Change::DropColumn { table, column } => {
-                let generated = column.generated.is_some();
-                if !(generated && rebuilt.contains(&(table.clone(), column.name.clone()))) {
-                    refuse(
-                        format!("drop column `{table}.{}` and its values", column.name),
-                        "if the field was renamed, add `@was(old_name)` to it; to really drop it, run `dddc build --allow-destructive`",
-                        false,
-                        out,
-                    );
-                }
+            // A generated column's values are computed from the others:
+            // dropping one loses nothing.
+            Change::DropColumn { column, .. } if column.generated.is_some() => {}
+            Change::AddGeneratedColumn { table, column }
+                if !new_tables.contains(table) && lock.table(&table.schema, &table.name).is_some() =>
+            {
+                out.notes.push(format!(
+                    "adding the stored generated column `{table}.{}` computes it for every row: it rewrites the whole table under an exclusive lock",
+                    column.name
+                ));
             }
+            Change::DropColumn { table, column } => refuse(
+                format!("drop column `{table}.{}` and its values", column.name),
+                "if the field was renamed, add `@was(old_name)` to it; to really drop it, run `dddc build --allow-destructive`",
+                false,
+                out,
+            ),
             Change::DropPartition { table, partition } => refuse(
                 format!("drop partition `{}` of `{table}` and its rows", partition.name),
                 "extend the range instead of moving it, or run `dddc build --allow-destructive`",
                 false,
                 out,
             ),
+            Change::AlterColumnType { table, column, from, to, .. }
+                if new
+                    .table(&table.schema, &table.name)
+                    .and_then(|t| t.partitioning.as_ref())
+                    .is_some_and(|p| &p.column == column) =>
+            {
+                out.refusals.push(Refusal {
+                    change: format!("change the type of `{table}.{column}` from {from} to {to}: it is the partition key"),
+                    help: "PostgreSQL cannot change the type of a partition key column; keep the type, or create a new aggregate with the new type and move the data".into(),
+                    unsupported: true,
+                });
+            }
             Change::AlterColumnType { table, column, from, to, .. } => match type_change(from, to) {
                 TypeChange::Widening { rewrite } => {
                     if rewrite && !new_tables.contains(table) {

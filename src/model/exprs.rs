@@ -377,6 +377,22 @@ fn check(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, expected: Option<Ex
                 );
                 return None;
             }
+            if let Err(e) = super::regex::check(regex) {
+                // The literal `/…/` ends the expression; `\/` is one
+                // character of the pattern.
+                let raw = regex.replace('/', "\\/").len() + 2;
+                let literal = Span { start: span.end.saturating_sub(raw as u32), ..span };
+                let before = regex.get(..e.offset).map_or(0, |p| p.matches('/').count());
+                let at = literal.start + 1 + (e.offset + before) as u32;
+                let point = Span { start: at.min(span.end), end: (at + 1).min(span.end), ..span };
+                r.error(
+                    Diagnostic::error(id::E0404, format!("invalid regular expression: {}", e.message))
+                        .at(point, "PostgreSQL rejects the pattern here")
+                        .with_secondary(literal, "every INSERT would fail on this CHECK")
+                        .with_help("fix the pattern (PostgreSQL's regular expressions, `~`); escape a literal `(`, `[` or `{` with `\\`"),
+                );
+                return None;
+            }
             let n = t.nullable;
             Some(mk(TExprKind::Matches { expr: Box::new(t), regex: regex.clone() }, ExprType::Bool, n, span))
         }
@@ -738,6 +754,24 @@ fn default_value(r: &mut Resolver<'_>, owner: &Owner, idx: usize, e: &ast::Expr,
             return None;
         }
     }
+    if let Some(problem) = scalar.and_then(|s| out_of_range(s, &t)) {
+        r.error(
+            Diagnostic::error(id::E0204, format!("default of field `{fname}` does not fit its type"))
+                .at(e.span, problem)
+                .with_help("choose a default inside the type's range, or widen the field's type"),
+        );
+        return None;
+    }
+    if let TExprKind::Literal(ast::Literal::Date(text)) = &t.kind {
+        if !is_date(text) {
+            r.error(
+                Diagnostic::error(id::E0204, format!("default of field `{fname}` is not a valid date"))
+                    .at(e.span, "no such day in the calendar")
+                    .with_help("write an existing date as `YYYY-MM-DD`"),
+            );
+            return None;
+        }
+    }
     if let TExprKind::Literal(ast::Literal::String(text)) = &t.kind {
         let (ok, form) = match want_ty {
             ExprType::Date => (is_date(text), "`YYYY-MM-DD`, or write the date bare: `2025-11-01`"),
@@ -774,13 +808,72 @@ fn default_value(r: &mut Resolver<'_>, owner: &Owner, idx: usize, e: &ast::Expr,
     Some(t)
 }
 
+/// A calendar date `YYYY-MM-DD` that exists (leap years included).
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
-    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+    let num = |r: std::ops::Range<usize>| {
+        s.get(r).filter(|x| x.bytes().all(|c| c.is_ascii_digit())).and_then(|x| x.parse::<u32>().ok())
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else { return false };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    y >= 1 && (1..=days).contains(&d)
+}
+
+/// Why a numeric literal default does not fit its column, if it does not:
+/// integers outside the type's range, decimals with more digits than
+/// `decimal(p, s)` holds (PostgreSQL would round the fraction silently, or
+/// reject the value when the migration runs).
+fn out_of_range(scalar: Scalar, t: &TExpr) -> Option<String> {
+    let (digits, negative) = match &t.kind {
+        TExprKind::Literal(ast::Literal::Number(n)) => (n.as_str(), false),
+        TExprKind::Neg(inner) => match &inner.kind {
+            TExprKind::Literal(ast::Literal::Number(n)) => (n.as_str(), true),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let (int_part, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let int_part = int_part.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    let int_range = |bits: u32| -> Option<String> {
+        let max = (1u128 << (bits - 1)) - 1;
+        let fits = frac.is_empty()
+            && int_part.len() <= 39
+            && int_part.parse::<u128>().map_or(int_part.is_empty(), |v| if negative { v <= max + 1 } else { v <= max });
+        (!fits).then(|| {
+            let min = format!("-{}", max + 1);
+            if frac.is_empty() {
+                format!("{}{digits} is outside {min}..{max}", if negative { "-" } else { "" })
+            } else {
+                format!("{digits} is not a whole number")
+            }
+        })
+    };
+    match scalar {
+        Scalar::SmallInt => int_range(16),
+        Scalar::Int => int_range(32),
+        Scalar::BigInt => int_range(64),
+        Scalar::Decimal(Some((p, s))) => {
+            if frac.len() > s as usize {
+                Some(format!("{digits} has {} decimal place(s); decimal({p}, {s}) keeps {s}", frac.len()))
+            } else if int_part.len() > (p - s) as usize {
+                Some(format!("{digits} has {} integer digit(s); decimal({p}, {s}) holds {}", int_part.len(), p - s))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
 }
 
 fn is_uuid(s: &str) -> bool {

@@ -20,6 +20,7 @@
 mod exprs;
 mod names;
 mod references;
+pub mod regex;
 mod rules;
 mod types;
 

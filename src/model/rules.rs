@@ -50,6 +50,8 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     search(r);
     roles(r);
     publications(r);
+    renames(r);
+    tenant_references(r);
 }
 
 fn target(r: &mut Resolver<'_>) {
@@ -413,5 +415,110 @@ fn publications(r: &mut Resolver<'_>) {
             span: p.name.span,
             items,
         });
+    }
+}
+
+/// `@was(old)` renames `old` into this declaration: when `old` is still
+/// declared beside it, the rename cannot happen (and the build would read
+/// the edit as an addition), so both are named.
+fn renames(r: &mut Resolver<'_>) {
+    let mut clashes: Vec<(Span, String, Span, &'static str)> = Vec::new();
+    let mut check = |was: &Option<Was>, siblings: &[(&str, Span)], what: &'static str| {
+        if let Some(w) = was {
+            if let Some((_, span)) = siblings.iter().find(|(n, _)| *n == w.name) {
+                clashes.push((w.span, w.name.clone(), *span, what));
+            }
+        }
+    };
+    let m = &r.model;
+    let contexts: Vec<(&str, Span)> = m.contexts.iter().map(|c| (c.name.as_str(), c.span)).collect();
+    for c in &m.contexts {
+        check(&c.was, &contexts, "context");
+    }
+    for e in &m.enums {
+        let siblings: Vec<(&str, Span)> =
+            m.enums.iter().filter(|o| o.context == e.context).map(|o| (o.name.as_str(), o.span)).collect();
+        check(&e.was, &siblings, "enum");
+        let values: Vec<(&str, Span)> = e.values.iter().map(|v| (v.name.as_str(), v.span)).collect();
+        for v in &e.values {
+            check(&v.was, &values, "enum value");
+        }
+    }
+    for a in &m.aggregates {
+        let siblings: Vec<(&str, Span)> =
+            m.aggregates.iter().filter(|o| o.context == a.context).map(|o| (o.name.as_str(), o.root.span)).collect();
+        check(&a.root.was, &siblings, "aggregate");
+        for e in a.root.walk() {
+            let children: Vec<(&str, Span)> = e.entities.iter().map(|c| (c.name.as_str(), c.span)).collect();
+            for c in &e.entities {
+                check(&c.was, &children, "entity");
+            }
+            let fields: Vec<(&str, Span)> = e.fields.iter().map(|f| (f.name.as_str(), f.span)).collect();
+            for f in &e.fields {
+                check(&f.was, &fields, "field");
+            }
+        }
+    }
+    for v in &m.values {
+        if let ValueShape::Fields { fields, .. } = &v.shape {
+            let names: Vec<(&str, Span)> = fields.iter().map(|f| (f.name.as_str(), f.span)).collect();
+            for f in fields {
+                check(&f.was, &names, "field");
+            }
+        }
+    }
+    for (at, name, existing, what) in clashes {
+        r.error(
+            Diagnostic::error(id::E0509, format!("`@was({name})` renames {what} `{name}`, which still exists"))
+                .at(at, format!("says this {what} was called `{name}`"))
+                .with_secondary(existing, format!("but `{name}` is still declared here"))
+                .with_help(format!(
+                    "a rename replaces the old declaration: remove `{name}`, or remove `@was({name})` if both should exist"
+                )),
+        );
+    }
+}
+
+/// A reference between two tenant-scoped aggregates is a composite foreign
+/// key `(tenant, x_id)`: `set null`/`set default` may touch only the
+/// reference's own columns, which PostgreSQL supports on delete from 15 on
+/// (`ON DELETE SET NULL (x_id)`) and never on update.
+fn tenant_references(r: &mut Resolver<'_>) {
+    let mut problems = Vec::new();
+    for a in &r.model.aggregates {
+        if a.tenant.is_none() {
+            continue;
+        }
+        for e in a.root.walk() {
+            for f in &e.fields {
+                let FieldType::Ref(rf) = &f.ty else { continue };
+                let target = &r.model.aggregates[rf.target.0];
+                if rf.loose || target.tenant.is_none() {
+                    continue;
+                }
+                let nulls = |x: ast::RefAction| matches!(x, ast::RefAction::SetNull | ast::RefAction::SetDefault);
+                if nulls(rf.on_update) {
+                    problems.push((f.span, format!("on update {}", rf.on_update.words()), None));
+                } else if nulls(rf.on_delete) && r.model.target < 15 {
+                    problems.push((f.span, format!("on delete {}", rf.on_delete.words()), Some(r.model.target)));
+                }
+            }
+        }
+    }
+    for (span, action, target) in problems {
+        let d = match target {
+            Some(v) => Diagnostic::error(
+                id::E0306,
+                format!("`{action}` on a reference between tenant-scoped aggregates needs PostgreSQL 15"),
+            )
+            .at(span, format!("the foreign key is `(tenant, id)`; PostgreSQL {v} would clear the tenant column too"))
+            .with_help(
+                "target postgres 15 or later (`ON DELETE SET NULL (column)`), or use `on delete restrict` or `cascade`",
+            ),
+            None => Diagnostic::error(id::E0306, format!("`{action}` on a reference between tenant-scoped aggregates"))
+                .at(span, "the foreign key is `(tenant, id)`; PostgreSQL would clear the tenant column too")
+                .with_help("use `on update cascade`, `restrict` or `no action`"),
+        };
+        r.error(d);
     }
 }

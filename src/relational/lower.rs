@@ -19,7 +19,12 @@ use crate::sql::{fragments, ident, literal};
 /// Lowers a validated model. Fails only on generated-name problems (E0601,
 /// E0106), which the model alone cannot see.
 pub fn lower(model: &Model) -> Result<Schema, Vec<Diagnostic>> {
-    let mut l = Lowerer { model, schema: Schema { target: model.target, ..Schema::default() }, diags: Vec::new() };
+    let mut l = Lowerer {
+        model,
+        schema: Schema { target: model.target, ..Schema::default() },
+        diags: Vec::new(),
+        tenant_keys: Vec::new(),
+    };
     l.run();
     collisions(&l.schema, &mut l.diags);
     if l.diags.is_empty() {
@@ -34,6 +39,9 @@ struct Lowerer<'a> {
     model: &'a Model,
     schema: Schema,
     diags: Vec<Diagnostic>,
+    /// `(schema, table, columns)`: keys other tables reference together
+    /// with the tenant column, which need a unique constraint of their own.
+    tenant_keys: Vec<(String, String, Vec<String>)>,
 }
 
 const TIMESTAMP_FN: &str = "trigger_set_timestamp";
@@ -83,6 +91,7 @@ impl TableBuilder {
             default: None,
             identity: false,
             generated: None,
+            depends_on: Vec::new(),
             comment: None,
             origin_note: None,
             origin: origin.into(),
@@ -182,7 +191,12 @@ impl TableBuilder {
         if self.covered(&cols) || by_index {
             return;
         }
-        let name = fit(&format!("idx_{}_{}", self.t.name, cols_part(&cols)));
+        // A declared index on the same columns may hold the plain name (a
+        // partial one, under soft delete): the foreign key's says what it is.
+        let mut name = fit(&format!("idx_{}_{}", self.t.name, cols_part(&cols)));
+        if self.t.indexes.iter().any(|i| i.name == name) || self.t.uniques.iter().any(|u| u.name == name) {
+            name = fit(&format!("idx_{}_{}_fk", self.t.name, cols_part(&cols)));
+        }
         self.push_index(Index {
             name,
             unique: false,
@@ -253,9 +267,30 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        self.tenant_key_uniques();
         self.functions();
         self.roles();
         self.publications();
+    }
+
+    /// A composite foreign key `(tenant, x_id)` needs a unique constraint on
+    /// exactly the referenced `(tenant, id)` of its target (the primary key
+    /// is `id` alone). Never partial, even under soft delete: a foreign key
+    /// cannot use a partial index.
+    fn tenant_key_uniques(&mut self) {
+        let keys = std::mem::take(&mut self.tenant_keys);
+        for (schema, table, cols) in keys {
+            let Some(t) = self.schema.tables.iter_mut().find(|t| t.schema == schema && t.name == table) else {
+                continue;
+            };
+            let same = |c: &[String]| c.len() == cols.len() && cols.iter().all(|x| c.contains(x));
+            if t.primary_key.as_ref().is_some_and(|pk| same(&pk.columns)) || t.uniques.iter().any(|u| same(&u.columns))
+            {
+                continue;
+            }
+            let origin = t.origin;
+            t.uniques.push(Unique { name: fit(&format!("uq_{}_{}", t.name, cols_part(&cols))), columns: cols, origin });
+        }
     }
 
     fn extensions(&mut self) {
@@ -337,6 +372,17 @@ impl<'a> Lowerer<'a> {
         self.schema.functions = fns;
     }
 
+    /// Adds a finished table; the partitions of a table under row-level
+    /// security get it too.
+    fn push_table(&mut self, mut t: Table) {
+        if t.row_level_security {
+            for p in t.partitioning.iter_mut().flat_map(|p| p.partitions.iter_mut()) {
+                p.row_level_security = true;
+            }
+        }
+        self.schema.tables.push(t);
+    }
+
     fn table_of(&self, a: &Aggregate) -> String {
         a.root.table_as.clone().unwrap_or_else(|| table_name(&a.root.name, self.model.tables))
     }
@@ -406,11 +452,11 @@ impl<'a> Lowerer<'a> {
         // Link to the parent.
         if let Some((p, parent_table)) = parent {
             let cols = self.link_columns_to(&mut b, p, format!("parent {}", p.name), e.span);
-            self.owned_by(&mut b, &cols, p, parent_table, e.span);
+            let fk_cols = self.owned_by(&mut b, &cols, p, parent_table, e.span);
             if e.one {
                 b.unique(cols.clone(), None, None, e.span);
             }
-            b.fk_index(cols, e.span);
+            b.fk_index(fk_cols, e.span);
         }
         // Fields.
         let mut lists = Vec::new();
@@ -421,6 +467,7 @@ impl<'a> Lowerer<'a> {
         if let Some(s) = &e.search {
             let col = b.column("search_vector", "TSVECTOR", true, s.span);
             col.generated = Some(fragments::search_vector(&s.config, &s.items));
+            col.depends_on = s.items.iter().map(|(c, _)| c.clone()).collect();
             col.origin_note = Some(format!("full-text search ({})", s.config));
             let ix_name = fit(&format!("idx_{name}_search_vector_gin"));
             b.push_index(Index {
@@ -495,7 +542,7 @@ impl<'a> Lowerer<'a> {
                 b.t.partitioning = Some(self.partitioning(&name, p));
             }
         }
-        self.schema.tables.push(b.t);
+        self.push_table(b.t);
         // Element tables of value-object lists, then child entities.
         for (f, vid) in lists {
             self.list_table(a, e, ctx, &name, f, vid);
@@ -523,18 +570,49 @@ impl<'a> Lowerer<'a> {
 
     /// The foreign key of a table whose rows belong to `parent`'s (an
     /// entity, a list's elements): they go with it, and follow its key.
-    fn owned_by(&self, b: &mut TableBuilder, cols: &[String], parent: &Entity, parent_table: &str, origin: Span) {
-        let key = identity_columns(self.model, parent);
+    /// In a tenant-scoped aggregate the tenant column is part of it, so that
+    /// a row can only belong to a parent of its own tenant. Returns the
+    /// foreign key's columns.
+    fn owned_by(
+        &mut self,
+        b: &mut TableBuilder,
+        cols: &[String],
+        parent: &Entity,
+        parent_table: &str,
+        origin: Span,
+    ) -> Vec<String> {
+        let key: Vec<String> = identity_columns(self.model, parent).into_iter().map(|k| k.column).collect();
+        let (columns, ref_columns) = match &b.tenant {
+            Some(t) => {
+                let ref_columns: Vec<String> = std::iter::once(t.clone()).chain(key).collect();
+                self.tenant_keys.push((b.t.schema.clone(), parent_table.to_string(), ref_columns.clone()));
+                (std::iter::once(t.clone()).chain(cols.iter().cloned()).collect(), ref_columns)
+            }
+            None => (cols.to_vec(), key),
+        };
         b.t.foreign_keys.push(ForeignKey {
             name: fit(&format!("fk_{}_{}", b.t.name, cols_part(cols))),
-            columns: cols.to_vec(),
+            columns: columns.clone(),
             ref_schema: b.t.schema.clone(),
             ref_table: parent_table.to_string(),
-            ref_columns: key.iter().map(|k| k.column.clone()).collect(),
+            ref_columns,
             on_delete: "CASCADE".into(),
             on_update: "CASCADE".into(),
+            on_delete_columns: Vec::new(),
             origin: origin.into(),
         });
+        columns
+    }
+
+    /// The tenant columns of a reference from a table scoped by `source` to
+    /// `target`: both, when both aggregates are tenant-scoped and the
+    /// reference has a foreign key.
+    fn tenant_pair(&self, source: &Option<String>, r: &model::Ref) -> Option<(String, String)> {
+        let target = self.model.aggregates[r.target.0].tenant.clone();
+        match (source, target) {
+            (Some(s), Some(t)) if !r.loose => Some((s.clone(), t)),
+            _ => None,
+        }
     }
 
     fn key_type(&self, k: &KeyColumn) -> String {
@@ -577,18 +655,35 @@ impl<'a> Lowerer<'a> {
                 }
                 let names: Vec<String> = cols.iter().map(|(c, _)| c.clone()).collect();
                 if !r.loose {
+                    let mut columns = names.clone();
+                    let mut ref_columns: Vec<String> = cols.iter().map(|(_, k)| k.column.clone()).collect();
+                    let mut on_delete_columns = Vec::new();
+                    // Between two tenant-scoped aggregates the key includes
+                    // the tenant: a row can only reference its own tenant's.
+                    if let Some((source, target_tenant)) = self.tenant_pair(&b.tenant, r) {
+                        columns.insert(0, source);
+                        ref_columns.insert(0, target_tenant);
+                        self.tenant_keys.push((target_ctx.clone(), target_table.clone(), ref_columns.clone()));
+                        if matches!(
+                            r.on_delete,
+                            crate::syntax::ast::RefAction::SetNull | crate::syntax::ast::RefAction::SetDefault
+                        ) {
+                            on_delete_columns = names.clone();
+                        }
+                    }
                     b.t.foreign_keys.push(ForeignKey {
                         name: f
                             .name_override
                             .clone()
                             .filter(|_| !f.unique)
                             .unwrap_or_else(|| fit(&format!("fk_{t}_{}", cols_part(&names)))),
-                        columns: names.clone(),
+                        columns,
                         ref_schema: target_ctx,
                         ref_table: target_table,
-                        ref_columns: cols.iter().map(|(_, k)| k.column.clone()).collect(),
+                        ref_columns,
                         on_delete: r.on_delete.words().to_uppercase(),
                         on_update: r.on_update.words().to_uppercase(),
+                        on_delete_columns,
                         origin: f.span.into(),
                     });
                 }
@@ -824,8 +919,11 @@ impl<'a> Lowerer<'a> {
     /// checks of deletes in the target scan every row.
     fn reference_indexes(&mut self, b: &mut TableBuilder, e: &Entity) {
         for f in &e.fields {
-            if let FieldType::Ref(_) = &f.ty {
-                let cols: Vec<String> = f.ref_columns().into_iter().map(|(c, _)| c).collect();
+            if let FieldType::Ref(r) = &f.ty {
+                let mut cols: Vec<String> = f.ref_columns().into_iter().map(|(c, _)| c).collect();
+                if let Some((source, _)) = self.tenant_pair(&b.tenant, r) {
+                    cols.insert(0, source);
+                }
                 b.fk_index(cols, f.span);
             }
         }
@@ -840,10 +938,15 @@ impl<'a> Lowerer<'a> {
                         parts.push(PartitionDef {
                             name: fit(&format!("{table}_{:04}_{:02}", m.year, m.month)),
                             bound: format!("FOR VALUES FROM ({}) TO ({})", month_bound(m), month_bound(m.next())),
+                            row_level_security: false,
                         });
                     }
                 }
-                parts.push(PartitionDef { name: fit(&format!("{table}_default")), bound: "DEFAULT".into() });
+                parts.push(PartitionDef {
+                    name: fit(&format!("{table}_default")),
+                    bound: "DEFAULT".into(),
+                    row_level_security: false,
+                });
                 "RANGE"
             }
             PartitionSpec::List(list) => {
@@ -852,9 +955,14 @@ impl<'a> Lowerer<'a> {
                     parts.push(PartitionDef {
                         name: fit(&format!("{table}_{}", lp.name)),
                         bound: format!("FOR VALUES IN ({})", values.join(", ")),
+                        row_level_security: false,
                     });
                 }
-                parts.push(PartitionDef { name: fit(&format!("{table}_default")), bound: "DEFAULT".into() });
+                parts.push(PartitionDef {
+                    name: fit(&format!("{table}_default")),
+                    bound: "DEFAULT".into(),
+                    row_level_security: false,
+                });
                 "LIST"
             }
             PartitionSpec::Hash(n) => {
@@ -862,6 +970,7 @@ impl<'a> Lowerer<'a> {
                     parts.push(PartitionDef {
                         name: fit(&format!("{table}_p{i}")),
                         bound: format!("FOR VALUES WITH (MODULUS {n}, REMAINDER {i})"),
+                        row_level_security: false,
                     });
                 }
                 "HASH"
@@ -941,7 +1050,8 @@ impl<'a> Lowerer<'a> {
         let mut pk = link_cols.clone();
         pk.push("position".into());
         b.t.primary_key = Some(PrimaryKey { name: fit(&format!("{name}_pkey")), columns: pk });
-        self.owned_by(&mut b, &link_cols, owner, owner_table, f.span);
+        let fk_cols = self.owned_by(&mut b, &link_cols, owner, owner_table, f.span);
+        b.fk_index(fk_cols, f.span);
         b.check(
             format!("ck_{name}_position"),
             fragments::non_negative("position"),
@@ -952,7 +1062,7 @@ impl<'a> Lowerer<'a> {
         if let Some(t) = &a.tenant {
             tenant_policy(&mut b, t);
         }
-        self.schema.tables.push(b.t);
+        self.push_table(b.t);
     }
 
     fn events_table(&mut self, a: &Aggregate, ev: &model::Events, ctx: &str, root_table: &str) {
@@ -1008,7 +1118,7 @@ impl<'a> Lowerer<'a> {
         let spec =
             model::Partition { column: "occurred_at".into(), spec: PartitionSpec::Range(ev.range), span: ev.span };
         b.t.partitioning = Some(self.partitioning(&name, &spec));
-        self.schema.tables.push(b.t);
+        self.push_table(b.t);
     }
 
     fn audit_table(&mut self, log: &model::AuditLog) {
@@ -1044,7 +1154,7 @@ impl<'a> Lowerer<'a> {
         let spec =
             model::Partition { column: "timestamp".into(), spec: PartitionSpec::Range(log.range), span: log.span };
         b.t.partitioning = Some(self.partitioning(&name, &spec));
-        self.schema.tables.push(b.t);
+        self.push_table(b.t);
     }
 
     fn roles(&mut self) {
@@ -1189,6 +1299,9 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
         }
         for i in &t.indexes {
             add(diags, &i.name, i.origin.0, "index");
+        }
+        for (_, part, name) in super::names::partition_indexes(t) {
+            add(diags, &name, t.origin.0, &format!("index of partition `{part}`"));
         }
         let mut constraints: BTreeMap<String, (Span, String)> = BTreeMap::new();
         let mut add_c = |diags: &mut Vec<Diagnostic>, name: &str, span: Span, what: &str| {

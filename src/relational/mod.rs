@@ -153,6 +153,10 @@ pub struct Column {
     pub identity: bool,
     /// `GENERATED ALWAYS AS (expr) STORED`.
     pub generated: Option<String>,
+    /// The columns a generated column is computed from: a change of their
+    /// type needs the generated column rebuilt around it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
     pub comment: Option<String>,
     /// Where the column comes from, for the docs (`value object Direccion`,
     /// `reference to marketplace.Tutor`, `timestamps`, …).
@@ -202,6 +206,11 @@ pub struct ForeignKey {
     pub ref_columns: Vec<String>,
     pub on_delete: String,
     pub on_update: String,
+    /// `ON DELETE SET NULL (cols)`: the columns a `set null`/`set default`
+    /// clears, when not all of them (a tenant-scoped reference keeps its
+    /// tenant column).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_delete_columns: Vec<String>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -250,6 +259,11 @@ pub struct PartitionDef {
     pub name: String,
     /// `FOR VALUES FROM ('2025-11-01') TO ('2025-12-01')`, `DEFAULT`, …
     pub bound: String,
+    /// Row-level security enabled and forced on the partition itself, with
+    /// its table's policies: a partition named directly in a query is
+    /// checked by its own policies, not its parent's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_level_security: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

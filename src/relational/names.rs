@@ -141,3 +141,59 @@ mod tests {
         assert_eq!(cols_part(&["estado".into(), "email".into()]), "estado_email");
     }
 }
+
+/// The name of a partition's own copy of a partitioned table's index or
+/// constraint index (§11: no name is left to PostgreSQL, whose choice would
+/// depend on the order the indexes were created in): the table's name inside
+/// the index name becomes the partition's (`idx_eventos_occurred_at` →
+/// `idx_eventos_2025_11_occurred_at`), or, when the index name does not
+/// contain it, the partition's suffix is appended.
+pub fn partition_index_name(index: &str, table: &str, partition: &str) -> String {
+    match index.find(table) {
+        Some(at) => fit(&format!("{}{partition}{}", &index[..at], &index[at + table.len()..])),
+        None => {
+            let suffix = partition.strip_prefix(table).and_then(|s| s.strip_prefix('_')).unwrap_or(partition);
+            fit(&format!("{index}_{suffix}"))
+        }
+    }
+}
+
+/// Every index a partition holds for its table: `(parent index, partition,
+/// name)`, the primary key and unique constraints included.
+pub fn partition_indexes(t: &super::Table) -> Vec<(String, String, String)> {
+    let Some(p) = &t.partitioning else { return Vec::new() };
+    let parents: Vec<&str> = t
+        .primary_key
+        .iter()
+        .map(|pk| pk.name.as_str())
+        .chain(t.uniques.iter().map(|u| u.name.as_str()))
+        .chain(t.indexes.iter().map(|i| i.name.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for part in &p.partitions {
+        for parent in &parents {
+            out.push((parent.to_string(), part.name.clone(), partition_index_name(parent, &t.name, &part.name)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod partition_tests {
+    use super::*;
+
+    #[test]
+    fn partition_index_names_follow_the_partition() {
+        assert_eq!(
+            partition_index_name(
+                "idx_reservas_eventos_occurred_at_brin",
+                "reservas_eventos",
+                "reservas_eventos_2025_11"
+            ),
+            "idx_reservas_eventos_2025_11_occurred_at_brin"
+        );
+        assert_eq!(partition_index_name("ventas_pkey", "ventas", "ventas_es"), "ventas_es_pkey");
+        assert_eq!(partition_index_name("idx_busqueda", "ventas", "ventas_p3"), "idx_busqueda_p3");
+        assert!(partition_index_name(&"x".repeat(60), "ventas", "ventas_default").len() <= MAX_IDENTIFIER);
+    }
+}

@@ -13,6 +13,10 @@ use crate::relational::Table;
 
 pub struct Context<'a> {
     pub target: u32,
+    /// The schema before and after the migration's changes: a change that
+    /// removes something reads what existed, one that adds reads what will.
+    pub before: &'a crate::relational::Schema,
+    pub after: &'a crate::relational::Schema,
     /// Tables created in this plan: no online precautions needed.
     pub new_tables: &'a BTreeSet<TableRef>,
     /// Build indexes `CONCURRENTLY` (a migration outside a transaction).
@@ -40,7 +44,27 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
     let existing = |t: &TableRef| !cx.new_tables.contains(t);
     match c {
         DropPublication(p) => vec![format!("DROP PUBLICATION IF EXISTS {};", ident(&p.name))],
-        DropPolicy { table, policy } => vec![format!("DROP POLICY IF EXISTS {} ON {};", ident(&policy.name), q(table))],
+        DropPolicy { table, policy } => {
+            let mut rels = vec![table.name.clone()];
+            rels.extend(protected_partitions(cx.before, table));
+            rels.iter()
+                .map(|r| format!("DROP POLICY IF EXISTS {} ON {};", ident(&policy.name), qualified(&table.schema, r)))
+                .collect()
+        }
+        DisablePartitionRowLevelSecurity { table, partition } => {
+            let rel = qualified(&table.schema, partition);
+            let mut out: Vec<String> = policies_of(cx.before, table)
+                .iter()
+                .map(|p| format!("DROP POLICY IF EXISTS {} ON {rel};", ident(&p.name)))
+                .collect();
+            out.push(format!("ALTER TABLE {rel} NO FORCE ROW LEVEL SECURITY;"));
+            out.push(format!("ALTER TABLE {rel} DISABLE ROW LEVEL SECURITY;"));
+            out
+        }
+        EnablePartitionRowLevelSecurity { table, partition } => protect_partition(cx, table, partition),
+        SyncPartitionIndexNames(t) => {
+            cx.after.table(&t.schema, &t.name).and_then(super::ddl::partition_index_names).into_iter().collect()
+        }
         DisableRowLevelSecurity(t) => vec![
             format!("ALTER TABLE {} NO FORCE ROW LEVEL SECURITY;", q(t)),
             format!("ALTER TABLE {} DISABLE ROW LEVEL SECURITY;", q(t)),
@@ -70,10 +94,15 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             &format!("SELECT 1 FROM pg_namespace WHERE nspname = {}", literal(to)),
             &format!("ALTER SCHEMA {} RENAME TO {};", ident(from), ident(to)),
         )],
-        RenameTable { schema, from, to } => vec![
-            format!("ALTER TABLE IF EXISTS {} RENAME TO {};", qualified(schema, from), ident(to)),
-            rename_not_null_constraints(&TableRef { schema: schema.clone(), name: to.clone() }, from, to, None),
-        ],
+        RenameTable { schema, from, to } => {
+            let table = TableRef { schema: schema.clone(), name: to.clone() };
+            let mut out = vec![
+                format!("ALTER TABLE IF EXISTS {} RENAME TO {};", qualified(schema, from), ident(to)),
+                rename_not_null_constraints(&table, from, to, None),
+            ];
+            out.extend(identity_sequence_names(cx, &table, None));
+            out
+        }
         RenameColumn { table, from, to } => {
             let col = |c: &str| {
                 format!(
@@ -90,6 +119,9 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 ),
                 rename_not_null_constraints(table, &table.name, &table.name, Some((from, to))),
             ]
+            .into_iter()
+            .chain(identity_sequence_names(cx, table, Some(to)))
+            .collect()
         }
         RenameConstraint { table, from, to } => vec![guarded_rename(
             &exists_constraint(table, from),
@@ -147,16 +179,36 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 ),
             )]
         }
-        UpdateEnumValue { table, column, from, to } => {
-            vec![format!(
+        UpdateEnumValue { table, column, from, to } => vec![as_owner(
+            cx,
+            &[table],
+            Reads::Table,
+            format!(
                 "UPDATE {} SET {} = {} WHERE {} = {};",
                 q(table),
                 ident(column),
                 literal(to),
                 ident(column),
                 literal(from)
-            )]
+            ),
+        )],
+        DropGeneratedColumn { table, column, retyped } => vec![drop_generated_column(table, column, retyped)],
+        AddGeneratedColumn { table, column } => {
+            vec![format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), column_definition(column))]
         }
+        SetIdentity { table, column, identity: false } => {
+            vec![format!("ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS;", q(table), ident(column))]
+        }
+        SetIdentity { table, column, identity: true } => vec![do_block(
+            &protected_relations(cx, &[table], Reads::Table),
+            &format!(
+                "IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({tl}) AND attname = {cl} AND attidentity = '') THEN\n    ALTER TABLE {t} ALTER COLUMN {c} ADD GENERATED ALWAYS AS IDENTITY;\n    -- The sequence continues after the values the rows already hold.\n    PERFORM setval(pg_get_serial_sequence({tl}, {cl}), coalesce(max({c}), 0) + 1, false) FROM {t};\nEND IF;",
+                t = q(table),
+                c = ident(column),
+                tl = literal(&q(table)),
+                cl = literal(column),
+            ),
+        )],
         CreateSchema(s) => vec![format!("CREATE SCHEMA IF NOT EXISTS {};", ident(&s.name))],
         CreateExtension(e) => vec![format!("CREATE EXTENSION IF NOT EXISTS {};", ident(e))],
         CreateEnumType(_) | CreateFunction(_) => {
@@ -193,20 +245,34 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 q(table),
                 partition.bound
             );
-            match (default, partition_condition(column, &partition.bound)) {
+            let mut out = match (default, partition_condition(column, &partition.bound)) {
                 // Rows of the new range that went to the DEFAULT partition
                 // move into the new one (PostgreSQL refuses the partition
                 // otherwise): detach the default, create, move, attach.
                 (Some(d), Some(cond)) if existing(table) => {
                     let (t, dq) = (q(table), qualified(&table.schema, d));
                     let body = format!(
-                        "\nBEGIN\n    IF to_regclass({}) IS NULL THEN\n        ALTER TABLE {t} DETACH PARTITION {dq};\n        {create}\n        INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {dq} WHERE {cond};\n        DELETE FROM {dq} WHERE {cond};\n        ALTER TABLE {t} ATTACH PARTITION {dq} DEFAULT;\n    END IF;\nEND\n",
+                        "IF to_regclass({}) IS NULL THEN\n    ALTER TABLE {t} DETACH PARTITION {dq};\n    {create}\n    INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {dq} WHERE {cond};\n    DELETE FROM {dq} WHERE {cond};\n    ALTER TABLE {t} ATTACH PARTITION {dq} DEFAULT;\nEND IF;",
                         literal(&qualified(&table.schema, &partition.name))
                     );
-                    vec![format!("DO {};", dollar_quote(&body))]
+                    // The parent, and the DEFAULT partition read by name.
+                    let mut rels = protected_relations(cx, &[table], Reads::Table);
+                    let default_protected = cx
+                        .before
+                        .table(&table.schema, &table.name)
+                        .and_then(|t| t.partitioning.as_ref())
+                        .is_some_and(|p| p.partitions.iter().any(|x| &x.name == d && x.row_level_security));
+                    if default_protected {
+                        rels.push(dq.clone());
+                    }
+                    vec![do_block(&rels, &body)]
                 }
                 _ => vec![create],
+            };
+            if partition.row_level_security {
+                out.extend(protect_partition(cx, table, &partition.name));
             }
+            out
         }
         AddColumn { table, column, backfill } => match backfill {
             Some(b) if existing(table) => {
@@ -214,11 +280,16 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 nullable.nullable = true;
                 let mut out = vec![
                     format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), column_definition(&nullable)),
-                    format!(
-                        "UPDATE {} SET {} = {b} WHERE {} IS NULL;",
-                        q(table),
-                        ident(&column.name),
-                        ident(&column.name)
+                    as_owner(
+                        cx,
+                        &[table],
+                        Reads::Table,
+                        format!(
+                            "UPDATE {} SET {} = {b} WHERE {} IS NULL;",
+                            q(table),
+                            ident(&column.name),
+                            ident(&column.name)
+                        ),
                     ),
                 ];
                 out.extend(set_not_null(table, &column.name));
@@ -226,23 +297,46 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             }
             _ => vec![format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), column_definition(column))],
         },
-        AlterColumnType { table, column, to, default, .. } => {
-            let change = format!(
-                "ALTER TABLE {} ALTER COLUMN {} TYPE {to} USING {}::{to};",
-                q(table),
-                ident(column),
-                ident(column)
+        AlterColumnType { table, column, to, default, lossy, .. } => {
+            // Values that would not survive the conversion (a string cut to
+            // the new length, a fraction rounded) stop the migration before
+            // anything changes: the conversion alone would lose them silently.
+            let guard = lossy.then(|| {
+                do_block(
+                    &protected_relations(cx, &[table], Reads::Table),
+                    &format!(
+                        "IF EXISTS (SELECT 1 FROM {t} WHERE {c} IS DISTINCT FROM CAST({c} AS {to})) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
+                        t = q(table),
+                        c = ident(column),
+                        tl = literal(&table.to_string()),
+                        cl = literal(column),
+                        tyl = literal(to),
+                    ),
+                )
+            });
+            // Only while the column has another type: run again, the change
+            // would rewrite the table for nothing.
+            let change = guarded(
+                &format!(
+                    "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({}) AND attname = {} AND format_type(atttypid, atttypmod) = {}",
+                    literal(&q(table)),
+                    literal(column),
+                    literal(&super::pg_type_name(to))
+                ),
+                &format!("ALTER TABLE {} ALTER COLUMN {} TYPE {to} USING {}::{to};", q(table), ident(column), ident(column)),
             );
+            let mut out: Vec<String> = guard.into_iter().collect();
             match default {
                 // A default of the old type may not cast by itself: drop it
                 // around the change.
-                Some(d) => vec![
+                Some(d) => out.extend([
                     format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;", q(table), ident(column)),
                     change,
                     format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d};", q(table), ident(column)),
-                ],
-                None => vec![change],
+                ]),
+                None => out.push(change),
             }
+            out
         }
         SetDefault { table, column, default } => vec![match default {
             Some(d) => format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d};", q(table), ident(column)),
@@ -254,7 +348,12 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
         SetNotNull { table, column, backfill } => {
             let mut out = Vec::new();
             if let Some(b) = backfill {
-                out.push(format!("UPDATE {} SET {} = {b} WHERE {} IS NULL;", q(table), ident(column), ident(column)));
+                out.push(as_owner(
+                    cx,
+                    &[table],
+                    Reads::Table,
+                    format!("UPDATE {} SET {} = {b} WHERE {} IS NULL;", q(table), ident(column), ident(column)),
+                ));
             }
             if existing(table) {
                 out.extend(set_not_null(table, column));
@@ -323,14 +422,32 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
         }
         AddForeignKey { table, fk } => {
             let not_valid_allowed = cx.target >= 18 || !cx.partitioned.contains(table);
+            let target = TableRef { schema: fk.ref_schema.clone(), name: fk.ref_table.clone() };
             if existing(table) && not_valid_allowed {
                 vec![
                     guarded(
                         &exists_constraint(table, &fk.name),
                         &format!("ALTER TABLE {} ADD {} NOT VALID;", q(table), foreign_key_clause(fk)),
                     ),
-                    format!("ALTER TABLE {} VALIDATE CONSTRAINT {};", q(table), ident(&fk.name)),
+                    as_owner(
+                        cx,
+                        &[table, &target],
+                        Reads::Partitions,
+                        format!("ALTER TABLE {} VALIDATE CONSTRAINT {};", q(table), ident(&fk.name)),
+                    ),
                 ]
+            } else if existing(table) {
+                // Added and checked at once (a partitioned table before 18):
+                // the check reads both tables.
+                vec![do_block(
+                    &protected_relations(cx, &[table, &target], Reads::Partitions),
+                    &format!(
+                        "IF NOT EXISTS ({}) THEN\n    ALTER TABLE {} ADD {};\nEND IF;",
+                        exists_constraint(table, &fk.name),
+                        q(table),
+                        foreign_key_clause(fk)
+                    ),
+                )]
             } else {
                 vec![guarded(
                     &exists_constraint(table, &fk.name),
@@ -357,20 +474,12 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 .flat_map(|(_, s)| s)
                 .collect()
         }
-        EnableRowLevelSecurity(t) => vec![
-            format!("ALTER TABLE {} ENABLE ROW LEVEL SECURITY;", q(t)),
-            format!("ALTER TABLE {} FORCE ROW LEVEL SECURITY;", q(t)),
-        ],
-        CreatePolicy { table, policy } => vec![
-            format!("DROP POLICY IF EXISTS {} ON {};", ident(&policy.name), q(table)),
-            format!(
-                "CREATE POLICY {} ON {} USING {} WITH CHECK {};",
-                ident(&policy.name),
-                q(table),
-                policy.using,
-                policy.with_check
-            ),
-        ],
+        EnableRowLevelSecurity(t) => super::ddl::enable_rls(&t.schema, &t.name),
+        CreatePolicy { table, policy } => {
+            let mut rels = vec![table.name.clone()];
+            rels.extend(protected_partitions(cx.after, table));
+            rels.iter().flat_map(|r| super::ddl::create_policy(&table.schema, r, policy)).collect()
+        }
         CreateRole(r) => {
             let mut bare = r.clone();
             bare.read.clear();
@@ -437,6 +546,131 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
         DropExtension(e) => vec![format!("DROP EXTENSION IF EXISTS {};", ident(e))],
         DropSchema(s) => vec![format!("DROP SCHEMA IF EXISTS {};", ident(&s.name))],
     }
+}
+
+/// The partitions of a table that have row-level security in `schema`.
+fn protected_partitions(schema: &crate::relational::Schema, t: &TableRef) -> Vec<String> {
+    schema
+        .table(&t.schema, &t.name)
+        .and_then(|t| t.partitioning.as_ref())
+        .map(|p| p.partitions.iter().filter(|x| x.row_level_security).map(|x| x.name.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn policies_of<'s>(schema: &'s crate::relational::Schema, t: &TableRef) -> &'s [crate::relational::Policy] {
+    schema.table(&t.schema, &t.name).map_or(&[], |t| t.policies.as_slice())
+}
+
+/// Row-level security on one partition: enabled, forced, and its table's
+/// policies.
+fn protect_partition(cx: &Context<'_>, table: &TableRef, partition: &str) -> Vec<String> {
+    let mut out = super::ddl::enable_rls(&table.schema, partition);
+    for p in policies_of(cx.after, table) {
+        out.extend(super::ddl::create_policy(&table.schema, partition, p));
+    }
+    out
+}
+
+/// Which relations a statement reads under row-level security.
+#[derive(Clone, Copy)]
+enum Reads {
+    /// Through the table only (`UPDATE t`): a partition's own policies do
+    /// not apply to rows reached through its parent.
+    Table,
+    /// The table and each of its partitions by name (a foreign key is
+    /// validated partition by partition).
+    Partitions,
+}
+
+/// Relations of `tables` under row-level security (before or after the
+/// migration), quoted.
+fn protected_relations(cx: &Context<'_>, tables: &[&TableRef], reads: Reads) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in tables {
+        let def = cx.before.table(&t.schema, &t.name).or_else(|| cx.after.table(&t.schema, &t.name));
+        let Some(def) = def else { continue };
+        let rels = match reads {
+            Reads::Table if def.row_level_security => vec![def.name.clone()],
+            Reads::Table => Vec::new(),
+            Reads::Partitions => super::ddl::rls_relations(def),
+        };
+        for rel in rels {
+            let q = qualified(&def.schema, &rel);
+            if !out.contains(&q) {
+                out.push(q);
+            }
+        }
+    }
+    out
+}
+
+/// A statement that reads or writes the rows of tables under row-level
+/// security, as the role running the migration sees all of them. `FORCE ROW
+/// LEVEL SECURITY` applies to the tables' owner, so when that role is the
+/// owner without superuser or `BYPASSRLS`, it is lifted around the statement
+/// inside the statement's transaction (the `ALTER TABLE` lock keeps every
+/// other session out until the table is forced again). Other statements are
+/// returned unchanged.
+fn as_owner(cx: &Context<'_>, tables: &[&TableRef], reads: Reads, statement: String) -> String {
+    let rels = protected_relations(cx, tables, reads);
+    if rels.is_empty() {
+        return statement;
+    }
+    do_block(&rels, &statement)
+}
+
+/// A `DO` block running plpgsql `body`, with row-level security lifted on
+/// `rels` for the migration's role as [`as_owner`] explains.
+fn do_block(rels: &[String], body: &str) -> String {
+    let indent = |text: &str| text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n");
+    if rels.is_empty() {
+        return format!("DO {};", dollar_quote(&format!("\nBEGIN\n{}\nEND\n", indent(body))));
+    }
+    let toggle = |word: &str| {
+        rels.iter()
+            .map(|r| format!("        ALTER TABLE IF EXISTS {r} {word} ROW LEVEL SECURITY;"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let text = format!(
+        "\nDECLARE\n    -- FORCE ROW LEVEL SECURITY hides other tenants' rows from a table owner\n    -- that neither is superuser nor has BYPASSRLS: lifted for this statement.\n    lift boolean := NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user);\nBEGIN\n    IF lift THEN\n{}\n    END IF;\n{}\n    IF lift THEN\n{}\n    END IF;\nEND\n",
+        toggle("NO FORCE"),
+        indent(body),
+        toggle("FORCE")
+    );
+    format!("DO {};", dollar_quote(&text))
+}
+
+/// Drops a generated column that is to be rebuilt, unless the database
+/// holds the wanted one already (the migration ran before): every column it
+/// reads has its new type, and its expression is the wanted one as
+/// PostgreSQL prints it (learnt by building the wanted column on a
+/// temporary copy of the table's columns).
+fn drop_generated_column(table: &TableRef, column: &crate::relational::Column, retyped: &[(String, String)]) -> String {
+    let (t, tl, cl) = (q(table), literal(&q(table)), literal(&column.name));
+    let expr_of = |rel: &str| {
+        format!(
+            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = to_regclass({rel}) AND a.attname = {cl} AND NOT a.attisdropped"
+        )
+    };
+    let mut body = format!(
+        "\nDECLARE\n    stale boolean := false;\n    have text;\n    want text;\nBEGIN\n    have := ({});\n    IF have IS NULL THEN\n        RETURN;\n    END IF;\n",
+        expr_of(&tl)
+    );
+    for (col, ty) in retyped {
+        body.push_str(&format!(
+            "    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({tl}) AND attname = {} AND NOT attisdropped AND format_type(atttypid, atttypmod) <> {}) THEN\n        stale := true;\n    END IF;\n",
+            literal(col),
+            literal(&super::pg_type_name(ty))
+        ));
+    }
+    body.push_str(&format!(
+        "    IF NOT stale THEN\n        BEGIN\n            CREATE TEMPORARY TABLE dddc_probe (LIKE {t});\n            ALTER TABLE pg_temp.dddc_probe DROP COLUMN {c};\n            ALTER TABLE pg_temp.dddc_probe ADD COLUMN {def};\n            want := ({probe});\n            DROP TABLE pg_temp.dddc_probe;\n            stale := want IS DISTINCT FROM have;\n        EXCEPTION WHEN OTHERS THEN\n            -- The wanted column cannot even be built on today's columns.\n            stale := true;\n        END;\n    END IF;\n    IF stale THEN\n        ALTER TABLE {t} DROP COLUMN {c};\n    END IF;\nEND\n",
+        c = ident(&column.name),
+        def = column_definition(column),
+        probe = expr_of("'pg_temp.dddc_probe'"),
+    ));
+    format!("DO {};", dollar_quote(&body))
 }
 
 fn single(c: &Change) -> crate::relational::Schema {
@@ -520,6 +754,38 @@ fn rename_not_null_constraints(
         literal(&q(table)),
     );
     format!("DO {};", dollar_quote(&body))
+}
+
+/// PostgreSQL names an identity column's sequence `<table>_<column>_seq` and
+/// keeps that name when the table or the column is renamed; a fresh V1
+/// would have the new name. The sequence follows (names that PostgreSQL
+/// would have to shorten are left as they are).
+fn identity_sequence_names(cx: &Context<'_>, table: &TableRef, column: Option<&str>) -> Option<String> {
+    let t = cx.after.table(&table.schema, &table.name)?;
+    let cols: Vec<&str> = t
+        .columns
+        .iter()
+        .filter(|c| c.identity && column.is_none_or(|x| x == c.name))
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut body = String::from("\nDECLARE\n    have text;\nBEGIN\n");
+    let mut any = false;
+    for c in cols {
+        let want = format!("{}_{c}_seq", table.name);
+        if want.len() > crate::relational::names::MAX_IDENTIFIER {
+            continue;
+        }
+        any = true;
+        body.push_str(&format!(
+            "    SELECT s.relname INTO have FROM pg_class s WHERE s.oid = pg_get_serial_sequence({}, {})::regclass;\n    IF have IS NOT NULL AND have <> {w} THEN\n        EXECUTE format('ALTER SEQUENCE %I.%I RENAME TO %I', {}, have, {w});\n    END IF;\n",
+            literal(&q(table)),
+            literal(c),
+            literal(&table.schema),
+            w = literal(&want),
+        ));
+    }
+    body.push_str("END\n");
+    any.then(|| format!("DO {};", dollar_quote(&body)))
 }
 
 /// SET NOT NULL without a long exclusive lock: a CHECK added NOT VALID and

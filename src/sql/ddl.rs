@@ -64,6 +64,10 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
     );
     push("Indexes", schema.tables.iter().flat_map(|t| t.indexes.iter().map(move |i| create_index(t, i))).collect());
     push(
+        "Index names of partitions (PostgreSQL names a partition's copy of an index itself)",
+        schema.tables.iter().filter_map(partition_index_names).collect(),
+    );
+    push(
         "Triggers",
         schema
             .tables
@@ -72,16 +76,17 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
             .collect(),
     );
     let mut rls = Vec::new();
-    for t in schema.tables.iter().filter(|t| t.row_level_security) {
-        let q = qualified(&t.schema, &t.name);
-        rls.push(format!("ALTER TABLE {q} ENABLE ROW LEVEL SECURITY;"));
-        rls.push(format!("ALTER TABLE {q} FORCE ROW LEVEL SECURITY;"));
-        for p in &t.policies {
-            rls.push(format!("DROP POLICY IF EXISTS {} ON {q};", ident(&p.name)));
-            rls.push(format!("CREATE POLICY {} ON {q} USING {} WITH CHECK {};", ident(&p.name), p.using, p.with_check));
+    for t in &schema.tables {
+        // A partition named directly is a table of its own: it gets the
+        // same protection as its parent.
+        for rel in rls_relations(t) {
+            rls.extend(enable_rls(&t.schema, &rel));
+            for p in &t.policies {
+                rls.extend(create_policy(&t.schema, &rel, p));
+            }
         }
     }
-    push("Row-level security", rls);
+    push("Row-level security (on every partition too)", rls);
     let mut roles = Vec::new();
     for r in &schema.roles {
         roles.push(guarded_create(&format!("CREATE ROLE {} NOLOGIN;", ident(&r.name))));
@@ -215,6 +220,48 @@ pub fn publication_tables(p: &crate::relational::PublicationDef) -> Vec<String> 
         .collect()
 }
 
+/// The table and its partitions under row-level security: every relation
+/// a query can name, so every one its policies must cover.
+pub fn rls_relations(t: &Table) -> Vec<String> {
+    let parts = t.partitioning.iter().flat_map(|p| p.partitions.iter().filter(|x| x.row_level_security));
+    std::iter::once(t.name.clone()).filter(|_| t.row_level_security).chain(parts.map(|x| x.name.clone())).collect()
+}
+
+pub fn enable_rls(schema: &str, table: &str) -> Vec<String> {
+    let q = qualified(schema, table);
+    vec![format!("ALTER TABLE {q} ENABLE ROW LEVEL SECURITY;"), format!("ALTER TABLE {q} FORCE ROW LEVEL SECURITY;")]
+}
+
+pub fn create_policy(schema: &str, table: &str, p: &crate::relational::Policy) -> Vec<String> {
+    let q = qualified(schema, table);
+    vec![
+        format!("DROP POLICY IF EXISTS {} ON {q};", ident(&p.name)),
+        format!("CREATE POLICY {} ON {q} USING {} WITH CHECK {};", ident(&p.name), p.using, p.with_check),
+    ]
+}
+
+/// Renames each partition's copy of the table's indexes (primary key and
+/// unique constraints included) to the name the compiler decided, whatever
+/// PostgreSQL called it. Found through `pg_inherits`, so it works whatever
+/// order the indexes were created in, and does nothing when the names are
+/// right already.
+pub fn partition_index_names(t: &Table) -> Option<String> {
+    let names = crate::relational::names::partition_indexes(t);
+    if names.is_empty() {
+        return None;
+    }
+    let rows: Vec<String> = names
+        .iter()
+        .map(|(parent, part, want)| format!("({}, {}, {})", literal(parent), literal(part), literal(want)))
+        .collect();
+    let schema = literal(&t.schema);
+    let body = format!(
+        "\nDECLARE\n    r record;\nBEGIN\n    FOR r IN\n        SELECT c.relname AS have, w.want\n        FROM (VALUES\n            {}\n        ) AS w (parent, part, want)\n        JOIN pg_namespace n ON n.nspname = {schema}\n        JOIN pg_class pc ON pc.relname = w.parent AND pc.relnamespace = n.oid\n        JOIN pg_inherits i ON i.inhparent = pc.oid\n        JOIN pg_class c ON c.oid = i.inhrelid\n        JOIN pg_index x ON x.indexrelid = c.oid\n        JOIN pg_class pt ON pt.oid = x.indrelid AND pt.relname = w.part AND pt.relnamespace = n.oid\n        WHERE c.relname <> w.want\n    LOOP\n        EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', {schema}, r.have, r.want);\n    END LOOP;\nEND\n",
+        rows.join(",\n            ")
+    );
+    Some(format!("DO {};", dollar_quote(&body)))
+}
+
 fn guarded_create(statement: &str) -> String {
     let body =
         format!("\nBEGIN\n    {statement}\nEXCEPTION\n    WHEN duplicate_object OR unique_violation THEN NULL;\nEND\n");
@@ -287,8 +334,10 @@ pub fn idents(cols: &[String]) -> String {
 }
 
 pub fn foreign_key_clause(f: &ForeignKey) -> String {
+    let cleared =
+        if f.on_delete_columns.is_empty() { String::new() } else { format!(" ({})", idents(&f.on_delete_columns)) };
     format!(
-        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}{cleared} ON UPDATE {}",
         ident(&f.name),
         idents(&f.columns),
         qualified(&f.ref_schema, &f.ref_table),

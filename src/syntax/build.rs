@@ -832,7 +832,23 @@ impl<'a> Builder<'a> {
             }
             Rule::sum | Rule::product => {
                 let mut acc = self.next_expr(&mut inner, span);
+                let mut terms = 1;
                 while let Some(op) = inner.next() {
+                    terms += 1;
+                    if terms > super::limits::MAX_TERMS {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                id::E0001,
+                                format!("more than {} terms in one arithmetic chain", super::limits::MAX_TERMS),
+                            )
+                            .at(
+                                Span::new(self.file, op.as_span().start(), op.as_span().end()),
+                                "this operator is one too many",
+                            )
+                            .with_help("split the computation into smaller invariants"),
+                        );
+                        break;
+                    }
                     let op = match op.as_str() {
                         "+" => ArithOp::Add,
                         "-" => ArithOp::Sub,

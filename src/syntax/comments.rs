@@ -43,7 +43,8 @@ pub(super) fn collect(text: &str, file: FileId, literals: &[(usize, usize)]) -> 
             let body = if is_doc { &raw[3..] } else { &raw[2..] };
             let body = body.strip_prefix(' ').unwrap_or(body).trim_end();
             let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
-            let own_line = text[line_start..i].trim().is_empty();
+            // A byte-order mark before the first comment is not text.
+            let own_line = text[line_start..i].trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').is_empty();
             out.push(Comment { text: body.to_string(), span: Span::new(file, i, end), is_doc, own_line });
             i = end;
             continue;

@@ -10,6 +10,7 @@ mod build;
 mod comments;
 mod errors;
 pub mod fmt;
+pub mod limits;
 
 use pest::Parser;
 use pest_derive::Parser;
@@ -29,6 +30,9 @@ pub struct Parsed {
 
 /// Parses one source file. Never panics, whatever the input.
 pub fn parse(file: FileId, text: &str) -> Parsed {
+    if let Some(d) = limits::check(file, text) {
+        return Parsed { file: None, diagnostics: vec![d] };
+    }
     match DddParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let Some(root) = pairs.next() else {

@@ -172,11 +172,42 @@ impl PgCluster {
         self.connect(name)
     }
 
+    /// A client connected as `user` (a role of the cluster) to `db`.
+    pub fn connect_as(&self, db: &str, user: &str) -> postgres::Client {
+        self.try_connect_as(db, user)
+            .unwrap_or_else(|e| panic!("cannot connect to database {db:?} as {user:?}: {}", describe_error(&e)))
+    }
+
+    /// A database owned by `owner`, an ordinary role (LOGIN and CREATEROLE,
+    /// neither superuser nor BYPASSRLS, created when missing), and a client
+    /// connected as that role: migrations then run as the tables' owner, as
+    /// they do in production where no superuser is handed to the deploy.
+    pub fn create_owned_database(&self, name: &str, owner: &str) -> postgres::Client {
+        let mut admin = self.connect("postgres");
+        let role = quote_ident(owner);
+        let create_role = format!(
+            "DO $$ BEGIN CREATE ROLE {role} LOGIN CREATEROLE NOSUPERUSER NOBYPASSRLS; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        );
+        let create_db = format!("CREATE DATABASE {} OWNER {role} TEMPLATE template0", quote_ident(name));
+        for sql in [create_role, create_db] {
+            if let Err(e) = admin.batch_execute(&sql) {
+                panic!("{sql}: {}", describe_error(&e));
+            }
+        }
+        drop(admin);
+        self.connect_as(name, owner)
+    }
+
     fn try_connect(&self, db: &str) -> Result<postgres::Client, postgres::Error> {
+        self.try_connect_as(db, SUPERUSER)
+    }
+
+    fn try_connect_as(&self, db: &str, user: &str) -> Result<postgres::Client, postgres::Error> {
         postgres::Config::new()
             .host_path(&self.root)
             .port(self.port)
-            .user(SUPERUSER)
+            .user(user)
             .dbname(db)
             .application_name("dddc-tests")
             .connect_timeout(Duration::from_secs(10))

@@ -1,0 +1,420 @@
+//! Fidelity and tenant security on PostgreSQL (the adversarial review's
+//! defects): tenants isolated through every partition and every reference,
+//! migrations run by the tables' owner, projects built by an older dddc
+//! upgraded in place, and type changes that would lose data refused by the
+//! database instead of truncating.
+
+mod support;
+
+use dddc::build::{plan, Inputs};
+use dddc::config::Config;
+use dddc::lock::Lock;
+use dddc::relational::Schema;
+use postgres::error::SqlState;
+use postgres::Client;
+use support::catalog::fingerprint;
+
+const A: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+const B: &str = "bbbbbbbb-0000-4000-8000-000000000002";
+/// The ordinary role that owns the databases of the owner tests.
+const OWNER: &str = "dddc_owner";
+
+/// The validated model and its schema.
+fn model(ddd: &str) -> (dddc::model::Model, Schema) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("model.ddd");
+    std::fs::write(&root, ddd).expect("write model");
+    let fe = dddc::frontend(&root, &root).expect("read model");
+    let (Some(model), Some(schema)) = (fe.model, fe.schema) else {
+        panic!(
+            "the model does not compile:\n{}",
+            dddc::diagnostics::render_text(&fe.sources, &fe.diagnostics, dddc::diagnostics::ColorChoice::Never)
+        );
+    };
+    (model, schema)
+}
+
+/// One migration as Flyway runs it.
+struct Migration {
+    name: String,
+    sql: String,
+    undo: Option<String>,
+    in_transaction: bool,
+}
+
+/// The migrations a build of `ddd` writes on top of `lock` (all of them,
+/// V1 included, without one), in version order.
+fn build(ddd: &str, lock: Option<Lock>, allow_destructive: bool) -> (Vec<Migration>, Lock) {
+    let (model, _) = model(ddd);
+    let config = Config::default();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let known: Vec<String> =
+        lock.iter().flat_map(|l| l.migrations.iter().map(|m| m.file.name.clone())).collect::<Vec<_>>();
+    let inputs = Inputs { lock, allow_destructive, ..Inputs::new(&config, dir.path()) };
+    let planned = plan(&model, &inputs).unwrap_or_else(|e| panic!("the build fails: {e:?}"));
+    let file = |name: &str| {
+        planned
+            .outputs
+            .iter()
+            .find(|o| o.path.file_name().is_some_and(|n| n.to_string_lossy() == name))
+            .map(|o| String::from_utf8_lossy(&o.bytes).into_owned())
+    };
+    let lock_text = file("dddc.lock").expect("the build writes the lock");
+    let lock = Lock::parse(&lock_text).expect("a valid lock");
+    let mut out = Vec::new();
+    for m in &lock.migrations {
+        if known.contains(&m.file.name) {
+            continue;
+        }
+        out.push(Migration {
+            name: m.file.name.clone(),
+            sql: file(&m.file.name).expect("the migration is written"),
+            undo: m.undo.as_ref().and_then(|u| file(&u.name)),
+            in_transaction: m.conf.is_none(),
+        });
+    }
+    (out, lock)
+}
+
+/// Runs a migration script as Flyway would: in one transaction, or (with
+/// `executeInTransaction=false`) statement by statement.
+fn run(db: &mut Client, sql: &str, in_transaction: bool) -> Result<(), String> {
+    let result = if in_transaction {
+        db.batch_execute(&format!("BEGIN;\n{sql}\nCOMMIT;"))
+    } else {
+        // Every statement dddc writes outside a transaction is on lines of
+        // its own, and a `DO` block ends with `$…$;`.
+        split(sql).iter().try_for_each(|s| db.batch_execute(s))
+    };
+    result.map_err(|e| {
+        let _ = db.batch_execute("ROLLBACK");
+        support::pg::describe_error(&e)
+    })
+}
+
+/// Statements of a script written by dddc: a statement ends at a line that
+/// ends in `;` outside a dollar-quoted body.
+fn split(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut in_body = false;
+    for line in sql.lines() {
+        if line.starts_with("--") && current.is_empty() {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        let tags = line.matches("$dddc").count();
+        if tags % 2 == 1 {
+            in_body = !in_body;
+        }
+        if !in_body && line.trim_end().ends_with(';') {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    out
+}
+
+#[track_caller]
+fn ok(db: &mut Client, sql: &str) {
+    if let Err(e) = db.batch_execute(sql) {
+        panic!("{sql}: {}", support::pg::describe_error(&e));
+    }
+}
+
+#[track_caller]
+fn fails(db: &mut Client, sql: &str, code: SqlState) -> String {
+    match db.batch_execute(sql) {
+        Ok(()) => panic!("expected {code:?}, but this succeeded:\n  {sql}"),
+        Err(e) => {
+            assert_eq!(e.code(), Some(&code), "{sql}: {}", support::pg::describe_error(&e));
+            support::pg::describe_error(&e)
+        }
+    }
+}
+
+fn strings(db: &mut Client, sql: &str) -> Vec<String> {
+    db.query(sql, &[])
+        .unwrap_or_else(|e| panic!("{sql}: {}", support::pg::describe_error(&e)))
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect()
+}
+
+// ------------------------------------------------------- tenant isolation --
+
+const PARTITIONED_TENANTS: &str = r#"
+model isolation {
+  target postgres 15
+  tables plural_en
+
+  role app {
+    write sales
+  }
+}
+
+context sales {
+  tenant by tenant_id
+
+  aggregate Customer {
+    name: text(50)
+  }
+
+  aggregate Order {
+    customer: ref Customer
+    country: char(2)
+    partition by list (country) { es: 'ES', mx: 'MX' }
+  }
+
+  aggregate Payment {
+    order_ref: ref Order? loose
+    customer: ref Customer? on delete set null
+    amount: decimal(10, 2)
+  }
+}
+"#;
+
+/// Two tenants, through an ordinary role: the parent and every partition
+/// named directly show and accept the current tenant's rows only, and a row
+/// can never reference another tenant's.
+#[test]
+fn tenants_are_isolated_through_every_partition_and_reference() {
+    let (migrations, _) = build(PARTITIONED_TENANTS, None, false);
+    let mut db = support::pg::shared().create_database("fid_isolation");
+    run(&mut db, &migrations[0].sql, true).expect("V1 applies");
+    let (ca, cb) = ("00000000-0000-4000-8000-0000000000a1", "00000000-0000-4000-8000-0000000000b1");
+    ok(
+        &mut db,
+        &format!(
+            "INSERT INTO sales.customers (id, tenant_id, name) VALUES ('{ca}', '{A}', 'of A'), ('{cb}', '{B}', 'of B');
+             INSERT INTO sales.orders (tenant_id, customer_id, country) VALUES
+               ('{A}', '{ca}', 'ES'), ('{A}', '{ca}', 'MX'), ('{A}', '{ca}', 'PE'),
+               ('{B}', '{cb}', 'ES'), ('{B}', '{cb}', 'MX'), ('{B}', '{cb}', 'PE');"
+        ),
+    );
+    ok(&mut db, &format!("SET ROLE app; SET app.tenant_id = '{A}'"));
+    assert_eq!(strings(&mut db, "SELECT current_user::text"), ["app"]);
+    for rel in ["orders", "orders_es", "orders_mx", "orders_default"] {
+        let seen = strings(&mut db, &format!("SELECT DISTINCT tenant_id::text FROM sales.{rel}"));
+        assert_eq!(seen, [A], "tenant A reads sales.{rel}");
+        let msg = fails(
+            &mut db,
+            &format!(
+                "INSERT INTO sales.{rel} (tenant_id, customer_id, country) VALUES ('{B}', '{cb}', '{}')",
+                match rel {
+                    "orders_mx" => "MX",
+                    "orders_default" => "PE",
+                    _ => "ES",
+                }
+            ),
+            SqlState::INSUFFICIENT_PRIVILEGE,
+        );
+        assert!(msg.contains("row-level security"), "sales.{rel}: {msg}");
+        // B's rows cannot be reached to be changed either.
+        ok(&mut db, &format!("UPDATE sales.{rel} SET country = country"));
+    }
+    // A reference to another tenant's row does not exist for this one.
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO sales.orders (tenant_id, customer_id, country) VALUES ('{A}', '{cb}', 'ES')"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    assert!(msg.contains("fk_orders_customer_id"), "{msg}");
+    fails(
+        &mut db,
+        &format!("INSERT INTO sales.payments (tenant_id, customer_id, amount) VALUES ('{A}', '{cb}', 1)"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    ok(&mut db, &format!("INSERT INTO sales.payments (tenant_id, customer_id, amount) VALUES ('{A}', '{ca}', 1)"));
+    ok(&mut db, "RESET ROLE; RESET app.tenant_id");
+    // `on delete set null` clears the reference, never the tenant.
+    ok(
+        &mut db,
+        &format!("DELETE FROM sales.orders WHERE customer_id = '{ca}'; DELETE FROM sales.customers WHERE id = '{ca}'"),
+    );
+    assert_eq!(
+        strings(&mut db, "SELECT tenant_id::text || ':' || coalesce(customer_id::text, 'null') FROM sales.payments"),
+        [format!("{A}:null")]
+    );
+}
+
+// ------------------------------------------------- upgrades of old projects --
+
+/// The schema an older dddc wrote for the same model: partitions without
+/// row-level security, references between tenant tables on the id alone.
+fn as_older_dddc_wrote_it(mut s: Schema) -> Schema {
+    for t in &mut s.tables {
+        for p in t.partitioning.iter_mut().flat_map(|p| p.partitions.iter_mut()) {
+            p.row_level_security = false;
+        }
+        for fk in &mut t.foreign_keys {
+            if fk.columns.len() == 2 && fk.columns[0] == "tenant_id" && fk.ref_columns[0] == "tenant_id" {
+                fk.columns.remove(0);
+                fk.ref_columns.remove(0);
+                fk.on_delete_columns.clear();
+            }
+        }
+        t.uniques.retain(|u| u.columns != ["tenant_id", "id"]);
+        let name = t.name.clone();
+        for ix in &mut t.indexes {
+            let prefix = format!("idx_{name}_tenant_id_");
+            if ix.items.len() == 2 && ix.items[0] == "tenant_id" {
+                if let Some(rest) = ix.name.strip_prefix(&prefix) {
+                    ix.name = format!("idx_{name}_{rest}");
+                    ix.items.remove(0);
+                }
+            }
+        }
+    }
+    s
+}
+
+/// A database at V1 of an older dddc's schema of `ddd`, with its lock.
+fn older_project(db: &mut Client, ddd: &str) -> Lock {
+    let (model, schema) = model(ddd);
+    let old = as_older_dddc_wrote_it(schema);
+    let v1 = dddc::sql::ddl::script(&[], &dddc::sql::ddl::create_statements(&old));
+    run(db, &v1, true).unwrap_or_else(|e| panic!("the older V1 applies: {e}"));
+    let mut lock = Lock::new(&model.name, old);
+    lock.migrations.push(dddc::lock::Migration {
+        version: "1".into(),
+        description: "init".into(),
+        file: dddc::lock::FileSum::of("V1__init.sql", v1.as_bytes()),
+        undo: None,
+        conf: None,
+    });
+    lock
+}
+
+/// A project built before partitions were protected and tenant references
+/// were composite: the next build protects every partition and makes every
+/// reference composite, the owner (an ordinary role) runs it on a database
+/// holding both tenants' rows, and the result is exactly a fresh V1.
+#[test]
+fn an_older_tenant_schema_is_upgraded_by_its_owner() {
+    let pg = support::pg::shared();
+    let mut db = pg.create_owned_database("fid_upgrade", OWNER);
+    let lock = older_project(&mut db, PARTITIONED_TENANTS);
+    let (ca, cb) = ("00000000-0000-4000-8000-0000000000a1", "00000000-0000-4000-8000-0000000000b1");
+    for (t, c) in [(A, ca), (B, cb)] {
+        ok(
+            &mut db,
+            &format!(
+                "SET app.tenant_id = '{t}';
+                 INSERT INTO sales.customers (id, tenant_id, name) VALUES ('{c}', '{t}', 'x');
+                 INSERT INTO sales.orders (tenant_id, customer_id, country) VALUES ('{t}', '{c}', 'ES'), ('{t}', '{c}', 'PE');
+                 INSERT INTO sales.payments (tenant_id, customer_id, amount) VALUES ('{t}', '{c}', 5);
+                 RESET app.tenant_id;"
+            ),
+        );
+    }
+    let (migrations, _) = build(PARTITIONED_TENANTS, Some(lock), false);
+    assert!(!migrations.is_empty(), "the upgrade writes migrations");
+    let all: String = migrations.iter().map(|m| m.sql.as_str()).collect();
+    assert!(all.contains("ENABLE ROW LEVEL SECURITY"), "{all}");
+    assert!(all.contains("FOREIGN KEY (tenant_id, customer_id)"), "{all}");
+    for m in &migrations {
+        run(&mut db, &m.sql, m.in_transaction).unwrap_or_else(|e| panic!("{} (as the owner): {e}\n{}", m.name, m.sql));
+        run(&mut db, &m.sql, m.in_transaction).unwrap_or_else(|e| panic!("{} again: {e}", m.name));
+    }
+    // Exactly a fresh V1 of the model.
+    let (fresh_v1, _) = build(PARTITIONED_TENANTS, None, false);
+    let mut fresh = pg.create_owned_database("fid_upgrade_fresh", OWNER);
+    run(&mut fresh, &fresh_v1[0].sql, true).expect("fresh V1");
+    assert_eq!(fingerprint(&mut db), fingerprint(&mut fresh));
+    // Both tenants' rows survived; the partitions now enforce the tenant.
+    ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+    assert_eq!(strings(&mut db, "SELECT count(*)::text FROM sales.orders_default"), ["1"]);
+    fails(
+        &mut db,
+        &format!("INSERT INTO sales.orders_es (tenant_id, customer_id, country) VALUES ('{B}', '{cb}', 'ES')"),
+        SqlState::INSUFFICIENT_PRIVILEGE,
+    );
+    fails(
+        &mut db,
+        &format!("INSERT INTO sales.orders (tenant_id, customer_id, country) VALUES ('{A}', '{cb}', 'ES')"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    ok(&mut db, "RESET app.tenant_id");
+    // Every undo, newest first, gives the older schema back.
+    for m in migrations.iter().rev() {
+        let undo = m.undo.as_ref().expect("an undo");
+        run(&mut db, undo, true).unwrap_or_else(|e| panic!("undo of {}: {e}", m.name));
+    }
+}
+
+/// A reference whose target is not valid for its tenant stops the upgrade
+/// with the foreign key's name instead of being accepted.
+#[test]
+fn an_upgrade_finds_cross_tenant_references_already_stored() {
+    let pg = support::pg::shared();
+    let mut db = pg.create_owned_database("fid_upgrade_bad", OWNER);
+    let lock = older_project(&mut db, PARTITIONED_TENANTS);
+    let cb = "00000000-0000-4000-8000-0000000000b1";
+    // The hole an older dddc left: A's order references B's customer.
+    ok(
+        &mut db,
+        &format!(
+            "SET app.tenant_id = '{B}'; INSERT INTO sales.customers (id, tenant_id, name) VALUES ('{cb}', '{B}', 'B');
+             SET app.tenant_id = '{A}'; INSERT INTO sales.orders (tenant_id, customer_id, country) VALUES ('{A}', '{cb}', 'ES');
+             RESET app.tenant_id;"
+        ),
+    );
+    let (migrations, _) = build(PARTITIONED_TENANTS, Some(lock), false);
+    let mut failure = None;
+    for m in &migrations {
+        if let Err(e) = run(&mut db, &m.sql, m.in_transaction) {
+            failure = Some(e);
+            break;
+        }
+    }
+    let e = failure.expect("the cross-tenant row stops the upgrade");
+    assert!(e.contains("fk_orders_customer_id"), "{e}");
+}
+
+// ------------------------------------------------------- lossy type changes --
+
+const NARROW_V1: &str = r#"
+model narrow {
+  target postgres 15
+  tables plural_en
+}
+context ops {
+  aggregate Ticket {
+    code: text(10)
+    amount: decimal(10, 4)
+  }
+}
+"#;
+
+/// Undoing a widening (and a narrowing allowed with `--allow-destructive`)
+/// never truncates: a value that does not fit stops the script, changing
+/// nothing, and the undo's header says so.
+#[test]
+fn narrowing_a_column_never_truncates_a_value() {
+    let pg = support::pg::shared();
+    let mut db = pg.create_owned_database("fid_narrow", OWNER);
+    let (v1, lock1) = build(NARROW_V1, None, false);
+    run(&mut db, &v1[0].sql, true).expect("V1");
+    let wide = NARROW_V1.replace("code: text(10)", "code: text(15)");
+    let (v2, lock2) = build(&wide, Some(lock1), false);
+    assert_eq!(v2.len(), 1);
+    run(&mut db, &v2[0].sql, true).expect("V2");
+    ok(&mut db, "INSERT INTO ops.tickets (code, amount) VALUES ('ABCDEFGHIJKLMNO', 1.5)");
+    let undo = v2[0].undo.as_ref().expect("U2");
+    assert!(undo.contains("WARNING: this undo narrows column types"), "{undo}");
+    assert!(undo.contains("ops.tickets.code becomes VARCHAR(10)"), "{undo}");
+    let e = run(&mut db, undo, true).expect_err("the undo must stop");
+    assert!(e.contains("do not fit"), "{e}");
+    assert_eq!(strings(&mut db, "SELECT code::text FROM ops.tickets"), ["ABCDEFGHIJKLMNO"]);
+    // A narrowing the user allowed stops the same way, and goes through once
+    // the data fits.
+    let narrow = wide.replace("amount: decimal(10, 4)", "amount: decimal(10, 2)").replace("text(15)", "text(12)");
+    let (v3, _) = build(&narrow, Some(lock2), true);
+    ok(&mut db, "UPDATE ops.tickets SET amount = 1.2345");
+    let e = run(&mut db, &v3[0].sql, true).expect_err("1.2345 does not fit decimal(10, 2)");
+    assert!(e.contains("do not fit"), "{e}");
+    ok(&mut db, "UPDATE ops.tickets SET amount = 1.25, code = 'ABCDEFGHIJKL'");
+    run(&mut db, &v3[0].sql, true).expect("V3 once the data fits");
+    assert_eq!(strings(&mut db, "SELECT code::text || ' ' || amount::text FROM ops.tickets"), ["ABCDEFGHIJKL 1.25"]);
+}

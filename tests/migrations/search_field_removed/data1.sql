@@ -1,0 +1,1 @@
+INSERT INTO marketplace.tutores (nombre, biografia) VALUES ('Lucía Pérez', 'Profesora de matemáticas');

@@ -1,0 +1,10 @@
+SELECT set_config('app.tenant_id', '11111111-1111-1111-1111-111111111111', false) IS NOT NULL;
+SELECT count(*) = 1 FROM billing.customers WHERE segment = 'retail' AND tenant_id = '11111111-1111-1111-1111-111111111111';
+SELECT count(*) = 1 FROM billing.invoices WHERE status = 'DUE' AND tenant_id = '11111111-1111-1111-1111-111111111111';
+SELECT count(*) = 1 FROM billing.invoices_2025_12 WHERE tenant_id = '11111111-1111-1111-1111-111111111111';
+SELECT set_config('app.tenant_id', '22222222-2222-2222-2222-222222222222', false) IS NOT NULL;
+SELECT count(*) = 1 FROM billing.customers WHERE segment = 'retail' AND tenant_id = '22222222-2222-2222-2222-222222222222';
+SELECT count(*) = 1 FROM billing.invoices WHERE status = 'DUE' AND tenant_id = '22222222-2222-2222-2222-222222222222';
+SELECT count(*) = 1 FROM billing.invoices_2025_12 WHERE tenant_id = '22222222-2222-2222-2222-222222222222';
+SELECT count(*) = 0 FROM billing.invoices_default WHERE tenant_id = '22222222-2222-2222-2222-222222222222';
+SELECT set_config('app.tenant_id', '', false) IS NOT NULL;

@@ -1,0 +1,7 @@
+SET app.tenant_id = '11111111-1111-1111-1111-111111111111';
+INSERT INTO billing.customers (id, tenant_id, name) VALUES ('aaaaaaaa-0000-0000-0000-000000000001', '11111111-1111-1111-1111-111111111111', 'Ana');
+INSERT INTO billing.invoices (tenant_id, customer_id, issued_on, status) VALUES ('11111111-1111-1111-1111-111111111111', 'aaaaaaaa-0000-0000-0000-000000000001', '2025-11-03', 'OPEN'), ('11111111-1111-1111-1111-111111111111', 'aaaaaaaa-0000-0000-0000-000000000001', '2025-12-24', 'PAID');
+SET app.tenant_id = '22222222-2222-2222-2222-222222222222';
+INSERT INTO billing.customers (id, tenant_id, name) VALUES ('bbbbbbbb-0000-0000-0000-000000000002', '22222222-2222-2222-2222-222222222222', 'Bo');
+INSERT INTO billing.invoices (tenant_id, customer_id, issued_on, status) VALUES ('22222222-2222-2222-2222-222222222222', 'bbbbbbbb-0000-0000-0000-000000000002', '2025-12-01', 'OPEN');
+RESET app.tenant_id;
