@@ -7,6 +7,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+mod output;
+
+use output::write_atomically;
+
 use dddc::config;
 use dddc::diagnostics::{self, codes, ColorChoice, Diagnostic, Sources};
 
@@ -112,6 +116,32 @@ const EXIT_FAIL: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
+    // Written output to a closed pipe (`dddc plan | head`) ends the program
+    // quietly, as for any Unix tool, instead of panicking in `println!`.
+    reset_sigpipe();
+    // The front end and the printers recurse over expressions and nested
+    // declarations. The syntax limits bound that depth; a generous stack is
+    // the second line of defence (only the pages touched are committed).
+    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(run);
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        _ => ExitCode::from(EXIT_USAGE),
+    }
+}
+
+#[cfg(unix)]
+fn reset_sigpipe() {
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread
+    // starts; no Rust code relies on SIGPIPE being ignored.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn reset_sigpipe() {}
+
+fn run() -> ExitCode {
     let cli = Cli::parse();
     if let Some(dir) = &cli.chdir {
         if let Err(e) = std::env::set_current_dir(dir) {
@@ -401,6 +431,20 @@ fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, 
         Err(code) => return code,
     };
     let model = &model;
+    // One build at a time per project; what a killed one left is cleaned.
+    let _lock = if dry_run {
+        None
+    } else {
+        let mig_dir = project.dir.join(&project.config.migrations.dir);
+        match output::lock_project(&project.dir, out.quiet) {
+            Ok(l) => {
+                output::remove_stale_temporaries(&mig_dir);
+                output::remove_stale_temporaries(&project.dir.join(&project.config.docs.dir));
+                Some(l)
+            }
+            Err(e) => return out.usage_error(&e),
+        }
+    };
     let lock = match load_lock(out, &project) {
         Ok(l) => l,
         Err(code) => return code,
@@ -474,27 +518,6 @@ fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, 
     0
 }
 
-/// Writes every file or none: each goes to a temporary file beside its
-/// destination first, and only when all are written are they renamed.
-fn write_atomically(dir: &Path, outputs: &[&dddc::build::Output]) -> Result<(), String> {
-    let mut staged = Vec::new();
-    for o in outputs {
-        let dest = dir.join(&o.path);
-        let parent = dest.parent().unwrap_or(dir).to_path_buf();
-        let result = std::fs::create_dir_all(&parent)
-            .and_then(|_| tempfile::NamedTempFile::new_in(&parent))
-            .and_then(|mut tmp| tmp.write_all(&o.bytes).and_then(|_| tmp.flush()).map(|_| tmp));
-        match result {
-            Ok(tmp) => staged.push((tmp, dest)),
-            Err(e) => return Err(format!("cannot write {}: {e}", dest.display())),
-        }
-    }
-    for (tmp, dest) in staged {
-        tmp.persist(&dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
-    }
-    Ok(())
-}
-
 fn read_lock(project: &config::Project) -> Result<Option<String>, String> {
     let lock_path = project.dir.join(&project.config.migrations.dir).join("dddc.lock");
     match std::fs::read_to_string(&lock_path) {
@@ -520,16 +543,7 @@ fn check(out: &Output, model: Option<&Path>) -> u8 {
     };
     let mig_dir = project.dir.join(&project.config.migrations.dir);
     let mut migration_files = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(&mig_dir) {
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.is_file() {
-                if let (Some(name), Ok(bytes)) = (path.file_name(), std::fs::read(&path)) {
-                    migration_files.push((name.to_string_lossy().into_owned(), bytes));
-                }
-            }
-        }
-    }
+    collect_migrations(&mig_dir, "", &mut migration_files);
     migration_files.sort();
     let docs_dir = PathBuf::from(&project.config.docs.dir);
     let mut doc_files = Vec::new();
@@ -541,6 +555,13 @@ fn check(out: &Output, model: Option<&Path>) -> u8 {
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
         doc_files,
     };
+    for r in dddc::check::repeatable_migrations(&disk) {
+        if !out.quiet {
+            eprintln!(
+                "note: `{r}` is a repeatable migration: dddc leaves it alone (Flyway runs it after the versioned ones whenever it changes)"
+            );
+        }
+    }
     let mut findings = dddc::check::run(model, &project.config, &project.dir, &disk);
     // Lint: errors or a score below the minimum fail the gate too.
     if let Ok(schema) = dddc::relational::lower(model) {
@@ -572,6 +593,21 @@ fn check(out: &Output, model: Option<&Path>) -> u8 {
     }
     eprintln!("check failed: {} problem(s)", findings.len());
     EXIT_FAIL
+}
+
+/// Every file under `dir` (subfolders included: Flyway searches them), as
+/// `/`-separated paths relative to the migrations folder, with its bytes.
+fn collect_migrations(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = format!("{prefix}{}", e.file_name().to_string_lossy());
+        if path.is_dir() {
+            collect_migrations(&path, &format!("{name}/"), out);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((name, bytes));
+        }
+    }
 }
 
 /// Generated-looking files under `rel` (Markdown, PlantUML, HTML), relative

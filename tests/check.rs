@@ -1,8 +1,9 @@
 //! `dddc check`, the CI gate: one test per reason it fails, and a passing
 //! run after `build`. Runs the real binary on throwaway projects.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 const MODEL: &str = "model tienda {
   tables plural_es
@@ -19,20 +20,7 @@ context ventas {
 }
 ";
 
-fn dddc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dddc"))
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .output()
-        .expect("the dddc binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use support::cli::{dddc, stderr};
 
 /// A project with the model built once.
 fn built() -> tempfile::TempDir {
@@ -182,4 +170,30 @@ fn a_generated_name_collision_is_e0601_and_writes_nothing() {
     assert!(err.contains("tienda.ddd:13:5"), "the second declaration is the primary label: {err}");
     assert!(err.contains("12 │     index (nombre) @name(idx_clientes_busqueda)"), "the first is shown too: {err}");
     assert!(!dir.path().join("db").exists(), "a failed build writes nothing");
+}
+
+#[test]
+fn a_migration_flyway_would_find_in_a_subfolder_fails_the_gate() {
+    let dir = built();
+    let sub = dir.path().join("db/migration/old");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    std::fs::write(sub.join("V2__hotfix.sql"), "ALTER TABLE ventas.clientes ADD COLUMN x int;\n").expect("write");
+    assert_fails_with(dir.path(), "`old/V2__hotfix.sql` is in a subfolder of the migrations folder");
+}
+
+#[test]
+fn a_baseline_migration_not_in_the_lock_fails_the_gate() {
+    let dir = built();
+    std::fs::write(dir.path().join("db/migration/B5__baseline.sql"), "SELECT 1;\n").expect("write");
+    assert_fails_with(dir.path(), "baseline migration `B5__baseline.sql` is not in the lock");
+}
+
+#[test]
+fn repeatable_migrations_are_listed_and_left_alone() {
+    let dir = built();
+    std::fs::write(dir.path().join("db/migration/R__views.sql"), "CREATE OR REPLACE VIEW v AS SELECT 1;\n")
+        .expect("write");
+    let o = dddc(dir.path(), &["check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("note: `R__views.sql` is a repeatable migration"), "{}", stderr(&o));
 }

@@ -1,0 +1,148 @@
+//! Writing a command's files so that nothing a user can do to the process
+//! (kill it, run two at once, fill the disk) leaves a broken project:
+//!
+//! - every file is written to a temporary file beside its destination
+//!   (`.dddc-<name>.<random>.tmp`), flushed to disk, then renamed over it;
+//!   the lock is renamed last, so a build killed half-way leaves at worst
+//!   new files the lock does not know yet (a pending change), never a lock
+//!   that names files that are not there;
+//! - a file keeps the permissions it had; a new one gets the user's umask;
+//! - temporary files a killed run left behind are removed by the next run;
+//! - two runs in one project take turns: the second waits for the first
+//!   (an advisory lock on the project folder).
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use dddc::build::Output;
+
+/// Prefix and suffix of the temporary files.
+const TMP_PREFIX: &str = ".dddc-";
+const TMP_SUFFIX: &str = ".tmp";
+
+/// Writes every file or none of the outputs' contents: all are staged first,
+/// then renamed into place, the lock last.
+pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
+    let mut staged = Vec::new();
+    for o in outputs {
+        let dest = dir.join(&o.path);
+        let parent = dest.parent().map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let result = std::fs::create_dir_all(&parent)
+            .and_then(|_| {
+                tempfile::Builder::new().prefix(&format!("{TMP_PREFIX}{name}.")).suffix(TMP_SUFFIX).tempfile_in(&parent)
+            })
+            .and_then(|mut tmp| {
+                tmp.write_all(&o.bytes)?;
+                tmp.as_file().sync_all()?;
+                set_mode(tmp.as_file(), &dest)?;
+                Ok(tmp)
+            });
+        match result {
+            Ok(tmp) => staged.push((tmp, dest)),
+            Err(e) => return Err(format!("cannot write {}: {e}", dest.display())),
+        }
+    }
+    // The lock says which migrations exist: it changes last.
+    staged.sort_by_key(|(_, dest)| dest.file_name().is_some_and(|n| n == "dddc.lock"));
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for (tmp, dest) in staged {
+        tmp.persist(&dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+        if let Some(p) = dest.parent() {
+            if !dirs.iter().any(|d| d == p) {
+                dirs.push(p.to_path_buf());
+            }
+        }
+    }
+    // The renames themselves reach the disk.
+    for d in dirs {
+        if let Ok(f) = File::open(&d) {
+            let _ = f.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// The permissions of the file being replaced, or the umask's for a new one
+/// (a temporary file is created private).
+#[cfg(unix)]
+fn set_mode(tmp: &File, dest: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match std::fs::metadata(dest) {
+        Ok(m) => m.permissions().mode() & 0o7777,
+        Err(_) => 0o666 & !umask(),
+    };
+    tmp.set_permissions(std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &File, _: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// The process's umask (read by setting it and setting it back).
+#[cfg(unix)]
+fn umask() -> u32 {
+    // SAFETY: umask(2) cannot fail; the mask is restored at once.
+    unsafe {
+        let old = libc::umask(0o022);
+        libc::umask(old);
+        old
+    }
+}
+
+/// Removes the temporary files a killed run left in `dir` and below.
+pub fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            remove_stale_temporaries(&path);
+        } else if name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// An exclusive advisory lock on a folder, held until dropped.
+pub struct ProjectLock {
+    _file: File,
+}
+
+/// Takes the project's lock (on its folder), waiting, with a message, while
+/// another dddc holds it.
+pub fn lock_project(project: &Path, quiet: bool) -> Result<ProjectLock, String> {
+    let dir = if project.as_os_str().is_empty() { Path::new(".") } else { project };
+    let file = File::open(dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
+    if !try_lock(&file, false)? {
+        if !quiet {
+            eprintln!("waiting for another dddc run in this project to finish…");
+        }
+        try_lock(&file, true)?;
+    }
+    Ok(ProjectLock { _file: file })
+}
+
+#[cfg(unix)]
+fn try_lock(file: &File, wait: bool) -> Result<bool, String> {
+    use std::os::unix::io::AsRawFd;
+    let flags = if wait { libc::LOCK_EX } else { libc::LOCK_EX | libc::LOCK_NB };
+    // SAFETY: flock(2) on a descriptor this function's caller keeps open.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), flags) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = std::io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(format!("cannot lock the project: {err}"))
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_: &File, _: bool) -> Result<bool, String> {
+    Ok(true)
+}

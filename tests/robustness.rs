@@ -1,0 +1,212 @@
+//! What a user can do to dddc's input and to its runs: hostile model text
+//! (NUL bytes, nesting deep enough to exhaust a recursive parser, a byte-order
+//! mark), a build killed half-way, two builds at once, output piped into a
+//! closed pipe. Each ends in a clear diagnostic or a consistent project,
+//! never a panic.
+
+mod support;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const MODEL: &str = "/// Tienda.
+model tienda {
+  target postgres 16
+  tables plural_es
+}
+
+/// Ventas.
+context ventas {
+  /// Un cliente.
+  aggregate Cliente {
+    /// Nombre completo.
+    nombre: text(100)
+  }
+}
+";
+
+use support::cli::{dddc, stderr};
+
+fn project(model: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("tienda.ddd"), model).expect("write model");
+    dir
+}
+
+/// A run that fails on the model exits 1 with a coded diagnostic, and no
+/// panic (exit 101) or signal.
+#[track_caller]
+fn rejected(model: &[u8], code: &str, message: &str) {
+    let dir = project(model);
+    let o = dddc(dir.path(), &["validate"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("error[{code}]")), "{}", &err[..err.len().min(2000)]);
+    assert!(err.contains(message), "{}", &err[..err.len().min(2000)]);
+}
+
+#[test]
+fn deep_parentheses_are_an_error_not_a_crash() {
+    for depth in [65, 800, 9_999, 100_000] {
+        let model = format!(
+            "model m {{ target postgres 16 }}\ncontext c {{\n  aggregate A {{\n    x: int\n    invariant i: {}x > 1{}\n  }}\n}}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        rejected(model.as_bytes(), "E0001", "nesting deeper than 64 levels");
+    }
+}
+
+#[test]
+fn long_prefix_operator_runs_are_an_error_not_a_crash() {
+    let nots = format!(
+        "model m {{ target postgres 16 }}\ncontext c {{\n  aggregate A {{\n    x: int\n    invariant i: {}x > 1\n  }}\n}}\n",
+        "not ".repeat(50_000)
+    );
+    rejected(nots.as_bytes(), "E0001", "nesting deeper than 64 levels");
+    let chain = format!(
+        "model m {{ target postgres 16 }}\ncontext c {{\n  aggregate A {{\n    x: int\n    invariant i: x > 1{}\n  }}\n}}\n",
+        " + 1".repeat(100_000)
+    );
+    rejected(chain.as_bytes(), "E0001", "more than 256 terms in one arithmetic chain");
+}
+
+#[test]
+fn a_nul_byte_is_rejected_with_its_position() {
+    rejected(
+        b"model m { target postgres 16 }\ncontext c { aggregate A { x: text = 'a\0b' } }\n",
+        "E0001",
+        "tienda.ddd:2:39",
+    );
+}
+
+#[test]
+fn a_byte_order_mark_keeps_the_model_doc() {
+    let mut model = "\u{feff}".as_bytes().to_vec();
+    model.extend_from_slice(MODEL.as_bytes());
+    let dir = project(&model);
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("W0001"), "the doc comment documents the model: {}", stderr(&o));
+    let doc = std::fs::read_to_string(dir.path().join("docs/modelo-datos.md"))
+        .or_else(|_| std::fs::read_to_string(dir.path().join("docs/data-model.md")))
+        .expect("model document");
+    assert!(doc.contains("Tienda."), "{doc}");
+    // `fmt` drops the mark and keeps the doc.
+    let o = dddc(dir.path(), &["fmt"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let formatted = std::fs::read_to_string(dir.path().join("tienda.ddd")).expect("model");
+    assert!(formatted.starts_with("/// Tienda.\nmodel tienda {"), "{formatted}");
+}
+
+#[test]
+fn temporary_files_of_a_killed_build_are_removed_by_the_next() {
+    let dir = project(MODEL.as_bytes());
+    let mig = dir.path().join("db/migration");
+    std::fs::create_dir_all(&mig).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("docs/erd")).expect("mkdir");
+    let left = [mig.join(".dddc-dddc.lock.aB3dE9.tmp"), dir.path().join("docs/erd/.dddc-ventas.puml.Zz9Yy8.tmp")];
+    for f in &left {
+        std::fs::write(f, "half").expect("write");
+    }
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in &left {
+        assert!(!f.exists(), "{} is still there", f.display());
+    }
+    let leftovers: Vec<String> = walk(dir.path()).into_iter().filter(|p| p.ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn written_files_keep_their_mode_and_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project(MODEL.as_bytes());
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lock = dir.path().join("db/migration/dddc.lock");
+    let mode = std::fs::metadata(&lock).expect("lock").permissions().mode() & 0o777;
+    assert_eq!(mode & 0o044, 0o044, "a new file is readable by others under the usual umask, not 0600: {mode:o}");
+    std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    std::fs::write(
+        dir.path().join("tienda.ddd"),
+        MODEL.replace("    nombre: text(100)\n", "    nombre: text(100)\n    alias: text(20)?\n"),
+    )
+    .expect("edit");
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mode = std::fs::metadata(&lock).expect("lock").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "the rewritten lock keeps its mode");
+}
+
+#[test]
+fn a_refused_build_piped_into_a_closed_pipe_does_not_panic() {
+    let dir = project(MODEL.as_bytes());
+    assert!(dddc(dir.path(), &["build"]).status.success());
+    // A pending change: `plan` prints its SQL to stdout.
+    std::fs::write(
+        dir.path().join("tienda.ddd"),
+        MODEL.replace("    nombre: text(100)\n", "    nombre: text(100)\n    alias: text(20)?\n"),
+    )
+    .expect("edit");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dddc"))
+        .arg("-C")
+        .arg(dir.path())
+        .args(["plan"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Close the reading end at once, as `| head -0` would.
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("read");
+    let status = child.wait().expect("wait");
+    assert_ne!(status.code(), Some(101), "panicked: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn two_builds_at_once_take_turns() {
+    let dir = project(MODEL.as_bytes());
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_dddc"))
+            .arg("-C")
+            .arg(dir.path())
+            .arg("build")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    for c in [a, b] {
+        let o = c.wait_with_output().expect("wait");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // One of them wrote V1; the other found nothing to do. Either way the
+    // project is consistent.
+    let o = dddc(dir.path(), &["check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let migrations: Vec<String> = walk(&dir.path().join("db/migration"));
+    assert_eq!(migrations.iter().filter(|m| m.contains("/V")).count(), 1, "{migrations:?}");
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
