@@ -72,6 +72,26 @@ install_pg18() {
 }
 install_pg18
 
+# The TextMate grammar's test (tests/editor_grammar.rs) tokenises every
+# example with vscode-textmate from editors/vscode/node_modules.
+install_editor_deps() {
+    local dir
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/editors/vscode"
+    if [ -d "$dir/node_modules/vscode-textmate" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        log "npm not found: the editor grammar test will fail; install Node.js and npm"
+        return 0
+    fi
+    if (cd "$dir" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1); then
+        log "editor extension dependencies installed in $dir/node_modules"
+    else
+        log "could not install the editor extension's dependencies (npm ci in $dir)"
+    fi
+}
+install_editor_deps
+
 missing=()
 have_pg_server || missing+=(postgresql)
 have_postgis || missing+=(postgresql-postgis)
