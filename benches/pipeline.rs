@@ -55,8 +55,11 @@ fn bench_model(label: &str, root: &Path, iterations: usize) {
     let inputs = dddc::build::Inputs::new(&config, Path::new("."));
     let v1 = time(iterations, || dddc::build::plan(&model, &inputs).expect("plans"));
     let first = dddc::build::plan(&model, &inputs).expect("plans");
-    let lock_text = first.outputs.iter().find(|o| o.path.ends_with("dddc.lock")).expect("a lock");
-    let mut lock = dddc::lock::Lock::parse(std::str::from_utf8(&lock_text.bytes).expect("utf8")).expect("lock parses");
+    let text = |name: &str| {
+        first.outputs.iter().find(|o| o.path.ends_with(name)).map(|o| String::from_utf8_lossy(&o.bytes).into_owned())
+    };
+    let mut lock = dddc::lock::Lock::parse(&text("dddc.lock").expect("a lock"), text("dddc.schema").as_deref())
+        .expect("lock parses");
     // An evolution: drop a column from the lock's view so the plan has work.
     if let Some(t) = lock.schema.tables.first_mut() {
         t.columns.retain(|c| c.name != "created_at");

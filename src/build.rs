@@ -23,6 +23,8 @@ pub struct Plan {
     pub outputs: Vec<Output>,
     /// One line per migration written, for the user.
     pub summary: Vec<String>,
+    /// Facts worth a line to the user (a lock upgraded to a new format).
+    pub notices: Vec<String>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -80,7 +82,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
         None => {
             let description = slug(inputs.name.unwrap_or("init"));
             let lock = first_migration(model, schema, &description, inputs, &dir, &mut plan);
-            plan.outputs.push(Output { path: dir.join("dddc.lock"), bytes: lock.to_json().into_bytes() });
+            push_lock(&mut plan, &dir, &lock);
         }
         Some(lock) => {
             let opts = crate::migrate::Options { allow_destructive: inputs.allow_destructive };
@@ -89,20 +91,36 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             if !planned.refusals.is_empty() {
                 return Err(BuildError::Refused(planned.refusals));
             }
-            if planned.is_empty() && lock.schema == schema {
+            let current_format = lock.format == crate::lock::FORMAT;
+            if planned.is_empty() && lock.same_schema(&schema) && current_format {
                 plan.outputs.extend(docs);
                 return Ok(plan);
+            }
+            if !current_format {
+                plan.notices.push(format!(
+                    "the lock is upgraded from format {} to {}: the schema snapshot moves to `{}`",
+                    lock.format,
+                    crate::lock::FORMAT,
+                    dir.join(crate::lock::SNAPSHOT_FILE).display()
+                ));
             }
             let mut next = lock.clone();
             next.schema = schema;
             if !planned.is_empty() {
                 next_migrations(model, &planned, inputs, &dir, &mut next, &mut plan);
             }
-            plan.outputs.push(Output { path: dir.join("dddc.lock"), bytes: next.to_json().into_bytes() });
+            push_lock(&mut plan, &dir, &next);
         }
     }
     plan.outputs.extend(docs);
     Ok(plan)
+}
+
+/// The lock's two files.
+fn push_lock(plan: &mut Plan, dir: &std::path::Path, lock: &Lock) {
+    let (json, snapshot) = lock.to_files();
+    plan.outputs.push(Output { path: dir.join(crate::lock::LOCK_FILE), bytes: json.into_bytes() });
+    plan.outputs.push(Output { path: dir.join(crate::lock::SNAPSHOT_FILE), bytes: snapshot.into_bytes() });
 }
 
 /// Writes the files of a planned evolution and records them in the lock.
@@ -212,7 +230,7 @@ fn next_migrations(
             .iter()
             .filter_map(|c| match c {
                 crate::migrate::Change::AlterColumnType { table, column, to, lossy: true, .. } => {
-                    Some(format!("  - {table}.{column} becomes {to}"))
+                    Some(format!("  - {table}.{column} becomes {}", crate::sql::types::column_type(to)))
                 }
                 _ => None,
             })

@@ -23,6 +23,8 @@ pub type ReadFile = Box<dyn Fn(&Path) -> Option<Vec<u8>>>;
 /// What is on disk, as the caller read it (paths relative to the project).
 pub struct Disk {
     pub lock_text: Option<String>,
+    /// `dddc.schema`, the lock's snapshot.
+    pub snapshot_text: Option<String>,
     /// Every file of the migrations folder and its subfolders (Flyway reads
     /// those too): path relative to the folder, `/`-separated → bytes.
     pub migration_files: Vec<(String, Vec<u8>)>,
@@ -40,7 +42,7 @@ pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> V
             out.push(finding("no lock: the model has never been built; run `dddc build`".into()));
             None
         }
-        Some(text) => match Lock::parse(text) {
+        Some(text) => match Lock::parse(text, disk.snapshot_text.as_deref()) {
             Ok(l) => Some(l),
             Err(e) => {
                 out.push(finding(format!("{}: {e}", lock_path(config).display())));
@@ -76,9 +78,13 @@ pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> V
                         "the model has changes that no migration holds yet (`{}` would be written): run `dddc build`",
                         o.path.display()
                     )));
-                } else if o.path.ends_with("dddc.lock") {
-                    if lock.is_some() && !plan.outputs.iter().any(|x| x.path.to_string_lossy().ends_with(".sql")) {
-                        out.push(finding("the lock is stale: run `dddc build`".into()));
+                } else if o.path.ends_with(crate::lock::LOCK_FILE) || o.path.ends_with(crate::lock::SNAPSHOT_FILE) {
+                    let stale = finding("the lock is stale: run `dddc build`".into());
+                    if lock.is_some()
+                        && !plan.outputs.iter().any(|x| x.path.to_string_lossy().ends_with(".sql"))
+                        && !out.contains(&stale)
+                    {
+                        out.push(stale);
                     }
                 } else if lock.is_some() || !is_migration {
                     let old = on_disk.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());

@@ -242,15 +242,13 @@ fn load_model(out: &Output, arg: Option<&Path>) -> Result<(config::Project, dddc
 
 /// The lock, if there is one.
 fn load_lock(out: &Output, project: &config::Project) -> Result<Option<dddc::lock::Lock>, u8> {
-    let lock_path = project.dir.join(&project.config.migrations.dir).join("dddc.lock");
-    match std::fs::read_to_string(&lock_path) {
-        Ok(text) => dddc::lock::Lock::parse(&text).map(Some).map_err(|e| {
-            eprintln!("error: {}: {e}", lock_path.display());
-            EXIT_FAIL
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(out.usage_error(&format!("cannot read {}: {e}", lock_path.display()))),
-    }
+    let (lock, snapshot) = read_lock(project).map_err(|e| out.usage_error(&e))?;
+    let Some(text) = lock else { return Ok(None) };
+    let lock_path = project.dir.join(&project.config.migrations.dir).join(dddc::lock::LOCK_FILE);
+    dddc::lock::Lock::parse(&text, snapshot.as_deref()).map(Some).map_err(|e| {
+        eprintln!("error: {}: {e}", lock_path.display());
+        EXIT_FAIL
+    })
 }
 
 /// `SOURCE_DATE_EPOCH`, when set to a number.
@@ -508,6 +506,9 @@ fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, 
         return out.usage_error(&e);
     }
     if !out.quiet {
+        for n in &plan.notices {
+            eprintln!("note: {n}");
+        }
         for line in &plan.summary {
             eprintln!("wrote {line}");
         }
@@ -518,13 +519,18 @@ fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, 
     0
 }
 
-fn read_lock(project: &config::Project) -> Result<Option<String>, String> {
-    let lock_path = project.dir.join(&project.config.migrations.dir).join("dddc.lock");
-    match std::fs::read_to_string(&lock_path) {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {}: {e}", lock_path.display())),
-    }
+/// The texts of `dddc.lock` and `dddc.schema`, each `None` when missing.
+fn read_lock(project: &config::Project) -> Result<(Option<String>, Option<String>), String> {
+    let dir = project.dir.join(&project.config.migrations.dir);
+    let read = |name: &str| {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    };
+    Ok((read(dddc::lock::LOCK_FILE)?, read(dddc::lock::SNAPSHOT_FILE)?))
 }
 
 fn check(out: &Output, model: Option<&Path>) -> u8 {
@@ -537,7 +543,7 @@ fn check(out: &Output, model: Option<&Path>) -> u8 {
         eprintln!("check failed: the model has errors");
         return EXIT_FAIL;
     };
-    let lock_text = match read_lock(&project) {
+    let (lock_text, snapshot_text) = match read_lock(&project) {
         Ok(t) => t,
         Err(e) => return out.usage_error(&e),
     };
@@ -551,6 +557,7 @@ fn check(out: &Output, model: Option<&Path>) -> u8 {
     let dir = project.dir.clone();
     let disk = dddc::check::Disk {
         lock_text,
+        snapshot_text,
         migration_files,
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
         doc_files,

@@ -124,11 +124,11 @@ fn fails_on_a_migration_unknown_to_the_lock() {
 #[test]
 fn fails_on_a_stale_lock() {
     let dir = built();
-    let lock = dir.path().join("db/migration/dddc.lock");
-    let text = std::fs::read_to_string(&lock).expect("read lock");
+    let snapshot = dir.path().join("db/migration/dddc.schema");
+    let text = std::fs::read_to_string(&snapshot).expect("read the lock's snapshot");
     // A difference no SQL can see: the lock no longer matches the model.
     assert!(text.contains("\"aggregate_root\""));
-    std::fs::write(&lock, text.replace("\"aggregate_root\"", "\"entity\"")).expect("write lock");
+    std::fs::write(&snapshot, text.replace("\"aggregate_root\"", "\"entity\"")).expect("write snapshot");
     assert_fails_with(dir.path(), "stale");
 }
 
@@ -196,4 +196,45 @@ fn repeatable_migrations_are_listed_and_left_alone() {
     let o = dddc(dir.path(), &["check"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("note: `R__views.sql` is a repeatable migration"), "{}", stderr(&o));
+}
+
+/// A project whose lock an older dddc wrote (format 1, the schema inside
+/// `dddc.lock`): the next build says so, writes no migration, and writes the
+/// two files of format 2 exactly as a project built from scratch has them.
+#[test]
+fn a_lock_of_format_1_is_upgraded_by_the_next_build() {
+    let history = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/history");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mig = dir.path().join("db/migration");
+    std::fs::create_dir_all(&mig).expect("mkdir");
+    std::fs::copy(history.join("mitoga.ddd"), dir.path().join("mitoga.ddd")).expect("model");
+    std::fs::copy(history.join("dddc.toml"), dir.path().join("dddc.toml")).expect("config");
+    for e in std::fs::read_dir(history.join("db/migration")).expect("migrations").flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".sql") || name.ends_with(".conf") {
+            std::fs::copy(e.path(), mig.join(&name)).expect("copy");
+        }
+    }
+    let old = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/format1_lock/dddc.lock");
+    std::fs::copy(old, mig.join("dddc.lock")).expect("old lock");
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("note: the lock is upgraded from format 1 to 2"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("wrote V"), "no migration: the schema did not change: {}", stderr(&o));
+    for f in ["dddc.lock", "dddc.schema"] {
+        let ours = std::fs::read_to_string(mig.join(f)).expect("written");
+        let committed = std::fs::read_to_string(history.join("db/migration").join(f)).expect("committed");
+        assert_eq!(ours, committed, "{f} after the upgrade");
+    }
+    let o = dddc(dir.path(), &["check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// `dddc.schema` is what `build` reads; without it the lock is unusable, and
+/// the message says how to get it back.
+#[test]
+fn a_missing_snapshot_is_named() {
+    let dir = built();
+    std::fs::remove_file(dir.path().join("db/migration/dddc.schema")).expect("remove");
+    assert_fails_with(dir.path(), "`dddc.schema` is missing beside `dddc.lock`");
 }

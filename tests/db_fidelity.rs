@@ -60,7 +60,7 @@ fn build(ddd: &str, lock: Option<Lock>, allow_destructive: bool) -> (Vec<Migrati
             .map(|o| String::from_utf8_lossy(&o.bytes).into_owned())
     };
     let lock_text = file("dddc.lock").expect("the build writes the lock");
-    let lock = Lock::parse(&lock_text).expect("a valid lock");
+    let lock = Lock::parse(&lock_text, file("dddc.schema").as_deref()).expect("a valid lock");
     let mut out = Vec::new();
     for m in &lock.migrations {
         if known.contains(&m.file.name) {
@@ -258,7 +258,7 @@ fn as_older_dddc_wrote_it(mut s: Schema) -> Schema {
         let name = t.name.clone();
         for ix in &mut t.indexes {
             let prefix = format!("idx_{name}_tenant_id_");
-            if ix.items.len() == 2 && ix.items[0] == "tenant_id" {
+            if ix.items.len() == 2 && ix.items[0].column() == Some("tenant_id") {
                 if let Some(rest) = ix.name.strip_prefix(&prefix) {
                     ix.name = format!("idx_{name}_{rest}");
                     ix.items.remove(0);

@@ -95,7 +95,10 @@ fn damage_for(code: &str) -> fn(&mut dddc::relational::Schema) {
         "L002" => |s| {
             for t in &mut s.tables {
                 let fk_cols: Vec<Vec<String>> = t.foreign_keys.iter().map(|f| f.columns.clone()).collect();
-                t.indexes.retain(|ix| !fk_cols.contains(&ix.items));
+                t.indexes.retain(|ix| {
+                    let cols: Vec<String> = ix.leading_columns().into_iter().map(String::from).collect();
+                    !fk_cols.contains(&cols)
+                });
             }
         },
         _ => |_| {},

@@ -404,8 +404,10 @@ fn project_dir() -> &'static Path {
 fn lock_of(c: &Compiled, config: &Config) -> Lock {
     let inputs = Inputs::new(config, project_dir());
     let p = plan(&c.model, &inputs).unwrap_or_else(|e| panic!("V1 plan: {e:?}"));
-    let lock = p.outputs.iter().find(|o| o.path.ends_with("dddc.lock")).expect("a lock");
-    Lock::parse(std::str::from_utf8(&lock.bytes).unwrap()).expect("the lock parses")
+    let text = |name: &str| {
+        p.outputs.iter().find(|o| o.path.ends_with(name)).map(|o| String::from_utf8_lossy(&o.bytes).into_owned())
+    };
+    Lock::parse(&text("dddc.lock").expect("a lock"), text("dddc.schema").as_deref()).expect("the lock parses")
 }
 
 /// The build's outputs (or its refusal) as one comparable text.

@@ -350,14 +350,16 @@ fn generate(case: &Case) -> Result<Generated, String> {
             let dest = tmp.path().join(&o.path);
             let name = o.path.file_name().unwrap().to_string_lossy().to_string();
             let in_mig = dest.parent() == Some(mig.as_path());
-            if in_mig && name != "dddc.lock" && before.get(&name).is_some_and(|b| b != &o.bytes) {
+            let lock_file = name == "dddc.lock" || name == "dddc.schema";
+            if in_mig && !lock_file && before.get(&name).is_some_and(|b| b != &o.bytes) {
                 return Err(at(format!("the build rewrites the existing migration {name}")));
             }
             std::fs::create_dir_all(dest.parent().unwrap()).map_err(|e| e.to_string())?;
             std::fs::write(&dest, &o.bytes).map_err(|e| e.to_string())?;
         }
         if let Ok(text) = std::fs::read_to_string(mig.join("dddc.lock")) {
-            let l = Lock::parse(&text).map_err(at)?;
+            let snapshot = std::fs::read_to_string(mig.join("dddc.schema")).ok();
+            let l = Lock::parse(&text, snapshot.as_deref()).map_err(at)?;
             check_lock_sums(&l, &mig).map_err(at)?;
             lock = Some(l);
         }
@@ -376,7 +378,7 @@ fn generate(case: &Case) -> Result<Generated, String> {
         let files = new_migrations(&mig, &before).map_err(at)?;
         let written: BTreeMap<String, String> = listing(&mig)
             .into_iter()
-            .filter(|(n, _)| !before.contains_key(n) && n != "dddc.lock")
+            .filter(|(n, _)| !before.contains_key(n) && n != "dddc.lock" && n != "dddc.schema")
             .map(|(n, b)| (n, String::from_utf8_lossy(&b).to_string()))
             .collect();
         if let Some(expected) = read_opt(&case.dir.join(format!("v{k}.expect_sql"))) {

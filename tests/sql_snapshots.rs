@@ -66,7 +66,11 @@ fn example_outputs() {
             build(&dir).into_iter().filter(|o| o.path.starts_with(&config.migrations.dir)).collect();
         let mut names: Vec<String> = outputs.iter().map(file_name).collect();
         names.sort();
-        assert_eq!(names, ["U1__init.sql", "V1__init.sql", "dddc.lock"], "migration files written for examples/{name}");
+        assert_eq!(
+            names,
+            ["U1__init.sql", "V1__init.sql", "dddc.lock", "dddc.schema"],
+            "migration files written for examples/{name}"
+        );
         for o in &outputs {
             insta::assert_snapshot!(format!("{name}__{}", file_name(o)), text(o));
         }

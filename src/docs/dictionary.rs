@@ -10,6 +10,7 @@ use super::catalog::{Catalog, Role};
 use super::labels::{Heading, Labels};
 use crate::model::{Allow, Enum, FieldType};
 use crate::relational::{Column, Table, TableKind};
+use crate::sql::objects as o;
 
 #[derive(Debug, Serialize)]
 pub struct DictionaryView<'t> {
@@ -350,8 +351,8 @@ fn table(cat: &Catalog<'_>, tb: &Table, t: &Labels) -> TableView {
             .map(|i| IndexView {
                 name: i.name.clone(),
                 unique: i.unique,
-                method: i.method.clone(),
-                items: i.items.join(", "),
+                method: o::index_method(i.method).to_string(),
+                items: o::index_items(i),
                 predicate: i.predicate.clone(),
                 doc: i.comment.clone(),
             })
@@ -366,8 +367,8 @@ fn table(cat: &Catalog<'_>, tb: &Table, t: &Labels) -> TableView {
                     columns: f.columns.join(", "),
                     target: format!("{target}({})", f.ref_columns.join(", ")),
                     target_heading: t.heading_table(&target),
-                    on_delete: f.on_delete.clone(),
-                    on_update: f.on_update.clone(),
+                    on_delete: o::fk_action(f.on_delete).to_string(),
+                    on_update: o::fk_action(f.on_update).to_string(),
                 }
             })
             .collect(),
@@ -377,8 +378,8 @@ fn table(cat: &Catalog<'_>, tb: &Table, t: &Labels) -> TableView {
             .iter()
             .map(|tr| TriggerView {
                 name: tr.name.clone(),
-                when: tr.when.clone(),
-                function: tr.function.clone(),
+                when: o::trigger_when(tr),
+                function: o::function_call(&tr.function),
                 purpose: trigger_purpose(cat, &tr.function),
             })
             .collect(),
@@ -388,12 +389,12 @@ fn table(cat: &Catalog<'_>, tb: &Table, t: &Labels) -> TableView {
             .map(|p| PolicyView { name: p.name.clone(), using: p.using.clone(), with_check: p.with_check.clone() })
             .collect(),
         partitioning: tb.partitioning.as_ref().map(|p| PartitioningView {
-            method: p.method.clone(),
+            method: o::partition_method(p.method).to_string(),
             column: p.column.clone(),
             partitions: p
                 .partitions
                 .iter()
-                .map(|d| KeyView { name: d.name.clone(), columns: vec![d.bound.clone()] })
+                .map(|d| KeyView { name: d.name.clone(), columns: vec![o::partition_bound(&d.bound)] })
                 .collect(),
         }),
         pii,
@@ -403,13 +404,8 @@ fn table(cat: &Catalog<'_>, tb: &Table, t: &Labels) -> TableView {
 }
 
 /// The comment of the function a trigger calls (`schema.name(args)`).
-fn trigger_purpose(cat: &Catalog<'_>, call: &str) -> Option<String> {
-    let head = call.split('(').next().unwrap_or(call);
-    cat.schema
-        .functions
-        .iter()
-        .find(|f| crate::sql::qualified(&f.schema, &f.name) == head)
-        .and_then(|f| f.comment.clone())
+fn trigger_purpose(cat: &Catalog<'_>, call: &crate::relational::FunctionCall) -> Option<String> {
+    cat.schema.functions.iter().find(|f| f.schema == call.schema && f.name == call.name).and_then(|f| f.comment.clone())
 }
 
 /// Columns filled by `@pii` fields.
@@ -450,8 +446,7 @@ fn column(tb: &Table, c: &Column, pii: bool, loose: Option<&str>, t: &Labels) ->
     if tb.uniques.iter().any(|u| u.columns.len() == 1 && u.columns[0] == c.name) {
         constraints.push(tag(t.c_unique, None));
     }
-    let quoted = crate::sql::ident(&c.name);
-    for i in tb.indexes.iter().filter(|i| i.unique && i.items.len() == 1 && i.items[0] == quoted) {
+    for i in tb.indexes.iter().filter(|i| i.unique && i.items.len() == 1 && i.items[0].column() == Some(&c.name)) {
         constraints.push(tag(t.c_unique, i.predicate.as_ref().map(|p| format!("WHERE {p}"))));
     }
     if let Some(target) = loose {
@@ -465,11 +460,11 @@ fn column(tb: &Table, c: &Column, pii: bool, loose: Option<&str>, t: &Labels) ->
     }
     ColumnView {
         name: c.name.clone(),
-        ty: c.ty.clone(),
+        ty: crate::sql::types::column_type(&c.ty),
         nullable: c.nullable,
         default: c.default.clone(),
         constraints,
         doc: c.comment.clone(),
-        origin: c.origin_note.as_deref().map(|n| t.translate_note(n)),
+        origin: c.source.as_ref().map(|n| t.column_source(n)),
     }
 }

@@ -220,10 +220,11 @@ fn column(table: &Table, c: &crate::relational::Column) -> ErdColumn {
     if is_unique(table, &c.name) {
         markers.push("UQ");
     }
-    let mermaid_type = text::mermaid_word(&c.ty);
+    let ty = crate::sql::types::column_type(&c.ty);
+    let mermaid_type = text::mermaid_word(&ty);
     let mut comment = Vec::new();
-    if mermaid_type != c.ty {
-        comment.push(c.ty.clone());
+    if mermaid_type != ty {
+        comment.push(ty.clone());
     }
     if c.nullable {
         comment.push("NULL".to_string());
@@ -235,7 +236,7 @@ fn column(table: &Table, c: &crate::relational::Column) -> ErdColumn {
     };
     ErdColumn {
         name: c.name.clone(),
-        ty: c.ty.clone(),
+        ty,
         required: !c.nullable,
         mermaid_keys: markers.iter().map(|m| if *m == "UQ" { "UK" } else { m }).collect::<Vec<_>>().join(", "),
         markers,
@@ -249,13 +250,14 @@ fn column(table: &Table, c: &crate::relational::Column) -> ErdColumn {
 /// index on it alone that is whole or only skips soft-deleted rows (a
 /// unique under another condition is in the dictionary, not the diagram).
 fn is_unique(table: &Table, column: &str) -> bool {
-    let quoted = crate::sql::ident(column);
-    let live_only = |p: &Option<String>| p.as_deref().is_none_or(|p| p == "(deleted_at IS NULL)");
+    // The condition soft delete adds, as the lowering wrote it.
+    let live_rows = crate::sql::fragments::live_rows(None);
+    let live_only = |p: &Option<String>| p.as_ref().is_none_or(|p| *p == live_rows);
     table.uniques.iter().any(|u| u.columns.len() == 1 && u.columns[0] == column)
         || table
             .indexes
             .iter()
-            .any(|i| i.unique && i.items.len() == 1 && i.items[0] == quoted && live_only(&i.predicate))
+            .any(|i| i.unique && i.items.len() == 1 && i.items[0].column() == Some(column) && live_only(&i.predicate))
 }
 
 pub fn overview_view<'t>(cat: &Catalog<'_>, t: &'t Labels) -> OverviewView<'t> {

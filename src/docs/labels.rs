@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::text;
 use crate::config::Language;
-use crate::relational::TableKind;
+use crate::relational::{CheckSource, ColumnSource, TableKind};
 
 /// A heading the documents link to: the name, the Markdown heading text and
 /// its anchor (computed the way code hosts do).
@@ -197,10 +197,6 @@ pub struct Labels {
     pub kind_value_list_table: &'static str,
     pub kind_events: &'static str,
     pub kind_audit_log: &'static str,
-    /// Notes written by lowering (English) and their Spanish words, longest
-    /// prefixes first.
-    #[serde(skip)]
-    pub notes: &'static [(&'static str, &'static str)],
 }
 
 pub fn for_language(language: Language) -> &'static Labels {
@@ -241,61 +237,68 @@ impl Labels {
         self.heading(self.value_object, name)
     }
 
-    /// A column's origin note, written by lowering in English (`value object
-    /// Direccion (direccion)`, `reference to marketplace.Tutor`,
-    /// `timestamps`…), in the document's language. Unknown notes are kept as
-    /// they are.
-    pub fn translate_note(&self, note: &str) -> String {
-        for (en, local) in self.notes {
-            if let Some(rest) = note.strip_prefix(en) {
-                return format!("{local}{rest}");
+    /// Where a column comes from, in the document's language.
+    pub fn column_source(&self, s: &ColumnSource) -> String {
+        let w = |en: &'static str, es: &'static str| if self.lang == "es" { es } else { en };
+        match s {
+            ColumnSource::Tenant => "tenant".into(),
+            ColumnSource::Parent { entity } => format!("{} {entity}", w("parent", "entidad madre")),
+            ColumnSource::Owner { entity } => format!("{} {entity}", w("owner", "propietario")),
+            ColumnSource::Aggregate { name } => format!("{} {name}", w("aggregate", "agregado")),
+            ColumnSource::Reference { context, aggregate } => {
+                format!("{} {context}.{aggregate}", w("reference to", "referencia a"))
             }
+            ColumnSource::ValueObject { value, field: Some(f) } => {
+                format!("{} {value} ({f})", w("value object", "objeto de valor"))
+            }
+            ColumnSource::ValueObject { value, field: None } => {
+                format!("{} {value}", w("value object", "objeto de valor"))
+            }
+            ColumnSource::Enum { name } => format!("{} {name}", w("enum", "enumeración")),
+            ColumnSource::Search { config } => {
+                format!("{} ({config})", w("full-text search", "búsqueda de texto completo"))
+            }
+            ColumnSource::Timestamps => w("timestamps", "marcas de tiempo").into(),
+            ColumnSource::SoftDelete => w("soft delete", "borrado lógico").into(),
+            ColumnSource::ListPosition => w("list position", "posición en la lista").into(),
+            ColumnSource::EventType => w("event type", "tipo de evento").into(),
+            ColumnSource::OutboxRelay => w("outbox relay", "relé del outbox").into(),
         }
-        note.to_string()
     }
 
-    /// What a check enforces, from its `source` (lowering's words or the
-    /// model's): prose in the document's language, and the model's own text
-    /// to show as code. `enum X` → prose only; `value Email: (…)` and
-    /// `Dinero: monto >= 0` (a value object's rule) → both; an invariant's
-    /// condition → code only.
-    pub fn check_source(&self, source: &str) -> (Option<String>, Option<String>) {
-        let es = self.lang == "es";
-        let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        let fixed: &[(&str, &str)] = &[
-            ("password hash format (bcrypt or argon2)", "formato de hash de contraseña (bcrypt o argon2)"),
-            ("list position", "posición en la lista"),
-        ];
-        if let Some((en, local)) = fixed.iter().find(|(en, _)| *en == source) {
-            return (Some(if es { local } else { en }.to_string()), None);
-        }
-        for (en, local) in [("enum ", "enumeración "), ("events of ", "eventos de ")] {
-            if let Some(name) = source.strip_prefix(en).filter(|n| ident(n)) {
-                return (Some(format!("{}{name}", if es { local } else { en })), None);
+    /// What a check enforces: prose in the document's language, and the
+    /// model's own text to show as code. An enum → prose only; a value
+    /// object's rule → both; an invariant's condition → code only.
+    pub fn check_source(&self, source: &CheckSource) -> (Option<String>, Option<String>) {
+        let w = |en: &'static str, es: &'static str| if self.lang == "es" { es } else { en };
+        match source {
+            CheckSource::PasswordHash => (
+                Some(
+                    w("password hash format (bcrypt or argon2)", "formato de hash de contraseña (bcrypt o argon2)")
+                        .into(),
+                ),
+                None,
+            ),
+            CheckSource::ListPosition => (Some(w("list position", "posición en la lista").into()), None),
+            CheckSource::AuditActions => (Some(w("audited operations", "operaciones auditadas").into()), None),
+            CheckSource::Enum { name, .. } => (Some(format!("{} {name}", w("enum", "enumeración"))), None),
+            CheckSource::EventTypes { aggregate } => {
+                (Some(format!("{} {aggregate}", w("events of", "eventos de"))), None)
             }
-        }
-        if let Some(name) = source
-            .strip_prefix("optional ")
-            .and_then(|r| r.strip_suffix(": all required parts or none"))
-            .filter(|n| ident(n))
-        {
-            let words = if es {
-                format!("{name} opcional: todas sus partes obligatorias o ninguna")
-            } else {
-                source.to_string()
-            };
-            return (Some(words), None);
-        }
-        if let Some((head, rest)) = source.split_once(": ") {
-            if let Some(name) = head.strip_prefix("value ").filter(|n| ident(n)) {
-                let word = if es { "valor" } else { "value" };
-                return (Some(format!("{word} {name}")), Some(rest.to_string()));
+            CheckSource::AllOrNone { value } => (
+                Some(if self.lang == "es" {
+                    format!("{value} opcional: todas sus partes obligatorias o ninguna")
+                } else {
+                    format!("optional {value}: all required parts or none")
+                }),
+                None,
+            ),
+            CheckSource::SingleValue { value, source } => {
+                (Some(format!("{} {value}", w("value", "valor"))), Some(source.clone()))
             }
-            if ident(head) {
-                return (Some(head.to_string()), Some(rest.to_string()));
-            }
+            CheckSource::ValueRule { value, source } => (Some(value.clone()), Some(source.clone())),
+            CheckSource::Invariant { source } => (None, Some(source.clone())),
         }
-        (None, Some(source.to_string()))
     }
 }
 
@@ -463,7 +466,6 @@ pub static EN: Labels = Labels {
     kind_value_list_table: "value-object list",
     kind_events: "domain events",
     kind_audit_log: "audit log",
-    notes: &[],
 };
 
 pub static ES: Labels = Labels {
@@ -630,19 +632,4 @@ pub static ES: Labels = Labels {
     kind_value_list_table: "lista de objetos de valor",
     kind_events: "eventos de dominio",
     kind_audit_log: "registro de auditoría",
-    notes: &[
-        ("value object ", "objeto de valor "),
-        ("reference to ", "referencia a "),
-        ("parent ", "entidad madre "),
-        ("owner ", "propietario "),
-        ("aggregate ", "agregado "),
-        ("enum ", "enumeración "),
-        ("timestamps", "marcas de tiempo"),
-        ("soft delete", "borrado lógico"),
-        ("tenant", "tenant"),
-        ("full-text search", "búsqueda de texto completo"),
-        ("event type", "tipo de evento"),
-        ("outbox relay", "relé del outbox"),
-        ("list position", "posición en la lista"),
-    ],
 };

@@ -293,7 +293,7 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, dictionary: &str, mermaid: boo
                     .publications
                     .iter()
                     .find(|d| d.name == p.name)
-                    .map(|d| d.tables.clone())
+                    .map(|d| d.tables.iter().map(ToString::to_string).collect())
                     .unwrap_or_default(),
             })
             .collect(),

@@ -384,12 +384,3 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}s")
     }
 }
-
-/// A column name as the schema prints it in an index item, unquoted:
-/// `"timestamp"` → `timestamp`.
-pub(crate) fn unquote(item: &str) -> String {
-    match item.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        Some(inner) => inner.replace("\"\"", "\""),
-        None => item.to_string(),
-    }
-}

@@ -4,7 +4,7 @@
 //! `b` by the caller).
 
 use super::change::{Change, CommentOn, TableRef};
-use crate::relational::{Schema, Table};
+use crate::relational::{ColumnType, Schema, Table};
 
 pub fn apply(schema: &Schema, changes: &[Change]) -> Schema {
     let mut s = schema.clone();
@@ -94,13 +94,13 @@ fn apply_one(s: &mut Schema, c: &Change) {
                 }
             }
             // Columns of a native enum type name its schema.
-            let (old_prefix, new_prefix) =
-                (format!("{}.", crate::sql::ident(from)), format!("{}.", crate::sql::ident(to)));
             for t in &mut s.tables {
                 for c in &mut t.columns {
-                    if let Some(rest) = c.ty.strip_prefix(&old_prefix) {
-                        c.ty = format!("{new_prefix}{rest}");
-                    }
+                    rename_enum_type(&mut c.ty, |schema, _| {
+                        if schema == from {
+                            *schema = to.clone()
+                        }
+                    });
                 }
             }
             for f in &mut s.functions {
@@ -115,11 +115,10 @@ fn apply_one(s: &mut Schema, c: &Change) {
                     }
                 }
             }
-            let prefix = format!("{from}.");
             for p in &mut s.publications {
                 for t in &mut p.tables {
-                    if let Some(rest) = t.strip_prefix(&prefix) {
-                        *t = format!("{to}.{rest}");
+                    if &t.schema == from {
+                        t.schema = to.clone();
                     }
                 }
                 p.tables.sort();
@@ -136,11 +135,10 @@ fn apply_one(s: &mut Schema, c: &Change) {
                     }
                 }
             }
-            let (old_q, new_q) = (format!("{schema}.{from}"), format!("{schema}.{to}"));
             for p in &mut s.publications {
                 for t in &mut p.tables {
-                    if *t == old_q {
-                        *t = new_q.clone();
+                    if &t.schema == schema && &t.name == from {
+                        t.name = to.clone();
                     }
                 }
                 p.tables.sort();
@@ -243,14 +241,13 @@ fn apply_one(s: &mut Schema, c: &Change) {
                     e.name = to.clone();
                 }
             }
-            let (old_ty, new_ty) = (crate::sql::qualified(schema, from), crate::sql::qualified(schema, to));
             for t in &mut s.tables {
                 for c in &mut t.columns {
-                    if c.ty == old_ty {
-                        c.ty = new_ty.clone();
-                    } else if c.ty == format!("{old_ty}[]") {
-                        c.ty = format!("{new_ty}[]");
-                    }
+                    rename_enum_type(&mut c.ty, |s, name| {
+                        if s == schema && name == from {
+                            *name = to.clone();
+                        }
+                    });
                 }
             }
         }
@@ -440,6 +437,16 @@ fn apply_one(s: &mut Schema, c: &Change) {
     }
 }
 
+/// Calls `f` with the schema and name of the enum type a column (or its
+/// array's elements) has, if any.
+fn rename_enum_type(ty: &mut ColumnType, f: impl FnOnce(&mut String, &mut String)) {
+    match ty {
+        ColumnType::Enum { schema, name } => f(schema, name),
+        ColumnType::Array(element) => rename_enum_type(element, f),
+        _ => {}
+    }
+}
+
 fn set_comment(s: &mut Schema, on: &CommentOn, text: Option<String>) {
     match on {
         CommentOn::Schema(n) => {
@@ -472,6 +479,16 @@ fn set_comment(s: &mut Schema, on: &CommentOn, text: Option<String>) {
         CommentOn::Type(schema, n) => {
             if let Some(e) = s.enum_types.iter_mut().find(|e| &e.schema == schema && &e.name == n) {
                 e.comment = text;
+            }
+        }
+        CommentOn::Function(schema, n, args) => {
+            if let Some(f) = s.functions.iter_mut().find(|f| &f.schema == schema && &f.name == n && &f.args == args) {
+                f.comment = text;
+            }
+        }
+        CommentOn::Role(r) => {
+            if let Some(role) = s.roles.iter_mut().find(|x| &x.name == r) {
+                role.comment = text;
             }
         }
     }

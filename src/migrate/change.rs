@@ -15,29 +15,11 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::relational::TableRef;
 use crate::relational::{
-    Check, Column, EnumType, ForeignKey, Function, Index, PartitionDef, Policy, PrimaryKey, PublicationDef, RoleDef,
-    SchemaDef, Table, Trigger, Unique,
+    Check, Column, ColumnType, EnumType, ForeignKey, Function, Index, PartitionDef, Policy, PrimaryKey, PublicationDef,
+    RoleDef, SchemaDef, Table, Trigger, Unique,
 };
-
-/// `schema.table`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct TableRef {
-    pub schema: String,
-    pub name: String,
-}
-
-impl TableRef {
-    pub fn of(t: &Table) -> TableRef {
-        TableRef { schema: t.schema.clone(), name: t.name.clone() }
-    }
-}
-
-impl std::fmt::Display for TableRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}", self.schema, self.name)
-    }
-}
 
 /// What a comment is on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -48,6 +30,9 @@ pub enum CommentOn {
     Constraint(TableRef, String),
     Index(String, String),
     Type(String, String),
+    /// `schema`, `name`, argument list.
+    Function(String, String, String),
+    Role(String),
 }
 
 impl std::fmt::Display for CommentOn {
@@ -59,6 +44,8 @@ impl std::fmt::Display for CommentOn {
             CommentOn::Constraint(t, c) => write!(f, "constraint {c} on {t}"),
             CommentOn::Index(s, i) => write!(f, "index {s}.{i}"),
             CommentOn::Type(s, n) => write!(f, "type {s}.{n}"),
+            CommentOn::Function(s, n, args) => write!(f, "function {s}.{n}({args})"),
+            CommentOn::Role(r) => write!(f, "role {r}"),
         }
     }
 }
@@ -151,7 +138,7 @@ pub enum Change {
     DropGeneratedColumn {
         table: TableRef,
         column: Column,
-        retyped: Vec<(String, String)>,
+        retyped: Vec<(String, ColumnType)>,
     },
     // 3. Creations.
     CreateSchema(SchemaDef),
@@ -185,8 +172,8 @@ pub enum Change {
     AlterColumnType {
         table: TableRef,
         column: String,
-        from: String,
-        to: String,
+        from: ColumnType,
+        to: ColumnType,
         default: Option<String>,
         /// A conversion that can lose values (a narrower type): the
         /// migration checks every row fits first.

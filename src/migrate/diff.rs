@@ -235,11 +235,17 @@ fn by_name<'a, T: PartialEq>(
 
 /// Generated columns of `t` (present in `o` too) that must be rebuilt, with
 /// the retyped columns each reads.
-fn rebuilt_columns(o: &Table, t: &Table, retyped: &[(String, String)]) -> Vec<(String, Vec<(String, String)>)> {
+type Retyped = Vec<(String, crate::relational::ColumnType)>;
+
+fn rebuilt_columns(
+    o: &Table,
+    t: &Table,
+    retyped: &[(String, crate::relational::ColumnType)],
+) -> Vec<(String, Retyped)> {
     let mut out = Vec::new();
     for c in t.columns.iter().filter(|c| c.generated.is_some()) {
         let Some(oc) = o.column(&c.name).filter(|oc| oc.generated.is_some()) else { continue };
-        let reads: Vec<(String, String)> = retyped.iter().filter(|(n, _)| c.depends_on.contains(n)).cloned().collect();
+        let reads: Retyped = retyped.iter().filter(|(n, _)| c.depends_on.contains(n)).cloned().collect();
         if oc.generated != c.generated || !reads.is_empty() {
             out.push((c.name.clone(), reads));
         }
@@ -251,7 +257,7 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     let r = TableRef::of(t);
     // Columns. A generated column is rebuilt when its expression changes or
     // a column it reads changes type (PostgreSQL alters neither in place).
-    let retyped: Vec<(String, String)> = t
+    let retyped: Vec<(String, crate::relational::ColumnType)> = t
         .columns
         .iter()
         .filter_map(|c| o.column(&c.name).filter(|oc| oc.ty != c.ty).map(|_| (c.name.clone(), c.ty.clone())))
@@ -361,8 +367,8 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
             && a.predicate == b.predicate
     };
     // A rebuilt column drops its indexes with it.
-    let rebuilt: Vec<String> = rebuilt.iter().map(|(c, _)| crate::sql::ident(c)).collect();
-    let uses_rebuilt = |i: &crate::relational::Index| i.items.iter().any(|it| rebuilt.contains(it));
+    let uses_rebuilt =
+        |i: &crate::relational::Index| i.items.iter().any(|it| rebuilt.iter().any(|(c, _)| it.column() == Some(c)));
     for i in &o.indexes {
         if !t.indexes.iter().any(|n| same_index(i, n)) || uses_rebuilt(i) {
             out.push(Change::DropIndex { table: r.clone(), index: i.clone() });
@@ -398,7 +404,10 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     let new_parts = t.partitioning.as_ref().map_or(&none, |p| &p.partitions);
     for p in new_parts {
         if !old_parts.iter().any(|x| x.name == p.name) {
-            let default = old_parts.iter().find(|x| x.bound == "DEFAULT").map(|x| x.name.clone());
+            let default = old_parts
+                .iter()
+                .find(|x| x.bound == crate::relational::PartitionBound::Default)
+                .map(|x| x.name.clone());
             let column = t.partitioning.as_ref().map_or(String::new(), |p| p.column.clone());
             out.push(Change::AddPartition { table: r.clone(), partition: p.clone(), column, default });
         }

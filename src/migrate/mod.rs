@@ -53,11 +53,10 @@ pub fn normalized(s: &crate::relational::Schema) -> crate::relational::Schema {
         t.kind = crate::relational::TableKind::AggregateRoot;
         t.aggregate = None;
         for c in &mut t.columns {
-            c.origin_note = None;
+            c.source = None;
         }
         for c in &mut t.checks {
-            c.source = String::new();
-            c.enum_values = None;
+            c.source = crate::relational::CheckSource::Invariant { source: String::new() };
         }
     }
     s

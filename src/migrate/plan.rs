@@ -8,9 +8,8 @@ use super::change::{Change, TableRef};
 use super::diff::diff;
 use super::renames::{apply_renames, previous_names};
 use crate::diagnostics::Diagnostic;
-use crate::model::{FieldType, Model};
-use crate::relational::{self, Schema};
-use crate::sql::expr::{render, Columns};
+use crate::model::Model;
+use crate::relational::{self, ColumnType, Schema};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -83,7 +82,7 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
         .iter()
         .filter_map(|c| if let Change::CreateTable(t) = c { Some(TableRef::of(t)) } else { None })
         .collect();
-    let backfills = backfills(model, new);
+    let backfills = backfills(new);
     check(&mut changes, lock, new, &new_tables, &backfills, opts, &mut out);
     mark_lossy(&mut changes);
     // Split.
@@ -192,17 +191,10 @@ fn mark_lossy(changes: &mut [Change]) {
 
 /// Two types whose values compare with each other (so a row can be checked
 /// against its converted value).
-fn same_family(a: &str, b: &str) -> bool {
-    let family = |t: &str| {
-        let base = t.split('(').next().unwrap_or(t).trim();
-        match base {
-            "TEXT" | "VARCHAR" | "CHAR" => 1,
-            "SMALLINT" | "INTEGER" | "BIGINT" | "NUMERIC" | "REAL" | "DOUBLE PRECISION" => 2,
-            "DATE" | "TIMESTAMP" | "TIMESTAMPTZ" => 3,
-            _ => 0,
-        }
-    };
-    family(a) != 0 && family(a) == family(b)
+fn same_family(a: &ColumnType, b: &ColumnType) -> bool {
+    use ColumnType::*;
+    let numeric = |t: &ColumnType| matches!(t, SmallInt | Integer | BigInt | Numeric(_) | DoublePrecision);
+    (a.is_text() && b.is_text()) || (numeric(a) && numeric(b)) || (a.is_temporal() && b.is_temporal())
 }
 
 /// After anything that creates or renames a partitioned table's indexes,
@@ -329,25 +321,12 @@ fn undo(before: &Schema, after: &Schema, forward: &[Change]) -> Vec<Change> {
     inverse
 }
 
-/// `@backfill(expr)` of every field, by the column it fills: (table origin
-/// is not needed: a field's span identifies its column).
-fn backfills(model: &Model, new: &Schema) -> Vec<(TableRef, String, String)> {
-    let mut spans = Vec::new();
-    for a in &model.aggregates {
-        for e in a.root.walk() {
-            for f in &e.fields {
-                if let Some(b) = &f.backfill {
-                    if !matches!(f.ty, FieldType::ValueList(_)) {
-                        spans.push((f.span, render(b, &Columns::PLAIN)));
-                    }
-                }
-            }
-        }
-    }
+/// `@backfill(expr)` of every column that has one: (table, column, SQL).
+fn backfills(new: &Schema) -> Vec<(TableRef, String, String)> {
     let mut out = Vec::new();
     for t in &new.tables {
         for c in &t.columns {
-            if let Some((_, sql)) = spans.iter().find(|(s, _)| *s == c.origin.0) {
+            if let Some(sql) = &c.backfill.0 {
                 out.push((TableRef::of(t), c.name.clone(), sql.clone()));
             }
         }
@@ -469,7 +448,7 @@ fn check(
                     if backfill.is_none() {
                         // The tenant column is implicit: no field to give a
                         // default or a backfill to.
-                        let help = if column.origin_note.as_deref() == Some("tenant") {
+                        let help = if column.source == Some(relational::ColumnSource::Tenant) {
                             "existing rows belong to no tenant: make an existing aggregate tenant-scoped by hand (add the column with each row's tenant, then the model edit), or use `--allow-destructive` while the table is empty"
                         } else {
                             "give the field a default, or `@backfill(expr)` to fill existing rows, or make it optional (`?`)"
@@ -485,14 +464,14 @@ fn check(
             }
             Change::DropCheck { table, check } => {
                 // An enum check swapped for one without some values.
-                if let Some((col, old_values)) = &check.enum_values {
+                if let Some((col, old_values)) = check.enum_values() {
                     let new_values = new
                         .table(&table.schema, &table.name)
                         .and_then(|t| t.checks.iter().find(|c| c.name == check.name))
-                        .and_then(|c| c.enum_values.clone());
+                        .and_then(|c| c.enum_values());
                     let lost: Vec<&String> = old_values
                         .iter()
-                        .filter(|v| !renamed_values.contains(*v) && new_values.as_ref().is_none_or(|(_, nv)| !nv.contains(v)))
+                        .filter(|v| !renamed_values.contains(*v) && new_values.is_none_or(|(_, nv)| !nv.contains(v)))
                         .collect();
                     if !lost.is_empty() && new_values.is_some() {
                         let lost: Vec<&str> = lost.iter().map(|s| s.as_str()).collect();
@@ -532,7 +511,7 @@ fn check(
     // Partitioning that changes method or key needs a rebuild.
     for t in &new.tables {
         if let Some(o) = lock.table(&t.schema, &t.name) {
-            let key = |t: &relational::Table| t.partitioning.as_ref().map(|p| (p.method.clone(), p.column.clone()));
+            let key = |t: &relational::Table| t.partitioning.as_ref().map(|p| (p.method, p.column.clone()));
             if key(o) != key(t) {
                 out.refusals.push(Refusal {
                     change: format!("change the partitioning of `{}`", t.qualified()),
@@ -547,7 +526,7 @@ fn check(
 fn enum_column(schema: &Schema, table: &TableRef, column: &str) -> bool {
     schema
         .table(&table.schema, &table.name)
-        .is_some_and(|t| t.checks.iter().any(|c| c.enum_values.as_ref().is_some_and(|(col, _)| col == column)))
+        .is_some_and(|t| t.checks.iter().any(|c| c.enum_values().is_some_and(|(col, _)| col == column)))
 }
 
 enum TypeChange {
@@ -557,55 +536,36 @@ enum TypeChange {
 }
 
 /// Classifies a column type change.
-fn type_change(from: &str, to: &str) -> TypeChange {
-    let parse = |t: &str| -> (String, Vec<u32>) {
-        match t.split_once('(') {
-            Some((base, args)) => (
-                base.trim().to_string(),
-                args.trim_end_matches(')').split(',').filter_map(|a| a.trim().parse().ok()).collect(),
-            ),
-            None => (t.trim().to_string(), Vec::new()),
-        }
-    };
-    let (fb, fa) = parse(from);
-    let (tb, ta) = parse(to);
-    let int_rank = |b: &str| match b {
-        "SMALLINT" => Some(1),
-        "INTEGER" => Some(2),
-        "BIGINT" => Some(3),
+fn type_change(from: &ColumnType, to: &ColumnType) -> TypeChange {
+    use ColumnType::*;
+    let int_digits = |t: &ColumnType| match t {
+        SmallInt => Some(5),
+        Integer => Some(10),
+        BigInt => Some(19),
         _ => None,
     };
-    match (fb.as_str(), tb.as_str()) {
-        ("VARCHAR", "VARCHAR") => match (fa.first(), ta.first()) {
-            (Some(a), Some(b)) if b >= a => TypeChange::Widening { rewrite: false },
-            _ => TypeChange::Narrowing,
-        },
-        ("VARCHAR" | "CHAR", "TEXT") => TypeChange::Widening { rewrite: fb == "CHAR" },
-        ("TEXT", "VARCHAR") | ("TEXT" | "VARCHAR", "CHAR") => TypeChange::Narrowing,
-        ("CHAR", "VARCHAR") => match (fa.first(), ta.first()) {
-            (Some(a), Some(b)) if b >= a => TypeChange::Widening { rewrite: true },
-            _ => TypeChange::Narrowing,
-        },
-        ("CHAR", "CHAR") => match (fa.first(), ta.first()) {
-            (Some(a), Some(b)) if b >= a => TypeChange::Widening { rewrite: true },
-            _ => TypeChange::Narrowing,
-        },
-        ("NUMERIC", "NUMERIC") => match (fa.as_slice(), ta.as_slice()) {
-            (_, []) => TypeChange::Widening { rewrite: false },
-            ([p1, s1], [p2, s2]) if s2 == s1 && p2 >= p1 => TypeChange::Widening { rewrite: false },
-            ([p1, s1], [p2, s2]) if s2 >= s1 && p2 - s2 >= p1 - s1 => TypeChange::Widening { rewrite: true },
-            _ => TypeChange::Narrowing,
-        },
-        (a, b) if int_rank(a).is_some() && int_rank(b).is_some() => {
-            if int_rank(b) >= int_rank(a) {
-                TypeChange::Widening { rewrite: true }
+    let widen = |ok: bool, rewrite: bool| if ok { TypeChange::Widening { rewrite } } else { TypeChange::Narrowing };
+    match (from, to) {
+        (Varchar(a), Varchar(b)) => widen(b >= a, false),
+        (Varchar(_), Text) => TypeChange::Widening { rewrite: false },
+        (Char(_), Text) => TypeChange::Widening { rewrite: true },
+        (Text, Varchar(_)) | (Text | Varchar(_), Char(_)) => TypeChange::Narrowing,
+        (Char(a), Varchar(b)) | (Char(a), Char(b)) => widen(b >= a, true),
+        (Numeric(_), Numeric(None)) => TypeChange::Widening { rewrite: false },
+        (Numeric(None), Numeric(Some(_))) => TypeChange::Narrowing,
+        (Numeric(Some((p1, s1))), Numeric(Some((p2, s2)))) => {
+            if s2 == s1 && p2 >= p1 {
+                TypeChange::Widening { rewrite: false }
             } else {
-                TypeChange::Narrowing
+                widen(s2 >= s1 && p2 - s2 >= p1 - s1, true)
             }
         }
-        (a, "NUMERIC") if int_rank(a).is_some() => TypeChange::Widening { rewrite: true },
-        ("INTEGER" | "SMALLINT" | "REAL", "DOUBLE PRECISION") => TypeChange::Widening { rewrite: true },
-        ("TIMESTAMP", "TIMESTAMPTZ") | ("DATE", "TIMESTAMPTZ") => TypeChange::Widening { rewrite: true },
+        (a, b) if int_digits(a).is_some() && int_digits(b).is_some() => widen(int_digits(b) >= int_digits(a), true),
+        // Every integer of the type fits the numeric's integer digits.
+        (a, Numeric(None)) if int_digits(a).is_some() => TypeChange::Widening { rewrite: true },
+        (a, Numeric(Some((p, s)))) if int_digits(a).is_some() => widen(int_digits(a).is_some_and(|d| p - s >= d), true),
+        (SmallInt | Integer, DoublePrecision) => TypeChange::Widening { rewrite: true },
+        (Date, Timestamptz) => TypeChange::Widening { rewrite: true },
         _ => TypeChange::Incompatible,
     }
 }

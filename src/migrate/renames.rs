@@ -222,16 +222,15 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
         follow_columns(&mut s, n, w, &r);
         // CHECK-based enum values renamed: the rows follow.
         for (nc, wc) in n.checks.iter().zip(&w.checks) {
-            if let (Some((col, nv)), Some((_, wv))) = (&nc.enum_values, &wc.enum_values) {
+            if let (Some((col, nv)), Some((_, wv))) = (nc.enum_values(), wc.enum_values()) {
                 for (a, b) in nv.iter().zip(wv) {
-                    let in_lock =
-                        current.checks.iter().any(|c| c.enum_values.as_ref().is_some_and(|(_, v)| v.contains(b)));
+                    let in_lock = current.checks.iter().any(|c| c.enum_values().is_some_and(|(_, v)| v.contains(b)));
                     if a != b && in_lock {
                         push(
                             &mut s,
                             Change::UpdateEnumValue {
                                 table: r.clone(),
-                                column: col.clone(),
+                                column: col.to_string(),
                                 from: b.clone(),
                                 to: a.clone(),
                             },
@@ -254,11 +253,12 @@ fn follow_columns(s: &mut Schema, n: &Table, w: &Table, r: &TableRef) {
     for (nc, wc) in n.checks.iter().zip(&w.checks) {
         // An enum check whose values were renamed is swapped, not followed:
         // PostgreSQL renames columns inside checks, not values.
-        if nc.enum_values.as_ref().map(|(_, v)| v) != wc.enum_values.as_ref().map(|(_, v)| v) {
+        if nc.enum_values().map(|(_, v)| v) != wc.enum_values().map(|(_, v)| v) {
             continue;
         }
         if let Some(c) = t.checks.iter_mut().find(|c| c.name == nc.name && c.expr == wc.expr) {
             c.expr = nc.expr.clone();
+            c.source = nc.source.clone();
         }
     }
     for (ni, wi) in n.indexes.iter().zip(&w.indexes) {

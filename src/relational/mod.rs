@@ -12,12 +12,17 @@
 
 mod lower;
 pub mod names;
+mod types;
 
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::Span;
 
 pub use lower::lower;
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
 
 /// Where an object of the schema comes from in the model, for diagnostics.
 /// Not part of the object's identity: two objects that differ only in their
@@ -36,9 +41,6 @@ impl From<Span> for Origin {
         Origin(s)
     }
 }
-
-/// Version of the schema format stored in the lock.
-pub const FORMAT: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Schema {
@@ -114,6 +116,7 @@ pub struct Table {
     pub indexes: Vec<Index>,
     pub triggers: Vec<Trigger>,
     /// `ENABLE` + `FORCE ROW LEVEL SECURITY`.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub row_level_security: bool,
     pub policies: Vec<Policy>,
     pub partitioning: Option<Partitioning>,
@@ -143,13 +146,14 @@ pub enum TableKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
-    /// The SQL type as printed: `VARCHAR(255)`, `TIMESTAMPTZ`, `autenticacion.estado`.
     #[serde(rename = "type")]
-    pub ty: String,
+    pub ty: ColumnType,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub nullable: bool,
     /// SQL expression.
     pub default: Option<String>,
     /// `GENERATED ALWAYS AS IDENTITY`.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub identity: bool,
     /// `GENERATED ALWAYS AS (expr) STORED`.
     pub generated: Option<String>,
@@ -158,11 +162,101 @@ pub struct Column {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
     pub comment: Option<String>,
-    /// Where the column comes from, for the docs (`value object Direccion`,
-    /// `reference to marketplace.Tutor`, `timestamps`, …).
-    pub origin_note: Option<String>,
+    /// Where the column comes from, for the docs (a value object, a
+    /// reference, timestamps…); `None` for a plain field or the identity.
+    #[serde(rename = "origin_note")]
+    pub source: Option<ColumnSource>,
+    /// `@backfill(expr)` of its field, as SQL: the value existing rows get
+    /// when the column is added or made NOT NULL. Model knowledge the
+    /// database does not hold: not stored, not compared.
+    #[serde(skip)]
+    pub backfill: Backfill,
     #[serde(skip)]
     pub origin: Origin,
+}
+
+/// A column type, as the compiler decides it. `sql` prints it; the lock
+/// stores it in the compact notation of its `Display`/`FromStr`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnType {
+    Uuid,
+    Text,
+    Varchar(u32),
+    Char(u32),
+    SmallInt,
+    Integer,
+    BigInt,
+    /// `NUMERIC` or `NUMERIC(precision, scale)`.
+    Numeric(Option<(u32, u32)>),
+    DoublePrecision,
+    Boolean,
+    Date,
+    Time,
+    Interval,
+    Timestamptz,
+    Jsonb,
+    Bytea,
+    Tsvector,
+    /// `geography(Point, 4326)` (PostGIS).
+    GeographyPoint,
+    /// A native enum type.
+    Enum {
+        schema: String,
+        name: String,
+    },
+    Array(Box<ColumnType>),
+}
+
+/// Where a column comes from, when it is not simply a field of the model.
+/// The docs translate it; nothing parses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnSource {
+    Tenant,
+    /// The link to the parent entity (`<parent>_id`).
+    Parent {
+        entity: String,
+    },
+    /// The link of a list's element to its owner.
+    Owner {
+        entity: String,
+    },
+    /// An event's link to its aggregate (no foreign key).
+    Aggregate {
+        name: String,
+    },
+    Reference {
+        context: String,
+        aggregate: String,
+    },
+    /// A value object's column: the part of a multi-field one embedded as
+    /// `field` (`None`: a single-column value object).
+    ValueObject {
+        value: String,
+        field: Option<String>,
+    },
+    Enum {
+        name: String,
+    },
+    Search {
+        config: String,
+    },
+    Timestamps,
+    SoftDelete,
+    ListPosition,
+    EventType,
+    OutboxRelay,
+}
+
+/// `@backfill` SQL of a column, outside the column's identity: two columns
+/// that differ only in it are equal.
+#[derive(Debug, Clone, Default)]
+pub struct Backfill(pub Option<String>);
+
+impl PartialEq for Backfill {
+    fn eq(&self, _: &Backfill) -> bool {
+        true
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,16 +279,69 @@ pub struct Check {
     pub name: String,
     /// The SQL condition, parenthesised.
     pub expr: String,
-    /// What the check enforces in the model's words (an invariant's source,
-    /// `enum EstadoUsuario`, `password hash format`, …), for the docs.
-    pub source: String,
+    /// What the check enforces, in the model's terms.
+    pub source: CheckSource,
     pub comment: Option<String>,
-    /// For the check of a CHECK-based enum: its column and values, so that
-    /// the evolution engine can tell a value added from one removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enum_values: Option<(String, Vec<String>)>,
     #[serde(skip)]
     pub origin: Origin,
+}
+
+impl Check {
+    /// For the check of a CHECK-based enum: its column and values, so that
+    /// the evolution engine can tell a value added from one removed.
+    pub fn enum_values(&self) -> Option<(&str, &[String])> {
+        match &self.source {
+            CheckSource::Enum { column, values, .. } => Some((column, values)),
+            _ => None,
+        }
+    }
+}
+
+/// What a CHECK enforces, for the docs and the evolution engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckSource {
+    /// An invariant: its condition as written in the model.
+    Invariant {
+        source: String,
+    },
+    /// An invariant of a multi-field value object.
+    ValueRule {
+        value: String,
+        source: String,
+    },
+    /// The check of a single-column value object.
+    SingleValue {
+        value: String,
+        source: String,
+    },
+    /// A CHECK-based enum's values.
+    Enum {
+        name: String,
+        column: String,
+        values: Vec<String>,
+    },
+    /// The event names of an aggregate's events table.
+    EventTypes {
+        aggregate: String,
+    },
+    PasswordHash,
+    ListPosition,
+    /// An optional value object: all its required parts or none.
+    AllOrNone {
+        value: String,
+    },
+    AuditActions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+    NoAction,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -204,8 +351,8 @@ pub struct ForeignKey {
     pub ref_schema: String,
     pub ref_table: String,
     pub ref_columns: Vec<String>,
-    pub on_delete: String,
-    pub on_update: String,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
     /// `ON DELETE SET NULL (cols)`: the columns a `set null`/`set default`
     /// clears, when not all of them (a tenant-scoped reference keeps its
     /// tenant column).
@@ -215,14 +362,45 @@ pub struct ForeignKey {
     pub origin: Origin,
 }
 
+impl ForeignKey {
+    pub fn target(&self) -> TableRef {
+        TableRef { schema: self.ref_schema.clone(), name: self.ref_table.clone() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexMethod {
+    Btree,
+    Gin,
+    Gist,
+    Brin,
+    Hash,
+}
+
+/// What an index is on: a column, or an SQL expression (parenthesised).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexItem {
+    Column(String),
+    Expr(String),
+}
+
+impl IndexItem {
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            IndexItem::Column(c) => Some(c),
+            IndexItem::Expr(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub unique: bool,
-    /// `btree`, `gin`, `gist`, `brin`, `hash`.
-    pub method: String,
-    /// Column names or parenthesised SQL expressions, as printed.
-    pub items: Vec<String>,
+    pub method: IndexMethod,
+    pub items: Vec<IndexItem>,
     /// Partial index condition, SQL.
     pub predicate: Option<String>,
     pub comment: Option<String>,
@@ -230,13 +408,42 @@ pub struct Index {
     pub origin: Origin,
 }
 
+impl Index {
+    /// The plain columns the index starts with, up to its first expression.
+    pub fn leading_columns(&self) -> Vec<&str> {
+        self.items.iter().map_while(IndexItem::column).collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerTiming {
+    Before,
+    After,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerEvent {
+    Insert,
+    Update,
+    Delete,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
     pub name: String,
-    /// `BEFORE UPDATE`, `AFTER INSERT OR UPDATE OR DELETE`.
-    pub when: String,
-    /// `schema.function(args)` as called.
-    pub function: String,
+    pub timing: TriggerTiming,
+    pub events: Vec<TriggerEvent>,
+    /// The function called, with its arguments as SQL literals.
+    pub function: FunctionCall,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionCall {
+    pub schema: String,
+    pub name: String,
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,24 +453,65 @@ pub struct Policy {
     pub with_check: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionMethod {
+    Range,
+    List,
+    Hash,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Partitioning {
-    /// `RANGE`, `LIST`, `HASH`.
-    pub method: String,
+    pub method: PartitionMethod,
     pub column: String,
     pub partitions: Vec<PartitionDef>,
+}
+
+impl Partitioning {
+    pub fn default_partition(&self) -> Option<&PartitionDef> {
+        self.partitions.iter().find(|p| p.bound == PartitionBound::Default)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartitionDef {
     pub name: String,
-    /// `FOR VALUES FROM ('2025-11-01') TO ('2025-12-01')`, `DEFAULT`, …
-    pub bound: String,
+    pub bound: PartitionBound,
     /// Row-level security enabled and forced on the partition itself, with
     /// its table's policies: a partition named directly in a query is
     /// checked by its own policies, not its parent's.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub row_level_security: bool,
+}
+
+/// The rows a partition holds. Values are SQL literals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionBound {
+    Range { from: String, to: String },
+    List(Vec<String>),
+    Hash { modulus: u32, remainder: u32 },
+    Default,
+}
+
+/// `schema.table`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TableRef {
+    pub schema: String,
+    pub name: String,
+}
+
+impl TableRef {
+    pub fn of(t: &Table) -> TableRef {
+        TableRef { schema: t.schema.clone(), name: t.name.clone() }
+    }
+}
+
+impl std::fmt::Display for TableRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -277,6 +525,6 @@ pub struct RoleDef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicationDef {
     pub name: String,
-    /// `schema.table`, sorted.
-    pub tables: Vec<String>,
+    /// Sorted.
+    pub tables: Vec<TableRef>,
 }

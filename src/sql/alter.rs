@@ -1,22 +1,24 @@
-//! Changes as SQL. Every statement is idempotent, and on a table that
+//! Changes as SQL, each through the renderer of the object it touches
+//! ([`super::objects`]). Every statement is idempotent, and on a table that
 //! already existed the online-safe form is used: foreign keys and checks
-//! added `NOT VALID` then validated (a short lock, then a scan that does not
-//! block writes); NOT NULL through a validated CHECK; indexes built
-//! `CONCURRENTLY` (in a migration of their own, outside a transaction).
+//! added `NOT VALID` then validated; NOT NULL through a validated CHECK;
+//! indexes built `CONCURRENTLY` (in a migration of their own, outside a
+//! transaction).
 
 use std::collections::BTreeSet;
 
-use super::ddl::{column_definition, create_index, foreign_key_clause, guarded, idents};
+use super::objects::{self as o, q};
+use super::types::{column_type, format_type};
 use super::{dollar_quote, ident, literal, qualified};
-use crate::migrate::change::{Change, CommentOn, TableRef};
-use crate::relational::Table;
+use crate::migrate::change::Change;
+use crate::relational::{Column, ColumnType, Schema, TableRef};
 
 pub struct Context<'a> {
     pub target: u32,
     /// The schema before and after the migration's changes: a change that
     /// removes something reads what existed, one that adds reads what will.
-    pub before: &'a crate::relational::Schema,
-    pub after: &'a crate::relational::Schema,
+    pub before: &'a Schema,
+    pub after: &'a Schema,
     /// Tables created in this plan: no online precautions needed.
     pub new_tables: &'a BTreeSet<TableRef>,
     /// Build indexes `CONCURRENTLY` (a migration outside a transaction).
@@ -26,70 +28,45 @@ pub struct Context<'a> {
     pub partitioned: &'a BTreeSet<TableRef>,
 }
 
-fn q(t: &TableRef) -> String {
-    qualified(&t.schema, &t.name)
-}
-
-fn exists_constraint(t: &TableRef, name: &str) -> String {
-    format!(
-        "SELECT 1 FROM pg_constraint WHERE conname = {} AND conrelid = to_regclass({})",
-        literal(name),
-        literal(&q(t))
-    )
-}
-
 /// The statements of one change.
 pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
     use Change::*;
     let existing = |t: &TableRef| !cx.new_tables.contains(t);
     match c {
-        DropPublication(p) => vec![format!("DROP PUBLICATION IF EXISTS {};", ident(&p.name))],
+        DropPublication(p) => vec![o::drop_publication(&p.name)],
         DropPolicy { table, policy } => {
             let mut rels = vec![table.name.clone()];
             rels.extend(protected_partitions(cx.before, table));
-            rels.iter()
-                .map(|r| format!("DROP POLICY IF EXISTS {} ON {};", ident(&policy.name), qualified(&table.schema, r)))
-                .collect()
+            rels.iter().map(|r| o::drop_policy(&table.schema, r, &policy.name)).collect()
         }
         DisablePartitionRowLevelSecurity { table, partition } => {
-            let rel = qualified(&table.schema, partition);
-            let mut out: Vec<String> = policies_of(cx.before, table)
-                .iter()
-                .map(|p| format!("DROP POLICY IF EXISTS {} ON {rel};", ident(&p.name)))
-                .collect();
-            out.push(format!("ALTER TABLE {rel} NO FORCE ROW LEVEL SECURITY;"));
-            out.push(format!("ALTER TABLE {rel} DISABLE ROW LEVEL SECURITY;"));
+            let mut out: Vec<String> =
+                policies_of(cx.before, table).iter().map(|p| o::drop_policy(&table.schema, partition, &p.name)).collect();
+            out.extend(o::disable_rls(&table.schema, partition));
             out
         }
         EnablePartitionRowLevelSecurity { table, partition } => protect_partition(cx, table, partition),
         SyncPartitionIndexNames(t) => {
-            cx.after.table(&t.schema, &t.name).and_then(super::ddl::partition_index_names).into_iter().collect()
+            cx.after.table(&t.schema, &t.name).and_then(o::partition_index_names).into_iter().collect()
         }
-        DisableRowLevelSecurity(t) => vec![
-            format!("ALTER TABLE {} NO FORCE ROW LEVEL SECURITY;", q(t)),
-            format!("ALTER TABLE {} DISABLE ROW LEVEL SECURITY;", q(t)),
-        ],
-        DropTrigger { table, trigger } => {
-            vec![format!("DROP TRIGGER IF EXISTS {} ON {};", ident(&trigger.name), q(table))]
-        }
-        DropForeignKey { table, fk } => vec![drop_constraint(table, &fk.name)],
-        DropIndex { table, index } if cx.concurrent => {
-            vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {};", qualified(&table.schema, &index.name))]
-        }
+        DisableRowLevelSecurity(t) => o::disable_rls(&t.schema, &t.name),
+        DropTrigger { table, trigger } => vec![o::drop_trigger(table, &trigger.name)],
+        DropForeignKey { table, fk } => vec![o::drop_constraint(table, &fk.name)],
+        DropIndex { table, index } if cx.concurrent => vec![o::drop_index(&table.schema, &index.name, true)],
         // A unique constraint of the same name may have replaced the index
         // (an undo run twice): its index is not this one to drop.
-        DropIndex { table, index } => vec![guarded(
+        DropIndex { table, index } => vec![o::guarded(
             &format!(
                 "SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.conname = {} AND n.nspname = {}",
                 literal(&index.name),
                 literal(&table.schema)
             ),
-            &format!("DROP INDEX IF EXISTS {};", qualified(&table.schema, &index.name)),
+            &o::drop_index(&table.schema, &index.name, false),
         )],
-        DropCheck { table, check } => vec![drop_constraint(table, &check.name)],
-        DropUnique { table, unique } => vec![drop_constraint(table, &unique.name)],
-        DropPrimaryKey { table, pk } => vec![drop_constraint(table, &pk.name)],
-        RenameSchema { from, to } => vec![guarded_rename(
+        DropCheck { table, check } => vec![o::drop_constraint(table, &check.name)],
+        DropUnique { table, unique } => vec![o::drop_constraint(table, &unique.name)],
+        DropPrimaryKey { table, pk } => vec![o::drop_constraint(table, &pk.name)],
+        RenameSchema { from, to } => vec![o::guarded_rename(
             &format!("SELECT 1 FROM pg_namespace WHERE nspname = {}", literal(from)),
             &format!("SELECT 1 FROM pg_namespace WHERE nspname = {}", literal(to)),
             &format!("ALTER SCHEMA {} RENAME TO {};", ident(from), ident(to)),
@@ -112,7 +89,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 )
             };
             vec![
-                guarded_rename(
+                o::guarded_rename(
                     &col(from),
                     &col(to),
                     &format!("ALTER TABLE {} RENAME COLUMN {} TO {};", q(table), ident(from), ident(to)),
@@ -123,9 +100,9 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             .chain(identity_sequence_names(cx, table, Some(to)))
             .collect()
         }
-        RenameConstraint { table, from, to } => vec![guarded_rename(
-            &exists_constraint(table, from),
-            &exists_constraint(table, to),
+        RenameConstraint { table, from, to } => vec![o::guarded_rename(
+            &o::exists_constraint(table, from),
+            &o::exists_constraint(table, to),
             &format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(table), ident(from), ident(to)),
         )],
         RenameIndex { schema, from, to } => {
@@ -139,7 +116,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                     literal(&q(table))
                 )
             };
-            vec![guarded_rename(
+            vec![o::guarded_rename(
                 &tr(from),
                 &tr(to),
                 &format!("ALTER TRIGGER {} ON {} RENAME TO {};", ident(from), q(table), ident(to)),
@@ -153,7 +130,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                     literal(n)
                 )
             };
-            vec![guarded_rename(
+            vec![o::guarded_rename(
                 &ty(from),
                 &ty(to),
                 &format!("ALTER TYPE {} RENAME TO {};", qualified(schema, from), ident(to)),
@@ -168,7 +145,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                     literal(n)
                 )
             };
-            vec![guarded_rename(
+            vec![o::guarded_rename(
                 &v(from),
                 &v(to),
                 &format!(
@@ -193,9 +170,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             ),
         )],
         DropGeneratedColumn { table, column, retyped } => vec![drop_generated_column(table, column, retyped)],
-        AddGeneratedColumn { table, column } => {
-            vec![format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), column_definition(column))]
-        }
+        AddGeneratedColumn { table, column } => vec![add_column(table, column)],
         SetIdentity { table, column, identity: false } => {
             vec![format!("ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS;", q(table), ident(column))]
         }
@@ -209,10 +184,17 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 cl = literal(column),
             ),
         )],
-        CreateSchema(s) => vec![format!("CREATE SCHEMA IF NOT EXISTS {};", ident(&s.name))],
-        CreateExtension(e) => vec![format!("CREATE EXTENSION IF NOT EXISTS {};", ident(e))],
-        CreateEnumType(_) | CreateFunction(_) => {
-            super::ddl::create_statements(&single(c)).into_iter().flat_map(|(_, s)| s).collect()
+        CreateSchema(s) => vec![o::create_schema(&s.name)],
+        CreateExtension(e) => vec![o::create_extension(e)],
+        CreateEnumType(e) => vec![o::create_enum_type(e)],
+        // A function's comment comes with it (it has no change of its own).
+        CreateFunction(f) => {
+            let mut out = vec![o::create_function(f)];
+            if let Some(text) = &f.comment {
+                let on = crate::migrate::change::CommentOn::Function(f.schema.clone(), f.name.clone(), f.args.clone());
+                out.push(o::comment_on(&on, Some(text)));
+            }
+            out
         }
         AddEnumValue { schema, type_name, value, after, before } => {
             let pos = match (after, before) {
@@ -227,25 +209,14 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             )]
         }
         CreateTable(t) => {
-            let mut only = t.clone();
-            only.comment = None;
-            for col in &mut only.columns {
-                col.comment = None;
-            }
-            for ch in &mut only.checks {
-                ch.comment = None;
-            }
-            let s = crate::relational::Schema { target: cx.target, tables: vec![only], ..Default::default() };
-            super::ddl::create_statements(&s).into_iter().flat_map(|(_, s)| s).collect()
+            let r = TableRef::of(t);
+            std::iter::once(o::create_table(t))
+                .chain(t.partitioning.iter().flat_map(|p| &p.partitions).map(|p| o::create_partition(&r, p)))
+                .collect()
         }
         AddPartition { table, partition, column, default } => {
-            let create = format!(
-                "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} {};",
-                qualified(&table.schema, &partition.name),
-                q(table),
-                partition.bound
-            );
-            let mut out = match (default, partition_condition(column, &partition.bound)) {
+            let create = o::create_partition(table, partition);
+            let mut out = match (default, o::partition_condition(column, &partition.bound)) {
                 // Rows of the new range that went to the DEFAULT partition
                 // move into the new one (PostgreSQL refuses the partition
                 // otherwise): detach the default, create, move, attach.
@@ -279,7 +250,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 let mut nullable = column.clone();
                 nullable.nullable = true;
                 let mut out = vec![
-                    format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), column_definition(&nullable)),
+                    add_column(table, &nullable),
                     as_owner(
                         cx,
                         &[table],
@@ -295,9 +266,10 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 out.extend(set_not_null(table, &column.name));
                 out
             }
-            _ => vec![format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), column_definition(column))],
+            _ => vec![add_column(table, column)],
         },
         AlterColumnType { table, column, to, default, lossy, .. } => {
+            let to_sql = column_type(to);
             // Values that would not survive the conversion (a string cut to
             // the new length, a fraction rounded) stop the migration before
             // anything changes: the conversion alone would lose them silently.
@@ -305,25 +277,30 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 do_block(
                     &protected_relations(cx, &[table], Reads::Table),
                     &format!(
-                        "IF EXISTS (SELECT 1 FROM {t} WHERE {c} IS DISTINCT FROM CAST({c} AS {to})) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
+                        "IF EXISTS (SELECT 1 FROM {t} WHERE {c} IS DISTINCT FROM CAST({c} AS {to_sql})) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
                         t = q(table),
                         c = ident(column),
                         tl = literal(&table.to_string()),
                         cl = literal(column),
-                        tyl = literal(to),
+                        tyl = literal(&to_sql),
                     ),
                 )
             });
             // Only while the column has another type: run again, the change
             // would rewrite the table for nothing.
-            let change = guarded(
+            let change = o::guarded(
                 &format!(
                     "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({}) AND attname = {} AND format_type(atttypid, atttypmod) = {}",
                     literal(&q(table)),
                     literal(column),
-                    literal(&super::pg_type_name(to))
+                    literal(&format_type(to))
                 ),
-                &format!("ALTER TABLE {} ALTER COLUMN {} TYPE {to} USING {}::{to};", q(table), ident(column), ident(column)),
+                &format!(
+                    "ALTER TABLE {} ALTER COLUMN {} TYPE {to_sql} USING {}::{to_sql};",
+                    q(table),
+                    ident(column),
+                    ident(column)
+                ),
             );
             let mut out: Vec<String> = guard.into_iter().collect();
             match default {
@@ -362,79 +339,25 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             }
             out
         }
-        AddPrimaryKey { table, pk } => vec![guarded(
-            &exists_constraint(table, &pk.name),
-            &format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({});",
-                q(table),
-                ident(&pk.name),
-                idents(&pk.columns)
-            ),
-        )],
+        AddPrimaryKey { table, pk } => vec![o::add_primary_key(table, pk)],
         // On an existing table (a migration outside a transaction): the
         // index is built without blocking writes, then becomes the constraint.
-        AddUnique { table, unique } if cx.concurrent => vec![
-            format!(
-                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
-                ident(&unique.name),
-                q(table),
-                idents(&unique.columns)
-            ),
-            guarded(
-                &exists_constraint(table, &unique.name),
-                &format!(
-                    "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};",
-                    q(table),
-                    ident(&unique.name),
-                    ident(&unique.name)
-                ),
-            ),
-        ],
-        AddUnique { table, unique } => vec![guarded(
-            &exists_constraint(table, &unique.name),
-            &format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});",
-                q(table),
-                ident(&unique.name),
-                idents(&unique.columns)
-            ),
-        )],
+        AddUnique { table, unique } if cx.concurrent => o::add_unique_concurrently(table, unique),
+        AddUnique { table, unique } => vec![o::add_unique(table, unique)],
         AddCheck { table, check } => {
             if existing(table) {
-                vec![
-                    guarded(
-                        &exists_constraint(table, &check.name),
-                        &format!(
-                            "ALTER TABLE {} ADD CONSTRAINT {} CHECK {} NOT VALID;",
-                            q(table),
-                            ident(&check.name),
-                            check.expr
-                        ),
-                    ),
-                    format!("ALTER TABLE {} VALIDATE CONSTRAINT {};", q(table), ident(&check.name)),
-                ]
+                vec![o::add_check(table, check, true), o::validate_constraint(table, &check.name)]
             } else {
-                vec![guarded(
-                    &exists_constraint(table, &check.name),
-                    &format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK {};", q(table), ident(&check.name), check.expr),
-                )]
+                vec![o::add_check(table, check, false)]
             }
         }
         AddForeignKey { table, fk } => {
             let not_valid_allowed = cx.target >= 18 || !cx.partitioned.contains(table);
-            let target = TableRef { schema: fk.ref_schema.clone(), name: fk.ref_table.clone() };
+            let target = fk.target();
             if existing(table) && not_valid_allowed {
                 vec![
-                    guarded(
-                        &exists_constraint(table, &fk.name),
-                        &format!("ALTER TABLE {} ADD {} NOT VALID;", q(table), foreign_key_clause(fk)),
-                    ),
-                    as_owner(
-                        cx,
-                        &[table, &target],
-                        Reads::Partitions,
-                        format!("ALTER TABLE {} VALIDATE CONSTRAINT {};", q(table), ident(&fk.name)),
-                    ),
+                    o::add_foreign_key(table, fk, true),
+                    as_owner(cx, &[table, &target], Reads::Partitions, o::validate_constraint(table, &fk.name)),
                 ]
             } else if existing(table) {
                 // Added and checked at once (a partitioned table before 18):
@@ -443,113 +366,55 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                     &protected_relations(cx, &[table, &target], Reads::Partitions),
                     &format!(
                         "IF NOT EXISTS ({}) THEN\n    ALTER TABLE {} ADD {};\nEND IF;",
-                        exists_constraint(table, &fk.name),
+                        o::exists_constraint(table, &fk.name),
                         q(table),
-                        foreign_key_clause(fk)
+                        o::foreign_key_clause(fk)
                     ),
                 )]
             } else {
-                vec![guarded(
-                    &exists_constraint(table, &fk.name),
-                    &format!("ALTER TABLE {} ADD {};", q(table), foreign_key_clause(fk)),
-                )]
+                vec![o::add_foreign_key(table, fk, false)]
             }
         }
-        CreateIndex { table, index } => {
-            let t = Table { schema: table.schema.clone(), name: table.name.clone(), ..empty_table() };
-            let sql = create_index(&t, index);
-            if cx.concurrent {
-                vec![sql.replacen("INDEX IF NOT EXISTS", "INDEX CONCURRENTLY IF NOT EXISTS", 1)]
-            } else {
-                vec![sql]
-            }
-        }
-        CreateTrigger { table, trigger } => {
-            let mut t = Table { schema: table.schema.clone(), name: table.name.clone(), ..empty_table() };
-            t.triggers.push(trigger.clone());
-            let s = crate::relational::Schema { target: cx.target, tables: vec![t], ..Default::default() };
-            super::ddl::create_statements(&s)
-                .into_iter()
-                .filter(|(title, _)| title == "Triggers")
-                .flat_map(|(_, s)| s)
-                .collect()
-        }
-        EnableRowLevelSecurity(t) => super::ddl::enable_rls(&t.schema, &t.name),
+        CreateIndex { table, index } => vec![o::create_index(table, index, cx.concurrent)],
+        CreateTrigger { table, trigger } => vec![o::create_trigger(cx.target, table, trigger)],
+        EnableRowLevelSecurity(t) => o::enable_rls(&t.schema, &t.name),
         CreatePolicy { table, policy } => {
             let mut rels = vec![table.name.clone()];
             rels.extend(protected_partitions(cx.after, table));
-            rels.iter().flat_map(|r| super::ddl::create_policy(&table.schema, r, policy)).collect()
+            rels.iter().flat_map(|r| o::create_policy(&table.schema, r, policy)).collect()
         }
-        CreateRole(r) => {
-            let mut bare = r.clone();
-            bare.read.clear();
-            bare.write.clear();
-            bare.comment = None;
-            let s = crate::relational::Schema { roles: vec![bare], ..Default::default() };
-            super::ddl::create_statements(&s).into_iter().flat_map(|(_, s)| s).collect()
-        }
-        Grant { role, schema, write } => super::ddl::grants(role, schema, *write),
-        Revoke { role, schema, write } => {
-            let (r, s) = (ident(role), ident(schema));
-            let privileges = if *write { "INSERT, UPDATE, DELETE" } else { "SELECT" };
-            let mut out = vec![
-                format!("REVOKE {privileges} ON ALL TABLES IN SCHEMA {s} FROM {r};"),
-                format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE {privileges} ON TABLES FROM {r};"),
-            ];
-            if !*write {
-                out.push(format!("REVOKE USAGE ON SCHEMA {s} FROM {r};"));
-            }
-            out
-        }
-        CreatePublication(p) => {
-            let s = crate::relational::Schema { publications: vec![p.clone()], ..Default::default() };
-            super::ddl::create_statements(&s).into_iter().flat_map(|(_, s)| s).collect()
-        }
+        CreateRole(r) => vec![o::create_role(&r.name)],
+        Grant { role, schema, write } => o::grants(role, schema, *write),
+        Revoke { role, schema, write } => o::revokes(role, schema, *write),
+        CreatePublication(p) => vec![o::create_publication(p)],
         SetPublicationTables(p) => {
-            let tables = super::ddl::publication_tables(p);
+            let tables = o::publication_tables(p);
             if tables.is_empty() {
-                vec![
-                    format!("DROP PUBLICATION IF EXISTS {};", ident(&p.name)),
-                    format!("CREATE PUBLICATION {};", ident(&p.name)),
-                ]
+                vec![o::drop_publication(&p.name), format!("CREATE PUBLICATION {};", ident(&p.name))]
             } else {
                 vec![format!("ALTER PUBLICATION {} SET TABLE {};", ident(&p.name), tables.join(", "))]
             }
         }
-        SetComment { on, text } => {
-            let what = match on {
-                CommentOn::Schema(s) => format!("SCHEMA {}", ident(s)),
-                CommentOn::Table(t) => format!("TABLE {}", q(t)),
-                CommentOn::Column(t, c) => format!("COLUMN {}.{}", q(t), ident(c)),
-                CommentOn::Constraint(t, c) => format!("CONSTRAINT {} ON {}", ident(c), q(t)),
-                CommentOn::Index(s, i) => format!("INDEX {}", qualified(s, i)),
-                CommentOn::Type(s, n) => format!("TYPE {}", qualified(s, n)),
-            };
-            vec![format!("COMMENT ON {what} IS {};", text.as_ref().map_or("NULL".to_string(), |t| literal(t)))]
-        }
-        DropRole(r) => {
-            let s = crate::relational::Schema {
-                roles: vec![crate::relational::RoleDef { name: r.clone(), read: vec![], write: vec![], comment: None }],
-                ..Default::default()
-            };
-            super::ddl::drop_statements(&s).into_iter().flat_map(|(_, s)| s).collect()
-        }
+        SetComment { on, text } => vec![o::comment_on(on, text.as_deref())],
+        DropRole(r) => vec![o::drop_role(r)],
         DropColumn { table, column } => {
             vec![format!("ALTER TABLE {} DROP COLUMN IF EXISTS {};", q(table), ident(&column.name))]
         }
-        DropPartition { partition, table } => {
-            vec![format!("DROP TABLE IF EXISTS {};", qualified(&table.schema, &partition.name))]
-        }
-        DropTable(t) => vec![format!("DROP TABLE IF EXISTS {};", qualified(&t.schema, &t.name))],
-        DropFunction(f) => vec![format!("DROP FUNCTION IF EXISTS {}({});", qualified(&f.schema, &f.name), f.args)],
-        DropEnumType(e) => vec![format!("DROP TYPE IF EXISTS {};", qualified(&e.schema, &e.name))],
-        DropExtension(e) => vec![format!("DROP EXTENSION IF EXISTS {};", ident(e))],
-        DropSchema(s) => vec![format!("DROP SCHEMA IF EXISTS {};", ident(&s.name))],
+        DropPartition { partition, table } => vec![o::drop_table(&table.schema, &partition.name)],
+        DropTable(t) => vec![o::drop_table(&t.schema, &t.name)],
+        DropFunction(f) => vec![o::drop_function(f)],
+        DropEnumType(e) => vec![o::drop_enum_type(&e.schema, &e.name)],
+        DropExtension(e) => vec![o::drop_extension(e)],
+        DropSchema(s) => vec![o::drop_schema(&s.name)],
     }
 }
 
+fn add_column(table: &TableRef, column: &Column) -> String {
+    format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), o::column_definition(column))
+}
+
 /// The partitions of a table that have row-level security in `schema`.
-fn protected_partitions(schema: &crate::relational::Schema, t: &TableRef) -> Vec<String> {
+fn protected_partitions(schema: &Schema, t: &TableRef) -> Vec<String> {
     schema
         .table(&t.schema, &t.name)
         .and_then(|t| t.partitioning.as_ref())
@@ -557,16 +422,16 @@ fn protected_partitions(schema: &crate::relational::Schema, t: &TableRef) -> Vec
         .unwrap_or_default()
 }
 
-fn policies_of<'s>(schema: &'s crate::relational::Schema, t: &TableRef) -> &'s [crate::relational::Policy] {
+fn policies_of<'s>(schema: &'s Schema, t: &TableRef) -> &'s [crate::relational::Policy] {
     schema.table(&t.schema, &t.name).map_or(&[], |t| t.policies.as_slice())
 }
 
 /// Row-level security on one partition: enabled, forced, and its table's
 /// policies.
 fn protect_partition(cx: &Context<'_>, table: &TableRef, partition: &str) -> Vec<String> {
-    let mut out = super::ddl::enable_rls(&table.schema, partition);
+    let mut out = o::enable_rls(&table.schema, partition);
     for p in policies_of(cx.after, table) {
-        out.extend(super::ddl::create_policy(&table.schema, partition, p));
+        out.extend(o::create_policy(&table.schema, partition, p));
     }
     out
 }
@@ -592,7 +457,7 @@ fn protected_relations(cx: &Context<'_>, tables: &[&TableRef], reads: Reads) -> 
         let rels = match reads {
             Reads::Table if def.row_level_security => vec![def.name.clone()],
             Reads::Table => Vec::new(),
-            Reads::Partitions => super::ddl::rls_relations(def),
+            Reads::Partitions => o::rls_relations(def),
         };
         for rel in rels {
             let q = qualified(&def.schema, &rel);
@@ -646,7 +511,7 @@ fn do_block(rels: &[String], body: &str) -> String {
 /// reads has its new type, and its expression is the wanted one as
 /// PostgreSQL prints it (learnt by building the wanted column on a
 /// temporary copy of the table's columns).
-fn drop_generated_column(table: &TableRef, column: &crate::relational::Column, retyped: &[(String, String)]) -> String {
+fn drop_generated_column(table: &TableRef, column: &Column, retyped: &[(String, ColumnType)]) -> String {
     let (t, tl, cl) = (q(table), literal(&q(table)), literal(&column.name));
     let expr_of = |rel: &str| {
         format!(
@@ -661,80 +526,18 @@ fn drop_generated_column(table: &TableRef, column: &crate::relational::Column, r
         body.push_str(&format!(
             "    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({tl}) AND attname = {} AND NOT attisdropped AND format_type(atttypid, atttypmod) <> {}) THEN\n        stale := true;\n    END IF;\n",
             literal(col),
-            literal(&super::pg_type_name(ty))
+            literal(&format_type(ty))
         ));
     }
     body.push_str(&format!(
         "    IF NOT stale THEN\n        BEGIN\n            CREATE TEMPORARY TABLE dddc_probe (LIKE {t});\n            ALTER TABLE pg_temp.dddc_probe DROP COLUMN {c};\n            ALTER TABLE pg_temp.dddc_probe ADD COLUMN {def};\n            want := ({probe});\n            DROP TABLE pg_temp.dddc_probe;\n            stale := want IS DISTINCT FROM have;\n        EXCEPTION WHEN OTHERS THEN\n            -- The wanted column cannot even be built on today's columns.\n            stale := true;\n        END;\n    END IF;\n    IF stale THEN\n        ALTER TABLE {t} DROP COLUMN {c};\n    END IF;\nEND\n",
         c = ident(&column.name),
-        def = column_definition(column),
+        def = o::column_definition(column),
         probe = expr_of("'pg_temp.dddc_probe'"),
     ));
     format!("DO {};", dollar_quote(&body))
 }
 
-fn single(c: &Change) -> crate::relational::Schema {
-    let mut s = crate::relational::Schema::default();
-    match c {
-        Change::CreateEnumType(e) => {
-            let mut e = e.clone();
-            e.comment = None;
-            s.enum_types.push(e);
-        }
-        // A function has no comment change of its own: its comment comes
-        // with it.
-        Change::CreateFunction(f) => s.functions.push(f.clone()),
-        _ => {}
-    }
-    s
-}
-
-fn empty_table() -> Table {
-    Table {
-        schema: String::new(),
-        name: String::new(),
-        comment: None,
-        kind: crate::relational::TableKind::AggregateRoot,
-        aggregate: None,
-        columns: vec![],
-        primary_key: None,
-        uniques: vec![],
-        checks: vec![],
-        foreign_keys: vec![],
-        indexes: vec![],
-        triggers: vec![],
-        row_level_security: false,
-        policies: vec![],
-        partitioning: None,
-        origin: Default::default(),
-    }
-}
-
-/// The rows a partition bound covers: `FOR VALUES FROM (a) TO (b)` or
-/// `FOR VALUES IN (…)`.
-fn partition_condition(column: &str, bound: &str) -> Option<String> {
-    let col = ident(column);
-    if let Some(rest) = bound.strip_prefix("FOR VALUES FROM (") {
-        let (from, rest) = rest.split_once(") TO (")?;
-        let to = rest.strip_suffix(')')?;
-        return Some(format!("{col} >= {from} AND {col} < {to}"));
-    }
-    bound.strip_prefix("FOR VALUES IN ").map(|list| format!("{col} IN {list}"))
-}
-
-fn drop_constraint(t: &TableRef, name: &str) -> String {
-    format!("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {};", q(t), ident(name))
-}
-
-fn guarded_rename(old_exists: &str, new_exists: &str, statement: &str) -> String {
-    let body = format!("\nBEGIN\n    IF EXISTS ({old_exists}) AND NOT EXISTS ({new_exists}) THEN\n        {statement}\n    END IF;\nEND\n");
-    format!("DO {};", dollar_quote(&body))
-}
-
-/// PostgreSQL 18 names the NOT NULL constraint of a column
-/// `<table>_<column>_not_null`, and keeps that name when the table or the
-/// column is renamed; a fresh V1 would have the new name. The names follow
-/// here (a no-op before 18, which has no such constraints).
 fn rename_not_null_constraints(
     table: &TableRef,
     old_table: &str,
@@ -796,8 +599,8 @@ fn set_not_null(t: &TableRef, column: &str) -> Vec<String> {
     // NOT NULL constraint itself, and would rename its own to avoid ours.
     let check = crate::relational::names::fit(&format!("{}_{}_nn_check", t.name, column));
     vec![
-        guarded(
-            &exists_constraint(t, &check),
+        o::guarded(
+            &o::exists_constraint(t, &check),
             &format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID;",
                 q(t),

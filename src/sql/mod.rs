@@ -3,8 +3,12 @@
 //! character and never guess that a string is "already quoted".
 //!
 //! - [`expr`] renders typed model expressions (checks, defaults, predicates).
+//! - [`objects`] renders each database object (create, alter, drop): the
+//!   only printer of objects, used by both of the following.
 //! - [`ddl`] renders a relational schema as a migration script and its undo.
 //! - [`alter`] renders the changes of a later migration.
+//! - [`types`] prints column types, as migrations write them and as
+//!   `format_type()` reads them back.
 //! - [`fragments`] writes the conditions and function bodies the lowering
 //!   stores in the schema.
 
@@ -12,6 +16,8 @@ pub mod alter;
 pub mod ddl;
 pub mod expr;
 pub mod fragments;
+pub mod objects;
+pub mod types;
 
 /// Keywords PostgreSQL does not accept as a bare column name or in every
 /// expression position: its reserved, type/function-name and column-name
@@ -217,41 +223,6 @@ pub fn literal(s: &str) -> String {
     }
 }
 
-/// A column type as PostgreSQL's `format_type()` prints it:
-/// `VARCHAR(200)` → `character varying(200)`, `NUMERIC(10, 2)` →
-/// `numeric(10,2)`, `TIMESTAMPTZ` → `timestamp with time zone`.
-pub fn pg_type_name(ty: &str) -> String {
-    if let Some(element) = ty.strip_suffix("[]") {
-        return format!("{}[]", pg_type_name(element));
-    }
-    let (base, args) = match ty.split_once('(') {
-        Some((b, a)) => (b.trim(), Some(a.trim_end_matches(')').replace(' ', ""))),
-        None => (ty.trim(), None),
-    };
-    let name = match base {
-        "VARCHAR" => "character varying",
-        "CHAR" => "character",
-        "TIMESTAMPTZ" => "timestamp with time zone",
-        "TIMESTAMP" => "timestamp without time zone",
-        "TIME" => "time without time zone",
-        "geography" => "geography",
-        other if other.chars().all(|c| c.is_ascii_uppercase() || c == ' ') => return lower_with(other, args),
-        other => other,
-    };
-    match args {
-        Some(a) => format!("{name}({a})"),
-        None => name.to_string(),
-    }
-}
-
-fn lower_with(base: &str, args: Option<String>) -> String {
-    let name = base.to_ascii_lowercase();
-    match args {
-        Some(a) => format!("{name}({a})"),
-        None => name,
-    }
-}
-
 /// `$tag$body$tag$` with a tag that does not occur in `body`.
 pub fn dollar_quote(body: &str) -> String {
     let mut tag = "dddc".to_string();
@@ -288,16 +259,6 @@ mod tests {
         assert_eq!(literal("it's"), "'it''s'");
         assert_eq!(literal(r"a\b"), r"E'a\\b'");
         assert_eq!(literal("$$ */"), "'$$ */'");
-    }
-
-    #[test]
-    fn types_as_format_type_prints_them() {
-        assert_eq!(pg_type_name("VARCHAR(200)"), "character varying(200)");
-        assert_eq!(pg_type_name("NUMERIC(10, 2)"), "numeric(10,2)");
-        assert_eq!(pg_type_name("TIMESTAMPTZ"), "timestamp with time zone");
-        assert_eq!(pg_type_name("TEXT[]"), "text[]");
-        assert_eq!(pg_type_name("DOUBLE PRECISION"), "double precision");
-        assert_eq!(pg_type_name("CHAR(2)"), "character(2)");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! L017 `append-only-without-brin`.
 
-use crate::lint::context::{unquote, words, Ctx, Finding};
+use crate::lint::context::{words, Ctx, Finding};
 use crate::model::{Aggregate, FieldType, Function, Scalar, TExprKind};
-use crate::relational::Table;
+use crate::relational::{ColumnType, IndexItem, IndexMethod, Table};
 
 rule_docs! {
     /// # L017: append-only-without-brin
@@ -153,7 +153,7 @@ fn append_only(a: &Aggregate, t: &Table) -> Option<(String, String)> {
     let partition_col = a
         .partition
         .as_ref()
-        .filter(|p| t.column(&p.column).is_some_and(|c| c.ty == "TIMESTAMPTZ"))
+        .filter(|p| t.column(&p.column).is_some_and(|c| c.ty == ColumnType::Timestamptz))
         .map(|p| p.column.clone());
     let col = match (stamped, partition_col) {
         (Some(f), _) => f.column.clone(),
@@ -170,14 +170,18 @@ fn append_only(a: &Aggregate, t: &Table) -> Option<(String, String)> {
 /// ordered by all of them alike.
 fn has_any_time_brin(t: &Table) -> bool {
     t.indexes.iter().any(|ix| {
-        ix.method == "brin"
+        ix.method == IndexMethod::Brin
             && ix
                 .items
                 .first()
-                .is_some_and(|i| t.column(&unquote(i)).is_some_and(|c| matches!(c.ty.as_str(), "TIMESTAMPTZ" | "DATE")))
+                .and_then(IndexItem::column)
+                .and_then(|c| t.column(c))
+                .is_some_and(|c| c.ty.is_temporal())
     })
 }
 
 fn has_brin(t: &Table, col: &str) -> bool {
-    t.indexes.iter().any(|ix| ix.method == "brin" && ix.items.first().is_some_and(|i| unquote(i) == col))
+    t.indexes
+        .iter()
+        .any(|ix| ix.method == IndexMethod::Brin && ix.items.first().and_then(IndexItem::column) == Some(col))
 }

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::diagnostics::Span;
 use crate::lint::context::{Ctx, Finding};
-use crate::relational::{Index, Table};
+use crate::relational::{Index, IndexItem, IndexMethod, Table};
 
 rule_docs! {
     /// # L027: redundant-index
@@ -61,16 +61,14 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
     for t in &cx.schema.tables {
         for ix in &t.indexes {
-            if ix.unique || ix.method != "btree" || !declared.contains(&ix.origin.0) {
+            if ix.unique || ix.method != IndexMethod::Btree || !declared.contains(&ix.origin.0) {
                 continue;
             }
             if let Some((by, span)) = covering(t, ix) {
-                let mut f = Finding::new(
-                    ix.origin.0,
-                    format!("index `{}` ({}) is covered by {by}", ix.name, ix.items.join(", ")),
-                )
-                .label("redundant: every query it serves can use the other one")
-                .help("remove this index");
+                let mut f =
+                    Finding::new(ix.origin.0, format!("index `{}` ({}) is covered by {by}", ix.name, ix.items_text()))
+                        .label("redundant: every query it serves can use the other one")
+                        .help("remove this index");
                 if let Some(s) = span.filter(|s| *s != ix.origin.0) {
                     f = f.secondary(s, "covers it");
                 }
@@ -84,17 +82,16 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
 /// primary key or a unique constraint.
 fn covering(t: &Table, ix: &Index) -> Option<(String, Option<Span>)> {
     let n = ix.items.len();
-    let starts = |items: &[String]| items.len() >= n && items[..n] == ix.items[..];
+    let starts = |items: &[IndexItem]| items.len() >= n && items[..n] == ix.items[..];
+    let as_items = |cols: &[String]| cols.iter().map(|c| IndexItem::Column(c.clone())).collect::<Vec<_>>();
     if ix.predicate.is_none() {
         if let Some(pk) = &t.primary_key {
-            let cols: Vec<String> = pk.columns.iter().map(|c| crate::sql::ident(c)).collect();
-            if starts(&cols) {
+            if starts(&as_items(&pk.columns)) {
                 return Some((format!("the primary key `{}`", pk.name), None));
             }
         }
         for u in &t.uniques {
-            let cols: Vec<String> = u.columns.iter().map(|c| crate::sql::ident(c)).collect();
-            if starts(&cols) {
+            if starts(&as_items(&u.columns)) {
                 return Some((format!("unique constraint `{}`", u.name), Some(u.origin.0)));
             }
         }
@@ -103,10 +100,10 @@ fn covering(t: &Table, ix: &Index) -> Option<(String, Option<Span>)> {
         .iter()
         .filter(|o| !std::ptr::eq(*o, ix))
         .find(|o| {
-            o.method == "btree"
+            o.method == IndexMethod::Btree
                 && o.predicate == ix.predicate
                 && (o.items.len() > n || (o.items.len() == n && o.unique))
                 && starts(&o.items)
         })
-        .map(|o| (format!("index `{}` ({})", o.name, o.items.join(", ")), Some(o.origin.0)))
+        .map(|o| (format!("index `{}` ({})", o.name, o.items_text()), Some(o.origin.0)))
 }

@@ -1,7 +1,7 @@
 //! L002 `unindexed-foreign-key`.
 
-use crate::lint::context::{unquote, Ctx, Finding};
-use crate::relational::{ForeignKey, Table};
+use crate::lint::context::{Ctx, Finding};
+use crate::relational::{ForeignKey, IndexMethod, Table};
 
 rule_docs! {
     /// # L002: unindexed-foreign-key
@@ -69,7 +69,10 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let cols = fk.columns.join(", ");
-            let near = t.indexes.iter().find(|ix| ix.items.iter().any(|i| fk.columns.contains(&unquote(i))));
+            let near = t
+                .indexes
+                .iter()
+                .find(|ix| ix.items.iter().any(|i| i.column().is_some_and(|c| fk.columns.iter().any(|x| x == c))));
             let mut f = Finding::new(
                 fk.origin.0,
                 format!(
@@ -86,7 +89,7 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 f = f.note(format!(
                     "index `{}` ({}) does not start with ({cols}), so PostgreSQL cannot use it for the foreign key's lookups",
                     ix.name,
-                    ix.items.join(", ")
+                    ix.items_text()
                 ));
             }
             out.push(f);
@@ -114,9 +117,9 @@ fn supported(t: &Table, fk: &ForeignKey) -> bool {
         return true;
     }
     t.indexes.iter().any(|ix| {
-        let usable =
-            ix.predicate.is_none() && (ix.method == "btree" || (ix.method == "hash" && n == 1 && ix.items.len() == 1));
-        let cols: Vec<String> = ix.items.iter().map(|i| unquote(i)).collect();
+        let usable = ix.predicate.is_none()
+            && (ix.method == IndexMethod::Btree || (ix.method == IndexMethod::Hash && n == 1 && ix.items.len() == 1));
+        let cols: Vec<String> = ix.leading_columns().into_iter().map(String::from).collect();
         usable && leads(&cols)
     })
 }

@@ -1,0 +1,210 @@
+//! The state `build` needs, in two committed files of the migrations
+//! folder, both written by `build` and nothing else:
+//!
+//! - `dddc.lock` — pretty JSON with sorted keys: the format, the dddc that
+//!   wrote it, and every migration with the checksums of its files (SHA-256,
+//!   and Flyway's own).
+//! - `dddc.schema` — the schema after the last migration, one object per
+//!   line, sorted ([`snapshot`]): reviewable in a pull request, and two
+//!   branches that change different aggregates merge it without conflict.
+//!
+//! A lock of format 1 (the schema inside `dddc.lock` as JSON) is still read
+//! ([`v1`]); the next build writes format 2.
+
+pub mod snapshot;
+mod v1;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::relational::Schema;
+
+/// Format of the lock this dddc writes.
+pub const FORMAT: u32 = 2;
+pub const LOCK_FILE: &str = "dddc.lock";
+pub const SNAPSHOT_FILE: &str = "dddc.schema";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lock {
+    /// Format of the files read ([`FORMAT`] once written again).
+    pub format: u32,
+    /// The version of dddc that wrote the lock.
+    pub dddc: String,
+    /// The model's name.
+    pub model: String,
+    pub migrations: Vec<Migration>,
+    /// The schema after the last migration.
+    pub schema: Schema,
+}
+
+/// `dddc.lock` as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct LockFile {
+    format: u32,
+    #[serde(default)]
+    dddc: String,
+    model: String,
+    migrations: Vec<Migration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Migration {
+    /// Flyway version: `1`, `2`, … or a timestamp.
+    pub version: String,
+    pub description: String,
+    pub file: FileSum,
+    pub undo: Option<FileSum>,
+    /// `V<N>__….sql.conf` (`executeInTransaction=false`).
+    pub conf: Option<FileSum>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileSum {
+    pub name: String,
+    pub sha256: String,
+    /// Flyway's checksum of the file, as `flyway_schema_history.checksum`
+    /// shows it.
+    pub flyway_checksum: i32,
+}
+
+impl FileSum {
+    pub fn of(name: &str, bytes: &[u8]) -> FileSum {
+        FileSum { name: name.to_string(), sha256: sha256_hex(bytes), flyway_checksum: flyway_checksum(bytes) }
+    }
+}
+
+impl Lock {
+    pub fn new(model: &str, schema: Schema) -> Lock {
+        Lock {
+            format: FORMAT,
+            dddc: env!("CARGO_PKG_VERSION").to_string(),
+            model: model.to_string(),
+            migrations: Vec::new(),
+            schema,
+        }
+    }
+
+    /// The two files, as this dddc writes them: (`dddc.lock`, `dddc.schema`).
+    pub fn to_files(&self) -> (String, String) {
+        let file = LockFile {
+            format: FORMAT,
+            dddc: env!("CARGO_PKG_VERSION").to_string(),
+            model: self.model.clone(),
+            migrations: self.migrations.clone(),
+        };
+        // Without serde_json's `preserve_order`, a `Value` keeps its object
+        // keys in a BTreeMap: sorted.
+        let value = serde_json::to_value(&file).unwrap_or(serde_json::Value::Null);
+        let mut json = serde_json::to_string_pretty(&value).unwrap_or_default();
+        json.push('\n');
+        (json, snapshot::write(&self.schema))
+    }
+
+    /// Reads the lock and, for format 2, its snapshot (`None` when the file
+    /// is missing).
+    pub fn parse(lock: &str, snapshot_text: Option<&str>) -> Result<Lock, String> {
+        if let Some(line) = conflict_marker(lock) {
+            return Err(format!(
+                "the lock has git conflict markers (line {line}): two branches built migrations; run `dddc rebase` to resolve it"
+            ));
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(lock).map_err(|e| format!("the lock is not valid JSON: {e}"))?;
+        let format = value.get("format").and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
+        match format {
+            1 => v1::read(value),
+            FORMAT => {
+                let file: LockFile =
+                    serde_json::from_value(value).map_err(|e| format!("the lock is not valid: {e}"))?;
+                let text = snapshot_text.ok_or_else(|| {
+                    format!("`{SNAPSHOT_FILE}` is missing beside `{LOCK_FILE}`: restore it from version control")
+                })?;
+                if let Some(line) = conflict_marker(text) {
+                    return Err(format!(
+                        "`{SNAPSHOT_FILE}` has git conflict markers (line {line}): run `dddc rebase` to resolve them"
+                    ));
+                }
+                let schema = snapshot::read(text).map_err(|e| format!("`{SNAPSHOT_FILE}`: {e}"))?;
+                Ok(Lock { format, dddc: file.dddc, model: file.model, migrations: file.migrations, schema })
+            }
+            n if n > FORMAT => {
+                let by = value.get("dddc").and_then(serde_json::Value::as_str).unwrap_or("a newer dddc");
+                Err(format!(
+                    "the lock has format {n}, written by dddc {by}; this dddc ({}) reads formats 1 to {FORMAT}: install a newer dddc",
+                    env!("CARGO_PKG_VERSION")
+                ))
+            }
+            n => Err(format!("the lock has an unknown format {n}")),
+        }
+    }
+
+    /// Whether the lock holds the same database as another: what only the
+    /// docs use (where a column comes from, an invariant's text) and the
+    /// order of columns are not part of it.
+    pub fn same_schema(&self, other: &Schema) -> bool {
+        snapshot::write(&self.schema) == snapshot::write(other)
+    }
+}
+
+/// The line of the first git conflict marker, if any.
+pub fn conflict_marker(text: &str) -> Option<usize> {
+    text.lines().position(|l| l.starts_with("<<<<<<< ") || l == "=======" || l.starts_with(">>>>>>> ")).map(|i| i + 1)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Flyway's checksum: CRC32 over the file's lines read as text, each line
+/// without its line break (`\n`, `\r\n` or `\r`), a leading byte-order mark
+/// dropped, as a signed 32-bit integer.
+pub fn flyway_checksum(bytes: &[u8]) -> i32 {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut crc = crc32fast::Hasher::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        crc.update(&rest.as_bytes()[..end]);
+        rest = &rest[end..];
+        if let Some(r) = rest.strip_prefix("\r\n") {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix('\n').or_else(|| rest.strip_prefix('\r')) {
+            rest = r;
+        }
+    }
+    crc.finalize() as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flyway_checksum_ignores_line_breaks_and_bom() {
+        let unix = flyway_checksum(b"SELECT 1;\nSELECT 2;\n");
+        assert_eq!(unix, flyway_checksum(b"SELECT 1;\r\nSELECT 2;\r\n"));
+        assert_eq!(unix, flyway_checksum("\u{feff}SELECT 1;\nSELECT 2;".as_bytes()));
+        assert_eq!(unix, flyway_checksum(b"SELECT 1;SELECT 2;"));
+        // CRC32 of the concatenated lines, as a signed integer.
+        assert_eq!(unix, crc32fast::hash(b"SELECT 1;SELECT 2;") as i32);
+        assert_ne!(unix, flyway_checksum(b"SELECT 1;\nSELECT 3;\n"));
+    }
+
+    #[test]
+    fn lock_round_trips_with_sorted_keys() {
+        let lock = Lock::new("m", Schema { target: 16, ..Schema::default() });
+        let (json, snapshot) = lock.to_files();
+        assert!(json.find("\"dddc\"") < json.find("\"format\""));
+        assert!(json.find("\"format\"") < json.find("\"migrations\""));
+        assert!(json.find("\"migrations\"") < json.find("\"model\""));
+        assert_eq!(Lock::parse(&json, Some(&snapshot)), Ok(lock));
+    }
+
+    #[test]
+    fn conflict_markers_are_named() {
+        let text = "{\n<<<<<<< HEAD\n  \"a\": 1\n=======\n  \"a\": 2\n>>>>>>> topic\n}\n";
+        let e = Lock::parse(text, None).unwrap_err();
+        assert!(e.contains("conflict markers (line 2)") && e.contains("dddc rebase"), "{e}");
+    }
+}

@@ -1,0 +1,256 @@
+//! `dddc.schema`: the schema after the last migration, as canonical text.
+//!
+//! One object per line: a keyword, the object's name, and its properties as
+//! compact JSON (keys sorted, absent values left out). Objects of the whole
+//! database come first; then each table, its line followed by indented lines
+//! for its columns, keys, checks, indexes, triggers, policies and
+//! partitions. Every list is sorted by name and every line is written the
+//! same way on every run, so a change of the model is a diff of the lines it
+//! touches, and two branches that change different aggregates change lines
+//! far apart: git merges them.
+//!
+//! ```text
+//! table reservas.reservas {"aggregate":"reservas.Reserva","kind":"aggregate_root","row_level_security":true}
+//!   column estado {"default":"'PENDIENTE'","identity":false,"nullable":false,"type":"VARCHAR(10)"}
+//!   primary_key reservas_pkey {"columns":["id"]}
+//! ```
+//!
+//! What only the docs use (where a column comes from, an invariant's text)
+//! is not kept: the docs are made from the model.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::relational::{
+    Check, CheckSource, EnumType, ForeignKey, Function, Index, PartitionDef, Partitioning, Policy, PrimaryKey,
+    PublicationDef, RoleDef, Schema, SchemaDef, Table, Trigger, Unique,
+};
+
+const HEADER: &str = "# dddc schema snapshot (format 2): the database schema the migrations of this folder build.\n\
+# Written by `dddc build`; do not edit. One object per line, sorted, so that git merges it like code.\n";
+
+/// The snapshot of a schema.
+pub fn write(s: &Schema) -> String {
+    let mut out = String::from(HEADER);
+    let mut line = |indent: bool, kind: &str, name: &str, props: Value| {
+        out.push_str(if indent { "  " } else { "" });
+        out.push_str(kind);
+        out.push(' ');
+        out.push_str(name);
+        if props.as_object().is_some_and(|m| !m.is_empty()) {
+            out.push(' ');
+            out.push_str(&props.to_string());
+        }
+        out.push('\n');
+    };
+    line(false, "target", &s.target.to_string(), Value::Null);
+    let mut extensions = s.extensions.clone();
+    extensions.sort();
+    for e in &extensions {
+        line(false, "extension", e, Value::Null);
+    }
+    for x in sorted(&s.schemas, |x| x.name.clone()) {
+        line(false, "schema", &x.name, props(x, &["name"]));
+    }
+    for e in sorted(&s.enum_types, |e| format!("{}.{}", e.schema, e.name)) {
+        line(false, "enum", &format!("{}.{}", e.schema, e.name), props(e, &["schema", "name"]));
+    }
+    for f in sorted(&s.functions, |f| format!("{}.{}", f.schema, f.name)) {
+        line(false, "function", &format!("{}.{}", f.schema, f.name), props(f, &["schema", "name"]));
+    }
+    for r in sorted(&s.roles, |r| r.name.clone()) {
+        let mut r = r.clone();
+        r.read.sort();
+        r.write.sort();
+        line(false, "role", &r.name, props(&r, &["name"]));
+    }
+    for p in sorted(&s.publications, |p| p.name.clone()) {
+        line(false, "publication", &p.name, props(p, &["name"]));
+    }
+    for t in sorted(&s.tables, |t| format!("{}.{}", t.schema, t.name)) {
+        let mut table = props(
+            t,
+            &[
+                "schema",
+                "name",
+                "columns",
+                "primary_key",
+                "uniques",
+                "checks",
+                "foreign_keys",
+                "indexes",
+                "triggers",
+                "policies",
+                "partitioning",
+            ],
+        );
+        if let (Some(p), Some(m)) = (&t.partitioning, table.as_object_mut()) {
+            m.insert("partition_by".into(), props(p, &["partitions"]));
+        }
+        line(false, "table", &format!("{}.{}", t.schema, t.name), table);
+        for c in sorted(&t.columns, |c| c.name.clone()) {
+            line(true, "column", &c.name, props(c, &["name", "origin_note"]));
+        }
+        if let Some(pk) = &t.primary_key {
+            line(true, "primary_key", &pk.name, props(pk, &["name"]));
+        }
+        for u in sorted(&t.uniques, |u| u.name.clone()) {
+            line(true, "unique", &u.name, props(u, &["name"]));
+        }
+        for c in sorted(&t.checks, |c| c.name.clone()) {
+            // The evolution engine needs an enum's values; the rest of a
+            // check's source is for the docs.
+            let skip: &[&str] = if c.enum_values().is_some() { &["name"] } else { &["name", "source"] };
+            line(true, "check", &c.name, props(c, skip));
+        }
+        for f in sorted(&t.foreign_keys, |f| f.name.clone()) {
+            line(true, "foreign_key", &f.name, props(f, &["name"]));
+        }
+        for i in sorted(&t.indexes, |i| i.name.clone()) {
+            line(true, "index", &i.name, props(i, &["name"]));
+        }
+        for tr in sorted(&t.triggers, |x| x.name.clone()) {
+            line(true, "trigger", &tr.name, props(tr, &["name"]));
+        }
+        for p in sorted(&t.policies, |x| x.name.clone()) {
+            line(true, "policy", &p.name, props(p, &["name"]));
+        }
+        for p in t.partitioning.iter().flat_map(|p| sorted(&p.partitions, |x| x.name.clone())) {
+            line(true, "partition", &p.name, props(p, &["name"]));
+        }
+    }
+    out
+}
+
+/// Reads a snapshot written by [`write`].
+pub fn read(text: &str) -> Result<Schema, String> {
+    let mut s = Schema::default();
+    let mut table: Option<Table> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let at = |e: String| format!("line {}: {e}", i + 1);
+        if raw.trim().is_empty() || raw.starts_with('#') {
+            continue;
+        }
+        let indented = raw.starts_with("  ");
+        let (kind, rest) = raw.trim_start().split_once(' ').ok_or_else(|| at("no name".into()))?;
+        let (name, json) = rest.split_once(' ').unwrap_or((rest, ""));
+        let mut props: Map<String, Value> = if json.is_empty() {
+            Map::new()
+        } else {
+            serde_json::from_str(json).map_err(|e| at(format!("invalid properties: {e}")))?
+        };
+        if indented {
+            let t = table.as_mut().ok_or_else(|| at(format!("`{kind}` outside a table")))?;
+            props.insert("name".into(), Value::String(name.into()));
+            match kind {
+                "column" => t.columns.push(object(props).map_err(at)?),
+                "primary_key" => t.primary_key = Some(object::<PrimaryKey>(props).map_err(at)?),
+                "unique" => t.uniques.push(object::<Unique>(props).map_err(at)?),
+                "check" => {
+                    props.entry("source").or_insert_with(|| {
+                        serde_json::to_value(CheckSource::Invariant { source: String::new() }).unwrap_or_default()
+                    });
+                    t.checks.push(object::<Check>(props).map_err(at)?)
+                }
+                "foreign_key" => t.foreign_keys.push(object::<ForeignKey>(props).map_err(at)?),
+                "index" => t.indexes.push(object::<Index>(props).map_err(at)?),
+                "trigger" => t.triggers.push(object::<Trigger>(props).map_err(at)?),
+                "policy" => t.policies.push(object::<Policy>(props).map_err(at)?),
+                "partition" => match &mut t.partitioning {
+                    Some(p) => p.partitions.push(object::<PartitionDef>(props).map_err(at)?),
+                    None => return Err(at("a partition of a table that is not partitioned".into())),
+                },
+                other => return Err(at(format!("unknown object `{other}`"))),
+            }
+            continue;
+        }
+        if let Some(t) = table.take() {
+            s.tables.push(t);
+        }
+        let (qualifier, base) = name.split_once('.').unwrap_or(("", name));
+        let qualified = |props: &mut Map<String, Value>| {
+            props.insert("schema".into(), Value::String(qualifier.into()));
+            props.insert("name".into(), Value::String(base.into()));
+        };
+        match kind {
+            "target" => s.target = name.parse().map_err(|_| at(format!("bad target `{name}`")))?,
+            "extension" => s.extensions.push(name.to_string()),
+            "schema" => {
+                props.insert("name".into(), Value::String(name.into()));
+                s.schemas.push(object::<SchemaDef>(props).map_err(at)?);
+            }
+            "enum" => {
+                qualified(&mut props);
+                s.enum_types.push(object::<EnumType>(props).map_err(at)?);
+            }
+            "function" => {
+                qualified(&mut props);
+                s.functions.push(object::<Function>(props).map_err(at)?);
+            }
+            "role" => {
+                props.insert("name".into(), Value::String(name.into()));
+                s.roles.push(object::<RoleDef>(props).map_err(at)?);
+            }
+            "publication" => {
+                props.insert("name".into(), Value::String(name.into()));
+                s.publications.push(object::<PublicationDef>(props).map_err(at)?);
+            }
+            "table" => {
+                let partition_by = props.remove("partition_by");
+                qualified(&mut props);
+                for list in ["columns", "uniques", "checks", "foreign_keys", "indexes", "triggers", "policies"] {
+                    props.insert(list.into(), Value::Array(Vec::new()));
+                }
+                let mut t: Table = object(props).map_err(at)?;
+                if let Some(Value::Object(mut p)) = partition_by {
+                    p.insert("partitions".into(), Value::Array(Vec::new()));
+                    t.partitioning = Some(object::<Partitioning>(p).map_err(at)?);
+                }
+                table = Some(t);
+            }
+            other => return Err(at(format!("unknown object `{other}`"))),
+        }
+    }
+    if let Some(t) = table.take() {
+        s.tables.push(t);
+    }
+    Ok(s)
+}
+
+/// The object's properties without the keys its line already says, and
+/// without absent values.
+fn props<T: Serialize>(x: &T, skip: &[&str]) -> Value {
+    let mut v = serde_json::to_value(x).unwrap_or_default();
+    if let Some(m) = v.as_object_mut() {
+        m.retain(|k, v| !skip.contains(&k.as_str()) && !v.is_null());
+    }
+    v
+}
+
+fn object<T: DeserializeOwned>(props: Map<String, Value>) -> Result<T, String> {
+    serde_json::from_value(Value::Object(props)).map_err(|e| e.to_string())
+}
+
+fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+    let mut v: Vec<&T> = items.iter().collect();
+    v.sort_by_key(|x| key(x));
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_schema_round_trips() {
+        let s = Schema { target: 16, extensions: vec!["pgcrypto".into()], ..Schema::default() };
+        assert_eq!(read(&write(&s)), Ok(s));
+    }
+
+    #[test]
+    fn errors_name_their_line() {
+        let e = read("target 16\n  column x {}\n").unwrap_err();
+        assert!(e.starts_with("line 2:"), "{e}");
+    }
+}

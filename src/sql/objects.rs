@@ -1,0 +1,487 @@
+//! One renderer per database object: the statements that create, alter or
+//! drop it, each idempotent (`IF [NOT] EXISTS` where PostgreSQL has it, a
+//! guarded `DO` block where it has not). The whole-schema script (`ddl`) and
+//! every later migration (`alter`) print objects through these functions
+//! only, with the options that differ between them (an existing table, a
+//! concurrent build, a constraint added `NOT VALID`).
+
+use super::types::column_type;
+use super::{dollar_quote, ident, literal, qualified};
+use crate::migrate::change::CommentOn;
+use crate::relational::{
+    Check, Column, EnumType, FkAction, ForeignKey, Function, Index, IndexItem, IndexMethod, PartitionBound,
+    PartitionDef, PartitionMethod, Policy, PrimaryKey, PublicationDef, Table, TableRef, Trigger, TriggerEvent,
+    TriggerTiming, Unique,
+};
+
+/// `schema.table`, quoted as needed.
+pub fn q(t: &TableRef) -> String {
+    qualified(&t.schema, &t.name)
+}
+
+pub fn idents(cols: &[String]) -> String {
+    cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ")
+}
+
+/// `DO` block running `statement` only when `exists_query` finds nothing.
+pub fn guarded(exists_query: &str, statement: &str) -> String {
+    let body = format!("\nBEGIN\n    IF NOT EXISTS ({exists_query}) THEN\n        {statement}\n    END IF;\nEND\n");
+    format!("DO {};", dollar_quote(&body))
+}
+
+/// `DO` block running `statement`, ignoring that the object exists already.
+pub fn guarded_create(statement: &str) -> String {
+    let body =
+        format!("\nBEGIN\n    {statement}\nEXCEPTION\n    WHEN duplicate_object OR unique_violation THEN NULL;\nEND\n");
+    format!("DO {};", dollar_quote(&body))
+}
+
+/// `DO` block renaming only while the old name exists and the new does not.
+pub fn guarded_rename(old_exists: &str, new_exists: &str, statement: &str) -> String {
+    let body = format!("\nBEGIN\n    IF EXISTS ({old_exists}) AND NOT EXISTS ({new_exists}) THEN\n        {statement}\n    END IF;\nEND\n");
+    format!("DO {};", dollar_quote(&body))
+}
+
+/// A query finding the constraint `name` of `t`.
+pub fn exists_constraint(t: &TableRef, name: &str) -> String {
+    format!(
+        "SELECT 1 FROM pg_constraint WHERE conname = {} AND conrelid = to_regclass({})",
+        literal(name),
+        literal(&q(t))
+    )
+}
+
+// ---------------------------------------------------- schemas and types --
+
+pub fn create_schema(name: &str) -> String {
+    format!("CREATE SCHEMA IF NOT EXISTS {};", ident(name))
+}
+
+pub fn drop_schema(name: &str) -> String {
+    format!("DROP SCHEMA IF EXISTS {};", ident(name))
+}
+
+pub fn create_extension(name: &str) -> String {
+    format!("CREATE EXTENSION IF NOT EXISTS {};", ident(name))
+}
+
+pub fn drop_extension(name: &str) -> String {
+    format!("DROP EXTENSION IF EXISTS {};", ident(name))
+}
+
+pub fn create_enum_type(e: &EnumType) -> String {
+    let values: Vec<String> = e.values.iter().map(|v| literal(v)).collect();
+    guarded_create(&format!("CREATE TYPE {} AS ENUM ({});", qualified(&e.schema, &e.name), values.join(", ")))
+}
+
+pub fn drop_enum_type(schema: &str, name: &str) -> String {
+    format!("DROP TYPE IF EXISTS {};", qualified(schema, name))
+}
+
+pub fn create_function(f: &Function) -> String {
+    let security = if f.security_definer { " SECURITY DEFINER SET search_path = pg_catalog, pg_temp" } else { "" };
+    format!(
+        "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {}{security} AS {};",
+        qualified(&f.schema, &f.name),
+        f.args,
+        f.returns,
+        f.language,
+        f.volatility,
+        dollar_quote(&f.body)
+    )
+}
+
+pub fn drop_function(f: &Function) -> String {
+    format!("DROP FUNCTION IF EXISTS {}({});", qualified(&f.schema, &f.name), f.args)
+}
+
+// ---------------------------------------------------------------- tables --
+
+pub fn column_definition(c: &Column) -> String {
+    let mut s = format!("{} {}", ident(&c.name), column_type(&c.ty));
+    if let Some(g) = &c.generated {
+        s.push_str(&format!(" GENERATED ALWAYS AS ({g}) STORED"));
+        return s;
+    }
+    if !c.nullable {
+        s.push_str(" NOT NULL");
+    }
+    if c.identity {
+        s.push_str(" GENERATED ALWAYS AS IDENTITY");
+    }
+    if let Some(d) = &c.default {
+        s.push_str(" DEFAULT ");
+        s.push_str(d);
+    }
+    s
+}
+
+/// `CREATE TABLE` with its columns, primary key, unique constraints and
+/// checks (its partitions are created by [`create_partition`]).
+pub fn create_table(t: &Table) -> String {
+    let mut lines: Vec<String> = t.columns.iter().map(column_definition).collect();
+    if let Some(pk) = &t.primary_key {
+        lines.push(format!("CONSTRAINT {} PRIMARY KEY ({})", ident(&pk.name), idents(&pk.columns)));
+    }
+    for u in &t.uniques {
+        lines.push(format!("CONSTRAINT {} UNIQUE ({})", ident(&u.name), idents(&u.columns)));
+    }
+    for c in &t.checks {
+        lines.push(format!("CONSTRAINT {} CHECK {}", ident(&c.name), c.expr));
+    }
+    let partition = t
+        .partitioning
+        .as_ref()
+        .map(|p| format!(" PARTITION BY {} ({})", partition_method(p.method), ident(&p.column)))
+        .unwrap_or_default();
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n    {}\n){partition};",
+        qualified(&t.schema, &t.name),
+        lines.join(",\n    ")
+    )
+}
+
+pub fn drop_table(schema: &str, name: &str) -> String {
+    format!("DROP TABLE IF EXISTS {};", qualified(schema, name))
+}
+
+pub fn partition_method(m: PartitionMethod) -> &'static str {
+    match m {
+        PartitionMethod::Range => "RANGE",
+        PartitionMethod::List => "LIST",
+        PartitionMethod::Hash => "HASH",
+    }
+}
+
+pub fn partition_bound(b: &PartitionBound) -> String {
+    match b {
+        PartitionBound::Range { from, to } => format!("FOR VALUES FROM ({from}) TO ({to})"),
+        PartitionBound::List(values) => format!("FOR VALUES IN ({})", values.join(", ")),
+        PartitionBound::Hash { modulus, remainder } => {
+            format!("FOR VALUES WITH (MODULUS {modulus}, REMAINDER {remainder})")
+        }
+        PartitionBound::Default => "DEFAULT".into(),
+    }
+}
+
+pub fn create_partition(t: &TableRef, p: &PartitionDef) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} {};",
+        qualified(&t.schema, &p.name),
+        q(t),
+        partition_bound(&p.bound)
+    )
+}
+
+/// The rows a range or list partition holds, as a condition on the key.
+pub fn partition_condition(column: &str, bound: &PartitionBound) -> Option<String> {
+    let col = ident(column);
+    match bound {
+        PartitionBound::Range { from, to } => Some(format!("{col} >= {from} AND {col} < {to}")),
+        PartitionBound::List(values) => Some(format!("{col} IN ({})", values.join(", "))),
+        PartitionBound::Hash { .. } | PartitionBound::Default => None,
+    }
+}
+
+// ----------------------------------------------------------- constraints --
+
+pub fn fk_action(a: FkAction) -> &'static str {
+    match a {
+        FkAction::Restrict => "RESTRICT",
+        FkAction::Cascade => "CASCADE",
+        FkAction::SetNull => "SET NULL",
+        FkAction::SetDefault => "SET DEFAULT",
+        FkAction::NoAction => "NO ACTION",
+    }
+}
+
+pub fn foreign_key_clause(f: &ForeignKey) -> String {
+    let cleared =
+        if f.on_delete_columns.is_empty() { String::new() } else { format!(" ({})", idents(&f.on_delete_columns)) };
+    format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}{cleared} ON UPDATE {}",
+        ident(&f.name),
+        idents(&f.columns),
+        qualified(&f.ref_schema, &f.ref_table),
+        idents(&f.ref_columns),
+        fk_action(f.on_delete),
+        fk_action(f.on_update)
+    )
+}
+
+/// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`, `NOT VALID` when asked.
+pub fn add_foreign_key(t: &TableRef, f: &ForeignKey, not_valid: bool) -> String {
+    let suffix = if not_valid { " NOT VALID" } else { "" };
+    guarded(&exists_constraint(t, &f.name), &format!("ALTER TABLE {} ADD {}{suffix};", q(t), foreign_key_clause(f)))
+}
+
+pub fn add_check(t: &TableRef, c: &Check, not_valid: bool) -> String {
+    let suffix = if not_valid { " NOT VALID" } else { "" };
+    guarded(
+        &exists_constraint(t, &c.name),
+        &format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK {}{suffix};", q(t), ident(&c.name), c.expr),
+    )
+}
+
+pub fn add_unique(t: &TableRef, u: &Unique) -> String {
+    guarded(
+        &exists_constraint(t, &u.name),
+        &format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});", q(t), ident(&u.name), idents(&u.columns)),
+    )
+}
+
+/// A unique constraint built without blocking writes: its index
+/// concurrently, then attached.
+pub fn add_unique_concurrently(t: &TableRef, u: &Unique) -> Vec<String> {
+    vec![
+        format!(
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
+            ident(&u.name),
+            q(t),
+            idents(&u.columns)
+        ),
+        guarded(
+            &exists_constraint(t, &u.name),
+            &format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};", q(t), ident(&u.name), ident(&u.name)),
+        ),
+    ]
+}
+
+pub fn add_primary_key(t: &TableRef, pk: &PrimaryKey) -> String {
+    guarded(
+        &exists_constraint(t, &pk.name),
+        &format!("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({});", q(t), ident(&pk.name), idents(&pk.columns)),
+    )
+}
+
+pub fn validate_constraint(t: &TableRef, name: &str) -> String {
+    format!("ALTER TABLE {} VALIDATE CONSTRAINT {};", q(t), ident(name))
+}
+
+pub fn drop_constraint(t: &TableRef, name: &str) -> String {
+    format!("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {};", q(t), ident(name))
+}
+
+// --------------------------------------------------------------- indexes --
+
+pub fn index_method(m: IndexMethod) -> &'static str {
+    match m {
+        IndexMethod::Btree => "btree",
+        IndexMethod::Gin => "gin",
+        IndexMethod::Gist => "gist",
+        IndexMethod::Brin => "brin",
+        IndexMethod::Hash => "hash",
+    }
+}
+
+pub fn index_item(i: &IndexItem) -> String {
+    match i {
+        IndexItem::Column(c) => ident(c),
+        IndexItem::Expr(sql) => sql.clone(),
+    }
+}
+
+/// `CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS …`.
+pub fn create_index(t: &TableRef, i: &Index, concurrently: bool) -> String {
+    let using =
+        if i.method == IndexMethod::Btree { String::new() } else { format!(" USING {}", index_method(i.method)) };
+    let predicate = i.predicate.as_ref().map(|p| format!(" WHERE {p}")).unwrap_or_default();
+    let items: Vec<String> = i.items.iter().map(index_item).collect();
+    format!(
+        "CREATE {}INDEX {}IF NOT EXISTS {} ON {}{using} ({}){predicate};",
+        if i.unique { "UNIQUE " } else { "" },
+        if concurrently { "CONCURRENTLY " } else { "" },
+        ident(&i.name),
+        q(t),
+        items.join(", ")
+    )
+}
+
+pub fn drop_index(schema: &str, name: &str, concurrently: bool) -> String {
+    let c = if concurrently { "CONCURRENTLY " } else { "" };
+    format!("DROP INDEX {c}IF EXISTS {};", qualified(schema, name))
+}
+
+/// Renames each partition's copy of the table's indexes (primary key and
+/// unique constraints included) to the name the compiler decided, whatever
+/// PostgreSQL called it. Found through `pg_inherits`, so it works whatever
+/// order the indexes were created in, and does nothing when the names are
+/// right already.
+pub fn partition_index_names(t: &Table) -> Option<String> {
+    let names = crate::relational::names::partition_indexes(t);
+    if names.is_empty() {
+        return None;
+    }
+    let rows: Vec<String> = names
+        .iter()
+        .map(|(parent, part, want)| format!("({}, {}, {})", literal(parent), literal(part), literal(want)))
+        .collect();
+    let schema = literal(&t.schema);
+    let body = format!(
+        "\nDECLARE\n    r record;\nBEGIN\n    FOR r IN\n        SELECT c.relname AS have, w.want\n        FROM (VALUES\n            {}\n        ) AS w (parent, part, want)\n        JOIN pg_namespace n ON n.nspname = {schema}\n        JOIN pg_class pc ON pc.relname = w.parent AND pc.relnamespace = n.oid\n        JOIN pg_inherits i ON i.inhparent = pc.oid\n        JOIN pg_class c ON c.oid = i.inhrelid\n        JOIN pg_index x ON x.indexrelid = c.oid\n        JOIN pg_class pt ON pt.oid = x.indrelid AND pt.relname = w.part AND pt.relnamespace = n.oid\n        WHERE c.relname <> w.want\n    LOOP\n        EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', {schema}, r.have, r.want);\n    END LOOP;\nEND\n",
+        rows.join(",\n            ")
+    );
+    Some(format!("DO {};", dollar_quote(&body)))
+}
+
+// -------------------------------------------------------------- triggers --
+
+pub fn trigger_when(tr: &Trigger) -> String {
+    let timing = match tr.timing {
+        TriggerTiming::Before => "BEFORE",
+        TriggerTiming::After => "AFTER",
+    };
+    let events: Vec<&str> = tr
+        .events
+        .iter()
+        .map(|e| match e {
+            TriggerEvent::Insert => "INSERT",
+            TriggerEvent::Update => "UPDATE",
+            TriggerEvent::Delete => "DELETE",
+        })
+        .collect();
+    format!("{timing} {}", events.join(" OR "))
+}
+
+/// `CREATE OR REPLACE TRIGGER` (PostgreSQL 14 on), or drop and create.
+/// The call of a trigger's function: `schema.function(args)`.
+pub fn function_call(f: &crate::relational::FunctionCall) -> String {
+    format!("{}({})", qualified(&f.schema, &f.name), f.args.join(", "))
+}
+
+pub fn create_trigger(target: u32, t: &TableRef, tr: &Trigger) -> String {
+    let call = function_call(&tr.function);
+    let body = format!("{} ON {} FOR EACH ROW EXECUTE FUNCTION {call}", trigger_when(tr), q(t));
+    if target >= 14 {
+        format!("CREATE OR REPLACE TRIGGER {} {body};", ident(&tr.name))
+    } else {
+        format!("DROP TRIGGER IF EXISTS {} ON {};\nCREATE TRIGGER {} {body};", ident(&tr.name), q(t), ident(&tr.name))
+    }
+}
+
+pub fn drop_trigger(t: &TableRef, name: &str) -> String {
+    format!("DROP TRIGGER IF EXISTS {} ON {};", ident(name), q(t))
+}
+
+// --------------------------------------------------- row-level security --
+
+/// The table and its partitions under row-level security: every relation
+/// a query can name, so every one its policies must cover.
+pub fn rls_relations(t: &Table) -> Vec<String> {
+    let parts = t.partitioning.iter().flat_map(|p| p.partitions.iter().filter(|x| x.row_level_security));
+    std::iter::once(t.name.clone()).filter(|_| t.row_level_security).chain(parts.map(|x| x.name.clone())).collect()
+}
+
+pub fn enable_rls(schema: &str, table: &str) -> Vec<String> {
+    let q = qualified(schema, table);
+    vec![format!("ALTER TABLE {q} ENABLE ROW LEVEL SECURITY;"), format!("ALTER TABLE {q} FORCE ROW LEVEL SECURITY;")]
+}
+
+pub fn disable_rls(schema: &str, table: &str) -> Vec<String> {
+    let q = qualified(schema, table);
+    vec![
+        format!("ALTER TABLE {q} NO FORCE ROW LEVEL SECURITY;"),
+        format!("ALTER TABLE {q} DISABLE ROW LEVEL SECURITY;"),
+    ]
+}
+
+pub fn create_policy(schema: &str, table: &str, p: &Policy) -> Vec<String> {
+    let q = qualified(schema, table);
+    vec![
+        drop_policy(schema, table, &p.name),
+        format!("CREATE POLICY {} ON {q} USING {} WITH CHECK {};", ident(&p.name), p.using, p.with_check),
+    ]
+}
+
+pub fn drop_policy(schema: &str, table: &str, name: &str) -> String {
+    format!("DROP POLICY IF EXISTS {} ON {};", ident(name), qualified(schema, table))
+}
+
+// ------------------------------------------------- roles, publications --
+
+pub fn create_role(name: &str) -> String {
+    guarded_create(&format!("CREATE ROLE {} NOLOGIN;", ident(name)))
+}
+
+/// A role's privileges on a context: USAGE and SELECT (read), plus
+/// INSERT, UPDATE, DELETE and the sequences (write), for the tables there
+/// and those created later.
+pub fn grants(role: &str, schema: &str, write: bool) -> Vec<String> {
+    let (r, s) = (ident(role), ident(schema));
+    let privileges = if write { "SELECT, INSERT, UPDATE, DELETE" } else { "SELECT" };
+    let mut out = vec![
+        format!("GRANT USAGE ON SCHEMA {s} TO {r};"),
+        format!("GRANT {privileges} ON ALL TABLES IN SCHEMA {s} TO {r};"),
+        format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT {privileges} ON TABLES TO {r};"),
+    ];
+    if write {
+        out.push(format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r};"));
+        out.push(format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {r};"));
+    }
+    out
+}
+
+/// The privileges [`grants`] gave that a narrower grant takes back.
+pub fn revokes(role: &str, schema: &str, write: bool) -> Vec<String> {
+    let (r, s) = (ident(role), ident(schema));
+    let privileges = if write { "INSERT, UPDATE, DELETE" } else { "SELECT" };
+    let mut out = vec![
+        format!("REVOKE {privileges} ON ALL TABLES IN SCHEMA {s} FROM {r};"),
+        format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE {privileges} ON TABLES FROM {r};"),
+    ];
+    if !write {
+        out.push(format!("REVOKE USAGE ON SCHEMA {s} FROM {r};"));
+    }
+    out
+}
+
+/// Drops a role after what it owns and was granted in this database; keeps
+/// it, with a notice, when another database still uses it.
+pub fn drop_role(name: &str) -> String {
+    let body = format!(
+        "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {lit}) THEN\n        EXECUTE 'DROP OWNED BY ' || quote_ident({lit});\n        BEGIN\n            EXECUTE 'DROP ROLE ' || quote_ident({lit});\n        EXCEPTION\n            WHEN dependent_objects_still_exist THEN\n                RAISE NOTICE 'role % is still used by another database; kept', {lit};\n        END;\n    END IF;\nEND\n",
+        lit = literal(name)
+    );
+    format!("DO {};", dollar_quote(&body))
+}
+
+/// An index's items as SQL, comma-separated.
+pub fn index_items(i: &Index) -> String {
+    i.items.iter().map(index_item).collect::<Vec<_>>().join(", ")
+}
+
+/// The tables of a publication, quoted.
+pub fn publication_tables(p: &PublicationDef) -> Vec<String> {
+    p.tables.iter().map(q).collect()
+}
+
+pub fn create_publication(p: &PublicationDef) -> String {
+    let tables = publication_tables(p);
+    let create = if tables.is_empty() {
+        format!("CREATE PUBLICATION {};", ident(&p.name))
+    } else {
+        format!("CREATE PUBLICATION {} FOR TABLE {};", ident(&p.name), tables.join(", "))
+    };
+    guarded(&format!("SELECT 1 FROM pg_publication WHERE pubname = {}", literal(&p.name)), &create)
+}
+
+pub fn drop_publication(name: &str) -> String {
+    format!("DROP PUBLICATION IF EXISTS {};", ident(name))
+}
+
+// -------------------------------------------------------------- comments --
+
+/// `COMMENT ON … IS …` (`NULL` removes it).
+pub fn comment_on(on: &CommentOn, text: Option<&str>) -> String {
+    let what = match on {
+        CommentOn::Schema(s) => format!("SCHEMA {}", ident(s)),
+        CommentOn::Table(t) => format!("TABLE {}", q(t)),
+        CommentOn::Column(t, c) => format!("COLUMN {}.{}", q(t), ident(c)),
+        CommentOn::Constraint(t, c) => format!("CONSTRAINT {} ON {}", ident(c), q(t)),
+        CommentOn::Index(s, i) => format!("INDEX {}", qualified(s, i)),
+        CommentOn::Type(s, n) => format!("TYPE {}", qualified(s, n)),
+        CommentOn::Function(s, n, args) => format!("FUNCTION {}({args})", qualified(s, n)),
+        CommentOn::Role(r) => format!("ROLE {}", ident(r)),
+    };
+    format!("COMMENT ON {what} IS {};", text.map_or("NULL".to_string(), literal))
+}
