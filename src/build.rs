@@ -210,15 +210,7 @@ fn next_migrations(
         let losses: Vec<String> = f
             .undo
             .iter()
-            .filter(|c| {
-                matches!(
-                    c,
-                    crate::migrate::Change::DropTable(_)
-                        | crate::migrate::Change::DropColumn { .. }
-                        | crate::migrate::Change::DropPartition { .. }
-                        | crate::migrate::Change::DropSchema(_)
-                )
-            })
+            .filter(|c| c.loses_data() && !matches!(c, crate::migrate::Change::AlterColumnType { .. }))
             .map(|c| c.describe())
             .collect();
         if !losses.is_empty() {

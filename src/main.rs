@@ -468,11 +468,11 @@ fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, 
             return EXIT_FAIL;
         }
         Err(dddc::build::BuildError::Refused(refusals)) => {
-            out.report(&fe.sources, &fe.diagnostics);
-            eprintln!("error: the model changes in ways that can lose data; nothing was written");
-            for r in &refusals {
-                eprintln!("  - {}", r.change);
-                eprintln!("    help: {}", r.help);
+            let mut all = fe.diagnostics.clone();
+            all.extend(refusals.iter().map(|r| r.to_diagnostic()));
+            out.report(&fe.sources, &all);
+            if out.format == Format::Text {
+                eprintln!("error: the model changes in ways that can lose data; nothing was written");
             }
             return EXIT_FAIL;
         }
@@ -669,11 +669,11 @@ fn plan(out: &Output, model: Option<&Path>) -> u8 {
             0
         }
         Err(dddc::build::BuildError::Refused(refusals)) => {
-            out.report(&fe.sources, &fe.diagnostics);
-            eprintln!("error: the next build would refuse these changes (they can lose data):");
-            for r in &refusals {
-                eprintln!("  - {}", r.change);
-                eprintln!("    help: {}", r.help);
+            let mut all = fe.diagnostics.clone();
+            all.extend(refusals.iter().map(|r| r.to_diagnostic()));
+            out.report(&fe.sources, &all);
+            if out.format == Format::Text {
+                eprintln!("error: the next build would refuse these changes (they can lose data)");
             }
             EXIT_FAIL
         }

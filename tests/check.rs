@@ -151,6 +151,9 @@ fn a_refused_build_writes_nothing() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("drop column `ventas.clientes.correo`"), "{}", stderr(&o));
     assert!(stderr(&o).contains("--allow-destructive"));
+    // A coded diagnostic pointing at the model, like every other error.
+    assert!(stderr(&o).contains("error[E0701]: the next migration would drop column"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("┌─ tienda.ddd:"), "{}", stderr(&o));
     assert_eq!(before, snapshot(dir.path()));
 }
 

@@ -313,7 +313,8 @@ fn generate(case: &Case) -> Result<Generated, String> {
         let planned = plan(&model, &inputs);
         let planned = match (planned, expected_refusal) {
             (Err(BuildError::Refused(refusals)), Some(expected)) => {
-                let text: Vec<String> = refusals.iter().map(|r| format!("{} (help: {})", r.change, r.help)).collect();
+                let text: Vec<String> =
+                    refusals.iter().map(|r| format!("{} {} (help: {})", r.code, r.change, r.help)).collect();
                 for line in expectation_lines(&expected) {
                     if !text.iter().any(|t| t.contains(&line)) {
                         return Err(at(format!("no refusal mentions {line:?}; refusals:\n  {}", text.join("\n  "))));
@@ -322,7 +323,8 @@ fn generate(case: &Case) -> Result<Generated, String> {
                 continue;
             }
             (Err(BuildError::Refused(refusals)), None) => {
-                let text: Vec<String> = refusals.iter().map(|r| format!("{} (help: {})", r.change, r.help)).collect();
+                let text: Vec<String> =
+                    refusals.iter().map(|r| format!("{} {} (help: {})", r.code, r.change, r.help)).collect();
                 return Err(at(format!("refused unexpectedly:\n  {}", text.join("\n  "))));
             }
             (Err(e), _) => return Err(at(format!("build failed: {e:?}"))),

@@ -4,7 +4,8 @@
 //!
 //! Numbering follows the passes: E00xx files and syntax, E01xx names, E02xx
 //! types, E03xx references, E04xx expressions, E05xx model rules, E06xx the
-//! relational schema; W0xxx are compiler warnings. Lint rules have their own
+//! relational schema, E07xx evolution (what the next migration refuses);
+//! W0xxx are compiler warnings. Lint rules have their own
 //! `L0xx` codes (see `lint`).
 
 pub struct Code {
@@ -69,6 +70,9 @@ codes! {
     E0508 => "invalid full-text search",
     E0509 => "`@was` names a declaration that still exists",
     E0601 => "generated name collision",
+    E0701 => "change that would lose data",
+    E0702 => "change PostgreSQL cannot make in place",
+    E0703 => "required column with no value for existing rows",
     W0001 => "doc comment documents nothing",
     W0002 => "stale `@was`",
 }

@@ -1,5 +1,6 @@
 //! The closed set of schema changes. The variant order is the execution
-//! order of a migration, for these reasons, top to bottom:
+//! order of a migration ([`ChangeKind`] derives its order from it), for
+//! these reasons, top to bottom:
 //!
 //! 1. Publications, policies, triggers, foreign keys, indexes and constraints
 //!    go first, so that nothing they depend on is renamed or dropped under
@@ -50,7 +51,10 @@ impl std::fmt::Display for CommentOn {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A change of the schema. `ChangeKind` is the same list without the data:
+/// sorting changes by kind puts them in execution order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::EnumDiscriminants)]
+#[strum_discriminants(name(ChangeKind), derive(PartialOrd, Ord, Hash))]
 pub enum Change {
     // 1. Detach what depends on other objects.
     DropPublication(PublicationDef),
@@ -287,68 +291,23 @@ pub enum Change {
 }
 
 impl Change {
-    /// Position in the execution order (the variant's rank).
-    pub fn rank(&self) -> u8 {
+    /// The kind of change; kinds are ordered as the variants are declared,
+    /// which is the execution order.
+    pub fn kind(&self) -> ChangeKind {
+        self.into()
+    }
+
+    /// Whether the change can lose data that is in the database: what a
+    /// build refuses without `--allow-destructive`, and what an undo's
+    /// header warns about.
+    pub fn loses_data(&self) -> bool {
         use Change::*;
         match self {
-            DropPublication(_) => 0,
-            DropPolicy { .. } => 1,
-            DisableRowLevelSecurity(_) => 2,
-            DisablePartitionRowLevelSecurity { .. } => 3,
-            DropTrigger { .. } => 4,
-            DropForeignKey { .. } => 5,
-            DropIndex { .. } => 6,
-            DropCheck { .. } => 7,
-            DropUnique { .. } => 8,
-            DropPrimaryKey { .. } => 9,
-            RenameSchema { .. } => 10,
-            RenameTable { .. } => 11,
-            RenameColumn { .. } => 12,
-            RenameConstraint { .. } => 13,
-            RenameIndex { .. } => 14,
-            RenameTrigger { .. } => 15,
-            RenameType { .. } => 16,
-            RenameEnumValue { .. } => 17,
-            DropGeneratedColumn { .. } => 18,
-            CreateSchema(_) => 19,
-            CreateExtension(_) => 20,
-            CreateEnumType(_) => 21,
-            AddEnumValue { .. } => 22,
-            CreateFunction(_) => 23,
-            CreateTable(_) => 24,
-            AddPartition { .. } => 25,
-            AddColumn { .. } => 26,
-            AlterColumnType { .. } => 27,
-            SetDefault { .. } => 28,
-            DropNotNull { .. } => 29,
-            SetNotNull { .. } => 30,
-            UpdateEnumValue { .. } => 31,
-            SetIdentity { .. } => 32,
-            AddGeneratedColumn { .. } => 33,
-            AddPrimaryKey { .. } => 34,
-            AddUnique { .. } => 35,
-            AddCheck { .. } => 36,
-            AddForeignKey { .. } => 37,
-            CreateIndex { .. } => 38,
-            CreateTrigger { .. } => 39,
-            EnableRowLevelSecurity(_) => 40,
-            CreatePolicy { .. } => 41,
-            EnablePartitionRowLevelSecurity { .. } => 42,
-            SyncPartitionIndexNames(_) => 43,
-            CreateRole(_) => 44,
-            Grant { .. } => 45,
-            Revoke { .. } => 46,
-            CreatePublication(_) => 47,
-            SetPublicationTables(_) => 48,
-            SetComment { .. } => 49,
-            DropRole(_) => 50,
-            DropColumn { .. } => 51,
-            DropPartition { .. } => 52,
-            DropTable(_) => 53,
-            DropFunction(_) => 54,
-            DropEnumType(_) => 55,
-            DropExtension(_) => 56,
-            DropSchema(_) => 57,
+            DropSchema(_) | DropTable(_) | DropPartition { .. } => true,
+            // A generated column's values are computed from the others.
+            DropColumn { column, .. } => column.generated.is_none(),
+            AlterColumnType { lossy, .. } => *lossy,
+            _ => false,
         }
     }
 

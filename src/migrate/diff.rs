@@ -154,7 +154,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
             out.push(Change::DropPublication(o.clone()));
         }
     }
-    out.sort_by_key(Change::rank);
+    out.sort_by_key(Change::kind);
     out
 }
 

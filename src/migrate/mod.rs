@@ -3,7 +3,7 @@
 //!
 //! 1. [`renames`] — `@was` turns what would be drop + add into renames.
 //! 2. [`diff`] — the remaining differences as typed [`Change`]s, sorted by
-//!    their variant's rank (the execution order).
+//!    their [`ChangeKind`] (the execution order).
 //! 3. [`plan`] — refusals of what can lose data, backfills, and the split
 //!    into files: native enum values first (kept apart from their first use),
 //!    the main transactional migration, then indexes on existing tables built
@@ -17,7 +17,7 @@ pub mod diff;
 mod plan;
 pub mod renames;
 
-pub use change::{Change, TableRef};
+pub use change::{Change, ChangeKind, TableRef};
 pub use plan::{plan, FileKind, MigrationFile, Options, Planned, Refusal};
 
 /// A schema with every list sorted by name: two schemas that differ only in

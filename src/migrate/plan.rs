@@ -7,7 +7,8 @@ use super::apply::apply;
 use super::change::{Change, TableRef};
 use super::diff::diff;
 use super::renames::{apply_renames, previous_names};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::codes::id;
+use crate::diagnostics::{Diagnostic, Span};
 use crate::model::Model;
 use crate::relational::{self, ColumnType, Schema};
 
@@ -43,10 +44,31 @@ pub struct MigrationFile {
 /// refused always, when the compiler cannot do it safely).
 #[derive(Debug, Clone)]
 pub struct Refusal {
+    /// `E0701` (would lose data), `E0702` (cannot be done in place) or
+    /// `E0703` (a required column with no value for existing rows).
+    pub code: &'static str,
     pub change: String,
     pub help: String,
     /// Even `--allow-destructive` does not allow it.
     pub unsupported: bool,
+    /// The declaration of the model that asks for the change (the model
+    /// block when what it asks is a removal).
+    pub span: crate::diagnostics::Span,
+}
+
+impl Refusal {
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let label = if self.unsupported {
+            "PostgreSQL cannot make this change in place"
+        } else if self.code == id::E0703 {
+            "existing rows have no value for it"
+        } else {
+            "this edit would lose data"
+        };
+        Diagnostic::error(self.code, format!("the next migration would {}", self.change))
+            .at(self.span, label)
+            .with_help(self.help.clone())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -72,7 +94,7 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
     changes.extend(diff(&renamed.schema, new));
     // Stable: renames keep the order they were found in (a table's rename
     // before the renames inside it).
-    changes.sort_by_key(Change::rank);
+    changes.sort_by_key(Change::kind);
     order_value_updates(&mut changes);
     let mut out = Planned { warnings: renamed.warnings, ..Planned::default() };
     if changes.is_empty() {
@@ -83,8 +105,8 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
         .filter_map(|c| if let Change::CreateTable(t) = c { Some(TableRef::of(t)) } else { None })
         .collect();
     let backfills = backfills(new);
-    check(&mut changes, lock, new, &new_tables, &backfills, opts, &mut out);
     mark_lossy(&mut changes);
+    check(&mut changes, lock, new, &new_tables, &backfills, opts, model.span, &mut out);
     // Split.
     let is_enum_value = |c: &Change| matches!(c, Change::AddEnumValue { .. });
     // A unique index that replaces a constraint or index of the same name
@@ -305,7 +327,7 @@ fn undo(before: &Schema, after: &Schema, forward: &[Change]) -> Vec<Change> {
         }),
         _ => None,
     }));
-    rest.sort_by_key(Change::rank);
+    rest.sort_by_key(Change::kind);
     order_value_updates(&mut rest);
     for c in &mut rest {
         // The values of a dropped column are gone: it comes back optional
@@ -334,7 +356,9 @@ fn backfills(new: &Schema) -> Vec<(TableRef, String, String)> {
     out
 }
 
-/// Fills backfills, and refuses what can lose data.
+/// Fills backfills, and refuses what can lose data ([`Change::loses_data`])
+/// and what cannot be done in place.
+#[allow(clippy::too_many_arguments)]
 fn check(
     changes: &mut [Change],
     lock: &Schema,
@@ -342,6 +366,7 @@ fn check(
     new_tables: &BTreeSet<TableRef>,
     backfills: &[(TableRef, String, String)],
     opts: Options,
+    model_span: Span,
     out: &mut Planned,
 ) {
     let renamed_values: BTreeSet<String> = changes
@@ -353,28 +378,44 @@ fn check(
         .collect();
     let backfill_of =
         |t: &TableRef, c: &str| backfills.iter().find(|(bt, bc, _)| bt == t && bc == c).map(|(_, _, s)| s.clone());
-    let refuse = |change: String, help: &str, unsupported: bool, out: &mut Planned| {
+    // Where the model asks for a change: the table's or column's
+    // declaration, else its context's, else the model block.
+    let table_span = |t: &TableRef| {
+        new.table(&t.schema, &t.name)
+            .map(|x| x.origin.0)
+            .or_else(|| new.schemas.iter().find(|s| s.name == t.schema).map(|s| s.origin.0))
+            .unwrap_or(model_span)
+    };
+    let column_span = |t: &TableRef, c: &str| {
+        new.table(&t.schema, &t.name).and_then(|x| x.column(c)).map_or_else(|| table_span(t), |c| c.origin.0)
+    };
+    let refuse = |code: &'static str, change: String, help: &str, unsupported: bool, span: Span, out: &mut Planned| {
         if unsupported || !opts.allow_destructive {
-            out.refusals.push(Refusal { change, help: help.to_string(), unsupported });
+            out.refusals.push(Refusal { code, change, help: help.to_string(), unsupported, span });
         }
     };
     for c in changes.iter_mut() {
+        let loses_data = c.loses_data();
         match c {
             Change::DropSchema(s) => refuse(
+                id::E0701,
                 format!("drop context (schema) `{}` and every table in it", s.name),
                 "if it was renamed, add `@was(old_name)` to the context; to really drop it, run `dddc build --allow-destructive`",
                 false,
+                model_span,
                 out,
             ),
-            Change::DropTable(t) => refuse(
-                format!("drop table `{}` and its rows", t.qualified()),
-                "if the aggregate or entity was renamed, add `@was(OldName)` to it; to really drop it, run `dddc build --allow-destructive`",
-                false,
-                out,
-            ),
-            // A generated column's values are computed from the others:
-            // dropping one loses nothing.
-            Change::DropColumn { column, .. } if column.generated.is_some() => {}
+            Change::DropTable(t) => {
+                let span = table_span(&TableRef::of(t));
+                refuse(
+                    id::E0701,
+                    format!("drop table `{}` and its rows", t.qualified()),
+                    "if the aggregate or entity was renamed, add `@was(OldName)` to it; to really drop it, run `dddc build --allow-destructive`",
+                    false,
+                    span,
+                    out,
+                )
+            }
             Change::AddGeneratedColumn { table, column }
                 if !new_tables.contains(table) && lock.table(&table.schema, &table.name).is_some() =>
             {
@@ -383,16 +424,20 @@ fn check(
                     column.name
                 ));
             }
-            Change::DropColumn { table, column } => refuse(
+            Change::DropColumn { table, column } if loses_data => refuse(
+                id::E0701,
                 format!("drop column `{table}.{}` and its values", column.name),
                 "if the field was renamed, add `@was(old_name)` to it; to really drop it, run `dddc build --allow-destructive`",
                 false,
+                table_span(table),
                 out,
             ),
             Change::DropPartition { table, partition } => refuse(
+                id::E0701,
                 format!("drop partition `{}` of `{table}` and its rows", partition.name),
                 "extend the range instead of moving it, or run `dddc build --allow-destructive`",
                 false,
+                table_span(table),
                 out,
             ),
             Change::AlterColumnType { table, column, from, to, .. }
@@ -401,42 +446,55 @@ fn check(
                     .and_then(|t| t.partitioning.as_ref())
                     .is_some_and(|p| &p.column == column) =>
             {
-                out.refusals.push(Refusal {
-                    change: format!("change the type of `{table}.{column}` from {from} to {to}: it is the partition key"),
-                    help: "PostgreSQL cannot change the type of a partition key column; keep the type, or create a new aggregate with the new type and move the data".into(),
-                    unsupported: true,
-                });
+                let span = column_span(table, column);
+                refuse(
+                    id::E0702,
+                    format!("change the type of `{table}.{column}` from {from} to {to}: it is the partition key"),
+                    "PostgreSQL cannot change the type of a partition key column; keep the type, or create a new aggregate with the new type and move the data",
+                    true,
+                    span,
+                    out,
+                )
             }
-            Change::AlterColumnType { table, column, from, to, .. } => match type_change(from, to) {
-                TypeChange::Widening { rewrite } => {
-                    if rewrite && !new_tables.contains(table) {
-                        out.notes.push(format!("changing `{table}.{column}` from {from} to {to} rewrites the whole table under an exclusive lock"));
+            Change::AlterColumnType { table, column, from, to, .. } => {
+                let span = column_span(table, column);
+                match type_change(from, to) {
+                    TypeChange::Widening { rewrite } => {
+                        if rewrite && !new_tables.contains(table) {
+                            out.notes.push(format!("changing `{table}.{column}` from {from} to {to} rewrites the whole table under an exclusive lock"));
+                        }
                     }
+                    // The column of a CHECK-based enum: the check, not the
+                    // length, bounds its values, and every new value fits.
+                    TypeChange::Narrowing if enum_column(new, table, column) => {}
+                    TypeChange::Narrowing => refuse(
+                        id::E0701,
+                        format!("narrow `{table}.{column}` from {from} to {to} (values that do not fit would be lost or rejected)"),
+                        "keep the wider type, or run `dddc build --allow-destructive` once the data fits",
+                        false,
+                        span,
+                        out,
+                    ),
+                    TypeChange::Incompatible => refuse(
+                        id::E0701,
+                        format!("change `{table}.{column}` from {from} to {to} (a conversion that can fail or lose data)"),
+                        "add a new field and migrate the data, or run `dddc build --allow-destructive`",
+                        false,
+                        span,
+                        out,
+                    ),
                 }
-                // The column of a CHECK-based enum: the check, not the length,
-                // bounds its values, and every new value fits.
-                TypeChange::Narrowing if enum_column(new, table, column) => {}
-                TypeChange::Narrowing => refuse(
-                    format!("narrow `{table}.{column}` from {from} to {to} (values that do not fit would be lost or rejected)"),
-                    "keep the wider type, or run `dddc build --allow-destructive` once the data fits",
-                    false,
-                    out,
-                ),
-                TypeChange::Incompatible => refuse(
-                    format!("change `{table}.{column}` from {from} to {to} (a conversion that can fail or lose data)"),
-                    "add a new field and migrate the data, or run `dddc build --allow-destructive`",
-                    false,
-                    out,
-                ),
-            },
+            }
             Change::SetNotNull { table, column, backfill } => {
                 let default = new.table(&table.schema, &table.name).and_then(|t| t.column(column)).and_then(|c| c.default.clone());
                 *backfill = backfill_of(table, column).or(default);
                 if backfill.is_none() && !new_tables.contains(table) {
                     refuse(
+                        id::E0703,
                         format!("make `{table}.{column}` NOT NULL with no value for the rows where it is NULL"),
                         "give the field a default, or `@backfill(expr)` to fill existing rows; or run `dddc build --allow-destructive`",
                         false,
+                        column_span(table, column),
                         out,
                     );
                 }
@@ -454,9 +512,11 @@ fn check(
                             "give the field a default, or `@backfill(expr)` to fill existing rows, or make it optional (`?`)"
                         };
                         refuse(
+                            id::E0703,
                             format!("add required column `{table}.{}` with no value for existing rows", column.name),
                             help,
                             false,
+                            column.origin.0,
                             out,
                         );
                     }
@@ -465,10 +525,10 @@ fn check(
             Change::DropCheck { table, check } => {
                 // An enum check swapped for one without some values.
                 if let Some((col, old_values)) = check.enum_values() {
-                    let new_values = new
+                    let new_check = new
                         .table(&table.schema, &table.name)
-                        .and_then(|t| t.checks.iter().find(|c| c.name == check.name))
-                        .and_then(|c| c.enum_values());
+                        .and_then(|t| t.checks.iter().find(|c| c.name == check.name));
+                    let new_values = new_check.and_then(|c| c.enum_values());
                     let lost: Vec<&String> = old_values
                         .iter()
                         .filter(|v| !renamed_values.contains(*v) && new_values.is_none_or(|(_, nv)| !nv.contains(v)))
@@ -476,9 +536,11 @@ fn check(
                     if !lost.is_empty() && new_values.is_some() {
                         let lost: Vec<&str> = lost.iter().map(|s| s.as_str()).collect();
                         refuse(
+                            id::E0701,
                             format!("remove value(s) {} of `{table}.{col}` (rows holding them would be rejected)", lost.join(", ")),
                             "if a value was renamed, add `@was(OLD)` to it; to remove it, run `dddc build --allow-destructive` once no row holds it",
                             false,
+                            new_check.map_or_else(|| table_span(table), |c| c.origin.0),
                             out,
                         );
                     }
@@ -500,11 +562,14 @@ fn check(
             let lost: Vec<&str> =
                 o.values.iter().filter(|v| !e.values.contains(v) && !renamed.contains(v)).map(String::as_str).collect();
             if !lost.is_empty() {
-                out.refusals.push(Refusal {
-                    change: format!("remove values from native enum `{}.{}`: {}", e.schema, e.name, lost.join(", ")),
-                    help: "PostgreSQL cannot remove a value from an enum type; keep the value, or make the enum CHECK-based".into(),
-                    unsupported: true,
-                });
+                refuse(
+                    id::E0702,
+                    format!("remove values from native enum `{}.{}`: {}", e.schema, e.name, lost.join(", ")),
+                    "PostgreSQL cannot remove a value from an enum type; keep the value, or make the enum CHECK-based",
+                    true,
+                    e.origin.0,
+                    out,
+                );
             }
         }
     }
@@ -513,11 +578,14 @@ fn check(
         if let Some(o) = lock.table(&t.schema, &t.name) {
             let key = |t: &relational::Table| t.partitioning.as_ref().map(|p| (p.method, p.column.clone()));
             if key(o) != key(t) {
-                out.refusals.push(Refusal {
-                    change: format!("change the partitioning of `{}`", t.qualified()),
-                    help: "a table cannot be (re)partitioned in place: create a new aggregate and move the data".into(),
-                    unsupported: true,
-                });
+                refuse(
+                    id::E0702,
+                    format!("change the partitioning of `{}`", t.qualified()),
+                    "a table cannot be (re)partitioned in place: create a new aggregate and move the data",
+                    true,
+                    t.origin.0,
+                    out,
+                );
             }
         }
     }
