@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::names::Resolver;
-use super::types::{Owner, Slot};
+use super::resolver::Resolver;
+use super::resolver::{Owner, Slot};
 use super::*;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::did_you_mean;
@@ -155,7 +155,7 @@ fn scope_of(r: &Resolver<'_>, owner: &Owner) -> Scope {
             }
             if let Some((last, parent_path)) = loc.path.split_last() {
                 let _ = last;
-                let parent_loc = types::EntityLoc { aggregate: loc.aggregate, path: parent_path.to_vec() };
+                let parent_loc = super::resolver::EntityLoc { aggregate: loc.aggregate, path: parent_path.to_vec() };
                 let parent = r.entity(&parent_loc);
                 let key = identity_columns(&r.model, parent);
                 for (c, k) in link_columns(&parent.name, &key) {
@@ -279,7 +279,7 @@ fn check(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, expected: Option<Ex
                 ast::Literal::EmptyObject => ExprType::Json,
                 ast::Literal::EmptyArray => ExprType::Array,
             };
-            Some(mk(TExprKind::Literal(l.clone()), ty, matches!(l, ast::Literal::Null), span))
+            Some(mk(TExprKind::Literal(Literal::from(l)), ty, matches!(l, ast::Literal::Null), span))
         }
         K::Path(p) => path(r, scope, p, expected),
         K::Not(inner) => {
@@ -335,7 +335,7 @@ fn check(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, expected: Option<Ex
                 orderable(r, &ta, op.ddd())?;
             }
             let n = ta.nullable || tb.nullable;
-            Some(mk(TExprKind::Compare(*op, Box::new(ta), Box::new(tb)), ExprType::Bool, n, span))
+            Some(mk(TExprKind::Compare(CmpOp::from(*op), Box::new(ta), Box::new(tb)), ExprType::Bool, n, span))
         }
         K::IsNull { expr, negated } => {
             let t = check(r, scope, expr, None)?;
@@ -412,7 +412,7 @@ fn check(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, expected: Option<Ex
                 return None;
             };
             let n = ta.nullable || tb.nullable;
-            Some(mk(TExprKind::Arith(*op, Box::new(ta), Box::new(tb)), ty, n, span))
+            Some(mk(TExprKind::Arith(ArithOp::from(*op), Box::new(ta), Box::new(tb)), ty, n, span))
         }
         K::Neg(inner) => {
             let t = check(r, scope, inner, None)?;
@@ -525,7 +525,7 @@ fn comparable(r: &mut Resolver<'_>, a: &TExpr, b: &TExpr, span: Span, op: &str) 
         (T::Date | T::Timestamp, T::Date | T::Timestamp) => true,
         (T::Enum(e), T::Text) | (T::Text, T::Enum(e)) => {
             let lit = if matches!(b.kind, TExprKind::Literal(_)) { b } else { a };
-            if let TExprKind::Literal(ast::Literal::String(s)) = &lit.kind {
+            if let TExprKind::Literal(Literal::String(s)) = &lit.kind {
                 let en = &r.model.enums[e.0];
                 let values: Vec<&str> = en.values.iter().map(|v| v.name.as_str()).collect();
                 let help = if values.contains(&s.as_str()) {
@@ -742,9 +742,7 @@ fn default_value(r: &mut Resolver<'_>, owner: &Owner, idx: usize, e: &ast::Expr,
         );
         return None;
     }
-    if let (Some(Scalar::Text(Some(n)) | Scalar::Char(n)), TExprKind::Literal(ast::Literal::String(s))) =
-        (scalar, &t.kind)
-    {
+    if let (Some(Scalar::Text(Some(n)) | Scalar::Char(n)), TExprKind::Literal(Literal::String(s))) = (scalar, &t.kind) {
         if s.chars().count() > n as usize {
             r.error(
                 Diagnostic::error(id::E0204, format!("default of field `{fname}` is longer than {n} characters"))
@@ -762,7 +760,7 @@ fn default_value(r: &mut Resolver<'_>, owner: &Owner, idx: usize, e: &ast::Expr,
         );
         return None;
     }
-    if let TExprKind::Literal(ast::Literal::Date(text)) = &t.kind {
+    if let TExprKind::Literal(Literal::Date(text)) = &t.kind {
         if !is_date(text) {
             r.error(
                 Diagnostic::error(id::E0204, format!("default of field `{fname}` is not a valid date"))
@@ -772,7 +770,7 @@ fn default_value(r: &mut Resolver<'_>, owner: &Owner, idx: usize, e: &ast::Expr,
             return None;
         }
     }
-    if let TExprKind::Literal(ast::Literal::String(text)) = &t.kind {
+    if let TExprKind::Literal(Literal::String(text)) = &t.kind {
         let (ok, form) = match want_ty {
             ExprType::Date => (is_date(text), "`YYYY-MM-DD`, or write the date bare: `2025-11-01`"),
             ExprType::Uuid => (is_uuid(text), "a UUID like `'00000000-0000-0000-0000-000000000000'`"),
@@ -835,9 +833,9 @@ fn is_date(s: &str) -> bool {
 /// reject the value when the migration runs).
 fn out_of_range(scalar: Scalar, t: &TExpr) -> Option<String> {
     let (digits, negative) = match &t.kind {
-        TExprKind::Literal(ast::Literal::Number(n)) => (n.as_str(), false),
+        TExprKind::Literal(Literal::Number(n)) => (n.as_str(), false),
         TExprKind::Neg(inner) => match &inner.kind {
-            TExprKind::Literal(ast::Literal::Number(n)) => (n.as_str(), true),
+            TExprKind::Literal(Literal::Number(n)) => (n.as_str(), true),
             _ => return None,
         },
         _ => return None,

@@ -17,17 +17,19 @@
 //! A pass runs even when an earlier one reported errors, but on what could be
 //! resolved only, so errors do not cascade.
 
+mod annotations;
 mod exprs;
 mod names;
 mod references;
 pub mod regex;
+mod resolver;
 mod rules;
 mod types;
 
 use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, FileId, Span};
-use crate::syntax::ast::{self, ArithOp, CmpOp, Literal, RefAction};
+use crate::syntax::ast;
 
 pub use names::snake_case;
 pub use references::identity_columns;
@@ -559,6 +561,144 @@ pub enum PublicationItem {
     Aggregate(AggregateId),
 }
 
+// ------------------------------------ literals, operators, ref actions --
+//
+// The model's own: every step after the model (lowering, SQL, lint, docs)
+// uses these, never the syntax tree's, which stays in the front end.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Literal {
+    /// Digits as written, maybe with a fraction: `42`, `0.5`.
+    Number(String),
+    String(String),
+    Bool(bool),
+    Null,
+    /// `2025-11-01`
+    Date(String),
+    EmptyObject,
+    EmptyArray,
+}
+
+impl From<&ast::Literal> for Literal {
+    fn from(l: &ast::Literal) -> Literal {
+        match l {
+            ast::Literal::Number(n) => Literal::Number(n.clone()),
+            ast::Literal::String(s) => Literal::String(s.clone()),
+            ast::Literal::Bool(b) => Literal::Bool(*b),
+            ast::Literal::Null => Literal::Null,
+            ast::Literal::Date(d) => Literal::Date(d.clone()),
+            ast::Literal::EmptyObject => Literal::EmptyObject,
+            ast::Literal::EmptyArray => Literal::EmptyArray,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl From<ast::CmpOp> for CmpOp {
+    fn from(op: ast::CmpOp) -> CmpOp {
+        match op {
+            ast::CmpOp::Eq => CmpOp::Eq,
+            ast::CmpOp::Ne => CmpOp::Ne,
+            ast::CmpOp::Lt => CmpOp::Lt,
+            ast::CmpOp::Le => CmpOp::Le,
+            ast::CmpOp::Gt => CmpOp::Gt,
+            ast::CmpOp::Ge => CmpOp::Ge,
+        }
+    }
+}
+
+impl CmpOp {
+    /// The `.ddd` spelling.
+    pub fn ddd(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl From<ast::ArithOp> for ArithOp {
+    fn from(op: ast::ArithOp) -> ArithOp {
+        match op {
+            ast::ArithOp::Add => ArithOp::Add,
+            ast::ArithOp::Sub => ArithOp::Sub,
+            ast::ArithOp::Mul => ArithOp::Mul,
+            ast::ArithOp::Div => ArithOp::Div,
+            ast::ArithOp::Rem => ArithOp::Rem,
+        }
+    }
+}
+
+impl ArithOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+            ArithOp::Rem => "%",
+        }
+    }
+}
+
+/// What a reference does when its target is deleted or its key updated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RefAction {
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+    NoAction,
+}
+
+impl From<ast::RefAction> for RefAction {
+    fn from(a: ast::RefAction) -> RefAction {
+        match a {
+            ast::RefAction::Restrict => RefAction::Restrict,
+            ast::RefAction::Cascade => RefAction::Cascade,
+            ast::RefAction::SetNull => RefAction::SetNull,
+            ast::RefAction::SetDefault => RefAction::SetDefault,
+            ast::RefAction::NoAction => RefAction::NoAction,
+        }
+    }
+}
+
+impl RefAction {
+    /// The words of the `.ddd` source, which are also PostgreSQL's (upper-cased).
+    pub fn words(self) -> &'static str {
+        match self {
+            RefAction::Restrict => "restrict",
+            RefAction::Cascade => "cascade",
+            RefAction::SetNull => "set null",
+            RefAction::SetDefault => "set default",
+            RefAction::NoAction => "no action",
+        }
+    }
+}
+
 // ------------------------------------------------------ typed expressions --
 
 /// The type of an expression.
@@ -745,7 +885,7 @@ pub struct Analysis {
 
 /// Resolves and validates parsed files (root file first).
 pub fn analyze(files: &[(FileId, ast::SourceFile)]) -> Analysis {
-    let mut r = names::Resolver::new(files);
+    let mut r = resolver::Resolver::new(files);
     names::run(&mut r);
     types::run(&mut r);
     references::run(&mut r);

@@ -1,7 +1,7 @@
 //! Pass 3 — references: every `ref` resolved to an aggregate root, its
 //! actions checked, and the target's identity columns copied onto it.
 
-use super::names::{Decl, Resolver};
+use super::resolver::{Decl, Resolver};
 use super::*;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::did_you_mean;
@@ -11,14 +11,14 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     for p in &pending {
         let Some(target) = resolve_target(r, p.scope, &p.ast.target) else {
             let name = r.entity(&p.loc).fields[p.field].name.clone();
-            r.poisoned.push((super::types::Owner::Entity(p.loc.clone()), name));
+            r.poisoned.push((super::resolver::Owner::Entity(p.loc.clone()), name));
             continue;
         };
         let key = identity_columns(&r.model, &r.model.aggregates[target.0].root);
         let nullable = p.ast.optional;
         for (action, span, which) in [(p.ast.on_delete, "delete"), (p.ast.on_update, "update")]
             .into_iter()
-            .filter_map(|(a, w)| a.map(|(a, s)| (a, s, w)))
+            .filter_map(|(a, w)| a.map(|(a, s)| (RefAction::from(a), s, w)))
         {
             if action == RefAction::SetNull && !nullable {
                 r.error(

@@ -3,8 +3,9 @@
 //! search, roles and publications.
 
 use super::exprs::{column_of, names_of};
-use super::names::Resolver;
-use super::types::{unknown_field, EntityLoc, Owner};
+use super::resolver::Resolver;
+use super::resolver::{EntityLoc, Owner};
+use super::types::unknown_field;
 use super::*;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::did_you_mean;
@@ -186,7 +187,7 @@ fn partitions(r: &mut Resolver<'_>) {
                 }
                 for lp in parts {
                     if let Some(first) = seen_names.insert(lp.name.name.clone(), lp.name.span) {
-                        super::names::duplicate(r, "partition", &lp.name, first);
+                        super::resolver::duplicate(r, "partition", &lp.name, first);
                     }
                     for v in &lp.values {
                         let ok = match (&v.kind, ty) {
@@ -496,7 +497,7 @@ fn tenant_references(r: &mut Resolver<'_>) {
                 if rf.loose || target.tenant.is_none() {
                     continue;
                 }
-                let nulls = |x: ast::RefAction| matches!(x, ast::RefAction::SetNull | ast::RefAction::SetDefault);
+                let nulls = |x: RefAction| matches!(x, RefAction::SetNull | RefAction::SetDefault);
                 if nulls(rf.on_update) {
                     problems.push((f.span, format!("on update {}", rf.on_update.words()), None));
                 } else if nulls(rf.on_delete) && r.model.target < 15 {

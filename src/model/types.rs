@@ -5,49 +5,13 @@
 
 use std::collections::HashMap;
 
-use super::names::{check_sql_identifier, duplicate, Decl, Resolver};
+use super::annotations::{decl_annotations, field_annotations, name_override};
+use super::resolver::{
+    check_sql_identifier, duplicate, Decl, EntityLoc, Owner, PendingExpr, PendingRef, Resolver, Slot,
+};
 use super::*;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::did_you_mean;
-
-/// Where an entity lives: its aggregate and the path of child indexes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct EntityLoc {
-    pub aggregate: AggregateId,
-    pub path: Vec<usize>,
-}
-
-/// Whose columns an expression may name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Owner {
-    Entity(EntityLoc),
-    Value(ValueId),
-}
-
-/// An expression waiting for pass 4, and the slot it fills.
-pub(super) struct PendingExpr<'a> {
-    pub owner: Owner,
-    pub slot: Slot,
-    pub ast: &'a ast::Expr,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Slot {
-    Invariant(usize),
-    Default(usize),
-    Backfill(usize),
-    IndexItem(usize, usize),
-    IndexWhere(usize),
-    /// A single-column value object's check.
-    ValueCheck,
-}
-
-pub(super) struct PendingRef<'a> {
-    pub loc: EntityLoc,
-    pub field: usize,
-    pub ast: &'a ast::RefType,
-    pub scope: ContextId,
-}
 
 const SCALARS: &[&str] = &[
     "uuid",
@@ -284,19 +248,15 @@ fn aggregate(r: &mut Resolver<'_>, aid: AggregateId) {
     let timestamps = r.model.defaults.timestamps;
     let mut agg = r.model.aggregates[aid.0].clone();
     agg.soft_delete = r.model.defaults.soft_delete;
-    let root = entity_body(
-        r,
-        &ast.name,
-        ast.doc.as_ref(),
-        ast.table_as.as_ref(),
-        false,
-        &ast.annotations,
-        &ast.items,
-        ctx,
-        &loc,
-        timestamps,
-        Some(&mut agg),
-    );
+    let decl = EntityDecl {
+        name: &ast.name,
+        doc: ast.doc.as_ref(),
+        table_as: ast.table_as.as_ref(),
+        one: false,
+        annotations: &ast.annotations,
+        items: &ast.items,
+    };
+    let root = entity_body(r, decl, ctx, &loc, timestamps, Some(&mut agg));
     agg.root = root;
     if let Some(column) = r.model.contexts[ctx.0].tenant_by.clone() {
         agg.tenant = Some(column);
@@ -304,31 +264,80 @@ fn aggregate(r: &mut Resolver<'_>, aid: AggregateId) {
     r.model.aggregates[aid.0] = agg;
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A declaration of an aggregate root or entity, as `entity_body` reads it.
+struct EntityDecl<'a> {
+    name: &'a ast::Ident,
+    doc: Option<&'a ast::Doc>,
+    table_as: Option<&'a ast::Ident>,
+    one: bool,
+    annotations: &'a [ast::Annotation],
+    items: &'a [ast::AggregateItem],
+}
+
+/// What reading an entity's items gathers besides the entity itself.
+struct EntityState<'a, 'r> {
+    e: Entity,
+    loc: EntityLoc,
+    ctx: ContextId,
+    owner: Owner,
+    /// The aggregate, when this is its root: root-only items set it.
+    root: Option<&'r mut Aggregate>,
+    seen_fields: HashMap<String, Span>,
+    seen_invariants: HashMap<String, Span>,
+    key: Option<(&'a ast::Ident, Vec<ast::Ident>, Span)>,
+    id_field: Option<&'a ast::Field>,
+    once: HashMap<&'static str, Span>,
+}
+
+impl EntityState<'_, '_> {
+    /// `what` may appear once per entity: reports the second.
+    fn once(&mut self, r: &mut Resolver<'_>, what: &'static str, span: Span) -> bool {
+        if let Some(first) = self.once.insert(what, span) {
+            r.error(
+                Diagnostic::error(id::E0507, format!("`{what}` declared more than once"))
+                    .at(span, "declared again here")
+                    .with_secondary(first, "first declared here")
+                    .with_help(format!("keep one `{what}`")),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// `what` applies to a whole aggregate: reports it inside an entity.
+    fn root_only(&self, r: &mut Resolver<'_>, what: &str, span: Span) -> bool {
+        if self.root.is_none() {
+            r.error(
+                Diagnostic::error(id::E0504, format!("`{what}` inside an entity"))
+                    .at(span, "allowed on an aggregate root only")
+                    .with_help(format!("move `{what}` to the aggregate root: it applies to the whole aggregate")),
+            );
+        }
+        self.root.is_some()
+    }
+}
+
+/// An aggregate root (with `root`) or an entity: its items, one function
+/// each, then its identity.
 fn entity_body<'a>(
     r: &mut Resolver<'a>,
-    name: &ast::Ident,
-    doc: Option<&ast::Doc>,
-    table_as: Option<&ast::Ident>,
-    one: bool,
-    annotations: &[ast::Annotation],
-    items: &'a [ast::AggregateItem],
+    decl: EntityDecl<'a>,
     ctx: ContextId,
     loc: &EntityLoc,
     inherited_timestamps: bool,
-    mut root: Option<&mut Aggregate>,
+    root: Option<&mut Aggregate>,
 ) -> Entity {
     let kind = if root.is_some() { "aggregate" } else { "entity" };
-    let (was, allows) = decl_annotations(r, annotations, kind);
-    if let Some(t) = table_as {
+    let (was, allows) = decl_annotations(r, decl.annotations, kind);
+    if let Some(t) = decl.table_as {
         r.check_identifier(t, "table name");
     }
-    let mut e = Entity {
-        name: name.name.clone(),
-        doc: doc.map(|d| d.text.clone()),
-        span: name.span,
-        table_as: table_as.map(|t| t.name.clone()),
-        one,
+    let e = Entity {
+        name: decl.name.name.clone(),
+        doc: decl.doc.map(|d| d.text.clone()),
+        span: decl.name.span,
+        table_as: decl.table_as.map(|t| t.name.clone()),
+        one: decl.one,
         identity: Identity::Uuid,
         fields: Vec::new(),
         invariants: Vec::new(),
@@ -339,182 +348,168 @@ fn entity_body<'a>(
         was,
         allows,
     };
-    let owner = Owner::Entity(loc.clone());
-    let mut seen_fields: HashMap<String, Span> = HashMap::new();
-    let mut seen_invariants: HashMap<String, Span> = HashMap::new();
-    let mut key: Option<(&ast::Ident, Vec<ast::Ident>, Span)> = None;
-    let mut id_field: Option<&ast::Field> = None;
-    let mut once: HashMap<&'static str, Span> = HashMap::new();
-    let root_only = |r: &mut Resolver<'_>, what: &str, span: Span, is_root: bool| -> bool {
-        if !is_root {
-            r.error(
-                Diagnostic::error(id::E0504, format!("`{what}` inside an entity"))
-                    .at(span, "allowed on an aggregate root only")
-                    .with_help(format!("move `{what}` to the aggregate root: it applies to the whole aggregate")),
-            );
-        }
-        is_root
+    let mut st = EntityState {
+        e,
+        loc: loc.clone(),
+        ctx,
+        owner: Owner::Entity(loc.clone()),
+        root,
+        seen_fields: HashMap::new(),
+        seen_invariants: HashMap::new(),
+        key: None,
+        id_field: None,
+        once: HashMap::new(),
     };
-    let mut once_check = |r: &mut Resolver<'_>, what: &'static str, span: Span| -> bool {
-        if let Some(first) = once.insert(what, span) {
-            r.error(
-                Diagnostic::error(id::E0507, format!("`{what}` declared more than once"))
-                    .at(span, "declared again here")
-                    .with_secondary(first, "first declared here")
-                    .with_help(format!("keep one `{what}`")),
-            );
-            return false;
-        }
-        true
-    };
-    for item in items {
-        let is_root = root.is_some();
+    for item in decl.items {
         match item {
-            ast::AggregateItem::Field(f) => {
-                if let Some(first) = seen_fields.insert(f.name.name.clone(), f.name.span) {
-                    duplicate(r, "field", &f.name, first);
-                    continue;
-                }
-                if f.name.name == "id" {
-                    id_field = Some(f);
-                    continue;
-                }
-                let idx = e.fields.len();
-                if let ast::TypeExpr::Ref(rt) = &f.ty {
-                    r.pending_refs.push(PendingRef { loc: loc.clone(), field: idx, ast: rt, scope: ctx });
-                }
-                if let Some(field) = field(r, f, Some(ctx), &owner, idx, false) {
-                    e.fields.push(field);
-                }
-            }
-            ast::AggregateItem::Flag(flag) => {
-                let on = !flag.negated;
-                match flag.name.name.as_str() {
-                    "timestamps" => e.timestamps = on,
-                    "soft_delete" => {
-                        if root_only(r, "soft_delete", flag.span, is_root) {
-                            if let Some(a) = root.as_deref_mut() {
-                                a.soft_delete = on;
-                            }
-                        }
-                    }
-                    "audited" => {
-                        if root_only(r, "audited", flag.span, is_root) {
-                            if let Some(a) = root.as_deref_mut() {
-                                a.audited = on;
-                            }
-                        }
-                    }
-                    _ => {
-                        if root_only(r, "tenant_scoped", flag.span, is_root) {
-                            if let Some(a) = root.as_deref_mut() {
-                                a.tenant = on.then(|| "tenant_id".to_string());
-                            }
-                        }
-                    }
-                }
-            }
+            ast::AggregateItem::Field(f) => entity_field(r, &mut st, f),
+            ast::AggregateItem::Flag(flag) => entity_flag(r, &mut st, flag),
             ast::AggregateItem::ExpectedRows { rows, span, .. } => {
-                if once_check(r, "expected_rows", *span) && root_only(r, "expected_rows", *span, is_root) {
-                    if let Some(a) = root.as_deref_mut() {
+                if st.once(r, "expected_rows", *span) && st.root_only(r, "expected_rows", *span) {
+                    if let Some(a) = st.root.as_deref_mut() {
                         a.expected_rows = Some(*rows);
                     }
                 }
             }
             ast::AggregateItem::Key { columns, span } => {
-                if once_check(r, "key", *span) {
-                    key = Some((name, columns.clone(), *span));
+                if st.once(r, "key", *span) {
+                    st.key = Some((decl.name, columns.clone(), *span));
                 }
             }
-            ast::AggregateItem::Invariant(inv) => {
-                let idx = e.invariants.len();
-                if let Some(i) = invariant(r, inv, &mut seen_invariants) {
-                    r.pending_exprs.push(PendingExpr {
-                        owner: owner.clone(),
-                        slot: Slot::Invariant(idx),
-                        ast: &inv.expr,
-                    });
-                    e.invariants.push(i);
-                }
-            }
+            ast::AggregateItem::Invariant(inv) => entity_invariant(r, &mut st, inv),
             ast::AggregateItem::Index(ix) => {
-                let idx = e.indexes.len();
-                e.indexes.push(index(r, ix, &owner, idx));
+                let idx = st.e.indexes.len();
+                st.e.indexes.push(index(r, ix, &st.owner, idx));
             }
-            ast::AggregateItem::Entity(child) => {
-                let mut child_loc = loc.clone();
-                child_loc.path.push(e.entities.len());
-                let child_entity = entity_body(
-                    r,
-                    &child.name,
-                    child.doc.as_ref(),
-                    child.table_as.as_ref(),
-                    child.one.is_some(),
-                    &child.annotations,
-                    &child.items,
-                    ctx,
-                    &child_loc,
-                    e.timestamps,
-                    None,
-                );
-                e.entities.push(child_entity);
-            }
+            ast::AggregateItem::Entity(child) => child_entity(r, &mut st, child),
             ast::AggregateItem::Events(ev) => {
-                if once_check(r, "events", ev.span) && root_only(r, "events", ev.span, is_root) {
+                if st.once(r, "events", ev.span) && st.root_only(r, "events", ev.span) {
                     let ev_model = events(r, ev);
-                    if let Some(a) = root.as_deref_mut() {
+                    if let Some(a) = st.root.as_deref_mut() {
                         a.events = Some(ev_model);
                     }
                 }
             }
-            ast::AggregateItem::Partition(p) => {
-                if once_check(r, "partition", p.span) && root_only(r, "partition", p.span, is_root) {
-                    let spec = match &p.kind {
-                        ast::PartitionKind::Range { range } => PartitionSpec::Range(range.map(month_range)),
-                        ast::PartitionKind::Hash { modulus, .. } => PartitionSpec::Hash(*modulus),
-                        ast::PartitionKind::List { parts } => PartitionSpec::List(
-                            parts
-                                .iter()
-                                .map(|lp| ListPartition {
-                                    name: lp.name.name.clone(),
-                                    values: lp
-                                        .values
-                                        .iter()
-                                        .filter_map(|v| match &v.kind {
-                                            ast::ExprKind::Literal(l) => Some(l.clone()),
-                                            _ => None,
-                                        })
-                                        .collect(),
-                                })
-                                .collect(),
-                        ),
-                    };
-                    if let Some(a) = root.as_deref_mut() {
-                        a.partition = Some(Partition { column: p.column.name.clone(), spec, span: p.span });
-                    }
-                    r.partition_asts.push((loc.aggregate, p));
-                }
-            }
+            ast::AggregateItem::Partition(p) => entity_partition(r, &mut st, p),
             ast::AggregateItem::Search(s) => {
-                if once_check(r, "search", s.span) {
-                    r.search_asts.push((loc.clone(), s));
-                    e.search = Some(Search { config: s.config.name.clone(), items: Vec::new(), span: s.span });
+                if st.once(r, "search", s.span) {
+                    r.search_asts.push((st.loc.clone(), s));
+                    st.e.search = Some(Search { config: s.config.name.clone(), items: Vec::new(), span: s.span });
                 }
             }
         }
     }
-    if key.is_some() {
+    if st.key.is_some() {
         // With a natural key, `id` is an ordinary field.
         let has_flag = |f: &ast::Field| matches!(&f.ty, ast::TypeExpr::Named(t) if t.flag.is_some());
-        if let Some(f) = id_field.filter(|f| !has_flag(f)) {
-            let idx = e.fields.len();
-            if let Some(field) = field(r, f, Some(ctx), &owner, idx, false) {
-                e.fields.push(field);
+        if let Some(f) = st.id_field.filter(|f| !has_flag(f)) {
+            let idx = st.e.fields.len();
+            if let Some(field) = field(r, f, Some(ctx), &st.owner, idx, false) {
+                st.e.fields.push(field);
             }
         }
     }
-    e.identity = identity(r, &e, key, id_field);
-    e
+    st.e.identity = identity(r, &st.e, st.key, st.id_field);
+    st.e
+}
+
+fn entity_field<'a>(r: &mut Resolver<'a>, st: &mut EntityState<'a, '_>, f: &'a ast::Field) {
+    if let Some(first) = st.seen_fields.insert(f.name.name.clone(), f.name.span) {
+        duplicate(r, "field", &f.name, first);
+        return;
+    }
+    if f.name.name == "id" {
+        st.id_field = Some(f);
+        return;
+    }
+    let idx = st.e.fields.len();
+    if let ast::TypeExpr::Ref(rt) = &f.ty {
+        r.pending_refs.push(PendingRef { loc: st.loc.clone(), field: idx, ast: rt, scope: st.ctx });
+    }
+    if let Some(field) = field(r, f, Some(st.ctx), &st.owner, idx, false) {
+        st.e.fields.push(field);
+    }
+}
+
+fn entity_flag(r: &mut Resolver<'_>, st: &mut EntityState<'_, '_>, flag: &ast::Flag) {
+    let on = !flag.negated;
+    match flag.kind {
+        ast::FlagKind::Timestamps => st.e.timestamps = on,
+        ast::FlagKind::SoftDelete => {
+            if st.root_only(r, "soft_delete", flag.span) {
+                if let Some(a) = st.root.as_deref_mut() {
+                    a.soft_delete = on;
+                }
+            }
+        }
+        ast::FlagKind::Audited => {
+            if st.root_only(r, "audited", flag.span) {
+                if let Some(a) = st.root.as_deref_mut() {
+                    a.audited = on;
+                }
+            }
+        }
+        ast::FlagKind::TenantScoped => {
+            if st.root_only(r, "tenant_scoped", flag.span) {
+                if let Some(a) = st.root.as_deref_mut() {
+                    a.tenant = on.then(|| "tenant_id".to_string());
+                }
+            }
+        }
+    }
+}
+
+fn entity_invariant<'a>(r: &mut Resolver<'a>, st: &mut EntityState<'a, '_>, inv: &'a ast::Invariant) {
+    let idx = st.e.invariants.len();
+    if let Some(i) = invariant(r, inv, &mut st.seen_invariants) {
+        r.pending_exprs.push(PendingExpr { owner: st.owner.clone(), slot: Slot::Invariant(idx), ast: &inv.expr });
+        st.e.invariants.push(i);
+    }
+}
+
+fn child_entity<'a>(r: &mut Resolver<'a>, st: &mut EntityState<'a, '_>, child: &'a ast::Entity) {
+    let mut child_loc = st.loc.clone();
+    child_loc.path.push(st.e.entities.len());
+    let decl = EntityDecl {
+        name: &child.name,
+        doc: child.doc.as_ref(),
+        table_as: child.table_as.as_ref(),
+        one: child.one.is_some(),
+        annotations: &child.annotations,
+        items: &child.items,
+    };
+    let child_entity = entity_body(r, decl, st.ctx, &child_loc, st.e.timestamps, None);
+    st.e.entities.push(child_entity);
+}
+
+fn entity_partition<'a>(r: &mut Resolver<'a>, st: &mut EntityState<'a, '_>, p: &'a ast::Partition) {
+    if !(st.once(r, "partition", p.span) && st.root_only(r, "partition", p.span)) {
+        return;
+    }
+    let spec = match &p.kind {
+        ast::PartitionKind::Range { range } => PartitionSpec::Range(range.map(month_range)),
+        ast::PartitionKind::Hash { modulus, .. } => PartitionSpec::Hash(*modulus),
+        ast::PartitionKind::List { parts } => PartitionSpec::List(
+            parts
+                .iter()
+                .map(|lp| ListPartition {
+                    name: lp.name.name.clone(),
+                    values: lp
+                        .values
+                        .iter()
+                        .filter_map(|v| match &v.kind {
+                            ast::ExprKind::Literal(l) => Some(Literal::from(l)),
+                            _ => None,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        ),
+    };
+    if let Some(a) = st.root.as_deref_mut() {
+        a.partition = Some(Partition { column: p.column.name.clone(), spec, span: p.span });
+    }
+    r.partition_asts.push((st.loc.aggregate, p));
 }
 
 fn identity(
@@ -686,7 +681,7 @@ fn invariant(r: &mut Resolver<'_>, inv: &ast::Invariant, seen: &mut HashMap<Stri
 }
 
 pub(super) fn placeholder(span: Span) -> TExpr {
-    TExpr { kind: TExprKind::Literal(ast::Literal::Bool(true)), ty: ExprType::Bool, nullable: false, span }
+    TExpr { kind: TExprKind::Literal(Literal::Bool(true)), ty: ExprType::Bool, nullable: false, span }
 }
 
 fn index<'a>(r: &mut Resolver<'a>, ix: &'a ast::IndexDecl, owner: &Owner, idx: usize) -> Index {
@@ -781,8 +776,8 @@ fn field<'a>(
             }
             FieldType::Ref(Ref {
                 target: AggregateId(usize::MAX),
-                on_delete: rt.on_delete.map_or(RefAction::Restrict, |a| a.0),
-                on_update: rt.on_update.map_or(RefAction::Restrict, |a| a.0),
+                on_delete: rt.on_delete.map_or(RefAction::Restrict, |a| a.0.into()),
+                on_update: rt.on_update.map_or(RefAction::Restrict, |a| a.0.into()),
                 loose: rt.loose.is_some(),
                 key: Vec::new(),
             })
@@ -1025,182 +1020,4 @@ fn scalar(r: &mut Resolver<'_>, t: &ast::NamedType) -> Option<Scalar> {
         }
     };
     Some(s)
-}
-
-/// `@was` and `@allow` of a declaration; other annotations are errors here.
-pub(super) fn decl_annotations(
-    r: &mut Resolver<'_>,
-    anns: &[ast::Annotation],
-    what: &str,
-) -> (Option<Was>, Vec<Allow>) {
-    let mut was = None;
-    let mut allows = Vec::new();
-    for a in anns {
-        match a.name.name.as_str() {
-            "was" if matches!(what, "context" | "aggregate" | "entity" | "enum value" | "enum") => {
-                if let Some((name, span)) = name_arg(r, a) {
-                    was = Some(Was { name, span });
-                }
-            }
-            "allow" => allows.extend(allow(r, a)),
-            "name" if matches!(what, "index" | "unique" | "invariant") => {}
-            other => unknown_annotation(r, a, other, what),
-        }
-    }
-    (was, allows)
-}
-
-fn unknown_annotation(r: &mut Resolver<'_>, a: &ast::Annotation, name: &str, what: &str) {
-    const KNOWN: [&str; 7] = ["was", "allow", "name", "column", "pii", "backfill", "unique"];
-    if KNOWN.contains(&name) {
-        r.error(
-            Diagnostic::error(id::E0108, format!("`@{name}` means nothing on {}", article(what)))
-                .at(a.span, "not applicable here")
-                .with_help(annotation_help(name)),
-        );
-        return;
-    }
-    let mut d =
-        Diagnostic::error(id::E0107, format!("unknown annotation `@{name}`")).at(a.name.span, "not an annotation");
-    d = match did_you_mean(name, KNOWN) {
-        Some(s) => d.with_help(format!("did you mean `@{s}`?")),
-        None => d.with_help("annotations are @was, @allow, @name, @column, @pii and @backfill"),
-    };
-    r.error(d);
-}
-
-fn article(what: &str) -> String {
-    if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        format!("an {what}")
-    } else {
-        format!("a {what}")
-    }
-}
-
-fn annotation_help(name: &str) -> &'static str {
-    match name {
-        "was" => "`@was(old)` renames a field, aggregate, entity, context or enum value",
-        "name" => "`@name(x)` names the constraint of an index, unique, invariant or unique field",
-        "column" => "`@column(x)` sets the column name of a field",
-        "pii" => "`@pii` marks a field holding personal data",
-        "backfill" => "`@backfill(expr)` gives existing rows a value when a NOT NULL field is added",
-        _ => "see docs/language.md for where each annotation applies",
-    }
-}
-
-/// `@allow(CODE, "reason")`.
-fn allow(r: &mut Resolver<'_>, a: &ast::Annotation) -> Option<Allow> {
-    let code = a.args.first().and_then(|e| match &e.kind {
-        ast::ExprKind::Path(p) if p.parts.len() == 1 => Some(p.parts[0].name.clone()),
-        ast::ExprKind::Literal(ast::Literal::String(s)) => Some(s.clone()),
-        _ => None,
-    });
-    let reason = a.args.get(1).and_then(|e| match &e.kind {
-        ast::ExprKind::Literal(ast::Literal::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-        _ => None,
-    });
-    match (code, reason, a.args.len()) {
-        (Some(code), Some(reason), 2) => Some(Allow { code, reason, span: a.span }),
-        (Some(code), None, 1) => {
-            r.error(
-                Diagnostic::error(id::E0108, format!("`@allow({code})` without a reason"))
-                    .at(a.span, "the reason is required")
-                    .with_help(format!("write why the finding is acceptable: `@allow({code}, 'why')`")),
-            );
-            None
-        }
-        _ => {
-            r.error(
-                Diagnostic::error(id::E0108, "`@allow` takes a code and a reason")
-                    .at(a.span, "expected `@allow(CODE, 'reason')`")
-                    .with_help("e.g. `@allow(L010, 'encrypted by the application before it is stored')`"),
-            );
-            None
-        }
-    }
-}
-
-/// The single name argument of `@was(x)`, `@column(x)`, `@name(x)`.
-fn name_arg(r: &mut Resolver<'_>, a: &ast::Annotation) -> Option<(String, Span)> {
-    let arg = match a.args.as_slice() {
-        [e] => match &e.kind {
-            ast::ExprKind::Path(p) if p.parts.len() == 1 => Some((p.parts[0].name.clone(), e.span)),
-            ast::ExprKind::Literal(ast::Literal::String(s)) => Some((s.clone(), e.span)),
-            _ => None,
-        },
-        _ => None,
-    };
-    if arg.is_none() {
-        r.error(
-            Diagnostic::error(id::E0108, format!("`@{}` takes one name", a.name.name))
-                .at(a.span, "expected one name in parentheses")
-                .with_help(format!("write `@{}(some_name)`", a.name.name)),
-        );
-    }
-    arg
-}
-
-fn name_override(r: &mut Resolver<'_>, anns: &[ast::Annotation]) -> Option<String> {
-    let a = anns.iter().find(|a| a.name.name == "name")?;
-    let (name, span) = name_arg(r, a)?;
-    check_sql_identifier(&mut r.diagnostics, &name, span, "name");
-    Some(name)
-}
-
-fn field_annotations<'a>(r: &mut Resolver<'a>, f: &'a ast::Field, out: &mut Field, owner: &Owner, idx: usize) {
-    for a in &f.annotations {
-        match a.name.name.as_str() {
-            "was" => {
-                if let Some((name, span)) = name_arg(r, a) {
-                    if let Some(first) = &out.was {
-                        r.error(
-                            Diagnostic::error(id::E0507, "`@was` written twice on one field")
-                                .at(a.span, "second `@was`")
-                                .with_secondary(first.span, "first `@was`")
-                                .with_help("a field was renamed once per migration: keep the name it has in the last migration"),
-                        );
-                    }
-                    out.was = Some(Was { name, span });
-                }
-            }
-            "column" => {
-                if let Some((name, span)) = name_arg(r, a) {
-                    out.column = name;
-                    out.column_explicit = true;
-                    out.column_span = Some(span);
-                }
-            }
-            "name" => out.name_override = name_override(r, std::slice::from_ref(a)),
-            "pii" => {
-                if !a.args.is_empty() {
-                    r.error(
-                        Diagnostic::error(id::E0108, "`@pii` takes no arguments")
-                            .at(a.span, "unexpected arguments")
-                            .with_help("write `@pii`; explain why it is stored as it is with `@allow(L010, 'why')`"),
-                    );
-                }
-                out.pii = true;
-            }
-            "backfill" => match a.args.as_slice() {
-                [e] => {
-                    if f.ty.is_optional() {
-                        r.error(
-                            Diagnostic::error(id::E0108, "`@backfill` on an optional field")
-                                .at(a.span, "existing rows can stay NULL")
-                                .with_help("remove `@backfill`, or make the field required"),
-                        );
-                    } else {
-                        r.pending_exprs.push(PendingExpr { owner: owner.clone(), slot: Slot::Backfill(idx), ast: e });
-                    }
-                }
-                _ => r.error(
-                    Diagnostic::error(id::E0108, "`@backfill` takes one expression")
-                        .at(a.span, "expected `@backfill(value)`")
-                        .with_help("e.g. `@backfill('ES')` or `@backfill(created_at)`"),
-                ),
-            },
-            "allow" => out.allows.extend(allow(r, a)),
-            other => unknown_annotation(r, a, other, "field"),
-        }
-    }
 }

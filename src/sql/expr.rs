@@ -2,8 +2,7 @@
 //! SQL means what the tree means whatever PostgreSQL's precedence is.
 
 use super::{ident, literal};
-use crate::model::{Function, TExpr, TExprKind};
-use crate::syntax::ast::{ArithOp, CmpOp, Literal};
+use crate::model::{ArithOp, CmpOp, Function, Literal, TExpr, TExprKind};
 
 /// How names in an expression become columns.
 pub struct Columns<'a> {

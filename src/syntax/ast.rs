@@ -303,8 +303,36 @@ pub enum AggregateItem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flag {
     pub negated: bool,
+    pub kind: FlagKind,
     pub name: Ident,
     pub span: Span,
+}
+
+/// The four entity flags; the grammar admits no other word in that place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagKind {
+    Timestamps,
+    SoftDelete,
+    Audited,
+    TenantScoped,
+}
+
+impl FlagKind {
+    /// The flag as written in source.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            FlagKind::Timestamps => "timestamps",
+            FlagKind::SoftDelete => "soft_delete",
+            FlagKind::Audited => "audited",
+            FlagKind::TenantScoped => "tenant_scoped",
+        }
+    }
+
+    pub fn from_keyword(word: &str) -> Option<FlagKind> {
+        [FlagKind::Timestamps, FlagKind::SoftDelete, FlagKind::Audited, FlagKind::TenantScoped]
+            .into_iter()
+            .find(|k| k.keyword() == word)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -563,7 +563,10 @@ impl<'a> Builder<'a> {
                         Rule::kw_no => negated = true,
                         Rule::kw_flag => {
                             let name = self.ident(q);
-                            items.push(AggregateItem::Flag(Flag { negated, name, span }));
+                            // The grammar's `kw_flag` only admits the four keywords.
+                            if let Some(kind) = FlagKind::from_keyword(&name.name) {
+                                items.push(AggregateItem::Flag(Flag { negated, kind, name, span }));
+                            }
                         }
                         _ => {}
                     }

@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use crate::lint::context::{Ctx, Finding};
+use crate::model::Literal;
 use crate::model::{Function, TExpr, TExprKind};
-use crate::syntax::ast::Literal;
 
 rule_docs! {
     /// # L014: nullable-invariant

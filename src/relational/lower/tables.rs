@@ -289,7 +289,7 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn default_sql(&self, d: &TExpr, ty: &FieldType) -> String {
         match (&d.kind, ty) {
-            (TExprKind::Literal(crate::syntax::ast::Literal::EmptyArray), FieldType::Array(_)) => "'{}'".into(),
+            (TExprKind::Literal(crate::model::Literal::EmptyArray), FieldType::Array(_)) => "'{}'".into(),
             (TExprKind::Literal(l), _) => literal_sql(l),
             _ => render(d, &Columns::PLAIN),
         }
@@ -328,8 +328,8 @@ fn search(b: &mut TableBuilder, s: &model::Search, table: &str) {
     });
 }
 
-pub(super) fn fk_action(a: crate::syntax::ast::RefAction) -> FkAction {
-    use crate::syntax::ast::RefAction;
+pub(super) fn fk_action(a: model::RefAction) -> FkAction {
+    use model::RefAction;
     match a {
         RefAction::Restrict => FkAction::Restrict,
         RefAction::Cascade => FkAction::Cascade,

@@ -1,0 +1,217 @@
+//! The state the passes share ([`Resolver`]) and the types they hand each
+//! other: where an entity lives, whose columns an expression may name, and
+//! what is left for a later pass.
+
+use std::collections::HashMap;
+
+use super::*;
+use crate::diagnostics::codes::id;
+use crate::diagnostics::did_you_mean;
+
+/// What a type name can stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Decl {
+    Enum(EnumId),
+    Value(ValueId),
+    Aggregate(AggregateId),
+}
+
+/// The state the passes share: the model being built, the AST it comes
+/// from, and the scopes to look names up in.
+pub(super) struct Resolver<'a> {
+    pub files: &'a [(FileId, ast::SourceFile)],
+    pub model: Model,
+    pub diagnostics: Vec<Diagnostic>,
+    pub contexts: HashMap<String, ContextId>,
+    /// (context or `None` for top level, type name) → declaration.
+    pub types: HashMap<(Option<ContextId>, String), (Decl, Span)>,
+    /// Entity names, for the error of a `ref` into an aggregate.
+    pub entities: HashMap<(ContextId, String), (AggregateId, Span)>,
+    pub enum_asts: Vec<&'a ast::EnumDecl>,
+    pub value_asts: Vec<&'a ast::ValueDecl>,
+    pub aggregate_asts: Vec<&'a ast::Aggregate>,
+    pub context_asts: Vec<&'a ast::Context>,
+    pub audit_log_ast: Option<(&'a ast::Path, Option<ast::MonthRange>, Span)>,
+    pub role_asts: Vec<&'a ast::Role>,
+    pub publication_asts: Vec<&'a ast::Publication>,
+    pub target_span: Option<Span>,
+    pub pending_exprs: Vec<PendingExpr<'a>>,
+    pub pending_refs: Vec<PendingRef<'a>>,
+    pub partition_asts: Vec<(AggregateId, &'a ast::Partition)>,
+    pub search_asts: Vec<(EntityLoc, &'a ast::Search)>,
+    /// Fields whose type could not be resolved (already reported): a name in
+    /// an expression that names one of them is not reported again.
+    pub poisoned: Vec<(Owner, String)>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(files: &'a [(FileId, ast::SourceFile)]) -> Self {
+        Resolver {
+            files,
+            model: Model {
+                name: String::new(),
+                doc: None,
+                span: Span::default(),
+                target: 16,
+                tables: TableNaming::Snake,
+                extensions: Vec::new(),
+                defaults: Defaults { timestamps: true, soft_delete: false },
+                audit_log: None,
+                contexts: Vec::new(),
+                enums: Vec::new(),
+                values: Vec::new(),
+                aggregates: Vec::new(),
+                roles: Vec::new(),
+                publications: Vec::new(),
+                allows: Vec::new(),
+            },
+            diagnostics: Vec::new(),
+            contexts: HashMap::new(),
+            types: HashMap::new(),
+            entities: HashMap::new(),
+            enum_asts: Vec::new(),
+            value_asts: Vec::new(),
+            aggregate_asts: Vec::new(),
+            context_asts: Vec::new(),
+            audit_log_ast: None,
+            role_asts: Vec::new(),
+            publication_asts: Vec::new(),
+            target_span: None,
+            pending_exprs: Vec::new(),
+            pending_refs: Vec::new(),
+            partition_asts: Vec::new(),
+            search_asts: Vec::new(),
+            poisoned: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
+    /// Looks a type name up: `ctx.Name`, else the current context, else the
+    /// shared kernel. Reports unknown contexts; returns `None` silently for an
+    /// unknown name (the caller says what it was looking for).
+    pub fn lookup_type(&mut self, scope: Option<ContextId>, path: &ast::Path) -> Option<(Decl, Span)> {
+        match path.parts.as_slice() {
+            [name] => scope
+                .and_then(|c| self.types.get(&(Some(c), name.name.clone())))
+                .or_else(|| self.types.get(&(None, name.name.clone())))
+                .copied(),
+            [ctx, name] => {
+                let c = self.context_id(ctx)?;
+                self.types.get(&(Some(c), name.name.clone())).copied()
+            }
+            _ => None,
+        }
+    }
+
+    /// A context by name, reporting E0104 when there is none.
+    pub fn context_id(&mut self, name: &ast::Ident) -> Option<ContextId> {
+        if let Some(c) = self.contexts.get(&name.name) {
+            return Some(*c);
+        }
+        let names: Vec<&str> = self.model.contexts.iter().map(|c| c.name.as_str()).collect();
+        let mut d =
+            Diagnostic::error(id::E0104, format!("unknown context `{}`", name.name)).at(name.span, "no such context");
+        d = match did_you_mean(&name.name, names.iter().copied()) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None if names.is_empty() => d.with_help(format!("declare it: `context {} {{ }}`", name.name)),
+            None => d.with_help(format!("the model's contexts are: {}", names.join(", "))),
+        };
+        self.error(d);
+        None
+    }
+
+    /// Every type name visible from a scope, for "did you mean".
+    pub fn visible_type_names(&self, scope: Option<ContextId>) -> Vec<String> {
+        let mut names: Vec<String> =
+            self.types.keys().filter(|(c, _)| c.is_none() || *c == scope).map(|(_, n)| n.clone()).collect();
+        names.sort();
+        names
+    }
+
+    pub fn entity(&self, loc: &EntityLoc) -> &Entity {
+        let mut e = &self.model.aggregates[loc.aggregate.0].root;
+        for i in &loc.path {
+            e = &e.entities[*i];
+        }
+        e
+    }
+
+    pub fn entity_mut(&mut self, loc: &EntityLoc) -> &mut Entity {
+        let mut e = &mut self.model.aggregates[loc.aggregate.0].root;
+        for i in &loc.path {
+            e = &mut e.entities[*i];
+        }
+        e
+    }
+
+    pub fn check_identifier(&mut self, ident: &ast::Ident, what: &str) {
+        check_sql_identifier(&mut self.diagnostics, &ident.name, ident.span, what);
+    }
+}
+
+pub(super) fn check_sql_identifier(diags: &mut Vec<Diagnostic>, name: &str, span: Span, what: &str) {
+    if name.len() > 63 {
+        diags.push(
+            Diagnostic::error(id::E0106, format!("{what} `{name}` is {} bytes long", name.len()))
+                .at(span, "PostgreSQL identifiers hold at most 63 bytes")
+                .with_help("shorten the name; PostgreSQL would silently truncate it"),
+        );
+    } else if !crate::syntax::is_identifier(name) {
+        diags.push(
+            Diagnostic::error(id::E0106, format!("{what} `{name}` is not a valid identifier"))
+                .at(span, "not an identifier")
+                .with_help("use letters, digits and `_`, starting with a letter"),
+        );
+    }
+}
+
+/// Where an entity lives: its aggregate and the path of child indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct EntityLoc {
+    pub aggregate: AggregateId,
+    pub path: Vec<usize>,
+}
+
+/// Whose columns an expression may name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Owner {
+    Entity(EntityLoc),
+    Value(ValueId),
+}
+
+/// An expression waiting for pass 4, and the slot it fills.
+pub(super) struct PendingExpr<'a> {
+    pub owner: Owner,
+    pub slot: Slot,
+    pub ast: &'a ast::Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Slot {
+    Invariant(usize),
+    Default(usize),
+    Backfill(usize),
+    IndexItem(usize, usize),
+    IndexWhere(usize),
+    /// A single-column value object's check.
+    ValueCheck,
+}
+
+pub(super) struct PendingRef<'a> {
+    pub loc: EntityLoc,
+    pub field: usize,
+    pub ast: &'a ast::RefType,
+    pub scope: ContextId,
+}
+
+pub(super) fn duplicate(r: &mut Resolver<'_>, what: &str, name: &ast::Ident, first: Span) {
+    r.error(
+        Diagnostic::error(id::E0101, format!("{what} `{}` is declared more than once", name.name))
+            .at(name.span, "declared again here")
+            .with_secondary(first, "first defined here")
+            .with_help(format!("rename or remove one of the two `{}`", name.name)),
+    );
+}
