@@ -7,15 +7,9 @@ use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use crate::lock::{FileSum, Lock, Migration};
 use crate::model::Model;
+pub use crate::output::Output;
 use crate::relational::{self, Schema};
 use crate::sql::ddl;
-
-/// A file to write, relative to the project folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
-    pub path: PathBuf,
-    pub bytes: Vec<u8>,
-}
 
 /// What a build produces.
 #[derive(Debug, Default)]

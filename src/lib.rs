@@ -2,28 +2,39 @@
 //! PostgreSQL architect would write by hand: versioned Flyway migrations, ERDs
 //! and a data dictionary.
 //!
-//! The pipeline, one module per step; dependencies point down this list only:
+//! The pipeline, one module per step; dependencies point down this list only
+//! (`tests/architecture.rs` fails on an import that points up):
 //!
-//! 1. [`syntax`] — source text → typed AST. A pest grammar
+//! 1. [`diagnostics`] and [`config`] — diagnostics are data (code, spans,
+//!    help), rendered rustc-style or as JSON at the edge; `dddc explain`
+//!    prints their long texts. `dddc.toml`, parsed and validated.
+//! 2. [`syntax`] — source text → typed AST. A pest grammar
 //!    (`grammar/ddd.pest`) with catch-all rules, so parsing never panics and
 //!    every broken line gets a precise message. Every node keeps its span.
-//! 2. [`loader`] — the root file and its `include`s (relative, inside the
+//!    `syntax::fmt` is the formatter.
+//! 3. [`loader`] — the root file and its `include`s (relative, inside the
 //!    model's folder, no cycles), parsed once each.
-//! 3. [`model`] — name resolution, types, references, expressions and model
+//! 4. [`model`] — name resolution, types, references, expressions and model
 //!    rules, in that order: a resolved, validated domain model.
-//! 4. [`relational`] — lowering: the domain model becomes a relational schema
-//!    (tables, columns, constraints, indexes, triggers, policies); every
-//!    generated name is decided here.
-//! 5. [`sql`] — the only place SQL text is written: quoting, expressions,
-//!    the creating script and its undo.
-//! 6. [`migrate`] — evolution: the lock's schema and the model's → typed
+//! 5. [`sql`] (quoting, [`sql::expr`], [`sql::fragments`]) — the only place
+//!    SQL text is written starts here: identifiers, literals and the
+//!    expressions lowering stores in the schema.
+//! 6. [`relational`] — lowering: the domain model becomes a typed relational
+//!    schema (tables, columns, constraints, indexes, triggers, policies);
+//!    every generated name is decided here.
+//! 7. [`migrate`] — evolution: the lock's schema and the model's → typed
 //!    changes (renames only from `@was`), refusals of what can lose data,
-//!    online-safe migration files and their undo.
-//! 7. [`lock`] and [`build`] — the lock file (schema + checksums) and what a
-//!    build writes, computed without touching the disk.
-//!
-//! Across all of them, [`diagnostics`] are data (code, spans, help), rendered
-//! rustc-style or as JSON at the edge; `dddc explain` prints their long texts.
+//!    the order they run in.
+//! 8. [`sql`] ([`sql::types`], [`sql::objects`], [`sql::ddl`],
+//!    [`sql::alter`]) — one printer per database object; the creating
+//!    script, its undo, and the changes of a later migration.
+//! 9. [`lint`] — the model review (`dddc lint`).
+//! 10. [`output`] and [`docs`] — files to write (and writing them atomically);
+//!     the data dictionary, ERDs and the HTML catalog.
+//! 11. [`lock`] — the lock (checksums) and its schema snapshot, format 1
+//!     read for upgrade.
+//! 12. [`build`] and [`check`] — what a build writes, computed without
+//!     touching the disk, and the CI gate that compares it with the disk.
 //!
 //! `main.rs` is the command line only: arguments, files, exit codes.
 
@@ -37,6 +48,7 @@ pub mod loader;
 pub mod lock;
 pub mod migrate;
 pub mod model;
+pub mod output;
 pub mod relational;
 pub mod sql;
 pub mod syntax;

@@ -7,9 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-mod output;
-
-use output::write_atomically;
+use dddc::output::{self, write_atomically};
 
 use dddc::config;
 use dddc::diagnostics::{self, codes, ColorChoice, Diagnostic, Sources};

@@ -15,7 +15,12 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use dddc::build::Output;
+/// A file to write, relative to the project folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
 
 /// Prefix and suffix of the temporary files.
 const TMP_PREFIX: &str = ".dddc-";

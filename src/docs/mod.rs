@@ -29,9 +29,9 @@ mod text;
 
 use std::path::{Path, PathBuf};
 
-use crate::build::Output;
 use crate::config::Docs;
 use crate::model::Model;
+use crate::output::Output;
 use crate::relational::Schema;
 
 pub use templates::TemplateId;

@@ -5,10 +5,29 @@
 use pest::error::{Error as PestError, ErrorVariant, InputLocation};
 use pest::Parser;
 
-use super::build::{Junk, Place};
 use super::{DddParser, Rule};
 use crate::diagnostics::codes::id;
 use crate::diagnostics::{did_you_mean, Diagnostic, FileId, Span};
+
+/// Where a piece of junk was found, to explain it .
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    Top,
+    Model,
+    Defaults,
+    Context,
+    Enum,
+    Value,
+    Aggregate,
+    Events,
+    Role,
+}
+
+pub(super) struct Junk {
+    pub place: Place,
+    pub start: usize,
+    pub end: usize,
+}
 
 /// Whether a line looks like the start of an item of its own (a keyword, a
 /// misspelt keyword, or `name:`), rather than the continuation of the
