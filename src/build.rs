@@ -10,6 +10,7 @@ use crate::model::Model;
 pub use crate::output::Output;
 use crate::relational::{self, Schema};
 use crate::sql::ddl;
+use crate::sql::stmt::Stmt;
 
 /// What a build produces.
 #[derive(Debug, Default)]
@@ -20,6 +21,8 @@ pub struct Plan {
     /// Facts worth a line to the user (a lock upgraded to a new format).
     pub notices: Vec<String>,
     pub warnings: Vec<Diagnostic>,
+    /// Each migration written, statement by statement.
+    pub files: Vec<FileReport>,
 }
 
 #[derive(Debug)]
@@ -79,7 +82,11 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             push_lock(&mut plan, &dir, &lock);
         }
         Some(lock) => {
-            let opts = crate::migrate::Options { allow_destructive: inputs.allow_destructive };
+            let opts = crate::migrate::Options {
+                allow_destructive: inputs.allow_destructive,
+                backfill_batch: inputs.config.migrations.backfill_batch,
+                batch_backfills: inputs.config.migrations.batch_backfills,
+            };
             let planned = crate::migrate::plan(&lock.schema, model, &schema, opts);
             plan.warnings.extend(planned.warnings.iter().cloned());
             if !planned.refusals.is_empty() {
@@ -126,35 +133,45 @@ fn next_migrations(
     lock: &mut Lock,
     plan: &mut Plan,
 ) {
-    use crate::migrate::FileKind;
+    use crate::migrate::{Change, FileKind, TableRef};
     let base = inputs.name.map(slug).unwrap_or_else(|| derive_slug(&planned.files));
     let date = inputs.source_date_epoch.map(civil_date);
+    let config = &inputs.config.migrations;
     for (i, f) in planned.files.iter().enumerate() {
         let version = next_version(lock, inputs, i);
+        let only_indexes = f
+            .changes
+            .iter()
+            .all(|c| matches!(c, Change::CreateIndex { .. } | Change::AddUnique { .. } | Change::SetComment { .. }));
         let description = match (f.kind, planned.files.len()) {
             (_, 1) => base.clone(),
             (FileKind::EnumValues, _) => format!("{base}_enum_values"),
             (FileKind::Main, _) => base.clone(),
-            (FileKind::Concurrent, _) => format!("{base}_indexes"),
+            (FileKind::Online, _) if only_indexes => format!("{base}_indexes"),
+            (FileKind::Online, _) => format!("{base}_online"),
         };
         let file = format!("V{version}__{description}.sql");
         let undo_file = format!("U{version}__{description}.sql");
-        let partitioned: std::collections::BTreeSet<crate::migrate::TableRef> = f
+        let partitioned: std::collections::BTreeSet<TableRef> = f
             .before
             .tables
             .iter()
             .chain(f.after.tables.iter())
             .filter(|t| t.partitioning.is_some())
-            .map(crate::migrate::TableRef::of)
+            .map(TableRef::of)
             .collect();
+        let transactional = f.kind != FileKind::Online;
         let cx = crate::sql::alter::Context {
             before: &f.before,
             after: &f.after,
             partitioned: &partitioned,
             target: model.target,
             new_tables: &f.new_tables,
-            concurrent: f.kind == FileKind::Concurrent,
+            concurrent: f.kind == FileKind::Online,
+            inline_validation: false,
+            lock_timeout: &config.lock_timeout,
         };
+        let stmts = render_changes(&f.changes, &cx);
         let mut header = vec![
             file.clone(),
             format!(
@@ -162,12 +179,22 @@ fn next_migrations(
                 model.name
             ),
         ];
-        header.push(match f.kind {
-            FileKind::EnumValues => "New enum values, committed before any statement uses them.".to_string(),
-            FileKind::Main => "Idempotent: running it again changes nothing.".to_string(),
-            FileKind::Concurrent => {
-                "Indexes on existing tables, built CONCURRENTLY outside a transaction (see the .conf file).".to_string()
-            }
+        header.extend(match f.kind {
+            FileKind::EnumValues => vec!["New enum values, committed before any statement uses them.".to_string()],
+            FileKind::Main => vec![
+                "One transaction. Idempotent: running it again changes nothing.".to_string(),
+                format!(
+                    "Strong locks wait at most lock_timeout ({}); on a timeout nothing has changed: run it again.",
+                    config.lock_timeout
+                ),
+            ],
+            FileKind::Online => vec![
+                "Outside a transaction (see the .conf file): each statement commits on its own, so no strong lock"
+                    .to_string(),
+                "is held while a table is read or filled. Idempotent: after a failure (a lock timeout, a duplicate"
+                    .to_string(),
+                "found by a unique index), fix the cause, `flyway repair`, and run it again.".to_string(),
+            ],
         });
         if let Some(d) = &date {
             header.push(format!("Date: {d}"));
@@ -179,17 +206,23 @@ fn next_migrations(
         }
         header.push("Changes:".into());
         header.extend(f.changes.iter().map(|c| format!("  - {}", c.describe())));
-        let sql = crate::sql::ddl::script(&header, &[("Statements".to_string(), render_changes(&f.changes, &cx))]);
-        let undo_new_tables: std::collections::BTreeSet<crate::migrate::TableRef> = f
+        let (sql, report, findings) = finish_file(
+            &file,
+            header,
+            vec![("Statements".to_string(), stmts)],
+            transactional,
+            false,
+            false,
+            model.target,
+            inputs,
+            &f.new_tables,
+        );
+        plan.warnings.extend(findings);
+        plan.files.push(report);
+        let undo_new_tables: std::collections::BTreeSet<TableRef> = f
             .undo
             .iter()
-            .filter_map(|c| {
-                if let crate::migrate::Change::CreateTable(t) = c {
-                    Some(crate::migrate::TableRef::of(t))
-                } else {
-                    None
-                }
-            })
+            .filter_map(|c| if let Change::CreateTable(t) = c { Some(TableRef::of(t)) } else { None })
             .collect();
         let ucx = crate::sql::alter::Context {
             before: &f.after,
@@ -198,13 +231,15 @@ fn next_migrations(
             new_tables: &undo_new_tables,
             concurrent: false,
             partitioned: &partitioned,
+            inline_validation: true,
+            lock_timeout: &config.lock_timeout,
         };
         let mut undo_header =
             vec![undo_file.clone(), format!("Generated by dddc from model `{}`. Undoes {file}.", model.name)];
         let losses: Vec<String> = f
             .undo
             .iter()
-            .filter(|c| c.loses_data() && !matches!(c, crate::migrate::Change::AlterColumnType { .. }))
+            .filter(|c| c.loses_data() && !matches!(c, Change::AlterColumnType { .. }))
             .map(|c| c.describe())
             .collect();
         if !losses.is_empty() {
@@ -215,7 +250,7 @@ fn next_migrations(
             .undo
             .iter()
             .filter_map(|c| match c {
-                crate::migrate::Change::AlterColumnType { table, column, to, lossy: true, .. } => {
+                Change::AlterColumnType { table, column, to, lossy: true, .. } => {
                     Some(format!("  - {table}.{column} becomes {}", crate::sql::types::column_type(to)))
                 }
                 _ => None,
@@ -231,8 +266,22 @@ fn next_migrations(
         if let Some(d) = &date {
             undo_header.push(format!("Date: {d}"));
         }
-        let undo = crate::sql::ddl::script(&undo_header, &[("Statements".to_string(), render_changes(&f.undo, &ucx))]);
-        let conf = (f.kind == FileKind::Concurrent).then(|| "executeInTransaction=false\n".to_string());
+        let undo_stmts = render_changes(&f.undo, &ucx);
+        let (undo, _, undo_findings) = finish_file(
+            &undo_file,
+            undo_header,
+            vec![("Statements".to_string(), undo_stmts)],
+            true,
+            true,
+            false,
+            model.target,
+            inputs,
+            &undo_new_tables,
+        );
+        if inputs.config.migrations.undo {
+            plan.warnings.extend(undo_findings);
+        }
+        let conf = (!transactional).then(|| "executeInTransaction=false\n".to_string());
         lock.migrations.push(Migration {
             version: version.clone(),
             description: description.clone(),
@@ -251,8 +300,205 @@ fn next_migrations(
     }
 }
 
-fn render_changes(changes: &[crate::migrate::Change], cx: &crate::sql::alter::Context<'_>) -> Vec<String> {
+fn render_changes(changes: &[crate::migrate::Change], cx: &crate::sql::alter::Context<'_>) -> Vec<Stmt> {
     changes.iter().flat_map(|c| crate::sql::alter::statements(c, cx)).collect()
+}
+
+/// What one migration file does, statement by statement: what `dddc plan`
+/// reports and the lock audit checks.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub file: String,
+    /// Flyway runs it in one transaction.
+    pub transactional: bool,
+    /// The statements that set the session up (timeouts).
+    pub prelude: Vec<String>,
+    pub statements: Vec<Stmt>,
+    /// Tables the file reads or rewrites while it holds a lock that blocks
+    /// writes on them: declared in its header.
+    pub declared: Vec<String>,
+}
+
+/// A migration's text: header (with what it locks and what it declares),
+/// the timeouts, the statements with squawk's ignore comments where a rule
+/// fires by design; its report; and squawk's findings nothing explains, as
+/// warnings.
+#[allow(clippy::too_many_arguments)]
+fn finish_file(
+    file: &str,
+    mut header: Vec<String>,
+    groups: Vec<(String, Vec<Stmt>)>,
+    transactional: bool,
+    undo: bool,
+    creates_schema: bool,
+    target: u32,
+    inputs: &Inputs<'_>,
+    new_tables: &std::collections::BTreeSet<crate::relational::TableRef>,
+) -> (String, FileReport, Vec<Diagnostic>) {
+    let config = &inputs.config.migrations;
+    let (prelude, mut groups) = timeouts(groups, transactional, config);
+    // squawk reads the whole file: one list, split back into groups after.
+    let sizes: Vec<usize> = groups.iter().map(|(_, s)| s.len()).collect();
+    let mut all: Vec<Stmt> = groups.iter_mut().flat_map(|(_, s)| std::mem::take(s)).collect();
+    let existing = |t: &crate::relational::TableRef| !creates_schema && !new_tables.contains(t);
+    let kind = crate::lint::migrations::FileKind { transactional, undo, creates_schema };
+    let review = crate::lint::migrations::review(&prelude, &mut all, kind, target, &existing);
+    let findings = review.findings;
+    let mut rest = all.clone().into_iter();
+    for ((_, g), n) in groups.iter_mut().zip(sizes) {
+        g.extend(rest.by_ref().take(n));
+    }
+    let locks = lock_summary(&all, &existing);
+    if !locks.is_empty() {
+        header.push(format!("Locks: {}", locks.join("; ")));
+    }
+    let declared = declared_scans(&all, transactional, &existing);
+    for (table, what) in &declared {
+        header.push(format!("WARNING: {what} while it holds a lock that blocks writes on {table}"));
+    }
+    if all.iter().any(|s| s.lifts_row_security) {
+        header.push(
+            "Run by the tables' owner without BYPASSRLS, statements that read every tenant's rows lift FORCE ROW LEVEL SECURITY for their own transaction (an ACCESS EXCLUSIVE lock while they run); a migration role with BYPASSRLS avoids it."
+                .into(),
+        );
+    }
+    if !transactional {
+        // For squawk run over every file with --assume-in-transaction.
+        header.push("squawk-disable-assume-in-transaction".into());
+    }
+    if !review.file_ignores.is_empty() {
+        let rules: Vec<&str> = review.file_ignores.iter().map(|i| i.rule.as_str()).collect();
+        header.push(format!("squawk-ignore-file {}", rules.join(", ")));
+        header.extend(review.file_ignores.iter().map(|i| format!("  {}: {}", i.rule, i.reason)));
+    }
+    let text = ddl::script(&header, &prelude, &groups);
+    let warnings = findings
+        .iter()
+        .map(|f| {
+            Diagnostic::warning(crate::diagnostics::codes::id::W0710, format!("{file}: {f}"))
+                .with_note(format!("statement: {}", f.statement.lines().next().unwrap_or_default()))
+                .with_help("please report this: dddc should write what squawk accepts, or say in the file why not")
+        })
+        .collect();
+    let report = FileReport {
+        file: file.to_string(),
+        transactional,
+        prelude,
+        statements: all,
+        declared: declared.into_iter().map(|(t, _)| t).collect(),
+    };
+    (text, report, warnings)
+}
+
+/// The timeouts a migration sets: in one transaction, `SET LOCAL` at the
+/// top; outside one, `SET` at the top, `lock_timeout` lifted around the
+/// statements that only take weak locks (a concurrent index build waits
+/// for older transactions through the lock manager, and would fail, leaving
+/// an invalid index, at the first long one), and both reset at the end
+/// (Flyway reuses the connection).
+fn timeouts(
+    mut groups: Vec<(String, Vec<Stmt>)>,
+    transactional: bool,
+    config: &crate::config::Migrations,
+) -> (Vec<String>, Vec<(String, Vec<Stmt>)>) {
+    use crate::migrate::locks::Op;
+    let value = |v: &str| crate::sql::literal(v);
+    if transactional {
+        let prelude = vec![
+            format!("SET LOCAL lock_timeout = {};", value(&config.lock_timeout)),
+            format!("SET LOCAL statement_timeout = {};", value(&config.statement_timeout)),
+        ];
+        return (prelude, groups);
+    }
+    let prelude = vec![
+        format!("SET lock_timeout = {};", value(&config.lock_timeout)),
+        format!("SET statement_timeout = {};", value(&config.statement_timeout)),
+    ];
+    let mut current = config.lock_timeout.clone();
+    for (_, stmts) in &mut groups {
+        let mut out = Vec::with_capacity(stmts.len());
+        for s in stmts.drain(..) {
+            let wanted = match s.effect() {
+                Some((level, _)) if level.is_strong() => Some(config.lock_timeout.clone()),
+                Some(_) => Some("0".to_string()),
+                None => None,
+            };
+            if let Some(w) = wanted.filter(|w| *w != current) {
+                out.push(Stmt::new(Op::NoTable, None, format!("SET lock_timeout = {};", value(&w))));
+                current = w;
+            }
+            out.push(s);
+        }
+        *stmts = out;
+    }
+    groups.push((
+        "Session settings back to their defaults (Flyway reuses the connection)".to_string(),
+        vec![
+            Stmt::new(Op::NoTable, None, "RESET lock_timeout;".to_string()),
+            Stmt::new(Op::NoTable, None, "RESET statement_timeout;".to_string()),
+        ],
+    ));
+    (prelude, groups)
+}
+
+/// Per existing table, the locks the file takes on it (strongest first),
+/// each with what it does meanwhile.
+fn lock_summary(stmts: &[Stmt], existing: &dyn Fn(&crate::relational::TableRef) -> bool) -> Vec<String> {
+    use crate::migrate::locks::{LockLevel, Work};
+    let mut per: std::collections::BTreeMap<String, std::collections::BTreeSet<(std::cmp::Reverse<LockLevel>, Work)>> =
+        std::collections::BTreeMap::new();
+    for s in stmts {
+        let mut note = |t: &crate::relational::TableRef, level: LockLevel, work: Work| {
+            if existing(t) {
+                per.entry(t.to_string()).or_default().insert((std::cmp::Reverse(level), work));
+            }
+        };
+        if let (Some(t), Some((level, work))) = (&s.table, s.effect()) {
+            note(t, level, work);
+        }
+        if let (Some(r), Some(level)) = (&s.referenced, s.op.referenced_lock()) {
+            note(r, level, Work::Catalog);
+        }
+    }
+    per.into_iter()
+        .map(|(t, locks)| {
+            let locks: Vec<String> =
+                locks.iter().map(|(level, work)| format!("{} ({})", level.0, work.describe())).collect();
+            format!("{t} {}", locks.join(", "))
+        })
+        .collect()
+}
+
+/// Tables read or rewritten while a lock that blocks writes on them is
+/// held: in a transaction, by an earlier statement or this one; outside,
+/// by this one.
+fn declared_scans(
+    stmts: &[Stmt],
+    transactional: bool,
+    existing: &dyn Fn(&crate::relational::TableRef) -> bool,
+) -> Vec<(String, String)> {
+    use crate::migrate::locks::LockLevel;
+    let mut held: std::collections::BTreeMap<String, LockLevel> = std::collections::BTreeMap::new();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for s in stmts {
+        let (Some(t), Some((level, work))) = (&s.table, s.effect()) else { continue };
+        if !existing(t) {
+            continue;
+        }
+        let key = t.to_string();
+        let strongest = if transactional {
+            let e = held.entry(key.clone()).or_insert(level);
+            *e = (*e).max(level);
+            *e
+        } else {
+            level
+        };
+        if work.is_long() && strongest >= LockLevel::Share && !out.iter().any(|(x, _)| *x == key) {
+            let what = format!("{} ({})", work.describe(), s.op.statement().replace('`', ""));
+            out.push((key, what));
+        }
+    }
+    out
 }
 
 /// The next version: one more than the last, or a timestamp
@@ -338,12 +584,16 @@ fn first_migration(
     let mut header = vec![
         file.clone(),
         format!("Generated by dddc from model `{}`. Do not edit: change the model and run `dddc build`.", model.name),
-        "Creates the whole schema. Idempotent: running it again changes nothing.".to_string(),
+        "Creates the whole schema in one transaction. Idempotent: running it again changes nothing.".to_string(),
     ];
     if let Some(d) = &date {
         header.push(format!("Date: {d}"));
     }
-    let sql = ddl::script(&header, &ddl::create_statements(&schema));
+    let none = std::collections::BTreeSet::new();
+    let (sql, report, findings) =
+        finish_file(&file, header, ddl::create_statements(&schema), true, false, true, model.target, inputs, &none);
+    plan.warnings.extend(findings);
+    plan.files.push(report);
     let mut undo_header = vec![
         undo_file.clone(),
         format!("Generated by dddc from model `{}`. Undoes {file}.", model.name),
@@ -352,7 +602,20 @@ fn first_migration(
     if let Some(d) = &date {
         undo_header.push(format!("Date: {d}"));
     }
-    let undo = ddl::script(&undo_header, &ddl::drop_statements(&schema));
+    let (undo, _, undo_findings) = finish_file(
+        &undo_file,
+        undo_header,
+        ddl::drop_statements(&schema),
+        true,
+        true,
+        true,
+        model.target,
+        inputs,
+        &none,
+    );
+    if inputs.config.migrations.undo {
+        plan.warnings.extend(undo_findings);
+    }
     let mut lock = Lock::new(&model.name, schema);
     let undo_sum = inputs.config.migrations.undo.then(|| FileSum::of(&undo_file, undo.as_bytes()));
     lock.migrations.push(Migration {

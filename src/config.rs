@@ -21,12 +21,52 @@ pub struct Migrations {
     pub dir: String,
     pub versioning: Versioning,
     pub undo: bool,
+    /// `SET lock_timeout` before statements that take a lock stronger than
+    /// SHARE UPDATE EXCLUSIVE on an existing table: such a statement that
+    /// waits behind a long transaction fails instead of queueing every
+    /// query on the table behind it. PostgreSQL syntax: `5s`, `500ms`,
+    /// `1min`; `0` waits forever.
+    pub lock_timeout: String,
+    /// `SET statement_timeout` at the top of every migration; `0` (the
+    /// default) is no limit, written out so that a server or role default
+    /// cannot cut a validation or a backfill half-way.
+    pub statement_timeout: String,
+    /// Rows per transaction of a batched backfill.
+    pub backfill_batch: u64,
+    /// When a backfill of existing rows runs in batches, each committed on
+    /// its own: `auto` (when the aggregate's `expected_rows` is above
+    /// `backfill_batch`), `always` or `never`.
+    pub batch_backfills: BatchBackfills,
 }
 
 impl Default for Migrations {
     fn default() -> Self {
-        Migrations { dir: "db/migration".into(), versioning: Versioning::Sequence, undo: true }
+        Migrations {
+            dir: "db/migration".into(),
+            versioning: Versioning::Sequence,
+            undo: true,
+            lock_timeout: "5s".into(),
+            statement_timeout: "0".into(),
+            backfill_batch: 10_000,
+            batch_backfills: BatchBackfills::Auto,
+        }
     }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchBackfills {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// A PostgreSQL duration setting as `dddc.toml` may give it: a whole
+/// number, optionally followed by `ms`, `s`, `min`, `h` or `d`.
+pub fn is_duration(text: &str) -> bool {
+    let digits = text.chars().take_while(|c| c.is_ascii_digit()).count();
+    digits > 0 && matches!(&text[digits..], "" | "ms" | "s" | "min" | "h" | "d")
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -129,7 +169,22 @@ pub fn discover(arg: Option<&Path>) -> Result<Project, String> {
 pub fn load_config(dir: &Path) -> Result<Config, String> {
     let path = dir.join("dddc.toml");
     match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Ok(text) => {
+            let config: Config = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let m = &config.migrations;
+            for (key, value) in [("lock_timeout", &m.lock_timeout), ("statement_timeout", &m.statement_timeout)] {
+                if !is_duration(value) {
+                    return Err(format!(
+                        "{}: [migrations] {key} = \"{value}\" is not a duration PostgreSQL reads (e.g. \"5s\", \"500ms\", \"1min\", \"0\")",
+                        path.display()
+                    ));
+                }
+            }
+            if m.backfill_batch == 0 {
+                return Err(format!("{}: [migrations] backfill_batch must be at least 1", path.display()));
+            }
+            Ok(config)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }

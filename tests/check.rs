@@ -241,3 +241,14 @@ fn a_missing_snapshot_is_named() {
     std::fs::remove_file(dir.path().join("db/migration/dddc.schema")).expect("remove");
     assert_fails_with(dir.path(), "`dddc.schema` is missing beside `dddc.lock`");
 }
+
+/// The committed examples are what the binary writes today: `dddc check`
+/// passes on each (a change to the generated SQL must regenerate them).
+#[test]
+fn bundled_examples_pass_check() {
+    for example in ["examples/mitoga", "examples/history"] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(example);
+        let o = dddc(&dir, &["check"]);
+        assert!(o.status.success(), "dddc check in {example}:\n{}", stderr(&o));
+    }
+}

@@ -35,7 +35,7 @@ fn compile_file(root: &Path) -> (Schema, String) {
         );
     };
     let schema = dddc::relational::lower(&model).unwrap_or_else(|d| panic!("lowering failed: {d:#?}"));
-    let v1 = dddc::sql::ddl::script(&["V1".to_string()], &dddc::sql::ddl::create_statements(&schema));
+    let v1 = dddc::sql::ddl::script(&["V1".to_string()], &[], &dddc::sql::ddl::create_statements(&schema));
     (schema, v1)
 }
 

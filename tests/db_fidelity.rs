@@ -273,7 +273,7 @@ fn as_older_dddc_wrote_it(mut s: Schema) -> Schema {
 fn older_project(db: &mut Client, ddd: &str) -> Lock {
     let (model, schema) = model(ddd);
     let old = as_older_dddc_wrote_it(schema);
-    let v1 = dddc::sql::ddl::script(&[], &dddc::sql::ddl::create_statements(&old));
+    let v1 = dddc::sql::ddl::script(&[], &[], &dddc::sql::ddl::create_statements(&old));
     run(db, &v1, true).unwrap_or_else(|e| panic!("the older V1 applies: {e}"));
     let mut lock = Lock::new(&model.name, old);
     lock.migrations.push(dddc::lock::Migration {

@@ -26,7 +26,7 @@ fn compile(ddd: &str) -> Result<(Schema, String), String> {
         ));
     };
     let schema = dddc::relational::lower(&model).map_err(|d| format!("{d:#?}"))?;
-    let v1 = dddc::sql::ddl::script(&[], &dddc::sql::ddl::create_statements(&schema));
+    let v1 = dddc::sql::ddl::script(&[], &[], &dddc::sql::ddl::create_statements(&schema));
     Ok((schema, v1))
 }
 

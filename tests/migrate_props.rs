@@ -534,7 +534,7 @@ proptest! {
         let mb = mutate(&ma, seed_b);
         let (src_a, src_b) = (render(&ma), render(&mb));
         let (a, b) = (compile(&src_a), compile(&src_b));
-        let planned = dddc::migrate::plan(&a.schema, &b.model, &b.schema, Options { allow_destructive: true });
+        let planned = dddc::migrate::plan(&a.schema, &b.model, &b.schema, Options { allow_destructive: true, ..Options::default() });
         if !planned.refusals.is_empty() {
             // Only what no flag allows may be refused here.
             prop_assert!(planned.refusals.iter().all(|r| r.unsupported), "{:?}", planned.refusals);

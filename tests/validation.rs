@@ -36,8 +36,10 @@ use dddc::diagnostics::{codes::CODES, render_text, ColorChoice};
 const MARKER: &str = "// ---- expected ----";
 /// Codes only a build against a lock reports: W0002 and the refusals of the
 /// evolution engine (E07xx), tested by the migration cases
-/// (`tests/migrations/*/v<k>.expect_refusal` name their code).
-const NOT_YET: &[&str] = &["W0002", "E0701", "E0702", "E0703"];
+/// (`tests/migrations/*/v<k>.expect_refusal` name their code); W0710, a
+/// squawk finding on a generated migration, which no model should produce
+/// (every migration case fails on one; `src/lint/migrations.rs` tests it).
+const NOT_YET: &[&str] = &["W0002", "E0701", "E0702", "E0703", "W0710"];
 
 #[test]
 fn validation_fixtures() {

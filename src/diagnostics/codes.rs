@@ -75,6 +75,7 @@ codes! {
     E0703 => "required column with no value for existing rows",
     W0001 => "doc comment documents nothing",
     W0002 => "stale `@was`",
+    W0710 => "squawk flags a generated migration",
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

@@ -18,6 +18,7 @@
 
 mod context;
 mod docs;
+pub mod migrations;
 mod report;
 mod rules;
 mod score;

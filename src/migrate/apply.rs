@@ -339,7 +339,7 @@ fn apply_one(s: &mut Schema, c: &Change) {
                 c.default = default.clone();
             }
         }
-        DropNotNull { table, column } | SetNotNull { table, column, .. } => {
+        DropNotNull { table, column } | SetNotNull { table, column, .. } | FinishNotNull { table, column, .. } => {
             let nullable = matches!(c, DropNotNull { .. });
             if let Some(col) = table_mut(s, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column)) {
                 col.nullable = nullable;
@@ -356,7 +356,9 @@ fn apply_one(s: &mut Schema, c: &Change) {
                 t.uniques.push(unique.clone());
             }
         }
-        AddCheck { table, check } => {
+        // Rows and validity: the schema does not record them.
+        Backfill { .. } | ValidateConstraint { .. } => {}
+        AddCheck { table, check } | ReplaceCheck { table, check } => {
             if let Some(t) = table_mut(s, table) {
                 t.checks.retain(|x| x.name != check.name);
                 t.checks.push(check.clone());

@@ -204,6 +204,8 @@ pub enum Change {
         column: String,
         from: String,
         to: String,
+        /// Rows per transaction, when batched (see [`Change::Backfill`]).
+        batch: Option<u64>,
     },
     /// `GENERATED ALWAYS AS IDENTITY` added to or removed from a column.
     SetIdentity {
@@ -255,6 +257,39 @@ pub enum Change {
     /// Each partition's copy of the table's indexes gets the name the
     /// compiler decided (after anything that creates or renames them).
     SyncPartitionIndexNames(TableRef),
+    // 3b. What a migration of an existing table finishes outside its
+    //     transaction (see `plan`): rows filled, constraints validated.
+    /// Existing rows get `value` where the column is NULL. `batch`: rows per
+    /// transaction, walking the primary key (a table that may be large).
+    Backfill {
+        table: TableRef,
+        column: String,
+        value: String,
+        batch: Option<u64>,
+    },
+    /// A check replaced by its final form in one statement, `NOT VALID`
+    /// (the temporary one admitted both names of a renamed enum value
+    /// while rows moved).
+    ReplaceCheck {
+        table: TableRef,
+        check: Check,
+    },
+    /// A constraint added `NOT VALID` earlier, validated: a scan that
+    /// blocks no reads or writes. `referenced`: a foreign key's target.
+    ValidateConstraint {
+        table: TableRef,
+        name: String,
+        referenced: Option<TableRef>,
+    },
+    /// NOT NULL on an existing table without a long lock: a `CHECK (c IS
+    /// NOT NULL) NOT VALID`, the rows inserted since the backfill filled,
+    /// the check validated, `SET NOT NULL` (proven by the check: no scan),
+    /// the check dropped.
+    FinishNotNull {
+        table: TableRef,
+        column: String,
+        backfill: Option<String>,
+    },
     // 4. Roles, publications, comments.
     CreateRole(RoleDef),
     Grant {
@@ -345,7 +380,11 @@ impl Change {
             | DropColumn { table, .. }
             | DropPartition { table, .. }
             | DisablePartitionRowLevelSecurity { table, .. }
-            | EnablePartitionRowLevelSecurity { table, .. } => Some(table),
+            | EnablePartitionRowLevelSecurity { table, .. }
+            | Backfill { table, .. }
+            | ReplaceCheck { table, .. }
+            | ValidateConstraint { table, .. }
+            | FinishNotNull { table, .. } => Some(table),
             DisableRowLevelSecurity(t) | EnableRowLevelSecurity(t) | SyncPartitionIndexNames(t) => Some(t),
             _ => None,
         }
@@ -379,7 +418,17 @@ impl Change {
             RenameTrigger { table, from, to } => format!("rename trigger {from} on {table} to {to}"),
             RenameType { schema, from, to } => format!("rename type {schema}.{from} to {to}"),
             RenameEnumValue { type_name, from, to, .. } => format!("rename value {from} of {type_name} to {to}"),
-            UpdateEnumValue { table, column, from, to } => format!("set {table}.{column} = {to} where it was {from}"),
+            UpdateEnumValue { table, column, from, to, batch } => {
+                format!("set {table}.{column} = {to} where it was {from}{}", batches(*batch))
+            }
+            Backfill { table, column, value, batch } => {
+                format!("fill {table}.{column} with {value} where it is NULL{}", batches(*batch))
+            }
+            ReplaceCheck { table, check } => format!("replace check {} on {table} by its final form", check.name),
+            ValidateConstraint { table, name, .. } => format!("validate {name} on {table}"),
+            FinishNotNull { table, column, .. } => {
+                format!("make {table}.{column} NOT NULL (proven by a validated check)")
+            }
             DropGeneratedColumn { table, column, .. } => {
                 format!("drop generated column {table}.{} to rebuild it", column.name)
             }
@@ -432,4 +481,8 @@ impl Change {
             DropSchema(s) => format!("drop schema {}", s.name),
         }
     }
+}
+
+fn batches(batch: Option<u64>) -> String {
+    batch.map(|n| format!(" (in batches of {n} rows)")).unwrap_or_default()
 }

@@ -14,6 +14,7 @@
 pub mod apply;
 pub mod change;
 pub mod diff;
+pub mod locks;
 mod plan;
 pub mod renames;
 

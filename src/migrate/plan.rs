@@ -7,25 +7,41 @@ use super::apply::apply;
 use super::change::{Change, TableRef};
 use super::diff::diff;
 use super::renames::{apply_renames, previous_names};
+use crate::config::BatchBackfills;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::model::Model;
 use crate::relational::{self, ColumnType, Schema};
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// `--allow-destructive`: emit changes that can lose data.
     pub allow_destructive: bool,
+    /// Rows per transaction of a batched backfill.
+    pub backfill_batch: u64,
+    /// When backfills run in batches.
+    pub batch_backfills: BatchBackfills,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let m = crate::config::Migrations::default();
+        Options { allow_destructive: false, backfill_batch: m.backfill_batch, batch_backfills: m.batch_backfills }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     /// `ALTER TYPE … ADD VALUE`, committed before anything uses the values.
     EnumValues,
-    /// Everything else, in one transaction.
+    /// Everything that only changes the catalog, in one transaction: strong
+    /// locks held for no longer than that.
     Main,
-    /// `CREATE INDEX CONCURRENTLY` on existing tables, outside a transaction.
-    Concurrent,
+    /// What reads or writes the rows of existing tables, outside a
+    /// transaction so that each statement commits on its own and no scan
+    /// runs under a strong lock: indexes built `CONCURRENTLY`, backfills,
+    /// validations of constraints added `NOT VALID`, NOT NULL finished.
+    Online,
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +123,8 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
     let backfills = backfills(new);
     mark_lossy(&mut changes);
     check(&mut changes, lock, new, &new_tables, &backfills, opts, model.span, &mut out);
+    let batch = |t: &TableRef| batch_size(model, new, t, opts);
+    let online = online(&mut changes, lock, new, &new_tables, &batch);
     // Split.
     let is_enum_value = |c: &Change| matches!(c, Change::AddEnumValue { .. });
     // A unique index that replaces a constraint or index of the same name
@@ -168,10 +186,24 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
         }
         _ => false,
     };
+    // A foreign key added in the online migration (after the unique it
+    // needs) is validated there too, after it.
+    let mut online_group: Vec<Change> = changes.iter().filter(|c| is_concurrent(c)).cloned().collect();
+    for c in &online_group.clone() {
+        if let Change::AddForeignKey { table, fk } = c {
+            online_group.push(Change::ValidateConstraint {
+                table: table.clone(),
+                name: fk.name.clone(),
+                referenced: Some(fk.target()),
+            });
+        }
+    }
+    online_group.extend(online);
+    online_group.sort_by_key(Change::kind);
     let groups = [
         (FileKind::EnumValues, changes.iter().filter(|c| is_enum_value(c)).cloned().collect::<Vec<_>>()),
         (FileKind::Main, changes.iter().filter(|c| !is_enum_value(c) && !is_concurrent(c)).cloned().collect()),
-        (FileKind::Concurrent, changes.iter().filter(|c| is_concurrent(c)).cloned().collect()),
+        (FileKind::Online, online_group),
     ];
     let mut before = lock.clone();
     for (kind, group) in groups {
@@ -194,6 +226,158 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
         });
         before = after;
     }
+    out
+}
+
+/// Rows per transaction for a backfill of `t`, or `None` for one
+/// statement: batched when configured, or (`auto`) when the aggregate's
+/// `expected_rows` is above the batch size.
+fn batch_size(model: &Model, new: &Schema, t: &TableRef, opts: Options) -> Option<u64> {
+    let expected = new.table(&t.schema, &t.name).and_then(|t| t.aggregate.as_deref()).and_then(|qualified| {
+        model.aggregates.iter().find_map(|a| {
+            let ctx = &model.contexts.get(a.context.0)?.name;
+            (format!("{ctx}.{}", a.name) == qualified).then_some(a.expected_rows).flatten()
+        })
+    });
+    match opts.batch_backfills {
+        BatchBackfills::Always => Some(opts.backfill_batch),
+        BatchBackfills::Never => None,
+        BatchBackfills::Auto => expected.filter(|n| *n > opts.backfill_batch).map(|_| opts.backfill_batch),
+    }
+}
+
+/// Moves out of the main migration what reads or writes the rows of an
+/// existing table, and returns it for the online one:
+///
+/// - a required column added with `@backfill`: added optional; filled,
+///   then made NOT NULL through a validated check, online;
+/// - NOT NULL on an existing column: the same, online;
+/// - a check or foreign key: added `NOT VALID` in the main migration (a
+///   catalog change; new rows are checked from then on), validated online;
+/// - rows of a renamed CHECK-based enum value: updated online, while the
+///   check admits both names; then the check takes its final form `NOT
+///   VALID` and is validated.
+///
+/// Foreign keys of partitioned tables before PostgreSQL 18 (which cannot
+/// be added `NOT VALID`) stay checked at once, in the main migration; rows
+/// of a renamed value whose column also narrows stay there too (the
+/// column cannot narrow before they change). Both are declared in the
+/// migration's header.
+fn online(
+    changes: &mut Vec<Change>,
+    lock: &Schema,
+    new: &Schema,
+    new_tables: &BTreeSet<TableRef>,
+    batch: &dyn Fn(&TableRef) -> Option<u64>,
+) -> Vec<Change> {
+    let existing = |t: &TableRef| !new_tables.contains(t) && lock.table(&t.schema, &t.name).is_some();
+    let partitioned_before_18 =
+        |t: &TableRef| new.target < 18 && new.table(&t.schema, &t.name).is_some_and(|t| t.partitioning.is_some());
+    let narrowed = |table: &TableRef, column: &str| {
+        changes.iter().any(|c| {
+            matches!(c, Change::AlterColumnType { table: t, column: col, from, to, .. }
+                if t == table && col == column && matches!(type_change(from, to), TypeChange::Narrowing))
+        })
+    };
+    // Enum checks whose rows move online: (table, column) → old values.
+    let mut moving: Vec<(TableRef, String)> = Vec::new();
+    for c in changes.iter() {
+        if let Change::UpdateEnumValue { table, column, .. } = c {
+            if existing(table) && !narrowed(table, column) && !moving.contains(&(table.clone(), column.clone())) {
+                moving.push((table.clone(), column.clone()));
+            }
+        }
+    }
+    let old_values = |t: &TableRef, column: &str| -> Vec<String> {
+        lock.table(&t.schema, &t.name)
+            .into_iter()
+            .flat_map(|t| t.checks.iter())
+            .filter_map(|c| c.enum_values())
+            .filter(|(col, _)| *col == column)
+            .flat_map(|(_, v)| v.to_vec())
+            .collect()
+    };
+    let mut out = Vec::new();
+    let mut main = Vec::with_capacity(changes.len());
+    for c in changes.drain(..) {
+        match c {
+            Change::AddColumn { table, mut column, backfill: Some(value) } if existing(&table) => {
+                column.nullable = true;
+                out.push(Change::Backfill {
+                    table: table.clone(),
+                    column: column.name.clone(),
+                    value: value.clone(),
+                    batch: batch(&table),
+                });
+                out.push(Change::FinishNotNull {
+                    table: table.clone(),
+                    column: column.name.clone(),
+                    backfill: Some(value),
+                });
+                main.push(Change::AddColumn { table, column, backfill: None });
+            }
+            Change::SetNotNull { table, column, backfill } if existing(&table) => {
+                if let Some(value) = &backfill {
+                    out.push(Change::Backfill {
+                        table: table.clone(),
+                        column: column.clone(),
+                        value: value.clone(),
+                        batch: batch(&table),
+                    });
+                }
+                out.push(Change::FinishNotNull { table, column, backfill });
+            }
+            Change::UpdateEnumValue { table, column, from, to, .. }
+                if moving.contains(&(table.clone(), column.clone())) =>
+            {
+                let batch = batch(&table);
+                out.push(Change::UpdateEnumValue { table, column, from, to, batch });
+            }
+            Change::AddCheck { table, check } if existing(&table) => {
+                let moves = check.enum_values().and_then(|(col, values)| {
+                    moving.contains(&(table.clone(), col.to_string())).then(|| (col.to_string(), values.to_vec()))
+                });
+                match moves {
+                    Some((col, values)) => {
+                        // Both names of every renamed value, while rows move.
+                        let mut both = old_values(&table, &col);
+                        for v in values {
+                            if !both.contains(&v) {
+                                both.push(v);
+                            }
+                        }
+                        let mut interim = check.clone();
+                        interim.expr = crate::sql::fragments::in_list(&col, &both);
+                        out.push(Change::ReplaceCheck { table: table.clone(), check: check.clone() });
+                        out.push(Change::ValidateConstraint {
+                            table: table.clone(),
+                            name: check.name.clone(),
+                            referenced: None,
+                        });
+                        main.push(Change::AddCheck { table, check: interim });
+                    }
+                    None => {
+                        out.push(Change::ValidateConstraint {
+                            table: table.clone(),
+                            name: check.name.clone(),
+                            referenced: None,
+                        });
+                        main.push(Change::AddCheck { table, check });
+                    }
+                }
+            }
+            Change::AddForeignKey { table, fk } if existing(&table) && !partitioned_before_18(&table) => {
+                out.push(Change::ValidateConstraint {
+                    table: table.clone(),
+                    name: fk.name.clone(),
+                    referenced: Some(fk.target()),
+                });
+                main.push(Change::AddForeignKey { table, fk });
+            }
+            other => main.push(other),
+        }
+    }
+    *changes = main;
     out
 }
 
@@ -319,11 +503,12 @@ fn undo(before: &Schema, after: &Schema, forward: &[Change]) -> Vec<Change> {
     // Rows of a renamed CHECK-based enum value go back between the check
     // swap, like they came.
     rest.extend(forward.iter().filter_map(|c| match c {
-        Change::UpdateEnumValue { table, column, from, to } => Some(Change::UpdateEnumValue {
+        Change::UpdateEnumValue { table, column, from, to, .. } => Some(Change::UpdateEnumValue {
             table: table.clone(),
             column: column.clone(),
             from: to.clone(),
             to: from.clone(),
+            batch: None,
         }),
         _ => None,
     }));

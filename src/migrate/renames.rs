@@ -233,6 +233,7 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
                                 column: col.to_string(),
                                 from: b.clone(),
                                 to: a.clone(),
+                                batch: None,
                             },
                         );
                     }

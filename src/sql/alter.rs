@@ -1,16 +1,20 @@
 //! Changes as SQL, each through the renderer of the object it touches
-//! ([`super::objects`]). Every statement is idempotent, and on a table that
-//! already existed the online-safe form is used: foreign keys and checks
-//! added `NOT VALID` then validated; NOT NULL through a validated CHECK;
-//! indexes built `CONCURRENTLY` (in a migration of their own, outside a
-//! transaction).
+//! ([`super::objects`]). Every statement is idempotent. On a table that
+//! already existed, the main migration only changes the catalog: checks and
+//! foreign keys are added `NOT VALID`, columns to fill are added optional;
+//! the online migration (outside a transaction) builds indexes
+//! `CONCURRENTLY`, fills rows, validates, and finishes NOT NULL through a
+//! validated check (see `migrate::plan`). An undo, which runs as one script,
+//! validates at once (`Context::inline_validation`).
 
 use std::collections::BTreeSet;
 
 use super::objects::{self as o, q};
+use super::stmt::Stmt;
 use super::types::{column_type, format_type};
 use super::{dollar_quote, ident, literal, qualified};
 use crate::migrate::change::Change;
+use crate::migrate::locks::Op;
 use crate::relational::{Column, ColumnType, Schema, TableRef};
 
 pub struct Context<'a> {
@@ -26,10 +30,16 @@ pub struct Context<'a> {
     /// Partitioned tables: PostgreSQL before 18 cannot add a foreign key
     /// `NOT VALID` to them.
     pub partitioned: &'a BTreeSet<TableRef>,
+    /// Validate what is added `NOT VALID` in the same script (an undo); a
+    /// forward migration leaves that to its online migration.
+    pub inline_validation: bool,
+    /// `lock_timeout` for the `ALTER TABLE` that lifts row-level security
+    /// around a statement run by the table's owner.
+    pub lock_timeout: &'a str,
 }
 
 /// The statements of one change.
-pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
+pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
     use Change::*;
     let existing = |t: &TableRef| !cx.new_tables.contains(t);
     match c {
@@ -40,8 +50,10 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             rels.iter().map(|r| o::drop_policy(&table.schema, r, &policy.name)).collect()
         }
         DisablePartitionRowLevelSecurity { table, partition } => {
-            let mut out: Vec<String> =
-                policies_of(cx.before, table).iter().map(|p| o::drop_policy(&table.schema, partition, &p.name)).collect();
+            let mut out: Vec<Stmt> = policies_of(cx.before, table)
+                .iter()
+                .map(|p| o::drop_policy(&table.schema, partition, &p.name))
+                .collect();
             out.extend(o::disable_rls(&table.schema, partition));
             out
         }
@@ -51,32 +63,47 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
         }
         DisableRowLevelSecurity(t) => o::disable_rls(&t.schema, &t.name),
         DropTrigger { table, trigger } => vec![o::drop_trigger(table, &trigger.name)],
-        DropForeignKey { table, fk } => vec![o::drop_constraint(table, &fk.name)],
-        DropIndex { table, index } if cx.concurrent => vec![o::drop_index(&table.schema, &index.name, true)],
+        DropForeignKey { table, fk } => vec![o::drop_constraint(table, &fk.name).referencing(&fk.target())],
+        DropIndex { table, index } if cx.concurrent => vec![o::drop_index(table, &index.name, true)],
         // A unique constraint of the same name may have replaced the index
         // (an undo run twice): its index is not this one to drop.
-        DropIndex { table, index } => vec![o::guarded(
-            &format!(
-                "SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.conname = {} AND n.nspname = {}",
-                literal(&index.name),
-                literal(&table.schema)
-            ),
-            &o::drop_index(&table.schema, &index.name, false),
-        )],
+        DropIndex { table, index } => {
+            let plain = o::drop_index(table, &index.name, false);
+            let sql = o::guarded(
+                &format!(
+                    "SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.conname = {} AND n.nspname = {}",
+                    literal(&index.name),
+                    literal(&table.schema)
+                ),
+                &plain.sql,
+            );
+            vec![Stmt::guarded(Op::DropIndex, Some(table), plain.sql, sql)]
+        }
         DropCheck { table, check } => vec![o::drop_constraint(table, &check.name)],
         DropUnique { table, unique } => vec![o::drop_constraint(table, &unique.name)],
         DropPrimaryKey { table, pk } => vec![o::drop_constraint(table, &pk.name)],
-        RenameSchema { from, to } => vec![o::guarded_rename(
-            &format!("SELECT 1 FROM pg_namespace WHERE nspname = {}", literal(from)),
-            &format!("SELECT 1 FROM pg_namespace WHERE nspname = {}", literal(to)),
-            &format!("ALTER SCHEMA {} RENAME TO {};", ident(from), ident(to)),
-        )],
+        RenameSchema { from, to } => {
+            let plain = format!("ALTER SCHEMA {} RENAME TO {};", ident(from), ident(to));
+            let sql = o::guarded_rename(
+                &format!("SELECT 1 FROM pg_namespace WHERE nspname = {}", literal(from)),
+                &format!("SELECT 1 FROM pg_namespace WHERE nspname = {}", literal(to)),
+                &plain,
+            );
+            vec![Stmt::guarded(Op::NoTable, None, plain, sql)]
+        }
         RenameTable { schema, from, to } => {
             let table = TableRef { schema: schema.clone(), name: to.clone() };
-            let mut out = vec![
+            let old = TableRef { schema: schema.clone(), name: from.clone() };
+            let mut out = vec![Stmt::new(
+                Op::Rename,
+                Some(&old),
                 format!("ALTER TABLE IF EXISTS {} RENAME TO {};", qualified(schema, from), ident(to)),
-                rename_not_null_constraints(&table, from, to, None),
-            ];
+            )];
+            let renames: Vec<(String, String)> = not_null_columns(cx, &table)
+                .iter()
+                .map(|c| (format!("{from}_{c}_not_null"), format!("{to}_{c}_not_null")))
+                .collect();
+            out.extend(rename_not_null_constraints(&table, &renames));
             out.extend(identity_sequence_names(cx, &table, None));
             out
         }
@@ -88,26 +115,36 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                     literal(c)
                 )
             };
-            vec![
-                o::guarded_rename(
-                    &col(from),
-                    &col(to),
-                    &format!("ALTER TABLE {} RENAME COLUMN {} TO {};", q(table), ident(from), ident(to)),
-                ),
-                rename_not_null_constraints(table, &table.name, &table.name, Some((from, to))),
-            ]
-            .into_iter()
-            .chain(identity_sequence_names(cx, table, Some(to)))
-            .collect()
+            let plain = format!("ALTER TABLE {} RENAME COLUMN {} TO {};", q(table), ident(from), ident(to));
+            let mut out = vec![Stmt::guarded(
+                Op::Rename,
+                Some(table),
+                plain.clone(),
+                o::guarded_rename(&col(from), &col(to), &plain),
+            )];
+            // The NOT NULL constraint of the column (PostgreSQL 18), on the
+            // table and on each partition, named as V1 would name it.
+            let mut renames = Vec::new();
+            for rel in std::iter::once(table.name.clone()).chain(partition_names(cx.after, table)) {
+                let rel_ref = TableRef { schema: table.schema.clone(), name: rel.clone() };
+                renames.push((rel_ref, format!("{rel}_{from}_not_null"), format!("{rel}_{to}_not_null")));
+            }
+            for (rel, old, new) in renames {
+                out.extend(rename_not_null_constraints(&rel, &[(old, new)]));
+            }
+            out.extend(identity_sequence_names(cx, table, Some(to)));
+            out
         }
-        RenameConstraint { table, from, to } => vec![o::guarded_rename(
-            &o::exists_constraint(table, from),
-            &o::exists_constraint(table, to),
-            &format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(table), ident(from), ident(to)),
+        RenameConstraint { table, from, to } => {
+            let plain = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(table), ident(from), ident(to));
+            let sql = o::guarded_rename(&o::exists_constraint(table, from), &o::exists_constraint(table, to), &plain);
+            vec![Stmt::guarded(Op::Rename, Some(table), plain, sql)]
+        }
+        RenameIndex { schema, from, to } => vec![Stmt::new(
+            Op::RenameIndex,
+            None,
+            format!("ALTER INDEX IF EXISTS {} RENAME TO {};", qualified(schema, from), ident(to)),
         )],
-        RenameIndex { schema, from, to } => {
-            vec![format!("ALTER INDEX IF EXISTS {} RENAME TO {};", qualified(schema, from), ident(to))]
-        }
         RenameTrigger { table, from, to } => {
             let tr = |n: &str| {
                 format!(
@@ -116,11 +153,8 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                     literal(&q(table))
                 )
             };
-            vec![o::guarded_rename(
-                &tr(from),
-                &tr(to),
-                &format!("ALTER TRIGGER {} ON {} RENAME TO {};", ident(from), q(table), ident(to)),
-            )]
+            let plain = format!("ALTER TRIGGER {} ON {} RENAME TO {};", ident(from), q(table), ident(to));
+            vec![Stmt::guarded(Op::Rename, Some(table), plain.clone(), o::guarded_rename(&tr(from), &tr(to), &plain))]
         }
         RenameType { schema, from, to } => {
             let ty = |n: &str| {
@@ -130,11 +164,8 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                     literal(n)
                 )
             };
-            vec![o::guarded_rename(
-                &ty(from),
-                &ty(to),
-                &format!("ALTER TYPE {} RENAME TO {};", qualified(schema, from), ident(to)),
-            )]
+            let plain = format!("ALTER TYPE {} RENAME TO {};", qualified(schema, from), ident(to));
+            vec![Stmt::guarded(Op::NoTable, None, plain.clone(), o::guarded_rename(&ty(from), &ty(to), &plain))]
         }
         RenameEnumValue { schema, type_name, from, to } => {
             let v = |n: &str| {
@@ -145,45 +176,51 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                     literal(n)
                 )
             };
-            vec![o::guarded_rename(
-                &v(from),
-                &v(to),
-                &format!(
-                    "ALTER TYPE {} RENAME VALUE {} TO {};",
-                    qualified(schema, type_name),
-                    literal(from),
-                    literal(to)
-                ),
-            )]
+            let plain = format!(
+                "ALTER TYPE {} RENAME VALUE {} TO {};",
+                qualified(schema, type_name),
+                literal(from),
+                literal(to)
+            );
+            vec![Stmt::guarded(Op::NoTable, None, plain.clone(), o::guarded_rename(&v(from), &v(to), &plain))]
         }
-        UpdateEnumValue { table, column, from, to } => vec![as_owner(
-            cx,
-            &[table],
-            Reads::Table,
-            format!(
-                "UPDATE {} SET {} = {} WHERE {} = {};",
-                q(table),
-                ident(column),
-                literal(to),
-                ident(column),
-                literal(from)
-            ),
-        )],
+        UpdateEnumValue { table, column, from, to, batch } => {
+            let set = format!("{} = {}", ident(column), literal(to));
+            let filter = format!("{} = {}", ident(column), literal(from));
+            vec![update_rows(cx, table, &set, &filter, *batch)]
+        }
+        Backfill { table, column, value, batch } => {
+            let set = format!("{} = {value}", ident(column));
+            let filter = format!("{} IS NULL", ident(column));
+            vec![update_rows(cx, table, &set, &filter, *batch)]
+        }
         DropGeneratedColumn { table, column, retyped } => vec![drop_generated_column(table, column, retyped)],
         AddGeneratedColumn { table, column } => vec![add_column(table, column)],
-        SetIdentity { table, column, identity: false } => {
-            vec![format!("ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS;", q(table), ident(column))]
-        }
-        SetIdentity { table, column, identity: true } => vec![do_block(
-            &protected_relations(cx, &[table], Reads::Table),
-            &format!(
-                "IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({tl}) AND attname = {cl} AND attidentity = '') THEN\n    ALTER TABLE {t} ALTER COLUMN {c} ADD GENERATED ALWAYS AS IDENTITY;\n    -- The sequence continues after the values the rows already hold.\n    PERFORM setval(pg_get_serial_sequence({tl}, {cl}), coalesce(max({c}), 0) + 1, false) FROM {t};\nEND IF;",
-                t = q(table),
-                c = ident(column),
-                tl = literal(&q(table)),
-                cl = literal(column),
-            ),
+        SetIdentity { table, column, identity: false } => vec![Stmt::new(
+            Op::AlterColumn,
+            Some(table),
+            format!("ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS;", q(table), ident(column)),
         )],
+        SetIdentity { table, column, identity: true } => {
+            let plain =
+                format!("ALTER TABLE {} ALTER COLUMN {} ADD GENERATED ALWAYS AS IDENTITY;", q(table), ident(column));
+            let sql = do_block(
+                cx,
+                &protected_relations(cx, &[table], Reads::Table),
+                &format!(
+                    "IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({tl}) AND attname = {cl} AND attidentity = '') THEN\n    {plain}\n    -- The sequence continues after the values the rows already hold.\n    PERFORM setval(pg_get_serial_sequence({tl}, {cl}), coalesce(max({c}), 0) + 1, false) FROM {t};\nEND IF;",
+                    t = q(table),
+                    c = ident(column),
+                    tl = literal(&q(table)),
+                    cl = literal(column),
+                ),
+            );
+            vec![Stmt::guarded(Op::AddIdentity, Some(table), plain, sql).lifting(&protected_relations(
+                cx,
+                &[table],
+                Reads::Table,
+            ))]
+        }
         CreateSchema(s) => vec![o::create_schema(&s.name)],
         CreateExtension(e) => vec![o::create_extension(e)],
         CreateEnumType(e) => vec![o::create_enum_type(e)],
@@ -202,10 +239,10 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 (None, Some(b)) => format!(" BEFORE {}", literal(b)),
                 (None, None) => String::new(),
             };
-            vec![format!(
-                "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{pos};",
-                qualified(schema, type_name),
-                literal(value)
+            vec![Stmt::new(
+                Op::NoTable,
+                None,
+                format!("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{pos};", qualified(schema, type_name), literal(value)),
             )]
         }
         CreateTable(t) => {
@@ -223,8 +260,9 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                 (Some(d), Some(cond)) if existing(table) => {
                     let (t, dq) = (q(table), qualified(&table.schema, d));
                     let body = format!(
-                        "IF to_regclass({}) IS NULL THEN\n    ALTER TABLE {t} DETACH PARTITION {dq};\n    {create}\n    INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {dq} WHERE {cond};\n    DELETE FROM {dq} WHERE {cond};\n    ALTER TABLE {t} ATTACH PARTITION {dq} DEFAULT;\nEND IF;",
-                        literal(&qualified(&table.schema, &partition.name))
+                        "IF to_regclass({}) IS NULL THEN\n    ALTER TABLE {t} DETACH PARTITION {dq};\n    {}\n    INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {dq} WHERE {cond};\n    DELETE FROM {dq} WHERE {cond};\n    ALTER TABLE {t} ATTACH PARTITION {dq} DEFAULT;\nEND IF;",
+                        literal(&qualified(&table.schema, &partition.name)),
+                        create.sql
                     );
                     // The parent, and the DEFAULT partition read by name.
                     let mut rels = protected_relations(cx, &[table], Reads::Table);
@@ -236,7 +274,17 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                     if default_protected {
                         rels.push(dq.clone());
                     }
-                    vec![do_block(&rels, &body)]
+                    let plain = vec![
+                        format!("ALTER TABLE {t} DETACH PARTITION {dq};"),
+                        create.sql.clone(),
+                        format!("INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {dq} WHERE {cond};"),
+                        format!("DELETE FROM {dq} WHERE {cond};"),
+                        format!("ALTER TABLE {t} ATTACH PARTITION {dq} DEFAULT;"),
+                    ];
+                    let mut s =
+                        Stmt::opaque(Op::MovePartitionRows, Some(table), do_block(cx, &rels, &body)).lifting(&rels);
+                    s.plain = plain;
+                    vec![s]
                 }
                 _ => vec![create],
             };
@@ -245,25 +293,17 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             }
             out
         }
+        // A column to fill on an existing table comes optional; the online
+        // migration fills it (`Backfill`) and makes it NOT NULL. An undo
+        // (and an older plan) does all of it here.
         AddColumn { table, column, backfill } => match backfill {
             Some(b) if existing(table) => {
                 let mut nullable = column.clone();
                 nullable.nullable = true;
-                let mut out = vec![
-                    add_column(table, &nullable),
-                    as_owner(
-                        cx,
-                        &[table],
-                        Reads::Table,
-                        format!(
-                            "UPDATE {} SET {} = {b} WHERE {} IS NULL;",
-                            q(table),
-                            ident(&column.name),
-                            ident(&column.name)
-                        ),
-                    ),
-                ];
-                out.extend(set_not_null(table, &column.name));
+                let set = format!("{} = {b}", ident(&column.name));
+                let filter = format!("{} IS NULL", ident(&column.name));
+                let mut out = vec![add_column(table, &nullable), update_rows(cx, table, &set, &filter, None)];
+                out.extend(set_not_null(cx, table, &column.name, true));
                 out
             }
             _ => vec![add_column(table, column)],
@@ -274,8 +314,10 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
             // the new length, a fraction rounded) stop the migration before
             // anything changes: the conversion alone would lose them silently.
             let guard = lossy.then(|| {
-                do_block(
-                    &protected_relations(cx, &[table], Reads::Table),
+                let rels = protected_relations(cx, &[table], Reads::Table);
+                let sql = do_block(
+                    cx,
+                    &rels,
                     &format!(
                         "IF EXISTS (SELECT 1 FROM {t} WHERE {c} IS DISTINCT FROM CAST({c} AS {to_sql})) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
                         t = q(table),
@@ -284,59 +326,74 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
                         cl = literal(column),
                         tyl = literal(&to_sql),
                     ),
-                )
+                );
+                Stmt::opaque(Op::CheckValuesFit, Some(table), sql).lifting(&rels)
             });
             // Only while the column has another type: run again, the change
             // would rewrite the table for nothing.
-            let change = o::guarded(
+            let plain = format!(
+                "ALTER TABLE {} ALTER COLUMN {} TYPE {to_sql} USING {}::{to_sql};",
+                q(table),
+                ident(column),
+                ident(column)
+            );
+            let sql = o::guarded(
                 &format!(
                     "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({}) AND attname = {} AND format_type(atttypid, atttypmod) = {}",
                     literal(&q(table)),
                     literal(column),
                     literal(&format_type(to))
                 ),
-                &format!(
-                    "ALTER TABLE {} ALTER COLUMN {} TYPE {to_sql} USING {}::{to_sql};",
-                    q(table),
-                    ident(column),
-                    ident(column)
-                ),
+                &plain,
             );
-            let mut out: Vec<String> = guard.into_iter().collect();
+            let change = Stmt::guarded(Op::AlterColumnType, Some(table), plain, sql);
+            let mut out: Vec<Stmt> = guard.into_iter().collect();
             match default {
                 // A default of the old type may not cast by itself: drop it
                 // around the change.
                 Some(d) => out.extend([
-                    format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;", q(table), ident(column)),
+                    alter_column(table, column, "DROP DEFAULT"),
                     change,
-                    format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d};", q(table), ident(column)),
+                    alter_column(table, column, &format!("SET DEFAULT {d}")),
                 ]),
                 None => out.push(change),
             }
             out
         }
         SetDefault { table, column, default } => vec![match default {
-            Some(d) => format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d};", q(table), ident(column)),
-            None => format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;", q(table), ident(column)),
+            Some(d) => alter_column(table, column, &format!("SET DEFAULT {d}")),
+            None => alter_column(table, column, "DROP DEFAULT"),
         }],
-        DropNotNull { table, column } => {
-            vec![format!("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL;", q(table), ident(column))]
-        }
+        DropNotNull { table, column } => vec![alter_column(table, column, "DROP NOT NULL")],
         SetNotNull { table, column, backfill } => {
             let mut out = Vec::new();
             if let Some(b) = backfill {
-                out.push(as_owner(
-                    cx,
-                    &[table],
-                    Reads::Table,
-                    format!("UPDATE {} SET {} = {b} WHERE {} IS NULL;", q(table), ident(column), ident(column)),
-                ));
+                let set = format!("{} = {b}", ident(column));
+                let filter = format!("{} IS NULL", ident(column));
+                out.push(update_rows(cx, table, &set, &filter, None));
             }
             if existing(table) {
-                out.extend(set_not_null(table, column));
+                out.extend(set_not_null(cx, table, column, true));
             } else {
-                out.push(format!("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;", q(table), ident(column)));
+                out.push(Stmt::new(
+                    Op::SetNotNullScan,
+                    Some(table),
+                    format!("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;", q(table), ident(column)),
+                ));
             }
+            out
+        }
+        FinishNotNull { table, column, backfill } => {
+            let mut out = Vec::new();
+            let check = not_null_check_name(table, column);
+            out.push(o::add_check(table, &not_null_check(&check, column), true));
+            // Rows inserted between the backfill and the check.
+            if let Some(b) = backfill {
+                let set = format!("{} = {b}", ident(column));
+                let filter = format!("{} IS NULL", ident(column));
+                out.push(update_rows(cx, table, &set, &filter, None));
+            }
+            out.extend(set_not_null(cx, table, column, false));
             out
         }
         AddPrimaryKey { table, pk } => vec![o::add_primary_key(table, pk)],
@@ -346,37 +403,59 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
         AddUnique { table, unique } => vec![o::add_unique(table, unique)],
         AddCheck { table, check } => {
             if existing(table) {
-                vec![o::add_check(table, check, true), o::validate_constraint(table, &check.name)]
+                let mut out = vec![o::add_check(table, check, true)];
+                if cx.inline_validation {
+                    out.push(validate(cx, table, &check.name, None));
+                }
+                out
             } else {
                 vec![o::add_check(table, check, false)]
             }
         }
+        ReplaceCheck { table, check } => {
+            let plain = format!(
+                "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n}, ADD CONSTRAINT {n} CHECK {} NOT VALID;",
+                check.expr,
+                t = q(table),
+                n = ident(&check.name)
+            );
+            vec![Stmt::new(Op::AddCheckNotValid, Some(table), plain)]
+        }
+        ValidateConstraint { table, name, referenced } => vec![validate(cx, table, name, referenced.as_ref())],
         AddForeignKey { table, fk } => {
             let not_valid_allowed = cx.target >= 18 || !cx.partitioned.contains(table);
             let target = fk.target();
             if existing(table) && not_valid_allowed {
-                vec![
-                    o::add_foreign_key(table, fk, true),
-                    as_owner(cx, &[table, &target], Reads::Partitions, o::validate_constraint(table, &fk.name)),
-                ]
-            } else if existing(table) {
-                // Added and checked at once (a partitioned table before 18):
-                // the check reads both tables.
-                vec![do_block(
-                    &protected_relations(cx, &[table, &target], Reads::Partitions),
-                    &format!(
+                let mut out = vec![o::add_foreign_key(table, fk, true)];
+                if cx.inline_validation {
+                    out.push(validate(cx, table, &fk.name, Some(&target)));
+                }
+                out
+            } else {
+                // Checked at once: a new table (whose rows, if the online
+                // migration runs this, may exist already), or a partitioned
+                // table before 18. The check reads both tables: as the
+                // owner, every tenant's rows.
+                let add = o::add_foreign_key(table, fk, false);
+                let rels = protected_relations(cx, &[table, &target], Reads::Partitions);
+                if rels.is_empty() {
+                    vec![add]
+                } else {
+                    let body = format!(
                         "IF NOT EXISTS ({}) THEN\n    ALTER TABLE {} ADD {};\nEND IF;",
                         o::exists_constraint(table, &fk.name),
                         q(table),
                         o::foreign_key_clause(fk)
-                    ),
-                )]
-            } else {
-                vec![o::add_foreign_key(table, fk, false)]
+                    );
+                    vec![add.wrapped(|_| do_block(cx, &rels, &body)).lifting(&rels)]
+                }
             }
         }
-        CreateIndex { table, index } => vec![o::create_index(table, index, cx.concurrent)],
-        CreateTrigger { table, trigger } => vec![o::create_trigger(cx.target, table, trigger)],
+        CreateIndex { table, index } if cx.concurrent => {
+            vec![o::drop_invalid_index(table, &index.name), o::create_index(table, index, true)]
+        }
+        CreateIndex { table, index } => vec![o::create_index(table, index, false)],
+        CreateTrigger { table, trigger } => o::create_trigger(cx.target, table, trigger),
         EnableRowLevelSecurity(t) => o::enable_rls(&t.schema, &t.name),
         CreatePolicy { table, policy } => {
             let mut rels = vec![table.name.clone()];
@@ -390,17 +469,30 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
         SetPublicationTables(p) => {
             let tables = o::publication_tables(p);
             if tables.is_empty() {
-                vec![o::drop_publication(&p.name), format!("CREATE PUBLICATION {};", ident(&p.name))]
+                vec![
+                    o::drop_publication(&p.name),
+                    Stmt::new(Op::NoTable, None, format!("CREATE PUBLICATION {};", ident(&p.name))),
+                ]
             } else {
-                vec![format!("ALTER PUBLICATION {} SET TABLE {};", ident(&p.name), tables.join(", "))]
+                vec![Stmt::new(
+                    Op::Publication,
+                    None,
+                    format!("ALTER PUBLICATION {} SET TABLE {};", ident(&p.name), tables.join(", ")),
+                )]
             }
         }
         SetComment { on, text } => vec![o::comment_on(on, text.as_deref())],
         DropRole(r) => vec![o::drop_role(r)],
-        DropColumn { table, column } => {
-            vec![format!("ALTER TABLE {} DROP COLUMN IF EXISTS {};", q(table), ident(&column.name))]
+        DropColumn { table, column } => vec![Stmt::new(
+            Op::Drop,
+            Some(table),
+            format!("ALTER TABLE {} DROP COLUMN IF EXISTS {};", q(table), ident(&column.name)),
+        )],
+        DropPartition { partition, table } => {
+            let mut s = o::drop_table(&table.schema, &partition.name);
+            s.table = Some(table.clone());
+            vec![s]
         }
-        DropPartition { partition, table } => vec![o::drop_table(&table.schema, &partition.name)],
         DropTable(t) => vec![o::drop_table(&t.schema, &t.name)],
         DropFunction(f) => vec![o::drop_function(f)],
         DropEnumType(e) => vec![o::drop_enum_type(&e.schema, &e.name)],
@@ -409,8 +501,104 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<String> {
     }
 }
 
-fn add_column(table: &TableRef, column: &Column) -> String {
-    format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), o::column_definition(column))
+fn add_column(table: &TableRef, column: &Column) -> Stmt {
+    // Filled for every row at once: the table is rewritten.
+    let rewrite = column.identity || column.generated.is_some() || column.default.as_deref().is_some_and(volatile);
+    Stmt::new(
+        if rewrite { Op::AddColumnRewrite } else { Op::AddColumn },
+        Some(table),
+        format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), o::column_definition(column)),
+    )
+}
+
+/// A default PostgreSQL evaluates per row (so `ADD COLUMN` with it rewrites
+/// the table): the generators of ids and random values. `now()` and the
+/// constants are evaluated once.
+fn volatile(default: &str) -> bool {
+    ["gen_random_uuid(", "uuidv7(", "uuid_generate_v", "random(", "clock_timestamp(", "nextval("]
+        .iter()
+        .any(|f| default.contains(f))
+}
+
+fn alter_column(table: &TableRef, column: &str, action: &str) -> Stmt {
+    Stmt::new(
+        Op::AlterColumn,
+        Some(table),
+        format!("ALTER TABLE {} ALTER COLUMN {} {action};", q(table), ident(column)),
+    )
+}
+
+/// `VALIDATE CONSTRAINT`; a foreign key's reads its target too, as the
+/// owner every tenant's rows.
+fn validate(cx: &Context<'_>, table: &TableRef, name: &str, referenced: Option<&TableRef>) -> Stmt {
+    let stmt = o::validate_constraint(table, name, referenced);
+    let rels = match referenced {
+        Some(r) => protected_relations(cx, &[table, r], Reads::Partitions),
+        None => protected_relations(cx, &[table], Reads::Table),
+    };
+    if rels.is_empty() {
+        return stmt;
+    }
+    let plain = stmt.plain.first().cloned().unwrap_or_default();
+    let body =
+        format!("IF EXISTS ({} AND NOT convalidated) THEN\n    {plain}\nEND IF;", o::exists_constraint(table, name));
+    stmt.wrapped(|_| do_block(cx, &rels, &body)).lifting(&rels)
+}
+
+/// `UPDATE table SET set WHERE filter`: one statement, or (`batch`) a loop
+/// over the primary key that commits every `batch` rows — only in a
+/// migration outside a transaction. Run again, it finds only the rows
+/// still to change.
+fn update_rows(cx: &Context<'_>, table: &TableRef, set: &str, filter: &str, batch: Option<u64>) -> Stmt {
+    let plain = format!("UPDATE {} SET {set} WHERE {filter};", q(table));
+    let rels = protected_relations(cx, &[table], Reads::Table);
+    let key: Vec<String> = cx
+        .after
+        .table(&table.schema, &table.name)
+        .and_then(|t| t.primary_key.as_ref())
+        .map(|pk| pk.columns.clone())
+        .unwrap_or_default();
+    let (Some(n), false) = (batch, key.is_empty()) else {
+        let sql = if rels.is_empty() { plain.clone() } else { do_block(cx, &rels, &plain) };
+        return Stmt::guarded(Op::Backfill, Some(table), plain, sql).lifting(&rels);
+    };
+    let cols = key.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+    let desc = key.iter().map(|c| format!("{} DESC", ident(c))).collect::<Vec<_>>().join(", ");
+    let upto = key.iter().map(|c| format!("hi.{}", ident(c))).collect::<Vec<_>>().join(", ");
+    let from = key.iter().map(|c| format!("lo.{}", ident(c))).collect::<Vec<_>>().join(", ");
+    let t = q(table);
+    let next = |after: bool| {
+        let cond = if after { format!(" WHERE ({cols}) > ({from})") } else { String::new() };
+        format!("SELECT {cols} INTO hi FROM (SELECT {cols} FROM {t}{cond} ORDER BY {cols} LIMIT {n}) AS batch ORDER BY {desc} LIMIT 1;")
+    };
+    let lift = |word: &str| {
+        rels.iter()
+            .map(|r| format!("            ALTER TABLE IF EXISTS {r} {word} ROW LEVEL SECURITY;\n"))
+            .collect::<String>()
+    };
+    let (on, off) = if rels.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (
+            format!(
+                "        IF lift THEN\n            PERFORM set_config('lock_timeout', {}, true);\n{}        END IF;\n",
+                literal(cx.lock_timeout),
+                lift("NO FORCE")
+            ),
+            format!("        IF lift THEN\n{}        END IF;\n", lift("FORCE")),
+        )
+    };
+    let declare_lift = if rels.is_empty() {
+        String::new()
+    } else {
+        "    -- FORCE ROW LEVEL SECURITY hides other tenants' rows from a table owner\n    -- that neither is superuser nor has BYPASSRLS: lifted batch by batch.\n    lift boolean := NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user);\n".to_string()
+    };
+    let body = format!(
+        "\n-- In batches of {n} rows along the primary key, each committed on its own.\nDECLARE\n    lo record;\n    hi record;\n    first boolean := true;\n{declare_lift}BEGIN\n    LOOP\n{on}        IF first THEN\n            {}\n        ELSE\n            {}\n        END IF;\n        IF NOT FOUND THEN\n{off}            EXIT;\n        END IF;\n        IF first THEN\n            UPDATE {t} SET {set} WHERE ({cols}) <= ({upto}) AND {filter};\n        ELSE\n            UPDATE {t} SET {set} WHERE ({cols}) > ({from}) AND ({cols}) <= ({upto}) AND {filter};\n        END IF;\n{off}        COMMIT;\n        lo := hi;\n        first := false;\n    END LOOP;\nEND\n",
+        next(false),
+        next(true),
+    );
+    Stmt::guarded(Op::Backfill, Some(table), plain, format!("DO {};", dollar_quote(&body))).lifting(&rels)
 }
 
 /// The partitions of a table that have row-level security in `schema`.
@@ -422,13 +610,22 @@ fn protected_partitions(schema: &Schema, t: &TableRef) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Every partition of a table in `schema`.
+fn partition_names(schema: &Schema, t: &TableRef) -> Vec<String> {
+    schema
+        .table(&t.schema, &t.name)
+        .and_then(|t| t.partitioning.as_ref())
+        .map(|p| p.partitions.iter().map(|x| x.name.clone()).collect())
+        .unwrap_or_default()
+}
+
 fn policies_of<'s>(schema: &'s Schema, t: &TableRef) -> &'s [crate::relational::Policy] {
     schema.table(&t.schema, &t.name).map_or(&[], |t| t.policies.as_slice())
 }
 
 /// Row-level security on one partition: enabled, forced, and its table's
 /// policies.
-fn protect_partition(cx: &Context<'_>, table: &TableRef, partition: &str) -> Vec<String> {
+fn protect_partition(cx: &Context<'_>, table: &TableRef, partition: &str) -> Vec<Stmt> {
     let mut out = o::enable_rls(&table.schema, partition);
     for p in policies_of(cx.after, table) {
         out.extend(o::create_policy(&table.schema, partition, p));
@@ -469,24 +666,14 @@ fn protected_relations(cx: &Context<'_>, tables: &[&TableRef], reads: Reads) -> 
     out
 }
 
-/// A statement that reads or writes the rows of tables under row-level
-/// security, as the role running the migration sees all of them. `FORCE ROW
-/// LEVEL SECURITY` applies to the tables' owner, so when that role is the
-/// owner without superuser or `BYPASSRLS`, it is lifted around the statement
-/// inside the statement's transaction (the `ALTER TABLE` lock keeps every
-/// other session out until the table is forced again). Other statements are
-/// returned unchanged.
-fn as_owner(cx: &Context<'_>, tables: &[&TableRef], reads: Reads, statement: String) -> String {
-    let rels = protected_relations(cx, tables, reads);
-    if rels.is_empty() {
-        return statement;
-    }
-    do_block(&rels, &statement)
-}
-
-/// A `DO` block running plpgsql `body`, with row-level security lifted on
-/// `rels` for the migration's role as [`as_owner`] explains.
-fn do_block(rels: &[String], body: &str) -> String {
+/// A `DO` block running plpgsql `body`. When `rels` (tables under row-level
+/// security) is not empty, `FORCE ROW LEVEL SECURITY` is lifted on them
+/// around the body for a migration role that is their owner without
+/// superuser or `BYPASSRLS` (forced policies would hide other tenants'
+/// rows from it), inside the statement's transaction: the `ALTER TABLE`
+/// lock keeps every other session out until the table is forced again,
+/// and `lock_timeout` bounds the wait for it.
+fn do_block(cx: &Context<'_>, rels: &[String], body: &str) -> String {
     let indent = |text: &str| text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n");
     if rels.is_empty() {
         return format!("DO {};", dollar_quote(&format!("\nBEGIN\n{}\nEND\n", indent(body))));
@@ -498,7 +685,8 @@ fn do_block(rels: &[String], body: &str) -> String {
             .join("\n")
     };
     let text = format!(
-        "\nDECLARE\n    -- FORCE ROW LEVEL SECURITY hides other tenants' rows from a table owner\n    -- that neither is superuser nor has BYPASSRLS: lifted for this statement.\n    lift boolean := NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user);\nBEGIN\n    IF lift THEN\n{}\n    END IF;\n{}\n    IF lift THEN\n{}\n    END IF;\nEND\n",
+        "\nDECLARE\n    -- FORCE ROW LEVEL SECURITY hides other tenants' rows from a table owner\n    -- that neither is superuser nor has BYPASSRLS: lifted for this statement.\n    lift boolean := NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user);\nBEGIN\n    IF lift THEN\n        PERFORM set_config('lock_timeout', {}, true);\n{}\n    END IF;\n{}\n    IF lift THEN\n{}\n    END IF;\nEND\n",
+        literal(cx.lock_timeout),
         toggle("NO FORCE"),
         indent(body),
         toggle("FORCE")
@@ -511,7 +699,7 @@ fn do_block(rels: &[String], body: &str) -> String {
 /// reads has its new type, and its expression is the wanted one as
 /// PostgreSQL prints it (learnt by building the wanted column on a
 /// temporary copy of the table's columns).
-fn drop_generated_column(table: &TableRef, column: &Column, retyped: &[(String, ColumnType)]) -> String {
+fn drop_generated_column(table: &TableRef, column: &Column, retyped: &[(String, ColumnType)]) -> Stmt {
     let (t, tl, cl) = (q(table), literal(&q(table)), literal(&column.name));
     let expr_of = |rel: &str| {
         format!(
@@ -535,35 +723,54 @@ fn drop_generated_column(table: &TableRef, column: &Column, retyped: &[(String, 
         def = o::column_definition(column),
         probe = expr_of("'pg_temp.dddc_probe'"),
     ));
-    format!("DO {};", dollar_quote(&body))
+    Stmt::guarded(
+        Op::Drop,
+        Some(table),
+        format!("ALTER TABLE {t} DROP COLUMN {};", ident(&column.name)),
+        format!("DO {};", dollar_quote(&body)),
+    )
 }
 
-fn rename_not_null_constraints(
-    table: &TableRef,
-    old_table: &str,
-    new_table: &str,
-    column: Option<(&str, &str)>,
-) -> String {
-    let (old_col, new_col) = column.map_or(("%".to_string(), None), |(f, t)| (f.replace('_', "\\_"), Some(t)));
-    let pattern = format!("{}\\_{old_col}\\_not\\_null", old_table.replace('_', "\\_"));
-    let new_name = match new_col {
-        Some(c) => literal(&format!("{new_table}_{c}_not_null")),
-        None => format!("{} || substr(r.conname, {})", literal(new_table), old_table.len() + 1),
-    };
+/// The NOT NULL columns of a table after the migration.
+fn not_null_columns(cx: &Context<'_>, t: &TableRef) -> Vec<String> {
+    // A partition renamed with its table: its parent's columns.
+    let table = cx.after.table(&t.schema, &t.name).or_else(|| {
+        cx.after.tables.iter().find(|x| {
+            x.schema == t.schema
+                && x.partitioning.as_ref().is_some_and(|p| p.partitions.iter().any(|p| p.name == t.name))
+        })
+    });
+    table.map(|t| t.columns.iter().filter(|c| !c.nullable).map(|c| c.name.clone()).collect()).unwrap_or_default()
+}
+
+/// PostgreSQL 18 names a column's NOT NULL constraint
+/// `<table>_<column>_not_null` and keeps the name when the table or the
+/// column is renamed; a fresh V1 would have the new name. Each constraint
+/// in `renames` (old, new) that exists under its old name, and whose new
+/// name is free and fits, is renamed; run again, nothing matches.
+/// PostgreSQL before 18 has no such constraints: nothing happens.
+fn rename_not_null_constraints(table: &TableRef, renames: &[(String, String)]) -> Option<Stmt> {
+    let pairs: Vec<String> = renames
+        .iter()
+        .filter(|(old, new)| old != new && new.len() <= crate::relational::names::MAX_IDENTIFIER)
+        .map(|(old, new)| format!("({}, {})", literal(old), literal(new)))
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let tl = literal(&q(table));
     let body = format!(
-        "\nDECLARE\n    r record;\nBEGIN\n    FOR r IN SELECT conname FROM pg_constraint WHERE conrelid = to_regclass({}) AND contype = 'n' AND conname LIKE {} LOOP\n        IF length({new_name}) <= 63 THEN\n            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', {}, r.conname, {new_name});\n        END IF;\n    END LOOP;\nEND\n",
-        literal(&q(table)),
-        literal(&pattern),
-        literal(&q(table)),
+        "\nDECLARE\n    r record;\nBEGIN\n    FOR r IN\n        SELECT w.have, w.want FROM (VALUES\n            {}\n        ) AS w (have, want)\n        WHERE EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass({tl}) AND contype = 'n' AND conname = w.have)\n          AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass({tl}) AND conname = w.want)\n    LOOP\n        EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', {tl}, r.have, r.want);\n    END LOOP;\nEND\n",
+        pairs.join(",\n            "),
     );
-    format!("DO {};", dollar_quote(&body))
+    Some(Stmt::opaque(Op::Rename, Some(table), format!("DO {};", dollar_quote(&body))))
 }
 
 /// PostgreSQL names an identity column's sequence `<table>_<column>_seq` and
 /// keeps that name when the table or the column is renamed; a fresh V1
 /// would have the new name. The sequence follows (names that PostgreSQL
 /// would have to shorten are left as they are).
-fn identity_sequence_names(cx: &Context<'_>, table: &TableRef, column: Option<&str>) -> Option<String> {
+fn identity_sequence_names(cx: &Context<'_>, table: &TableRef, column: Option<&str>) -> Option<Stmt> {
     let t = cx.after.table(&table.schema, &table.name)?;
     let cols: Vec<&str> = t
         .columns
@@ -588,28 +795,41 @@ fn identity_sequence_names(cx: &Context<'_>, table: &TableRef, column: Option<&s
         ));
     }
     body.push_str("END\n");
-    any.then(|| format!("DO {};", dollar_quote(&body)))
+    any.then(|| Stmt::opaque(Op::NoTable, None, format!("DO {};", dollar_quote(&body))))
 }
 
-/// SET NOT NULL without a long exclusive lock: a CHECK added NOT VALID and
-/// validated (no write lock during the scan), then SET NOT NULL, which uses
-/// the validated check instead of scanning, then the check dropped.
-fn set_not_null(t: &TableRef, column: &str) -> Vec<String> {
-    // Not `<table>_<column>_not_null`: PostgreSQL 18 gives that name to the
-    // NOT NULL constraint itself, and would rename its own to avoid ours.
-    let check = crate::relational::names::fit(&format!("{}_{}_nn_check", t.name, column));
-    vec![
-        o::guarded(
-            &o::exists_constraint(t, &check),
-            &format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID;",
-                q(t),
-                ident(&check),
-                ident(column)
-            ),
-        ),
-        format!("ALTER TABLE {} VALIDATE CONSTRAINT {};", q(t), ident(&check)),
+/// Not `<table>_<column>_not_null`: PostgreSQL 18 gives that name to the
+/// NOT NULL constraint itself, and would rename its own to avoid ours.
+fn not_null_check_name(t: &TableRef, column: &str) -> String {
+    crate::relational::names::fit(&format!("{}_{}_nn_check", t.name, column))
+}
+
+fn not_null_check(name: &str, column: &str) -> crate::relational::Check {
+    crate::relational::Check {
+        name: name.to_string(),
+        expr: format!("({} IS NOT NULL)", ident(column)),
+        source: crate::relational::CheckSource::Invariant { source: String::new() },
+        comment: None,
+        origin: Default::default(),
+    }
+}
+
+/// SET NOT NULL without a scan under an exclusive lock: a CHECK added NOT
+/// VALID (`add`: here; else an earlier statement did) and validated (a
+/// scan that blocks no writes), then SET NOT NULL, which the validated
+/// check proves without scanning, then the check dropped.
+fn set_not_null(cx: &Context<'_>, t: &TableRef, column: &str, add: bool) -> Vec<Stmt> {
+    let check = not_null_check_name(t, column);
+    let mut out = Vec::new();
+    if add {
+        out.push(o::add_check(t, &not_null_check(&check, column), true));
+    }
+    out.push(validate(cx, t, &check, None));
+    out.push(Stmt::new(
+        Op::SetNotNullProven,
+        Some(t),
         format!("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;", q(t), ident(column)),
-        format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};", q(t), ident(&check)),
-    ]
+    ));
+    out.push(o::drop_constraint(t, &check));
+    out
 }

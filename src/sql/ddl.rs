@@ -10,13 +10,14 @@
 //! publications, comments.
 
 use super::objects as o;
+use super::stmt::Stmt;
 use crate::migrate::change::CommentOn;
 use crate::relational::{Schema, TableRef};
 
 /// Creating statements, grouped under `-- section` headings.
-pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    let mut push = |title: &str, stmts: Vec<String>| {
+pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<Stmt>)> {
+    let mut groups: Vec<(String, Vec<Stmt>)> = Vec::new();
+    let mut push = |title: &str, stmts: Vec<Stmt>| {
         if !stmts.is_empty() {
             groups.push((title.to_string(), stmts));
         }
@@ -58,7 +59,7 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
         schema
             .tables
             .iter()
-            .flat_map(|t| t.triggers.iter().map(move |tr| o::create_trigger(schema.target, &TableRef::of(t), tr)))
+            .flat_map(|t| t.triggers.iter().flat_map(move |tr| o::create_trigger(schema.target, &TableRef::of(t), tr)))
             .collect(),
     );
     let mut rls = Vec::new();
@@ -90,9 +91,9 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
 }
 
 /// The undo of [`create_statements`]: drops what it created, in reverse order.
-pub fn drop_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    let mut push = |title: &str, stmts: Vec<String>| {
+pub fn drop_statements(schema: &Schema) -> Vec<(String, Vec<Stmt>)> {
+    let mut groups: Vec<(String, Vec<Stmt>)> = Vec::new();
+    let mut push = |title: &str, stmts: Vec<Stmt>| {
         if !stmts.is_empty() {
             groups.push((title.to_string(), stmts));
         }
@@ -122,27 +123,41 @@ pub fn drop_statements(schema: &Schema) -> Vec<(String, Vec<String>)> {
     groups
 }
 
-/// Statements as a script: a header, then each group under its heading.
-pub fn script(header: &[String], groups: &[(String, Vec<String>)]) -> String {
+/// Statements as a script: a header, the statements that set the session
+/// up (timeouts), then each group under its heading. A statement that
+/// squawk flags by design carries squawk's ignore comment with the reason.
+pub fn script(header: &[String], prelude: &[String], groups: &[(String, Vec<Stmt>)]) -> String {
     let mut out = String::new();
     for h in header {
         out.push_str("-- ");
         out.push_str(h);
         out.push('\n');
     }
+    if !prelude.is_empty() {
+        out.push('\n');
+        for p in prelude {
+            out.push_str(p);
+            out.push('\n');
+        }
+    }
     for (title, stmts) in groups {
         out.push_str("\n-- ");
         out.push_str(title);
         out.push('\n');
         for s in stmts {
-            out.push_str(s);
+            if !s.ignores.is_empty() {
+                let rules: Vec<&str> = s.ignores.iter().map(|i| i.rule.as_str()).collect();
+                let reasons: Vec<&str> = s.ignores.iter().map(|i| i.reason.as_str()).collect();
+                out.push_str(&format!("-- squawk-ignore {} -- {}\n", rules.join(", "), reasons.join("; ")));
+            }
+            out.push_str(&s.sql);
             out.push('\n');
         }
     }
     out
 }
 
-fn comments(schema: &Schema) -> Vec<String> {
+fn comments(schema: &Schema) -> Vec<Stmt> {
     let mut out = Vec::new();
     let mut c = |on: CommentOn, text: &Option<String>| {
         if let Some(t) = text {

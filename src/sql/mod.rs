@@ -7,6 +7,8 @@
 //!   only printer of objects, used by both of the following.
 //! - [`ddl`] renders a relational schema as a migration script and its undo.
 //! - [`alter`] renders the changes of a later migration.
+//! - [`stmt`] is a statement as those printers build it: its text, its
+//!   plain form for squawk, and the lock it takes.
 //! - [`types`] prints column types, as migrations write them and as
 //!   `format_type()` reads them back.
 //! - [`fragments`] writes the conditions and function bodies the lowering
@@ -17,6 +19,7 @@ pub mod ddl;
 pub mod expr;
 pub mod fragments;
 pub mod objects;
+pub mod stmt;
 pub mod types;
 
 /// Keywords PostgreSQL does not accept as a bare column name or in every

@@ -5,9 +5,11 @@
 //! only, with the options that differ between them (an existing table, a
 //! concurrent build, a constraint added `NOT VALID`).
 
+use super::stmt::Stmt;
 use super::types::column_type;
 use super::{dollar_quote, ident, literal, qualified};
 use crate::migrate::change::CommentOn;
+use crate::migrate::locks::Op;
 use crate::relational::{
     Check, Column, EnumType, FkAction, ForeignKey, Function, Index, IndexItem, IndexMethod, PartitionBound,
     PartitionDef, PartitionMethod, Policy, PrimaryKey, PublicationDef, Table, TableRef, Trigger, TriggerEvent,
@@ -53,34 +55,35 @@ pub fn exists_constraint(t: &TableRef, name: &str) -> String {
 
 // ---------------------------------------------------- schemas and types --
 
-pub fn create_schema(name: &str) -> String {
-    format!("CREATE SCHEMA IF NOT EXISTS {};", ident(name))
+pub fn create_schema(name: &str) -> Stmt {
+    Stmt::new(Op::NoTable, None, format!("CREATE SCHEMA IF NOT EXISTS {};", ident(name)))
 }
 
-pub fn drop_schema(name: &str) -> String {
-    format!("DROP SCHEMA IF EXISTS {};", ident(name))
+pub fn drop_schema(name: &str) -> Stmt {
+    Stmt::new(Op::NoTable, None, format!("DROP SCHEMA IF EXISTS {};", ident(name)))
 }
 
-pub fn create_extension(name: &str) -> String {
-    format!("CREATE EXTENSION IF NOT EXISTS {};", ident(name))
+pub fn create_extension(name: &str) -> Stmt {
+    Stmt::new(Op::NoTable, None, format!("CREATE EXTENSION IF NOT EXISTS {};", ident(name)))
 }
 
-pub fn drop_extension(name: &str) -> String {
-    format!("DROP EXTENSION IF EXISTS {};", ident(name))
+pub fn drop_extension(name: &str) -> Stmt {
+    Stmt::new(Op::NoTable, None, format!("DROP EXTENSION IF EXISTS {};", ident(name)))
 }
 
-pub fn create_enum_type(e: &EnumType) -> String {
+pub fn create_enum_type(e: &EnumType) -> Stmt {
     let values: Vec<String> = e.values.iter().map(|v| literal(v)).collect();
-    guarded_create(&format!("CREATE TYPE {} AS ENUM ({});", qualified(&e.schema, &e.name), values.join(", ")))
+    let plain = format!("CREATE TYPE {} AS ENUM ({});", qualified(&e.schema, &e.name), values.join(", "));
+    Stmt::guarded(Op::NoTable, None, plain.clone(), guarded_create(&plain))
 }
 
-pub fn drop_enum_type(schema: &str, name: &str) -> String {
-    format!("DROP TYPE IF EXISTS {};", qualified(schema, name))
+pub fn drop_enum_type(schema: &str, name: &str) -> Stmt {
+    Stmt::new(Op::NoTable, None, format!("DROP TYPE IF EXISTS {};", qualified(schema, name)))
 }
 
-pub fn create_function(f: &Function) -> String {
+pub fn create_function(f: &Function) -> Stmt {
     let security = if f.security_definer { " SECURITY DEFINER SET search_path = pg_catalog, pg_temp" } else { "" };
-    format!(
+    let sql = format!(
         "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {}{security} AS {};",
         qualified(&f.schema, &f.name),
         f.args,
@@ -88,11 +91,12 @@ pub fn create_function(f: &Function) -> String {
         f.language,
         f.volatility,
         dollar_quote(&f.body)
-    )
+    );
+    Stmt::new(Op::NoTable, None, sql)
 }
 
-pub fn drop_function(f: &Function) -> String {
-    format!("DROP FUNCTION IF EXISTS {}({});", qualified(&f.schema, &f.name), f.args)
+pub fn drop_function(f: &Function) -> Stmt {
+    Stmt::new(Op::NoTable, None, format!("DROP FUNCTION IF EXISTS {}({});", qualified(&f.schema, &f.name), f.args))
 }
 
 // ---------------------------------------------------------------- tables --
@@ -118,7 +122,7 @@ pub fn column_definition(c: &Column) -> String {
 
 /// `CREATE TABLE` with its columns, primary key, unique constraints and
 /// checks (its partitions are created by [`create_partition`]).
-pub fn create_table(t: &Table) -> String {
+pub fn create_table(t: &Table) -> Stmt {
     let mut lines: Vec<String> = t.columns.iter().map(column_definition).collect();
     if let Some(pk) = &t.primary_key {
         lines.push(format!("CONSTRAINT {} PRIMARY KEY ({})", ident(&pk.name), idents(&pk.columns)));
@@ -134,15 +138,17 @@ pub fn create_table(t: &Table) -> String {
         .as_ref()
         .map(|p| format!(" PARTITION BY {} ({})", partition_method(p.method), ident(&p.column)))
         .unwrap_or_default();
-    format!(
+    let sql = format!(
         "CREATE TABLE IF NOT EXISTS {} (\n    {}\n){partition};",
         qualified(&t.schema, &t.name),
         lines.join(",\n    ")
-    )
+    );
+    Stmt::new(Op::CreateTable, Some(&TableRef::of(t)), sql)
 }
 
-pub fn drop_table(schema: &str, name: &str) -> String {
-    format!("DROP TABLE IF EXISTS {};", qualified(schema, name))
+pub fn drop_table(schema: &str, name: &str) -> Stmt {
+    let t = TableRef { schema: schema.to_string(), name: name.to_string() };
+    Stmt::new(Op::Drop, Some(&t), format!("DROP TABLE IF EXISTS {};", qualified(schema, name)))
 }
 
 pub fn partition_method(m: PartitionMethod) -> &'static str {
@@ -164,13 +170,14 @@ pub fn partition_bound(b: &PartitionBound) -> String {
     }
 }
 
-pub fn create_partition(t: &TableRef, p: &PartitionDef) -> String {
-    format!(
+pub fn create_partition(t: &TableRef, p: &PartitionDef) -> Stmt {
+    let sql = format!(
         "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} {};",
         qualified(&t.schema, &p.name),
         q(t),
         partition_bound(&p.bound)
-    )
+    );
+    Stmt::new(Op::CreatePartition, Some(t), sql)
 }
 
 /// The rows a range or list partition holds, as a condition on the key.
@@ -210,56 +217,93 @@ pub fn foreign_key_clause(f: &ForeignKey) -> String {
 }
 
 /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`, `NOT VALID` when asked.
-pub fn add_foreign_key(t: &TableRef, f: &ForeignKey, not_valid: bool) -> String {
-    let suffix = if not_valid { " NOT VALID" } else { "" };
-    guarded(&exists_constraint(t, &f.name), &format!("ALTER TABLE {} ADD {}{suffix};", q(t), foreign_key_clause(f)))
+/// A constraint added only when the table does not have it yet.
+fn add_constraint(op: Op, t: &TableRef, name: &str, plain: String) -> Stmt {
+    let sql = guarded(&exists_constraint(t, name), &plain);
+    Stmt::guarded(op, Some(t), plain, sql)
 }
 
-pub fn add_check(t: &TableRef, c: &Check, not_valid: bool) -> String {
-    let suffix = if not_valid { " NOT VALID" } else { "" };
-    guarded(
-        &exists_constraint(t, &c.name),
-        &format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK {}{suffix};", q(t), ident(&c.name), c.expr),
+/// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`, `NOT VALID` when asked.
+pub fn add_foreign_key(t: &TableRef, f: &ForeignKey, not_valid: bool) -> Stmt {
+    let (suffix, op) = if not_valid { (" NOT VALID", Op::AddForeignKeyNotValid) } else { ("", Op::AddForeignKeyScan) };
+    add_constraint(op, t, &f.name, format!("ALTER TABLE {} ADD {}{suffix};", q(t), foreign_key_clause(f)))
+        .referencing(&f.target())
+}
+
+pub fn add_check(t: &TableRef, c: &Check, not_valid: bool) -> Stmt {
+    let (suffix, op) = if not_valid { (" NOT VALID", Op::AddCheckNotValid) } else { ("", Op::AddCheckScan) };
+    add_constraint(
+        op,
+        t,
+        &c.name,
+        format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK {}{suffix};", q(t), ident(&c.name), c.expr),
     )
 }
 
-pub fn add_unique(t: &TableRef, u: &Unique) -> String {
-    guarded(
-        &exists_constraint(t, &u.name),
-        &format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});", q(t), ident(&u.name), idents(&u.columns)),
+pub fn add_unique(t: &TableRef, u: &Unique) -> Stmt {
+    add_constraint(
+        Op::AddConstraintWithIndex,
+        t,
+        &u.name,
+        format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});", q(t), ident(&u.name), idents(&u.columns)),
     )
 }
 
 /// A unique constraint built without blocking writes: its index
-/// concurrently, then attached.
-pub fn add_unique_concurrently(t: &TableRef, u: &Unique) -> Vec<String> {
+/// concurrently (a half-built one a failed run left behind dropped first),
+/// then attached.
+pub fn add_unique_concurrently(t: &TableRef, u: &Unique) -> Vec<Stmt> {
+    let build = format!(
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
+        ident(&u.name),
+        q(t),
+        idents(&u.columns)
+    );
     vec![
-        format!(
-            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
-            ident(&u.name),
-            q(t),
-            idents(&u.columns)
-        ),
-        guarded(
-            &exists_constraint(t, &u.name),
-            &format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};", q(t), ident(&u.name), ident(&u.name)),
+        drop_invalid_index(t, &u.name),
+        Stmt::new(Op::CreateIndexConcurrently, Some(t), build),
+        add_constraint(
+            Op::AttachUniqueIndex,
+            t,
+            &u.name,
+            format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};", q(t), ident(&u.name), ident(&u.name)),
         ),
     ]
 }
 
-pub fn add_primary_key(t: &TableRef, pk: &PrimaryKey) -> String {
-    guarded(
-        &exists_constraint(t, &pk.name),
-        &format!("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({});", q(t), ident(&pk.name), idents(&pk.columns)),
+pub fn add_primary_key(t: &TableRef, pk: &PrimaryKey) -> Stmt {
+    add_constraint(
+        Op::AddConstraintWithIndex,
+        t,
+        &pk.name,
+        format!("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({});", q(t), ident(&pk.name), idents(&pk.columns)),
     )
 }
 
-pub fn validate_constraint(t: &TableRef, name: &str) -> String {
-    format!("ALTER TABLE {} VALIDATE CONSTRAINT {};", q(t), ident(name))
+/// `VALIDATE CONSTRAINT`, only while the constraint is not validated: run
+/// again after a later statement dropped it (the check that proves a NOT
+/// NULL), it does nothing.
+pub fn validate_constraint(t: &TableRef, name: &str, referenced: Option<&TableRef>) -> Stmt {
+    let plain = format!("ALTER TABLE {} VALIDATE CONSTRAINT {};", q(t), ident(name));
+    let sql = format!(
+        "DO {};",
+        dollar_quote(&format!(
+            "\nBEGIN\n    IF EXISTS ({} AND NOT convalidated) THEN\n        {plain}\n    END IF;\nEND\n",
+            exists_constraint(t, name)
+        ))
+    );
+    match referenced {
+        Some(r) => Stmt::guarded(Op::ValidateForeignKey, Some(t), plain, sql).referencing(r),
+        None => Stmt::guarded(Op::ValidateConstraint, Some(t), plain, sql),
+    }
 }
 
-pub fn drop_constraint(t: &TableRef, name: &str) -> String {
-    format!("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {};", q(t), ident(name))
+pub fn drop_constraint(t: &TableRef, name: &str) -> Stmt {
+    Stmt::new(
+        Op::DropConstraint,
+        Some(t),
+        format!("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {};", q(t), ident(name)),
+    )
 }
 
 // --------------------------------------------------------------- indexes --
@@ -282,24 +326,42 @@ pub fn index_item(i: &IndexItem) -> String {
 }
 
 /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS …`.
-pub fn create_index(t: &TableRef, i: &Index, concurrently: bool) -> String {
+pub fn create_index(t: &TableRef, i: &Index, concurrently: bool) -> Stmt {
     let using =
         if i.method == IndexMethod::Btree { String::new() } else { format!(" USING {}", index_method(i.method)) };
     let predicate = i.predicate.as_ref().map(|p| format!(" WHERE {p}")).unwrap_or_default();
     let items: Vec<String> = i.items.iter().map(index_item).collect();
-    format!(
+    let sql = format!(
         "CREATE {}INDEX {}IF NOT EXISTS {} ON {}{using} ({}){predicate};",
         if i.unique { "UNIQUE " } else { "" },
         if concurrently { "CONCURRENTLY " } else { "" },
         ident(&i.name),
         q(t),
         items.join(", ")
-    )
+    );
+    Stmt::new(if concurrently { Op::CreateIndexConcurrently } else { Op::CreateIndex }, Some(t), sql)
 }
 
-pub fn drop_index(schema: &str, name: &str, concurrently: bool) -> String {
-    let c = if concurrently { "CONCURRENTLY " } else { "" };
-    format!("DROP INDEX {c}IF EXISTS {};", qualified(schema, name))
+/// Drops the index `name` of `t` if a failed concurrent build left it
+/// invalid: `CREATE INDEX CONCURRENTLY IF NOT EXISTS` would otherwise keep
+/// the broken one. A plain `DROP INDEX` (a catalog change; the concurrent
+/// form cannot run in a `DO` block).
+pub fn drop_invalid_index(t: &TableRef, name: &str) -> Stmt {
+    let plain = format!("DROP INDEX IF EXISTS {};", qualified(&t.schema, name));
+    let sql = format!(
+        "DO {};",
+        dollar_quote(&format!(
+            "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {} AND NOT x.indisvalid) THEN\n        {plain}\n    END IF;\nEND\n",
+            literal(&t.schema),
+            literal(name)
+        ))
+    );
+    Stmt::guarded(Op::DropIndex, Some(t), plain, sql)
+}
+
+pub fn drop_index(t: &TableRef, name: &str, concurrently: bool) -> Stmt {
+    let (c, op) = if concurrently { ("CONCURRENTLY ", Op::DropIndexConcurrently) } else { ("", Op::DropIndex) };
+    Stmt::new(op, Some(t), format!("DROP INDEX {c}IF EXISTS {};", qualified(&t.schema, name)))
 }
 
 /// Renames each partition's copy of the table's indexes (primary key and
@@ -307,7 +369,7 @@ pub fn drop_index(schema: &str, name: &str, concurrently: bool) -> String {
 /// PostgreSQL called it. Found through `pg_inherits`, so it works whatever
 /// order the indexes were created in, and does nothing when the names are
 /// right already.
-pub fn partition_index_names(t: &Table) -> Option<String> {
+pub fn partition_index_names(t: &Table) -> Option<Stmt> {
     let names = crate::relational::names::partition_indexes(t);
     if names.is_empty() {
         return None;
@@ -321,7 +383,7 @@ pub fn partition_index_names(t: &Table) -> Option<String> {
         "\nDECLARE\n    r record;\nBEGIN\n    FOR r IN\n        SELECT c.relname AS have, w.want\n        FROM (VALUES\n            {}\n        ) AS w (parent, part, want)\n        JOIN pg_namespace n ON n.nspname = {schema}\n        JOIN pg_class pc ON pc.relname = w.parent AND pc.relnamespace = n.oid\n        JOIN pg_inherits i ON i.inhparent = pc.oid\n        JOIN pg_class c ON c.oid = i.inhrelid\n        JOIN pg_index x ON x.indexrelid = c.oid\n        JOIN pg_class pt ON pt.oid = x.indrelid AND pt.relname = w.part AND pt.relnamespace = n.oid\n        WHERE c.relname <> w.want\n    LOOP\n        EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', {schema}, r.have, r.want);\n    END LOOP;\nEND\n",
         rows.join(",\n            ")
     );
-    Some(format!("DO {};", dollar_quote(&body)))
+    Some(Stmt::opaque(Op::RenameIndex, Some(&TableRef::of(t)), format!("DO {};", dollar_quote(&body))))
 }
 
 // -------------------------------------------------------------- triggers --
@@ -349,18 +411,21 @@ pub fn function_call(f: &crate::relational::FunctionCall) -> String {
     format!("{}({})", qualified(&f.schema, &f.name), f.args.join(", "))
 }
 
-pub fn create_trigger(target: u32, t: &TableRef, tr: &Trigger) -> String {
+pub fn create_trigger(target: u32, t: &TableRef, tr: &Trigger) -> Vec<Stmt> {
     let call = function_call(&tr.function);
     let body = format!("{} ON {} FOR EACH ROW EXECUTE FUNCTION {call}", trigger_when(tr), q(t));
     if target >= 14 {
-        format!("CREATE OR REPLACE TRIGGER {} {body};", ident(&tr.name))
+        vec![Stmt::new(Op::CreateTrigger, Some(t), format!("CREATE OR REPLACE TRIGGER {} {body};", ident(&tr.name)))]
     } else {
-        format!("DROP TRIGGER IF EXISTS {} ON {};\nCREATE TRIGGER {} {body};", ident(&tr.name), q(t), ident(&tr.name))
+        vec![
+            drop_trigger(t, &tr.name),
+            Stmt::new(Op::CreateTrigger, Some(t), format!("CREATE TRIGGER {} {body};", ident(&tr.name))),
+        ]
     }
 }
 
-pub fn drop_trigger(t: &TableRef, name: &str) -> String {
-    format!("DROP TRIGGER IF EXISTS {} ON {};", ident(name), q(t))
+pub fn drop_trigger(t: &TableRef, name: &str) -> Stmt {
+    Stmt::new(Op::DropTrigger, Some(t), format!("DROP TRIGGER IF EXISTS {} ON {};", ident(name), q(t)))
 }
 
 // --------------------------------------------------- row-level security --
@@ -372,41 +437,57 @@ pub fn rls_relations(t: &Table) -> Vec<String> {
     std::iter::once(t.name.clone()).filter(|_| t.row_level_security).chain(parts.map(|x| x.name.clone())).collect()
 }
 
-pub fn enable_rls(schema: &str, table: &str) -> Vec<String> {
-    let q = qualified(schema, table);
-    vec![format!("ALTER TABLE {q} ENABLE ROW LEVEL SECURITY;"), format!("ALTER TABLE {q} FORCE ROW LEVEL SECURITY;")]
+fn relation(schema: &str, table: &str) -> TableRef {
+    TableRef { schema: schema.to_string(), name: table.to_string() }
 }
 
-pub fn disable_rls(schema: &str, table: &str) -> Vec<String> {
-    let q = qualified(schema, table);
+pub fn enable_rls(schema: &str, table: &str) -> Vec<Stmt> {
+    let (q, t) = (qualified(schema, table), relation(schema, table));
     vec![
-        format!("ALTER TABLE {q} NO FORCE ROW LEVEL SECURITY;"),
-        format!("ALTER TABLE {q} DISABLE ROW LEVEL SECURITY;"),
+        Stmt::new(Op::RowSecurity, Some(&t), format!("ALTER TABLE {q} ENABLE ROW LEVEL SECURITY;")),
+        Stmt::new(Op::RowSecurity, Some(&t), format!("ALTER TABLE {q} FORCE ROW LEVEL SECURITY;")),
     ]
 }
 
-pub fn create_policy(schema: &str, table: &str, p: &Policy) -> Vec<String> {
+pub fn disable_rls(schema: &str, table: &str) -> Vec<Stmt> {
+    let (q, t) = (qualified(schema, table), relation(schema, table));
+    vec![
+        Stmt::new(Op::RowSecurity, Some(&t), format!("ALTER TABLE {q} NO FORCE ROW LEVEL SECURITY;")),
+        Stmt::new(Op::RowSecurity, Some(&t), format!("ALTER TABLE {q} DISABLE ROW LEVEL SECURITY;")),
+    ]
+}
+
+pub fn create_policy(schema: &str, table: &str, p: &Policy) -> Vec<Stmt> {
     let q = qualified(schema, table);
     vec![
         drop_policy(schema, table, &p.name),
-        format!("CREATE POLICY {} ON {q} USING {} WITH CHECK {};", ident(&p.name), p.using, p.with_check),
+        Stmt::new(
+            Op::RowSecurity,
+            Some(&relation(schema, table)),
+            format!("CREATE POLICY {} ON {q} USING {} WITH CHECK {};", ident(&p.name), p.using, p.with_check),
+        ),
     ]
 }
 
-pub fn drop_policy(schema: &str, table: &str, name: &str) -> String {
-    format!("DROP POLICY IF EXISTS {} ON {};", ident(name), qualified(schema, table))
+pub fn drop_policy(schema: &str, table: &str, name: &str) -> Stmt {
+    Stmt::new(
+        Op::RowSecurity,
+        Some(&relation(schema, table)),
+        format!("DROP POLICY IF EXISTS {} ON {};", ident(name), qualified(schema, table)),
+    )
 }
 
 // ------------------------------------------------- roles, publications --
 
-pub fn create_role(name: &str) -> String {
-    guarded_create(&format!("CREATE ROLE {} NOLOGIN;", ident(name)))
+pub fn create_role(name: &str) -> Stmt {
+    let plain = format!("CREATE ROLE {} NOLOGIN;", ident(name));
+    Stmt::guarded(Op::NoTable, None, plain.clone(), guarded_create(&plain))
 }
 
 /// A role's privileges on a context: USAGE and SELECT (read), plus
 /// INSERT, UPDATE, DELETE and the sequences (write), for the tables there
 /// and those created later.
-pub fn grants(role: &str, schema: &str, write: bool) -> Vec<String> {
+pub fn grants(role: &str, schema: &str, write: bool) -> Vec<Stmt> {
     let (r, s) = (ident(role), ident(schema));
     let privileges = if write { "SELECT, INSERT, UPDATE, DELETE" } else { "SELECT" };
     let mut out = vec![
@@ -418,11 +499,11 @@ pub fn grants(role: &str, schema: &str, write: bool) -> Vec<String> {
         out.push(format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r};"));
         out.push(format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {r};"));
     }
-    out
+    out.into_iter().map(|s| Stmt::new(Op::NoTable, None, s)).collect()
 }
 
 /// The privileges [`grants`] gave that a narrower grant takes back.
-pub fn revokes(role: &str, schema: &str, write: bool) -> Vec<String> {
+pub fn revokes(role: &str, schema: &str, write: bool) -> Vec<Stmt> {
     let (r, s) = (ident(role), ident(schema));
     let privileges = if write { "INSERT, UPDATE, DELETE" } else { "SELECT" };
     let mut out = vec![
@@ -432,17 +513,17 @@ pub fn revokes(role: &str, schema: &str, write: bool) -> Vec<String> {
     if !write {
         out.push(format!("REVOKE USAGE ON SCHEMA {s} FROM {r};"));
     }
-    out
+    out.into_iter().map(|s| Stmt::new(Op::NoTable, None, s)).collect()
 }
 
 /// Drops a role after what it owns and was granted in this database; keeps
 /// it, with a notice, when another database still uses it.
-pub fn drop_role(name: &str) -> String {
+pub fn drop_role(name: &str) -> Stmt {
     let body = format!(
         "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {lit}) THEN\n        EXECUTE 'DROP OWNED BY ' || quote_ident({lit});\n        BEGIN\n            EXECUTE 'DROP ROLE ' || quote_ident({lit});\n        EXCEPTION\n            WHEN dependent_objects_still_exist THEN\n                RAISE NOTICE 'role % is still used by another database; kept', {lit};\n        END;\n    END IF;\nEND\n",
         lit = literal(name)
     );
-    format!("DO {};", dollar_quote(&body))
+    Stmt::guarded(Op::NoTable, None, format!("DROP ROLE {};", ident(name)), format!("DO {};", dollar_quote(&body)))
 }
 
 /// An index's items as SQL, comma-separated.
@@ -455,24 +536,25 @@ pub fn publication_tables(p: &PublicationDef) -> Vec<String> {
     p.tables.iter().map(q).collect()
 }
 
-pub fn create_publication(p: &PublicationDef) -> String {
+pub fn create_publication(p: &PublicationDef) -> Stmt {
     let tables = publication_tables(p);
     let create = if tables.is_empty() {
         format!("CREATE PUBLICATION {};", ident(&p.name))
     } else {
         format!("CREATE PUBLICATION {} FOR TABLE {};", ident(&p.name), tables.join(", "))
     };
-    guarded(&format!("SELECT 1 FROM pg_publication WHERE pubname = {}", literal(&p.name)), &create)
+    let sql = guarded(&format!("SELECT 1 FROM pg_publication WHERE pubname = {}", literal(&p.name)), &create);
+    Stmt::guarded(Op::NoTable, None, create, sql)
 }
 
-pub fn drop_publication(name: &str) -> String {
-    format!("DROP PUBLICATION IF EXISTS {};", ident(name))
+pub fn drop_publication(name: &str) -> Stmt {
+    Stmt::new(Op::NoTable, None, format!("DROP PUBLICATION IF EXISTS {};", ident(name)))
 }
 
 // -------------------------------------------------------------- comments --
 
 /// `COMMENT ON … IS …` (`NULL` removes it).
-pub fn comment_on(on: &CommentOn, text: Option<&str>) -> String {
+pub fn comment_on(on: &CommentOn, text: Option<&str>) -> Stmt {
     let what = match on {
         CommentOn::Schema(s) => format!("SCHEMA {}", ident(s)),
         CommentOn::Table(t) => format!("TABLE {}", q(t)),
@@ -483,5 +565,11 @@ pub fn comment_on(on: &CommentOn, text: Option<&str>) -> String {
         CommentOn::Function(s, n, args) => format!("FUNCTION {}({args})", qualified(s, n)),
         CommentOn::Role(r) => format!("ROLE {}", ident(r)),
     };
-    format!("COMMENT ON {what} IS {};", text.map_or("NULL".to_string(), literal))
+    let table = match on {
+        // On a constraint, only ACCESS SHARE.
+        CommentOn::Table(t) | CommentOn::Column(t, _) => Some(t),
+        _ => None,
+    };
+    let op = if table.is_some() { Op::Comment } else { Op::NoTable };
+    Stmt::new(op, table, format!("COMMENT ON {what} IS {};", text.map_or("NULL".to_string(), literal)))
 }

@@ -3,6 +3,12 @@
 -- WARNING: this undo loses data:
 --   - drop table pagos.pagos
 --   - drop schema pagos
+-- Locks: pagos.pagos ACCESS EXCLUSIVE (catalog only)
+-- squawk-ignore-file ban-drop-table
+--   ban-drop-table: an undo removes what its migration added; its header lists what loses data
+
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '0';
 
 -- Statements
 DROP TABLE IF EXISTS pagos.pagos;

@@ -1,0 +1,286 @@
+//! Migrations reviewed by squawk (the `squawk-linter` crate, the library
+//! behind the squawk CLI), with its default rules.
+//!
+//! - [`review`] lints what dddc writes, statement by statement as built,
+//!   before an idempotency guard wrapped it (squawk does not look inside
+//!   `DO` blocks, so linting the file alone would miss exactly the
+//!   statements that need it most). A rule that fires by design is
+//!   explained ([`reason`]): the statement gets squawk's ignore comment with
+//!   the reason, so squawk run on the committed file agrees. A finding
+//!   without a reason is reported by `build` and `plan`, and fails the
+//!   tests.
+//! - [`lint_file`] lints a hand-written migration (`dddc lint
+//!   --migrations`), honouring its own ignore comments.
+
+use squawk_linter::{Linter, LinterSettings, Rule, Version};
+use squawk_syntax::SourceFile;
+
+use crate::migrate::locks::Op;
+use crate::sql::stmt::{Ignore, Stmt};
+
+/// How a migration file runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileKind {
+    /// Flyway runs it in one transaction (no `.conf` with
+    /// `executeInTransaction=false`).
+    pub transactional: bool,
+    /// An undo script.
+    pub undo: bool,
+    /// Creates the whole schema: every table in it is new.
+    pub creates_schema: bool,
+}
+
+/// A squawk rule that fired with no reason to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    pub message: String,
+    pub help: Option<String>,
+    /// The statement as built (or the file's text around the finding).
+    pub statement: String,
+    /// 1-based line and column in the linted text.
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "squawk {}: {}", self.rule, self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
+    }
+}
+
+fn lint(text: &str, target: u32, transactional: bool) -> Vec<squawk_linter::Violation> {
+    let parse = SourceFile::parse(text);
+    // A fresh linter per text: it keeps state between calls.
+    let mut linter = Linter::with_rules(&[], &[]);
+    let version = format!("{target}.0").parse::<Version>().unwrap_or_else(|_| "13.0".parse().expect("a version"));
+    linter.settings = LinterSettings { pg_version: version, assume_in_transaction: transactional };
+    linter.lint(&parse, text)
+}
+
+/// What [`review`] found.
+#[derive(Debug, Default)]
+pub struct Review {
+    /// Rules a whole file breaks by convention, each with the reason:
+    /// printed once, as squawk's file-level ignore.
+    pub file_ignores: Vec<Ignore>,
+    /// Findings nothing explains.
+    pub findings: Vec<Finding>,
+}
+
+/// Lints `prelude` and `stmts` as one migration of `kind` for PostgreSQL
+/// `target`; attaches the ignores with their reasons to the statements (or
+/// to the file, for conventions), and returns the findings nothing
+/// explains.
+pub fn review(
+    prelude: &[String],
+    stmts: &mut [Stmt],
+    kind: FileKind,
+    target: u32,
+    existing: &dyn Fn(&crate::relational::TableRef) -> bool,
+) -> Review {
+    let mut text = String::new();
+    for p in prelude {
+        text.push_str(p);
+        text.push('\n');
+    }
+    let mut ranges = Vec::with_capacity(stmts.len());
+    for s in stmts.iter() {
+        let start = text.len();
+        for p in &s.plain {
+            text.push_str(p);
+            text.push('\n');
+        }
+        ranges.push(start..text.len());
+    }
+    let mut findings = Vec::new();
+    let mut file_ignores: Vec<Ignore> = Vec::new();
+    for v in lint(&text, target, kind.transactional) {
+        let at = usize::from(v.text_range.start());
+        let rule = v.code.to_string();
+        if let Some(why) = file_reason(v.code, kind) {
+            if !file_ignores.iter().any(|x| x.rule == rule) {
+                file_ignores.push(Ignore { rule, reason: why.to_string() });
+            }
+            continue;
+        }
+        let index = ranges.iter().position(|r| r.contains(&at));
+        let explained = index.and_then(|i| {
+            let s = &stmts[i];
+            let new = kind.creates_schema || s.table.as_ref().is_none_or(|t| !existing(t));
+            reason(v.code, s, kind, new).map(|why| (i, why))
+        });
+        match explained {
+            Some((i, why)) => {
+                let s = &mut stmts[i];
+                if !s.ignores.iter().any(|x| x.rule == rule) {
+                    s.ignores.push(Ignore { rule, reason: why.to_string() });
+                }
+            }
+            None => {
+                let (line, column) = line_col(&text, at);
+                let statement = index.map_or_else(
+                    || text.lines().nth(line - 1).unwrap_or_default().to_string(),
+                    |i| stmts[i].plain.join("\n"),
+                );
+                findings.push(Finding { rule, message: v.message, help: v.help, statement, line, column });
+            }
+        }
+    }
+    file_ignores.sort_by(|a, b| a.rule.cmp(&b.rule));
+    Review { file_ignores, findings }
+}
+
+/// Rules a file breaks by the language's conventions, wherever they fire.
+fn file_reason(rule: Rule, kind: FileKind) -> Option<&'static str> {
+    Some(match rule {
+        Rule::PreferTextField => {
+            "the language maps text(n) to VARCHAR(n), the seed's convention; widening one later changes only the catalog"
+        }
+        Rule::BanCharField => "CHAR(n) only where the model declares char(n), a fixed-width code",
+        Rule::PreferBigintOverInt | Rule::PreferBigintOverSmallint => "the model declares these integer widths",
+        Rule::PreferTimestampTz => "the model declares these timestamps without time zone",
+        Rule::BanDropColumn
+        | Rule::BanDropTable
+        | Rule::BanDropNotNull
+            if kind.undo =>
+        {
+            "an undo removes what its migration added; its header lists what loses data"
+        }
+        _ => return None,
+    })
+}
+
+/// Lints a migration as written (a hand-written one): squawk's own ignore
+/// comments apply; nothing is explained away.
+pub fn lint_file(text: &str, target: u32, transactional: bool) -> Vec<Finding> {
+    lint(text, target, transactional)
+        .into_iter()
+        .map(|v| {
+            let at = usize::from(v.text_range.start());
+            let (line, column) = line_col(text, at);
+            Finding {
+                rule: v.code.to_string(),
+                message: v.message,
+                help: v.help,
+                statement: text.lines().nth(line - 1).unwrap_or_default().to_string(),
+                line,
+                column,
+            }
+        })
+        .collect()
+}
+
+fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Why a statement breaks a squawk rule on purpose, or `None` when it
+/// should not. `new`: the statement is on a table created in this
+/// migration (or on no table).
+pub fn reason(rule: Rule, s: &Stmt, kind: FileKind, new: bool) -> Option<&'static str> {
+    Some(match rule {
+        Rule::PreferRobustStmts if s.is_guarded() => "the migration runs it inside a guard, so running it again changes nothing",
+        Rule::PreferRobustStmts if s.op == Op::Backfill => {
+            "it changes only the rows still to change, so running it again is safe"
+        }
+        Rule::PreferRobustStmts
+            if matches!(
+                s.op,
+                Op::SetNotNullProven | Op::AlterColumn | Op::Comment | Op::RowSecurity | Op::Publication | Op::NoTable
+            ) =>
+        {
+            "running it again leaves the same result"
+        }
+        Rule::RenamingColumn | Rule::RenamingTable => {
+            "a rename the model asks for with @was; deploy code that uses the new name with it"
+        }
+        Rule::BanDropNotNull => "the model makes the field optional; no rows change",
+        Rule::BanDropColumn | Rule::BanDropTable | Rule::BanDropDatabase => {
+            "a removal the model asks for; one that loses data needs --allow-destructive"
+        }
+        Rule::ChangingColumnType => "a type change the model asks for; the header declares the rewrite",
+        Rule::AddingFieldWithDefault if s.op == Op::AddColumnRewrite => {
+            "the column is filled for every row; the header declares the rewrite"
+        }
+        Rule::AddingFieldWithDefault => "a constant default: PostgreSQL stores it once, without a rewrite",
+        Rule::ConstraintMissingNotValid if kind.undo => "an undo runs as one script: it validates at once",
+        Rule::ConstraintMissingNotValid | Rule::AddingForeignKeyConstraint | Rule::DisallowedUniqueConstraint
+            if new =>
+        {
+            "on a table created in this migration: there is nothing to check yet"
+        }
+        Rule::AddingForeignKeyConstraint | Rule::ConstraintMissingNotValid if s.op == Op::AddForeignKeyScan => {
+            "a partitioned table cannot take a foreign key NOT VALID before PostgreSQL 18; the header declares the check"
+        }
+        Rule::DisallowedUniqueConstraint if s.op == Op::AddConstraintWithIndex => {
+            "replaces a constraint of the same name in the same transaction, so duplicates never get in; the header declares the scan"
+        }
+        Rule::RequireConcurrentIndexDeletion if s.op == Op::DropIndex && !kind.transactional => {
+            "drops only an invalid index a failed concurrent build left behind (no rows read); DROP INDEX CONCURRENTLY cannot run inside the guard"
+        }
+        Rule::RequireConcurrentIndexDeletion if s.op == Op::DropIndex => {
+            "dropping an index changes only the catalog: its ACCESS EXCLUSIVE lock lasts as long as it is waited for, at most lock_timeout"
+        }
+        Rule::RequireConcurrentIndexCreation | Rule::RequireConcurrentIndexDeletion if new => {
+            "on a table created in this migration: nobody writes to it yet"
+        }
+        Rule::RequireConcurrentIndexCreation if s.op == Op::CreateIndex => {
+            "built in the transaction by design: it replaces a unique of the same name (so duplicates never get in), or the table is partitioned (no CONCURRENTLY there); the header declares the scan"
+        }
+        Rule::AddingNotNullableField | Rule::AddingRequiredField if s.op == Op::SetNotNullProven => {
+            "a validated CHECK (c IS NOT NULL) proves it: PostgreSQL does not scan"
+        }
+        Rule::AddingNotNullableField | Rule::AddingRequiredField if new || kind.undo => {
+            "on a table created in this migration, or in an undo"
+        }
+        Rule::RequireConcurrentPartitionDetach if s.op == Op::MovePartitionRows => {
+            "the DEFAULT partition is detached, its rows of the new range moved and attached again in one transaction; the header declares it"
+        }
+        Rule::RequireEnumValueOrdering => "the new value goes last, where the model lists it",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unexplained_findings_are_reported_with_their_place() {
+        let mut stmts = vec![Stmt::new(Op::CreateIndex, None, "CREATE INDEX IF NOT EXISTS i ON s.t (a);".to_string())];
+        let kind = FileKind { transactional: true, undo: false, creates_schema: false };
+        let prelude =
+            vec!["SET LOCAL lock_timeout = '5s';".to_string(), "SET LOCAL statement_timeout = 0;".to_string()];
+        stmts[0].table = Some(crate::relational::TableRef { schema: "s".into(), name: "t".into() });
+        stmts[0].op = Op::CreateIndexConcurrently;
+        let findings = review(&prelude, &mut stmts, kind, 15, &|_| true).findings;
+        assert!(findings.iter().any(|f| f.rule == "require-concurrent-index-creation"), "{findings:?}");
+        assert_eq!(findings[0].line, 3);
+    }
+
+    #[test]
+    fn a_guarded_statement_is_explained_and_carries_the_ignore() {
+        let plain = "ALTER TABLE s.t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;".to_string();
+        let mut stmts = vec![Stmt::guarded(Op::ValidateConstraint, None, plain, "DO $$ … $$;".into())];
+        let kind = FileKind { transactional: false, undo: false, creates_schema: false };
+        let prelude = vec!["SET lock_timeout = '5s';".to_string(), "SET statement_timeout = 0;".to_string()];
+        let findings = review(&prelude, &mut stmts, kind, 15, &|_| true).findings;
+        assert!(findings.is_empty(), "{findings:?}");
+        assert!(stmts[0].ignores.iter().any(|i| i.rule == "prefer-robust-stmts"), "{:?}", stmts[0].ignores);
+    }
+
+    #[test]
+    fn validating_in_the_transaction_that_adds_is_found() {
+        let text = "SET LOCAL lock_timeout = '5s';\nSET LOCAL statement_timeout = 0;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT c;\n";
+        let findings = lint_file(text, 15, true);
+        assert!(findings.iter().any(|f| f.rule == "constraint-missing-not-valid" && f.line == 4), "{findings:?}");
+    }
+}

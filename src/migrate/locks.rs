@@ -1,0 +1,325 @@
+//! What each statement of a migration does to the tables it touches: the
+//! lock it takes (PostgreSQL's table-level lock modes, "Explicit Locking" in
+//! the manual) and whether it reads, rewrites or writes the rows while it
+//! holds that lock. One table, [`Op::effect`], used by the SQL printer (each
+//! statement it writes names its [`Op`]), by `dddc plan`'s lock report, by
+//! the migration headers, by the lock timeout, and rendered into
+//! `docs/migrations.md`. `tests/lock_audit.rs` checks every entry against
+//! `pg_locks` and the statistics of a real PostgreSQL.
+
+use std::fmt;
+
+/// PostgreSQL's table-level lock modes, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, strum::EnumIter)]
+pub enum LockLevel {
+    AccessShare,
+    RowShare,
+    RowExclusive,
+    ShareUpdateExclusive,
+    Share,
+    ShareRowExclusive,
+    Exclusive,
+    AccessExclusive,
+}
+
+impl LockLevel {
+    /// As the manual and `LOCK TABLE` spell it: `ACCESS EXCLUSIVE`.
+    pub fn sql_name(self) -> &'static str {
+        match self {
+            LockLevel::AccessShare => "ACCESS SHARE",
+            LockLevel::RowShare => "ROW SHARE",
+            LockLevel::RowExclusive => "ROW EXCLUSIVE",
+            LockLevel::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+            LockLevel::Share => "SHARE",
+            LockLevel::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            LockLevel::Exclusive => "EXCLUSIVE",
+            LockLevel::AccessExclusive => "ACCESS EXCLUSIVE",
+        }
+    }
+
+    /// As `pg_locks.mode` spells it: `AccessExclusiveLock`.
+    pub fn pg_locks_mode(self) -> &'static str {
+        match self {
+            LockLevel::AccessShare => "AccessShareLock",
+            LockLevel::RowShare => "RowShareLock",
+            LockLevel::RowExclusive => "RowExclusiveLock",
+            LockLevel::ShareUpdateExclusive => "ShareUpdateExclusiveLock",
+            LockLevel::Share => "ShareLock",
+            LockLevel::ShareRowExclusive => "ShareRowExclusiveLock",
+            LockLevel::Exclusive => "ExclusiveLock",
+            LockLevel::AccessExclusive => "AccessExclusiveLock",
+        }
+    }
+
+    pub fn from_pg_locks_mode(mode: &str) -> Option<LockLevel> {
+        use strum::IntoEnumIterator;
+        LockLevel::iter().find(|l| l.pg_locks_mode() == mode)
+    }
+
+    /// What the application cannot do on the table while the lock is held.
+    pub fn blocks(self) -> &'static str {
+        match self {
+            LockLevel::AccessShare | LockLevel::RowShare | LockLevel::RowExclusive => "nothing the application does",
+            LockLevel::ShareUpdateExclusive => "only other schema changes and VACUUM",
+            LockLevel::Share | LockLevel::ShareRowExclusive | LockLevel::Exclusive => "writes (reads continue)",
+            LockLevel::AccessExclusive => "reads and writes",
+        }
+    }
+
+    /// Strong enough that a statement waiting for it queues every later
+    /// query on the table behind it: what `lock_timeout` is for.
+    pub fn is_strong(self) -> bool {
+        self > LockLevel::ShareUpdateExclusive
+    }
+}
+
+impl fmt::Display for LockLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.sql_name())
+    }
+}
+
+/// What a statement does to a table's rows while it holds its lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Work {
+    /// Only the catalog changes: as long as the lock is waited for.
+    Catalog,
+    /// Reads every row (a validation, an index build, a check that values fit).
+    Scan,
+    /// Writes the table anew (a type change, a volatile default).
+    Rewrite,
+    /// Updates rows (a backfill).
+    Rows,
+}
+
+impl Work {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Work::Catalog => "catalog only",
+            Work::Scan => "reads every row",
+            Work::Rewrite => "rewrites the table",
+            Work::Rows => "updates rows",
+        }
+    }
+
+    /// Takes time proportional to the table.
+    pub fn is_long(self) -> bool {
+        self != Work::Catalog
+    }
+}
+
+/// One kind of statement, as far as locks go. Statements on tables created
+/// in the same migration lock nothing anyone else can see; they still name
+/// an op, for the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, strum::EnumIter)]
+pub enum Op {
+    /// `CREATE SCHEMA`/`TYPE`/`FUNCTION`/`EXTENSION`/`ROLE`/`PUBLICATION`,
+    /// `ALTER TYPE … ADD VALUE`, grants, and their drops: no table lock.
+    NoTable,
+    /// `CREATE TABLE`: on the tables its foreign keys reference.
+    CreateTable,
+    /// `CREATE TABLE … PARTITION OF`.
+    CreatePartition,
+    /// `ALTER TABLE … ADD COLUMN` without a default or with a constant one.
+    AddColumn,
+    /// `ADD COLUMN` that fills every row: a volatile default, an identity,
+    /// a stored generated column.
+    AddColumnRewrite,
+    /// `ALTER COLUMN … TYPE`: a rewrite, or at least a scan that re-checks
+    /// the constraints on the column, and the indexes on it rebuilt.
+    AlterColumnType,
+    /// The check, before a narrowing type change, that every value fits.
+    CheckValuesFit,
+    /// `SET DEFAULT`, `DROP DEFAULT`, `DROP NOT NULL`, `DROP IDENTITY`.
+    AlterColumn,
+    /// `SET NOT NULL` once a validated `CHECK (c IS NOT NULL)` proves it:
+    /// PostgreSQL skips the scan.
+    SetNotNullProven,
+    /// `SET NOT NULL` that scans (only on a table created in the migration,
+    /// or in an undo).
+    SetNotNullScan,
+    /// `ADD GENERATED ALWAYS AS IDENTITY` and the sequence moved past the
+    /// highest value.
+    AddIdentity,
+    /// `ADD CONSTRAINT … CHECK … NOT VALID`.
+    AddCheckNotValid,
+    /// `ADD CONSTRAINT … CHECK` checked at once (a new table, or an undo).
+    AddCheckScan,
+    /// `ADD CONSTRAINT … FOREIGN KEY … NOT VALID`: on both tables.
+    AddForeignKeyNotValid,
+    /// `ADD … FOREIGN KEY` checked at once (a partitioned table before
+    /// PostgreSQL 18, which cannot add one `NOT VALID`).
+    AddForeignKeyScan,
+    /// `VALIDATE CONSTRAINT`.
+    ValidateConstraint,
+    /// `VALIDATE CONSTRAINT` of a foreign key: reads the referenced table too.
+    ValidateForeignKey,
+    /// `ADD CONSTRAINT … PRIMARY KEY`/`UNIQUE` building its index.
+    AddConstraintWithIndex,
+    /// `ADD CONSTRAINT … UNIQUE USING INDEX` (the index built concurrently).
+    AttachUniqueIndex,
+    /// `CREATE INDEX`.
+    CreateIndex,
+    /// `CREATE INDEX CONCURRENTLY`.
+    CreateIndexConcurrently,
+    /// `DROP INDEX`.
+    DropIndex,
+    /// `DROP INDEX CONCURRENTLY`.
+    DropIndexConcurrently,
+    /// `DROP CONSTRAINT` (a foreign key's also locks the referenced table).
+    DropConstraint,
+    /// Renames of tables, columns and constraints.
+    Rename,
+    /// `ALTER INDEX … RENAME`: on the index only.
+    RenameIndex,
+    /// `CREATE TRIGGER`.
+    CreateTrigger,
+    /// `DROP TRIGGER`.
+    DropTrigger,
+    /// `ENABLE`/`FORCE`/`DISABLE ROW LEVEL SECURITY`, `CREATE`/`DROP POLICY`.
+    RowSecurity,
+    /// `COMMENT ON TABLE`/`COLUMN`/`INDEX`.
+    Comment,
+    /// `ALTER PUBLICATION … SET TABLE`.
+    Publication,
+    /// `UPDATE` of existing rows (a backfill, a renamed enum value), in
+    /// batches of its own transaction each when the table may be large.
+    Backfill,
+    /// A new partition whose range was in the DEFAULT partition: the
+    /// default is detached, its rows of the range moved, and attached again.
+    MovePartitionRows,
+    /// `DROP COLUMN`, `DROP TABLE`.
+    Drop,
+}
+
+impl Op {
+    /// The lock the statement takes on the table it is about, and what it
+    /// does to the rows meanwhile. `None`: no lock on a table.
+    pub fn effect(self) -> Option<(LockLevel, Work)> {
+        use LockLevel::*;
+        use Op::*;
+        use Work::*;
+        Some(match self {
+            NoTable => return None,
+            CreateTable => (ShareRowExclusive, Catalog),
+            CreatePartition => (AccessExclusive, Catalog),
+            AddColumn => (AccessExclusive, Catalog),
+            AddColumnRewrite => (AccessExclusive, Rewrite),
+            AlterColumnType => (AccessExclusive, Rewrite),
+            CheckValuesFit => (AccessShare, Scan),
+            AlterColumn => (AccessExclusive, Catalog),
+            SetNotNullProven => (AccessExclusive, Catalog),
+            SetNotNullScan => (AccessExclusive, Scan),
+            AddIdentity => (AccessExclusive, Scan),
+            AddCheckNotValid => (AccessExclusive, Catalog),
+            AddCheckScan => (AccessExclusive, Scan),
+            AddForeignKeyNotValid => (ShareRowExclusive, Catalog),
+            AddForeignKeyScan => (ShareRowExclusive, Scan),
+            ValidateConstraint => (ShareUpdateExclusive, Scan),
+            ValidateForeignKey => (ShareUpdateExclusive, Scan),
+            AddConstraintWithIndex => (AccessExclusive, Scan),
+            AttachUniqueIndex => (AccessExclusive, Catalog),
+            CreateIndex => (Share, Scan),
+            CreateIndexConcurrently => (ShareUpdateExclusive, Scan),
+            DropIndex => (AccessExclusive, Catalog),
+            DropIndexConcurrently => (ShareUpdateExclusive, Catalog),
+            DropConstraint => (AccessExclusive, Catalog),
+            Rename => (AccessExclusive, Catalog),
+            RenameIndex => return None,
+            CreateTrigger => (ShareRowExclusive, Catalog),
+            DropTrigger => (AccessExclusive, Catalog),
+            RowSecurity => (AccessExclusive, Catalog),
+            Comment => (ShareUpdateExclusive, Catalog),
+            Publication => (ShareUpdateExclusive, Catalog),
+            Backfill => (RowExclusive, Rows),
+            MovePartitionRows => (AccessExclusive, Rows),
+            Drop => (AccessExclusive, Catalog),
+        })
+    }
+
+    /// The lock on the other table a statement names: the table a foreign
+    /// key references.
+    pub fn referenced_lock(self) -> Option<LockLevel> {
+        match self {
+            Op::CreateTable | Op::AddForeignKeyNotValid | Op::AddForeignKeyScan => Some(LockLevel::ShareRowExclusive),
+            Op::ValidateForeignKey => Some(LockLevel::RowShare),
+            Op::DropConstraint => Some(LockLevel::AccessExclusive),
+            _ => None,
+        }
+    }
+
+    /// Must run outside a transaction block.
+    pub fn outside_transaction(self) -> bool {
+        matches!(self, Op::CreateIndexConcurrently | Op::DropIndexConcurrently)
+    }
+
+    /// A short name for the docs table.
+    pub fn statement(self) -> &'static str {
+        use Op::*;
+        match self {
+            NoTable => "schemas, types, functions, roles, grants, enum values",
+            CreateTable => "`CREATE TABLE` (on the tables it references)",
+            CreatePartition => "`CREATE TABLE … PARTITION OF` (on the parent)",
+            AddColumn => "`ADD COLUMN` (no default, or a constant one)",
+            AddColumnRewrite => "`ADD COLUMN` with a volatile default, identity or stored generated column",
+            AlterColumnType => "`ALTER COLUMN … TYPE`",
+            CheckValuesFit => "check that values fit a narrower type",
+            AlterColumn => "`SET`/`DROP DEFAULT`, `DROP NOT NULL`, `DROP IDENTITY`",
+            SetNotNullProven => "`SET NOT NULL` after a validated `CHECK (c IS NOT NULL)`",
+            SetNotNullScan => "`SET NOT NULL` without such a check",
+            AddIdentity => "`ADD GENERATED ALWAYS AS IDENTITY` (and `setval`)",
+            AddCheckNotValid => "`ADD CONSTRAINT … CHECK … NOT VALID`",
+            AddCheckScan => "`ADD CONSTRAINT … CHECK`",
+            AddForeignKeyNotValid => "`ADD … FOREIGN KEY … NOT VALID` (also on the referenced table)",
+            AddForeignKeyScan => "`ADD … FOREIGN KEY` (partitioned table, PostgreSQL < 18)",
+            ValidateConstraint => "`VALIDATE CONSTRAINT` (check)",
+            ValidateForeignKey => "`VALIDATE CONSTRAINT` (foreign key; `ROW SHARE` on the referenced table)",
+            AddConstraintWithIndex => "`ADD PRIMARY KEY`/`UNIQUE` building its index",
+            AttachUniqueIndex => "`ADD CONSTRAINT … UNIQUE USING INDEX`",
+            CreateIndex => "`CREATE INDEX`",
+            CreateIndexConcurrently => "`CREATE INDEX CONCURRENTLY`",
+            DropIndex => "`DROP INDEX`",
+            DropIndexConcurrently => "`DROP INDEX CONCURRENTLY`",
+            DropConstraint => "`DROP CONSTRAINT` (a foreign key: also on the referenced table)",
+            Rename => "`RENAME` of a table, column or constraint",
+            RenameIndex => "`ALTER INDEX … RENAME` (on the index only)",
+            CreateTrigger => "`CREATE TRIGGER`",
+            DropTrigger => "`DROP TRIGGER`",
+            RowSecurity => "row-level security and policies",
+            Comment => "`COMMENT ON`",
+            Publication => "`ALTER PUBLICATION … SET TABLE`",
+            Backfill => "`UPDATE` of existing rows (backfill)",
+            MovePartitionRows => "rows moved out of the DEFAULT partition",
+            Drop => "`DROP COLUMN`, `DROP TABLE`",
+        }
+    }
+}
+
+/// The lock table as Markdown, for `docs/migrations.md`.
+pub fn markdown_table() -> String {
+    use strum::IntoEnumIterator;
+    let mut out = String::from("| statement | lock on the table | blocks | work while locked |\n|---|---|---|---|\n");
+    for op in Op::iter() {
+        let (lock, blocks, work) = match op.effect() {
+            Some((l, w)) => (format!("`{}`", l.sql_name()), l.blocks(), w.describe()),
+            None => ("none".to_string(), "nothing", "catalog only"),
+        };
+        out.push_str(&format!("| {} | {lock} | {blocks} | {work} |\n", op.statement()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_names_round_trip() {
+        use strum::IntoEnumIterator;
+        for l in LockLevel::iter() {
+            assert_eq!(LockLevel::from_pg_locks_mode(l.pg_locks_mode()), Some(l));
+        }
+        assert!(LockLevel::AccessExclusive.is_strong());
+        assert!(!LockLevel::ShareUpdateExclusive.is_strong());
+    }
+}

@@ -1,0 +1,113 @@
+//! A statement of a migration as the printers build it: its text, the plain
+//! statements inside it before an idempotency guard wrapped them (what squawk
+//! lints: its parser does not look inside `DO` blocks), and what it locks
+//! ([`Op`], whose lock and work are in [`crate::migrate::locks`]).
+
+use crate::migrate::locks::{LockLevel, Op, Work};
+use crate::relational::TableRef;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stmt {
+    /// The statement as the migration runs it.
+    pub sql: String,
+    /// The statements inside as built, before a guard wrapped them; empty
+    /// for a block whose statements are computed when it runs.
+    pub plain: Vec<String>,
+    pub op: Op,
+    /// The table the statement is about.
+    pub table: Option<TableRef>,
+    /// The other table it names: the one a foreign key references.
+    pub referenced: Option<TableRef>,
+    /// squawk rules that fire on the statement by design, each with why;
+    /// printed as squawk's ignore comment above it.
+    pub ignores: Vec<Ignore>,
+    /// Lifts `FORCE ROW LEVEL SECURITY` around itself when run by the
+    /// tables' owner without `BYPASSRLS` (an `ACCESS EXCLUSIVE` lock for
+    /// as long as it runs).
+    pub lifts_row_security: bool,
+}
+
+/// A squawk rule a statement breaks on purpose, and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignore {
+    pub rule: String,
+    pub reason: String,
+}
+
+impl Stmt {
+    /// A statement that is its own plain form.
+    pub fn new(op: Op, table: Option<&TableRef>, sql: String) -> Stmt {
+        Stmt {
+            plain: vec![sql.clone()],
+            sql,
+            op,
+            table: table.cloned(),
+            referenced: None,
+            ignores: Vec::new(),
+            lifts_row_security: false,
+        }
+    }
+
+    /// `sql` wraps `plain` in a guard (a `DO` block that runs it only when
+    /// needed).
+    pub fn guarded(op: Op, table: Option<&TableRef>, plain: String, sql: String) -> Stmt {
+        Stmt {
+            sql,
+            plain: vec![plain],
+            op,
+            table: table.cloned(),
+            referenced: None,
+            ignores: Vec::new(),
+            lifts_row_security: false,
+        }
+    }
+
+    /// A block whose statements are computed when it runs.
+    pub fn opaque(op: Op, table: Option<&TableRef>, sql: String) -> Stmt {
+        Stmt {
+            sql,
+            plain: Vec::new(),
+            op,
+            table: table.cloned(),
+            referenced: None,
+            ignores: Vec::new(),
+            lifts_row_security: false,
+        }
+    }
+
+    /// The same statement naming `t` as the other table it locks.
+    pub fn referencing(mut self, t: &TableRef) -> Stmt {
+        self.referenced = Some(t.clone());
+        self
+    }
+
+    /// The same statement wrapped: `wrap` turns its text into the new text
+    /// (a `DO` block lifting row-level security around it); the plain form
+    /// stays what it was.
+    pub fn wrapped(mut self, wrap: impl FnOnce(&str) -> String) -> Stmt {
+        self.sql = wrap(&self.sql);
+        self
+    }
+
+    /// Marks the statement as lifting row-level security when `rels` is
+    /// not empty.
+    pub fn lifting(mut self, rels: &[String]) -> Stmt {
+        self.lifts_row_security = !rels.is_empty();
+        self
+    }
+
+    /// Whether the text differs from the plain form (guarded or computed).
+    pub fn is_guarded(&self) -> bool {
+        self.plain.len() != 1 || self.plain.first() != Some(&self.sql)
+    }
+
+    /// The lock on the statement's table, and what it does meanwhile.
+    pub fn effect(&self) -> Option<(LockLevel, Work)> {
+        self.op.effect()
+    }
+}
+
+/// Texts of statements, for scripts that need only the text.
+pub fn texts(stmts: &[Stmt]) -> Vec<String> {
+    stmts.iter().map(|s| s.sql.clone()).collect()
+}
