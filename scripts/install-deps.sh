@@ -92,6 +92,29 @@ install_editor_deps() {
 }
 install_editor_deps
 
+# squawk's CLI, the cross-check of the squawk review built into dddc
+# (tests/squawk_cli.rs): npm's squawk-cli ships its binary as an optional
+# dependency, so no install script is needed. Pinned to the version of the
+# squawk-linter crate dddc embeds.
+install_squawk_cli() {
+    local dir
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/squawk"
+    if [ -x "$dir/node_modules/.bin/squawk" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        log "npm not found: the squawk CLI cross-check will fail; install Node.js and npm"
+        return 0
+    fi
+    mkdir -p "$dir"
+    if (cd "$dir" && npm install --no-audit --no-fund --silent squawk-cli@2.66.0 >/dev/null 2>&1); then
+        log "squawk-cli 2.66.0 installed in $dir/node_modules"
+    else
+        log "could not install squawk-cli from npm"
+    fi
+}
+install_squawk_cli
+
 missing=()
 have_pg_server || missing+=(postgresql)
 have_postgis || missing+=(postgresql-postgis)

@@ -319,6 +319,91 @@ pub struct FileReport {
     pub declared: Vec<String>,
 }
 
+impl FileReport {
+    /// Each statement with the lock it takes, on which table, what it does
+    /// meanwhile and what that blocks: `dddc plan`'s lock report, as SQL
+    /// comments.
+    pub fn lock_report(&self) -> String {
+        let mut out = format!(
+            "-- Lock report ({}; PostgreSQL's table locks, \"blocks\" is what the application cannot do meanwhile):\n",
+            if self.transactional {
+                "one transaction: every lock is held until it commits"
+            } else {
+                "outside a transaction: each statement commits, and releases its locks, on its own"
+            }
+        );
+        for (i, s) in self.statements.iter().enumerate() {
+            let text = s.plain.first().unwrap_or(&s.sql);
+            let mut summary: String = text.lines().next().unwrap_or_default().chars().take(90).collect();
+            if summary.len() < text.len() {
+                summary.push('…');
+            }
+            let lock = match (&s.table, s.effect()) {
+                (Some(t), Some((level, work))) => {
+                    format!(
+                        "{:<22} {:<28} {:<18} blocks {}",
+                        level.sql_name(),
+                        t.to_string(),
+                        work.describe(),
+                        level.blocks()
+                    )
+                }
+                _ => format!("{:<22} {:<28} {:<18}", "-", "-", "-"),
+            };
+            out.push_str(&format!("-- {:>3}. {lock}\n--      {summary}\n", i + 1));
+            if let Some(level) = s.op.referenced_lock() {
+                for r in &s.referenced {
+                    out.push_str(&format!("--      and {} on {r} (blocks {})\n", level.sql_name(), level.blocks()));
+                }
+            }
+            if s.lifts_row_security {
+                out.push_str("--      run by a table owner without BYPASSRLS: ACCESS EXCLUSIVE while it runs\n");
+            }
+        }
+        if !self.declared.is_empty() {
+            out.push_str(&format!(
+                "-- Reads or rewrites while writes are blocked: {} (declared in the header)\n",
+                self.declared.join(", ")
+            ));
+        }
+        out
+    }
+
+    /// The report as JSON (`dddc plan --format json`).
+    pub fn to_json(&self) -> serde_json::Value {
+        let statements: Vec<serde_json::Value> = self
+            .statements
+            .iter()
+            .map(|s| {
+                let (lock, work) = match s.effect() {
+                    Some((l, w)) => (Some(l.sql_name()), Some(w.describe())),
+                    None => (None, None),
+                };
+                serde_json::json!({
+                    "sql": s.sql,
+                    "table": s.table.as_ref().map(|t| t.to_string()),
+                    "lock": lock,
+                    "work": work,
+                    "blocks": s.effect().map(|(l, _)| l.blocks()),
+                    "referenced": s.referenced.iter().map(|r| serde_json::json!({
+                        "table": r.to_string(),
+                        "lock": s.op.referenced_lock().map(|l| l.sql_name()),
+                    })).collect::<Vec<_>>(),
+                    "lifts_row_security": s.lifts_row_security,
+                    "squawk_ignores": s.ignores.iter().map(|i| serde_json::json!({"rule": i.rule, "reason": i.reason})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "file": self.file,
+            "transactional": self.transactional,
+            "prelude": self.prelude,
+            "statements": statements,
+            "declared": self.declared,
+        })
+    }
+}
+
 /// A migration's text: header (with what it locks and what it declares),
 /// the timeouts, the statements with squawk's ignore comments where a rule
 /// fires by design; its report; and squawk's findings nothing explains, as
@@ -456,8 +541,10 @@ fn lock_summary(stmts: &[Stmt], existing: &dyn Fn(&crate::relational::TableRef) 
         if let (Some(t), Some((level, work))) = (&s.table, s.effect()) {
             note(t, level, work);
         }
-        if let (Some(r), Some(level)) = (&s.referenced, s.op.referenced_lock()) {
-            note(r, level, Work::Catalog);
+        if let Some(level) = s.op.referenced_lock() {
+            for r in &s.referenced {
+                note(r, level, Work::Catalog);
+            }
         }
     }
     per.into_iter()
@@ -481,21 +568,30 @@ fn declared_scans(
     let mut held: std::collections::BTreeMap<String, LockLevel> = std::collections::BTreeMap::new();
     let mut out: Vec<(String, String)> = Vec::new();
     for s in stmts {
-        let (Some(t), Some((level, work))) = (&s.table, s.effect()) else { continue };
-        if !existing(t) {
-            continue;
+        let Some((level, work)) = s.effect() else { continue };
+        // The statement's table, and the tables it reads through foreign
+        // keys (a check, rows moved) under the lock it takes on them.
+        let mut touched: Vec<(&crate::relational::TableRef, LockLevel)> = s.table.iter().map(|t| (t, level)).collect();
+        // (Through a new table's foreign keys nothing is read: it is empty.)
+        if let (Some(r), true) = (s.op.referenced_lock(), s.table.as_ref().is_some_and(existing)) {
+            touched.extend(s.referenced.iter().map(|t| (t, r)));
         }
-        let key = t.to_string();
-        let strongest = if transactional {
-            let e = held.entry(key.clone()).or_insert(level);
-            *e = (*e).max(level);
-            *e
-        } else {
-            level
-        };
-        if work.is_long() && strongest >= LockLevel::Share && !out.iter().any(|(x, _)| *x == key) {
-            let what = format!("{} ({})", work.describe(), s.op.statement().replace('`', ""));
-            out.push((key, what));
+        for (t, level) in touched {
+            if !existing(t) {
+                continue;
+            }
+            let key = t.to_string();
+            let strongest = if transactional {
+                let e = held.entry(key.clone()).or_insert(level);
+                *e = (*e).max(level);
+                *e
+            } else {
+                level
+            };
+            if work.is_long() && strongest >= LockLevel::Share && !out.iter().any(|(x, _)| *x == key) {
+                let what = format!("{} ({})", work.describe(), s.op.statement().replace('`', ""));
+                out.push((key, what));
+            }
         }
     }
     out

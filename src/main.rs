@@ -88,6 +88,11 @@ enum Command {
         /// Fail below this score (default: `[lint] min_score`, else 85).
         #[arg(long)]
         min_score: Option<u32>,
+        /// Lint the SQL migrations in DIR (default: `[migrations] dir`)
+        /// with squawk instead of the model: hand-written ones too, each in
+        /// a transaction unless its `.conf` says otherwise.
+        #[arg(long, value_name = "DIR", num_args = 0..=1)]
+        migrations: Option<Option<PathBuf>>,
     },
     /// Rewrite .ddd files in the canonical layout (comments kept).
     Fmt {
@@ -165,7 +170,10 @@ fn run() -> ExitCode {
             build(&out, model.as_deref(), name.as_deref(), dry_run, allow_destructive)
         }
         Command::Check { model } => check(&out, model.as_deref()),
-        Command::Lint { model, min_score } => lint(&out, model.as_deref(), min_score),
+        Command::Lint { model, min_score: _, migrations: Some(dir) } => {
+            lint_migrations(&out, model.as_deref(), dir.as_deref())
+        }
+        Command::Lint { model, min_score, migrations: None } => lint(&out, model.as_deref(), min_score),
         Command::Plan { model } => plan(&out, model.as_deref()),
         Command::Fmt { check, files } => fmt(&out, check, files),
         Command::Explain { code } => explain(&code),
@@ -325,6 +333,76 @@ fn lint(out: &Output, model: Option<&Path>, cli_min: Option<u32>) -> u8 {
         Format::Sarif => println!("{}", dddc::lint::render_sarif(&report, &fe.sources)),
     }
     if dddc::lint::passes(&report, Some(min)) {
+        0
+    } else {
+        EXIT_FAIL
+    }
+}
+
+/// `dddc lint --migrations [DIR]`: squawk over every `.sql` file of DIR.
+fn lint_migrations(out: &Output, model: Option<&Path>, dir: Option<&Path>) -> u8 {
+    // The target version and the default folder come from the project,
+    // when there is one.
+    let project = config::discover(model).ok();
+    let target = project
+        .as_ref()
+        .and_then(|p| dddc::frontend(&p.model, &p.model).ok())
+        .and_then(|fe| fe.model.map(|m| m.target))
+        .unwrap_or(15);
+    let dir = match (dir, &project) {
+        (Some(d), _) => d.to_path_buf(),
+        (None, Some(p)) => p.dir.join(&p.config.migrations.dir),
+        (None, None) => PathBuf::from(config::Migrations::default().dir),
+    };
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect(),
+        Err(e) => return out.usage_error(&format!("cannot read `{}`: {e}", dir.display())),
+    };
+    files.sort();
+    let mut total = 0;
+    let mut json = Vec::new();
+    for f in &files {
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => return out.usage_error(&format!("cannot read `{}`: {e}", f.display())),
+        };
+        let conf = std::fs::read_to_string(format!("{}.conf", f.display())).unwrap_or_default();
+        let transactional = !conf.lines().any(|l| l.replace(' ', "") == "executeInTransaction=false");
+        for finding in dddc::lint::migrations::lint_file(&text, target, transactional) {
+            total += 1;
+            match out.format {
+                Format::Text => {
+                    println!(
+                        "{}:{}:{}: warning[squawk {}]: {}",
+                        f.display(),
+                        finding.line,
+                        finding.column,
+                        finding.rule,
+                        finding.message
+                    );
+                    if let Some(h) = &finding.help {
+                        println!("  help: {h}");
+                    }
+                }
+                _ => json.push(serde_json::json!({
+                    "file": f.display().to_string(),
+                    "line": finding.line,
+                    "column": finding.column,
+                    "rule": finding.rule,
+                    "message": finding.message,
+                    "help": finding.help,
+                })),
+            }
+        }
+    }
+    match out.format {
+        Format::Text if !out.quiet => {
+            eprintln!("{} file(s) in {}, {total} squawk finding(s) (PostgreSQL {target})", files.len(), dir.display())
+        }
+        Format::Text => {}
+        _ => println!("{}", serde_json::json!({ "findings": json, "files": files.len(), "target": target })),
+    }
+    if total == 0 {
         0
     } else {
         EXIT_FAIL
@@ -651,17 +729,44 @@ fn plan(out: &Output, model: Option<&Path>) -> u8 {
         Ok(plan) => {
             let mut all = fe.diagnostics.clone();
             all.extend(plan.warnings.iter().cloned());
-            out.report(&fe.sources, &all);
+            if out.format == Format::Text {
+                out.report(&fe.sources, &all);
+            }
             let sql: Vec<&dddc::build::Output> = plan
                 .outputs
                 .iter()
                 .filter(|o| o.path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('V')))
+                .filter(|o| o.path.extension().is_some_and(|x| x == "sql"))
                 .collect();
-            if sql.is_empty() {
+            if sql.is_empty() && !out.quiet {
                 eprintln!("no changes: the database schema matches the model");
+            }
+            let report_of = |o: &dddc::build::Output| {
+                let name = o.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                plan.files.iter().find(|r| r.file == name)
+            };
+            if out.format == Format::Json {
+                let files: Vec<serde_json::Value> = sql
+                    .iter()
+                    .map(|o| {
+                        let mut v = report_of(o).map(|r| r.to_json()).unwrap_or_else(|| serde_json::json!({}));
+                        v["path"] = serde_json::json!(o.path.display().to_string());
+                        v["text"] = serde_json::json!(String::from_utf8_lossy(&o.bytes));
+                        v
+                    })
+                    .collect();
+                // One document: the diagnostics and the migrations.
+                let mut doc = diagnostics::render_json(&fe.sources, &all);
+                doc["migrations"] = serde_json::json!(files);
+                println!("{doc}");
+                return 0;
             }
             for o in sql {
                 println!("-- ===== {} =====", o.path.display());
+                if let Some(r) = report_of(o) {
+                    print!("{}", r.lock_report());
+                    println!("--");
+                }
                 print!("{}", String::from_utf8_lossy(&o.bytes));
             }
             0

@@ -779,3 +779,22 @@ fn snapshots_mitoga() {
 fn snapshots_english_model() {
     snapshot_all(&load(&manifest().join("tests/models/tenancy_audit.ddd"), english()));
 }
+
+/// `docs/migrations.md` holds the lock table as the code has it
+/// (`UPDATE_DOCS=1` rewrites it).
+#[test]
+fn the_lock_table_in_the_docs_is_current() {
+    let path = manifest().join("docs/migrations.md");
+    let text = std::fs::read_to_string(&path).expect("docs/migrations.md");
+    let begin = text.find("<!-- locks:begin").expect("a locks:begin marker");
+    let begin = begin + text[begin..].find('\n').expect("end of the marker line") + 1;
+    let end = text.find("<!-- locks:end -->").expect("a locks:end marker");
+    let table = dddc::migrate::locks::markdown_table();
+    if text[begin..end] != table {
+        if std::env::var("UPDATE_DOCS").as_deref() == Ok("1") {
+            std::fs::write(&path, format!("{}{table}{}", &text[..begin], &text[end..])).expect("write");
+            return;
+        }
+        panic!("docs/migrations.md has an old lock table: run the test with UPDATE_DOCS=1\n\nexpected:\n{table}");
+    }
+}

@@ -56,6 +56,7 @@ use dddc::build::{plan, BuildError, Inputs};
 use dddc::config::{load_config, Config};
 use dddc::lock::{sha256_hex, Lock};
 use support::catalog::fingerprint;
+use support::lock_audit::Audit;
 
 const CASES: &str = "tests/migrations";
 const KNOWN_BUGS: &str = "tests/migrations/known_bugs";
@@ -81,7 +82,17 @@ fn migration_cases() {
         cases.len()
     );
     run_cases(&cases, "m");
+    // Every kind of statement the cases made act on an existing table took
+    // exactly the lock the lock table claims.
+    let audit = AUDIT.lock().unwrap_or_else(|p| p.into_inner());
+    match audit.finish() {
+        Ok(summary) => eprintln!("{summary}"),
+        Err(e) => panic!("{e}"),
+    }
 }
+
+/// What the lock audit saw over every case of [`migration_cases`].
+static AUDIT: std::sync::LazyLock<Mutex<Audit>> = std::sync::LazyLock::new(|| Mutex::new(Audit::default()));
 
 /// The same cases with every migration run by the tables' owner, an
 /// ordinary role (no superuser, no BYPASSRLS), as a deploy pipeline runs
@@ -254,6 +265,8 @@ struct MigFile {
     undo: Option<String>,
     /// A `.conf` with `executeInTransaction=false`.
     no_transaction: bool,
+    /// What the build said the file does, statement by statement.
+    report: Option<dddc::build::FileReport>,
 }
 
 struct StepOut {
@@ -377,7 +390,10 @@ fn generate(case: &Case) -> Result<Generated, String> {
             }
             Err(e) => return Err(at(format!("building the same model again fails: {e:?}"))),
         }
-        let files = new_migrations(&mig, &before).map_err(at)?;
+        let mut files = new_migrations(&mig, &before).map_err(at)?;
+        for f in &mut files {
+            f.report = planned.files.iter().find(|r| r.file == f.file).cloned();
+        }
         let written: BTreeMap<String, String> = listing(&mig)
             .into_iter()
             .filter(|(n, _)| !before.contains_key(n) && n != "dddc.lock" && n != "dddc.schema")
@@ -442,6 +458,7 @@ fn new_migrations(dir: &Path, before: &BTreeMap<String, Vec<u8>>) -> Result<Vec<
             sql: String::from_utf8_lossy(bytes).to_string(),
             undo,
             no_transaction,
+            report: None,
         });
     }
     files.sort_by_key(|f| f.version);
@@ -567,7 +584,17 @@ fn migrate_database(case: &Case, g: &Generated) -> Result<(), String> {
         for f in &step.files {
             let at = |e: String| format!("step v{k}, {}: {e}", f.file);
             let before = fingerprint(&mut db);
-            apply(&mut db, &f.sql, f.no_transaction).map_err(|e| at(format!("does not apply: {e}")))?;
+            // The first run of a later migration is audited (superuser
+            // runs: the owner run lifts row-level security, which takes a
+            // lock by design, and is declared in the header instead).
+            match (&f.report, case.owner) {
+                (Some(report), None) if f.version > 1 => {
+                    let mut audit = Audit::default();
+                    audit.run(&mut db, report, &f.sql).map_err(|e| at(format!("lock audit: {e}")))?;
+                    AUDIT.lock().unwrap_or_else(|p| p.into_inner()).merge(audit);
+                }
+                _ => apply(&mut db, &f.sql, f.no_transaction).map_err(|e| at(format!("does not apply: {e}")))?,
+            }
             let after = fingerprint(&mut db);
             apply(&mut db, &f.sql, f.no_transaction).map_err(|e| at(format!("applied a second time fails: {e}")))?;
             let again = fingerprint(&mut db);

@@ -237,13 +237,15 @@ impl Op {
         })
     }
 
-    /// The lock on the other table a statement names: the table a foreign
-    /// key references.
+    /// The lock on the other tables a statement names: the table a
+    /// foreign key references (adding one adds triggers there, dropping
+    /// one removes them); for a dropped table or a detached partition,
+    /// the tables its foreign keys reference.
     pub fn referenced_lock(self) -> Option<LockLevel> {
         match self {
             Op::CreateTable | Op::AddForeignKeyNotValid | Op::AddForeignKeyScan => Some(LockLevel::ShareRowExclusive),
             Op::ValidateForeignKey => Some(LockLevel::RowShare),
-            Op::DropConstraint => Some(LockLevel::AccessExclusive),
+            Op::DropConstraint | Op::Drop | Op::MovePartitionRows => Some(LockLevel::AccessExclusive),
             _ => None,
         }
     }

@@ -99,10 +99,17 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 Some(&old),
                 format!("ALTER TABLE IF EXISTS {} RENAME TO {};", qualified(schema, from), ident(to)),
             )];
-            let renames: Vec<(String, String)> = not_null_columns(cx, &table)
-                .iter()
-                .map(|c| (format!("{from}_{c}_not_null"), format!("{to}_{c}_not_null")))
-                .collect();
+            // Columns renamed in the same migration may have their old or
+            // their new name at this point (a migration renames the table
+            // first, its undo the columns first): both are tried.
+            let mut columns = not_null_columns(cx.before, &old);
+            for c in not_null_columns(cx.after, &table) {
+                if !columns.contains(&c) {
+                    columns.push(c);
+                }
+            }
+            let renames: Vec<(String, String)> =
+                columns.iter().map(|c| (format!("{from}_{c}_not_null"), format!("{to}_{c}_not_null"))).collect();
             out.extend(rename_not_null_constraints(&table, &renames));
             out.extend(identity_sequence_names(cx, &table, None));
             out
@@ -284,7 +291,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                     let mut s =
                         Stmt::opaque(Op::MovePartitionRows, Some(table), do_block(cx, &rels, &body)).lifting(&rels);
                     s.plain = plain;
-                    vec![s]
+                    vec![referencing_targets(s, cx.before, table)]
                 }
                 _ => vec![create],
             };
@@ -491,14 +498,29 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         DropPartition { partition, table } => {
             let mut s = o::drop_table(&table.schema, &partition.name);
             s.table = Some(table.clone());
-            vec![s]
+            vec![referencing_targets(s, cx.before, table)]
         }
-        DropTable(t) => vec![o::drop_table(&t.schema, &t.name)],
+        DropTable(t) => vec![referencing_targets(o::drop_table(&t.schema, &t.name), cx.before, &TableRef::of(t))],
         DropFunction(f) => vec![o::drop_function(f)],
         DropEnumType(e) => vec![o::drop_enum_type(&e.schema, &e.name)],
         DropExtension(e) => vec![o::drop_extension(e)],
         DropSchema(s) => vec![o::drop_schema(&s.name)],
     }
+}
+
+/// The statement, naming the tables `table`'s foreign keys reference (in
+/// `schema`) as tables it locks: dropping or detaching the table removes
+/// its triggers there.
+fn referencing_targets(mut s: Stmt, schema: &Schema, table: &TableRef) -> Stmt {
+    if let Some(t) = schema.table(&table.schema, &table.name) {
+        for fk in &t.foreign_keys {
+            let target = fk.target();
+            if &target != table {
+                s = s.referencing(&target);
+            }
+        }
+    }
+    s
 }
 
 fn add_column(table: &TableRef, column: &Column) -> Stmt {
@@ -588,13 +610,14 @@ fn update_rows(cx: &Context<'_>, table: &TableRef, set: &str, filter: &str, batc
             format!("        IF lift THEN\n{}        END IF;\n", lift("FORCE")),
         )
     };
+    let off_exit: String = off.lines().map(|l| format!("    {l}\n")).collect();
     let declare_lift = if rels.is_empty() {
         String::new()
     } else {
         "    -- FORCE ROW LEVEL SECURITY hides other tenants' rows from a table owner\n    -- that neither is superuser nor has BYPASSRLS: lifted batch by batch.\n    lift boolean := NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user);\n".to_string()
     };
     let body = format!(
-        "\n-- In batches of {n} rows along the primary key, each committed on its own.\nDECLARE\n    lo record;\n    hi record;\n    first boolean := true;\n{declare_lift}BEGIN\n    LOOP\n{on}        IF first THEN\n            {}\n        ELSE\n            {}\n        END IF;\n        IF NOT FOUND THEN\n{off}            EXIT;\n        END IF;\n        IF first THEN\n            UPDATE {t} SET {set} WHERE ({cols}) <= ({upto}) AND {filter};\n        ELSE\n            UPDATE {t} SET {set} WHERE ({cols}) > ({from}) AND ({cols}) <= ({upto}) AND {filter};\n        END IF;\n{off}        COMMIT;\n        lo := hi;\n        first := false;\n    END LOOP;\nEND\n",
+        "\n-- In batches of {n} rows along the primary key, each committed on its own.\nDECLARE\n    lo record;\n    hi record;\n    first boolean := true;\n{declare_lift}BEGIN\n    LOOP\n{on}        IF first THEN\n            {}\n        ELSE\n            {}\n        END IF;\n        IF NOT FOUND THEN\n{off_exit}            EXIT;\n        END IF;\n        IF first THEN\n            UPDATE {t} SET {set} WHERE ({cols}) <= ({upto}) AND {filter};\n        ELSE\n            UPDATE {t} SET {set} WHERE ({cols}) > ({from}) AND ({cols}) <= ({upto}) AND {filter};\n        END IF;\n{off}        COMMIT;\n        lo := hi;\n        first := false;\n    END LOOP;\nEND\n",
         next(false),
         next(true),
     );
@@ -731,11 +754,11 @@ fn drop_generated_column(table: &TableRef, column: &Column, retyped: &[(String, 
     )
 }
 
-/// The NOT NULL columns of a table after the migration.
-fn not_null_columns(cx: &Context<'_>, t: &TableRef) -> Vec<String> {
+/// The NOT NULL columns of a table (or of a partition's table) in `schema`.
+fn not_null_columns(schema: &Schema, t: &TableRef) -> Vec<String> {
     // A partition renamed with its table: its parent's columns.
-    let table = cx.after.table(&t.schema, &t.name).or_else(|| {
-        cx.after.tables.iter().find(|x| {
+    let table = schema.table(&t.schema, &t.name).or_else(|| {
+        schema.tables.iter().find(|x| {
             x.schema == t.schema
                 && x.partitioning.as_ref().is_some_and(|p| p.partitions.iter().any(|p| p.name == t.name))
         })

@@ -16,8 +16,9 @@ pub struct Stmt {
     pub op: Op,
     /// The table the statement is about.
     pub table: Option<TableRef>,
-    /// The other table it names: the one a foreign key references.
-    pub referenced: Option<TableRef>,
+    /// The other tables it locks: the one a foreign key references, those
+    /// a dropped table's foreign keys reference.
+    pub referenced: Vec<TableRef>,
     /// squawk rules that fire on the statement by design, each with why;
     /// printed as squawk's ignore comment above it.
     pub ignores: Vec<Ignore>,
@@ -42,7 +43,7 @@ impl Stmt {
             sql,
             op,
             table: table.cloned(),
-            referenced: None,
+            referenced: Vec::new(),
             ignores: Vec::new(),
             lifts_row_security: false,
         }
@@ -56,7 +57,7 @@ impl Stmt {
             plain: vec![plain],
             op,
             table: table.cloned(),
-            referenced: None,
+            referenced: Vec::new(),
             ignores: Vec::new(),
             lifts_row_security: false,
         }
@@ -69,15 +70,17 @@ impl Stmt {
             plain: Vec::new(),
             op,
             table: table.cloned(),
-            referenced: None,
+            referenced: Vec::new(),
             ignores: Vec::new(),
             lifts_row_security: false,
         }
     }
 
-    /// The same statement naming `t` as the other table it locks.
+    /// The same statement naming `t` as another table it locks.
     pub fn referencing(mut self, t: &TableRef) -> Stmt {
-        self.referenced = Some(t.clone());
+        if !self.referenced.contains(t) {
+            self.referenced.push(t.clone());
+        }
         self
     }
 

@@ -4,4 +4,5 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod lock_audit;
 pub mod pg;

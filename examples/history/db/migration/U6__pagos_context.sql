@@ -3,7 +3,7 @@
 -- WARNING: this undo loses data:
 --   - drop table pagos.pagos
 --   - drop schema pagos
--- Locks: pagos.pagos ACCESS EXCLUSIVE (catalog only)
+-- Locks: pagos.pagos ACCESS EXCLUSIVE (catalog only); reservas.reservas ACCESS EXCLUSIVE (catalog only)
 -- squawk-ignore-file ban-drop-table
 --   ban-drop-table: an undo removes what its migration added; its header lists what loses data
 

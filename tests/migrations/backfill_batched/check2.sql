@@ -1,0 +1,11 @@
+SELECT set_config('app.tenant_id', '11111111-1111-1111-1111-111111111111', false) IS NOT NULL;
+SELECT count(*) = 2 FROM billing.customers WHERE segment = 'retail' AND tenant_id = '11111111-1111-1111-1111-111111111111';
+SELECT count(*) = 2 FROM billing.invoices WHERE channel = 'web' AND tenant_id = '11111111-1111-1111-1111-111111111111';
+SELECT set_config('app.tenant_id', '22222222-2222-2222-2222-222222222222', false) IS NOT NULL;
+SELECT count(*) = 3 FROM billing.customers WHERE segment = 'retail' AND tenant_id = '22222222-2222-2222-2222-222222222222';
+SELECT count(*) = 3 FROM billing.invoices WHERE channel = 'web' AND tenant_id = '22222222-2222-2222-2222-222222222222';
+SELECT count(*) = 2 FROM billing.invoices WHERE status = 'CANCELLED' AND tenant_id = '22222222-2222-2222-2222-222222222222';
+SELECT count(*) = 0 FROM billing.invoices WHERE status = 'VOID' AND tenant_id = '22222222-2222-2222-2222-222222222222';
+SELECT set_config('app.tenant_id', '', false) IS NOT NULL;
+SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE relname IN ('customers', 'invoices');
+SELECT NOT EXISTS (SELECT 1 FROM pg_constraint WHERE NOT convalidated);

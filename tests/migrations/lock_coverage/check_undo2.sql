@@ -1,0 +1,1 @@
+SELECT to_regclass('sales.sales_ar') IS NULL;
