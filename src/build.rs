@@ -206,6 +206,10 @@ fn next_migrations(
         }
         header.push("Changes:".into());
         header.extend(f.changes.iter().map(|c| format!("  - {}", c.describe())));
+        // Outside a transaction, the tables the main migration created are
+        // committed, and may have rows: none is new any more.
+        let none = std::collections::BTreeSet::new();
+        let new_tables = if transactional { &f.new_tables } else { &none };
         let (sql, report, findings) = finish_file(
             &file,
             header,
@@ -215,7 +219,7 @@ fn next_migrations(
             false,
             model.target,
             inputs,
-            &f.new_tables,
+            new_tables,
         );
         plan.warnings.extend(findings);
         plan.files.push(report);

@@ -418,3 +418,100 @@ fn narrowing_a_column_never_truncates_a_value() {
     run(&mut db, &v3[0].sql, true).expect("V3 once the data fits");
     assert_eq!(strings(&mut db, "SELECT code::text || ' ' || amount::text FROM ops.tickets"), ["ABCDEFGHIJKL 1.25"]);
 }
+
+const ROLE_V1: &str = r#"
+/// Roles added later.
+model roles {
+  target postgres 15
+  tables plural_en
+}
+
+/// Shop.
+context shop {
+  /// An order.
+  aggregate Order {
+    total: int
+  }
+}
+"#;
+
+fn with_role(role: &str, doc: &str) -> String {
+    ROLE_V1.replace(
+        "  tables plural_en\n}",
+        &format!("  tables plural_en\n\n  /// {doc}\n  role {role} {{\n    read shop\n  }}\n}}"),
+    )
+}
+
+/// Adversarial review, second round: a role added by an evolution lost its
+/// doc comment (a fresh V1 has it as `COMMENT ON ROLE`), and a changed doc
+/// comment changed nothing.
+#[test]
+fn a_role_added_later_keeps_its_comment() {
+    let mut db = support::pg::shared().create_database("fid_role_comment");
+    let (v1, lock) = build(ROLE_V1, None, false);
+    for m in &v1 {
+        run(&mut db, &m.sql, m.in_transaction).unwrap();
+    }
+    let (v2, lock) = build(&with_role("fid_role_reader", "Reads the shop."), Some(lock), false);
+    for m in &v2 {
+        run(&mut db, &m.sql, m.in_transaction).unwrap();
+    }
+    let comment = |db: &mut Client| -> Option<String> {
+        db.query_one("SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = 'fid_role_reader'", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(comment(&mut db).as_deref(), Some("Reads the shop."));
+    let (v3, _) = build(&with_role("fid_role_reader", "Reads orders."), Some(lock), false);
+    assert_eq!(v3.len(), 1, "a changed role comment is a migration");
+    run(&mut db, &v3[0].sql, true).unwrap();
+    assert_eq!(comment(&mut db).as_deref(), Some("Reads orders."));
+    // Undone back: the role goes.
+    for m in v3.iter().rev().chain(v2.iter().rev()) {
+        run(&mut db, m.undo.as_deref().unwrap(), true).unwrap();
+    }
+    let left: i64 =
+        db.query_one("SELECT count(*) FROM pg_roles WHERE rolname = 'fid_role_reader'", &[]).unwrap().get(0);
+    assert_eq!(left, 0);
+}
+
+/// Adversarial review, second round: V1 adopts a role that exists already
+/// (a login role of the same name), and its undo ran `DROP OWNED BY`, which
+/// dropped an unrelated table that role owned, then dropped the login role.
+/// The undo now revokes what it granted and keeps a role that can log in.
+#[test]
+fn undoing_a_role_never_drops_what_it_did_not_create() {
+    let mut db = support::pg::shared().create_database("fid_role_preexisting");
+    ok(
+        &mut db,
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fid_reporting') THEN CREATE ROLE fid_reporting LOGIN; END IF; END $$;
+         CREATE TABLE public.reporting_kpis (k int);
+         ALTER TABLE public.reporting_kpis OWNER TO fid_reporting;
+         INSERT INTO public.reporting_kpis VALUES (1);",
+    );
+    let (v1, _) = build(&with_role("fid_reporting", "Reporting."), None, false);
+    run(&mut db, &v1[0].sql, true).unwrap();
+    let can_read: bool =
+        db.query_one("SELECT has_table_privilege('fid_reporting', 'shop.orders', 'SELECT')", &[]).unwrap().get(0);
+    assert!(can_read, "the grants go to the existing role");
+    run(&mut db, v1[0].undo.as_deref().unwrap(), true).unwrap();
+    let kpis: i64 = db.query_one("SELECT count(*) FROM public.reporting_kpis", &[]).unwrap().get(0);
+    assert_eq!(kpis, 1, "the pre-existing role's table and rows are still there");
+    let login: bool =
+        db.query_one("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'fid_reporting'", &[]).unwrap().get(0);
+    assert!(login, "the login role is kept");
+}
+
+/// Adversarial review, second round: the undo of a role failed when run by
+/// an ordinary table owner (`DROP OWNED BY` needs rights it does not have).
+#[test]
+fn the_table_owner_can_undo_a_role() {
+    let pg = support::pg::shared();
+    let _ = pg.create_owned_database("fid_role_owner", OWNER);
+    let mut db = pg.connect_as("fid_role_owner", OWNER);
+    let (v1, _) = build(&with_role("fid_role_owned", "Owned."), None, false);
+    run(&mut db, &v1[0].sql, true).unwrap();
+    run(&mut db, v1[0].undo.as_deref().unwrap(), true).unwrap_or_else(|e| panic!("U1 as the owner: {e}"));
+    let left: i64 = db.query_one("SELECT count(*) FROM pg_roles WHERE rolname = 'fid_role_owned'", &[]).unwrap().get(0);
+    assert_eq!(left, 0);
+}

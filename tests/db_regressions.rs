@@ -295,3 +295,157 @@ context shop {
         db.query("SELECT accion::text FROM trail.log ORDER BY id", &[]).unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(actions, ["INSERT", "UPDATE", "DELETE"]);
 }
+
+/// Adversarial review, second round: `is [not] null` on an optional value
+/// object of several columns rendered a row constructor
+/// (`(total_amount, total_currency IS NOT NULL)`), which PostgreSQL
+/// rejects inside `OR`. It means "all its columns are NULL" (or not).
+#[test]
+fn is_null_on_a_multi_column_value_object() {
+    let mut db = setup(
+        "bug_vo_is_null",
+        r#"
+model bug_vo_is_null {
+  target postgres 15
+  tables plural_en
+  defaults { no timestamps }
+}
+
+value Money {
+  amount: decimal(12, 2)
+  currency: char(3)
+}
+
+context billing {
+  aggregate Invoice {
+    paid: bool = false
+    total: Money?
+    invariant paid_has_total: paid implies total is not null
+    invariant draft_or_total: total is null or total.amount >= 0
+  }
+}
+"#,
+    );
+    violates(&mut db, "INSERT INTO billing.invoices (paid) VALUES (true)", "invoices_paid_has_total");
+    db.batch_execute("INSERT INTO billing.invoices (paid) VALUES (false)").expect("a draft without total");
+    db.batch_execute("INSERT INTO billing.invoices (paid, total_amount, total_currency) VALUES (true, 10, 'EUR')")
+        .expect("a paid invoice with its total");
+    violates(
+        &mut db,
+        "INSERT INTO billing.invoices (paid, total_amount, total_currency) VALUES (true, -1, 'EUR')",
+        "invoices_draft_or_total",
+    );
+}
+
+/// Adversarial review, second round: a natural key in a tenant-scoped
+/// aggregate was a global primary key: tenant B could not create invoice
+/// A/1 once tenant A had it, and the error told B that A had it. The
+/// tenant column leads the key.
+#[test]
+fn a_natural_key_is_unique_per_tenant() {
+    let mut db = setup(
+        "bug_natural_key_tenant",
+        r#"
+model bug_natural_key_tenant {
+  target postgres 15
+  tables plural_en
+  defaults { no timestamps }
+}
+
+context billing {
+  tenant by tenant_id
+
+  aggregate Invoice {
+    series: text(4)
+    number: int
+    key (series, number)
+    entity Line {
+      text: text(100)
+    }
+  }
+}
+"#,
+    );
+    let pk: Vec<String> = db
+        .query(
+            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+             WHERE i.indrelid = 'billing.invoices'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)",
+            &[],
+        )
+        .expect("primary key")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(pk, ["tenant_id", "series", "number"]);
+    db.batch_execute(
+        "INSERT INTO billing.invoices (tenant_id, series, number) VALUES ('11111111-1111-1111-1111-111111111111', 'A', 1);\n\
+         INSERT INTO billing.invoices (tenant_id, series, number) VALUES ('22222222-2222-2222-2222-222222222222', 'A', 1);",
+    )
+    .expect("two tenants may use the same key");
+    violates(
+        &mut db,
+        "INSERT INTO billing.invoices (tenant_id, series, number) VALUES ('22222222-2222-2222-2222-222222222222', 'A', 1)",
+        "invoices_pkey",
+    );
+    // A line belongs to an invoice of its own tenant only.
+    let fk = db
+        .batch_execute(
+            "INSERT INTO billing.invoices_lines (tenant_id, invoice_series, invoice_number, text) \
+             VALUES ('33333333-3333-3333-3333-333333333333', 'A', 1, 'x')",
+        )
+        .expect_err("no invoice A/1 in tenant 3");
+    assert_eq!(fk.code(), Some(&postgres::error::SqlState::FOREIGN_KEY_VIOLATION), "{fk}");
+}
+
+/// Adversarial review, second round: the audit function is `SECURITY
+/// DEFINER`, and EXECUTE was not revoked from PUBLIC: a read-only role could
+/// attach it to a temporary table of its own and write forged rows into the
+/// audit log as its owner. Now only the audit triggers may run it.
+#[test]
+fn a_read_only_role_cannot_forge_audit_rows() {
+    let mut db = setup(
+        "bug_audit_forgery",
+        r#"
+model bug_audit_forgery {
+  target postgres 15
+  tables plural_en
+  audit_log trail.log
+
+  role bug_forgery_auditor {
+    read trail
+  }
+  role bug_forgery_writer {
+    write shop
+  }
+}
+
+context trail {
+}
+
+context shop {
+  aggregate Order {
+    total: int
+    audited
+  }
+}
+"#,
+    );
+    let attack = db.batch_execute(
+        "SET ROLE bug_forgery_auditor;
+         CREATE TEMPORARY TABLE forged (id int);
+         CREATE TRIGGER forge AFTER INSERT ON forged FOR EACH ROW EXECUTE FUNCTION trail.audit_row_change('shop.orders', 'id');
+         INSERT INTO forged VALUES (42);",
+    );
+    let _ = db.batch_execute("ROLLBACK; RESET ROLE");
+    let e = attack.expect_err("the reader attached the audit function to a table of its own");
+    assert_eq!(e.code(), Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
+    let forged: i64 = db.query_one("SELECT count(*) FROM trail.log", &[]).unwrap().get(0);
+    assert_eq!(forged, 0);
+    // The audit triggers still write, for a role that may only write the
+    // audited table.
+    let as_writer = db.batch_execute("SET ROLE bug_forgery_writer; INSERT INTO shop.orders (total) VALUES (1);");
+    db.batch_execute("RESET ROLE").unwrap();
+    as_writer.expect("the writer's insert is audited");
+    let rows: i64 = db.query_one("SELECT count(*) FROM trail.log", &[]).unwrap().get(0);
+    assert_eq!(rows, 1);
+}

@@ -426,7 +426,7 @@ fn apply_one(s: &mut Schema, c: &Change) {
                 t.columns.retain(|x| x.name != column.name);
             }
         }
-        DropPartition { table, partition } => {
+        DropPartition { table, partition, .. } => {
             if let Some(p) = table_mut(s, table).and_then(|t| t.partitioning.as_mut()) {
                 p.partitions.retain(|x| x.name != partition.name);
             }

@@ -314,9 +314,12 @@ pub enum Change {
         table: TableRef,
         column: Column,
     },
+    /// `into_default`: the DEFAULT partition its rows move to (nothing is
+    /// lost), if the table has one.
     DropPartition {
         table: TableRef,
         partition: PartitionDef,
+        into_default: Option<String>,
     },
     DropTable(Table),
     DropFunction(Function),
@@ -338,7 +341,8 @@ impl Change {
     pub fn loses_data(&self) -> bool {
         use Change::*;
         match self {
-            DropSchema(_) | DropTable(_) | DropPartition { .. } => true,
+            DropSchema(_) | DropTable(_) => true,
+            DropPartition { into_default, .. } => into_default.is_none(),
             // A generated column's values are computed from the others.
             DropColumn { column, .. } => column.generated.is_none(),
             AlterColumnType { lossy, .. } => *lossy,
@@ -473,7 +477,12 @@ impl Change {
             SetComment { on, .. } => format!("comment on {on}"),
             DropRole(r) => format!("drop role {r}"),
             DropColumn { table, column } => format!("drop column {table}.{}", column.name),
-            DropPartition { table, partition } => format!("drop partition {} of {table}", partition.name),
+            DropPartition { table, partition, into_default: None } => {
+                format!("drop partition {} of {table}", partition.name)
+            }
+            DropPartition { table, partition, into_default: Some(d) } => {
+                format!("merge partition {} of {table} into {d}", partition.name)
+            }
             DropTable(t) => format!("drop table {}", t.qualified()),
             DropFunction(f) => format!("drop function {}.{}", f.schema, f.name),
             DropEnumType(e) => format!("drop type {}.{}", e.schema, e.name),

@@ -1,7 +1,7 @@
 //! Two schemas → the changes from one to the other, by name (renames have
 //! already been applied to `old`, see `renames`). `diff(s, s)` is empty.
 
-use super::change::{Change, CommentOn, TableRef};
+use super::change::{Change, ChangeKind, CommentOn, TableRef};
 use crate::relational::{Schema, Table};
 
 pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
@@ -113,8 +113,13 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
     // Roles.
     for r in &new.roles {
         let old_role = old.roles.iter().find(|o| o.name == r.name);
-        if old_role.is_none() {
-            out.push(Change::CreateRole(r.clone()));
+        match old_role {
+            // A new role's comment comes with it (see `sql::alter`).
+            None => out.push(Change::CreateRole(r.clone())),
+            Some(o) if o.comment != r.comment => {
+                out.push(Change::SetComment { on: CommentOn::Role(r.name.clone()), text: r.comment.clone() })
+            }
+            Some(_) => {}
         }
         let had = |s: &str, write: bool| {
             old_role.is_some_and(|o| if write { o.write.iter().any(|x| x == s) } else { o.read.iter().any(|x| x == s) })
@@ -155,7 +160,40 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
         }
     }
     out.sort_by_key(Change::kind);
+    order_drops(&mut out);
     out
+}
+
+/// Within changes sorted by kind, drops in an order PostgreSQL accepts: a
+/// generated column before the columns it reads, a table before the tables
+/// its foreign keys reference (an entity's table before its parent's).
+pub fn order_drops(changes: &mut [Change]) {
+    let run = |changes: &[Change], kind: ChangeKind| {
+        let start = changes.iter().position(|c| c.kind() == kind)?;
+        let len = changes[start..].iter().take_while(|c| c.kind() == kind).count();
+        Some(start..start + len)
+    };
+    if let Some(r) = run(changes, ChangeKind::DropColumn) {
+        changes[r].sort_by_key(|c| !matches!(c, Change::DropColumn { column, .. } if column.generated.is_some()));
+    }
+    if let Some(r) = run(changes, ChangeKind::DropTable) {
+        let mut left: Vec<Change> = changes[r.clone()].to_vec();
+        let mut ordered = Vec::with_capacity(left.len());
+        while !left.is_empty() {
+            let referenced = |t: &Table, others: &[Change]| {
+                others.iter().any(|o| match o {
+                    Change::DropTable(x) if x.name != t.name || x.schema != t.schema => {
+                        x.foreign_keys.iter().any(|f| f.ref_schema == t.schema && f.ref_table == t.name)
+                    }
+                    _ => false,
+                })
+            };
+            let next =
+                left.iter().position(|c| matches!(c, Change::DropTable(t) if !referenced(t, &left))).unwrap_or(0); // a cycle: keep the order
+            ordered.push(left.remove(next));
+        }
+        changes[r].clone_from_slice(&ordered);
+    }
 }
 
 /// A new table: the table with its inline constraints, then what V1 adds
@@ -414,7 +452,15 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     }
     for p in old_parts {
         match new_parts.iter().find(|x| x.name == p.name) {
-            None => out.push(Change::DropPartition { table: r.clone(), partition: p.clone() }),
+            None => {
+                // Its rows go to the DEFAULT partition, when there is one
+                // (and it is not the one dropped).
+                let into_default = new_parts
+                    .iter()
+                    .find(|x| x.bound == crate::relational::PartitionBound::Default && p.bound != x.bound)
+                    .map(|x| x.name.clone());
+                out.push(Change::DropPartition { table: r.clone(), partition: p.clone(), into_default })
+            }
             Some(n) if n.row_level_security && !p.row_level_security => {
                 out.push(Change::EnablePartitionRowLevelSecurity { table: r.clone(), partition: p.name.clone() })
             }

@@ -35,7 +35,6 @@ pub fn normalized(s: &crate::relational::Schema) -> crate::relational::Schema {
     for r in &mut s.roles {
         r.read.sort();
         r.write.sort();
-        r.comment = None;
     }
     s.publications.sort_by(|a, b| a.name.cmp(&b.name));
     s.tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));

@@ -111,6 +111,8 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
     // Stable: renames keep the order they were found in (a table's rename
     // before the renames inside it).
     changes.sort_by_key(Change::kind);
+    super::diff::order_drops(&mut changes);
+    drops_by_old_names(&mut changes);
     order_value_updates(&mut changes);
     let mut out = Planned { warnings: renamed.warnings, ..Planned::default() };
     if changes.is_empty() {
@@ -122,9 +124,12 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
         .collect();
     let backfills = backfills(new);
     mark_lossy(&mut changes);
-    check(&mut changes, lock, new, &new_tables, &backfills, opts, model.span, &mut out);
+    // What existed, by the names the model gives it now (a table renamed
+    // in this build exists, under its new name).
+    let existed = &renamed.schema;
+    check(&mut changes, existed, new, &new_tables, &backfills, opts, model.span, &mut out);
     let batch = |t: &TableRef| batch_size(model, new, t, opts);
-    let online = online(&mut changes, lock, new, &new_tables, &batch);
+    let online = online(&mut changes, existed, new, &new_tables, &batch);
     // Split.
     let is_enum_value = |c: &Change| matches!(c, Change::AddEnumValue { .. });
     // A unique index that replaces a constraint or index of the same name
@@ -227,6 +232,88 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
         before = after;
     }
     out
+}
+
+/// The drops that run before the renames (so that a rename may take a
+/// freed name) name what they drop as it is named then: the table and
+/// context by their old names, and a constraint, index or trigger renamed
+/// in the same build by its old name — whose rename, dropped anyway, then
+/// goes (it would otherwise take the name first, and the new definition's
+/// guarded `ADD` would keep the old one).
+fn drops_by_old_names(changes: &mut Vec<Change>) {
+    let mut schemas = Vec::new();
+    let mut tables = Vec::new();
+    let mut named = Vec::new();
+    for c in changes.iter() {
+        match c {
+            Change::RenameSchema { from, to } => schemas.push((to.clone(), from.clone())),
+            Change::RenameTable { schema, from, to } => tables.push(((schema.clone(), to.clone()), from.clone())),
+            Change::RenameConstraint { table, from, to } | Change::RenameTrigger { table, from, to } => {
+                named.push((table.schema.clone(), Some(table.name.clone()), to.clone(), from.clone()))
+            }
+            Change::RenameIndex { schema, from, to } => named.push((schema.clone(), None, to.clone(), from.clone())),
+            _ => {}
+        }
+    }
+    let old_table = |t: &TableRef| {
+        let name = tables
+            .iter()
+            .find(|((s, n), _)| *s == t.schema && *n == t.name)
+            .map_or_else(|| t.name.clone(), |(_, from)| from.clone());
+        let schema =
+            schemas.iter().find(|(to, _)| *to == t.schema).map_or_else(|| t.schema.clone(), |(_, f)| f.clone());
+        TableRef { schema, name }
+    };
+    let mut folded: Vec<(String, String)> = Vec::new();
+    let mut old_name = |t: &TableRef, name: &mut String, on_table: bool| {
+        let found = named.iter().find(|(s, tn, to, _)| {
+            *s == t.schema && to == name && (if on_table { tn.as_deref() == Some(&t.name) } else { tn.is_none() })
+        });
+        if let Some((s, _, to, from)) = found {
+            folded.push((s.clone(), to.clone()));
+            *name = from.clone();
+        }
+    };
+    for c in changes.iter_mut() {
+        match c {
+            Change::DropCheck { table, check } => {
+                old_name(table, &mut check.name, true);
+                *table = old_table(table);
+            }
+            Change::DropUnique { table, unique } => {
+                old_name(table, &mut unique.name, true);
+                *table = old_table(table);
+            }
+            Change::DropPrimaryKey { table, pk } => {
+                old_name(table, &mut pk.name, true);
+                *table = old_table(table);
+            }
+            Change::DropForeignKey { table, fk } => {
+                old_name(table, &mut fk.name, true);
+                *table = old_table(table);
+            }
+            Change::DropTrigger { table, trigger } => {
+                old_name(table, &mut trigger.name, true);
+                *table = old_table(table);
+            }
+            Change::DropIndex { table, index } => {
+                old_name(table, &mut index.name, false);
+                *table = old_table(table);
+            }
+            Change::DropPolicy { table, .. } | Change::DisablePartitionRowLevelSecurity { table, .. } => {
+                *table = old_table(table);
+            }
+            Change::DisableRowLevelSecurity(t) => *t = old_table(t),
+            _ => {}
+        }
+    }
+    changes.retain(|c| match c {
+        Change::RenameConstraint { table, to, .. } | Change::RenameTrigger { table, to, .. } => {
+            !folded.contains(&(table.schema.clone(), to.clone()))
+        }
+        Change::RenameIndex { schema, to, .. } => !folded.contains(&(schema.clone(), to.clone())),
+        _ => true,
+    });
 }
 
 /// Rows per transaction for a backfill of `t`, or `None` for one
@@ -409,6 +496,17 @@ fn same_family(a: &ColumnType, b: &ColumnType) -> bool {
 fn sync_partition_index_names(changes: &mut Vec<Change>, after: &Schema) {
     let mut tables: Vec<TableRef> = Vec::new();
     let partitioned = |t: &TableRef| after.table(&t.schema, &t.name).is_some_and(|t| t.partitioning.is_some());
+    // A table named in a schema that is renamed in the same changes ends
+    // up in the renamed one.
+    let schema_renames: Vec<(String, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RenameSchema { from, to } => Some((from.clone(), to.clone())),
+            _ => None,
+        })
+        .collect();
+    let final_schema =
+        |s: &str| schema_renames.iter().find(|(from, _)| from == s).map_or_else(|| s.to_string(), |(_, to)| to.clone());
     for c in changes.iter() {
         let touched: Vec<TableRef> = match c {
             Change::CreateTable(t) => vec![TableRef::of(t)],
@@ -430,7 +528,8 @@ fn sync_partition_index_names(changes: &mut Vec<Change>, after: &Schema) {
             | Change::RenameConstraint { table, .. } => vec![table.clone()],
             _ => Vec::new(),
         };
-        for t in touched {
+        for mut t in touched {
+            t.schema = final_schema(&t.schema);
             if partitioned(&t) && !tables.contains(&t) {
                 tables.push(t);
             }
@@ -513,6 +612,7 @@ fn undo(before: &Schema, after: &Schema, forward: &[Change]) -> Vec<Change> {
         _ => None,
     }));
     rest.sort_by_key(Change::kind);
+    super::diff::order_drops(&mut rest);
     order_value_updates(&mut rest);
     for c in &mut rest {
         // The values of a dropped column are gone: it comes back optional
@@ -617,7 +717,7 @@ fn check(
                 table_span(table),
                 out,
             ),
-            Change::DropPartition { table, partition } => refuse(
+            Change::DropPartition { table, partition, into_default: None } => refuse(
                 id::E0701,
                 format!("drop partition `{}` of `{table}` and its rows", partition.name),
                 "extend the range instead of moving it, or run `dddc build --allow-destructive`",

@@ -110,10 +110,18 @@ fn name_arg(r: &mut Resolver<'_>, a: &ast::Annotation) -> Option<(String, Span)>
         _ => None,
     };
     if arg.is_none() {
+        // `@was(context.Aggregate)`: a move between contexts.
+        let qualified =
+            matches!(a.args.as_slice(), [e] if matches!(&e.kind, ast::ExprKind::Path(p) if p.parts.len() > 1));
+        let help = if a.name.name == "was" && qualified {
+            "`@was` names the old name in the same context: moving an aggregate to another context (its tables to another schema) is not something dddc migrates yet. Keep it in its context, or move it in two steps: create it in the new context and copy the rows with a hand-written migration, then remove the old one with `--allow-destructive`".to_string()
+        } else {
+            format!("write `@{}(some_name)`", a.name.name)
+        };
         r.error(
             Diagnostic::error(id::E0108, format!("`@{}` takes one name", a.name.name))
                 .at(a.span, "expected one name in parentheses")
-                .with_help(format!("write `@{}(some_name)`", a.name.name)),
+                .with_help(help),
         );
     }
     arg

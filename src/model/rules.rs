@@ -424,9 +424,14 @@ fn publications(r: &mut Resolver<'_>) {
 /// the edit as an addition), so both are named.
 fn renames(r: &mut Resolver<'_>) {
     let mut clashes: Vec<(Span, String, Span, &'static str)> = Vec::new();
-    let mut check = |was: &Option<Was>, siblings: &[(&str, Span)], what: &'static str| {
+    // The declaration's own name: `@was` of itself renames nothing (an
+    // aggregate moved to another context keeps its name; see below).
+    let mut selves: Vec<(Span, String, &'static str)> = Vec::new();
+    let mut check = |was: &Option<Was>, own: &str, siblings: &[(&str, Span)], what: &'static str| {
         if let Some(w) = was {
-            if let Some((_, span)) = siblings.iter().find(|(n, _)| *n == w.name) {
+            if w.name == own {
+                selves.push((w.span, w.name.clone(), what));
+            } else if let Some((_, span)) = siblings.iter().find(|(n, _)| *n == w.name) {
                 clashes.push((w.span, w.name.clone(), *span, what));
             }
         }
@@ -434,29 +439,29 @@ fn renames(r: &mut Resolver<'_>) {
     let m = &r.model;
     let contexts: Vec<(&str, Span)> = m.contexts.iter().map(|c| (c.name.as_str(), c.span)).collect();
     for c in &m.contexts {
-        check(&c.was, &contexts, "context");
+        check(&c.was, &c.name, &contexts, "context");
     }
     for e in &m.enums {
         let siblings: Vec<(&str, Span)> =
             m.enums.iter().filter(|o| o.context == e.context).map(|o| (o.name.as_str(), o.span)).collect();
-        check(&e.was, &siblings, "enum");
+        check(&e.was, &e.name, &siblings, "enum");
         let values: Vec<(&str, Span)> = e.values.iter().map(|v| (v.name.as_str(), v.span)).collect();
         for v in &e.values {
-            check(&v.was, &values, "enum value");
+            check(&v.was, &v.name, &values, "enum value");
         }
     }
     for a in &m.aggregates {
         let siblings: Vec<(&str, Span)> =
             m.aggregates.iter().filter(|o| o.context == a.context).map(|o| (o.name.as_str(), o.root.span)).collect();
-        check(&a.root.was, &siblings, "aggregate");
+        check(&a.root.was, &a.name, &siblings, "aggregate");
         for e in a.root.walk() {
             let children: Vec<(&str, Span)> = e.entities.iter().map(|c| (c.name.as_str(), c.span)).collect();
             for c in &e.entities {
-                check(&c.was, &children, "entity");
+                check(&c.was, &c.name, &children, "entity");
             }
             let fields: Vec<(&str, Span)> = e.fields.iter().map(|f| (f.name.as_str(), f.span)).collect();
             for f in &e.fields {
-                check(&f.was, &fields, "field");
+                check(&f.was, &f.name, &fields, "field");
             }
         }
     }
@@ -464,9 +469,21 @@ fn renames(r: &mut Resolver<'_>) {
         if let ValueShape::Fields { fields, .. } = &v.shape {
             let names: Vec<(&str, Span)> = fields.iter().map(|f| (f.name.as_str(), f.span)).collect();
             for f in fields {
-                check(&f.was, &names, "field");
+                check(&f.was, &f.name, &names, "field");
             }
         }
+    }
+    for (at, name, what) in selves {
+        let help = if what == "aggregate" {
+            "`@was` names an old name in the same context; moving an aggregate to another context (its tables to another schema) is not something dddc migrates yet: keep it in its context, or create it in the new one, copy the rows with a hand-written migration, and remove the old one with `--allow-destructive`".to_string()
+        } else {
+            format!("remove `@was({name})`")
+        };
+        r.error(
+            Diagnostic::error(id::E0509, format!("`@was({name})` names this {what} itself"))
+                .at(at, format!("this {what} is already called `{name}`"))
+                .with_help(help),
+        );
     }
     for (at, name, existing, what) in clashes {
         r.error(

@@ -234,6 +234,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         // A function's comment comes with it (it has no change of its own).
         CreateFunction(f) => {
             let mut out = vec![o::create_function(f)];
+            out.extend(o::function_privileges(f));
             if let Some(text) = &f.comment {
                 let on = crate::migrate::change::CommentOn::Function(f.schema.clone(), f.name.clone(), f.args.clone());
                 out.push(o::comment_on(&on, Some(text)));
@@ -432,7 +433,9 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         AddForeignKey { table, fk } => {
             let not_valid_allowed = cx.target >= 18 || !cx.partitioned.contains(table);
             let target = fk.target();
-            if existing(table) && not_valid_allowed {
+            // In the online migration even a table the main migration
+            // created has been committed, and may have rows.
+            if (existing(table) || cx.concurrent) && not_valid_allowed {
                 let mut out = vec![o::add_foreign_key(table, fk, true)];
                 if cx.inline_validation {
                     out.push(validate(cx, table, &fk.name, Some(&target)));
@@ -469,7 +472,13 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             rels.extend(protected_partitions(cx.after, table));
             rels.iter().flat_map(|r| o::create_policy(&table.schema, r, policy)).collect()
         }
-        CreateRole(r) => vec![o::create_role(&r.name)],
+        CreateRole(r) => {
+            let mut out = vec![o::create_role(&r.name)];
+            if let Some(text) = &r.comment {
+                out.push(o::comment_on(&crate::migrate::change::CommentOn::Role(r.name.clone()), Some(text)));
+            }
+            out
+        }
         Grant { role, schema, write } => o::grants(role, schema, *write),
         Revoke { role, schema, write } => o::revokes(role, schema, *write),
         CreatePublication(p) => vec![o::create_publication(p)],
@@ -489,15 +498,46 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             }
         }
         SetComment { on, text } => vec![o::comment_on(on, text.as_deref())],
-        DropRole(r) => vec![o::drop_role(r)],
+        DropRole(r) => {
+            let def = cx.before.roles.iter().find(|x| &x.name == r);
+            let schemas: Vec<String> =
+                def.map(|d| d.read.iter().chain(&d.write).cloned().collect()).unwrap_or_default();
+            vec![o::drop_role(r, &schemas)]
+        }
         DropColumn { table, column } => vec![Stmt::new(
             Op::Drop,
             Some(table),
             format!("ALTER TABLE {} DROP COLUMN IF EXISTS {};", q(table), ident(&column.name)),
         )],
-        DropPartition { partition, table } => {
+        DropPartition { partition, table, into_default: None } => {
             let mut s = o::drop_table(&table.schema, &partition.name);
             s.table = Some(table.clone());
+            vec![referencing_targets(s, cx.before, table)]
+        }
+        // Its rows move into the DEFAULT partition: detached, copied back
+        // through the table (the range is no longer a partition's, so they
+        // land in the default), dropped.
+        DropPartition { partition, table, into_default: Some(_) } => {
+            let (t, pq) = (q(table), qualified(&table.schema, &partition.name));
+            let plain = vec![
+                format!("ALTER TABLE {t} DETACH PARTITION {pq};"),
+                format!("INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {pq};"),
+                format!("DROP TABLE {pq};"),
+            ];
+            let body = format!(
+                "IF EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass({pl}) AND inhparent = to_regclass({tl})) THEN\n    {}\nEND IF;\nIF to_regclass({pl}) IS NOT NULL THEN\n    {}\n    {}\nEND IF;",
+                plain[0],
+                plain[1],
+                plain[2],
+                pl = literal(&pq),
+                tl = literal(&t),
+            );
+            let mut rels = protected_relations(cx, &[table], Reads::Table);
+            if partition.row_level_security {
+                rels.push(pq.clone());
+            }
+            let mut s = Stmt::opaque(Op::MovePartitionRows, Some(table), do_block(cx, &rels, &body)).lifting(&rels);
+            s.plain = plain;
             vec![referencing_targets(s, cx.before, table)]
         }
         DropTable(t) => vec![referencing_targets(o::drop_table(&t.schema, &t.name), cx.before, &TableRef::of(t))],

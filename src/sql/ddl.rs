@@ -25,7 +25,14 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<Stmt>)> {
     push("Schemas (one per bounded context)", schema.schemas.iter().map(|s| o::create_schema(&s.name)).collect());
     push("Extensions", schema.extensions.iter().map(|e| o::create_extension(e)).collect());
     push("Enum types", schema.enum_types.iter().map(o::create_enum_type).collect());
-    push("Functions", schema.functions.iter().map(o::create_function).collect());
+    push(
+        "Functions",
+        schema
+            .functions
+            .iter()
+            .flat_map(|f| std::iter::once(o::create_function(f)).chain(o::function_privileges(f)))
+            .collect(),
+    );
     let mut tables = Vec::new();
     for t in &schema.tables {
         tables.push(o::create_table(t));
@@ -100,8 +107,13 @@ pub fn drop_statements(schema: &Schema) -> Vec<(String, Vec<Stmt>)> {
     };
     push("Publications", schema.publications.iter().map(|p| o::drop_publication(&p.name)).collect());
     push(
-        "Roles (kept, with a notice, when another database still uses them)",
-        schema.roles.iter().rev().map(|r| o::drop_role(&r.name)).collect(),
+        "Roles: their privileges revoked; dropped unless they can log in (dddc never creates such a role) or something still depends on them",
+        schema
+            .roles
+            .iter()
+            .rev()
+            .map(|r| o::drop_role(&r.name, &r.read.iter().chain(&r.write).cloned().collect::<Vec<_>>()))
+            .collect(),
     );
     push(
         "Foreign keys",

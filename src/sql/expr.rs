@@ -32,9 +32,24 @@ pub fn render(e: &TExpr, cols: &Columns<'_>) -> String {
         TExprKind::Or(xs) => format!("({})", xs.iter().map(r).collect::<Vec<_>>().join(" OR ")),
         TExprKind::Implies(a, b) => format!("((NOT {}) OR {})", r(a), r(b)),
         TExprKind::Compare(op, a, b) => format!("({} {} {})", r(a), cmp(*op), r(b)),
-        TExprKind::IsNull { expr, negated } => {
-            format!("({} IS {}NULL)", r(expr), if *negated { "NOT " } else { "" })
-        }
+        // A value object or reference of several columns is absent when all
+        // of them are NULL (its all-or-none check keeps them together): a
+        // row constructor would not mean that.
+        TExprKind::IsNull { expr, negated } => match &expr.kind {
+            TExprKind::Columns(cs) => {
+                let all_null = cs
+                    .iter()
+                    .map(|c| format!("{} IS NULL", ident(&format!("{}{c}", cols.prefix))))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                if *negated {
+                    format!("(NOT ({all_null}))")
+                } else {
+                    format!("({all_null})")
+                }
+            }
+            _ => format!("({} IS {}NULL)", r(expr), if *negated { "NOT " } else { "" }),
+        },
         TExprKind::In { expr, list, negated } => format!(
             "({} {}IN ({}))",
             r(expr),

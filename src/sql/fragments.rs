@@ -83,6 +83,9 @@ END;
 ";
 
 const AUDIT_BODY_TEMPLATE: &str = "
+-- Runs as its owner (SECURITY DEFINER) and only from the audit triggers:
+-- EXECUTE is revoked from PUBLIC, so no role can attach it to a table of
+-- its own and forge audit rows.
 DECLARE
     old_row jsonb;
     new_row jsonb;

@@ -95,6 +95,19 @@ pub fn create_function(f: &Function) -> Stmt {
     Stmt::new(Op::NoTable, None, sql)
 }
 
+/// A `SECURITY DEFINER` function runs with its owner's rights: nobody
+/// else may call it (a trigger fires it without the EXECUTE privilege;
+/// creating one needs it).
+pub fn function_privileges(f: &Function) -> Option<Stmt> {
+    f.security_definer.then(|| {
+        Stmt::new(
+            Op::NoTable,
+            None,
+            format!("REVOKE EXECUTE ON FUNCTION {}({}) FROM PUBLIC;", qualified(&f.schema, &f.name), f.args),
+        )
+    })
+}
+
 pub fn drop_function(f: &Function) -> Stmt {
     Stmt::new(Op::NoTable, None, format!("DROP FUNCTION IF EXISTS {}({});", qualified(&f.schema, &f.name), f.args))
 }
@@ -516,14 +529,27 @@ pub fn revokes(role: &str, schema: &str, write: bool) -> Vec<Stmt> {
     out.into_iter().map(|s| Stmt::new(Op::NoTable, None, s)).collect()
 }
 
-/// Drops a role after what it owns and was granted in this database; keeps
-/// it, with a notice, when another database still uses it.
-pub fn drop_role(name: &str) -> Stmt {
+/// Undoes a role: revokes what [`grants`] gave it on `schemas` (those that
+/// still exist), then drops it — unless it can log in (dddc only creates
+/// `NOLOGIN` roles: one that logs in existed before and is not ours to
+/// drop) or something else still depends on it (kept, with a notice).
+/// Never `DROP OWNED BY`, which would drop whatever a pre-existing role of
+/// the same name owns, and which an ordinary table owner may not run.
+pub fn drop_role(name: &str, schemas: &[String]) -> Stmt {
+    let r = ident(name);
+    let lit = literal(name);
+    let mut revokes = String::new();
+    for s in schemas {
+        let q = ident(s);
+        revokes.push_str(&format!(
+            "        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = {sl}) THEN\n            REVOKE ALL ON ALL TABLES IN SCHEMA {q} FROM {r};\n            REVOKE ALL ON ALL SEQUENCES IN SCHEMA {q} FROM {r};\n            REVOKE ALL ON SCHEMA {q} FROM {r};\n            ALTER DEFAULT PRIVILEGES IN SCHEMA {q} REVOKE ALL ON TABLES FROM {r};\n            ALTER DEFAULT PRIVILEGES IN SCHEMA {q} REVOKE ALL ON SEQUENCES FROM {r};\n        END IF;\n",
+            sl = literal(s)
+        ));
+    }
     let body = format!(
-        "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {lit}) THEN\n        EXECUTE 'DROP OWNED BY ' || quote_ident({lit});\n        BEGIN\n            EXECUTE 'DROP ROLE ' || quote_ident({lit});\n        EXCEPTION\n            WHEN dependent_objects_still_exist THEN\n                RAISE NOTICE 'role % is still used by another database; kept', {lit};\n        END;\n    END IF;\nEND\n",
-        lit = literal(name)
+        "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {lit}) THEN\n{revokes}        IF (SELECT rolcanlogin FROM pg_roles WHERE rolname = {lit}) THEN\n            RAISE NOTICE 'role % can log in: dddc did not create it, kept', {lit};\n        ELSE\n            BEGIN\n                DROP ROLE {r};\n            EXCEPTION\n                WHEN dependent_objects_still_exist THEN\n                    RAISE NOTICE 'role % still has privileges or objects elsewhere; kept', {lit};\n            END;\n        END IF;\n    END IF;\nEND\n"
     );
-    Stmt::guarded(Op::NoTable, None, format!("DROP ROLE {};", ident(name)), format!("DO {};", dollar_quote(&body)))
+    Stmt::guarded(Op::NoTable, None, format!("DROP ROLE {r};"), format!("DO {};", dollar_quote(&body)))
 }
 
 /// An index's items as SQL, comma-separated.

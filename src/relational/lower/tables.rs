@@ -72,8 +72,14 @@ impl<'a> Lowerer<'a> {
         if root && a.soft_delete {
             b.column("deleted_at", ColumnType::Timestamptz, true, e.span).source = Some(ColumnSource::SoftDelete);
         }
-        // Primary key (with the partition key, as PostgreSQL requires).
+        // Primary key (with the partition key, as PostgreSQL requires). A
+        // natural key is unique per tenant: the tenant column leads it, or
+        // one tenant could not use a key another holds (and the error
+        // would tell it that the other has it).
         let mut pk = pk_cols;
+        if let (Some(t), Identity::Natural(_)) = (&a.tenant, &e.identity) {
+            pk.insert(0, t.clone());
+        }
         if let Some(p) = a.partition.as_ref().filter(|_| root) {
             if !pk.contains(&p.column) {
                 pk.push(p.column.clone());

@@ -10,43 +10,122 @@ SET LOCAL statement_timeout = '0';
 -- Publications
 DROP PUBLICATION IF EXISTS mitoga_pub;
 
--- Roles (kept, with a notice, when another database still uses them)
+-- Roles: their privileges revoked; dropped unless they can log in (dddc never creates such a role) or something still depends on them
 DO $dddc$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'analista') THEN
-        EXECUTE 'DROP OWNED BY ' || quote_ident('analista');
-        BEGIN
-            EXECUTE 'DROP ROLE ' || quote_ident('analista');
-        EXCEPTION
-            WHEN dependent_objects_still_exist THEN
-                RAISE NOTICE 'role % is still used by another database; kept', 'analista';
-        END;
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'autenticacion') THEN
+            REVOKE ALL ON ALL TABLES IN SCHEMA autenticacion FROM analista;
+            REVOKE ALL ON ALL SEQUENCES IN SCHEMA autenticacion FROM analista;
+            REVOKE ALL ON SCHEMA autenticacion FROM analista;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA autenticacion REVOKE ALL ON TABLES FROM analista;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA autenticacion REVOKE ALL ON SEQUENCES FROM analista;
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'marketplace') THEN
+            REVOKE ALL ON ALL TABLES IN SCHEMA marketplace FROM analista;
+            REVOKE ALL ON ALL SEQUENCES IN SCHEMA marketplace FROM analista;
+            REVOKE ALL ON SCHEMA marketplace FROM analista;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA marketplace REVOKE ALL ON TABLES FROM analista;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA marketplace REVOKE ALL ON SEQUENCES FROM analista;
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'reservas') THEN
+            REVOKE ALL ON ALL TABLES IN SCHEMA reservas FROM analista;
+            REVOKE ALL ON ALL SEQUENCES IN SCHEMA reservas FROM analista;
+            REVOKE ALL ON SCHEMA reservas FROM analista;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA reservas REVOKE ALL ON TABLES FROM analista;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA reservas REVOKE ALL ON SEQUENCES FROM analista;
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'pagos') THEN
+            REVOKE ALL ON ALL TABLES IN SCHEMA pagos FROM analista;
+            REVOKE ALL ON ALL SEQUENCES IN SCHEMA pagos FROM analista;
+            REVOKE ALL ON SCHEMA pagos FROM analista;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA pagos REVOKE ALL ON TABLES FROM analista;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA pagos REVOKE ALL ON SEQUENCES FROM analista;
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'auditoria') THEN
+            REVOKE ALL ON ALL TABLES IN SCHEMA auditoria FROM analista;
+            REVOKE ALL ON ALL SEQUENCES IN SCHEMA auditoria FROM analista;
+            REVOKE ALL ON SCHEMA auditoria FROM analista;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA auditoria REVOKE ALL ON TABLES FROM analista;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA auditoria REVOKE ALL ON SEQUENCES FROM analista;
+        END IF;
+        IF (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'analista') THEN
+            RAISE NOTICE 'role % can log in: dddc did not create it, kept', 'analista';
+        ELSE
+            BEGIN
+                DROP ROLE analista;
+            EXCEPTION
+                WHEN dependent_objects_still_exist THEN
+                    RAISE NOTICE 'role % still has privileges or objects elsewhere; kept', 'analista';
+            END;
+        END IF;
     END IF;
 END
 $dddc$;
 DO $dddc$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app_pagos') THEN
-        EXECUTE 'DROP OWNED BY ' || quote_ident('app_pagos');
-        BEGIN
-            EXECUTE 'DROP ROLE ' || quote_ident('app_pagos');
-        EXCEPTION
-            WHEN dependent_objects_still_exist THEN
-                RAISE NOTICE 'role % is still used by another database; kept', 'app_pagos';
-        END;
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'reservas') THEN
+            REVOKE ALL ON ALL TABLES IN SCHEMA reservas FROM app_pagos;
+            REVOKE ALL ON ALL SEQUENCES IN SCHEMA reservas FROM app_pagos;
+            REVOKE ALL ON SCHEMA reservas FROM app_pagos;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA reservas REVOKE ALL ON TABLES FROM app_pagos;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA reservas REVOKE ALL ON SEQUENCES FROM app_pagos;
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'pagos') THEN
+            REVOKE ALL ON ALL TABLES IN SCHEMA pagos FROM app_pagos;
+            REVOKE ALL ON ALL SEQUENCES IN SCHEMA pagos FROM app_pagos;
+            REVOKE ALL ON SCHEMA pagos FROM app_pagos;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA pagos REVOKE ALL ON TABLES FROM app_pagos;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA pagos REVOKE ALL ON SEQUENCES FROM app_pagos;
+        END IF;
+        IF (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'app_pagos') THEN
+            RAISE NOTICE 'role % can log in: dddc did not create it, kept', 'app_pagos';
+        ELSE
+            BEGIN
+                DROP ROLE app_pagos;
+            EXCEPTION
+                WHEN dependent_objects_still_exist THEN
+                    RAISE NOTICE 'role % still has privileges or objects elsewhere; kept', 'app_pagos';
+            END;
+        END IF;
     END IF;
 END
 $dddc$;
 DO $dddc$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app_reservas') THEN
-        EXECUTE 'DROP OWNED BY ' || quote_ident('app_reservas');
-        BEGIN
-            EXECUTE 'DROP ROLE ' || quote_ident('app_reservas');
-        EXCEPTION
-            WHEN dependent_objects_still_exist THEN
-                RAISE NOTICE 'role % is still used by another database; kept', 'app_reservas';
-        END;
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'autenticacion') THEN
+            REVOKE ALL ON ALL TABLES IN SCHEMA autenticacion FROM app_reservas;
+            REVOKE ALL ON ALL SEQUENCES IN SCHEMA autenticacion FROM app_reservas;
+            REVOKE ALL ON SCHEMA autenticacion FROM app_reservas;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA autenticacion REVOKE ALL ON TABLES FROM app_reservas;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA autenticacion REVOKE ALL ON SEQUENCES FROM app_reservas;
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'marketplace') THEN
+            REVOKE ALL ON ALL TABLES IN SCHEMA marketplace FROM app_reservas;
+            REVOKE ALL ON ALL SEQUENCES IN SCHEMA marketplace FROM app_reservas;
+            REVOKE ALL ON SCHEMA marketplace FROM app_reservas;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA marketplace REVOKE ALL ON TABLES FROM app_reservas;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA marketplace REVOKE ALL ON SEQUENCES FROM app_reservas;
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'reservas') THEN
+            REVOKE ALL ON ALL TABLES IN SCHEMA reservas FROM app_reservas;
+            REVOKE ALL ON ALL SEQUENCES IN SCHEMA reservas FROM app_reservas;
+            REVOKE ALL ON SCHEMA reservas FROM app_reservas;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA reservas REVOKE ALL ON TABLES FROM app_reservas;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA reservas REVOKE ALL ON SEQUENCES FROM app_reservas;
+        END IF;
+        IF (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'app_reservas') THEN
+            RAISE NOTICE 'role % can log in: dddc did not create it, kept', 'app_reservas';
+        ELSE
+            BEGIN
+                DROP ROLE app_reservas;
+            EXCEPTION
+                WHEN dependent_objects_still_exist THEN
+                    RAISE NOTICE 'role % still has privileges or objects elsewhere; kept', 'app_reservas';
+            END;
+        END IF;
     END IF;
 END
 $dddc$;

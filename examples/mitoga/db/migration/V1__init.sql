@@ -49,6 +49,9 @@ BEGIN
 END;
 $dddc$;
 CREATE OR REPLACE FUNCTION auditoria.audit_row_change() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $dddc$
+-- Runs as its owner (SECURITY DEFINER) and only from the audit triggers:
+-- EXECUTE is revoked from PUBLIC, so no role can attach it to a table of
+-- its own and forge audit rows.
 DECLARE
     old_row jsonb;
     new_row jsonb;
@@ -73,6 +76,7 @@ BEGIN
     RETURN NULL;
 END;
 $dddc$;
+REVOKE EXECUTE ON FUNCTION auditoria.audit_row_change() FROM PUBLIC;
 
 -- Tables
 CREATE TABLE IF NOT EXISTS autenticacion.usuarios (

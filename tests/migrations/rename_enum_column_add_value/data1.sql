@@ -1,0 +1,1 @@
+INSERT INTO accounts.accounts (name, tier) VALUES ('a', 'FREE'), ('b', 'PRO');
