@@ -10,6 +10,10 @@ use serde::Deserialize;
 pub struct Config {
     /// The root model file, relative to the project folder.
     pub model: Option<String>,
+    /// The oldest dddc that may work on this project (`"0.2.0"`): an older
+    /// one stops with a message instead of writing files the team's other
+    /// machines would write differently.
+    pub min_version: Option<String>,
     pub migrations: Migrations,
     pub docs: Docs,
     pub lint: Lint,
@@ -183,9 +187,36 @@ pub fn load_config(dir: &Path) -> Result<Config, String> {
             if m.backfill_batch == 0 {
                 return Err(format!("{}: [migrations] backfill_batch must be at least 1", path.display()));
             }
+            if let Some(min) = &config.min_version {
+                let Some(wanted) = parse_version(min) else {
+                    return Err(format!(
+                        "{}: min_version = \"{min}\" is not a version (e.g. \"0.2.0\")",
+                        path.display()
+                    ));
+                };
+                let this = env!("CARGO_PKG_VERSION");
+                if parse_version(this).is_some_and(|v| v < wanted) {
+                    return Err(format!(
+                        "{}: this project needs dddc {min} or newer, and this is dddc {this}: install a newer dddc (cargo install --locked --git …, see the README)",
+                        path.display()
+                    ));
+                }
+            }
             Ok(config)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
+}
+
+/// `"1.2.3"` (or `"1.2"`) as comparable numbers.
+pub fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
+    let mut parts = text.trim().trim_start_matches('v').split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().map_or(Some(0), |p| p.parse().ok())?;
+    let patch = parts.next().map_or(Some(0), |p| p.split('-').next().and_then(|x| x.parse().ok()))?;
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((major, minor, patch))
 }

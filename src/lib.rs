@@ -35,6 +35,7 @@
 //!     read for upgrade.
 //! 12. [`build`] and [`check`] — what a build writes, computed without
 //!     touching the disk, and the CI gate that compares it with the disk.
+//! 13. [`lsp`] — the language server (`dddc lsp`), on top of all of them.
 //!
 //! `main.rs` is the command line only: arguments, files, exit codes.
 
@@ -46,6 +47,7 @@ pub mod docs;
 pub mod lint;
 pub mod loader;
 pub mod lock;
+pub mod lsp;
 pub mod migrate;
 pub mod model;
 pub mod output;

@@ -94,6 +94,8 @@ enum Command {
         #[arg(long, value_name = "DIR", num_args = 0..=1)]
         migrations: Option<Option<PathBuf>>,
     },
+    /// The language server, over stdio (for editors).
+    Lsp,
     /// Rewrite .ddd files in the canonical layout (comments kept).
     Fmt {
         /// Exit 1 when a file is not formatted, writing nothing.
@@ -178,6 +180,7 @@ fn run() -> ExitCode {
         Command::Fmt { check, files } => fmt(&out, check, files),
         Command::Explain { code } => explain(&code),
         Command::Init { dir } => init(dir.as_deref()),
+        Command::Lsp => dddc::lsp::serve(),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "dddc", &mut std::io::stdout());
             0
