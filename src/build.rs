@@ -286,12 +286,22 @@ fn next_migrations(
             plan.warnings.extend(undo_findings);
         }
         let conf = (!transactional).then(|| "executeInTransaction=false\n".to_string());
+        // The snapshot back from after this file to before it; the last
+        // file's "after" is the snapshot the lock records.
+        let after_text = if i + 1 == planned.files.len() {
+            crate::lock::snapshot::write(&lock.schema)
+        } else {
+            crate::lock::snapshot::write(&f.after)
+        };
+        let before_text = crate::lock::snapshot::write(&f.before);
         lock.migrations.push(Migration {
             version: version.clone(),
             description: description.clone(),
             file: FileSum::of(&file, sql.as_bytes()),
             undo: inputs.config.migrations.undo.then(|| FileSum::of(&undo_file, undo.as_bytes())),
             conf: conf.as_ref().map(|c| FileSum::of(&format!("{file}.conf"), c.as_bytes())),
+            hand_written: false,
+            snapshot_undo: crate::lock::snapshot::Patch::between(&after_text, &before_text),
         });
         plan.summary.push(format!("{file} ({} change(s))", f.changes.len()));
         plan.outputs.push(Output { path: dir.join(&file), bytes: sql.into_bytes() });
@@ -603,7 +613,7 @@ fn declared_scans(
 
 /// The next version: one more than the last, or a timestamp
 /// (`YYYYMMDDHHMMSS`, one second later per extra file of the same build).
-fn next_version(lock: &Lock, inputs: &Inputs<'_>, offset: usize) -> String {
+pub fn next_version(lock: &Lock, inputs: &Inputs<'_>, offset: usize) -> String {
     match inputs.config.migrations.versioning {
         crate::config::Versioning::Sequence => {
             let last = lock.migrations.iter().filter_map(|m| m.version.parse::<u64>().ok()).max().unwrap_or(0);
@@ -723,7 +733,7 @@ fn first_migration(
         description: description.to_string(),
         file: FileSum::of(&file, sql.as_bytes()),
         undo: undo_sum,
-        conf: None,
+        ..Migration::default()
     });
     plan.summary.push(format!("{} ({} tables)", file, lock.schema.tables.len()));
     plan.outputs.push(Output { path: dir.join(&file), bytes: sql.into_bytes() });

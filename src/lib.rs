@@ -35,7 +35,9 @@
 //!     read for upgrade.
 //! 12. [`build`] and [`check`] — what a build writes, computed without
 //!     touching the disk, and the CI gate that compares it with the disk.
-//! 13. [`lsp`] — the language server (`dddc lsp`), on top of all of them.
+//! 13. [`team`] — hand-written migrations, rewinding and rebasing the
+//!     migrations of a branch, computed without touching the disk.
+//! 14. [`lsp`] — the language server (`dddc lsp`), on top of all of them.
 //!
 //! `main.rs` is the command line only: arguments, files, exit codes.
 
@@ -54,6 +56,7 @@ pub mod output;
 pub mod relational;
 pub mod sql;
 pub mod syntax;
+pub mod team;
 
 use std::path::Path;
 

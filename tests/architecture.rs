@@ -24,9 +24,12 @@ const LAYERS: &[&[&str]] = &[
     &["lock"],
     &["build"],
     &["check"],
+    &["team"],
     &["lsp"],
     &["introspect", "verify", "import"],
     &["lib"],
+    // The binary's commands (`src/cli/`, under `main.rs`).
+    &["cli"],
 ];
 
 fn layer_of(path: &str) -> Option<(usize, &'static str)> {

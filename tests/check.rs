@@ -252,3 +252,26 @@ fn bundled_examples_pass_check() {
         assert!(o.status.success(), "dddc check in {example}:\n{}", stderr(&o));
     }
 }
+
+/// A lock written by a newer dddc stops this one (it could drop what the
+/// newer one records); `min_version` in dddc.toml stops an older dddc
+/// before it reads anything.
+#[test]
+fn a_newer_lock_or_min_version_stops_an_older_dddc() {
+    let dir = built();
+    let lock_path = dir.path().join("db/migration/dddc.lock");
+    let text = std::fs::read_to_string(&lock_path).unwrap();
+    let newer = text.replace(&format!("\"dddc\": \"{}\"", env!("CARGO_PKG_VERSION")), "\"dddc\": \"99.0.0\"");
+    assert_ne!(text, newer, "the lock names its dddc");
+    std::fs::write(&lock_path, newer).unwrap();
+    let o = dddc(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("written by dddc 99.0.0, newer than this dddc"), "{}", stderr(&o));
+    std::fs::write(&lock_path, text).unwrap();
+    let config = dir.path().join("dddc.toml");
+    let old = std::fs::read_to_string(&config).unwrap_or_default();
+    std::fs::write(&config, format!("min_version = \"99.1\"\n{old}")).unwrap();
+    let o = dddc(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("needs dddc 99.1 or newer"), "{}", stderr(&o));
+}

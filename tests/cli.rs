@@ -505,3 +505,138 @@ fn plan_reports_the_lock_of_each_statement() {
     let stmts = v["migrations"][1]["statements"].as_array().expect("statements");
     assert!(stmts.iter().any(|s| s["lock"] == "SHARE UPDATE EXCLUSIVE" && s["work"] == "reads every row"), "{v}");
 }
+
+/// Every command's `--format json` output is one JSON document with the
+/// common fields and the fields `docs/json-output.md` lists for it.
+#[test]
+fn every_command_prints_one_json_document_as_documented() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json-output.md")).unwrap();
+    // `- `cmd`: `a`, `b` …` lines (continued on indented lines).
+    let mut documented: Vec<(String, Vec<String>)> = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in doc.lines() {
+        if let Some(rest) = line.strip_prefix("- `") {
+            if let Some((cmd, text)) = rest.split_once("`:") {
+                if let Some(c) = current.take() {
+                    documented.push((c.0, keys(&c.1)));
+                }
+                current = Some((cmd.to_string(), text.to_string()));
+                continue;
+            }
+        }
+        match &mut current {
+            Some((_, text)) if line.starts_with("  ") => text.push_str(line),
+            Some(_) => {
+                let c = current.take().unwrap();
+                documented.push((c.0, keys(&c.1)));
+            }
+            None => {}
+        }
+    }
+    fn keys(text: &str) -> Vec<String> {
+        // The first backticked word of each clause, outside parentheses.
+        let mut flat = String::new();
+        let mut depth = 0usize;
+        for c in text.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => flat.push(c),
+                _ => {}
+            }
+        }
+        // After a dash come the parts of the field before it.
+        let text = flat.split('—').next().unwrap_or("");
+        text.split(&[',', ';'][..])
+            .filter_map(|part| {
+                let part = part.trim();
+                let part = part.strip_prefix("plus the fields of").map_or(part, |_| "");
+                let first = part.split('`').nth(1)?;
+                let word = first.split_whitespace().next()?;
+                (word.chars().all(|c| c.is_ascii_lowercase() || c == '_') && part.starts_with('`')).then(|| word.to_string())
+            })
+            .collect()
+    }
+    let p = project(&[
+        ("model.ddd", "/// M.\nmodel m {\n  target postgres 16\n}\n\n/// C.\ncontext c {\n  /// A.\n  aggregate A {\n    /// N.\n    n: int\n  }\n}\n"),
+        ("dddc.toml", "[lint]\nmin_score = 0\n"),
+    ]);
+    let run = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let r = dddc(p.path(), &all);
+        let v: serde_json::Value = serde_json::from_str(r.stdout.trim())
+            .unwrap_or_else(|e| panic!("`dddc {}` did not print one JSON document ({e}):\n{}", args.join(" "), r.stdout));
+        for k in ["command", "ok", "exit_code", "diagnostics", "errors", "warnings"] {
+            assert!(v.get(k).is_some(), "`dddc {}`: no `{k}` in {v}", args.join(" "));
+        }
+        assert_eq!(v["exit_code"].as_i64(), Some(i64::from(r.code)), "{v}");
+        v
+    };
+    let commands: &[(&str, &[&str])] = &[
+        ("validate", &["validate"]),
+        ("build", &["build"]),
+        ("check", &["check"]),
+        ("plan", &["plan"]),
+        ("lint", &["lint"]),
+        ("lint --migrations", &["lint", "--migrations"]),
+        ("fmt", &["fmt"]),
+        ("explain", &["explain", "E0101"]),
+        ("new", &["new", "seed"]),
+    ];
+    for (name, args) in commands {
+        let listed = documented.iter().find(|(c, _)| c == name).unwrap_or_else(|| panic!("`{name}` is not documented"));
+        let v = run(args);
+        for k in &listed.1 {
+            if ["would_write", "would_remove", "refused"].contains(&k.as_str()) {
+                continue; // only in another mode
+            }
+            assert!(v.get(k).is_some(), "`dddc {}`: the documented `{k}` is missing:\n{v}", args.join(" "));
+        }
+    }
+    // A failing command is one document too.
+    let v = run(&["explain", "E9999"]);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["diagnostics"][0]["code"], "usage");
+    // Rewind, and init in a fresh folder.
+    let v = run(&["rewind", "--to", "1"]);
+    assert!(v.get("removed").is_some() && v.get("version").is_some(), "{v}");
+    let fresh = tempfile::tempdir().unwrap();
+    let r = dddc(fresh.path(), &["--format", "json", "init", "proj"]);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).expect("init: one document");
+    assert!(v.get("written").is_some() && v.get("lint").is_some(), "{v}");
+}
+
+/// `dddc init` writes a project that passes `fmt --check`, `lint` and
+/// `check` as it is, and keeps passing after a build.
+#[test]
+fn a_new_project_passes_every_gate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert_exit(&dddc(dir.path(), &["init", "p"]), 0);
+    let p = dir.path().join("p");
+    for args in [&["fmt", "--check"][..], &["lint"], &["check"], &["build"], &["check"]] {
+        let r = dddc(&p, args);
+        assert_eq!(r.code, 0, "dddc {}:\n{}{}", args.join(" "), r.stdout, r.stderr);
+    }
+}
+
+/// SARIF locations are paths from the repository's root, also under `-C`.
+#[test]
+fn sarif_paths_are_relative_to_the_repository() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+    let sub = repo.path().join("models/shop");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("model.ddd"), "model m {\n  target postgres 16\n}\ncontext c {\n  aggregate A {\n    data: json\n  }\n}\n").unwrap();
+    let r = dddc(repo.path(), &["-C", "models/shop", "--format", "sarif", "lint"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("sarif");
+    let uris: Vec<String> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["locations"].as_array().cloned().unwrap_or_default())
+        .filter_map(|l| l["physicalLocation"]["artifactLocation"]["uri"].as_str().map(str::to_string))
+        .collect();
+    assert!(!uris.is_empty(), "{v}");
+    assert!(uris.iter().all(|u| u == "models/shop/model.ddd"), "{uris:?}");
+}

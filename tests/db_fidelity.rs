@@ -280,8 +280,7 @@ fn older_project(db: &mut Client, ddd: &str) -> Lock {
         version: "1".into(),
         description: "init".into(),
         file: dddc::lock::FileSum::of("V1__init.sql", v1.as_bytes()),
-        undo: None,
-        conf: None,
+        ..Default::default()
     });
     lock
 }

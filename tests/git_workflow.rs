@@ -120,3 +120,276 @@ fn snapshots_of_two_branches_merge_without_conflict() {
     assert!(snapshot.contains("  column telefono "), "{snapshot}");
     assert!(snapshot.contains("  index idx_productos_nombre "), "{snapshot}");
 }
+
+/// The migrations of a folder, applied the way Flyway applies them: by
+/// version, each in one transaction unless its `.conf` says otherwise.
+fn flyway_migrate(db: &mut postgres::Client, dir: &Path) {
+    let mut files: Vec<(u64, String)> = std::fs::read_dir(dir)
+        .expect("migrations")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('V') && n.ends_with(".sql"))
+        .map(|n| (n[1..].split("__").next().unwrap().parse().expect("a version"), n))
+        .collect();
+    files.sort();
+    for (_, name) in files {
+        let sql = std::fs::read_to_string(dir.join(&name)).unwrap();
+        let outside = std::fs::read_to_string(dir.join(format!("{name}.conf")))
+            .is_ok_and(|c| c.contains("executeInTransaction=false"));
+        let result = if outside {
+            statements(&sql).iter().try_for_each(|s| db.batch_execute(s))
+        } else {
+            db.batch_execute(&format!("BEGIN;\n{sql}\nCOMMIT;"))
+        };
+        if let Err(e) = result {
+            let _ = db.batch_execute("ROLLBACK");
+            panic!("{name}: {}", support::pg::describe_error(&e));
+        }
+    }
+}
+
+/// Statements of a script dddc wrote (a statement ends at a line ending in
+/// `;` outside a `$dddc$` body).
+fn statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut in_body = false;
+    for line in sql.lines() {
+        if line.starts_with("--") && current.is_empty() {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if line.matches("$dddc").count() % 2 == 1 {
+            in_body = !in_body;
+        }
+        if !in_body && line.trim_end().ends_with(';') {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    out
+}
+
+/// The catalog after every migration of `dir`, and after the V1 a fresh
+/// build of the project's model writes: equal.
+fn assert_migrations_equal_fresh_v1(dir: &Path, db_name: &str) {
+    let pg = support::pg::shared();
+    let mut db = pg.create_database(db_name);
+    flyway_migrate(&mut db, &dir.join("db/migration"));
+    let fresh = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(dir.join("tienda.ddd"), fresh.path().join("tienda.ddd")).expect("model");
+    build(fresh.path());
+    let mut db_fresh = pg.create_database(&format!("{db_name}_fresh"));
+    flyway_migrate(&mut db_fresh, &fresh.path().join("db/migration"));
+    let (a, b) = (support::catalog::fingerprint(&mut db), support::catalog::fingerprint(&mut db_fresh));
+    assert!(a == b, "the migrations in order differ from a fresh V1:\n{}", similar::TextDiff::from_lines(&b, &a).unified_diff());
+}
+
+#[track_caller]
+fn check_passes(dir: &Path) {
+    let o = dddc(dir, &["check"]);
+    assert!(o.status.success(), "check:\n{}", stderr(&o));
+}
+
+/// A lost lock: the build refuses instead of writing a new V1 over the
+/// history, and says how to get the lock back; restored, all is well.
+#[test]
+fn a_lost_lock_never_rewrites_history() {
+    let repo = repository();
+    let dir = repo.path();
+    edit(dir, "    correo: text(200) unique\n", "    correo: text(200) unique\n    telefono: text(20)?\n");
+    build(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "V2"]);
+    let v1 = std::fs::read(dir.join("db/migration/V1__init.sql")).expect("V1");
+    std::fs::remove_file(dir.join("db/migration/dddc.lock")).unwrap();
+    let o = dddc(dir, &["build"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("but no lock"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("git checkout"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(dir.join("db/migration/V1__init.sql")).unwrap(), v1, "V1 untouched");
+    assert!(!dir.join("db/migration/dddc.lock").exists(), "nothing written");
+    git_ok(dir, &["checkout", "--", "db/migration"]);
+    check_passes(dir);
+}
+
+/// The merge story: `main` gets an index (V2) while branch `a` adds a
+/// column (its own V2). After `git merge main` the lock conflicts, `check`
+/// and `build` name `dddc rebase`; the rebase keeps main's V2, builds a's
+/// change as V3, and the project checks, commits and migrates PostgreSQL
+/// to exactly a fresh V1 of the merged model.
+#[test]
+fn a_branch_rebased_after_a_merge() {
+    let repo = repository();
+    let dir = repo.path();
+    git_ok(dir, &["checkout", "-q", "-b", "a"]);
+    edit(dir, "    correo: text(200) unique\n", "    correo: text(200) unique\n    telefono: text(20)?\n");
+    build(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "a: telefono"]);
+    git_ok(dir, &["checkout", "-q", "main"]);
+    edit(dir, "    precio: decimal(10, 2)\n", "    precio: decimal(10, 2)\n    index (nombre)\n");
+    build(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "main: index"]);
+    let main_v2: Vec<String> = std::fs::read_dir(dir.join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("V2__"))
+        .collect();
+    git_ok(dir, &["checkout", "-q", "a"]);
+    let merge = git(dir, &["merge", "--no-edit", "main"]);
+    assert!(!merge.status.success(), "the locks conflict");
+    let o = dddc(dir, &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("dddc rebase"), "{}", stderr(&o));
+    let o = dddc(dir, &["rebase"]);
+    assert!(o.status.success(), "rebase:\n{}", stderr(&o));
+    for n in &main_v2 {
+        assert!(dir.join("db/migration").join(n).exists(), "main's {n} is kept");
+    }
+    let v3: Vec<String> = std::fs::read_dir(dir.join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("V3__"))
+        .collect();
+    assert_eq!(v3.len(), 1, "a's change is V3: {v3:?}");
+    let text = std::fs::read_to_string(dir.join("db/migration").join(&v3[0])).unwrap();
+    assert!(text.contains("telefono"), "{text}");
+    check_passes(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "--no-edit"]);
+    check_passes(dir);
+    assert_migrations_equal_fresh_v1(dir, "git_rebase");
+}
+
+/// Built a V2 and then changed the model again before merging: `rewind`
+/// forgets V2 and the next build writes the change again from the model.
+#[test]
+fn an_unshipped_migration_is_rewound_and_built_again() {
+    let repo = repository();
+    let dir = repo.path();
+    edit(dir, "    correo: text(200) unique\n", "    correo: text(200) unique\n    telefono: text(20)?\n");
+    build(dir);
+    let snapshot_v1 = git_ok(dir, &["show", "HEAD:db/migration/dddc.schema"]);
+    let o = dddc(dir, &["rewind", "--to", "1"]);
+    assert!(o.status.success(), "rewind:\n{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(dir.join("db/migration/dddc.schema")).unwrap(), snapshot_v1);
+    assert!(std::fs::read_dir(dir.join("db/migration")).unwrap().flatten().all(|e| !e
+        .file_name()
+        .to_string_lossy()
+        .starts_with("V2__")));
+    edit(dir, "    telefono: text(20)?\n", "    telefono: text(30)?\n");
+    build(dir);
+    let v2 = std::fs::read_dir(dir.join("db/migration"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("V2__"))
+        .expect("V2 again");
+    assert!(std::fs::read_to_string(v2.path()).unwrap().contains("VARCHAR(30)"));
+    check_passes(dir);
+    assert_migrations_equal_fresh_v1(dir, "git_rewind");
+}
+
+/// A hand-written migration: registered by `dddc new`, `check` fails while
+/// it is the template, `build` records it once written, `check` passes, an
+/// edit after that fails `check`; it runs in order on PostgreSQL.
+#[test]
+fn a_hand_written_migration() {
+    let repo = repository();
+    let dir = repo.path();
+    let o = dddc(dir, &["new", "seed clientes"]);
+    assert!(o.status.success(), "new:\n{}", stderr(&o));
+    let v2 = dir.join("db/migration/V2__seed_clientes.sql");
+    assert!(v2.exists() && dir.join("db/migration/U2__seed_clientes.sql").exists());
+    let o = dddc(dir, &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("still the template"), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&v2).unwrap() + "INSERT INTO ventas.clientes (nombre, correo) VALUES ('Ana', 'ana@example.com');\n";
+    std::fs::write(&v2, text).unwrap();
+    let u2 = dir.join("db/migration/U2__seed_clientes.sql");
+    let undo = std::fs::read_to_string(&u2).unwrap() + "DELETE FROM ventas.clientes WHERE correo = 'ana@example.com';\n";
+    std::fs::write(&u2, undo).unwrap();
+    let o = dddc(dir, &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("recorded the hand-written migration V2__seed_clientes.sql"), "{}", stderr(&o));
+    check_passes(dir);
+    // A model change comes after it, as V3.
+    edit(dir, "    correo: text(200) unique\n", "    correo: text(200) unique\n    telefono: text(20)?\n");
+    build(dir);
+    assert!(std::fs::read_dir(dir.join("db/migration")).unwrap().flatten().any(|e| e
+        .file_name()
+        .to_string_lossy()
+        .starts_with("V3__")));
+    check_passes(dir);
+    let pg = support::pg::shared();
+    let mut db = pg.create_database("git_hand_written");
+    flyway_migrate(&mut db, &dir.join("db/migration"));
+    let n: i64 = db.query_one("SELECT count(*) FROM ventas.clientes", &[]).unwrap().get(0);
+    assert_eq!(n, 1, "the hand-written migration ran");
+    // Edited after it was recorded: the gate fails.
+    let text = std::fs::read_to_string(&v2).unwrap() + "-- later\n";
+    std::fs::write(&v2, text).unwrap();
+    let o = dddc(dir, &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("was edited after it was recorded"), "{}", stderr(&o));
+}
+
+/// The merge story with `versioning = "timestamp"`: the branches' versions
+/// do not collide, but both locks list a new migration after V1 and
+/// conflict; the rebase keeps main's and builds this branch's after it.
+#[test]
+fn a_branch_rebased_with_timestamp_versions() {
+    let repo = repository();
+    let dir = repo.path();
+    std::fs::write(dir.join("dddc.toml"), "[migrations]\nversioning = \"timestamp\"\n").unwrap();
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "timestamps"]);
+    let build_at = |epoch: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_dddc"))
+            .arg("-C")
+            .arg(dir)
+            .arg("build")
+            .env("NO_COLOR", "1")
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    git_ok(dir, &["checkout", "-q", "-b", "a"]);
+    edit(dir, "    correo: text(200) unique\n", "    correo: text(200) unique\n    telefono: text(20)?\n");
+    build_at("1800000000");
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "a"]);
+    git_ok(dir, &["checkout", "-q", "main"]);
+    edit(dir, "    precio: decimal(10, 2)\n", "    precio: decimal(10, 2)\n    index (nombre)\n");
+    build_at("1800000100");
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "main"]);
+    git_ok(dir, &["checkout", "-q", "a"]);
+    let merge = git(dir, &["merge", "--no-edit", "main"]);
+    assert!(!merge.status.success(), "the locks conflict");
+    let o = Command::new(env!("CARGO_BIN_EXE_dddc"))
+        .arg("-C")
+        .arg(dir)
+        .arg("rebase")
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1800000200")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "rebase:\n{}", stderr(&o));
+    let versions: Vec<String> = std::fs::read_dir(dir.join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('V') && n.ends_with(".sql"))
+        .collect();
+    assert_eq!(versions.len(), 3, "V1, main's and a's: {versions:?}");
+    assert!(versions.iter().any(|v| v.starts_with("V20270115")), "a's change after main's: {versions:?}");
+    check_passes(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "--no-edit"]);
+    assert_migrations_equal_fresh_v1(dir, "git_rebase_timestamps");
+}

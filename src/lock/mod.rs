@@ -47,7 +47,7 @@ struct LockFile {
     migrations: Vec<Migration>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Migration {
     /// Flyway version: `1`, `2`, … or a timestamp.
     pub version: String,
@@ -56,9 +56,35 @@ pub struct Migration {
     pub undo: Option<FileSum>,
     /// `V<N>__….sql.conf` (`executeInTransaction=false`).
     pub conf: Option<FileSum>,
+    /// Written by a person (`dddc new`), not generated: it does not change
+    /// the snapshot. Its checksums are empty until the next build records
+    /// them, once it is no longer the template.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub hand_written: bool,
+    /// How to take the snapshot back from after this migration to before
+    /// it ([`snapshot::Patch`]): what `dddc rewind` and `dddc rebase` use.
+    /// Empty for the first migration and for hand-written ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub snapshot_undo: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Migration {
+    /// Its files: the migration, its undo, its `.conf`.
+    pub fn files(&self) -> impl Iterator<Item = &FileSum> {
+        std::iter::once(&self.file).chain(self.undo.iter()).chain(self.conf.iter())
+    }
+
+    /// A hand-written migration not yet recorded (still the template).
+    pub fn is_pending(&self) -> bool {
+        self.hand_written && self.file.sha256.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FileSum {
     pub name: String,
     pub sha256: String,
@@ -116,6 +142,18 @@ impl Lock {
             FORMAT => {
                 let file: LockFile =
                     serde_json::from_value(value).map_err(|e| format!("the lock is not valid: {e}"))?;
+                // A newer dddc may record what this one would drop on the
+                // next write (and write other bytes than the team's).
+                let this = env!("CARGO_PKG_VERSION");
+                let (theirs, ours) = (crate::config::parse_version(&file.dddc), crate::config::parse_version(this));
+                if let (Some(t), Some(o)) = (theirs, ours) {
+                    if t > o {
+                        return Err(format!(
+                            "the lock was written by dddc {}, newer than this dddc ({this}): install dddc {} or newer (a team shares one version: set `min_version` in dddc.toml)",
+                            file.dddc, file.dddc
+                        ));
+                    }
+                }
                 let text = snapshot_text.ok_or_else(|| {
                     format!("`{SNAPSHOT_FILE}` is missing beside `{LOCK_FILE}`: restore it from version control")
                 })?;

@@ -254,3 +254,86 @@ mod tests {
         assert!(e.starts_with("line 2:"), "{e}");
     }
 }
+
+/// A line patch between two snapshots, as the lock stores it: `=N` keeps N
+/// lines, `-N` drops N lines, `+text` adds a line. Applied to the snapshot
+/// after a migration it gives the snapshot before it — exact, because a
+/// snapshot is a canonical text.
+pub struct Patch;
+
+impl Patch {
+    /// The operations that turn `from` into `to`.
+    pub fn between(from: &str, to: &str) -> Vec<String> {
+        use similar::{DiffOp, TextDiff};
+        let diff = TextDiff::from_lines(from, to);
+        let new_lines: Vec<&str> = to.lines().collect();
+        let mut out = Vec::new();
+        for op in diff.ops() {
+            match *op {
+                DiffOp::Equal { len, .. } => out.push(format!("={len}")),
+                DiffOp::Delete { old_len, .. } => out.push(format!("-{old_len}")),
+                DiffOp::Insert { new_index, new_len, .. } => {
+                    out.extend(new_lines[new_index..new_index + new_len].iter().map(|l| format!("+{l}")))
+                }
+                DiffOp::Replace { old_len, new_index, new_len, .. } => {
+                    out.push(format!("-{old_len}"));
+                    out.extend(new_lines[new_index..new_index + new_len].iter().map(|l| format!("+{l}")));
+                }
+            }
+        }
+        out
+    }
+
+    /// `from` with the operations applied; an error when they do not fit it
+    /// (the snapshot is not the one the patch was made from).
+    pub fn apply(from: &str, ops: &[String]) -> Result<String, String> {
+        let lines: Vec<&str> = from.lines().collect();
+        let mut at = 0usize;
+        let mut out: Vec<&str> = Vec::with_capacity(lines.len());
+        let count = |s: &str| s.parse::<usize>().map_err(|_| format!("a malformed patch operation `{s}`"));
+        for op in ops {
+            if let Some(n) = op.strip_prefix('=') {
+                let n = count(n)?;
+                let end = at + n;
+                if end > lines.len() {
+                    return Err("the patch does not fit the snapshot".into());
+                }
+                out.extend_from_slice(&lines[at..end]);
+                at = end;
+            } else if let Some(n) = op.strip_prefix('-') {
+                at += count(n)?;
+                if at > lines.len() {
+                    return Err("the patch does not fit the snapshot".into());
+                }
+            } else if let Some(line) = op.strip_prefix('+') {
+                out.push(line);
+            } else {
+                return Err(format!("a malformed patch operation `{op}`"));
+            }
+        }
+        if at != lines.len() {
+            return Err("the patch does not fit the snapshot".into());
+        }
+        let mut text = out.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod patch_tests {
+    use super::Patch;
+
+    #[test]
+    fn a_patch_takes_one_text_to_the_other_exactly() {
+        let a = "a\nb\nc\nd\ne\n";
+        let b = "a\nB\nc\ne\nf\ng\n";
+        let ops = Patch::between(b, a);
+        assert_eq!(Patch::apply(b, &ops).unwrap(), a);
+        assert_eq!(Patch::apply(a, &Patch::between(a, b)).unwrap(), b);
+        assert!(Patch::apply("x\n", &ops).is_err(), "a patch for another text is refused");
+        assert_eq!(Patch::apply("", &Patch::between("", "x\n")).unwrap(), "x\n");
+    }
+}

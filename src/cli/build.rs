@@ -1,0 +1,281 @@
+//! `build` and `plan`.
+
+use std::path::{Path, PathBuf};
+
+use dddc::build::{BuildError, Inputs};
+use dddc::output::{self, write_atomically};
+use serde_json::json;
+
+use super::{
+    load_lock, load_model, migration_files_on_disk, migrations_dir, now_epoch, source_date_epoch, Format, Output,
+    EXIT_FAIL,
+};
+
+pub fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, allow_destructive: bool) -> u8 {
+    build_in(out, model, name, dry_run, allow_destructive)
+}
+
+/// The build of the project `model` names (a file or a folder).
+pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, allow_destructive: bool) -> u8 {
+    let (project, fe, model) = match load_model(out, model) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let model = &model;
+    let mig_dir = migrations_dir(&project);
+    // One build at a time per project; what a killed one left is cleaned.
+    let _guard = if dry_run {
+        None
+    } else {
+        match output::lock_project(&project.dir, out.quiet) {
+            Ok(l) => {
+                output::remove_stale_temporaries(&mig_dir);
+                output::remove_stale_temporaries(&project.dir.join(&project.config.docs.dir));
+                Some(l)
+            }
+            Err(e) => return out.usage_error(&e),
+        }
+    };
+    let mut lock = match load_lock(out, &project) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    // A lost lock must not start history again over migrations that ran.
+    let on_disk = migration_files_on_disk(&mig_dir);
+    if lock.is_none() && !on_disk.is_empty() {
+        out.report(&fe.sources, &fe.diagnostics);
+        out.error(&format!(
+            "`{}` holds migrations ({}) but no lock: a build now would write a new V1 over that history. Restore `{}` and `{}` from version control (`git checkout -- {}`); nothing was written",
+            mig_dir.display(),
+            on_disk.join(", "),
+            dddc::lock::LOCK_FILE,
+            dddc::lock::SNAPSHOT_FILE,
+            mig_dir.display()
+        ));
+        return EXIT_FAIL;
+    }
+    // Hand-written migrations that are written now get their checksums.
+    let recorded = match &mut lock {
+        Some(l) => {
+            let dir = mig_dir.clone();
+            dddc::team::record_hand_written(l, &|n: &str| std::fs::read(dir.join(n)).ok(), &project.config.migrations.lock_timeout)
+        }
+        None => Vec::new(),
+    };
+    let inputs = Inputs {
+        config: &project.config,
+        lock: lock.clone(),
+        name,
+        source_date_epoch: source_date_epoch(),
+        now_epoch: now_epoch(),
+        allow_destructive,
+        project_dir: &project.dir,
+    };
+    let mut plan = match dddc::build::plan(model, &inputs) {
+        Ok(p) => p,
+        Err(e) => return refused_or_failed(out, &fe, e, "nothing was written"),
+    };
+    if !recorded.is_empty() && !plan.outputs.iter().any(|o| o.path.ends_with(dddc::lock::LOCK_FILE)) {
+        if let Some(l) = &lock {
+            let (json, snapshot) = l.to_files();
+            let dir = std::path::PathBuf::from(&project.config.migrations.dir);
+            plan.outputs.push(dddc::build::Output { path: dir.join(dddc::lock::LOCK_FILE), bytes: json.into_bytes() });
+            plan.outputs.push(dddc::build::Output { path: dir.join(dddc::lock::SNAPSHOT_FILE), bytes: snapshot.into_bytes() });
+        }
+    }
+    let mut all = fe.diagnostics.clone();
+    all.extend(plan.warnings.iter().cloned());
+    out.report(&fe.sources, &all);
+    let changed: Vec<&dddc::build::Output> = plan
+        .outputs
+        .iter()
+        .filter(|o| std::fs::read(project.dir.join(&o.path)).ok().as_deref() != Some(o.bytes.as_slice()))
+        .collect();
+    // Generated documentation no build writes any more (a removed context's
+    // diagram): removed, so that `check` passes after `build`.
+    let written: Vec<&Path> = plan.outputs.iter().map(|o| o.path.as_path()).collect();
+    let stale: Vec<PathBuf> = generated_docs(&project.dir, Path::new(&project.config.docs.dir))
+        .into_iter()
+        .filter(|p| !written.contains(&p.as_path()))
+        .collect();
+    out.field("migrations", json!(plan.summary));
+    out.field("notices", json!(plan.notices));
+    out.field("recorded", json!(recorded));
+    lint_summary(out, &project, model, &fe.sources);
+    if dry_run {
+        let would: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
+        out.field("would_write", super::paths(&would));
+        out.field("would_remove", super::paths(&stale));
+        if !out.json() {
+            for p in &would {
+                println!("would write {}", p.display());
+            }
+            for p in &stale {
+                println!("would remove {}", p.display());
+            }
+        }
+        return 0;
+    }
+    if changed.is_empty() && stale.is_empty() {
+        out.field("written", json!([]));
+        out.field("removed", json!([]));
+        out.say("up to date: nothing to write");
+        return 0;
+    }
+    if let Err(e) = write_atomically(&project.dir, &changed) {
+        return out.usage_error(&e);
+    }
+    let mut removed = Vec::new();
+    for p in &stale {
+        match std::fs::remove_file(project.dir.join(p)) {
+            Ok(()) => removed.push(p.clone()),
+            Err(e) => return out.usage_error(&format!("cannot remove stale `{}`: {e}", p.display())),
+        }
+    }
+    let written: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
+    out.field("written", super::paths(&written));
+    out.field("removed", super::paths(&removed));
+    for n in &plan.notices {
+        out.say(&format!("note: {n}"));
+    }
+    for r in &recorded {
+        out.say(&format!("recorded the hand-written migration {r}"));
+    }
+    for line in &plan.summary {
+        out.say(&format!("wrote {line}"));
+    }
+    for p in &written {
+        out.say(&format!("  {}", p.display()));
+    }
+    for p in &removed {
+        out.say(&format!("  removed {} (no longer generated)", p.display()));
+    }
+    0
+}
+
+/// One line on the design lint, and the findings `check` would fail on.
+fn lint_summary(out: &Output, project: &dddc::config::Project, model: &dddc::model::Model, sources: &dddc::diagnostics::Sources) {
+    let Ok(schema) = dddc::relational::lower(model) else { return };
+    let report = dddc::lint::lint(model, &schema, &project.config.lint);
+    let min = super::min_score(None, &project.config);
+    let passes = dddc::lint::passes(&report, Some(min));
+    out.field(
+        "lint",
+        json!({"score": report.score, "minimum": min, "errors": report.errors(), "warnings": report.warnings(), "passes": passes}),
+    );
+    out.say(&format!(
+        "lint: design score {}/100 (minimum {min}), {} error(s), {} warning(s){}",
+        report.score,
+        report.errors(),
+        report.warnings(),
+        if passes { "" } else { ": `dddc check` will fail on it (see `dddc lint`)" }
+    ));
+    if !passes && !out.json() {
+        let errors: Vec<dddc::diagnostics::Diagnostic> = report.findings.iter().filter(|d| d.is_error()).cloned().collect();
+        if !errors.is_empty() {
+            eprint!("{}", dddc::diagnostics::render_text(sources, &errors, out.color));
+        }
+    }
+}
+
+/// The documentation files a build owns under `rel` (relative to `base`):
+/// the kinds of file it writes there, subfolders included, sorted.
+pub fn generated_docs(base: &Path, rel: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    collect(base, rel, &mut out);
+    out
+}
+
+fn collect(base: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(base.join(rel)) else { return };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let Some(name) = p.file_name() else { continue };
+        let child = rel.join(name);
+        if p.is_dir() {
+            collect(base, &child, out);
+        } else if dddc::check::is_generated_doc(&child) {
+            out.push(child);
+        }
+    }
+}
+
+/// A refused or failed build/plan: reported, exit 1.
+fn refused_or_failed(out: &Output, fe: &dddc::Frontend, e: BuildError, what: &str) -> u8 {
+    match e {
+        BuildError::Diagnostics(d) => {
+            let mut all = fe.diagnostics.clone();
+            all.extend(d);
+            out.report(&fe.sources, &all);
+        }
+        BuildError::Refused(refusals) => {
+            let mut all = fe.diagnostics.clone();
+            all.extend(refusals.iter().map(|r| r.to_diagnostic()));
+            out.report(&fe.sources, &all);
+            out.field("refused", json!(refusals.iter().map(|r| json!({"code": r.code, "change": r.change, "help": r.help})).collect::<Vec<_>>()));
+            if !out.json() {
+                eprintln!("error: the model changes in ways that can lose data; {what}");
+            }
+        }
+        BuildError::Message(m) => {
+            out.report(&fe.sources, &fe.diagnostics);
+            out.error(&m);
+        }
+    }
+    EXIT_FAIL
+}
+
+pub fn plan(out: &Output, model: Option<&Path>) -> u8 {
+    let (project, fe, model) = match load_model(out, model) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let lock = match load_lock(out, &project) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let inputs = Inputs { lock, source_date_epoch: source_date_epoch(), ..Inputs::new(&project.config, &project.dir) };
+    let plan = match dddc::build::plan(&model, &inputs) {
+        Ok(p) => p,
+        Err(e) => return refused_or_failed(out, &fe, e, "the next build would refuse them"),
+    };
+    let mut all = fe.diagnostics.clone();
+    all.extend(plan.warnings.iter().cloned());
+    out.report(&fe.sources, &all);
+    let sql: Vec<&dddc::build::Output> = plan
+        .outputs
+        .iter()
+        .filter(|o| o.path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('V')))
+        .filter(|o| o.path.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    if sql.is_empty() {
+        out.say("no changes: the database schema matches the model");
+    }
+    let report_of = |o: &dddc::build::Output| {
+        let name = o.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        plan.files.iter().find(|r| r.file == name)
+    };
+    if out.format != Format::Text {
+        let files: Vec<serde_json::Value> = sql
+            .iter()
+            .map(|o| {
+                let mut v = report_of(o).map(|r| r.to_json()).unwrap_or_else(|| json!({}));
+                v["path"] = json!(o.path.display().to_string());
+                v["text"] = json!(String::from_utf8_lossy(&o.bytes));
+                v
+            })
+            .collect();
+        out.field("migrations", json!(files));
+        return 0;
+    }
+    for o in sql {
+        println!("-- ===== {} =====", o.path.display());
+        if let Some(r) = report_of(o) {
+            print!("{}", r.lock_report());
+            println!("--");
+        }
+        print!("{}", String::from_utf8_lossy(&o.bytes));
+    }
+    0
+}

@@ -1,0 +1,233 @@
+//! The commands of the binary, one file per group, over a shared
+//! [`Output`]: human text on stderr, and under `--format json` exactly one
+//! JSON document per command on stdout (its shape is in
+//! `docs/json-output.md`).
+
+pub mod build;
+pub mod check;
+pub mod lint;
+pub mod misc;
+pub mod team;
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use dddc::config;
+use dddc::diagnostics::{self, ColorChoice, Diagnostic, Sources};
+use serde_json::{json, Map, Value};
+
+/// Exit codes (see the CLI reference): 0 ok, 1 model errors, a refused
+/// change or a failed check, 2 usage or I/O errors.
+pub const EXIT_FAIL: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    /// SARIF 2.1.0 (`dddc lint` only), for code hosts to annotate pull requests.
+    Sarif,
+}
+
+/// Where a command's words go. In text mode diagnostics and messages go to
+/// stderr as they come; in JSON mode they are gathered, with the command's
+/// own fields, into the one document [`Output::finish`] prints.
+pub struct Output {
+    pub color: ColorChoice,
+    pub format: Format,
+    pub quiet: bool,
+    doc: RefCell<Doc>,
+}
+
+#[derive(Default)]
+struct Doc {
+    diagnostics: Vec<Value>,
+    errors: usize,
+    warnings: usize,
+    fields: Map<String, Value>,
+    /// A document printed already (SARIF): `finish` prints nothing more.
+    printed: bool,
+}
+
+impl Output {
+    pub fn new(color: ColorChoice, format: Format, quiet: bool) -> Output {
+        Output { color, format, quiet, doc: RefCell::new(Doc::default()) }
+    }
+
+    pub fn json(&self) -> bool {
+        self.format != Format::Text
+    }
+
+    /// Diagnostics: rendered on stderr, or gathered for the document.
+    pub fn report(&self, sources: &Sources, diags: &[Diagnostic]) {
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let warnings = diags.iter().filter(|d| d.severity == diagnostics::Severity::Warning).count();
+        if self.json() {
+            let v = diagnostics::render_json(sources, diags);
+            let mut doc = self.doc.borrow_mut();
+            doc.diagnostics.extend(v["diagnostics"].as_array().cloned().unwrap_or_default());
+            doc.errors += errors;
+            doc.warnings += warnings;
+            return;
+        }
+        let shown: Vec<Diagnostic> = diags.iter().filter(|d| !self.quiet || d.is_error()).cloned().collect();
+        let mut text = diagnostics::render_text(sources, &shown, self.color);
+        if errors > 0 {
+            text.push_str(&format!("error: {errors} error(s), {warnings} warning(s)\n"));
+        } else if warnings > 0 && !self.quiet {
+            text.push_str(&format!("warning: {warnings} warning(s)\n"));
+        }
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+
+    /// An error that is not about the model (a file, an argument): on
+    /// stderr, or as a diagnostic with code `usage` in the document.
+    pub fn error(&self, message: &str) {
+        if self.json() {
+            let mut doc = self.doc.borrow_mut();
+            doc.diagnostics.push(json!({"code": "usage", "severity": "error", "message": message}));
+            doc.errors += 1;
+        } else {
+            eprintln!("error: {message}");
+        }
+    }
+
+    /// [`Output::error`], returning the usage exit code.
+    pub fn usage_error(&self, message: &str) -> u8 {
+        self.error(message);
+        EXIT_USAGE
+    }
+
+    /// A line for people (stderr; nothing in JSON mode, where the document
+    /// carries the facts, or with `-q`).
+    pub fn say(&self, line: &str) {
+        if !self.quiet && !self.json() {
+            eprintln!("{line}");
+        }
+    }
+
+    /// A field of the JSON document.
+    pub fn field(&self, key: &str, value: Value) {
+        self.doc.borrow_mut().fields.insert(key.to_string(), value);
+    }
+
+    /// The document has been printed by the command itself (SARIF).
+    pub fn printed(&self) {
+        self.doc.borrow_mut().printed = true;
+    }
+
+    /// Ends the command: in JSON mode, prints its one document; returns the
+    /// exit code.
+    pub fn finish(&self, command: &str, code: u8) -> u8 {
+        let doc = self.doc.borrow();
+        if self.json() && !doc.printed {
+            let mut obj = Map::new();
+            obj.insert("command".into(), command.into());
+            obj.insert("ok".into(), (code == 0).into());
+            obj.insert("exit_code".into(), code.into());
+            obj.insert("diagnostics".into(), Value::Array(doc.diagnostics.clone()));
+            obj.insert("errors".into(), doc.errors.into());
+            obj.insert("warnings".into(), doc.warnings.into());
+            for (k, v) in &doc.fields {
+                obj.insert(k.clone(), v.clone());
+            }
+            println!("{}", Value::Object(obj));
+        }
+        code
+    }
+}
+
+/// Loads and validates the model named by `arg`.
+pub fn load(out: &Output, arg: Option<&Path>) -> Result<(config::Project, dddc::Frontend), u8> {
+    let project = config::discover(arg).map_err(|e| out.usage_error(&e))?;
+    let display = display_path(&project.model);
+    let fe = dddc::frontend(&project.model, &display).map_err(|e| out.usage_error(&e.0))?;
+    Ok((project, fe))
+}
+
+/// Loads the model, which must be valid: on errors they are reported and
+/// the exit code returned.
+pub fn load_model(
+    out: &Output,
+    arg: Option<&Path>,
+) -> Result<(config::Project, dddc::Frontend, dddc::model::Model), u8> {
+    let (project, mut fe) = load(out, arg)?;
+    match fe.model.take() {
+        Some(model) => Ok((project, fe, model)),
+        None => {
+            out.report(&fe.sources, &fe.diagnostics);
+            Err(EXIT_FAIL)
+        }
+    }
+}
+
+/// The migrations folder of the project.
+pub fn migrations_dir(project: &config::Project) -> PathBuf {
+    project.dir.join(&project.config.migrations.dir)
+}
+
+/// The texts of `dddc.lock` and `dddc.schema`, each `None` when missing.
+pub fn read_lock(project: &config::Project) -> Result<(Option<String>, Option<String>), String> {
+    let dir = migrations_dir(project);
+    let read = |name: &str| {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    };
+    Ok((read(dddc::lock::LOCK_FILE)?, read(dddc::lock::SNAPSHOT_FILE)?))
+}
+
+/// The lock, if there is one; an unreadable one is an error (reported).
+pub fn load_lock(out: &Output, project: &config::Project) -> Result<Option<dddc::lock::Lock>, u8> {
+    let (lock, snapshot) = read_lock(project).map_err(|e| out.usage_error(&e))?;
+    let Some(text) = lock else { return Ok(None) };
+    let lock_path = migrations_dir(project).join(dddc::lock::LOCK_FILE);
+    dddc::lock::Lock::parse(&text, snapshot.as_deref()).map(Some).map_err(|e| {
+        out.error(&format!("{}: {e}", lock_path.display()));
+        EXIT_FAIL
+    })
+}
+
+/// Versioned or undo migrations (`V…`/`U…` `.sql`) in the folder: what a
+/// lost lock must not be rebuilt over.
+pub fn migration_files_on_disk(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql") && (n.starts_with('V') || n.starts_with('U')) && n.contains("__"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// `SOURCE_DATE_EPOCH`, when set to a number.
+pub fn source_date_epoch() -> Option<i64> {
+    std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok())
+}
+
+pub fn now_epoch() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The path as the user would write it: relative to the working directory.
+pub fn display_path(p: &Path) -> PathBuf {
+    let p = p.strip_prefix("./").unwrap_or(p);
+    p.to_path_buf()
+}
+
+/// The score below which lint fails: the command line's, else the
+/// configuration's, else the seed's 85.
+pub fn min_score(cli: Option<u32>, config: &config::Config) -> u32 {
+    cli.or(config.lint.min_score).unwrap_or(85)
+}
+
+/// Paths written or removed, as strings for the document.
+pub fn paths(list: &[PathBuf]) -> Value {
+    Value::Array(list.iter().map(|p| Value::String(p.display().to_string())).collect())
+}

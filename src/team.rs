@@ -1,0 +1,236 @@
+//! What a team does to the migrations folder besides building, computed
+//! without touching the disk (the CLI reads, and writes what comes back):
+//!
+//! - [`new_migration`]: a hand-written migration (`dddc new NAME`), registered
+//!   in the lock; [`record_hand_written`] records its checksums once it is
+//!   written, from then on protected like a generated one.
+//! - [`rewind`]: forget the migrations after a version (`dddc rewind --to
+//!   N`), the snapshot taken back with the patches the lock keeps, so that
+//!   the next build writes them again from the model.
+//! - [`rebase`]: after merging another branch, keep its migrations and move
+//!   this branch's after them (`dddc rebase`); the build regenerates this
+//!   branch's SQL against the merged history.
+//!
+//! None of this is for migrations that ran on a shared database: those are
+//! never rewritten (the commands say so, and `check` keeps watching their
+//! checksums).
+
+use std::path::{Path, PathBuf};
+
+use crate::build::Output;
+use crate::lock::snapshot::{self, Patch};
+use crate::lock::{FileSum, Lock, Migration};
+
+/// Files to write and files to remove, paths relative to the project.
+#[derive(Debug, Default)]
+pub struct FileOps {
+    pub write: Vec<Output>,
+    pub remove: Vec<PathBuf>,
+}
+
+/// The text `dddc new` writes for a hand-written migration (`undo`: its
+/// undo script): a header that says what it is, the timeouts, and a place
+/// to write. [`record_hand_written`] compares with it to know whether the
+/// file has been written yet.
+pub fn template(file: &str, version: &str, undo: bool, lock_timeout: &str) -> String {
+    let what = if undo {
+        format!("Undoes V{version} (Flyway's undo convention): write what reverts it.")
+    } else {
+        "Written by hand: a data fix, a backfill, something the model does not say.".to_string()
+    };
+    format!(
+        "-- {file}\n-- {what}\n-- Registered by `dddc new`. The next `dddc build` records its checksum once it is\n-- no longer this template; from then on it must not change, like a generated migration.\n-- Flyway runs it in one transaction; for statements that cannot run in one (CREATE INDEX\n-- CONCURRENTLY), add `{file}.conf` holding `executeInTransaction=false` before it is recorded.\n-- It does not change the schema dddc knows: schema changes belong in the model.\n\nSET LOCAL lock_timeout = '{lock_timeout}';\n\n-- Write the migration here.\n"
+    )
+}
+
+/// A hand-written migration after the lock's last one: its two files (from
+/// the template) and the lock that registers them, checksums empty until
+/// [`record_hand_written`].
+pub fn new_migration(lock: &Lock, dir: &Path, version: String, description: &str, lock_timeout: &str) -> (FileOps, Lock) {
+    let file = format!("V{version}__{description}.sql");
+    let undo_file = format!("U{version}__{description}.sql");
+    let mut next = lock.clone();
+    next.migrations.push(Migration {
+        version: version.clone(),
+        description: description.to_string(),
+        file: FileSum { name: file.clone(), ..FileSum::default() },
+        undo: Some(FileSum { name: undo_file.clone(), ..FileSum::default() }),
+        conf: None,
+        hand_written: true,
+        snapshot_undo: Vec::new(),
+    });
+    let ops = FileOps {
+        write: vec![
+            Output { path: dir.join(&file), bytes: template(&file, &version, false, lock_timeout).into_bytes() },
+            Output { path: dir.join(&undo_file), bytes: template(&undo_file, &version, true, lock_timeout).into_bytes() },
+        ],
+        remove: Vec::new(),
+    };
+    (ops, next)
+}
+
+/// Records the checksums of the hand-written migrations that are written
+/// (no longer their template), with a `.conf` beside one if there is;
+/// returns their file names. `read` reads a file of the migrations folder
+/// by name.
+pub fn record_hand_written(lock: &mut Lock, read: &dyn Fn(&str) -> Option<Vec<u8>>, lock_timeout: &str) -> Vec<String> {
+    let mut recorded = Vec::new();
+    for m in lock.migrations.iter_mut().filter(|m| m.is_pending()) {
+        let Some(bytes) = read(&m.file.name) else { continue };
+        if bytes == template(&m.file.name, &m.version, false, lock_timeout).into_bytes() {
+            continue;
+        }
+        m.file = FileSum::of(&m.file.name, &bytes);
+        if let Some(u) = &mut m.undo {
+            match read(&u.name) {
+                Some(b) => *u = FileSum::of(&u.name, &b),
+                None => m.undo = None,
+            }
+        }
+        let conf = format!("{}.conf", m.file.name);
+        m.conf = read(&conf).map(|b| FileSum::of(&conf, &b));
+        recorded.push(m.file.name.clone());
+    }
+    recorded
+}
+
+/// The lock as it was right after migration `to`: the later migrations
+/// forgotten (their files to remove), the snapshot taken back through each
+/// one's patch. `snapshot_text` is the snapshot file as it is (it must be
+/// the one the lock's last migration left).
+pub fn rewind(lock: &Lock, snapshot_text: &str, to: &str, dir: &Path) -> Result<(FileOps, Lock), String> {
+    let at = lock.migrations.iter().position(|m| m.version == to).ok_or_else(|| {
+        let versions: Vec<&str> = lock.migrations.iter().map(|m| m.version.as_str()).collect();
+        format!("no migration with version {to} in the lock (versions: {})", versions.join(", "))
+    })?;
+    let later = &lock.migrations[at + 1..];
+    if later.is_empty() {
+        return Err(format!("V{to} is the last migration already: nothing to rewind"));
+    }
+    let mut text = snapshot_text.to_string();
+    for m in later.iter().rev() {
+        if m.hand_written {
+            continue;
+        }
+        if m.snapshot_undo.is_empty() && text != snapshot::write(&lock.schema) {
+            return Err(format!("`{}` has no snapshot patch (an older dddc built it): cannot rewind past it", m.file.name));
+        }
+        text = Patch::apply(&text, &m.snapshot_undo)
+            .map_err(|e| format!("cannot take the snapshot back through `{}`: {e}", m.file.name))?;
+    }
+    let schema = snapshot::read(&text).map_err(|e| format!("the rewound snapshot does not read back: {e}"))?;
+    let mut next = lock.clone();
+    next.migrations.truncate(at + 1);
+    next.schema = schema;
+    let remove = later.iter().flat_map(|m| m.files().map(|f| dir.join(&f.name))).collect();
+    Ok((FileOps { write: Vec::new(), remove }, next))
+}
+
+/// What `dddc rebase` does before the build that regenerates this branch's
+/// migrations.
+#[derive(Debug)]
+pub struct Rebase {
+    /// The other branch's lock: the history this branch continues.
+    pub lock: Lock,
+    pub ops: FileOps,
+    /// This branch's generated migrations, forgotten (to be regenerated).
+    pub dropped: Vec<Migration>,
+    /// This branch's hand-written migrations, kept, to be registered again
+    /// after the regenerated ones: (migration, its files' bytes by name).
+    pub hand_written: Vec<(Migration, Vec<(String, Vec<u8>)>)>,
+}
+
+/// `ours` (this branch's lock) onto `theirs` (the merged branch's):
+/// `theirs`'s migrations keep their versions (and their files, restored
+/// from `their_file` where the merge left another content on disk); this
+/// branch's own migrations are removed from disk, the generated ones to be
+/// built again from the model, the hand-written ones to be registered
+/// again after them. `disk` reads a file of the migrations folder by name.
+pub fn rebase(
+    ours: &Lock,
+    theirs: &Lock,
+    dir: &Path,
+    disk: &dyn Fn(&str) -> Option<Vec<u8>>,
+    their_file: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Result<Rebase, String> {
+    let known = |m: &Migration| theirs.migrations.iter().any(|t| t.file.name == m.file.name && t.version == m.version);
+    let mut ops = FileOps::default();
+    for t in &theirs.migrations {
+        for f in t.files() {
+            if f.sha256.is_empty() {
+                continue;
+            }
+            let on_disk = disk(&f.name);
+            if on_disk.as_deref().map(crate::lock::sha256_hex).as_deref() != Some(f.sha256.as_str()) {
+                let bytes = their_file(&f.name).ok_or_else(|| {
+                    format!("`{}` of the merged branch is neither on disk as it was built nor in git", f.name)
+                })?;
+                if crate::lock::sha256_hex(&bytes) != f.sha256 {
+                    return Err(format!("`{}` in git does not match the merged branch's lock", f.name));
+                }
+                ops.write.push(Output { path: dir.join(&f.name), bytes });
+            }
+        }
+    }
+    let mut dropped = Vec::new();
+    let mut hand_written = Vec::new();
+    for m in ours.migrations.iter().filter(|m| !known(m)) {
+        let names: Vec<String> = m.files().map(|f| f.name.clone()).collect();
+        // A file of the same name in the other branch's history stays.
+        let theirs_has = |n: &str| theirs.migrations.iter().any(|t| t.files().any(|f| f.name == n));
+        for n in names.iter().filter(|n| !theirs_has(n)) {
+            ops.remove.push(dir.join(n));
+        }
+        if m.hand_written {
+            let files = names.iter().filter_map(|n| disk(n).map(|b| (n.clone(), b))).collect();
+            hand_written.push((m.clone(), files));
+        } else {
+            dropped.push(m.clone());
+        }
+    }
+    Ok(Rebase { lock: theirs.clone(), ops, dropped, hand_written })
+}
+
+/// Registers a kept hand-written migration again at `version`: its files
+/// under their new names, the lock entry with its checksums (empty if it
+/// was still a template).
+pub fn reregister(
+    lock: &mut Lock,
+    dir: &Path,
+    m: &Migration,
+    files: &[(String, Vec<u8>)],
+    version: String,
+    lock_timeout: &str,
+) -> FileOps {
+    // Still the template: a fresh one, naming its new file.
+    if m.is_pending() {
+        let (ops, next) = new_migration(lock, dir, version, &m.description, lock_timeout);
+        *lock = next;
+        return ops;
+    }
+    let rename = |name: &str| {
+        let rest = name.split_once("__").map_or(name, |(_, r)| r);
+        format!("{}{version}__{rest}", &name[..1])
+    };
+    let mut ops = FileOps::default();
+    let mut entry = Migration { version: version.clone(), ..m.clone() };
+    let mut sum = |s: &FileSum| -> FileSum {
+        let new = rename(&s.name);
+        match files.iter().find(|(n, _)| *n == s.name) {
+            Some((_, bytes)) => {
+                ops.write.push(Output { path: dir.join(&new), bytes: bytes.clone() });
+                if s.sha256.is_empty() {
+                    FileSum { name: new, ..FileSum::default() }
+                } else {
+                    FileSum::of(&new, bytes)
+                }
+            }
+            None => FileSum { name: new, ..FileSum::default() },
+        }
+    };
+    entry.file = sum(&m.file);
+    entry.undo = m.undo.as_ref().map(&mut sum);
+    entry.conf = m.conf.as_ref().map(&mut sum);
+    lock.migrations.push(entry);
+    ops
+}
