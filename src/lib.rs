@@ -5,9 +5,10 @@
 //! The pipeline, one module per step; dependencies point down this list only
 //! (`tests/architecture.rs` fails on an import that points up):
 //!
-//! 1. [`diagnostics`] and [`config`] — diagnostics are data (code, spans,
-//!    help), rendered rustc-style or as JSON at the edge; `dddc explain`
-//!    prints their long texts. `dddc.toml`, parsed and validated.
+//! 1. [`diagnostics`], [`config`] and [`pg`] — diagnostics are data (code,
+//!    spans, help), rendered rustc-style or as JSON at the edge; `dddc
+//!    explain` prints their long texts. `dddc.toml`, parsed and validated.
+//!    A throwaway PostgreSQL cluster from the local binaries.
 //! 2. [`syntax`] — source text → typed AST. A pest grammar
 //!    (`grammar/ddd.pest`) with catch-all rules, so parsing never panics and
 //!    every broken line gets a precise message. Every node keeps its span.
@@ -38,6 +39,9 @@
 //! 13. [`team`] — hand-written migrations, rewinding and rebasing the
 //!     migrations of a branch, computed without touching the disk.
 //! 14. [`lsp`] — the language server (`dddc lsp`), on top of all of them.
+//! 15. [`introspect`] — the live database: its catalog read into the
+//!     relational schema and compared with a model or a lock; `dddc
+//!     verify`, `drift` and `import`.
 //!
 //! `main.rs` is the command line only: arguments, files, exit codes.
 
@@ -46,6 +50,7 @@ pub mod check;
 pub mod config;
 pub mod diagnostics;
 pub mod docs;
+pub mod introspect;
 pub mod lint;
 pub mod loader;
 pub mod lock;
@@ -53,6 +58,7 @@ pub mod lsp;
 pub mod migrate;
 pub mod model;
 pub mod output;
+pub mod pg;
 pub mod relational;
 pub mod sql;
 pub mod syntax;

@@ -42,7 +42,6 @@ enum Color {
     Never,
 }
 
-
 #[derive(Subcommand)]
 enum Command {
     /// Parse, resolve and validate the model only.
@@ -68,6 +67,13 @@ enum Command {
     Check {
         /// A .ddd file or a folder.
         model: Option<PathBuf>,
+        /// Also run `dddc verify` (skipped with a note when no PostgreSQL
+        /// server binaries are installed and no URL is given).
+        #[arg(long)]
+        verify: bool,
+        /// With `--verify`: the server to verify in (see `dddc verify`).
+        #[arg(long, value_name = "URL", env = "DDDC_DATABASE_URL", requires = "verify")]
+        database_url: Option<String>,
     },
     /// Print the SQL the next build would write, and what it would refuse.
     Plan {
@@ -89,6 +95,40 @@ enum Command {
     },
     /// The language server, over stdio (for editors).
     Lsp,
+    /// Write a model (and a baseline V1 and lock) from an existing database.
+    Import {
+        #[arg(long, value_name = "URL", env = "DDDC_DATABASE_URL")]
+        database_url: String,
+        /// The schemas to import (all but `public` and the system's when none).
+        #[arg(long = "schema", value_name = "SCHEMA")]
+        schemas: Vec<String>,
+        /// The folder to write the project into (default: the current one).
+        dir: Option<PathBuf>,
+    },
+    /// Apply every migration, twice, on a throwaway PostgreSQL (or a scratch
+    /// database of `--database-url`), compare the final schema with the
+    /// lock's and run the undos back: proves the migrations before a merge.
+    Verify {
+        model: Option<PathBuf>,
+        /// A server to create the scratch database in (its role needs
+        /// CREATEDB); without it, a throwaway cluster from the local binaries.
+        #[arg(long, value_name = "URL", env = "DDDC_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Keep the scratch database (or the throwaway cluster, until Enter).
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Compare a deployed database with the lock: Flyway's history and
+    /// every object. Read-only. Exits 1 on drift.
+    Drift {
+        model: Option<PathBuf>,
+        #[arg(long, value_name = "URL", env = "DDDC_DATABASE_URL")]
+        database_url: String,
+        /// Flyway's history table (`schema.table`), when not the one
+        /// `flyway_schema_history` of the database.
+        #[arg(long, value_name = "TABLE")]
+        history_table: Option<String>,
+    },
     /// Rewrite .ddd files in the canonical layout (comments kept).
     Fmt {
         /// Exit 1 when a file is not formatted, writing nothing.
@@ -182,11 +222,19 @@ fn run() -> ExitCode {
         Command::Build { model, name, dry_run, allow_destructive } => {
             ("build", cli::build::build(&out, model.as_deref(), name.as_deref(), dry_run, allow_destructive))
         }
-        Command::Check { model } => ("check", cli::check::check(&out, model.as_deref())),
+        Command::Check { model, verify, database_url } => {
+            let mut code = cli::check::check(&out, model.as_deref());
+            if verify && code == 0 {
+                code = cli::db::verify_in_check(&out, model.as_deref(), database_url.as_deref());
+            }
+            ("check", code)
+        }
         Command::Lint { model, min_score: _, migrations: Some(dir) } => {
             ("lint", cli::lint::lint_migrations(&out, model.as_deref(), dir.as_deref()))
         }
-        Command::Lint { model, min_score, migrations: None } => ("lint", cli::lint::lint(&out, model.as_deref(), min_score)),
+        Command::Lint { model, min_score, migrations: None } => {
+            ("lint", cli::lint::lint(&out, model.as_deref(), min_score))
+        }
         Command::Plan { model } => ("plan", cli::build::plan(&out, model.as_deref())),
         Command::Fmt { check, files } => ("fmt", cli::misc::fmt(&out, check, files)),
         Command::Explain { code } => ("explain", cli::misc::explain(&out, &code)),
@@ -194,6 +242,15 @@ fn run() -> ExitCode {
         Command::New { name } => ("new", cli::team::new(&out, &name)),
         Command::Rewind { to } => ("rewind", cli::team::rewind(&out, &to)),
         Command::Rebase { model, onto } => ("rebase", cli::team::rebase(&out, model.as_deref(), onto.as_deref())),
+        Command::Verify { model, database_url, keep } => {
+            ("verify", cli::db::verify(&out, model.as_deref(), database_url.as_deref(), keep))
+        }
+        Command::Drift { model, database_url, history_table } => {
+            ("drift", cli::db::drift(&out, model.as_deref(), &database_url, history_table.as_deref()))
+        }
+        Command::Import { database_url, schemas, dir } => {
+            ("import", cli::db::import(&out, &database_url, &schemas, dir.as_deref()))
+        }
         Command::Lsp => return ExitCode::from(dddc::lsp::serve()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "dddc", &mut std::io::stdout());

@@ -46,7 +46,13 @@ pub fn template(file: &str, version: &str, undo: bool, lock_timeout: &str) -> St
 /// A hand-written migration after the lock's last one: its two files (from
 /// the template) and the lock that registers them, checksums empty until
 /// [`record_hand_written`].
-pub fn new_migration(lock: &Lock, dir: &Path, version: String, description: &str, lock_timeout: &str) -> (FileOps, Lock) {
+pub fn new_migration(
+    lock: &Lock,
+    dir: &Path,
+    version: String,
+    description: &str,
+    lock_timeout: &str,
+) -> (FileOps, Lock) {
     let file = format!("V{version}__{description}.sql");
     let undo_file = format!("U{version}__{description}.sql");
     let mut next = lock.clone();
@@ -62,7 +68,10 @@ pub fn new_migration(lock: &Lock, dir: &Path, version: String, description: &str
     let ops = FileOps {
         write: vec![
             Output { path: dir.join(&file), bytes: template(&file, &version, false, lock_timeout).into_bytes() },
-            Output { path: dir.join(&undo_file), bytes: template(&undo_file, &version, true, lock_timeout).into_bytes() },
+            Output {
+                path: dir.join(&undo_file),
+                bytes: template(&undo_file, &version, true, lock_timeout).into_bytes(),
+            },
         ],
         remove: Vec::new(),
     };
@@ -94,6 +103,27 @@ pub fn record_hand_written(lock: &mut Lock, read: &dyn Fn(&str) -> Option<Vec<u8
     recorded
 }
 
+/// The schema right after the lock's migration number `at` (0-based): the
+/// snapshot taken back through the patch of each later migration.
+/// `snapshot_text` is the snapshot file the lock's last migration left.
+pub fn schema_after(lock: &Lock, snapshot_text: &str, at: usize) -> Result<crate::relational::Schema, String> {
+    let mut text = snapshot_text.to_string();
+    for m in lock.migrations.iter().skip(at + 1).rev() {
+        if m.hand_written {
+            continue;
+        }
+        if m.snapshot_undo.is_empty() && text != snapshot::write(&lock.schema) {
+            return Err(format!(
+                "`{}` has no snapshot patch (an older dddc built it): cannot rewind past it",
+                m.file.name
+            ));
+        }
+        text = Patch::apply(&text, &m.snapshot_undo)
+            .map_err(|e| format!("cannot take the snapshot back through `{}`: {e}", m.file.name))?;
+    }
+    snapshot::read(&text).map_err(|e| format!("the rewound snapshot does not read back: {e}"))
+}
+
 /// The lock as it was right after migration `to`: the later migrations
 /// forgotten (their files to remove), the snapshot taken back through each
 /// one's patch. `snapshot_text` is the snapshot file as it is (it must be
@@ -107,18 +137,7 @@ pub fn rewind(lock: &Lock, snapshot_text: &str, to: &str, dir: &Path) -> Result<
     if later.is_empty() {
         return Err(format!("V{to} is the last migration already: nothing to rewind"));
     }
-    let mut text = snapshot_text.to_string();
-    for m in later.iter().rev() {
-        if m.hand_written {
-            continue;
-        }
-        if m.snapshot_undo.is_empty() && text != snapshot::write(&lock.schema) {
-            return Err(format!("`{}` has no snapshot patch (an older dddc built it): cannot rewind past it", m.file.name));
-        }
-        text = Patch::apply(&text, &m.snapshot_undo)
-            .map_err(|e| format!("cannot take the snapshot back through `{}`: {e}", m.file.name))?;
-    }
-    let schema = snapshot::read(&text).map_err(|e| format!("the rewound snapshot does not read back: {e}"))?;
+    let schema = schema_after(lock, snapshot_text, at)?;
     let mut next = lock.clone();
     next.migrations.truncate(at + 1);
     next.schema = schema;
@@ -137,8 +156,11 @@ pub struct Rebase {
     pub dropped: Vec<Migration>,
     /// This branch's hand-written migrations, kept, to be registered again
     /// after the regenerated ones: (migration, its files' bytes by name).
-    pub hand_written: Vec<(Migration, Vec<(String, Vec<u8>)>)>,
+    pub hand_written: Vec<(Migration, NamedFiles)>,
 }
+
+/// Files by name, with their bytes.
+pub type NamedFiles = Vec<(String, Vec<u8>)>;
 
 /// `ours` (this branch's lock) onto `theirs` (the merged branch's):
 /// `theirs`'s migrations keep their versions (and their files, restored
@@ -228,9 +250,10 @@ pub fn reregister(
             None => FileSum { name: new, ..FileSum::default() },
         }
     };
-    entry.file = sum(&m.file);
-    entry.undo = m.undo.as_ref().map(&mut sum);
-    entry.conf = m.conf.as_ref().map(&mut sum);
+    let [file, undo, conf] = [Some(&m.file), m.undo.as_ref(), m.conf.as_ref()].map(|s| s.map(&mut sum));
+    entry.file = file.unwrap_or_default();
+    entry.undo = undo;
+    entry.conf = conf;
     lock.migrations.push(entry);
     ops
 }

@@ -55,6 +55,7 @@ use std::sync::Mutex;
 use dddc::build::{plan, BuildError, Inputs};
 use dddc::config::{load_config, Config};
 use dddc::lock::{sha256_hex, Lock};
+use dddc::sql::split::split_statements;
 use support::catalog::fingerprint;
 use support::lock_audit::Audit;
 
@@ -280,6 +281,8 @@ struct Generated {
     /// The last model that built.
     final_source: Option<String>,
     config: Config,
+    /// The schema the last lock records.
+    snapshot: Option<dddc::relational::Schema>,
 }
 
 fn read_opt(path: &Path) -> Option<String> {
@@ -412,6 +415,7 @@ fn generate(case: &Case) -> Result<Generated, String> {
         return Err("no step built".into());
     }
     out.config = config;
+    out.snapshot = lock.map(|l| l.schema);
     Ok(out)
 }
 
@@ -635,6 +639,16 @@ fn migrate_database(case: &Case, g: &Generated) -> Result<(), String> {
             diff(&expected, &evolved, "fresh V1 of the final model", "V1..Vn applied in order")
         ));
     }
+    // Introspection (what `dddc verify` and `dddc drift` stand on): the
+    // evolved catalog, read back, is the schema the lock records.
+    if let Some(snapshot) = &g.snapshot {
+        let (actual, _) = dddc::introspect::read(&mut db, &dddc::introspect::Scope::default())?;
+        let differences = dddc::introspect::compare(snapshot, &actual);
+        if !differences.is_empty() {
+            let lines: Vec<String> = differences.iter().map(|d| d.message.clone()).collect();
+            return Err(format!("the catalog read back differs from the lock's snapshot:\n  {}", lines.join("\n  ")));
+        }
+    }
     if case.dir.join("skip_undo").exists() {
         return Ok(());
     }
@@ -723,127 +737,11 @@ fn run_checks(db: &mut postgres::Client, sql: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Splits a script into statements at top-level semicolons, respecting
-/// comments, quoted strings and identifiers, and dollar quotes. Statements
-/// that hold only comments are dropped.
-fn split_statements(sql: &str) -> Vec<String> {
-    let b = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    let mut meaningful = false;
-    let push = |out: &mut Vec<String>, s: &str, meaningful: bool| {
-        let s = s.trim();
-        if meaningful && !s.is_empty() {
-            out.push(s.to_string());
-        }
-    };
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0;
-                while i < b.len() {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            b'\'' | b'"' => {
-                meaningful = true;
-                // E'…' strings take backslash escapes.
-                let escapes = c == b'\''
-                    && i > 0
-                    && (b[i - 1] == b'E' || b[i - 1] == b'e')
-                    && (i < 2 || !(b[i - 2].is_ascii_alphanumeric() || b[i - 2] == b'_'));
-                i += 1;
-                while i < b.len() {
-                    if escapes && b[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if b[i] == c {
-                        if b.get(i + 1) == Some(&c) {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
-                }
-                i += 1;
-                continue;
-            }
-            b'$' if i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'$') => {
-                // $tag$ … $tag$ (tag empty or an identifier not starting with a digit).
-                let mut j = i + 1;
-                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
-                    j += 1;
-                }
-                let tag_ok = j < b.len() && b[j] == b'$' && !b.get(i + 1).is_some_and(|x| x.is_ascii_digit());
-                if tag_ok {
-                    meaningful = true;
-                    let tag = &sql[i..=j];
-                    match sql[j + 1..].find(tag) {
-                        Some(end) => i = j + 1 + end + tag.len(),
-                        None => i = b.len(),
-                    }
-                    continue;
-                }
-                meaningful = true;
-                i += 1;
-                continue;
-            }
-            b';' => {
-                push(&mut out, &sql[start..=i], meaningful);
-                meaningful = false;
-                i += 1;
-                start = i;
-                continue;
-            }
-            c if !c.is_ascii_whitespace() => meaningful = true,
-            _ => {}
-        }
-        i += 1;
-    }
-    push(&mut out, &sql[start..], meaningful);
-    out
-}
-
 fn diff(a: &str, b: &str, a_name: &str, b_name: &str) -> String {
     similar::TextDiff::from_lines(a, b).unified_diff().context_radius(0).header(a_name, b_name).to_string()
 }
 
 // ---------------------------------------------------------------- units --
-
-#[test]
-fn splitter_respects_quotes_and_dollar_quotes() {
-    let sql = "-- a; comment\nCREATE INDEX CONCURRENTLY x ON t (a);\n\
-               DO $dddc$\nBEGIN\n  IF 1 = 1 THEN RAISE NOTICE 'x;y'; END IF;\nEND\n$dddc$;\n\
-               COMMENT ON TABLE t IS 'it''s; fine';\nSELECT $$a;b$$, \"we;ird\", E'\\';';\n/* c; */ -- only comments;\n";
-    let parts = split_statements(sql);
-    assert_eq!(parts.len(), 4, "{parts:#?}");
-    assert!(parts[0].ends_with("ON t (a);"));
-    assert!(parts[1].starts_with("DO $dddc$") && parts[1].ends_with("$dddc$;"));
-    assert_eq!(parts[2], "COMMENT ON TABLE t IS 'it''s; fine';");
-    assert!(parts[3].ends_with("E'\\';';"));
-}
 
 #[test]
 fn globs() {

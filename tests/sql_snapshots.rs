@@ -21,7 +21,7 @@ fn examples() -> Vec<(String, PathBuf)> {
     let mut out: Vec<(String, PathBuf)> = std::fs::read_dir("examples")
         .expect("read examples/")
         .flatten()
-        .filter(|e| e.path().is_dir())
+        .filter(|e| e.path().join("dddc.toml").is_file())
         .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
         .collect();
     out.sort();

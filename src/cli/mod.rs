@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod check;
+pub mod db;
 pub mod lint;
 pub mod misc;
 pub mod team;

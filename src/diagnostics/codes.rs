@@ -4,7 +4,8 @@
 //!
 //! Numbering follows the passes: E00xx files and syntax, E01xx names, E02xx
 //! types, E03xx references, E04xx expressions, E05xx model rules, E06xx the
-//! relational schema, E07xx evolution (what the next migration refuses);
+//! relational schema, E07xx evolution (what the next migration refuses), E08xx the live
+//! database (`verify`, `drift`, `import`);
 //! W0xxx are compiler warnings. Lint rules have their own
 //! `L0xx` codes (see `lint`).
 
@@ -73,9 +74,17 @@ codes! {
     E0701 => "change that would lose data",
     E0702 => "change PostgreSQL cannot make in place",
     E0703 => "required column with no value for existing rows",
+    E0801 => "migration does not apply",
+    E0802 => "migration is not idempotent",
+    E0803 => "database differs from the lock's schema",
+    E0804 => "undo does not restore the schema before",
+    E0805 => "applied migration differs from the lock",
+    E0806 => "no PostgreSQL to verify on",
     W0001 => "doc comment documents nothing",
     W0002 => "stale `@was`",
     W0710 => "squawk flags a generated migration",
+    W0801 => "server older than the model's target",
+    W0802 => "database object the language cannot express",
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

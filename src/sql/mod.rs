@@ -19,6 +19,7 @@ pub mod ddl;
 pub mod expr;
 pub mod fragments;
 pub mod objects;
+pub mod split;
 pub mod stmt;
 pub mod types;
 

@@ -1,0 +1,481 @@
+//! The commands that meet a live database: `verify` (the migrations on a
+//! scratch database), `drift` (a deployed database against the lock) and
+//! `import` (an existing database as a model and a baseline).
+
+use std::path::Path;
+use std::str::FromStr;
+
+use dddc::diagnostics::codes::id;
+use dddc::diagnostics::{Diagnostic, Sources};
+use dddc::introspect::verify::{self, Step};
+use dddc::introspect::{Difference, DifferenceKind};
+use dddc::relational::Schema;
+use serde_json::json;
+
+use super::{load_lock, load_model, migrations_dir, Output, EXIT_FAIL};
+
+/// Where verify runs: a throwaway cluster of its own, or a scratch
+/// database of the server a URL names.
+enum Server {
+    Throwaway(dddc::pg::Cluster),
+    Url { config: postgres::Config, scratch: String },
+}
+
+/// The migrations on disk, paired with their undos and `.sql.conf`, in
+/// Flyway's order.
+pub fn read_steps(dir: &Path, lock: &dddc::lock::Lock) -> Result<Vec<Step>, String> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".sql") || name.ends_with(".sql.conf") {
+            let text = std::fs::read_to_string(e.path())
+                .map_err(|err| format!("cannot read {}: {err}", e.path().display()))?;
+            files.push((name, text));
+        }
+    }
+    Ok(verify::steps(&files, |name| lock.migrations.iter().any(|m| m.file.name == name && m.hand_written)))
+}
+
+/// A catalog difference as a diagnostic: at the model's declaration of
+/// the table when there is one.
+fn difference_diagnostic(code: &'static str, d: &Difference, lowered: Option<&Schema>) -> Diagnostic {
+    let mut diag = Diagnostic::error(code, d.message.clone());
+    let table = lowered.and_then(|s| {
+        let (schema, name) = d.object.split_once('.')?;
+        s.table(schema, name)
+    });
+    if let Some(t) = table {
+        // The declaration of the column, constraint or index when the model
+        // has it, else its table's.
+        let part = d.part.as_deref();
+        let origin = part.and_then(|p| {
+            t.column(p)
+                .map(|c| (c.origin.0, format!("column {p} is declared here")))
+                .or_else(|| t.checks.iter().find(|c| c.name == p).map(|c| (c.origin.0, format!("{p} comes from here"))))
+                .or_else(|| {
+                    t.uniques.iter().find(|c| c.name == p).map(|c| (c.origin.0, format!("{p} comes from here")))
+                })
+                .or_else(|| {
+                    t.foreign_keys.iter().find(|c| c.name == p).map(|c| (c.origin.0, format!("{p} comes from here")))
+                })
+                .or_else(|| {
+                    t.indexes.iter().find(|c| c.name == p).map(|c| (c.origin.0, format!("{p} comes from here")))
+                })
+        });
+        diag = match origin {
+            Some((span, label)) if span != Default::default() => diag.at(span, label),
+            _ => diag.at(t.origin.0, format!("{} is declared here", t.qualified())),
+        };
+    }
+    diag.with_help(match d.kind {
+        DifferenceKind::Added => "if it is wanted, add it to the model; otherwise remove it from the database",
+        DifferenceKind::Missing => "a migration was skipped or edited, or the object was dropped by hand",
+        DifferenceKind::Changed => "a migration was edited, or the object was changed by hand",
+    })
+}
+
+fn differences_json(list: &[Difference]) -> serde_json::Value {
+    json!(list)
+}
+
+pub fn verify(out: &Output, model: Option<&Path>, url: Option<&str>, keep: bool) -> u8 {
+    let mut fields = serde_json::Map::new();
+    let code = run_verify(out, model, url, keep, &mut fields);
+    for (k, v) in fields {
+        out.field(&k, v);
+    }
+    code
+}
+
+/// `check --verify`: verify after the gate, when there is a server to run
+/// it on; its fields go under `verify` in the document.
+pub fn verify_in_check(out: &Output, model: Option<&Path>, url: Option<&str>) -> u8 {
+    // Binaries named explicitly and wrong are an error, not a reason to skip.
+    if url.is_none() && std::env::var_os("DDDC_PG_BIN").is_none() {
+        if let Err(e) = dddc::pg::find_bin_dir() {
+            out.say(&format!("note: verify skipped: {e}"));
+            out.field("verify", json!({"skipped": e}));
+            return 0;
+        }
+    }
+    let mut fields = serde_json::Map::new();
+    let code = run_verify(out, model, url, false, &mut fields);
+    out.field("verify", serde_json::Value::Object(fields));
+    code
+}
+
+fn run_verify(
+    out: &Output,
+    model: Option<&Path>,
+    url: Option<&str>,
+    keep: bool,
+    fields: &mut serde_json::Map<String, serde_json::Value>,
+) -> u8 {
+    let (project, fe, model) = match load_model(out, model) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    out.report(&fe.sources, &fe.diagnostics);
+    let lock = match load_lock(out, &project) {
+        Ok(Some(l)) => l,
+        Ok(None) => return out.usage_error("nothing to verify: there is no lock yet; run `dddc build` first"),
+        Err(code) => return code,
+    };
+    let dir = migrations_dir(&project);
+    let steps = match read_steps(&dir, &lock) {
+        Ok(s) => s,
+        Err(e) => return out.usage_error(&e),
+    };
+    if steps.is_empty() {
+        return out.usage_error(&format!("nothing to verify: no V…__….sql migration in {}", dir.display()));
+    }
+    let lowered = dddc::relational::lower(&model).ok();
+    let (server, mut db) = match open_scratch(out, url) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let version: i32 =
+        db.query_one("SELECT current_setting('server_version_num')::int", &[]).map(|r| r.get(0)).unwrap_or(0);
+    let major = (version / 10_000) as u32;
+    let mut diags = Vec::new();
+    if major < model.target {
+        diags.push(
+            Diagnostic::warning(
+                id::W0801,
+                format!("the model targets PostgreSQL {}, the server is {major}: verifying on it anyway", model.target),
+            )
+            .with_help(
+                "verify on the version production runs: `--database-url`, or `DDDC_PG_BIN` pointing at its binaries",
+            ),
+        );
+    }
+    out.say(&format!("verify: {} migration(s) on PostgreSQL {major} ({})", steps.len(), server.describe()));
+    let database = match &server {
+        Server::Throwaway(_) => "dddc_verify".to_string(),
+        Server::Url { scratch, .. } => scratch.clone(),
+    };
+    let mut progress = |line: &str| out.say(&format!("verify: {line}"));
+    let result = verify::verify(&mut db, &steps, &lock.schema, &mut progress);
+    drop(db);
+    let cleanup = server.finish(keep);
+    let findings = match result {
+        Ok(f) => f,
+        Err(e) => return out.usage_error(&format!("cannot read the catalog: {e}")),
+    };
+    for f in &findings {
+        let mut d =
+            Diagnostic::error(f.code, f.message.clone()).with_note(format!("in {}", dir.join(&f.file).display()));
+        for diff in f.differences.iter().take(50) {
+            d = d.with_note(diff.message.clone());
+        }
+        if f.differences.len() > 50 {
+            d = d.with_note(format!("… and {} more", f.differences.len() - 50));
+        }
+        d = d.with_help(match f.code {
+            "E0801" | "E0803" => "`dddc check` names a migration edited by hand; restore it from git",
+            "E0802" => "every statement of a migration must be safe to run twice (see `dddc explain E0802`)",
+            _ => "an undo must reverse every statement of its migration (see `dddc explain E0804`)",
+        });
+        diags.push(d);
+        // The final comparison also points at the model's declarations.
+        if f.code == id::E0803 {
+            for diff in &f.differences {
+                if lowered
+                    .as_ref()
+                    .is_some_and(|s| diff.object.split_once('.').is_some_and(|(a, b)| s.table(a, b).is_some()))
+                {
+                    diags.push(difference_diagnostic(id::E0803, diff, lowered.as_ref()));
+                }
+            }
+        }
+    }
+    out.report(&fe.sources, &diags);
+    fields.insert("server_version".into(), json!(major));
+    fields.insert("database".into(), json!(database));
+    fields.insert("migrations".into(), json!(steps.iter().map(|s| &s.apply.name).collect::<Vec<_>>()));
+    fields.insert(
+        "findings".into(),
+        json!(findings
+            .iter()
+            .map(|f| json!({"code": f.code, "file": f.file, "message": f.message, "differences": differences_json(&f.differences)}))
+            .collect::<Vec<_>>()),
+    );
+    if let Some(c) = &cleanup {
+        fields.insert("kept".into(), json!(c));
+    }
+    if findings.is_empty() {
+        let undos = steps.iter().filter(|s| s.undo.is_some()).count();
+        out.say(&format!(
+            "verify passed: {} migration(s) applied twice each, the final schema is the lock's, {undos} undo(s) restore the schema before",
+            steps.len()
+        ));
+        0
+    } else {
+        out.say(&format!("verify failed: {} problem(s)", findings.len()));
+        EXIT_FAIL
+    }
+}
+
+impl Server {
+    fn describe(&self) -> String {
+        match self {
+            Server::Throwaway(c) => format!("a throwaway cluster in {}", c.data_dir().display()),
+            Server::Url { scratch, .. } => format!("scratch database {scratch}"),
+        }
+    }
+
+    /// Drops the scratch database or stops the cluster, unless `keep`:
+    /// then says how to reach what was kept.
+    fn finish(self, keep: bool) -> Option<String> {
+        match self {
+            Server::Url { config, scratch } => {
+                if keep {
+                    eprintln!("verify: kept database {scratch}; drop it with `DROP DATABASE {scratch}`");
+                    return Some(scratch);
+                }
+                if let Ok(mut admin) = config.connect(postgres::NoTls) {
+                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"));
+                }
+                None
+            }
+            Server::Throwaway(cluster) => {
+                if keep {
+                    let url = format!(
+                        "postgresql:///dddc_verify?host={}&port={}&user={}",
+                        cluster.socket_dir().display(),
+                        cluster.port(),
+                        dddc::pg::SUPERUSER
+                    );
+                    eprintln!("verify: the cluster stays up until you press Enter (or close stdin): psql '{url}'");
+                    let mut line = String::new();
+                    let _ = std::io::stdin().read_line(&mut line);
+                    return Some(url);
+                }
+                None
+            }
+        }
+    }
+}
+
+fn open_scratch(out: &Output, url: Option<&str>) -> Result<(Server, postgres::Client), u8> {
+    match url {
+        Some(url) => {
+            let mut config = postgres::Config::from_str(url)
+                .map_err(|e| out.usage_error(&format!("`--database-url` is not a PostgreSQL URL: {e}")))?;
+            let mut admin = config.connect(postgres::NoTls).map_err(|e| {
+                out.usage_error(&format!("cannot connect to the database: {}", dddc::pg::describe_error(&e)))
+            })?;
+            let scratch = format!("dddc_verify_{}", std::process::id());
+            admin.batch_execute(&format!("CREATE DATABASE {scratch}")).map_err(|e| {
+                out.usage_error(&format!(
+                    "cannot create the scratch database {scratch}: {} (the role needs CREATEDB)",
+                    dddc::pg::describe_error(&e)
+                ))
+            })?;
+            let admin_config = config.clone();
+            config.dbname(&scratch);
+            let db = config.connect(postgres::NoTls).map_err(|e| {
+                out.usage_error(&format!("cannot connect to {scratch}: {}", dddc::pg::describe_error(&e)))
+            })?;
+            Ok((Server::Url { config: admin_config, scratch }, db))
+        }
+        None => {
+            out.say("verify: starting a throwaway PostgreSQL cluster");
+            let cluster = dddc::pg::Cluster::try_start().map_err(|e| {
+                let d = Diagnostic::error(id::E0806, format!("cannot start a throwaway PostgreSQL: {e}")).with_help(
+                    "install the server binaries (Debian: `apt-get install postgresql`), set DDDC_PG_BIN to their directory, or pass `--database-url`",
+                );
+                out.report(&Sources::default(), &[d]);
+                EXIT_FAIL
+            })?;
+            let db = cluster.try_create_database("dddc_verify").map_err(|e| out.usage_error(&e))?;
+            Ok((Server::Throwaway(cluster), db))
+        }
+    }
+}
+
+/// Connects to a URL for reading only.
+fn connect_read_only(out: &Output, url: &str) -> Result<postgres::Client, u8> {
+    let config = postgres::Config::from_str(url)
+        .map_err(|e| out.usage_error(&format!("`--database-url` is not a PostgreSQL URL: {e}")))?;
+    let mut db = config
+        .connect(postgres::NoTls)
+        .map_err(|e| out.usage_error(&format!("cannot connect to the database: {}", dddc::pg::describe_error(&e))))?;
+    db.batch_execute("SET default_transaction_read_only = on")
+        .map_err(|e| out.usage_error(&dddc::pg::describe_error(&e)))?;
+    Ok(db)
+}
+
+pub fn drift(out: &Output, model: Option<&Path>, url: &str, history: Option<&str>) -> u8 {
+    let (project, fe) = match super::load(out, model) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let lock = match load_lock(out, &project) {
+        Ok(Some(l)) => l,
+        Ok(None) => return out.usage_error("there is no lock: nothing says what the database should hold"),
+        Err(code) => return code,
+    };
+    let snapshot_text = match super::read_lock(&project) {
+        Ok((_, Some(s))) => s,
+        Ok((_, None)) => dddc::lock::snapshot::write(&lock.schema),
+        Err(e) => return out.usage_error(&e),
+    };
+    let mut db = match connect_read_only(out, url) {
+        Ok(db) => db,
+        Err(code) => return code,
+    };
+    let report = match dddc::introspect::drift::drift(&mut db, &lock, &snapshot_text, history) {
+        Ok(r) => r,
+        Err(e) => return out.usage_error(&e),
+    };
+    let lowered = fe.model.as_ref().and_then(|m| dddc::relational::lower(m).ok());
+    let mut diags = Vec::new();
+    for h in &report.history {
+        diags.push(
+            Diagnostic::error(id::E0805, h.clone())
+                .with_help("compare with `git log` of the migrations folder; `dddc explain E0805` says what to do"),
+        );
+    }
+    for d in &report.differences {
+        diags.push(difference_diagnostic(id::E0803, d, lowered.as_ref()));
+    }
+    for u in &report.unsupported {
+        diags.push(Diagnostic::warning(id::W0802, format!("{}: {}", u.object, u.reason)));
+    }
+    out.report(&fe.sources, &diags);
+    out.field("history_table", json!(report.history_table));
+    out.field("applied", json!(report.applied));
+    out.field("pending", json!(report.pending));
+    out.field("history_findings", json!(report.history));
+    out.field("differences", differences_json(&report.differences));
+    out.field("assumed", json!(report.assumed));
+    let at = report.applied.clone().map(|v| format!("V{v}")).unwrap_or_else(|| "no migration".into());
+    if report.assumed {
+        out.say(&format!(
+            "note: no Flyway history table (flyway_schema_history) in the database: compared with the lock's last migration, {at}; \
+             name the table with `--history-table` if it has another name"
+        ));
+    }
+    if report.pending.is_empty() {
+        out.say(&format!("drift: the database is at {at}, the last migration of the lock"));
+    } else {
+        out.say(&format!("drift: the database is at {at}; not applied yet: {}", report.pending.join(", ")));
+    }
+    if report.history.is_empty() && report.differences.is_empty() {
+        out.say(&format!("no drift: the database is exactly the lock's schema at {at}"));
+        0
+    } else {
+        out.say(&format!(
+            "drift: {} history problem(s), {} difference(s) from the lock's schema at {at}",
+            report.history.len(),
+            report.differences.len()
+        ));
+        EXIT_FAIL
+    }
+}
+
+pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -> u8 {
+    let dir = dir.unwrap_or(Path::new("."));
+    if dir.join("dddc.toml").exists() {
+        return out.usage_error(&format!(
+            "{} already holds a dddc project (dddc.toml): import writes a new one; pass an empty folder",
+            dir.display()
+        ));
+    }
+    let mut db = match connect_read_only(out, url) {
+        Ok(db) => db,
+        Err(code) => return code,
+    };
+    let name: String = match db.query_one("SELECT current_database()::text", &[]) {
+        Ok(r) => r.get(0),
+        Err(e) => return out.usage_error(&dddc::pg::describe_error(&e)),
+    };
+    let scope = dddc::introspect::Scope { schemas: schemas.to_vec() };
+    let (actual, unsupported) = match dddc::introspect::read(&mut db, &scope) {
+        Ok(x) => x,
+        Err(e) => return out.usage_error(&format!("cannot read the catalog: {e}")),
+    };
+    if actual.tables.is_empty() {
+        return out.usage_error("no table to import: name the schemas with `--schema` (public is not read by default)");
+    }
+    let (text, unsupported) = dddc::introspect::import::to_model(&name, &actual, unsupported);
+    let text = match dddc::syntax::fmt::format_text(&text) {
+        Ok(t) => t,
+        Err(diags) => {
+            let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+            return out.usage_error(&format!(
+                "the imported model does not parse (a bug in dddc import; please report it): {}",
+                messages.join("; ")
+            ));
+        }
+    };
+    // Validate in a scratch folder first: nothing is written when it fails.
+    let scratch = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => return out.usage_error(&format!("cannot create a temporary folder: {e}")),
+    };
+    let model_path = scratch.path().join("model.ddd");
+    if let Err(e) = std::fs::write(&model_path, &text) {
+        return out.usage_error(&format!("cannot write {}: {e}", model_path.display()));
+    }
+    let fe = match dddc::frontend(&model_path, Path::new("model.ddd")) {
+        Ok(fe) => fe,
+        Err(e) => return out.usage_error(&e.0),
+    };
+    let Some(model) = fe.model.as_ref() else {
+        out.report(&fe.sources, &fe.diagnostics);
+        out.error("the imported model does not validate (a bug in dddc import; please report it with the schema)");
+        return EXIT_FAIL;
+    };
+    let mut diags: Vec<Diagnostic> =
+        unsupported.iter().map(|u| Diagnostic::warning(id::W0802, format!("{}: {}", u.object, u.reason))).collect();
+    // What the model builds that the database does not hold, or the other
+    // way round: generated names, indexes dddc adds on foreign keys, …
+    let (differences, score) = match dddc::relational::lower(model) {
+        Ok(lowered) => {
+            let report = dddc::lint::lint(model, &lowered, &dddc::config::Config::default().lint);
+            (dddc::introspect::compare(&lowered, &actual), report.score)
+        }
+        Err(_) => (Vec::new(), 85),
+    };
+    for d in &differences {
+        diags.push(Diagnostic::warning(id::W0802, format!("the baseline differs from the database: {}", d.message)));
+    }
+    out.report(&fe.sources, &diags);
+    if let Err(e) =
+        std::fs::create_dir_all(dir).and_then(|_| std::fs::write(dir.join("model.ddd"), &text)).and_then(|_| {
+            std::fs::write(
+                dir.join("dddc.toml"),
+                format!(
+                    "# Imported by `dddc import`.\nmodel = \"model.ddd\"\n\n[lint]\n\
+                     # The design score of the imported schema (`dddc lint` says why it is not higher):\n\
+                     # `dddc check` keeps it from getting worse; raise it as the model improves.\n\
+                     min_score = {}\n",
+                    score.min(85)
+                ),
+            )
+        })
+    {
+        return out.usage_error(&format!("cannot write the model into {}: {e}", dir.display()));
+    }
+    out.say(&format!(
+        "imported {} table(s) of {} schema(s) into {}",
+        actual.tables.len(),
+        actual.schemas.len(),
+        dir.join("model.ddd").display()
+    ));
+    out.field("model", json!(dir.join("model.ddd").display().to_string()));
+    out.field("warnings_unsupported", json!(unsupported.len()));
+    out.field("differences", differences_json(&differences));
+    // The baseline: V1 and the lock, as if the schema had been built.
+    let code = super::build::build(out, Some(&dir.join("model.ddd")), Some("baseline"), false, false);
+    if code == 0 {
+        out.say(
+            "next: on the existing database, record V1 as applied without running it \
+             (`flyway baseline -baselineVersion=1`, or `baselineOnMigrate = true` and `baselineVersion = \"1\"` in flyway.toml); \
+             then edit the model and `dddc build`: V2 holds only your edit",
+        );
+    }
+    code
+}

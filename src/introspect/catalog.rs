@@ -1,0 +1,621 @@
+//! A live catalog read into the compiler's [`Schema`], with read-only
+//! queries that work on PostgreSQL 13 to 18.
+
+use postgres::Client;
+
+use crate::relational::{
+    Check, CheckSource, Column, ColumnType, EnumType, FkAction, ForeignKey, Function, FunctionCall, Index, IndexItem,
+    IndexMethod, PartitionBound, PartitionDef, PartitionMethod, Partitioning, Policy, PrimaryKey, PublicationDef,
+    RoleDef, Schema, SchemaDef, Table, TableKind, TableRef, Trigger, TriggerEvent, TriggerTiming, Unique,
+};
+
+/// What the catalog holds that the schema cannot say: reported, never
+/// dropped silently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// `schema.table.column`, `schema.view`, …
+    pub object: String,
+    pub reason: String,
+}
+
+/// Which schemas to read.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// The schemas to read; empty: every schema except the system ones and
+    /// `public` (whose functions and enum types are read when used).
+    pub schemas: Vec<String>,
+}
+
+fn err(e: postgres::Error) -> String {
+    crate::pg::describe_error(&e)
+}
+
+/// The catalog as a schema, and what it could not express.
+pub fn read(db: &mut Client, scope: &Scope) -> Result<(Schema, Vec<Unsupported>), String> {
+    let mut unsupported = Vec::new();
+    let version: i32 = db.query_one("SELECT current_setting('server_version_num')::int", &[]).map_err(err)?.get(0);
+    let mut schema = Schema { target: (version / 10_000) as u32, ..Schema::default() };
+    // Schemas.
+    let rows = db
+        .query(
+            "SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n \
+             WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' AND n.nspname <> 'public' \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = n.oid AND d.deptype = 'e') ORDER BY 1",
+            &[],
+        )
+        .map_err(err)?;
+    for r in rows {
+        let name: String = r.get(0);
+        if scope.schemas.is_empty() || scope.schemas.contains(&name) {
+            schema.schemas.push(SchemaDef { name, comment: r.get(1), origin: Default::default() });
+        }
+    }
+    let names: Vec<String> = schema.schemas.iter().map(|s| s.name.clone()).collect();
+    let mut with_public = names.clone();
+    with_public.push("public".into());
+    // Extensions.
+    for r in db.query("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1", &[]).map_err(err)? {
+        schema.extensions.push(r.get(0));
+    }
+    // Enum types (public ones too: a shared kernel's native enums live there).
+    for r in db
+        .query(
+            "SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder), obj_description(t.oid, 'pg_type') \
+             FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace \
+             WHERE n.nspname = ANY ($1) AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') \
+             GROUP BY n.nspname, t.typname, t.oid ORDER BY 1, 2",
+            &[&with_public],
+        )
+        .map_err(err)?
+    {
+        schema.enum_types.push(EnumType {
+            schema: r.get(0),
+            name: r.get(1),
+            values: r.get(2),
+            comment: r.get(3),
+            origin: Default::default(),
+        });
+    }
+    // Functions (not extensions').
+    for r in db
+        .query(
+            "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid), \
+                    l.lanname, p.provolatile::text, p.prosecdef, p.prosrc, obj_description(p.oid, 'pg_proc') \
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
+             WHERE n.nspname = ANY ($1) AND p.prokind = 'f' \
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') ORDER BY 1, 2, 3",
+            &[&with_public],
+        )
+        .map_err(err)?
+    {
+        let volatility: String = r.get(5);
+        schema.functions.push(Function {
+            schema: r.get(0),
+            name: r.get(1),
+            args: r.get(2),
+            returns: r.get(3),
+            language: r.get(4),
+            volatility: match volatility.as_str() {
+                "i" => "IMMUTABLE",
+                "s" => "STABLE",
+                _ => "VOLATILE",
+            }
+            .into(),
+            security_definer: r.get(6),
+            body: r.get(7),
+            comment: r.get(8),
+        });
+    }
+    // Views, foreign tables, materialized views: not the schema's.
+    for r in db
+        .query(
+            "SELECT n.nspname || '.' || c.relname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = ANY ($1) AND c.relkind IN ('v', 'm', 'f') ORDER BY 1",
+            &[&names],
+        )
+        .map_err(err)?
+    {
+        let kind: String = r.get(1);
+        let what = match kind.as_str() {
+            "v" => "a view",
+            "m" => "a materialized view",
+            _ => "a foreign table",
+        };
+        unsupported.push(Unsupported { object: r.get(0), reason: format!("{what}: the language has no views; keep it in a hand-written migration") });
+    }
+    // Tables.
+    let tables = db
+        .query(
+            "SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class'), c.relrowsecurity AND c.relforcerowsecurity, \
+                    c.relkind = 'p' \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 2, 3",
+            &[&names],
+        )
+        .map_err(err)?;
+    for t in tables {
+        let oid: u32 = t.get(0);
+        let mut table = Table {
+            schema: t.get(1),
+            name: t.get(2),
+            comment: t.get(3),
+            kind: TableKind::AggregateRoot,
+            aggregate: None,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            row_level_security: t.get(4),
+            policies: Vec::new(),
+            partitioning: None,
+            origin: Default::default(),
+        };
+        read_columns(db, oid, &mut table, &mut unsupported)?;
+        read_constraints(db, oid, &mut table)?;
+        read_indexes(db, oid, &mut table)?;
+        read_triggers(db, oid, &mut table)?;
+        read_policies(db, oid, &mut table)?;
+        let partitioned: bool = t.get(5);
+        if partitioned {
+            read_partitions(db, oid, &mut table, &mut unsupported)?;
+        }
+        schema.tables.push(table);
+    }
+    read_roles(db, &names, &mut schema)?;
+    // Publications: the tables added to them (not the partitions
+    // `pg_publication_tables` expands them into).
+    for r in db
+        .query(
+            "SELECT p.pubname, p.puballtables, coalesce(array_agg(n.nspname || '.' || c.relname ORDER BY n.nspname, c.relname) \
+                    FILTER (WHERE c.relname IS NOT NULL), '{}') \
+             FROM pg_publication p LEFT JOIN pg_publication_rel pr ON pr.prpubid = p.oid \
+             LEFT JOIN pg_class c ON c.oid = pr.prrelid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+             GROUP BY p.pubname, p.puballtables ORDER BY 1",
+            &[],
+        )
+        .map_err(err)?
+    {
+        let name: String = r.get(0);
+        if r.get::<_, bool>(1) {
+            unsupported.push(Unsupported {
+                object: name,
+                reason: "a publication FOR ALL TABLES: the model publishes aggregates one by one".into(),
+            });
+            continue;
+        }
+        let tables: Vec<String> = r.get(2);
+        schema.publications.push(PublicationDef {
+            name,
+            tables: tables
+                .iter()
+                .filter_map(|t| t.split_once('.'))
+                .map(|(s, n)| TableRef { schema: s.into(), name: n.into() })
+                .collect(),
+        });
+    }
+    Ok((schema, unsupported))
+}
+
+fn read_columns(db: &mut Client, oid: u32, t: &mut Table, unsupported: &mut Vec<Unsupported>) -> Result<(), String> {
+    for r in db
+        .query(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.attidentity::text, a.attgenerated::text, \
+                    pg_get_expr(d.adbin, d.adrelid), col_description(a.attrelid, a.attnum) \
+             FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            &[&oid],
+        )
+        .map_err(err)?
+    {
+        let name: String = r.get(0);
+        let type_text: String = r.get(1);
+        let Some(ty) = parse_format_type(&type_text) else {
+            unsupported.push(Unsupported {
+                object: format!("{}.{}.{name}", t.schema, t.name),
+                reason: format!("type `{type_text}` has no equivalent in the language"),
+            });
+            continue;
+        };
+        let identity: String = r.get(3);
+        let generated: String = r.get(4);
+        let expr: Option<String> = r.get(5);
+        let (default, generated) = if generated == "s" { (None, expr) } else { (expr, None) };
+        t.columns.push(Column {
+            name,
+            ty,
+            nullable: r.get(2),
+            default,
+            identity: !identity.is_empty(),
+            generated,
+            depends_on: Vec::new(),
+            comment: r.get(6),
+            source: None,
+            backfill: Default::default(),
+            origin: Default::default(),
+        });
+    }
+    Ok(())
+}
+
+/// `format_type()`'s spelling of a type, as a column type of the schema.
+pub fn parse_format_type(s: &str) -> Option<ColumnType> {
+    if let Some(element) = s.strip_suffix("[]") {
+        return parse_format_type(element).map(|e| ColumnType::Array(Box::new(e)));
+    }
+    let arg = |prefix: &str| s.strip_prefix(prefix).and_then(|r| r.strip_suffix(')'));
+    if let Some(n) = arg("character varying(") {
+        return n.parse().ok().map(ColumnType::Varchar);
+    }
+    if let Some(n) = arg("character(") {
+        return n.parse().ok().map(ColumnType::Char);
+    }
+    if let Some(ps) = arg("numeric(") {
+        let (p, sc) = ps.split_once(',')?;
+        return Some(ColumnType::Numeric(Some((p.trim().parse().ok()?, sc.trim().parse().ok()?))));
+    }
+    Some(match s {
+        "uuid" => ColumnType::Uuid,
+        "text" => ColumnType::Text,
+        "smallint" => ColumnType::SmallInt,
+        "integer" => ColumnType::Integer,
+        "bigint" => ColumnType::BigInt,
+        "numeric" => ColumnType::Numeric(None),
+        "double precision" => ColumnType::DoublePrecision,
+        "boolean" => ColumnType::Boolean,
+        "date" => ColumnType::Date,
+        "time without time zone" => ColumnType::Time,
+        "interval" => ColumnType::Interval,
+        "timestamp with time zone" => ColumnType::Timestamptz,
+        "jsonb" => ColumnType::Jsonb,
+        "bytea" => ColumnType::Bytea,
+        "tsvector" => ColumnType::Tsvector,
+        "geography(Point,4326)" => ColumnType::GeographyPoint,
+        // A native enum: `schema.name` (or `name` in `public`), maybe quoted.
+        other => {
+            let unquote = |p: &str| match p.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+                Some(inner) => inner.replace("\"\"", "\""),
+                None => p.to_string(),
+            };
+            let (schema, name) = other.split_once('.').unwrap_or(("public", other));
+            let (schema, name) = (unquote(schema), unquote(name));
+            let plain = |x: &str| x.chars().all(|c| c.is_alphanumeric() || c == '_' || c == ' ');
+            if other.contains('(') || other.contains(' ') && !other.contains('"') || !plain(&schema) {
+                return None;
+            }
+            ColumnType::Enum { schema, name }
+        }
+    })
+}
+
+fn columns_of(db: &mut Client, oid: u32, attnums: &[i16]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for n in attnums {
+        let r = db
+            .query_one("SELECT attname::text FROM pg_attribute WHERE attrelid = $1 AND attnum = $2", &[&oid, n])
+            .map_err(err)?;
+        out.push(r.get(0));
+    }
+    Ok(out)
+}
+
+fn fk_action(c: &str) -> FkAction {
+    match c {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+fn read_constraints(db: &mut Client, oid: u32, t: &mut Table) -> Result<(), String> {
+    let rows = db
+        .query(
+            "SELECT c.conname, c.contype::text, c.conkey, pg_get_constraintdef(c.oid), obj_description(c.oid, 'pg_constraint'), \
+                    rn.nspname, r.relname, c.confkey, c.confdeltype::text, c.confupdtype::text, c.confrelid, \
+                    ARRAY(SELECT jsonb_array_elements_text(CASE jsonb_typeof(row_to_json(c.*)::jsonb -> 'confdelsetcols') \
+                    WHEN 'array' THEN row_to_json(c.*)::jsonb -> 'confdelsetcols' ELSE '[]' END))::int2[] \
+             FROM pg_constraint c LEFT JOIN pg_class r ON r.oid = c.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+             WHERE c.conrelid = $1 AND c.contype IN ('p', 'u', 'c', 'f') ORDER BY c.conname",
+            &[&oid],
+        )
+        .map_err(err)?;
+    for r in rows {
+        let name: String = r.get(0);
+        let kind: String = r.get(1);
+        let keys: Vec<i16> = r.get::<_, Option<Vec<i16>>>(2).unwrap_or_default();
+        let cols = columns_of(db, oid, &keys)?;
+        match kind.as_str() {
+            "p" => t.primary_key = Some(PrimaryKey { name, columns: cols }),
+            "u" => t.uniques.push(Unique { name, columns: cols, origin: Default::default() }),
+            "c" => {
+                let def: String = r.get(3);
+                let expr = def
+                    .strip_prefix("CHECK ")
+                    .unwrap_or(&def)
+                    .trim_end_matches(" NOT VALID")
+                    .trim_end_matches(" NO INHERIT")
+                    .to_string();
+                t.checks.push(Check {
+                    name,
+                    expr,
+                    source: CheckSource::Invariant { source: String::new() },
+                    comment: r.get(4),
+                    origin: Default::default(),
+                });
+            }
+            _ => {
+                let ref_oid: u32 = r.get(10);
+                let ref_keys: Vec<i16> = r.get::<_, Option<Vec<i16>>>(7).unwrap_or_default();
+                let set_cols: Vec<i16> = r.get(11);
+                let on_delete: String = r.get(8);
+                let on_update: String = r.get(9);
+                t.foreign_keys.push(ForeignKey {
+                    name,
+                    columns: cols,
+                    ref_schema: r.get(5),
+                    ref_table: r.get(6),
+                    ref_columns: columns_of(db, ref_oid, &ref_keys)?,
+                    on_delete: fk_action(&on_delete),
+                    on_update: fk_action(&on_update),
+                    on_delete_columns: columns_of(db, oid, &set_cols)?,
+                    origin: Default::default(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_indexes(db: &mut Client, oid: u32, t: &mut Table) -> Result<(), String> {
+    let rows = db
+        .query(
+            "SELECT i.indexrelid, ic.relname, i.indisunique, am.amname, i.indnkeyatts, pg_get_expr(i.indpred, i.indrelid), \
+                    obj_description(i.indexrelid, 'pg_class') \
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \
+             WHERE i.indrelid = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) \
+             ORDER BY ic.relname",
+            &[&oid],
+        )
+        .map_err(err)?;
+    let column_names: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+    for r in rows {
+        let index_oid: u32 = r.get(0);
+        let n: i16 = r.get(4);
+        let mut items = Vec::new();
+        for k in 1..=i32::from(n) {
+            let item: String =
+                db.query_one("SELECT pg_get_indexdef($1, $2, true)", &[&index_oid, &k]).map_err(err)?.get(0);
+            let bare = item.trim_matches('"');
+            items.push(if column_names.iter().any(|c| c == bare) && !item.contains('(') {
+                IndexItem::Column(bare.to_string())
+            } else {
+                IndexItem::Expr(if item.starts_with('(') { item } else { format!("({item})") })
+            });
+        }
+        let method: String = r.get(3);
+        t.indexes.push(Index {
+            name: r.get(1),
+            unique: r.get(2),
+            method: match method.as_str() {
+                "gin" => IndexMethod::Gin,
+                "gist" => IndexMethod::Gist,
+                "brin" => IndexMethod::Brin,
+                "hash" => IndexMethod::Hash,
+                _ => IndexMethod::Btree,
+            },
+            items,
+            predicate: r.get(5),
+            comment: r.get(6),
+            origin: Default::default(),
+        });
+    }
+    Ok(())
+}
+
+fn read_triggers(db: &mut Client, oid: u32, t: &mut Table) -> Result<(), String> {
+    for r in db
+        .query(
+            "SELECT tg.tgname, tg.tgtype::int, n.nspname, p.proname, tg.tgargs \
+             FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace \
+             WHERE tg.tgrelid = $1 AND NOT tg.tgisinternal ORDER BY tg.tgname",
+            &[&oid],
+        )
+        .map_err(err)?
+    {
+        let ty: i32 = r.get(1);
+        let args: Vec<u8> = r.get(4);
+        let mut args: Vec<String> = args.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        if args.last().is_some_and(String::is_empty) {
+            args.pop();
+        }
+        let mut events = Vec::new();
+        if ty & 4 != 0 {
+            events.push(TriggerEvent::Insert);
+        }
+        if ty & 16 != 0 {
+            events.push(TriggerEvent::Update);
+        }
+        if ty & 8 != 0 {
+            events.push(TriggerEvent::Delete);
+        }
+        t.triggers.push(Trigger {
+            name: r.get(0),
+            timing: if ty & 2 != 0 { TriggerTiming::Before } else { TriggerTiming::After },
+            events,
+            // dddc writes arguments as SQL string literals.
+            function: FunctionCall {
+                schema: r.get(2),
+                name: r.get(3),
+                args: args.iter().map(|a| crate::sql::literal(a)).collect(),
+            },
+        });
+    }
+    Ok(())
+}
+
+fn read_policies(db: &mut Client, oid: u32, t: &mut Table) -> Result<(), String> {
+    for r in db
+        .query(
+            "SELECT polname, pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) FROM pg_policy WHERE polrelid = $1 ORDER BY polname",
+            &[&oid],
+        )
+        .map_err(err)?
+    {
+        t.policies.push(Policy {
+            name: r.get(0),
+            using: r.get::<_, Option<String>>(1).unwrap_or_default(),
+            with_check: r.get::<_, Option<String>>(2).unwrap_or_default(),
+        });
+    }
+    Ok(())
+}
+
+fn read_partitions(db: &mut Client, oid: u32, t: &mut Table, unsupported: &mut Vec<Unsupported>) -> Result<(), String> {
+    let r = db
+        .query_one("SELECT partstrat::text, partattrs::int2[] FROM pg_partitioned_table WHERE partrelid = $1", &[&oid])
+        .map_err(err)?;
+    let strategy: String = r.get(0);
+    let attrs: Vec<i16> = r.get(1);
+    let [key] = attrs.as_slice() else {
+        unsupported.push(Unsupported {
+            object: format!("{}.{}", t.schema, t.name),
+            reason: "partitioned by an expression or several columns: the language partitions by one column".into(),
+        });
+        return Ok(());
+    };
+    let column = columns_of(db, oid, &[*key])?.remove(0);
+    let mut partitions = Vec::new();
+    for p in db
+        .query(
+            "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), c.relrowsecurity AND c.relforcerowsecurity \
+             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1 ORDER BY c.relname",
+            &[&oid],
+        )
+        .map_err(err)?
+    {
+        let bound: String = p.get(1);
+        let Some(bound) = parse_bound(&bound) else {
+            unsupported
+                .push(Unsupported { object: p.get(0), reason: format!("partition bound `{bound}` not understood") });
+            continue;
+        };
+        partitions.push(PartitionDef { name: p.get(0), bound, row_level_security: p.get(2) });
+    }
+    t.partitioning = Some(Partitioning {
+        method: match strategy.as_str() {
+            "l" => PartitionMethod::List,
+            "h" => PartitionMethod::Hash,
+            _ => PartitionMethod::Range,
+        },
+        column,
+        partitions,
+    });
+    Ok(())
+}
+
+/// `FOR VALUES FROM ('2025-11-01') TO ('2025-12-01')`, `FOR VALUES IN
+/// ('ES', 'MX')`, `FOR VALUES WITH (modulus 4, remainder 0)`, `DEFAULT`.
+pub fn parse_bound(text: &str) -> Option<PartitionBound> {
+    if text == "DEFAULT" {
+        return Some(PartitionBound::Default);
+    }
+    let inner = |s: &str| s.trim().strip_prefix('(').and_then(|x| x.strip_suffix(')')).map(|x| x.trim().to_string());
+    if let Some(rest) = text.strip_prefix("FOR VALUES FROM ") {
+        let (from, to) = rest.split_once(" TO ")?;
+        return Some(PartitionBound::Range { from: inner(from)?, to: inner(to)? });
+    }
+    if let Some(rest) = text.strip_prefix("FOR VALUES IN ") {
+        let list = inner(rest)?;
+        return Some(PartitionBound::List(split_values(&list)));
+    }
+    if let Some(rest) = text.strip_prefix("FOR VALUES WITH ") {
+        let list = inner(rest)?;
+        let mut modulus = None;
+        let mut remainder = None;
+        for part in list.split(',') {
+            let mut w = part.split_whitespace();
+            match (w.next(), w.next()) {
+                (Some("modulus"), Some(n)) => modulus = n.parse().ok(),
+                (Some("remainder"), Some(n)) => remainder = n.parse().ok(),
+                _ => return None,
+            }
+        }
+        return Some(PartitionBound::Hash { modulus: modulus?, remainder: remainder? });
+    }
+    None
+}
+
+/// `'A', 'B'` → the literals, each as written (quotes kept).
+fn split_values(list: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let chars: Vec<char> = list.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            if quoted && chars.get(i + 1) == Some(&'\'') {
+                current.push_str("''");
+                i += 2;
+                continue;
+            }
+            quoted = !quoted;
+            current.push(c);
+        } else if c == ',' && !quoted {
+            out.push(current.trim().to_string());
+            current.clear();
+        } else {
+            current.push(c);
+        }
+        i += 1;
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
+}
+
+/// Roles with privileges on the schemas: `write` where they may insert,
+/// update and delete in every table of a schema, `read` where they may
+/// select. Owners, superusers and PUBLIC are not roles of the model.
+fn read_roles(db: &mut Client, schemas: &[String], schema: &mut Schema) -> Result<(), String> {
+    let rows = db
+        .query(
+            "SELECT DISTINCT r.rolname, shobj_description(r.oid, 'pg_authid') FROM pg_namespace n, aclexplode(n.nspacl) a \
+             JOIN pg_roles r ON r.oid = a.grantee \
+             WHERE n.nspname = ANY ($1) AND a.privilege_type = 'USAGE' AND r.oid <> n.nspowner AND NOT r.rolsuper ORDER BY 1",
+            &[&schemas],
+        )
+        .map_err(err)?;
+    for r in rows {
+        let name: String = r.get(0);
+        let mut role = RoleDef { name: name.clone(), read: Vec::new(), write: Vec::new(), comment: r.get(1) };
+        for s in schemas {
+            let row = db
+                .query_one(
+                    "SELECT has_schema_privilege($1, $2, 'USAGE'), \
+                            coalesce(bool_and(has_table_privilege($1, c.oid, 'SELECT')), false), \
+                            coalesce(bool_and(has_table_privilege($1, c.oid, 'INSERT') AND has_table_privilege($1, c.oid, 'UPDATE') \
+                              AND has_table_privilege($1, c.oid, 'DELETE')), false), \
+                            count(c.oid) \
+                     FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p') \
+                     WHERE n.nspname = $2",
+                    &[&name, s],
+                )
+                .map_err(err)?;
+            let (usage, select, write): (bool, bool, bool) = (row.get(0), row.get(1), row.get(2));
+            if usage && write {
+                role.write.push(s.clone());
+            } else if usage && (select || row.get::<_, i64>(3) == 0) {
+                role.read.push(s.clone());
+            }
+        }
+        schema.roles.push(role);
+    }
+    Ok(())
+}

@@ -1,0 +1,341 @@
+//! `dddc import`: an existing database's schema, read by [`super::read`],
+//! written as a `.ddd` model.
+//!
+//! A context per schema, an aggregate per table (`as <table>` keeps its
+//! name), a field per column, a `ref` per single-column foreign key (with its
+//! delete action), native enums for enum types, `invariant … : sql '…'`
+//! for CHECKs (the expression language cannot always say them; `sql` keeps
+//! the database's own text), indexes and uniques with `@name` where the name
+//! is not the one dddc would generate, comments as `///` docs, and
+//! `no timestamps` (an imported table keeps exactly its columns). What the
+//! language cannot express is returned as warnings, never dropped silently.
+
+use crate::relational::{ColumnType, FkAction, IndexItem, IndexMethod, Schema, Table};
+
+use super::Unsupported;
+
+/// The model's text (not yet formatted) and what it could not say.
+pub fn to_model(name: &str, schema: &Schema, mut unsupported: Vec<Unsupported>) -> (String, Vec<Unsupported>) {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "/// Imported by `dddc import` from a PostgreSQL {} database.\nmodel {} {{\n  target postgres {}\n",
+        schema.target,
+        ident(name),
+        schema.target.clamp(13, 18)
+    ));
+    if !schema.extensions.is_empty() {
+        let ext: Vec<&String> = schema.extensions.iter().filter(|e| e.as_str() != "postgis").collect();
+        if !ext.is_empty() {
+            out.push_str(&format!("  extensions {}\n", ext.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")));
+        }
+    }
+    out.push_str("  defaults {\n    no timestamps\n  }\n}\n");
+    for s in &schema.schemas {
+        out.push('\n');
+        doc(&mut out, "", s.comment.as_deref());
+        out.push_str(&format!("context {} {{\n", ident(&s.name)));
+        for e in schema.enum_types.iter().filter(|e| e.schema == s.name) {
+            doc(&mut out, "  ", e.comment.as_deref());
+            out.push_str(&format!("  enum {} native {{\n", pascal(&e.name)));
+            for v in &e.values {
+                if is_ident(v) {
+                    out.push_str(&format!("    {v}\n"));
+                } else {
+                    unsupported.push(Unsupported {
+                        object: format!("{}.{}", e.schema, e.name),
+                        reason: format!("the value {v:?} is not an identifier: left out of the enum"),
+                    });
+                }
+            }
+            out.push_str("  }\n");
+        }
+        for t in schema.tables.iter().filter(|t| t.schema == s.name) {
+            table(&mut out, schema, t, &mut unsupported);
+        }
+        out.push_str("}\n");
+    }
+    (out, unsupported)
+}
+
+fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Unsupported>) {
+    let object = t.qualified();
+    out.push('\n');
+    doc(out, "  ", t.comment.as_deref());
+    out.push_str(&format!("  aggregate {} as {} {{\n", pascal(&t.name), ident(&t.name)));
+    let pk: Vec<String> = t.primary_key.as_ref().map(|p| p.columns.clone()).unwrap_or_default();
+    // The identity dddc writes by default: `id UUID DEFAULT gen_random_uuid()`.
+    let default_id = pk == ["id"]
+        && t.column("id").is_some_and(|c| {
+            c.ty == ColumnType::Uuid && c.default.as_deref().is_some_and(|d| d.contains("gen_random_uuid"))
+        });
+    if t.primary_key.is_none() {
+        unsupported.push(Unsupported {
+            object: object.clone(),
+            reason: "no primary key: dddc gives it an `id uuid` primary key".into(),
+        });
+    }
+    for c in &t.columns {
+        if default_id && c.name == "id" {
+            continue;
+        }
+        let fk = t.foreign_keys.iter().find(|f| f.columns == [c.name.clone()]);
+        // A key is made of plain columns: a reference in the primary key is
+        // imported as its column.
+        let fk = match fk {
+            Some(f) if pk.contains(&c.name) => {
+                unsupported.push(Unsupported {
+                    object: format!("{object}.{}", f.name),
+                    reason: "a foreign key on a primary-key column: the language's keys are plain columns, so the \
+                             column is imported and the constraint is not; keep it in a hand-written migration"
+                        .into(),
+                });
+                None
+            }
+            other => other,
+        };
+        doc(out, "    ", c.comment.as_deref());
+        if let Some(fk) = fk {
+            let target = format!("{}.{}", ident(&fk.ref_schema), pascal(&fk.ref_table));
+            let field = field_of(t, &c.name);
+            let field = field.as_str();
+            let mut line = format!("    {}: ref {target}{}", field, if c.nullable { "?" } else { "" });
+            if fk.on_delete != FkAction::Restrict {
+                line.push_str(&format!(" on delete {}", action(fk.on_delete)));
+            }
+            if fk.on_update != FkAction::Restrict {
+                line.push_str(&format!(" on update {}", action(fk.on_update)));
+            }
+            if field == c.name {
+                line.push_str(&format!(" @column({})", c.name));
+            }
+            // The name dddc would give it is `fk_<table>_<column>`.
+            if fk.name != format!("fk_{}_{}", t.name, c.name) {
+                line.push_str(&format!(" @name({})", fk.name));
+            }
+            out.push_str(&line);
+            out.push('\n');
+            continue;
+        }
+        let Some(ty) = ddd_type(&c.ty, &t.schema) else {
+            unsupported.push(Unsupported {
+                object: format!("{object}.{}", c.name),
+                reason: format!("type {} has no equivalent in the language: the column is left out", c.ty),
+            });
+            continue;
+        };
+        if c.generated.is_some() {
+            unsupported.push(Unsupported {
+                object: format!("{object}.{}", c.name),
+                reason: "a generated column: imported as a plain column".into(),
+            });
+        }
+        let mut line = format!("    {}: {ty}", field_name(&c.name));
+        if c.identity {
+            line.push_str(" identity");
+        }
+        if c.nullable {
+            line.push('?');
+        }
+        if let Some(d) = &c.default {
+            match default(d, &c.ty) {
+                Some(v) => line.push_str(&format!(" = {v}")),
+                None => unsupported.push(Unsupported {
+                    object: format!("{object}.{}", c.name),
+                    reason: format!("the default `{d}` is not a literal: left out"),
+                }),
+            }
+        }
+        if field_name(&c.name) != c.name {
+            line.push_str(&format!(" @column({})", c.name));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    for fk in t.foreign_keys.iter().filter(|f| f.columns.len() > 1) {
+        unsupported.push(Unsupported {
+            object: format!("{object}.{}", fk.name),
+            reason: "a foreign key over several columns: its columns are imported, the constraint is not".into(),
+        });
+    }
+    let identity_id = pk == ["id"] && t.column("id").is_some_and(|c| c.identity);
+    if !pk.is_empty() && !default_id && !identity_id {
+        out.push_str(&format!("    key ({})\n", pk.iter().map(|c| field_of(t, c)).collect::<Vec<_>>().join(", ")));
+    }
+    for c in &t.checks {
+        doc(out, "    ", c.comment.as_deref());
+        let (name, rename) = match c.name.strip_prefix(&format!("{}_", t.name)).filter(|n| is_ident(n)) {
+            Some(n) => (n.to_string(), None),
+            None => (field_name(&c.name), Some(c.name.clone())),
+        };
+        let canonical = super::canon::canonical(&c.expr);
+        let expr = canonical.trim();
+        let expr = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')).unwrap_or(expr);
+        out.push_str(&format!("    invariant {name}: sql {}", quote(expr)));
+        if let Some(r) = rename {
+            out.push_str(&format!(" @name({r})"));
+        }
+        out.push('\n');
+    }
+    for u in &t.uniques {
+        out.push_str(&format!(
+            "    unique ({}) @name({})\n",
+            u.columns.iter().map(|c| field_of(t, c)).collect::<Vec<_>>().join(", "),
+            u.name
+        ));
+    }
+    for i in &t.indexes {
+        doc(out, "    ", i.comment.as_deref());
+        let items: Vec<String> = i
+            .items
+            .iter()
+            .map(|x| match x {
+                IndexItem::Column(c) => field_of(t, c),
+                IndexItem::Expr(e) => format!("sql {}", quote(e)),
+            })
+            .collect();
+        let method = match i.method {
+            IndexMethod::Btree => String::new(),
+            m => format!("using {} ", format!("{m:?}").to_lowercase()),
+        };
+        let kind = if i.unique { "unique" } else { "index" };
+        let mut line = format!("    {kind} {method}({})", items.join(", "));
+        if let Some(p) = &i.predicate {
+            line.push_str(&format!(" where sql {}", quote(p)));
+        }
+        line.push_str(&format!(" @name({})", i.name));
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if !t.triggers.is_empty() {
+        unsupported.push(Unsupported {
+            object,
+            reason: format!(
+                "triggers ({}): the language has none of its own; keep them in a hand-written migration",
+                t.triggers.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    let _ = schema;
+    out.push_str("  }\n");
+}
+
+/// The field a column is imported as: a reference's column `<x>_id` is
+/// the field `x`.
+fn field_of(t: &Table, column: &str) -> String {
+    let in_key = t.primary_key.as_ref().is_some_and(|p| p.columns.iter().any(|c| c == column));
+    let is_ref = !in_key && t.foreign_keys.iter().any(|f| f.columns == [column.to_string()]);
+    match column.strip_suffix("_id").filter(|f| is_ref && is_ident(f)) {
+        Some(f) => f.to_string(),
+        None => field_name(column),
+    }
+}
+
+fn action(a: FkAction) -> &'static str {
+    match a {
+        FkAction::Restrict => "restrict",
+        FkAction::Cascade => "cascade",
+        FkAction::SetNull => "set null",
+        FkAction::SetDefault => "set default",
+        FkAction::NoAction => "no action",
+    }
+}
+
+/// The `.ddd` spelling of a column type.
+fn ddd_type(ty: &ColumnType, schema: &str) -> Option<String> {
+    Some(match ty {
+        ColumnType::Uuid => "uuid".into(),
+        ColumnType::Text => "text".into(),
+        ColumnType::Varchar(n) => format!("text({n})"),
+        ColumnType::Char(n) => format!("char({n})"),
+        ColumnType::SmallInt => "smallint".into(),
+        ColumnType::Integer => "int".into(),
+        ColumnType::BigInt => "bigint".into(),
+        ColumnType::Numeric(Some((p, s))) => format!("decimal({p}, {s})"),
+        ColumnType::Numeric(None) => return None,
+        ColumnType::DoublePrecision => "float".into(),
+        ColumnType::Boolean => "bool".into(),
+        ColumnType::Date => "date".into(),
+        ColumnType::Time => "time".into(),
+        ColumnType::Interval => "interval".into(),
+        ColumnType::Timestamptz => "timestamp".into(),
+        ColumnType::Jsonb => "json".into(),
+        ColumnType::Bytea => "bytes".into(),
+        ColumnType::GeographyPoint => "geo_point".into(),
+        ColumnType::Tsvector => return None,
+        ColumnType::Enum { schema: s, name } if s == schema => pascal(name),
+        ColumnType::Enum { schema: s, name } => format!("{}.{}", ident(s), pascal(name)),
+        ColumnType::Array(inner) => format!("{}[]", ddd_type(inner, schema)?),
+    })
+}
+
+/// A column default as a `.ddd` default, when it is a literal.
+fn default(sql: &str, ty: &ColumnType) -> Option<String> {
+    let canon = super::canon::canonical(sql);
+    if let ColumnType::Enum { .. } = ty {
+        let v = canon.strip_prefix('\'')?.strip_suffix('\'')?;
+        return is_ident(v).then(|| v.to_string());
+    }
+    match canon.as_str() {
+        "true" | "TRUE" => return Some("true".into()),
+        "false" | "FALSE" => return Some("false".into()),
+        "'{}'" if *ty == ColumnType::Jsonb => return Some("{}".into()),
+        "'[]'" if *ty == ColumnType::Jsonb => return Some("[]".into()),
+        _ => {}
+    }
+    if canon.parse::<f64>().is_ok() {
+        return Some(canon);
+    }
+    if canon.starts_with('\'') && canon.ends_with('\'') && canon.len() >= 2 {
+        return Some(canon);
+    }
+    None
+}
+
+fn doc(out: &mut String, indent: &str, comment: Option<&str>) {
+    if let Some(c) = comment {
+        for line in c.lines() {
+            out.push_str(&format!("{indent}/// {line}\n").replace("/// \n", "///\n"));
+        }
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A name as a `.ddd` identifier (the SQL name, when it is one).
+fn ident(s: &str) -> String {
+    if is_ident(s) {
+        s.to_string()
+    } else {
+        let cleaned: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        format!("x_{cleaned}")
+    }
+}
+
+fn field_name(s: &str) -> String {
+    if is_ident(s) && s.chars().all(|c| !c.is_ascii_uppercase()) {
+        s.to_string()
+    } else {
+        ident(&s.to_lowercase())
+    }
+}
+
+/// `reservas_sesiones` → `ReservasSesiones`.
+fn pascal(s: &str) -> String {
+    ident(s)
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A `.ddd` string literal: single quotes, `''` for a quote.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}

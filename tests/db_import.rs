@@ -1,0 +1,178 @@
+//! `dddc import` on a database created by hand-written SQL
+//! (`tests/fixtures/import/shop.sql`): the model it writes validates, its
+//! baseline V1 builds into an empty database whose catalog equals the
+//! original for everything the language expresses (the rest is listed as
+//! warnings), and an edit of the imported model gives a V2 that holds only
+//! that edit and applies to the original database.
+
+mod support;
+
+use std::path::Path;
+
+use support::cli::{dddc, stderr};
+use support::pg::shared;
+
+fn url(db: &str) -> String {
+    let c = shared();
+    format!("host={} port={} user={} dbname={db}", c.socket_dir().display(), c.port(), support::pg::SUPERUSER)
+}
+
+fn import_shop(db_name: &str) -> (tempfile::TempDir, String, postgres::Client) {
+    let mut db = shared().create_database(db_name);
+    db.batch_execute(&std::fs::read_to_string("tests/fixtures/import/shop.sql").unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url(db_name)]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "import failed:\n{err}");
+    if std::env::var_os("SHOW_IMPORT").is_some() {
+        eprintln!("{err}");
+    }
+    (dir, err, db)
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn import_writes_a_model_that_says_what_the_database_holds() {
+    let (dir, err, _db) = import_shop("import_model");
+    let model = read(dir.path(), "model.ddd");
+    for expected in [
+        "context catalog {",
+        "/// What the shop sells.",
+        "aggregate Products as products {",
+        "/// Stock keeping unit, unique among active products.",
+        "sku: text(32)",
+        "price: decimal(10, 2) = 0",
+        "attributes: json = {}",
+        "enum OrderStatus native {",
+        "status: OrderStatus = DRAFT",
+        "customer: ref sales.Customers on delete cascade on update no action @name(orders_customer_id_fkey)",
+        "id: bigint identity",
+        "key (order_id, line_no)",
+        "invariant price_not_negative: sql \"price >= 0\"",
+        "invariant placed_has_date: sql \"status = 'DRAFT' OR placed_at IS NOT NULL\"",
+        "unique (sku) where sql \"(discontinued_at IS NULL)\" @name(products_sku_active)",
+        "index (sql \"(lower(name))\") @name(products_lower_name)",
+        "index using gin (attributes) @name(products_attributes)",
+    ] {
+        assert!(model.contains(expected), "model.ddd lacks {expected:?}:\n{model}");
+    }
+    // What the language cannot say is listed, never dropped silently.
+    assert!(err.contains("warning[W0802]: sales.order_totals: a view"), "{err}");
+    assert!(err.contains("triggers (orders_touch)"), "{err}");
+    assert!(
+        err.contains("sales.order_lines.order_lines_order_id_fkey: a foreign key on a primary-key column"),
+        "{err}"
+    );
+    // The model is formatted and the baseline is built.
+    let o = dddc(dir.path(), &["fmt", "--check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("db/migration/V1__baseline.sql").exists());
+    let o = dddc(dir.path(), &["check"]);
+    assert!(o.status.success(), "check after import:\n{}", stderr(&o));
+}
+
+#[test]
+fn the_baseline_builds_the_same_tables_columns_and_constraints() {
+    let (dir, _err, mut original) = import_shop("import_round_trip");
+    let v1 = read(dir.path(), "db/migration/V1__baseline.sql");
+    let mut fresh = shared().create_database("import_round_trip_fresh");
+    fresh.batch_execute(&format!("BEGIN;\n{v1}\nCOMMIT;")).expect("the baseline applies to an empty database");
+    let scope = dddc::introspect::Scope { schemas: vec!["catalog".into(), "sales".into()] };
+    let (a, _) = dddc::introspect::read(&mut original, &scope).unwrap();
+    let (b, _) = dddc::introspect::read(&mut fresh, &scope).unwrap();
+    // The whole catalogs: they differ only in what import warned about.
+    let differences: Vec<String> = dddc::introspect::compare(&b, &a).into_iter().map(|d| d.message).collect();
+    assert_eq!(
+        differences,
+        [
+            "function sales.touch() is in the database but not in the model",
+            "foreign key order_lines_order_id_fkey on sales.order_lines is in the database but not in the model",
+            "trigger orders_touch on sales.orders is in the database but not in the model",
+        ],
+        "original compared with the baseline built into an empty database"
+    );
+    // Everything the language expresses: tables, columns with their types,
+    // nullability and defaults, primary keys, checks, enum types.
+    let (a, b) = (dddc::introspect::canonical_schema(&a), dddc::introspect::canonical_schema(&b));
+    assert_eq!(a.enum_types, b.enum_types);
+    for t in &a.tables {
+        let u = b.table(&t.schema, &t.name).unwrap_or_else(|| panic!("{} missing from the baseline", t.qualified()));
+        let cols = |t: &dddc::relational::Table| {
+            t.columns
+                .iter()
+                .map(|c| (c.name.clone(), c.ty.clone(), c.nullable, c.default.clone(), c.identity))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(cols(t), cols(u), "columns of {}", t.qualified());
+        assert_eq!(t.primary_key.as_ref().map(|p| &p.columns), u.primary_key.as_ref().map(|p| &p.columns));
+        let checks =
+            |t: &dddc::relational::Table| t.checks.iter().map(|c| (c.name.clone(), c.expr.clone())).collect::<Vec<_>>();
+        assert_eq!(checks(t), checks(u), "checks of {}", t.qualified());
+        // A foreign key on a primary-key column is not imported (a warning
+        // says so, see above).
+        let pk_cols = t.primary_key.as_ref().map(|p| p.columns.clone()).unwrap_or_default();
+        let fks = |t: &dddc::relational::Table| {
+            t.foreign_keys
+                .iter()
+                .filter(|f| !f.columns.iter().all(|c| pk_cols.contains(c)))
+                .map(|f| (f.name.clone(), f.columns.clone(), f.ref_table.clone(), f.on_delete, f.on_update))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(fks(t), fks(u), "foreign keys of {}", t.qualified());
+        for i in &t.indexes {
+            let same = u.indexes.iter().find(|j| j.name == i.name);
+            assert_eq!(
+                same.map(|j| (&j.items, j.unique, &j.predicate)),
+                Some((&i.items, i.unique, &i.predicate)),
+                "index {}",
+                i.name
+            );
+        }
+    }
+}
+
+#[test]
+fn an_edit_after_import_is_the_only_change_and_applies_to_the_original() {
+    let (dir, _err, mut original) = import_shop("import_edit");
+    let model_path = dir.path().join("model.ddd");
+    let model = read(dir.path(), "model.ddd");
+    let edited =
+        model.replacen("    country: char(2) = 'ES'\n", "    country: char(2) = 'ES'\n    phone: text(20)?\n", 1);
+    assert_ne!(model, edited, "the customers' country field:\n{model}");
+    std::fs::write(&model_path, edited).unwrap();
+    let o = dddc(dir.path(), &["build", "--name", "customers_phone"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v2 = read(dir.path(), "db/migration/V2__customers_phone.sql");
+    let statements: Vec<String> = dddc::sql::split::split_statements(&v2)
+        .into_iter()
+        .map(|s| s.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n").trim().to_string())
+        .filter(|s| !s.starts_with("SET LOCAL"))
+        .collect();
+    assert_eq!(statements, ["ALTER TABLE sales.customers ADD COLUMN IF NOT EXISTS phone VARCHAR(20);"], "{v2}");
+    original.batch_execute(&format!("BEGIN;\n{v2}\nCOMMIT;")).expect("V2 applies to the original database");
+    let n: i64 = original
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'sales' AND table_name = 'customers' AND column_name = 'phone'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn import_refuses_an_existing_project_and_writes_nothing_on_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dddc.toml"), "model = \"m.ddd\"\n").unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url("postgres")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already holds a dddc project"), "{}", stderr(&o));
+    let empty = tempfile::tempdir().unwrap();
+    let o = dddc(empty.path(), &["import", "--database-url", "host=/nonexistent port=1 user=x dbname=y"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot connect to the database"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "nothing written");
+}

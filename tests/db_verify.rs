@@ -1,0 +1,325 @@
+//! `dddc verify` and `dddc drift` as a user runs them, on a real PostgreSQL.
+//!
+//! verify runs in a scratch database of the test cluster (`--database-url`),
+//! and once on a throwaway cluster of its own (no URL); the failures it must
+//! catch are made by hand-editing a copy of `examples/history`: a dropped
+//! constraint, an incomplete undo, a migration that is not idempotent.
+//! drift runs on a database migrated by the example's files, then changed
+//! the way people change production: a column added, an index dropped, a
+//! default changed, row-level security disabled, a checksum that does not
+//! match.
+
+mod support;
+
+use std::path::Path;
+
+use support::cli::{dddc, stderr};
+use support::pg::shared;
+
+fn url(db: &str) -> String {
+    let c = shared();
+    format!("host={} port={} user={} dbname={db}", c.socket_dir().display(), c.port(), support::pg::SUPERUSER)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn example(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new("examples").join(name), dir.path());
+    dir
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} does not contain {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn verify(dir: &Path) -> (Option<i32>, String) {
+    let o = dddc(dir, &["verify", "--database-url", &url("postgres")]);
+    (o.status.code(), stderr(&o))
+}
+
+#[test]
+fn verify_passes_on_the_history_example_and_leaves_no_database() {
+    let dir = example("history");
+    let (code, err) = verify(dir.path());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("verify passed: 6 migration(s) applied twice each"), "{err}");
+    assert!(err.contains("verify: applying U1__init.sql"), "{err}");
+    let o = dddc(dir.path(), &["--format", "json", "verify", "--database-url", &url("postgres")]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert_eq!(doc["ok"], true, "{doc}");
+    let scratch = doc["database"].as_str().expect("the scratch database's name").to_string();
+    let mut db = shared().connect("postgres");
+    let left: i64 = db.query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&scratch]).unwrap().get(0);
+    assert_eq!(left, 0, "the scratch database {scratch} is dropped");
+}
+
+#[test]
+fn verify_passes_on_mitoga() {
+    let major = shared().version_num() / 10_000;
+    let mut db = shared().connect("postgres");
+    let postgis: bool = db
+        .query_one("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis')", &[])
+        .unwrap()
+        .get(0);
+    if !postgis {
+        eprintln!("PostgreSQL {major} here has no PostGIS: MiToga is verified by the run on the system's server");
+        return;
+    }
+    let dir = example("mitoga");
+    let (code, err) = verify(dir.path());
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn verify_catches_a_constraint_dropped_from_a_migration() {
+    let dir = example("history");
+    // A CHECK of the tutors' table, removed by hand.
+    edit(
+        &dir.path().join("db/migration/V1__init.sql"),
+        ",\n    CONSTRAINT tutores_tarifa_hora_moneda_iso CHECK (tarifa_hora_moneda ~ '^[A-Z]{3}$')",
+        "",
+    );
+    let (code, err) = verify(dir.path());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("error[E0803]"), "{err}");
+    assert!(
+        err.contains("check tutores_tarifa_hora_moneda_iso on marketplace.tutores is missing from the database"),
+        "{err}"
+    );
+    // Pointed at the model's declaration of the table.
+    assert!(err.contains("mitoga.ddd:"), "{err}");
+}
+
+#[test]
+fn verify_catches_an_incomplete_undo() {
+    let dir = example("history");
+    edit(
+        &dir.path().join("db/migration/U2__reservas_add_notas.sql"),
+        "ALTER TABLE reservas.reservas DROP COLUMN IF EXISTS notas;",
+        "",
+    );
+    let (code, err) = verify(dir.path());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("error[E0804]: U2__reservas_add_notas.sql does not restore the schema after V1__init.sql"),
+        "{err}"
+    );
+    assert!(err.contains("column reservas.reservas.notas is in the database but not in the model"), "{err}");
+}
+
+#[test]
+fn verify_catches_a_migration_that_is_not_idempotent() {
+    let dir = example("history");
+    edit(
+        &dir.path().join("db/migration/V2__reservas_add_notas.sql"),
+        "ADD COLUMN IF NOT EXISTS notas",
+        "ADD COLUMN notas",
+    );
+    let (code, err) = verify(dir.path());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("error[E0802]: V2__reservas_add_notas.sql fails when it runs a second time"), "{err}");
+    assert!(err.contains("column \"notas\" of relation \"reservas\" already exists"), "{err}");
+}
+
+#[test]
+fn verify_reports_a_migration_that_does_not_apply_and_json_is_one_document() {
+    let dir = example("history");
+    edit(&dir.path().join("db/migration/V3__rename_tutor_biografia.sql"), "ALTER TABLE", "ALTER TABEL");
+    let o = dddc(dir.path(), &["--format", "json", "verify", "--database-url", &url("postgres")]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert_eq!(doc["command"], "verify");
+    assert_eq!(doc["findings"][0]["code"], "E0801");
+    assert_eq!(doc["findings"][0]["file"], "V3__rename_tutor_biografia.sql");
+    assert!(doc["findings"][0]["message"].as_str().unwrap().contains("syntax error"), "{doc}");
+}
+
+#[test]
+fn verify_starts_its_own_cluster_without_a_url() {
+    let dir = example("history");
+    let o = dddc(dir.path(), &["verify"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("starting a throwaway PostgreSQL cluster"), "{err}");
+}
+
+#[test]
+fn verify_without_binaries_says_how_to_install_them() {
+    let dir = example("history");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dddc"))
+        .args(["-C"])
+        .arg(dir.path())
+        .arg("verify")
+        .env("NO_COLOR", "1")
+        .env("DDDC_PG_BIN", dir.path().join("no-such-dir"))
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[E0806]"), "{err}");
+    assert!(err.contains("apt-get install postgresql"), "{err}");
+}
+
+#[test]
+fn check_verify_runs_verify_in_the_gate() {
+    let dir = example("history");
+    let o = dddc(dir.path(), &["--format", "json", "check", "--verify", "--database-url", &url("postgres")]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert_eq!(o.status.code(), Some(0), "{doc}");
+    assert_eq!(doc["verify"]["findings"], serde_json::json!([]), "{doc}");
+    assert_eq!(doc["verify"]["migrations"].as_array().map(Vec::len), Some(6), "{doc}");
+    // A broken undo fails the gate.
+    edit(
+        &dir.path().join("db/migration/U2__reservas_add_notas.sql"),
+        "DROP COLUMN IF EXISTS notas",
+        "DROP COLUMN IF EXISTS notas_x",
+    );
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dddc"))
+        .arg("-C")
+        .arg(dir.path())
+        .args(["check", "--verify"])
+        .env("NO_COLOR", "1")
+        .env("DDDC_DATABASE_URL", url("postgres"))
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    // check itself sees the edited undo first: verify does not run on a
+    // project that fails the gate.
+    assert!(err.contains("U2__reservas_add_notas.sql"), "{err}");
+}
+
+// ------------------------------------------------------------------ drift --
+
+/// A database migrated by the example's files the way Flyway does, with
+/// Flyway's history table filled as Flyway fills it.
+fn migrated(name: &str, dir: &Path) -> postgres::Client {
+    let mut db = shared().create_database(name);
+    db.batch_execute(
+        "CREATE TABLE public.flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50), \
+         description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum int, \
+         installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time int NOT NULL, \
+         success boolean NOT NULL)",
+    )
+    .unwrap();
+    let lock = dddc::lock::Lock::parse(
+        &std::fs::read_to_string(dir.join("db/migration/dddc.lock")).unwrap(),
+        std::fs::read_to_string(dir.join("db/migration/dddc.schema")).ok().as_deref(),
+    )
+    .unwrap();
+    let files: Vec<(String, String)> = std::fs::read_dir(dir.join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
+        .collect();
+    let steps = dddc::introspect::verify::steps(&files, |_| false);
+    for (rank, step) in steps.iter().enumerate() {
+        dddc::introspect::verify::run(&mut db, &step.apply).unwrap();
+        let m = lock.migrations.iter().find(|m| m.file.name == step.apply.name).unwrap();
+        db.execute(
+            "INSERT INTO public.flyway_schema_history VALUES ($1, $2, $3, 'SQL', $4, $5, 'ci', now(), 1, true)",
+            &[&(rank as i32 + 1), &m.version, &m.description, &m.file.name, &m.file.flyway_checksum],
+        )
+        .unwrap();
+    }
+    db
+}
+
+fn drift(dir: &Path, db: &str) -> (Option<i32>, String) {
+    let o = dddc(dir, &["drift", "--database-url", &url(db)]);
+    (o.status.code(), stderr(&o))
+}
+
+#[test]
+fn drift_is_silent_on_a_database_dddc_migrated() {
+    let dir = example("history");
+    let _db = migrated("drift_clean", dir.path());
+    let (code, err) = drift(dir.path(), "drift_clean");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("no drift: the database is exactly the lock's schema at V6"), "{err}");
+}
+
+#[test]
+fn drift_names_every_change_made_by_hand() {
+    let dir = example("history");
+    let mut db = migrated("drift_by_hand", dir.path());
+    db.batch_execute(
+        "ALTER TABLE reservas.reservas ADD COLUMN apodo text;
+         DROP INDEX reservas.idx_reservas_alumno_id;
+         ALTER TABLE reservas.reservas ALTER COLUMN estado SET DEFAULT 'CONFIRMADA';
+         UPDATE public.flyway_schema_history SET checksum = 42 WHERE version = '2';",
+    )
+    .unwrap();
+    let (code, err) = drift(dir.path(), "drift_by_hand");
+    assert_eq!(code, Some(1), "{err}");
+    for expected in [
+        "column reservas.reservas.apodo is in the database but not in the model",
+        "index idx_reservas_alumno_id on reservas.reservas is missing from the database",
+        "column reservas.reservas.estado defaults to 'CONFIRMADA' in the database; the model says 'PENDIENTE'",
+        "error[E0805]: V2__reservas_add_notas.sql was applied with checksum 42; the lock records",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    // The differences point at the model.
+    assert!(err.contains("mitoga.ddd:"), "{err}");
+}
+
+#[test]
+fn drift_sees_row_level_security_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dddc.toml"), "model = \"m.ddd\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("m.ddd"),
+        "model m { target postgres 15 }\n\ncontext ventas {\n  tenant by tenant_id\n\n  aggregate Cliente as clientes {\n    nombre: text(80)\n  }\n}\n",
+    )
+    .unwrap();
+    let o = dddc(dir.path(), &["build", "--name", "init"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut db = migrated("drift_rls", dir.path());
+    let (code, err) = drift(dir.path(), "drift_rls");
+    assert_eq!(code, Some(0), "{err}");
+    db.batch_execute("ALTER TABLE ventas.clientes NO FORCE ROW LEVEL SECURITY").unwrap();
+    let (code, err) = drift(dir.path(), "drift_rls");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("row-level security is not enabled and forced on ventas.clientes"), "{err}");
+}
+
+#[test]
+fn drift_reports_pending_migrations_and_compares_at_the_applied_version() {
+    let dir = example("history");
+    let mut db = migrated("drift_behind", dir.path());
+    // Only V1..V3 applied: undo V6..V4 and forget them in the history.
+    for u in ["U6__pagos_context.sql", "U5__reservas_index_and_estado_online.sql", "U4__reservas_index_and_estado.sql"]
+    {
+        let sql = std::fs::read_to_string(dir.path().join("db/migration").join(u)).unwrap();
+        let script = dddc::introspect::verify::Script { name: u.into(), sql, transactional: !u.contains("online") };
+        dddc::introspect::verify::run(&mut db, &script).unwrap();
+    }
+    db.batch_execute("DELETE FROM public.flyway_schema_history WHERE version::int > 3").unwrap();
+    let o = dddc(dir.path(), &["--format", "json", "drift", "--database-url", &url("drift_behind")]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert_eq!(o.status.code(), Some(0), "{doc}");
+    assert_eq!(doc["applied"], "3");
+    assert_eq!(
+        doc["pending"],
+        serde_json::json!([
+            "V4__reservas_index_and_estado.sql",
+            "V5__reservas_index_and_estado_online.sql",
+            "V6__pagos_context.sql"
+        ])
+    );
+    assert_eq!(doc["differences"], serde_json::json!([]));
+}
