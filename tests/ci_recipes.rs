@@ -70,8 +70,7 @@ fn the_ci_script_checks_and_writes_sarif() {
 #[test]
 fn the_pre_commit_hooks_run() {
     let text = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
-    let entries: Vec<&str> =
-        text.lines().filter_map(|l| l.trim().strip_prefix("entry: ")).collect();
+    let entries: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("entry: ")).collect();
     assert_eq!(entries, ["dddc fmt --check", "dddc check"]);
     let project = copy_of_mitoga();
     for entry in &entries {

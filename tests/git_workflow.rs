@@ -182,7 +182,11 @@ fn assert_migrations_equal_fresh_v1(dir: &Path, db_name: &str) {
     let mut db_fresh = pg.create_database(&format!("{db_name}_fresh"));
     flyway_migrate(&mut db_fresh, &fresh.path().join("db/migration"));
     let (a, b) = (support::catalog::fingerprint(&mut db), support::catalog::fingerprint(&mut db_fresh));
-    assert!(a == b, "the migrations in order differ from a fresh V1:\n{}", similar::TextDiff::from_lines(&b, &a).unified_diff());
+    assert!(
+        a == b,
+        "the migrations in order differ from a fresh V1:\n{}",
+        similar::TextDiff::from_lines(&b, &a).unified_diff()
+    );
 }
 
 #[track_caller]
@@ -277,10 +281,10 @@ fn an_unshipped_migration_is_rewound_and_built_again() {
     let o = dddc(dir, &["rewind", "--to", "1"]);
     assert!(o.status.success(), "rewind:\n{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(dir.join("db/migration/dddc.schema")).unwrap(), snapshot_v1);
-    assert!(std::fs::read_dir(dir.join("db/migration")).unwrap().flatten().all(|e| !e
-        .file_name()
-        .to_string_lossy()
-        .starts_with("V2__")));
+    assert!(std::fs::read_dir(dir.join("db/migration"))
+        .unwrap()
+        .flatten()
+        .all(|e| !e.file_name().to_string_lossy().starts_with("V2__")));
     edit(dir, "    telefono: text(20)?\n", "    telefono: text(30)?\n");
     build(dir);
     let v2 = std::fs::read_dir(dir.join("db/migration"))
@@ -307,10 +311,12 @@ fn a_hand_written_migration() {
     let o = dddc(dir, &["check"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("still the template"), "{}", stderr(&o));
-    let text = std::fs::read_to_string(&v2).unwrap() + "INSERT INTO ventas.clientes (nombre, correo) VALUES ('Ana', 'ana@example.com');\n";
+    let text = std::fs::read_to_string(&v2).unwrap()
+        + "INSERT INTO ventas.clientes (nombre, correo) VALUES ('Ana', 'ana@example.com');\n";
     std::fs::write(&v2, text).unwrap();
     let u2 = dir.join("db/migration/U2__seed_clientes.sql");
-    let undo = std::fs::read_to_string(&u2).unwrap() + "DELETE FROM ventas.clientes WHERE correo = 'ana@example.com';\n";
+    let undo =
+        std::fs::read_to_string(&u2).unwrap() + "DELETE FROM ventas.clientes WHERE correo = 'ana@example.com';\n";
     std::fs::write(&u2, undo).unwrap();
     let o = dddc(dir, &["build"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -319,10 +325,10 @@ fn a_hand_written_migration() {
     // A model change comes after it, as V3.
     edit(dir, "    correo: text(200) unique\n", "    correo: text(200) unique\n    telefono: text(20)?\n");
     build(dir);
-    assert!(std::fs::read_dir(dir.join("db/migration")).unwrap().flatten().any(|e| e
-        .file_name()
-        .to_string_lossy()
-        .starts_with("V3__")));
+    assert!(std::fs::read_dir(dir.join("db/migration"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("V3__")));
     check_passes(dir);
     let pg = support::pg::shared();
     let mut db = pg.create_database("git_hand_written");

@@ -58,7 +58,11 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     let recorded = match &mut lock {
         Some(l) => {
             let dir = mig_dir.clone();
-            dddc::team::record_hand_written(l, &|n: &str| std::fs::read(dir.join(n)).ok(), &project.config.migrations.lock_timeout)
+            dddc::team::record_hand_written(
+                l,
+                &|n: &str| std::fs::read(dir.join(n)).ok(),
+                &project.config.migrations.lock_timeout,
+            )
         }
         None => Vec::new(),
     };
@@ -80,7 +84,8 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             let (json, snapshot) = l.to_files();
             let dir = std::path::PathBuf::from(&project.config.migrations.dir);
             plan.outputs.push(dddc::build::Output { path: dir.join(dddc::lock::LOCK_FILE), bytes: json.into_bytes() });
-            plan.outputs.push(dddc::build::Output { path: dir.join(dddc::lock::SNAPSHOT_FILE), bytes: snapshot.into_bytes() });
+            plan.outputs
+                .push(dddc::build::Output { path: dir.join(dddc::lock::SNAPSHOT_FILE), bytes: snapshot.into_bytes() });
         }
     }
     let mut all = fe.diagnostics.clone();
@@ -154,7 +159,12 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
 }
 
 /// One line on the design lint, and the findings `check` would fail on.
-fn lint_summary(out: &Output, project: &dddc::config::Project, model: &dddc::model::Model, sources: &dddc::diagnostics::Sources) {
+fn lint_summary(
+    out: &Output,
+    project: &dddc::config::Project,
+    model: &dddc::model::Model,
+    sources: &dddc::diagnostics::Sources,
+) {
     let Ok(schema) = dddc::relational::lower(model) else { return };
     let report = dddc::lint::lint(model, &schema, &project.config.lint);
     let min = super::min_score(None, &project.config);
@@ -171,7 +181,8 @@ fn lint_summary(out: &Output, project: &dddc::config::Project, model: &dddc::mod
         if passes { "" } else { ": `dddc check` will fail on it (see `dddc lint`)" }
     ));
     if !passes && !out.json() {
-        let errors: Vec<dddc::diagnostics::Diagnostic> = report.findings.iter().filter(|d| d.is_error()).cloned().collect();
+        let errors: Vec<dddc::diagnostics::Diagnostic> =
+            report.findings.iter().filter(|d| d.is_error()).cloned().collect();
         if !errors.is_empty() {
             eprint!("{}", dddc::diagnostics::render_text(sources, &errors, out.color));
         }
@@ -213,7 +224,13 @@ fn refused_or_failed(out: &Output, fe: &dddc::Frontend, e: BuildError, what: &st
             let mut all = fe.diagnostics.clone();
             all.extend(refusals.iter().map(|r| r.to_diagnostic()));
             out.report(&fe.sources, &all);
-            out.field("refused", json!(refusals.iter().map(|r| json!({"code": r.code, "change": r.change, "help": r.help})).collect::<Vec<_>>()));
+            out.field(
+                "refused",
+                json!(refusals
+                    .iter()
+                    .map(|r| json!({"code": r.code, "change": r.change, "help": r.help}))
+                    .collect::<Vec<_>>()),
+            );
             if !out.json() {
                 eprintln!("error: the model changes in ways that can lose data; {what}");
             }

@@ -45,7 +45,10 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
     if let Ok(schema) = dddc::relational::lower(model) {
         let report = dddc::lint::lint(model, &schema, &project.config.lint);
         let min = super::min_score(None, &project.config);
-        out.field("lint", json!({"score": report.score, "minimum": min, "errors": report.errors(), "warnings": report.warnings()}));
+        out.field(
+            "lint",
+            json!({"score": report.score, "minimum": min, "errors": report.errors(), "warnings": report.warnings()}),
+        );
         if !dddc::lint::passes(&report, Some(min)) {
             if !out.json() {
                 eprint!("{}", dddc::lint::render_text(&report, &fe.sources, out.color));
@@ -60,7 +63,10 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
             });
         }
     }
-    out.field("findings", json!(findings.iter().map(|f| json!({"reason": f.reason, "diff": f.diff})).collect::<Vec<_>>()));
+    out.field(
+        "findings",
+        json!(findings.iter().map(|f| json!({"reason": f.reason, "diff": f.diff})).collect::<Vec<_>>()),
+    );
     if findings.is_empty() {
         out.say("check passed: migrations, lock and documentation are up to date");
         return 0;

@@ -137,7 +137,12 @@ pub fn lint_migrations(out: &Output, model: Option<&Path>, dir: Option<&Path>) -
             }));
         }
     }
-    out.say(&format!("{} file(s) in {}, {} squawk finding(s) (PostgreSQL {target})", files.len(), dir.display(), found.len()));
+    out.say(&format!(
+        "{} file(s) in {}, {} squawk finding(s) (PostgreSQL {target})",
+        files.len(),
+        dir.display(),
+        found.len()
+    ));
     let total = found.len();
     out.field("findings", json!(found));
     out.field("files", json!(files.len()));

@@ -17,7 +17,10 @@ pub fn validate(out: &Output, model: Option<&Path>) -> u8 {
     let Some(m) = fe.model.as_ref() else {
         return EXIT_FAIL;
     };
-    out.field("model", json!({"files": fe.sources.len(), "contexts": m.contexts.len(), "aggregates": m.aggregates.len()}));
+    out.field(
+        "model",
+        json!({"files": fe.sources.len(), "contexts": m.contexts.len(), "aggregates": m.aggregates.len()}),
+    );
     out.say(&format!(
         "ok: {} file(s), {} context(s), {} aggregate(s)",
         fe.sources.len(),

@@ -19,9 +19,9 @@ fn apply(out: &Output, project_dir: &Path, ops: &dddc::team::FileOps, lock: &Loc
     let mut files: Vec<dddc::build::Output> = ops.write.clone();
     files.push(dddc::build::Output { path: mig_rel.join(dddc::lock::SNAPSHOT_FILE), bytes: snapshot.into_bytes() });
     files.push(dddc::build::Output { path: mig_rel.join(dddc::lock::LOCK_FILE), bytes: json.into_bytes() });
-    let (lock_files, rest): (Vec<_>, Vec<_>) = files.iter().partition(|o| {
-        o.path.ends_with(dddc::lock::LOCK_FILE) || o.path.ends_with(dddc::lock::SNAPSHOT_FILE)
-    });
+    let (lock_files, rest): (Vec<_>, Vec<_>) = files
+        .iter()
+        .partition(|o| o.path.ends_with(dddc::lock::LOCK_FILE) || o.path.ends_with(dddc::lock::SNAPSHOT_FILE));
     write_atomically(project_dir, &rest).map_err(|e| out.usage_error(&e))?;
     for r in &ops.remove {
         if ops.write.iter().any(|w| &w.path == r) {
@@ -46,7 +46,9 @@ pub fn new(out: &Output, name: &str) -> u8 {
     let lock = match load_lock(out, &project) {
         Ok(Some(l)) => l,
         Ok(None) => {
-            out.error("no lock yet: run `dddc build` first (V1 creates the schema; hand-written migrations come after it)");
+            out.error(
+                "no lock yet: run `dddc build` first (V1 creates the schema; hand-written migrations come after it)",
+            );
             return EXIT_FAIL;
         }
         Err(code) => return code,
@@ -55,10 +57,15 @@ pub fn new(out: &Output, name: &str) -> u8 {
     if description.is_empty() {
         return out.usage_error(&format!("`{name}` gives an empty migration name: use letters or digits"));
     }
-    let inputs = Inputs { source_date_epoch: source_date_epoch(), now_epoch: now_epoch(), ..Inputs::new(&project.config, &project.dir) };
+    let inputs = Inputs {
+        source_date_epoch: source_date_epoch(),
+        now_epoch: now_epoch(),
+        ..Inputs::new(&project.config, &project.dir)
+    };
     let version = dddc::build::next_version(&lock, &inputs, 0);
     let mig_rel = PathBuf::from(&project.config.migrations.dir);
-    let (ops, next) = dddc::team::new_migration(&lock, &mig_rel, version, &description, &project.config.migrations.lock_timeout);
+    let (ops, next) =
+        dddc::team::new_migration(&lock, &mig_rel, version, &description, &project.config.migrations.lock_timeout);
     if let Err(code) = apply(out, &project.dir, &ops, &next, &mig_rel) {
         return code;
     }
@@ -151,7 +158,9 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
         Ok(x) => x,
         Err(code) => {
             if code == EXIT_FAIL {
-                out.error("the merged model has errors (conflict markers?): resolve them first, then run `dddc rebase` again");
+                out.error(
+                    "the merged model has errors (conflict markers?): resolve them first, then run `dddc rebase` again",
+                );
             }
             return code;
         }
@@ -209,9 +218,10 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
     let mig_rel = PathBuf::from(&project.config.migrations.dir);
     let disk = |n: &str| std::fs::read(mig_dir.join(n)).ok();
     let their_file = |n: &str| {
-        theirs_revs.iter().find_map(|r| git_show(&mig_dir, &format!("{r}:./{n}"))).or_else(|| {
-            git_show(&mig_dir, &format!("{theirs_rev}:./{n}"))
-        })
+        theirs_revs
+            .iter()
+            .find_map(|r| git_show(&mig_dir, &format!("{r}:./{n}")))
+            .or_else(|| git_show(&mig_dir, &format!("{theirs_rev}:./{n}")))
     };
     let rebase = match dddc::team::rebase(&ours, &theirs, &mig_rel, &disk, &their_file) {
         Ok(r) => r,
@@ -235,7 +245,9 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
             let mut all = fe.diagnostics.clone();
             all.extend(refusals.iter().map(|r| r.to_diagnostic()));
             out.report(&fe.sources, &all);
-            out.error("the merged model changes the other branch's schema in ways a build refuses; nothing was changed");
+            out.error(
+                "the merged model changes the other branch's schema in ways a build refuses; nothing was changed",
+            );
             return EXIT_FAIL;
         }
         Err(dddc::build::BuildError::Diagnostics(d)) => {
@@ -248,7 +260,9 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
         }
     };
     out.report(&fe.sources, &plan.warnings);
-    let file = |p: &str| plan.outputs.iter().find(|o| o.path.ends_with(p)).map(|o| String::from_utf8_lossy(&o.bytes).into_owned());
+    let file = |p: &str| {
+        plan.outputs.iter().find(|o| o.path.ends_with(p)).map(|o| String::from_utf8_lossy(&o.bytes).into_owned())
+    };
     let mut lock = match (file(dddc::lock::LOCK_FILE), file(dddc::lock::SNAPSHOT_FILE)) {
         (Some(l), s) => match Lock::parse(&l, s.as_deref()) {
             Ok(l) => l,
@@ -260,13 +274,23 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
         _ => rebase.lock.clone(),
     };
     let mut ops = rebase.ops;
-    ops.write.extend(plan.outputs.iter().filter(|o| {
-        !o.path.ends_with(dddc::lock::LOCK_FILE) && !o.path.ends_with(dddc::lock::SNAPSHOT_FILE)
-    }).cloned());
+    ops.write.extend(
+        plan.outputs
+            .iter()
+            .filter(|o| !o.path.ends_with(dddc::lock::LOCK_FILE) && !o.path.ends_with(dddc::lock::SNAPSHOT_FILE))
+            .cloned(),
+    );
     let mut moved = Vec::new();
     for (i, (m, files)) in rebase.hand_written.iter().enumerate() {
         let version = dddc::build::next_version(&lock, &inputs, plan.summary.len() + i);
-        let more = dddc::team::reregister(&mut lock, &mig_rel, m, files, version.clone(), &project.config.migrations.lock_timeout);
+        let more = dddc::team::reregister(
+            &mut lock,
+            &mig_rel,
+            m,
+            files,
+            version.clone(),
+            &project.config.migrations.lock_timeout,
+        );
         moved.push(format!("{} → V{version}", m.file.name));
         ops.write.extend(more.write);
     }
