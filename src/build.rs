@@ -69,17 +69,47 @@ impl<'a> Inputs<'a> {
 }
 
 pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
-    let schema = relational::lower(model).map_err(BuildError::Diagnostics)?;
+    let schema = relational::lower((model, inputs.config.docs.language)).map_err(BuildError::Diagnostics)?;
     let dir = PathBuf::from(&inputs.config.migrations.dir);
     let mut plan = Plan::default();
-    // Documentation describes the model as it is, whatever the migrations.
-    let docs =
-        crate::docs::generate(model, &schema, &inputs.config.docs, inputs.project_dir).map_err(BuildError::Message)?;
+    // Documentation describes the model as it is, whatever the migrations;
+    // its site lists the migrations of the lock the build leaves.
+    let docs = |lock: &Lock, schema: &Schema| {
+        let migrations = migration_records(lock, &dir);
+        let project = crate::docs::Project { lint: Some(&inputs.config.lint), migrations: Some(&migrations) };
+        crate::docs::generate_with(model, schema, &inputs.config.docs, inputs.project_dir, &project)
+            .map_err(BuildError::Message)
+    };
+    // Without the site, the documentation does not depend on the
+    // migrations: it can be written on a second thread meanwhile.
+    let docs_alone = || {
+        let project = crate::docs::Project { lint: Some(&inputs.config.lint), migrations: None };
+        crate::docs::generate_with(model, &schema, &inputs.config.docs, inputs.project_dir, &project)
+            .map_err(BuildError::Message)
+    };
     match &inputs.lock {
+        // Without the site, the documentation does not depend on the
+        // migrations: it is written on a second thread while V1 is (each
+        // takes about half of a first build).
+        None if !inputs.config.docs.html => {
+            let description = slug(inputs.name.unwrap_or("init"));
+            let (lock, docs) = std::thread::scope(|s| {
+                let docs = s.spawn(docs_alone);
+                let lock = first_migration(model, &schema, &description, inputs, &dir, &mut plan);
+                let docs = docs.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (lock, docs)
+            });
+            let mut lock = lock;
+            lock.schema = schema;
+            push_lock(&mut plan, &dir, &lock);
+            plan.outputs.extend(docs?);
+        }
         None => {
             let description = slug(inputs.name.unwrap_or("init"));
-            let lock = first_migration(model, schema, &description, inputs, &dir, &mut plan);
+            let mut lock = first_migration(model, &schema, &description, inputs, &dir, &mut plan);
+            lock.schema = schema;
             push_lock(&mut plan, &dir, &lock);
+            plan.outputs.extend(docs(&lock, &lock.schema)?);
         }
         Some(lock) => {
             let opts = crate::migrate::Options {
@@ -87,14 +117,30 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
                 backfill_batch: inputs.config.migrations.backfill_batch,
                 batch_backfills: inputs.config.migrations.batch_backfills,
             };
-            let planned = crate::migrate::plan(&lock.schema, model, &schema, opts);
+            // Without the site, the documentation is written on a second
+            // thread while the change is planned and its files rendered.
+            let early_docs = (!inputs.config.docs.html).then(|| {
+                std::thread::scope(|s| {
+                    let docs = s.spawn(docs_alone);
+                    let planned = crate::migrate::plan(&lock.schema, model, &schema, opts);
+                    (planned, docs.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                })
+            });
+            let (planned, mut early_docs) = match early_docs {
+                Some((planned, docs)) => (planned, Some(docs)),
+                None => (crate::migrate::plan(&lock.schema, model, &schema, opts), None),
+            };
+            let mut docs = |lock: &Lock, schema: &Schema| match early_docs.take() {
+                Some(d) => d,
+                None => docs(lock, schema),
+            };
             plan.warnings.extend(planned.warnings.iter().cloned());
             if !planned.refusals.is_empty() {
                 return Err(BuildError::Refused(planned.refusals));
             }
             let current_format = lock.format == crate::lock::FORMAT;
             if planned.is_empty() && lock.same_schema(&schema) && current_format {
-                plan.outputs.extend(docs);
+                plan.outputs.extend(docs(lock, &schema)?);
                 return Ok(plan);
             }
             if !current_format {
@@ -111,10 +157,26 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
                 next_migrations(model, &planned, inputs, &dir, &mut next, &mut plan);
             }
             push_lock(&mut plan, &dir, &next);
+            plan.outputs.extend(docs(&next, &next.schema)?);
         }
     }
-    plan.outputs.extend(docs);
     Ok(plan)
+}
+
+/// The migrations of `lock`, oldest first, for the site's history page.
+fn migration_records(lock: &Lock, dir: &std::path::Path) -> Vec<crate::docs::MigrationRecord> {
+    let path = |name: &str| dir.join(name).to_string_lossy().replace('\\', "/");
+    lock.migrations
+        .iter()
+        .map(|m| crate::docs::MigrationRecord {
+            version: m.version.clone(),
+            description: m.description.clone(),
+            file: path(&m.file.name),
+            undo: m.undo.as_ref().map(|u| path(&u.name)),
+            sha256: m.file.sha256.clone(),
+            online: m.conf.is_some(),
+        })
+        .collect()
 }
 
 /// The lock's two files.
@@ -679,9 +741,11 @@ fn derive_slug(files: &[crate::migrate::MigrationFile]) -> String {
     slug(&text)
 }
 
+/// V1 and its undo; the lock it returns has an empty schema (the caller
+/// moves the schema in, so that V1 and the docs can share it meanwhile).
 fn first_migration(
     model: &Model,
-    schema: Schema,
+    schema: &Schema,
     description: &str,
     inputs: &Inputs<'_>,
     dir: &std::path::Path,
@@ -701,7 +765,7 @@ fn first_migration(
     }
     let none = std::collections::BTreeSet::new();
     let (sql, report, findings) =
-        finish_file(&file, header, ddl::create_statements(&schema), true, false, true, model.target, inputs, &none);
+        finish_file(&file, header, ddl::create_statements(schema), true, false, true, model.target, inputs, &none);
     plan.warnings.extend(findings);
     plan.files.push(report);
     let mut undo_header = vec![
@@ -715,7 +779,7 @@ fn first_migration(
     let (undo, _, undo_findings) = finish_file(
         &undo_file,
         undo_header,
-        ddl::drop_statements(&schema),
+        ddl::drop_statements(schema),
         true,
         true,
         true,
@@ -726,7 +790,7 @@ fn first_migration(
     if inputs.config.migrations.undo {
         plan.warnings.extend(undo_findings);
     }
-    let mut lock = Lock::new(&model.name, schema);
+    let mut lock = Lock::new(&model.name, Schema::default());
     let undo_sum = inputs.config.migrations.undo.then(|| FileSum::of(&undo_file, undo.as_bytes()));
     lock.migrations.push(Migration {
         version,
@@ -735,7 +799,7 @@ fn first_migration(
         undo: undo_sum,
         ..Migration::default()
     });
-    plan.summary.push(format!("{} ({} tables)", file, lock.schema.tables.len()));
+    plan.summary.push(format!("{} ({} tables)", file, schema.tables.len()));
     plan.outputs.push(Output { path: dir.join(&file), bytes: sql.into_bytes() });
     if inputs.config.migrations.undo {
         plan.outputs.push(Output { path: dir.join(&undo_file), bytes: undo.into_bytes() });

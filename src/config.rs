@@ -220,3 +220,53 @@ pub fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
     }
     Some((major, minor, patch))
 }
+
+/// Every key of `dddc.toml`, for `docs/configuration.md`: `(section, key,
+/// default, example, description)`, the section empty for the top level,
+/// default and example written as TOML. Defaults are read from the
+/// `Default`s above, so the documentation cannot drift from the code;
+/// `tests/docs.rs` writes the document's table from this list and checks
+/// that it names every key serde accepts.
+pub fn documented_keys() -> Vec<(&'static str, &'static str, String, &'static str, &'static str)> {
+    let d = Config::default();
+    let text = |v: &str| format!("\"{v}\"");
+    let unset = || "(unset)".to_string();
+    let list = |v: &[String]| format!("[{}]", v.iter().map(|x| text(x)).collect::<Vec<_>>().join(", "));
+    let (m, docs, lint) = (&d.migrations, &d.docs, &d.lint);
+    vec![
+        ("", "model", d.model.as_deref().map_or_else(unset, text), "\"mitoga.ddd\"",
+         "The root model file, relative to the project folder. Unset: the `MODEL` argument, else the single `*.ddd` file of the folder."),
+        ("", "min_version", d.min_version.as_deref().map_or_else(unset, text), "\"0.2.0\"",
+         "The oldest dddc that may work on the project: an older one stops with a message instead of writing files the team's other machines would write differently."),
+        ("migrations", "dir", text(&m.dir), "\"src/main/resources/db/migration\"",
+         "Where migrations, their undo scripts and the lock (`dddc.lock`, `dddc.schema`) are written."),
+        ("migrations", "versioning", text(match m.versioning { Versioning::Sequence => "sequence", Versioning::Timestamp => "timestamp" }), "\"timestamp\"",
+         "`sequence` numbers migrations V1, V2…; `timestamp` uses `YYYYMMDDHHMMSS` (UTC, `SOURCE_DATE_EPOCH` when set), for branches that add migrations in parallel."),
+        ("migrations", "undo", m.undo.to_string(), "false",
+         "Also write `U<version>__<name>.sql`, Flyway's undo script, next to every migration."),
+        ("migrations", "lock_timeout", text(&m.lock_timeout), "\"2s\"",
+         "`SET lock_timeout` before statements that take a strong lock on an existing table: behind a long transaction they fail instead of queueing every query on the table. `0` waits forever."),
+        ("migrations", "statement_timeout", text(&m.statement_timeout), "\"30min\"",
+         "`SET statement_timeout` at the top of every migration; `0` is no limit, written out so that a server or role default cannot cut a validation or a backfill half-way."),
+        ("migrations", "backfill_batch", m.backfill_batch.to_string(), "50000",
+         "Rows per transaction of a batched backfill (at least 1)."),
+        ("migrations", "batch_backfills", text(match m.batch_backfills { BatchBackfills::Auto => "auto", BatchBackfills::Always => "always", BatchBackfills::Never => "never" }), "\"always\"",
+         "When a backfill of existing rows runs in batches, each committed on its own: `auto` (when the aggregate's `expected_rows` is above `backfill_batch`), `always` or `never`."),
+        ("docs", "dir", text(&docs.dir), "\"doc/database\"",
+         "Where the documentation is written: ERDs (`erd/*.puml` and `erd/*.svg`), the data dictionary, the model document and the site."),
+        ("docs", "language", text(match docs.language { Language::En => "en", Language::Es => "es" }), "\"es\"",
+         "The language of every generated sentence: headings, labels and file names of the documents, and the comments dddc writes into the database (functions, audit log, event tables). The model's own doc comments are kept as written."),
+        ("docs", "mermaid", docs.mermaid.to_string(), "true",
+         "Also embed each context's diagram as a Mermaid `erDiagram` block in the model document (drawn by code hosts that render Mermaid)."),
+        ("docs", "html", docs.html.to_string(), "true",
+         "Also write the browsable HTML site under `<dir>/site/`: every diagram as a picture, every context, aggregate, table and column, the design review and a search box; it works offline, opened from the disk."),
+        ("docs", "templates", docs.templates.as_deref().map_or_else(unset, text), "\"doc-templates\"",
+         "A folder of templates (and the site's `site.css`, `site.js`) that replace the built-in ones of the same file name; a file there that replaces nothing is an error."),
+        ("lint", "min_score", lint.min_score.map_or_else(|| "(unset: 85)".to_string(), |s| s.to_string()), "90",
+         "The design score below which `dddc lint` and `dddc check` fail (`--min-score` overrides it)."),
+        ("lint", "deny", list(&lint.deny), "[\"L019\"]",
+         "Rules (codes or names) whose findings become errors."),
+        ("lint", "allow", list(&lint.allow), "[\"L018\"]",
+         "Rules (codes or names) switched off for the whole project; prefer `@allow(CODE, \"reason\")` on the declaration."),
+    ]
+}

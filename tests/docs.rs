@@ -1,20 +1,29 @@
-//! Documentation outputs (issue 5), on `examples/mitoga` (Spanish, Mermaid)
-//! and every `tests/models/*.ddd` (English, Mermaid and HTML on):
+//! Documentation outputs (issues 5 and 16), on `examples/mitoga` (Spanish,
+//! Mermaid) and every `tests/models/*.ddd` (English, Mermaid and the HTML
+//! site on):
 //!
 //! - every `.puml` passes the real PlantUML (`plantuml -checkonly`), every
 //!   relationship endpoint is a declared entity of the same file (PlantUML
-//!   would silently invent one), every foreign key is drawn, and one ERD
-//!   renders to a PNG;
+//!   would silently invent one), every foreign key is drawn, one ERD
+//!   renders to a PNG, and a context of 50 aggregates renders whole (not
+//!   cut at PlantUML's 4096-pixel limit);
+//! - every `.svg` picture draws every table of its context and every
+//!   foreign key as a line;
 //! - the dictionary, parsed with pulldown-cmark, has every table and column
 //!   of the lowered schema in its table's section;
 //! - the Mermaid blocks are well-formed `erDiagram`s (a strict parser below);
-//! - the HTML page has a table of contents and every heading;
-//! - two generations are byte-identical; insta snapshots of every output for
+//! - a Spanish build holds no English sentence the generator writes (in
+//!   its documents, its site, its pictures and the comments of its
+//!   migration);
+//! - `docs/configuration.md` lists every key of `dddc.toml` with the
+//!   code's defaults (`UPDATE_DOCS=1` rewrites it);
+//! - two generations are byte-identical; insta snapshots of the outputs for
 //!   MiToga and one English model (`INSTA_UPDATE=always` or `cargo insta
 //!   review` to accept changes).
 //!
-//! `DDDC_DOCS_DUMP=dir cargo test --test docs` also writes every output
-//! under `dir/<model>/` for a look.
+//! The site in a browser is `tests/docs_site.rs`. `DDDC_DOCS_DUMP=dir cargo
+//! test --test docs` also writes every output under `dir/<model>/` for a
+//! look.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -41,7 +50,8 @@ struct Case {
 fn load(root: &Path, docs: Docs) -> Case {
     let fe = dddc::frontend(root, root).unwrap_or_else(|e| panic!("{}: {}", root.display(), e.0));
     let model = fe.model.unwrap_or_else(|| panic!("{} has errors: {:?}", root.display(), fe.diagnostics));
-    let schema = dddc::relational::lower(&model).unwrap_or_else(|d| panic!("{}: {d:?}", root.display()));
+    let schema =
+        dddc::relational::lower((&model, docs.language)).unwrap_or_else(|d| panic!("{}: {d:?}", root.display()));
     let outputs = dddc::docs::generate(&model, &schema, &docs, root.parent().unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()));
     let name = root.file_stem().unwrap().to_string_lossy().into_owned();
@@ -58,7 +68,7 @@ fn mitoga() -> Case {
     case
 }
 
-/// English, Mermaid and HTML on.
+/// English, Mermaid and the HTML site on.
 fn english() -> Docs {
     Docs { language: Language::En, mermaid: true, html: true, ..Docs::default() }
 }
@@ -179,11 +189,22 @@ fn model_doc_path(docs: &Docs) -> String {
 fn outputs_are_the_documented_files() {
     for case in all_cases() {
         let mut expected: BTreeSet<String> = case.model.contexts.iter().map(|c| erd_path(&c.name)).collect();
+        expected.extend(case.model.contexts.iter().map(|c| erd_path(&c.name).replace(".puml", ".svg")));
         expected.insert("docs/erd/overview.puml".into());
+        expected.insert("docs/erd/overview.svg".into());
         expected.insert(dictionary_path(&case.docs));
         expected.insert(model_doc_path(&case.docs));
         if case.docs.html {
-            expected.insert("docs/index.html".into());
+            for file in ["index.html", "lint.html", "site.css", "site.js", "search.js"] {
+                expected.insert(format!("docs/site/{file}"));
+            }
+            for c in &case.model.contexts {
+                expected.insert(format!("docs/site/context-{}.html", c.name.to_lowercase()));
+            }
+            for a in &case.model.aggregates {
+                let ctx = &case.model.contexts[a.context.0].name;
+                expected.insert(format!("docs/site/aggregate-{}-{}.html", ctx, a.name).to_lowercase());
+            }
         }
         let actual: BTreeSet<String> = case.outputs.iter().map(|o| o.path.to_string_lossy().into_owned()).collect();
         assert_eq!(actual, expected, "{}", case.name);
@@ -284,7 +305,7 @@ fn parse_puml(name: &str, text: &str) -> Puml {
             || line == "@enduml"
             || line == "}"
             || line.starts_with('\'')
-            || ["hide ", "set ", "skinparam ", "title "].iter().any(|p| line.starts_with(p))
+            || ["hide ", "set ", "skinparam ", "title ", "scale max "].iter().any(|p| line.starts_with(p))
         {
             continue;
         }
@@ -607,88 +628,331 @@ fn mermaid_parser_rejects_junk() {
     assert!(parse_mermaid("erDiagram\n    a {\n        INT x\n    }\n    a ||--o{ a : x\n").is_err());
 }
 
-// ------------------------------------------------------------------ HTML --
+// -------------------------------------------------------------- pictures --
 
-/// Every `<hN id="…">…</hN>` of the page: (id, text without tags).
-fn html_headings(html: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(i) = rest.find("<h") {
-        rest = &rest[i + 2..];
-        let Some(level) = rest.chars().next().filter(|c| ('1'..='6').contains(c)) else {
-            continue;
-        };
-        let Some(after) = rest[1..].strip_prefix(" id=\"") else {
-            continue;
-        };
-        let (id, after) = after.split_once("\">").unwrap();
-        let close = format!("</h{level}>");
-        let (inner, after) = after.split_once(&close).unwrap();
-        out.push((id.to_string(), strip_tags(inner)));
-        rest = after;
+/// What a standalone SVG picture draws: box titles, and each line's
+/// `from → to` (its tooltip).
+fn svg_boxes_and_lines(svg: &str) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
+    let unescape = |s: &str| {
+        s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    };
+    let mut boxes = BTreeSet::new();
+    for part in svg.split("<text class=\"tt\"").skip(1) {
+        let text = part.split_once('>').and_then(|(_, r)| r.split_once("</text>")).map(|(t, _)| t).unwrap_or("");
+        boxes.insert(unescape(text));
     }
-    out
-}
-
-fn strip_tags(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
+    let mut lines = BTreeSet::new();
+    for part in svg.split("<g class=\"rel\"><title>").skip(1) {
+        let tip = unescape(part.split_once("</title>").map_or("", |(t, _)| t));
+        let ends = tip.split_once(": ").map_or(tip.as_str(), |(e, _)| e).to_string();
+        if let Some((from, to)) = ends.split_once(" → ") {
+            lines.insert((from.to_string(), to.to_string()));
         }
     }
-    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    (boxes, lines)
 }
 
-fn markdown_headings(markdown: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut heading: Option<String> = None;
-    for event in Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES) {
-        match event {
-            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
-            Event::Text(t) | Event::Code(t) => {
-                if let Some(h) = &mut heading {
-                    h.push_str(&t);
+/// Every table of a context is a box of its picture, and every foreign key
+/// a line from the referencing table to the referenced one.
+#[test]
+fn every_table_and_foreign_key_is_in_the_picture() {
+    for case in all_cases() {
+        for ctx in &case.model.contexts {
+            let path = erd_path(&ctx.name).replace(".puml", ".svg");
+            let svg = text_of(&case, &path);
+            assert!(svg.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns="), "{}/{path}", case.name);
+            let (boxes, lines) = svg_boxes_and_lines(svg);
+            for t in case.schema.tables.iter().filter(|t| t.schema == ctx.name) {
+                assert!(boxes.contains(&t.qualified()), "{}/{path}: {} is not drawn", case.name, t.qualified());
+                for fk in &t.foreign_keys {
+                    let target = format!("{}.{}", fk.ref_schema, fk.ref_table);
+                    assert!(
+                        lines.contains(&(t.qualified(), target.clone())),
+                        "{}/{path}: foreign key {} of {} → {target} is not drawn",
+                        case.name,
+                        fk.name,
+                        t.qualified()
+                    );
                 }
             }
-            Event::End(TagEnd::Heading(_)) => out.push(heading.take().unwrap()),
-            _ => {}
+        }
+        let overview = text_of(&case, "docs/erd/overview.svg");
+        let (boxes, _) = svg_boxes_and_lines(overview);
+        for a in &case.model.aggregates {
+            assert!(boxes.contains(&a.name), "{}: aggregate {} is not in the overview", case.name, a.name);
         }
     }
-    out
 }
 
+/// The model document shows the pictures, not just links to PlantUML
+/// sources.
 #[test]
-fn html_has_a_table_of_contents_and_every_heading() {
-    for case in all_cases().into_iter().filter(|c| c.docs.html) {
-        let html = text_of(&case, "docs/index.html");
-        let headings = html_headings(html);
-        let mut expected = markdown_headings(text_of(&case, &model_doc_path(&case.docs)));
-        expected.extend(markdown_headings(text_of(&case, &dictionary_path(&case.docs))));
-        let texts: Vec<String> = headings.iter().map(|(_, t)| t.clone()).collect();
-        assert_eq!(texts, expected, "{}: headings of the page", case.name);
-        let ids: BTreeSet<&str> = headings.iter().map(|(id, _)| id.as_str()).collect();
-        assert_eq!(ids.len(), headings.len(), "{}: heading ids are unique", case.name);
-        let (nav, body) = html.split_once("</nav>").expect("a <nav> table of contents");
-        assert!(nav.contains("<nav id=\"toc\">"), "{}", case.name);
-        let toc_links: Vec<&str> = nav.split("href=\"#").skip(1).map(|s| s.split('"').next().unwrap()).collect();
-        assert!(toc_links.len() >= case.schema.tables.len(), "{}: TOC too short", case.name);
-        // Every link inside the page (TOC and the documents' cross-links)
-        // lands on a heading or a section.
-        for link in
-            toc_links.iter().copied().chain(body.split("href=\"#").skip(1).map(|s| s.split('"').next().unwrap()))
-        {
-            assert!(
-                ids.contains(link) || ["model", "dictionary"].contains(&link),
-                "{}: link #{link} goes nowhere",
-                case.name
-            );
+fn the_model_document_embeds_the_pictures() {
+    let case = mitoga();
+    let doc = text_of(&case, &model_doc_path(&case.docs));
+    assert!(doc.contains("![Diagrama ER general](erd/overview.svg)"), "{doc}");
+    for c in &case.model.contexts {
+        assert!(doc.contains(&format!("![Diagrama ER {0}](erd/{0}.svg)", c.name)), "{}", c.name);
+    }
+}
+
+/// A context of 50 aggregates, as the benches generate it.
+fn fifty_aggregates() -> String {
+    let mut s = String::from("model big {\n  tables plural_en\n  defaults { soft_delete }\n}\n\nvalue Money {\n  amount: decimal(12, 2)\n  currency: char(3)\n  invariant positive: amount >= 0\n}\n\n/// The only context.\ncontext ctx0 {\n  enum Status0 { DRAFT ACTIVE CLOSED }\n");
+    for a in 0..50 {
+        let prev = if a > 0 { format!("    previous: ref Item0x{}?\n", a - 1) } else { String::new() };
+        s.push_str(&format!(
+            "  /// Aggregate {a}.\n  aggregate Item0x{a} {{\n    name: text(100)\n    code: text(20) unique\n    status: Status0 = DRAFT\n    price: Money\n    quantity: int = 0\n    notes: text?\n    due: date?\n{prev}    entity Line{a} {{\n      amount: decimal(10, 2)\n      invariant positive: amount > 0\n    }}\n    invariant closed_has_due: status == CLOSED implies due is not null\n    index (status, name)\n  }}\n"
+        ));
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// PlantUML cuts a PNG at 4096 pixels (its default `PLANTUML_LIMIT_SIZE`)
+/// and says nothing: drawn at full size, this context is about 13,000 ×
+/// 16,000. `scale max 4096*4096` shrinks it to fit, so the PNG holds the
+/// whole diagram: below the limit on both sides (a cut picture is exactly
+/// 4096 on the side it was cut) and in the proportions of the uncut one.
+#[test]
+fn a_fifty_aggregate_context_is_not_cut_off_by_plantuml() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("big.ddd");
+    std::fs::write(&root, fifty_aggregates()).unwrap();
+    let case = load(&root, english());
+    let puml = text_of(&case, "docs/erd/ctx0.puml");
+    assert!(puml.contains("\nscale max 4096*4096\n"));
+    std::fs::write(dir.path().join("ctx0.puml"), puml).unwrap();
+    let out = plantuml(&["-tpng", "ctx0.puml"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let png = std::fs::read(dir.path().join("ctx0.png")).expect("no PNG written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && &png[12..16] == b"IHDR", "not a PNG");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    let (w, h) = (be(&png[16..20]), be(&png[20..24]));
+    assert!(w < 4096 && h < 4096, "the PNG is {w}×{h}: cut at PlantUML's limit");
+    // Without the scale, PlantUML cuts it: the check above can fail.
+    std::fs::write(dir.path().join("uncut.puml"), puml.replace("scale max 4096*4096\n", "")).unwrap();
+    let out = plantuml(&["-tpng", "uncut.puml"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let png = std::fs::read(dir.path().join("uncut.png")).unwrap();
+    assert_eq!((be(&png[16..20]), be(&png[20..24])), (4096, 4096), "PlantUML's limit moved: revisit the scale");
+}
+
+// ---------------------------------------------------------- one language --
+
+/// Characters that end a phrase: punctuation, Markdown and table syntax.
+const BREAKS: &[char] = &[
+    '\n', '\r', '\t', '|', '*', '#', '>', '<', '[', ']', '(', ')', ',', '.', ';', ':', '!', '?', '¿', '¡', '"', '\'',
+    '«', '»', '·', '→', '…', '{', '}', '=', '/', '\\', '`',
+];
+
+/// What a reader sees of a generated file, as phrases: code (Markdown code
+/// spans and blocks, HTML `<code>`, SQL) dropped — names and SQL are the
+/// same in every language —, tags dropped, entities decoded; of a
+/// migration, only the comments it writes into the database.
+fn phrases_of(path: &str, text: &str) -> Vec<String> {
+    let mut plain = String::new();
+    if path.ends_with(".css") || path.ends_with("site.js") {
+        // The site's look and behaviour: code, shown to no one.
+    } else if path.ends_with("search.js") {
+        // The search index: the kinds' names and the "nothing found" line
+        // are the generator's; names and details are the model's.
+        let json = text.split_once(" = ").map_or("", |(_, j)| j.trim_end().trim_end_matches(';'));
+        let index: serde_json::Value = serde_json::from_str(json).expect("search.js holds JSON");
+        for kind in index["kinds"].as_array().expect("kinds") {
+            plain.push_str(kind.as_str().unwrap_or(""));
+            plain.push('\n');
+        }
+        plain.push_str(index["no_results"].as_str().unwrap_or(""));
+    } else if path.ends_with(".sql") {
+        // `COMMENT ON … IS '…';`
+        for part in text.split(" IS '").skip(1) {
+            let mut literal = String::new();
+            let mut chars = part.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '\'' {
+                    if chars.peek() == Some(&'\'') {
+                        chars.next();
+                        literal.push('\'');
+                        continue;
+                    }
+                    break;
+                }
+                literal.push(c);
+            }
+            plain.push_str(&literal);
+            plain.push('\n');
+        }
+    } else if path.ends_with(".html") || path.ends_with(".svg") {
+        let mut rest = text;
+        while let Some(i) = rest.find('<') {
+            plain.push_str(&rest[..i]);
+            plain.push('\n');
+            let tail = &rest[i..];
+            let skip_to = if tail.starts_with("<code") {
+                tail.find("</code>").map(|e| e + "</code>".len())
+            } else {
+                tail.find('>').map(|e| e + 1)
+            };
+            rest = &tail[skip_to.unwrap_or(tail.len())..];
+        }
+        plain.push_str(rest);
+        plain = plain
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&amp;", "&");
+    } else {
+        let mut in_fence = false;
+        // PlantUML's directives are code.
+        let directive = |l: &str| ["hide ", "set ", "skinparam ", "scale "].iter().any(|d| l.starts_with(d));
+        for line in text.lines().filter(|l| !(path.ends_with(".puml") && directive(l))) {
+            if line.trim_start().starts_with("```") {
+                in_fence = !in_fence;
+                continue;
+            }
+            if in_fence {
+                continue;
+            }
+            // Code spans go, with what they hold.
+            for (i, part) in line.split('`').enumerate() {
+                if i % 2 == 0 {
+                    plain.push_str(part);
+                }
+                plain.push(' ');
+            }
+            plain.push('\n');
         }
     }
+    plain.split(BREAKS).map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|p| !p.is_empty()).collect()
+}
+
+/// A phrase that reads as a sentence: at least three words of letters
+/// with a lower-case one (`UPDATE`, `updated_at`, `VARCHAR` are not words
+/// of a language).
+fn is_sentence(phrase: &str) -> bool {
+    let words = phrase
+        .split_whitespace()
+        .filter(|w| w.chars().all(|c| c.is_alphabetic() || c == '-') && w.chars().any(char::is_lowercase))
+        .count();
+    words >= 3
+}
+
+/// The English phrases of `english` found, whole, in `spanish`, unless
+/// the model itself wrote them (`model_text`).
+fn english_in_spanish(english: &[String], spanish: &BTreeSet<String>, model_text: &str) -> BTreeSet<String> {
+    english
+        .iter()
+        .filter(|p| is_sentence(p) && spanish.contains(*p) && !model_text.contains(p.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Every doc comment and `@allow` reason of the model, as phrases.
+fn model_phrases(model: &Model) -> String {
+    let mut texts: Vec<String> = Vec::new();
+    let mut doc = |d: &Option<String>, allows: &[dddc::model::Allow]| {
+        texts.extend(d.clone());
+        texts.extend(allows.iter().map(|a| a.reason.clone()));
+    };
+    doc(&model.doc, &model.allows);
+    for c in &model.contexts {
+        doc(&c.doc, &c.allows);
+    }
+    for e in &model.enums {
+        doc(&e.doc, &e.allows);
+        for v in &e.values {
+            doc(&v.doc, &[]);
+        }
+    }
+    for v in &model.values {
+        doc(&v.doc, &v.allows);
+        if let dddc::model::ValueShape::Fields { fields, invariants } = &v.shape {
+            fields.iter().for_each(|f| doc(&f.doc, &f.allows));
+            invariants.iter().for_each(|i| doc(&i.doc, &i.allows));
+        }
+    }
+    for a in &model.aggregates {
+        for e in a.root.walk() {
+            doc(&e.doc, &e.allows);
+            e.fields.iter().for_each(|f| doc(&f.doc, &f.allows));
+            e.invariants.iter().for_each(|i| doc(&i.doc, &i.allows));
+            e.indexes.iter().for_each(|i| doc(&i.doc, &i.allows));
+        }
+        if let Some(ev) = &a.events {
+            doc(&ev.doc, &ev.allows);
+            ev.names.iter().for_each(|n| doc(&n.doc, &[]));
+        }
+    }
+    for r in &model.roles {
+        doc(&r.doc, &[]);
+    }
+    for p in &model.publications {
+        doc(&p.doc, &[]);
+    }
+    // A doc's lines are one text to its readers (joined), its code spans
+    // are dropped as in the documents.
+    let without_code = |t: &String| t.split('`').step_by(2).collect::<Vec<_>>().join(" ").replace('\n', " ");
+    texts
+        .iter()
+        .map(without_code)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .split(BREAKS)
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Everything `dddc build` writes for MiToga in `language`, site on.
+fn build_outputs(language: Language) -> (Model, Vec<Output>) {
+    let dir = manifest().join("examples/mitoga");
+    let mut config = dddc::config::load_config(&dir).unwrap();
+    config.docs = Docs { language, html: true, mermaid: true, ..config.docs };
+    let root = dir.join(config.model.as_deref().unwrap_or("mitoga.ddd"));
+    let fe = dddc::frontend(&root, &root).unwrap();
+    let model = fe.model.unwrap();
+    let plan = dddc::build::plan(&model, &dddc::build::Inputs::new(&config, &dir)).unwrap_or_else(|e| panic!("{e:?}"));
+    (model, plan.outputs)
+}
+
+fn phrases_of_outputs(outputs: &[Output]) -> Vec<String> {
+    outputs
+        .iter()
+        .filter(|o| !o.path.to_string_lossy().contains("dddc."))
+        .flat_map(|o| phrases_of(&o.path.to_string_lossy(), &String::from_utf8_lossy(&o.bytes)))
+        .collect()
+}
+
+/// A Spanish build (documents, pictures, site, and the comments of its
+/// migration) holds none of the sentences the same build writes in English,
+/// except the model's own: every sentence of the generator is translated,
+/// including the comments lowering writes into the database.
+#[test]
+fn a_spanish_build_holds_no_english_sentence_of_the_generator() {
+    let (model, english) = build_outputs(Language::En);
+    let (_, spanish) = build_outputs(Language::Es);
+    let english = phrases_of_outputs(&english);
+    let spanish: BTreeSet<String> = phrases_of_outputs(&spanish).into_iter().collect();
+    let model_text = model_phrases(&model);
+    let found = english_in_spanish(&english, &spanish, &model_text);
+    assert!(
+        found.is_empty(),
+        "English sentences in the Spanish build:\n{}",
+        found.into_iter().collect::<Vec<_>>().join("\n")
+    );
+
+    // The check sees what it must: the English build has sentences, and
+    // one of them slipped into a Spanish text is caught.
+    let sentences: BTreeSet<&String> = english.iter().filter(|p| is_sentence(p)).collect();
+    assert!(sentences.len() > 100, "too few English sentences found: {sentences:?}");
+    let known = "Sets updated_at on every UPDATE";
+    assert!(english.iter().any(|p| p == known), "the timestamps function's comment is not among {sentences:?}");
+    let mut slipped = spanish.clone();
+    slipped.extend(phrases_of("x.sql", &format!("COMMENT ON FUNCTION f() IS '{known} (BEFORE UPDATE trigger).';")));
+    assert_eq!(english_in_spanish(&english, &slipped, &model_text), BTreeSet::from([known.to_string()]));
 }
 
 // -------------------------------------------------------------- templates --
@@ -759,11 +1023,15 @@ fn one_field_is_one_erd_line() {
 
 // ------------------------------------------------------------- snapshots --
 
+/// Snapshots of every document and picture, and of the site's first page
+/// (the other pages are the same templates over the same views; the
+/// browser test reads them all).
 fn snapshot_all(case: &Case) {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(true);
     settings.bind(|| {
-        for o in &case.outputs {
+        let site_page = |p: &str| p.starts_with("docs/site/") && p != "docs/site/index.html";
+        for o in case.outputs.iter().filter(|o| !site_page(&o.path.to_string_lossy())) {
             let path = o.path.to_string_lossy().replace(['/', '.'], "_");
             insta::assert_snapshot!(format!("{}__{path}", case.name), String::from_utf8(o.bytes.clone()).unwrap());
         }
@@ -796,5 +1064,53 @@ fn the_lock_table_in_the_docs_is_current() {
             return;
         }
         panic!("docs/migrations.md has an old lock table: run the test with UPDATE_DOCS=1\n\nexpected:\n{table}");
+    }
+}
+
+/// `docs/configuration.md` holds the table of every `dddc.toml` key with
+/// the code's defaults (`UPDATE_DOCS=1` rewrites it), and the table names
+/// every key serde accepts: asked for an unknown key, serde lists the
+/// known ones, section by section.
+#[test]
+fn the_configuration_keys_in_the_docs_are_current() {
+    let keys = dddc::config::documented_keys();
+    for section in ["", "migrations", "docs", "lint"] {
+        let probe =
+            if section.is_empty() { "zz_unknown = 1\n".to_string() } else { format!("[{section}]\nzz_unknown = 1\n") };
+        let err = toml::from_str::<dddc::config::Config>(&probe).expect_err("an unknown key is an error").to_string();
+        let accepted: BTreeSet<String> =
+            err.split("expected ").nth(1).unwrap_or("").split('`').skip(1).step_by(2).map(String::from).collect();
+        assert!(!accepted.is_empty(), "no key list in `{err}`");
+        let documented: BTreeSet<String> = keys.iter().filter(|k| k.0 == section).map(|k| k.1.to_string()).collect();
+        let tables: BTreeSet<String> = ["migrations", "docs", "lint"].iter().map(|t| t.to_string()).collect();
+        let accepted: BTreeSet<String> = if section.is_empty() { &accepted - &tables } else { accepted };
+        assert_eq!(documented, accepted, "[{section}]: documented keys and the keys dddc.toml accepts");
+    }
+    // Every example is a value dddc.toml accepts, and not the default.
+    for (section, key, default, example, _) in &keys {
+        let text = if section.is_empty() {
+            format!("{key} = {example}\n")
+        } else {
+            format!("[{section}]\n{key} = {example}\n")
+        };
+        let config: dddc::config::Config = toml::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_ne!(config, dddc::config::Config::default(), "{text}: the example is the default ({default})");
+    }
+    let mut table = String::from("| Key | Default | Example | What it does |\n|---|---|---|---|\n");
+    for (section, key, default, example, description) in &keys {
+        let name = if section.is_empty() { key.to_string() } else { format!("{section}.{key}") };
+        table.push_str(&format!("| `{name}` | `{default}` | `{example}` | {description} |\n"));
+    }
+    let path = manifest().join("docs/configuration.md");
+    let text = std::fs::read_to_string(&path).expect("docs/configuration.md");
+    let begin = text.find("<!-- keys:begin").expect("a keys:begin marker");
+    let begin = begin + text[begin..].find('\n').expect("end of the marker line") + 1;
+    let end = text.find("<!-- keys:end -->").expect("a keys:end marker");
+    if text[begin..end] != table {
+        if std::env::var("UPDATE_DOCS").as_deref() == Ok("1") {
+            std::fs::write(&path, format!("{}{table}{}", &text[..begin], &text[end..])).expect("write");
+            return;
+        }
+        panic!("docs/configuration.md has an old table of keys: run the test with UPDATE_DOCS=1\n\nexpected:\n{table}");
     }
 }

@@ -33,6 +33,8 @@ pub struct ContextView {
     pub doc: Option<String>,
     /// `erd/<context>.puml`.
     pub erd: String,
+    /// `erd/<context>.svg`, the same diagram as a picture.
+    pub picture: String,
     /// The model document's anchor for this context.
     pub model_anchor: String,
     pub tenant: Option<String>,
@@ -202,6 +204,7 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, model_doc: &str) -> Dictionary
             heading: t.heading_context(&c.name),
             doc: c.doc.clone(),
             erd: super::erd_file(&c.name),
+            picture: super::svg_file(Some(&c.name)),
             model_anchor: t.heading_context(&c.name).anchor,
             tenant: c.tenant_by.clone(),
             allows: allows(&c.allows, t.subject_context, &c.name),

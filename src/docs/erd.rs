@@ -1,8 +1,10 @@
 //! The entity-relationship views: one per context (every table with all its
 //! columns, grouped by aggregate, with stubs for the tables of other
-//! contexts it references) and the overview (contexts, their aggregates and
-//! the references between them). The PlantUML templates and the Mermaid
-//! blocks of the model document render the same views.
+//! contexts it references), one per aggregate (its tables and their
+//! neighbours, for the site) and the overview (contexts, their aggregates
+//! and the references between them). The PlantUML templates, the Mermaid
+//! blocks of the model document and the SVG pictures ([`super::diagrams`])
+//! draw the same views.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,7 +13,7 @@ use serde::Serialize;
 use super::catalog::{Catalog, RelationKind, TableKey};
 use super::labels::Labels;
 use super::text;
-use crate::relational::Table;
+use crate::relational::{Table, TableKind};
 
 #[derive(Debug, Serialize)]
 pub struct ErdView<'t> {
@@ -37,6 +39,9 @@ pub struct ErdGroup {
 #[derive(Debug, Serialize)]
 pub struct ErdStubGroup {
     pub context: String,
+    /// The frame's title: `Contexto pagos`, or `Agregado pagos.Pago` when
+    /// the neighbours of an aggregate are grouped by theirs.
+    pub label: String,
     pub entities: Vec<ErdEntity>,
 }
 
@@ -54,6 +59,9 @@ pub struct ErdEntity {
     pub columns: Vec<ErdColumn>,
     /// A table of another context, drawn as a stub (key columns only).
     pub external: bool,
+    /// What the table stores (the colour of its box in a picture).
+    #[serde(skip)]
+    pub kind: TableKind,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,6 +92,9 @@ pub struct ErdRelation {
     pub right: String,
     /// Empty when the line needs no label.
     pub label: String,
+    /// Which end owns or references which (`op` in words).
+    #[serde(skip)]
+    pub kind: RelationKind,
 }
 
 #[derive(Debug, Serialize)]
@@ -110,6 +121,12 @@ pub struct OverviewNode {
     pub tables: Vec<String>,
     /// Soft delete, audited, tenant, partitioning…
     pub traits: Vec<String>,
+    /// `Context.Aggregate` of an aggregate; `None` for a table outside any.
+    #[serde(skip)]
+    pub aggregate: Option<String>,
+    /// What the node's (root) table stores.
+    #[serde(skip)]
+    pub kind: TableKind,
 }
 
 /// Aliases unique within one diagram.
@@ -158,17 +175,63 @@ pub fn context_view<'t>(cat: &Catalog<'_>, context: &str, t: &'t Labels) -> ErdV
             let stub = entity(target, &mut aliases, t, true);
             match stubs.iter_mut().find(|g| g.context == r.right.0) {
                 Some(g) => g.entities.push(stub),
-                None => stubs.push(ErdStubGroup { context: r.right.0.clone(), entities: vec![stub] }),
+                None => stubs.push(ErdStubGroup {
+                    context: r.right.0.clone(),
+                    label: format!("{} {}", t.context, r.right.0),
+                    entities: vec![stub],
+                }),
             }
         }
-        relations.push(ErdRelation {
-            left: aliases.get(&r.left),
-            op: r.kind.operator(),
-            right: aliases.get(&r.right),
-            label: relation_label(r.kind, r.field.map(|f| f.name.as_str()), t),
-        });
+        relations.push(relation(r, &mut aliases, t));
     }
     ErdView { t, model: cat.model.name.clone(), context: context.to_string(), groups, stubs, relations }
+}
+
+/// An aggregate and its neighbourhood: its tables with every column, and
+/// each table one of them references or is referenced by, drawn as a stub
+/// in a frame of its own aggregate (or context, outside any). `path` is
+/// `context.Aggregate`.
+pub fn aggregate_view<'t>(cat: &Catalog<'_>, path: &str, t: &'t Labels) -> ErdView<'t> {
+    let mut aliases = Aliases::default();
+    let context = path.split('.').next().unwrap_or(path).to_string();
+    let name = path.rsplit('.').next().unwrap_or(path).to_string();
+    let own: Vec<&Table> = cat.schema.tables.iter().filter(|tb| tb.aggregate.as_deref() == Some(path)).collect();
+    let entities: Vec<ErdEntity> = own.iter().map(|tb| entity(tb, &mut aliases, t, false)).collect();
+    let is_own = |k: &TableKey| own.iter().any(|tb| tb.schema == k.0 && tb.name == k.1);
+    let mut stubs: Vec<ErdStubGroup> = Vec::new();
+    let mut relations = Vec::new();
+    for r in cat.relations.iter().filter(|r| is_own(&r.left) || is_own(&r.right)) {
+        for end in [&r.left, &r.right] {
+            if is_own(end) || aliases.by_key.contains_key(end) {
+                continue;
+            }
+            let Some(other) = cat.schema.table(&end.0, &end.1) else {
+                continue;
+            };
+            let label = match &other.aggregate {
+                Some(a) => format!("{} {a}", t.aggregate),
+                None => format!("{} {}", t.context, other.schema),
+            };
+            let stub = entity(other, &mut aliases, t, true);
+            match stubs.iter_mut().find(|g| g.label == label) {
+                Some(g) => g.entities.push(stub),
+                None => stubs.push(ErdStubGroup { context: other.schema.clone(), label, entities: vec![stub] }),
+            }
+        }
+        relations.push(relation(r, &mut aliases, t));
+    }
+    let groups = vec![ErdGroup { aggregate: Some(name), entities }];
+    ErdView { t, model: cat.model.name.clone(), context, groups, stubs, relations }
+}
+
+fn relation(r: &super::catalog::Relation<'_>, aliases: &mut Aliases, t: &Labels) -> ErdRelation {
+    ErdRelation {
+        left: aliases.get(&r.left),
+        op: r.kind.operator(),
+        right: aliases.get(&r.right),
+        label: relation_label(r.kind, r.field.map(|f| f.name.as_str()), t),
+        kind: r.kind,
+    }
 }
 
 fn relation_label(kind: RelationKind, field: Option<&str>, t: &Labels) -> String {
@@ -205,6 +268,7 @@ fn entity(table: &Table, aliases: &mut Aliases, t: &Labels, stub: bool) -> ErdEn
         keys,
         columns,
         external: stub,
+        kind: table.kind,
     }
 }
 
@@ -298,6 +362,8 @@ pub fn overview_view<'t>(cat: &Catalog<'_>, t: &'t Labels) -> OverviewView<'t> {
                 stereotype: t.erd_aggregate.to_string(),
                 tables,
                 traits: aggregate_traits(a, t).into_iter().chain(partition_trait(a, t)).collect(),
+                aggregate: Some(path),
+                kind: TableKind::AggregateRoot,
             });
         }
         for tb in cat.tables_of(&ctx.name).filter(|tb| tb.aggregate.is_none()) {
@@ -307,6 +373,8 @@ pub fn overview_view<'t>(cat: &Catalog<'_>, t: &'t Labels) -> OverviewView<'t> {
                 stereotype: t.table_kind(tb.kind).to_string(),
                 tables: vec![tb.name.clone()],
                 traits: Vec::new(),
+                aggregate: None,
+                kind: tb.kind,
             });
         }
         contexts.push(OverviewContext { name: ctx.name.clone(), nodes });
@@ -330,6 +398,7 @@ pub fn overview_view<'t>(cat: &Catalog<'_>, t: &'t Labels) -> OverviewView<'t> {
                     op: kind.operator(),
                     right: right.clone(),
                     label: relation_label(kind, Some(&field), t),
+                    kind,
                 });
             }
         }

@@ -1,50 +1,103 @@
-//! Documentation outputs: PlantUML ERDs, the data dictionary, the model
-//! document and, on request, a static HTML page — all computed from the
-//! model and its lowered schema, offline, without touching the disk (except
-//! to read template overrides).
+//! Documentation outputs: PlantUML ERDs and the same diagrams as SVG
+//! pictures, the data dictionary, the model document and, on request, a
+//! browsable HTML site — all computed from the model and its lowered
+//! schema, offline, without touching the disk (except to read template
+//! overrides).
 //!
 //! The steps, one module each:
 //!
 //! 1. [`catalog`] — which model declaration each table stores, and the
 //!    relationships between tables with their cardinality.
 //! 2. Views — plain serializable structs, one per document: [`erd`] (context
-//!    diagrams, the overview, and the Mermaid blocks), [`dictionary`],
-//!    [`model_doc`], [`html`]. Every word that is not the model's comes from
-//!    [`labels`] (English or Spanish).
-//! 3. [`templates`] — minijinja templates from `templates/docs/`, embedded,
+//!    and aggregate diagrams, the overview, and the Mermaid blocks),
+//!    [`dictionary`], [`model_doc`]. Every word that is not the model's
+//!    comes from [`labels`] (English or Spanish), and [`rule_words`] for the
+//!    lint rules.
+//! 3. Pictures — [`diagrams`] turns the ERD views into [`svg`] diagrams,
+//!    laid out and drawn in Rust: the same bytes on every machine.
+//! 4. [`templates`] — minijinja templates from `templates/docs/`, embedded,
 //!    addressed by [`TemplateId`], rendered with strict undefined; a project
 //!    may override any of them by file name.
+//! 5. [`site`] — the HTML pages, their search index and assets; doc
+//!    comments go through [`markdown`] (rendered, then sanitised).
 //!
 //! Output is deterministic: everything is ordered as the model and the
 //! schema are, and no output depends on the date, the machine or hash order.
 
 mod catalog;
+mod diagrams;
 mod dictionary;
 mod erd;
-mod html;
 mod labels;
+mod markdown;
 mod model_doc;
+mod rule_words;
+mod site;
+mod svg;
 mod templates;
 mod text;
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
-use crate::config::Docs;
+use serde::Serialize;
+
+use crate::config::{Docs, Lint};
 use crate::model::Model;
 use crate::output::Output;
 use crate::relational::Schema;
 
-pub use templates::TemplateId;
+pub use templates::{Asset, TemplateId};
+
+/// What the site shows beyond the model and its schema: the project's own
+/// settings and history, which only the build knows.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Project<'a> {
+    /// `[lint]` of `dddc.toml`, so that the design review lists what
+    /// `dddc lint` reports; `None` is the defaults.
+    pub lint: Option<&'a Lint>,
+    /// The migrations the lock records, oldest first, as the build leaves
+    /// it; `None` leaves the history page out.
+    pub migrations: Option<&'a [MigrationRecord]>,
+}
+
+/// One migration of the history page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MigrationRecord {
+    pub version: String,
+    pub description: String,
+    /// Relative to the project folder, `/`-separated:
+    /// `db/migration/V1__init.sql`.
+    pub file: String,
+    /// The undo script, when the project writes them.
+    pub undo: Option<String>,
+    /// Of the file, as the lock records it.
+    pub sha256: String,
+    /// Runs outside a transaction (its `.conf` says so).
+    pub online: bool,
+}
 
 /// Every documentation file, paths relative to the project folder (under
-/// `config.dir`): `erd/<context>.puml` per context, `erd/overview.puml`, the
-/// data dictionary and the model document (file names in the configured
-/// language), and `index.html` when `html` is on. `project_dir` only
-/// resolves `config.templates`.
+/// `config.dir`): `erd/<context>.puml` and `.svg` per context,
+/// `erd/overview.puml` and `.svg`, the data dictionary and the model
+/// document (file names in the configured language), and the site under
+/// `site/` when `html` is on. `project_dir` only resolves
+/// `config.templates`.
 pub fn generate(model: &Model, schema: &Schema, config: &Docs, project_dir: &Path) -> Result<Vec<Output>, String> {
+    generate_with(model, schema, config, project_dir, &Project::default())
+}
+
+/// [`generate`], with what the site shows of the project: its lint
+/// settings and its migration history.
+pub fn generate_with(
+    model: &Model,
+    schema: &Schema,
+    config: &Docs,
+    project_dir: &Path,
+    project: &Project<'_>,
+) -> Result<Vec<Output>, String> {
     let t = labels::for_language(config.language);
     let overrides = config.templates.as_ref().map(|d| project_dir.join(d));
-    let templates = templates::Templates::load(overrides.as_deref())?;
+    let mut templates = templates::Templates::load(overrides.as_deref())?;
     let cat = catalog::Catalog::new(model, schema);
     let dir = PathBuf::from(&config.dir);
     let mut out = Vec::new();
@@ -54,21 +107,30 @@ pub fn generate(model: &Model, schema: &Schema, config: &Docs, project_dir: &Pat
     for c in &model.contexts {
         let view = erd::context_view(&cat, &c.name, t);
         push(erd_file(&c.name), templates.render(TemplateId::ErdContext, &view)?);
+        let title = format!("{} {}", t.erd_title_context, c.name);
+        push(svg_file(Some(&c.name)), svg::render(&diagrams::tables(&view, title, &|_| None)));
     }
     let overview = erd::overview_view(&cat, t);
     push(OVERVIEW_ERD.into(), templates.render(TemplateId::ErdOverview, &overview)?);
+    let title = format!("{} {}", t.erd_title_overview, model.name);
+    push(svg_file(None), svg::render(&diagrams::overview(&overview, title, &|_| None)));
     let dictionary = dictionary::view(&cat, t, t.model_file);
     let dictionary_md = templates.render(TemplateId::DataDictionary, &dictionary)?;
     let model_view = model_doc::view(&cat, t, t.dictionary_file, config.mermaid);
     let model_md = templates.render(TemplateId::DataModel, &model_view)?;
     if config.html {
-        let docs = [
-            html::Document { id: "model", file: t.model_file, markdown: &model_md },
-            html::Document { id: "dictionary", file: t.dictionary_file, markdown: &dictionary_md },
-        ];
-        let title = format!("{}: {} · {}", model.name, t.model_doc_title, t.dictionary_title);
-        let page = html::view(t, title, &docs);
-        push("index.html".into(), templates.render(TemplateId::IndexHtml, &page)?);
+        let input = site::Input {
+            cat: &cat,
+            t,
+            language: config.language,
+            model_doc: &model_view,
+            dictionary: &dictionary,
+            project,
+            to_project: to_project(&config.dir),
+        };
+        for (file, text) in site::files(&input, &mut templates)? {
+            push(format!("{}/{file}", site::DIR), text);
+        }
     }
     push(t.dictionary_file.into(), dictionary_md);
     push(t.model_file.into(), model_md);
@@ -87,4 +149,27 @@ fn erd_file(context: &str) -> String {
     } else {
         format!("erd/{context}.puml")
     }
+}
+
+/// The picture next to [`erd_file`] (`None`: the overview's).
+fn svg_file(context: Option<&str>) -> String {
+    match context {
+        Some("overview") => "erd/overview-context.svg".into(),
+        Some(c) => format!("erd/{c}.svg"),
+        None => "erd/overview.svg".into(),
+    }
+}
+
+/// `../../` from `<docs>/site/` back to the project folder, when the docs
+/// folder is a plain relative path (`docs`, `doc/db`).
+fn to_project(docs_dir: &str) -> Option<String> {
+    let mut up = String::from("../");
+    for c in Path::new(docs_dir).components() {
+        match c {
+            Component::Normal(_) => up.push_str("../"),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    Some(up)
 }

@@ -28,6 +28,8 @@ pub struct ModelDocView<'t> {
     /// File name of the dictionary, for links.
     pub dictionary: String,
     pub overview_erd: String,
+    /// The overview as a picture.
+    pub overview_picture: String,
     pub kernel_values: Vec<ValueView>,
     pub kernel_enums: Vec<EnumView>,
     pub contexts: Vec<ContextView<'t>>,
@@ -53,6 +55,8 @@ pub struct ContextView<'t> {
     pub heading: Heading,
     pub doc: Option<String>,
     pub erd: String,
+    /// The same diagram as a picture.
+    pub picture: String,
     pub dictionary_anchor: String,
     pub tenant: Option<String>,
     pub aggregates_summary: Vec<Heading>,
@@ -200,6 +204,7 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, dictionary: &str, mermaid: boo
                 heading: t.heading_context(&c.name),
                 doc: c.doc.clone(),
                 erd: super::erd_file(&c.name),
+                picture: super::svg_file(Some(&c.name)),
                 dictionary_anchor: t.heading_context(&c.name).anchor,
                 tenant: c.tenant_by.clone(),
                 aggregates_summary: aggregates.iter().map(|a| a.heading.clone()).collect(),
@@ -260,6 +265,7 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, dictionary: &str, mermaid: boo
         audit_log,
         dictionary: dictionary.to_string(),
         overview_erd: super::OVERVIEW_ERD.to_string(),
+        overview_picture: super::svg_file(None),
         kernel_values: model.values.iter().filter(|v| v.context.is_none()).map(|v| value(cat, v, t)).collect(),
         kernel_enums: model.enums.iter().filter(|e| e.context.is_none()).map(|e| enum_view(cat, e, t)).collect(),
         contexts,

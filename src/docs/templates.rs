@@ -1,14 +1,20 @@
 //! The templates: files in `templates/docs/`, embedded in the binary,
 //! addressed by [`TemplateId`], rendered by minijinja with strict undefined
-//! (a misspelt variable is an error, not an empty string). A project may
-//! override any of them by file name with `[docs] templates = "dir"`.
+//! (a misspelt variable is an error, not an empty string). `*.html.j2`
+//! templates escape every value for HTML; only the `markdown` filters
+//! (sanitised, see [`super::markdown`]) and the SVG diagrams are marked
+//! safe. The site's stylesheet and script are [`Asset`]s, copied as they
+//! are. A project may override any template or asset by file name with
+//! `[docs] templates = "dir"`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use serde::Serialize;
 
-use super::text;
+use super::{markdown, text};
 
 /// Every built-in template. The entry points are rendered by `generate`;
 /// the others are included by them.
@@ -24,11 +30,17 @@ pub enum TemplateId {
     ValueObject,
     MermaidErd,
     MermaidEntity,
-    IndexHtml,
+    SiteLayout,
+    SiteMacros,
+    SiteIndex,
+    SiteContext,
+    SiteAggregate,
+    SiteLint,
+    SiteMigrations,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 11] = [
+    pub const ALL: [TemplateId; 17] = [
         TemplateId::ErdContext,
         TemplateId::ErdOverview,
         TemplateId::ErdEntity,
@@ -39,7 +51,13 @@ impl TemplateId {
         TemplateId::ValueObject,
         TemplateId::MermaidErd,
         TemplateId::MermaidEntity,
-        TemplateId::IndexHtml,
+        TemplateId::SiteLayout,
+        TemplateId::SiteMacros,
+        TemplateId::SiteIndex,
+        TemplateId::SiteContext,
+        TemplateId::SiteAggregate,
+        TemplateId::SiteLint,
+        TemplateId::SiteMigrations,
     ];
 
     /// The file name, in `templates/docs/` and in an override folder.
@@ -55,7 +73,13 @@ impl TemplateId {
             TemplateId::ValueObject => "value_object.md.j2",
             TemplateId::MermaidErd => "mermaid_erd.md.j2",
             TemplateId::MermaidEntity => "mermaid_entity.md.j2",
-            TemplateId::IndexHtml => "index.html.j2",
+            TemplateId::SiteLayout => "site_layout.html.j2",
+            TemplateId::SiteMacros => "site_macros.html.j2",
+            TemplateId::SiteIndex => "site_index.html.j2",
+            TemplateId::SiteContext => "site_context.html.j2",
+            TemplateId::SiteAggregate => "site_aggregate.html.j2",
+            TemplateId::SiteLint => "site_lint.html.j2",
+            TemplateId::SiteMigrations => "site_migrations.html.j2",
         }
     }
 
@@ -75,13 +99,52 @@ impl TemplateId {
             TemplateId::MermaidEntity => {
                 include_str!("../../templates/docs/mermaid_entity.md.j2")
             }
-            TemplateId::IndexHtml => include_str!("../../templates/docs/index.html.j2"),
+            TemplateId::SiteLayout => include_str!("../../templates/docs/site_layout.html.j2"),
+            TemplateId::SiteMacros => include_str!("../../templates/docs/site_macros.html.j2"),
+            TemplateId::SiteIndex => include_str!("../../templates/docs/site_index.html.j2"),
+            TemplateId::SiteContext => include_str!("../../templates/docs/site_context.html.j2"),
+            TemplateId::SiteAggregate => include_str!("../../templates/docs/site_aggregate.html.j2"),
+            TemplateId::SiteLint => include_str!("../../templates/docs/site_lint.html.j2"),
+            TemplateId::SiteMigrations => include_str!("../../templates/docs/site_migrations.html.j2"),
         }
     }
 }
 
+/// A file of the site copied as it is, not rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asset {
+    SiteCss,
+    SiteJs,
+}
+
+impl Asset {
+    pub const ALL: [Asset; 2] = [Asset::SiteCss, Asset::SiteJs];
+
+    /// The file name, in `templates/docs/`, in an override folder and in
+    /// the site.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Asset::SiteCss => "site.css",
+            Asset::SiteJs => "site.js",
+        }
+    }
+
+    fn builtin(self) -> &'static str {
+        match self {
+            Asset::SiteCss => include_str!("../../templates/docs/site.css"),
+            Asset::SiteJs => include_str!("../../templates/docs/site.js"),
+        }
+    }
+}
+
+/// The pages of the site, by kind (`table`, `aggregate`…) and name:
+/// `url(kind, name)` in a template gives the link, relative to the site's
+/// folder.
+pub type Urls = BTreeMap<&'static str, BTreeMap<String, String>>;
+
 pub struct Templates {
     env: Environment<'static>,
+    assets: Vec<(Asset, String)>,
 }
 
 impl Templates {
@@ -101,7 +164,14 @@ impl Templates {
         env.add_filter("puml", |s: String| text::puml(&s));
         env.add_filter("puml_quoted", |s: String| text::puml_quoted(&s));
         env.add_filter("mermaid", |s: String| text::mermaid_text(&s));
+        env.add_filter("id", |s: String| text::html_id(&s));
+        env.add_filter("markdown", |s: String| Value::from_safe_string(markdown::to_html(&s)));
+        env.add_filter("markdown_inline", |s: String| Value::from_safe_string(markdown::to_inline_html(&s)));
+        env.add_function("url", |_: &str, _: &str| -> Result<String, Error> {
+            Err(Error::new(ErrorKind::InvalidOperation, "`url` is only known while the site is written"))
+        });
         let mut replaced: Vec<(TemplateId, String)> = Vec::new();
+        let mut assets: Vec<(Asset, String)> = Asset::ALL.iter().map(|a| (*a, a.builtin().to_string())).collect();
         if let Some(dir) = overrides {
             let entries = std::fs::read_dir(dir)
                 .map_err(|e| format!("cannot read the templates folder `{}`: {e}", dir.display()))?;
@@ -109,17 +179,25 @@ impl Templates {
             files.sort();
             for path in files.iter().filter(|p| p.is_file()) {
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let read =
+                    || std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()));
+                if let Some(slot) = assets.iter_mut().find(|(a, _)| a.file_name() == name) {
+                    slot.1 = read()?;
+                    continue;
+                }
                 let Some(id) = TemplateId::ALL.into_iter().find(|t| t.file_name() == name) else {
-                    let known: Vec<&str> = TemplateId::ALL.iter().map(|t| t.file_name()).collect();
+                    let known: Vec<&str> = TemplateId::ALL
+                        .iter()
+                        .map(|t| t.file_name())
+                        .chain(Asset::ALL.iter().map(|a| a.file_name()))
+                        .collect();
                     return Err(format!(
                         "`{}` does not override any template (known: {})",
                         path.display(),
                         known.join(", ")
                     ));
                 };
-                let source =
-                    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-                replaced.push((id, source));
+                replaced.push((id, read()?));
             }
         }
         for id in TemplateId::ALL {
@@ -132,7 +210,24 @@ impl Templates {
             env.add_template_owned(id.file_name(), source)
                 .map_err(|e| format!("template `{}`: {e:#}", id.file_name()))?;
         }
-        Ok(Templates { env })
+        Ok(Templates { env, assets })
+    }
+
+    /// An asset's text (the project's override, or the built-in one).
+    pub fn asset(&self, asset: Asset) -> &str {
+        self.assets.iter().find(|(a, _)| *a == asset).map_or("", |(_, text)| text.as_str())
+    }
+
+    /// Makes `url(kind, name)` answer from `urls`; a name without a page is
+    /// an error (a link that would go nowhere), not an empty link.
+    pub fn set_urls(&mut self, urls: Urls) {
+        let urls = Arc::new(urls);
+        self.env.add_function("url", move |kind: &str, name: &str| -> Result<String, Error> {
+            urls.get(kind)
+                .and_then(|m| m.get(name))
+                .cloned()
+                .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("no page for {kind} `{name}`")))
+        });
     }
 
     /// Renders an entry-point template with `view` as its context.

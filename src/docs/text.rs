@@ -132,6 +132,26 @@ pub fn alias(parts: &[&str]) -> String {
     out
 }
 
+/// An HTML `id` (and the fragment of a link to it) for a name of the model:
+/// ASCII letters, digits and `_` kept, every run of anything else one `-`
+/// (identifiers never hold `-`, so `t-reservas-reservas` cannot be two
+/// names run together). The site's templates (`|id`) and its search index
+/// both call it, so links and anchors agree.
+pub fn html_id(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
 /// A PostgreSQL type as one Mermaid attribute word: `VARCHAR(255)` →
 /// `VARCHAR_255`, `CHAR(2)[]` → `CHAR_2_array`, `NUMERIC(12, 2)` →
 /// `NUMERIC_12_2`.
@@ -192,6 +212,14 @@ mod tests {
         assert_eq!(puml("__b"), "__b");
         assert_eq!(puml("\"order\".\"select\""), "\"order\".\"select\"");
         assert_eq!(puml_quoted("say \"hi\""), "say 'hi'");
+    }
+
+    #[test]
+    fn html_ids() {
+        assert_eq!(html_id("reservas.reservas"), "reservas-reservas");
+        assert_eq!(html_id("Reserva › Sesion › Material"), "Reserva-Sesion-Material");
+        assert_eq!(html_id("«x» y"), "x-y");
+        assert_eq!(html_id(""), "");
     }
 
     #[test]

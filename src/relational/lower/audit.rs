@@ -13,16 +13,12 @@ impl Lowerer<'_> {
         let ctx = self.model.contexts[log.context.0].name.clone();
         let name = log.table.clone();
         let mut b = TableBuilder::new(&ctx, &name, TableKind::AuditLog, log.span);
-        b.t.comment =
-            Some("Audit trail: one row per INSERT, UPDATE or DELETE of an audited aggregate's tables.".into());
+        b.t.comment = Some(self.words.audit_table.into());
         b.column("id", ColumnType::BigInt, false, log.span).identity = true;
-        b.column("usuario_id", ColumnType::Uuid, true, log.span).comment =
-            Some("The acting user: `app.user_id` of the session, when set.".into());
+        b.column("usuario_id", ColumnType::Uuid, true, log.span).comment = Some(self.words.audit_user.into());
         b.column("accion", ColumnType::Varchar(6), false, log.span);
-        b.column("entidad", ColumnType::Varchar(127), false, log.span).comment =
-            Some("`schema.table` of the changed row.".into());
-        b.column("entidad_id", ColumnType::Text, true, log.span).comment =
-            Some("Key of the changed row (comma-separated for composite keys).".into());
+        b.column("entidad", ColumnType::Varchar(127), false, log.span).comment = Some(self.words.audit_entity.into());
+        b.column("entidad_id", ColumnType::Text, true, log.span).comment = Some(self.words.audit_entity_id.into());
         b.column("timestamp", ColumnType::Timestamptz, false, log.span).default = Some("CURRENT_TIMESTAMP".into());
         b.column("datos_antes", ColumnType::Jsonb, true, log.span);
         b.column("datos_despues", ColumnType::Jsonb, true, log.span);

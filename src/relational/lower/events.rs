@@ -15,7 +15,7 @@ impl Lowerer<'_> {
         let name = ev.table_as.clone().unwrap_or_else(|| format!("{root_table}_{suffix}"));
         self.check_table_name(&name, ev.span);
         let mut b = TableBuilder::new(ctx, &name, TableKind::Events, ev.span);
-        b.t.comment = Some(ev.doc.clone().unwrap_or_else(|| format!("Domain events of aggregate {}.", a.name)));
+        b.t.comment = Some(ev.doc.clone().unwrap_or_else(|| self.words.events_table(&a.name)));
         b.t.aggregate = Some(format!("{ctx}.{}", a.name));
         b.tenant = a.tenant.clone();
         b.column("id", ColumnType::BigInt, false, ev.span).identity = true;
@@ -53,7 +53,7 @@ impl Lowerer<'_> {
                 method: IndexMethod::Btree,
                 items: columns(&cols),
                 predicate: Some(fragments::is_null("published_at")),
-                comment: Some("Events not yet published by the outbox relay.".into()),
+                comment: Some(self.words.outbox_pending.into()),
                 origin: ev.span.into(),
             });
         }

@@ -1,0 +1,134 @@
+//! Doc comments (and the few labels that carry Markdown) as HTML for the
+//! site: rendered by pulldown-cmark, then sanitised by ammonia, so that raw
+//! HTML in a `///` comment (`<img src=x onerror=…>`, `<script>`, a
+//! `javascript:` link) can never run in the page. This is the only place
+//! model text becomes markup: the templates mark nothing else as safe
+//! except the SVG diagrams, which escape every character themselves.
+//!
+//! Sanitising keeps what documentation uses (emphasis, code, lists, tables,
+//! links to `http`, `https`, `mailto` and relative pages) and drops images
+//! and image maps too: the site makes no request when it is viewed.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{html, Options, Parser};
+
+/// The sanitiser, built once.
+static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.rm_tags(["img", "area", "map"])
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("noopener noreferrer"))
+        .strip_comments(true);
+    b
+});
+
+/// Markdown as sanitised HTML blocks (`<p>…</p>`, lists, tables).
+pub fn to_html(markdown: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, Parser::new_ext(markdown, options));
+    CLEANER.clean(&raw).to_string()
+}
+
+/// Markdown as sanitised inline HTML: [`to_html`] without the paragraph
+/// around it when it is a single paragraph (a label, a table cell).
+pub fn to_inline_html(markdown: &str) -> String {
+    let block = to_html(markdown);
+    let trimmed = block.trim_end();
+    match trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
+        Some(inner) if !inner.contains("<p>") => inner.to_string(),
+        _ => block,
+    }
+}
+
+/// The first sentence of a doc comment as plain text, at most `max`
+/// characters: for lists and the search index.
+pub fn summary(markdown: &str, max: usize) -> String {
+    let mut text = String::new();
+    for event in Parser::new(markdown) {
+        match event {
+            pulldown_cmark::Event::Text(t) | pulldown_cmark::Event::Code(t) => text.push_str(&t),
+            pulldown_cmark::Event::SoftBreak | pulldown_cmark::Event::HardBreak => text.push(' '),
+            pulldown_cmark::Event::End(pulldown_cmark::TagEnd::Paragraph) => break,
+            _ => {}
+        }
+    }
+    let end = text.find(". ").map_or(text.len(), |i| i + 1);
+    let sentence = text[..end].trim();
+    if sentence.chars().count() <= max {
+        return sentence.to_string();
+    }
+    let mut cut: String = sentence.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_is_rendered() {
+        assert_eq!(to_html("Una *reserva* con `id`."), "<p>Una <em>reserva</em> con <code>id</code>.</p>\n");
+        assert_eq!(to_inline_html("**PII**"), "<strong>PII</strong>");
+        assert_eq!(to_inline_html("a\n\nb"), "<p>a</p>\n<p>b</p>\n");
+        let link = to_html("[docs](https://example.com/x)");
+        assert!(link.contains("href=\"https://example.com/x\"") && link.contains("rel=\"noopener noreferrer\""));
+        assert!(to_html("| a |\n|---|\n| b |").contains("<td>b</td>"));
+    }
+
+    #[test]
+    fn hostile_html_never_runs() {
+        for evil in [
+            "<img src=x onerror=alert(1)>",
+            "<script>alert(1)</script>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "[x](javascript:alert(1))",
+            "[x](  JaVaScRiPt:alert(1))",
+            "<svg onload=alert(1)>",
+            "<iframe src=\"https://evil.example\"></iframe>",
+            "<div style=\"background:url(https://evil.example/t.png)\">x</div>",
+            "![tracker](https://evil.example/t.png)",
+            "<b onclick=\"alert(1)\">x</b>",
+            "<!-- <script>alert(1)</script> -->",
+            "<style>body{display:none}</style>",
+            "<form action=\"https://evil.example\"><input></form>",
+            "<object data=\"x.swf\"></object><embed src=\"x\">",
+            "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
+        ] {
+            let html = to_html(evil).to_ascii_lowercase();
+            for bad in [
+                "<script",
+                "onerror",
+                "onload",
+                "onclick",
+                "javascript:",
+                "<img",
+                "<svg",
+                "<iframe",
+                "style",
+                "<form",
+                "<input",
+                "<object",
+                "<embed",
+                "<meta",
+                "evil.example/t.png",
+                "<!--",
+            ] {
+                assert!(!html.contains(bad), "`{evil}` gave `{html}`");
+            }
+        }
+        // The text around survives, escaped.
+        assert_eq!(to_html("1 < 2 & <b>bold</b>"), "<p>1 &lt; 2 &amp; <b>bold</b></p>\n");
+    }
+
+    #[test]
+    fn summaries_are_one_plain_sentence() {
+        assert_eq!(summary("Una *reserva* de clase. Puede cancelarse.", 80), "Una reserva de clase.");
+        assert_eq!(summary("Línea uno\nlínea dos\n\nOtro párrafo.", 80), "Línea uno línea dos");
+        assert_eq!(summary("abcdef", 4), "abc…");
+        assert_eq!(summary("", 10), "");
+    }
+}

@@ -1,0 +1,435 @@
+//! The HTML site, `<docs>/site/` when `[docs] html = true`: pages an
+//! auditor can browse offline, opened straight from the disk.
+//!
+//! - `index.html` — the model: its contexts, the overview diagram, the
+//!   context map, roles, publications, the shared kernel, the functions.
+//! - `context-<name>.html` — a bounded context: its diagram, aggregates,
+//!   enums, value objects, and the tables outside any aggregate.
+//! - `aggregate-<context>-<name>.html` — an aggregate: the diagram of its
+//!   tables and their neighbours, fields, entities, invariants, references,
+//!   domain events, and every table in full (columns, constraints, indexes,
+//!   foreign keys both ways, triggers, policies).
+//! - `lint.html` — the design review; `migrations.html` — the migration
+//!   history, when the build passes it (see [`super::Project`]).
+//! - `site.css`, `site.js`, `search.js` — the look, the search box and
+//!   diagram zoom, the search index.
+//!
+//! Every page declares a content security policy that allows nothing but
+//! the site's own stylesheet and scripts: no inline script or style, no
+//! request to another origin. Names are escaped by the templates, doc
+//! comments sanitised ([`super::markdown`]), diagrams escaped by
+//! [`super::svg`]: a model cannot put markup or script into a page.
+
+mod lint;
+mod search;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::catalog::Catalog;
+use super::dictionary::{DictionaryView, FunctionView, TableView};
+use super::labels::Labels;
+use super::model_doc::{AggregateView, ContextView, ModelDocView};
+use super::templates::{Asset, TemplateId, Templates, Urls};
+use super::text::html_id;
+use super::{diagrams, erd, svg, MigrationRecord, Project};
+use crate::config::{Language, Lint};
+
+/// The site's folder, inside the docs folder.
+pub const DIR: &str = "site";
+
+/// What the site is made from.
+pub struct Input<'a> {
+    pub cat: &'a Catalog<'a>,
+    pub t: &'static Labels,
+    pub language: Language,
+    pub model_doc: &'a ModelDocView<'static>,
+    pub dictionary: &'a DictionaryView<'static>,
+    pub project: &'a Project<'a>,
+    /// From the site's folder to the project's (`../../`), for links to
+    /// the migration files; `None` when the docs folder is not a plain
+    /// relative path.
+    pub to_project: Option<String>,
+}
+
+/// A link: its text and where it goes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub text: String,
+    pub href: String,
+}
+
+/// Every file of the site: (file name in the site's folder, contents).
+pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String, String)>, String> {
+    let model = input.cat.model;
+    let t = input.t;
+    let mut names = FileNames::default();
+    for reserved in ["index", "lint", "migrations"] {
+        names.file(reserved);
+    }
+    let context_files: Vec<String> =
+        model.contexts.iter().map(|c| names.file(&format!("context-{}", c.name))).collect();
+    let aggregate_files: BTreeMap<String, String> = model
+        .aggregates
+        .iter()
+        .map(|a| {
+            let ctx = &model.contexts[a.context.0].name;
+            (format!("{ctx}.{}", a.name), names.file(&format!("aggregate-{ctx}-{}", a.name)))
+        })
+        .collect();
+    let urls = urls(input, &context_files, &aggregate_files);
+    let url = |kind: &str, name: &str| urls.get(kind).and_then(|m| m.get(name)).cloned();
+    templates.set_urls(urls.clone());
+
+    let nav: Vec<NavContext> = input
+        .model_doc
+        .contexts
+        .iter()
+        .zip(&context_files)
+        .map(|(c, file)| NavContext {
+            name: c.name.clone(),
+            href: file.clone(),
+            aggregates: c
+                .aggregates
+                .iter()
+                .filter_map(|a| Some(Link { text: a.name.clone(), href: url("aggregate", &a.heading.name)? }))
+                .collect(),
+        })
+        .collect();
+    let frame = |title: String, here: &str| Frame {
+        t,
+        model: &model.name,
+        title,
+        nav: &nav,
+        here: here.to_string(),
+        migrations: input.project.migrations.is_some(),
+    };
+    let default_lint = Lint::default();
+    let report = crate::lint::lint(model, input.cat.schema, input.project.lint.unwrap_or(&default_lint));
+    let lint_view = lint::view(model, &report, t, input.language, &url);
+    let incoming = referenced_by(input.dictionary);
+    let table_href = |name: &str| url("table", name);
+    let mut out = Vec::new();
+
+    // The model.
+    let overview = erd::overview_view(input.cat, t);
+    let node_href = |name: &str| url("aggregate", name).or_else(|| url("table", name));
+    let title = format!("{} {}", t.erd_title_overview, model.name);
+    let diagram = svg::render_inline(&diagrams::overview(&overview, title, &node_href), "overview");
+    let page = IndexPage {
+        frame: frame(format!("{}: {}", t.model_doc_title, model.name), "index.html"),
+        model_doc: input.model_doc,
+        functions: &input.dictionary.functions,
+        diagram,
+        picture: format!("../{}", super::svg_file(None)),
+        source: format!("../{}", super::OVERVIEW_ERD),
+        lint: LintSummary { score: report.score, errors: report.errors(), warnings: report.warnings() },
+        migrations: input.project.migrations.map_or(0, <[MigrationRecord]>::len),
+        last_migration: input.project.migrations.and_then(|m| m.last()),
+    };
+    out.push(("index.html".to_string(), templates.render(TemplateId::SiteIndex, &page)?));
+
+    // The contexts.
+    for ((c, file), dict) in input.model_doc.contexts.iter().zip(&context_files).zip(&input.dictionary.contexts) {
+        let view = erd::context_view(input.cat, &c.name, t);
+        let title = format!("{} {}", t.erd_title_context, c.name);
+        let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "context");
+        let page = ContextPage {
+            frame: frame(format!("{} {}", t.context, c.name), file),
+            c,
+            diagram,
+            picture: format!("../{}", super::svg_file(Some(&c.name))),
+            source: format!("../{}", super::erd_file(&c.name)),
+            tables: dict
+                .tables
+                .iter()
+                .filter_map(|tb| Some(Link { text: tb.name.clone(), href: url("table", &tb.name)? }))
+                .collect(),
+            outside: dict
+                .tables
+                .iter()
+                .filter(|tb| tb.aggregate.is_none())
+                .map(|tb| site_table(tb, &incoming))
+                .collect(),
+        };
+        out.push((file.clone(), templates.render(TemplateId::SiteContext, &page)?));
+    }
+
+    // The aggregates.
+    for (c, dict) in input.model_doc.contexts.iter().zip(&input.dictionary.contexts) {
+        for a in &c.aggregates {
+            let path = &a.heading.name;
+            let Some(file) = aggregate_files.get(path) else {
+                continue;
+            };
+            let view = erd::aggregate_view(input.cat, path, t);
+            let title = format!("{} {path}", t.aggregate);
+            let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "aggregate");
+            let page = AggregatePage {
+                frame: frame(format!("{} {path}", t.aggregate), file),
+                context: &c.name,
+                a,
+                diagram,
+                tables: dict
+                    .tables
+                    .iter()
+                    .filter(|tb| tb.aggregate.as_ref().is_some_and(|h| h.name == *path))
+                    .map(|tb| site_table(tb, &incoming))
+                    .collect(),
+            };
+            out.push((file.clone(), templates.render(TemplateId::SiteAggregate, &page)?));
+        }
+    }
+
+    // The design review and the history.
+    let page = LintPage { frame: frame(t.site_lint.to_string(), "lint.html"), l: &lint_view };
+    out.push(("lint.html".to_string(), templates.render(TemplateId::SiteLint, &page)?));
+    if let Some(migrations) = input.project.migrations {
+        let link = |file: &str| input.to_project.as_ref().map(|up| format!("{up}{file}"));
+        let rows = migrations
+            .iter()
+            .map(|m| MigrationRow {
+                version: m.version.clone(),
+                description: m.description.clone(),
+                file: file_name(&m.file),
+                href: link(&m.file),
+                undo: m.undo.as_deref().map(file_name),
+                undo_href: m.undo.as_deref().and_then(link),
+                sha256: m.sha256.clone(),
+                online: m.online,
+            })
+            .collect();
+        let page = MigrationsPage { frame: frame(t.site_migrations.to_string(), "migrations.html"), rows };
+        out.push(("migrations.html".to_string(), templates.render(TemplateId::SiteMigrations, &page)?));
+    }
+
+    out.push(("site.css".to_string(), format!("{}\n{}", templates.asset(Asset::SiteCss), svg::stylesheet())));
+    out.push(("site.js".to_string(), templates.asset(Asset::SiteJs).to_string()));
+    out.push(("search.js".to_string(), search::script(input.model_doc, input.dictionary, t, &url)));
+    Ok(out)
+}
+
+/// File names, each used once: lower-case (a case-insensitive disk must not
+/// merge two pages), `-2`, `-3`… after a name already taken.
+#[derive(Default)]
+struct FileNames {
+    used: BTreeSet<String>,
+}
+
+impl FileNames {
+    fn file(&mut self, base: &str) -> String {
+        let base: String = base
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '_' })
+            .collect();
+        let mut name = base.clone();
+        let mut n = 2;
+        while !self.used.insert(name.clone()) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        format!("{name}.html")
+    }
+}
+
+/// Where everything is: contexts and aggregates are pages; tables are
+/// sections of their aggregate's page (or their context's, outside any);
+/// enums and value objects sections of their context's page (or the
+/// index, for the shared kernel).
+fn urls(input: &Input<'_>, context_files: &[String], aggregate_files: &BTreeMap<String, String>) -> Urls {
+    let model = input.cat.model;
+    let mut urls = Urls::new();
+    let mut add = |kind: &'static str, name: String, url: String| {
+        urls.entry(kind).or_default().insert(name, url);
+    };
+    for (page, file) in [("index", "index.html"), ("lint", "lint.html")] {
+        add("page", page.to_string(), file.to_string());
+    }
+    if input.project.migrations.is_some() {
+        add("page", "migrations".to_string(), "migrations.html".to_string());
+    }
+    let context_file =
+        |name: &str| model.contexts.iter().position(|c| c.name == name).map(|i| context_files[i].clone());
+    for (c, file) in model.contexts.iter().zip(context_files) {
+        add("context", c.name.clone(), file.clone());
+    }
+    for (path, file) in aggregate_files {
+        add("aggregate", path.clone(), file.clone());
+    }
+    for c in &input.dictionary.contexts {
+        for tb in &c.tables {
+            let page = match &tb.aggregate {
+                Some(a) => aggregate_files.get(&a.name).cloned(),
+                None => context_file(&c.name),
+            };
+            if let Some(page) = page {
+                add("table", tb.name.clone(), format!("{page}#t-{}", html_id(&tb.name)));
+            }
+        }
+    }
+    let mut types = |kind: &'static str, prefix: &str, name: &str| {
+        let page = match name.split_once('.') {
+            Some((ctx, _)) => context_file(ctx),
+            None => Some("index.html".to_string()),
+        };
+        if let Some(page) = page {
+            add(kind, name.to_string(), format!("{page}#{prefix}-{}", html_id(name)));
+        }
+    };
+    let doc = input.model_doc;
+    for e in doc.kernel_enums.iter().chain(doc.contexts.iter().flat_map(|c| c.enums.iter())) {
+        types("enum", "enum", &e.name);
+    }
+    for v in doc.kernel_values.iter().chain(doc.contexts.iter().flat_map(|c| c.values.iter())) {
+        types("value", "vo", &v.name);
+    }
+    urls
+}
+
+/// For each table, the tables that reference it (foreign keys and `loose`
+/// references), in schema order.
+fn referenced_by(dictionary: &DictionaryView<'_>) -> BTreeMap<String, Vec<Incoming>> {
+    let mut out: BTreeMap<String, Vec<Incoming>> = BTreeMap::new();
+    for tb in dictionary.contexts.iter().flat_map(|c| c.tables.iter()) {
+        for fk in &tb.foreign_keys {
+            out.entry(fk.target_heading.name.clone()).or_default().push(Incoming {
+                table: tb.name.clone(),
+                columns: fk.columns.clone(),
+                loose: false,
+            });
+        }
+        for l in &tb.loose_references {
+            out.entry(l.target.clone()).or_default().push(Incoming {
+                table: tb.name.clone(),
+                columns: l.columns.join(", "),
+                loose: true,
+            });
+        }
+    }
+    out
+}
+
+fn site_table<'a>(tb: &'a TableView, incoming: &BTreeMap<String, Vec<Incoming>>) -> SiteTable<'a> {
+    SiteTable {
+        anchor: format!("t-{}", html_id(&tb.name)),
+        referenced_by: incoming.get(&tb.name).cloned().unwrap_or_default(),
+        tb,
+    }
+}
+
+/// `V1__init.sql` of `db/migration/V1__init.sql`.
+fn file_name(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_string()
+}
+
+// ------------------------------------------------------------ the views --
+
+/// What every page shows around its content.
+#[derive(Serialize)]
+struct Frame<'a> {
+    t: &'static Labels,
+    model: &'a str,
+    title: String,
+    nav: &'a [NavContext],
+    /// This page's file, to mark it in the navigation.
+    here: String,
+    /// Whether there is a history page to link to.
+    migrations: bool,
+}
+
+#[derive(Serialize)]
+struct NavContext {
+    name: String,
+    href: String,
+    aggregates: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct IndexPage<'a> {
+    #[serde(flatten)]
+    frame: Frame<'a>,
+    model_doc: &'a ModelDocView<'static>,
+    functions: &'a [FunctionView],
+    /// The overview, inline SVG.
+    diagram: String,
+    /// The same picture as a file, and its PlantUML source.
+    picture: String,
+    source: String,
+    lint: LintSummary,
+    migrations: usize,
+    last_migration: Option<&'a MigrationRecord>,
+}
+
+#[derive(Serialize)]
+struct LintSummary {
+    score: u32,
+    errors: usize,
+    warnings: usize,
+}
+
+#[derive(Serialize)]
+struct ContextPage<'a> {
+    #[serde(flatten)]
+    frame: Frame<'a>,
+    c: &'a ContextView<'static>,
+    diagram: String,
+    picture: String,
+    source: String,
+    /// Every table of the context, linked.
+    tables: Vec<Link>,
+    /// Tables outside any aggregate (the audit log), in full.
+    outside: Vec<SiteTable<'a>>,
+}
+
+#[derive(Serialize)]
+struct AggregatePage<'a> {
+    #[serde(flatten)]
+    frame: Frame<'a>,
+    context: &'a str,
+    a: &'a AggregateView,
+    diagram: String,
+    tables: Vec<SiteTable<'a>>,
+}
+
+/// A table of the dictionary, with its anchor and what references it.
+#[derive(Serialize)]
+struct SiteTable<'a> {
+    tb: &'a TableView,
+    anchor: String,
+    referenced_by: Vec<Incoming>,
+}
+
+#[derive(Clone, Serialize)]
+struct Incoming {
+    table: String,
+    columns: String,
+    /// A `loose` reference: no foreign key.
+    loose: bool,
+}
+
+#[derive(Serialize)]
+struct LintPage<'a> {
+    #[serde(flatten)]
+    frame: Frame<'a>,
+    l: &'a lint::LintView,
+}
+
+#[derive(Serialize)]
+struct MigrationsPage<'a> {
+    #[serde(flatten)]
+    frame: Frame<'a>,
+    rows: Vec<MigrationRow>,
+}
+
+#[derive(Serialize)]
+struct MigrationRow {
+    version: String,
+    description: String,
+    file: String,
+    href: Option<String>,
+    undo: Option<String>,
+    undo_href: Option<String>,
+    sha256: String,
+    online: bool,
+}
