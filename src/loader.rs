@@ -22,9 +22,38 @@ pub struct Loaded {
 #[derive(Debug)]
 pub struct RootError(pub String);
 
+/// Where [`load_with`] gets a file's text and its parse. [`load`] reads the
+/// disk and parses every file; the language server reads the editor's
+/// unsaved buffers instead, and reuses the parse of a file that did not
+/// change.
+pub trait Files {
+    /// The text of a file, by the normalised absolute path the loader
+    /// resolved (for the root, the path it was given).
+    fn read(&self, path: &Path) -> std::io::Result<String>;
+
+    /// The parse of a file's text.
+    fn parse(&self, file: FileId, text: &str) -> syntax::Parsed {
+        syntax::parse(file, text)
+    }
+}
+
+/// The files on disk, each parsed.
+struct Disk;
+
+impl Files for Disk {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        read_text(path)
+    }
+}
+
 pub fn load(root: &Path, display_root: &Path) -> Result<Loaded, RootError> {
+    load_with(root, display_root, &Disk)
+}
+
+/// [`load`], with the files' texts and parses from `files`.
+pub fn load_with(root: &Path, display_root: &Path, files: &dyn Files) -> Result<Loaded, RootError> {
     let text =
-        read_text(root).map_err(|e| RootError(format!("cannot read model `{}`: {e}", display_root.display())))?;
+        files.read(root).map_err(|e| RootError(format!("cannot read model `{}`: {e}", display_root.display())))?;
     let root_dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
     let display_dir = display_root.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut loader = Loader {
@@ -33,6 +62,7 @@ pub fn load(root: &Path, display_root: &Path) -> Result<Loaded, RootError> {
         sources: Sources::default(),
         files: Vec::new(),
         diagnostics: Vec::new(),
+        io: files,
     };
     let id = loader.sources.add(display_name(display_root), normalize(&absolute(root)), text);
     loader.visit(id, &mut vec![id]);
@@ -40,17 +70,18 @@ pub fn load(root: &Path, display_root: &Path) -> Result<Loaded, RootError> {
     Ok(Loaded { sources: loader.sources, files: loader.files, diagnostics: loader.diagnostics })
 }
 
-struct Loader {
+struct Loader<'a> {
     root_dir: PathBuf,
     display_dir: PathBuf,
     sources: Sources,
     files: Vec<(FileId, ast::SourceFile)>,
     diagnostics: Vec<Diagnostic>,
+    io: &'a dyn Files,
 }
 
-impl Loader {
+impl Loader<'_> {
     fn visit(&mut self, file: FileId, stack: &mut Vec<FileId>) {
-        let parsed = syntax::parse(file, &self.sources.get(file).text);
+        let parsed = self.io.parse(file, &self.sources.get(file).text);
         self.diagnostics.extend(parsed.diagnostics);
         let Some(ast) = parsed.file else { return };
         let includes: Vec<ast::Include> = ast
@@ -106,7 +137,7 @@ impl Loader {
                 return;
             }
         }
-        let text = match read_text(&target) {
+        let text = match self.io.read(&target) {
             Ok(t) => t,
             Err(e) => {
                 self.diagnostics.push(
@@ -171,9 +202,10 @@ impl Loader {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|_| "the file is not valid UTF-8".to_string())
+fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is not valid UTF-8"))
 }
 
 fn absolute(p: &Path) -> PathBuf {

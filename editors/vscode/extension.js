@@ -18,6 +18,8 @@ const CLIENT_NAME = 'dddc Language Server';
 let client;
 /** @type {vscode.OutputChannel | undefined} */
 let outputChannel;
+/** The binary the running server was started from: `dddc.showPlan` runs it too. */
+let binary;
 
 /**
  * Resolves `dddc.path` to an executable file, or returns undefined.
@@ -76,6 +78,7 @@ async function startClient(context) {
     return;
   }
 
+  binary = command;
   const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
   /** @type {import('vscode-languageclient/node').ServerOptions} */
   const serverOptions = {
@@ -131,6 +134,43 @@ async function stopClient() {
   }
 }
 
+/**
+ * `dddc.showPlan`: the code lens on the model block (the server's) passes the
+ * project folder; from the command palette, the folder of the active `.ddd`
+ * file's workspace. Shows `dddc plan`'s SQL (what the next `dddc build` would
+ * write) in a new editor.
+ */
+async function showPlan(dir) {
+  if (typeof dir !== 'string' || !dir) {
+    const active = vscode.window.activeTextEditor;
+    const folder = (active && vscode.workspace.getWorkspaceFolder(active.document.uri)) ||
+      (vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0]);
+    if (!folder) {
+      void vscode.window.showErrorMessage('dddc: open a folder with a dddc project to see its pending migration.');
+      return;
+    }
+    dir = folder.uri.fsPath;
+  }
+  const command = binary || resolveBinary(vscode.workspace.getConfiguration('dddc').get('path', 'dddc'));
+  if (!command) {
+    void showMissingBinary(vscode.workspace.getConfiguration('dddc').get('path', 'dddc'));
+    return;
+  }
+  const { execFile } = require('child_process');
+  const { stdout, stderr, code } = await new Promise((resolve) => {
+    execFile(command, ['-C', dir, 'plan'], { maxBuffer: 64 << 20 }, (err, out, errOut) => {
+      resolve({ stdout: out || '', stderr: errOut || '', code: err ? err.code : 0 });
+    });
+  });
+  // `dddc plan` exits 1 when it refuses a change: its SQL and the refusals
+  // are both worth showing.
+  const notes = stderr.trimEnd().replace(/^/gm, '-- ');
+  const head = code ? `-- dddc plan exited with ${code}:\n` : '';
+  const text = stdout + (notes ? `${stdout ? '\n' : ''}${head}${notes}\n` : '');
+  const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: text || '-- no pending migration\n' });
+  await vscode.window.showTextDocument(doc, { preview: true });
+}
+
 /** Folding of `{ ... }` blocks and of runs of `///` doc comments. */
 const foldingProvider = {
   provideFoldingRanges(document) {
@@ -179,6 +219,7 @@ async function activate(context) {
 
   context.subscriptions.push(
     vscode.languages.registerFoldingRangeProvider({ language: 'ddd' }, foldingProvider),
+    vscode.commands.registerCommand('dddc.showPlan', showPlan),
     vscode.commands.registerCommand('dddc.restartServer', async () => {
       await stopClient();
       await startClient(context);

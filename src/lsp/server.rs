@@ -1,0 +1,737 @@
+//! The server loop: one thread owns the state (open documents, projects,
+//! their snapshots) and answers every message; one worker thread runs the
+//! full analyses.
+//!
+//! An edit is applied at once, and the diagnostics follow when the edits
+//! pause for [`DEBOUNCE`]: the edited files' first, from a slice of the
+//! project ([`analysis::quick`]), then everyone's, from the worker's full
+//! pass. Requests are answered from a full snapshot of the current text;
+//! when the text changed since, they wait for the worker's next result
+//! (a hover answered from an older text would point at the wrong place).
+
+use std::collections::{BTreeSet, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::{
+    DiagnosticSeverity, DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, PublishDiagnosticsParams, Uri,
+};
+use serde_json::{json, Value};
+
+use super::analysis::{self, absolute, Overlay, ParseCache, ProjectSpec, Snapshot};
+use super::text::{apply_change, uri_to_path, Encoding};
+use super::view::{uri_for, View};
+use super::{actions, completion, diagnostics, format, hover, lens, navigation, project, rename};
+use crate::diagnostics::FileId;
+use crate::syntax;
+
+/// How long edits must pause before the diagnostics are computed: a burst
+/// of keystrokes is analysed once.
+pub const DEBOUNCE: Duration = Duration::from_millis(25);
+
+/// The server's input: the client's messages, and the worker's results.
+enum Event {
+    Message(Message),
+    Analyzed { key: PathBuf, generation: u64, result: Result<Box<Snapshot>, String> },
+    Disconnected,
+}
+
+/// A full analysis to run.
+struct Job {
+    key: PathBuf,
+    generation: u64,
+    spec: ProjectSpec,
+    buffers: Arc<HashMap<PathBuf, String>>,
+    cache: Arc<Mutex<ParseCache>>,
+}
+
+struct Document {
+    text: String,
+    version: i32,
+}
+
+struct Project {
+    spec: ProjectSpec,
+    /// Bumped by every change to one of its files.
+    generation: u64,
+    snapshot: Option<Arc<Snapshot>>,
+    /// The generation `snapshot` was computed at.
+    snapshot_generation: u64,
+    /// The generation of the last job sent to the worker.
+    requested: u64,
+    cache: Arc<Mutex<ParseCache>>,
+    /// Files edited since `snapshot`, for the quick pass.
+    edited: BTreeSet<PathBuf>,
+    /// Files it published diagnostics for: cleared when they have none.
+    published: BTreeSet<PathBuf>,
+}
+
+impl Project {
+    fn new(spec: ProjectSpec) -> Project {
+        Project {
+            spec,
+            generation: 1,
+            snapshot: None,
+            snapshot_generation: 0,
+            requested: 0,
+            cache: Arc::default(),
+            edited: BTreeSet::new(),
+            published: BTreeSet::new(),
+        }
+    }
+
+    fn fresh(&self) -> Option<&Arc<Snapshot>> {
+        self.snapshot.as_ref().filter(|_| self.snapshot_generation == self.generation)
+    }
+
+    fn contains(&self, path: &Path) -> bool {
+        self.snapshot.as_ref().is_some_and(|s| s.file_of(path).is_some())
+    }
+}
+
+/// A request waiting for fresh snapshots of these projects.
+struct Deferred {
+    request: Request,
+    projects: Vec<PathBuf>,
+}
+
+struct Server {
+    connection: Connection,
+    encoding: Encoding,
+    folders: Vec<PathBuf>,
+    docs: HashMap<PathBuf, Document>,
+    uris: HashMap<PathBuf, Uri>,
+    projects: HashMap<PathBuf, Project>,
+    /// The project each open document was found to belong to (`None`: no
+    /// model could be found for it).
+    membership: HashMap<PathBuf, Option<PathBuf>>,
+    /// Open documents that no model includes: they get syntax diagnostics.
+    orphans: BTreeSet<PathBuf>,
+    dirty_orphans: BTreeSet<PathBuf>,
+    deadline: Option<Instant>,
+    jobs: mpsc::Sender<Job>,
+    deferred: Vec<Deferred>,
+    shutdown: bool,
+}
+
+/// Runs the protocol on a connection until the client says `exit`; the
+/// exit code follows the protocol (0 after `shutdown`, 1 without).
+pub fn run(connection: Connection) -> Result<u8, String> {
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let encoding = negotiate(&params);
+    let result = json!({
+        "capabilities": super::capabilities(encoding),
+        "serverInfo": { "name": "dddc", "version": env!("CARGO_PKG_VERSION") },
+    });
+    connection.initialize_finish(id, result).map_err(|e| e.to_string())?;
+
+    let (events, inbox) = mpsc::channel::<Event>();
+    let forward = events.clone();
+    let receiver = connection.receiver.clone();
+    std::thread::Builder::new()
+        .name("dddc-lsp-reader".into())
+        .spawn(move || {
+            for m in receiver {
+                if forward.send(Event::Message(m)).is_err() {
+                    return;
+                }
+            }
+            let _ = forward.send(Event::Disconnected);
+        })
+        .map_err(|e| e.to_string())?;
+    let (jobs, job_inbox) = mpsc::channel::<Job>();
+    // The front end recurses over nested declarations and expressions: the
+    // same generous stack as the command line's.
+    std::thread::Builder::new()
+        .name("dddc-lsp-worker".into())
+        .stack_size(256 << 20)
+        .spawn(move || worker(job_inbox, events))
+        .map_err(|e| e.to_string())?;
+
+    let mut server = Server {
+        connection,
+        encoding,
+        folders: workspace_folders(&params),
+        docs: HashMap::new(),
+        uris: HashMap::new(),
+        projects: HashMap::new(),
+        membership: HashMap::new(),
+        orphans: BTreeSet::new(),
+        dirty_orphans: BTreeSet::new(),
+        deadline: None,
+        jobs,
+        deferred: Vec::new(),
+        shutdown: false,
+    };
+    loop {
+        let event = match server.deadline {
+            Some(d) => match inbox.recv_timeout(d.saturating_duration_since(Instant::now())) {
+                Ok(e) => e,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    server.flush();
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(1),
+            },
+            None => match inbox.recv() {
+                Ok(e) => e,
+                Err(_) => return Ok(1),
+            },
+        };
+        match event {
+            Event::Message(Message::Request(r)) => server.request(r),
+            Event::Message(Message::Notification(n)) if n.method == "exit" => {
+                return Ok(if server.shutdown { 0 } else { 1 });
+            }
+            Event::Message(Message::Notification(n)) => server.notification(n),
+            Event::Message(Message::Response(_)) => {}
+            Event::Analyzed { key, generation, result } => server.analyzed(key, generation, result),
+            Event::Disconnected => return Ok(1),
+        }
+    }
+}
+
+/// The position encoding: UTF-8 when the client offers it (no conversion
+/// at all), else the protocol's default UTF-16.
+fn negotiate(params: &Value) -> Encoding {
+    let offered = params.pointer("/capabilities/general/positionEncodings").and_then(Value::as_array);
+    let offers = |e: &str| offered.is_some_and(|o| o.iter().any(|x| x.as_str() == Some(e)));
+    if offers("utf-8") {
+        Encoding::Utf8
+    } else {
+        Encoding::Utf16
+    }
+}
+
+fn workspace_folders(params: &Value) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = params
+        .get("workspaceFolders")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.get("uri")?.as_str()?.parse::<Uri>().ok())
+        .filter_map(|u| uri_to_path(&u))
+        .collect();
+    if out.is_empty() {
+        if let Some(root) = params.get("rootUri").and_then(Value::as_str).and_then(|u| u.parse::<Uri>().ok()) {
+            out.extend(uri_to_path(&root));
+        }
+    }
+    out.into_iter().map(|p| absolute(&p)).collect()
+}
+
+/// Runs full analyses, newest first: jobs that a newer one for the same
+/// project replaced while it worked are skipped.
+fn worker(jobs: mpsc::Receiver<Job>, events: mpsc::Sender<Event>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while let Ok(job) = jobs.try_recv() {
+            match batch.iter_mut().find(|j| j.key == job.key) {
+                Some(slot) => *slot = job,
+                None => batch.push(job),
+            }
+        }
+        for job in batch {
+            let overlay = Overlay { buffers: &job.buffers, cache: &job.cache };
+            let result = catch_unwind(AssertUnwindSafe(|| analysis::full(&job.spec, &overlay)))
+                .map(Box::new)
+                .map_err(|p| panic_message(&p));
+            let event = Event::Analyzed { key: job.key, generation: job.generation, result };
+            if events.send(event).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+/// The parameters of a request or notification, or the error to answer.
+fn params<P: serde::de::DeserializeOwned>(value: Value) -> Result<P, ResponseError> {
+    serde_json::from_value(value).map_err(|e| ResponseError::invalid_params(e.to_string()))
+}
+
+/// An error answer.
+pub struct ResponseError {
+    code: ErrorCode,
+    message: String,
+}
+
+impl ResponseError {
+    pub fn invalid_params(message: String) -> ResponseError {
+        ResponseError { code: ErrorCode::InvalidParams, message }
+    }
+    pub fn request_failed(message: String) -> ResponseError {
+        ResponseError { code: ErrorCode::RequestFailed, message }
+    }
+}
+
+impl Server {
+    fn send(&self, m: Message) {
+        // The client hung up: the loop ends when the reader sees it.
+        let _ = self.connection.sender.send(m);
+    }
+
+    fn notify(&self, method: &str, params: impl serde::Serialize) {
+        self.send(Notification::new(method.to_string(), params).into());
+    }
+
+    fn log(&self, message: String) {
+        self.notify("window/logMessage", json!({ "type": 3, "message": message }));
+    }
+
+    // ------------------------------------------------------ notifications --
+
+    fn notification(&mut self, n: Notification) {
+        let result = match n.method.as_str() {
+            "textDocument/didOpen" => params(n.params).map(|p| self.did_open(p)),
+            "textDocument/didChange" => params(n.params).map(|p| self.did_change(p)),
+            "textDocument/didClose" => params(n.params).map(|p| self.did_close(p)),
+            "workspace/didChangeWatchedFiles" => params(n.params).map(|p| self.watched(p)),
+            "$/cancelRequest" => {
+                let id = n.params.get("id").cloned().and_then(|v| serde_json::from_value::<RequestId>(v).ok());
+                if let Some(id) = id {
+                    self.cancel(id);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            self.log(format!("dddc: ignored `{}`: {}", n.method, e.message));
+        }
+    }
+
+    fn did_open(&mut self, p: DidOpenTextDocumentParams) {
+        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return };
+        self.uris.insert(path.clone(), p.text_document.uri);
+        self.docs.insert(path.clone(), Document { text: p.text_document.text, version: p.text_document.version });
+        self.membership.remove(&path);
+        self.touch(&path, false);
+        self.deadline = Some(Instant::now());
+    }
+
+    fn did_change(&mut self, p: DidChangeTextDocumentParams) {
+        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return };
+        let enc = self.encoding;
+        let Some(doc) = self.docs.get_mut(&path) else { return };
+        for change in p.content_changes {
+            apply_change(&mut doc.text, change.range, &change.text, enc);
+        }
+        doc.version = p.text_document.version;
+        self.touch(&path, true);
+        self.deadline = Some(Instant::now() + DEBOUNCE);
+    }
+
+    fn did_close(&mut self, p: DidCloseTextDocumentParams) {
+        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return };
+        self.docs.remove(&path);
+        // The disk's text stands in for the buffer's from now on.
+        self.touch(&path, true);
+        if self.orphans.remove(&path) {
+            self.publish(&path, Vec::new(), None);
+        }
+        self.membership.remove(&path);
+        self.dirty_orphans.remove(&path);
+        self.uris.remove(&path);
+        self.deadline = Some(Instant::now());
+    }
+
+    fn watched(&mut self, p: DidChangeWatchedFilesParams) {
+        let mut configs = false;
+        for change in &p.changes {
+            let Some(path) = uri_to_path(&change.uri) else { continue };
+            if path.file_name().is_some_and(|n| n == "dddc.toml") {
+                configs = true;
+            }
+        }
+        if configs {
+            // Where models are and how they are configured may have
+            // changed: find every project again.
+            let open: Vec<PathBuf> = self.docs.keys().cloned().collect();
+            self.projects.clear();
+            self.membership.clear();
+            for path in open {
+                self.touch(&path, false);
+            }
+        } else {
+            // A file changed on disk (a lock written by `dddc build`, a
+            // model file edited elsewhere): analyse again.
+            for project in self.projects.values_mut() {
+                project.generation += 1;
+            }
+        }
+        self.deadline = Some(Instant::now());
+    }
+
+    /// A file changed: every project it belongs to must be analysed again.
+    fn touch(&mut self, path: &Path, edited: bool) {
+        let mut keys: Vec<PathBuf> =
+            self.projects.iter().filter(|(_, p)| p.contains(path)).map(|(k, _)| k.clone()).collect();
+        if let Some(key) = self.assign(path) {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        if self.orphans.contains(path) || (keys.is_empty() && self.docs.contains_key(path)) {
+            self.dirty_orphans.insert(path.to_path_buf());
+        }
+        for key in keys {
+            if let Some(p) = self.projects.get_mut(&key) {
+                p.generation += 1;
+                if edited {
+                    p.edited.insert(path.to_path_buf());
+                }
+            }
+        }
+    }
+
+    /// The project an open document was found to belong to, found once.
+    fn assign(&mut self, path: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.membership.get(path) {
+            return known.clone();
+        }
+        let text = self.docs.get(path)?.text.clone();
+        let ceiling = self.folders.iter().filter(|f| path.starts_with(f)).max_by_key(|f| f.as_os_str().len());
+        let key = project::discover(path, &text, ceiling.map(PathBuf::as_path)).map(|spec| {
+            let key = spec.root.clone();
+            self.projects.entry(key.clone()).or_insert_with(|| Project::new(spec));
+            key
+        });
+        self.membership.insert(path.to_path_buf(), key.clone());
+        key
+    }
+
+    fn cancel(&mut self, id: RequestId) {
+        if let Some(i) = self.deferred.iter().position(|d| d.request.id == id) {
+            let d = self.deferred.remove(i);
+            self.send(Response::new_err(d.request.id, ErrorCode::RequestCanceled as i32, "canceled".into()).into());
+        }
+    }
+
+    // ------------------------------------------------------------ analysis --
+
+    /// The edits paused: quick diagnostics for what was edited, a full
+    /// analysis for every project that changed.
+    fn flush(&mut self) {
+        self.deadline = None;
+        let buffers: Arc<HashMap<PathBuf, String>> =
+            Arc::new(self.docs.iter().map(|(k, d)| (k.clone(), d.text.clone())).collect());
+        let keys: Vec<PathBuf> = self
+            .projects
+            .iter()
+            .filter(|(_, p)| p.generation > p.requested && p.generation > p.snapshot_generation)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in keys {
+            self.quick(&key);
+            let Some(p) = self.projects.get_mut(&key) else { continue };
+            p.requested = p.generation;
+            let job = Job {
+                key: key.clone(),
+                generation: p.generation,
+                spec: p.spec.clone(),
+                buffers: buffers.clone(),
+                cache: p.cache.clone(),
+            };
+            let _ = self.jobs.send(job);
+        }
+        for path in std::mem::take(&mut self.dirty_orphans) {
+            self.publish_orphan(&path);
+        }
+    }
+
+    /// The quick pass over the files edited since the last full snapshot.
+    fn quick(&mut self, key: &Path) {
+        let Some(p) = self.projects.get(key) else { return };
+        let Some(base) = p.snapshot.clone() else { return };
+        let mut edited = Vec::new();
+        for path in &p.edited {
+            let (Some(file), Some(doc)) = (base.file_of(path), self.docs.get(path)) else { return };
+            edited.push((file, doc.text.clone()));
+        }
+        if edited.is_empty() {
+            return;
+        }
+        let outcome = catch_unwind(AssertUnwindSafe(|| analysis::quick(&base, &edited)));
+        let Ok(Some(quick)) = outcome else { return };
+        let overrides: Vec<(FileId, &str)> = edited.iter().map(|(f, t)| (*f, t.as_str())).collect();
+        let view = View::with_texts(&base, self.encoding, &self.uris, &overrides);
+        let mut out = Vec::new();
+        for (file, diags) in &quick.files {
+            let path = base.sources.get(*file).path.clone();
+            let version = self.docs.get(&path).map(|d| d.version);
+            out.push((path, diags.iter().map(|d| diagnostics::to_lsp(&view, d)).collect::<Vec<_>>(), version));
+        }
+        drop(view);
+        for (path, diags, version) in out {
+            self.publish(&path, diags, version);
+        }
+    }
+
+    fn analyzed(&mut self, key: PathBuf, generation: u64, result: Result<Box<Snapshot>, String>) {
+        let Some(p) = self.projects.get_mut(&key) else { return };
+        if generation != p.generation {
+            return; // a newer text is being analysed
+        }
+        let snapshot = match result {
+            Ok(s) => Arc::new(*s),
+            Err(panic) => {
+                self.log(format!("dddc: the analysis of `{}` failed: {panic}", key.display()));
+                self.fail_deferred(&key, &panic);
+                return;
+            }
+        };
+        p.snapshot = Some(snapshot.clone());
+        p.snapshot_generation = generation;
+        p.edited.clear();
+        self.publish_snapshot(&key, &snapshot);
+        // Open documents found to belong here that the model does not
+        // include are orphans; those it now includes are not.
+        let open: Vec<PathBuf> = self.docs.keys().cloned().collect();
+        for path in open {
+            let member = snapshot.file_of(&path).is_some();
+            if member {
+                self.orphans.remove(&path);
+            } else if self.membership.get(&path) == Some(&Some(key.clone())) && !self.orphans.contains(&path) {
+                self.publish_orphan(&path);
+            }
+        }
+        self.answer_deferred();
+    }
+
+    fn publish_snapshot(&mut self, key: &Path, snap: &Snapshot) {
+        let view = View::new(snap, self.encoding, &self.uris);
+        let root = snap.files.first().map(|(f, _)| *f);
+        let mut by_file: HashMap<FileId, Vec<lsp_types::Diagnostic>> =
+            snap.sources.iter().map(|(f, _)| (f, Vec::new())).collect();
+        for d in &snap.diagnostics {
+            let file = d.primary.as_ref().map(|p| p.span.file).or(root);
+            if let Some(f) = file {
+                by_file.entry(f).or_default().push(diagnostics::to_lsp(&view, d));
+            }
+        }
+        let mut out: Vec<(PathBuf, Vec<lsp_types::Diagnostic>)> =
+            by_file.into_iter().map(|(f, d)| (snap.sources.get(f).path.clone(), d)).collect();
+        drop(view);
+        if let Some(e) = &snap.root_error {
+            out.push((
+                snap.spec.root.clone(),
+                vec![diagnostics::at_top(DiagnosticSeverity::ERROR, "E0004", e.clone())],
+            ));
+        }
+        let new: BTreeSet<PathBuf> = out.iter().map(|(p, _)| p.clone()).collect();
+        let old = self.projects.get_mut(key).map(|p| std::mem::replace(&mut p.published, new.clone()));
+        for (path, diags) in out {
+            let version = self.docs.get(&path).map(|d| d.version);
+            self.publish(&path, diags, version);
+        }
+        for gone in old.unwrap_or_default().difference(&new) {
+            self.publish(gone, Vec::new(), None);
+        }
+    }
+
+    /// A document no model includes: its syntax errors, and why nothing
+    /// more is checked.
+    fn publish_orphan(&mut self, path: &Path) {
+        let Some(doc) = self.docs.get(path) else { return };
+        let parsed = syntax::parse(FileId(0), &doc.text);
+        let mut diags: Vec<lsp_types::Diagnostic> =
+            parsed.diagnostics.iter().map(|d| diagnostics::to_lsp_in(&doc.text, self.encoding, d)).collect();
+        let why = match self.membership.get(path).cloned().flatten() {
+            Some(root) => format!(
+                "this file is not part of the model `{}`: only its syntax is checked; include it (`include \"…\"`) to check the rest",
+                root.display()
+            ),
+            None => "no model found for this file (no `dddc.toml` or `model` block here or above): only its syntax is checked".to_string(),
+        };
+        diags.push(diagnostics::at_top(DiagnosticSeverity::INFORMATION, "model", why));
+        let version = Some(doc.version);
+        self.orphans.insert(path.to_path_buf());
+        self.publish(path, diags, version);
+    }
+
+    fn publish(&self, path: &Path, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
+        let Some(uri) = uri_for(&self.uris, path) else { return };
+        self.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams { uri, diagnostics, version });
+    }
+
+    // ------------------------------------------------------------ requests --
+
+    fn request(&mut self, r: Request) {
+        if self.shutdown {
+            let m = "the server is shutting down".to_string();
+            self.send(Response::new_err(r.id, ErrorCode::InvalidRequest as i32, m).into());
+            return;
+        }
+        match r.method.as_str() {
+            "shutdown" => {
+                self.shutdown = true;
+                self.send(Response::new_ok(r.id, Value::Null).into());
+            }
+            "textDocument/formatting" => {
+                let result = self.formatting(r.params);
+                self.respond(r.id, result);
+            }
+            _ => {
+                let projects = self.projects_for(&r);
+                let stale: Vec<PathBuf> = projects
+                    .iter()
+                    .filter(|k| self.projects.get(*k).is_some_and(|p| p.fresh().is_none()))
+                    .cloned()
+                    .collect();
+                if stale.is_empty() {
+                    let result = self.answer(&r);
+                    self.respond(r.id, result);
+                } else {
+                    // Analyse now rather than after the pause.
+                    self.deadline = Some(Instant::now());
+                    self.deferred.push(Deferred { request: r, projects: stale });
+                }
+            }
+        }
+    }
+
+    fn respond(&self, id: RequestId, result: Result<Value, ResponseError>) {
+        let response = match result {
+            Ok(v) => Response::new_ok(id, v),
+            Err(e) => Response::new_err(id, e.code as i32, e.message),
+        };
+        self.send(response.into());
+    }
+
+    /// The projects a request reads: the document's, or all for a
+    /// workspace-wide one.
+    fn projects_for(&mut self, r: &Request) -> Vec<PathBuf> {
+        if r.method == "workspace/symbol" {
+            return self.projects.keys().cloned().collect();
+        }
+        let Some(path) = request_path(&r.params) else { return Vec::new() };
+        self.project_of(&path).into_iter().collect()
+    }
+
+    /// The project whose snapshot holds the file, else the one it was
+    /// found to belong to.
+    fn project_of(&mut self, path: &Path) -> Option<PathBuf> {
+        let holding = self.projects.iter().find(|(_, p)| p.contains(path)).map(|(k, _)| k.clone());
+        holding.or_else(|| self.assign(path))
+    }
+
+    fn answer_deferred(&mut self) {
+        let waiting = std::mem::take(&mut self.deferred);
+        for d in waiting {
+            let ready = d.projects.iter().all(|k| self.projects.get(k).is_none_or(|p| p.fresh().is_some()));
+            if ready {
+                let result = self.answer(&d.request);
+                self.respond(d.request.id.clone(), result);
+            } else {
+                self.deferred.push(d);
+            }
+        }
+    }
+
+    fn fail_deferred(&mut self, key: &Path, why: &str) {
+        let waiting = std::mem::take(&mut self.deferred);
+        for d in waiting {
+            if d.projects.iter().any(|k| k == key) {
+                let e = ResponseError::request_failed(format!("the analysis failed: {why}"));
+                self.respond(d.request.id.clone(), Err(e));
+            } else {
+                self.deferred.push(d);
+            }
+        }
+    }
+
+    /// Answers a request whose projects are fresh.
+    fn answer(&mut self, r: &Request) -> Result<Value, ResponseError> {
+        let enc = self.encoding;
+        if r.method == "workspace/symbol" {
+            let p: lsp_types::WorkspaceSymbolParams = params(r.params.clone())?;
+            let snaps: Vec<Arc<Snapshot>> = self.projects.values().filter_map(|p| p.fresh().cloned()).collect();
+            let views: Vec<View<'_>> = snaps.iter().map(|s| View::new(s, enc, &self.uris)).collect();
+            return to_value(navigation::workspace_symbols(&views, &p.query));
+        }
+        let Some(path) = request_path(&r.params) else {
+            return Err(ResponseError {
+                code: ErrorCode::MethodNotFound,
+                message: format!("unknown request `{}`", r.method),
+            });
+        };
+        let snap = self.project_of(&path).and_then(|k| self.projects.get(&k)).and_then(|p| p.fresh().cloned());
+        // A document no model includes: nothing to navigate.
+        let Some(snap) = snap.filter(|s| s.file_of(&path).is_some()) else { return Ok(empty_answer(&r.method)) };
+        let view = View::new(&snap, enc, &self.uris);
+        let Some(file) = snap.file_of(&path) else { return Ok(empty_answer(&r.method)) };
+        let pos = |v: &Value| -> Result<usize, ResponseError> {
+            let p: lsp_types::Position = params(v.get("position").cloned().unwrap_or(Value::Null))?;
+            Ok(view.offset(file, p))
+        };
+        match r.method.as_str() {
+            "textDocument/hover" => to_value(hover::hover(&view, file, pos(&r.params)?)),
+            "textDocument/definition" => to_value(navigation::definition(&view, file, pos(&r.params)?)),
+            "textDocument/references" => {
+                let p: lsp_types::ReferenceParams = params(r.params.clone())?;
+                let include = p.context.include_declaration;
+                to_value(navigation::references(&view, file, pos(&r.params)?, include))
+            }
+            "textDocument/documentSymbol" => to_value(navigation::document_symbols(&view, file)),
+            "textDocument/completion" => to_value(completion::complete(&view, file, pos(&r.params)?)),
+            "textDocument/prepareRename" => to_value(rename::prepare(&view, file, pos(&r.params)?)),
+            "textDocument/rename" => {
+                let p: lsp_types::RenameParams = params(r.params.clone())?;
+                let edit = rename::rename(&view, file, pos(&r.params)?, &p.new_name);
+                to_value(edit.map_err(ResponseError::request_failed)?)
+            }
+            "textDocument/codeAction" => {
+                let p: lsp_types::CodeActionParams = params(r.params.clone())?;
+                let start = view.offset(file, p.range.start);
+                let end = view.offset(file, p.range.end);
+                to_value(actions::code_actions(&view, file, start, end))
+            }
+            "textDocument/codeLens" => to_value(lens::code_lens(&view, file)),
+            other => {
+                Err(ResponseError { code: ErrorCode::MethodNotFound, message: format!("unknown request `{other}`") })
+            }
+        }
+    }
+
+    fn formatting(&self, value: Value) -> Result<Value, ResponseError> {
+        let p: lsp_types::DocumentFormattingParams = params(value)?;
+        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return Ok(Value::Null) };
+        let text = match self.docs.get(&path) {
+            Some(d) => d.text.clone(),
+            None => std::fs::read_to_string(&path).map_err(|e| ResponseError::request_failed(e.to_string()))?,
+        };
+        to_value(format::format(&text, self.encoding))
+    }
+}
+
+/// The path of the document a request is about.
+fn request_path(params: &Value) -> Option<PathBuf> {
+    let uri: Uri = params.pointer("/textDocument/uri")?.as_str()?.parse().ok()?;
+    uri_to_path(&uri).map(|p| absolute(&p))
+}
+
+/// The answer to a request about a document outside every model.
+fn empty_answer(method: &str) -> Value {
+    match method {
+        "textDocument/references"
+        | "textDocument/documentSymbol"
+        | "textDocument/codeAction"
+        | "textDocument/codeLens" => json!([]),
+        _ => Value::Null,
+    }
+}
+
+fn to_value(v: impl serde::Serialize) -> Result<Value, ResponseError> {
+    serde_json::to_value(v).map_err(|e| ResponseError::request_failed(e.to_string()))
+}
