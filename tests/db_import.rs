@@ -80,7 +80,7 @@ fn the_baseline_builds_the_same_tables_columns_and_constraints() {
     let v1 = read(dir.path(), "db/migration/V1__baseline.sql");
     let mut fresh = shared().create_database("import_round_trip_fresh");
     fresh.batch_execute(&format!("BEGIN;\n{v1}\nCOMMIT;")).expect("the baseline applies to an empty database");
-    let scope = dddc::introspect::Scope { schemas: vec!["catalog".into(), "sales".into()] };
+    let scope = dddc::introspect::Scope { schemas: vec!["catalog".into(), "sales".into()], public: false };
     let (a, _) = dddc::introspect::read(&mut original, &scope).unwrap();
     let (b, _) = dddc::introspect::read(&mut fresh, &scope).unwrap();
     // The whole catalogs: they differ only in what import warned about.
@@ -175,4 +175,37 @@ fn import_refuses_an_existing_project_and_writes_nothing_on_failure() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot connect to the database"), "{}", stderr(&o));
     assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "nothing written");
+}
+
+/// A database with everything in `public`, shaped like the usual sample
+/// databases: imported with every gap named, and the imported project
+/// passes `dddc verify` (its undo leaves `public` in place).
+#[test]
+fn a_public_schema_database_imports_with_its_gaps_named_and_verifies() {
+    let mut db = shared().create_database("import_public");
+    db.batch_execute(&std::fs::read_to_string("tests/fixtures/import/public.sql").unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url("import_public")]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "import failed:\n{err}");
+    for expected in [
+        "public.actor_info: a view",
+        "public.actor.last_update: type `timestamp without time zone` has no equivalent",
+        "public.film.release_year: the domain year is read as its base type integer",
+        "public.mpaa_rating: the value \"PG-13\" is not an identifier",
+        "public.film.film_id: the default `nextval('film_film_id_seq'::regclass)` is not a literal",
+        "public.film.fulltext: type TSVECTOR has no equivalent",
+        "public.film.film_fulltext_idx: an index on a column left out",
+        "public.payment: partitioned by range (payment_date) into 1 partition(s): imported as a plain table",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?}:\n{err}");
+    }
+    let model = read(dir.path(), "model.ddd");
+    assert!(model.contains("context public {"), "{model}");
+    assert!(model.contains("last_update: timestamp = now()"), "{model}");
+    assert!(model.contains("language: ref public.Language on update cascade @name(film_language_id_fkey)"), "{model}");
+    let u1 = read(dir.path(), "db/migration/U1__baseline.sql");
+    assert!(!u1.contains("DROP SCHEMA IF EXISTS public"), "{u1}");
+    let o = dddc(dir.path(), &["verify", "--database-url", &url("postgres")]);
+    assert!(o.status.success(), "verify of the imported project:\n{}", stderr(&o));
 }

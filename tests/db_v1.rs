@@ -147,7 +147,7 @@ fn check_model(db_name: &str, path: &Path, config: &Config) -> Result<(), String
     }
     // Introspection round trip: the catalog, read back, is the schema the
     // snapshot records.
-    let scope = dddc::introspect::Scope { schemas: compiled.schemas.clone() };
+    let scope = dddc::introspect::Scope { schemas: compiled.schemas.clone(), public: false };
     let (actual, unsupported) = dddc::introspect::read(&mut db, &scope)?;
     if !unsupported.is_empty() {
         return Err(format!("introspection found what the schema cannot say: {unsupported:?}"));

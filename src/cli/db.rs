@@ -391,13 +391,30 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
         Ok(r) => r.get(0),
         Err(e) => return out.usage_error(&dddc::pg::describe_error(&e)),
     };
-    let scope = dddc::introspect::Scope { schemas: schemas.to_vec() };
+    // Without `--schema`: every schema that holds a table, `public` too
+    // (many databases keep everything there).
+    let schemas = if schemas.is_empty() {
+        let rows = db.query(
+            "SELECT DISTINCT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT LIKE 'pg\\_%' \
+             AND n.nspname <> 'information_schema' \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = n.oid AND d.deptype = 'e') ORDER BY 1",
+            &[],
+        );
+        match rows {
+            Ok(rows) => rows.iter().map(|r| r.get(0)).collect(),
+            Err(e) => return out.usage_error(&dddc::pg::describe_error(&e)),
+        }
+    } else {
+        schemas.to_vec()
+    };
+    let scope = dddc::introspect::Scope { schemas, public: false };
     let (actual, unsupported) = match dddc::introspect::read(&mut db, &scope) {
         Ok(x) => x,
         Err(e) => return out.usage_error(&format!("cannot read the catalog: {e}")),
     };
     if actual.tables.is_empty() {
-        return out.usage_error("no table to import: name the schemas with `--schema` (public is not read by default)");
+        return out.usage_error("no table to import in the schemas read: name them with `--schema`");
     }
     let (text, unsupported) = dddc::introspect::import::to_model(&name, &actual, unsupported);
     let text = match dddc::syntax::fmt::format_text(&text) {

@@ -22,8 +22,12 @@ pub struct Unsupported {
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     /// The schemas to read; empty: every schema except the system ones and
-    /// `public` (whose functions and enum types are read when used).
+    /// `public` (whose functions and enum types are read when used). Its
+    /// tables are read when `public` is named here.
     pub schemas: Vec<String>,
+    /// Read the tables of `public` too (a model with a context `public`),
+    /// when `schemas` is empty.
+    pub public: bool,
 }
 
 fn err(e: postgres::Error) -> String {
@@ -39,9 +43,9 @@ pub fn read(db: &mut Client, scope: &Scope) -> Result<(Schema, Vec<Unsupported>)
     let rows = db
         .query(
             "SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n \
-             WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' AND n.nspname <> 'public' \
+             WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' AND (n.nspname <> 'public' OR $1) \
              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = n.oid AND d.deptype = 'e') ORDER BY 1",
-            &[],
+            &[&(scope.public || scope.schemas.iter().any(|s| s == "public"))],
         )
         .map_err(err)?;
     for r in rows {
@@ -203,16 +207,38 @@ fn read_columns(db: &mut Client, oid: u32, t: &mut Table, unsupported: &mut Vec<
     for r in db
         .query(
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.attidentity::text, a.attgenerated::text, \
-                    pg_get_expr(d.adbin, d.adrelid), col_description(a.attrelid, a.attnum) \
+                    pg_get_expr(d.adbin, d.adrelid), col_description(a.attrelid, a.attnum), \
+                    ty.typtype::text, format_type(ty.typbasetype, ty.typtypmod), coalesce(et.typtype::text, '') \
              FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             JOIN pg_type ty ON ty.oid = a.atttypid \
+             LEFT JOIN pg_type et ON et.oid = ty.typelem AND ty.typcategory = 'A' \
              WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
             &[&oid],
         )
         .map_err(err)?
     {
         let name: String = r.get(0);
-        let type_text: String = r.get(1);
-        let Some(ty) = parse_format_type(&type_text) else {
+        let mut type_text: String = r.get(1);
+        let (kind, element_kind): (String, String) = (r.get(7), r.get(9));
+        // A domain is read as its base type; what it checks is not.
+        if kind == "d" {
+            let base: String = r.get(8);
+            unsupported.push(Unsupported {
+                object: format!("{}.{}.{name}", t.schema, t.name),
+                reason: format!("the domain {type_text} is read as its base type {base}; the domain's own checks are not"),
+            });
+            type_text = base;
+        }
+        // A name that is not an enum type is not a type of the language.
+        let enum_like = kind == "e" || element_kind == "e";
+        let parsed = parse_format_type(&type_text).filter(|ty| {
+            let mut inner = ty;
+            while let ColumnType::Array(e) = inner {
+                inner = e;
+            }
+            !matches!(inner, ColumnType::Enum { .. }) || enum_like
+        });
+        let Some(ty) = parsed else {
             unsupported.push(Unsupported {
                 object: format!("{}.{}.{name}", t.schema, t.name),
                 reason: format!("type `{type_text}` has no equivalent in the language"),

@@ -143,7 +143,8 @@ pub fn drift(db: &mut Client, lock: &Lock, snapshot_text: &str, given: Option<&s
         Some(i) => crate::team::schema_after(lock, snapshot_text, i)?,
         None => crate::relational::Schema::default(),
     };
-    let (mut actual, unsupported) = super::read(db, &Scope::default())?;
+    let scope = Scope { public: expected.schemas.iter().any(|s| s.name == "public"), ..Scope::default() };
+    let (mut actual, unsupported) = super::read(db, &scope)?;
     report.unsupported = unsupported;
     // Flyway's own table is not the model's.
     if let Some(table) = &report.history_table {

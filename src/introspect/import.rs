@@ -74,6 +74,33 @@ fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Uns
             reason: "no primary key: dddc gives it an `id uuid` primary key".into(),
         });
     }
+    if let Some(p) = &t.partitioning {
+        unsupported.push(Unsupported {
+            object: object.clone(),
+            reason: format!(
+                "partitioned by {:?} ({}) into {} partition(s): imported as a plain table; declare `partition by …` in the model by hand",
+                p.method,
+                p.column,
+                p.partitions.len()
+            )
+            .to_lowercase(),
+        });
+    }
+    // Columns the language cannot type are left out, and what uses them.
+    let skipped: Vec<&str> = t
+        .columns
+        .iter()
+        .filter(|c| {
+            ddd_type(&c.ty, &t.schema).is_none() && !t.foreign_keys.iter().any(|f| f.columns == [c.name.clone()])
+        })
+        .map(|c| c.name.as_str())
+        .collect();
+    let uses_skipped = |cols: &[String], sql: &[&str]| {
+        cols.iter().any(|c| skipped.contains(&c.as_str()))
+            || sql
+                .iter()
+                .any(|e| e.split(|ch: char| !(ch.is_alphanumeric() || ch == '_')).any(|w| skipped.contains(&w)))
+    };
     for c in &t.columns {
         if default_id && c.name == "id" {
             continue;
@@ -162,6 +189,13 @@ fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Uns
         out.push_str(&format!("    key ({})\n", pk.iter().map(|c| field_of(t, c)).collect::<Vec<_>>().join(", ")));
     }
     for c in &t.checks {
+        if uses_skipped(&[], &[&c.expr]) {
+            unsupported.push(Unsupported {
+                object: format!("{object}.{}", c.name),
+                reason: "a check on a column left out: left out too".into(),
+            });
+            continue;
+        }
         doc(out, "    ", c.comment.as_deref());
         let (name, rename) = match c.name.strip_prefix(&format!("{}_", t.name)).filter(|n| is_ident(n)) {
             Some(n) => (n.to_string(), None),
@@ -177,6 +211,13 @@ fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Uns
         out.push('\n');
     }
     for u in &t.uniques {
+        if uses_skipped(&u.columns, &[]) {
+            unsupported.push(Unsupported {
+                object: format!("{object}.{}", u.name),
+                reason: "a unique on a column left out: left out too".into(),
+            });
+            continue;
+        }
         out.push_str(&format!(
             "    unique ({}) @name({})\n",
             u.columns.iter().map(|c| field_of(t, c)).collect::<Vec<_>>().join(", "),
@@ -184,6 +225,23 @@ fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Uns
         ));
     }
     for i in &t.indexes {
+        let columns: Vec<String> = i.items.iter().filter_map(|x| x.column().map(str::to_string)).collect();
+        let exprs: Vec<&str> = i
+            .items
+            .iter()
+            .filter_map(|x| match x {
+                IndexItem::Expr(e) => Some(e.as_str()),
+                IndexItem::Column(_) => None,
+            })
+            .chain(i.predicate.as_deref())
+            .collect();
+        if uses_skipped(&columns, &exprs) {
+            unsupported.push(Unsupported {
+                object: format!("{object}.{}", i.name),
+                reason: "an index on a column left out: left out too".into(),
+            });
+            continue;
+        }
         doc(out, "    ", i.comment.as_deref());
         let items: Vec<String> = i
             .items
@@ -276,6 +334,7 @@ fn default(sql: &str, ty: &ColumnType) -> Option<String> {
         return is_ident(v).then(|| v.to_string());
     }
     match canon.as_str() {
+        "CURRENT_TIMESTAMP" if *ty == ColumnType::Timestamptz => return Some("now()".into()),
         "true" | "TRUE" => return Some("true".into()),
         "false" | "FALSE" => return Some("false".into()),
         "'{}'" if *ty == ColumnType::Jsonb => return Some("{}".into()),

@@ -141,7 +141,7 @@ pub fn verify(
     expected: &Schema,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<Finding>, String> {
-    let scope = Scope::default();
+    let scope = Scope { public: expected.schemas.iter().any(|s| s.name == "public"), ..Scope::default() };
     let mut findings = Vec::new();
     let empty = catalog(db, &scope)?;
     // The catalog after each version, for the undos.

@@ -544,6 +544,8 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         DropFunction(f) => vec![o::drop_function(f)],
         DropEnumType(e) => vec![o::drop_enum_type(&e.schema, &e.name)],
         DropExtension(e) => vec![o::drop_extension(e)],
+        // `public` belongs to the database, not to the model.
+        DropSchema(s) if s.name == "public" => Vec::new(),
         DropSchema(s) => vec![o::drop_schema(&s.name)],
     }
 }

@@ -131,7 +131,11 @@ pub fn drop_statements(schema: &Schema) -> Vec<(String, Vec<Stmt>)> {
     push("Functions", schema.functions.iter().rev().map(o::drop_function).collect());
     push("Enum types", schema.enum_types.iter().rev().map(|e| o::drop_enum_type(&e.schema, &e.name)).collect());
     push("Extensions", schema.extensions.iter().rev().map(|e| o::drop_extension(e)).collect());
-    push("Schemas", schema.schemas.iter().rev().map(|s| o::drop_schema(&s.name)).collect());
+    // `public` exists in every database before V1 and stays after U1.
+    push(
+        "Schemas",
+        schema.schemas.iter().rev().filter(|s| s.name != "public").map(|s| o::drop_schema(&s.name)).collect(),
+    );
     groups
 }
 
