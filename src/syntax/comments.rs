@@ -61,6 +61,11 @@ pub(super) struct DocAttacher<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
     comments: Vec<Comment>,
+    /// Per comment, where its text ends once trailing blanks are trimmed:
+    /// ascending, like the comments (they never overlap), so a lookup by end
+    /// is a binary search, not a scan (a scan per node made parsing a
+    /// documented model quadratic).
+    trimmed_ends: Vec<usize>,
     used: Vec<bool>,
 }
 
@@ -68,7 +73,14 @@ impl<'a> DocAttacher<'a> {
     pub fn new(text: &'a str, comments: Vec<Comment>) -> Self {
         let used = vec![false; comments.len()];
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        DocAttacher { text, line_starts, comments, used }
+        let trimmed_ends = comments
+            .iter()
+            .map(|c| {
+                let (s, e) = (c.span.start as usize, c.span.end as usize);
+                s + text.get(s..e).map_or(0, |t| t.trim_end().len())
+            })
+            .collect();
+        DocAttacher { text, line_starts, comments, trimmed_ends, used }
     }
 
     fn line_of(&self, offset: usize) -> usize {
@@ -116,13 +128,8 @@ impl<'a> DocAttacher<'a> {
 
     /// The start of a comment whose text (trailing blanks aside) ends at `end`.
     pub fn comment_ending_at(&self, end: usize) -> Option<usize> {
-        self.comments
-            .iter()
-            .find(|c| {
-                let (s, e) = (c.span.start as usize, c.span.end as usize);
-                s + self.text[s..e].trim_end().len() == end
-            })
-            .map(|c| c.span.start as usize)
+        let idx = self.trimmed_ends.binary_search(&end).ok()?;
+        self.comments.get(idx).map(|c| c.span.start as usize)
     }
 
     /// Doc comments that no declaration claimed.

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The CLI benchmark of issue 14: `dddc validate`, `dddc build` (fresh),
+# `dddc build` (one field added), `dddc check` and `dbml2sql` side by side,
+# on generated documented models of 200, 2,000 and 20,000 aggregates
+# (tools/genmodel: 12 fields each, a context per 50 aggregates, the same
+# shape in DBML for dbml2sql), plus `dddc check` on the bundled MiToga.
+#
+# Prints one table: median wall time, peak RSS (max of the runs) and the
+# bytes the command wrote. Per-step figures come from the in-process bench:
+# `cargo bench --bench pipeline`. Results and the machine: docs/performance.md.
+#
+#   scripts/bench.sh                    # 200, 2000, 20000
+#   SIZES="200 2000" RUNS=5 scripts/bench.sh
+#   NO_DBML=1 scripts/bench.sh          # skip dbml2sql (slow at 20,000)
+#
+# Environment: SIZES (aggregates), RUNS (runs per cell; 1 at 20,000 unless
+# RUNS_LARGE is set), WORK (scratch folder, default target/bench-work),
+# DBML_TIMEOUT (seconds per dbml2sql run, default 1800), DBML_MAX (largest
+# size dbml2sql runs at; default: every size).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$here"
+SIZES="${SIZES:-200 2000 20000}"
+RUNS="${RUNS:-5}"
+RUNS_LARGE="${RUNS_LARGE:-1}"
+WORK="${WORK:-$here/target/bench-work}"
+DBML_TIMEOUT="${DBML_TIMEOUT:-1800}"
+DBML_MAX="${DBML_MAX:-999999999}"
+target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+target_dir="${target_dir:-$here/target}"
+
+echo "building dddc and genmodel (release)…" >&2
+cargo build --release --quiet --bin dddc
+cargo build --release --quiet --manifest-path tools/genmodel/Cargo.toml
+DDDC="$target_dir/release/dddc"
+GEN="$here/tools/genmodel/target/release/genmodel"
+[ -x "$GEN" ] || GEN="$target_dir/release/genmodel"
+
+DBML2SQL=""
+if [ -z "${NO_DBML:-}" ]; then
+  dbml_dir="$here/target/dbml"
+  if [ ! -x "$dbml_dir/node_modules/.bin/dbml2sql" ]; then
+    echo "installing @dbml/cli into $dbml_dir…" >&2
+    mkdir -p "$dbml_dir"
+    npm install --silent --prefix "$dbml_dir" @dbml/cli@6.6.0 >/dev/null 2>&1 || true
+  fi
+  [ -x "$dbml_dir/node_modules/.bin/dbml2sql" ] && DBML2SQL="$dbml_dir/node_modules/.bin/dbml2sql"
+  [ -n "$DBML2SQL" ] || echo "dbml2sql could not be installed: its rows are skipped" >&2
+fi
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+timefile="$WORK/.time"
+
+# run LABEL PREPARE COMMAND…: runs PREPARE (untimed) then COMMAND under
+# /usr/bin/time, n times; records seconds and peak KB.
+secs=()
+kbs=()
+measure() {
+  local prepare="$1"
+  shift
+  eval "$prepare"
+  /usr/bin/time -f "%e %M" -o "$timefile" "$@" >/dev/null 2>&1 || {
+    local rc=$?
+    # `dddc check` exits 1 on findings: that is a result, not a failure of the run.
+    [ "$rc" -eq 1 ] || { echo "failed ($rc): $*" >&2; return 1; }
+  }
+  local line
+  line="$(tail -n 1 "$timefile")"
+  secs+=("${line%% *}")
+  kbs+=("${line##* }")
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+maxof() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+
+rows=()
+# row LABEL BYTES: one table row from the last measurements.
+row() {
+  local ms rss
+  ms="$(awk -v s="$(median "${secs[@]}")" 'BEGIN { printf "%.0f", s * 1000 }')"
+  rss="$(awk -v k="$(maxof "${kbs[@]}")" 'BEGIN { printf "%.0f", k / 1024 }')"
+  rows+=("$(printf '| %-34s | %10s | %8s | %12s | %4s |' "$1" "$ms" "$rss" "$2" "${#secs[@]}")")
+  secs=()
+  kbs=()
+}
+
+# Bytes of the files under $1 newer than the marker $2.
+written_since() { find "$1" -type f -newer "$2" ! -path "*/.dddc-*" -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
+
+for n in $SIZES; do
+  runs="$RUNS"
+  [ "$n" -ge 20000 ] && runs="$RUNS_LARGE"
+  base="$WORK/g$n"
+  "$GEN" --aggregates "$n" --dbml "$WORK/g$n.dbml" "$base"
+  "$GEN" --aggregates "$n" --added-field "$WORK/g$n-added"
+  echo "$n aggregates: $(du -sh "$base" | cut -f1) of model, $runs run(s) per command…" >&2
+
+  for _ in $(seq "$runs"); do measure ":" "$DDDC" -C "$base" validate; done
+  row "validate ($n)" 0
+
+  proj="$WORK/p$n"
+  for _ in $(seq "$runs"); do
+    measure "rm -rf '$proj'; cp -r '$base' '$proj'; sync" "$DDDC" -C "$proj" build
+  done
+  built_bytes="$(find "$proj" -type f \( -path '*/db/*' -o -path '*/docs/*' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
+  row "build, fresh ($n)" "$built_bytes"
+
+  edited="$WORK/e$n"
+  for _ in $(seq "$runs"); do
+    measure "rm -rf '$edited'; cp -r '$proj' '$edited'; cp -r '$WORK/g$n-added/.' '$edited/'; sleep 0.01; touch '$WORK/.mark'; sync" \
+      "$DDDC" -C "$edited" build
+  done
+  row "build, one field added ($n)" "$(written_since "$edited" "$WORK/.mark")"
+
+  for _ in $(seq "$runs"); do measure ":" "$DDDC" -C "$proj" check; done
+  row "check ($n)" 0
+
+  if [ -n "$DBML2SQL" ] && [ "$n" -le "$DBML_MAX" ]; then
+    out="$WORK/dbml$n.sql"
+    for _ in $(seq "$runs"); do
+      measure "rm -f '$out'" timeout "$DBML_TIMEOUT" "$DBML2SQL" --postgres "$WORK/g$n.dbml" -o "$out"
+    done
+    row "dbml2sql ($n)" "$(stat -c %s "$out" 2>/dev/null || echo 0)"
+  fi
+  rm -rf "$edited"
+done
+
+# MiToga, as bundled: built into a copy, then checked.
+mitoga="$WORK/mitoga"
+cp -r examples/mitoga "$mitoga"
+"$DDDC" -C "$mitoga" build >/dev/null 2>&1 || true
+for _ in $(seq "$RUNS"); do measure ":" "$DDDC" -C "$mitoga" check; done
+row "check (examples/mitoga)" 0
+
+echo
+echo "| command (aggregates)               | median ms  | peak MB  | bytes written | runs |"
+echo "|------------------------------------|-----------:|---------:|--------------:|-----:|"
+printf '%s\n' "${rows[@]}"

@@ -1,0 +1,337 @@
+//! Hostile input (issue 14), each case run through the `dddc` binary as a
+//! user would: a clear, coded diagnostic or a correct build, never a panic
+//! (exit 101), a hang or a stack overflow (a signal).
+//!
+//! Cases covered elsewhere: 100,000 nested parentheses, NUL bytes and a
+//! byte-order mark (`tests/robustness.rs`); a root file that is not UTF-8
+//! and a missing include (`tests/cli.rs`); SQL keywords and names that
+//! need quoting, rendered (`tests/models/hostile_names.ddd`, snapshotted by
+//! `tests/sql_snapshots.rs`). Kills and concurrent builds: the end of this
+//! file and `tests/robustness.rs`.
+
+mod support;
+
+#[path = "../tools/genmodel/src/lib.rs"]
+#[allow(dead_code)]
+mod genmodel;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::cli::{dddc, stderr};
+
+const HEAD: &str = "model m {\n  target postgres 16\n}\n";
+
+/// A project whose root model is `m.ddd` (named in `dddc.toml`, as other
+/// `.ddd` files sit beside it).
+fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("dddc.toml"), "model = \"m.ddd\"\n").expect("write");
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    dir
+}
+
+/// No panic, no signal; stderr shown on failure, cut short.
+#[track_caller]
+fn sane(o: &Output) -> String {
+    let err = stderr(o);
+    let short: String = err.chars().take(3000).collect();
+    assert!(o.status.code().is_some(), "killed by a signal (stack overflow?): {short}");
+    assert_ne!(o.status.code(), Some(101), "panicked: {short}");
+    assert!(!err.contains("panicked at"), "{short}");
+    err
+}
+
+/// `dddc validate` exits 1 with `error[code]` and `message`.
+#[track_caller]
+fn rejected(dir: &Path, code: &str, message: &str) -> String {
+    let o = dddc(dir, &["validate", "--color", "never"]);
+    let err = sane(&o);
+    let short: String = err.chars().take(3000).collect();
+    assert_eq!(o.status.code(), Some(1), "{short}");
+    assert!(err.contains(&format!("error[{code}]")), "{short}");
+    assert!(err.contains(message), "{short}");
+    err
+}
+
+fn model(body: &str) -> Vec<u8> {
+    format!("{HEAD}context c {{\n  aggregate A {{\n{body}  }}\n}}\n").into_bytes()
+}
+
+#[test]
+fn value_objects_nested_200_levels_deep() {
+    let mut text = HEAD.to_string();
+    text.push_str("value V0 {\n  f: int\n}\n");
+    for i in 1..200 {
+        text.push_str(&format!("value V{i} {{\n  f: V{}\n}}\n", i - 1));
+    }
+    text.push_str("context c {\n  aggregate A {\n    deep: V199\n  }\n}\n");
+    let dir = project(&[("m.ddd", text.as_bytes())]);
+    // Flattened, the column name is 400 bytes: PostgreSQL allows 63.
+    rejected(dir.path(), "E0106", "is 404 bytes long");
+}
+
+#[test]
+fn an_identifier_of_10000_characters() {
+    let name = "a".repeat(10_000);
+    let dir = project(&[("m.ddd", &model(&format!("    {name}: int\n")))]);
+    rejected(dir.path(), "E0106", "is 10000 bytes long");
+}
+
+#[test]
+fn a_line_of_a_million_characters_in_a_doc_comment() {
+    let doc = "x".repeat(1_000_000);
+    let dir = project(&[("m.ddd", &model(&format!("    /// {doc}\n    f: int\n")))]);
+    let o = dddc(dir.path(), &["build"]);
+    sane(&o);
+    assert!(o.status.success(), "{}", &stderr(&o)[..stderr(&o).len().min(2000)]);
+}
+
+#[test]
+fn invalid_utf8_in_an_included_file() {
+    let dir = project(&[
+        ("m.ddd", format!("{HEAD}include \"c.ddd\"\n").as_bytes()),
+        ("c.ddd", b"context c {\n  aggregate A {\n    x: int // \xff\xfe\n  }\n}\n"),
+    ]);
+    rejected(dir.path(), "E0004", "the file is not valid UTF-8");
+}
+
+#[test]
+fn nul_bytes_in_an_included_file() {
+    let dir = project(&[
+        ("m.ddd", format!("{HEAD}include \"c.ddd\"\n").as_bytes()),
+        ("c.ddd", b"context c {\n  aggregate A {\n    x: int\0\n  }\n}\n"),
+    ]);
+    rejected(dir.path(), "E0001", "NUL byte");
+}
+
+#[test]
+fn an_empty_file() {
+    let dir = project(&[("m.ddd", b"")]);
+    rejected(dir.path(), "E0005", "the root file has no `model` block");
+    let dir = project(&[("m.ddd", format!("{HEAD}include \"empty.ddd\"\n").as_bytes()), ("empty.ddd", b"")]);
+    let o = dddc(dir.path(), &["validate"]);
+    sane(&o);
+    assert_eq!(o.status.code(), Some(0), "an empty included file is no error: {}", stderr(&o));
+}
+
+/// CRLF line ends (and a BOM) build the very same files as LF.
+#[test]
+fn crlf_and_a_bom_build_what_lf_builds() {
+    let text = "/// A shop.\nmodel m {\n  target postgres 16\n}\n\n/// Sales.\ncontext c {\n  /// A customer.\n  aggregate A {\n    /// Full name,\n    /// as written.\n    name: text(100)\n    /// Code.\n    code: text(10) = 'x'\n    invariant named: len(name) > 0\n  }\n}\n";
+    let lf = project(&[("m.ddd", text.as_bytes())]);
+    let crlf_text = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+    let crlf = project(&[("m.ddd", crlf_text.as_bytes())]);
+    for d in [&lf, &crlf] {
+        let o = dddc(d.path(), &["build"]);
+        sane(&o);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let read = |d: &tempfile::TempDir, p: &str| std::fs::read_to_string(d.path().join(p)).expect(p);
+    for p in ["db/migration/V1__init.sql", "docs/data-dictionary.md"] {
+        assert_eq!(read(&lf, p), read(&crlf, p), "{p} differs");
+    }
+    assert!(!read(&crlf, "db/migration/V1__init.sql").contains('\r'));
+}
+
+#[test]
+fn include_of_a_directory() {
+    let dir = project(&[("m.ddd", format!("{HEAD}include \"sub\"\n").as_bytes()), ("sub/x.ddd", b"")]);
+    rejected(dir.path(), "E0004", "cannot read `sub`");
+}
+
+#[test]
+fn include_of_a_missing_file() {
+    let dir = project(&[("m.ddd", format!("{HEAD}include \"nope.ddd\"\n").as_bytes())]);
+    rejected(dir.path(), "E0004", "cannot read `nope.ddd`");
+}
+
+#[test]
+fn include_outside_the_root_through_dot_dot() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    std::fs::write(outer.path().join("outside.ddd"), "context o {\n}\n").expect("write");
+    std::fs::create_dir_all(outer.path().join("p")).expect("mkdir");
+    std::fs::write(outer.path().join("p/m.ddd"), format!("{HEAD}include \"../outside.ddd\"\n")).expect("write");
+    rejected(&outer.path().join("p"), "E0002", "is outside the model's folder");
+}
+
+#[cfg(unix)]
+#[test]
+fn include_outside_the_root_through_a_symlink() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    std::fs::write(outer.path().join("outside.ddd"), "context o {\n}\n").expect("write");
+    std::fs::create_dir_all(outer.path().join("p")).expect("mkdir");
+    std::fs::write(outer.path().join("p/m.ddd"), format!("{HEAD}include \"link.ddd\"\n")).expect("write");
+    std::fs::write(outer.path().join("p/dddc.toml"), "model = \"m.ddd\"\n").expect("write");
+    std::os::unix::fs::symlink(outer.path().join("outside.ddd"), outer.path().join("p/link.ddd")).expect("symlink");
+    rejected(&outer.path().join("p"), "E0002", "leads outside the model's folder");
+}
+
+#[test]
+fn a_file_that_includes_itself() {
+    let dir = project(&[("m.ddd", format!("{HEAD}include \"m.ddd\"\n").as_bytes())]);
+    rejected(dir.path(), "E0003", "include cycle");
+    let dir = project(&[
+        ("m.ddd", format!("{HEAD}include \"a.ddd\"\n").as_bytes()),
+        ("a.ddd", b"include \"b.ddd\"\n"),
+        ("b.ddd", b"include \"a.ddd\"\n"),
+    ]);
+    rejected(dir.path(), "E0003", "include cycle");
+}
+
+#[test]
+fn ten_thousand_includes() {
+    let mut root = HEAD.to_string();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..10_000 {
+        root.push_str(&format!("include \"parts/p{i}.ddd\"\n"));
+        files.push((format!("parts/p{i}.ddd"), format!("/// Part {i}.\nvalue V{i}: text(10)\n").into_bytes()));
+    }
+    files.push(("m.ddd".into(), root.into_bytes()));
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, t)| (p.as_str(), t.as_slice())).collect();
+    let dir = project(&refs);
+    let o = dddc(dir.path(), &["validate"]);
+    sane(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", &stderr(&o)[..stderr(&o).len().min(2000)]);
+}
+
+/// `'`, `$$`, `*/`, `\` and Unicode in doc comments and defaults reach the
+/// SQL quoted, and the file still parses as one statement per line end.
+#[test]
+fn quotes_dollars_comment_closers_and_unicode_in_docs_and_defaults() {
+    let text = "/// It's $$ */ \\ ñandú 🎉.\nmodel m {\n  target postgres 16\n}\n/// Context 'c' $tag$ */.\ncontext c {\n  /// Aggregate it's $$ */ \\ 漢字.\n  aggregate A {\n    /// Field 'x' $$ */ \\ Ελληνικά.\n    x: text = 'it''s $$ */ \\ ñ 🎉'\n  }\n}\n";
+    let dir = project(&[("m.ddd", text.as_bytes())]);
+    let o = dddc(dir.path(), &["build"]);
+    sane(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v1 = std::fs::read_to_string(dir.path().join("db/migration/V1__init.sql")).expect("V1");
+    // A backslash makes an escape string, `E'…'`, where it is doubled.
+    assert!(v1.contains(r"DEFAULT E'it''s $$ */ \\ ñ 🎉'"), "{v1}");
+    assert!(v1.contains(r"IS E'Field ''x'' $$ */ \\ Ελληνικά.'"), "{v1}");
+    assert!(!v1.contains("/*"), "no block comment is opened: {v1}");
+    let o = dddc(dir.path(), &["check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn names_that_are_sql_keywords() {
+    let text = format!(
+        "{HEAD}context order {{\n  enum Select {{\n    FROM\n    WHERE\n  }}\n  aggregate Table {{\n    select: text(10)\n    from: Select = FROM\n    user: int?\n    \"group\": int?\n  }}\n}}\n"
+    );
+    let dir = project(&[("m.ddd", text.as_bytes())]);
+    let o = dddc(dir.path(), &["build"]);
+    let err = sane(&o);
+    if o.status.success() {
+        let v1 = std::fs::read_to_string(dir.path().join("db/migration/V1__init.sql")).expect("V1");
+        assert!(v1.contains("\"order\"."), "the schema is quoted: {v1}");
+        assert!(v1.contains("\"select\""), "the column is quoted: {v1}");
+    } else {
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("error["), "a coded diagnostic: {err}");
+    }
+}
+
+/// A 50 MB model: a generated model padded with comment lines to 50 MB.
+/// It must be read, parsed and refused or accepted in bounded time, not
+/// crash; the time bound is generous (debug builds, a loaded machine).
+#[test]
+fn a_50_megabyte_model() {
+    let mut text = genmodel::ddd_single(&genmodel::Shape::new(20, 12));
+    let line = format!("// {}\n", "padding ".repeat(16));
+    text.reserve(50 << 20);
+    while text.len() < 50 << 20 {
+        text.push_str(&line);
+    }
+    let dir = project(&[("m.ddd", text.as_bytes())]);
+    let start = Instant::now();
+    let o = dddc(dir.path(), &["validate"]);
+    sane(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", &stderr(&o)[..stderr(&o).len().min(2000)]);
+    assert!(start.elapsed() < Duration::from_secs(600), "took {:?}", start.elapsed());
+}
+
+// ------------------------------------------------------------ crash safety --
+
+fn generated_project(aggregates: usize, added: bool) -> Vec<genmodel::File> {
+    genmodel::ddd(&genmodel::Shape { added_field: added, ..genmodel::Shape::new(aggregates, 12) })
+}
+
+fn write_files(dir: &Path, files: &[genmodel::File]) {
+    for f in files {
+        let p = dir.join(&f.path);
+        std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(p, &f.text).expect("write");
+    }
+}
+
+/// After a kill, `dddc check` passes or reports a pending change, never a
+/// broken lock or a half-written file; the next build repairs everything.
+#[track_caller]
+fn consistent_after_kill(dir: &Path, when: &str) {
+    let o = dddc(dir, &["check", "--color", "never"]);
+    let err = sane(&o);
+    let short: String = err.chars().take(3000).collect();
+    for broken in ["checksum", "cannot parse", "invalid", "corrupt", "expected"] {
+        assert!(!err.contains(broken), "{when}: {short}");
+    }
+    let o = dddc(dir, &["build"]);
+    sane(&o);
+    assert!(o.status.success(), "{when}: the build after a kill: {}", stderr(&o));
+    let o = dddc(dir, &["check"]);
+    assert!(o.status.success(), "{when}: check after the repair: {}", stderr(&o));
+    let tmp: Vec<_> = walk(dir).into_iter().filter(|p| p.ends_with(".tmp")).collect();
+    assert!(tmp.is_empty(), "{when}: {tmp:?}");
+}
+
+#[test]
+fn a_build_killed_at_any_point_leaves_a_consistent_project() {
+    // How long an uninterrupted first build takes here, to spread the kills.
+    let probe = tempfile::tempdir().expect("temp dir");
+    write_files(probe.path(), &generated_project(150, false));
+    let start = Instant::now();
+    assert!(dddc(probe.path(), &["build"]).status.success());
+    let full = start.elapsed();
+    for k in 1..=6u32 {
+        for evolve in [false, true] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            write_files(dir.path(), &generated_project(150, false));
+            if evolve {
+                assert!(dddc(dir.path(), &["build"]).status.success());
+                write_files(dir.path(), &generated_project(150, true));
+            }
+            let mut child = Command::new(env!("CARGO_BIN_EXE_dddc"))
+                .arg("-C")
+                .arg(dir.path())
+                .arg("build")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn");
+            std::thread::sleep(full * k / 7);
+            let _ = child.kill();
+            let _ = child.wait();
+            consistent_after_kill(dir.path(), &format!("killed at {k}/7 of a build (evolution: {evolve})"));
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,78 @@
+//! `genmodel`: writes a generated dddc project (and the same-shaped DBML).
+//!
+//! ```text
+//! genmodel --aggregates 2000 [--fields 12] [--per-context 50] [--no-docs]
+//!          [--added-field] [--single-file] [--dbml FILE] OUT_DIR
+//! ```
+//!
+//! `OUT_DIR` receives `dddc.toml`, `model.ddd` and `contexts/*.ddd` (or only
+//! `model.ddd` with `--single-file`). `--dbml FILE` also writes the DBML.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use genmodel::Shape;
+
+const USAGE: &str = "usage: genmodel --aggregates N [--fields C] [--per-context K] [--no-docs] [--added-field] [--single-file] [--dbml FILE] OUT_DIR";
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("genmodel: {e}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<(), String> {
+    let mut shape = Shape::new(0, 12);
+    let mut out: Option<PathBuf> = None;
+    let mut dbml: Option<PathBuf> = None;
+    let mut single = false;
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        let mut number = |name: &str| -> Result<usize, String> {
+            let v = args.next().ok_or_else(|| format!("{name} needs a value"))?;
+            v.parse().map_err(|_| format!("{name}: `{v}` is not a number"))
+        };
+        match a.as_str() {
+            "--aggregates" => shape.aggregates = number("--aggregates")?,
+            "--fields" => shape.fields = number("--fields")?,
+            "--per-context" => shape.per_context = number("--per-context")?,
+            "--no-docs" => shape.docs = false,
+            "--added-field" => shape.added_field = true,
+            "--single-file" => single = true,
+            "--dbml" => dbml = Some(args.next().ok_or("--dbml needs a file")?.into()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            s if s.starts_with('-') => return Err(format!("unknown option `{s}`")),
+            s => out = Some(s.into()),
+        }
+    }
+    if shape.aggregates == 0 {
+        return Err("--aggregates must be at least 1".into());
+    }
+    let out = out.ok_or("no output folder")?;
+    let files = if single {
+        vec![
+            genmodel::File { path: "model.ddd".into(), text: genmodel::ddd_single(&shape) },
+            genmodel::File { path: "dddc.toml".into(), text: genmodel::CONFIG.into() },
+        ]
+    } else {
+        genmodel::ddd(&shape)
+    };
+    for f in files {
+        let path = out.join(&f.path);
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+        }
+        std::fs::write(&path, f.text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if let Some(path) = dbml {
+        std::fs::write(&path, genmodel::dbml(&shape)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
