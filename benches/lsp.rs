@@ -38,6 +38,12 @@ use client::{position, uri, Client};
 use serde_json::{json, Value};
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this
+    // target too (in a debug build, without it): there it only says so.
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("a benchmark: run it with `cargo bench --bench {}`", env!("CARGO_CRATE_NAME"));
+        return;
+    }
     let dddc = Path::new(env!("CARGO_BIN_EXE_dddc"));
     let aggregates: usize = env_or("LSP_BENCH_AGGREGATES", 2000);
     let edits: usize = env_or("LSP_BENCH_EDITS", 20);

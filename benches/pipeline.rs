@@ -27,6 +27,12 @@ use dddc::build::{self, Inputs};
 use dddc::config::Config;
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this
+    // target too (in a debug build, without it): there it only says so.
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("a benchmark: run it with `cargo bench --bench {}`", env!("CARGO_CRATE_NAME"));
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sizes: Vec<usize> = std::env::var("DDDC_BENCH_SIZES")
         .unwrap_or_else(|_| "200,2000".into())
