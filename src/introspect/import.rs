@@ -74,11 +74,13 @@ fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Uns
             reason: "no primary key: dddc gives it an `id uuid` primary key".into(),
         });
     }
-    if let Some(p) = &t.partitioning {
+    let partition_clause = t.partitioning.as_ref().and_then(|p| partition_by(t, p));
+    if let (Some(p), None) = (&t.partitioning, &partition_clause) {
         unsupported.push(Unsupported {
             object: object.clone(),
             reason: format!(
-                "partitioned by {:?} ({}) into {} partition(s): imported as a plain table; declare `partition by …` in the model by hand",
+                "partitioned by {:?} ({}) into {} partition(s) the language cannot name (it names them `<table>_2025_11`, \
+                 `<table>_<key>`, `<table>_p0`… plus `<table>_default`): imported as a plain table; declare `partition by …` by hand",
                 p.method,
                 p.column,
                 p.partitions.len()
@@ -264,6 +266,9 @@ fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Uns
         out.push_str(&line);
         out.push('\n');
     }
+    if let Some(clause) = &partition_clause {
+        out.push_str(&format!("    {clause}\n"));
+    }
     if !t.triggers.is_empty() {
         unsupported.push(Unsupported {
             object,
@@ -275,6 +280,75 @@ fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Uns
     }
     let _ = schema;
     out.push_str("  }\n");
+}
+
+/// The `partition by …` that gives exactly these partitions, when the
+/// language can say it: hash `into N` (`<table>_p<i>`), list with one key
+/// per value (`<table>_<key>`), or monthly ranges (`<table>_<yyyy>_<mm>`);
+/// a DEFAULT partition is `<table>_default` (the language always adds one
+/// to range and list partitioning: its absence is a difference import lists).
+fn partition_by(t: &Table, p: &crate::relational::Partitioning) -> Option<String> {
+    use crate::relational::{PartitionBound, PartitionMethod};
+    let column = field_of(t, &p.column);
+    let suffix = |name: &str| name.strip_prefix(&format!("{}_", t.name)).map(str::to_string);
+    let parts: Vec<_> = p.partitions.iter().filter(|x| x.bound != PartitionBound::Default).collect();
+    if p.partitions.iter().any(|x| x.bound == PartitionBound::Default && x.name != format!("{}_default", t.name)) {
+        return None;
+    }
+    match p.method {
+        PartitionMethod::Hash => {
+            let n = parts.len();
+            let fits = parts.iter().all(|x| match x.bound {
+                PartitionBound::Hash { modulus, remainder } => {
+                    modulus as usize == n && x.name == format!("{}_p{remainder}", t.name)
+                }
+                _ => false,
+            });
+            (fits && n > 0).then(|| format!("partition by hash ({column}) into {n}"))
+        }
+        PartitionMethod::List => {
+            let mut items = Vec::new();
+            for x in &parts {
+                let key = suffix(&x.name).filter(|k| is_ident(k))?;
+                let PartitionBound::List(values) = &x.bound else { return None };
+                let literals: Vec<String> = values.iter().map(|v| super::canon::canonical(v)).collect();
+                if literals.iter().any(|v| !(v.starts_with('\'') || v.parse::<f64>().is_ok())) {
+                    return None;
+                }
+                items.push(match literals.as_slice() {
+                    [one] => format!("{key}: {one}"),
+                    many => format!("{key}: ({})", many.join(", ")),
+                });
+            }
+            (!items.is_empty()).then(|| format!("partition by list ({column}) {{ {} }}", items.join(", ")))
+        }
+        PartitionMethod::Range => {
+            // Monthly: `<table>_yyyy_mm` from the first of the month to the next.
+            let mut months: Vec<(i32, u32)> = Vec::new();
+            for x in &parts {
+                let key = suffix(&x.name)?;
+                let (y, m) = key.split_once('_')?;
+                let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+                let PartitionBound::Range { from, to } = &x.bound else { return None };
+                let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+                let starts =
+                    |text: &str, yy: i32, mm: u32| text.trim_matches('\'').starts_with(&format!("{yy:04}-{mm:02}-01"));
+                if !starts(from, y, m) || !starts(to, ny, nm) {
+                    return None;
+                }
+                months.push((y, m));
+            }
+            months.sort();
+            let (first, last) = (*months.first()?, *months.last()?);
+            let count = (last.0 - first.0) * 12 + last.1 as i32 - first.1 as i32 + 1;
+            (count as usize == months.len()).then(|| {
+                format!(
+                    "partition by range ({column}) monthly from {:04}-{:02} to {:04}-{:02}",
+                    first.0, first.1, last.0, last.1
+                )
+            })
+        }
+    }
 }
 
 /// The field a column is imported as: a reference's column `<x>_id` is
