@@ -129,9 +129,18 @@ fn lock_path(config: &Config) -> PathBuf {
 
 /// A file of the documentation folder that builds write (and remove when
 /// they no longer write it): Markdown, PlantUML, HTML and the site's
-/// pictures, styles and scripts.
-pub fn is_generated_doc(path: &Path) -> bool {
-    path.extension().is_some_and(|x| matches!(x.to_str(), Some("md" | "puml" | "html" | "svg" | "css" | "js")))
+/// pictures, styles and scripts that say dddc wrote them in their first
+/// lines (every generated file does, except the SVG pictures, which count
+/// when the PlantUML file of the same diagram is beside them). A file of
+/// the team's own in the documentation folder (a README, a page of notes)
+/// is never taken for one: `build` would delete it.
+pub fn is_generated_doc(path: &Path, head: &[u8], puml_beside: bool) -> bool {
+    let kind = path.extension().and_then(|x| x.to_str());
+    if !matches!(kind, Some("md" | "puml" | "html" | "svg" | "css" | "js")) {
+        return false;
+    }
+    let head = &head[..head.len().min(2048)];
+    head.windows(4).any(|w| w == b"dddc") || (kind == Some("svg") && puml_beside)
 }
 
 /// Each migration of the lock is on disk with the recorded checksum; every

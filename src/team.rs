@@ -232,7 +232,9 @@ pub fn reregister(
     }
     let rename = |name: &str| {
         let rest = name.split_once("__").map_or(name, |(_, r)| r);
-        format!("{}{version}__{rest}", &name[..1])
+        // `V` or `U`: the lock checks its names (`Lock::parse`).
+        let kind = name.get(..1).unwrap_or("V");
+        format!("{kind}{version}__{rest}")
     };
     let mut ops = FileOps::default();
     let mut entry = Migration { version: version.clone(), ..m.clone() };

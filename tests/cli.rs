@@ -649,3 +649,27 @@ fn sarif_paths_are_relative_to_the_repository() {
     assert!(!uris.is_empty(), "{v}");
     assert!(uris.iter().all(|u| u == "models/shop/model.ddd"), "{uris:?}");
 }
+
+/// `build` removes the documentation it no longer writes (a removed
+/// context's ERD, as PlantUML and SVG) and nothing else: the team's own
+/// files in the documentation folder stay, and `check` does not call them
+/// left over.
+#[test]
+fn build_removes_stale_generated_docs_and_keeps_the_teams_own() {
+    let two = "model m {\n  target postgres 16\n  defaults {\n    no timestamps\n  }\n}\n\ncontext a {\n  aggregate A {\n    n: int\n  }\n}\n\ncontext b {\n  aggregate B {\n    n: int\n  }\n}\n";
+    let p = project(&[
+        ("model.ddd", two),
+        ("dddc.toml", "[lint]\nmin_score = 0\n"),
+        ("docs/README.md", "# Our notes\n\nHow we use the model.\n"),
+        ("docs/erd/legend.js", "// our own script\n"),
+    ]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    assert!(p.path().join("docs/erd/b.puml").exists() && p.path().join("docs/erd/b.svg").exists());
+    let one = two.replace("\ncontext b {\n  aggregate B {\n    n: int\n  }\n}\n", "");
+    std::fs::write(p.path().join("model.ddd"), one).unwrap();
+    assert_exit(&dddc(p.path(), &["build", "--allow-destructive"]), 0);
+    assert!(!p.path().join("docs/erd/b.puml").exists() && !p.path().join("docs/erd/b.svg").exists(), "stale ERD kept");
+    assert!(p.path().join("docs/README.md").exists(), "the team's README was deleted");
+    assert!(p.path().join("docs/erd/legend.js").exists(), "the team's script was deleted");
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+}

@@ -190,7 +190,8 @@ fn lint_summary(
 }
 
 /// The documentation files a build owns under `rel` (relative to `base`):
-/// the kinds of file it writes there, subfolders included, sorted.
+/// the files it writes there, recognised by `check::is_generated_doc`,
+/// subfolders included, sorted.
 pub fn generated_docs(base: &Path, rel: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     collect(base, rel, &mut out);
@@ -206,8 +207,16 @@ fn collect(base: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
         let child = rel.join(name);
         if p.is_dir() {
             collect(base, &child, out);
-        } else if dddc::check::is_generated_doc(&child) {
-            out.push(child);
+        } else {
+            let mut head = Vec::with_capacity(2048);
+            if let Ok(f) = std::fs::File::open(&p) {
+                use std::io::Read;
+                let _ = f.take(2048).read_to_end(&mut head);
+            }
+            let puml_beside = p.with_extension("puml").is_file();
+            if dddc::check::is_generated_doc(&child, &head, puml_beside) {
+                out.push(child);
+            }
         }
     }
 }

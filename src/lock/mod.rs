@@ -138,7 +138,7 @@ impl Lock {
             serde_json::from_str(lock).map_err(|e| format!("the lock is not valid JSON: {e}"))?;
         let format = value.get("format").and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
         match format {
-            1 => v1::read(value),
+            1 => v1::read(value).and_then(checked_names),
             FORMAT => {
                 let file: LockFile =
                     serde_json::from_value(value).map_err(|e| format!("the lock is not valid: {e}"))?;
@@ -163,7 +163,7 @@ impl Lock {
                     ));
                 }
                 let schema = snapshot::read(text).map_err(|e| format!("`{SNAPSHOT_FILE}`: {e}"))?;
-                Ok(Lock { format, dddc: file.dddc, model: file.model, migrations: file.migrations, schema })
+                checked_names(Lock { format, dddc: file.dddc, model: file.model, migrations: file.migrations, schema })
             }
             n if n > FORMAT => {
                 let by = value.get("dddc").and_then(serde_json::Value::as_str).unwrap_or("a newer dddc");
@@ -181,6 +181,32 @@ impl Lock {
     /// order of columns are not part of it.
     pub fn same_schema(&self, other: &Schema) -> bool {
         snapshot::write(&self.schema) == snapshot::write(other)
+    }
+}
+
+/// The lock, when every file name it records is a migration file's.
+fn checked_names(lock: Lock) -> Result<Lock, String> {
+    for f in lock.migrations.iter().flat_map(Migration::files) {
+        check_file_name(&f.name)?;
+    }
+    Ok(lock)
+}
+
+/// A file name the lock records must be a migration file of the folder
+/// itself (`V2__x.sql`, `U2__x.sql`, `V2__x.sql.conf`): `rewind` and
+/// `rebase` remove and write the files a lock names, and a lock comes from
+/// another branch too.
+fn check_file_name(name: &str) -> Result<(), String> {
+    let plain = !name.is_empty()
+        && !name.contains(['/', '\\', '\0'])
+        && !name.starts_with('.')
+        && (name.starts_with('V') || name.starts_with('U'))
+        && name.contains("__")
+        && (name.ends_with(".sql") || name.ends_with(".sql.conf"));
+    if plain {
+        Ok(())
+    } else {
+        Err(format!("the lock names `{name}`, which is not a migration file of the migrations folder"))
     }
 }
 
@@ -216,6 +242,18 @@ pub fn flyway_checksum(bytes: &[u8]) -> i32 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_lock_may_name_only_migration_files_of_its_folder() {
+        let lock = include_str!("../../examples/history/db/migration/dddc.lock");
+        let snapshot = include_str!("../../examples/history/db/migration/dddc.schema");
+        assert!(Lock::parse(lock, Some(snapshot)).is_ok());
+        for bad in ["../../src/main.rs", "sub/V2__x.sql", "", "README.md", "V2__x.sql\\0"] {
+            let text = lock.replacen("\"name\": \"V2__reservas_add_notas.sql\"", &format!("\"name\": {bad:?}"), 1);
+            let err = Lock::parse(&text, Some(snapshot)).expect_err(bad);
+            assert!(err.contains("not a migration file"), "{bad}: {err}");
+        }
+    }
     use super::*;
 
     #[test]

@@ -240,6 +240,13 @@ fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_patch_with_huge_counts_is_an_error_not_a_panic() {
+        for op in ["=18446744073709551615", "-18446744073709551615"] {
+            assert!(Patch::apply("a\n", &["=1".into(), op.into()]).is_err(), "{op}");
+        }
+    }
     use super::*;
 
     #[test]
@@ -294,14 +301,14 @@ impl Patch {
         for op in ops {
             if let Some(n) = op.strip_prefix('=') {
                 let n = count(n)?;
-                let end = at + n;
+                let end = at.saturating_add(n);
                 if end > lines.len() {
                     return Err("the patch does not fit the snapshot".into());
                 }
                 out.extend_from_slice(&lines[at..end]);
                 at = end;
             } else if let Some(n) = op.strip_prefix('-') {
-                at += count(n)?;
+                at = at.saturating_add(count(n)?);
                 if at > lines.len() {
                     return Err("the patch does not fit the snapshot".into());
                 }

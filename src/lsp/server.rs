@@ -63,6 +63,9 @@ struct Project {
     snapshot_generation: u64,
     /// The generation of the last job sent to the worker.
     requested: u64,
+    /// The generation whose analysis failed (panicked): requests on it are
+    /// answered with an error until the next edit, not kept waiting.
+    failed: u64,
     cache: Arc<Mutex<ParseCache>>,
     /// Files edited since `snapshot`, for the quick pass.
     edited: BTreeSet<PathBuf>,
@@ -78,6 +81,7 @@ impl Project {
             snapshot: None,
             snapshot_generation: 0,
             requested: 0,
+            failed: 0,
             cache: Arc::default(),
             edited: BTreeSet::new(),
             published: BTreeSet::new(),
@@ -486,6 +490,7 @@ impl Server {
         let snapshot = match result {
             Ok(s) => Arc::new(*s),
             Err(panic) => {
+                p.failed = generation;
                 self.log(format!("dddc: the analysis of `{}` failed: {panic}", key.display()));
                 self.fail_deferred(&key, &panic);
                 return;
@@ -589,9 +594,15 @@ impl Server {
                     .filter(|k| self.projects.get(*k).is_some_and(|p| p.fresh().is_none()))
                     .cloned()
                     .collect();
+                let failed = stale.iter().any(|k| self.projects.get(k).is_some_and(|p| p.failed == p.generation));
                 if stale.is_empty() {
-                    let result = self.answer(&r);
+                    let result = self.guarded_answer(&r);
                     self.respond(r.id, result);
+                } else if failed {
+                    // Waiting would never end: no analysis runs until an edit.
+                    let e =
+                        ResponseError::request_failed("the analysis of this model failed; edit it to try again".into());
+                    self.respond(r.id, Err(e));
                 } else {
                     // Analyse now rather than after the pause.
                     self.deadline = Some(Instant::now());
@@ -631,7 +642,7 @@ impl Server {
         for d in waiting {
             let ready = d.projects.iter().all(|k| self.projects.get(k).is_none_or(|p| p.fresh().is_some()));
             if ready {
-                let result = self.answer(&d.request);
+                let result = self.guarded_answer(&d.request);
                 self.respond(d.request.id.clone(), result);
             } else {
                 self.deferred.push(d);
@@ -647,6 +658,24 @@ impl Server {
                 self.respond(d.request.id.clone(), Err(e));
             } else {
                 self.deferred.push(d);
+            }
+        }
+    }
+
+    /// [`Self::answer`], with a panic in a handler (a rename lowers an
+    /// edited model, for one) turned into an error response instead of
+    /// ending the server, as the analyses on the worker are.
+    fn guarded_answer(&mut self, r: &Request) -> Result<Value, ResponseError> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.answer(r))) {
+            Ok(result) => result,
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into());
+                self.log(format!("dddc: `{}` failed: {why}", r.method));
+                Err(ResponseError::request_failed(format!("dddc failed to answer: {why}")))
             }
         }
     }
