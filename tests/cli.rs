@@ -673,3 +673,20 @@ fn build_removes_stale_generated_docs_and_keeps_the_teams_own() {
     assert!(p.path().join("docs/erd/legend.js").exists(), "the team's script was deleted");
     assert_exit(&dddc(p.path(), &["check"]), 0);
 }
+
+/// `[docs] language` decides the comments dddc writes into the database;
+/// switching it later is a migration that rewrites them
+/// (docs/configuration.md says so).
+#[test]
+fn switching_the_language_rewrites_the_generated_comments() {
+    let model = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
+    let p = project(&[("model.ddd", model), ("dddc.toml", "[lint]\nmin_score = 0\n\n[docs]\nlanguage = \"en\"\n")]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let v1 = std::fs::read_to_string(p.path().join("db/migration/V1__init.sql")).unwrap();
+    assert!(v1.contains("COMMENT ON FUNCTION public.trigger_set_timestamp()"), "{v1}");
+    std::fs::write(p.path().join("dddc.toml"), "[lint]\nmin_score = 0\n\n[docs]\nlanguage = \"es\"\n").unwrap();
+    assert_exit(&dddc(p.path(), &["build", "--name", "espanol"]), 0);
+    let v2 = std::fs::read_to_string(p.path().join("db/migration/V2__espanol.sql")).expect("a V2");
+    let comment = v2.lines().find(|l| l.starts_with("COMMENT ON FUNCTION public.trigger_set_timestamp()")).expect(&v2);
+    assert!(!v1.contains(comment), "V2 writes the same comment as V1:\n{comment}");
+}

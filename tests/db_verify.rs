@@ -255,6 +255,22 @@ fn drift_is_silent_on_a_database_dddc_migrated() {
     assert!(err.contains("no drift: the database is exactly the lock's schema at V6"), "{err}");
 }
 
+/// Flyway's history kept in a schema of the model (Flyway's
+/// `defaultSchema`) is not a table the model lacks.
+#[test]
+fn drift_leaves_flyways_table_out_wherever_it_is() {
+    let dir = example("history");
+    let mut db = migrated("drift_history_in_schema", dir.path());
+    db.batch_execute("ALTER TABLE public.flyway_schema_history SET SCHEMA reservas").unwrap();
+    let (code, err) = drift(dir.path(), "drift_history_in_schema");
+    assert_eq!(code, Some(0), "{err}");
+    // A table of that name that is not Flyway's is an error, not a panic.
+    db.batch_execute("ALTER TABLE reservas.flyway_schema_history ALTER COLUMN success TYPE text").unwrap();
+    let (code, err) = drift(dir.path(), "drift_history_in_schema");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("does not have the columns of Flyway's history table"), "{err}");
+}
+
 #[test]
 fn drift_names_every_change_made_by_hand() {
     let dir = example("history");

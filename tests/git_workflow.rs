@@ -393,7 +393,17 @@ fn a_branch_rebased_with_timestamp_versions() {
         .filter(|n| n.starts_with('V') && n.ends_with(".sql"))
         .collect();
     assert_eq!(versions.len(), 3, "V1, main's and a's: {versions:?}");
-    assert!(versions.iter().any(|v| v.starts_with("V20270115")), "a's change after main's: {versions:?}");
+    // a's migration (the telefono column) now comes after main's (the
+    // index): its version is the rebase's time, later than main's.
+    let version_of = |needle: &str| -> u64 {
+        let name = versions
+            .iter()
+            .find(|v| std::fs::read_to_string(dir.join("db/migration").join(v)).unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no migration holds {needle}: {versions:?}"));
+        name[1..].split("__").next().unwrap().parse().unwrap()
+    };
+    let (mains, ours) = (version_of("idx_productos_nombre"), version_of("telefono"));
+    assert!(ours > mains, "a's change ({ours}) after main's ({mains}): {versions:?}");
     check_passes(dir);
     git_ok(dir, &["add", "-A"]);
     git_ok(dir, &["commit", "-q", "--no-edit"]);

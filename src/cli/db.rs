@@ -165,11 +165,14 @@ fn run_verify(
     for f in &findings {
         let mut d =
             Diagnostic::error(f.code, f.message.clone()).with_note(format!("in {}", dir.join(&f.file).display()));
-        for diff in f.differences.iter().take(50) {
+        // The final comparison gives each difference its own diagnostic, at
+        // the model's declaration; the others list them under the file.
+        let listed = if f.code == id::E0803 { &[][..] } else { &f.differences[..] };
+        for diff in listed.iter().take(50) {
             d = d.with_note(diff.message.clone());
         }
-        if f.differences.len() > 50 {
-            d = d.with_note(format!("… and {} more", f.differences.len() - 50));
+        if listed.len() > 50 {
+            d = d.with_note(format!("… and {} more", listed.len() - 50));
         }
         d = d.with_help(match f.code {
             "E0801" | "E0803" => "`dddc check` names a migration edited by hand; restore it from git",
@@ -177,16 +180,8 @@ fn run_verify(
             _ => "an undo must reverse every statement of its migration (see `dddc explain E0804`)",
         });
         diags.push(d);
-        // The final comparison also points at the model's declarations.
         if f.code == id::E0803 {
-            for diff in &f.differences {
-                if lowered
-                    .as_ref()
-                    .is_some_and(|s| diff.object.split_once('.').is_some_and(|(a, b)| s.table(a, b).is_some()))
-                {
-                    diags.push(difference_diagnostic(id::E0803, diff, lowered.as_ref()));
-                }
-            }
+            diags.extend(f.differences.iter().map(|diff| difference_diagnostic(id::E0803, diff, lowered.as_ref())));
         }
     }
     out.report(&fe.sources, &diags);

@@ -159,7 +159,7 @@ pub fn read(db: &mut Client, scope: &Scope) -> Result<(Schema, Vec<Unsupported>)
         };
         read_columns(db, oid, &mut table, &mut unsupported)?;
         read_constraints(db, oid, &mut table)?;
-        read_indexes(db, oid, &mut table)?;
+        read_indexes(db, oid, &mut table, &mut unsupported)?;
         read_triggers(db, oid, &mut table)?;
         read_policies(db, oid, &mut table)?;
         let partitioned: bool = t.get(5);
@@ -316,15 +316,14 @@ pub fn parse_format_type(s: &str) -> Option<ColumnType> {
     })
 }
 
-fn columns_of(db: &mut Client, oid: u32, attnums: &[i16]) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    for n in attnums {
-        let r = db
-            .query_one("SELECT attname::text FROM pg_attribute WHERE attrelid = $1 AND attnum = $2", &[&oid, n])
-            .map_err(err)?;
-        out.push(r.get(0));
-    }
-    Ok(out)
+/// SQL for the names of the columns `keys` (an `int2[]` of attribute
+/// numbers of relation `rel`), in their order: one query instead of one per
+/// column.
+fn column_names(keys: &str, rel: &str) -> String {
+    format!(
+        "ARRAY(SELECT a.attname::text FROM unnest({keys}) WITH ORDINALITY k(n, o) \
+         JOIN pg_attribute a ON a.attrelid = {rel} AND a.attnum = k.n ORDER BY k.o)"
+    )
 }
 
 fn fk_action(c: &str) -> FkAction {
@@ -338,22 +337,29 @@ fn fk_action(c: &str) -> FkAction {
 }
 
 fn read_constraints(db: &mut Client, oid: u32, t: &mut Table) -> Result<(), String> {
+    // `confdelsetcols` (PostgreSQL 15+) read through JSON, so that the query
+    // also runs on 13 and 14.
+    let set_cols =
+        "(ARRAY(SELECT jsonb_array_elements_text(CASE jsonb_typeof(row_to_json(c.*)::jsonb -> 'confdelsetcols') \
+                    WHEN 'array' THEN row_to_json(c.*)::jsonb -> 'confdelsetcols' ELSE '[]' END))::int2[])";
     let rows = db
         .query(
-            "SELECT c.conname, c.contype::text, c.conkey, pg_get_constraintdef(c.oid), obj_description(c.oid, 'pg_constraint'), \
-                    rn.nspname, r.relname, c.confkey, c.confdeltype::text, c.confupdtype::text, c.confrelid, \
-                    ARRAY(SELECT jsonb_array_elements_text(CASE jsonb_typeof(row_to_json(c.*)::jsonb -> 'confdelsetcols') \
-                    WHEN 'array' THEN row_to_json(c.*)::jsonb -> 'confdelsetcols' ELSE '[]' END))::int2[] \
-             FROM pg_constraint c LEFT JOIN pg_class r ON r.oid = c.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
-             WHERE c.conrelid = $1 AND c.contype IN ('p', 'u', 'c', 'f') ORDER BY c.conname",
+            &format!(
+                "SELECT c.conname, c.contype::text, {}, pg_get_constraintdef(c.oid), obj_description(c.oid, 'pg_constraint'), \
+                        rn.nspname, r.relname, {}, c.confdeltype::text, c.confupdtype::text, {} \
+                 FROM pg_constraint c LEFT JOIN pg_class r ON r.oid = c.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+                 WHERE c.conrelid = $1 AND c.contype IN ('p', 'u', 'c', 'f') ORDER BY c.conname",
+                column_names("c.conkey", "c.conrelid"),
+                column_names("c.confkey", "c.confrelid"),
+                column_names(set_cols, "c.conrelid"),
+            ),
             &[&oid],
         )
         .map_err(err)?;
     for r in rows {
         let name: String = r.get(0);
         let kind: String = r.get(1);
-        let keys: Vec<i16> = r.get::<_, Option<Vec<i16>>>(2).unwrap_or_default();
-        let cols = columns_of(db, oid, &keys)?;
+        let cols: Vec<String> = r.get(2);
         match kind.as_str() {
             "p" => t.primary_key = Some(PrimaryKey { name, columns: cols }),
             "u" => t.uniques.push(Unique { name, columns: cols, origin: Default::default() }),
@@ -374,9 +380,6 @@ fn read_constraints(db: &mut Client, oid: u32, t: &mut Table) -> Result<(), Stri
                 });
             }
             _ => {
-                let ref_oid: u32 = r.get(10);
-                let ref_keys: Vec<i16> = r.get::<_, Option<Vec<i16>>>(7).unwrap_or_default();
-                let set_cols: Vec<i16> = r.get(11);
                 let on_delete: String = r.get(8);
                 let on_update: String = r.get(9);
                 t.foreign_keys.push(ForeignKey {
@@ -384,10 +387,10 @@ fn read_constraints(db: &mut Client, oid: u32, t: &mut Table) -> Result<(), Stri
                     columns: cols,
                     ref_schema: r.get(5),
                     ref_table: r.get(6),
-                    ref_columns: columns_of(db, ref_oid, &ref_keys)?,
+                    ref_columns: r.get(7),
                     on_delete: fk_action(&on_delete),
                     on_update: fk_action(&on_update),
-                    on_delete_columns: columns_of(db, oid, &set_cols)?,
+                    on_delete_columns: r.get(10),
                     origin: Default::default(),
                 });
             }
@@ -396,46 +399,55 @@ fn read_constraints(db: &mut Client, oid: u32, t: &mut Table) -> Result<(), Stri
     Ok(())
 }
 
-fn read_indexes(db: &mut Client, oid: u32, t: &mut Table) -> Result<(), String> {
+fn read_indexes(db: &mut Client, oid: u32, t: &mut Table, unsupported: &mut Vec<Unsupported>) -> Result<(), String> {
     let rows = db
         .query(
-            "SELECT i.indexrelid, ic.relname, i.indisunique, am.amname, i.indnkeyatts, pg_get_expr(i.indpred, i.indrelid), \
-                    obj_description(i.indexrelid, 'pg_class') \
+            "SELECT ic.relname, i.indisunique, am.amname, pg_get_expr(i.indpred, i.indrelid), \
+                    obj_description(i.indexrelid, 'pg_class'), \
+                    ARRAY(SELECT pg_get_indexdef(i.indexrelid, g, true) FROM generate_series(1, i.indnkeyatts::int) g ORDER BY g), \
+                    ARRAY(SELECT coalesce(a.attname::text, '') FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o) \
+                          LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o) \
              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \
              WHERE i.indrelid = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) \
              ORDER BY ic.relname",
             &[&oid],
         )
         .map_err(err)?;
-    let column_names: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
     for r in rows {
-        let index_oid: u32 = r.get(0);
-        let n: i16 = r.get(4);
-        let mut items = Vec::new();
-        for k in 1..=i32::from(n) {
-            let item: String =
-                db.query_one("SELECT pg_get_indexdef($1, $2, true)", &[&index_oid, &k]).map_err(err)?.get(0);
-            let bare = item.trim_matches('"');
-            items.push(if column_names.iter().any(|c| c == bare) && !item.contains('(') {
-                IndexItem::Column(bare.to_string())
-            } else {
-                IndexItem::Expr(if item.starts_with('(') { item } else { format!("({item})") })
-            });
-        }
-        let method: String = r.get(3);
+        // Each key item as PostgreSQL prints it, and the column it is (empty
+        // for an expression).
+        let (printed, columns): (Vec<String>, Vec<String>) = (r.get(5), r.get(6));
+        let items = printed
+            .into_iter()
+            .zip(columns)
+            .map(|(item, column)| match column.is_empty() {
+                false => IndexItem::Column(column),
+                true if item.starts_with('(') => IndexItem::Expr(item),
+                true => IndexItem::Expr(format!("({item})")),
+            })
+            .collect();
+        let (name, method): (String, String) = (r.get(0), r.get(2));
+        let method = match method.as_str() {
+            "btree" => IndexMethod::Btree,
+            "gin" => IndexMethod::Gin,
+            "gist" => IndexMethod::Gist,
+            "brin" => IndexMethod::Brin,
+            "hash" => IndexMethod::Hash,
+            other => {
+                unsupported.push(Unsupported {
+                    object: format!("{}.{}.{name}", t.schema, t.name),
+                    reason: format!("an index using {other}: the language has btree, gin, gist, brin and hash"),
+                });
+                continue;
+            }
+        };
         t.indexes.push(Index {
-            name: r.get(1),
-            unique: r.get(2),
-            method: match method.as_str() {
-                "gin" => IndexMethod::Gin,
-                "gist" => IndexMethod::Gist,
-                "brin" => IndexMethod::Brin,
-                "hash" => IndexMethod::Hash,
-                _ => IndexMethod::Btree,
-            },
+            name,
+            unique: r.get(1),
+            method,
             items,
-            predicate: r.get(5),
-            comment: r.get(6),
+            predicate: r.get(3),
+            comment: r.get(4),
             origin: Default::default(),
         });
     }
@@ -502,18 +514,26 @@ fn read_policies(db: &mut Client, oid: u32, t: &mut Table) -> Result<(), String>
 
 fn read_partitions(db: &mut Client, oid: u32, t: &mut Table, unsupported: &mut Vec<Unsupported>) -> Result<(), String> {
     let r = db
-        .query_one("SELECT partstrat::text, partattrs::int2[] FROM pg_partitioned_table WHERE partrelid = $1", &[&oid])
+        .query_one(
+            &format!(
+                "SELECT partstrat::text, partattrs::int2[], {} FROM pg_partitioned_table p WHERE partrelid = $1",
+                column_names("p.partattrs::int2[]", "p.partrelid")
+            ),
+            &[&oid],
+        )
         .map_err(err)?;
     let strategy: String = r.get(0);
     let attrs: Vec<i16> = r.get(1);
-    let [key] = attrs.as_slice() else {
+    let names: Vec<String> = r.get(2);
+    // An expression in the key is attribute number 0, which has no name.
+    let ([_], [column]) = (attrs.as_slice(), names.as_slice()) else {
         unsupported.push(Unsupported {
             object: format!("{}.{}", t.schema, t.name),
             reason: "partitioned by an expression or several columns: the language partitions by one column".into(),
         });
         return Ok(());
     };
-    let column = columns_of(db, oid, &[*key])?.remove(0);
+    let column = column.clone();
     let mut partitions = Vec::new();
     for p in db
         .query(

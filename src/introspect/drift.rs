@@ -35,7 +35,8 @@ struct Row {
 
 /// Finds Flyway's history table: `given` (`schema.table` or `table`), else
 /// the one `flyway_schema_history` in the database.
-fn history_table(db: &mut Client, given: Option<&str>) -> Result<Option<String>, String> {
+/// Returns `(schema, table, "schema.table" quoted for SQL)`.
+fn history_table(db: &mut Client, given: Option<&str>) -> Result<Option<(String, String, String)>, String> {
     let (schema, table) = match given {
         Some(g) => match g.split_once('.') {
             Some((s, t)) => (Some(s.to_string()), t.to_string()),
@@ -45,7 +46,7 @@ fn history_table(db: &mut Client, given: Option<&str>) -> Result<Option<String>,
     };
     let rows = db
         .query(
-            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+            "SELECT n.nspname::text, c.relname::text, format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND ($2::text IS NULL OR n.nspname = $2) ORDER BY 1",
             &[&table, &schema],
         )
@@ -53,9 +54,9 @@ fn history_table(db: &mut Client, given: Option<&str>) -> Result<Option<String>,
     match rows.len() {
         0 if given.is_some() => Err(format!("there is no table {} in the database", given.unwrap_or_default())),
         0 => Ok(None),
-        1 => Ok(Some(rows[0].get(0))),
+        1 => Ok(Some((rows[0].get(0), rows[0].get(1), rows[0].get(2)))),
         _ => {
-            let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+            let names: Vec<String> = rows.iter().map(|r| r.get(2)).collect();
             Err(format!("several Flyway history tables ({}): name one with `--history-table`", names.join(", ")))
         }
     }
@@ -64,9 +65,10 @@ fn history_table(db: &mut Client, given: Option<&str>) -> Result<Option<String>,
 /// The drift of the database `db` from `lock` (whose snapshot file is
 /// `snapshot_text`).
 pub fn drift(db: &mut Client, lock: &Lock, snapshot_text: &str, given: Option<&str>) -> Result<Report, String> {
-    let mut report = Report { history_table: history_table(db, given)?, ..Report::default() };
+    let history = history_table(db, given)?;
+    let mut report = Report { history_table: history.as_ref().map(|h| h.2.clone()), ..Report::default() };
     let mut rows = Vec::new();
-    if let Some(table) = &report.history_table {
+    if let Some((_, _, table)) = &history {
         for r in db
             .query(
                 &format!("SELECT version, script, type, checksum, success FROM {table} ORDER BY installed_rank"),
@@ -74,13 +76,18 @@ pub fn drift(db: &mut Client, lock: &Lock, snapshot_text: &str, given: Option<&s
             )
             .map_err(|e| crate::pg::describe_error(&e))?
         {
-            rows.push(Row {
-                version: r.get(0),
-                script: r.get(1),
-                kind: r.get(2),
-                checksum: r.get(3),
-                success: r.get(4),
-            });
+            // A table of that name that is not Flyway's is an error, not a panic.
+            let row = (|| -> Result<Row, postgres::Error> {
+                Ok(Row {
+                    version: r.try_get(0)?,
+                    script: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    checksum: r.try_get(3)?,
+                    success: r.try_get(4)?,
+                })
+            })()
+            .map_err(|e| format!("{table} does not have the columns of Flyway's history table: {e}"))?;
+            rows.push(row);
         }
     }
     // Which of the lock's migrations are applied.
@@ -146,13 +153,14 @@ pub fn drift(db: &mut Client, lock: &Lock, snapshot_text: &str, given: Option<&s
     let scope = Scope { public: expected.schemas.iter().any(|s| s.name == "public"), ..Scope::default() };
     let (mut actual, unsupported) = super::read(db, &scope)?;
     report.unsupported = unsupported;
-    // Flyway's own table is not the model's.
-    if let Some(table) = &report.history_table {
-        actual
-            .tables
-            .retain(|t| format!("{}.{}", crate::pg::quote_ident(&t.schema), crate::pg::quote_ident(&t.name)) != *table);
-        let emptied: Vec<String> = expected.schemas.iter().map(|s| s.name.clone()).collect();
-        actual.schemas.retain(|s| emptied.contains(&s.name) || actual.tables.iter().any(|t| t.schema == s.name));
+    // Flyway's own table is not the model's, nor a schema that holds only
+    // it (Flyway's `defaultSchema`).
+    if let Some((schema, table, _)) = &history {
+        actual.tables.retain(|t| !(t.schema == *schema && t.name == *table));
+        let emptied = !actual.tables.iter().any(|t| t.schema == *schema);
+        if emptied && !expected.schemas.iter().any(|s| s.name == *schema) {
+            actual.schemas.retain(|s| s.name != *schema);
+        }
     }
     report.differences = compare(&expected, &actual);
     Ok(report)

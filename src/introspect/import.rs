@@ -50,14 +50,14 @@ pub fn to_model(name: &str, schema: &Schema, mut unsupported: Vec<Unsupported>) 
             out.push_str("  }\n");
         }
         for t in schema.tables.iter().filter(|t| t.schema == s.name) {
-            table(&mut out, schema, t, &mut unsupported);
+            table(&mut out, t, &mut unsupported);
         }
         out.push_str("}\n");
     }
     (out, unsupported)
 }
 
-fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Unsupported>) {
+fn table(out: &mut String, t: &Table, unsupported: &mut Vec<Unsupported>) {
     let object = t.qualified();
     out.push('\n');
     doc(out, "  ", t.comment.as_deref());
@@ -255,7 +255,7 @@ fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Uns
             .collect();
         let method = match i.method {
             IndexMethod::Btree => String::new(),
-            m => format!("using {} ", format!("{m:?}").to_lowercase()),
+            m => format!("using {} ", crate::sql::objects::index_method(m)),
         };
         let kind = if i.unique { "unique" } else { "index" };
         let mut line = format!("    {kind} {method}({})", items.join(", "));
@@ -278,7 +278,6 @@ fn table(out: &mut String, schema: &Schema, t: &Table, unsupported: &mut Vec<Uns
             ),
         });
     }
-    let _ = schema;
     out.push_str("  }\n");
 }
 

@@ -451,24 +451,19 @@ fn missing_or_skip(actual: &Schema, table: &crate::relational::TableRef, name: &
 
 /// An index as a reviewer reads it: `UNIQUE btree (a, (lower(b))) WHERE …`.
 fn index_text(i: &crate::relational::Index) -> String {
-    let items: Vec<String> = i
+    let items: Vec<&str> = i
         .items
         .iter()
         .map(|x| match x {
-            crate::relational::IndexItem::Column(c) => c.clone(),
-            crate::relational::IndexItem::Expr(e) => e.clone(),
+            crate::relational::IndexItem::Column(c) => c.as_str(),
+            crate::relational::IndexItem::Expr(e) => e.as_str(),
         })
         .collect();
     format!(
-        "{}{:?} ({}){}",
+        "{}{} ({}){}",
         if i.unique { "UNIQUE " } else { "" },
-        i.method,
+        crate::sql::objects::index_method(i.method),
         items.join(", "),
         i.predicate.as_ref().map(|p| format!(" WHERE {p}")).unwrap_or_default()
     )
-    .replace("Btree", "btree")
-    .replace("Gin", "gin")
-    .replace("Gist", "gist")
-    .replace("Brin", "brin")
-    .replace("Hash", "hash")
 }

@@ -126,8 +126,8 @@ fn describe(e: &postgres::Error) -> String {
     msg
 }
 
-/// The catalog, canonical, with what it could not read reported as a
-/// difference (an object no migration of dddc creates).
+/// The catalog, canonical. What the schema cannot express (a view a
+/// hand-written migration creates) is not read, so not compared.
 fn catalog(db: &mut Client, scope: &Scope) -> Result<Schema, String> {
     let (schema, _unsupported) = super::read(db, scope)?;
     Ok(canonical_schema(&schema))
