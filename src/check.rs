@@ -124,7 +124,7 @@ pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> V
 }
 
 fn lock_path(config: &Config) -> PathBuf {
-    Path::new(&config.migrations.dir).join("dddc.lock")
+    Path::new(&config.migrations.dir).join(crate::lock::LOCK_FILE)
 }
 
 /// A file of the documentation folder that builds write (and remove when
@@ -183,15 +183,16 @@ fn migration_files(lock: &Lock, disk: &Disk, out: &mut Vec<Finding>) {
     }
     // Two versioned migrations with one version: a merge brought another
     // branch's migrations beside this branch's.
-    let mut by_version: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    // Keyed as Flyway compares them: `V1` and `V1.0` are one version.
+    let mut by_version: std::collections::BTreeMap<Vec<u128>, (&str, Vec<&str>)> = std::collections::BTreeMap::new();
     for (name, _) in &disk.migration_files {
         if flyway_kind(name) == FlywayFile::Versioned && name.ends_with(".sql") && !name.contains('/') {
-            if let Some(v) = name.strip_prefix('V').and_then(|r| r.split("__").next()) {
-                by_version.entry(v).or_default().push(name);
+            if let Some(v) = crate::lock::version_of(name) {
+                by_version.entry(crate::lock::version_key(v)).or_insert((v, Vec::new())).1.push(name);
             }
         }
     }
-    for (v, names) in &by_version {
+    for (v, names) in by_version.values() {
         if names.len() > 1 {
             out.push(Finding {
                 reason: format!(
@@ -288,6 +289,17 @@ pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_compare_as_flyway_compares_them() {
+        use crate::lock::version_key as key;
+        assert_eq!(key("1"), key("1.0"));
+        assert_eq!(key("1"), key("01"));
+        assert_eq!(key("1_1"), key("1.1"));
+        assert!(key("1.10") > key("1.9"));
+        assert!(key("20270115093000") > key("2"));
+        assert_ne!(key("1"), key("10"));
+    }
 
     #[test]
     fn flyway_file_names() {

@@ -121,53 +121,17 @@ fn snapshots_of_two_branches_merge_without_conflict() {
     assert!(snapshot.contains("  index idx_productos_nombre "), "{snapshot}");
 }
 
-/// The migrations of a folder, applied the way Flyway applies them: by
-/// version, each in one transaction unless its `.conf` says otherwise.
+/// The migrations of a folder, applied the way Flyway applies them (the
+/// library's runner, which `dddc verify` uses).
 fn flyway_migrate(db: &mut postgres::Client, dir: &Path) {
-    let mut files: Vec<(u64, String)> = std::fs::read_dir(dir)
+    let files: Vec<(String, String)> = std::fs::read_dir(dir)
         .expect("migrations")
         .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('V') && n.ends_with(".sql"))
-        .map(|n| (n[1..].split("__").next().unwrap().parse().expect("a version"), n))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
         .collect();
-    files.sort();
-    for (_, name) in files {
-        let sql = std::fs::read_to_string(dir.join(&name)).unwrap();
-        let outside = std::fs::read_to_string(dir.join(format!("{name}.conf")))
-            .is_ok_and(|c| c.contains("executeInTransaction=false"));
-        let result = if outside {
-            statements(&sql).iter().try_for_each(|s| db.batch_execute(s))
-        } else {
-            db.batch_execute(&format!("BEGIN;\n{sql}\nCOMMIT;"))
-        };
-        if let Err(e) = result {
-            let _ = db.batch_execute("ROLLBACK");
-            panic!("{name}: {}", support::pg::describe_error(&e));
-        }
+    for step in dddc::introspect::verify::steps(&files, |_| false) {
+        dddc::introspect::verify::run(db, &step.apply).unwrap_or_else(|e| panic!("{}: {e}", step.apply.name));
     }
-}
-
-/// Statements of a script dddc wrote (a statement ends at a line ending in
-/// `;` outside a `$dddc$` body).
-fn statements(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut in_body = false;
-    for line in sql.lines() {
-        if line.starts_with("--") && current.is_empty() {
-            continue;
-        }
-        current.push_str(line);
-        current.push('\n');
-        if line.matches("$dddc").count() % 2 == 1 {
-            in_body = !in_body;
-        }
-        if !in_body && line.trim_end().ends_with(';') {
-            out.push(std::mem::take(&mut current));
-        }
-    }
-    out
 }
 
 /// The catalog after every migration of `dir`, and after the V1 a fresh

@@ -51,18 +51,7 @@ pub struct Finding {
     pub differences: Vec<Difference>,
 }
 
-/// Flyway's order of versions: numeric parts compared as numbers
-/// (`1.10` after `1.9`).
-pub fn version_key(version: &str) -> Vec<u128> {
-    version.split(['.', '_']).map(|p| p.parse().unwrap_or(u128::MAX)).collect()
-}
-
-/// The version of a `V<version>__<name>.sql` (or `U…`) file name.
-pub fn version_of(file: &str) -> Option<&str> {
-    let rest = file.strip_prefix('V').or_else(|| file.strip_prefix('U'))?;
-    let (v, _) = rest.split_once("__")?;
-    (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')).then_some(v)
-}
+pub use crate::lock::{version_key, version_of};
 
 /// Whether a `.sql.conf` text tells Flyway to run its migration outside a
 /// transaction.

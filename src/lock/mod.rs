@@ -184,6 +184,24 @@ impl Lock {
     }
 }
 
+/// Flyway's order of versions: numeric parts compared as numbers (`1.10`
+/// after `1.9`), trailing zero parts and leading zeros ignored (`1`, `1.0`
+/// and `01` are one version to Flyway).
+pub fn version_key(version: &str) -> Vec<u128> {
+    let mut key: Vec<u128> = version.split(['.', '_']).map(|p| p.parse().unwrap_or(u128::MAX)).collect();
+    while key.len() > 1 && key.last() == Some(&0) {
+        key.pop();
+    }
+    key
+}
+
+/// The version of a `V<version>__<name>.sql` (or `U…`) file name.
+pub fn version_of(file: &str) -> Option<&str> {
+    let rest = file.strip_prefix('V').or_else(|| file.strip_prefix('U'))?;
+    let (v, _) = rest.split_once("__")?;
+    (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')).then_some(v)
+}
+
 /// The lock, when every file name it records is a migration file's.
 fn checked_names(lock: Lock) -> Result<Lock, String> {
     for f in lock.migrations.iter().flat_map(Migration::files) {
