@@ -756,3 +756,27 @@ fn answered(r: &Value) -> bool {
     });
     (r.get("result").is_some() ^ r.get("error").is_some()) && !internal
 }
+
+/// A parent with a composite key links its entities by `<parent>_<key>`
+/// columns (`model::link_columns`): renaming the parent renames each,
+/// keeping the key part.
+#[test]
+fn renaming_a_composite_key_parent_renames_its_link_columns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("dddc.toml"), "model = \"model.ddd\"\n").unwrap();
+    let text = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate Pais {\n    codigo: char(2)\n    anio: int\n    key (codigo, anio)\n\n    entity Region {\n      nombre: text(50)\n      unique (pais_codigo, pais_anio, nombre)\n    }\n  }\n}\n";
+    std::fs::write(root.join("model.ddd"), text).unwrap();
+    let mut c = Client::start(dddc(), &root);
+    c.initialize(&root);
+    let u = uri(&root.join("model.ddd"));
+    c.open(&u, text);
+    c.diagnostics(&u, None);
+    let edit = c.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": u }, "position": position(text, "aggregate Pais", 0, 11), "newName": "Nacion" }),
+    );
+    let renamed = apply(text, edit["changes"][&u].as_array().unwrap());
+    assert!(renamed.contains("unique (nacion_codigo, nacion_anio, nombre)"), "{renamed}");
+    assert_eq!(c.shutdown(), Some(0));
+}

@@ -716,15 +716,18 @@ impl<'a> Builder<'a> {
     }
 
     /// `reserva_id` in an entity of `Reserva`: the link column, named after
-    /// the parent.
+    /// the parent (`model::link_columns`): `<parent>_id`, or
+    /// `<parent>_<key field>` for each field of a composite key.
     fn link_column(&mut self, owner: SymbolId, p: &ast::Path) {
         let [only] = p.parts.as_slice() else { return };
         if self.index.symbols[owner].kind != Kind::Entity {
             return;
         }
         let Some(parent) = self.index.symbols[owner].parent else { return };
-        let column = format!("{}_id", model::snake_case(&self.index.symbols[parent].name));
-        if only.name == column {
+        let prefix = format!("{}_", model::snake_case(&self.index.symbols[parent].name));
+        let Some(rest) = only.name.strip_prefix(&prefix) else { return };
+        let key_field = self.index.fields.get(&parent).is_some_and(|fs| fs.iter().any(|(name, _)| name == rest));
+        if rest == "id" || key_field {
             self.occurrence(only.span, parent, Role::LinkColumn);
         }
     }

@@ -79,7 +79,12 @@ pub fn rename(view: &View<'_>, file: FileId, offset: usize, new_name: &str) -> R
     let mut edits: Vec<(Span, String)> = Vec::new();
     for o in index.occurrences_of(id) {
         let text = match o.role {
-            Role::LinkColumn => format!("{}_id", model::snake_case(new_name)),
+            // `<old>_<key>` becomes `<new>_<key>`: the key part stays.
+            Role::LinkColumn => {
+                let written = view.text(o.span.file).get(o.span.start as usize..o.span.end as usize).unwrap_or("");
+                let key = written.strip_prefix(&format!("{}_", model::snake_case(&old))).unwrap_or("id");
+                format!("{}_{key}", model::snake_case(new_name))
+            }
             _ => new_name.to_string(),
         };
         edits.push((o.span, text));
