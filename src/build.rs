@@ -563,18 +563,14 @@ fn timeouts(
     config: &crate::config::Migrations,
 ) -> (Vec<String>, Vec<(String, Vec<Stmt>)>) {
     use crate::migrate::locks::Op;
-    let value = |v: &str| crate::sql::literal(v);
+    use crate::sql::objects::{reset_setting, set_setting};
+    let prelude = vec![
+        set_setting("lock_timeout", &config.lock_timeout, transactional),
+        set_setting("statement_timeout", &config.statement_timeout, transactional),
+    ];
     if transactional {
-        let prelude = vec![
-            format!("SET LOCAL lock_timeout = {};", value(&config.lock_timeout)),
-            format!("SET LOCAL statement_timeout = {};", value(&config.statement_timeout)),
-        ];
         return (prelude, groups);
     }
-    let prelude = vec![
-        format!("SET lock_timeout = {};", value(&config.lock_timeout)),
-        format!("SET statement_timeout = {};", value(&config.statement_timeout)),
-    ];
     let mut current = config.lock_timeout.clone();
     for (_, stmts) in &mut groups {
         let mut out = Vec::with_capacity(stmts.len());
@@ -585,7 +581,7 @@ fn timeouts(
                 None => None,
             };
             if let Some(w) = wanted.filter(|w| *w != current) {
-                out.push(Stmt::new(Op::NoTable, None, format!("SET lock_timeout = {};", value(&w))));
+                out.push(Stmt::new(Op::NoTable, None, set_setting("lock_timeout", &w, false)));
                 current = w;
             }
             out.push(s);
@@ -595,8 +591,8 @@ fn timeouts(
     groups.push((
         "Session settings back to their defaults (Flyway reuses the connection)".to_string(),
         vec![
-            Stmt::new(Op::NoTable, None, "RESET lock_timeout;".to_string()),
-            Stmt::new(Op::NoTable, None, "RESET statement_timeout;".to_string()),
+            Stmt::new(Op::NoTable, None, reset_setting("lock_timeout")),
+            Stmt::new(Op::NoTable, None, reset_setting("statement_timeout")),
         ],
     ));
     (prelude, groups)

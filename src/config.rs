@@ -106,6 +106,10 @@ pub enum Language {
     Es,
 }
 
+/// The design score below which `lint` and `check` fail when `[lint]
+/// min_score` is not set (the seed's threshold).
+pub const DEFAULT_MIN_SCORE: u32 = 85;
+
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Lint {
@@ -262,7 +266,7 @@ pub fn documented_keys() -> Vec<(&'static str, &'static str, String, &'static st
          "Also write the browsable HTML site under `<dir>/site/`: every diagram as a picture, every context, aggregate, table and column, the design review and a search box; it works offline, opened from the disk."),
         ("docs", "templates", docs.templates.as_deref().map_or_else(unset, text), "\"doc-templates\"",
          "A folder of templates (and the site's `site.css`, `site.js`) that replace the built-in ones of the same file name; a file there that replaces nothing is an error."),
-        ("lint", "min_score", lint.min_score.map_or_else(|| "(unset: 85)".to_string(), |s| s.to_string()), "90",
+        ("lint", "min_score", lint.min_score.map_or_else(|| format!("(unset: {DEFAULT_MIN_SCORE})"), |s| s.to_string()), "90",
          "The design score below which `dddc lint` and `dddc check` fail (`--min-score` overrides it)."),
         ("lint", "deny", list(&lint.deny), "[\"L019\"]",
          "Rules (codes or names) whose findings become errors."),

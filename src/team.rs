@@ -39,7 +39,8 @@ pub fn template(file: &str, version: &str, undo: bool, lock_timeout: &str) -> St
         "Written by hand: a data fix, a backfill, something the model does not say.".to_string()
     };
     format!(
-        "-- {file}\n-- {what}\n-- Registered by `dddc new`. The next `dddc build` records its checksum once it is\n-- no longer this template; from then on it must not change, like a generated migration.\n-- Flyway runs it in one transaction; for statements that cannot run in one (CREATE INDEX\n-- CONCURRENTLY), add `{file}.conf` holding `executeInTransaction=false` before it is recorded.\n-- It does not change the schema dddc knows: schema changes belong in the model.\n\nSET LOCAL lock_timeout = '{lock_timeout}';\n\n-- Write the migration here.\n"
+        "-- {file}\n-- {what}\n-- Registered by `dddc new`. The next `dddc build` records its checksum once it is\n-- no longer this template; from then on it must not change, like a generated migration.\n-- Flyway runs it in one transaction; for statements that cannot run in one (CREATE INDEX\n-- CONCURRENTLY), add `{file}.conf` holding `executeInTransaction=false` before it is recorded.\n-- It does not change the schema dddc knows: schema changes belong in the model.\n\n{set}\n\n-- Write the migration here.\n",
+        set = crate::sql::objects::set_setting("lock_timeout", lock_timeout, true)
     )
 }
 

@@ -449,7 +449,7 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
             let report = dddc::lint::lint(model, &lowered, &dddc::config::Config::default().lint);
             (dddc::introspect::compare(&lowered, &actual), report.score)
         }
-        Err(_) => (Vec::new(), 85),
+        Err(_) => (Vec::new(), dddc::config::DEFAULT_MIN_SCORE),
     };
     for d in &differences {
         diags.push(Diagnostic::warning(id::W0802, format!("the baseline differs from the database: {}", d.message)));
@@ -464,7 +464,7 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
                      # The design score of the imported schema (`dddc lint` says why it is not higher):\n\
                      # `dddc check` keeps it from getting worse; raise it as the model improves.\n\
                      min_score = {}\n",
-                    score.min(85)
+                    score.min(dddc::config::DEFAULT_MIN_SCORE)
                 ),
             )
         })

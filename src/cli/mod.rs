@@ -225,7 +225,7 @@ pub fn display_path(p: &Path) -> PathBuf {
 /// The score below which lint fails: the command line's, else the
 /// configuration's, else the seed's 85.
 pub fn min_score(cli: Option<u32>, config: &config::Config) -> u32 {
-    cli.or(config.lint.min_score).unwrap_or(85)
+    cli.or(config.lint.min_score).unwrap_or(config::DEFAULT_MIN_SCORE)
 }
 
 /// Paths written or removed, as strings for the document.

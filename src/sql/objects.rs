@@ -599,3 +599,14 @@ pub fn comment_on(on: &CommentOn, text: Option<&str>) -> Stmt {
     let op = if table.is_some() { Op::Comment } else { Op::NoTable };
     Stmt::new(op, table, format!("COMMENT ON {what} IS {};", text.map_or("NULL".to_string(), literal)))
 }
+
+/// `SET [LOCAL] name = 'value';`: a session (or, with `local`,
+/// transaction) setting of a migration's prelude.
+pub fn set_setting(name: &str, value: &str, local: bool) -> String {
+    format!("SET {}{name} = {};", if local { "LOCAL " } else { "" }, crate::sql::literal(value))
+}
+
+/// `RESET name;`: a session setting back to its default.
+pub fn reset_setting(name: &str) -> String {
+    format!("RESET {name};")
+}
