@@ -51,6 +51,13 @@ pub struct Inputs<'a> {
     pub allow_destructive: bool,
     /// The project folder, to find documentation template overrides.
     pub project_dir: &'a std::path::Path,
+    /// The model already lowered in the documents' language (the front
+    /// end's, see [`crate::frontend_in`]): lowering is then not repeated.
+    pub lowered: Option<&'a Schema>,
+    /// The text of `dddc.schema` that `lock` was read from: whether the
+    /// schema changed is then one snapshot compared with it, instead of two
+    /// written.
+    pub snapshot_text: Option<&'a str>,
 }
 
 impl<'a> Inputs<'a> {
@@ -64,12 +71,17 @@ impl<'a> Inputs<'a> {
             now_epoch: 0,
             allow_destructive: false,
             project_dir,
+            lowered: None,
+            snapshot_text: None,
         }
     }
 }
 
 pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
-    let schema = relational::lower((model, inputs.config.docs.language)).map_err(BuildError::Diagnostics)?;
+    let schema = match inputs.lowered {
+        Some(s) => s.clone(),
+        None => relational::lower((model, inputs.config.docs.language)).map_err(BuildError::Diagnostics)?,
+    };
     let dir = PathBuf::from(&inputs.config.migrations.dir);
     let mut plan = Plan::default();
     // Documentation describes the model as it is, whatever the migrations;
@@ -84,6 +96,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
     // migrations: it can be written on a second thread meanwhile.
     let docs_alone = || {
         let project = crate::docs::Project { lint: Some(&inputs.config.lint), migrations: None };
+        let _p = crate::timing::phase("docs");
         crate::docs::generate_with(model, &schema, &inputs.config.docs, inputs.project_dir, &project)
             .map_err(BuildError::Message)
     };
@@ -119,16 +132,34 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             };
             // Without the site, the documentation is written on a second
             // thread while the change is planned and its files rendered.
+            // Whether the lock needs writing again (nothing planned, but the
+            // snapshot differs) is decided meanwhile too.
+            let plan_and_compare = || {
+                let planned = {
+                    let _p = crate::timing::phase("plan the change");
+                    crate::migrate::plan(&lock.schema, model, &schema, opts)
+                };
+                let _p = crate::timing::phase("compare the lock's schema");
+                let same = planned.is_empty()
+                    && match inputs.snapshot_text {
+                        // A snapshot as dddc writes it (a checkout that
+                        // turned its line ends to CRLF is compared the
+                        // long way).
+                        Some(text) if !text.contains('\r') => crate::lock::snapshot::write(&schema) == text,
+                        _ => lock.same_schema(&schema),
+                    };
+                (planned, same)
+            };
             let early_docs = (!inputs.config.docs.html).then(|| {
                 std::thread::scope(|s| {
                     let docs = s.spawn(docs_alone);
-                    let planned = crate::migrate::plan(&lock.schema, model, &schema, opts);
+                    let planned = plan_and_compare();
                     (planned, docs.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 })
             });
-            let (planned, mut early_docs) = match early_docs {
+            let ((planned, same_schema), mut early_docs) = match early_docs {
                 Some((planned, docs)) => (planned, Some(docs)),
-                None => (crate::migrate::plan(&lock.schema, model, &schema, opts), None),
+                None => (plan_and_compare(), None),
             };
             let mut docs = |lock: &Lock, schema: &Schema| match early_docs.take() {
                 Some(d) => d,
@@ -139,7 +170,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
                 return Err(BuildError::Refused(planned.refusals));
             }
             let current_format = lock.format == crate::lock::FORMAT;
-            if planned.is_empty() && lock.same_schema(&schema) && current_format {
+            if same_schema && current_format {
                 plan.outputs.extend(docs(lock, &schema)?);
                 return Ok(plan);
             }
@@ -181,6 +212,7 @@ fn migration_records(lock: &Lock, dir: &std::path::Path) -> Vec<crate::docs::Mig
 
 /// The lock's two files.
 fn push_lock(plan: &mut Plan, dir: &std::path::Path, lock: &Lock) {
+    let _p = crate::timing::phase("lock files");
     let (json, snapshot) = lock.to_files();
     plan.outputs.push(Output { path: dir.join(crate::lock::LOCK_FILE), bytes: json.into_bytes() });
     plan.outputs.push(Output { path: dir.join(crate::lock::SNAPSHOT_FILE), bytes: snapshot.into_bytes() });
@@ -503,7 +535,10 @@ fn finish_file(
     let mut all: Vec<Stmt> = groups.iter_mut().flat_map(|(_, s)| std::mem::take(s)).collect();
     let existing = |t: &crate::relational::TableRef| !creates_schema && !new_tables.contains(t);
     let kind = crate::lint::migrations::FileKind { transactional, undo, creates_schema };
-    let review = crate::lint::migrations::review(&prelude, &mut all, kind, target, &existing);
+    let review = {
+        let _p = crate::timing::phase("squawk review");
+        crate::lint::migrations::review(&prelude, &mut all, kind, target, &existing)
+    };
     let findings = review.findings;
     let mut rest = all.clone().into_iter();
     for ((_, g), n) in groups.iter_mut().zip(sizes) {

@@ -35,35 +35,71 @@ pub struct Disk {
 }
 
 pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> Vec<Finding> {
+    run_lowered(model, None, config, project_dir, disk)
+}
+
+/// [`run`], given the model already lowered in the documents' language
+/// (see [`crate::frontend_in`]).
+pub fn run_lowered(
+    model: &Model,
+    lowered: Option<&crate::relational::Schema>,
+    config: &Config,
+    project_dir: &Path,
+    disk: &Disk,
+) -> Vec<Finding> {
+    run_parsed(model, lowered, parse_lock(disk), config, project_dir, disk)
+}
+
+/// The lock of `disk`, read: `None` when there is none. (The CLI reads it
+/// while the model is compiled.)
+pub fn parse_lock(disk: &Disk) -> Option<Result<Lock, String>> {
+    disk.lock_text.as_deref().map(|text| Lock::parse(text, disk.snapshot_text.as_deref()))
+}
+
+/// [`run_lowered`], given the lock [`parse_lock`] read.
+pub fn run_parsed(
+    model: &Model,
+    lowered: Option<&crate::relational::Schema>,
+    parsed: Option<Result<Lock, String>>,
+    config: &Config,
+    project_dir: &Path,
+    disk: &Disk,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let finding = |reason: String| Finding { reason, diff: None };
-    let lock = match &disk.lock_text {
+    let lock = match parsed {
         None => {
             out.push(finding("no lock: the model has never been built; run `dddc build`".into()));
             None
         }
-        Some(text) => match Lock::parse(text, disk.snapshot_text.as_deref()) {
-            Ok(l) => Some(l),
-            Err(e) => {
-                out.push(finding(format!("{}: {e}", lock_path(config).display())));
-                return out;
-            }
-        },
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => {
+            out.push(finding(format!("{}: {e}", lock_path(config).display())));
+            return out;
+        }
     };
     if let Some(lock) = &lock {
         migration_files(lock, disk, &mut out);
     }
     // What a build would write now, against the lock as it is.
+    let has_lock = lock.is_some();
     let inputs = Inputs {
         config,
-        lock: lock.clone(),
+        lock,
         name: None,
         source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok()),
         now_epoch: 0,
         allow_destructive: false,
         project_dir,
+        lowered,
+        snapshot_text: disk.snapshot_text.as_deref(),
     };
-    match build::plan(model, &inputs) {
+    let planned = {
+        let _p = crate::timing::phase("build in memory");
+        build::plan(model, &inputs)
+    };
+    let _p = crate::timing::phase("compare with the disk");
+    match planned {
         Ok(plan) => {
             let migrations_dir = PathBuf::from(&config.migrations.dir);
             for o in &plan.outputs {
@@ -73,20 +109,20 @@ pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> V
                 }
                 let is_migration = o.path.parent() == Some(migrations_dir.as_path())
                     && o.path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(['V', 'U']));
-                if is_migration && lock.is_some() {
+                if is_migration && has_lock {
                     out.push(finding(format!(
                         "the model has changes that no migration holds yet (`{}` would be written): run `dddc build`",
                         o.path.display()
                     )));
                 } else if o.path.ends_with(crate::lock::LOCK_FILE) || o.path.ends_with(crate::lock::SNAPSHOT_FILE) {
                     let stale = finding("the lock is stale: run `dddc build`".into());
-                    if lock.is_some()
+                    if has_lock
                         && !plan.outputs.iter().any(|x| x.path.to_string_lossy().ends_with(".sql"))
                         && !out.contains(&stale)
                     {
                         out.push(stale);
                     }
-                } else if lock.is_some() || !is_migration {
+                } else if has_lock || !is_migration {
                     let old = on_disk.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
                     let new = String::from_utf8_lossy(&o.bytes).into_owned();
                     let diff = unified_diff(&o.path, old.as_deref().unwrap_or(""), &new);

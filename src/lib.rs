@@ -5,10 +5,11 @@
 //! The pipeline, one module per step; dependencies point down this list only
 //! (`tests/architecture.rs` fails on an import that points up):
 //!
-//! 1. [`diagnostics`], [`config`] and [`pg`] — diagnostics are data (code,
-//!    spans, help), rendered rustc-style or as JSON at the edge; `dddc
-//!    explain` prints their long texts. `dddc.toml`, parsed and validated.
-//!    A throwaway PostgreSQL cluster from the local binaries.
+//! 1. [`diagnostics`], [`config`], [`pg`] and [`timing`] — diagnostics are
+//!    data (code, spans, help), rendered rustc-style or as JSON at the edge;
+//!    `dddc explain` prints their long texts. `dddc.toml`, parsed and
+//!    validated. A throwaway PostgreSQL cluster from the local binaries.
+//!    `DDDC_TIMINGS=1`: each phase's time on stderr.
 //! 2. [`syntax`] — source text → typed AST. A pest grammar
 //!    (`grammar/ddd.pest`) with catch-all rules, so parsing never panics and
 //!    every broken line gets a precise message. Every node keeps its span.
@@ -63,16 +64,29 @@ pub mod relational;
 pub mod sql;
 pub mod syntax;
 pub mod team;
+pub mod timing;
 
 use std::path::Path;
 
 /// The front end in one call: read the model and its includes, parse,
 /// resolve and validate. `Err` only when the root file cannot be read.
 pub fn frontend(root: &Path, display: &Path) -> Result<Frontend, loader::RootError> {
+    frontend_in(root, display, config::Language::default())
+}
+
+/// [`frontend`], with the schema lowered for a project whose documents are
+/// in `language` (the generated comments), so that a build can reuse it.
+pub fn frontend_in(root: &Path, display: &Path, language: config::Language) -> Result<Frontend, loader::RootError> {
+    let _all = timing::phase("front end");
+    let read = timing::phase("read + parse");
     let loaded = loader::load(root, display)?;
+    drop(read);
     let mut diagnostics = loaded.diagnostics;
     let syntax_failed = diagnostics::has_errors(&diagnostics);
-    let analysis = model::analyze(&loaded.files);
+    let analysis = {
+        let _p = timing::phase("resolve + validate");
+        model::analyze(&loaded.files)
+    };
     // After a syntax error, names the broken lines declared are missing:
     // semantic errors would mostly be consequences, so keep only warnings.
     if syntax_failed {
@@ -86,7 +100,8 @@ pub fn frontend(root: &Path, display: &Path) -> Result<Frontend, loader::RootErr
     // reports everything `build` would.
     let mut schema = None;
     if let Some(m) = &model {
-        match relational::lower(m) {
+        let _p = timing::phase("lower");
+        match relational::lower((m, language)) {
             Ok(s) => schema = Some(s),
             Err(d) => {
                 diagnostics.extend(d);

@@ -198,6 +198,7 @@ fn reset_sigpipe() {
 fn reset_sigpipe() {}
 
 fn run() -> ExitCode {
+    let _total = dddc::timing::phase("total");
     let cli = Cli::parse();
     let color = match cli.color {
         Color::Always => ColorChoice::Always,

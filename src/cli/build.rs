@@ -74,6 +74,8 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         now_epoch: now_epoch(),
         allow_destructive,
         project_dir: &project.dir,
+        lowered: fe.schema.as_ref(),
+        snapshot_text: None,
     };
     let mut plan = match dddc::build::plan(model, &inputs) {
         Ok(p) => p,
@@ -106,7 +108,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     out.field("migrations", json!(plan.summary));
     out.field("notices", json!(plan.notices));
     out.field("recorded", json!(recorded));
-    lint_summary(out, &project, model, &fe.sources);
+    lint_summary(out, &project, model, fe.schema.as_ref(), &fe.sources);
     if dry_run {
         let would: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
         out.field("would_write", super::paths(&would));
@@ -163,10 +165,11 @@ fn lint_summary(
     out: &Output,
     project: &dddc::config::Project,
     model: &dddc::model::Model,
+    schema: Option<&dddc::relational::Schema>,
     sources: &dddc::diagnostics::Sources,
 ) {
-    let Ok(schema) = dddc::relational::lower(model) else { return };
-    let report = dddc::lint::lint(model, &schema, &project.config.lint);
+    let Some(schema) = schema else { return };
+    let report = dddc::lint::lint(model, schema, &project.config.lint);
     let min = super::min_score(None, &project.config);
     let passes = dddc::lint::passes(&report, Some(min));
     out.field(

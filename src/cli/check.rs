@@ -4,11 +4,27 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::{load, migrations_dir, read_lock, Output, EXIT_FAIL};
+use super::{migrations_dir, read_lock, Output, EXIT_FAIL};
 
 pub fn check(out: &Output, model: Option<&Path>) -> u8 {
-    let (project, fe) = match load(out, model) {
-        Ok(x) => x,
+    let project = match super::discover(out, model) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    // The lock is read on a second thread while the model is compiled.
+    let (fe, lock) = std::thread::scope(|s| {
+        let lock = s.spawn(|| {
+            let _p = dddc::timing::phase("read the lock");
+            read_lock(&project).map(|(lock_text, snapshot_text)| {
+                let parsed = lock_text.as_deref().map(|t| dddc::lock::Lock::parse(t, snapshot_text.as_deref()));
+                (lock_text, snapshot_text, parsed)
+            })
+        });
+        let fe = super::frontend(out, &project);
+        (fe, lock.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    let fe = match fe {
+        Ok(fe) => fe,
         Err(code) => return code,
     };
     out.report(&fe.sources, &fe.diagnostics);
@@ -17,7 +33,7 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
         out.say("check failed: the model has errors");
         return EXIT_FAIL;
     };
-    let (lock_text, snapshot_text) = match read_lock(&project) {
+    let (lock_text, snapshot_text, parsed) = match lock {
         Ok(t) => t,
         Err(e) => return out.usage_error(&e),
     };
@@ -40,10 +56,18 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
         ));
     }
     out.field("repeatable", json!(repeatable));
-    let mut findings = dddc::check::run(model, &project.config, &project.dir, &disk);
+    // The design lint runs on a second thread while the outputs are built
+    // and compared.
+    let (mut findings, report) = std::thread::scope(|s| {
+        let report = s.spawn(|| {
+            let _p = dddc::timing::phase("lint");
+            fe.schema.as_ref().map(|schema| dddc::lint::lint(model, schema, &project.config.lint))
+        });
+        let findings = dddc::check::run_parsed(model, fe.schema.as_ref(), parsed, &project.config, &project.dir, &disk);
+        (findings, report.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
     // Lint: errors or a score below the minimum fail the gate too.
-    if let Ok(schema) = dddc::relational::lower(model) {
-        let report = dddc::lint::lint(model, &schema, &project.config.lint);
+    if let Some(report) = report {
         let min = super::min_score(None, &project.config);
         out.field(
             "lint",

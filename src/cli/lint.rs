@@ -17,14 +17,9 @@ pub fn lint(out: &Output, model: Option<&Path>, cli_min: Option<u32>) -> u8 {
     for problem in dddc::lint::check_config(&project.config.lint) {
         out.say(&format!("warning: dddc.toml [lint]: {problem}"));
     }
-    let schema = match dddc::relational::lower(model) {
-        Ok(s) => s,
-        Err(d) => {
-            out.report(&fe.sources, &d);
-            return EXIT_FAIL;
-        }
-    };
-    let report = dddc::lint::lint(model, &schema, &project.config.lint);
+    // The front end lowered the model (a lowering error leaves no model).
+    let Some(schema) = fe.schema.as_ref() else { return EXIT_FAIL };
+    let report = dddc::lint::lint(model, schema, &project.config.lint);
     let min = min_score(cli_min, &project.config);
     let passes = dddc::lint::passes(&report, Some(min));
     match out.format {

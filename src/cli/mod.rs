@@ -141,10 +141,20 @@ impl Output {
 
 /// Loads and validates the model named by `arg`.
 pub fn load(out: &Output, arg: Option<&Path>) -> Result<(config::Project, dddc::Frontend), u8> {
-    let project = config::discover(arg).map_err(|e| out.usage_error(&e))?;
-    let display = display_path(&project.model);
-    let fe = dddc::frontend(&project.model, &display).map_err(|e| out.usage_error(&e.0))?;
+    let project = discover(out, arg)?;
+    let fe = frontend(out, &project)?;
     Ok((project, fe))
+}
+
+/// The project `arg` names (or the one around the current folder).
+pub fn discover(out: &Output, arg: Option<&Path>) -> Result<config::Project, u8> {
+    config::discover(arg).map_err(|e| out.usage_error(&e))
+}
+
+/// The front end on the project's model.
+pub fn frontend(out: &Output, project: &config::Project) -> Result<dddc::Frontend, u8> {
+    let display = display_path(&project.model);
+    dddc::frontend_in(&project.model, &display, project.config.docs.language).map_err(|e| out.usage_error(&e.0))
 }
 
 /// Loads the model, which must be valid: on errors they are reported and

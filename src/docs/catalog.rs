@@ -96,9 +96,17 @@ pub struct Relation<'a> {
     pub field: Option<&'a Field>,
 }
 
+/// The fields using each enum and each value object, by id.
+type Users = (Vec<Vec<String>>, Vec<Vec<String>>);
+
 pub struct Catalog<'a> {
     pub model: &'a Model,
     pub schema: &'a Schema,
+    tables: crate::relational::TableIndex<'a>,
+    /// The tables of each aggregate (`context.Aggregate`), in schema order.
+    by_aggregate: std::collections::HashMap<&'a str, Vec<&'a Table>>,
+    /// [`Catalog::users`].
+    users: std::sync::OnceLock<Users>,
     roles: BTreeMap<TableKey, Role<'a>>,
     /// The root table of each aggregate, by `AggregateId`.
     roots: Vec<TableKey>,
@@ -118,7 +126,21 @@ impl<'a> Catalog<'a> {
                 (ctx, name)
             })
             .collect();
-        let mut cat = Catalog { model, schema, roles: BTreeMap::new(), roots, relations: Vec::new() };
+        let mut cat = Catalog {
+            model,
+            schema,
+            tables: schema.index(),
+            by_aggregate: std::collections::HashMap::new(),
+            users: std::sync::OnceLock::new(),
+            roles: BTreeMap::new(),
+            roots,
+            relations: Vec::new(),
+        };
+        for t in &schema.tables {
+            if let Some(a) = &t.aggregate {
+                cat.by_aggregate.entry(a.as_str()).or_default().push(t);
+            }
+        }
         let mut found: Vec<(TableKey, Role<'a>, Vec<Relation<'a>>)> = Vec::new();
         for (i, a) in model.aggregates.iter().enumerate() {
             let root = cat.roots[i].clone();
@@ -133,7 +155,7 @@ impl<'a> Catalog<'a> {
         }
         let mut by_table: BTreeMap<TableKey, Vec<Relation<'a>>> = BTreeMap::new();
         for (key, role, rels) in found {
-            if schema.table(&key.0, &key.1).is_some() {
+            if cat.tables.table(&key.0, &key.1).is_some() {
                 cat.roles.insert(key.clone(), role);
                 by_table.entry(key).or_default().extend(rels);
             }
@@ -141,7 +163,7 @@ impl<'a> Catalog<'a> {
         for t in &schema.tables {
             let key = (t.schema.clone(), t.name.clone());
             for r in by_table.remove(&key).unwrap_or_default() {
-                let ends_exist = [&r.left, &r.right].iter().all(|k| schema.table(&k.0, &k.1).is_some());
+                let ends_exist = [&r.left, &r.right].iter().all(|k| cat.tables.table(&k.0, &k.1).is_some());
                 if ends_exist {
                     cat.relations.push(r);
                 }
@@ -210,6 +232,16 @@ impl<'a> Catalog<'a> {
         }
     }
 
+    /// The tables of an aggregate (`context.Aggregate`), in schema order.
+    pub fn tables_of_aggregate(&self, path: &str) -> &[&'a Table] {
+        self.by_aggregate.get(path).map_or(&[], Vec::as_slice)
+    }
+
+    /// A table of the schema by `(schema, name)`.
+    pub fn table(&self, key: &TableKey) -> Option<&'a Table> {
+        self.tables.table(&key.0, &key.1)
+    }
+
     pub fn role(&self, t: &Table) -> Option<Role<'a>> {
         self.roles.get(&(t.schema.clone(), t.name.clone())).copied()
     }
@@ -230,34 +262,61 @@ impl<'a> Catalog<'a> {
         format!("{}.{}", self.model.contexts[a.context.0].name, a.name)
     }
 
-    /// Where a type is used: every field of the model whose type is (or
-    /// lists) the type `uses` picks, as `context.Aggregate.field`,
-    /// `context.Aggregate › Entity.field` or `ValueObject.field`, in model
-    /// order.
-    pub fn used_by(&self, uses: &dyn Fn(&FieldType) -> bool) -> Vec<String> {
-        let model = self.model;
-        let mut out = Vec::new();
-        for a in &model.aggregates {
-            let ctx = &model.contexts[a.context.0].name;
-            for e in a.root.walk() {
-                let owner = if std::ptr::eq(e, &a.root) {
-                    format!("{ctx}.{}", a.name)
-                } else {
-                    format!("{ctx}.{} › {}", a.name, e.name)
-                };
-                out.extend(e.fields.iter().filter(|f| uses(&f.ty)).map(|f| format!("{owner}.{}", f.name)));
+    /// Where an enum is used: every field of the model of that type, as
+    /// `context.Aggregate.field`, `context.Aggregate › Entity.field` or
+    /// `ValueObject.field`, in model order.
+    pub fn enum_used_by(&self, e: &model::Enum) -> Vec<String> {
+        let (enums, _) = self.users();
+        let id = self.model.enums.iter().position(|x| std::ptr::eq(x, e));
+        id.map(|i| enums[i].clone()).unwrap_or_default()
+    }
+
+    /// Where a value object is used (as a field's type or a list's
+    /// element), as [`Catalog::enum_used_by`].
+    pub fn value_used_by(&self, v: &model::ValueObject) -> Vec<String> {
+        let (_, values) = self.users();
+        let id = self.model.values.iter().position(|x| std::ptr::eq(x, v));
+        id.map(|i| values[i].clone()).unwrap_or_default()
+    }
+
+    /// Every field that uses each enum and each value object, found in one
+    /// walk of the model (once: the documents ask for every type).
+    fn users(&self) -> &Users {
+        self.users.get_or_init(|| {
+            let model = self.model;
+            let mut enums = vec![Vec::new(); model.enums.len()];
+            let mut values = vec![Vec::new(); model.values.len()];
+            let mut record = |ty: &FieldType, who: &dyn Fn() -> String| match ty {
+                FieldType::Enum(id) => enums[id.0].push(who()),
+                FieldType::Value(id) | FieldType::ValueList(id) => values[id.0].push(who()),
+                _ => {}
+            };
+            for a in &model.aggregates {
+                let ctx = &model.contexts[a.context.0].name;
+                for e in a.root.walk() {
+                    for f in &e.fields {
+                        record(&f.ty, &|| {
+                            if std::ptr::eq(e, &a.root) {
+                                format!("{ctx}.{}.{}", a.name, f.name)
+                            } else {
+                                format!("{ctx}.{} › {}.{}", a.name, e.name, f.name)
+                            }
+                        });
+                    }
+                }
             }
-        }
-        for v in &model.values {
-            if let ValueShape::Fields { fields, .. } = &v.shape {
-                let owner = match v.context {
-                    Some(c) => format!("{}.{}", model.contexts[c.0].name, v.name),
-                    None => v.name.clone(),
-                };
-                out.extend(fields.iter().filter(|f| uses(&f.ty)).map(|f| format!("{owner}.{}", f.name)));
+            for v in &model.values {
+                if let ValueShape::Fields { fields, .. } = &v.shape {
+                    for f in fields {
+                        record(&f.ty, &|| match v.context {
+                            Some(c) => format!("{}.{}.{}", model.contexts[c.0].name, v.name, f.name),
+                            None => format!("{}.{}", v.name, f.name),
+                        });
+                    }
+                }
             }
-        }
-        out
+            (enums, values)
+        })
     }
 
     /// The columns a field fills in its entity's table, in table order

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::catalog::{Catalog, Role};
 use super::labels::{Heading, Labels};
-use crate::model::{Allow, Enum, FieldType};
+use crate::model::{Allow, Enum};
 use crate::relational::{Column, Table, TableKind};
 use crate::sql::objects as o;
 
@@ -255,7 +255,7 @@ pub fn enum_view(cat: &Catalog<'_>, e: &Enum, t: &Labels) -> EnumView {
         native: e.native,
         values: e.values.iter().map(|v| DocItem { name: v.name.clone(), doc: v.doc.clone() }).collect(),
         allows: allows(&e.allows, t.subject_enum, &e.name),
-        used_by: cat.used_by(&|ty| matches!(ty, FieldType::Enum(id) if std::ptr::eq(&cat.model.enums[id.0], e))),
+        used_by: cat.enum_used_by(e),
     }
 }
 

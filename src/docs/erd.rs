@@ -169,7 +169,7 @@ pub fn context_view<'t>(cat: &Catalog<'_>, context: &str, t: &'t Labels) -> ErdV
     let mut relations = Vec::new();
     for r in cat.relations.iter().filter(|r| r.left.0 == context) {
         if r.right.0 != context && !aliases.by_key.contains_key(&r.right) {
-            let Some(target) = cat.schema.table(&r.right.0, &r.right.1) else {
+            let Some(target) = cat.table(&r.right) else {
                 continue;
             };
             let stub = entity(target, &mut aliases, t, true);
@@ -195,7 +195,7 @@ pub fn aggregate_view<'t>(cat: &Catalog<'_>, path: &str, t: &'t Labels) -> ErdVi
     let mut aliases = Aliases::default();
     let context = path.split('.').next().unwrap_or(path).to_string();
     let name = path.rsplit('.').next().unwrap_or(path).to_string();
-    let own: Vec<&Table> = cat.schema.tables.iter().filter(|tb| tb.aggregate.as_deref() == Some(path)).collect();
+    let own: &[&Table] = cat.tables_of_aggregate(path);
     let entities: Vec<ErdEntity> = own.iter().map(|tb| entity(tb, &mut aliases, t, false)).collect();
     let is_own = |k: &TableKey| own.iter().any(|tb| tb.schema == k.0 && tb.name == k.1);
     let mut stubs: Vec<ErdStubGroup> = Vec::new();
@@ -205,7 +205,7 @@ pub fn aggregate_view<'t>(cat: &Catalog<'_>, path: &str, t: &'t Labels) -> ErdVi
             if is_own(end) || aliases.by_key.contains_key(end) {
                 continue;
             }
-            let Some(other) = cat.schema.table(&end.0, &end.1) else {
+            let Some(other) = cat.table(end) else {
                 continue;
             };
             let label = match &other.aggregate {

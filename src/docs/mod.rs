@@ -98,26 +98,41 @@ pub fn generate_with(
     let t = labels::for_language(config.language);
     let overrides = config.templates.as_ref().map(|d| project_dir.join(d));
     let mut templates = templates::Templates::load(overrides.as_deref())?;
-    let cat = catalog::Catalog::new(model, schema);
+    let cat = {
+        let _p = crate::timing::phase("docs: catalog");
+        catalog::Catalog::new(model, schema)
+    };
     let dir = PathBuf::from(&config.dir);
     let mut out = Vec::new();
     let mut push = |path: String, text: String| {
         out.push(Output { path: dir.join(path), bytes: text.into_bytes() });
     };
-    for c in &model.contexts {
-        let view = erd::context_view(&cat, &c.name, t);
-        push(erd_file(&c.name), templates.render(TemplateId::ErdContext, &view)?);
-        let title = format!("{} {}", t.erd_title_context, c.name);
-        push(svg_file(Some(&c.name)), svg::render(&diagrams::tables(&view, title, &|_| None)));
+    // The diagrams (laid out and drawn) and the documents take about as
+    // long as each other on a large model: the diagrams are made on a
+    // thread of their own, with templates of their own (the site's pages
+    // change the documents' templates).
+    let (diagrams, documents) = std::thread::scope(|s| {
+        let diagrams = s.spawn(|| diagram_files(&cat, t, overrides.as_deref()));
+        let documents = (|| {
+            let p = crate::timing::phase("docs: dictionary view");
+            let dictionary = dictionary::view(&cat, t, t.model_file);
+            drop(p);
+            let p = crate::timing::phase("docs: dictionary render");
+            let dictionary_md = templates.render(TemplateId::DataDictionary, &dictionary)?;
+            drop(p);
+            let p = crate::timing::phase("docs: model view");
+            let model_view = model_doc::view(&cat, t, t.dictionary_file, config.mermaid);
+            drop(p);
+            let _p = crate::timing::phase("docs: model render");
+            let model_md = templates.render(TemplateId::DataModel, &model_view)?;
+            Ok::<_, String>((dictionary, dictionary_md, model_view, model_md))
+        })();
+        (diagrams.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), documents)
+    });
+    for (path, text) in diagrams? {
+        push(path, text);
     }
-    let overview = erd::overview_view(&cat, t);
-    push(OVERVIEW_ERD.into(), templates.render(TemplateId::ErdOverview, &overview)?);
-    let title = format!("{} {}", t.erd_title_overview, model.name);
-    push(svg_file(None), svg::render(&diagrams::overview(&overview, title, &|_| None)));
-    let dictionary = dictionary::view(&cat, t, t.model_file);
-    let dictionary_md = templates.render(TemplateId::DataDictionary, &dictionary)?;
-    let model_view = model_doc::view(&cat, t, t.dictionary_file, config.mermaid);
-    let model_md = templates.render(TemplateId::DataModel, &model_view)?;
+    let (dictionary, dictionary_md, model_view, model_md) = documents?;
     if config.html {
         let input = site::Input {
             cat: &cat,
@@ -134,6 +149,29 @@ pub fn generate_with(
     }
     push(t.dictionary_file.into(), dictionary_md);
     push(t.model_file.into(), model_md);
+    Ok(out)
+}
+
+/// Each context's ERD and the overview, as PlantUML and as SVG, in that
+/// order.
+fn diagram_files(
+    cat: &catalog::Catalog<'_>,
+    t: &labels::Labels,
+    overrides: Option<&Path>,
+) -> Result<Vec<(String, String)>, String> {
+    let _p = crate::timing::phase("docs: diagrams");
+    let templates = templates::Templates::load(overrides)?;
+    let mut out = Vec::new();
+    for c in &cat.model.contexts {
+        let view = erd::context_view(cat, &c.name, t);
+        out.push((erd_file(&c.name), templates.render(TemplateId::ErdContext, &view)?));
+        let title = format!("{} {}", t.erd_title_context, c.name);
+        out.push((svg_file(Some(&c.name)), svg::render(&diagrams::tables(&view, title, &|_| None))));
+    }
+    let overview = erd::overview_view(cat, t);
+    out.push((OVERVIEW_ERD.into(), templates.render(TemplateId::ErdOverview, &overview)?));
+    let title = format!("{} {}", t.erd_title_overview, cat.model.name);
+    out.push((svg_file(None), svg::render(&diagrams::overview(&overview, title, &|_| None))));
     Ok(out)
 }
 

@@ -190,8 +190,13 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, dictionary: &str, mermaid: boo
         .iter()
         .enumerate()
         .map(|(ci, c)| {
-            let aggregates: Vec<AggregateView> =
-                model.aggregates.iter().filter(|a| a.context.0 == ci).map(|a| aggregate(cat, a, t)).collect();
+            let aggregates: Vec<AggregateView> = model
+                .aggregates
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.context.0 == ci)
+                .map(|(i, a)| aggregate(cat, crate::model::AggregateId(i), a, t))
+                .collect();
             context_map.extend(
                 aggregates
                     .iter()
@@ -356,10 +361,7 @@ fn value(cat: &Catalog<'_>, v: &ValueObject, t: &Labels) -> ValueView {
         fields,
         invariants,
         allows: allows(&v.allows, t.subject_value, &v.name),
-        used_by: cat.used_by(&|ty| match ty {
-            FieldType::Value(id) | FieldType::ValueList(id) => std::ptr::eq(&cat.model.values[id.0], v),
-            _ => false,
-        }),
+        used_by: cat.value_used_by(v),
     }
 }
 
@@ -367,12 +369,11 @@ fn invariant(i: &Invariant) -> InvariantView {
     InvariantView { name: i.name.clone(), source: i.source.clone(), doc: i.doc.clone() }
 }
 
-fn aggregate(cat: &Catalog<'_>, a: &Aggregate, t: &Labels) -> AggregateView {
+fn aggregate(cat: &Catalog<'_>, id: crate::model::AggregateId, a: &Aggregate, t: &Labels) -> AggregateView {
     let model = cat.model;
     let ctx = &model.contexts[a.context.0].name;
     let path = format!("{ctx}.{}", a.name);
-    let tables: Vec<&Table> =
-        cat.schema.tables.iter().filter(|tb| tb.aggregate.as_deref() == Some(path.as_str())).collect();
+    let tables: &[&Table] = cat.tables_of_aggregate(&path);
     let table_of = |e: &Entity| {
         tables.iter().find(|tb| cat.role(tb).and_then(|r| r.entity()).is_some_and(|x| std::ptr::eq(x, e))).copied()
     };
@@ -380,7 +381,6 @@ fn aggregate(cat: &Catalog<'_>, a: &Aggregate, t: &Labels) -> AggregateView {
     let mut references = Vec::new();
     let mut entities = Vec::new();
     collect_entities(cat, a, &a.root, &a.name, &mut entities, &mut references, &table_of, t);
-    let id = crate::model::AggregateId(model.aggregates.iter().position(|x| std::ptr::eq(x, a)).unwrap_or(0));
     let publications = model
         .publications
         .iter()

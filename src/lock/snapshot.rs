@@ -69,21 +69,16 @@ pub fn write(s: &Schema) -> String {
         line(false, "publication", &p.name, props(p, &["name"]));
     }
     for t in sorted(&s.tables, |t| format!("{}.{}", t.schema, t.name)) {
+        // The table's own properties: its parts have lines of their own
+        // (serialising the whole table to drop them is most of the cost).
         let mut table = props(
-            t,
-            &[
-                "schema",
-                "name",
-                "columns",
-                "primary_key",
-                "uniques",
-                "checks",
-                "foreign_keys",
-                "indexes",
-                "triggers",
-                "policies",
-                "partitioning",
-            ],
+            &TableLine {
+                comment: &t.comment,
+                kind: t.kind,
+                aggregate: &t.aggregate,
+                row_level_security: t.row_level_security,
+            },
+            &[],
         );
         if let (Some(p), Some(m)) = (&t.partitioning, table.as_object_mut()) {
             m.insert("partition_by".into(), props(p, &["partitions"]));
@@ -234,8 +229,18 @@ fn object<T: DeserializeOwned>(props: Map<String, Value>) -> Result<T, String> {
 
 fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
     let mut v: Vec<&T> = items.iter().collect();
-    v.sort_by_key(|x| key(x));
+    v.sort_by_cached_key(|x| key(x));
     v
+}
+
+/// A table's line: [`Table`] without its parts.
+#[derive(Serialize)]
+struct TableLine<'a> {
+    comment: &'a Option<String>,
+    kind: crate::relational::TableKind,
+    aggregate: &'a Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    row_level_security: bool,
 }
 
 #[cfg(test)]

@@ -99,14 +99,15 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
         }
     }
     // Tables.
+    let (old_tables, new_tables) = (old.index(), new.index());
     for t in &new.tables {
-        match old.table(&t.schema, &t.name) {
+        match old_tables.table(&t.schema, &t.name) {
             None => create_table(&mut out, t),
             Some(o) => alter_table(&mut out, o, t),
         }
     }
     for o in &old.tables {
-        if new.table(&o.schema, &o.name).is_none() {
+        if new_tables.table(&o.schema, &o.name).is_none() {
             out.push(Change::DropTable(o.clone()));
         }
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::apply::apply;
 use super::change::{Change, TableRef};
 use super::diff::diff;
-use super::renames::{apply_renames, previous_names};
+use super::renames::{apply_renames, has_renames, previous_names};
 use crate::config::BatchBackfills;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::{Diagnostic, Span};
@@ -104,17 +104,24 @@ impl Planned {
 
 /// The migrations from `lock` (the database's schema) to `new` (the model's).
 pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planned {
-    let was = relational::lower(&previous_names(model)).unwrap_or_else(|_| new.clone());
-    let renamed = apply_renames(lock, new, &was, model);
-    let mut changes = renamed.changes.clone();
-    changes.extend(diff(&renamed.schema, new));
+    // Without an `@was`, the model under its old names is the model: no
+    // second lowering, and nothing to rename.
+    let renamed = has_renames(model).then(|| {
+        let was = relational::lower(&previous_names(model)).unwrap_or_else(|_| new.clone());
+        apply_renames(lock, new, &was, model)
+    });
+    let (base, mut changes, warnings) = match &renamed {
+        Some(r) => (&r.schema, r.changes.clone(), r.warnings.clone()),
+        None => (lock, Vec::new(), Vec::new()),
+    };
+    changes.extend(diff(base, new));
     // Stable: renames keep the order they were found in (a table's rename
     // before the renames inside it).
     changes.sort_by_key(Change::kind);
     super::diff::order_drops(&mut changes);
     drops_by_old_names(&mut changes);
     order_value_updates(&mut changes);
-    let mut out = Planned { warnings: renamed.warnings, ..Planned::default() };
+    let mut out = Planned { warnings, ..Planned::default() };
     if changes.is_empty() {
         return out;
     }
@@ -126,7 +133,7 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
     mark_lossy(&mut changes);
     // What existed, by the names the model gives it now (a table renamed
     // in this build exists, under its new name).
-    let existed = &renamed.schema;
+    let existed = base;
     check(&mut changes, existed, new, &new_tables, &backfills, opts, model.span, &mut out);
     let batch = |t: &TableRef| batch_size(model, new, t, opts);
     let online = online(&mut changes, existed, new, &new_tables, &batch);

@@ -12,6 +12,21 @@ use crate::relational::{Schema, Table};
 
 /// The model with every `@was` undone: each renamed declaration under its
 /// previous name.
+/// Whether the model renames anything (an `@was` anywhere): without one,
+/// [`previous_names`] is the model itself.
+pub fn has_renames(model: &Model) -> bool {
+    fn entity(e: &Entity) -> bool {
+        e.was.is_some() || e.fields.iter().any(|f| f.was.is_some()) || e.entities.iter().any(entity)
+    }
+    model.contexts.iter().any(|c| c.was.is_some())
+        || model.enums.iter().any(|e| e.was.is_some() || e.values.iter().any(|v| v.was.is_some()))
+        || model.aggregates.iter().any(|a| entity(&a.root))
+        || model.values.iter().any(|v| match &v.shape {
+            crate::model::ValueShape::Fields { fields, .. } => fields.iter().any(|f| f.was.is_some()),
+            _ => false,
+        })
+}
+
 pub fn previous_names(model: &Model) -> Model {
     let mut m = model.clone();
     for c in &mut m.contexts {

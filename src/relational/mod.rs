@@ -56,8 +56,30 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// A table by name: a scan. In a loop over many tables, look them up in
+    /// [`Schema::index`] instead.
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.schema == schema && t.name == name)
+    }
+
+    /// The tables by `(schema, name)`, for lookups in a loop (a large model's
+    /// thousands of tables each looked up in another schema).
+    pub fn index(&self) -> TableIndex<'_> {
+        let mut map = std::collections::HashMap::with_capacity(self.tables.len());
+        for t in &self.tables {
+            // The first of two same-named tables, as `table` finds it.
+            map.entry((t.schema.as_str(), t.name.as_str())).or_insert(t);
+        }
+        TableIndex(map)
+    }
+}
+
+/// [`Schema::index`].
+pub struct TableIndex<'a>(std::collections::HashMap<(&'a str, &'a str), &'a Table>);
+
+impl<'a> TableIndex<'a> {
+    pub fn table(&self, schema: &str, name: &str) -> Option<&'a Table> {
+        self.0.get(&(schema, name)).copied()
     }
 }
 
