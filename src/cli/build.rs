@@ -77,7 +77,16 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         lowered: fe.schema.as_ref(),
         snapshot_text: None,
     };
-    let mut plan = match dddc::build::plan(model, &inputs) {
+    // The design lint runs on a second thread while the build is planned.
+    let (plan, report) = std::thread::scope(|s| {
+        let report = s.spawn(|| {
+            let _p = dddc::timing::phase("lint");
+            fe.schema.as_ref().map(|schema| dddc::lint::lint(model, schema, &project.config.lint))
+        });
+        let plan = dddc::build::plan(model, &inputs);
+        (plan, report.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    let mut plan = match plan {
         Ok(p) => p,
         Err(e) => return refused_or_failed(out, &fe, e, "nothing was written"),
     };
@@ -93,6 +102,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     let mut all = fe.diagnostics.clone();
     all.extend(plan.warnings.iter().cloned());
     out.report(&fe.sources, &all);
+    let compare = dddc::timing::phase("compare with the disk");
     let changed: Vec<&dddc::build::Output> = plan
         .outputs
         .iter()
@@ -105,10 +115,13 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         .into_iter()
         .filter(|p| !written.contains(&p.as_path()))
         .collect();
+    drop(compare);
     out.field("migrations", json!(plan.summary));
     out.field("notices", json!(plan.notices));
     out.field("recorded", json!(recorded));
-    lint_summary(out, &project, model, fe.schema.as_ref(), &fe.sources);
+    if let Some(report) = &report {
+        lint_summary(out, &project, report, &fe.sources);
+    }
     if dry_run {
         let would: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
         out.field("would_write", super::paths(&would));
@@ -129,6 +142,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         out.say("up to date: nothing to write");
         return 0;
     }
+    let write = dddc::timing::phase("write");
     if let Err(e) = write_atomically(&project.dir, &changed) {
         return out.usage_error(&e);
     }
@@ -139,6 +153,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             Err(e) => return out.usage_error(&format!("cannot remove stale `{}`: {e}", p.display())),
         }
     }
+    drop(write);
     let written: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
     out.field("written", super::paths(&written));
     out.field("removed", super::paths(&removed));
@@ -164,14 +179,11 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
 fn lint_summary(
     out: &Output,
     project: &dddc::config::Project,
-    model: &dddc::model::Model,
-    schema: Option<&dddc::relational::Schema>,
+    report: &dddc::lint::Report,
     sources: &dddc::diagnostics::Sources,
 ) {
-    let Some(schema) = schema else { return };
-    let report = dddc::lint::lint(model, schema, &project.config.lint);
     let min = super::min_score(None, &project.config);
-    let passes = dddc::lint::passes(&report, Some(min));
+    let passes = dddc::lint::passes(report, Some(min));
     out.field(
         "lint",
         json!({"score": report.score, "minimum": min, "errors": report.errors(), "warnings": report.warnings(), "passes": passes}),

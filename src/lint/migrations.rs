@@ -83,24 +83,98 @@ pub fn review(
     target: u32,
     existing: &dyn Fn(&crate::relational::TableRef) -> bool,
 ) -> Review {
+    let all: Vec<usize> = (0..stmts.len()).collect();
+    let (comments, rest): (Vec<usize>, Vec<usize>) = all.iter().partition(|&&i| stmts[i].op == Op::Comment);
+    // A large schema is mostly `COMMENT ON`s (the doc comments): they are
+    // linted apart from the other statements, on a second thread. No rule
+    // looks at them but the timeout rules (which report once per file) and
+    // the per-name identifier rule, so the two halves find what the whole
+    // would, unless a timeout rule fires or a finding is left unexplained
+    // (whose order would differ): then the whole is linted as before.
+    if comments.len() >= SPLIT_AT && !rest.is_empty() {
+        let (text_a, text_b) = (text_of(prelude, stmts, &rest), text_of(prelude, stmts, &comments));
+        let (a, b) = std::thread::scope(|s| {
+            let b = s.spawn(|| violations(&text_b, &comments, target, kind.transactional));
+            let a = violations(&text_a, &rest, target, kind.transactional);
+            (a, b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        });
+        let timeouts = a.iter().chain(&b).any(|(_, v, _)| TIMEOUT_RULES.contains(&v.code));
+        if !timeouts {
+            let mut split = stmts.to_vec();
+            let review = explain(a.into_iter().chain(b), &mut split, kind, existing);
+            if review.findings.is_empty() {
+                stmts.clone_from_slice(&split);
+                return review;
+            }
+        }
+    }
+    let text = text_of(prelude, stmts, &all);
+    let whole = violations(&text, &all, target, kind.transactional);
+    explain(whole, stmts, kind, existing)
+}
+
+/// Below this many `COMMENT ON`s, [`review`] lints the migration whole.
+const SPLIT_AT: usize = 2_000;
+
+/// The rules whose verdict on a statement depends on every statement before
+/// it in the file.
+const TIMEOUT_RULES: [Rule; 2] = [Rule::RequireLockTimeout, Rule::RequireStatementTimeout];
+
+/// One violation: the statement it is in (an index into `stmts`, `None` in
+/// the prelude), the violation, and the text linted (for a finding's line
+/// and column).
+type Located<'t> = (Option<usize>, squawk_linter::Violation, &'t str);
+
+/// `prelude` and the statements `which` (in that order) as one text, with
+/// the offset each statement starts at.
+fn text_of(prelude: &[String], stmts: &[Stmt], which: &[usize]) -> (String, Vec<usize>) {
     let mut text = String::new();
     for p in prelude {
         text.push_str(p);
         text.push('\n');
     }
-    let mut ranges = Vec::with_capacity(stmts.len());
-    for s in stmts.iter() {
-        let start = text.len();
-        for p in &s.plain {
+    let mut starts = Vec::with_capacity(which.len());
+    for &i in which {
+        starts.push(text.len());
+        for p in &stmts[i].plain {
             text.push_str(p);
             text.push('\n');
         }
-        ranges.push(start..text.len());
     }
+    (text, starts)
+}
+
+/// Lints a [`text_of`] text; each violation with the statement it is in.
+fn violations<'t>(
+    (text, starts): &'t (String, Vec<usize>),
+    which: &[usize],
+    target: u32,
+    transactional: bool,
+) -> Vec<Located<'t>> {
+    let first = starts.first().copied().unwrap_or(text.len());
+    lint(text, target, transactional)
+        .into_iter()
+        .map(|v| {
+            let at = usize::from(v.text_range.start());
+            // The statement whose text holds `at` (the last one starting at
+            // or before it).
+            let index = (at >= first && at < text.len()).then(|| which[starts.partition_point(|&s| s <= at) - 1]);
+            (index, v, text.as_str())
+        })
+        .collect()
+}
+
+/// Attaches the ignores the violations call for to the statements (or the
+/// file), and returns the findings nothing explains.
+fn explain<'t>(
+    violations: impl IntoIterator<Item = Located<'t>>,
+    stmts: &mut [Stmt],
+    kind: FileKind,
+    existing: &dyn Fn(&crate::relational::TableRef) -> bool,
+) -> Review {
     let mut findings = Vec::new();
     let mut file_ignores: Vec<Ignore> = Vec::new();
-    for v in lint(&text, target, kind.transactional) {
-        let at = usize::from(v.text_range.start());
+    for (index, v, text) in violations {
         let rule = v.code.to_string();
         if let Some(why) = file_reason(v.code, kind) {
             if !file_ignores.iter().any(|x| x.rule == rule) {
@@ -108,7 +182,6 @@ pub fn review(
             }
             continue;
         }
-        let index = ranges.iter().position(|r| r.contains(&at));
         let explained = index.and_then(|i| {
             let s = &stmts[i];
             let new = kind.creates_schema || s.table.as_ref().is_none_or(|t| !existing(t));
@@ -122,7 +195,7 @@ pub fn review(
                 }
             }
             None => {
-                let (line, column) = line_col(&text, at);
+                let (line, column) = line_col(text, usize::from(v.text_range.start()));
                 let statement = index.map_or_else(
                     || text.lines().nth(line - 1).unwrap_or_default().to_string(),
                     |i| stmts[i].plain.join("\n"),
