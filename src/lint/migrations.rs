@@ -70,6 +70,8 @@ pub struct Review {
     pub file_ignores: Vec<Ignore>,
     /// Findings nothing explains.
     pub findings: Vec<Finding>,
+    /// The comments were linted apart from the rest (see [`review`]).
+    pub linted_apart: bool,
 }
 
 /// Lints `prelude` and `stmts` as one migration of `kind` for PostgreSQL
@@ -83,6 +85,19 @@ pub fn review(
     target: u32,
     existing: &dyn Fn(&crate::relational::TableRef) -> bool,
 ) -> Review {
+    review_in(prelude, stmts, kind, target, existing, true)
+}
+
+/// [`review`]; `split`: whether a large migration's comments may be linted
+/// apart (the tests compare both ways).
+fn review_in(
+    prelude: &[String],
+    stmts: &mut [Stmt],
+    kind: FileKind,
+    target: u32,
+    existing: &dyn Fn(&crate::relational::TableRef) -> bool,
+    split: bool,
+) -> Review {
     let all: Vec<usize> = (0..stmts.len()).collect();
     let (comments, rest): (Vec<usize>, Vec<usize>) = all.iter().partition(|&&i| stmts[i].op == Op::Comment);
     // A large schema is mostly `COMMENT ON`s (the doc comments): they are
@@ -91,7 +106,7 @@ pub fn review(
     // the per-name identifier rule, so the two halves find what the whole
     // would, unless a timeout rule fires or a finding is left unexplained
     // (whose order would differ): then the whole is linted as before.
-    if comments.len() >= SPLIT_AT && !rest.is_empty() {
+    if split && comments.len() >= SPLIT_AT && !rest.is_empty() {
         let (text_a, text_b) = (text_of(prelude, stmts, &rest), text_of(prelude, stmts, &comments));
         let (a, b) = std::thread::scope(|s| {
             let b = s.spawn(|| violations(&text_b, &comments, target, kind.transactional));
@@ -104,7 +119,7 @@ pub fn review(
             let review = explain(a.into_iter().chain(b), &mut split, kind, existing);
             if review.findings.is_empty() {
                 stmts.clone_from_slice(&split);
-                return review;
+                return Review { linted_apart: true, ..review };
             }
         }
     }
@@ -205,7 +220,7 @@ fn explain<'t>(
         }
     }
     file_ignores.sort_by(|a, b| a.rule.cmp(&b.rule));
-    Review { file_ignores, findings }
+    Review { file_ignores, findings, linted_apart: false }
 }
 
 /// Rules a file breaks by the language's conventions, wherever they fire.
@@ -348,6 +363,92 @@ mod tests {
         let findings = review(&prelude, &mut stmts, kind, 15, &|_| true).findings;
         assert!(findings.is_empty(), "{findings:?}");
         assert!(stmts[0].ignores.iter().any(|i| i.rule == "prefer-robust-stmts"), "{:?}", stmts[0].ignores);
+    }
+
+    /// A migration on `n` tables, each created (when `create`), referenced
+    /// and commented.
+    fn many_tables(n: usize, create: bool, extra: Option<Stmt>) -> Vec<Stmt> {
+        let mut stmts = Vec::new();
+        for i in 0..n {
+            let t = crate::relational::TableRef { schema: "s".into(), name: format!("t{i}") };
+            let create_sql = format!("CREATE TABLE IF NOT EXISTS s.t{i} (id integer PRIMARY KEY, name VARCHAR(10), code CHAR(2), p integer);");
+            if create {
+                stmts.push(Stmt::new(Op::CreateTable, Some(&t), create_sql));
+            }
+            stmts.push(Stmt::new(
+                Op::Comment,
+                Some(&t),
+                format!("COMMENT ON TABLE s.t{i} IS 'Table {i}: ''quoted'' $$ */';"),
+            ));
+            stmts.push(Stmt::new(Op::Comment, Some(&t), format!("COMMENT ON COLUMN s.t{i}.name IS 'The name.';")));
+            if i > 0 {
+                let fk = format!(
+                    "ALTER TABLE s.t{i} ADD CONSTRAINT t{i}_p_fkey FOREIGN KEY (p) REFERENCES s.t{} (id);",
+                    i - 1
+                );
+                stmts.push(Stmt::new(Op::AddForeignKeyScan, Some(&t), fk));
+            }
+        }
+        stmts.extend(extra);
+        stmts
+    }
+
+    /// The review of a large migration, split and whole: the same ignores
+    /// on the same statements, the same file ignores and findings.
+    fn same_both_ways(
+        prelude: &[String],
+        stmts: Vec<Stmt>,
+        kind: FileKind,
+        existing: &dyn Fn(&crate::relational::TableRef) -> bool,
+    ) -> Review {
+        let (mut split, mut whole) = (stmts.clone(), stmts);
+        let a = review_in(prelude, &mut split, kind, 15, existing, true);
+        let b = review_in(prelude, &mut whole, kind, 15, existing, false);
+        assert_eq!(a.file_ignores, b.file_ignores);
+        assert_eq!(a.findings, b.findings);
+        assert_eq!(split, whole);
+        a
+    }
+
+    #[test]
+    fn a_large_migrations_comments_are_reviewed_apart_with_the_same_result() {
+        let timeouts =
+            vec!["SET LOCAL lock_timeout = '5s';".to_string(), "SET LOCAL statement_timeout = '0';".to_string()];
+        let schema = FileKind { transactional: true, undo: false, creates_schema: true };
+        let stmts = many_tables(1_200, true, None);
+        assert!(stmts.iter().filter(|s| s.op == Op::Comment).count() >= SPLIT_AT);
+        let r = same_both_ways(&timeouts, stmts, schema, &|_| false);
+        assert!(r.linted_apart);
+        let rules: Vec<&str> = r.file_ignores.iter().map(|i| i.rule.as_str()).collect();
+        assert_eq!(rules, ["ban-char-field", "prefer-bigint-over-int", "prefer-text-field"]);
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        // On tables that exist, the foreign keys are explained statement by
+        // statement (the whole file's verdicts, found in the half without
+        // the comments).
+        let later = FileKind { transactional: true, undo: false, creates_schema: false };
+        let mut split = many_tables(1_200, false, None);
+        review_in(&timeouts, &mut split, later, 15, &|_| true, true);
+        assert!(split.iter().any(|s| s.ignores.iter().any(|i| i.rule == "adding-foreign-key-constraint")));
+        assert!(same_both_ways(&timeouts, many_tables(1_200, false, None), later, &|_| true).linted_apart);
+    }
+
+    #[test]
+    fn a_timeout_rule_or_an_unexplained_finding_has_the_whole_file_reviewed() {
+        let schema = FileKind { transactional: true, undo: false, creates_schema: true };
+        // No lock_timeout: the rule reports once, at the first statement
+        // that locks, in the whole file.
+        let r = same_both_ways(&[], many_tables(1_100, true, None), schema, &|_| false);
+        assert!(!r.findings.is_empty() && !r.linted_apart);
+        // A finding nothing explains.
+        let timeouts =
+            vec!["SET LOCAL lock_timeout = '5s';".to_string(), "SET LOCAL statement_timeout = '0';".to_string()];
+        let t = crate::relational::TableRef { schema: "s".into(), name: "t0".into() };
+        let index =
+            Stmt::new(Op::CreateIndexConcurrently, Some(&t), "CREATE INDEX IF NOT EXISTS i ON s.t0 (name);".into());
+        let later = FileKind { transactional: true, undo: false, creates_schema: false };
+        let r = same_both_ways(&timeouts, many_tables(1_100, false, Some(index)), later, &|_| true);
+        assert!(r.findings.iter().any(|f| f.rule == "require-concurrent-index-creation"), "{:?}", r.findings);
+        assert!(!r.linted_apart);
     }
 
     #[test]
