@@ -107,7 +107,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
         None if !inputs.config.docs.html => {
             let description = slug(inputs.name.unwrap_or("init"));
             let (lock, docs) = std::thread::scope(|s| {
-                let docs = s.spawn(docs_alone);
+                let docs = crate::threads::spawn_scoped(s, docs_alone);
                 let lock = first_migration(model, &schema, &description, inputs, &dir, &mut plan);
                 let docs = docs.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
                 (lock, docs)
@@ -152,7 +152,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             };
             let early_docs = (!inputs.config.docs.html).then(|| {
                 std::thread::scope(|s| {
-                    let docs = s.spawn(docs_alone);
+                    let docs = crate::threads::spawn_scoped(s, docs_alone);
                     let planned = plan_and_compare();
                     (planned, docs.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 })

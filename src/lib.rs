@@ -5,11 +5,12 @@
 //! The pipeline, one module per step; dependencies point down this list only
 //! (`tests/architecture.rs` fails on an import that points up):
 //!
-//! 1. [`diagnostics`], [`config`], [`pg`] and [`timing`] — diagnostics are
-//!    data (code, spans, help), rendered rustc-style or as JSON at the edge;
-//!    `dddc explain` prints their long texts. `dddc.toml`, parsed and
+//! 1. [`diagnostics`], [`config`], [`pg`], [`timing`], [`threads`] —
+//!    diagnostics are data (code, spans, help), rendered rustc-style or as
+//!    JSON at the edge; `dddc explain` prints their long texts. `dddc.toml`, parsed and
 //!    validated. A throwaway PostgreSQL cluster from the local binaries.
-//!    `DDDC_TIMINGS=1`: each phase's time on stderr.
+//!    `DDDC_TIMINGS=1`: each phase's time on stderr; [`threads`], the
+//!    threads dddc starts.
 //! 2. [`syntax`] — source text → typed AST. A pest grammar
 //!    (`grammar/ddd.pest`) with catch-all rules, so parsing never panics and
 //!    every broken line gets a precise message. Every node keeps its span.
@@ -64,6 +65,7 @@ pub mod relational;
 pub mod sql;
 pub mod syntax;
 pub mod team;
+pub mod threads;
 pub mod timing;
 
 use std::path::Path;

@@ -35,19 +35,60 @@ pub trait Files {
     fn parse(&self, file: FileId, text: &str) -> syntax::Parsed {
         syntax::parse(file, text)
     }
+
+    /// Files a file includes, about to be read one by one, with the id each
+    /// gets if those before it include nothing: they may be read and parsed
+    /// ahead, in parallel. A parse made under another id than the file gets,
+    /// or of another text than it has then, must not be used.
+    fn prefetch(&self, _files: &[(PathBuf, FileId)]) {}
 }
 
-/// The files on disk, each parsed.
-struct Disk;
+/// The files on disk, each parsed; the files a file includes are parsed
+/// ahead on every core (a large model is a file per context).
+#[derive(Default)]
+struct Disk {
+    ahead: std::sync::Mutex<std::collections::HashMap<FileId, (String, syntax::Parsed)>>,
+}
 
 impl Files for Disk {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         read_text(path)
     }
+
+    fn parse(&self, file: FileId, text: &str) -> syntax::Parsed {
+        let ahead = self.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&file);
+        match ahead {
+            Some((t, parsed)) if t == text => parsed,
+            _ => syntax::parse(file, text),
+        }
+    }
+
+    fn prefetch(&self, files: &[(PathBuf, FileId)]) {
+        let workers = std::thread::available_parallelism().map_or(1, usize::from).min(files.len());
+        if workers < 2 {
+            return;
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                crate::threads::spawn_scoped(s, || loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((path, id)) = files.get(i) else { break };
+                    if let Ok(text) = read_text(path) {
+                        let parsed = syntax::parse(*id, &text);
+                        self.ahead
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .insert(*id, (text, parsed));
+                    }
+                });
+            }
+        });
+    }
 }
 
 pub fn load(root: &Path, display_root: &Path) -> Result<Loaded, RootError> {
-    load_with(root, display_root, &Disk)
+    load_with(root, display_root, &Disk::default())
 }
 
 /// [`load`], with the files' texts and parses from `files`.
@@ -93,9 +134,39 @@ impl Loader<'_> {
             })
             .collect();
         self.files.push((file, ast));
+        self.prefetch(file, &includes);
         for inc in includes {
             self.include(file, &inc, stack);
         }
+    }
+
+    /// Hands the includes of `from` that [`Loader::include`] will read, with
+    /// the ids they will get (if none of them includes another file), to
+    /// [`Files::prefetch`].
+    fn prefetch(&self, from: FileId, includes: &[ast::Include]) {
+        if includes.len() < 2 {
+            return;
+        }
+        let base = self.sources.get(from).path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let real_root = self.root_dir.canonicalize().unwrap_or_else(|_| self.root_dir.clone());
+        let mut next = self.sources.len() as u32;
+        let mut ahead: Vec<(PathBuf, FileId)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for inc in includes {
+            let rel = Path::new(&inc.path);
+            let target = normalize(&base.join(rel));
+            // Only what `include` would read: inside the folder (through
+            // links too), not read yet, a regular file.
+            let inside = !rel.is_absolute()
+                && target.starts_with(&self.root_dir)
+                && target.canonicalize().is_ok_and(|r| r.starts_with(&real_root))
+                && target.is_file();
+            if inside && self.sources.find_path(&target).is_none() && seen.insert(target.clone()) {
+                ahead.push((target, FileId(next)));
+                next += 1;
+            }
+        }
+        self.io.prefetch(&ahead);
     }
 
     fn include(&mut self, from: FileId, inc: &ast::Include, stack: &mut Vec<FileId>) {
@@ -235,4 +306,57 @@ pub fn normalize(p: &Path) -> PathBuf {
 
 fn display_name(p: &Path) -> String {
     normalize(p).to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The disk, read and parsed one file at a time.
+    struct OneByOne;
+
+    impl Files for OneByOne {
+        fn read(&self, path: &Path) -> std::io::Result<String> {
+            read_text(path)
+        }
+    }
+
+    fn same_as_one_by_one(root: &Path) {
+        let ahead = load(root, Path::new("m.ddd")).expect("root");
+        let plain = load_with(root, Path::new("m.ddd"), &OneByOne).expect("root");
+        assert_eq!(format!("{:?}", ahead.files), format!("{:?}", plain.files));
+        assert_eq!(format!("{:?}", ahead.diagnostics), format!("{:?}", plain.diagnostics));
+        let names = |l: &Loaded| l.sources.iter().map(|(_, s)| s.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&ahead), names(&plain));
+    }
+
+    #[test]
+    fn files_parsed_ahead_are_those_read_one_by_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        // `a` includes two more files, so the ids guessed for `b` and `c`
+        // are wrong and their parses ahead must not be used; `b` is
+        // included twice; `bad` is not UTF-8; `d` is a folder; `c` has a
+        // syntax error (its spans carry the file's id).
+        write(
+            "m.ddd",
+            "model m { target postgres 16 }\ninclude \"a.ddd\"\ninclude \"b.ddd\"\ninclude \"bad.ddd\"\ninclude \"b.ddd\"\ninclude \"d\"\ninclude \"c.ddd\"\n",
+        );
+        write("a.ddd", "include \"a1.ddd\"\ninclude \"a2.ddd\"\ncontext a { }\n");
+        write("a1.ddd", "context a1 { }\n");
+        write("a2.ddd", "context a2 { }\n");
+        write("b.ddd", "/// B.\ncontext b { aggregate X { name: text(10) } }\n");
+        write("c.ddd", "context c { aggregate { }\n");
+        std::fs::write(dir.path().join("bad.ddd"), b"context \xff { }").expect("write");
+        std::fs::create_dir_all(dir.path().join("d")).expect("mkdir");
+        same_as_one_by_one(&dir.path().join("m.ddd"));
+        // Every guess right: the root includes only files that include
+        // nothing.
+        write("m.ddd", "model m { target postgres 16 }\ninclude \"a1.ddd\"\ninclude \"a2.ddd\"\ninclude \"b.ddd\"\ninclude \"c.ddd\"\n");
+        same_as_one_by_one(&dir.path().join("m.ddd"));
+    }
 }

@@ -178,7 +178,7 @@ fn main() -> ExitCode {
     // The front end and the printers recurse over expressions and nested
     // declarations. The syntax limits bound that depth; a generous stack is
     // the second line of defence (only the pages touched are committed).
-    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(run);
+    let worker = std::thread::Builder::new().stack_size(dddc::threads::STACK_SIZE).spawn(run);
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => code,
         _ => ExitCode::from(EXIT_USAGE),

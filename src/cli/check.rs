@@ -13,7 +13,7 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
     };
     // The lock is read on a second thread while the model is compiled.
     let (fe, lock) = std::thread::scope(|s| {
-        let lock = s.spawn(|| {
+        let lock = dddc::threads::spawn_scoped(s, || {
             let _p = dddc::timing::phase("read the lock");
             read_lock(&project).map(|(lock_text, snapshot_text)| {
                 let parsed = lock_text.as_deref().map(|t| dddc::lock::Lock::parse(t, snapshot_text.as_deref()));
@@ -59,7 +59,7 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
     // The design lint runs on a second thread while the outputs are built
     // and compared.
     let (mut findings, report) = std::thread::scope(|s| {
-        let report = s.spawn(|| {
+        let report = dddc::threads::spawn_scoped(s, || {
             let _p = dddc::timing::phase("lint");
             fe.schema.as_ref().map(|schema| dddc::lint::lint(model, schema, &project.config.lint))
         });

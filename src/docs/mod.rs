@@ -112,7 +112,7 @@ pub fn generate_with(
     // thread of their own, with templates of their own (the site's pages
     // change the documents' templates).
     let (diagrams, documents) = std::thread::scope(|s| {
-        let diagrams = s.spawn(|| diagram_files(&cat, t, overrides.as_deref()));
+        let diagrams = crate::threads::spawn_scoped(s, || diagram_files(&cat, t, overrides.as_deref()));
         let documents = (|| {
             let p = crate::timing::phase("docs: dictionary view");
             let dictionary = dictionary::view(&cat, t, t.model_file);

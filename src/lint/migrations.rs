@@ -109,7 +109,7 @@ fn review_in(
     if split && comments.len() >= SPLIT_AT && !rest.is_empty() {
         let (text_a, text_b) = (text_of(prelude, stmts, &rest), text_of(prelude, stmts, &comments));
         let (a, b) = std::thread::scope(|s| {
-            let b = s.spawn(|| violations(&text_b, &comments, target, kind.transactional));
+            let b = crate::threads::spawn_scoped(s, || violations(&text_b, &comments, target, kind.transactional));
             let a = violations(&text_a, &rest, target, kind.transactional);
             (a, b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
         });
