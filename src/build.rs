@@ -89,6 +89,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
     let docs = |lock: &Lock, schema: &Schema| {
         let migrations = migration_records(lock, &dir);
         let project = crate::docs::Project { lint: Some(&inputs.config.lint), migrations: Some(&migrations) };
+        let _p = crate::timing::phase("docs");
         crate::docs::generate_with(model, schema, &inputs.config.docs, inputs.project_dir, &project)
             .map_err(BuildError::Message)
     };

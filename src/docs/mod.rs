@@ -97,7 +97,9 @@ pub fn generate_with(
 ) -> Result<Vec<Output>, String> {
     let t = labels::for_language(config.language);
     let overrides = config.templates.as_ref().map(|d| project_dir.join(d));
+    let p = crate::timing::phase("docs: templates");
     let mut templates = templates::Templates::load(overrides.as_deref())?;
+    drop(p);
     let cat = {
         let _p = crate::timing::phase("docs: catalog");
         catalog::Catalog::new(model, schema)
@@ -143,6 +145,7 @@ pub fn generate_with(
             project,
             to_project: to_project(&config.dir),
         };
+        let _p = crate::timing::phase("docs: site");
         for (file, text) in site::files(&input, &mut templates)? {
             push(format!("{}/{file}", site::DIR), text);
         }
