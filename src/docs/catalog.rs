@@ -105,6 +105,8 @@ pub struct Catalog<'a> {
     tables: crate::relational::TableIndex<'a>,
     /// The tables of each aggregate (`context.Aggregate`), in schema order.
     by_aggregate: std::collections::HashMap<&'a str, Vec<&'a Table>>,
+    /// The tables of each schema, in schema order.
+    by_schema: std::collections::HashMap<&'a str, Vec<&'a Table>>,
     /// [`Catalog::users`].
     users: std::sync::OnceLock<Users>,
     roles: BTreeMap<TableKey, Role<'a>>,
@@ -132,11 +134,13 @@ impl<'a> Catalog<'a> {
             tables: schema.index(),
             by_aggregate: std::collections::HashMap::new(),
             users: std::sync::OnceLock::new(),
+            by_schema: std::collections::HashMap::new(),
             roles: BTreeMap::new(),
             roots,
             relations: Vec::new(),
         };
         for t in &schema.tables {
+            cat.by_schema.entry(t.schema.as_str()).or_default().push(t);
             if let Some(a) = &t.aggregate {
                 cat.by_aggregate.entry(a.as_str()).or_default().push(t);
             }
@@ -253,7 +257,7 @@ impl<'a> Catalog<'a> {
 
     /// The tables of a context (schema), in schema order.
     pub fn tables_of<'s>(&'s self, context: &'s str) -> impl Iterator<Item = &'a Table> + 's {
-        self.schema.tables.iter().filter(move |t| t.schema == context)
+        self.by_schema.get(context).into_iter().flatten().copied()
     }
 
     /// `Context.Aggregate` of an aggregate id.

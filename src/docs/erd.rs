@@ -349,13 +349,7 @@ pub fn overview_view<'t>(cat: &Catalog<'_>, t: &'t Labels) -> OverviewView<'t> {
             let alias = alias_of(&["agg", &ctx.name, &a.name]);
             agg_alias.insert(ai, alias.clone());
             let path = format!("{}.{}", ctx.name, a.name);
-            let tables = cat
-                .schema
-                .tables
-                .iter()
-                .filter(|tb| tb.aggregate.as_deref() == Some(path.as_str()))
-                .map(|tb| tb.name.clone())
-                .collect();
+            let tables = cat.tables_of_aggregate(&path).iter().map(|tb| tb.name.clone()).collect();
             nodes.push(OverviewNode {
                 alias,
                 name: a.name.clone(),

@@ -93,6 +93,11 @@ const APPEND_ONLY_WORDS: &[&str] = &[
 ];
 
 pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    // Each aggregate by its root's span, the origin of its root table.
+    let mut by_root = std::collections::HashMap::new();
+    for a in &cx.model.aggregates {
+        by_root.entry(a.root.span).or_insert(a);
+    }
     for t in &cx.schema.tables {
         use crate::relational::TableKind;
         match t.kind {
@@ -110,7 +115,7 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 }
             }
             TableKind::AggregateRoot => {
-                let Some(a) = cx.model.aggregates.iter().find(|a| a.root.span == t.origin.0) else {
+                let Some(&a) = by_root.get(&t.origin.0) else {
                     continue;
                 };
                 let Some((why, col)) = append_only(a, t) else {

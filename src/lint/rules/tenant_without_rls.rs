@@ -1,7 +1,6 @@
 //! L011 `tenant-without-rls`.
 
 use crate::lint::context::{Ctx, Finding, Owner};
-use crate::model::ContextId;
 
 rule_docs! {
     /// # L011: tenant-without-rls
@@ -67,8 +66,13 @@ const TENANT_NAMES: &[&str] = &["tenant_id", "tenant", "inquilino_id", "inquilin
 pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let m = cx.model;
     // Mixed contexts.
-    for (i, c) in m.contexts.iter().enumerate() {
-        let aggs: Vec<_> = m.aggregates.iter().filter(|a| a.context == ContextId(i)).collect();
+    let mut by_context: Vec<Vec<&crate::model::Aggregate>> = vec![Vec::new(); m.contexts.len()];
+    for a in &m.aggregates {
+        if let Some(list) = by_context.get_mut(a.context.0) {
+            list.push(a);
+        }
+    }
+    for (c, aggs) in m.contexts.iter().zip(&by_context) {
         let scoped: Vec<_> = aggs.iter().filter(|a| a.tenant.is_some()).collect();
         if scoped.is_empty() || scoped.len() == aggs.len() {
             continue;
@@ -119,14 +123,17 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         );
     }
     // Tables of scoped aggregates left without RLS.
+    let scoped_paths: std::collections::HashSet<String> = m
+        .aggregates
+        .iter()
+        .filter(|a| a.tenant.is_some())
+        .map(|a| format!("{}.{}", m.contexts[a.context.0].name, a.name))
+        .collect();
     for t in &cx.schema.tables {
         let Some(agg) = t.aggregate.as_deref() else {
             continue;
         };
-        let scoped = m
-            .aggregates
-            .iter()
-            .any(|a| a.tenant.is_some() && format!("{}.{}", m.contexts[a.context.0].name, a.name) == agg);
+        let scoped = scoped_paths.contains(agg);
         if scoped && !t.row_level_security {
             out.push(
                 Finding::new(
