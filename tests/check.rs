@@ -132,6 +132,28 @@ fn fails_on_a_stale_lock() {
     assert_fails_with(dir.path(), "stale");
 }
 
+/// `check` compares the snapshot it would write with the text on disk: a
+/// reformatted `dddc.schema` (same schema, other bytes) is an edit of a
+/// generated file, and `build` restores it. A checkout that turned the line
+/// ends to CRLF still passes (it is compared the long way).
+#[test]
+fn a_reformatted_snapshot_fails_the_gate_and_build_restores_it() {
+    let dir = built();
+    let snapshot = dir.path().join("db/migration/dddc.schema");
+    let text = std::fs::read_to_string(&snapshot).expect("read the lock's snapshot");
+    std::fs::write(&snapshot, text.replace("\n  column ", "\n\n  column ")).expect("write snapshot");
+    assert_fails_with(dir.path(), "stale");
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&snapshot).expect("read"), text);
+    let o = dddc(dir.path(), &["check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    std::fs::write(&snapshot, text.replace('\n', "\r\n")).expect("write snapshot");
+    let o = dddc(dir.path(), &["check"]);
+    assert!(o.status.success(), "a CRLF checkout must pass: {}", stderr(&o));
+}
+
 #[test]
 fn build_twice_writes_nothing_the_second_time() {
     let dir = built();

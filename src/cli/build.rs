@@ -7,8 +7,8 @@ use dddc::output::{self, write_atomically};
 use serde_json::json;
 
 use super::{
-    load_lock, load_model, migration_files_on_disk, migrations_dir, now_epoch, source_date_epoch, Format, Output,
-    EXIT_FAIL,
+    load_lock, load_lock_and_snapshot, load_model, migration_files_on_disk, migrations_dir, now_epoch,
+    source_date_epoch, Format, Output, EXIT_FAIL,
 };
 
 pub fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, allow_destructive: bool) -> u8 {
@@ -36,7 +36,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             Err(e) => return out.usage_error(&e),
         }
     };
-    let mut lock = match load_lock(out, &project) {
+    let (mut lock, snapshot_text) = match load_lock_and_snapshot(out, &project) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -75,7 +75,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         allow_destructive,
         project_dir: &project.dir,
         lowered: fe.schema.as_ref(),
-        snapshot_text: None,
+        snapshot_text: snapshot_text.as_deref(),
     };
     // The design lint runs on a second thread while the build is planned.
     let (plan, report) = std::thread::scope(|s| {

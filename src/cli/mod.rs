@@ -194,13 +194,24 @@ pub fn read_lock(project: &config::Project) -> Result<(Option<String>, Option<St
 
 /// The lock, if there is one; an unreadable one is an error (reported).
 pub fn load_lock(out: &Output, project: &config::Project) -> Result<Option<dddc::lock::Lock>, u8> {
+    load_lock_and_snapshot(out, project).map(|(lock, _)| lock)
+}
+
+/// [`load_lock`], with the text of `dddc.schema` the lock was read from.
+pub fn load_lock_and_snapshot(
+    out: &Output,
+    project: &config::Project,
+) -> Result<(Option<dddc::lock::Lock>, Option<String>), u8> {
     let (lock, snapshot) = read_lock(project).map_err(|e| out.usage_error(&e))?;
-    let Some(text) = lock else { return Ok(None) };
+    let Some(text) = lock else { return Ok((None, snapshot)) };
     let lock_path = migrations_dir(project).join(dddc::lock::LOCK_FILE);
-    dddc::lock::Lock::parse(&text, snapshot.as_deref()).map(Some).map_err(|e| {
-        out.error(&format!("{}: {e}", lock_path.display()));
-        EXIT_FAIL
-    })
+    match dddc::lock::Lock::parse(&text, snapshot.as_deref()) {
+        Ok(lock) => Ok((Some(lock), snapshot)),
+        Err(e) => {
+            out.error(&format!("{}: {e}", lock_path.display()));
+            Err(EXIT_FAIL)
+        }
+    }
 }
 
 /// Versioned or undo migrations (`V…`/`U…` `.sql`) in the folder: what a
