@@ -141,14 +141,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
                     crate::migrate::plan(&lock.schema, model, &schema, opts)
                 };
                 let _p = crate::timing::phase("compare the lock's schema");
-                let same = planned.is_empty()
-                    && match inputs.snapshot_text {
-                        // A snapshot as dddc writes it (a checkout that
-                        // turned its line ends to CRLF is compared the
-                        // long way).
-                        Some(text) if !text.contains('\r') => crate::lock::snapshot::write(&schema) == text,
-                        _ => lock.same_schema(&schema),
-                    };
+                let same = planned.is_empty() && lock.same_schema_as_read(&schema, inputs.snapshot_text);
                 (planned, same)
             };
             let early_docs = (!inputs.config.docs.html).then(|| {

@@ -35,28 +35,19 @@ pub struct Disk {
 }
 
 pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> Vec<Finding> {
-    run_lowered(model, None, config, project_dir, disk)
+    let lock = parse_lock(disk.lock_text.as_deref(), disk.snapshot_text.as_deref());
+    run_parsed(model, None, lock, config, project_dir, disk)
 }
 
-/// [`run`], given the model already lowered in the documents' language
-/// (see [`crate::frontend_in`]).
-pub fn run_lowered(
-    model: &Model,
-    lowered: Option<&crate::relational::Schema>,
-    config: &Config,
-    project_dir: &Path,
-    disk: &Disk,
-) -> Vec<Finding> {
-    run_parsed(model, lowered, parse_lock(disk), config, project_dir, disk)
+/// The lock read from the texts of `dddc.lock` and `dddc.schema`: `None`
+/// when there is no lock. (The CLI reads it while the model is compiled.)
+pub fn parse_lock(lock_text: Option<&str>, snapshot_text: Option<&str>) -> Option<Result<Lock, String>> {
+    lock_text.map(|text| Lock::parse(text, snapshot_text))
 }
 
-/// The lock of `disk`, read: `None` when there is none. (The CLI reads it
-/// while the model is compiled.)
-pub fn parse_lock(disk: &Disk) -> Option<Result<Lock, String>> {
-    disk.lock_text.as_deref().map(|text| Lock::parse(text, disk.snapshot_text.as_deref()))
-}
-
-/// [`run_lowered`], given the lock [`parse_lock`] read.
+/// [`run`], given the lock [`parse_lock`] read and, when the front end
+/// lowered it, the model's schema in the documents' language (see
+/// [`crate::frontend_in`]).
 pub fn run_parsed(
     model: &Model,
     lowered: Option<&crate::relational::Schema>,

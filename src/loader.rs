@@ -147,20 +147,14 @@ impl Loader<'_> {
         if includes.len() < 2 {
             return;
         }
-        let base = self.sources.get(from).path.parent().unwrap_or(Path::new("")).to_path_buf();
-        let real_root = self.root_dir.canonicalize().unwrap_or_else(|_| self.root_dir.clone());
         let mut next = self.sources.len() as u32;
         let mut ahead: Vec<(PathBuf, FileId)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for inc in includes {
-            let rel = Path::new(&inc.path);
-            let target = normalize(&base.join(rel));
             // Only what `include` would read: inside the folder (through
             // links too), not read yet, a regular file.
-            let inside = !rel.is_absolute()
-                && target.starts_with(&self.root_dir)
-                && target.canonicalize().is_ok_and(|r| r.starts_with(&real_root))
-                && target.is_file();
+            let Ok(target) = self.target(from, inc) else { continue };
+            let inside = self.outside_through_link(&target, inc).is_none() && target.is_file();
             if inside && self.sources.find_path(&target).is_none() && seen.insert(target.clone()) {
                 ahead.push((target, FileId(next)));
                 next += 1;
@@ -169,19 +163,42 @@ impl Loader<'_> {
         self.io.prefetch(&ahead);
     }
 
-    fn include(&mut self, from: FileId, inc: &ast::Include, stack: &mut Vec<FileId>) {
-        let from_path = self.sources.get(from).path.clone();
-        let base = from_path.parent().unwrap_or(Path::new(""));
+    /// The file an include names (relative to the including file), or
+    /// E0002 when the path leaves the model's folder.
+    fn target(&self, from: FileId, inc: &ast::Include) -> Result<PathBuf, Box<Diagnostic>> {
+        let base = self.sources.get(from).path.parent().unwrap_or(Path::new(""));
         let rel = Path::new(&inc.path);
         let target = normalize(&base.join(rel));
         if rel.is_absolute() || !target.starts_with(&self.root_dir) {
-            self.diagnostics.push(
+            return Err(Box::new(
                 Diagnostic::error(id::E0002, format!("`{}` is outside the model's folder", inc.path))
                     .at(inc.path_span, "this path leaves the folder of the root model file")
                     .with_help("keep every included file inside the model's folder and use a relative path"),
-            );
-            return;
+            ));
         }
+        Ok(target)
+    }
+
+    /// E0002 when `target`, inside the folder by its path, leads outside it
+    /// through a symbolic link.
+    fn outside_through_link(&self, target: &Path, inc: &ast::Include) -> Option<Diagnostic> {
+        let real = target.canonicalize().ok()?;
+        let real_root = self.root_dir.canonicalize().unwrap_or_else(|_| self.root_dir.clone());
+        (!real.starts_with(&real_root)).then(|| {
+            Diagnostic::error(id::E0002, format!("`{}` leads outside the model's folder", inc.path))
+                .at(inc.path_span, "this path resolves (through a link) outside the model's folder")
+                .with_help("copy the file into the model's folder")
+        })
+    }
+
+    fn include(&mut self, from: FileId, inc: &ast::Include, stack: &mut Vec<FileId>) {
+        let target = match self.target(from, inc) {
+            Ok(t) => t,
+            Err(d) => {
+                self.diagnostics.push(*d);
+                return;
+            }
+        };
         if let Some(existing) = self.sources.find_path(&target) {
             if let Some(pos) = stack.iter().position(|f| *f == existing) {
                 let mut chain: Vec<String> = stack[pos..].iter().map(|f| self.sources.get(*f).name.clone()).collect();
@@ -197,16 +214,9 @@ impl Loader<'_> {
             return;
         }
         // A symlink may still point outside: check where it really leads.
-        if let Ok(real) = target.canonicalize() {
-            let real_root = self.root_dir.canonicalize().unwrap_or_else(|_| self.root_dir.clone());
-            if !real.starts_with(&real_root) {
-                self.diagnostics.push(
-                    Diagnostic::error(id::E0002, format!("`{}` leads outside the model's folder", inc.path))
-                        .at(inc.path_span, "this path resolves (through a link) outside the model's folder")
-                        .with_help("copy the file into the model's folder"),
-                );
-                return;
-            }
+        if let Some(d) = self.outside_through_link(&target, inc) {
+            self.diagnostics.push(d);
+            return;
         }
         let text = match self.io.read(&target) {
             Ok(t) => t,

@@ -79,10 +79,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     };
     // The design lint runs on a second thread while the build is planned.
     let (plan, report) = std::thread::scope(|s| {
-        let report = dddc::threads::spawn_scoped(s, || {
-            let _p = dddc::timing::phase("lint");
-            fe.schema.as_ref().map(|schema| dddc::lint::lint(model, schema, &project.config.lint))
-        });
+        let report = dddc::threads::spawn_scoped(s, || super::design_lint(&project, &fe, model));
         let plan = dddc::build::plan(model, &inputs);
         (plan, report.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });

@@ -16,7 +16,7 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
         let lock = dddc::threads::spawn_scoped(s, || {
             let _p = dddc::timing::phase("read the lock");
             read_lock(&project).map(|(lock_text, snapshot_text)| {
-                let parsed = lock_text.as_deref().map(|t| dddc::lock::Lock::parse(t, snapshot_text.as_deref()));
+                let parsed = dddc::check::parse_lock(lock_text.as_deref(), snapshot_text.as_deref());
                 (lock_text, snapshot_text, parsed)
             })
         });
@@ -59,10 +59,7 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
     // The design lint runs on a second thread while the outputs are built
     // and compared.
     let (mut findings, report) = std::thread::scope(|s| {
-        let report = dddc::threads::spawn_scoped(s, || {
-            let _p = dddc::timing::phase("lint");
-            fe.schema.as_ref().map(|schema| dddc::lint::lint(model, schema, &project.config.lint))
-        });
+        let report = dddc::threads::spawn_scoped(s, || super::design_lint(&project, &fe, model));
         let findings = dddc::check::run_parsed(model, fe.schema.as_ref(), parsed, &project.config, &project.dir, &disk);
         (findings, report.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });

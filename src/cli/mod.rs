@@ -146,6 +146,18 @@ pub fn load(out: &Output, arg: Option<&Path>) -> Result<(config::Project, dddc::
     Ok((project, fe))
 }
 
+/// The design lint of the model, on the schema the front end lowered
+/// (`None` when there is none). `build` and `check` run it on a second
+/// thread while they build.
+pub fn design_lint(
+    project: &config::Project,
+    fe: &dddc::Frontend,
+    model: &dddc::model::Model,
+) -> Option<dddc::lint::Report> {
+    let _p = dddc::timing::phase("lint");
+    fe.schema.as_ref().map(|schema| dddc::lint::lint(model, schema, &project.config.lint))
+}
+
 /// The project `arg` names (or the one around the current folder).
 pub fn discover(out: &Output, arg: Option<&Path>) -> Result<config::Project, u8> {
     config::discover(arg).map_err(|e| out.usage_error(&e))

@@ -182,6 +182,18 @@ impl Lock {
     pub fn same_schema(&self, other: &Schema) -> bool {
         snapshot::write(&self.schema) == snapshot::write(other)
     }
+
+    /// [`Lock::same_schema`], for a lock read from `snapshot_text` (the
+    /// text of `dddc.schema`): one snapshot written and compared with it.
+    /// A text that is not as dddc writes it (reformatted by hand) is then a
+    /// different schema, so that the next build writes it back; one with
+    /// CRLF line ends (a Windows checkout) is compared the long way.
+    pub fn same_schema_as_read(&self, other: &Schema, snapshot_text: Option<&str>) -> bool {
+        match snapshot_text {
+            Some(text) if !text.contains('\r') => snapshot::write(other) == text,
+            _ => self.same_schema(other),
+        }
+    }
 }
 
 /// Flyway's order of versions: numeric parts compared as numbers (`1.10`

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::apply::apply;
 use super::change::{Change, TableRef};
 use super::diff::diff;
-use super::renames::{apply_renames, has_renames, previous_names};
+use super::renames::{apply_renames, renamed_back};
 use crate::config::BatchBackfills;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::{Diagnostic, Span};
@@ -106,8 +106,8 @@ impl Planned {
 pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planned {
     // Without an `@was`, the model under its old names is the model: no
     // second lowering, and nothing to rename.
-    let renamed = has_renames(model).then(|| {
-        let was = relational::lower(&previous_names(model)).unwrap_or_else(|_| new.clone());
+    let renamed = renamed_back(model).map(|previous| {
+        let was = relational::lower(&previous).unwrap_or_else(|_| new.clone());
         apply_renames(lock, new, &was, model)
     });
     let (base, mut changes, warnings) = match &renamed {

@@ -12,35 +12,30 @@ use crate::relational::{Schema, Table};
 
 /// The model with every `@was` undone: each renamed declaration under its
 /// previous name.
-/// Whether the model renames anything (an `@was` anywhere): without one,
-/// [`previous_names`] is the model itself.
-pub fn has_renames(model: &Model) -> bool {
-    fn entity(e: &Entity) -> bool {
-        e.was.is_some() || e.fields.iter().any(|f| f.was.is_some()) || e.entities.iter().any(entity)
-    }
-    model.contexts.iter().any(|c| c.was.is_some())
-        || model.enums.iter().any(|e| e.was.is_some() || e.values.iter().any(|v| v.was.is_some()))
-        || model.aggregates.iter().any(|a| entity(&a.root))
-        || model.values.iter().any(|v| match &v.shape {
-            crate::model::ValueShape::Fields { fields, .. } => fields.iter().any(|f| f.was.is_some()),
-            _ => false,
-        })
+pub fn previous_names(model: &Model) -> Model {
+    renamed_back(model).unwrap_or_else(|| model.clone())
 }
 
-pub fn previous_names(model: &Model) -> Model {
+/// [`previous_names`], or `None` when the model has no `@was` (it is then
+/// its own previous self, and need not be lowered again).
+pub fn renamed_back(model: &Model) -> Option<Model> {
+    let mut changed = false;
     let mut m = model.clone();
     for c in &mut m.contexts {
         if let Some(w) = &c.was {
             c.name = w.name.clone();
+            changed = true;
         }
     }
     for e in &mut m.enums {
         if let Some(w) = &e.was {
             e.name = w.name.clone();
+            changed = true;
         }
         for v in &mut e.values {
             if let Some(w) = &v.was {
                 v.name = w.name.clone();
+                changed = true;
             }
         }
     }
@@ -63,30 +58,34 @@ pub fn previous_names(model: &Model) -> Model {
         if let Some(w) = &a.root.was {
             a.name = w.name.clone();
         }
-        rename_entity(&mut a.root, &value_renames);
+        changed |= rename_entity(&mut a.root, &value_renames);
     }
     for v in &mut m.values {
         if let crate::model::ValueShape::Fields { fields, invariants } = &mut v.shape {
             for f in fields {
-                rename_field(f);
+                changed |= rename_field(f);
             }
             for i in invariants {
                 rename_values(&mut i.expr, &value_renames);
             }
         }
     }
-    m
+    changed.then_some(m)
 }
 
-fn rename_entity(e: &mut Entity, values: &[(crate::model::EnumId, String, String)]) {
+/// Undoes the `@was` of an entity, its fields and its children; whether
+/// there was any.
+fn rename_entity(e: &mut Entity, values: &[(crate::model::EnumId, String, String)]) -> bool {
+    let mut changed = false;
     if let Some(w) = &e.was {
         e.name = w.name.clone();
+        changed = true;
     }
     // Columns named in expressions follow their field's old name.
     let mut columns: Vec<(String, String)> = Vec::new();
     for f in &mut e.fields {
         let new_column = f.column.clone();
-        rename_field(f);
+        changed |= rename_field(f);
         if f.column != new_column {
             columns.push((new_column, f.column.clone()));
         }
@@ -139,8 +138,9 @@ fn rename_entity(e: &mut Entity, values: &[(crate::model::EnumId, String, String
     // with the column; enum values inside them are data, renamed here.
 
     for c in &mut e.entities {
-        rename_entity(c, values);
+        changed |= rename_entity(c, values);
     }
+    changed
 }
 
 fn rename_columns(e: &mut crate::model::TExpr, old: &dyn Fn(&str) -> String) {
@@ -152,16 +152,17 @@ fn rename_columns(e: &mut crate::model::TExpr, old: &dyn Fn(&str) -> String) {
     });
 }
 
-fn rename_field(f: &mut crate::model::Field) {
-    if let Some(w) = &f.was {
-        if !f.column_explicit {
-            f.column = match &f.ty {
-                FieldType::Ref(r) if r.key.len() == 1 => format!("{}_id", w.name),
-                _ => w.name.clone(),
-            };
-        }
-        f.name = w.name.clone();
+/// Undoes a field's `@was`; whether it had one.
+fn rename_field(f: &mut crate::model::Field) -> bool {
+    let Some(w) = &f.was else { return false };
+    if !f.column_explicit {
+        f.column = match &f.ty {
+            FieldType::Ref(r) if r.key.len() == 1 => format!("{}_id", w.name),
+            _ => w.name.clone(),
+        };
     }
+    f.name = w.name.clone();
+    true
 }
 
 fn rename_values(e: &mut crate::model::TExpr, values: &[(crate::model::EnumId, String, String)]) {
