@@ -36,7 +36,16 @@ pub struct Disk {
 
 pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> Vec<Finding> {
     let lock = parse_lock(disk.lock_text.as_deref(), disk.snapshot_text.as_deref());
-    run_parsed(model, None, lock, config, project_dir, disk)
+    run_parsed(model, None, lock, config, project_dir, disk).findings
+}
+
+/// What [`run_parsed`] found.
+#[derive(Debug)]
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    /// A build now would write nothing and say nothing (no notice, no
+    /// warning): what `build` may answer from `check`'s cache.
+    pub build_quiet: bool,
 }
 
 /// The lock read from the texts of `dddc.lock` and `dddc.schema`: `None`
@@ -55,7 +64,7 @@ pub fn run_parsed(
     config: &Config,
     project_dir: &Path,
     disk: &Disk,
-) -> Vec<Finding> {
+) -> Checked {
     let mut out = Vec::new();
     let finding = |reason: String| Finding { reason, diff: None };
     let lock = match parsed {
@@ -66,7 +75,7 @@ pub fn run_parsed(
         Some(Ok(l)) => Some(l),
         Some(Err(e)) => {
             out.push(finding(format!("{}: {e}", lock_path(config).display())));
-            return out;
+            return Checked { findings: out, build_quiet: false };
         }
     };
     if let Some(lock) = &lock {
@@ -90,6 +99,8 @@ pub fn run_parsed(
         build::plan(model, &inputs)
     };
     let _p = crate::timing::phase("compare with the disk");
+    let build_quiet =
+        matches!(&planned, Ok(p) if p.warnings.is_empty() && p.notices.is_empty() && p.summary.is_empty());
     match planned {
         Ok(plan) => {
             let migrations_dir = PathBuf::from(&config.migrations.dir);
@@ -147,7 +158,7 @@ pub fn run_parsed(
         }
         Err(BuildError::Message(m)) => out.push(finding(m)),
     }
-    out
+    Checked { findings: out, build_quiet }
 }
 
 fn lock_path(config: &Config) -> PathBuf {

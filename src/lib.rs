@@ -49,6 +49,7 @@
 
 pub mod build;
 pub mod check;
+pub mod check_cache;
 pub mod config;
 pub mod diagnostics;
 pub mod docs;

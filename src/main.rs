@@ -63,10 +63,15 @@ enum Command {
         #[arg(long)]
         allow_destructive: bool,
     },
-    /// The CI gate: fail when anything generated is missing, stale or edited by hand. Writes nothing.
+    /// The CI gate: fail when anything generated is missing, stale or edited by hand. Writes nothing
+    /// but its local cache (`.dddc/`, ignored by git).
     Check {
         /// A .ddd file or a folder.
         model: Option<PathBuf>,
+        /// Check in full even when nothing changed since the last pass, and
+        /// neither read nor record that pass in `.dddc/check`.
+        #[arg(long)]
+        no_cache: bool,
         /// Also run `dddc verify` (skipped with a note when no PostgreSQL
         /// server binaries are installed and no URL is given).
         #[arg(long)]
@@ -223,8 +228,8 @@ fn run() -> ExitCode {
         Command::Build { model, name, dry_run, allow_destructive } => {
             ("build", cli::build::build(&out, model.as_deref(), name.as_deref(), dry_run, allow_destructive))
         }
-        Command::Check { model, verify, database_url } => {
-            let mut code = cli::check::check(&out, model.as_deref());
+        Command::Check { model, no_cache, verify, database_url } => {
+            let mut code = cli::check::check(&out, model.as_deref(), !no_cache);
             if verify && code == 0 {
                 code = cli::db::verify_in_check(&out, model.as_deref(), database_url.as_deref());
             }

@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["output", "docs"],
     &["lock"],
     &["build"],
-    &["check"],
+    &["check", "check_cache"],
     &["team"],
     &["lsp"],
     &["introspect", "verify", "import"],

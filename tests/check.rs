@@ -22,30 +22,43 @@ context ventas {
 
 use support::cli::{dddc, stderr};
 
-/// A project with the model built once.
+/// A project with the model built once, and checked once: every test that
+/// changes something and expects the gate to fail runs with that pass in
+/// `check`'s cache, which must never answer for the changed project.
 fn built() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("tienda.ddd"), MODEL).expect("write model");
     let b = dddc(dir.path(), &["build"]);
     assert!(b.status.success(), "build failed: {}", stderr(&b));
+    let c = dddc(dir.path(), &["check"]);
+    assert!(c.status.success(), "check failed: {}", stderr(&c));
+    assert!(dir.path().join(".dddc/check").is_file(), "a pass is recorded");
     dir
 }
 
+/// The gate fails with `needle`, says exactly what a check in full says,
+/// writes nothing, and forgets the pass it had recorded.
 fn assert_fails_with(dir: &Path, needle: &str) {
     let before = snapshot(dir);
     let o = dddc(dir, &["check"]);
     assert_eq!(o.status.code(), Some(1), "check should fail; stderr: {}", stderr(&o));
     assert!(stderr(&o).contains(needle), "expected `{needle}` in:\n{}", stderr(&o));
     assert_eq!(before, snapshot(dir), "check must write nothing");
+    assert!(!dir.join(".dddc/check").exists(), "a failed check leaves no recorded pass");
+    let full = dddc(dir, &["check", "--no-cache"]);
+    assert_eq!((full.status.code(), stderr(&full)), (o.status.code(), stderr(&o)));
 }
 
-/// Every file of the project with its bytes.
+/// Every file of the project with its bytes (`check`'s cache left out).
 fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).expect("read dir").flatten() {
             let p = e.path();
+            if p.file_name().is_some_and(|n| n == ".dddc") {
+                continue;
+            }
             if p.is_dir() {
                 stack.push(p);
             } else {
@@ -270,7 +283,8 @@ fn a_missing_snapshot_is_named() {
 fn bundled_examples_pass_check() {
     for example in ["examples/mitoga", "examples/history"] {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(example);
-        let o = dddc(&dir, &["check"]);
+        // In full, and without writing a cache into the source tree.
+        let o = dddc(&dir, &["check", "--no-cache"]);
         assert!(o.status.success(), "dddc check in {example}:\n{}", stderr(&o));
     }
 }
@@ -296,4 +310,151 @@ fn a_newer_lock_or_min_version_stops_an_older_dddc() {
     let o = dddc(dir.path(), &["check"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("needs dddc 99.1 or newer"), "{}", stderr(&o));
+}
+
+/// The JSON document of `dddc check`, and whether the last pass answered.
+fn check_json(dir: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec!["--format", "json", "check"];
+    args.extend_from_slice(extra);
+    let o = dddc(dir, &args);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    (o.status.code(), doc)
+}
+
+fn without_cached(mut doc: serde_json::Value) -> serde_json::Value {
+    doc.as_object_mut().expect("an object").remove("cached");
+    doc
+}
+
+/// A check of a project nothing changed in since the last pass answers from
+/// that pass, with the same words and the same document as a check in full;
+/// `--no-cache` neither reads nor records it.
+#[test]
+fn an_unchanged_project_is_checked_from_its_last_pass() {
+    let dir = built();
+    std::fs::write(dir.path().join("db/migration/R__views.sql"), "CREATE OR REPLACE VIEW v AS SELECT 1;\n")
+        .expect("write");
+    let (code, full) = check_json(dir.path(), &[]);
+    assert_eq!((code, &full["cached"]), (Some(0), &serde_json::json!(false)), "{full}");
+    let (code, cached) = check_json(dir.path(), &[]);
+    assert_eq!((code, &cached["cached"]), (Some(0), &serde_json::json!(true)), "{cached}");
+    assert_eq!(without_cached(cached), without_cached(full.clone()));
+    assert_eq!(full["repeatable"], serde_json::json!(["R__views.sql"]));
+    assert!(full["lint"]["score"].is_u64(), "{full}");
+    let text = dddc(dir.path(), &["check"]);
+    assert!(stderr(&text).contains("note: `R__views.sql` is a repeatable migration"), "{}", stderr(&text));
+    assert!(stderr(&text).contains("nothing changed since the last check passed"), "{}", stderr(&text));
+    assert_eq!(std::fs::read_to_string(dir.path().join(".dddc/.gitignore")).expect("read").lines().last(), Some("*"));
+
+    let (_, again) = check_json(dir.path(), &["--no-cache"]);
+    assert_eq!(again["cached"], serde_json::json!(false));
+    let fresh = tempfile::tempdir().expect("temp dir");
+    std::fs::write(fresh.path().join("tienda.ddd"), MODEL).expect("write model");
+    assert!(dddc(fresh.path(), &["build"]).status.success());
+    let (code, _) = check_json(fresh.path(), &["--no-cache"]);
+    assert_eq!(code, Some(0));
+    assert!(!fresh.path().join(".dddc").exists(), "--no-cache writes nothing");
+}
+
+/// Changes that leave the verdict as it was still make the next check run
+/// in full (and record the new state): an edit of the model that changes no
+/// output, a file of the team's own in the documentation folder, another
+/// `SOURCE_DATE_EPOCH`, another `dddc.toml`.
+#[test]
+fn any_change_makes_the_next_check_run_in_full() {
+    let dir = built();
+    let cached = |dir: &Path| check_json(dir, &[]).1["cached"].clone();
+    assert_eq!(cached(dir.path()), serde_json::json!(true));
+    type Change = Box<dyn Fn(&Path)>;
+    let changes: Vec<(&str, Change)> = vec![
+        (
+            "the model reformatted",
+            Box::new(|d: &Path| std::fs::write(d.join("tienda.ddd"), MODEL.replace("  tables", "    tables")).unwrap()),
+        ),
+        ("a README in docs", Box::new(|d: &Path| std::fs::write(d.join("docs/README.md"), "# Notas\n").unwrap())),
+        ("a folder in the migrations", Box::new(|d: &Path| std::fs::create_dir(d.join("db/migration/old")).unwrap())),
+        ("dddc.toml", Box::new(|d: &Path| std::fs::write(d.join("dddc.toml"), "[lint]\nmin_score = 10\n").unwrap())),
+    ];
+    for (what, change) in changes {
+        change(dir.path());
+        let (code, doc) = check_json(dir.path(), &[]);
+        assert_eq!((code, &doc["cached"]), (Some(0), &serde_json::json!(false)), "after {what}: {doc}");
+        assert_eq!(cached(dir.path()), serde_json::json!(true), "after {what}, the new state is recorded");
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dddc"))
+        .args(["-C", &dir.path().display().to_string(), "--format", "json", "check"])
+        .env("SOURCE_DATE_EPOCH", "1790000000")
+        .output()
+        .expect("dddc runs");
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(doc["cached"], serde_json::json!(false), "another SOURCE_DATE_EPOCH: {doc}");
+}
+
+/// A cache that does not read (a merge's conflict markers, a truncated
+/// file, another format) is a miss: the check runs in full and records its
+/// pass again.
+#[test]
+fn a_cache_that_does_not_read_is_a_miss() {
+    let dir = built();
+    let path = dir.path().join(".dddc/check");
+    let good = std::fs::read_to_string(&path).expect("read the cache");
+    for bad in
+        [String::new(), format!("<<<<<<< HEAD\n{good}=======\n>>>>>>> other\n"), good[..good.len() / 2].to_string()]
+    {
+        std::fs::write(&path, &bad).expect("write");
+        let (code, doc) = check_json(dir.path(), &[]);
+        assert_eq!((code, &doc["cached"]), (Some(0), &serde_json::json!(false)), "{bad:?}: {doc}");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), good, "the pass is recorded again");
+    }
+}
+
+/// A build with nothing to do answers from the last pass too, with the
+/// same words and document; with something to do, it builds.
+#[test]
+fn a_build_with_nothing_to_do_answers_from_the_last_pass() {
+    let dir = built();
+    let json_build = |dir: &Path| {
+        let o = dddc(dir, &["--format", "json", "build"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8(o.stdout).expect("UTF-8")
+    };
+    let from_cache = json_build(dir.path());
+    let text = dddc(dir.path(), &["build"]);
+    std::fs::remove_dir_all(dir.path().join(".dddc")).expect("remove the cache");
+    let full_text = dddc(dir.path(), &["build"]);
+    assert_eq!(stderr(&text), stderr(&full_text));
+    assert!(stderr(&text).contains("up to date: nothing to write"), "{}", stderr(&text));
+    assert_eq!(from_cache, json_build(dir.path()));
+
+    assert!(dddc(dir.path(), &["check"]).status.success());
+    std::fs::write(
+        dir.path().join("tienda.ddd"),
+        MODEL.replace("correo: text(200) unique", "correo: text(200) unique\n    telefono: text(20)?"),
+    )
+    .expect("write");
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wrote V2__"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("up to date"), "{}", stderr(&o));
+}
+
+/// In a git repository the cache is never something to commit.
+#[test]
+fn git_never_sees_the_cache() {
+    let dir = built();
+    let git = |args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    git(&["init", "-q"]);
+    let status = git(&["status", "--porcelain", "--untracked-files=all"]);
+    assert!(!status.contains(".dddc"), "{status}");
+    assert!(status.contains("tienda.ddd"), "{status}");
 }

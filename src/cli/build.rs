@@ -17,11 +17,10 @@ pub fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bo
 
 /// The build of the project `model` names (a file or a folder).
 pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, allow_destructive: bool) -> u8 {
-    let (project, fe, model) = match load_model(out, model) {
-        Ok(x) => x,
+    let project = match super::discover(out, model) {
+        Ok(p) => p,
         Err(code) => return code,
     };
-    let model = &model;
     let mig_dir = migrations_dir(&project);
     // One build at a time per project; what a killed one left is cleaned.
     let _guard = if dry_run {
@@ -36,6 +35,20 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             Err(e) => return out.usage_error(&e),
         }
     };
+    if !dry_run {
+        if let Some(code) = up_to_date_from_cache(out, &project) {
+            return code;
+        }
+    }
+    let mut fe = match super::frontend(out, &project) {
+        Ok(fe) => fe,
+        Err(code) => return code,
+    };
+    let Some(model) = fe.model.take() else {
+        out.report(&fe.sources, &fe.diagnostics);
+        return EXIT_FAIL;
+    };
+    let model = &model;
     let (mut lock, snapshot_text) = match load_lock_and_snapshot(out, &project) {
         Ok(l) => l,
         Err(code) => return code,
@@ -172,6 +185,39 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     0
 }
 
+/// A build with nothing to do, answered from `check`'s last pass when
+/// nothing changed since (see `dddc::check_cache`): the same words and
+/// fields as [`build_in`] prints when it finds nothing to write.
+fn up_to_date_from_cache(out: &Output, project: &dddc::config::Project) -> Option<u8> {
+    use dddc::check_cache;
+    let entry = check_cache::read(project)?;
+    let lint = entry.lint.as_ref().filter(|l| l.passes && entry.build_quiet)?;
+    if check_cache::state(project)? != entry.state
+        || check_cache::inputs_from_disk(&entry.inputs) != entry.inputs_digest
+    {
+        return None;
+    }
+    out.field("migrations", json!([]));
+    out.field("notices", json!([]));
+    out.field("recorded", json!([]));
+    lint_line(out, lint.score, lint.minimum, lint.errors, lint.warnings, true);
+    out.field("written", json!([]));
+    out.field("removed", json!([]));
+    out.say("up to date: nothing to write");
+    Some(0)
+}
+
+fn lint_line(out: &Output, score: u32, min: u32, errors: usize, warnings: usize, passes: bool) {
+    out.field(
+        "lint",
+        json!({"score": score, "minimum": min, "errors": errors, "warnings": warnings, "passes": passes}),
+    );
+    out.say(&format!(
+        "lint: design score {score}/100 (minimum {min}), {errors} error(s), {warnings} warning(s){}",
+        if passes { "" } else { ": `dddc check` will fail on it (see `dddc lint`)" }
+    ));
+}
+
 /// One line on the design lint, and the findings `check` would fail on.
 fn lint_summary(
     out: &Output,
@@ -181,17 +227,7 @@ fn lint_summary(
 ) {
     let min = super::min_score(None, &project.config);
     let passes = dddc::lint::passes(report, Some(min));
-    out.field(
-        "lint",
-        json!({"score": report.score, "minimum": min, "errors": report.errors(), "warnings": report.warnings(), "passes": passes}),
-    );
-    out.say(&format!(
-        "lint: design score {}/100 (minimum {min}), {} error(s), {} warning(s){}",
-        report.score,
-        report.errors(),
-        report.warnings(),
-        if passes { "" } else { ": `dddc check` will fail on it (see `dddc lint`)" }
-    ));
+    lint_line(out, report.score, min, report.errors(), report.warnings(), passes);
     if !passes && !out.json() {
         let errors: Vec<dddc::diagnostics::Diagnostic> =
             report.findings.iter().filter(|d| d.is_error()).cloned().collect();

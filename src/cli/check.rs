@@ -2,15 +2,36 @@
 
 use std::path::{Path, PathBuf};
 
+use dddc::check_cache;
 use serde_json::json;
 
 use super::{migrations_dir, read_lock, Output, EXIT_FAIL};
 
-pub fn check(out: &Output, model: Option<&Path>) -> u8 {
+pub fn check(out: &Output, model: Option<&Path>, use_cache: bool) -> u8 {
     let project = match super::discover(out, model) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // The project as it is before anything is read: a pass is recorded
+    // only if it is still so afterwards. When it is as the last pass left
+    // it, that pass is the answer (see `dddc::check_cache`).
+    let before = if use_cache { check_cache::state(&project) } else { None };
+    if let Some(state) = &before {
+        if let Some(entry) = check_cache::read(&project) {
+            if entry.state == *state && check_cache::inputs_from_disk(&entry.inputs) == entry.inputs_digest {
+                return passed(out, &entry.repeatable, entry.lint.as_ref(), true);
+            }
+        }
+    }
+    let code = check_in_full(out, &project, before.as_deref());
+    if code != 0 && use_cache {
+        check_cache::forget(&project);
+    }
+    code
+}
+
+fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&str>) -> u8 {
+    let project = project.clone();
     // The lock is read on a second thread while the model is compiled.
     let (fe, lock) = std::thread::scope(|s| {
         let lock = dddc::threads::spawn_scoped(s, || {
@@ -49,27 +70,27 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
         doc_files,
     };
-    let repeatable: Vec<&str> = dddc::check::repeatable_migrations(&disk);
-    for r in &repeatable {
-        out.say(&format!(
-            "note: `{r}` is a repeatable migration: dddc leaves it alone (Flyway runs it after the versioned ones whenever it changes)"
-        ));
-    }
-    out.field("repeatable", json!(repeatable));
+    let repeatable: Vec<String> = dddc::check::repeatable_migrations(&disk).into_iter().map(String::from).collect();
+    print_repeatable(out, &repeatable);
     // The design lint runs on a second thread while the outputs are built
     // and compared.
-    let (mut findings, report) = std::thread::scope(|s| {
+    let (checked, report) = std::thread::scope(|s| {
         let report = dddc::threads::spawn_scoped(s, || super::design_lint(&project, &fe, model));
-        let findings = dddc::check::run_parsed(model, fe.schema.as_ref(), parsed, &project.config, &project.dir, &disk);
-        (findings, report.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        let checked = dddc::check::run_parsed(model, fe.schema.as_ref(), parsed, &project.config, &project.dir, &disk);
+        (checked, report.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
+    let mut findings = checked.findings;
     // Lint: errors or a score below the minimum fail the gate too.
-    if let Some(report) = report {
-        let min = super::min_score(None, &project.config);
-        out.field(
-            "lint",
-            json!({"score": report.score, "minimum": min, "errors": report.errors(), "warnings": report.warnings()}),
-        );
+    let lint = report.as_ref().map(|report| check_cache::LintSummary {
+        score: report.score,
+        minimum: super::min_score(None, &project.config),
+        errors: report.errors(),
+        warnings: report.warnings(),
+        passes: dddc::lint::passes(report, Some(super::min_score(None, &project.config))),
+    });
+    print_lint(out, lint.as_ref());
+    if let (Some(report), Some(summary)) = (report, &lint) {
+        let min = summary.minimum;
         if !dddc::lint::passes(&report, Some(min)) {
             if !out.json() {
                 eprint!("{}", dddc::lint::render_text(&report, &fe.sources, out.color));
@@ -84,14 +105,28 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
             });
         }
     }
+    if findings.is_empty() {
+        // Recorded when nothing was printed but the verdict, and nothing
+        // changed while the check ran.
+        if fe.diagnostics.is_empty() && before.is_some() && check_cache::state(&project).as_deref() == before {
+            let entry = check_cache::Entry {
+                state: before.unwrap_or_default().to_string(),
+                inputs: fe.sources.iter().map(|(_, f)| f.path.clone()).collect(),
+                inputs_digest: check_cache::inputs_from_texts(
+                    fe.sources.iter().map(|(_, f)| (f.path.as_path(), f.text.as_str())),
+                ),
+                lint: lint.clone(),
+                repeatable: repeatable.clone(),
+                build_quiet: checked.build_quiet && lint.as_ref().is_some_and(|l| l.passes),
+            };
+            check_cache::write(&project, &entry);
+        }
+        return passed(out, &repeatable, lint.as_ref(), false);
+    }
     out.field(
         "findings",
         json!(findings.iter().map(|f| json!({"reason": f.reason, "diff": f.diff})).collect::<Vec<_>>()),
     );
-    if findings.is_empty() {
-        out.say("check passed: migrations, lock and documentation are up to date");
-        return 0;
-    }
     if !out.json() {
         for f in &findings {
             eprintln!("error: {}", f.reason);
@@ -102,6 +137,38 @@ pub fn check(out: &Output, model: Option<&Path>) -> u8 {
         eprintln!("check failed: {} problem(s)", findings.len());
     }
     EXIT_FAIL
+}
+
+/// The verdict of a check that found nothing; `cached` when the last pass
+/// answered.
+fn passed(out: &Output, repeatable: &[String], lint: Option<&check_cache::LintSummary>, cached: bool) -> u8 {
+    if cached {
+        print_repeatable(out, repeatable);
+        print_lint(out, lint);
+    }
+    out.field("findings", json!([]));
+    out.field("cached", json!(cached));
+    out.say(if cached {
+        "check passed: migrations, lock and documentation are up to date (nothing changed since the last check passed)"
+    } else {
+        "check passed: migrations, lock and documentation are up to date"
+    });
+    0
+}
+
+fn print_repeatable(out: &Output, repeatable: &[String]) {
+    for r in repeatable {
+        out.say(&format!(
+            "note: `{r}` is a repeatable migration: dddc leaves it alone (Flyway runs it after the versioned ones whenever it changes)"
+        ));
+    }
+    out.field("repeatable", json!(repeatable));
+}
+
+fn print_lint(out: &Output, lint: Option<&check_cache::LintSummary>) {
+    if let Some(l) = lint {
+        out.field("lint", json!({"score": l.score, "minimum": l.minimum, "errors": l.errors, "warnings": l.warnings}));
+    }
 }
 
 /// Every file under `dir` (subfolders included: Flyway searches them), as

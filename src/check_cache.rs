@@ -1,0 +1,420 @@
+//! `check`'s memory of its last pass, so that a `dddc check` of a project
+//! nothing changed in since answers from a hash of its files instead of
+//! building every output again (issue 14: `check` runs on every commit, and
+//! in a repository where the model is one part of many, most commits do not
+//! touch it).
+//!
+//! The cache is local: `<project>/.dddc/check`, in a folder that ignores
+//! itself for git (`.dddc/.gitignore` holds `*`). It is never committed,
+//! never merged and never trusted across machines: a clean checkout (CI)
+//! always runs the full check. It holds one thing: "with every file below
+//! exactly as it is, the full check passed and printed nothing but its
+//! verdict", and it is used only when every one of those files hashes the
+//! same again:
+//!
+//! - the dddc executable (path, size, modification time) and its version, so
+//!   that another dddc, or a rebuilt one, never answers from it;
+//! - `SOURCE_DATE_EPOCH`, the root model path, `dddc.toml`, the names of the
+//!   folder's `.ddd` files (which one is the model, when `dddc.toml` says
+//!   none);
+//! - every model file the front end read, hashed from the very text it
+//!   compiled;
+//! - the templates folder, the migrations folder and the documentation
+//!   folder, walked whole: every name, and every file's bytes.
+//!
+//! A missing, unreadable or malformed cache is simply a miss. The cache is
+//! written only after a full pass that found nothing and printed no
+//! diagnostic, and only when the state hashed before that check began is
+//! the state hashed after it (a file edited while `check` ran is never
+//! recorded as checked).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sha2::{Digest, Sha256};
+
+use crate::config::Project;
+
+/// The cache's folder in the project.
+pub const DIR: &str = ".dddc";
+const FILE: &str = "check";
+const HEADER: &str = "dddc check cache 1";
+/// Folders deeper than this are not followed (a symbolic link that loops):
+/// the state cannot be hashed, and the check runs in full.
+const MAX_DEPTH: usize = 32;
+
+/// What `check` printed besides its verdict, to print it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintSummary {
+    pub score: u32,
+    pub minimum: u32,
+    pub errors: usize,
+    pub warnings: usize,
+    /// The lint passes the gate (always so in an entry: a check that
+    /// failed records nothing).
+    pub passes: bool,
+}
+
+/// The last pass recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Every project file and folder the check depends on, besides the
+    /// model's files ([`state`]).
+    pub state: String,
+    /// The model's files, in the order the front end read them.
+    pub inputs: Vec<PathBuf>,
+    /// Their contents ([`inputs_from_disk`], [`inputs_from_texts`]).
+    pub inputs_digest: String,
+    pub lint: Option<LintSummary>,
+    /// The repeatable migrations `check` noted.
+    pub repeatable: Vec<String>,
+    /// A build would write nothing and say nothing but the lint's line, so
+    /// `build` may answer "up to date" from this entry too.
+    pub build_quiet: bool,
+}
+
+impl Entry {
+    pub fn to_text(&self) -> Option<String> {
+        let mut s = format!(
+            "{HEADER}\nstate {}\ninputs {}\nbuild {}\n",
+            self.state,
+            self.inputs_digest,
+            if self.build_quiet { "quiet" } else { "speaks" }
+        );
+        match &self.lint {
+            Some(l) => {
+                s.push_str(&format!("lint {} {} {} {} {}\n", l.score, l.minimum, l.errors, l.warnings, l.passes))
+            }
+            None => s.push_str("lint none\n"),
+        }
+        for r in &self.repeatable {
+            if r.contains('\n') {
+                return None;
+            }
+            s.push_str(&format!("repeatable {r}\n"));
+        }
+        for p in &self.inputs {
+            let p = p.to_str()?;
+            if p.contains('\n') {
+                return None;
+            }
+            s.push_str(&format!("input {p}\n"));
+        }
+        Some(s)
+    }
+
+    pub fn parse(text: &str) -> Option<Entry> {
+        let mut lines = text.lines();
+        if lines.next()? != HEADER {
+            return None;
+        }
+        let state = lines.next()?.strip_prefix("state ")?.to_string();
+        let inputs_digest = lines.next()?.strip_prefix("inputs ")?.to_string();
+        let build_quiet = match lines.next()?.strip_prefix("build ")? {
+            "quiet" => true,
+            "speaks" => false,
+            _ => return None,
+        };
+        let lint = match lines.next()?.strip_prefix("lint ")? {
+            "none" => None,
+            l => {
+                let n: Vec<&str> = l.split(' ').collect();
+                let [score, minimum, errors, warnings, passes] = n.as_slice() else { return None };
+                Some(LintSummary {
+                    score: score.parse().ok()?,
+                    minimum: minimum.parse().ok()?,
+                    errors: errors.parse().ok()?,
+                    warnings: warnings.parse().ok()?,
+                    passes: passes.parse().ok()?,
+                })
+            }
+        };
+        let mut repeatable = Vec::new();
+        let mut inputs = Vec::new();
+        for line in lines {
+            if let Some(r) = line.strip_prefix("repeatable ") {
+                repeatable.push(r.to_string());
+            } else if let Some(p) = line.strip_prefix("input ") {
+                inputs.push(PathBuf::from(p));
+            } else {
+                return None;
+            }
+        }
+        let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex(&state) || !hex(&inputs_digest) || inputs.is_empty() {
+            return None;
+        }
+        Some(Entry { state, inputs, inputs_digest, lint, repeatable, build_quiet })
+    }
+}
+
+fn path_of(project: &Project) -> PathBuf {
+    project.dir.join(DIR).join(FILE)
+}
+
+/// The recorded pass, when there is one that reads.
+pub fn read(project: &Project) -> Option<Entry> {
+    Entry::parse(&std::fs::read_to_string(path_of(project)).ok()?)
+}
+
+/// Records a pass. Failing to (a read-only checkout) is not an error: the
+/// next check runs in full.
+pub fn write(project: &Project, entry: &Entry) {
+    let Some(text) = entry.to_text() else { return };
+    let dir = project.dir.join(DIR);
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        let _ = std::fs::write(&ignore, "# dddc's local cache: never committed\n*\n");
+    }
+    let Ok(mut tmp) = tempfile::Builder::new().prefix(".check.").tempfile_in(&dir) else { return };
+    if std::io::Write::write_all(&mut tmp, text.as_bytes()).is_ok() {
+        let _ = tmp.persist(dir.join(FILE));
+    }
+}
+
+/// Removes the recorded pass (after a check that did not pass), so that a
+/// stale entry is never left to be mistaken for the present.
+pub fn forget(project: &Project) {
+    let _ = std::fs::remove_file(path_of(project));
+}
+
+/// The hash of everything but the model's files that a check reads or
+/// depends on; `None` when some of it cannot be read (then nothing is
+/// cached and the check runs in full).
+pub fn state(project: &Project) -> Option<String> {
+    let _p = crate::timing::phase("hash the project (check cache)");
+    let mut described = String::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let exe = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(&exe).ok()?;
+    let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    described.push_str(&format!(
+        "{HEADER}\nversion {}\nexe {} {} {}.{:09}\n",
+        env!("CARGO_PKG_VERSION"),
+        exe.display(),
+        meta.len(),
+        mtime.as_secs(),
+        mtime.subsec_nanos()
+    ));
+    described.push_str(&format!(
+        "epoch {:?}\nmodel {}\n",
+        std::env::var_os("SOURCE_DATE_EPOCH"),
+        crate::loader::normalize(&absolute(&project.model)).display()
+    ));
+    let mut add_file = |label: &str, path: PathBuf, described: &mut String| {
+        described.push_str(&format!("{label} {}\n", files.len()));
+        files.push(path);
+    };
+    add_file("config", project.dir.join("dddc.toml"), &mut described);
+    let mut roots: Vec<String> = std::fs::read_dir(&project.dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".ddd"))
+        .collect();
+    roots.sort();
+    described.push_str(&format!("roots {roots:?}\n"));
+    let config = &project.config;
+    let mut folders: Vec<(&str, PathBuf)> =
+        vec![("migrations", project.dir.join(&config.migrations.dir)), ("docs", project.dir.join(&config.docs.dir))];
+    if let Some(t) = &config.docs.templates {
+        folders.push(("templates", project.dir.join(t)));
+    }
+    for (label, dir) in folders {
+        described.push_str(&format!("folder {label}\n"));
+        let mut entries = Vec::new();
+        walk(&dir, "", 0, &mut entries)?;
+        for (name, path) in entries {
+            match path {
+                Some(p) => add_file(&format!("file {name:?}"), p, &mut described),
+                None => described.push_str(&format!("dir {name:?}\n")),
+            }
+        }
+    }
+    let hashes = hash_files(&files);
+    let mut h = Sha256::new();
+    h.update(described.as_bytes());
+    for hash in hashes {
+        match hash {
+            Some(d) => h.update(d),
+            None => h.update(b"missing"),
+        }
+    }
+    Some(hex(&h.finalize()))
+}
+
+/// The hash of the model's files as they are on disk now.
+pub fn inputs_from_disk(paths: &[PathBuf]) -> String {
+    let hashes = hash_files(paths);
+    let mut h = Sha256::new();
+    for (p, d) in paths.iter().zip(hashes) {
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update([0]);
+        match d {
+            Some(d) => h.update(d),
+            None => h.update(b"missing"),
+        }
+    }
+    hex(&h.finalize())
+}
+
+/// The same hash, of the texts the front end compiled (the loader keeps a
+/// file's bytes as they were read).
+pub fn inputs_from_texts<'a>(files: impl Iterator<Item = (&'a Path, &'a str)>) -> String {
+    let mut h = Sha256::new();
+    for (p, text) in files {
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update([0]);
+        h.update(Sha256::digest(text.as_bytes()));
+    }
+    hex(&h.finalize())
+}
+
+/// Every entry under `dir`, sorted, as (`/`-separated name, the file's path
+/// or `None` for a folder). The cache's own folder is left out. A missing
+/// folder has no entries.
+fn walk(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<(String, Option<PathBuf>)>) -> Option<()> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && depth == 0 => return Some(()),
+        Err(_) => return None,
+    };
+    let mut list: Vec<(String, PathBuf)> = Vec::new();
+    for e in entries {
+        let e = e.ok()?;
+        list.push((e.file_name().to_str()?.to_string(), e.path()));
+    }
+    list.sort();
+    for (name, path) in list {
+        if name == DIR {
+            continue;
+        }
+        let full = format!("{prefix}{name}");
+        // Followed as `check` follows them: a link to a folder is a folder.
+        if path.is_dir() {
+            out.push((full.clone(), None));
+            walk(&path, &format!("{full}/"), depth + 1, out)?;
+        } else {
+            out.push((full, Some(path)));
+        }
+    }
+    Some(())
+}
+
+/// SHA-256 of each file (`None` when it cannot be read), on every core.
+fn hash_files(paths: &[PathBuf]) -> Vec<Option<[u8; 32]>> {
+    let mut order: Vec<usize> = (0..paths.len()).collect();
+    // The largest first, so that the cores finish together.
+    let sizes: Vec<u64> = paths.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len().max(1)).min(8);
+    let mut results: Vec<Option<[u8; 32]>> = vec![None; paths.len()];
+    let parts: Vec<Vec<(usize, Option<[u8; 32]>)>> = std::thread::scope(|s| {
+        let work = || {
+            let mut done = Vec::new();
+            let mut buf = vec![0u8; 1 << 18];
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = order.get(k) else { break };
+                done.push((i, hash_file(&paths[i], &mut buf)));
+            }
+            done
+        };
+        let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut parts = vec![work()];
+        parts.extend(helpers.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
+        parts
+    });
+    for (i, d) in parts.into_iter().flatten() {
+        results[i] = d;
+    }
+    results
+}
+
+fn hash_file(path: &Path, buf: &mut [u8]) -> Option<[u8; 32]> {
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut h = Sha256::new();
+    loop {
+        match f.read(buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(h.finalize().into())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> Entry {
+        Entry {
+            state: "a".repeat(64),
+            inputs: vec![PathBuf::from("/p/m.ddd"), PathBuf::from("/p/contexts/x y.ddd")],
+            inputs_digest: "b".repeat(64),
+            lint: Some(LintSummary { score: 97, minimum: 85, errors: 0, warnings: 3, passes: true }),
+            repeatable: vec!["R__views.sql".into()],
+            build_quiet: true,
+        }
+    }
+
+    #[test]
+    fn an_entry_reads_back_as_written() {
+        let e = entry();
+        assert_eq!(Entry::parse(&e.to_text().unwrap()), Some(e.clone()));
+        let none = Entry { lint: None, repeatable: vec![], build_quiet: false, ..e };
+        assert_eq!(Entry::parse(&none.to_text().unwrap()), Some(none));
+    }
+
+    #[test]
+    fn anything_malformed_is_a_miss() {
+        let text = entry().to_text().unwrap();
+        assert_eq!(Entry::parse(""), None);
+        assert_eq!(Entry::parse(&text.replace("cache 1", "cache 2")), None);
+        assert_eq!(Entry::parse(&text.replace(&"a".repeat(64), "abc")), None);
+        assert_eq!(Entry::parse(&text.replace("lint 97", "lint x")), None);
+        assert_eq!(Entry::parse(&format!("{text}<<<<<<< HEAD\n")), None);
+        let no_inputs: String = text.lines().filter(|l| !l.starts_with("input ")).map(|l| format!("{l}\n")).collect();
+        assert_eq!(Entry::parse(&no_inputs), None);
+        let newline = Entry { inputs: vec![PathBuf::from("a\nb")], ..entry() };
+        assert_eq!(newline.to_text(), None);
+    }
+
+    #[test]
+    fn the_texts_and_the_disk_hash_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.ddd");
+        let b = dir.path().join("b.ddd");
+        std::fs::write(&a, "\u{feff}model m {}\r\n").unwrap();
+        std::fs::write(&b, "").unwrap();
+        let paths = vec![a.clone(), b.clone()];
+        let from_texts = inputs_from_texts([(a.as_path(), "\u{feff}model m {}\r\n"), (b.as_path(), "")].into_iter());
+        assert_eq!(inputs_from_disk(&paths), from_texts);
+        std::fs::write(&b, " ").unwrap();
+        assert_ne!(inputs_from_disk(&paths), from_texts);
+        std::fs::remove_file(&b).unwrap();
+        assert_ne!(inputs_from_disk(&paths), from_texts);
+    }
+}
