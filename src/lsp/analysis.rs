@@ -260,6 +260,8 @@ pub struct Quick {
 /// when the slice would be the whole project anyway: the full pass then
 /// answers alone.
 pub fn quick(base: &Snapshot, edited: &[(FileId, String)]) -> Option<Quick> {
+    let _p = crate::timing::phase("quick pass");
+    let parse = crate::timing::phase("quick: parse the edited files");
     let root = base.files.first().map(|(f, _)| *f)?;
     let mut new_asts: HashMap<FileId, (ast::SourceFile, Vec<Diagnostic>)> = HashMap::new();
     for (file, text) in edited {
@@ -274,6 +276,8 @@ pub fn quick(base: &Snapshot, edited: &[(FileId, String)]) -> Option<Quick> {
         }
         new_asts.insert(*file, (ast, parsed.diagnostics));
     }
+    drop(parse);
+    let slice = crate::timing::phase("quick: slice");
     // The contexts the edited files name: their files join the slice.
     let declared = contexts_by_file(&base.files);
     let mut wanted: BTreeSet<FileId> = BTreeSet::from([root]);
@@ -318,9 +322,13 @@ pub fn quick(base: &Snapshot, edited: &[(FileId, String)]) -> Option<Quick> {
             .diagnostics
             .iter()
             .any(|d| d.code == id::E0001 && d.primary.as_ref().is_some_and(|p| !edited_ids.contains(&p.span.file)));
+    drop(slice);
+    let analyze = crate::timing::phase("quick: resolve + validate");
     let analysis = model::analyze(&files);
+    drop(analyze);
     settle(&mut diags, analysis.diagnostics, syntax_failed);
     if let Some(m) = analysis.model.as_ref().filter(|_| !diagnostics::has_errors(&diags)) {
+        let _p = crate::timing::phase("quick: lower + lint");
         match relational::lower(m) {
             Ok(s) => diags.extend(lint::lint(m, &s, &base.spec.config.lint).findings),
             Err(d) => diags.extend(d),
