@@ -79,7 +79,7 @@ pub fn run_parsed(
         }
     };
     if let Some(lock) = &lock {
-        migration_files(lock, disk, &mut out);
+        migration_files(&lock.migrations, disk, &mut out);
     }
     // What a build would write now, against the lock as it is.
     let has_lock = lock.is_some();
@@ -181,11 +181,20 @@ pub fn is_generated_doc(path: &Path, head: &[u8], puml_beside: bool) -> bool {
     head.windows(4).any(|w| w == b"dddc") || (kind == Some("svg") && puml_beside)
 }
 
+/// What [`run_parsed`] finds in the migrations folder against the lock's
+/// migrations, without planning a build: `build` asks it of the files it
+/// has just written before it records a pass for `check`.
+pub fn migration_findings(migrations: &[crate::lock::Migration], disk: &Disk) -> Vec<Finding> {
+    let mut out = Vec::new();
+    migration_files(migrations, disk, &mut out);
+    out
+}
+
 /// Each migration of the lock is on disk with the recorded checksum; every
 /// migration file on disk is in the lock; no two have one version.
-fn migration_files(lock: &Lock, disk: &Disk, out: &mut Vec<Finding>) {
+fn migration_files(migrations: &[crate::lock::Migration], disk: &Disk, out: &mut Vec<Finding>) {
     let mut known: Vec<&str> = Vec::new();
-    for m in &lock.migrations {
+    for m in migrations {
         if m.is_pending() {
             known.extend(m.files().map(|f| f.name.as_str()));
             out.push(Finding {

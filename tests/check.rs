@@ -351,6 +351,7 @@ fn an_unchanged_project_is_checked_from_its_last_pass() {
     let fresh = tempfile::tempdir().expect("temp dir");
     std::fs::write(fresh.path().join("tienda.ddd"), MODEL).expect("write model");
     assert!(dddc(fresh.path(), &["build"]).status.success());
+    std::fs::remove_dir_all(fresh.path().join(".dddc")).expect("the build recorded a pass");
     let (code, _) = check_json(fresh.path(), &["--no-cache"]);
     assert_eq!(code, Some(0));
     assert!(!fresh.path().join(".dddc").exists(), "--no-cache writes nothing");
@@ -404,7 +405,11 @@ fn a_cache_that_does_not_read_is_a_miss() {
         std::fs::write(&path, &bad).expect("write");
         let (code, doc) = check_json(dir.path(), &[]);
         assert_eq!((code, &doc["cached"]), (Some(0), &serde_json::json!(false)), "{bad:?}: {doc}");
-        assert_eq!(std::fs::read_to_string(&path).expect("read"), good, "the pass is recorded again");
+        let again = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(again.lines().take(3).collect::<Vec<_>>(), good.lines().take(3).collect::<Vec<_>>());
+        let (_, doc) = check_json(dir.path(), &[]);
+        assert_eq!(doc["cached"], serde_json::json!(true), "the pass is recorded again: {again}");
+        std::fs::write(&path, &good).expect("write");
     }
 }
 
@@ -457,4 +462,68 @@ fn git_never_sees_the_cache() {
     let status = git(&["status", "--porcelain", "--untracked-files=all"]);
     assert!(!status.contains(".dddc"), "{status}");
     assert!(status.contains("tienda.ddd"), "{status}");
+}
+
+/// `build` records a pass when a check right after it would pass and say
+/// nothing but its verdict, so that the check a pre-commit hook runs next
+/// answers at once; when that check would fail, it records nothing, and the
+/// check says what a check in full says.
+#[test]
+fn a_build_records_a_pass_only_when_check_would_pass() {
+    let fresh = || {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("tienda.ddd"), MODEL).expect("write model");
+        dir
+    };
+    let build = |dir: &Path| {
+        let o = dddc(dir, &["build"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    let same_as_in_full = |dir: &Path| {
+        let (code, doc) = check_json(dir, &[]);
+        let (full_code, full) = check_json(dir, &["--no-cache"]);
+        assert_eq!(code, full_code, "{doc}\n{full}");
+        assert_eq!(without_cached(doc.clone()), without_cached(full), "{doc}");
+        (code, doc["cached"].clone())
+    };
+
+    // A first build, then one that adds a migration: each records a pass.
+    let dir = fresh();
+    build(dir.path());
+    assert_eq!(same_as_in_full(dir.path()), (Some(0), serde_json::json!(true)));
+    std::fs::write(
+        dir.path().join("tienda.ddd"),
+        MODEL.replace("correo: text(200) unique", "correo: text(200) unique\n    telefono: text(20)?"),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("db/migration/R__views.sql"), "CREATE OR REPLACE VIEW v AS SELECT 1;\n")
+        .expect("write");
+    build(dir.path());
+    assert_eq!(same_as_in_full(dir.path()), (Some(0), serde_json::json!(true)));
+
+    // A migration the lock does not know, beside the build's: the check
+    // after the build fails, so nothing is recorded.
+    let dir = fresh();
+    std::fs::create_dir_all(dir.path().join("db/migration")).expect("mkdir");
+    build(dir.path());
+    std::fs::write(dir.path().join("db/migration/V7__by_hand.sql"), "SELECT 1;\n").expect("write");
+    build(dir.path());
+    assert!(!dir.path().join(".dddc/check").exists());
+    assert_eq!(same_as_in_full(dir.path()).0, Some(1));
+
+    // A hand-written migration still the template `dddc new` wrote.
+    let dir = fresh();
+    build(dir.path());
+    let o = dddc(dir.path(), &["new", "fix_data"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    build(dir.path());
+    assert!(!dir.path().join(".dddc/check").exists());
+    assert_eq!(same_as_in_full(dir.path()).0, Some(1));
+
+    // A lint below the minimum.
+    let dir = fresh();
+    std::fs::write(dir.path().join("dddc.toml"), "[lint]\nmin_score = 101\n").expect("write");
+    build(dir.path());
+    assert!(!dir.path().join(".dddc/check").exists());
+    assert_eq!(same_as_in_full(dir.path()).0, Some(1));
 }

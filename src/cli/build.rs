@@ -146,7 +146,20 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         }
         return 0;
     }
+    let lint = report.as_ref().map(|r| {
+        let minimum = super::min_score(None, &project.config);
+        dddc::check_cache::LintSummary {
+            score: r.score,
+            minimum,
+            errors: r.errors(),
+            warnings: r.warnings(),
+            passes: dddc::lint::passes(r, Some(minimum)),
+        }
+    });
     if changed.is_empty() && stale.is_empty() {
+        let quiet =
+            plan.warnings.is_empty() && plan.notices.is_empty() && plan.summary.is_empty() && recorded.is_empty();
+        super::check::record_after_build(&project, &fe, lint, &plan.outputs, quiet);
         out.field("written", json!([]));
         out.field("removed", json!([]));
         out.say("up to date: nothing to write");
@@ -164,6 +177,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         }
     }
     drop(write);
+    super::check::record_after_build(&project, &fe, lint, &plan.outputs, false);
     let written: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
     out.field("written", super::paths(&written));
     out.field("removed", super::paths(&removed));

@@ -139,6 +139,75 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
     EXIT_FAIL
 }
 
+/// After a build (which wrote, or found nothing to write): records a pass
+/// for `check` when a check now would pass and print nothing but its
+/// verdict, so that the check a pre-commit hook runs next answers at once.
+/// That holds when the model had no diagnostic, the lint passes, every
+/// output the build made is on disk as it made it, no other generated
+/// document is there, and the migrations folder agrees with the lock
+/// (what [`dddc::check::migration_findings`] looks at) — the rest of a
+/// check is the build itself, which makes the same outputs from the same
+/// files. The project must hash the same before and after these checks.
+pub fn record_after_build(
+    project: &dddc::config::Project,
+    fe: &dddc::Frontend,
+    lint: Option<check_cache::LintSummary>,
+    outputs: &[dddc::build::Output],
+    build_quiet: bool,
+) {
+    let _p = dddc::timing::phase("record the pass for check");
+    let recorded = (|| {
+        let lint = lint.filter(|l| l.passes)?;
+        if !fe.diagnostics.is_empty() {
+            return None;
+        }
+        let before = check_cache::state(project)?;
+        let dir = migrations_dir(project);
+        let lock_text = std::fs::read_to_string(dir.join(dddc::lock::LOCK_FILE)).ok()?;
+        let migrations = dddc::lock::Lock::migrations_only(&lock_text).ok()?;
+        let mut migration_files = Vec::new();
+        collect_migrations(&dir, "", &mut migration_files);
+        migration_files.sort();
+        let disk = dddc::check::Disk {
+            lock_text: Some(lock_text),
+            snapshot_text: None,
+            migration_files,
+            read: Box::new(|_: &Path| None),
+            doc_files: Vec::new(),
+        };
+        if !dddc::check::migration_findings(&migrations, &disk).is_empty() {
+            return None;
+        }
+        let repeatable: Vec<String> = dddc::check::repeatable_migrations(&disk).into_iter().map(String::from).collect();
+        for o in outputs {
+            if std::fs::read(project.dir.join(&o.path)).ok()? != o.bytes {
+                return None;
+            }
+        }
+        let docs = super::build::generated_docs(&project.dir, &PathBuf::from(&project.config.docs.dir));
+        if docs.iter().any(|d| !outputs.iter().any(|o| o.path == *d)) {
+            return None;
+        }
+        if check_cache::state(project)? != before {
+            return None;
+        }
+        Some(check_cache::Entry {
+            state: before,
+            inputs: fe.sources.iter().map(|(_, f)| f.path.clone()).collect(),
+            inputs_digest: check_cache::inputs_from_texts(
+                fe.sources.iter().map(|(_, f)| (f.path.as_path(), f.text.as_str())),
+            ),
+            lint: Some(lint),
+            repeatable,
+            build_quiet,
+        })
+    })();
+    match recorded {
+        Some(entry) => check_cache::write(project, &entry),
+        None => check_cache::forget(project),
+    }
+}
+
 /// The verdict of a check that found nothing; `cached` when the last pass
 /// answered.
 fn passed(out: &Output, repeatable: &[String], lint: Option<&check_cache::LintSummary>, cached: bool) -> u8 {
