@@ -219,19 +219,25 @@ pub fn state(project: &Project) -> Option<String> {
     roots.sort();
     described.push_str(&format!("roots {roots:?}\n"));
     let config = &project.config;
-    let mut folders: Vec<(&str, PathBuf)> =
-        vec![("migrations", project.dir.join(&config.migrations.dir)), ("docs", project.dir.join(&config.docs.dir))];
+    // Each folder walked as `check` walks it: the migrations folder follows
+    // links to folders (Flyway's files may be there), the documentation
+    // folder does not (`generated_docs`).
+    let mut folders: Vec<(&str, PathBuf, bool)> = vec![
+        ("migrations", project.dir.join(&config.migrations.dir), true),
+        ("docs", project.dir.join(&config.docs.dir), false),
+    ];
     if let Some(t) = &config.docs.templates {
-        folders.push(("templates", project.dir.join(t)));
+        folders.push(("templates", project.dir.join(t), true));
     }
-    for (label, dir) in folders {
+    for (label, dir, follow) in folders {
         described.push_str(&format!("folder {label}\n"));
         let mut entries = Vec::new();
-        walk(&dir, "", 0, &mut entries)?;
-        for (name, path) in entries {
-            match path {
-                Some(p) => add_file(&format!("file {name:?}"), p, &mut described),
-                None => described.push_str(&format!("dir {name:?}\n")),
+        walk(&dir, "", 0, follow, &mut entries)?;
+        for (name, entry) in entries {
+            match entry {
+                Walked::File(p) => add_file(&format!("file {name:?}"), p, &mut described),
+                Walked::Dir => described.push_str(&format!("dir {name:?}\n")),
+                Walked::Link(target) => described.push_str(&format!("link {name:?} {target:?}\n")),
             }
         }
     }
@@ -274,10 +280,18 @@ pub fn inputs_from_texts<'a>(files: impl Iterator<Item = (&'a Path, &'a str)>) -
     hex(&h.finalize())
 }
 
-/// Every entry under `dir`, sorted, as (`/`-separated name, the file's path
-/// or `None` for a folder). The cache's own folder is left out. A missing
-/// folder has no entries.
-fn walk(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<(String, Option<PathBuf>)>) -> Option<()> {
+/// What [`walk`] finds.
+enum Walked {
+    File(PathBuf),
+    Dir,
+    /// A link to a folder, not followed: where it points.
+    Link(PathBuf),
+}
+
+/// Every entry under `dir`, sorted, with `/`-separated names. The cache's
+/// own folder is left out. A missing folder has no entries. Links to
+/// folders are followed when `follow` (to a depth of [`MAX_DEPTH`]).
+fn walk(dir: &Path, prefix: &str, depth: usize, follow: bool, out: &mut Vec<(String, Walked)>) -> Option<()> {
     if depth > MAX_DEPTH {
         return None;
     }
@@ -297,12 +311,16 @@ fn walk(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<(String, Option<Pa
             continue;
         }
         let full = format!("{prefix}{name}");
-        // Followed as `check` follows them: a link to a folder is a folder.
         if path.is_dir() {
-            out.push((full.clone(), None));
-            walk(&path, &format!("{full}/"), depth + 1, out)?;
+            let link = std::fs::symlink_metadata(&path).ok()?.file_type().is_symlink();
+            if link && !follow {
+                out.push((full, Walked::Link(std::fs::read_link(&path).ok()?)));
+                continue;
+            }
+            out.push((full.clone(), Walked::Dir));
+            walk(&path, &format!("{full}/"), depth + 1, follow, out)?;
         } else {
-            out.push((full, Some(path)));
+            out.push((full, Walked::File(path)));
         }
     }
     Some(())

@@ -59,7 +59,9 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.file_name().is_some_and(|n| n == ".dddc") {
                 continue;
             }
-            if p.is_dir() {
+            if p.is_symlink() {
+                out.push((p.display().to_string(), Vec::new()));
+            } else if p.is_dir() {
                 stack.push(p);
             } else {
                 out.push((p.display().to_string(), std::fs::read(&p).expect("read")));
@@ -526,4 +528,35 @@ fn a_build_records_a_pass_only_when_check_would_pass() {
     build(dir.path());
     assert!(!dir.path().join(".dddc/check").exists());
     assert_eq!(same_as_in_full(dir.path()).0, Some(1));
+}
+
+/// A link to a folder inside the documentation folder is the team's own:
+/// never followed. A link back up (`docs/loop -> ..`) made `build` remove
+/// the documents it had just written, through their alias
+/// `docs/loop/docs/…`, and `check` report 1,440 "left over" files.
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_folder_in_the_docs_is_left_alone() {
+    let dir = built();
+    let docs = dir.path().join("docs");
+    std::os::unix::fs::symlink("..", docs.join("loop")).expect("symlink");
+    let before = snapshot(&docs);
+    assert!(before.len() > 2, "{before:?}");
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("removed"), "{}", stderr(&o));
+    assert_eq!(before, snapshot(&docs), "every document is still there");
+    for extra in [&[][..], &["--no-cache"][..]] {
+        let (code, doc) = check_json(dir.path(), extra);
+        assert_eq!(code, Some(0), "{doc}");
+    }
+    // What the link leads to is not the project's: a change there is not
+    // a change of the documentation.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    std::fs::write(elsewhere.path().join("notes.md"), "# dddc notes\n").expect("write");
+    std::os::unix::fs::symlink(elsewhere.path(), docs.join("shared")).expect("symlink");
+    assert_eq!(check_json(dir.path(), &[]).0, Some(0));
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(elsewhere.path().join("notes.md").exists(), "a file behind a link is never removed");
 }

@@ -267,8 +267,14 @@ fn collect(base: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
     for p in entries {
         let Some(name) = p.file_name() else { continue };
         let child = rel.join(name);
+        // A link to a folder is the team's own (dddc never makes one), and
+        // may lead back up: never followed, so that no generated file is
+        // seen twice (and removed through its alias) and a loop ends.
+        let link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
         if p.is_dir() {
-            collect(base, &child, out);
+            if !link {
+                collect(base, &child, out);
+            }
         } else {
             let mut head = Vec::with_capacity(2048);
             if let Ok(f) = std::fs::File::open(&p) {
