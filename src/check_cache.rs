@@ -56,6 +56,18 @@ pub struct LintSummary {
     pub passes: bool,
 }
 
+impl LintSummary {
+    pub fn new(report: &crate::lint::Report, minimum: u32) -> LintSummary {
+        LintSummary {
+            score: report.score,
+            minimum,
+            errors: report.errors(),
+            warnings: report.warnings(),
+            passes: crate::lint::passes(report, Some(minimum)),
+        }
+    }
+}
+
 /// The last pass recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {

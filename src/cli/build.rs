@@ -146,16 +146,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         }
         return 0;
     }
-    let lint = report.as_ref().map(|r| {
-        let minimum = super::min_score(None, &project.config);
-        dddc::check_cache::LintSummary {
-            score: r.score,
-            minimum,
-            errors: r.errors(),
-            warnings: r.warnings(),
-            passes: dddc::lint::passes(r, Some(minimum)),
-        }
-    });
+    let lint = report.as_ref().map(|r| dddc::check_cache::LintSummary::new(r, super::min_score(None, &project.config)));
     if changed.is_empty() && stale.is_empty() {
         let quiet =
             plan.warnings.is_empty() && plan.notices.is_empty() && plan.summary.is_empty() && recorded.is_empty();

@@ -31,17 +31,16 @@ pub fn check(out: &Output, model: Option<&Path>, use_cache: bool) -> u8 {
 }
 
 fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&str>) -> u8 {
-    let project = project.clone();
     // The lock is read on a second thread while the model is compiled.
     let (fe, lock) = std::thread::scope(|s| {
         let lock = dddc::threads::spawn_scoped(s, || {
             let _p = dddc::timing::phase("read the lock");
-            read_lock(&project).map(|(lock_text, snapshot_text)| {
+            read_lock(project).map(|(lock_text, snapshot_text)| {
                 let parsed = dddc::check::parse_lock(lock_text.as_deref(), snapshot_text.as_deref());
                 (lock_text, snapshot_text, parsed)
             })
         });
-        let fe = super::frontend(out, &project);
+        let fe = super::frontend(out, project);
         (fe, lock.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
     let fe = match fe {
@@ -59,7 +58,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         Err(e) => return out.usage_error(&e),
     };
     let mut migration_files = Vec::new();
-    collect_migrations(&migrations_dir(&project), "", &mut migration_files);
+    collect_migrations(&migrations_dir(project), "", &mut migration_files);
     migration_files.sort();
     let doc_files = super::build::generated_docs(&project.dir, &PathBuf::from(&project.config.docs.dir));
     let dir = project.dir.clone();
@@ -75,23 +74,17 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
     // The design lint runs on a second thread while the outputs are built
     // and compared.
     let (checked, report) = std::thread::scope(|s| {
-        let report = dddc::threads::spawn_scoped(s, || super::design_lint(&project, &fe, model));
+        let report = dddc::threads::spawn_scoped(s, || super::design_lint(project, &fe, model));
         let checked = dddc::check::run_parsed(model, fe.schema.as_ref(), parsed, &project.config, &project.dir, &disk);
         (checked, report.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
     let mut findings = checked.findings;
     // Lint: errors or a score below the minimum fail the gate too.
-    let lint = report.as_ref().map(|report| check_cache::LintSummary {
-        score: report.score,
-        minimum: super::min_score(None, &project.config),
-        errors: report.errors(),
-        warnings: report.warnings(),
-        passes: dddc::lint::passes(report, Some(super::min_score(None, &project.config))),
-    });
+    let lint = report.as_ref().map(|r| check_cache::LintSummary::new(r, super::min_score(None, &project.config)));
     print_lint(out, lint.as_ref());
     if let (Some(report), Some(summary)) = (report, &lint) {
         let min = summary.minimum;
-        if !dddc::lint::passes(&report, Some(min)) {
+        if !summary.passes {
             if !out.json() {
                 eprint!("{}", dddc::lint::render_text(&report, &fe.sources, out.color));
             }
@@ -108,7 +101,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
     if findings.is_empty() {
         // Recorded when nothing was printed but the verdict, and nothing
         // changed while the check ran.
-        if fe.diagnostics.is_empty() && before.is_some() && check_cache::state(&project).as_deref() == before {
+        if fe.diagnostics.is_empty() && before.is_some() && check_cache::state(project).as_deref() == before {
             let entry = check_cache::Entry {
                 state: before.unwrap_or_default().to_string(),
                 inputs: fe.sources.iter().map(|(_, f)| f.path.clone()).collect(),
@@ -119,7 +112,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
                 repeatable: repeatable.clone(),
                 build_quiet: checked.build_quiet && lint.as_ref().is_some_and(|l| l.passes),
             };
-            check_cache::write(&project, &entry);
+            check_cache::write(project, &entry);
         }
         return passed(out, &repeatable, lint.as_ref(), false);
     }
