@@ -38,6 +38,8 @@ impl Span {
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
     files: Vec<SourceText>,
+    /// Each file's id by its path: the loader asks for every include.
+    by_path: std::collections::HashMap<PathBuf, FileId>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,8 +55,11 @@ pub struct SourceText {
 impl Sources {
     pub fn add(&mut self, name: String, path: PathBuf, text: String) -> FileId {
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let id = FileId(self.files.len() as u32);
+        // The first file read under a path keeps it (as a scan would find).
+        self.by_path.entry(path.clone()).or_insert(id);
         self.files.push(SourceText { name, path, text, line_starts });
-        FileId(self.files.len() as u32 - 1)
+        id
     }
     pub fn get(&self, id: FileId) -> &SourceText {
         &self.files[id.0 as usize]
@@ -63,7 +68,7 @@ impl Sources {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
     pub fn find_path(&self, path: &Path) -> Option<FileId> {
-        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
+        self.by_path.get(path).copied()
     }
     pub fn len(&self) -> usize {
         self.files.len()
@@ -229,5 +234,17 @@ mod tests {
         assert_eq!(s.line_col(f, 6), (2, 3));
         // Inside a multi-byte character: its start, no panic.
         assert_eq!(s.line_col(f, 4), (2, 1));
+    }
+
+    #[test]
+    fn a_path_finds_the_first_file_read_under_it() {
+        let mut s = Sources::default();
+        let a = s.add("a.ddd".into(), PathBuf::from("/p/a.ddd"), "x".into());
+        let b = s.add("b.ddd".into(), PathBuf::from("/p/b.ddd"), "y".into());
+        s.add("a.ddd".into(), PathBuf::from("/p/a.ddd"), "z".into());
+        assert_eq!(s.find_path(Path::new("/p/a.ddd")), Some(a));
+        assert_eq!(s.find_path(Path::new("/p/b.ddd")), Some(b));
+        assert_eq!(s.find_path(Path::new("/p/c.ddd")), None);
+        assert_eq!(s.len(), 3);
     }
 }
