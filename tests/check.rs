@@ -560,3 +560,30 @@ fn a_link_to_a_folder_in_the_docs_is_left_alone() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(elsewhere.path().join("notes.md").exists(), "a file behind a link is never removed");
 }
+
+/// The templates folder is part of what a pass vouches for: a template
+/// edited after the pass makes the documents stale, and the check says so
+/// instead of answering from the pass.
+#[test]
+fn an_edited_template_is_never_answered_from_the_last_pass() {
+    let dir = built();
+    let templates = dir.path().join("doc-templates");
+    std::fs::create_dir(&templates).expect("mkdir");
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/docs/data_model.md.j2");
+    let text = std::fs::read_to_string(builtin).expect("the built-in template");
+    std::fs::write(templates.join("data_model.md.j2"), &text).expect("write");
+    std::fs::write(dir.path().join("dddc.toml"), "[docs]\ntemplates = \"doc-templates\"\n").expect("write");
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        check_json(dir.path(), &[]),
+        (Some(0), {
+            let (_, doc) = check_json(dir.path(), &["--no-cache"]);
+            let mut doc = doc;
+            doc["cached"] = serde_json::json!(true);
+            doc
+        })
+    );
+    std::fs::write(templates.join("data_model.md.j2"), format!("{text}\nNotas del equipo.\n")).expect("write");
+    assert_fails_with(dir.path(), "docs/data-model.md` is stale");
+}
