@@ -587,3 +587,57 @@ fn an_edited_template_is_never_answered_from_the_last_pass() {
     std::fs::write(templates.join("data_model.md.j2"), format!("{text}\nNotas del equipo.\n")).expect("write");
     assert_fails_with(dir.path(), "docs/data-model.md` is stale");
 }
+
+/// Switching branches with real git: each branch's files are checked in
+/// full the first time after the switch (never answered from the other
+/// branch's pass), and from their own pass after that.
+#[test]
+fn switching_branches_never_answers_from_the_other_branchs_pass() {
+    let dir = built();
+    let git = |args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "a")
+            .env("GIT_AUTHOR_EMAIL", "a@example.com")
+            .env("GIT_COMMITTER_NAME", "a")
+            .env("GIT_COMMITTER_EMAIL", "a@example.com")
+            .output()
+            .expect("git runs");
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "v1"]);
+    git(&["checkout", "-qb", "telefono"]);
+    std::fs::write(
+        dir.path().join("tienda.ddd"),
+        MODEL.replace("correo: text(200) unique", "correo: text(200) unique\n    telefono: text(20)?"),
+    )
+    .expect("write");
+    assert!(dddc(dir.path(), &["build"]).status.success());
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "telefono"]);
+    let cached = |dir: &Path| {
+        let (code, doc) = check_json(dir, &[]);
+        assert_eq!(code, Some(0), "{doc}");
+        doc["cached"].clone()
+    };
+    assert_eq!(cached(dir.path()), serde_json::json!(true), "the build's pass");
+    git(&["checkout", "-q", "main"]);
+    assert_eq!(cached(dir.path()), serde_json::json!(false), "main after telefono");
+    assert_eq!(cached(dir.path()), serde_json::json!(true));
+    git(&["checkout", "-q", "telefono"]);
+    assert_eq!(cached(dir.path()), serde_json::json!(false), "telefono after main");
+    // And a hand edit after the pass is caught.
+    let v2 = std::fs::read_dir(dir.path().join("db/migration"))
+        .expect("read")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("V2__")))
+        .expect("a V2");
+    std::fs::write(&v2, format!("{}-- edited\n", std::fs::read_to_string(&v2).expect("read"))).expect("write");
+    assert_fails_with(dir.path(), "was edited after it was generated");
+}
