@@ -319,7 +319,9 @@ fn walk(dir: &Path, prefix: &str, depth: usize, follow: bool, out: &mut Vec<(Str
     }
     list.sort();
     for (name, path) in list {
-        if name == DIR {
+        // dddc's cache, and git's folder where the documentation folder
+        // holds it (`[docs] dir = "."`), as `generated_docs` skips it.
+        if name == DIR || (!follow && name == ".git") {
             continue;
         }
         let full = format!("{prefix}{name}");

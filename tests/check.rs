@@ -641,3 +641,24 @@ fn switching_branches_never_answers_from_the_other_branchs_pass() {
     std::fs::write(&v2, format!("{}-- edited\n", std::fs::read_to_string(&v2).expect("read"))).expect("write");
     assert_fails_with(dir.path(), "was edited after it was generated");
 }
+
+/// With `[docs] dir = "."` the documentation folder is the project's:
+/// git's folder there is never taken for a left-over document (nor hashed
+/// for the check's cache), and the project checks from its last pass.
+#[test]
+fn a_docs_folder_at_the_root_leaves_git_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("tienda.ddd"), MODEL).expect("write model");
+    std::fs::write(dir.path().join("dddc.toml"), "[docs]\ndir = \".\"\n").expect("write");
+    let git = dir.path().join(".git");
+    std::fs::create_dir(&git).expect("mkdir");
+    std::fs::write(git.join("notes.md"), "# Notes on dddc\n").expect("write");
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(git.join("notes.md").exists(), "a build never removes a file of .git");
+    let (code, doc) = check_json(dir.path(), &[]);
+    assert_eq!((code, &doc["cached"]), (Some(0), &serde_json::json!(true)), "{doc}");
+    std::fs::write(git.join("notes.md"), "# Notes on dddc, edited\n").expect("write");
+    let (code, doc) = check_json(dir.path(), &[]);
+    assert_eq!((code, &doc["cached"]), (Some(0), &serde_json::json!(true)), "{doc}");
+}

@@ -257,6 +257,11 @@ fn collect(base: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for p in entries {
         let Some(name) = p.file_name() else { continue };
+        // git's folder and dddc's cache are never documentation (with
+        // `[docs] dir = "."` they are inside the documentation folder).
+        if name == ".git" || name == dddc::check_cache::DIR {
+            continue;
+        }
         let child = rel.join(name);
         // A link to a folder is the team's own (dddc never makes one), and
         // may lead back up: never followed, so that no generated file is
