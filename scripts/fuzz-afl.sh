@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of dddc's whole pipeline with AFL++ through
+# cargo-afl, on stable Rust (issue 14). The target is tools/afl (one model,
+# or two separated by a line `=====`, built from nothing and then against
+# the first one's lock); the seeds are the test models and the history
+# example's steps, single and in pairs. The proptest generator in
+# tests/fuzz_pipeline.rs stays the bounded run in CI; this one is run by
+# hand, for as long as it is given:
+#
+#   scripts/fuzz-afl.sh              # 31 minutes
+#   DURATION=7200 scripts/fuzz-afl.sh
+#
+# A crash or hang lands in target/afl-out/default/{crashes,hangs}: turn each
+# into a file of tests/fuzz/ (the `regressions` test runs them) and fix it.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$here"
+DURATION="${DURATION:-1860}"
+command -v cargo-afl >/dev/null || cargo install cargo-afl --locked
+# The same versions as dddc's own build (squawk is pinned there).
+cp Cargo.lock tools/afl/Cargo.lock
+(cd tools/afl && cargo afl build --release)
+
+seeds="$here/target/afl-seeds"
+rm -rf "$seeds"
+mkdir -p "$seeds"
+for f in tests/models/*.ddd examples/history/steps/*.ddd; do
+  cp "$f" "$seeds/$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+pair() { { cat "$1"; printf '\n=====\n'; cat "$2"; } > "$seeds/pair-$(basename "$1" .ddd)-$(basename "$2" .ddd).ddd"; }
+pair examples/history/steps/v1.ddd examples/history/steps/v2.ddd
+pair examples/history/steps/v3.ddd examples/history/steps/v4.ddd
+
+AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+  cargo afl fuzz -i "$seeds" -o "$here/target/afl-out" -V "$DURATION" -t 10000 \
+  tools/afl/target/release/dddc-afl
+echo "crashes: $(find target/afl-out/default/crashes -type f ! -name README.txt 2>/dev/null | wc -l)," \
+  "hangs: $(find target/afl-out/default/hangs -type f 2>/dev/null | wc -l)"
