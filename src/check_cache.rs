@@ -215,7 +215,7 @@ pub fn state(project: &Project) -> Option<String> {
     described.push_str(&format!(
         "epoch {:?}\nmodel {}\n",
         std::env::var_os("SOURCE_DATE_EPOCH"),
-        crate::loader::normalize(&absolute(&project.model)).display()
+        crate::loader::normalize(&crate::loader::absolute(&project.model)).display()
     ));
     let mut add_file = |label: &str, path: PathBuf, described: &mut String| {
         described.push_str(&format!("{label} {}\n", files.len()));
@@ -383,14 +383,6 @@ fn hash_file(path: &Path, buf: &mut [u8]) -> Option<[u8; 32]> {
         }
     }
     Some(h.finalize().into())
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -314,6 +314,23 @@ fn a_newer_lock_or_min_version_stops_an_older_dddc() {
     assert!(stderr(&o).contains("needs dddc 99.1 or newer"), "{}", stderr(&o));
 }
 
+/// `git args…` in `dir`, with no user or system configuration.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "a")
+        .env("GIT_AUTHOR_EMAIL", "a@example.com")
+        .env("GIT_COMMITTER_NAME", "a")
+        .env("GIT_COMMITTER_EMAIL", "a@example.com")
+        .output()
+        .expect("git runs");
+    assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 /// The JSON document of `dddc check`, and whether the last pass answered.
 fn check_json(dir: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
     let mut args = vec!["--format", "json", "check"];
@@ -449,17 +466,7 @@ fn a_build_with_nothing_to_do_answers_from_the_last_pass() {
 #[test]
 fn git_never_sees_the_cache() {
     let dir = built();
-    let git = |args: &[&str]| {
-        let o = std::process::Command::new("git")
-            .current_dir(dir.path())
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .expect("git runs");
-        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
+    let git = |args: &[&str]| git(dir.path(), args);
     git(&["init", "-q"]);
     let status = git(&["status", "--porcelain", "--untracked-files=all"]);
     assert!(!status.contains(".dddc"), "{status}");
@@ -594,20 +601,7 @@ fn an_edited_template_is_never_answered_from_the_last_pass() {
 #[test]
 fn switching_branches_never_answers_from_the_other_branchs_pass() {
     let dir = built();
-    let git = |args: &[&str]| {
-        let o = std::process::Command::new("git")
-            .current_dir(dir.path())
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "a")
-            .env("GIT_AUTHOR_EMAIL", "a@example.com")
-            .env("GIT_COMMITTER_NAME", "a")
-            .env("GIT_COMMITTER_EMAIL", "a@example.com")
-            .output()
-            .expect("git runs");
-        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    };
+    let git = |args: &[&str]| git(dir.path(), args);
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "-A"]);
     git(&["commit", "-qm", "v1"]);
