@@ -14,7 +14,11 @@
 //!
 //! Everything lives in one temporary directory `<tmp>/dddc-pg-XXXXXX`:
 //! `data/` (the cluster), `server.log`, and the unix socket
-//! `.s.PGSQL.<port>`. The server listens on no TCP address
+//! `.s.PGSQL.<port>`. `<tmp>` is `$DDDC_PG_TMPDIR` when set, else
+//! `/dev/shm` when it is a memory file system (tmpfs) open to all with
+//! 4 GiB free, else the temp directory (`$TMPDIR`, `/tmp`). Memory matters:
+//! on this project's ext4 disk `CREATE DATABASE` took 0.31 s, on tmpfs
+//! 0.04 s, and the migration tests create a few hundred databases. The server listens on no TCP address
 //! (`listen_addresses=''`); the port only names the socket. Durability is
 //! off (`fsync`, `synchronous_commit`, `full_page_writes`) and `timezone` is
 //! UTC so output does not depend on the machine. `initdb` and
@@ -355,6 +359,11 @@ impl Cluster {
                 }
             }
             let _ = child.wait();
+            // The watchdog runs as the server's user, which may not remove
+            // the folder itself from a parent it cannot write (a
+            // `DDDC_PG_TMPDIR` that is not sticky like /tmp): this process
+            // can, and the shared cluster's TempDir is never dropped.
+            let _ = fs::remove_dir_all(&self.root);
         }
     }
 }
@@ -407,7 +416,7 @@ fn server_user() -> Result<Option<RunAs>, String> {
 }
 
 fn make_tempdir(for_other_user: bool) -> Result<tempfile::TempDir, String> {
-    let mut base = std::env::temp_dir();
+    let mut base = cluster_parent();
     // The postgres user must be able to reach the directory.
     if for_other_user && !world_traversable(&base) {
         base = PathBuf::from("/tmp");
@@ -419,6 +428,50 @@ fn make_tempdir(for_other_user: bool) -> Result<tempfile::TempDir, String> {
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700))
         .map_err(|e| format!("chmod {}: {e}", dir.path().display()))?;
     Ok(dir)
+}
+
+/// Free space a memory file system must have to hold a cluster: the tests'
+/// migration cases create a few hundred databases of about 7.5 MB each.
+const MIN_FREE_IN_MEMORY: u64 = 4 << 30;
+
+/// Where the cluster's directory goes (see the module docs):
+/// `$DDDC_PG_TMPDIR`, else `/dev/shm` when it is a world-writable memory
+/// file system with [`MIN_FREE_IN_MEMORY`] free, else the temp directory.
+fn cluster_parent() -> PathBuf {
+    if let Some(dir) = std::env::var_os("DDDC_PG_TMPDIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let shm = Path::new("/dev/shm");
+    if in_memory_with_room(shm) {
+        return shm.to_path_buf();
+    }
+    std::env::temp_dir()
+}
+
+/// `dir` is a tmpfs that anyone may create files in (sticky, like /tmp)
+/// with [`MIN_FREE_IN_MEMORY`] available.
+fn in_memory_with_room(dir: &Path) -> bool {
+    const TMPFS_MAGIC: i64 = 0x0102_1994;
+    let Ok(meta) = fs::metadata(dir) else {
+        return false;
+    };
+    if !meta.is_dir() || meta.permissions().mode() & 0o1777 != 0o1777 {
+        return false;
+    }
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else {
+        return false;
+    };
+    let mut fs_stat: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is a NUL-terminated string and `fs_stat` a valid,
+    // writable statfs that the call fills in.
+    if unsafe { libc::statfs(path.as_ptr(), &mut fs_stat) } != 0 {
+        return false;
+    }
+    #[allow(clippy::unnecessary_cast)] // f_type's width differs between libcs
+    let is_tmpfs = fs_stat.f_type as i64 == TMPFS_MAGIC;
+    #[allow(clippy::unnecessary_cast)]
+    let free = (fs_stat.f_bavail as u64).saturating_mul(fs_stat.f_bsize as u64);
+    is_tmpfs && free >= MIN_FREE_IN_MEMORY
 }
 
 fn world_traversable(dir: &Path) -> bool {

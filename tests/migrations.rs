@@ -252,7 +252,16 @@ fn run_cases_as(dirs: &[PathBuf], prefix: &str, owner: Option<&'static str>) {
 
 fn run_case(case: &Case) -> Result<(), String> {
     let generated = generate(case)?;
-    migrate_database(case, &generated)
+    migrate_database(case, &generated)?;
+    // A case that passed leaves nothing behind: the shared cluster may live
+    // in memory (see dddc::pg), and a failed case's databases stay for a look.
+    let mut admin = support::pg::shared().connect("postgres");
+    for db in [case.db.clone(), format!("{}_fresh", case.db)] {
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
+            .map_err(|e| format!("dropping {db}: {}", describe(&e)))?;
+    }
+    Ok(())
 }
 
 // ----------------------------------------------------------- generation --

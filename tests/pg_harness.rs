@@ -177,9 +177,14 @@ fn a_panicking_test_still_stops_its_cluster() {
 /// Runs this test binary again, executing only `child_process_entry` in
 /// `mode`, and returns its exit status plus the shared cluster's pid and dir.
 fn run_child(mode: &str) -> (std::process::ExitStatus, u32, PathBuf) {
+    run_child_with(mode, &[])
+}
+
+fn run_child_with(mode: &str, env: &[(&str, &Path)]) -> (std::process::ExitStatus, u32, PathBuf) {
     let out = Command::new(std::env::current_exe().unwrap())
         .args(["child_process_entry", "--exact", "--nocapture", "--test-threads=1"])
         .env("DDDC_PG_HARNESS_CHILD", mode)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -213,6 +218,42 @@ fn shared_cluster_is_stopped_when_the_test_process_is_killed() {
         "postmaster {pid} or {} left behind after the test process was killed",
         dir.display()
     );
+}
+
+/// `DDDC_PG_TMPDIR` says where the cluster's folder goes; the folder is
+/// still removed at exit.
+#[test]
+fn the_cluster_lives_where_dddc_pg_tmpdir_says() {
+    let parent = tempfile::tempdir().unwrap();
+    // As root the server runs as `postgres`, which must reach the folder.
+    std::fs::set_permissions(parent.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (status, pid, dir) = run_child_with("exit", &[("DDDC_PG_TMPDIR", parent.path())]);
+    assert!(status.success());
+    assert_eq!(dir.parent(), Some(parent.path()), "{}", dir.display());
+    assert!(!process_alive(pid), "postmaster {pid} still running");
+    assert!(!dir.exists(), "{} still exists", dir.display());
+}
+
+/// By default it lives in memory when `/dev/shm` is a tmpfs with room
+/// (`dddc::pg`'s module docs), else in the temp directory.
+#[test]
+fn the_shared_cluster_lives_in_memory_when_it_can() {
+    let dir = pg::shared().socket_dir().to_path_buf();
+    let parent = dir.parent().expect("a parent").to_path_buf();
+    if std::env::var_os("DDDC_PG_TMPDIR").is_some() {
+        return;
+    }
+    let df = Command::new("df").args(["--output=fstype,avail", "-B1", "/dev/shm"]).output();
+    let roomy_tmpfs = df.ok().filter(|o| o.status.success()).is_some_and(|o| {
+        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        let last = text.lines().last().unwrap_or("").split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        last.first().is_some_and(|t| t == "tmpfs") && last.get(1).and_then(|a| a.parse::<u64>().ok()).is_some_and(|a| a >= 4 << 30)
+    });
+    if roomy_tmpfs {
+        assert_eq!(parent, Path::new("/dev/shm"));
+    } else {
+        assert_ne!(parent, Path::new("/dev/shm"));
+    }
 }
 
 /// Entry point of the child processes started by the two tests above; run on
