@@ -723,17 +723,21 @@ fn a_fifty_aggregate_context_is_not_cut_off_by_plantuml() {
     let puml = text_of(&case, "docs/erd/ctx0.puml");
     assert!(puml.contains("\nscale max 4096*4096\n"));
     std::fs::write(dir.path().join("ctx0.puml"), puml).unwrap();
-    let out = plantuml(&["-tpng", "ctx0.puml"], dir.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Without the scale, PlantUML cuts it: the check below can fail. Each
+    // render lays out for about 15 s, so both run at once.
+    std::fs::write(dir.path().join("uncut.puml"), puml.replace("scale max 4096*4096\n", "")).unwrap();
+    let uncut = std::thread::scope(|s| {
+        let uncut = s.spawn(|| plantuml(&["-tpng", "uncut.puml"], dir.path()));
+        let out = plantuml(&["-tpng", "ctx0.puml"], dir.path());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        uncut.join().expect("the uncut render")
+    });
     let png = std::fs::read(dir.path().join("ctx0.png")).expect("no PNG written");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && &png[12..16] == b"IHDR", "not a PNG");
     let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
     let (w, h) = (be(&png[16..20]), be(&png[20..24]));
     assert!(w < 4096 && h < 4096, "the PNG is {w}×{h}: cut at PlantUML's limit");
-    // Without the scale, PlantUML cuts it: the check above can fail.
-    std::fs::write(dir.path().join("uncut.puml"), puml.replace("scale max 4096*4096\n", "")).unwrap();
-    let out = plantuml(&["-tpng", "uncut.puml"], dir.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(uncut.status.success(), "{}", String::from_utf8_lossy(&uncut.stderr));
     let png = std::fs::read(dir.path().join("uncut.png")).unwrap();
     assert_eq!((be(&png[16..20]), be(&png[20..24])), (4096, 4096), "PlantUML's limit moved: revisit the scale");
 }

@@ -306,27 +306,28 @@ fn a_build_killed_at_any_point_leaves_a_consistent_project() {
     let start = Instant::now();
     assert!(dddc(probe.path(), &["build"]).status.success());
     let full = start.elapsed();
-    for k in 1..=6u32 {
-        for evolve in [false, true] {
-            let dir = tempfile::tempdir().expect("temp dir");
-            write_files(dir.path(), &generated_project(150, false));
-            if evolve {
-                assert!(dddc(dir.path(), &["build"]).status.success());
-                write_files(dir.path(), &generated_project(150, true));
-            }
-            let mut child = Command::new(env!("CARGO_BIN_EXE_dddc"))
-                .arg("-C")
-                .arg(dir.path())
-                .arg("build")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn");
-            std::thread::sleep(full * k / 7);
-            let _ = child.kill();
-            let _ = child.wait();
-            consistent_after_kill(dir.path(), &format!("killed at {k}/7 of a build (evolution: {evolve})"));
+    // Eight kill points across the build, taking turns between a first
+    // build and an evolution (a build that writes V2 beside V1).
+    for k in 1..=8u32 {
+        let evolve = k % 2 == 0;
+        let dir = tempfile::tempdir().expect("temp dir");
+        write_files(dir.path(), &generated_project(150, false));
+        if evolve {
+            assert!(dddc(dir.path(), &["build"]).status.success());
+            write_files(dir.path(), &generated_project(150, true));
         }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dddc"))
+            .arg("-C")
+            .arg(dir.path())
+            .arg("build")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(full * k / 9);
+        let _ = child.kill();
+        let _ = child.wait();
+        consistent_after_kill(dir.path(), &format!("killed at {k}/9 of a build (evolution: {evolve})"));
     }
 }
 
