@@ -247,7 +247,8 @@ fn the_shared_cluster_lives_in_memory_when_it_can() {
     let roomy_tmpfs = df.ok().filter(|o| o.status.success()).is_some_and(|o| {
         let text = String::from_utf8_lossy(&o.stdout).to_string();
         let last = text.lines().last().unwrap_or("").split_whitespace().map(str::to_string).collect::<Vec<_>>();
-        last.first().is_some_and(|t| t == "tmpfs") && last.get(1).and_then(|a| a.parse::<u64>().ok()).is_some_and(|a| a >= 4 << 30)
+        last.first().is_some_and(|t| t == "tmpfs")
+            && last.get(1).and_then(|a| a.parse::<u64>().ok()).is_some_and(|a| a >= 4 << 30)
     });
     if roomy_tmpfs {
         assert_eq!(parent, Path::new("/dev/shm"));
