@@ -18,8 +18,9 @@
 //! `/dev/shm` when it is a memory file system (tmpfs) open to all with
 //! 4 GiB free, else the temp directory (`$TMPDIR`, `/tmp`). Memory matters:
 //! on this project's ext4 disk `CREATE DATABASE` took 0.31 s, on tmpfs
-//! 0.04 s, and the migration tests create a few hundred databases. The server listens on no TCP address
-//! (`listen_addresses=''`); the port only names the socket. Durability is
+//! 0.04 s, and the migration tests create a few hundred databases.
+//! The server listens on no TCP address (`listen_addresses=''`); the port
+//! only names the socket. Durability is
 //! off (`fsync`, `synchronous_commit`, `full_page_writes`) and `timezone` is
 //! UTC so output does not depend on the machine. `initdb` and
 //! `postgres` refuse to run as root, so when the tests run as root the
@@ -430,8 +431,11 @@ fn make_tempdir(for_other_user: bool) -> Result<tempfile::TempDir, String> {
     Ok(dir)
 }
 
-/// Free space a memory file system must have to hold a cluster: the tests'
-/// migration cases create a few hundred databases of about 7.5 MB each.
+/// Free space a memory file system must have to hold a cluster. A database
+/// starts at about 7.5 MB; most test binaries keep every database they
+/// create until they exit (the migration cases drop theirs as they pass),
+/// and a failed run keeps all of them. 4 GiB leaves room for that and for
+/// whatever else uses the machine's memory.
 const MIN_FREE_IN_MEMORY: u64 = 4 << 30;
 
 /// Where the cluster's directory goes (see the module docs):
