@@ -257,7 +257,7 @@ fn the_shared_cluster_lives_in_memory_when_it_can() {
     }
 }
 
-/// Entry point of the child processes started by the two tests above; run on
+/// Entry point of the child processes started by the tests above; run on
 /// its own (without `DDDC_PG_HARNESS_CHILD`) it checks that the shared
 /// cluster answers.
 #[test]
