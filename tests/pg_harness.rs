@@ -240,7 +240,8 @@ fn the_cluster_lives_where_dddc_pg_tmpdir_says() {
 fn the_shared_cluster_lives_in_memory_when_it_can() {
     let dir = pg::shared().socket_dir().to_path_buf();
     let parent = dir.parent().expect("a parent").to_path_buf();
-    if std::env::var_os("DDDC_PG_TMPDIR").is_some() {
+    if let Some(chosen) = std::env::var_os("DDDC_PG_TMPDIR").filter(|d| !d.is_empty()) {
+        assert_eq!(parent, Path::new(&chosen), "DDDC_PG_TMPDIR is set: the cluster goes there");
         return;
     }
     let df = Command::new("df").args(["--output=fstype,avail", "-B1", "/dev/shm"]).output();
