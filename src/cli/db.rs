@@ -129,7 +129,7 @@ fn run_verify(
     if steps.is_empty() {
         return out.usage_error(&format!("nothing to verify: no V…__….sql migration in {}", dir.display()));
     }
-    let lowered = dddc::relational::lower(&model).ok();
+    let lowered = dddc::relational::lower(&*model).ok();
     let (server, mut db) = match open_scratch(out, url) {
         Ok(x) => x,
         Err(code) => return code,
