@@ -26,6 +26,11 @@ use std::time::{Duration, Instant};
 use dddc::build::{self, Inputs};
 use dddc::config::Config;
 
+/// The allocator of the `dddc` binary (src/main.rs), so that the phases
+/// cost here what they cost there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this
     // target too (in a debug build, without it): there it only says so.

@@ -12,6 +12,10 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use cli::{Format, Output, EXIT_USAGE};
 use dddc::diagnostics::ColorChoice;
 
+/// See Cargo.toml for why and what it gained.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "dddc",
