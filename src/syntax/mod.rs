@@ -68,3 +68,45 @@ pub fn is_identifier(name: &str) -> bool {
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names of the aggregates of the first context, with their docs.
+    fn aggregates(text: &str) -> Vec<(String, Option<String>)> {
+        let parsed = parse(FileId(0), text);
+        assert!(parsed.diagnostics.is_empty(), "{text:?}: {:?}", parsed.diagnostics);
+        let file = parsed.file.expect("a tree");
+        let Some(ast::TopItem::Context(c)) = file.items.iter().find(|i| matches!(i, ast::TopItem::Context(_))) else {
+            panic!("no context in {text:?}");
+        };
+        c.items
+            .iter()
+            .filter_map(|i| match i {
+                ast::ContextItem::Aggregate(a) => Some((a.name.name.clone(), a.doc.as_ref().map(|d| d.text.clone()))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `WHITESPACE` matches runs and `COMMENT` everything up to `\n` (the
+    /// grammar says why): the edges of both.
+    #[test]
+    fn whitespace_runs_and_comment_text_at_their_edges() {
+        let expected = vec![("A".to_string(), Some("Documented.".to_string())), ("B".to_string(), None)];
+        let plain = "model m { target postgres 16 }\ncontext c {\n  /// Documented.\n  aggregate A { x: int }\n  aggregate B { y: int }\n}\n";
+        assert_eq!(aggregates(plain), expected);
+        // Tabs, CRLF, a BOM and blank runs wherever whitespace may go.
+        let spaced = "\u{FEFF}model m {\t\r\n target postgres 16 }\r\n\r\n\t\tcontext c {\r\n  /// Documented.\r\n \t aggregate A {\r\n\r\n x: int }\n aggregate   B\t{ y :\tint }\r\n}";
+        assert_eq!(aggregates(spaced), expected);
+        // Comments holding what the old `(!"\n" ~ ANY)` took too: a vertical
+        // tab, a carriage return, a BOM, `//`, `/*`, braces, non-ASCII, and
+        // a comment that ends the file without a newline.
+        let commented = "model m { target postgres 16 } // \u{0B}\u{FEFF}é 😀 // { } /*\ncontext c { // \r\n  /// Documented.\n  aggregate A { x: int } //\n  // aggregate Hidden { z: int }\n  aggregate B { y: int }\n} // last, no newline";
+        assert_eq!(aggregates(commented), expected);
+        // A comment stops at `\n`, not before: the next line is read.
+        let stops = "model m { target postgres 16 }\ncontext c { // aggregate C { z: int }\n  /// Documented.\n  aggregate A { x: int }\n  aggregate B { y: int } }\n";
+        assert_eq!(aggregates(stops), expected);
+    }
+}
