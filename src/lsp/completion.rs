@@ -403,13 +403,19 @@ fn resolve_path(index: &Index, owner: SymbolId, path: &str) -> Option<SymbolId> 
 
 /// The identifier characters at the end of a text.
 fn trailing_word(text: &str) -> &str {
-    let start = text.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
-    &text[start..]
+    trailing(text, |c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The identifier-and-dot characters at the end of a text.
 fn trailing_path(text: &str) -> &str {
-    let start = text.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).map_or(0, |i| i + 1);
+    trailing(text, |c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
+/// The longest end of `text` whose characters all pass `keep`. It starts
+/// after the last character that does not, whatever its width (an `í` is
+/// two bytes: one past its first byte is no char boundary).
+fn trailing(text: &str, keep: impl Fn(char) -> bool) -> &str {
+    let start = text.char_indices().rev().find(|&(_, c)| !keep(c)).map_or(0, |(i, c)| i + c.len_utf8());
     &text[start..]
 }
 
@@ -563,6 +569,20 @@ fn header(text: &str) -> Block {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `tests/lsp.rs`'s random edits: completion in a line that
+    /// ends in a two-byte letter sliced the text inside it and panicked.
+    #[test]
+    fn the_trailing_word_after_a_wide_character() {
+        assert_eq!(trailing_word("la valoración"), "n");
+        assert_eq!(trailing_word("la valoració"), "");
+        assert_eq!(trailing_word("/// núcleo fin"), "fin");
+        assert_eq!(trailing_word("precioí_total"), "_total");
+        assert_eq!(trailing_path("é dirección.ciudad"), "n.ciudad");
+        assert_eq!(trailing_path("x: 😀dir.ciudad"), "dir.ciudad");
+        assert_eq!(trailing_word("todo_ascii"), "todo_ascii");
+        assert_eq!(trailing_word(""), "");
+    }
 
     #[test]
     fn place_reads_blocks_and_line() {
