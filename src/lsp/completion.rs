@@ -411,12 +411,10 @@ fn trailing_path(text: &str) -> &str {
     trailing(text, |c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
-/// The longest end of `text` whose characters all pass `keep`. It starts
-/// after the last character that does not, whatever its width (an `í` is
-/// two bytes: one past its first byte is no char boundary).
+/// The longest end of `text` whose characters all pass `keep`; it starts
+/// on a char boundary whatever the width of the character before it.
 fn trailing(text: &str, keep: impl Fn(char) -> bool) -> &str {
-    let start = text.char_indices().rev().find(|&(_, c)| !keep(c)).map_or(0, |(i, c)| i + c.len_utf8());
-    &text[start..]
+    &text[text.trim_end_matches(keep).len()..]
 }
 
 fn after_last<'t>(line: &'t str, marker: &str) -> Option<&'t str> {
