@@ -147,6 +147,21 @@ pub struct Templates {
     assets: Vec<(Asset, String)>,
 }
 
+/// A filter of a text: any value, by its display form as a `String`
+/// argument would take it, but a string without a copy first (the filters
+/// run once or twice per column of every document).
+fn text_filter(f: fn(&str) -> String) -> impl Fn(&Value) -> Result<String, Error> + Send + Sync + 'static {
+    move |v: &Value| {
+        if v.is_kwargs() {
+            return Err(Error::new(ErrorKind::InvalidOperation, "cannot convert kwargs to string"));
+        }
+        Ok(match v.as_str() {
+            Some(s) => f(s),
+            None => f(&v.to_string()),
+        })
+    }
+}
+
 impl Templates {
     /// The built-in templates, each replaced by the file of the same name in
     /// `overrides` when there is one. A file there that names no template is
@@ -157,14 +172,14 @@ impl Templates {
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
-        env.add_filter("code", |s: String| text::code(&s));
-        env.add_filter("cell", |s: String| text::cell(&s));
-        env.add_filter("inline", |s: String| text::inline(&s));
-        env.add_filter("anchor", |s: String| text::slug(&text::heading_text(&s)));
-        env.add_filter("puml", |s: String| text::puml(&s));
-        env.add_filter("puml_quoted", |s: String| text::puml_quoted(&s));
-        env.add_filter("mermaid", |s: String| text::mermaid_text(&s));
-        env.add_filter("id", |s: String| text::html_id(&s));
+        env.add_filter("code", text_filter(text::code));
+        env.add_filter("cell", text_filter(text::cell));
+        env.add_filter("inline", text_filter(text::inline));
+        env.add_filter("anchor", text_filter(|s| text::slug(&text::heading_text(s))));
+        env.add_filter("puml", text_filter(text::puml));
+        env.add_filter("puml_quoted", text_filter(text::puml_quoted));
+        env.add_filter("mermaid", text_filter(text::mermaid_text));
+        env.add_filter("id", text_filter(text::html_id));
         env.add_filter("markdown", |s: String| Value::from_safe_string(markdown::to_html(&s)));
         env.add_filter("markdown_inline", |s: String| Value::from_safe_string(markdown::to_inline_html(&s)));
         env.add_function("url", |_: &str, _: &str| -> Result<String, Error> {

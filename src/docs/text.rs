@@ -30,6 +30,24 @@ pub fn code(text: &str) -> String {
     if text.is_empty() {
         return String::new();
     }
+    if !text.contains(['\n', '\r', '`']) {
+        // The usual name or type: one backtick each side, no copy first.
+        let pad = text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty();
+        let mut out = String::with_capacity(text.len() + 4);
+        out.push_str(if pad { "` " } else { "`" });
+        out.push_str(text);
+        out.push_str(if pad { " `" } else { "`" });
+        return out;
+    }
+    code_fenced(text)
+}
+
+/// [`code`] of any text: line breaks made spaces, the fence longer than any
+/// run of backticks inside.
+fn code_fenced(text: &str) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
     let text = text.replace(['\n', '\r'], " ");
     let mut longest = 0;
     let mut run = 0;
@@ -56,12 +74,27 @@ pub fn code(text: &str) -> String {
 /// space, paragraphs separated by `<br>`, every `|` escaped (GFM unescapes
 /// it inside code spans too).
 pub fn cell(markdown: &str) -> String {
+    if !markdown.contains(['\n', '|']) {
+        // One line: its paragraph is itself, trimmed.
+        return markdown.trim().to_string();
+    }
+    cell_paragraphs(markdown)
+}
+
+fn cell_paragraphs(markdown: &str) -> String {
     paragraphs(markdown).join("<br>").replace('|', "\\|")
 }
 
 /// Markdown on one line, for a list item: lines and paragraphs joined with
 /// a space.
 pub fn inline(markdown: &str) -> String {
+    if !markdown.contains('\n') {
+        return markdown.trim().to_string();
+    }
+    inline_paragraphs(markdown)
+}
+
+fn inline_paragraphs(markdown: &str) -> String {
     paragraphs(markdown).join(" ")
 }
 
@@ -89,6 +122,17 @@ fn paragraphs(markdown: &str) -> Vec<String> {
 /// two-character Creole markups (`**`, `//`, `--`, `__`, `~~`, `==`)
 /// escaped with `~` so names show as written.
 pub fn puml(text: &str) -> String {
+    // Most names have no line break and no markup pair after their first
+    // character: they are kept as they are.
+    let b = text.as_bytes();
+    let markup = (1..b.len().saturating_sub(1)).any(|i| b[i] == b[i + 1] && b"*/-_~=".contains(&b[i]));
+    if !markup && !text.contains(['\n', '\r']) {
+        return text.to_string();
+    }
+    puml_escaped(text)
+}
+
+fn puml_escaped(text: &str) -> String {
     let text = text.replace(['\n', '\r'], " ");
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::new();
@@ -181,6 +225,20 @@ pub fn mermaid_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The short ways of `code`, `cell`, `inline` and `puml` give what
+        /// the long ways give, on text made of the characters they care about.
+        #[test]
+        fn short_ways_agree_with_the_long_ways(text in "[ a_é*/|`\t\r\n~=-]{0,12}") {
+            prop_assert_eq!(code(&text), code_fenced(&text));
+            prop_assert_eq!(cell(&text), cell_paragraphs(&text));
+            prop_assert_eq!(inline(&text), inline_paragraphs(&text));
+            prop_assert_eq!(puml(&text), puml_escaped(&text));
+        }
+    }
+
     use super::*;
 
     #[test]
