@@ -134,7 +134,8 @@ for n in $SIZES; do
   if [ -n "$DBML2SQL" ] && [ "$n" -le "$DBML_MAX" ]; then
     out="$WORK/dbml$n.sql"
     for _ in $(seq "$runs"); do
-      measure "rm -f '$out'" timeout "$DBML_TIMEOUT" "$DBML2SQL" --postgres "$WORK/g$n.dbml" -o "$out"
+      # From the scratch folder: dbml2sql leaves a dbml-error.log where it runs.
+      measure "rm -f '$out'" env -C "$WORK" timeout "$DBML_TIMEOUT" "$DBML2SQL" --postgres "$WORK/g$n.dbml" -o "$out"
     done
     row "dbml2sql ($n)" "$(stat -c %s "$out" 2>/dev/null || echo 0)"
   fi
