@@ -24,6 +24,30 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
+/// [`to_html`] and [`to_inline_html`], each text rendered once: the site's
+/// pages show most doc comments more than once (2.3 times on MiToga), and
+/// sanitising is a tenth of a check of it. One per set of templates, so a
+/// long-running process (the language server) keeps nothing after a run.
+#[derive(Default)]
+pub struct Memo {
+    rendered: std::sync::Mutex<std::collections::HashMap<(bool, String), String>>,
+}
+
+impl Memo {
+    pub fn html(&self, markdown: &str, inline: bool) -> String {
+        let key = (inline, markdown.to_string());
+        // A poisoned lock (a panic on the other thread) only loses the memo.
+        if let Some(done) = self.rendered.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return done;
+        }
+        let html = if inline { to_inline_html(markdown) } else { to_html(markdown) };
+        if let Ok(mut m) = self.rendered.lock() {
+            m.insert(key, html.clone());
+        }
+        html
+    }
+}
+
 /// Markdown as sanitised HTML blocks (`<p>…</p>`, lists, tables).
 pub fn to_html(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
@@ -68,6 +92,18 @@ pub fn summary(markdown: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_memo_gives_what_rendering_gives() {
+        let memo = Memo::default();
+        for text in ["**PII**", "a\n\nb", "<script>x</script>", "**PII**", ""] {
+            for inline in [false, true] {
+                let direct = if inline { to_inline_html(text) } else { to_html(text) };
+                assert_eq!(memo.html(text, inline), direct, "{text:?} inline={inline}");
+                assert_eq!(memo.html(text, inline), direct, "{text:?} inline={inline}, again");
+            }
+        }
+    }
 
     #[test]
     fn markdown_is_rendered() {

@@ -180,8 +180,10 @@ impl Templates {
         env.add_filter("puml_quoted", text_filter(text::puml_quoted));
         env.add_filter("mermaid", text_filter(text::mermaid_text));
         env.add_filter("id", text_filter(text::html_id));
-        env.add_filter("markdown", |s: String| Value::from_safe_string(markdown::to_html(&s)));
-        env.add_filter("markdown_inline", |s: String| Value::from_safe_string(markdown::to_inline_html(&s)));
+        let memo = Arc::new(markdown::Memo::default());
+        let block = Arc::clone(&memo);
+        env.add_filter("markdown", move |s: String| Value::from_safe_string(block.html(&s, false)));
+        env.add_filter("markdown_inline", move |s: String| Value::from_safe_string(memo.html(&s, true)));
         env.add_function("url", |_: &str, _: &str| -> Result<String, Error> {
             Err(Error::new(ErrorKind::InvalidOperation, "`url` is only known while the site is written"))
         });
