@@ -111,10 +111,12 @@ pub fn generate_with(
     };
     // The diagrams (laid out and drawn) and the documents take about as
     // long as each other on a large model: the diagrams are made on a
-    // thread of their own, with templates of their own (the site's pages
-    // change the documents' templates).
+    // thread of their own. Both render with the same templates (compiling
+    // them is a twentieth of a check of MiToga); the site changes them
+    // only after both are done.
     let (diagrams, documents) = std::thread::scope(|s| {
-        let diagrams = crate::threads::spawn_scoped(s, || diagram_files(&cat, t, overrides.as_deref()));
+        let shared = &templates;
+        let diagrams = crate::threads::spawn_scoped(s, || diagram_files(&cat, t, shared));
         let documents = (|| {
             let p = crate::timing::phase("docs: dictionary view");
             let dictionary = dictionary::view(&cat, t, t.model_file);
@@ -160,10 +162,9 @@ pub fn generate_with(
 fn diagram_files(
     cat: &catalog::Catalog<'_>,
     t: &labels::Labels,
-    overrides: Option<&Path>,
+    templates: &templates::Templates,
 ) -> Result<Vec<(String, String)>, String> {
     let _p = crate::timing::phase("docs: diagrams");
-    let templates = templates::Templates::load(overrides)?;
     let mut out = Vec::new();
     for c in &cat.model.contexts {
         let view = erd::context_view(cat, &c.name, t);
