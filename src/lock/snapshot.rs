@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::relational::{
-    Check, CheckSource, EnumType, ForeignKey, Function, Index, PartitionDef, Partitioning, Policy, PrimaryKey,
+    Check, CheckSource, Column, EnumType, ForeignKey, Function, Index, PartitionDef, Partitioning, Policy, PrimaryKey,
     PublicationDef, RoleDef, Schema, SchemaDef, Table, Trigger, Unique,
 };
 
@@ -38,41 +38,48 @@ pub fn write(s: &Schema) -> String {
     let mut out: Vec<u8> =
         Vec::with_capacity(HEADER.len() + 120 * s.tables.iter().map(|t| t.columns.len() + 4).sum::<usize>());
     out.extend_from_slice(HEADER.as_bytes());
-    let mut line = |indent: bool, kind: &str, name: &str, props: Value| {
+    let mut line = |indent: bool, kind: &str, name: &str, props: Props| {
         out.extend_from_slice(if indent { b"  " } else { b"" });
         out.extend_from_slice(kind.as_bytes());
         out.push(b' ');
         out.extend_from_slice(name.as_bytes());
-        if props.as_object().is_some_and(|m| !m.is_empty()) {
-            out.push(b' ');
-            // Compact, as `Display` writes it; writing to a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut out, &props);
+        match props {
+            Props::Map(props) if props.as_object().is_some_and(|m| !m.is_empty()) => {
+                out.push(b' ');
+                // Compact, as `Display` writes it; writing to a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut out, &props);
+            }
+            Props::Map(_) => {}
+            Props::Column(c) => {
+                out.push(b' ');
+                column_props(&mut out, c);
+            }
         }
         out.push(b'\n');
     };
-    line(false, "target", &s.target.to_string(), Value::Null);
+    line(false, "target", &s.target.to_string(), Props::Map(Value::Null));
     let mut extensions = s.extensions.clone();
     extensions.sort();
     for e in &extensions {
-        line(false, "extension", e, Value::Null);
+        line(false, "extension", e, Props::Map(Value::Null));
     }
     for x in by_name(&s.schemas, |x| &x.name) {
-        line(false, "schema", &x.name, props(x, &["name"]));
+        line(false, "schema", &x.name, Props::Map(props(x, &["name"])));
     }
     for e in sorted(&s.enum_types, |e| format!("{}.{}", e.schema, e.name)) {
-        line(false, "enum", &format!("{}.{}", e.schema, e.name), props(e, &["schema", "name"]));
+        line(false, "enum", &format!("{}.{}", e.schema, e.name), Props::Map(props(e, &["schema", "name"])));
     }
     for f in sorted(&s.functions, |f| format!("{}.{}", f.schema, f.name)) {
-        line(false, "function", &format!("{}.{}", f.schema, f.name), props(f, &["schema", "name"]));
+        line(false, "function", &format!("{}.{}", f.schema, f.name), Props::Map(props(f, &["schema", "name"])));
     }
     for r in by_name(&s.roles, |r| &r.name) {
         let mut r = r.clone();
         r.read.sort();
         r.write.sort();
-        line(false, "role", &r.name, props(&r, &["name"]));
+        line(false, "role", &r.name, Props::Map(props(&r, &["name"])));
     }
     for p in by_name(&s.publications, |p| &p.name) {
-        line(false, "publication", &p.name, props(p, &["name"]));
+        line(false, "publication", &p.name, Props::Map(props(p, &["name"])));
     }
     for t in sorted(&s.tables, |t| format!("{}.{}", t.schema, t.name)) {
         // The table's own properties: its parts have lines of their own
@@ -89,36 +96,36 @@ pub fn write(s: &Schema) -> String {
         if let (Some(p), Some(m)) = (&t.partitioning, table.as_object_mut()) {
             m.insert("partition_by".into(), props(p, &["partitions"]));
         }
-        line(false, "table", &format!("{}.{}", t.schema, t.name), table);
+        line(false, "table", &format!("{}.{}", t.schema, t.name), Props::Map(table));
         for c in by_name(&t.columns, |c| &c.name) {
-            line(true, "column", &c.name, props(c, &["name", "origin_note"]));
+            line(true, "column", &c.name, Props::Column(c));
         }
         if let Some(pk) = &t.primary_key {
-            line(true, "primary_key", &pk.name, props(pk, &["name"]));
+            line(true, "primary_key", &pk.name, Props::Map(props(pk, &["name"])));
         }
         for u in by_name(&t.uniques, |u| &u.name) {
-            line(true, "unique", &u.name, props(u, &["name"]));
+            line(true, "unique", &u.name, Props::Map(props(u, &["name"])));
         }
         for c in by_name(&t.checks, |c| &c.name) {
             // The evolution engine needs an enum's values; the rest of a
             // check's source is for the docs.
             let skip: &[&str] = if c.enum_values().is_some() { &["name"] } else { &["name", "source"] };
-            line(true, "check", &c.name, props(c, skip));
+            line(true, "check", &c.name, Props::Map(props(c, skip)));
         }
         for f in by_name(&t.foreign_keys, |f| &f.name) {
-            line(true, "foreign_key", &f.name, props(f, &["name"]));
+            line(true, "foreign_key", &f.name, Props::Map(props(f, &["name"])));
         }
         for i in by_name(&t.indexes, |i| &i.name) {
-            line(true, "index", &i.name, props(i, &["name"]));
+            line(true, "index", &i.name, Props::Map(props(i, &["name"])));
         }
         for tr in by_name(&t.triggers, |x| &x.name) {
-            line(true, "trigger", &tr.name, props(tr, &["name"]));
+            line(true, "trigger", &tr.name, Props::Map(props(tr, &["name"])));
         }
         for p in by_name(&t.policies, |x| &x.name) {
-            line(true, "policy", &p.name, props(p, &["name"]));
+            line(true, "policy", &p.name, Props::Map(props(p, &["name"])));
         }
         for p in t.partitioning.iter().flat_map(|p| by_name(&p.partitions, |x| &x.name)) {
-            line(true, "partition", &p.name, props(p, &["name"]));
+            line(true, "partition", &p.name, Props::Map(props(p, &["name"])));
         }
     }
     // Names, kinds and serde_json's output are all UTF-8.
@@ -235,6 +242,59 @@ fn read_with(text: &str, direct: bool) -> Result<Schema, String> {
         s.tables.push(t);
     }
     Ok(s)
+}
+
+/// A line's properties: a map made by [`props`], or a column's, written
+/// without one.
+enum Props<'a> {
+    Map(Value),
+    Column(&'a Column),
+}
+
+/// A column's properties exactly as `props(c, &["name", "origin_note"])`
+/// writes them (keys sorted, absent values left out), without a `Value`
+/// map: columns are most of the snapshot's lines. Debug builds compare the
+/// two on every column.
+fn column_props(out: &mut Vec<u8>, c: &Column) {
+    let start = out.len();
+    let key = |out: &mut Vec<u8>, k: &str| {
+        out.extend_from_slice(if out.len() == start { b"{\"" } else { b",\"" });
+        out.extend_from_slice(k.as_bytes());
+        out.extend_from_slice(b"\":");
+    };
+    // Writing strings to a Vec cannot fail.
+    let text = |out: &mut Vec<u8>, k: &str, v: &str| {
+        key(out, k);
+        let _ = serde_json::to_writer(&mut *out, v);
+    };
+    if let Some(v) = &c.comment {
+        text(out, "comment", v);
+    }
+    if let Some(v) = &c.default {
+        text(out, "default", v);
+    }
+    if !c.depends_on.is_empty() {
+        key(out, "depends_on");
+        let _ = serde_json::to_writer(&mut *out, &c.depends_on);
+    }
+    if let Some(v) = &c.generated {
+        text(out, "generated", v);
+    }
+    if c.identity {
+        key(out, "identity");
+        out.extend_from_slice(b"true");
+    }
+    if c.nullable {
+        key(out, "nullable");
+        out.extend_from_slice(b"true");
+    }
+    text(out, "type", &c.ty.to_string());
+    out.push(b'}');
+    debug_assert_eq!(
+        std::str::from_utf8(&out[start..]).ok(),
+        Some(props(c, &["name", "origin_note"]).to_string().as_str()),
+        "the column's short way drifted from its serde form"
+    );
 }
 
 /// Adds the table part a line describes, parsed from `{"name":NAME, …JSON}`;
