@@ -112,7 +112,7 @@ pub fn generate_with(
     // The diagrams (laid out and drawn) and the documents take about as
     // long as each other on a large model: the diagrams are made on a
     // thread of their own. Both render with the same templates (compiling
-    // them is a twentieth of a check of MiToga); the site changes them
+    // them twice was 6.5 % of a check of MiToga's CPU); the site changes them
     // only after both are done.
     let (diagrams, documents) = std::thread::scope(|s| {
         let shared = &templates;
