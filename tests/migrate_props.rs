@@ -540,7 +540,7 @@ proptest! {
             prop_assert!(planned.refusals.iter().all(|r| r.unsupported), "{:?}", planned.refusals);
             return Ok(());
         }
-        let end = planned.files.last().map_or(a.schema.clone(), |f| f.after.clone());
+        let end = planned.files.last().map_or(a.schema.clone(), |f| (*f.after).clone());
         let (mut got, mut want) = (normalized(&end), normalized(&b.schema));
         if src_b.contains("@was(") {
             got = without_column_expressions(&got);
