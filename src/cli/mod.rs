@@ -223,12 +223,46 @@ pub fn load_lock_and_snapshot(
     out: &Output,
     project: &config::Project,
 ) -> Result<(Option<dddc::lock::Lock>, Option<String>), u8> {
-    let (lock, snapshot) = read_lock(project).map_err(|e| out.usage_error(&e))?;
-    let Some(text) = lock else { return Ok((None, snapshot)) };
-    let lock_path = migrations_dir(project).join(dddc::lock::LOCK_FILE);
+    report_lock(out, project, read_and_parse_lock(project))
+}
+
+/// What [`read_and_parse_lock`] found: the lock and its snapshot's text,
+/// or what to report.
+pub enum LockRead {
+    Read(Option<dddc::lock::Lock>, Option<String>),
+    /// A file could not be read (a usage error).
+    Unreadable(String),
+    /// `dddc.lock` or `dddc.schema` does not parse.
+    Invalid(String),
+}
+
+/// Reads and parses the lock, printing nothing: a caller may run it on a
+/// second thread while the model is compiled, and report with
+/// [`report_lock`] afterwards, in the order it always did.
+pub fn read_and_parse_lock(project: &config::Project) -> LockRead {
+    let (lock, snapshot) = match read_lock(project) {
+        Ok(t) => t,
+        Err(e) => return LockRead::Unreadable(e),
+    };
+    let Some(text) = lock else { return LockRead::Read(None, snapshot) };
     match dddc::lock::Lock::parse(&text, snapshot.as_deref()) {
-        Ok(lock) => Ok((Some(lock), snapshot)),
-        Err(e) => {
+        Ok(lock) => LockRead::Read(Some(lock), snapshot),
+        Err(e) => LockRead::Invalid(e),
+    }
+}
+
+/// Reports what [`read_and_parse_lock`] could not read (and returns the
+/// exit code), or hands over the lock and its snapshot's text.
+pub fn report_lock(
+    out: &Output,
+    project: &config::Project,
+    read: LockRead,
+) -> Result<(Option<dddc::lock::Lock>, Option<String>), u8> {
+    match read {
+        LockRead::Read(lock, snapshot) => Ok((lock, snapshot)),
+        LockRead::Unreadable(e) => Err(out.usage_error(&e)),
+        LockRead::Invalid(e) => {
+            let lock_path = migrations_dir(project).join(dddc::lock::LOCK_FILE);
             out.error(&format!("{}: {e}", lock_path.display()));
             Err(EXIT_FAIL)
         }
