@@ -189,10 +189,12 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
                 migrations: lock.migrations.clone(),
                 schema: schema.into_owned(),
             };
-            if !planned.is_empty() {
-                next_migrations(model, &planned, inputs, &dir, &mut next, &mut plan);
-            }
-            push_lock(&mut plan, &dir, &next);
+            let snapshot = if planned.is_empty() {
+                None
+            } else {
+                next_migrations(model, &planned, inputs, &dir, &mut next, &mut plan)
+            };
+            push_lock_with(&mut plan, &dir, &next, snapshot);
             plan.outputs.extend(docs(&next, &next.schema)?);
         }
     }
@@ -217,13 +219,22 @@ fn migration_records(lock: &Lock, dir: &std::path::Path) -> Vec<crate::docs::Mig
 
 /// The lock's two files.
 fn push_lock(plan: &mut Plan, dir: &std::path::Path, lock: &Lock) {
+    push_lock_with(plan, dir, lock, None);
+}
+
+/// [`push_lock`], given the snapshot of `lock`'s schema when it was written
+/// already.
+fn push_lock_with(plan: &mut Plan, dir: &std::path::Path, lock: &Lock, snapshot: Option<String>) {
     let _p = crate::timing::phase("lock files");
-    let (json, snapshot) = lock.to_files();
+    debug_assert!(snapshot.as_ref().is_none_or(|s| *s == crate::lock::snapshot::write(&lock.schema)));
+    let json = lock.to_json();
+    let snapshot = snapshot.unwrap_or_else(|| crate::lock::snapshot::write(&lock.schema));
     plan.outputs.push(Output { path: dir.join(crate::lock::LOCK_FILE), bytes: json.into_bytes() });
     plan.outputs.push(Output { path: dir.join(crate::lock::SNAPSHOT_FILE), bytes: snapshot.into_bytes() });
 }
 
-/// Writes the files of a planned evolution and records them in the lock.
+/// Writes the files of a planned evolution and records them in the lock;
+/// returns the snapshot of the lock's schema, which it wrote on the way.
 fn next_migrations(
     model: &Model,
     planned: &crate::migrate::Planned,
@@ -231,11 +242,13 @@ fn next_migrations(
     dir: &std::path::Path,
     lock: &mut Lock,
     plan: &mut Plan,
-) {
+) -> Option<String> {
     use crate::migrate::{Change, FileKind, TableRef};
     let base = inputs.name.map(slug).unwrap_or_else(|| derive_slug(&planned.files));
     let date = inputs.source_date_epoch.map(civil_date);
     let config = &inputs.config.migrations;
+    // A file's snapshot before it is the one after the file before it.
+    let mut last_after: Option<String> = None;
     for (i, f) in planned.files.iter().enumerate() {
         let version = next_version(lock, inputs, i);
         let only_indexes = f
@@ -392,7 +405,11 @@ fn next_migrations(
         } else {
             crate::lock::snapshot::write(&f.after)
         };
-        let before_text = crate::lock::snapshot::write(&f.before);
+        let before_text = match last_after.take() {
+            Some(text) => text,
+            None => crate::lock::snapshot::write(&f.before),
+        };
+        debug_assert!(before_text == crate::lock::snapshot::write(&f.before));
         lock.migrations.push(Migration {
             version: version.clone(),
             description: description.clone(),
@@ -402,6 +419,7 @@ fn next_migrations(
             hand_written: false,
             snapshot_undo: crate::lock::snapshot::Patch::between(&after_text, &before_text),
         });
+        last_after = Some(after_text);
         plan.summary.push(format!("{file} ({} change(s))", f.changes.len()));
         plan.outputs.push(Output { path: dir.join(&file), bytes: sql.into_bytes() });
         if inputs.config.migrations.undo {
@@ -411,6 +429,7 @@ fn next_migrations(
             plan.outputs.push(Output { path: dir.join(format!("{file}.conf")), bytes: c.into_bytes() });
         }
     }
+    last_after
 }
 
 fn render_changes(changes: &[crate::migrate::Change], cx: &crate::sql::alter::Context<'_>) -> Vec<Stmt> {

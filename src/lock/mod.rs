@@ -112,6 +112,11 @@ impl Lock {
 
     /// The two files, as this dddc writes them: (`dddc.lock`, `dddc.schema`).
     pub fn to_files(&self) -> (String, String) {
+        (self.to_json(), snapshot::write(&self.schema))
+    }
+
+    /// `dddc.lock` alone, as this dddc writes it.
+    pub fn to_json(&self) -> String {
         let file = LockFile {
             format: FORMAT,
             dddc: env!("CARGO_PKG_VERSION").to_string(),
@@ -123,7 +128,7 @@ impl Lock {
         let value = serde_json::to_value(&file).unwrap_or(serde_json::Value::Null);
         let mut json = serde_json::to_string_pretty(&value).unwrap_or_default();
         json.push('\n');
-        (json, snapshot::write(&self.schema))
+        json
     }
 
     /// Reads the lock and, for format 2, its snapshot (`None` when the file
