@@ -228,8 +228,10 @@ pub fn load_lock_and_snapshot(
 
 /// What [`read_and_parse_lock`] found: the lock and its snapshot's text,
 /// or what to report.
-pub enum LockRead {
-    Read(Option<dddc::lock::Lock>, Option<String>),
+pub type LockRead = Result<(Option<dddc::lock::Lock>, Option<String>), LockProblem>;
+
+/// Why the lock could not be read.
+pub enum LockProblem {
     /// A file could not be read (a usage error).
     Unreadable(String),
     /// `dddc.lock` or `dddc.schema` does not parse.
@@ -240,15 +242,10 @@ pub enum LockRead {
 /// second thread while the model is compiled, and report with
 /// [`report_lock`] afterwards, in the order it always did.
 pub fn read_and_parse_lock(project: &config::Project) -> LockRead {
-    let (lock, snapshot) = match read_lock(project) {
-        Ok(t) => t,
-        Err(e) => return LockRead::Unreadable(e),
-    };
-    let Some(text) = lock else { return LockRead::Read(None, snapshot) };
-    match dddc::lock::Lock::parse(&text, snapshot.as_deref()) {
-        Ok(lock) => LockRead::Read(Some(lock), snapshot),
-        Err(e) => LockRead::Invalid(e),
-    }
+    let (lock, snapshot) = read_lock(project).map_err(LockProblem::Unreadable)?;
+    let Some(text) = lock else { return Ok((None, snapshot)) };
+    let lock = dddc::lock::Lock::parse(&text, snapshot.as_deref()).map_err(LockProblem::Invalid)?;
+    Ok((Some(lock), snapshot))
 }
 
 /// Reports what [`read_and_parse_lock`] could not read (and returns the
@@ -258,15 +255,14 @@ pub fn report_lock(
     project: &config::Project,
     read: LockRead,
 ) -> Result<(Option<dddc::lock::Lock>, Option<String>), u8> {
-    match read {
-        LockRead::Read(lock, snapshot) => Ok((lock, snapshot)),
-        LockRead::Unreadable(e) => Err(out.usage_error(&e)),
-        LockRead::Invalid(e) => {
+    read.map_err(|problem| match problem {
+        LockProblem::Unreadable(e) => out.usage_error(&e),
+        LockProblem::Invalid(e) => {
             let lock_path = migrations_dir(project).join(dddc::lock::LOCK_FILE);
             out.error(&format!("{}: {e}", lock_path.display()));
-            Err(EXIT_FAIL)
+            EXIT_FAIL
         }
-    }
+    })
 }
 
 /// Versioned or undo migrations (`V…`/`U…` `.sql`) in the folder: what a
