@@ -35,8 +35,9 @@ pub struct Disk {
 }
 
 pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> Vec<Finding> {
-    let lock = parse_lock(disk.lock_text.as_deref(), disk.snapshot_text.as_deref());
-    run_parsed(model, None, lock, config, project_dir, disk).findings
+    // As the CLI reads it: the snapshot only when the model's differs.
+    let (lock, pending) = parse_lock_deferred(disk.lock_text.as_deref(), disk.snapshot_text.as_deref());
+    run_parsed(model, None, lock, pending, config, project_dir, disk).findings
 }
 
 /// What [`run_parsed`] found.
@@ -54,13 +55,29 @@ pub fn parse_lock(lock_text: Option<&str>, snapshot_text: Option<&str>) -> Optio
     lock_text.map(|text| Lock::parse(text, snapshot_text))
 }
 
-/// [`run`], given the lock [`parse_lock`] read and, when the front end
-/// lowered it, the model's schema in the documents' language (see
-/// [`crate::frontend_in`]).
+/// [`parse_lock`], leaving the snapshot to [`run_parsed`]
+/// ([`Lock::parse_deferred`]): with `true`, the lock's schema is still to
+/// be read.
+pub fn parse_lock_deferred(
+    lock_text: Option<&str>,
+    snapshot_text: Option<&str>,
+) -> (Option<Result<Lock, String>>, bool) {
+    match lock_text.map(|text| Lock::parse_deferred(text, snapshot_text)) {
+        Some(Ok((lock, pending))) => (Some(Ok(lock)), pending),
+        Some(Err(e)) => (Some(Err(e)), false),
+        None => (None, false),
+    }
+}
+
+/// [`run`], given the lock [`parse_lock`] read (or
+/// [`parse_lock_deferred`], with `schema_pending` as it said) and, when the
+/// front end lowered it, the model's schema in the documents' language
+/// (see [`crate::frontend_in`]).
 pub fn run_parsed(
     model: &Model,
     lowered: Option<&crate::relational::Schema>,
     parsed: Option<Result<Lock, String>>,
+    schema_pending: bool,
     config: &Config,
     project_dir: &Path,
     disk: &Disk,
@@ -93,6 +110,7 @@ pub fn run_parsed(
         project_dir,
         lowered,
         snapshot_text: disk.snapshot_text.as_deref(),
+        schema_pending: schema_pending && has_lock,
     };
     let planned = {
         let _p = crate::timing::phase("build in memory");
@@ -157,6 +175,13 @@ pub fn run_parsed(
             out.push(finding(format!("the model cannot be lowered: {}", d.first().map_or("", |d| d.message.as_str()))));
         }
         Err(BuildError::Message(m)) => out.push(finding(m)),
+        // As when the lock was read whole: that one problem.
+        Err(BuildError::Snapshot(e)) => {
+            return Checked {
+                findings: vec![finding(format!("{}: {e}", lock_path(config).display()))],
+                build_quiet: false,
+            }
+        }
     }
     Checked { findings: out, build_quiet }
 }

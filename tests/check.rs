@@ -272,6 +272,27 @@ fn a_lock_of_format_1_is_upgraded_by_the_next_build() {
 
 /// `dddc.schema` is what `build` reads; without it the lock is unusable, and
 /// the message says how to get it back.
+/// `check` reads the snapshot only when the model's does not write the same
+/// text: one that does not read is still the one problem reported, with
+/// its line, whether the model changed or not.
+#[test]
+fn a_snapshot_that_does_not_read_is_the_one_problem() {
+    for changed in [false, true] {
+        let dir = built();
+        let snapshot = dir.path().join("db/migration/dddc.schema");
+        let text = std::fs::read_to_string(&snapshot).expect("read the lock's snapshot");
+        let broken: Vec<&str> = text.lines().enumerate().map(|(i, l)| if i == 2 { "{\"broken" } else { l }).collect();
+        std::fs::write(&snapshot, broken.join("\n") + "\n").expect("write snapshot");
+        if changed {
+            std::fs::write(dir.path().join("tienda.ddd"), MODEL.replace("correo: text(200)", "correo: text(250)"))
+                .expect("write model");
+        }
+        assert_fails_with(dir.path(), "`dddc.schema`: line 3");
+        let o = dddc(dir.path(), &["check", "--no-cache"]);
+        assert!(stderr(&o).contains("check failed: 1 problem(s)"), "{}", stderr(&o));
+    }
+}
+
 #[test]
 fn a_missing_snapshot_is_named() {
     let dir = built();

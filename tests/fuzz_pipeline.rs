@@ -253,6 +253,7 @@ fn run_case(base: &Base, edits: &[Edit]) -> Result<(), TestCaseError> {
             let _ = render_text(&front.sources, &d, ColorChoice::Never);
         }
         Err(build::BuildError::Message(_)) => {}
+        Err(build::BuildError::Snapshot(e)) => prop_assert!(false, "a lock read whole reports its snapshot: {e}"),
     }
     Ok(())
 }

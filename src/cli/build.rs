@@ -100,6 +100,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         project_dir: &project.dir,
         lowered: fe.schema.as_ref(),
         snapshot_text: snapshot_text.as_deref(),
+        schema_pending: false,
     };
     // The design lint runs on a second thread while the build is planned.
     let (plan, report) = std::thread::scope(|s| {
@@ -319,7 +320,7 @@ fn refused_or_failed(out: &Output, fe: &dddc::Frontend, e: BuildError, what: &st
                 eprintln!("error: the model changes in ways that can lose data; {what}");
             }
         }
-        BuildError::Message(m) => {
+        BuildError::Message(m) | BuildError::Snapshot(m) => {
             out.report(&fe.sources, &fe.diagnostics);
             out.error(&m);
         }

@@ -36,7 +36,9 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         let lock = dddc::threads::spawn_scoped(s, || {
             let _p = dddc::timing::phase("read the lock");
             read_lock(project).map(|(lock_text, snapshot_text)| {
-                let parsed = dddc::check::parse_lock(lock_text.as_deref(), snapshot_text.as_deref());
+                // The snapshot is read later only if the model's does not
+                // write the same text.
+                let parsed = dddc::check::parse_lock_deferred(lock_text.as_deref(), snapshot_text.as_deref());
                 (lock_text, snapshot_text, parsed)
             })
         });
@@ -53,7 +55,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         out.say("check failed: the model has errors");
         return EXIT_FAIL;
     };
-    let (lock_text, snapshot_text, parsed) = match lock {
+    let (lock_text, snapshot_text, (parsed, schema_pending)) = match lock {
         Ok(t) => t,
         Err(e) => return out.usage_error(&e),
     };
@@ -75,7 +77,15 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
     // and compared.
     let (checked, report) = std::thread::scope(|s| {
         let report = dddc::threads::spawn_scoped(s, || super::design_lint(project, &fe, model));
-        let checked = dddc::check::run_parsed(model, fe.schema.as_ref(), parsed, &project.config, &project.dir, &disk);
+        let checked = dddc::check::run_parsed(
+            model,
+            fe.schema.as_ref(),
+            parsed,
+            schema_pending,
+            &project.config,
+            &project.dir,
+            &disk,
+        );
         (checked, report.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
     let mut findings = checked.findings;

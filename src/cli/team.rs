@@ -254,7 +254,7 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
             out.report(&fe.sources, &d);
             return EXIT_FAIL;
         }
-        Err(dddc::build::BuildError::Message(m)) => {
+        Err(dddc::build::BuildError::Message(m) | dddc::build::BuildError::Snapshot(m)) => {
             out.error(&m);
             return EXIT_FAIL;
         }

@@ -145,6 +145,25 @@ impl Lock {
     }
 
     pub fn parse(lock: &str, snapshot_text: Option<&str>) -> Result<Lock, String> {
+        Lock::parse_with(lock, snapshot_text, true).map(|(lock, _)| lock)
+    }
+
+    /// [`Lock::parse`], leaving the snapshot unread: the lock's schema is
+    /// then empty, and `true` comes with it (read it with
+    /// [`Lock::read_schema`]). Everything else is checked as `parse` checks
+    /// it: a missing snapshot, conflict markers, the format, the version. A
+    /// format 1 lock holds its schema: it is read, and `false` comes with it.
+    pub fn parse_deferred(lock: &str, snapshot_text: Option<&str>) -> Result<(Lock, bool), String> {
+        Lock::parse_with(lock, snapshot_text, false)
+    }
+
+    /// The schema of a `dddc.schema` text, or what is wrong with it (as
+    /// [`Lock::parse`] words it).
+    pub fn read_schema(text: &str) -> Result<Schema, String> {
+        snapshot::read(text).map_err(|e| format!("`{SNAPSHOT_FILE}`: {e}"))
+    }
+
+    fn parse_with(lock: &str, snapshot_text: Option<&str>, read_schema: bool) -> Result<(Lock, bool), String> {
         if let Some(line) = conflict_marker(lock) {
             return Err(format!(
                 "the lock has git conflict markers (line {line}): two branches built migrations; run `dddc rebase` to resolve it"
@@ -154,7 +173,7 @@ impl Lock {
             serde_json::from_str(lock).map_err(|e| format!("the lock is not valid JSON: {e}"))?;
         let format = value.get("format").and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
         match format {
-            1 => v1::read(value).and_then(checked_names),
+            1 => v1::read(value).and_then(checked_names).map(|l| (l, false)),
             FORMAT => {
                 let file: LockFile =
                     serde_json::from_value(value).map_err(|e| format!("the lock is not valid: {e}"))?;
@@ -178,8 +197,9 @@ impl Lock {
                         "`{SNAPSHOT_FILE}` has git conflict markers (line {line}): run `dddc rebase` to resolve them"
                     ));
                 }
-                let schema = snapshot::read(text).map_err(|e| format!("`{SNAPSHOT_FILE}`: {e}"))?;
-                checked_names(Lock { format, dddc: file.dddc, model: file.model, migrations: file.migrations, schema })
+                let schema = if read_schema { Lock::read_schema(text)? } else { Schema::default() };
+                let lock = Lock { format, dddc: file.dddc, model: file.model, migrations: file.migrations, schema };
+                checked_names(lock).map(|l| (l, !read_schema))
             }
             n if n > FORMAT => {
                 let by = value.get("dddc").and_then(serde_json::Value::as_str).unwrap_or("a newer dddc");
