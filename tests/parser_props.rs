@@ -480,6 +480,10 @@ fn frontend_edge_cases() {
         "model n { target postgres 99999999999999999999999 }",
         "include \"mitoga.ddd\"\ninclude \"\"\ninclude \".\"\ninclude \"/\"",
         "context c { aggregate A @allow() @was() @name(1) @column(x, y) { x: int @backfill() @pii(1, 2) } }",
+        // A regular expression's error at a multi-byte character (found by
+        // frontend_never_panics_on_edited_models: the span ended inside it).
+        "value V: text(9) check matches /^[0-9]{4é,8}$/",
+        "context c { aggregate A { x: text(9) invariant i: x matches /^\\/[0-9]{4€,8}$/ } }",
     ] {
         let text = format!("model mitoga {{ target postgres 16 }}\n{body}\n");
         std::fs::write(&root, &text).expect("write");
@@ -487,5 +491,8 @@ fn frontend_edge_cases() {
         let rendered = render_text(&fe.sources, &fe.diagnostics, ColorChoice::Never);
         assert!(fe.model.is_some() || !rendered.is_empty(), "{body:?}: no model and no diagnostic");
         let _ = render_json(&fe.sources, &fe.diagnostics);
+        for d in &fe.diagnostics {
+            spans_inside(d, |f| fe.sources.get(f).text.as_str()).unwrap_or_else(|e| panic!("{body:?}: {e}"));
+        }
     }
 }

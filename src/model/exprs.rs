@@ -392,7 +392,9 @@ fn check(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, expected: Option<Ex
                 let literal = Span { start: span.end.saturating_sub(raw as u32), ..span };
                 let before = regex.get(..e.offset).map_or(0, |p| p.matches('/').count());
                 let at = literal.start + 1 + (e.offset + before) as u32;
-                let point = Span { start: at.min(span.end), end: (at + 1).min(span.end), ..span };
+                // The character there, whole (a multi-byte one too).
+                let width = regex.get(e.offset..).and_then(|r| r.chars().next()).map_or(1, char::len_utf8) as u32;
+                let point = Span { start: at.min(span.end), end: (at + width).min(span.end), ..span };
                 r.error(
                     Diagnostic::error(id::E0404, format!("invalid regular expression: {}", e.message))
                         .at(point, "PostgreSQL rejects the pattern here")
