@@ -148,7 +148,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             // thread while the change is planned and its files rendered.
             // Whether the lock needs writing again (nothing planned, but the
             // snapshot differs) is decided meanwhile too.
-            let plan_and_compare = || -> Result<(crate::migrate::Planned, bool), BuildError> {
+            let plan_and_compare = || -> Result<(crate::migrate::Planned<'_>, bool), BuildError> {
                 if inputs.schema_pending {
                     return plan_from_snapshot(model, &schema, inputs.snapshot_text.unwrap_or_default(), opts);
                 }
@@ -225,7 +225,7 @@ fn plan_from_snapshot(
     schema: &Schema,
     text: &str,
     opts: crate::migrate::Options,
-) -> Result<(crate::migrate::Planned, bool), BuildError> {
+) -> Result<(crate::migrate::Planned<'static>, bool), BuildError> {
     let written = {
         let _p = crate::timing::phase("compare the lock's schema");
         // A CRLF text (a Windows checkout) is compared the long way below.
@@ -234,7 +234,9 @@ fn plan_from_snapshot(
     if written.as_deref() == Some(text) {
         let planned = {
             let _p = crate::timing::phase("plan the change");
-            crate::migrate::plan(schema, model, schema, opts)
+            // Empty but for a model that plans against itself (then the
+            // files get their own copy of the schema, as below).
+            crate::migrate::plan(schema, model, schema, opts).detached()
         };
         #[cfg(debug_assertions)]
         {
@@ -251,7 +253,8 @@ fn plan_from_snapshot(
     };
     let planned = {
         let _p = crate::timing::phase("plan the change");
-        crate::migrate::plan(&lock_schema, model, schema, opts)
+        // The files borrow the schema read here: they get their own copy.
+        crate::migrate::plan(&lock_schema, model, schema, opts).detached()
     };
     let same = planned.is_empty()
         && match written {
@@ -263,7 +266,7 @@ fn plan_from_snapshot(
 
 /// What a plan decides, without the schemas it carries (for comparing two).
 #[cfg(debug_assertions)]
-fn planned_summary(p: &crate::migrate::Planned) -> String {
+fn planned_summary(p: &crate::migrate::Planned<'_>) -> String {
     let files: Vec<String> = p.files.iter().map(|f| format!("{:?} {:?} {:?}", f.kind, f.changes, f.undo)).collect();
     format!("{files:?} {:?} {:?} {:?}", p.refusals, p.warnings, p.notes)
 }
@@ -304,7 +307,7 @@ fn push_lock_with(plan: &mut Plan, dir: &std::path::Path, lock: &Lock, snapshot:
 /// returns the snapshot of the lock's schema, which it wrote on the way.
 fn next_migrations(
     model: &Model,
-    planned: &crate::migrate::Planned,
+    planned: &crate::migrate::Planned<'_>,
     inputs: &Inputs<'_>,
     dir: &std::path::Path,
     lock: &mut Lock,
@@ -825,7 +828,7 @@ fn timestamp(epoch: i64) -> String {
 
 /// A short description from the changes: `add_notas_to_reservas`,
 /// `create_pagos_facturas`, `update_3_tables`.
-fn derive_slug(files: &[crate::migrate::MigrationFile]) -> String {
+fn derive_slug(files: &[crate::migrate::MigrationFile<'_>]) -> String {
     use crate::migrate::Change;
     let changes: Vec<&Change> =
         files.iter().flat_map(|f| f.changes.iter()).filter(|c| !matches!(c, Change::SetComment { .. })).collect();

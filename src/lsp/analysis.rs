@@ -242,7 +242,8 @@ fn next_migration(
     diags.extend(planned.warnings.iter().cloned());
     diags.extend(planned.refusals.iter().map(migrate::Refusal::to_diagnostic));
     let changes = planned.files.iter().flat_map(|f| f.changes.iter().map(migrate::Change::describe)).collect();
-    (lock, Pending::Changes { changes, refused: planned.refusals.len() })
+    let refused = planned.refusals.len();
+    (lock, Pending::Changes { changes, refused })
 }
 
 /// The diagnostics of the edited files, from a slice of the project.

@@ -45,13 +45,32 @@ pub enum FileKind {
     Online,
 }
 
+/// The schema a migration file starts from: the lock's, borrowed, or the
+/// one the file before it ends at, shared. Each is the whole schema (13 MB
+/// at 2,000 aggregates): none is copied for it.
 #[derive(Debug, Clone)]
-pub struct MigrationFile {
+pub enum Before<'a> {
+    Lock(&'a Schema),
+    Shared(Arc<Schema>),
+}
+
+impl std::ops::Deref for Before<'_> {
+    type Target = Schema;
+    fn deref(&self) -> &Schema {
+        match self {
+            Before::Lock(s) => s,
+            Before::Shared(s) => s,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MigrationFile<'a> {
     pub kind: FileKind,
     pub changes: Vec<Change>,
     /// The undo's changes: from `after` back to `before`.
     pub undo: Vec<Change>,
-    pub before: Arc<Schema>,
+    pub before: Before<'a>,
     pub after: Arc<Schema>,
     /// Tables created by this plan (no online precautions needed on them).
     pub new_tables: BTreeSet<TableRef>,
@@ -89,22 +108,43 @@ impl Refusal {
 }
 
 #[derive(Debug, Default)]
-pub struct Planned {
-    pub files: Vec<MigrationFile>,
+pub struct Planned<'a> {
+    pub files: Vec<MigrationFile<'a>>,
     pub refusals: Vec<Refusal>,
     pub warnings: Vec<Diagnostic>,
     /// Table rewrites and other facts worth a comment in the migration.
     pub notes: Vec<String>,
 }
 
-impl Planned {
+impl Planned<'_> {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+
+    /// The plan with the lock's schema copied where a file borrows it: for
+    /// a lock that does not outlive the plan.
+    pub fn detached(self) -> Planned<'static> {
+        let files = self
+            .files
+            .into_iter()
+            .map(|f| MigrationFile {
+                before: match f.before {
+                    Before::Lock(s) => Before::Shared(Arc::new(s.clone())),
+                    Before::Shared(s) => Before::Shared(s),
+                },
+                kind: f.kind,
+                changes: f.changes,
+                undo: f.undo,
+                after: f.after,
+                new_tables: f.new_tables,
+            })
+            .collect();
+        Planned { files, refusals: self.refusals, warnings: self.warnings, notes: self.notes }
     }
 }
 
 /// The migrations from `lock` (the database's schema) to `new` (the model's).
-pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planned {
+pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) -> Planned<'a> {
     // Without an `@was`, the model under its old names is the model: no
     // second lowering, and nothing to rename.
     let renamed = renamed_back(model).map(|previous| {
@@ -220,7 +260,7 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
     ];
     // Shared, not copied: each is the whole schema (13 MB at 2,000
     // aggregates), and one file's `after` is the next one's `before`.
-    let mut before = Arc::new(lock.clone());
+    let mut before = Before::Lock(lock);
     for (kind, group) in groups {
         if group.is_empty() {
             continue;
@@ -235,11 +275,11 @@ pub fn plan(lock: &Schema, model: &Model, new: &Schema, opts: Options) -> Planne
             kind,
             changes: group,
             undo,
-            before: Arc::clone(&before),
+            before,
             after: Arc::clone(&after),
             new_tables: new_tables.clone(),
         });
-        before = after;
+        before = Before::Shared(after);
     }
     out
 }
@@ -607,8 +647,12 @@ fn undo(before: &Schema, after: &Schema, forward: &[Change]) -> Vec<Change> {
     // renamed table is renamed back while the table still has its new
     // name), and before the rest of the undo, which names things as they
     // were.
-    let renamed_after = apply(after, &inverse);
-    let mut rest = diff(&renamed_after, before);
+    let mut rest = if inverse.is_empty() {
+        // Nothing renamed: no copy of the whole schema to apply nothing to.
+        diff(after, before)
+    } else {
+        diff(&apply(after, &inverse), before)
+    };
     // Rows of a renamed CHECK-based enum value go back between the check
     // swap, like they came.
     rest.extend(forward.iter().filter_map(|c| match c {
@@ -844,9 +888,12 @@ fn check(
             _ => {}
         }
     }
-    // PostgreSQL cannot remove a value from an enum type.
+    // PostgreSQL cannot remove a value from an enum type. (The lock's types
+    // and tables by name: a model has thousands.)
+    let old_enums: std::collections::HashMap<(&str, &str), &relational::EnumType> =
+        lock.enum_types.iter().rev().map(|o| ((o.schema.as_str(), o.name.as_str()), o)).collect();
     for e in &new.enum_types {
-        if let Some(o) = lock.enum_types.iter().find(|o| o.schema == e.schema && o.name == e.name) {
+        if let Some(o) = old_enums.get(&(e.schema.as_str(), e.name.as_str())) {
             let renamed: Vec<&String> = changes
                 .iter()
                 .filter_map(|c| match c {
@@ -869,8 +916,9 @@ fn check(
         }
     }
     // Partitioning that changes method or key needs a rebuild.
+    let old_tables = lock.index();
     for t in &new.tables {
-        if let Some(o) = lock.table(&t.schema, &t.name) {
+        if let Some(o) = old_tables.table(&t.schema, &t.name) {
             let key = |t: &relational::Table| t.partitioning.as_ref().map(|p| (p.method, p.column.clone()));
             if key(o) != key(t) {
                 refuse(
