@@ -624,7 +624,8 @@ fn finish_file(
 ) -> (String, FileReport, Vec<Diagnostic>) {
     let config = &inputs.config.migrations;
     let (prelude, mut groups) = timeouts(groups, transactional, config);
-    // squawk reads the whole file: one list, split back into groups after.
+    // squawk reads the whole file: one list, of which the groups are
+    // slices afterwards.
     let sizes: Vec<usize> = groups.iter().map(|(_, s)| s.len()).collect();
     let mut all: Vec<Stmt> = groups.iter_mut().flat_map(|(_, s)| std::mem::take(s)).collect();
     let existing = |t: &crate::relational::TableRef| !creates_schema && !new_tables.contains(t);
@@ -634,10 +635,6 @@ fn finish_file(
         crate::lint::migrations::review(&prelude, &mut all, kind, target, &existing)
     };
     let findings = review.findings;
-    let mut rest = all.clone().into_iter();
-    for ((_, g), n) in groups.iter_mut().zip(sizes) {
-        g.extend(rest.by_ref().take(n));
-    }
     let locks = lock_summary(&all, &existing);
     if !locks.is_empty() {
         header.push(format!("Locks: {}", locks.join("; ")));
@@ -661,7 +658,17 @@ fn finish_file(
         header.push(format!("squawk-ignore-file {}", rules.join(", ")));
         header.extend(review.file_ignores.iter().map(|i| format!("  {}: {}", i.rule, i.reason)));
     }
-    let text = ddl::script(&header, &prelude, &groups);
+    // The groups, as slices of the reviewed list (not copied back).
+    let mut at = 0;
+    let parts: Vec<(&str, &[Stmt])> = groups
+        .iter()
+        .zip(sizes)
+        .map(|((title, _), n)| {
+            at += n;
+            (title.as_str(), &all[at - n..at])
+        })
+        .collect();
+    let text = ddl::script(&header, &prelude, &parts);
     let warnings = findings
         .iter()
         .map(|f| {

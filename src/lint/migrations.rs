@@ -115,10 +115,10 @@ fn review_in(
         });
         let timeouts = a.iter().chain(&b).any(|(_, v, _)| TIMEOUT_RULES.contains(&v.code));
         if !timeouts {
-            let mut split = stmts.to_vec();
-            let review = explain(a.into_iter().chain(b), &mut split, kind, existing);
+            // The ignores are attached only if the halves' verdict stands.
+            let (review, ignores) = explain_apart(a.into_iter().chain(b), stmts, kind, existing);
             if review.findings.is_empty() {
-                stmts.clone_from_slice(&split);
+                attach(stmts, ignores);
                 return Review { linted_apart: true, ..review };
             }
         }
@@ -187,8 +187,24 @@ fn explain<'t>(
     kind: FileKind,
     existing: &dyn Fn(&crate::relational::TableRef) -> bool,
 ) -> Review {
+    let (review, ignores) = explain_apart(violations, stmts, kind, existing);
+    attach(stmts, ignores);
+    review
+}
+
+/// [`explain`], leaving the statements as they are: the ignores to attach
+/// come back, each with its statement's index, in the order `explain`
+/// attaches them.
+fn explain_apart<'t>(
+    violations: impl IntoIterator<Item = Located<'t>>,
+    stmts: &[Stmt],
+    kind: FileKind,
+    existing: &dyn Fn(&crate::relational::TableRef) -> bool,
+) -> (Review, Vec<(usize, Ignore)>) {
     let mut findings = Vec::new();
     let mut file_ignores: Vec<Ignore> = Vec::new();
+    let mut ignores: Vec<(usize, Ignore)> = Vec::new();
+    let mut given: std::collections::HashSet<(usize, String)> = std::collections::HashSet::new();
     for (index, v, text) in violations {
         let rule = v.code.to_string();
         if let Some(why) = file_reason(v.code, kind) {
@@ -204,9 +220,8 @@ fn explain<'t>(
         });
         match explained {
             Some((i, why)) => {
-                let s = &mut stmts[i];
-                if !s.ignores.iter().any(|x| x.rule == rule) {
-                    s.ignores.push(Ignore { rule, reason: why.to_string() });
+                if !stmts[i].ignores.iter().any(|x| x.rule == rule) && given.insert((i, rule.clone())) {
+                    ignores.push((i, Ignore { rule, reason: why.to_string() }));
                 }
             }
             None => {
@@ -220,7 +235,14 @@ fn explain<'t>(
         }
     }
     file_ignores.sort_by(|a, b| a.rule.cmp(&b.rule));
-    Review { file_ignores, findings, linted_apart: false }
+    (Review { file_ignores, findings, linted_apart: false }, ignores)
+}
+
+/// Attaches what [`explain_apart`] found.
+fn attach(stmts: &mut [Stmt], ignores: Vec<(usize, Ignore)>) {
+    for (i, ignore) in ignores {
+        stmts[i].ignores.push(ignore);
+    }
 }
 
 /// Rules a file breaks by the language's conventions, wherever they fire.

@@ -142,8 +142,9 @@ pub fn drop_statements(schema: &Schema) -> Vec<(String, Vec<Stmt>)> {
 /// Statements as a script: a header, the statements that set the session
 /// up (timeouts), then each group under its heading. A statement that
 /// squawk flags by design carries squawk's ignore comment with the reason.
-pub fn script(header: &[String], prelude: &[String], groups: &[(String, Vec<Stmt>)]) -> String {
-    let mut out = String::new();
+pub fn script<T: AsRef<str>, S: AsRef<[Stmt]>>(header: &[String], prelude: &[String], groups: &[(T, S)]) -> String {
+    let size: usize = groups.iter().flat_map(|(_, g)| g.as_ref()).map(|s| s.sql.len() + 1).sum();
+    let mut out = String::with_capacity(size + 4096);
     for h in header {
         out.push_str("-- ");
         out.push_str(h);
@@ -158,9 +159,9 @@ pub fn script(header: &[String], prelude: &[String], groups: &[(String, Vec<Stmt
     }
     for (title, stmts) in groups {
         out.push_str("\n-- ");
-        out.push_str(title);
+        out.push_str(title.as_ref());
         out.push('\n');
-        for s in stmts {
+        for s in stmts.as_ref() {
             if !s.ignores.is_empty() {
                 let rules: Vec<&str> = s.ignores.iter().map(|i| i.rule.as_str()).collect();
                 let reasons: Vec<&str> = s.ignores.iter().map(|i| i.reason.as_str()).collect();
