@@ -102,12 +102,12 @@ fn bench_model(label: &str, root: &Path, edited: Option<&Path>, config: &Config)
         front.diagnostics.iter().find(|d| d.is_error()).map(|d| &d.message)
     );
     let (model, schema) = (front.model.expect("a model"), front.schema.expect("a schema"));
-    let source_bytes: usize = front.files.iter().map(|(id, _)| front.sources.get(*id).text.len()).sum();
+    let source_bytes: usize = front.sources.iter().map(|(_, f)| f.text.len()).sum();
     println!(
         "{label}: {} aggregates, {} tables, {} files, {} KiB of model text",
         model.aggregates.len(),
         schema.tables.len(),
-        front.files.len(),
+        front.sources.len(),
         source_bytes / 1024
     );
     let load = time(|| dddc::loader::load(root, root).expect("reads"));
@@ -187,11 +187,11 @@ fn bench_model(label: &str, root: &Path, edited: Option<&Path>, config: &Config)
 
     let files: HashMap<PathBuf, Vec<u8>> = first.outputs.iter().map(|o| (o.path.clone(), o.bytes.clone())).collect();
     let migrations_dir = PathBuf::from(&config.migrations.dir);
-    let migration_files: Vec<(String, Vec<u8>)> = first
+    let migration_files: Vec<(String, String)> = first
         .outputs
         .iter()
         .filter(|o| o.path.parent() == Some(migrations_dir.as_path()))
-        .map(|o| (o.path.file_name().expect("a name").to_string_lossy().into_owned(), o.bytes.clone()))
+        .map(|o| (o.path.file_name().expect("a name").to_string_lossy().into_owned(), dddc::lock::sha256_hex(&o.bytes)))
         .collect();
     let doc_files: Vec<PathBuf> =
         first.outputs.iter().filter(|o| o.path.starts_with(&config.docs.dir)).map(|o| o.path.clone()).collect();

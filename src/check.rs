@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::build::{self, BuildError, Inputs};
 use crate::config::Config;
-use crate::lock::{sha256_hex, Lock};
+use crate::lock::Lock;
 use crate::model::Model;
 
 /// Why the gate fails; one per problem found.
@@ -26,8 +26,11 @@ pub struct Disk {
     /// `dddc.schema`, the lock's snapshot.
     pub snapshot_text: Option<String>,
     /// Every file of the migrations folder and its subfolders (Flyway reads
-    /// those too): path relative to the folder, `/`-separated → bytes.
-    pub migration_files: Vec<(String, Vec<u8>)>,
+    /// those too): path relative to the folder, `/`-separated → the SHA-256
+    /// of its bytes, in hex (all a check compares; the bytes of a first
+    /// migration and of the snapshot are tens of megabytes on a large model,
+    /// and need not be held).
+    pub migration_files: Vec<(String, String)>,
     /// Reads a file of the project, `None` when it does not exist.
     pub read: ReadFile,
     /// Generated documentation files present on disk (relative paths).
@@ -235,14 +238,14 @@ fn migration_files(migrations: &[crate::lock::Migration], disk: &Disk, out: &mut
             known.push(&sum.name);
             match disk.migration_files.iter().find(|(n, _)| *n == sum.name) {
                 None => out.push(Finding { reason: format!("migration `{}` is in the lock but missing on disk", sum.name), diff: None }),
-                Some((_, bytes)) if sha256_hex(bytes) != sum.sha256 && m.hand_written => out.push(Finding {
+                Some((_, sha256)) if *sha256 != sum.sha256 && m.hand_written => out.push(Finding {
                     reason: format!(
                         "hand-written migration `{}` was edited after it was recorded; a migration that ran must never change: revert it, and put the new statements in a new migration (`dddc new`)",
                         sum.name
                     ),
                     diff: None,
                 }),
-                Some((_, bytes)) if sha256_hex(bytes) != sum.sha256 => out.push(Finding {
+                Some((_, sha256)) if *sha256 != sum.sha256 => out.push(Finding {
                     reason: format!(
                         "migration `{}` was edited after it was generated (its SHA-256 differs from the lock); a migration that ran must never change: revert it and change the model instead",
                         sum.name

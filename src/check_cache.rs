@@ -371,6 +371,12 @@ fn hash_files(paths: &[PathBuf]) -> Vec<Option<[u8; 32]>> {
     results
 }
 
+/// The SHA-256 of a file, in hex, read through `buf` (`None` when it cannot
+/// be read).
+pub fn file_sha256_hex(path: &Path, buf: &mut [u8]) -> Option<String> {
+    hash_file(path, buf).map(|d| hex(&d))
+}
+
 fn hash_file(path: &Path, buf: &mut [u8]) -> Option<[u8; 32]> {
     let mut f = std::fs::File::open(path).ok()?;
     let mut h = Sha256::new();

@@ -90,6 +90,13 @@ pub fn frontend_in(root: &Path, display: &Path, language: config::Language) -> R
         let _p = timing::phase("resolve + validate");
         model::analyze(&loaded.files)
     };
+    // The syntax trees are not needed past this point, and on a large model
+    // they are among the largest things in memory: freed now, they are not
+    // part of the peak the documents reach (31 of 221 MB of a check at
+    // 2,000 aggregates, measured with heaptrack). Freed on a thread of its
+    // own, as that takes 7-8 ms there and the lowering needs only one core.
+    let files = loaded.files;
+    let freeing = std::thread::Builder::new().name("free-ast".into()).spawn(move || drop(files));
     // After a syntax error, names the broken lines declared are missing:
     // semantic errors would mostly be consequences, so keep only warnings.
     if syntax_failed {
@@ -113,13 +120,17 @@ pub fn frontend_in(root: &Path, display: &Path, language: config::Language) -> R
         }
     }
     diagnostics::sort(&mut diagnostics);
-    Ok(Frontend { sources: loaded.sources, files: loaded.files, model, schema, diagnostics })
+    if let Ok(freeing) = freeing {
+        let _ = freeing.join();
+    }
+    Ok(Frontend { sources: loaded.sources, model, schema, diagnostics })
 }
 
 /// What the front end produced.
 pub struct Frontend {
+    /// Every file read, in the order read (the syntax trees are freed once
+    /// the model is analysed).
     pub sources: diagnostics::Sources,
-    pub files: Vec<(diagnostics::FileId, syntax::ast::SourceFile)>,
     /// The validated model; `None` when there is any error.
     pub model: Option<model::Model>,
     /// The model lowered to the relational schema; `Some` exactly when

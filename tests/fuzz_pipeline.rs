@@ -219,7 +219,7 @@ fn run_case(base: &Base, edits: &[Edit]) -> Result<(), TestCaseError> {
             .iter()
             .filter(|(p, _)| p.parent() == Some(migrations_dir.as_path()))
             .filter(|(p, _)| p.extension().is_some_and(|x| x == "sql"))
-            .map(|(p, b)| (p.file_name().expect("a name").to_string_lossy().into_owned(), b.clone()))
+            .map(|(p, b)| (p.file_name().expect("a name").to_string_lossy().into_owned(), dddc::lock::sha256_hex(b)))
             .collect(),
         read: Box::new(move |p: &Path| disk_files.get(p).cloned()),
         doc_files: files_a.keys().filter(|p| p.starts_with(&config.docs.dir)).cloned().collect(),

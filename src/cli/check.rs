@@ -244,16 +244,22 @@ fn print_lint(out: &Output, lint: Option<&check_cache::LintSummary>) {
 }
 
 /// Every file under `dir` (subfolders included: Flyway searches them), as
-/// `/`-separated paths relative to the migrations folder, with its bytes.
-fn collect_migrations(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+/// `/`-separated paths relative to the migrations folder, with the SHA-256
+/// of its bytes (read a piece at a time, not held).
+fn collect_migrations(dir: &Path, prefix: &str, out: &mut Vec<(String, String)>) {
+    let mut buf = vec![0u8; 1 << 16];
+    collect_migrations_in(dir, prefix, &mut buf, out);
+}
+
+fn collect_migrations_in(dir: &Path, prefix: &str, buf: &mut [u8], out: &mut Vec<(String, String)>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let path = e.path();
         let name = format!("{prefix}{}", e.file_name().to_string_lossy());
         if path.is_dir() {
-            collect_migrations(&path, &format!("{name}/"), out);
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            out.push((name, bytes));
+            collect_migrations_in(&path, &format!("{name}/"), buf, out);
+        } else if let Some(sha256) = check_cache::file_sha256_hex(&path, buf) {
+            out.push((name, sha256));
         }
     }
 }
