@@ -54,12 +54,20 @@ impl std::fmt::Display for Finding {
 }
 
 fn lint(text: &str, target: u32, transactional: bool) -> Vec<squawk_linter::Violation> {
-    let parse = SourceFile::parse(text);
+    lint_parsed(&SourceFile::parse(text), text, target, transactional)
+}
+
+fn lint_parsed(
+    parse: &squawk_syntax::Parse<SourceFile>,
+    text: &str,
+    target: u32,
+    transactional: bool,
+) -> Vec<squawk_linter::Violation> {
     // A fresh linter per text: it keeps state between calls.
     let mut linter = Linter::with_rules(&[], &[]);
     let version = format!("{target}.0").parse::<Version>().unwrap_or_else(|_| "13.0".parse().expect("a version"));
     linter.settings = LinterSettings { pg_version: version, assume_in_transaction: transactional };
-    linter.lint(&parse, text)
+    linter.lint(parse, text)
 }
 
 /// What [`review`] found.
@@ -70,7 +78,7 @@ pub struct Review {
     pub file_ignores: Vec<Ignore>,
     /// Findings nothing explains.
     pub findings: Vec<Finding>,
-    /// The comments were linted apart from the rest (see [`review`]).
+    /// The migration was linted in parts (see [`review_apart`]).
     pub linted_apart: bool,
 }
 
@@ -88,8 +96,8 @@ pub fn review(
     review_in(prelude, stmts, kind, target, existing, true)
 }
 
-/// [`review`]; `split`: whether a large migration's comments may be linted
-/// apart (the tests compare both ways).
+/// [`review`]; `split`: whether a large migration may be linted in parts
+/// (the tests compare both ways).
 fn review_in(
     prelude: &[String],
     stmts: &mut [Stmt],
@@ -98,42 +106,203 @@ fn review_in(
     existing: &dyn Fn(&crate::relational::TableRef) -> bool,
     split: bool,
 ) -> Review {
-    let all: Vec<usize> = (0..stmts.len()).collect();
-    let (comments, rest): (Vec<usize>, Vec<usize>) = all.iter().partition(|&&i| stmts[i].op == Op::Comment);
-    // A large schema is mostly `COMMENT ON`s (the doc comments): they are
-    // linted apart from the other statements, on a second thread. No rule
-    // looks at them but the timeout rules (which report once per file) and
-    // the per-name identifier rule, so the two halves find what the whole
-    // would, unless a timeout rule fires or a finding is left unexplained
-    // (whose order would differ): then the whole is linted as before.
-    if split && comments.len() >= SPLIT_AT && !rest.is_empty() {
-        let (text_a, text_b) = (text_of(prelude, stmts, &rest), text_of(prelude, stmts, &comments));
-        let (a, b) = std::thread::scope(|s| {
-            let b = crate::threads::spawn_scoped(s, || violations(&text_b, &comments, target, kind.transactional));
-            let a = violations(&text_a, &rest, target, kind.transactional);
-            (a, b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-        });
-        let timeouts = a.iter().chain(&b).any(|(_, v, _)| TIMEOUT_RULES.contains(&v.code));
-        if !timeouts {
-            // The ignores are attached only if the halves' verdict stands.
-            let (review, ignores) = explain_apart(a.into_iter().chain(b), stmts, kind, existing);
-            if review.findings.is_empty() {
-                attach(stmts, ignores);
-                return Review { linted_apart: true, ..review };
+    if split && stmts.len() >= SPLIT_AT {
+        if let Some((review, ignores)) = review_apart(prelude, stmts, kind, target, existing) {
+            // Debug builds (the tests, the fuzzer) lint the file whole too,
+            // and compare.
+            #[cfg(debug_assertions)]
+            {
+                let mut whole = stmts.to_vec();
+                let w = review_in(prelude, &mut whole, kind, target, existing, false);
+                let mut apart = stmts.to_vec();
+                attach(&mut apart, ignores.clone());
+                assert!(w.file_ignores == review.file_ignores && w.findings.is_empty() && apart == whole);
             }
+            attach(stmts, ignores);
+            return review;
         }
     }
+    let all: Vec<usize> = (0..stmts.len()).collect();
     let text = text_of(prelude, stmts, &all);
     let whole = violations(&text, &all, target, kind.transactional);
     explain(whole, stmts, kind, existing)
 }
 
-/// Below this many `COMMENT ON`s, [`review`] lints the migration whole.
+/// Below this many statements, [`review`] lints the migration whole.
 const SPLIT_AT: usize = 2_000;
+
+/// How many parts [`review_apart`] lints a large migration in: more than
+/// the cores, so that they finish together, and each part's syntax tree is
+/// a fraction of the whole's.
+const PARTS: usize = 8;
 
 /// The rules whose verdict on a statement depends on every statement before
 /// it in the file.
 const TIMEOUT_RULES: [Rule; 2] = [Rule::RequireLockTimeout, Rule::RequireStatementTimeout];
+
+/// A large migration (a first one is ten megabytes at 2,000 aggregates)
+/// linted in [`PARTS`] parts on every core: each part holds every statement
+/// about some tables (by name: squawk keys what it remembers by a table's
+/// name, whatever its schema), in the file's order, after the prelude.
+///
+/// squawk's rules look at one statement at a time, but for what they
+/// remember across a file: which tables it creates (an index or a
+/// constraint on a new table locks nothing anyone waits for), the
+/// constraints it drops, adds `NOT VALID` or validates, where transactions
+/// begin and end, an ignore or `assume-in-transaction` comment, and the
+/// timeouts set before the first statement that locks. The parts give the
+/// whole file's verdicts when every table a part alters or indexes and the
+/// file creates is created in that part, and none of the rest occurs.
+/// That is checked on the parts' own syntax trees, after the fact; when it
+/// does not hold, when a timeout rule fires, or when a finding is left
+/// unexplained (whose order would differ), `None`: the file is linted
+/// whole. Otherwise the review, and the ignores to attach.
+fn review_apart(
+    prelude: &[String],
+    stmts: &[Stmt],
+    kind: FileKind,
+    target: u32,
+    existing: &dyn Fn(&crate::relational::TableRef) -> bool,
+) -> Option<(Review, Vec<(usize, Ignore)>)> {
+    let parts = parts(stmts, PARTS);
+    if parts.len() < 2 {
+        return None;
+    }
+    let texts: Vec<(String, Vec<usize>)> = parts.iter().map(|p| text_of(prelude, stmts, p)).collect();
+    if texts.iter().any(|(t, _)| t.contains("squawk-")) {
+        return None;
+    }
+    // The largest first, so that the cores finish together.
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&k| (std::cmp::Reverse(texts[k].0.len()), k));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, texts.len());
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&k) = order.get(n) else { break };
+            done.push((k, linted_part(&texts[k], &parts[k], target, kind.transactional)));
+        }
+        done
+    };
+    let mut results: Vec<Option<(Vec<Located<'_>>, Option<Tables>)>> = (0..texts.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..workers).map(|_| crate::threads::spawn_scoped(s, work)).collect();
+        let mut all = vec![work()];
+        all.extend(helpers.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
+        for (k, r) in all.into_iter().flatten() {
+            results[k] = Some(r);
+        }
+    });
+    let mut violations = Vec::new();
+    let mut tables = Vec::new();
+    for r in results {
+        let (v, t) = r?;
+        violations.push(v);
+        tables.push(t?);
+    }
+    if !tables_agree(&tables) || violations.iter().flatten().any(|(_, v, _)| TIMEOUT_RULES.contains(&v.code)) {
+        return None;
+    }
+    let (review, ignores) = explain_apart(violations.into_iter().flatten(), stmts, kind, existing);
+    review.findings.is_empty().then_some((Review { linted_apart: true, ..review }, ignores))
+}
+
+/// The statements in at most `n` parts of about equal text, each the
+/// statements about some table names (those about none in one part), in
+/// the file's order.
+fn parts(stmts: &[Stmt], n: usize) -> Vec<Vec<usize>> {
+    /// Statements about one table name (or none), and their text's size.
+    #[derive(Default, Clone)]
+    struct Group {
+        size: usize,
+        members: Vec<usize>,
+    }
+    let mut by_name: std::collections::HashMap<Option<&str>, Group> = std::collections::HashMap::new();
+    for (i, s) in stmts.iter().enumerate() {
+        let g = by_name.entry(s.table.as_ref().map(|t| t.name.as_str())).or_default();
+        g.size += s.plain.iter().map(|p| p.len() + 1).sum::<usize>();
+        g.members.push(i);
+    }
+    let mut groups: Vec<_> = by_name.into_iter().collect();
+    // The largest first, each into the part with the least text so far.
+    groups.sort_by(|a, b| b.1.size.cmp(&a.1.size).then(a.0.cmp(&b.0)));
+    let mut parts = vec![Group::default(); n.min(groups.len())];
+    for (_, g) in groups {
+        let Some(part) = parts.iter_mut().min_by_key(|p| p.size) else { break };
+        part.size += g.size;
+        part.members.extend(g.members);
+    }
+    parts
+        .into_iter()
+        .map(|mut p| {
+            p.members.sort_unstable();
+            p.members
+        })
+        .collect()
+}
+
+/// What a part's statements say about tables, by name (as squawk reads
+/// them): those created, and those altered or indexed.
+struct Tables {
+    created: std::collections::HashSet<String>,
+    used: std::collections::HashSet<String>,
+}
+
+/// Lints one part; with what its statements say about tables (`None` when
+/// the part holds something a whole file's verdicts depend on: a
+/// transaction begun or ended, a constraint dropped or validated).
+fn linted_part<'t>(
+    part: &'t (String, Vec<usize>),
+    which: &[usize],
+    target: u32,
+    transactional: bool,
+) -> (Vec<Located<'t>>, Option<Tables>) {
+    let parse = SourceFile::parse(&part.0);
+    let tables = tables_of(&parse.tree());
+    let found = lint_parsed(&parse, &part.0, target, transactional);
+    (locate(part, which, found), tables)
+}
+
+fn tables_of(file: &squawk_syntax::ast::SourceFile) -> Option<Tables> {
+    use squawk_syntax::ast::{self, AlterTableAction, Stmt as S};
+    let mut t = Tables { created: Default::default(), used: Default::default() };
+    // The names as the rules read them (`tables_created_in_transaction`,
+    // and the rules that look a table up in it).
+    let used = |r: Option<ast::TableRelationName>| {
+        r.and_then(|r| r.table_name_ref()).and_then(|n| n.path_ref()).and_then(|p| p.segment()).map(|s| s.text())
+    };
+    for stmt in file.stmts() {
+        match stmt {
+            S::Begin(_) | S::Commit(_) | S::Rollback(_) => return None,
+            S::CreateTable(c) => {
+                t.created.extend(c.table_name().and_then(|n| n.path()).and_then(|p| p.segment()).map(|s| s.text()))
+            }
+            S::CreateIndex(c) => t.used.extend(used(c.table_relation_name())),
+            S::AlterTable(a) => {
+                let actions: Vec<AlterTableAction> = a.actions().collect();
+                if actions
+                    .iter()
+                    .any(|x| matches!(x, AlterTableAction::DropConstraint(_) | AlterTableAction::ValidateConstraint(_)))
+                {
+                    return None;
+                }
+                t.used.extend(used(a.table_relation_name()))
+            }
+            _ => {}
+        }
+    }
+    Some(t)
+}
+
+/// Every table a part alters or indexes that the file creates is created
+/// in that part: each part then answers "created in this file?" as the
+/// whole file would.
+fn tables_agree(parts: &[Tables]) -> bool {
+    let created: std::collections::HashSet<&String> = parts.iter().flat_map(|p| &p.created).collect();
+    parts.iter().all(|p| p.used.iter().all(|u| !created.contains(u) || p.created.contains(u)))
+}
 
 /// One violation: the statement it is in (an index into `stmts`, `None` in
 /// the prelude), the violation, and the text linted (for a finding's line
@@ -161,13 +330,22 @@ fn text_of(prelude: &[String], stmts: &[Stmt], which: &[usize]) -> (String, Vec<
 
 /// Lints a [`text_of`] text; each violation with the statement it is in.
 fn violations<'t>(
-    (text, starts): &'t (String, Vec<usize>),
+    part: &'t (String, Vec<usize>),
     which: &[usize],
     target: u32,
     transactional: bool,
 ) -> Vec<Located<'t>> {
+    locate(part, which, lint(&part.0, target, transactional))
+}
+
+/// Each violation found in a [`text_of`] text, with the statement it is in.
+fn locate<'t>(
+    (text, starts): &'t (String, Vec<usize>),
+    which: &[usize],
+    found: Vec<squawk_linter::Violation>,
+) -> Vec<Located<'t>> {
     let first = starts.first().copied().unwrap_or(text.len());
-    lint(text, target, transactional)
+    found
         .into_iter()
         .map(|v| {
             let at = usize::from(v.text_range.start());
@@ -433,25 +611,99 @@ mod tests {
     }
 
     #[test]
-    fn a_large_migrations_comments_are_reviewed_apart_with_the_same_result() {
+    fn a_large_migration_is_reviewed_in_parts_with_the_same_result() {
         let timeouts =
             vec!["SET LOCAL lock_timeout = '5s';".to_string(), "SET LOCAL statement_timeout = '0';".to_string()];
         let schema = FileKind { transactional: true, undo: false, creates_schema: true };
         let stmts = many_tables(1_200, true, None);
-        assert!(stmts.iter().filter(|s| s.op == Op::Comment).count() >= SPLIT_AT);
+        assert!(stmts.len() >= SPLIT_AT);
+        assert_eq!(parts(&stmts, PARTS).len(), PARTS);
         let r = same_both_ways(&timeouts, stmts, schema, &|_| false);
         assert!(r.linted_apart);
         let rules: Vec<&str> = r.file_ignores.iter().map(|i| i.rule.as_str()).collect();
         assert_eq!(rules, ["ban-char-field", "prefer-bigint-over-int", "prefer-text-field"]);
         assert!(r.findings.is_empty(), "{:?}", r.findings);
         // On tables that exist, the foreign keys are explained statement by
-        // statement (the whole file's verdicts, found in the half without
-        // the comments).
+        // statement (the whole file's verdicts, found in the parts).
         let later = FileKind { transactional: true, undo: false, creates_schema: false };
         let mut split = many_tables(1_200, false, None);
         review_in(&timeouts, &mut split, later, 15, &|_| true, true);
         assert!(split.iter().any(|s| s.ignores.iter().any(|i| i.rule == "adding-foreign-key-constraint")));
         assert!(same_both_ways(&timeouts, many_tables(1_200, false, None), later, &|_| true).linted_apart);
+    }
+
+    /// Each part holds every statement about its tables, in the file's
+    /// order; the statements about no table are in one part.
+    #[test]
+    fn the_parts_keep_a_tables_statements_together_in_order() {
+        let mut stmts = many_tables(300, true, None);
+        stmts.push(Stmt::new(Op::NoTable, None, "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';".into()));
+        stmts.insert(0, Stmt::new(Op::NoTable, None, "CREATE SCHEMA IF NOT EXISTS s;".into()));
+        let parts = parts(&stmts, PARTS);
+        assert_eq!(parts.len(), PARTS);
+        let mut seen: Vec<usize> = parts.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..stmts.len()).collect::<Vec<_>>());
+        let part_of = |i: usize| parts.iter().position(|p| p.contains(&i)).expect("in a part");
+        for (i, s) in stmts.iter().enumerate() {
+            let same: Vec<usize> = (0..stmts.len())
+                .filter(|&j| stmts[j].table.as_ref().map(|t| &t.name) == s.table.as_ref().map(|t| &t.name))
+                .collect();
+            assert!(same.iter().all(|&j| part_of(j) == part_of(i)), "statement {i}");
+        }
+        assert!(parts.iter().all(|p| p.windows(2).all(|w| w[0] < w[1])));
+        let sizes: Vec<usize> = parts
+            .iter()
+            .map(|p| p.iter().map(|&i| stmts[i].plain.iter().map(|x| x.len() + 1).sum::<usize>()).sum())
+            .collect();
+        let (min, max) = (sizes.iter().min().copied().unwrap_or(0), sizes.iter().max().copied().unwrap_or(0));
+        assert!(max - min < max / 10, "balanced: {sizes:?}");
+    }
+
+    /// What the parts cannot see of each other has the file linted whole:
+    /// an index on a new table in a part that does not create it, a
+    /// transaction, a constraint validated, an ignore comment.
+    #[test]
+    fn what_the_parts_cannot_see_has_the_file_linted_whole() {
+        let timeouts =
+            vec!["SET LOCAL lock_timeout = '5s';".to_string(), "SET LOCAL statement_timeout = '0';".to_string()];
+        let schema = FileKind { transactional: true, undo: false, creates_schema: true };
+        // A statement dddc files under no table (so in another part than
+        // the table's creation) that squawk reads as an index on it.
+        let stmts = many_tables(1_100, true, None);
+        let apart = (0..1_100)
+            .find_map(|i| {
+                let index = Stmt::new(Op::CreateIndex, None, format!("CREATE INDEX IF NOT EXISTS i ON s.t{i} (name);"));
+                let mut with = stmts.clone();
+                with.push(index);
+                let parts = parts(&with, PARTS);
+                let part_of = |k: usize| parts.iter().position(|p| p.contains(&k));
+                let create = with.iter().position(|s| {
+                    s.op == Op::CreateTable && s.table.as_ref().is_some_and(|t| t.name == format!("t{i}"))
+                });
+                (create.and_then(part_of) != part_of(with.len() - 1)).then_some(with)
+            })
+            .expect("a table created in another part");
+        assert!(!same_both_ways(&timeouts, apart, schema, &|_| false).linted_apart);
+        let t = crate::relational::TableRef { schema: "s".into(), name: "t7".into() };
+        for sql in [
+            "BEGIN;",
+            "ALTER TABLE s.t7 VALIDATE CONSTRAINT t7_p_fkey;",
+            "ALTER TABLE s.t7 DROP CONSTRAINT IF EXISTS t7_p_fkey;",
+            "-- squawk-ignore-file prefer-text-field\nSELECT 1;",
+        ] {
+            let extra = Stmt::new(Op::Comment, Some(&t), sql.to_string());
+            let r = same_both_ways(&timeouts, many_tables(1_100, true, Some(extra)), schema, &|_| false);
+            assert!(!r.linted_apart, "{sql}");
+        }
+        // Tables by name, whatever their schema: one created in a part is
+        // created for every part that alters it.
+        let part = |created: &[&str], used: &[&str]| Tables {
+            created: created.iter().map(|s| s.to_string()).collect(),
+            used: used.iter().map(|s| s.to_string()).collect(),
+        };
+        assert!(tables_agree(&[part(&["a"], &["a", "x"]), part(&["b"], &["b", "y"])]));
+        assert!(!tables_agree(&[part(&["a"], &["a"]), part(&["b"], &["b", "a"])]));
     }
 
     #[test]
