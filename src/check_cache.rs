@@ -198,9 +198,40 @@ pub fn forget(project: &Project) {
 /// depends on; `None` when some of it cannot be read (then nothing is
 /// cached and the check runs in full).
 pub fn state(project: &Project) -> Option<String> {
+    state_with_files(project).map(|s| s.digest)
+}
+
+/// [`state`], with each file it hashed.
+pub struct State {
+    pub digest: String,
+    pub files: Vec<Hashed>,
+}
+
+/// A file [`state_with_files`] hashed, as it read it.
+pub struct Hashed {
+    /// The folder it is in: `"migrations"`, `"docs"` or `"templates"`
+    /// (`"config"` for `dddc.toml`).
+    pub folder: &'static str,
+    /// Its path in that folder, `/`-separated.
+    pub name: String,
+    pub path: PathBuf,
+    /// The SHA-256 of its bytes (`None`: it could not be read).
+    pub sha256: Option<[u8; 32]>,
+    /// Its first [`HEAD`] bytes, from the same read.
+    pub head: Vec<u8>,
+}
+
+/// How much of each file [`Hashed::head`] keeps: what
+/// [`crate::check::is_generated_doc`] looks at.
+pub const HEAD: usize = 2048;
+
+/// [`state`], keeping what it read of each file: a build that has just
+/// written the project checks its files against these, so that the state it
+/// records is the one it checked, read once.
+pub fn state_with_files(project: &Project) -> Option<State> {
     let _p = crate::timing::phase("hash the project (check cache)");
     let mut described = String::new();
-    let mut files: Vec<PathBuf> = Vec::new();
+    let mut files: Vec<(&'static str, String, PathBuf)> = Vec::new();
     let exe = std::env::current_exe().ok()?;
     let meta = std::fs::metadata(&exe).ok()?;
     let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
@@ -217,11 +248,11 @@ pub fn state(project: &Project) -> Option<String> {
         std::env::var_os("SOURCE_DATE_EPOCH"),
         crate::loader::normalize(&crate::loader::absolute(&project.model)).display()
     ));
-    let mut add_file = |label: &str, path: PathBuf, described: &mut String| {
+    let mut add_file = |label: &str, folder: &'static str, name: String, path: PathBuf, described: &mut String| {
         described.push_str(&format!("{label} {}\n", files.len()));
-        files.push(path);
+        files.push((folder, name, path));
     };
-    add_file("config", project.dir.join("dddc.toml"), &mut described);
+    add_file("config", "config", "dddc.toml".into(), project.dir.join("dddc.toml"), &mut described);
     let mut roots: Vec<String> = std::fs::read_dir(&project.dir)
         .ok()?
         .filter_map(|e| e.ok())
@@ -234,7 +265,7 @@ pub fn state(project: &Project) -> Option<String> {
     // Each folder walked as `check` walks it: the migrations folder follows
     // links to folders (Flyway's files may be there), the documentation
     // folder does not (`generated_docs`).
-    let mut folders: Vec<(&str, PathBuf, bool)> = vec![
+    let mut folders: Vec<(&'static str, PathBuf, bool)> = vec![
         ("migrations", project.dir.join(&config.migrations.dir), true),
         ("docs", project.dir.join(&config.docs.dir), false),
     ];
@@ -247,22 +278,34 @@ pub fn state(project: &Project) -> Option<String> {
         walk(&dir, "", 0, follow, &mut entries)?;
         for (name, entry) in entries {
             match entry {
-                Walked::File(p) => add_file(&format!("file {name:?}"), p, &mut described),
+                Walked::File(p) => add_file(&format!("file {name:?}"), label, name, p, &mut described),
                 Walked::Dir => described.push_str(&format!("dir {name:?}\n")),
                 Walked::Link(target) => described.push_str(&format!("link {name:?} {target:?}\n")),
             }
         }
     }
-    let hashes = hash_files(&files);
+    let paths: Vec<PathBuf> = files.iter().map(|(_, _, p)| p.clone()).collect();
+    let hashes = hash_files_with_heads(&paths);
     let mut h = Sha256::new();
     h.update(described.as_bytes());
-    for hash in hashes {
+    for hash in &hashes {
         match hash {
-            Some(d) => h.update(d),
+            Some((d, _)) => h.update(d),
             None => h.update(b"missing"),
         }
     }
-    Some(hex(&h.finalize()))
+    let files = files
+        .into_iter()
+        .zip(hashes)
+        .map(|((folder, name, path), hash)| {
+            let (sha256, head) = match hash {
+                Some((d, head)) => (Some(d), head),
+                None => (None, Vec::new()),
+            };
+            Hashed { folder, name, path, sha256, head }
+        })
+        .collect();
+    Some(State { digest: hex(&h.finalize()), files })
 }
 
 /// The hash of the model's files as they are on disk now.
@@ -342,21 +385,27 @@ fn walk(dir: &Path, prefix: &str, depth: usize, follow: bool, out: &mut Vec<(Str
 
 /// SHA-256 of each file (`None` when it cannot be read), on every core.
 fn hash_files(paths: &[PathBuf]) -> Vec<Option<[u8; 32]>> {
+    hash_files_with_heads(paths).into_iter().map(|h| h.map(|(d, _)| d)).collect()
+}
+
+/// [`hash_files`], with each file's first [`HEAD`] bytes.
+fn hash_files_with_heads(paths: &[PathBuf]) -> Vec<Option<([u8; 32], Vec<u8>)>> {
     let mut order: Vec<usize> = (0..paths.len()).collect();
     // The largest first, so that the cores finish together.
     let sizes: Vec<u64> = paths.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len().max(1)).min(8);
-    let mut results: Vec<Option<[u8; 32]>> = vec![None; paths.len()];
-    let parts: Vec<Vec<(usize, Option<[u8; 32]>)>> = std::thread::scope(|s| {
+    let mut results: Vec<Option<([u8; 32], Vec<u8>)>> = vec![None; paths.len()];
+    type Done = Vec<(usize, Option<([u8; 32], Vec<u8>)>)>;
+    let parts: Vec<Done> = std::thread::scope(|s| {
         let work = || {
             let mut done = Vec::new();
             let mut buf = vec![0u8; 1 << 18];
             loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&i) = order.get(k) else { break };
-                done.push((i, hash_file(&paths[i], &mut buf)));
+                done.push((i, hash_file_with_head(&paths[i], &mut buf)));
             }
             done
         };
@@ -377,13 +426,36 @@ pub fn file_sha256_hex(path: &Path, buf: &mut [u8]) -> Option<String> {
     hash_file(path, buf).map(|d| hex(&d))
 }
 
+/// A SHA-256 in hex, as the lock writes them.
+pub fn hex_of(d: &[u8; 32]) -> String {
+    hex(d)
+}
+
 fn hash_file(path: &Path, buf: &mut [u8]) -> Option<[u8; 32]> {
+    hash_file_reading(path, buf, |_| {})
+}
+
+/// [`hash_file`], with the file's first [`HEAD`] bytes.
+fn hash_file_with_head(path: &Path, buf: &mut [u8]) -> Option<([u8; 32], Vec<u8>)> {
+    let mut head = Vec::new();
+    let d = hash_file_reading(path, buf, |piece| {
+        let room = HEAD - head.len();
+        head.extend_from_slice(&piece[..piece.len().min(room)]);
+    })?;
+    Some((d, head))
+}
+
+/// The SHA-256 of a file, each piece read also handed to `seen`.
+fn hash_file_reading(path: &Path, buf: &mut [u8], mut seen: impl FnMut(&[u8])) -> Option<[u8; 32]> {
     let mut f = std::fs::File::open(path).ok()?;
     let mut h = Sha256::new();
     loop {
         match f.read(buf) {
             Ok(0) => break,
-            Ok(n) => h.update(&buf[..n]),
+            Ok(n) => {
+                h.update(&buf[..n]);
+                seen(&buf[..n]);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) => return None,
         }

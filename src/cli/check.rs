@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use dddc::check_cache;
 use serde_json::json;
+use sha2::Digest;
 
 use super::{migrations_dir, read_lock, Output, EXIT_FAIL};
 
@@ -150,7 +151,10 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
 /// document is there, and the migrations folder agrees with the lock
 /// (what [`dddc::check::migration_findings`] looks at) — the rest of a
 /// check is the build itself, which makes the same outputs from the same
-/// files. The project must hash the same before and after these checks.
+/// files. All of it is checked against the files as the project's state
+/// hashed them, in that one read (and the lock read again only to parse
+/// it, if it is still the file hashed): the state recorded is exactly the
+/// one checked.
 pub fn record_after_build(
     project: &dddc::config::Project,
     fe: &dddc::Frontend,
@@ -164,12 +168,23 @@ pub fn record_after_build(
         if !fe.diagnostics.is_empty() {
             return None;
         }
-        let before = check_cache::state(project)?;
+        let state = check_cache::state_with_files(project)?;
+        let hashed = |folder: &str, name: &str| {
+            state.files.iter().find(|f| f.folder == folder && f.name == name).and_then(|f| f.sha256)
+        };
         let dir = migrations_dir(project);
         let lock_text = std::fs::read_to_string(dir.join(dddc::lock::LOCK_FILE)).ok()?;
+        let lock_sha: [u8; 32] = sha2::Sha256::digest(lock_text.as_bytes()).into();
+        if hashed("migrations", dddc::lock::LOCK_FILE) != Some(lock_sha) {
+            return None;
+        }
         let migrations = dddc::lock::Lock::migrations_only(&lock_text).ok()?;
-        let mut migration_files = Vec::new();
-        collect_migrations(&dir, "", &mut migration_files);
+        let mut migration_files: Vec<(String, String)> = state
+            .files
+            .iter()
+            .filter(|f| f.folder == "migrations")
+            .filter_map(|f| Some((f.name.clone(), check_cache::hex_of(&f.sha256?))))
+            .collect();
         migration_files.sort();
         let disk = dddc::check::Disk {
             lock_text: Some(lock_text),
@@ -182,20 +197,34 @@ pub fn record_after_build(
             return None;
         }
         let repeatable: Vec<String> = dddc::check::repeatable_migrations(&disk).into_iter().map(String::from).collect();
-        for o in outputs {
-            if std::fs::read(project.dir.join(&o.path)).ok()? != o.bytes {
-                return None;
-            }
-        }
-        let docs = super::build::generated_docs(&project.dir, &PathBuf::from(&project.config.docs.dir));
-        if docs.iter().any(|d| !outputs.iter().any(|o| o.path == *d)) {
+        // Every output as the build made it, among the files hashed.
+        let by_path: std::collections::HashMap<&Path, &check_cache::Hashed> =
+            state.files.iter().filter(|f| f.folder != "config").map(|f| (f.path.as_path(), f)).collect();
+        let wanted: Vec<(&check_cache::Hashed, &[u8])> = outputs
+            .iter()
+            .map(|o| by_path.get(project.dir.join(&o.path).as_path()).map(|f| (*f, o.bytes.as_slice())))
+            .collect::<Option<_>>()?;
+        if !dddc::threads::map_halves(&wanted, |(f, bytes)| f.sha256 == Some(sha2::Sha256::digest(bytes).into()))
+            .into_iter()
+            .all(|same| same)
+        {
             return None;
         }
-        if check_cache::state(project)? != before {
+        // No other generated document (by what the state read of it).
+        let written: std::collections::HashSet<PathBuf> = outputs.iter().map(|o| project.dir.join(&o.path)).collect();
+        let docs: std::collections::HashSet<&str> =
+            state.files.iter().filter(|f| f.folder == "docs").map(|f| f.name.as_str()).collect();
+        let other_generated =
+            state.files.iter().filter(|f| f.folder == "docs" && !written.contains(&f.path)).any(|f| {
+                let puml = Path::new(&f.name).with_extension("puml");
+                let puml_beside = puml.to_str().is_some_and(|p| docs.contains(p));
+                dddc::check::is_generated_doc(Path::new(&f.name), &f.head, puml_beside)
+            });
+        if other_generated {
             return None;
         }
         Some(check_cache::Entry {
-            state: before,
+            state: state.digest,
             inputs: fe.sources.iter().map(|(_, f)| f.path.clone()).collect(),
             inputs_digest: check_cache::inputs_from_texts(
                 fe.sources.iter().map(|(_, f)| (f.path.as_path(), f.text.as_str())),
