@@ -59,7 +59,13 @@ impl<'a> From<(&'a Model, Language)> for Input<'a> {
 /// generated-name problems (E0601, E0106), which the model alone cannot
 /// see.
 pub fn lower<'a>(input: impl Into<Input<'a>>) -> Result<Schema, Vec<Diagnostic>> {
-    let Input { model, language } = input.into();
+    lower_from(input.into(), PARALLEL_FROM)
+}
+
+/// [`lower`], with the later contexts on a second thread from
+/// `parallel_from` aggregates.
+fn lower_from(input: Input<'_>, parallel_from: usize) -> Result<Schema, Vec<Diagnostic>> {
+    let Input { model, language } = input;
     let words = Words::of(language);
     let mut l = Lowerer {
         model,
@@ -69,7 +75,7 @@ pub fn lower<'a>(input: impl Into<Input<'a>>) -> Result<Schema, Vec<Diagnostic>>
         uses_v7_function: false,
         words,
     };
-    l.run();
+    l.run(parallel_from);
     collisions::collisions(&l.schema, &mut l.diags);
     if l.diags.is_empty() {
         Ok(l.schema)
@@ -150,6 +156,30 @@ struct Lowerer<'a> {
     words: &'static Words,
 }
 
+/// From this many aggregates, [`Lowerer::run`] lowers the later contexts
+/// on a second thread.
+const PARALLEL_FROM: usize = 200;
+
+/// The first context of the model's later half, by aggregates (so that
+/// both halves take about as long).
+fn later_half(m: &Model) -> usize {
+    let mut per_context = vec![0usize; m.contexts.len()];
+    for a in &m.aggregates {
+        if let Some(n) = per_context.get_mut(a.context.0) {
+            *n += 1;
+        }
+    }
+    let half = m.aggregates.len() / 2;
+    let mut seen = 0;
+    for (ci, n) in per_context.iter().enumerate() {
+        if seen >= half {
+            return ci;
+        }
+        seen += n;
+    }
+    m.contexts.len()
+}
+
 const TIMESTAMP_FN: &str = "trigger_set_timestamp";
 const UUID_V7_FN: &str = "uuid_generate_v7";
 const AUDIT_FN: &str = "audit_row_change";
@@ -178,7 +208,7 @@ fn column_type(s: Scalar) -> ColumnType {
 }
 
 impl<'a> Lowerer<'a> {
-    fn run(&mut self) {
+    fn run(&mut self, parallel_from: usize) {
         let m = self.model;
         self.extensions();
         for c in &m.contexts {
@@ -193,7 +223,45 @@ impl<'a> Lowerer<'a> {
                 origin: e.span.into(),
             });
         }
-        for (ci, _) in m.contexts.iter().enumerate() {
+        // The contexts' tables. An aggregate's tables depend on the model
+        // alone, never on the tables lowered before them: a large model's
+        // later contexts are lowered on a second thread, by a lowerer of
+        // their own, and its tables, keys and diagnostics follow this one's,
+        // in the order one lowerer would give them.
+        let contexts = m.contexts.len();
+        let split = if m.aggregates.len() >= parallel_from { later_half(m) } else { contexts };
+        if split < contexts {
+            let mut later = Lowerer {
+                model: m,
+                schema: Schema::default(),
+                diags: Vec::new(),
+                tenant_keys: Vec::new(),
+                uses_v7_function: false,
+                words: self.words,
+            };
+            std::thread::scope(|s| {
+                let helper = crate::threads::spawn_scoped(s, || later.contexts(split..contexts));
+                self.contexts(0..split);
+                helper.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            });
+            self.schema.tables.append(&mut later.schema.tables);
+            self.diags.append(&mut later.diags);
+            self.tenant_keys.append(&mut later.tenant_keys);
+            self.uses_v7_function |= later.uses_v7_function;
+        } else {
+            self.contexts(0..contexts);
+        }
+        self.tenant_key_uniques();
+        self.functions();
+        self.roles();
+        self.publications();
+    }
+
+    /// The tables of the contexts `range` (by index), context by context:
+    /// its aggregates', then the audit log when it is there.
+    fn contexts(&mut self, range: std::ops::Range<usize>) {
+        let m = self.model;
+        for ci in range {
             for a in m.aggregates.iter().filter(|a| a.context.0 == ci) {
                 self.aggregate(a);
             }
@@ -203,10 +271,6 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        self.tenant_key_uniques();
-        self.functions();
-        self.roles();
-        self.publications();
     }
 
     /// The schema of an enum type: its context's, or `public` for the shared
@@ -361,5 +425,29 @@ fn uses_scalar(model: &Model, ty: &FieldType, s: Scalar) -> bool {
             ValueShape::Fields { fields, .. } => fields.iter().any(|f| uses_scalar(model, &f.ty, s)),
         },
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Lowered on two threads or on one, the bundled models give the same
+    /// schema (tables in the same order, keys, functions, audit log).
+    #[test]
+    fn two_threads_lower_what_one_does() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (model, language) in [
+            ("examples/mitoga/mitoga.ddd", crate::config::Language::Es),
+            ("examples/history/mitoga.ddd", crate::config::Language::En),
+        ] {
+            let path = root.join(model);
+            let fe = crate::frontend(&path, &path).expect("the model reads");
+            let m = fe.model.as_ref().expect("a valid model");
+            assert!(m.contexts.len() >= 2 && super::later_half(m) < m.contexts.len(), "{model}: two halves");
+            let one = super::lower_from(super::Input { model: m, language }, usize::MAX).expect("lowers");
+            let two = super::lower_from(super::Input { model: m, language }, 1).expect("lowers");
+            assert_eq!(one, two, "{model}");
+        }
     }
 }
