@@ -442,8 +442,9 @@ mod tests {
             ("examples/history/mitoga.ddd", crate::config::Language::En),
         ] {
             let path = root.join(model);
-            let fe = crate::frontend(&path, &path).expect("the model reads");
-            let m = fe.model.as_ref().expect("a valid model");
+            let loaded = crate::loader::load(&path, &path).expect("the model reads");
+            let analysis = crate::model::analyze(&loaded.files);
+            let m = analysis.model.as_ref().expect("a valid model");
             assert!(m.contexts.len() >= 2 && super::later_half(m) < m.contexts.len(), "{model}: two halves");
             let one = super::lower_from(super::Input { model: m, language }, usize::MAX).expect("lowers");
             let two = super::lower_from(super::Input { model: m, language }, 1).expect("lowers");
