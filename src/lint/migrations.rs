@@ -565,6 +565,11 @@ mod tests {
         assert!(stmts[0].ignores.iter().any(|i| i.rule == "prefer-robust-stmts"), "{:?}", stmts[0].ignores);
     }
 
+    /// The prelude of a transactional migration: both timeouts set.
+    fn timeouts() -> Vec<String> {
+        vec!["SET LOCAL lock_timeout = '5s';".to_string(), "SET LOCAL statement_timeout = '0';".to_string()]
+    }
+
     /// A migration on `n` tables, each created (when `create`), referenced
     /// and commented.
     fn many_tables(n: usize, create: bool, extra: Option<Stmt>) -> Vec<Stmt> {
@@ -612,8 +617,7 @@ mod tests {
 
     #[test]
     fn a_large_migration_is_reviewed_in_parts_with_the_same_result() {
-        let timeouts =
-            vec!["SET LOCAL lock_timeout = '5s';".to_string(), "SET LOCAL statement_timeout = '0';".to_string()];
+        let timeouts = timeouts();
         let schema = FileKind { transactional: true, undo: false, creates_schema: true };
         let stmts = many_tables(1_200, true, None);
         assert!(stmts.len() >= SPLIT_AT);
@@ -665,8 +669,7 @@ mod tests {
     /// transaction, a constraint validated, an ignore comment.
     #[test]
     fn what_the_parts_cannot_see_has_the_file_linted_whole() {
-        let timeouts =
-            vec!["SET LOCAL lock_timeout = '5s';".to_string(), "SET LOCAL statement_timeout = '0';".to_string()];
+        let timeouts = timeouts();
         let schema = FileKind { transactional: true, undo: false, creates_schema: true };
         // A statement dddc files under no table (so in another part than
         // the table's creation) that squawk reads as an index on it.
@@ -714,8 +717,7 @@ mod tests {
         let r = same_both_ways(&[], many_tables(1_100, true, None), schema, &|_| false);
         assert!(!r.findings.is_empty() && !r.linted_apart);
         // A finding nothing explains.
-        let timeouts =
-            vec!["SET LOCAL lock_timeout = '5s';".to_string(), "SET LOCAL statement_timeout = '0';".to_string()];
+        let timeouts = timeouts();
         let t = crate::relational::TableRef { schema: "s".into(), name: "t0".into() };
         let index =
             Stmt::new(Op::CreateIndexConcurrently, Some(&t), "CREATE INDEX IF NOT EXISTS i ON s.t0 (name);".into());
