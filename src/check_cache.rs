@@ -426,11 +426,6 @@ pub fn file_sha256_hex(path: &Path, buf: &mut [u8]) -> Option<String> {
     hash_file(path, buf).map(|d| hex(&d))
 }
 
-/// A SHA-256 in hex, as the lock writes them.
-pub fn hex_of(d: &[u8; 32]) -> String {
-    hex(d)
-}
-
 fn hash_file(path: &Path, buf: &mut [u8]) -> Option<[u8; 32]> {
     hash_file_reading(path, buf, |_| {})
 }
@@ -463,7 +458,8 @@ fn hash_file_reading(path: &Path, buf: &mut [u8], mut seen: impl FnMut(&[u8])) -
     Some(h.finalize().into())
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes in lower-case hex (a SHA-256 as the lock writes it).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

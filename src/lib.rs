@@ -94,7 +94,7 @@ pub fn frontend_in(root: &Path, display: &Path, language: config::Language) -> R
     // they are among the largest things in memory: freed now, they are not
     // part of the peak the documents reach (31 of 221 MB of a check at
     // 2,000 aggregates, measured with heaptrack). Freed on a thread of its
-    // own, as that takes 7-8 ms there and the lowering needs only one core.
+    // own while the model is lowered, as that takes 7-8 ms there.
     let files = loaded.files;
     let freeing = std::thread::Builder::new().name("free-ast".into()).spawn(move || drop(files));
     // After a syntax error, names the broken lines declared are missing:

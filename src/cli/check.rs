@@ -183,7 +183,7 @@ pub fn record_after_build(
             .files
             .iter()
             .filter(|f| f.folder == "migrations")
-            .filter_map(|f| Some((f.name.clone(), check_cache::hex_of(&f.sha256?))))
+            .filter_map(|f| Some((f.name.clone(), check_cache::hex(&f.sha256?))))
             .collect();
         migration_files.sort();
         let disk = dddc::check::Disk {

@@ -636,6 +636,24 @@ mod tests {
         assert!(same_both_ways(&timeouts, many_tables(1_200, false, None), later, &|_| true).linted_apart);
     }
 
+    /// squawk knows a table by its name alone: `u.t3` altered in a file
+    /// that creates `s.t3` is "created in this file" to it. The parts keep
+    /// same-named tables of two schemas together, so they still agree with
+    /// the whole file (and are used).
+    #[test]
+    fn same_named_tables_of_two_schemas_stay_in_one_part() {
+        let schema = FileKind { transactional: true, undo: false, creates_schema: false };
+        let mut stmts = many_tables(1_100, true, None);
+        for i in 0..1_100 {
+            let t = crate::relational::TableRef { schema: "u".into(), name: format!("t{i}") };
+            let sql = format!("ALTER TABLE u.t{i} ADD CONSTRAINT u_t{i}_code_key UNIQUE (code);");
+            stmts.push(Stmt::new(Op::AddConstraintWithIndex, Some(&t), sql));
+        }
+        let r = same_both_ways(&timeouts(), stmts, schema, &|t| t.schema == "u");
+        assert!(r.linted_apart);
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+    }
+
     /// Each part holds every statement about its tables, in the file's
     /// order; the statements about no table are in one part.
     #[test]
