@@ -5,7 +5,8 @@
 //! context and across contexts, enums, value objects (shared and per
 //! context), an entity on every fourth aggregate, invariants and indexes, a
 //! context per `per_context` aggregates (50 by default), one file per
-//! context pulled in with `include`.
+//! context pulled in with `include`; with `tenants`, every context is
+//! `tenant by tenant_id`.
 //!
 //! [`dbml`] writes the same shape in DBML (tables, columns, enums,
 //! references, indexes, notes), for `dbml2sql`.
@@ -28,12 +29,15 @@ pub struct Shape {
     /// One extra nullable field on the middle aggregate: the edit a second
     /// build turns into a one-column migration.
     pub added_field: bool,
+    /// Every context `tenant by tenant_id`: each table gets the tenant
+    /// column, row-level security, and foreign keys that include the tenant.
+    pub tenants: bool,
 }
 
 impl Shape {
     /// `aggregates` × `fields`, documented, a context per 50 aggregates.
     pub fn new(aggregates: usize, fields: usize) -> Shape {
-        Shape { aggregates, fields, per_context: 50, docs: true, added_field: false }
+        Shape { aggregates, fields, per_context: 50, docs: true, added_field: false, tenants: false }
     }
 
     fn contexts(&self) -> usize {
@@ -193,6 +197,9 @@ fn context(shape: &Shape, k: usize) -> String {
         &format!("Bounded context {k}: aggregates {first} to {}, each in a table of schema `{name}`.", end - 1),
     );
     let _ = writeln!(s, "context {name} {{");
+    if shape.tenants {
+        s.push_str("  // Each customer's rows are theirs alone.\n  tenant by tenant_id\n\n");
+    }
     doc(&mut s, shape, "  ", "Where a record is in its lifecycle.");
     s.push_str("  enum Status {\n");
     for (v, d) in
@@ -335,6 +342,9 @@ fn dbml_table(s: &mut String, shape: &Shape, k: usize, i: usize) {
     let table = format!("{ctx}.item{i}s");
     let _ = writeln!(s, "Table {table} {{");
     s.push_str("  id uuid [pk, default: `gen_random_uuid()`, note: 'Identity.']\n");
+    if shape.tenants {
+        s.push_str("  tenant_id uuid [not null, note: 'The customer the row belongs to.']\n");
+    }
     let mut indexes = vec!["(status, name)".to_string()];
     let col = |s: &mut String, name: &str, ty: &str, attrs: &str, note: &str| {
         let sep = if attrs.is_empty() { "" } else { ", " };

@@ -47,3 +47,20 @@ fn the_added_field_is_the_only_difference() {
     let b = ddd_single(&Shape { added_field: true, ..shape });
     assert_eq!(b.len() - a.len(), "    /// Added after the first build.\n    added_note: text(40)?\n".len());
 }
+
+#[test]
+fn tenants_scope_every_context_and_change_nothing_else() {
+    let shape = Shape::new(120, 12);
+    let plain = ddd(&shape);
+    let scoped = ddd(&Shape { tenants: true, ..shape });
+    let line = "  // Each customer's rows are theirs alone.\n  tenant by tenant_id\n\n";
+    for (a, b) in plain.iter().zip(&scoped) {
+        assert_eq!(a.path, b.path);
+        if a.path.starts_with("contexts/") {
+            assert_eq!(b.text.matches("tenant by tenant_id").count(), 1, "{}", b.path);
+            assert_eq!(b.text.replacen(line, "", 1), a.text, "{}", b.path);
+        } else {
+            assert_eq!(a.text, b.text);
+        }
+    }
+}
