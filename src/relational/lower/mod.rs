@@ -285,10 +285,22 @@ impl<'a> Lowerer<'a> {
     /// cannot use a partial index.
     fn tenant_key_uniques(&mut self) {
         let keys = std::mem::take(&mut self.tenant_keys);
-        for (schema, table, cols) in keys {
-            let Some(t) = self.schema.tables.iter_mut().find(|t| t.schema == schema && t.name == table) else {
-                continue;
-            };
+        // Each key's table by name, found once: a scan of every table per
+        // key made a multi-tenant model's lowering grow with its square.
+        let at: std::collections::HashMap<(&str, &str), usize> = self
+            .schema
+            .tables
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, t)| ((t.schema.as_str(), t.name.as_str()), i))
+            .collect();
+        let keys: Vec<(usize, Vec<String>)> = keys
+            .into_iter()
+            .filter_map(|(schema, table, cols)| Some((*at.get(&(schema.as_str(), table.as_str()))?, cols)))
+            .collect();
+        for (i, cols) in keys {
+            let t = &mut self.schema.tables[i];
             let same = |c: &[String]| c.len() == cols.len() && cols.iter().all(|x| c.contains(x));
             if t.primary_key.as_ref().is_some_and(|pk| same(&pk.columns)) || t.uniques.iter().any(|u| same(&u.columns))
             {
