@@ -634,6 +634,11 @@ fn finish_file(
         let _p = crate::timing::phase("squawk review");
         crate::lint::migrations::review(&prelude, &mut all, kind, target, &existing)
     };
+    crate::timing::note(format_args!(
+        "squawk review: {} statements, {}",
+        all.len(),
+        if review.linted_apart { "linted in parts" } else { "linted whole" }
+    ));
     let findings = review.findings;
     let locks = lock_summary(&all, &existing);
     if !locks.is_empty() {

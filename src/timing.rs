@@ -27,3 +27,11 @@ impl Drop for Phase {
         }
     }
 }
+
+/// A line of context beside the phases (`timing: squawk review: … in
+/// parts`), printed only when timings are on.
+pub fn note(what: std::fmt::Arguments<'_>) {
+    if enabled() {
+        eprintln!("timing: {what}");
+    }
+}

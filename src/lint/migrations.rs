@@ -219,9 +219,26 @@ fn parts(stmts: &[Stmt], n: usize) -> Vec<Vec<usize>> {
         size: usize,
         members: Vec<usize>,
     }
+    // A partition's statements go with its parent's: the statement that
+    // creates it is about the parent.
+    let parent: std::collections::HashMap<&str, &str> = stmts
+        .iter()
+        .filter_map(|s| Some((s.creates.as_ref()?.name.as_str(), s.table.as_ref()?.name.as_str())))
+        .collect();
+    // A partition of a partition too: bounded, as a cycle of names cannot
+    // come from one file of statements but must not hang either.
+    fn family<'a>(parent: &std::collections::HashMap<&'a str, &'a str>, mut name: &'a str) -> &'a str {
+        for _ in 0..8 {
+            match parent.get(name) {
+                Some(&p) if p != name => name = p,
+                _ => break,
+            }
+        }
+        name
+    }
     let mut by_name: std::collections::HashMap<Option<&str>, Group> = std::collections::HashMap::new();
     for (i, s) in stmts.iter().enumerate() {
-        let g = by_name.entry(s.table.as_ref().map(|t| t.name.as_str())).or_default();
+        let g = by_name.entry(s.table.as_ref().map(|t| family(&parent, &t.name))).or_default();
         g.size += s.plain.iter().map(|p| p.len() + 1).sum::<usize>();
         g.members.push(i);
     }
@@ -650,6 +667,31 @@ mod tests {
             stmts.push(Stmt::new(Op::AddConstraintWithIndex, Some(&t), sql));
         }
         let r = same_both_ways(&timeouts(), stmts, schema, &|t| t.schema == "u");
+        assert!(r.linted_apart);
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+    }
+
+    /// A partition is created by a statement about its parent (which it
+    /// locks), and then altered by statements about itself: the parts keep
+    /// both with the parent's, so the partition is "created in this file"
+    /// in the part that alters it, as in the whole file.
+    #[test]
+    fn a_partitions_statements_stay_with_its_parents() {
+        let schema = FileKind { transactional: true, undo: false, creates_schema: true };
+        let mut stmts = many_tables(1_000, true, None);
+        for i in 0..1_000 {
+            let t = crate::relational::TableRef { schema: "s".into(), name: format!("t{i}") };
+            let p = crate::relational::PartitionDef {
+                name: format!("t{i}_default"),
+                bound: crate::relational::PartitionBound::Default,
+                row_level_security: true,
+            };
+            stmts.push(crate::sql::objects::create_partition(&t, &p));
+            let part = crate::relational::TableRef { schema: "s".into(), name: p.name.clone() };
+            let sql = format!("ALTER TABLE s.{} ENABLE ROW LEVEL SECURITY;", p.name);
+            stmts.push(Stmt::new(Op::RowSecurity, Some(&part), sql));
+        }
+        let r = same_both_ways(&timeouts(), stmts, schema, &|_| false);
         assert!(r.linted_apart);
         assert!(r.findings.is_empty(), "{:?}", r.findings);
     }

@@ -190,7 +190,7 @@ pub fn create_partition(t: &TableRef, p: &PartitionDef) -> Stmt {
         q(t),
         partition_bound(&p.bound)
     );
-    Stmt::new(Op::CreatePartition, Some(t), sql)
+    Stmt::new(Op::CreatePartition, Some(t), sql).creating(TableRef { schema: t.schema.clone(), name: p.name.clone() })
 }
 
 /// The rows a range or list partition holds, as a condition on the key.

@@ -19,6 +19,9 @@ pub struct Stmt {
     /// The other tables it locks: the one a foreign key references, those
     /// a dropped table's foreign keys reference.
     pub referenced: Vec<TableRef>,
+    /// The table it creates when that is not [`Stmt::table`]: a partition,
+    /// whose statement is about (and locks) its parent.
+    pub creates: Option<TableRef>,
     /// squawk rules that fire on the statement by design, each with why;
     /// printed as squawk's ignore comment above it.
     pub ignores: Vec<Ignore>,
@@ -44,6 +47,7 @@ impl Stmt {
             op,
             table: table.cloned(),
             referenced: Vec::new(),
+            creates: None,
             ignores: Vec::new(),
             lifts_row_security: false,
         }
@@ -58,6 +62,7 @@ impl Stmt {
             op,
             table: table.cloned(),
             referenced: Vec::new(),
+            creates: None,
             ignores: Vec::new(),
             lifts_row_security: false,
         }
@@ -71,6 +76,7 @@ impl Stmt {
             op,
             table: table.cloned(),
             referenced: Vec::new(),
+            creates: None,
             ignores: Vec::new(),
             lifts_row_security: false,
         }
@@ -81,6 +87,12 @@ impl Stmt {
         if !self.referenced.contains(t) {
             self.referenced.push(t.clone());
         }
+        self
+    }
+
+    /// The same statement creating `t`, which is not its table.
+    pub fn creating(mut self, t: TableRef) -> Stmt {
+        self.creates = Some(t);
         self
     }
 
