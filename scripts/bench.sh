@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CLI benchmark of issue 14: `dddc validate`, `dddc build` (fresh),
 # `dddc build` (one field added; and fresh, of the same model with every
-# context tenant-scoped), `dddc check` (in full, and of a project
+# context tenant-scoped and outboxes, audit trails and search: --rich), `dddc check` (in full, and of a project
 # unchanged since its last pass), a build with nothing to do and `dbml2sql`
 # side by side,
 # on generated documented models of 200, 2,000 and 20,000 aggregates
@@ -112,13 +112,15 @@ for n in $SIZES; do
   row "build, fresh ($n)" "$built_bytes"
 
   # The same model with every context `tenant by tenant_id` (tenant
-  # columns, row-level security, foreign keys through the tenant).
-  "$GEN" --aggregates "$n" --tenants "$WORK/t$n"
+  # columns, row-level security, foreign keys through the tenant) and the
+  # rest of the language (genmodel --rich: an outbox with monthly
+  # partitions on every fourth aggregate, audit trails, full-text search).
+  "$GEN" --aggregates "$n" --tenants --rich "$WORK/t$n"
   tproj="$WORK/pt$n"
   for _ in $(seq "$runs"); do
     measure "rm -rf '$tproj'; cp -r '$WORK/t$n' '$tproj'; sync" "$DDDC" -C "$tproj" build
   done
-  row "build, fresh, multi-tenant ($n)" "$(find "$tproj" -type f \( -path '*/db/*' -o -path '*/docs/*' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
+  row "build, fresh, multi-tenant + rich ($n)" "$(find "$tproj" -type f \( -path '*/db/*' -o -path '*/docs/*' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
   rm -rf "$tproj"
 
   edited="$WORK/e$n"

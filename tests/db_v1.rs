@@ -18,6 +18,10 @@
 
 mod support;
 
+#[path = "../tools/genmodel/src/lib.rs"]
+#[allow(dead_code)]
+mod genmodel;
+
 use std::path::{Path, PathBuf};
 
 use dddc::build::{plan, Inputs};
@@ -68,6 +72,81 @@ fn every_model_applies_twice_and_undoes() {
             .collect()
     });
     assert!(failures.is_empty(), "{} of {} models failed:\n\n{}", failures.len(), models.len(), failures.join("\n\n"));
+}
+
+/// A generated project (tools/genmodel) in `dir`; its root file.
+fn generated(dir: &Path, shape: &genmodel::Shape) -> PathBuf {
+    for f in genmodel::ddd(shape) {
+        let path = dir.join(&f.path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(&path, f.text).expect("write the model");
+    }
+    dir.join("model.ddd")
+}
+
+/// The first migration's estimate of the objects it keeps locked until it
+/// commits (what its header warns about on large models) is an upper bound
+/// of what PostgreSQL's `pg_locks` shows just before the commit, and a
+/// close one: plain tables, and tenant-scoped ones with outboxes (monthly
+/// partitions), audit trails and full-text search.
+#[test]
+fn the_first_migrations_lock_estimate_bounds_pg_locks() {
+    let cluster = support::pg::shared();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shapes = [
+        ("v1_locks_plain", genmodel::Shape::new(60, 12)),
+        ("v1_locks_rich", genmodel::Shape { tenants: true, rich: true, ..genmodel::Shape::new(60, 12) }),
+    ];
+    for (name, shape) in shapes {
+        let root = generated(&dir.path().join(name), &shape);
+        let compiled = compile(&root, &Config::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let estimate = dddc::migrate::locks::objects_locked_creating(&compiled.snapshot);
+        let mut db = cluster.create_database(name);
+        db.batch_execute(&format!("BEGIN;\n{}", compiled.v1)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let held: i64 = db
+            .query_one(
+                "SELECT count(*) FROM (SELECT DISTINCT locktype, database, relation, classid, objid, objsubid \
+                 FROM pg_locks WHERE pid = pg_backend_pid()) l",
+                &[],
+            )
+            .expect("pg_locks")
+            .get(0);
+        db.batch_execute("COMMIT").expect("commit");
+        let held = usize::try_from(held).expect("a count");
+        eprintln!("{name}: estimated {estimate} objects locked, pg_locks shows {held}");
+        assert!(held <= estimate && estimate <= held + held / 10 + 64, "{name}: estimated {estimate}, held {held}");
+    }
+}
+
+/// A first migration that would lock more objects than a default server's
+/// lock table holds says so in its header and to the user, with the setting
+/// it needs; a smaller one says nothing.
+#[test]
+fn a_first_migration_too_large_for_the_default_lock_table_says_what_it_needs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (aggregates, warns) in [(60, false), (200, true)] {
+        let shape = genmodel::Shape { tenants: true, rich: true, ..genmodel::Shape::new(aggregates, 12) };
+        let root = generated(&dir.path().join(format!("g{aggregates}")), &shape);
+        let fe = dddc::frontend(&root, &root).expect("reads");
+        let model = fe.model.expect("a valid model");
+        let estimate = dddc::migrate::locks::objects_locked_creating(&fe.schema.expect("a schema"));
+        let config = Config::default();
+        let built = plan(&model, &Inputs::new(&config, dir.path())).expect("plans");
+        let v1 = built.outputs.iter().find(|o| o.path.ends_with("V1__init.sql")).expect("V1");
+        let v1 = String::from_utf8_lossy(&v1.bytes);
+        let header: Vec<&str> = v1.lines().take_while(|l| l.starts_with("--")).collect();
+        let warning = format!("-- WARNING: holds locks on about {estimate} objects until it commits");
+        assert_eq!(header.iter().any(|l| l.starts_with(&warning)), warns, "{aggregates}: {header:#?}");
+        assert_eq!(warns, estimate > dddc::migrate::locks::DEFAULT_LOCK_TABLE, "{aggregates}: {estimate}");
+        let notice = built.notices.iter().find(|n| n.contains("max_locks_per_transaction"));
+        assert_eq!(notice.is_some(), warns, "{:?}", built.notices);
+        if warns {
+            // A quarter more than the estimate, over 100 connections.
+            let setting = (estimate + estimate / 4).div_ceil(100).div_ceil(64) * 64;
+            assert!(notice.is_some_and(|n| n.contains(&format!("max_locks_per_transaction = {setting} or more"))));
+            assert!(header.iter().any(|l| l.contains(&format!("max_locks_per_transaction = {setting} or more"))));
+        }
+    }
 }
 
 /// What a model compiles to.

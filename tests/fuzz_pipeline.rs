@@ -128,9 +128,17 @@ enum Base {
 
 fn base() -> impl Strategy<Value = Base> {
     prop_oneof![
-        3 => (1usize..9, 3usize..16, 1usize..5, any::<bool>(), any::<bool>()).prop_map(|(a, f, k, docs, tenants)| {
-            Base::Generated(genmodel::Shape { aggregates: a, fields: f, per_context: k, docs, added_field: false, tenants })
-        }),
+        3 => (1usize..9, 3usize..16, 1usize..5, any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+            |(a, f, k, docs, tenants, rich)| Base::Generated(genmodel::Shape {
+                aggregates: a,
+                fields: f,
+                per_context: k,
+                docs,
+                added_field: false,
+                tenants,
+                rich
+            })
+        ),
         1 => any::<Index>().prop_map(Base::File),
     ]
 }

@@ -311,6 +311,41 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// PostgreSQL's lock table with the default settings:
+/// `max_locks_per_transaction` (64) × `max_connections` (100), the figure
+/// its manual gives. The table holds a little more (the server's other
+/// processes, some slack), and every session's locks share it.
+pub const DEFAULT_LOCK_TABLE: usize = 64 * 100;
+
+/// About how many objects a transaction that creates the whole of `schema`
+/// holds a lock on until it commits: an upper bound (checked against
+/// `pg_locks` in `tests/db_v1.rs`). Each relation it creates (a table, each
+/// partition, each index on each of them, a TOAST table and its index,
+/// an identity's sequence), each constraint it comments on, each schema
+/// and function, and the system catalogs it writes.
+pub fn objects_locked_creating(schema: &crate::relational::Schema) -> usize {
+    // The catalogs (pg_class, pg_attribute, …) and the transaction's own
+    // entries: a few dozen.
+    const CATALOGS: usize = 64;
+    let tables: usize = schema
+        .tables
+        .iter()
+        .map(|t| {
+            let indexes = usize::from(t.primary_key.is_some()) + t.uniques.len() + t.indexes.len();
+            let sequences = t.columns.iter().filter(|c| c.identity).count();
+            let comments = t.checks.iter().filter(|c| c.comment.is_some()).count();
+            // A TOAST table and its index, counted for every table (only a
+            // table of fixed-width columns has none).
+            let relation = 1 + indexes + 2;
+            let partitions = t.partitioning.as_ref().map_or(0, |p| p.partitions.len());
+            // A partitioned table has no storage of its own: no TOAST table.
+            let parent = if partitions > 0 { 1 + indexes } else { relation };
+            parent + partitions * relation + sequences + comments
+        })
+        .sum();
+    tables + schema.schemas.len() + schema.functions.len() + CATALOGS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

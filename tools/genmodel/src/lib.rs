@@ -6,7 +6,9 @@
 //! context), an entity on every fourth aggregate, invariants and indexes, a
 //! context per `per_context` aggregates (50 by default), one file per
 //! context pulled in with `include`; with `tenants`, every context is
-//! `tenant by tenant_id`.
+//! `tenant by tenant_id`; with `rich`, domain events (an outbox with
+//! monthly partitions), audit trails and full-text search on some
+//! aggregates.
 //!
 //! [`dbml`] writes the same shape in DBML (tables, columns, enums,
 //! references, indexes, notes), for `dbml2sql`.
@@ -32,12 +34,16 @@ pub struct Shape {
     /// Every context `tenant by tenant_id`: each table gets the tenant
     /// column, row-level security, and foreign keys that include the tenant.
     pub tenants: bool,
+    /// The rest of what real models use: an outbox of domain events with
+    /// monthly partitions on every fourth aggregate, an audit trail on every
+    /// tenth, full-text search on every tenth (another one).
+    pub rich: bool,
 }
 
 impl Shape {
     /// `aggregates` × `fields`, documented, a context per 50 aggregates.
     pub fn new(aggregates: usize, fields: usize) -> Shape {
-        Shape { aggregates, fields, per_context: 50, docs: true, added_field: false, tenants: false }
+        Shape { aggregates, fields, per_context: 50, docs: true, added_field: false, tenants: false, rich: false }
     }
 
     fn contexts(&self) -> usize {
@@ -120,7 +126,11 @@ fn header(shape: &Shape) -> String {
             shape.contexts()
         ),
     );
-    s.push_str("model generated {\n  target postgres 16\n  tables plural_en\n  defaults {\n    timestamps\n    soft_delete\n  }\n}\n\n");
+    s.push_str("model generated {\n  target postgres 16\n  tables plural_en\n");
+    if shape.rich {
+        s.push_str("  audit_log ctx000.audit_events monthly from 2025-11 to 2026-12\n");
+    }
+    s.push_str("  defaults {\n    timestamps\n    soft_delete\n  }\n}\n\n");
     doc(&mut s, shape, "", "An amount of money in one currency.");
     s.push_str("value Money {\n");
     doc(&mut s, shape, "  ", "Amount, in units of the currency (not cents).");
@@ -297,6 +307,23 @@ fn aggregate(s: &mut String, shape: &Shape, k: usize, i: usize) {
     }
     doc(s, shape, "    ", "Listings by status, sorted by name.");
     s.push_str("    index (status, name)\n");
+    if shape.rich {
+        if i.is_multiple_of(10) {
+            s.push_str("    // Every change kept in the audit trail.\n    audited\n");
+        }
+        if i % 10 == 5 && c > 5 {
+            s.push_str("    // Found by its name and notes.\n    search english (name A, notes B)\n");
+        }
+        if i % 4 == 1 {
+            doc(s, shape, "    ", "What happened to it, for the outbox relay.");
+            s.push_str("    events outbox monthly from 2025-11 to 2026-12 {\n");
+            for (e, d) in [("CREATED", "It was created."), ("CLOSED", "It was closed.")] {
+                doc(s, shape, "      ", d);
+                let _ = writeln!(s, "      {e}");
+            }
+            s.push_str("    }\n");
+        }
+    }
     if i % 4 == 3 {
         doc(s, shape, "    ", &format!("A line of an Item{i}."));
         s.push_str("    entity Line {\n");

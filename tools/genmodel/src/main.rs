@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! genmodel --aggregates 2000 [--fields 12] [--per-context 50] [--no-docs]
-//!          [--added-field] [--tenants] [--single-file] [--dbml FILE] OUT_DIR
+//!          [--added-field] [--tenants] [--rich] [--single-file] [--dbml FILE] OUT_DIR
 //! ```
 //!
 //! `OUT_DIR` receives `dddc.toml`, `model.ddd` and `contexts/*.ddd` (or only
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use genmodel::Shape;
 
-const USAGE: &str = "usage: genmodel --aggregates N [--fields C] [--per-context K] [--no-docs] [--added-field] [--tenants] [--single-file] [--dbml FILE] OUT_DIR";
+const USAGE: &str = "usage: genmodel --aggregates N [--fields C] [--per-context K] [--no-docs] [--added-field] [--tenants] [--rich] [--single-file] [--dbml FILE] OUT_DIR";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -43,6 +43,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
             "--no-docs" => shape.docs = false,
             "--added-field" => shape.added_field = true,
             "--tenants" => shape.tenants = true,
+            "--rich" => shape.rich = true,
             "--single-file" => single = true,
             "--dbml" => dbml = Some(args.next().ok_or("--dbml needs a file")?.into()),
             "-h" | "--help" => {
