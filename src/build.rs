@@ -385,6 +385,8 @@ fn next_migrations(
             for n in &planned.notes {
                 header.push(format!("NOTE: {n}"));
             }
+            let locked = crate::migrate::locks::objects_locked_changing(&f.changes, &f.after);
+            warn_lock_table(&file, locked, &mut header, plan);
         }
         header.push("Changes:".into());
         header.extend(f.changes.iter().map(|c| format!("  - {}", c.describe())));
@@ -900,11 +902,7 @@ fn first_migration(
     if let Some(d) = &date {
         header.push(format!("Date: {d}"));
     }
-    if let Some(lines) = lock_table_warning(schema) {
-        plan.notices
-            .push(format!("{file} locks about {} objects in one transaction: {} (see its header)", lines.0, lines.1));
-        header.extend(lines.2);
-    }
+    warn_lock_table(&file, crate::migrate::locks::objects_locked_creating(schema), &mut header, plan);
     let none = std::collections::BTreeSet::new();
     let (sql, report, findings) =
         finish_file(&file, header, ddl::create_statements(schema), true, false, true, model.target, inputs, &none);
@@ -949,29 +947,28 @@ fn first_migration(
     lock
 }
 
-/// When creating `schema` in one transaction locks more objects than
-/// PostgreSQL's lock table holds with its defaults: the estimate, what the
-/// server needs, and the header's lines saying so. Every object created
+/// When a migration's one transaction locks about `n` objects, more than
+/// PostgreSQL's lock table holds with its defaults, `file`'s header and a
+/// note say so, with the setting the server needs. Every object created
 /// stays locked until the commit, so a first migration of a few thousand
 /// tables fails on a default server with "out of shared memory" (seen at
 /// 2,000 aggregates on PostgreSQL 15: about 30,000 objects).
-fn lock_table_warning(schema: &Schema) -> Option<(usize, String, Vec<String>)> {
-    use crate::migrate::locks::{objects_locked_creating, DEFAULT_LOCK_TABLE};
-    let n = objects_locked_creating(schema);
-    if n <= DEFAULT_LOCK_TABLE {
-        return None;
+fn warn_lock_table(file: &str, n: usize, header: &mut Vec<String>, plan: &mut Plan) {
+    if n <= crate::migrate::locks::DEFAULT_LOCK_TABLE {
+        return;
     }
     // A quarter more than the estimate, over 100 connections, in steps of 64.
     let per_connection = (n + n / 4).div_ceil(100).div_ceil(64) * 64;
     let need = format!("max_locks_per_transaction = {per_connection} or more with max_connections = 100");
-    let lines = vec![
+    header.extend([
         format!("WARNING: holds locks on about {n} objects until it commits (each table, partition, index and"),
         "TOAST table it creates). PostgreSQL's lock table has room for max_locks_per_transaction x".into(),
         "max_connections objects, 6400 with the defaults, shared by every session; beyond that the".into(),
         "migration fails with \"out of shared memory\" and nothing is created. Before applying it, set".into(),
         format!("{need} (the product of the two is what counts; a server restart)."),
-    ];
-    Some((n, format!("PostgreSQL needs {need}"), lines))
+    ]);
+    plan.notices
+        .push(format!("{file} locks about {n} objects in one transaction: PostgreSQL needs {need} (see its header)"));
 }
 
 /// A migration description for a file name: lower-case ASCII letters,

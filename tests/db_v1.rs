@@ -149,6 +149,95 @@ fn a_first_migration_too_large_for_the_default_lock_table_says_what_it_needs() {
     }
 }
 
+/// The first build of `first` and the evolution to `second` (both
+/// generated): the second build's plan, and the estimate of what its main
+/// (transactional) migration keeps locked.
+fn evolution(dir: &Path, first: &genmodel::Shape, second: &genmodel::Shape) -> (dddc::build::Plan, usize, String) {
+    let config = Config::default();
+    let root = generated(&dir.join("first"), first);
+    let fe = dddc::frontend(&root, &root).expect("reads");
+    let built = plan(&fe.model.expect("a model"), &Inputs::new(&config, dir)).expect("plans");
+    let text = |p: &dddc::build::Plan, name: &str| {
+        p.outputs
+            .iter()
+            .find(|o| o.path.file_name().is_some_and(|f| f == name))
+            .map(|o| String::from_utf8_lossy(&o.bytes).into_owned())
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let lock = dddc::lock::Lock::parse(&text(&built, "dddc.lock"), Some(&text(&built, "dddc.schema"))).expect("lock");
+    let v1 = text(&built, "V1__init.sql");
+    let root = generated(&dir.join("second"), second);
+    let fe = dddc::frontend(&root, &root).expect("reads");
+    let (model, schema) = (fe.model.expect("a model"), fe.schema.expect("a schema"));
+    let planned = dddc::migrate::plan(&lock.schema, &model, &schema, dddc::migrate::Options::default());
+    let main = planned.files.iter().find(|f| f.kind == dddc::migrate::FileKind::Main).expect("a main migration");
+    let estimate = dddc::migrate::locks::objects_locked_changing(&main.changes, &main.after);
+    let next = plan(&model, &Inputs { lock: Some(lock.clone()), ..Inputs::new(&config, dir) }).expect("plans");
+    (next, estimate, v1)
+}
+
+/// The main migration of an evolution (here: 140 aggregates added to 60,
+/// tenant-scoped, with outboxes, audit and search) keeps no more objects
+/// locked than its estimate says, and not many fewer.
+#[test]
+fn an_evolutions_lock_estimate_bounds_pg_locks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rich = |n| genmodel::Shape { tenants: true, rich: true, ..genmodel::Shape::new(n, 12) };
+    let (next, estimate, v1) = evolution(dir.path(), &rich(60), &rich(200));
+    let main = next
+        .outputs
+        .iter()
+        .filter(|o| o.path.extension().is_some_and(|x| x == "sql"))
+        .find(|o| {
+            let name = o.path.file_name().expect("a name").to_string_lossy();
+            name.starts_with("V2")
+                && !next.outputs.iter().any(|c| c.path.to_string_lossy() == format!("{}.conf", o.path.display()))
+        })
+        .expect("V2, the main migration");
+    let mut db = support::pg::shared().create_database("v1_locks_evolution");
+    run_script(&mut db, &v1).expect("V1 applies");
+    db.batch_execute(&format!("BEGIN;\n{}", String::from_utf8_lossy(&main.bytes))).expect("V2 applies");
+    let held: i64 = db
+        .query_one(
+            "SELECT count(*) FROM (SELECT DISTINCT locktype, database, relation, classid, objid, objsubid \
+             FROM pg_locks WHERE pid = pg_backend_pid()) l",
+            &[],
+        )
+        .expect("pg_locks")
+        .get(0);
+    db.batch_execute("COMMIT").expect("commit");
+    let held = usize::try_from(held).expect("a count");
+    eprintln!("{}: estimated {estimate} objects locked, pg_locks shows {held}", main.path.display());
+    assert!(held <= estimate && estimate <= held + held / 10 + 64, "estimated {estimate}, held {held}");
+}
+
+/// A later migration that creates enough to overflow a default lock table
+/// warns as the first one does; a small one does not.
+#[test]
+fn a_large_evolution_says_what_the_lock_table_needs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (to, warns) in [(100, false), (600, true)] {
+        let sub = dir.path().join(format!("to{to}"));
+        let (next, estimate, _) = evolution(&sub, &genmodel::Shape::new(60, 12), &genmodel::Shape::new(to, 12));
+        assert_eq!(warns, estimate > dddc::migrate::locks::DEFAULT_LOCK_TABLE, "{to}: {estimate}");
+        let warning = format!("-- WARNING: holds locks on about {estimate} objects until it commits");
+        let headers: Vec<String> = next
+            .outputs
+            .iter()
+            .filter(|o| o.path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("V2")))
+            .map(|o| {
+                String::from_utf8_lossy(&o.bytes)
+                    .lines()
+                    .take_while(|l| l.starts_with("--"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .collect();
+        assert_eq!(headers.iter().any(|h| h.contains(&warning)), warns, "{to}: {headers:#?}");
+        assert_eq!(next.notices.iter().any(|n| n.contains("max_locks_per_transaction")), warns, "{:?}", next.notices);
+    }
+}
+
 /// What a model compiles to.
 struct Compiled {
     /// The PostgreSQL major version the model targets.

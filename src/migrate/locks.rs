@@ -317,33 +317,88 @@ pub fn markdown_table() -> String {
 /// processes, some slack), and every session's locks share it.
 pub const DEFAULT_LOCK_TABLE: usize = 64 * 100;
 
+/// The catalogs a migration writes (pg_class, pg_attribute, …) and the
+/// transaction's own entries: a few dozen.
+const CATALOGS: usize = 64;
+
+/// The objects creating `t` locks: the table, each partition, each index
+/// on each of them, a TOAST table and its index (counted for every table
+/// with storage: only a table of fixed-width columns has none), an
+/// identity's sequence, each check it comments on.
+fn objects_of_new_table(t: &crate::relational::Table) -> usize {
+    let indexes = usize::from(t.primary_key.is_some()) + t.uniques.len() + t.indexes.len();
+    let sequences = t.columns.iter().filter(|c| c.identity).count();
+    let comments = t.checks.iter().filter(|c| c.comment.is_some()).count();
+    let relation = 1 + indexes + 2;
+    let partitions = t.partitioning.as_ref().map_or(0, |p| p.partitions.len());
+    // A partitioned table has no storage of its own: no TOAST table.
+    let parent = if partitions > 0 { 1 + indexes } else { relation };
+    parent + partitions * relation + sequences + comments
+}
+
 /// About how many objects a transaction that creates the whole of `schema`
 /// holds a lock on until it commits: an upper bound (checked against
-/// `pg_locks` in `tests/db_v1.rs`). Each relation it creates (a table, each
-/// partition, each index on each of them, a TOAST table and its index,
-/// an identity's sequence), each constraint it comments on, each schema
-/// and function, and the system catalogs it writes.
+/// `pg_locks` in `tests/db_v1.rs`). Each new table's objects (see
+/// [`objects_of_new_table`]), each schema and function, and the catalogs.
 pub fn objects_locked_creating(schema: &crate::relational::Schema) -> usize {
-    // The catalogs (pg_class, pg_attribute, …) and the transaction's own
-    // entries: a few dozen.
-    const CATALOGS: usize = 64;
-    let tables: usize = schema
-        .tables
-        .iter()
-        .map(|t| {
-            let indexes = usize::from(t.primary_key.is_some()) + t.uniques.len() + t.indexes.len();
-            let sequences = t.columns.iter().filter(|c| c.identity).count();
-            let comments = t.checks.iter().filter(|c| c.comment.is_some()).count();
-            // A TOAST table and its index, counted for every table (only a
-            // table of fixed-width columns has none).
-            let relation = 1 + indexes + 2;
-            let partitions = t.partitioning.as_ref().map_or(0, |p| p.partitions.len());
-            // A partitioned table has no storage of its own: no TOAST table.
-            let parent = if partitions > 0 { 1 + indexes } else { relation };
-            parent + partitions * relation + sequences + comments
-        })
-        .sum();
+    let tables: usize = schema.tables.iter().map(objects_of_new_table).sum();
     tables + schema.schemas.len() + schema.functions.len() + CATALOGS
+}
+
+/// [`objects_locked_creating`] for one transaction of `changes`, which
+/// end at `after`: each table it creates as there, each existing table
+/// it changes or references with its indexes, and for each change to one
+/// of those a new index, constraint or TOAST table (one on each partition
+/// of a partitioned table); a new partition with its indexes.
+pub fn objects_locked_changing(changes: &[crate::migrate::Change], after: &crate::relational::Schema) -> usize {
+    use crate::migrate::Change;
+    use crate::relational::TableRef;
+    let index = after.index();
+    let created: std::collections::HashSet<TableRef> = changes
+        .iter()
+        .filter_map(|c| if let Change::CreateTable(t) = c { Some(TableRef::of(t)) } else { None })
+        .collect();
+    let mut existing: std::collections::HashSet<&TableRef> = std::collections::HashSet::new();
+    let mut n = CATALOGS;
+    let partitions_of = |t: &TableRef| {
+        index.table(&t.schema, &t.name).and_then(|t| t.partitioning.as_ref()).map_or(0, |p| p.partitions.len())
+    };
+    for c in changes {
+        match c {
+            Change::CreateTable(t) => {
+                n += objects_of_new_table(index.table(&t.schema, &t.name).unwrap_or(t));
+                continue;
+            }
+            Change::CreateSchema(_) | Change::CreateFunction(_) | Change::CreateEnumType(_) => n += 1,
+            _ => {}
+        }
+        let Some(t) = c.table() else { continue };
+        if created.contains(t) {
+            continue;
+        }
+        existing.insert(t);
+        n += match c {
+            Change::AddPartition { .. } => {
+                let parent = index.table(&t.schema, &t.name);
+                3 + parent.map_or(0, |p| usize::from(p.primary_key.is_some()) + p.uniques.len() + p.indexes.len())
+            }
+            _ => 2 + partitions_of(t),
+        };
+    }
+    // The existing tables new foreign keys reference, locked too.
+    let referenced: std::collections::HashSet<TableRef> = changes
+        .iter()
+        .filter_map(|c| if let Change::AddForeignKey { fk, .. } = c { Some(fk.target()) } else { None })
+        .filter(|r| !created.contains(r) && !existing.contains(r))
+        .collect();
+    // An existing table is opened with its indexes (and its partitions'),
+    // each locked: as many objects as creating it would lock.
+    let opened: usize = existing
+        .into_iter()
+        .chain(&referenced)
+        .map(|t| index.table(&t.schema, &t.name).map_or(1, objects_of_new_table))
+        .sum();
+    n + opened
 }
 
 #[cfg(test)]
