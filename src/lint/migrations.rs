@@ -136,6 +136,10 @@ const SPLIT_AT: usize = 2_000;
 /// a fraction of the whole's.
 const PARTS: usize = 8;
 
+/// The most SQL text in a part of a very large migration (past
+/// [`PARTS`] × this, there are more parts).
+const PART_BYTES: usize = 2 << 20;
+
 /// The rules whose verdict on a statement depends on every statement before
 /// it in the file.
 const TIMEOUT_RULES: [Rule; 2] = [Rule::RequireLockTimeout, Rule::RequireStatementTimeout];
@@ -164,7 +168,10 @@ fn review_apart(
     target: u32,
     existing: &dyn Fn(&crate::relational::TableRef) -> bool,
 ) -> Option<(Review, Vec<(usize, Ignore)>)> {
-    let parts = parts(stmts, PARTS);
+    // More parts for a larger file: each worker holds one part's syntax
+    // tree at a time, so the parts' size, not the file's, sets the memory.
+    let size: usize = stmts.iter().flat_map(|s| &s.plain).map(|p| p.len() + 1).sum();
+    let parts = parts(stmts, PARTS.max(size.div_ceil(PART_BYTES)));
     if parts.len() < 2 {
         return None;
     }
@@ -246,10 +253,16 @@ fn parts(stmts: &[Stmt], n: usize) -> Vec<Vec<usize>> {
     // The largest first, each into the part with the least text so far.
     groups.sort_by(|a, b| b.1.size.cmp(&a.1.size).then(a.0.cmp(&b.0)));
     let mut parts = vec![Group::default(); n.min(groups.len())];
+    // The parts by their text so far, least first (the lowest index among
+    // equals).
+    let mut least: std::collections::BinaryHeap<std::cmp::Reverse<(usize, usize)>> =
+        (0..parts.len()).map(|k| std::cmp::Reverse((0, k))).collect();
     for (_, g) in groups {
-        let Some(part) = parts.iter_mut().min_by_key(|p| p.size) else { break };
+        let Some(std::cmp::Reverse((_, k))) = least.pop() else { break };
+        let part = &mut parts[k];
         part.size += g.size;
         part.members.extend(g.members);
+        least.push(std::cmp::Reverse((part.size, k)));
     }
     parts
         .into_iter()
@@ -703,8 +716,15 @@ mod tests {
         let mut stmts = many_tables(300, true, None);
         stmts.push(Stmt::new(Op::NoTable, None, "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';".into()));
         stmts.insert(0, Stmt::new(Op::NoTable, None, "CREATE SCHEMA IF NOT EXISTS s;".into()));
-        let parts = parts(&stmts, PARTS);
-        assert_eq!(parts.len(), PARTS);
+        // A very large file is cut in more parts than the usual number.
+        for n in [PARTS, 40] {
+            the_parts_of(&stmts, n);
+        }
+    }
+
+    fn the_parts_of(stmts: &[Stmt], n: usize) {
+        let parts = parts(stmts, n);
+        assert_eq!(parts.len(), n);
         let mut seen: Vec<usize> = parts.iter().flatten().copied().collect();
         seen.sort_unstable();
         assert_eq!(seen, (0..stmts.len()).collect::<Vec<_>>());
@@ -721,7 +741,15 @@ mod tests {
             .map(|p| p.iter().map(|&i| stmts[i].plain.iter().map(|x| x.len() + 1).sum::<usize>()).sum())
             .collect();
         let (min, max) = (sizes.iter().min().copied().unwrap_or(0), sizes.iter().max().copied().unwrap_or(0));
-        assert!(max - min < max / 10, "balanced: {sizes:?}");
+        // Largest first into the least filled part: no two parts differ by
+        // more than one table's statements.
+        let mut by_table: std::collections::HashMap<Option<&str>, usize> = std::collections::HashMap::new();
+        for s in stmts {
+            *by_table.entry(s.table.as_ref().map(|t| t.name.as_str())).or_default() +=
+                s.plain.iter().map(|x| x.len() + 1).sum::<usize>();
+        }
+        let largest = by_table.values().copied().max().unwrap_or(0);
+        assert!(max - min <= largest && max - min < max / 5, "{n} parts balanced: {sizes:?}");
     }
 
     /// What the parts cannot see of each other has the file linted whole:
