@@ -21,7 +21,8 @@
 //! - **opening** the model: `initialize` to the first diagnostics.
 //!
 //! `LSP_BENCH_AGGREGATES` changes the size; `LSP_BENCH_EDITS` the number of
-//! edits (20).
+//! edits (20); `LSP_BENCH_RICH=1` makes every context tenant-scoped and
+//! adds outboxes, audit trails and search (genmodel `--tenants --rich`).
 
 #[path = "../tests/lsp_client.rs"]
 #[allow(unused_imports)]
@@ -49,7 +50,8 @@ fn main() {
     let edits: usize = env_or("LSP_BENCH_EDITS", 20);
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("canonical temp dir");
-    let shape = genmodel::Shape::new(aggregates, 12);
+    let rich = std::env::var_os("LSP_BENCH_RICH").is_some_and(|v| !v.is_empty() && v != "0");
+    let shape = genmodel::Shape { tenants: rich, rich, ..genmodel::Shape::new(aggregates, 12) };
     let mut bytes = 0;
     let files = genmodel::ddd(&shape);
     for f in &files {

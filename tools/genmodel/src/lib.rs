@@ -249,7 +249,14 @@ fn aggregate(s: &mut String, shape: &Shape, k: usize, i: usize) {
             "Aggregate {i} of context {k}: a record the business keeps, with a lifecycle,\nan amount, an address and links to other records."
         ),
     );
-    let _ = writeln!(s, "  aggregate Item{i} {{");
+    let searched = shape.rich && i % 10 == 5 && c > 5;
+    // Past 20 columns lint's L005 asks why; the search vector can be the
+    // 21st (the generated models pass lint without warnings).
+    if searched && columns(shape, k, i) + 1 > 20 {
+        let _ = writeln!(s, "  aggregate Item{i} @allow(L005, 'its search vector is one column more') {{");
+    } else {
+        let _ = writeln!(s, "  aggregate Item{i} {{");
+    }
     for j in 0..c {
         let (decl, text) = match field(shape, k, i, j) {
             Field::Name => ("name: text(100)".to_string(), "Display name, as people see it.".to_string()),
@@ -311,7 +318,7 @@ fn aggregate(s: &mut String, shape: &Shape, k: usize, i: usize) {
         if i.is_multiple_of(10) {
             s.push_str("    // Every change kept in the audit trail.\n    audited\n");
         }
-        if i % 10 == 5 && c > 5 {
+        if searched {
             s.push_str("    // Found by its name and notes.\n    search english (name A, notes B)\n");
         }
         if i % 4 == 1 {
@@ -336,6 +343,19 @@ fn aggregate(s: &mut String, shape: &Shape, k: usize, i: usize) {
         s.push_str("    }\n");
     }
     s.push_str("  }\n");
+}
+
+/// The columns of aggregate `i`'s table: its identity, the tenant, each
+/// field's (a value object's parts), the timestamps and `deleted_at`.
+fn columns(shape: &Shape, k: usize, i: usize) -> usize {
+    let fields: usize = (0..shape.fields())
+        .map(|j| match field(shape, k, i, j) {
+            Field::Price => 2,
+            Field::Address => 3,
+            _ => 1,
+        })
+        .sum();
+    1 + usize::from(shape.tenants) + fields + usize::from(shape.added_field && i == shape.aggregates / 2) + 3
 }
 
 /// The same shape in DBML, as `dbml2sql --postgres` reads it: the tables
