@@ -57,6 +57,11 @@ fn every_model_applies_twice_and_undoes() {
         let name = format!("v1_{}", p.file_stem().unwrap().to_string_lossy());
         models.push((name, p, Config::default()));
     }
+    // The benchmark's shape, multi-tenant, with outboxes, audit and search:
+    // many tables, partitions and policies in one V1.
+    let generated_dir = tempfile::tempdir().expect("temp dir");
+    let rich = genmodel::Shape { tenants: true, rich: true, ..genmodel::Shape::new(60, 12) };
+    models.push(("v1_generated_rich".into(), generated(generated_dir.path(), &rich), Config::default()));
 
     let failures: Vec<String> = std::thread::scope(|scope| {
         let handles: Vec<_> =
