@@ -107,20 +107,30 @@ fn the_first_migrations_lock_estimate_bounds_pg_locks() {
         let compiled = compile(&root, &Config::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         let estimate = dddc::migrate::locks::objects_locked_creating(&compiled.snapshot);
         let mut db = cluster.create_database(name);
-        db.batch_execute(&format!("BEGIN;\n{}", compiled.v1)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let held: i64 = db
-            .query_one(
-                "SELECT count(*) FROM (SELECT DISTINCT locktype, database, relation, classid, objid, objsubid \
-                 FROM pg_locks WHERE pid = pg_backend_pid()) l",
-                &[],
-            )
-            .expect("pg_locks")
-            .get(0);
-        db.batch_execute("COMMIT").expect("commit");
-        let held = usize::try_from(held).expect("a count");
-        eprintln!("{name}: estimated {estimate} objects locked, pg_locks shows {held}");
-        assert!(held <= estimate && estimate <= held + held / 10 + 64, "{name}: estimated {estimate}, held {held}");
+        within_the_estimate(name, estimate, held_at_commit(&mut db, &compiled.v1));
     }
+}
+
+/// Runs `sql` in one transaction and counts the distinct objects its
+/// session holds a lock on just before the commit.
+fn held_at_commit(db: &mut postgres::Client, sql: &str) -> usize {
+    db.batch_execute(&format!("BEGIN;\n{sql}")).unwrap_or_else(|e| panic!("{}", support::pg::describe_error(&e)));
+    let held: i64 = db
+        .query_one(
+            "SELECT count(*) FROM (SELECT DISTINCT locktype, database, relation, classid, objid, objsubid \
+             FROM pg_locks WHERE pid = pg_backend_pid()) l",
+            &[],
+        )
+        .expect("pg_locks")
+        .get(0);
+    db.batch_execute("COMMIT").expect("commit");
+    usize::try_from(held).expect("a count")
+}
+
+/// The estimate is an upper bound of what was held, and a close one.
+fn within_the_estimate(what: &str, estimate: usize, held: usize) {
+    eprintln!("{what}: estimated {estimate} objects locked, pg_locks shows {held}");
+    assert!(held <= estimate && estimate <= held + held / 10 + 64, "{what}: estimated {estimate}, held {held}");
 }
 
 /// A first migration that would lock more objects than a default server's
@@ -201,19 +211,8 @@ fn an_evolutions_lock_estimate_bounds_pg_locks() {
         .expect("V2, the main migration");
     let mut db = support::pg::shared().create_database("v1_locks_evolution");
     run_script(&mut db, &v1).expect("V1 applies");
-    db.batch_execute(&format!("BEGIN;\n{}", String::from_utf8_lossy(&main.bytes))).expect("V2 applies");
-    let held: i64 = db
-        .query_one(
-            "SELECT count(*) FROM (SELECT DISTINCT locktype, database, relation, classid, objid, objsubid \
-             FROM pg_locks WHERE pid = pg_backend_pid()) l",
-            &[],
-        )
-        .expect("pg_locks")
-        .get(0);
-    db.batch_execute("COMMIT").expect("commit");
-    let held = usize::try_from(held).expect("a count");
-    eprintln!("{}: estimated {estimate} objects locked, pg_locks shows {held}", main.path.display());
-    assert!(held <= estimate && estimate <= held + held / 10 + 64, "estimated {estimate}, held {held}");
+    let held = held_at_commit(&mut db, &String::from_utf8_lossy(&main.bytes));
+    within_the_estimate(&main.path.display().to_string(), estimate, held);
 }
 
 /// A later migration that creates enough to overflow a default lock table
