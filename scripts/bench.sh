@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The CLI benchmark of issue 14: `dddc validate`, `dddc build` (fresh),
 # `dddc build` (one field added; and fresh, of the same model with every
-# context tenant-scoped and outboxes, audit trails and search: --rich), `dddc check` (in full, and of a project
-# unchanged since its last pass), a build with nothing to do and `dbml2sql`
-# side by side,
+# context tenant-scoped and outboxes, audit trails and search: genmodel
+# --tenants --rich), `dddc check` (in full, and of a project unchanged
+# since its last pass), a build with nothing to do and `dbml2sql` side by
+# side,
 # on generated documented models of 200, 2,000 and 20,000 aggregates
 # (tools/genmodel: 12 fields each, a context per 50 aggregates, the same
 # shape in DBML for dbml2sql), plus `dddc check` on the bundled MiToga.

