@@ -81,10 +81,15 @@ fn every_model_applies_twice_and_undoes() {
 
 /// A generated project (tools/genmodel) in `dir`; its root file.
 fn generated(dir: &Path, shape: &genmodel::Shape) -> PathBuf {
-    for f in genmodel::ddd(shape) {
+    written(dir, &genmodel::ddd(shape))
+}
+
+/// `files` (a generated project) written in `dir`; its root file.
+fn written(dir: &Path, files: &[genmodel::File]) -> PathBuf {
+    for f in files {
         let path = dir.join(&f.path);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-        std::fs::write(&path, f.text).expect("write the model");
+        std::fs::write(&path, &f.text).expect("write the model");
     }
     dir.join("model.ddd")
 }
@@ -107,7 +112,7 @@ fn the_first_migrations_lock_estimate_bounds_pg_locks() {
         let compiled = compile(&root, &Config::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         let estimate = dddc::migrate::locks::objects_locked_creating(&compiled.snapshot);
         let mut db = cluster.create_database(name);
-        within_the_estimate(name, estimate, held_at_commit(&mut db, &compiled.v1));
+        within_the_estimate(name, estimate, held_at_commit(&mut db, &compiled.v1), false);
     }
 }
 
@@ -127,10 +132,14 @@ fn held_at_commit(db: &mut postgres::Client, sql: &str) -> usize {
     usize::try_from(held).expect("a count")
 }
 
-/// The estimate is an upper bound of what was held, and a close one.
-fn within_the_estimate(what: &str, estimate: usize, held: usize) {
+/// The estimate is an upper bound of what was held, and a close one: at
+/// most a tenth over for tables created; for tables changed at most twice
+/// (it counts one object for changes that may lock none, and what
+/// PostgreSQL 18 locks and 15 does not: a column's NOT NULL constraints).
+fn within_the_estimate(what: &str, estimate: usize, held: usize, changed: bool) {
     eprintln!("{what}: estimated {estimate} objects locked, pg_locks shows {held}");
-    assert!(held <= estimate && estimate <= held + held / 10 + 64, "{what}: estimated {estimate}, held {held}");
+    let slack = if changed { held } else { held / 10 };
+    assert!(held <= estimate && estimate <= held + slack + 64, "{what}: estimated {estimate}, held {held}");
 }
 
 /// A first migration that would lock more objects than a default server's
@@ -168,8 +177,13 @@ fn a_first_migration_too_large_for_the_default_lock_table_says_what_it_needs() {
 /// generated): the second build's plan, and the estimate of what its main
 /// (transactional) migration keeps locked.
 fn evolution(dir: &Path, first: &genmodel::Shape, second: &genmodel::Shape) -> (dddc::build::Plan, usize, String) {
+    evolution_of(dir, &genmodel::ddd(first), &genmodel::ddd(second))
+}
+
+/// [`evolution`] between two projects' files.
+fn evolution_of(dir: &Path, first: &[genmodel::File], second: &[genmodel::File]) -> (dddc::build::Plan, usize, String) {
     let config = Config::default();
-    let root = generated(&dir.join("first"), first);
+    let root = written(&dir.join("first"), first);
     let fe = dddc::frontend(&root, &root).expect("reads");
     let built = plan(&fe.model.expect("a model"), &Inputs::new(&config, dir)).expect("plans");
     let text = |p: &dddc::build::Plan, name: &str| {
@@ -181,7 +195,7 @@ fn evolution(dir: &Path, first: &genmodel::Shape, second: &genmodel::Shape) -> (
     };
     let lock = dddc::lock::Lock::parse(&text(&built, "dddc.lock"), Some(&text(&built, "dddc.schema"))).expect("lock");
     let v1 = text(&built, "V1__init.sql");
-    let root = generated(&dir.join("second"), second);
+    let root = written(&dir.join("second"), second);
     let fe = dddc::frontend(&root, &root).expect("reads");
     let (model, schema) = (fe.model.expect("a model"), fe.schema.expect("a schema"));
     let planned = dddc::migrate::plan(&lock.schema, &model, &schema, dddc::migrate::Options::default());
@@ -199,6 +213,42 @@ fn an_evolutions_lock_estimate_bounds_pg_locks() {
     let dir = tempfile::tempdir().expect("temp dir");
     let rich = |n| genmodel::Shape { tenants: true, rich: true, ..genmodel::Shape::new(n, 12) };
     let (next, estimate, v1) = evolution(dir.path(), &rich(60), &rich(200));
+    main_migration_within_the_estimate("v1_locks_evolution", &next, estimate, &v1, false);
+}
+
+/// The same for changes to tables that exist: a column and a check on
+/// every aggregate's table, and an event type on every outbox (a
+/// partitioned table whose check is replaced, with its 15 partitions).
+#[test]
+fn an_evolution_of_existing_tables_stays_within_its_lock_estimate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = genmodel::ddd(&genmodel::Shape { tenants: true, rich: true, ..genmodel::Shape::new(60, 12) });
+    let second: Vec<genmodel::File> = first
+        .iter()
+        .map(|f| genmodel::File {
+            path: f.path.clone(),
+            text: f
+                .text
+                .replace(
+                    "    /// Listings by status, sorted by name.\n",
+                    "    extra_note: text(40)?\n    invariant extra_short: extra_note is null or len(extra_note) < 30\n    /// Listings by status, sorted by name.\n",
+                )
+                .replace("      CLOSED\n", "      CLOSED\n      REOPENED\n"),
+        })
+        .collect();
+    let (next, estimate, v1) = evolution_of(dir.path(), &first, &second);
+    main_migration_within_the_estimate("v1_locks_existing", &next, estimate, &v1, true);
+}
+
+/// Applies `v1`, then the main (transactional) V2 of `next` in one
+/// transaction, and checks what it held at the commit against `estimate`.
+fn main_migration_within_the_estimate(
+    db_name: &str,
+    next: &dddc::build::Plan,
+    estimate: usize,
+    v1: &str,
+    changed: bool,
+) {
     let main = next
         .outputs
         .iter()
@@ -209,10 +259,10 @@ fn an_evolutions_lock_estimate_bounds_pg_locks() {
                 && !next.outputs.iter().any(|c| c.path.to_string_lossy() == format!("{}.conf", o.path.display()))
         })
         .expect("V2, the main migration");
-    let mut db = support::pg::shared().create_database("v1_locks_evolution");
-    run_script(&mut db, &v1).expect("V1 applies");
+    let mut db = support::pg::shared().create_database(db_name);
+    run_script(&mut db, v1).expect("V1 applies");
     let held = held_at_commit(&mut db, &String::from_utf8_lossy(&main.bytes));
-    within_the_estimate(&main.path.display().to_string(), estimate, held);
+    within_the_estimate(&main.path.display().to_string(), estimate, held, changed);
 }
 
 /// A later migration that creates enough to overflow a default lock table

@@ -346,10 +346,12 @@ pub fn objects_locked_creating(schema: &crate::relational::Schema) -> usize {
 }
 
 /// [`objects_locked_creating`] for one transaction of `changes`, which
-/// end at `after`: each table it creates as there, each existing table
-/// it changes or references with its indexes, and for each change to one
-/// of those a new index, constraint or TOAST table (one on each partition
-/// of a partitioned table); a new partition with its indexes.
+/// end at `after`: each table it creates, as there; each existing table it
+/// changes, with each of its partitions; for each change what it drops or
+/// indexes on the table and each partition, or else one object (a
+/// constraint commented, say); each existing table a new foreign key
+/// references, opened with its indexes; a new partition with its indexes. `tests/db_v1.rs` checks it
+/// against `pg_locks` for tables added and for tables changed.
 pub fn objects_locked_changing(changes: &[crate::migrate::Change], after: &crate::relational::Schema) -> usize {
     use crate::migrate::Change;
     use crate::relational::TableRef;
@@ -360,9 +362,6 @@ pub fn objects_locked_changing(changes: &[crate::migrate::Change], after: &crate
         .collect();
     let mut existing: std::collections::HashSet<&TableRef> = std::collections::HashSet::new();
     let mut n = CATALOGS;
-    let partitions_of = |t: &TableRef| {
-        index.table(&t.schema, &t.name).and_then(|t| t.partitioning.as_ref()).map_or(0, |p| p.partitions.len())
-    };
     for c in changes {
         match c {
             Change::CreateTable(t) => {
@@ -376,29 +375,48 @@ pub fn objects_locked_changing(changes: &[crate::migrate::Change], after: &crate
         if created.contains(t) {
             continue;
         }
-        existing.insert(t);
+        let table = index.table(&t.schema, &t.name);
+        // The table and each of its partitions.
+        let spread = 1 + table.and_then(|t| t.partitioning.as_ref()).map_or(0, |p| p.partitions.len());
+        if existing.insert(t) {
+            n += spread;
+        }
         n += match c {
             Change::AddPartition { .. } => {
-                let parent = index.table(&t.schema, &t.name);
-                3 + parent.map_or(0, |p| usize::from(p.primary_key.is_some()) + p.uniques.len() + p.indexes.len())
+                3 + table.map_or(0, |p| usize::from(p.primary_key.is_some()) + p.uniques.len() + p.indexes.len())
             }
-            _ => 2 + partitions_of(t),
+            // What is dropped is locked first, on the table and on each
+            // partition; a new index is built on each too; a column's type
+            // or nullability changed locks its NOT NULL constraint on each
+            // (PostgreSQL 18 keeps them in pg_constraint).
+            Change::AlterColumnType { .. }
+            | Change::SetNotNull { .. }
+            | Change::DropNotNull { .. }
+            | Change::DropCheck { .. }
+            | Change::DropUnique { .. }
+            | Change::DropForeignKey { .. }
+            | Change::DropPrimaryKey { .. }
+            | Change::DropIndex { .. }
+            | Change::DropTrigger { .. }
+            | Change::DropPolicy { .. }
+            | Change::DropColumn { .. }
+            | Change::ReplaceCheck { .. }
+            | Change::AddUnique { .. }
+            | Change::AddPrimaryKey { .. }
+            | Change::CreateIndex { .. } => spread,
+            // A constraint added or commented, a column added or changed
+            // (the table has its TOAST table already): at most one more.
+            _ => 1,
         };
     }
-    // The existing tables new foreign keys reference, locked too.
+    // The existing tables new foreign keys reference: opened with their
+    // indexes (to find the key), each locked.
     let referenced: std::collections::HashSet<TableRef> = changes
         .iter()
         .filter_map(|c| if let Change::AddForeignKey { fk, .. } = c { Some(fk.target()) } else { None })
-        .filter(|r| !created.contains(r) && !existing.contains(r))
+        .filter(|r| !created.contains(r))
         .collect();
-    // An existing table is opened with its indexes (and its partitions'),
-    // each locked: as many objects as creating it would lock.
-    let opened: usize = existing
-        .into_iter()
-        .chain(&referenced)
-        .map(|t| index.table(&t.schema, &t.name).map_or(1, objects_of_new_table))
-        .sum();
-    n + opened
+    n + referenced.iter().map(|t| index.table(&t.schema, &t.name).map_or(1, objects_of_new_table)).sum::<usize>()
 }
 
 #[cfg(test)]
