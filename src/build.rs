@@ -957,12 +957,11 @@ fn warn_lock_table(file: &str, n: usize, header: &mut Vec<String>, plan: &mut Pl
     if n <= crate::migrate::locks::DEFAULT_LOCK_TABLE {
         return;
     }
-    // A quarter more than the estimate, over 100 connections, in steps of 64.
-    let per_connection = (n + n / 4).div_ceil(100).div_ceil(64) * 64;
+    let per_connection = crate::migrate::locks::locks_per_transaction_needed(n, 100);
     let need = format!("max_locks_per_transaction = {per_connection} or more with max_connections = 100");
     header.extend([
         format!("WARNING: holds locks on about {n} objects until it commits (each table, partition, index and"),
-        "TOAST table it creates). PostgreSQL's lock table has room for max_locks_per_transaction x".into(),
+        "TOAST table it creates or changes). PostgreSQL's lock table has room for max_locks_per_transaction x".into(),
         "max_connections objects, 6400 with the defaults, shared by every session; beyond that the".into(),
         "migration fails with \"out of shared memory\" and nothing is created. Before applying it, set".into(),
         format!("{need} (the product of the two is what counts; a server restart)."),

@@ -81,15 +81,18 @@ const MAX_SOCKET_PATH: usize = 100;
 pub const SUPERUSER: &str = "postgres";
 
 /// The watchdog that runs and eventually stops the server; see the module
-/// docs. Positional parameters: bin dir, data dir, socket dir, port, root dir.
+/// docs. Positional parameters: bin dir, data dir, socket dir, port, root dir,
+/// then the server's extra arguments (`-c name=value`, see
+/// [`Cluster::try_start_with`]).
 const WATCHDOG: &str = r#"
 bin=$1 data=$2 sock=$3 port=$4 root=$5
+shift 5
 # fd 3: the pipe from the test process; nothing is ever written to it.
 exec 3<&0 0</dev/null
 "$bin/postgres" -D "$data" -k "$sock" -p "$port" \
     -c listen_addresses= \
     -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-    -c max_connections=200 -c timezone=UTC \
+    -c max_connections=200 -c timezone=UTC "$@" \
     >"$root/server.log" 2>&1 3<&- &
 pid=$!
 (
@@ -230,6 +233,13 @@ impl Cluster {
 
     /// Creates and starts a new cluster; an error says what is missing.
     pub fn try_start() -> Result<Cluster, String> {
+        Self::try_start_with(&[])
+    }
+
+    /// [`Cluster::try_start`] with server settings of its own (`name`,
+    /// `value`), after (so instead of) the defaults above: a test that needs
+    /// a small lock table, say.
+    pub fn try_start_with(settings: &[(&str, &str)]) -> Result<Cluster, String> {
         let bin_dir = find_bin_dir()?;
         let run_as = server_user()?;
 
@@ -279,6 +289,7 @@ impl Cluster {
             .arg(&root)
             .arg(port.to_string())
             .arg(&root)
+            .args(settings.iter().flat_map(|(name, value)| ["-c".to_string(), format!("{name}={value}")]))
             .current_dir(&root)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())

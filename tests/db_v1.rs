@@ -173,6 +173,62 @@ fn a_first_migration_too_large_for_the_default_lock_table_says_what_it_needs() {
     }
 }
 
+/// What the warning says PostgreSQL does, on real servers: a first
+/// migration that keeps more objects locked than the server's lock table
+/// holds fails with "out of shared memory" and creates nothing; on a server
+/// set as the warning advises for its connections
+/// (`locks_per_transaction_needed`), it applies. The servers are small (10
+/// connections, the fewest background processes) so that 60 aggregates are
+/// enough: with `max_locks_per_transaction = 10` their lock table holds a
+/// few hundred objects, and V1 keeps about 900 locked.
+#[test]
+fn a_first_migration_over_the_lock_table_fails_and_the_advised_setting_is_enough() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = generated(dir.path(), &genmodel::Shape::new(60, 12));
+    let compiled = compile(&root, &Config::default()).expect("compiles");
+    let estimate = dddc::migrate::locks::objects_locked_creating(&compiled.snapshot);
+    let connections = 10;
+    let small_server = |locks: &str| {
+        let settings = [
+            ("max_connections", "10"),
+            ("autovacuum_max_workers", "1"),
+            ("max_worker_processes", "0"),
+            ("max_wal_senders", "0"),
+            ("wal_level", "minimal"),
+            ("max_locks_per_transaction", locks),
+        ];
+        support::pg::PgCluster::try_start_with(&settings).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let tables = |db: &mut postgres::Client| {
+        lines(
+            db,
+            &format!("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS}"),
+        )
+    };
+
+    let cluster = small_server("10");
+    let mut db = cluster.create_database("lock_table_too_small");
+    let err = db.batch_execute(&format!("BEGIN;\n{}\nCOMMIT;", compiled.v1)).expect_err("the lock table is too small");
+    let server = err.as_db_error().unwrap_or_else(|| panic!("not the server's error: {err}"));
+    assert_eq!(
+        (server.code(), server.message()),
+        (&postgres::error::SqlState::OUT_OF_MEMORY, "out of shared memory"),
+        "{}",
+        support::pg::describe_error(&err)
+    );
+    assert!(server.hint().is_some_and(|h| h.contains("max_locks_per_transaction")), "{:?}", server.hint());
+    db.batch_execute("ROLLBACK").expect("rollback");
+    assert_eq!(tables(&mut db), Vec::<String>::new(), "nothing is created");
+    drop(cluster);
+
+    let advised = dddc::migrate::locks::locks_per_transaction_needed(estimate, connections);
+    eprintln!("{estimate} objects estimated: max_locks_per_transaction = {advised} with {connections} connections");
+    let cluster = small_server(&advised.to_string());
+    let mut db = cluster.create_database("lock_table_as_advised");
+    run_script(&mut db, &compiled.v1).unwrap_or_else(|e| panic!("with the advised setting: {e}"));
+    assert!(!tables(&mut db).is_empty());
+}
+
 /// The first build of `first` and the evolution to `second` (both
 /// generated): the second build's plan, and the estimate of what its main
 /// (transactional) migration keeps locked.

@@ -317,6 +317,14 @@ pub fn markdown_table() -> String {
 /// processes, some slack), and every session's locks share it.
 pub const DEFAULT_LOCK_TABLE: usize = 64 * 100;
 
+/// The `max_locks_per_transaction` a server with `connections` connections
+/// needs for one transaction that locks `objects`: a quarter more than that
+/// over the connections, rounded up to a multiple of 64 (the default).
+/// `tests/db_v1.rs` applies a migration on a server set so.
+pub fn locks_per_transaction_needed(objects: usize, connections: usize) -> usize {
+    (objects + objects / 4).div_ceil(connections.max(1)).div_ceil(64) * 64
+}
+
 /// The catalogs a migration writes (pg_class, pg_attribute, …) and the
 /// transaction's own entries: a few dozen.
 const CATALOGS: usize = 64;
@@ -326,7 +334,7 @@ const CATALOGS: usize = 64;
 /// with storage: only a table of fixed-width columns has none), an
 /// identity's sequence, each check it comments on.
 fn objects_of_new_table(t: &crate::relational::Table) -> usize {
-    let indexes = usize::from(t.primary_key.is_some()) + t.uniques.len() + t.indexes.len();
+    let indexes = index_count(t);
     let sequences = t.columns.iter().filter(|c| c.identity).count();
     let comments = t.checks.iter().filter(|c| c.comment.is_some()).count();
     let relation = 1 + indexes + 2;
@@ -334,6 +342,12 @@ fn objects_of_new_table(t: &crate::relational::Table) -> usize {
     // A partitioned table has no storage of its own: no TOAST table.
     let parent = if partitions > 0 { 1 + indexes } else { relation };
     parent + partitions * relation + sequences + comments
+}
+
+/// The indexes of `t` (and of each of its partitions): its primary key's,
+/// each unique constraint's, each index.
+fn index_count(t: &crate::relational::Table) -> usize {
+    usize::from(t.primary_key.is_some()) + t.uniques.len() + t.indexes.len()
 }
 
 /// About how many objects a transaction that creates the whole of `schema`
@@ -350,8 +364,8 @@ pub fn objects_locked_creating(schema: &crate::relational::Schema) -> usize {
 /// changes, with each of its partitions; for each change what it drops or
 /// indexes on the table and each partition, or else one object (a
 /// constraint commented, say); each existing table a new foreign key
-/// references, opened with its indexes; a new partition with its indexes. `tests/db_v1.rs` checks it
-/// against `pg_locks` for tables added and for tables changed.
+/// references, opened with its indexes; a new partition with its indexes.
+/// `tests/db_v1.rs` checks it against `pg_locks` for tables added and for tables changed.
 pub fn objects_locked_changing(changes: &[crate::migrate::Change], after: &crate::relational::Schema) -> usize {
     use crate::migrate::Change;
     use crate::relational::TableRef;
@@ -382,9 +396,8 @@ pub fn objects_locked_changing(changes: &[crate::migrate::Change], after: &crate
             n += spread;
         }
         n += match c {
-            Change::AddPartition { .. } => {
-                3 + table.map_or(0, |p| usize::from(p.primary_key.is_some()) + p.uniques.len() + p.indexes.len())
-            }
+            // The partition, its TOAST table and index, and its indexes.
+            Change::AddPartition { .. } => 3 + table.map_or(0, index_count),
             // What is dropped is locked first, on the table and on each
             // partition; a new index is built on each too; a column's type
             // or nullability changed locks its NOT NULL constraint on each

@@ -65,21 +65,29 @@ impl Schema {
     /// The tables by `(schema, name)`, for lookups in a loop (a large model's
     /// thousands of tables each looked up in another schema).
     pub fn index(&self) -> TableIndex<'_> {
+        TableIndex { tables: &self.tables, at: self.positions() }
+    }
+
+    /// Each table's position in `tables` by schema and name; of two
+    /// same-named tables, the first, as `table` finds it.
+    pub fn positions(&self) -> std::collections::HashMap<(&str, &str), usize> {
         let mut map = std::collections::HashMap::with_capacity(self.tables.len());
-        for t in &self.tables {
-            // The first of two same-named tables, as `table` finds it.
-            map.entry((t.schema.as_str(), t.name.as_str())).or_insert(t);
+        for (i, t) in self.tables.iter().enumerate() {
+            map.entry((t.schema.as_str(), t.name.as_str())).or_insert(i);
         }
-        TableIndex(map)
+        map
     }
 }
 
 /// [`Schema::index`].
-pub struct TableIndex<'a>(std::collections::HashMap<(&'a str, &'a str), &'a Table>);
+pub struct TableIndex<'a> {
+    tables: &'a [Table],
+    at: std::collections::HashMap<(&'a str, &'a str), usize>,
+}
 
 impl<'a> TableIndex<'a> {
     pub fn table(&self, schema: &str, name: &str) -> Option<&'a Table> {
-        self.0.get(&(schema, name)).copied()
+        self.at.get(&(schema, name)).map(|&i| &self.tables[i])
     }
 }
 

@@ -287,14 +287,7 @@ impl<'a> Lowerer<'a> {
         let keys = std::mem::take(&mut self.tenant_keys);
         // Each key's table by name, found once: a scan of every table per
         // key made a multi-tenant model's lowering grow with its square.
-        let at: std::collections::HashMap<(&str, &str), usize> = self
-            .schema
-            .tables
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, t)| ((t.schema.as_str(), t.name.as_str()), i))
-            .collect();
+        let at = self.schema.positions();
         let keys: Vec<(usize, Vec<String>)> = keys
             .into_iter()
             .filter_map(|(schema, table, cols)| Some((*at.get(&(schema.as_str(), table.as_str()))?, cols)))
