@@ -541,6 +541,18 @@ fn a_build_records_a_pass_only_when_check_would_pass() {
     assert!(!dir.path().join(".dddc/check").exists());
     assert_eq!(same_as_in_full(dir.path()).0, Some(1));
 
+    // A generated migration edited by hand (its SHA-256 is not the
+    // lock's): the build leaves it alone, and records nothing.
+    let dir = fresh();
+    build(dir.path());
+    let v1 = dir.path().join("db/migration/V1__init.sql");
+    let mut text = std::fs::read_to_string(&v1).expect("V1");
+    text.push_str("-- edited\n");
+    std::fs::write(&v1, text).expect("write");
+    build(dir.path());
+    assert!(!dir.path().join(".dddc/check").exists());
+    assert_eq!(same_as_in_full(dir.path()).0, Some(1));
+
     // A hand-written migration still the template `dddc new` wrote.
     let dir = fresh();
     build(dir.path());

@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 
 use dddc::check_cache;
 use serde_json::json;
-use sha2::Digest;
 
 use super::{migrations_dir, read_lock, Output, EXIT_FAIL};
 
@@ -168,14 +167,13 @@ pub fn record_after_build(
         if !fe.diagnostics.is_empty() {
             return None;
         }
-        let state = check_cache::state_with_files(project)?;
+        let state = check_cache::state_with_files(project, true)?;
         let hashed = |folder: &str, name: &str| {
-            state.files.iter().find(|f| f.folder == folder && f.name == name).and_then(|f| f.sha256)
+            state.files.iter().find(|f| f.folder == folder && f.name == name).and_then(|f| f.digest)
         };
         let dir = migrations_dir(project);
         let lock_text = std::fs::read_to_string(dir.join(dddc::lock::LOCK_FILE)).ok()?;
-        let lock_sha: [u8; 32] = sha2::Sha256::digest(lock_text.as_bytes()).into();
-        if hashed("migrations", dddc::lock::LOCK_FILE) != Some(lock_sha) {
+        if hashed("migrations", dddc::lock::LOCK_FILE) != Some(check_cache::digest(lock_text.as_bytes())) {
             return None;
         }
         let migrations = dddc::lock::Lock::migrations_only(&lock_text).ok()?;
@@ -183,7 +181,11 @@ pub fn record_after_build(
             .files
             .iter()
             .filter(|f| f.folder == "migrations")
-            .filter_map(|f| Some((f.name.clone(), check_cache::hex(&f.sha256?))))
+            // Each file's name (the snapshot's with no checksum: the lock
+            // records none of it).
+            .filter_map(|f| {
+                f.digest.map(|_| (f.name.clone(), f.sha256.map_or_else(String::new, |d| check_cache::hex(&d))))
+            })
             .collect();
         migration_files.sort();
         let disk = dddc::check::Disk {
@@ -204,7 +206,7 @@ pub fn record_after_build(
             .iter()
             .map(|o| by_path.get(project.dir.join(&o.path).as_path()).map(|f| (*f, o.bytes.as_slice())))
             .collect::<Option<_>>()?;
-        if !dddc::threads::map_halves(&wanted, |(f, bytes)| f.sha256 == Some(sha2::Sha256::digest(bytes).into()))
+        if !dddc::threads::map_halves(&wanted, |(f, bytes)| f.digest == Some(check_cache::digest(bytes)))
             .into_iter()
             .all(|same| same)
         {
