@@ -105,6 +105,17 @@ for n in $SIZES; do
   for _ in $(seq "$runs"); do measure ":" "$DDDC" -C "$base" validate; done
   row "validate ($n)" 0
 
+  # The same model with every `text` type and every reference misspelt:
+  # tens of thousands of "unknown type" and "unknown aggregate" errors,
+  # each with its "did you mean" (validate fails, as it should).
+  broken="$WORK/b$n"
+  rm -rf "$broken"
+  cp -r "$base" "$broken"
+  find "$broken" -name '*.ddd' -exec sed -i -E 's/: text\(/: txet(/g; s/ref (ctx[0-9]+\.)?Item/ref \1Itme/g' {} +
+  for _ in $(seq "$runs"); do measure ":" sh -c '"$@"; [ $? -eq 1 ]' sh "$DDDC" -C "$broken" validate; done
+  row "validate, misspelt types/refs ($n)" 0
+  rm -rf "$broken"
+
   proj="$WORK/p$n"
   for _ in $(seq "$runs"); do
     measure "rm -rf '$proj'; cp -r '$base' '$proj'; sync" "$DDDC" -C "$proj" build

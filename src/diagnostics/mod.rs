@@ -194,9 +194,19 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
 /// Closest candidate by edit distance, for "did you mean" help lines.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
+    let name = name.to_lowercase();
+    let length = name.chars().count();
     candidates
         .into_iter()
-        .map(|c| (levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter_map(|c| {
+            let lower = c.to_lowercase();
+            // The distance is at least the difference in length: most of a
+            // large model's names are not worth comparing.
+            if lower.chars().count().abs_diff(length) > limit {
+                return None;
+            }
+            Some((levenshtein(&name, &lower), c))
+        })
         .filter(|(d, _)| *d <= limit)
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
         .map(|(_, c)| c)

@@ -41,10 +41,17 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     // was built per expression, 9 % of a large model's front end).
     let mut scope_owner: Option<&Owner> = None;
     let mut scope = Scope { names: BTreeMap::new(), poisoned: Vec::new() };
+    // The poisoned fields by owner, found once (a scan of all of them per
+    // owner grew with the square of a model whose types were all unknown).
+    let mut poisoned: std::collections::HashMap<&Owner, Vec<String>> = std::collections::HashMap::new();
+    let all_poisoned = std::mem::take(&mut r.poisoned);
+    for (o, n) in &all_poisoned {
+        poisoned.entry(o).or_default().push(n.clone());
+    }
     for p in &pending {
         if scope_owner != Some(&p.owner) {
             scope = scope_of(r, &p.owner);
-            scope.poisoned = r.poisoned.iter().filter(|(o, _)| *o == p.owner).map(|(_, n)| n.clone()).collect();
+            scope.poisoned = poisoned.get(&p.owner).cloned().unwrap_or_default();
             scope_owner = Some(&p.owner);
         }
         let result = match p.slot {
@@ -60,6 +67,8 @@ pub(super) fn run(r: &mut Resolver<'_>) {
         let Some(t) = result else { continue };
         store(r, &p.owner, p.slot, t);
     }
+    drop(poisoned);
+    r.poisoned = all_poisoned;
 }
 
 fn require_bool(r: &mut Resolver<'_>, t: TExpr, slot: Slot) -> Option<TExpr> {

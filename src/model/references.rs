@@ -96,11 +96,17 @@ fn resolve_target(r: &mut Resolver<'_>, scope: ContextId, path: &ast::Path) -> O
         r.context_id(&path.parts[0]);
         return None;
     }
-    let candidates: Vec<String> =
-        r.model.aggregates.iter().filter(|a| ctx.is_none_or(|c| a.context == c)).map(|a| a.name.clone()).collect();
+    let close = {
+        let index = r.name_index();
+        let candidates = match ctx {
+            Some(c) => index.aggregates_in.get(&c).into_iter().flatten().collect::<Vec<_>>(),
+            None => index.aggregates_in.values().flatten().collect(),
+        };
+        did_you_mean(&name.name, candidates.into_iter().map(String::as_str)).map(str::to_string)
+    };
     let mut d = Diagnostic::error(id::E0102, format!("unknown aggregate `{}`", path.text()))
         .at(path.span, "no aggregate by this name");
-    d = match did_you_mean(&name.name, candidates.iter().map(String::as_str)) {
+    d = match close {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help("an aggregate of another context is written `context.Aggregate`"),
     };

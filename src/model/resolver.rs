@@ -42,6 +42,24 @@ pub(super) struct Resolver<'a> {
     /// Fields whose type could not be resolved (already reported): a name in
     /// an expression that names one of them is not reported again.
     pub poisoned: Vec<(Owner, String)>,
+    /// See [`Resolver::name_index`].
+    name_index: Option<NameIndex>,
+}
+
+/// The names the help of an "unknown type" or "unknown aggregate" error
+/// looks among, indexed once: each such error scanned every declaration,
+/// so a type renamed in a 20,000-aggregate model (90,000 errors) took
+/// minutes.
+#[derive(Default)]
+pub(super) struct NameIndex {
+    /// How many types and aggregates it was built from.
+    built_from: (usize, usize),
+    /// Type names by the context that declares them (`None`: top level).
+    pub types_in: HashMap<Option<ContextId>, Vec<String>>,
+    /// The contexts that declare a type of each name.
+    pub contexts_of: HashMap<String, Vec<ContextId>>,
+    /// Aggregate names by context.
+    pub aggregates_in: HashMap<ContextId, Vec<String>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -82,7 +100,28 @@ impl<'a> Resolver<'a> {
             partition_asts: Vec::new(),
             search_asts: Vec::new(),
             poisoned: Vec::new(),
+            name_index: None,
         }
+    }
+
+    /// [`NameIndex`] of the types and aggregates declared so far (built
+    /// again when either has grown since).
+    pub fn name_index(&mut self) -> &NameIndex {
+        let now = (self.types.len(), self.model.aggregates.len());
+        if self.name_index.as_ref().is_none_or(|i| i.built_from != now) {
+            let mut index = NameIndex { built_from: now, ..NameIndex::default() };
+            for (c, n) in self.types.keys() {
+                index.types_in.entry(*c).or_default().push(n.clone());
+                if let Some(c) = c {
+                    index.contexts_of.entry(n.clone()).or_default().push(*c);
+                }
+            }
+            for a in &self.model.aggregates {
+                index.aggregates_in.entry(a.context).or_default().push(a.name.clone());
+            }
+            self.name_index = Some(index);
+        }
+        self.name_index.get_or_insert_with(NameIndex::default)
     }
 
     pub fn error(&mut self, d: Diagnostic) {
@@ -123,14 +162,6 @@ impl<'a> Resolver<'a> {
         None
     }
 
-    /// Every type name visible from a scope, for "did you mean".
-    pub fn visible_type_names(&self, scope: Option<ContextId>) -> Vec<String> {
-        let mut names: Vec<String> =
-            self.types.keys().filter(|(c, _)| c.is_none() || *c == scope).map(|(_, n)| n.clone()).collect();
-        names.sort();
-        names
-    }
-
     pub fn entity(&self, loc: &EntityLoc) -> &Entity {
         let mut e = &self.model.aggregates[loc.aggregate.0].root;
         for i in &loc.path {
@@ -169,14 +200,14 @@ pub(super) fn check_sql_identifier(diags: &mut Vec<Diagnostic>, name: &str, span
 }
 
 /// Where an entity lives: its aggregate and the path of child indexes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct EntityLoc {
     pub aggregate: AggregateId,
     pub path: Vec<usize>,
 }
 
 /// Whose columns an expression may name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum Owner {
     Entity(EntityLoc),
     Value(ValueId),

@@ -865,19 +865,26 @@ fn named_type(r: &mut Resolver<'_>, t: &ast::NamedType, scope: Option<ContextId>
     }
     let Some((decl, _)) = r.lookup_type(scope, &t.name) else {
         if t.name.parts.len() <= 2 && (t.name.parts.len() == 1 || r.contexts.contains_key(&t.name.parts[0].name)) {
-            let names = r.visible_type_names(scope);
-            let all: Vec<&str> = SCALARS.iter().copied().chain(names.iter().map(String::as_str)).collect();
             let name = t.name.parts.last().map_or(String::new(), |p| p.name.clone());
+            let (close, declared_in) = {
+                // The scalars, the top level's types and the scope's.
+                let index = r.name_index();
+                let visible =
+                    [Some(None), scope.map(Some)].into_iter().flatten().filter_map(|c| index.types_in.get(&c));
+                let all = SCALARS.iter().copied().chain(visible.flatten().map(String::as_str));
+                let close = did_you_mean(&name, all).map(str::to_string);
+                let declared_in = index.contexts_of.get(&name).cloned().unwrap_or_default();
+                (close, declared_in)
+            };
             let mut d =
                 Diagnostic::error(id::E0102, format!("unknown type `{}`", t.name.text())).at(t.name.span, "not a type");
             // Declared in another context: say how to name it.
-            let elsewhere: Vec<String> = r
-                .types
-                .keys()
-                .filter(|(c, n)| *n == name && c.is_some() && *c != scope)
-                .filter_map(|(c, _)| c.map(|c| r.model.contexts[c.0].name.clone()))
+            let elsewhere: Vec<&str> = declared_in
+                .iter()
+                .filter(|c| Some(**c) != scope)
+                .map(|c| r.model.contexts[c.0].name.as_str())
                 .collect();
-            d = match (elsewhere.iter().min(), did_you_mean(&name, all.iter().copied())) {
+            d = match (elsewhere.iter().min(), close) {
                 (Some(ctx), _) if t.name.parts.len() == 1 => {
                     d.with_help(format!("`{name}` is declared in context `{ctx}`: write `{ctx}.{name}`"))
                 }
