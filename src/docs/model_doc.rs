@@ -374,9 +374,16 @@ fn aggregate(cat: &Catalog<'_>, id: crate::model::AggregateId, a: &Aggregate, t:
     let ctx = &model.contexts[a.context.0].name;
     let path = format!("{ctx}.{}", a.name);
     let tables: &[&Table] = cat.tables_of_aggregate(&path);
-    let table_of = |e: &Entity| {
-        tables.iter().find(|tb| cat.role(tb).and_then(|r| r.entity()).is_some_and(|x| std::ptr::eq(x, e))).copied()
-    };
+    // Each entity's table (the first that stores it), by the entity's
+    // address: found once, as an aggregate of thousands of entities made
+    // a scan of its tables per entity take seconds.
+    let mut by_entity: std::collections::HashMap<*const Entity, &Table> = std::collections::HashMap::new();
+    for tb in tables {
+        if let Some(e) = cat.role(tb).and_then(|r| r.entity()) {
+            by_entity.entry(std::ptr::from_ref(e)).or_insert(tb);
+        }
+    }
+    let table_of = |e: &Entity| by_entity.get(&std::ptr::from_ref(e)).copied();
     let root_table = table_of(&a.root);
     let mut references = Vec::new();
     let mut entities = Vec::new();
