@@ -160,7 +160,9 @@ pub fn run_parsed(
                 }
             }
             // Documentation files no build would write (a removed context's ERD).
-            let written: Vec<&Path> = plan.outputs.iter().map(|o| o.path.as_path()).collect();
+            // A set: a model of a context per aggregate has thousands of
+            // diagrams, and a list made this quadratic.
+            let written: std::collections::HashSet<&Path> = plan.outputs.iter().map(|o| o.path.as_path()).collect();
             for f in &disk.doc_files {
                 if !written.contains(&f.as_path()) {
                     out.push(finding(format!("`{}` is left over (no longer generated): delete it", f.display())));

@@ -132,7 +132,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         .collect();
     // Generated documentation no build writes any more (a removed context's
     // diagram): removed, so that `check` passes after `build`.
-    let written: Vec<&Path> = plan.outputs.iter().map(|o| o.path.as_path()).collect();
+    let written: std::collections::HashSet<&Path> = plan.outputs.iter().map(|o| o.path.as_path()).collect();
     let stale: Vec<PathBuf> = generated_docs(&project.dir, Path::new(&project.config.docs.dir))
         .into_iter()
         .filter(|p| !written.contains(&p.as_path()))
