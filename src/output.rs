@@ -42,7 +42,11 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
                 tmp.write_all(&o.bytes)?;
                 tmp.as_file().sync_all()?;
                 set_mode(tmp.as_file(), &dest)?;
-                Ok(tmp)
+                // Closed now, kept by its path (removed if the run fails):
+                // a file open per output ran out of descriptors at a few
+                // thousand files (a site of 20,000 aggregates; 1,024 is a
+                // common limit).
+                Ok(tmp.into_temp_path())
             });
         match result {
             Ok(tmp) => staged.push((tmp, dest)),
@@ -51,12 +55,12 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     }
     // The lock says which migrations exist: it changes last.
     staged.sort_by_key(|(_, dest)| dest.file_name().is_some_and(|n| n == "dddc.lock"));
-    let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut dirs: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
     for (tmp, dest) in staged {
         tmp.persist(&dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
         if let Some(p) = dest.parent() {
-            if !dirs.iter().any(|d| d == p) {
-                dirs.push(p.to_path_buf());
+            if !dirs.contains(p) {
+                dirs.insert(p.to_path_buf());
             }
         }
     }

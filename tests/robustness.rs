@@ -119,6 +119,43 @@ fn temporary_files_of_a_killed_build_are_removed_by_the_next() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// A build that writes more files than the process may keep open (a large
+/// model's diagrams, or its site): each staged file is closed once written.
+/// With one descriptor per staged file, a site of 20,000 aggregates failed
+/// with "Too many open files" at the limit of 20,000, and this build at 64.
+#[cfg(unix)]
+#[test]
+fn a_build_writes_more_files_than_it_may_keep_open() {
+    use std::os::unix::process::CommandExt;
+    // A context per aggregate: 2 diagrams each (PlantUML and SVG).
+    let mut model = String::from("model tienda { target postgres 16 }\n");
+    for i in 0..60 {
+        model.push_str(&format!("context c{i} {{\n  aggregate A{i} {{\n    nombre: text(10)\n  }}\n}}\n"));
+    }
+    let dir = project(model.as_bytes());
+    // A model this bare scores low in the design review: not what is tested.
+    std::fs::write(dir.path().join("dddc.toml"), "[lint]\nmin_score = 0\n").expect("write dddc.toml");
+    let mut build = Command::new(env!("CARGO_BIN_EXE_dddc"));
+    build.arg("-C").arg(dir.path()).arg("build").env("NO_COLOR", "1");
+    // SAFETY: setrlimit(2) only, between fork and exec.
+    unsafe {
+        build.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: 64, rlim_max: 64 };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let o = build.output().expect("dddc runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let diagrams = walk(dir.path()).into_iter().filter(|p| p.contains("/docs/erd/")).count();
+    assert_eq!(diagrams, 2 * 61, "a PlantUML file and a picture per context and of the overview");
+    let o = dddc(dir.path(), &["check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 #[cfg(unix)]
 #[test]
 fn written_files_keep_their_mode_and_follow_the_umask() {
