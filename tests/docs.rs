@@ -29,6 +29,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../tools/genmodel/src/lib.rs"]
+#[allow(dead_code)]
+mod genmodel;
+
 use dddc::build::Output;
 use dddc::config::{Docs, Language};
 use dddc::model::Model;
@@ -740,6 +744,59 @@ fn a_fifty_aggregate_context_is_not_cut_off_by_plantuml() {
     assert!(uncut.status.success(), "{}", String::from_utf8_lossy(&uncut.stderr));
     let png = std::fs::read(dir.path().join("uncut.png")).unwrap();
     assert_eq!((be(&png[16..20]), be(&png[20..24])), (4096, 4096), "PlantUML's limit moved: revisit the scale");
+}
+
+/// The links of a page's side navigation.
+fn nav_links(page: &str) -> Vec<String> {
+    let start = page.find("<nav class=\"side\"").expect("a navigation");
+    let end = start + page[start..].find("</nav>").expect("its end");
+    page[start..end].split("href=\"").skip(1).map(|l| l[..l.find('"').expect("a quote")].to_string()).collect()
+}
+
+/// A large model's site grows with the model, not with its square: a page's
+/// navigation lists at most 100 contexts and 200 aggregates (its own
+/// context's, when the model has more), where every page listed every
+/// aggregate (319 MB of site at 2,000 aggregates, 127 KB of each page).
+/// 260 aggregates in 130 contexts: past both bounds. A small model's pages
+/// still list everything (the snapshots of MiToga's index).
+#[test]
+fn a_large_sites_navigation_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let shape = genmodel::Shape { per_context: 2, ..genmodel::Shape::new(260, 4) };
+    for f in genmodel::ddd(&shape) {
+        let path = dir.path().join(&f.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, f.text).unwrap();
+    }
+    let case = load(&dir.path().join("model.ddd"), english());
+    let pages: BTreeMap<&str, &str> = case
+        .outputs
+        .iter()
+        .filter_map(|o| Some((o.path.to_str()?.strip_prefix("docs/site/")?, std::str::from_utf8(&o.bytes).ok()?)))
+        .filter(|(p, _)| p.ends_with(".html"))
+        .collect();
+    // The home page, the design review, a page per context and per aggregate.
+    assert_eq!(pages.len(), 2 + 130 + 260, "{:?}", pages.keys().take(5).collect::<Vec<_>>());
+    for (file, page) in &pages {
+        let links = nav_links(page);
+        assert!(links.len() <= 3 + 100 + 200, "{file}: {} links", links.len());
+        for l in &links {
+            assert!(pages.contains_key(l.as_str()), "{file}: {l} is not a page");
+        }
+    }
+    // An aggregate's page: its context and that context's aggregates.
+    let links = nav_links(pages["aggregate-ctx007-item15.html"]);
+    for l in ["index.html", "context-ctx007.html", "aggregate-ctx007-item14.html", "aggregate-ctx007-item15.html"] {
+        assert!(links.contains(&l.to_string()), "{l} missing: {links:?}");
+    }
+    assert!(!links.iter().any(|l| l.contains("ctx006")), "{links:?}");
+    assert!(
+        pages["aggregate-ctx007-item15.html"].contains("href=\"aggregate-ctx007-item15.html\" aria-current=\"page\"")
+    );
+    // The home page lists them all in its content.
+    for file in pages.keys().filter(|f| f.starts_with("context-") || f.starts_with("aggregate-")) {
+        assert!(pages["index.html"].contains(&format!("href=\"{file}\"")), "the home page has no link to {file}");
+    }
 }
 
 // ---------------------------------------------------------- one language --

@@ -97,11 +97,13 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                 .collect(),
         })
         .collect();
-    let frame = |title: String, here: &str| Frame {
+    // `context`: the file of the page's context, whose aggregates the
+    // navigation lists.
+    let frame = |title: String, here: &str, context: Option<&str>| Frame {
         t,
         model: &model.name,
         title,
-        nav: &nav,
+        nav: nav_of(&nav, context),
         here: here.to_string(),
         migrations: input.project.migrations.is_some(),
     };
@@ -118,7 +120,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     let title = format!("{} {}", t.erd_title_overview, model.name);
     let diagram = svg::render_inline(&diagrams::overview(&overview, title, &node_href), "overview");
     let page = IndexPage {
-        frame: frame(format!("{}: {}", t.model_doc_title, model.name), "index.html"),
+        frame: frame(format!("{}: {}", t.model_doc_title, model.name), "index.html", None),
         model_doc: input.model_doc,
         functions: &input.dictionary.functions,
         diagram,
@@ -134,16 +136,18 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     // for it: most of the site's time), on two threads, in this order.
     enum Page<'v> {
         Context(&'v ContextView<'static>, &'v String, &'v super::dictionary::ContextView),
-        Aggregate(&'v str, &'v AggregateView, &'v String, &'v super::dictionary::ContextView),
+        /// The context's name and file, the aggregate, its file.
+        Aggregate(&'v str, &'v str, &'v AggregateView, &'v String, &'v super::dictionary::ContextView),
     }
     let mut pages: Vec<Page<'_>> = Vec::new();
     for ((c, file), dict) in input.model_doc.contexts.iter().zip(&context_files).zip(&input.dictionary.contexts) {
         pages.push(Page::Context(c, file, dict));
     }
-    for (c, dict) in input.model_doc.contexts.iter().zip(&input.dictionary.contexts) {
+    for ((c, context_file), dict) in input.model_doc.contexts.iter().zip(&context_files).zip(&input.dictionary.contexts)
+    {
         for a in &c.aggregates {
             if let Some(file) = aggregate_files.get(&a.heading.name) {
-                pages.push(Page::Aggregate(&c.name, a, file, dict));
+                pages.push(Page::Aggregate(&c.name, context_file, a, file, dict));
             }
         }
     }
@@ -155,7 +159,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                 let title = format!("{} {}", t.erd_title_context, c.name);
                 let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "context");
                 let page = ContextPage {
-                    frame: frame(format!("{} {}", t.context, c.name), file),
+                    frame: frame(format!("{} {}", t.context, c.name), file, Some(file)),
                     c,
                     diagram,
                     picture: format!("../{}", super::svg_file(Some(&c.name))),
@@ -174,13 +178,13 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                 };
                 Ok((file.clone(), templates.render(TemplateId::SiteContext, &page)?))
             }
-            Page::Aggregate(context, a, file, dict) => {
+            Page::Aggregate(context, context_file, a, file, dict) => {
                 let path = &a.heading.name;
                 let view = erd::aggregate_view(input.cat, path, t);
                 let title = format!("{} {path}", t.aggregate);
                 let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "aggregate");
                 let page = AggregatePage {
-                    frame: frame(format!("{} {path}", t.aggregate), file),
+                    frame: frame(format!("{} {path}", t.aggregate), file, Some(context_file)),
                     context,
                     a,
                     diagram,
@@ -200,7 +204,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     }
 
     // The design review and the history.
-    let page = LintPage { frame: frame(t.site_lint.to_string(), "lint.html"), l: &lint_view };
+    let page = LintPage { frame: frame(t.site_lint.to_string(), "lint.html", None), l: &lint_view };
     out.push(("lint.html".to_string(), templates.render(TemplateId::SiteLint, &page)?));
     if let Some(migrations) = input.project.migrations {
         let link = |file: &str| input.to_project.as_ref().map(|up| format!("{up}{file}"));
@@ -217,7 +221,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                 online: m.online,
             })
             .collect();
-        let page = MigrationsPage { frame: frame(t.site_migrations.to_string(), "migrations.html"), rows };
+        let page = MigrationsPage { frame: frame(t.site_migrations.to_string(), "migrations.html", None), rows };
         out.push(("migrations.html".to_string(), templates.render(TemplateId::SiteMigrations, &page)?));
     }
 
@@ -348,7 +352,7 @@ struct Frame<'a> {
     t: &'static Labels,
     model: &'a str,
     title: String,
-    nav: &'a [NavContext],
+    nav: Vec<NavEntry<'a>>,
     /// This page's file, to mark it in the navigation.
     here: String,
     /// Whether there is a history page to link to.
@@ -360,6 +364,43 @@ struct NavContext {
     name: String,
     href: String,
     aggregates: Vec<Link>,
+}
+
+/// A context in a page's navigation, with its aggregates when the page is
+/// the context's or one of its aggregates'.
+#[derive(Serialize)]
+struct NavEntry<'a> {
+    name: &'a str,
+    href: &'a str,
+    aggregates: &'a [Link],
+}
+
+/// A page's navigation lists every context up to this many (past it, only
+/// the page's own: the home page lists them all), and every aggregate of
+/// the model up to as many (past it, those of the page's context, if that
+/// context has no more).
+const NAV_ENTRIES: usize = 100;
+const NAV_AGGREGATES: usize = 200;
+
+/// The navigation of a page whose context's file is `context`. A small
+/// model's pages list everything; a large one's are bounded: every
+/// aggregate on every page made the site grow with the square of the model
+/// (319 MB at 2,000 aggregates, 127 KB of each page).
+fn nav_of<'a>(nav: &'a [NavContext], context: Option<&str>) -> Vec<NavEntry<'a>> {
+    let aggregates: usize = nav.iter().map(|c| c.aggregates.len()).sum();
+    let own = |c: &NavContext| context == Some(c.href.as_str());
+    nav.iter()
+        .filter(|c| nav.len() <= NAV_ENTRIES || own(c))
+        .map(|c| NavEntry {
+            name: &c.name,
+            href: &c.href,
+            aggregates: if aggregates <= NAV_AGGREGATES || (own(c) && c.aggregates.len() <= NAV_AGGREGATES) {
+                &c.aggregates
+            } else {
+                &[]
+            },
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
