@@ -115,6 +115,15 @@ pub struct Catalog<'a> {
     /// Every relation, in schema table order (the `left`-most table first
     /// for owners, the referencing table for references).
     pub relations: Vec<Relation<'a>>,
+    /// The relations by their `left` table's context, and by each table
+    /// at either end: positions in `relations`, in its order.
+    relations_from: std::collections::HashMap<String, Vec<usize>>,
+    relations_at: std::collections::HashMap<TableKey, Vec<usize>>,
+    /// Aggregates, enums and value objects by context (the last list:
+    /// those of no context), in model order: a loop over the contexts that
+    /// scanned the model for each grew with the square of a model of many
+    /// contexts.
+    in_context: [Vec<Vec<usize>>; 3],
 }
 
 impl<'a> Catalog<'a> {
@@ -138,7 +147,16 @@ impl<'a> Catalog<'a> {
             roles: BTreeMap::new(),
             roots,
             relations: Vec::new(),
+            relations_from: std::collections::HashMap::new(),
+            relations_at: std::collections::HashMap::new(),
+            in_context: Default::default(),
         };
+        let slot = |c: Option<crate::model::ContextId>| c.map_or(model.contexts.len(), |c| c.0);
+        cat.in_context = [
+            group(model.contexts.len(), model.aggregates.iter().map(|a| slot(Some(a.context)))),
+            group(model.contexts.len(), model.enums.iter().map(|e| slot(e.context))),
+            group(model.contexts.len(), model.values.iter().map(|v| slot(v.context))),
+        ];
         for t in &schema.tables {
             cat.by_schema.entry(t.schema.as_str()).or_default().push(t);
             if let Some(a) = &t.aggregate {
@@ -173,7 +191,58 @@ impl<'a> Catalog<'a> {
                 }
             }
         }
+        for (i, r) in cat.relations.iter().enumerate() {
+            cat.relations_from.entry(r.left.0.clone()).or_default().push(i);
+            cat.relations_at.entry(r.left.clone()).or_default().push(i);
+            if r.right != r.left {
+                cat.relations_at.entry(r.right.clone()).or_default().push(i);
+            }
+        }
         cat
+    }
+
+    /// The relations whose `left` table is in `context`, in order.
+    pub fn relations_from(&self, context: &str) -> impl Iterator<Item = &Relation<'a>> {
+        self.relations_from.get(context).into_iter().flatten().map(|&i| &self.relations[i])
+    }
+
+    /// The relations with one of `tables` at either end, in order.
+    pub fn relations_at(&self, tables: &[&Table]) -> Vec<&Relation<'a>> {
+        let mut at: Vec<usize> = tables
+            .iter()
+            .filter_map(|t| self.relations_at.get(&(t.schema.clone(), t.name.clone())))
+            .flatten()
+            .copied()
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter().map(|i| &self.relations[i]).collect()
+    }
+
+    /// The aggregates of a context, in model order.
+    pub fn aggregates_in(
+        &self,
+        context: crate::model::ContextId,
+    ) -> impl Iterator<Item = (AggregateId, &'a Aggregate)> + '_ {
+        let model = self.model;
+        self.in_context[0][context.0].iter().map(move |&i| (AggregateId(i), &model.aggregates[i]))
+    }
+
+    /// The enums of a context (`None`: the shared kernel's), in model order.
+    pub fn enums_in(&self, context: Option<crate::model::ContextId>) -> impl Iterator<Item = &'a model::Enum> + '_ {
+        let model = self.model;
+        let slot = context.map_or(model.contexts.len(), |c| c.0);
+        self.in_context[1][slot].iter().map(move |&i| &model.enums[i])
+    }
+
+    /// The value objects of a context (`None`: the shared kernel's).
+    pub fn values_in(
+        &self,
+        context: Option<crate::model::ContextId>,
+    ) -> impl Iterator<Item = &'a model::ValueObject> + '_ {
+        let model = self.model;
+        let slot = context.map_or(model.contexts.len(), |c| c.0);
+        self.in_context[2][slot].iter().map(move |&i| &model.values[i])
     }
 
     /// Records `e`'s table (and its lists and children) with the relations
@@ -271,16 +340,14 @@ impl<'a> Catalog<'a> {
     /// `ValueObject.field`, in model order.
     pub fn enum_used_by(&self, e: &model::Enum) -> Vec<String> {
         let (enums, _) = self.users();
-        let id = self.model.enums.iter().position(|x| std::ptr::eq(x, e));
-        id.map(|i| enums[i].clone()).unwrap_or_default()
+        position_of(&self.model.enums, e).map(|i| enums[i].clone()).unwrap_or_default()
     }
 
     /// Where a value object is used (as a field's type or a list's
     /// element), as [`Catalog::enum_used_by`].
     pub fn value_used_by(&self, v: &model::ValueObject) -> Vec<String> {
         let (_, values) = self.users();
-        let id = self.model.values.iter().position(|x| std::ptr::eq(x, v));
-        id.map(|i| values[i].clone()).unwrap_or_default()
+        position_of(&self.model.values, v).map(|i| values[i].clone()).unwrap_or_default()
     }
 
     /// Every field that uses each enum and each value object, found in one
@@ -350,4 +417,24 @@ impl<'a> Catalog<'a> {
             _ => out.push(format!("{prefix}{}", f.column)),
         }
     }
+}
+
+/// The positions `0..contexts + 1` (the last: no context) of items whose
+/// slots are `slots`, each list in the items' order.
+fn group(contexts: usize, slots: impl Iterator<Item = usize>) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); contexts + 1];
+    for (i, slot) in slots.enumerate() {
+        out[slot].push(i);
+    }
+    out
+}
+
+/// Where `x`, an element of `all`, is in it: from its address, without a
+/// scan (a scan per enum made the documents grow with the square of a
+/// model of many enums).
+fn position_of<T>(all: &[T], x: &T) -> Option<usize> {
+    let size = std::mem::size_of::<T>().max(1);
+    let offset = (std::ptr::from_ref(x) as usize).checked_sub(all.as_ptr() as usize)?;
+    let i = offset / size;
+    (offset % size == 0 && all.get(i).is_some_and(|y| std::ptr::eq(y, x))).then_some(i)
 }

@@ -208,12 +208,7 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, model_doc: &str) -> Dictionary
             model_anchor: t.heading_context(&c.name).anchor,
             tenant: c.tenant_by.clone(),
             allows: allows(&c.allows, t.subject_context, &c.name),
-            enums: model
-                .enums
-                .iter()
-                .filter(|e| e.context.is_some_and(|x| x.0 == ci))
-                .map(|e| enum_view(cat, e, t))
-                .collect(),
+            enums: cat.enums_in(Some(crate::model::ContextId(ci))).map(|e| enum_view(cat, e, t)).collect(),
             tables: cat.tables_of(&c.name).map(|tb| table(cat, tb, t)).collect(),
         })
         .collect();

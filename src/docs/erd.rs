@@ -157,17 +157,23 @@ impl Aliases {
 pub fn context_view<'t>(cat: &Catalog<'_>, context: &str, t: &'t Labels) -> ErdView<'t> {
     let mut aliases = Aliases::default();
     let mut groups: Vec<ErdGroup> = Vec::new();
+    // Each aggregate's group, by name (a context of thousands of aggregates
+    // searched the groups for each table).
+    let mut group_of: std::collections::HashMap<Option<String>, usize> = std::collections::HashMap::new();
     for table in cat.tables_of(context) {
         let aggregate = table.aggregate.as_deref().map(|a| a.rsplit('.').next().unwrap_or(a).to_string());
         let entity = entity(table, &mut aliases, t, false);
-        match groups.iter_mut().find(|g| g.aggregate == aggregate) {
-            Some(g) => g.entities.push(entity),
-            None => groups.push(ErdGroup { aggregate, entities: vec![entity] }),
+        match group_of.get(&aggregate) {
+            Some(&g) => groups[g].entities.push(entity),
+            None => {
+                group_of.insert(aggregate.clone(), groups.len());
+                groups.push(ErdGroup { aggregate, entities: vec![entity] });
+            }
         }
     }
     let mut stubs: Vec<ErdStubGroup> = Vec::new();
     let mut relations = Vec::new();
-    for r in cat.relations.iter().filter(|r| r.left.0 == context) {
+    for r in cat.relations_from(context) {
         if r.right.0 != context && !aliases.by_key.contains_key(&r.right) {
             let Some(target) = cat.table(&r.right) else {
                 continue;
@@ -200,7 +206,7 @@ pub fn aggregate_view<'t>(cat: &Catalog<'_>, path: &str, t: &'t Labels) -> ErdVi
     let is_own = |k: &TableKey| own.iter().any(|tb| tb.schema == k.0 && tb.name == k.1);
     let mut stubs: Vec<ErdStubGroup> = Vec::new();
     let mut relations = Vec::new();
-    for r in cat.relations.iter().filter(|r| is_own(&r.left) || is_own(&r.right)) {
+    for r in cat.relations_at(own) {
         for end in [&r.left, &r.right] {
             if is_own(end) || aliases.by_key.contains_key(end) {
                 continue;
@@ -342,10 +348,8 @@ pub fn overview_view<'t>(cat: &Catalog<'_>, t: &'t Labels) -> OverviewView<'t> {
     let mut contexts = Vec::new();
     for (ci, ctx) in model.contexts.iter().enumerate() {
         let mut nodes = Vec::new();
-        for (ai, a) in model.aggregates.iter().enumerate() {
-            if a.context.0 != ci {
-                continue;
-            }
+        for (id, a) in cat.aggregates_in(crate::model::ContextId(ci)) {
+            let ai = id.0;
             let alias = alias_of(&["agg", &ctx.name, &a.name]);
             agg_alias.insert(ai, alias.clone());
             let path = format!("{}.{}", ctx.name, a.name);

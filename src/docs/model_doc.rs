@@ -190,13 +190,9 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, dictionary: &str, mermaid: boo
         .iter()
         .enumerate()
         .map(|(ci, c)| {
-            let aggregates: Vec<AggregateView> = model
-                .aggregates
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| a.context.0 == ci)
-                .map(|(i, a)| aggregate(cat, crate::model::AggregateId(i), a, t))
-                .collect();
+            let ci = crate::model::ContextId(ci);
+            let aggregates: Vec<AggregateView> =
+                cat.aggregates_in(ci).map(|(id, a)| aggregate(cat, id, a, t)).collect();
             context_map.extend(
                 aggregates
                     .iter()
@@ -213,18 +209,8 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, dictionary: &str, mermaid: boo
                 dictionary_anchor: t.heading_context(&c.name).anchor,
                 tenant: c.tenant_by.clone(),
                 aggregates_summary: aggregates.iter().map(|a| a.heading.clone()).collect(),
-                enums: model
-                    .enums
-                    .iter()
-                    .filter(|e| e.context.is_some_and(|x| x.0 == ci))
-                    .map(|e| enum_view(cat, e, t))
-                    .collect(),
-                values: model
-                    .values
-                    .iter()
-                    .filter(|v| v.context.is_some_and(|x| x.0 == ci))
-                    .map(|v| value(cat, v, t))
-                    .collect(),
+                enums: cat.enums_in(Some(ci)).map(|e| enum_view(cat, e, t)).collect(),
+                values: cat.values_in(Some(ci)).map(|v| value(cat, v, t)).collect(),
                 aggregates,
                 allows: allows(&c.allows, t.subject_context, &c.name),
                 mermaid: mermaid.then(|| erd::context_view(cat, &c.name, t)),

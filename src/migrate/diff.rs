@@ -4,11 +4,26 @@
 use super::change::{Change, ChangeKind, CommentOn, TableRef};
 use crate::relational::{Schema, Table};
 
+/// The first of `items` by each key: lookups of thousands of schemas and
+/// enum types each (a model of a context per aggregate) were scans.
+fn first_by<'a, T, K: std::hash::Hash + Eq>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> K,
+) -> std::collections::HashMap<K, &'a T> {
+    let mut map = std::collections::HashMap::with_capacity(items.len());
+    for x in items {
+        map.entry(key(x)).or_insert(x);
+    }
+    map
+}
+
 pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
     let mut out = Vec::new();
+    let (old_schemas, new_schemas) =
+        (first_by(&old.schemas, |s| s.name.as_str()), first_by(&new.schemas, |s| s.name.as_str()));
     // Schemas.
     for s in &new.schemas {
-        match old.schemas.iter().find(|o| o.name == s.name) {
+        match old_schemas.get(s.name.as_str()) {
             None => {
                 out.push(Change::CreateSchema(s.clone()));
                 if s.comment.is_some() {
@@ -22,7 +37,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
         }
     }
     for o in &old.schemas {
-        if !new.schemas.iter().any(|s| s.name == o.name) {
+        if !new_schemas.contains_key(o.name.as_str()) {
             out.push(Change::DropSchema(o.clone()));
         }
     }
@@ -38,8 +53,10 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
         }
     }
     // Enum types.
+    let enum_key = |t: &'_ crate::relational::EnumType| (t.schema.clone(), t.name.clone());
+    let (old_enums, new_enums) = (first_by(&old.enum_types, enum_key), first_by(&new.enum_types, enum_key));
     for t in &new.enum_types {
-        match old.enum_types.iter().find(|o| o.schema == t.schema && o.name == t.name) {
+        match old_enums.get(&enum_key(t)) {
             None => {
                 out.push(Change::CreateEnumType(t.clone()));
                 if t.comment.is_some() {
@@ -82,7 +99,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
         }
     }
     for o in &old.enum_types {
-        if !new.enum_types.iter().any(|t| t.schema == o.schema && t.name == o.name) {
+        if !new_enums.contains_key(&enum_key(o)) {
             out.push(Change::DropEnumType(o.clone()));
         }
     }
@@ -135,7 +152,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
         if let Some(o) = old_role {
             for (list, new_list, write) in [(&o.read, &r.read, false), (&o.write, &r.write, true)] {
                 for s in list {
-                    if !new_list.contains(s) && new.schemas.iter().any(|x| &x.name == s) {
+                    if !new_list.contains(s) && new_schemas.contains_key(s.as_str()) {
                         out.push(Change::Revoke { role: r.name.clone(), schema: s.clone(), write });
                     }
                 }

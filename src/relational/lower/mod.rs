@@ -261,8 +261,14 @@ impl<'a> Lowerer<'a> {
     /// its aggregates', then the audit log when it is there.
     fn contexts(&mut self, range: std::ops::Range<usize>) {
         let m = self.model;
-        for ci in range {
-            for a in m.aggregates.iter().filter(|a| a.context.0 == ci) {
+        // The range's aggregates by context, found in one pass (a pass per
+        // context grew with the square of a model of many contexts).
+        let mut of: Vec<Vec<&model::Aggregate>> = vec![Vec::new(); range.len()];
+        for a in m.aggregates.iter().filter(|a| range.contains(&a.context.0)) {
+            of[a.context.0 - range.start].push(a);
+        }
+        for (ci, aggregates) in range.zip(of) {
+            for a in aggregates {
                 self.aggregate(a);
             }
             if let Some(log) = &m.audit_log {
