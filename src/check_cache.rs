@@ -35,10 +35,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
+use crate::config::Project;
+
 /// A file's or a text's BLAKE3.
 pub type Hash = [u8; 32];
-
-use crate::config::Project;
 
 /// The cache's folder in the project.
 pub const DIR: &str = ".dddc";

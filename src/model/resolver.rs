@@ -48,8 +48,8 @@ pub(super) struct Resolver<'a> {
 
 /// The names the help of an "unknown type" or "unknown aggregate" error
 /// looks among, indexed once: each such error scanned every declaration,
-/// so a type renamed in a 20,000-aggregate model (90,000 errors) took
-/// minutes.
+/// so every `text` misspelt in a 20,000-aggregate model (91,600 errors)
+/// took 8.4 s to validate where the model alone takes about 2.
 #[derive(Default)]
 pub(super) struct NameIndex {
     /// How many types and aggregates it was built from.
