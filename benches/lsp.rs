@@ -22,7 +22,9 @@
 //!
 //! `LSP_BENCH_AGGREGATES` changes the size; `LSP_BENCH_EDITS` the number of
 //! edits (20); `LSP_BENCH_RICH=1` makes every context tenant-scoped and
-//! adds outboxes, audit trails and search (genmodel `--tenants --rich`).
+//! adds outboxes, audit trails and search (genmodel `--tenants --rich`);
+//! `LSP_BENCH_PER_CONTEXT` the aggregates per context (50; 1 gives a file
+//! per aggregate).
 
 #[path = "../tests/lsp_client.rs"]
 #[allow(unused_imports)]
@@ -51,7 +53,8 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("canonical temp dir");
     let rich = std::env::var_os("LSP_BENCH_RICH").is_some_and(|v| !v.is_empty() && v != "0");
-    let shape = genmodel::Shape { tenants: rich, rich, ..genmodel::Shape::new(aggregates, 12) };
+    let per_context = env_or("LSP_BENCH_PER_CONTEXT", 50);
+    let shape = genmodel::Shape { tenants: rich, rich, per_context, ..genmodel::Shape::new(aggregates, 12) };
     let mut bytes = 0;
     let files = genmodel::ddd(&shape);
     for f in &files {
