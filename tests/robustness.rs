@@ -6,6 +6,10 @@
 
 mod support;
 
+#[path = "../tools/genmodel/src/lib.rs"]
+#[allow(dead_code)]
+mod genmodel;
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -127,14 +131,16 @@ fn temporary_files_of_a_killed_build_are_removed_by_the_next() {
 #[test]
 fn a_build_writes_more_files_than_it_may_keep_open() {
     use std::os::unix::process::CommandExt;
-    // A context per aggregate: 2 diagrams each (PlantUML and SVG).
-    let mut model = String::from("model tienda { target postgres 16 }\n");
-    for i in 0..60 {
-        model.push_str(&format!("context c{i} {{\n  aggregate A{i} {{\n    nombre: text(10)\n  }}\n}}\n"));
+    // The generated model (doc comments, enums, value objects, references
+    // across contexts) with a context per aggregate: 2 diagrams each
+    // (PlantUML and SVG).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shape = genmodel::Shape { per_context: 1, ..genmodel::Shape::new(60, 8) };
+    for f in genmodel::ddd(&shape) {
+        let path = dir.path().join(&f.path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, f.text).expect("write the model");
     }
-    let dir = project(model.as_bytes());
-    // A model this bare scores low in the design review: not what is tested.
-    std::fs::write(dir.path().join("dddc.toml"), "[lint]\nmin_score = 0\n").expect("write dddc.toml");
     let mut build = Command::new(env!("CARGO_BIN_EXE_dddc"));
     build.arg("-C").arg(dir.path()).arg("build").env("NO_COLOR", "1");
     // SAFETY: setrlimit(2) only, between fork and exec.

@@ -229,20 +229,23 @@ impl<'a> Catalog<'a> {
     }
 
     /// The enums of a context (`None`: the shared kernel's), in model order.
-    pub fn enums_in(&self, context: Option<crate::model::ContextId>) -> impl Iterator<Item = &'a model::Enum> + '_ {
+    pub fn enums_in(
+        &self,
+        context: Option<crate::model::ContextId>,
+    ) -> impl Iterator<Item = (model::EnumId, &'a model::Enum)> + '_ {
         let model = self.model;
         let slot = context.map_or(model.contexts.len(), |c| c.0);
-        self.in_context[1][slot].iter().map(move |&i| &model.enums[i])
+        self.in_context[1][slot].iter().map(move |&i| (model::EnumId(i), &model.enums[i]))
     }
 
     /// The value objects of a context (`None`: the shared kernel's).
     pub fn values_in(
         &self,
         context: Option<crate::model::ContextId>,
-    ) -> impl Iterator<Item = &'a model::ValueObject> + '_ {
+    ) -> impl Iterator<Item = (model::ValueId, &'a model::ValueObject)> + '_ {
         let model = self.model;
         let slot = context.map_or(model.contexts.len(), |c| c.0);
-        self.in_context[2][slot].iter().map(move |&i| &model.values[i])
+        self.in_context[2][slot].iter().map(move |&i| (model::ValueId(i), &model.values[i]))
     }
 
     /// Records `e`'s table (and its lists and children) with the relations
@@ -338,16 +341,14 @@ impl<'a> Catalog<'a> {
     /// Where an enum is used: every field of the model of that type, as
     /// `context.Aggregate.field`, `context.Aggregate › Entity.field` or
     /// `ValueObject.field`, in model order.
-    pub fn enum_used_by(&self, e: &model::Enum) -> Vec<String> {
-        let (enums, _) = self.users();
-        position_of(&self.model.enums, e).map(|i| enums[i].clone()).unwrap_or_default()
+    pub fn enum_used_by(&self, id: model::EnumId) -> Vec<String> {
+        self.users().0.get(id.0).cloned().unwrap_or_default()
     }
 
     /// Where a value object is used (as a field's type or a list's
     /// element), as [`Catalog::enum_used_by`].
-    pub fn value_used_by(&self, v: &model::ValueObject) -> Vec<String> {
-        let (_, values) = self.users();
-        position_of(&self.model.values, v).map(|i| values[i].clone()).unwrap_or_default()
+    pub fn value_used_by(&self, id: model::ValueId) -> Vec<String> {
+        self.users().1.get(id.0).cloned().unwrap_or_default()
     }
 
     /// Every field that uses each enum and each value object, found in one
@@ -427,14 +428,4 @@ fn group(contexts: usize, slots: impl Iterator<Item = usize>) -> Vec<Vec<usize>>
         out[slot].push(i);
     }
     out
-}
-
-/// Where `x`, an element of `all`, is in it: from its address, without a
-/// scan (a scan per enum made the documents grow with the square of a
-/// model of many enums).
-fn position_of<T>(all: &[T], x: &T) -> Option<usize> {
-    let size = std::mem::size_of::<T>().max(1);
-    let offset = (std::ptr::from_ref(x) as usize).checked_sub(all.as_ptr() as usize)?;
-    let i = offset / size;
-    (offset % size == 0 && all.get(i).is_some_and(|y| std::ptr::eq(y, x))).then_some(i)
 }

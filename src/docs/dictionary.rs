@@ -208,7 +208,7 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, model_doc: &str) -> Dictionary
             model_anchor: t.heading_context(&c.name).anchor,
             tenant: c.tenant_by.clone(),
             allows: allows(&c.allows, t.subject_context, &c.name),
-            enums: cat.enums_in(Some(crate::model::ContextId(ci))).map(|e| enum_view(cat, e, t)).collect(),
+            enums: cat.enums_in(Some(crate::model::ContextId(ci))).map(|(id, e)| enum_view(cat, id, e, t)).collect(),
             tables: cat.tables_of(&c.name).map(|tb| table(cat, tb, t)).collect(),
         })
         .collect();
@@ -218,7 +218,7 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, model_doc: &str) -> Dictionary
         target: model.target,
         model_doc: model_doc.to_string(),
         extensions: cat.schema.extensions.clone(),
-        shared_enums: model.enums.iter().filter(|e| e.context.is_none()).map(|e| enum_view(cat, e, t)).collect(),
+        shared_enums: cat.enums_in(None).map(|(id, e)| enum_view(cat, id, e, t)).collect(),
         contexts,
         functions: cat
             .schema
@@ -234,7 +234,7 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, model_doc: &str) -> Dictionary
     }
 }
 
-pub fn enum_view(cat: &Catalog<'_>, e: &Enum, t: &Labels) -> EnumView {
+pub fn enum_view(cat: &Catalog<'_>, id: crate::model::EnumId, e: &Enum, t: &Labels) -> EnumView {
     let qualified = enum_name(cat, e);
     let storage = if e.native {
         let schema = e.context.map_or("public".to_string(), |c| cat.model.contexts[c.0].name.clone());
@@ -250,7 +250,7 @@ pub fn enum_view(cat: &Catalog<'_>, e: &Enum, t: &Labels) -> EnumView {
         native: e.native,
         values: e.values.iter().map(|v| DocItem { name: v.name.clone(), doc: v.doc.clone() }).collect(),
         allows: allows(&e.allows, t.subject_enum, &e.name),
-        used_by: cat.enum_used_by(e),
+        used_by: cat.enum_used_by(id),
     }
 }
 

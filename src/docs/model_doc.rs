@@ -209,8 +209,8 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, dictionary: &str, mermaid: boo
                 dictionary_anchor: t.heading_context(&c.name).anchor,
                 tenant: c.tenant_by.clone(),
                 aggregates_summary: aggregates.iter().map(|a| a.heading.clone()).collect(),
-                enums: cat.enums_in(Some(ci)).map(|e| enum_view(cat, e, t)).collect(),
-                values: cat.values_in(Some(ci)).map(|v| value(cat, v, t)).collect(),
+                enums: cat.enums_in(Some(ci)).map(|(id, e)| enum_view(cat, id, e, t)).collect(),
+                values: cat.values_in(Some(ci)).map(|(id, v)| value(cat, id, v, t)).collect(),
                 aggregates,
                 allows: allows(&c.allows, t.subject_context, &c.name),
                 mermaid: mermaid.then(|| erd::context_view(cat, &c.name, t)),
@@ -257,8 +257,8 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, dictionary: &str, mermaid: boo
         dictionary: dictionary.to_string(),
         overview_erd: super::OVERVIEW_ERD.to_string(),
         overview_picture: super::svg_file(None),
-        kernel_values: model.values.iter().filter(|v| v.context.is_none()).map(|v| value(cat, v, t)).collect(),
-        kernel_enums: model.enums.iter().filter(|e| e.context.is_none()).map(|e| enum_view(cat, e, t)).collect(),
+        kernel_values: cat.values_in(None).map(|(id, v)| value(cat, id, v, t)).collect(),
+        kernel_enums: cat.enums_in(None).map(|(id, e)| enum_view(cat, id, e, t)).collect(),
         contexts,
         context_map,
         roles: model
@@ -321,7 +321,7 @@ fn allows(list: &[crate::model::Allow], kind: &str, subject: &str) -> Vec<AllowV
         .collect()
 }
 
-fn value(cat: &Catalog<'_>, v: &ValueObject, t: &Labels) -> ValueView {
+fn value(cat: &Catalog<'_>, id: crate::model::ValueId, v: &ValueObject, t: &Labels) -> ValueView {
     let name = match v.context {
         Some(c) => format!("{}.{}", cat.model.contexts[c.0].name, v.name),
         None => v.name.clone(),
@@ -347,7 +347,7 @@ fn value(cat: &Catalog<'_>, v: &ValueObject, t: &Labels) -> ValueView {
         fields,
         invariants,
         allows: allows(&v.allows, t.subject_value, &v.name),
-        used_by: cat.value_used_by(v),
+        used_by: cat.value_used_by(id),
     }
 }
 

@@ -97,13 +97,14 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                 .collect(),
         })
         .collect();
-    // `context`: the file of the page's context, whose aggregates the
-    // navigation lists.
-    let frame = |title: String, here: &str, context: Option<&str>| Frame {
+    let nav_aggregates: usize = nav.iter().map(|c| c.aggregates.len()).sum();
+    // `context`: the page's context (its position in `nav`), whose
+    // aggregates the navigation lists.
+    let frame = |title: String, here: &str, context: Option<usize>| Frame {
         t,
         model: &model.name,
         title,
-        nav: nav_of(&nav, context),
+        nav: nav_of(&nav, nav_aggregates, context),
         here: here.to_string(),
         migrations: input.project.migrations.is_some(),
     };
@@ -135,31 +136,32 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     // The contexts' and the aggregates' pages (each with a diagram laid out
     // for it: most of the site's time), on two threads, in this order.
     enum Page<'v> {
-        Context(&'v ContextView<'static>, &'v String, &'v super::dictionary::ContextView),
-        /// The context's name and file, the aggregate, its file.
-        Aggregate(&'v str, &'v str, &'v AggregateView, &'v String, &'v super::dictionary::ContextView),
+        /// The context's position, the context, its file.
+        Context(usize, &'v ContextView<'static>, &'v String, &'v super::dictionary::ContextView),
+        /// The context's position and name, the aggregate, its file.
+        Aggregate(usize, &'v str, &'v AggregateView, &'v String, &'v super::dictionary::ContextView),
     }
     let mut pages: Vec<Page<'_>> = Vec::new();
-    for ((c, file), dict) in input.model_doc.contexts.iter().zip(&context_files).zip(&input.dictionary.contexts) {
-        pages.push(Page::Context(c, file, dict));
+    let contexts = || input.model_doc.contexts.iter().zip(&context_files).zip(&input.dictionary.contexts).enumerate();
+    for (i, ((c, file), dict)) in contexts() {
+        pages.push(Page::Context(i, c, file, dict));
     }
-    for ((c, context_file), dict) in input.model_doc.contexts.iter().zip(&context_files).zip(&input.dictionary.contexts)
-    {
+    for (i, ((c, _), dict)) in contexts() {
         for a in &c.aggregates {
             if let Some(file) = aggregate_files.get(&a.heading.name) {
-                pages.push(Page::Aggregate(&c.name, context_file, a, file, dict));
+                pages.push(Page::Aggregate(i, &c.name, a, file, dict));
             }
         }
     }
     let templates: &Templates = templates;
     let page = |p: &Page<'_>| -> Result<(String, String), String> {
         match *p {
-            Page::Context(c, file, dict) => {
+            Page::Context(i, c, file, dict) => {
                 let view = erd::context_view(input.cat, &c.name, t);
                 let title = format!("{} {}", t.erd_title_context, c.name);
                 let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "context");
                 let page = ContextPage {
-                    frame: frame(format!("{} {}", t.context, c.name), file, Some(file)),
+                    frame: frame(format!("{} {}", t.context, c.name), file, Some(i)),
                     c,
                     diagram,
                     picture: format!("../{}", super::svg_file(Some(&c.name))),
@@ -178,13 +180,13 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                 };
                 Ok((file.clone(), templates.render(TemplateId::SiteContext, &page)?))
             }
-            Page::Aggregate(context, context_file, a, file, dict) => {
+            Page::Aggregate(i, context, a, file, dict) => {
                 let path = &a.heading.name;
                 let view = erd::aggregate_view(input.cat, path, t);
                 let title = format!("{} {path}", t.aggregate);
                 let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "aggregate");
                 let page = AggregatePage {
-                    frame: frame(format!("{} {path}", t.aggregate), file, Some(context_file)),
+                    frame: frame(format!("{} {path}", t.aggregate), file, Some(i)),
                     context,
                     a,
                     diagram,
@@ -382,25 +384,23 @@ struct NavEntry<'a> {
 const NAV_ENTRIES: usize = 100;
 const NAV_AGGREGATES: usize = 200;
 
-/// The navigation of a page whose context's file is `context`. A small
-/// model's pages list everything; a large one's are bounded: every
+/// The navigation of a page of the context at `context` in `nav` (of
+/// `aggregates` in all). A small model's pages list everything; a large
+/// one's are bounded, and made without a look at the other contexts: every
 /// aggregate on every page made the site grow with the square of the model
 /// (319 MB at 2,000 aggregates, 127 KB of each page).
-fn nav_of<'a>(nav: &'a [NavContext], context: Option<&str>) -> Vec<NavEntry<'a>> {
-    let aggregates: usize = nav.iter().map(|c| c.aggregates.len()).sum();
-    let own = |c: &NavContext| context == Some(c.href.as_str());
-    nav.iter()
-        .filter(|c| nav.len() <= NAV_ENTRIES || own(c))
-        .map(|c| NavEntry {
-            name: &c.name,
-            href: &c.href,
-            aggregates: if aggregates <= NAV_AGGREGATES || (own(c) && c.aggregates.len() <= NAV_AGGREGATES) {
-                &c.aggregates
-            } else {
-                &[]
-            },
-        })
-        .collect()
+fn nav_of(nav: &[NavContext], aggregates: usize, context: Option<usize>) -> Vec<NavEntry<'_>> {
+    let entry = |i: usize| {
+        let c = &nav[i];
+        let own = context == Some(i);
+        let listed = aggregates <= NAV_AGGREGATES || (own && c.aggregates.len() <= NAV_AGGREGATES);
+        NavEntry { name: &c.name, href: &c.href, aggregates: if listed { &c.aggregates } else { &[] } }
+    };
+    if nav.len() <= NAV_ENTRIES {
+        (0..nav.len()).map(entry).collect()
+    } else {
+        context.into_iter().map(entry).collect()
+    }
 }
 
 #[derive(Serialize)]
