@@ -14,6 +14,7 @@ use crate::sql::objects as o;
 
 #[derive(Debug, Serialize)]
 pub struct DictionaryView<'t> {
+    #[serde(serialize_with = "super::labels::serialize")]
     pub t: &'t Labels,
     pub model: String,
     pub target: u32,

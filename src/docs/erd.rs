@@ -17,6 +17,7 @@ use crate::relational::{Table, TableKind};
 
 #[derive(Debug, Serialize)]
 pub struct ErdView<'t> {
+    #[serde(serialize_with = "super::labels::serialize")]
     pub t: &'t Labels,
     pub model: String,
     pub context: String,
@@ -99,6 +100,7 @@ pub struct ErdRelation {
 
 #[derive(Debug, Serialize)]
 pub struct OverviewView<'t> {
+    #[serde(serialize_with = "super::labels::serialize")]
     pub t: &'t Labels,
     pub model: String,
     pub contexts: Vec<OverviewContext>,

@@ -246,6 +246,59 @@ pub struct Labels {
     pub site_last_migration: &'static str,
 }
 
+/// Serialises a view's `t` as a map the templates look up by hash.
+///
+/// A struct reaches minijinja as a list of (field, value) pairs searched
+/// in order; `t` has over 200 fields and the templates read them inside
+/// their loops (`t.yes` on every column), which put a linear search with
+/// a string compare on each. The map is built once per language.
+/// Serialised any other way, it is the same map of the same fields in the
+/// same order.
+pub fn serialize<S: serde::Serializer>(t: &&Labels, s: S) -> Result<S::Ok, S::Error> {
+    use std::sync::OnceLock;
+    static CACHE: [OnceLock<minijinja::Value>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = [&EN, &ES].iter().position(|l| std::ptr::eq(*l, *t));
+    let build = || minijinja::Value::from_object(LabelMap::of(t));
+    match slot {
+        Some(i) => CACHE[i].get_or_init(build).serialize(s),
+        None => build().serialize(s),
+    }
+}
+
+/// The labels by name, in their declaration order.
+#[derive(Debug)]
+struct LabelMap(indexmap::IndexMap<String, minijinja::Value>);
+
+impl LabelMap {
+    fn of(t: &Labels) -> LabelMap {
+        let fields = minijinja::Value::from_serialize(t);
+        let mut map = indexmap::IndexMap::new();
+        for key in fields.try_iter().into_iter().flatten() {
+            let value = fields.get_item(&key).unwrap_or_default();
+            map.insert(key.as_str().unwrap_or_default().to_string(), value);
+        }
+        LabelMap(map)
+    }
+}
+
+impl minijinja::value::Object for LabelMap {
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        self.0.get(key.as_str()?).cloned()
+    }
+
+    fn get_value_by_str(self: &std::sync::Arc<Self>, key: &str) -> Option<minijinja::Value> {
+        self.0.get(key).cloned()
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Values(self.0.keys().map(|k| minijinja::Value::from(k.as_str())).collect())
+    }
+
+    fn enumerator_len(self: &std::sync::Arc<Self>) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
 pub fn for_language(language: Language) -> &'static Labels {
     match language {
         Language::En => &EN,

@@ -17,6 +17,7 @@ use crate::sql::expr::{render, Columns};
 
 #[derive(Debug, Serialize)]
 pub struct ModelDocView<'t> {
+    #[serde(serialize_with = "super::labels::serialize")]
     pub t: &'t Labels,
     pub name: String,
     pub doc: Option<String>,

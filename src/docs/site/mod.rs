@@ -351,6 +351,7 @@ fn file_name(path: &str) -> String {
 /// What every page shows around its content.
 #[derive(Serialize)]
 struct Frame<'a> {
+    #[serde(serialize_with = "super::labels::serialize")]
     t: &'static Labels,
     model: &'a str,
     title: String,
