@@ -3,7 +3,7 @@
 
 use super::builder::TableBuilder;
 use super::{column_type, Lowerer};
-use crate::model::{self, Aggregate, Entity, FieldType, Model, Scalar, TExpr, ValueShape};
+use crate::model::{self, Aggregate, Entity, FieldType, Scalar, TExpr, ValueShape};
 use crate::relational::names::fit;
 use crate::relational::*;
 use crate::sql::expr::{render, Columns};
@@ -21,6 +21,23 @@ impl<'a> Lowerer<'a> {
         path: &str,
         group_nullable: bool,
     ) -> Vec<String> {
+        self.embed_parts(b, f, prefix, path, group_nullable).0
+    }
+
+    /// [`Lowerer::embed`], and of its columns those that must be set
+    /// whenever the value object holding the field is: for a value object's,
+    /// its required parts' (`None`: all of them). Each nested value
+    /// object's required columns come from expanding it, once: counting
+    /// them afresh at every level made a chain of value objects cost the
+    /// cube of its length.
+    fn embed_parts(
+        &mut self,
+        b: &mut TableBuilder,
+        f: &model::Field,
+        prefix: &str,
+        path: &str,
+        group_nullable: bool,
+    ) -> (Vec<String>, Option<Vec<String>>) {
         let t = b.t.name.clone();
         let column = format!("{prefix}{}", f.column);
         let nullable = f.nullable || group_nullable;
@@ -43,7 +60,7 @@ impl<'a> Lowerer<'a> {
                 f.span,
             );
         };
-        match &f.ty {
+        let cols = match &f.ty {
             FieldType::Scalar(s) => {
                 let cols = plain(b, column_type(*s), None);
                 if *s == Scalar::PasswordHash {
@@ -99,10 +116,11 @@ impl<'a> Lowerer<'a> {
                             if matches!(part.ty, FieldType::ValueList(_) | FieldType::Ref(_)) {
                                 continue;
                             }
-                            let part_cols = self.embed(b, part, &inner_prefix, &format!("{inner_path}_"), nullable);
+                            let (part_cols, part_required) =
+                                self.embed_parts(b, part, &inner_prefix, &format!("{inner_path}_"), nullable);
                             if !part.nullable {
                                 // Leaves that must be present when the group is.
-                                required.extend(required_leaves(self.model, part, &part_cols));
+                                required.extend(part_required.unwrap_or_else(|| part_cols.clone()));
                             }
                             cols.extend(part_cols);
                         }
@@ -130,12 +148,13 @@ impl<'a> Lowerer<'a> {
                                 f.span,
                             );
                         }
-                        cols
+                        return (cols, Some(required));
                     }
                 }
             }
             FieldType::ValueList(_) | FieldType::Ref(_) => Vec::new(),
-        }
+        };
+        (cols, None)
     }
 
     /// The element table of a list of value objects: `<owner>_<field>`,
@@ -221,44 +240,6 @@ impl<'a> Lowerer<'a> {
             b.tenant_policy(t);
         }
         self.push_table(b.t);
-    }
-}
-
-/// The columns of a required part that must be set when its group is.
-fn required_leaves(model: &Model, part: &model::Field, cols: &[String]) -> Vec<String> {
-    match &part.ty {
-        FieldType::Value(v) => match &model.values[v.0].shape {
-            ValueShape::Fields { fields, .. } => {
-                // Only the nested value's own required parts.
-                let mut out = Vec::new();
-                let mut i = 0;
-                for f in fields {
-                    let n = leaf_count(model, f);
-                    if !f.nullable {
-                        out.extend(required_leaves(model, f, &cols[i.min(cols.len())..(i + n).min(cols.len())]));
-                    }
-                    i += n;
-                }
-                out
-            }
-            ValueShape::Single { .. } => cols.to_vec(),
-        },
-        _ => cols.to_vec(),
-    }
-}
-
-fn leaf_count(model: &Model, f: &model::Field) -> usize {
-    match &f.ty {
-        FieldType::Value(v) => match &model.values[v.0].shape {
-            ValueShape::Fields { fields, .. } => fields
-                .iter()
-                .filter(|p| !matches!(p.ty, FieldType::ValueList(_) | FieldType::Ref(_)))
-                .map(|p| leaf_count(model, p))
-                .sum(),
-            ValueShape::Single { .. } => 1,
-        },
-        FieldType::ValueList(_) | FieldType::Ref(_) => 0,
-        _ => 1,
     }
 }
 
