@@ -79,6 +79,38 @@ fn every_model_applies_twice_and_undoes() {
     assert!(failures.is_empty(), "{} of {} models failed:\n\n{}", failures.len(), models.len(), failures.join("\n\n"));
 }
 
+/// The limits E0602 enforces are PostgreSQL's: the fixture with exactly
+/// 1,600 columns (the key and the timestamps included) applies, and one
+/// column more, or an index of 33 columns, is refused by the server with
+/// the errors dddc's diagnostic stands for.
+#[test]
+fn the_column_limits_dddc_enforces_are_postgresqls() {
+    let root = Path::new("tests/validation/schema/E0602_ok_1600_columns.ddd");
+    let compiled = compile(root, &Config::default()).expect("compiles");
+    let mut db = support::pg::shared().create_database("column_limits");
+    db.batch_execute(&format!("BEGIN;\n{}\nCOMMIT;", compiled.v1)).expect("1,600 columns apply");
+    let count = |db: &mut postgres::Client| {
+        lines(db, "SELECT count(*)::text FROM pg_attribute WHERE attrelid = 'c.wide'::regclass AND attnum > 0")
+    };
+    assert_eq!(count(&mut db), ["1600"]);
+    let refused = |db: &mut postgres::Client, sql: &str| {
+        let err = db.batch_execute(sql).expect_err(sql);
+        let server = err.as_db_error().unwrap_or_else(|| panic!("not the server's error: {err}"));
+        (server.code().code().to_string(), server.message().to_string())
+    };
+    assert_eq!(
+        refused(&mut db, "ALTER TABLE c.wide ADD COLUMN one_more integer"),
+        ("54011".to_string(), "tables can have at most 1600 columns".to_string())
+    );
+    let columns = |n: usize| (0..n).map(|i| format!("b0_f{i}")).collect::<Vec<_>>().join(", ");
+    db.batch_execute(&format!("CREATE INDEX of_32 ON c.wide ({})", columns(32))).expect("32 columns index");
+    assert_eq!(
+        refused(&mut db, &format!("CREATE INDEX of_33 ON c.wide ({})", columns(33))),
+        ("54011".to_string(), "cannot use more than 32 columns in an index".to_string())
+    );
+    assert_eq!(count(&mut db), ["1600"]);
+}
+
 /// A generated project (tools/genmodel) in `dir`; its root file.
 fn generated(dir: &Path, shape: &genmodel::Shape) -> PathBuf {
     written(dir, &genmodel::ddd(shape))

@@ -92,6 +92,18 @@ fn nested_values(depth: usize, fields: usize) -> String {
     model
 }
 
+/// Value objects that each hold the next one twice double the columns at
+/// every level: thirty levels would be a billion columns, two hundred more
+/// than a 64-bit count holds. Refused before anything is expanded (it
+/// exhausted the memory before E0602).
+#[test]
+fn value_objects_that_multiply_their_columns_are_an_error_not_a_hang() {
+    for (depth, columns) in [(11, "2048"), (30, "1073741824"), (200, "2^64 or more")] {
+        let message = format!("`x` alone gives {columns} columns");
+        rejected(nested_values(depth, 2).as_bytes(), "E0602", &message);
+    }
+}
+
 /// A chain of thousands of value objects, one inside the next: its column
 /// name passes 63 bytes (E0106), found in time linear in the chain's length
 /// but for the name itself (the search for value-object cycles and the

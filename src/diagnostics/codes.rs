@@ -71,6 +71,7 @@ codes! {
     E0508 => "invalid full-text search",
     E0509 => "`@was` names a declaration that still exists",
     E0601 => "generated name collision",
+    E0602 => "more columns than PostgreSQL allows",
     E0701 => "change that would lose data",
     E0702 => "change PostgreSQL cannot make in place",
     E0703 => "required column with no value for existing rows",

@@ -50,6 +50,114 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     for i in 0..r.aggregate_asts.len() {
         aggregate(r, AggregateId(i));
     }
+    column_limit(r);
+}
+
+/// PostgreSQL's most columns in one table (`MaxHeapAttributeNumber`).
+pub const MAX_TABLE_COLUMNS: u64 = 1600;
+
+/// A table past PostgreSQL's 1,600 columns, found before lowering expands
+/// the value objects: each use of a value object repeats its columns, so
+/// thirty value objects that each hold the next one twice would embed a
+/// billion columns, and expanding them would exhaust the machine. Counted
+/// here at least as lowering will (a reference as one column, the
+/// generated columns not at all); lowering reports the exact count of a
+/// table this misses.
+fn column_limit(r: &mut Resolver<'_>) {
+    let leaves = value_columns(&r.model.values);
+    let of = |f: &Field| match f.ty {
+        FieldType::Value(v) => leaves[v.0],
+        FieldType::ValueList(_) => 0,
+        _ => 1,
+    };
+    let mut errors = Vec::new();
+    for a in &r.model.aggregates {
+        let context = &r.model.contexts[a.context.0].name;
+        for e in a.root.walk() {
+            let mut total: u64 = 0;
+            for f in &e.fields {
+                total = total.saturating_add(of(f));
+                if total > MAX_TABLE_COLUMNS {
+                    errors.push(too_many_columns(&format!("{context}.{}", e.name), f, of(f), total));
+                    break;
+                }
+            }
+            for f in &e.fields {
+                if let FieldType::ValueList(v) = f.ty {
+                    if leaves[v.0] > MAX_TABLE_COLUMNS {
+                        let table = format!("{context}.{}.{}", e.name, f.name);
+                        errors.push(too_many_columns(&table, f, leaves[v.0], leaves[v.0]));
+                    }
+                }
+            }
+        }
+    }
+    for d in errors {
+        r.error(d);
+    }
+}
+
+fn too_many_columns(table: &str, f: &Field, own: u64, total: u64) -> Diagnostic {
+    let count = |n: u64| if n == u64::MAX { "2^64 or more".to_string() } else { n.to_string() };
+    let label = if own == total {
+        format!("`{}` alone gives {} columns", f.name, count(own))
+    } else {
+        format!("`{}` gives {} column(s), which brings the table to at least {}", f.name, count(own), count(total))
+    };
+    Diagnostic::error(id::E0602, format!("the table of `{table}` would have more than {MAX_TABLE_COLUMNS} columns"))
+        .at(f.span, label)
+        .with_help(
+            "PostgreSQL allows 1600 columns per table; a value object is repeated at every use (inside another one too): \
+             embed fewer, or keep some fields in an entity or a list of their own",
+        )
+}
+
+/// The columns each value object embeds, as lowering expands it (a nested
+/// value object's at every use; a list or a reference inside one adds
+/// none), saturating. Found without recursion: a chain of thousands of
+/// value objects is a model one can write.
+fn value_columns(values: &[ValueObject]) -> Vec<u64> {
+    // 0: not reached, 1: its nested value objects are being counted, 2: done.
+    let mut state = vec![0u8; values.len()];
+    let mut out = vec![0u64; values.len()];
+    let parts = |v: usize| match &values[v].shape {
+        ValueShape::Fields { fields, .. } => fields.as_slice(),
+        ValueShape::Single { .. } => &[],
+    };
+    for root in 0..values.len() {
+        let mut stack = vec![root];
+        while let Some(&v) = stack.last() {
+            match state[v] {
+                0 => {
+                    state[v] = 1;
+                    stack.extend(parts(v).iter().filter_map(|f| match f.ty {
+                        FieldType::Value(t) if state[t.0] == 0 => Some(t.0),
+                        _ => None,
+                    }));
+                }
+                1 => {
+                    // A nested value object still at 1 would close a cycle
+                    // (cut before this pass): it counts as nothing.
+                    out[v] = match &values[v].shape {
+                        ValueShape::Single { .. } => 1,
+                        ValueShape::Fields { fields, .. } => fields.iter().fold(0u64, |n, f| {
+                            n.saturating_add(match f.ty {
+                                FieldType::Value(t) if state[t.0] == 2 => out[t.0],
+                                FieldType::Value(_) | FieldType::ValueList(_) | FieldType::Ref(_) => 0,
+                                _ => 1,
+                            })
+                        }),
+                    };
+                    state[v] = 2;
+                    stack.pop();
+                }
+                _ => {
+                    stack.pop();
+                }
+            }
+        }
+    }
+    out
 }
 
 fn enum_values(r: &mut Resolver<'_>, eid: EnumId) {

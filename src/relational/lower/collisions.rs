@@ -1,5 +1,6 @@
-//! Names used twice where PostgreSQL needs them unique (E0601), and derived
-//! column names past 63 bytes (E0106).
+//! Names used twice where PostgreSQL needs them unique (E0601), derived
+//! column names past 63 bytes (E0106), and tables or keys with more columns
+//! than PostgreSQL takes (E0602).
 
 use std::collections::BTreeMap;
 
@@ -85,5 +86,47 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
                 cols.insert(&c.name, c.origin.0);
             }
         }
+        limits(t, diags);
+    }
+}
+
+/// PostgreSQL's most columns in one table (`MaxHeapAttributeNumber`); the
+/// model's analysis refuses a table past it before lowering, by a count
+/// that leaves out generated columns and wide references.
+const MAX_TABLE_COLUMNS: usize = crate::model::MAX_TABLE_COLUMNS as usize;
+/// PostgreSQL's most columns in one index or key (`INDEX_MAX_KEYS`, fixed
+/// when PostgreSQL is compiled; 32 in every packaged build).
+const MAX_INDEX_KEYS: usize = 32;
+
+/// A table past [`MAX_TABLE_COLUMNS`], a key or index past
+/// [`MAX_INDEX_KEYS`]: PostgreSQL would refuse the migration.
+fn limits(t: &crate::relational::Table, diags: &mut Vec<Diagnostic>) {
+    if t.columns.len() > MAX_TABLE_COLUMNS {
+        diags.push(
+            Diagnostic::error(
+                id::E0602,
+                format!(
+                    "table `{}` would have {} columns; PostgreSQL allows {MAX_TABLE_COLUMNS}",
+                    t.qualified(),
+                    t.columns.len()
+                ),
+            )
+            .at(t.origin.0, "the table of this declaration")
+            .with_help("keep some fields in an entity or a list of their own, or embed fewer value objects"),
+        );
+    }
+    let mut keys: Vec<(usize, &str, Span, &str)> = Vec::new();
+    if let Some(pk) = &t.primary_key {
+        keys.push((pk.columns.len(), &pk.name, t.origin.0, "primary key"));
+    }
+    keys.extend(t.uniques.iter().map(|u| (u.columns.len(), u.name.as_str(), u.origin.0, "unique constraint")));
+    keys.extend(t.foreign_keys.iter().map(|f| (f.columns.len(), f.name.as_str(), f.origin.0, "foreign key")));
+    keys.extend(t.indexes.iter().map(|i| (i.items.len(), i.name.as_str(), i.origin.0, "index")));
+    for (n, name, span, what) in keys.into_iter().filter(|k| k.0 > MAX_INDEX_KEYS) {
+        diags.push(
+            Diagnostic::error(id::E0602, format!("{what} `{name}` of `{}` would have {n} columns", t.qualified()))
+                .at(span, format!("PostgreSQL allows {MAX_INDEX_KEYS} columns in a key or an index"))
+                .with_help("name fewer columns; a value object stands for all of its columns"),
+        );
     }
 }
