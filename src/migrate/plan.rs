@@ -545,7 +545,13 @@ fn same_family(a: &ColumnType, b: &ColumnType) -> bool {
 /// once `changes` ran).
 fn sync_partition_index_names(changes: &mut Vec<Change>, after: &Schema) {
     let mut tables: Vec<TableRef> = Vec::new();
-    let partitioned = |t: &TableRef| after.table(&t.schema, &t.name).is_some_and(|t| t.partitioning.is_some());
+    let partitioned: std::collections::HashSet<(&str, &str)> = after
+        .tables
+        .iter()
+        .filter(|t| t.partitioning.is_some())
+        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .collect();
+    let partitioned = |t: &TableRef| partitioned.contains(&(t.schema.as_str(), t.name.as_str()));
     // A table named in a schema that is renamed in the same changes ends
     // up in the renamed one.
     let schema_renames: Vec<(String, String)> = changes
@@ -557,20 +563,32 @@ fn sync_partition_index_names(changes: &mut Vec<Change>, after: &Schema) {
         .collect();
     let final_schema =
         |s: &str| schema_renames.iter().find(|(from, _)| from == s).map_or_else(|| s.to_string(), |(_, to)| to.clone());
+    // The tables (positions in `after`, ascending) that have an index or a
+    // partition of each name, made once: a search of every table per
+    // renamed index made a rename of every aggregate quadratic.
+    let mut by_index: Option<std::collections::HashMap<(&str, &str), Vec<usize>>> = None;
     for c in changes.iter() {
         let touched: Vec<TableRef> = match c {
             Change::CreateTable(t) => vec![TableRef::of(t)],
             Change::RenameTable { schema, to, .. } => vec![TableRef { schema: schema.clone(), name: to.clone() }],
-            Change::RenameIndex { schema, to, .. } => after
-                .tables
-                .iter()
-                .filter(|t| {
-                    &t.schema == schema
-                        && (t.indexes.iter().any(|i| &i.name == to)
-                            || t.partitioning.as_ref().is_some_and(|p| p.partitions.iter().any(|x| &x.name == to)))
-                })
-                .map(TableRef::of)
-                .collect(),
+            Change::RenameIndex { schema, to, .. } => {
+                let by_index = by_index.get_or_insert_with(|| {
+                    let mut map: std::collections::HashMap<(&str, &str), Vec<usize>> = std::collections::HashMap::new();
+                    for (k, t) in after.tables.iter().enumerate() {
+                        let parts = t.partitioning.iter().flat_map(|p| p.partitions.iter().map(|x| x.name.as_str()));
+                        for name in t.indexes.iter().map(|i| i.name.as_str()).chain(parts) {
+                            let at = map.entry((t.schema.as_str(), name)).or_default();
+                            if at.last() != Some(&k) {
+                                at.push(k);
+                            }
+                        }
+                    }
+                    map
+                });
+                by_index
+                    .get(&(schema.as_str(), to.as_str()))
+                    .map_or_else(Vec::new, |at| at.iter().map(|&k| TableRef::of(&after.tables[k])).collect())
+            }
             Change::AddPartition { table, .. }
             | Change::CreateIndex { table, .. }
             | Change::AddPrimaryKey { table, .. }

@@ -215,8 +215,11 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
     let mut s = lock.clone();
     let mut changes = Vec::new();
     let mut warnings = Vec::new();
+    // Each change applied in place: a copy of the schema per change made a
+    // rename of every aggregate quadratic (2,000 of them: 36,525 changes,
+    // four minutes).
     let mut push = |s: &mut Schema, c: Change| {
-        *s = super::apply::apply(s, std::slice::from_ref(&c));
+        super::apply::apply_one(s, &c);
         changes.push(c);
     };
     // Contexts.
