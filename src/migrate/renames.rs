@@ -250,21 +250,31 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
             }
         }
     }
-    // Tables, then what is inside them.
+    // Tables, then what is inside them. Where each table is, by its current
+    // name (a renamed table keeps its place): a search of every table for
+    // each made a rename of a column of every aggregate quadratic.
+    let mut at: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+    for (i, t) in s.tables.iter().enumerate() {
+        at.entry((t.schema.clone(), t.name.clone())).or_insert(i);
+    }
     for (n, w) in new.tables.iter().zip(&was.tables) {
-        let exists = |s: &Schema, name: &str| s.table(&n.schema, name).is_some();
-        if n.name != w.name && exists(&s, &w.name) && !exists(&s, &n.name) {
+        let key = |name: &str| (n.schema.clone(), name.to_string());
+        if n.name != w.name && at.contains_key(&key(&w.name)) && !at.contains_key(&key(&n.name)) {
             push(&mut s, Change::RenameTable { schema: n.schema.clone(), from: w.name.clone(), to: n.name.clone() });
+            if let Some(i) = at.remove(&key(&w.name)) {
+                at.insert(key(&n.name), i);
+            }
         }
-        let Some(current) = s.table(&n.schema, &n.name).cloned() else { continue };
+        let Some(&pos) = at.get(&key(&n.name)) else { continue };
+        let current = s.tables[pos].clone();
         let r = TableRef::of(n);
         for (nc, wc) in n.columns.iter().zip(&w.columns) {
             if nc.name != wc.name && current.column(&wc.name).is_some() && current.column(&nc.name).is_none() {
                 push(&mut s, Change::RenameColumn { table: r.clone(), from: wc.name.clone(), to: nc.name.clone() });
             }
         }
-        rename_inner(&mut s, &mut push, n, w, &r);
-        follow_columns(&mut s, n, w, &r);
+        rename_inner(&mut s, &mut push, n, w, &r, pos);
+        follow_columns(&mut s, n, w, pos);
         // CHECK-based enum values renamed: the rows follow.
         for (nc, wc) in n.checks.iter().zip(&w.checks) {
             if let (Some((col, nv)), Some((_, wv))) = (nc.enum_values(), wc.enum_values()) {
@@ -293,9 +303,10 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
 
 /// PostgreSQL rewrites checks, indexes, generated columns and policies when a
 /// column they use is renamed. Where the lock's object is the old-named
-/// version of the model's, it becomes the model's.
-fn follow_columns(s: &mut Schema, n: &Table, w: &Table, r: &TableRef) {
-    let Some(t) = s.tables.iter_mut().find(|t| t.schema == r.schema && t.name == r.name) else { return };
+/// version of the model's, it becomes the model's. `at`: the table's
+/// position in `s`.
+fn follow_columns(s: &mut Schema, n: &Table, w: &Table, at: usize) {
+    let t = &mut s.tables[at];
     for (nc, wc) in n.checks.iter().zip(&w.checks) {
         // An enum check whose values were renamed is swapped, not followed:
         // PostgreSQL renames columns inside checks, not values.
@@ -331,9 +342,17 @@ fn follow_columns(s: &mut Schema, n: &Table, w: &Table, r: &TableRef) {
 }
 
 /// Generated names inside a table: where the object is unchanged but for
-/// the rename, the database keeps it and only its name changes.
-fn rename_inner(s: &mut Schema, push: &mut impl FnMut(&mut Schema, Change), n: &Table, w: &Table, r: &TableRef) {
-    let Some(current) = s.table(&r.schema, &r.name).cloned() else { return };
+/// the rename, the database keeps it and only its name changes. `at`: the
+/// table's position in `s`.
+fn rename_inner(
+    s: &mut Schema,
+    push: &mut impl FnMut(&mut Schema, Change),
+    n: &Table,
+    w: &Table,
+    r: &TableRef,
+    at: usize,
+) {
+    let current = s.tables[at].clone();
     let constraint_exists = |t: &Table, name: &str| {
         t.primary_key.as_ref().is_some_and(|p| p.name == name)
             || t.uniques.iter().any(|u| u.name == name)
@@ -389,6 +408,7 @@ fn stale(model: &Model, new: &Schema, was: &Schema, lock: &Schema, warnings: &mu
             }
         }
     }
+    let lock = lock.index();
     for (n, w) in new.tables.iter().zip(&was.tables) {
         let old_table = lock.table(&w.schema, &w.name).or_else(|| lock.table(&n.schema, &w.name));
         if n.name != w.name && old_table.is_none() {
