@@ -74,6 +74,10 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long to wait for the server to stop before killing it outright.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// `max_connections` of a throwaway server (set in [`WATCHDOG`]): with
+/// `max_locks_per_transaction`, the size of its lock table.
+pub const MAX_CONNECTIONS: usize = 200;
+
 /// Unix socket paths are limited to 108 bytes (including the NUL).
 const MAX_SOCKET_PATH: usize = 100;
 

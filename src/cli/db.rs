@@ -130,7 +130,8 @@ fn run_verify(
         return out.usage_error(&format!("nothing to verify: no V…__….sql migration in {}", dir.display()));
     }
     let lowered = dddc::relational::lower(&*model).ok();
-    let (server, mut db) = match open_scratch(out, url) {
+    let locks = lock_table_for(&steps, &lock.schema);
+    let (server, mut db) = match open_scratch(out, url, locks) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -174,7 +175,13 @@ fn run_verify(
         if listed.len() > 50 {
             d = d.with_note(format!("… and {} more", listed.len() - 50));
         }
+        let lock_table = format!(
+            "the migrations lock up to about {locks} objects in one transaction, more than the server's lock table holds: \
+             set max_locks_per_transaction = {} or more with max_connections = 100 (see the migration's header)",
+            dddc::migrate::locks::locks_per_transaction_needed(locks, 100)
+        );
         d = d.with_help(match f.code {
+            _ if f.message.contains("SQLSTATE 53200") => lock_table.as_str(),
             "E0801" | "E0803" => "`dddc check` names a migration edited by hand; restore it from git",
             "E0802" => "every statement of a migration must be safe to run twice (see `dddc explain E0802`)",
             _ => "an undo must reverse every statement of its migration (see `dddc explain E0804`)",
@@ -252,7 +259,29 @@ impl Server {
     }
 }
 
-fn open_scratch(out: &Output, url: Option<&str>) -> Result<(Server, postgres::Client), u8> {
+/// The objects the largest of `steps` keeps locked in one transaction: what
+/// a generated migration's header declares past the default lock table
+/// ("holds locks on about N objects"), and at least what creating the
+/// lock's schema takes (a hand-written file declares nothing).
+fn lock_table_for(steps: &[verify::Step], schema: &Schema) -> usize {
+    let declared = |sql: &str| {
+        let (_, rest) = sql.split_once("holds locks on about ")?;
+        rest.split_once(' ')?.0.parse::<usize>().ok()
+    };
+    steps
+        .iter()
+        .flat_map(|s| std::iter::once(&s.apply).chain(&s.undo))
+        .filter_map(|script| declared(&script.sql))
+        .chain(std::iter::once(dddc::migrate::locks::objects_locked_creating(schema)))
+        .max()
+        .unwrap_or(0)
+}
+
+/// A scratch database: on the server of `url`, or on a throwaway cluster
+/// whose lock table holds `objects` locks in one transaction (a V1 of
+/// 2,000 aggregates locks about 31,000, and the default table holds
+/// 64 x 200 connections).
+fn open_scratch(out: &Output, url: Option<&str>, objects: usize) -> Result<(Server, postgres::Client), u8> {
     match url {
         Some(url) => {
             let mut config = postgres::Config::from_str(url)
@@ -276,7 +305,10 @@ fn open_scratch(out: &Output, url: Option<&str>) -> Result<(Server, postgres::Cl
         }
         None => {
             out.say("verify: starting a throwaway PostgreSQL cluster");
-            let cluster = dddc::pg::Cluster::try_start().map_err(|e| {
+            let per_transaction =
+                dddc::migrate::locks::locks_per_transaction_needed(objects, dddc::pg::MAX_CONNECTIONS).max(64);
+            let setting = per_transaction.to_string();
+            let cluster = dddc::pg::Cluster::try_start_with(&[("max_locks_per_transaction", &setting)]).map_err(|e| {
                 let d = Diagnostic::error(id::E0806, format!("cannot start a throwaway PostgreSQL: {e}")).with_help(
                     "install the server binaries (Debian: `apt-get install postgresql`), set DDDC_PG_BIN to their directory, or pass `--database-url`",
                 );
