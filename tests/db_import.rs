@@ -7,6 +7,10 @@
 
 mod support;
 
+#[path = "../tools/genmodel/src/lib.rs"]
+#[allow(dead_code)]
+mod genmodel;
+
 use std::path::Path;
 
 use support::cli::{dddc, stderr};
@@ -264,4 +268,43 @@ fn partitioned_tables_import_as_partition_by() {
             .collect::<Vec<_>>()
     };
     assert_eq!(partitions(&a), partitions(&b));
+}
+
+/// A database dddc itself built (the generated model's V1, 20 aggregates:
+/// enum checks named `ck_<table>_<column>_valid`, value-object groups,
+/// partial indexes) imports, and the baseline keeps every check by name
+/// and expression. The import failed on it ("the imported model does not
+/// parse"): a check not named `<table>_…` got its `@name` after the
+/// expression.
+#[test]
+fn a_database_built_by_dddc_imports_with_every_check() {
+    let built = tempfile::tempdir().unwrap();
+    for f in genmodel::ddd(&genmodel::Shape::new(20, 12)) {
+        let path = built.path().join(&f.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &f.text).unwrap();
+    }
+    let o = dddc(built.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut original = shared().create_database("import_dddc_built");
+    let v1 = read(built.path(), "db/migration/V1__init.sql");
+    original.batch_execute(&format!("BEGIN;\n{v1}\nCOMMIT;")).expect("dddc's V1 applies");
+    let dir = tempfile::tempdir().unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url("import_dddc_built")]);
+    assert!(o.status.success(), "import failed:\n{}", stderr(&o));
+    let baseline = read(dir.path(), "db/migration/V1__baseline.sql");
+    let mut fresh = shared().create_database("import_dddc_built_fresh");
+    fresh.batch_execute(&format!("BEGIN;\n{baseline}\nCOMMIT;")).expect("the baseline applies");
+    let scope = dddc::introspect::Scope { schemas: vec!["ctx000".into()], public: false };
+    let (a, _) = dddc::introspect::read(&mut original, &scope).unwrap();
+    let (b, _) = dddc::introspect::read(&mut fresh, &scope).unwrap();
+    let (a, b) = (dddc::introspect::canonical_schema(&a), dddc::introspect::canonical_schema(&b));
+    let checks = |s: &dddc::relational::Schema| {
+        s.tables
+            .iter()
+            .flat_map(|t| t.checks.iter().map(move |c| (t.qualified(), c.name.clone(), c.expr.clone())))
+            .collect::<Vec<_>>()
+    };
+    assert!(checks(&a).iter().any(|(_, n, _)| n.starts_with("ck_")), "{:?}", checks(&a));
+    assert_eq!(checks(&a), checks(&b));
 }

@@ -447,9 +447,17 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
     let text = match dddc::syntax::fmt::format_text(&text) {
         Ok(t) => t,
         Err(diags) => {
-            let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+            // The first few distinct messages: one mistake repeated on every
+            // table is one message, not thousands.
+            let mut messages: Vec<&str> = Vec::new();
+            for d in &diags {
+                if messages.len() < 3 && !messages.contains(&d.message.as_str()) {
+                    messages.push(&d.message);
+                }
+            }
             return out.usage_error(&format!(
-                "the imported model does not parse (a bug in dddc import; please report it): {}",
+                "the imported model does not parse (a bug in dddc import; please report it): {} error(s): {}",
+                diags.len(),
                 messages.join("; ")
             ));
         }

@@ -206,11 +206,11 @@ fn table(out: &mut String, t: &Table, unsupported: &mut Vec<Unsupported>) {
         let canonical = super::canon::canonical(&c.expr);
         let expr = canonical.trim();
         let expr = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')).unwrap_or(expr);
-        out.push_str(&format!("    invariant {name}: sql {}", quote(expr)));
-        if let Some(r) = rename {
-            out.push_str(&format!(" @name({r})"));
-        }
-        out.push('\n');
+        // `@name` follows the invariant's name (after the expression it is
+        // a syntax error: a check named otherwise than `<table>_…`, as
+        // dddc's own `ck_<table>_<column>_valid`, made the import fail).
+        let rename = rename.map(|r| format!(" @name({r})")).unwrap_or_default();
+        out.push_str(&format!("    invariant {name}{rename}: sql {}\n", quote(expr)));
     }
     for u in &t.uniques {
         if uses_skipped(&u.columns, &[]) {
