@@ -181,7 +181,9 @@ fn run_verify(
             dddc::migrate::locks::locks_per_transaction_needed(locks, 100)
         );
         d = d.with_help(match f.code {
-            _ if f.message.contains("SQLSTATE 53200") => lock_table.as_str(),
+            // 53200 is any shortage of memory; a full lock table says "out
+            // of shared memory" (a failed allocation says "out of memory").
+            _ if f.message.contains("out of shared memory (SQLSTATE 53200)") => lock_table.as_str(),
             "E0801" | "E0803" => "`dddc check` names a migration edited by hand; restore it from git",
             "E0802" => "every statement of a migration must be safe to run twice (see `dddc explain E0802`)",
             _ => "an undo must reverse every statement of its migration (see `dddc explain E0804`)",
