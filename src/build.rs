@@ -960,7 +960,10 @@ fn warn_lock_table(file: &str, n: usize, header: &mut Vec<String>, plan: &mut Pl
     let per_connection = crate::migrate::locks::locks_per_transaction_needed(n, 100);
     let need = format!("max_locks_per_transaction = {per_connection} or more with max_connections = 100");
     header.extend([
-        format!("WARNING: holds locks on about {n} objects until it commits (each table, partition, index and"),
+        format!(
+            "WARNING: {}{n} objects until it commits (each table, partition, index and",
+            crate::migrate::locks::HEADER_LOCKS
+        ),
         "TOAST table it creates or changes). PostgreSQL's lock table has room for max_locks_per_transaction x".into(),
         "max_connections objects, 6400 with the defaults, shared by every session; beyond that the".into(),
         "migration fails with \"out of shared memory\" and nothing is created. Before applying it, set".into(),

@@ -266,14 +266,10 @@ impl Server {
 /// ("holds locks on about N objects"), and at least what creating the
 /// lock's schema takes (a hand-written file declares nothing).
 fn lock_table_for(steps: &[verify::Step], schema: &Schema) -> usize {
-    let declared = |sql: &str| {
-        let (_, rest) = sql.split_once("holds locks on about ")?;
-        rest.split_once(' ')?.0.parse::<usize>().ok()
-    };
     steps
         .iter()
         .flat_map(|s| std::iter::once(&s.apply).chain(&s.undo))
-        .filter_map(|script| declared(&script.sql))
+        .filter_map(|script| dddc::migrate::locks::declared_in_header(&script.sql))
         .chain(std::iter::once(dddc::migrate::locks::objects_locked_creating(schema)))
         .max()
         .unwrap_or(0)

@@ -15,20 +15,7 @@ pub fn apply(schema: &Schema, changes: &[Change]) -> Schema {
 }
 
 fn table_mut<'a>(s: &'a mut Schema, r: &TableRef) -> Option<&'a mut Table> {
-    // Where the last table was found, tried first: changes come table by
-    // table, and a search of every table per change made a rename of
-    // every aggregate quadratic (2,000 of them: 36,525 changes). Only
-    // where to look first: a schema's table names are unique (E0601), so
-    // what is found is the same.
-    thread_local!(static LAST: std::cell::Cell<usize> = const { std::cell::Cell::new(0) });
-    let is = |t: &Table| t.schema == r.schema && t.name == r.name;
-    let at = LAST.with(|l| l.get());
-    let at = match s.tables.get(at) {
-        Some(t) if is(t) => at,
-        _ => s.tables.iter().position(is)?,
-    };
-    LAST.with(|l| l.set(at));
-    s.tables.get_mut(at)
+    s.tables.iter_mut().find(|t| t.schema == r.schema && t.name == r.name)
 }
 
 pub(super) fn apply_one(s: &mut Schema, c: &Change) {

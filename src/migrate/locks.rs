@@ -317,6 +317,17 @@ pub fn markdown_table() -> String {
 /// processes, some slack), and every session's locks share it.
 pub const DEFAULT_LOCK_TABLE: usize = 64 * 100;
 
+/// The words before the count in a migration's header when it warns about
+/// the lock table (`holds locks on about N objects`): written by `build`,
+/// read back by `verify` to size its throwaway server.
+pub const HEADER_LOCKS: &str = "holds locks on about ";
+
+/// The count a migration's header declares after [`HEADER_LOCKS`], if any.
+pub fn declared_in_header(sql: &str) -> Option<usize> {
+    let (_, rest) = sql.split_once(HEADER_LOCKS)?;
+    rest.split_once(' ')?.0.parse().ok()
+}
+
 /// The `max_locks_per_transaction` a server with `connections` connections
 /// needs for one transaction that locks `objects`: a quarter more than that
 /// over the connections, rounded up to a multiple of 64 (the default).
