@@ -17,6 +17,49 @@ fn first_by<'a, T, K: std::hash::Hash + Eq>(
     map
 }
 
+/// Lookups by name in one of a table's lists. Most lists hold a handful of
+/// items and are scanned; a long one (an aggregate with thousands of
+/// invariants or indexes, a table of 1,600 columns) is hashed once, so
+/// diffing it is not quadratic. Answers are the scan's: the first item of a
+/// name, or every item of it in list order.
+struct Named<'a, T> {
+    list: &'a [T],
+    name: fn(&T) -> &str,
+    map: Option<std::collections::HashMap<&'a str, Vec<usize>>>,
+}
+
+impl<'a, T> Named<'a, T> {
+    /// Lists up to this long are scanned.
+    const SCANNED: usize = 24;
+
+    fn new(list: &'a [T], name: fn(&T) -> &str) -> Self {
+        let map = (list.len() > Self::SCANNED).then(|| {
+            let mut map = std::collections::HashMap::<&str, Vec<usize>>::with_capacity(list.len());
+            for (i, x) in list.iter().enumerate() {
+                map.entry(name(x)).or_default().push(i);
+            }
+            map
+        });
+        Named { list, name, map }
+    }
+
+    /// The first item named `n`.
+    fn get(&self, n: &str) -> Option<&'a T> {
+        match &self.map {
+            Some(map) => map.get(n).map(|at| &self.list[at[0]]),
+            None => self.list.iter().find(|x| (self.name)(x) == n),
+        }
+    }
+
+    /// Whether an item named `n` satisfies `f`.
+    fn any(&self, n: &str, f: impl Fn(&T) -> bool) -> bool {
+        match &self.map {
+            Some(map) => map.get(n).is_some_and(|at| at.iter().any(|&i| f(&self.list[i]))),
+            None => self.list.iter().any(|x| (self.name)(x) == n && f(x)),
+        }
+    }
+}
+
 pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
     let mut out = Vec::new();
     let (old_schemas, new_schemas) =
@@ -67,13 +110,15 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
                 }
             }
             Some(o) => {
+                // A set: an enum of thousands of values was a scan per value.
+                let old_values: std::collections::HashSet<&str> = o.values.iter().map(String::as_str).collect();
                 let mut prev: Option<String> = None;
                 for (i, v) in t.values.iter().enumerate() {
-                    if !o.values.contains(v) {
+                    if !old_values.contains(v.as_str()) {
                         // Placed after the value before it, or before the
                         // first existing value when it comes first.
                         let before = if prev.is_none() {
-                            t.values[i + 1..].iter().find(|x| o.values.contains(x)).cloned()
+                            t.values[i + 1..].iter().find(|x| old_values.contains(x.as_str())).cloned()
                         } else {
                             None
                         };
@@ -245,17 +290,20 @@ pub fn create_table(out: &mut Vec<Change>, t: &Table) {
 
 fn comments(out: &mut Vec<Change>, old: Option<&Table>, t: &Table) {
     let r = TableRef::of(t);
+    let columns = old.map(|o| Named::new(&o.columns, |c| &c.name));
+    let checks = old.map(|o| Named::new(&o.checks, |c| &c.name));
+    let indexes = old.map(|o| Named::new(&o.indexes, |i| &i.name));
     if old.map(|o| &o.comment) != Some(&t.comment) && (old.is_some() || t.comment.is_some()) {
         out.push(Change::SetComment { on: CommentOn::Table(r.clone()), text: t.comment.clone() });
     }
     for c in &t.columns {
-        let before = old.and_then(|o| o.column(&c.name)).map(|oc| &oc.comment);
+        let before = columns.as_ref().and_then(|o| o.get(&c.name)).map(|oc| &oc.comment);
         if before != Some(&c.comment) && (before.is_some() || c.comment.is_some()) {
             out.push(Change::SetComment { on: CommentOn::Column(r.clone(), c.name.clone()), text: c.comment.clone() });
         }
     }
     for ch in &t.checks {
-        let before = old.and_then(|o| o.checks.iter().find(|x| x.name == ch.name)).map(|x| &x.comment);
+        let before = checks.as_ref().and_then(|o| o.get(&ch.name)).map(|x| &x.comment);
         if before != Some(&ch.comment) && (before.is_some() || ch.comment.is_some()) {
             out.push(Change::SetComment {
                 on: CommentOn::Constraint(r.clone(), ch.name.clone()),
@@ -264,7 +312,7 @@ fn comments(out: &mut Vec<Change>, old: Option<&Table>, t: &Table) {
         }
     }
     for i in &t.indexes {
-        let before = old.and_then(|o| o.indexes.iter().find(|x| x.name == i.name)).map(|x| &x.comment);
+        let before = indexes.as_ref().and_then(|o| o.get(&i.name)).map(|x| &x.comment);
         if before != Some(&i.comment) && (before.is_some() || i.comment.is_some()) {
             out.push(Change::SetComment {
                 on: CommentOn::Index(t.schema.clone(), i.name.clone()),
@@ -278,14 +326,12 @@ fn comments(out: &mut Vec<Change>, old: Option<&Table>, t: &Table) {
 fn by_name<'a, T: PartialEq>(
     old: &'a [T],
     new: &'a [T],
-    name: impl Fn(&T) -> &str,
+    name: fn(&T) -> &str,
 ) -> (Vec<&'a T>, Vec<&'a T>, Vec<(&'a T, &'a T)>) {
-    let removed = old.iter().filter(|o| !new.iter().any(|n| name(n) == name(o))).collect();
-    let added = new.iter().filter(|n| !old.iter().any(|o| name(o) == name(n))).collect();
-    let changed = new
-        .iter()
-        .filter_map(|n| old.iter().find(|o| name(o) == name(n)).filter(|o| *o != n).map(|o| (o, n)))
-        .collect();
+    let (old_named, new_named) = (Named::new(old, name), Named::new(new, name));
+    let removed = old.iter().filter(|o| new_named.get(name(o)).is_none()).collect();
+    let added = new.iter().filter(|n| old_named.get(name(n)).is_none()).collect();
+    let changed = new.iter().filter_map(|n| old_named.get(name(n)).filter(|o| *o != n).map(|o| (o, n))).collect();
     (removed, added, changed)
 }
 
@@ -294,13 +340,13 @@ fn by_name<'a, T: PartialEq>(
 type Retyped = Vec<(String, crate::relational::ColumnType)>;
 
 fn rebuilt_columns(
-    o: &Table,
+    o: &Named<'_, crate::relational::Column>,
     t: &Table,
     retyped: &[(String, crate::relational::ColumnType)],
 ) -> Vec<(String, Retyped)> {
     let mut out = Vec::new();
     for c in t.columns.iter().filter(|c| c.generated.is_some()) {
-        let Some(oc) = o.column(&c.name).filter(|oc| oc.generated.is_some()) else { continue };
+        let Some(oc) = o.get(&c.name).filter(|oc| oc.generated.is_some()) else { continue };
         let reads: Retyped = retyped.iter().filter(|(n, _)| c.depends_on.contains(n)).cloned().collect();
         if oc.generated != c.generated || !reads.is_empty() {
             out.push((c.name.clone(), reads));
@@ -311,16 +357,17 @@ fn rebuilt_columns(
 
 fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     let r = TableRef::of(t);
+    let (old_columns, new_columns) = (Named::new(&o.columns, |c| &c.name), Named::new(&t.columns, |c| &c.name));
     // Columns. A generated column is rebuilt when its expression changes or
     // a column it reads changes type (PostgreSQL alters neither in place).
     let retyped: Vec<(String, crate::relational::ColumnType)> = t
         .columns
         .iter()
-        .filter_map(|c| o.column(&c.name).filter(|oc| oc.ty != c.ty).map(|_| (c.name.clone(), c.ty.clone())))
+        .filter_map(|c| old_columns.get(&c.name).filter(|oc| oc.ty != c.ty).map(|_| (c.name.clone(), c.ty.clone())))
         .collect();
-    let rebuilt = rebuilt_columns(o, t, &retyped);
+    let rebuilt = rebuilt_columns(&old_columns, t, &retyped);
     for c in &t.columns {
-        match o.column(&c.name) {
+        match old_columns.get(&c.name) {
             None if c.generated.is_some() => {
                 out.push(Change::AddGeneratedColumn { table: r.clone(), column: c.clone() })
             }
@@ -377,7 +424,7 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
         }
     }
     for oc in &o.columns {
-        if t.column(&oc.name).is_none() {
+        if new_columns.get(&oc.name).is_none() {
             out.push(Change::DropColumn { table: r.clone(), column: oc.clone() });
         }
     }
@@ -398,13 +445,14 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
         out.push(Change::AddUnique { table: r.clone(), unique: u.clone() });
     }
     let same_check = |a: &crate::relational::Check, b: &crate::relational::Check| a.expr == b.expr && a.name == b.name;
+    let (old_checks, new_checks) = (Named::new(&o.checks, |c| &c.name), Named::new(&t.checks, |c| &c.name));
     for c in &o.checks {
-        if !t.checks.iter().any(|n| same_check(c, n)) {
+        if !new_checks.any(&c.name, |n| same_check(c, n)) {
             out.push(Change::DropCheck { table: r.clone(), check: c.clone() });
         }
     }
     for c in &t.checks {
-        if !o.checks.iter().any(|x| same_check(x, c)) {
+        if !old_checks.any(&c.name, |x| same_check(x, c)) {
             out.push(Change::AddCheck { table: r.clone(), check: c.clone() });
         }
     }
@@ -425,13 +473,14 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     // A rebuilt column drops its indexes with it.
     let uses_rebuilt =
         |i: &crate::relational::Index| i.items.iter().any(|it| rebuilt.iter().any(|(c, _)| it.column() == Some(c)));
+    let (old_indexes, new_indexes) = (Named::new(&o.indexes, |i| &i.name), Named::new(&t.indexes, |i| &i.name));
     for i in &o.indexes {
-        if !t.indexes.iter().any(|n| same_index(i, n)) || uses_rebuilt(i) {
+        if !new_indexes.any(&i.name, |n| same_index(i, n)) || uses_rebuilt(i) {
             out.push(Change::DropIndex { table: r.clone(), index: i.clone() });
         }
     }
     for i in &t.indexes {
-        if !o.indexes.iter().any(|x| same_index(x, i)) || uses_rebuilt(i) {
+        if !old_indexes.any(&i.name, |x| same_index(x, i)) || uses_rebuilt(i) {
             out.push(Change::CreateIndex { table: r.clone(), index: i.clone() });
         }
     }
@@ -458,8 +507,9 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     let none = Vec::new();
     let old_parts = o.partitioning.as_ref().map_or(&none, |p| &p.partitions);
     let new_parts = t.partitioning.as_ref().map_or(&none, |p| &p.partitions);
+    let (old_named, new_named) = (Named::new(old_parts, |p| &p.name), Named::new(new_parts, |p| &p.name));
     for p in new_parts {
-        if !old_parts.iter().any(|x| x.name == p.name) {
+        if old_named.get(&p.name).is_none() {
             let default = old_parts
                 .iter()
                 .find(|x| x.bound == crate::relational::PartitionBound::Default)
@@ -469,7 +519,7 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
         }
     }
     for p in old_parts {
-        match new_parts.iter().find(|x| x.name == p.name) {
+        match new_named.get(&p.name) {
             None => {
                 // Its rows go to the DEFAULT partition, when there is one
                 // (and it is not the one dropped).
@@ -489,4 +539,29 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
         }
     }
     comments(out, Some(o), t);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Named;
+
+    /// A long list is hashed, a short one scanned: both answer as a scan,
+    /// duplicates of a name included.
+    #[test]
+    fn lookups_by_name_answer_as_a_scan() {
+        for len in [3usize, Named::<(String, usize)>::SCANNED, Named::<(String, usize)>::SCANNED + 1, 200] {
+            // Names repeat every 7 items: (name, position).
+            let list: Vec<(String, usize)> = (0..len).map(|i| (format!("n{}", i % 7 + i / 50), i)).collect();
+            let named = Named::new(&list, |x| &x.0);
+            assert_eq!(named.map.is_some(), len > Named::<(String, usize)>::SCANNED);
+            for probe in (0..60).map(|i| format!("n{i}")) {
+                let scan = list.iter().find(|x| x.0 == probe);
+                assert_eq!(named.get(&probe), scan, "get {probe} of {len}");
+                for k in [0, 3, 100, 150] {
+                    let scan = list.iter().any(|x| x.0 == probe && x.1 >= k);
+                    assert_eq!(named.any(&probe, |x| x.1 >= k), scan, "any {probe} >= {k} of {len}");
+                }
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! From changes to migration files: refusals, backfills, the split into
 //! files, and each file's undo.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use super::apply::apply;
@@ -885,10 +885,14 @@ fn check(
                     let new_check = new
                         .table(&table.schema, &table.name)
                         .and_then(|t| t.checks.iter().find(|c| c.name == check.name));
-                    let new_values = new_check.and_then(|c| c.enum_values());
+                    // A set: an enum of thousands of values was a scan per value.
+                    let new_values: Option<HashSet<&str>> =
+                        new_check.and_then(|c| c.enum_values()).map(|(_, nv)| nv.iter().map(String::as_str).collect());
                     let lost: Vec<&String> = old_values
                         .iter()
-                        .filter(|v| !renamed_values.contains(*v) && new_values.is_none_or(|(_, nv)| !nv.contains(v)))
+                        .filter(|v| {
+                            !renamed_values.contains(*v) && new_values.as_ref().is_none_or(|nv| !nv.contains(v.as_str()))
+                        })
                         .collect();
                     if !lost.is_empty() && new_values.is_some() {
                         let lost: Vec<&str> = lost.iter().map(|s| s.as_str()).collect();
@@ -919,8 +923,13 @@ fn check(
                     _ => None,
                 })
                 .collect();
-            let lost: Vec<&str> =
-                o.values.iter().filter(|v| !e.values.contains(v) && !renamed.contains(v)).map(String::as_str).collect();
+            let values: HashSet<&str> = e.values.iter().map(String::as_str).collect();
+            let lost: Vec<&str> = o
+                .values
+                .iter()
+                .filter(|v| !values.contains(v.as_str()) && !renamed.contains(v))
+                .map(String::as_str)
+                .collect();
             if !lost.is_empty() {
                 refuse(
                     id::E0702,

@@ -89,6 +89,11 @@ impl<'a> TableIndex<'a> {
     pub fn table(&self, schema: &str, name: &str) -> Option<&'a Table> {
         self.at.get(&(schema, name)).map(|&i| &self.tables[i])
     }
+
+    /// Every table, in schema order.
+    pub fn tables(&self) -> &'a [Table] {
+        self.tables
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -398,7 +403,7 @@ impl ForeignKey {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IndexMethod {
     Btree,
@@ -409,7 +414,7 @@ pub enum IndexMethod {
 }
 
 /// What an index is on: a column, or an SQL expression (parenthesised).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IndexItem {
     Column(String),
     Expr(String),

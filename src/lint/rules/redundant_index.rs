@@ -1,6 +1,6 @@
 //! L027 `redundant-index`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::diagnostics::Span;
 use crate::lint::context::{Ctx, Finding};
@@ -60,11 +60,20 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         declared.extend(site.entity.fields.iter().filter(|f| f.indexed).map(|f| f.span));
     }
     for t in &cx.schema.tables {
+        // The table's B-tree indexes by condition and first item, in table
+        // order: only those can cover an index starting with that item (a
+        // scan per index was quadratic in an aggregate of thousands).
+        let mut by_first: HashMap<(Option<&str>, &IndexItem), Vec<&Index>> = HashMap::new();
+        for o in t.indexes.iter().filter(|o| o.method == IndexMethod::Btree) {
+            if let Some(first) = o.items.first() {
+                by_first.entry((o.predicate.as_deref(), first)).or_default().push(o);
+            }
+        }
         for ix in &t.indexes {
             if ix.unique || ix.method != IndexMethod::Btree || !declared.contains(&ix.origin.0) {
                 continue;
             }
-            if let Some((by, span)) = covering(t, ix) {
+            if let Some((by, span)) = covering(t, ix, &by_first) {
                 let mut f =
                     Finding::new(ix.origin.0, format!("index `{}` ({}) is covered by {by}", ix.name, ix.items_text()))
                         .label("redundant: every query it serves can use the other one")
@@ -80,7 +89,11 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
 
 /// What covers `ix`: a longer B-tree index with the same condition, the
 /// primary key or a unique constraint.
-fn covering(t: &Table, ix: &Index) -> Option<(String, Option<Span>)> {
+fn covering(
+    t: &Table,
+    ix: &Index,
+    by_first: &HashMap<(Option<&str>, &IndexItem), Vec<&Index>>,
+) -> Option<(String, Option<Span>)> {
     let n = ix.items.len();
     let starts = |items: &[IndexItem]| items.len() >= n && items[..n] == ix.items[..];
     let as_items = |cols: &[String]| cols.iter().map(|c| IndexItem::Column(c.clone())).collect::<Vec<_>>();
@@ -96,14 +109,16 @@ fn covering(t: &Table, ix: &Index) -> Option<(String, Option<Span>)> {
             }
         }
     }
-    t.indexes
-        .iter()
-        .filter(|o| !std::ptr::eq(*o, ix))
-        .find(|o| {
-            o.method == IndexMethod::Btree
-                && o.predicate == ix.predicate
-                && (o.items.len() > n || (o.items.len() == n && o.unique))
-                && starts(&o.items)
-        })
-        .map(|o| (format!("index `{}` ({})", o.name, o.items_text()), Some(o.origin.0)))
+    let covers = |o: &&Index| {
+        !std::ptr::eq(*o, ix)
+            && o.method == IndexMethod::Btree
+            && o.predicate == ix.predicate
+            && (o.items.len() > n || (o.items.len() == n && o.unique))
+            && starts(&o.items)
+    };
+    match ix.items.first() {
+        Some(first) => by_first.get(&(ix.predicate.as_deref(), first)).and_then(|c| c.iter().copied().find(covers)),
+        None => t.indexes.iter().find(covers),
+    }
+    .map(|o| (format!("index `{}` ({})", o.name, o.items_text()), Some(o.origin.0)))
 }

@@ -13,6 +13,10 @@ pub(super) struct TableBuilder {
     pub soft_delete: bool,
     /// Tenant column, leading every index and unique.
     pub tenant: Option<String>,
+    /// Where each index of `t` is, by what it indexes (items, method,
+    /// condition): `push_index` looked for an equivalent one by a scan,
+    /// quadratic in an aggregate of thousands of indexes.
+    index_at: std::collections::HashMap<(Vec<IndexItem>, IndexMethod, Option<String>), usize>,
 }
 
 impl TableBuilder {
@@ -38,6 +42,7 @@ impl TableBuilder {
             },
             soft_delete: false,
             tenant: None,
+            index_at: std::collections::HashMap::new(),
         }
     }
 
@@ -101,12 +106,13 @@ impl TableBuilder {
 
     /// Adds an index unless an equivalent one exists.
     pub fn push_index(&mut self, ix: Index) {
-        let same = |o: &Index| o.items == ix.items && o.method == ix.method && o.predicate == ix.predicate;
-        if let Some(existing) = self.t.indexes.iter_mut().find(|o| same(o)) {
-            existing.unique |= ix.unique;
-            return;
+        match self.index_at.entry((ix.items.clone(), ix.method, ix.predicate.clone())) {
+            std::collections::hash_map::Entry::Occupied(at) => self.t.indexes[*at.get()].unique |= ix.unique,
+            std::collections::hash_map::Entry::Vacant(at) => {
+                at.insert(self.t.indexes.len());
+                self.t.indexes.push(ix);
+            }
         }
-        self.t.indexes.push(ix);
     }
 
     /// An index on plain columns.
