@@ -4,38 +4,147 @@
 //! `b` by the caller).
 
 use super::change::{Change, CommentOn, TableRef};
+use std::collections::HashMap;
+
 use crate::relational::{ColumnType, Schema, Table};
 
 pub fn apply(schema: &Schema, changes: &[Change]) -> Schema {
     let mut s = schema.clone();
+    let mut places = Places::default();
     for c in changes {
-        apply_one(&mut s, c);
+        apply_one(&mut s, &mut places, c);
     }
     s
 }
 
-fn table_mut<'a>(s: &'a mut Schema, r: &TableRef) -> Option<&'a mut Table> {
+/// Where a schema's tables, the foreign keys to each table, and its indexes
+/// and partitions by name are, for applying many changes to one schema: a
+/// rename of a table or an index, and each change's lookup of its table,
+/// scanned every table (a rename of every aggregate of 20,000 is 365,025
+/// changes). Built by the first rename that needs it, or after a few
+/// lookups by a scan; renames and new tables keep it current; a change that
+/// drops tables, moves foreign keys, indexes or partitions within their
+/// table, or renames a schema, leaves it unbuilt until then again. Lookups
+/// answer as the scans did: every match, in table order.
+#[derive(Default)]
+pub(super) struct Places {
+    built: bool,
+    /// Lookups by a scan since the map was last built or left.
+    scans: usize,
+    tables: HashMap<(String, String), Vec<usize>>,
+    /// Foreign keys by the table they reference: (table, foreign key).
+    refs: HashMap<(String, String), Vec<(usize, usize)>>,
+    /// Indexes and partitions by their table's schema and their name.
+    names: HashMap<(String, String), Vec<(usize, Place)>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    Index(usize),
+    Partition(usize),
+}
+
+impl Places {
+    /// Lookups of a table by a scan before the map is built for them.
+    const SCANS: usize = 8;
+
+    fn build(&mut self, s: &Schema) {
+        if self.built {
+            return;
+        }
+        self.scans = 0;
+        self.tables.clear();
+        self.refs.clear();
+        self.names.clear();
+        for i in 0..s.tables.len() {
+            self.add_table(s, i);
+        }
+        self.built = true;
+    }
+
+    fn add_table(&mut self, s: &Schema, i: usize) {
+        let t = &s.tables[i];
+        self.tables.entry((t.schema.clone(), t.name.clone())).or_default().push(i);
+        for (k, fk) in t.foreign_keys.iter().enumerate() {
+            self.refs.entry((fk.ref_schema.clone(), fk.ref_table.clone())).or_default().push((i, k));
+        }
+        let key = |name: &str| (t.schema.clone(), name.to_string());
+        for (k, ix) in t.indexes.iter().enumerate() {
+            self.names.entry(key(&ix.name)).or_default().push((i, Place::Index(k)));
+        }
+        for (k, p) in t.partitioning.iter().flat_map(|p| p.partitions.iter()).enumerate() {
+            self.names.entry(key(&p.name)).or_default().push((i, Place::Partition(k)));
+        }
+    }
+
+    fn forget(&mut self) {
+        self.built = false;
+        self.scans = 0;
+    }
+
+    /// Moves what `map` holds under `from` to `to`, merged in order.
+    fn rename<T: Ord + Copy>(
+        map: &mut HashMap<(String, String), Vec<T>>,
+        schema: &str,
+        from: &str,
+        to: &str,
+    ) -> Vec<T> {
+        let moved = map.remove(&(schema.to_string(), from.to_string())).unwrap_or_default();
+        if !moved.is_empty() {
+            let at = map.entry((schema.to_string(), to.to_string())).or_default();
+            at.extend(moved.iter().copied());
+            at.sort();
+        }
+        moved
+    }
+}
+
+fn table_mut<'a>(s: &'a mut Schema, places: &mut Places, r: &TableRef) -> Option<&'a mut Table> {
+    // A few scans first: a change or two need no map, and a batch that
+    // keeps moving things would rebuild it each time.
+    if !places.built {
+        places.scans += 1;
+        if places.scans > Places::SCANS {
+            places.build(s);
+        }
+    }
+    if places.built {
+        let at = places.tables.get(&(r.schema.clone(), r.name.clone())).and_then(|v| v.first().copied())?;
+        return s.tables.get_mut(at);
+    }
     s.tables.iter_mut().find(|t| t.schema == r.schema && t.name == r.name)
 }
 
-pub(super) fn apply_one(s: &mut Schema, c: &Change) {
+pub(super) fn apply_one(s: &mut Schema, places: &mut Places, c: &Change) {
     use Change::*;
+    match c {
+        // What moves what `places` records.
+        DropTable(_)
+        | RenameSchema { .. }
+        | AddForeignKey { .. }
+        | DropForeignKey { .. }
+        | CreateIndex { .. }
+        | DropIndex { .. }
+        | AddPartition { .. }
+        | DropPartition { .. } => places.forget(),
+        _ => {}
+    }
     match c {
         DropPublication(p) => s.publications.retain(|x| x.name != p.name),
         DropPolicy { table, policy } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.policies.retain(|x| x.name != policy.name);
             }
         }
         DisableRowLevelSecurity(table) => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.row_level_security = false;
             }
         }
         DisablePartitionRowLevelSecurity { table, partition }
         | EnablePartitionRowLevelSecurity { table, partition } => {
             let on = matches!(c, EnablePartitionRowLevelSecurity { .. });
-            if let Some(p) = table_mut(s, table).and_then(|t| t.partitioning.as_mut()) {
+            if let Some(p) = table_mut(s, places, table).and_then(|t| t.partitioning.as_mut()) {
                 for part in p.partitions.iter_mut().filter(|x| &x.name == partition) {
                     part.row_level_security = on;
                 }
@@ -43,32 +152,32 @@ pub(super) fn apply_one(s: &mut Schema, c: &Change) {
         }
         SyncPartitionIndexNames(_) => {}
         DropTrigger { table, trigger } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.triggers.retain(|x| x.name != trigger.name);
             }
         }
         DropForeignKey { table, fk } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.foreign_keys.retain(|x| x.name != fk.name);
             }
         }
         DropIndex { table, index } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.indexes.retain(|x| x.name != index.name);
             }
         }
         DropCheck { table, check } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.checks.retain(|x| x.name != check.name);
             }
         }
         DropUnique { table, unique } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.uniques.retain(|x| x.name != unique.name);
             }
         }
         DropPrimaryKey { table, .. } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.primary_key = None;
             }
         }
@@ -125,15 +234,12 @@ pub(super) fn apply_one(s: &mut Schema, c: &Change) {
             }
         }
         RenameTable { schema, from, to } => {
-            for t in &mut s.tables {
-                if &t.schema == schema && &t.name == from {
-                    t.name = to.clone();
-                }
-                for fk in &mut t.foreign_keys {
-                    if &fk.ref_schema == schema && &fk.ref_table == from {
-                        fk.ref_table = to.clone();
-                    }
-                }
+            places.build(s);
+            for i in Places::rename(&mut places.tables, schema, from, to) {
+                s.tables[i].name = to.clone();
+            }
+            for (i, k) in Places::rename(&mut places.refs, schema, from, to) {
+                s.tables[i].foreign_keys[k].ref_table = to.clone();
             }
             for p in &mut s.publications {
                 for t in &mut p.tables {
@@ -146,7 +252,7 @@ pub(super) fn apply_one(s: &mut Schema, c: &Change) {
         }
         RenameColumn { table, from, to } => {
             let r = table.clone();
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 for col in &mut t.columns {
                     if &col.name == from {
                         col.name = to.clone();
@@ -174,20 +280,17 @@ pub(super) fn apply_one(s: &mut Schema, c: &Change) {
                     }
                 }
             }
-            for t in &mut s.tables {
-                for fk in &mut t.foreign_keys {
-                    if fk.ref_schema == r.schema && fk.ref_table == r.name {
-                        for x in &mut fk.ref_columns {
-                            if x == from {
-                                *x = to.clone();
-                            }
-                        }
+            places.build(s);
+            for &(i, k) in places.refs.get(&(r.schema, r.name)).into_iter().flatten() {
+                for x in &mut s.tables[i].foreign_keys[k].ref_columns {
+                    if x == from {
+                        *x = to.clone();
                     }
                 }
             }
         }
         RenameConstraint { table, from, to } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 if let Some(pk) = &mut t.primary_key {
                     if &pk.name == from {
                         pk.name = to.clone();
@@ -211,23 +314,21 @@ pub(super) fn apply_one(s: &mut Schema, c: &Change) {
             }
         }
         RenameIndex { schema, from, to } => {
-            for t in s.tables.iter_mut().filter(|t| &t.schema == schema) {
-                for i in &mut t.indexes {
-                    if &i.name == from {
-                        i.name = to.clone();
-                    }
-                }
-                if let Some(p) = &mut t.partitioning {
-                    for part in &mut p.partitions {
-                        if &part.name == from {
-                            part.name = to.clone();
+            places.build(s);
+            for (i, place) in Places::rename(&mut places.names, schema, from, to) {
+                let t = &mut s.tables[i];
+                match place {
+                    Place::Index(k) => t.indexes[k].name = to.clone(),
+                    Place::Partition(k) => {
+                        if let Some(p) = &mut t.partitioning {
+                            p.partitions[k].name = to.clone();
                         }
                     }
                 }
             }
         }
         RenameTrigger { table, from, to } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 for tr in &mut t.triggers {
                     if &tr.name == from {
                         tr.name = to.clone();
@@ -264,19 +365,20 @@ pub(super) fn apply_one(s: &mut Schema, c: &Change) {
         }
         UpdateEnumValue { .. } => {}
         DropGeneratedColumn { table, column, .. } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.columns.retain(|x| x.name != column.name);
             }
         }
         AddGeneratedColumn { table, column } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 if t.column(&column.name).is_none() {
                     t.columns.push(column.clone());
                 }
             }
         }
         SetIdentity { table, column, identity } => {
-            if let Some(c) = table_mut(s, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column)) {
+            if let Some(c) = table_mut(s, places, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
+            {
                 c.identity = *identity;
             }
         }
@@ -311,47 +413,59 @@ pub(super) fn apply_one(s: &mut Schema, c: &Change) {
             s.functions.push(f.clone());
         }
         CreateTable(t) => {
-            if s.table(&t.schema, &t.name).is_none() {
+            let exists = if places.built {
+                places.tables.contains_key(&(t.schema.clone(), t.name.clone()))
+            } else {
+                s.table(&t.schema, &t.name).is_some()
+            };
+            if !exists {
                 s.tables.push(t.clone());
+                if places.built {
+                    places.add_table(s, s.tables.len() - 1);
+                }
             }
         }
         AddPartition { table, partition, .. } => {
-            if let Some(p) = table_mut(s, table).and_then(|t| t.partitioning.as_mut()) {
+            if let Some(p) = table_mut(s, places, table).and_then(|t| t.partitioning.as_mut()) {
                 if !p.partitions.iter().any(|x| x.name == partition.name) {
                     p.partitions.push(partition.clone());
                 }
             }
         }
         AddColumn { table, column, .. } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 if t.column(&column.name).is_none() {
                     t.columns.push(column.clone());
                 }
             }
         }
         AlterColumnType { table, column, to, .. } => {
-            if let Some(c) = table_mut(s, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column)) {
+            if let Some(c) = table_mut(s, places, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
+            {
                 c.ty = to.clone();
             }
         }
         SetDefault { table, column, default } => {
-            if let Some(c) = table_mut(s, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column)) {
+            if let Some(c) = table_mut(s, places, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
+            {
                 c.default = default.clone();
             }
         }
         DropNotNull { table, column } | SetNotNull { table, column, .. } | FinishNotNull { table, column, .. } => {
             let nullable = matches!(c, DropNotNull { .. });
-            if let Some(col) = table_mut(s, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column)) {
+            if let Some(col) =
+                table_mut(s, places, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
+            {
                 col.nullable = nullable;
             }
         }
         AddPrimaryKey { table, pk } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.primary_key = Some(pk.clone());
             }
         }
         AddUnique { table, unique } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.uniques.retain(|x| x.name != unique.name);
                 t.uniques.push(unique.clone());
             }
@@ -359,36 +473,36 @@ pub(super) fn apply_one(s: &mut Schema, c: &Change) {
         // Rows and validity: the schema does not record them.
         Backfill { .. } | ValidateConstraint { .. } => {}
         AddCheck { table, check } | ReplaceCheck { table, check } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.checks.retain(|x| x.name != check.name);
                 t.checks.push(check.clone());
             }
         }
         AddForeignKey { table, fk } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.foreign_keys.retain(|x| x.name != fk.name);
                 t.foreign_keys.push(fk.clone());
             }
         }
         CreateIndex { table, index } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.indexes.retain(|x| x.name != index.name);
                 t.indexes.push(index.clone());
             }
         }
         CreateTrigger { table, trigger } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.triggers.retain(|x| x.name != trigger.name);
                 t.triggers.push(trigger.clone());
             }
         }
         EnableRowLevelSecurity(table) => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.row_level_security = true;
             }
         }
         CreatePolicy { table, policy } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.policies.retain(|x| x.name != policy.name);
                 t.policies.push(policy.clone());
             }
@@ -419,15 +533,15 @@ pub(super) fn apply_one(s: &mut Schema, c: &Change) {
             s.publications.retain(|x| x.name != p.name);
             s.publications.push(p.clone());
         }
-        SetComment { on, text } => set_comment(s, on, text.clone()),
+        SetComment { on, text } => set_comment(s, places, on, text.clone()),
         DropRole(r) => s.roles.retain(|x| &x.name != r),
         DropColumn { table, column } => {
-            if let Some(t) = table_mut(s, table) {
+            if let Some(t) = table_mut(s, places, table) {
                 t.columns.retain(|x| x.name != column.name);
             }
         }
         DropPartition { table, partition, .. } => {
-            if let Some(p) = table_mut(s, table).and_then(|t| t.partitioning.as_mut()) {
+            if let Some(p) = table_mut(s, places, table).and_then(|t| t.partitioning.as_mut()) {
                 p.partitions.retain(|x| x.name != partition.name);
             }
         }
@@ -449,7 +563,7 @@ fn rename_enum_type(ty: &mut ColumnType, f: impl FnOnce(&mut String, &mut String
     }
 }
 
-fn set_comment(s: &mut Schema, on: &CommentOn, text: Option<String>) {
+fn set_comment(s: &mut Schema, places: &mut Places, on: &CommentOn, text: Option<String>) {
     match on {
         CommentOn::Schema(n) => {
             if let Some(x) = s.schemas.iter_mut().find(|x| &x.name == n) {
@@ -457,18 +571,25 @@ fn set_comment(s: &mut Schema, on: &CommentOn, text: Option<String>) {
             }
         }
         CommentOn::Table(r) => {
-            if let Some(t) = table_mut(s, r) {
+            if let Some(t) = table_mut(s, places, r) {
                 t.comment = text;
             }
         }
         CommentOn::Column(r, c) => {
-            if let Some(col) = table_mut(s, r).and_then(|t| t.columns.iter_mut().find(|x| &x.name == c)) {
+            if let Some(col) = table_mut(s, places, r).and_then(|t| t.columns.iter_mut().find(|x| &x.name == c)) {
                 col.comment = text;
             }
         }
         CommentOn::Constraint(r, c) => {
-            if let Some(ch) = table_mut(s, r).and_then(|t| t.checks.iter_mut().find(|x| &x.name == c)) {
+            if let Some(ch) = table_mut(s, places, r).and_then(|t| t.checks.iter_mut().find(|x| &x.name == c)) {
                 ch.comment = text;
+            }
+        }
+        CommentOn::Index(schema, i) if places.built => {
+            for &(t, place) in places.names.get(&(schema.clone(), i.clone())).into_iter().flatten() {
+                if let Place::Index(k) = place {
+                    s.tables[t].indexes[k].comment = text.clone();
+                }
             }
         }
         CommentOn::Index(schema, i) => {

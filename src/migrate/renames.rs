@@ -218,8 +218,9 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
     // Each change applied in place: a copy of the schema per change made a
     // rename of every aggregate quadratic (2,000 of them: 36,525 changes,
     // four minutes).
+    let mut places = super::apply::Places::default();
     let mut push = |s: &mut Schema, c: Change| {
-        super::apply::apply_one(s, &c);
+        super::apply::apply_one(s, &mut places, &c);
         changes.push(c);
     };
     // Contexts.

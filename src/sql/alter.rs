@@ -15,7 +15,7 @@ use super::types::{column_type, format_type};
 use super::{dollar_quote, ident, literal, qualified};
 use crate::migrate::change::Change;
 use crate::migrate::locks::Op;
-use crate::relational::{Column, ColumnType, Schema, TableRef};
+use crate::relational::{Column, ColumnType, Schema, TableIndex, TableRef};
 
 pub struct Context<'a> {
     pub target: u32,
@@ -36,6 +36,26 @@ pub struct Context<'a> {
     /// `lock_timeout` for the `ALTER TABLE` that lifts row-level security
     /// around a statement run by the table's owner.
     pub lock_timeout: &'a str,
+    /// `before` and `after` by table, each built on first use: a migration
+    /// of thousands of renames looked each table up by a scan.
+    pub at: Lookups<'a>,
+}
+
+/// [`Context::at`].
+#[derive(Default)]
+pub struct Lookups<'a> {
+    before: std::sync::OnceLock<TableIndex<'a>>,
+    after: std::sync::OnceLock<TableIndex<'a>>,
+}
+
+impl<'a> Context<'a> {
+    fn before_at(&self) -> &TableIndex<'a> {
+        self.at.before.get_or_init(|| self.before.index())
+    }
+
+    fn after_at(&self) -> &TableIndex<'a> {
+        self.at.after.get_or_init(|| self.after.index())
+    }
 }
 
 /// The statements of one change.
@@ -46,11 +66,11 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         DropPublication(p) => vec![o::drop_publication(&p.name)],
         DropPolicy { table, policy } => {
             let mut rels = vec![table.name.clone()];
-            rels.extend(protected_partitions(cx.before, table));
+            rels.extend(protected_partitions(cx.before_at(), table));
             rels.iter().map(|r| o::drop_policy(&table.schema, r, &policy.name)).collect()
         }
         DisablePartitionRowLevelSecurity { table, partition } => {
-            let mut out: Vec<Stmt> = policies_of(cx.before, table)
+            let mut out: Vec<Stmt> = policies_of(cx.before_at(), table)
                 .iter()
                 .map(|p| o::drop_policy(&table.schema, partition, &p.name))
                 .collect();
@@ -59,7 +79,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         }
         EnablePartitionRowLevelSecurity { table, partition } => protect_partition(cx, table, partition),
         SyncPartitionIndexNames(t) => {
-            cx.after.table(&t.schema, &t.name).and_then(o::partition_index_names).into_iter().collect()
+            cx.after_at().table(&t.schema, &t.name).and_then(o::partition_index_names).into_iter().collect()
         }
         DisableRowLevelSecurity(t) => o::disable_rls(&t.schema, &t.name),
         DropTrigger { table, trigger } => vec![o::drop_trigger(table, &trigger.name)],
@@ -102,8 +122,8 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             // Columns renamed in the same migration may have their old or
             // their new name at this point (a migration renames the table
             // first, its undo the columns first): both are tried.
-            let mut columns = not_null_columns(cx.before, &old);
-            for c in not_null_columns(cx.after, &table) {
+            let mut columns = not_null_columns(cx.before_at(), &old);
+            for c in not_null_columns(cx.after_at(), &table) {
                 if !columns.contains(&c) {
                     columns.push(c);
                 }
@@ -132,7 +152,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             // The NOT NULL constraint of the column (PostgreSQL 18), on the
             // table and on each partition, named as V1 would name it.
             let mut renames = Vec::new();
-            for rel in std::iter::once(table.name.clone()).chain(partition_names(cx.after, table)) {
+            for rel in std::iter::once(table.name.clone()).chain(partition_names(cx.after_at(), table)) {
                 let rel_ref = TableRef { schema: table.schema.clone(), name: rel.clone() };
                 renames.push((rel_ref, format!("{rel}_{from}_not_null"), format!("{rel}_{to}_not_null")));
             }
@@ -292,7 +312,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                     let mut s =
                         Stmt::opaque(Op::MovePartitionRows, Some(table), do_block(cx, &rels, &body)).lifting(&rels);
                     s.plain = plain;
-                    vec![referencing_targets(s, cx.before, table)]
+                    vec![referencing_targets(s, cx.before_at(), table)]
                 }
                 _ => vec![create],
             };
@@ -469,7 +489,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         EnableRowLevelSecurity(t) => o::enable_rls(&t.schema, &t.name),
         CreatePolicy { table, policy } => {
             let mut rels = vec![table.name.clone()];
-            rels.extend(protected_partitions(cx.after, table));
+            rels.extend(protected_partitions(cx.after_at(), table));
             rels.iter().flat_map(|r| o::create_policy(&table.schema, r, policy)).collect()
         }
         CreateRole(r) => {
@@ -512,7 +532,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         DropPartition { partition, table, into_default: None } => {
             let mut s = o::drop_table(&table.schema, &partition.name);
             s.table = Some(table.clone());
-            vec![referencing_targets(s, cx.before, table)]
+            vec![referencing_targets(s, cx.before_at(), table)]
         }
         // Its rows move into the DEFAULT partition: detached, copied back
         // through the table (the range is no longer a partition's, so they
@@ -538,9 +558,9 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             }
             let mut s = Stmt::opaque(Op::MovePartitionRows, Some(table), do_block(cx, &rels, &body)).lifting(&rels);
             s.plain = plain;
-            vec![referencing_targets(s, cx.before, table)]
+            vec![referencing_targets(s, cx.before_at(), table)]
         }
-        DropTable(t) => vec![referencing_targets(o::drop_table(&t.schema, &t.name), cx.before, &TableRef::of(t))],
+        DropTable(t) => vec![referencing_targets(o::drop_table(&t.schema, &t.name), cx.before_at(), &TableRef::of(t))],
         DropFunction(f) => vec![o::drop_function(f)],
         DropEnumType(e) => vec![o::drop_enum_type(&e.schema, &e.name)],
         DropExtension(e) => vec![o::drop_extension(e)],
@@ -553,7 +573,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
 /// The statement, naming the tables `table`'s foreign keys reference (in
 /// `schema`) as tables it locks: dropping or detaching the table removes
 /// its triggers there.
-fn referencing_targets(mut s: Stmt, schema: &Schema, table: &TableRef) -> Stmt {
+fn referencing_targets(mut s: Stmt, schema: &TableIndex<'_>, table: &TableRef) -> Stmt {
     if let Some(t) = schema.table(&table.schema, &table.name) {
         for fk in &t.foreign_keys {
             let target = fk.target();
@@ -667,7 +687,7 @@ fn update_rows(cx: &Context<'_>, table: &TableRef, set: &str, filter: &str, batc
 }
 
 /// The partitions of a table that have row-level security in `schema`.
-fn protected_partitions(schema: &Schema, t: &TableRef) -> Vec<String> {
+fn protected_partitions(schema: &TableIndex<'_>, t: &TableRef) -> Vec<String> {
     schema
         .table(&t.schema, &t.name)
         .and_then(|t| t.partitioning.as_ref())
@@ -676,7 +696,7 @@ fn protected_partitions(schema: &Schema, t: &TableRef) -> Vec<String> {
 }
 
 /// Every partition of a table in `schema`.
-fn partition_names(schema: &Schema, t: &TableRef) -> Vec<String> {
+fn partition_names(schema: &TableIndex<'_>, t: &TableRef) -> Vec<String> {
     schema
         .table(&t.schema, &t.name)
         .and_then(|t| t.partitioning.as_ref())
@@ -684,7 +704,7 @@ fn partition_names(schema: &Schema, t: &TableRef) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn policies_of<'s>(schema: &'s Schema, t: &TableRef) -> &'s [crate::relational::Policy] {
+fn policies_of<'s>(schema: &TableIndex<'s>, t: &TableRef) -> &'s [crate::relational::Policy] {
     schema.table(&t.schema, &t.name).map_or(&[], |t| t.policies.as_slice())
 }
 
@@ -692,7 +712,7 @@ fn policies_of<'s>(schema: &'s Schema, t: &TableRef) -> &'s [crate::relational::
 /// policies.
 fn protect_partition(cx: &Context<'_>, table: &TableRef, partition: &str) -> Vec<Stmt> {
     let mut out = o::enable_rls(&table.schema, partition);
-    for p in policies_of(cx.after, table) {
+    for p in policies_of(cx.after_at(), table) {
         out.extend(o::create_policy(&table.schema, partition, p));
     }
     out
@@ -714,7 +734,7 @@ enum Reads {
 fn protected_relations(cx: &Context<'_>, tables: &[&TableRef], reads: Reads) -> Vec<String> {
     let mut out = Vec::new();
     for t in tables {
-        let def = cx.before.table(&t.schema, &t.name).or_else(|| cx.after.table(&t.schema, &t.name));
+        let def = cx.before_at().table(&t.schema, &t.name).or_else(|| cx.after_at().table(&t.schema, &t.name));
         let Some(def) = def else { continue };
         let rels = match reads {
             Reads::Table if def.row_level_security => vec![def.name.clone()],
@@ -797,10 +817,10 @@ fn drop_generated_column(table: &TableRef, column: &Column, retyped: &[(String, 
 }
 
 /// The NOT NULL columns of a table (or of a partition's table) in `schema`.
-fn not_null_columns(schema: &Schema, t: &TableRef) -> Vec<String> {
+fn not_null_columns(schema: &TableIndex<'_>, t: &TableRef) -> Vec<String> {
     // A partition renamed with its table: its parent's columns.
     let table = schema.table(&t.schema, &t.name).or_else(|| {
-        schema.tables.iter().find(|x| {
+        schema.tables().iter().find(|x| {
             x.schema == t.schema
                 && x.partitioning.as_ref().is_some_and(|p| p.partitions.iter().any(|p| p.name == t.name))
         })
@@ -836,7 +856,7 @@ fn rename_not_null_constraints(table: &TableRef, renames: &[(String, String)]) -
 /// would have the new name. The sequence follows (names that PostgreSQL
 /// would have to shorten are left as they are).
 fn identity_sequence_names(cx: &Context<'_>, table: &TableRef, column: Option<&str>) -> Option<Stmt> {
-    let t = cx.after.table(&table.schema, &table.name)?;
+    let t = cx.after_at().table(&table.schema, &table.name)?;
     let cols: Vec<&str> = t
         .columns
         .iter()
