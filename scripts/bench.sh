@@ -31,15 +31,8 @@ RUNS_LARGE="${RUNS_LARGE:-1}"
 WORK="${WORK:-$here/target/bench-work}"
 DBML_TIMEOUT="${DBML_TIMEOUT:-1800}"
 DBML_MAX="${DBML_MAX:-999999999}"
-target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-target_dir="${target_dir:-$here/target}"
-
-echo "building dddc and genmodel (release)…" >&2
-cargo build --release --quiet --bin dddc
-cargo build --release --quiet --manifest-path tools/genmodel/Cargo.toml
-DDDC="$target_dir/release/dddc"
-GEN="$here/tools/genmodel/target/release/genmodel"
-[ -x "$GEN" ] || GEN="$target_dir/release/genmodel"
+# shellcheck source=scripts/bench-tools.sh
+. "$here/scripts/bench-tools.sh"
 
 DBML2SQL=""
 if [ -z "${NO_DBML:-}" ]; then

@@ -7,13 +7,22 @@
 //!
 //! `OUT_DIR` receives `dddc.toml`, `model.ddd` and `contexts/*.ddd` (or only
 //! `model.ddd` with `--single-file`). `--dbml FILE` also writes the DBML.
+//!
+//! ```text
+//! genmodel --odd SHAPE --size N [--edited] OUT_DIR
+//! ```
+//!
+//! writes one of the unusual shapes of `odd.rs` (`dddc.toml` and
+//! `model.ddd`), before or after its edit.
+
+mod odd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use genmodel::Shape;
 
-const USAGE: &str = "usage: genmodel --aggregates N [--fields C] [--per-context K] [--no-docs] [--added-field] [--tenants] [--rich] [--single-file] [--dbml FILE] OUT_DIR";
+const USAGE: &str = "usage: genmodel --aggregates N [--fields C] [--per-context K] [--no-docs] [--added-field] [--tenants] [--rich] [--single-file] [--dbml FILE] OUT_DIR\n       genmodel --odd SHAPE --size N [--edited] OUT_DIR   (SHAPE: invariants, indexes, entities, enum, hub, publication, docs, rename)";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -30,6 +39,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let mut out: Option<PathBuf> = None;
     let mut dbml: Option<PathBuf> = None;
     let mut single = false;
+    let (mut odd, mut size, mut edited) = (None::<String>, 0, false);
     let mut args = args.into_iter();
     while let Some(a) = args.next() {
         let mut number = |name: &str| -> Result<usize, String> {
@@ -45,6 +55,9 @@ fn run(args: Vec<String>) -> Result<(), String> {
             "--tenants" => shape.tenants = true,
             "--rich" => shape.rich = true,
             "--single-file" => single = true,
+            "--odd" => odd = Some(args.next().ok_or("--odd needs a shape")?),
+            "--size" => size = number("--size")?,
+            "--edited" => edited = true,
             "--dbml" => dbml = Some(args.next().ok_or("--dbml needs a file")?.into()),
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -53,6 +66,15 @@ fn run(args: Vec<String>) -> Result<(), String> {
             s if s.starts_with('-') => return Err(format!("unknown option `{s}`")),
             s => out = Some(s.into()),
         }
+    }
+    if let Some(name) = odd {
+        let out = out.ok_or("no output folder")?;
+        let text = odd::model(&name, size, edited)
+            .ok_or_else(|| format!("unknown shape `{name}` (one of: {})", odd::SHAPES.join(", ")))?;
+        std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+        std::fs::write(out.join("model.ddd"), text).map_err(|e| format!("cannot write model.ddd: {e}"))?;
+        return std::fs::write(out.join("dddc.toml"), genmodel::CONFIG)
+            .map_err(|e| format!("cannot write dddc.toml: {e}"));
     }
     if shape.aggregates == 0 {
         return Err("--aggregates must be at least 1".into());

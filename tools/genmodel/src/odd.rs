@@ -1,0 +1,148 @@
+//! Models shaped unlike the benchmark's: one list of a model grows instead
+//! of the number of aggregates (an aggregate with thousands of invariants,
+//! indexes or entities, an enum of thousands of values, one aggregate every
+//! other one references, a publication of every aggregate, long doc
+//! comments, a rename of every aggregate). Each comes with an edit, so a
+//! build that plans a change is measured too. `scripts/bench-shapes.sh`
+//! runs them at three sizes and prints how the cost grows.
+
+use std::fmt::Write;
+
+/// The shapes, by the name `genmodel --odd` takes.
+pub const SHAPES: &[&str] = &["invariants", "indexes", "entities", "enum", "hub", "publication", "docs", "rename"];
+
+const HEADER: &str = "/// A generated model of an unusual shape (tools/genmodel/src/odd.rs).\n\
+model odd {\n  target postgres 16\n  tables plural_en\n}\n\n";
+
+/// `model.ddd` of `shape` at size `n`, before or after its edit; `None`
+/// for an unknown shape.
+pub fn model(shape: &str, n: usize, edited: bool) -> Option<String> {
+    let mut s = String::from(HEADER);
+    match shape {
+        "invariants" => one_aggregate(&mut s, |s| {
+            s.push_str("    /// A number.\n    n: int\n    /// Another.\n    m: int\n");
+            for i in 0..n {
+                let bound = if edited && i == n / 2 { i + 1 } else { i };
+                let _ = writeln!(s, "    /// Rule {i}.\n    invariant rule{i}: n != {i} or m > {bound}");
+            }
+        }),
+        "indexes" => one_aggregate(&mut s, |s| {
+            for f in 0..60 {
+                let _ = writeln!(s, "    /// Field {f}.\n    f{f}: int");
+            }
+            for k in 0..n {
+                let second = if edited && k == n / 2 { (k / 60 + 1) % 60 } else { (k / 60) % 60 };
+                let _ = writeln!(
+                    s,
+                    "    /// Index {k}.\n    index (f{}, f{second}, f{}) @name(ix_{k})",
+                    k % 60,
+                    (k / 3600) % 60
+                );
+            }
+        }),
+        "entities" => one_aggregate(&mut s, |s| {
+            s.push_str("    /// A number.\n    n: int\n");
+            for e in 0..n {
+                let _ = writeln!(s, "    /// Part {e}.\n    entity Part{e} {{\n      /// A count.\n      x: int\n      /// A label.\n      y: text(20)?");
+                if edited && e == n / 2 {
+                    s.push_str("      /// Added by the edit.\n      z: int?\n");
+                }
+                s.push_str("    }\n");
+            }
+        }),
+        "enum" => {
+            s.push_str("/// The context.\ncontext c {\n  /// Many values.\n  enum Kind {\n");
+            if edited {
+                s.push_str("    /// Added by the edit, first.\n    KNEW\n");
+            }
+            for v in 0..n {
+                let _ = writeln!(s, "    /// Value {v}.\n    K{v}");
+            }
+            s.push_str(
+                "  }\n  /// The aggregate.\n  aggregate Thing {\n    /// Its kind.\n    kind: Kind = K0\n  }\n}\n",
+            );
+        }
+        "hub" => {
+            s.push_str("/// The hub's context.\ncontext hub {\n  /// Every other aggregate references it.\n  aggregate Hub {\n    /// Name.\n    name: text(50)\n");
+            if edited {
+                s.push_str("    /// Added by the edit.\n    code: text(10)?\n");
+            }
+            s.push_str("  }\n}\n");
+            contexts(&mut s, n, |s, _| {
+                s.push_str("    /// The hub.\n    hub: ref hub.Hub\n    /// Name.\n    name: text(50)\n")
+            });
+        }
+        "publication" => {
+            contexts(&mut s, n, |s, _| s.push_str("    /// Name.\n    name: text(50)\n"));
+            let names: Vec<String> = (0..n.div_ceil(50)).map(|c| format!("c{c}")).collect();
+            let _ = writeln!(s, "/// Reads everything.\nrole reader {{\n  read {}\n}}", names.join(", "));
+            let items: Vec<String> =
+                (0..n).filter(|a| !(edited && *a == n / 2)).map(|a| format!("c{}.A{a}", a / 50)).collect();
+            let _ = writeln!(s, "/// Every aggregate.\npublication everything {{ {} }}", items.join(", "));
+        }
+        "docs" => {
+            let doc = |s: &mut String, indent: &str, what: &str, lines: usize, a: usize| {
+                for l in 0..lines {
+                    let _ = writeln!(
+                        s,
+                        "{indent}/// {what}, line {l}: prose with `code`, **bold**, a [link](https://example.com/{a}/{l}) and ñ, ü, €."
+                    );
+                }
+            };
+            for c in 0..n.div_ceil(50) {
+                doc(&mut s, "", "Context", 20, c);
+                let _ = writeln!(s, "context c{c} {{");
+                for a in c * 50..n.min(c * 50 + 50) {
+                    doc(&mut s, "  ", "Aggregate", 20, a);
+                    let _ = writeln!(s, "  aggregate A{a} {{");
+                    for f in 0..4 {
+                        let what = if edited && a == n / 2 && f == 0 { "Edited field" } else { "Field" };
+                        doc(&mut s, "    ", what, 5, a);
+                        let _ = writeln!(s, "    f{f}: text(50)?");
+                    }
+                    s.push_str("  }\n");
+                }
+                s.push_str("}\n");
+            }
+        }
+        "rename" => {
+            let name = |a: usize| if edited { format!("Renamed{a}") } else { format!("A{a}") };
+            for c in 0..n.div_ceil(50) {
+                let _ = writeln!(s, "/// Context {c}.\ncontext c{c} {{");
+                for a in c * 50..n.min(c * 50 + 50) {
+                    let was = if edited { format!(" @was(A{a})") } else { String::new() };
+                    let _ = writeln!(s, "  /// Aggregate {a}.\n  aggregate {}{was} {{\n    /// Name.\n    name: text(50)\n    /// A number.\n    n: int = 0", name(a));
+                    if a > 0 {
+                        let p = a - 1;
+                        let _ = writeln!(s, "    /// The one before.\n    previous: ref c{}.{}?", p / 50, name(p));
+                    }
+                    let _ = writeln!(s, "    /// Numbers are not negative.\n    invariant positive: n >= 0\n    /// By name.\n    index (name)\n  }}");
+                }
+                s.push_str("}\n");
+            }
+        }
+        _ => return None,
+    }
+    Some(s)
+}
+
+/// One context holding one aggregate whose body `body` writes.
+fn one_aggregate(s: &mut String, body: impl FnOnce(&mut String)) {
+    s.push_str("/// The context.\ncontext c {\n  /// The aggregate.\n  aggregate Big {\n");
+    body(s);
+    s.push_str("  }\n}\n");
+}
+
+/// `n` documented aggregates `A0`… in contexts `c0`… of 50, each body
+/// written by `body`.
+fn contexts(s: &mut String, n: usize, body: impl Fn(&mut String, usize)) {
+    for c in 0..n.div_ceil(50) {
+        let _ = writeln!(s, "/// Context {c}.\ncontext c{c} {{");
+        for a in c * 50..n.min(c * 50 + 50) {
+            let _ = writeln!(s, "  /// Aggregate {a}.\n  aggregate A{a} {{");
+            body(s, a);
+            s.push_str("  }\n");
+        }
+        s.push_str("}\n");
+    }
+}
