@@ -74,9 +74,14 @@ fn main() {
         ms(t.elapsed())
     );
 
-    // The context file in the middle of the model, edited.
-    let middle =
-        files.iter().filter(|f| f.path.starts_with("contexts/")).nth(shape.aggregates / 100).expect("a context");
+    // The context file in the middle of the model (the last, when there
+    // are fewer than aggregates / 100: one context of them all), edited.
+    let contexts = files.iter().filter(|f| f.path.starts_with("contexts/")).count();
+    let middle = files
+        .iter()
+        .filter(|f| f.path.starts_with("contexts/"))
+        .nth((shape.aggregates / 100).min(contexts.saturating_sub(1)))
+        .expect("a context");
     let ctx_path = root.join(&middle.path);
     let ctx_uri = uri(&ctx_path);
     let ctx_text = middle.text.clone();
@@ -98,6 +103,7 @@ fn main() {
     let broken = ctx_text.replacen(needle, "status: Status = DRAFTT", 1);
     let mut quick = Vec::new();
     let mut full = Vec::new();
+    let mut alone = 0;
     let mut version = 1;
     for i in 0..edits {
         let (text, wrong) = if i % 2 == 0 { (&broken, true) } else { (&ctx_text, false) };
@@ -108,15 +114,28 @@ fn main() {
         let d = c.diagnostics(&ctx_uri, Some(version));
         quick.push(t.elapsed());
         assert_eq!(has(&d, "E0103"), wrong, "edit {i}: the first diagnostics are the new text's: {d:?}");
-        let again = c.wait_for("textDocument/publishDiagnostics", client::PATIENCE, |p| {
+        // The full pass publishes again, unless it answered alone (the
+        // quick pass gives way when its slice would be the whole model: a
+        // single context file, say): then nothing more comes.
+        let patience = (quick[quick.len() - 1] * 4).max(std::time::Duration::from_secs(5));
+        let again = c.wait_for("textDocument/publishDiagnostics", patience, |p| {
             p["uri"] == ctx_uri && p["version"] == json!(version)
         });
-        full.push(t.elapsed());
-        let again = again.expect("the full pass publishes too");
-        assert_eq!(has(again["diagnostics"].as_array().expect("a list"), "E0103"), wrong);
+        match again {
+            Some(again) => {
+                full.push(t.elapsed());
+                assert_eq!(has(again["diagnostics"].as_array().expect("a list"), "E0103"), wrong);
+            }
+            None => alone += 1,
+        }
     }
     report("diagnostics after an edit (target < 100 ms)", &mut quick);
-    report("full pass after an edit", &mut full);
+    if alone > 0 {
+        println!("  (the full pass answered alone after {alone} of the {edits} edits: no quick pass)");
+    }
+    if !full.is_empty() {
+        report("full pass after an edit", &mut full);
+    }
 
     // Edits of the root file: its doc comment, changed back and forth.
     let mut rooted = Vec::new();

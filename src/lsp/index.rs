@@ -119,6 +119,10 @@ pub struct Index {
     contexts: HashMap<String, SymbolId>,
     /// The fields of each entity and multi-field value object, by name.
     fields: HashMap<SymbolId, Vec<(String, SymbolId)>>,
+    /// Each symbol's children, in declaration order (a scan of every
+    /// symbol per symbol made the outline of a file of 2,000 aggregates
+    /// take 3 s).
+    children: Vec<Vec<SymbolId>>,
 }
 
 impl Index {
@@ -169,7 +173,7 @@ impl Index {
     }
 
     pub fn children(&self, id: SymbolId) -> impl Iterator<Item = (SymbolId, &Symbol)> {
-        self.symbols.iter().enumerate().filter(move |(_, s)| s.parent == Some(id))
+        self.children.get(id).into_iter().flatten().map(move |&c| (c, &self.symbols[c]))
     }
 
     /// `reservas.Reserva.estado`: the symbol with its enclosing declarations
@@ -387,6 +391,10 @@ impl<'a> Builder<'a> {
             model: None,
         });
         self.index.occurrences.push(Occurrence { span: name.span, symbol: id, role: Role::Declaration });
+        self.index.children.push(Vec::new());
+        if let Some(p) = parent {
+            self.index.children[p].push(id);
+        }
         id
     }
 
