@@ -176,7 +176,10 @@ pub fn read(db: &mut Client, scope: &Scope) -> Result<(Schema, Vec<Unsupported>)
         read_indexes(rows(&mut indexes), &mut table, &mut unsupported);
         read_triggers(rows(&mut triggers), &mut table);
         read_policies(rows(&mut policies), &mut table);
-        if let Some(key) = rows(&mut keys).pop() {
+        if t.get::<_, bool>(5) {
+            let Some(key) = rows(&mut keys).pop() else {
+                return Err(format!("`{}.{}` is partitioned but has no partition key", table.schema, table.name));
+            };
             read_partitions(&key, rows(&mut partitions), &mut table, &mut unsupported);
         }
         schema.tables.push(table);

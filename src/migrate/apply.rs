@@ -117,18 +117,26 @@ fn table_mut<'a>(s: &'a mut Schema, places: &mut Places, r: &TableRef) -> Option
 
 pub(super) fn apply_one(s: &mut Schema, places: &mut Places, c: &Change) {
     use Change::*;
-    match c {
-        // What moves what `places` records.
+    change(s, places, c);
+    // What moves what `places` records leaves it unbuilt, once done (the
+    // change itself may look its table up in it, still exact then).
+    if matches!(
+        c,
         DropTable(_)
-        | RenameSchema { .. }
-        | AddForeignKey { .. }
-        | DropForeignKey { .. }
-        | CreateIndex { .. }
-        | DropIndex { .. }
-        | AddPartition { .. }
-        | DropPartition { .. } => places.forget(),
-        _ => {}
+            | RenameSchema { .. }
+            | AddForeignKey { .. }
+            | DropForeignKey { .. }
+            | CreateIndex { .. }
+            | DropIndex { .. }
+            | AddPartition { .. }
+            | DropPartition { .. }
+    ) {
+        places.forget();
     }
+}
+
+fn change(s: &mut Schema, places: &mut Places, c: &Change) {
+    use Change::*;
     match c {
         DropPublication(p) => s.publications.retain(|x| x.name != p.name),
         DropPolicy { table, policy } => {
