@@ -3,9 +3,9 @@
 //! (up to what SQL cannot see: documentation notes, which are copied from
 //! `b` by the caller).
 
-use super::change::{Change, CommentOn, TableRef};
 use std::collections::HashMap;
 
+use super::change::{Change, CommentOn, TableRef};
 use crate::relational::{ColumnType, Schema, Table};
 
 pub fn apply(schema: &Schema, changes: &[Change]) -> Schema {
