@@ -66,6 +66,9 @@ pub struct Inputs<'a> {
     /// schema is read from `snapshot_text` only when that text is not the
     /// one the model's schema writes.
     pub schema_pending: bool,
+    /// The diagrams drawn in earlier runs ([`crate::render_cache`]): the
+    /// caller saves it once the run has succeeded.
+    pub diagrams: Option<&'a crate::render_cache::RenderCache>,
 }
 
 impl<'a> Inputs<'a> {
@@ -82,6 +85,7 @@ impl<'a> Inputs<'a> {
             lowered: None,
             snapshot_text: None,
             schema_pending: false,
+            diagrams: None,
         }
     }
 }
@@ -101,7 +105,11 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
     // its site lists the migrations of the lock the build leaves.
     let docs = |lock: &Lock, schema: &Schema| {
         let migrations = migration_records(lock, &dir);
-        let project = crate::docs::Project { lint: Some(&inputs.config.lint), migrations: Some(&migrations) };
+        let project = crate::docs::Project {
+            lint: Some(&inputs.config.lint),
+            migrations: Some(&migrations),
+            diagrams: inputs.diagrams,
+        };
         let _p = crate::timing::phase("docs");
         crate::docs::generate_with(model, schema, &inputs.config.docs, inputs.project_dir, &project)
             .map_err(BuildError::Message)
@@ -109,7 +117,8 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
     // Without the site, the documentation does not depend on the
     // migrations: it can be written on a second thread meanwhile.
     let docs_alone = || {
-        let project = crate::docs::Project { lint: Some(&inputs.config.lint), migrations: None };
+        let project =
+            crate::docs::Project { lint: Some(&inputs.config.lint), migrations: None, diagrams: inputs.diagrams };
         let _p = crate::timing::phase("docs");
         crate::docs::generate_with(model, &schema, &inputs.config.docs, inputs.project_dir, &project)
             .map_err(BuildError::Message)

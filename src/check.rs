@@ -35,6 +35,9 @@ pub struct Disk {
     pub read: ReadFile,
     /// Generated documentation files present on disk (relative paths).
     pub doc_files: Vec<PathBuf>,
+    /// The diagrams drawn in earlier runs ([`crate::render_cache`]): the
+    /// caller saves it once the check has passed.
+    pub diagrams: Option<crate::render_cache::RenderCache>,
 }
 
 pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> Vec<Finding> {
@@ -114,6 +117,7 @@ pub fn run_parsed(
         lowered,
         snapshot_text: disk.snapshot_text.as_deref(),
         schema_pending: schema_pending && has_lock,
+        diagrams: disk.diagrams.as_ref(),
     };
     let planned = {
         let _p = crate::timing::phase("build in memory");

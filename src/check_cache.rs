@@ -36,12 +36,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sha2::{Digest, Sha256};
 
 use crate::config::Project;
+pub use crate::render_cache::{create_dir, digest, executable, hex, Hash, DIR};
 
-/// A file's or a text's BLAKE3.
-pub type Hash = [u8; 32];
-
-/// The cache's folder in the project.
-pub const DIR: &str = ".dddc";
 const FILE: &str = "check";
 const HEADER: &str = "dddc check cache 2";
 /// Folders deeper than this are not followed (a symbolic link that loops):
@@ -179,12 +175,8 @@ pub fn read(project: &Project) -> Option<Entry> {
 pub fn write(project: &Project, entry: &Entry) {
     let Some(text) = entry.to_text() else { return };
     let dir = project.dir.join(DIR);
-    if std::fs::create_dir_all(&dir).is_err() {
+    if create_dir(&dir).is_none() {
         return;
-    }
-    let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
-        let _ = std::fs::write(&ignore, "# dddc's local cache: never committed\n*\n");
     }
     let Ok(mut tmp) = tempfile::Builder::new().prefix(".check.").tempfile_in(&dir) else { return };
     if std::io::Write::write_all(&mut tmp, text.as_bytes()).is_ok() {
@@ -241,17 +233,7 @@ pub fn state_with_files(project: &Project, sha256: bool) -> Option<State> {
     let _p = crate::timing::phase("hash the project (check cache)");
     let mut described = String::new();
     let mut files: Vec<(&'static str, String, PathBuf)> = Vec::new();
-    let exe = std::env::current_exe().ok()?;
-    let meta = std::fs::metadata(&exe).ok()?;
-    let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-    described.push_str(&format!(
-        "{HEADER}\nversion {}\nexe {} {} {}.{:09}\n",
-        env!("CARGO_PKG_VERSION"),
-        exe.display(),
-        meta.len(),
-        mtime.as_secs(),
-        mtime.subsec_nanos()
-    ));
+    described.push_str(&format!("{HEADER}\n{}", executable()?));
     described.push_str(&format!(
         "epoch {:?}\nmodel {}\n",
         std::env::var_os("SOURCE_DATE_EPOCH"),
@@ -477,16 +459,6 @@ fn read_file(path: &Path, hashes: Hashes, buf: &mut [u8]) -> Option<FileRead> {
         }
     }
     Some(FileRead { digest: blake.map(|h| *h.finalize().as_bytes()), sha256: sha.map(|s| s.finalize().into()), head })
-}
-
-/// The BLAKE3 of `bytes`, as [`Hashed::digest`] has it.
-pub fn digest(bytes: &[u8]) -> Hash {
-    *blake3::hash(bytes).as_bytes()
-}
-
-/// Bytes in lower-case hex (a SHA-256 as the lock writes it).
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ pub mod model;
 pub mod output;
 pub mod pg;
 pub mod relational;
+pub mod render_cache;
 pub mod sql;
 pub mod syntax;
 pub mod team;

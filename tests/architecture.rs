@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["migrate"],
     &["sql::types", "sql::stmt", "sql::objects", "sql::ddl", "sql::alter"],
     &["lint"],
-    &["output", "docs"],
+    &["output", "render_cache", "docs"],
     &["lock"],
     &["build"],
     &["check", "check_cache"],

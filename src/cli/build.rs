@@ -90,6 +90,8 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         }
         None => Vec::new(),
     };
+    // A dry run writes nothing, not even the cache: it draws everything.
+    let diagrams = if dry_run { None } else { dddc::render_cache::RenderCache::open(&project.dir) };
     let inputs = Inputs {
         config: &project.config,
         lock,
@@ -101,6 +103,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         lowered: fe.schema.as_ref(),
         snapshot_text: snapshot_text.as_deref(),
         schema_pending: false,
+        diagrams: diagrams.as_ref(),
     };
     // The design lint runs on a second thread while the build is planned.
     let (plan, report) = std::thread::scope(|s| {
@@ -162,6 +165,9 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     if changed.is_empty() && stale.is_empty() {
         let quiet =
             plan.warnings.is_empty() && plan.notices.is_empty() && plan.summary.is_empty() && recorded.is_empty();
+        if let Some(diagrams) = &diagrams {
+            diagrams.save();
+        }
         super::check::record_after_build(&project, &fe, lint, &plan.outputs, quiet);
         out.field("written", json!([]));
         out.field("removed", json!([]));
@@ -180,6 +186,9 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         }
     }
     drop(write);
+    if let Some(diagrams) = &diagrams {
+        diagrams.save();
+    }
     super::check::record_after_build(&project, &fe, lint, &plan.outputs, false);
     let written: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
     out.field("written", super::paths(&written));

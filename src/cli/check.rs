@@ -23,14 +23,14 @@ pub fn check(out: &Output, model: Option<&Path>, use_cache: bool) -> u8 {
             }
         }
     }
-    let code = check_in_full(out, &project, before.as_deref());
+    let code = check_in_full(out, &project, before.as_deref(), use_cache);
     if code != 0 && use_cache {
         check_cache::forget(&project);
     }
     code
 }
 
-fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&str>) -> u8 {
+fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&str>, use_cache: bool) -> u8 {
     // The lock is read on a second thread while the model is compiled.
     let (fe, lock) = std::thread::scope(|s| {
         let lock = dddc::threads::spawn_scoped(s, || {
@@ -70,6 +70,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         migration_files,
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
         doc_files,
+        diagrams: if use_cache { dddc::render_cache::RenderCache::open(&project.dir) } else { None },
     };
     let repeatable: Vec<String> = dddc::check::repeatable_migrations(&disk).into_iter().map(String::from).collect();
     print_repeatable(out, &repeatable);
@@ -109,6 +110,9 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         }
     }
     if findings.is_empty() {
+        if let Some(diagrams) = &disk.diagrams {
+            diagrams.save();
+        }
         // Recorded when nothing was printed but the verdict, and nothing
         // changed while the check ran.
         if fe.diagnostics.is_empty() && before.is_some() && check_cache::state(project).as_deref() == before {
@@ -194,6 +198,7 @@ pub fn record_after_build(
             migration_files,
             read: Box::new(|_: &Path| None),
             doc_files: Vec::new(),
+            diagrams: None,
         };
         if !dddc::check::migration_findings(&migrations, &disk).is_empty() {
             return None;

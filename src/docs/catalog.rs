@@ -48,7 +48,7 @@ impl<'a> Role<'a> {
 }
 
 /// How two tables relate, which decides the crow's-foot ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RelationKind {
     /// Child entity rows belong to one parent row: `||--o{`, or `||--o|` for
     /// an `entity X one` (at most one per parent).

@@ -15,7 +15,7 @@ use super::labels::Labels;
 use super::text;
 use crate::relational::{Table, TableKind};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct ErdView<'t> {
     #[serde(serialize_with = "super::labels::serialize")]
     pub t: &'t Labels,
@@ -30,14 +30,14 @@ pub struct ErdView<'t> {
     pub relations: Vec<ErdRelation>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct ErdGroup {
     /// The aggregate's name; `None` for tables outside any aggregate.
     pub aggregate: Option<String>,
     pub entities: Vec<ErdEntity>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct ErdStubGroup {
     pub context: String,
     /// The frame's title: `Contexto pagos`, or `Agregado pagos.Pago` when
@@ -46,7 +46,7 @@ pub struct ErdStubGroup {
     pub entities: Vec<ErdEntity>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct ErdEntity {
     /// A valid identifier: `autenticacion_usuarios`.
     pub alias: String,
@@ -65,7 +65,7 @@ pub struct ErdEntity {
     pub kind: TableKind,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct ErdColumn {
     pub name: String,
     /// The PostgreSQL type as created.
@@ -85,7 +85,7 @@ pub struct ErdColumn {
     pub mermaid_comment: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct ErdRelation {
     pub left: String,
     /// Crow's-foot operator, e.g. `}o--||`.
@@ -98,7 +98,7 @@ pub struct ErdRelation {
     pub kind: RelationKind,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct OverviewView<'t> {
     #[serde(serialize_with = "super::labels::serialize")]
     pub t: &'t Labels,
@@ -107,14 +107,14 @@ pub struct OverviewView<'t> {
     pub relations: Vec<ErdRelation>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct OverviewContext {
     pub name: String,
     pub nodes: Vec<OverviewNode>,
 }
 
 /// An aggregate (or a table outside any aggregate) of the overview.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct OverviewNode {
     pub alias: String,
     pub name: String,

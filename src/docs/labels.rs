@@ -18,7 +18,7 @@ pub struct Heading {
     pub anchor: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct Labels {
     pub lang: &'static str,
     // File names.

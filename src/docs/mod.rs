@@ -58,6 +58,9 @@ pub struct Project<'a> {
     /// The migrations the lock records, oldest first, as the build leaves
     /// it; `None` leaves the history page out.
     pub migrations: Option<&'a [MigrationRecord]>,
+    /// The diagrams drawn in earlier runs ([`crate::render_cache`]);
+    /// `None` draws every one.
+    pub diagrams: Option<&'a crate::render_cache::RenderCache>,
 }
 
 /// One migration of the history page.
@@ -109,14 +112,38 @@ pub fn generate_with(
     let mut push = |path: String, text: String| {
         out.push(Output { path: dir.join(path), bytes: text.into_bytes() });
     };
-    // The diagrams (laid out and drawn) and the documents take about as
-    // long as each other on a large model: the diagrams are made on a
-    // thread of their own. Both render with the same templates (compiling
-    // them twice was 6.5 % of a check of MiToga's CPU); the site changes them
-    // only after both are done.
+    // Three pieces of work on two threads: the data dictionary on this
+    // one, the diagrams (laid out and drawn) on another, and the model
+    // document on whichever is free first. Drawn afresh, the diagrams take
+    // about as long as the dictionary; remembered from an earlier run
+    // (`project.diagrams`), a fraction of it, and their thread then makes
+    // the model document meanwhile. All render with the same templates
+    // (compiling them twice was 6.5 % of a check of MiToga's CPU); the site
+    // changes them only after all are done.
+    let model_doc = std::sync::Mutex::new(None);
+    let model_doc_once = || {
+        let mut slot = model_doc.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            let p = crate::timing::phase("docs: model view");
+            let view = model_doc::view(&cat, t, t.dictionary_file, config.mermaid);
+            drop(p);
+            let _p = crate::timing::phase("docs: model render");
+            let md = templates.render(TemplateId::DataModel, &view);
+            *slot = Some(md.map(|md| (config.html.then_some(view), md)));
+        }
+    };
     let (diagrams, documents) = std::thread::scope(|s| {
         let shared = &templates;
-        let diagrams = crate::threads::spawn_scoped(s, || diagram_files(&cat, t, shared));
+        let model_doc_once = &model_doc_once;
+        let diagrams = crate::threads::spawn_scoped(s, || {
+            let files = diagram_files(&cat, t, shared, project.diagrams);
+            // Only if this thread is first: the lock is then free.
+            if let Ok(slot) = model_doc.try_lock() {
+                drop(slot);
+                model_doc_once();
+            }
+            files
+        });
         // Without the site, each view is freed once rendered: the two are
         // 35 MB at 2,000 aggregates, and the peak of a check or a build is
         // reached while the documents are made.
@@ -127,21 +154,17 @@ pub fn generate_with(
             let p = crate::timing::phase("docs: dictionary render");
             let dictionary_md = templates.render(TemplateId::DataDictionary, &dictionary)?;
             drop(p);
-            let dictionary = config.html.then_some(dictionary);
-            let p = crate::timing::phase("docs: model view");
-            let model_view = model_doc::view(&cat, t, t.dictionary_file, config.mermaid);
-            drop(p);
-            let _p = crate::timing::phase("docs: model render");
-            let model_md = templates.render(TemplateId::DataModel, &model_view)?;
-            let model_view = config.html.then_some(model_view);
-            Ok::<_, String>((dictionary, dictionary_md, model_view, model_md))
+            Ok::<_, String>((config.html.then_some(dictionary), dictionary_md))
         })();
+        model_doc_once();
         (diagrams.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), documents)
     });
     for (path, text) in diagrams? {
         push(path, text);
     }
-    let (dictionary, dictionary_md, model_view, model_md) = documents?;
+    let (dictionary, dictionary_md) = documents?;
+    let (model_view, model_md) =
+        model_doc.into_inner().unwrap_or_else(|e| e.into_inner()).expect("made on one of the threads")?;
     if let (Some(dictionary), Some(model_view)) = (&dictionary, &model_view) {
         let input = site::Input {
             cat: &cat,
@@ -163,24 +186,58 @@ pub fn generate_with(
 }
 
 /// Each context's ERD and the overview, as PlantUML and as SVG, in that
-/// order.
+/// order; each pair taken from `cache` when an earlier run drew it from
+/// the same view with the same templates.
 fn diagram_files(
     cat: &catalog::Catalog<'_>,
     t: &labels::Labels,
     templates: &templates::Templates,
+    cache: Option<&crate::render_cache::RenderCache>,
 ) -> Result<Vec<(String, String)>, String> {
     let _p = crate::timing::phase("docs: diagrams");
     let mut out = Vec::new();
+    // What a pair is drawn from: this dddc, the templates, the title, the
+    // view.
+    fn key_of<V: std::hash::Hash>(
+        cache: Option<&crate::render_cache::RenderCache>,
+        templates: &templates::Templates,
+        title: &str,
+        view: &V,
+    ) -> Option<crate::render_cache::Hash> {
+        cache.map(|c| c.hasher().update(&templates.fingerprint).update(title.as_bytes()).hashed(view).finish())
+    }
+    // The pair for a view: remembered, or drawn (and remembered).
+    let mut pair = |files: [String; 2],
+                    key: Option<crate::render_cache::Hash>,
+                    draw: &dyn Fn() -> Result<[String; 2], String>|
+     -> Result<(), String> {
+        let texts = match cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k, 2)) {
+            Some(texts) => texts,
+            None => {
+                let [puml, svg] = draw()?;
+                if let (Some(c), Some(k)) = (cache, key) {
+                    c.put(k, &[&puml, &svg]);
+                }
+                vec![puml, svg]
+            }
+        };
+        out.extend(files.into_iter().zip(texts));
+        Ok(())
+    };
     for c in &cat.model.contexts {
         let view = erd::context_view(cat, &c.name, t);
-        out.push((erd_file(&c.name), templates.render(TemplateId::ErdContext, &view)?));
         let title = format!("{} {}", t.erd_title_context, c.name);
-        out.push((svg_file(Some(&c.name)), svg::render(&diagrams::tables(&view, title, &|_| None))));
+        pair([erd_file(&c.name), svg_file(Some(&c.name))], key_of(cache, templates, &title, &view), &|| {
+            let puml = templates.render(TemplateId::ErdContext, &view)?;
+            Ok([puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None))])
+        })?;
     }
     let overview = erd::overview_view(cat, t);
-    out.push((OVERVIEW_ERD.into(), templates.render(TemplateId::ErdOverview, &overview)?));
     let title = format!("{} {}", t.erd_title_overview, cat.model.name);
-    out.push((svg_file(None), svg::render(&diagrams::overview(&overview, title, &|_| None))));
+    pair([OVERVIEW_ERD.into(), svg_file(None)], key_of(cache, templates, &title, &overview), &|| {
+        let puml = templates.render(TemplateId::ErdOverview, &overview)?;
+        Ok([puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None))])
+    })?;
     Ok(out)
 }
 

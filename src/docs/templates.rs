@@ -145,6 +145,9 @@ pub type Urls = BTreeMap<&'static str, BTreeMap<String, String>>;
 pub struct Templates {
     env: Environment<'static>,
     assets: Vec<(Asset, String)>,
+    /// The BLAKE3 of every template's name and source, as loaded: part of
+    /// what a remembered diagram is keyed by ([`crate::render_cache`]).
+    pub fingerprint: [u8; 32],
 }
 
 /// A filter of a text: any value, by its display form as a `String`
@@ -217,6 +220,7 @@ impl Templates {
                 replaced.push((id, read()?));
             }
         }
+        let mut fingerprint = blake3::Hasher::new();
         for id in TemplateId::ALL {
             let source = match replaced.iter().position(|(r, _)| *r == id) {
                 Some(i) => replaced.swap_remove(i).1,
@@ -224,10 +228,14 @@ impl Templates {
             };
             // A checkout with CRLF line endings must not change the output.
             let source = source.replace("\r\n", "\n");
+            for part in [id.file_name(), source.as_str()] {
+                fingerprint.update(&(part.len() as u64).to_le_bytes());
+                fingerprint.update(part.as_bytes());
+            }
             env.add_template_owned(id.file_name(), source)
                 .map_err(|e| format!("template `{}`: {e:#}", id.file_name()))?;
         }
-        Ok(Templates { env, assets })
+        Ok(Templates { env, assets, fingerprint: *fingerprint.finalize().as_bytes() })
     }
 
     /// An asset's text (the project's override, or the built-in one).

@@ -1,0 +1,307 @@
+//! A local memory of the pictures drawn in earlier runs, so that a build or
+//! a check after an edit draws again only the diagrams the edit changed
+//! (issue 14: laying out and drawing the 41 ERDs of the 2,000-aggregate
+//! model, as PlantUML and as SVG, was about 280 ms of CPU of every build and
+//! every check in full, although one edit changes one context's diagram).
+//!
+//! An entry is addressed by the BLAKE3 of everything its files are made
+//! from: this dddc (its version and its executable's path, size and
+//! modification time, as [`executable`] says), the
+//! templates (built in or overridden), and the diagram's view as it is
+//! serialised. Nothing in it is ever stale: what it holds for a key is what
+//! drawing that key's view again would give. It lives in
+//! `<project>/.dddc/diagrams/`, beside `check`'s memory, in the folder git
+//! ignores; a clean checkout (CI) has none and draws everything.
+//!
+//! A missing, unreadable, truncated or altered entry (each carries the
+//! BLAKE3 of its contents) is a miss. Entries are written only by
+//! [`RenderCache::save`], which the CLI calls after a run that succeeded,
+//! each to a temporary file renamed into place; the same call removes the
+//! entries that run did not use, so the folder holds one model's diagrams.
+//! `dddc check --no-cache` neither reads nor writes it.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+const FOLDER: &str = "diagrams";
+const HEADER: &str = "dddc diagram cache 1\n";
+
+/// A file's or a text's BLAKE3.
+pub type Hash = [u8; 32];
+
+/// The folder of dddc's local caches in a project (this one's, and
+/// [`crate::check_cache`]'s).
+pub const DIR: &str = ".dddc";
+
+/// Creates `dir` (the cache's folder, or one inside it) with the
+/// `.gitignore` that keeps the cache out of git; `None` when it cannot.
+pub fn create_dir(dir: &Path) -> Option<()> {
+    std::fs::create_dir_all(dir).ok()?;
+    let root = dir.ancestors().find(|d| d.file_name().is_some_and(|n| n == DIR))?;
+    let ignore = root.join(".gitignore");
+    if !ignore.exists() {
+        let _ = std::fs::write(&ignore, "# dddc's local cache: never committed\n*\n");
+    }
+    Some(())
+}
+
+/// This dddc: its version, and its executable's path, size and
+/// modification time (a rebuilt binary is another dddc); `None` when the
+/// executable cannot be found.
+pub fn executable() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(&exe).ok()?;
+    let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!(
+        "version {}\nexe {} {} {}.{:09}\n",
+        env!("CARGO_PKG_VERSION"),
+        exe.display(),
+        meta.len(),
+        mtime.as_secs(),
+        mtime.subsec_nanos()
+    ))
+}
+
+/// The BLAKE3 of `bytes`, as [`crate::check_cache::Hashed::digest`] has it.
+pub fn digest(bytes: &[u8]) -> Hash {
+    *blake3::hash(bytes).as_bytes()
+}
+
+/// Bytes in lower-case hex (a SHA-256 as the lock writes it).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The memory of one project, for one run.
+pub struct RenderCache {
+    dir: PathBuf,
+    /// This dddc, folded into every key.
+    salt: Hash,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Every key this run asked for (hits and misses alike).
+    used: HashSet<Hash>,
+    /// What this run drew, to be written by [`RenderCache::save`].
+    fresh: Vec<(Hash, Vec<u8>)>,
+}
+
+impl std::fmt::Debug for RenderCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderCache").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+/// A key's hasher: what [`RenderCache::hasher`] starts, fed with everything
+/// the files are made from.
+pub struct KeyHasher(blake3::Hasher);
+
+impl KeyHasher {
+    pub fn update(&mut self, bytes: &[u8]) -> &mut KeyHasher {
+        // Each part with its length, so that two parts cannot run together.
+        self.0.update(&(bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+        self
+    }
+
+    /// Feeds `value` as its derived `Hash` writes it: every field, also
+    /// those a view does not serialise for its template (the kinds the SVG
+    /// draws from), so that a key is complete by construction. (`str`
+    /// writes its bytes and a 0xFF no UTF-8 text holds, a `Vec` its length
+    /// first: two values never write the same stream.)
+    pub fn hashed<T: std::hash::Hash + ?Sized>(&mut self, value: &T) -> &mut KeyHasher {
+        /// The stream, gathered in blocks: the views write it a few bytes
+        /// at a time.
+        struct Feed<'a>(&'a mut blake3::Hasher, Vec<u8>);
+        impl std::hash::Hasher for Feed<'_> {
+            fn write(&mut self, bytes: &[u8]) {
+                self.1.extend_from_slice(bytes);
+                if self.1.len() >= 1 << 16 {
+                    self.0.update(&self.1);
+                    self.1.clear();
+                }
+            }
+            fn finish(&self) -> u64 {
+                unreachable!("the stream is read from the BLAKE3 hasher")
+            }
+        }
+        let mut feed = Feed(&mut self.0, Vec::with_capacity(1 << 16));
+        feed.0.update(b"hash");
+        value.hash(&mut feed);
+        let Feed(hasher, rest) = feed;
+        hasher.update(&rest);
+        self
+    }
+
+    pub fn finish(&self) -> Hash {
+        *self.0.finalize().as_bytes()
+    }
+}
+
+impl RenderCache {
+    /// The project's memory; `None` when this dddc cannot say which
+    /// executable it is (then nothing is remembered).
+    pub fn open(project_dir: &Path) -> Option<RenderCache> {
+        let mut salt = blake3::Hasher::new();
+        salt.update(HEADER.as_bytes());
+        salt.update(executable()?.as_bytes());
+        Some(RenderCache {
+            dir: project_dir.join(DIR).join(FOLDER),
+            salt: *salt.finalize().as_bytes(),
+            state: Mutex::new(State::default()),
+        })
+    }
+
+    /// A key's hasher, this dddc already in it.
+    pub fn hasher(&self) -> KeyHasher {
+        let mut h = blake3::Hasher::new();
+        h.update(&self.salt);
+        KeyHasher(h)
+    }
+
+    /// The texts remembered for `key`, as many as were put.
+    pub fn get(&self, key: &Hash, parts: usize) -> Option<Vec<String>> {
+        self.lock().used.insert(*key);
+        let bytes = std::fs::read(self.dir.join(hex(key))).ok()?;
+        decode(&bytes, parts)
+    }
+
+    /// Remembers `texts` for `key` (written by [`RenderCache::save`]).
+    pub fn put(&self, key: Hash, texts: &[&str]) {
+        let mut state = self.lock();
+        state.used.insert(key);
+        state.fresh.push((key, encode(texts)));
+    }
+
+    /// Writes what this run drew and removes what it did not use. Failing
+    /// to (a read-only checkout) is not an error: the next run draws again.
+    pub fn save(&self) {
+        let _p = crate::timing::phase("save the diagrams' cache");
+        let state = std::mem::take(&mut *self.lock());
+        if state.fresh.is_empty() && state.used.is_empty() {
+            return;
+        }
+        if create_dir(&self.dir).is_none() {
+            return;
+        }
+        for (key, bytes) in &state.fresh {
+            let Ok(mut tmp) = tempfile::Builder::new().prefix(".entry.").tempfile_in(&self.dir) else { return };
+            if tmp.write_all(bytes).is_ok() {
+                let _ = tmp.persist(self.dir.join(hex(key)));
+            }
+        }
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
+        let used: HashSet<String> = state.used.iter().map(|k| hex(k)).collect();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            // Only what this module writes: entries, and temporary files
+            // a killed run left.
+            let entry_name = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+            if (entry_name && !used.contains(name)) || name.starts_with(".entry.") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `HEADER`, the BLAKE3 of what follows (hex), each text's length on a
+/// line, then the texts.
+fn encode(texts: &[&str]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for t in texts {
+        body.extend_from_slice(format!("{}\n", t.len()).as_bytes());
+    }
+    for t in texts {
+        body.extend_from_slice(t.as_bytes());
+    }
+    let mut out = Vec::with_capacity(body.len() + 100);
+    out.extend_from_slice(HEADER.as_bytes());
+    out.extend_from_slice(hex(&digest(&body)).as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(&body);
+    out
+}
+
+fn decode(bytes: &[u8], parts: usize) -> Option<Vec<String>> {
+    let rest = bytes.strip_prefix(HEADER.as_bytes())?;
+    let (sum, mut body) = (rest.get(..64)?, rest.get(65..)?);
+    if rest.get(64) != Some(&b'\n') || sum != hex(&digest(body)).as_bytes() {
+        return None;
+    }
+    let mut lengths = Vec::with_capacity(parts);
+    for _ in 0..parts {
+        let end = body.iter().position(|&b| b == b'\n')?;
+        lengths.push(std::str::from_utf8(&body[..end]).ok()?.parse::<usize>().ok()?);
+        body = &body[end + 1..];
+    }
+    if lengths.iter().try_fold(0usize, |a, l| a.checked_add(*l)) != Some(body.len()) {
+        return None;
+    }
+    let mut texts = Vec::with_capacity(parts);
+    for len in lengths {
+        let (text, rest) = body.split_at(len);
+        texts.push(String::from_utf8(text.to_vec()).ok()?);
+        body = rest;
+    }
+    Some(texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_reads_back_and_anything_altered_is_a_miss() {
+        let texts = ["@startuml\n'é\n@enduml\n", "<svg/>", ""];
+        let bytes = encode(&texts);
+        assert_eq!(decode(&bytes, 3), Some(texts.iter().map(|t| t.to_string()).collect()));
+        // Another number of parts, a truncated entry, any byte changed.
+        assert_eq!(decode(&bytes, 2), None);
+        assert_eq!(decode(&bytes, 4), None);
+        for cut in 0..bytes.len() {
+            assert_eq!(decode(&bytes[..cut], 3), None, "cut at {cut}");
+        }
+        for i in 0..bytes.len() {
+            let mut altered = bytes.clone();
+            altered[i] ^= 0x01;
+            assert_eq!(decode(&altered, 3), None, "byte {i} altered");
+        }
+    }
+
+    #[test]
+    fn entries_are_kept_for_the_next_run_and_the_unused_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = |cache: &RenderCache, s: &str| cache.hasher().update(s.as_bytes()).finish();
+        let first = RenderCache::open(dir.path()).unwrap();
+        let (a, b) = (key(&first, "a"), key(&first, "b"));
+        assert_ne!(a, b);
+        assert_eq!(first.get(&a, 2), None);
+        first.put(a, &["A", "a"]);
+        first.put(b, &["B", "b"]);
+        // Nothing is on disk before `save`.
+        assert_eq!(first.get(&a, 2), None);
+        first.save();
+        let second = RenderCache::open(dir.path()).unwrap();
+        assert_eq!(second.get(&a, 2), Some(vec!["A".to_string(), "a".to_string()]));
+        second.save();
+        let third = RenderCache::open(dir.path()).unwrap();
+        assert_eq!(third.get(&a, 2), Some(vec!["A".to_string(), "a".to_string()]));
+        assert_eq!(third.get(&b, 2), None, "`b` was not used by the second run");
+        let folder = dir.path().join(DIR);
+        assert!(folder.join(".gitignore").exists());
+        // Keys differ with the order of the parts, not only their bytes.
+        assert_ne!(
+            first.hasher().update(b"ab").update(b"c").finish(),
+            first.hasher().update(b"a").update(b"bc").finish()
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! The diagrams remembered in `.dddc/diagrams` (`dddc::render_cache`): a
+//! build or a check after an edit draws again only what the edit changed,
+//! and what it takes from the memory is byte for byte what drawing afresh
+//! gives. Runs the real binary on throwaway projects.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use support::cli::{dddc, stderr};
+
+const MODEL: &str = "model tienda {
+  tables plural_es
+}
+
+/// Ventas.
+context ventas {
+  /// Un cliente.
+  aggregate Cliente {
+    /// Nombre completo.
+    nombre: text(100)
+    correo: text(200) unique
+  }
+}
+
+/// Envíos.
+context envios {
+  /// Un envío.
+  aggregate Envio {
+    cliente: ref ventas.Cliente
+    /// Dirección de entrega.
+    direccion: text(300)
+  }
+}
+";
+
+/// The same model, a field added to one context's aggregate.
+fn edited() -> String {
+    MODEL.replace("    direccion: text(300)\n", "    direccion: text(300)\n    notas: text(500)?\n")
+}
+
+fn project(model: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("tienda.ddd"), model).expect("write model");
+    dir
+}
+
+fn build(dir: &Path) {
+    let o = dddc(dir, &["build"]);
+    assert!(o.status.success(), "build failed: {}", stderr(&o));
+}
+
+/// The remembered entries: name → bytes.
+fn entries(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let folder = dir.join(".dddc/diagrams");
+    std::fs::read_dir(&folder)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.path().is_file())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every file of the documentation folder with its bytes.
+fn docs(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.join("docs")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// A build after an edit takes the unchanged contexts' diagrams from the
+/// memory and draws the edited one: the documents are those a first build
+/// of the edited model writes, and the memory then holds exactly this
+/// model's diagrams (the edited context's old entry is gone).
+#[test]
+fn a_build_after_an_edit_writes_what_a_first_build_writes() {
+    let dir = project(MODEL);
+    build(dir.path());
+    let before = entries(dir.path());
+    assert_eq!(before.len(), 3, "two contexts and the overview: {:?}", before.keys());
+    std::fs::write(dir.path().join("tienda.ddd"), edited()).expect("write");
+    build(dir.path());
+    let after = entries(dir.path());
+    assert_eq!(after.len(), 3, "{:?}", after.keys());
+    let kept: Vec<&String> = after.keys().filter(|k| before.contains_key(*k)).collect();
+    assert_eq!(kept.len(), 2, "`ventas` and the overview are as they were; `envios` is drawn again");
+
+    let fresh = project(&edited());
+    build(fresh.path());
+    assert_eq!(docs(dir.path()), docs(fresh.path()));
+    // And from a memory of every diagram, too.
+    std::fs::remove_dir_all(fresh.path().join("docs")).expect("remove docs");
+    build(fresh.path());
+    assert_eq!(docs(dir.path()), docs(fresh.path()));
+    let c = dddc(dir.path(), &["check", "--no-cache"]);
+    assert!(c.status.success(), "{}", stderr(&c));
+}
+
+/// An entry that does not read — cut short, a byte changed, another
+/// format, a folder in its place — is a miss: the diagram is drawn again,
+/// the run passes, and the entry is written again as it should be.
+#[test]
+fn an_entry_that_does_not_read_is_a_miss_and_is_written_again() {
+    let dir = project(MODEL);
+    build(dir.path());
+    let good = entries(dir.path());
+    let folder = dir.path().join(".dddc/diagrams");
+    for (i, (name, bytes)) in good.iter().enumerate() {
+        let path = folder.join(name);
+        match i {
+            0 => std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap(),
+            1 => {
+                let mut altered = bytes.clone();
+                let last = altered.len() - 2;
+                altered[last] ^= 0x20;
+                std::fs::write(&path, altered).unwrap();
+            }
+            _ => {
+                std::fs::remove_file(&path).unwrap();
+                std::fs::create_dir(&path).unwrap();
+            }
+        }
+    }
+    // The check's own memory would answer without drawing anything.
+    std::fs::remove_file(dir.path().join(".dddc/check")).expect("a pass was recorded");
+    let c = dddc(dir.path(), &["check"]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    let again = entries(dir.path());
+    assert_eq!(again.len(), 2, "the two files are written again; the folder is left alone");
+    assert!(folder.join(good.keys().nth(2).unwrap()).is_dir());
+    for (name, bytes) in &again {
+        assert_eq!(Some(bytes), good.get(name), "{name} is written again as it was");
+    }
+}
+
+/// The templates are part of every key: a diagram's template overridden
+/// after a build is rendered, never answered from the memory.
+#[test]
+fn an_overridden_template_is_never_answered_from_the_memory() {
+    let dir = project(MODEL);
+    build(dir.path());
+    let templates = dir.path().join("plantillas");
+    std::fs::create_dir(&templates).expect("mkdir");
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/docs/erd_context.puml.j2");
+    let text = std::fs::read_to_string(builtin).expect("the built-in template");
+    let text = text.replacen("@startuml", "@startuml\n' revisado por el equipo", 1);
+    std::fs::write(templates.join("erd_context.puml.j2"), text).expect("write");
+    std::fs::write(dir.path().join("dddc.toml"), "[docs]\ntemplates = \"plantillas\"\n").expect("write");
+    build(dir.path());
+    let puml = std::fs::read_to_string(dir.path().join("docs/erd/ventas.puml")).expect("read");
+    assert!(puml.contains("' revisado por el equipo"), "{puml}");
+    assert_eq!(entries(dir.path()).len(), 3);
+}
+
+/// A dry run, a failed build and `check --no-cache` leave the memory as
+/// it was.
+#[test]
+fn runs_that_write_nothing_leave_the_memory_alone() {
+    let dir = project(MODEL);
+    build(dir.path());
+    let before = entries(dir.path());
+    std::fs::write(dir.path().join("tienda.ddd"), edited()).expect("write");
+    assert!(dddc(dir.path(), &["build", "--dry-run"]).status.success());
+    assert_eq!(entries(dir.path()), before, "a dry run");
+    let c = dddc(dir.path(), &["check", "--no-cache"]);
+    assert_eq!(c.status.code(), Some(1), "the edit is pending: {}", stderr(&c));
+    assert_eq!(entries(dir.path()), before, "check --no-cache");
+    let c = dddc(dir.path(), &["check"]);
+    assert_eq!(c.status.code(), Some(1), "{}", stderr(&c));
+    assert_eq!(entries(dir.path()), before, "a failed check");
+    std::fs::write(dir.path().join("tienda.ddd"), edited().replace("text(500)?", "nosuchtype")).expect("write");
+    assert_eq!(dddc(dir.path(), &["build"]).status.code(), Some(1));
+    assert_eq!(entries(dir.path()), before, "a failed build");
+}
