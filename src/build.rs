@@ -66,9 +66,9 @@ pub struct Inputs<'a> {
     /// schema is read from `snapshot_text` only when that text is not the
     /// one the model's schema writes.
     pub schema_pending: bool,
-    /// The diagrams drawn in earlier runs ([`crate::render_cache`]): the
+    /// The diagrams drawn in earlier runs ([`crate::memo`]): the
     /// caller saves it once the run has succeeded.
-    pub diagrams: Option<&'a crate::render_cache::RenderCache>,
+    pub diagrams: Option<&'a crate::memo::Memo>,
 }
 
 impl<'a> Inputs<'a> {

@@ -35,9 +35,9 @@ pub struct Disk {
     pub read: ReadFile,
     /// Generated documentation files present on disk (relative paths).
     pub doc_files: Vec<PathBuf>,
-    /// The diagrams drawn in earlier runs ([`crate::render_cache`]): the
+    /// The diagrams drawn in earlier runs ([`crate::memo`]): the
     /// caller saves it once the check has passed.
-    pub diagrams: Option<crate::render_cache::RenderCache>,
+    pub diagrams: Option<crate::memo::Memo>,
 }
 
 pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> Vec<Finding> {

@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sha2::{Digest, Sha256};
 
 use crate::config::Project;
-pub use crate::render_cache::{create_dir, digest, executable, hex, Hash, DIR};
+pub use crate::memo::{create_dir, digest, executable, hex, Hash, DIR};
 
 const FILE: &str = "check";
 const HEADER: &str = "dddc check cache 2";

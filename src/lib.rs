@@ -10,7 +10,8 @@
 //!    JSON at the edge; `dddc explain` prints their long texts. `dddc.toml`, parsed and
 //!    validated. A throwaway PostgreSQL cluster from the local binaries.
 //!    `DDDC_TIMINGS=1`: each phase's time on stderr; [`threads`], the
-//!    threads dddc starts.
+//!    threads dddc starts; [`memo`], the local memory of work done in
+//!    earlier runs (`.dddc/`).
 //! 2. [`syntax`] — source text → typed AST. A pest grammar
 //!    (`grammar/ddd.pest`) with catch-all rules, so parsing never panics and
 //!    every broken line gets a precise message. Every node keeps its span.
@@ -58,12 +59,12 @@ pub mod lint;
 pub mod loader;
 pub mod lock;
 pub mod lsp;
+pub mod memo;
 pub mod migrate;
 pub mod model;
 pub mod output;
 pub mod pg;
 pub mod relational;
-pub mod render_cache;
 pub mod sql;
 pub mod syntax;
 pub mod team;
@@ -81,9 +82,24 @@ pub fn frontend(root: &Path, display: &Path) -> Result<Frontend, loader::RootErr
 /// [`frontend`], with the schema lowered for a project whose documents are
 /// in `language` (the generated comments), so that a build can reuse it.
 pub fn frontend_in(root: &Path, display: &Path, language: config::Language) -> Result<Frontend, loader::RootError> {
+    frontend_remembering(root, display, language, None)
+}
+
+/// [`frontend_in`], each file parsed cleanly by an earlier run read back
+/// from `memo` ([`syntax::memo`]; the caller saves it once its run has
+/// succeeded).
+pub fn frontend_remembering(
+    root: &Path,
+    display: &Path,
+    language: config::Language,
+    memo: Option<&memo::Memo>,
+) -> Result<Frontend, loader::RootError> {
     let _all = timing::phase("front end");
     let read = timing::phase("read + parse");
-    let loaded = loader::load(root, display)?;
+    let loaded = match memo {
+        Some(memo) => loader::load_remembering(root, display, memo)?,
+        None => loader::load(root, display)?,
+    };
     drop(read);
     let mut diagnostics = loaded.diagnostics;
     let syntax_failed = diagnostics::has_errors(&diagnostics);

@@ -45,12 +45,24 @@ pub trait Files {
 
 /// The files on disk, each parsed; the files a file includes are parsed
 /// ahead on every core (a large model is a file per context).
+/// With a memo ([`syntax::memo`]), a file parsed cleanly by an earlier run
+/// is read back from it.
 #[derive(Default)]
-struct Disk {
+struct Disk<'a> {
     ahead: std::sync::Mutex<std::collections::HashMap<FileId, (String, syntax::Parsed)>>,
+    memo: Option<&'a crate::memo::Memo>,
 }
 
-impl Files for Disk {
+impl Disk<'_> {
+    fn parse_now(&self, file: FileId, text: &str) -> syntax::Parsed {
+        match self.memo {
+            Some(memo) => syntax::memo::parse_remembered(file, text, memo),
+            None => syntax::parse(file, text),
+        }
+    }
+}
+
+impl Files for Disk<'_> {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         read_text(path)
     }
@@ -59,7 +71,7 @@ impl Files for Disk {
         let ahead = self.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&file);
         match ahead {
             Some((t, parsed)) if t == text => parsed,
-            _ => syntax::parse(file, text),
+            _ => self.parse_now(file, text),
         }
     }
 
@@ -75,7 +87,7 @@ impl Files for Disk {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some((path, id)) = files.get(i) else { break };
                     if let Ok(text) = read_text(path) {
-                        let parsed = syntax::parse(*id, &text);
+                        let parsed = self.parse_now(*id, &text);
                         self.ahead
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -89,6 +101,12 @@ impl Files for Disk {
 
 pub fn load(root: &Path, display_root: &Path) -> Result<Loaded, RootError> {
     load_with(root, display_root, &Disk::default())
+}
+
+/// [`load`], each file parsed cleanly by an earlier run read back from
+/// `memo` ([`syntax::memo`]).
+pub fn load_remembering(root: &Path, display_root: &Path, memo: &crate::memo::Memo) -> Result<Loaded, RootError> {
+    load_with(root, display_root, &Disk { memo: Some(memo), ..Disk::default() })
 }
 
 /// [`load`], with the files' texts and parses from `files`.

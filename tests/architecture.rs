@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// listed prefix; `sql` is split because its quoting and expression printer
 /// come before lowering while its object printers come after evolution.
 const LAYERS: &[&[&str]] = &[
-    &["diagnostics", "config", "pg", "timing", "threads"],
+    &["diagnostics", "config", "pg", "timing", "threads", "memo"],
     &["syntax"],
     &["loader"],
     &["model"],
@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["migrate"],
     &["sql::types", "sql::stmt", "sql::objects", "sql::ddl", "sql::alter"],
     &["lint"],
-    &["output", "render_cache", "docs"],
+    &["output", "docs"],
     &["lock"],
     &["build"],
     &["check", "check_cache"],

@@ -40,6 +40,15 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             return code;
         }
     }
+    // What earlier runs parsed and drew (`dddc::memo`); a dry run writes
+    // nothing, not even that, and does all the work.
+    let open_memo = |folder| if dry_run { None } else { dddc::memo::Memo::open(&project.dir, folder) };
+    let (syntax, diagrams) = (open_memo(dddc::syntax::memo::FOLDER), open_memo("diagrams"));
+    let save_memos = || {
+        for memo in [&syntax, &diagrams].into_iter().flatten() {
+            memo.save();
+        }
+    };
     // The lock (its 8.5 MB snapshot at 2,000 aggregates) is read on a
     // second thread while the model is compiled; what it could not read is
     // reported after the model, as before.
@@ -48,7 +57,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             let _p = dddc::timing::phase("read the lock");
             read_and_parse_lock(&project)
         });
-        let fe = super::frontend(out, &project);
+        let fe = super::frontend_remembering(out, &project, syntax.as_ref());
         (fe, lock.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
     let mut fe = match fe {
@@ -90,8 +99,6 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         }
         None => Vec::new(),
     };
-    // A dry run writes nothing, not even the cache: it draws everything.
-    let diagrams = if dry_run { None } else { dddc::render_cache::RenderCache::open(&project.dir) };
     let inputs = Inputs {
         config: &project.config,
         lock,
@@ -165,9 +172,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     if changed.is_empty() && stale.is_empty() {
         let quiet =
             plan.warnings.is_empty() && plan.notices.is_empty() && plan.summary.is_empty() && recorded.is_empty();
-        if let Some(diagrams) = &diagrams {
-            diagrams.save();
-        }
+        save_memos();
         super::check::record_after_build(&project, &fe, lint, &plan.outputs, quiet);
         out.field("written", json!([]));
         out.field("removed", json!([]));
@@ -186,9 +191,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         }
     }
     drop(write);
-    if let Some(diagrams) = &diagrams {
-        diagrams.save();
-    }
+    save_memos();
     super::check::record_after_build(&project, &fe, lint, &plan.outputs, false);
     let written: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
     out.field("written", super::paths(&written));

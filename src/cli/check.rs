@@ -31,6 +31,8 @@ pub fn check(out: &Output, model: Option<&Path>, use_cache: bool) -> u8 {
 }
 
 fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&str>, use_cache: bool) -> u8 {
+    // What earlier runs parsed (`dddc::memo`; drawn: `Disk::diagrams`).
+    let syntax = if use_cache { dddc::memo::Memo::open(&project.dir, dddc::syntax::memo::FOLDER) } else { None };
     // The lock is read on a second thread while the model is compiled.
     let (fe, lock) = std::thread::scope(|s| {
         let lock = dddc::threads::spawn_scoped(s, || {
@@ -42,7 +44,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
                 (lock_text, snapshot_text, parsed)
             })
         });
-        let fe = super::frontend(out, project);
+        let fe = super::frontend_remembering(out, project, syntax.as_ref());
         (fe, lock.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
     let fe = match fe {
@@ -70,7 +72,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         migration_files,
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
         doc_files,
-        diagrams: if use_cache { dddc::render_cache::RenderCache::open(&project.dir) } else { None },
+        diagrams: if use_cache { dddc::memo::Memo::open(&project.dir, "diagrams") } else { None },
     };
     let repeatable: Vec<String> = dddc::check::repeatable_migrations(&disk).into_iter().map(String::from).collect();
     print_repeatable(out, &repeatable);
@@ -110,8 +112,8 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         }
     }
     if findings.is_empty() {
-        if let Some(diagrams) = &disk.diagrams {
-            diagrams.save();
+        for memo in [&syntax, &disk.diagrams].into_iter().flatten() {
+            memo.save();
         }
         // Recorded when nothing was printed but the verdict, and nothing
         // changed while the check ran.

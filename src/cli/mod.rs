@@ -172,8 +172,17 @@ pub fn discover(out: &Output, arg: Option<&Path>) -> Result<config::Project, u8>
 
 /// The front end on the project's model.
 pub fn frontend(out: &Output, project: &config::Project) -> Result<Kept<dddc::Frontend>, u8> {
+    frontend_remembering(out, project, None)
+}
+
+/// [`frontend`], files parsed by an earlier run read back from `memo`.
+pub fn frontend_remembering(
+    out: &Output,
+    project: &config::Project,
+    memo: Option<&dddc::memo::Memo>,
+) -> Result<Kept<dddc::Frontend>, u8> {
     let display = display_path(&project.model);
-    dddc::frontend_in(&project.model, &display, project.config.docs.language)
+    dddc::frontend_remembering(&project.model, &display, project.config.docs.language, memo)
         .map(Kept::new)
         .map_err(|e| out.usage_error(&e.0))
 }

@@ -10,11 +10,33 @@ use std::path::{Path, PathBuf};
 pub use render::{render_json, render_text, ColorChoice};
 
 /// Index of a file in [`Sources`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize)]
 pub struct FileId(pub u32);
 
+thread_local! {
+    /// The file whatever [`read_as`] deserialises belongs to.
+    static READ_AS: std::cell::Cell<Option<FileId>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `read` with every [`FileId`] it deserialises read as `file`: a
+/// syntax tree remembered from another run ([`crate::syntax::memo`]) was
+/// parsed under whatever id its file had then.
+pub fn read_as<T>(file: FileId, read: impl FnOnce() -> T) -> T {
+    let before = READ_AS.with(|c| c.replace(Some(file)));
+    let out = read();
+    READ_AS.with(|c| c.set(before));
+    out
+}
+
+impl<'de> serde::Deserialize<'de> for FileId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FileId, D::Error> {
+        let stored = <u32 as serde::Deserialize>::deserialize(d)?;
+        Ok(READ_AS.with(|c| c.get()).unwrap_or(FileId(stored)))
+    }
+}
+
 /// A byte range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,

@@ -58,9 +58,9 @@ pub struct Project<'a> {
     /// The migrations the lock records, oldest first, as the build leaves
     /// it; `None` leaves the history page out.
     pub migrations: Option<&'a [MigrationRecord]>,
-    /// The diagrams drawn in earlier runs ([`crate::render_cache`]);
+    /// The diagrams drawn in earlier runs ([`crate::memo`]);
     /// `None` draws every one.
-    pub diagrams: Option<&'a crate::render_cache::RenderCache>,
+    pub diagrams: Option<&'a crate::memo::Memo>,
 }
 
 /// One migration of the history page.
@@ -192,23 +192,23 @@ fn diagram_files(
     cat: &catalog::Catalog<'_>,
     t: &labels::Labels,
     templates: &templates::Templates,
-    cache: Option<&crate::render_cache::RenderCache>,
+    cache: Option<&crate::memo::Memo>,
 ) -> Result<Vec<(String, String)>, String> {
     let _p = crate::timing::phase("docs: diagrams");
     let mut out = Vec::new();
     // What a pair is drawn from: this dddc, the templates, the title, the
     // view.
     fn key_of<V: std::hash::Hash>(
-        cache: Option<&crate::render_cache::RenderCache>,
+        cache: Option<&crate::memo::Memo>,
         templates: &templates::Templates,
         title: &str,
         view: &V,
-    ) -> Option<crate::render_cache::Hash> {
+    ) -> Option<crate::memo::Hash> {
         cache.map(|c| c.hasher().update(&templates.fingerprint).update(title.as_bytes()).hashed(view).finish())
     }
     // The pair for a view: remembered, or drawn (and remembered).
     let mut pair = |files: [String; 2],
-                    key: Option<crate::render_cache::Hash>,
+                    key: Option<crate::memo::Hash>,
                     draw: &dyn Fn() -> Result<[String; 2], String>|
      -> Result<(), String> {
         let texts = match cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k, 2)) {

@@ -146,7 +146,7 @@ pub struct Templates {
     env: Environment<'static>,
     assets: Vec<(Asset, String)>,
     /// The BLAKE3 of every template's name and source, as loaded: part of
-    /// what a remembered diagram is keyed by ([`crate::render_cache`]).
+    /// what a remembered diagram is keyed by ([`crate::memo`]).
     pub fingerprint: [u8; 32],
 }
 

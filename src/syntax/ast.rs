@@ -6,14 +6,14 @@
 use crate::diagnostics::Span;
 
 /// A name as written, with where it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ident {
     pub name: String,
     pub span: Span,
 }
 
 /// `a.b.c`: a qualified type name or a value-object column path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Path {
     pub parts: Vec<Ident>,
     pub span: Span,
@@ -27,14 +27,14 @@ impl Path {
 
 /// The text of the `///` comments attached to a declaration, lines joined by
 /// `\n`, with the `///` and one following space removed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Doc {
     pub text: String,
     pub span: Span,
 }
 
 /// A `//` or `///` comment, kept for the formatter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Comment {
     pub text: String,
     pub span: Span,
@@ -44,13 +44,13 @@ pub struct Comment {
     pub own_line: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SourceFile {
     pub items: Vec<TopItem>,
     pub comments: Vec<Comment>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TopItem {
     Include(Include),
     Model(Model),
@@ -61,7 +61,7 @@ pub enum TopItem {
     Publication(Publication),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Include {
     pub path: String,
     pub path_span: Span,
@@ -69,14 +69,14 @@ pub struct Include {
 }
 
 /// `@name(args)` written after what it annotates.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Annotation {
     pub name: Ident,
     pub args: Vec<Expr>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Model {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -86,7 +86,7 @@ pub struct Model {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ModelItem {
     Target { database: Ident, version: u32, version_span: Span, span: Span },
     Tables { rule: Ident, span: Span },
@@ -101,28 +101,28 @@ pub enum ModelItem {
 }
 
 /// One line of `defaults { … }`: `timestamps`, `no timestamps`, `soft_delete`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Setting {
     pub negated: bool,
     pub name: Ident,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Month {
     pub year: u32,
     pub month: u32,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MonthRange {
     pub from: Month,
     pub to: Month,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Context {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -131,7 +131,7 @@ pub struct Context {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ContextItem {
     TenantBy { column: Ident, span: Span },
     Enum(EnumDecl),
@@ -139,7 +139,7 @@ pub enum ContextItem {
     Aggregate(Aggregate),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnumDecl {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -149,7 +149,7 @@ pub struct EnumDecl {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnumValue {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -157,7 +157,7 @@ pub struct EnumValue {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValueDecl {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -166,7 +166,7 @@ pub struct ValueDecl {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ValueBody {
     /// `value Email: text(255) check matches /…/`
     Single { ty: TypeExpr, check: Option<Expr> },
@@ -174,13 +174,13 @@ pub enum ValueBody {
     Fields(Vec<ValueItem>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ValueItem {
     Field(Field),
     Invariant(Invariant),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TypeExpr {
     Named(NamedType),
     Ref(RefType),
@@ -202,7 +202,7 @@ impl TypeExpr {
 }
 
 /// `text(255)`, `Telefono[]`, `decimal(10, 2)?`, `bigint identity`, `uuid v7`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NamedType {
     pub name: Path,
     pub args: Vec<(u64, Span)>,
@@ -212,14 +212,14 @@ pub struct NamedType {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TypeFlag {
     Identity,
     V7,
 }
 
 /// `ref marketplace.Tutor? on delete set null loose`
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RefType {
     pub target: Path,
     pub optional: bool,
@@ -252,7 +252,7 @@ impl RefAction {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -264,7 +264,7 @@ pub struct Field {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Aggregate {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -274,7 +274,7 @@ pub struct Aggregate {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Entity {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -285,7 +285,7 @@ pub struct Entity {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum AggregateItem {
     Field(Field),
     Flag(Flag),
@@ -300,7 +300,7 @@ pub enum AggregateItem {
 }
 
 /// `soft_delete`, `audited`, `tenant_scoped`, `timestamps`, each maybe `no …`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Flag {
     pub negated: bool,
     pub kind: FlagKind,
@@ -309,7 +309,7 @@ pub struct Flag {
 }
 
 /// The four entity flags; the grammar admits no other word in that place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FlagKind {
     Timestamps,
     SoftDelete,
@@ -335,7 +335,7 @@ impl FlagKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Invariant {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -345,7 +345,7 @@ pub struct Invariant {
 }
 
 /// `index …` or `unique …`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndexDecl {
     pub doc: Option<Doc>,
     pub unique: bool,
@@ -357,7 +357,7 @@ pub struct IndexDecl {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Events {
     pub doc: Option<Doc>,
     pub outbox: Option<Span>,
@@ -368,47 +368,47 @@ pub struct Events {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventName {
     pub doc: Option<Doc>,
     pub name: Ident,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Partition {
     pub kind: PartitionKind,
     pub column: Ident,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum PartitionKind {
     Range { range: Option<MonthRange> },
     List { parts: Vec<ListPart> },
     Hash { modulus: u32, modulus_span: Span },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPart {
     pub name: Ident,
     pub values: Vec<Expr>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Search {
     pub config: Ident,
     pub items: Vec<SearchItem>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SearchItem {
     pub path: Path,
     pub weight: Option<(char, Span)>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Role {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -416,14 +416,14 @@ pub struct Role {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     pub write: bool,
     pub contexts: Vec<Ident>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Publication {
     pub doc: Option<Doc>,
     pub name: Ident,
@@ -433,13 +433,13 @@ pub struct Publication {
 
 // ------------------------------------------------------------ expressions --
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ExprKind {
     Implies(Box<Expr>, Box<Expr>),
     Or(Vec<Expr>),
@@ -471,7 +471,7 @@ pub enum ExprKind {
         args: Vec<Expr>,
     },
     Path(Path),
-    Literal(Literal),
+    Literal(#[serde(with = "plain_literal")] Literal),
     Sql(String),
     Paren(Box<Expr>),
     /// The implicit subject of a single-column value object's `check`
@@ -535,4 +535,48 @@ pub enum Literal {
     Date(String),
     EmptyObject,
     EmptyArray,
+}
+
+/// [`Literal`] in serde's default (externally tagged) form, for the syntax
+/// memo's postcard encoding ([`crate::syntax::memo`]): postcard cannot read
+/// the adjacently tagged form the schema snapshot's JSON has.
+mod plain_literal {
+    use super::Literal;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize)]
+    enum Plain {
+        Number(String),
+        String(String),
+        Bool(bool),
+        Null,
+        Date(String),
+        EmptyObject,
+        EmptyArray,
+    }
+
+    pub fn serialize<S: serde::Serializer>(l: &Literal, s: S) -> Result<S::Ok, S::Error> {
+        match l.clone() {
+            Literal::Number(n) => Plain::Number(n),
+            Literal::String(t) => Plain::String(t),
+            Literal::Bool(b) => Plain::Bool(b),
+            Literal::Null => Plain::Null,
+            Literal::Date(d) => Plain::Date(d),
+            Literal::EmptyObject => Plain::EmptyObject,
+            Literal::EmptyArray => Plain::EmptyArray,
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Literal, D::Error> {
+        Ok(match Plain::deserialize(d)? {
+            Plain::Number(n) => Literal::Number(n),
+            Plain::String(t) => Literal::String(t),
+            Plain::Bool(b) => Literal::Bool(b),
+            Plain::Null => Literal::Null,
+            Plain::Date(d) => Literal::Date(d),
+            Plain::EmptyObject => Literal::EmptyObject,
+            Plain::EmptyArray => Literal::EmptyArray,
+        })
+    }
 }

@@ -11,6 +11,7 @@ mod comments;
 mod errors;
 pub mod fmt;
 pub mod limits;
+pub mod memo;
 
 use pest::Parser;
 use pest_derive::Parser;

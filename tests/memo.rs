@@ -1,4 +1,4 @@
-//! The diagrams remembered in `.dddc/diagrams` (`dddc::render_cache`): a
+//! The diagrams remembered in `.dddc/diagrams` (`dddc::memo`): a
 //! build or a check after an edit draws again only what the edit changed,
 //! and what it takes from the memory is byte for byte what drawing afresh
 //! gives. Runs the real binary on throwaway projects.
@@ -51,9 +51,14 @@ fn build(dir: &Path) {
     assert!(o.status.success(), "build failed: {}", stderr(&o));
 }
 
-/// The remembered entries: name → bytes.
+/// The remembered diagrams: name → bytes.
 fn entries(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let folder = dir.join(".dddc/diagrams");
+    entries_in(dir, "diagrams")
+}
+
+/// The entries of `.dddc/<folder>`: name → bytes.
+fn entries_in(dir: &Path, folder: &str) -> BTreeMap<String, Vec<u8>> {
+    let folder = dir.join(".dddc").join(folder);
     std::fs::read_dir(&folder)
         .map(|rd| {
             rd.flatten()
@@ -97,6 +102,7 @@ fn a_build_after_an_edit_writes_what_a_first_build_writes() {
     assert_eq!(after.len(), 3, "{:?}", after.keys());
     let kept: Vec<&String> = after.keys().filter(|k| before.contains_key(*k)).collect();
     assert_eq!(kept.len(), 2, "`ventas` and the overview are as they were; `envios` is drawn again");
+    assert_eq!(entries_in(dir.path(), "syntax").len(), 1, "the model's one file, as it is now");
 
     let fresh = project(&edited());
     build(fresh.path());
@@ -184,4 +190,43 @@ fn runs_that_write_nothing_leave_the_memory_alone() {
     std::fs::write(dir.path().join("tienda.ddd"), edited().replace("text(500)?", "nosuchtype")).expect("write");
     assert_eq!(dddc(dir.path(), &["build"]).status.code(), Some(1));
     assert_eq!(entries(dir.path()), before, "a failed build");
+}
+
+/// A model split in files: after an edit of one, the others are read back
+/// from the memory, and the build writes what a first build of the edited
+/// model writes. A file whose parse says anything (here a doc comment that
+/// documents nothing, W0001) is never remembered: its warning is printed by
+/// every run.
+#[test]
+fn files_parsed_before_are_read_back_and_a_file_with_a_warning_is_parsed_again() {
+    let split = |model: &str| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (head, envios) = model.split_at(model.find("/// Envíos.").expect("the second context"));
+        let envios = envios.replace("  }\n}\n", "  }\n  /// Nada.\n}\n");
+        std::fs::write(dir.path().join("tienda.ddd"), format!("{head}include \"contextos/envios.ddd\"\n")).unwrap();
+        std::fs::create_dir(dir.path().join("contextos")).unwrap();
+        std::fs::write(dir.path().join("contextos/envios.ddd"), envios).unwrap();
+        dir
+    };
+    let dir = split(MODEL);
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("W0001"), "{}", stderr(&o));
+    let remembered = entries_in(dir.path(), "syntax");
+    assert_eq!(remembered.len(), 1, "`tienda.ddd` only: `envios.ddd` has a warning");
+    let entry = dir.path().join(".dddc/syntax").join(remembered.keys().next().unwrap());
+    let inode = || std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&entry).unwrap());
+    let first_inode = inode();
+    let edited = split(&edited());
+    std::fs::copy(edited.path().join("contextos/envios.ddd"), dir.path().join("contextos/envios.ddd")).unwrap();
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("W0001"), "the warning again: {}", stderr(&o));
+    assert_eq!(entries_in(dir.path(), "syntax"), remembered, "`tienda.ddd` read back, kept");
+    assert_eq!(inode(), first_inode, "read back, not parsed and written again");
+    let o = dddc(edited.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(docs(dir.path()), docs(edited.path()));
+    let c = dddc(dir.path(), &["check", "--no-cache"]);
+    assert!(c.status.success(), "{}", stderr(&c));
 }

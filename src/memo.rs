@@ -1,32 +1,33 @@
-//! A local memory of the pictures drawn in earlier runs, so that a build or
-//! a check after an edit draws again only the diagrams the edit changed
-//! (issue 14: laying out and drawing the 41 ERDs of the 2,000-aggregate
-//! model, as PlantUML and as SVG, was about 280 ms of CPU of every build and
-//! every check in full, although one edit changes one context's diagram).
+//! dddc's local memory of work done in earlier runs, so that a build or a
+//! check after an edit redoes only what the edit changed (issue 14): the
+//! diagrams drawn ([`crate::docs`], `.dddc/diagrams/`) and the files parsed
+//! ([`crate::loader`], `.dddc/syntax/`). [`crate::check_cache`]'s record
+//! of the last pass sits beside them, in the folder git ignores
+//! (`.dddc/.gitignore` holds `*`): never committed, never merged, never
+//! trusted across machines. A clean checkout (CI) has none and does
+//! everything.
 //!
-//! An entry is addressed by the BLAKE3 of everything its files are made
-//! from: this dddc (its version and its executable's path, size and
-//! modification time, as [`executable`] says), the
-//! templates (built in or overridden), and the diagram's view as it is
-//! serialised. Nothing in it is ever stale: what it holds for a key is what
-//! drawing that key's view again would give. It lives in
-//! `<project>/.dddc/diagrams/`, beside `check`'s memory, in the folder git
-//! ignores; a clean checkout (CI) has none and draws everything.
+//! An entry is addressed by the BLAKE3 of everything it is made from: this
+//! dddc (its version and its executable's path, size and modification
+//! time, as [`executable`] says; a rebuilt dddc is another one), the
+//! memory's folder, and what the caller feeds the key — for a diagram, the
+//! templates and the view; for a parse, the file's text. Nothing in it is
+//! ever stale: what it holds for a key is what doing the work again gives.
 //!
 //! A missing, unreadable, truncated or altered entry (each carries the
 //! BLAKE3 of its contents) is a miss. Entries are written only by
-//! [`RenderCache::save`], which the CLI calls after a run that succeeded,
-//! each to a temporary file renamed into place; the same call removes the
-//! entries that run did not use, so the folder holds one model's diagrams.
-//! `dddc check --no-cache` neither reads nor writes it.
+//! [`Memo::save`], which the CLI calls after a run that succeeded, each to
+//! a temporary file renamed into place (not fsynced: an entry a crash cut
+//! short is a miss); the same call removes the entries that run did not
+//! use, so a folder holds one model's work. `dddc check --no-cache`
+//! neither reads nor writes it.
 
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const FOLDER: &str = "diagrams";
-const HEADER: &str = "dddc diagram cache 1\n";
+const HEADER: &str = "dddc memo 1\n";
 
 /// A file's or a text's BLAKE3.
 pub type Hash = [u8; 32];
@@ -74,8 +75,9 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The memory of one project, for one run.
-pub struct RenderCache {
+/// One folder of a project's memory, for one run.
+pub struct Memo {
+    folder: &'static str,
     dir: PathBuf,
     /// This dddc, folded into every key.
     salt: Hash,
@@ -86,17 +88,17 @@ pub struct RenderCache {
 struct State {
     /// Every key this run asked for (hits and misses alike).
     used: HashSet<Hash>,
-    /// What this run drew, to be written by [`RenderCache::save`].
+    /// What this run made, to be written by [`Memo::save`].
     fresh: Vec<(Hash, Vec<u8>)>,
 }
 
-impl std::fmt::Debug for RenderCache {
+impl std::fmt::Debug for Memo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RenderCache").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Memo").field("dir", &self.dir).finish_non_exhaustive()
     }
 }
 
-/// A key's hasher: what [`RenderCache::hasher`] starts, fed with everything
+/// A key's hasher: what [`Memo::hasher`] starts, fed with everything
 /// the files are made from.
 pub struct KeyHasher(blake3::Hasher);
 
@@ -142,15 +144,17 @@ impl KeyHasher {
     }
 }
 
-impl RenderCache {
-    /// The project's memory; `None` when this dddc cannot say which
-    /// executable it is (then nothing is remembered).
-    pub fn open(project_dir: &Path) -> Option<RenderCache> {
+impl Memo {
+    /// The project's memory in `.dddc/<folder>`; `None` when this dddc
+    /// cannot say which executable it is (then nothing is remembered).
+    pub fn open(project_dir: &Path, folder: &'static str) -> Option<Memo> {
         let mut salt = blake3::Hasher::new();
         salt.update(HEADER.as_bytes());
+        salt.update(folder.as_bytes());
         salt.update(executable()?.as_bytes());
-        Some(RenderCache {
-            dir: project_dir.join(DIR).join(FOLDER),
+        Some(Memo {
+            folder,
+            dir: project_dir.join(DIR).join(folder),
             salt: *salt.finalize().as_bytes(),
             state: Mutex::new(State::default()),
         })
@@ -163,24 +167,50 @@ impl RenderCache {
         KeyHasher(h)
     }
 
-    /// The texts remembered for `key`, as many as were put.
-    pub fn get(&self, key: &Hash, parts: usize) -> Option<Vec<String>> {
+    /// The bytes remembered for `key`.
+    pub fn get_bytes(&self, key: &Hash) -> Option<Vec<u8>> {
         self.lock().used.insert(*key);
-        let bytes = std::fs::read(self.dir.join(hex(key))).ok()?;
-        decode(&bytes, parts)
+        let entry = std::fs::read(self.dir.join(hex(key))).ok()?;
+        let rest = entry.strip_prefix(HEADER.as_bytes())?;
+        let (sum, newline) = (rest.get(..64)?, rest.get(64)?);
+        let body = &rest[65..];
+        if *newline != b'\n' || sum != hex(&digest(body)).as_bytes() {
+            return None;
+        }
+        Some(body.to_vec())
     }
 
-    /// Remembers `texts` for `key` (written by [`RenderCache::save`]).
-    pub fn put(&self, key: Hash, texts: &[&str]) {
+    /// Remembers `body` for `key` (written by [`Memo::save`]).
+    pub fn put_bytes(&self, key: Hash, body: &[u8]) {
+        let mut entry = Vec::with_capacity(HEADER.len() + 65 + body.len());
+        entry.extend_from_slice(HEADER.as_bytes());
+        entry.extend_from_slice(hex(&digest(body)).as_bytes());
+        entry.push(b'\n');
+        entry.extend_from_slice(body);
         let mut state = self.lock();
         state.used.insert(key);
-        state.fresh.push((key, encode(texts)));
+        state.fresh.push((key, entry));
     }
 
-    /// Writes what this run drew and removes what it did not use. Failing
-    /// to (a read-only checkout) is not an error: the next run draws again.
+    /// The texts remembered for `key`, as many as were put.
+    pub fn get(&self, key: &Hash, parts: usize) -> Option<Vec<String>> {
+        decode(&self.get_bytes(key)?, parts)
+    }
+
+    /// Remembers `texts` for `key` (written by [`Memo::save`]).
+    pub fn put(&self, key: Hash, texts: &[&str]) {
+        self.put_bytes(key, &encode(texts));
+    }
+
+    /// Writes what this run made and removes what it did not use. Failing
+    /// to (a read-only checkout) is not an error: the next run does the
+    /// work again.
     pub fn save(&self) {
-        let _p = crate::timing::phase("save the diagrams' cache");
+        let _p = crate::timing::phase(match self.folder {
+            "diagrams" => "save the memo: diagrams",
+            "syntax" => "save the memo: syntax",
+            _ => "save the memo",
+        });
         let state = std::mem::take(&mut *self.lock());
         if state.fresh.is_empty() && state.used.is_empty() {
             return;
@@ -213,8 +243,7 @@ impl RenderCache {
     }
 }
 
-/// `HEADER`, the BLAKE3 of what follows (hex), each text's length on a
-/// line, then the texts.
+/// Each text's length on a line, then the texts.
 fn encode(texts: &[&str]) -> Vec<u8> {
     let mut body = Vec::new();
     for t in texts {
@@ -223,20 +252,10 @@ fn encode(texts: &[&str]) -> Vec<u8> {
     for t in texts {
         body.extend_from_slice(t.as_bytes());
     }
-    let mut out = Vec::with_capacity(body.len() + 100);
-    out.extend_from_slice(HEADER.as_bytes());
-    out.extend_from_slice(hex(&digest(&body)).as_bytes());
-    out.push(b'\n');
-    out.extend_from_slice(&body);
-    out
+    body
 }
 
-fn decode(bytes: &[u8], parts: usize) -> Option<Vec<String>> {
-    let rest = bytes.strip_prefix(HEADER.as_bytes())?;
-    let (sum, mut body) = (rest.get(..64)?, rest.get(65..)?);
-    if rest.get(64) != Some(&b'\n') || sum != hex(&digest(body)).as_bytes() {
-        return None;
-    }
+fn decode(mut body: &[u8], parts: usize) -> Option<Vec<String>> {
     let mut lengths = Vec::with_capacity(parts);
     for _ in 0..parts {
         let end = body.iter().position(|&b| b == b'\n')?;
@@ -260,28 +279,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_entry_reads_back_and_anything_altered_is_a_miss() {
+    fn texts_read_back_and_a_wrong_shape_is_a_miss() {
         let texts = ["@startuml\n'é\n@enduml\n", "<svg/>", ""];
         let bytes = encode(&texts);
         assert_eq!(decode(&bytes, 3), Some(texts.iter().map(|t| t.to_string()).collect()));
-        // Another number of parts, a truncated entry, any byte changed.
         assert_eq!(decode(&bytes, 2), None);
         assert_eq!(decode(&bytes, 4), None);
-        for cut in 0..bytes.len() {
-            assert_eq!(decode(&bytes[..cut], 3), None, "cut at {cut}");
+        assert_eq!(decode(&bytes[..bytes.len() - 1], 3), None);
+        assert_eq!(decode(b"1\n1\n\xff\xfe", 2), None, "not UTF-8");
+    }
+
+    #[test]
+    fn an_entry_cut_short_or_altered_anywhere_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let memo = Memo::open(dir.path(), "diagrams").unwrap();
+        let key = memo.hasher().update(b"k").finish();
+        memo.put(key, &["@startuml\n'é\n@enduml\n", "<svg/>"]);
+        memo.save();
+        let path = dir.path().join(DIR).join("diagrams").join(hex(&key));
+        let good = std::fs::read(&path).unwrap();
+        let read = || Memo::open(dir.path(), "diagrams").unwrap().get(&key, 2);
+        assert!(read().is_some());
+        for cut in 0..good.len() {
+            std::fs::write(&path, &good[..cut]).unwrap();
+            assert_eq!(read(), None, "cut at {cut}");
         }
-        for i in 0..bytes.len() {
-            let mut altered = bytes.clone();
+        for i in 0..good.len() {
+            let mut altered = good.clone();
             altered[i] ^= 0x01;
-            assert_eq!(decode(&altered, 3), None, "byte {i} altered");
+            std::fs::write(&path, &altered).unwrap();
+            assert_eq!(read(), None, "byte {i} altered");
         }
     }
 
     #[test]
     fn entries_are_kept_for_the_next_run_and_the_unused_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let key = |cache: &RenderCache, s: &str| cache.hasher().update(s.as_bytes()).finish();
-        let first = RenderCache::open(dir.path()).unwrap();
+        let key = |memo: &Memo, s: &str| memo.hasher().update(s.as_bytes()).finish();
+        let first = Memo::open(dir.path(), "diagrams").unwrap();
         let (a, b) = (key(&first, "a"), key(&first, "b"));
         assert_ne!(a, b);
         assert_eq!(first.get(&a, 2), None);
@@ -290,18 +325,20 @@ mod tests {
         // Nothing is on disk before `save`.
         assert_eq!(first.get(&a, 2), None);
         first.save();
-        let second = RenderCache::open(dir.path()).unwrap();
+        let second = Memo::open(dir.path(), "diagrams").unwrap();
         assert_eq!(second.get(&a, 2), Some(vec!["A".to_string(), "a".to_string()]));
         second.save();
-        let third = RenderCache::open(dir.path()).unwrap();
+        let third = Memo::open(dir.path(), "diagrams").unwrap();
         assert_eq!(third.get(&a, 2), Some(vec!["A".to_string(), "a".to_string()]));
         assert_eq!(third.get(&b, 2), None, "`b` was not used by the second run");
-        let folder = dir.path().join(DIR);
-        assert!(folder.join(".gitignore").exists());
-        // Keys differ with the order of the parts, not only their bytes.
+        assert!(dir.path().join(DIR).join(".gitignore").exists());
+        // Keys differ with the order of the parts, not only their bytes,
+        // and with the folder.
         assert_ne!(
             first.hasher().update(b"ab").update(b"c").finish(),
             first.hasher().update(b"a").update(b"bc").finish()
         );
+        let other = Memo::open(dir.path(), "syntax").unwrap();
+        assert_ne!(key(&other, "a"), a);
     }
 }
