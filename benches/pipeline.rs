@@ -217,7 +217,7 @@ fn bench_model(label: &str, root: &Path, edited: Option<&Path>, config: &Config)
         migration_files,
         read: Box::new(move |p: &Path| files.get(p).cloned()),
         doc_files,
-        diagrams: None,
+        docs_memo: None,
     };
     let findings = dddc::check::run(&model, config, project_dir, &disk);
     row(

@@ -66,9 +66,10 @@ pub struct Inputs<'a> {
     /// schema is read from `snapshot_text` only when that text is not the
     /// one the model's schema writes.
     pub schema_pending: bool,
-    /// The diagrams drawn in earlier runs ([`crate::memo`]): the
+    /// The diagrams and documents' sections made in earlier runs
+    /// ([`crate::memo`], [`crate::docs::MEMO_FOLDER`]): the
     /// caller saves it once the run has succeeded.
-    pub diagrams: Option<&'a crate::memo::Memo>,
+    pub docs_memo: Option<&'a crate::memo::Memo>,
 }
 
 impl<'a> Inputs<'a> {
@@ -85,7 +86,7 @@ impl<'a> Inputs<'a> {
             lowered: None,
             snapshot_text: None,
             schema_pending: false,
-            diagrams: None,
+            docs_memo: None,
         }
     }
 }
@@ -108,7 +109,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
         let project = crate::docs::Project {
             lint: Some(&inputs.config.lint),
             migrations: Some(&migrations),
-            diagrams: inputs.diagrams,
+            memo: inputs.docs_memo,
         };
         let _p = crate::timing::phase("docs");
         crate::docs::generate_with(model, schema, &inputs.config.docs, inputs.project_dir, &project)
@@ -118,7 +119,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
     // migrations: it can be written on a second thread meanwhile.
     let docs_alone = || {
         let project =
-            crate::docs::Project { lint: Some(&inputs.config.lint), migrations: None, diagrams: inputs.diagrams };
+            crate::docs::Project { lint: Some(&inputs.config.lint), migrations: None, memo: inputs.docs_memo };
         let _p = crate::timing::phase("docs");
         crate::docs::generate_with(model, &schema, &inputs.config.docs, inputs.project_dir, &project)
             .map_err(BuildError::Message)

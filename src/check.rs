@@ -35,9 +35,10 @@ pub struct Disk {
     pub read: ReadFile,
     /// Generated documentation files present on disk (relative paths).
     pub doc_files: Vec<PathBuf>,
-    /// The diagrams drawn in earlier runs ([`crate::memo`]): the
+    /// The diagrams and documents' sections made in earlier runs
+    /// ([`crate::memo`]): the
     /// caller saves it once the check has passed.
-    pub diagrams: Option<crate::memo::Memo>,
+    pub docs_memo: Option<crate::memo::Memo>,
 }
 
 pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> Vec<Finding> {
@@ -117,7 +118,7 @@ pub fn run_parsed(
         lowered,
         snapshot_text: disk.snapshot_text.as_deref(),
         schema_pending: schema_pending && has_lock,
-        diagrams: disk.diagrams.as_ref(),
+        docs_memo: disk.docs_memo.as_ref(),
     };
     let planned = {
         let _p = crate::timing::phase("build in memory");

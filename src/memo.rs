@@ -193,8 +193,8 @@ impl Memo {
     }
 
     /// The texts remembered for `key`, as many as were put.
-    pub fn get(&self, key: &Hash, parts: usize) -> Option<Vec<String>> {
-        decode(&self.get_bytes(key)?, parts)
+    pub fn get(&self, key: &Hash) -> Option<Vec<String>> {
+        decode(&self.get_bytes(key)?)
     }
 
     /// Remembers `texts` for `key` (written by [`Memo::save`]).
@@ -243,9 +243,17 @@ impl Memo {
     }
 }
 
-/// Each text's length on a line, then the texts.
+/// A decimal number and its `\n`, taken from the front of `body`.
+fn number_line(body: &mut &[u8]) -> Option<usize> {
+    let end = body.iter().position(|&b| b == b'\n')?;
+    let n = std::str::from_utf8(&body[..end]).ok()?.parse::<usize>().ok()?;
+    *body = &body[end + 1..];
+    Some(n)
+}
+
+/// How many texts, each one's length, a line each; then the texts.
 fn encode(texts: &[&str]) -> Vec<u8> {
-    let mut body = Vec::new();
+    let mut body = format!("{}\n", texts.len()).into_bytes();
     for t in texts {
         body.extend_from_slice(format!("{}\n", t.len()).as_bytes());
     }
@@ -255,13 +263,14 @@ fn encode(texts: &[&str]) -> Vec<u8> {
     body
 }
 
-fn decode(mut body: &[u8], parts: usize) -> Option<Vec<String>> {
-    let mut lengths = Vec::with_capacity(parts);
-    for _ in 0..parts {
-        let end = body.iter().position(|&b| b == b'\n')?;
-        lengths.push(std::str::from_utf8(&body[..end]).ok()?.parse::<usize>().ok()?);
-        body = &body[end + 1..];
+fn decode(mut body: &[u8]) -> Option<Vec<String>> {
+    let parts = number_line(&mut body)?;
+    // Each length takes two bytes at least: a count past that is not an
+    // entry's (and is not allocated for).
+    if parts > body.len() / 2 {
+        return None;
     }
+    let lengths = (0..parts).map(|_| number_line(&mut body)).collect::<Option<Vec<usize>>>()?;
     if lengths.iter().try_fold(0usize, |a, l| a.checked_add(*l)) != Some(body.len()) {
         return None;
     }
@@ -282,11 +291,12 @@ mod tests {
     fn texts_read_back_and_a_wrong_shape_is_a_miss() {
         let texts = ["@startuml\n'é\n@enduml\n", "<svg/>", ""];
         let bytes = encode(&texts);
-        assert_eq!(decode(&bytes, 3), Some(texts.iter().map(|t| t.to_string()).collect()));
-        assert_eq!(decode(&bytes, 2), None);
-        assert_eq!(decode(&bytes, 4), None);
-        assert_eq!(decode(&bytes[..bytes.len() - 1], 3), None);
-        assert_eq!(decode(b"1\n1\n\xff\xfe", 2), None, "not UTF-8");
+        assert_eq!(decode(&bytes), Some(texts.iter().map(|t| t.to_string()).collect()));
+        assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(decode(&[bytes.as_slice(), b"x"].concat()), None);
+        assert_eq!(decode(b"2\n1\n1\n\xff\xfe"), None, "not UTF-8");
+        assert_eq!(decode(b"18446744073709551615\n"), None, "a count no entry has");
+        assert_eq!(decode(b"0\n"), Some(Vec::new()));
     }
 
     #[test]
@@ -298,7 +308,7 @@ mod tests {
         memo.save();
         let path = dir.path().join(DIR).join("diagrams").join(hex(&key));
         let good = std::fs::read(&path).unwrap();
-        let read = || Memo::open(dir.path(), "diagrams").unwrap().get(&key, 2);
+        let read = || Memo::open(dir.path(), "diagrams").unwrap().get(&key);
         assert!(read().is_some());
         for cut in 0..good.len() {
             std::fs::write(&path, &good[..cut]).unwrap();
@@ -319,18 +329,18 @@ mod tests {
         let first = Memo::open(dir.path(), "diagrams").unwrap();
         let (a, b) = (key(&first, "a"), key(&first, "b"));
         assert_ne!(a, b);
-        assert_eq!(first.get(&a, 2), None);
+        assert_eq!(first.get(&a), None);
         first.put(a, &["A", "a"]);
         first.put(b, &["B", "b"]);
         // Nothing is on disk before `save`.
-        assert_eq!(first.get(&a, 2), None);
+        assert_eq!(first.get(&a), None);
         first.save();
         let second = Memo::open(dir.path(), "diagrams").unwrap();
-        assert_eq!(second.get(&a, 2), Some(vec!["A".to_string(), "a".to_string()]));
+        assert_eq!(second.get(&a), Some(vec!["A".to_string(), "a".to_string()]));
         second.save();
         let third = Memo::open(dir.path(), "diagrams").unwrap();
-        assert_eq!(third.get(&a, 2), Some(vec!["A".to_string(), "a".to_string()]));
-        assert_eq!(third.get(&b, 2), None, "`b` was not used by the second run");
+        assert_eq!(third.get(&a), Some(vec!["A".to_string(), "a".to_string()]));
+        assert_eq!(third.get(&b), None, "`b` was not used by the second run");
         assert!(dir.path().join(DIR).join(".gitignore").exists());
         // Keys differ with the order of the parts, not only their bytes,
         // and with the folder.

@@ -231,7 +231,7 @@ fn run_case(base: &Base, edits: &[Edit]) -> Result<(), TestCaseError> {
             .collect(),
         read: Box::new(move |p: &Path| disk_files.get(p).cloned()),
         doc_files: files_a.keys().filter(|p| p.starts_with(&config.docs.dir)).cloned().collect(),
-        diagrams: None,
+        docs_memo: None,
     };
     let findings = dddc::check::run(&model_a, &config, dir.path(), &disk);
     prop_assert!(findings.is_empty(), "check against the build's own files: {:?}", findings.first().map(|f| &f.reason));

@@ -1,6 +1,8 @@
-//! The diagrams remembered in `.dddc/diagrams` (`dddc::memo`): a
-//! build or a check after an edit draws again only what the edit changed,
-//! and what it takes from the memory is byte for byte what drawing afresh
+//! What earlier runs parsed (`.dddc/syntax`), drew and rendered
+//! (`.dddc/docs`: each context's diagrams and its sections of the data
+//! dictionary and the model document), remembered (`dddc::memo`): a build
+//! or a check after an edit redoes only what the edit changed, and what it
+//! takes from the memory is byte for byte what doing the work afresh
 //! gives. Runs the real binary on throwaway projects.
 
 mod support;
@@ -51,9 +53,9 @@ fn build(dir: &Path) {
     assert!(o.status.success(), "build failed: {}", stderr(&o));
 }
 
-/// The remembered diagrams: name → bytes.
+/// The remembered diagrams and sections: name → bytes.
 fn entries(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    entries_in(dir, "diagrams")
+    entries_in(dir, "docs")
 }
 
 /// The entries of `.dddc/<folder>`: name → bytes.
@@ -86,22 +88,23 @@ fn docs(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-/// A build after an edit takes the unchanged contexts' diagrams from the
-/// memory and draws the edited one: the documents are those a first build
-/// of the edited model writes, and the memory then holds exactly this
-/// model's diagrams (the edited context's old entry is gone).
+/// A build after an edit takes the unchanged context's diagram and
+/// sections from the memory and makes the edited one's: the documents are
+/// those a first build of the edited model writes, and the memory then
+/// holds exactly this model's pieces (the edited context's old ones are
+/// gone).
 #[test]
 fn a_build_after_an_edit_writes_what_a_first_build_writes() {
     let dir = project(MODEL);
     build(dir.path());
     let before = entries(dir.path());
-    assert_eq!(before.len(), 3, "two contexts and the overview: {:?}", before.keys());
+    assert_eq!(before.len(), 7, "per context a diagram and two sections, and the overview: {:?}", before.keys());
     std::fs::write(dir.path().join("tienda.ddd"), edited()).expect("write");
     build(dir.path());
     let after = entries(dir.path());
-    assert_eq!(after.len(), 3, "{:?}", after.keys());
+    assert_eq!(after.len(), 7, "{:?}", after.keys());
     let kept: Vec<&String> = after.keys().filter(|k| before.contains_key(*k)).collect();
-    assert_eq!(kept.len(), 2, "`ventas` and the overview are as they were; `envios` is drawn again");
+    assert_eq!(kept.len(), 4, "`ventas` and the overview are as they were; `envios` is made again");
     assert_eq!(entries_in(dir.path(), "syntax").len(), 1, "the model's one file, as it is now");
 
     let fresh = project(&edited());
@@ -115,15 +118,15 @@ fn a_build_after_an_edit_writes_what_a_first_build_writes() {
     assert!(c.status.success(), "{}", stderr(&c));
 }
 
-/// An entry that does not read — cut short, a byte changed, another
-/// format, a folder in its place — is a miss: the diagram is drawn again,
-/// the run passes, and the entry is written again as it should be.
+/// An entry that does not read — cut short, a byte changed, a folder in
+/// its place — is a miss: the piece is made again, the run passes, and the
+/// entry is written again as it should be.
 #[test]
 fn an_entry_that_does_not_read_is_a_miss_and_is_written_again() {
     let dir = project(MODEL);
     build(dir.path());
     let good = entries(dir.path());
-    let folder = dir.path().join(".dddc/diagrams");
+    let folder = dir.path().join(".dddc/docs");
     for (i, (name, bytes)) in good.iter().enumerate() {
         let path = folder.join(name);
         match i {
@@ -134,10 +137,11 @@ fn an_entry_that_does_not_read_is_a_miss_and_is_written_again() {
                 altered[last] ^= 0x20;
                 std::fs::write(&path, altered).unwrap();
             }
-            _ => {
+            2 => {
                 std::fs::remove_file(&path).unwrap();
                 std::fs::create_dir(&path).unwrap();
             }
+            _ => {}
         }
     }
     // The check's own memory would answer without drawing anything.
@@ -145,7 +149,7 @@ fn an_entry_that_does_not_read_is_a_miss_and_is_written_again() {
     let c = dddc(dir.path(), &["check"]);
     assert!(c.status.success(), "{}", stderr(&c));
     let again = entries(dir.path());
-    assert_eq!(again.len(), 2, "the two files are written again; the folder is left alone");
+    assert_eq!(again.len(), 6, "the two files are written again; the folder is left alone");
     assert!(folder.join(good.keys().nth(2).unwrap()).is_dir());
     for (name, bytes) in &again {
         assert_eq!(Some(bytes), good.get(name), "{name} is written again as it was");
@@ -168,7 +172,7 @@ fn an_overridden_template_is_never_answered_from_the_memory() {
     build(dir.path());
     let puml = std::fs::read_to_string(dir.path().join("docs/erd/ventas.puml")).expect("read");
     assert!(puml.contains("' revisado por el equipo"), "{puml}");
-    assert_eq!(entries(dir.path()).len(), 3);
+    assert_eq!(entries(dir.path()).len(), 7);
 }
 
 /// A dry run, a failed build and `check --no-cache` leave the memory as
@@ -229,4 +233,34 @@ fn files_parsed_before_are_read_back_and_a_file_with_a_warning_is_parsed_again()
     assert_eq!(docs(dir.path()), docs(edited.path()));
     let c = dddc(dir.path(), &["check", "--no-cache"]);
     assert!(c.status.success(), "{}", stderr(&c));
+}
+
+/// The built-in documents read only a table of contents of their view and
+/// each context's section (`sections`); a project that replaces them gets
+/// the whole view. The built-in texts, given as overrides, write the same
+/// documents; an override of a section's template changes every section.
+#[test]
+fn the_documents_read_the_same_whole_view_when_overridden() {
+    let plain = project(MODEL);
+    build(plain.path());
+    let dir = project(MODEL);
+    let templates = dir.path().join("plantillas");
+    std::fs::create_dir(&templates).expect("mkdir");
+    for name in ["data_dictionary.md.j2", "data_model.md.j2"] {
+        let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/docs").join(name);
+        std::fs::copy(builtin, templates.join(name)).expect("copy");
+    }
+    std::fs::write(dir.path().join("dddc.toml"), "[docs]\ntemplates = \"plantillas\"\n").expect("write");
+    build(dir.path());
+    assert_eq!(docs(dir.path()), docs(plain.path()));
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/docs/data_model_context.md.j2");
+    let text = std::fs::read_to_string(builtin).expect("read").replacen(
+        "## {{ c.heading.text }}",
+        "## {{ c.heading.text }} (revisado)",
+        1,
+    );
+    std::fs::write(templates.join("data_model_context.md.j2"), text).expect("write");
+    build(dir.path());
+    let model = std::fs::read_to_string(dir.path().join("docs/data-model.md")).expect("read");
+    assert_eq!(model.matches("(revisado)").count(), 2, "{model}");
 }

@@ -43,9 +43,9 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     // What earlier runs parsed and drew (`dddc::memo`); a dry run writes
     // nothing, not even that, and does all the work.
     let open_memo = |folder| if dry_run { None } else { dddc::memo::Memo::open(&project.dir, folder) };
-    let (syntax, diagrams) = (open_memo(dddc::syntax::memo::FOLDER), open_memo("diagrams"));
+    let (syntax, docs) = (open_memo(dddc::syntax::memo::FOLDER), open_memo(dddc::docs::MEMO_FOLDER));
     let save_memos = || {
-        for memo in [&syntax, &diagrams].into_iter().flatten() {
+        for memo in [&syntax, &docs].into_iter().flatten() {
             memo.save();
         }
     };
@@ -110,7 +110,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         lowered: fe.schema.as_ref(),
         snapshot_text: snapshot_text.as_deref(),
         schema_pending: false,
-        diagrams: diagrams.as_ref(),
+        docs_memo: docs.as_ref(),
     };
     // The design lint runs on a second thread while the build is planned.
     let (plan, report) = std::thread::scope(|s| {

@@ -31,7 +31,7 @@ pub fn check(out: &Output, model: Option<&Path>, use_cache: bool) -> u8 {
 }
 
 fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&str>, use_cache: bool) -> u8 {
-    // What earlier runs parsed (`dddc::memo`; drawn: `Disk::diagrams`).
+    // What earlier runs parsed (`dddc::memo`; drawn: `Disk::docs_memo`).
     let syntax = if use_cache { dddc::memo::Memo::open(&project.dir, dddc::syntax::memo::FOLDER) } else { None };
     // The lock is read on a second thread while the model is compiled.
     let (fe, lock) = std::thread::scope(|s| {
@@ -72,7 +72,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         migration_files,
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
         doc_files,
-        diagrams: if use_cache { dddc::memo::Memo::open(&project.dir, "diagrams") } else { None },
+        docs_memo: if use_cache { dddc::memo::Memo::open(&project.dir, dddc::docs::MEMO_FOLDER) } else { None },
     };
     let repeatable: Vec<String> = dddc::check::repeatable_migrations(&disk).into_iter().map(String::from).collect();
     print_repeatable(out, &repeatable);
@@ -112,7 +112,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         }
     }
     if findings.is_empty() {
-        for memo in [&syntax, &disk.diagrams].into_iter().flatten() {
+        for memo in [&syntax, &disk.docs_memo].into_iter().flatten() {
             memo.save();
         }
         // Recorded when nothing was printed but the verdict, and nothing
@@ -200,7 +200,7 @@ pub fn record_after_build(
             migration_files,
             read: Box::new(|_: &Path| None),
             doc_files: Vec::new(),
-            diagrams: None,
+            docs_memo: None,
         };
         if !dddc::check::migration_findings(&migrations, &disk).is_empty() {
             return None;

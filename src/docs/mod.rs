@@ -58,9 +58,9 @@ pub struct Project<'a> {
     /// The migrations the lock records, oldest first, as the build leaves
     /// it; `None` leaves the history page out.
     pub migrations: Option<&'a [MigrationRecord]>,
-    /// The diagrams drawn in earlier runs ([`crate::memo`]);
-    /// `None` draws every one.
-    pub diagrams: Option<&'a crate::memo::Memo>,
+    /// The diagrams drawn and the dictionary's sections rendered in earlier
+    /// runs ([`crate::memo`], `.dddc/docs`); `None` makes every one.
+    pub memo: Option<&'a crate::memo::Memo>,
 }
 
 /// One migration of the history page.
@@ -125,10 +125,22 @@ pub fn generate_with(
         let mut slot = model_doc.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
             let p = crate::timing::phase("docs: model view");
-            let view = model_doc::view(&cat, t, t.dictionary_file, config.mermaid);
+            let mut view = model_doc::view(&cat, t, t.dictionary_file, config.mermaid);
             drop(p);
             let _p = crate::timing::phase("docs: model render");
-            let md = templates.render(TemplateId::DataModel, &view);
+            let md = sections(&view.contexts, &templates, project.memo, TemplateId::DataModelContext, |c| {
+                model_doc::SectionView { t, dictionary: &view.dictionary, c }
+            })
+            .and_then(|sections| {
+                view.sections = sections;
+                let md = if templates.is_overridden(TemplateId::DataModel) {
+                    templates.render(TemplateId::DataModel, &view)
+                } else {
+                    templates.render(TemplateId::DataModel, &view.contents())
+                };
+                view.sections = Vec::new();
+                md
+            });
             *slot = Some(md.map(|md| (config.html.then_some(view), md)));
         }
     };
@@ -136,7 +148,7 @@ pub fn generate_with(
         let shared = &templates;
         let model_doc_once = &model_doc_once;
         let diagrams = crate::threads::spawn_scoped(s, || {
-            let files = diagram_files(&cat, t, shared, project.diagrams);
+            let files = diagram_files(&cat, t, shared, project.memo);
             // Only if this thread is first: the lock is then free.
             if let Ok(slot) = model_doc.try_lock() {
                 drop(slot);
@@ -149,10 +161,21 @@ pub fn generate_with(
         // reached while the documents are made.
         let documents = (|| {
             let p = crate::timing::phase("docs: dictionary view");
-            let dictionary = dictionary::view(&cat, t, t.model_file);
+            let mut dictionary = dictionary::view(&cat, t, t.model_file);
+            drop(p);
+            let p = crate::timing::phase("docs: dictionary sections");
+            dictionary.sections =
+                sections(&dictionary.contexts, &templates, project.memo, TemplateId::DataDictionaryContext, |c| {
+                    dictionary::SectionView { t, model_doc: &dictionary.model_doc, c }
+                })?;
             drop(p);
             let p = crate::timing::phase("docs: dictionary render");
-            let dictionary_md = templates.render(TemplateId::DataDictionary, &dictionary)?;
+            let dictionary_md = if templates.is_overridden(TemplateId::DataDictionary) {
+                templates.render(TemplateId::DataDictionary, &dictionary)?
+            } else {
+                templates.render(TemplateId::DataDictionary, &dictionary.contents())?
+            };
+            dictionary.sections = Vec::new();
             drop(p);
             Ok::<_, String>((config.html.then_some(dictionary), dictionary_md))
         })();
@@ -186,60 +209,96 @@ pub fn generate_with(
 }
 
 /// Each context's ERD and the overview, as PlantUML and as SVG, in that
-/// order; each pair taken from `cache` when an earlier run drew it from
+/// order; each pair taken from `memo` when an earlier run drew it from
 /// the same view with the same templates.
 fn diagram_files(
     cat: &catalog::Catalog<'_>,
     t: &labels::Labels,
     templates: &templates::Templates,
-    cache: Option<&crate::memo::Memo>,
+    memo: Option<&crate::memo::Memo>,
 ) -> Result<Vec<(String, String)>, String> {
     let _p = crate::timing::phase("docs: diagrams");
     let mut out = Vec::new();
-    // What a pair is drawn from: this dddc, the templates, the title, the
-    // view.
-    fn key_of<V: std::hash::Hash>(
-        cache: Option<&crate::memo::Memo>,
-        templates: &templates::Templates,
-        title: &str,
-        view: &V,
-    ) -> Option<crate::memo::Hash> {
-        cache.map(|c| c.hasher().update(&templates.fingerprint).update(title.as_bytes()).hashed(view).finish())
-    }
-    // The pair for a view: remembered, or drawn (and remembered).
-    let mut pair = |files: [String; 2],
-                    key: Option<crate::memo::Hash>,
-                    draw: &dyn Fn() -> Result<[String; 2], String>|
-     -> Result<(), String> {
-        let texts = match cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k, 2)) {
-            Some(texts) => texts,
-            None => {
-                let [puml, svg] = draw()?;
-                if let (Some(c), Some(k)) = (cache, key) {
-                    c.put(k, &[&puml, &svg]);
-                }
-                vec![puml, svg]
-            }
-        };
-        out.extend(files.into_iter().zip(texts));
-        Ok(())
-    };
+    let mut pair = |files: [String; 2], texts: Vec<String>| out.extend(files.into_iter().zip(texts));
     for c in &cat.model.contexts {
         let view = erd::context_view(cat, &c.name, t);
         let title = format!("{} {}", t.erd_title_context, c.name);
-        pair([erd_file(&c.name), svg_file(Some(&c.name))], key_of(cache, templates, &title, &view), &|| {
-            let puml = templates.render(TemplateId::ErdContext, &view)?;
-            Ok([puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None))])
-        })?;
+        let key = key_of(memo, templates, "context diagram", &(&title, &view));
+        pair(
+            [erd_file(&c.name), svg_file(Some(&c.name))],
+            remembered(memo, key, || {
+                let puml = templates.render(TemplateId::ErdContext, &view)?;
+                Ok(vec![puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None))])
+            })?,
+        );
     }
     let overview = erd::overview_view(cat, t);
     let title = format!("{} {}", t.erd_title_overview, cat.model.name);
-    pair([OVERVIEW_ERD.into(), svg_file(None)], key_of(cache, templates, &title, &overview), &|| {
-        let puml = templates.render(TemplateId::ErdOverview, &overview)?;
-        Ok([puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None))])
-    })?;
+    let key = key_of(memo, templates, "overview diagram", &(&title, &overview));
+    pair(
+        [OVERVIEW_ERD.into(), svg_file(None)],
+        remembered(memo, key, || {
+            let puml = templates.render(TemplateId::ErdOverview, &overview)?;
+            Ok(vec![puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None))])
+        })?,
+    );
     Ok(out)
 }
+
+/// Each context's section of a document, rendered by `template` from the
+/// view `section` makes of it, in order; each taken from `memo` when an
+/// earlier run rendered it from the same view with the same templates.
+fn sections<'a, C, V: Serialize + std::hash::Hash>(
+    contexts: &'a [C],
+    templates: &templates::Templates,
+    memo: Option<&crate::memo::Memo>,
+    template: TemplateId,
+    section: impl Fn(&'a C) -> V,
+) -> Result<Vec<String>, String> {
+    contexts
+        .iter()
+        .map(|c| {
+            let view = section(c);
+            let key = key_of(memo, templates, template.file_name(), &view);
+            let mut texts = remembered(memo, key, || Ok(vec![templates.render(template, &view)?]))?;
+            Ok(texts.pop().unwrap_or_default())
+        })
+        .collect()
+}
+
+/// What a piece of a document is made from: this dddc (in every memo
+/// key), the templates, what the piece is, and its view. `None` without a
+/// memo.
+fn key_of<V: std::hash::Hash>(
+    memo: Option<&crate::memo::Memo>,
+    templates: &templates::Templates,
+    what: &str,
+    view: &V,
+) -> Option<crate::memo::Hash> {
+    memo.map(|m| m.hasher().update(&templates.fingerprint).update(what.as_bytes()).hashed(view).finish())
+}
+
+/// The texts `make` gives, taken from `memo` under `key` when an earlier
+/// run made them (and remembered for the next run when not).
+fn remembered(
+    memo: Option<&crate::memo::Memo>,
+    key: Option<crate::memo::Hash>,
+    make: impl FnOnce() -> Result<Vec<String>, String>,
+) -> Result<Vec<String>, String> {
+    let (Some(memo), Some(key)) = (memo, key) else { return make() };
+    Ok(match memo.get(&key) {
+        Some(texts) => texts,
+        None => {
+            let texts = make()?;
+            memo.put(key, &texts.iter().map(String::as_str).collect::<Vec<_>>());
+            texts
+        }
+    })
+}
+
+/// The folder of the documents' memo in `.dddc/` ([`crate::memo`]): the
+/// diagrams drawn and the dictionary's sections rendered.
+pub const MEMO_FOLDER: &str = "docs";
 
 /// The overview diagram, relative to the docs folder.
 const OVERVIEW_ERD: &str = "erd/overview.puml";

@@ -15,7 +15,7 @@ use crate::model::{
 use crate::relational::Table;
 use crate::sql::expr::{render, Columns};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct ModelDocView<'t> {
     #[serde(serialize_with = "super::labels::serialize")]
     pub t: &'t Labels,
@@ -38,9 +38,101 @@ pub struct ModelDocView<'t> {
     pub context_map: Vec<ReferenceView>,
     pub roles: Vec<RoleView>,
     pub publications: Vec<PublicationView>,
+    /// Each context's section, rendered on its own
+    /// (`data_model_context.md.j2`); empty until then.
+    pub sections: Vec<String>,
+}
+
+/// What the built-in `data_model.md.j2` reads of a [`ModelDocView`]: each
+/// context's section is in `sections`, so the contexts and their
+/// aggregates are only named and linked to (see
+/// [`super::dictionary::ContentsView`]); a project that replaces the
+/// template gets the whole view.
+#[derive(Debug, Serialize)]
+pub struct ContentsView<'a, 't> {
+    #[serde(serialize_with = "super::labels::serialize")]
+    pub t: &'t Labels,
+    pub name: &'a str,
+    pub doc: &'a Option<String>,
+    pub target: u32,
+    pub naming: &'a str,
+    pub defaults: &'a [String],
+    pub extensions: &'a [String],
+    pub audit_log: &'a Option<AuditLogView>,
+    pub dictionary: &'a str,
+    pub overview_erd: &'a str,
+    pub overview_picture: &'a str,
+    pub kernel_values: &'a [ValueView],
+    pub kernel_enums: &'a [EnumView],
+    pub contexts: Vec<ContextEntry<'a>>,
+    pub context_map: &'a [ReferenceView],
+    pub roles: &'a [RoleView],
+    pub publications: &'a [PublicationView],
+    pub sections: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
+pub struct ContextEntry<'a> {
+    pub name: &'a str,
+    pub heading: &'a Heading,
+    pub picture: &'a str,
+    pub aggregates: Vec<AggregateEntry<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AggregateEntry<'a> {
+    pub name: &'a str,
+    pub heading: &'a Heading,
+}
+
+impl<'t> ModelDocView<'t> {
+    pub fn contents(&self) -> ContentsView<'_, 't> {
+        ContentsView {
+            t: self.t,
+            name: &self.name,
+            doc: &self.doc,
+            target: self.target,
+            naming: &self.naming,
+            defaults: &self.defaults,
+            extensions: &self.extensions,
+            audit_log: &self.audit_log,
+            dictionary: &self.dictionary,
+            overview_erd: &self.overview_erd,
+            overview_picture: &self.overview_picture,
+            kernel_values: &self.kernel_values,
+            kernel_enums: &self.kernel_enums,
+            contexts: self
+                .contexts
+                .iter()
+                .map(|c| ContextEntry {
+                    name: &c.name,
+                    heading: &c.heading,
+                    picture: &c.picture,
+                    aggregates: c
+                        .aggregates
+                        .iter()
+                        .map(|a| AggregateEntry { name: &a.name, heading: &a.heading })
+                        .collect(),
+                })
+                .collect(),
+            context_map: &self.context_map,
+            roles: &self.roles,
+            publications: &self.publications,
+            sections: &self.sections,
+        }
+    }
+}
+
+/// What a context's section is rendered from.
+#[derive(Debug, Hash, Serialize)]
+pub struct SectionView<'a, 't> {
+    #[serde(serialize_with = "super::labels::serialize")]
+    pub t: &'t Labels,
+    pub dictionary: &'a str,
+    pub c: &'a ContextView<'t>,
+}
+
+#[derive(Debug, Hash, Serialize)]
 pub struct AuditLogView {
     pub table: String,
     pub heading: Heading,
@@ -50,7 +142,7 @@ pub struct AuditLogView {
     pub audited: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct ContextView<'t> {
     pub name: String,
     pub heading: Heading,
@@ -69,7 +161,7 @@ pub struct ContextView<'t> {
     pub mermaid: Option<ErdView<'t>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct ValueView {
     pub name: String,
     pub heading: Heading,
@@ -83,14 +175,14 @@ pub struct ValueView {
     pub used_by: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct SingleValue {
     pub ty: String,
     /// The check on the value, as SQL over the column `value`.
     pub check: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct AggregateView {
     pub name: String,
     pub heading: Heading,
@@ -111,7 +203,7 @@ pub struct AggregateView {
     pub publications: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct EntityView {
     /// `Reserva › Sesion › Material`.
     pub path: String,
@@ -125,7 +217,7 @@ pub struct EntityView {
     pub invariants: Vec<InvariantView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct FieldView {
     pub name: String,
     /// In the model's words: `text(255)`, `Email`, `ref marketplace.Tutor`.
@@ -138,14 +230,14 @@ pub struct FieldView {
     pub doc: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct InvariantView {
     pub name: String,
     pub source: String,
     pub doc: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct ReferenceView {
     /// `Reserva.tutor` (entity and field).
     pub from: String,
@@ -159,7 +251,7 @@ pub struct ReferenceView {
     pub doc: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct EventsView {
     pub table: Option<Heading>,
     pub outbox: bool,
@@ -167,7 +259,7 @@ pub struct EventsView {
     pub names: Vec<DocItem>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct RoleView {
     pub name: String,
     pub doc: Option<String>,
@@ -175,7 +267,7 @@ pub struct RoleView {
     pub write: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct PublicationView {
     pub name: String,
     pub doc: Option<String>,
@@ -295,6 +387,7 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, dictionary: &str, mermaid: boo
                     .unwrap_or_default(),
             })
             .collect(),
+        sections: Vec::new(),
     }
 }
 

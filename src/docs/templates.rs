@@ -24,7 +24,9 @@ pub enum TemplateId {
     ErdOverview,
     ErdEntity,
     DataDictionary,
+    DataDictionaryContext,
     DataModel,
+    DataModelContext,
     Enum,
     Fields,
     ValueObject,
@@ -40,12 +42,14 @@ pub enum TemplateId {
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 17] = [
+    pub const ALL: [TemplateId; 19] = [
         TemplateId::ErdContext,
         TemplateId::ErdOverview,
         TemplateId::ErdEntity,
         TemplateId::DataDictionary,
+        TemplateId::DataDictionaryContext,
         TemplateId::DataModel,
+        TemplateId::DataModelContext,
         TemplateId::Enum,
         TemplateId::Fields,
         TemplateId::ValueObject,
@@ -67,7 +71,9 @@ impl TemplateId {
             TemplateId::ErdOverview => "erd_overview.puml.j2",
             TemplateId::ErdEntity => "erd_entity.puml.j2",
             TemplateId::DataDictionary => "data_dictionary.md.j2",
+            TemplateId::DataDictionaryContext => "data_dictionary_context.md.j2",
             TemplateId::DataModel => "data_model.md.j2",
+            TemplateId::DataModelContext => "data_model_context.md.j2",
             TemplateId::Enum => "enum.md.j2",
             TemplateId::Fields => "fields.md.j2",
             TemplateId::ValueObject => "value_object.md.j2",
@@ -91,7 +97,11 @@ impl TemplateId {
             TemplateId::DataDictionary => {
                 include_str!("../../templates/docs/data_dictionary.md.j2")
             }
+            TemplateId::DataDictionaryContext => {
+                include_str!("../../templates/docs/data_dictionary_context.md.j2")
+            }
             TemplateId::DataModel => include_str!("../../templates/docs/data_model.md.j2"),
+            TemplateId::DataModelContext => include_str!("../../templates/docs/data_model_context.md.j2"),
             TemplateId::Enum => include_str!("../../templates/docs/enum.md.j2"),
             TemplateId::Fields => include_str!("../../templates/docs/fields.md.j2"),
             TemplateId::ValueObject => include_str!("../../templates/docs/value_object.md.j2"),
@@ -148,6 +158,8 @@ pub struct Templates {
     /// The BLAKE3 of every template's name and source, as loaded: part of
     /// what a remembered diagram is keyed by ([`crate::memo`]).
     pub fingerprint: [u8; 32],
+    /// The templates the project replaced.
+    overridden: Vec<TemplateId>,
 }
 
 /// A filter of a text: any value, by its display form as a `String`
@@ -220,6 +232,7 @@ impl Templates {
                 replaced.push((id, read()?));
             }
         }
+        let overridden: Vec<TemplateId> = replaced.iter().map(|(id, _)| *id).collect();
         let mut fingerprint = blake3::Hasher::new();
         for id in TemplateId::ALL {
             let source = match replaced.iter().position(|(r, _)| *r == id) {
@@ -235,7 +248,12 @@ impl Templates {
             env.add_template_owned(id.file_name(), source)
                 .map_err(|e| format!("template `{}`: {e:#}", id.file_name()))?;
         }
-        Ok(Templates { env, assets, fingerprint: *fingerprint.finalize().as_bytes() })
+        Ok(Templates { env, assets, fingerprint: *fingerprint.finalize().as_bytes(), overridden })
+    }
+
+    /// Whether the project replaced `id`.
+    pub fn is_overridden(&self, id: TemplateId) -> bool {
+        self.overridden.contains(&id)
     }
 
     /// An asset's text (the project's override, or the built-in one).
