@@ -15,12 +15,14 @@
 //! ever stale: what it holds for a key is what doing the work again gives.
 //!
 //! A missing, unreadable, truncated or altered entry (each carries the
-//! BLAKE3 of its contents) is a miss. Entries are written only by
-//! [`Memo::save`], which the CLI calls after a run that succeeded, each to
-//! a temporary file renamed into place (not fsynced: an entry a crash cut
-//! short is a miss); the same call removes the entries that run did not
-//! use, so a folder holds one model's work. `dddc check --no-cache`
-//! neither reads nor writes it.
+//! BLAKE3 of its contents) is a miss. A new entry is written to a
+//! temporary file as soon as it is made, and renamed into place only by
+//! [`Memo::save`], which the CLI calls after a run that succeeded (a run
+//! that fails removes its temporary files; one that is killed leaves them
+//! to the next save). Entries are not fsynced: one a crash cut short is a
+//! miss. The same call removes the entries that run did not use, so a
+//! folder holds one model's work. `dddc check --no-cache` neither reads
+//! nor writes it.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -89,7 +91,12 @@ struct State {
     /// Every key this run asked for (hits and misses alike).
     used: HashSet<Hash>,
     /// What this run made, to be written by [`Memo::save`].
-    fresh: Vec<(Hash, Vec<u8>)>,
+    /// Written to temporary files in the folder as they are made (not
+    /// held in memory: the diagrams alone are 15 MB at 2,000 aggregates),
+    /// renamed into place by `save`, removed when the run ends without it.
+    fresh: Vec<(Hash, tempfile::TempPath)>,
+    /// The folder could not be created or written: nothing more is tried.
+    unwritable: bool,
 }
 
 impl std::fmt::Debug for Memo {
@@ -170,44 +177,55 @@ impl Memo {
     /// The bytes remembered for `key`.
     pub fn get_bytes(&self, key: &Hash) -> Option<Vec<u8>> {
         self.lock().used.insert(*key);
-        let entry = std::fs::read(self.dir.join(hex(key))).ok()?;
+        let mut entry = std::fs::read(self.dir.join(hex(key))).ok()?;
         let rest = entry.strip_prefix(HEADER.as_bytes())?;
         let (sum, newline) = (rest.get(..64)?, rest.get(64)?);
-        let body = &rest[65..];
-        if *newline != b'\n' || sum != hex(&digest(body)).as_bytes() {
+        if *newline != b'\n' || sum != hex(&digest(&rest[65..])).as_bytes() {
             return None;
         }
-        Some(body.to_vec())
+        // The body, in the buffer read (entries are megabytes).
+        entry.drain(..HEADER.len() + 65);
+        Some(entry)
     }
 
-    /// Remembers `body` for `key` (written by [`Memo::save`]).
+    /// Remembers `body` for `key` (kept by [`Memo::save`]).
     pub fn put_bytes(&self, key: Hash, body: &[u8]) {
-        let mut entry = Vec::with_capacity(HEADER.len() + 65 + body.len());
-        entry.extend_from_slice(HEADER.as_bytes());
-        entry.extend_from_slice(hex(&digest(body)).as_bytes());
-        entry.push(b'\n');
-        entry.extend_from_slice(body);
+        let sum = hex(&digest(body));
         let mut state = self.lock();
         state.used.insert(key);
-        state.fresh.push((key, entry));
+        if state.unwritable {
+            return;
+        }
+        let written = create_dir(&self.dir).and_then(|()| {
+            let mut tmp = tempfile::Builder::new().prefix(".entry.").tempfile_in(&self.dir).ok()?;
+            tmp.write_all(HEADER.as_bytes()).ok()?;
+            tmp.write_all(sum.as_bytes()).ok()?;
+            tmp.write_all(b"\n").ok()?;
+            tmp.write_all(body).ok()?;
+            Some(tmp.into_temp_path())
+        });
+        match written {
+            Some(path) => state.fresh.push((key, path)),
+            None => state.unwritable = true,
+        }
     }
 
     /// The texts remembered for `key`, as many as were put.
     pub fn get(&self, key: &Hash) -> Option<Vec<String>> {
-        decode(&self.get_bytes(key)?)
+        decode(self.get_bytes(key)?)
     }
 
-    /// Remembers `texts` for `key` (written by [`Memo::save`]).
+    /// Remembers `texts` for `key` (kept by [`Memo::save`]).
     pub fn put(&self, key: Hash, texts: &[&str]) {
         self.put_bytes(key, &encode(texts));
     }
 
-    /// Writes what this run made and removes what it did not use. Failing
+    /// Keeps what this run made and removes what it did not use. Failing
     /// to (a read-only checkout) is not an error: the next run does the
     /// work again.
     pub fn save(&self) {
         let _p = crate::timing::phase(match self.folder {
-            "diagrams" => "save the memo: diagrams",
+            "docs" => "save the memo: docs",
             "syntax" => "save the memo: syntax",
             _ => "save the memo",
         });
@@ -215,14 +233,8 @@ impl Memo {
         if state.fresh.is_empty() && state.used.is_empty() {
             return;
         }
-        if create_dir(&self.dir).is_none() {
-            return;
-        }
-        for (key, bytes) in &state.fresh {
-            let Ok(mut tmp) = tempfile::Builder::new().prefix(".entry.").tempfile_in(&self.dir) else { return };
-            if tmp.write_all(bytes).is_ok() {
-                let _ = tmp.persist(self.dir.join(hex(key)));
-            }
+        for (key, path) in state.fresh {
+            let _ = path.persist(self.dir.join(hex(&key)));
         }
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
         let used: HashSet<String> = state.used.iter().map(|k| hex(k)).collect();
@@ -263,7 +275,8 @@ fn encode(texts: &[&str]) -> Vec<u8> {
     body
 }
 
-fn decode(mut body: &[u8]) -> Option<Vec<String>> {
+fn decode(entry: Vec<u8>) -> Option<Vec<String>> {
+    let mut body = entry.as_slice();
     let parts = number_line(&mut body)?;
     // Each length takes two bytes at least: a count past that is not an
     // entry's (and is not allocated for).
@@ -274,11 +287,18 @@ fn decode(mut body: &[u8]) -> Option<Vec<String>> {
     if lengths.iter().try_fold(0usize, |a, l| a.checked_add(*l)) != Some(body.len()) {
         return None;
     }
+    // Every text but the last copied out; the last (a diagram's SVG, the
+    // largest) keeps the buffer.
+    let mut start = entry.len() - body.len();
     let mut texts = Vec::with_capacity(parts);
-    for len in lengths {
-        let (text, rest) = body.split_at(len);
-        texts.push(String::from_utf8(text.to_vec()).ok()?);
-        body = rest;
+    for len in &lengths[..parts.saturating_sub(1)] {
+        texts.push(String::from_utf8(entry[start..start + len].to_vec()).ok()?);
+        start += len;
+    }
+    if parts > 0 {
+        let mut last = entry;
+        last.drain(..start);
+        texts.push(String::from_utf8(last).ok()?);
     }
     Some(texts)
 }
@@ -291,12 +311,14 @@ mod tests {
     fn texts_read_back_and_a_wrong_shape_is_a_miss() {
         let texts = ["@startuml\n'é\n@enduml\n", "<svg/>", ""];
         let bytes = encode(&texts);
-        assert_eq!(decode(&bytes), Some(texts.iter().map(|t| t.to_string()).collect()));
-        assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
-        assert_eq!(decode(&[bytes.as_slice(), b"x"].concat()), None);
-        assert_eq!(decode(b"2\n1\n1\n\xff\xfe"), None, "not UTF-8");
-        assert_eq!(decode(b"18446744073709551615\n"), None, "a count no entry has");
-        assert_eq!(decode(b"0\n"), Some(Vec::new()));
+        assert_eq!(decode(bytes.clone()), Some(texts.iter().map(|t| t.to_string()).collect()));
+        assert_eq!(decode(bytes[..bytes.len() - 1].to_vec()), None);
+        assert_eq!(decode([bytes.as_slice(), b"x"].concat()), None);
+        assert_eq!(decode(b"2\n1\n1\n\xff\xfe".to_vec()), None, "not UTF-8");
+        assert_eq!(decode(b"2\n1\n1\nA\xfe".to_vec()), None, "the last not UTF-8");
+        assert_eq!(decode(b"18446744073709551615\n".to_vec()), None, "a count no entry has");
+        assert_eq!(decode(b"0\n".to_vec()), Some(Vec::new()));
+        assert_eq!(decode(encode(&["solo"])), Some(vec!["solo".to_string()]));
     }
 
     #[test]
@@ -350,5 +372,27 @@ mod tests {
         );
         let other = Memo::open(dir.path(), "syntax").unwrap();
         assert_ne!(key(&other, "a"), a);
+    }
+
+    #[test]
+    fn a_run_that_ends_without_saving_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let memo = Memo::open(dir.path(), "docs").unwrap();
+        let key = memo.hasher().update(b"k").finish();
+        memo.put(key, &["texto"]);
+        let folder = dir.path().join(DIR).join("docs");
+        let names = || -> Vec<String> {
+            std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+        };
+        assert_eq!(names().len(), 1, "written as it is made, to a temporary file: {:?}", names());
+        assert!(names()[0].starts_with(".entry."));
+        drop(memo);
+        assert_eq!(names(), Vec::<String>::new());
+        // A temporary file a killed run left is removed by the next save.
+        std::fs::write(folder.join(".entry.abc123"), "x").unwrap();
+        let memo = Memo::open(dir.path(), "docs").unwrap();
+        memo.put(key, &["texto"]);
+        memo.save();
+        assert_eq!(names(), vec![hex(&key)]);
     }
 }
