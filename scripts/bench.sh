@@ -2,7 +2,8 @@
 # The CLI benchmark of issue 14: `dddc validate`, `dddc build` (fresh),
 # `dddc build` (one field added; and fresh, of the same model with every
 # context tenant-scoped and outboxes, audit trails and search: genmodel
-# --tenants --rich), `dddc check` (in full, and of a project unchanged
+# --tenants --rich), `dddc check` (in full; after an edit, with the local
+# memo of the build before it; and of a project unchanged
 # since its last pass), a build with nothing to do and `dbml2sql` side by
 # side,
 # on generated documented models of 200, 2,000 and 20,000 aggregates
@@ -85,7 +86,7 @@ row() {
 }
 
 # Bytes of the files under $1 newer than the marker $2.
-written_since() { find "$1" -type f -newer "$2" ! -path "*/.dddc-*" -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
+written_since() { find "$1" -type f -newer "$2" ! -path "*/.dddc-*" ! -path "*/.dddc/*" -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
 
 for n in $SIZES; do
   runs="$RUNS"
@@ -113,7 +114,7 @@ for n in $SIZES; do
   for _ in $(seq "$runs"); do
     measure "rm -rf '$proj'; cp -r '$base' '$proj'; sync" "$DDDC" -C "$proj" build
   done
-  built_bytes="$(find "$proj" -type f \( -path '*/db/*' -o -path '*/docs/*' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
+  built_bytes="$(find "$proj" -path '*/.dddc' -prune -o -type f \( -path '*/db/*' -o -path '*/docs/*' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
   row "build, fresh ($n)" "$built_bytes"
 
   # The same model with every context `tenant by tenant_id` (tenant
@@ -125,7 +126,7 @@ for n in $SIZES; do
   for _ in $(seq "$runs"); do
     measure "rm -rf '$tproj'; cp -r '$WORK/t$n' '$tproj'; sync" "$DDDC" -C "$tproj" build
   done
-  row "build, fresh, multi-tenant + rich ($n)" "$(find "$tproj" -type f \( -path '*/db/*' -o -path '*/docs/*' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
+  row "build, fresh, multi-tenant + rich ($n)" "$(find "$tproj" -path '*/.dddc' -prune -o -type f \( -path '*/db/*' -o -path '*/docs/*' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
   rm -rf "$tproj"
 
   edited="$WORK/e$n"
@@ -134,6 +135,14 @@ for n in $SIZES; do
       "$DDDC" -C "$edited" build
   done
   row "build, one field added ($n)" "$(written_since "$edited" "$WORK/.mark")"
+  # A check after an edit, with the memo (`.dddc/syntax`, `.dddc/docs`)
+  # of the build before it: the check runs in full (its own last pass no
+  # longer applies) but parses and renders only the edited context again.
+  for _ in $(seq "$runs"); do
+    measure "printf '%s\n' '// an edit that changes no output' >> '$edited/contexts/ctx000.ddd'; sync" \
+      "$DDDC" -C "$edited" check
+  done
+  row "check after an edit, local memo ($n)" 0
 
   for _ in $(seq "$runs"); do measure ":" "$DDDC" -C "$proj" check --no-cache; done
   row "check, in full ($n)" 0

@@ -263,4 +263,17 @@ fn the_documents_read_the_same_whole_view_when_overridden() {
     build(dir.path());
     let model = std::fs::read_to_string(dir.path().join("docs/data-model.md")).expect("read");
     assert_eq!(model.matches("(revisado)").count(), 2, "{model}");
+
+    // MiToga, everything in it (Spanish, Mermaid, the site): the built-in
+    // outer templates as overrides write the documents it ships with.
+    let mitoga = tempfile::tempdir().expect("temp dir");
+    support::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mitoga"), mitoga.path());
+    let toml = std::fs::read_to_string(mitoga.path().join("dddc.toml")).expect("read");
+    assert!(toml.contains("[docs]\n"), "{toml}");
+    std::fs::write(mitoga.path().join("dddc.toml"), toml.replace("[docs]\n", "[docs]\ntemplates = \"plantillas\"\n"))
+        .expect("write");
+    support::copy_dir(&templates, &mitoga.path().join("plantillas"));
+    std::fs::remove_file(mitoga.path().join("plantillas/data_model_context.md.j2")).expect("remove");
+    let c = dddc(mitoga.path(), &["check", "--no-cache"]);
+    assert!(c.status.success(), "{}", stderr(&c));
 }
