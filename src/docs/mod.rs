@@ -116,7 +116,7 @@ pub fn generate_with(
     // one, the diagrams (laid out and drawn) on another, and the model
     // document on whichever is free first. Drawn afresh, the diagrams take
     // about as long as the dictionary; remembered from an earlier run
-    // (`project.diagrams`), a fraction of it, and their thread then makes
+    // (`project.memo`), a fraction of it, and their thread then makes
     // the model document meanwhile. All render with the same templates
     // (compiling them twice was 6.5 % of a check of MiToga's CPU); the site
     // changes them only after all are done.
@@ -226,7 +226,7 @@ fn diagram_files(
         let key = key_of(memo, templates, "context diagram", &(&title, &view));
         pair(
             [erd_file(&c.name), svg_file(Some(&c.name))],
-            remembered(memo, key, || {
+            remembered(memo, key, 2, || {
                 let puml = templates.render(TemplateId::ErdContext, &view)?;
                 Ok(vec![puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None))])
             })?,
@@ -237,7 +237,7 @@ fn diagram_files(
     let key = key_of(memo, templates, "overview diagram", &(&title, &overview));
     pair(
         [OVERVIEW_ERD.into(), svg_file(None)],
-        remembered(memo, key, || {
+        remembered(memo, key, 2, || {
             let puml = templates.render(TemplateId::ErdOverview, &overview)?;
             Ok(vec![puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None))])
         })?,
@@ -260,7 +260,7 @@ fn sections<'a, C, V: Serialize + std::hash::Hash>(
         .map(|c| {
             let view = section(c);
             let key = key_of(memo, templates, template.file_name(), &view);
-            let mut texts = remembered(memo, key, || Ok(vec![templates.render(template, &view)?]))?;
+            let mut texts = remembered(memo, key, 1, || Ok(vec![templates.render(template, &view)?]))?;
             Ok(texts.pop().unwrap_or_default())
         })
         .collect()
@@ -279,14 +279,16 @@ fn key_of<V: std::hash::Hash>(
 }
 
 /// The texts `make` gives, taken from `memo` under `key` when an earlier
-/// run made them (and remembered for the next run when not).
+/// run made them (and remembered for the next run when not). An entry of
+/// another number of texts than `make` gives is a miss.
 fn remembered(
     memo: Option<&crate::memo::Memo>,
     key: Option<crate::memo::Hash>,
+    parts: usize,
     make: impl FnOnce() -> Result<Vec<String>, String>,
 ) -> Result<Vec<String>, String> {
     let (Some(memo), Some(key)) = (memo, key) else { return make() };
-    Ok(match memo.get(&key) {
+    Ok(match memo.get(&key).filter(|texts| texts.len() == parts) {
         Some(texts) => texts,
         None => {
             let texts = make()?;
@@ -335,4 +337,29 @@ fn to_project(docs_dir: &str) -> Option<String> {
         }
     }
     Some(up)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A remembered entry is used only when it holds as many texts as
+    /// the work makes; otherwise the work is done again and remembered.
+    #[test]
+    fn an_entry_of_another_shape_is_made_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = crate::memo::Memo::open(dir.path(), MEMO_FOLDER).unwrap();
+        let key = first.hasher().update(b"a piece").finish();
+        first.put(key, &["one text"]);
+        first.save();
+        let memo = crate::memo::Memo::open(dir.path(), MEMO_FOLDER).unwrap();
+        let made = remembered(Some(&memo), Some(key), 2, || Ok(vec!["puml".into(), "svg".into()])).unwrap();
+        assert_eq!(made, ["puml", "svg"]);
+        memo.save();
+        let memo = crate::memo::Memo::open(dir.path(), MEMO_FOLDER).unwrap();
+        let again = remembered(Some(&memo), Some(key), 2, || Err("not made again".into())).unwrap();
+        assert_eq!(again, ["puml", "svg"]);
+        let one = remembered(Some(&memo), Some(key), 1, || Ok(vec!["made".into()])).unwrap();
+        assert_eq!(one, ["made"]);
+    }
 }

@@ -5,9 +5,12 @@
 //! built from nothing (front end, lowering, lint, V1 with its squawk review,
 //! the lock, the docs and ERDs), then the lock it writes is read back, and
 //! the second is built against that lock (the diff, ALTER statements,
-//! refusals). Every diagnostic is rendered as text and JSON. A panic, a
-//! stack overflow or a hang is what AFL reports; a model that is rejected
-//! with diagnostics is a normal outcome.
+//! refusals). Every diagnostic is rendered as text and JSON. The first
+//! build remembers what it parsed and drew (`dddc::memo`, as the CLI
+//! does), and the rebuild reads it back: its front end must say and lower
+//! the same, its documents must be the same bytes. A panic, a stack
+//! overflow or a hang is what AFL reports; a model that is rejected with
+//! diagnostics is a normal outcome.
 
 use std::path::Path;
 
@@ -24,13 +27,36 @@ fn main() {
 }
 
 fn run(dir: &Path, data: &[u8]) {
+    // Each input from an empty memo: the first build makes every entry,
+    // the rebuild reads them (the same paths every time AFL runs it).
+    let _ = std::fs::remove_dir_all(dir.join(dddc::memo::DIR));
     let (first, second) = split(data);
     let config = Config::default();
-    let Some((model, lock)) = build_from(dir, first, &config, None) else { return };
-    rebuild(dir, &model, &lock, &config);
+    let Some(first) = build_from(dir, first, &config, None) else { return };
+    rebuild(dir, &first, &config);
     if let Some(second) = second {
-        build_from(dir, second, &config, Some(lock));
+        build_from(dir, second, &config, Some(first.lock));
     }
+}
+
+/// What a build made, for the rebuild to compare with.
+struct Built {
+    model: dddc::model::Model,
+    lock: dddc::lock::Lock,
+    /// The front end's diagnostics, rendered, and its schema.
+    said: String,
+    schema: dddc::relational::Schema,
+    /// The documentation files, by path.
+    docs: Vec<(std::path::PathBuf, Vec<u8>)>,
+}
+
+/// The front end of `m.ddd`, remembering its parse in `dir`'s memo.
+fn front_end(dir: &Path, config: &Config, memo: Option<&dddc::memo::Memo>) -> Option<dddc::Frontend> {
+    dddc::frontend_remembering(&dir.join("m.ddd"), Path::new("m.ddd"), config.docs.language, memo).ok()
+}
+
+fn docs_of(outputs: &[dddc::output::Output], config: &Config) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    outputs.iter().filter(|o| o.path.starts_with(&config.docs.dir)).map(|o| (o.path.clone(), o.bytes.clone())).collect()
 }
 
 /// Builds `text` as the model `m.ddd`, against `lock` when given; the lock
@@ -40,15 +66,17 @@ fn build_from(
     text: &[u8],
     config: &Config,
     lock: Option<dddc::lock::Lock>,
-) -> Option<(dddc::model::Model, dddc::lock::Lock)> {
+) -> Option<Built> {
     let root = dir.join("m.ddd");
     std::fs::write(&root, text).ok()?;
-    let front = dddc::frontend(&root, Path::new("m.ddd")).ok()?;
-    let _ = render_text(&front.sources, &front.diagnostics, ColorChoice::Never);
+    let syntax = dddc::memo::Memo::open(dir, dddc::syntax::memo::FOLDER);
+    let docs = dddc::memo::Memo::open(dir, dddc::docs::MEMO_FOLDER);
+    let front = front_end(dir, config, syntax.as_ref())?;
+    let said = render_text(&front.sources, &front.diagnostics, ColorChoice::Never);
     let _ = render_json(&front.sources, &front.diagnostics);
     let (Some(model), Some(schema)) = (front.model, front.schema) else { return None };
     let _ = dddc::lint::lint(&model, &schema, &config.lint);
-    let inputs = Inputs { lock, ..Inputs::new(config, dir) };
+    let inputs = Inputs { lock, docs_memo: docs.as_ref(), ..Inputs::new(config, dir) };
     let plan = match build::plan(&model, &inputs) {
         Ok(p) => p,
         Err(build::BuildError::Diagnostics(d)) => {
@@ -68,25 +96,38 @@ fn build_from(
     // The lock a build writes must read back.
     let lock = dddc::lock::Lock::parse(&lock_text, snapshot.as_deref())
         .unwrap_or_else(|e| panic!("the lock a build writes does not read back: {e}"));
-    Some((model, lock))
+    for memo in [&syntax, &docs].into_iter().flatten() {
+        memo.save();
+    }
+    Some(Built { model, lock, said, schema, docs: docs_of(&plan.outputs, config) })
 }
 
 /// The first model built again against its own lock, read as `check`
 /// reads it (the snapshot left unread while the model's writes the same
 /// text): nothing new is planned.
-fn rebuild(dir: &Path, model: &dddc::model::Model, lock: &dddc::lock::Lock, config: &Config) {
+fn rebuild(dir: &Path, built: &Built, config: &Config) {
+    // The parse read back from the memo says and lowers the same.
+    let syntax = dddc::memo::Memo::open(dir, dddc::syntax::memo::FOLDER);
+    let front = front_end(dir, config, syntax.as_ref()).expect("the model was read before");
+    assert_eq!(render_text(&front.sources, &front.diagnostics, ColorChoice::Never), built.said);
+    assert_eq!(front.schema.as_ref(), Some(&built.schema), "the remembered parse lowers to another schema");
+    let (model, lock) = (&built.model, &built.lock);
     let (json, snapshot) = lock.to_files();
     let (parsed, pending) = dddc::check::parse_lock_deferred(Some(&json), Some(&snapshot));
     let lock = parsed.and_then(Result::ok).expect("the lock a build writes reads back");
+    let docs = dddc::memo::Memo::open(dir, dddc::docs::MEMO_FOLDER);
     let inputs = Inputs {
         lock: Some(lock),
         snapshot_text: Some(&snapshot),
         schema_pending: pending,
+        docs_memo: docs.as_ref(),
         ..Inputs::new(config, dir)
     };
     if let Ok(plan) = build::plan(model, &inputs) {
         let sql: Vec<_> = plan.outputs.iter().filter(|o| o.path.to_string_lossy().ends_with(".sql")).collect();
         assert!(sql.is_empty(), "a rebuild of the same model against its own lock writes SQL");
+        // The documents taken from the memo are the ones made afresh.
+        assert!(docs_of(&plan.outputs, config) == built.docs, "the remembered documents differ");
     }
 }
 
