@@ -1,7 +1,8 @@
 //! dddc's local memory of work done in earlier runs, so that a build or a
 //! check after an edit redoes only what the edit changed (issue 14): the
-//! diagrams drawn ([`crate::docs`], `.dddc/diagrams/`) and the files parsed
-//! ([`crate::loader`], `.dddc/syntax/`). [`crate::check_cache`]'s record
+//! diagrams drawn and the documents' sections rendered ([`crate::docs`],
+//! `.dddc/docs/`) and the files parsed ([`crate::loader`],
+//! `.dddc/syntax/`). [`crate::check_cache`]'s record
 //! of the last pass sits beside them, in the folder git ignores
 //! (`.dddc/.gitignore` holds `*`): never committed, never merged, never
 //! trusted across machines. A clean checkout (CI) has none and does
@@ -30,6 +31,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 const HEADER: &str = "dddc memo 1\n";
+
+/// How old a temporary file must be for a save to take it for one a
+/// killed run left behind.
+const LEFT_BEHIND: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// A file's or a text's BLAKE3.
 pub type Hash = [u8; 32];
@@ -191,11 +196,15 @@ impl Memo {
     /// Remembers `body` for `key` (kept by [`Memo::save`]).
     pub fn put_bytes(&self, key: Hash, body: &[u8]) {
         let sum = hex(&digest(body));
-        let mut state = self.lock();
-        state.used.insert(key);
-        if state.unwritable {
-            return;
+        {
+            let mut state = self.lock();
+            state.used.insert(key);
+            if state.unwritable {
+                return;
+            }
         }
+        // Written outside the lock: the parses and the documents' threads
+        // put entries at the same time.
         let written = create_dir(&self.dir).and_then(|()| {
             let mut tmp = tempfile::Builder::new().prefix(".entry.").tempfile_in(&self.dir).ok()?;
             tmp.write_all(HEADER.as_bytes()).ok()?;
@@ -204,6 +213,7 @@ impl Memo {
             tmp.write_all(body).ok()?;
             Some(tmp.into_temp_path())
         });
+        let mut state = self.lock();
         match written {
             Some(path) => state.fresh.push((key, path)),
             None => state.unwritable = true,
@@ -242,9 +252,15 @@ impl Memo {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             // Only what this module writes: entries, and temporary files
-            // a killed run left.
+            // a killed run left (old ones: a newer one may be another
+            // dddc's, running in this project now).
             let entry_name = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
-            if (entry_name && !used.contains(name)) || name.starts_with(".entry.") {
+            let left_behind = name.starts_with(".entry.")
+                && entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > LEFT_BEHIND));
+            if (entry_name && !used.contains(name)) || left_behind {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -388,11 +404,28 @@ mod tests {
         assert!(names()[0].starts_with(".entry."));
         drop(memo);
         assert_eq!(names(), Vec::<String>::new());
-        // A temporary file a killed run left is removed by the next save.
-        std::fs::write(folder.join(".entry.abc123"), "x").unwrap();
+        // A temporary file a killed run left is removed by the next save;
+        // a recent one, maybe another dddc's at work, is left alone.
+        std::fs::write(folder.join(".entry.old"), "x").unwrap();
+        std::fs::write(folder.join(".entry.new"), "x").unwrap();
+        let old = std::fs::File::options().write(true).open(folder.join(".entry.old")).unwrap();
+        old.set_modified(std::time::SystemTime::now() - LEFT_BEHIND * 2).unwrap();
         let memo = Memo::open(dir.path(), "docs").unwrap();
         memo.put(key, &["texto"]);
         memo.save();
-        assert_eq!(names(), vec![hex(&key)]);
+        let mut left = names();
+        left.sort();
+        assert_eq!(left, vec![".entry.new".to_string(), hex(&key)]);
+    }
+
+    #[test]
+    fn read_as_puts_the_id_back_after_a_panic() {
+        use crate::diagnostics::{read_as, FileId};
+        let id = |v: u32| serde_json::from_str::<FileId>(&v.to_string()).unwrap();
+        assert_eq!(id(4), FileId(4));
+        assert_eq!(read_as(FileId(9), || id(4)), FileId(9));
+        let caught = std::panic::catch_unwind(|| read_as(FileId(9), || panic!("while reading")));
+        assert!(caught.is_err());
+        assert_eq!(id(4), FileId(4), "the id before is back");
     }
 }

@@ -194,6 +194,20 @@ fn runs_that_write_nothing_leave_the_memory_alone() {
     std::fs::write(dir.path().join("tienda.ddd"), edited().replace("text(500)?", "nosuchtype")).expect("write");
     assert_eq!(dddc(dir.path(), &["build"]).status.code(), Some(1));
     assert_eq!(entries(dir.path()), before, "a failed build");
+
+    // Neither reads nor writes it: from no memory at all, none is made,
+    // by a dry run that would write, or by a check that passes.
+    let memory = dir.path().join(".dddc");
+    std::fs::write(dir.path().join("tienda.ddd"), edited()).expect("write");
+    std::fs::remove_dir_all(&memory).expect("remove the memory");
+    let o = dddc(dir.path(), &["build", "--dry-run"]);
+    assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("would write"), "{}", stderr(&o));
+    assert!(!memory.exists(), "a dry run");
+    build(dir.path());
+    std::fs::remove_dir_all(&memory).expect("the build made one");
+    let c = dddc(dir.path(), &["check", "--no-cache"]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    assert!(!memory.exists(), "check --no-cache");
 }
 
 /// A model split in files: after an edit of one, the others are read back

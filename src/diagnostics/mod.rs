@@ -22,10 +22,15 @@ thread_local! {
 /// syntax tree remembered from another run ([`crate::syntax::memo`]) was
 /// parsed under whatever id its file had then.
 pub fn read_as<T>(file: FileId, read: impl FnOnce() -> T) -> T {
-    let before = READ_AS.with(|c| c.replace(Some(file)));
-    let out = read();
-    READ_AS.with(|c| c.set(before));
-    out
+    /// Puts the id before back, also when `read` panics.
+    struct Restore(Option<FileId>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            READ_AS.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(READ_AS.with(|c| c.replace(Some(file))));
+    read()
 }
 
 impl<'de> serde::Deserialize<'de> for FileId {

@@ -41,7 +41,6 @@ fn run(dir: &Path, data: &[u8]) {
 
 /// What a build made, for the rebuild to compare with.
 struct Built {
-    model: dddc::model::Model,
     lock: dddc::lock::Lock,
     /// The front end's diagnostics, rendered, and its schema.
     said: String,
@@ -61,12 +60,7 @@ fn docs_of(outputs: &[dddc::output::Output], config: &Config) -> Vec<(std::path:
 
 /// Builds `text` as the model `m.ddd`, against `lock` when given; the lock
 /// the build writes, read back.
-fn build_from(
-    dir: &Path,
-    text: &[u8],
-    config: &Config,
-    lock: Option<dddc::lock::Lock>,
-) -> Option<Built> {
+fn build_from(dir: &Path, text: &[u8], config: &Config, lock: Option<dddc::lock::Lock>) -> Option<Built> {
     let root = dir.join("m.ddd");
     std::fs::write(&root, text).ok()?;
     let syntax = dddc::memo::Memo::open(dir, dddc::syntax::memo::FOLDER);
@@ -99,7 +93,7 @@ fn build_from(
     for memo in [&syntax, &docs].into_iter().flatten() {
         memo.save();
     }
-    Some(Built { model, lock, said, schema, docs: docs_of(&plan.outputs, config) })
+    Some(Built { lock, said, schema, docs: docs_of(&plan.outputs, config) })
 }
 
 /// The first model built again against its own lock, read as `check`
@@ -111,7 +105,10 @@ fn rebuild(dir: &Path, built: &Built, config: &Config) {
     let front = front_end(dir, config, syntax.as_ref()).expect("the model was read before");
     assert_eq!(render_text(&front.sources, &front.diagnostics, ColorChoice::Never), built.said);
     assert_eq!(front.schema.as_ref(), Some(&built.schema), "the remembered parse lowers to another schema");
-    let (model, lock) = (&built.model, &built.lock);
+    // The rest from the model of the parse read back: its documents must
+    // be the first build's.
+    let model = front.model.as_ref().expect("the model was valid before");
+    let lock = &built.lock;
     let (json, snapshot) = lock.to_files();
     let (parsed, pending) = dddc::check::parse_lock_deferred(Some(&json), Some(&snapshot));
     let lock = parsed.and_then(Result::ok).expect("the lock a build writes reads back");
