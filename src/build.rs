@@ -1,5 +1,8 @@
 //! What `dddc build` writes, computed without touching the disk: the caller
 //! (the CLI) reads the current files, asks for the outputs and writes them.
+//! (The one exception is the documents' memo, when the caller hands one in
+//! [`Inputs::docs_memo`]: it is read, and new entries go to its temporary
+//! files, kept only when the caller saves it.)
 
 use std::path::PathBuf;
 

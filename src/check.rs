@@ -1,6 +1,8 @@
 //! `dddc check`, the CI gate: compares what a build would write with what
 //! is on disk, and the migration files with their checksums in the lock.
-//! Reads what the caller hands it; writes nothing.
+//! Reads what the caller hands it; writes nothing (but the temporary files
+//! of the documents' memo, when [`Disk::docs_memo`] holds one: kept only if
+//! the caller saves it after a passing check).
 
 use std::path::{Path, PathBuf};
 

@@ -48,9 +48,11 @@ fn project(model: &str) -> tempfile::TempDir {
     dir
 }
 
-fn build(dir: &Path) {
+/// Builds, which must succeed; what it said on stderr.
+fn build(dir: &Path) -> String {
     let o = dddc(dir, &["build"]);
     assert!(o.status.success(), "build failed: {}", stderr(&o));
+    stderr(&o)
 }
 
 /// The remembered diagrams and sections: name → bytes.
@@ -227,9 +229,8 @@ fn files_parsed_before_are_read_back_and_a_file_with_a_warning_is_parsed_again()
         dir
     };
     let dir = split(MODEL);
-    let o = dddc(dir.path(), &["build"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("W0001"), "{}", stderr(&o));
+    let said = build(dir.path());
+    assert!(said.contains("W0001"), "{said}");
     let remembered = entries_in(dir.path(), "syntax");
     assert_eq!(remembered.len(), 1, "`tienda.ddd` only: `envios.ddd` has a warning");
     let entry = dir.path().join(".dddc/syntax").join(remembered.keys().next().unwrap());
@@ -237,13 +238,11 @@ fn files_parsed_before_are_read_back_and_a_file_with_a_warning_is_parsed_again()
     let first_inode = inode();
     let edited = split(&edited());
     std::fs::copy(edited.path().join("contextos/envios.ddd"), dir.path().join("contextos/envios.ddd")).unwrap();
-    let o = dddc(dir.path(), &["build"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("W0001"), "the warning again: {}", stderr(&o));
+    let said = build(dir.path());
+    assert!(said.contains("W0001"), "the warning again: {said}");
     assert_eq!(entries_in(dir.path(), "syntax"), remembered, "`tienda.ddd` read back, kept");
     assert_eq!(inode(), first_inode, "read back, not parsed and written again");
-    let o = dddc(edited.path(), &["build"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    build(edited.path());
     assert_eq!(docs(dir.path()), docs(edited.path()));
     let c = dddc(dir.path(), &["check", "--no-cache"]);
     assert!(c.status.success(), "{}", stderr(&c));

@@ -2,7 +2,8 @@
 //! pictures, the data dictionary, the model document and, on request, a
 //! browsable HTML site — all computed from the model and its lowered
 //! schema, offline, without touching the disk (except to read template
-//! overrides).
+//! overrides, and the memo of diagrams and sections drawn in earlier runs
+//! when the caller hands one: [`Project::memo`], [`crate::memo`]).
 //!
 //! The steps, one module each:
 //!
