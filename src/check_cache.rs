@@ -179,7 +179,7 @@ pub fn write(project: &Project, entry: &Entry) {
         return;
     }
     let Ok(mut tmp) = tempfile::Builder::new().prefix(".check.").tempfile_in(&dir) else { return };
-    if std::io::Write::write_all(&mut tmp, text.as_bytes()).is_ok() {
+    if crate::memo::write_in_parts(&mut tmp, text.as_bytes()).is_ok() {
         let _ = tmp.persist(dir.join(FILE));
     }
 }

@@ -12,7 +12,6 @@
 //!   (an advisory lock on the project folder).
 
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A file to write, relative to the project folder.
@@ -39,7 +38,7 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
                 tempfile::Builder::new().prefix(&format!("{TMP_PREFIX}{name}.")).suffix(TMP_SUFFIX).tempfile_in(&parent)
             })
             .and_then(|mut tmp| {
-                tmp.write_all(&o.bytes)?;
+                crate::memo::write_in_parts(&mut tmp, &o.bytes)?;
                 tmp.as_file().sync_all()?;
                 set_mode(tmp.as_file(), &dest)?;
                 // Closed now, kept by its path (removed if the run fails):
