@@ -18,7 +18,9 @@
 //!    laid out and drawn in Rust: the same bytes on every machine.
 //! 4. [`templates`] — minijinja templates from `templates/docs/`, embedded,
 //!    addressed by [`TemplateId`], rendered with strict undefined; a project
-//!    may override any of them by file name.
+//!    may override any of them by file name. The per-context sections of
+//!    the two documents, while not overridden, are written by [`native`]:
+//!    the same bytes, in Rust.
 //! 5. [`site`] — the HTML pages, their search index and assets; doc
 //!    comments go through [`markdown`] (rendered, then sanitised).
 //!
@@ -32,6 +34,7 @@ mod erd;
 mod labels;
 mod markdown;
 mod model_doc;
+mod native;
 mod rule_words;
 mod site;
 mod svg;
@@ -115,12 +118,18 @@ pub fn generate_with(
     };
     // Three pieces of work on two threads: the data dictionary on this
     // one, the diagrams (laid out and drawn) on another, and the model
-    // document on whichever is free first. Drawn afresh, the diagrams take
-    // about as long as the dictionary; remembered from an earlier run
+    // document on whichever is free first; then this one draws the
+    // diagrams the other has not begun. Drawn afresh, the diagrams take
+    // longer than both documents; remembered from an earlier run
     // (`project.memo`), a fraction of it, and their thread then makes
     // the model document meanwhile. All render with the same templates
     // (compiling them twice was 6.5 % of a check of MiToga's CPU); the site
     // changes them only after all are done.
+    // The per-context sections are written in Rust ([`native`]) while the
+    // project replaces none of their templates.
+    let model_built_in = [TemplateId::DataModelContext, TemplateId::ValueObject, TemplateId::Fields, TemplateId::Enum]
+        .into_iter()
+        .all(|id| !templates.is_overridden(id));
     let model_doc = std::sync::Mutex::new(None);
     let model_doc_once = || {
         let mut slot = model_doc.lock().unwrap_or_else(|e| e.into_inner());
@@ -129,9 +138,17 @@ pub fn generate_with(
             let mut view = model_doc::view(&cat, t, t.dictionary_file, config.mermaid);
             drop(p);
             let _p = crate::timing::phase("docs: model render");
-            let md = sections(&view.contexts, &templates, project.memo, TemplateId::DataModelContext, |c| {
-                model_doc::SectionView { t, dictionary: &view.dictionary, c }
-            })
+            let md = sections(
+                &view.contexts,
+                &templates,
+                project.memo,
+                TemplateId::DataModelContext,
+                |c| model_doc::SectionView { t, dictionary: &view.dictionary, c },
+                |view| match native::model_section(view).filter(|_| model_built_in) {
+                    Some(text) => native::checked(&templates, TemplateId::DataModelContext, view, text),
+                    None => templates.render(TemplateId::DataModelContext, view),
+                },
+            )
             .and_then(|sections| {
                 view.sections = sections;
                 let md = if templates.is_overridden(TemplateId::DataModel) {
@@ -145,17 +162,19 @@ pub fn generate_with(
             *slot = Some(md.map(|md| (config.html.then_some(view), md)));
         }
     };
-    let (diagrams, documents) = std::thread::scope(|s| {
-        let shared = &templates;
+    let queue = DiagramQueue::new(&cat, t, &templates, project.memo);
+    let documents = std::thread::scope(|s| {
         let model_doc_once = &model_doc_once;
+        let queue = &queue;
         let diagrams = crate::threads::spawn_scoped(s, || {
-            let files = diagram_files(&cat, t, shared, project.memo);
+            let p = crate::timing::phase("docs: diagrams");
+            queue.work();
+            drop(p);
             // Only if this thread is first: the lock is then free.
             if let Ok(slot) = model_doc.try_lock() {
                 drop(slot);
                 model_doc_once();
             }
-            files
         });
         // Without the site, each view is freed once rendered: the two are
         // 35 MB at 2,000 aggregates, and the peak of a check or a build is
@@ -165,10 +184,21 @@ pub fn generate_with(
             let mut dictionary = dictionary::view(&cat, t, t.model_file);
             drop(p);
             let p = crate::timing::phase("docs: dictionary sections");
-            dictionary.sections =
-                sections(&dictionary.contexts, &templates, project.memo, TemplateId::DataDictionaryContext, |c| {
-                    dictionary::SectionView { t, model_doc: &dictionary.model_doc, c }
-                })?;
+            // The built-in templates in Rust when the project replaces
+            // neither ([`native`]).
+            let id = TemplateId::DataDictionaryContext;
+            let built_in = !templates.is_overridden(id) && !templates.is_overridden(TemplateId::Enum);
+            dictionary.sections = sections(
+                &dictionary.contexts,
+                &templates,
+                project.memo,
+                id,
+                |c| dictionary::SectionView { t, model_doc: &dictionary.model_doc, c },
+                |view| match built_in {
+                    true => native::checked(&templates, id, view, native::dictionary_section(view)),
+                    false => templates.render(id, view),
+                },
+            )?;
             drop(p);
             let p = crate::timing::phase("docs: dictionary render");
             let dictionary_md = if templates.is_overridden(TemplateId::DataDictionary) {
@@ -181,9 +211,12 @@ pub fn generate_with(
             Ok::<_, String>((config.html.then_some(dictionary), dictionary_md))
         })();
         model_doc_once();
-        (diagrams.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), documents)
+        // Then the diagrams the other thread has not begun.
+        queue.work();
+        diagrams.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        documents
     });
-    for (path, text) in diagrams? {
+    for (path, text) in queue.files()? {
         push(path, text);
     }
     let (dictionary, dictionary_md) = documents?;
@@ -209,59 +242,102 @@ pub fn generate_with(
     Ok(out)
 }
 
-/// Each context's ERD and the overview, as PlantUML and as SVG, in that
-/// order; each pair taken from `memo` when an earlier run drew it from
-/// the same view with the same templates.
-fn diagram_files(
-    cat: &catalog::Catalog<'_>,
-    t: &labels::Labels,
-    templates: &templates::Templates,
-    memo: Option<&crate::memo::Memo>,
-) -> Result<Vec<(String, String)>, String> {
-    let _p = crate::timing::phase("docs: diagrams");
-    let mut out = Vec::new();
-    let mut pair = |files: [String; 2], texts: Vec<String>| out.extend(files.into_iter().zip(texts));
-    for c in &cat.model.contexts {
+/// Each context's ERD and the overview, as PlantUML and as SVG, to draw
+/// on both documents threads: each takes the next one nobody has begun
+/// (the overview, the largest, first). Each pair is taken from `memo` when
+/// an earlier run drew it from the same view with the same templates.
+struct DiagramQueue<'a> {
+    cat: &'a catalog::Catalog<'a>,
+    t: &'a labels::Labels,
+    templates: &'a templates::Templates,
+    memo: Option<&'a crate::memo::Memo>,
+    next: std::sync::atomic::AtomicUsize,
+    /// By job (the overview, then each context): its PlantUML and SVG
+    /// once drawn.
+    drawn: std::sync::Mutex<Vec<Option<Drawn>>>,
+}
+
+type Drawn = Result<Vec<String>, String>;
+
+impl<'a> DiagramQueue<'a> {
+    fn new(
+        cat: &'a catalog::Catalog<'a>,
+        t: &'a labels::Labels,
+        templates: &'a templates::Templates,
+        memo: Option<&'a crate::memo::Memo>,
+    ) -> Self {
+        let jobs = cat.model.contexts.len() + 1;
+        let drawn = std::sync::Mutex::new((0..jobs).map(|_| None).collect());
+        DiagramQueue { cat, t, templates, memo, next: 0.into(), drawn }
+    }
+
+    /// Draws diagrams until none is left to begin.
+    fn work(&self) {
+        let jobs = self.cat.model.contexts.len() + 1;
+        loop {
+            let job = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if job >= jobs {
+                return;
+            }
+            let pair = self.draw(job);
+            self.drawn.lock().unwrap_or_else(|e| e.into_inner())[job] = Some(pair);
+        }
+    }
+
+    /// Job 0 is the overview; job `i` the context `i - 1`'s diagram.
+    fn draw(&self, job: usize) -> Drawn {
+        let (cat, t, templates, memo) = (self.cat, self.t, self.templates, self.memo);
+        let Some(c) = job.checked_sub(1).map(|i| &cat.model.contexts[i]) else {
+            let overview = erd::overview_view(cat, t);
+            let title = format!("{} {}", t.erd_title_overview, cat.model.name);
+            let key = key_of(memo, templates, "overview diagram", &(&title, &overview));
+            return remembered(memo, key, 2, || {
+                let puml = templates.render(TemplateId::ErdOverview, &overview)?;
+                Ok(vec![puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None))])
+            });
+        };
         let view = erd::context_view(cat, &c.name, t);
         let title = format!("{} {}", t.erd_title_context, c.name);
         let key = key_of(memo, templates, "context diagram", &(&title, &view));
-        pair(
-            [erd_file(&c.name), svg_file(Some(&c.name))],
-            remembered(memo, key, 2, || {
-                let puml = templates.render(TemplateId::ErdContext, &view)?;
-                Ok(vec![puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None))])
-            })?,
-        );
-    }
-    let overview = erd::overview_view(cat, t);
-    let title = format!("{} {}", t.erd_title_overview, cat.model.name);
-    let key = key_of(memo, templates, "overview diagram", &(&title, &overview));
-    pair(
-        [OVERVIEW_ERD.into(), svg_file(None)],
         remembered(memo, key, 2, || {
-            let puml = templates.render(TemplateId::ErdOverview, &overview)?;
-            Ok(vec![puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None))])
-        })?,
-    );
-    Ok(out)
+            let puml = templates.render(TemplateId::ErdContext, &view)?;
+            Ok(vec![puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None))])
+        })
+    }
+
+    /// The files, once every diagram is drawn: each context's PlantUML
+    /// and SVG, in the model's order, then the overview's.
+    fn files(self) -> Result<Vec<(String, String)>, String> {
+        let mut drawn = self.drawn.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter();
+        let overview = drawn.next().flatten();
+        let names = self.cat.model.contexts.iter().map(|c| [erd_file(&c.name), svg_file(Some(&c.name))]);
+        let mut out = Vec::new();
+        for (files, pair) in names.chain([[OVERVIEW_ERD.into(), svg_file(None)]]).zip(drawn.chain([overview])) {
+            let texts = pair.ok_or("a diagram was not drawn")??;
+            out.extend(files.into_iter().zip(texts));
+        }
+        Ok(out)
+    }
 }
 
-/// Each context's section of a document, rendered by `template` from the
-/// view `section` makes of it, in order; each taken from `memo` when an
-/// earlier run rendered it from the same view with the same templates.
+/// Each context's section of a document, rendered by `render` (`template`,
+/// or the same in Rust) from the view `section` makes of it, in order;
+/// each taken from `memo` when an earlier run rendered it from the same
+/// view with the same templates.
 fn sections<'a, C, V: Serialize + std::hash::Hash>(
     contexts: &'a [C],
     templates: &templates::Templates,
     memo: Option<&crate::memo::Memo>,
     template: TemplateId,
     section: impl Fn(&'a C) -> V,
+    render: impl Fn(&V) -> Result<String, String>,
 ) -> Result<Vec<String>, String> {
     contexts
         .iter()
         .map(|c| {
             let view = section(c);
             let key = key_of(memo, templates, template.file_name(), &view);
-            let mut texts = remembered(memo, key, 1, || Ok(vec![templates.render(template, &view)?]))?;
+            let mut texts = remembered(memo, key, 1, || Ok(vec![render(&view)?]))?;
             Ok(texts.pop().unwrap_or_default())
         })
         .collect()

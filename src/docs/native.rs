@@ -1,0 +1,642 @@
+//! The built-in `data_dictionary_context.md.j2` (with the `enum.md.j2` it
+//! includes), written in Rust: the same bytes as minijinja renders from
+//! the same [`SectionView`], about ten times faster. The sections are most
+//! of the data dictionary, and rendering them through minijinja was a
+//! quarter of a check in full at 2,000 aggregates (issue 14).
+//!
+//! Used only while the project replaces neither template
+//! ([`super::sections`]); a replaced one is always rendered by minijinja.
+//! The templates stay the reference: debug builds (the tests, the fuzzer)
+//! render every section both ways and compare, and `tests` below does on
+//! every fixture and on generated models, so a change to either template
+//! that is not made here too fails.
+
+use std::fmt::Write;
+
+use super::dictionary::{AllowView, EnumView, SectionView};
+use super::labels::{Heading, Labels};
+use super::model_doc::{FieldView, InvariantView, SectionView as ModelSection, ValueView};
+use super::text::{cell, code, inline};
+
+/// A template's `{% if x %}` of an optional text: present and not empty.
+fn some(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|t| !t.is_empty())
+}
+
+/// `items`, each written by `each`, separated by `sep` (a template's
+/// `{% if not loop.last %}sep{% endif %}`).
+fn joined<T>(o: &mut String, items: &[T], sep: &str, mut each: impl FnMut(&mut String, &T)) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            o.push_str(sep);
+        }
+        each(o, item);
+    }
+}
+
+fn yes_no(t: &Labels, yes: bool) -> &'static str {
+    if yes {
+        t.yes
+    } else {
+        t.no
+    }
+}
+
+/// The start of a context's section in either document: its heading and
+/// doc comment, its diagram, the link to its section in the other
+/// document, its tenant column and its `allow`s.
+struct Head<'a> {
+    heading: &'a Heading,
+    doc: &'a Option<String>,
+    picture: &'a str,
+    erd: &'a str,
+    tenant: &'a Option<String>,
+}
+
+impl Head<'_> {
+    /// `other`: the other document's title, file and anchor.
+    fn write(&self, o: &mut String, t: &Labels, other: (&str, &str, &str), allows: &[AllowView]) {
+        let _ = write!(o, "\n## {}\n", self.heading.text);
+        if let Some(doc) = some(self.doc) {
+            let _ = write!(o, "\n{doc}\n");
+        }
+        let (title, file, anchor) = other;
+        let _ = write!(
+            o,
+            "\n- **{}:** [{}]({}) ([{}]({}))\n- **{title}:** [{}]({file}#{anchor})\n",
+            t.erd,
+            code(self.picture),
+            self.picture,
+            t.erd_source,
+            self.erd,
+            self.heading.text,
+        );
+        if let Some(tenant) = some(self.tenant) {
+            let _ = writeln!(o, "- **{}:** {}", t.tenant_column, code(tenant));
+        }
+        if !allows.is_empty() {
+            let _ = write!(o, "- **{}:** ", t.allows);
+            joined(o, allows, "; ", |o, a| {
+                let _ = write!(o, "{} ({})", code(&a.code), inline(&a.reason));
+            });
+            o.push('\n');
+        }
+    }
+}
+
+/// `**Used by:** a, b` and the `allow`s of an enum or a value object.
+fn used_and_allowed(o: &mut String, t: &Labels, used_by: &[String], allows: &[AllowView]) {
+    if !used_by.is_empty() {
+        let _ = write!(o, "\n**{}:** ", t.used_by);
+        joined(o, used_by, ", ", |o, u| o.push_str(&code(u)));
+        o.push('\n');
+    }
+    if !allows.is_empty() {
+        o.push('\n');
+        for a in allows {
+            let _ = writeln!(o, "- **{}:** {}: {}", t.allows, code(&a.code), inline(&a.reason));
+        }
+    }
+}
+
+/// A Markdown table's header row and separator.
+fn table(o: &mut String, headers: &[&str]) {
+    o.push('|');
+    for h in headers {
+        let _ = write!(o, " {h} |");
+    }
+    o.push_str("\n|");
+    for _ in headers {
+        o.push_str("---|");
+    }
+    o.push('\n');
+}
+
+/// A level-4 heading `title` and a [`table`] under it.
+fn titled_table(o: &mut String, title: &str, headers: &[&str]) {
+    let _ = write!(o, "\n#### {title}\n\n");
+    table(o, headers);
+}
+
+/// `data_dictionary_context.md.j2`.
+pub fn dictionary_section(v: &SectionView<'_, '_>) -> String {
+    let (t, c) = (v.t, v.c);
+    let mut o = String::with_capacity(4096);
+    // `write!` into a String cannot fail.
+    let head = Head { heading: &c.heading, doc: &c.doc, picture: &c.picture, erd: &c.erd, tenant: &c.tenant };
+    head.write(&mut o, t, (t.model_doc_title, v.model_doc, &c.model_anchor), &c.allows);
+    for e in &c.enums {
+        enum_section(&mut o, t, e);
+    }
+    for tb in &c.tables {
+        let _ = write!(o, "\n### {}\n", tb.heading.text);
+        if let Some(doc) = some(&tb.doc) {
+            let _ = write!(o, "\n{doc}\n");
+        }
+        let _ = write!(o, "\n- **{}:** {}\n", t.kind, tb.kind);
+        if let Some(a) = &tb.aggregate {
+            let _ = writeln!(o, "- **{}:** [{}]({}#{})", t.aggregate, code(&a.name), v.model_doc, a.anchor);
+        }
+        if let Some(pk) = &tb.primary_key {
+            let _ = write!(o, "- **{}:** {} (", t.primary_key, code(&pk.name));
+            joined(&mut o, &pk.columns, ", ", |o, c| o.push_str(&code(c)));
+            o.push_str(")\n");
+        }
+        if tb.row_level_security {
+            let _ = writeln!(o, "- **{}:** {}", t.rls, t.rls_enabled);
+        }
+        if !tb.pii.is_empty() {
+            let _ = write!(o, "- **{}:** ", t.pii_columns);
+            joined(&mut o, &tb.pii, ", ", |o, c| o.push_str(&code(c)));
+            o.push('\n');
+        }
+        titled_table(&mut o, t.columns, &[t.column, t.type_, t.null, t.default, t.constraints, t.description]);
+        for col in &tb.columns {
+            let _ = write!(
+                o,
+                "| {} | {} | {} | {} | ",
+                cell(&code(&col.name)),
+                cell(&code(&col.ty)),
+                yes_no(t, col.nullable),
+                some(&col.default).map(|d| cell(&code(d))).unwrap_or_default()
+            );
+            joined(&mut o, &col.constraints, "<br>", |o, k| {
+                o.push_str(&k.label);
+                if let Some(kc) = some(&k.code) {
+                    o.push(' ');
+                    o.push_str(&cell(&code(kc)));
+                }
+            });
+            o.push_str(" | ");
+            if let Some(doc) = some(&col.doc) {
+                o.push_str(&cell(doc));
+            }
+            if let Some(origin) = some(&col.origin) {
+                if some(&col.doc).is_some() {
+                    o.push_str("<br>");
+                }
+                let _ = write!(o, "*{}: {}*", t.origin, cell(origin));
+            }
+            o.push_str(" |\n");
+        }
+        if !tb.checks.is_empty() {
+            let _ = write!(o, "\n#### {}\n\n", t.checks);
+            for k in &tb.checks {
+                let _ = write!(o, "- {}", code(&k.name));
+                if let Some(doc) = some(&k.doc) {
+                    let _ = write!(o, ": {}", inline(doc));
+                }
+                let _ = write!(o, "\n  - {}: ", t.in_the_model);
+                if let Some(words) = some(&k.model_words) {
+                    o.push_str(words);
+                    if some(&k.model_code).is_some() {
+                        o.push_str(": ");
+                    }
+                }
+                if let Some(mc) = some(&k.model_code) {
+                    o.push_str(&code(mc));
+                }
+                let _ = writeln!(o, "\n  - SQL: {}", code(&format!("CHECK {}", k.sql)));
+            }
+        }
+        if !tb.uniques.is_empty() {
+            titled_table(&mut o, t.uniques, &[t.name, t.columns]);
+            for u in &tb.uniques {
+                let _ = write!(o, "| {} | ", cell(&code(&u.name)));
+                joined(&mut o, &u.columns, ", ", |o, c| o.push_str(&cell(&code(c))));
+                o.push_str(" |\n");
+            }
+        }
+        if !tb.indexes.is_empty() {
+            titled_table(&mut o, t.indexes, &[t.name, t.method, t.unique, t.index_items, t.condition, t.description]);
+            for i in &tb.indexes {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    cell(&code(&i.name)),
+                    i.method,
+                    yes_no(t, i.unique),
+                    cell(&code(&i.items)),
+                    some(&i.predicate).map(|p| cell(&code(p))).unwrap_or_default(),
+                    some(&i.doc).map(cell).unwrap_or_default()
+                );
+            }
+        }
+        if !tb.foreign_keys.is_empty() {
+            titled_table(&mut o, t.foreign_keys, &[t.name, t.columns, t.references, t.on_delete, t.on_update]);
+            for f in &tb.foreign_keys {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | [{}](#{}) | {} | {} |",
+                    cell(&code(&f.name)),
+                    cell(&code(&f.columns)),
+                    cell(&code(&f.target)),
+                    f.target_heading.anchor,
+                    f.on_delete,
+                    f.on_update
+                );
+            }
+        }
+        if !tb.loose_references.is_empty() {
+            let _ = write!(o, "\n#### {}\n\n{}\n\n", t.loose_references, t.loose_explained);
+            table(&mut o, &[t.columns, t.references]);
+            for l in &tb.loose_references {
+                o.push_str("| ");
+                joined(&mut o, &l.columns, ", ", |o, c| o.push_str(&cell(&code(c))));
+                let _ = writeln!(o, " | [{}](#{}) |", cell(&code(&l.target)), l.target_heading.anchor);
+            }
+        }
+        if !tb.event_types.is_empty() {
+            titled_table(&mut o, t.event_types, &[t.event, t.description]);
+            for e in &tb.event_types {
+                let _ = writeln!(o, "| {} | {} |", cell(&code(&e.name)), some(&e.doc).map(cell).unwrap_or_default());
+            }
+        }
+        if !tb.triggers.is_empty() {
+            titled_table(&mut o, t.triggers, &[t.name, t.when, t.function, t.purpose]);
+            for tr in &tb.triggers {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} |",
+                    cell(&code(&tr.name)),
+                    tr.when,
+                    cell(&code(&tr.function)),
+                    some(&tr.purpose).map(cell).unwrap_or_default()
+                );
+            }
+        }
+        if !tb.policies.is_empty() {
+            titled_table(&mut o, t.policies, &[t.name, "USING", "WITH CHECK"]);
+            for p in &tb.policies {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} |",
+                    cell(&code(&p.name)),
+                    cell(&code(&p.using)),
+                    cell(&code(&p.with_check))
+                );
+            }
+        }
+        if let Some(p) = &tb.partitioning {
+            let _ = write!(o, "\n#### {}\n\n{} ({})\n\n", t.partitioning, p.method, code(&p.column));
+            table(&mut o, &[t.partition, t.bound]);
+            for part in &p.partitions {
+                let bound = part.columns.first().map(|b| cell(&code(b))).unwrap_or_default();
+                let _ = writeln!(o, "| {} | {} |", cell(&code(&part.name)), bound);
+            }
+        }
+        if !tb.allows.is_empty() {
+            titled_table(&mut o, t.allows, &[t.code, t.declared_on, t.reason]);
+            for a in &tb.allows {
+                allow_row(&mut o, a);
+            }
+        }
+    }
+    o
+}
+
+fn allow_row(o: &mut String, a: &AllowView) {
+    let _ = writeln!(
+        o,
+        "| {} | {} {} | {} |",
+        cell(&code(&a.code)),
+        a.subject_kind,
+        cell(&code(&a.subject)),
+        cell(&a.reason)
+    );
+}
+
+/// `enum.md.j2`.
+fn enum_section(o: &mut String, t: &Labels, e: &EnumView) {
+    let _ = write!(o, "\n### {}\n", e.heading.text);
+    if let Some(doc) = some(&e.doc) {
+        let _ = write!(o, "\n{doc}\n");
+    }
+    let words = if e.native { t.enum_native } else { t.enum_check };
+    let _ = write!(o, "\n{} {}.\n\n", words, code(&e.storage));
+    table(o, &[t.value, t.description]);
+    for v in &e.values {
+        let _ = writeln!(o, "| {} | {} |", cell(&code(&v.name)), some(&v.doc).map(cell).unwrap_or_default());
+    }
+    used_and_allowed(o, t, &e.used_by, &e.allows);
+}
+
+/// `data_model_context.md.j2` (with `value_object.md.j2`, `fields.md.j2`
+/// and `enum.md.j2`); `None` for a context with a Mermaid diagram, which
+/// the template renders.
+pub fn model_section(v: &ModelSection<'_, '_>) -> Option<String> {
+    let (t, c, dictionary) = (v.t, v.c, v.dictionary);
+    if c.mermaid.is_some() {
+        return None;
+    }
+    let mut o = String::with_capacity(4096);
+    let head = Head { heading: &c.heading, doc: &c.doc, picture: &c.picture, erd: &c.erd, tenant: &c.tenant };
+    head.write(&mut o, t, (t.dictionary_title, dictionary, &c.dictionary_anchor), &c.allows);
+    let _ = write!(o, "\n![{} {}]({})\n", t.erd, c.name, c.picture);
+    for value in &c.values {
+        value_object(&mut o, t, value);
+    }
+    for e in &c.enums {
+        enum_section(&mut o, t, e);
+    }
+    for a in &c.aggregates {
+        let _ = write!(o, "\n### {}\n", a.heading.text);
+        if let Some(doc) = some(&a.doc) {
+            let _ = write!(o, "\n{doc}\n");
+        }
+        let _ = write!(
+            o,
+            "\n- **{}:** [{}]({}#{})\n",
+            t.root_table,
+            code(&a.root_table.name),
+            dictionary,
+            a.root_table.anchor
+        );
+        if a.tables.len() > 1 {
+            let _ = write!(o, "- **{}:** ", t.tables);
+            joined(&mut o, &a.tables, ", ", |o, tb| {
+                let _ = write!(o, "[{}]({}#{})", code(&tb.name), dictionary, tb.anchor);
+            });
+            o.push('\n');
+        }
+        let _ = writeln!(o, "- **{}:** {}", t.identity, a.identity);
+        if !a.traits.is_empty() {
+            let _ = writeln!(o, "- **{}:** {}", t.storage, a.traits.join(", "));
+        }
+        if let Some(partition) = some(&a.partition) {
+            let _ = writeln!(o, "- **{}:** {}", t.partitioning, code(partition));
+        }
+        if let Some(rows) = some(&a.expected_rows) {
+            let _ = writeln!(o, "- **{}:** {}", t.expected_rows, rows);
+        }
+        if !a.publications.is_empty() {
+            let _ = write!(o, "- **{}:** ", t.publications);
+            joined(&mut o, &a.publications, ", ", |o, p| o.push_str(&code(p)));
+            o.push('\n');
+        }
+        if !a.fields.is_empty() {
+            o.push('\n');
+            fields(&mut o, t, &a.fields);
+        }
+        invariants(&mut o, t, &a.invariants);
+        for e in &a.entities {
+            let _ = write!(o, "\n#### {} {}\n", t.entity, code(&e.path));
+            if let Some(doc) = some(&e.doc) {
+                let _ = write!(o, "\n{doc}\n");
+            }
+            let _ = write!(o, "\n- **{}:** {}\n", t.cardinality, e.cardinality);
+            if let Some(table) = &e.table {
+                let _ = writeln!(o, "- **{}:** [{}]({}#{})", t.table, code(&table.name), dictionary, table.anchor);
+            }
+            let _ = writeln!(o, "- **{}:** {}", t.identity, e.identity);
+            if !e.fields.is_empty() {
+                o.push('\n');
+                fields(&mut o, t, &e.fields);
+            }
+            invariants(&mut o, t, &e.invariants);
+        }
+        if !a.references.is_empty() {
+            let _ = write!(o, "\n#### {} {}\n\n", t.references_of, code(&a.name));
+            table(&mut o, &[t.field, t.to, t.required, t.integrity, t.on_delete]);
+            for r in &a.references {
+                let _ = writeln!(
+                    o,
+                    "| {} | [{}](#{}) | {} | {} | {} |",
+                    cell(&code(&r.from)),
+                    cell(&code(&r.to)),
+                    r.to_heading.anchor,
+                    yes_no(t, r.required),
+                    if r.loose { t.loose_reference } else { t.foreign_key },
+                    r.on_delete
+                );
+            }
+        }
+        if let Some(events) = &a.events {
+            let _ = write!(o, "\n#### {} {}\n", t.domain_events_of, code(&a.name));
+            if let Some(doc) = some(&events.doc) {
+                let _ = write!(o, "\n{doc}\n");
+            }
+            o.push('\n');
+            if let Some(table) = &events.table {
+                let _ = writeln!(o, "- **{}:** [{}]({}#{})", t.table, code(&table.name), dictionary, table.anchor);
+            }
+            let _ = write!(o, "- **{}:** {}\n\n", t.delivery, if events.outbox { t.outbox } else { t.events_stored });
+            table(&mut o, &[t.event, t.description]);
+            for ev in &events.names {
+                let _ = writeln!(o, "| {} | {} |", cell(&code(&ev.name)), some(&ev.doc).map(cell).unwrap_or_default());
+            }
+        }
+    }
+    Some(o)
+}
+
+/// `value_object.md.j2`.
+fn value_object(o: &mut String, t: &Labels, v: &ValueView) {
+    let _ = write!(o, "\n### {}\n", v.heading.text);
+    if let Some(doc) = some(&v.doc) {
+        let _ = write!(o, "\n{doc}\n");
+    }
+    o.push('\n');
+    match &v.single {
+        Some(single) => {
+            let _ = write!(o, "{} {}", t.value_single, code(&single.ty));
+            if let Some(check) = some(&single.check) {
+                let _ = write!(o, ", {} {}", t.value_check, code(check));
+            }
+            o.push_str(".\n");
+        }
+        None => {
+            let _ = write!(o, "{}\n\n", t.value_embedded);
+            fields(o, t, &v.fields);
+            invariants(o, t, &v.invariants);
+        }
+    }
+    used_and_allowed(o, t, &v.used_by, &v.allows);
+}
+
+/// `fields.md.j2`.
+fn fields(o: &mut String, t: &Labels, fields: &[FieldView]) {
+    table(o, &[t.field, t.type_, t.required, t.details, t.description]);
+    for f in fields {
+        let _ = write!(o, "| {} | {}", cell(&code(&f.name)), cell(&code(&f.ty)));
+        if let Some(kind) = some(&f.ty_kind) {
+            let _ = write!(o, " ({kind})");
+        }
+        let _ = writeln!(
+            o,
+            " | {} | {} | {} |",
+            yes_no(t, f.required),
+            cell(&f.traits.join(", ")),
+            some(&f.doc).map(cell).unwrap_or_default()
+        );
+    }
+}
+
+/// The invariants of an aggregate, an entity or a value object.
+fn invariants(o: &mut String, t: &Labels, invariants: &[InvariantView]) {
+    if invariants.is_empty() {
+        return;
+    }
+    let _ = write!(o, "\n**{}**\n\n", t.invariants);
+    for i in invariants {
+        let _ = write!(o, "- {}: {}", code(&i.name), code(&i.source));
+        if let Some(doc) = some(&i.doc) {
+            let _ = write!(o, ". {}", inline(doc));
+        }
+        o.push('\n');
+    }
+}
+
+/// `text`, a section written here; debug builds (the
+/// tests, the fuzzer) render it through the template `id` too and stop at
+/// the first difference.
+pub fn checked<V: serde::Serialize>(
+    templates: &super::templates::Templates,
+    id: super::TemplateId,
+    view: &V,
+    text: String,
+) -> Result<String, String> {
+    #[cfg(debug_assertions)]
+    {
+        let reference = templates.render(id, view)?;
+        if reference != text {
+            let at = reference.bytes().zip(text.bytes()).take_while(|(a, b)| a == b).count();
+            let from = reference[..at].rfind('\n').map_or(0, |i| i + 1);
+            panic!(
+                "the Rust rendering of `{}` differs from the template's at byte {at}:\ntemplate: {:?}\nRust:     {:?}",
+                id.file_name(),
+                reference[from..].chars().take(160).collect::<String>(),
+                text[from..].chars().take(160).collect::<String>()
+            );
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = (templates, id, view);
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{catalog, dictionary, labels, model_doc, templates, TemplateId};
+    use crate::config::Language;
+
+    /// Every model the repository holds that builds (MiToga's and the
+    /// tests'), in both languages: each context's sections of the data
+    /// dictionary and of the model document written in Rust are the
+    /// templates', byte for byte. Between them they have every part of a section: enums with
+    /// and without doc comments, `allow`s, tenants, partitions, policies,
+    /// triggers, loose references, events, personal data, checks with and
+    /// without words.
+    #[test]
+    fn the_sections_are_the_templates() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut models = vec![root.join("examples/mitoga/model.ddd")];
+        let mut dirs = vec![root.join("tests")];
+        while let Some(dir) = dirs.pop() {
+            for path in std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()) {
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "ddd") {
+                    models.push(path);
+                }
+            }
+        }
+        models.sort();
+        let templates = templates::Templates::load(None).unwrap();
+        let (mut sections, mut models_compared, mut with) = (0, 0, std::collections::BTreeSet::new());
+        for path in &models {
+            for language in [Language::En, Language::Es] {
+                let Ok(fe) = crate::frontend_in(path, path, language) else { continue };
+                let (Some(model), Some(schema)) = (&fe.model, &fe.schema) else { continue };
+                let t = labels::for_language(language);
+                let cat = catalog::Catalog::new(model, schema);
+                for mermaid in [false, true] {
+                    let view = model_doc::view(&cat, t, t.dictionary_file, mermaid);
+                    for c in &view.contexts {
+                        let section = model_doc::SectionView { t, dictionary: &view.dictionary, c };
+                        let Some(text) = super::model_section(&section) else {
+                            assert!(mermaid, "no Rust rendering without Mermaid");
+                            continue;
+                        };
+                        let reference = templates.render(TemplateId::DataModelContext, &section).unwrap();
+                        assert_eq!(text, reference, "{} ({language:?})", path.display());
+                        models_compared += 1;
+                        for (part, present) in [
+                            ("value objects", !c.values.is_empty()),
+                            ("single values", c.values.iter().any(|v| v.single.is_some())),
+                            ("entities", c.aggregates.iter().any(|a| !a.entities.is_empty())),
+                            ("events", c.aggregates.iter().any(|a| a.events.is_some())),
+                            ("references", c.aggregates.iter().any(|a| !a.references.is_empty())),
+                            ("publications", c.aggregates.iter().any(|a| !a.publications.is_empty())),
+                            ("expected rows", c.aggregates.iter().any(|a| a.expected_rows.is_some())),
+                            ("invariants", c.aggregates.iter().any(|a| !a.invariants.is_empty())),
+                        ] {
+                            if present {
+                                with.insert(part);
+                            }
+                        }
+                    }
+                }
+                let view = dictionary::view(&cat, t, t.model_file);
+                for c in &view.contexts {
+                    let section = dictionary::SectionView { t, model_doc: &view.model_doc, c };
+                    let reference = templates.render(TemplateId::DataDictionaryContext, &section).unwrap();
+                    assert_eq!(super::dictionary_section(&section), reference, "{} ({language:?})", path.display());
+                    sections += 1;
+                    for (part, present) in [
+                        ("enums", !c.enums.is_empty()),
+                        ("allows", !c.allows.is_empty() || c.tables.iter().any(|t| !t.allows.is_empty())),
+                        ("tenant", c.tenant.is_some()),
+                        ("partitioning", c.tables.iter().any(|t| t.partitioning.is_some())),
+                        ("policies", c.tables.iter().any(|t| !t.policies.is_empty())),
+                        ("triggers", c.tables.iter().any(|t| !t.triggers.is_empty())),
+                        ("loose references", c.tables.iter().any(|t| !t.loose_references.is_empty())),
+                        ("event types", c.tables.iter().any(|t| !t.event_types.is_empty())),
+                        ("personal data", c.tables.iter().any(|t| !t.pii.is_empty())),
+                        ("checks", c.tables.iter().any(|t| !t.checks.is_empty())),
+                        ("foreign keys", c.tables.iter().any(|t| !t.foreign_keys.is_empty())),
+                        ("uniques", c.tables.iter().any(|t| !t.uniques.is_empty())),
+                        ("indexes", c.tables.iter().any(|t| !t.indexes.is_empty())),
+                        ("enum allows", c.enums.iter().any(|e| !e.allows.is_empty())),
+                        ("origins", c.tables.iter().flat_map(|t| &t.columns).any(|c| c.origin.is_some())),
+                    ] {
+                        if present {
+                            with.insert(part);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(sections > 50, "only {sections} sections compared");
+        assert!(models_compared > 50, "only {models_compared} model document sections compared");
+        let missing: Vec<&str> = [
+            "enums",
+            "allows",
+            "tenant",
+            "partitioning",
+            "policies",
+            "triggers",
+            "loose references",
+            "event types",
+            "personal data",
+            "checks",
+            "foreign keys",
+            "uniques",
+            "indexes",
+            "enum allows",
+            "origins",
+            "value objects",
+            "single values",
+            "entities",
+            "events",
+            "references",
+            "publications",
+            "expected rows",
+            "invariants",
+        ]
+        .into_iter()
+        .filter(|p| !with.contains(p))
+        .collect();
+        assert!(missing.is_empty(), "no model compared has {missing:?}");
+    }
+}
