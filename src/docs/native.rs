@@ -546,8 +546,17 @@ mod tests {
         let (mut sections, mut models_compared, mut with) = (0, 0, std::collections::BTreeSet::new());
         for path in &models {
             for language in [Language::En, Language::Es] {
-                let Ok(fe) = crate::frontend_in(path, path, language) else { continue };
-                let (Some(model), Some(schema)) = (&fe.model, &fe.schema) else { continue };
+                let Ok(loaded) = crate::loader::load(path, path) else { continue };
+                if crate::diagnostics::has_errors(&loaded.diagnostics) {
+                    continue;
+                }
+                let analysis = crate::model::analyze(&loaded.files);
+                if crate::diagnostics::has_errors(&analysis.diagnostics) {
+                    continue;
+                }
+                let Some(model) = analysis.model else { continue };
+                let Ok(schema) = crate::relational::lower((&model, language)) else { continue };
+                let (model, schema) = (&model, &schema);
                 let t = labels::for_language(language);
                 let cat = catalog::Catalog::new(model, schema);
                 for mermaid in [false, true] {
