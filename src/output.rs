@@ -25,11 +25,15 @@ pub struct Output {
 const TMP_PREFIX: &str = ".dddc-";
 const TMP_SUFFIX: &str = ".tmp";
 
-/// Writes every file or none of the outputs' contents: all are staged first,
-/// then renamed into place, the lock last.
+/// Writes every file or none of the outputs' contents: all are staged first
+/// (on two threads, the largest first: most of the time is the kernel
+/// copying the bytes, and nothing else runs then), then renamed into
+/// place, the lock last.
 pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
-    let mut staged = Vec::new();
-    for o in outputs {
+    let mut order: Vec<usize> = (0..outputs.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(outputs[i].bytes.len()), i));
+    let stage = |&i: &usize| {
+        let o = outputs[i];
         let dest = dir.join(&o.path);
         let parent = dest.parent().map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
         let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -48,12 +52,20 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
                 Ok(tmp.into_temp_path())
             });
         match result {
-            Ok(tmp) => staged.push((tmp, dest)),
-            Err(e) => return Err(format!("cannot write {}: {e}", dest.display())),
+            Ok(tmp) => Ok((tmp, dest)),
+            Err(e) => Err(format!("cannot write {}: {e}", dest.display())),
         }
-    }
-    // The lock says which migrations exist: it changes last.
-    staged.sort_by_key(|(_, dest)| dest.file_name().is_some_and(|n| n == "dddc.lock"));
+    };
+    // Every file staged, or none kept: a failure drops (removes) the rest.
+    let mut staged = order
+        .iter()
+        .zip(crate::threads::map_shared(&order, stage))
+        .map(|(&i, r)| r.map(|staged| (i, staged)))
+        .collect::<Result<Vec<_>, String>>()?;
+    // Renamed in the outputs' order but for the lock, which says which
+    // migrations exist: it changes last.
+    staged.sort_by_key(|(i, (_, dest))| (dest.file_name().is_some_and(|n| n == "dddc.lock"), *i));
+    let staged = staged.into_iter().map(|(_, s)| s);
     let mut dirs: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
     for (tmp, dest) in staged {
         tmp.persist(&dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;

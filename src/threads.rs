@@ -34,8 +34,53 @@ pub fn map_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     })
 }
 
+/// `items.iter().map(f).collect()` on this thread and one more, each
+/// taking the next item neither has begun: the results in the items'
+/// order. For pieces of very different sizes (put the largest first).
+pub fn map_shared<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if items.len() < 2 {
+        return items.iter().map(&f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(i) else { return done };
+            done.push((i, f(item)));
+        }
+    };
+    let mut all = std::thread::scope(|s| {
+        let other = spawn_scoped(s, work);
+        let mut all = work();
+        all.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        all
+    });
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn map_shared_keeps_the_order() {
+        for n in [0usize, 1, 2, 3, 10, 101] {
+            let items: Vec<usize> = (0..n).collect();
+            // The first item takes long: the other thread does the rest.
+            let threads = std::sync::Mutex::new(std::collections::HashSet::new());
+            let out = super::map_shared(&items, |&i| {
+                threads.lock().unwrap().insert(std::thread::current().id());
+                if i == 0 && n >= 2 {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                i * 2
+            });
+            assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+            let used = threads.lock().unwrap().len();
+            assert_eq!(used, if n >= 2 { 2 } else { 1.min(n) }, "{n} items on {used} threads");
+        }
+    }
+
     #[test]
     fn map_halves_keeps_the_order() {
         for n in [0usize, 1, 2, 3, 10, 101] {
