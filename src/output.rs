@@ -166,3 +166,51 @@ fn try_lock(file: &File, wait: bool) -> Result<bool, String> {
 fn try_lock(_: &File, _: bool) -> Result<bool, String> {
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files_under(dir: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut dirs = vec![dir.to_path_buf()];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                if e.path().is_dir() {
+                    dirs.push(e.path());
+                } else {
+                    out.push(e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Staged on two threads, written all or none: one file that cannot
+    /// be written (its folder is a file) leaves no other file, and no
+    /// temporary one, whichever thread staged what first.
+    #[test]
+    fn one_file_that_cannot_be_written_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("blocked"), "a file, not a folder").unwrap();
+        let mut outputs: Vec<Output> = (0..40)
+            .map(|i| Output { path: format!("docs/f{i}.md").into(), bytes: vec![b'x'; (i + 1) * 30_000] })
+            .collect();
+        outputs.push(Output { path: "db/dddc.lock".into(), bytes: b"{}".to_vec() });
+        outputs.push(Output { path: "blocked/V1__init.sql".into(), bytes: b"SELECT 1;".to_vec() });
+        let all: Vec<&Output> = outputs.iter().collect();
+        let err = write_atomically(dir.path(), &all).unwrap_err();
+        assert!(err.contains("cannot write") && err.contains("blocked"), "{err}");
+        assert_eq!(files_under(dir.path()), ["blocked"]);
+
+        // Without it, every file is there with its bytes.
+        outputs.pop();
+        let all: Vec<&Output> = outputs.iter().collect();
+        write_atomically(dir.path(), &all).unwrap();
+        for o in &outputs {
+            assert_eq!(std::fs::read(dir.path().join(&o.path)).unwrap(), o.bytes, "{}", o.path.display());
+        }
+        assert_eq!(files_under(dir.path()).len(), outputs.len() + 1);
+    }
+}
