@@ -1,15 +1,21 @@
-//! The built-in `data_dictionary_context.md.j2` (with the `enum.md.j2` it
-//! includes), written in Rust: the same bytes as minijinja renders from
-//! the same [`SectionView`], about ten times faster. The sections are most
-//! of the data dictionary, and rendering them through minijinja was a
-//! quarter of a check in full at 2,000 aggregates (issue 14).
+//! The built-in per-context templates written in Rust:
+//! `data_dictionary_context.md.j2` and `data_model_context.md.j2`, with
+//! the partials they include (`enum.md.j2`, `value_object.md.j2`,
+//! `fields.md.j2`). The same bytes as minijinja renders from the same
+//! views, about five times faster: the sections are most of the two
+//! documents, and rendering them through minijinja was a quarter of a
+//! check in full at 2,000 aggregates (issue 14).
 //!
-//! Used only while the project replaces neither template
-//! ([`super::sections`]); a replaced one is always rendered by minijinja.
-//! The templates stay the reference: debug builds (the tests, the fuzzer)
-//! render every section both ways and compare, and `tests` below does on
-//! every fixture and on generated models, so a change to either template
-//! that is not made here too fails.
+//! Used only while the project replaces none of a section's templates,
+//! and for the model document only for a context without a Mermaid
+//! diagram ([`super::generate_with`]); anything else is rendered by
+//! minijinja. The templates stay the reference: debug builds (the tests,
+//! the fuzzer) render every section both ways and stop at a difference
+//! ([`checked`]), and `tests` below compares the two on every model in
+//! the repository, so a change to a template that is not made here too
+//! fails.
+//!
+//! Every `let _ = write!(o, …)` writes into a `String`, which cannot fail.
 
 use std::fmt::Write;
 
@@ -122,7 +128,6 @@ fn titled_table(o: &mut String, title: &str, headers: &[&str]) {
 pub fn dictionary_section(v: &SectionView<'_, '_>) -> String {
     let (t, c) = (v.t, v.c);
     let mut o = String::with_capacity(4096);
-    // `write!` into a String cannot fail.
     let head = Head { heading: &c.heading, doc: &c.doc, picture: &c.picture, erd: &c.erd, tenant: &c.tenant };
     head.write(&mut o, t, (t.model_doc_title, v.model_doc, &c.model_anchor), &c.allows);
     for e in &c.enums {
