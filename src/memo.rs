@@ -62,8 +62,9 @@ pub fn create_dir(dir: &Path) -> Option<()> {
 /// megabytes took 20 times as long as the same bytes in 1 MiB calls, now
 /// and then, on the 2-core ext4 machine the benchmark runs on (200 MB:
 /// 0.05 s in parts, 0.05 s or 1.0–1.2 s whole); in parts it never did.
-/// Every file dddc writes (outputs, entries, check's record) goes through
-/// here.
+/// The large files dddc writes go through here: a build's outputs
+/// ([`crate::output`]), the memo's entries and check's record (here, in
+/// the first layer, so that all three can).
 pub fn write_in_parts(to: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
     for part in bytes.chunks(1 << 20) {
         to.write_all(part)?;
@@ -204,7 +205,7 @@ impl Memo {
         if *newline != b'\n' || sum != hex(&digest(&rest[65..])).as_bytes() {
             return None;
         }
-        lz4_flex::block::decompress_size_prepended(&rest[65..]).ok()
+        unpack(&rest[65..])
     }
 
     /// Remembers `body` for `key` (kept by [`Memo::save`]).
@@ -284,6 +285,17 @@ impl Memo {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The bytes `packed` (LZ4's block, its size before it) holds; `None` for
+/// what is not a packing, or claims more than LZ4 can pack into its size
+/// (at most 255 bytes for one), which is not allocated for.
+fn unpack(packed: &[u8]) -> Option<Vec<u8>> {
+    let claimed = u32::from_le_bytes(packed.get(..4)?.try_into().ok()?) as usize;
+    if claimed > (packed.len() - 4).saturating_mul(255) + 16 {
+        return None;
+    }
+    lz4_flex::block::decompress_size_prepended(packed).ok()
 }
 
 /// A decimal number and its `\n`, taken from the front of `body`.
@@ -376,8 +388,9 @@ mod tests {
     }
 
     /// Entries are kept packed, and unpacked only once their BLAKE3 holds:
-    /// stored bytes that carry their own sum but are not LZ4's (or claim
-    /// more than they hold) are a miss, not a panic or a huge allocation.
+    /// stored bytes that carry their own sum but are not LZ4's, or claim
+    /// more than LZ4 could have packed into them (4 GB in 2 bytes), are a
+    /// miss, not a panic or a 4 GB allocation.
     #[test]
     fn entries_are_packed_and_a_summed_but_broken_packing_is_a_miss() {
         let dir = tempfile::tempdir().unwrap();
@@ -397,6 +410,11 @@ mod tests {
             std::fs::write(&path, summed(packed)).unwrap();
             assert_eq!(read(), None, "{packed:?}");
         }
+        // LZ4's best ratio (one byte repeated) is under the bound.
+        let same = "a".repeat(4 << 20);
+        memo.put(key, &[&same]);
+        memo.save();
+        assert_eq!(read(), Some(vec![same]));
         // The unpacked bytes, summed but not the texts' shape.
         std::fs::write(&path, summed(&lz4_flex::block::compress_prepend_size(b"3\n1\n"))).unwrap();
         assert_eq!(read(), None);

@@ -32,7 +32,15 @@ const TMP_SUFFIX: &str = ".tmp";
 pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     let mut order: Vec<usize> = (0..outputs.len()).collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(outputs[i].bytes.len()), i));
+    // Read once, before the threads: reading the umask sets it for a
+    // moment, and two threads doing so at once could leave the other's.
+    let new_mode = new_file_mode();
+    // After a failure, the files not begun are not written (a full disk).
+    let failed = std::sync::atomic::AtomicBool::new(false);
     let stage = |&i: &usize| {
+        if failed.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(String::new());
+        }
         let o = outputs[i];
         let dest = dir.join(&o.path);
         let parent = dest.parent().map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
@@ -44,24 +52,26 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
             .and_then(|mut tmp| {
                 crate::memo::write_in_parts(&mut tmp, &o.bytes)?;
                 tmp.as_file().sync_all()?;
-                set_mode(tmp.as_file(), &dest)?;
+                set_mode(tmp.as_file(), &dest, new_mode)?;
                 // Closed now, kept by its path (removed if the run fails):
                 // a file open per output ran out of descriptors at a few
                 // thousand files (a site of 20,000 aggregates; 1,024 is a
                 // common limit).
                 Ok(tmp.into_temp_path())
             });
-        match result {
-            Ok(tmp) => Ok((tmp, dest)),
-            Err(e) => Err(format!("cannot write {}: {e}", dest.display())),
-        }
+        result.map(|tmp| (tmp, dest.clone())).map_err(|e| {
+            failed.store(true, std::sync::atomic::Ordering::Relaxed);
+            format!("cannot write {}: {e}", dest.display())
+        })
     };
-    // Every file staged, or none kept: a failure drops (removes) the rest.
-    let mut staged = order
-        .iter()
-        .zip(crate::threads::map_shared(&order, stage))
-        .map(|(&i, r)| r.map(|staged| (i, staged)))
-        .collect::<Result<Vec<_>, String>>()?;
+    // Every file staged, or none kept: a failure drops (removes) the rest,
+    // and the error said is the first one met (not a file left unbegun).
+    let results = crate::threads::map_shared(&order, stage);
+    if let Some(e) = results.iter().filter_map(|r| r.as_ref().err()).find(|e| !e.is_empty()) {
+        return Err(e.clone());
+    }
+    let mut staged: Vec<(usize, (tempfile::TempPath, PathBuf))> =
+        order.iter().copied().zip(results.into_iter().flatten()).collect();
     // Renamed in the outputs' order but for the lock, which says which
     // migrations exist: it changes last.
     staged.sort_by_key(|(i, (_, dest))| (dest.file_name().is_some_and(|n| n == "dddc.lock"), *i));
@@ -84,32 +94,39 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     Ok(())
 }
 
-/// The permissions of the file being replaced, or the umask's for a new one
-/// (a temporary file is created private).
+/// The permissions of the file being replaced, or `new_mode` (the
+/// umask's) for a new one (a temporary file is created private).
 #[cfg(unix)]
-fn set_mode(tmp: &File, dest: &Path) -> std::io::Result<()> {
+fn set_mode(tmp: &File, dest: &Path, new_mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = match std::fs::metadata(dest) {
         Ok(m) => m.permissions().mode() & 0o7777,
-        Err(_) => 0o666 & !umask(),
+        Err(_) => new_mode,
     };
     tmp.set_permissions(std::fs::Permissions::from_mode(mode))
 }
 
 #[cfg(not(unix))]
-fn set_mode(_: &File, _: &Path) -> std::io::Result<()> {
+fn set_mode(_: &File, _: &Path, _: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The process's umask (read by setting it and setting it back).
+/// A new file's mode under the process's umask, read by setting the mask
+/// and setting it back: call it where no other thread does the same.
 #[cfg(unix)]
-fn umask() -> u32 {
+fn new_file_mode() -> u32 {
     // SAFETY: umask(2) cannot fail; the mask is restored at once.
-    unsafe {
+    let mask = unsafe {
         let old = libc::umask(0o022);
         libc::umask(old);
         old
-    }
+    };
+    0o666 & !(mask as u32)
+}
+
+#[cfg(not(unix))]
+fn new_file_mode() -> u32 {
+    0o666
 }
 
 /// Removes the temporary files a killed run left in `dir` and below.

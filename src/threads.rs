@@ -51,9 +51,12 @@ pub fn map_shared<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
         }
     };
     let mut all = std::thread::scope(|s| {
-        let other = spawn_scoped(s, work);
+        // Without a second thread (none can be started), this one does all.
+        let other = std::thread::Builder::new().stack_size(STACK_SIZE).spawn_scoped(s, work).ok();
         let mut all = work();
-        all.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        if let Some(other) = other {
+            all.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
         all
     });
     all.sort_unstable_by_key(|(i, _)| *i);
@@ -66,12 +69,21 @@ mod tests {
     fn map_shared_keeps_the_order() {
         for n in [0usize, 1, 2, 3, 10, 101] {
             let items: Vec<usize> = (0..n).collect();
-            // The first item takes long: the other thread does the rest.
+            // The first item waits (10 s at most) until another is done,
+            // which only the other thread can do then.
             let threads = std::sync::Mutex::new(std::collections::HashSet::new());
+            let others = std::sync::atomic::AtomicUsize::new(0);
             let out = super::map_shared(&items, |&i| {
                 threads.lock().unwrap().insert(std::thread::current().id());
                 if i == 0 && n >= 2 {
-                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    let start = std::time::Instant::now();
+                    while others.load(std::sync::atomic::Ordering::SeqCst) == 0
+                        && start.elapsed() < std::time::Duration::from_secs(10)
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                } else {
+                    others.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
                 i * 2
             });

@@ -144,7 +144,7 @@ pub fn generate_with(
                 project.memo,
                 TemplateId::DataModelContext,
                 |c| model_doc::SectionView { t, dictionary: &view.dictionary, c },
-                |view| match native::model_section(view).filter(|_| model_built_in) {
+                |view| match model_built_in.then(|| native::model_section(view)).flatten() {
                     Some(text) => native::checked(&templates, TemplateId::DataModelContext, view, text),
                     None => templates.render(TemplateId::DataModelContext, view),
                 },
@@ -194,9 +194,12 @@ pub fn generate_with(
                 project.memo,
                 id,
                 |c| dictionary::SectionView { t, model_doc: &dictionary.model_doc, c },
-                |view| match built_in {
-                    true => native::checked(&templates, id, view, native::dictionary_section(view)),
-                    false => templates.render(id, view),
+                |view| {
+                    if built_in {
+                        native::checked(&templates, id, view, native::dictionary_section(view))
+                    } else {
+                        templates.render(id, view)
+                    }
                 },
             )?;
             drop(p);
@@ -212,7 +215,9 @@ pub fn generate_with(
         })();
         model_doc_once();
         // Then the diagrams the other thread has not begun.
+        let p = crate::timing::phase("docs: diagrams, the rest");
         queue.work();
+        drop(p);
         diagrams.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         documents
     });
