@@ -16,7 +16,8 @@
 //! ever stale: what it holds for a key is what doing the work again gives.
 //!
 //! An entry's contents are kept in LZ4's block format (lz4_flex): the
-//! SVGs, sections and syntax trees shrink 4-9 times, and writing them in
+//! diagrams and sections shrink about 6 times, the syntax trees 2.5 times
+//! (`.dddc/` of 20,000 aggregates: 355 -> 74 MB), and writing them in
 //! full was 2-3 s of a fresh build of 20,000 aggregates here. A missing,
 //! unreadable, truncated or altered entry (each carries the BLAKE3 of its
 //! stored bytes, checked before they are unpacked) is a miss. A new entry is written to a

@@ -34,33 +34,56 @@ pub fn map_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     })
 }
 
-/// `items.iter().map(f).collect()` on this thread and one more, each
-/// taking the next item neither has begun: the results in the items'
-/// order. For pieces of very different sizes (put the largest first).
+/// Items handed out one at a time to whichever thread asks next (the
+/// squawk review's parts, the diagrams, the files a build writes: pieces
+/// of very different sizes, the largest put first), each result kept at
+/// its item's place.
+pub struct Queue<'a, T, R> {
+    items: &'a [T],
+    next: std::sync::atomic::AtomicUsize,
+    done: std::sync::Mutex<Vec<Option<R>>>,
+}
+
+impl<'a, T, R> Queue<'a, T, R> {
+    pub fn new(items: &'a [T]) -> Self {
+        let done = std::sync::Mutex::new((0..items.len()).map(|_| None).collect());
+        Queue { items, next: 0.into(), done }
+    }
+
+    /// Does `f` on each item no thread has begun, until none is left.
+    pub fn work(&self, f: impl Fn(&T) -> R) {
+        loop {
+            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = self.items.get(i) else { return };
+            let r = f(item);
+            self.done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+        }
+    }
+
+    /// The results in the items' order; `None` for an item no thread did
+    /// (none, once a thread's `work` has returned and the others joined).
+    pub fn results(self) -> Vec<Option<R>> {
+        self.done.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `items.iter().map(f).collect()` on this thread and one more, through a
+/// [`Queue`]: the results in the items' order.
 pub fn map_shared<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if items.len() < 2 {
         return items.iter().map(&f).collect();
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(item) = items.get(i) else { return done };
-            done.push((i, f(item)));
-        }
-    };
-    let mut all = std::thread::scope(|s| {
+    let queue = Queue::new(items);
+    std::thread::scope(|s| {
+        let (queue, f) = (&queue, &f);
         // Without a second thread (none can be started), this one does all.
-        let other = std::thread::Builder::new().stack_size(STACK_SIZE).spawn_scoped(s, work).ok();
-        let mut all = work();
+        let other = std::thread::Builder::new().stack_size(STACK_SIZE).spawn_scoped(s, move || queue.work(f)).ok();
+        queue.work(f);
         if let Some(other) = other {
-            all.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         }
-        all
     });
-    all.sort_unstable_by_key(|(i, _)| *i);
-    all.into_iter().map(|(_, r)| r).collect()
+    queue.results().into_iter().flatten().collect()
 }
 
 #[cfg(test)]

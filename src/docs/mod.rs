@@ -127,9 +127,12 @@ pub fn generate_with(
     // changes them only after all are done.
     // The per-context sections are written in Rust ([`native`]) while the
     // project replaces none of their templates.
-    let model_built_in = [TemplateId::DataModelContext, TemplateId::ValueObject, TemplateId::Fields, TemplateId::Enum]
-        .into_iter()
-        .all(|id| !templates.is_overridden(id));
+    let model_built_in = templates.replaces_none(&[
+        TemplateId::DataModelContext,
+        TemplateId::ValueObject,
+        TemplateId::Fields,
+        TemplateId::Enum,
+    ]);
     let model_doc = std::sync::Mutex::new(None);
     let model_doc_once = || {
         let mut slot = model_doc.lock().unwrap_or_else(|e| e.into_inner());
@@ -162,13 +165,17 @@ pub fn generate_with(
             *slot = Some(md.map(|md| (config.html.then_some(view), md)));
         }
     };
-    let queue = DiagramQueue::new(&cat, t, &templates, project.memo);
+    // The diagrams, the overview (the largest) first, drawn on both
+    // threads: each takes the next one neither has begun.
+    let jobs: Vec<DiagramJob<'_>> = std::iter::once(None).chain(cat.model.contexts.iter().map(Some)).collect();
+    let queue = crate::threads::Queue::new(&jobs);
+    let draw = |job: &DiagramJob<'_>| draw(&cat, t, &templates, project.memo, *job);
     let documents = std::thread::scope(|s| {
         let model_doc_once = &model_doc_once;
-        let queue = &queue;
-        let diagrams = crate::threads::spawn_scoped(s, || {
+        let (queue, draw, model_doc) = (&queue, &draw, &model_doc);
+        let diagrams = crate::threads::spawn_scoped(s, move || {
             let p = crate::timing::phase("docs: diagrams");
-            queue.work();
+            queue.work(draw);
             drop(p);
             // Only if this thread is first: the lock is then free.
             if let Ok(slot) = model_doc.try_lock() {
@@ -187,7 +194,7 @@ pub fn generate_with(
             // The built-in templates in Rust when the project replaces
             // neither ([`native`]).
             let id = TemplateId::DataDictionaryContext;
-            let built_in = !templates.is_overridden(id) && !templates.is_overridden(TemplateId::Enum);
+            let built_in = templates.replaces_none(&[id, TemplateId::Enum]);
             dictionary.sections = sections(
                 &dictionary.contexts,
                 &templates,
@@ -216,12 +223,12 @@ pub fn generate_with(
         model_doc_once();
         // Then the diagrams the other thread has not begun.
         let p = crate::timing::phase("docs: diagrams, the rest");
-        queue.work();
+        queue.work(draw);
         drop(p);
         diagrams.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         documents
     });
-    for (path, text) in queue.files()? {
+    for (path, text) in diagram_files(&jobs, queue.results())? {
         push(path, text);
     }
     let (dictionary, dictionary_md) = documents?;
@@ -247,82 +254,53 @@ pub fn generate_with(
     Ok(out)
 }
 
-/// Each context's ERD and the overview, as PlantUML and as SVG, to draw
-/// on both documents threads: each takes the next one nobody has begun
-/// (the overview, the largest, first). Each pair is taken from `memo` when
-/// an earlier run drew it from the same view with the same templates.
-struct DiagramQueue<'a> {
-    cat: &'a catalog::Catalog<'a>,
-    t: &'a labels::Labels,
-    templates: &'a templates::Templates,
-    memo: Option<&'a crate::memo::Memo>,
-    next: std::sync::atomic::AtomicUsize,
-    /// By job (the overview, then each context): its PlantUML and SVG
-    /// once drawn.
-    drawn: std::sync::Mutex<Vec<Option<Drawn>>>,
+/// A diagram to draw: a context's, or the overview (`None`).
+type DiagramJob<'a> = Option<&'a crate::model::Context>;
+
+/// The PlantUML and SVG of `job`, taken from `memo` when an earlier run
+/// drew it from the same view with the same templates.
+fn draw(
+    cat: &catalog::Catalog<'_>,
+    t: &labels::Labels,
+    templates: &templates::Templates,
+    memo: Option<&crate::memo::Memo>,
+    job: DiagramJob<'_>,
+) -> Result<Vec<String>, String> {
+    let Some(c) = job else {
+        let overview = erd::overview_view(cat, t);
+        let title = format!("{} {}", t.erd_title_overview, cat.model.name);
+        let key = key_of(memo, templates, "overview diagram", &(&title, &overview));
+        return remembered(memo, key, 2, || {
+            let puml = templates.render(TemplateId::ErdOverview, &overview)?;
+            Ok(vec![puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None))])
+        });
+    };
+    let view = erd::context_view(cat, &c.name, t);
+    let title = format!("{} {}", t.erd_title_context, c.name);
+    let key = key_of(memo, templates, "context diagram", &(&title, &view));
+    remembered(memo, key, 2, || {
+        let puml = templates.render(TemplateId::ErdContext, &view)?;
+        Ok(vec![puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None))])
+    })
 }
 
-type Drawn = Result<Vec<String>, String>;
-
-impl<'a> DiagramQueue<'a> {
-    fn new(
-        cat: &'a catalog::Catalog<'a>,
-        t: &'a labels::Labels,
-        templates: &'a templates::Templates,
-        memo: Option<&'a crate::memo::Memo>,
-    ) -> Self {
-        let jobs = cat.model.contexts.len() + 1;
-        let drawn = std::sync::Mutex::new((0..jobs).map(|_| None).collect());
-        DiagramQueue { cat, t, templates, memo, next: 0.into(), drawn }
-    }
-
-    /// Draws diagrams until none is left to begin.
-    fn work(&self) {
-        let jobs = self.cat.model.contexts.len() + 1;
-        loop {
-            let job = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if job >= jobs {
-                return;
-            }
-            let pair = self.draw(job);
-            self.drawn.lock().unwrap_or_else(|e| e.into_inner())[job] = Some(pair);
-        }
-    }
-
-    /// Job 0 is the overview; job `i` the context `i - 1`'s diagram.
-    fn draw(&self, job: usize) -> Drawn {
-        let (cat, t, templates, memo) = (self.cat, self.t, self.templates, self.memo);
-        let Some(c) = job.checked_sub(1).map(|i| &cat.model.contexts[i]) else {
-            let overview = erd::overview_view(cat, t);
-            let title = format!("{} {}", t.erd_title_overview, cat.model.name);
-            let key = key_of(memo, templates, "overview diagram", &(&title, &overview));
-            return remembered(memo, key, 2, || {
-                let puml = templates.render(TemplateId::ErdOverview, &overview)?;
-                Ok(vec![puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None))])
-            });
+/// The files of the diagrams drawn for `jobs`: each context's PlantUML
+/// and SVG, in the model's order, then the overview's.
+fn diagram_files(
+    jobs: &[DiagramJob<'_>],
+    drawn: Vec<Option<Result<Vec<String>, String>>>,
+) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    for (job, texts) in jobs.iter().zip(drawn) {
+        let files = match job {
+            Some(c) => [erd_file(&c.name), svg_file(Some(&c.name))],
+            None => [OVERVIEW_ERD.into(), svg_file(None)],
         };
-        let view = erd::context_view(cat, &c.name, t);
-        let title = format!("{} {}", t.erd_title_context, c.name);
-        let key = key_of(memo, templates, "context diagram", &(&title, &view));
-        remembered(memo, key, 2, || {
-            let puml = templates.render(TemplateId::ErdContext, &view)?;
-            Ok(vec![puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None))])
-        })
+        pairs.push((job.is_none(), files.into_iter().zip(texts.ok_or("a diagram was not drawn")??)));
     }
-
-    /// The files, once every diagram is drawn: each context's PlantUML
-    /// and SVG, in the model's order, then the overview's.
-    fn files(self) -> Result<Vec<(String, String)>, String> {
-        let mut drawn = self.drawn.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter();
-        let overview = drawn.next().flatten();
-        let names = self.cat.model.contexts.iter().map(|c| [erd_file(&c.name), svg_file(Some(&c.name))]);
-        let mut out = Vec::new();
-        for (files, pair) in names.chain([[OVERVIEW_ERD.into(), svg_file(None)]]).zip(drawn.chain([overview])) {
-            let texts = pair.ok_or("a diagram was not drawn")??;
-            out.extend(files.into_iter().zip(texts));
-        }
-        Ok(out)
-    }
+    // The overview last, as the files have always been listed.
+    pairs.sort_by_key(|(overview, _)| *overview);
+    Ok(pairs.into_iter().flat_map(|(_, files)| files).collect())
 }
 
 /// Each context's section of a document, rendered by `render` (`template`,

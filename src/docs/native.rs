@@ -29,6 +29,14 @@ fn some(text: &Option<String>) -> Option<&str> {
     text.as_deref().filter(|t| !t.is_empty())
 }
 
+/// A heading of `marks` (`###`…) and its doc comment, if any.
+fn heading(o: &mut String, marks: &str, title: &str, doc: &Option<String>) {
+    let _ = write!(o, "\n{marks} {title}\n");
+    if let Some(doc) = some(doc) {
+        let _ = write!(o, "\n{doc}\n");
+    }
+}
+
 /// `items`, each written by `each`, separated by `sep` (a template's
 /// `{% if not loop.last %}sep{% endif %}`).
 fn joined<T>(o: &mut String, items: &[T], sep: &str, mut each: impl FnMut(&mut String, &T)) {
@@ -62,10 +70,7 @@ struct Head<'a> {
 impl Head<'_> {
     /// `other`: the other document's title, file and anchor.
     fn write(&self, o: &mut String, t: &Labels, other: (&str, &str, &str), allows: &[AllowView]) {
-        let _ = write!(o, "\n## {}\n", self.heading.text);
-        if let Some(doc) = some(self.doc) {
-            let _ = write!(o, "\n{doc}\n");
-        }
+        heading(o, "##", &self.heading.text, self.doc);
         let (title, file, anchor) = other;
         let _ = write!(
             o,
@@ -134,10 +139,7 @@ pub fn dictionary_section(v: &SectionView<'_, '_>) -> String {
         enum_section(&mut o, t, e);
     }
     for tb in &c.tables {
-        let _ = write!(o, "\n### {}\n", tb.heading.text);
-        if let Some(doc) = some(&tb.doc) {
-            let _ = write!(o, "\n{doc}\n");
-        }
+        heading(&mut o, "###", &tb.heading.text, &tb.doc);
         let _ = write!(o, "\n- **{}:** {}\n", t.kind, tb.kind);
         if let Some(a) = &tb.aggregate {
             let _ = writeln!(o, "- **{}:** [{}]({}#{})", t.aggregate, code(&a.name), v.model_doc, a.anchor);
@@ -313,10 +315,7 @@ fn allow_row(o: &mut String, a: &AllowView) {
 
 /// `enum.md.j2`.
 fn enum_section(o: &mut String, t: &Labels, e: &EnumView) {
-    let _ = write!(o, "\n### {}\n", e.heading.text);
-    if let Some(doc) = some(&e.doc) {
-        let _ = write!(o, "\n{doc}\n");
-    }
+    heading(o, "###", &e.heading.text, &e.doc);
     let words = if e.native { t.enum_native } else { t.enum_check };
     let _ = write!(o, "\n{} {}.\n\n", words, code(&e.storage));
     table(o, &[t.value, t.description]);
@@ -345,10 +344,7 @@ pub fn model_section(v: &ModelSection<'_, '_>) -> Option<String> {
         enum_section(&mut o, t, e);
     }
     for a in &c.aggregates {
-        let _ = write!(o, "\n### {}\n", a.heading.text);
-        if let Some(doc) = some(&a.doc) {
-            let _ = write!(o, "\n{doc}\n");
-        }
+        heading(&mut o, "###", &a.heading.text, &a.doc);
         let _ = write!(
             o,
             "\n- **{}:** [{}]({}#{})\n",
@@ -385,10 +381,7 @@ pub fn model_section(v: &ModelSection<'_, '_>) -> Option<String> {
         }
         invariants(&mut o, t, &a.invariants);
         for e in &a.entities {
-            let _ = write!(o, "\n#### {} {}\n", t.entity, code(&e.path));
-            if let Some(doc) = some(&e.doc) {
-                let _ = write!(o, "\n{doc}\n");
-            }
+            heading(&mut o, "####", &format!("{} {}", t.entity, code(&e.path)), &e.doc);
             let _ = write!(o, "\n- **{}:** {}\n", t.cardinality, e.cardinality);
             if let Some(table) = &e.table {
                 let _ = writeln!(o, "- **{}:** [{}]({}#{})", t.table, code(&table.name), dictionary, table.anchor);
@@ -417,10 +410,7 @@ pub fn model_section(v: &ModelSection<'_, '_>) -> Option<String> {
             }
         }
         if let Some(events) = &a.events {
-            let _ = write!(o, "\n#### {} {}\n", t.domain_events_of, code(&a.name));
-            if let Some(doc) = some(&events.doc) {
-                let _ = write!(o, "\n{doc}\n");
-            }
+            heading(&mut o, "####", &format!("{} {}", t.domain_events_of, code(&a.name)), &events.doc);
             o.push('\n');
             if let Some(table) = &events.table {
                 let _ = writeln!(o, "- **{}:** [{}]({}#{})", t.table, code(&table.name), dictionary, table.anchor);
@@ -437,10 +427,7 @@ pub fn model_section(v: &ModelSection<'_, '_>) -> Option<String> {
 
 /// `value_object.md.j2`.
 fn value_object(o: &mut String, t: &Labels, v: &ValueView) {
-    let _ = write!(o, "\n### {}\n", v.heading.text);
-    if let Some(doc) = some(&v.doc) {
-        let _ = write!(o, "\n{doc}\n");
-    }
+    heading(o, "###", &v.heading.text, &v.doc);
     o.push('\n');
     match &v.single {
         Some(single) => {

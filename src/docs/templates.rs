@@ -256,6 +256,11 @@ impl Templates {
         self.overridden.contains(&id)
     }
 
+    /// Whether the project replaced none of `ids`.
+    pub fn replaces_none(&self, ids: &[TemplateId]) -> bool {
+        !ids.iter().any(|id| self.is_overridden(*id))
+    }
+
     /// An asset's text (the project's override, or the built-in one).
     pub fn asset(&self, asset: Asset) -> &str {
         self.assets.iter().find(|(a, _)| *a == asset).map_or("", |(_, text)| text.as_str())

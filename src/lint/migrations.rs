@@ -182,26 +182,21 @@ fn review_apart(
     // The largest first, so that the cores finish together.
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&k| (std::cmp::Reverse(texts[k].0.len()), k));
-    let next = std::sync::atomic::AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, texts.len());
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&k) = order.get(n) else { break };
-            done.push((k, linted_part(&texts[k], &parts[k], target, kind.transactional)));
-        }
-        done
-    };
-    let mut results: Vec<Option<(Vec<Located<'_>>, Option<Tables>)>> = (0..texts.len()).map(|_| None).collect();
+    let queue = crate::threads::Queue::new(&order);
+    let lint = |&k: &usize| linted_part(&texts[k], &parts[k], target, kind.transactional);
     std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..workers).map(|_| crate::threads::spawn_scoped(s, work)).collect();
-        let mut all = vec![work()];
-        all.extend(helpers.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
-        for (k, r) in all.into_iter().flatten() {
-            results[k] = Some(r);
+        let (queue, lint) = (&queue, &lint);
+        let helpers: Vec<_> = (1..workers).map(|_| crate::threads::spawn_scoped(s, move || queue.work(lint))).collect();
+        queue.work(lint);
+        for h in helpers {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         }
     });
+    let mut results: Vec<Option<(Vec<Located<'_>>, Option<Tables>)>> = (0..texts.len()).map(|_| None).collect();
+    for (&k, r) in order.iter().zip(queue.results()) {
+        results[k] = r;
+    }
     let mut violations = Vec::new();
     let mut tables = Vec::new();
     for r in results {
