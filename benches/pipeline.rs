@@ -215,7 +215,11 @@ fn bench_model(label: &str, root: &Path, edited: Option<&Path>, config: &Config)
         lock_text: Some(lock_text.clone()),
         snapshot_text: snapshot.clone(),
         migration_files,
-        read: Box::new(move |p: &Path| files.get(p).cloned()),
+        read: Box::new({
+            let files = files.clone();
+            move |p: &Path| files.get(p).cloned()
+        }),
+        same: Box::new(move |p: &Path, bytes: &[u8]| files.get(p).is_some_and(|b| b == bytes)),
         doc_files,
         docs_memo: None,
     };

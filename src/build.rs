@@ -73,6 +73,8 @@ pub struct Inputs<'a> {
     /// ([`crate::memo`], [`crate::docs::MEMO_FOLDER`]): the
     /// caller saves it once the run has succeeded.
     pub docs_memo: Option<&'a crate::memo::Memo>,
+    /// Whether a document made is the caller's already ([`crate::docs::Project::unchanged`]).
+    pub docs_unchanged: Option<&'a crate::docs::Unchanged<'a>>,
 }
 
 impl<'a> Inputs<'a> {
@@ -90,6 +92,7 @@ impl<'a> Inputs<'a> {
             snapshot_text: None,
             schema_pending: false,
             docs_memo: None,
+            docs_unchanged: None,
         }
     }
 }
@@ -113,6 +116,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             lint: Some(&inputs.config.lint),
             migrations: Some(&migrations),
             memo: inputs.docs_memo,
+            unchanged: inputs.docs_unchanged,
         };
         let _p = crate::timing::phase("docs");
         crate::docs::generate_with(model, schema, &inputs.config.docs, inputs.project_dir, &project)
@@ -121,8 +125,12 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
     // Without the site, the documentation does not depend on the
     // migrations: it can be written on a second thread meanwhile.
     let docs_alone = || {
-        let project =
-            crate::docs::Project { lint: Some(&inputs.config.lint), migrations: None, memo: inputs.docs_memo };
+        let project = crate::docs::Project {
+            lint: Some(&inputs.config.lint),
+            migrations: None,
+            memo: inputs.docs_memo,
+            unchanged: inputs.docs_unchanged,
+        };
         let _p = crate::timing::phase("docs");
         crate::docs::generate_with(model, &schema, &inputs.config.docs, inputs.project_dir, &project)
             .map_err(BuildError::Message)
@@ -239,12 +247,13 @@ fn plan_from_snapshot(
     text: &str,
     opts: crate::migrate::Options,
 ) -> Result<(crate::migrate::Planned<'static>, bool), BuildError> {
-    let written = {
+    // A CRLF text (a Windows checkout) is compared the long way below.
+    let crlf = text.contains('\r');
+    let same_text = {
         let _p = crate::timing::phase("compare the lock's schema");
-        // A CRLF text (a Windows checkout) is compared the long way below.
-        (!text.contains('\r')).then(|| crate::lock::snapshot::write(schema))
+        !crlf && crate::lock::snapshot::writes(schema, text)
     };
-    if written.as_deref() == Some(text) {
+    if same_text {
         let planned = {
             let _p = crate::timing::phase("plan the change");
             // Empty but for a model that plans against itself (then the
@@ -270,10 +279,8 @@ fn plan_from_snapshot(
         crate::migrate::plan(&lock_schema, model, schema, opts).detached()
     };
     let same = planned.is_empty()
-        && match written {
-            Some(_) => false,
-            None => crate::lock::snapshot::write(&lock_schema) == crate::lock::snapshot::write(schema),
-        };
+        && crlf
+        && crate::lock::snapshot::writes(schema, &crate::lock::snapshot::write(&lock_schema));
     Ok((planned, same))
 }
 

@@ -22,6 +22,10 @@ pub struct Finding {
 /// Reads a file of the project, `None` when it does not exist.
 pub type ReadFile = Box<dyn Fn(&Path) -> Option<Vec<u8>>>;
 
+/// Whether a file of the project holds exactly these bytes (see
+/// [`crate::output::holds`]).
+pub type SameFile = Box<dyn Fn(&Path, &[u8]) -> bool + Sync>;
+
 /// What is on disk, as the caller read it (paths relative to the project).
 pub struct Disk {
     pub lock_text: Option<String>,
@@ -35,6 +39,10 @@ pub struct Disk {
     pub migration_files: Vec<(String, String)>,
     /// Reads a file of the project, `None` when it does not exist.
     pub read: ReadFile,
+    /// Whether a file of the project holds exactly these bytes: asked of
+    /// each document as soon as it is made (on the documents' threads),
+    /// so that the documents already on disk are not all held at once.
+    pub same: SameFile,
     /// Generated documentation files present on disk (relative paths).
     pub doc_files: Vec<PathBuf>,
     /// The diagrams and documents' sections made in earlier runs
@@ -121,11 +129,25 @@ pub fn run_parsed(
         snapshot_text: disk.snapshot_text.as_deref(),
         schema_pending: schema_pending && has_lock,
         docs_memo: disk.docs_memo.as_ref(),
+        docs_unchanged: None,
     };
+    // The documents that are on disk as made: compared as they are made,
+    // then dropped.
+    let unchanged_docs = std::sync::Mutex::new(Vec::new());
+    let same_file = &disk.same;
+    let unchanged = |path: &Path, bytes: &[u8]| {
+        let same = same_file(path, bytes);
+        if same {
+            unchanged_docs.lock().unwrap_or_else(|e| e.into_inner()).push(path.to_path_buf());
+        }
+        same
+    };
+    let inputs = Inputs { docs_unchanged: Some(&unchanged), ..inputs };
     let planned = {
         let _p = crate::timing::phase("build in memory");
         build::plan(model, &inputs)
     };
+    let unchanged_docs = unchanged_docs.into_inner().unwrap_or_else(|e| e.into_inner());
     let _p = crate::timing::phase("compare with the disk");
     let build_quiet =
         matches!(&planned, Ok(p) if p.warnings.is_empty() && p.notices.is_empty() && p.summary.is_empty());
@@ -169,7 +191,12 @@ pub fn run_parsed(
             // Documentation files no build would write (a removed context's ERD).
             // A set: a model of a context per aggregate has thousands of
             // diagrams, and a list made this quadratic.
-            let written: std::collections::HashSet<&Path> = plan.outputs.iter().map(|o| o.path.as_path()).collect();
+            let written: std::collections::HashSet<&Path> = plan
+                .outputs
+                .iter()
+                .map(|o| o.path.as_path())
+                .chain(unchanged_docs.iter().map(PathBuf::as_path))
+                .collect();
             for f in &disk.doc_files {
                 if !written.contains(&f.as_path()) {
                     out.push(finding(format!("`{}` is left over (no longer generated): delete it", f.display())));

@@ -94,6 +94,31 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the file at `path` holds exactly `bytes`, read a piece at a
+/// time: a check compares every output with the disk, and a 10 MB
+/// document read whole to be compared once was part of its peak memory.
+/// `false` when it cannot be read.
+pub fn holds(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = File::open(path) else { return false };
+    if file.metadata().map(|m| m.len()).ok() != Some(bytes.len() as u64) {
+        return false;
+    }
+    let mut piece = vec![0; (256 << 10).min(bytes.len() + 1)];
+    let mut rest = bytes;
+    loop {
+        match file.read(&mut piece) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) => match rest.strip_prefix(&piece[..n]) {
+                Some(r) => rest = r,
+                None => return false,
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
 /// The permissions of the file being replaced, or `new_mode` (the
 /// umask's) for a new one (a temporary file is created private).
 #[cfg(unix)]
@@ -187,6 +212,29 @@ fn try_lock(_: &File, _: bool) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_holds_its_bytes_and_no_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        // Several pieces, differing in the last one.
+        let big: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &big).unwrap();
+        assert!(holds(&path, &big));
+        let mut last = big.clone();
+        *last.last_mut().unwrap() ^= 1;
+        assert!(!holds(&path, &last));
+        let mut first = big.clone();
+        first[0] ^= 1;
+        assert!(!holds(&path, &first));
+        assert!(!holds(&path, &big[..big.len() - 1]));
+        assert!(!holds(&path, &[big.as_slice(), b"x"].concat()));
+        std::fs::write(&path, b"").unwrap();
+        assert!(holds(&path, b""));
+        assert!(!holds(&path, b"x"));
+        assert!(!holds(&dir.path().join("missing"), b""));
+        assert!(!holds(dir.path(), b""), "a folder holds no bytes");
+    }
 
     fn files_under(dir: &Path) -> Vec<String> {
         let mut out = Vec::new();

@@ -219,7 +219,7 @@ fn run_case(base: &Base, edits: &[Edit]) -> Result<(), TestCaseError> {
     let lock_text = text_of(&files_a, "dddc.lock");
     let snapshot = text_of(&files_a, "dddc.schema");
     let migrations_dir = PathBuf::from(&config.migrations.dir);
-    let disk_files = files_a.clone();
+    let (disk_files, same_files) = (files_a.clone(), files_a.clone());
     let disk = dddc::check::Disk {
         lock_text,
         snapshot_text: snapshot,
@@ -230,6 +230,7 @@ fn run_case(base: &Base, edits: &[Edit]) -> Result<(), TestCaseError> {
             .map(|(p, b)| (p.file_name().expect("a name").to_string_lossy().into_owned(), dddc::lock::sha256_hex(b)))
             .collect(),
         read: Box::new(move |p: &Path| disk_files.get(p).cloned()),
+        same: Box::new(move |p: &Path, bytes: &[u8]| same_files.get(p).is_some_and(|b| b == bytes)),
         doc_files: files_a.keys().filter(|p| p.starts_with(&config.docs.dir)).cloned().collect(),
         docs_memo: None,
     };

@@ -111,6 +111,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         snapshot_text: snapshot_text.as_deref(),
         schema_pending: false,
         docs_memo: docs.as_ref(),
+        docs_unchanged: None,
     };
     // The design lint runs on a second thread while the build is planned.
     let (plan, report) = std::thread::scope(|s| {

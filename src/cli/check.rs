@@ -65,12 +65,13 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
     collect_migrations(&migrations_dir(project), "", &mut migration_files);
     migration_files.sort();
     let doc_files = super::build::generated_docs(&project.dir, &PathBuf::from(&project.config.docs.dir));
-    let dir = project.dir.clone();
+    let (dir, same_dir) = (project.dir.clone(), project.dir.clone());
     let disk = dddc::check::Disk {
         lock_text,
         snapshot_text,
         migration_files,
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
+        same: Box::new(move |p: &Path, bytes: &[u8]| dddc::output::holds(&same_dir.join(p), bytes)),
         doc_files,
         docs_memo: if use_cache { dddc::memo::Memo::open(&project.dir, dddc::docs::MEMO_FOLDER) } else { None },
     };
@@ -199,6 +200,7 @@ pub fn record_after_build(
             snapshot_text: None,
             migration_files,
             read: Box::new(|_: &Path| None),
+            same: Box::new(|_: &Path, _: &[u8]| false),
             doc_files: Vec::new(),
             docs_memo: None,
         };

@@ -54,7 +54,7 @@ pub use templates::{Asset, TemplateId};
 
 /// What the site shows beyond the model and its schema: the project's own
 /// settings and history, which only the build knows.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Default, Clone, Copy)]
 pub struct Project<'a> {
     /// `[lint]` of `dddc.toml`, so that the design review lists what
     /// `dddc lint` reports; `None` is the defaults.
@@ -65,7 +65,16 @@ pub struct Project<'a> {
     /// The diagrams drawn and the dictionary's sections rendered in earlier
     /// runs ([`crate::memo`], `.dddc/docs`); `None` makes every one.
     pub memo: Option<&'a crate::memo::Memo>,
+    /// Whether a document made (its path, relative to the project, and
+    /// its bytes) is one the caller has already: a check, whose files on
+    /// disk are the same. Such documents are left out of the result as
+    /// soon as they are made, so that they are not all held at once.
+    /// `None` keeps every one.
+    pub unchanged: Option<&'a Unchanged<'a>>,
 }
+
+/// See [`Project::unchanged`].
+pub type Unchanged<'a> = dyn Fn(&Path, &[u8]) -> bool + Sync + 'a;
 
 /// One migration of the history page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -113,8 +122,16 @@ pub fn generate_with(
     };
     let dir = PathBuf::from(&config.dir);
     let mut out = Vec::new();
-    let mut push = |path: String, text: String| {
-        out.push(Output { path: dir.join(path), bytes: text.into_bytes() });
+    // A document the caller has already ([`Project::unchanged`]) is
+    // dropped as soon as it is made: `None`.
+    let made = |path: String, text: String| match project.unchanged {
+        Some(unchanged) if unchanged(&dir.join(&path), text.as_bytes()) => None,
+        _ => Some((path, text)),
+    };
+    let mut push = |made: Option<(String, String)>| {
+        if let Some((path, text)) = made {
+            out.push(Output { path: dir.join(path), bytes: text.into_bytes() });
+        }
     };
     // Three pieces of work on two threads: the data dictionary on this
     // one, the diagrams (laid out and drawn) on another, and the model
@@ -153,23 +170,31 @@ pub fn generate_with(
                 },
             )
             .and_then(|sections| {
+                if !templates.is_overridden(TemplateId::DataModel) {
+                    return assemble(
+                        view,
+                        sections,
+                        config.html,
+                        |v| &mut v.sections,
+                        |v| templates.render(TemplateId::DataModel, &v.contents()),
+                    );
+                }
                 view.sections = sections;
-                let md = if templates.is_overridden(TemplateId::DataModel) {
-                    templates.render(TemplateId::DataModel, &view)
-                } else {
-                    templates.render(TemplateId::DataModel, &view.contents())
-                };
+                let md = templates.render(TemplateId::DataModel, &view)?;
                 view.sections = Vec::new();
-                md
+                Ok((config.html.then_some(view), md))
             });
-            *slot = Some(md.map(|md| (config.html.then_some(view), md)));
+            *slot = Some(md.map(|(view, md)| (view, made(t.model_file.into(), md))));
         }
     };
     // The diagrams, the overview (the largest) first, drawn on both
     // threads: each takes the next one neither has begun.
     let jobs: Vec<DiagramJob<'_>> = std::iter::once(None).chain(cat.model.contexts.iter().map(Some)).collect();
     let queue = crate::threads::Queue::new(&jobs);
-    let draw = |job: &DiagramJob<'_>| draw(&cat, t, &templates, project.memo, *job);
+    let draw = |job: &DiagramJob<'_>| {
+        let texts = draw(&cat, t, &templates, project.memo, *job)?;
+        Ok(diagram_names(*job).into_iter().zip(texts).filter_map(|(path, text)| made(path, text)).collect())
+    };
     let documents = std::thread::scope(|s| {
         let model_doc_once = &model_doc_once;
         let (queue, draw, model_doc) = (&queue, &draw, &model_doc);
@@ -210,16 +235,22 @@ pub fn generate_with(
                 },
             )?;
             drop(p);
-            let p = crate::timing::phase("docs: dictionary render");
-            let dictionary_md = if templates.is_overridden(TemplateId::DataDictionary) {
-                templates.render(TemplateId::DataDictionary, &dictionary)?
-            } else {
-                templates.render(TemplateId::DataDictionary, &dictionary.contents())?
-            };
-            dictionary.sections = Vec::new();
-            drop(p);
-            Ok::<_, String>((config.html.then_some(dictionary), dictionary_md))
-        })();
+            let _p = crate::timing::phase("docs: dictionary render");
+            if templates.is_overridden(TemplateId::DataDictionary) {
+                let md = templates.render(TemplateId::DataDictionary, &dictionary)?;
+                dictionary.sections = Vec::new();
+                return Ok((config.html.then_some(dictionary), md));
+            }
+            let sections = std::mem::take(&mut dictionary.sections);
+            assemble(
+                dictionary,
+                sections,
+                config.html,
+                |v| &mut v.sections,
+                |v| templates.render(TemplateId::DataDictionary, &v.contents()),
+            )
+        })()
+        .map(|(view, md)| (view, made(t.dictionary_file.into(), md)));
         model_doc_once();
         // Then the diagrams the other thread has not begun.
         let p = crate::timing::phase("docs: diagrams, the rest");
@@ -228,8 +259,8 @@ pub fn generate_with(
         diagrams.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         documents
     });
-    for (path, text) in diagram_files(&jobs, queue.results())? {
-        push(path, text);
+    for file in diagram_files(&jobs, queue.results())? {
+        push(Some(file));
     }
     let (dictionary, dictionary_md) = documents?;
     let (model_view, model_md) =
@@ -246,11 +277,11 @@ pub fn generate_with(
         };
         let _p = crate::timing::phase("docs: site");
         for (file, text) in site::files(&input, &mut templates)? {
-            push(format!("{}/{file}", site::DIR), text);
+            push(made(format!("{}/{file}", site::DIR), text));
         }
     }
-    push(t.dictionary_file.into(), dictionary_md);
-    push(t.model_file.into(), model_md);
+    push(dictionary_md);
+    push(model_md);
     Ok(out)
 }
 
@@ -284,23 +315,29 @@ fn draw(
     })
 }
 
-/// The files of the diagrams drawn for `jobs`: each context's PlantUML
-/// and SVG, in the model's order, then the overview's.
-fn diagram_files(
-    jobs: &[DiagramJob<'_>],
-    drawn: Vec<Option<Result<Vec<String>, String>>>,
-) -> Result<Vec<(String, String)>, String> {
-    let mut pairs = Vec::new();
-    for (job, texts) in jobs.iter().zip(drawn) {
-        let files = match job {
-            Some(c) => [erd_file(&c.name), svg_file(Some(&c.name))],
-            None => [OVERVIEW_ERD.into(), svg_file(None)],
-        };
-        pairs.push((job.is_none(), files.into_iter().zip(texts.ok_or("a diagram was not drawn")??)));
+/// A document's path (relative to the docs folder) and its text.
+type File = (String, String);
+
+/// The files of a diagram ([`draw`]'s texts, in order): its PlantUML and
+/// its SVG.
+fn diagram_names(job: DiagramJob<'_>) -> [String; 2] {
+    match job {
+        Some(c) => [erd_file(&c.name), svg_file(Some(&c.name))],
+        None => [OVERVIEW_ERD.into(), svg_file(None)],
+    }
+}
+
+/// The files of the diagrams drawn for `jobs` (each job's files, as
+/// [`diagram_names`] names them): each context's, in the model's order,
+/// then the overview's.
+fn diagram_files(jobs: &[DiagramJob<'_>], drawn: Vec<Option<Result<Vec<File>, String>>>) -> Result<Vec<File>, String> {
+    let mut files = Vec::new();
+    for (job, drawn) in jobs.iter().zip(drawn) {
+        files.push((job.is_none(), drawn.ok_or("a diagram was not drawn")??));
     }
     // The overview last, as the files have always been listed.
-    pairs.sort_by_key(|(overview, _)| *overview);
-    Ok(pairs.into_iter().flat_map(|(_, files)| files).collect())
+    files.sort_by_key(|(overview, _)| *overview);
+    Ok(files.into_iter().flat_map(|(_, files)| files).collect())
 }
 
 /// Each context's section of a document, rendered by `render` (`template`,
@@ -320,10 +357,87 @@ fn sections<'a, C, V: Serialize + std::hash::Hash>(
         .map(|c| {
             let view = section(c);
             let key = key_of(memo, templates, template.file_name(), &view);
-            let mut texts = remembered(memo, key, 1, || Ok(vec![render(&view)?]))?;
+            let mut texts = remembered(memo, key, 1, || Ok(vec![fitted(render(&view)?)]))?;
             Ok(texts.pop().unwrap_or_default())
         })
         .collect()
+}
+
+/// A document from its built-in template, which reads `sections` only to
+/// write them one after the other: rendered with marks in their place,
+/// its `view` then freed (unless `keep_view`: the site reads it), and the
+/// sections copied in place of the marks ([`splice`]).
+fn assemble<V>(
+    mut view: V,
+    sections: Vec<String>,
+    keep_view: bool,
+    slot: fn(&mut V) -> &mut Vec<String>,
+    render: impl Fn(&V) -> Result<String, String>,
+) -> Result<(Option<V>, String), String> {
+    *slot(&mut view) = section_marks(sections.len());
+    let skeleton = render(&view)?;
+    if !holds_marks(&skeleton, sections.len()) {
+        *slot(&mut view) = sections;
+        let text = render(&view)?;
+        *slot(&mut view) = Vec::new();
+        return Ok((keep_view.then_some(view), text));
+    }
+    *slot(&mut view) = Vec::new();
+    let view = keep_view.then_some(view);
+    Ok((view, splice(&skeleton, sections)))
+}
+
+/// What a document's template is first rendered with in place of its
+/// `n` sections ([`splice`]).
+fn section_marks(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("\0{i}\0")).collect()
+}
+
+/// Whether `skeleton` holds each of [`section_marks`]`(n)` once, in order,
+/// and no other NUL (which neither a model nor a built-in template can
+/// write: a project's partial could).
+fn holds_marks(skeleton: &str, n: usize) -> bool {
+    let mut rest = skeleton;
+    for mark in section_marks(n) {
+        match rest.find(&mark) {
+            Some(at) if !rest[..at].contains('\0') => rest = &rest[at + mark.len()..],
+            _ => return false,
+        }
+    }
+    !rest.contains('\0')
+}
+
+/// The document: `skeleton` (which [`holds_marks`]) with each mark
+/// replaced by its section, written into one buffer of the final size,
+/// each section freed once copied. The document, its view and its
+/// sections are then never all in memory at once (at 2,000 aggregates the
+/// dictionary's were 12.6, 15 and 18 MB, all of them part of a check's
+/// peak).
+fn splice(skeleton: &str, sections: Vec<String>) -> String {
+    let marks = section_marks(sections.len());
+    let size =
+        skeleton.len() + sections.iter().map(String::len).sum::<usize>() - marks.iter().map(String::len).sum::<usize>();
+    let mut out = String::with_capacity(size);
+    let mut rest = skeleton;
+    for (mark, section) in marks.iter().zip(sections) {
+        let (before, after) = rest.split_once(mark.as_str()).unwrap_or((rest, ""));
+        out.push_str(before);
+        out.push_str(&section);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `text` in a buffer of its size when its own has more than an eighth
+/// to spare: sections are held until their document is put together, and
+/// a `String` grown by pushes has up to twice the room it needs.
+fn fitted(text: String) -> String {
+    if text.capacity() - text.len() > text.len() / 8 {
+        text.as_str().to_owned()
+    } else {
+        text
+    }
 }
 
 /// What a piece of a document is made from: this dddc (in every memo
@@ -421,5 +535,57 @@ mod tests {
         assert_eq!(again, ["puml", "svg"]);
         let one = remembered(Some(&memo), Some(key), 1, || Ok(vec!["made".into()])).unwrap();
         assert_eq!(one, ["made"]);
+    }
+
+    /// A document put together from marks is the one its template writes
+    /// with the sections themselves; a template whose text holds a NUL or
+    /// repeats, drops or reorders the sections is rendered the long way.
+    #[test]
+    fn a_document_spliced_is_the_document_rendered() {
+        struct View {
+            sections: Vec<String>,
+        }
+        type Template = fn(&[String]) -> String;
+        let templates: [(Template, bool); 7] = [
+            (|s| format!("# head\n{}\n## tail\n", s.concat()), true),
+            (|s| s.concat(), true),
+            (|_| "no sections".into(), false),
+            (|s| format!("{}{}", s.concat(), s.concat()), false),
+            (|s| s.iter().rev().cloned().collect(), false),
+            (|s| format!("a NUL\0 {}", s.concat()), false),
+            (|s| format!("{}\0", s.concat()), false),
+        ];
+        let section_lists: [Vec<String>; 4] = [
+            vec![],
+            vec!["one".into()],
+            (0..12).map(|i| format!("## section {i}\n\ntext {i}\n")).collect(),
+            vec!["".into(), "é ✓".into(), "".into()],
+        ];
+        for (template, splices) in templates {
+            for sections in &section_lists {
+                let expected = template(sections);
+                let rendered = std::cell::Cell::new(0);
+                let render = |v: &View| {
+                    rendered.set(rendered.get() + 1);
+                    Ok(template(&v.sections))
+                };
+                for keep in [false, true] {
+                    rendered.set(0);
+                    let view = View { sections: Vec::new() };
+                    let (view, text) = assemble(view, sections.clone(), keep, |v| &mut v.sections, render).unwrap();
+                    assert_eq!(text, expected, "{sections:?}");
+                    assert_eq!(view.is_some(), keep);
+                    assert!(view.is_none_or(|v| v.sections.is_empty()));
+                    // Spliced (one render) when the template writes the
+                    // sections once, in order; at worst rendered twice.
+                    let renders = rendered.get();
+                    assert!(renders == 1 || (renders == 2 && !splices), "{renders} renders of {expected:?}");
+                }
+            }
+        }
+        assert_eq!(splice("a\u{0}0\u{0}b\u{0}1\u{0}c", vec!["X".into(), "Y".into()]), "aXbYc");
+        assert!(!holds_marks("\u{0}1\u{0}\u{0}0\u{0}", 2));
+        assert!(!holds_marks("\u{0}0\u{0}", 2));
+        assert!(holds_marks("", 0));
     }
 }

@@ -216,7 +216,7 @@ impl Lock {
     /// docs use (where a column comes from, an invariant's text) and the
     /// order of columns are not part of it.
     pub fn same_schema(&self, other: &Schema) -> bool {
-        snapshot::write(&self.schema) == snapshot::write(other)
+        snapshot::writes(other, &snapshot::write(&self.schema))
     }
 
     /// [`Lock::same_schema`], for a lock read from `snapshot_text` (the
@@ -226,7 +226,7 @@ impl Lock {
     /// CRLF line ends (a Windows checkout) is compared the long way.
     pub fn same_schema_as_read(&self, other: &Schema, snapshot_text: Option<&str>) -> bool {
         match snapshot_text {
-            Some(text) if !text.contains('\r') => snapshot::write(other) == text,
+            Some(text) if !text.contains('\r') => snapshot::writes(other, text),
             _ => self.same_schema(other),
         }
     }
