@@ -24,7 +24,7 @@ pub type ReadFile = Box<dyn Fn(&Path) -> Option<Vec<u8>>>;
 
 /// Whether a file of the project holds exactly these bytes (see
 /// [`crate::output::holds`]).
-pub type SameFile = Box<dyn Fn(&Path, &[u8]) -> bool + Sync>;
+pub type SameFile = Box<dyn Fn(&Path, &[&[u8]]) -> bool + Sync>;
 
 /// What is on disk, as the caller read it (paths relative to the project).
 pub struct Disk {
@@ -39,7 +39,8 @@ pub struct Disk {
     pub migration_files: Vec<(String, String)>,
     /// Reads a file of the project, `None` when it does not exist.
     pub read: ReadFile,
-    /// Whether a file of the project holds exactly these bytes: asked of
+    /// Whether a file of the project holds exactly these bytes (in pieces,
+    /// in order): asked of
     /// each document as soon as it is made (on the documents' threads),
     /// so that the documents already on disk are not all held at once.
     pub same: SameFile,
@@ -135,7 +136,7 @@ pub fn run_parsed(
     // then dropped.
     let unchanged_docs = std::sync::Mutex::new(Vec::new());
     let same_file = &disk.same;
-    let unchanged = |path: &Path, bytes: &[u8]| {
+    let unchanged = |path: &Path, bytes: &[&[u8]]| {
         let same = same_file(path, bytes);
         if same {
             unchanged_docs.lock().unwrap_or_else(|e| e.into_inner()).push(path.to_path_buf());

@@ -94,27 +94,41 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether the file at `path` holds exactly `bytes`, read a piece at a
-/// time: a check compares every output with the disk, and a 10 MB
-/// document read whole to be compared once was part of its peak memory.
-/// `false` when it cannot be read.
-pub fn holds(path: &Path, bytes: &[u8]) -> bool {
+/// Whether the file at `path` holds exactly the bytes of `pieces`, one
+/// after the other, read 256 KiB at a time: a check compares every
+/// document with the disk, and a 10 MB document read whole (or put
+/// together) to be compared once was part of its peak memory. `false`
+/// when it cannot be read.
+pub fn holds(path: &Path, pieces: &[&[u8]]) -> bool {
     use std::io::Read;
     let Ok(mut file) = File::open(path) else { return false };
-    if file.metadata().map(|m| m.len()).ok() != Some(bytes.len() as u64) {
+    let size: usize = pieces.iter().map(|p| p.len()).sum();
+    if file.metadata().map(|m| m.len()).ok() != Some(size as u64) {
         return false;
     }
-    let mut piece = vec![0; (256 << 10).min(bytes.len() + 1)];
-    let mut rest = bytes;
+    let mut buffer = vec![0; (256 << 10).min(size + 1)];
+    let mut pieces = pieces.iter().copied().filter(|p| !p.is_empty());
+    let mut piece: &[u8] = pieces.next().unwrap_or_default();
     loop {
-        match file.read(&mut piece) {
-            Ok(0) => return rest.is_empty(),
-            Ok(n) => match rest.strip_prefix(&piece[..n]) {
-                Some(r) => rest = r,
-                None => return false,
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+        let mut read = match file.read(&mut buffer) {
+            Ok(0) => return piece.is_empty() && pieces.next().is_none(),
+            Ok(n) => &buffer[..n],
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => return false,
+        };
+        // What was read, against as many pieces as it spans.
+        while !read.is_empty() {
+            if piece.is_empty() {
+                match pieces.next() {
+                    Some(p) => piece = p,
+                    None => return false,
+                }
+            }
+            let n = read.len().min(piece.len());
+            if read[..n] != piece[..n] {
+                return false;
+            }
+            (read, piece) = (&read[n..], &piece[n..]);
         }
     }
 }
@@ -220,20 +234,36 @@ mod tests {
         // Several pieces, differing in the last one.
         let big: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &big).unwrap();
-        assert!(holds(&path, &big));
+        assert!(holds(&path, &[&big]));
+        // In pieces of every kind: empty, small, across the reads.
+        for cuts in [vec![0], vec![1, 2, 3], vec![262_143, 262_144, 262_145], vec![0, 0, 500_000, 699_999, 700_000]] {
+            let mut pieces = Vec::new();
+            let mut at = 0;
+            for cut in cuts {
+                pieces.push(&big[at..cut]);
+                at = cut;
+            }
+            pieces.push(&big[at..]);
+            assert!(holds(&path, &pieces), "{:?}", pieces.iter().map(|p| p.len()).collect::<Vec<_>>());
+            let mut other = pieces.clone();
+            other.swap(0, pieces.len() - 1);
+            assert_eq!(holds(&path, &other), other.concat() == big);
+        }
         let mut last = big.clone();
         *last.last_mut().unwrap() ^= 1;
-        assert!(!holds(&path, &last));
+        assert!(!holds(&path, &[&last]));
         let mut first = big.clone();
         first[0] ^= 1;
-        assert!(!holds(&path, &first));
-        assert!(!holds(&path, &big[..big.len() - 1]));
-        assert!(!holds(&path, &[big.as_slice(), b"x"].concat()));
+        assert!(!holds(&path, &[&first]));
+        assert!(!holds(&path, &[&big[..big.len() - 1]]));
+        assert!(!holds(&path, &[&big, b"x"]));
+        assert!(!holds(&path, &[b"x", &big[1..]]));
         std::fs::write(&path, b"").unwrap();
-        assert!(holds(&path, b""));
-        assert!(!holds(&path, b"x"));
-        assert!(!holds(&dir.path().join("missing"), b""));
-        assert!(!holds(dir.path(), b""), "a folder holds no bytes");
+        assert!(holds(&path, &[]));
+        assert!(holds(&path, &[b"", b""]));
+        assert!(!holds(&path, &[b"x"]));
+        assert!(!holds(&dir.path().join("missing"), &[]));
+        assert!(!holds(dir.path(), &[]), "a folder holds no bytes");
     }
 
     fn files_under(dir: &Path) -> Vec<String> {

@@ -71,7 +71,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         snapshot_text,
         migration_files,
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
-        same: Box::new(move |p: &Path, bytes: &[u8]| dddc::output::holds(&same_dir.join(p), bytes)),
+        same: Box::new(move |p: &Path, pieces: &[&[u8]]| dddc::output::holds(&same_dir.join(p), pieces)),
         doc_files,
         docs_memo: if use_cache { dddc::memo::Memo::open(&project.dir, dddc::docs::MEMO_FOLDER) } else { None },
     };
@@ -200,7 +200,7 @@ pub fn record_after_build(
             snapshot_text: None,
             migration_files,
             read: Box::new(|_: &Path| None),
-            same: Box::new(|_: &Path, _: &[u8]| false),
+            same: Box::new(|_: &Path, _: &[&[u8]]| false),
             doc_files: Vec::new(),
             docs_memo: None,
         };

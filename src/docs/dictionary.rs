@@ -61,7 +61,37 @@ pub struct TableEntry<'a> {
     pub heading: &'a Heading,
 }
 
+/// What the table of contents needs of a context: its heading and its
+/// tables' names and headings.
+#[derive(Debug)]
+pub struct Outline {
+    heading: Heading,
+    tables: Vec<(String, Heading)>,
+}
+
+impl ContextView {
+    /// What is left of the context for the table of contents.
+    pub fn outline(self) -> Outline {
+        Outline { heading: self.heading, tables: self.tables.into_iter().map(|tb| (tb.name, tb.heading)).collect() }
+    }
+}
+
 impl<'t> DictionaryView<'t> {
+    /// [`DictionaryView::contents`] for a view made without its contexts
+    /// ([`shell`]), from their outlines.
+    pub fn contents_of<'a>(&'a self, outlines: &'a [Outline]) -> ContentsView<'a, 't> {
+        ContentsView {
+            contexts: outlines
+                .iter()
+                .map(|o| ContextEntry {
+                    heading: &o.heading,
+                    tables: o.tables.iter().map(|(name, heading)| TableEntry { name, heading }).collect(),
+                })
+                .collect(),
+            ..self.contents()
+        }
+    }
+
     pub fn contents(&self) -> ContentsView<'_, 't> {
         ContentsView {
             t: self.t,
@@ -261,24 +291,32 @@ pub struct FunctionView {
 }
 
 pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, model_doc: &str) -> DictionaryView<'t> {
+    DictionaryView {
+        contexts: (0..cat.model.contexts.len()).map(|ci| context(cat, t, ci)).collect(),
+        ..shell(cat, t, model_doc)
+    }
+}
+
+/// The view of the `ci`th context of the model.
+pub fn context(cat: &Catalog<'_>, t: &Labels, ci: usize) -> ContextView {
+    let c = &cat.model.contexts[ci];
+    ContextView {
+        name: c.name.clone(),
+        heading: t.heading_context(&c.name),
+        doc: c.doc.clone(),
+        erd: super::erd_file(&c.name),
+        picture: super::svg_file(Some(&c.name)),
+        model_anchor: t.heading_context(&c.name).anchor,
+        tenant: c.tenant_by.clone(),
+        allows: allows(&c.allows, t.subject_context, &c.name),
+        enums: cat.enums_in(Some(crate::model::ContextId(ci))).map(|(id, e)| enum_view(cat, id, e, t)).collect(),
+        tables: cat.tables_of(&c.name).map(|tb| table(cat, tb, t)).collect(),
+    }
+}
+
+/// The view without its contexts (each made by [`context`]).
+pub fn shell<'t>(cat: &Catalog<'_>, t: &'t Labels, model_doc: &str) -> DictionaryView<'t> {
     let model = cat.model;
-    let contexts = model
-        .contexts
-        .iter()
-        .enumerate()
-        .map(|(ci, c)| ContextView {
-            name: c.name.clone(),
-            heading: t.heading_context(&c.name),
-            doc: c.doc.clone(),
-            erd: super::erd_file(&c.name),
-            picture: super::svg_file(Some(&c.name)),
-            model_anchor: t.heading_context(&c.name).anchor,
-            tenant: c.tenant_by.clone(),
-            allows: allows(&c.allows, t.subject_context, &c.name),
-            enums: cat.enums_in(Some(crate::model::ContextId(ci))).map(|(id, e)| enum_view(cat, id, e, t)).collect(),
-            tables: cat.tables_of(&c.name).map(|tb| table(cat, tb, t)).collect(),
-        })
-        .collect();
     DictionaryView {
         t,
         model: model.name.clone(),
@@ -286,7 +324,7 @@ pub fn view<'t>(cat: &Catalog<'_>, t: &'t Labels, model_doc: &str) -> Dictionary
         model_doc: model_doc.to_string(),
         extensions: cat.schema.extensions.clone(),
         shared_enums: cat.enums_in(None).map(|(id, e)| enum_view(cat, id, e, t)).collect(),
-        contexts,
+        contexts: Vec::new(),
         functions: cat
             .schema
             .functions

@@ -73,8 +73,8 @@ pub struct Project<'a> {
     pub unchanged: Option<&'a Unchanged<'a>>,
 }
 
-/// See [`Project::unchanged`].
-pub type Unchanged<'a> = dyn Fn(&Path, &[u8]) -> bool + Sync + 'a;
+/// See [`Project::unchanged`]; the bytes come in pieces, in order.
+pub type Unchanged<'a> = dyn Fn(&Path, &[&[u8]]) -> bool + Sync + 'a;
 
 /// One migration of the history page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -124,9 +124,9 @@ pub fn generate_with(
     let mut out = Vec::new();
     // A document the caller has already ([`Project::unchanged`]) is
     // dropped as soon as it is made: `None`.
-    let made = |path: String, text: String| match project.unchanged {
-        Some(unchanged) if unchanged(&dir.join(&path), text.as_bytes()) => None,
-        _ => Some((path, text)),
+    let made = |path: String, doc: Document| match project.unchanged {
+        Some(unchanged) if unchanged(&dir.join(&path), &doc.pieces()) => None,
+        _ => Some((path, doc.into_text())),
     };
     let mut push = |made: Option<(String, String)>| {
         if let Some((path, text)) = made {
@@ -182,7 +182,7 @@ pub fn generate_with(
                 view.sections = sections;
                 let md = templates.render(TemplateId::DataModel, &view)?;
                 view.sections = Vec::new();
-                Ok((config.html.then_some(view), md))
+                Ok((config.html.then_some(view), Document::Whole(md)))
             });
             *slot = Some(md.map(|(view, md)| (view, made(t.model_file.into(), md))));
         }
@@ -193,7 +193,11 @@ pub fn generate_with(
     let queue = crate::threads::Queue::new(&jobs);
     let draw = |job: &DiagramJob<'_>| {
         let texts = draw(&cat, t, &templates, project.memo, *job)?;
-        Ok(diagram_names(*job).into_iter().zip(texts).filter_map(|(path, text)| made(path, text)).collect())
+        Ok(diagram_names(*job)
+            .into_iter()
+            .zip(texts)
+            .filter_map(|(path, text)| made(path, Document::Whole(text)))
+            .collect())
     };
     let documents = std::thread::scope(|s| {
         let model_doc_once = &model_doc_once;
@@ -212,34 +216,59 @@ pub fn generate_with(
         // 35 MB at 2,000 aggregates, and the peak of a check or a build is
         // reached while the documents are made.
         let documents = (|| {
-            let p = crate::timing::phase("docs: dictionary view");
-            let mut dictionary = dictionary::view(&cat, t, t.model_file);
-            drop(p);
-            let p = crate::timing::phase("docs: dictionary sections");
             // The built-in templates in Rust when the project replaces
             // neither ([`native`]).
             let id = TemplateId::DataDictionaryContext;
             let built_in = templates.replaces_none(&[id, TemplateId::Enum]);
+            let render = |view: &dictionary::SectionView<'_, '_>| {
+                if built_in {
+                    native::checked(&templates, id, view, native::dictionary_section(view))
+                } else {
+                    templates.render(id, view)
+                }
+            };
+            if !config.html && !templates.is_overridden(TemplateId::DataDictionary) {
+                // Nothing reads the whole view: each context's is made,
+                // rendered and dropped in turn (the whole one was 19 MB
+                // of a check's peak at 2,000 aggregates), and only its
+                // outline kept for the table of contents.
+                let _p = crate::timing::phase("docs: dictionary, a context at a time");
+                let shell = dictionary::shell(&cat, t, t.model_file);
+                let mut outlines = Vec::with_capacity(cat.model.contexts.len());
+                let mut texts = Vec::with_capacity(cat.model.contexts.len());
+                for ci in 0..cat.model.contexts.len() {
+                    let c = dictionary::context(&cat, t, ci);
+                    let view = dictionary::SectionView { t, model_doc: &shell.model_doc, c: &c };
+                    texts.push(section(&templates, project.memo, id, &view, render)?);
+                    outlines.push(c.outline());
+                }
+                let (_, md) = assemble(
+                    (shell, outlines),
+                    texts,
+                    false,
+                    |v| &mut v.0.sections,
+                    |(shell, outlines)| templates.render(TemplateId::DataDictionary, &shell.contents_of(outlines)),
+                )?;
+                return Ok((None, md));
+            }
+            let p = crate::timing::phase("docs: dictionary view");
+            let mut dictionary = dictionary::view(&cat, t, t.model_file);
+            drop(p);
+            let p = crate::timing::phase("docs: dictionary sections");
             dictionary.sections = sections(
                 &dictionary.contexts,
                 &templates,
                 project.memo,
                 id,
                 |c| dictionary::SectionView { t, model_doc: &dictionary.model_doc, c },
-                |view| {
-                    if built_in {
-                        native::checked(&templates, id, view, native::dictionary_section(view))
-                    } else {
-                        templates.render(id, view)
-                    }
-                },
+                render,
             )?;
             drop(p);
             let _p = crate::timing::phase("docs: dictionary render");
             if templates.is_overridden(TemplateId::DataDictionary) {
                 let md = templates.render(TemplateId::DataDictionary, &dictionary)?;
                 dictionary.sections = Vec::new();
-                return Ok((config.html.then_some(dictionary), md));
+                return Ok((config.html.then_some(dictionary), Document::Whole(md)));
             }
             let sections = std::mem::take(&mut dictionary.sections);
             assemble(
@@ -277,7 +306,7 @@ pub fn generate_with(
         };
         let _p = crate::timing::phase("docs: site");
         for (file, text) in site::files(&input, &mut templates)? {
-            push(made(format!("{}/{file}", site::DIR), text));
+            push(made(format!("{}/{file}", site::DIR), Document::Whole(text)));
         }
     }
     push(dictionary_md);
@@ -349,42 +378,85 @@ fn sections<'a, C, V: Serialize + std::hash::Hash>(
     templates: &templates::Templates,
     memo: Option<&crate::memo::Memo>,
     template: TemplateId,
-    section: impl Fn(&'a C) -> V,
+    make: impl Fn(&'a C) -> V,
     render: impl Fn(&V) -> Result<String, String>,
 ) -> Result<Vec<String>, String> {
-    contexts
-        .iter()
-        .map(|c| {
-            let view = section(c);
-            let key = key_of(memo, templates, template.file_name(), &view);
-            let mut texts = remembered(memo, key, 1, || Ok(vec![fitted(render(&view)?)]))?;
-            Ok(texts.pop().unwrap_or_default())
-        })
-        .collect()
+    contexts.iter().map(|c| section(templates, memo, template, &make(c), &render)).collect()
+}
+
+/// One section of [`sections`], from its view.
+fn section<V: Serialize + std::hash::Hash>(
+    templates: &templates::Templates,
+    memo: Option<&crate::memo::Memo>,
+    template: TemplateId,
+    view: &V,
+    render: impl Fn(&V) -> Result<String, String>,
+) -> Result<String, String> {
+    let key = key_of(memo, templates, template.file_name(), view);
+    let mut texts = remembered(memo, key, 1, || Ok(vec![fitted(render(view)?)]))?;
+    Ok(texts.pop().unwrap_or_default())
+}
+
+/// A document made: whole, or as the skeleton its template wrote with
+/// marks in place of its sections, and the sections ([`assemble`]). The
+/// latter is put together ([`splice`]) only when the caller keeps it: a
+/// check compares its pieces with the file on disk, and the document, its
+/// view and its sections are then never all in memory at once (at 2,000
+/// aggregates the dictionary's were 12.6, 15 and 18 MB, all part of a
+/// check's peak).
+enum Document {
+    Whole(String),
+    Spliced { skeleton: String, sections: Vec<String> },
+}
+
+impl Document {
+    /// Its bytes, in order, in pieces.
+    fn pieces(&self) -> Vec<&[u8]> {
+        match self {
+            Document::Whole(text) => vec![text.as_bytes()],
+            Document::Spliced { skeleton, sections } => {
+                let mut pieces = Vec::with_capacity(2 * sections.len() + 1);
+                let mut rest = skeleton.as_str();
+                for (mark, section) in section_marks(sections.len()).iter().zip(sections) {
+                    let (before, after) = rest.split_once(mark.as_str()).unwrap_or((rest, ""));
+                    pieces.extend([before.as_bytes(), section.as_bytes()]);
+                    rest = after;
+                }
+                pieces.push(rest.as_bytes());
+                pieces
+            }
+        }
+    }
+
+    fn into_text(self) -> String {
+        match self {
+            Document::Whole(text) => text,
+            Document::Spliced { skeleton, sections } => splice(&skeleton, sections),
+        }
+    }
 }
 
 /// A document from its built-in template, which reads `sections` only to
 /// write them one after the other: rendered with marks in their place,
-/// its `view` then freed (unless `keep_view`: the site reads it), and the
-/// sections copied in place of the marks ([`splice`]).
+/// and its `view` then freed (unless `keep_view`: the site reads it).
 fn assemble<V>(
     mut view: V,
     sections: Vec<String>,
     keep_view: bool,
     slot: fn(&mut V) -> &mut Vec<String>,
     render: impl Fn(&V) -> Result<String, String>,
-) -> Result<(Option<V>, String), String> {
+) -> Result<(Option<V>, Document), String> {
     *slot(&mut view) = section_marks(sections.len());
     let skeleton = render(&view)?;
     if !holds_marks(&skeleton, sections.len()) {
         *slot(&mut view) = sections;
         let text = render(&view)?;
         *slot(&mut view) = Vec::new();
-        return Ok((keep_view.then_some(view), text));
+        return Ok((keep_view.then_some(view), Document::Whole(text)));
     }
     *slot(&mut view) = Vec::new();
     let view = keep_view.then_some(view);
-    Ok((view, splice(&skeleton, sections)))
+    Ok((view, Document::Spliced { skeleton, sections }))
 }
 
 /// What a document's template is first rendered with in place of its
@@ -409,10 +481,7 @@ fn holds_marks(skeleton: &str, n: usize) -> bool {
 
 /// The document: `skeleton` (which [`holds_marks`]) with each mark
 /// replaced by its section, written into one buffer of the final size,
-/// each section freed once copied. The document, its view and its
-/// sections are then never all in memory at once (at 2,000 aggregates the
-/// dictionary's were 12.6, 15 and 18 MB, all of them part of a check's
-/// peak).
+/// each section freed once copied.
 fn splice(skeleton: &str, sections: Vec<String>) -> String {
     let marks = section_marks(sections.len());
     let size =
@@ -572,8 +641,9 @@ mod tests {
                 for keep in [false, true] {
                     rendered.set(0);
                     let view = View { sections: Vec::new() };
-                    let (view, text) = assemble(view, sections.clone(), keep, |v| &mut v.sections, render).unwrap();
-                    assert_eq!(text, expected, "{sections:?}");
+                    let (view, doc) = assemble(view, sections.clone(), keep, |v| &mut v.sections, render).unwrap();
+                    assert_eq!(doc.pieces().concat(), expected.as_bytes(), "{sections:?}");
+                    assert_eq!(doc.into_text(), expected, "{sections:?}");
                     assert_eq!(view.is_some(), keep);
                     assert!(view.is_none_or(|v| v.sections.is_empty()));
                     // Spliced (one render) when the template writes the

@@ -116,8 +116,8 @@ fn rebuild(dir: &Path, built: &Built, config: &Config) {
     // As `check` does: each document compared with the first build's as
     // soon as it is made, and left out of the plan when the same.
     let same = std::sync::atomic::AtomicUsize::new(0);
-    let unchanged = |path: &Path, bytes: &[u8]| {
-        let hit = built.docs.iter().any(|(p, b)| p == path && b == bytes);
+    let unchanged = |path: &Path, pieces: &[&[u8]]| {
+        let hit = built.docs.iter().any(|(p, b)| p == path && *b == pieces.concat());
         if hit {
             same.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
