@@ -219,7 +219,9 @@ fn bench_model(label: &str, root: &Path, edited: Option<&Path>, config: &Config)
             let files = files.clone();
             move |p: &Path| files.get(p).cloned()
         }),
-        same: Box::new(move |p: &Path, pieces: &[&[u8]]| files.get(p).is_some_and(|b| *b == pieces.concat())),
+        same: Box::new(move |p: &Path, pieces: &[&[u8]]| {
+            files.get(p).is_some_and(|b| dddc::output::holds_in(&b[..], b.len() as u64, pieces))
+        }),
         doc_files,
         docs_memo: None,
     };

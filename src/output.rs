@@ -100,17 +100,23 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
 /// together) to be compared once was part of its peak memory. `false`
 /// when it cannot be read.
 pub fn holds(path: &Path, pieces: &[&[u8]]) -> bool {
-    use std::io::Read;
-    let Ok(mut file) = File::open(path) else { return false };
+    let Ok(file) = File::open(path) else { return false };
+    let Ok(len) = file.metadata().map(|m| m.len()) else { return false };
+    holds_in(file, len, pieces)
+}
+
+/// [`holds`] for what `reader` gives, `len` bytes said beforehand (a
+/// file's size: pieces of another size are not read against it).
+pub fn holds_in(mut reader: impl std::io::Read, len: u64, pieces: &[&[u8]]) -> bool {
     let size: usize = pieces.iter().map(|p| p.len()).sum();
-    if file.metadata().map(|m| m.len()).ok() != Some(size as u64) {
+    if len != size as u64 {
         return false;
     }
     let mut buffer = vec![0; (256 << 10).min(size + 1)];
     let mut pieces = pieces.iter().copied().filter(|p| !p.is_empty());
     let mut piece: &[u8] = pieces.next().unwrap_or_default();
     loop {
-        let mut read = match file.read(&mut buffer) {
+        let mut read = match reader.read(&mut buffer) {
             Ok(0) => return piece.is_empty() && pieces.next().is_none(),
             Ok(n) => &buffer[..n],
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -264,6 +270,26 @@ mod tests {
         assert!(!holds(&path, &[b"x"]));
         assert!(!holds(&dir.path().join("missing"), &[]));
         assert!(!holds(dir.path(), &[]), "a folder holds no bytes");
+        // A reader that gives a byte at a time, interrupted in between.
+        struct Trickle<'a>(&'a [u8], bool);
+        impl std::io::Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.1 = !self.1;
+                if self.1 {
+                    return Err(std::io::ErrorKind::Interrupted.into());
+                }
+                let n = self.0.len().min(buf.len()).min(1);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text = b"a text in pieces";
+        assert!(holds_in(Trickle(text, false), 16, &[b"a te", b"", b"xt in pieces"]));
+        assert!(!holds_in(Trickle(text, false), 16, &[b"a te", b"", b"xt in piecez"]));
+        // A file that grew, or shrank, after its size was read.
+        assert!(!holds_in(&text[..], 15, &[&text[..15]]));
+        assert!(!holds_in(&text[..15], 16, &[text]));
     }
 
     fn files_under(dir: &Path) -> Vec<String> {

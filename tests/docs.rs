@@ -223,6 +223,31 @@ fn two_generations_are_byte_identical() {
     }
 }
 
+/// Without the site, the data dictionary is made a context's view at a
+/// time and both documents are put together from marks; with it, from
+/// the whole views. The Markdown is the same either way (and, in this
+/// debug build, each document put together is compared with its template
+/// rendered whole).
+#[test]
+fn the_documents_are_the_same_with_and_without_the_site() {
+    let mut compared = 0;
+    for case in all_cases() {
+        for mermaid in [false, true] {
+            let with = Docs { mermaid, html: true, ..case.docs.clone() };
+            let without = Docs { html: false, ..with.clone() };
+            let a = dddc::docs::generate(&case.model, &case.schema, &with, &manifest()).unwrap();
+            let b = dddc::docs::generate(&case.model, &case.schema, &without, &manifest()).unwrap();
+            for path in [dictionary_path(&with), model_doc_path(&with)] {
+                let of =
+                    |outputs: &[Output]| outputs.iter().find(|o| o.path == Path::new(&path)).unwrap().bytes.clone();
+                assert!(of(&a) == of(&b), "{} ({path}, mermaid {mermaid}): the site changes the document", case.name);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 40, "{compared} documents compared");
+}
+
 // -------------------------------------------------------------- PlantUML --
 
 /// The `.puml` outputs of every case, with a file name unique across cases.

@@ -65,11 +65,11 @@ pub struct Project<'a> {
     /// The diagrams drawn and the dictionary's sections rendered in earlier
     /// runs ([`crate::memo`], `.dddc/docs`); `None` makes every one.
     pub memo: Option<&'a crate::memo::Memo>,
-    /// Whether a document made (its path, relative to the project, and
-    /// its bytes) is one the caller has already: a check, whose files on
-    /// disk are the same. Such documents are left out of the result as
-    /// soon as they are made, so that they are not all held at once.
-    /// `None` keeps every one.
+    /// Whether a document made (its path, as in the outputs: the docs
+    /// folder joined with its file; and its bytes) is one the caller has
+    /// already: a check, whose files on disk are the same. Such documents
+    /// are left out of the result as soon as they are made, so that they
+    /// are not all held at once. `None` keeps every one.
     pub unchanged: Option<&'a Unchanged<'a>>,
 }
 
@@ -171,10 +171,15 @@ pub fn generate_with(
             )
             .and_then(|sections| {
                 if !templates.is_overridden(TemplateId::DataModel) {
+                    // What the built-in template includes reads the
+                    // sections too, and may be the project's.
+                    let marks =
+                        templates.replaces_none(&[TemplateId::ValueObject, TemplateId::Fields, TemplateId::Enum]);
                     return assemble(
                         view,
                         sections,
                         config.html,
+                        marks,
                         |v| &mut v.sections,
                         |v| templates.render(TemplateId::DataModel, &v.contents()),
                     );
@@ -227,7 +232,10 @@ pub fn generate_with(
                     templates.render(id, view)
                 }
             };
-            if !config.html && !templates.is_overridden(TemplateId::DataDictionary) {
+            // The built-in template, and what it includes: it reads the
+            // sections only to write them.
+            let marks = templates.replaces_none(&[TemplateId::DataDictionary, TemplateId::Enum]);
+            if !config.html && marks {
                 // Nothing reads the whole view: each context's is made,
                 // rendered and dropped in turn (the whole one was 19 MB
                 // of a check's peak at 2,000 aggregates), and only its
@@ -242,13 +250,28 @@ pub fn generate_with(
                     texts.push(section(&templates, project.memo, id, &view, render)?);
                     outlines.push(c.outline());
                 }
+                #[cfg(debug_assertions)]
+                let whole_view = texts.clone();
                 let (_, md) = assemble(
                     (shell, outlines),
                     texts,
                     false,
+                    true,
                     |v| &mut v.0.sections,
                     |(shell, outlines)| templates.render(TemplateId::DataDictionary, &shell.contents_of(outlines)),
                 )?;
+                // Debug builds (the tests, the fuzzer): the document the
+                // whole view gives.
+                #[cfg(debug_assertions)]
+                {
+                    let mut view = dictionary::view(&cat, t, t.model_file);
+                    view.sections = whole_view;
+                    let text = templates.render(TemplateId::DataDictionary, &view.contents())?;
+                    assert!(
+                        md.pieces().concat() == text.as_bytes(),
+                        "the outlines' dictionary differs from the view's"
+                    );
+                }
                 return Ok((None, md));
             }
             let p = crate::timing::phase("docs: dictionary view");
@@ -275,6 +298,7 @@ pub fn generate_with(
                 dictionary,
                 sections,
                 config.html,
+                marks,
                 |v| &mut v.sections,
                 |v| templates.render(TemplateId::DataDictionary, &v.contents()),
             )
@@ -436,23 +460,40 @@ impl Document {
     }
 }
 
-/// A document from its built-in template, which reads `sections` only to
-/// write them one after the other: rendered with marks in their place,
-/// and its `view` then freed (unless `keep_view`: the site reads it).
+/// A document rendered by `render` from `view`, with its `sections` in
+/// the view's `slot`; the view is then freed (unless `keep_view`: the
+/// site reads it). With `marks` (the template and all it includes are
+/// built in, and read the sections only to write them one after the
+/// other), it is rendered with marks in their place ([`Document`]); a
+/// text that does not hold them once each, in order, is rendered again
+/// the long way.
 fn assemble<V>(
     mut view: V,
     sections: Vec<String>,
     keep_view: bool,
+    marks: bool,
     slot: fn(&mut V) -> &mut Vec<String>,
     render: impl Fn(&V) -> Result<String, String>,
 ) -> Result<(Option<V>, Document), String> {
-    *slot(&mut view) = section_marks(sections.len());
-    let skeleton = render(&view)?;
-    if !holds_marks(&skeleton, sections.len()) {
+    let skeleton = if marks {
+        *slot(&mut view) = section_marks(sections.len());
+        Some(render(&view)?).filter(|text| holds_marks(text, sections.len()))
+    } else {
+        None
+    };
+    let Some(skeleton) = skeleton else {
         *slot(&mut view) = sections;
         let text = render(&view)?;
         *slot(&mut view) = Vec::new();
         return Ok((keep_view.then_some(view), Document::Whole(text)));
+    };
+    // Debug builds (the tests, the fuzzer): the same bytes as the
+    // sections themselves give.
+    #[cfg(debug_assertions)]
+    {
+        *slot(&mut view) = sections.clone();
+        let text = render(&view)?;
+        assert!(splice(&skeleton, sections.clone()) == text, "a document put together from marks differs");
     }
     *slot(&mut view) = Vec::new();
     let view = keep_view.then_some(view);
@@ -641,15 +682,24 @@ mod tests {
                 for keep in [false, true] {
                     rendered.set(0);
                     let view = View { sections: Vec::new() };
-                    let (view, doc) = assemble(view, sections.clone(), keep, |v| &mut v.sections, render).unwrap();
+                    let (view, doc) =
+                        assemble(view, sections.clone(), keep, true, |v| &mut v.sections, render).unwrap();
                     assert_eq!(doc.pieces().concat(), expected.as_bytes(), "{sections:?}");
                     assert_eq!(doc.into_text(), expected, "{sections:?}");
                     assert_eq!(view.is_some(), keep);
                     assert!(view.is_none_or(|v| v.sections.is_empty()));
-                    // Spliced (one render) when the template writes the
+                    // Spliced (one render, and one more that debug
+                    // builds compare it with) when the template writes the
                     // sections once, in order; at worst rendered twice.
                     let renders = rendered.get();
-                    assert!(renders == 1 || (renders == 2 && !splices), "{renders} renders of {expected:?}");
+                    let spliced = 1 + usize::from(cfg!(debug_assertions));
+                    assert!(renders == spliced || (renders == 2 && !splices), "{renders} renders of {expected:?}");
+                    // Without marks: rendered once, whole.
+                    rendered.set(0);
+                    let view = View { sections: Vec::new() };
+                    let (_, doc) = assemble(view, sections.clone(), keep, false, |v| &mut v.sections, render).unwrap();
+                    assert!(matches!(&doc, Document::Whole(text) if *text == expected));
+                    assert_eq!(rendered.get(), 1);
                 }
             }
         }

@@ -117,7 +117,7 @@ fn rebuild(dir: &Path, built: &Built, config: &Config) {
     // soon as it is made, and left out of the plan when the same.
     let same = std::sync::atomic::AtomicUsize::new(0);
     let unchanged = |path: &Path, pieces: &[&[u8]]| {
-        let hit = built.docs.iter().any(|(p, b)| p == path && *b == pieces.concat());
+        let hit = built.docs.iter().any(|(p, b)| p == path && dddc::output::holds_in(&b[..], b.len() as u64, pieces));
         if hit {
             same.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
