@@ -35,6 +35,7 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     // Read once, before the threads: reading the umask sets it for a
     // moment, and two threads doing so at once could leave the other's.
     let new_mode = new_file_mode();
+    let new_folders = missing_folders(dir, outputs);
     // After a failure, the files not begun are not written (a full disk).
     let failed = std::sync::atomic::AtomicBool::new(false);
     let stage = |&i: &usize| {
@@ -67,8 +68,14 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     // Every file staged, or none kept: a failure drops (removes) the rest,
     // and the error said is the first one met (not a file left unbegun).
     let results = crate::threads::map_shared(&order, stage);
-    if let Some(e) = results.iter().filter_map(|r| r.as_ref().err()).find(|e| !e.is_empty()) {
-        return Err(e.clone());
+    if let Some(e) = results.iter().filter_map(|r| r.as_ref().err()).find(|e| !e.is_empty()).cloned() {
+        // The temporary files removed, then the folders made for them
+        // (the deepest first; one that is not empty is left).
+        drop(results);
+        for folder in new_folders.iter().rev() {
+            let _ = std::fs::remove_dir(folder);
+        }
+        return Err(e);
     }
     let mut staged: Vec<(usize, (tempfile::TempPath, PathBuf))> =
         order.iter().copied().zip(results.into_iter().flatten()).collect();
@@ -137,6 +144,22 @@ pub fn holds_in(mut reader: impl std::io::Read, len: u64, pieces: &[&[u8]]) -> b
             (read, piece) = (&read[n..], &piece[n..]);
         }
     }
+}
+
+/// The folders that the outputs' files need and that do not exist yet, a
+/// folder before the ones in it.
+fn missing_folders(dir: &Path, outputs: &[&Output]) -> Vec<PathBuf> {
+    let mut missing = std::collections::BTreeSet::new();
+    for o in outputs {
+        let mut folder = dir.join(&o.path).parent().map(Path::to_path_buf);
+        while let Some(f) = folder {
+            if f.exists() || !missing.insert(f.clone()) {
+                break;
+            }
+            folder = f.parent().map(Path::to_path_buf);
+        }
+    }
+    missing.into_iter().collect()
 }
 
 /// The permissions of the file being replaced, or `new_mode` (the
@@ -319,11 +342,20 @@ mod tests {
             .map(|i| Output { path: format!("docs/f{i}.md").into(), bytes: vec![b'x'; (i + 1) * 30_000] })
             .collect();
         outputs.push(Output { path: "db/dddc.lock".into(), bytes: b"{}".to_vec() });
+        outputs.push(Output { path: "docs/erd/deeper/e.puml".into(), bytes: b"@startuml".to_vec() });
+        std::fs::create_dir(dir.path().join("kept")).unwrap();
+        outputs.push(Output { path: "kept/new/k.md".into(), bytes: b"k".to_vec() });
         outputs.push(Output { path: "blocked/V1__init.sql".into(), bytes: b"SELECT 1;".to_vec() });
         let all: Vec<&Output> = outputs.iter().collect();
         let err = write_atomically(dir.path(), &all).unwrap_err();
         assert!(err.contains("cannot write") && err.contains("blocked"), "{err}");
         assert_eq!(files_under(dir.path()), ["blocked"]);
+        // Nor the folders made for it; the ones there before stay.
+        let mut entries: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        entries.sort();
+        assert_eq!(entries, ["blocked", "kept"]);
+        assert_eq!(std::fs::read_dir(dir.path().join("kept")).unwrap().count(), 0);
 
         // Without it, every file is there with its bytes.
         outputs.pop();
