@@ -35,7 +35,9 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     // Read once, before the threads: reading the umask sets it for a
     // moment, and two threads doing so at once could leave the other's.
     let new_mode = new_file_mode();
-    let new_folders = missing_folders(dir, outputs);
+    // The folders this run makes, in the order made: removed again if it
+    // fails.
+    let new_folders = std::sync::Mutex::new(Vec::new());
     // After a failure, the files not begun are not written (a full disk).
     let failed = std::sync::atomic::AtomicBool::new(false);
     let stage = |&i: &usize| {
@@ -46,7 +48,7 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
         let dest = dir.join(&o.path);
         let parent = dest.parent().map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
         let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let result = std::fs::create_dir_all(&parent)
+        let result = make_folders(&parent, &new_folders)
             .and_then(|_| {
                 tempfile::Builder::new().prefix(&format!("{TMP_PREFIX}{name}.")).suffix(TMP_SUFFIX).tempfile_in(&parent)
             })
@@ -70,9 +72,10 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     let results = crate::threads::map_shared(&order, stage);
     if let Some(e) = results.iter().filter_map(|r| r.as_ref().err()).find(|e| !e.is_empty()).cloned() {
         // The temporary files removed, then the folders made for them
-        // (the deepest first; one that is not empty is left).
+        // (the last made first; one that is not empty is left). A failure
+        // while renaming, below, leaves them, with the files renamed.
         drop(results);
-        for folder in new_folders.iter().rev() {
+        for folder in new_folders.into_inner().unwrap_or_else(|e| e.into_inner()).iter().rev() {
             let _ = std::fs::remove_dir(folder);
         }
         return Err(e);
@@ -146,20 +149,26 @@ pub fn holds_in(mut reader: impl std::io::Read, len: u64, pieces: &[&[u8]]) -> b
     }
 }
 
-/// The folders that the outputs' files need and that do not exist yet, a
-/// folder before the ones in it.
-fn missing_folders(dir: &Path, outputs: &[&Output]) -> Vec<PathBuf> {
-    let mut missing = std::collections::BTreeSet::new();
-    for o in outputs {
-        let mut folder = dir.join(&o.path).parent().map(Path::to_path_buf);
-        while let Some(f) = folder {
-            if f.exists() || !missing.insert(f.clone()) {
-                break;
-            }
-            folder = f.parent().map(Path::to_path_buf);
-        }
+/// `create_dir_all`, adding each folder this call made (and no other: one
+/// that existed, or that the other staging thread made first) to `made`.
+fn make_folders(folder: &Path, made: &std::sync::Mutex<Vec<PathBuf>>) -> std::io::Result<()> {
+    // The working folder (`fmt` writes paths relative to it).
+    if folder.as_os_str().is_empty() {
+        return Ok(());
     }
-    missing.into_iter().collect()
+    match std::fs::create_dir(folder) {
+        Ok(()) => {
+            made.lock().unwrap_or_else(|e| e.into_inner()).push(folder.to_path_buf());
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && folder.is_dir() => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let parent = folder.parent().ok_or(e)?;
+            make_folders(parent, made)?;
+            make_folders(folder, made)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The permissions of the file being replaced, or `new_mode` (the
@@ -345,6 +354,8 @@ mod tests {
         outputs.push(Output { path: "docs/erd/deeper/e.puml".into(), bytes: b"@startuml".to_vec() });
         std::fs::create_dir(dir.path().join("kept")).unwrap();
         outputs.push(Output { path: "kept/new/k.md".into(), bytes: b"k".to_vec() });
+        // Through a folder that is not there yet, into one that is.
+        outputs.push(Output { path: "gone/../kept/y.md".into(), bytes: b"y".to_vec() });
         outputs.push(Output { path: "blocked/V1__init.sql".into(), bytes: b"SELECT 1;".to_vec() });
         let all: Vec<&Output> = outputs.iter().collect();
         let err = write_atomically(dir.path(), &all).unwrap_err();

@@ -248,6 +248,41 @@ fn the_documents_are_the_same_with_and_without_the_site() {
     assert!(compared >= 40, "{compared} documents compared");
 }
 
+/// A project's `enum.md.j2` is included by the built-in top-level
+/// templates and sees their `sections`: it reads the sections themselves,
+/// never the marks the documents are first rendered with. And a project's
+/// section template alone leaves the dictionary made a context's view at
+/// a time, with the same Markdown as with the site.
+#[test]
+fn replaced_templates_read_the_sections_themselves() {
+    let case = mitoga();
+    let builtin = manifest().join("templates/docs");
+    let dir = tempfile::tempdir().unwrap();
+    let enum_md = std::fs::read_to_string(builtin.join("enum.md.j2")).unwrap()
+        + "{% if sections is defined %}{% if \"|\" in sections[0] %}[sections read]{% else %}[a mark]{% endif %}{% endif %}\n";
+    std::fs::write(dir.path().join("enum.md.j2"), enum_md).unwrap();
+    let section_dir = tempfile::tempdir().unwrap();
+    let section = std::fs::read_to_string(builtin.join("data_dictionary_context.md.j2")).unwrap() + "[replaced]\n";
+    std::fs::write(section_dir.path().join("data_dictionary_context.md.j2"), section).unwrap();
+    for html in [false, true] {
+        let docs = Docs { html, templates: Some(dir.path().to_string_lossy().into_owned()), ..case.docs.clone() };
+        let outputs = dddc::docs::generate(&case.model, &case.schema, &docs, &manifest()).unwrap();
+        for path in [dictionary_path(&docs), model_doc_path(&docs)] {
+            let text =
+                String::from_utf8(outputs.iter().find(|o| o.path == Path::new(&path)).unwrap().bytes.clone()).unwrap();
+            assert!(text.contains("[sections read]") && !text.contains("[a mark]"), "{path} (site {html})");
+        }
+    }
+    let [a, b] = [true, false].map(|html| {
+        let docs =
+            Docs { html, templates: Some(section_dir.path().to_string_lossy().into_owned()), ..case.docs.clone() };
+        let outputs = dddc::docs::generate(&case.model, &case.schema, &docs, &manifest()).unwrap();
+        outputs.into_iter().find(|o| o.path == Path::new(&dictionary_path(&docs))).unwrap().bytes
+    });
+    assert!(String::from_utf8_lossy(&b).matches("[replaced]").count() == case.model.contexts.len());
+    assert!(a == b, "the site changes the dictionary made with a project's section template");
+}
+
 // -------------------------------------------------------------- PlantUML --
 
 /// The `.puml` outputs of every case, with a file name unique across cases.

@@ -684,6 +684,9 @@ mod tests {
                     let view = View { sections: Vec::new() };
                     let (view, doc) =
                         assemble(view, sections.clone(), keep, true, |v| &mut v.sections, render).unwrap();
+                    if splices {
+                        assert!(matches!(doc, Document::Spliced { .. }), "{expected:?} was not put together");
+                    }
                     assert_eq!(doc.pieces().concat(), expected.as_bytes(), "{sections:?}");
                     assert_eq!(doc.into_text(), expected, "{sections:?}");
                     assert_eq!(view.is_some(), keep);
