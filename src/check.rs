@@ -40,9 +40,9 @@ pub struct Disk {
     /// Reads a file of the project, `None` when it does not exist.
     pub read: ReadFile,
     /// Whether a file of the project holds exactly these bytes (in pieces,
-    /// in order): asked of
-    /// each document as soon as it is made (on the documents' threads),
-    /// so that the documents already on disk are not all held at once.
+    /// in order): asked of each document as soon as it is made (on the
+    /// documents' threads), so that the documents already on disk are not
+    /// all held at once.
     pub same: SameFile,
     /// Generated documentation files present on disk (relative paths).
     pub doc_files: Vec<PathBuf>,
@@ -116,6 +116,17 @@ pub fn run_parsed(
     if let Some(lock) = &lock {
         migration_files(&lock.migrations, disk, &mut out);
     }
+    // The documents that are on disk as made: compared as they are made,
+    // then dropped.
+    let unchanged_docs = std::sync::Mutex::new(Vec::new());
+    let same_file = &disk.same;
+    let unchanged = |path: &Path, bytes: &[&[u8]]| {
+        let same = same_file(path, bytes);
+        if same {
+            unchanged_docs.lock().unwrap_or_else(|e| e.into_inner()).push(path.to_path_buf());
+        }
+        same
+    };
     // What a build would write now, against the lock as it is.
     let has_lock = lock.is_some();
     let inputs = Inputs {
@@ -130,20 +141,8 @@ pub fn run_parsed(
         snapshot_text: disk.snapshot_text.as_deref(),
         schema_pending: schema_pending && has_lock,
         docs_memo: disk.docs_memo.as_ref(),
-        docs_unchanged: None,
+        docs_unchanged: Some(&unchanged),
     };
-    // The documents that are on disk as made: compared as they are made,
-    // then dropped.
-    let unchanged_docs = std::sync::Mutex::new(Vec::new());
-    let same_file = &disk.same;
-    let unchanged = |path: &Path, bytes: &[&[u8]]| {
-        let same = same_file(path, bytes);
-        if same {
-            unchanged_docs.lock().unwrap_or_else(|e| e.into_inner()).push(path.to_path_buf());
-        }
-        same
-    };
-    let inputs = Inputs { docs_unchanged: Some(&unchanged), ..inputs };
     let planned = {
         let _p = crate::timing::phase("build in memory");
         build::plan(model, &inputs)
