@@ -156,17 +156,25 @@ fn make_folders(folder: &Path, made: &std::sync::Mutex<Vec<PathBuf>>) -> std::io
     if folder.as_os_str().is_empty() {
         return Ok(());
     }
+    match make_folder(folder, made) {
+        // Its parent first; then once more, and only once (as
+        // `create_dir_all`: a parent removed meanwhile is an error).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            make_folders(folder.parent().ok_or(e)?, made)?;
+            make_folder(folder, made)
+        }
+        other => other,
+    }
+}
+
+/// One folder of [`make_folders`], whose parent is there.
+fn make_folder(folder: &Path, made: &std::sync::Mutex<Vec<PathBuf>>) -> std::io::Result<()> {
     match std::fs::create_dir(folder) {
         Ok(()) => {
             made.lock().unwrap_or_else(|e| e.into_inner()).push(folder.to_path_buf());
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && folder.is_dir() => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let parent = folder.parent().ok_or(e)?;
-            make_folders(parent, made)?;
-            make_folders(folder, made)
-        }
         Err(e) => Err(e),
     }
 }
