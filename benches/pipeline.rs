@@ -213,14 +213,14 @@ fn bench_model(label: &str, root: &Path, edited: Option<&Path>, config: &Config)
         first.outputs.iter().filter(|o| o.path.starts_with(&config.docs.dir)).map(|o| o.path.clone()).collect();
     let disk = dddc::check::Disk {
         lock_text: Some(lock_text.clone()),
-        snapshot_text: snapshot.clone(),
+        snapshot: snapshot.clone().map(dddc::lock::Snapshot::Text),
         migration_files,
         read: Box::new({
             let files = files.clone();
             move |p: &Path| files.get(p).cloned()
         }),
-        same: Box::new(move |p: &Path, pieces: &[&[u8]]| {
-            files.get(p).is_some_and(|b| dddc::output::holds_in(&b[..], b.len() as u64, pieces))
+        same: Box::new(move |p: &Path, pieces: &mut dyn dddc::output::Pieces| {
+            files.get(p).is_some_and(|b| dddc::output::holds_streamed_in(&b[..], b.len() as u64, pieces))
         }),
         doc_files,
         docs_memo: None,

@@ -64,9 +64,9 @@ pub struct Inputs<'a> {
     /// The text of `dddc.schema` that `lock` was read from: whether the
     /// schema changed is then one snapshot compared with it, instead of two
     /// written.
-    pub snapshot_text: Option<&'a str>,
+    pub snapshot: Option<&'a crate::lock::Snapshot>,
     /// `lock` was read without its schema ([`Lock::parse_deferred`]): the
-    /// schema is read from `snapshot_text` only when that text is not the
+    /// schema is read from `snapshot` only when that text is not the
     /// one the model's schema writes.
     pub schema_pending: bool,
     /// The diagrams and documents' sections made in earlier runs
@@ -89,7 +89,7 @@ impl<'a> Inputs<'a> {
             allow_destructive: false,
             project_dir,
             lowered: None,
-            snapshot_text: None,
+            snapshot: None,
             schema_pending: false,
             docs_memo: None,
             docs_unchanged: None,
@@ -171,14 +171,15 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             // snapshot differs) is decided meanwhile too.
             let plan_and_compare = || -> Result<(crate::migrate::Planned<'_>, bool), BuildError> {
                 if inputs.schema_pending {
-                    return plan_from_snapshot(model, &schema, inputs.snapshot_text.unwrap_or_default(), opts);
+                    let empty = crate::lock::Snapshot::Text(String::new());
+                    return plan_from_snapshot(model, &schema, inputs.snapshot.unwrap_or(&empty), opts);
                 }
                 let planned = {
                     let _p = crate::timing::phase("plan the change");
                     crate::migrate::plan(&lock.schema, model, &schema, opts)
                 };
                 let _p = crate::timing::phase("compare the lock's schema");
-                let same = planned.is_empty() && lock.same_schema_as_read(&schema, inputs.snapshot_text);
+                let same = planned.is_empty() && lock.same_schema_as_read(&schema, inputs.snapshot);
                 Ok((planned, same))
             };
             let early_docs = (!inputs.config.docs.html).then(|| {
@@ -244,14 +245,14 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
 fn plan_from_snapshot(
     model: &Model,
     schema: &Schema,
-    text: &str,
+    snapshot: &crate::lock::Snapshot,
     opts: crate::migrate::Options,
 ) -> Result<(crate::migrate::Planned<'static>, bool), BuildError> {
-    // A CRLF text (a Windows checkout) is compared the long way below.
-    let crlf = text.contains('\r');
+    // A CRLF text (a Windows checkout) differs here, and is compared the
+    // long way below.
     let same_text = {
         let _p = crate::timing::phase("compare the lock's schema");
-        !crlf && crate::lock::snapshot::writes(schema, text)
+        snapshot.written_from(schema)
     };
     if same_text {
         let planned = {
@@ -262,16 +263,18 @@ fn plan_from_snapshot(
         };
         #[cfg(debug_assertions)]
         {
-            let read = Lock::read_schema(text).expect("a snapshot dddc wrote reads back");
+            let text = snapshot.text().expect("the snapshot compared is read");
+            let read = Lock::read_schema(&text).expect("a snapshot dddc wrote reads back");
             let from_read = crate::migrate::plan(&read, model, schema, opts);
             assert_eq!(planned_summary(&planned), planned_summary(&from_read), "the snapshot read back plans alike");
         }
         let same = planned.is_empty();
         return Ok((planned, same));
     }
-    let lock_schema = {
+    let (lock_schema, crlf) = {
         let _p = crate::timing::phase("read the lock's schema");
-        Lock::read_schema(text).map_err(BuildError::Snapshot)?
+        let text = snapshot.text().map_err(BuildError::Snapshot)?;
+        (Lock::read_schema(&text).map_err(BuildError::Snapshot)?, text.contains('\r'))
     };
     let planned = {
         let _p = crate::timing::phase("plan the change");

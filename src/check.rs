@@ -23,14 +23,15 @@ pub struct Finding {
 pub type ReadFile = Box<dyn Fn(&Path) -> Option<Vec<u8>>>;
 
 /// Whether a file of the project holds exactly these bytes (see
-/// [`crate::output::holds`]).
-pub type SameFile = Box<dyn Fn(&Path, &[&[u8]]) -> bool + Sync>;
+/// [`crate::output::holds_streamed`]).
+pub type SameFile = Box<dyn Fn(&Path, &mut dyn crate::output::Pieces) -> bool + Sync>;
 
 /// What is on disk, as the caller read it (paths relative to the project).
 pub struct Disk {
     pub lock_text: Option<String>,
-    /// `dddc.schema`, the lock's snapshot.
-    pub snapshot_text: Option<String>,
+    /// `dddc.schema`, the lock's snapshot: its text, or its file (read
+    /// a piece at a time when compared).
+    pub snapshot: Option<crate::lock::Snapshot>,
     /// Every file of the migrations folder and its subfolders (Flyway reads
     /// those too): path relative to the folder, `/`-separated → the SHA-256
     /// of its bytes, in hex (all a check compares; the bytes of a first
@@ -54,7 +55,9 @@ pub struct Disk {
 
 pub fn run(model: &Model, config: &Config, project_dir: &Path, disk: &Disk) -> Vec<Finding> {
     // As the CLI reads it: the snapshot only when the model's differs.
-    let (lock, pending) = parse_lock_deferred(disk.lock_text.as_deref(), disk.snapshot_text.as_deref());
+    let text = disk.snapshot.as_ref().and_then(|s| s.text().ok());
+    let (lock, pending) = parse_lock_deferred(disk.lock_text.as_deref(), text.as_deref());
+    drop(text);
     run_parsed(model, None, lock, pending, config, project_dir, disk).findings
 }
 
@@ -120,7 +123,7 @@ pub fn run_parsed(
     // then dropped.
     let unchanged_docs = std::sync::Mutex::new(Vec::new());
     let same_file = &disk.same;
-    let unchanged = |path: &Path, bytes: &[&[u8]]| {
+    let unchanged = |path: &Path, bytes: &mut dyn crate::output::Pieces| {
         let same = same_file(path, bytes);
         if same {
             unchanged_docs.lock().unwrap_or_else(|e| e.into_inner()).push(path.to_path_buf());
@@ -138,7 +141,7 @@ pub fn run_parsed(
         allow_destructive: false,
         project_dir,
         lowered,
-        snapshot_text: disk.snapshot_text.as_deref(),
+        snapshot: disk.snapshot.as_ref(),
         schema_pending: schema_pending && has_lock,
         docs_memo: disk.docs_memo.as_ref(),
         docs_unchanged: Some(&unchanged),

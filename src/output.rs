@@ -110,43 +110,98 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
 /// together) to be compared once was part of its peak memory. `false`
 /// when it cannot be read.
 pub fn holds(path: &Path, pieces: &[&[u8]]) -> bool {
-    let Ok(file) = File::open(path) else { return false };
-    let Ok(len) = file.metadata().map(|m| m.len()) else { return false };
-    holds_in(file, len, pieces)
+    holds_streamed(path, &mut Slices::new(pieces))
 }
 
 /// [`holds`] for what `reader` gives, `len` bytes said beforehand (a
 /// file's size: pieces of another size are not read against it).
-pub fn holds_in(mut reader: impl std::io::Read, len: u64, pieces: &[&[u8]]) -> bool {
-    let size: usize = pieces.iter().map(|p| p.len()).sum();
-    if len != size as u64 {
+pub fn holds_in(reader: impl std::io::Read, len: u64, pieces: &[&[u8]]) -> bool {
+    holds_streamed_in(reader, len, &mut Slices::new(pieces))
+}
+
+/// The bytes of a document, in pieces, in order, each asked for when the
+/// one before has been compared: a piece may be made only then, and
+/// dropped once compared (a check compares the data dictionary a
+/// context's section at a time, and never holds them all).
+pub trait Pieces {
+    /// The next piece; `None` after the last.
+    fn next_piece(&mut self) -> Option<std::borrow::Cow<'_, [u8]>>;
+    /// The size of all the pieces, when it is known before they are made
+    /// (a file of another size is then not read).
+    fn size(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// Pieces already made.
+pub struct Slices<'a> {
+    pieces: std::slice::Iter<'a, &'a [u8]>,
+    size: u64,
+}
+
+impl<'a> Slices<'a> {
+    pub fn new(pieces: &'a [&'a [u8]]) -> Slices<'a> {
+        Slices { pieces: pieces.iter(), size: pieces.iter().map(|p| p.len() as u64).sum() }
+    }
+}
+
+impl Pieces for Slices<'_> {
+    fn next_piece(&mut self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        self.pieces.next().map(|p| std::borrow::Cow::Borrowed(*p))
+    }
+    fn size(&self) -> Option<u64> {
+        Some(self.size)
+    }
+}
+
+/// [`holds`], for pieces made as they are compared: it stops asking for
+/// them at the first that differs.
+pub fn holds_streamed(path: &Path, pieces: &mut dyn Pieces) -> bool {
+    let Ok(file) = File::open(path) else { return false };
+    let Ok(len) = file.metadata().map(|m| m.len()) else { return false };
+    holds_streamed_in(file, len, pieces)
+}
+
+/// [`holds_streamed`] for what `reader` gives, `len` bytes said
+/// beforehand.
+pub fn holds_streamed_in(mut reader: impl std::io::Read, len: u64, pieces: &mut dyn Pieces) -> bool {
+    if pieces.size().is_some_and(|size| size != len) {
         return false;
     }
-    let mut buffer = vec![0; (256 << 10).min(size + 1)];
-    let mut pieces = pieces.iter().copied().filter(|p| !p.is_empty());
-    let mut piece: &[u8] = pieces.next().unwrap_or_default();
-    loop {
-        let mut read = match reader.read(&mut buffer) {
-            Ok(0) => return piece.is_empty() && pieces.next().is_none(),
-            Ok(n) => &buffer[..n],
+    let mut buffer = vec![0; (256 << 10).min(len.saturating_add(1)) as usize];
+    // `buffer[at..filled]` is read and not yet compared.
+    let (mut at, mut filled) = (0, 0);
+    let mut total = 0u64;
+    let mut read = |buffer: &mut [u8]| loop {
+        match reader.read(buffer) {
+            Ok(n) => return Some(n),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => return false,
-        };
-        // What was read, against as many pieces as it spans.
-        while !read.is_empty() {
-            if piece.is_empty() {
-                match pieces.next() {
-                    Some(p) => piece = p,
-                    None => return false,
+            Err(_) => return None,
+        }
+    };
+    while let Some(piece) = pieces.next_piece() {
+        total += piece.len() as u64;
+        if total > len {
+            return false;
+        }
+        let mut piece = &piece[..];
+        while !piece.is_empty() {
+            if at == filled {
+                match read(&mut buffer) {
+                    Some(0) | None => return false,
+                    Some(n) => (at, filled) = (0, n),
                 }
             }
-            let n = read.len().min(piece.len());
-            if read[..n] != piece[..n] {
+            let n = (filled - at).min(piece.len());
+            if buffer[at..at + n] != piece[..n] {
                 return false;
             }
-            (read, piece) = (&read[n..], &piece[n..]);
+            at += n;
+            piece = &piece[n..];
         }
     }
+    // Every piece is the same: nothing must follow.
+    at == filled && read(&mut buffer[..1]) == Some(0)
 }
 
 /// `create_dir_all`, adding each folder this call made (and no other: one
@@ -330,6 +385,53 @@ mod tests {
         // A file that grew, or shrank, after its size was read.
         assert!(!holds_in(&text[..], 15, &[&text[..15]]));
         assert!(!holds_in(&text[..15], 16, &[text]));
+    }
+
+    /// Pieces made as they are asked for, of a size not known beforehand.
+    struct Made<'a> {
+        pieces: Vec<&'a [u8]>,
+        asked: usize,
+    }
+
+    impl Pieces for Made<'_> {
+        fn next_piece(&mut self) -> Option<std::borrow::Cow<'_, [u8]>> {
+            let piece = self.pieces.get(self.asked)?;
+            self.asked += 1;
+            Some(std::borrow::Cow::Owned(piece.to_vec()))
+        }
+    }
+
+    #[test]
+    fn pieces_made_as_compared_stop_at_the_first_that_differs() {
+        let made = |pieces: &[&'static [u8]]| Made { pieces: pieces.to_vec(), asked: 0 };
+        let text = b"a text in pieces";
+        let holds = |pieces: &mut Made<'_>| holds_streamed_in(&text[..], text.len() as u64, pieces);
+        for cuts in [vec![&text[..]], vec![&b""[..], b"a", b" text in", b"", b" pieces"]] {
+            let mut pieces = made(&cuts);
+            assert!(holds(&mut pieces));
+            assert_eq!(pieces.asked, cuts.len());
+        }
+        let mut differs = made(&[b"a te", b"XX", b"t in pieces", b"never asked"]);
+        assert!(!holds(&mut differs));
+        assert_eq!(differs.asked, 2, "nothing is asked after the piece that differs");
+        // Longer than the file: stopped before it is read past its end.
+        let mut longer = made(&[&text[..], b"!", b"never asked"]);
+        assert!(!holds(&mut longer));
+        assert_eq!(longer.asked, 2);
+        assert!(!holds(&mut made(&[&text[..15]])), "shorter");
+        assert!(!holds(&mut made(&[])));
+        assert!(holds_streamed_in(&b""[..], 0, &mut made(&[b"", b""])));
+        // A file that grew after its size was read.
+        assert!(!holds_streamed_in(&text[..], 15, &mut made(&[&text[..15]])));
+        // From a file.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let big: Vec<u8> = (0..600_000u32).map(|i| (i % 241) as u8).collect();
+        std::fs::write(&path, &big).unwrap();
+        let halves = [&big[..300_001], &big[300_001..]];
+        assert!(holds_streamed(&path, &mut Made { pieces: halves.to_vec(), asked: 0 }));
+        assert!(!holds_streamed(&path, &mut Made { pieces: vec![&big[..300_001]], asked: 0 }));
+        assert!(!holds_streamed(&dir.path().join("missing"), &mut made(&[])));
     }
 
     fn files_under(dir: &Path) -> Vec<String> {

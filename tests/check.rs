@@ -689,3 +689,46 @@ fn a_docs_folder_at_the_root_leaves_git_alone() {
     let (code, doc) = check_json(dir.path(), &[]);
     assert_eq!((code, &doc["cached"]), (Some(0), &serde_json::json!(true)), "{doc}");
 }
+
+/// `check` compares the data dictionary with its file a context's section
+/// at a time, each made only when the comparison reaches it: an edit
+/// anywhere in it (the table of contents, the first or the last context's
+/// section, the end) fails the gate with its diff, and `build` puts it
+/// back.
+#[test]
+fn the_data_dictionary_edited_anywhere_fails_the_gate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = "model tienda {\n  tables plural_es\n}\n\n\
+        /// Ventas.\ncontext ventas {\n  /// Un cliente primero.\n  aggregate Cliente {\n    nombre: text(100)\n  }\n}\n\n\
+        /// Pagos.\ncontext pagos {\n  /// Un pago.\n  aggregate Pago {\n    monto: decimal(12, 2)\n  }\n}\n\n\
+        /// Envíos.\ncontext envios {\n  /// Un envío último.\n  aggregate Envio {\n    destino: text(200)\n  }\n}\n";
+    std::fs::write(dir.path().join("tienda.ddd"), model).expect("write model");
+    let b = dddc(dir.path(), &["build"]);
+    assert!(b.status.success(), "build failed: {}", stderr(&b));
+    let path = dir.path().join("docs/data-dictionary.md");
+    let text = std::fs::read_to_string(&path).expect("the data dictionary");
+    let toc = text.find("envios").expect("the table of contents names the contexts");
+    let first = text.find("Un cliente primero.").expect("the first section");
+    let last = text.find("Un envío último.").expect("the last section");
+    assert!(toc < first && first < last, "the table of contents first, then the sections in order");
+    let edits = [
+        format!("{}Envios{}", &text[..toc], &text[toc + "envios".len()..]),
+        text.replacen("Un cliente primero.", "Un cliente primerx.", 1),
+        text.replacen("Un envío último.", "Un envío último!", 1),
+        format!("{text}\n"),
+        text[..text.len() - 1].to_string(),
+        String::new(),
+    ];
+    for edited in &edits {
+        let c = dddc(dir.path(), &["check"]);
+        assert!(c.status.success(), "check failed before the edit: {}", stderr(&c));
+        std::fs::write(&path, edited).expect("edit the data dictionary");
+        assert_fails_with(dir.path(), "data-dictionary.md` is stale (edited by hand");
+        let (_, json) = check_json(dir.path(), &["--no-cache"]);
+        let diff = json["findings"][0]["diff"].as_str().unwrap_or_default();
+        assert!(diff.contains("data-dictionary.md"), "a diff of the dictionary: {json}");
+        let b = dddc(dir.path(), &["build"]);
+        assert!(b.status.success(), "build failed: {}", stderr(&b));
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), text, "build puts the dictionary back");
+    }
+}

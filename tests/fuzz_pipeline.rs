@@ -222,7 +222,7 @@ fn run_case(base: &Base, edits: &[Edit]) -> Result<(), TestCaseError> {
     let (disk_files, same_files) = (files_a.clone(), files_a.clone());
     let disk = dddc::check::Disk {
         lock_text,
-        snapshot_text: snapshot,
+        snapshot: snapshot.map(dddc::lock::Snapshot::Text),
         migration_files: files_a
             .iter()
             .filter(|(p, _)| p.parent() == Some(migrations_dir.as_path()))
@@ -230,8 +230,8 @@ fn run_case(base: &Base, edits: &[Edit]) -> Result<(), TestCaseError> {
             .map(|(p, b)| (p.file_name().expect("a name").to_string_lossy().into_owned(), dddc::lock::sha256_hex(b)))
             .collect(),
         read: Box::new(move |p: &Path| disk_files.get(p).cloned()),
-        same: Box::new(move |p: &Path, pieces: &[&[u8]]| {
-            same_files.get(p).is_some_and(|b| dddc::output::holds_in(&b[..], b.len() as u64, pieces))
+        same: Box::new(move |p: &Path, pieces: &mut dyn dddc::output::Pieces| {
+            same_files.get(p).is_some_and(|b| dddc::output::holds_streamed_in(&b[..], b.len() as u64, pieces))
         }),
         doc_files: files_a.keys().filter(|p| p.starts_with(&config.docs.dir)).cloned().collect(),
         docs_memo: None,

@@ -69,8 +69,8 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         return EXIT_FAIL;
     };
     let model = &model;
-    let (mut lock, snapshot_text) = match report_lock(out, &project, lock_read) {
-        Ok(l) => l,
+    let (mut lock, snapshot) = match report_lock(out, &project, lock_read) {
+        Ok((lock, text)) => (lock, text.map(dddc::lock::Snapshot::Text)),
         Err(code) => return code,
     };
     // A lost lock must not start history again over migrations that ran.
@@ -108,7 +108,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         allow_destructive,
         project_dir: &project.dir,
         lowered: fe.schema.as_ref(),
-        snapshot_text: snapshot_text.as_deref(),
+        snapshot: snapshot.as_ref(),
         schema_pending: false,
         docs_memo: docs.as_ref(),
         docs_unchanged: None,

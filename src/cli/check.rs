@@ -39,9 +39,12 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
             let _p = dddc::timing::phase("read the lock");
             read_lock(project).map(|(lock_text, snapshot_text)| {
                 // The snapshot is read later only if the model's does not
-                // write the same text.
+                // write the same text; it is compared from its file, a
+                // piece at a time, and not held meanwhile.
                 let parsed = dddc::check::parse_lock_deferred(lock_text.as_deref(), snapshot_text.as_deref());
-                (lock_text, snapshot_text, parsed)
+                let snapshot = snapshot_text
+                    .map(|_| dddc::lock::Snapshot::File(migrations_dir(project).join(dddc::lock::SNAPSHOT_FILE)));
+                (lock_text, snapshot, parsed)
             })
         });
         let fe = super::frontend_remembering(out, project, syntax.as_ref());
@@ -57,7 +60,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         out.say("check failed: the model has errors");
         return EXIT_FAIL;
     };
-    let (lock_text, snapshot_text, (parsed, schema_pending)) = match lock {
+    let (lock_text, snapshot, (parsed, schema_pending)) = match lock {
         Ok(t) => t,
         Err(e) => return out.usage_error(&e),
     };
@@ -68,10 +71,12 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
     let (dir, same_dir) = (project.dir.clone(), project.dir.clone());
     let disk = dddc::check::Disk {
         lock_text,
-        snapshot_text,
+        snapshot,
         migration_files,
         read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
-        same: Box::new(move |p: &Path, pieces: &[&[u8]]| dddc::output::holds(&same_dir.join(p), pieces)),
+        same: Box::new(move |p: &Path, pieces: &mut dyn dddc::output::Pieces| {
+            dddc::output::holds_streamed(&same_dir.join(p), pieces)
+        }),
         doc_files,
         docs_memo: if use_cache { dddc::memo::Memo::open(&project.dir, dddc::docs::MEMO_FOLDER) } else { None },
     };
@@ -197,10 +202,10 @@ pub fn record_after_build(
         migration_files.sort();
         let disk = dddc::check::Disk {
             lock_text: Some(lock_text),
-            snapshot_text: None,
+            snapshot: None,
             migration_files,
             read: Box::new(|_: &Path| None),
-            same: Box::new(|_: &Path, _: &[&[u8]]| false),
+            same: Box::new(|_: &Path, _: &mut dyn dddc::output::Pieces| false),
             doc_files: Vec::new(),
             docs_memo: None,
         };

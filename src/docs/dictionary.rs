@@ -63,7 +63,7 @@ pub struct TableEntry<'a> {
 
 /// What the table of contents needs of a context: its heading and its
 /// tables' names and headings.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Outline {
     heading: Heading,
     tables: Vec<(String, Heading)>,
@@ -312,6 +312,27 @@ pub fn context(cat: &Catalog<'_>, t: &Labels, ci: usize) -> ContextView {
         enums: cat.enums_in(Some(crate::model::ContextId(ci))).map(|(id, e)| enum_view(cat, id, e, t)).collect(),
         tables: cat.tables_of(&c.name).map(|tb| table(cat, tb, t)).collect(),
     }
+}
+
+/// Each context's [`Outline`], as its view ([`context`]) would leave it,
+/// made without the views: a check renders the table of contents before
+/// the sections, and compares each with the file as it is made.
+pub fn outlines(cat: &Catalog<'_>, t: &Labels) -> Vec<Outline> {
+    cat.model
+        .contexts
+        .iter()
+        .map(|c| Outline {
+            heading: t.heading_context(&c.name),
+            tables: cat
+                .tables_of(&c.name)
+                .map(|tb| {
+                    let name = tb.qualified();
+                    let heading = t.heading_table(&name);
+                    (name, heading)
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The view without its contexts (each made by [`context`]).

@@ -41,13 +41,14 @@ mod svg;
 mod templates;
 mod text;
 
+use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::config::{Docs, Lint};
 use crate::model::Model;
-use crate::output::Output;
+use crate::output::{Output, Pieces, Slices};
 use crate::relational::Schema;
 
 pub use templates::{Asset, TemplateId};
@@ -73,8 +74,9 @@ pub struct Project<'a> {
     pub unchanged: Option<&'a Unchanged<'a>>,
 }
 
-/// See [`Project::unchanged`]; the bytes come in pieces, in order.
-pub type Unchanged<'a> = dyn Fn(&Path, &[&[u8]]) -> bool + Sync + 'a;
+/// See [`Project::unchanged`]; the bytes come in pieces, in order, some
+/// made only as they are asked for.
+pub type Unchanged<'a> = dyn Fn(&Path, &mut dyn Pieces) -> bool + Sync + 'a;
 
 /// One migration of the history page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -125,7 +127,7 @@ pub fn generate_with(
     // A document the caller has already ([`Project::unchanged`]) is
     // dropped as soon as it is made: `None`.
     let made = |path: String, doc: Document| match project.unchanged {
-        Some(unchanged) if unchanged(&dir.join(&path), &doc.pieces()) => None,
+        Some(unchanged) if unchanged(&dir.join(&path), &mut Slices::new(&doc.pieces())) => None,
         _ => Some((path, doc.into_text())),
     };
     let mut push = |made: Option<(String, String)>| {
@@ -236,43 +238,27 @@ pub fn generate_with(
             // sections only to write them.
             let marks = templates.replaces_none(&[TemplateId::DataDictionary, TemplateId::Enum]);
             if !config.html && marks {
-                // Nothing reads the whole view: each context's is made,
-                // rendered and dropped in turn (the whole one was 19 MB
-                // of a check's peak at 2,000 aggregates), and only its
-                // outline kept for the table of contents.
-                let _p = crate::timing::phase("docs: dictionary, a context at a time");
-                let shell = dictionary::shell(&cat, t, t.model_file);
-                let mut outlines = Vec::with_capacity(cat.model.contexts.len());
-                let mut texts = Vec::with_capacity(cat.model.contexts.len());
-                for ci in 0..cat.model.contexts.len() {
-                    let c = dictionary::context(&cat, t, ci);
-                    let view = dictionary::SectionView { t, model_doc: &shell.model_doc, c: &c };
-                    texts.push(section(&templates, project.memo, id, &view, render)?);
-                    outlines.push(c.outline());
+                // A check: the document compared with its file a section
+                // at a time as each is made, none of them held (12.7 MB
+                // of a check's peak at 2,000 aggregates of the multi-
+                // tenant model), and made again below only if it differs.
+                if let Some(unchanged) = project.unchanged {
+                    let path = dir.join(t.dictionary_file);
+                    let _p = crate::timing::phase("docs: dictionary, compared a context at a time");
+                    if let Some(seen) = dictionary_on_disk(&cat, t, &templates, project.memo, &render, unchanged, &path)
+                    {
+                        // Debug builds (the tests, the fuzzer): the bytes
+                        // compared are the document made the long way.
+                        #[cfg(debug_assertions)]
+                        {
+                            let md = dictionary_by_context(&cat, t, &templates, project.memo, &render)?;
+                            assert!(md.pieces().concat() == seen, "the dictionary compared differs from the one made");
+                        }
+                        let _ = seen;
+                        return Ok((None, None));
+                    }
                 }
-                #[cfg(debug_assertions)]
-                let whole_view = texts.clone();
-                let (_, md) = assemble(
-                    (shell, outlines),
-                    texts,
-                    false,
-                    true,
-                    |v| &mut v.0.sections,
-                    |(shell, outlines)| templates.render(TemplateId::DataDictionary, &shell.contents_of(outlines)),
-                )?;
-                // Debug builds (the tests, the fuzzer): the document the
-                // whole view gives.
-                #[cfg(debug_assertions)]
-                {
-                    let mut view = dictionary::view(&cat, t, t.model_file);
-                    view.sections = whole_view;
-                    let text = templates.render(TemplateId::DataDictionary, &view.contents())?;
-                    assert!(
-                        md.pieces().concat() == text.as_bytes(),
-                        "the outlines' dictionary differs from the view's"
-                    );
-                }
-                return Ok((None, md));
+                return Ok((None, Some(dictionary_by_context(&cat, t, &templates, project.memo, &render)?)));
             }
             let p = crate::timing::phase("docs: dictionary view");
             let mut dictionary = dictionary::view(&cat, t, t.model_file);
@@ -291,7 +277,7 @@ pub fn generate_with(
             if templates.is_overridden(TemplateId::DataDictionary) {
                 let md = templates.render(TemplateId::DataDictionary, &dictionary)?;
                 dictionary.sections = Vec::new();
-                return Ok((config.html.then_some(dictionary), Document::Whole(md)));
+                return Ok((config.html.then_some(dictionary), Some(Document::Whole(md))));
             }
             let sections = std::mem::take(&mut dictionary.sections);
             assemble(
@@ -302,8 +288,9 @@ pub fn generate_with(
                 |v| &mut v.sections,
                 |v| templates.render(TemplateId::DataDictionary, &v.contents()),
             )
+            .map(|(view, md)| (view, Some(md)))
         })()
-        .map(|(view, md)| (view, made(t.dictionary_file.into(), md)));
+        .map(|(view, md)| (view, md.and_then(|md| made(t.dictionary_file.into(), md))));
         model_doc_once();
         // Then the diagrams the other thread has not begun.
         let p = crate::timing::phase("docs: diagrams, the rest");
@@ -336,6 +323,170 @@ pub fn generate_with(
     push(dictionary_md);
     push(model_md);
     Ok(out)
+}
+
+/// A section of the data dictionary rendered from its view (by the built-in
+/// template in Rust, or the project's).
+type RenderSection<'r> = dyn Fn(&dictionary::SectionView<'_, '_>) -> Result<String, String> + 'r;
+
+/// The data dictionary made one context's view at a time (each made,
+/// rendered and dropped in turn: the whole view was 19 MB of a check's
+/// peak at 2,000 aggregates), with only its outline kept for the table
+/// of contents. For the built-in template, which reads the sections only
+/// to write them.
+fn dictionary_by_context(
+    cat: &catalog::Catalog<'_>,
+    t: &labels::Labels,
+    templates: &templates::Templates,
+    memo: Option<&crate::memo::Memo>,
+    render: &RenderSection<'_>,
+) -> Result<Document, String> {
+    let _p = crate::timing::phase("docs: dictionary, a context at a time");
+    let id = TemplateId::DataDictionaryContext;
+    let shell = dictionary::shell(cat, t, t.model_file);
+    let mut outlines = Vec::with_capacity(cat.model.contexts.len());
+    let mut texts = Vec::with_capacity(cat.model.contexts.len());
+    for ci in 0..cat.model.contexts.len() {
+        let c = dictionary::context(cat, t, ci);
+        let view = dictionary::SectionView { t, model_doc: &shell.model_doc, c: &c };
+        texts.push(section(templates, memo, id, &view, render)?);
+        outlines.push(c.outline());
+    }
+    #[cfg(debug_assertions)]
+    let whole_view = texts.clone();
+    #[cfg(debug_assertions)]
+    assert!(outlines == dictionary::outlines(cat, t), "the outlines made without the views differ");
+    let (_, md) = assemble(
+        (shell, outlines),
+        texts,
+        false,
+        true,
+        |v| &mut v.0.sections,
+        |(shell, outlines)| templates.render(TemplateId::DataDictionary, &shell.contents_of(outlines)),
+    )?;
+    // Debug builds (the tests, the fuzzer): the document the whole view
+    // gives.
+    #[cfg(debug_assertions)]
+    {
+        let mut view = dictionary::view(cat, t, t.model_file);
+        view.sections = whole_view;
+        let text = templates.render(TemplateId::DataDictionary, &view.contents())?;
+        assert!(md.pieces().concat() == text.as_bytes(), "the outlines' dictionary differs from the view's");
+    }
+    Ok(md)
+}
+
+/// Whether `unchanged` finds the data dictionary ([`dictionary_by_context`])
+/// at `path`: its table of contents rendered first (from the outlines),
+/// then each context's section made as the comparison reaches it and
+/// dropped once compared; none is made after the first piece that
+/// differs. `Some` when it is the same, with the bytes compared in debug
+/// builds (none in others); `None` when it is not, when a section could
+/// not be rendered, or when the template's text does not hold the marks
+/// (the caller then makes the document the long way, and says why).
+fn dictionary_on_disk(
+    cat: &catalog::Catalog<'_>,
+    t: &labels::Labels,
+    templates: &templates::Templates,
+    memo: Option<&crate::memo::Memo>,
+    render: &RenderSection<'_>,
+    unchanged: &Unchanged<'_>,
+    path: &Path,
+) -> Option<Vec<u8>> {
+    let mut shell = dictionary::shell(cat, t, t.model_file);
+    let outlines = dictionary::outlines(cat, t);
+    let n = outlines.len();
+    shell.sections = section_marks(n);
+    let skeleton = templates.render(TemplateId::DataDictionary, &shell.contents_of(&outlines)).ok()?;
+    if !holds_marks(&skeleton, n) {
+        return None;
+    }
+    drop(outlines);
+    let model_doc = shell.model_doc.as_str();
+    let make = |ci: usize| {
+        let c = dictionary::context(cat, t, ci);
+        let view = dictionary::SectionView { t, model_doc, c: &c };
+        section(templates, memo, TemplateId::DataDictionaryContext, &view, render)
+    };
+    let mut pieces = Spliced::new(&skeleton, &shell.sections, make);
+    let same = unchanged(path, &mut pieces) && !pieces.failed;
+    same.then_some(pieces.seen)
+}
+
+/// A document's [`Pieces`] from its skeleton (which [`holds_marks`]) and
+/// its sections, each made by `make` (from its index) when the comparison
+/// reaches it.
+struct Spliced<'s, M> {
+    /// What is left of the skeleton.
+    rest: &'s str,
+    /// The marks not yet reached.
+    marks: std::slice::Iter<'s, String>,
+    /// The section to give next, when the piece before it was given.
+    due: Option<usize>,
+    /// The next section's index.
+    next: usize,
+    make: M,
+    /// The last piece was given.
+    done: bool,
+    /// A section could not be made: the pieces stopped there.
+    failed: bool,
+    /// Every byte given, in debug builds.
+    seen: Vec<u8>,
+}
+
+impl<'s, M> Spliced<'s, M> {
+    fn new(skeleton: &'s str, marks: &'s [String], make: M) -> Spliced<'s, M> {
+        Spliced {
+            rest: skeleton,
+            marks: marks.iter(),
+            due: None,
+            next: 0,
+            make,
+            done: false,
+            failed: false,
+            seen: Vec::new(),
+        }
+    }
+
+    fn saw(&mut self, _piece: &[u8]) {
+        #[cfg(debug_assertions)]
+        self.seen.extend_from_slice(_piece);
+    }
+}
+
+impl<M: FnMut(usize) -> Result<String, String>> Pieces for Spliced<'_, M> {
+    fn next_piece(&mut self) -> Option<Cow<'_, [u8]>> {
+        if self.failed || self.done {
+            return None;
+        }
+        if let Some(i) = self.due.take() {
+            return match (self.make)(i) {
+                Ok(text) => {
+                    self.saw(text.as_bytes());
+                    Some(Cow::Owned(text.into_bytes()))
+                }
+                Err(_) => {
+                    self.failed = true;
+                    None
+                }
+            };
+        }
+        let before = match self.marks.next() {
+            Some(mark) => {
+                let (before, after) = self.rest.split_once(mark.as_str()).unwrap_or((self.rest, ""));
+                self.rest = after;
+                self.due = Some(self.next);
+                self.next += 1;
+                before
+            }
+            None => {
+                self.done = true;
+                self.rest
+            }
+        };
+        self.saw(before.as_bytes());
+        Some(Cow::Borrowed(before.as_bytes()))
+    }
 }
 
 /// A diagram to draw: a context's, or the overview (`None`).

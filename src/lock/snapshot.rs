@@ -50,6 +50,15 @@ pub fn writes(s: &Schema, text: &str) -> bool {
     write_lines(s, &mut against) && against.rest.is_empty()
 }
 
+/// [`writes`], against the text `reader` gives (`dddc.schema` read a
+/// piece at a time: a check then never holds it, 11 MB at 2,000
+/// aggregates of the multi-tenant model). A text that cannot be read is
+/// not the snapshot.
+pub fn writes_read(s: &Schema, reader: impl std::io::BufRead) -> bool {
+    let mut against = AgainstRead { reader, line: Vec::with_capacity(512) };
+    write_lines(s, &mut against) && against.reader.fill_buf().is_ok_and(|rest| rest.is_empty())
+}
+
 /// Where [`write_lines`] puts each line.
 trait Lines {
     /// The buffer the next line is written at the end of.
@@ -83,6 +92,37 @@ impl Lines for Against<'_> {
     fn done(&mut self) -> bool {
         let Some(rest) = self.rest.strip_prefix(self.line.as_slice()) else { return false };
         self.rest = rest;
+        self.line.clear();
+        true
+    }
+}
+
+/// Each line compared with what `reader` gives next.
+struct AgainstRead<R> {
+    reader: R,
+    line: Vec<u8>,
+}
+
+impl<R: std::io::BufRead> Lines for AgainstRead<R> {
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.line
+    }
+    fn done(&mut self) -> bool {
+        let mut line = self.line.as_slice();
+        while !line.is_empty() {
+            let read = match self.reader.fill_buf() {
+                Ok([]) => return false,
+                Ok(read) => read,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return false,
+            };
+            let n = read.len().min(line.len());
+            if read[..n] != line[..n] {
+                return false;
+            }
+            self.reader.consume(n);
+            line = &line[n..];
+        }
         self.line.clear();
         true
     }
@@ -452,6 +492,13 @@ mod tests {
         let text = std::fs::read_to_string(root.join("examples/mitoga/db/migration/dddc.schema")).unwrap();
         let schema = read(&text).unwrap();
         assert!(writes(&schema, &text));
+        // Read a few bytes at a time, so that lines span reads.
+        fn reader(text: &str, size: usize) -> std::io::BufReader<&[u8]> {
+            std::io::BufReader::with_capacity(size, text.as_bytes())
+        }
+        for size in [1, 7, 4096, 1 << 20] {
+            assert!(writes_read(&schema, reader(&text, size)), "{size}");
+        }
         // An ASCII letter half way: replaced by another.
         let mid = (text.len() / 2..).find(|&i| text.as_bytes()[i].is_ascii_lowercase()).unwrap();
         let changed = [
@@ -466,10 +513,15 @@ mod tests {
         for other in &changed {
             assert_ne!(other, &text);
             assert!(!writes(&schema, other), "{:?}", &other[other.len().saturating_sub(40)..]);
+            for size in [1, 7, 4096] {
+                assert!(!writes_read(&schema, reader(other, size)), "{size}");
+            }
         }
         let empty = Schema { target: 16, ..Schema::default() };
         assert!(writes(&empty, &write(&empty)));
+        assert!(writes_read(&empty, reader(&write(&empty), 5)));
         assert!(!writes(&empty, &text));
+        assert!(!writes_read(&empty, reader(&text, 5)));
     }
 
     #[test]

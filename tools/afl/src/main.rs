@@ -116,16 +116,24 @@ fn rebuild(dir: &Path, built: &Built, config: &Config) {
     // As `check` does: each document compared with the first build's as
     // soon as it is made, and left out of the plan when the same.
     let same = std::sync::atomic::AtomicUsize::new(0);
-    let unchanged = |path: &Path, pieces: &[&[u8]]| {
-        let hit = built.docs.iter().any(|(p, b)| p == path && dddc::output::holds_in(&b[..], b.len() as u64, pieces));
+    let unchanged = |path: &Path, pieces: &mut dyn dddc::output::Pieces| {
+        let hit = built
+            .docs
+            .iter()
+            .find(|(p, _)| p == path)
+            .is_some_and(|(_, b)| dddc::output::holds_streamed_in(&b[..], b.len() as u64, pieces));
         if hit {
             same.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         hit
     };
+    // Compared from its file, as `check` does.
+    let snapshot_file = dir.join(dddc::lock::SNAPSHOT_FILE);
+    std::fs::write(&snapshot_file, &snapshot).expect("the snapshot is written");
+    let snapshot = dddc::lock::Snapshot::File(snapshot_file);
     let inputs = Inputs {
         lock: Some(lock),
-        snapshot_text: Some(&snapshot),
+        snapshot: Some(&snapshot),
         schema_pending: pending,
         docs_memo: docs.as_ref(),
         docs_unchanged: Some(&unchanged),
