@@ -75,6 +75,8 @@ pub struct Inputs<'a> {
     pub docs_memo: Option<&'a crate::memo::Memo>,
     /// Whether a document made is the caller's already ([`crate::docs::Project::unchanged`]).
     pub docs_unchanged: Option<&'a crate::docs::Unchanged<'a>>,
+    /// See [`crate::docs::Project::compare_first`].
+    pub docs_compare_first: bool,
 }
 
 impl<'a> Inputs<'a> {
@@ -93,6 +95,7 @@ impl<'a> Inputs<'a> {
             schema_pending: false,
             docs_memo: None,
             docs_unchanged: None,
+            docs_compare_first: false,
         }
     }
 }
@@ -117,6 +120,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             migrations: Some(&migrations),
             memo: inputs.docs_memo,
             unchanged: inputs.docs_unchanged,
+            compare_first: inputs.docs_compare_first,
         };
         let _p = crate::timing::phase("docs");
         crate::docs::generate_with(model, schema, &inputs.config.docs, inputs.project_dir, &project)
@@ -130,6 +134,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             migrations: None,
             memo: inputs.docs_memo,
             unchanged: inputs.docs_unchanged,
+            compare_first: inputs.docs_compare_first,
         };
         let _p = crate::timing::phase("docs");
         crate::docs::generate_with(model, &schema, &inputs.config.docs, inputs.project_dir, &project)
@@ -502,9 +507,15 @@ fn next_migrations(
         } else {
             crate::lock::snapshot::write(&f.after)
         };
-        let before_text = match last_after.take() {
-            Some(text) => text,
-            None => crate::lock::snapshot::write(&f.before),
+        // The first file's is the lock's, whose text was read: it is
+        // borrowed when it is the one dddc writes (12 MB not made again at
+        // 2,000 aggregates).
+        let before_text: std::borrow::Cow<'_, str> = match (last_after.take(), inputs.snapshot) {
+            (Some(text), _) => text.into(),
+            (None, Some(crate::lock::Snapshot::Text(text))) if crate::lock::snapshot::writes(&f.before, text) => {
+                text.as_str().into()
+            }
+            (None, _) => crate::lock::snapshot::write(&f.before).into(),
         };
         debug_assert!(before_text == crate::lock::snapshot::write(&f.before));
         lock.migrations.push(Migration {
