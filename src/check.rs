@@ -145,6 +145,7 @@ pub fn run_parsed(
         schema_pending: schema_pending && has_lock,
         docs_memo: disk.docs_memo.as_ref(),
         docs_unchanged: Some(&unchanged),
+        docs_compare_first: true,
     };
     let planned = {
         let _p = crate::timing::phase("build in memory");

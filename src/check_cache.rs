@@ -38,6 +38,36 @@ use sha2::{Digest, Sha256};
 use crate::config::Project;
 pub use crate::memo::{create_dir, digest, executable, hex, Hash, DIR};
 
+/// Pieces ([`crate::output::Pieces`]) passed on as they are, and hashed on
+/// the way: once all are given, [`Hashing::digest`] is [`digest`] of them
+/// one after the other. A build drops a document that is on disk as it
+/// made it, and records the pass for `check` from its digest.
+pub struct Hashing<'a> {
+    pieces: &'a mut dyn crate::output::Pieces,
+    hasher: blake3::Hasher,
+}
+
+impl<'a> Hashing<'a> {
+    pub fn new(pieces: &'a mut dyn crate::output::Pieces) -> Hashing<'a> {
+        Hashing { pieces, hasher: blake3::Hasher::new() }
+    }
+
+    pub fn digest(&self) -> Hash {
+        *self.hasher.finalize().as_bytes()
+    }
+}
+
+impl crate::output::Pieces for Hashing<'_> {
+    fn next_piece(&mut self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        let piece = self.pieces.next_piece()?;
+        self.hasher.update(&piece);
+        Some(piece)
+    }
+    fn size(&self) -> Option<u64> {
+        self.pieces.size()
+    }
+}
+
 const FILE: &str = "check";
 const HEADER: &str = "dddc check cache 2";
 /// Folders deeper than this are not followed (a symbolic link that loops):
@@ -464,6 +494,20 @@ fn read_file(path: &Path, hashes: Hashes, buf: &mut [u8]) -> Option<FileRead> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_hashed_on_the_way_are_the_digest_of_the_whole() {
+        let pieces: [&[u8]; 4] = [b"a text", b"", b" in ", b"pieces"];
+        let mut slices = crate::output::Slices::new(&pieces);
+        let mut hashing = Hashing::new(&mut slices);
+        assert_eq!(crate::output::Pieces::size(&hashing), Some(16));
+        let mut given = Vec::new();
+        while let Some(piece) = crate::output::Pieces::next_piece(&mut hashing) {
+            given.extend_from_slice(&piece);
+        }
+        assert_eq!(given, b"a text in pieces");
+        assert_eq!(hashing.digest(), digest(b"a text in pieces"));
+    }
 
     fn entry() -> Entry {
         Entry {

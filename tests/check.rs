@@ -732,3 +732,45 @@ fn the_data_dictionary_edited_anywhere_fails_the_gate() {
         assert_eq!(std::fs::read_to_string(&path).expect("read"), text, "build puts the dictionary back");
     }
 }
+
+/// A build drops each document it finds on disk as it made it: after an
+/// edit of one context, the other's diagrams are neither written nor
+/// removed, and the pass the build records (from the digests of what it
+/// compared) answers for them as a check in full does.
+#[test]
+fn a_build_leaves_the_documents_it_made_the_same_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = "model tienda {\n  tables plural_es\n}\n\n\
+        /// Ventas.\ncontext ventas {\n  /// Un cliente.\n  aggregate Cliente {\n    nombre: text(100)\n  }\n}\n\n\
+        /// Pagos.\ncontext pagos {\n  /// Un pago.\n  aggregate Pago {\n    monto: decimal(12, 2)\n  }\n}\n";
+    std::fs::write(dir.path().join("tienda.ddd"), model).expect("write model");
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pagos = ["docs/erd/pagos.puml", "docs/erd/pagos.svg"];
+    let before: Vec<Vec<u8>> = pagos.iter().map(|p| std::fs::read(dir.path().join(p)).expect("read")).collect();
+    std::fs::write(
+        dir.path().join("tienda.ddd"),
+        model.replace("nombre: text(100)", "nombre: text(100)\n    telefono: text(20)?"),
+    )
+    .expect("write");
+    let o = dddc(dir.path(), &["--format", "json", "build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    let written: Vec<&str> = doc["written"].as_array().expect("written").iter().filter_map(|p| p.as_str()).collect();
+    assert!(written.contains(&"docs/erd/ventas.puml"), "{written:?}");
+    for p in pagos {
+        assert!(!written.contains(&p), "{p} is the same: {written:?}");
+    }
+    assert_eq!(doc["removed"], serde_json::json!([]));
+    let after: Vec<Vec<u8>> = pagos.iter().map(|p| std::fs::read(dir.path().join(p)).expect("read")).collect();
+    assert_eq!(before, after);
+    let (code, cached) = check_json(dir.path(), &[]);
+    let (full_code, full) = check_json(dir.path(), &["--no-cache"]);
+    assert_eq!((code, full_code), (Some(0), Some(0)), "{full}");
+    assert_eq!(cached["cached"], serde_json::json!(true), "the build recorded its pass");
+    assert_eq!(without_cached(cached), without_cached(full));
+    // A document the build dropped, edited after it: the pass does not
+    // answer for it.
+    std::fs::write(dir.path().join(pagos[0]), "@startuml\n' dddc\n@enduml\n").expect("write");
+    assert_fails_with(dir.path(), "pagos.puml` is stale");
+}

@@ -123,7 +123,13 @@ fn mitoga_site() -> Site {
     let (root, config) = mitoga_files();
     let (records, files) = mitoga_history();
     let docs = Docs { html: true, ..config.docs.clone() };
-    let project = Project { lint: Some(&config.lint), migrations: Some(&records), memo: None, unchanged: None };
+    let project = Project {
+        lint: Some(&config.lint),
+        migrations: Some(&records),
+        memo: None,
+        unchanged: None,
+        compare_first: false,
+    };
     let extra: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect();
     site(&root, &docs, &project, &extra)
 }

@@ -171,6 +171,7 @@ pub fn record_after_build(
     fe: &dddc::Frontend,
     lint: Option<check_cache::LintSummary>,
     outputs: &[dddc::build::Output],
+    unchanged: &[(PathBuf, check_cache::Hash)],
     build_quiet: bool,
 ) {
     let _p = dddc::timing::phase("record the pass for check");
@@ -226,8 +227,19 @@ pub fn record_after_build(
         {
             return None;
         }
+        // And each document the build found on disk as it made it (and
+        // dropped), by the digest of what it compared.
+        if !unchanged.iter().all(|(path, digest)| {
+            by_path.get(project.dir.join(path).as_path()).is_some_and(|f| f.digest == Some(*digest))
+        }) {
+            return None;
+        }
         // No other generated document (by what the state read of it).
-        let written: std::collections::HashSet<PathBuf> = outputs.iter().map(|o| project.dir.join(&o.path)).collect();
+        let written: std::collections::HashSet<PathBuf> = outputs
+            .iter()
+            .map(|o| project.dir.join(&o.path))
+            .chain(unchanged.iter().map(|(p, _)| project.dir.join(p)))
+            .collect();
         let docs: std::collections::HashSet<&str> =
             state.files.iter().filter(|f| f.folder == "docs").map(|f| f.name.as_str()).collect();
         let other_generated =

@@ -72,6 +72,13 @@ pub struct Project<'a> {
     /// are left out of the result as soon as they are made, so that they
     /// are not all held at once. `None` keeps every one.
     pub unchanged: Option<&'a Unchanged<'a>>,
+    /// The documents are probably the caller's already (a check, whose
+    /// outputs are on disk unless it fails): the data dictionary is then
+    /// compared with its file a section at a time before it is put
+    /// together, none of them held, and made again only if it differs. A
+    /// build, whose documents usually differ, leaves it `false`: its
+    /// dictionary would be made twice.
+    pub compare_first: bool,
 }
 
 /// See [`Project::unchanged`]; the bytes come in pieces, in order, some
@@ -242,7 +249,7 @@ pub fn generate_with(
                 // at a time as each is made, none of them held (12.7 MB
                 // of a check's peak at 2,000 aggregates of the multi-
                 // tenant model), and made again below only if it differs.
-                if let Some(unchanged) = project.unchanged {
+                if let Some(unchanged) = project.unchanged.filter(|_| project.compare_first) {
                     let path = dir.join(t.dictionary_file);
                     let _p = crate::timing::phase("docs: dictionary, compared a context at a time");
                     if let Some(seen) = dictionary_on_disk(&cat, t, &templates, project.memo, &render, unchanged, &path)

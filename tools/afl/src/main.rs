@@ -137,6 +137,7 @@ fn rebuild(dir: &Path, built: &Built, config: &Config) {
         schema_pending: pending,
         docs_memo: docs.as_ref(),
         docs_unchanged: Some(&unchanged),
+        docs_compare_first: true,
         ..Inputs::new(config, dir)
     };
     if let Ok(plan) = build::plan(model, &inputs) {
