@@ -152,17 +152,14 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
                 let docs = docs.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
                 (lock, docs)
             });
-            let mut lock = lock;
-            lock.schema = schema.into_owned();
-            push_lock(&mut plan, &dir, &lock);
+            push_lock(&mut plan, &dir, &lock, &schema);
             plan.outputs.extend(docs?);
         }
         None => {
             let description = slug(inputs.name.unwrap_or("init"));
-            let mut lock = first_migration(model, &schema, &description, inputs, &dir, &mut plan);
-            lock.schema = schema.into_owned();
-            push_lock(&mut plan, &dir, &lock);
-            plan.outputs.extend(docs(&lock, &lock.schema)?);
+            let lock = first_migration(model, &schema, &description, inputs, &dir, &mut plan);
+            push_lock(&mut plan, &dir, &lock, &schema);
+            plan.outputs.extend(docs(&lock, &schema)?);
         }
         Some(lock) => {
             let opts = crate::migrate::Options {
@@ -219,22 +216,24 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
                     dir.join(crate::lock::SNAPSHOT_FILE).display()
                 ));
             }
-            // The lock's other fields, and the model's schema (the lock's
-            // own is not cloned only to be replaced).
+            // The lock's other fields; its schema is the model's, passed
+            // beside it (the lock's own is not cloned only to be replaced,
+            // nor the model's, 20 MB at 2,000 aggregates, only to be held
+            // in it).
             let mut next = Lock {
                 format: lock.format,
                 dddc: lock.dddc.clone(),
                 model: lock.model.clone(),
                 migrations: lock.migrations.clone(),
-                schema: schema.into_owned(),
+                schema: Schema::default(),
             };
             let snapshot = if planned.is_empty() {
                 None
             } else {
-                next_migrations(model, &planned, inputs, &dir, &mut next, &mut plan)
+                next_migrations(model, &planned, inputs, &dir, &mut next, &schema, &mut plan)
             };
-            push_lock_with(&mut plan, &dir, &next, snapshot);
-            plan.outputs.extend(docs(&next, &next.schema)?);
+            push_lock_with(&mut plan, &dir, &next, &schema, snapshot);
+            plan.outputs.extend(docs(&next, &schema)?);
         }
     }
     Ok(plan)
@@ -315,30 +314,33 @@ fn migration_records(lock: &Lock, dir: &std::path::Path) -> Vec<crate::docs::Mig
         .collect()
 }
 
-/// The lock's two files.
-fn push_lock(plan: &mut Plan, dir: &std::path::Path, lock: &Lock) {
-    push_lock_with(plan, dir, lock, None);
+/// The lock's two files: `lock` (its own schema is not read) and the
+/// snapshot of `schema`, the schema it records.
+fn push_lock(plan: &mut Plan, dir: &std::path::Path, lock: &Lock, schema: &Schema) {
+    push_lock_with(plan, dir, lock, schema, None);
 }
 
-/// [`push_lock`], given the snapshot of `lock`'s schema when it was written
+/// [`push_lock`], given the snapshot of `schema` when it was written
 /// already.
-fn push_lock_with(plan: &mut Plan, dir: &std::path::Path, lock: &Lock, snapshot: Option<String>) {
+fn push_lock_with(plan: &mut Plan, dir: &std::path::Path, lock: &Lock, schema: &Schema, snapshot: Option<String>) {
     let _p = crate::timing::phase("lock files");
-    debug_assert!(snapshot.as_ref().is_none_or(|s| *s == crate::lock::snapshot::write(&lock.schema)));
+    debug_assert!(snapshot.as_ref().is_none_or(|s| *s == crate::lock::snapshot::write(schema)));
     let json = lock.to_json();
-    let snapshot = snapshot.unwrap_or_else(|| crate::lock::snapshot::write(&lock.schema));
+    let snapshot = snapshot.unwrap_or_else(|| crate::lock::snapshot::write(schema));
     plan.outputs.push(Output { path: dir.join(crate::lock::LOCK_FILE), bytes: json.into_bytes() });
     plan.outputs.push(Output { path: dir.join(crate::lock::SNAPSHOT_FILE), bytes: snapshot.into_bytes() });
 }
 
 /// Writes the files of a planned evolution and records them in the lock;
-/// returns the snapshot of the lock's schema, which it wrote on the way.
+/// returns the snapshot of `schema` (the model's, which the lock records),
+/// which it wrote on the way.
 fn next_migrations(
     model: &Model,
     planned: &crate::migrate::Planned<'_>,
     inputs: &Inputs<'_>,
     dir: &std::path::Path,
     lock: &mut Lock,
+    schema: &Schema,
     plan: &mut Plan,
 ) -> Option<String> {
     use crate::migrate::{Change, FileKind, TableRef};
@@ -503,7 +505,7 @@ fn next_migrations(
         // The snapshot back from after this file to before it; the last
         // file's "after" is the snapshot the lock records.
         let after_text = if i + 1 == planned.files.len() {
-            crate::lock::snapshot::write(&lock.schema)
+            crate::lock::snapshot::write(schema)
         } else {
             crate::lock::snapshot::write(&f.after)
         };
@@ -916,8 +918,9 @@ fn derive_slug(files: &[crate::migrate::MigrationFile<'_>]) -> String {
     slug(&text)
 }
 
-/// V1 and its undo; the lock it returns has an empty schema (the caller
-/// moves the schema in, so that V1 and the docs can share it meanwhile).
+/// V1 and its undo; the lock it returns has an empty schema (its schema is
+/// `schema`, which the caller passes beside it: V1, the docs and the lock's
+/// files share it, and it is never copied into the lock).
 fn first_migration(
     model: &Model,
     schema: &Schema,
