@@ -61,9 +61,9 @@ pub struct Inputs<'a> {
     /// The model already lowered in the documents' language (the front
     /// end's, see [`crate::frontend_in`]): lowering is then not repeated.
     pub lowered: Option<&'a Schema>,
-    /// The text of `dddc.schema` that `lock` was read from: whether the
-    /// schema changed is then one snapshot compared with it, instead of two
-    /// written.
+    /// The text of `dddc.schema` that `lock` was read from, or its file:
+    /// whether the schema changed is then one snapshot compared with it,
+    /// instead of two written.
     pub snapshot: Option<&'a crate::lock::Snapshot>,
     /// `lock` was read without its schema ([`Lock::parse_deferred`]): the
     /// schema is read from `snapshot` only when that text is not the

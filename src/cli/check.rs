@@ -158,8 +158,10 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
 /// for `check` when a check now would pass and print nothing but its
 /// verdict, so that the check a pre-commit hook runs next answers at once.
 /// That holds when the model had no diagnostic, the lint passes, every
-/// output the build made is on disk as it made it, no other generated
-/// document is there, and the migrations folder agrees with the lock
+/// output the build made is on disk as it made it (and every document it
+/// found there as made and dropped, `unchanged`, still has the digest of
+/// the bytes it compared), no other generated document is there, and the
+/// migrations folder agrees with the lock
 /// (what [`dddc::check::migration_findings`] looks at) — the rest of a
 /// check is the build itself, which makes the same outputs from the same
 /// files. All of it is checked against the files as the project's state

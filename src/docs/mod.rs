@@ -68,9 +68,9 @@ pub struct Project<'a> {
     pub memo: Option<&'a crate::memo::Memo>,
     /// Whether a document made (its path, as in the outputs: the docs
     /// folder joined with its file; and its bytes) is one the caller has
-    /// already: a check, whose files on disk are the same. Such documents
-    /// are left out of the result as soon as they are made, so that they
-    /// are not all held at once. `None` keeps every one.
+    /// already: a check or a build, whose file on disk is the same. Such
+    /// documents are left out of the result as soon as they are made, so
+    /// that they are not all held at once. `None` keeps every one.
     pub unchanged: Option<&'a Unchanged<'a>>,
     /// The documents are probably the caller's already (a check, whose
     /// outputs are on disk unless it fails): the data dictionary is then

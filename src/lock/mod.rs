@@ -219,8 +219,9 @@ impl Lock {
         snapshot::writes(other, &snapshot::write(&self.schema))
     }
 
-    /// [`Lock::same_schema`], for a lock read from `snapshot_text` (the
-    /// text of `dddc.schema`): one snapshot written and compared with it.
+    /// [`Lock::same_schema`], for a lock read from `snapshot` (the text of
+    /// `dddc.schema`, or its file): one snapshot written and compared with
+    /// it.
     /// A text that is not as dddc writes it (reformatted by hand) is then a
     /// different schema, so that the next build writes it back; one with
     /// CRLF line ends (a Windows checkout) is compared the long way.
@@ -235,9 +236,11 @@ impl Lock {
 }
 
 /// The text of `dddc.schema` a lock was read from: in memory, or left in
-/// its file and read a piece at a time when compared (a check, which
-/// then never holds it: 11 MB at 2,000 aggregates of the multi-tenant
-/// model).
+/// its file and read a piece at a time when compared. A check reads the
+/// text once, while the model is compiled, to parse the lock and look for
+/// conflict markers, and then keeps only the path: the text (11 MB at
+/// 2,000 aggregates of the multi-tenant model) is not held while the
+/// documents are made, when the check's memory peaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Snapshot {
     Text(String),

@@ -51,9 +51,9 @@ pub fn writes(s: &Schema, text: &str) -> bool {
 }
 
 /// [`writes`], against the text `reader` gives (`dddc.schema` read a
-/// piece at a time: a check then never holds it, 11 MB at 2,000
-/// aggregates of the multi-tenant model). A text that cannot be read is
-/// not the snapshot.
+/// piece at a time: a check then does not hold it while its documents are
+/// made, 11 MB at 2,000 aggregates of the multi-tenant model). A text
+/// that cannot be read is not the snapshot.
 pub fn writes_read(s: &Schema, reader: impl std::io::BufRead) -> bool {
     let mut against = AgainstRead { reader, line: Vec::with_capacity(512) };
     write_lines(s, &mut against) && against.reader.fill_buf().is_ok_and(|rest| rest.is_empty())
