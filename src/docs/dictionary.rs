@@ -63,17 +63,10 @@ pub struct TableEntry<'a> {
 
 /// What the table of contents needs of a context: its heading and its
 /// tables' names and headings.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Outline {
     heading: Heading,
     tables: Vec<(String, Heading)>,
-}
-
-impl ContextView {
-    /// What is left of the context for the table of contents.
-    pub fn outline(self) -> Outline {
-        Outline { heading: self.heading, tables: self.tables.into_iter().map(|tb| (tb.name, tb.heading)).collect() }
-    }
 }
 
 impl<'t> DictionaryView<'t> {

@@ -11,7 +11,7 @@ use crate::relational::{CheckSource, ColumnSource, TableKind};
 
 /// A heading the documents link to: the name, the Markdown heading text and
 /// its anchor (computed the way code hosts do).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct Heading {
     pub name: String,
     pub text: String,

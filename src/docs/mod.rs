@@ -249,23 +249,23 @@ pub fn generate_with(
                 // at a time as each is made, none of them held (12.7 MB
                 // of a check's peak at 2,000 aggregates of the multi-
                 // tenant model), and made again below only if it differs.
+                let by_context = ByContext { cat: &cat, t, templates: &templates, memo: project.memo, render: &render };
                 if let Some(unchanged) = project.unchanged.filter(|_| project.compare_first) {
                     let path = dir.join(t.dictionary_file);
                     let _p = crate::timing::phase("docs: dictionary, compared a context at a time");
-                    if let Some(seen) = dictionary_on_disk(&cat, t, &templates, project.memo, &render, unchanged, &path)
-                    {
+                    if let Some(seen) = by_context.on_disk(unchanged, &path) {
                         // Debug builds (the tests, the fuzzer): the bytes
                         // compared are the document made the long way.
                         #[cfg(debug_assertions)]
-                        {
-                            let md = dictionary_by_context(&cat, t, &templates, project.memo, &render)?;
-                            assert!(md.pieces().concat() == seen, "the dictionary compared differs from the one made");
-                        }
+                        assert!(
+                            by_context.document()?.pieces().concat() == seen,
+                            "the dictionary compared differs from the one made"
+                        );
                         let _ = seen;
                         return Ok((None, None));
                     }
                 }
-                return Ok((None, Some(dictionary_by_context(&cat, t, &templates, project.memo, &render)?)));
+                return Ok((None, Some(by_context.document()?)));
             }
             let p = crate::timing::phase("docs: dictionary view");
             let mut dictionary = dictionary::view(&cat, t, t.model_file);
@@ -336,105 +336,91 @@ pub fn generate_with(
 /// template in Rust, or the project's).
 type RenderSection<'r> = dyn Fn(&dictionary::SectionView<'_, '_>) -> Result<String, String> + 'r;
 
-/// The data dictionary made one context's view at a time (each made,
-/// rendered and dropped in turn: the whole view was 19 MB of a check's
-/// peak at 2,000 aggregates), with only its outline kept for the table
-/// of contents. For the built-in template, which reads the sections only
-/// to write them.
-fn dictionary_by_context(
-    cat: &catalog::Catalog<'_>,
-    t: &labels::Labels,
-    templates: &templates::Templates,
-    memo: Option<&crate::memo::Memo>,
-    render: &RenderSection<'_>,
-) -> Result<Document, String> {
-    let _p = crate::timing::phase("docs: dictionary, a context at a time");
-    let id = TemplateId::DataDictionaryContext;
-    let shell = dictionary::shell(cat, t, t.model_file);
-    let mut outlines = Vec::with_capacity(cat.model.contexts.len());
-    let mut texts = Vec::with_capacity(cat.model.contexts.len());
-    for ci in 0..cat.model.contexts.len() {
-        let c = dictionary::context(cat, t, ci);
-        let view = dictionary::SectionView { t, model_doc: &shell.model_doc, c: &c };
-        texts.push(section(templates, memo, id, &view, render)?);
-        outlines.push(c.outline());
-    }
-    #[cfg(debug_assertions)]
-    let whole_view = texts.clone();
-    #[cfg(debug_assertions)]
-    assert!(outlines == dictionary::outlines(cat, t), "the outlines made without the views differ");
-    let (_, md) = assemble(
-        (shell, outlines),
-        texts,
-        false,
-        true,
-        |v| &mut v.0.sections,
-        |(shell, outlines)| templates.render(TemplateId::DataDictionary, &shell.contents_of(outlines)),
-    )?;
-    // Debug builds (the tests, the fuzzer): the document the whole view
-    // gives.
-    #[cfg(debug_assertions)]
-    {
-        let mut view = dictionary::view(cat, t, t.model_file);
-        view.sections = whole_view;
-        let text = templates.render(TemplateId::DataDictionary, &view.contents())?;
-        assert!(md.pieces().concat() == text.as_bytes(), "the outlines' dictionary differs from the view's");
-    }
-    Ok(md)
+/// What the data dictionary is made from, when it is made a context's
+/// view at a time (the built-in template, which reads the sections only to
+/// write them).
+struct ByContext<'a, 'c> {
+    cat: &'a catalog::Catalog<'c>,
+    t: &'a labels::Labels,
+    templates: &'a templates::Templates,
+    memo: Option<&'a crate::memo::Memo>,
+    render: &'a RenderSection<'a>,
 }
 
-/// Whether `unchanged` finds the data dictionary ([`dictionary_by_context`])
-/// at `path`: its table of contents rendered first (from the outlines),
-/// then each context's section made as the comparison reaches it and
-/// dropped once compared; none is made after the first piece that
-/// differs. `Some` when it is the same, with the bytes compared in debug
-/// builds (none in others); `None` when it is not, when a section could
-/// not be rendered, or when the template's text does not hold the marks
-/// (the caller then makes the document the long way, and says why).
-fn dictionary_on_disk(
-    cat: &catalog::Catalog<'_>,
-    t: &labels::Labels,
-    templates: &templates::Templates,
-    memo: Option<&crate::memo::Memo>,
-    render: &RenderSection<'_>,
-    unchanged: &Unchanged<'_>,
-    path: &Path,
-) -> Option<Vec<u8>> {
-    let mut shell = dictionary::shell(cat, t, t.model_file);
-    let outlines = dictionary::outlines(cat, t);
-    let n = outlines.len();
-    shell.sections = section_marks(n);
-    let skeleton = templates.render(TemplateId::DataDictionary, &shell.contents_of(&outlines)).ok()?;
-    if !holds_marks(&skeleton, n) {
-        return None;
+impl ByContext<'_, '_> {
+    /// The document, each context's view made, rendered and dropped in
+    /// turn (the whole view was 19 MB of a check's peak at 2,000
+    /// aggregates); the table of contents from the catalog's outlines.
+    fn document(&self) -> Result<Document, String> {
+        let (cat, t, templates) = (self.cat, self.t, self.templates);
+        let _p = crate::timing::phase("docs: dictionary, a context at a time");
+        let shell = dictionary::shell(cat, t, t.model_file);
+        let texts = (0..cat.model.contexts.len())
+            .map(|ci| self.section(&shell.model_doc, ci))
+            .collect::<Result<Vec<_>, _>>()?;
+        #[cfg(debug_assertions)]
+        let whole_view = texts.clone();
+        let (_, md) = assemble(
+            (shell, dictionary::outlines(cat, t)),
+            texts,
+            false,
+            true,
+            |v| &mut v.0.sections,
+            |(shell, outlines)| templates.render(TemplateId::DataDictionary, &shell.contents_of(outlines)),
+        )?;
+        // Debug builds (the tests, the fuzzer): the document the whole view
+        // gives (its table of contents from the views, not the catalog).
+        #[cfg(debug_assertions)]
+        {
+            let mut view = dictionary::view(cat, t, t.model_file);
+            view.sections = whole_view;
+            let text = templates.render(TemplateId::DataDictionary, &view.contents())?;
+            assert!(md.pieces().concat() == text.as_bytes(), "the outlines' dictionary differs from the view's");
+        }
+        Ok(md)
     }
-    drop(outlines);
-    let model_doc = shell.model_doc.as_str();
-    let make = |ci: usize| {
-        let c = dictionary::context(cat, t, ci);
-        let view = dictionary::SectionView { t, model_doc, c: &c };
-        section(templates, memo, TemplateId::DataDictionaryContext, &view, render)
-    };
-    let mut pieces = Spliced::new(&skeleton, &shell.sections, make);
-    let same = unchanged(path, &mut pieces) && !pieces.failed;
-    same.then_some(pieces.seen)
+
+    /// Whether `unchanged` finds the [`ByContext::document`] at `path`:
+    /// its table of contents rendered first (from the outlines), then each
+    /// context's section made as the comparison reaches it and dropped
+    /// once compared; none is made after the first piece that differs.
+    /// `Some` when it is the same, with the bytes compared in debug builds
+    /// (none in others); `None` when it is not, when a section could not
+    /// be rendered, or when the template's text does not hold the marks
+    /// (the caller then makes the document, and says why).
+    fn on_disk(&self, unchanged: &Unchanged<'_>, path: &Path) -> Option<Vec<u8>> {
+        let mut shell = dictionary::shell(self.cat, self.t, self.t.model_file);
+        let outlines = dictionary::outlines(self.cat, self.t);
+        let n = outlines.len();
+        shell.sections = section_marks(n);
+        let skeleton = self.templates.render(TemplateId::DataDictionary, &shell.contents_of(&outlines)).ok()?;
+        if !holds_marks(&skeleton, n) {
+            return None;
+        }
+        drop(outlines);
+        let mut pieces = Spliced::new(between_marks(&skeleton, n), |ci| self.section(&shell.model_doc, ci));
+        let same = unchanged(path, &mut pieces) && !pieces.failed;
+        same.then_some(pieces.seen)
+    }
+
+    /// The `ci`th context's section, from its view (made, rendered and
+    /// dropped).
+    fn section(&self, model_doc: &str, ci: usize) -> Result<String, String> {
+        let c = dictionary::context(self.cat, self.t, ci);
+        let view = dictionary::SectionView { t: self.t, model_doc, c: &c };
+        section(self.templates, self.memo, TemplateId::DataDictionaryContext, &view, self.render)
+    }
 }
 
-/// A document's [`Pieces`] from its skeleton (which [`holds_marks`]) and
-/// its sections, each made by `make` (from its index) when the comparison
-/// reaches it.
+/// A document's [`Pieces`] from the texts between its skeleton's marks
+/// ([`between_marks`]) and its sections, each made by `make` (from its
+/// index) when the comparison reaches it: the first text, the first
+/// section, the second text, ..., the last section, the last text.
 struct Spliced<'s, M> {
-    /// What is left of the skeleton.
-    rest: &'s str,
-    /// The marks not yet reached.
-    marks: std::slice::Iter<'s, String>,
-    /// The section to give next, when the piece before it was given.
-    due: Option<usize>,
-    /// The next section's index.
-    next: usize,
+    between: Vec<&'s str>,
+    /// How many pieces were given.
+    given: usize,
     make: M,
-    /// The last piece was given.
-    done: bool,
     /// A section could not be made: the pieces stopped there.
     failed: bool,
     /// Every byte given, in debug builds.
@@ -442,17 +428,8 @@ struct Spliced<'s, M> {
 }
 
 impl<'s, M> Spliced<'s, M> {
-    fn new(skeleton: &'s str, marks: &'s [String], make: M) -> Spliced<'s, M> {
-        Spliced {
-            rest: skeleton,
-            marks: marks.iter(),
-            due: None,
-            next: 0,
-            make,
-            done: false,
-            failed: false,
-            seen: Vec::new(),
-        }
+    fn new(between: Vec<&'s str>, make: M) -> Spliced<'s, M> {
+        Spliced { between, given: 0, make, failed: false, seen: Vec::new() }
     }
 
     fn saw(&mut self, _piece: &[u8]) {
@@ -463,36 +440,27 @@ impl<'s, M> Spliced<'s, M> {
 
 impl<M: FnMut(usize) -> Result<String, String>> Pieces for Spliced<'_, M> {
     fn next_piece(&mut self) -> Option<Cow<'_, [u8]>> {
-        if self.failed || self.done {
+        let i = self.given / 2;
+        // A text at even places; a section at odd ones, up to the last text.
+        if self.failed || (self.given % 2 == 1 && i + 1 >= self.between.len()) {
             return None;
         }
-        if let Some(i) = self.due.take() {
-            return match (self.make)(i) {
-                Ok(text) => {
-                    self.saw(text.as_bytes());
-                    Some(Cow::Owned(text.into_bytes()))
-                }
-                Err(_) => {
-                    self.failed = true;
-                    None
-                }
-            };
+        self.given += 1;
+        if self.given % 2 == 1 {
+            let text = *self.between.get(i)?;
+            self.saw(text.as_bytes());
+            return Some(Cow::Borrowed(text.as_bytes()));
         }
-        let before = match self.marks.next() {
-            Some(mark) => {
-                let (before, after) = self.rest.split_once(mark.as_str()).unwrap_or((self.rest, ""));
-                self.rest = after;
-                self.due = Some(self.next);
-                self.next += 1;
-                before
+        match (self.make)(i) {
+            Ok(text) => {
+                self.saw(text.as_bytes());
+                Some(Cow::Owned(text.into_bytes()))
             }
-            None => {
-                self.done = true;
-                self.rest
+            Err(_) => {
+                self.failed = true;
+                None
             }
-        };
-        self.saw(before.as_bytes());
-        Some(Cow::Borrowed(before.as_bytes()))
+        }
     }
 }
 
@@ -597,14 +565,12 @@ impl Document {
         match self {
             Document::Whole(text) => vec![text.as_bytes()],
             Document::Spliced { skeleton, sections } => {
+                let between = between_marks(skeleton, sections.len());
                 let mut pieces = Vec::with_capacity(2 * sections.len() + 1);
-                let mut rest = skeleton.as_str();
-                for (mark, section) in section_marks(sections.len()).iter().zip(sections) {
-                    let (before, after) = rest.split_once(mark.as_str()).unwrap_or((rest, ""));
-                    pieces.extend([before.as_bytes(), section.as_bytes()]);
-                    rest = after;
+                for (text, section) in between.iter().zip(sections) {
+                    pieces.extend([text.as_bytes(), section.as_bytes()]);
                 }
-                pieces.push(rest.as_bytes());
+                pieces.extend(between.last().map(|text| text.as_bytes()));
                 pieces
             }
         }
@@ -682,19 +648,29 @@ fn holds_marks(skeleton: &str, n: usize) -> bool {
 /// replaced by its section, written into one buffer of the final size,
 /// each section freed once copied.
 fn splice(skeleton: &str, sections: Vec<String>) -> String {
-    let marks = section_marks(sections.len());
-    let size =
-        skeleton.len() + sections.iter().map(String::len).sum::<usize>() - marks.iter().map(String::len).sum::<usize>();
+    let between = between_marks(skeleton, sections.len());
+    let size = between.iter().map(|t| t.len()).sum::<usize>() + sections.iter().map(String::len).sum::<usize>();
     let mut out = String::with_capacity(size);
-    let mut rest = skeleton;
-    for (mark, section) in marks.iter().zip(sections) {
-        let (before, after) = rest.split_once(mark.as_str()).unwrap_or((rest, ""));
-        out.push_str(before);
+    for (text, section) in between.iter().zip(sections) {
+        out.push_str(text);
         out.push_str(&section);
+    }
+    out.push_str(between.last().copied().unwrap_or_default());
+    out
+}
+
+/// The `n + 1` texts of `skeleton` (which [`holds_marks`]) before, between
+/// and after its `n` marks, in order.
+fn between_marks(skeleton: &str, n: usize) -> Vec<&str> {
+    let mut texts = Vec::with_capacity(n + 1);
+    let mut rest = skeleton;
+    for mark in section_marks(n) {
+        let (before, after) = rest.split_once(mark.as_str()).unwrap_or((rest, ""));
+        texts.push(before);
         rest = after;
     }
-    out.push_str(rest);
-    out
+    texts.push(rest);
+    texts
 }
 
 /// `text` in a buffer of its size when its own has more than an eighth
@@ -868,5 +844,44 @@ mod tests {
         assert!(!holds_marks("\u{0}1\u{0}\u{0}0\u{0}", 2));
         assert!(!holds_marks("\u{0}0\u{0}", 2));
         assert!(holds_marks("", 0));
+    }
+
+    /// The pieces made as they are asked for are the document's pieces,
+    /// in order, and stop at a section that cannot be made.
+    #[test]
+    fn pieces_made_as_asked_are_the_documents() {
+        let all = |between: Vec<&str>, sections: &[&str]| {
+            let made: Vec<String> = sections.iter().map(|s| s.to_string()).collect();
+            let mut asked = Vec::new();
+            let mut pieces = Spliced::new(between, |i: usize| {
+                asked.push(i);
+                Ok(made[i].clone())
+            });
+            let mut given = Vec::new();
+            while let Some(piece) = pieces.next_piece() {
+                given.push(String::from_utf8(piece.into_owned()).unwrap());
+            }
+            assert!(pieces.next_piece().is_none(), "nothing after the last text");
+            drop(pieces);
+            (given, asked)
+        };
+        for sections in [&[][..], &["A"], &["A", "", "C"]] {
+            let skeleton: String = section_marks(sections.len()).iter().map(|m| format!("<{m}>")).collect();
+            let doc = Document::Spliced {
+                skeleton: skeleton.clone(),
+                sections: sections.iter().map(|s| s.to_string()).collect(),
+            };
+            let expected: Vec<String> = doc.pieces().iter().map(|p| String::from_utf8(p.to_vec()).unwrap()).collect();
+            let (given, asked) = all(between_marks(&skeleton, sections.len()), sections);
+            assert_eq!(given, expected);
+            assert_eq!(asked, (0..sections.len()).collect::<Vec<_>>());
+            assert_eq!(given.concat(), doc.into_text());
+        }
+        // A section that cannot be made ends the pieces there.
+        let mut pieces =
+            Spliced::new(vec!["a", "b", "c"], |i: usize| if i == 0 { Ok("0".into()) } else { Err("no".into()) });
+        let given: Vec<Vec<u8>> = std::iter::from_fn(|| pieces.next_piece().map(Cow::into_owned)).collect();
+        assert_eq!(given, [b"a".to_vec(), b"0".to_vec(), b"b".to_vec()]);
+        assert!(pieces.failed && pieces.next_piece().is_none());
     }
 }
