@@ -2,18 +2,17 @@
 //! string and regex literals are (a `//` inside `'…'` or `/…/` is no comment),
 //! then `///` runs are attached to declarations by position.
 
-use pest::iterators::Pair;
+use crate::syntax::tree::Pair;
 
 use super::ast::{Comment, Doc};
 use super::Rule;
 use crate::diagnostics::{FileId, Span};
 
 /// Byte ranges of every string and regex literal in the parse tree.
-pub(super) fn literal_spans(root: Pair<'_, Rule>) -> Vec<(usize, usize)> {
-    root.into_inner()
-        .flatten()
-        .filter(|p| matches!(p.as_rule(), Rule::sq_string | Rule::dq_string | Rule::regex))
-        .map(|p| (p.as_span().start(), p.as_span().end()))
+pub(super) fn literal_spans(root: Pair<'_>) -> Vec<(usize, usize)> {
+    root.descendants()
+        .filter(|n| matches!(n.rule, Rule::sq_string | Rule::dq_string | Rule::regex))
+        .map(|n| (n.start, n.end))
         .collect()
 }
 

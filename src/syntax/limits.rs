@@ -1,7 +1,7 @@
 //! Input the parser must never see: a NUL byte (no PostgreSQL string can
 //! hold one, so it would break the migration), and nesting so deep that a
 //! recursive parser, checker or printer would exhaust the stack. Both are
-//! found by one linear scan before pest runs.
+//! found by one linear scan before either parser runs.
 
 use crate::diagnostics::codes::id;
 use crate::diagnostics::{Diagnostic, FileId, Span};

@@ -1,6 +1,6 @@
 //! Aggregates, entities and what they contain.
 
-use pest::iterators::Pair;
+use crate::syntax::tree::Pair;
 
 use super::{parse_size, Builder};
 use crate::syntax::ast::*;
@@ -8,7 +8,7 @@ use crate::syntax::errors::Place;
 use crate::syntax::Rule;
 
 impl Builder<'_> {
-    pub(super) fn aggregate(&mut self, pair: Pair<'_, Rule>) -> Aggregate {
+    pub(super) fn aggregate(&mut self, pair: Pair<'_>) -> Aggregate {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut name = None;
@@ -26,11 +26,11 @@ impl Builder<'_> {
         Aggregate { doc, name: name.unwrap_or_else(|| self.missing(span)), table_as, annotations, items, span }
     }
 
-    pub(super) fn table_as(&mut self, pair: Pair<'_, Rule>) -> Option<Ident> {
+    pub(super) fn table_as(&mut self, pair: Pair<'_>) -> Option<Ident> {
         pair.into_inner().find(|q| q.as_rule() == Rule::ident).map(|q| self.ident(q))
     }
 
-    pub(super) fn entity(&mut self, pair: Pair<'_, Rule>) -> Entity {
+    pub(super) fn entity(&mut self, pair: Pair<'_>) -> Entity {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut name = None;
@@ -50,7 +50,7 @@ impl Builder<'_> {
         Entity { doc, name: name.unwrap_or_else(|| self.missing(span)), table_as, one, annotations, items, span }
     }
 
-    pub(super) fn aggregate_item(&mut self, p: Pair<'_, Rule>, items: &mut Vec<AggregateItem>) {
+    pub(super) fn aggregate_item(&mut self, p: Pair<'_>, items: &mut Vec<AggregateItem>) {
         let span = self.span(&p);
         match p.as_rule() {
             Rule::field => items.extend(self.field(p).map(AggregateItem::Field)),
@@ -117,7 +117,7 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn invariant(&mut self, pair: Pair<'_, Rule>) -> Option<Invariant> {
+    pub(super) fn invariant(&mut self, pair: Pair<'_>) -> Option<Invariant> {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut name = None;
@@ -134,7 +134,7 @@ impl Builder<'_> {
         Some(Invariant { doc, name: name?, annotations, expr: expr?, span })
     }
 
-    pub(super) fn index(&mut self, pair: Pair<'_, Rule>) -> IndexDecl {
+    pub(super) fn index(&mut self, pair: Pair<'_>) -> IndexDecl {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut idx = IndexDecl {
@@ -164,7 +164,7 @@ impl Builder<'_> {
         idx
     }
 
-    pub(super) fn events(&mut self, pair: Pair<'_, Rule>) -> Events {
+    pub(super) fn events(&mut self, pair: Pair<'_>) -> Events {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut ev =
@@ -188,7 +188,7 @@ impl Builder<'_> {
         ev
     }
 
-    pub(super) fn partition(&mut self, pair: Pair<'_, Rule>) -> Option<Partition> {
+    pub(super) fn partition(&mut self, pair: Pair<'_>) -> Option<Partition> {
         let span = self.span(&pair);
         let inner = pair
             .into_inner()

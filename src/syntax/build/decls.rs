@@ -1,6 +1,6 @@
 //! Contexts, enums and value objects.
 
-use pest::iterators::Pair;
+use crate::syntax::tree::Pair;
 
 use super::Builder;
 use crate::diagnostics::Span;
@@ -9,7 +9,7 @@ use crate::syntax::errors::Place;
 use crate::syntax::Rule;
 
 impl Builder<'_> {
-    pub(super) fn context(&mut self, pair: Pair<'_, Rule>) -> Context {
+    pub(super) fn context(&mut self, pair: Pair<'_>) -> Context {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut name = None;
@@ -35,7 +35,7 @@ impl Builder<'_> {
         Context { doc, name: name.unwrap_or_else(|| self.missing(span)), annotations, items, span }
     }
 
-    pub(super) fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> EnumDecl {
+    pub(super) fn enum_decl(&mut self, pair: Pair<'_>) -> EnumDecl {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut name = None;
@@ -74,7 +74,7 @@ impl Builder<'_> {
         EnumDecl { doc, name: name.unwrap_or_else(|| self.missing(span)), native, annotations, values, span }
     }
 
-    pub(super) fn value_decl(&mut self, pair: Pair<'_, Rule>) -> ValueDecl {
+    pub(super) fn value_decl(&mut self, pair: Pair<'_>) -> ValueDecl {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut name = None;
@@ -116,7 +116,7 @@ impl Builder<'_> {
         ValueDecl { doc, name: name.unwrap_or_else(|| self.missing(span)), annotations, body, span }
     }
 
-    pub(super) fn check_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+    pub(super) fn check_expr(&mut self, pair: Pair<'_>) -> Option<Expr> {
         let inner = pair.into_inner().next()?;
         match inner.as_rule() {
             Rule::implicit_test => {

@@ -1,6 +1,6 @@
 //! Expressions.
 
-use pest::iterators::{Pair, Pairs};
+use crate::syntax::tree::{Pair, Pairs};
 
 use super::{unescape_regex, Builder};
 use crate::diagnostics::codes::id;
@@ -10,7 +10,7 @@ use crate::syntax::limits;
 use crate::syntax::Rule;
 
 impl Builder<'_> {
-    pub fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
+    pub fn expr(&mut self, pair: Pair<'_>) -> Expr {
         let span = self.span(&pair);
         let rule = pair.as_rule();
         if !matches!(
@@ -78,10 +78,7 @@ impl Builder<'_> {
                                 id::E0001,
                                 format!("more than {} terms in one arithmetic chain", limits::MAX_TERMS),
                             )
-                            .at(
-                                Span::new(self.file, op.as_span().start(), op.as_span().end()),
-                                "this operator is one too many",
-                            )
+                            .at(Span::new(self.file, op.start(), op.end()), "this operator is one too many")
                             .with_help("split the computation into smaller invariants"),
                         );
                         break;
@@ -117,14 +114,14 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn next_expr(&mut self, inner: &mut Pairs<'_, Rule>, span: Span) -> Expr {
+    pub(super) fn next_expr(&mut self, inner: &mut Pairs<'_>, span: Span) -> Expr {
         match inner.next() {
             Some(p) => self.expr(p),
             None => Expr { kind: ExprKind::Subject, span },
         }
     }
 
-    pub(super) fn test_suffix(&mut self, subject: Expr, suffix: Pair<'_, Rule>) -> Expr {
+    pub(super) fn test_suffix(&mut self, subject: Expr, suffix: Pair<'_>) -> Expr {
         let span = subject.span.to(self.span(&suffix));
         let rule = suffix.as_rule();
         let mut negated = false;
@@ -172,7 +169,7 @@ impl Builder<'_> {
         Expr { kind, span }
     }
 
-    pub(super) fn atom(&mut self, pair: Pair<'_, Rule>) -> Expr {
+    pub(super) fn atom(&mut self, pair: Pair<'_>) -> Expr {
         let span = self.span(&pair);
         let text = pair.as_str();
         let kind = match pair.as_rule() {

@@ -1,6 +1,6 @@
 //! Fields, their types and annotations.
 
-use pest::iterators::Pair;
+use crate::syntax::tree::Pair;
 
 use super::Builder;
 use crate::diagnostics::codes::id;
@@ -9,7 +9,7 @@ use crate::syntax::ast::*;
 use crate::syntax::Rule;
 
 impl Builder<'_> {
-    pub(super) fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Option<TypeExpr> {
+    pub(super) fn type_expr(&mut self, pair: Pair<'_>) -> Option<TypeExpr> {
         let inner = pair.into_inner().next()?;
         let span = self.span(&inner);
         match inner.as_rule() {
@@ -72,7 +72,7 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn ref_action(&mut self, pair: Pair<'_, Rule>) -> Option<RefAction> {
+    pub(super) fn ref_action(&mut self, pair: Pair<'_>) -> Option<RefAction> {
         let action = pair.into_inner().find(|p| p.as_rule() == Rule::ref_action)?;
         let inner = action.into_inner().next()?;
         Some(match inner.as_rule() {
@@ -81,7 +81,7 @@ impl Builder<'_> {
             Rule::set_null => RefAction::SetNull,
             Rule::no_action => RefAction::NoAction,
             Rule::set_default => {
-                let word = inner.clone().into_inner().find(|p| p.as_rule() == Rule::ident)?;
+                let word = inner.into_inner().find(|p| p.as_rule() == Rule::ident)?;
                 if word.as_str() != "default" {
                     self.diagnostics.push(
                         Diagnostic::error(
@@ -99,7 +99,7 @@ impl Builder<'_> {
         })
     }
 
-    pub(super) fn field(&mut self, pair: Pair<'_, Rule>) -> Option<Field> {
+    pub(super) fn field(&mut self, pair: Pair<'_>) -> Option<Field> {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut name = None;
@@ -126,7 +126,7 @@ impl Builder<'_> {
         Some(Field { doc, name: name?, ty: ty?, default: field_default, unique, indexed, annotations, span })
     }
 
-    pub(super) fn annotation(&mut self, pair: Pair<'_, Rule>) -> Annotation {
+    pub(super) fn annotation(&mut self, pair: Pair<'_>) -> Annotation {
         let span = self.span(&pair);
         let mut name = None;
         let mut args = Vec::new();

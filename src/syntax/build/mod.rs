@@ -1,4 +1,4 @@
-//! Pest pairs → typed AST. The grammar has already accepted the shape, so the
+//! Parse tree ([`super::tree`], from either parser) → typed AST. The grammar has already accepted the shape, so the
 //! walk only reads children; anything unexpected is skipped, never unwrapped.
 //!
 //! One file per kind of declaration: [`model`] (the model block, roles,
@@ -13,7 +13,7 @@ mod expr;
 mod fields;
 mod model;
 
-use pest::iterators::Pair;
+use crate::syntax::tree::Pair;
 
 use super::ast::*;
 use super::comments::DocAttacher;
@@ -38,9 +38,9 @@ impl<'a> Builder<'a> {
 
     /// A node's span, without the blanks and comments pest's implicit
     /// whitespace left at its end (when an optional tail was absent).
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let start = pair.as_span().start();
-        let mut end = pair.as_span().end();
+    fn span(&self, pair: &Pair<'_>) -> Span {
+        let start = pair.start();
+        let mut end = pair.end();
         loop {
             end = start + self.text[start..end].trim_end().len();
             match self.docs.comment_ending_at(end) {
@@ -72,21 +72,21 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn doc(&mut self, pair: &Pair<'_, Rule>) -> Option<Doc> {
-        self.docs.take(pair.as_span().start())
+    fn doc(&mut self, pair: &Pair<'_>) -> Option<Doc> {
+        self.docs.take(pair.start())
     }
 
-    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+    fn ident(&self, pair: Pair<'_>) -> Ident {
         Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
     }
 
-    fn path(&self, pair: Pair<'_, Rule>) -> Path {
+    fn path(&self, pair: Pair<'_>) -> Path {
         let span = self.span(&pair);
         Path { parts: pair.into_inner().map(|p| self.ident(p)).collect(), span }
     }
 
-    fn junk(&mut self, place: Place, pair: &Pair<'_, Rule>) {
-        let (start, end) = (pair.as_span().start(), pair.as_span().end());
+    fn junk(&mut self, place: Place, pair: &Pair<'_>) {
+        let (start, end) = (pair.start(), pair.end());
         // Consecutive junk lines are one region: explain only its first line.
         if let Some(last) = self.junk.last_mut() {
             // At the top level, the lines after a broken block header are its
@@ -100,7 +100,7 @@ impl<'a> Builder<'a> {
         self.junk.push(Junk { place, start, end });
     }
 
-    pub fn file(&mut self, root: Pair<'_, Rule>) -> SourceFile {
+    pub fn file(&mut self, root: Pair<'_>) -> SourceFile {
         let mut items = Vec::new();
         for p in root.into_inner() {
             match p.as_rule() {
@@ -127,7 +127,7 @@ impl<'a> Builder<'a> {
         SourceFile { items, comments }
     }
 
-    fn include(&mut self, pair: Pair<'_, Rule>) -> Include {
+    fn include(&mut self, pair: Pair<'_>) -> Include {
         let span = self.span(&pair);
         let mut path = String::new();
         let mut path_span = span;

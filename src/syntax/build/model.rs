@@ -1,6 +1,6 @@
 //! The `model` block, roles and publications.
 
-use pest::iterators::Pair;
+use crate::syntax::tree::Pair;
 
 use super::Builder;
 use crate::syntax::ast::*;
@@ -8,7 +8,7 @@ use crate::syntax::errors::Place;
 use crate::syntax::Rule;
 
 impl Builder<'_> {
-    pub(super) fn model(&mut self, pair: Pair<'_, Rule>) -> Model {
+    pub(super) fn model(&mut self, pair: Pair<'_>) -> Model {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut name = None;
@@ -97,7 +97,7 @@ impl Builder<'_> {
         Model { doc, name: name.unwrap_or_else(|| self.missing(span)), annotations, items, span }
     }
 
-    pub(super) fn month_range(&mut self, pair: Pair<'_, Rule>) -> Option<MonthRange> {
+    pub(super) fn month_range(&mut self, pair: Pair<'_>) -> Option<MonthRange> {
         let span = self.span(&pair);
         let months: Vec<Month> =
             pair.into_inner().filter(|q| q.as_rule() == Rule::month).map(|q| self.month(q)).collect();
@@ -107,14 +107,14 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn month(&self, pair: Pair<'_, Rule>) -> Month {
+    pub(super) fn month(&self, pair: Pair<'_>) -> Month {
         let s = pair.as_str();
         let year = s.get(0..4).and_then(|y| y.parse().ok()).unwrap_or(0);
         let month = s.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
         Month { year, month, span: self.span(&pair) }
     }
 
-    pub(super) fn role(&mut self, pair: Pair<'_, Rule>) -> Role {
+    pub(super) fn role(&mut self, pair: Pair<'_>) -> Role {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut name = None;
@@ -142,7 +142,7 @@ impl Builder<'_> {
         Role { doc, name: name.unwrap_or_else(|| self.missing(span)), grants, span }
     }
 
-    pub(super) fn publication(&mut self, pair: Pair<'_, Rule>) -> Publication {
+    pub(super) fn publication(&mut self, pair: Pair<'_>) -> Publication {
         let doc = self.doc(&pair);
         let span = self.span(&pair);
         let mut name = None;
