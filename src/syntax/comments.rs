@@ -65,6 +65,10 @@ pub(super) struct DocAttacher<'a> {
     /// is a binary search, not a scan (a scan per node made parsing a
     /// documented model quadratic).
     trimmed_ends: Vec<usize>,
+    /// The same ends as a bit per byte offset: most nodes end where no
+    /// comment does, and one bit says so sooner than a binary search (which
+    /// was 7 % of `validate`'s time once pest no longer parsed).
+    end_bits: Vec<u64>,
     used: Vec<bool>,
 }
 
@@ -78,8 +82,14 @@ impl<'a> DocAttacher<'a> {
                 let (s, e) = (c.span.start as usize, c.span.end as usize);
                 s + text.get(s..e).map_or(0, |t| t.trim_end().len())
             })
-            .collect();
-        DocAttacher { text, line_starts, comments, trimmed_ends, used }
+            .collect::<Vec<usize>>();
+        let mut end_bits = vec![0u64; text.len() / 64 + 1];
+        for &end in &trimmed_ends {
+            if let Some(word) = end_bits.get_mut(end / 64) {
+                *word |= 1 << (end % 64);
+            }
+        }
+        DocAttacher { text, line_starts, comments, trimmed_ends, end_bits, used }
     }
 
     fn line_of(&self, offset: usize) -> usize {
@@ -127,6 +137,9 @@ impl<'a> DocAttacher<'a> {
 
     /// The start of a comment whose text (trailing blanks aside) ends at `end`.
     pub fn comment_ending_at(&self, end: usize) -> Option<usize> {
+        if self.end_bits.get(end / 64).is_none_or(|word| word & (1 << (end % 64)) == 0) {
+            return None;
+        }
         let idx = self.trimmed_ends.binary_search(&end).ok()?;
         self.comments.get(idx).map(|c| c.span.start as usize)
     }
