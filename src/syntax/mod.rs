@@ -6,11 +6,12 @@
 //! module.
 //!
 //! Two parsers read a file. [`fast`] is written by hand after
-//! `grammar/ddd.pest` and reads files with no broken line, about four times
-//! sooner than pest's generated parser with the tree built; where a line is
-//! broken it gives up, and pest parses the file again, so that its junk rules
-//! and errors drive the diagnostics. Both give the same pairs ([`tree`]),
-//! which debug builds check on every file.
+//! `grammar/ddd.pest`, broken lines (junk) included, and is several times
+//! sooner than pest's generated parser with the tree built; pest parses a
+//! file only where the hand-written parser gives up (a file the grammar
+//! does not read, or nesting past its guard), and explains each broken line
+//! ([`errors`]). Both give the same pairs ([`tree`]), which debug builds
+//! check on every file.
 
 pub mod ast;
 mod build;
@@ -44,14 +45,16 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         return Parsed { file: None, diagnostics: vec![d] };
     }
     let nodes = match fast::parse(text) {
-        Some(nodes) => {
+        Ok(nodes) => {
             #[cfg(debug_assertions)]
             same_as_pest(text, &nodes);
             Ok(nodes)
         }
-        None => {
-            #[cfg(debug_assertions)]
-            needs_pest(text);
+        Err(gave_up) => {
+            debug_assert!(
+                gave_up == fast::GaveUp::TooDeep || DddParser::parse(Rule::file, text).is_err(),
+                "the hand-written parser gave up on a file pest reads:\n{text:?}"
+            );
             DddParser::parse(Rule::file, text).map(tree::from_pest)
         }
     };
@@ -97,15 +100,6 @@ fn same_as_pest(text: &str, fast: &[tree::Node]) {
             fast.get(at),
             slow.get(at)
         );
-    }
-}
-
-/// The hand-written parser gives up only where pest reads junk or fails.
-#[cfg(debug_assertions)]
-fn needs_pest(text: &str) {
-    if let Ok(slow) = DddParser::parse(Rule::file, text) {
-        let junk = slow.flatten().any(|p| matches!(p.as_rule(), Rule::block_junk | Rule::top_junk));
-        assert!(junk, "the hand-written parser gave up on a file pest reads without junk:\n{text:?}");
     }
 }
 
