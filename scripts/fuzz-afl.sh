@@ -9,6 +9,9 @@
 #
 #   scripts/fuzz-afl.sh              # 31 minutes
 #   DURATION=7200 scripts/fuzz-afl.sh
+#   TARGET=parse scripts/fuzz-afl.sh # the parser alone (tools/afl/src/bin):
+#                                    # the hand-written parser against pest,
+#                                    # seeded with every model of the repo
 #
 # A crash or hang lands in target/afl-out/default/{crashes,hangs}: turn each
 # into a file of tests/fuzz/ (the `regressions` test runs them) and fix it.
@@ -25,15 +28,27 @@ cp Cargo.lock tools/afl/Cargo.lock
 seeds="$here/target/afl-seeds"
 rm -rf "$seeds"
 mkdir -p "$seeds"
-for f in tests/models/*.ddd examples/history/steps/*.ddd; do
-  cp "$f" "$seeds/$(basename "$(dirname "$f")")-$(basename "$f")"
-done
-pair() { { cat "$1"; printf '\n=====\n'; cat "$2"; } > "$seeds/pair-$(basename "$1" .ddd)-$(basename "$2" .ddd).ddd"; }
-pair examples/history/steps/v1.ddd examples/history/steps/v2.ddd
-pair examples/history/steps/v3.ddd examples/history/steps/v4.ddd
+if [ "${TARGET:-pipeline}" = parse ]; then
+  # Every model of the repository, broken ones included (each under 1 MB).
+  find examples tests -name '*.ddd' -size -1024k | sort | while read -r f; do
+    cp "$f" "$seeds/$(echo "$f" | tr / -)"
+  done
+  out="$here/target/afl-out-parse"
+  target=tools/afl/target/release/dddc-afl-parse
+  timeout=1000
+else
+  for f in tests/models/*.ddd examples/history/steps/*.ddd; do
+    cp "$f" "$seeds/$(basename "$(dirname "$f")")-$(basename "$f")"
+  done
+  pair() { { cat "$1"; printf '\n=====\n'; cat "$2"; } > "$seeds/pair-$(basename "$1" .ddd)-$(basename "$2" .ddd).ddd"; }
+  pair examples/history/steps/v1.ddd examples/history/steps/v2.ddd
+  pair examples/history/steps/v3.ddd examples/history/steps/v4.ddd
+  out="$here/target/afl-out"
+  target=tools/afl/target/release/dddc-afl
+  timeout=10000
+fi
 
 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
-  cargo afl fuzz -i "$seeds" -o "$here/target/afl-out" -V "$DURATION" -t 10000 \
-  tools/afl/target/release/dddc-afl
-echo "crashes: $(find target/afl-out/default/crashes -type f ! -name README.txt 2>/dev/null | wc -l)," \
-  "hangs: $(find target/afl-out/default/hangs -type f 2>/dev/null | wc -l)"
+  cargo afl fuzz -i "$seeds" -o "$out" -V "$DURATION" -t "$timeout" "$target"
+echo "crashes: $(find "$out"/default/crashes -type f ! -name README.txt 2>/dev/null | wc -l)," \
+  "hangs: $(find "$out"/default/hangs -type f 2>/dev/null | wc -l)"
