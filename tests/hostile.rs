@@ -76,6 +76,18 @@ fn value_objects_nested_200_levels_deep() {
     rejected(dir.path(), "E0106", "is 404 bytes long");
 }
 
+/// 100,000 parentheses that `syntax::limits` does not count: they follow a
+/// quote on a line the grammar reads as junk, which the scan took for the
+/// start of a string. Until the parser's own guard, the stack overflowed.
+#[test]
+fn a_hundred_thousand_parentheses_after_a_quote_on_a_broken_line() {
+    for quote in ['\'', '"'] {
+        let body = format!("    oops {quote}x\n    y: int = {}1{}\n", "(".repeat(100_000), ")".repeat(100_000));
+        let dir = project(&[("m.ddd", &model(&body))]);
+        rejected(dir.path(), "E0001", "nesting too deep to read");
+    }
+}
+
 #[test]
 fn an_identifier_of_10000_characters() {
     let name = "a".repeat(10_000);

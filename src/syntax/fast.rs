@@ -14,12 +14,12 @@
 //! the front end cannot tell the difference. The junk is then explained by
 //! `syntax::errors`, which parses each broken line again with pest.
 //!
-//! It gives up in two cases, and pest parses the file instead: when the file
-//! does not parse at all (pest's error is the diagnostic), and when rules
-//! nest deeper than [`MAX_NESTING`] (pest's own stack guard then decides;
-//! `syntax::limits` keeps real models far below it). Giving up is always
-//! safe; the one way to be wrong is a tree that differs from pest's, and
-//! debug builds (the tests, the fuzzer) parse every file both ways and
+//! It gives up in two cases: when the file does not parse at all (pest
+//! parses it then, and its error is the diagnostic), and when rules nest
+//! deeper than [`MAX_NESTING`] (the file is refused with a diagnostic of
+//! its own; `syntax::limits` keeps real models far below it). Giving up is
+//! always safe; the one way to be wrong is a tree that differs from pest's,
+//! and debug builds (the tests, the fuzzer) parse every file both ways and
 //! compare the trees ([`super::parse`]).
 
 use super::tree::Node;
@@ -27,9 +27,11 @@ use super::Rule;
 
 /// Deepest nesting of rules the parser follows. Each level of parentheses
 /// is nine rules deep (`expr` down to `unary`), so `syntax::limits`'s 64
-/// levels are under 600; a file that gets past that scan (its brackets
-/// inside what it took for an unclosed string) stops here instead of
-/// exhausting the stack.
+/// levels are under 600. A file that gets past that scan stops here
+/// instead of exhausting the stack: its brackets after a quote that the
+/// scan took for the start of a string, on a line that is junk to the
+/// grammar (`oops 'x`, then 100,000 parentheses on the next line). pest
+/// had no answer to that either: the pipeline overflowed its stack.
 pub const MAX_NESTING: usize = 2048;
 
 /// Why the hand-written parser handed a file to pest.
@@ -37,8 +39,8 @@ pub const MAX_NESTING: usize = 2048;
 pub(super) enum GaveUp {
     /// The grammar does not read the file at all.
     NoParse,
-    /// Rules nested deeper than [`MAX_NESTING`].
-    TooDeep,
+    /// Rules nested deeper than [`MAX_NESTING`], from this byte on.
+    TooDeep(usize),
 }
 
 /// The pairs of a file, in preorder (a failed alternative truncates the
@@ -47,12 +49,12 @@ pub(super) fn parse(text: &str) -> Result<Vec<Node>, GaveUp> {
     // A documented model has a pair every 5.5 bytes, a bare one about every
     // 3: one growth of the list at most.
     let nodes = Vec::with_capacity(text.len() / 4 + 16);
-    let mut p = P { b: text.as_bytes(), pos: 0, nodes, depth: 0, too_deep: false };
+    let mut p = P { b: text.as_bytes(), pos: 0, nodes, depth: 0, too_deep: None };
     let parsed = p.file();
     match (p.too_deep, parsed) {
-        (true, _) => Err(GaveUp::TooDeep),
-        (false, false) => Err(GaveUp::NoParse),
-        (false, true) => Ok(p.nodes),
+        (Some(at), _) => Err(GaveUp::TooDeep(at)),
+        (None, false) => Err(GaveUp::NoParse),
+        (None, true) => Ok(p.nodes),
     }
 }
 
@@ -66,8 +68,9 @@ struct P<'a> {
     nodes: Vec<Node>,
     /// How many rules are open.
     depth: usize,
-    /// Set past [`MAX_NESTING`]: every rule fails from then on.
-    too_deep: bool,
+    /// Where the nesting passed [`MAX_NESTING`]: every rule fails from
+    /// then on.
+    too_deep: Option<usize>,
 }
 
 impl<'a> P<'a> {
@@ -103,10 +106,10 @@ impl<'a> P<'a> {
     /// A non-silent rule: its pair wraps whatever `f` pushed. On failure
     /// nothing is consumed and nothing pushed.
     fn node(&mut self, rule: Rule, f: impl FnOnce(&mut Self) -> bool) -> bool {
-        if self.depth >= MAX_NESTING {
-            self.too_deep = true;
+        if self.depth >= MAX_NESTING && self.too_deep.is_none() {
+            self.too_deep = Some(self.pos);
         }
-        if self.too_deep {
+        if self.too_deep.is_some() {
             return false;
         }
         let (start, index) = (self.pos, self.nodes.len());
@@ -1097,17 +1100,22 @@ mod tests {
 
     /// Past [`MAX_NESTING`] the parser gives up instead of exhausting the
     /// stack: parentheses that `syntax::limits` does not count, because
-    /// they follow an unclosed quote on a broken line.
+    /// they follow a quote on a broken line. The file is refused with a
+    /// diagnostic at the first parenthesis past the guard.
     #[test]
-    fn nesting_past_the_guard_is_given_up() {
+    fn nesting_past_the_guard_is_refused() {
         let deep = format!(
             "context c {{ aggregate A {{\n oops 'x\n y: int = {}1{}\n}} }}",
             "(".repeat(5000),
             ")".repeat(5000)
         );
         assert_eq!(crate::syntax::limits::check(crate::diagnostics::FileId(0), &deep).map(|d| d.message), None);
-        assert_eq!(parse(&deep), Err(GaveUp::TooDeep));
+        let Err(GaveUp::TooDeep(at)) = parse(&deep) else { panic!("not given up") };
+        assert_eq!(&deep[at..at + 1], "(");
         let parsed = crate::syntax::parse(crate::diagnostics::FileId(0), &deep);
-        assert!(!parsed.diagnostics.is_empty());
+        assert!(parsed.file.is_none());
+        let [d] = &parsed.diagnostics[..] else { panic!("{:?}", parsed.diagnostics) };
+        assert_eq!(d.message, "nesting too deep to read");
+        assert_eq!(d.primary.as_ref().map(|p| p.span.start as usize), Some(at));
     }
 }

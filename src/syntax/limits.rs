@@ -31,6 +31,16 @@ pub(super) fn check(file: FileId, text: &str) -> Option<Diagnostic> {
     )
 }
 
+/// Nesting the scan above did not see (brackets after a quote it took for
+/// the start of a string, on a line the grammar reads as junk) passed the
+/// parser's own guard at `at`.
+pub(super) fn too_deep_to_read(file: FileId, text: &str, at: usize) -> Diagnostic {
+    let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+    Diagnostic::error(id::E0001, "nesting too deep to read")
+        .at(Span::new(file, at, end), format!("more than {} rules deep here", super::fast::MAX_NESTING))
+        .with_help("split the expression into several invariants, or flatten the declarations")
+}
+
 /// Where the nesting first passes [`MAX_DEPTH`], and how deep it is there.
 fn too_deep(text: &str) -> Option<(usize, usize)> {
     let b = text.as_bytes();

@@ -8,9 +8,8 @@
 //! Two parsers read a file. [`fast`] is written by hand after
 //! `grammar/ddd.pest`, broken lines (junk) included, and is several times
 //! sooner than pest's generated parser with the tree built; pest parses a
-//! file only where the hand-written parser gives up (a file the grammar
-//! does not read, or nesting past its guard), and explains each broken line
-//! ([`errors`]). Both give the same pairs ([`tree`]), which debug builds
+//! file only where the hand-written parser gives up on it (a file the
+//! grammar does not read), and explains each broken line ([`errors`]). Both give the same pairs ([`tree`]), which debug builds
 //! check on every file.
 
 pub mod ast;
@@ -50,9 +49,12 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             same_as_pest(text, &nodes);
             Ok(nodes)
         }
-        Err(gave_up) => {
+        Err(fast::GaveUp::TooDeep(at)) => {
+            return Parsed { file: None, diagnostics: vec![limits::too_deep_to_read(file, text, at)] };
+        }
+        Err(fast::GaveUp::NoParse) => {
             debug_assert!(
-                gave_up == fast::GaveUp::TooDeep || DddParser::parse(Rule::file, text).is_err(),
+                DddParser::parse(Rule::file, text).is_err(),
                 "the hand-written parser gave up on a file pest reads:\n{text:?}"
             );
             DddParser::parse(Rule::file, text).map(tree::from_pest)
