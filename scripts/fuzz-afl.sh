@@ -13,8 +13,9 @@
 #                                    # the hand-written parser against pest,
 #                                    # seeded with every model of the repo
 #
-# A crash or hang lands in target/afl-out/default/{crashes,hangs}: turn each
-# into a file of tests/fuzz/ (the `regressions` test runs them) and fix it.
+# A crash or hang lands in target/afl-out/default/{crashes,hangs}
+# (target/afl-out-parse/… for TARGET=parse): turn each into a file of
+# tests/fuzz/ (the `regressions` test runs them) and fix it.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"

@@ -37,7 +37,8 @@ pub const MAX_NESTING: usize = 2048;
 /// Why the hand-written parser handed a file to pest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum GaveUp {
-    /// The grammar does not read the file at all.
+    /// The grammar does not read the file at all. `top_junk` takes any
+    /// line, so no file is known to get here; pest decides if one does.
     NoParse,
     /// Rules nested deeper than [`MAX_NESTING`], from this byte on.
     TooDeep(usize),
@@ -174,11 +175,24 @@ impl<'a> P<'a> {
 
     /// `"{" ~ (item | block_junk)* ~ "}"`, inside a rule.
     fn block(&mut self, mut item: impl FnMut(&mut Self) -> bool) -> bool {
-        self.lit(b"{")
-            && self.s()
-            && self.rep(|p| item(p) || p.atomic(Rule::block_junk, block_junk_end))
-            && self.s()
-            && self.lit(b"}")
+        self.lit(b"{") && self.s() && self.rep(|p| item(p) || p.block_junk()) && self.s() && self.lit(b"}")
+    }
+
+    /// `block_junk`, or the end of the parse where its braces nest past
+    /// [`MAX_NESTING`] (pest's recursion would run out of stack there).
+    fn block_junk(&mut self) -> bool {
+        match block_junk_end(self.b, self.pos) {
+            Ok(Some(end)) => {
+                let start = self.pos;
+                self.pos = end;
+                self.leaf(Rule::block_junk, start)
+            }
+            Ok(None) => false,
+            Err(at) => {
+                self.too_deep.get_or_insert(at);
+                false
+            }
+        }
     }
 
     fn leaf(&mut self, rule: Rule, start: usize) -> bool {
@@ -604,7 +618,9 @@ impl<'a> P<'a> {
     /// `index` and `unique`: the same shape under two keywords.
     fn index(&mut self, rule: Rule, word: &[u8], kw: Rule) -> bool {
         self.node(rule, |p| {
-            p.kw(word, kw)
+            // `kw_unique` refuses a following `:` (a field named `unique`);
+            // `kw_index` does not.
+            (if kw == Rule::kw_unique { p.kw_nc(word, kw) } else { p.kw(word, kw) })
                 && p.s()
                 && p.opt(|p| p.node(Rule::using, |p| p.kw(b"using", Rule::kw_using) && p.s() && p.ident()))
                 && p.s()
@@ -810,7 +826,8 @@ impl<'a> P<'a> {
     fn atom(&mut self) -> bool {
         self.node(Rule::sql_escape, |p| p.kw(b"sql", Rule::kw_sql) && p.s() && p.string())
             || self.node(Rule::call, |p| {
-                p.ident()
+                word_end(p.b, p.pos, b"not").is_none()
+                    && p.ident()
                     && p.s()
                     && p.lit(b"(")
                     && p.s()
@@ -924,38 +941,42 @@ fn top_junk_end(b: &[u8], at: usize) -> Option<usize> {
 }
 
 /// `block_junk = @{ junk_text ~ (junk_block ~ (!"\n" ~ ANY)*)? | junk_block }`,
-/// with `junk_text = _{ (!("\n" | "{" | "}") ~ ANY)+ }`.
-fn block_junk_end(b: &[u8], at: usize) -> Option<usize> {
+/// with `junk_text = _{ (!("\n" | "{" | "}") ~ ANY)+ }`; `Err` as
+/// [`junk_block_end`]'s.
+fn block_junk_end(b: &[u8], at: usize) -> Result<Option<usize>, usize> {
     let text = b[at..].iter().take_while(|&&c| !matches!(c, b'\n' | b'{' | b'}')).count();
     if text == 0 {
         return junk_block_end(b, at);
     }
     let end = at + text;
-    Some(junk_block_end(b, end).map_or(end, |block| line_rest(b, block)))
+    Ok(Some(junk_block_end(b, end)?.map_or(end, |block| line_rest(b, block))))
 }
 
 /// `junk_block = _{ "{" ~ (junk_block | !("{" | "}") ~ ANY)* ~ "}" }`: braces
 /// that balance before the end of the file. An inner block that does not
 /// close leaves the outer one unclosed too, so a count says the same as the
-/// recursion, without a stack as deep as the braces.
-fn junk_block_end(b: &[u8], at: usize) -> Option<usize> {
+/// recursion, without a stack as deep as the braces. Braces nested past
+/// [`MAX_NESTING`] are `Err` (where the first brace too deep is): pest's
+/// recursion stops with an error there, and the parse is given up.
+fn junk_block_end(b: &[u8], at: usize) -> Result<Option<usize>, usize> {
     if b.get(at) != Some(&b'{') {
-        return None;
+        return Ok(None);
     }
     let mut depth = 0usize;
     for (i, &c) in b.iter().enumerate().skip(at) {
         match c {
+            b'{' if depth == MAX_NESTING => return Err(i),
             b'{' => depth += 1,
             b'}' => {
                 depth -= 1;
                 if depth == 0 {
-                    return Some(i + 1);
+                    return Ok(Some(i + 1));
                 }
             }
             _ => {}
         }
     }
-    None
+    Ok(None)
 }
 
 /// `sq_string = @{ "'" ~ ("''" | !("'" | "\n") ~ ANY)* ~ "'" }`. Byte by
@@ -1078,7 +1099,7 @@ mod tests {
         // Junk: a misspelt keyword, a field without its colon, a block that
         // never closes, a number cut short, braces that balance or not,
         // junk at the top, a broken line followed by a good one.
-        let junk = [
+        let junk: [&str; 11] = [
             "context c { aggregat A { } }",
             "modle m { }\ncontext c { }",
             "context c { aggregate A { x int } }",
@@ -1089,6 +1110,9 @@ mod tests {
             "context c { aggregate A { } } } stray",
             "enum E { a b ! c } value V { x int, y: int } role r { reed a } model m { defaults { no } }",
             "context c { aggregate A { x: int = 'unclosed\n y: int } }",
+            // 30 levels of `not (` that never close: linear since `call`
+            // refuses the name `not` (each level parsed twice before).
+            &format!("context c {{ aggregate A {{ invariant i: {}x }} }}", "not (".repeat(30)),
         ];
         for text in junk {
             let slow = DddParser::parse(Rule::file, text).map(tree::from_pest);
@@ -1117,5 +1141,11 @@ mod tests {
         let [d] = &parsed.diagnostics[..] else { panic!("{:?}", parsed.diagnostics) };
         assert_eq!(d.message, "nesting too deep to read");
         assert_eq!(d.primary.as_ref().map(|p| p.span.start as usize), Some(at));
+        // Braces in junk, counted rather than followed, have the same guard.
+        let braces = format!("context c {{\n oops 'x\n {}{}\n}}", "{".repeat(5000), "}".repeat(5000));
+        assert_eq!(crate::syntax::limits::check(crate::diagnostics::FileId(0), &braces).map(|d| d.message), None);
+        let Err(GaveUp::TooDeep(at)) = parse(&braces) else { panic!("not given up") };
+        let first = braces.find("\n {").map_or(0, |line| line + 2);
+        assert_eq!(at, first + MAX_NESTING);
     }
 }

@@ -53,10 +53,8 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             return Parsed { file: None, diagnostics: vec![limits::too_deep_to_read(file, text, at)] };
         }
         Err(fast::GaveUp::NoParse) => {
-            debug_assert!(
-                DddParser::parse(Rule::file, text).is_err(),
-                "the hand-written parser gave up on a file pest reads:\n{text:?}"
-            );
+            #[cfg(debug_assertions)]
+            assert!(pest_tree(text).is_err(), "the hand-written parser gave up on a file pest reads:\n{text:?}");
             DddParser::parse(Rule::file, text).map(tree::from_pest)
         }
     };
@@ -89,12 +87,26 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     }
 }
 
+/// pest's tree of `text`, on a thread with the pipeline's stack: the
+/// hand-written parser follows nesting up to its guard, and pest must have
+/// the room to follow it too (a test's thread has 2 MiB), or its stack
+/// guard fails a parse the other one read.
+#[cfg(debug_assertions)]
+fn pest_tree(text: &str) -> Result<Vec<tree::Node>, String> {
+    let parse = || DddParser::parse(Rule::file, text).map(tree::from_pest).map_err(|e| e.to_string());
+    std::thread::scope(|s| {
+        match std::thread::Builder::new().stack_size(crate::threads::STACK_SIZE).spawn_scoped(s, parse) {
+            Ok(thread) => thread.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            Err(_) => parse(),
+        }
+    })
+}
+
 /// The hand-written parser's tree is pest's, pair for pair.
 #[cfg(debug_assertions)]
 fn same_as_pest(text: &str, fast: &[tree::Node]) {
-    let slow = DddParser::parse(Rule::file, text);
+    let slow = pest_tree(text);
     let slow = slow.unwrap_or_else(|e| panic!("the hand-written parser read a file pest refuses: {e}\n{text:?}"));
-    let slow = tree::from_pest(slow);
     if fast != slow {
         let at = fast.iter().zip(&slow).position(|(a, b)| a != b).unwrap_or(fast.len().min(slow.len()));
         panic!(
