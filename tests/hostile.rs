@@ -88,6 +88,15 @@ fn a_hundred_thousand_parentheses_after_a_quote_on_a_broken_line() {
     }
 }
 
+/// A run of 2,000 `not` separated by byte-order marks, which the grammar
+/// reads as whitespace: `syntax::limits` now does too, and counts the run.
+#[test]
+fn two_thousand_nots_between_byte_order_marks() {
+    let body = format!("    x: bool\n    invariant i: {}x\n", "not\u{FEFF}".repeat(2000));
+    let dir = project(&[("m.ddd", &model(&body))]);
+    rejected(dir.path(), "E0001", "nesting deeper than 64 levels");
+}
+
 #[test]
 fn an_identifier_of_10000_characters() {
     let name = "a".repeat(10_000);

@@ -26,15 +26,15 @@ use super::tree::Node;
 use super::Rule;
 
 /// Deepest nesting of rules the parser follows. Each level of parentheses
-/// is nine rules deep (`expr` down to `unary`), so `syntax::limits`'s 64
-/// levels are under 600. A file that gets past that scan stops here
+/// is eight pairs deep (`expr` down to `unary`; `atom` is silent), so
+/// `syntax::limits`'s 64 levels are under 600. A file that gets past that scan stops here
 /// instead of exhausting the stack: its brackets after a quote that the
 /// scan took for the start of a string, on a line that is junk to the
 /// grammar (`oops 'x`, then 100,000 parentheses on the next line). pest
 /// had no answer to that either: the pipeline overflowed its stack.
 pub const MAX_NESTING: usize = 2048;
 
-/// Why the hand-written parser handed a file to pest.
+/// Why the hand-written parser gave up on a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum GaveUp {
     /// The grammar does not read the file at all. `top_junk` takes any
@@ -45,7 +45,7 @@ pub(super) enum GaveUp {
 }
 
 /// The pairs of a file, in preorder (a failed alternative truncates the
-/// list), or why pest must parse it.
+/// list), or why it gave up.
 pub(super) fn parse(text: &str) -> Result<Vec<Node>, GaveUp> {
     // A documented model has a pair every 5.5 bytes, a bare one about every
     // 3: one growth of the list at most.
@@ -836,7 +836,7 @@ impl<'a> P<'a> {
                     && p.lit(b")")
             })
             || self.literal()
-            || self.path()
+            || (word_end(self.b, self.pos, b"not").is_none() && self.path())
             || self.seq(|p| p.lit(b"(") && p.s() && p.expr() && p.s() && p.lit(b")"))
     }
 

@@ -145,6 +145,12 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
                 continue;
             }
             c if c.is_ascii_whitespace() => {}
+            // A byte-order mark is whitespace to the grammar: it must not
+            // end a run of prefix operators here (`not\u{FEFF}not…`).
+            0xEF if b[i..].starts_with("\u{FEFF}".as_bytes()) => {
+                i += 3;
+                continue;
+            }
             _ => {
                 run = 0;
                 operand = false;

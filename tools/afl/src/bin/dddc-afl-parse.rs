@@ -2,8 +2,8 @@
 //! cargo-afl: `TARGET=parse scripts/fuzz-afl.sh`.
 //!
 //! `dddc::syntax` reads a file with its hand-written parser (`fast`), junk
-//! lines included, and with pest's generated parser only where that one
-//! gives up. cargo-afl builds with debug assertions, and with them
+//! lines included; pest's generated parser would read it only where the
+//! grammar does not (no such file is known). cargo-afl builds with debug assertions, and with them
 //! `syntax::parse` parses every file both ways: where the hand-written
 //! parser reads a file, its tree must be pest's pair for pair, and where it
 //! gives up because the grammar does not read the file, pest must fail too.
