@@ -66,8 +66,10 @@ pub(super) struct DocAttacher<'a> {
     /// documented model quadratic).
     trimmed_ends: Vec<usize>,
     /// The same ends as a bit per byte offset: most nodes end where no
-    /// comment does, and one bit says so sooner than a binary search (which
-    /// was 7 % of `validate`'s time once pest no longer parsed).
+    /// comment does, and one bit says so before the binary search.
+    /// `Builder::span`, which asks for every node, was 7 % of `validate`'s
+    /// profile once pest no longer parsed; this (with the parser's list
+    /// sized up front, 7df6dd7) took 1.5-2.5 % off `validate`'s CPU.
     end_bits: Vec<u64>,
     used: Vec<bool>,
 }

@@ -8,8 +8,8 @@
 //! parser reads a file, its tree must be pest's pair for pair, and where it
 //! gives up because the grammar does not read the file, pest must fail too.
 //! Either mismatch panics, and AFL reports it; so does a hang of either
-//! parser. Without the rest of the pipeline it runs hundreds to thousands
-//! of inputs a second instead of about sixty.
+//! parser. Without the rest of the pipeline it ran 574-797 inputs a second
+//! in the thirteenth session's runs, the pipeline target 60-340.
 
 fn main() {
     afl::fuzz!(|data: &[u8]| {
