@@ -33,19 +33,18 @@ pub fn check(out: &Output, model: Option<&Path>, use_cache: bool) -> u8 {
 fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&str>, use_cache: bool) -> u8 {
     // What earlier runs parsed (`dddc::memo`; drawn: `Disk::docs_memo`).
     let syntax = if use_cache { dddc::memo::Memo::open(&project.dir, dddc::syntax::memo::FOLDER) } else { None };
-    // The lock is read on a second thread while the model is compiled.
-    let (fe, lock) = std::thread::scope(|s| {
+    // The lock is read, and the migrations hashed (a first one is ten
+    // megabytes at 2,000 aggregates), on a second thread while the model
+    // is compiled.
+    let (fe, (lock, (migration_files, doc_files))) = std::thread::scope(|s| {
         let lock = dddc::threads::spawn_scoped(s, || {
-            let _p = dddc::timing::phase("read the lock");
-            read_lock(project).map(|(lock_text, snapshot_text)| {
-                // The snapshot is read later only if the model's does not
-                // write the same text; it is compared from its file, a
-                // piece at a time, and not held meanwhile.
-                let parsed = dddc::check::parse_lock_deferred(lock_text.as_deref(), snapshot_text.as_deref());
-                let snapshot = snapshot_text
-                    .map(|_| dddc::lock::Snapshot::File(migrations_dir(project).join(dddc::lock::SNAPSHOT_FILE)));
-                (lock_text, snapshot, parsed)
-            })
+            let lock = read_lock_deferred(project);
+            let _p = dddc::timing::phase("hash the migrations, list the documents");
+            let mut migration_files = Vec::new();
+            collect_migrations(&migrations_dir(project), "", &mut migration_files);
+            migration_files.sort();
+            let doc_files = super::build::generated_docs(&project.dir, &PathBuf::from(&project.config.docs.dir));
+            (lock, (migration_files, doc_files))
         });
         let fe = super::frontend_remembering(out, project, syntax.as_ref());
         (fe, lock.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
@@ -64,10 +63,6 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         Ok(t) => t,
         Err(e) => return out.usage_error(&e),
     };
-    let mut migration_files = Vec::new();
-    collect_migrations(&migrations_dir(project), "", &mut migration_files);
-    migration_files.sort();
-    let doc_files = super::build::generated_docs(&project.dir, &PathBuf::from(&project.config.docs.dir));
     let (dir, same_dir) = (project.dir.clone(), project.dir.clone());
     let disk = dddc::check::Disk {
         lock_text,
@@ -300,6 +295,23 @@ fn print_lint(out: &Output, lint: Option<&check_cache::LintSummary>) {
     if let Some(l) = lint {
         out.field("lint", json!({"score": l.score, "minimum": l.minimum, "errors": l.errors, "warnings": l.warnings}));
     }
+}
+
+/// What [`read_lock_deferred`] reads.
+type LockRead = (Option<String>, Option<dddc::lock::Snapshot>, (Option<Result<dddc::lock::Lock, String>>, bool));
+
+/// The lock's text, its snapshot's file (compared later, a piece at a
+/// time, and only if the model's schema does not write the same text; not
+/// held meanwhile), and the lock parsed without its schema
+/// ([`dddc::check::parse_lock_deferred`]).
+fn read_lock_deferred(project: &dddc::config::Project) -> Result<LockRead, String> {
+    let _p = dddc::timing::phase("read the lock");
+    read_lock(project).map(|(lock_text, snapshot_text)| {
+        let parsed = dddc::check::parse_lock_deferred(lock_text.as_deref(), snapshot_text.as_deref());
+        let snapshot =
+            snapshot_text.map(|_| dddc::lock::Snapshot::File(migrations_dir(project).join(dddc::lock::SNAPSHOT_FILE)));
+        (lock_text, snapshot, parsed)
+    })
 }
 
 /// Every file under `dir` (subfolders included: Flyway searches them), as
