@@ -151,7 +151,12 @@ impl<'a> DocAttacher<'a> {
         self.comments.iter().zip(&self.used).filter(|(c, u)| c.is_doc && !**u).map(|(c, _)| c)
     }
 
-    pub fn into_comments(self) -> Vec<Comment> {
-        self.comments
+    /// The comments, taken out once the declarations have had theirs
+    /// (the attacher hands out no more).
+    pub fn take_comments(&mut self) -> Vec<Comment> {
+        self.used.clear();
+        self.trimmed_ends.clear();
+        self.end_bits.clear();
+        std::mem::take(&mut self.comments)
     }
 }

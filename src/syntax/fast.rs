@@ -564,8 +564,8 @@ impl<'a> P<'a> {
             || self.expected_rows()
             || self.key()
             || self.invariant()
-            || self.index(Rule::index, b"index", Rule::kw_index)
-            || self.index(Rule::unique, b"unique", Rule::kw_unique)
+            || self.index(Rule::index, |p| p.kw(b"index", Rule::kw_index))
+            || self.index(Rule::unique, |p| p.kw_nc(b"unique", Rule::kw_unique))
             || self.entity()
             || self.events()
             || self.partition()
@@ -617,12 +617,12 @@ impl<'a> P<'a> {
         })
     }
 
-    /// `index` and `unique`: the same shape under two keywords.
-    fn index(&mut self, rule: Rule, word: &[u8], kw: Rule) -> bool {
+    /// `index` and `unique`: the same shape after two keywords (`kw_unique`
+    /// refuses a following `:`, a field named `unique`; `kw_index` does
+    /// not).
+    fn index(&mut self, rule: Rule, keyword: impl FnOnce(&mut Self) -> bool) -> bool {
         self.node(rule, |p| {
-            // `kw_unique` refuses a following `:` (a field named `unique`);
-            // `kw_index` does not.
-            (if kw == Rule::kw_unique { p.kw_nc(word, kw) } else { p.kw(word, kw) })
+            keyword(p)
                 && p.s()
                 && p.opt(|p| p.node(Rule::using, |p| p.kw(b"using", Rule::kw_using) && p.s() && p.ident()))
                 && p.s()

@@ -14,6 +14,9 @@ pub const MAX_DEPTH: usize = 64;
 /// tree as deep).
 pub const MAX_TERMS: usize = 256;
 
+/// What to do about nesting too deep.
+const TOO_DEEP_HELP: &str = "split the expression into several invariants, or flatten the declarations";
+
 /// The first problem of the text, if any.
 pub(super) fn check(file: FileId, text: &str) -> Option<Diagnostic> {
     if let Some(at) = text.find('\0') {
@@ -27,7 +30,7 @@ pub(super) fn check(file: FileId, text: &str) -> Option<Diagnostic> {
     Some(
         Diagnostic::error(id::E0001, format!("nesting deeper than {MAX_DEPTH} levels"))
             .at(Span::new(file, at, at + 1), format!("level {depth} starts here"))
-            .with_help("split the expression into several invariants, or flatten the declarations"),
+            .with_help(TOO_DEEP_HELP),
     )
 }
 
@@ -38,7 +41,7 @@ pub(super) fn too_deep_to_read(file: FileId, text: &str, at: usize) -> Diagnosti
     let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
     Diagnostic::error(id::E0001, "nesting too deep to read")
         .at(Span::new(file, at, end), format!("more than {} rules deep here", super::fast::MAX_NESTING))
-        .with_help("split the expression into several invariants, or flatten the declarations")
+        .with_help(TOO_DEEP_HELP)
 }
 
 /// Where the nesting first passes [`MAX_DEPTH`], and how deep it is there.

@@ -123,7 +123,7 @@ impl<'a> Builder<'a> {
                     .with_help("put it right above a declaration, or use `//` for a plain comment"),
             );
         }
-        let comments = std::mem::replace(&mut self.docs, DocAttacher::new(self.text, Vec::new())).into_comments();
+        let comments = self.docs.take_comments();
         SourceFile { items, comments }
     }
 
