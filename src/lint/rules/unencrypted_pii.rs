@@ -91,10 +91,10 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if matches!(scalar, Some(Scalar::Encrypted | Scalar::PasswordHash)) {
             continue;
         }
-        let ty = scalar.map_or_else(|| "a readable type".to_string(), |s| format!("`{}`", s.ddd()));
+        let ty = || scalar.map_or_else(|| "a readable type".to_string(), |s| format!("`{}`", s.ddd()));
         if f.pii {
             out.push(
-                Finding::new(f.span, format!("`@pii` field `{}` is stored unencrypted as {ty}", f.name))
+                Finding::new(f.span, format!("`@pii` field `{}` is stored unencrypted as {}", f.name, ty()))
                     .label("personal data readable by anyone with SELECT")
                     .help(format!(
                     "store it as `{}: encrypted` (pgcrypto), or say why it stays readable with `@allow(L010, 'why')`",
@@ -109,11 +109,12 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 Finding::new(
                     f.span,
                     if what == f.name {
-                        format!("`{}` is a sensitive identifier stored unencrypted as {ty}", f.name)
+                        format!("`{}` is a sensitive identifier stored unencrypted as {}", f.name, ty())
                     } else {
                         format!(
-                            "`{}` looks like a sensitive identifier (`{what}`) stored unencrypted as {ty}",
-                            f.name
+                            "`{}` looks like a sensitive identifier (`{what}`) stored unencrypted as {}",
+                            f.name,
+                            ty()
                         )
                     },
                 )
