@@ -12,39 +12,59 @@ pub fn check(out: &Output, model: Option<&Path>, use_cache: bool) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    // The project as it is before anything is read: a pass is recorded
-    // only if it is still so afterwards. When it is as the last pass left
-    // it, that pass is the answer (see `dddc::check_cache`).
-    let before = if use_cache { check_cache::state(&project) } else { None };
-    if let Some(state) = &before {
-        if let Some(entry) = check_cache::read(&project) {
-            if entry.state == *state && check_cache::inputs_from_disk(&entry.inputs) == entry.inputs_digest {
-                return passed(out, &entry.repeatable, entry.lint.as_ref(), true);
-            }
+    // The project as it is before anything of it is read: a pass is
+    // recorded only if it is still so afterwards. When it is as the last
+    // pass left it, and so are the model's files, that pass is the answer
+    // (see `dddc::check_cache`). When a model file differs from the last
+    // pass's (an edit of the model: the usual commit), the pass cannot
+    // answer, and the state is hashed on the lock's thread while the model
+    // compiles (the front end reads no file of the state).
+    let entry = if use_cache { check_cache::read(&project) } else { None };
+    let model_as_passed = entry.as_ref().is_some_and(|e| check_cache::inputs_from_disk(&e.inputs) == e.inputs_digest);
+    let before = match (use_cache, model_as_passed) {
+        (false, _) => Before::Known(None),
+        (true, true) => Before::Known(check_cache::state(&project)),
+        (true, false) => Before::Hashed,
+    };
+    if let (Before::Known(Some(state)), Some(entry)) = (&before, &entry) {
+        if entry.state == *state {
+            return passed(out, &entry.repeatable, entry.lint.as_ref(), true);
         }
     }
-    let code = check_in_full(out, &project, before.as_deref(), use_cache);
+    let code = check_in_full(out, &project, before, use_cache);
     if code != 0 && use_cache {
         check_cache::forget(&project);
     }
     code
 }
 
-fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&str>, use_cache: bool) -> u8 {
+/// The project's state before a full check ([`check_cache::state`]).
+enum Before {
+    /// Hashed already (`None`: not wanted, or it could not be hashed).
+    Known(Option<String>),
+    /// To be hashed before anything of it is read.
+    Hashed,
+}
+
+fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, use_cache: bool) -> u8 {
     // What earlier runs parsed (`dddc::memo`; drawn: `Disk::docs_memo`).
     let syntax = if use_cache { dddc::memo::Memo::open(&project.dir, dddc::syntax::memo::FOLDER) } else { None };
     // The lock is read, and the migrations hashed (a first one is ten
     // megabytes at 2,000 aggregates), on a second thread while the model
     // is compiled.
-    let (fe, (lock, (migration_files, doc_files))) = std::thread::scope(|s| {
+    let (fe, (lock, (migration_files, doc_files), before)) = std::thread::scope(|s| {
         let lock = dddc::threads::spawn_scoped(s, || {
+            let before = match before {
+                Before::Known(state) => state,
+                Before::Hashed => check_cache::state(project),
+            };
             let lock = read_lock_deferred(project);
             let _p = dddc::timing::phase("hash the migrations, list the documents");
             let mut migration_files = Vec::new();
             collect_migrations(&migrations_dir(project), "", &mut migration_files);
             migration_files.sort();
             let doc_files = super::build::generated_docs(&project.dir, &PathBuf::from(&project.config.docs.dir));
-            (lock, (migration_files, doc_files))
+            (lock, (migration_files, doc_files), before)
         });
         let fe = super::frontend_remembering(out, project, syntax.as_ref());
         (fe, lock.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
@@ -118,9 +138,11 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Option<&
         }
         // Recorded when nothing was printed but the verdict, and nothing
         // changed while the check ran.
-        if fe.diagnostics.is_empty() && before.is_some() && check_cache::state(project).as_deref() == before {
+        if let Some(before) =
+            before.filter(|b| fe.diagnostics.is_empty() && check_cache::state(project).as_ref() == Some(b))
+        {
             let entry = check_cache::Entry {
-                state: before.unwrap_or_default().to_string(),
+                state: before,
                 inputs: fe.sources.iter().map(|(_, f)| f.path.clone()).collect(),
                 inputs_digest: check_cache::inputs_from_texts(
                     fe.sources.iter().map(|(_, f)| (f.path.as_path(), f.text.as_str())),
