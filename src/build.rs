@@ -820,6 +820,9 @@ fn declared_scans(
     use crate::migrate::locks::LockLevel;
     let mut held: std::collections::BTreeMap<String, LockLevel> = std::collections::BTreeMap::new();
     let mut out: Vec<(String, String)> = Vec::new();
+    // The tables in `out` (a scan of it per statement made a migration
+    // that validates a check on each of 20,000 tables quadratic).
+    let mut declared: std::collections::HashSet<String> = std::collections::HashSet::new();
     for s in stmts {
         let Some((level, work)) = s.effect() else { continue };
         // The statement's table, and the tables it reads through foreign
@@ -841,8 +844,9 @@ fn declared_scans(
             } else {
                 level
             };
-            if work.is_long() && strongest >= LockLevel::Share && !out.iter().any(|(x, _)| *x == key) {
+            if work.is_long() && strongest >= LockLevel::Share && !declared.contains(&key) {
                 let what = format!("{} ({})", work.describe(), s.op.statement().replace('`', ""));
+                declared.insert(key.clone());
                 out.push((key, what));
             }
         }

@@ -1,7 +1,7 @@
 //! From changes to migration files: refusals, backfills, the split into
 //! files, and each file's undo.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::apply::apply;
@@ -12,7 +12,7 @@ use crate::config::BatchBackfills;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::model::Model;
-use crate::relational::{self, ColumnType, Schema};
+use crate::relational::{self, ColumnType, Schema, TableIndex};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -176,7 +176,11 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // in this build exists, under its new name).
     let existed = base;
     check(&mut changes, existed, new, &new_tables, &backfills, opts, model.span, &mut out);
-    let batch = |t: &TableRef| batch_size(model, new, t, opts);
+    // Tables are looked up by name for each change (a scan each made a
+    // change of every table, at 20,000 aggregates, 12 s of planning).
+    let new_ix = new.index();
+    let expected = expected_rows(model);
+    let batch = |t: &TableRef| batch_size(&expected, &new_ix, t, opts);
     let online = online(&mut changes, existed, new, &new_tables, &batch);
     // Split.
     let is_enum_value = |c: &Change| matches!(c, Change::AddEnumValue { .. });
@@ -193,7 +197,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         })
         .collect();
     let concurrent_index = |table: &TableRef| {
-        !new_tables.contains(table) && new.table(&table.schema, &table.name).is_some_and(|t| t.partitioning.is_none())
+        !new_tables.contains(table) && new_ix.table(&table.schema, &table.name).is_some_and(|t| t.partitioning.is_none())
     };
     let concurrent_names: BTreeSet<(String, String)> = changes
         .iter()
@@ -369,18 +373,25 @@ fn drops_by_old_names(changes: &mut Vec<Change>) {
 /// Rows per transaction for a backfill of `t`, or `None` for one
 /// statement: batched when configured, or (`auto`) when the aggregate's
 /// `expected_rows` is above the batch size.
-fn batch_size(model: &Model, new: &Schema, t: &TableRef, opts: Options) -> Option<u64> {
-    let expected = new.table(&t.schema, &t.name).and_then(|t| t.aggregate.as_deref()).and_then(|qualified| {
-        model.aggregates.iter().find_map(|a| {
-            let ctx = &model.contexts.get(a.context.0)?.name;
-            (format!("{ctx}.{}", a.name) == qualified).then_some(a.expected_rows).flatten()
-        })
-    });
+fn batch_size(expected: &HashMap<String, u64>, new: &TableIndex<'_>, t: &TableRef, opts: Options) -> Option<u64> {
+    let expected = new.table(&t.schema, &t.name).and_then(|t| t.aggregate.as_deref()).and_then(|q| expected.get(q).copied());
     match opts.batch_backfills {
         BatchBackfills::Always => Some(opts.backfill_batch),
         BatchBackfills::Never => None,
         BatchBackfills::Auto => expected.filter(|n| *n > opts.backfill_batch).map(|_| opts.backfill_batch),
     }
+}
+
+/// Each aggregate's `expected_rows`, by its qualified name (`ctx.Name`, as
+/// a table records its aggregate).
+fn expected_rows(model: &Model) -> HashMap<String, u64> {
+    let mut out = HashMap::new();
+    for a in &model.aggregates {
+        if let (Some(ctx), Some(n)) = (model.contexts.get(a.context.0), a.expected_rows) {
+            out.entry(format!("{}.{}", ctx.name, a.name)).or_insert(n);
+        }
+    }
+    out
 }
 
 /// Moves out of the main migration what reads or writes the rows of an
@@ -407,26 +418,34 @@ fn online(
     new_tables: &BTreeSet<TableRef>,
     batch: &dyn Fn(&TableRef) -> Option<u64>,
 ) -> Vec<Change> {
-    let existing = |t: &TableRef| !new_tables.contains(t) && lock.table(&t.schema, &t.name).is_some();
+    let (lock_ix, new_ix) = (lock.index(), new.index());
+    let existing = |t: &TableRef| !new_tables.contains(t) && lock_ix.table(&t.schema, &t.name).is_some();
     let partitioned_before_18 =
-        |t: &TableRef| new.target < 18 && new.table(&t.schema, &t.name).is_some_and(|t| t.partitioning.is_some());
-    let narrowed = |table: &TableRef, column: &str| {
-        changes.iter().any(|c| {
-            matches!(c, Change::AlterColumnType { table: t, column: col, from, to, .. }
-                if t == table && col == column && matches!(type_change(from, to), TypeChange::Narrowing))
+        |t: &TableRef| new.target < 18 && new_ix.table(&t.schema, &t.name).is_some_and(|t| t.partitioning.is_some());
+    let narrowed: BTreeSet<(&TableRef, &str)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AlterColumnType { table, column, from, to, .. }
+                if matches!(type_change(from, to), TypeChange::Narrowing) =>
+            {
+                Some((table, column.as_str()))
+            }
+            _ => None,
         })
-    };
-    // Enum checks whose rows move online: (table, column) → old values.
-    let mut moving: Vec<(TableRef, String)> = Vec::new();
+        .collect();
+    // Enum checks whose rows move online: (table, column).
+    let mut moving: BTreeSet<(TableRef, String)> = BTreeSet::new();
     for c in changes.iter() {
         if let Change::UpdateEnumValue { table, column, .. } = c {
-            if existing(table) && !narrowed(table, column) && !moving.contains(&(table.clone(), column.clone())) {
-                moving.push((table.clone(), column.clone()));
+            if existing(table) && !narrowed.contains(&(table, column.as_str())) {
+                moving.insert((table.clone(), column.clone()));
             }
         }
     }
+    drop(narrowed);
     let old_values = |t: &TableRef, column: &str| -> Vec<String> {
-        lock.table(&t.schema, &t.name)
+        lock_ix
+            .table(&t.schema, &t.name)
             .into_iter()
             .flat_map(|t| t.checks.iter())
             .filter_map(|c| c.enum_values())
@@ -733,18 +752,24 @@ fn check(
             _ => None,
         })
         .collect();
-    let backfill_of =
-        |t: &TableRef, c: &str| backfills.iter().find(|(bt, bc, _)| bt == t && bc == c).map(|(_, _, s)| s.clone());
+    let (lock_ix, new_ix) = (lock.index(), new.index());
+    // The first backfill of each column, by table and column.
+    let mut backfill_at: HashMap<(&TableRef, &str), &String> = HashMap::new();
+    for (t, c, sql) in backfills {
+        backfill_at.entry((t, c.as_str())).or_insert(sql);
+    }
+    let backfill_of = |t: &TableRef, c: &str| backfill_at.get(&(t, c)).map(|s| (*s).clone());
     // Where the model asks for a change: the table's or column's
     // declaration, else its context's, else the model block.
     let table_span = |t: &TableRef| {
-        new.table(&t.schema, &t.name)
+        new_ix
+            .table(&t.schema, &t.name)
             .map(|x| x.origin.0)
             .or_else(|| new.schemas.iter().find(|s| s.name == t.schema).map(|s| s.origin.0))
             .unwrap_or(model_span)
     };
     let column_span = |t: &TableRef, c: &str| {
-        new.table(&t.schema, &t.name).and_then(|x| x.column(c)).map_or_else(|| table_span(t), |c| c.origin.0)
+        new_ix.table(&t.schema, &t.name).and_then(|x| x.column(c)).map_or_else(|| table_span(t), |c| c.origin.0)
     };
     let refuse = |code: &'static str, change: String, help: &str, unsupported: bool, span: Span, out: &mut Planned| {
         if unsupported || !opts.allow_destructive {
@@ -774,7 +799,7 @@ fn check(
                 )
             }
             Change::AddGeneratedColumn { table, column }
-                if !new_tables.contains(table) && lock.table(&table.schema, &table.name).is_some() =>
+                if !new_tables.contains(table) && lock_ix.table(&table.schema, &table.name).is_some() =>
             {
                 out.notes.push(format!(
                     "adding the stored generated column `{table}.{}` computes it for every row: it rewrites the whole table under an exclusive lock",
@@ -798,7 +823,7 @@ fn check(
                 out,
             ),
             Change::AlterColumnType { table, column, from, to, .. }
-                if new
+                if new_ix
                     .table(&table.schema, &table.name)
                     .and_then(|t| t.partitioning.as_ref())
                     .is_some_and(|p| &p.column == column) =>
@@ -823,7 +848,7 @@ fn check(
                     }
                     // The column of a CHECK-based enum: the check, not the
                     // length, bounds its values, and every new value fits.
-                    TypeChange::Narrowing if enum_column(new, table, column) => {}
+                    TypeChange::Narrowing if enum_column(&new_ix, table, column) => {}
                     TypeChange::Narrowing => refuse(
                         id::E0701,
                         format!("narrow `{table}.{column}` from {from} to {to} (values that do not fit would be lost or rejected)"),
@@ -843,7 +868,8 @@ fn check(
                 }
             }
             Change::SetNotNull { table, column, backfill } => {
-                let default = new.table(&table.schema, &table.name).and_then(|t| t.column(column)).and_then(|c| c.default.clone());
+                let default =
+                    new_ix.table(&table.schema, &table.name).and_then(|t| t.column(column)).and_then(|c| c.default.clone());
                 *backfill = backfill_of(table, column).or(default);
                 if backfill.is_none() && !new_tables.contains(table) {
                     refuse(
@@ -857,7 +883,7 @@ fn check(
                 }
             }
             Change::AddColumn { table, column, backfill } => {
-                let existing = !new_tables.contains(table) && lock.table(&table.schema, &table.name).is_some();
+                let existing = !new_tables.contains(table) && lock_ix.table(&table.schema, &table.name).is_some();
                 if existing && !column.nullable && column.default.is_none() && column.generated.is_none() && !column.identity {
                     *backfill = backfill_of(table, &column.name);
                     if backfill.is_none() {
@@ -882,7 +908,7 @@ fn check(
             Change::DropCheck { table, check } => {
                 // An enum check swapped for one without some values.
                 if let Some((col, old_values)) = check.enum_values() {
-                    let new_check = new
+                    let new_check = new_ix
                         .table(&table.schema, &table.name)
                         .and_then(|t| t.checks.iter().find(|c| c.name == check.name));
                     // A set: an enum of thousands of values was a scan per value.
@@ -943,9 +969,8 @@ fn check(
         }
     }
     // Partitioning that changes method or key needs a rebuild.
-    let old_tables = lock.index();
     for t in &new.tables {
-        if let Some(o) = old_tables.table(&t.schema, &t.name) {
+        if let Some(o) = lock_ix.table(&t.schema, &t.name) {
             let key = |t: &relational::Table| t.partitioning.as_ref().map(|p| (p.method, p.column.clone()));
             if key(o) != key(t) {
                 refuse(
@@ -961,7 +986,7 @@ fn check(
     }
 }
 
-fn enum_column(schema: &Schema, table: &TableRef, column: &str) -> bool {
+fn enum_column(schema: &TableIndex<'_>, table: &TableRef, column: &str) -> bool {
     schema
         .table(&table.schema, &table.name)
         .is_some_and(|t| t.checks.iter().any(|c| c.enum_values().is_some_and(|(col, _)| col == column)))
