@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The CLI benchmark of issue 14: `dddc validate`, `dddc build` (fresh),
-# `dddc build` (one field added; and fresh, of the same model with every
+# `dddc build` (one field added; a value added to every context's enum,
+# which changes every table; and fresh, of the same model with every
 # context tenant-scoped and outboxes, audit trails and search: genmodel
 # --tenants --rich), `dddc check` (in full; after an edit, with the local
 # memo of the build before it; and of a project unchanged
@@ -85,6 +86,11 @@ row() {
   kbs=()
 }
 
+# Every context's enum of the model under $1 gets a value: every table's
+# check changes (a drop and an add `NOT VALID` per table in the main
+# migration, its validation in the online one).
+widen() { find "$1" -name '*.ddd' -exec sed -i 's/^    CLOSED$/    CLOSED\n    ARCHIVED/' {} +; }
+
 # Bytes of the files under $1 newer than the marker $2.
 written_since() { find "$1" -type f -newer "$2" ! -path "*/.dddc-*" ! -path "*/.dddc/*" -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
 
@@ -138,6 +144,13 @@ for n in $SIZES; do
       "$DDDC" -C "$edited" build
   done
   row "build, one field added ($n)" "$(written_since "$edited" "$WORK/.mark")"
+  widened="$WORK/w$n"
+  for _ in $(seq "$runs"); do
+    measure "rm -rf '$widened'; cp -r '$proj' '$widened'; widen '$widened'; sleep 0.01; touch '$WORK/.mark'; sync" \
+      "$DDDC" -C "$widened" build
+  done
+  row "build, every enum widened ($n)" "$(written_since "$widened" "$WORK/.mark")"
+  rm -rf "$widened"
   # A check after an edit, with the memo (`.dddc/syntax`, `.dddc/docs`)
   # of the build before it: the check runs in full (its own last pass no
   # longer applies) but parses and renders only the edited context again.
