@@ -197,7 +197,8 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         })
         .collect();
     let concurrent_index = |table: &TableRef| {
-        !new_tables.contains(table) && new_ix.table(&table.schema, &table.name).is_some_and(|t| t.partitioning.is_none())
+        !new_tables.contains(table)
+            && new_ix.table(&table.schema, &table.name).is_some_and(|t| t.partitioning.is_none())
     };
     let concurrent_names: BTreeSet<(String, String)> = changes
         .iter()
@@ -374,7 +375,8 @@ fn drops_by_old_names(changes: &mut Vec<Change>) {
 /// statement: batched when configured, or (`auto`) when the aggregate's
 /// `expected_rows` is above the batch size.
 fn batch_size(expected: &HashMap<String, u64>, new: &TableIndex<'_>, t: &TableRef, opts: Options) -> Option<u64> {
-    let expected = new.table(&t.schema, &t.name).and_then(|t| t.aggregate.as_deref()).and_then(|q| expected.get(q).copied());
+    let expected =
+        new.table(&t.schema, &t.name).and_then(|t| t.aggregate.as_deref()).and_then(|q| expected.get(q).copied());
     match opts.batch_backfills {
         BatchBackfills::Always => Some(opts.backfill_batch),
         BatchBackfills::Never => None,
