@@ -219,21 +219,23 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     };
     // A foreign key whose referenced columns get their unique constraint in
     // this plan, built concurrently: it can only be added after it.
-    let late_uniques: Vec<(TableRef, Vec<String>)> = changes
+    // (A set: making every aggregate tenant-scoped adds a unique
+    // constraint and a foreign key per table.)
+    let late_uniques: HashSet<(&str, &str, Vec<&str>)> = changes
         .iter()
         .filter_map(|c| match c {
             Change::AddUnique { table, unique } if concurrent_unique(table, unique) => {
-                let mut cols = unique.columns.clone();
+                let mut cols: Vec<&str> = unique.columns.iter().map(String::as_str).collect();
                 cols.sort();
-                Some((table.clone(), cols))
+                Some((table.schema.as_str(), table.name.as_str(), cols))
             }
             _ => None,
         })
         .collect();
     let needs_late_unique = |fk: &relational::ForeignKey| {
-        let mut cols = fk.ref_columns.clone();
+        let mut cols: Vec<&str> = fk.ref_columns.iter().map(String::as_str).collect();
         cols.sort();
-        late_uniques.iter().any(|(t, c)| t.schema == fk.ref_schema && t.name == fk.ref_table && *c == cols)
+        late_uniques.contains(&(fk.ref_schema.as_str(), fk.ref_table.as_str(), cols))
     };
     let is_concurrent = |c: &Change| match c {
         Change::AddUnique { table, unique } => concurrent_unique(table, unique),
@@ -499,8 +501,9 @@ fn online(
                     Some((col, values)) => {
                         // Both names of every renamed value, while rows move.
                         let mut both = old_values(&table, &col);
+                        let mut seen: HashSet<String> = both.iter().cloned().collect();
                         for v in values {
-                            if !both.contains(&v) {
+                            if seen.insert(v.clone()) {
                                 both.push(v);
                             }
                         }
@@ -629,20 +632,50 @@ fn sync_partition_index_names(changes: &mut Vec<Change>, after: &Schema) {
 
 /// A renamed CHECK-based enum value's rows are updated after the column is
 /// widened, but before it is narrowed (the old value may not fit after).
+///
+/// The changes come sorted by kind, the updates after the type changes:
+/// each update of a narrowed column moves to just before the column's
+/// first narrowing, in the updates' order (an update twice, once). One
+/// pass: a move per update, each a scan of the changes, was quadratic
+/// in a value renamed in every context (20,000 updates at 20,000
+/// aggregates).
 fn order_value_updates(changes: &mut Vec<Change>) {
-    let updates: Vec<Change> =
-        changes.iter().filter(|c| matches!(c, Change::UpdateEnumValue { .. })).cloned().collect();
-    for u in updates {
-        let Change::UpdateEnumValue { table, column, .. } = &u else { continue };
-        let narrowing = changes.iter().position(|c| {
-            matches!(c, Change::AlterColumnType { table: t, column: col, from, to, .. }
-                if t == table && col == column && matches!(type_change(from, to), TypeChange::Narrowing))
-        });
-        if let Some(at) = narrowing {
-            changes.retain(|c| *c != u);
-            changes.insert(at.min(changes.len()), u);
+    let narrowing = |c: &Change| match c {
+        Change::AlterColumnType { table, column, from, to, .. }
+            if matches!(type_change(from, to), TypeChange::Narrowing) =>
+        {
+            Some((table.clone(), column.clone()))
+        }
+        _ => None,
+    };
+    let narrowed: HashSet<(TableRef, String)> = changes.iter().filter_map(narrowing).collect();
+    if narrowed.is_empty() {
+        return;
+    }
+    let mut moving: HashMap<(TableRef, String), Vec<Change>> = HashMap::new();
+    let mut rest = Vec::with_capacity(changes.len());
+    for c in std::mem::take(changes) {
+        let key = match &c {
+            Change::UpdateEnumValue { table, column, .. } => Some((table.clone(), column.clone())),
+            _ => None,
+        };
+        match key.filter(|k| narrowed.contains(k)) {
+            Some(k) => {
+                let group = moving.entry(k).or_default();
+                if !group.contains(&c) {
+                    group.push(c);
+                }
+            }
+            None => rest.push(c),
         }
     }
+    for c in rest {
+        if let Some(group) = narrowing(&c).and_then(|k| moving.remove(&k)) {
+            changes.extend(group);
+        }
+        changes.push(c);
+    }
+    debug_assert!(moving.is_empty(), "every narrowed column's narrowing is among the changes");
 }
 
 /// The changes that take `after` back to `before`: renames inverted, then
@@ -763,11 +796,16 @@ fn check(
     let backfill_of = |t: &TableRef, c: &str| backfill_at.get(&(t, c)).map(|s| (*s).clone());
     // Where the model asks for a change: the table's or column's
     // declaration, else its context's, else the model block.
+    // (A dropped table's span is its context's: the contexts by name.)
+    let mut schema_spans: HashMap<&str, Span> = HashMap::new();
+    for x in &new.schemas {
+        schema_spans.entry(x.name.as_str()).or_insert(x.origin.0);
+    }
     let table_span = |t: &TableRef| {
         new_ix
             .table(&t.schema, &t.name)
             .map(|x| x.origin.0)
-            .or_else(|| new.schemas.iter().find(|s| s.name == t.schema).map(|s| s.origin.0))
+            .or_else(|| schema_spans.get(t.schema.as_str()).copied())
             .unwrap_or(model_span)
     };
     let column_span = |t: &TableRef, c: &str| {
@@ -942,20 +980,20 @@ fn check(
     // and tables by name: a model has thousands.)
     let old_enums: std::collections::HashMap<(&str, &str), &relational::EnumType> =
         lock.enum_types.iter().rev().map(|o| ((o.schema.as_str(), o.name.as_str()), o)).collect();
+    let renamed: HashSet<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RenameEnumValue { from, .. } => Some(from.as_str()),
+            _ => None,
+        })
+        .collect();
     for e in &new.enum_types {
         if let Some(o) = old_enums.get(&(e.schema.as_str(), e.name.as_str())) {
-            let renamed: Vec<&String> = changes
-                .iter()
-                .filter_map(|c| match c {
-                    Change::RenameEnumValue { from, .. } => Some(from),
-                    _ => None,
-                })
-                .collect();
             let values: HashSet<&str> = e.values.iter().map(String::as_str).collect();
             let lost: Vec<&str> = o
                 .values
                 .iter()
-                .filter(|v| !values.contains(v.as_str()) && !renamed.contains(v))
+                .filter(|v| !values.contains(v.as_str()) && !renamed.contains(v.as_str()))
                 .map(String::as_str)
                 .collect();
             if !lost.is_empty() {
@@ -1032,5 +1070,90 @@ fn type_change(from: &ColumnType, to: &ColumnType) -> TypeChange {
         (SmallInt | Integer, DoublePrecision) => TypeChange::Widening { rewrite: true },
         (Date, Timestamptz) => TypeChange::Widening { rewrite: true },
         _ => TypeChange::Incompatible,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`order_value_updates`] as it was, a move per update (quadratic),
+    /// to compare the one pass with.
+    fn order_value_updates_plainly(changes: &mut Vec<Change>) {
+        let updates: Vec<Change> =
+            changes.iter().filter(|c| matches!(c, Change::UpdateEnumValue { .. })).cloned().collect();
+        for u in updates {
+            let Change::UpdateEnumValue { table, column, .. } = &u else { continue };
+            let narrowing = changes.iter().position(|c| {
+                matches!(c, Change::AlterColumnType { table: t, column: col, from, to, .. }
+                    if t == table && col == column && matches!(type_change(from, to), TypeChange::Narrowing))
+            });
+            if let Some(at) = narrowing {
+                changes.retain(|c| *c != u);
+                changes.insert(at.min(changes.len()), u);
+            }
+        }
+    }
+
+    #[test]
+    fn value_updates_move_before_their_columns_first_narrowing() {
+        let t = |name: &str| TableRef { schema: "s".into(), name: name.into() };
+        let alter = |table: &str, column: &str, from: u32, to: u32| Change::AlterColumnType {
+            table: t(table),
+            column: column.into(),
+            from: ColumnType::Varchar(from),
+            to: ColumnType::Varchar(to),
+            default: None,
+            lossy: to < from,
+        };
+        let update = |table: &str, column: &str, from: &str| Change::UpdateEnumValue {
+            table: t(table),
+            column: column.into(),
+            from: from.into(),
+            to: "X".into(),
+            batch: None,
+        };
+        // As a plan sorts them: type changes before the updates.
+        let once = vec![
+            alter("a", "estado", 6, 8),
+            alter("b", "estado", 8, 6),
+            Change::DropNotNull { table: t("c"), column: "x".into() },
+            alter("a", "estado", 8, 6),
+            alter("b", "estado", 6, 4),
+            update("a", "estado", "BAJA"),
+            update("c", "estado", "BAJA"),
+            update("b", "estado", "BAJA"),
+            update("a", "estado", "ALTA"),
+            update("a", "otro", "BAJA"),
+        ];
+        // The one pass gives what the move per update gave.
+        let (mut fast, mut plain) = (once.clone(), once.clone());
+        order_value_updates(&mut fast);
+        order_value_updates_plainly(&mut plain);
+        assert_eq!(fast, plain);
+        // An update given twice (no plan makes one) lands once, before the
+        // narrowing (the old way moved it behind the narrowing the second
+        // time).
+        let mut fast = once;
+        fast.insert(9, update("a", "estado", "BAJA"));
+        order_value_updates(&mut fast);
+        // The updates of `a.estado` (once each) before its narrowing, not
+        // before its widening; `b`'s before its first narrowing; the rest
+        // where they were.
+        assert_eq!(
+            fast,
+            vec![
+                alter("a", "estado", 6, 8),
+                update("b", "estado", "BAJA"),
+                alter("b", "estado", 8, 6),
+                Change::DropNotNull { table: t("c"), column: "x".into() },
+                update("a", "estado", "BAJA"),
+                update("a", "estado", "ALTA"),
+                alter("a", "estado", 8, 6),
+                alter("b", "estado", 6, 4),
+                update("c", "estado", "BAJA"),
+                update("a", "otro", "BAJA"),
+            ]
+        );
     }
 }

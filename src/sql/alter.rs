@@ -295,7 +295,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                     // The parent, and the DEFAULT partition read by name.
                     let mut rels = protected_relations(cx, &[table], Reads::Table);
                     let default_protected = cx
-                        .before
+                        .before_at()
                         .table(&table.schema, &table.name)
                         .and_then(|t| t.partitioning.as_ref())
                         .is_some_and(|p| p.partitions.iter().any(|x| &x.name == d && x.row_level_security));
@@ -637,7 +637,7 @@ fn update_rows(cx: &Context<'_>, table: &TableRef, set: &str, filter: &str, batc
     let plain = format!("UPDATE {} SET {set} WHERE {filter};", q(table));
     let rels = protected_relations(cx, &[table], Reads::Table);
     let key: Vec<String> = cx
-        .after
+        .after_at()
         .table(&table.schema, &table.name)
         .and_then(|t| t.primary_key.as_ref())
         .map(|pk| pk.columns.clone())
