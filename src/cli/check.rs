@@ -17,14 +17,18 @@ pub fn check(out: &Output, model: Option<&Path>, use_cache: bool) -> u8 {
     // pass left it, and so are the model's files, that pass is the answer
     // (see `dddc::check_cache`). When a model file differs from the last
     // pass's (an edit of the model: the usual commit), the pass cannot
-    // answer, and the state is hashed on the lock's thread while the model
-    // compiles (the front end reads no file of the state).
+    // answer, and the state is hashed on the lock's thread, before that
+    // thread reads anything, while the model compiles. (A model file can
+    // be in the state too, under `[docs] dir = "."` or included from the
+    // documentation folder; an edit of it while it is read is then seen
+    // by the model's own digest, taken from the text compiled, and the
+    // next check runs in full.)
     let entry = if use_cache { check_cache::read(&project) } else { None };
     let model_as_passed = entry.as_ref().is_some_and(|e| check_cache::inputs_from_disk(&e.inputs) == e.inputs_digest);
     let before = match (use_cache, model_as_passed) {
         (false, _) => Before::Known(None),
         (true, true) => Before::Known(check_cache::state(&project)),
-        (true, false) => Before::Hashed,
+        (true, false) => Before::ToHash,
     };
     if let (Before::Known(Some(state)), Some(entry)) = (&before, &entry) {
         if entry.state == *state {
@@ -43,7 +47,7 @@ enum Before {
     /// Hashed already (`None`: not wanted, or it could not be hashed).
     Known(Option<String>),
     /// To be hashed before anything of it is read.
-    Hashed,
+    ToHash,
 }
 
 fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, use_cache: bool) -> u8 {
@@ -56,7 +60,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, 
         let lock = dddc::threads::spawn_scoped(s, || {
             let before = match before {
                 Before::Known(state) => state,
-                Before::Hashed => check_cache::state(project),
+                Before::ToHash => check_cache::state(project),
             };
             let lock = read_lock_deferred(project);
             let _p = dddc::timing::phase("hash the migrations, list the documents");

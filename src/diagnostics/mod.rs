@@ -225,8 +225,8 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
 /// A misspelt model asks this once per unknown name of tens of thousands,
 /// each against every name in scope: the distance is computed in two
 /// reused rows, stops once no cell of a row is within the limit, and an
-/// ASCII name is lowercased without an allocation (a fifth of a misspelt
-/// model's `validate` went here).
+/// ASCII candidate is lowercased into a reused buffer (a fifth of a
+/// misspelt model's `validate` went here).
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     let name: Vec<char> = name.to_lowercase().chars().collect();
