@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CLI benchmark of issue 14: `dddc validate`, `dddc build` (fresh),
 # `dddc build` (one field added; a value added to every context's enum,
-# which changes every table; and fresh, of the same model with every
+# which changes every table, and one renamed, which updates every table's
+# rows; and fresh, of the same model with every
 # context tenant-scoped and outboxes, audit trails and search: genmodel
 # --tenants --rich), `dddc check` (in full; after an edit, with the local
 # memo of the build before it; and of a project unchanged
@@ -90,6 +91,11 @@ row() {
 # check changes (a drop and an add `NOT VALID` per table in the main
 # migration, its validation in the online one).
 widen() { find "$1" -name '*.ddd' -exec sed -i 's/^    CLOSED$/    CLOSED\n    ARCHIVED/' {} +; }
+# Every context's enum of the model under $1 renames a value (`@was`): every
+# table's rows are updated online, the check admitting both names meanwhile.
+rename_value() {
+  find "$1" -name '*.ddd' -exec sed -i 's/^    CLOSED$/    DONE @was(CLOSED)/; s/status == CLOSED implies/status == DONE implies/' {} +
+}
 
 # Bytes of the files under $1 newer than the marker $2.
 written_since() { find "$1" -type f -newer "$2" ! -path "*/.dddc-*" ! -path "*/.dddc/*" -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
@@ -150,6 +156,11 @@ for n in $SIZES; do
       "$DDDC" -C "$widened" build
   done
   row "build, every enum widened ($n)" "$(written_since "$widened" "$WORK/.mark")"
+  for _ in $(seq "$runs"); do
+    measure "rm -rf '$widened'; cp -r '$proj' '$widened'; rename_value '$widened'; sleep 0.01; touch '$WORK/.mark'; sync" \
+      "$DDDC" -C "$widened" build
+  done
+  row "build, a value renamed in every enum ($n)" "$(written_since "$widened" "$WORK/.mark")"
   rm -rf "$widened"
   # A check after an edit, with the memo (`.dddc/syntax`, `.dddc/docs`)
   # of the build before it: the check runs in full (its own last pass no
