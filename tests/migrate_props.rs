@@ -602,3 +602,40 @@ fn the_generator_covers_the_vocabulary() {
         assert!(text.contains(needle), "no generated model uses {needle:?}");
     }
 }
+
+/// Past a few lookups `apply` answers from a map of where each table, and
+/// each index by name, is; an index or a foreign key added to or dropped
+/// from a table leaves the tables' map current and the indexes' to be made
+/// again. Here thirty tables (more changes of each kind than lookups by a
+/// scan) each lose an index, which moves the next one up, get a new one
+/// and a reference, and see the moved index's comment change; one is
+/// renamed: the schema applied is the target's.
+#[test]
+fn many_indexes_and_references_changed_apply_to_the_target() {
+    let model = |edited: bool| {
+        let mut src = String::from("model m { target postgres 16 }\ncontext c {\n");
+        for i in 0..30 {
+            let name = if edited && i == 29 { "Renamed29 @was(A29)".to_string() } else { format!("A{i}") };
+            src.push_str(&format!("  aggregate {name} {{\n    code: text(20)\n    amount: int\n"));
+            if edited {
+                src.push_str(&format!("    other: ref A{}?\n", (i + 1) % 29));
+                src.push_str("    /// By code and amount.\n    index (code, amount)\n");
+                src.push_str("    /// Lookups by amount, now documented again.\n    index (amount)\n");
+            } else {
+                src.push_str("    index (code)\n    /// Lookups by amount.\n    index (amount)\n");
+            }
+            src.push_str("  }\n");
+        }
+        src.push_str("}\n");
+        src
+    };
+    let (a, b) = (compile(&model(false)), compile(&model(true)));
+    let changes = diff(&a.schema, &b.schema);
+    let got = normalized(&apply(&a.schema, &changes));
+    let want = normalized(&b.schema);
+    assert!(got == want, "apply(a, diff(a, b)) != b:\n{}", show_diff(&want, &got));
+    let planned = dddc::migrate::plan(&a.schema, &b.model, &b.schema, Options::default());
+    assert!(planned.refusals.is_empty(), "{:?}", planned.refusals);
+    let end = planned.files.last().map_or(a.schema.clone(), |f| (*f.after).clone());
+    assert!(normalized(&end) == want, "the plan's end != b:\n{}", show_diff(&want, &normalized(&end)));
+}

@@ -23,14 +23,22 @@ pub fn apply(schema: &Schema, changes: &[Change]) -> Schema {
 /// scanned every table (a rename of every aggregate of 20,000 is 365,025
 /// changes). Built by the first rename that needs it, or after a few
 /// lookups by a scan; renames and new tables keep it current; a change that
-/// drops tables, moves foreign keys, indexes or partitions within their
-/// table, or renames a schema, leaves it unbuilt until then again. Lookups
-/// answer as the scans did: every match, in table order.
+/// drops tables or renames a schema leaves it unbuilt until then again,
+/// and one that moves foreign keys, indexes or partitions within their
+/// table leaves those unbuilt (the tables stay where they are: a foreign
+/// key or an index added to each of 20,000 tables was a scan or a
+/// rebuild per change). Lookups answer as the scans did: every match, in
+/// table order.
 #[derive(Default)]
 pub(super) struct Places {
+    /// `tables` is current.
     built: bool,
+    /// `refs` and `names` are current too.
+    inner: bool,
     /// Lookups by a scan since the map was last built or left.
     scans: usize,
+    /// Lookups of an index by a scan since `names` was last built or left.
+    inner_scans: usize,
     tables: HashMap<(String, String), Vec<usize>>,
     /// Foreign keys by the table they reference: (table, foreign key).
     refs: HashMap<(String, String), Vec<(usize, usize)>>,
@@ -49,10 +57,11 @@ impl Places {
     const SCANS: usize = 8;
 
     fn build(&mut self, s: &Schema) {
-        if self.built {
+        if self.built && self.inner {
             return;
         }
         self.scans = 0;
+        self.inner_scans = 0;
         self.tables.clear();
         self.refs.clear();
         self.names.clear();
@@ -60,6 +69,7 @@ impl Places {
             self.add_table(s, i);
         }
         self.built = true;
+        self.inner = true;
     }
 
     fn add_table(&mut self, s: &Schema, i: usize) {
@@ -79,7 +89,27 @@ impl Places {
 
     fn forget(&mut self) {
         self.built = false;
+        self.inner = false;
         self.scans = 0;
+        self.inner_scans = 0;
+    }
+
+    /// Foreign keys, indexes or partitions moved within their tables.
+    fn forget_inner(&mut self) {
+        self.inner = false;
+        self.inner_scans = 0;
+    }
+
+    /// Whether `names` can answer; built after a few lookups by a scan
+    /// (an index commented on each of thousands of tables).
+    fn names_ready(&mut self, s: &Schema) -> bool {
+        if !(self.built && self.inner) {
+            self.inner_scans += 1;
+            if self.inner_scans > Places::SCANS {
+                self.build(s);
+            }
+        }
+        self.built && self.inner
     }
 
     /// Moves what `map` holds under `from` to `to`, merged in order.
@@ -120,18 +150,19 @@ pub(super) fn apply_one(s: &mut Schema, places: &mut Places, c: &Change) {
     change(s, places, c);
     // What moves what `places` records leaves it unbuilt, once done (the
     // change itself may look its table up in it, still exact then).
+    if matches!(c, DropTable(_) | RenameSchema { .. }) {
+        places.forget();
+    }
     if matches!(
         c,
-        DropTable(_)
-            | RenameSchema { .. }
-            | AddForeignKey { .. }
+        AddForeignKey { .. }
             | DropForeignKey { .. }
             | CreateIndex { .. }
             | DropIndex { .. }
             | AddPartition { .. }
             | DropPartition { .. }
     ) {
-        places.forget();
+        places.forget_inner();
     }
 }
 
@@ -593,17 +624,18 @@ fn set_comment(s: &mut Schema, places: &mut Places, on: &CommentOn, text: Option
                 ch.comment = text;
             }
         }
-        CommentOn::Index(schema, i) if places.built => {
-            for &(t, place) in places.names.get(&(schema.clone(), i.clone())).into_iter().flatten() {
-                if let Place::Index(k) = place {
-                    s.tables[t].indexes[k].comment = text.clone();
-                }
-            }
-        }
         CommentOn::Index(schema, i) => {
-            for t in s.tables.iter_mut().filter(|t| &t.schema == schema) {
-                for ix in t.indexes.iter_mut().filter(|x| &x.name == i) {
-                    ix.comment = text.clone();
+            if places.names_ready(s) {
+                for &(t, place) in places.names.get(&(schema.clone(), i.clone())).into_iter().flatten() {
+                    if let Place::Index(k) = place {
+                        s.tables[t].indexes[k].comment = text.clone();
+                    }
+                }
+            } else {
+                for t in s.tables.iter_mut().filter(|t| &t.schema == schema) {
+                    for ix in t.indexes.iter_mut().filter(|x| &x.name == i) {
+                        ix.comment = text.clone();
+                    }
                 }
             }
         }
