@@ -97,6 +97,18 @@ rename_value() {
   find "$1" -name '*.ddd' -exec sed -i 's/^    CLOSED$/    DONE @was(CLOSED)/; s/status == CLOSED implies/status == DONE implies/' {} +
 }
 
+# evolve EDIT LABEL: a copy of the built project $proj, its model changed by
+# the function EDIT, built $runs times; one row.
+evolve() {
+  local copy="$WORK/w$n"
+  for _ in $(seq "$runs"); do
+    measure "rm -rf '$copy'; cp -r '$proj' '$copy'; $1 '$copy'; sleep 0.01; touch '$WORK/.mark'; sync" \
+      "$DDDC" -C "$copy" build
+  done
+  row "$2 ($n)" "$(written_since "$copy" "$WORK/.mark")"
+  rm -rf "$copy"
+}
+
 # Bytes of the files under $1 newer than the marker $2.
 written_since() { find "$1" -type f -newer "$2" ! -path "*/.dddc-*" ! -path "*/.dddc/*" -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
 
@@ -150,18 +162,8 @@ for n in $SIZES; do
       "$DDDC" -C "$edited" build
   done
   row "build, one field added ($n)" "$(written_since "$edited" "$WORK/.mark")"
-  widened="$WORK/w$n"
-  for _ in $(seq "$runs"); do
-    measure "rm -rf '$widened'; cp -r '$proj' '$widened'; widen '$widened'; sleep 0.01; touch '$WORK/.mark'; sync" \
-      "$DDDC" -C "$widened" build
-  done
-  row "build, every enum widened ($n)" "$(written_since "$widened" "$WORK/.mark")"
-  for _ in $(seq "$runs"); do
-    measure "rm -rf '$widened'; cp -r '$proj' '$widened'; rename_value '$widened'; sleep 0.01; touch '$WORK/.mark'; sync" \
-      "$DDDC" -C "$widened" build
-  done
-  row "build, a value renamed in every enum ($n)" "$(written_since "$widened" "$WORK/.mark")"
-  rm -rf "$widened"
+  evolve widen "build, every enum widened"
+  evolve rename_value "build, a value renamed in every enum"
   # A check after an edit, with the memo (`.dddc/syntax`, `.dddc/docs`)
   # of the build before it: the check runs in full (its own last pass no
   # longer applies) but parses and renders only the edited context again.
