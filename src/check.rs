@@ -146,6 +146,7 @@ pub fn run_parsed(
         docs_memo: disk.docs_memo.as_ref(),
         docs_unchanged: Some(&unchanged),
         docs_compare_first: true,
+        keep_statements: false,
     };
     let planned = {
         let _p = crate::timing::phase("build in memory");

@@ -121,7 +121,7 @@ fn run(db: &mut postgres::Client, f: &FileReport) -> Vec<(String, Duration)> {
         if let Err(e) = db.batch_execute(&s.sql) {
             panic!("{}: {}\n  in: {}", f.file, support::pg::describe_error(&e), s.sql);
         }
-        timings.push((s.plain.first().cloned().unwrap_or_default(), start.elapsed()));
+        timings.push((s.plain().first().cloned().unwrap_or_default(), start.elapsed()));
     }
     if f.transactional {
         db.batch_execute("COMMIT").expect("commit");

@@ -126,6 +126,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         docs_memo: docs.as_ref(),
         docs_unchanged: Some(&unchanged),
         docs_compare_first: false,
+        keep_statements: false,
     };
     // The design lint runs on a second thread while the build is planned.
     let (plan, report) = std::thread::scope(|s| {

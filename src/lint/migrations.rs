@@ -170,18 +170,18 @@ fn review_apart(
 ) -> Option<(Review, Vec<(usize, Ignore)>)> {
     // More parts for a larger file: each worker holds one part's syntax
     // tree at a time, so the parts' size, not the file's, sets the memory.
-    let size: usize = stmts.iter().flat_map(|s| &s.plain).map(|p| p.len() + 1).sum();
+    let size: usize = stmts.iter().flat_map(|s| s.plain()).map(|p| p.len() + 1).sum();
     let parts = parts(stmts, PARTS.max(size.div_ceil(PART_BYTES)));
     if parts.len() < 2 {
         return None;
     }
     // Every part holds the prelude.
-    if prelude.iter().chain(stmts.iter().flat_map(|s| &s.plain)).any(|t| t.contains("squawk-")) {
+    if prelude.iter().chain(stmts.iter().flat_map(|s| s.plain())).any(|t| t.contains("squawk-")) {
         return None;
     }
     // The largest first, so that the cores finish together.
     let sizes: Vec<usize> =
-        parts.iter().map(|p| p.iter().flat_map(|&i| &stmts[i].plain).map(|t| t.len() + 1).sum()).collect();
+        parts.iter().map(|p| p.iter().flat_map(|&i| stmts[i].plain()).map(|t| t.len() + 1).sum()).collect();
     let mut order: Vec<usize> = (0..parts.len()).collect();
     order.sort_by_key(|&k| (std::cmp::Reverse(sizes[k]), k));
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, parts.len());
@@ -253,7 +253,7 @@ fn parts(stmts: &[Stmt], n: usize) -> Vec<Vec<usize>> {
     let mut by_name: std::collections::HashMap<Option<&str>, Group> = std::collections::HashMap::new();
     for (i, s) in stmts.iter().enumerate() {
         let g = by_name.entry(s.table.as_ref().map(|t| family(&parent, &t.name))).or_default();
-        g.size += s.plain.iter().map(|p| p.len() + 1).sum::<usize>();
+        g.size += s.plain().iter().map(|p| p.len() + 1).sum::<usize>();
         g.members.push(i);
     }
     let mut groups: Vec<_> = by_name.into_iter().collect();
@@ -358,7 +358,7 @@ fn text_of(prelude: &[String], stmts: &[Stmt], which: &[usize]) -> (String, Vec<
     let mut starts = Vec::with_capacity(which.len());
     for &i in which {
         starts.push(text.len());
-        for p in &stmts[i].plain {
+        for p in stmts[i].plain() {
             text.push_str(p);
             text.push('\n');
         }
@@ -451,7 +451,7 @@ fn explain_apart<'t>(
                     _ => lines.insert(Lines::new(text)),
                 };
                 let (line, column) = lines.line_col(usize::from(v.text_range.start()));
-                let statement = index.map_or_else(|| lines.line(line).to_string(), |i| stmts[i].plain.join("\n"));
+                let statement = index.map_or_else(|| lines.line(line).to_string(), |i| stmts[i].plain().join("\n"));
                 findings.push(Finding { rule, message: v.message, help: v.help, statement, line, column });
             }
         }
@@ -796,7 +796,7 @@ mod tests {
         assert!(parts.iter().all(|p| p.windows(2).all(|w| w[0] < w[1])));
         let sizes: Vec<usize> = parts
             .iter()
-            .map(|p| p.iter().map(|&i| stmts[i].plain.iter().map(|x| x.len() + 1).sum::<usize>()).sum())
+            .map(|p| p.iter().map(|&i| stmts[i].plain().iter().map(|x| x.len() + 1).sum::<usize>()).sum())
             .collect();
         let (min, max) = (sizes.iter().min().copied().unwrap_or(0), sizes.iter().max().copied().unwrap_or(0));
         // Largest first into the least filled part: no two parts differ by
@@ -804,7 +804,7 @@ mod tests {
         let mut by_table: std::collections::HashMap<Option<&str>, usize> = std::collections::HashMap::new();
         for s in stmts {
             *by_table.entry(s.table.as_ref().map(|t| t.name.as_str())).or_default() +=
-                s.plain.iter().map(|x| x.len() + 1).sum::<usize>();
+                s.plain().iter().map(|x| x.len() + 1).sum::<usize>();
         }
         let largest = by_table.values().copied().max().unwrap_or(0);
         assert!(max - min <= largest && max - min < max / 5, "{n} parts balanced: {sizes:?}");

@@ -139,7 +139,7 @@ fn sql_of(model: &Model, schema: &Schema, m: &ModelRef, decl: Span) -> Option<St
             let en = model.enums.get(e.0)?;
             if en.native {
                 let t = schema.enum_types.iter().find(|t| t.origin.0 == decl)?;
-                Some(create_enum_type(t).plain.join("\n"))
+                Some(create_enum_type(t).plain().join("\n"))
             } else {
                 let values: Vec<String> = en.values.iter().map(|v| crate::sql::literal(&v.name)).collect();
                 Some(format!(
@@ -182,10 +182,10 @@ fn single_value_sql(schema: &Schema, value: &str) -> Option<String> {
 
 /// A statement as written before the guard that makes it idempotent.
 fn plain(s: Stmt) -> String {
-    if s.plain.is_empty() {
+    if s.plain().is_empty() {
         s.sql
     } else {
-        s.plain.join("\n")
+        s.plain().join("\n")
     }
 }
 

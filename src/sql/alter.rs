@@ -311,7 +311,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                     ];
                     let mut s =
                         Stmt::opaque(Op::MovePartitionRows, Some(table), do_block(cx, &rels, &body)).lifting(&rels);
-                    s.plain = plain;
+                    s.set_plain(plain);
                     vec![referencing_targets(s, cx.before_at(), table)]
                 }
                 _ => vec![create],
@@ -557,7 +557,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 rels.push(pq.clone());
             }
             let mut s = Stmt::opaque(Op::MovePartitionRows, Some(table), do_block(cx, &rels, &body)).lifting(&rels);
-            s.plain = plain;
+            s.set_plain(plain);
             vec![referencing_targets(s, cx.before_at(), table)]
         }
         DropTable(t) => vec![referencing_targets(o::drop_table(&t.schema, &t.name), cx.before_at(), &TableRef::of(t))],
@@ -623,7 +623,7 @@ fn validate(cx: &Context<'_>, table: &TableRef, name: &str, referenced: Option<&
     if rels.is_empty() {
         return stmt;
     }
-    let plain = stmt.plain.first().cloned().unwrap_or_default();
+    let plain = stmt.plain().first().cloned().unwrap_or_default();
     let body =
         format!("IF EXISTS ({} AND NOT convalidated) THEN\n    {plain}\nEND IF;", o::exists_constraint(table, name));
     stmt.wrapped(|_| do_block(cx, &rels, &body)).lifting(&rels)

@@ -6,13 +6,15 @@
 use crate::migrate::locks::{LockLevel, Op, Work};
 use crate::relational::TableRef;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Stmt {
     /// The statement as the migration runs it.
     pub sql: String,
-    /// The statements inside as built, before a guard wrapped them; empty
-    /// for a block whose statements are computed when it runs.
-    pub plain: Vec<String>,
+    /// The statements inside as built, before a guard wrapped them, when
+    /// they are not `sql` itself ([`Stmt::plain`]); `None` for most, whose
+    /// text was held twice (ten megabytes of a first build's peak at
+    /// 2,000 aggregates).
+    plain: Option<Vec<String>>,
     pub op: Op,
     /// The table the statement is about.
     pub table: Option<TableRef>,
@@ -31,6 +33,24 @@ pub struct Stmt {
     pub lifts_row_security: bool,
 }
 
+/// Equal when every field is, the plain form compared as
+/// [`Stmt::plain`] gives it (whether it is held apart or not).
+impl PartialEq for Stmt {
+    fn eq(&self, other: &Stmt) -> bool {
+        let Stmt { sql, plain: _, op, table, referenced, creates, ignores, lifts_row_security } = self;
+        *sql == other.sql
+            && self.plain() == other.plain()
+            && *op == other.op
+            && *table == other.table
+            && *referenced == other.referenced
+            && *creates == other.creates
+            && *ignores == other.ignores
+            && *lifts_row_security == other.lifts_row_security
+    }
+}
+
+impl Eq for Stmt {}
+
 /// A squawk rule a statement breaks on purpose, and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ignore {
@@ -42,7 +62,7 @@ impl Stmt {
     /// A statement that is its own plain form.
     pub fn new(op: Op, table: Option<&TableRef>, sql: String) -> Stmt {
         Stmt {
-            plain: vec![sql.clone()],
+            plain: None,
             sql,
             op,
             table: table.cloned(),
@@ -58,7 +78,7 @@ impl Stmt {
     pub fn guarded(op: Op, table: Option<&TableRef>, plain: String, sql: String) -> Stmt {
         Stmt {
             sql,
-            plain: vec![plain],
+            plain: Some(vec![plain]),
             op,
             table: table.cloned(),
             referenced: Vec::new(),
@@ -72,7 +92,7 @@ impl Stmt {
     pub fn opaque(op: Op, table: Option<&TableRef>, sql: String) -> Stmt {
         Stmt {
             sql,
-            plain: Vec::new(),
+            plain: Some(Vec::new()),
             op,
             table: table.cloned(),
             referenced: Vec::new(),
@@ -100,8 +120,22 @@ impl Stmt {
     /// (a `DO` block lifting row-level security around it); the plain form
     /// stays what it was.
     pub fn wrapped(mut self, wrap: impl FnOnce(&str) -> String) -> Stmt {
-        self.sql = wrap(&self.sql);
+        let sql = wrap(&self.sql);
+        let was = std::mem::replace(&mut self.sql, sql);
+        self.plain.get_or_insert_with(|| vec![was]);
         self
+    }
+
+    /// The statements inside as built, before a guard wrapped them; empty
+    /// for a block whose statements are computed when it runs.
+    pub fn plain(&self) -> &[String] {
+        self.plain.as_deref().unwrap_or(std::slice::from_ref(&self.sql))
+    }
+
+    /// Sets the statements inside (a block computed when it runs, whose
+    /// statements are known after all).
+    pub fn set_plain(&mut self, plain: Vec<String>) {
+        self.plain = Some(plain);
     }
 
     /// Marks the statement as lifting row-level security when `rels` is
@@ -113,7 +147,8 @@ impl Stmt {
 
     /// Whether the text differs from the plain form (guarded or computed).
     pub fn is_guarded(&self) -> bool {
-        self.plain.len() != 1 || self.plain.first() != Some(&self.sql)
+        let plain = self.plain();
+        plain.len() != 1 || plain[0] != self.sql
     }
 
     /// The lock on the statement's table, and what it does meanwhile.
