@@ -611,6 +611,10 @@ pub fn reason(rule: Rule, s: &Stmt, kind: FileKind, new: bool) -> Option<&'stati
         Rule::AddingNotNullableField | Rule::AddingRequiredField if new || kind.undo => {
             "on a table created in this migration, or in an undo"
         }
+        // Refused (E0703) unless the build was told --allow-destructive.
+        Rule::AddingRequiredField if s.op == Op::AddColumnRequired => {
+            "a required column with no value for existing rows, allowed by --allow-destructive: it fails if the table has rows"
+        }
         Rule::RequireConcurrentPartitionDetach if s.op == Op::MovePartitionRows => {
             "the DEFAULT partition is detached, its rows of the new range moved and attached again in one transaction; the header declares it"
         }

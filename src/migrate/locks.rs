@@ -125,6 +125,10 @@ pub enum Op {
     /// `ADD COLUMN` that fills every row: a volatile default, an identity,
     /// a stored generated column.
     AddColumnRewrite,
+    /// `ADD COLUMN … NOT NULL` with no default, which only
+    /// `--allow-destructive` writes on an existing table: PostgreSQL reads
+    /// the table to prove it has no rows (and fails if it has).
+    AddColumnRequired,
     /// `ALTER COLUMN … TYPE`: a rewrite, or at least a scan that re-checks
     /// the constraints on the column, and the indexes on it rebuilt.
     AlterColumnType,
@@ -205,6 +209,7 @@ impl Op {
             CreatePartition => (AccessExclusive, Catalog),
             AddColumn => (AccessExclusive, Catalog),
             AddColumnRewrite => (AccessExclusive, Rewrite),
+            AddColumnRequired => (AccessExclusive, Scan),
             AlterColumnType => (AccessExclusive, Rewrite),
             CheckValuesFit => (AccessShare, Scan),
             AlterColumn => (AccessExclusive, Catalog),
@@ -264,6 +269,7 @@ impl Op {
             CreatePartition => "`CREATE TABLE … PARTITION OF` (on the parent)",
             AddColumn => "`ADD COLUMN` (no default, or a constant one)",
             AddColumnRewrite => "`ADD COLUMN` with a volatile default, identity or stored generated column",
+            AddColumnRequired => "`ADD COLUMN … NOT NULL` without a default (`--allow-destructive`)",
             AlterColumnType => "`ALTER COLUMN … TYPE`",
             CheckValuesFit => "check that values fit a narrower type",
             AlterColumn => "`SET`/`DROP DEFAULT`, `DROP NOT NULL`, `DROP IDENTITY`",

@@ -588,8 +588,17 @@ fn referencing_targets(mut s: Stmt, schema: &TableIndex<'_>, table: &TableRef) -
 fn add_column(table: &TableRef, column: &Column) -> Stmt {
     // Filled for every row at once: the table is rewritten.
     let rewrite = column.identity || column.generated.is_some() || column.default.as_deref().is_some_and(volatile);
+    // Required with no value for existing rows (refused, E0703, unless
+    // --allow-destructive): the table is read to prove it has none.
+    let required = !column.nullable && column.default.is_none() && !rewrite;
     Stmt::new(
-        if rewrite { Op::AddColumnRewrite } else { Op::AddColumn },
+        if rewrite {
+            Op::AddColumnRewrite
+        } else if required {
+            Op::AddColumnRequired
+        } else {
+            Op::AddColumn
+        },
         Some(table),
         format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {};", q(table), o::column_definition(column)),
     )
