@@ -291,16 +291,27 @@ fn parts(stmts: &[Stmt], n: usize) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// What a part's statements say about tables, by name (as squawk reads
-/// them): those created, and those altered or indexed.
+/// What a part's statements say about tables and constraints, by name (as
+/// squawk reads them, whatever the schema).
+#[derive(Default)]
 struct Tables {
+    /// Tables created.
     created: std::collections::HashSet<String>,
+    /// Tables altered or indexed.
     used: std::collections::HashSet<String>,
+    /// Constraints added, dropped or validated: squawk remembers them by
+    /// name alone (`NOT VALID` then validated in one transaction; dropped
+    /// then added again; a `NOT NULL` check validated).
+    constraints: std::collections::HashSet<String>,
+    /// Tables a constraint is validated on, and tables a column is made
+    /// `NOT NULL` on (which such a validation may allow).
+    validating: std::collections::HashSet<String>,
+    not_null: std::collections::HashSet<String>,
 }
 
 /// Lints one part; with what its statements say about tables (`None` when
 /// the part holds something a whole file's verdicts depend on: a
-/// transaction begun or ended, a constraint dropped or validated).
+/// transaction begun or ended, a constraint whose name squawk cannot read).
 fn linted_part<'t>(
     part: &'t (String, Vec<usize>),
     which: &[usize],
@@ -314,13 +325,15 @@ fn linted_part<'t>(
 }
 
 fn tables_of(file: &squawk_syntax::ast::SourceFile) -> Option<Tables> {
-    use squawk_syntax::ast::{self, AlterTableAction, Stmt as S};
-    let mut t = Tables { created: Default::default(), used: Default::default() };
+    use squawk_syntax::ast::{self, AlterColumnOption, AlterTableAction, NameLike, Stmt as S};
+    let mut t = Tables::default();
     // The names as the rules read them (`tables_created_in_transaction`,
     // and the rules that look a table up in it).
     let used = |r: Option<ast::TableRelationName>| {
         r.and_then(|r| r.table_name_ref()).and_then(|n| n.path_ref()).and_then(|p| p.segment()).map(|s| s.text())
     };
+    let named =
+        |r: Option<ast::ConstraintNameRef>| r.and_then(|c| c.path_ref()).and_then(|p| p.segment()).map(|s| s.text());
     for stmt in file.stmts() {
         match stmt {
             S::Begin(_) | S::Commit(_) | S::Rollback(_) => return None,
@@ -329,14 +342,27 @@ fn tables_of(file: &squawk_syntax::ast::SourceFile) -> Option<Tables> {
             }
             S::CreateIndex(c) => t.used.extend(used(c.table_relation_name())),
             S::AlterTable(a) => {
-                let actions: Vec<AlterTableAction> = a.actions().collect();
-                if actions
-                    .iter()
-                    .any(|x| matches!(x, AlterTableAction::DropConstraint(_) | AlterTableAction::ValidateConstraint(_)))
-                {
-                    return None;
+                let table = used(a.table_relation_name());
+                for action in a.actions() {
+                    match action {
+                        AlterTableAction::DropConstraint(d) => t.constraints.insert(named(d.constraint_name_ref())?),
+                        AlterTableAction::ValidateConstraint(v) => {
+                            t.validating.insert(table.clone()?);
+                            t.constraints.insert(named(v.constraint_name_ref())?)
+                        }
+                        AlterTableAction::AddConstraint(c) => match c.constraint().and_then(|c| c.constraint_name()) {
+                            Some(n) => t.constraints.insert(n.text()),
+                            None => false,
+                        },
+                        AlterTableAction::AlterColumn(c)
+                            if matches!(c.option(), Some(AlterColumnOption::SetNotNull(_))) =>
+                        {
+                            t.not_null.insert(table.clone()?)
+                        }
+                        _ => false,
+                    };
                 }
-                t.used.extend(used(a.table_relation_name()))
+                t.used.extend(table)
             }
             _ => {}
         }
@@ -344,12 +370,18 @@ fn tables_of(file: &squawk_syntax::ast::SourceFile) -> Option<Tables> {
     Some(t)
 }
 
-/// Every table a part alters or indexes that the file creates is created
-/// in that part: each part then answers "created in this file?" as the
-/// whole file would.
+/// The parts answer what squawk remembers across a file as the whole file
+/// would: every table a part alters or indexes that the file creates is
+/// created in that part; no constraint name is in two parts; and a table
+/// a column is made `NOT NULL` on has every validation on it in the same
+/// part.
 fn tables_agree(parts: &[Tables]) -> bool {
     let created: std::collections::HashSet<&String> = parts.iter().flat_map(|p| &p.created).collect();
+    let validating: std::collections::HashSet<&String> = parts.iter().flat_map(|p| &p.validating).collect();
+    let mut names: std::collections::HashSet<&String> = std::collections::HashSet::new();
     parts.iter().all(|p| p.used.iter().all(|u| !created.contains(u) || p.created.contains(u)))
+        && parts.iter().flat_map(|p| &p.constraints).all(|c| names.insert(c))
+        && parts.iter().all(|p| p.not_null.iter().all(|t| !validating.contains(t) || p.validating.contains(t)))
 }
 
 /// One violation: the statement it is in (an index into `stmts`, `None` in
@@ -854,24 +886,83 @@ mod tests {
             .expect("a table created in another part");
         assert!(!same_both_ways(&timeouts, apart, schema, &|_| false).linted_apart);
         let t = crate::relational::TableRef { schema: "s".into(), name: "t7".into() };
-        for sql in [
-            "BEGIN;",
-            "ALTER TABLE s.t7 VALIDATE CONSTRAINT t7_p_fkey;",
-            "ALTER TABLE s.t7 DROP CONSTRAINT IF EXISTS t7_p_fkey;",
-            "-- squawk-ignore-file prefer-text-field\nSELECT 1;",
-        ] {
+        for sql in ["BEGIN;", "-- squawk-ignore-file prefer-text-field\nSELECT 1;"] {
             let extra = Stmt::new(Op::Comment, Some(&t), sql.to_string());
             let r = same_both_ways(&timeouts, many_tables(1_100, true, Some(extra)), schema, &|_| false);
             assert!(!r.linted_apart, "{sql}");
         }
+        // A statement dddc files under another table than the one squawk
+        // reads, in another part: a constraint of t7's validated or
+        // dropped there (squawk remembers constraints by name), or a
+        // column of t7 made NOT NULL in another part than a validation
+        // on t7 (which may prove it).
+        let later = FileKind { transactional: true, undo: false, creates_schema: false };
+        let base = many_tables(1_100, false, None);
+        let in_another_part = |sql: &str| {
+            (0..1_100)
+                .find_map(|i| {
+                    let u = crate::relational::TableRef { schema: "s".into(), name: format!("t{i}") };
+                    let mut with = base.clone();
+                    with.push(Stmt::new(Op::ValidateConstraint, Some(&u), sql.to_string()));
+                    let parts = parts(&with, PARTS);
+                    let part_of = |k: usize| parts.iter().position(|p| p.contains(&k));
+                    let t7 = with.iter().position(|s| s.table.as_ref().is_some_and(|t| t.name == "t7"));
+                    (t7.and_then(part_of) != part_of(with.len() - 1)).then_some(with)
+                })
+                .expect("another table in another part")
+        };
+        for sql in
+            ["ALTER TABLE s.t7 VALIDATE CONSTRAINT t7_p_fkey;", "ALTER TABLE s.t7 DROP CONSTRAINT IF EXISTS t7_p_fkey;"]
+        {
+            assert!(!same_both_ways(&timeouts, in_another_part(sql), later, &|_| true).linted_apart, "{sql}");
+        }
+        let mut stmts = in_another_part("ALTER TABLE s.t7 ALTER COLUMN name SET NOT NULL;");
+        stmts.push(Stmt::new(
+            Op::ValidateConstraint,
+            Some(&t),
+            "ALTER TABLE s.t7 VALIDATE CONSTRAINT t7_name_nn;".into(),
+        ));
+        assert!(!same_both_ways(&timeouts, stmts, later, &|_| true).linted_apart);
         // Tables by name, whatever their schema: one created in a part is
         // created for every part that alters it.
         let part = |created: &[&str], used: &[&str]| Tables {
             created: created.iter().map(|s| s.to_string()).collect(),
             used: used.iter().map(|s| s.to_string()).collect(),
+            ..Tables::default()
         };
         assert!(tables_agree(&[part(&["a"], &["a", "x"]), part(&["b"], &["b", "y"])]));
         assert!(!tables_agree(&[part(&["a"], &["a"]), part(&["b"], &["b", "a"])]));
+    }
+
+    /// A migration that drops, adds `NOT VALID` and validates constraints
+    /// on every table (a change of every table's check) is linted in
+    /// parts, each table's statements with its constraints, with the
+    /// whole file's verdicts.
+    #[test]
+    fn constraints_changed_on_every_table_are_linted_apart() {
+        let timeouts = timeouts();
+        // An undo, which explains validating in the transaction that adds.
+        let later = FileKind { transactional: true, undo: true, creates_schema: false };
+        let mut stmts = Vec::new();
+        for i in 0..700 {
+            let t = crate::relational::TableRef { schema: "s".into(), name: format!("t{i}") };
+            let alter = |sql: String| Stmt::new(Op::AddCheckNotValid, Some(&t), sql);
+            stmts.push(alter(format!("ALTER TABLE s.t{i} DROP CONSTRAINT IF EXISTS t{i}_status_check;")));
+            stmts.push(alter(format!(
+                "ALTER TABLE s.t{i} ADD CONSTRAINT t{i}_status_check CHECK (status IN ('A', 'B', 'C')) NOT VALID;"
+            )));
+            stmts.push(alter(format!(
+                "ALTER TABLE s.t{i} ADD CONSTRAINT t{i}_name_nn CHECK (name IS NOT NULL) NOT VALID;"
+            )));
+            // In the same transaction: what constraint-missing-not-valid
+            // finds, in every part as in the whole file.
+            stmts.push(alter(format!("ALTER TABLE s.t{i} VALIDATE CONSTRAINT t{i}_name_nn;")));
+            stmts.push(alter(format!("ALTER TABLE s.t{i} ALTER COLUMN name SET NOT NULL;")));
+        }
+        assert!(stmts.len() >= SPLIT_AT);
+        let r = same_both_ways(&timeouts, stmts, later, &|_| true);
+        assert!(r.findings.is_empty(), "{:?}", r.findings.first());
+        assert!(r.linted_apart);
     }
 
     #[test]
