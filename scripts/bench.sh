@@ -2,7 +2,8 @@
 # The CLI benchmark of issue 14: `dddc validate`, `dddc build` (fresh),
 # `dddc build` (one field added; a value added to every context's enum,
 # which changes every table, and one renamed, which updates every table's
-# rows; and fresh, of the same model with every
+# rows; every context made tenant-scoped; an index added to every
+# aggregate; and fresh, of the same model with every
 # context tenant-scoped and outboxes, audit trails and search: genmodel
 # --tenants --rich), `dddc check` (in full; after an edit, with the local
 # memo of the build before it; and of a project unchanged
@@ -97,13 +98,21 @@ rename_value() {
   find "$1" -name '*.ddd' -exec sed -i 's/^    CLOSED$/    DONE @was(CLOSED)/; s/status == CLOSED implies/status == DONE implies/' {} +
 }
 
-# evolve EDIT LABEL: a copy of the built project $proj, its model changed by
-# the function EDIT, built $runs times; one row.
+# Every context of the model under $1 made tenant-scoped: a tenant column,
+# row-level security and a policy on every table, every unique and foreign
+# key through the tenant (on tables still empty: `--allow-destructive`, as
+# E0703's help says).
+tenant_scope() { find "$1" -name '*.ddd' -exec sed -i 's/^context \(ctx[0-9]*\) {$/context \1 {\n  tenant by tenant_id\n/' {} +; }
+# A second index on every aggregate: built concurrently, one online file.
+index_every() { find "$1" -name '*.ddd' -exec sed -i 's/^    index (status, name)$/    index (status, name)\n    index (quantity, name)/' {} +; }
+
+# evolve EDIT LABEL [BUILD ARGS]: a copy of the built project $proj, its
+# model changed by the function EDIT, built $runs times; one row.
 evolve() {
   local copy="$WORK/w$n"
   for _ in $(seq "$runs"); do
     measure "rm -rf '$copy'; cp -r '$proj' '$copy'; $1 '$copy'; sleep 0.01; touch '$WORK/.mark'; sync" \
-      "$DDDC" -C "$copy" build
+      "$DDDC" -C "$copy" build "${@:3}"
   done
   row "$2 ($n)" "$(written_since "$copy" "$WORK/.mark")"
   rm -rf "$copy"
@@ -164,6 +173,8 @@ for n in $SIZES; do
   row "build, one field added ($n)" "$(written_since "$edited" "$WORK/.mark")"
   evolve widen "build, every enum widened"
   evolve rename_value "build, a value renamed in every enum"
+  evolve tenant_scope "build, every context tenant-scoped" --allow-destructive
+  evolve index_every "build, an index added to every aggregate"
   # A check after an edit, with the memo (`.dddc/syntax`, `.dddc/docs`)
   # of the build before it: the check runs in full (its own last pass no
   # longer applies) but parses and renders only the edited context again.
