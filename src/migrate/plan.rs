@@ -246,25 +246,37 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         }
         _ => false,
     };
+    // Each change moved to its file, in order (not copied: a change is
+    // 392 bytes, and making every context of 20,000 aggregates
+    // tenant-scoped plans 400,000 of them).
+    let concurrent: Vec<bool> = changes.iter().map(is_concurrent).collect();
+    let (mut enum_values, mut main, mut online_group) = (Vec::new(), Vec::new(), Vec::new());
+    for (c, concurrent) in changes.into_iter().zip(concurrent) {
+        if concurrent {
+            online_group.push(c);
+        } else if is_enum_value(&c) {
+            enum_values.push(c);
+        } else {
+            main.push(c);
+        }
+    }
     // A foreign key added in the online migration (after the unique it
     // needs) is validated there too, after it.
-    let mut online_group: Vec<Change> = changes.iter().filter(|c| is_concurrent(c)).cloned().collect();
-    for c in &online_group.clone() {
-        if let Change::AddForeignKey { table, fk } = c {
-            online_group.push(Change::ValidateConstraint {
+    let validations: Vec<Change> = online_group
+        .iter()
+        .filter_map(|c| match c {
+            Change::AddForeignKey { table, fk } => Some(Change::ValidateConstraint {
                 table: table.clone(),
                 name: fk.name.clone(),
                 referenced: Some(fk.target()),
-            });
-        }
-    }
+            }),
+            _ => None,
+        })
+        .collect();
+    online_group.extend(validations);
     online_group.extend(online);
     online_group.sort_by_key(Change::kind);
-    let groups = [
-        (FileKind::EnumValues, changes.iter().filter(|c| is_enum_value(c)).cloned().collect::<Vec<_>>()),
-        (FileKind::Main, changes.iter().filter(|c| !is_enum_value(c) && !is_concurrent(c)).cloned().collect()),
-        (FileKind::Online, online_group),
-    ];
+    let groups = [(FileKind::EnumValues, enum_values), (FileKind::Main, main), (FileKind::Online, online_group)];
     // Shared, not copied: each is the whole schema (13 MB at 2,000
     // aggregates), and one file's `after` is the next one's `before`.
     let mut before = Before::Lock(lock);
