@@ -156,11 +156,13 @@ const TIMEOUT_RULES: [Rule; 2] = [Rule::RequireLockTimeout, Rule::RequireStateme
 /// squawk's rules look at one statement at a time, but for what they
 /// remember across a file: which tables it creates (an index or a
 /// constraint on a new table locks nothing anyone waits for), the
-/// constraints it drops, adds `NOT VALID` or validates, where transactions
-/// begin and end, an ignore or `assume-in-transaction` comment, and the
-/// timeouts set before the first statement that locks. The parts give the
-/// whole file's verdicts when every table a part alters or indexes and the
-/// file creates is created in that part, and none of the rest occurs.
+/// constraints it drops, adds `NOT VALID` or validates (by name), the
+/// tables a constraint is validated on (which may allow `SET NOT NULL`),
+/// where transactions begin and end, an ignore or
+/// `assume-in-transaction` comment, and the timeouts set before the first
+/// statement that locks. The parts give the whole file's verdicts when
+/// each of the first three is confined to one part ([`tables_agree`]) and
+/// none of the rest occurs (the prelude sets the timeouts in every part).
 /// That is checked on the parts' own syntax trees, after the fact; when it
 /// does not hold, when a timeout rule fires, or when a finding is left
 /// unexplained (whose order would differ), `None`: the file is linted
@@ -174,7 +176,7 @@ fn review_apart(
 ) -> Option<(Review, Vec<(usize, Ignore)>)> {
     // More parts for a larger file: each worker holds one part's syntax
     // tree at a time, so the parts' size, not the file's, sets the memory.
-    let size: usize = stmts.iter().flat_map(|s| s.plain()).map(|p| p.len() + 1).sum();
+    let size: usize = stmts.iter().map(text_len).sum();
     let parts = parts(stmts, PARTS.max(size.div_ceil(PART_BYTES)));
     if parts.len() < 2 {
         return None;
@@ -184,8 +186,7 @@ fn review_apart(
         return None;
     }
     // The largest first, so that the cores finish together.
-    let sizes: Vec<usize> =
-        parts.iter().map(|p| p.iter().flat_map(|&i| stmts[i].plain()).map(|t| t.len() + 1).sum()).collect();
+    let sizes: Vec<usize> = parts.iter().map(|p| p.iter().map(|&i| text_len(&stmts[i])).sum()).collect();
     let mut order: Vec<usize> = (0..parts.len()).collect();
     order.sort_by_key(|&k| (std::cmp::Reverse(sizes[k]), k));
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, parts.len());
@@ -227,6 +228,11 @@ fn review_apart(
     review.findings.is_empty().then_some((Review { linted_apart: true, ..review }, ignores))
 }
 
+/// The size of a statement's plain text in a part ([`text_of`]: a line each).
+fn text_len(s: &Stmt) -> usize {
+    s.plain().iter().map(|p| p.len() + 1).sum()
+}
+
 /// The statements in at most `n` parts of about equal text, each the
 /// statements about some table names, in the file's order. A statement
 /// about no table (a schema, a comment on a constraint or an index) is a
@@ -264,7 +270,7 @@ fn parts(stmts: &[Stmt], n: usize) -> Vec<Vec<usize>> {
     for (i, s) in stmts.iter().enumerate() {
         let key = s.table.as_ref().map_or((None, i), |t| (Some(family(&parent, &t.name)), 0));
         let g = by_name.entry(key).or_default();
-        g.size += s.plain().iter().map(|p| p.len() + 1).sum::<usize>();
+        g.size += text_len(s);
         g.members.push(i);
     }
     let mut groups: Vec<_> = by_name.into_iter().collect();
@@ -303,15 +309,18 @@ struct Tables {
     /// name alone (`NOT VALID` then validated in one transaction; dropped
     /// then added again; a `NOT NULL` check validated).
     constraints: std::collections::HashSet<String>,
-    /// Tables a constraint is validated on, and tables a column is made
-    /// `NOT NULL` on (which such a validation may allow).
+    /// Tables a constraint is validated on (squawk lets such a
+    /// validation allow a later `SET NOT NULL` on the table).
     validating: std::collections::HashSet<String>,
+    /// Tables a column is made `NOT NULL` on.
     not_null: std::collections::HashSet<String>,
 }
 
 /// Lints one part; with what its statements say about tables (`None` when
 /// the part holds something a whole file's verdicts depend on: a
-/// transaction begun or ended, a constraint whose name squawk cannot read).
+/// transaction begun or ended, a constraint dropped or validated whose
+/// name squawk cannot read, a validation or `SET NOT NULL` on a table
+/// whose name it cannot read).
 fn linted_part<'t>(
     part: &'t (String, Vec<usize>),
     which: &[usize],
@@ -373,15 +382,24 @@ fn tables_of(file: &squawk_syntax::ast::SourceFile) -> Option<Tables> {
 /// The parts answer what squawk remembers across a file as the whole file
 /// would: every table a part alters or indexes that the file creates is
 /// created in that part; no constraint name is in two parts; and a table
-/// a column is made `NOT NULL` on has every validation on it in the same
-/// part.
+/// a column is made `NOT NULL` on is validated on in no other part.
 fn tables_agree(parts: &[Tables]) -> bool {
     let created: std::collections::HashSet<&String> = parts.iter().flat_map(|p| &p.created).collect();
-    let validating: std::collections::HashSet<&String> = parts.iter().flat_map(|p| &p.validating).collect();
     let mut names: std::collections::HashSet<&String> = std::collections::HashSet::new();
+    // Each table validated on, with the part it is validated in (`None`:
+    // more than one).
+    let mut validated_in: std::collections::HashMap<&String, Option<usize>> = std::collections::HashMap::new();
+    for (k, p) in parts.iter().enumerate() {
+        for t in &p.validating {
+            validated_in.entry(t).and_modify(|at| *at = at.filter(|&at| at == k)).or_insert(Some(k));
+        }
+    }
     parts.iter().all(|p| p.used.iter().all(|u| !created.contains(u) || p.created.contains(u)))
         && parts.iter().flat_map(|p| &p.constraints).all(|c| names.insert(c))
-        && parts.iter().all(|p| p.not_null.iter().all(|t| !validating.contains(t) || p.validating.contains(t)))
+        && parts
+            .iter()
+            .enumerate()
+            .all(|(k, p)| p.not_null.iter().all(|t| validated_in.get(t).is_none_or(|&at| at == Some(k))))
 }
 
 /// One violation: the statement it is in (an index into `stmts`, `None` in
@@ -845,17 +863,13 @@ mod tests {
             assert!(same.iter().all(|&j| part_of(j) == part_of(i)), "statement {i}");
         }
         assert!(parts.iter().all(|p| p.windows(2).all(|w| w[0] < w[1])));
-        let sizes: Vec<usize> = parts
-            .iter()
-            .map(|p| p.iter().map(|&i| stmts[i].plain().iter().map(|x| x.len() + 1).sum::<usize>()).sum())
-            .collect();
+        let sizes: Vec<usize> = parts.iter().map(|p| p.iter().map(|&i| text_len(&stmts[i])).sum()).collect();
         let (min, max) = (sizes.iter().min().copied().unwrap_or(0), sizes.iter().max().copied().unwrap_or(0));
         // Largest first into the least filled part: no two parts differ by
         // more than one table's statements.
         let mut by_table: std::collections::HashMap<Option<&str>, usize> = std::collections::HashMap::new();
         for s in stmts.iter().filter(|s| s.table.is_some()) {
-            *by_table.entry(s.table.as_ref().map(|t| t.name.as_str())).or_default() +=
-                s.plain().iter().map(|x| x.len() + 1).sum::<usize>();
+            *by_table.entry(s.table.as_ref().map(|t| t.name.as_str())).or_default() += text_len(s);
         }
         let largest = by_table.values().copied().max().unwrap_or(0);
         assert!(max - min <= largest && max - min < max / 5, "{n} parts balanced: {sizes:?}");
@@ -916,13 +930,22 @@ mod tests {
         {
             assert!(!same_both_ways(&timeouts, in_another_part(sql), later, &|_| true).linted_apart, "{sql}");
         }
-        let mut stmts = in_another_part("ALTER TABLE s.t7 ALTER COLUMN name SET NOT NULL;");
-        stmts.push(Stmt::new(
-            Op::ValidateConstraint,
-            Some(&t),
-            "ALTER TABLE s.t7 VALIDATE CONSTRAINT t7_name_nn;".into(),
-        ));
-        assert!(!same_both_ways(&timeouts, stmts, later, &|_| true).linted_apart);
+        // In an undo, which explains both SET NOT NULL and validating in
+        // the transaction that adds: squawk finds nothing in the whole
+        // file (the check validated first proves the column), but would
+        // in the part without the validation, and attach an ignore there.
+        let undo = FileKind { transactional: true, undo: true, creates_schema: false };
+        let mut stmts = base.clone();
+        for sql in [
+            "ALTER TABLE s.t7 ADD CONSTRAINT t7_name_nn CHECK (name IS NOT NULL) NOT VALID;",
+            "ALTER TABLE s.t7 VALIDATE CONSTRAINT t7_name_nn;",
+        ] {
+            stmts.push(Stmt::new(Op::AddCheckNotValid, Some(&t), sql.to_string()));
+        }
+        let not_null = in_another_part("ALTER TABLE s.t7 ALTER COLUMN name SET NOT NULL;").pop().expect("pushed");
+        stmts.push(not_null);
+        let r = same_both_ways(&timeouts, stmts, undo, &|_| true);
+        assert!(r.findings.is_empty() && !r.linted_apart);
         // Tables by name, whatever their schema: one created in a part is
         // created for every part that alters it.
         let part = |created: &[&str], used: &[&str]| Tables {
@@ -932,6 +955,20 @@ mod tests {
         };
         assert!(tables_agree(&[part(&["a"], &["a", "x"]), part(&["b"], &["b", "y"])]));
         assert!(!tables_agree(&[part(&["a"], &["a"]), part(&["b"], &["b", "a"])]));
+        // A constraint name in one part only; a table made NOT NULL
+        // validated on in its own part only.
+        let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect();
+        let with = |constraints: &[&str], validating: &[&str], not_null: &[&str]| Tables {
+            constraints: set(constraints),
+            validating: set(validating),
+            not_null: set(not_null),
+            ..Tables::default()
+        };
+        assert!(tables_agree(&[with(&["c1"], &[], &[]), with(&["c2"], &[], &[])]));
+        assert!(!tables_agree(&[with(&["c1"], &[], &[]), with(&["c1"], &[], &[])]));
+        assert!(tables_agree(&[with(&[], &["t"], &["t"]), with(&[], &["u"], &[])]));
+        assert!(!tables_agree(&[with(&[], &[], &["t"]), with(&[], &["t"], &[])]));
+        assert!(!tables_agree(&[with(&[], &["t"], &["t"]), with(&[], &["t"], &[])]));
     }
 
     /// A migration that drops, adds `NOT VALID` and validates constraints
