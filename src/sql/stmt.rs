@@ -161,3 +161,35 @@ impl Stmt {
 pub fn texts(stmts: &[Stmt]) -> Vec<String> {
     stmts.iter().map(|s| s.sql.clone()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain form as it was when every statement held a copy: the text
+    /// itself, the statement a guard wraps, or none for a computed block;
+    /// a wrapped statement keeps the text it had.
+    #[test]
+    fn the_plain_form_is_held_only_when_it_differs() {
+        let plain = Stmt::new(Op::Comment, None, "COMMENT ON SCHEMA s IS 'x';".into());
+        assert_eq!(plain.plain(), ["COMMENT ON SCHEMA s IS 'x';"]);
+        assert!(plain.plain.is_none() && !plain.is_guarded());
+        let guarded = Stmt::guarded(Op::Comment, None, "ALTER TABLE t ADD c int;".into(), "DO $$ … $$;".into());
+        assert_eq!(guarded.plain(), ["ALTER TABLE t ADD c int;"]);
+        assert!(guarded.is_guarded());
+        assert!(Stmt::opaque(Op::Backfill, None, "DO $$ … $$;".into()).plain().is_empty());
+        let wrapped = plain.clone().wrapped(|sql| format!("DO $$ BEGIN {sql} END $$;"));
+        assert_eq!(wrapped.plain(), ["COMMENT ON SCHEMA s IS 'x';"]);
+        assert_eq!(wrapped.sql, "DO $$ BEGIN COMMENT ON SCHEMA s IS 'x'; END $$;");
+        assert!(wrapped.is_guarded());
+        // Wrapped twice, the plain form is still the first text.
+        let twice = wrapped.wrapped(|sql| format!("-- again\n{sql}"));
+        assert_eq!(twice.plain(), ["COMMENT ON SCHEMA s IS 'x';"]);
+        // Equal by what plain() gives, held apart or not.
+        let same = Stmt::guarded(Op::Comment, None, plain.sql.clone(), plain.sql.clone());
+        assert_eq!(plain, same);
+        let mut set = Stmt::opaque(Op::Backfill, None, "DO $$ … $$;".into());
+        set.set_plain(vec!["UPDATE t SET c = 1;".into()]);
+        assert_eq!(set.plain(), ["UPDATE t SET c = 1;"]);
+    }
+}
