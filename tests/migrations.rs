@@ -14,7 +14,8 @@
 //! | `v<k>.allow_destructive` | step k is built with `--allow-destructive` (the whole case is when its name ends in `_destructive` or it holds a file `allow_destructive`) |
 //! | `v<k>.name` | `--name` of step k |
 //! | `data<k>.sql` | run after step k's migrations (plain SQL, any number of statements) |
-//! | `check<k>.sql` | run after step k's migrations, before `data<k>.sql`: every statement returns one row whose single column is `true` |
+//! | `check<k>.sql` | run after step k's migrations, before `data<k>.sql`: every statement returns one row whose single column is `true`, except a statement that starts with the line `-- rejects: TEXT`, which must fail with an error that contains TEXT; a statement whose first line is `-- owner only` runs only in the owner run (a superuser bypasses row-level security) |
+//! | `v<k>.expect_apply_error` | a migration of step k must fail on the database with an error that contains the file's first line; the catalog must be as it was before it ran; `check<k>.sql` then runs and the case ends there (no central property, no undo: the history stops at the failure) |
 //! | `check_undo<k>.sql` | the same, run once the undo scripts of step k have run |
 //! | `dddc.toml` | the project configuration (default: none) |
 //! | `skip_undo` | do not check the undo scripts; the file says which `known_bugs` case holds the full expectation |
@@ -594,6 +595,9 @@ fn migrate_database(case: &Case, g: &Generated) -> Result<(), String> {
     let mut history: Vec<(usize, MigFile, String)> = Vec::new();
     for step in &g.steps {
         let k = step.k;
+        if let Some(expected) = read_opt(&case.dir.join(format!("v{k}.expect_apply_error"))) {
+            return fails_to_apply(&mut db, case, step, expected.lines().next().unwrap_or("").trim());
+        }
         for f in &step.files {
             let at = |e: String| format!("step v{k}, {}: {e}", f.file);
             let before = fingerprint(&mut db);
@@ -620,7 +624,8 @@ fn migrate_database(case: &Case, g: &Generated) -> Result<(), String> {
             history.push((k, f.clone(), before));
         }
         if let Some(checks) = read_opt(&case.dir.join(format!("check{k}.sql"))) {
-            run_checks(&mut db, &checks).map_err(|e| format!("check{k}.sql after step v{k}: {e}"))?;
+            run_checks(&mut db, &checks, case.owner.is_some())
+                .map_err(|e| format!("check{k}.sql after step v{k}: {e}"))?;
         }
         if let Some(data) = read_opt(&case.dir.join(format!("data{k}.sql"))) {
             db.batch_execute(&data).map_err(|e| format!("data{k}.sql after step v{k}: {}", describe(&e)))?;
@@ -695,9 +700,44 @@ fn migrate_database(case: &Case, g: &Generated) -> Result<(), String> {
         let first_of_step = i == 0 || history[i - 1].0 != *k;
         if first_of_step {
             if let Some(checks) = read_opt(&case.dir.join(format!("check_undo{k}.sql"))) {
-                run_checks(&mut db, &checks).map_err(|e| format!("check_undo{k}.sql: {e}"))?;
+                run_checks(&mut db, &checks, case.owner.is_some()).map_err(|e| format!("check_undo{k}.sql: {e}"))?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Step `step` must fail on `db` with an error containing `expected`,
+/// leave the catalog as it found it, and pass `check<k>.sql` after.
+fn fails_to_apply(db: &mut postgres::Client, case: &Case, step: &StepOut, expected: &str) -> Result<(), String> {
+    let k = step.k;
+    if expected.is_empty() {
+        return Err(format!("v{k}.expect_apply_error is empty"));
+    }
+    let before = fingerprint(db);
+    let mut failed = None;
+    for f in &step.files {
+        if let Err(e) = apply(db, &f.sql, f.no_transaction) {
+            failed = Some((f.file.clone(), e));
+            break;
+        }
+    }
+    let Some((file, error)) = failed else {
+        return Err(format!("step v{k}: every migration applied; one must fail with {expected:?}"));
+    };
+    if !error.contains(expected) {
+        return Err(format!("step v{k}, {file}: failed with {error}\n  not with {expected:?}"));
+    }
+    let after = fingerprint(db);
+    if after != before {
+        return Err(format!(
+            "step v{k}, {file}: failed but changed the catalog:\n{}",
+            diff(&before, &after, "before", "after the failure")
+        ));
+    }
+    if let Some(checks) = read_opt(&case.dir.join(format!("check{k}.sql"))) {
+        run_checks(db, &checks, case.owner.is_some())
+            .map_err(|e| format!("check{k}.sql after the failure of step v{k}: {e}"))?;
     }
     Ok(())
 }
@@ -733,8 +773,20 @@ fn apply(db: &mut postgres::Client, sql: &str, no_transaction: bool) -> Result<(
     }
 }
 
-fn run_checks(db: &mut postgres::Client, sql: &str) -> Result<(), String> {
+fn run_checks(db: &mut postgres::Client, sql: &str, owner_run: bool) -> Result<(), String> {
     for stmt in split_statements(sql) {
+        let stmt = match stmt.strip_prefix("-- owner only\n") {
+            Some(_) if !owner_run => continue,
+            Some(rest) => rest.to_string(),
+            None => stmt,
+        };
+        if let Some(expected) = stmt.strip_prefix("-- rejects: ").and_then(|r| r.lines().next()) {
+            match db.batch_execute(&stmt) {
+                Ok(()) => return Err(format!("{stmt}: was accepted; it must fail with {expected:?}")),
+                Err(e) if describe(&e).contains(expected.trim()) => continue,
+                Err(e) => return Err(format!("{stmt}: failed with {}, not with {expected:?}", describe(&e))),
+            }
+        }
         let rows = db.query(stmt.as_str(), &[]).map_err(|e| format!("{stmt}: {}", describe(&e)))?;
         let ok =
             rows.len() == 1 && rows[0].len() == 1 && matches!(rows[0].try_get::<_, Option<bool>>(0), Ok(Some(true)));
