@@ -53,6 +53,11 @@ impl std::fmt::Display for CommentOn {
 
 /// A change of the schema. `ChangeKind` is the same list without the data:
 /// sorting changes by kind puts them in execution order.
+///
+/// A whole table, column or function is boxed: every context of 20,000
+/// aggregates made tenant-scoped plans about 400,000 changes, moved and
+/// sorted several times, and an unboxed column made every change 392
+/// bytes (see the size test below).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::EnumDiscriminants)]
 #[strum_discriminants(name(ChangeKind), derive(PartialOrd, Ord, Hash))]
 pub enum Change {
@@ -141,7 +146,7 @@ pub enum Change {
     /// with their new types.
     DropGeneratedColumn {
         table: TableRef,
-        column: Column,
+        column: Box<Column>,
         retyped: Vec<(String, ColumnType)>,
     },
     // 3. Creations.
@@ -156,8 +161,8 @@ pub enum Change {
         after: Option<String>,
         before: Option<String>,
     },
-    CreateFunction(Function),
-    CreateTable(Table),
+    CreateFunction(Box<Function>),
+    CreateTable(Box<Table>),
     /// `default`: the table's DEFAULT partition, whose rows of the new
     /// partition's range move into it; `column`: the partition key.
     AddPartition {
@@ -168,7 +173,7 @@ pub enum Change {
     },
     AddColumn {
         table: TableRef,
-        column: Column,
+        column: Box<Column>,
         backfill: Option<String>,
     },
     /// `default`: the column's default, set again after the change (a
@@ -217,7 +222,7 @@ pub enum Change {
     /// with its final type.
     AddGeneratedColumn {
         table: TableRef,
-        column: Column,
+        column: Box<Column>,
     },
     AddPrimaryKey {
         table: TableRef,
@@ -312,7 +317,7 @@ pub enum Change {
     DropRole(String),
     DropColumn {
         table: TableRef,
-        column: Column,
+        column: Box<Column>,
     },
     /// `into_default`: the DEFAULT partition its rows move to (nothing is
     /// lost), if the table has one.
@@ -321,8 +326,8 @@ pub enum Change {
         partition: PartitionDef,
         into_default: Option<String>,
     },
-    DropTable(Table),
-    DropFunction(Function),
+    DropTable(Box<Table>),
+    DropFunction(Box<Function>),
     DropEnumType(EnumType),
     DropExtension(String),
     DropSchema(SchemaDef),
@@ -494,4 +499,16 @@ impl Change {
 
 fn batches(batch: Option<u64>) -> String {
     batch.map(|n| format!(" (in batches of {n} rows)")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    /// What the boxes on `Change` buy: half the bytes per change moved
+    /// (it was 392 with a column, 384-byte table or function inline).
+    #[test]
+    fn a_change_stays_small() {
+        let size = std::mem::size_of::<super::Change>();
+        eprintln!("a Change is {size} bytes");
+        assert!(size <= 216, "a Change is {size} bytes: box the variant that grew it");
+    }
 }

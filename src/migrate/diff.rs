@@ -152,12 +152,12 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
     for f in &new.functions {
         match old.functions.iter().find(|o| o.schema == f.schema && o.name == f.name && o.args == f.args) {
             Some(o) if o == f => {}
-            _ => out.push(Change::CreateFunction(f.clone())),
+            _ => out.push(Change::CreateFunction(Box::new(f.clone()))),
         }
     }
     for o in &old.functions {
         if !new.functions.iter().any(|f| f.schema == o.schema && f.name == o.name && f.args == o.args) {
-            out.push(Change::DropFunction(o.clone()));
+            out.push(Change::DropFunction(Box::new(o.clone())));
         }
     }
     // Tables.
@@ -170,7 +170,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
     }
     for o in &old.tables {
         if new_tables.table(&o.schema, &o.name).is_none() {
-            out.push(Change::DropTable(o.clone()));
+            out.push(Change::DropTable(Box::new(o.clone())));
         }
     }
     // Roles.
@@ -269,7 +269,7 @@ pub fn create_table(out: &mut Vec<Change>, t: &Table) {
     bare.triggers.clear();
     bare.policies.clear();
     bare.row_level_security = false;
-    out.push(Change::CreateTable(bare));
+    out.push(Change::CreateTable(Box::new(bare)));
     for fk in &t.foreign_keys {
         out.push(Change::AddForeignKey { table: r.clone(), fk: fk.clone() });
     }
@@ -369,13 +369,13 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     for c in &t.columns {
         match old_columns.get(&c.name) {
             None if c.generated.is_some() => {
-                out.push(Change::AddGeneratedColumn { table: r.clone(), column: c.clone() })
+                out.push(Change::AddGeneratedColumn { table: r.clone(), column: Box::new(c.clone()) })
             }
-            None => out.push(Change::AddColumn { table: r.clone(), column: c.clone(), backfill: None }),
+            None => out.push(Change::AddColumn { table: r.clone(), column: Box::new(c.clone()), backfill: None }),
             Some(oc) if rebuilt.iter().any(|(n, _)| n == &c.name) => {
                 let reads = rebuilt.iter().find(|(n, _)| n == &c.name).map(|(_, x)| x.clone()).unwrap_or_default();
-                out.push(Change::DropGeneratedColumn { table: r.clone(), column: c.clone(), retyped: reads });
-                out.push(Change::AddGeneratedColumn { table: r.clone(), column: c.clone() });
+                out.push(Change::DropGeneratedColumn { table: r.clone(), column: Box::new(c.clone()), retyped: reads });
+                out.push(Change::AddGeneratedColumn { table: r.clone(), column: Box::new(c.clone()) });
                 if c.comment.is_some() && oc.comment == c.comment {
                     // The rebuilt column comes back without its comment.
                     out.push(Change::SetComment {
@@ -387,11 +387,11 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
             Some(oc) if oc.generated.is_some() != c.generated.is_some() => {
                 // A stored value becomes computed or the reverse: the column
                 // is replaced.
-                out.push(Change::DropColumn { table: r.clone(), column: oc.clone() });
+                out.push(Change::DropColumn { table: r.clone(), column: Box::new(oc.clone()) });
                 out.push(if c.generated.is_some() {
-                    Change::AddGeneratedColumn { table: r.clone(), column: c.clone() }
+                    Change::AddGeneratedColumn { table: r.clone(), column: Box::new(c.clone()) }
                 } else {
-                    Change::AddColumn { table: r.clone(), column: c.clone(), backfill: None }
+                    Change::AddColumn { table: r.clone(), column: Box::new(c.clone()), backfill: None }
                 });
             }
             Some(oc) => {
@@ -425,7 +425,7 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     }
     for oc in &o.columns {
         if new_columns.get(&oc.name).is_none() {
-            out.push(Change::DropColumn { table: r.clone(), column: oc.clone() });
+            out.push(Change::DropColumn { table: r.clone(), column: Box::new(oc.clone()) });
         }
     }
     // Primary key.
