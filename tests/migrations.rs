@@ -14,8 +14,8 @@
 //! | `v<k>.allow_destructive` | step k is built with `--allow-destructive` (the whole case is when its name ends in `_destructive` or it holds a file `allow_destructive`) |
 //! | `v<k>.name` | `--name` of step k |
 //! | `data<k>.sql` | run after step k's migrations (plain SQL, any number of statements) |
-//! | `check<k>.sql` | run after step k's migrations, before `data<k>.sql`: every statement returns one row whose single column is `true`, except a statement that starts with the line `-- rejects: TEXT`, which must fail with an error that contains TEXT; a statement whose first line is `-- owner only` runs only in the owner run (a superuser bypasses row-level security) |
-//! | `v<k>.expect_apply_error` | a migration of step k must fail on the database with an error that contains the file's first line; the catalog must be as it was before it ran; `check<k>.sql` then runs and the case ends there (no central property, no undo: the history stops at the failure) |
+//! | `check<k>.sql` | run after step k's migrations, before `data<k>.sql`: every statement returns one row whose single column is `true`, except a statement that starts with the line `-- rejects: TEXT`, which must fail with an error whose message (PostgreSQL's own, not its detail) contains TEXT; a statement whose first line is `-- owner only` runs only in the owner run (a superuser bypasses row-level security) |
+//! | `v<k>.expect_apply_error` | a migration of step k must fail on the database with an error whose message contains the file's first line, and no `v<k+1>.ddd` may follow; the catalog must be as it was before it ran; `check<k>.sql` then runs and the case ends there (no central property, no undo: the history stops at the failure) |
 //! | `check_undo<k>.sql` | the same, run once the undo scripts of step k have run |
 //! | `dddc.toml` | the project configuration (default: none) |
 //! | `skip_undo` | do not check the undo scripts; the file says which `known_bugs` case holds the full expectation |
@@ -591,6 +591,15 @@ fn migrate_database(case: &Case, g: &Generated) -> Result<(), String> {
             return Err(format!("the owner run connected as {user} (superuser or BYPASSRLS: {privileged})"));
         }
     }
+    // A step expected to fail on the database must have been built.
+    for k in 1.. {
+        if !case.dir.join(format!("v{k}.ddd")).exists() {
+            break;
+        }
+        if case.dir.join(format!("v{k}.expect_apply_error")).exists() && !g.steps.iter().any(|s| s.k == k) {
+            return Err(format!("v{k}.expect_apply_error: step v{k} wrote no migration to apply"));
+        }
+    }
     // (step, file, fingerprint before it ran)
     let mut history: Vec<(usize, MigFile, String)> = Vec::new();
     for step in &g.steps {
@@ -714,10 +723,13 @@ fn fails_to_apply(db: &mut postgres::Client, case: &Case, step: &StepOut, expect
     if expected.is_empty() {
         return Err(format!("v{k}.expect_apply_error is empty"));
     }
+    if case.dir.join(format!("v{}.ddd", k + 1)).exists() {
+        return Err(format!("v{k}.expect_apply_error ends the case, but v{}.ddd follows it", k + 1));
+    }
     let before = fingerprint(db);
     let mut failed = None;
     for f in &step.files {
-        if let Err(e) = apply(db, &f.sql, f.no_transaction) {
+        if let Err(e) = apply_or_error(db, &f.sql, f.no_transaction) {
             failed = Some((f.file.clone(), e));
             break;
         }
@@ -725,8 +737,10 @@ fn fails_to_apply(db: &mut postgres::Client, case: &Case, step: &StepOut, expect
     let Some((file, error)) = failed else {
         return Err(format!("step v{k}: every migration applied; one must fail with {expected:?}"));
     };
-    if !error.contains(expected) {
-        return Err(format!("step v{k}, {file}: failed with {error}\n  not with {expected:?}"));
+    // The server's own message, not the statement or context around it.
+    let message = error.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
+    if !message.contains(expected) {
+        return Err(format!("step v{k}, {file}: failed with {}\n  not with {expected:?}", describe(&error)));
     }
     let after = fingerprint(db);
     if after != before {
@@ -755,6 +769,19 @@ fn describe(e: &postgres::Error) -> String {
     msg
 }
 
+/// [`apply`], keeping PostgreSQL's error as it came.
+fn apply_or_error(db: &mut postgres::Client, sql: &str, no_transaction: bool) -> Result<(), postgres::Error> {
+    if no_transaction {
+        for stmt in split_statements(sql) {
+            db.batch_execute(&stmt)?;
+        }
+        return Ok(());
+    }
+    db.batch_execute(&format!("BEGIN;\n{sql}\nCOMMIT;")).inspect_err(|_| {
+        let _ = db.batch_execute("ROLLBACK");
+    })
+}
+
 /// Runs a migration as Flyway does: in one transaction, or statement by
 /// statement outside any transaction.
 fn apply(db: &mut postgres::Client, sql: &str, no_transaction: bool) -> Result<(), String> {
@@ -781,9 +808,12 @@ fn run_checks(db: &mut postgres::Client, sql: &str, owner_run: bool) -> Result<(
             None => stmt,
         };
         if let Some(expected) = stmt.strip_prefix("-- rejects: ").and_then(|r| r.lines().next()) {
+            if expected.trim().is_empty() {
+                return Err(format!("{stmt}: `-- rejects:` names no error"));
+            }
             match db.batch_execute(&stmt) {
                 Ok(()) => return Err(format!("{stmt}: was accepted; it must fail with {expected:?}")),
-                Err(e) if describe(&e).contains(expected.trim()) => continue,
+                Err(e) if e.as_db_error().is_some_and(|d| d.message().contains(expected.trim())) => continue,
                 Err(e) => return Err(format!("{stmt}: failed with {}, not with {expected:?}", describe(&e))),
             }
         }

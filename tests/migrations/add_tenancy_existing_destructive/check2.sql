@@ -16,6 +16,13 @@ INSERT INTO ventas.clientes (tenant_id, nombre, email) VALUES ('11111111-1111-11
 -- owner only
 -- rejects: new row violates row-level security policy for table "clientes"
 UPDATE ventas.clientes SET tenant_id = '11111111-1111-1111-1111-111111111111' WHERE email = 'ana@example.com';
+-- owner only
+WITH gone AS (DELETE FROM ventas.clientes WHERE tenant_id = '11111111-1111-1111-1111-111111111111' RETURNING 1) SELECT count(*) = 0 FROM gone;
+SELECT set_config('app.tenant_id', '', false) IS NOT NULL;
+-- owner only
+-- rejects: invalid input syntax for type uuid
+SELECT count(*) FROM ventas.clientes;
+SELECT set_config('app.tenant_id', '22222222-2222-2222-2222-222222222222', false) IS NOT NULL;
 WITH gone AS (DELETE FROM ventas.clientes WHERE tenant_id = '22222222-2222-2222-2222-222222222222' RETURNING 1) SELECT count(*) = 1 FROM gone;
 SELECT set_config('app.tenant_id', '11111111-1111-1111-1111-111111111111', false) IS NOT NULL;
 WITH gone AS (DELETE FROM ventas.clientes WHERE tenant_id = '11111111-1111-1111-1111-111111111111' RETURNING 1) SELECT count(*) = 1 FROM gone;
