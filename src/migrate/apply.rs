@@ -411,7 +411,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
         AddGeneratedColumn { table, column } => {
             if let Some(t) = table_mut(s, places, table) {
                 if t.column(&column.name).is_none() {
-                    t.columns.push(crate::relational::Column::clone(column));
+                    t.columns.push((**column).clone());
                 }
             }
         }
@@ -449,7 +449,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
         }
         CreateFunction(f) => {
             s.functions.retain(|x| !(x.schema == f.schema && x.name == f.name && x.args == f.args));
-            s.functions.push(crate::relational::Function::clone(f));
+            s.functions.push(f.clone());
         }
         CreateTable(t) => {
             let exists = if places.built {
@@ -458,7 +458,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                 s.table(&t.schema, &t.name).is_some()
             };
             if !exists {
-                s.tables.push(Table::clone(t));
+                s.tables.push((**t).clone());
                 if places.built {
                     places.add_table(s, s.tables.len() - 1);
                 }
@@ -474,7 +474,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
         AddColumn { table, column, .. } => {
             if let Some(t) = table_mut(s, places, table) {
                 if t.column(&column.name).is_none() {
-                    t.columns.push(crate::relational::Column::clone(column));
+                    t.columns.push((**column).clone());
                 }
             }
         }

@@ -152,12 +152,12 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
     for f in &new.functions {
         match old.functions.iter().find(|o| o.schema == f.schema && o.name == f.name && o.args == f.args) {
             Some(o) if o == f => {}
-            _ => out.push(Change::CreateFunction(Box::new(f.clone()))),
+            _ => out.push(Change::CreateFunction(f.clone())),
         }
     }
     for o in &old.functions {
         if !new.functions.iter().any(|f| f.schema == o.schema && f.name == o.name && f.args == o.args) {
-            out.push(Change::DropFunction(Box::new(o.clone())));
+            out.push(Change::DropFunction(o.clone()));
         }
     }
     // Tables.
