@@ -690,3 +690,29 @@ fn switching_the_language_rewrites_the_generated_comments() {
     let comment = v2.lines().find(|l| l.starts_with("COMMENT ON FUNCTION public.trigger_set_timestamp()")).expect(&v2);
     assert!(!v1.contains(comment), "V2 writes the same comment as V1:\n{comment}");
 }
+
+/// A closed pipe on the warnings (`dddc build 2>&1 | head -1`) ends the
+/// program at its first write there, as for any Unix tool, but only once
+/// the files are written: the warnings come after them.
+#[test]
+fn a_closed_pipe_on_the_warnings_does_not_lose_the_build() {
+    let p = project(&[("mitoga.ddd", WARNING_ONLY)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dddc"))
+        .args(["build", "--color", "never"])
+        .current_dir(p.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run dddc");
+    // The reading end closed before the program writes anything there.
+    drop(child.stderr.take());
+    let status = child.wait().expect("wait for dddc");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(libc::SIGPIPE), "the warning went to a closed pipe: {status:?}");
+    }
+    assert!(p.path().join("db/migration/V1__init.sql").is_file(), "the build was lost");
+    let check = dddc(p.path(), &["check", "--color", "never"]);
+    assert_exit(&check, 0);
+}

@@ -150,7 +150,16 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     }
     let mut all = fe.diagnostics.clone();
     all.extend(plan.warnings.iter().cloned());
-    out.report(&fe.sources, &all);
+    // Printed once the files are written, or once it is known that there is
+    // nothing to write: the default SIGPIPE ends the program at its first
+    // write to a closed pipe (`dddc build 2>&1 | head -3`), and before, that
+    // lost a run that was about to write.
+    let report_findings = || {
+        out.report(&fe.sources, &all);
+        if let Some(report) = &report {
+            lint_summary(out, &project, report, &fe.sources);
+        }
+    };
     let compare = dddc::timing::phase("compare with the disk");
     let changed: Vec<&dddc::build::Output> = plan
         .outputs
@@ -169,10 +178,8 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     out.field("migrations", json!(plan.summary));
     out.field("notices", json!(plan.notices));
     out.field("recorded", json!(recorded));
-    if let Some(report) = &report {
-        lint_summary(out, &project, report, &fe.sources);
-    }
     if dry_run {
+        report_findings();
         let would: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
         out.field("would_write", super::paths(&would));
         out.field("would_remove", super::paths(&stale));
@@ -192,6 +199,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             plan.warnings.is_empty() && plan.notices.is_empty() && plan.summary.is_empty() && recorded.is_empty();
         save_memos();
         super::check::record_after_build(&project, &fe, lint, &plan.outputs, &unchanged_docs, quiet);
+        report_findings();
         out.field("written", json!([]));
         out.field("removed", json!([]));
         out.say("up to date: nothing to write");
@@ -199,18 +207,23 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     }
     let write = dddc::timing::phase("write");
     if let Err(e) = write_atomically(&project.dir, &changed) {
+        report_findings();
         return out.usage_error(&e);
     }
     let mut removed = Vec::new();
     for p in &stale {
         match std::fs::remove_file(project.dir.join(p)) {
             Ok(()) => removed.push(p.clone()),
-            Err(e) => return out.usage_error(&format!("cannot remove stale `{}`: {e}", p.display())),
+            Err(e) => {
+                report_findings();
+                return out.usage_error(&format!("cannot remove stale `{}`: {e}", p.display()));
+            }
         }
     }
     drop(write);
     save_memos();
     super::check::record_after_build(&project, &fe, lint, &plan.outputs, &unchanged_docs, false);
+    report_findings();
     let written: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
     out.field("written", super::paths(&written));
     out.field("removed", super::paths(&removed));
