@@ -49,7 +49,9 @@ else
   timeout=10000
 fi
 
-AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+# A second run resumes the first one's corpus (AFL++ otherwise refuses an
+# output folder with more than 25 minutes of work in it, and exits).
+AFL_AUTORESUME=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
   cargo afl fuzz -i "$seeds" -o "$out" -V "$DURATION" -t "$timeout" "$target"
 echo "crashes: $(find "$out"/default/crashes -type f ! -name README.txt 2>/dev/null | wc -l)," \
   "hangs: $(find "$out"/default/hangs -type f 2>/dev/null | wc -l)"
