@@ -791,13 +791,7 @@ fn apply(db: &mut postgres::Client, sql: &str, no_transaction: bool) -> Result<(
         }
         return Ok(());
     }
-    match db.batch_execute(&format!("BEGIN;\n{sql}\nCOMMIT;")) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = db.batch_execute("ROLLBACK");
-            Err(describe(&e))
-        }
-    }
+    apply_or_error(db, sql, false).map_err(|e| describe(&e))
 }
 
 fn run_checks(db: &mut postgres::Client, sql: &str, owner_run: bool) -> Result<(), String> {
