@@ -640,6 +640,9 @@ pub fn reason(rule: Rule, s: &Stmt, kind: FileKind, new: bool) -> Option<&'stati
         Rule::AddingForeignKeyConstraint | Rule::ConstraintMissingNotValid if s.op == Op::AddForeignKeyScan => {
             "a partitioned table cannot take a foreign key NOT VALID before PostgreSQL 18; the header declares the check"
         }
+        Rule::DisallowedUniqueConstraint if kind.undo && s.op == Op::AddConstraintWithIndex => {
+            "an undo puts back the unique its migration dropped, in one transaction; the header declares the scan"
+        }
         Rule::DisallowedUniqueConstraint if s.op == Op::AddConstraintWithIndex => {
             "replaces a constraint of the same name in the same transaction, so duplicates never get in; the header declares the scan"
         }

@@ -250,9 +250,36 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // 216 bytes, and making every context of 20,000 aggregates
     // tenant-scoped plans 400,000 of them).
     let concurrent: Vec<bool> = changes.iter().map(is_concurrent).collect();
+    // A unique dropped from a table that gets another one built
+    // concurrently is dropped after it, at the end of the online
+    // migration: dropped in the main one, the table took duplicates of
+    // the new key until the new index was built, and the online migration
+    // then failed on them.
+    let with_late_unique: HashSet<(&str, &str)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AddUnique { table, unique } if concurrent_unique(table, unique) => {
+                Some((table.schema.as_str(), table.name.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    let dropped_late: Vec<bool> = changes
+        .iter()
+        .map(|c| match c {
+            Change::DropUnique { table, .. } => {
+                with_late_unique.contains(&(table.schema.as_str(), table.name.as_str()))
+            }
+            _ => false,
+        })
+        .collect();
+    drop(with_late_unique);
     let (mut enum_values, mut main, mut online_group) = (Vec::new(), Vec::new(), Vec::new());
-    for (c, concurrent) in changes.into_iter().zip(concurrent) {
-        if concurrent {
+    let mut late_drops = Vec::new();
+    for ((c, concurrent), late) in changes.into_iter().zip(concurrent).zip(dropped_late) {
+        if late {
+            late_drops.push(c);
+        } else if concurrent {
             online_group.push(c);
         } else if is_enum_value(&c) {
             enum_values.push(c);
@@ -276,6 +303,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     online_group.extend(validations);
     online_group.extend(online);
     online_group.sort_by_key(Change::kind);
+    online_group.extend(late_drops);
     let groups = [(FileKind::EnumValues, enum_values), (FileKind::Main, main), (FileKind::Online, online_group)];
     // Shared, not copied: each is the whole schema (13 MB at 2,000
     // aggregates), and one file's `after` is the next one's `before`.
@@ -1088,6 +1116,41 @@ fn type_change(from: &ColumnType, to: &ColumnType) -> TypeChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lowered(dir: &std::path::Path, name: &str, src: &str) -> (Model, Schema) {
+        let path = dir.join(name);
+        std::fs::write(&path, src).unwrap();
+        let loaded = crate::loader::load(&path, &path).unwrap();
+        let model = crate::model::analyze(&loaded.files).model.expect("the model compiles");
+        let schema = relational::lower((&model, crate::config::Language::En)).unwrap();
+        (model, schema)
+    }
+
+    /// A unique replaced by one of another name on an existing table: the
+    /// old one goes at the end of the online migration, after the new
+    /// index is built and attached, never in the main one (the table
+    /// would take duplicates of the new key in between). The SQL and the
+    /// database side are in tests/migrations/replace_unique_late_drop.
+    #[test]
+    fn a_replaced_unique_is_dropped_after_its_replacement() {
+        let dir = tempfile::tempdir().unwrap();
+        let v1 = "model m { target postgres 16 }\ncontext ventas {\n  aggregate Cliente {\n    nombre: text(100)\n    email: text(255) unique\n  }\n}\n";
+        let v2 = v1.replace("email: text(255) unique", "email: text(255)\n    unique (email, nombre)");
+        let (_, old) = lowered(dir.path(), "v1.ddd", v1);
+        let (model, new) = lowered(dir.path(), "v2.ddd", &v2);
+        let planned = plan(&old, &model, &new, Options::default());
+        let kinds: Vec<(FileKind, Vec<super::super::change::ChangeKind>)> =
+            planned.files.iter().map(|f| (f.kind, f.changes.iter().map(Change::kind).collect())).collect();
+        let drop_at = |f: &MigrationFile<'_>| f.changes.iter().position(|c| matches!(c, Change::DropUnique { .. }));
+        let add_at = |f: &MigrationFile<'_>| f.changes.iter().position(|c| matches!(c, Change::AddUnique { .. }));
+        for f in &planned.files {
+            if f.kind != FileKind::Online {
+                assert_eq!(drop_at(f), None, "the old unique is dropped before the online file: {kinds:?}");
+            }
+        }
+        let online = planned.files.iter().find(|f| f.kind == FileKind::Online).expect("an online file");
+        assert!(drop_at(online) > add_at(online) && add_at(online).is_some(), "{kinds:?}");
+    }
 
     /// [`order_value_updates`] as it was, a move per update (quadratic),
     /// to compare the one pass with.
