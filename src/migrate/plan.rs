@@ -254,26 +254,9 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // concurrently is dropped after it, at the end of the online
     // migration: dropped in the main one, the table took duplicates of
     // the new key until the new index was built, and the online migration
-    // then failed on them.
-    let with_late_unique: HashSet<(&str, &str)> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::AddUnique { table, unique } if concurrent_unique(table, unique) => {
-                Some((table.schema.as_str(), table.name.as_str()))
-            }
-            _ => None,
-        })
-        .collect();
-    let dropped_late: Vec<bool> = changes
-        .iter()
-        .map(|c| match c {
-            Change::DropUnique { table, .. } => {
-                with_late_unique.contains(&(table.schema.as_str(), table.name.as_str()))
-            }
-            _ => false,
-        })
-        .collect();
-    drop(with_late_unique);
+    // then failed on them. Only where nothing else in the plan needs it
+    // gone first (see `drops_late`).
+    let dropped_late = drops_late(&changes, &concurrent_unique);
     let (mut enum_values, mut main, mut online_group) = (Vec::new(), Vec::new(), Vec::new());
     let mut late_drops = Vec::new();
     for ((c, concurrent), late) in changes.into_iter().zip(concurrent).zip(dropped_late) {
@@ -329,6 +312,90 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         before = Before::Shared(after);
     }
     out
+}
+
+/// The `DropUnique`s of [`plan`] that may wait for the end of the online
+/// migration: on a table that gets a unique built concurrently, and only
+/// where nothing needs the old constraint gone sooner. Left in the main
+/// migration:
+/// - a unique whose name the plan gives again (a unique or an index of
+///   that name, built in the main migration since it replaces this one:
+///   its guarded `ADD` would find the old one and keep it);
+/// - one on a table or schema the plan renames, or a constraint it
+///   renames (the drop names things by their old names, the new unique
+///   by the new ones);
+/// - one whose exact columns a foreign key of the plan references
+///   (PostgreSQL would tie the key to the old index, and the drop would
+///   then fail on it);
+/// - one with a column the plan retypes, fills or makes NOT NULL (the
+///   old constraint would be rebuilt, or checked, on the way).
+///
+/// One flag per change.
+fn drops_late(changes: &[Change], concurrent_unique: &dyn Fn(&TableRef, &relational::Unique) -> bool) -> Vec<bool> {
+    fn sorted(cols: &[String]) -> Vec<&str> {
+        let mut v: Vec<&str> = cols.iter().map(String::as_str).collect();
+        v.sort();
+        v
+    }
+    let mut late_tables: HashSet<(&str, &str)> = HashSet::new();
+    let mut names: HashSet<(&str, &str)> = HashSet::new();
+    let mut renamed_tables: HashSet<(&str, &str)> = HashSet::new();
+    let mut renamed_schemas: HashSet<&str> = HashSet::new();
+    let mut renamed_constraints: HashSet<(&str, &str)> = HashSet::new();
+    let mut referenced: HashSet<(&str, &str, Vec<&str>)> = HashSet::new();
+    let mut touched: HashSet<(&str, &str, &str)> = HashSet::new();
+    for c in changes {
+        match c {
+            Change::AddUnique { table, unique } => {
+                if concurrent_unique(table, unique) {
+                    late_tables.insert((table.schema.as_str(), table.name.as_str()));
+                }
+                names.insert((table.schema.as_str(), unique.name.as_str()));
+            }
+            Change::CreateIndex { table, index } => {
+                names.insert((table.schema.as_str(), index.name.as_str()));
+            }
+            Change::RenameTable { schema, from, to } => {
+                renamed_tables.insert((schema.as_str(), from.as_str()));
+                renamed_tables.insert((schema.as_str(), to.as_str()));
+            }
+            Change::RenameSchema { from, to } => {
+                renamed_schemas.insert(from.as_str());
+                renamed_schemas.insert(to.as_str());
+            }
+            Change::RenameConstraint { table, from, to } => {
+                renamed_constraints.insert((table.schema.as_str(), from.as_str()));
+                renamed_constraints.insert((table.schema.as_str(), to.as_str()));
+            }
+            Change::AddForeignKey { fk, .. } => {
+                referenced.insert((fk.ref_schema.as_str(), fk.ref_table.as_str(), sorted(&fk.ref_columns)));
+            }
+            Change::AlterColumnType { table, column, .. }
+            | Change::SetNotNull { table, column, .. }
+            | Change::FinishNotNull { table, column, .. }
+            | Change::Backfill { table, column, .. }
+            | Change::UpdateEnumValue { table, column, .. } => {
+                touched.insert((table.schema.as_str(), table.name.as_str(), column.as_str()));
+            }
+            _ => {}
+        }
+    }
+    changes
+        .iter()
+        .map(|c| match c {
+            Change::DropUnique { table, unique } => {
+                let (schema, name) = (table.schema.as_str(), table.name.as_str());
+                late_tables.contains(&(schema, name))
+                    && !names.contains(&(schema, unique.name.as_str()))
+                    && !renamed_tables.contains(&(schema, name))
+                    && !renamed_schemas.contains(schema)
+                    && !renamed_constraints.contains(&(schema, unique.name.as_str()))
+                    && !referenced.contains(&(schema, name, sorted(&unique.columns)))
+                    && !unique.columns.iter().any(|col| touched.contains(&(schema, name, col.as_str())))
+            }
+            _ => false,
+        })
+        .collect()
 }
 
 /// The drops that run before the renames (so that a rename may take a
@@ -1124,6 +1191,50 @@ mod tests {
         let model = crate::model::analyze(&loaded.files).model.expect("the model compiles");
         let schema = relational::lower((&model, crate::config::Language::En)).unwrap();
         (model, schema)
+    }
+
+    /// What keeps a drop in the main migration though its table gets a
+    /// unique built concurrently: each guard of [`drops_late`] on its own.
+    #[test]
+    fn a_drop_stays_in_the_main_migration_when_something_needs_it_gone() {
+        let t = TableRef { schema: "s".into(), name: "t".into() };
+        let unique = |name: &str, cols: &[&str]| relational::Unique {
+            name: name.into(),
+            columns: cols.iter().map(|c| c.to_string()).collect(),
+            origin: Default::default(),
+        };
+        let drop_old = Change::DropUnique { table: t.clone(), unique: unique("uq_old", &["a"]) };
+        let add_new = Change::AddUnique { table: t.clone(), unique: unique("uq_new", &["a", "b"]) };
+        // Only the new one is built concurrently.
+        let concurrent = |_: &TableRef, u: &relational::Unique| u.name == "uq_new";
+        let late = |extra: Vec<Change>| {
+            let mut changes = vec![drop_old.clone(), add_new.clone()];
+            changes.extend(extra);
+            drops_late(&changes, &concurrent)[0]
+        };
+        assert!(late(vec![]), "the plain case waits for the new index");
+        // Its name given again (a replacement built in the main migration).
+        assert!(!late(vec![Change::AddUnique { table: t.clone(), unique: unique("uq_old", &["a", "c"]) }]));
+        // Its table, schema or name renamed in the same plan.
+        assert!(!late(vec![Change::RenameTable { schema: "s".into(), from: "t".into(), to: "u".into() }]));
+        assert!(!late(vec![Change::RenameSchema { from: "s".into(), to: "r".into() }]));
+        assert!(!late(vec![Change::RenameConstraint { table: t.clone(), from: "uq_old".into(), to: "uq_x".into() }]));
+        // One of its columns retyped or made NOT NULL.
+        assert!(!late(vec![Change::AlterColumnType {
+            table: t.clone(),
+            column: "a".into(),
+            from: ColumnType::Varchar(8),
+            to: ColumnType::Varchar(4),
+            default: None,
+            lossy: true,
+        }]));
+        assert!(!late(vec![Change::SetNotNull { table: t.clone(), column: "a".into(), backfill: None }]));
+        // Another column's change does not hold it.
+        assert!(late(vec![Change::SetNotNull { table: t.clone(), column: "z".into(), backfill: None }]));
+        // No unique built concurrently on its table: nothing to wait for.
+        let other = TableRef { schema: "s".into(), name: "v".into() };
+        let changes = vec![drop_old.clone(), Change::AddUnique { table: other, unique: unique("uq_new", &["a"]) }];
+        assert!(!drops_late(&changes, &concurrent)[0]);
     }
 
     /// A unique replaced by one of another name on an existing table: the
