@@ -225,17 +225,13 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         .iter()
         .filter_map(|c| match c {
             Change::AddUnique { table, unique } if concurrent_unique(table, unique) => {
-                let mut cols: Vec<&str> = unique.columns.iter().map(String::as_str).collect();
-                cols.sort();
-                Some((table.schema.as_str(), table.name.as_str(), cols))
+                Some((table.schema.as_str(), table.name.as_str(), column_set(&unique.columns)))
             }
             _ => None,
         })
         .collect();
     let needs_late_unique = |fk: &relational::ForeignKey| {
-        let mut cols: Vec<&str> = fk.ref_columns.iter().map(String::as_str).collect();
-        cols.sort();
-        late_uniques.contains(&(fk.ref_schema.as_str(), fk.ref_table.as_str(), cols))
+        late_uniques.contains(&(fk.ref_schema.as_str(), fk.ref_table.as_str(), column_set(&fk.ref_columns)))
     };
     let is_concurrent = |c: &Change| match c {
         Change::AddUnique { table, unique } => concurrent_unique(table, unique),
@@ -314,6 +310,14 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     out
 }
 
+/// A constraint's columns as a set (sorted): how PostgreSQL matches a
+/// foreign key with the unique index it references.
+fn column_set(cols: &[String]) -> Vec<&str> {
+    let mut v: Vec<&str> = cols.iter().map(String::as_str).collect();
+    v.sort();
+    v
+}
+
 /// The `DropUnique`s of [`plan`] that may wait for the end of the online
 /// migration: on a table that gets a unique built concurrently, and only
 /// where nothing needs the old constraint gone sooner. Left in the main
@@ -332,11 +336,6 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
 ///
 /// One flag per change.
 fn drops_late(changes: &[Change], concurrent_unique: &dyn Fn(&TableRef, &relational::Unique) -> bool) -> Vec<bool> {
-    fn sorted(cols: &[String]) -> Vec<&str> {
-        let mut v: Vec<&str> = cols.iter().map(String::as_str).collect();
-        v.sort();
-        v
-    }
     let mut late_tables: HashSet<(&str, &str)> = HashSet::new();
     let mut names: HashSet<(&str, &str)> = HashSet::new();
     let mut renamed_tables: HashSet<(&str, &str)> = HashSet::new();
@@ -368,7 +367,7 @@ fn drops_late(changes: &[Change], concurrent_unique: &dyn Fn(&TableRef, &relatio
                 renamed_constraints.insert((table.schema.as_str(), to.as_str()));
             }
             Change::AddForeignKey { fk, .. } => {
-                referenced.insert((fk.ref_schema.as_str(), fk.ref_table.as_str(), sorted(&fk.ref_columns)));
+                referenced.insert((fk.ref_schema.as_str(), fk.ref_table.as_str(), column_set(&fk.ref_columns)));
             }
             Change::AlterColumnType { table, column, .. }
             | Change::SetNotNull { table, column, .. }
@@ -390,7 +389,7 @@ fn drops_late(changes: &[Change], concurrent_unique: &dyn Fn(&TableRef, &relatio
                     && !renamed_tables.contains(&(schema, name))
                     && !renamed_schemas.contains(schema)
                     && !renamed_constraints.contains(&(schema, unique.name.as_str()))
-                    && !referenced.contains(&(schema, name, sorted(&unique.columns)))
+                    && !referenced.contains(&(schema, name, column_set(&unique.columns)))
                     && !unique.columns.iter().any(|col| touched.contains(&(schema, name, col.as_str())))
             }
             _ => false,
