@@ -8,7 +8,13 @@
 //!   explained ([`reason`]): the statement gets squawk's ignore comment with
 //!   the reason, so squawk run on the committed file agrees. A finding
 //!   without a reason is reported by `build` and `plan`, and fails the
-//!   tests.
+//!   tests. It leaves out the `COMMENT ON` statements dddc writes
+//!   ([`Stmt::is_comment`], three in four statements of a first build):
+//!   of squawk's rules only two look at one, `identifier-too-long` (dddc
+//!   refuses a name past 63 bytes before it writes SQL) and the timeout
+//!   rules (every migration sets both timeouts first). A test lints every
+//!   form of comment dddc writes, so an upgrade of squawk that flags one
+//!   fails it.
 //! - [`lint_file`] lints a hand-written migration (`dddc lint
 //!   --migrations`), honouring its own ignore comments.
 
@@ -122,7 +128,7 @@ fn review_in(
             return review;
         }
     }
-    let all: Vec<usize> = (0..stmts.len()).collect();
+    let all: Vec<usize> = (0..stmts.len()).filter(|&i| !stmts[i].is_comment()).collect();
     let text = text_of(prelude, stmts, &all);
     let whole = violations(&text, &all, target, kind.transactional);
     explain(whole, stmts, kind, existing)
@@ -176,13 +182,17 @@ fn review_apart(
 ) -> Option<(Review, Vec<(usize, Ignore)>)> {
     // More parts for a larger file: each worker holds one part's syntax
     // tree at a time, so the parts' size, not the file's, sets the memory.
-    let size: usize = stmts.iter().map(text_len).sum();
+    let size: usize = stmts.iter().filter(|s| !s.is_comment()).map(text_len).sum();
     let parts = parts(stmts, PARTS.max(size.div_ceil(PART_BYTES)));
     if parts.len() < 2 {
         return None;
     }
     // Every part holds the prelude.
-    if prelude.iter().chain(stmts.iter().flat_map(|s| s.plain())).any(|t| t.contains("squawk-")) {
+    if prelude
+        .iter()
+        .chain(stmts.iter().filter(|s| !s.is_comment()).flat_map(|s| s.plain()))
+        .any(|t| t.contains("squawk-"))
+    {
         return None;
     }
     // The largest first, so that the cores finish together.
@@ -235,7 +245,7 @@ fn text_len(s: &Stmt) -> usize {
 
 /// The statements in at most `n` parts of about equal text, each the
 /// statements about some table names, in the file's order. A statement
-/// about no table (a schema, a comment on a constraint or an index) is a
+/// about no table (a schema, a function, a type) is a
 /// group of its own: together, the 14,500 of a first build at 2,000
 /// aggregates made one part six times the others, which one core linted
 /// while the other waited (and whose parse held 20 MB). Whatever squawk
@@ -267,7 +277,7 @@ fn parts(stmts: &[Stmt], n: usize) -> Vec<Vec<usize>> {
     }
     // By table name, or by place for a statement about none.
     let mut by_name: std::collections::HashMap<(Option<&str>, usize), Group> = std::collections::HashMap::new();
-    for (i, s) in stmts.iter().enumerate() {
+    for (i, s) in stmts.iter().enumerate().filter(|(_, s)| !s.is_comment()) {
         let key = s.table.as_ref().map_or((None, i), |t| (Some(family(&parent, &t.name)), 0));
         let g = by_name.entry(key).or_default();
         g.size += text_len(s);
@@ -1028,5 +1038,85 @@ mod tests {
         let text = "SET LOCAL lock_timeout = '5s';\nSET LOCAL statement_timeout = 0;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT c;\n";
         let findings = lint_file(text, 15, true);
         assert!(findings.iter().any(|f| f.rule == "constraint-missing-not-valid" && f.line == 4), "{findings:?}");
+    }
+
+    /// Every form of `COMMENT ON` dddc writes, on names of 63 bytes that
+    /// need quoting and on texts that try to break out of their literal.
+    fn every_comment() -> Vec<Stmt> {
+        use crate::migrate::change::CommentOn;
+        let long = |c: char| std::iter::repeat_n(c, 61).collect::<String>() + "Ab";
+        let (s, n) = (long('s'), long('n'));
+        let t = crate::relational::TableRef { schema: s.clone(), name: "select".into() };
+        let ons = [
+            CommentOn::Schema(s.clone()),
+            CommentOn::Table(t.clone()),
+            CommentOn::Column(t.clone(), n.clone()),
+            CommentOn::Constraint(t.clone(), n.clone()),
+            CommentOn::Index(s.clone(), n.clone()),
+            CommentOn::Type(s.clone(), n.clone()),
+            CommentOn::Function(s.clone(), n.clone(), "uuid, text".into()),
+            CommentOn::Role(n.clone()),
+        ];
+        let texts = [
+            None,
+            Some("A plain sentence."),
+            Some("It's ''quoted'', $$dollar$$, */ -- squawk-ignore-file ban-drop-table\n; DROP TABLE t; \\ é ✓"),
+        ];
+        let mut stmts = Vec::new();
+        for on in &ons {
+            for text in texts {
+                stmts.push(crate::sql::objects::comment_on(on, text));
+            }
+        }
+        stmts
+    }
+
+    /// The review leaves dddc's comments out because no squawk rule flags
+    /// one after the timeouts: linted on their own, in a migration that
+    /// runs in a transaction or not and for each PostgreSQL dddc targets,
+    /// none draws a violation. Without the timeouts squawk does flag them
+    /// (they lock their table), so it reads every one as a statement.
+    #[test]
+    fn no_squawk_rule_flags_a_comment_dddc_writes() {
+        let stmts = every_comment();
+        assert!(stmts.iter().all(Stmt::is_comment));
+        for target in 13..=18 {
+            for transactional in [true, false] {
+                let mut text: String = ["lock_timeout", "statement_timeout"]
+                    .iter()
+                    .map(|n| crate::sql::objects::set_setting(n, "5s", transactional) + "\n")
+                    .collect();
+                if !transactional {
+                    text.push_str("-- squawk-disable-assume-in-transaction\n");
+                }
+                let prelude = text.len();
+                for s in &stmts {
+                    text.push_str(&s.sql);
+                    text.push('\n');
+                }
+                let found = lint(&text, target, transactional);
+                assert!(found.is_empty(), "{target} {transactional}: {:?}", found.first());
+                let bare = lint(&text[prelude..], target, transactional);
+                assert!(
+                    bare.iter().any(|v| TIMEOUT_RULES.contains(&v.code)),
+                    "without the timeouts, squawk flags the first comment that locks"
+                );
+            }
+        }
+    }
+
+    /// The comments are not in what the review lints: a migration of only
+    /// comments and no timeouts has no finding, where the same statements
+    /// built as any other would have one.
+    #[test]
+    fn the_review_leaves_comments_out() {
+        let kind = FileKind { transactional: true, undo: false, creates_schema: false };
+        let mut comments = every_comment();
+        assert!(review_in(&[], &mut comments, kind, 15, &|_| true, false).findings.is_empty());
+        assert!(comments.iter().all(|s| s.ignores.is_empty()));
+        let mut others: Vec<Stmt> =
+            every_comment().into_iter().map(|s| Stmt::new(s.op, s.table.as_ref(), s.sql)).collect();
+        let r = review_in(&[], &mut others, kind, 15, &|_| true, false);
+        assert!(r.findings.iter().any(|f| f.rule.starts_with("require-")), "{:?}", r.findings);
     }
 }

@@ -597,7 +597,7 @@ pub fn comment_on(on: &CommentOn, text: Option<&str>) -> Stmt {
         _ => None,
     };
     let op = if table.is_some() { Op::Comment } else { Op::NoTable };
-    Stmt::new(op, table, format!("COMMENT ON {what} IS {};", text.map_or("NULL".to_string(), literal)))
+    Stmt::comment(op, table, format!("COMMENT ON {what} IS {};", text.map_or("NULL".to_string(), literal)))
 }
 
 /// `SET [LOCAL] name = 'value';`: a session (or, with `local`,
