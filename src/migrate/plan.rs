@@ -1218,6 +1218,28 @@ mod tests {
         assert!(!late(vec![Change::RenameTable { schema: "s".into(), from: "t".into(), to: "u".into() }]));
         assert!(!late(vec![Change::RenameSchema { from: "s".into(), to: "r".into() }]));
         assert!(!late(vec![Change::RenameConstraint { table: t.clone(), from: "uq_old".into(), to: "uq_x".into() }]));
+        // A foreign key added on exactly its columns (in any order):
+        // PostgreSQL would tie the key to the old index, whose drop would
+        // then fail. A key on other columns of the table does not hold it.
+        let fk = |cols: &[&str]| Change::AddForeignKey {
+            table: TableRef { schema: "s".into(), name: "child".into() },
+            fk: relational::ForeignKey {
+                name: "fk_child_t".into(),
+                columns: cols.iter().map(|c| format!("t_{c}")).collect(),
+                ref_schema: "s".into(),
+                ref_table: "t".into(),
+                ref_columns: cols.iter().map(|c| c.to_string()).collect(),
+                on_delete: relational::FkAction::Restrict,
+                on_update: relational::FkAction::NoAction,
+                on_delete_columns: Vec::new(),
+                origin: Default::default(),
+            },
+        };
+        let drop_pair = Change::DropUnique { table: t.clone(), unique: unique("uq_old", &["a", "b"]) };
+        let with_pair = |extra: Change| drops_late(&[drop_pair.clone(), add_new.clone(), extra], &concurrent)[0];
+        assert!(!with_pair(fk(&["b", "a"])), "a key on its columns needs it gone first");
+        assert!(with_pair(fk(&["a"])), "a key on some of its columns does not");
+        assert!(!late(vec![fk(&["a"])]));
         // One of its columns retyped or made NOT NULL.
         assert!(!late(vec![Change::AlterColumnType {
             table: t.clone(),
