@@ -665,6 +665,9 @@ pub fn reason(rule: Rule, s: &Stmt, kind: FileKind, new: bool) -> Option<&'stati
         Rule::RequireConcurrentIndexCreation | Rule::RequireConcurrentIndexDeletion if new => {
             "on a table created in this migration: nobody writes to it yet"
         }
+        Rule::RequireConcurrentIndexCreation if kind.undo && s.op == Op::CreateIndex => {
+            "an undo puts back the index its migration dropped, in one transaction; the header declares the scan"
+        }
         Rule::RequireConcurrentIndexCreation if s.op == Op::CreateIndex => {
             "built in the transaction by design: it replaces a unique of the same name (so duplicates never get in), or the table is partitioned (no CONCURRENTLY there); the header declares the scan"
         }

@@ -252,7 +252,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // the new key until the new index was built, and the online migration
     // then failed on them. Only where nothing else in the plan needs it
     // gone first (see `drops_late`).
-    let dropped_late = drops_late(&changes, &concurrent_unique);
+    let dropped_late = drops_late(&changes, &concurrent);
     let (mut enum_values, mut main, mut online_group) = (Vec::new(), Vec::new(), Vec::new());
     let mut late_drops = Vec::new();
     for ((c, concurrent), late) in changes.into_iter().zip(concurrent).zip(dropped_late) {
@@ -318,40 +318,48 @@ fn column_set(cols: &[String]) -> Vec<&str> {
     v
 }
 
-/// The `DropUnique`s of [`plan`] that may wait for the end of the online
-/// migration: on a table that gets a unique built concurrently, and only
-/// where nothing needs the old constraint gone sooner. Left in the main
-/// migration:
+/// The `DropUnique`s and unique `DropIndex`es of [`plan`] that may wait
+/// for the end of the online migration: on a table that gets a unique
+/// (a constraint, or a partial or expression unique index: a `unique` under
+/// soft delete) built concurrently, and only where nothing needs the old
+/// one gone sooner. `concurrent`: whether each change is built in the
+/// online migration. Left in the main migration:
 /// - a unique whose name the plan gives again (a unique or an index of
 ///   that name, built in the main migration since it replaces this one:
 ///   its guarded `ADD` would find the old one and keep it);
-/// - one on a table or schema the plan renames, or a constraint it
-///   renames (the drop names things by their old names, the new unique
+/// - one on a table or schema the plan renames, or a constraint or index
+///   it renames (the drop names things by their old names, the new unique
 ///   by the new ones);
 /// - one whose exact columns a foreign key of the plan references
 ///   (PostgreSQL would tie the key to the old index, and the drop would
 ///   then fail on it);
 /// - one with a column the plan retypes, fills or makes NOT NULL (the
-///   old constraint would be rebuilt, or checked, on the way).
+///   old constraint would be rebuilt, or checked, on the way); for an
+///   index with an expression or a condition, whose columns are SQL text,
+///   any such column of its table.
 ///
 /// One flag per change.
-fn drops_late(changes: &[Change], concurrent_unique: &dyn Fn(&TableRef, &relational::Unique) -> bool) -> Vec<bool> {
+fn drops_late(changes: &[Change], concurrent: &[bool]) -> Vec<bool> {
     let mut late_tables: HashSet<(&str, &str)> = HashSet::new();
     let mut names: HashSet<(&str, &str)> = HashSet::new();
     let mut renamed_tables: HashSet<(&str, &str)> = HashSet::new();
     let mut renamed_schemas: HashSet<&str> = HashSet::new();
-    let mut renamed_constraints: HashSet<(&str, &str)> = HashSet::new();
+    let mut renamed_names: HashSet<(&str, &str)> = HashSet::new();
     let mut referenced: HashSet<(&str, &str, Vec<&str>)> = HashSet::new();
     let mut touched: HashSet<(&str, &str, &str)> = HashSet::new();
-    for c in changes {
+    let mut touched_tables: HashSet<(&str, &str)> = HashSet::new();
+    for (c, &concurrent) in changes.iter().zip(concurrent) {
         match c {
             Change::AddUnique { table, unique } => {
-                if concurrent_unique(table, unique) {
+                if concurrent {
                     late_tables.insert((table.schema.as_str(), table.name.as_str()));
                 }
                 names.insert((table.schema.as_str(), unique.name.as_str()));
             }
             Change::CreateIndex { table, index } => {
+                if concurrent && index.unique {
+                    late_tables.insert((table.schema.as_str(), table.name.as_str()));
+                }
                 names.insert((table.schema.as_str(), index.name.as_str()));
             }
             Change::RenameTable { schema, from, to } => {
@@ -362,9 +370,10 @@ fn drops_late(changes: &[Change], concurrent_unique: &dyn Fn(&TableRef, &relatio
                 renamed_schemas.insert(from.as_str());
                 renamed_schemas.insert(to.as_str());
             }
-            Change::RenameConstraint { table, from, to } => {
-                renamed_constraints.insert((table.schema.as_str(), from.as_str()));
-                renamed_constraints.insert((table.schema.as_str(), to.as_str()));
+            Change::RenameConstraint { table: TableRef { schema, .. }, from, to }
+            | Change::RenameIndex { schema, from, to } => {
+                renamed_names.insert((schema.as_str(), from.as_str()));
+                renamed_names.insert((schema.as_str(), to.as_str()));
             }
             Change::AddForeignKey { fk, .. } => {
                 referenced.insert((fk.ref_schema.as_str(), fk.ref_table.as_str(), column_set(&fk.ref_columns)));
@@ -375,22 +384,38 @@ fn drops_late(changes: &[Change], concurrent_unique: &dyn Fn(&TableRef, &relatio
             | Change::Backfill { table, column, .. }
             | Change::UpdateEnumValue { table, column, .. } => {
                 touched.insert((table.schema.as_str(), table.name.as_str(), column.as_str()));
+                touched_tables.insert((table.schema.as_str(), table.name.as_str()));
             }
             _ => {}
         }
     }
+    // What every kind of drop is held by: its table's place, its name, its
+    // columns (`None`: SQL text, any column of the table).
+    let free = |table: &TableRef, name: &str, columns: Option<Vec<&str>>| {
+        let (schema, t) = (table.schema.as_str(), table.name.as_str());
+        late_tables.contains(&(schema, t))
+            && !names.contains(&(schema, name))
+            && !renamed_tables.contains(&(schema, t))
+            && !renamed_schemas.contains(schema)
+            && !renamed_names.contains(&(schema, name))
+            && match columns {
+                Some(mut cols) => {
+                    cols.sort();
+                    !cols.iter().any(|col| touched.contains(&(schema, t, col)))
+                        && !referenced.contains(&(schema, t, cols))
+                }
+                None => !touched_tables.contains(&(schema, t)),
+            }
+    };
     changes
         .iter()
         .map(|c| match c {
             Change::DropUnique { table, unique } => {
-                let (schema, name) = (table.schema.as_str(), table.name.as_str());
-                late_tables.contains(&(schema, name))
-                    && !names.contains(&(schema, unique.name.as_str()))
-                    && !renamed_tables.contains(&(schema, name))
-                    && !renamed_schemas.contains(schema)
-                    && !renamed_constraints.contains(&(schema, unique.name.as_str()))
-                    && !referenced.contains(&(schema, name, column_set(&unique.columns)))
-                    && !unique.columns.iter().any(|col| touched.contains(&(schema, name, col.as_str())))
+                free(table, &unique.name, Some(unique.columns.iter().map(String::as_str).collect()))
+            }
+            Change::DropIndex { table, index } if index.unique => {
+                let plain = index.predicate.is_none() && index.items.iter().all(|i| i.column().is_some());
+                free(table, &index.name, plain.then(|| index.leading_columns()))
             }
             _ => false,
         })
@@ -1204,12 +1229,22 @@ mod tests {
         };
         let drop_old = Change::DropUnique { table: t.clone(), unique: unique("uq_old", &["a"]) };
         let add_new = Change::AddUnique { table: t.clone(), unique: unique("uq_new", &["a", "b"]) };
-        // Only the new one is built concurrently.
-        let concurrent = |_: &TableRef, u: &relational::Unique| u.name == "uq_new";
+        // Only the new ones are built concurrently.
+        let online = |changes: &[Change]| -> Vec<bool> {
+            changes
+                .iter()
+                .map(|c| match c {
+                    Change::AddUnique { unique, .. } => unique.name == "uq_new",
+                    Change::CreateIndex { index, .. } => index.name.ends_with("_new"),
+                    _ => false,
+                })
+                .collect()
+        };
+        let first_late = |changes: &[Change]| drops_late(changes, &online(changes))[0];
         let late = |extra: Vec<Change>| {
             let mut changes = vec![drop_old.clone(), add_new.clone()];
             changes.extend(extra);
-            drops_late(&changes, &concurrent)[0]
+            first_late(&changes)
         };
         assert!(late(vec![]), "the plain case waits for the new index");
         // Its name given again (a replacement built in the main migration).
@@ -1236,7 +1271,7 @@ mod tests {
             },
         };
         let drop_pair = Change::DropUnique { table: t.clone(), unique: unique("uq_old", &["a", "b"]) };
-        let with_pair = |extra: Change| drops_late(&[drop_pair.clone(), add_new.clone(), extra], &concurrent)[0];
+        let with_pair = |extra: Change| first_late(&[drop_pair.clone(), add_new.clone(), extra]);
         assert!(!with_pair(fk(&["b", "a"])), "a key on its columns needs it gone first");
         assert!(with_pair(fk(&["a"])), "a key on some of its columns does not");
         assert!(!late(vec![fk(&["a"])]));
@@ -1255,7 +1290,54 @@ mod tests {
         // No unique built concurrently on its table: nothing to wait for.
         let other = TableRef { schema: "s".into(), name: "v".into() };
         let changes = vec![drop_old.clone(), Change::AddUnique { table: other, unique: unique("uq_new", &["a"]) }];
-        assert!(!drops_late(&changes, &concurrent)[0]);
+        assert!(!first_late(&changes));
+    }
+
+    /// The same for a unique index (a `unique` under soft delete is a
+    /// partial unique index): dropped late when its table gets a unique
+    /// index built concurrently, held by the same guards; with a condition
+    /// or an expression, by a change to any column of its table.
+    #[test]
+    fn a_unique_index_is_dropped_late_under_the_same_guards() {
+        let t = TableRef { schema: "s".into(), name: "t".into() };
+        let index = |name: &str, unique: bool, cols: &[&str], predicate: Option<&str>| relational::Index {
+            name: name.into(),
+            unique,
+            method: relational::IndexMethod::Btree,
+            items: cols.iter().map(|c| relational::IndexItem::Column(c.to_string())).collect(),
+            predicate: predicate.map(str::to_string),
+            comment: None,
+            origin: Default::default(),
+        };
+        let soft = Some("deleted_at IS NULL");
+        let drop = |i: relational::Index| Change::DropIndex { table: t.clone(), index: i };
+        let create = |i: relational::Index| Change::CreateIndex { table: t.clone(), index: i };
+        let online = |changes: &[Change]| -> Vec<bool> {
+            changes
+                .iter()
+                .map(|c| matches!(c, Change::CreateIndex { index, .. } if index.name.ends_with("_new")))
+                .collect()
+        };
+        let late = |changes: Vec<Change>| drops_late(&changes, &online(&changes))[0];
+        let old = drop(index("uq_old", true, &["a"], soft));
+        let new = create(index("uq_new", true, &["a", "b"], soft));
+        assert!(late(vec![old.clone(), new.clone()]), "waits for the new unique index");
+        // A plain index dropped, or a plain index built, waits for nothing.
+        assert!(!late(vec![drop(index("ix_old", false, &["a"], None)), new.clone()]));
+        assert!(!late(vec![old.clone(), create(index("ix_new", false, &["a", "b"], None))]));
+        // Built in the main migration (not online): nothing to wait for.
+        assert!(!late(vec![old.clone(), create(index("uq_main", true, &["a", "b"], soft))]));
+        // Its name given again, its name renamed.
+        assert!(!late(vec![old.clone(), new.clone(), create(index("uq_old", true, &["a", "c"], soft))]));
+        let rename = Change::RenameIndex { schema: "s".into(), from: "uq_old".into(), to: "uq_x".into() };
+        assert!(!late(vec![old.clone(), new.clone(), rename]));
+        // With a condition, a change to any column of the table holds it;
+        // without one, only to one of its columns.
+        let touch = |col: &str| Change::SetNotNull { table: t.clone(), column: col.into(), backfill: None };
+        assert!(!late(vec![old.clone(), new.clone(), touch("z")]));
+        let plain_old = drop(index("uq_old", true, &["a"], None));
+        assert!(late(vec![plain_old.clone(), new.clone(), touch("z")]));
+        assert!(!late(vec![plain_old, new.clone(), touch("a")]));
     }
 
     /// A unique replaced by one of another name on an existing table: the
@@ -1266,22 +1348,36 @@ mod tests {
     #[test]
     fn a_replaced_unique_is_dropped_after_its_replacement() {
         let dir = tempfile::tempdir().unwrap();
-        let v1 = "model m { target postgres 16 }\ncontext ventas {\n  aggregate Cliente {\n    nombre: text(100)\n    email: text(255) unique\n  }\n}\n";
-        let v2 = v1.replace("email: text(255) unique", "email: text(255)\n    unique (email, nombre)");
-        let (_, old) = lowered(dir.path(), "v1.ddd", v1);
-        let (model, new) = lowered(dir.path(), "v2.ddd", &v2);
-        let planned = plan(&old, &model, &new, Options::default());
-        let kinds: Vec<(FileKind, Vec<super::super::change::ChangeKind>)> =
-            planned.files.iter().map(|f| (f.kind, f.changes.iter().map(Change::kind).collect())).collect();
-        let drop_at = |f: &MigrationFile<'_>| f.changes.iter().position(|c| matches!(c, Change::DropUnique { .. }));
-        let add_at = |f: &MigrationFile<'_>| f.changes.iter().position(|c| matches!(c, Change::AddUnique { .. }));
-        for f in &planned.files {
-            if f.kind != FileKind::Online {
-                assert_eq!(drop_at(f), None, "the old unique is dropped before the online file: {kinds:?}");
+        // A unique constraint, and (under soft delete) a partial unique
+        // index.
+        for soft in ["", "\n    soft_delete"] {
+            let v1 = format!("model m {{ target postgres 16 }}\ncontext ventas {{\n  aggregate Cliente {{\n    nombre: text(100)\n    email: text(255) unique{soft}\n  }}\n}}\n");
+            let v2 = v1.replace("email: text(255) unique", "email: text(255)\n    unique (email, nombre)");
+            let (_, old) = lowered(dir.path(), "v1.ddd", &v1);
+            let (model, new) = lowered(dir.path(), "v2.ddd", &v2);
+            let planned = plan(&old, &model, &new, Options::default());
+            let kinds: Vec<(FileKind, Vec<super::super::change::ChangeKind>)> =
+                planned.files.iter().map(|f| (f.kind, f.changes.iter().map(Change::kind).collect())).collect();
+            let drop_at = |f: &MigrationFile<'_>| {
+                f.changes.iter().position(|c| {
+                    matches!(c, Change::DropUnique { .. })
+                        || matches!(c, Change::DropIndex { index, .. } if index.unique)
+                })
+            };
+            let add_at = |f: &MigrationFile<'_>| {
+                f.changes.iter().position(|c| {
+                    matches!(c, Change::AddUnique { .. })
+                        || matches!(c, Change::CreateIndex { index, .. } if index.unique)
+                })
+            };
+            for f in &planned.files {
+                if f.kind != FileKind::Online {
+                    assert_eq!(drop_at(f), None, "the old unique is dropped before the online file: {kinds:?}");
+                }
             }
+            let online = planned.files.iter().find(|f| f.kind == FileKind::Online).expect("an online file");
+            assert!(drop_at(online) > add_at(online) && add_at(online).is_some(), "{soft:?}: {kinds:?}");
         }
-        let online = planned.files.iter().find(|f| f.kind == FileKind::Online).expect("an online file");
-        assert!(drop_at(online) > add_at(online) && add_at(online).is_some(), "{kinds:?}");
     }
 
     /// [`order_value_updates`] as it was, a move per update (quadratic),
