@@ -229,6 +229,10 @@ impl<'a> Lowerer<'a> {
         // their own, and its tables, keys and diagnostics follow this one's,
         // in the order one lowerer would give them.
         let contexts = m.contexts.len();
+        // A table at least per entity, room made at once: grown by
+        // doubling, the tables (384 bytes each) were copied to fresh
+        // memory again and again at 20,000 aggregates.
+        self.schema.tables.reserve(m.aggregates.iter().map(|a| a.root.walk().len()).sum());
         let split = if m.aggregates.len() >= parallel_from { later_half(m) } else { contexts };
         if split < contexts {
             let mut later = Lowerer {
@@ -267,6 +271,7 @@ impl<'a> Lowerer<'a> {
         for a in m.aggregates.iter().filter(|a| range.contains(&a.context.0)) {
             of[a.context.0 - range.start].push(a);
         }
+        self.schema.tables.reserve(of.iter().flatten().map(|a| a.root.walk().len()).sum());
         for (ci, aggregates) in range.zip(of) {
             for a in aggregates {
                 self.aggregate(a);
