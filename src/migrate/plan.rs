@@ -334,9 +334,11 @@ fn column_set(cols: &[String]) -> Vec<&str> {
 ///   (PostgreSQL would tie the key to the old index, and the drop would
 ///   then fail on it);
 /// - one with a column the plan retypes, fills or makes NOT NULL (the
-///   old constraint would be rebuilt, or checked, on the way); for an
+///   old constraint would be rebuilt, or checked, on the way), renames or
+///   drops (the online file's undo, which runs first, could not build it
+///   again on a column the main file's undo has not put back yet); for an
 ///   index with an expression or a condition, whose columns are SQL text,
-///   any such column of its table.
+///   any such column of its table, or any enum value renamed.
 ///
 /// One flag per change.
 fn drops_late(changes: &[Change], concurrent: &[bool]) -> Vec<bool> {
@@ -348,6 +350,7 @@ fn drops_late(changes: &[Change], concurrent: &[bool]) -> Vec<bool> {
     let mut referenced: HashSet<(&str, &str, Vec<&str>)> = HashSet::new();
     let mut touched: HashSet<(&str, &str, &str)> = HashSet::new();
     let mut touched_tables: HashSet<(&str, &str)> = HashSet::new();
+    let mut enum_renamed = false;
     for (c, &concurrent) in changes.iter().zip(concurrent) {
         match c {
             Change::AddUnique { table, unique } => {
@@ -386,6 +389,21 @@ fn drops_late(changes: &[Change], concurrent: &[bool]) -> Vec<bool> {
                 touched.insert((table.schema.as_str(), table.name.as_str(), column.as_str()));
                 touched_tables.insert((table.schema.as_str(), table.name.as_str()));
             }
+            // A column renamed or dropped: the undo of the online file runs
+            // before the main file's puts it back, so it could not build
+            // the old unique on it again.
+            Change::RenameColumn { table, from, to } => {
+                for column in [from, to] {
+                    touched.insert((table.schema.as_str(), table.name.as_str(), column.as_str()));
+                }
+                touched_tables.insert((table.schema.as_str(), table.name.as_str()));
+            }
+            Change::DropColumn { table, column } | Change::DropGeneratedColumn { table, column, .. } => {
+                touched.insert((table.schema.as_str(), table.name.as_str(), column.name.as_str()));
+                touched_tables.insert((table.schema.as_str(), table.name.as_str()));
+            }
+            // A condition may name an enum's value.
+            Change::RenameEnumValue { .. } => enum_renamed = true,
             _ => {}
         }
     }
@@ -404,7 +422,7 @@ fn drops_late(changes: &[Change], concurrent: &[bool]) -> Vec<bool> {
                     !cols.iter().any(|col| touched.contains(&(schema, t, col)))
                         && !referenced.contains(&(schema, t, cols))
                 }
-                None => !touched_tables.contains(&(schema, t)),
+                None => !touched_tables.contains(&(schema, t)) && !enum_renamed,
             }
     };
     changes
@@ -1285,6 +1303,31 @@ mod tests {
             lossy: true,
         }]));
         assert!(!late(vec![Change::SetNotNull { table: t.clone(), column: "a".into(), backfill: None }]));
+        // One of its columns renamed (either way) or dropped.
+        let rename = |from: &str, to: &str| Change::RenameColumn { table: t.clone(), from: from.into(), to: to.into() };
+        assert!(!late(vec![rename("a", "x")]));
+        assert!(!late(vec![rename("x", "a")]));
+        assert!(late(vec![rename("y", "x")]));
+        let column = |name: &str| relational::Column {
+            name: name.into(),
+            ty: ColumnType::Text,
+            nullable: true,
+            default: None,
+            identity: false,
+            generated: None,
+            depends_on: Vec::new(),
+            comment: None,
+            source: None,
+            backfill: Default::default(),
+            origin: Default::default(),
+        };
+        assert!(!late(vec![Change::DropColumn { table: t.clone(), column: Box::new(column("a")) }]));
+        assert!(late(vec![Change::DropColumn { table: t.clone(), column: Box::new(column("z")) }]));
+        assert!(!late(vec![Change::DropGeneratedColumn {
+            table: t.clone(),
+            column: Box::new(column("a")),
+            retyped: Vec::new()
+        }]));
         // Another column's change does not hold it.
         assert!(late(vec![Change::SetNotNull { table: t.clone(), column: "z".into(), backfill: None }]));
         // No unique built concurrently on its table: nothing to wait for.
@@ -1337,7 +1380,30 @@ mod tests {
         assert!(!late(vec![old.clone(), new.clone(), touch("z")]));
         let plain_old = drop(index("uq_old", true, &["a"], None));
         assert!(late(vec![plain_old.clone(), new.clone(), touch("z")]));
-        assert!(!late(vec![plain_old, new.clone(), touch("a")]));
+        assert!(!late(vec![plain_old.clone(), new.clone(), touch("a")]));
+        // A soft delete removed (its column dropped), a column renamed.
+        let column = |name: &str| relational::Column {
+            name: name.into(),
+            ty: ColumnType::Text,
+            nullable: true,
+            default: None,
+            identity: false,
+            generated: None,
+            depends_on: Vec::new(),
+            comment: None,
+            source: None,
+            backfill: Default::default(),
+            origin: Default::default(),
+        };
+        let dropped = Change::DropColumn { table: t.clone(), column: Box::new(column("deleted_at")) };
+        assert!(!late(vec![old.clone(), new.clone(), dropped]));
+        let renamed = Change::RenameColumn { table: t.clone(), from: "a".into(), to: "x".into() };
+        assert!(!late(vec![plain_old.clone(), new.clone(), renamed]));
+        // A condition may name an enum value the plan renames.
+        let value =
+            Change::RenameEnumValue { schema: "s".into(), type_name: "e".into(), from: "X".into(), to: "Y".into() };
+        assert!(!late(vec![old.clone(), new.clone(), value.clone()]));
+        assert!(late(vec![plain_old, new.clone(), value]));
     }
 
     /// A unique replaced by one of another name on an existing table: the
