@@ -24,10 +24,10 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
         .iter()
         .map(|t| 2 + t.uniques.len() + t.indexes.len() + t.partitioning.as_ref().map_or(0, |p| p.partitions.len()))
         .sum();
-    let mut relations: Names<'_, (&str, Cow<'_, str>)> = HashMap::with_capacity(count);
+    let mut relations: Names<(&str, Cow<'_, str>)> = HashMap::with_capacity(count);
     // Per table, kept between tables for their room.
-    let mut constraints: Names<'_, &str> = HashMap::new();
-    let mut cols: Names<'_, &str> = HashMap::new();
+    let mut constraints: Names<&str> = HashMap::new();
+    let mut cols: Names<&str> = HashMap::new();
     for t in &schema.tables {
         let schema = t.schema.as_str();
         // (A closure could not lend the map names that outlive it.)
@@ -90,11 +90,11 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
 }
 
 /// Names already given, by key: where, and what it names.
-type Names<'s, K> = HashMap<K, (Span, Cow<'static, str>)>;
+type Names<K> = HashMap<K, (Span, Cow<'static, str>)>;
 
 /// Gives `key` to what is at `span`, or reports it taken.
 fn once<K: std::hash::Hash + Eq + NameOf>(
-    names: &mut Names<'_, K>,
+    names: &mut Names<K>,
     diags: &mut Vec<Diagnostic>,
     key: K,
     span: Span,
