@@ -1122,4 +1122,23 @@ mod tests {
         let r = review_in(&[], &mut others, kind, 15, &|_| true, false);
         assert!(r.findings.iter().any(|f| f.rule.starts_with("require-")), "{:?}", r.findings);
     }
+
+    /// The same on the split path: a large migration reviewed in parts
+    /// leaves its comments out too. The comment here is a statement that
+    /// would draw a finding if linted (an index built in the transaction
+    /// on a table that exists), so only leaving it out gives none.
+    #[test]
+    fn a_review_in_parts_leaves_comments_out() {
+        let later = FileKind { transactional: true, undo: false, creates_schema: false };
+        let t = crate::relational::TableRef { schema: "s".into(), name: "t0".into() };
+        let sql = "CREATE INDEX IF NOT EXISTS i ON s.t0 (name);".to_string();
+        let marked = Stmt::comment(Op::Comment, Some(&t), sql.clone());
+        let r = same_both_ways(&timeouts(), many_tables(1_100, false, Some(marked)), later, &|_| true);
+        assert!(r.findings.is_empty() && r.linted_apart, "{:?}", r.findings);
+        // Not marked, the same statement is a finding (and sends the file
+        // to be linted whole).
+        let plain = Stmt::new(Op::Comment, Some(&t), sql);
+        let r = same_both_ways(&timeouts(), many_tables(1_100, false, Some(plain)), later, &|_| true);
+        assert!(r.findings.iter().any(|f| f.rule == "require-concurrent-index-creation"), "{:?}", r.findings);
+    }
 }
