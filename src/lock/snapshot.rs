@@ -598,6 +598,8 @@ mod tests {
                 continue;
             }
             let loaded = crate::loader::load(&path, &path).unwrap();
+            let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
             let model = crate::model::analyze(&loaded.files).model;
             let model = model.unwrap_or_else(|| panic!("{} has errors", path.display()));
             let schema = crate::relational::lower((&model, crate::config::Language::En)).unwrap();

@@ -1230,6 +1230,8 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, src).unwrap();
         let loaded = crate::loader::load(&path, &path).unwrap();
+        // A syntax error leaves a model of what could be read.
+        assert!(!loaded.diagnostics.iter().any(|d| d.is_error()), "{name}: {:?}", loaded.diagnostics);
         let model = crate::model::analyze(&loaded.files).model.expect("the model compiles");
         let schema = relational::lower((&model, crate::config::Language::En)).unwrap();
         (model, schema)
