@@ -277,17 +277,11 @@ fn read_columns(rows: Vec<Row>, t: &mut Table, unsupported: &mut Vec<Unsupported
         let expr: Option<String> = r.get(5);
         let (default, generated) = if generated == "s" { (None, expr) } else { (expr, None) };
         t.columns.push(Column {
-            name,
-            ty,
-            nullable: r.get(2),
             default,
             identity: !identity.is_empty(),
             generated,
-            depends_on: Vec::new(),
             comment: r.get(6),
-            source: None,
-            backfill: Default::default(),
-            origin: Default::default(),
+            ..Column::new(name, ty, r.get(2), Default::default())
         });
     }
 }

@@ -1310,19 +1310,7 @@ mod tests {
         assert!(!late(vec![rename("a", "x")]));
         assert!(!late(vec![rename("x", "a")]));
         assert!(late(vec![rename("y", "x")]));
-        let column = |name: &str| relational::Column {
-            name: name.into(),
-            ty: ColumnType::Text,
-            nullable: true,
-            default: None,
-            identity: false,
-            generated: None,
-            depends_on: Vec::new(),
-            comment: None,
-            source: None,
-            backfill: Default::default(),
-            origin: Default::default(),
-        };
+        let column = |name: &str| relational::Column::new(name, ColumnType::Text, true, Default::default());
         assert!(!late(vec![Change::DropColumn { table: t.clone(), column: Box::new(column("a")) }]));
         assert!(late(vec![Change::DropColumn { table: t.clone(), column: Box::new(column("z")) }]));
         assert!(!late(vec![Change::DropGeneratedColumn {
@@ -1384,19 +1372,7 @@ mod tests {
         assert!(late(vec![plain_old.clone(), new.clone(), touch("z")]));
         assert!(!late(vec![plain_old.clone(), new.clone(), touch("a")]));
         // A soft delete removed (its column dropped), a column renamed.
-        let column = |name: &str| relational::Column {
-            name: name.into(),
-            ty: ColumnType::Text,
-            nullable: true,
-            default: None,
-            identity: false,
-            generated: None,
-            depends_on: Vec::new(),
-            comment: None,
-            source: None,
-            backfill: Default::default(),
-            origin: Default::default(),
-        };
+        let column = |name: &str| relational::Column::new(name, ColumnType::Text, true, Default::default());
         let dropped = Change::DropColumn { table: t.clone(), column: Box::new(column("deleted_at")) };
         assert!(!late(vec![old.clone(), new.clone(), dropped]));
         let renamed = Change::RenameColumn { table: t.clone(), from: "a".into(), to: "x".into() };

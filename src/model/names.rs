@@ -130,8 +130,8 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     }
     let context_asts = r.context_asts.clone();
     // Sized at once: grown by doubling, the aggregates (each several
-    // hundred bytes) were copied to fresh memory again and again, 40x the
-    // time for 10x the model.
+    // hundred bytes) were copied again and again: 40x the samples for 10x
+    // the model in a profile.
     let count: usize = context_asts
         .iter()
         .map(|c| c.items.iter().filter(|i| matches!(i, ast::ContextItem::Aggregate(_))).count())

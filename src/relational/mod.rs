@@ -210,6 +210,26 @@ pub struct Column {
     pub origin: Origin,
 }
 
+impl Column {
+    /// A plain column: no default, identity, generated expression, comment
+    /// or source; the rest is set on the value it returns.
+    pub fn new(name: impl Into<String>, ty: ColumnType, nullable: bool, origin: Origin) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            nullable,
+            default: None,
+            identity: false,
+            generated: None,
+            depends_on: Vec::new(),
+            comment: None,
+            source: None,
+            backfill: Backfill::default(),
+            origin,
+        }
+    }
+}
+
 /// A column type, as the compiler decides it. `sql` prints it; the lock
 /// stores it in the compact notation of its `Display`/`FromStr`.
 #[derive(Debug, Clone, PartialEq, Eq)]

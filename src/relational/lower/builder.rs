@@ -47,19 +47,7 @@ impl TableBuilder {
     }
 
     pub fn column(&mut self, name: &str, ty: ColumnType, nullable: bool, origin: Span) -> &mut Column {
-        self.t.columns.push(Column {
-            name: name.to_string(),
-            ty,
-            nullable,
-            default: None,
-            identity: false,
-            generated: None,
-            depends_on: Vec::new(),
-            comment: None,
-            source: None,
-            backfill: Backfill::default(),
-            origin: origin.into(),
-        });
+        self.t.columns.push(Column::new(name, ty, nullable, origin.into()));
         let last = self.t.columns.len() - 1;
         &mut self.t.columns[last]
     }
