@@ -19,6 +19,23 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// About how many columns the table of `e` has, to size its list at
+    /// once: its fields, a value object's own fields each (one level
+    /// deep), and the key, tenant, parent link, timestamps and deletion
+    /// mark a table may add. A column is 264 bytes; grown by doubling, the
+    /// 38,000 of a 2,000-aggregate model were copied twice over.
+    fn columns_about(&self, e: &Entity) -> usize {
+        let width = |f: &model::Field| match f.ty {
+            model::FieldType::Value(v) => match &self.model.values[v.0].shape {
+                model::ValueShape::Fields { fields, .. } => fields.len(),
+                model::ValueShape::Single { .. } => 1,
+            },
+            model::FieldType::ValueList(_) => 0,
+            _ => 1,
+        };
+        e.fields.iter().map(width).sum::<usize>() + 6
+    }
+
     /// The table of an aggregate root (`parent` is `None`) or an entity, then
     /// its lists' element tables and its child entities.
     fn entity(
@@ -33,6 +50,7 @@ impl<'a> Lowerer<'a> {
         self.check_table_name(&name, e.span);
         let kind = if root { TableKind::AggregateRoot } else { TableKind::Entity };
         let mut b = TableBuilder::new(ctx, &name, kind, e.span);
+        b.t.columns.reserve(self.columns_about(e));
         b.t.comment = e.doc.clone();
         b.t.aggregate = Some(format!("{ctx}.{}", a.name));
         b.soft_delete = root && a.soft_delete;
