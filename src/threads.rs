@@ -86,8 +86,59 @@ pub fn map_shared<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     queue.results().into_iter().flatten().collect()
 }
 
+/// [`map_shared`] on `threads` threads (this one among them), for work
+/// that mostly waits on the disk (a file written and flushed): more
+/// threads than cores then overlap the waits. The helpers have the
+/// default stack (they do not recurse); those that cannot be started are
+/// done without.
+pub fn map_waiting<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if items.len() < 2 || threads < 2 {
+        return items.iter().map(&f).collect();
+    }
+    let queue = Queue::new(items);
+    std::thread::scope(|s| {
+        let (queue, f) = (&queue, &f);
+        let helpers: Vec<_> = (1..threads.min(items.len()))
+            .map_while(|_| std::thread::Builder::new().spawn_scoped(s, move || queue.work(f)).ok())
+            .collect();
+        queue.work(f);
+        for h in helpers {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        }
+    });
+    queue.results().into_iter().flatten().collect()
+}
+
 #[cfg(test)]
 mod tests {
+    /// The results in the items' order, on as many threads as asked: the
+    /// first `threads - 1` items each wait (10 s at most) until that many
+    /// have begun, which only that many threads at once can do.
+    #[test]
+    fn map_waiting_keeps_the_order_on_every_thread_asked() {
+        for (n, threads) in [(0usize, 8usize), (1, 8), (5, 1), (2, 8), (20, 4), (200, 8)] {
+            let items: Vec<usize> = (0..n).collect();
+            let want = threads.min(n).max(1);
+            let seen = std::sync::Mutex::new(std::collections::HashSet::new());
+            let begun = std::sync::atomic::AtomicUsize::new(0);
+            let out = super::map_waiting(&items, threads, |&i| {
+                seen.lock().unwrap().insert(std::thread::current().id());
+                begun.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let start = std::time::Instant::now();
+                while i + 1 < want
+                    && begun.load(std::sync::atomic::Ordering::SeqCst) < want
+                    && start.elapsed() < std::time::Duration::from_secs(10)
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                i * 2
+            });
+            assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+            let used = seen.lock().unwrap().len();
+            assert_eq!(used, if n == 0 { 0 } else { want }, "{n} items asked on {threads} threads ran on {used}");
+        }
+    }
+
     #[test]
     fn map_shared_keeps_the_order() {
         for n in [0usize, 1, 2, 3, 10, 101] {
