@@ -4,7 +4,8 @@
 # model grows): an aggregate with thousands of invariants, indexes or
 # entities, an enum of thousands of values, one aggregate every other one
 # references, a publication of every aggregate, long doc comments on every
-# declaration, and a rename (`@was`) of every aggregate
+# declaration, a rename (`@was`) of every aggregate, and a bounded context
+# per aggregate
 # (tools/genmodel/src/odd.rs). Each shape runs at three sizes, each ten
 # times the one before: a fresh `dddc build`, then the shape's edit and a
 # `dddc build` that plans the change.
@@ -22,7 +23,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
-SHAPES="${SHAPES:-invariants indexes entities enum hub publication docs rename}"
+SHAPES="${SHAPES:-invariants indexes entities enum hub publication docs rename contexts}"
 RUNS="${RUNS:-3}"
 WORK="${WORK:-$here/target/bench-shapes}"
 # shellcheck source=scripts/bench-tools.sh

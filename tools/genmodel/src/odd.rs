@@ -2,14 +2,16 @@
 //! of the number of aggregates (an aggregate with thousands of invariants,
 //! indexes or entities, an enum of thousands of values, one aggregate every
 //! other one references, a publication of every aggregate, long doc
-//! comments, a rename of every aggregate). Each comes with an edit, so a
+//! comments, a rename of every aggregate, a bounded context per
+//! aggregate). Each comes with an edit, so a
 //! build that plans a change is measured too. `scripts/bench-shapes.sh`
 //! runs them at three sizes and prints how the cost grows.
 
 use std::fmt::Write;
 
 /// The shapes, by the name `genmodel --odd` takes.
-pub const SHAPES: &[&str] = &["invariants", "indexes", "entities", "enum", "hub", "publication", "docs", "rename"];
+pub const SHAPES: &[&str] =
+    &["invariants", "indexes", "entities", "enum", "hub", "publication", "docs", "rename", "contexts"];
 
 const HEADER: &str = "/// A generated model of an unusual shape (tools/genmodel/src/odd.rs).\n\
 model odd {\n  target postgres 16\n  tables plural_en\n}\n\n";
@@ -119,6 +121,21 @@ pub fn model(shape: &str, n: usize, edited: bool) -> Option<String> {
                     let _ = writeln!(s, "    /// Numbers are not negative.\n    invariant positive: n >= 0\n    /// By name.\n    index (name)\n  }}");
                 }
                 s.push_str("}\n");
+            }
+        }
+        "contexts" => {
+            // Many small contexts, as a model split by team or by service
+            // may be: a schema, a diagram and a section of each document
+            // per aggregate.
+            for c in 0..n {
+                let _ = writeln!(s, "/// Context {c}: one aggregate.\ncontext c{c} {{\n  /// Aggregate {c}.\n  aggregate A{c} {{\n    /// Name.\n    name: text(50)");
+                if c > 0 {
+                    let _ = writeln!(s, "    /// The one before.\n    previous: ref c{}.A{}?", c - 1, c - 1);
+                }
+                if edited && c == n / 2 {
+                    s.push_str("    /// Added by the edit.\n    code: text(10)?\n");
+                }
+                s.push_str("  }\n}\n");
             }
         }
         _ => return None,
