@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::resolver::{duplicate, Decl, Resolver};
+use super::resolver::{duplicate, seen_before, Decl, Resolver};
 use super::*;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::did_you_mean;
@@ -166,14 +166,14 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     // Roles and publications: names only here, their contents in `rules`.
     let mut seen: HashMap<String, Span> = HashMap::new();
     for role in r.role_asts.clone() {
-        if let Some(first) = seen.insert(role.name.name.clone(), role.name.span) {
+        if let Some(first) = seen_before(&mut seen, role.name.name.clone(), role.name.span) {
             duplicate(r, "role", &role.name, first);
         }
         r.check_identifier(&role.name, "role name");
     }
     let mut seen: HashMap<String, Span> = HashMap::new();
     for p in r.publication_asts.clone() {
-        if let Some(first) = seen.insert(p.name.name.clone(), p.name.span) {
+        if let Some(first) = seen_before(&mut seen, p.name.name.clone(), p.name.span) {
             duplicate(r, "publication", &p.name, first);
         }
         r.check_identifier(&p.name, "publication name");
@@ -193,7 +193,7 @@ fn model_block<'a>(
     r.model.allows = super::annotations::decl_annotations(r, &m.annotations, "model").1;
     let mut once: HashMap<&'static str, Span> = HashMap::new();
     let mut once_check = |r: &mut Resolver<'_>, what: &'static str, span: Span| {
-        if let Some(first) = once.insert(what, span) {
+        if let Some(first) = seen_before(&mut once, what, span) {
             r.error(
                 Diagnostic::error(id::E0507, format!("`{what}` declared more than once"))
                     .at(span, "declared again here")
@@ -302,7 +302,7 @@ fn collect_entities(
 ) {
     for item in items {
         if let ast::AggregateItem::Entity(e) = item {
-            if let Some(first) = seen.insert(e.name.name.clone(), e.name.span) {
+            if let Some(first) = seen_before(seen, e.name.name.clone(), e.name.span) {
                 duplicate(r, "entity", &e.name, first);
             }
             r.entities.entry((ctx, e.name.name.clone())).or_insert((agg, e.name.span));

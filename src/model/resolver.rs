@@ -238,6 +238,20 @@ pub(super) struct PendingRef<'a> {
     pub scope: ContextId,
 }
 
+/// Where the name `key` was first declared, if it was; otherwise `span`
+/// is kept as that. (`HashMap::insert` keeps the latest: a name declared
+/// three times had its third reported against the second, itself
+/// refused.)
+pub(super) fn seen_before<K: Eq + std::hash::Hash>(seen: &mut HashMap<K, Span>, key: K, span: Span) -> Option<Span> {
+    match seen.entry(key) {
+        std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(span);
+            None
+        }
+    }
+}
+
 pub(super) fn duplicate(r: &mut Resolver<'_>, what: &str, name: &ast::Ident, first: Span) {
     r.error(
         Diagnostic::error(id::E0101, format!("{what} `{}` is declared more than once", name.name))

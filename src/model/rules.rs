@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::exprs::{column_of, names_of};
-use super::resolver::Resolver;
+use super::resolver::{seen_before, Resolver};
 use super::resolver::{EntityLoc, Owner};
 use super::types::unknown_field;
 use super::*;
@@ -188,7 +188,7 @@ fn partitions(r: &mut Resolver<'_>) {
                     );
                 }
                 for lp in parts {
-                    if let Some(first) = seen_names.insert(lp.name.name.clone(), lp.name.span) {
+                    if let Some(first) = seen_before(&mut seen_names, lp.name.name.clone(), lp.name.span) {
                         super::resolver::duplicate(r, "partition", &lp.name, first);
                     }
                     for v in &lp.values {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::annotations::{decl_annotations, field_annotations, name_override};
 use super::resolver::{
-    check_sql_identifier, duplicate, Decl, EntityLoc, Owner, PendingExpr, PendingRef, Resolver, Slot,
+    check_sql_identifier, duplicate, seen_before, Decl, EntityLoc, Owner, PendingExpr, PendingRef, Resolver, Slot,
 };
 use super::*;
 use crate::diagnostics::codes::id;
@@ -166,7 +166,7 @@ fn enum_values(r: &mut Resolver<'_>, eid: EnumId) {
     let mut values = Vec::new();
     let mut seen: HashMap<String, Span> = HashMap::new();
     for v in &ast.values {
-        if let Some(first) = seen.insert(v.name.name.clone(), v.name.span) {
+        if let Some(first) = seen_before(&mut seen, v.name.name.clone(), v.name.span) {
             duplicate(r, "enum value", &v.name, first);
             continue;
         }
@@ -242,7 +242,7 @@ fn value_object(r: &mut Resolver<'_>, vid: ValueId) {
                             );
                             continue;
                         }
-                        if let Some(first) = seen.insert(&f.name.name, f.name.span) {
+                        if let Some(first) = seen_before(&mut seen, &f.name.name, f.name.span) {
                             duplicate(r, "field", &f.name, first);
                             continue;
                         }
@@ -458,7 +458,7 @@ struct EntityState<'a, 'r> {
 impl EntityState<'_, '_> {
     /// `what` may appear once per entity: reports the second.
     fn once(&mut self, r: &mut Resolver<'_>, what: &'static str, span: Span) -> bool {
-        if let Some(first) = self.once.insert(what, span) {
+        if let Some(first) = seen_before(&mut self.once, what, span) {
             r.error(
                 Diagnostic::error(id::E0507, format!("`{what}` declared more than once"))
                     .at(span, "declared again here")
@@ -586,7 +586,7 @@ fn entity_body<'a>(
 }
 
 fn entity_field<'a>(r: &mut Resolver<'a>, st: &mut EntityState<'a, '_>, f: &'a ast::Field) {
-    if let Some(first) = st.seen_fields.insert(&f.name.name, f.name.span) {
+    if let Some(first) = seen_before(&mut st.seen_fields, &f.name.name, f.name.span) {
         duplicate(r, "field", &f.name, first);
         return;
     }
@@ -806,7 +806,7 @@ fn events(r: &mut Resolver<'_>, ev: &ast::Events) -> Events {
     let mut seen: HashMap<String, Span> = HashMap::new();
     let mut names = Vec::new();
     for n in &ev.names {
-        if let Some(first) = seen.insert(n.name.name.clone(), n.name.span) {
+        if let Some(first) = seen_before(&mut seen, n.name.name.clone(), n.name.span) {
             duplicate(r, "event", &n.name, first);
             continue;
         }
@@ -835,17 +835,16 @@ fn events(r: &mut Resolver<'_>, ev: &ast::Events) -> Events {
 }
 
 /// An invariant of an entity or value object; `None` when `seen` already
-/// has its name (the first one declared stays the one reported).
+/// has its name.
 fn invariant<'a>(
     r: &mut Resolver<'_>,
     inv: &'a ast::Invariant,
     seen: &mut HashMap<&'a str, Span>,
 ) -> Option<Invariant> {
-    if let Some(&first) = seen.get(inv.name.name.as_str()) {
+    if let Some(first) = seen_before(seen, &inv.name.name, inv.name.span) {
         duplicate(r, "invariant", &inv.name, first);
         return None;
     }
-    seen.insert(&inv.name.name, inv.name.span);
     let (_, allows) = decl_annotations(r, &inv.annotations, "invariant");
     let constraint_name = name_override(r, &inv.annotations);
     Some(Invariant {
