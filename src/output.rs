@@ -27,16 +27,19 @@ const TMP_SUFFIX: &str = ".tmp";
 
 /// The threads that stage the files: a file is written, then flushed to
 /// disk, and the flush mostly waits. Flushes on several threads at once
-/// share the filesystem's journal commits. A build of 2,000 contexts of
-/// one aggregate each (4,006 files) spent 1.1-1.3 s writing with eight
-/// threads against 1.4-2.0 s with two (three pairs, on this machine's
-/// shared disk, whose speed varied threefold within the hour).
+/// share the filesystem's journal commits. A fresh build of 2,000
+/// contexts of one aggregate each (4,006 files) spent 1,240/1,429/1,487 ms
+/// writing with eight threads and each folder made once, against
+/// 1,549/2,050/2,046 ms with two and a folder asked for per file (three
+/// pairs in turns, on this machine's shared disk, whose speed varied
+/// threefold within the hour; eight threads alone, 1,086/1,286/1,306
+/// against 1,390/1,867/2,020 ms).
 const STAGING_THREADS: usize = 8;
 
 /// The folders a failed run made, the last made first (one that is not
 /// empty is left).
-fn remove_folders(made: std::sync::Mutex<Vec<PathBuf>>) {
-    for folder in made.into_inner().unwrap_or_else(|e| e.into_inner()).iter().rev() {
+fn remove_folders(made: &[PathBuf]) {
+    for folder in made.iter().rev() {
         let _ = std::fs::remove_dir(folder);
     }
 }
@@ -52,17 +55,17 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     let new_mode = new_file_mode();
     // The folders this run makes, in the order made: removed again if it
     // fails.
-    let new_folders = std::sync::Mutex::new(Vec::new());
+    let mut new_folders = Vec::new();
     // Each folder made (or found) once, before any file: a model of 2,000
-    // contexts writes 4,000 files into a handful of folders, and each file
-    // asked for its folder again (10,000 failed `mkdir`s).
+    // contexts writes 4,006 files into a handful of folders, and each file
+    // asked for its folder again (a failed `mkdir` each).
     let mut folders: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for &i in &order {
         let dest = dir.join(&outputs[i].path);
         let parent = dest.parent().map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
         if folders.insert(parent.clone()) {
-            if let Err(e) = make_folders(&parent, &new_folders) {
-                remove_folders(new_folders);
+            if let Err(e) = make_folders(&parent, &mut new_folders) {
+                remove_folders(&new_folders);
                 return Err(format!("cannot write {}: {e}", dest.display()));
             }
         }
@@ -104,7 +107,7 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
         // (the last made first; one that is not empty is left). A failure
         // while renaming, below, leaves them, with the files renamed.
         drop(results);
-        remove_folders(new_folders);
+        remove_folders(&new_folders);
         return Err(e);
     }
     let mut staged: Vec<(usize, (tempfile::TempPath, PathBuf))> =
@@ -232,8 +235,8 @@ pub fn holds_streamed_in(mut reader: impl std::io::Read, len: u64, pieces: &mut 
 }
 
 /// `create_dir_all`, adding each folder this call made (and no other: one
-/// that existed, or that the other staging thread made first) to `made`.
-fn make_folders(folder: &Path, made: &std::sync::Mutex<Vec<PathBuf>>) -> std::io::Result<()> {
+/// that existed) to `made`.
+fn make_folders(folder: &Path, made: &mut Vec<PathBuf>) -> std::io::Result<()> {
     // The working folder (`fmt` writes paths relative to it).
     if folder.as_os_str().is_empty() {
         return Ok(());
@@ -250,10 +253,10 @@ fn make_folders(folder: &Path, made: &std::sync::Mutex<Vec<PathBuf>>) -> std::io
 }
 
 /// One folder of [`make_folders`], whose parent is there.
-fn make_folder(folder: &Path, made: &std::sync::Mutex<Vec<PathBuf>>) -> std::io::Result<()> {
+fn make_folder(folder: &Path, made: &mut Vec<PathBuf>) -> std::io::Result<()> {
     match std::fs::create_dir(folder) {
         Ok(()) => {
-            made.lock().unwrap_or_else(|e| e.into_inner()).push(folder.to_path_buf());
+            made.push(folder.to_path_buf());
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && folder.is_dir() => Ok(()),
@@ -513,5 +516,30 @@ mod tests {
             assert_eq!(std::fs::read(dir.path().join(&o.path)).unwrap(), o.bytes, "{}", o.path.display());
         }
         assert_eq!(files_under(dir.path()).len(), outputs.len() + 1);
+    }
+
+    /// A file that fails while the others are being staged (its name fits,
+    /// its temporary file's does not), in a folder made for this run:
+    /// nothing is left, neither the files staged meanwhile, nor their
+    /// temporary files, nor the folders made.
+    #[test]
+    fn a_file_failing_while_staged_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("kept")).unwrap();
+        let long = format!("{}.md", "n".repeat(240));
+        let mut outputs: Vec<Output> = (0..60)
+            .map(|i| Output { path: format!("made/f{i}.md").into(), bytes: vec![b'x'; (i + 1) * 20_000] })
+            .collect();
+        outputs.push(Output { path: "kept/new/deeper/k.md".into(), bytes: b"k".to_vec() });
+        outputs.push(Output { path: format!("made/too/{long}").into(), bytes: b"long".to_vec() });
+        outputs.push(Output { path: "db/dddc.lock".into(), bytes: b"{}".to_vec() });
+        let all: Vec<&Output> = outputs.iter().collect();
+        let err = write_atomically(dir.path(), &all).unwrap_err();
+        assert!(err.contains("cannot write") && err.contains(&long), "{err}");
+        assert!(files_under(dir.path()).is_empty(), "{:?}", files_under(dir.path()));
+        let entries: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        assert_eq!(entries, ["kept"]);
+        assert_eq!(std::fs::read_dir(dir.path().join("kept")).unwrap().count(), 0);
     }
 }

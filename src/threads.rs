@@ -1,4 +1,5 @@
-//! The threads dddc starts, all with the stack the front end needs.
+//! The threads dddc starts: those that run the front end or a printer
+//! with the stack they need, those that wait on the disk with the default.
 
 /// The stack of every thread dddc starts: the front end and the printers
 /// recurse over expressions and nested declarations, and the syntax limits
@@ -67,30 +68,12 @@ impl<'a, T, R> Queue<'a, T, R> {
     }
 }
 
-/// `items.iter().map(f).collect()` on this thread and one more, through a
-/// [`Queue`]: the results in the items' order.
-pub fn map_shared<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    if items.len() < 2 {
-        return items.iter().map(&f).collect();
-    }
-    let queue = Queue::new(items);
-    std::thread::scope(|s| {
-        let (queue, f) = (&queue, &f);
-        // Without a second thread (none can be started), this one does all.
-        let other = std::thread::Builder::new().stack_size(STACK_SIZE).spawn_scoped(s, move || queue.work(f)).ok();
-        queue.work(f);
-        if let Some(other) = other {
-            other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        }
-    });
-    queue.results().into_iter().flatten().collect()
-}
-
-/// [`map_shared`] on `threads` threads (this one among them), for work
-/// that mostly waits on the disk (a file written and flushed): more
-/// threads than cores then overlap the waits. The helpers have the
-/// default stack (they do not recurse); those that cannot be started are
-/// done without.
+/// `items.iter().map(f).collect()` on `threads` threads (this one among
+/// them), through a [`Queue`]: the results in the items' order. For work
+/// that mostly waits on the disk (a file written and flushed), where more
+/// threads than cores overlap the waits. The helpers have the default
+/// stack (they do not recurse); those that cannot be started are done
+/// without.
 pub fn map_waiting<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if items.len() < 2 || threads < 2 {
         return items.iter().map(&f).collect();
@@ -136,34 +119,6 @@ mod tests {
             assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
             let used = seen.lock().unwrap().len();
             assert_eq!(used, if n == 0 { 0 } else { want }, "{n} items asked on {threads} threads ran on {used}");
-        }
-    }
-
-    #[test]
-    fn map_shared_keeps_the_order() {
-        for n in [0usize, 1, 2, 3, 10, 101] {
-            let items: Vec<usize> = (0..n).collect();
-            // The first item waits (10 s at most) until another is done,
-            // which only the other thread can do then.
-            let threads = std::sync::Mutex::new(std::collections::HashSet::new());
-            let others = std::sync::atomic::AtomicUsize::new(0);
-            let out = super::map_shared(&items, |&i| {
-                threads.lock().unwrap().insert(std::thread::current().id());
-                if i == 0 && n >= 2 {
-                    let start = std::time::Instant::now();
-                    while others.load(std::sync::atomic::Ordering::SeqCst) == 0
-                        && start.elapsed() < std::time::Duration::from_secs(10)
-                    {
-                        std::thread::sleep(std::time::Duration::from_millis(1));
-                    }
-                } else {
-                    others.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                }
-                i * 2
-            });
-            assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
-            let used = threads.lock().unwrap().len();
-            assert_eq!(used, if n >= 2 { 2 } else { 1.min(n) }, "{n} items on {used} threads");
         }
     }
 

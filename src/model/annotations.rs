@@ -12,13 +12,16 @@ pub(super) fn decl_annotations(
     anns: &[ast::Annotation],
     what: &str,
 ) -> (Option<Was>, Vec<Allow>) {
-    let mut was = None;
+    let mut was: Option<Was> = None;
     let mut allows = Vec::new();
     for a in anns {
         match a.name.name.as_str() {
             "was" if matches!(what, "context" | "aggregate" | "entity" | "enum value" | "enum") => {
                 if let Some((name, span)) = name_arg(r, a) {
-                    was = Some(Was { name, span });
+                    match &was {
+                        Some(first) => was_twice(r, &format!("one {what}"), a.span, first.span),
+                        None => was = Some(Was { name, span }),
+                    }
                 }
             }
             "allow" => allows.extend(allow(r, a)),
@@ -134,6 +137,17 @@ pub(super) fn name_override(r: &mut Resolver<'_>, anns: &[ast::Annotation]) -> O
     Some(name)
 }
 
+/// A second `@was` on one declaration (or a third: each is reported
+/// against the first, which is the one kept).
+fn was_twice(r: &mut Resolver<'_>, on: &str, again: Span, first: Span) {
+    r.error(
+        Diagnostic::error(id::E0507, format!("`@was` written twice on {on}"))
+            .at(again, "another `@was`")
+            .with_secondary(first, "first `@was`")
+            .with_help("one rename per migration: keep the name it has in the last migration"),
+    );
+}
+
 pub(super) fn field_annotations<'a>(
     r: &mut Resolver<'a>,
     f: &'a ast::Field,
@@ -145,15 +159,10 @@ pub(super) fn field_annotations<'a>(
         match a.name.name.as_str() {
             "was" => {
                 if let Some((name, span)) = name_arg(r, a) {
-                    if let Some(first) = &out.was {
-                        r.error(
-                            Diagnostic::error(id::E0507, "`@was` written twice on one field")
-                                .at(a.span, "second `@was`")
-                                .with_secondary(first.span, "first `@was`")
-                                .with_help("a field was renamed once per migration: keep the name it has in the last migration"),
-                        );
+                    match &out.was {
+                        Some(first) => was_twice(r, "one field", a.span, first.span),
+                        None => out.was = Some(Was { name, span }),
                     }
-                    out.was = Some(Was { name, span });
                 }
             }
             "column" => {
