@@ -33,6 +33,7 @@ use crate::syntax::ast;
 
 pub use names::snake_case;
 pub use references::identity_columns;
+pub(crate) use types::value_columns;
 pub use types::MAX_TABLE_COLUMNS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

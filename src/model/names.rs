@@ -36,11 +36,10 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     // Contexts.
     let mut first_context: HashMap<String, Span> = HashMap::new();
     for c in &contexts {
-        if let Some(first) = first_context.get(&c.name.name) {
-            duplicate(r, "context", &c.name, *first);
+        if let Some(first) = seen_before(&mut first_context, c.name.name.clone(), c.name.span) {
+            duplicate(r, "context", &c.name, first);
             continue;
         }
-        first_context.insert(c.name.name.clone(), c.name.span);
         r.check_identifier(&c.name, "context name");
         if c.name.name.starts_with("pg_") {
             r.error(

@@ -116,7 +116,7 @@ fn too_many_columns(table: &str, f: &Field, own: u64, total: u64) -> Diagnostic 
 /// value object's at every use; a list or a reference inside one adds
 /// none), saturating. Found without recursion: a chain of thousands of
 /// value objects is a model one can write.
-fn value_columns(values: &[ValueObject]) -> Vec<u64> {
+pub(crate) fn value_columns(values: &[ValueObject]) -> Vec<u64> {
     // 0: not reached, 1: its nested value objects are being counted, 2: done.
     let mut state = vec![0u8; values.len()];
     let mut out = vec![0u64; values.len()];

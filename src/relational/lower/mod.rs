@@ -67,6 +67,7 @@ pub fn lower<'a>(input: impl Into<Input<'a>>) -> Result<Schema, Vec<Diagnostic>>
 fn lower_from(input: Input<'_>, parallel_from: usize) -> Result<Schema, Vec<Diagnostic>> {
     let Input { model, language } = input;
     let words = Words::of(language);
+    let value_columns = crate::model::value_columns(&model.values);
     let mut l = Lowerer {
         model,
         schema: Schema { target: model.target, ..Schema::default() },
@@ -74,6 +75,7 @@ fn lower_from(input: Input<'_>, parallel_from: usize) -> Result<Schema, Vec<Diag
         tenant_keys: Vec::new(),
         uses_v7_function: false,
         words,
+        value_columns: &value_columns,
     };
     l.run(parallel_from);
     collisions::collisions(&l.schema, &mut l.diags);
@@ -154,6 +156,9 @@ struct Lowerer<'a> {
     uses_v7_function: bool,
     /// The sentences it writes, in the project's language.
     words: &'static Words,
+    /// The columns each value object embeds ([`crate::model::value_columns`]),
+    /// by value: to size a table's list of columns.
+    value_columns: &'a [u64],
 }
 
 /// From this many aggregates, [`Lowerer::run`] lowers the later contexts
@@ -242,6 +247,7 @@ impl<'a> Lowerer<'a> {
                 tenant_keys: Vec::new(),
                 uses_v7_function: false,
                 words: self.words,
+                value_columns: self.value_columns,
             };
             std::thread::scope(|s| {
                 let helper = crate::threads::spawn_scoped(s, || later.contexts(split..contexts));

@@ -20,21 +20,21 @@ impl<'a> Lowerer<'a> {
     }
 
     /// About how many columns the table of `e` has, to size its list at
-    /// once: its fields, a value object's own fields each (one level
-    /// deep), and the key, tenant, parent link, timestamps and deletion
-    /// mark a table may add. A column is 264 bytes; grown by doubling, the
-    /// 19 of a table of the 2,000-aggregate model were copied about one and
-    /// a half times each, into 32 places.
+    /// once: its fields, a value object's as many as it embeds (the count
+    /// the model checks against PostgreSQL's limit), and the key, tenant,
+    /// parent link, timestamps and deletion mark a table may add. A column
+    /// is 264 bytes; grown by doubling, the 19 of a table of the
+    /// 2,000-aggregate model were copied about one and a half times each,
+    /// into 32 places.
     fn columns_about(&self, e: &Entity) -> usize {
         let width = |f: &model::Field| match f.ty {
-            model::FieldType::Value(v) => match &self.model.values[v.0].shape {
-                model::ValueShape::Fields { fields, .. } => fields.len(),
-                model::ValueShape::Single { .. } => 1,
-            },
-            model::FieldType::ValueList(_) => 0,
+            FieldType::Value(v) => self.value_columns.get(v.0).copied().unwrap_or(1),
+            FieldType::ValueList(_) => 0,
             _ => 1,
         };
-        e.fields.iter().map(width).sum::<usize>() + 6
+        let fields = e.fields.iter().fold(0u64, |n, f| n.saturating_add(width(f)));
+        // The model refuses a table past the limit before lowering.
+        fields.min(model::MAX_TABLE_COLUMNS) as usize + 6
     }
 
     /// The table of an aggregate root (`parent` is `None`) or an entity, then
