@@ -118,7 +118,13 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
     let dir = PathBuf::from(&inputs.config.migrations.dir);
     let mut plan = Plan::default();
     // Documentation describes the model as it is, whatever the migrations;
-    // its site lists the migrations of the lock the build leaves.
+    // its site lists the migrations of the lock the build leaves. It is
+    // made after the migrations, not beside them on a thread of its own:
+    // each is spread over the cores already (the diagrams and sections on
+    // a queue, squawk's review in parts), and together their working
+    // memory added up (a first build of 2,000 aggregates peaked at
+    // 196-206 MB of RSS beside them and 148-155 MB after them, in about
+    // the same time; docs/performance.md has the runs).
     let docs = |lock: &Lock, schema: &Schema| {
         let migrations = migration_records(lock, &dir);
         let project = crate::docs::Project {
@@ -132,35 +138,7 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
         crate::docs::generate_with(model, schema, &inputs.config.docs, inputs.project_dir, &project)
             .map_err(BuildError::Message)
     };
-    // Without the site, the documentation does not depend on the
-    // migrations: it can be written on a second thread meanwhile.
-    let docs_alone = || {
-        let project = crate::docs::Project {
-            lint: Some(&inputs.config.lint),
-            migrations: None,
-            memo: inputs.docs_memo,
-            unchanged: inputs.docs_unchanged,
-            compare_first: inputs.docs_compare_first,
-        };
-        let _p = crate::timing::phase("docs");
-        crate::docs::generate_with(model, &schema, &inputs.config.docs, inputs.project_dir, &project)
-            .map_err(BuildError::Message)
-    };
     match &inputs.lock {
-        // Without the site, the documentation does not depend on the
-        // migrations: it is written on a second thread while V1 is (each
-        // takes about half of a first build).
-        None if !inputs.config.docs.html => {
-            let description = slug(inputs.name.unwrap_or("init"));
-            let (lock, docs) = std::thread::scope(|s| {
-                let docs = crate::threads::spawn_scoped(s, docs_alone);
-                let lock = first_migration(model, &schema, &description, inputs, &dir, &mut plan);
-                let docs = docs.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-                (lock, docs)
-            });
-            push_lock(&mut plan, &dir, &lock, &schema);
-            plan.outputs.extend(docs?);
-        }
         None => {
             let description = slug(inputs.name.unwrap_or("init"));
             let lock = first_migration(model, &schema, &description, inputs, &dir, &mut plan);
@@ -173,37 +151,19 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
                 backfill_batch: inputs.config.migrations.backfill_batch,
                 batch_backfills: inputs.config.migrations.batch_backfills,
             };
-            // Without the site, the documentation is written on a second
-            // thread while the change is planned and its files rendered.
             // Whether the lock needs writing again (nothing planned, but the
-            // snapshot differs) is decided meanwhile too.
-            let plan_and_compare = || -> Result<(crate::migrate::Planned<'_>, bool), BuildError> {
-                if inputs.schema_pending {
-                    let empty = crate::lock::Snapshot::Text(String::new());
-                    return plan_from_snapshot(model, &schema, inputs.snapshot.unwrap_or(&empty), opts);
-                }
+            // snapshot differs) is decided with the plan.
+            let (planned, same_schema) = if inputs.schema_pending {
+                let empty = crate::lock::Snapshot::Text(String::new());
+                plan_from_snapshot(model, &schema, inputs.snapshot.unwrap_or(&empty), opts)?
+            } else {
                 let planned = {
                     let _p = crate::timing::phase("plan the change");
                     crate::migrate::plan(&lock.schema, model, &schema, opts)
                 };
                 let _p = crate::timing::phase("compare the lock's schema");
                 let same = planned.is_empty() && lock.same_schema_as_read(&schema, inputs.snapshot);
-                Ok((planned, same))
-            };
-            let early_docs = (!inputs.config.docs.html).then(|| {
-                std::thread::scope(|s| {
-                    let docs = crate::threads::spawn_scoped(s, docs_alone);
-                    let planned = plan_and_compare();
-                    (planned, docs.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                })
-            });
-            let ((planned, same_schema), mut early_docs) = match early_docs {
-                Some((planned, docs)) => (planned?, Some(docs)),
-                None => (plan_and_compare()?, None),
-            };
-            let mut docs = |lock: &Lock, schema: &Schema| match early_docs.take() {
-                Some(d) => d,
-                None => docs(lock, schema),
+                (planned, same)
             };
             plan.warnings.extend(planned.warnings.iter().cloned());
             if !planned.refusals.is_empty() {
@@ -238,6 +198,9 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             } else {
                 next_migrations(model, &planned, inputs, &dir, &mut next, &schema, &mut plan)
             };
+            // Its schemas before and after each file are not needed by the
+            // documents (21 MB with a field added at 2,000 aggregates).
+            drop(planned);
             push_lock_with(&mut plan, &dir, &next, &schema, snapshot);
             plan.outputs.extend(docs(&next, &schema)?);
         }
