@@ -120,11 +120,12 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
     // Documentation describes the model as it is, whatever the migrations;
     // its site lists the migrations of the lock the build leaves. It is
     // made after the migrations, not beside them on a thread of its own:
-    // each is spread over the cores already (the diagrams and sections on
-    // a queue, squawk's review in parts), and together their working
-    // memory added up (a first build of 2,000 aggregates peaked at
-    // 196-206 MB of RSS beside them and 148-155 MB after them, in about
-    // the same time; docs/performance.md has the runs).
+    // the documents take two threads themselves (the diagrams on a queue
+    // both draw from), and a large migration's squawk review is linted in
+    // parts on every core, so on two cores the overlap bought little time
+    // while their working memory added up. A first build of 2,000
+    // aggregates peaked at 186-206 MB of RSS beside them and 148-160 MB
+    // after them, 2-3 % slower (docs/performance.md has the runs).
     let docs = |lock: &Lock, schema: &Schema| {
         let migrations = migration_records(lock, &dir);
         let project = crate::docs::Project {

@@ -221,9 +221,9 @@ extern "C" {
 /// Pages mimalloc has freed go back to the system after 5 ms instead of
 /// its default 10 (its environment, `MIMALLOC_PURGE_DELAY` or the older
 /// `MIMALLOC_RESET_DELAY` in any case, still decides: this sets only the
-/// default). The documents are made on three threads that free what the
-/// others hold, and each thread's freed pages waited out the delay while
-/// the next document was made: a check in full of the multi-tenant rich
+/// default). The documents were made on three threads then (two now)
+/// that free what the others hold, and each thread's freed pages waited
+/// out the delay while the next document was made: a check in full of the multi-tenant rich
 /// 2,000 model peaked at 140-143 MB of RSS for a heap of 94 MB, and peaks
 /// at 130-131 MB with 5 ms, at the same speed (builds too;
 /// docs/performance.md has the runs). 0 (at once) took it to 111 MB but

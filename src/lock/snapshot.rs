@@ -69,9 +69,9 @@ fn estimate(s: &Schema) -> usize {
 /// Whether [`write`] of `s` gives `text`, without the snapshot ever being
 /// whole in memory: each line is compared as it is made (after the first
 /// that differs, the rest are made but not compared). A check compares
-/// the model's schema with `dddc.schema` while the documents are made:
-/// the 10.6 MB buffer of a whole snapshot of 2,000 aggregates was part
-/// of its peak.
+/// the model's schema with `dddc.schema`: the 10.6 MB buffer of a whole
+/// snapshot of 2,000 aggregates was part of its peak (when the
+/// documents were made beside the comparison).
 pub fn writes(s: &Schema, text: &str) -> bool {
     let mut against = Against { rest: text.as_bytes(), line: Vec::with_capacity(512) };
     write_lines(s, &mut against) && against.rest.is_empty()
