@@ -223,11 +223,11 @@ extern "C" {
 /// `MIMALLOC_RESET_DELAY` in any case, still decides: this sets only the
 /// default). The documents were made on three threads then (two now)
 /// that free what the others hold, and each thread's freed pages waited
-/// out the delay while the next document was made: a check in full of the multi-tenant rich
-/// 2,000 model peaked at 140-143 MB of RSS for a heap of 94 MB, and peaks
-/// at 130-131 MB with 5 ms, at the same speed (builds too;
-/// docs/performance.md has the runs). 0 (at once) took it to 111 MB but
-/// cost a fifth more time in `madvise`.
+/// out the delay while the next document was made: a check in full of
+/// the multi-tenant rich 2,000 model peaked at 140-143 MB of RSS for a
+/// heap of 94 MB, and peaks at 130-131 MB with 5 ms, at the same speed
+/// (builds too; docs/performance.md has the runs). 0 (at once) took it
+/// to 111 MB but cost a fifth more time in `madvise`.
 fn shorter_purge_delay() {
     // SAFETY: a plain integer option of the allocator this binary links
     // (above), set before any other thread starts.

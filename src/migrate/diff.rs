@@ -60,8 +60,18 @@ impl<'a, T> Named<'a, T> {
     }
 }
 
+/// Room made for this many changes a table before the first is found:
+/// a change of every table (a tenant column on each, 16 changes a table
+/// at 2,000 aggregates) grew the list by doubling, each time onto fresh
+/// pages at 20,000 aggregates (planning that change 2.08-2.27 s, now
+/// 1.94-2.09 s, five runs each in turns). Room never used costs address
+/// space, not memory: pages never written are never faulted in (a build
+/// with one field added at 2,000 peaked alike, 181-198 against 183-201 MB
+/// over three pairs).
+const EXPECTED_PER_TABLE: usize = 16;
+
 pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(EXPECTED_PER_TABLE * new.tables.len().max(old.tables.len()));
     let (old_schemas, new_schemas) =
         (first_by(&old.schemas, |s| s.name.as_str()), first_by(&new.schemas, |s| s.name.as_str()));
     // Schemas.
