@@ -253,31 +253,29 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // then failed on them. Only where nothing else in the plan needs it
     // gone first (see `drops_late`).
     let dropped_late = drops_late(&changes, &concurrent);
-    // Each list sized at once (a change of every table at 20,000
-    // aggregates is 400,000 changes).
-    let (mut enum_values, mut main, mut online_group, mut late_drops) = {
-        let (mut enums, mut main, mut online, mut late) = (0, 0, 0, 0);
-        for ((c, &concurrent), &is_late) in changes.iter().zip(&concurrent).zip(&dropped_late) {
-            match () {
-                _ if is_late => late += 1,
-                _ if concurrent => online += 1,
-                _ if is_enum_value(c) => enums += 1,
-                _ => main += 1,
-            }
+    // Which list each change goes to, so that each is sized at once (a
+    // change of every table at 20,000 aggregates is 400,000 changes):
+    // the enum values' file, the main one, the online one, and the drops
+    // at the end of the online one.
+    let lists: Vec<usize> = changes
+        .iter()
+        .zip(&concurrent)
+        .zip(&dropped_late)
+        .map(|((c, &concurrent), &late)| match () {
+            _ if late => 3,
+            _ if concurrent => 2,
+            _ if is_enum_value(c) => 0,
+            _ => 1,
+        })
+        .collect();
+    let [enum_values, main, mut online_group, late_drops] = {
+        let mut out: [Vec<Change>; 4] =
+            std::array::from_fn(|k| Vec::with_capacity(lists.iter().filter(|&&l| l == k).count()));
+        for (c, l) in changes.into_iter().zip(lists) {
+            out[l].push(c);
         }
-        (Vec::with_capacity(enums), Vec::with_capacity(main), Vec::with_capacity(online), Vec::with_capacity(late))
+        out
     };
-    for ((c, concurrent), late) in changes.into_iter().zip(concurrent).zip(dropped_late) {
-        if late {
-            late_drops.push(c);
-        } else if concurrent {
-            online_group.push(c);
-        } else if is_enum_value(&c) {
-            enum_values.push(c);
-        } else {
-            main.push(c);
-        }
-    }
     // A foreign key added in the online migration (after the unique it
     // needs) is validated there too, after it.
     let validations: Vec<Change> = online_group
