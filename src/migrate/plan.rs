@@ -268,9 +268,18 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
             _ => 1,
         })
         .collect();
+    // The online list has room for what is added to it below: the
+    // validations of its foreign keys, `online` and the late drops.
+    let online_room = changes
+        .iter()
+        .zip(&lists)
+        .filter(|(c, &l)| l == 3 || (l == 2 && matches!(c, Change::AddForeignKey { .. })))
+        .count()
+        + online.len();
     let [enum_values, main, mut online_group, late_drops] = {
-        let mut out: [Vec<Change>; 4] =
-            std::array::from_fn(|k| Vec::with_capacity(lists.iter().filter(|&&l| l == k).count()));
+        let mut out: [Vec<Change>; 4] = std::array::from_fn(|k| {
+            Vec::with_capacity(lists.iter().filter(|&&l| l == k).count() + if k == 2 { online_room } else { 0 })
+        });
         for (c, l) in changes.into_iter().zip(lists) {
             out[l].push(c);
         }
