@@ -340,7 +340,7 @@ fn next_migrations(
             .iter()
             .chain(f.after.tables.iter())
             .filter(|t| t.partitioning.is_some())
-            .map(TableRef::of)
+            .map(|t| TableRef::of(t))
             .collect();
         let transactional = f.kind != FileKind::Online;
         let cx = crate::sql::alter::Context {

@@ -243,7 +243,7 @@ fn tenants_are_isolated_through_every_partition_and_reference() {
 /// The schema an older dddc wrote for the same model: partitions without
 /// row-level security, references between tenant tables on the id alone.
 fn as_older_dddc_wrote_it(mut s: Schema) -> Schema {
-    for t in &mut s.tables {
+    for t in s.tables.iter_mut().map(std::sync::Arc::make_mut) {
         for p in t.partitioning.iter_mut().flat_map(|p| p.partitions.iter_mut()) {
             p.row_level_security = false;
         }

@@ -89,7 +89,7 @@ fn damage_for(code: &str) -> fn(&mut dddc::relational::Schema) {
     match code {
         // The implicit `id` primary keys go missing.
         "L001" => |s| {
-            for t in &mut s.tables {
+            for t in s.tables.iter_mut().map(std::sync::Arc::make_mut) {
                 if t.primary_key.as_ref().is_some_and(|pk| pk.columns == ["id"]) {
                     t.primary_key = None;
                 }
@@ -97,7 +97,7 @@ fn damage_for(code: &str) -> fn(&mut dddc::relational::Schema) {
         },
         // The indexes the compiler adds for foreign keys go missing.
         "L002" => |s| {
-            for t in &mut s.tables {
+            for t in s.tables.iter_mut().map(std::sync::Arc::make_mut) {
                 let fk_cols: Vec<Vec<String>> = t.foreign_keys.iter().map(|f| f.columns.clone()).collect();
                 t.indexes.retain(|ix| {
                     let cols: Vec<String> = ix.leading_columns().into_iter().map(String::from).collect();

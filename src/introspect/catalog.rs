@@ -182,7 +182,7 @@ pub fn read(db: &mut Client, scope: &Scope) -> Result<(Schema, Vec<Unsupported>)
             };
             read_partitions(&key, rows(&mut partitions), &mut table, &mut unsupported);
         }
-        schema.tables.push(table);
+        schema.tables.push(table.into());
     }
     read_roles(db, &names, &mut schema)?;
     // Publications: the tables added to them (not the partitions

@@ -32,6 +32,7 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
         f.body = f.body.trim().to_string();
     }
     for t in &mut s.tables {
+        let t = std::sync::Arc::make_mut(t);
         for c in &mut t.columns {
             c.default = c.default.as_deref().map(canon::canonical);
             c.generated = c.generated.as_deref().map(canon::canonical);

@@ -63,7 +63,7 @@ fn estimate(s: &Schema) -> usize {
         + 100 * (s.schemas.len() + s.extensions.len() + s.roles.len() + s.publications.len())
         + enums.sum::<usize>()
         + functions.sum::<usize>()
-        + s.tables.iter().map(size).sum::<usize>()
+        + s.tables.iter().map(|t| size(t)).sum::<usize>()
 }
 
 /// Whether [`write`] of `s` gives `text`, without the snapshot ever being
@@ -321,7 +321,7 @@ fn read_with(text: &str, direct: bool) -> Result<Schema, String> {
             continue;
         }
         if let Some(t) = table.take() {
-            s.tables.push(t);
+            s.tables.push(t.into());
         }
         let (qualifier, base) = name.split_once('.').unwrap_or(("", name));
         let qualified = |props: &mut Map<String, Value>| {
@@ -368,7 +368,7 @@ fn read_with(text: &str, direct: bool) -> Result<Schema, String> {
         }
     }
     if let Some(t) = table.take() {
-        s.tables.push(t);
+        s.tables.push(t.into());
     }
     Ok(s)
 }
@@ -519,7 +519,7 @@ mod tests {
         };
         let mitoga = read_example("mitoga");
         let mut wordy = mitoga.clone();
-        for t in &mut wordy.tables {
+        for t in wordy.tables.iter_mut().map(std::sync::Arc::make_mut) {
             t.comment = Some("Una tabla documentada con detalle. ".repeat(20));
             for c in &mut t.columns {
                 c.comment = Some("Un campo documentado con detalle: qué guarda, quién lo escribe y cuándo. ".repeat(8));

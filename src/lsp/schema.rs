@@ -9,12 +9,16 @@ use crate::relational::{Check, Column, Schema, Table, TableKind};
 
 /// The table of an aggregate root or an entity, by the span of its name.
 pub fn entity_table(schema: &Schema, decl: Span) -> Option<&Table> {
-    schema.tables.iter().find(|t| t.origin.0 == decl && matches!(t.kind, TableKind::AggregateRoot | TableKind::Entity))
+    schema
+        .tables
+        .iter()
+        .find(|t| t.origin.0 == decl && matches!(t.kind, TableKind::AggregateRoot | TableKind::Entity))
+        .map(|t| &**t)
 }
 
 /// The element table of a list of value objects, by the field's span.
 pub fn list_table(schema: &Schema, field: Span) -> Option<&Table> {
-    schema.tables.iter().find(|t| t.origin.0 == field && t.kind == TableKind::ValueList)
+    schema.tables.iter().find(|t| t.origin.0 == field && t.kind == TableKind::ValueList).map(|t| &**t)
 }
 
 /// The columns a field of an entity becomes in its table: one, the parts
@@ -44,7 +48,7 @@ pub fn columns_from(schema: &Schema, decl: Span) -> Vec<(&Table, &Column)> {
     schema
         .tables
         .iter()
-        .flat_map(|t| t.columns.iter().filter(move |c| c.origin.0 == decl).map(move |c| (t, c)))
+        .flat_map(|t| t.columns.iter().filter(move |c| c.origin.0 == decl).map(move |c| (&**t, c)))
         .collect()
 }
 
@@ -54,7 +58,7 @@ pub fn checks_from(schema: &Schema, decl: Span) -> Vec<(&Table, &Check)> {
     schema
         .tables
         .iter()
-        .flat_map(|t| t.checks.iter().filter(move |c| c.origin.0 == decl).map(move |c| (t, c)))
+        .flat_map(|t| t.checks.iter().filter(move |c| c.origin.0 == decl).map(move |c| (&**t, c)))
         .collect()
 }
 

@@ -4,10 +4,16 @@
 //! `b` by the caller).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::change::{Change, CommentOn, TableRef};
 use crate::relational::{ColumnType, Schema, Table};
 
+/// The schema `changes` leave. It shares with `schema` every table they do
+/// not change: only a table changed is copied ([`Arc::make_mut`]). A
+/// field added at 2,000 aggregates copied all 2,000 tables (13 MB), and
+/// its undo then compared every one of them ([`super::diff::diff`] skips a
+/// table shared).
 pub fn apply(schema: &Schema, changes: &[Change]) -> Schema {
     let mut s = schema.clone();
     let mut places = Places::default();
@@ -140,9 +146,9 @@ fn table_mut<'a>(s: &'a mut Schema, places: &mut Places, r: &TableRef) -> Option
     }
     if places.built {
         let at = places.tables.get(&(r.schema.clone(), r.name.clone())).and_then(|v| v.first().copied())?;
-        return s.tables.get_mut(at);
+        return s.tables.get_mut(at).map(Arc::make_mut);
     }
-    s.tables.iter_mut().find(|t| t.schema == r.schema && t.name == r.name)
+    s.tables.iter_mut().find(|t| t.schema == r.schema && t.name == r.name).map(Arc::make_mut)
 }
 
 pub(super) fn apply_one(s: &mut Schema, places: &mut Places, c: &Change) {
@@ -226,7 +232,9 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                     x.name = to.clone();
                 }
             }
-            for t in &mut s.tables {
+            // Every table is copied: a schema renamed is rare, and its
+            // tables and the keys that reference them are most of them.
+            for t in s.tables.iter_mut().map(Arc::make_mut) {
                 if &t.schema == from {
                     t.schema = to.clone();
                 }
@@ -242,7 +250,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                 }
             }
             // Columns of a native enum type name its schema.
-            for t in &mut s.tables {
+            for t in s.tables.iter_mut().map(Arc::make_mut) {
                 for c in &mut t.columns {
                     rename_enum_type(&mut c.ty, |schema, _| {
                         if schema == from {
@@ -275,10 +283,10 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
         RenameTable { schema, from, to } => {
             places.build(s);
             for i in Places::rename(&mut places.tables, schema, from, to) {
-                s.tables[i].name = to.clone();
+                Arc::make_mut(&mut s.tables[i]).name = to.clone();
             }
             for (i, k) in Places::rename(&mut places.refs, schema, from, to) {
-                s.tables[i].foreign_keys[k].ref_table = to.clone();
+                Arc::make_mut(&mut s.tables[i]).foreign_keys[k].ref_table = to.clone();
             }
             for p in &mut s.publications {
                 for t in &mut p.tables {
@@ -321,7 +329,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
             }
             places.build(s);
             for &(i, k) in places.refs.get(&(r.schema, r.name)).into_iter().flatten() {
-                for x in &mut s.tables[i].foreign_keys[k].ref_columns {
+                for x in &mut Arc::make_mut(&mut s.tables[i]).foreign_keys[k].ref_columns {
                     if x == from {
                         *x = to.clone();
                     }
@@ -355,7 +363,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
         RenameIndex { schema, from, to } => {
             places.build(s);
             for (i, place) in Places::rename(&mut places.names, schema, from, to) {
-                let t = &mut s.tables[i];
+                let t = Arc::make_mut(&mut s.tables[i]);
                 match place {
                     Place::Index(k) => t.indexes[k].name = to.clone(),
                     Place::Partition(k) => {
@@ -381,7 +389,8 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                     e.name = to.clone();
                 }
             }
-            for t in &mut s.tables {
+            // Every table is copied (a type renamed is rare).
+            for t in s.tables.iter_mut().map(Arc::make_mut) {
                 for c in &mut t.columns {
                     rename_enum_type(&mut c.ty, |s, name| {
                         if s == schema && name == from {
@@ -458,7 +467,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                 s.table(&t.schema, &t.name).is_some()
             };
             if !exists {
-                s.tables.push((**t).clone());
+                s.tables.push(Arc::new((**t).clone()));
                 if places.built {
                     places.add_table(s, s.tables.len() - 1);
                 }
@@ -628,11 +637,12 @@ fn set_comment(s: &mut Schema, places: &mut Places, on: &CommentOn, text: Option
             if places.names_ready(s) {
                 for &(t, place) in places.names.get(&(schema.clone(), i.clone())).into_iter().flatten() {
                     if let Place::Index(k) = place {
-                        s.tables[t].indexes[k].comment = text.clone();
+                        Arc::make_mut(&mut s.tables[t]).indexes[k].comment = text.clone();
                     }
                 }
             } else {
-                for t in s.tables.iter_mut().filter(|t| &t.schema == schema) {
+                let has = |t: &&mut Arc<Table>| &t.schema == schema && t.indexes.iter().any(|x| &x.name == i);
+                for t in s.tables.iter_mut().filter(has).map(Arc::make_mut) {
                     for ix in t.indexes.iter_mut().filter(|x| &x.name == i) {
                         ix.comment = text.clone();
                     }

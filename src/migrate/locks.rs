@@ -372,7 +372,7 @@ fn index_count(t: &crate::relational::Table) -> usize {
 /// `pg_locks` in `tests/db_v1.rs`). Each new table's objects (see
 /// [`objects_of_new_table`]), each schema and function, and the catalogs.
 pub fn objects_locked_creating(schema: &crate::relational::Schema) -> usize {
-    let tables: usize = schema.tables.iter().map(objects_of_new_table).sum();
+    let tables: usize = schema.tables.iter().map(|t| objects_of_new_table(t)).sum();
     tables + schema.schemas.len() + schema.functions.len() + CATALOGS
 }
 

@@ -38,7 +38,7 @@ pub fn normalized(s: &crate::relational::Schema) -> crate::relational::Schema {
     }
     s.publications.sort_by(|a, b| a.name.cmp(&b.name));
     s.tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
-    for t in &mut s.tables {
+    for t in s.tables.iter_mut().map(std::sync::Arc::make_mut) {
         t.columns.sort_by(|a, b| a.name.cmp(&b.name));
         t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
         t.checks.sort_by(|a, b| a.name.cmp(&b.name));

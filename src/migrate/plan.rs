@@ -47,7 +47,8 @@ pub enum FileKind {
 
 /// The schema a migration file starts from: the lock's, borrowed, or the
 /// one the file before it ends at, shared. Each is the whole schema (13 MB
-/// at 2,000 aggregates): none is copied for it.
+/// at 2,000 aggregates): none is copied for it, and the schema after a
+/// file shares with it the tables the file does not change.
 #[derive(Debug, Clone)]
 pub enum Before<'a> {
     Lock(&'a Schema),
@@ -121,8 +122,9 @@ impl Planned<'_> {
         self.files.is_empty()
     }
 
-    /// The plan with the lock's schema copied where a file borrows it: for
-    /// a lock that does not outlive the plan.
+    /// The plan with the lock's schema copied where a file borrows it (its
+    /// list of tables: the tables are shared): for a lock that does not
+    /// outlive the plan.
     pub fn detached(self) -> Planned<'static> {
         let files = self
             .files
@@ -1441,6 +1443,37 @@ mod tests {
             let online = planned.files.iter().find(|f| f.kind == FileKind::Online).expect("an online file");
             assert!(drop_at(online) > add_at(online) && add_at(online).is_some(), "{soft:?}: {kinds:?}");
         }
+    }
+
+    /// A file's schema after it shares with the one before it every table
+    /// it does not change, and its undo is still the whole way back.
+    #[test]
+    fn a_file_copies_only_the_tables_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let v1 = "model m { target postgres 16 }\ncontext ventas {\n  aggregate Cliente {\n    nombre: text(100)\n  }\n  aggregate Pedido {\n    total: int\n  }\n}\n";
+        let v2 = v1.replace("    total: int\n", "    total: int\n    nota: text(50)?\n");
+        let (_, old) = lowered(dir.path(), "v1.ddd", v1);
+        let (model, new) = lowered(dir.path(), "v2.ddd", &v2);
+        let planned = plan(&old, &model, &new, Options::default());
+        let [file] = planned.files.as_slice() else { panic!("one file: {:?}", planned_kinds(&planned)) };
+        let shared = |name: &str| {
+            let at = |s: &Schema| s.tables.iter().position(|t| t.name == name).expect(name);
+            Arc::ptr_eq(&file.before.tables[at(&file.before)], &file.after.tables[at(&file.after)])
+        };
+        assert!(shared("cliente"), "a table the file does not change is shared");
+        assert!(!shared("pedido"), "the table it changes is its own");
+        assert_eq!(file.after.table("ventas", "pedido").unwrap().column("nota").map(|c| c.nullable), Some(true));
+        assert!(file.before.table("ventas", "pedido").unwrap().column("nota").is_none(), "the lock's is untouched");
+        let undo: Vec<String> = file.undo.iter().map(Change::describe).collect();
+        assert_eq!(undo.len(), 1, "{undo:?}");
+        assert!(
+            matches!(&file.undo[0], Change::DropColumn { table, column } if table.name == "pedido" && column.name == "nota"),
+            "{undo:?}"
+        );
+    }
+
+    fn planned_kinds(p: &Planned<'_>) -> Vec<FileKind> {
+        p.files.iter().map(|f| f.kind).collect()
     }
 
     /// [`order_value_updates`] as it was, a move per update (quadratic),

@@ -307,7 +307,7 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
 /// version of the model's, it becomes the model's. `at`: the table's
 /// position in `s`.
 fn follow_columns(s: &mut Schema, n: &Table, w: &Table, at: usize) {
-    let t = &mut s.tables[at];
+    let t = std::sync::Arc::make_mut(&mut s.tables[at]);
     for (nc, wc) in n.checks.iter().zip(&w.checks) {
         // An enum check whose values were renamed is swapped, not followed:
         // PostgreSQL renames columns inside checks, not values.

@@ -14,6 +14,8 @@ mod lower;
 pub mod names;
 mod types;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::Span;
@@ -50,7 +52,10 @@ pub struct Schema {
     pub schemas: Vec<SchemaDef>,
     pub enum_types: Vec<EnumType>,
     pub functions: Vec<Function>,
-    pub tables: Vec<Table>,
+    /// Shared, not copied, between the schemas a plan makes from one
+    /// another: a migration's schema after it is the one before it with
+    /// only the tables it changes copied ([`Arc::make_mut`]).
+    pub tables: Vec<Arc<Table>>,
     pub roles: Vec<RoleDef>,
     pub publications: Vec<PublicationDef>,
 }
@@ -59,7 +64,7 @@ impl Schema {
     /// A table by name: a scan. In a loop over many tables, look them up in
     /// [`Schema::index`] instead.
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
-        self.tables.iter().find(|t| t.schema == schema && t.name == name)
+        self.tables.iter().find(|t| t.schema == schema && t.name == name).map(|t| &**t)
     }
 
     /// The tables by `(schema, name)`, for lookups in a loop (a large model's
@@ -81,17 +86,17 @@ impl Schema {
 
 /// [`Schema::index`].
 pub struct TableIndex<'a> {
-    tables: &'a [Table],
+    tables: &'a [Arc<Table>],
     at: std::collections::HashMap<(&'a str, &'a str), usize>,
 }
 
 impl<'a> TableIndex<'a> {
     pub fn table(&self, schema: &str, name: &str) -> Option<&'a Table> {
-        self.at.get(&(schema, name)).map(|&i| &self.tables[i])
+        self.at.get(&(schema, name)).map(|&i| &*self.tables[i])
     }
 
     /// Every table, in schema order.
-    pub fn tables(&self) -> &'a [Table] {
+    pub fn tables(&self) -> &'a [Arc<Table>] {
         self.tables
     }
 }

@@ -829,10 +829,14 @@ fn drop_generated_column(table: &TableRef, column: &Column, retyped: &[(String, 
 fn not_null_columns(schema: &TableIndex<'_>, t: &TableRef) -> Vec<String> {
     // A partition renamed with its table: its parent's columns.
     let table = schema.table(&t.schema, &t.name).or_else(|| {
-        schema.tables().iter().find(|x| {
-            x.schema == t.schema
-                && x.partitioning.as_ref().is_some_and(|p| p.partitions.iter().any(|p| p.name == t.name))
-        })
+        schema
+            .tables()
+            .iter()
+            .find(|x| {
+                x.schema == t.schema
+                    && x.partitioning.as_ref().is_some_and(|p| p.partitions.iter().any(|p| p.name == t.name))
+            })
+            .map(|x| &**x)
     });
     table.map(|t| t.columns.iter().filter(|c| !c.nullable).map(|c| c.name.clone()).collect()).unwrap_or_default()
 }

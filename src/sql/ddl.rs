@@ -59,7 +59,7 @@ pub fn create_statements(schema: &Schema) -> Vec<(String, Vec<Stmt>)> {
     );
     push(
         "Index names of partitions (PostgreSQL names a partition's copy of an index itself)",
-        schema.tables.iter().filter_map(o::partition_index_names).collect(),
+        schema.tables.iter().filter_map(|t| o::partition_index_names(t)).collect(),
     );
     push(
         "Triggers",

@@ -310,7 +310,7 @@ impl<'a> Lowerer<'a> {
             .filter_map(|(schema, table, cols)| Some((*at.get(&(schema.as_str(), table.as_str()))?, cols)))
             .collect();
         for (i, cols) in keys {
-            let t = &mut self.schema.tables[i];
+            let t = Arc::make_mut(&mut self.schema.tables[i]);
             let same = |c: &[String]| c.len() == cols.len() && cols.iter().all(|x| c.contains(x));
             if t.primary_key.as_ref().is_some_and(|pk| same(&pk.columns)) || t.uniques.iter().any(|u| same(&u.columns))
             {
@@ -410,7 +410,7 @@ impl<'a> Lowerer<'a> {
                 p.row_level_security = true;
             }
         }
-        self.schema.tables.push(t);
+        self.schema.tables.push(Arc::new(t));
     }
 
     fn table_of(&self, a: &Aggregate) -> String {
