@@ -232,7 +232,7 @@ fn plan_from_snapshot(
         let planned = {
             let _p = crate::timing::phase("plan the change");
             // Empty but for a model that plans against itself (then the
-            // files get their own copy of the schema, as below).
+            // files get their own list of its tables, as below).
             crate::migrate::plan(schema, model, schema, opts).detached()
         };
         // (Unless the file changed since it was compared.)
@@ -252,7 +252,8 @@ fn plan_from_snapshot(
     };
     let planned = {
         let _p = crate::timing::phase("plan the change");
-        // The files borrow the schema read here: they get their own copy.
+        // The files borrow the schema read here: they get their own list
+        // of its tables (the tables are shared).
         crate::migrate::plan(&lock_schema, model, schema, opts).detached()
     };
     let same = planned.is_empty()
@@ -1079,6 +1080,62 @@ mod tests {
         assert_eq!(slug("init"), "init");
         assert_eq!(slug("Añadir notas a reservas!"), "anadir_notas_a_reservas");
         assert_eq!(slug("  --  "), "migration");
+    }
+
+    /// Outside a transaction, lock_timeout is set before the first
+    /// statement of each run of strong or weak locks (carried from one
+    /// group to the next), left alone around a statement that takes no
+    /// table lock, and reset at the end in a group of its own; the last
+    /// group has room for the resets, which `finish_file` moves onto it.
+    /// In a transaction, the groups are left as they are.
+    #[test]
+    fn lock_timeout_follows_the_statements_outside_a_transaction() {
+        use crate::migrate::locks::Op;
+        let config = crate::config::Migrations::default();
+        let t = crate::relational::TableRef { schema: "s".into(), name: "t".into() };
+        let stmt = |op: Op, sql: &str| Stmt::new(op, Some(&t), sql.into());
+        let groups = || {
+            vec![
+                (
+                    "A".to_string(),
+                    vec![
+                        stmt(Op::CreateIndexConcurrently, "weak 1"),
+                        stmt(Op::CreateIndexConcurrently, "weak 2"),
+                        stmt(Op::AttachUniqueIndex, "strong 1"),
+                        Stmt::new(Op::NoTable, None, "no lock".into()),
+                        stmt(Op::ValidateConstraint, "weak 3"),
+                    ],
+                ),
+                ("B".to_string(), vec![stmt(Op::AttachUniqueIndex, "strong 2")]),
+                ("C".to_string(), vec![stmt(Op::AttachUniqueIndex, "strong 3")]),
+            ]
+        };
+        let (prelude, out) = timeouts(groups(), false, &config);
+        assert_eq!(prelude, ["SET lock_timeout = '5s';", "SET statement_timeout = '0';"]);
+        let texts: Vec<(&str, Vec<&str>)> =
+            out.iter().map(|(title, s)| (title.as_str(), s.iter().map(|s| s.sql.as_str()).collect())).collect();
+        let zero = "SET lock_timeout = '0';";
+        let five = "SET lock_timeout = '5s';";
+        assert_eq!(
+            texts,
+            [
+                ("A", vec![zero, "weak 1", "weak 2", five, "strong 1", "no lock", zero, "weak 3"]),
+                ("B", vec![five, "strong 2"]),
+                ("C", vec!["strong 3"]),
+                (
+                    "Session settings back to their defaults (Flyway reuses the connection)",
+                    vec!["RESET lock_timeout;", "RESET statement_timeout;"]
+                ),
+            ]
+        );
+        assert!(out[2].1.capacity() >= out[2].1.len() + 2, "room for the resets");
+        let (prelude, out) = timeouts(groups(), true, &config);
+        assert_eq!(prelude, ["SET LOCAL lock_timeout = '5s';", "SET LOCAL statement_timeout = '0';"]);
+        let same: Vec<Vec<&str>> = out.iter().map(|(_, s)| s.iter().map(|s| s.sql.as_str()).collect()).collect();
+        assert_eq!(
+            same,
+            [vec!["weak 1", "weak 2", "strong 1", "no lock", "weak 3"], vec!["strong 2"], vec!["strong 3"]]
+        );
     }
 
     #[test]

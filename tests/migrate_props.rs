@@ -501,6 +501,14 @@ proptest! {
         let c = compile(&src);
         let changes = diff(&c.schema, &c.schema);
         prop_assert!(changes.is_empty(), "diff(s, s) = {changes:#?}\n{src}");
+        // Every table compared, not skipped as shared: a copy that shares
+        // none of them.
+        let copy = Schema {
+            tables: c.schema.tables.iter().map(|t| std::sync::Arc::new((**t).clone())).collect(),
+            ..c.schema.clone()
+        };
+        let changes = diff(&c.schema, &copy);
+        prop_assert!(changes.is_empty(), "diff(s, copy of s) = {changes:#?}\n{src}");
         // The lock's copy of the schema (through JSON) diffs empty too.
         let lock = lock_of(&c, &Config::default());
         let changes = diff(&lock.schema, &c.schema);
