@@ -232,9 +232,15 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                     x.name = to.clone();
                 }
             }
-            // Every table is copied: a schema renamed is rare, and its
-            // tables and the keys that reference them are most of them.
-            for t in s.tables.iter_mut().map(Arc::make_mut) {
+            // Only the tables that name the schema are copied: the ones in
+            // it, those with a key referencing it, and those with a column
+            // of one of its native enum types.
+            let names = |t: &Table| {
+                &t.schema == from
+                    || t.foreign_keys.iter().any(|fk| &fk.ref_schema == from)
+                    || t.columns.iter().any(|c| enum_type_of(&c.ty).is_some_and(|(schema, _)| schema == from))
+            };
+            for t in s.tables.iter_mut().filter(|t| names(t)).map(Arc::make_mut) {
                 if &t.schema == from {
                     t.schema = to.clone();
                 }
@@ -243,20 +249,17 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                         fk.ref_schema = to.clone();
                     }
                 }
-            }
-            for e in &mut s.enum_types {
-                if &e.schema == from {
-                    e.schema = to.clone();
-                }
-            }
-            // Columns of a native enum type name its schema.
-            for t in s.tables.iter_mut().map(Arc::make_mut) {
                 for c in &mut t.columns {
                     rename_enum_type(&mut c.ty, |schema, _| {
                         if schema == from {
                             *schema = to.clone()
                         }
                     });
+                }
+            }
+            for e in &mut s.enum_types {
+                if &e.schema == from {
+                    e.schema = to.clone();
                 }
             }
             for f in &mut s.functions {
@@ -389,8 +392,9 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                     e.name = to.clone();
                 }
             }
-            // Every table is copied (a type renamed is rare).
-            for t in s.tables.iter_mut().map(Arc::make_mut) {
+            // Only the tables with a column of the type are copied.
+            let uses = |t: &Table| t.columns.iter().any(|c| enum_type_of(&c.ty) == Some((schema, from)));
+            for t in s.tables.iter_mut().filter(|t| uses(t)).map(Arc::make_mut) {
                 for c in &mut t.columns {
                     rename_enum_type(&mut c.ty, |s, name| {
                         if s == schema && name == from {
@@ -603,6 +607,16 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
 
 /// Calls `f` with the schema and name of the enum type a column (or its
 /// array's elements) has, if any.
+/// The native enum type a column's type is (or is an array of): its schema
+/// and name.
+fn enum_type_of(ty: &ColumnType) -> Option<(&String, &String)> {
+    match ty {
+        ColumnType::Enum { schema, name } => Some((schema, name)),
+        ColumnType::Array(element) => enum_type_of(element),
+        _ => None,
+    }
+}
+
 fn rename_enum_type(ty: &mut ColumnType, f: impl FnOnce(&mut String, &mut String)) {
     match ty {
         ColumnType::Enum { schema, name } => f(schema, name),

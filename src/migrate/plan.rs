@@ -256,43 +256,29 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // gone first (see `drops_late`).
     let dropped_late = drops_late(&changes, &concurrent);
     // Which list each change goes to, so that each is sized at once (a
-    // change of every table at 20,000 aggregates is 400,000 changes):
-    // the enum values' file, the main one, the online one, and the drops
-    // at the end of the online one.
+    // change of every table at 20,000 aggregates is 400,000 changes).
+    const ENUM_VALUES: usize = 0;
+    const MAIN: usize = 1;
+    const ONLINE: usize = 2;
+    const LATE_DROPS: usize = 3;
     let lists: Vec<usize> = changes
         .iter()
         .zip(&concurrent)
         .zip(&dropped_late)
         .map(|((c, &concurrent), &late)| match () {
-            _ if late => 3,
-            _ if concurrent => 2,
-            _ if is_enum_value(c) => 0,
-            _ => 1,
+            _ if late => LATE_DROPS,
+            _ if concurrent => ONLINE,
+            _ if is_enum_value(c) => ENUM_VALUES,
+            _ => MAIN,
         })
         .collect();
-    // The online list has room for what is added to it below: the
-    // validations of its foreign keys, `online` and the late drops.
-    let online_room = changes
-        .iter()
-        .zip(&lists)
-        .filter(|(c, &l)| l == 3 || (l == 2 && matches!(c, Change::AddForeignKey { .. })))
-        .count()
-        + online.len();
-    let [enum_values, main, mut online_group, late_drops] = {
-        let mut out: [Vec<Change>; 4] = std::array::from_fn(|k| {
-            Vec::with_capacity(lists.iter().filter(|&&l| l == k).count() + if k == 2 { online_room } else { 0 })
-        });
-        for (c, l) in changes.into_iter().zip(lists) {
-            out[l].push(c);
-        }
-        out
-    };
     // A foreign key added in the online migration (after the unique it
     // needs) is validated there too, after it.
-    let validations: Vec<Change> = online_group
+    let validations: Vec<Change> = changes
         .iter()
-        .filter_map(|c| match c {
-            Change::AddForeignKey { table, fk } => Some(Change::ValidateConstraint {
+        .zip(&lists)
+        .filter_map(|(c, &l)| match c {
+            Change::AddForeignKey { table, fk } if l == ONLINE => Some(Change::ValidateConstraint {
                 table: table.clone(),
                 name: fk.name.clone(),
                 referenced: Some(fk.target()),
@@ -300,6 +286,19 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
             _ => None,
         })
         .collect();
+    let mut sizes = [0; 4];
+    for &l in &lists {
+        sizes[l] += 1;
+    }
+    // The online list has room for what is added to it below.
+    sizes[ONLINE] += validations.len() + online.len() + sizes[LATE_DROPS];
+    let [enum_values, main, mut online_group, late_drops] = {
+        let mut out: [Vec<Change>; 4] = sizes.map(Vec::with_capacity);
+        for (c, l) in changes.into_iter().zip(lists) {
+            out[l].push(c);
+        }
+        out
+    };
     online_group.extend(validations);
     online_group.extend(online);
     online_group.sort_by_key(Change::kind);
@@ -1470,6 +1469,35 @@ mod tests {
             matches!(&file.undo[0], Change::DropColumn { table, column } if table.name == "pedido" && column.name == "nota"),
             "{undo:?}"
         );
+    }
+
+    /// A schema or an enum type renamed copies only the tables that name
+    /// it: its own, those with a key referencing it, those with a column
+    /// of the type; every other table stays shared with the lock's.
+    #[test]
+    fn a_rename_copies_only_the_tables_that_name_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = "model m { target postgres 16 }\ncontext ventas {\n  enum Estado native { ABIERTO, CERRADO }\n  aggregate Cliente {\n    nombre: text(100)\n    estado: Estado\n  }\n}\ncontext catalogo {\n  aggregate Producto {\n    titulo: text(100)\n  }\n  aggregate Oferta {\n    cliente: ref ventas.Cliente\n  }\n}\n";
+        let (_, old) = lowered(dir.path(), "m.ddd", src);
+        let at = |s: &Schema, name: &str| s.tables.iter().position(|t| t.name == name).expect(name);
+        let shared = |new: &Schema, name: &str| Arc::ptr_eq(&old.tables[at(&old, name)], &new.tables[at(new, name)]);
+        let table = |new: &Schema, name: &str| new.tables[at(new, name)].clone();
+        let renamed =
+            super::super::apply::apply(&old, &[Change::RenameSchema { from: "ventas".into(), to: "comercio".into() }]);
+        assert!(shared(&renamed, "producto"), "a table that does not name the schema is shared");
+        assert!(!shared(&renamed, "cliente") && !shared(&renamed, "oferta"));
+        assert_eq!(table(&renamed, "cliente").schema, "comercio");
+        assert!(table(&renamed, "oferta").foreign_keys.iter().all(|fk| fk.ref_schema == "comercio"));
+        let ty = |new: &Schema| table(new, "cliente").column("estado").map(|c| c.ty.clone());
+        assert_eq!(ty(&renamed), Some(ColumnType::Enum { schema: "comercio".into(), name: "estado".into() }));
+        assert_eq!(table(&old, "cliente").schema, "ventas", "the lock's is untouched");
+        let retyped = super::super::apply::apply(
+            &old,
+            &[Change::RenameType { schema: "ventas".into(), from: "estado".into(), to: "situacion".into() }],
+        );
+        assert!(shared(&retyped, "producto") && shared(&retyped, "oferta") && !shared(&retyped, "cliente"));
+        assert_eq!(ty(&retyped), Some(ColumnType::Enum { schema: "ventas".into(), name: "situacion".into() }));
+        assert_eq!(ty(&old), Some(ColumnType::Enum { schema: "ventas".into(), name: "estado".into() }));
     }
 
     fn planned_kinds(p: &Planned<'_>) -> Vec<FileKind> {
