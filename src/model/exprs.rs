@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::resolver::Resolver;
-use super::resolver::{Owner, Slot};
+use super::resolver::{Owner, PendingExpr, Slot};
 use super::*;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::did_you_mean;
@@ -34,13 +34,10 @@ struct Scope {
     poisoned: Vec<String>,
 }
 
-pub(super) fn run(r: &mut Resolver<'_>) {
+/// `apart`: the fewest expressions checked in two halves ([`CHECKED_APART`]
+/// but in a test).
+pub(super) fn run(r: &mut Resolver<'_>, apart: usize) {
     let pending = std::mem::take(&mut r.pending_exprs);
-    // An owner's expressions come one after another, and nothing in this
-    // pass changes the names they see: build each owner's scope once (it
-    // was built per expression, 9 % of a large model's front end).
-    let mut scope_owner: Option<&Owner> = None;
-    let mut scope = Scope { names: BTreeMap::new(), poisoned: Vec::new() };
     // The poisoned fields by owner, found once (a scan of all of them per
     // owner grew with the square of a model whose types were all unknown).
     let mut poisoned: std::collections::HashMap<&Owner, Vec<String>> = std::collections::HashMap::new();
@@ -48,30 +45,102 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     for (o, n) in &all_poisoned {
         poisoned.entry(o).or_default().push(n.clone());
     }
-    for p in &pending {
-        if scope_owner != Some(&p.owner) {
-            scope = scope_of(r, &p.owner);
-            scope.poisoned = poisoned.get(&p.owner).cloned().unwrap_or_default();
-            scope_owner = Some(&p.owner);
+    // Checking reads the model and stores nothing in it (a scope holds
+    // the fields' names and types, never what this pass stores): the
+    // expressions of a large model are checked in two halves, the second
+    // on a thread of its own, each half's diagnostics in its own list,
+    // then put in the order one pass would have given them.
+    let checked = {
+        let (shared, poisoned): (&Resolver<'_>, _) = (r, &poisoned);
+        let halves = halves_by_owner(&pending, apart);
+        crate::threads::map_halves(&halves, |part| check_all(shared, poisoned, part))
+    };
+    let mut typed = Vec::with_capacity(pending.len());
+    for (types, diagnostics) in checked {
+        typed.extend(types);
+        r.diagnostics.extend(diagnostics);
+    }
+    for (p, t) in pending.iter().zip(typed) {
+        if let Some(t) = t {
+            store(r, &p.owner, p.slot, t);
         }
-        let result = match p.slot {
-            Slot::Invariant(_) | Slot::IndexWhere(_) | Slot::ValueCheck => {
-                check(r, &scope, p.ast, None).and_then(|t| require_bool(r, t, p.slot))
-            }
-            Slot::IndexItem(..) => check(r, &scope, p.ast, None),
-            Slot::Default(i) => {
-                default_value(r, &p.owner, i, p.ast, &Scope { names: BTreeMap::new(), poisoned: Vec::new() })
-            }
-            Slot::Backfill(i) => default_value(r, &p.owner, i, p.ast, &scope),
-        };
-        let Some(t) = result else { continue };
-        store(r, &p.owner, p.slot, t);
     }
     drop(poisoned);
     r.poisoned = all_poisoned;
 }
 
-fn require_bool(r: &mut Resolver<'_>, t: TExpr, slot: Slot) -> Option<TExpr> {
+/// Fewer expressions than this are checked on one thread (a thread's
+/// start costs more than checking them).
+pub(super) const CHECKED_APART: usize = 2_000;
+
+/// `pending` as one part, or as two split at the owner nearest its middle
+/// (an owner's expressions stay together: its scope is built once).
+fn halves_by_owner<'p, 'a>(pending: &'p [PendingExpr<'a>], apart: usize) -> Vec<&'p [PendingExpr<'a>]> {
+    if pending.len() < apart.max(2) {
+        return vec![pending];
+    }
+    let mid = pending.len() / 2;
+    let at = (mid..pending.len()).find(|&i| pending[i].owner != pending[i - 1].owner).unwrap_or(pending.len());
+    let (first, second) = pending.split_at(at);
+    vec![first, second]
+}
+
+/// Each expression of `part` checked, in order (`None`: not typed, with
+/// its diagnostics), and the diagnostics.
+fn check_all(
+    r: &Resolver<'_>,
+    poisoned: &std::collections::HashMap<&Owner, Vec<String>>,
+    part: &[PendingExpr<'_>],
+) -> (Vec<Option<TExpr>>, Vec<Diagnostic>) {
+    let mut cx = Cx { r, diagnostics: Vec::new() };
+    // An owner's expressions come one after another, and nothing in this
+    // pass changes the names they see: build each owner's scope once (it
+    // was built per expression, 9 % of a large model's front end).
+    let mut scope_owner: Option<&Owner> = None;
+    let mut scope = Scope { names: BTreeMap::new(), poisoned: Vec::new() };
+    let mut typed = Vec::with_capacity(part.len());
+    for p in part {
+        if scope_owner != Some(&p.owner) {
+            scope = scope_of(r, &p.owner);
+            scope.poisoned = poisoned.get(&p.owner).cloned().unwrap_or_default();
+            scope_owner = Some(&p.owner);
+        }
+        let cx = &mut cx;
+        typed.push(match p.slot {
+            Slot::Invariant(_) | Slot::IndexWhere(_) | Slot::ValueCheck => {
+                check(cx, &scope, p.ast, None).and_then(|t| require_bool(cx, t, p.slot))
+            }
+            Slot::IndexItem(..) => check(cx, &scope, p.ast, None),
+            Slot::Default(i) => {
+                default_value(cx, &p.owner, i, p.ast, &Scope { names: BTreeMap::new(), poisoned: Vec::new() })
+            }
+            Slot::Backfill(i) => default_value(cx, &p.owner, i, p.ast, &scope),
+        });
+    }
+    (typed, cx.diagnostics)
+}
+
+/// What checking an expression needs: the resolver to read, and a list of
+/// its own for diagnostics.
+struct Cx<'r, 'a> {
+    r: &'r Resolver<'a>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> std::ops::Deref for Cx<'_, 'a> {
+    type Target = Resolver<'a>;
+    fn deref(&self) -> &Resolver<'a> {
+        self.r
+    }
+}
+
+impl Cx<'_, '_> {
+    fn error(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+}
+
+fn require_bool(r: &mut Cx<'_, '_>, t: TExpr, slot: Slot) -> Option<TExpr> {
     if matches!(t.ty, ExprType::Bool | ExprType::Any) {
         return Some(t);
     }
@@ -275,7 +344,7 @@ fn is_bare_upper(e: &ast::Expr) -> bool {
 
 /// Type-checks `e`. `expected` lets a bare enum value resolve against the
 /// enum it is compared with. Reports and returns `None` on error.
-fn check(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, expected: Option<ExprType>) -> Option<TExpr> {
+fn check(r: &mut Cx<'_, '_>, scope: &Scope, e: &ast::Expr, expected: Option<ExprType>) -> Option<TExpr> {
     use ast::ExprKind as K;
     let span = e.span;
     match &e.kind {
@@ -450,7 +519,7 @@ fn check(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, expected: Option<Ex
     }
 }
 
-fn boolean(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, word: &str) -> Option<TExpr> {
+fn boolean(r: &mut Cx<'_, '_>, scope: &Scope, e: &ast::Expr, word: &str) -> Option<TExpr> {
     let t = check(r, scope, e, None)?;
     if matches!(t.ty, ExprType::Bool | ExprType::Any) {
         return Some(t);
@@ -463,7 +532,7 @@ fn boolean(r: &mut Resolver<'_>, scope: &Scope, e: &ast::Expr, word: &str) -> Op
     None
 }
 
-fn path(r: &mut Resolver<'_>, scope: &Scope, p: &ast::Path, expected: Option<ExprType>) -> Option<TExpr> {
+fn path(r: &mut Cx<'_, '_>, scope: &Scope, p: &ast::Path, expected: Option<ExprType>) -> Option<TExpr> {
     let key = p.text();
     let span = p.span;
     // An enum value, when the other side is an enum.
@@ -528,14 +597,14 @@ fn path(r: &mut Resolver<'_>, scope: &Scope, p: &ast::Path, expected: Option<Exp
                 }
             }
             let candidates: Vec<&str> = scope.names.keys().map(String::as_str).collect();
-            super::types::unknown_field(r, &key, span, candidates.into_iter());
+            r.error(super::types::unknown_field_error(&key, span, candidates.into_iter()));
             None
         }
     }
 }
 
 /// Can `a` and `b` be compared?
-fn comparable(r: &mut Resolver<'_>, a: &TExpr, b: &TExpr, span: Span, op: &str) -> Option<()> {
+fn comparable(r: &mut Cx<'_, '_>, a: &TExpr, b: &TExpr, span: Span, op: &str) -> Option<()> {
     use ExprType as T;
     let ok = match (a.ty, b.ty) {
         (T::Any, _) | (_, T::Any) => true,
@@ -577,7 +646,7 @@ fn comparable(r: &mut Resolver<'_>, a: &TExpr, b: &TExpr, span: Span, op: &str) 
     Some(())
 }
 
-fn orderable(r: &mut Resolver<'_>, t: &TExpr, op: &str) -> Option<()> {
+fn orderable(r: &mut Cx<'_, '_>, t: &TExpr, op: &str) -> Option<()> {
     if matches!(t.ty, ExprType::Json | ExprType::Geo | ExprType::Array | ExprType::Bytes) {
         r.error(
             Diagnostic::error(id::E0401, format!("`{op}` on {}", type_name(r, t.ty)))
@@ -610,7 +679,7 @@ fn arith_type(op: ast::ArithOp, a: ExprType, b: ExprType) -> Option<ExprType> {
 }
 
 fn call(
-    r: &mut Resolver<'_>,
+    r: &mut Cx<'_, '_>,
     scope: &Scope,
     name: &ast::Ident,
     args: &[ast::Expr],
@@ -650,7 +719,7 @@ fn call(
         targs.push(check(r, scope, a, expected)?);
     }
     let nullable = targs.iter().any(|t| t.nullable);
-    let arg_type = |r: &mut Resolver<'_>, t: &TExpr, ok: &[ExprType], want: &str| -> Option<()> {
+    let arg_type = |r: &mut Cx<'_, '_>, t: &TExpr, ok: &[ExprType], want: &str| -> Option<()> {
         if t.ty == ExprType::Any || ok.contains(&t.ty) {
             return Some(());
         }
@@ -693,7 +762,7 @@ fn call(
 
 /// A default (no columns in scope) or a backfill (the row's columns in scope),
 /// checked against the field's type.
-fn default_value(r: &mut Resolver<'_>, owner: &Owner, idx: usize, e: &ast::Expr, scope: &Scope) -> Option<TExpr> {
+fn default_value(r: &mut Cx<'_, '_>, owner: &Owner, idx: usize, e: &ast::Expr, scope: &Scope) -> Option<TExpr> {
     let (field_ty, nullable, fname) = {
         let f = match owner {
             Owner::Entity(loc) => r.entity(loc).fields.get(idx)?,

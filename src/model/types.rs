@@ -782,14 +782,18 @@ pub(super) fn unknown_field<'b>(
     span: Span,
     candidates: impl Iterator<Item = &'b str>,
 ) {
+    r.error(unknown_field_error(name, span, candidates));
+}
+
+/// [`unknown_field`]'s diagnostic.
+pub(super) fn unknown_field_error<'b>(name: &str, span: Span, candidates: impl Iterator<Item = &'b str>) -> Diagnostic {
     let names: Vec<&str> = candidates.collect();
-    let mut d = Diagnostic::error(id::E0105, format!("unknown field `{name}`")).at(span, "no such field here");
-    d = match did_you_mean(name, names.iter().copied()) {
+    let d = Diagnostic::error(id::E0105, format!("unknown field `{name}`")).at(span, "no such field here");
+    match did_you_mean(name, names.iter().copied()) {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None if names.is_empty() => d.with_help("declare the field first"),
         None => d.with_help(format!("the fields here are: {}", names.join(", "))),
-    };
-    r.error(d);
+    }
 }
 
 fn month_range(r: ast::MonthRange) -> MonthRange {
