@@ -34,9 +34,7 @@ struct Scope {
     poisoned: Vec<String>,
 }
 
-/// `apart`: the fewest expressions checked in two halves ([`CHECKED_APART`]
-/// but in a test).
-pub(super) fn run(r: &mut Resolver<'_>, apart: usize) {
+pub(super) fn run(r: &mut Resolver<'_>, halves: Halves) {
     let pending = std::mem::take(&mut r.pending_exprs);
     // The poisoned fields by owner, found once (a scan of all of them per
     // owner grew with the square of a model whose types were all unknown).
@@ -52,7 +50,7 @@ pub(super) fn run(r: &mut Resolver<'_>, apart: usize) {
     // then put in the order one pass would have given them.
     let checked = {
         let (shared, poisoned): (&Resolver<'_>, _) = (r, &poisoned);
-        let halves = halves_by_owner(&pending, apart);
+        let halves = halves_by_owner(&pending, halves);
         crate::threads::map_halves(&halves, |part| check_all(shared, poisoned, part))
     };
     let mut typed = Vec::with_capacity(pending.len());
@@ -71,12 +69,12 @@ pub(super) fn run(r: &mut Resolver<'_>, apart: usize) {
 
 /// Fewer expressions than this are checked on one thread (a thread's
 /// start costs more than checking them).
-pub(super) const CHECKED_APART: usize = 2_000;
+const CHECKED_APART: usize = 2_000;
 
 /// `pending` as one part, or as two split at the owner nearest its middle
 /// (an owner's expressions stay together: its scope is built once).
-fn halves_by_owner<'p, 'a>(pending: &'p [PendingExpr<'a>], apart: usize) -> Vec<&'p [PendingExpr<'a>]> {
-    if pending.len() < apart.max(2) {
+fn halves_by_owner<'p, 'a>(pending: &'p [PendingExpr<'a>], halves: Halves) -> Vec<&'p [PendingExpr<'a>]> {
+    if !halves.split(pending.len(), CHECKED_APART) {
         return vec![pending];
     }
     let mid = pending.len() / 2;

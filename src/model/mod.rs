@@ -887,16 +887,38 @@ pub struct Analysis {
 
 /// Resolves and validates parsed files (root file first).
 pub fn analyze(files: &[(FileId, ast::SourceFile)]) -> Analysis {
-    analyze_with(files, exprs::CHECKED_APART)
+    analyze_with(files, Halves::BySize)
 }
 
-/// [`analyze`], its expressions checked in two halves from `apart` of them.
-fn analyze_with(files: &[(FileId, ast::SourceFile)], apart: usize) -> Analysis {
+/// Whether a pass does its work in two halves, the second on a thread of
+/// its own (the tests compare the three; the binary only sizes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))]
+enum Halves {
+    /// From as many items as the pass says it pays.
+    BySize,
+    Never,
+    /// From two items.
+    Always,
+}
+
+impl Halves {
+    fn split(self, items: usize, from: usize) -> bool {
+        match self {
+            Halves::BySize => items >= from.max(2),
+            Halves::Never => false,
+            Halves::Always => items >= 2,
+        }
+    }
+}
+
+/// [`analyze`], with its passes' work split as `halves` says.
+fn analyze_with(files: &[(FileId, ast::SourceFile)], halves: Halves) -> Analysis {
     let mut r = resolver::Resolver::new(files);
     names::run(&mut r);
-    types::run(&mut r);
+    types::run(&mut r, halves);
     references::run(&mut r);
-    exprs::run(&mut r, apart);
+    exprs::run(&mut r, halves);
     rules::run(&mut r);
     let mut diagnostics = r.diagnostics;
     crate::diagnostics::sort(&mut diagnostics);
@@ -905,6 +927,50 @@ fn analyze_with(files: &[(FileId, ast::SourceFile)], apart: usize) -> Analysis {
 
 #[cfg(test)]
 mod tests {
+    /// Every test model and example (references across contexts, entities,
+    /// partitions, search, events, tenants, errors of every pass) gives the
+    /// same model and diagnostics with its passes split in halves as without.
+    #[test]
+    fn every_model_analyzes_alike_in_halves() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "ddd") {
+                    out.push(path);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        for dir in ["tests/models", "tests/validation", "tests/lint"] {
+            walk(&root.join(dir), &mut paths);
+        }
+        for example in std::fs::read_dir(root.join("examples")).unwrap() {
+            paths.push(example.unwrap().path().join("model.ddd"));
+        }
+        paths.retain(|p| p.exists());
+        paths.sort();
+        let mut aggregates = 0;
+        let mut errors = 0;
+        for path in &paths {
+            let Ok(loaded) = crate::loader::load(path, path) else { continue };
+            let one = super::analyze_with(&loaded.files, super::Halves::Never);
+            let halves = super::analyze_with(&loaded.files, super::Halves::Always);
+            assert_eq!(one.diagnostics, halves.diagnostics, "{}", path.display());
+            assert_eq!(format!("{:?}", one.model), format!("{:?}", halves.model), "{}", path.display());
+            aggregates += one.model.map_or(0, |m| m.aggregates.len());
+            errors += one.diagnostics.iter().filter(|d| d.is_error()).count();
+        }
+        // The fixtures of every pass's errors are among them.
+        assert!(
+            paths.len() > 300 && aggregates > 300 && errors > 150,
+            "{} models, {aggregates} aggregates, {errors} errors",
+            paths.len()
+        );
+    }
+
     /// Expressions checked in two halves on two threads give the model and
     /// the diagnostics (in their order) that one pass gives: every slot,
     /// typed or wrong, on many owners.
@@ -927,8 +993,8 @@ mod tests {
         src.push_str("}\n");
         let parsed = crate::syntax::parse(crate::diagnostics::FileId(0), &src);
         let files = vec![(crate::diagnostics::FileId(0), parsed.file.unwrap())];
-        let one = super::analyze_with(&files, usize::MAX);
-        let halves = super::analyze_with(&files, 2);
+        let one = super::analyze_with(&files, super::Halves::Never);
+        let halves = super::analyze_with(&files, super::Halves::Always);
         assert!(one.diagnostics.len() > 100, "{}", one.diagnostics.len());
         assert_eq!(one.diagnostics, halves.diagnostics);
         assert_eq!(format!("{:?}", one.model), format!("{:?}", halves.model));

@@ -104,6 +104,50 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// A resolver for a share of pass 2's aggregates on another thread:
+    /// what the passes before it declared (the model so far, its names),
+    /// and lists of its own for what it finds, to be appended with
+    /// [`Resolver::join`]. Before pass 2 fills them the aggregates are
+    /// shells, so the copy is small.
+    pub fn fork(&self) -> Resolver<'a> {
+        Resolver {
+            files: self.files,
+            model: self.model.clone(),
+            diagnostics: Vec::new(),
+            contexts: self.contexts.clone(),
+            types: self.types.clone(),
+            entities: self.entities.clone(),
+            enum_asts: self.enum_asts.clone(),
+            value_asts: self.value_asts.clone(),
+            aggregate_asts: self.aggregate_asts.clone(),
+            context_asts: self.context_asts.clone(),
+            audit_log_ast: self.audit_log_ast,
+            role_asts: self.role_asts.clone(),
+            publication_asts: self.publication_asts.clone(),
+            target_span: self.target_span,
+            pending_exprs: Vec::new(),
+            pending_refs: Vec::new(),
+            partition_asts: Vec::new(),
+            search_asts: Vec::new(),
+            poisoned: Vec::new(),
+            name_index: None,
+        }
+    }
+
+    /// Takes what `fork` found after what this one found (the order one
+    /// pass over both shares gives), and its aggregates `done`.
+    pub fn join(&mut self, mut fork: Resolver<'a>, done: std::ops::Range<usize>) {
+        for i in done {
+            std::mem::swap(&mut self.model.aggregates[i], &mut fork.model.aggregates[i]);
+        }
+        self.diagnostics.append(&mut fork.diagnostics);
+        self.pending_exprs.append(&mut fork.pending_exprs);
+        self.pending_refs.append(&mut fork.pending_refs);
+        self.partition_asts.append(&mut fork.partition_asts);
+        self.search_asts.append(&mut fork.search_asts);
+        self.poisoned.append(&mut fork.poisoned);
+    }
+
     /// [`NameIndex`] of the types and aggregates declared so far (built
     /// again when either has grown since).
     pub fn name_index(&mut self) -> &NameIndex {

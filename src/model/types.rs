@@ -39,7 +39,7 @@ pub(super) fn scalar_named(name: &str) -> Option<&'static str> {
     SCALARS.iter().find(|s| **s == name).copied()
 }
 
-pub(super) fn run(r: &mut Resolver<'_>) {
+pub(super) fn run(r: &mut Resolver<'_>, halves: Halves) {
     for i in 0..r.enum_asts.len() {
         enum_values(r, EnumId(i));
     }
@@ -47,10 +47,42 @@ pub(super) fn run(r: &mut Resolver<'_>) {
         value_object(r, ValueId(i));
     }
     value_cycles(r);
-    for i in 0..r.aggregate_asts.len() {
-        aggregate(r, AggregateId(i));
-    }
+    aggregates(r, halves);
     column_limit(r);
+}
+
+/// Fewer aggregates than this are read on one thread.
+const AGGREGATES_APART: usize = 200;
+
+/// Every aggregate's fields, flags and parts. Each reads its own
+/// declaration and what the passes before declared, and writes only its
+/// own aggregate and the lists of what it found: from
+/// [`AGGREGATES_APART`] of them, the second half is read on another
+/// thread by a [`Resolver::fork`], whose findings are appended after the
+/// first half's.
+fn aggregates(r: &mut Resolver<'_>, halves: Halves) {
+    let n = r.aggregate_asts.len();
+    if !halves.split(n, AGGREGATES_APART) {
+        for i in 0..n {
+            aggregate(r, AggregateId(i));
+        }
+        return;
+    }
+    let mid = n / 2;
+    let mut fork = r.fork();
+    let fork = std::thread::scope(|s| {
+        let later = crate::threads::spawn_scoped(s, move || {
+            for i in mid..n {
+                aggregate(&mut fork, AggregateId(i));
+            }
+            fork
+        });
+        for i in 0..mid {
+            aggregate(r, AggregateId(i));
+        }
+        later.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+    r.join(fork, mid..n);
 }
 
 /// PostgreSQL's most columns in one table (`MaxHeapAttributeNumber`).
