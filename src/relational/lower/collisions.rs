@@ -3,7 +3,9 @@
 //! than PostgreSQL takes (E0602).
 
 use std::borrow::Cow;
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::Entry;
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::diagnostics::codes::id;
 use crate::diagnostics::{Diagnostic, Span};
@@ -16,6 +18,8 @@ use crate::relational::Schema;
 /// ordered maps of owned keys and texts it had grew 12.8× for 10× the
 /// model (a profile of `validate` at 2,000 and 20,000 aggregates). Only
 /// lookups, never iteration: the diagnostics come in the schema's order.
+/// Hashed with foldhash, seeded per process like std's: std's SipHash was
+/// 85 % of this pass, and this pass 5 % of `validate`, after lowering.
 pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
     // Relations (tables, partitions, indexes, constraint indexes) share one
     // namespace per schema; constraints must be unique per table.

@@ -78,7 +78,10 @@ fn lower_from(input: Input<'_>, parallel_from: usize) -> Result<Schema, Vec<Diag
         value_columns: &value_columns,
     };
     l.run(parallel_from);
-    collisions::collisions(&l.schema, &mut l.diags);
+    {
+        let _p = crate::timing::phase("lower: names used twice");
+        collisions::collisions(&l.schema, &mut l.diags);
+    }
     if l.diags.is_empty() {
         Ok(l.schema)
     } else {
