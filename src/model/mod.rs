@@ -915,11 +915,22 @@ impl Halves {
 /// [`analyze`], with its passes' work split as `halves` says.
 fn analyze_with(files: &[(FileId, ast::SourceFile)], halves: Halves) -> Analysis {
     let mut r = resolver::Resolver::new(files);
+    let pass = crate::timing::phase;
+    let p = pass("resolve: names");
     names::run(&mut r);
+    drop(p);
+    let p = pass("resolve: types");
     types::run(&mut r, halves);
+    drop(p);
+    let p = pass("resolve: references");
     references::run(&mut r);
+    drop(p);
+    let p = pass("resolve: expressions");
     exprs::run(&mut r, halves);
+    drop(p);
+    let p = pass("resolve: rules");
     rules::run(&mut r);
+    drop(p);
     let mut diagnostics = r.diagnostics;
     crate::diagnostics::sort(&mut diagnostics);
     Analysis { model: Some(r.model), diagnostics }
