@@ -18,9 +18,19 @@ pub fn spawn_scoped<'scope, 'env, T: Send + 'scope>(
     }
 }
 
+/// [`spawn_scoped`], or `None` when no thread can be started (a limit on
+/// threads or memory): the caller then does the work itself.
+pub fn try_spawn_scoped<'scope, 'env, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
+    std::thread::Builder::new().stack_size(STACK_SIZE).spawn_scoped(scope, f).ok()
+}
+
 /// `items.iter().map(f).collect()`, the second half mapped on a thread of
-/// its own: the results in the items' order, whatever finishes first. For
-/// independent pieces of output (the site's pages).
+/// its own (on this one when none can be started): the results in the
+/// items' order, whatever finishes first. For independent pieces of
+/// output (the site's pages) and of the model's analysis.
 pub fn map_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if items.len() < 2 {
         return items.iter().map(&f).collect();
@@ -28,9 +38,12 @@ pub fn map_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     let (first, second) = items.split_at(items.len() / 2);
     std::thread::scope(|s| {
         let f = &f;
-        let later = spawn_scoped(s, move || second.iter().map(f).collect::<Vec<R>>());
+        let later = try_spawn_scoped(s, move || second.iter().map(f).collect::<Vec<R>>());
         let mut out: Vec<R> = first.iter().map(f).collect();
-        out.extend(later.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        match later {
+            Some(later) => out.extend(later.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            None => out.extend(second.iter().map(f)),
+        }
         out
     })
 }

@@ -136,16 +136,40 @@ impl<'a> Resolver<'a> {
 
     /// Takes what `fork` found after what this one found (the order one
     /// pass over both shares gives), and its aggregates `done`.
-    pub fn join(&mut self, mut fork: Resolver<'a>, done: std::ops::Range<usize>) {
+    pub fn join(&mut self, fork: Resolver<'a>, done: std::ops::Range<usize>) {
+        // Every field named: one added to the resolver is either found
+        // (and taken here) or said not to be.
+        let Resolver {
+            files: _,
+            mut model,
+            mut diagnostics,
+            contexts: _,
+            types: _,
+            entities: _,
+            enum_asts: _,
+            value_asts: _,
+            aggregate_asts: _,
+            context_asts: _,
+            audit_log_ast: _,
+            role_asts: _,
+            publication_asts: _,
+            target_span: _,
+            mut pending_exprs,
+            mut pending_refs,
+            mut partition_asts,
+            mut search_asts,
+            mut poisoned,
+            name_index: _,
+        } = fork;
         for i in done {
-            std::mem::swap(&mut self.model.aggregates[i], &mut fork.model.aggregates[i]);
+            std::mem::swap(&mut self.model.aggregates[i], &mut model.aggregates[i]);
         }
-        self.diagnostics.append(&mut fork.diagnostics);
-        self.pending_exprs.append(&mut fork.pending_exprs);
-        self.pending_refs.append(&mut fork.pending_refs);
-        self.partition_asts.append(&mut fork.partition_asts);
-        self.search_asts.append(&mut fork.search_asts);
-        self.poisoned.append(&mut fork.poisoned);
+        self.diagnostics.append(&mut diagnostics);
+        self.pending_exprs.append(&mut pending_exprs);
+        self.pending_refs.append(&mut pending_refs);
+        self.partition_asts.append(&mut partition_asts);
+        self.search_asts.append(&mut search_asts);
+        self.poisoned.append(&mut poisoned);
     }
 
     /// [`NameIndex`] of the types and aggregates declared so far (built
