@@ -100,7 +100,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
 fn pest_tree(text: &str) -> Option<Result<Vec<tree::Node>, String>> {
     let parse = || DddParser::parse(Rule::file, text).map(tree::from_pest).map_err(|e| e.to_string());
     std::thread::scope(|s| {
-        let thread = std::thread::Builder::new().stack_size(crate::threads::STACK_SIZE).spawn_scoped(s, parse).ok()?;
+        let thread = crate::threads::try_spawn_scoped(s, parse)?;
         Some(thread.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     })
 }

@@ -252,11 +252,16 @@ impl<'a> Lowerer<'a> {
                 words: self.words,
                 value_columns: self.value_columns,
             };
-            std::thread::scope(|s| {
-                let helper = crate::threads::spawn_scoped(s, || later.contexts(split..contexts));
+            let helped = std::thread::scope(|s| {
+                let helper = crate::threads::try_spawn_scoped(s, || later.contexts(split..contexts));
                 self.contexts(0..split);
-                helper.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                helper.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).is_some()
             });
+            // No thread could be started: its contexts lowered here, by
+            // the same lowerer, after these.
+            if !helped {
+                later.contexts(split..contexts);
+            }
             self.schema.tables.append(&mut later.schema.tables);
             self.diags.append(&mut later.diags);
             self.tenant_keys.append(&mut later.tenant_keys);
