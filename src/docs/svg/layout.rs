@@ -292,17 +292,69 @@ fn crossings(layers: &[Vec<usize>], pos: &[usize], down: &[Vec<usize>]) -> u64 {
     total
 }
 
+/// Each node's neighbours in the layers above (or below), packed in one
+/// list (`at[v]..at[v + 1]` of `to`) for the sweeps of [`balance`], which
+/// read them eleven times: a `Vec` per node was a pointer to follow each.
+struct Packed {
+    at: Vec<u32>,
+    to: Vec<u32>,
+}
+
+impl Packed {
+    /// `adj` has at most `MAX_LAYERED` nodes (dummies included).
+    fn new(adj: &[Vec<usize>]) -> Self {
+        let mut at = Vec::with_capacity(adj.len() + 1);
+        let mut to = Vec::with_capacity(adj.iter().map(Vec::len).sum());
+        at.push(0);
+        for a in adj {
+            to.extend(a.iter().map(|&u| u as u32));
+            at.push(to.len() as u32);
+        }
+        Packed { at, to }
+    }
+
+    fn of(&self, v: usize) -> &[u32] {
+        &self.to[self.at[v] as usize..self.at[v + 1] as usize]
+    }
+}
+
+/// What [`balance`] needs for a layer, kept between its calls.
+#[derive(Default)]
+struct Scratch {
+    offs: Vec<i64>,
+    pools: Vec<(i64, i64)>,
+}
+
 /// Moves each node of `layer` (left edges at `xs`) as near as it can to the
 /// mean centre of its neighbours in `adj` without overlap: the layer's
 /// isotonic regression by pool-adjacent-violators.
-fn balance(layer: &[usize], xs: &mut [i64], adj: &[&[Vec<usize>]], sep: &dyn Fn(usize, usize) -> i64, half: &[i64]) {
-    let (mut off, mut offs, mut pools) = (0i64, Vec::with_capacity(layer.len()), Vec::<(i64, i64)>::new());
+fn balance(
+    layer: &[usize],
+    xs: &mut [i64],
+    adj: &[&Packed],
+    sep: &impl Fn(usize, usize) -> i64,
+    half: &[i64],
+    scratch: &mut Scratch,
+) {
+    let Scratch { offs, pools } = scratch;
+    offs.clear();
+    pools.clear();
+    let mut off = 0i64;
     for (i, &v) in layer.iter().enumerate() {
         off += if i > 0 { sep(layer[i - 1], v) } else { 0 };
         offs.push(off);
-        let nb = adj.iter().flat_map(|a| a[v].iter());
-        let (s, c) = nb.fold((0i64, 0i64), |(s, c), &u| (s + xs[u] + half[u], c + 1));
-        let want = if c > 0 { s.div_euclid(c) - half[v] } else { xs[v] };
+        let (mut s, mut c) = (0i64, 0i64);
+        for &u in adj.iter().flat_map(|a| a.of(v)) {
+            s += xs[u as usize] + half[u as usize];
+            c += 1;
+        }
+        // A dummy has one neighbour on each side: no division for it (an
+        // `idiv` was a third of this function's samples).
+        let want = match c {
+            0 => xs[v],
+            1 => s - half[v],
+            _ => s.div_euclid(c) - half[v],
+        };
         pools.push((want - off, 1));
         while let [.., (s0, c0), (s1, c1)] = pools[..] {
             if s0 * c1 < s1 * c0 {
@@ -313,9 +365,10 @@ fn balance(layer: &[usize], xs: &mut [i64], adj: &[&[Vec<usize>]], sep: &dyn Fn(
         }
     }
     let mut i = 0;
-    for (s, c) in pools {
+    for &(s, c) in pools.iter() {
+        let mean = if c == 1 { s } else { s.div_euclid(c) };
         for _ in 0..c {
-            xs[layer[i]] = s.div_euclid(c) + offs[i];
+            xs[layer[i]] = mean + offs[i];
             i += 1;
         }
     }
@@ -431,17 +484,19 @@ fn place(nodes: &[LNode], edges: &[LEdge], r: &Ranking) -> Placed {
         };
         let half: Vec<i64> = (0..total).map(|v| nodes.get(v).map_or(0, |v| v.w as i64 / 2)).collect();
         let mut xs = vec![0i64; total];
+        let mut scratch = Scratch::default();
         for l in &layers {
-            balance(l, &mut xs, &[], &sep, &half);
+            balance(l, &mut xs, &[], &sep, &half, &mut scratch);
         }
+        let (up, down) = (Packed::new(&upa), Packed::new(&downa));
         for it in 1..11 {
             for li in 0..nl {
-                let (l, adj): (usize, &[&[Vec<usize>]]) = match it {
-                    10 => (li, &[&upa, &downa]),
-                    _ if it % 2 == 0 => (li, &[&upa]),
-                    _ => (nl - 1 - li, &[&downa]),
+                let (l, adj): (usize, &[&Packed]) = match it {
+                    10 => (li, &[&up, &down]),
+                    _ if it % 2 == 0 => (li, &[&up]),
+                    _ => (nl - 1 - li, &[&down]),
                 };
-                balance(&layers[l], &mut xs, adj, &sep, &half);
+                balance(&layers[l], &mut xs, adj, &sep, &half, &mut scratch);
             }
         }
         let minx = xs.iter().copied().min().unwrap_or(0);
