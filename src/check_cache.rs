@@ -448,7 +448,7 @@ fn hash_files_with_heads(paths: &[(PathBuf, bool)]) -> Vec<Option<FileRead>> {
             }
             done
         };
-        let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let helpers: Vec<_> = (1..threads).map_while(|_| crate::threads::try_spawn_waiting(s, work)).collect();
         let mut parts = vec![work()];
         parts.extend(helpers.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
         parts

@@ -113,7 +113,7 @@ pub fn frontend_remembering(
     // 2,000 aggregates, measured with heaptrack). Freed on a thread of its
     // own while the model is lowered, as that takes 7-8 ms there.
     let files = loaded.files;
-    let freeing = std::thread::Builder::new().name("free-ast".into()).spawn(move || drop(files));
+    let freeing = threads::drop_beside(files);
     // After a syntax error, names the broken lines declared are missing:
     // semantic errors would mostly be consequences, so keep only warnings.
     if syntax_failed {
@@ -137,7 +137,7 @@ pub fn frontend_remembering(
         }
     }
     diagnostics::sort(&mut diagnostics);
-    if let Ok(freeing) = freeing {
+    if let Some(freeing) = freeing {
         let _ = freeing.join();
     }
     Ok(Frontend { sources: loaded.sources, model, schema, diagnostics })

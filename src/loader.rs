@@ -82,8 +82,10 @@ impl Files for Disk<'_> {
         }
         let next = std::sync::atomic::AtomicUsize::new(0);
         std::thread::scope(|s| {
+            // Those that cannot be started are done without: what is not
+            // parsed ahead is parsed when it is read.
             for _ in 0..workers {
-                crate::threads::spawn_scoped(s, || loop {
+                crate::threads::try_spawn_scoped(s, || loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some((path, id)) = files.get(i) else { break };
                     if let Ok(text) = read_text(path) {

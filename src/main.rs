@@ -188,10 +188,13 @@ fn main() -> ExitCode {
     // The front end and the printers recurse over expressions and nested
     // declarations. The syntax limits bound that depth; a generous stack is
     // the second line of defence (only the pages touched are committed).
+    // Where no thread can be started (a limit on threads or memory), the
+    // main thread runs it with the stack it has.
     let worker = std::thread::Builder::new().stack_size(dddc::threads::STACK_SIZE).spawn(run);
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => code,
-        _ => ExitCode::from(EXIT_USAGE),
+        Ok(Err(_)) => ExitCode::from(EXIT_USAGE),
+        Err(_) => run(),
     }
 }
 
@@ -234,8 +237,19 @@ fn shorter_purge_delay() {
     unsafe { mi_option_set_default(MI_OPTION_PURGE_DELAY, 5) }
 }
 
+/// Says at the end of a run, with `DDDC_TIMINGS=1`, how many helper
+/// threads it started (none with `DDDC_THREADS=1`).
+struct HelpersNote;
+
+impl Drop for HelpersNote {
+    fn drop(&mut self) {
+        dddc::timing::note(format_args!("helper threads started: {}", dddc::threads::started()));
+    }
+}
+
 fn run() -> ExitCode {
     let _total = dddc::timing::phase("total");
+    let _helpers = HelpersNote;
     let cli = Cli::parse();
     let color = match cli.color {
         Color::Always => ColorChoice::Always,

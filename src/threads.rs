@@ -7,24 +7,122 @@
 /// the pages touched are committed). The CLI's main thread has it too.
 pub const STACK_SIZE: usize = 256 << 20;
 
-/// `scope.spawn(f)`, on a thread with [`STACK_SIZE`].
-pub fn spawn_scoped<'scope, 'env, T: Send + 'scope>(
-    scope: &'scope std::thread::Scope<'scope, 'env>,
-    f: impl FnOnce() -> T + Send + 'scope,
-) -> std::thread::ScopedJoinHandle<'scope, T> {
-    match std::thread::Builder::new().stack_size(STACK_SIZE).spawn_scoped(scope, f) {
-        Ok(handle) => handle,
-        Err(e) => panic!("cannot start a thread: {e}"),
-    }
+/// Whether dddc may start helper threads. `DDDC_THREADS=1` runs every
+/// command on one thread (the one with [`STACK_SIZE`] the CLI starts
+/// first): for a container that allows few threads, and so that the tests
+/// run every place where a helper could not be started. Any other value,
+/// or none, lets dddc use its helpers (two for the model's work, more for
+/// files that wait on the disk).
+pub fn helpers_allowed() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("DDDC_THREADS").is_none_or(|v| v != "1"))
 }
 
-/// [`spawn_scoped`], or `None` when no thread can be started (a limit on
-/// threads or memory): the caller then does the work itself.
+/// How many helper threads this process has started (`DDDC_TIMINGS=1`
+/// prints it at the end, and the tests read it there).
+static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+pub fn started() -> usize {
+    STARTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `scope.spawn(f)` on a thread with `stack` (the default when `None`), or
+/// `None` when helpers are not allowed or none can be started (a limit on
+/// threads or memory).
+fn spawn_in<'scope, 'env, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    stack: Option<usize>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
+    if !helpers_allowed() {
+        return None;
+    }
+    let builder = std::thread::Builder::new();
+    let builder = match stack {
+        Some(bytes) => builder.stack_size(bytes),
+        None => builder,
+    };
+    let handle = builder.spawn_scoped(scope, f).ok()?;
+    STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Some(handle)
+}
+
+/// `scope.spawn(f)` on a thread with [`STACK_SIZE`], or `None` when no
+/// helper can be started ([`spawn_in`]): the caller then does the work
+/// itself.
 pub fn try_spawn_scoped<'scope, 'env, T: Send + 'scope>(
     scope: &'scope std::thread::Scope<'scope, 'env>,
     f: impl FnOnce() -> T + Send + 'scope,
 ) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
-    std::thread::Builder::new().stack_size(STACK_SIZE).spawn_scoped(scope, f).ok()
+    spawn_in(scope, Some(STACK_SIZE), f)
+}
+
+/// [`try_spawn_scoped`] with the default stack, for a helper that waits on
+/// the disk and does not recurse.
+pub fn try_spawn_waiting<'scope, 'env, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
+    spawn_in(scope, None, f)
+}
+
+/// The result of [`beside`]: the work's thread, or what the work gave
+/// when it was done on this one.
+pub enum Beside<'scope, T> {
+    /// `None` only if the thread found no work in its slot, which
+    /// [`beside`] never lets happen.
+    Thread(std::thread::ScopedJoinHandle<'scope, Option<T>>),
+    Done(T),
+}
+
+impl<T> Beside<'_, T> {
+    /// What the work gave; a panic on its thread goes on here.
+    pub fn join(self) -> T {
+        match self {
+            Beside::Thread(h) => match h.join() {
+                Ok(Some(t)) => t,
+                Ok(None) => unreachable!("a started thread takes the work from its slot"),
+                Err(e) => std::panic::resume_unwind(e),
+            },
+            Beside::Done(t) => t,
+        }
+    }
+}
+
+/// `f` on a helper thread (with [`STACK_SIZE`]) while this one goes on, or
+/// on this one at once when no helper can be started: the same result
+/// either way, for work that shares nothing with what this thread does
+/// next.
+pub fn beside<'scope, 'env, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> Beside<'scope, T> {
+    // The work goes to the thread through a slot, so that it is still here
+    // when the thread cannot be started (`spawn` drops what it was given
+    // then). Only the thread takes it once started.
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(f)));
+    let theirs = std::sync::Arc::clone(&slot);
+    let take = |slot: &std::sync::Mutex<Option<_>>| slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+    match try_spawn_scoped(scope, move || take(&theirs).map(|f| f())) {
+        Some(h) => Beside::Thread(h),
+        None => match take(&slot) {
+            Some(f) => Beside::Done(f()),
+            None => unreachable!("a thread that was not started left the work in its slot"),
+        },
+    }
+}
+
+/// `value` dropped on a helper thread while this one goes on (join the
+/// handle to wait for it), or here at once when none can be started
+/// (`spawn` drops what it was given).
+pub fn drop_beside<T: Send + 'static>(value: T) -> Option<std::thread::JoinHandle<()>> {
+    if !helpers_allowed() {
+        drop(value);
+        return None;
+    }
+    let handle = std::thread::Builder::new().name("free".into()).spawn(move || drop(value)).ok()?;
+    STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Some(handle)
 }
 
 /// `items.iter().map(f).collect()`, the second half mapped on a thread of
@@ -94,9 +192,8 @@ pub fn map_waiting<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T)
     let queue = Queue::new(items);
     std::thread::scope(|s| {
         let (queue, f) = (&queue, &f);
-        let helpers: Vec<_> = (1..threads.min(items.len()))
-            .map_while(|_| std::thread::Builder::new().spawn_scoped(s, move || queue.work(f)).ok())
-            .collect();
+        let helpers: Vec<_> =
+            (1..threads.min(items.len())).map_while(|_| try_spawn_waiting(s, move || queue.work(f))).collect();
         queue.work(f);
         for h in helpers {
             h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -133,6 +230,24 @@ mod tests {
             let used = seen.lock().unwrap().len();
             assert_eq!(used, if n == 0 { 0 } else { want }, "{n} items asked on {threads} threads ran on {used}");
         }
+    }
+
+    /// The work runs on a helper while this thread goes on (the tests run
+    /// without `DDDC_THREADS=1`), gives its result, and a panic in it goes
+    /// on in the thread that joins.
+    #[test]
+    fn beside_runs_on_a_helper_and_passes_its_panic_on() {
+        let here = std::thread::current().id();
+        let there = std::thread::scope(|s| super::beside(s, || std::thread::current().id()).join());
+        assert_ne!(here, there);
+        let caught = std::panic::catch_unwind(|| {
+            std::thread::scope(|s| {
+                let later = super::beside(s, || -> usize { panic!("the work's own panic") });
+                later.join()
+            })
+        });
+        let message = caught.expect_err("the panic goes on");
+        assert_eq!(message.downcast_ref::<&str>(), Some(&"the work's own panic"));
     }
 
     #[test]

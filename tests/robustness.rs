@@ -347,3 +347,111 @@ fn a_rename_of_every_aggregate_rewinds_exactly() {
     assert_eq!(migrations.len(), 2, "{migrations:?}");
     assert!(std::fs::read_to_string(&snapshot).expect("the snapshot") == v1);
 }
+
+// ------------------------------------------------------------- one thread --
+
+/// `dddc ARGS` in `dir` with `DDDC_THREADS` set to `threads` (unset for
+/// `None`) and the timings on: the output, and how many helper threads
+/// the run says it started.
+fn dddc_on(dir: &Path, threads: Option<&str>, args: &[&str]) -> (std::process::Output, usize) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dddc"));
+    cmd.arg("-C").arg(dir).args(args).env("NO_COLOR", "1").env("DDDC_TIMINGS", "1").env_remove("SOURCE_DATE_EPOCH");
+    match threads {
+        Some(t) => cmd.env("DDDC_THREADS", t),
+        None => cmd.env_remove("DDDC_THREADS"),
+    };
+    let o = cmd.output().expect("the dddc binary runs");
+    let err = stderr(&o);
+    let started = err
+        .lines()
+        .find_map(|l| l.strip_prefix("timing: helper threads started: "))
+        .unwrap_or_else(|| panic!("no count of helper threads in:\n{err}"))
+        .parse()
+        .expect("a count");
+    (o, started)
+}
+
+/// Every file under `dir` but the local memo (`.dddc`), by its path from
+/// `dir`, with its bytes.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    walk(dir)
+        .into_iter()
+        .filter_map(|p| {
+            let rel = p.strip_prefix(&dir.display().to_string())?.trim_start_matches('/').to_string();
+            (!rel.starts_with(".dddc/")).then(|| (rel, std::fs::read(&p).expect("read an output")))
+        })
+        .collect()
+}
+
+/// What diagnostics lines say, without the timings.
+fn said(o: &std::process::Output) -> String {
+    stderr(o).lines().filter(|l| !l.starts_with("timing: ")).collect::<Vec<_>>().join("\n")
+}
+
+/// `DDDC_THREADS=1` runs every command on one thread: each place that
+/// starts a helper does its work itself, as it must wherever no thread can
+/// be started (a container's limit on threads or memory). The outputs and
+/// the diagnostics are the same bytes as with the helpers, on a model past
+/// every size from which dddc splits its work (500 aggregates: the types
+/// and the lowering split from 200, the expressions from 2,000) and on
+/// MiToga, for a fresh build, an edit, a check and a misspelt model.
+#[test]
+fn one_thread_makes_the_same_outputs_as_helpers() {
+    let shape = genmodel::Shape::new(500, 12);
+    let (fresh, added) = (genmodel::ddd(&shape), genmodel::ddd(&genmodel::Shape { added_field: true, ..shape }));
+    let (helpers, alone) = (tempfile::tempdir().expect("temp dir"), tempfile::tempdir().expect("temp dir"));
+    let mitoga = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mitoga");
+    let model_of_mitoga = |dir: &Path| {
+        support::copy_dir(&mitoga, dir);
+        for generated in ["db", "docs", ".dddc"] {
+            let _ = std::fs::remove_dir_all(dir.join(generated));
+        }
+    };
+    let (mitoga_helpers, mitoga_alone) =
+        (tempfile::tempdir().expect("temp dir"), tempfile::tempdir().expect("temp dir"));
+    model_of_mitoga(mitoga_helpers.path());
+    model_of_mitoga(mitoga_alone.path());
+    for (files, step) in [(&fresh, "a fresh build"), (&added, "a build with a field added")] {
+        for dir in [helpers.path(), alone.path()] {
+            for f in files {
+                let path = dir.join(&f.path);
+                std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+                std::fs::write(path, &f.text).expect("write the model");
+            }
+        }
+        let (with, started) = dddc_on(helpers.path(), None, &["build"]);
+        assert!(with.status.success(), "{step}: {}", stderr(&with));
+        assert!(started >= 3, "{step} with helpers started {started}");
+        let (without, none) = dddc_on(alone.path(), Some("1"), &["build"]);
+        assert!(without.status.success(), "{step}: {}", stderr(&without));
+        assert_eq!(none, 0, "{step} on one thread started helpers");
+        assert_eq!(said(&with), said(&without), "{step}: what the builds say");
+        let (a, b) = (tree(helpers.path()), tree(alone.path()));
+        assert_eq!(a.len(), b.len(), "{step}: the files");
+        for ((pa, ba), (pb, bb)) in a.iter().zip(&b) {
+            assert_eq!(pa, pb, "{step}: the files");
+            assert!(ba == bb, "{step}: {pa} differs on one thread");
+        }
+    }
+    let (checked, none) = dddc_on(alone.path(), Some("1"), &["check", "--no-cache"]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    assert_eq!(none, 0, "a check on one thread started helpers");
+    for (dir, threads) in [(mitoga_helpers.path(), None), (mitoga_alone.path(), Some("1"))] {
+        let (o, _) = dddc_on(dir, threads, &["build"]);
+        assert!(o.status.success(), "MiToga: {}", stderr(&o));
+    }
+    assert!(tree(mitoga_helpers.path()) == tree(mitoga_alone.path()), "MiToga built on one thread differs");
+    // A misspelt type in every context: the same diagnostics, in order.
+    for dir in [helpers.path(), alone.path()] {
+        for f in &fresh {
+            std::fs::write(dir.join(&f.path), f.text.replace(": Status", ": Statuss")).expect("misspell");
+        }
+    }
+    let (with, _) = dddc_on(helpers.path(), None, &["validate"]);
+    let (without, none) = dddc_on(alone.path(), Some("1"), &["validate"]);
+    assert_eq!(with.status.code(), Some(1), "{}", stderr(&with));
+    assert_eq!(none, 0);
+    let said_with = said(&with);
+    assert!(said_with.matches("error[").count() >= 100, "{}", &said_with[..said_with.len().min(2000)]);
+    assert!(said_with == said(&without), "validate on one thread says something else");
+}

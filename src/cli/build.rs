@@ -53,12 +53,12 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     // second thread while the model is compiled; what it could not read is
     // reported after the model, as before.
     let (fe, lock_read) = std::thread::scope(|s| {
-        let lock = dddc::threads::spawn_scoped(s, || {
+        let lock = dddc::threads::beside(s, || {
             let _p = dddc::timing::phase("read the lock");
             read_and_parse_lock(&project)
         });
         let fe = super::frontend_remembering(out, &project, syntax.as_ref());
-        (fe, lock.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        (fe, lock.join())
     });
     let mut fe = match fe {
         Ok(fe) => fe,
@@ -130,9 +130,9 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     };
     // The design lint runs on a second thread while the build is planned.
     let (plan, report) = std::thread::scope(|s| {
-        let report = dddc::threads::spawn_scoped(s, || super::design_lint(&project, &fe, model));
+        let report = dddc::threads::beside(s, || super::design_lint(&project, &fe, model));
         let plan = dddc::build::plan(model, &inputs);
-        (plan, report.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        (plan, report.join())
     });
     let mut plan = match plan {
         Ok(p) => p,

@@ -57,7 +57,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, 
     // megabytes at 2,000 aggregates), on a second thread while the model
     // is compiled.
     let (fe, (lock, (migration_files, doc_files), before)) = std::thread::scope(|s| {
-        let lock = dddc::threads::spawn_scoped(s, || {
+        let lock = dddc::threads::beside(s, || {
             let before = match before {
                 Before::Known(state) => state,
                 Before::ToHash => check_cache::state(project),
@@ -71,7 +71,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, 
             (lock, (migration_files, doc_files), before)
         });
         let fe = super::frontend_remembering(out, project, syntax.as_ref());
-        (fe, lock.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        (fe, lock.join())
     });
     let fe = match fe {
         Ok(fe) => fe,
@@ -104,7 +104,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, 
     // The design lint runs on a second thread while the outputs are built
     // and compared.
     let (checked, report) = std::thread::scope(|s| {
-        let report = dddc::threads::spawn_scoped(s, || super::design_lint(project, &fe, model));
+        let report = dddc::threads::beside(s, || super::design_lint(project, &fe, model));
         let checked = dddc::check::run_parsed(
             model,
             fe.schema.as_ref(),
@@ -114,7 +114,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, 
             &project.dir,
             &disk,
         );
-        (checked, report.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        (checked, report.join())
     });
     let mut findings = checked.findings;
     // Lint: errors or a score below the minimum fail the gate too.

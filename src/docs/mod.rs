@@ -216,7 +216,7 @@ pub fn generate_with(
     let documents = std::thread::scope(|s| {
         let model_doc_once = &model_doc_once;
         let (queue, draw, model_doc) = (&queue, &draw, &model_doc);
-        let diagrams = crate::threads::spawn_scoped(s, move || {
+        let diagrams = crate::threads::beside(s, move || {
             let p = crate::timing::phase("docs: diagrams");
             queue.work(draw);
             drop(p);
@@ -303,7 +303,7 @@ pub fn generate_with(
         let p = crate::timing::phase("docs: diagrams, the rest");
         queue.work(draw);
         drop(p);
-        diagrams.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        diagrams.join();
         documents
     });
     for file in diagram_files(&jobs, queue.results())? {

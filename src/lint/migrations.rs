@@ -214,7 +214,8 @@ fn review_apart(
     };
     std::thread::scope(|s| {
         let (queue, lint) = (&queue, &lint);
-        let helpers: Vec<_> = (1..workers).map(|_| crate::threads::spawn_scoped(s, move || queue.work(lint))).collect();
+        let helpers: Vec<_> =
+            (1..workers).map_while(|_| crate::threads::try_spawn_scoped(s, move || queue.work(lint))).collect();
         queue.work(lint);
         for h in helpers {
             h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
