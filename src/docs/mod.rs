@@ -481,7 +481,11 @@ fn draw(
         let title = format!("{} {}", t.erd_title_overview, cat.model.name);
         let key = key_of(memo, templates, "overview diagram", &(&title, &overview));
         return remembered(memo, key, 2, || {
-            let puml = templates.render(TemplateId::ErdOverview, &overview)?;
+            let puml = if templates.replaces_none(&[TemplateId::ErdOverview]) {
+                native::checked(templates, TemplateId::ErdOverview, &overview, native::erd_overview(&overview))?
+            } else {
+                templates.render(TemplateId::ErdOverview, &overview)?
+            };
             Ok(vec![puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None))])
         });
     };
@@ -489,7 +493,11 @@ fn draw(
     let title = format!("{} {}", t.erd_title_context, c.name);
     let key = key_of(memo, templates, "context diagram", &(&title, &view));
     remembered(memo, key, 2, || {
-        let puml = templates.render(TemplateId::ErdContext, &view)?;
+        let puml = if templates.replaces_none(&[TemplateId::ErdContext, TemplateId::ErdEntity]) {
+            native::checked(templates, TemplateId::ErdContext, &view, native::erd_context(&view))?
+        } else {
+            templates.render(TemplateId::ErdContext, &view)?
+        };
         Ok(vec![puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None))])
     })
 }

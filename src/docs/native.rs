@@ -1,28 +1,31 @@
 //! The built-in per-context templates written in Rust:
 //! `data_dictionary_context.md.j2` and `data_model_context.md.j2`, with
 //! the partials they include (`enum.md.j2`, `value_object.md.j2`,
-//! `fields.md.j2`). The same bytes as minijinja renders from the same
-//! views, about five times faster: the sections are most of the two
-//! documents, and rendering them through minijinja was a quarter of a
-//! check in full at 2,000 aggregates (issue 14).
+//! `fields.md.j2`), and the PlantUML diagrams, `erd_context.puml.j2`
+//! (with `erd_entity.puml.j2`) and `erd_overview.puml.j2`. The same bytes
+//! as minijinja renders from the same views, several times faster: the
+//! sections are most of the two documents, and rendering them through
+//! minijinja was a quarter of a check in full at 2,000 aggregates (issue
+//! 14); the diagrams' PlantUML was a tenth of it after that.
 //!
-//! Used only while the project replaces none of a section's templates,
-//! and for the model document only for a context without a Mermaid
-//! diagram ([`super::generate_with`]); anything else is rendered by
-//! minijinja. The templates stay the reference: debug builds (the tests,
-//! the fuzzer) render every section both ways and stop at a difference
-//! ([`checked`]), and `tests` below compares the two on every model in
-//! the repository, so a change to a template that is not made here too
-//! fails.
+//! Used only while the project replaces none of a section's or a
+//! diagram's templates, and for the model document only for a context
+//! without a Mermaid diagram ([`super::generate_with`]); anything else is
+//! rendered by minijinja. The templates stay the reference: debug builds
+//! (the tests, the fuzzer) render every section and diagram both ways and
+//! stop at a difference ([`checked`]), and `tests` below compares the two
+//! on every model in the repository, so a change to a template that is
+//! not made here too fails.
 //!
 //! Every `let _ = write!(o, …)` writes into a `String`, which cannot fail.
 
 use std::fmt::Write;
 
 use super::dictionary::{AllowView, EnumView, SectionView};
+use super::erd::{ErdColumn, ErdEntity, ErdRelation, ErdView, OverviewView};
 use super::labels::{Heading, Labels};
 use super::model_doc::{FieldView, InvariantView, SectionView as ModelSection, ValueView};
-use super::text::{cell, code, inline};
+use super::text::{cell, code, inline, puml, puml_quoted};
 
 /// A template's `{% if x %}` of an optional text: present and not empty.
 fn some(text: &Option<String>) -> Option<&str> {
@@ -479,6 +482,111 @@ fn invariants(o: &mut String, t: &Labels, invariants: &[InvariantView]) {
     }
 }
 
+/// The lines every PlantUML diagram starts with, to its title and the
+/// empty line after it.
+fn puml_head(o: &mut String, t: &Labels, title: &str, of: &str) {
+    let _ = write!(
+        o,
+        "@startuml\n' {}\n' {}\n' {}\nscale max 4096*4096\nhide circle\nhide empty members\n\
+         set namespaceSeparator none\nskinparam shadowing false\ntitle {} {}\n\n",
+        t.generated_puml,
+        t.erd_legend,
+        t.erd_scale_note,
+        puml(title),
+        puml(of)
+    );
+}
+
+/// `erd_entity.puml.j2`: one table's box.
+fn erd_entity(o: &mut String, e: &ErdEntity) {
+    let _ = write!(o, "  entity \"{}\" as {} <<{}>>", puml_quoted(&e.name), e.alias, puml(&e.stereotype));
+    o.push_str(if e.external { " #EEEEEE {\n" } else { " {\n" });
+    let column = |o: &mut String, c: &ErdColumn| {
+        let required = if c.required { "* " } else { "" };
+        let _ = write!(o, "    {required}{} : {}", puml(&c.name), puml(&c.ty));
+        for m in &c.markers {
+            let _ = write!(o, " <<{m}>>");
+        }
+        o.push('\n');
+    };
+    for c in &e.keys {
+        column(o, c);
+    }
+    if !e.columns.is_empty() {
+        o.push_str("    --\n");
+    }
+    for c in &e.columns {
+        column(o, c);
+    }
+    o.push_str("  }\n");
+}
+
+/// The relation lines at the end of both diagrams, and their end.
+fn puml_relations(o: &mut String, relations: &[ErdRelation]) {
+    for r in relations {
+        let _ = write!(o, "{} {} {}", r.left, r.op, r.right);
+        if !r.label.is_empty() {
+            let _ = write!(o, " : {}", puml(&r.label));
+        }
+        o.push('\n');
+    }
+    o.push_str("@enduml\n");
+}
+
+/// `erd_context.puml.j2` (with `erd_entity.puml.j2`): a context's tables.
+pub fn erd_context(view: &ErdView<'_>) -> String {
+    let t = view.t;
+    let mut o = String::new();
+    puml_head(&mut o, t, t.erd_title_context, &view.context);
+    for g in &view.groups {
+        if let Some(aggregate) = &g.aggregate {
+            let _ = writeln!(o, "package \"{} {}\" <<Rectangle>> {{", puml_quoted(t.aggregate), puml_quoted(aggregate));
+        }
+        for e in &g.entities {
+            erd_entity(&mut o, e);
+        }
+        if g.aggregate.is_some() {
+            o.push_str("}\n");
+        }
+        o.push('\n');
+    }
+    for stub in &view.stubs {
+        let _ = writeln!(o, "package \"{} {}\" <<Frame>> {{", puml_quoted(t.context), puml_quoted(&stub.context));
+        for e in &stub.entities {
+            erd_entity(&mut o, e);
+        }
+        o.push_str("}\n\n");
+    }
+    puml_relations(&mut o, &view.relations);
+    o
+}
+
+/// `erd_overview.puml.j2`: the contexts and their aggregates.
+pub fn erd_overview(view: &OverviewView<'_>) -> String {
+    let t = view.t;
+    let mut o = String::new();
+    puml_head(&mut o, t, t.erd_title_overview, &view.model);
+    for c in &view.contexts {
+        let _ = writeln!(o, "package \"{}\" <<Frame>> {{", puml_quoted(&c.name));
+        for n in &c.nodes {
+            let _ = writeln!(o, "  entity \"{}\" as {} <<{}>> {{", puml_quoted(&n.name), n.alias, puml(&n.stereotype));
+            for table in &n.tables {
+                let _ = writeln!(o, "    {}", puml(table));
+            }
+            if !n.traits.is_empty() {
+                o.push_str("    --\n");
+                for tr in &n.traits {
+                    let _ = writeln!(o, "    {}", puml(tr));
+                }
+            }
+            o.push_str("  }\n");
+        }
+        o.push_str("}\n\n");
+    }
+    puml_relations(&mut o, &view.relations);
+    o
+}
+
 /// `text`, a section written here; debug builds (the
 /// tests, the fuzzer) render it through the template `id` too and stop at
 /// the first difference.
@@ -510,8 +618,129 @@ pub fn checked<V: serde::Serialize>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{catalog, dictionary, labels, model_doc, templates, TemplateId};
+    use super::super::{catalog, dictionary, erd, labels, model_doc, templates, TemplateId};
     use crate::config::Language;
+
+    /// Every model of the repository (MiToga's and the tests'), and one
+    /// written into `extra` with what none of them declares: a context's
+    /// own value of one column with a check.
+    fn repository_models(extra: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut models = vec![root.join("examples/mitoga/model.ddd")];
+        let mut dirs = vec![root.join("tests")];
+        while let Some(dir) = dirs.pop() {
+            for path in std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()) {
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "ddd") {
+                    models.push(path);
+                }
+            }
+        }
+        models.sort();
+        let own_value = extra.join("own_value.ddd");
+        std::fs::write(
+            &own_value,
+            "model covered {\n  target postgres 16\n}\n\ncontext shop {\n  /// A stock code.\n  \
+             value Code: text(12) check matches /^[A-Z]{3}-[0-9]{4}$/\n\n  aggregate Item {\n    code: Code\n  }\n}\n",
+        )
+        .unwrap();
+        models.push(own_value);
+        models
+    }
+
+    /// `path`'s model and its schema in `language`, when it builds.
+    fn compiled(
+        path: &std::path::Path,
+        language: Language,
+    ) -> Option<(crate::model::Model, crate::relational::Schema)> {
+        let loaded = crate::loader::load(path, path).ok()?;
+        if crate::diagnostics::has_errors(&loaded.diagnostics) {
+            return None;
+        }
+        let analysis = crate::model::analyze(&loaded.files);
+        if crate::diagnostics::has_errors(&analysis.diagnostics) {
+            return None;
+        }
+        let model = analysis.model?;
+        let schema = crate::relational::lower((&model, language)).ok()?;
+        Some((model, schema))
+    }
+
+    /// Every model of the repository, in both languages: each context's
+    /// PlantUML diagram and the overview written in Rust are the
+    /// templates', byte for byte. The test fails unless, between them, the
+    /// diagrams have each optional part listed below.
+    #[test]
+    fn the_diagrams_are_the_templates() {
+        let extra = tempfile::tempdir().unwrap();
+        let templates = templates::Templates::load(None).unwrap();
+        let (mut diagrams, mut with) = (0, std::collections::BTreeSet::new());
+        for path in &repository_models(extra.path()) {
+            for language in [Language::En, Language::Es] {
+                let Some((model, schema)) = compiled(path, language) else { continue };
+                let t = labels::for_language(language);
+                let cat = catalog::Catalog::new(&model, &schema);
+                for c in &model.contexts {
+                    let view = erd::context_view(&cat, &c.name, t);
+                    let reference = templates.render(TemplateId::ErdContext, &view).unwrap();
+                    assert_eq!(super::erd_context(&view), reference, "{} {} ({language:?})", path.display(), c.name);
+                    diagrams += 1;
+                    let entities = || view.groups.iter().flat_map(|g| &g.entities);
+                    for (part, present) in [
+                        ("aggregates", view.groups.iter().any(|g| g.aggregate.is_some())),
+                        ("tables outside any aggregate", view.groups.iter().any(|g| g.aggregate.is_none())),
+                        ("stubs", !view.stubs.is_empty()),
+                        ("columns", entities().any(|e| !e.columns.is_empty())),
+                        ("keys only", view.stubs.iter().flat_map(|s| &s.entities).any(|e| e.columns.is_empty())),
+                        ("nullable", entities().flat_map(|e| &e.columns).any(|c| !c.required)),
+                        ("markers", entities().flat_map(|e| &e.columns).any(|c| !c.markers.is_empty())),
+                        ("two markers", entities().flat_map(|e| &e.columns).any(|c| c.markers.len() > 1)),
+                        ("labels", view.relations.iter().any(|r| !r.label.is_empty())),
+                        ("no label", view.relations.iter().any(|r| r.label.is_empty())),
+                    ] {
+                        if present {
+                            with.insert(part);
+                        }
+                    }
+                }
+                let overview = erd::overview_view(&cat, t);
+                let reference = templates.render(TemplateId::ErdOverview, &overview).unwrap();
+                assert_eq!(super::erd_overview(&overview), reference, "{} ({language:?})", path.display());
+                diagrams += 1;
+                let nodes = || overview.contexts.iter().flat_map(|c| &c.nodes);
+                if nodes().any(|n| !n.traits.is_empty()) {
+                    with.insert("traits");
+                }
+                if nodes().any(|n| n.traits.is_empty()) {
+                    with.insert("no traits");
+                }
+                if overview.relations.iter().any(|r| !r.label.is_empty()) {
+                    with.insert("overview labels");
+                }
+            }
+        }
+        assert!(diagrams > 100, "only {diagrams} diagrams compared");
+        let missing: Vec<&str> = [
+            "aggregates",
+            "tables outside any aggregate",
+            "stubs",
+            "columns",
+            "keys only",
+            "nullable",
+            "markers",
+            "two markers",
+            "labels",
+            "no label",
+            "traits",
+            "no traits",
+            "overview labels",
+        ]
+        .into_iter()
+        .filter(|p| !with.contains(p))
+        .collect();
+        assert!(missing.is_empty(), "no diagram compared has {missing:?}");
+    }
 
     /// Every model the repository holds that builds (MiToga's and the
     /// tests'), and one with what none declares, in both languages: each
@@ -526,44 +755,13 @@ mod tests {
     /// almost every section.
     #[test]
     fn the_sections_are_the_templates() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut models = vec![root.join("examples/mitoga/model.ddd")];
-        let mut dirs = vec![root.join("tests")];
-        while let Some(dir) = dirs.pop() {
-            for path in std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()) {
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|x| x == "ddd") {
-                    models.push(path);
-                }
-            }
-        }
-        models.sort();
-        // What no model of the repository declares: a context's own value
-        // of one column with a check.
         let extra = tempfile::tempdir().unwrap();
-        let own_value = extra.path().join("own_value.ddd");
-        std::fs::write(
-            &own_value,
-            "model covered {\n  target postgres 16\n}\n\ncontext shop {\n  /// A stock code.\n  \
-             value Code: text(12) check matches /^[A-Z]{3}-[0-9]{4}$/\n\n  aggregate Item {\n    code: Code\n  }\n}\n",
-        )
-        .unwrap();
-        models.push(own_value);
+        let models = repository_models(extra.path());
         let templates = templates::Templates::load(None).unwrap();
         let (mut sections, mut model_sections, mut with) = (0, 0, std::collections::BTreeSet::new());
         for path in &models {
             for language in [Language::En, Language::Es] {
-                let Ok(loaded) = crate::loader::load(path, path) else { continue };
-                if crate::diagnostics::has_errors(&loaded.diagnostics) {
-                    continue;
-                }
-                let analysis = crate::model::analyze(&loaded.files);
-                if crate::diagnostics::has_errors(&analysis.diagnostics) {
-                    continue;
-                }
-                let Some(model) = analysis.model else { continue };
-                let Ok(schema) = crate::relational::lower((&model, language)) else { continue };
+                let Some((model, schema)) = compiled(path, language) else { continue };
                 let (model, schema) = (&model, &schema);
                 let t = labels::for_language(language);
                 let cat = catalog::Catalog::new(model, schema);
