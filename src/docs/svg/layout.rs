@@ -253,9 +253,9 @@ fn shelf(order: &[usize], w: &[i32], h: &[i32], at: P, min_w: i32, x: &mut [i32]
 
 /// Orders the nodes of a layer that have neighbours in the fixed layer by
 /// barycenter (compared exactly, as fractions); the others keep their slot.
-fn sort_layer(layer: &mut [usize], pos: &mut [usize], adj: &[Vec<usize>]) {
-    let slots: Vec<usize> = (0..layer.len()).filter(|&i| !adj[layer[i]].is_empty()).collect();
-    let bary = |v: usize| (adj[v].iter().map(|&u| pos[u] as i64).sum::<i64>(), adj[v].len() as i64, v);
+fn sort_layer(layer: &mut [usize], pos: &mut [usize], adj: &Packed) {
+    let slots: Vec<usize> = (0..layer.len()).filter(|&i| !adj.of(layer[i]).is_empty()).collect();
+    let bary = |v: usize| (adj.of(v).iter().map(|&u| pos[u as usize] as i64).sum::<i64>(), adj.of(v).len() as i64, v);
     let mut keyed: Vec<(i64, i64, usize)> = slots.iter().map(|&i| bary(layer[i])).collect();
     keyed.sort_by(|a, b| (a.0 * b.1).cmp(&(b.0 * a.1)).then(pos[a.2].cmp(&pos[b.2])));
     for (&i, k) in slots.iter().zip(&keyed) {
@@ -267,14 +267,16 @@ fn sort_layer(layer: &mut [usize], pos: &mut [usize], adj: &[Vec<usize>]) {
 }
 
 /// Edge crossings between consecutive layers (inversions, Fenwick tree).
-fn crossings(layers: &[Vec<usize>], pos: &[usize], down: &[Vec<usize>]) -> u64 {
+fn crossings(layers: &[Vec<usize>], pos: &[usize], down: &Packed) -> u64 {
     let mut total = 0;
+    let (mut edges, mut tree): (Vec<(usize, usize)>, Vec<u64>) = (Vec::new(), Vec::new());
     for pair in layers.windows(2) {
         let m = pair[1].len();
-        let mut edges: Vec<(usize, usize)> =
-            pair[0].iter().flat_map(|&v| down[v].iter().map(move |&u| (v, u))).map(|(v, u)| (pos[v], pos[u])).collect();
+        edges.clear();
+        edges.extend(pair[0].iter().flat_map(|&v| down.of(v).iter().map(move |&u| (pos[v], pos[u as usize]))));
         edges.sort_unstable();
-        let mut tree = vec![0u64; m + 1];
+        tree.clear();
+        tree.resize(m + 1, 0);
         for (k, &(_, b)) in edges.iter().enumerate() {
             let (mut i, mut le) = (b + 1, 0);
             while i > 0 {
@@ -292,23 +294,33 @@ fn crossings(layers: &[Vec<usize>], pos: &[usize], down: &[Vec<usize>]) -> u64 {
     total
 }
 
-/// Each node's neighbours in the layers above (or below), packed in one
-/// list (`at[v]..at[v + 1]` of `to`) for the sweeps of [`balance`], which
-/// read them eleven times: a `Vec` per node was a pointer to follow each.
+/// Each node's neighbours in the layer above (or below), packed in one
+/// list (`at[v]..at[v + 1]` of `to`): the sweeps read them again and
+/// again, and a diagram has mostly dummies (333,000 nodes of which 292,000
+/// dummies in the 4,240 levels laid out for the 2,000-aggregate model),
+/// each of which had two `Vec`s of one neighbour.
 struct Packed {
     at: Vec<u32>,
     to: Vec<u32>,
 }
 
 impl Packed {
-    /// `adj` has at most `MAX_LAYERED` nodes (dummies included).
-    fn new(adj: &[Vec<usize>]) -> Self {
-        let mut at = Vec::with_capacity(adj.len() + 1);
-        let mut to = Vec::with_capacity(adj.iter().map(Vec::len).sum());
-        at.push(0);
-        for a in adj {
-            to.extend(a.iter().map(|&u| u as u32));
-            at.push(to.len() as u32);
+    /// The neighbours of `nodes` nodes (at most `MAX_LAYERED`, dummies
+    /// included) from `links` (node, neighbour), each node's in the order
+    /// of `links`.
+    fn new(nodes: usize, links: &[(u32, u32)]) -> Self {
+        let mut at = vec![0u32; nodes + 1];
+        for &(v, _) in links {
+            at[v as usize + 1] += 1;
+        }
+        for v in 0..nodes {
+            at[v + 1] += at[v];
+        }
+        let mut next = at.clone();
+        let mut to = vec![0u32; links.len()];
+        for &(v, u) in links {
+            to[next[v as usize] as usize] = u;
+            next[v as usize] += 1;
         }
         Packed { at, to }
     }
@@ -426,7 +438,8 @@ fn place(nodes: &[LNode], edges: &[LEdge], r: &Ranking) -> Placed {
     } else {
         // Dummy nodes, and each node's neighbours in the layers above and below.
         let (mut kind, mut lay_all): (Vec<Kind>, Vec<usize>) = (nodes.iter().map(|v| v.kind).collect(), lay.clone());
-        let (mut upa, mut downa) = (vec![Vec::new(); n], vec![Vec::new(); n]);
+        // (node, its neighbour above) and (node, its neighbour below).
+        let (mut ups, mut downs) = (Vec::<(u32, u32)>::new(), Vec::<(u32, u32)>::new());
         let mut chains: Vec<Vec<usize>> = vec![Vec::new(); edges.len()];
         for (i, e) in edges.iter().enumerate().filter(|(_, e)| e.lo != e.up) {
             let (a, b) = if r.flip[i] { (e.up, e.lo) } else { (e.lo, e.up) };
@@ -435,16 +448,17 @@ fn place(nodes: &[LNode], edges: &[LEdge], r: &Ranking) -> Placed {
                 let d = kind.len();
                 kind.push(Kind::Dummy);
                 lay_all.push(l);
-                upa.push(Vec::new());
-                downa.push(vec![prev]);
-                upa[prev].push(d);
+                downs.push((d as u32, prev as u32));
+                ups.push((prev as u32, d as u32));
                 chains[i].push(d);
                 prev = d;
             }
-            upa[prev].push(b);
-            downa[b].push(prev);
+            ups.push((prev as u32, b as u32));
+            downs.push((b as u32, prev as u32));
         }
         let total = kind.len();
+        let (upa, downa) = (Packed::new(total, &ups), Packed::new(total, &downs));
+        drop((ups, downs));
         let mut layers: Vec<Vec<usize>> = vec![Vec::new(); nl];
         for v in (0..total).filter(|&v| v >= n || !r.isolated[v]) {
             layers[lay_all[v]].push(v);
@@ -488,13 +502,12 @@ fn place(nodes: &[LNode], edges: &[LEdge], r: &Ranking) -> Placed {
         for l in &layers {
             balance(l, &mut xs, &[], &sep, &half, &mut scratch);
         }
-        let (up, down) = (Packed::new(&upa), Packed::new(&downa));
         for it in 1..11 {
             for li in 0..nl {
                 let (l, adj): (usize, &[&Packed]) = match it {
-                    10 => (li, &[&up, &down]),
-                    _ if it % 2 == 0 => (li, &[&up]),
-                    _ => (nl - 1 - li, &[&down]),
+                    10 => (li, &[&upa, &downa]),
+                    _ if it % 2 == 0 => (li, &[&upa]),
+                    _ => (nl - 1 - li, &[&downa]),
                 };
                 balance(&layers[l], &mut xs, adj, &sep, &half, &mut scratch);
             }
