@@ -1096,6 +1096,23 @@ fn templates_can_be_overridden_by_file_name() {
     let reservas = out.iter().find(|o| o.path == Path::new("docs/erd/reservas.puml")).unwrap();
     assert_eq!(reservas.bytes, text_of(&case, "docs/erd/reservas.puml").as_bytes());
 
+    // The partial a context's diagram includes, overridden alone: every
+    // context's diagram uses it (the diagrams are written in Rust only
+    // while none of their templates is the project's).
+    std::fs::write(dir.path().join("tpl/erd_entity.puml.j2"), "  ' a box for {{ e.name }}\n").unwrap();
+    let out = dddc::docs::generate(&case.model, &case.schema, &docs, dir.path()).unwrap();
+    let reservas = out.iter().find(|o| o.path == Path::new("docs/erd/reservas.puml")).unwrap();
+    let reservas = String::from_utf8(reservas.bytes.clone()).unwrap();
+    assert!(reservas.contains("  ' a box for reservas.reservas\n"), "{reservas}");
+    assert!(!reservas.contains("  entity \""), "{reservas}");
+    std::fs::remove_file(dir.path().join("tpl/erd_entity.puml.j2")).unwrap();
+    // The context's own template overridden: used for every context.
+    std::fs::write(dir.path().join("tpl/erd_context.puml.j2"), "@startuml\ntitle {{ context }}\n@enduml\n").unwrap();
+    let out = dddc::docs::generate(&case.model, &case.schema, &docs, dir.path()).unwrap();
+    let reservas = out.iter().find(|o| o.path == Path::new("docs/erd/reservas.puml")).unwrap();
+    assert_eq!(reservas.bytes, b"@startuml\ntitle reservas\n@enduml\n");
+    std::fs::remove_file(dir.path().join("tpl/erd_context.puml.j2")).unwrap();
+
     // Strict undefined: a misspelt variable is an error, not an empty string.
     std::fs::write(dir.path().join("tpl/erd_overview.puml.j2"), "{{ modle }}\n").unwrap();
     let err = dddc::docs::generate(&case.model, &case.schema, &docs, dir.path()).unwrap_err();
