@@ -37,6 +37,7 @@ mod project;
 mod rename;
 mod schema;
 mod server;
+mod stdio;
 pub mod text;
 mod view;
 
@@ -53,7 +54,13 @@ pub use server::DEBOUNCE;
 /// `exit`, 1 when the client left without `shutdown`, 2 when the protocol
 /// itself failed).
 pub fn serve() -> u8 {
-    let (connection, io_threads) = lsp_server::Connection::stdio();
+    let (connection, io_threads) = match stdio::connection() {
+        Ok(started) => started,
+        Err(e) => {
+            eprintln!("dddc lsp: cannot start a thread: {e}");
+            return 2;
+        }
+    };
     let code = match server::run(connection) {
         Ok(code) => code,
         Err(e) => {
