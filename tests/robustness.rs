@@ -393,11 +393,12 @@ fn said(o: &std::process::Output) -> String {
 /// be started (a container's limit on threads or memory). The outputs and
 /// the diagnostics are the same bytes as with the helpers, on a model past
 /// every size from which dddc splits its work (500 aggregates: the types
-/// and the lowering split from 200, the expressions from 2,000) and on
-/// MiToga, for a fresh build, an edit, a check and a misspelt model.
+/// and the lowering split from 200, the expressions from 2,000), every
+/// context tenant-scoped and with outboxes, audit trails and search, and
+/// on MiToga, for a fresh build, an edit, a check and a misspelt model.
 #[test]
 fn one_thread_makes_the_same_outputs_as_helpers() {
-    let shape = genmodel::Shape::new(500, 12);
+    let shape = genmodel::Shape { tenants: true, rich: true, ..genmodel::Shape::new(500, 12) };
     let (fresh, added) = (genmodel::ddd(&shape), genmodel::ddd(&genmodel::Shape { added_field: true, ..shape }));
     let (helpers, alone) = (tempfile::tempdir().expect("temp dir"), tempfile::tempdir().expect("temp dir"));
     let mitoga = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mitoga");

@@ -621,6 +621,11 @@ mod tests {
     use super::super::{catalog, dictionary, erd, labels, model_doc, templates, TemplateId};
     use crate::config::Language;
 
+    /// The `parts` no model compared had.
+    fn missing<'p>(parts: &[&'p str], with: &std::collections::BTreeSet<&str>) -> Vec<&'p str> {
+        parts.iter().copied().filter(|p| !with.contains(p)).collect()
+    }
+
     /// Every model of the repository (MiToga's and the tests'), and one
     /// written into `extra` with what none of them declares: a context's
     /// own value of one column with a check.
@@ -721,7 +726,7 @@ mod tests {
             }
         }
         assert!(diagrams > 100, "only {diagrams} diagrams compared");
-        let missing: Vec<&str> = [
+        let parts = [
             "aggregates",
             "tables outside any aggregate",
             "stubs",
@@ -735,10 +740,8 @@ mod tests {
             "traits",
             "no traits",
             "overview labels",
-        ]
-        .into_iter()
-        .filter(|p| !with.contains(p))
-        .collect();
+        ];
+        let missing = missing(&parts, &with);
         assert!(missing.is_empty(), "no diagram compared has {missing:?}");
     }
 
@@ -850,7 +853,7 @@ mod tests {
         }
         assert!(sections > 50, "only {sections} sections compared");
         assert!(model_sections > 50, "only {model_sections} sections of the model document compared");
-        let missing: Vec<&str> = [
+        let parts = [
             "enums",
             "allows",
             "tenant",
@@ -888,10 +891,8 @@ mod tests {
             "entity tables",
             "entity invariants",
             "events in a table",
-        ]
-        .into_iter()
-        .filter(|p| !with.contains(p))
-        .collect();
+        ];
+        let missing = missing(&parts, &with);
         assert!(missing.is_empty(), "no model compared has {missing:?}");
     }
 }

@@ -257,8 +257,8 @@ impl<'a> Lowerer<'a> {
                 self.contexts(0..split);
                 helper.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).is_some()
             });
-            // No thread could be started: its contexts lowered here, by
-            // the same lowerer, after these.
+            // No thread could be started: the later contexts lowered on
+            // this thread, by their own lowerer, after these.
             if !helped {
                 later.contexts(split..contexts);
             }
