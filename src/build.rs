@@ -104,12 +104,105 @@ impl<'a> Inputs<'a> {
             keep_statements: true,
         }
     }
+
+    /// The inputs' documents part.
+    pub fn docs(&self) -> DocsInputs<'a> {
+        DocsInputs {
+            config: self.config,
+            project_dir: self.project_dir,
+            memo: self.docs_memo,
+            unchanged: self.docs_unchanged,
+            compare_first: self.docs_compare_first,
+        }
+    }
 }
 
+/// What the documents need of a build's inputs ([`plan_docs`]): a caller
+/// that plans in two steps makes it from its own parts, so that the
+/// lock and its snapshot text, which [`Inputs`] borrows, can be dropped
+/// before the documents are made.
+#[derive(Clone, Copy)]
+pub struct DocsInputs<'a> {
+    pub config: &'a Config,
+    pub project_dir: &'a std::path::Path,
+    /// See [`Inputs::docs_memo`].
+    pub memo: Option<&'a crate::memo::Memo>,
+    /// See [`Inputs::docs_unchanged`].
+    pub unchanged: Option<&'a crate::docs::Unchanged<'a>>,
+    /// See [`Inputs::docs_compare_first`].
+    pub compare_first: bool,
+}
+
+/// A build's migrations and lock, planned ([`plan_migrations`]); its
+/// documents are still to make ([`plan_docs`]).
+pub struct Migrations<'a> {
+    plan: Plan,
+    /// The model's lowered schema (the front end's, or lowered here).
+    schema: std::borrow::Cow<'a, Schema>,
+    /// The migrations of the lock the build leaves, for the documents' site.
+    records: Vec<crate::docs::MigrationRecord>,
+    writes_lock: bool,
+}
+
+impl Migrations<'_> {
+    /// Whether the build writes the lock again: the lock it was given is
+    /// then no longer needed, schema and all (the caller may drop them
+    /// before the documents are made).
+    pub fn writes_lock(&self) -> bool {
+        self.writes_lock
+    }
+
+    /// The files planned so far (the migrations and the lock), taken out
+    /// by a caller that writes them while the documents are made.
+    pub fn take_outputs(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.plan.outputs)
+    }
+}
+
+/// Everything a build writes: [`plan_migrations`], then [`plan_docs`].
 pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
+    let migrations = plan_migrations(model, inputs, inputs.lowered)?;
+    plan_docs(model, &inputs.docs(), migrations)
+}
+
+/// The documents, after the migrations. Documentation describes the model
+/// as it is, whatever the migrations; its site lists the migrations of
+/// the lock the build leaves. It is made after the migrations, not beside
+/// them on a thread of its own: the documents take two threads themselves
+/// (the diagrams on a queue both draw from), and a large migration's
+/// squawk review is linted in parts on every core, so on two cores the
+/// overlap bought little time while their working memory added up. A
+/// first build of 2,000 aggregates peaked at 186-206 MB of RSS beside
+/// them and 148-160 MB after them, 2-3 % slower (docs/performance.md has
+/// the runs).
+pub fn plan_docs(model: &Model, inputs: &DocsInputs<'_>, migrations: Migrations<'_>) -> Result<Plan, BuildError> {
+    let Migrations { mut plan, schema, records, .. } = migrations;
+    let project = crate::docs::Project {
+        lint: Some(&inputs.config.lint),
+        migrations: Some(&records),
+        memo: inputs.memo,
+        unchanged: inputs.unchanged,
+        compare_first: inputs.compare_first,
+    };
+    let _p = crate::timing::phase("docs");
+    let docs = crate::docs::generate_with(model, &schema, &inputs.config.docs, inputs.project_dir, &project)
+        .map_err(BuildError::Message)?;
+    plan.outputs.extend(docs);
+    Ok(plan)
+}
+
+/// The migrations and the lock a build writes, its documents not yet made.
+/// `lowered` is [`Inputs::lowered`], passed apart so that what is planned
+/// borrows it and not the inputs: the caller can then drop the inputs'
+/// lock and snapshot before the documents are made.
+pub fn plan_migrations<'s>(
+    model: &Model,
+    inputs: &Inputs<'_>,
+    lowered: Option<&'s Schema>,
+) -> Result<Migrations<'s>, BuildError> {
     // Borrowed from the front end when it lowered already: a check of an
     // unchanged model never needs its own copy (13 MB at 2,000 aggregates).
-    let schema: std::borrow::Cow<'_, Schema> = match inputs.lowered {
+    let schema: std::borrow::Cow<'s, Schema> = match lowered {
         Some(s) => std::borrow::Cow::Borrowed(s),
         None => std::borrow::Cow::Owned(
             relational::lower((model, inputs.config.docs.language)).map_err(BuildError::Diagnostics)?,
@@ -117,34 +210,13 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
     };
     let dir = PathBuf::from(&inputs.config.migrations.dir);
     let mut plan = Plan::default();
-    // Documentation describes the model as it is, whatever the migrations;
-    // its site lists the migrations of the lock the build leaves. It is
-    // made after the migrations, not beside them on a thread of its own:
-    // the documents take two threads themselves (the diagrams on a queue
-    // both draw from), and a large migration's squawk review is linted in
-    // parts on every core, so on two cores the overlap bought little time
-    // while their working memory added up. A first build of 2,000
-    // aggregates peaked at 186-206 MB of RSS beside them and 148-160 MB
-    // after them, 2-3 % slower (docs/performance.md has the runs).
-    let docs = |lock: &Lock, schema: &Schema| {
-        let migrations = migration_records(lock, &dir);
-        let project = crate::docs::Project {
-            lint: Some(&inputs.config.lint),
-            migrations: Some(&migrations),
-            memo: inputs.docs_memo,
-            unchanged: inputs.docs_unchanged,
-            compare_first: inputs.docs_compare_first,
-        };
-        let _p = crate::timing::phase("docs");
-        crate::docs::generate_with(model, schema, &inputs.config.docs, inputs.project_dir, &project)
-            .map_err(BuildError::Message)
-    };
     match &inputs.lock {
         None => {
             let description = slug(inputs.name.unwrap_or("init"));
             let lock = first_migration(model, &schema, &description, inputs, &dir, &mut plan);
             push_lock(&mut plan, &dir, &lock, &schema);
-            plan.outputs.extend(docs(&lock, &schema)?);
+            let records = migration_records(&lock, &dir);
+            Ok(Migrations { plan, schema, records, writes_lock: true })
         }
         Some(lock) => {
             let opts = crate::migrate::Options {
@@ -172,8 +244,8 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             }
             let current_format = lock.format == crate::lock::FORMAT;
             if same_schema && current_format {
-                plan.outputs.extend(docs(lock, &schema)?);
-                return Ok(plan);
+                let records = migration_records(lock, &dir);
+                return Ok(Migrations { plan, schema, records, writes_lock: false });
             }
             if !current_format {
                 plan.notices.push(format!(
@@ -203,10 +275,10 @@ pub fn plan(model: &Model, inputs: &Inputs<'_>) -> Result<Plan, BuildError> {
             // documents (21 MB with a field added at 2,000 aggregates).
             drop(planned);
             push_lock_with(&mut plan, &dir, &next, &schema, snapshot);
-            plan.outputs.extend(docs(&next, &schema)?);
+            let records = migration_records(&next, &dir);
+            Ok(Migrations { plan, schema, records, writes_lock: true })
         }
     }
-    Ok(plan)
 }
 
 /// The plan against a lock read without its schema

@@ -6,6 +6,9 @@
 //!   the lock is renamed last, so a build killed half-way leaves at worst
 //!   new files the lock does not know yet (a pending change), never a lock
 //!   that names files that are not there;
+//! - a build stages its migrations and lock while it makes the documents
+//!   ([`stage`], then [`Staged::commit`] with the documents'): a run that
+//!   fails after that removes them, as it removes the documents';
 //! - a file keeps the permissions it had; a new one gets the user's umask;
 //! - temporary files a killed run left behind are removed by the next run;
 //! - two runs in one project take turns: the second waits for the first
@@ -49,6 +52,66 @@ fn remove_folders(made: &[PathBuf]) {
 /// (on [`STAGING_THREADS`] threads, the largest first), then renamed into
 /// place, the lock last.
 pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
+    stage(dir, outputs)?.commit(Staged::default())
+}
+
+/// Files written to temporary files beside their destinations and flushed
+/// to disk ([`stage`]), not yet renamed into place ([`Staged::commit`]).
+/// Dropped uncommitted, the temporary files are removed, then the folders
+/// made for them.
+#[derive(Default)]
+pub struct Staged {
+    /// Each temporary file and its destination, in the outputs' order.
+    files: Vec<(tempfile::TempPath, PathBuf)>,
+    /// The folders made for them, in the order made.
+    new_folders: Vec<PathBuf>,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.files.is_empty() || !self.new_folders.is_empty() {
+            self.files.clear();
+            remove_folders(&self.new_folders);
+        }
+    }
+}
+
+impl Staged {
+    /// Renames these files, then `later`'s, into place, a lock among them
+    /// last (it says which migrations exist: it changes last), and flushes
+    /// their folders.
+    pub fn commit(mut self, mut later: Staged) -> Result<(), String> {
+        let mut staged = std::mem::take(&mut self.files);
+        staged.append(&mut later.files);
+        self.new_folders.clear();
+        later.new_folders.clear();
+        // Stable: the outputs' order but for the lock.
+        staged.sort_by_key(|(_, dest)| dest.file_name().is_some_and(|n| n == "dddc.lock"));
+        let mut dirs: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
+        // A failure drops (removes) the temporary files not yet renamed,
+        // and leaves the folders, with the files renamed.
+        for (tmp, dest) in staged {
+            tmp.persist(&dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+            if let Some(p) = dest.parent() {
+                if !dirs.contains(p) {
+                    dirs.insert(p.to_path_buf());
+                }
+            }
+        }
+        // The renames themselves reach the disk.
+        for d in dirs {
+            if let Ok(f) = File::open(&d) {
+                let _ = f.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Stages every file of `outputs` or none ([`Staged`]): each is written to
+/// a temporary file beside its destination and flushed, on
+/// [`STAGING_THREADS`] threads, the largest first.
+pub fn stage(dir: &Path, outputs: &[&Output]) -> Result<Staged, String> {
     let mut order: Vec<usize> = (0..outputs.len()).collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(outputs[i].bytes.len()), i));
     // Read once, before the threads: reading the umask sets it for a
@@ -105,34 +168,15 @@ pub fn write_atomically(dir: &Path, outputs: &[&Output]) -> Result<(), String> {
     let results = crate::threads::map_waiting(&order, STAGING_THREADS, stage);
     if let Some(e) = results.iter().filter_map(|r| r.as_ref().err()).find(|e| !e.is_empty()).cloned() {
         // The temporary files removed, then the folders made for them
-        // (the last made first; one that is not empty is left). A failure
-        // while renaming, below, leaves them, with the files renamed.
+        // (the last made first; one that is not empty is left).
         drop(results);
         remove_folders(&new_folders);
         return Err(e);
     }
-    let mut staged: Vec<(usize, (tempfile::TempPath, PathBuf))> =
+    let mut files: Vec<(usize, (tempfile::TempPath, PathBuf))> =
         order.iter().copied().zip(results.into_iter().flatten()).collect();
-    // Renamed in the outputs' order but for the lock, which says which
-    // migrations exist: it changes last.
-    staged.sort_by_key(|(i, (_, dest))| (dest.file_name().is_some_and(|n| n == "dddc.lock"), *i));
-    let staged = staged.into_iter().map(|(_, s)| s);
-    let mut dirs: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
-    for (tmp, dest) in staged {
-        tmp.persist(&dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
-        if let Some(p) = dest.parent() {
-            if !dirs.contains(p) {
-                dirs.insert(p.to_path_buf());
-            }
-        }
-    }
-    // The renames themselves reach the disk.
-    for d in dirs {
-        if let Ok(f) = File::open(&d) {
-            let _ = f.sync_all();
-        }
-    }
-    Ok(())
+    files.sort_by_key(|(i, _)| *i);
+    Ok(Staged { files: files.into_iter().map(|(_, f)| f).collect(), new_folders })
 }
 
 /// Whether the file at `path` holds exactly the bytes of `pieces`, one
@@ -517,6 +561,41 @@ mod tests {
             assert_eq!(std::fs::read(dir.path().join(&o.path)).unwrap(), o.bytes, "{}", o.path.display());
         }
         assert_eq!(files_under(dir.path()).len(), outputs.len() + 1);
+    }
+
+    /// Staged in two parts (a build stages its migrations while it makes
+    /// the documents): when the second cannot be staged, dropping the first
+    /// removes its files and the folders made for them; committed
+    /// together, every file of both is in place.
+    #[test]
+    fn a_first_part_staged_goes_when_the_second_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("blocked"), "a file, not a folder").unwrap();
+        let first: Vec<Output> = vec![
+            Output { path: "db/migration/V1__init.sql".into(), bytes: vec![b'v'; 300_000] },
+            Output { path: "db/migration/dddc.lock".into(), bytes: b"{}".to_vec() },
+        ];
+        let second = [
+            Output { path: "docs/erd/a.puml".into(), bytes: b"@startuml".to_vec() },
+            Output { path: "blocked/x.md".into(), bytes: b"x".to_vec() },
+        ];
+        let staged = stage(dir.path(), &first.iter().collect::<Vec<_>>()).unwrap();
+        assert_eq!(files_under(dir.path()).len(), 3, "the two temporary files and `blocked`");
+        let err = stage(dir.path(), &second.iter().collect::<Vec<_>>()).map(|_| ()).unwrap_err();
+        assert!(err.contains("blocked"), "{err}");
+        drop(staged);
+        assert_eq!(files_under(dir.path()), ["blocked"]);
+        let entries: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        assert_eq!(entries, ["blocked"], "the folders made for the first part stay");
+
+        let staged = stage(dir.path(), &first.iter().collect::<Vec<_>>()).unwrap();
+        let later = stage(dir.path(), &second[..1].iter().collect::<Vec<_>>()).unwrap();
+        staged.commit(later).unwrap();
+        for o in first.iter().chain(&second[..1]) {
+            assert_eq!(std::fs::read(dir.path().join(&o.path)).unwrap(), o.bytes, "{}", o.path.display());
+        }
+        assert_eq!(files_under(dir.path()).len(), 4);
     }
 
     /// A file that fails while the others are being staged (its name fits,

@@ -674,6 +674,57 @@ fn build_removes_stale_generated_docs_and_keeps_the_teams_own() {
     assert_exit(&dddc(p.path(), &["check"]), 0);
 }
 
+/// A build stages its migrations and lock while it makes the documents
+/// (their text is then dropped): when the documents fail, those staged
+/// files go too. Nothing is written, no temporary file stays, and the
+/// project is as before, first build or not.
+#[test]
+fn a_build_whose_documents_fail_writes_nothing_it_staged() {
+    let model = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
+    let config = "[lint]\nmin_score = 0\n\n[docs]\ntemplates = \"tpl\"\n";
+    let p = project(&[("model.ddd", model), ("dddc.toml", config), ("tpl/erd_overview.puml.j2", "{{ modle }}\n")]);
+    let listing = |dir: &Path| {
+        let mut all = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path.clone());
+                }
+                let rel = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                if !rel.starts_with(".dddc/") && rel != ".dddc" {
+                    let bytes = if path.is_file() { std::fs::read(&path).unwrap() } else { Vec::new() };
+                    all.push((rel, bytes));
+                }
+            }
+        }
+        all.sort();
+        all
+    };
+    let before = listing(p.path());
+    let run = dddc(p.path(), &["build"]);
+    assert_exit(&run, 1);
+    assert!(run.stderr.contains("erd_overview.puml.j2"), "{}", run.stderr);
+    assert_eq!(listing(p.path()), before, "a failed first build left files");
+
+    // Built, then a change whose documents fail: no V2, the lock as it was.
+    std::fs::write(p.path().join("tpl/erd_overview.puml.j2"), "@startuml\n{{ model }}\n@enduml\n").unwrap();
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    std::fs::write(p.path().join("model.ddd"), model.replace("n: int", "n: int\n    m: int?")).unwrap();
+    std::fs::write(p.path().join("tpl/erd_overview.puml.j2"), "{{ modle }}\n").unwrap();
+    let before = listing(p.path());
+    assert_exit(&dddc(p.path(), &["build"]), 1);
+    assert_eq!(listing(p.path()), before, "a failed build left files");
+
+    // Mended, it writes V2.
+    std::fs::write(p.path().join("tpl/erd_overview.puml.j2"), "@startuml\n{{ model }}\n@enduml\n").unwrap();
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let names: Vec<String> = listing(p.path()).into_iter().map(|(name, _)| name).collect();
+    assert!(names.iter().any(|n| n == "db/migration/V2__add_m_to_a.sql"), "{names:?}");
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+}
+
 /// `[docs] language` decides the comments dddc writes into the database;
 /// switching it later is a migration that rewrites them
 /// (docs/configuration.md says so).

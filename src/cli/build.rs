@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use dddc::build::{BuildError, Inputs};
-use dddc::output::{self, write_atomically};
+use dddc::output;
 use serde_json::json;
 
 use super::{
@@ -112,35 +112,71 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         }
         same
     };
-    let inputs = Inputs {
+    let docs_inputs = dddc::build::DocsInputs {
         config: &project.config,
-        lock,
-        name,
-        source_date_epoch: source_date_epoch(),
-        now_epoch: now_epoch(),
-        allow_destructive,
         project_dir: &project.dir,
-        lowered: fe.schema.as_ref(),
-        snapshot: snapshot.as_ref(),
-        schema_pending: false,
-        docs_memo: docs.as_ref(),
-        docs_unchanged: Some(&unchanged),
-        docs_compare_first: false,
-        keep_statements: false,
+        memo: docs.as_ref(),
+        unchanged: Some(&unchanged),
+        compare_first: false,
     };
     // The design lint runs on a second thread while the build is planned.
-    let (plan, report) = std::thread::scope(|s| {
+    let mut snapshot = snapshot;
+    let (plan, report, lock, early) = std::thread::scope(|s| {
+        let mut inputs = Inputs {
+            config: &project.config,
+            lock,
+            name,
+            source_date_epoch: source_date_epoch(),
+            now_epoch: now_epoch(),
+            allow_destructive,
+            project_dir: &project.dir,
+            lowered: fe.schema.as_ref(),
+            snapshot: snapshot.as_ref(),
+            schema_pending: false,
+            docs_memo: docs_inputs.memo,
+            docs_unchanged: docs_inputs.unchanged,
+            docs_compare_first: false,
+            keep_statements: false,
+        };
         let report = dddc::threads::beside(s, || super::design_lint(&project, &fe, model));
-        let plan = dddc::build::plan(model, &inputs);
-        (plan, report.join())
+        let mut planned = dddc::build::plan_migrations(model, &inputs, fe.schema.as_ref());
+        let mut lock = inputs.lock.take();
+        // A lock written again is not needed any more: its schema (about
+        // 25 MB at 2,000 aggregates) and the text of its snapshot (8.5 MB)
+        // are dropped before the documents are made, the peak of a build
+        // after an edit.
+        if planned.as_ref().is_ok_and(|m| m.writes_lock()) {
+            if let Some(l) = &mut lock {
+                l.schema = dddc::relational::Schema::default();
+            }
+            snapshot = None;
+        }
+        // The migrations and the lock are compared with the disk and
+        // staged on a helper while the documents are made, and their text
+        // dropped (a first build's V1, U1 and lock files are 20 MB at
+        // 2,000 aggregates). A dry run keeps them, to say what it would
+        // write.
+        let early = match &mut planned {
+            Ok(m) if !dry_run => {
+                let outputs = m.take_outputs();
+                Some(dddc::threads::beside(s, || stage_changed(&project.dir, outputs)))
+            }
+            _ => None,
+        };
+        let plan = planned.and_then(|m| dddc::build::plan_docs(model, &docs_inputs, m));
+        (plan, report.join(), lock, early.map(|e| e.join()))
     });
     let mut plan = match plan {
         Ok(p) => p,
         Err(e) => return refused_or_failed(out, &fe, e, "nothing was written"),
     };
-    let unchanged_docs = std::mem::take(&mut *unchanged_docs.lock().unwrap_or_else(|e| e.into_inner()));
-    if !recorded.is_empty() && !plan.outputs.iter().any(|o| o.path.ends_with(dddc::lock::LOCK_FILE)) {
-        if let Some(l) = &inputs.lock {
+    let mut unchanged_docs = std::mem::take(&mut *unchanged_docs.lock().unwrap_or_else(|e| e.into_inner()));
+    let lock_written = |plan: &dddc::build::Plan| {
+        plan.outputs.iter().any(|o| o.path.ends_with(dddc::lock::LOCK_FILE))
+            || early.as_ref().is_some_and(|e| e.files.iter().any(|(p, _)| p.ends_with(dddc::lock::LOCK_FILE)))
+    };
+    if !recorded.is_empty() && !lock_written(&plan) {
+        if let Some(l) = &lock {
             let (json, snapshot) = l.to_files();
             let dir = std::path::PathBuf::from(&project.config.migrations.dir);
             plan.outputs.push(dddc::build::Output { path: dir.join(dddc::lock::LOCK_FILE), bytes: json.into_bytes() });
@@ -172,6 +208,15 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         .collect();
     // Generated documentation no build writes any more (a removed context's
     // diagram): removed, so that `check` passes after `build`.
+    // The migrations and the lock staged beside the documents are found
+    // by their digests too.
+    let (early_changed, early_staged) = match early {
+        Some(e) => {
+            unchanged_docs.extend(e.files);
+            (e.changed, Some(e.staged))
+        }
+        None => (Vec::new(), None),
+    };
     let written: std::collections::HashSet<&Path> =
         plan.outputs.iter().map(|o| o.path.as_path()).chain(unchanged_docs.iter().map(|(p, _)| p.as_path())).collect();
     let stale: Vec<PathBuf> = generated_docs(&project.dir, Path::new(&project.config.docs.dir))
@@ -198,7 +243,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         return 0;
     }
     let lint = report.as_ref().map(|r| dddc::check_cache::LintSummary::new(r, super::min_score(None, &project.config)));
-    if changed.is_empty() && stale.is_empty() {
+    if changed.is_empty() && stale.is_empty() && early_changed.is_empty() {
         let quiet =
             plan.warnings.is_empty() && plan.notices.is_empty() && plan.summary.is_empty() && recorded.is_empty();
         save_memos();
@@ -210,7 +255,10 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         return 0;
     }
     let write = dddc::timing::phase("write");
-    if let Err(e) = write_atomically(&project.dir, &changed) {
+    let written = early_staged
+        .unwrap_or_else(|| Ok(output::Staged::default()))
+        .and_then(|early| early.commit(output::stage(&project.dir, &changed)?));
+    if let Err(e) = written {
         report_findings();
         return out.usage_error(&e);
     }
@@ -228,7 +276,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     save_memos();
     super::check::record_after_build(&project, &fe, lint, &plan.outputs, &unchanged_docs, false);
     report_findings();
-    let written: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
+    let written: Vec<PathBuf> = early_changed.into_iter().chain(changed.iter().map(|o| o.path.clone())).collect();
     out.field("written", super::paths(&written));
     out.field("removed", super::paths(&removed));
     for n in &plan.notices {
@@ -247,6 +295,27 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         out.say(&format!("  removed {} (no longer generated)", p.display()));
     }
     0
+}
+
+/// The migrations and the lock, compared with the disk and staged while
+/// the documents are made ([`stage_changed`]).
+struct Early {
+    /// Each file, by the digest of what the build made.
+    files: Vec<(PathBuf, dddc::check_cache::Hash)>,
+    /// The files that differ from the disk, in the outputs' order.
+    changed: Vec<PathBuf>,
+    /// Those, staged; or why they could not be.
+    staged: Result<output::Staged, String>,
+}
+
+/// `outputs` compared with the files under `dir`, the ones that differ
+/// staged, and their text dropped.
+fn stage_changed(dir: &Path, outputs: Vec<dddc::build::Output>) -> Early {
+    let files = outputs.iter().map(|o| (o.path.clone(), dddc::check_cache::digest(&o.bytes))).collect();
+    let changed: Vec<&dddc::build::Output> =
+        outputs.iter().filter(|o| !output::holds(&dir.join(&o.path), &[o.bytes.as_slice()])).collect();
+    let staged = output::stage(dir, &changed);
+    Early { files, changed: changed.iter().map(|o| o.path.clone()).collect(), staged }
 }
 
 /// A build with nothing to do, answered from `check`'s last pass when
