@@ -136,12 +136,9 @@ pub fn map_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     let (first, second) = items.split_at(items.len() / 2);
     std::thread::scope(|s| {
         let f = &f;
-        let later = try_spawn_scoped(s, move || second.iter().map(f).collect::<Vec<R>>());
+        let later = beside(s, move || second.iter().map(f).collect::<Vec<R>>());
         let mut out: Vec<R> = first.iter().map(f).collect();
-        match later {
-            Some(later) => out.extend(later.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-            None => out.extend(second.iter().map(f)),
-        }
+        out.extend(later.join());
         out
     })
 }

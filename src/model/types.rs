@@ -59,8 +59,8 @@ const AGGREGATES_APART: usize = 200;
 /// declaration and what the passes before declared, and writes only its
 /// own aggregate and the lists of what it found: from
 /// [`AGGREGATES_APART`] of them, the second half is read on another
-/// thread by a [`Resolver::fork`], whose findings are appended after the
-/// first half's (or here, after the first, when no thread can be started).
+/// thread by a [`Resolver::fork`] (on this one when no thread can be
+/// started), whose findings are appended after the first half's.
 fn aggregates(r: &mut Resolver<'_>, halves: Halves) {
     let n = r.aggregate_asts.len();
     if !halves.split(n, AGGREGATES_APART) {
@@ -72,7 +72,7 @@ fn aggregates(r: &mut Resolver<'_>, halves: Halves) {
     let mid = n / 2;
     let mut fork = r.fork();
     let fork = std::thread::scope(|s| {
-        let later = crate::threads::try_spawn_scoped(s, move || {
+        let later = crate::threads::beside(s, move || {
             for i in mid..n {
                 aggregate(&mut fork, AggregateId(i));
             }
@@ -81,17 +81,9 @@ fn aggregates(r: &mut Resolver<'_>, halves: Halves) {
         for i in 0..mid {
             aggregate(r, AggregateId(i));
         }
-        later.map(|later| later.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        later.join()
     });
-    match fork {
-        Some(fork) => r.join(fork, mid..n),
-        // No thread could be started: the second half here, after the first.
-        None => {
-            for i in mid..n {
-                aggregate(r, AggregateId(i));
-            }
-        }
-    }
+    r.join(fork, mid..n);
 }
 
 /// PostgreSQL's most columns in one table (`MaxHeapAttributeNumber`).

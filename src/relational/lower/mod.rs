@@ -252,16 +252,12 @@ impl<'a> Lowerer<'a> {
                 words: self.words,
                 value_columns: self.value_columns,
             };
-            let helped = std::thread::scope(|s| {
-                let helper = crate::threads::try_spawn_scoped(s, || later.contexts(split..contexts));
+            // On this thread, first, when no thread can be started.
+            std::thread::scope(|s| {
+                let helper = crate::threads::beside(s, || later.contexts(split..contexts));
                 self.contexts(0..split);
-                helper.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).is_some()
+                helper.join();
             });
-            // No thread could be started: the later contexts lowered on
-            // this thread, by their own lowerer, after these.
-            if !helped {
-                later.contexts(split..contexts);
-            }
             self.schema.tables.append(&mut later.schema.tables);
             self.diags.append(&mut later.diags);
             self.tenant_keys.append(&mut later.tenant_keys);
