@@ -185,6 +185,8 @@ fn main() -> ExitCode {
     // quietly, as for any Unix tool, instead of panicking in `println!`.
     reset_sigpipe();
     shorter_purge_delay();
+    // Before any thread: reading the umask sets it for a moment.
+    dddc::output::remember_umask();
     // The front end and the printers recurse over expressions and nested
     // declarations. The syntax limits bound that depth; a generous stack is
     // the second line of defence (only the pages touched are committed).

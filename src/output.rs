@@ -114,8 +114,7 @@ impl Staged {
 pub fn stage(dir: &Path, outputs: &[&Output]) -> Result<Staged, String> {
     let mut order: Vec<usize> = (0..outputs.len()).collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(outputs[i].bytes.len()), i));
-    // Read once, before the threads: reading the umask sets it for a
-    // moment, and two threads doing so at once could leave the other's.
+    // Read once per process ([`remember_umask`]), before the threads.
     let new_mode = new_file_mode();
     // The folders this run makes, in the order made: removed again if it
     // fails.
@@ -326,10 +325,25 @@ fn set_mode(_: &File, _: &Path, _: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A new file's mode under the process's umask, read by setting the mask
-/// and setting it back: call it where no other thread does the same.
-#[cfg(unix)]
+/// A new file's mode under the process's umask, read once per process
+/// ([`read_umask`]).
 fn new_file_mode() -> u32 {
+    *NEW_FILE_MODE.get_or_init(read_umask)
+}
+
+static NEW_FILE_MODE: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// Reads the umask for [`stage`] now. The mask is read by setting it and
+/// setting it back, and a file another thread creates meanwhile gets the
+/// mask set for that moment: the CLI calls this first, before any thread
+/// starts (a build stages its migrations while the documents' memo makes
+/// its files).
+pub fn remember_umask() {
+    new_file_mode();
+}
+
+#[cfg(unix)]
+fn read_umask() -> u32 {
     // SAFETY: umask(2) cannot fail; the mask is restored at once.
     let mask = unsafe {
         let old = libc::umask(0o022);
@@ -340,7 +354,7 @@ fn new_file_mode() -> u32 {
 }
 
 #[cfg(not(unix))]
-fn new_file_mode() -> u32 {
+fn read_umask() -> u32 {
     0o666
 }
 
@@ -587,7 +601,7 @@ mod tests {
         assert_eq!(files_under(dir.path()), ["blocked"]);
         let entries: Vec<String> =
             std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
-        assert_eq!(entries, ["blocked"], "the folders made for the first part stay");
+        assert_eq!(entries, ["blocked"], "the folders made for the first part are removed");
 
         let staged = stage(dir.path(), &first.iter().collect::<Vec<_>>()).unwrap();
         let later = stage(dir.path(), &second[..1].iter().collect::<Vec<_>>()).unwrap();
@@ -596,6 +610,29 @@ mod tests {
             assert_eq!(std::fs::read(dir.path().join(&o.path)).unwrap(), o.bytes, "{}", o.path.display());
         }
         assert_eq!(files_under(dir.path()).len(), 4);
+    }
+
+    /// Two parts committed together rename the lock last, whichever part
+    /// holds it: a rename that fails in the second part leaves the first
+    /// part's migration renamed and the lock not.
+    #[test]
+    fn the_lock_of_a_first_part_is_renamed_after_the_second_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = [
+            Output { path: "db/dddc.lock".into(), bytes: b"{}".to_vec() },
+            Output { path: "db/V1__init.sql".into(), bytes: b"SELECT 1;".to_vec() },
+        ];
+        let second = [Output { path: "docs/a.md".into(), bytes: b"# A".to_vec() }];
+        let staged = stage(dir.path(), &first.iter().collect::<Vec<_>>()).unwrap();
+        let later = stage(dir.path(), &second.iter().collect::<Vec<_>>()).unwrap();
+        // The document's destination is now a folder that is not empty:
+        // its rename fails.
+        std::fs::create_dir_all(dir.path().join("docs/a.md/x")).unwrap();
+        let err = staged.commit(later).unwrap_err();
+        assert!(err.contains("docs/a.md"), "{err}");
+        assert!(dir.path().join("db/V1__init.sql").is_file());
+        assert!(!dir.path().join("db/dddc.lock").exists(), "the lock was renamed before a document");
+        assert!(files_under(dir.path()).iter().all(|f| !f.contains(TMP_SUFFIX)), "{:?}", files_under(dir.path()));
     }
 
     /// A file that fails while the others are being staged (its name fits,

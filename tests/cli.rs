@@ -725,6 +725,37 @@ fn a_build_whose_documents_fail_writes_nothing_it_staged() {
     assert_exit(&dddc(p.path(), &["check"]), 0);
 }
 
+/// A hand-written migration recorded by the same build that writes the
+/// next migration: the lock is written once, with both and the new schema
+/// (the build drops the lock's own schema before its documents when it
+/// writes the lock again, and writes the lock from it only when it does
+/// not).
+#[test]
+fn a_hand_written_migration_recorded_with_a_model_change() {
+    let model = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
+    let p = project(&[("model.ddd", model), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    assert_exit(&dddc(p.path(), &["new", "seed"]), 0);
+    let v2 = p.path().join("db/migration/V2__seed.sql");
+    let text = std::fs::read_to_string(&v2).unwrap() + "INSERT INTO c.a (n) VALUES (1);\n";
+    std::fs::write(&v2, text).unwrap();
+    let u2 = p.path().join("db/migration/U2__seed.sql");
+    std::fs::write(&u2, std::fs::read_to_string(&u2).unwrap() + "DELETE FROM c.a WHERE n = 1;\n").unwrap();
+    std::fs::write(p.path().join("model.ddd"), model.replace("n: int", "n: int\n    m: int?")).unwrap();
+    let run = dddc(p.path(), &["build"]);
+    assert_exit(&run, 0);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(said.contains("recorded the hand-written migration V2__seed.sql"), "{said}");
+    assert!(said.contains("wrote V3__add_m_to_a.sql"), "{said}");
+    let lock = std::fs::read_to_string(p.path().join("db/migration/dddc.lock")).unwrap();
+    for file in ["V1__init.sql", "V2__seed.sql", "V3__add_m_to_a.sql"] {
+        assert!(lock.contains(file), "{file} not in the lock:\n{lock}");
+    }
+    let schema = std::fs::read_to_string(p.path().join("db/migration/dddc.schema")).unwrap();
+    assert!(schema.lines().any(|l| l.contains(" m ")), "the new column is not in the snapshot:\n{schema}");
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+}
+
 /// `[docs] language` decides the comments dddc writes into the database;
 /// switching it later is a migration that rewrites them
 /// (docs/configuration.md says so).

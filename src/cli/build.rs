@@ -168,7 +168,12 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     });
     let mut plan = match plan {
         Ok(p) => p,
-        Err(e) => return refused_or_failed(out, &fe, e, "nothing was written"),
+        Err(e) => {
+            // What was staged is removed before anything is said: a closed
+            // pipe on the message ends the program there.
+            drop(early);
+            return refused_or_failed(out, &fe, e, "nothing was written");
+        }
     };
     let mut unchanged_docs = std::mem::take(&mut *unchanged_docs.lock().unwrap_or_else(|e| e.into_inner()));
     let lock_written = |plan: &dddc::build::Plan| {
