@@ -725,6 +725,43 @@ fn a_build_whose_documents_fail_writes_nothing_it_staged() {
     assert_exit(&dddc(p.path(), &["check"]), 0);
 }
 
+/// A first build killed while it renamed its files into place (the lock
+/// last) leaves V1 without a lock: the next build finishes it, since V1 is
+/// byte for byte what it writes. A V1 it would not write is history it
+/// must not overwrite (`a_lost_lock_never_rewrites_history`, git_workflow).
+#[test]
+fn a_first_build_killed_before_its_lock_is_finished_by_the_next() {
+    let model = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
+    let p = project(&[("model.ddd", model), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let mig = p.path().join("db/migration");
+    let v1 = std::fs::read(mig.join("V1__init.sql")).unwrap();
+    let lock = std::fs::read(mig.join("dddc.lock")).unwrap();
+    // As if killed after V1, U1 and the snapshot were renamed.
+    std::fs::remove_file(mig.join("dddc.lock")).unwrap();
+    let check = dddc(p.path(), &["check"]);
+    assert_exit(&check, 1);
+    assert!(check.stderr.contains("run `dddc build`"), "{}", check.stderr);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    assert_eq!(std::fs::read(mig.join("V1__init.sql")).unwrap(), v1);
+    assert_eq!(std::fs::read(mig.join("dddc.lock")).unwrap(), lock);
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+
+    // Killed before the snapshot too, and the model edited since: this
+    // build's V1 is not the one on disk, which may have run.
+    std::fs::remove_file(mig.join("dddc.lock")).unwrap();
+    std::fs::remove_file(mig.join("dddc.schema")).unwrap();
+    std::fs::write(p.path().join("model.ddd"), model.replace("n: int", "n: int\n    m: int?")).unwrap();
+    let run = dddc(p.path(), &["build"]);
+    assert_exit(&run, 1);
+    assert!(run.stderr.contains("but no lock"), "{}", run.stderr);
+    assert_eq!(std::fs::read(mig.join("V1__init.sql")).unwrap(), v1, "V1 untouched");
+    let mut left: Vec<String> =
+        std::fs::read_dir(&mig).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["U1__init.sql", "V1__init.sql"], "nothing written, no temporary file");
+}
+
 /// A hand-written migration recorded by the same build that writes the
 /// next migration: the lock is written once, with both and the new schema
 /// (the build drops the lock's own schema before its documents when it

@@ -73,9 +73,12 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         Ok((lock, text)) => (lock, text.map(dddc::lock::Snapshot::Text)),
         Err(code) => return code,
     };
-    // A lost lock must not start history again over migrations that ran.
-    let on_disk = migration_files_on_disk(&mig_dir);
-    if lock.is_none() && !on_disk.is_empty() {
+    // A lost lock must not start history again over migrations that ran:
+    // unless each of them is what this build writes, byte for byte (a
+    // first build killed while it renamed its files into place, the lock
+    // last), checked once the build is planned.
+    let on_disk = if lock.is_none() { migration_files_on_disk(&mig_dir) } else { Vec::new() };
+    let lost_lock = || {
         out.report(&fe.sources, &fe.diagnostics);
         out.error(&format!(
             "`{}` holds migrations ({}) but no lock: a build now would write a new V1 over that history. Restore `{}` and `{}` from version control (`git checkout -- {}`); nothing was written",
@@ -85,8 +88,8 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             dddc::lock::SNAPSHOT_FILE,
             mig_dir.display()
         ));
-        return EXIT_FAIL;
-    }
+        EXIT_FAIL
+    };
     // Hand-written migrations that are written now get their checksums.
     let recorded = match &mut lock {
         Some(l) => {
@@ -175,6 +178,21 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             return refused_or_failed(out, &fe, e, "nothing was written");
         }
     };
+    let config_dir = Path::new(&project.config.migrations.dir);
+    let written_as_on_disk = |name: &String| {
+        let path = config_dir.join(name);
+        match &early {
+            Some(e) => e.files.iter().any(|(p, _)| *p == path) && !e.changed.contains(&path),
+            None => plan
+                .outputs
+                .iter()
+                .any(|o| o.path == path && dddc::output::holds(&project.dir.join(&o.path), &[o.bytes.as_slice()])),
+        }
+    };
+    if !on_disk.iter().all(written_as_on_disk) {
+        drop(early);
+        return lost_lock();
+    }
     let mut unchanged_docs = std::mem::take(&mut *unchanged_docs.lock().unwrap_or_else(|e| e.into_inner()));
     let lock_written = |plan: &dddc::build::Plan| {
         plan.outputs.iter().any(|o| o.path.ends_with(dddc::lock::LOCK_FILE))
