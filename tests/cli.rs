@@ -747,6 +747,25 @@ fn a_first_build_killed_before_its_lock_is_finished_by_the_next() {
     assert_eq!(std::fs::read(mig.join("dddc.lock")).unwrap(), lock);
     assert_exit(&dddc(p.path(), &["check"]), 0);
 
+    // A snapshot other than the one this build writes is history: a V2
+    // that may have run, its files gone since, though V1 is the same.
+    let snapshot = std::fs::read_to_string(mig.join("dddc.schema")).unwrap();
+    std::fs::remove_file(mig.join("dddc.lock")).unwrap();
+    std::fs::write(
+        mig.join("dddc.schema"),
+        snapshot.replace(r#"column n {"type":"INTEGER"}"#, r#"column n {"type":"BIGINT"}"#),
+    )
+    .unwrap();
+    assert_ne!(std::fs::read_to_string(mig.join("dddc.schema")).unwrap(), snapshot, "the test's edit");
+    let run = dddc(p.path(), &["build"]);
+    assert_exit(&run, 1);
+    assert!(run.stderr.contains("but no lock") && run.stderr.contains("dddc.schema"), "{}", run.stderr);
+    assert!(!mig.join("dddc.lock").exists(), "a lock written over another snapshot");
+    // With the snapshot as this build writes it, the build finishes.
+    std::fs::write(mig.join("dddc.schema"), &snapshot).unwrap();
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    assert_eq!(std::fs::read(mig.join("dddc.lock")).unwrap(), lock);
+
     // Killed before the snapshot too, and the model edited since: this
     // build's V1 is not the one on disk, which may have run.
     std::fs::remove_file(mig.join("dddc.lock")).unwrap();

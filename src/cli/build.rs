@@ -77,7 +77,18 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     // unless each of them is what this build writes, byte for byte (a
     // first build killed while it renamed its files into place, the lock
     // last), checked once the build is planned.
-    let on_disk = if lock.is_none() { migration_files_on_disk(&mig_dir) } else { Vec::new() };
+    // The snapshot too, when it is there: a killed first build renamed it
+    // before the lock, as this build writes it; another one is the
+    // history's (a V2 that may have run, its files gone since).
+    let on_disk = if lock.is_none() {
+        let mut files = migration_files_on_disk(&mig_dir);
+        if mig_dir.join(dddc::lock::SNAPSHOT_FILE).is_file() {
+            files.push(dddc::lock::SNAPSHOT_FILE.to_string());
+        }
+        files
+    } else {
+        Vec::new()
+    };
     let lost_lock = || {
         out.report(&fe.sources, &fe.diagnostics);
         out.error(&format!(
