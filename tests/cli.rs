@@ -674,34 +674,42 @@ fn build_removes_stale_generated_docs_and_keeps_the_teams_own() {
     assert_exit(&dddc(p.path(), &["check"]), 0);
 }
 
+/// A model of one aggregate in one context.
+const ONE_AGGREGATE: &str = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
+
+/// Every file and folder under `dir` but the local memo (`.dddc`), by its
+/// path from `dir`, with its bytes (none for a folder), sorted.
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            let rel = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            if rel == ".dddc" {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path.clone());
+                all.push((rel, Vec::new()));
+            } else {
+                all.push((rel, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
 /// A build stages its migrations and lock while it makes the documents
 /// (their text is then dropped): when the documents fail, those staged
 /// files go too. Nothing is written, no temporary file stays, and the
 /// project is as before, first build or not.
 #[test]
 fn a_build_whose_documents_fail_writes_nothing_it_staged() {
-    let model = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
+    let model = ONE_AGGREGATE;
     let config = "[lint]\nmin_score = 0\n\n[docs]\ntemplates = \"tpl\"\n";
     let p = project(&[("model.ddd", model), ("dddc.toml", config), ("tpl/erd_overview.puml.j2", "{{ modle }}\n")]);
-    let listing = |dir: &Path| {
-        let mut all = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let path = e.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path.clone());
-                }
-                let rel = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                if !rel.starts_with(".dddc/") && rel != ".dddc" {
-                    let bytes = if path.is_file() { std::fs::read(&path).unwrap() } else { Vec::new() };
-                    all.push((rel, bytes));
-                }
-            }
-        }
-        all.sort();
-        all
-    };
     let before = listing(p.path());
     let run = dddc(p.path(), &["build"]);
     assert_exit(&run, 1);
@@ -731,7 +739,7 @@ fn a_build_whose_documents_fail_writes_nothing_it_staged() {
 /// must not overwrite (`a_lost_lock_never_rewrites_history`, git_workflow).
 #[test]
 fn a_first_build_killed_before_its_lock_is_finished_by_the_next() {
-    let model = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
+    let model = ONE_AGGREGATE;
     let p = project(&[("model.ddd", model), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
     assert_exit(&dddc(p.path(), &["build"]), 0);
     let mig = p.path().join("db/migration");
@@ -788,7 +796,7 @@ fn a_first_build_killed_before_its_lock_is_finished_by_the_next() {
 /// not).
 #[test]
 fn a_hand_written_migration_recorded_with_a_model_change() {
-    let model = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
+    let model = ONE_AGGREGATE;
     let p = project(&[("model.ddd", model), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
     assert_exit(&dddc(p.path(), &["build"]), 0);
     assert_exit(&dddc(p.path(), &["new", "seed"]), 0);
@@ -817,7 +825,7 @@ fn a_hand_written_migration_recorded_with_a_model_change() {
 /// (docs/configuration.md says so).
 #[test]
 fn switching_the_language_rewrites_the_generated_comments() {
-    let model = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
+    let model = ONE_AGGREGATE;
     let p = project(&[("model.ddd", model), ("dddc.toml", "[lint]\nmin_score = 0\n\n[docs]\nlanguage = \"en\"\n")]);
     assert_exit(&dddc(p.path(), &["build"]), 0);
     let v1 = std::fs::read_to_string(p.path().join("db/migration/V1__init.sql")).unwrap();

@@ -73,13 +73,12 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         Ok((lock, text)) => (lock, text.map(dddc::lock::Snapshot::Text)),
         Err(code) => return code,
     };
-    // A lost lock must not start history again over migrations that ran:
-    // unless each of them is what this build writes, byte for byte (a
-    // first build killed while it renamed its files into place, the lock
-    // last), checked once the build is planned.
-    // The snapshot too, when it is there: a killed first build renamed it
-    // before the lock, as this build writes it; another one is the
-    // history's (a V2 that may have run, its files gone since).
+    // A lost lock must not start history again over migrations that ran,
+    // unless each of them, and the snapshot when it is there, is byte for
+    // byte what this build writes: a first build killed while it renamed
+    // its files into place, the lock last. (A snapshot of another state is
+    // the history's: a V2 that may have run, its files gone since.)
+    // Checked once the build is planned.
     let on_disk = if lock.is_none() {
         let mut files = migration_files_on_disk(&mig_dir);
         if mig_dir.join(dddc::lock::SNAPSHOT_FILE).is_file() {
@@ -189,21 +188,6 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             return refused_or_failed(out, &fe, e, "nothing was written");
         }
     };
-    let config_dir = Path::new(&project.config.migrations.dir);
-    let written_as_on_disk = |name: &String| {
-        let path = config_dir.join(name);
-        match &early {
-            Some(e) => e.files.iter().any(|(p, _)| *p == path) && !e.changed.contains(&path),
-            None => plan
-                .outputs
-                .iter()
-                .any(|o| o.path == path && dddc::output::holds(&project.dir.join(&o.path), &[o.bytes.as_slice()])),
-        }
-    };
-    if !on_disk.iter().all(written_as_on_disk) {
-        drop(early);
-        return lost_lock();
-    }
     let mut unchanged_docs = std::mem::take(&mut *unchanged_docs.lock().unwrap_or_else(|e| e.into_inner()));
     let lock_written = |plan: &dddc::build::Plan| {
         plan.outputs.iter().any(|o| o.path.ends_with(dddc::lock::LOCK_FILE))
@@ -240,8 +224,6 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         .iter()
         .filter(|o| !dddc::output::holds(&project.dir.join(&o.path), &[o.bytes.as_slice()]))
         .collect();
-    // Generated documentation no build writes any more (a removed context's
-    // diagram): removed, so that `check` passes after `build`.
     // The migrations and the lock staged beside the documents are found
     // by their digests too.
     let (early_changed, early_staged) = match early {
@@ -253,6 +235,22 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     };
     let written: std::collections::HashSet<&Path> =
         plan.outputs.iter().map(|o| o.path.as_path()).chain(unchanged_docs.iter().map(|(p, _)| p.as_path())).collect();
+    // The files on disk without a lock: each one this build writes, as it
+    // is there.
+    let config_dir = Path::new(&project.config.migrations.dir);
+    let rewritten: std::collections::HashSet<&Path> =
+        early_changed.iter().map(PathBuf::as_path).chain(changed.iter().map(|o| o.path.as_path())).collect();
+    if !on_disk
+        .iter()
+        .map(|name| config_dir.join(name))
+        .all(|p| written.contains(p.as_path()) && !rewritten.contains(p.as_path()))
+    {
+        drop(compare);
+        drop(early_staged);
+        return lost_lock();
+    }
+    // Generated documentation no build writes any more (a removed context's
+    // diagram): removed, so that `check` passes after `build`.
     let stale: Vec<PathBuf> = generated_docs(&project.dir, Path::new(&project.config.docs.dir))
         .into_iter()
         .filter(|p| !written.contains(&p.as_path()))
