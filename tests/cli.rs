@@ -750,7 +750,12 @@ fn a_first_build_killed_before_its_lock_is_finished_by_the_next() {
     let check = dddc(p.path(), &["check"]);
     assert_exit(&check, 1);
     assert!(check.stderr.contains("run `dddc build`"), "{}", check.stderr);
-    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let run = dddc(p.path(), &["build"]);
+    assert_exit(&run, 0);
+    // It says that V1 was there, and that it wrote the lock.
+    assert!(run.stderr.contains("without its lock: V1__init.sql"), "{}", run.stderr);
+    assert!(!run.stderr.contains("wrote V1"), "{}", run.stderr);
+    assert!(run.stderr.contains("db/migration/dddc.lock"), "{}", run.stderr);
     assert_eq!(std::fs::read(mig.join("V1__init.sql")).unwrap(), v1);
     assert_eq!(std::fs::read(mig.join("dddc.lock")).unwrap(), lock);
     assert_exit(&dddc(p.path(), &["check"]), 0);
@@ -787,6 +792,42 @@ fn a_first_build_killed_before_its_lock_is_finished_by_the_next() {
         std::fs::read_dir(&mig).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     left.sort();
     assert_eq!(left, ["U1__init.sql", "V1__init.sql"], "nothing written, no temporary file");
+}
+
+/// Without a lock, the build refuses any migration Flyway would run that
+/// it does not write itself: in a subfolder (Flyway scans them), a
+/// baseline, or another first build's V1 (run with another `--name`, whose
+/// help says what to do). A repeatable migration carries no version and
+/// is left alone.
+#[test]
+fn without_a_lock_every_versioned_migration_flyway_finds_is_history() {
+    let p = project(&[("model.ddd", ONE_AGGREGATE), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    let mig = p.path().join("db/migration");
+    let refused = |file: &str| {
+        let path = mig.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "CREATE TABLE legacy (id bigint);\n").unwrap();
+        let run = dddc(p.path(), &["build"]);
+        assert_exit(&run, 1);
+        assert!(run.stderr.contains("but no lock") && run.stderr.contains(file), "{file}: {}", run.stderr);
+        assert!(!mig.join("V1__init.sql").exists() && !mig.join("dddc.lock").exists(), "{file}: written");
+        std::fs::remove_file(&path).unwrap();
+    };
+    refused("old/V1__legacy.sql");
+    refused("B5__baseline.sql");
+    refused("U1__init.sql");
+
+    // Another first build's V1: run again as it was, it finishes.
+    std::fs::write(mig.join("R__views.sql"), "CREATE OR REPLACE VIEW v AS SELECT 1;\n").unwrap();
+    assert_exit(&dddc(p.path(), &["build", "--name", "first"]), 0);
+    assert!(mig.join("V1__first.sql").exists());
+    std::fs::remove_file(mig.join("dddc.lock")).unwrap();
+    let run = dddc(p.path(), &["build", "--name", "second"]);
+    assert_exit(&run, 1);
+    assert!(run.stderr.contains("help: if that lock was never committed"), "{}", run.stderr);
+    assert!(!mig.join("V1__second.sql").exists());
+    assert_exit(&dddc(p.path(), &["build", "--name", "first"]), 0);
+    assert_exit(&dddc(p.path(), &["check"]), 0);
 }
 
 /// A hand-written migration recorded by the same build that writes the

@@ -91,7 +91,9 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     let lost_lock = || {
         out.report(&fe.sources, &fe.diagnostics);
         out.error(&format!(
-            "`{}` holds migrations ({}) but no lock: a build now would write a new V1 over that history. Restore `{}` and `{}` from version control (`git checkout -- {}`); nothing was written",
+            "`{}` holds migrations ({}) but no lock: a build now would write a new V1 over that history; nothing was written\n\
+             help: restore `{}` and `{}` from version control (`git checkout -- {}`)\n\
+             help: if that lock was never committed (a first build stopped before it wrote its lock, then run again with another model, `--name` or `SOURCE_DATE_EPOCH`), run it again as it was; or, if those migrations never ran on any database, delete them",
             mig_dir.display(),
             on_disk.join(", "),
             dddc::lock::LOCK_FILE,
@@ -318,7 +320,13 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         out.say(&format!("recorded the hand-written migration {r}"));
     }
     for line in &plan.summary {
-        out.say(&format!("wrote {line}"));
+        let file = line.split(' ').next().unwrap_or_default();
+        if on_disk.is_empty() || written.iter().any(|p| p.file_name().is_some_and(|n| n == file)) {
+            out.say(&format!("wrote {line}"));
+        } else {
+            // The lock was lost, the migration on disk is this one.
+            out.say(&format!("finished the first build a stopped run left without its lock: {line} was in place"));
+        }
     }
     for p in &written {
         out.say(&format!("  {}", p.display()));

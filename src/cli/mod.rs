@@ -274,16 +274,26 @@ pub fn report_lock(
     })
 }
 
-/// Versioned or undo migrations (`V…`/`U…` `.sql`) in the folder: what a
-/// lost lock must not be rebuilt over.
+/// The migrations Flyway would run from the folder, at any depth (it
+/// scans subfolders too): versioned, undo and baseline ones (`V…`, `U…`,
+/// `B…` `.sql`) and their `.sql.conf`, as paths relative to `dir`. What a
+/// lost lock must not be rebuilt over. Repeatable ones (`R__…`) are the
+/// user's and carry no version: they are left out.
 pub fn migration_files_on_disk(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".sql") && (n.starts_with('V') || n.starts_with('U')) && n.contains("__"))
-        .collect();
+    use dddc::check::{flyway_kind, FlywayFile};
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = format!("{prefix}{name}");
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(&e.path(), &format!("{rel}/"), out);
+            } else if matches!(flyway_kind(&name), FlywayFile::Versioned | FlywayFile::Undo | FlywayFile::Baseline) {
+                out.push(rel);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, "", &mut out);
     out.sort();
     out
 }
