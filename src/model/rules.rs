@@ -138,6 +138,7 @@ fn audit_log(r: &mut Resolver<'_>) {
 }
 
 fn partitions(r: &mut Resolver<'_>) {
+    let mut refs_to: Option<Vec<Vec<Span>>> = None;
     for (aid, p) in r.partition_asts.clone() {
         let owner = Owner::Entity(EntityLoc { aggregate: aid, path: Vec::new() });
         let Some((column, ty, nullable)) = column_of(r, &owner, &p.column.name) else {
@@ -269,19 +270,26 @@ fn partitions(r: &mut Resolver<'_>) {
                 );
             }
             let name = r.model.aggregates[aid.0].name.clone();
-            let mut refs = Vec::new();
-            for a in &r.model.aggregates {
-                for e in a.root.walk() {
-                    for f in &e.fields {
-                        if let FieldType::Ref(rf) = &f.ty {
-                            if rf.target == aid && !rf.loose {
-                                refs.push(f.span);
+            // Every foreign key, by its target, gathered once: a walk of
+            // the model per partitioned aggregate grew with the square of
+            // a model with one in every few contexts.
+            let refs_to = refs_to.get_or_insert_with(|| {
+                let mut by_target = vec![Vec::new(); r.model.aggregates.len()];
+                for a in &r.model.aggregates {
+                    for e in a.root.walk() {
+                        for f in &e.fields {
+                            if let FieldType::Ref(rf) = &f.ty {
+                                // (An unresolved one's target is none.)
+                                if let Some(to) = by_target.get_mut(rf.target.0).filter(|_| !rf.loose) {
+                                    to.push(f.span);
+                                }
                             }
                         }
                     }
                 }
-            }
-            for span in refs {
+                by_target
+            });
+            for span in refs_to[aid.0].clone() {
                 r.error(
                     Diagnostic::error(id::E0503, format!("a foreign key to partitioned aggregate `{name}`"))
                         .at(span, "its primary key includes the partition key, so `id` alone is not unique")

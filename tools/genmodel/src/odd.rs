@@ -3,7 +3,8 @@
 //! indexes or entities, an enum of thousands of values, one aggregate every
 //! other one references, a publication of every aggregate, long doc
 //! comments, a rename of every aggregate, a bounded context per
-//! aggregate). Each comes with an edit, so a
+//! aggregate), and one shaped like a real model: the bundled MiToga's five
+//! contexts copied `n` times. Each comes with an edit, so a
 //! build that plans a change is measured too. `scripts/bench-shapes.sh`
 //! runs them at three sizes and prints how the cost grows.
 
@@ -11,7 +12,7 @@ use std::fmt::Write;
 
 /// The shapes, by the name `genmodel --odd` takes.
 pub const SHAPES: &[&str] =
-    &["invariants", "indexes", "entities", "enum", "hub", "publication", "docs", "rename", "contexts"];
+    &["invariants", "indexes", "entities", "enum", "hub", "publication", "docs", "rename", "contexts", "mitoga"];
 
 const HEADER: &str = "/// A generated model of an unusual shape (tools/genmodel/src/odd.rs).\n\
 model odd {\n  target postgres 16\n  tables plural_en\n}\n\n";
@@ -138,9 +139,68 @@ pub fn model(shape: &str, n: usize, edited: bool) -> Option<String> {
                 s.push_str("  }\n}\n");
             }
         }
+        "mitoga" => return Some(mitoga(n, edited)),
         _ => return None,
     }
     Some(s)
+}
+
+/// MiToga's contexts as `examples/mitoga` has them, in the order it
+/// includes them.
+const MITOGA: [(&str, &str); 5] = [
+    ("autenticacion", include_str!("../../../examples/mitoga/contexts/autenticacion.ddd")),
+    ("marketplace", include_str!("../../../examples/mitoga/contexts/marketplace.ddd")),
+    ("reservas", include_str!("../../../examples/mitoga/contexts/reservas.ddd")),
+    ("pagos", include_str!("../../../examples/mitoga/contexts/pagos.ddd")),
+    ("auditoria", include_str!("../../../examples/mitoga/contexts/auditoria.ddd")),
+];
+
+/// The bundled MiToga (11 aggregates, every construct of the language, a
+/// doc comment nearly everywhere) with its five contexts copied `n` times:
+/// copy `k` > 0 renames each context `name_k`, and every mention of it.
+/// The model block, its roles and publication and the shared kernel stay
+/// as they are. The edit adds a field to the middle copy's `Reserva`.
+fn mitoga(n: usize, edited: bool) -> String {
+    let root = include_str!("../../../examples/mitoga/mitoga.ddd");
+    let mut s: String = root.lines().filter(|l| !l.starts_with("include ")).flat_map(|l| [l, "\n"]).collect();
+    for k in 0..n.max(1) {
+        for (_, text) in MITOGA {
+            let mut copy = if k == 0 { text.to_string() } else { suffixed(text, k) };
+            if edited && k == n / 2 {
+                let at = "    cancelada_at: timestamp? /// Momento de la cancelación.\n";
+                if let Some(i) = copy.find(at) {
+                    copy.insert_str(i + at.len(), "    /// Added by the edit.\n    nota_interna: text(200)?\n");
+                }
+            }
+            s.push_str(&copy);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// `text` with each of MiToga's context names, as a whole word, followed
+/// by `_k`.
+fn suffixed(text: &str, k: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(word);
+        if MITOGA.iter().any(|(name, _)| name == word) {
+            let _ = write!(out, "_{k}");
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// One context holding one aggregate whose body `body` writes.
