@@ -158,7 +158,8 @@ pub fn generate_with(
         TemplateId::ValueObject,
         TemplateId::Fields,
         TemplateId::Enum,
-    ]);
+    ]) && (!config.mermaid
+        || templates.replaces_none(&[TemplateId::MermaidErd, TemplateId::MermaidEntity]));
     let model_doc = std::sync::Mutex::new(None);
     let model_doc_once = || {
         let mut slot = model_doc.lock().unwrap_or_else(|e| e.into_inner());
@@ -173,9 +174,11 @@ pub fn generate_with(
                 project.memo,
                 TemplateId::DataModelContext,
                 |c| model_doc::SectionView { t, dictionary: &view.dictionary, c },
-                |view| match model_built_in.then(|| native::model_section(view)).flatten() {
-                    Some(text) => native::checked(&templates, TemplateId::DataModelContext, view, text),
-                    None => templates.render(TemplateId::DataModelContext, view),
+                |view| match model_built_in {
+                    true => {
+                        native::checked(&templates, TemplateId::DataModelContext, view, native::model_section(view))
+                    }
+                    false => templates.render(TemplateId::DataModelContext, view),
                 },
             )
             .and_then(|sections| {

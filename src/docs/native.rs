@@ -1,16 +1,17 @@
 //! The built-in per-context templates written in Rust:
 //! `data_dictionary_context.md.j2` and `data_model_context.md.j2`, with
 //! the partials they include (`enum.md.j2`, `value_object.md.j2`,
-//! `fields.md.j2`), and the PlantUML diagrams, `erd_context.puml.j2`
-//! (with `erd_entity.puml.j2`) and `erd_overview.puml.j2`. The same bytes
+//! `fields.md.j2`, `mermaid_erd.md.j2` and `mermaid_entity.md.j2`), and
+//! the PlantUML diagrams, `erd_context.puml.j2` (with
+//! `erd_entity.puml.j2`) and `erd_overview.puml.j2`. The same bytes
 //! as minijinja renders from the same views, several times faster: the
 //! sections are most of the two documents, and rendering them through
 //! minijinja was a quarter of a check in full at 2,000 aggregates (issue
 //! 14); the diagrams' PlantUML was a tenth of it after that.
 //!
 //! Used only while the project replaces none of a section's or a
-//! diagram's templates, and for the model document only for a context
-//! without a Mermaid diagram ([`super::generate_with`]); anything else is
+//! diagram's templates (with `[docs] mermaid = true`, the two Mermaid
+//! templates included: [`super::generate_with`]); anything else is
 //! rendered by minijinja. The templates stay the reference: debug builds
 //! (the tests, the fuzzer) render every section and diagram both ways and
 //! stop at a difference ([`checked`]), and `tests` below compares the two
@@ -25,7 +26,7 @@ use super::dictionary::{AllowView, EnumView, SectionView};
 use super::erd::{ErdColumn, ErdEntity, ErdRelation, ErdView, OverviewView};
 use super::labels::{Heading, Labels};
 use super::model_doc::{FieldView, InvariantView, SectionView as ModelSection, ValueView};
-use super::text::{cell, code, inline, puml, puml_quoted};
+use super::text::{cell, code, inline, mermaid_text, puml, puml_quoted};
 
 /// A template's `{% if x %}` of an optional text: present and not empty.
 fn some(text: &Option<String>) -> Option<&str> {
@@ -328,18 +329,19 @@ fn enum_section(o: &mut String, t: &Labels, e: &EnumView) {
     used_and_allowed(o, t, &e.used_by, &e.allows);
 }
 
-/// `data_model_context.md.j2` (with `value_object.md.j2`, `fields.md.j2`
-/// and `enum.md.j2`); `None` for a context with a Mermaid diagram, which
-/// the template renders.
-pub fn model_section(v: &ModelSection<'_, '_>) -> Option<String> {
+/// `data_model_context.md.j2` (with `value_object.md.j2`, `fields.md.j2`,
+/// `enum.md.j2`, and `mermaid_erd.md.j2` with `mermaid_entity.md.j2` for a
+/// context with a Mermaid diagram).
+pub fn model_section(v: &ModelSection<'_, '_>) -> String {
     let (t, c, dictionary) = (v.t, v.c, v.dictionary);
-    if c.mermaid.is_some() {
-        return None;
-    }
     let mut o = String::with_capacity(4096);
     let head = Head { heading: &c.heading, doc: &c.doc, picture: &c.picture, erd: &c.erd, tenant: &c.tenant };
     head.write(&mut o, t, (t.dictionary_title, dictionary, &c.dictionary_anchor), &c.allows);
     let _ = write!(o, "\n![{} {}]({})\n", t.erd, c.name, c.picture);
+    if let Some(erd) = &c.mermaid {
+        o.push('\n');
+        mermaid_erd(&mut o, erd);
+    }
     for value in &c.values {
         value_object(&mut o, t, value);
     }
@@ -425,7 +427,32 @@ pub fn model_section(v: &ModelSection<'_, '_>) -> Option<String> {
             }
         }
     }
-    Some(o)
+    o
+}
+
+/// `mermaid_erd.md.j2` (with `mermaid_entity.md.j2`): a context's diagram
+/// as a Mermaid `erDiagram` block.
+fn mermaid_erd(o: &mut String, erd: &ErdView<'_>) {
+    o.push_str("```mermaid\nerDiagram\n");
+    let entities = erd.groups.iter().flat_map(|g| &g.entities).chain(erd.stubs.iter().flat_map(|s| &s.entities));
+    for e in entities {
+        let _ = writeln!(o, "    {} {{", e.alias);
+        for c in e.keys.iter().chain(&e.columns) {
+            let _ = write!(o, "        {} {}", c.mermaid_type, c.mermaid_name);
+            if !c.mermaid_keys.is_empty() {
+                let _ = write!(o, " {}", c.mermaid_keys);
+            }
+            if !c.mermaid_comment.is_empty() {
+                let _ = write!(o, " \"{}\"", c.mermaid_comment);
+            }
+            o.push('\n');
+        }
+        o.push_str("    }\n");
+    }
+    for r in &erd.relations {
+        let _ = writeln!(o, "    {} {} {} : \"{}\"", r.left, r.op, r.right, mermaid_text(&r.label));
+    }
+    o.push_str("```\n");
 }
 
 /// `value_object.md.j2`.
@@ -772,10 +799,7 @@ mod tests {
                     let view = model_doc::view(&cat, t, t.dictionary_file, mermaid);
                     for c in &view.contexts {
                         let section = model_doc::SectionView { t, dictionary: &view.dictionary, c };
-                        let Some(text) = super::model_section(&section) else {
-                            assert!(mermaid, "no Rust rendering without Mermaid");
-                            continue;
-                        };
+                        let text = super::model_section(&section);
                         let reference = templates.render(TemplateId::DataModelContext, &section).unwrap();
                         assert_eq!(text, reference, "{} ({language:?})", path.display());
                         model_sections += 1;
@@ -802,6 +826,23 @@ mod tests {
                             (
                                 "events in a table",
                                 c.aggregates.iter().any(|a| a.events.as_ref().is_some_and(|e| e.table.is_some())),
+                            ),
+                            ("mermaid stubs", c.mermaid.as_ref().is_some_and(|m| !m.stubs.is_empty())),
+                            (
+                                "mermaid keys and comments",
+                                c.mermaid.iter().flat_map(|m| &m.groups).flat_map(|g| &g.entities).any(|e| {
+                                    e.columns
+                                        .iter()
+                                        .any(|c| !c.mermaid_keys.is_empty() && !c.mermaid_comment.is_empty())
+                                }),
+                            ),
+                            (
+                                "mermaid labels",
+                                c.mermaid.iter().flat_map(|m| &m.relations).any(|r| !r.label.is_empty()),
+                            ),
+                            (
+                                "mermaid without labels",
+                                c.mermaid.iter().flat_map(|m| &m.relations).any(|r| r.label.is_empty()),
                             ),
                         ] {
                             if present {
@@ -891,6 +932,10 @@ mod tests {
             "entity tables",
             "entity invariants",
             "events in a table",
+            "mermaid stubs",
+            "mermaid keys and comments",
+            "mermaid labels",
+            "mermaid without labels",
         ];
         let missing = missing(&parts, &with);
         assert!(missing.is_empty(), "no model compared has {missing:?}");
