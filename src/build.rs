@@ -1,7 +1,7 @@
 //! What `dddc build` writes, computed without touching the disk: the caller
 //! (the CLI) reads the current files, asks for the outputs and writes them.
 //! (The one exception is the documents' memo, when the caller hands one in
-//! [`Inputs::docs_memo`]: it is read, and new entries go to its temporary
+//! [`DocsOptions::memo`]: it is read, and new entries go to its temporary
 //! files, kept only when the caller saves it.)
 
 use std::path::PathBuf;
@@ -69,14 +69,8 @@ pub struct Inputs<'a> {
     /// schema is read from `snapshot` only when that text is not the
     /// one the model's schema writes.
     pub schema_pending: bool,
-    /// The diagrams and documents' sections made in earlier runs
-    /// ([`crate::memo`], [`crate::docs::MEMO_FOLDER`]): the
-    /// caller saves it once the run has succeeded.
-    pub docs_memo: Option<&'a crate::memo::Memo>,
-    /// Whether a document made is the caller's already ([`crate::docs::Project::unchanged`]).
-    pub docs_unchanged: Option<&'a crate::docs::Unchanged<'a>>,
-    /// See [`crate::docs::Project::compare_first`].
-    pub docs_compare_first: bool,
+    /// How the documents are made.
+    pub docs: DocsOptions<'a>,
     /// Whether each file's report keeps its statements
     /// ([`FileReport::statements`], `dddc plan`'s lock report). A build has
     /// no use for them: at 2,000 aggregates a first one's held 23 MB to
@@ -98,23 +92,28 @@ impl<'a> Inputs<'a> {
             lowered: None,
             snapshot: None,
             schema_pending: false,
-            docs_memo: None,
-            docs_unchanged: None,
-            docs_compare_first: false,
+            docs: DocsOptions::default(),
             keep_statements: true,
         }
     }
 
     /// The inputs' documents part.
     pub fn docs(&self) -> DocsInputs<'a> {
-        DocsInputs {
-            config: self.config,
-            project_dir: self.project_dir,
-            memo: self.docs_memo,
-            unchanged: self.docs_unchanged,
-            compare_first: self.docs_compare_first,
-        }
+        DocsInputs { config: self.config, project_dir: self.project_dir, options: self.docs }
     }
+}
+
+/// How the documents are made, beyond the model and the configuration.
+#[derive(Clone, Copy, Default)]
+pub struct DocsOptions<'a> {
+    /// The diagrams and documents' sections made in earlier runs
+    /// ([`crate::memo`], [`crate::docs::MEMO_FOLDER`]): the
+    /// caller saves it once the run has succeeded.
+    pub memo: Option<&'a crate::memo::Memo>,
+    /// Whether a document made is the caller's already ([`crate::docs::Project::unchanged`]).
+    pub unchanged: Option<&'a crate::docs::Unchanged<'a>>,
+    /// See [`crate::docs::Project::compare_first`].
+    pub compare_first: bool,
 }
 
 /// What the documents need of a build's inputs ([`plan_docs`]): a caller
@@ -125,12 +124,7 @@ impl<'a> Inputs<'a> {
 pub struct DocsInputs<'a> {
     pub config: &'a Config,
     pub project_dir: &'a std::path::Path,
-    /// See [`Inputs::docs_memo`].
-    pub memo: Option<&'a crate::memo::Memo>,
-    /// See [`Inputs::docs_unchanged`].
-    pub unchanged: Option<&'a crate::docs::Unchanged<'a>>,
-    /// See [`Inputs::docs_compare_first`].
-    pub compare_first: bool,
+    pub options: DocsOptions<'a>,
 }
 
 /// A build's migrations and lock, planned ([`plan_migrations`]); its
@@ -180,9 +174,9 @@ pub fn plan_docs(model: &Model, inputs: &DocsInputs<'_>, migrations: Migrations<
     let project = crate::docs::Project {
         lint: Some(&inputs.config.lint),
         migrations: Some(&records),
-        memo: inputs.memo,
-        unchanged: inputs.unchanged,
-        compare_first: inputs.compare_first,
+        memo: inputs.options.memo,
+        unchanged: inputs.options.unchanged,
+        compare_first: inputs.options.compare_first,
     };
     let _p = crate::timing::phase("docs");
     let docs = crate::docs::generate_with(model, &schema, &inputs.config.docs, inputs.project_dir, &project)

@@ -143,9 +143,11 @@ pub fn run_parsed(
         lowered,
         snapshot: disk.snapshot.as_ref(),
         schema_pending: schema_pending && has_lock,
-        docs_memo: disk.docs_memo.as_ref(),
-        docs_unchanged: Some(&unchanged),
-        docs_compare_first: true,
+        docs: crate::build::DocsOptions {
+            memo: disk.docs_memo.as_ref(),
+            unchanged: Some(&unchanged),
+            compare_first: true,
+        },
         keep_statements: false,
     };
     let planned = {

@@ -127,13 +127,10 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         }
         same
     };
-    let docs_inputs = dddc::build::DocsInputs {
-        config: &project.config,
-        project_dir: &project.dir,
-        memo: docs.as_ref(),
-        unchanged: Some(&unchanged),
-        compare_first: false,
-    };
+    let docs_options =
+        dddc::build::DocsOptions { memo: docs.as_ref(), unchanged: Some(&unchanged), compare_first: false };
+    let docs_inputs =
+        dddc::build::DocsInputs { config: &project.config, project_dir: &project.dir, options: docs_options };
     // The design lint runs on a second thread while the build is planned.
     let mut snapshot = snapshot;
     let (plan, report, lock, early) = std::thread::scope(|s| {
@@ -148,9 +145,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             lowered: fe.schema.as_ref(),
             snapshot: snapshot.as_ref(),
             schema_pending: false,
-            docs_memo: docs_inputs.memo,
-            docs_unchanged: docs_inputs.unchanged,
-            docs_compare_first: false,
+            docs: docs_options,
             keep_statements: false,
         };
         let report = dddc::threads::beside(s, || super::design_lint(&project, &fe, model));

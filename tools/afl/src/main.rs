@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use dddc::build::{self, Inputs};
+use dddc::build::{self, DocsOptions, Inputs};
 use dddc::config::Config;
 use dddc::diagnostics::{render_json, render_text, ColorChoice};
 
@@ -70,7 +70,7 @@ fn build_from(dir: &Path, text: &[u8], config: &Config, lock: Option<dddc::lock:
     let _ = render_json(&front.sources, &front.diagnostics);
     let (Some(model), Some(schema)) = (front.model, front.schema) else { return None };
     let _ = dddc::lint::lint(&model, &schema, &config.lint);
-    let inputs = Inputs { lock, docs_memo: docs.as_ref(), ..Inputs::new(config, dir) };
+    let inputs = Inputs { lock, docs: DocsOptions { memo: docs.as_ref(), ..DocsOptions::default() }, ..Inputs::new(config, dir) };
     let plan = match build::plan(&model, &inputs) {
         Ok(p) => p,
         Err(build::BuildError::Diagnostics(d)) => {
@@ -135,9 +135,7 @@ fn rebuild(dir: &Path, built: &Built, config: &Config) {
         lock: Some(lock),
         snapshot: Some(&snapshot),
         schema_pending: pending,
-        docs_memo: docs.as_ref(),
-        docs_unchanged: Some(&unchanged),
-        docs_compare_first: true,
+        docs: DocsOptions { memo: docs.as_ref(), unchanged: Some(&unchanged), compare_first: true },
         ..Inputs::new(config, dir)
     };
     if let Ok(plan) = build::plan(model, &inputs) {
