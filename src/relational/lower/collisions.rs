@@ -14,7 +14,7 @@ use crate::relational::Schema;
 /// Reports names used twice where PostgreSQL needs them unique.
 ///
 /// Hash maps borrowing the schema's names, each kind of object described
-/// by a static text (an owned one only for a partition's index): the
+/// by a static text or a partition's name ([`What`]): the
 /// ordered maps of owned keys and texts it had grew 12.8× for 10× the
 /// model (a profile of `validate` at 2,000 and 20,000 aggregates). Only
 /// lookups, never iteration: the diagnostics come in the schema's order.
@@ -40,7 +40,7 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
         // (A closure could not lend the map names that outlive it.)
         macro_rules! add {
             ($name:expr, $span:expr, $what:expr) => {
-                once(&mut relations, diags, (schema, Cow::Borrowed($name.as_str())), $span, Cow::Borrowed($what))
+                once(&mut relations, diags, (schema, Cow::Borrowed($name.as_str())), $span, What::Is($what))
             };
         }
         add!(t.name, t.origin.0, "table");
@@ -59,15 +59,14 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
             add!(i.name, i.origin.0, "index");
         }
         for (_, part, name) in crate::relational::names::partition_indexes(t) {
-            let what = format!("index of partition `{part}`").into();
-            once(&mut relations, diags, (schema, Cow::Owned(name)), t.origin.0, what);
+            once(&mut relations, diags, (schema, Cow::Owned(name)), t.origin.0, What::PartitionIndex(part));
         }
         constraints.clear();
         for c in &t.checks {
-            once(&mut constraints, diags, (schema, Cow::Borrowed(&c.name)), c.origin.0, "check constraint".into());
+            once(&mut constraints, diags, (schema, Cow::Borrowed(&c.name)), c.origin.0, What::Is("check constraint"));
         }
         for f in &t.foreign_keys {
-            once(&mut constraints, diags, (schema, Cow::Borrowed(&f.name)), f.origin.0, "foreign key".into());
+            once(&mut constraints, diags, (schema, Cow::Borrowed(&f.name)), f.origin.0, What::Is("foreign key"));
         }
         cols.clear();
         for c in &t.columns {
@@ -97,7 +96,24 @@ pub(super) fn collisions(schema: &Schema, diags: &mut Vec<Diagnostic>) {
 }
 
 /// Names already given, by (schema, name): where, and what it names.
-type Names<'s> = HashMap<(&'s str, Cow<'s, str>), (Span, Cow<'static, str>)>;
+type Names<'s> = HashMap<(&'s str, Cow<'s, str>), (Span, What<'s>)>;
+
+/// What a name names, put in words only when it is reported.
+#[derive(Clone, Copy)]
+enum What<'s> {
+    Is(&'static str),
+    /// An index of the partition named so.
+    PartitionIndex(&'s str),
+}
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Is(what) => f.write_str(what),
+            What::PartitionIndex(part) => write!(f, "index of partition `{part}`"),
+        }
+    }
+}
 
 /// Gives `key` to what is at `span`, or reports it taken.
 fn once<'s>(
@@ -105,12 +121,12 @@ fn once<'s>(
     diags: &mut Vec<Diagnostic>,
     key: (&'s str, Cow<'s, str>),
     span: Span,
-    what: Cow<'static, str>,
+    what: What<'s>,
 ) {
     match names.entry(key) {
         Entry::Occupied(first) => {
             let (at, was) = first.get();
-            report(diags, &first.key().1, (*at, was), span, &what);
+            report(diags, &first.key().1, (*at, &was.to_string()), span, &what.to_string());
         }
         Entry::Vacant(slot) => {
             slot.insert((span, what));
