@@ -483,7 +483,7 @@ fn draw(
         let overview = erd::overview_view(cat, t);
         let title = format!("{} {}", t.erd_title_overview, cat.model.name);
         let key = key_of(memo, templates, "overview diagram", &(&title, &overview));
-        return remembered(memo, key, 2, || {
+        return remembered(memo, key, 2, 0, || {
             let puml = if templates.replaces_none(&[TemplateId::ErdOverview]) {
                 native::checked(templates, TemplateId::ErdOverview, &overview, native::erd_overview(&overview))?
             } else {
@@ -495,7 +495,7 @@ fn draw(
     let view = erd::context_view(cat, &c.name, t);
     let title = format!("{} {}", t.erd_title_context, c.name);
     let key = key_of(memo, templates, "context diagram", &(&title, &view));
-    remembered(memo, key, 2, || {
+    remembered(memo, key, 2, 0, || {
         let puml = if templates.replaces_none(&[TemplateId::ErdContext, TemplateId::ErdEntity]) {
             native::checked(templates, TemplateId::ErdContext, &view, native::erd_context(&view))?
         } else {
@@ -554,9 +554,17 @@ fn section<V: Serialize + std::hash::Hash>(
     render: impl Fn(&V) -> Result<String, String>,
 ) -> Result<String, String> {
     let key = key_of(memo, templates, template.file_name(), view);
-    let mut texts = remembered(memo, key, 1, || Ok(vec![fitted(render(view)?)]))?;
+    let mut texts = remembered(memo, key, 1, SECTION_REMEMBERED_FROM, || Ok(vec![fitted(render(view)?)]))?;
     Ok(texts.pop().unwrap_or_default())
 }
+
+/// The smallest section the memo keeps. A section is rendered in Rust at
+/// about 150 MB/s ([`native`]); an entry costs a file to write, once, and
+/// to open, check and unpack on every later run. For the small sections
+/// of a model of many small contexts the memo was the slower way, and its
+/// files the larger part of a first build's system time (MiToga's contexts
+/// copied 180 times: 2,700 entries in `.dddc/docs`).
+const SECTION_REMEMBERED_FROM: usize = 32 * 1024;
 
 /// A document made: whole, or as the skeleton its template wrote with
 /// marks in place of its sections, and the sections ([`assemble`]). The
@@ -714,6 +722,7 @@ fn remembered(
     memo: Option<&crate::memo::Memo>,
     key: Option<crate::memo::Hash>,
     parts: usize,
+    smallest: usize,
     make: impl FnOnce() -> Result<Vec<String>, String>,
 ) -> Result<Vec<String>, String> {
     let (Some(memo), Some(key)) = (memo, key) else { return make() };
@@ -721,14 +730,17 @@ fn remembered(
         Some(texts) => texts,
         None => {
             let texts = make()?;
-            memo.put(key, &texts.iter().map(String::as_str).collect::<Vec<_>>());
+            if texts.iter().map(String::len).sum::<usize>() >= smallest {
+                memo.put(key, &texts.iter().map(String::as_str).collect::<Vec<_>>());
+            }
             texts
         }
     })
 }
 
 /// The folder of the documents' memo in `.dddc/` ([`crate::memo`]): the
-/// diagrams drawn and the dictionary's sections rendered.
+/// diagrams drawn and the documents' sections rendered (those of
+/// [`SECTION_REMEMBERED_FROM`] bytes or more).
 pub const MEMO_FOLDER: &str = "docs";
 
 /// The overview diagram, relative to the docs folder.
@@ -782,13 +794,13 @@ mod tests {
         first.put(key, &["one text"]);
         first.save();
         let memo = crate::memo::Memo::open(dir.path(), MEMO_FOLDER).unwrap();
-        let made = remembered(Some(&memo), Some(key), 2, || Ok(vec!["puml".into(), "svg".into()])).unwrap();
+        let made = remembered(Some(&memo), Some(key), 2, 0, || Ok(vec!["puml".into(), "svg".into()])).unwrap();
         assert_eq!(made, ["puml", "svg"]);
         memo.save();
         let memo = crate::memo::Memo::open(dir.path(), MEMO_FOLDER).unwrap();
-        let again = remembered(Some(&memo), Some(key), 2, || Err("not made again".into())).unwrap();
+        let again = remembered(Some(&memo), Some(key), 2, 0, || Err("not made again".into())).unwrap();
         assert_eq!(again, ["puml", "svg"]);
-        let one = remembered(Some(&memo), Some(key), 1, || Ok(vec!["made".into()])).unwrap();
+        let one = remembered(Some(&memo), Some(key), 1, 0, || Ok(vec!["made".into()])).unwrap();
         assert_eq!(one, ["made"]);
     }
 
