@@ -7,8 +7,8 @@
 # declaration, a rename (`@was`) of every aggregate, a bounded context
 # per aggregate, and a model shaped like a real one: the bundled MiToga's
 # five contexts (11 aggregates, every construct) copied 18, 180 and 1,800
-# times (tools/genmodel/src/odd.rs). Each shape runs at three sizes, each ten
-# times the one before: a fresh `dddc build`, then the shape's edit and a
+# times, a file per context as MiToga has (tools/genmodel/src/odd.rs).
+# Each shape runs at three sizes, each ten times the one before: a fresh `dddc build`, then the shape's edit and a
 # `dddc build` that plans the change.
 #
 # Prints one table: median wall time and peak RSS per cell, and how much
@@ -77,7 +77,7 @@ for shape in $SHAPES; do
       read -r s k < <(timed "$DDDC" -C "$proj" build)
       edit_s+=("$s") edit_k+=("$k")
     done
-    model_kb="$(du -sk "$proj/model.ddd" | cut -f1)"
+    model_kb="$(( $(find "$proj" -name "*.ddd" -exec cat {} + | wc -c) / 1024 ))"
     rm -rf "$proj"
     f="$(median "${fresh_s[@]}")" e="$(median "${edit_s[@]}")"
     ratio() { [ -n "$1" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.1f×", b / a; else print "—" }' || echo ""; }

@@ -69,10 +69,21 @@ fn run(args: Vec<String>) -> Result<(), String> {
     }
     if let Some(name) = odd {
         let out = out.ok_or("no output folder")?;
-        let text = odd::model(&name, size, edited)
-            .ok_or_else(|| format!("unknown shape `{name}` (one of: {})", odd::SHAPES.join(", ")))?;
-        std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-        std::fs::write(out.join("model.ddd"), text).map_err(|e| format!("cannot write model.ddd: {e}"))?;
+        let files = match name.as_str() {
+            "mitoga" => odd::mitoga(size, edited),
+            _ => vec![(
+                "model.ddd".to_string(),
+                odd::model(&name, size, edited)
+                    .ok_or_else(|| format!("unknown shape `{name}` (one of: {})", odd::SHAPES.join(", ")))?,
+            )],
+        };
+        for (path, text) in files {
+            let path = out.join(path);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
         return std::fs::write(out.join("dddc.toml"), genmodel::CONFIG)
             .map_err(|e| format!("cannot write dddc.toml: {e}"));
     }

@@ -139,7 +139,6 @@ pub fn model(shape: &str, n: usize, edited: bool) -> Option<String> {
                 s.push_str("  }\n}\n");
             }
         }
-        "mitoga" => return Some(mitoga(n, edited)),
         _ => return None,
     }
     Some(s)
@@ -158,25 +157,29 @@ const MITOGA: [(&str, &str); 5] = [
 /// The bundled MiToga (11 aggregates, every construct of the language, a
 /// doc comment nearly everywhere) with its five contexts copied `n` times:
 /// copy `k` > 0 renames each context `name_k`, and every mention of it.
-/// The model block, its roles and publication and the shared kernel stay
-/// as they are. The edit adds a field to the middle copy's `Reserva`.
-fn mitoga(n: usize, edited: bool) -> String {
+/// As MiToga is, a file per context (`contexts/<name>.ddd`) included by
+/// `model.ddd`, whose model block, roles, publication and shared kernel
+/// stay as they are. The edit adds a field to the middle copy's `Reserva`.
+pub fn mitoga(n: usize, edited: bool) -> Vec<(String, String)> {
     let root = include_str!("../../../examples/mitoga/mitoga.ddd");
-    let mut s: String = root.lines().filter(|l| !l.starts_with("include ")).flat_map(|l| [l, "\n"]).collect();
+    let mut model: String = root.lines().filter(|l| !l.starts_with("include ")).flat_map(|l| [l, "\n"]).collect();
+    let mut files = Vec::new();
     for k in 0..n.max(1) {
-        for (_, text) in MITOGA {
-            let mut copy = if k == 0 { text.to_string() } else { suffixed(text, k) };
+        for (name, text) in MITOGA {
+            let (file, mut copy) =
+                if k == 0 { (name.to_string(), text.to_string()) } else { (format!("{name}_{k}"), suffixed(text, k)) };
             if edited && k == n / 2 {
                 let at = "    cancelada_at: timestamp? /// Momento de la cancelación.\n";
                 if let Some(i) = copy.find(at) {
                     copy.insert_str(i + at.len(), "    /// Added by the edit.\n    nota_interna: text(200)?\n");
                 }
             }
-            s.push_str(&copy);
-            s.push('\n');
+            let _ = writeln!(model, "include \"contexts/{file}.ddd\"");
+            files.push((format!("contexts/{file}.ddd"), copy));
         }
     }
-    s
+    files.insert(0, ("model.ddd".to_string(), model));
+    files
 }
 
 /// `text` with each of MiToga's context names, as a whole word, followed
