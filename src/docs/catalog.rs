@@ -109,6 +109,8 @@ pub struct Catalog<'a> {
     by_schema: std::collections::HashMap<&'a str, Vec<&'a Table>>,
     /// [`Catalog::users`].
     users: std::sync::OnceLock<Users>,
+    /// [`Catalog::publications_of`].
+    publications: std::sync::OnceLock<Vec<Vec<&'a str>>>,
     roles: BTreeMap<TableKey, Role<'a>>,
     /// The root table of each aggregate, by `AggregateId`.
     roots: Vec<TableKey>,
@@ -143,6 +145,7 @@ impl<'a> Catalog<'a> {
             tables: schema.index(),
             by_aggregate: std::collections::HashMap::new(),
             users: std::sync::OnceLock::new(),
+            publications: std::sync::OnceLock::new(),
             by_schema: std::collections::HashMap::new(),
             roles: BTreeMap::new(),
             roots,
@@ -217,6 +220,42 @@ impl<'a> Catalog<'a> {
         at.sort_unstable();
         at.dedup();
         at.into_iter().map(|i| &self.relations[i]).collect()
+    }
+
+    /// The publications that hold an aggregate (listed, or its context
+    /// listed), each once, in model order. Made once for every aggregate: a
+    /// scan of every publication's items per aggregate grew with the square
+    /// of a model that publishes every aggregate.
+    pub fn publications_of(&self, id: AggregateId) -> &[&'a str] {
+        let all = self.publications.get_or_init(|| {
+            let model = self.model;
+            let mut of: Vec<Vec<&'a str>> = vec![Vec::new(); model.aggregates.len()];
+            // The last publication each aggregate was given: each once,
+            // however often it holds the aggregate.
+            let mut last = vec![usize::MAX; model.aggregates.len()];
+            for (pi, p) in model.publications.iter().enumerate() {
+                let mut add = |a: usize| {
+                    if let (Some(to), Some(seen)) = (of.get_mut(a), last.get_mut(a)) {
+                        if *seen != pi {
+                            *seen = pi;
+                            to.push(&p.name);
+                        }
+                    }
+                };
+                for item in &p.items {
+                    match item {
+                        model::PublicationItem::Context(c) => {
+                            for &a in self.in_context[0].get(c.0).map_or(&[][..], Vec::as_slice) {
+                                add(a);
+                            }
+                        }
+                        model::PublicationItem::Aggregate(a) => add(a.0),
+                    }
+                }
+            }
+            of
+        });
+        all.get(id.0).map_or(&[], Vec::as_slice)
     }
 
     /// The aggregates of a context, in model order.

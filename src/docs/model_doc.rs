@@ -468,17 +468,7 @@ fn aggregate(cat: &Catalog<'_>, id: crate::model::AggregateId, a: &Aggregate, t:
     let mut references = Vec::new();
     let mut entities = Vec::new();
     collect_entities(cat, a, &a.root, &a.name, &mut entities, &mut references, &table_of, t);
-    let publications = model
-        .publications
-        .iter()
-        .filter(|p| {
-            p.items.iter().any(|i| match i {
-                PublicationItem::Context(c) => *c == a.context,
-                PublicationItem::Aggregate(x) => *x == id,
-            })
-        })
-        .map(|p| p.name.clone())
-        .collect();
+    let publications = cat.publications_of(id).iter().map(|p| p.to_string()).collect();
     let events = a.events.as_ref().map(|ev| EventsView {
         table: tables
             .iter()

@@ -397,8 +397,15 @@ fn publications(r: &mut Resolver<'_>) {
                 }
                 [ctx, agg] => {
                     let Some(c) = r.context_id(ctx) else { continue };
-                    match r.model.aggregates.iter().position(|a| a.context == c && a.name == agg.name) {
-                        Some(a) => items.push(PublicationItem::Aggregate(AggregateId(a))),
+                    // By the scope's names (a scan of the aggregates per
+                    // item grew with the square of a publication of every
+                    // aggregate).
+                    let found = match r.types.get(&(Some(c), agg.name.clone())) {
+                        Some((super::resolver::Decl::Aggregate(a), _)) => Some(*a),
+                        _ => None,
+                    };
+                    match found {
+                        Some(a) => items.push(PublicationItem::Aggregate(a)),
                         None => {
                             let names: Vec<&str> =
                                 r.model.aggregates.iter().filter(|a| a.context == c).map(|a| a.name.as_str()).collect();
