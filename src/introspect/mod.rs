@@ -104,6 +104,7 @@ pub fn compare(expected: &Schema, actual: &Schema) -> Vec<Difference> {
     let (expected, actual) = (canonical_schema(expected), canonical_schema(actual));
     // The changes that would turn the expected schema into the database's.
     let changes = crate::migrate::diff::diff(&expected, &actual);
+    let (expected, actual) = (Indexed::new(&expected), Indexed::new(&actual));
     let mut out: Vec<Difference> = changes
         .iter()
         .filter_map(|c| difference(c, &expected, &actual).map(|d| Difference { part: part_of(c), ..d }))
@@ -112,7 +113,33 @@ pub fn compare(expected: &Schema, actual: &Schema) -> Vec<Difference> {
     out
 }
 
-fn difference(change: &Change, expected: &Schema, actual: &Schema) -> Option<Difference> {
+/// A schema and its tables by name: each change looks its table up, and a
+/// scan per change grew with the square of a large drift (a database one
+/// migration behind on every table).
+struct Indexed<'a> {
+    schema: &'a Schema,
+    tables: crate::relational::TableIndex<'a>,
+}
+
+impl<'a> Indexed<'a> {
+    fn new(schema: &'a Schema) -> Indexed<'a> {
+        Indexed { schema, tables: schema.index() }
+    }
+
+    /// [`Schema::table`], by the index.
+    fn table(&self, schema: &str, name: &str) -> Option<&'a crate::relational::Table> {
+        self.tables.table(schema, name)
+    }
+}
+
+impl std::ops::Deref for Indexed<'_> {
+    type Target = Schema;
+    fn deref(&self) -> &Schema {
+        self.schema
+    }
+}
+
+fn difference(change: &Change, expected: &Indexed<'_>, actual: &Indexed<'_>) -> Option<Difference> {
     use Change::*;
     use DifferenceKind::*;
     let d = |kind, object: String, message: String| Some(Difference { kind, object, part: None, message });
@@ -402,7 +429,7 @@ fn part_of(change: &Change) -> Option<String> {
     })
 }
 
-fn find_constraint(s: &Schema, table: &crate::relational::TableRef, name: &str) -> bool {
+fn find_constraint(s: &Indexed<'_>, table: &crate::relational::TableRef, name: &str) -> bool {
     s.table(&table.schema, &table.name).is_some_and(|t| {
         t.checks.iter().any(|c| c.name == name)
             || t.uniques.iter().any(|c| c.name == name)
@@ -414,7 +441,7 @@ fn find_constraint(s: &Schema, table: &crate::relational::TableRef, name: &str) 
 /// An added constraint: changed when the expected schema has one of that
 /// name (the drop that precedes it is then skipped).
 fn pair(
-    expected: &Schema,
+    expected: &Indexed<'_>,
     table: &crate::relational::TableRef,
     name: &str,
     what: &str,
@@ -437,7 +464,12 @@ fn pair(
     }
 }
 
-fn missing_or_skip(actual: &Schema, table: &crate::relational::TableRef, name: &str, what: &str) -> Option<Difference> {
+fn missing_or_skip(
+    actual: &Indexed<'_>,
+    table: &crate::relational::TableRef,
+    name: &str,
+    what: &str,
+) -> Option<Difference> {
     if find_constraint(actual, table, name) {
         None
     } else {

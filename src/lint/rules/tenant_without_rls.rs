@@ -97,14 +97,16 @@ pub(crate) fn check(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         }
     }
     // Tenancy by hand.
-    let mut names: Vec<String> = TENANT_NAMES.iter().map(|s| (*s).to_string()).collect();
-    names.extend(m.contexts.iter().filter_map(|c| c.tenant_by.clone()));
+    // A set: every context may say `tenant by` (the same name, mostly),
+    // and each field is looked up twice.
+    let mut names: std::collections::HashSet<&str> = TENANT_NAMES.iter().copied().collect();
+    names.extend(m.contexts.iter().filter_map(|c| c.tenant_by.as_deref()));
     for site in cx.fields() {
         let Owner::Entity(owner) = site.owner else {
             continue;
         };
         let f = site.field;
-        if owner.aggregate.tenant.is_some() || !(names.contains(&f.name) || names.contains(&f.column)) {
+        if owner.aggregate.tenant.is_some() || !(names.contains(f.name.as_str()) || names.contains(f.column.as_str())) {
             continue;
         }
         out.push(
