@@ -17,8 +17,30 @@ use crate::relational::{ColumnType, Schema, Table};
 pub fn apply(schema: &Schema, changes: &[Change]) -> Schema {
     let mut s = schema.clone();
     let mut places = Places::default();
-    for c in changes {
+    let mut rest = changes;
+    while let Some(c) = rest.first() {
+        // A run of tables dropped (every table of a context removed, or of
+        // the model: the changes come sorted by kind) in one pass over the
+        // tables, not one each.
+        let drops = rest.iter().take_while(|c| matches!(c, Change::DropTable(_))).count();
+        if drops > 1 {
+            let gone: std::collections::HashSet<(&str, &str)> = rest[..drops]
+                .iter()
+                .filter_map(|c| {
+                    if let Change::DropTable(t) = c {
+                        Some((t.schema.as_str(), t.name.as_str()))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            s.tables.retain(|x| !gone.contains(&(x.schema.as_str(), x.name.as_str())));
+            places.forget();
+            rest = &rest[drops..];
+            continue;
+        }
         apply_one(&mut s, &mut places, c);
+        rest = &rest[1..];
     }
     s
 }
