@@ -207,6 +207,7 @@ pub fn aggregate_view<'t>(cat: &Catalog<'_>, path: &str, t: &'t Labels) -> ErdVi
     let entities: Vec<ErdEntity> = own.iter().map(|tb| entity(tb, &mut aliases, t, false)).collect();
     let is_own = |k: &TableKey| own.iter().any(|tb| tb.schema == k.0 && tb.name == k.1);
     let mut stubs: Vec<ErdStubGroup> = Vec::new();
+    let mut stub_at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut relations = Vec::new();
     for r in cat.relations_at(own) {
         for end in [&r.left, &r.right] {
@@ -221,9 +222,15 @@ pub fn aggregate_view<'t>(cat: &Catalog<'_>, path: &str, t: &'t Labels) -> ErdVi
                 None => format!("{} {}", t.context, other.schema),
             };
             let stub = entity(other, &mut aliases, t, true);
-            match stubs.iter_mut().find(|g| g.label == label) {
-                Some(g) => g.entities.push(stub),
-                None => stubs.push(ErdStubGroup { context: other.schema.clone(), label, entities: vec![stub] }),
+            // The group by its label through a map: a search of the groups
+            // per relation grew with the square on the page of an
+            // aggregate every other one references.
+            match stub_at.get(&label) {
+                Some(&g) => stubs[g].entities.push(stub),
+                None => {
+                    stub_at.insert(label.clone(), stubs.len());
+                    stubs.push(ErdStubGroup { context: other.schema.clone(), label, entities: vec![stub] });
+                }
             }
         }
         relations.push(relation(r, &mut aliases, t));

@@ -738,6 +738,9 @@ fn same_family(a: &ColumnType, b: &ColumnType) -> bool {
 /// once `changes` ran).
 fn sync_partition_index_names(changes: &mut Vec<Change>, after: &Schema) {
     let mut tables: Vec<TableRef> = Vec::new();
+    // Those in `tables`, by a set: a search of the list per change grew
+    // with the square of a change of every partitioned table.
+    let mut listed: std::collections::HashSet<TableRef> = std::collections::HashSet::new();
     let partitioned: std::collections::HashSet<(&str, &str)> = after
         .tables
         .iter()
@@ -791,7 +794,7 @@ fn sync_partition_index_names(changes: &mut Vec<Change>, after: &Schema) {
         };
         for mut t in touched {
             t.schema = final_schema(&t.schema);
-            if partitioned(&t) && !tables.contains(&t) {
+            if partitioned(&t) && listed.insert(t.clone()) {
                 tables.push(t);
             }
         }
