@@ -70,7 +70,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     if let Some(name) = odd {
         let out = out.ok_or("no output folder")?;
         let files = match name.as_str() {
-            "mitoga" => odd::mitoga(size, edited),
+            "mitoga" => odd::mitoga(size, edited)?,
             _ => vec![(
                 "model.ddd".to_string(),
                 odd::model(&name, size, edited)

@@ -160,7 +160,7 @@ const MITOGA: [(&str, &str); 5] = [
 /// As MiToga is, a file per context (`contexts/<name>.ddd`) included by
 /// `model.ddd`, whose model block, roles, publication and shared kernel
 /// stay as they are. The edit adds a field to the middle copy's `Reserva`.
-pub fn mitoga(n: usize, edited: bool) -> Vec<(String, String)> {
+pub fn mitoga(n: usize, edited: bool) -> Result<Vec<(String, String)>, String> {
     let root = include_str!("../../../examples/mitoga/mitoga.ddd");
     let mut model: String = root.lines().filter(|l| !l.starts_with("include ")).flat_map(|l| [l, "\n"]).collect();
     let mut files = Vec::new();
@@ -168,18 +168,19 @@ pub fn mitoga(n: usize, edited: bool) -> Vec<(String, String)> {
         for (name, text) in MITOGA {
             let (file, mut copy) =
                 if k == 0 { (name.to_string(), text.to_string()) } else { (format!("{name}_{k}"), suffixed(text, k)) };
-            if edited && k == n / 2 {
+            if edited && k == n / 2 && name == "reservas" {
                 let at = "    cancelada_at: timestamp? /// Momento de la cancelación.\n";
-                if let Some(i) = copy.find(at) {
-                    copy.insert_str(i + at.len(), "    /// Added by the edit.\n    nota_interna: text(200)?\n");
-                }
+                let i = copy
+                    .find(at)
+                    .ok_or("examples/mitoga/contexts/reservas.ddd no longer has the line the edit follows")?;
+                copy.insert_str(i + at.len(), "    /// Added by the edit.\n    nota_interna: text(200)?\n");
             }
             let _ = writeln!(model, "include \"contexts/{file}.ddd\"");
             files.push((format!("contexts/{file}.ddd"), copy));
         }
     }
     files.insert(0, ("model.ddd".to_string(), model));
-    files
+    Ok(files)
 }
 
 /// `text` with each of MiToga's context names, as a whole word, followed
@@ -224,5 +225,30 @@ fn contexts(s: &mut String, n: usize, body: impl Fn(&mut String, usize)) {
             s.push_str("  }\n");
         }
         s.push_str("}\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three copies: the model and fifteen context files; the second copy
+    /// renames its contexts and every mention of them, whole words only;
+    /// the edit changes the middle copy's `reservas` alone.
+    #[test]
+    fn mitoga_copies_rename_their_contexts_and_the_edit_touches_one() {
+        let plain = mitoga(3, false).unwrap();
+        let edited = mitoga(3, true).unwrap();
+        assert_eq!(plain.len(), 16);
+        assert!(plain[0].1.contains("include \"contexts/reservas_2.ddd\"\n"));
+        let copy = &plain.iter().find(|(p, _)| p == "contexts/reservas_1.ddd").unwrap().1;
+        assert!(copy.contains("context reservas_1 {") && copy.contains("ref marketplace_1.Tutor"), "{copy}");
+        assert!(!copy.contains("marketplace.") && !copy.contains("context reservas {"));
+        let changed: Vec<&str> = plain.iter().zip(&edited).filter(|(a, b)| a != b).map(|(a, _)| a.0.as_str()).collect();
+        assert_eq!(changed, ["contexts/reservas_1.ddd"]);
+        assert_eq!(
+            suffixed("reservas reservasx xreservas reservas.X", 4),
+            "reservas_4 reservasx xreservas reservas_4.X"
+        );
     }
 }
