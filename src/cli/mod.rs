@@ -276,9 +276,11 @@ pub fn report_lock(
 
 /// The migrations Flyway would run from the folder, at any depth (it
 /// scans subfolders too): versioned, undo and baseline ones (`V…`, `U…`,
-/// `B…` `.sql`) and their `.sql.conf`, as paths relative to `dir`. What a
-/// lost lock must not be rebuilt over. Repeatable ones (`R__…`) are the
-/// user's and carry no version: they are left out.
+/// `B…` `.sql`) and their `.sql.conf`, as paths relative to `dir`, and any
+/// `V…__`/`U…__` `.sql` whose version Flyway would refuse (`V1a__x.sql`).
+/// What a lost lock must not be rebuilt over. Repeatable ones (`R__…`)
+/// are the user's and carry no version: they are left out. Hidden
+/// folders (`.git`, `.dddc`) are not looked in.
 pub fn migration_files_on_disk(dir: &Path) -> Vec<String> {
     use dddc::check::{flyway_kind, FlywayFile};
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
@@ -286,8 +288,12 @@ pub fn migration_files_on_disk(dir: &Path) -> Vec<String> {
             let name = e.file_name().to_string_lossy().into_owned();
             let rel = format!("{prefix}{name}");
             if e.file_type().is_ok_and(|t| t.is_dir()) {
-                walk(&e.path(), &format!("{rel}/"), out);
-            } else if matches!(flyway_kind(&name), FlywayFile::Versioned | FlywayFile::Undo | FlywayFile::Baseline) {
+                if !name.starts_with('.') {
+                    walk(&e.path(), &format!("{rel}/"), out);
+                }
+            } else if matches!(flyway_kind(&name), FlywayFile::Versioned | FlywayFile::Undo | FlywayFile::Baseline)
+                || (name.ends_with(".sql") && (name.starts_with('V') || name.starts_with('U')) && name.contains("__"))
+            {
                 out.push(rel);
             }
         }

@@ -601,10 +601,13 @@ mod tests {
     use crate::relational::{FkAction, ForeignKey, Table, TableKind};
     use proptest::prelude::*;
 
-    fn table(name: &str, refs: &[&str]) -> Change {
+    /// `schema.name` referencing each `schema.name` of `refs`.
+    fn table(qualified: &str, refs: &[&str]) -> Change {
+        let split = |q: &str| q.split_once('.').map_or(("s".to_string(), q.to_string()), |(s, n)| (s.into(), n.into()));
+        let (schema, name) = split(qualified);
         Change::DropTable(Box::new(Table {
-            schema: "s".into(),
-            name: name.into(),
+            schema,
+            name,
             comment: None,
             kind: TableKind::AggregateRoot,
             aggregate: None,
@@ -615,10 +618,10 @@ mod tests {
             foreign_keys: refs
                 .iter()
                 .map(|r| ForeignKey {
-                    name: format!("fk_{name}_{r}"),
+                    name: format!("fk_{r}"),
                     columns: Vec::new(),
-                    ref_schema: "s".into(),
-                    ref_table: (*r).into(),
+                    ref_schema: split(r).0,
+                    ref_table: split(r).1,
                     ref_columns: Vec::new(),
                     on_delete: FkAction::Restrict,
                     on_update: FkAction::Restrict,
@@ -649,31 +652,31 @@ mod tests {
                 })
             };
             let next = left.iter().position(|t| !referenced(t)).unwrap_or(0);
-            out.push(left.remove(next).name.clone());
+            out.push(left.remove(next).qualified());
         }
         out
     }
 
     proptest! {
         /// Any tables, with references among them, to themselves, in
-        /// cycles, to tables not dropped, and names given twice: the order
-        /// is the rule's.
+        /// cycles, to tables not dropped, names given twice, and the same
+        /// name in two schemas: the order is the rule's.
         #[test]
         fn drops_are_ordered_as_the_rule_says(
             refs in proptest::collection::vec(proptest::collection::vec(0usize..14, 0..4), 0..12)
         ) {
-            let names: Vec<String> = (0..refs.len()).map(|i| format!("t{}", i % 10)).collect();
+            let names: Vec<String> = (0..refs.len()).map(|i| format!("s{}.t{}", i % 2, i % 5)).collect();
             let drops: Vec<Change> = refs
                 .iter()
                 .zip(&names)
                 .map(|(r, name)| {
-                    let to: Vec<String> = r.iter().map(|j| format!("t{j}")).collect();
+                    let to: Vec<String> = r.iter().map(|j| format!("s{}.t{}", j % 2, j % 7)).collect();
                     table(name, &to.iter().map(String::as_str).collect::<Vec<_>>())
                 })
                 .collect();
             let ordered: Vec<String> = drop_order(&drops)
                 .into_iter()
-                .map(|i| if let Change::DropTable(t) = &drops[i] { t.name.clone() } else { unreachable!() })
+                .map(|i| if let Change::DropTable(t) = &drops[i] { t.qualified() } else { unreachable!() })
                 .collect();
             prop_assert_eq!(ordered, literally(&drops));
         }
