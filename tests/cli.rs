@@ -905,3 +905,41 @@ fn a_closed_pipe_on_the_warnings_does_not_lose_the_build() {
     let check = dddc(p.path(), &["check", "--color", "never"]);
     assert_exit(&check, 0);
 }
+
+// ------------------------------------------------ the real-world shape --
+
+/// `genmodel --odd mitoga`, the benchmark's real-world shape.
+#[path = "../tools/genmodel/src/odd.rs"]
+#[allow(dead_code)]
+mod odd;
+
+/// The benchmark's real-world shape (MiToga's contexts copied, a file per
+/// context) builds and checks clean, and its edit plans one migration
+/// that adds the one column: a shape that stopped compiling, or an edit
+/// that stopped changing anything, would time the wrong thing.
+#[test]
+fn the_real_world_shape_builds_checks_and_plans_its_edit() {
+    let config = ("dddc.toml", "model = \"model.ddd\"\n\n[lint]\nmin_score = 0\n");
+    let files = odd::mitoga(3, false).expect("the shape");
+    let mut all: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    all.push(config);
+    let p = project(&all);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+    for (path, text) in odd::mitoga(3, true).expect("the edited shape") {
+        std::fs::write(p.path().join(path), text).expect("write");
+    }
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let mig = p.path().join("db/migration");
+    let v2: Vec<String> = std::fs::read_dir(&mig)
+        .expect("migrations")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("V2__") && n.ends_with(".sql"))
+        .collect();
+    assert_eq!(v2.len(), 1, "{v2:?}");
+    let sql = std::fs::read_to_string(mig.join(&v2[0])).expect("V2");
+    let added = "ALTER TABLE reservas_1.reservas ADD COLUMN IF NOT EXISTS nota_interna VARCHAR(200);";
+    assert!(sql.contains(added), "the middle copy's table gets the column: {sql}");
+    assert_eq!(sql.matches("ADD COLUMN").count(), 1, "{sql}");
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+}
