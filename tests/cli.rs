@@ -677,6 +677,11 @@ fn build_removes_stale_generated_docs_and_keeps_the_teams_own() {
 /// A model of one aggregate in one context.
 const ONE_AGGREGATE: &str = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
 
+/// A project of [`ONE_AGGREGATE`], no minimum design score.
+fn one_aggregate_project() -> tempfile::TempDir {
+    project(&[("model.ddd", ONE_AGGREGATE), ("dddc.toml", "[lint]\nmin_score = 0\n")])
+}
+
 /// Every file and folder under `dir` but the local memo (`.dddc`), by its
 /// path from `dir`, with its bytes (none for a folder), sorted.
 fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -740,7 +745,7 @@ fn a_build_whose_documents_fail_writes_nothing_it_staged() {
 #[test]
 fn a_first_build_killed_before_its_lock_is_finished_by_the_next() {
     let model = ONE_AGGREGATE;
-    let p = project(&[("model.ddd", model), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    let p = one_aggregate_project();
     assert_exit(&dddc(p.path(), &["build"]), 0);
     let mig = p.path().join("db/migration");
     let v1 = std::fs::read(mig.join("V1__init.sql")).unwrap();
@@ -801,7 +806,7 @@ fn a_first_build_killed_before_its_lock_is_finished_by_the_next() {
 /// is left alone.
 #[test]
 fn without_a_lock_every_versioned_migration_flyway_finds_is_history() {
-    let p = project(&[("model.ddd", ONE_AGGREGATE), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    let p = one_aggregate_project();
     let mig = p.path().join("db/migration");
     let refused = |file: &str| {
         let path = mig.join(file);
@@ -840,7 +845,7 @@ fn without_a_lock_every_versioned_migration_flyway_finds_is_history() {
 #[test]
 fn a_hand_written_migration_recorded_with_a_model_change() {
     let model = ONE_AGGREGATE;
-    let p = project(&[("model.ddd", model), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    let p = one_aggregate_project();
     assert_exit(&dddc(p.path(), &["build"]), 0);
     assert_exit(&dddc(p.path(), &["new", "seed"]), 0);
     let v2 = p.path().join("db/migration/V2__seed.sql");
