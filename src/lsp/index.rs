@@ -598,13 +598,22 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let enum_symbols: HashMap<EnumId, SymbolId> = self
+        // Each enum's values by name, found once: a scan of an enum's
+        // values per use grew with values × uses.
+        let enum_symbols: HashMap<EnumId, HashMap<String, SymbolId>> = self
             .index
             .symbols
             .iter()
             .enumerate()
             .filter_map(|(i, s)| match s.model {
-                Some(ModelRef::Enum(e)) => Some((e, i)),
+                Some(ModelRef::Enum(e)) => {
+                    let mut values = HashMap::new();
+                    for (id, v) in self.index.children(i) {
+                        // A value given twice is the first one, as before.
+                        values.entry(v.name.clone()).or_insert(id);
+                    }
+                    Some((e, values))
+                }
                 _ => None,
             })
             .collect();
@@ -681,7 +690,7 @@ impl<'a> Builder<'a> {
         owner: SymbolId,
         e: &ast::Expr,
         enum_values: &HashMap<Span, (EnumId, String)>,
-        enums: &HashMap<EnumId, SymbolId>,
+        enums: &HashMap<EnumId, HashMap<String, SymbolId>>,
     ) {
         use ast::ExprKind as K;
         let sub = |b: &mut Self, x: &ast::Expr| b.expr(owner, x, enum_values, enums);
@@ -690,10 +699,7 @@ impl<'a> Builder<'a> {
                 // The model's own reading wins: a bare name compared with an
                 // enum is its value even when a field has the same name.
                 if let Some((eid, value)) = enum_values.get(&p.span) {
-                    let value_symbol = enums
-                        .get(eid)
-                        .and_then(|en| self.index.children(*en).find(|(_, s)| s.name == *value).map(|(id, _)| id));
-                    if let Some(v) = value_symbol {
+                    if let Some(&v) = enums.get(eid).and_then(|values| values.get(value.as_str())) {
                         self.occurrence(p.span, v, Role::Name);
                     }
                     return;
