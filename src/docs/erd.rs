@@ -174,6 +174,9 @@ pub fn context_view<'t>(cat: &Catalog<'_>, context: &str, t: &'t Labels) -> ErdV
         }
     }
     let mut stubs: Vec<ErdStubGroup> = Vec::new();
+    // Each other context's frame, by name (a search of the frames per
+    // relation grew with relations × contexts referenced).
+    let mut stub_at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut relations = Vec::new();
     for r in cat.relations_from(context) {
         if r.right.0 != context && !aliases.by_key.contains_key(&r.right) {
@@ -181,13 +184,16 @@ pub fn context_view<'t>(cat: &Catalog<'_>, context: &str, t: &'t Labels) -> ErdV
                 continue;
             };
             let stub = entity(target, &mut aliases, t, true);
-            match stubs.iter_mut().find(|g| g.context == r.right.0) {
-                Some(g) => g.entities.push(stub),
-                None => stubs.push(ErdStubGroup {
-                    context: r.right.0.clone(),
-                    label: format!("{} {}", t.context, r.right.0),
-                    entities: vec![stub],
-                }),
+            match stub_at.get(r.right.0.as_str()) {
+                Some(&g) => stubs[g].entities.push(stub),
+                None => {
+                    stub_at.insert(&r.right.0, stubs.len());
+                    stubs.push(ErdStubGroup {
+                        context: r.right.0.clone(),
+                        label: format!("{} {}", t.context, r.right.0),
+                        entities: vec![stub],
+                    });
+                }
             }
         }
         relations.push(relation(r, &mut aliases, t));
@@ -205,7 +211,11 @@ pub fn aggregate_view<'t>(cat: &Catalog<'_>, path: &str, t: &'t Labels) -> ErdVi
     let name = path.rsplit('.').next().unwrap_or(path).to_string();
     let own: &[&Table] = cat.tables_of_aggregate(path);
     let entities: Vec<ErdEntity> = own.iter().map(|tb| entity(tb, &mut aliases, t, false)).collect();
-    let is_own = |k: &TableKey| own.iter().any(|tb| tb.schema == k.0 && tb.name == k.1);
+    // The aggregate's tables as a set: an aggregate of thousands of
+    // entities scanned them for each end of each relation.
+    let own_keys: std::collections::HashSet<(&str, &str)> =
+        own.iter().map(|tb| (tb.schema.as_str(), tb.name.as_str())).collect();
+    let is_own = |k: &TableKey| own_keys.contains(&(k.0.as_str(), k.1.as_str()));
     let mut stubs: Vec<ErdStubGroup> = Vec::new();
     let mut stub_at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut relations = Vec::new();

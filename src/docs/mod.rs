@@ -174,11 +174,12 @@ pub fn generate_with(
                 project.memo,
                 TemplateId::DataModelContext,
                 |c| model_doc::SectionView { t, dictionary: &view.dictionary, c },
-                |view| match model_built_in {
-                    true => {
+                |view| {
+                    if model_built_in {
                         native::checked(&templates, TemplateId::DataModelContext, view, native::model_section(view))
+                    } else {
+                        templates.render(TemplateId::DataModelContext, view)
                     }
-                    false => templates.render(TemplateId::DataModelContext, view),
                 },
             )
             .and_then(|sections| {

@@ -84,9 +84,10 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     let scope_of = |r: &Resolver<'_>, c: Option<&ast::Context>| -> Option<Option<ContextId>> {
         match c {
             None => Some(None),
-            Some(c) => r.contexts.get(&c.name.name).map(|id| Some(*id)).filter(|_| {
-                // A duplicate context's items are not declared (already reported).
-                r.context_asts.iter().any(|a| std::ptr::eq(*a, c))
+            Some(c) => r.contexts.get(&c.name.name).map(|id| Some(*id)).filter(|id| {
+                // A duplicate context's items are not declared (already
+                // reported): the context of that name is another one.
+                id.and_then(|id| r.context_asts.get(id.0)).is_some_and(|a| std::ptr::eq(*a, c))
             }),
         }
     };
