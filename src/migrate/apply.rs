@@ -39,10 +39,39 @@ pub fn apply(schema: &Schema, changes: &[Change]) -> Schema {
             rest = &rest[drops..];
             continue;
         }
+        // A run of grants (a role over every context) with each list's
+        // schemas as a set: a search of the list per grant grew with the
+        // square of the run.
+        let grants = rest.iter().take_while(|c| matches!(c, Change::Grant { .. })).count();
+        if grants > 1 {
+            grant_all(&mut s, &rest[..grants]);
+            rest = &rest[grants..];
+            continue;
+        }
         apply_one(&mut s, &mut places, c);
         rest = &rest[1..];
     }
     s
+}
+
+/// `Change::Grant`s applied in order, as [`apply_one`] would apply each.
+fn grant_all(s: &mut Schema, grants: &[Change]) {
+    use std::collections::{HashMap, HashSet};
+    let mut role_at: HashMap<String, usize> = HashMap::new();
+    for (i, r) in s.roles.iter().enumerate() {
+        role_at.entry(r.name.clone()).or_insert(i);
+    }
+    let mut listed: HashMap<(usize, bool), HashSet<String>> = HashMap::new();
+    for c in grants {
+        let Change::Grant { role, schema, write } = c else { continue };
+        let Some(&i) = role_at.get(role.as_str()) else { continue };
+        let r = &mut s.roles[i];
+        let list = if *write { &mut r.write } else { &mut r.read };
+        let seen = listed.entry((i, *write)).or_insert_with(|| list.iter().cloned().collect());
+        if seen.insert(schema.clone()) {
+            list.push(schema.clone());
+        }
+    }
 }
 
 /// Where a schema's tables, the foreign keys to each table, and its indexes

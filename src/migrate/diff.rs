@@ -199,20 +199,24 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
             }
             Some(_) => {}
         }
-        let had = |s: &str, write: bool| {
-            old_role.is_some_and(|o| if write { o.write.iter().any(|x| x == s) } else { o.read.iter().any(|x| x == s) })
-        };
-        for (list, write) in [(&r.read, false), (&r.write, true)] {
+        // The lists as sets (a search of a list per schema grew with the
+        // square of a role over many contexts).
+        fn set(l: &[String]) -> std::collections::HashSet<&str> {
+            l.iter().map(String::as_str).collect()
+        }
+        let (old_read, old_write) = old_role.map(|o| (set(&o.read), set(&o.write))).unwrap_or_default();
+        for (list, had, write) in [(&r.read, &old_read, false), (&r.write, &old_write, true)] {
             for s in list {
-                if !had(s, write) {
+                if !had.contains(s.as_str()) {
                     out.push(Change::Grant { role: r.name.clone(), schema: s.clone(), write });
                 }
             }
         }
         if let Some(o) = old_role {
-            for (list, new_list, write) in [(&o.read, &r.read, false), (&o.write, &r.write, true)] {
+            let (new_read, new_write) = (set(&r.read), set(&r.write));
+            for (list, new_list, write) in [(&o.read, &new_read, false), (&o.write, &new_write, true)] {
                 for s in list {
-                    if !new_list.contains(s) && new_schemas.contains_key(s.as_str()) {
+                    if !new_list.contains(s.as_str()) && new_schemas.contains_key(s.as_str()) {
                         out.push(Change::Revoke { role: r.name.clone(), schema: s.clone(), write });
                     }
                 }
@@ -561,12 +565,14 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
     let old_parts = o.partitioning.as_ref().map_or(&none, |p| &p.partitions);
     let new_parts = t.partitioning.as_ref().map_or(&none, |p| &p.partitions);
     let (old_named, new_named) = (Named::new(old_parts, |p| &p.name), Named::new(new_parts, |p| &p.name));
+    // The DEFAULT partitions, found once (not once per partition added or
+    // dropped: a range extended by a thousand months searched for it each).
+    let is_default = |x: &&crate::relational::PartitionDef| x.bound == crate::relational::PartitionBound::Default;
+    let old_default = old_parts.iter().find(is_default);
+    let new_default = new_parts.iter().find(is_default);
     for p in new_parts {
         if old_named.get(&p.name).is_none() {
-            let default = old_parts
-                .iter()
-                .find(|x| x.bound == crate::relational::PartitionBound::Default)
-                .map(|x| x.name.clone());
+            let default = old_default.map(|x| x.name.clone());
             let column = t.partitioning.as_ref().map_or(String::new(), |p| p.column.clone());
             out.push(Change::AddPartition { table: r.clone(), partition: p.clone(), column, default });
         }
@@ -576,10 +582,7 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
             None => {
                 // Its rows go to the DEFAULT partition, when there is one
                 // (and it is not the one dropped).
-                let into_default = new_parts
-                    .iter()
-                    .find(|x| x.bound == crate::relational::PartitionBound::Default && p.bound != x.bound)
-                    .map(|x| x.name.clone());
+                let into_default = new_default.filter(|x| p.bound != x.bound).map(|x| x.name.clone());
                 out.push(Change::DropPartition { table: r.clone(), partition: p.clone(), into_default })
             }
             Some(n) if n.row_level_security && !p.row_level_security => {

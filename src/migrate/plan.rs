@@ -467,36 +467,41 @@ fn drops_late(changes: &[Change], concurrent: &[bool]) -> Vec<bool> {
 /// goes (it would otherwise take the name first, and the new definition's
 /// guarded `ADD` would keep the old one).
 fn drops_by_old_names(changes: &mut Vec<Change>) {
-    let mut schemas = Vec::new();
-    let mut tables = Vec::new();
-    let mut named = Vec::new();
+    // The renames by their new names, each kept from its first change (a
+    // search of every rename per drop grew with renames × drops).
+    use std::collections::{HashMap, HashSet};
+    let mut schemas: HashMap<String, String> = HashMap::new();
+    let mut tables: HashMap<(String, String), String> = HashMap::new();
+    let mut named: HashMap<(String, Option<String>, String), String> = HashMap::new();
     for c in changes.iter() {
         match c {
-            Change::RenameSchema { from, to } => schemas.push((to.clone(), from.clone())),
-            Change::RenameTable { schema, from, to } => tables.push(((schema.clone(), to.clone()), from.clone())),
-            Change::RenameConstraint { table, from, to } | Change::RenameTrigger { table, from, to } => {
-                named.push((table.schema.clone(), Some(table.name.clone()), to.clone(), from.clone()))
+            Change::RenameSchema { from, to } => {
+                schemas.entry(to.clone()).or_insert_with(|| from.clone());
             }
-            Change::RenameIndex { schema, from, to } => named.push((schema.clone(), None, to.clone(), from.clone())),
+            Change::RenameTable { schema, from, to } => {
+                tables.entry((schema.clone(), to.clone())).or_insert_with(|| from.clone());
+            }
+            Change::RenameConstraint { table, from, to } | Change::RenameTrigger { table, from, to } => {
+                named
+                    .entry((table.schema.clone(), Some(table.name.clone()), to.clone()))
+                    .or_insert_with(|| from.clone());
+            }
+            Change::RenameIndex { schema, from, to } => {
+                named.entry((schema.clone(), None, to.clone())).or_insert_with(|| from.clone());
+            }
             _ => {}
         }
     }
     let old_table = |t: &TableRef| {
-        let name = tables
-            .iter()
-            .find(|((s, n), _)| *s == t.schema && *n == t.name)
-            .map_or_else(|| t.name.clone(), |(_, from)| from.clone());
-        let schema =
-            schemas.iter().find(|(to, _)| *to == t.schema).map_or_else(|| t.schema.clone(), |(_, f)| f.clone());
+        let name = tables.get(&(t.schema.clone(), t.name.clone())).map_or_else(|| t.name.clone(), Clone::clone);
+        let schema = schemas.get(&t.schema).map_or_else(|| t.schema.clone(), Clone::clone);
         TableRef { schema, name }
     };
-    let mut folded: Vec<(String, String)> = Vec::new();
+    let mut folded: HashSet<(String, String)> = HashSet::new();
     let mut old_name = |t: &TableRef, name: &mut String, on_table: bool| {
-        let found = named.iter().find(|(s, tn, to, _)| {
-            *s == t.schema && to == name && (if on_table { tn.as_deref() == Some(&t.name) } else { tn.is_none() })
-        });
-        if let Some((s, _, to, from)) = found {
-            folded.push((s.clone(), to.clone()));
+        let key = (t.schema.clone(), on_table.then(|| t.name.clone()), name.clone());
+        if let Some(from) = named.get(&key) {
+            folded.insert((t.schema.clone(), name.clone()));
             *name = from.clone();
         }
     };

@@ -230,15 +230,28 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
             push(&mut s, Change::RenameSchema { from: w.name.clone(), to: n.name.clone() });
         }
     }
-    // Enum types and their values.
+    // Enum types and their values. Where each type is, by its current
+    // name (the contexts are renamed by now): a search of every type for
+    // each value made a model of many enums with one `@was` anywhere
+    // grow with types² × values.
+    let mut type_at: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+    for (i, x) in s.enum_types.iter().enumerate() {
+        type_at.entry((x.schema.clone(), x.name.clone())).or_insert(i);
+    }
     for (n, w) in new.enum_types.iter().zip(&was.enum_types) {
-        if n.name != w.name && s.enum_types.iter().any(|x| x.schema == n.schema && x.name == w.name) {
+        let key = |name: &str| (n.schema.clone(), name.to_string());
+        if n.name != w.name && type_at.contains_key(&key(&w.name)) {
             push(&mut s, Change::RenameType { schema: n.schema.clone(), from: w.name.clone(), to: n.name.clone() });
+            if let Some(i) = type_at.remove(&key(&w.name)) {
+                type_at.entry(key(&n.name)).or_insert(i);
+            }
         }
         for (nv, wv) in n.values.iter().zip(&w.values) {
-            let has_old =
-                s.enum_types.iter().any(|x| x.schema == n.schema && x.name == n.name && x.values.contains(wv));
-            if nv != wv && has_old {
+            if nv == wv {
+                continue;
+            }
+            let has_old = type_at.get(&key(&n.name)).is_some_and(|&i| s.enum_types[i].values.contains(wv));
+            if has_old {
                 push(
                     &mut s,
                     Change::RenameEnumValue {
@@ -280,8 +293,9 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
         for (nc, wc) in n.checks.iter().zip(&w.checks) {
             if let (Some((col, nv)), Some((_, wv))) = (nc.enum_values(), wc.enum_values()) {
                 for (a, b) in nv.iter().zip(wv) {
-                    let in_lock = current.checks.iter().any(|c| c.enum_values().is_some_and(|(_, v)| v.contains(b)));
-                    if a != b && in_lock {
+                    // Only a renamed value is looked for (a scan of every
+                    // check per value grew with the square of an enum).
+                    if a != b && current.checks.iter().any(|c| c.enum_values().is_some_and(|(_, v)| v.contains(b))) {
                         push(
                             &mut s,
                             Change::UpdateEnumValue {

@@ -2,7 +2,7 @@
 //! the target version, the audit log, partitioning and its keys, full-text
 //! search, roles and publications.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::exprs::{column_of, names_of};
 use super::resolver::{seen_before, Resolver};
@@ -180,7 +180,7 @@ fn partitions(r: &mut Resolver<'_>) {
             }
             ast::PartitionKind::List { parts } => {
                 let mut seen_names = std::collections::HashMap::new();
-                let mut seen_values: Vec<String> = Vec::new();
+                let mut seen_values: HashSet<String> = HashSet::new();
                 if parts.is_empty() {
                     r.error(
                         Diagnostic::error(id::E0503, "a list partitioning with no partition")
@@ -213,14 +213,13 @@ fn partitions(r: &mut Resolver<'_>) {
                             );
                         }
                         let text = crate::syntax::fmt::expr_to_string(v);
-                        if seen_values.contains(&text) {
+                        if !seen_values.insert(text.clone()) {
                             r.error(
                                 Diagnostic::error(id::E0503, format!("value {text} is listed in two partitions"))
                                     .at(v.span, "listed again")
                                     .with_help("a value belongs to one partition"),
                             );
                         }
-                        seen_values.push(text);
                     }
                 }
             }
@@ -368,18 +367,20 @@ fn roles(r: &mut Resolver<'_>) {
             read: Vec::new(),
             write: Vec::new(),
         };
+        // Each list's contexts as a set beside it (a search of the list per
+        // grant grew with the square of a role over many contexts).
+        let (mut read, mut write) = (HashSet::new(), HashSet::new());
         for g in &role.grants {
             for c in &g.contexts {
                 if let Some(cid) = r.context_id(c) {
-                    let list = if g.write { &mut out.write } else { &mut out.read };
-                    if !list.contains(&cid) {
+                    let (list, seen) = if g.write { (&mut out.write, &mut write) } else { (&mut out.read, &mut read) };
+                    if seen.insert(cid) {
                         list.push(cid);
                     }
                 }
             }
         }
         // `write` includes `read`.
-        let write = out.write.clone();
         out.read.retain(|c| !write.contains(c));
         r.model.roles.push(out);
     }

@@ -742,6 +742,9 @@ enum Reads {
 /// migration), quoted.
 fn protected_relations(cx: &Context<'_>, tables: &[&TableRef], reads: Reads) -> Vec<String> {
     let mut out = Vec::new();
+    // What is listed, as a set (a table of a thousand partitions searched
+    // the list once per partition).
+    let mut listed = std::collections::HashSet::new();
     for t in tables {
         let def = cx.before_at().table(&t.schema, &t.name).or_else(|| cx.after_at().table(&t.schema, &t.name));
         let Some(def) = def else { continue };
@@ -752,7 +755,7 @@ fn protected_relations(cx: &Context<'_>, tables: &[&TableRef], reads: Reads) -> 
         };
         for rel in rels {
             let q = qualified(&def.schema, &rel);
-            if !out.contains(&q) {
+            if listed.insert(q.clone()) {
                 out.push(q);
             }
         }
