@@ -397,7 +397,14 @@ pub fn repeatable_migrations(disk: &Disk) -> Vec<&str> {
 
 pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     let name = path.display().to_string();
-    similar::TextDiff::from_lines(old, new)
+    // Patience, not Myers: Myers' search grows with lines × differences,
+    // and a file that differs on every few lines (an unformatted file of
+    // 20,000 aggregates under `fmt --check`) took seconds. Patience
+    // anchors on the lines that occur once on each side and searches only
+    // between them.
+    similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Patience)
+        .diff_lines(old, new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("{name} (on disk)"), &format!("{name} (generated)"))

@@ -86,7 +86,18 @@ impl<'c> Renderer<'_, 'c> {
     /// `from..to` in the source.
     fn block(&mut self, nodes: &[Node<'_>], from: usize, to: usize, indent: usize, top: bool) {
         let ends: Vec<usize> = nodes.iter().map(|n| self.token_end(n)).collect();
-        let inside_node = |pos: usize| nodes.iter().zip(&ends).any(|(n, &end)| (n.start..end).contains(&pos));
+        // Nodes come in source order, one after another: the node a
+        // position may be in is found by a search (a scan of every node
+        // per comment grew with nodes × comments in a large block).
+        let in_order = nodes.windows(2).zip(&ends).all(|(w, &end)| w[0].start <= w[1].start && end <= w[1].start);
+        let inside_node = |pos: usize| {
+            if in_order {
+                let i = nodes.partition_point(|n| n.start <= pos);
+                i > 0 && pos < ends[i - 1]
+            } else {
+                nodes.iter().zip(&ends).any(|(n, &end)| (n.start..end).contains(&pos))
+            }
+        };
         let mut events: Vec<(usize, Event<'_, '_, 'c>)> = nodes.iter().map(|n| (n.start, Event::Node(n))).collect();
         for c in self.comments_in(from, to) {
             if !inside_node(c.span.start as usize) {
