@@ -30,11 +30,21 @@ pub fn to_model(name: &str, schema: &Schema, mut unsupported: Vec<Unsupported>) 
         }
     }
     out.push_str("  defaults {\n    no timestamps\n  }\n}\n");
+    // Each schema's enum types and tables, grouped once (a filter of every
+    // table per schema grew with schemas × tables: a schema per tenant).
+    let mut enums_of: std::collections::HashMap<&str, Vec<&crate::relational::EnumType>> = Default::default();
+    for e in &schema.enum_types {
+        enums_of.entry(e.schema.as_str()).or_default().push(e);
+    }
+    let mut tables_of: std::collections::HashMap<&str, Vec<&Table>> = Default::default();
+    for t in &schema.tables {
+        tables_of.entry(t.schema.as_str()).or_default().push(t);
+    }
     for s in &schema.schemas {
         out.push('\n');
         doc(&mut out, "", s.comment.as_deref());
         out.push_str(&format!("context {} {{\n", ident(&s.name)));
-        for e in schema.enum_types.iter().filter(|e| e.schema == s.name) {
+        for e in enums_of.get(s.name.as_str()).into_iter().flatten() {
             doc(&mut out, "  ", e.comment.as_deref());
             out.push_str(&format!("  enum {} native {{\n", pascal(&e.name)));
             for v in &e.values {
@@ -49,7 +59,7 @@ pub fn to_model(name: &str, schema: &Schema, mut unsupported: Vec<Unsupported>) 
             }
             out.push_str("  }\n");
         }
-        for t in schema.tables.iter().filter(|t| t.schema == s.name) {
+        for t in tables_of.get(s.name.as_str()).into_iter().flatten() {
             table(&mut out, t, &mut unsupported);
         }
         out.push_str("}\n");

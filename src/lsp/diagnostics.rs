@@ -30,16 +30,21 @@ pub fn to_lsp(view: &View<'_>, d: &Diagnostic) -> lsp_types::Diagnostic {
     build(d, range, related)
 }
 
-/// A diagnostic of a file outside any snapshot (syntax only), against its
-/// own text.
-pub fn to_lsp_in(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagnostic {
+/// The diagnostics of a file outside any snapshot (syntax only), against
+/// its own text, its lines found once (not once per diagnostic: a broken
+/// file of thousands of errors scanned its whole text for each).
+pub fn to_lsp_in(text: &str, enc: Encoding, ds: &[Diagnostic]) -> Vec<lsp_types::Diagnostic> {
     let lines = LineIndex::new(text);
-    let range = d
-        .primary
-        .as_ref()
-        .map(|p| lines.range(text, p.span.start as usize, p.span.end as usize, enc))
-        .unwrap_or_default();
-    build(d, range, Vec::new())
+    ds.iter()
+        .map(|d| {
+            let range = d
+                .primary
+                .as_ref()
+                .map(|p| lines.range(text, p.span.start as usize, p.span.end as usize, enc))
+                .unwrap_or_default();
+            build(d, range, Vec::new())
+        })
+        .collect()
 }
 
 fn build(d: &Diagnostic, range: Range, related: Vec<DiagnosticRelatedInformation>) -> lsp_types::Diagnostic {

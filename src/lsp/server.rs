@@ -550,8 +550,7 @@ impl Server {
     fn publish_orphan(&mut self, path: &Path) {
         let Some(doc) = self.docs.get(path) else { return };
         let parsed = syntax::parse(FileId(0), &doc.text);
-        let mut diags: Vec<lsp_types::Diagnostic> =
-            parsed.diagnostics.iter().map(|d| diagnostics::to_lsp_in(&doc.text, self.encoding, d)).collect();
+        let mut diags = diagnostics::to_lsp_in(&doc.text, self.encoding, &parsed.diagnostics);
         let why = match self.membership.get(path).cloned().flatten() {
             Some(root) => format!(
                 "this file is not part of the model `{}`: only its syntax is checked; include it (`include \"…\"`) to check the rest",

@@ -74,13 +74,16 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             let mut diagnostics = builder.diagnostics;
             // A `///` right above a broken line documents what the line meant
             // to declare: saying it documents nothing would be a cascade.
+            // (The broken lines' starts as a set: a scan of them per warning
+            // grew with the square of a file of documented broken lines.)
+            let junk_starts: std::collections::HashSet<usize> = builder.junk.iter().map(|j| j.start).collect();
             diagnostics.retain(|d| {
                 let Some(p) = d.primary.as_ref().filter(|_| d.code == crate::diagnostics::codes::id::W0001) else {
                     return true;
                 };
                 let after = p.span.end as usize;
                 let next = after + text[after..].len() - text[after..].trim_start().len();
-                !builder.junk.iter().any(|j| j.start == next)
+                !junk_starts.contains(&next)
             });
             for junk in builder.junk {
                 diagnostics.push(errors::explain_junk(file, text, &junk));

@@ -23,7 +23,7 @@
 mod lint;
 mod search;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -138,8 +138,9 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     enum Page<'v> {
         /// The context's position, the context, its file.
         Context(usize, &'v ContextView<'static>, &'v String, &'v super::dictionary::ContextView),
-        /// The context's position and name, the aggregate, its file.
-        Aggregate(usize, &'v str, &'v AggregateView, &'v String, &'v super::dictionary::ContextView),
+        /// The context's position and name, the aggregate, its file, the
+        /// context's dictionary and where the aggregate's tables are in it.
+        Aggregate(usize, &'v str, &'v AggregateView, &'v String, &'v super::dictionary::ContextView, Vec<usize>),
     }
     let mut pages: Vec<Page<'_>> = Vec::new();
     let contexts = || input.model_doc.contexts.iter().zip(&context_files).zip(&input.dictionary.contexts).enumerate();
@@ -147,9 +148,19 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
         pages.push(Page::Context(i, c, file, dict));
     }
     for (i, ((c, _), dict)) in contexts() {
+        // The context's tables by aggregate, found once (a filter of every
+        // table of the context per aggregate page grew with the square of
+        // a context of thousands of aggregates).
+        let mut tables_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, tb) in dict.tables.iter().enumerate() {
+            if let Some(h) = &tb.aggregate {
+                tables_of.entry(h.name.as_str()).or_default().push(k);
+            }
+        }
         for a in &c.aggregates {
             if let Some(file) = aggregate_files.get(&a.heading.name) {
-                pages.push(Page::Aggregate(i, &c.name, a, file, dict));
+                let tables = tables_of.get(a.heading.name.as_str()).cloned().unwrap_or_default();
+                pages.push(Page::Aggregate(i, &c.name, a, file, dict, tables));
             }
         }
     }
@@ -180,7 +191,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                 };
                 Ok((file.clone(), templates.render(TemplateId::SiteContext, &page)?))
             }
-            Page::Aggregate(i, context, a, file, dict) => {
+            Page::Aggregate(i, context, a, file, dict, ref tables) => {
                 let path = &a.heading.name;
                 let view = erd::aggregate_view(input.cat, path, t);
                 let title = format!("{} {path}", t.aggregate);
@@ -190,12 +201,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                     context,
                     a,
                     diagram,
-                    tables: dict
-                        .tables
-                        .iter()
-                        .filter(|tb| tb.aggregate.as_ref().is_some_and(|h| h.name == *path))
-                        .map(|tb| site_table(tb, &incoming))
-                        .collect(),
+                    tables: tables.iter().map(|&k| site_table(&dict.tables[k], &incoming)).collect(),
                 };
                 Ok((file.clone(), templates.render(TemplateId::SiteAggregate, &page)?))
             }
@@ -272,8 +278,13 @@ fn urls(input: &Input<'_>, context_files: &[String], aggregate_files: &BTreeMap<
     if input.project.migrations.is_some() {
         add("page", "migrations".to_string(), "migrations.html".to_string());
     }
-    let context_file =
-        |name: &str| model.contexts.iter().position(|c| c.name == name).map(|i| context_files[i].clone());
+    // Each context's position by name, found once (a search per table
+    // and per enum grew with the square of a model of many contexts).
+    let mut context_at: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in model.contexts.iter().enumerate() {
+        context_at.entry(c.name.as_str()).or_insert(i);
+    }
+    let context_file = |name: &str| context_at.get(name).map(|&i| context_files[i].clone());
     for (c, file) in model.contexts.iter().zip(context_files) {
         add("context", c.name.clone(), file.clone());
     }
