@@ -2,10 +2,11 @@
 # How dddc's cost grows on models shaped unlike the benchmark's
 # (scripts/bench.sh grows the number of aggregates; here one list of the
 # model grows): an aggregate with thousands of invariants, indexes or
-# entities, an enum of thousands of values, one aggregate every other one
-# references, a publication of every aggregate, long doc comments on every
-# declaration, a rename (`@was`) of every aggregate, a bounded context
-# per aggregate, and a model shaped like a real one: the bundled MiToga's
+# entities, an enum of thousands of values, a code list every aggregate
+# uses, an enum per aggregate with one `@was` in the model, one aggregate
+# every other one references, a publication of every aggregate, a role
+# over every context, long doc comments on every declaration, a rename
+# (`@was`) of every aggregate, a bounded context per aggregate, and a model shaped like a real one: the bundled MiToga's
 # five contexts (11 aggregates, every construct) copied 18, 180 and 1,800
 # times, a file per context as MiToga has (tools/genmodel/src/odd.rs).
 # Each shape runs at three sizes, each ten times the one before: a fresh `dddc build`, then the shape's edit and a
@@ -24,7 +25,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
-SHAPES="${SHAPES:-invariants indexes entities enum hub publication docs rename contexts mitoga}"
+SHAPES="${SHAPES:-invariants indexes entities enum enum-uses was-enums hub publication role docs rename contexts mitoga}"
 RUNS="${RUNS:-3}"
 WORK="${WORK:-$here/target/bench-shapes}"
 # shellcheck source=scripts/bench-tools.sh

@@ -948,3 +948,24 @@ fn the_real_world_shape_builds_checks_and_plans_its_edit() {
     assert_eq!(sql.matches("ADD COLUMN").count(), 1, "{sql}");
     assert_exit(&dddc(p.path(), &["check"]), 0);
 }
+
+/// Every other shape of `scripts/bench-shapes.sh`, at a small size, builds,
+/// then builds its edit, and checks clean: a shape that stopped compiling
+/// would time an error message.
+#[test]
+fn every_benchmark_shape_builds_its_edit_and_checks_clean() {
+    let config = ("dddc.toml", "model = \"model.ddd\"\n\n[lint]\nmin_score = 0\n");
+    for shape in odd::SHAPES.iter().filter(|s| **s != "mitoga") {
+        let model = odd::model(shape, 60, false).expect("a shape");
+        let p = project(&[("model.ddd", model.as_str()), config]);
+        let first = dddc(p.path(), &["build"]);
+        assert!(first.code == 0, "{shape}: {}", first.stderr);
+        let edited = odd::model(shape, 60, true).expect("its edit");
+        assert_ne!(model, edited, "{shape}: the edit changes the model");
+        std::fs::write(p.path().join("model.ddd"), edited).expect("write");
+        let second = dddc(p.path(), &["build", "--allow-destructive"]);
+        assert!(second.code == 0, "{shape}: {}", second.stderr);
+        let check = dddc(p.path(), &["check"]);
+        assert!(check.code == 0, "{shape}: {}", check.stderr);
+    }
+}

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use genmodel::Shape;
 
-const USAGE: &str = "usage: genmodel --aggregates N [--fields C] [--per-context K] [--no-docs] [--added-field] [--tenants] [--rich] [--single-file] [--dbml FILE] OUT_DIR\n       genmodel --odd SHAPE --size N [--edited] OUT_DIR   (SHAPE: invariants, indexes, entities, enum, hub, publication, docs, rename, contexts, mitoga)";
+const USAGE: &str = "usage: genmodel --aggregates N [--fields C] [--per-context K] [--no-docs] [--added-field] [--tenants] [--rich] [--single-file] [--dbml FILE] OUT_DIR\n       genmodel --odd SHAPE --size N [--edited] OUT_DIR   (SHAPE: invariants, indexes, entities, enum, enum-uses, was-enums, hub, publication, role, docs, rename, contexts, mitoga)";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {

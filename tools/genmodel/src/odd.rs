@@ -1,9 +1,11 @@
 //! Models shaped unlike the benchmark's: one list of a model grows instead
 //! of the number of aggregates (an aggregate with thousands of invariants,
-//! indexes or entities, an enum of thousands of values, one aggregate every
-//! other one references, a publication of every aggregate, long doc
-//! comments, a rename of every aggregate, a bounded context per
-//! aggregate), and one shaped like a real model: the bundled MiToga's five
+//! indexes or entities, an enum of thousands of values, one used by every
+//! aggregate, an enum per aggregate with a `@was` in the model, one
+//! aggregate every other one references, a publication of every
+//! aggregate, a role over every context, long doc comments, a rename of
+//! every aggregate, a bounded context per aggregate), and one shaped like
+//! a real model: the bundled MiToga's five
 //! contexts copied `n` times. Each comes with an edit, so a
 //! build that plans a change is measured too. `scripts/bench-shapes.sh`
 //! runs them at three sizes and prints how the cost grows.
@@ -11,8 +13,21 @@
 use std::fmt::Write;
 
 /// The shapes, by the name `genmodel --odd` takes.
-pub const SHAPES: &[&str] =
-    &["invariants", "indexes", "entities", "enum", "hub", "publication", "docs", "rename", "contexts", "mitoga"];
+pub const SHAPES: &[&str] = &[
+    "invariants",
+    "indexes",
+    "entities",
+    "enum",
+    "enum-uses",
+    "was-enums",
+    "hub",
+    "publication",
+    "role",
+    "docs",
+    "rename",
+    "contexts",
+    "mitoga",
+];
 
 const HEADER: &str = "/// A generated model of an unusual shape (tools/genmodel/src/odd.rs).\n\
 model odd {\n  target postgres 16\n  tables plural_en\n}\n\n";
@@ -64,6 +79,54 @@ pub fn model(shape: &str, n: usize, edited: bool) -> Option<String> {
             s.push_str(
                 "  }\n  /// The aggregate.\n  aggregate Thing {\n    /// Its kind.\n    kind: Kind = K0\n  }\n}\n",
             );
+        }
+        "enum-uses" => {
+            // One shared enum of `n` values (a code list), each value the
+            // default of one aggregate and named by its invariant.
+            s.push_str("/// Codes.\nenum Code native {\n");
+            for v in 0..n {
+                let _ = writeln!(s, "  /// Code {v}.\n  K{v}");
+            }
+            s.push_str("}\n");
+            contexts(&mut s, n, |s, a| {
+                let _ = writeln!(
+                    s,
+                    "    /// Its code.\n    code: Code = K{a}\n    /// Not the next code.\n    invariant not_next: code != K{}",
+                    (a + 1) % n
+                );
+                if edited && a == n / 2 {
+                    s.push_str("    /// Added by the edit.\n    note: text(10)?\n");
+                }
+            });
+        }
+        "was-enums" => {
+            // An enum of 20 values per aggregate, and the edit renames one
+            // aggregate with `@was`: every build then looks for renamed
+            // enum values.
+            for c in 0..n.div_ceil(50) {
+                let _ = writeln!(s, "/// Context {c}.\ncontext c{c} {{");
+                for a in c * 50..n.min(c * 50 + 50) {
+                    let _ = writeln!(s, "  /// Kind {a}.\n  enum Kind{a} native {{");
+                    for v in 0..20 {
+                        let _ = writeln!(s, "    /// Value {v}.\n    V{a}_{v}");
+                    }
+                    let name = if edited && a == n / 2 { format!("Renamed{a} @was(A{a})") } else { format!("A{a}") };
+                    let _ = writeln!(s, "  }}\n  /// Aggregate {a}.\n  aggregate {name} {{\n    /// Its kind.\n    kind: Kind{a} = V{a}_0\n  }}");
+                }
+                s.push_str("}\n");
+            }
+        }
+        "role" => {
+            // A context per aggregate and a role that reads every one; the
+            // edit adds a role that writes every one.
+            for c in 0..n {
+                let _ = writeln!(s, "/// Context {c}.\ncontext c{c} {{\n  /// Aggregate {c}.\n  aggregate A{c} {{\n    /// Name.\n    name: text(50)\n  }}\n}}");
+            }
+            let names: Vec<String> = (0..n).map(|c| format!("c{c}")).collect();
+            let _ = writeln!(s, "/// Reads everything.\nrole reader {{\n  read {}\n}}", names.join(", "));
+            if edited {
+                let _ = writeln!(s, "/// Writes everything.\nrole writer {{\n  write {}\n}}", names.join(", "));
+            }
         }
         "hub" => {
             s.push_str("/// The hub's context.\ncontext hub {\n  /// Every other aggregate references it.\n  aggregate Hub {\n    /// Name.\n    name: text(50)\n");
