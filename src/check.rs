@@ -402,18 +402,122 @@ pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     // 20,000 aggregates under `fmt --check`) took seconds. Patience
     // anchors on the lines that occur once on each side and searches only
     // between them.
-    similar::TextDiff::configure()
-        .algorithm(similar::Algorithm::Patience)
-        .diff_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("{name} (on disk)"), &format!("{name} (generated)"))
-        .to_string()
+    let diff = similar::TextDiff::configure().algorithm(similar::Algorithm::Patience).diff_lines(old, new);
+    let mut unified = diff.unified_diff();
+    unified.context_radius(3);
+    let mut out = String::new();
+    let mut shown = 0usize;
+    let mut left = 0usize;
+    // The headers, then the hunks a line at a time until the budget is
+    // spent: the rest is counted, not printed.
+    let full = format!("--- {name} (on disk)\n+++ {name} (generated)\n");
+    for hunk in unified.iter_hunks() {
+        if shown >= DIFF_LINES_SHOWN {
+            // Its header and each line it would print (a line both sides
+            // keep is printed once, as context).
+            left += 1 + hunk
+                .ops()
+                .iter()
+                .map(|op| match op.as_tag_tuple() {
+                    (similar::DiffTag::Equal | similar::DiffTag::Delete, old, _) => old.len(),
+                    (similar::DiffTag::Insert, _, new) => new.len(),
+                    (similar::DiffTag::Replace, old, new) => old.len() + new.len(),
+                })
+                .sum::<usize>();
+            continue;
+        }
+        // Split at `\n` only: a line of a CRLF file keeps its `\r`.
+        for line in hunk.to_string().split_inclusive('\n') {
+            if shown >= DIFF_LINES_SHOWN {
+                left += 1;
+                continue;
+            }
+            push_cut(&mut out, line.strip_suffix('\n').unwrap_or(line));
+            shown += 1;
+        }
+    }
+    if out.is_empty() {
+        return String::new();
+    }
+    let mut text = full;
+    text.push_str(&out);
+    if left > 0 {
+        text.push_str(&format!("… {left} more line(s) of this diff not shown\n"));
+    }
+    text
+}
+
+/// Lines of a diff printed per file (hunk headers included); the rest are
+/// counted. A check after an edit of a large model with the site on found
+/// every page that lists the model stale, and printed 21 MB.
+pub const DIFF_LINES_SHOWN: usize = 300;
+
+/// Bytes of one diff line printed; the rest are counted. The site's
+/// search index is one line of megabytes.
+pub const DIFF_LINE_BYTES: usize = 400;
+
+/// `line` and a newline onto `out`, cut after [`DIFF_LINE_BYTES`] (at a
+/// character boundary) with how much was left out.
+fn push_cut(out: &mut String, line: &str) {
+    if line.len() <= DIFF_LINE_BYTES {
+        out.push_str(line);
+    } else {
+        let mut end = DIFF_LINE_BYTES;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.push_str(&line[..end]);
+        out.push_str(&format!(" … ({} more bytes on this line)", line.len() - end));
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole unified diff, as `unified_diff` printed it before it was
+    /// bounded.
+    fn whole(old: &str, new: &str) -> String {
+        similar::TextDiff::configure()
+            .algorithm(similar::Algorithm::Patience)
+            .diff_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header("f (on disk)", "f (generated)")
+            .to_string()
+    }
+
+    #[test]
+    fn a_small_diff_is_printed_whole() {
+        for (old, new) in
+            [("a\nb\nc\n", "a\nB\nc\n"), ("a\r\nb\r\n", "a\r\nc\r\n"), ("a\nb", "a\nb\n"), ("", "x\n"), ("x\n", "")]
+        {
+            assert_eq!(unified_diff(Path::new("f"), old, new), whole(old, new), "{old:?} -> {new:?}");
+        }
+        assert_eq!(unified_diff(Path::new("f"), "same\n", "same\n"), "");
+    }
+
+    #[test]
+    fn a_long_line_is_cut_and_a_long_diff_counted() {
+        let long = "é".repeat(DIFF_LINE_BYTES);
+        let d = unified_diff(Path::new("f"), &format!("{long}\n"), "short\n");
+        let cut = d.lines().find(|l| l.starts_with('-') && !l.starts_with("---")).unwrap();
+        // 400 bytes of two-byte characters: 200 of them, then the count.
+        assert_eq!(cut, format!("-{} … ({} more bytes on this line)", "é".repeat(199), 2 * DIFF_LINE_BYTES - 398));
+
+        // Every third line changed: many hunks, far more lines than shown.
+        let old: String = (0..3_000).map(|i| format!("line {i}\n")).collect();
+        let new: String =
+            (0..3_000).map(|i| if i % 3 == 0 { format!("LINE {i}\n") } else { format!("line {i}\n") }).collect();
+        let full = whole(&old, &new);
+        let d = unified_diff(Path::new("f"), &old, &new);
+        let lines: Vec<&str> = d.lines().collect();
+        assert_eq!(lines.len(), 2 + DIFF_LINES_SHOWN + 1, "headers, the lines shown, the count");
+        assert!(full.starts_with(&lines[..2 + DIFF_LINES_SHOWN].join("\n")), "the lines shown are the diff's first");
+        let hidden = full.lines().count() - 2 - DIFF_LINES_SHOWN;
+        assert_eq!(lines.last().unwrap(), &format!("… {hidden} more line(s) of this diff not shown"));
+    }
 
     #[test]
     fn versions_compare_as_flyway_compares_them() {
