@@ -182,8 +182,9 @@ pub fn run_parsed(
                         out.push(stale);
                     }
                 } else if has_lock || !is_migration {
-                    let old = on_disk.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
-                    let new = String::from_utf8_lossy(&o.bytes).into_owned();
+                    // Borrowed when valid UTF-8 (copied only to mend it).
+                    let old = on_disk.as_deref().map(String::from_utf8_lossy);
+                    let new = String::from_utf8_lossy(&o.bytes);
                     let diff = unified_diff(&o.path, old.as_deref().unwrap_or(""), &new);
                     let reason = match old {
                         None => format!("`{}` is missing: run `dddc build`", o.path.display()),
