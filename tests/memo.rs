@@ -316,3 +316,61 @@ fn the_documents_read_the_same_whole_view_when_overridden() {
     let c = dddc(mitoga.path(), &["check", "--no-cache"]);
     assert!(c.status.success(), "{}", stderr(&c));
 }
+
+/// With the site on, its context and aggregate pages are remembered too
+/// (a page's diagram and template are most of the site's time): a build
+/// after an edit of one context takes the other pages from the memory,
+/// and one that adds an aggregate (a new link in every page's navigation)
+/// makes them all again. Each time the documents are those a first build
+/// of the same model writes.
+#[test]
+fn the_sites_pages_are_remembered_and_made_again_when_a_link_changes() {
+    let site = |dir: &Path| {
+        std::fs::write(dir.join("dddc.toml"), format!("{LINT}\n[docs]\nhtml = true\n")).expect("write config");
+    };
+    let dir = project(&model());
+    site(dir.path());
+    build(dir.path());
+    let first = entries(dir.path());
+    // 5 as without the site, then 2 context pages and 102 aggregate pages.
+    assert_eq!(first.len(), 5 + 104, "{:?}", first.keys());
+
+    // A field added to `envios`: `ventas`'s 101 pages are kept.
+    std::fs::write(dir.path().join("tienda.ddd"), edited()).expect("write");
+    build(dir.path());
+    let second = entries(dir.path());
+    let kept = second.keys().filter(|k| first.contains_key(*k)).count();
+    assert!(kept >= 101 + 4, "{kept} kept of {}", second.len());
+    let fresh = project(&edited());
+    site(fresh.path());
+    build(fresh.path());
+    same_but_history(dir.path(), fresh.path());
+
+    // An aggregate added to `ventas`: every page's navigation lists it.
+    let added = edited().replace(
+        "context ventas {\n",
+        "context ventas {\n  /// Una tienda.\n  aggregate Tienda {\n    /// Nombre.\n    nombre: text(100)\n  }\n",
+    );
+    std::fs::write(dir.path().join("tienda.ddd"), &added).expect("write");
+    build(dir.path());
+    let third = entries(dir.path());
+    let pages_kept = third.keys().filter(|k| second.contains_key(*k)).count();
+    assert!(pages_kept <= 5, "no page is kept, only diagrams and sections: {pages_kept}");
+    let fresh = project(&added);
+    site(fresh.path());
+    build(fresh.path());
+    same_but_history(dir.path(), fresh.path());
+    let c = dddc(dir.path(), &["check", "--no-cache"]);
+    assert!(c.status.success(), "{}", stderr(&c));
+}
+
+/// The documents of two projects are the same but for the pages that show
+/// the migrations' history (the site's home and history pages), which
+/// differ between a project built twice and one built once.
+fn same_but_history(a: &Path, b: &Path) {
+    let history = ["docs/site/index.html", "docs/site/migrations.html"];
+    let (a, b) = (docs(a), docs(b));
+    let differ: Vec<&PathBuf> = a.keys().filter(|k| a.get(*k) != b.get(*k)).collect();
+    assert!(differ.iter().all(|k| history.iter().any(|h| Path::new(h) == k.as_path())), "{differ:?}");
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+}

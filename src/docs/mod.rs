@@ -740,8 +740,9 @@ fn remembered(
 }
 
 /// The folder of the documents' memo in `.dddc/` ([`crate::memo`]): the
-/// diagrams drawn and the documents' sections rendered (those of
-/// [`SECTION_REMEMBERED_FROM`] bytes or more).
+/// diagrams drawn, the documents' sections rendered (those of
+/// [`SECTION_REMEMBERED_FROM`] bytes or more) and the site's context and
+/// aggregate pages.
 pub const MEMO_FOLDER: &str = "docs";
 
 /// The overview diagram, relative to the docs folder.

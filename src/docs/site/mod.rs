@@ -54,7 +54,7 @@ pub struct Input<'a> {
 }
 
 /// A link: its text and where it goes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Hash, Serialize)]
 pub struct Link {
     pub text: String,
     pub href: String,
@@ -165,45 +165,70 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
         }
     }
     let templates: &Templates = templates;
+    // A page is taken from the memo when an earlier run made it from the
+    // same view, frame and tables, with the same templates and the same
+    // links (every link a page or its diagram may name is in `urls`,
+    // hashed once here): its diagram's layout and its template are most of
+    // the site's time, and an edit changes few pages.
+    let memo = input.project.memo;
+    let urls_key = memo.map(|m| m.hasher().hashed(&urls).finish());
     let page = |p: &Page<'_>| -> Result<(String, String), String> {
         match *p {
             Page::Context(i, c, file, dict) => {
                 let view = erd::context_view(input.cat, &c.name, t);
                 let title = format!("{} {}", t.erd_title_context, c.name);
-                let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "context");
-                let page = ContextPage {
-                    frame: frame(format!("{} {}", t.context, c.name), file, Some(i)),
-                    c,
-                    diagram,
-                    picture: format!("../{}", super::svg_file(Some(&c.name))),
-                    source: format!("../{}", super::erd_file(&c.name)),
-                    tables: dict
-                        .tables
-                        .iter()
-                        .filter_map(|tb| Some(Link { text: tb.name.clone(), href: url("table", &tb.name)? }))
-                        .collect(),
-                    outside: dict
-                        .tables
-                        .iter()
-                        .filter(|tb| tb.aggregate.is_none())
-                        .map(|tb| site_table(tb, &incoming))
-                        .collect(),
-                };
-                Ok((file.clone(), templates.render(TemplateId::SiteContext, &page)?))
+                let frame = frame(format!("{} {}", t.context, c.name), file, Some(i));
+                let tables: Vec<Link> = dict
+                    .tables
+                    .iter()
+                    .filter_map(|tb| Some(Link { text: tb.name.clone(), href: url("table", &tb.name)? }))
+                    .collect();
+                let outside: Vec<SiteTable<'_>> = dict
+                    .tables
+                    .iter()
+                    .filter(|tb| tb.aggregate.is_none())
+                    .map(|tb| site_table(tb, &incoming))
+                    .collect();
+                let key = super::key_of(
+                    memo,
+                    templates,
+                    "site context page",
+                    &(urls_key, &view, &title, &frame, c, &tables, &outside),
+                );
+                let mut texts = super::remembered(memo, key, 1, 0, || {
+                    let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "context");
+                    let page = ContextPage {
+                        frame,
+                        c,
+                        diagram,
+                        picture: format!("../{}", super::svg_file(Some(&c.name))),
+                        source: format!("../{}", super::erd_file(&c.name)),
+                        tables,
+                        outside,
+                    };
+                    Ok(vec![templates.render(TemplateId::SiteContext, &page)?])
+                })?;
+                Ok((file.clone(), texts.pop().unwrap_or_default()))
             }
             Page::Aggregate(i, context, a, file, dict, ref tables) => {
                 let path = &a.heading.name;
                 let view = erd::aggregate_view(input.cat, path, t);
                 let title = format!("{} {path}", t.aggregate);
-                let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "aggregate");
-                let page = AggregatePage {
-                    frame: frame(format!("{} {path}", t.aggregate), file, Some(i)),
-                    context,
-                    a,
-                    diagram,
-                    tables: tables.iter().map(|&k| site_table(&dict.tables[k], &incoming)).collect(),
-                };
-                Ok((file.clone(), templates.render(TemplateId::SiteAggregate, &page)?))
+                let frame = frame(format!("{} {path}", t.aggregate), file, Some(i));
+                let tables: Vec<SiteTable<'_>> =
+                    tables.iter().map(|&k| site_table(&dict.tables[k], &incoming)).collect();
+                let key = super::key_of(
+                    memo,
+                    templates,
+                    "site aggregate page",
+                    &(urls_key, &view, &title, &frame, context, a, &tables),
+                );
+                let mut texts = super::remembered(memo, key, 1, 0, || {
+                    let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "aggregate");
+                    let page = AggregatePage { frame, context, a, diagram, tables };
+                    Ok(vec![templates.render(TemplateId::SiteAggregate, &page)?])
+                })?;
+                Ok((file.clone(), texts.pop().unwrap_or_default()))
             }
         }
     };
@@ -360,7 +385,7 @@ fn file_name(path: &str) -> String {
 // ------------------------------------------------------------ the views --
 
 /// What every page shows around its content.
-#[derive(Serialize)]
+#[derive(Hash, Serialize)]
 struct Frame<'a> {
     #[serde(serialize_with = "super::labels::serialize")]
     t: &'static Labels,
@@ -382,7 +407,7 @@ struct NavContext {
 
 /// A context in a page's navigation, with its aggregates when the page is
 /// the context's or one of its aggregates'.
-#[derive(Serialize)]
+#[derive(Hash, Serialize)]
 struct NavEntry<'a> {
     name: &'a str,
     href: &'a str,
@@ -463,14 +488,14 @@ struct AggregatePage<'a> {
 }
 
 /// A table of the dictionary, with its anchor and what references it.
-#[derive(Serialize)]
+#[derive(Hash, Serialize)]
 struct SiteTable<'a> {
     tb: &'a TableView,
     anchor: String,
     referenced_by: Vec<Incoming>,
 }
 
-#[derive(Clone, Serialize)]
+#[derive(Clone, Hash, Serialize)]
 struct Incoming {
     table: String,
     columns: String,
