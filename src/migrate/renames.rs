@@ -234,23 +234,26 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
     // name (the contexts are renamed by now): a search of every type for
     // each value made a model of many enums with one `@was` anywhere
     // grow with types² × values.
-    let mut type_at: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+    // (Every type of a name: a rename renames each type of its old name,
+    // and the lock may still have one of the new name.)
+    let mut type_at: std::collections::HashMap<(String, String), Vec<usize>> = std::collections::HashMap::new();
     for (i, x) in s.enum_types.iter().enumerate() {
-        type_at.entry((x.schema.clone(), x.name.clone())).or_insert(i);
+        type_at.entry((x.schema.clone(), x.name.clone())).or_default().push(i);
     }
     for (n, w) in new.enum_types.iter().zip(&was.enum_types) {
         let key = |name: &str| (n.schema.clone(), name.to_string());
         if n.name != w.name && type_at.contains_key(&key(&w.name)) {
             push(&mut s, Change::RenameType { schema: n.schema.clone(), from: w.name.clone(), to: n.name.clone() });
-            if let Some(i) = type_at.remove(&key(&w.name)) {
-                type_at.entry(key(&n.name)).or_insert(i);
+            if let Some(renamed) = type_at.remove(&key(&w.name)) {
+                type_at.entry(key(&n.name)).or_default().extend(renamed);
             }
         }
         for (nv, wv) in n.values.iter().zip(&w.values) {
             if nv == wv {
                 continue;
             }
-            let has_old = type_at.get(&key(&n.name)).is_some_and(|&i| s.enum_types[i].values.contains(wv));
+            let has_old =
+                type_at.get(&key(&n.name)).is_some_and(|at| at.iter().any(|&i| s.enum_types[i].values.contains(wv)));
             if has_old {
                 push(
                     &mut s,
