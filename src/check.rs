@@ -414,26 +414,18 @@ pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     let full = format!("--- {name} (on disk)\n+++ {name} (generated)\n");
     for hunk in unified.iter_hunks() {
         if shown >= DIFF_LINES_SHOWN {
-            // Its header and each line it would print (a line both sides
-            // keep is printed once, as context).
-            left += 1 + hunk
-                .ops()
-                .iter()
-                .map(|op| match op.as_tag_tuple() {
-                    (similar::DiffTag::Equal | similar::DiffTag::Delete, old, _) => old.len(),
-                    (similar::DiffTag::Insert, _, new) => new.len(),
-                    (similar::DiffTag::Replace, old, new) => old.len() + new.len(),
-                })
-                .sum::<usize>();
+            // Counted as printed, "\\ No newline at end of file" included.
+            left += hunk.to_string().split_inclusive('\n').count();
             continue;
         }
-        // Split at `\n` only: a line of a CRLF file keeps its `\r`.
+        // Split at `\n` only: a line of a CRLF file keeps its `\r` (and a
+        // file of lone `\r` line ends is one line here).
         for line in hunk.to_string().split_inclusive('\n') {
             if shown >= DIFF_LINES_SHOWN {
                 left += 1;
                 continue;
             }
-            push_cut(&mut out, line.strip_suffix('\n').unwrap_or(line));
+            push_cut(&mut out, line);
             shown += 1;
         }
     }
@@ -457,9 +449,14 @@ pub const DIFF_LINES_SHOWN: usize = 300;
 /// search index is one line of megabytes.
 pub const DIFF_LINE_BYTES: usize = 400;
 
-/// `line` and a newline onto `out`, cut after [`DIFF_LINE_BYTES`] (at a
-/// character boundary) with how much was left out.
-fn push_cut(out: &mut String, line: &str) {
+/// `piece` (a line with its `\n`, if it has one) onto `out`, its line cut
+/// after [`DIFF_LINE_BYTES`] (at a character boundary) with how much was
+/// left out.
+fn push_cut(out: &mut String, piece: &str) {
+    let (line, end_of_line) = match piece.strip_suffix('\n') {
+        Some(line) => (line, "\n"),
+        None => (piece, ""),
+    };
     if line.len() <= DIFF_LINE_BYTES {
         out.push_str(line);
     } else {
@@ -470,7 +467,7 @@ fn push_cut(out: &mut String, line: &str) {
         out.push_str(&line[..end]);
         out.push_str(&format!(" … ({} more bytes on this line)", line.len() - end));
     }
-    out.push('\n');
+    out.push_str(end_of_line);
 }
 
 #[cfg(test)]
@@ -491,9 +488,14 @@ mod tests {
 
     #[test]
     fn a_small_diff_is_printed_whole() {
-        for (old, new) in
-            [("a\nb\nc\n", "a\nB\nc\n"), ("a\r\nb\r\n", "a\r\nc\r\n"), ("a\nb", "a\nb\n"), ("", "x\n"), ("x\n", "")]
-        {
+        for (old, new) in [
+            ("a\nb\nc\n", "a\nB\nc\n"),
+            ("a\r\nb\r\n", "a\r\nc\r\n"),
+            ("a\nb", "a\nb\n"),
+            ("", "x\n"),
+            ("x\n", ""),
+            ("a\rb\r", "a\rc\r"),
+        ] {
             assert_eq!(unified_diff(Path::new("f"), old, new), whole(old, new), "{old:?} -> {new:?}");
         }
         assert_eq!(unified_diff(Path::new("f"), "same\n", "same\n"), "");
@@ -518,6 +520,14 @@ mod tests {
         assert!(full.starts_with(&lines[..2 + DIFF_LINES_SHOWN].join("\n")), "the lines shown are the diff's first");
         let hidden = full.lines().count() - 2 - DIFF_LINES_SHOWN;
         assert_eq!(lines.last().unwrap(), &format!("… {hidden} more line(s) of this diff not shown"));
+
+        // Without a final newline: the hint line is counted too.
+        let (old, new) = (old.trim_end(), new.trim_end());
+        let full = whole(old, new);
+        assert!(full.ends_with("\\ No newline at end of file\n"), "{}", &full[full.len() - 80..]);
+        let d = unified_diff(Path::new("f"), old, new);
+        let hidden = full.lines().count() - 2 - DIFF_LINES_SHOWN;
+        assert_eq!(d.lines().last().unwrap(), format!("… {hidden} more line(s) of this diff not shown"));
     }
 
     #[test]
