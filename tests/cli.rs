@@ -969,3 +969,23 @@ fn every_benchmark_shape_builds_its_edit_and_checks_clean() {
         assert!(check.code == 0, "{shape}: {}", check.stderr);
     }
 }
+
+/// An enum renamed (`@was`) onto the name of an enum the same edit
+/// removes is not renamed over it: the build is refused (the old type
+/// keeps a value the new one lacks) and writes nothing. It wrote a guarded
+/// rename PostgreSQL skipped, then a default the old type refused.
+#[test]
+fn an_enum_renamed_onto_a_removed_enums_name_is_refused() {
+    let before = "/// M.\nmodel m {\n  target postgres 16\n}\n\n/// C.\ncontext c {\n  /// A.\n  enum A native {\n    /// Y.\n    Y\n  }\n  /// B.\n  enum B native {\n    /// Z.\n    Z\n  }\n  /// T.\n  aggregate T {\n    /// a.\n    a: A = Y\n    /// b.\n    b: B = Z\n  }\n}\n";
+    let after = "/// M.\nmodel m {\n  target postgres 16\n}\n\n/// C.\ncontext c {\n  /// B, once A.\n  enum B native @was(A) {\n    /// X, once Y.\n    X @was(Y)\n  }\n  /// T.\n  aggregate T {\n    /// a.\n    a: B = X\n  }\n}\n";
+    let p = project(&[("model.ddd", before), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    std::fs::write(p.path().join("model.ddd"), after).expect("write");
+    let refused = dddc(p.path(), &["build"]);
+    assert_ne!(refused.code, 0, "{}", refused.stderr);
+    assert!(refused.stderr.contains("would remove values from native enum `c.b`: Z"), "{}", refused.stderr);
+    assert!(!p.path().join("db/migration/V2__update_t.sql").exists());
+    assert!(!std::fs::read_dir(p.path().join("db/migration"))
+        .unwrap()
+        .any(|e| { e.unwrap().file_name().to_string_lossy().starts_with("V2") }));
+}

@@ -242,7 +242,12 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
     }
     for (n, w) in new.enum_types.iter().zip(&was.enum_types) {
         let key = |name: &str| (n.schema.clone(), name.to_string());
-        if n.name != w.name && type_at.contains_key(&key(&w.name)) {
+        // Not onto a name the lock still has (a type this edit removes):
+        // as for tables, the type is then made anew and the old one goes,
+        // which the plan refuses or asks `--allow-destructive` for. The
+        // rename was written, guarded, and skipped by PostgreSQL, and its
+        // values and defaults then failed against the old type.
+        if n.name != w.name && type_at.contains_key(&key(&w.name)) && !type_at.contains_key(&key(&n.name)) {
             push(&mut s, Change::RenameType { schema: n.schema.clone(), from: w.name.clone(), to: n.name.clone() });
             if let Some(renamed) = type_at.remove(&key(&w.name)) {
                 type_at.entry(key(&n.name)).or_default().extend(renamed);
