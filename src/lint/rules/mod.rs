@@ -24,6 +24,7 @@ mod cross_context_foreign_key;
 mod entity_references_own_root;
 mod float_money;
 mod json_dump;
+mod large_check_enum;
 mod large_table_unpartitioned;
 mod missing_soft_delete;
 mod missing_timestamps;
@@ -292,6 +293,14 @@ pub(crate) static TABLE: &[Rule] = &[
         summary: "aggregate holding `@pii` data that is not `audited`",
         docs: pii_not_audited::DOCS,
         check: pii_not_audited::check,
+    },
+    Rule {
+        code: "L029",
+        name: "large-check-enum",
+        severity: Warning,
+        summary: "enum of more than 50 values written into every column's CHECK",
+        docs: large_check_enum::DOCS,
+        check: large_check_enum::check,
     },
 ];
 
