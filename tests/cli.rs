@@ -989,3 +989,36 @@ fn an_enum_renamed_onto_a_removed_enums_name_is_refused() {
         .unwrap()
         .any(|e| { e.unwrap().file_name().to_string_lossy().starts_with("V2") }));
 }
+
+/// A value removed from one enum is refused even when another enum renames
+/// a value of the same name in the same edit (`X @was(Y)` in `A`, `Y`
+/// removed from `E`): the renamed values were one set of names for every
+/// enum, so the removal went through, and for a native type the lock then
+/// lacked a value PostgreSQL still had. Native and CHECK-based.
+#[test]
+fn a_value_renamed_in_one_enum_does_not_excuse_one_removed_from_another() {
+    for native in [" native", ""] {
+        let model = |after: bool| {
+            let (a_value, e_values, default) = if after {
+                ("X @was(Y)", "    /// Z.\n    Z\n", "X")
+            } else {
+                ("Y", "    /// Y.\n    Y\n    /// Z.\n    Z\n", "Y")
+            };
+            format!(
+                "/// M.\nmodel m {{\n  target postgres 16\n}}\n\n/// C.\ncontext c {{\n  /// A.\n  enum A{native} {{\n    /// Y.\n    {a_value}\n    /// W.\n    W\n  }}\n  /// E.\n  enum E{native} {{\n{e_values}  }}\n  /// T.\n  aggregate T {{\n    /// a.\n    a: A = {default}\n    /// e.\n    e: E = Z\n  }}\n}}\n"
+            )
+        };
+        let p = project(&[("model.ddd", &model(false)), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+        assert_exit(&dddc(p.path(), &["build"]), 0);
+        std::fs::write(p.path().join("model.ddd"), model(true)).expect("write");
+        let refused = dddc(p.path(), &["build"]);
+        assert_ne!(refused.code, 0, "{native}: {}", refused.stderr);
+        let said = if native.is_empty() {
+            "would remove value(s) Y of `c.t.e`"
+        } else {
+            "remove values from native enum `c.e`: Y"
+        };
+        assert!(refused.stderr.contains(said), "{native}: {}", refused.stderr);
+        assert!(!refused.stderr.contains("`c.a`"), "A's rename is not a loss: {}", refused.stderr);
+    }
+}

@@ -957,10 +957,14 @@ fn check(
     model_span: Span,
     out: &mut Planned,
 ) {
-    let renamed_values: BTreeSet<String> = changes
+    // The values renamed in each table's column (a value of the same name
+    // renamed in another enum does not excuse one lost here).
+    let renamed_values: BTreeSet<(String, String, String, String)> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::UpdateEnumValue { from, .. } | Change::RenameEnumValue { from, .. } => Some(from.clone()),
+            Change::UpdateEnumValue { table, column, from, .. } => {
+                Some((table.schema.clone(), table.name.clone(), column.clone(), from.clone()))
+            }
             _ => None,
         })
         .collect();
@@ -1134,7 +1138,12 @@ fn check(
                     let lost: Vec<&String> = old_values
                         .iter()
                         .filter(|v| {
-                            !renamed_values.contains(*v) && new_values.as_ref().is_none_or(|nv| !nv.contains(v.as_str()))
+                            !renamed_values.contains(&(
+                                table.schema.clone(),
+                                table.name.clone(),
+                                col.to_string(),
+                                (*v).clone(),
+                            )) && new_values.as_ref().is_none_or(|nv| !nv.contains(v.as_str()))
                         })
                         .collect();
                     if !lost.is_empty() && new_values.is_some() {
@@ -1157,10 +1166,14 @@ fn check(
     // and tables by name: a model has thousands.)
     let old_enums: std::collections::HashMap<(&str, &str), &relational::EnumType> =
         lock.enum_types.iter().rev().map(|o| ((o.schema.as_str(), o.name.as_str()), o)).collect();
-    let renamed: HashSet<&str> = changes
+    // The values renamed in each type (one of the same name renamed in
+    // another type does not excuse one lost here).
+    let renamed: HashSet<(&str, &str, &str)> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::RenameEnumValue { from, .. } => Some(from.as_str()),
+            Change::RenameEnumValue { schema, type_name, from, .. } => {
+                Some((schema.as_str(), type_name.as_str(), from.as_str()))
+            }
             _ => None,
         })
         .collect();
@@ -1170,7 +1183,9 @@ fn check(
             let lost: Vec<&str> = o
                 .values
                 .iter()
-                .filter(|v| !values.contains(v.as_str()) && !renamed.contains(v.as_str()))
+                .filter(|v| {
+                    !values.contains(v.as_str()) && !renamed.contains(&(e.schema.as_str(), e.name.as_str(), v.as_str()))
+                })
                 .map(String::as_str)
                 .collect();
             if !lost.is_empty() {
