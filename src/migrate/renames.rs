@@ -234,8 +234,9 @@ pub fn apply_renames(lock: &Schema, new: &Schema, was: &Schema, model: &Model) -
     // name (the contexts are renamed by now): a search of every type for
     // each value made a model of many enums with one `@was` anywhere
     // grow with types² × values.
-    // (Every type of a name: a rename renames each type of its old name,
-    // and the lock may still have one of the new name.)
+    // (Every type of a name, as the scan found them: a rename renames
+    // each type of its old name. A rename onto a name the lock has is not
+    // made, below, so each list holds one type in practice.)
     let mut type_at: std::collections::HashMap<(String, String), Vec<usize>> = std::collections::HashMap::new();
     for (i, x) in s.enum_types.iter().enumerate() {
         type_at.entry((x.schema.clone(), x.name.clone())).or_default().push(i);

@@ -174,7 +174,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     // A check reads the pages a build remembered, and remembers none it
     // had to make: on a clean checkout (CI) that was a file per page
     // written for nothing (MiToga's contexts copied 180 times: 2,880
-    // files, a check 2.1-2.4 -> 3.2-3.7 s).
+    // files, a check 2.0-2.4 -> 3.2-3.7 s).
     let memo = input.project.memo;
     let urls_key = memo.map(|m| m.hasher().hashed(&urls).finish());
     let kept_from = if input.project.compare_first { usize::MAX } else { 0 };
