@@ -46,6 +46,7 @@ pub const SPANISH: &[(&str, &str)] = &[
     ("L026", "nombre que rompe las convenciones snake_case / PascalCase / UPPER_SNAKE"),
     ("L027", "índice declarado ya cubierto por otro índice o clave"),
     ("L028", "agregado con datos `@pii` que no está `audited`"),
+    ("L029", "enumeración de más de 50 valores escrita en el CHECK de cada columna"),
 ];
 
 #[cfg(test)]
