@@ -362,6 +362,13 @@ fn the_sites_pages_are_remembered_and_made_again_when_a_link_changes() {
     same_but_history(dir.path(), fresh.path());
     let c = dddc(dir.path(), &["check", "--no-cache"]);
     assert!(c.status.success(), "{}", stderr(&c));
+
+    // A check on a clean checkout (no memory) remembers no page: as many
+    // entries as without the site.
+    std::fs::remove_dir_all(dir.path().join(".dddc")).expect("remove .dddc");
+    let c = dddc(dir.path(), &["check"]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    assert_eq!(entries(dir.path()).len(), 5, "{:?}", entries(dir.path()).keys());
 }
 
 /// The documents of two projects are the same but for the pages that show

@@ -77,7 +77,8 @@ pub struct Project<'a> {
     /// compared with its file a section at a time before it is put
     /// together, none of them held, and made again only if it differs. A
     /// build, whose documents usually differ, leaves it `false`: its
-    /// dictionary would be made twice.
+    /// dictionary would be made twice. The site also reads it: a check
+    /// takes the pages a build remembered and remembers none it makes.
     pub compare_first: bool,
 }
 
@@ -484,7 +485,7 @@ fn draw(
         let overview = erd::overview_view(cat, t);
         let title = format!("{} {}", t.erd_title_overview, cat.model.name);
         let key = key_of(memo, templates, "overview diagram", &(&title, &overview));
-        return remembered(memo, key, 2, 0, || {
+        return remembered(memo, key, 2, Some(0), || {
             let puml = if templates.replaces_none(&[TemplateId::ErdOverview]) {
                 native::checked(templates, TemplateId::ErdOverview, &overview, native::erd_overview(&overview))?
             } else {
@@ -496,7 +497,7 @@ fn draw(
     let view = erd::context_view(cat, &c.name, t);
     let title = format!("{} {}", t.erd_title_context, c.name);
     let key = key_of(memo, templates, "context diagram", &(&title, &view));
-    remembered(memo, key, 2, 0, || {
+    remembered(memo, key, 2, Some(0), || {
         let puml = if templates.replaces_none(&[TemplateId::ErdContext, TemplateId::ErdEntity]) {
             native::checked(templates, TemplateId::ErdContext, &view, native::erd_context(&view))?
         } else {
@@ -555,7 +556,7 @@ fn section<V: Serialize + std::hash::Hash>(
     render: impl Fn(&V) -> Result<String, String>,
 ) -> Result<String, String> {
     let key = key_of(memo, templates, template.file_name(), view);
-    let mut texts = remembered(memo, key, 1, SECTION_REMEMBERED_FROM, || Ok(vec![fitted(render(view)?)]))?;
+    let mut texts = remembered(memo, key, 1, Some(SECTION_REMEMBERED_FROM), || Ok(vec![fitted(render(view)?)]))?;
     Ok(texts.pop().unwrap_or_default())
 }
 
@@ -717,13 +718,14 @@ fn key_of<V: std::hash::Hash>(
 }
 
 /// The texts `make` gives, taken from `memo` under `key` when an earlier
-/// run made them (and remembered for the next run when not). An entry of
-/// another number of texts than `make` gives is a miss.
+/// run made them (and remembered for the next run when not, if they come
+/// to `keep_from` bytes or more; `None`: never). An entry of another
+/// number of texts than `make` gives is a miss.
 fn remembered(
     memo: Option<&crate::memo::Memo>,
     key: Option<crate::memo::Hash>,
     parts: usize,
-    smallest: usize,
+    keep_from: Option<usize>,
     make: impl FnOnce() -> Result<Vec<String>, String>,
 ) -> Result<Vec<String>, String> {
     let (Some(memo), Some(key)) = (memo, key) else { return make() };
@@ -731,7 +733,7 @@ fn remembered(
         Some(texts) => texts,
         None => {
             let texts = make()?;
-            if texts.iter().map(String::len).sum::<usize>() >= smallest {
+            if keep_from.is_some_and(|least| texts.iter().map(String::len).sum::<usize>() >= least) {
                 memo.put(key, &texts.iter().map(String::as_str).collect::<Vec<_>>());
             }
             texts
@@ -796,13 +798,13 @@ mod tests {
         first.put(key, &["one text"]);
         first.save();
         let memo = crate::memo::Memo::open(dir.path(), MEMO_FOLDER).unwrap();
-        let made = remembered(Some(&memo), Some(key), 2, 0, || Ok(vec!["puml".into(), "svg".into()])).unwrap();
+        let made = remembered(Some(&memo), Some(key), 2, Some(0), || Ok(vec!["puml".into(), "svg".into()])).unwrap();
         assert_eq!(made, ["puml", "svg"]);
         memo.save();
         let memo = crate::memo::Memo::open(dir.path(), MEMO_FOLDER).unwrap();
-        let again = remembered(Some(&memo), Some(key), 2, 0, || Err("not made again".into())).unwrap();
+        let again = remembered(Some(&memo), Some(key), 2, Some(0), || Err("not made again".into())).unwrap();
         assert_eq!(again, ["puml", "svg"]);
-        let one = remembered(Some(&memo), Some(key), 1, 0, || Ok(vec!["made".into()])).unwrap();
+        let one = remembered(Some(&memo), Some(key), 1, Some(0), || Ok(vec!["made".into()])).unwrap();
         assert_eq!(one, ["made"]);
     }
 

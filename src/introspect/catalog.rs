@@ -8,7 +8,7 @@ use postgres::{Client, Row};
 use crate::relational::{
     Check, CheckSource, Column, ColumnType, EnumType, FkAction, ForeignKey, Function, FunctionCall, Index, IndexItem,
     IndexMethod, PartitionBound, PartitionDef, PartitionMethod, Partitioning, Policy, PrimaryKey, PublicationDef,
-    RoleDef, Schema, SchemaDef, Table, TableKind, TableRef, Trigger, TriggerEvent, TriggerTiming, Unique,
+    RoleDef, Schema, SchemaDef, Table, TableRef, Trigger, TriggerEvent, TriggerTiming, Unique,
 };
 
 /// What the catalog holds that the schema cannot say: reported, never
@@ -153,24 +153,7 @@ pub fn read(db: &mut Client, scope: &Scope) -> Result<(Schema, Vec<Unsupported>)
     for t in tables {
         let oid: u32 = t.get(0);
         let rows = |of: &mut HashMap<u32, Vec<Row>>| of.remove(&oid).unwrap_or_default();
-        let mut table = Table {
-            schema: t.get(1),
-            name: t.get(2),
-            comment: t.get(3),
-            kind: TableKind::AggregateRoot,
-            aggregate: None,
-            columns: Vec::new(),
-            primary_key: None,
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            indexes: Vec::new(),
-            triggers: Vec::new(),
-            row_level_security: t.get(4),
-            policies: Vec::new(),
-            partitioning: None,
-            origin: Default::default(),
-        };
+        let mut table = Table { comment: t.get(3), row_level_security: t.get(4), ..Table::new(t.get(1), t.get(2)) };
         read_columns(rows(&mut columns), &mut table, &mut unsupported);
         read_constraints(rows(&mut constraints), &mut table);
         read_indexes(rows(&mut indexes), &mut table, &mut unsupported);

@@ -601,44 +601,28 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
 mod tests {
     use super::Named;
     use super::{drop_order, Change};
-    use crate::relational::{FkAction, ForeignKey, Table, TableKind};
+    use crate::relational::{FkAction, ForeignKey, Table};
     use proptest::prelude::*;
 
     /// `schema.name` referencing each `schema.name` of `refs`.
     fn table(qualified: &str, refs: &[&str]) -> Change {
         let split = |q: &str| q.split_once('.').map_or(("s".to_string(), q.to_string()), |(s, n)| (s.into(), n.into()));
         let (schema, name) = split(qualified);
-        Change::DropTable(Box::new(Table {
-            schema,
-            name,
-            comment: None,
-            kind: TableKind::AggregateRoot,
-            aggregate: None,
-            columns: Vec::new(),
-            primary_key: None,
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: refs
-                .iter()
-                .map(|r| ForeignKey {
-                    name: format!("fk_{r}"),
-                    columns: Vec::new(),
-                    ref_schema: split(r).0,
-                    ref_table: split(r).1,
-                    ref_columns: Vec::new(),
-                    on_delete: FkAction::Restrict,
-                    on_update: FkAction::Restrict,
-                    on_delete_columns: Vec::new(),
-                    origin: Default::default(),
-                })
-                .collect(),
-            indexes: Vec::new(),
-            triggers: Vec::new(),
-            row_level_security: false,
-            policies: Vec::new(),
-            partitioning: None,
-            origin: Default::default(),
-        }))
+        let foreign_keys = refs
+            .iter()
+            .map(|r| ForeignKey {
+                name: format!("fk_{r}"),
+                columns: Vec::new(),
+                ref_schema: split(r).0,
+                ref_table: split(r).1,
+                ref_columns: Vec::new(),
+                on_delete: FkAction::Restrict,
+                on_update: FkAction::Restrict,
+                on_delete_columns: Vec::new(),
+                origin: Default::default(),
+            })
+            .collect();
+        Change::DropTable(Box::new(Table { foreign_keys, ..Table::new(schema, name) }))
     }
 
     /// The rule as it reads: repeatedly the first table left that no other

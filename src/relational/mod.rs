@@ -165,6 +165,29 @@ pub struct Table {
 }
 
 impl Table {
+    /// `schema.name` with nothing in it yet: an aggregate root's table
+    /// without columns, keys, constraints, indexes, triggers or policies.
+    pub fn new(schema: String, name: String) -> Table {
+        Table {
+            schema,
+            name,
+            comment: None,
+            kind: TableKind::AggregateRoot,
+            aggregate: None,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            row_level_security: false,
+            policies: Vec::new(),
+            partitioning: None,
+            origin: Origin::default(),
+        }
+    }
+
     pub fn qualified(&self) -> String {
         format!("{}.{}", self.schema, self.name)
     }

@@ -177,7 +177,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     // files, a check 2.0-2.4 -> 3.2-3.7 s).
     let memo = input.project.memo;
     let urls_key = memo.map(|m| m.hasher().hashed(&urls).finish());
-    let kept_from = if input.project.compare_first { usize::MAX } else { 0 };
+    let keep_from = if input.project.compare_first { None } else { Some(0) };
     let page = |p: &Page<'_>| -> Result<(String, String), String> {
         match *p {
             Page::Context(i, c, file, dict) => {
@@ -201,7 +201,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                     "site context page",
                     &(urls_key, &view, &title, &frame, c, &tables, &outside),
                 );
-                let mut texts = super::remembered(memo, key, 1, kept_from, || {
+                let mut texts = super::remembered(memo, key, 1, keep_from, || {
                     let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "context");
                     let page = ContextPage {
                         frame,
@@ -229,7 +229,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                     "site aggregate page",
                     &(urls_key, &view, &title, &frame, context, a, &tables),
                 );
-                let mut texts = super::remembered(memo, key, 1, kept_from, || {
+                let mut texts = super::remembered(memo, key, 1, keep_from, || {
                     let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "aggregate");
                     let page = AggregatePage { frame, context, a, diagram, tables };
                     Ok(vec![templates.render(TemplateId::SiteAggregate, &page)?])
