@@ -6,7 +6,10 @@
 # uses, an enum per aggregate with one `@was` in the model, one aggregate
 # every other one references, a publication of every aggregate, a role
 # over every context, long doc comments on every declaration, a rename
-# (`@was`) of every aggregate, a bounded context per aggregate, and a model shaped like a real one: the bundled MiToga's
+# (`@was`) of every aggregate, a bounded context per aggregate, an outbox
+# partitioned by month on every aggregate, every aggregate audited and
+# searchable, value objects on every aggregate (nested, checked, a list),
+# a file per context, and a model shaped like a real one: the bundled MiToga's
 # five contexts (11 aggregates, every construct) copied 18, 180 and 1,800
 # times, a file per context as MiToga has (tools/genmodel/src/odd.rs).
 # Each shape runs at three sizes, each ten times the one before: a fresh `dddc build`, then the shape's edit and a
@@ -25,7 +28,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
-SHAPES="${SHAPES:-invariants indexes entities enum enum-uses was-enums hub publication role docs rename contexts mitoga}"
+SHAPES="${SHAPES:-invariants indexes entities enum enum-uses was-enums hub publication role docs rename contexts events audited values files mitoga}"
 RUNS="${RUNS:-3}"
 WORK="${WORK:-$here/target/bench-shapes}"
 # shellcheck source=scripts/bench-tools.sh
@@ -35,11 +38,11 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 timefile="$WORK/.time"
 
-# Sizes per shape: an entity is a table and a docs aggregate ~2.5 KB of
-# comments, so those start smaller.
+# Sizes per shape: an entity is a table, an outbox 25 (its partitions)
+# and a docs aggregate ~2.5 KB of comments, so those start smaller.
 sizes() {
   case "$1" in
-    entities) echo "100 1000 10000" ;;
+    entities | events) echo "100 1000 10000" ;;
     docs) echo "20 200 2000" ;;
     mitoga) echo "18 180 1800" ;;
     *) echo "200 2000 20000" ;;

@@ -950,21 +950,27 @@ fn the_real_world_shape_builds_checks_and_plans_its_edit() {
 }
 
 /// Every other shape of `scripts/bench-shapes.sh`, at a small size, builds,
-/// then builds its edit, and checks clean: a shape that stopped compiling
-/// would time an error message.
+/// then builds its edit into a second migration, and checks clean: a shape
+/// that stopped compiling would time an error message, and an edit that
+/// planned nothing would time a build with nothing to do.
 #[test]
 fn every_benchmark_shape_builds_its_edit_and_checks_clean() {
     let config = ("dddc.toml", "model = \"model.ddd\"\n\n[lint]\nmin_score = 0\n");
     for shape in odd::SHAPES.iter().filter(|s| **s != "mitoga") {
-        let model = odd::model(shape, 60, false).expect("a shape");
-        let p = project(&[("model.ddd", model.as_str()), config]);
+        let files = odd::files(shape, 60, false).expect("a shape");
+        let mut all: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        all.push(config);
+        let p = project(&all);
         let first = dddc(p.path(), &["build"]);
         assert!(first.code == 0, "{shape}: {}", first.stderr);
-        let edited = odd::model(shape, 60, true).expect("its edit");
-        assert_ne!(model, edited, "{shape}: the edit changes the model");
-        std::fs::write(p.path().join("model.ddd"), edited).expect("write");
+        let edited = odd::files(shape, 60, true).expect("its edit");
+        assert_ne!(files, edited, "{shape}: the edit changes the model");
+        for (path, text) in edited {
+            std::fs::write(p.path().join(path), text).expect("write");
+        }
         let second = dddc(p.path(), &["build", "--allow-destructive"]);
         assert!(second.code == 0, "{shape}: {}", second.stderr);
+        assert!(second.stderr.contains("wrote V2__"), "{shape}: the edit plans a migration: {}", second.stderr);
         let check = dddc(p.path(), &["check"]);
         assert!(check.code == 0, "{shape}: {}", check.stderr);
     }

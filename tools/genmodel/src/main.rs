@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use genmodel::Shape;
 
-const USAGE: &str = "usage: genmodel --aggregates N [--fields C] [--per-context K] [--no-docs] [--added-field] [--tenants] [--rich] [--single-file] [--dbml FILE] OUT_DIR\n       genmodel --odd SHAPE --size N [--edited] OUT_DIR   (SHAPE: invariants, indexes, entities, enum, enum-uses, was-enums, hub, publication, role, docs, rename, contexts, mitoga)";
+const USAGE: &str = "usage: genmodel --aggregates N [--fields C] [--per-context K] [--no-docs] [--added-field] [--tenants] [--rich] [--single-file] [--dbml FILE] OUT_DIR\n       genmodel --odd SHAPE --size N [--edited] OUT_DIR   (SHAPE: invariants, indexes, entities, enum, enum-uses, was-enums, hub, publication, role, docs, rename, contexts, events, audited, values, files, mitoga)";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -69,14 +69,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     }
     if let Some(name) = odd {
         let out = out.ok_or("no output folder")?;
-        let files = match name.as_str() {
-            "mitoga" => odd::mitoga(size, edited)?,
-            _ => vec![(
-                "model.ddd".to_string(),
-                odd::model(&name, size, edited)
-                    .ok_or_else(|| format!("unknown shape `{name}` (one of: {})", odd::SHAPES.join(", ")))?,
-            )],
-        };
+        let files = odd::files(&name, size, edited)?;
         for (path, text) in files {
             let path = out.join(path);
             if let Some(dir) = path.parent() {

@@ -4,7 +4,9 @@
 //! aggregate, an enum per aggregate with a `@was` in the model, one
 //! aggregate every other one references, a publication of every
 //! aggregate, a role over every context, long doc comments, a rename of
-//! every aggregate, a bounded context per aggregate), and one shaped like
+//! every aggregate, a bounded context per aggregate, an outbox partitioned
+//! by month on every aggregate, every aggregate audited and searchable,
+//! value objects on every aggregate, a file per context), and one shaped like
 //! a real model: the bundled MiToga's five
 //! contexts copied `n` times. Each comes with an edit, so a
 //! build that plans a change is measured too. `scripts/bench-shapes.sh`
@@ -26,6 +28,10 @@ pub const SHAPES: &[&str] = &[
     "docs",
     "rename",
     "contexts",
+    "events",
+    "audited",
+    "values",
+    "files",
     "mitoga",
 ];
 
@@ -202,9 +208,87 @@ pub fn model(shape: &str, n: usize, edited: bool) -> Option<String> {
                 s.push_str("  }\n}\n");
             }
         }
+        "events" => {
+            // Every aggregate with an outbox partitioned by month over two
+            // years (25 tables each, with the DEFAULT partition); the edit
+            // adds an event to the middle one's list.
+            contexts(&mut s, n, |s, a| {
+                s.push_str("    /// Name.\n    name: text(50)\n    /// What happened to it.\n    events outbox monthly from 2025-01 to 2026-12 {\n      CREATED\n      CLOSED\n");
+                if edited && a == n / 2 {
+                    s.push_str("      REOPENED\n");
+                }
+                s.push_str("    }\n");
+            });
+        }
+        "audited" => {
+            // Every aggregate audited and searchable: a trigger per table
+            // on one shared, partitioned audit log, and a generated
+            // `tsvector` column with its GIN index.
+            s = s.replace(
+                "  tables plural_en\n",
+                "  tables plural_en\n  audit_log c0.audit_events monthly from 2025-01 to 2026-12\n",
+            );
+            contexts(&mut s, n, |s, a| {
+                s.push_str("    audited\n    /// Name.\n    name: text(50)\n    /// About it.\n    about: text?\n    search english (name A, about B)\n");
+                if edited && a == n / 2 {
+                    s.push_str("    /// Added by the edit.\n    code: text(10)?\n");
+                }
+            });
+        }
+        "values" => {
+            // Value objects every aggregate embeds: an address (with a
+            // nested one and an invariant) twice, a checked single-column
+            // value, and a list of phones (an element table each). The edit
+            // adds a part to the address: two columns on every table.
+            s.push_str("/// Shared values.\ncontext shared {\n  /// A point.\n  value Geo {\n    /// Latitude.\n    lat: decimal(9, 6)\n    /// Longitude.\n    lon: decimal(9, 6)\n  }\n  /// A postal address.\n  value Address {\n    /// Street.\n    street: text(100)\n    /// City.\n    city: text(50)\n    /// ISO country.\n    country: char(2)\n    /// Where it is.\n    geo: Geo?\n");
+            if edited {
+                s.push_str("    /// Added by the edit.\n    region: text(50)?\n");
+            }
+            s.push_str("    /// Upper-case country codes.\n    invariant country_upper: country matches /^[A-Z]{2}$/\n  }\n  /// An e-mail address.\n  value Email: text(255) check matches /^[^@ ]+@[^@ ]+$/\n  /// A phone.\n  value Phone {\n    /// Kind.\n    kind: text(10)\n    /// Number.\n    number: text(20)\n  }\n}\n");
+            contexts(&mut s, n, |s, _| {
+                s.push_str("    /// Home.\n    home: shared.Address?\n    /// Work.\n    work: shared.Address\n    /// Contact.\n    email: shared.Email\n    /// Phones.\n    phones: shared.Phone[]\n");
+            });
+        }
         _ => return None,
     }
     Some(s)
+}
+
+/// The files of `shape` at size `n`, before or after its edit: a model and
+/// the files it includes. Most shapes are one `model.ddd`; `mitoga` and
+/// `files` are a file per context.
+pub fn files(shape: &str, n: usize, edited: bool) -> Result<Vec<(String, String)>, String> {
+    match shape {
+        "mitoga" => mitoga(n, edited),
+        "files" => Ok(file_per_context(n, edited)),
+        _ => Ok(vec![(
+            "model.ddd".to_string(),
+            model(shape, n, edited)
+                .ok_or_else(|| format!("unknown shape `{shape}` (one of: {})", SHAPES.join(", ")))?,
+        )]),
+    }
+}
+
+/// A context of one aggregate per file, each referencing the one before
+/// it in its own file, all included by `model.ddd`: a model split by team,
+/// a file each. The edit adds a field to the middle file.
+fn file_per_context(n: usize, edited: bool) -> Vec<(String, String)> {
+    let mut model = String::from(HEADER);
+    let mut files = Vec::with_capacity(n + 1);
+    for c in 0..n {
+        let _ = writeln!(model, "include \"contexts/c{c}.ddd\"");
+        let mut s = format!("/// Context {c}: one aggregate, a file of its own.\ncontext c{c} {{\n  /// Aggregate {c}.\n  aggregate A{c} {{\n    /// Name.\n    name: text(50)\n");
+        if c > 0 {
+            let _ = writeln!(s, "    /// The one before.\n    previous: ref c{}.A{}?", c - 1, c - 1);
+        }
+        if edited && c == n / 2 {
+            s.push_str("    /// Added by the edit.\n    code: text(10)?\n");
+        }
+        s.push_str("  }\n}\n");
+        files.push((format!("contexts/c{c}.ddd"), s));
+    }
+    files.insert(0, ("model.ddd".to_string(), model));
+    files
 }
 
 /// MiToga's contexts as `examples/mitoga` has them, in the order it
