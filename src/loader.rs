@@ -119,6 +119,7 @@ pub fn load_with(root: &Path, display_root: &Path, files: &dyn Files) -> Result<
     let display_dir = display_root.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut loader = Loader {
         root_dir: normalize(&absolute(&root_dir)),
+        real_root: std::cell::OnceCell::new(),
         display_dir,
         sources: Sources::default(),
         files: Vec::new(),
@@ -133,6 +134,9 @@ pub fn load_with(root: &Path, display_root: &Path, files: &dyn Files) -> Result<
 
 struct Loader<'a> {
     root_dir: PathBuf,
+    /// `root_dir` with its links resolved, found at the first include
+    /// (a model of 2,000 files resolved it again for each).
+    real_root: std::cell::OnceCell<PathBuf>,
     display_dir: PathBuf,
     sources: Sources,
     files: Vec<(FileId, ast::SourceFile)>,
@@ -203,8 +207,9 @@ impl Loader<'_> {
     /// through a symbolic link.
     fn outside_through_link(&self, target: &Path, inc: &ast::Include) -> Option<Diagnostic> {
         let real = target.canonicalize().ok()?;
-        let real_root = self.root_dir.canonicalize().unwrap_or_else(|_| self.root_dir.clone());
-        (!real.starts_with(&real_root)).then(|| {
+        let real_root =
+            self.real_root.get_or_init(|| self.root_dir.canonicalize().unwrap_or_else(|_| self.root_dir.clone()));
+        (!real.starts_with(real_root)).then(|| {
             Diagnostic::error(id::E0002, format!("`{}` leads outside the model's folder", inc.path))
                 .at(inc.path_span, "this path resolves (through a link) outside the model's folder")
                 .with_help("copy the file into the model's folder")
