@@ -216,8 +216,17 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
             let (new_read, new_write) = (set(&r.read), set(&r.write));
             for (list, new_list, write) in [(&o.read, &new_read, false), (&o.write, &new_write, true)] {
                 for s in list {
-                    if !new_list.contains(s.as_str()) && new_schemas.contains_key(s.as_str()) {
+                    // A context read before and written now keeps what
+                    // reading gave (`write` grants it too): revoking it
+                    // took SELECT and USAGE from the new writer.
+                    let written = !write && new_write.contains(s.as_str());
+                    if !new_list.contains(s.as_str()) && !written && new_schemas.contains_key(s.as_str()) {
                         out.push(Change::Revoke { role: r.name.clone(), schema: s.clone(), write });
+                        // Written before and not even read now: what
+                        // writing gave beside the writes goes too.
+                        if write && !new_read.contains(s.as_str()) {
+                            out.push(Change::Revoke { role: r.name.clone(), schema: s.clone(), write: false });
+                        }
                     }
                 }
             }

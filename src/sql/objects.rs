@@ -515,7 +515,9 @@ pub fn grants(role: &str, schema: &str, write: bool) -> Vec<Stmt> {
     out.into_iter().map(|s| Stmt::new(Op::NoTable, None, s)).collect()
 }
 
-/// The privileges [`grants`] gave that a narrower grant takes back.
+/// The privileges [`grants`] gave that a narrower grant takes back: a
+/// writer's writes and sequences, or a reader's SELECT and USAGE (a role
+/// no longer given a context it wrote gets both).
 pub fn revokes(role: &str, schema: &str, write: bool) -> Vec<Stmt> {
     let (r, s) = (ident(role), ident(schema));
     let privileges = if write { "INSERT, UPDATE, DELETE" } else { "SELECT" };
@@ -523,7 +525,10 @@ pub fn revokes(role: &str, schema: &str, write: bool) -> Vec<Stmt> {
         format!("REVOKE {privileges} ON ALL TABLES IN SCHEMA {s} FROM {r};"),
         format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE {privileges} ON TABLES FROM {r};"),
     ];
-    if !write {
+    if write {
+        out.push(format!("REVOKE USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} FROM {r};"));
+        out.push(format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE USAGE, SELECT ON SEQUENCES FROM {r};"));
+    } else {
         out.push(format!("REVOKE USAGE ON SCHEMA {s} FROM {r};"));
     }
     out.into_iter().map(|s| Stmt::new(Op::NoTable, None, s)).collect()
