@@ -504,6 +504,23 @@ fn next_migrations(
             undo_header.push("WARNING: this undo loses data:".into());
             undo_header.extend(losses.iter().map(|l| format!("  - {l}")));
         }
+        let kept: Vec<String> = f
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AddEnumValue { schema, type_name, value, .. } => {
+                    Some(format!("  - {value} of {schema}.{type_name}"))
+                }
+                _ => None,
+            })
+            .collect();
+        if !kept.is_empty() {
+            undo_header.push(
+                "Leaves in place the enum values its migration added (PostgreSQL cannot remove a value from an enum type):"
+                    .into(),
+            );
+            undo_header.extend(kept);
+        }
         let narrowing: Vec<String> = f
             .undo
             .iter()

@@ -209,7 +209,7 @@ pub fn verify(
         }
         let before = if i == 0 { &empty } else { &after[i - 1] };
         let now = catalog(db, &scope)?;
-        let differences = compare(before, &now);
+        let differences = super::compare_undone(before, &now);
         if !differences.is_empty() {
             let what = if i == 0 {
                 "the empty database".to_string()

@@ -158,6 +158,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         None => (lock, Vec::new(), Vec::new()),
     };
     changes.extend(diff(base, new));
+    drop_foreign_keys_first(&mut changes);
     // Stable: renames keep the order they were found in (a table's rename
     // before the renames inside it).
     changes.sort_by_key(Change::kind);
@@ -166,6 +167,10 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     order_value_updates(&mut changes);
     let mut out = Planned { warnings, ..Planned::default() };
     if changes.is_empty() {
+        // Some edits write nothing yet cannot be made (a value removed
+        // from a native enum, a partition's bounds changed): refused all
+        // the same, or the lock would record what the database is not.
+        check(&mut changes, base, new, &BTreeSet::new(), &[], opts, model.span, &mut out);
         return out;
     }
     let new_tables: BTreeSet<TableRef> = changes
@@ -299,6 +304,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         }
         out
     };
+    let enum_values = by_names_before_renames(enum_values, &main);
     online_group.extend(validations);
     online_group.extend(online);
     online_group.sort_by_key(Change::kind);
@@ -332,6 +338,76 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
 
 /// A constraint's columns as a set (sorted): how PostgreSQL matches a
 /// foreign key with the unique index it references.
+/// The foreign keys of a dropped table that point at a table losing a key
+/// in the same migration, dropped with the foreign keys (first) rather
+/// than with their table (last): under tenancy, the last entity of an
+/// aggregate removed took the root's `(tenant_id, id)` unique away while
+/// the entity's foreign key still needed it, and PostgreSQL refused.
+fn drop_foreign_keys_first(changes: &mut Vec<Change>) {
+    let losing: HashSet<&TableRef> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropUnique { table, .. } | Change::DropPrimaryKey { table, .. } => Some(table),
+            Change::DropIndex { table, index } if index.unique => Some(table),
+            _ => None,
+        })
+        .collect();
+    if losing.is_empty() {
+        return;
+    }
+    let early: Vec<Change> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable(t) => Some(t),
+            _ => None,
+        })
+        .flat_map(|t| {
+            t.foreign_keys
+                .iter()
+                .filter(|fk| losing.contains(&fk.target()))
+                .map(|fk| Change::DropForeignKey { table: TableRef::of(t), fk: fk.clone() })
+        })
+        .collect();
+    changes.extend(early);
+}
+
+/// The values added to enum types, named as the database has them before
+/// `main`'s renames: their file runs first (PostgreSQL uses a new value
+/// only once it is committed), so `ADD VALUE 'F' AFTER 'D'` with `D @was(C)`
+/// failed there ("D" is not an existing label), as did a value added to a
+/// type renamed in the same edit.
+fn by_names_before_renames(mut added: Vec<Change>, main: &[Change]) -> Vec<Change> {
+    let mut types: HashMap<(&str, &str), &str> = HashMap::new();
+    let mut values: HashMap<(&str, &str, &str), &str> = HashMap::new();
+    for c in main {
+        match c {
+            Change::RenameType { schema, from, to } => {
+                types.insert((schema, to), from);
+            }
+            Change::RenameEnumValue { schema, type_name, from, to } => {
+                values.insert((schema, type_name, to), from);
+            }
+            _ => {}
+        }
+    }
+    if types.is_empty() && values.is_empty() {
+        return added;
+    }
+    for c in &mut added {
+        if let Change::AddEnumValue { schema, type_name, after, before, .. } = c {
+            for v in [after, before].into_iter().flatten() {
+                if let Some(old) = values.get(&(schema.as_str(), type_name.as_str(), v.as_str())) {
+                    *v = old.to_string();
+                }
+            }
+            if let Some(old) = types.get(&(schema.as_str(), type_name.as_str())) {
+                *type_name = old.to_string();
+            }
+        }
+    }
+    added
+}
+
 fn column_set(cols: &[String]) -> Vec<&str> {
     let mut v: Vec<&str> = cols.iter().map(String::as_str).collect();
     v.sort();
@@ -1200,7 +1276,11 @@ fn check(
             }
         }
     }
-    // Partitioning that changes method or key needs a rebuild.
+    // Partitioning that changes method or key needs a rebuild; so does a
+    // partition kept by name whose bounds change (a hash partition's
+    // modulus, a list partition's values): PostgreSQL cannot alter a
+    // partition's bounds, and the lock would record ones the database does
+    // not have.
     for t in &new.tables {
         if let Some(o) = lock_ix.table(&t.schema, &t.name) {
             let key = |t: &relational::Table| t.partitioning.as_ref().map(|p| (p.method, p.column.clone()));
@@ -1209,6 +1289,54 @@ fn check(
                     id::E0702,
                     format!("change the partitioning of `{}`", t.qualified()),
                     "a table cannot be (re)partitioned in place: create a new aggregate and move the data",
+                    true,
+                    t.origin.0,
+                    out,
+                );
+                continue;
+            }
+            let (Some(before), Some(after)) = (&o.partitioning, &t.partitioning) else { continue };
+            let old_bounds: HashMap<&str, &relational::PartitionBound> =
+                before.partitions.iter().map(|p| (p.name.as_str(), &p.bound)).collect();
+            let moved: Vec<&str> = after
+                .partitions
+                .iter()
+                .filter(|p| old_bounds.get(p.name.as_str()).is_some_and(|b| **b != p.bound))
+                .map(|p| p.name.as_str())
+                .collect();
+            // A list partition dropped while another takes one of its
+            // values (a partition renamed): the new one is created first,
+            // and PostgreSQL refuses two partitions for one value.
+            let kept: HashSet<&str> = after.partitions.iter().map(|p| p.name.as_str()).collect();
+            let freed: HashMap<&str, &str> = before
+                .partitions
+                .iter()
+                .filter(|p| !kept.contains(p.name.as_str()))
+                .flat_map(|p| match &p.bound {
+                    relational::PartitionBound::List(values) => {
+                        values.iter().map(|v| (v.as_str(), p.name.as_str())).collect()
+                    }
+                    _ => Vec::new(),
+                })
+                .collect();
+            for p in after.partitions.iter().filter(|p| !old_bounds.contains_key(p.name.as_str())) {
+                let relational::PartitionBound::List(values) = &p.bound else { continue };
+                if let Some(old) = values.iter().find_map(|v| freed.get(v.as_str())) {
+                    refuse(
+                        id::E0702,
+                        format!("move values of partition `{old}` of `{}` to the new partition `{}`", t.qualified(), p.name),
+                        "a list partition cannot be renamed, nor its values given to a new one, in one migration: keep its name, or first remove it (its rows go to the DEFAULT partition), build, then add the new one",
+                        true,
+                        t.origin.0,
+                        out,
+                    );
+                }
+            }
+            if !moved.is_empty() {
+                refuse(
+                    id::E0702,
+                    format!("change the bounds of partition(s) {} of `{}`", moved.join(", "), t.qualified()),
+                    "PostgreSQL cannot change a partition's bounds in place: keep each partition's values (a hash partition's count), add new partitions under new names, or create a new aggregate and move the data",
                     true,
                     t.origin.0,
                     out,

@@ -1,0 +1,238 @@
+//! Edits of a model as a team makes them, one build each, then `dddc
+//! verify` on the real PostgreSQL: every migration applies (twice), the
+//! database ends as the lock says, every undo restores the schema before.
+//! Each case was found by a black-box review of the CLI (twenty-sixth
+//! session): a build that succeeded, then SQL PostgreSQL refused, or a lock
+//! that no longer said what the database held. Edits dddc cannot make are
+//! refused with a code, and nothing is written.
+
+mod support;
+
+use std::path::Path;
+
+use support::cli::{dddc, stderr};
+use support::pg::shared;
+
+fn url(db: &str) -> String {
+    let c = shared();
+    format!("host={} port={} user={} dbname={db}", c.socket_dir().display(), c.port(), support::pg::SUPERUSER)
+}
+
+const CONFIG: &str = "[lint]\nmin_score = 0\n";
+
+fn model(body: &str) -> String {
+    format!("/// M.\nmodel m {{\n  target postgres 15\n{body}")
+}
+
+/// Builds each model in turn (with `--allow-destructive` when asked),
+/// asserting each build succeeds and `check` passes after it.
+fn evolve(models: &[String], destructive: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dddc.toml"), CONFIG).unwrap();
+    for (i, m) in models.iter().enumerate() {
+        std::fs::write(dir.path().join("m.ddd"), m).unwrap();
+        let args: &[&str] = if destructive { &["build", "--allow-destructive"] } else { &["build"] };
+        let o = dddc(dir.path(), args);
+        assert_eq!(o.status.code(), Some(0), "build {}: {}", i + 1, stderr(&o));
+        let o = dddc(dir.path(), &["check"]);
+        assert_eq!(o.status.code(), Some(0), "check after build {}: {}", i + 1, stderr(&o));
+    }
+    dir
+}
+
+fn verified(dir: &Path) {
+    let o = dddc(dir, &["verify", "--database-url", &url("postgres")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// The build of `next` over `dir` is refused with `code` and a message
+/// holding `what`, and writes nothing: the migrations folder and the lock
+/// are byte for byte as before.
+fn refused(dir: &Path, next: &str, destructive: bool, code: &str, what: &str) {
+    let before = snapshot(&dir.join("db/migration"));
+    std::fs::write(dir.join("m.ddd"), next).unwrap();
+    let args: &[&str] = if destructive { &["build", "--allow-destructive"] } else { &["build"] };
+    let o = dddc(dir, args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("error[{code}]")) && err.contains(what), "{err}");
+    assert_eq!(snapshot(&dir.join("db/migration")), before, "nothing written: {err}");
+}
+
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+// ------------------------------------------------------------------ roles --
+
+fn with_role(grants: &str) -> String {
+    model(&format!(
+        "  role app {{\n{grants}\n  }}\n}}\n\n/// S.\ncontext s {{\n  /// A.\n  aggregate A {{\n    /// N.\n    n: int\n  }}\n}}\n\n/// T.\ncontext t {{\n  /// B.\n  aggregate B {{\n    /// X.\n    x: int\n  }}\n}}\n"
+    ))
+}
+
+/// A role that read a context and now writes it keeps reading it: the
+/// revoke of the read took SELECT and USAGE from the new writer. One that
+/// wrote a context and is given nothing there loses everything writing
+/// gave, SELECT included. Checked by `verify` and by asking PostgreSQL.
+#[test]
+fn a_roles_access_moves_between_read_and_write_and_away() {
+    let steps = [
+        with_role("    read s"),
+        with_role("    write s"),
+        with_role("    read t"),
+        with_role("    write s\n    read t"),
+        with_role("    read s, t"),
+    ];
+    let dir = evolve(&steps, false);
+    verified(dir.path());
+    // The privileges themselves, after V2 (write s) and after V3 (read t).
+    let files: Vec<(String, String)> = std::fs::read_dir(dir.path().join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
+        .collect();
+    let migrations = dddc::introspect::verify::steps(&files, |_| false);
+    assert_eq!(migrations.len(), 5, "{files:?}");
+    let mut db = shared().create_database("edits_roles");
+    let can = |db: &mut postgres::Client, table: &str, what: &str| -> bool {
+        db.query_one("SELECT has_table_privilege('app', $1, $2)", &[&table, &what]).unwrap().get(0)
+    };
+    for (i, step) in migrations.iter().enumerate() {
+        dddc::introspect::verify::run(&mut db, &step.apply).unwrap();
+        match i {
+            1 => {
+                assert!(can(&mut db, "s.a", "SELECT") && can(&mut db, "s.a", "INSERT"), "write s reads and writes");
+            }
+            2 => {
+                assert!(!can(&mut db, "s.a", "SELECT") && !can(&mut db, "s.a", "INSERT"), "nothing left on s");
+                assert!(can(&mut db, "t.b", "SELECT") && !can(&mut db, "t.b", "INSERT"), "read t");
+            }
+            _ => {}
+        }
+    }
+}
+
+// ------------------------------------------------------------------ enums --
+
+fn with_enum(values: &str, ty: &str) -> String {
+    model(&format!(
+        "}}\n\n/// S.\ncontext s {{\n  /// E.\n  enum {ty} {{\n{values}\n  }}\n  /// A.\n  aggregate A {{\n    /// X.\n    x: {} = A\n  }}\n}}\n",
+        ty.split_whitespace().next().unwrap()
+    ))
+}
+
+/// A value removed from a native enum is refused: the plan wrote nothing
+/// for it (PostgreSQL cannot remove one), so the build passed and the lock
+/// lost a value the database kept.
+#[test]
+fn a_value_removed_from_a_native_enum_is_refused() {
+    let dir = evolve(&[with_enum("    A\n    B\n    C", "E native")], false);
+    for destructive in [false, true] {
+        refused(
+            dir.path(),
+            &with_enum("    A\n    B", "E native"),
+            destructive,
+            "E0702",
+            "would remove values from native enum `s.e`: C",
+        );
+    }
+}
+
+/// A value added after one renamed in the same edit, to a type renamed in
+/// the same edit: the values' migration runs first, so it names the type
+/// and the value as the database has them then. And a native enum
+/// widened verifies: its undo leaves the value (it cannot remove it) and
+/// says so.
+#[test]
+fn a_value_added_beside_renames_applies_and_its_undo_verifies() {
+    let dir = evolve(
+        &[
+            with_enum("    A\n    B\n    C", "E native"),
+            with_enum("    A\n    B\n    C\n    G", "E native"),
+            with_enum("    A\n    B\n    D @was(C)\n    F\n    G", "E native"),
+            with_enum("    A\n    B\n    D\n    H\n    F\n    G", "K native @was(E)"),
+        ],
+        false,
+    );
+    verified(dir.path());
+    let undo = std::fs::read_to_string(dir.path().join("db/migration/U2__add_value_g_to_type_e.sql")).unwrap();
+    assert!(undo.contains("-- Leaves in place the enum values its migration added"), "{undo}");
+    assert!(undo.contains("--   - G of s.e"), "{undo}");
+}
+
+// ------------------------------------------------------------- partitions --
+
+fn partitioned(by: &str) -> String {
+    model(&format!(
+        "}}\n\n/// S.\ncontext s {{\n  /// A.\n  aggregate A {{\n    /// Country.\n    country: text(3)\n    {by}\n  }}\n}}\n"
+    ))
+}
+
+/// A partition kept by name whose bounds change is refused, with or
+/// without `--allow-destructive`: PostgreSQL cannot change them. A hash
+/// partition count changed wrote new partitions overlapping the old ones
+/// (or dropped some and left the rest on the old modulus: inserts then
+/// failed); a list partition's values changed wrote nothing at all. A list
+/// partition renamed was created before the old one went, and overlapped.
+#[test]
+fn partition_bounds_that_change_are_refused() {
+    let dir = evolve(&[partitioned("partition by hash (id) into 4")], false);
+    for (into, destructive) in [(8, false), (8, true), (2, true)] {
+        refused(
+            dir.path(),
+            &partitioned(&format!("partition by hash (id) into {into}")),
+            destructive,
+            "E0702",
+            "would change the bounds of partition(s) a_p0, a_p1",
+        );
+    }
+    let dir = evolve(&[partitioned("partition by list (country) { es: 'ES', mx: 'MX' }")], false);
+    refused(
+        dir.path(),
+        &partitioned("partition by list (country) { es: 'ESP', mx: 'MX' }"),
+        true,
+        "E0702",
+        "would change the bounds of partition(s) a_es of `s.a`",
+    );
+    refused(
+        dir.path(),
+        &partitioned("partition by list (country) { es: 'ES', mex: 'MX' }"),
+        true,
+        "E0702",
+        "would move values of partition `a_mx` of `s.a` to the new partition `a_mex`",
+    );
+    // What can be done: a partition added, one removed (its rows to the
+    // DEFAULT partition).
+    let dir = evolve(
+        &[
+            partitioned("partition by list (country) { es: 'ES', mx: 'MX' }"),
+            partitioned("partition by list (country) { es: 'ES', mx: 'MX', pe: 'PE' }"),
+            partitioned("partition by list (country) { es: 'ES', pe: 'PE' }"),
+        ],
+        false,
+    );
+    verified(dir.path());
+}
+
+// ---------------------------------------------------------------- tenancy --
+
+/// The last entity of a tenant-scoped aggregate removed: the root's
+/// `(tenant_id, id)` unique, which only the entity's foreign key needed,
+/// went first and PostgreSQL refused while the foreign key stood.
+#[test]
+fn the_last_entity_of_a_tenant_scoped_aggregate_can_be_removed() {
+    let with = |entity: &str| {
+        model(&format!(
+            "}}\n\n/// S.\ncontext s {{\n  tenant by tenant_id\n  /// A.\n  aggregate A {{\n    /// X.\n    x: int\n{entity}  }}\n}}\n"
+        ))
+    };
+    let dir = evolve(&[with("    /// E.\n    entity E {\n      /// Y.\n      y: int\n    }\n"), with("")], true);
+    verified(dir.path());
+}
