@@ -80,8 +80,11 @@ enum Command {
         /// server binaries are installed and no URL is given).
         #[arg(long)]
         verify: bool,
-        /// With `--verify`: the server to verify in (see `dddc verify`).
-        #[arg(long, value_name = "URL", env = "DDDC_DATABASE_URL", requires = "verify")]
+        /// With `--verify`: the server to verify in (see `dddc verify`);
+        /// `DDDC_DATABASE_URL` when not given. (Read by hand, not by clap:
+        /// a CI job that sets the variable for `verify` or `drift` made
+        /// every plain `dddc check` fail for want of `--verify`.)
+        #[arg(long, value_name = "URL", requires = "verify")]
         database_url: Option<String>,
     },
     /// Print the SQL the next build would write, and what it would refuse.
@@ -279,7 +282,8 @@ fn run() -> ExitCode {
         Command::Check { model, no_cache, verify, database_url } => {
             let mut code = cli::check::check(&out, model.as_deref(), !no_cache);
             if verify && code == 0 {
-                code = cli::db::verify_in_check(&out, model.as_deref(), database_url.as_deref());
+                let url = database_url.or_else(|| std::env::var("DDDC_DATABASE_URL").ok().filter(|u| !u.is_empty()));
+                code = cli::db::verify_in_check(&out, model.as_deref(), url.as_deref());
             }
             ("check", code)
         }

@@ -2,7 +2,7 @@
 //! temporary projects, checking exit codes, where the model is found, the
 //! report formats, `explain`, `init` and `completions`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use dddc::diagnostics::codes::CODES;
@@ -410,6 +410,63 @@ fn init_in_the_current_folder() {
     let p = project(&[]);
     assert_exit(&dddc(p.path(), &["init"]), 0);
     assert_exit(&dddc(p.path(), &["validate"]), 0);
+}
+
+/// A project without `dddc.toml` (a model file beside its migrations, as
+/// the CLI spec allows) is a project: `init` there wrote its starter
+/// files, planned the drop of every table over the lock, failed, and left
+/// the starter files behind, after which `check` failed. It now refuses
+/// and writes nothing.
+#[test]
+fn init_refuses_a_folder_that_is_already_a_project() {
+    let p = project(&[("m.ddd", VALID), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    std::fs::remove_file(p.path().join("dddc.toml")).expect("rm");
+    let before: Vec<_> = walk(p.path());
+    let run = dddc(p.path(), &["init", "."]);
+    assert_exit(&run, 1);
+    assert!(run.stderr.contains("is already a dddc project") && run.stderr.contains("m.ddd"), "{}", run.stderr);
+    assert_eq!(walk(p.path()), before, "nothing written");
+    assert_exit(&dddc(p.path(), &["check", "m.ddd"]), 0);
+    // Only the lock (a model kept elsewhere) is enough.
+    let p = project(&[("db/migration/dddc.lock", "")]);
+    let run = dddc(p.path(), &["init"]);
+    assert_exit(&run, 1);
+    assert!(run.stderr.contains("dddc.lock"), "{}", run.stderr);
+    assert!(!p.path().join("model.ddd").exists() && !p.path().join("dddc.toml").exists());
+}
+
+/// Every file under `dir` with its bytes, sorted.
+fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `DDDC_DATABASE_URL`, set for `verify` and `drift` in a CI job, is read
+/// by `check` only with `--verify`: clap counted it as `--database-url`
+/// given, and every plain `check` failed for want of `--verify`.
+#[test]
+fn check_ignores_the_database_url_variable_without_verify() {
+    let p = project(&[("m.ddd", VALID), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let env = [("DDDC_DATABASE_URL", "host=/nonexistent dbname=x")];
+    let run = dddc_env(p.path(), &["check", "--no-cache"], &env);
+    assert_exit(&run, 0);
+    // Given on the command line without `--verify`, it is still a usage error.
+    let run = dddc(p.path(), &["check", "--database-url", "host=/nonexistent"]);
+    assert_exit(&run, 2);
 }
 
 #[test]

@@ -135,7 +135,27 @@ pub fn init(out: &Output, dir: Option<&Path>) -> u8 {
             return EXIT_FAIL;
         }
     }
-    let result = std::fs::create_dir_all(dir.join("db/migration"))
+    // A project without `dddc.toml` (a model file and its migrations) is
+    // still a project: the starter model over its lock planned the drop of
+    // every table, and left the starter files behind when that was refused.
+    let migrations = dir.join("db/migration");
+    let existing = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "ddd"))
+        .or_else(|| Some(migrations.join(dddc::lock::LOCK_FILE)).filter(|l| l.exists()));
+    if let Some(p) = existing {
+        out.error(&format!(
+            "`{}` is already a dddc project (`{}`); nothing was written. Run `dddc build` there, or `dddc init` in an empty folder",
+            dir.display(),
+            p.display()
+        ));
+        return EXIT_FAIL;
+    }
+    let made_migrations = !migrations.exists();
+    let result = std::fs::create_dir_all(&migrations)
         .and_then(|_| std::fs::write(&config_path, STARTER_CONFIG))
         .and_then(|_| std::fs::write(&model, STARTER_MODEL));
     if let Err(e) = result {
@@ -148,6 +168,15 @@ pub fn init(out: &Output, dir: Option<&Path>) -> u8 {
     let code = super::build::build_in(out, Some(dir), Some("init"), false, false);
     if code == 0 {
         out.say("next: edit the model, then `dddc build`; `dddc check` is the CI gate");
+    } else {
+        // Nothing of a failed init stays behind.
+        let _ = std::fs::remove_file(&model);
+        let _ = std::fs::remove_file(&config_path);
+        if made_migrations {
+            let _ = std::fs::remove_dir(&migrations);
+            let _ = std::fs::remove_dir(dir.join("db"));
+        }
+        out.say(&format!("removed {} and {} again", config_path.display(), model.display()));
     }
     code
 }
