@@ -454,6 +454,47 @@ fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// A build over a migrations folder `check` rejects says so: it answered
+/// "up to date" (exit 0) with a migration of the lock deleted, one edited,
+/// or a file the lock does not know, and the gate then failed.
+#[test]
+fn build_warns_of_a_migrations_folder_check_rejects() {
+    let p = project(&[("m.ddd", VALID), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let mig = p.path().join("db/migration");
+    let v1 = std::fs::read_dir(&mig)
+        .expect("migrations")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("V1__"))
+        .expect("V1");
+    let clean = dddc(p.path(), &["build"]);
+    assert_exit(&clean, 0);
+    assert!(!clean.stderr.contains("warning: migration"), "{}", clean.stderr);
+    std::fs::write(mig.join("V99__hand.sql"), "SELECT 1;\n").expect("write");
+    let text = std::fs::read_to_string(mig.join(&v1)).expect("V1");
+    std::fs::write(mig.join(&v1), format!("{text}-- edited\n")).expect("write");
+    let run = dddc(p.path(), &["build"]);
+    assert_exit(&run, 0);
+    assert!(
+        run.stderr.contains(&format!("warning: migration `{v1}` was edited after it was generated")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("warning: migration `V99__hand.sql` is not in the lock"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`dddc check` fails until the migrations folder agrees with the lock"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_file(mig.join(&v1)).expect("rm");
+    let run = dddc(p.path(), &["--format", "json", "build"]);
+    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("json");
+    let problems = v["migration_problems"].as_array().expect("migration_problems");
+    assert!(problems.iter().any(|p| p.as_str().is_some_and(|p| p.contains("in the lock but missing on disk"))), "{v}");
+    assert_exit(&dddc(p.path(), &["check"]), 1);
+}
+
 /// `DDDC_DATABASE_URL`, set for `verify` and `drift` in a CI job, is read
 /// by `check` only with `--verify`: clap counted it as `--database-url`
 /// given, and every plain `check` failed for want of `--verify`.

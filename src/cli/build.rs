@@ -276,8 +276,9 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
         let quiet =
             plan.warnings.is_empty() && plan.notices.is_empty() && plan.summary.is_empty() && recorded.is_empty();
         save_memos();
-        super::check::record_after_build(&project, &fe, lint, &plan.outputs, &unchanged_docs, quiet);
+        let problems = super::check::record_after_build(&project, &fe, lint, &plan.outputs, &unchanged_docs, quiet);
         report_findings();
+        migration_problems(out, &problems);
         out.field("written", json!([]));
         out.field("removed", json!([]));
         out.say("up to date: nothing to write");
@@ -303,8 +304,9 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     }
     drop(write);
     save_memos();
-    super::check::record_after_build(&project, &fe, lint, &plan.outputs, &unchanged_docs, false);
+    let problems = super::check::record_after_build(&project, &fe, lint, &plan.outputs, &unchanged_docs, false);
     report_findings();
+    migration_problems(out, &problems);
     let written: Vec<PathBuf> = early_changed.into_iter().chain(changed.iter().map(|o| o.path.clone())).collect();
     out.field("written", super::paths(&written));
     out.field("removed", super::paths(&removed));
@@ -371,6 +373,8 @@ fn up_to_date_from_cache(out: &Output, project: &dddc::config::Project) -> Optio
     lint_line(out, lint.score, lint.minimum, lint.errors, lint.warnings, true);
     out.field("written", json!([]));
     out.field("removed", json!([]));
+    // The pass recorded found the migrations folder as the lock says.
+    out.field("migration_problems", json!([]));
     out.say("up to date: nothing to write");
     Some(0)
 }
@@ -531,4 +535,19 @@ pub fn plan(out: &Output, model: Option<&Path>) -> u8 {
         print!("{}", String::from_utf8_lossy(&o.bytes));
     }
     0
+}
+
+/// What the migrations folder has that `check` will fail on and a build
+/// cannot mend (a migration of the lock deleted or edited, a file the lock
+/// does not know): said as warnings, so that a build never answers "up to
+/// date" over a folder the gate rejects.
+fn migration_problems(out: &Output, problems: &[String]) {
+    out.field("migration_problems", json!(problems));
+    if problems.is_empty() || out.json() {
+        return;
+    }
+    for p in problems {
+        eprintln!("warning: {p}");
+    }
+    eprintln!("warning: `dddc check` fails until the migrations folder agrees with the lock");
 }

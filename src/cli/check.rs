@@ -188,7 +188,9 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, 
 /// files. All of it is checked against the files as the project's state
 /// hashed them, in that one read (and the lock read again only to parse
 /// it, if it is still the file hashed): the state recorded is exactly the
-/// one checked.
+/// one checked. Returns what the migrations folder has that `check` will
+/// fail on (a migration of the lock missing or edited, one not in the
+/// lock), for the build to say.
 pub fn record_after_build(
     project: &dddc::config::Project,
     fe: &dddc::Frontend,
@@ -196,13 +198,10 @@ pub fn record_after_build(
     outputs: &[dddc::build::Output],
     unchanged: &[(PathBuf, check_cache::Hash)],
     build_quiet: bool,
-) {
+) -> Vec<String> {
     let _p = dddc::timing::phase("record the pass for check");
+    let mut problems = Vec::new();
     let recorded = (|| {
-        let lint = lint.filter(|l| l.passes)?;
-        if !fe.diagnostics.is_empty() {
-            return None;
-        }
         let state = check_cache::state_with_files(project, true)?;
         let hashed = |folder: &str, name: &str| {
             state.files.iter().find(|f| f.folder == folder && f.name == name).and_then(|f| f.digest)
@@ -233,7 +232,13 @@ pub fn record_after_build(
             doc_files: Vec::new(),
             docs_memo: None,
         };
-        if !dddc::check::migration_findings(&migrations, &disk).is_empty() {
+        let findings = dddc::check::migration_findings(&migrations, &disk);
+        if !findings.is_empty() {
+            problems = findings.into_iter().map(|f| f.reason).collect();
+            return None;
+        }
+        let lint = lint.filter(|l| l.passes)?;
+        if !fe.diagnostics.is_empty() {
             return None;
         }
         let repeatable: Vec<String> = dddc::check::repeatable_migrations(&disk).into_iter().map(String::from).collect();
@@ -289,6 +294,7 @@ pub fn record_after_build(
         Some(entry) => check_cache::write(project, &entry),
         None => check_cache::forget(project),
     }
+    problems
 }
 
 /// The verdict of a check that found nothing; `cached` when the last pass
