@@ -504,6 +504,26 @@ fn next_migrations(
             undo_header.push("WARNING: this undo loses data:".into());
             undo_header.extend(losses.iter().map(|l| format!("  - {l}")));
         }
+        // What no undo brings back: the values of the columns its
+        // migration dropped (each comes back empty; a required one is
+        // required again only on a table with no rows).
+        let emptied: Vec<String> = f
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DropColumn { table, column } if column.generated.is_none() => {
+                    Some(format!("  - {table}.{}", column.name))
+                }
+                _ => None,
+            })
+            .collect();
+        if !emptied.is_empty() {
+            undo_header.push(
+                "WARNING: this undo adds back the columns its migration dropped, without their values (NOT NULL again only if no row lacks a value):"
+                    .into(),
+            );
+            undo_header.extend(emptied);
+        }
         let kept: Vec<String> = f
             .changes
             .iter()

@@ -236,3 +236,84 @@ fn the_last_entity_of_a_tenant_scoped_aggregate_can_be_removed() {
     let dir = evolve(&[with("    /// E.\n    entity E {\n      /// Y.\n      y: int\n    }\n"), with("")], true);
     verified(dir.path());
 }
+
+// ---------------------------------------------------------- column types --
+
+fn typed(id: &str, x: &str) -> String {
+    model(&format!(
+        "}}\n\n/// S.\ncontext s {{\n  /// E.\n  enum E native {{\n    A\n    B\n  }}\n  /// F.\n  enum F native {{\n    A\n    B\n    C\n  }}\n  /// A.\n  aggregate A {{\n    {id}\n    /// X.\n    x: {x}\n  }}\n  /// B.\n  aggregate B {{\n    /// A.\n    a: ref A\n  }}\n}}\n"
+    ))
+}
+
+/// A key changed between types PostgreSQL has no cast for (`bigint` to
+/// `uuid`) is refused even with `--allow-destructive`: the migration
+/// written could never apply, not even to an empty table. Enum columns
+/// convert through their text: from one enum type to another, to and
+/// from a string.
+#[test]
+fn a_conversion_postgresql_has_no_cast_for_is_refused_and_enums_convert_through_text() {
+    let dir = evolve(&[typed("id: bigint identity", "E = A")], false);
+    for id in ["id: uuid", "id: uuid v7"] {
+        refused(
+            dir.path(),
+            &typed(id, "E = A"),
+            true,
+            "E0702",
+            "would change `s.a.id` from BIGINT to UUID, which PostgreSQL cannot convert",
+        );
+    }
+    let dir = evolve(
+        &[
+            typed("id: bigint identity", "E = A"),
+            typed("id: int identity", "F = A"),
+            typed("id: bigint", "text(10)"),
+            typed("id: bigint", "E"),
+        ],
+        true,
+    );
+    verified(dir.path());
+    let v2 = std::fs::read_dir(dir.path().join("db/migration"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("V2__"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .unwrap();
+    assert!(v2.contains("ALTER TABLE s.a ALTER COLUMN x TYPE s.f USING x::text::s.f;"), "{v2}");
+}
+
+/// A required column dropped, then undone: its values are gone, so it
+/// comes back nullable on a table with rows, and NOT NULL on one without
+/// (then the schema is exactly the one before, which `verify` demands of
+/// every undo: it failed on each such drop). The undo's header says so.
+#[test]
+fn the_undo_of_a_dropped_required_column_is_required_again_when_it_can_be() {
+    let with = |y: &str| {
+        model(&format!(
+            "}}\n\n/// S.\ncontext s {{\n  tenant by tenant_id\n  /// A.\n  aggregate A {{\n    /// X.\n    x: int\n{y}  }}\n}}\n"
+        ))
+    };
+    let dir = evolve(&[with("    /// Y.\n    y: int\n"), with("")], true);
+    verified(dir.path());
+    let files: Vec<(String, String)> = std::fs::read_dir(dir.path().join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
+        .collect();
+    let undo = &files.iter().find(|(n, _)| n.starts_with("U2__")).expect("U2").1;
+    assert!(undo.contains("without their values") && undo.contains("--   - s.a.y"), "{undo}");
+    // With a row, the column comes back nullable (its value is lost).
+    let steps = dddc::introspect::verify::steps(&files, |_| false);
+    let mut db = shared().create_database("edits_undo_rows");
+    dddc::introspect::verify::run(&mut db, &steps[0].apply).unwrap();
+    db.batch_execute("INSERT INTO s.a (tenant_id, x, y) VALUES (gen_random_uuid(), 1, 2)").unwrap();
+    dddc::introspect::verify::run(&mut db, &steps[1].apply).unwrap();
+    dddc::introspect::verify::run(&mut db, steps[1].undo.as_ref().expect("U2")).unwrap();
+    let nullable: String = db
+        .query_one(
+            "SELECT is_nullable FROM information_schema.columns WHERE table_schema = 's' AND table_name = 'a' AND column_name = 'y'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(nullable, "YES");
+}

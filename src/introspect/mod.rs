@@ -430,6 +430,7 @@ fn part_of(change: &Change) -> Option<String> {
         | SetDefault { column, .. }
         | DropNotNull { column, .. }
         | SetNotNull { column, .. }
+        | RestoreNotNull { column, .. }
         | SetIdentity { column, .. } => column.clone(),
         AddPrimaryKey { pk, .. } | DropPrimaryKey { pk, .. } => pk.name.clone(),
         AddUnique { unique, .. } | DropUnique { unique, .. } => unique.name.clone(),

@@ -554,7 +554,10 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                 c.default = default.clone();
             }
         }
-        DropNotNull { table, column } | SetNotNull { table, column, .. } | FinishNotNull { table, column, .. } => {
+        DropNotNull { table, column }
+        | SetNotNull { table, column, .. }
+        | FinishNotNull { table, column, .. }
+        | RestoreNotNull { table, column } => {
             let nullable = matches!(c, DropNotNull { .. });
             if let Some(col) =
                 table_mut(s, places, table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))

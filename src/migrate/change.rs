@@ -202,6 +202,14 @@ pub enum Change {
         column: String,
         backfill: Option<String>,
     },
+    /// In an undo, a required column dropped by its migration and added
+    /// back: its values are gone, so it comes back nullable, and NOT NULL
+    /// again only when no row lacks a value (a table with no rows: then
+    /// the schema is exactly the one before).
+    RestoreNotNull {
+        table: TableRef,
+        column: String,
+    },
     /// A CHECK-based enum value renamed: rows are updated to the new value
     /// (once the column is wide enough for it; see `plan` for narrowing).
     UpdateEnumValue {
@@ -379,6 +387,7 @@ impl Change {
             | SetDefault { table, .. }
             | DropNotNull { table, .. }
             | SetNotNull { table, .. }
+            | RestoreNotNull { table, .. }
             | AddPrimaryKey { table, .. }
             | AddUnique { table, .. }
             | AddCheck { table, .. }
@@ -462,6 +471,9 @@ impl Change {
             },
             DropNotNull { table, column } => format!("make {table}.{column} optional"),
             SetNotNull { table, column, .. } => format!("make {table}.{column} required (NOT NULL)"),
+            RestoreNotNull { table, column } => {
+                format!("make {table}.{column} required again (NOT NULL) if no row lacks a value")
+            }
             AddPrimaryKey { table, .. } => format!("add primary key to {table}"),
             AddUnique { table, unique } => format!("add unique {} on {table}", unique.name),
             AddCheck { table, check } => format!("add check {} on {table}", check.name),

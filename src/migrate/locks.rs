@@ -421,6 +421,7 @@ pub fn objects_locked_changing(changes: &[crate::migrate::Change], after: &crate
             // (PostgreSQL 18 keeps them in pg_constraint).
             Change::AlterColumnType { .. }
             | Change::SetNotNull { .. }
+            | Change::RestoreNotNull { .. }
             | Change::DropNotNull { .. }
             | Change::DropCheck { .. }
             | Change::DropUnique { .. }

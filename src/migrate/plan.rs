@@ -993,15 +993,23 @@ fn undo(before: &Schema, after: &Schema, forward: &[Change]) -> Vec<Change> {
     rest.sort_by_key(Change::kind);
     super::diff::order_drops(&mut rest);
     order_value_updates(&mut rest);
+    let mut restored = Vec::new();
     for c in &mut rest {
         // The values of a dropped column are gone: it comes back optional
         // (a NOT NULL column without a default cannot be added to a table
-        // with rows).
-        if let Change::AddColumn { column, .. } = c {
+        // with rows), and required again where no row lacks a value.
+        if let Change::AddColumn { table, column, .. } = c {
             if !column.nullable && column.default.is_none() && column.generated.is_none() && !column.identity {
                 column.nullable = true;
+                restored.push(Change::RestoreNotNull { table: table.clone(), column: column.name.clone() });
             }
         }
+    }
+    if !restored.is_empty() {
+        // Where their kind goes, without sorting again (the drops and the
+        // enum value updates were ordered above).
+        let at = rest.iter().position(|c| c.kind() > crate::migrate::ChangeKind::RestoreNotNull).unwrap_or(rest.len());
+        rest.splice(at..at, restored);
     }
     inverse.append(&mut rest);
     inverse
@@ -1135,6 +1143,16 @@ fn check(
                     out,
                 )
             }
+            Change::AlterColumnType { table, column, from, to, .. } if !castable(from, to) => refuse(
+                id::E0702,
+                format!(
+                    "change `{table}.{column}` from {from} to {to}, which PostgreSQL cannot convert (it has no cast between them)",
+                ),
+                "add a new field of the new type and fill it from the old one in a migration of your own (`dddc new`), then remove the old field",
+                true,
+                column_span(table, column),
+                out,
+            ),
             Change::AlterColumnType { table, column, from, to, .. } => {
                 let span = column_span(table, column);
                 match type_change(from, to) {
@@ -1350,6 +1368,28 @@ fn enum_column(schema: &TableIndex<'_>, table: &TableRef, column: &str) -> bool 
     schema
         .table(&table.schema, &table.name)
         .is_some_and(|t| t.checks.iter().any(|c| c.enum_values().is_some_and(|(col, _)| col == column)))
+}
+
+/// Whether `ALTER COLUMN … TYPE to USING column::to` can run at all, even
+/// on an empty table: PostgreSQL refuses a conversion it has no cast for
+/// (`bigint` to `uuid`) when the statement is planned, so a migration with
+/// one could never apply. String types convert to and from anything
+/// (through the types' text forms), and an enum through its text (the
+/// statement casts through `text`).
+fn castable(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::*;
+    let text_like = |t: &ColumnType| matches!(t, Text | Varchar(_) | Char(_) | Enum { .. });
+    let number = |t: &ColumnType| matches!(t, SmallInt | Integer | BigInt | Numeric(_) | DoublePrecision);
+    let time = |t: &ColumnType| matches!(t, Date | Timestamptz);
+    match (from, to) {
+        _ if from == to || text_like(from) || text_like(to) => true,
+        (Array(a), Array(b)) => castable(a, b),
+        (a, b) if number(a) && number(b) => true,
+        (a, b) if time(a) && time(b) => true,
+        (Integer, Boolean) | (Boolean, Integer) | (Timestamptz, Time) | (Time, Interval) => true,
+        (Jsonb, b) => number(b) || *b == Boolean,
+        _ => false,
+    }
 }
 
 enum TypeChange {

@@ -336,8 +336,13 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             }
             _ => vec![add_column(table, column)],
         },
-        AlterColumnType { table, column, to, default, lossy, .. } => {
+        AlterColumnType { table, column, from, to, default, lossy, .. } => {
             let to_sql = column_type(to);
+            // An enum converts through its text: PostgreSQL has no cast
+            // from one enum type to another, nor between an enum and a
+            // number.
+            let enum_of = |t: &crate::relational::ColumnType| matches!(t, crate::relational::ColumnType::Enum { .. });
+            let via = if enum_of(from) || enum_of(to) { "::text" } else { "" };
             // Values that would not survive the conversion (a string cut to
             // the new length, a fraction rounded) stop the migration before
             // anything changes: the conversion alone would lose them silently.
@@ -347,7 +352,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                     cx,
                     &rels,
                     &format!(
-                        "IF EXISTS (SELECT 1 FROM {t} WHERE {c} IS DISTINCT FROM CAST({c} AS {to_sql})) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
+                        "IF EXISTS (SELECT 1 FROM {t} WHERE {c}{via} IS DISTINCT FROM CAST({c}{via} AS {to_sql}){via}) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
                         t = q(table),
                         c = ident(column),
                         tl = literal(&table.to_string()),
@@ -360,7 +365,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             // Only while the column has another type: run again, the change
             // would rewrite the table for nothing.
             let plain = format!(
-                "ALTER TABLE {} ALTER COLUMN {} TYPE {to_sql} USING {}::{to_sql};",
+                "ALTER TABLE {} ALTER COLUMN {} TYPE {to_sql} USING {}{via}::{to_sql};",
                 q(table),
                 ident(column),
                 ident(column)
@@ -410,6 +415,19 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 ));
             }
             out
+        }
+        RestoreNotNull { table, column } => {
+            let rels = protected_relations(cx, &[table], Reads::Table);
+            let sql = do_block(
+                cx,
+                &rels,
+                &format!(
+                    "IF NOT EXISTS (SELECT 1 FROM {t} WHERE {c} IS NULL) THEN\n    ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;\nEND IF;",
+                    t = q(table),
+                    c = ident(column),
+                ),
+            );
+            vec![Stmt::opaque(Op::SetNotNullScan, Some(table), sql).lifting(&rels)]
         }
         FinishNotNull { table, column, backfill } => {
             let mut out = Vec::new();
