@@ -1074,6 +1074,32 @@ fn every_benchmark_shape_builds_its_edit_and_checks_clean() {
     }
 }
 
+/// A naming convention turned on renames every table, and the drop of the
+/// old one is refused: its help said to add `@was(OldName)`, which names
+/// the aggregate itself (E0509). It now says to keep the table with `as`,
+/// and that advice builds.
+#[test]
+fn a_table_renamed_by_the_naming_convention_is_refused_with_help_that_works() {
+    let before = "/// M.\nmodel m {\n  target postgres 16\n}\n\n/// S.\ncontext s {\n  /// Person.\n  aggregate Person {\n    /// N.\n    n: int\n  }\n}\n";
+    let after = before.replace("  target postgres 16\n", "  target postgres 16\n  tables plural_en\n");
+    let p = project(&[("model.ddd", before), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    std::fs::write(p.path().join("model.ddd"), &after).expect("write");
+    let refused = dddc(p.path(), &["build", "--color", "never"]);
+    assert_exit(&refused, 1);
+    assert!(refused.stderr.contains("its table now named `people`"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("add `as person` to the aggregate"), "{}", refused.stderr);
+    std::fs::write(p.path().join("model.ddd"), after.replace("aggregate Person {", "aggregate Person as person {"))
+        .expect("write");
+    let kept = dddc(p.path(), &["build"]);
+    assert_exit(&kept, 0);
+    let v2 = std::fs::read_dir(p.path().join("db/migration"))
+        .expect("migrations")
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("V2"));
+    assert!(!v2, "the table kept as it was: nothing to migrate: {}", kept.stderr);
+}
+
 /// An enum renamed (`@was`) onto the name of an enum the same edit
 /// removes is not renamed over it: the build is refused (the old type
 /// keeps a value the new one lacks) and writes nothing. It wrote a guarded

@@ -1094,14 +1094,27 @@ fn check(
             ),
             Change::DropTable(t) => {
                 let span = table_span(&TableRef::of(t));
-                refuse(
-                    id::E0701,
-                    format!("drop table `{}` and its rows", t.qualified()),
-                    "if the aggregate or entity was renamed, add `@was(OldName)` to it; to really drop it, run `dddc build --allow-destructive`",
-                    false,
-                    span,
-                    out,
-                )
+                // The aggregate is still there, its table named anew (the
+                // naming convention or `as` changed): `@was` names the
+                // aggregate itself, and is refused (E0509).
+                let renamed = (t.kind == relational::TableKind::AggregateRoot)
+                    .then(|| {
+                        new.tables.iter().find(|n| {
+                            n.kind == relational::TableKind::AggregateRoot
+                                && n.schema == t.schema
+                                && n.aggregate.is_some()
+                                && n.aggregate == t.aggregate
+                        })
+                    })
+                    .flatten();
+                let help = match renamed {
+                    Some(n) => format!(
+                        "the aggregate is still in the model, its table now named `{}` (the naming convention or `as` changed): add `as {}` to the aggregate to keep its table and rows; to drop it and start the new one empty, run `dddc build --allow-destructive`",
+                        n.name, t.name
+                    ),
+                    None => "if the aggregate or entity was renamed, add `@was(OldName)` to it; to really drop it, run `dddc build --allow-destructive`".to_string(),
+                };
+                refuse(id::E0701, format!("drop table `{}` and its rows", t.qualified()), &help, false, span, out)
             }
             Change::AddGeneratedColumn { table, column }
                 if !new_tables.contains(table) && lock_ix.table(&table.schema, &table.name).is_some() =>
