@@ -59,6 +59,15 @@ fn refused(dir: &Path, next: &str, destructive: bool, code: &str, what: &str) {
     assert_eq!(snapshot(&dir.join("db/migration")), before, "nothing written: {err}");
 }
 
+/// The migrations folder's files, by name, with their text.
+fn migration_files(dir: &Path) -> Vec<(String, String)> {
+    std::fs::read_dir(dir.join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
+        .collect()
+}
+
 fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
@@ -93,11 +102,7 @@ fn a_roles_access_moves_between_read_and_write_and_away() {
     let dir = evolve(&steps, false);
     verified(dir.path());
     // The privileges themselves, after V2 (write s) and after V3 (read t).
-    let files: Vec<(String, String)> = std::fs::read_dir(dir.path().join("db/migration"))
-        .unwrap()
-        .flatten()
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
-        .collect();
+    let files = migration_files(dir.path());
     let migrations = dddc::introspect::verify::steps(&files, |_| false);
     assert_eq!(migrations.len(), 5, "{files:?}");
     let mut db = shared().create_database("edits_roles");
@@ -223,17 +228,22 @@ fn partition_bounds_that_change_are_refused() {
 
 // ---------------------------------------------------------------- tenancy --
 
+/// A tenant-scoped aggregate `A` with a field `x` and then `rest`.
+fn tenant_scoped(rest: &str) -> String {
+    model(&format!(
+        "}}\n\n/// S.\ncontext s {{\n  tenant by tenant_id\n  /// A.\n  aggregate A {{\n    /// X.\n    x: int\n{rest}  }}\n}}\n"
+    ))
+}
+
 /// The last entity of a tenant-scoped aggregate removed: the root's
 /// `(tenant_id, id)` unique, which only the entity's foreign key needed,
 /// went first and PostgreSQL refused while the foreign key stood.
 #[test]
 fn the_last_entity_of_a_tenant_scoped_aggregate_can_be_removed() {
-    let with = |entity: &str| {
-        model(&format!(
-            "}}\n\n/// S.\ncontext s {{\n  tenant by tenant_id\n  /// A.\n  aggregate A {{\n    /// X.\n    x: int\n{entity}  }}\n}}\n"
-        ))
-    };
-    let dir = evolve(&[with("    /// E.\n    entity E {\n      /// Y.\n      y: int\n    }\n"), with("")], true);
+    let dir = evolve(
+        &[tenant_scoped("    /// E.\n    entity E {\n      /// Y.\n      y: int\n    }\n"), tenant_scoped("")],
+        true,
+    );
     verified(dir.path());
 }
 
@@ -287,18 +297,9 @@ fn a_conversion_postgresql_has_no_cast_for_is_refused_and_enums_convert_through_
 /// every undo: it failed on each such drop). The undo's header says so.
 #[test]
 fn the_undo_of_a_dropped_required_column_is_required_again_when_it_can_be() {
-    let with = |y: &str| {
-        model(&format!(
-            "}}\n\n/// S.\ncontext s {{\n  tenant by tenant_id\n  /// A.\n  aggregate A {{\n    /// X.\n    x: int\n{y}  }}\n}}\n"
-        ))
-    };
-    let dir = evolve(&[with("    /// Y.\n    y: int\n"), with("")], true);
+    let dir = evolve(&[tenant_scoped("    /// Y.\n    y: int\n"), tenant_scoped("")], true);
     verified(dir.path());
-    let files: Vec<(String, String)> = std::fs::read_dir(dir.path().join("db/migration"))
-        .unwrap()
-        .flatten()
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
-        .collect();
+    let files = migration_files(dir.path());
     let undo = &files.iter().find(|(n, _)| n.starts_with("U2__")).expect("U2").1;
     assert!(undo.contains("without their values") && undo.contains("--   - s.a.y"), "{undo}");
     // With a row, the column comes back nullable (its value is lost).

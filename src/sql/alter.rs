@@ -347,10 +347,10 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             // the new length, a fraction rounded) stop the migration before
             // anything changes: the conversion alone would lose them silently.
             let guard = lossy.then(|| {
-                let rels = protected_relations(cx, &[table], Reads::Table);
-                let sql = do_block(
+                reading_block(
                     cx,
-                    &rels,
+                    table,
+                    Op::CheckValuesFit,
                     &format!(
                         "IF EXISTS (SELECT 1 FROM {t} WHERE {c}{via} IS DISTINCT FROM CAST({c}{via} AS {to_sql}){via}) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
                         t = q(table),
@@ -359,8 +359,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                         cl = literal(column),
                         tyl = literal(&to_sql),
                     ),
-                );
-                Stmt::opaque(Op::CheckValuesFit, Some(table), sql).lifting(&rels)
+                )
             });
             // Only while the column has another type: run again, the change
             // would rewrite the table for nothing.
@@ -416,19 +415,16 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             }
             out
         }
-        RestoreNotNull { table, column } => {
-            let rels = protected_relations(cx, &[table], Reads::Table);
-            let sql = do_block(
-                cx,
-                &rels,
-                &format!(
-                    "IF NOT EXISTS (SELECT 1 FROM {t} WHERE {c} IS NULL) THEN\n    ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;\nEND IF;",
-                    t = q(table),
-                    c = ident(column),
-                ),
-            );
-            vec![Stmt::opaque(Op::SetNotNullScan, Some(table), sql).lifting(&rels)]
-        }
+        RestoreNotNull { table, column } => vec![reading_block(
+            cx,
+            table,
+            Op::SetNotNullScan,
+            &format!(
+                "IF NOT EXISTS (SELECT 1 FROM {t} WHERE {c} IS NULL) THEN\n    ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;\nEND IF;",
+                t = q(table),
+                c = ident(column),
+            ),
+        )],
         FinishNotNull { table, column, backfill } => {
             let mut out = Vec::new();
             let check = not_null_check_name(table, column);
@@ -601,6 +597,13 @@ fn referencing_targets(mut s: Stmt, schema: &TableIndex<'_>, table: &TableRef) -
         }
     }
     s
+}
+
+/// A `DO` block whose `body` reads every row of `table` (under FORCE
+/// ROW LEVEL SECURITY lifted for it, when the migration runs as the owner).
+fn reading_block(cx: &Context<'_>, table: &TableRef, op: Op, body: &str) -> Stmt {
+    let rels = protected_relations(cx, &[table], Reads::Table);
+    Stmt::opaque(op, Some(table), do_block(cx, &rels, body)).lifting(&rels)
 }
 
 fn add_column(table: &TableRef, column: &Column) -> Stmt {
