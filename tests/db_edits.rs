@@ -318,3 +318,94 @@ fn the_undo_of_a_dropped_required_column_is_required_again_when_it_can_be() {
         .get(0);
     assert_eq!(nullable, "YES");
 }
+
+// ------------------------------------------------------- second round --
+
+fn context(body: &str) -> String {
+    model(&format!("}}\n\n/// C.\ncontext c {{\n{body}}}\n"))
+}
+
+/// A narrowing allowed with `--allow-destructive` stops, changing nothing,
+/// when a row would not survive it: an array's elements are checked (they
+/// were not at all), and a number made `float` is compared in its old
+/// type (compared as floats, 9007199254740993 passed and became ...992).
+/// An array whose elements widen is a widening (it was refused).
+#[test]
+fn narrowing_arrays_and_numbers_to_float_stops_on_a_value_that_does_not_fit() {
+    let with = |f1: &str, f2: &str, f3: &str| {
+        context(&format!(
+            "  /// T.\n  aggregate T {{\n    /// F1.\n    f1: {f1}\n    /// F2.\n    f2: {f2}\n    /// F3.\n    f3: {f3}\n  }}\n"
+        ))
+    };
+    let dir = evolve(&[with("bigint", "decimal(20, 0)", "text(10)[]"), with("float", "float", "text(5)[]")], true);
+    verified(dir.path());
+    let files = migration_files(dir.path());
+    let steps = dddc::introspect::verify::steps(&files, |_| false);
+    for (column, value) in [("f1", "9007199254740993"), ("f2", "12345678901234567891"), ("f3", "'{abcdefgh}'")] {
+        let mut db = shared().create_database(&format!("edits_narrow_{column}"));
+        dddc::introspect::verify::run(&mut db, &steps[0].apply).unwrap();
+        let (f1, f2, f3) = match column {
+            "f1" => (value, "1", "'{a}'"),
+            "f2" => ("1", value, "'{a}'"),
+            _ => ("1", "1", value),
+        };
+        db.batch_execute(&format!("INSERT INTO c.t (f1, f2, f3) VALUES ({f1}, {f2}, {f3})")).unwrap();
+        let e = dddc::introspect::verify::run(&mut db, &steps[1].apply).expect_err(column);
+        assert!(e.to_string().contains("holds values that do not fit"), "{column}: {e}");
+        let kept: String = db.query_one(&format!("SELECT {column}::text FROM c.t"), &[]).unwrap().get(0);
+        assert!(kept.contains(value.trim_matches('\'').trim_matches(['{', '}'])), "{column}: {kept}");
+    }
+    // Elements that widen.
+    let ints = |t: &str| context(&format!("  /// T.\n  aggregate T {{\n    /// N.\n    n: {t}\n  }}\n"));
+    let dir = evolve(&[ints("int[]"), ints("bigint[]")], false);
+    verified(dir.path());
+}
+
+/// A value added to a native enum of a context renamed in the same edit:
+/// the values' migration runs first, under the schema's old name (it
+/// named the new one, which did not exist yet).
+#[test]
+fn a_value_added_to_an_enum_of_a_renamed_context_applies() {
+    let with = |name: &str, values: &str| {
+        model(&format!(
+            "}}\n\n/// X.\ncontext {name} {{\n  /// K.\n  enum K native {{\n{values}\n  }}\n  /// T.\n  aggregate T {{\n    /// K.\n    k: K\n  }}\n}}\n"
+        ))
+    };
+    let dir = evolve(&[with("x", "    A\n    B"), with("y @was(x)", "    A\n    B\n    C")], false);
+    verified(dir.path());
+}
+
+/// An event type removed from an outbox is refused like a value removed
+/// from a CHECK-based enum: its rows fail the new check (the online
+/// migration's validation failed on real data, and verify's database is
+/// empty).
+#[test]
+fn an_event_type_removed_is_refused_without_allow_destructive() {
+    let with = |types: &str| {
+        context(&format!(
+            "  /// P.\n  aggregate Person {{\n    /// N.\n    name: text(100)\n    /// E.\n    events outbox {{\n{types}\n    }}\n  }}\n"
+        ))
+    };
+    let dir = evolve(&[with("      CREATED\n      UPDATED")], false);
+    refused(
+        dir.path(),
+        &with("      CREATED"),
+        false,
+        "E0701",
+        "would remove event type(s) UPDATED of `c.person_events`",
+    );
+}
+
+/// A natural key changed: the old primary key is dropped only while it has
+/// its old columns, so the migration runs twice (verify runs each twice;
+/// the second run tried to drop the new key, which a foreign key needed).
+#[test]
+fn a_natural_key_changed_runs_twice() {
+    let with = |key: &str| {
+        context(&format!(
+            "  /// Country.\n  aggregate Country {{\n    /// Code.\n    code: char(2)\n    /// Region.\n    region: text(10)\n    key ({key})\n    /// City.\n    entity City {{\n      /// N.\n      name: text(20)\n    }}\n  }}\n"
+        ))
+    };
+    let dir = evolve(&[with("code"), with("region, code")], true);
+    verified(dir.path());
+}

@@ -375,12 +375,16 @@ fn drop_foreign_keys_first(changes: &mut Vec<Change>) {
 /// `main`'s renames: their file runs first (PostgreSQL uses a new value
 /// only once it is committed), so `ADD VALUE 'F' AFTER 'D'` with `D @was(C)`
 /// failed there ("D" is not an existing label), as did a value added to a
-/// type renamed in the same edit.
+/// type renamed, or to a type of a context renamed, in the same edit.
 fn by_names_before_renames(mut added: Vec<Change>, main: &[Change]) -> Vec<Change> {
+    let mut schemas: HashMap<&str, &str> = HashMap::new();
     let mut types: HashMap<(&str, &str), &str> = HashMap::new();
     let mut values: HashMap<(&str, &str, &str), &str> = HashMap::new();
     for c in main {
         match c {
+            Change::RenameSchema { from, to } => {
+                schemas.insert(to, from);
+            }
             Change::RenameType { schema, from, to } => {
                 types.insert((schema, to), from);
             }
@@ -390,7 +394,7 @@ fn by_names_before_renames(mut added: Vec<Change>, main: &[Change]) -> Vec<Chang
             _ => {}
         }
     }
-    if types.is_empty() && values.is_empty() {
+    if schemas.is_empty() && types.is_empty() && values.is_empty() {
         return added;
     }
     for c in &mut added {
@@ -402,6 +406,10 @@ fn by_names_before_renames(mut added: Vec<Change>, main: &[Change]) -> Vec<Chang
             }
             if let Some(old) = types.get(&(schema.as_str(), type_name.as_str())) {
                 *type_name = old.to_string();
+            }
+            // A context renamed (its schema) in the same edit.
+            if let Some(old) = schemas.get(schema.as_str()) {
+                *schema = old.to_string();
             }
         }
     }
@@ -810,6 +818,9 @@ fn mark_lossy(changes: &mut [Change]) {
 /// against its converted value).
 fn same_family(a: &ColumnType, b: &ColumnType) -> bool {
     use ColumnType::*;
+    if let (Array(a), Array(b)) = (a, b) {
+        return same_family(a, b);
+    }
     let numeric = |t: &ColumnType| matches!(t, SmallInt | Integer | BigInt | Numeric(_) | DoublePrecision);
     (a.is_text() && b.is_text()) || (numeric(a) && numeric(b)) || (a.is_temporal() && b.is_temporal())
 }
@@ -1234,6 +1245,31 @@ fn check(
                 }
             }
             Change::DropCheck { table, check } => {
+                // An events table's list of event types losing some: rows of
+                // those types fail the new check (validated in the online
+                // migration, after the main one committed).
+                // (Known by the model's check: the lock's says less.)
+                {
+                    let new_check = new_ix
+                        .table(&table.schema, &table.name)
+                        .and_then(|t| t.checks.iter().find(|c| c.name == check.name))
+                        .filter(|c| matches!(c.source, relational::CheckSource::EventTypes { .. }));
+                    if let Some(n) = new_check {
+                        let kept: HashSet<String> = quoted_values(&n.expr).into_iter().collect();
+                        let lost: Vec<String> =
+                            quoted_values(&check.expr).into_iter().filter(|v| !kept.contains(v)).collect();
+                        if !lost.is_empty() {
+                            refuse(
+                                id::E0701,
+                                format!("remove event type(s) {} of `{table}` (its rows of those types would be rejected)", lost.join(", ")),
+                                "keep the event type while rows of it remain; to remove it, run `dddc build --allow-destructive` once no row holds it (delete or archive them first)",
+                                false,
+                                n.origin.0,
+                                out,
+                            );
+                        }
+                    }
+                }
                 // An enum check swapped for one without some values.
                 if let Some((col, old_values)) = check.enum_values() {
                     let new_check = new_ix
@@ -1405,6 +1441,32 @@ fn castable(from: &ColumnType, to: &ColumnType) -> bool {
     }
 }
 
+/// The string literals of an SQL condition (`(c IN ('A', 'B'))`), each
+/// unquoted (`''` is one quote).
+fn quoted_values(expr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            continue;
+        }
+        let mut value = String::new();
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                    value.push('\'');
+                    continue;
+                }
+                break;
+            }
+            value.push(c);
+        }
+        out.push(value);
+    }
+    out
+}
+
 enum TypeChange {
     Widening { rewrite: bool },
     Narrowing,
@@ -1441,6 +1503,13 @@ fn type_change(from: &ColumnType, to: &ColumnType) -> TypeChange {
         (a, Numeric(None)) if int_digits(a).is_some() => TypeChange::Widening { rewrite: true },
         (a, Numeric(Some((p, s)))) if int_digits(a).is_some() => widen(int_digits(a).is_some_and(|d| p - s >= d), true),
         (SmallInt | Integer, DoublePrecision) => TypeChange::Widening { rewrite: true },
+        // An array changes as its elements do (the values are rewritten:
+        // `text(10)[]` to `text(5)[]` was not checked at all, and
+        // `int[]` to `bigint[]` was refused as incompatible).
+        (Array(a), Array(b)) => match type_change(a, b) {
+            TypeChange::Widening { .. } => TypeChange::Widening { rewrite: true },
+            other => other,
+        },
         (Date, Timestamptz) => TypeChange::Widening { rewrite: true },
         _ => TypeChange::Incompatible,
     }

@@ -101,7 +101,20 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         }
         DropCheck { table, check } => vec![o::drop_constraint(table, &check.name)],
         DropUnique { table, unique } => vec![o::drop_constraint(table, &unique.name)],
-        DropPrimaryKey { table, pk } => vec![o::drop_constraint(table, &pk.name)],
+        // Only while the key has its old columns: the new key takes the
+        // same name, and a foreign key made on it stopped a second run
+        // ("cannot drop constraint … depends on index").
+        DropPrimaryKey { table, pk } => {
+            let plain = format!("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {};", q(table), ident(&pk.name));
+            let columns: Vec<String> = pk.columns.iter().map(|c| literal(c)).collect();
+            let body = format!(
+                "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = {} AND c.conrelid = to_regclass({}) AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n) = ARRAY[{}]::text[]) THEN\n        {plain}\n    END IF;\nEND\n",
+                literal(&pk.name),
+                literal(&q(table)),
+                columns.join(", ")
+            );
+            vec![Stmt::guarded(Op::DropConstraint, Some(table), plain, format!("DO {};", dollar_quote(&body)))]
+        }
         RenameSchema { from, to } => {
             let plain = format!("ALTER SCHEMA {} RENAME TO {};", ident(from), ident(to));
             let sql = o::guarded_rename(
@@ -346,15 +359,24 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             // Values that would not survive the conversion (a string cut to
             // the new length, a fraction rounded) stop the migration before
             // anything changes: the conversion alone would lose them silently.
+            // A value survives when it comes back from the new type
+            // unchanged: compared in the old type (compared in the new
+            // one, `bigint` to `float` rounded both sides alike and passed
+            // every row). An enum compares by its text.
+            let c = ident(column);
+            let lost = if via.is_empty() {
+                format!("{c} IS DISTINCT FROM CAST(CAST({c} AS {to_sql}) AS {})", column_type(from))
+            } else {
+                format!("{c}{via} IS DISTINCT FROM CAST({c}{via} AS {to_sql}){via}")
+            };
             let guard = lossy.then(|| {
                 reading_block(
                     cx,
                     table,
                     Op::CheckValuesFit,
                     &format!(
-                        "IF EXISTS (SELECT 1 FROM {t} WHERE {c}{via} IS DISTINCT FROM CAST({c}{via} AS {to_sql}){via}) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
+                        "IF EXISTS (SELECT 1 FROM {t} WHERE {lost}) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
                         t = q(table),
-                        c = ident(column),
                         tl = literal(&table.to_string()),
                         cl = literal(column),
                         tyl = literal(&to_sql),
