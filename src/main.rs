@@ -163,6 +163,10 @@ enum Command {
         /// The last migration to keep.
         #[arg(long = "to", value_name = "N")]
         to: String,
+        /// Delete the hand-written migrations after N too (refused
+        /// without: no build writes them again).
+        #[arg(long)]
+        discard_hand_written: bool,
     },
     /// After `git merge` of another branch: keep its migrations, and build this branch's changes
     /// again after them (resolves the lock's conflict).
@@ -298,7 +302,7 @@ fn run() -> ExitCode {
         Command::Explain { code } => ("explain", cli::misc::explain(&out, &code)),
         Command::Init { dir } => ("init", cli::misc::init(&out, dir.as_deref())),
         Command::New { name } => ("new", cli::team::new(&out, &name)),
-        Command::Rewind { to } => ("rewind", cli::team::rewind(&out, &to)),
+        Command::Rewind { to, discard_hand_written } => ("rewind", cli::team::rewind(&out, &to, discard_hand_written)),
         Command::Rebase { model, onto } => ("rebase", cli::team::rebase(&out, model.as_deref(), onto.as_deref())),
         Command::Verify { model, database_url, keep } => {
             ("verify", cli::db::verify(&out, model.as_deref(), database_url.as_deref(), keep))

@@ -129,7 +129,13 @@ pub fn schema_after(lock: &Lock, snapshot_text: &str, at: usize) -> Result<crate
 /// forgotten (their files to remove), the snapshot taken back through each
 /// one's patch. `snapshot_text` is the snapshot file as it is (it must be
 /// the one the lock's last migration left).
-pub fn rewind(lock: &Lock, snapshot_text: &str, to: &str, dir: &Path) -> Result<(FileOps, Lock), String> {
+pub fn rewind(
+    lock: &Lock,
+    snapshot_text: &str,
+    to: &str,
+    dir: &Path,
+    discard_hand_written: bool,
+) -> Result<(FileOps, Lock), String> {
     let at = lock.migrations.iter().position(|m| m.version == to).ok_or_else(|| {
         let versions: Vec<&str> = lock.migrations.iter().map(|m| m.version.as_str()).collect();
         format!("no migration with version {to} in the lock (versions: {})", versions.join(", "))
@@ -138,12 +144,37 @@ pub fn rewind(lock: &Lock, snapshot_text: &str, to: &str, dir: &Path) -> Result<
     if later.is_empty() {
         return Err(format!("V{to} is the last migration already: nothing to rewind"));
     }
+    // The online half of the build that wrote V`to` (its validations,
+    // concurrent indexes, NOT NULL finished): forgotten alone, the next
+    // build would not know the constraints V`to` added NOT VALID still
+    // wait for it (the lock records them as made), and they would stay
+    // unvalidated.
+    if let Some(next) = later.first().filter(|m| is_online_half(m)) {
+        return Err(format!(
+            "V{} ({}) finishes what V{to} began (validations, indexes built concurrently): rewind to the version before V{to}, or keep both",
+            next.version, next.file.name
+        ));
+    }
+    // A hand-written migration is not the model's to write again.
+    let hand: Vec<&str> = later.iter().filter(|m| m.hand_written).map(|m| m.file.name.as_str()).collect();
+    if !hand.is_empty() && !discard_hand_written {
+        return Err(format!(
+            "rewinding to V{to} would delete the hand-written migration(s) {}, which no build writes again: keep a copy of their SQL and run `dddc rewind --to {to} --discard-hand-written`, then add them back with `dddc new`",
+            hand.join(", ")
+        ));
+    }
     let schema = schema_after(lock, snapshot_text, at)?;
     let mut next = lock.clone();
     next.migrations.truncate(at + 1);
     next.schema = schema;
     let remove = later.iter().flat_map(|m| m.files().map(|f| dir.join(&f.name))).collect();
     Ok((FileOps { write: Vec::new(), remove }, next))
+}
+
+/// The second migration of a build: the one outside a transaction that
+/// finishes the main one (`…_online.sql`, with its `.sql.conf`).
+fn is_online_half(m: &Migration) -> bool {
+    !m.hand_written && m.conf.is_some() && m.description.ends_with("online")
 }
 
 /// What `dddc rebase` does before the build that regenerates this branch's

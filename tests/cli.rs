@@ -710,6 +710,56 @@ fn every_command_prints_one_json_document_as_documented() {
     assert!(v.get("written").is_some() && v.get("lint").is_some(), "{v}");
 }
 
+/// `rewind` keeps what no build writes again. Rewinding to between a
+/// build's main migration and its online half left the main one's NOT
+/// VALID check unvalidated for good (the lock records it as made, so the
+/// next build did not validate it); rewinding past a hand-written
+/// migration deleted it without a word. Both are refused, and the
+/// hand-written one goes only when asked.
+#[test]
+fn rewind_refuses_to_split_a_build_or_drop_hand_written_sql() {
+    let model = "/// M.\nmodel m {\n  target postgres 16\n}\n\n/// C.\ncontext c {\n  /// A.\n  aggregate A {\n    /// N.\n    n: int\n  }\n}\n";
+    let p = project(&[("m.ddd", model), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    std::fs::write(
+        p.path().join("m.ddd"),
+        model.replace("    n: int\n", "    n: int\n    /// P.\n    invariant pos: n > 0\n"),
+    )
+    .expect("write");
+    let b = dddc(p.path(), &["build"]);
+    assert_exit(&b, 0);
+    assert!(
+        b.stderr.contains("V3__") && b.stderr.contains("_online.sql"),
+        "a main and an online migration: {}",
+        b.stderr
+    );
+    assert_exit(&dddc(p.path(), &["new", "fix_a"]), 0);
+    let mig = p.path().join("db/migration");
+    let name = |prefix: &str| {
+        std::fs::read_dir(&mig)
+            .expect("migrations")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|n| n.starts_with(prefix) && n.ends_with(".sql"))
+    };
+    std::fs::write(mig.join(name("V4__").expect("V4")), "UPDATE c.a SET n = 1 WHERE n < 1;\n").expect("write");
+    std::fs::write(mig.join(name("U4__").expect("U4")), "SELECT 1;\n").expect("write");
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let split = dddc(p.path(), &["rewind", "--to", "2"]);
+    assert_exit(&split, 1);
+    assert!(split.stderr.contains("finishes what V2 began"), "{}", split.stderr);
+    let hand = dddc(p.path(), &["rewind", "--to", "3"]);
+    assert_exit(&hand, 1);
+    assert!(hand.stderr.contains("would delete the hand-written migration(s) V4__fix_a.sql"), "{}", hand.stderr);
+    assert!(name("V4__").is_some() && name("V3__").is_some(), "nothing removed");
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+    assert_exit(&dddc(p.path(), &["rewind", "--to", "3", "--discard-hand-written"]), 0);
+    assert!(name("V4__").is_none() && name("V3__").is_some());
+    assert_exit(&dddc(p.path(), &["rewind", "--to", "1"]), 0);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+}
+
 /// `dddc init` writes a project that passes `fmt --check`, `lint` and
 /// `check` as it is, and keeps passing after a build.
 #[test]

@@ -79,7 +79,7 @@ pub fn new(out: &Output, name: &str) -> u8 {
 }
 
 /// `dddc rewind --to N`.
-pub fn rewind(out: &Output, to: &str) -> u8 {
+pub fn rewind(out: &Output, to: &str, discard_hand_written: bool) -> u8 {
     let project = match dddc::config::discover(None) {
         Ok(p) => p,
         Err(e) => return out.usage_error(&e),
@@ -95,7 +95,7 @@ pub fn rewind(out: &Output, to: &str) -> u8 {
     let mig_dir = migrations_dir(&project);
     let snapshot_text = std::fs::read_to_string(mig_dir.join(dddc::lock::SNAPSHOT_FILE)).unwrap_or_default();
     let mig_rel = PathBuf::from(&project.config.migrations.dir);
-    let (ops, next) = match dddc::team::rewind(&lock, &snapshot_text, to, &mig_rel) {
+    let (ops, next) = match dddc::team::rewind(&lock, &snapshot_text, to, &mig_rel, discard_hand_written) {
         Ok(x) => x,
         Err(e) => {
             out.error(&e);
