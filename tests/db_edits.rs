@@ -409,3 +409,20 @@ fn a_natural_key_changed_runs_twice() {
     let dir = evolve(&[with("code"), with("region, code")], true);
     verified(dir.path());
 }
+
+/// A context dropped with a role's access to it, and the drop undone: the
+/// undo creates the schema again and grants the role what it had there
+/// (the plan's picture of the database still listed the dropped schema in
+/// the role's grants, so the undo granted nothing).
+#[test]
+fn the_undo_of_a_dropped_context_grants_its_roles_again() {
+    let with = |grants: &str, x: bool| {
+        let x =
+            if x { "/// X.\ncontext x {\n  /// T.\n  aggregate T {\n    /// N.\n    n: int\n  }\n}\n\n" } else { "" };
+        model(&format!(
+            "  role app {{\n{grants}\n  }}\n}}\n\n{x}/// Y.\ncontext y {{\n  /// U.\n  aggregate U {{\n    /// N.\n    n: int\n  }}\n}}\n"
+        ))
+    };
+    let dir = evolve(&[with("    write x\n    read y", true), with("    write y", false)], true);
+    verified(dir.path());
+}

@@ -655,7 +655,16 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
         DropFunction(f) => s.functions.retain(|x| !(x.schema == f.schema && x.name == f.name && x.args == f.args)),
         DropEnumType(e) => s.enum_types.retain(|x| !(x.schema == e.schema && x.name == e.name)),
         DropExtension(e) => s.extensions.retain(|x| x != e),
-        DropSchema(x) => s.schemas.retain(|y| y.name != x.name),
+        DropSchema(x) => {
+            s.schemas.retain(|y| y.name != x.name);
+            // The privileges on it go with it: an undo that creates it
+            // again must grant them again (it granted nothing, as the
+            // roles still listed the schema).
+            for r in &mut s.roles {
+                r.read.retain(|y| *y != x.name);
+                r.write.retain(|y| *y != x.name);
+            }
+        }
     }
 }
 
