@@ -156,7 +156,9 @@ pub fn rewind(
         ));
     }
     // A hand-written migration is not the model's to write again.
-    let hand: Vec<&str> = later.iter().filter(|m| m.hand_written).map(|m| m.file.name.as_str()).collect();
+    // (One still the template `dddc new` wrote holds nothing yet.)
+    let hand: Vec<&str> =
+        later.iter().filter(|m| m.hand_written && !m.is_pending()).map(|m| m.file.name.as_str()).collect();
     if !hand.is_empty() && !discard_hand_written {
         return Err(format!(
             "rewinding to V{to} would delete the hand-written migration(s) {}, which no build writes again: keep a copy of their SQL and run `dddc rewind --to {to} --discard-hand-written`, then add them back with `dddc new`",
