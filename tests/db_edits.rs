@@ -396,8 +396,8 @@ fn an_event_type_removed_is_refused_without_allow_destructive() {
     );
 }
 
-/// A natural key changed: the old primary key is dropped only while it has
-/// its old columns, so the migration runs twice (verify runs each twice;
+/// A natural key changed: the old primary key is dropped only while it is
+/// not yet the new one, so the migration runs twice (verify runs each twice;
 /// the second run tried to drop the new key, which a foreign key needed).
 #[test]
 fn a_natural_key_changed_runs_twice() {
@@ -407,6 +407,11 @@ fn a_natural_key_changed_runs_twice() {
         ))
     };
     let dir = evolve(&[with("code"), with("region, code")], true);
+    verified(dir.path());
+    // A key column renamed in the same edit: the guard compares with the
+    // new key, not the old one's columns (renamed after the drop).
+    let renamed = |key: &str| with(key).replace("    code: char(2)\n", "    iso: char(2) @was(code)\n");
+    let dir = evolve(&[with("code"), renamed("region, iso")], true);
     verified(dir.path());
 }
 

@@ -101,19 +101,28 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         }
         DropCheck { table, check } => vec![o::drop_constraint(table, &check.name)],
         DropUnique { table, unique } => vec![o::drop_constraint(table, &unique.name)],
-        // Only while the key has its old columns: the new key takes the
-        // same name, and a foreign key made on it stopped a second run
-        // ("cannot drop constraint … depends on index").
+        // Only while the key is not yet the one the migration makes: the
+        // new key takes the same name, and a foreign key made on it
+        // stopped a second run ("cannot drop constraint … depends on
+        // index"). Compared with the new key's columns (the old key's may
+        // be renamed by this very migration, after the drop).
         DropPrimaryKey { table, pk } => {
-            let plain = format!("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {};", q(table), ident(&pk.name));
-            let columns: Vec<String> = pk.columns.iter().map(|c| literal(c)).collect();
-            let body = format!(
-                "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = {} AND c.conrelid = to_regclass({}) AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n) = ARRAY[{}]::text[]) THEN\n        {plain}\n    END IF;\nEND\n",
-                literal(&pk.name),
-                literal(&q(table)),
-                columns.join(", ")
-            );
-            vec![Stmt::guarded(Op::DropConstraint, Some(table), plain, format!("DO {};", dollar_quote(&body)))]
+            let wanted = cx.after_at().table(&table.schema, &table.name).and_then(|t| t.primary_key.as_ref());
+            match wanted {
+                Some(new) if new.name == pk.name => {
+                    let plain =
+                        format!("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {};", q(table), ident(&pk.name));
+                    let columns: Vec<String> = new.columns.iter().map(|c| literal(c)).collect();
+                    let body = format!(
+                        "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = {} AND c.conrelid = to_regclass({}) AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n) IS DISTINCT FROM ARRAY[{}]::text[]) THEN\n        {plain}\n    END IF;\nEND\n",
+                        literal(&pk.name),
+                        literal(&q(table)),
+                        columns.join(", ")
+                    );
+                    vec![Stmt::guarded(Op::DropConstraint, Some(table), plain, format!("DO {};", dollar_quote(&body)))]
+                }
+                _ => vec![o::drop_constraint(table, &pk.name)],
+            }
         }
         RenameSchema { from, to } => {
             let plain = format!("ALTER SCHEMA {} RENAME TO {};", ident(from), ident(to));
