@@ -308,6 +308,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     online_group.extend(validations);
     online_group.extend(online);
     online_group.sort_by_key(Change::kind);
+    order_backfills(&mut online_group);
     online_group.extend(late_drops);
     let groups = [(FileKind::EnumValues, enum_values), (FileKind::Main, main), (FileKind::Online, online_group)];
     // Shared, not copied: each is the whole schema (13 MB at 2,000
@@ -1439,6 +1440,62 @@ fn castable(from: &ColumnType, to: &ColumnType) -> bool {
         (Jsonb, b) => number(b) || *b == Boolean,
         _ => false,
     }
+}
+
+/// Each run of backfills (and of NOT NULLs finished, which fill again)
+/// in an order where a value that reads another backfilled column of its
+/// table comes after it: `code @backfill(coalesce(alias, …))` beside a
+/// renamed `alias @backfill(upper(full))` read the old NULLs of `alias`.
+/// Otherwise in the order they came (a cycle keeps it too).
+fn order_backfills(changes: &mut [Change]) {
+    fn filled(c: &Change) -> Option<(&TableRef, &str, &str)> {
+        match c {
+            Change::Backfill { table, column, value, .. } => Some((table, column, value)),
+            Change::FinishNotNull { table, column, backfill: Some(value) } => Some((table, column, value)),
+            _ => None,
+        }
+    }
+    let mut start = 0;
+    while start < changes.len() {
+        let kind = changes[start].kind();
+        let end = start + changes[start..].iter().take_while(|c| c.kind() == kind && filled(c).is_some()).count();
+        if end - start > 1 {
+            let run: Vec<Change> = changes[start..end].to_vec();
+            let mut placed = vec![false; run.len()];
+            let mut order = Vec::with_capacity(run.len());
+            while order.len() < run.len() {
+                let ready = (0..run.len()).find(|&i| {
+                    !placed[i] && {
+                        let (t, _, value) = filled(&run[i]).expect("a fill");
+                        !(0..run.len()).any(|j| {
+                            j != i
+                                && !placed[j]
+                                && filled(&run[j]).is_some_and(|(tj, cj, _)| tj == t && mentions(value, cj))
+                        })
+                    }
+                });
+                // A cycle: the first left, as it came.
+                let i = ready.unwrap_or_else(|| (0..run.len()).find(|&i| !placed[i]).expect("one left"));
+                placed[i] = true;
+                order.push(i);
+            }
+            for (k, i) in order.into_iter().enumerate() {
+                changes[start + k] = run[i].clone();
+            }
+        }
+        start = end.max(start + 1);
+    }
+}
+
+/// Whether the SQL expression `sql` names the column `column` (as a word,
+/// or quoted).
+fn mentions(sql: &str, column: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    sql.match_indices(column).any(|(at, _)| {
+        let before = sql[..at].chars().next_back();
+        let after = sql[at + column.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
 }
 
 /// The string literals of an SQL condition (`(c IN ('A', 'B'))`), each

@@ -310,9 +310,10 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 (Some(d), Some(cond)) if existing(table) => {
                     let (t, dq) = (q(table), qualified(&table.schema, d));
                     let body = format!(
-                        "IF to_regclass({}) IS NULL THEN\n    ALTER TABLE {t} DETACH PARTITION {dq};\n    {}\n    INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {dq} WHERE {cond};\n    DELETE FROM {dq} WHERE {cond};\n    ALTER TABLE {t} ATTACH PARTITION {dq} DEFAULT;\nEND IF;",
+                        "IF to_regclass({}) IS NULL THEN\n    ALTER TABLE {t} DETACH PARTITION {dq};\n    {}\n    {}\n    DELETE FROM {dq} WHERE {cond};\n    ALTER TABLE {t} ATTACH PARTITION {dq} DEFAULT;\nEND IF;",
                         literal(&qualified(&table.schema, &partition.name)),
-                        create.sql
+                        create.sql,
+                        move_rows(cx, table, &dq, Some(&cond)),
                     );
                     // The parent, and the DEFAULT partition read by name.
                     let mut rels = protected_relations(cx, &[table], Reads::Table);
@@ -592,7 +593,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             let body = format!(
                 "IF EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass({pl}) AND inhparent = to_regclass({tl})) THEN\n    {}\nEND IF;\nIF to_regclass({pl}) IS NOT NULL THEN\n    {}\n    {}\nEND IF;",
                 plain[0],
-                plain[1],
+                move_rows(cx, table, &pq, None),
                 plain[2],
                 pl = literal(&pq),
                 tl = literal(&t),
@@ -628,6 +629,35 @@ fn referencing_targets(mut s: Stmt, schema: &TableIndex<'_>, table: &TableRef) -
         }
     }
     s
+}
+
+/// The statement (inside a `DO` block) that copies the rows of `from` (a
+/// partition, detached) back into the partitioned `table`, those matching
+/// `cond` when given. `SELECT *` when the table has no generated column;
+/// with one (a `search` vector), PostgreSQL refuses a value for it, so the
+/// columns are listed, as the catalog has them when it runs (renamed or
+/// added by the same migration), generated ones left out.
+fn move_rows(cx: &Context<'_>, table: &TableRef, from: &str, cond: Option<&str>) -> String {
+    let t = q(table);
+    let filter = cond.map(|c| format!(" WHERE {c}")).unwrap_or_default();
+    let generated = |i: &TableIndex<'_>| {
+        i.table(&table.schema, &table.name).is_some_and(|t| t.columns.iter().any(|c| c.generated.is_some()))
+    };
+    if !generated(cx.before_at()) && !generated(cx.after_at()) {
+        return format!("INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {from}{filter};");
+    }
+    let esc = |x: &str| x.replace('%', "%%");
+    let statement = format!(
+        "INSERT INTO {} (%1$s) OVERRIDING SYSTEM VALUE SELECT %1$s FROM {}{}",
+        esc(&t),
+        esc(from),
+        esc(&filter)
+    );
+    format!(
+        "EXECUTE format({}, (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = to_regclass({}) AND attnum > 0 AND NOT attisdropped AND attgenerated = ''));",
+        literal(&statement),
+        literal(&t)
+    )
 }
 
 /// A `DO` block whose `body` reads every row of `table` (under FORCE
