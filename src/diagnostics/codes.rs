@@ -70,6 +70,7 @@ codes! {
     E0507 => "declared more than once",
     E0508 => "invalid full-text search",
     E0509 => "`@was` names a declaration that still exists",
+    E0510 => "audit log open to tenants or writers",
     E0601 => "generated name collision",
     E0602 => "more columns than PostgreSQL allows",
     E0701 => "change that would lose data",

@@ -52,6 +52,7 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     events(r);
     search(r);
     roles(r);
+    audit_log_access(r);
     publications(r);
     renames(r);
     tenant_references(r);
@@ -383,6 +384,42 @@ fn roles(r: &mut Resolver<'_>) {
         // `write` includes `read`.
         out.read.retain(|c| !write.contains(c));
         r.model.roles.push(out);
+    }
+}
+
+/// The audit log holds the rows of every audited table, of every tenant,
+/// before and after each change. A context scoped by tenant would make it
+/// a table of no tenant with no row-level security (its rows readable and
+/// deletable by any tenant the schema's grants reach), and a role that
+/// writes its context may forge or delete the trail: both are errors.
+fn audit_log_access(r: &mut Resolver<'_>) {
+    let Some(log) = r.model.audit_log.as_ref().map(|l| (l.context, l.span, l.table.clone())) else { return };
+    let (context, span, table) = log;
+    let name = r.model.contexts[context.0].name.clone();
+    if let Some(column) = r.model.contexts[context.0].tenant_by.clone() {
+        r.error(
+            Diagnostic::error(id::E0510, format!("the audit log `{name}.{table}` is in a context scoped by tenant"))
+                .at(span, format!("`{name}` says `tenant by {column}`, which the shared log cannot honour"))
+                .with_help(
+                    "the log holds every tenant's rows: put it in a context of its own, without `tenant by` (`audit_log auditoria.eventos`, `context auditoria { }`), and let only roles that may see every tenant read it",
+                ),
+        );
+    }
+    for role in r.role_asts.clone() {
+        for g in role.grants.iter().filter(|g| g.write) {
+            for c in g.contexts.iter().filter(|c| c.name == name) {
+                r.error(
+                    Diagnostic::error(
+                        id::E0510,
+                        format!("role `{}` may write `{name}`, which holds the audit log", role.name.name),
+                    )
+                    .at(c.span, "writing this context means writing the audit trail: forging or deleting it")
+                    .with_help(
+                        "the audit triggers write the log whatever the role: give the role `read` on this context, or move the audit log to a context of its own",
+                    ),
+                );
+            }
+        }
     }
 }
 

@@ -128,9 +128,15 @@ fn header(shape: &Shape) -> String {
     );
     s.push_str("model generated {\n  target postgres 16\n  tables plural_en\n");
     if shape.rich {
-        s.push_str("  audit_log ctx000.audit_events monthly from 2025-11 to 2026-12\n");
+        // In a context of its own: the log holds every tenant's rows, and a
+        // tenant-scoped context cannot hold it (E0510).
+        s.push_str("  audit_log audit.events monthly from 2025-11 to 2026-12\n");
     }
     s.push_str("  defaults {\n    timestamps\n    soft_delete\n  }\n}\n\n");
+    if shape.rich {
+        doc(&mut s, shape, "", "The audit trail: every audited change, of every tenant, before and after.");
+        s.push_str("context audit {\n}\n\n");
+    }
     doc(&mut s, shape, "", "An amount of money in one currency.");
     s.push_str("value Money {\n");
     doc(&mut s, shape, "  ", "Amount, in units of the currency (not cents).");
