@@ -1230,7 +1230,7 @@ fn check(
                         // The tenant column is implicit: no field to give a
                         // default or a backfill to.
                         let help = if column.source == Some(relational::ColumnSource::Tenant) {
-                            "existing rows belong to no tenant: make an existing aggregate tenant-scoped by hand (add the column with each row's tenant, then the model edit), or use `--allow-destructive` while the table is empty"
+                            "existing rows belong to no tenant: first add the column as an optional field (`tenant_id: uuid?`) and build, fill it with each row's tenant (`dddc new`), then replace the field with `tenant by tenant_id` and build; or use `--allow-destructive` while the table is empty"
                         } else {
                             "give the field a default, or `@backfill(expr)` to fill existing rows, or make it optional (`?`)"
                         };
