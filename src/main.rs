@@ -256,10 +256,49 @@ impl Drop for HelpersNote {
     }
 }
 
+/// An argument clap refuses. Asked for JSON (`--format json` among the
+/// arguments), one JSON document on stdout as for every other failure
+/// (docs/json-output.md), clap's message as its usage diagnostic, and the
+/// message on stderr as always; help and version print as clap prints them.
+fn usage_error_of_clap(e: clap::Error) -> u8 {
+    use clap::error::ErrorKind;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let json =
+        args.windows(2).any(|w| w[0] == "--format" && w[1] == "json") || args.iter().any(|a| a == "--format=json");
+    let informational = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
+    if json && !informational {
+        let message = e.render().to_string();
+        let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+        let names: Vec<String> = {
+            use clap::CommandFactory;
+            Cli::command().get_subcommands().map(|c| c.get_name().to_string()).collect()
+        };
+        let command = args.iter().find(|a| names.contains(a)).cloned().unwrap_or_default();
+        let doc = serde_json::json!({
+            "command": command,
+            "ok": false,
+            "exit_code": 2,
+            "diagnostics": [{"code": "usage", "severity": "error", "message": first}],
+            "errors": 1,
+            "warnings": 0,
+        });
+        println!("{doc}");
+    }
+    let _ = e.print();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+        _ => 2,
+    }
+}
+
 fn run() -> ExitCode {
     let _total = dddc::timing::phase("total");
     let _helpers = HelpersNote;
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return ExitCode::from(usage_error_of_clap(e)),
+    };
     let color = match cli.color {
         Color::Always => ColorChoice::Always,
         Color::Never => ColorChoice::Never,

@@ -760,6 +760,35 @@ fn rewind_refuses_to_split_a_build_or_drop_hand_written_sql() {
     assert_exit(&dddc(p.path(), &["check"]), 0);
 }
 
+/// An argument clap refuses, with `--format json`: one JSON document on
+/// stdout too (stdout was empty), the usage error its diagnostic, exit 2.
+/// Help and version print as before.
+#[test]
+fn a_usage_error_is_one_json_document_when_json_is_asked() {
+    let p = project(&[]);
+    for (args, command, message) in [
+        (&["--format", "json", "build", "--bogus"][..], "build", "unexpected argument '--bogus' found"),
+        (&["--format=json", "rewind", "7"][..], "rewind", "unexpected argument '7' found"),
+        (&["--format", "json", "bogus"][..], "", "unrecognized subcommand 'bogus'"),
+    ] {
+        let run = dddc(p.path(), args);
+        assert_exit(&run, 2);
+        let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("one JSON document");
+        assert_eq!(v["command"], command, "{v}");
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["exit_code"], 2);
+        assert_eq!(v["diagnostics"][0]["code"], "usage");
+        assert_eq!(v["diagnostics"][0]["message"], message, "{v}");
+        assert!(run.stderr.contains(message), "{}", run.stderr);
+    }
+    let plain = dddc(p.path(), &["build", "--bogus"]);
+    assert_exit(&plain, 2);
+    assert!(plain.stdout.is_empty(), "{}", plain.stdout);
+    let help = dddc(p.path(), &["--format", "json", "--help"]);
+    assert_exit(&help, 0);
+    assert!(help.stdout.starts_with("Compile a DDD domain model"), "{}", help.stdout);
+}
+
 /// `dddc init` writes a project that passes `fmt --check`, `lint` and
 /// `check` as it is, and keeps passing after a build.
 #[test]
