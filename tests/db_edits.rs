@@ -478,3 +478,33 @@ fn rows_move_between_partitions_of_a_searchable_aggregate() {
         ]
     );
 }
+
+/// Two backfills in one edit, one reading the column the other fills:
+/// `alias` (renamed from `nick`, now required, `@backfill(upper(full))`)
+/// and a new `code` `@backfill(coalesce(alias, lower(full)))`. The new
+/// column's backfill ran first and read the old NULLs of `alias`
+/// (`code = 'ab'` where `'AB'` was meant). With rows.
+#[test]
+fn a_backfill_that_reads_another_backfilled_column_runs_after_it() {
+    let with = |fields: &str| {
+        context(&format!("  /// P.\n  aggregate P {{\n    /// Full.\n    full: text(20)\n{fields}  }}\n"))
+    };
+    let dir = evolve(
+        &[
+            with("    /// Nick.\n    nick: text(10)?\n"),
+            with("    /// Alias.\n    alias: text(20) @was(nick) @backfill(upper(full))\n    /// Code.\n    code: text(30) @backfill(coalesce(alias, lower(full)))\n"),
+        ],
+        false,
+    );
+    verified(dir.path());
+    let files = migration_files(dir.path());
+    let steps = dddc::introspect::verify::steps(&files, |_| false);
+    let mut db = shared().create_database("edits_backfill_order");
+    dddc::introspect::verify::run(&mut db, &steps[0].apply).unwrap();
+    db.batch_execute("INSERT INTO c.p (\"full\") VALUES ('ab')").unwrap();
+    for step in &steps[1..] {
+        dddc::introspect::verify::run(&mut db, &step.apply).unwrap();
+    }
+    let row = db.query_one("SELECT alias, code FROM c.p", &[]).unwrap();
+    assert_eq!((row.get::<_, String>(0), row.get::<_, String>(1)), ("AB".to_string(), "AB".to_string()));
+}
