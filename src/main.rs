@@ -262,11 +262,12 @@ impl Drop for HelpersNote {
 /// message on stderr as always; help and version print as clap prints them.
 fn usage_error_of_clap(e: clap::Error) -> u8 {
     use clap::error::ErrorKind;
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Lossy: a non-UTF-8 argument is one reason clap refuses (and
+    // `std::env::args` would panic on it).
+    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let json =
         args.windows(2).any(|w| w[0] == "--format" && w[1] == "json") || args.iter().any(|a| a == "--format=json");
-    let informational = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
-        || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
+    let informational = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
     if json && !informational {
         let message = e.render().to_string();
         let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();

@@ -129,12 +129,16 @@ pub fn schema_after(lock: &Lock, snapshot_text: &str, at: usize) -> Result<crate
 /// forgotten (their files to remove), the snapshot taken back through each
 /// one's patch. `snapshot_text` is the snapshot file as it is (it must be
 /// the one the lock's last migration left).
+/// `read` reads a file of the migrations folder by name (to tell a
+/// hand-written migration not recorded yet from its template).
 pub fn rewind(
     lock: &Lock,
     snapshot_text: &str,
     to: &str,
     dir: &Path,
     discard_hand_written: bool,
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+    lock_timeout: &str,
 ) -> Result<(FileOps, Lock), String> {
     let at = lock.migrations.iter().position(|m| m.version == to).ok_or_else(|| {
         let versions: Vec<&str> = lock.migrations.iter().map(|m| m.version.as_str()).collect();
@@ -149,16 +153,25 @@ pub fn rewind(
     // build would not know the constraints V`to` added NOT VALID still
     // wait for it (the lock records them as made), and they would stay
     // unvalidated.
-    if let Some(next) = later.first().filter(|m| is_online_half(m)) {
+    if let Some(next) = later.first().filter(|m| is_online_half(&lock.migrations[at], m)) {
         return Err(format!(
             "V{} ({}) finishes what V{to} began (validations, indexes built concurrently): rewind to the version before V{to}, or keep both",
             next.version, next.file.name
         ));
     }
     // A hand-written migration is not the model's to write again.
-    // (One still the template `dddc new` wrote holds nothing yet.)
-    let hand: Vec<&str> =
-        later.iter().filter(|m| m.hand_written && !m.is_pending()).map(|m| m.file.name.as_str()).collect();
+    // (One whose files are still the templates `dddc new` wrote holds
+    // nothing yet; one written since, but not yet recorded by a build,
+    // does: its checksums are empty until then.)
+    let written = |m: &Migration| {
+        !m.is_pending() || {
+            let differs = |name: &str, undo: bool| {
+                read(name).is_some_and(|b| b != template(name, &m.version, undo, lock_timeout).into_bytes())
+            };
+            differs(&m.file.name, false) || m.undo.as_ref().is_some_and(|u| differs(&u.name, true))
+        }
+    };
+    let hand: Vec<&str> = later.iter().filter(|m| m.hand_written && written(m)).map(|m| m.file.name.as_str()).collect();
     if !hand.is_empty() && !discard_hand_written {
         return Err(format!(
             "rewinding to V{to} would delete the hand-written migration(s) {}, which no build writes again: keep a copy of their SQL and run `dddc rewind --to {to} --discard-hand-written`, then add them back with `dddc new`",
@@ -173,10 +186,17 @@ pub fn rewind(
     Ok((FileOps { write: Vec::new(), remove }, next))
 }
 
-/// The second migration of a build: the one outside a transaction that
-/// finishes the main one (`…_online.sql`, with its `.sql.conf`).
-fn is_online_half(m: &Migration) -> bool {
-    !m.hand_written && m.conf.is_some() && m.description.ends_with("online")
+/// Whether `next` is the second migration of the build that wrote `main`:
+/// the one outside a transaction that finishes it, named after it with
+/// `online` (`V3__update_a_online.sql` after `V2__update_a.sql`), with its
+/// `.sql.conf`. (By the name alone, a build whose only file was named
+/// `…online` was taken for one.)
+fn is_online_half(main: &Migration, next: &Migration) -> bool {
+    let words = |d: &str| d.replace(' ', "_");
+    !next.hand_written
+        && !main.hand_written
+        && next.conf.is_some()
+        && words(&next.description) == format!("{}_online", words(&main.description))
 }
 
 /// What `dddc rebase` does before the build that regenerates this branch's

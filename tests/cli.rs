@@ -751,6 +751,18 @@ fn rewind_refuses_to_split_a_build_or_drop_hand_written_sql() {
     let hand = dddc(p.path(), &["rewind", "--to", "3"]);
     assert_exit(&hand, 1);
     assert!(hand.stderr.contains("would delete the hand-written migration(s) V4__fix_a.sql"), "{}", hand.stderr);
+    // Written but not yet recorded by a build (its checksum still empty):
+    // refused too; still the template: nothing to lose.
+    assert_exit(&dddc(p.path(), &["new", "fix_b"]), 0);
+    let v5 = mig.join(name("V5__").expect("V5"));
+    let template = std::fs::read(&v5).expect("V5");
+    std::fs::write(&v5, "UPDATE c.a SET n = 2 WHERE n < 2;\n").expect("write");
+    let unrecorded = dddc(p.path(), &["rewind", "--to", "4"]);
+    assert_exit(&unrecorded, 1);
+    assert!(unrecorded.stderr.contains("V5__fix_b.sql"), "{}", unrecorded.stderr);
+    std::fs::write(&v5, template).expect("write");
+    assert_exit(&dddc(p.path(), &["rewind", "--to", "4"]), 0);
+    assert!(name("V5__").is_none());
     assert!(name("V4__").is_some() && name("V3__").is_some(), "nothing removed");
     assert_exit(&dddc(p.path(), &["check"]), 0);
     assert_exit(&dddc(p.path(), &["rewind", "--to", "3", "--discard-hand-written"]), 0);
@@ -780,6 +792,20 @@ fn a_usage_error_is_one_json_document_when_json_is_asked() {
         assert_eq!(v["diagnostics"][0]["code"], "usage");
         assert_eq!(v["diagnostics"][0]["message"], message, "{v}");
         assert!(run.stderr.contains(message), "{}", run.stderr);
+    }
+    // A non-UTF-8 argument (one reason clap refuses) is no panic.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let out = Command::new(env!("CARGO_BIN_EXE_dddc"))
+            .args(["--format", "json", "new"])
+            .arg(std::ffi::OsStr::from_bytes(b"\xff"))
+            .current_dir(p.path())
+            .output()
+            .expect("run dddc");
+        assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+        assert_eq!(v["command"], "new", "{v}");
     }
     let plain = dddc(p.path(), &["build", "--bogus"]);
     assert_exit(&plain, 2);

@@ -155,6 +155,7 @@ pub fn init(out: &Output, dir: Option<&Path>) -> u8 {
         return EXIT_FAIL;
     }
     let made_migrations = !migrations.exists();
+    let made_db = !dir.join("db").exists();
     let result = std::fs::create_dir_all(&migrations)
         .and_then(|_| std::fs::write(&config_path, STARTER_CONFIG))
         .and_then(|_| std::fs::write(&model, STARTER_MODEL));
@@ -170,13 +171,22 @@ pub fn init(out: &Output, dir: Option<&Path>) -> u8 {
         out.say("next: edit the model, then `dddc build`; `dddc check` is the CI gate");
     } else {
         // Nothing of a failed init stays behind.
-        let _ = std::fs::remove_file(&model);
-        let _ = std::fs::remove_file(&config_path);
+        let removed = std::fs::remove_file(&model).is_ok() & std::fs::remove_file(&config_path).is_ok();
         if made_migrations {
             let _ = std::fs::remove_dir(&migrations);
-            let _ = std::fs::remove_dir(dir.join("db"));
+            if made_db {
+                let _ = std::fs::remove_dir(dir.join("db"));
+            }
         }
-        out.say(&format!("removed {} and {} again", config_path.display(), model.display()));
+        if removed {
+            out.say(&format!("removed {} and {} again", config_path.display(), model.display()));
+        } else {
+            out.error(&format!(
+                "could not remove {} and {}: delete them by hand",
+                config_path.display(),
+                model.display()
+            ));
+        }
     }
     code
 }

@@ -95,13 +95,16 @@ pub fn rewind(out: &Output, to: &str, discard_hand_written: bool) -> u8 {
     let mig_dir = migrations_dir(&project);
     let snapshot_text = std::fs::read_to_string(mig_dir.join(dddc::lock::SNAPSHOT_FILE)).unwrap_or_default();
     let mig_rel = PathBuf::from(&project.config.migrations.dir);
-    let (ops, next) = match dddc::team::rewind(&lock, &snapshot_text, to, &mig_rel, discard_hand_written) {
-        Ok(x) => x,
-        Err(e) => {
-            out.error(&e);
-            return EXIT_FAIL;
-        }
-    };
+    let read = |name: &str| std::fs::read(mig_dir.join(name)).ok();
+    let lock_timeout = &project.config.migrations.lock_timeout;
+    let (ops, next) =
+        match dddc::team::rewind(&lock, &snapshot_text, to, &mig_rel, discard_hand_written, &read, lock_timeout) {
+            Ok(x) => x,
+            Err(e) => {
+                out.error(&e);
+                return EXIT_FAIL;
+            }
+        };
     // A file edited since it was recorded may be work nobody else has.
     let forgotten: Vec<&dddc::lock::Migration> = lock.migrations.iter().skip(next.migrations.len()).collect();
     for m in &forgotten {
