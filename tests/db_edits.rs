@@ -188,6 +188,15 @@ fn partitioned(by: &str) -> String {
 /// partition renamed was created before the old one went, and overlapped.
 #[test]
 fn partition_bounds_that_change_are_refused() {
+    // A list partition's values reordered are the same bounds.
+    let dir = evolve(
+        &[
+            partitioned("partition by list (country) { eu: ('DE', 'FR'), mx: 'MX' }"),
+            partitioned("partition by list (country) { eu: ('FR', 'DE'), mx: 'MX' }"),
+        ],
+        false,
+    );
+    verified(dir.path());
     let dir = evolve(&[partitioned("partition by hash (id) into 4")], false);
     for (into, destructive) in [(8, false), (8, true), (2, true)] {
         refused(
@@ -262,6 +271,15 @@ fn typed(id: &str, x: &str) -> String {
 /// from a string.
 #[test]
 fn a_conversion_postgresql_has_no_cast_for_is_refused_and_enums_convert_through_text() {
+    // One way only: `json` to `int` has a cast, the undo's way back none.
+    let dir = evolve(&[typed("id: bigint identity", "json")], false);
+    refused(
+        dir.path(),
+        &typed("id: bigint identity", "int"),
+        true,
+        "E0702",
+        "which PostgreSQL cannot convert both ways",
+    );
     let dir = evolve(&[typed("id: bigint identity", "E = A")], false);
     for id in ["id: uuid", "id: uuid v7"] {
         refused(
@@ -394,6 +412,10 @@ fn an_event_type_removed_is_refused_without_allow_destructive() {
         "E0701",
         "would remove event type(s) UPDATED of `c.person_events`",
     );
+    // With the context renamed in the same edit (the plan names drops by
+    // their old names, which hid the check from the model's).
+    let renamed = with("      CREATED").replace("context c {", "context d @was(c) {");
+    refused(dir.path(), &renamed, false, "E0701", "would remove event type(s) UPDATED of `d.person_events`");
 }
 
 /// A natural key changed: the old primary key is dropped only while it is

@@ -163,6 +163,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // before the renames inside it).
     changes.sort_by_key(Change::kind);
     super::diff::order_drops(&mut changes);
+    let drop_checks: Vec<Change> = changes.iter().filter(|c| matches!(c, Change::DropCheck { .. })).cloned().collect();
     drops_by_old_names(&mut changes);
     order_value_updates(&mut changes);
     let mut out = Planned { warnings, ..Planned::default() };
@@ -170,7 +171,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         // Some edits write nothing yet cannot be made (a value removed
         // from a native enum, a partition's bounds changed): refused all
         // the same, or the lock would record what the database is not.
-        check(&mut changes, base, new, &BTreeSet::new(), &[], opts, model.span, &mut out);
+        check(&mut changes, &[], base, new, &BTreeSet::new(), &[], opts, model.span, &mut out);
         return out;
     }
     let new_tables: BTreeSet<TableRef> = changes
@@ -182,7 +183,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // What existed, by the names the model gives it now (a table renamed
     // in this build exists, under its new name).
     let existed = base;
-    check(&mut changes, existed, new, &new_tables, &backfills, opts, model.span, &mut out);
+    check(&mut changes, &drop_checks, existed, new, &new_tables, &backfills, opts, model.span, &mut out);
     // Tables are looked up by name for each change (a scan each made a
     // change of every table, at 20,000 aggregates, 12 s of planning).
     let new_ix = new.index();
@@ -1045,6 +1046,7 @@ fn backfills(new: &Schema) -> Vec<(TableRef, String, String)> {
 #[allow(clippy::too_many_arguments)]
 fn check(
     changes: &mut [Change],
+    drop_checks: &[Change],
     lock: &Schema,
     new: &Schema,
     new_tables: &BTreeSet<TableRef>,
@@ -1093,6 +1095,7 @@ fn check(
             out.refusals.push(Refusal { code, change, help: help.to_string(), unsupported, span });
         }
     };
+    let roots: std::cell::OnceCell<HashMap<(&str, &str), &relational::Table>> = std::cell::OnceCell::new();
     for c in changes.iter_mut() {
         let loses_data = c.loses_data();
         match c {
@@ -1109,14 +1112,19 @@ fn check(
                 // The aggregate is still there, its table named anew (the
                 // naming convention or `as` changed): `@was` names the
                 // aggregate itself, and is refused (E0509).
+                // (The roots by aggregate, made at the first drop: a scan of
+                // every table per drop was quadratic in a naming
+                // convention changed at 20,000 aggregates.)
                 let renamed = (t.kind == relational::TableKind::AggregateRoot)
                     .then(|| {
-                        new.tables.iter().find(|n| {
-                            n.kind == relational::TableKind::AggregateRoot
-                                && n.schema == t.schema
-                                && n.aggregate.is_some()
-                                && n.aggregate == t.aggregate
-                        })
+                        let roots = roots.get_or_init(|| {
+                            new.tables
+                                .iter()
+                                .filter(|n| n.kind == relational::TableKind::AggregateRoot)
+                                .filter_map(|n| Some(((n.schema.as_str(), n.aggregate.as_deref()?), &**n)))
+                                .collect::<HashMap<_, _>>()
+                        });
+                        t.aggregate.as_deref().and_then(|a| roots.get(&(t.schema.as_str(), a)).copied())
                     })
                     .flatten();
                 let help = match renamed {
@@ -1168,10 +1176,12 @@ fn check(
                     out,
                 )
             }
-            Change::AlterColumnType { table, column, from, to, .. } if !castable(from, to) => refuse(
+            // Both ways: the undo converts back (`json` to `int` has a cast,
+            // `int` to `json` none, and the undo could never apply).
+            Change::AlterColumnType { table, column, from, to, .. } if !castable(from, to) || !castable(to, from) => refuse(
                 id::E0702,
                 format!(
-                    "change `{table}.{column}` from {from} to {to}, which PostgreSQL cannot convert (it has no cast between them)",
+                    "change `{table}.{column}` from {from} to {to}, which PostgreSQL cannot convert both ways (the undo converts back; there is no cast)",
                 ),
                 "add a new field of the new type and fill it from the old one in a migration of your own (`dddc new`), then remove the old field",
                 true,
@@ -1245,22 +1255,29 @@ fn check(
                     }
                 }
             }
-            Change::DropCheck { table, check } => {
-                // An events table's list of event types losing some: rows of
-                // those types fail the new check (validated in the online
-                // migration, after the main one committed).
-                // (Known by the model's check: the lock's says less.)
-                {
-                    let new_check = new_ix
-                        .table(&table.schema, &table.name)
-                        .and_then(|t| t.checks.iter().find(|c| c.name == check.name))
-                        .filter(|c| matches!(c.source, relational::CheckSource::EventTypes { .. }));
-                    if let Some(n) = new_check {
-                        let kept: HashSet<String> = quoted_values(&n.expr).into_iter().collect();
-                        let lost: Vec<String> =
-                            quoted_values(&check.expr).into_iter().filter(|v| !kept.contains(v)).collect();
-                        if !lost.is_empty() {
-                            refuse(
+            _ => {}
+        }
+    }
+    // The checks dropped, as the diff named them (with the names the model
+    // gives now: the plan then names drops by their old names, and a
+    // context or table renamed in the same edit hid them from the model's
+    // checks, so values and event types lost went unrefused).
+    for c in drop_checks {
+        let Change::DropCheck { table, check } = c else { continue };
+        // An events table's list of event types losing some: rows of
+        // those types fail the new check (validated in the online
+        // migration, after the main one committed).
+        // (Known by the model's check: the lock's says less.)
+        {
+            let new_check = new_ix
+                .table(&table.schema, &table.name)
+                .and_then(|t| t.checks.iter().find(|c| c.name == check.name))
+                .filter(|c| matches!(c.source, relational::CheckSource::EventTypes { .. }));
+            if let Some(n) = new_check {
+                let kept: HashSet<String> = quoted_values(&n.expr).into_iter().collect();
+                let lost: Vec<String> = quoted_values(&check.expr).into_iter().filter(|v| !kept.contains(v)).collect();
+                if !lost.is_empty() {
+                    refuse(
                                 id::E0701,
                                 format!("remove event type(s) {} of `{table}` (its rows of those types would be rejected)", lost.join(", ")),
                                 "keep the event type while rows of it remain; to remove it, run `dddc build --allow-destructive` once no row holds it (delete or archive them first)",
@@ -1268,31 +1285,26 @@ fn check(
                                 n.origin.0,
                                 out,
                             );
-                        }
-                    }
                 }
-                // An enum check swapped for one without some values.
-                if let Some((col, old_values)) = check.enum_values() {
-                    let new_check = new_ix
-                        .table(&table.schema, &table.name)
-                        .and_then(|t| t.checks.iter().find(|c| c.name == check.name));
-                    // A set: an enum of thousands of values was a scan per value.
-                    let new_values: Option<HashSet<&str>> =
-                        new_check.and_then(|c| c.enum_values()).map(|(_, nv)| nv.iter().map(String::as_str).collect());
-                    let lost: Vec<&String> = old_values
-                        .iter()
-                        .filter(|v| {
-                            !renamed_values.contains(&(
-                                table.schema.clone(),
-                                table.name.clone(),
-                                col.to_string(),
-                                (*v).clone(),
-                            )) && new_values.as_ref().is_none_or(|nv| !nv.contains(v.as_str()))
-                        })
-                        .collect();
-                    if !lost.is_empty() && new_values.is_some() {
-                        let lost: Vec<&str> = lost.iter().map(|s| s.as_str()).collect();
-                        refuse(
+            }
+        }
+        // An enum check swapped for one without some values.
+        if let Some((col, old_values)) = check.enum_values() {
+            let new_check =
+                new_ix.table(&table.schema, &table.name).and_then(|t| t.checks.iter().find(|c| c.name == check.name));
+            // A set: an enum of thousands of values was a scan per value.
+            let new_values: Option<HashSet<&str>> =
+                new_check.and_then(|c| c.enum_values()).map(|(_, nv)| nv.iter().map(String::as_str).collect());
+            let lost: Vec<&String> = old_values
+                .iter()
+                .filter(|v| {
+                    !renamed_values.contains(&(table.schema.clone(), table.name.clone(), col.to_string(), (*v).clone()))
+                        && new_values.as_ref().is_none_or(|nv| !nv.contains(v.as_str()))
+                })
+                .collect();
+            if !lost.is_empty() && new_values.is_some() {
+                let lost: Vec<&str> = lost.iter().map(|s| s.as_str()).collect();
+                refuse(
                             id::E0701,
                             format!("remove value(s) {} of `{table}.{col}` (rows holding them would be rejected)", lost.join(", ")),
                             "if a value was renamed, add `@was(OLD)` to it; to remove it, run `dddc build --allow-destructive` once no row holds it",
@@ -1300,10 +1312,7 @@ fn check(
                             new_check.map_or_else(|| table_span(table), |c| c.origin.0),
                             out,
                         );
-                    }
-                }
             }
-            _ => {}
         }
     }
     // PostgreSQL cannot remove a value from an enum type. (The lock's types
@@ -1366,10 +1375,17 @@ fn check(
             let (Some(before), Some(after)) = (&o.partitioning, &t.partitioning) else { continue };
             let old_bounds: HashMap<&str, &relational::PartitionBound> =
                 before.partitions.iter().map(|p| (p.name.as_str(), &p.bound)).collect();
+            // A list's values as a set (reordered, they bound the same rows).
+            let same = |a: &relational::PartitionBound, b: &relational::PartitionBound| match (a, b) {
+                (relational::PartitionBound::List(x), relational::PartitionBound::List(y)) => {
+                    x.iter().collect::<BTreeSet<_>>() == y.iter().collect::<BTreeSet<_>>()
+                }
+                _ => a == b,
+            };
             let moved: Vec<&str> = after
                 .partitions
                 .iter()
-                .filter(|p| old_bounds.get(p.name.as_str()).is_some_and(|b| **b != p.bound))
+                .filter(|p| old_bounds.get(p.name.as_str()).is_some_and(|b| !same(b, &p.bound)))
                 .map(|p| p.name.as_str())
                 .collect();
             // A list partition dropped while another takes one of its
@@ -1436,7 +1452,7 @@ fn castable(from: &ColumnType, to: &ColumnType) -> bool {
         (Array(a), Array(b)) => castable(a, b),
         (a, b) if number(a) && number(b) => true,
         (a, b) if time(a) && time(b) => true,
-        (Integer, Boolean) | (Boolean, Integer) | (Timestamptz, Time) | (Time, Interval) => true,
+        (Integer, Boolean) | (Boolean, Integer) | (Timestamptz, Time) | (Time, Interval) | (Interval, Time) => true,
         (Jsonb, b) => number(b) || *b == Boolean,
         _ => false,
     }
@@ -1455,35 +1471,41 @@ fn order_backfills(changes: &mut [Change]) {
             _ => None,
         }
     }
-    let mut start = 0;
-    while start < changes.len() {
-        let kind = changes[start].kind();
-        let end = start + changes[start..].iter().take_while(|c| c.kind() == kind && filled(c).is_some()).count();
-        if end - start > 1 {
-            let run: Vec<Change> = changes[start..end].to_vec();
-            let mut placed = vec![false; run.len()];
-            let mut order = Vec::with_capacity(run.len());
-            while order.len() < run.len() {
-                let ready = (0..run.len()).find(|&i| {
-                    !placed[i] && {
-                        let (t, _, value) = filled(&run[i]).expect("a fill");
-                        !(0..run.len()).any(|j| {
-                            j != i
-                                && !placed[j]
-                                && filled(&run[j]).is_some_and(|(tj, cj, _)| tj == t && mentions(value, cj))
-                        })
-                    }
-                });
-                // A cycle: the first left, as it came.
-                let i = ready.unwrap_or_else(|| (0..run.len()).find(|&i| !placed[i]).expect("one left"));
-                placed[i] = true;
-                order.push(i);
-            }
-            for (k, i) in order.into_iter().enumerate() {
-                changes[start + k] = run[i].clone();
-            }
+    // The fills of each table among the changes of one kind (a NOT NULL
+    // finished without a value between them does not split them); only
+    // a table with two or more is ordered: a scan per fill of every fill
+    // of the run was quadratic in a value object filled on every table.
+    let mut by_kind: HashMap<(crate::migrate::ChangeKind, &TableRef), Vec<usize>> = HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if let Some((table, _, _)) = filled(c) {
+            by_kind.entry((c.kind(), table)).or_default().push(i);
         }
-        start = end.max(start + 1);
+    }
+    let mut moves: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+    for at in by_kind.into_values().filter(|at| at.len() > 1) {
+        let mut placed = vec![false; at.len()];
+        let mut order = Vec::with_capacity(at.len());
+        while order.len() < at.len() {
+            let ready = (0..at.len()).find(|&i| {
+                !placed[i] && {
+                    let (_, _, value) = filled(&changes[at[i]]).expect("a fill");
+                    !(0..at.len()).any(|j| {
+                        j != i && !placed[j] && filled(&changes[at[j]]).is_some_and(|(_, c, _)| mentions(value, c))
+                    })
+                }
+            });
+            // A cycle: the first left, as it came.
+            let i = ready.unwrap_or_else(|| (0..at.len()).find(|&i| !placed[i]).expect("one left"));
+            placed[i] = true;
+            order.push(at[i]);
+        }
+        moves.push((at, order));
+    }
+    for (at, order) in moves {
+        let taken: Vec<Change> = order.iter().map(|&i| changes[i].clone()).collect();
+        for (slot, c) in at.into_iter().zip(taken) {
+            changes[slot] = c;
+        }
     }
 }
 

@@ -390,8 +390,8 @@ fn roles(r: &mut Resolver<'_>) {
 /// The audit log holds the rows of every audited table, of every tenant,
 /// before and after each change. A context scoped by tenant would make it
 /// a table of no tenant with no row-level security (its rows readable and
-/// deletable by any tenant the schema's grants reach), and a role that
-/// writes its context may forge or delete the trail: both are errors.
+/// deletable by any tenant the schema's grants reach): an error. A role
+/// that writes its context may forge or delete the trail: a warning.
 fn audit_log_access(r: &mut Resolver<'_>) {
     let Some(log) = r.model.audit_log.as_ref().map(|l| (l.context, l.span, l.table.clone())) else { return };
     let (context, span, table) = log;
@@ -405,20 +405,22 @@ fn audit_log_access(r: &mut Resolver<'_>) {
                 ),
         );
     }
+    // A writer of the log's context: a warning, not an error (such models
+    // were valid, and moving the log drops it): once per role.
     for role in r.role_asts.clone() {
-        for g in role.grants.iter().filter(|g| g.write) {
-            for c in g.contexts.iter().filter(|c| c.name == name) {
-                r.error(
-                    Diagnostic::error(
-                        id::E0510,
-                        format!("role `{}` may write `{name}`, which holds the audit log", role.name.name),
-                    )
-                    .at(c.span, "writing this context means writing the audit trail: forging or deleting it")
-                    .with_help(
-                        "the audit triggers write the log whatever the role: give the role `read` on this context, or move the audit log to a context of its own",
-                    ),
-                );
-            }
+        let grant = role.grants.iter().filter(|g| g.write).flat_map(|g| &g.contexts).find(|c| c.name == name);
+        if let Some(c) = grant {
+            // (`error` records any diagnostic; this one is a warning.)
+            r.error(
+                Diagnostic::warning(
+                    id::W0003,
+                    format!("role `{}` may write `{name}`, which holds the audit log", role.name.name),
+                )
+                .at(c.span, "writing this context means writing the audit trail: forging or deleting it")
+                .with_help(
+                    "the audit triggers write the log whatever the role: give the role `read` on this context, or keep the log in a context of its own",
+                ),
+            );
         }
     }
 }
