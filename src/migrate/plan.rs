@@ -338,8 +338,6 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     out
 }
 
-/// A constraint's columns as a set (sorted): how PostgreSQL matches a
-/// foreign key with the unique index it references.
 /// The foreign keys of a dropped table that point at a table losing a key
 /// in the same migration, dropped with the foreign keys (first) rather
 /// than with their table (last): under tenancy, the last entity of an
@@ -418,6 +416,8 @@ fn by_names_before_renames(mut added: Vec<Change>, main: &[Change]) -> Vec<Chang
     added
 }
 
+/// A constraint's columns as a set (sorted): how PostgreSQL matches a
+/// foreign key with the unique index it references.
 fn column_set(cols: &[String]) -> Vec<&str> {
     let mut v: Vec<&str> = cols.iter().map(String::as_str).collect();
     v.sort();
