@@ -1475,31 +1475,27 @@ fn order_backfills(changes: &mut [Change]) {
     // finished without a value between them does not split them); only
     // a table with two or more is ordered: a scan per fill of every fill
     // of the run was quadratic in a value object filled on every table.
-    let mut by_kind: HashMap<(crate::migrate::ChangeKind, &TableRef), Vec<usize>> = HashMap::new();
+    // (index, column filled, its value) per kind and table.
+    type Fills<'c> = Vec<(usize, &'c str, &'c str)>;
+    let mut by_kind: HashMap<(crate::migrate::ChangeKind, &TableRef), Fills<'_>> = HashMap::new();
     for (i, c) in changes.iter().enumerate() {
-        if let Some((table, _, _)) = filled(c) {
-            by_kind.entry((c.kind(), table)).or_default().push(i);
+        if let Some((table, column, value)) = filled(c) {
+            by_kind.entry((c.kind(), table)).or_default().push((i, column, value));
         }
     }
     let mut moves: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
-    for at in by_kind.into_values().filter(|at| at.len() > 1) {
-        let mut placed = vec![false; at.len()];
-        let mut order = Vec::with_capacity(at.len());
-        while order.len() < at.len() {
-            let ready = (0..at.len()).find(|&i| {
-                !placed[i] && {
-                    let (_, _, value) = filled(&changes[at[i]]).expect("a fill");
-                    !(0..at.len()).any(|j| {
-                        j != i && !placed[j] && filled(&changes[at[j]]).is_some_and(|(_, c, _)| mentions(value, c))
-                    })
-                }
-            });
-            // A cycle: the first left, as it came.
-            let i = ready.unwrap_or_else(|| (0..at.len()).find(|&i| !placed[i]).expect("one left"));
-            placed[i] = true;
-            order.push(at[i]);
+    for fills in by_kind.into_values().filter(|f| f.len() > 1) {
+        let mut left: Vec<(usize, &str, &str)> = fills.clone();
+        let mut order = Vec::with_capacity(fills.len());
+        while !left.is_empty() {
+            // The first whose value names no column still to fill; in a
+            // cycle, the first left, as it came.
+            let k = (0..left.len())
+                .find(|&k| !left.iter().enumerate().any(|(j, f)| j != k && mentions(left[k].2, f.1)))
+                .unwrap_or(0);
+            order.push(left.remove(k).0);
         }
-        moves.push((at, order));
+        moves.push((fills.into_iter().map(|f| f.0).collect(), order));
     }
     for (at, order) in moves {
         let taken: Vec<Change> = order.iter().map(|&i| changes[i].clone()).collect();

@@ -22,24 +22,7 @@ pub(super) struct TableBuilder {
 impl TableBuilder {
     pub fn new(schema: &str, name: &str, kind: TableKind, origin: Span) -> Self {
         TableBuilder {
-            t: Table {
-                schema: schema.to_string(),
-                name: name.to_string(),
-                comment: None,
-                kind,
-                aggregate: None,
-                columns: Vec::new(),
-                primary_key: None,
-                uniques: Vec::new(),
-                checks: Vec::new(),
-                foreign_keys: Vec::new(),
-                indexes: Vec::new(),
-                triggers: Vec::new(),
-                row_level_security: false,
-                policies: Vec::new(),
-                partitioning: None,
-                origin: origin.into(),
-            },
+            t: Table { kind, origin: origin.into(), ..Table::new(schema.to_string(), name.to_string()) },
             soft_delete: false,
             tenant: None,
             index_at: std::collections::HashMap::new(),
