@@ -501,6 +501,65 @@ fn rows_move_between_partitions_of_a_searchable_aggregate() {
     );
 }
 
+/// An audited partitioned aggregate: the rows a new partition takes from
+/// the DEFAULT one, and those of a partition dropped, are moved by an
+/// `INSERT` through the table, and its audit trigger logged an `INSERT`
+/// for each (and no `DELETE`): a trail of inserts nobody made. The
+/// trigger is now silent during the move, and fires again after it.
+#[test]
+fn rows_moved_between_partitions_leave_no_trail_in_the_audit_log() {
+    let with = |range: &str| {
+        model(&format!(
+            "  audit_log audit.log monthly from 2025-11 to 2026-02\n}}\n\n/// A.\ncontext audit {{\n}}\n\n/// S.\ncontext sales {{\n  /// Nota.\n  aggregate Nota {{\n    /// At.\n    at: timestamp\n    /// Texto.\n    texto: text\n    audited\n    partition by range (at) monthly {range}\n  }}\n}}\n"
+        ))
+    };
+    let dir = evolve(
+        &[with("from 2025-11 to 2025-12"), with("from 2025-11 to 2026-01"), with("from 2025-12 to 2026-01")],
+        true,
+    );
+    verified(dir.path());
+    let files = migration_files(dir.path());
+    let steps = dddc::introspect::verify::steps(&files, |_| false);
+    let mut db = shared().create_database("edits_partition_audit");
+    dddc::introspect::verify::run(&mut db, &steps[0].apply).unwrap();
+    db.batch_execute("INSERT INTO sales.nota (at, texto) VALUES ('2025-11-15', 'noviembre'), ('2026-01-15', 'enero')")
+        .unwrap();
+    let trail = |db: &mut postgres::Client| -> Vec<(String, String)> {
+        db.query("SELECT accion, datos_despues ->> 'texto' FROM audit.log ORDER BY id", &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    };
+    let inserted = vec![("INSERT".to_string(), "noviembre".to_string()), ("INSERT".to_string(), "enero".to_string())];
+    assert_eq!(trail(&mut db), inserted);
+    for step in &steps[1..] {
+        dddc::introspect::verify::run(&mut db, &step.apply).unwrap();
+        assert_eq!(trail(&mut db), inserted, "after V{}", step.version);
+    }
+    let rows: Vec<(String, String)> = db
+        .query("SELECT tableoid::regclass::text, texto FROM sales.nota ORDER BY at", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("sales.nota_default".to_string(), "noviembre".to_string()),
+            ("sales.nota_2026_01".to_string(), "enero".to_string())
+        ]
+    );
+    // Awake again, on the table and on every partition.
+    let disabled: i64 = db
+        .query_one("SELECT count(*) FROM pg_trigger WHERE tgname = 'nota_audit' AND tgenabled <> 'O'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(disabled, 0);
+    db.batch_execute("UPDATE sales.nota SET texto = 'diciembre' WHERE texto = 'noviembre'").unwrap();
+    assert_eq!(trail(&mut db).last(), Some(&("UPDATE".to_string(), "diciembre".to_string())));
+}
+
 /// Two backfills in one edit, one reading the column the other fills:
 /// `alias` (renamed from `nick`, now required, `@backfill(upper(full))`)
 /// and a new `code` `@backfill(coalesce(alias, lower(full)))`. The new

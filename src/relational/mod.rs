@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::Span;
 
 pub use lower::lower;
+pub(crate) use lower::AUDIT_FN;
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -193,6 +194,10 @@ impl Table {
     }
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+    /// The names of the table's audit triggers (`audited`).
+    pub fn audit_triggers(&self) -> impl Iterator<Item = &str> {
+        self.triggers.iter().filter(|t| t.function.name == AUDIT_FN).map(|t| t.name.as_str())
     }
 }
 

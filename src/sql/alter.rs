@@ -332,6 +332,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                         format!("DELETE FROM {dq} WHERE {cond};"),
                         format!("ALTER TABLE {t} ATTACH PARTITION {dq} DEFAULT;"),
                     ];
+                    let plain = quieted(cx, table, plain, 2);
                     let mut s =
                         Stmt::opaque(Op::MovePartitionRows, Some(table), do_block(cx, &rels, &body)).lifting(&rels);
                     s.set_plain(plain);
@@ -603,7 +604,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 rels.push(pq.clone());
             }
             let mut s = Stmt::opaque(Op::MovePartitionRows, Some(table), do_block(cx, &rels, &body)).lifting(&rels);
-            s.set_plain(plain);
+            s.set_plain(quieted(cx, table, plain, 1));
             vec![referencing_targets(s, cx.before_at(), table)]
         }
         DropTable(t) => vec![referencing_targets(o::drop_table(&t.schema, &t.name), cx.before_at(), &TableRef::of(t))],
@@ -643,21 +644,63 @@ fn move_rows(cx: &Context<'_>, table: &TableRef, from: &str, cond: Option<&str>)
     let generated = |i: &TableIndex<'_>| {
         i.table(&table.schema, &table.name).is_some_and(|t| t.columns.iter().any(|c| c.generated.is_some()))
     };
-    if !generated(cx.before_at()) && !generated(cx.after_at()) {
-        return format!("INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {from}{filter};");
-    }
-    let esc = |x: &str| x.replace('%', "%%");
-    let statement = format!(
-        "INSERT INTO {} (%1$s) OVERRIDING SYSTEM VALUE SELECT %1$s FROM {}{}",
-        esc(&t),
-        esc(from),
-        esc(&filter)
-    );
-    format!(
-        "EXECUTE format({}, (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = to_regclass({}) AND attnum > 0 AND NOT attisdropped AND attgenerated = ''));",
-        literal(&statement),
-        literal(&t)
-    )
+    let insert = if !generated(cx.before_at()) && !generated(cx.after_at()) {
+        format!("INSERT INTO {t} OVERRIDING SYSTEM VALUE SELECT * FROM {from}{filter};")
+    } else {
+        let esc = |x: &str| x.replace('%', "%%");
+        let statement = format!(
+            "INSERT INTO {} (%1$s) OVERRIDING SYSTEM VALUE SELECT %1$s FROM {}{}",
+            esc(&t),
+            esc(from),
+            esc(&filter)
+        );
+        format!(
+            "EXECUTE format({}, (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = to_regclass({}) AND attnum > 0 AND NOT attisdropped AND attgenerated = ''));",
+            literal(&statement),
+            literal(&t)
+        )
+    };
+    let (off, on) = quiet_audit(cx, table, true);
+    [off, vec![insert], on].concat().join("\n    ")
+}
+
+/// `plain` with the audit triggers silenced around its statement `at`
+/// (the move of the rows), as [`move_rows`] does in its block.
+fn quieted(cx: &Context<'_>, table: &TableRef, mut plain: Vec<String>, at: usize) -> Vec<String> {
+    let (off, on) = quiet_audit(cx, table, false);
+    plain.splice(at + 1..at + 1, on);
+    plain.splice(at..at, off);
+    plain
+}
+
+/// The statements that silence the audit triggers of `table` around a move
+/// of its rows between partitions, and wake them after: the rows are not
+/// inserted, only moved, and the log would hold an `INSERT` for each (and
+/// no `DELETE`). The triggers named in the schema before or after the
+/// migration, each only if it is on the table when the move runs (`guard`,
+/// inside a `DO` block); the table is locked `ACCESS EXCLUSIVE` by the
+/// `DETACH` before them, so they add no lock.
+fn quiet_audit(cx: &Context<'_>, table: &TableRef, guard: bool) -> (Vec<String>, Vec<String>) {
+    let mut names: Vec<&str> = [cx.before_at(), cx.after_at()]
+        .iter()
+        .filter_map(|i| i.table(&table.schema, &table.name))
+        .flat_map(|t| t.audit_triggers())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let t = q(table);
+    let statement = |word: &str, name: &str| {
+        let alter = format!("ALTER TABLE {t} {word} TRIGGER {};", ident(name));
+        if !guard {
+            return alter;
+        }
+        format!(
+            "IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass({}) AND tgname = {}) THEN {alter} END IF;",
+            literal(&t),
+            literal(name)
+        )
+    };
+    (names.iter().map(|n| statement("DISABLE", n)).collect(), names.iter().map(|n| statement("ENABLE", n)).collect())
 }
 
 /// A `DO` block whose `body` reads every row of `table` (under FORCE

@@ -190,7 +190,8 @@ fn later_half(m: &Model) -> usize {
 
 const TIMESTAMP_FN: &str = "trigger_set_timestamp";
 const UUID_V7_FN: &str = "uuid_generate_v7";
-const AUDIT_FN: &str = "audit_row_change";
+/// The audit trigger function (`audit { … }`), one per model.
+pub(crate) const AUDIT_FN: &str = "audit_row_change";
 
 /// The column type of a scalar.
 fn column_type(s: Scalar) -> ColumnType {
