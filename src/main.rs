@@ -111,7 +111,7 @@ enum Command {
     Import {
         #[arg(long, value_name = "URL", env = "DDDC_DATABASE_URL")]
         database_url: String,
-        /// The schemas to import (all but `public` and the system's when none).
+        /// The schemas to import (when none: every schema that holds a table, `public` too, not the system's).
         #[arg(long = "schema", value_name = "SCHEMA")]
         schemas: Vec<String>,
         /// The folder to write the project into (default: the current one).

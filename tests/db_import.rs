@@ -308,3 +308,67 @@ fn a_database_built_by_dddc_imports_with_every_check() {
     assert!(checks(&a).iter().any(|(_, n, _)| n.starts_with("ck_")), "{:?}", checks(&a));
     assert_eq!(checks(&a), checks(&b));
 }
+
+/// Black-box findings of the twenty-seventh session. A CHECK on a column
+/// named by a keyword: the model's `sql` invariant held `user <> ''`,
+/// which PostgreSQL reads as `CURRENT_USER <> ''` (always true: the
+/// baseline's check let every row in), and `char_length(select) > 0` (a
+/// syntax error: the baseline could not be applied). The names stay
+/// quoted. Flyway's history table in `public` was imported as an
+/// aggregate (and U1 dropped it): left out, and said so.
+#[test]
+fn keyword_columns_keep_their_quotes_and_flyways_history_is_left_out() {
+    let mut db = shared().create_database("import_keywords");
+    db.batch_execute(
+        "CREATE SCHEMA s;
+         CREATE TABLE s.t (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), \"user\" text, \"select\" text,
+           CONSTRAINT ck_user CHECK (\"user\" <> ''), CONSTRAINT ck_select CHECK (char_length(\"select\") > 0));
+         CREATE TABLE public.flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50),
+           description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL,
+           checksum int, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),
+           execution_time int NOT NULL, success boolean NOT NULL);",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url("import_keywords")]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "import failed:\n{err}");
+    assert!(err.contains("left out Flyway's history table public.flyway_schema_history"), "{err}");
+    let model = read(dir.path(), "model.ddd");
+    assert!(!model.contains("context public") && !model.contains("FlywaySchemaHistory"), "{model}");
+    assert!(model.contains(r#"sql """user"" <> ''""#), "{model}");
+    assert!(model.contains(r#"sql "char_length(""select"") > 0""#), "{model}");
+    let baseline = read(dir.path(), "db/migration/V1__baseline.sql");
+    assert!(!baseline.contains("flyway_schema_history"), "{baseline}");
+    let mut fresh = shared().create_database("import_keywords_fresh");
+    fresh.batch_execute(&format!("BEGIN;\n{baseline}\nCOMMIT;")).expect("the baseline applies");
+    for (row, constraint) in [
+        ("(\"user\", \"select\") VALUES ('', 'x')", "ck_user"),
+        ("(\"user\", \"select\") VALUES ('u', '')", "ck_select"),
+    ] {
+        let e = fresh.batch_execute(&format!("INSERT INTO s.t {row}")).expect_err(constraint);
+        assert_eq!(e.as_db_error().and_then(|d| d.constraint()), Some(constraint), "{e}");
+    }
+    fresh.batch_execute("INSERT INTO s.t (\"user\", \"select\") VALUES ('u', 'x')").unwrap();
+    // Recorded as applied without running it, as the import says to.
+    db.batch_execute(
+        "INSERT INTO public.flyway_schema_history VALUES (1, '1', '<< Flyway Baseline >>', 'BASELINE', \
+         '<< Flyway Baseline >>', NULL, 'postgres', now(), 0, true)",
+    )
+    .unwrap();
+    let o = dddc(dir.path(), &["drift", "--database-url", &url("import_keywords")]);
+    assert!(o.status.success(), "drift on the original:\n{}", stderr(&o));
+}
+
+/// A folder holding a model (and no `dddc.toml`) is a project: import
+/// wrote over its `model.ddd`. Refused, and the file is as it was.
+#[test]
+fn import_refuses_a_folder_with_a_model_and_overwrites_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("model.ddd"), "// mine\n").unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url("postgres")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not empty") && stderr(&o).contains("model.ddd"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(dir.path().join("model.ddd")).unwrap(), "// mine\n");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing written");
+}

@@ -408,6 +408,24 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
             dir.display()
         ));
     }
+    // A model, or a migrations folder, without `dddc.toml` is a project
+    // too: import wrote over its `model.ddd` without a word.
+    let existing = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "ddd"))
+        .or_else(|| {
+            Some(dir.join("db/migration")).filter(|m| std::fs::read_dir(m).is_ok_and(|mut d| d.next().is_some()))
+        });
+    if let Some(p) = existing {
+        return out.usage_error(&format!(
+            "{} is not empty (`{}`): import writes a new project (model.ddd, dddc.toml, db/migration) and overwrites nothing; pass an empty folder",
+            dir.display(),
+            p.display()
+        ));
+    }
     let mut db = match connect_read_only(out, url) {
         Ok(db) => db,
         Err(code) => return code,
@@ -434,10 +452,22 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
         schemas.to_vec()
     };
     let scope = dddc::introspect::Scope { schemas, public: false };
-    let (actual, unsupported) = match dddc::introspect::read(&mut db, &scope) {
+    let (mut actual, unsupported) = match dddc::introspect::read(&mut db, &scope) {
         Ok(x) => x,
         Err(e) => return out.usage_error(&format!("cannot read the catalog: {e}")),
     };
+    // Flyway's history table is Flyway's (drift reads it as the history,
+    // not as a table of the model); a schema that held only it goes too.
+    let history = |t: &dddc::relational::Table| t.name == "flyway_schema_history";
+    let left: Vec<String> = actual.tables.iter().filter(|t| history(t)).map(|t| t.qualified()).collect();
+    if !left.is_empty() {
+        actual.tables.retain(|t| !history(t));
+        let (tables, enums) = (&actual.tables, &actual.enum_types);
+        actual
+            .schemas
+            .retain(|s| tables.iter().any(|t| t.schema == s.name) || enums.iter().any(|e| e.schema == s.name));
+        out.say(&format!("left out Flyway's history table {}", left.join(", ")));
+    }
     if actual.tables.is_empty() {
         return out.usage_error("no table to import in the schemas read: name them with `--schema`");
     }
@@ -520,6 +550,12 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
     out.field("differences", differences_json(&differences));
     // The baseline: V1 and the lock, as if the schema had been built.
     let code = super::build::build(out, Some(&dir.join("model.ddd")), Some("baseline"), false, false);
+    if code != 0 {
+        // Nothing of a failed import stays behind (the build wrote nothing).
+        let _ = std::fs::remove_file(dir.join("model.ddd"));
+        let _ = std::fs::remove_file(dir.join("dddc.toml"));
+        out.error("the baseline could not be built: the imported model and dddc.toml were removed again");
+    }
     if code == 0 {
         out.say(
             "next: on the existing database, record V1 as applied without running it \

@@ -662,13 +662,10 @@ fn level(e: &E) -> u8 {
 }
 
 fn ident(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+    // A keyword stays quoted: `"user" <> ''` unquoted is `CURRENT_USER <> ''`
+    // (always true), and `"select"` a syntax error. `dddc import` writes a
+    // CHECK's canonical text into the model as it is.
+    crate::sql::ident(name)
 }
 
 /// Prints `e`; wraps it in parentheses when it binds looser than `outer`.
@@ -756,6 +753,17 @@ mod tests {
         assert_ne!(canonical("(estado IN ('A', 'B'))"), canonical("(estado IN ('A', 'C'))"));
         assert_ne!(canonical("(a AND b) OR c"), canonical("a AND (b OR c)"));
         assert_ne!(canonical("created_at::date"), canonical("created_at"));
+    }
+
+    /// `dddc import` writes the canonical text of a CHECK into the model: a
+    /// column named by a keyword stays quoted, or it means something else
+    /// (`user` is `CURRENT_USER`) or nothing (`select`).
+    #[test]
+    fn a_keyword_named_column_stays_quoted() {
+        assert_eq!(canonical("(\"user\" <> ''::text)"), "\"user\" <> ''");
+        assert_eq!(canonical("(char_length(\"select\") > 0)"), "char_length(\"select\") > 0");
+        assert_eq!(canonical("(\"Notes\" IS NOT NULL)"), "\"Notes\" IS NOT NULL");
+        assert_eq!(canonical("(notes IS NOT NULL)"), "notes IS NOT NULL");
     }
 
     #[test]
