@@ -251,7 +251,13 @@ pub fn rebase(
     let mut dropped = Vec::new();
     let mut hand_written = Vec::new();
     for m in ours.migrations.iter().filter(|m| !known(m)) {
-        let names: Vec<String> = m.files().map(|f| f.name.clone()).collect();
+        let mut names: Vec<String> = m.files().map(|f| f.name.clone()).collect();
+        // A hand-written migration not yet recorded may have its `.conf`
+        // beside it already: the lock names it once a build records it.
+        let conf = format!("{}.conf", m.file.name);
+        if m.hand_written && m.conf.is_none() && disk(&conf).is_some() {
+            names.push(conf);
+        }
         // A file of the same name in the other branch's history stays.
         let theirs_has = |n: &str| theirs.migrations.iter().any(|t| t.files().any(|f| f.name == n));
         for n in names.iter().filter(|n| !theirs_has(n)) {
@@ -278,8 +284,20 @@ pub fn reregister(
     version: String,
     lock_timeout: &str,
 ) -> FileOps {
-    // Still the template: a fresh one, naming its new file.
-    if m.is_pending() {
+    // Still the template: a fresh one, naming its new file. One written
+    // but not yet recorded by a build (its checksums empty) keeps its
+    // bytes, and the next build records them.
+    let template_or_missing = |name: &str, undo: bool| {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .is_none_or(|(_, b)| *b == template(name, &m.version, undo, lock_timeout).into_bytes())
+    };
+    let conf = format!("{}.conf", m.file.name);
+    let unwritten = template_or_missing(&m.file.name, false)
+        && m.undo.as_ref().is_none_or(|u| template_or_missing(&u.name, true))
+        && !files.iter().any(|(n, _)| *n == conf);
+    if m.is_pending() && unwritten {
         let (ops, next) = new_migration(lock, dir, version, &m.description, lock_timeout);
         *lock = next;
         return ops;
@@ -306,10 +324,16 @@ pub fn reregister(
             None => FileSum { name: new, ..FileSum::default() },
         }
     };
-    let [file, undo, conf] = [Some(&m.file), m.undo.as_ref(), m.conf.as_ref()].map(|s| s.map(&mut sum));
+    let [file, undo, conf_sum] = [Some(&m.file), m.undo.as_ref(), m.conf.as_ref()].map(|s| s.map(&mut sum));
     entry.file = file.unwrap_or_default();
     entry.undo = undo;
-    entry.conf = conf;
+    entry.conf = conf_sum;
+    // The `.conf` of one not yet recorded: moved, recorded with it later.
+    if m.conf.is_none() {
+        if let Some((_, bytes)) = files.iter().find(|(n, _)| *n == conf) {
+            ops.write.push(Output { path: dir.join(format!("{}.conf", entry.file.name)), bytes: bytes.clone() });
+        }
+    }
     lock.migrations.push(entry);
     ops
 }

@@ -307,6 +307,137 @@ fn a_hand_written_migration() {
     assert!(stderr(&o).contains("was edited after it was recorded"), "{}", stderr(&o));
 }
 
+/// A hand-written migration registered on a branch and written, but not
+/// yet recorded by a build (its checksums empty), when main's migration
+/// takes its version: `rebase` moved it after main's as a fresh template,
+/// and the SQL written in it was lost. It moves with its bytes (and its
+/// `.conf`), and the next build records it.
+#[test]
+fn a_written_hand_written_migration_not_yet_recorded_keeps_its_sql_through_a_rebase() {
+    let repo = repository();
+    let dir = repo.path();
+    git_ok(dir, &["checkout", "-q", "-b", "fix"]);
+    git_ok(dir, &["checkout", "-q", "main"]);
+    edit(dir, "    precio: decimal(10, 2)\n", "    precio: decimal(10, 2)\n    index (nombre)\n");
+    build(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "main: index"]);
+    git_ok(dir, &["checkout", "-q", "fix"]);
+    let o = dddc(dir, &["new", "fix data"]);
+    assert!(o.status.success(), "new:\n{}", stderr(&o));
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "fix: registered"]);
+    let mig = dir.join("db/migration");
+    let sql = "UPDATE ventas.clientes SET nombre = trim(nombre); -- the precious fix\n";
+    let text = std::fs::read_to_string(mig.join("V2__fix_data.sql")).unwrap() + sql;
+    std::fs::write(mig.join("V2__fix_data.sql"), text).unwrap();
+    std::fs::write(mig.join("V2__fix_data.sql.conf"), "executeInTransaction=false\n").unwrap();
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "fix: written"]);
+    let merge = git(dir, &["merge", "--no-edit", "main"]);
+    assert!(!merge.status.success(), "the locks conflict");
+    let o = dddc(dir, &["rebase"]);
+    assert!(o.status.success(), "rebase:\n{}", stderr(&o));
+    let v3 = std::fs::read_to_string(mig.join("V3__fix_data.sql")).expect("moved to V3");
+    assert!(v3.ends_with(sql), "the SQL written is kept:\n{v3}");
+    assert_eq!(std::fs::read_to_string(mig.join("V3__fix_data.sql.conf")).unwrap(), "executeInTransaction=false\n");
+    assert!(!mig.join("V2__fix_data.sql").exists() && !mig.join("V2__fix_data.sql.conf").exists());
+    let o = dddc(dir, &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("recorded the hand-written migration V3__fix_data.sql"), "{}", stderr(&o));
+    check_passes(dir);
+    let lock = std::fs::read_to_string(mig.join("dddc.lock")).unwrap();
+    assert!(lock.contains("V3__fix_data.sql.conf"), "the .conf is recorded:\n{lock}");
+}
+
+/// The two branches of [`a_branch_rebased_after_a_merge`], `a` (a field,
+/// V2) and `main` (an index, V2), each committed; on `a`.
+fn two_branches_with_a_v2_each() -> (tempfile::TempDir, Vec<(String, Vec<u8>)>) {
+    let repo = repository();
+    let dir = repo.path();
+    git_ok(dir, &["checkout", "-q", "-b", "a"]);
+    edit(dir, "    correo: text(200) unique\n", "    correo: text(200) unique\n    telefono: text(20)?\n");
+    build(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "a: telefono"]);
+    git_ok(dir, &["checkout", "-q", "main"]);
+    edit(dir, "    precio: decimal(10, 2)\n", "    precio: decimal(10, 2)\n    index (nombre)\n");
+    build(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "main: index"]);
+    let main_v2: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .filter(|(n, _)| n.starts_with("V2__") || n.starts_with("U2__"))
+        .collect();
+    assert!(!main_v2.is_empty());
+    git_ok(dir, &["checkout", "-q", "a"]);
+    (repo, main_v2)
+}
+
+/// Merged the other way, the feature branch into `main`: `rebase` kept
+/// the feature's V2 and built main's change again as V3, and main's V2,
+/// which a shared database had run, now held another change. On a shared
+/// branch the sides swap: main's migrations keep their versions and
+/// bytes, the feature's change is built after them.
+#[test]
+fn a_feature_merged_into_main_is_built_after_mains_migrations() {
+    let (repo, main_v2) = two_branches_with_a_v2_each();
+    let dir = repo.path();
+    git_ok(dir, &["checkout", "-q", "main"]);
+    let merge = git(dir, &["merge", "--no-edit", "a"]);
+    assert!(!merge.status.success(), "the locks conflict");
+    let o = dddc(dir, &["rebase"]);
+    assert!(o.status.success(), "rebase:\n{}", stderr(&o));
+    assert!(stderr(&o).contains("kept `main`'s"), "{}", stderr(&o));
+    let mig = dir.join("db/migration");
+    for (n, bytes) in &main_v2 {
+        assert_eq!(&std::fs::read(mig.join(n)).unwrap(), bytes, "main's {n} is kept as it was");
+    }
+    let v3: Vec<String> = std::fs::read_dir(&mig)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("V3__") && n.ends_with(".sql"))
+        .collect();
+    assert_eq!(v3.len(), 1, "the feature's change is V3: {v3:?}");
+    assert!(std::fs::read_to_string(mig.join(&v3[0])).unwrap().contains("telefono"));
+    check_passes(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "--no-edit"]);
+    check_passes(dir);
+    assert_migrations_equal_fresh_v1(dir, "git_rebase_on_main");
+    // `--onto` the feature from main would move main's: refused.
+    let o = dddc(dir, &["rebase", "--onto", "a"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is a shared branch"), "{}", stderr(&o));
+}
+
+/// A branch that merged main's V2, then built V3: `rewind --to 1` deleted
+/// main's V2, which a shared database had run; the next build wrote
+/// another V2. Refused; rewinding to V2 (the branch's own V3) works.
+#[test]
+fn rewind_never_forgets_a_migration_that_is_on_main() {
+    let (repo, _) = two_branches_with_a_v2_each();
+    let dir = repo.path();
+    let merge = git(dir, &["merge", "--no-edit", "main"]);
+    assert!(!merge.status.success(), "the locks conflict");
+    let o = dddc(dir, &["rebase"]);
+    assert!(o.status.success(), "rebase:\n{}", stderr(&o));
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "--no-edit"]);
+    let before = std::fs::read(dir.join("db/migration/dddc.lock")).unwrap();
+    let o = dddc(dir, &["rewind", "--to", "1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is on `main`") && stderr(&o).contains("rewind to V2"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(dir.join("db/migration/dddc.lock")).unwrap(), before, "nothing changed");
+    let o = dddc(dir, &["rewind", "--to", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    build(dir);
+    check_passes(dir);
+}
+
 /// The merge story with `versioning = "timestamp"`: the branches' versions
 /// do not collide, but both locks list a new migration after V1 and
 /// conflict; the rebase keeps main's and builds this branch's after it.

@@ -107,6 +107,27 @@ pub fn rewind(out: &Output, to: &str, discard_hand_written: bool) -> u8 {
         };
     // A file edited since it was recorded may be work nobody else has.
     let forgotten: Vec<&dddc::lock::Migration> = lock.migrations.iter().skip(next.migrations.len()).collect();
+    // A migration on a shared branch (merged from `main`) may have run on
+    // a shared database: it is never rewound, not even on a branch.
+    if git_ok(&mig_dir, &["rev-parse", "--git-dir"]) {
+        let shared = shared_branches(&mig_dir);
+        if let Some((m, branch)) =
+            forgotten.iter().find_map(|m| shared_holder(&mig_dir, &shared, &m.file.name).map(|b| (m, b)))
+        {
+            let last_shared = lock
+                .migrations
+                .iter()
+                .rev()
+                .find(|x| shared_holder(&mig_dir, &shared, &x.file.name).is_some())
+                .map(|x| x.version.clone())
+                .unwrap_or_else(|| m.version.clone());
+            out.error(&format!(
+                "`{}` is on `{branch}`, where a shared database may have run it: rewinding never forgets a shared migration; rewind to V{last_shared} or later (only this branch's own migrations after it); nothing was changed",
+                m.file.name
+            ));
+            return EXIT_FAIL;
+        }
+    }
     for m in &forgotten {
         for f in m.files() {
             if let Ok(bytes) = std::fs::read(mig_dir.join(&f.name)) {
@@ -144,6 +165,49 @@ fn git_ok(dir: &Path, args: &[&str]) -> bool {
     Command::new("git").arg("-C").arg(dir).args(args).output().is_ok_and(|o| o.status.success())
 }
 
+/// `git -C dir ARGS`'s output, trimmed, when it succeeds.
+fn git_text(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The branches a team ships migrations from, those that exist: the
+/// remote's default (`origin/HEAD`), `main` and `master`, local and on
+/// `origin`. A migration on one of them may have run on a shared database.
+fn shared_branches(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    if let Some(r) = git_text(dir, &["symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"]) {
+        if let Some(b) = r.strip_prefix("origin/") {
+            names.push(b.to_string());
+        }
+        names.push(r);
+    }
+    for b in ["main", "master"] {
+        names.push(b.to_string());
+        names.push(format!("origin/{b}"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .filter(|n| seen.insert(n.clone()))
+        .filter(|n| {
+            git_ok(dir, &["rev-parse", "-q", "--verify", &format!("refs/heads/{n}")])
+                || n.contains('/') && git_ok(dir, &["rev-parse", "-q", "--verify", &format!("refs/remotes/{n}")])
+        })
+        .collect()
+}
+
+/// The branch checked out, unless HEAD is detached.
+fn current_branch(dir: &Path) -> Option<String> {
+    git_text(dir, &["symbolic-ref", "-q", "--short", "HEAD"])
+}
+
+/// The first shared branch that holds `file` (a name in the migrations
+/// folder `dir`).
+fn shared_holder(dir: &Path, shared: &[String], file: &str) -> Option<String> {
+    shared.iter().find(|b| git_ok(dir, &["cat-file", "-e", &format!("{b}:./{file}")])).cloned()
+}
+
 /// The lock and snapshot at a git revision (`HEAD`, `MERGE_HEAD`, …).
 fn lock_at(dir: &Path, rev: &str) -> Option<Result<Lock, String>> {
     let lock = git_show(dir, &format!("{rev}:./{}", dddc::lock::LOCK_FILE))?;
@@ -174,8 +238,27 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
         return EXIT_USAGE;
     }
     let merging = git_ok(&mig_dir, &["rev-parse", "-q", "--verify", "MERGE_HEAD"]);
+    // On a shared branch (`main`) merging a feature branch in, main's
+    // migrations may have run on a shared database: they keep their
+    // versions, and the merged branch's changes are built again after
+    // them (the sides swap). Kept otherwise, a feature's migration took
+    // main's shipped version.
+    let branch = current_branch(&mig_dir);
+    let on_shared = branch.as_ref().is_some_and(|b| shared_branches(&mig_dir).contains(b));
+    if let (true, Some(r)) = (on_shared, onto) {
+        let at = |rev: &str| git_text(&mig_dir, &["rev-parse", "-q", "--verify", &format!("{rev}^{{commit}}")]);
+        if at(r) != at("HEAD") {
+            out.error(&format!(
+                "`{}` is a shared branch: its migrations may have run on a shared database and keep their versions, so it is not rebased onto `{r}`; merge it into the other branch and run `dddc rebase` there",
+                branch.as_deref().unwrap_or_default()
+            ));
+            return EXIT_FAIL;
+        }
+    }
+    let swapped = on_shared && onto.is_none() && merging;
     // The other branch's history, and the revision its files come from.
     let theirs_revs: Vec<&str> = match onto {
+        None if swapped => vec!["HEAD"],
         Some(r) => vec![r],
         // (A conflicted file's "theirs" stage is MERGE_HEAD's blob.)
         None if merging => vec!["MERGE_HEAD"],
@@ -205,7 +288,13 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
     // This branch's history: the conflict's own side, else the commit
     // before the merge.
     let merge_commit = git_ok(&mig_dir, &["rev-parse", "-q", "--verify", "HEAD^2"]);
-    let ours_revs: Vec<&str> = if merging || !merge_commit { vec!["HEAD"] } else { vec!["HEAD^1"] };
+    let ours_revs: Vec<&str> = if swapped {
+        vec!["MERGE_HEAD"]
+    } else if merging || !merge_commit {
+        vec!["HEAD"]
+    } else {
+        vec!["HEAD^1"]
+    };
     let ours = ours_revs.iter().find_map(|r| lock_at(&mig_dir, r));
     let ours = match ours {
         Some(Ok(l)) => l,
@@ -307,9 +396,13 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
     out.field("replaced", json!(dropped));
     out.field("moved", json!(moved));
     out.field("removed", super::paths(&ops.remove));
-    out.say(&format!("kept the other branch's {} migration(s) as they are", kept.len()));
+    let (kept_side, replaced_side) = match (&branch, swapped) {
+        (Some(b), true) => (format!("`{b}`'s"), "the merged branch's"),
+        _ => ("the other branch's".to_string(), "this branch's"),
+    };
+    out.say(&format!("kept {kept_side} {} migration(s) as they are", kept.len()));
     for d in &dropped {
-        out.say(&format!("replaced this branch's {d}"));
+        out.say(&format!("replaced {replaced_side} {d}"));
     }
     for s in &plan.summary {
         out.say(&format!("wrote {s}"));
@@ -317,6 +410,11 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
     for m in &moved {
         out.say(&format!("moved the hand-written {m}"));
     }
-    out.say(&format!("now review, then `git add {} && git commit`", project.config.migrations.dir));
+    // The merge also left the model and the documents to add.
+    let model_rel = project.model.strip_prefix(&project.dir).unwrap_or(&project.model).display().to_string();
+    out.say(&format!(
+        "now review, then `git add {} {} {model_rel} && git commit`",
+        project.config.migrations.dir, project.config.docs.dir
+    ));
     0
 }
