@@ -129,6 +129,18 @@ fn fails_on_a_missing_migration() {
     assert_fails_with(dir.path(), "missing on disk");
 }
 
+/// A version edited in the lock (resolving a conflict by hand): its file
+/// is still `V1__…`, and `check` passed; the next build wrote a gap.
+#[test]
+fn fails_on_a_lock_whose_version_is_not_its_files() {
+    let dir = built();
+    let lock = dir.path().join("db/migration/dddc.lock");
+    let text = std::fs::read_to_string(&lock).expect("read the lock");
+    assert!(text.contains("\"version\": \"1\""), "{text}");
+    std::fs::write(&lock, text.replace("\"version\": \"1\"", "\"version\": \"3\"")).expect("write");
+    assert_fails_with(dir.path(), "the lock records `V1__init.sql` as version 3");
+}
+
 #[test]
 fn fails_on_a_migration_unknown_to_the_lock() {
     let dir = built();

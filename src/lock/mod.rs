@@ -292,6 +292,20 @@ fn checked_names(lock: Lock) -> Result<Lock, String> {
     for f in lock.migrations.iter().flat_map(Migration::files) {
         check_file_name(&f.name)?;
     }
+    // Each entry's files carry its version (Flyway reads the version from
+    // the name): a version edited by hand while resolving a conflict made
+    // a lock whose V2 was recorded as 3, and check passed it.
+    for m in &lock.migrations {
+        let undo = m.undo.iter().map(|u| (u, 'U'));
+        for (f, kind) in std::iter::once((&m.file, 'V')).chain(m.conf.iter().map(|c| (c, 'V'))).chain(undo) {
+            if !f.name.starts_with(&format!("{kind}{}__", m.version)) {
+                return Err(format!(
+                    "the lock records `{}` as version {}, which its name does not say (`{kind}{}__…`): restore the lock from version control, or run `dddc rebase` after a merge",
+                    f.name, m.version, m.version
+                ));
+            }
+        }
+    }
     Ok(lock)
 }
 
