@@ -117,7 +117,7 @@ pub fn run_parsed(
         }
     };
     if let Some(lock) = &lock {
-        migration_files(&lock.migrations, disk, &mut out);
+        migration_files(&lock.migrations, disk, Path::new(&config.migrations.dir), &mut out);
     }
     // The documents that are on disk as made: compared as they are made,
     // then dropped.
@@ -163,7 +163,7 @@ pub fn run_parsed(
             let migrations_dir = PathBuf::from(&config.migrations.dir);
             for o in &plan.outputs {
                 let on_disk = (disk.read)(&o.path);
-                if on_disk.as_deref() == Some(o.bytes.as_slice()) {
+                if on_disk.as_deref().is_some_and(|d| d == o.bytes.as_slice() || only_line_endings(d, &o.bytes)) {
                     continue;
                 }
                 let is_migration = o.path.parent() == Some(migrations_dir.as_path())
@@ -258,14 +258,43 @@ pub fn is_generated_doc(path: &Path, head: &[u8], puml_beside: bool) -> bool {
 /// has just written before it records a pass for `check`.
 pub fn migration_findings(migrations: &[crate::lock::Migration], disk: &Disk) -> Vec<Finding> {
     let mut out = Vec::new();
-    migration_files(migrations, disk, &mut out);
+    migration_files(migrations, disk, Path::new(""), &mut out);
     out
+}
+
+/// Whether `on_disk` is `ours` with its line breaks as `\r\n`: what git
+/// checks out with `core.autocrlf = true` (Git for Windows' default). Not
+/// an edit: Flyway's checksum reads lines, whatever their ends, and git
+/// stores the file as dddc wrote it.
+fn only_line_endings(on_disk: &[u8], ours: &[u8]) -> bool {
+    if on_disk.len() <= ours.len() || !on_disk.contains(&b'\r') {
+        return false;
+    }
+    lf_only(on_disk) == ours
+}
+
+/// `bytes` with each `\r\n` as `\n`.
+fn lf_only(bytes: &[u8]) -> Vec<u8> {
+    let mut lf = Vec::with_capacity(bytes.len());
+    let mut it = bytes.iter().peekable();
+    while let Some(&b) = it.next() {
+        if b == b'\r' && it.peek() == Some(&&b'\n') {
+            continue;
+        }
+        lf.push(b);
+    }
+    lf
 }
 
 /// Each migration of the lock is on disk with the recorded checksum; every
 /// migration file on disk is in the lock; no two have one version.
-fn migration_files(migrations: &[crate::lock::Migration], disk: &Disk, out: &mut Vec<Finding>) {
+fn migration_files(migrations: &[crate::lock::Migration], disk: &Disk, dir: &Path, out: &mut Vec<Finding>) {
     let mut known: Vec<&str> = Vec::new();
+    // A checksum that differs only because git wrote the file with `\r\n`.
+    let crlf_of = |name: &str, sha256: &str| {
+        (disk.read)(&dir.join(name))
+            .is_some_and(|bytes| bytes.contains(&b'\r') && crate::lock::sha256_hex(&lf_only(&bytes)) == sha256)
+    };
     for m in migrations {
         if m.is_pending() {
             known.extend(m.files().map(|f| f.name.as_str()));
@@ -282,6 +311,7 @@ fn migration_files(migrations: &[crate::lock::Migration], disk: &Disk, out: &mut
             known.push(&sum.name);
             match disk.migration_files.iter().find(|(n, _)| *n == sum.name) {
                 None => out.push(Finding { reason: format!("migration `{}` is in the lock but missing on disk", sum.name), diff: None }),
+                Some((_, sha256)) if *sha256 != sum.sha256 && crlf_of(&sum.name, &sum.sha256) => {}
                 Some((_, sha256)) if *sha256 != sum.sha256 && m.hand_written => out.push(Finding {
                     reason: format!(
                         "hand-written migration `{}` was edited after it was recorded; a migration that ran must never change: revert it, and put the new statements in a new migration (`dddc new`)",

@@ -176,6 +176,9 @@ enum Command {
         /// The branch merged (default: the merge in progress).
         #[arg(long, value_name = "REF")]
         onto: Option<String>,
+        /// Allow this branch's changes that can lose data (as `build --allow-destructive`).
+        #[arg(long)]
+        allow_destructive: bool,
     },
     /// Create a starter project (dddc.toml, a small commented model) and build it: it passes
     /// `fmt --check`, `lint` and `check` as it is.
@@ -343,7 +346,9 @@ fn run() -> ExitCode {
         Command::Init { dir } => ("init", cli::misc::init(&out, dir.as_deref())),
         Command::New { name } => ("new", cli::team::new(&out, &name)),
         Command::Rewind { to, discard_hand_written } => ("rewind", cli::team::rewind(&out, &to, discard_hand_written)),
-        Command::Rebase { model, onto } => ("rebase", cli::team::rebase(&out, model.as_deref(), onto.as_deref())),
+        Command::Rebase { model, onto, allow_destructive } => {
+            ("rebase", cli::team::rebase(&out, model.as_deref(), onto.as_deref(), allow_destructive))
+        }
         Command::Verify { model, database_url, keep } => {
             ("verify", cli::db::verify(&out, model.as_deref(), database_url.as_deref(), keep))
         }

@@ -438,6 +438,70 @@ fn rewind_never_forgets_a_migration_that_is_on_main() {
     check_passes(dir);
 }
 
+/// A branch that drops a field (built with `--allow-destructive`) merges
+/// main: `rebase` refused the drop (E0701), named `build
+/// --allow-destructive`, which refused the lock's conflict markers. It
+/// takes the flag itself.
+#[test]
+fn a_branch_with_a_drop_is_rebased_with_allow_destructive() {
+    let repo = repository();
+    let dir = repo.path();
+    git_ok(dir, &["checkout", "-q", "-b", "drop"]);
+    edit(dir, "    creado: timestamp\n", "");
+    let o = dddc(dir, &["build", "--allow-destructive"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "drop: creado"]);
+    git_ok(dir, &["checkout", "-q", "main"]);
+    edit(dir, "    precio: decimal(10, 2)\n", "    precio: decimal(10, 2)\n    index (nombre)\n");
+    build(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "main: index"]);
+    git_ok(dir, &["checkout", "-q", "drop"]);
+    let merge = git(dir, &["merge", "--no-edit", "main"]);
+    assert!(!merge.status.success(), "the locks conflict");
+    let o = dddc(dir, &["rebase"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("E0701") && stderr(&o).contains("dddc rebase --allow-destructive"), "{}", stderr(&o));
+    let o = dddc(dir, &["rebase", "--allow-destructive"]);
+    assert!(o.status.success(), "rebase:\n{}", stderr(&o));
+    check_passes(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "--no-edit"]);
+    assert_migrations_equal_fresh_v1(dir, "git_rebase_destructive");
+}
+
+/// A clone with `core.autocrlf = true` (Git for Windows' default) has
+/// every file with `\r\n` line ends: `check` called every migration
+/// edited and every document stale, and `build` could not mend it. Line
+/// ends are not an edit (Flyway's checksum reads lines, git stores the
+/// files as dddc wrote them): the clone checks clean, builds nothing, and
+/// an edit in it still fails.
+#[test]
+fn a_clone_with_crlf_line_ends_checks_clean_and_an_edit_still_fails() {
+    let repo = repository();
+    let dir = repo.path();
+    edit(dir, "    correo: text(200) unique\n", "    correo: text(200) unique\n    telefono: text(20)?\n");
+    build(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "telefono"]);
+    let clone = tempfile::tempdir().unwrap();
+    let to = clone.path().join("c");
+    git_ok(dir, &["-c", "core.autocrlf=true", "clone", "-q", ".", &to.display().to_string()]);
+    let v1 = std::fs::read(to.join("db/migration/V1__init.sql")).unwrap();
+    assert!(v1.windows(2).any(|w| w == b"\r\n"), "git wrote CRLF");
+    check_passes(&to);
+    let o = dddc(&to, &["build"]);
+    assert!(o.status.success() && !stderr(&o).contains("edited"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("up to date"), "{}", stderr(&o));
+    let mut v2 = std::fs::read(to.join("db/migration/V2__add_telefono_to_clientes.sql")).unwrap();
+    v2.extend_from_slice(b"-- a hand edit\r\n");
+    std::fs::write(to.join("db/migration/V2__add_telefono_to_clientes.sql"), v2).unwrap();
+    let o = dddc(&to, &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("V2__add_telefono_to_clientes.sql` was edited"), "{}", stderr(&o));
+}
+
 /// The merge story with `versioning = "timestamp"`: the branches' versions
 /// do not collide, but both locks list a new migration after V1 and
 /// conflict; the rebase keeps main's and builds this branch's after it.

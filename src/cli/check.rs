@@ -227,7 +227,9 @@ pub fn record_after_build(
             lock_text: Some(lock_text),
             snapshot: None,
             migration_files,
-            read: Box::new(|_: &Path| None),
+            // A migration file's bytes, read only when its checksum differs
+            // (its line ends changed by git are not an edit).
+            read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
             same: Box::new(|_: &Path, _: &mut dyn dddc::output::Pieces| false),
             doc_files: Vec::new(),
             docs_memo: None,

@@ -220,7 +220,7 @@ fn lock_at(dir: &Path, rev: &str) -> Option<Result<Lock, String>> {
 /// `dddc rebase [--onto REF]`: after `git merge` of another branch, that
 /// branch's migrations keep their versions and this branch's changes are
 /// built again after them.
-pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
+pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>, allow_destructive: bool) -> u8 {
     let (project, fe, model) = match load_model(out, model) {
         Ok(x) => x,
         Err(code) => {
@@ -327,6 +327,7 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
     let inputs = Inputs {
         lock: Some(rebase.lock.clone()),
         name: name.as_deref(),
+        allow_destructive,
         source_date_epoch: source_date_epoch(),
         now_epoch: now_epoch(),
         ..Inputs::new(&project.config, &project.dir)
@@ -337,9 +338,12 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>) -> u8 {
             let mut all = fe.diagnostics.clone();
             all.extend(refusals.iter().map(|r| r.to_diagnostic()));
             out.report(&fe.sources, &all);
-            out.error(
-                "the merged model changes the other branch's schema in ways a build refuses; nothing was changed",
-            );
+            out.error(if allow_destructive {
+                "the merged model changes the other branch's schema in ways a build refuses; nothing was changed"
+            } else {
+                "the merged model changes the other branch's schema in ways a build refuses; nothing was changed. \
+                 If this branch meant them (a drop, a narrowing), run `dddc rebase --allow-destructive`"
+            });
             return EXIT_FAIL;
         }
         Err(dddc::build::BuildError::Diagnostics(d)) => {
