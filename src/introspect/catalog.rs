@@ -133,7 +133,8 @@ pub fn read(db: &mut Client, scope: &Scope) -> Result<(Schema, Vec<Unsupported>)
     let tables = db
         .query(
             "SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class'), c.relrowsecurity AND c.relforcerowsecurity, \
-                    c.relkind = 'p' \
+                    c.relkind = 'p', c.relpersistence::text, array_to_string(c.reloptions, ', '), \
+                    c.relrowsecurity <> c.relforcerowsecurity \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 2, 3",
             &[&names],
@@ -150,13 +151,27 @@ pub fn read(db: &mut Client, scope: &Scope) -> Result<(Schema, Vec<Unsupported>)
     let partitioned: Vec<u32> = tables.iter().filter(|t| t.get::<_, bool>(5)).map(|t| t.get(0)).collect();
     let mut keys = rows_by_table(db, &partition_keys_query(), &partitioned)?;
     let mut partitions = rows_by_table(db, PARTITIONS, &partitioned)?;
+    let mut index_options = rows_by_table(db, INDEX_OPTIONS, &oids)?;
     for t in tables {
         let oid: u32 = t.get(0);
         let rows = |of: &mut HashMap<u32, Vec<Row>>| of.remove(&oid).unwrap_or_default();
         let mut table = Table { comment: t.get(3), row_level_security: t.get(4), ..Table::new(t.get(1), t.get(2)) };
+        table_options(&t, &table, &mut unsupported);
         read_columns(rows(&mut columns), &mut table, &mut unsupported);
-        read_constraints(rows(&mut constraints), &mut table);
+        read_constraints(rows(&mut constraints), &mut table, &mut unsupported);
         read_indexes(rows(&mut indexes), &mut table, &mut unsupported);
+        for r in rows(&mut index_options) {
+            let (name, what): (String, Vec<String>) = (r.get(0), r.get(1));
+            if !what.is_empty() {
+                unsupported.push(Unsupported {
+                    object: format!("{}.{}.{name}", table.schema, table.name),
+                    reason: format!(
+                        "the index has {}: the language cannot say it, and it is left out",
+                        what.join(", ")
+                    ),
+                });
+            }
+        }
         read_triggers(rows(&mut triggers), &mut table);
         read_policies(rows(&mut policies), &mut table);
         if t.get::<_, bool>(5) {
@@ -202,6 +217,45 @@ pub fn read(db: &mut Client, scope: &Scope) -> Result<(Schema, Vec<Unsupported>)
     Ok((schema, unsupported))
 }
 
+/// What a table holds beyond its columns that the language cannot say:
+/// `UNLOGGED`, storage parameters, row-level security enabled without
+/// being forced (or forced without being enabled).
+fn table_options(r: &Row, t: &Table, unsupported: &mut Vec<Unsupported>) {
+    let mut what = Vec::new();
+    if r.get::<_, String>(6) == "u" {
+        what.push("UNLOGGED (its rows are lost in a crash; the model's tables are logged)".to_string());
+    }
+    if let Some(options) = r.get::<_, Option<String>>(7).filter(|o| !o.is_empty()) {
+        what.push(format!("storage parameters ({options})"));
+    }
+    if r.get::<_, bool>(8) {
+        what.push("row-level security enabled or forced, not both (the model enables and forces it together)".into());
+    }
+    if !what.is_empty() {
+        unsupported.push(Unsupported {
+            object: format!("{}.{}", t.schema, t.name),
+            reason: format!("{}: the language cannot say it, and it is left out", what.join("; ")),
+        });
+    }
+}
+
+/// For every index of the tables (a constraint's too), what the language
+/// cannot say of it: a sort order, `INCLUDE` columns, an operator class or
+/// collation of its own, storage parameters, `NULLS NOT DISTINCT` (read
+/// through JSON, a column PostgreSQL 15 added).
+const INDEX_OPTIONS: &str = "SELECT ic.relname::text, array_remove(ARRAY[ \
+        CASE WHEN EXISTS (SELECT 1 FROM unnest(i.indoption::int2[]) o WHERE o <> 0) THEN 'a sort order (DESC or NULLS FIRST/LAST)' END, \
+        CASE WHEN i.indnatts > i.indnkeyatts THEN 'INCLUDE columns' END, \
+        CASE WHEN EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) k(c) JOIN pg_opclass oc ON oc.oid = k.c WHERE NOT oc.opcdefault) \
+             THEN 'an operator class that is not its type''s default' END, \
+        CASE WHEN EXISTS (SELECT 1 FROM unnest(i.indcollation::oid[], i.indkey::int2[]) AS k(coll, att) \
+                          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.att \
+                          WHERE k.coll <> 0 AND k.att <> 0 AND k.coll <> a.attcollation) THEN 'a collation of its own' END, \
+        CASE WHEN ic.reloptions IS NOT NULL THEN 'storage parameters (' || array_to_string(ic.reloptions, ', ') || ')' END, \
+        CASE WHEN (row_to_json(i.*)::jsonb ->> 'indnullsnotdistinct') = 'true' THEN 'NULLS NOT DISTINCT' END \
+     ], NULL), i.indrelid \
+     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = ANY ($1) ORDER BY i.indrelid, ic.relname";
+
 /// The rows of `sql` by table: `$1` is the tables' oids, and the last
 /// column of each row its table's oid. Each table's rows keep the query's
 /// order.
@@ -217,7 +271,8 @@ fn rows_by_table(db: &mut Client, sql: &str, oids: &[u32]) -> Result<HashMap<u32
 const COLUMNS: &str =
     "SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.attidentity::text, a.attgenerated::text, \
             pg_get_expr(d.adbin, d.adrelid), col_description(a.attrelid, a.attnum), \
-            ty.typtype::text, format_type(ty.typbasetype, ty.typtypmod), coalesce(et.typtype::text, ''), a.attrelid \
+            ty.typtype::text, format_type(ty.typbasetype, ty.typtypmod), coalesce(et.typtype::text, ''), \
+            a.attcollation <> ty.typcollation AND a.attcollation <> 0, a.attrelid \
      FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
      JOIN pg_type ty ON ty.oid = a.atttypid \
      LEFT JOIN pg_type et ON et.oid = ty.typelem AND ty.typcategory = 'A' \
@@ -257,6 +312,22 @@ fn read_columns(rows: Vec<Row>, t: &mut Table, unsupported: &mut Vec<Unsupported
         };
         let identity: String = r.get(3);
         let generated: String = r.get(4);
+        let object = || format!("{}.{}.{name}", t.schema, t.name);
+        if identity == "d" {
+            unsupported.push(Unsupported {
+                object: object(),
+                reason:
+                    "GENERATED BY DEFAULT AS IDENTITY: the language's `identity` is GENERATED ALWAYS, which refuses an \
+                         INSERT that gives the value (a table made from the model does)"
+                        .into(),
+            });
+        }
+        if r.get::<_, bool>(10) {
+            unsupported.push(Unsupported {
+                object: object(),
+                reason: "a collation of its own (COLLATE): the language cannot say it, and it is left out".into(),
+            });
+        }
         let expr: Option<String> = r.get(5);
         let (default, generated) = if generated == "s" { (None, expr) } else { (expr, None) };
         t.columns.push(Column {
@@ -347,7 +418,8 @@ fn constraints_query() -> String {
                     WHEN 'array' THEN row_to_json(c.*)::jsonb -> 'confdelsetcols' ELSE '[]' END))::int2[])";
     format!(
         "SELECT c.conname, c.contype::text, {}, pg_get_constraintdef(c.oid), obj_description(c.oid, 'pg_constraint'), \
-                rn.nspname, r.relname, {}, c.confdeltype::text, c.confupdtype::text, {}, c.conrelid \
+                rn.nspname, r.relname, {}, c.confdeltype::text, c.confupdtype::text, {}, \
+                c.condeferrable, c.condeferred, NOT c.convalidated, c.connoinherit, c.confmatchtype::text, c.conrelid \
          FROM pg_constraint c LEFT JOIN pg_class r ON r.oid = c.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
          WHERE c.conrelid = ANY ($1) AND c.contype IN ('p', 'u', 'c', 'f') ORDER BY c.conrelid, c.conname",
         column_names("c.conkey", "c.conrelid"),
@@ -356,11 +428,34 @@ fn constraints_query() -> String {
     )
 }
 
-fn read_constraints(rows: Vec<Row>, t: &mut Table) {
+fn read_constraints(rows: Vec<Row>, t: &mut Table, unsupported: &mut Vec<Unsupported>) {
     for r in rows {
         let name: String = r.get(0);
         let kind: String = r.get(1);
         let cols: Vec<String> = r.get(2);
+        let mut what = Vec::new();
+        if r.get::<_, bool>(11) {
+            what.push(if r.get::<_, bool>(12) { "DEFERRABLE INITIALLY DEFERRED" } else { "DEFERRABLE" });
+        }
+        if r.get::<_, bool>(13) {
+            what.push("NOT VALID (rows may break it; a table made from the model checks every row)");
+        }
+        // (PostgreSQL marks keys and foreign keys NO INHERIT too.)
+        if kind == "c" && r.get::<_, bool>(14) {
+            what.push("NO INHERIT");
+        }
+        if r.get::<_, String>(15) == "f" {
+            what.push("MATCH FULL");
+        }
+        if !what.is_empty() {
+            unsupported.push(Unsupported {
+                object: format!("{}.{}.{name}", t.schema, t.name),
+                reason: format!(
+                    "the constraint is {}: the language cannot say it, and it is left out",
+                    what.join(", ")
+                ),
+            });
+        }
         match kind.as_str() {
             "p" => t.primary_key = Some(PrimaryKey { name, columns: cols }),
             "u" => t.uniques.push(Unique { name, columns: cols, origin: Default::default() }),

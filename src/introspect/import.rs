@@ -40,6 +40,13 @@ pub fn to_model(name: &str, schema: &Schema, mut unsupported: Vec<Unsupported>) 
     for t in &schema.tables {
         tables_of.entry(t.schema.as_str()).or_default().push(t);
     }
+    // Each imported table's primary key: a foreign key is a `ref` only to
+    // an imported table's key.
+    let keys: Keys = schema
+        .tables
+        .iter()
+        .map(|t| ((t.schema.clone(), t.name.clone()), t.primary_key.as_ref().map(|p| p.columns.clone())))
+        .collect();
     for s in &schema.schemas {
         out.push('\n');
         doc(&mut out, "", s.comment.as_deref());
@@ -60,14 +67,17 @@ pub fn to_model(name: &str, schema: &Schema, mut unsupported: Vec<Unsupported>) 
             out.push_str("  }\n");
         }
         for t in tables_of.get(s.name.as_str()).into_iter().flatten() {
-            table(&mut out, t, &mut unsupported);
+            table(&mut out, t, &keys, &mut unsupported);
         }
         out.push_str("}\n");
     }
     (out, unsupported)
 }
 
-fn table(out: &mut String, t: &Table, unsupported: &mut Vec<Unsupported>) {
+/// The imported tables' primary keys, by `(schema, table)`.
+type Keys = std::collections::HashMap<(String, String), Option<Vec<String>>>;
+
+fn table(out: &mut String, t: &Table, keys: &Keys, unsupported: &mut Vec<Unsupported>) {
     let object = t.qualified();
     out.push('\n');
     doc(out, "  ", t.comment.as_deref());
@@ -99,11 +109,37 @@ fn table(out: &mut String, t: &Table, unsupported: &mut Vec<Unsupported>) {
         });
     }
     // Columns the language cannot type are left out, and what uses them.
+    // A foreign key the model can say: one column, to an imported table's
+    // primary key (the model's `ref` references that).
+    let as_ref = |f: &&crate::relational::ForeignKey| {
+        f.columns.len() == 1
+            && keys
+                .get(&(f.ref_schema.clone(), f.ref_table.clone()))
+                .is_some_and(|k| k.as_ref().is_some_and(|k| *k == f.ref_columns))
+    };
+    for f in t.foreign_keys.iter().filter(|f| f.columns.len() == 1 && !as_ref(f)) {
+        unsupported.push(Unsupported {
+            object: format!("{object}.{}", f.name),
+            reason: format!(
+                "a foreign key to {}.{} ({}), which is not an imported table's primary key: its column is imported, the constraint is not",
+                f.ref_schema,
+                f.ref_table,
+                f.ref_columns.join(", ")
+            ),
+        });
+    }
     let skipped: Vec<&str> = t
         .columns
         .iter()
         .filter(|c| {
-            ddd_type(&c.ty, &t.schema).is_none() && !t.foreign_keys.iter().any(|f| f.columns == [c.name.clone()])
+            let named = is_ident(&c.name) && c.name.len() <= 63;
+            if !named {
+                unsupported.push(Unsupported {
+                    object: format!("{object}.{}", c.name),
+                    reason: "the name is not an identifier of the language (ASCII letters, digits and `_`): the column is left out".into(),
+                });
+            }
+            !named || (ddd_type(&c.ty, &t.schema).is_none() && !t.foreign_keys.iter().filter(as_ref).any(|f| f.columns == [c.name.clone()]))
         })
         .map(|c| c.name.as_str())
         .collect();
@@ -114,10 +150,10 @@ fn table(out: &mut String, t: &Table, unsupported: &mut Vec<Unsupported>) {
                 .any(|e| e.split(|ch: char| !(ch.is_alphanumeric() || ch == '_')).any(|w| skipped.contains(&w)))
     };
     for c in &t.columns {
-        if default_id && c.name == "id" {
+        if default_id && c.name == "id" || !is_ident(&c.name) {
             continue;
         }
-        let fk = t.foreign_keys.iter().find(|f| f.columns == [c.name.clone()]);
+        let fk = t.foreign_keys.iter().filter(as_ref).find(|f| f.columns == [c.name.clone()]);
         // A key is made of plain columns: a reference in the primary key is
         // imported as its column.
         let fk = match fk {
@@ -138,11 +174,36 @@ fn table(out: &mut String, t: &Table, unsupported: &mut Vec<Unsupported>) {
             let field = field_of(t, &c.name);
             let field = field.as_str();
             let mut line = format!("    {}: ref {target}{}", field, if c.nullable { "?" } else { "" });
-            if fk.on_delete != FkAction::Restrict {
-                line.push_str(&format!(" on delete {}", action(fk.on_delete)));
+            // `set default`: a reference has no default in the language;
+            // `set null` on a required one is an error of the model (E0303:
+            // the delete would fail on NOT NULL).
+            let mut fk_action = |a: FkAction, when: &str| {
+                let (default, null) = (a == FkAction::SetDefault, a == FkAction::SetNull && !c.nullable);
+                if default || null {
+                    let why = if default {
+                        "a reference has no default in the language"
+                    } else {
+                        "the column is NOT NULL, so PostgreSQL could never set it (E0303)"
+                    };
+                    unsupported.push(Unsupported {
+                        object: format!("{object}.{}", fk.name),
+                        reason: format!(
+                            "ON {} SET {}: {why}; imported as `no action`",
+                            when.to_uppercase(),
+                            if default { "DEFAULT" } else { "NULL" }
+                        ),
+                    });
+                    FkAction::NoAction
+                } else {
+                    a
+                }
+            };
+            let (on_delete, on_update) = (fk_action(fk.on_delete, "delete"), fk_action(fk.on_update, "update"));
+            if on_delete != FkAction::Restrict {
+                line.push_str(&format!(" on delete {}", action(on_delete)));
             }
-            if fk.on_update != FkAction::Restrict {
-                line.push_str(&format!(" on update {}", action(fk.on_update)));
+            if on_update != FkAction::Restrict {
+                line.push_str(&format!(" on update {}", action(on_update)));
             }
             if field == c.name {
                 line.push_str(&format!(" @column({})", c.name));
@@ -169,8 +230,18 @@ fn table(out: &mut String, t: &Table, unsupported: &mut Vec<Unsupported>) {
             });
         }
         let mut line = format!("    {}: {ty}", field_name(&c.name));
-        if c.identity {
+        // The language's `identity` is the one key `id` of an integer type.
+        let integer = matches!(c.ty, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt);
+        if c.identity && c.name == "id" && pk == ["id"] && integer {
             line.push_str(" identity");
+        } else if c.identity {
+            unsupported.push(Unsupported {
+                object: format!("{object}.{}", c.name),
+                reason:
+                    "an identity column that is not the table's one key `id`: the language's `identity` is only that; \
+                         imported as a plain column (keep the identity in a hand-written migration)"
+                        .into(),
+            });
         }
         if c.nullable {
             line.push('?');
@@ -196,7 +267,10 @@ fn table(out: &mut String, t: &Table, unsupported: &mut Vec<Unsupported>) {
             reason: "a foreign key over several columns: its columns are imported, the constraint is not".into(),
         });
     }
-    let identity_id = pk == ["id"] && t.column("id").is_some_and(|c| c.identity);
+    let identity_id = pk == ["id"]
+        && t.column("id").is_some_and(|c| {
+            c.identity && matches!(c.ty, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt)
+        });
     if !pk.is_empty() && !default_id && !identity_id {
         out.push_str(&format!("    key ({})\n", pk.iter().map(|c| field_of(t, c)).collect::<Vec<_>>().join(", ")));
     }
@@ -422,6 +496,10 @@ fn default(sql: &str, ty: &ColumnType) -> Option<String> {
         "false" | "FALSE" => return Some("false".into()),
         "'{}'" if *ty == ColumnType::Jsonb => return Some("{}".into()),
         "'[]'" if *ty == ColumnType::Jsonb => return Some("[]".into()),
+        // An empty array: the language's `[]`; other array literals are
+        // left out (with a warning).
+        "'{}'" if matches!(ty, ColumnType::Array(_)) => return Some("[]".into()),
+        _ if matches!(ty, ColumnType::Array(_)) => return None,
         _ => {}
     }
     if canon.parse::<f64>().is_ok() {
