@@ -483,3 +483,31 @@ fn common_schemas_the_language_cannot_say_in_full_import_with_warnings() {
         assert!(o.status.success(), "{name}: check:\n{}", stderr(&o));
     }
 }
+
+/// A `serial` key is imported as a field `id` and `key (id)`: the
+/// baseline's table had `id` last (the resolver adds a natural key's `id`
+/// field after the others), so `INSERT … VALUES` without a column list
+/// and `SELECT *` differed between production and a database made from
+/// V1. The columns are in the database's order.
+#[test]
+fn a_natural_key_id_keeps_its_place_among_the_columns() {
+    let mut db = shared().create_database("import_order");
+    db.batch_execute(
+        "CREATE SCHEMA s; CREATE TABLE s.stock (id serial PRIMARY KEY, code text NOT NULL, qty int NOT NULL);",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url("import_order")]);
+    assert!(o.status.success(), "import failed:\n{}", stderr(&o));
+    let baseline = read(dir.path(), "db/migration/V1__baseline.sql");
+    let mut fresh = shared().create_database("import_order_fresh");
+    fresh.batch_execute(&format!("BEGIN;\n{baseline}\nCOMMIT;")).expect("the baseline applies");
+    let columns = |db: &mut postgres::Client| -> Vec<String> {
+        db.query("SELECT attname::text FROM pg_attribute WHERE attrelid = 's.stock'::regclass AND attnum > 0 ORDER BY attnum", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    assert_eq!(columns(&mut fresh), columns(&mut db));
+}

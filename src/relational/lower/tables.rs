@@ -69,7 +69,15 @@ impl<'a> Lowerer<'a> {
             b.fk_index(fk_cols, e.span);
         }
         let mut lists = Vec::new();
-        for f in &e.fields {
+        // In the order written: with a natural key, a field `id` is an
+        // ordinary field the resolver adds after the others (it knows only
+        // at the end that no identity takes the name), and its column went
+        // last (an imported `id` + `key (id)` table had it so).
+        let mut fields: Vec<&model::Field> = e.fields.iter().collect();
+        if matches!(e.identity, Identity::Natural(_)) {
+            fields.sort_by_key(|f| (f.span.file, f.span.start));
+        }
+        for f in fields {
             self.field(&mut b, f, &mut lists);
         }
         if let Some(s) = &e.search {
