@@ -511,3 +511,42 @@ fn a_natural_key_id_keeps_its_place_among_the_columns() {
     };
     assert_eq!(columns(&mut fresh), columns(&mut db));
 }
+
+/// A `serial` key is imported as `id: int` and `key (id)`, its default
+/// left out (warned). Made an identity, the obvious next edit, V2 failed
+/// on the original database: "column id already has a default value".
+/// The identity drops a default the model does not hold first; the
+/// sequence goes on after the rows' ids. With rows.
+#[test]
+fn an_imported_serial_key_becomes_an_identity_on_the_original_database() {
+    let mut db = shared().create_database("import_serial");
+    db.batch_execute(
+        "CREATE SCHEMA s; CREATE TABLE s.stock (id serial PRIMARY KEY, code text NOT NULL);
+         INSERT INTO s.stock (code) VALUES ('a'), ('b');",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url("import_serial")]);
+    assert!(o.status.success(), "import failed:\n{}", stderr(&o));
+    let model = read(dir.path(), "model.ddd");
+    assert!(model.contains("    id: int\n") && model.contains("    key (id)\n"), "{model}");
+    std::fs::write(
+        dir.path().join("model.ddd"),
+        model.replace("    id: int\n", "    id: int identity\n").replace("    key (id)\n", ""),
+    )
+    .unwrap();
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let files: Vec<(String, String)> = std::fs::read_dir(dir.path().join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
+        .collect();
+    let steps = dddc::introspect::verify::steps(&files, |_| false);
+    assert!(steps.len() >= 2, "{files:?}");
+    for step in &steps[1..] {
+        dddc::introspect::verify::run(&mut db, &step.apply).unwrap();
+    }
+    let id: i32 = db.query_one("INSERT INTO s.stock (code) VALUES ('c') RETURNING id", &[]).unwrap().get(0);
+    assert_eq!(id, 3);
+}

@@ -257,7 +257,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 cx,
                 &protected_relations(cx, &[table], Reads::Table),
                 &format!(
-                    "IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({tl}) AND attname = {cl} AND attidentity = '') THEN\n    {plain}\n    -- The sequence continues after the values the rows already hold.\n    PERFORM setval(pg_get_serial_sequence({tl}, {cl}), coalesce(max({c}), 0) + 1, false) FROM {t};\nEND IF;",
+                    "IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({tl}) AND attname = {cl} AND attidentity = '') THEN\n    -- A default the model does not hold (an imported serial's nextval) would make PostgreSQL refuse the identity.\n    ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n    {plain}\n    -- The sequence continues after the values the rows already hold (the identity's own:\n    -- a serial's sequence, still owned by the column, is what pg_get_serial_sequence names).\n    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I RESTART WITH %s', {tl}, {cl}, (SELECT coalesce(max({c}), 0) + 1 FROM {t}));\nEND IF;",
                     t = q(table),
                     c = ident(column),
                     tl = literal(&q(table)),
