@@ -414,6 +414,36 @@ fn a_feature_merged_into_main_is_built_after_mains_migrations() {
     assert!(stderr(&o).contains("is a shared branch"), "{}", stderr(&o));
 }
 
+/// `git rebase main` instead of a merge stops on the lock's conflict:
+/// `dddc rebase` answered "no merge in progress", and `--onto main` left
+/// the branch's old V2 beside the new V3 (check then failed on two V2s,
+/// and rebase kept answering the same). During a rebase or cherry-pick,
+/// HEAD is main's side: its migrations stay, the replayed commit's are
+/// built again after them.
+#[test]
+fn a_branch_rebased_with_git_rebase_instead_of_a_merge() {
+    let (repo, main_v2) = two_branches_with_a_v2_each();
+    let dir = repo.path();
+    let o = git(dir, &["rebase", "main"]);
+    assert!(!o.status.success(), "the locks conflict");
+    let o = dddc(dir, &["rebase"]);
+    assert!(o.status.success(), "rebase:\n{}", stderr(&o));
+    assert!(stderr(&o).contains("git rebase --continue"), "{}", stderr(&o));
+    let mig = dir.join("db/migration");
+    for (n, bytes) in &main_v2 {
+        assert_eq!(&std::fs::read(mig.join(n)).unwrap(), bytes, "main's {n} is kept as it was");
+    }
+    let names: Vec<String> =
+        std::fs::read_dir(&mig).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert!(!names.iter().any(|n| n.starts_with("V2__") && n.contains("telefono")), "no stray V2: {names:?}");
+    assert!(names.iter().any(|n| n.starts_with("V3__") && n.contains("telefono")), "{names:?}");
+    check_passes(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["-c", "core.editor=true", "rebase", "--continue"]);
+    check_passes(dir);
+    assert_migrations_equal_fresh_v1(dir, "git_rebase_replayed");
+}
+
 /// A branch that merged main's V2, then built V3: `rewind --to 1` deleted
 /// main's V2, which a shared database had run; the next build wrote
 /// another V2. Refused; rewinding to V2 (the branch's own V3) works.

@@ -255,15 +255,23 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>, allow_dest
             return EXIT_FAIL;
         }
     }
+    // `git rebase main` (or a cherry-pick) stopped on the lock's conflict:
+    // HEAD is main's side, the commit replayed this branch's. The same
+    // swap: HEAD's migrations stay, the replayed commit's are built again.
+    let replaying = if merging || onto.is_some() {
+        None
+    } else {
+        ["REBASE_HEAD", "CHERRY_PICK_HEAD"].into_iter().find(|r| git_ok(&mig_dir, &["rev-parse", "-q", "--verify", r]))
+    };
     let swapped = on_shared && onto.is_none() && merging;
     // The other branch's history, and the revision its files come from.
     let theirs_revs: Vec<&str> = match onto {
-        None if swapped => vec!["HEAD"],
+        None if swapped || replaying.is_some() => vec!["HEAD"],
         Some(r) => vec![r],
         // (A conflicted file's "theirs" stage is MERGE_HEAD's blob.)
         None if merging => vec!["MERGE_HEAD"],
         None => {
-            out.error("no merge in progress: run `dddc rebase` right after `git merge <branch>`, or name the branch with `--onto <branch>`");
+            out.error("no merge, rebase or cherry-pick in progress: run `dddc rebase` when `git merge <branch>` (or `git rebase`) stops on the lock's conflict, or name the branch with `--onto <branch>`");
             return EXIT_USAGE;
         }
     };
@@ -290,6 +298,8 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>, allow_dest
     let merge_commit = git_ok(&mig_dir, &["rev-parse", "-q", "--verify", "HEAD^2"]);
     let ours_revs: Vec<&str> = if swapped {
         vec!["MERGE_HEAD"]
+    } else if let Some(r) = replaying {
+        vec![r]
     } else if merging || !merge_commit {
         vec!["HEAD"]
     } else {
@@ -400,8 +410,9 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>, allow_dest
     out.field("replaced", json!(dropped));
     out.field("moved", json!(moved));
     out.field("removed", super::paths(&ops.remove));
-    let (kept_side, replaced_side) = match (&branch, swapped) {
-        (Some(b), true) => (format!("`{b}`'s"), "the merged branch's"),
+    let (kept_side, replaced_side) = match (&branch, swapped, replaying) {
+        (Some(b), true, _) => (format!("`{b}`'s"), "the merged branch's"),
+        (_, _, Some(_)) => ("the branch rebased onto's".to_string(), "the replayed commit's"),
         _ => ("the other branch's".to_string(), "this branch's"),
     };
     out.say(&format!("kept {kept_side} {} migration(s) as they are", kept.len()));
@@ -416,8 +427,9 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>, allow_dest
     }
     // The merge also left the model and the documents to add.
     let model_rel = project.model.strip_prefix(&project.dir).unwrap_or(&project.model).display().to_string();
+    let then = if replaying.is_some() { "git rebase --continue" } else { "git commit" };
     out.say(&format!(
-        "now review, then `git add {} {} {model_rel} && git commit`",
+        "now review, then `git add {} {} {model_rel} && {then}`",
         project.config.migrations.dir, project.config.docs.dir
     ));
     0
