@@ -298,13 +298,19 @@ fn migration_files(migrations: &[crate::lock::Migration], disk: &Disk, dir: &Pat
     for m in migrations {
         if m.is_pending() {
             known.extend(m.files().map(|f| f.name.as_str()));
-            out.push(Finding {
-                reason: format!(
+            // The template ends with the line that says where to write.
+            let written = (disk.read)(&dir.join(&m.file.name)).is_some_and(|b| {
+                !b.ends_with(b"-- Write the migration here.\n") && !b.ends_with(b"-- Write the migration here.\r\n")
+            });
+            let reason = if written {
+                format!("hand-written migration `{}` is written but not yet recorded: run `dddc build` to record its checksum", m.file.name)
+            } else {
+                format!(
                     "hand-written migration `{}` is still the template `dddc new` wrote: write it, then run `dddc build` to record it (or remove it with `dddc rewind`)",
                     m.file.name
-                ),
-                diff: None,
-            });
+                )
+            };
+            out.push(Finding { reason, diff: None });
             continue;
         }
         for sum in m.files() {

@@ -282,6 +282,9 @@ fn a_hand_written_migration() {
     let undo =
         std::fs::read_to_string(&u2).unwrap() + "DELETE FROM ventas.clientes WHERE correo = 'ana@example.com';\n";
     std::fs::write(&u2, undo).unwrap();
+    let o = dddc(dir, &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is written but not yet recorded: run `dddc build`"), "{}", stderr(&o));
     let o = dddc(dir, &["build"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("recorded the hand-written migration V2__seed_clientes.sql"), "{}", stderr(&o));

@@ -26,6 +26,16 @@ pub(super) fn check(file: FileId, text: &str) -> Option<Diagnostic> {
                 .with_help("remove it: a model is plain UTF-8 text, and PostgreSQL strings cannot hold NUL"),
         );
     }
+    // A merge left the file unresolved: say so, not "found `<`".
+    let marker = if text.starts_with("<<<<<<< ") { Some(0) } else { text.find("\n<<<<<<< ").map(|i| i + 1) };
+    if let Some(at) = marker {
+        let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+        return Some(
+            Diagnostic::error(id::E0001, "git conflict markers: a merge left this file unresolved")
+                .at(Span::new(file, at, end), "conflict starts here")
+                .with_help("resolve the conflict (keep what each side's model needs and remove the `<<<<<<<`, `=======` and `>>>>>>>` lines); then, if the lock conflicts too, run `dddc rebase`"),
+        );
+    }
     let (at, depth) = too_deep(text)?;
     Some(
         Diagnostic::error(id::E0001, format!("nesting deeper than {MAX_DEPTH} levels"))
