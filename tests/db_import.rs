@@ -550,3 +550,25 @@ fn an_imported_serial_key_becomes_an_identity_on_the_original_database() {
     let id: i32 = db.query_one("INSERT INTO s.stock (code) VALUES ('c') RETURNING id", &[]).unwrap().get(0);
     assert_eq!(id, 3);
 }
+
+/// A generated column (imported as a plain one) was reported twice, and
+/// each time wrongly: "in the database but not in the model" and
+/// "missing from the database". One difference now, that says what it is.
+#[test]
+fn a_generated_column_imported_as_plain_is_one_difference() {
+    let mut db = shared().create_database("import_generated");
+    db.batch_execute(
+        "CREATE SCHEMA s; CREATE TABLE s.t (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), net int NOT NULL, \
+         gross int GENERATED ALWAYS AS (net * 2) STORED);",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url("import_generated")]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "import failed:\n{err}");
+    assert!(
+        err.contains("column s.t.gross is generated as net * 2 in the database, a plain column in the model"),
+        "{err}"
+    );
+    assert!(!err.contains("s.t.gross is in the database but not") && !err.contains("s.t.gross is missing"), "{err}");
+}

@@ -210,14 +210,31 @@ fn difference(change: &Change, expected: &Indexed<'_>, actual: &Indexed<'_>) -> 
             d(Added, t.qualified(), format!("table {} is in the database but not in the model", t.qualified()))
         }
         DropTable(t) => d(Missing, t.qualified(), format!("table {} is missing from the database", t.qualified())),
+        // A column of the model's name that the plan drops and adds again
+        // (generated in one, plain in the other) is one difference, said
+        // by the drop.
+        AddColumn { table, column, .. } | AddGeneratedColumn { table, column }
+            if expected.table(&table.schema, &table.name).is_some_and(|t| t.column(&column.name).is_some()) =>
+        {
+            None
+        }
         AddColumn { table, column, .. } | AddGeneratedColumn { table, column } => d(
             Added,
             table.to_string(),
             format!("column {table}.{} is in the database but not in the model (added by hand?)", column.name),
         ),
-        DropColumn { table, column } => {
-            d(Missing, table.to_string(), format!("column {table}.{} is missing from the database", column.name))
-        }
+        DropColumn { table, column } => match actual.table(&table.schema, &table.name).and_then(|t| t.column(&column.name)) {
+            Some(c) => d(
+                Changed,
+                table.to_string(),
+                format!(
+                    "column {table}.{} is generated as {} in the database, a plain column in the model",
+                    column.name,
+                    c.generated.as_deref().unwrap_or("something")
+                ),
+            ),
+            None => d(Missing, table.to_string(), format!("column {table}.{} is missing from the database", column.name)),
+        },
         DropGeneratedColumn { table, column, .. } => {
             // Followed by an AddGeneratedColumn when only its expression differs.
             let t = actual.table(&table.schema, &table.name);
