@@ -379,6 +379,47 @@ fn narrowing_arrays_and_numbers_to_float_stops_on_a_value_that_does_not_fit() {
     verified(dir.path());
 }
 
+/// The check that a narrowing keeps every value read the table under
+/// ACCESS SHARE, and the change that followed waited for writers: a row
+/// written between the two (here, updated before the check and committed
+/// after it) was cut to the new length without a word. The table is now
+/// locked before the check: the migration waits for the writer, then sees
+/// its row and stops. Two sessions on the real PostgreSQL.
+#[test]
+fn a_row_written_while_a_narrowing_is_checked_stops_it_instead_of_being_cut() {
+    let with = |t: &str| context(&format!("  /// T.\n  aggregate T {{\n    /// Note.\n    note: {t}?\n  }}\n"));
+    let dir = evolve(&[with("text(50)"), with("text(20)")], true);
+    let files = migration_files(dir.path());
+    let steps = dddc::introspect::verify::steps(&files, |_| false);
+    let mut db = shared().create_database("edits_narrow_race");
+    dddc::introspect::verify::run(&mut db, &steps[0].apply).unwrap();
+    db.batch_execute("INSERT INTO c.t (note) VALUES ('short')").unwrap();
+    // The application: a long note, not yet committed.
+    let mut app = shared().connect("edits_narrow_race");
+    app.batch_execute("BEGIN; UPDATE c.t SET note = 'this note is thirty characters'").unwrap();
+    let migration = steps[1].apply.clone();
+    let run = std::thread::spawn(move || {
+        let mut db = shared().connect("edits_narrow_race");
+        dddc::introspect::verify::run(&mut db, &migration)
+    });
+    // The migration waits (for the lock, before its check).
+    let waiting = |db: &mut postgres::Client| -> i64 {
+        db.query_one("SELECT count(*) FROM pg_locks WHERE relation = 'c.t'::regclass AND NOT granted", &[])
+            .unwrap()
+            .get(0)
+    };
+    let start = std::time::Instant::now();
+    while waiting(&mut db) == 0 && start.elapsed() < std::time::Duration::from_secs(4) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(waiting(&mut db), 1, "the migration waits for the writer");
+    app.batch_execute("COMMIT").unwrap();
+    let e = run.join().unwrap().expect_err("the narrowing stops");
+    assert!(e.to_string().contains("holds values that do not fit"), "{e}");
+    let note: String = db.query_one("SELECT note FROM c.t", &[]).unwrap().get(0);
+    assert_eq!(note, "this note is thirty characters");
+}
+
 /// A value added to a native enum of a context renamed in the same edit:
 /// the values' migration runs first, under the schema's old name (it
 /// named the new one, which did not exist yet).

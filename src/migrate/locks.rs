@@ -211,7 +211,9 @@ impl Op {
             AddColumnRewrite => (AccessExclusive, Rewrite),
             AddColumnRequired => (AccessExclusive, Scan),
             AlterColumnType => (AccessExclusive, Rewrite),
-            CheckValuesFit => (AccessShare, Scan),
+            // Locked before the scan: a row written after it would be
+            // converted unchecked (a `varchar` cut, a `numeric` rounded).
+            CheckValuesFit => (AccessExclusive, Scan),
             AlterColumn => (AccessExclusive, Catalog),
             SetNotNullProven => (AccessExclusive, Catalog),
             SetNotNullScan => (AccessExclusive, Scan),

@@ -386,7 +386,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                     table,
                     Op::CheckValuesFit,
                     &format!(
-                        "IF EXISTS (SELECT 1 FROM {t} WHERE {lost}) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
+                        "-- Locked first: a row written between the check and the change would be cut or rounded.\nLOCK TABLE {t} IN ACCESS EXCLUSIVE MODE;\nIF EXISTS (SELECT 1 FROM {t} WHERE {lost}) THEN\n    RAISE EXCEPTION 'dddc: %.% holds values that do not fit %; nothing was changed', {tl}, {cl}, {tyl}\n        USING HINT = 'update or delete those rows, then run the migration again';\nEND IF;",
                         t = q(table),
                         tl = literal(&table.to_string()),
                         cl = literal(column),
