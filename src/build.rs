@@ -864,8 +864,15 @@ fn timeouts(
         // tenant-scoped at 20,000 aggregates has 545,000 statements).
         let mut switches: Vec<(usize, String)> = Vec::new();
         for (i, s) in stmts.iter().enumerate() {
+            // An `UPDATE` of rows (a backfill) holds the rows it changed
+            // while it waits: behind an idle transaction, without a
+            // timeout, it would block the application's writes to them
+            // for as long as that transaction lives. It fails after
+            // lock_timeout instead, and a run again goes on from there.
             let wanted = match s.effect() {
-                Some((level, _)) if level.is_strong() => Some(config.lock_timeout.clone()),
+                Some((level, work)) if level.is_strong() || work == crate::migrate::locks::Work::Rows => {
+                    Some(config.lock_timeout.clone())
+                }
                 Some(_) => Some("0".to_string()),
                 None => None,
             };

@@ -38,7 +38,7 @@ pub struct Migrations {
     /// Rows per transaction of a batched backfill.
     pub backfill_batch: u64,
     /// When a backfill of existing rows runs in batches, each committed on
-    /// its own: `auto` (when the aggregate's `expected_rows` is above
+    /// its own: `auto` (unless the aggregate's `expected_rows` is at most
     /// `backfill_batch`), `always` or `never`.
     pub batch_backfills: BatchBackfills,
 }
@@ -255,7 +255,7 @@ pub fn documented_keys() -> Vec<(&'static str, &'static str, String, &'static st
         ("migrations", "backfill_batch", m.backfill_batch.to_string(), "50000",
          "Rows per transaction of a batched backfill (at least 1)."),
         ("migrations", "batch_backfills", text(match m.batch_backfills { BatchBackfills::Auto => "auto", BatchBackfills::Always => "always", BatchBackfills::Never => "never" }), "\"always\"",
-         "When a backfill of existing rows runs in batches, each committed on its own: `auto` (when the aggregate's `expected_rows` is above `backfill_batch`), `always` or `never`."),
+         "When a backfill of existing rows runs in batches, each committed on its own: `auto` (unless the aggregate's `expected_rows` is at most `backfill_batch`: one `UPDATE` holds every row it fills until it commits, and blocks the application's writes to them), `always` or `never`."),
         ("docs", "dir", text(&docs.dir), "\"doc/database\"",
          "Where the documentation is written: ERDs (`erd/*.puml` and `erd/*.svg`), the data dictionary, the model document and the site."),
         ("docs", "language", text(match docs.language { Language::En => "en", Language::Es => "es" }), "\"es\"",

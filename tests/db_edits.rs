@@ -420,6 +420,72 @@ fn a_row_written_while_a_narrowing_is_checked_stops_it_instead_of_being_cut() {
     assert_eq!(note, "this note is thirty characters");
 }
 
+/// A backfill on a busy table. Without `expected_rows` it was one
+/// `UPDATE`, which holds every row it fills until it commits: the
+/// application's writes to any of them waited for all of it (0
+/// transactions per second for 11 s on a million rows). And it ran with
+/// `lock_timeout = 0`: behind one idle transaction it waited forever,
+/// holding the rows of its batch. Now batched unless the table is
+/// declared small, with the configured lock_timeout: while the last
+/// batch waits for a row an idle transaction holds, the earlier batches
+/// are committed and their rows free; then it fails on the timeout, and
+/// run again once the transaction ends, it finishes.
+#[test]
+fn a_backfill_on_a_busy_table_commits_batch_by_batch_and_never_waits_forever() {
+    let with = |f: &str| context(&format!("  /// T.\n  aggregate T {{\n    /// N.\n    n: int\n{f}  }}\n"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dddc.toml"), "[lint]\nmin_score = 0\n\n[migrations]\nlock_timeout = \"1s\"\n")
+        .unwrap();
+    for m in [with(""), with("    /// Label.\n    label: text(10) @backfill('x')\n")] {
+        std::fs::write(dir.path().join("m.ddd"), m).unwrap();
+        let o = dddc(dir.path(), &["build"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let files = migration_files(dir.path());
+    let steps = dddc::introspect::verify::steps(&files, |_| false);
+    assert_eq!(steps.len(), 3, "V1, V2 and its online half");
+    let mut db = shared().create_database("edits_busy_backfill");
+    dddc::introspect::verify::run(&mut db, &steps[0].apply).unwrap();
+    db.batch_execute("INSERT INTO c.t (n) SELECT g FROM generate_series(1, 25000) g").unwrap();
+    dddc::introspect::verify::run(&mut db, &steps[1].apply).unwrap();
+    // An idle transaction holds the row the last batch needs.
+    let last: String = db.query_one("SELECT id::text FROM c.t ORDER BY id DESC LIMIT 1", &[]).unwrap().get(0);
+    let first: String = db.query_one("SELECT id::text FROM c.t ORDER BY id LIMIT 1", &[]).unwrap().get(0);
+    let mut idle = shared().connect("edits_busy_backfill");
+    idle.execute("BEGIN", &[]).unwrap();
+    idle.execute("SELECT 1 FROM c.t WHERE id = CAST($1::text AS uuid) FOR UPDATE", &[&last]).unwrap();
+    let online = steps[2].apply.clone();
+    let run = std::thread::spawn(move || {
+        let mut db = shared().connect("edits_busy_backfill");
+        let started = std::time::Instant::now();
+        (dddc::introspect::verify::run(&mut db, &online), started.elapsed())
+    });
+    let waiting = |db: &mut postgres::Client| -> i64 {
+        db.query_one("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted", &[])
+            .unwrap()
+            .get(0)
+    };
+    let start = std::time::Instant::now();
+    while waiting(&mut db) == 0 && start.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Meanwhile the first batches are committed and their rows are free.
+    let filled: i64 = db.query_one("SELECT count(*) FROM c.t WHERE label IS NOT NULL", &[]).unwrap().get(0);
+    assert_eq!(filled, 20000, "two batches committed while the third waits");
+    let mut app = shared().connect("edits_busy_backfill");
+    app.batch_execute("SET lock_timeout = '200ms'").unwrap();
+    app.execute("UPDATE c.t SET n = -1 WHERE id = CAST($1::text AS uuid)", &[&first])
+        .expect("the first batch's rows are free");
+    let (result, took) = run.join().unwrap();
+    let e = result.expect_err("the backfill gives up on the timeout");
+    assert!(e.to_string().contains("lock timeout"), "{e}");
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    idle.execute("COMMIT", &[]).unwrap();
+    dddc::introspect::verify::run(&mut db, &steps[2].apply).expect("run again, it finishes");
+    let missing: i64 = db.query_one("SELECT count(*) FROM c.t WHERE label IS NULL", &[]).unwrap().get(0);
+    assert_eq!(missing, 0);
+}
+
 /// A value added to a native enum of a context renamed in the same edit:
 /// the values' migration runs first, under the schema's old name (it
 /// named the new one, which did not exist yet).

@@ -634,15 +634,21 @@ fn drops_by_old_names(changes: &mut Vec<Change>) {
 }
 
 /// Rows per transaction for a backfill of `t`, or `None` for one
-/// statement: batched when configured, or (`auto`) when the aggregate's
-/// `expected_rows` is above the batch size.
+/// statement: batched when configured, or (`auto`) unless the aggregate's
+/// `expected_rows` says it fits one batch. (One `UPDATE` holds the lock of
+/// every row it fills until it commits: on a table of a million rows the
+/// application's writes waited for all of it; a table of unknown size is
+/// taken for a large one.)
 fn batch_size(expected: &HashMap<String, u64>, new: &TableIndex<'_>, t: &TableRef, opts: Options) -> Option<u64> {
     let expected =
         new.table(&t.schema, &t.name).and_then(|t| t.aggregate.as_deref()).and_then(|q| expected.get(q).copied());
     match opts.batch_backfills {
         BatchBackfills::Always => Some(opts.backfill_batch),
         BatchBackfills::Never => None,
-        BatchBackfills::Auto => expected.filter(|n| *n > opts.backfill_batch).map(|_| opts.backfill_batch),
+        BatchBackfills::Auto => match expected {
+            Some(n) if n <= opts.backfill_batch => None,
+            _ => Some(opts.backfill_batch),
+        },
     }
 }
 
