@@ -486,6 +486,51 @@ fn a_backfill_on_a_busy_table_commits_batch_by_batch_and_never_waits_forever() {
     assert_eq!(missing, 0);
 }
 
+/// A header said "rewrites the table" for a `varchar` made longer (a value
+/// added to a CHECK enum widens its column), where PostgreSQL changes
+/// only the catalog. Looked at, not read from the SQL: the table's file
+/// (`relfilenode`) stays for a longer `varchar`, `text` and a wider
+/// `numeric`, and changes for `int` to `bigint`, as each header says.
+#[test]
+fn a_widening_the_catalog_makes_is_not_called_a_rewrite() {
+    let with = |a: &str, b: &str, c: &str, d: &str| {
+        context(&format!(
+            "  /// T.\n  aggregate T {{\n    /// A.\n    a: {a}\n    /// B.\n    b: {b}\n    /// C.\n    c: {c}\n    /// D.\n    d: {d}\n    index (a)\n  }}\n"
+        ))
+    };
+    let first = with("text(7)", "text(5)", "decimal(10, 2)", "int");
+    for (step, rewrites) in [
+        (with("text(9)", "text", "decimal(12, 2)", "int"), false),
+        (with("text(7)", "text(5)", "decimal(10, 2)", "bigint"), true),
+    ] {
+        let dir = evolve(&[first.clone(), step], false);
+        let files = migration_files(dir.path());
+        let steps = dddc::introspect::verify::steps(&files, |_| false);
+        let v2 = &files.iter().find(|(n, _)| n.starts_with("V2__")).unwrap().1;
+        let mut db = shared().create_database(&format!("edits_widen_{rewrites}"));
+        dddc::introspect::verify::run(&mut db, &steps[0].apply).unwrap();
+        db.batch_execute("INSERT INTO c.t (a, b, c, d) VALUES ('abc', 'de', 1.5, 1)").unwrap();
+        // The table's file, and its index's on the changed column `a`.
+        let file = |db: &mut postgres::Client| -> Vec<u32> {
+            db.query(
+                "SELECT relfilenode FROM pg_class WHERE oid IN ('c.t'::regclass, 'c.idx_t_a'::regclass) ORDER BY relname",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+        };
+        let before = file(&mut db);
+        dddc::introspect::verify::run(&mut db, &steps[1].apply).unwrap();
+        let after = file(&mut db);
+        assert_eq!(after[1] != before[1], rewrites, "the table's file: {v2}");
+        assert_eq!(after[0] == before[0], !rewrites, "the index's file: {v2}");
+        assert_eq!(v2.contains("WARNING: rewrites the table"), rewrites, "{v2}");
+        assert_eq!(v2.contains("(rewrites the table)"), rewrites, "{v2}");
+    }
+}
+
 /// A value added to a native enum of a context renamed in the same edit:
 /// the values' migration runs first, under the schema's old name (it
 /// named the new one, which did not exist yet).

@@ -637,6 +637,12 @@ pub fn reason(rule: Rule, s: &Stmt, kind: FileKind, new: bool) -> Option<&'stati
         Rule::BanDropColumn | Rule::BanDropTable | Rule::BanDropDatabase => {
             "a removal the model asks for; one that loses data needs --allow-destructive"
         }
+        Rule::ChangingColumnType if s.op == Op::AlterColumnTypeCatalog => {
+            "a widening the model asks for: PostgreSQL changes only the catalog, as the header says"
+        }
+        Rule::ChangingColumnType if s.op == Op::AlterColumnTypeRecheck => {
+            "a widening the model asks for: no rewrite, but the checks on the column read the table, as the header says"
+        }
         Rule::ChangingColumnType => "a type change the model asks for; the header declares the rewrite",
         Rule::AddingFieldWithDefault if s.op == Op::AddColumnRewrite => {
             "the column is filled for every row; the header declares the rewrite"

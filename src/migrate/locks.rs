@@ -132,6 +132,14 @@ pub enum Op {
     /// `ALTER COLUMN … TYPE`: a rewrite, or at least a scan that re-checks
     /// the constraints on the column, and the indexes on it rebuilt.
     AlterColumnType,
+    /// `ALTER COLUMN … TYPE` to a wider `varchar` (or `text`) or `numeric`
+    /// of the same scale: binary-coercible, PostgreSQL changes the catalog
+    /// only (no rewrite, the indexes kept).
+    AlterColumnTypeCatalog,
+    /// The same widening of a column a `CHECK`, a foreign key or an index's
+    /// expression or condition names: PostgreSQL keeps the table's file but
+    /// checks those again (reads every row).
+    AlterColumnTypeRecheck,
     /// The check, before a narrowing type change, that every value fits.
     CheckValuesFit,
     /// `SET DEFAULT`, `DROP DEFAULT`, `DROP NOT NULL`, `DROP IDENTITY`.
@@ -211,6 +219,8 @@ impl Op {
             AddColumnRewrite => (AccessExclusive, Rewrite),
             AddColumnRequired => (AccessExclusive, Scan),
             AlterColumnType => (AccessExclusive, Rewrite),
+            AlterColumnTypeCatalog => (AccessExclusive, Catalog),
+            AlterColumnTypeRecheck => (AccessExclusive, Scan),
             // Locked before the scan: a row written after it would be
             // converted unchecked (a `varchar` cut, a `numeric` rounded).
             CheckValuesFit => (AccessExclusive, Scan),
@@ -273,6 +283,10 @@ impl Op {
             AddColumnRewrite => "`ADD COLUMN` with a volatile default, identity or stored generated column",
             AddColumnRequired => "`ADD COLUMN … NOT NULL` without a default (`--allow-destructive`)",
             AlterColumnType => "`ALTER COLUMN … TYPE`",
+            AlterColumnTypeCatalog => "`ALTER COLUMN … TYPE` to a longer `varchar`, `text` or a wider `numeric`",
+            AlterColumnTypeRecheck => {
+                "the same, on a column a check, foreign key or index expression or condition names"
+            }
             CheckValuesFit => "check that values fit a narrower type",
             AlterColumn => "`SET`/`DROP DEFAULT`, `DROP NOT NULL`, `DROP IDENTITY`",
             SetNotNullProven => "`SET NOT NULL` after a validated `CHECK (c IS NOT NULL)`",

@@ -411,7 +411,12 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 ),
                 &plain,
             );
-            let change = Stmt::guarded(Op::AlterColumnType, Some(table), plain, sql);
+            let op = match in_catalog(from, to) {
+                false => Op::AlterColumnType,
+                true if rechecked(cx, table, column) => Op::AlterColumnTypeRecheck,
+                true => Op::AlterColumnTypeCatalog,
+            };
+            let change = Stmt::guarded(op, Some(table), plain, sql);
             let mut out: Vec<Stmt> = guard.into_iter().collect();
             match default {
                 // A default of the old type may not cast by itself: drop it
@@ -761,6 +766,38 @@ fn validate(cx: &Context<'_>, table: &TableRef, name: &str, referenced: Option<&
     let body =
         format!("IF EXISTS ({} AND NOT convalidated) THEN\n    {plain}\nEND IF;", o::exists_constraint(table, name));
     stmt.wrapped(|_| do_block(cx, &rels, &body)).lifting(&rels)
+}
+
+/// Whether PostgreSQL makes the type change in the catalog alone: a
+/// binary-coercible widening (a longer `varchar`, `varchar` to `text`, a
+/// `numeric` of more digits and the same scale, or unconstrained). Every
+/// other change rewrites the table (arrays included: not claimed).
+fn in_catalog(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::*;
+    match (from, to) {
+        (Varchar(n), Varchar(m)) => m >= n,
+        (Varchar(_), Text) => true,
+        (Numeric(Some((p, s))), Numeric(Some((p2, s2)))) => p2 >= p && s2 == s,
+        (Numeric(Some(_)), Numeric(None)) => true,
+        _ => false,
+    }
+}
+
+/// Whether PostgreSQL checks something again when `column` of `table`
+/// changes type: a `CHECK` or an index's expression or condition that
+/// names it, or a foreign key over it (seen before or after the
+/// migration: one dropped around the change may stay if the file is run
+/// in parts). Plain index columns and keys keep their index.
+fn rechecked(cx: &Context<'_>, table: &TableRef, column: &str) -> bool {
+    let names = |sql: &str| sql.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == column);
+    [cx.before_at(), cx.after_at()].iter().filter_map(|i| i.table(&table.schema, &table.name)).any(|t| {
+        t.checks.iter().any(|c| names(&c.expr))
+            || t.foreign_keys.iter().any(|f| f.columns.iter().any(|c| c == column))
+            || t.indexes.iter().any(|i| {
+                i.predicate.as_deref().is_some_and(names)
+                    || i.items.iter().any(|x| matches!(x, crate::relational::IndexItem::Expr(e) if names(e)))
+            })
+    })
 }
 
 /// `UPDATE table SET set WHERE filter`: one statement, or (`batch`) a loop
