@@ -572,3 +572,34 @@ fn a_generated_column_imported_as_plain_is_one_difference() {
     );
     assert!(!err.contains("s.t.gross is in the database but not") && !err.contains("s.t.gross is missing"), "{err}");
 }
+
+/// A column import left out (a type the language lacks), then a field of
+/// its name added to the model: V2's `ADD COLUMN IF NOT EXISTS` skips it,
+/// and drift called the column "missing from the database". It says what
+/// is there now.
+#[test]
+fn drift_says_a_column_of_a_type_the_language_lacks_is_there() {
+    let mut db = shared().create_database("import_inet");
+    db.batch_execute("CREATE SCHEMA s; CREATE TABLE s.t (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), ip inet);")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url("import_inet")]);
+    assert!(o.status.success(), "import failed:\n{}", stderr(&o));
+    // No Flyway history: drift compares with the lock's last migration.
+    let model = read(dir.path(), "model.ddd");
+    assert!(model.contains("  aggregate T as t {}\n"), "{model}");
+    let model = model.replacen("  aggregate T as t {}\n", "  aggregate T as t {\n    ip: text?\n  }\n", 1);
+    std::fs::write(dir.path().join("model.ddd"), &model).unwrap();
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v2 = std::fs::read_dir(dir.path().join("db/migration"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("V2__"))
+        .expect("a V2");
+    db.batch_execute(&format!("BEGIN;\n{}\nCOMMIT;", std::fs::read_to_string(v2.path()).unwrap())).unwrap();
+    let o = dddc(dir.path(), &["drift", "--database-url", &url("import_inet")]);
+    let err = stderr(&o);
+    assert!(err.contains("column s.t.ip is in the database, but not as the lock says: type `inet`"), "{err}");
+    assert!(!err.contains("s.t.ip is missing"), "{err}");
+}

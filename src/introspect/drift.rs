@@ -163,5 +163,18 @@ pub fn drift(db: &mut Client, lock: &Lock, snapshot_text: &str, given: Option<&s
         }
     }
     report.differences = compare(&expected, &actual);
+    // A column the catalog reader left out (a type the language cannot
+    // say) is not missing: it is there, of another type than the lock's
+    // (`ADD COLUMN IF NOT EXISTS` of a field of that name skipped it).
+    for d in &mut report.differences {
+        let Some(column) =
+            d.message.strip_prefix("column ").and_then(|m| m.strip_suffix(" is missing from the database"))
+        else {
+            continue;
+        };
+        if let Some(u) = report.unsupported.iter().find(|u| u.object == column) {
+            d.message = format!("column {column} is in the database, but not as the lock says: {}", u.reason);
+        }
+    }
     Ok(report)
 }
