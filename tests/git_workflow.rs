@@ -447,6 +447,101 @@ fn a_branch_rebased_with_git_rebase_instead_of_a_merge() {
     assert_migrations_equal_fresh_v1(dir, "git_rebase_replayed");
 }
 
+/// `git pull` on `main` with a commit of its own not yet pushed: the
+/// remote's `main` brings its V2, the local one has another V2. The
+/// remote's was shipped; the local one was not: the remote's keeps its
+/// version, the local change is built after it (the sides swap only
+/// for a branch merged into `main`, not for `main`'s own remote).
+#[test]
+fn a_pull_on_main_keeps_the_remotes_migrations() {
+    let origin = repository();
+    let clone = tempfile::tempdir().unwrap();
+    let local = clone.path().join("local");
+    git_ok(origin.path(), &["clone", "-q", ".", &local.display().to_string()]);
+    // Pushed by a colleague (made in the origin itself).
+    edit(origin.path(), "    precio: decimal(10, 2)\n", "    precio: decimal(10, 2)\n    index (nombre)\n");
+    build(origin.path());
+    git_ok(origin.path(), &["add", "-A"]);
+    git_ok(origin.path(), &["commit", "-q", "-m", "remote: index"]);
+    let remote_v2: Vec<(String, Vec<u8>)> = std::fs::read_dir(origin.path().join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .filter(|(n, _)| n.starts_with("V2__"))
+        .collect();
+    // Local, not pushed.
+    edit(&local, "    correo: text(200) unique\n", "    correo: text(200) unique\n    telefono: text(20)?\n");
+    build(&local);
+    git_ok(&local, &["add", "-A"]);
+    git_ok(&local, &["commit", "-q", "-m", "local: telefono"]);
+    git_ok(&local, &["fetch", "-q"]);
+    let merge = git(&local, &["merge", "--no-edit", "origin/main"]);
+    assert!(!merge.status.success(), "the locks conflict");
+    let o = dddc(&local, &["rebase"]);
+    assert!(o.status.success(), "rebase:\n{}", stderr(&o));
+    let mig = local.join("db/migration");
+    for (n, bytes) in &remote_v2 {
+        assert_eq!(&std::fs::read(mig.join(n)).unwrap(), bytes, "the remote's {n} is kept");
+    }
+    assert!(std::fs::read_dir(&mig).unwrap().flatten().any(|e| {
+        let n = e.file_name().to_string_lossy().into_owned();
+        n.starts_with("V3__") && n.contains("telefono")
+    }));
+    check_passes(&local);
+}
+
+/// A branch of two commits, a hand-written migration recorded in the
+/// first and a field built in the second, rebased with `git rebase main`
+/// (main has its own V2): git stops on the lock at each commit. At the
+/// second stop the replayed commit's lock still listed the first one's
+/// migration under its old version, and `rebase` registered it again,
+/// with no file. Only what the replayed commit adds is its own.
+#[test]
+fn a_branch_of_two_commits_rebased_with_git_rebase() {
+    let (repo, _) = two_branches_with_a_v2_each();
+    let dir = repo.path();
+    // `a` has V2 telefono; make a branch `b` from main's parent with two commits.
+    git_ok(dir, &["checkout", "-q", "-b", "b", "main~1"]);
+    let o = dddc(dir, &["new", "fix data"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v2 = dir.join("db/migration/V2__fix_data.sql");
+    let text = std::fs::read_to_string(&v2).unwrap() + "UPDATE ventas.clientes SET nombre = trim(nombre);\n";
+    std::fs::write(&v2, text).unwrap();
+    build(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "b: fix"]);
+    edit(dir, "    creado: timestamp\n", "    creado: timestamp\n    nota: text(50)?\n");
+    build(dir);
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "b: nota"]);
+    let mut stops = 0;
+    let mut o = git(dir, &["rebase", "main"]);
+    while !o.status.success() {
+        stops += 1;
+        assert!(stops <= 3, "{}", String::from_utf8_lossy(&o.stderr));
+        let r = dddc(dir, &["rebase"]);
+        assert!(r.status.success(), "rebase at stop {stops}:\n{}", stderr(&r));
+        git_ok(dir, &["add", "-A"]);
+        o = git(dir, &["-c", "core.editor=true", "rebase", "--continue"]);
+    }
+    check_passes(dir);
+    let names: Vec<String> = std::fs::read_dir(dir.join("db/migration"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('V') && n.ends_with(".sql"))
+        .collect();
+    assert!(names.iter().any(|n| n.starts_with("V3__fix_data")), "{names:?}");
+    assert!(names.iter().any(|n| n.starts_with("V4__") && n.contains("nota")), "{names:?}");
+    let lock = std::fs::read_to_string(dir.join("db/migration/dddc.lock")).unwrap();
+    assert_eq!(
+        lock.matches("__fix_data.sql\"").count(),
+        2,
+        "one entry (its V and U) for the hand-written migration:\n{lock}"
+    );
+    assert_migrations_equal_fresh_v1(dir, "git_rebase_two_commits");
+}
+
 /// A branch that merged main's V2, then built V3: `rewind --to 1` deleted
 /// main's V2, which a shared database had run; the next build wrote
 /// another V2. Refused; rewinding to V2 (the branch's own V3) works.

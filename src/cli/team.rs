@@ -111,14 +111,25 @@ pub fn rewind(out: &Output, to: &str, discard_hand_written: bool) -> u8 {
     // a shared database: it is never rewound, not even on a branch.
     if git_ok(&mig_dir, &["rev-parse", "--git-dir"]) {
         let shared = shared_branches(&mig_dir);
-        if let Some((m, branch)) =
-            forgotten.iter().find_map(|m| shared_holder(&mig_dir, &shared, &m.file.name).map(|b| (m, b)))
-        {
+        // The same migration: the bytes the lock recorded (or, not yet
+        // recorded, the bytes on disk).
+        let holder = |m: &dddc::lock::Migration| {
+            let disk = std::fs::read(mig_dir.join(&m.file.name)).ok();
+            let same = |b: &[u8]| {
+                if m.file.sha256.is_empty() {
+                    disk.as_deref() == Some(b)
+                } else {
+                    dddc::lock::sha256_hex(b) == m.file.sha256
+                }
+            };
+            shared_holder(&mig_dir, &shared, &m.file.name, &same)
+        };
+        if let Some((m, branch)) = forgotten.iter().find_map(|m| holder(m).map(|b| (m, b))) {
             let last_shared = lock
                 .migrations
                 .iter()
                 .rev()
-                .find(|x| shared_holder(&mig_dir, &shared, &x.file.name).is_some())
+                .find(|x| holder(x).is_some())
                 .map(|x| x.version.clone())
                 .unwrap_or_else(|| m.version.clone());
             out.error(&format!(
@@ -171,29 +182,37 @@ fn git_text(dir: &Path, args: &[&str]) -> Option<String> {
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// A branch a team ships migrations from: its short name and full ref.
+struct Shared {
+    name: String,
+    refname: String,
+}
+
 /// The branches a team ships migrations from, those that exist: the
 /// remote's default (`origin/HEAD`), `main` and `master`, local and on
-/// `origin`. A migration on one of them may have run on a shared database.
-fn shared_branches(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    if let Some(r) = git_text(dir, &["symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"]) {
-        if let Some(b) = r.strip_prefix("origin/") {
-            names.push(b.to_string());
+/// `origin` (full refs: a tag or a local branch named `origin/main` is
+/// not taken for one). A migration on one of them may have run on a
+/// shared database.
+fn shared_branches(dir: &Path) -> Vec<Shared> {
+    let mut names: Vec<(String, String)> = Vec::new();
+    let local = |b: &str| (b.to_string(), format!("refs/heads/{b}"));
+    let remote = |b: &str| (format!("origin/{b}"), format!("refs/remotes/origin/{b}"));
+    if let Some(r) = git_text(dir, &["symbolic-ref", "-q", "refs/remotes/origin/HEAD"]) {
+        if let Some(b) = r.strip_prefix("refs/remotes/origin/") {
+            names.push(local(b));
+            names.push(remote(b));
         }
-        names.push(r);
     }
     for b in ["main", "master"] {
-        names.push(b.to_string());
-        names.push(format!("origin/{b}"));
+        names.push(local(b));
+        names.push(remote(b));
     }
     let mut seen = std::collections::HashSet::new();
     names
         .into_iter()
-        .filter(|n| seen.insert(n.clone()))
-        .filter(|n| {
-            git_ok(dir, &["rev-parse", "-q", "--verify", &format!("refs/heads/{n}")])
-                || n.contains('/') && git_ok(dir, &["rev-parse", "-q", "--verify", &format!("refs/remotes/{n}")])
-        })
+        .filter(|(_, r)| seen.insert(r.clone()))
+        .filter(|(_, r)| git_ok(dir, &["rev-parse", "-q", "--verify", r]))
+        .map(|(name, refname)| Shared { name, refname })
         .collect()
 }
 
@@ -202,10 +221,28 @@ fn current_branch(dir: &Path) -> Option<String> {
     git_text(dir, &["symbolic-ref", "-q", "--short", "HEAD"])
 }
 
-/// The first shared branch that holds `file` (a name in the migrations
-/// folder `dir`).
-fn shared_holder(dir: &Path, shared: &[String], file: &str) -> Option<String> {
-    shared.iter().find(|b| git_ok(dir, &["cat-file", "-e", &format!("{b}:./{file}")])).cloned()
+/// Whether the current branch is a local shared one (`main`).
+fn on_shared_branch(shared: &[Shared], branch: Option<&str>) -> bool {
+    branch.is_some_and(|b| shared.iter().any(|s| s.name == b && s.refname == format!("refs/heads/{b}")))
+}
+
+/// Whether commit `rev` is on a shared branch other than the one checked
+/// out (a remote's `main` when pulling, `main` when cherry-picking from it).
+fn on_another_shared(dir: &Path, shared: &[Shared], branch: Option<&str>, rev: &str) -> bool {
+    shared
+        .iter()
+        .filter(|s| branch.is_none_or(|b| s.refname != format!("refs/heads/{b}")))
+        .any(|s| git_ok(dir, &["merge-base", "--is-ancestor", rev, &s.refname]))
+}
+
+/// The first shared branch that holds migration `file` (a name in the
+/// migrations folder `dir`) as this one (`same`: its bytes are this
+/// migration's; a branch's own migration of the same name is not main's).
+fn shared_holder(dir: &Path, shared: &[Shared], file: &str, same: &dyn Fn(&[u8]) -> bool) -> Option<String> {
+    shared
+        .iter()
+        .find(|s| git_show(dir, &format!("{}:./{file}", s.refname)).is_some_and(|b| same(&b)))
+        .map(|s| s.name.clone())
 }
 
 /// The lock and snapshot at a git revision (`HEAD`, `MERGE_HEAD`, …).
@@ -244,7 +281,8 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>, allow_dest
     // them (the sides swap). Kept otherwise, a feature's migration took
     // main's shipped version.
     let branch = current_branch(&mig_dir);
-    let on_shared = branch.as_ref().is_some_and(|b| shared_branches(&mig_dir).contains(b));
+    let shared = shared_branches(&mig_dir);
+    let on_shared = on_shared_branch(&shared, branch.as_deref());
     if let (true, Some(r)) = (on_shared, onto) {
         let at = |rev: &str| git_text(&mig_dir, &["rev-parse", "-q", "--verify", &format!("{rev}^{{commit}}")]);
         if at(r) != at("HEAD") {
@@ -263,7 +301,19 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>, allow_dest
     } else {
         ["REBASE_HEAD", "CHERRY_PICK_HEAD"].into_iter().find(|r| git_ok(&mig_dir, &["rev-parse", "-q", "--verify", r]))
     };
-    let swapped = on_shared && onto.is_none() && merging;
+    // A commit picked from a shared branch brings migrations that may have
+    // run: they are not this branch's to build again.
+    if replaying == Some("CHERRY_PICK_HEAD")
+        && on_another_shared(&mig_dir, &shared, branch.as_deref(), "CHERRY_PICK_HEAD")
+    {
+        out.error("the commit being picked is on a shared branch: its migrations keep their versions, so they are not built again after this branch's; `git cherry-pick --abort`, then merge that branch and run `dddc rebase`");
+        return EXIT_FAIL;
+    }
+    // Pulling `main` into `main` (or merging a branch a shared database
+    // already ran, such as a hotfix on `origin/main`): the incoming side
+    // is the shared one and keeps its versions, as on any branch.
+    let incoming_shared = merging && on_another_shared(&mig_dir, &shared, branch.as_deref(), "MERGE_HEAD");
+    let swapped = on_shared && onto.is_none() && merging && !incoming_shared;
     // The other branch's history, and the revision its files come from.
     let theirs_revs: Vec<&str> = match onto {
         None if swapped || replaying.is_some() => vec!["HEAD"],
@@ -307,6 +357,17 @@ pub fn rebase(out: &Output, model: Option<&Path>, onto: Option<&str>, allow_dest
     };
     let ours = ours_revs.iter().find_map(|r| lock_at(&mig_dir, r));
     let ours = match ours {
+        // The commit replayed: only the migrations it adds are its own
+        // (an earlier commit's, moved at an earlier stop, are not).
+        Some(Ok(mut l)) if replaying.is_some() => {
+            if let Some(Ok(parent)) = replaying.and_then(|r| lock_at(&mig_dir, &format!("{r}^"))) {
+                let had = |m: &dddc::lock::Migration| {
+                    parent.migrations.iter().any(|p| p.file.name == m.file.name && p.version == m.version)
+                };
+                l.migrations.retain(|m| !had(m));
+            }
+            l
+        }
         Some(Ok(l)) => l,
         Some(Err(e)) => {
             out.error(&e);
