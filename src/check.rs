@@ -117,7 +117,13 @@ pub fn run_parsed(
         }
     };
     if let Some(lock) = &lock {
-        migration_files(&lock.migrations, disk, Path::new(&config.migrations.dir), &mut out);
+        migration_files(
+            &lock.migrations,
+            disk,
+            Path::new(&config.migrations.dir),
+            &config.migrations.lock_timeout,
+            &mut out,
+        );
     }
     // The documents that are on disk as made: compared as they are made,
     // then dropped.
@@ -256,9 +262,9 @@ pub fn is_generated_doc(path: &Path, head: &[u8], puml_beside: bool) -> bool {
 /// What [`run_parsed`] finds in the migrations folder against the lock's
 /// migrations, without planning a build: `build` asks it of the files it
 /// has just written before it records a pass for `check`.
-pub fn migration_findings(migrations: &[crate::lock::Migration], disk: &Disk) -> Vec<Finding> {
+pub fn migration_findings(migrations: &[crate::lock::Migration], disk: &Disk, lock_timeout: &str) -> Vec<Finding> {
     let mut out = Vec::new();
-    migration_files(migrations, disk, Path::new(""), &mut out);
+    migration_files(migrations, disk, Path::new(""), lock_timeout, &mut out);
     out
 }
 
@@ -270,37 +276,30 @@ fn only_line_endings(on_disk: &[u8], ours: &[u8]) -> bool {
     if on_disk.len() <= ours.len() || !on_disk.contains(&b'\r') {
         return false;
     }
-    lf_only(on_disk) == ours
-}
-
-/// `bytes` with each `\r\n` as `\n`.
-fn lf_only(bytes: &[u8]) -> Vec<u8> {
-    let mut lf = Vec::with_capacity(bytes.len());
-    let mut it = bytes.iter().peekable();
-    while let Some(&b) = it.next() {
-        if b == b'\r' && it.peek() == Some(&&b'\n') {
-            continue;
-        }
-        lf.push(b);
-    }
-    lf
+    crate::lock::lf_only(on_disk) == ours
 }
 
 /// Each migration of the lock is on disk with the recorded checksum; every
 /// migration file on disk is in the lock; no two have one version.
-fn migration_files(migrations: &[crate::lock::Migration], disk: &Disk, dir: &Path, out: &mut Vec<Finding>) {
+fn migration_files(
+    migrations: &[crate::lock::Migration],
+    disk: &Disk,
+    dir: &Path,
+    lock_timeout: &str,
+    out: &mut Vec<Finding>,
+) {
     let mut known: Vec<&str> = Vec::new();
     // A checksum that differs only because git wrote the file with `\r\n`.
     let crlf_of = |name: &str, sha256: &str| {
-        (disk.read)(&dir.join(name))
-            .is_some_and(|bytes| bytes.contains(&b'\r') && crate::lock::sha256_hex(&lf_only(&bytes)) == sha256)
+        (disk.read)(&dir.join(name)).is_some_and(|bytes| crate::lock::same_but_line_ends(&bytes, sha256))
     };
     for m in migrations {
         if m.is_pending() {
             known.extend(m.files().map(|f| f.name.as_str()));
-            // The template ends with the line that says where to write.
+            // As `build` decides it: no longer the template `dddc new` wrote.
             let written = (disk.read)(&dir.join(&m.file.name)).is_some_and(|b| {
-                !b.ends_with(b"-- Write the migration here.\n") && !b.ends_with(b"-- Write the migration here.\r\n")
+                crate::lock::lf_only(&b)
+                    != crate::team::template(&m.file.name, &m.version, false, lock_timeout).into_bytes()
             });
             let reason = if written {
                 format!("hand-written migration `{}` is written but not yet recorded: run `dddc build` to record its checksum", m.file.name)

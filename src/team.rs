@@ -87,7 +87,8 @@ pub fn record_hand_written(lock: &mut Lock, read: &dyn Fn(&str) -> Option<Vec<u8
     let mut recorded = Vec::new();
     for m in lock.migrations.iter_mut().filter(|m| m.is_pending()) {
         let Some(bytes) = read(&m.file.name) else { continue };
-        if bytes == template(&m.file.name, &m.version, false, lock_timeout).into_bytes() {
+        // (A checkout with `\r\n` line ends holds the template too.)
+        if crate::lock::lf_only(&bytes) == template(&m.file.name, &m.version, false, lock_timeout).into_bytes() {
             continue;
         }
         m.file = FileSum::of(&m.file.name, &bytes);
@@ -166,7 +167,9 @@ pub fn rewind(
     let written = |m: &Migration| {
         !m.is_pending() || {
             let differs = |name: &str, undo: bool| {
-                read(name).is_some_and(|b| b != template(name, &m.version, undo, lock_timeout).into_bytes())
+                read(name).is_some_and(|b| {
+                    crate::lock::lf_only(&b) != template(name, &m.version, undo, lock_timeout).into_bytes()
+                })
             };
             differs(&m.file.name, false) || m.undo.as_ref().is_some_and(|u| differs(&u.name, true))
         }
@@ -291,7 +294,7 @@ pub fn reregister(
         files
             .iter()
             .find(|(n, _)| n == name)
-            .is_none_or(|(_, b)| *b == template(name, &m.version, undo, lock_timeout).into_bytes())
+            .is_none_or(|(_, b)| crate::lock::lf_only(b) == template(name, &m.version, undo, lock_timeout).into_bytes())
     };
     let conf = format!("{}.conf", m.file.name);
     let unwritten = template_or_missing(&m.file.name, false)

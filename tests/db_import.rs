@@ -463,6 +463,8 @@ fn common_schemas_the_language_cannot_say_in_full_import_with_warnings() {
          "ON DELETE SET NULL: the column is NOT NULL"),
         ("non_ascii", "CREATE TABLE s.t (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), \"año\" int CHECK (\"año\" > 0));", &[],
          "s.t.año: the name is not an identifier of the language"),
+        ("quoted_name", "CREATE TABLE s.t (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), \"e-mail\" text CHECK (\"e-mail\" <> ''));
+          CREATE INDEX t_mail ON s.t (lower(\"e-mail\"));", &[], "s.t.t_e-mail_check: a check on a column left out"),
         ("cross_schema", "CREATE SCHEMA a; CREATE TABLE a.p (id uuid PRIMARY KEY DEFAULT gen_random_uuid()); \
           CREATE TABLE s.c (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), p_id uuid REFERENCES a.p);", &["--schema", "s"][..],
          "s.c.c_p_id_fkey: a foreign key to a.p (id), which is not an imported table's primary key"),
@@ -549,6 +551,17 @@ fn an_imported_serial_key_becomes_an_identity_on_the_original_database() {
     }
     let id: i32 = db.query_one("INSERT INTO s.stock (code) VALUES ('c') RETURNING id", &[]).unwrap().get(0);
     assert_eq!(id, 3);
+    // The serial's sequence is gone: the identity's has the name a fresh
+    // V1 gives it, and is the one pg_get_serial_sequence names.
+    let sequences: Vec<String> = db
+        .query("SELECT relname::text FROM pg_class WHERE relkind = 'S' AND relnamespace = 's'::regnamespace", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(sequences, ["stock_id_seq"]);
+    let named: String = db.query_one("SELECT pg_get_serial_sequence('s.stock', 'id')", &[]).unwrap().get(0);
+    assert_eq!(named, "s.stock_id_seq");
 }
 
 /// A generated column (imported as a plain one) was reported twice, and

@@ -630,6 +630,37 @@ fn a_clone_with_crlf_line_ends_checks_clean_and_an_edit_still_fails() {
     assert!(stderr(&o).contains("V2__add_telefono_to_clientes.sql` was edited"), "{}", stderr(&o));
 }
 
+/// A hand-written migration on a machine with `\r\n` line ends: its
+/// template, read with them, was taken for written SQL and recorded; and
+/// once written and recorded there (the checksum of its `\r\n` bytes),
+/// a checkout with `\n` called it edited. Neither is an edit.
+#[test]
+fn a_hand_written_migration_recorded_with_crlf_checks_clean_elsewhere() {
+    let repo = repository();
+    let dir = repo.path();
+    let o = dddc(dir, &["new", "seed"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v2 = dir.join("db/migration/V2__seed.sql");
+    let crlf = |t: &str| t.replace('\n', "\r\n");
+    std::fs::write(&v2, crlf(&std::fs::read_to_string(&v2).unwrap())).unwrap();
+    let o = dddc(dir, &["build"]);
+    assert!(!stderr(&o).contains("recorded the hand-written"), "a template is not recorded: {}", stderr(&o));
+    let o = dddc(dir, &["check"]);
+    assert!(stderr(&o).contains("is still the template"), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&v2).unwrap() + &crlf("UPDATE ventas.clientes SET nombre = trim(nombre);\n");
+    std::fs::write(&v2, text).unwrap();
+    let o = dddc(dir, &["build"]);
+    assert!(stderr(&o).contains("recorded the hand-written migration V2__seed.sql"), "{}", stderr(&o));
+    check_passes(dir);
+    git_ok(dir, &["-c", "core.autocrlf=input", "add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "seed"]);
+    let clone = tempfile::tempdir().unwrap();
+    let to = clone.path().join("c");
+    git_ok(dir, &["-c", "core.autocrlf=false", "clone", "-q", ".", &to.display().to_string()]);
+    assert!(!std::fs::read(to.join("db/migration/V2__seed.sql")).unwrap().contains(&b'\r'), "stored with LF");
+    check_passes(&to);
+}
+
 /// The merge story with `versioning = "timestamp"`: the branches' versions
 /// do not collide, but both locks list a new migration after V1 and
 /// conflict; the rebase keeps main's and builds this branch's after it.

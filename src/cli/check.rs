@@ -234,7 +234,7 @@ pub fn record_after_build(
             doc_files: Vec::new(),
             docs_memo: None,
         };
-        let findings = dddc::check::migration_findings(&migrations, &disk);
+        let findings = dddc::check::migration_findings(&migrations, &disk, &project.config.migrations.lock_timeout);
         if !findings.is_empty() {
             problems = findings.into_iter().map(|f| f.reason).collect();
             return None;

@@ -142,7 +142,10 @@ pub fn rewind(out: &Output, to: &str, discard_hand_written: bool) -> u8 {
     for m in &forgotten {
         for f in m.files() {
             if let Ok(bytes) = std::fs::read(mig_dir.join(&f.name)) {
-                if !f.sha256.is_empty() && dddc::lock::sha256_hex(&bytes) != f.sha256 {
+                if !f.sha256.is_empty()
+                    && dddc::lock::sha256_hex(&bytes) != f.sha256
+                    && !dddc::lock::same_but_line_ends(&bytes, &f.sha256)
+                {
                     out.error(&format!(
                         "`{}` was edited after it was recorded: move it out of the way before rewinding; nothing was changed",
                         f.name

@@ -143,11 +143,14 @@ fn table(out: &mut String, t: &Table, keys: &Keys, unsupported: &mut Vec<Unsuppo
         })
         .map(|c| c.name.as_str())
         .collect();
+    // (A name PostgreSQL quotes, `"e-mail"`, is found quoted: split at
+    // the `-` it would not be.)
     let uses_skipped = |cols: &[String], sql: &[&str]| {
         cols.iter().any(|c| skipped.contains(&c.as_str()))
-            || sql
-                .iter()
-                .any(|e| e.split(|ch: char| !(ch.is_alphanumeric() || ch == '_')).any(|w| skipped.contains(&w)))
+            || sql.iter().any(|e| {
+                e.split(|ch: char| !(ch.is_alphanumeric() || ch == '_')).any(|w| skipped.contains(&w))
+                    || skipped.iter().any(|s| e.contains(&format!("\"{}\"", s.replace('"', "\"\""))))
+            })
     };
     for c in &t.columns {
         if default_id && c.name == "id" || !is_ident(&c.name) {

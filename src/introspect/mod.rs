@@ -227,11 +227,10 @@ fn difference(change: &Change, expected: &Indexed<'_>, actual: &Indexed<'_>) -> 
             Some(c) => d(
                 Changed,
                 table.to_string(),
-                format!(
-                    "column {table}.{} is generated as {} in the database, a plain column in the model",
-                    column.name,
-                    c.generated.as_deref().unwrap_or("something")
-                ),
+                match &c.generated {
+                    Some(g) => format!("column {table}.{} is generated as {g} in the database, a plain column in the model", column.name),
+                    None => format!("column {table}.{} is a plain column in the database, generated in the model", column.name),
+                },
             ),
             None => d(Missing, table.to_string(), format!("column {table}.{} is missing from the database", column.name)),
         },

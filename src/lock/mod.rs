@@ -332,6 +332,40 @@ pub fn conflict_marker(text: &str) -> Option<usize> {
     text.lines().position(|l| l.starts_with("<<<<<<< ") || l == "=======" || l.starts_with(">>>>>>> ")).map(|i| i + 1)
 }
 
+/// `bytes` with each `\r\n` as `\n`.
+pub fn lf_only(bytes: &[u8]) -> Vec<u8> {
+    let mut lf = Vec::with_capacity(bytes.len());
+    let mut it = bytes.iter().peekable();
+    while let Some(&b) = it.next() {
+        if b == b'\r' && it.peek() == Some(&&b'\n') {
+            continue;
+        }
+        lf.push(b);
+    }
+    lf
+}
+
+/// Whether `bytes` are the file the lock recorded as `sha256` but for its
+/// line ends: git's `core.autocrlf` writes `\r\n` in a checkout and `\n`
+/// in the repository, so a file recorded on one machine is read with the
+/// other on another. Not an edit (Flyway's checksum reads lines too).
+pub fn same_but_line_ends(bytes: &[u8], sha256: &str) -> bool {
+    if bytes.contains(&b'\r') {
+        sha256_hex(&lf_only(bytes)) == sha256
+    } else if bytes.contains(&b'\n') {
+        let mut crlf = Vec::with_capacity(bytes.len() + bytes.len() / 32);
+        for &b in bytes {
+            if b == b'\n' {
+                crlf.push(b'\r');
+            }
+            crlf.push(b);
+        }
+        sha256_hex(&crlf) == sha256
+    } else {
+        false
+    }
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -257,7 +257,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 cx,
                 &protected_relations(cx, &[table], Reads::Table),
                 &format!(
-                    "IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({tl}) AND attname = {cl} AND attidentity = '') THEN\n    -- A default the model does not hold (an imported serial's nextval) would make PostgreSQL refuse the identity.\n    ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n    {plain}\n    -- The sequence continues after the values the rows already hold (the identity's own:\n    -- a serial's sequence, still owned by the column, is what pg_get_serial_sequence names).\n    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I RESTART WITH %s', {tl}, {cl}, (SELECT coalesce(max({c}), 0) + 1 FROM {t}));\nEND IF;",
+                    "IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({tl}) AND attname = {cl} AND attidentity = '') THEN\n    -- A default the model does not hold (an imported serial's nextval) would make PostgreSQL\n    -- refuse the identity. The serial's sequence goes with it: still owned by the column, it\n    -- would keep the name the identity's takes, and be what pg_get_serial_sequence names.\n    ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n    IF pg_get_serial_sequence({tl}, {cl}) IS NOT NULL THEN\n        EXECUTE 'DROP SEQUENCE ' || pg_get_serial_sequence({tl}, {cl});\n    END IF;\n    {plain}\n    -- The sequence continues after the values the rows already hold.\n    PERFORM setval(pg_get_serial_sequence({tl}, {cl}), greatest(coalesce(max({c}), 0) + 1, 1), false) FROM {t};\nEND IF;",
                     t = q(table),
                     c = ident(column),
                     tl = literal(&q(table)),
@@ -699,8 +699,12 @@ fn quiet_audit(cx: &Context<'_>, table: &TableRef, guard: bool) -> (Vec<String>,
         if !guard {
             return alter;
         }
+        // Only a trigger in its ordinary state ('O') is silenced, and only a
+        // silenced one ('D') woken: one a replication setup made `ENABLE
+        // REPLICA` or `ALWAYS` keeps its mode (and fires during the move).
+        let state = if word == "DISABLE" { "O" } else { "D" };
         format!(
-            "IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass({}) AND tgname = {}) THEN {alter} END IF;",
+            "IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass({}) AND tgname = {} AND tgenabled = '{state}') THEN {alter} END IF;",
             literal(&t),
             literal(name)
         )
