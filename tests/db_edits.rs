@@ -531,6 +531,21 @@ fn a_widening_the_catalog_makes_is_not_called_a_rewrite() {
     }
 }
 
+/// An index whose definition changes is dropped and built again: its
+/// comment went with the old one, and `verify` (and `drift`) found it
+/// missing after migrations only dddc wrote. The comment is said again
+/// (here in the online migration, where the index is built concurrently).
+#[test]
+fn an_index_built_again_keeps_its_comment() {
+    let with = |cond: &str| {
+        context(&format!(
+            "  /// T.\n  aggregate T {{\n    /// N.\n    n: int\n    /// The live rows.\n    unique (n) where {cond}\n  }}\n"
+        ))
+    };
+    let dir = evolve(&[with("n > 0"), with("n > 1")], false);
+    verified(dir.path());
+}
+
 /// A value added to a native enum of a context renamed in the same edit:
 /// the values' migration runs first, under the schema's old name (it
 /// named the new one, which did not exist yet).

@@ -378,8 +378,16 @@ fn comments(out: &mut Vec<Change>, old: Option<&Table>, t: &Table) {
         }
     }
     for i in &t.indexes {
-        let before = indexes.as_ref().and_then(|o| o.get(&i.name)).map(|x| &x.comment);
-        if before != Some(&i.comment) && (before.is_some() || i.comment.is_some()) {
+        let old_index = indexes.as_ref().and_then(|o| o.get(&i.name));
+        let before = old_index.map(|x| &x.comment);
+        // An index of another definition is dropped and built again, and
+        // its comment goes with the old one: said again.
+        let rebuilt = i.comment.is_some()
+            && old_index.is_some_and(|o| {
+                let plain = |x: &crate::relational::Index| crate::relational::Index { comment: None, ..x.clone() };
+                plain(o) != plain(i)
+            });
+        if rebuilt || before != Some(&i.comment) && (before.is_some() || i.comment.is_some()) {
             out.push(Change::SetComment {
                 on: CommentOn::Index(t.schema.clone(), i.name.clone()),
                 text: i.comment.clone(),
