@@ -531,15 +531,16 @@ fn a_widening_the_catalog_makes_is_not_called_a_rewrite() {
     }
 }
 
-/// An index whose definition changes is dropped and built again: its
-/// comment went with the old one, and `verify` (and `drift`) found it
-/// missing after migrations only dddc wrote. The comment is said again
-/// (here in the online migration, where the index is built concurrently).
+/// An index or a check whose definition changes is dropped and made
+/// again: its comment went with the old one, and `verify` (and `drift`)
+/// found it missing after migrations only dddc wrote — for an edit as
+/// ordinary as an invariant's condition. The comment is said again (the
+/// index's in the online migration, where it is built concurrently).
 #[test]
-fn an_index_built_again_keeps_its_comment() {
+fn an_index_or_check_made_again_keeps_its_comment() {
     let with = |cond: &str| {
         context(&format!(
-            "  /// T.\n  aggregate T {{\n    /// N.\n    n: int\n    /// The live rows.\n    unique (n) where {cond}\n  }}\n"
+            "  /// T.\n  aggregate T {{\n    /// N.\n    n: int\n    /// The live rows.\n    unique (n) where {cond}\n    /// Positive.\n    invariant pos: {cond}\n  }}\n"
         ))
     };
     let dir = evolve(&[with("n > 0"), with("n > 1")], false);

@@ -369,8 +369,12 @@ fn comments(out: &mut Vec<Change>, old: Option<&Table>, t: &Table) {
         }
     }
     for ch in &t.checks {
-        let before = checks.as_ref().and_then(|o| o.get(&ch.name)).map(|x| &x.comment);
-        if before != Some(&ch.comment) && (before.is_some() || ch.comment.is_some()) {
+        let old_check = checks.as_ref().and_then(|o| o.get(&ch.name));
+        let before = old_check.map(|x| &x.comment);
+        // A check of another condition is dropped and added again: its
+        // comment is said again.
+        let rebuilt = ch.comment.is_some() && old_check.is_some_and(|o| o.expr != ch.expr);
+        if rebuilt || before != Some(&ch.comment) && (before.is_some() || ch.comment.is_some()) {
             out.push(Change::SetComment {
                 on: CommentOn::Constraint(r.clone(), ch.name.clone()),
                 text: ch.comment.clone(),
