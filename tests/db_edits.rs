@@ -547,6 +547,42 @@ fn an_index_or_check_made_again_keeps_its_comment() {
     verified(dir.path());
 }
 
+/// An audited aggregate's list: its elements had no audit trigger, and
+/// an element changed (a posted journal's evidence swapped) left no
+/// trail. With rows.
+#[test]
+fn the_elements_of_an_audited_aggregates_list_are_audited() {
+    let m = model(
+        "  audit_log audit.log monthly from 2025-11 to 2026-02\n}\n\n/// A.\ncontext audit {\n}\n\n/// G.\ncontext gl {\n  /// Doc.\n  value Doc {\n    /// Uri.\n    uri: text(100)\n  }\n  /// J.\n  aggregate Journal {\n    /// N.\n    n: int\n    /// Docs.\n    docs: Doc[]\n    audited\n  }\n}\n",
+    );
+    let dir = evolve(&[m], false);
+    verified(dir.path());
+    let files = migration_files(dir.path());
+    let steps = dddc::introspect::verify::steps(&files, |_| false);
+    let mut db = shared().create_database("edits_audited_list");
+    dddc::introspect::verify::run(&mut db, &steps[0].apply).unwrap();
+    db.batch_execute(
+        "INSERT INTO gl.journal (n) VALUES (1); \
+         INSERT INTO gl.journal_docs (journal_id, position, uri) SELECT id, 0, 's3://evidence' FROM gl.journal; \
+         UPDATE gl.journal_docs SET uri = 's3://evil';",
+    )
+    .unwrap();
+    let rows: Vec<(String, String, Option<String>)> = db
+        .query("SELECT entidad, accion, datos_despues ->> 'uri' FROM audit.log ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("gl.journal".to_string(), "INSERT".to_string(), None),
+            ("gl.journal_docs".to_string(), "INSERT".to_string(), Some("s3://evidence".to_string())),
+            ("gl.journal_docs".to_string(), "UPDATE".to_string(), Some("s3://evil".to_string())),
+        ]
+    );
+}
+
 /// A value added to a native enum of a context renamed in the same edit:
 /// the values' migration runs first, under the schema's old name (it
 /// named the new one, which did not exist yet).

@@ -44,12 +44,18 @@ impl Lowerer<'_> {
 
     /// `AFTER INSERT OR UPDATE OR DELETE` on a table of an audited aggregate.
     pub(super) fn audit_trigger(&mut self, b: &mut TableBuilder, e: &Entity, ctx: &str) {
-        let Some(log) = &self.model.audit_log else { return };
-        let schema = self.model.contexts[log.context.0].name.clone();
         let key = match &e.identity {
             Identity::Natural(cols) => cols.clone(),
             _ => vec!["id".into()],
         };
+        self.audit_trigger_keyed(b, key, ctx);
+    }
+
+    /// The same on a table whose rows `key` names (a list's elements: the
+    /// owner's key and the position).
+    pub(super) fn audit_trigger_keyed(&mut self, b: &mut TableBuilder, key: Vec<String>, ctx: &str) {
+        let Some(log) = &self.model.audit_log else { return };
+        let schema = self.model.contexts[log.context.0].name.clone();
         // The table's own name first: in a partitioned table the trigger
         // fires on the partition.
         let name = b.t.name.clone();

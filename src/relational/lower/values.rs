@@ -239,6 +239,12 @@ impl<'a> Lowerer<'a> {
         if let Some(t) = &a.tenant {
             b.tenant_policy(t);
         }
+        // The elements of an audited aggregate's list are its rows too:
+        // an element changed left no trail.
+        if a.audited {
+            let key = b.t.primary_key.as_ref().map(|p| p.columns.clone()).unwrap_or_default();
+            self.audit_trigger_keyed(&mut b, key, ctx);
+        }
         self.push_table(b.t);
     }
 }
