@@ -583,6 +583,43 @@ fn the_elements_of_an_audited_aggregates_list_are_audited() {
     );
 }
 
+/// A CHECK enum's value renamed, with a partial unique index whose
+/// condition names it: the main migration built the new index (`status
+/// != DID_NOT_ATTEND`) while rows still held `NO_SHOW` (renamed online,
+/// later), and a `NO_SHOW` row beside a `BOOKED` one of the same key —
+/// valid before and after — made it fail as a duplicate. The index is
+/// built online once the rows have their new names. With rows.
+#[test]
+fn an_index_whose_condition_names_a_renamed_value_is_built_after_the_rows_move() {
+    let with = |value: &str| {
+        context(&format!(
+            "  /// St.\n  enum St {{\n    /// A.\n    BOOKED\n    /// B.\n    {value}\n  }}\n  /// A.\n  aggregate Appt {{\n    /// C.\n    clinician: uuid\n    /// T.\n    starts_at: timestamp\n    /// S.\n    status: St = BOOKED\n    /// Live ones.\n    unique (clinician, starts_at) where status != {}\n  }}\n",
+            value.split(' ').next().unwrap()
+        ))
+    };
+    let dir = evolve(&[with("NO_SHOW"), with("DID_NOT_ATTEND @was(NO_SHOW)")], false);
+    verified(dir.path());
+    let files = migration_files(dir.path());
+    let steps = dddc::introspect::verify::steps(&files, |_| false);
+    let mut db = shared().create_database("edits_renamed_value_index");
+    dddc::introspect::verify::run(&mut db, &steps[0].apply).unwrap();
+    db.batch_execute(
+        "INSERT INTO c.appt (clinician, starts_at, status) VALUES \
+         ('00000000-0000-0000-0000-000000000001', '2026-01-01 10:00', 'NO_SHOW'), \
+         ('00000000-0000-0000-0000-000000000001', '2026-01-01 10:00', 'BOOKED')",
+    )
+    .unwrap();
+    for step in &steps[1..] {
+        dddc::introspect::verify::run(&mut db, &step.apply).unwrap_or_else(|e| panic!("V{}: {e}", step.version));
+    }
+    let e = db
+        .batch_execute(
+            "INSERT INTO c.appt (clinician, starts_at) VALUES ('00000000-0000-0000-0000-000000000001', '2026-01-01 10:00')",
+        )
+        .expect_err("the new index holds");
+    assert_eq!(e.as_db_error().and_then(|d| d.constraint()), Some("uq_appt_clinician_starts_at"), "{e}");
+}
+
 /// A value added to a native enum of a context renamed in the same edit:
 /// the values' migration runs first, under the schema's old name (it
 /// named the new one, which did not exist yet).

@@ -713,6 +713,31 @@ fn online(
         }
     }
     drop(narrowed);
+    // An index whose condition or expressions name such a column is built
+    // once the rows have their new names, online: built in the main
+    // migration, rows still holding the old name fell on the wrong side of
+    // its condition (`status != DID_NOT_ATTEND` counted the NO_SHOW rows
+    // not yet renamed: a unique index refused them as duplicates). The old
+    // index is dropped in the main migration (kept, the rows' update would
+    // break it the same way): until the online migration builds the new
+    // one, nothing enforces it.
+    let names_moving = |table: &TableRef, index: &crate::relational::Index| {
+        let names =
+            |sql: &str, column: &str| sql.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == column);
+        moving.iter().filter(|(t, _)| t == table).any(|(_, column)| {
+            index.predicate.as_deref().is_some_and(|p| names(p, column))
+                || index.items.iter().any(|x| matches!(x, crate::relational::IndexItem::Expr(e) if names(e, column)))
+        })
+    };
+    let rebuilt_late: HashSet<(String, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateIndex { table, index } if names_moving(table, index) => {
+                Some((table.schema.clone(), index.name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     let old_values = |t: &TableRef, column: &str| -> Vec<String> {
         lock_ix
             .table(&t.schema, &t.name)
@@ -792,6 +817,16 @@ fn online(
                         main.push(Change::AddCheck { table, check });
                     }
                 }
+            }
+            Change::CreateIndex { table, index }
+                if rebuilt_late.contains(&(table.schema.clone(), index.name.clone())) =>
+            {
+                out.push(Change::CreateIndex { table, index });
+            }
+            Change::SetComment { on: super::change::CommentOn::Index(schema, name), text }
+                if rebuilt_late.contains(&(schema.clone(), name.clone())) =>
+            {
+                out.push(Change::SetComment { on: super::change::CommentOn::Index(schema, name), text });
             }
             Change::AddForeignKey { table, fk } if existing(&table) && !partitioned_before_18(&table) => {
                 out.push(Change::ValidateConstraint {
