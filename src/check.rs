@@ -299,7 +299,7 @@ fn migration_files(
             // As `build` decides it: no longer the template `dddc new` wrote.
             let written = (disk.read)(&dir.join(&m.file.name)).is_some_and(|b| {
                 crate::lock::lf_only(&b)
-                    != crate::team::template(&m.file.name, &m.version, false, lock_timeout).into_bytes()
+                    != crate::lock::hand_written_template(&m.file.name, &m.version, false, lock_timeout).into_bytes()
             });
             let reason = if written {
                 format!("hand-written migration `{}` is written but not yet recorded: run `dddc build` to record its checksum", m.file.name)

@@ -29,19 +29,11 @@ pub struct FileOps {
 }
 
 /// The text `dddc new` writes for a hand-written migration (`undo`: its
-/// undo script): a header that says what it is, the timeouts, and a place
-/// to write. [`record_hand_written`] compares with it to know whether the
-/// file has been written yet.
+/// undo script); [`record_hand_written`] compares with it to know whether
+/// the file has been written yet. (In [`crate::lock`], where `check`
+/// reads it too.)
 pub fn template(file: &str, version: &str, undo: bool, lock_timeout: &str) -> String {
-    let what = if undo {
-        format!("Undoes V{version} (Flyway's undo convention): write what reverts it.")
-    } else {
-        "Written by hand: a data fix, a backfill, something the model does not say.".to_string()
-    };
-    format!(
-        "-- {file}\n-- {what}\n-- Registered by `dddc new`. The next `dddc build` records its checksum once it is\n-- no longer this template; from then on it must not change, like a generated migration.\n-- Flyway runs it in one transaction; for statements that cannot run in one (CREATE INDEX\n-- CONCURRENTLY), add `{file}.conf` holding `executeInTransaction=false` before it is recorded.\n-- It does not change the schema dddc knows: schema changes belong in the model.\n\n{set}\n\n-- Write the migration here.\n",
-        set = crate::sql::objects::set_setting("lock_timeout", lock_timeout, true)
-    )
+    crate::lock::hand_written_template(file, version, undo, lock_timeout)
 }
 
 /// A hand-written migration after the lock's last one: its two files (from

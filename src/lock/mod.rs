@@ -332,6 +332,22 @@ pub fn conflict_marker(text: &str) -> Option<usize> {
     text.lines().position(|l| l.starts_with("<<<<<<< ") || l == "=======" || l.starts_with(">>>>>>> ")).map(|i| i + 1)
 }
 
+/// The text `dddc new` writes for a hand-written migration (`undo`: its
+/// undo script): a header that says what it is, the timeouts, and a place
+/// to write. `team::record_hand_written` compares with it to know whether the
+/// file has been written yet.
+pub fn hand_written_template(file: &str, version: &str, undo: bool, lock_timeout: &str) -> String {
+    let what = if undo {
+        format!("Undoes V{version} (Flyway's undo convention): write what reverts it.")
+    } else {
+        "Written by hand: a data fix, a backfill, something the model does not say.".to_string()
+    };
+    format!(
+        "-- {file}\n-- {what}\n-- Registered by `dddc new`. The next `dddc build` records its checksum once it is\n-- no longer this template; from then on it must not change, like a generated migration.\n-- Flyway runs it in one transaction; for statements that cannot run in one (CREATE INDEX\n-- CONCURRENTLY), add `{file}.conf` holding `executeInTransaction=false` before it is recorded.\n-- It does not change the schema dddc knows: schema changes belong in the model.\n\n{set}\n\n-- Write the migration here.\n",
+        set = crate::sql::objects::set_setting("lock_timeout", lock_timeout, true)
+    )
+}
+
 /// `bytes` with each `\r\n` as `\n`.
 pub fn lf_only(bytes: &[u8]) -> Vec<u8> {
     let mut lf = Vec::with_capacity(bytes.len());
