@@ -113,10 +113,36 @@ fn check_all(
             Slot::Default(i) => {
                 default_value(cx, &p.owner, i, p.ast, &Scope { names: BTreeMap::new(), poisoned: Vec::new() })
             }
+            Slot::Backfill(i) if backfills_several_columns(cx, &p.owner, i) => {
+                cx.error(
+                    Diagnostic::error(id::E0108, "`@backfill` on a field of several columns")
+                        .at(p.ast.span, "one expression cannot fill a value object's parts, a reference or a list")
+                        .with_help("put `@backfill(…)` on each part of the value object that needs one, or fill the rows in a hand-written migration (`dddc new`)"),
+                );
+                None
+            }
             Slot::Backfill(i) => default_value(cx, &p.owner, i, p.ast, &scope),
         });
     }
     (typed, cx.diagnostics)
+}
+
+/// Whether field `idx` of `owner` is a value object of several parts, a
+/// reference or a list: a `@backfill` there was dropped without a word
+/// (its expression not even checked).
+fn backfills_several_columns(cx: &Cx<'_, '_>, owner: &Owner, idx: usize) -> bool {
+    let ty = match owner {
+        Owner::Entity(loc) => cx.entity(loc).fields.get(idx).map(|f| &f.ty),
+        Owner::Value(v) => match &cx.model.values[v.0].shape {
+            ValueShape::Fields { fields, .. } => fields.get(idx).map(|f| &f.ty),
+            ValueShape::Single { .. } => None,
+        },
+    };
+    match ty {
+        Some(FieldType::Value(v)) => matches!(cx.model.values[v.0].shape, ValueShape::Fields { .. }),
+        Some(FieldType::Ref(_) | FieldType::ValueList(_)) => true,
+        _ => false,
+    }
 }
 
 /// What checking an expression needs: the resolver to read, and a list of
