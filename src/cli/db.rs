@@ -410,16 +410,7 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
     }
     // A model, or a migrations folder, without `dddc.toml` is a project
     // too: import wrote over its `model.ddd` without a word.
-    let existing = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "ddd"))
-        .or_else(|| {
-            Some(dir.join("db/migration")).filter(|m| std::fs::read_dir(m).is_ok_and(|mut d| d.next().is_some()))
-        });
-    if let Some(p) = existing {
+    if let Some(p) = super::existing_project(dir) {
         return out.usage_error(&format!(
             "{} is not empty (`{}`): import writes a new project (model.ddd, dddc.toml, db/migration) and overwrites nothing; pass an empty folder",
             dir.display(),

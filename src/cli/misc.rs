@@ -139,14 +139,7 @@ pub fn init(out: &Output, dir: Option<&Path>) -> u8 {
     // still a project: the starter model over its lock planned the drop of
     // every table, and left the starter files behind when that was refused.
     let migrations = dir.join("db/migration");
-    let existing = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "ddd"))
-        .or_else(|| Some(migrations.join(dddc::lock::LOCK_FILE)).filter(|l| l.exists()));
-    if let Some(p) = existing {
+    if let Some(p) = super::existing_project(dir) {
         out.error(&format!(
             "`{}` is already a dddc project (`{}`); nothing was written. Run `dddc build` there, or `dddc init` in an empty folder",
             dir.display(),

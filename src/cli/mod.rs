@@ -281,6 +281,21 @@ pub fn report_lock(
 /// What a lost lock must not be rebuilt over. Repeatable ones (`R__…`)
 /// are the user's and carry no version: they are left out. Hidden
 /// folders (`.git`, `.dddc`) are not looked in.
+/// What makes `dir` a project already, without `dddc.toml`: a `.ddd` file
+/// in it, or a migrations folder (`db/migration`) with anything in it
+/// (named: its lock, else its first file).
+/// `init` and `import` write a new project and overwrite none.
+pub fn existing_project(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "ddd"))
+        .or_else(|| Some(dir.join("db/migration").join(dddc::lock::LOCK_FILE)).filter(|l| l.exists()))
+        .or_else(|| std::fs::read_dir(dir.join("db/migration")).ok()?.flatten().map(|e| e.path()).min())
+}
+
 pub fn migration_files_on_disk(dir: &Path) -> Vec<String> {
     use dddc::check::{flyway_kind, FlywayFile};
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
