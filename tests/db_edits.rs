@@ -618,6 +618,17 @@ fn an_index_whose_condition_names_a_renamed_value_is_built_after_the_rows_move()
         )
         .expect_err("the new index holds");
     assert_eq!(e.as_db_error().and_then(|d| d.constraint()), Some("uq_appt_clinician_starts_at"), "{e}");
+    // A partitioned table's index cannot be built concurrently: it stays
+    // in the main migration (the review of this fix found the online one
+    // would have failed there).
+    let partitioned = |value: &str| {
+        with(value).replace(
+            "    /// Live ones.\n",
+            "    partition by range (starts_at) monthly from 2026-01 to 2026-02\n    /// Live ones.\n",
+        )
+    };
+    let dir = evolve(&[partitioned("NO_SHOW"), partitioned("DID_NOT_ATTEND @was(NO_SHOW)")], false);
+    verified(dir.path());
 }
 
 /// A value added to a native enum of a context renamed in the same edit:

@@ -721,7 +721,12 @@ fn online(
     // index is dropped in the main migration (kept, the rows' update would
     // break it the same way): until the online migration builds the new
     // one, nothing enforces it.
+    // (Not on a partitioned table: PostgreSQL cannot build its index
+    // concurrently, and the main migration builds it, as before.)
     let names_moving = |table: &TableRef, index: &crate::relational::Index| {
+        if new_ix.table(&table.schema, &table.name).is_none_or(|t| t.partitioning.is_some()) {
+            return false;
+        }
         let names =
             |sql: &str, column: &str| sql.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == column);
         moving.iter().filter(|(t, _)| t == table).any(|(_, column)| {
