@@ -785,6 +785,25 @@ fn rows_moved_between_partitions_leave_no_trail_in_the_audit_log() {
     };
     let inserted = vec![("INSERT".to_string(), "noviembre".to_string()), ("INSERT".to_string(), "enero".to_string())];
     assert_eq!(trail(&mut db), inserted);
+    // The locks the move holds, looked at before it commits: ACCESS
+    // EXCLUSIVE on the table (the DETACH), and, from silencing the
+    // trigger, SHARE ROW EXCLUSIVE on a partition the move does not touch
+    // (a writer naming it directly waits; docs/migrations.md says so).
+    assert!(steps[1].apply.transactional);
+    db.batch_execute(&format!("BEGIN;\n{}", steps[1].apply.sql)).unwrap();
+    let held = |db: &mut postgres::Client, rel: &str| -> Vec<String> {
+        db.query(
+            "SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() AND relation = to_regclass($1) ORDER BY mode",
+            &[&rel],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+    };
+    assert!(held(&mut db, "sales.nota").contains(&"AccessExclusiveLock".to_string()));
+    assert_eq!(held(&mut db, "sales.nota_2025_11"), ["ShareRowExclusiveLock"]);
+    db.batch_execute("ROLLBACK").unwrap();
     for step in &steps[1..] {
         dddc::introspect::verify::run(&mut db, &step.apply).unwrap();
         assert_eq!(trail(&mut db), inserted, "after V{}", step.version);

@@ -683,8 +683,10 @@ fn quieted(cx: &Context<'_>, table: &TableRef, mut plain: Vec<String>, at: usize
 /// inserted, only moved, and the log would hold an `INSERT` for each (and
 /// no `DELETE`). The triggers named in the schema before or after the
 /// migration, each only if it is on the table when the move runs (`guard`,
-/// inside a `DO` block); the table is locked `ACCESS EXCLUSIVE` by the
-/// `DETACH` before them, so they add no lock.
+/// inside a `DO` block). The table is locked `ACCESS EXCLUSIVE` by the
+/// `DETACH` before them; `DISABLE TRIGGER` recurses and adds `SHARE ROW
+/// EXCLUSIVE` on the other partitions (`pg_locks`, in `tests/db_edits.rs`): a writer naming one of them directly waits until the migration
+/// commits (one through the table waits for the `DETACH` anyway).
 fn quiet_audit(cx: &Context<'_>, table: &TableRef, guard: bool) -> (Vec<String>, Vec<String>) {
     let mut names: Vec<&str> = [cx.before_at(), cx.after_at()]
         .iter()
