@@ -424,11 +424,14 @@ fn column_set(cols: &[String]) -> Vec<&str> {
     v
 }
 
-/// The `DropUnique`s and unique `DropIndex`es of [`plan`] that may wait
-/// for the end of the online migration: on a table that gets a unique
-/// (a constraint, or a partial or expression unique index: a `unique` under
-/// soft delete) built concurrently, and only where nothing needs the old
-/// one gone sooner. `concurrent`: whether each change is built in the
+/// The `DropUnique`s and `DropIndex`es of [`plan`] that may wait for the
+/// end of the online migration: a unique on a table that gets a unique (a
+/// constraint, or a partial or expression unique index: a `unique` under
+/// soft delete) built concurrently, a plain index on a table that gets any
+/// index built concurrently (an index replaced by another: dropped first,
+/// the table's queries and a foreign key's checks went without one while
+/// the new one was built), and only where nothing needs the old one gone
+/// sooner. `concurrent`: whether each change is built in the
 /// online migration. Left in the main migration:
 /// - a unique whose name the plan gives again (a unique or an index of
 ///   that name, built in the main migration since it replaces this one:
@@ -449,6 +452,7 @@ fn column_set(cols: &[String]) -> Vec<&str> {
 /// One flag per change.
 fn drops_late(changes: &[Change], concurrent: &[bool]) -> Vec<bool> {
     let mut late_tables: HashSet<(&str, &str)> = HashSet::new();
+    let mut indexed_tables: HashSet<(&str, &str)> = HashSet::new();
     let mut names: HashSet<(&str, &str)> = HashSet::new();
     let mut renamed_tables: HashSet<(&str, &str)> = HashSet::new();
     let mut renamed_schemas: HashSet<&str> = HashSet::new();
@@ -468,6 +472,9 @@ fn drops_late(changes: &[Change], concurrent: &[bool]) -> Vec<bool> {
             Change::CreateIndex { table, index } => {
                 if concurrent && index.unique {
                     late_tables.insert((table.schema.as_str(), table.name.as_str()));
+                }
+                if concurrent {
+                    indexed_tables.insert((table.schema.as_str(), table.name.as_str()));
                 }
                 names.insert((table.schema.as_str(), index.name.as_str()));
             }
@@ -515,9 +522,9 @@ fn drops_late(changes: &[Change], concurrent: &[bool]) -> Vec<bool> {
     }
     // What every kind of drop is held by: its table's place, its name, its
     // columns (`None`: SQL text, any column of the table).
-    let free = |table: &TableRef, name: &str, columns: Option<Vec<&str>>| {
+    let free = |late: &HashSet<(&str, &str)>, table: &TableRef, name: &str, columns: Option<Vec<&str>>| {
         let (schema, t) = (table.schema.as_str(), table.name.as_str());
-        late_tables.contains(&(schema, t))
+        late.contains(&(schema, t))
             && !names.contains(&(schema, name))
             && !renamed_tables.contains(&(schema, t))
             && !renamed_schemas.contains(schema)
@@ -535,11 +542,12 @@ fn drops_late(changes: &[Change], concurrent: &[bool]) -> Vec<bool> {
         .iter()
         .map(|c| match c {
             Change::DropUnique { table, unique } => {
-                free(table, &unique.name, Some(unique.columns.iter().map(String::as_str).collect()))
+                free(&late_tables, table, &unique.name, Some(unique.columns.iter().map(String::as_str).collect()))
             }
-            Change::DropIndex { table, index } if index.unique => {
+            Change::DropIndex { table, index } => {
                 let plain = index.predicate.is_none() && index.items.iter().all(|i| i.column().is_some());
-                free(table, &index.name, plain.then(|| index.leading_columns()))
+                let late = if index.unique { &late_tables } else { &indexed_tables };
+                free(late, table, &index.name, plain.then(|| index.leading_columns()))
             }
             _ => false,
         })

@@ -110,15 +110,11 @@ impl TableBuilder {
     /// delete of the parent) ignore row-level security and any other
     /// condition. Skipped when the primary key, a unique constraint or a
     /// plain index already starts with the columns.
-    pub fn fk_index(&mut self, cols: Vec<String>, origin: Span) {
-        let by_index = self.t.indexes.iter().any(|ix| {
-            ix.method == IndexMethod::Btree
-                && ix.predicate.is_none()
-                && ix.items.len() >= cols.len()
-                && ix.items.iter().zip(&cols).all(|(i, c)| i.column() == Some(c.as_str()))
-        });
-        if self.covered(&cols) || by_index {
-            return;
+    ///
+    /// Returns the name of the index it added, if it added one.
+    pub fn fk_index(&mut self, cols: Vec<String>, origin: Span) -> Option<String> {
+        if self.covered(&cols) || self.served_by_index(&cols, None) {
+            return None;
         }
         // A declared index on the same columns may hold the plain name (a
         // partial one, under soft delete): the foreign key's says what it is.
@@ -126,8 +122,9 @@ impl TableBuilder {
         if self.t.indexes.iter().any(|i| i.name == name) || self.t.uniques.iter().any(|u| u.name == name) {
             name = fit(&format!("idx_{}_{}_fk", self.t.name, cols_part(&cols)));
         }
+        let fresh = !self.index_at.contains_key(&(columns(&cols), IndexMethod::Btree, None));
         self.push_index(Index {
-            name,
+            name: name.clone(),
             unique: false,
             method: IndexMethod::Btree,
             items: columns(&cols),
@@ -135,6 +132,44 @@ impl TableBuilder {
             comment: None,
             origin: origin.into(),
         });
+        fresh.then_some(name)
+    }
+
+    /// Takes out the foreign key's index `name` (from `fk_index`) when
+    /// what was added after it — a unique of the entity leading with its
+    /// parent link, a declared index — starts with its columns: the
+    /// parent link's index is made before the entity's own uniques are.
+    pub fn drop_fk_index_if_covered(&mut self, name: &str) {
+        let Some(at) = self.t.indexes.iter().position(|i| i.name == name && !i.unique) else {
+            return;
+        };
+        let Some(cols) =
+            self.t.indexes[at].items.iter().map(|i| i.column().map(str::to_string)).collect::<Option<Vec<_>>>()
+        else {
+            return;
+        };
+        if !self.covered(&cols) && !self.served_by_index(&cols, Some(at)) {
+            return;
+        }
+        let ix = self.t.indexes.remove(at);
+        self.index_at.remove(&(ix.items, ix.method, ix.predicate));
+        for slot in self.index_at.values_mut() {
+            if *slot > at {
+                *slot -= 1;
+            }
+        }
+    }
+
+    /// Whether a whole-table btree index (other than the one at `except`)
+    /// starts with these columns.
+    fn served_by_index(&self, cols: &[String], except: Option<usize>) -> bool {
+        self.t.indexes.iter().enumerate().any(|(at, ix)| {
+            Some(at) != except
+                && ix.method == IndexMethod::Btree
+                && ix.predicate.is_none()
+                && ix.items.len() >= cols.len()
+                && ix.items.iter().zip(cols).all(|(i, c)| i.column() == Some(c.as_str()))
+        })
     }
 
     /// Whether the primary key or a unique constraint already starts with

@@ -60,13 +60,14 @@ impl<'a> Lowerer<'a> {
         if let Some(t) = &a.tenant {
             b.column(t, ColumnType::Uuid, false, e.span).source = Some(ColumnSource::Tenant);
         }
+        let mut parent_index = None;
         if let Some((p, parent_table)) = parent {
             let cols = self.link_columns_to(&mut b, p, ColumnSource::Parent { entity: p.name.clone() }, e.span);
             let fk_cols = self.owned_by(&mut b, &cols, p, parent_table, e.span);
             if e.one {
                 b.unique(cols.clone(), None, None, e.span);
             }
-            b.fk_index(fk_cols, e.span);
+            parent_index = b.fk_index(fk_cols, e.span);
         }
         let mut lists = Vec::new();
         // In the order written: with a natural key, a field `id` is an
@@ -123,6 +124,9 @@ impl<'a> Lowerer<'a> {
         }
         // Entity links and declared indexes are in: now the references'.
         self.reference_indexes(&mut b, e);
+        if let Some(name) = parent_index {
+            b.drop_fk_index_if_covered(&name);
+        }
         if a.audited {
             self.audit_trigger(&mut b, e, ctx);
         }
@@ -337,6 +341,11 @@ impl<'a> Lowerer<'a> {
                 let mut cols: Vec<String> = f.ref_columns().into_iter().map(|(c, _)| c).collect();
                 if let Some((source, _)) = self.tenant_pair(&b.tenant, r) {
                     cols.insert(0, source);
+                } else if r.loose {
+                    // No foreign key to serve: the index serves the
+                    // application's lookups, which row-level security
+                    // always filters by tenant (§9.4: it leads every index).
+                    cols = b.with_tenant(cols);
                 }
                 b.fk_index(cols, f.span);
             }

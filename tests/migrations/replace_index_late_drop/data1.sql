@@ -1,0 +1,1 @@
+INSERT INTO ventas.clientes (nombre, email) VALUES ('Ana', 'ana@example.com');
