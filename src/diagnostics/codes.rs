@@ -57,6 +57,7 @@ codes! {
     E0304 => "aggregate used as a field type without `ref`",
     E0305 => "`ref` inside a value object",
     E0306 => "reference action a tenant-scoped foreign key cannot take",
+    E0307 => "reference from a table that is not tenant-scoped into tenant data",
     E0401 => "expression type error",
     E0402 => "unknown function",
     E0403 => "wrong number of arguments",

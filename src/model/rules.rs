@@ -567,10 +567,27 @@ fn renames(r: &mut Resolver<'_>) {
 /// key `(tenant, x_id)`: `set null`/`set default` may touch only the
 /// reference's own columns, which PostgreSQL supports on delete from 15 on
 /// (`ON DELETE SET NULL (x_id)`) and never on update.
+///
+/// A reference from a table that is not tenant-scoped to a tenant-scoped
+/// aggregate is refused unless it is `loose`: its foreign key would be the
+/// target's `id` alone (or nothing to reference at all, when the target's
+/// natural key is unique per tenant), and a foreign key's checks ignore
+/// row-level security — any tenant could probe another's ids, point a
+/// shared row at them, and block their deletes.
 fn tenant_references(r: &mut Resolver<'_>) {
     let mut problems = Vec::new();
+    let mut untenanted = Vec::new();
     for a in &r.model.aggregates {
         if a.tenant.is_none() {
+            for e in a.root.walk() {
+                for f in &e.fields {
+                    let FieldType::Ref(rf) = &f.ty else { continue };
+                    let target = &r.model.aggregates[rf.target.0];
+                    if !rf.loose && target.tenant.is_some() {
+                        untenanted.push((f.span, a.name.clone(), target.name.clone()));
+                    }
+                }
+            }
             continue;
         }
         for e in a.root.walk() {
@@ -588,6 +605,18 @@ fn tenant_references(r: &mut Resolver<'_>) {
                 }
             }
         }
+    }
+    for (span, source, target) in untenanted {
+        r.error(
+            Diagnostic::error(
+                id::E0307,
+                format!("`{source}` is not tenant-scoped but references the tenant-scoped `{target}`"),
+            )
+            .at(span, "its foreign key could not include the tenant: any tenant could point it at another's rows")
+            .with_help(format!(
+                "make `{source}` tenant-scoped (`tenant_scoped`, or `tenant by` on its context), or make the reference `loose` (an id column and an index, no foreign key)"
+            )),
+        );
     }
     for (span, action, target) in problems {
         let d = match target {
