@@ -88,16 +88,44 @@ impl Staged {
         // Stable: the outputs' order but for the lock.
         staged.sort_by_key(|(_, dest)| dest.file_name().is_some_and(|n| n == "dddc.lock"));
         let mut dirs: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
+        // Each file being replaced keeps a second name until the end, so
+        // that a rename failing half-way (a lock made immutable, a document
+        // path that became a folder) can put back every file renamed before
+        // it: a build that failed there had written its migration and
+        // snapshot but not its lock, and once the user removed the
+        // migration the lock named, the next build found nothing to do.
+        let mut kept: Vec<Option<PathBuf>> = Vec::with_capacity(staged.len());
+        for (_, dest) in &staged {
+            match keep_aside(dest) {
+                Ok(k) => kept.push(k),
+                Err(e) => {
+                    drop_kept(&kept);
+                    return Err(format!("cannot write {}: {e}", dest.display()));
+                }
+            }
+        }
+        let mut renamed: Vec<PathBuf> = Vec::with_capacity(staged.len());
         // A failure drops (removes) the temporary files not yet renamed,
-        // and leaves the folders, with the files renamed.
+        // puts back what the renamed ones replaced, and leaves the folders.
         for (tmp, dest) in staged {
-            tmp.persist(&dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+            if let Err(e) = tmp.persist(&dest) {
+                for (done, keep) in renamed.iter().zip(&kept).rev() {
+                    let _ = match keep {
+                        Some(k) => std::fs::rename(k, done),
+                        None => std::fs::remove_file(done),
+                    };
+                }
+                drop_kept(&kept);
+                return Err(format!("cannot write {}: {e}", dest.display()));
+            }
             if let Some(p) = dest.parent() {
                 if !dirs.contains(p) {
                     dirs.insert(p.to_path_buf());
                 }
             }
+            renamed.push(dest);
         }
+        drop_kept(&kept);
         // The renames themselves reach the disk.
         for d in dirs {
             if let Ok(f) = File::open(&d) {
@@ -105,6 +133,36 @@ impl Staged {
             }
         }
         Ok(())
+    }
+}
+
+/// A second name for the file at `dest` (a hard link beside it, named like
+/// a temporary file so that a run killed before removing it has it removed
+/// by the next), or `None` when there is no file there, or the filesystem
+/// gives no hard links (the rename then replaces it for good, as before).
+/// A file that may not be linked (immutable, a folder one may not write)
+/// could not be replaced either: that fails before anything is renamed.
+fn keep_aside(dest: &Path) -> std::io::Result<Option<PathBuf>> {
+    match std::fs::symlink_metadata(dest) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+        // Its rename fails, and what was renamed before it is put back.
+        Ok(m) if m.is_dir() => return Ok(None),
+        Ok(_) => {}
+    }
+    let (Some(folder), Some(name)) = (dest.parent(), dest.file_name()) else { return Ok(None) };
+    let keep = folder.join(format!("{TMP_PREFIX}{}.kept-{}{TMP_SUFFIX}", name.to_string_lossy(), std::process::id()));
+    let _ = std::fs::remove_file(&keep);
+    match std::fs::hard_link(dest, &keep) {
+        Ok(()) => Ok(Some(keep)),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
+fn drop_kept(kept: &[Option<PathBuf>]) {
+    for k in kept.iter().flatten() {
+        let _ = std::fs::remove_file(k);
     }
 }
 
@@ -613,14 +671,22 @@ mod tests {
     }
 
     /// Two parts committed together rename the lock last, whichever part
-    /// holds it: a rename that fails in the second part leaves the first
-    /// part's migration renamed and the lock not.
+    /// holds it; a rename that fails in the second part puts back what
+    /// the renames before it replaced (a new migration removed, a changed
+    /// snapshot's old bytes back), and the lock stays as it was: a build
+    /// that failed there had left its migration and snapshot, the lock not
+    /// naming them, and once the user removed the migration the next build
+    /// found nothing to do.
     #[test]
-    fn the_lock_of_a_first_part_is_renamed_after_the_second_part() {
+    fn a_rename_that_fails_puts_back_what_was_renamed_before_it() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("db")).unwrap();
+        std::fs::write(dir.path().join("db/dddc.schema"), "old schema").unwrap();
+        std::fs::write(dir.path().join("db/dddc.lock"), "old lock").unwrap();
         let first = [
             Output { path: "db/dddc.lock".into(), bytes: b"{}".to_vec() },
-            Output { path: "db/V1__init.sql".into(), bytes: b"SELECT 1;".to_vec() },
+            Output { path: "db/V2__x.sql".into(), bytes: b"SELECT 1;".to_vec() },
+            Output { path: "db/dddc.schema".into(), bytes: b"new schema".to_vec() },
         ];
         let second = [Output { path: "docs/a.md".into(), bytes: b"# A".to_vec() }];
         let staged = stage(dir.path(), &first.iter().collect::<Vec<_>>()).unwrap();
@@ -630,8 +696,20 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("docs/a.md/x")).unwrap();
         let err = staged.commit(later).unwrap_err();
         assert!(err.contains("docs/a.md"), "{err}");
-        assert!(dir.path().join("db/V1__init.sql").is_file());
-        assert!(!dir.path().join("db/dddc.lock").exists(), "the lock was renamed before a document");
+        assert!(!dir.path().join("db/V2__x.sql").exists(), "the new migration stayed");
+        assert_eq!(std::fs::read_to_string(dir.path().join("db/dddc.schema")).unwrap(), "old schema");
+        assert_eq!(std::fs::read_to_string(dir.path().join("db/dddc.lock")).unwrap(), "old lock");
+        assert!(files_under(dir.path()).iter().all(|f| !f.contains(TMP_SUFFIX)), "{:?}", files_under(dir.path()));
+
+        // Without the folder in the way, every file is replaced, and no
+        // second name is left.
+        std::fs::remove_dir_all(dir.path().join("docs/a.md")).unwrap();
+        let staged = stage(dir.path(), &first.iter().collect::<Vec<_>>()).unwrap();
+        let later = stage(dir.path(), &second.iter().collect::<Vec<_>>()).unwrap();
+        staged.commit(later).unwrap();
+        for o in first.iter().chain(&second) {
+            assert_eq!(std::fs::read(dir.path().join(&o.path)).unwrap(), o.bytes, "{}", o.path.display());
+        }
         assert!(files_under(dir.path()).iter().all(|f| !f.contains(TMP_SUFFIX)), "{:?}", files_under(dir.path()));
     }
 

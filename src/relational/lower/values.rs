@@ -224,7 +224,13 @@ impl<'a> Lowerer<'a> {
         for c in &mut b.t.columns {
             c.source.get_or_insert_with(|| source.clone());
         }
-        let mut pk = link_cols.clone();
+        // A natural key is unique per tenant: two tenants' owners may share
+        // it, and so may their elements' keys unless the tenant leads them
+        // (tenant A's phone 0 of customer `ACME` collided with B's).
+        let mut pk = match (&a.tenant, &owner.identity) {
+            (Some(_), model::Identity::Natural(_)) => b.with_tenant(link_cols.clone()),
+            _ => link_cols.clone(),
+        };
         pk.push("position".into());
         b.t.primary_key = Some(PrimaryKey { name: fit(&format!("{name}_pkey")), columns: pk });
         let fk_cols = self.owned_by(&mut b, &link_cols, owner, owner_table, f.span);
