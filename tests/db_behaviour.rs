@@ -1526,3 +1526,30 @@ context stock {{
         &limited("uq_orders_destination_warehouse_identifier_for_the_regional_distribution"),
     );
 }
+
+/// Under tenancy a natural key is unique per tenant, and so is the key of
+/// its list's elements: two tenants with a customer `ACME` each keep a
+/// phone 0 (the elements' key was `(customer_id, position)`: the second
+/// tenant's insert failed, and the duplicate-key error told it which codes
+/// the first had).
+#[test]
+fn a_tenants_natural_key_leads_its_list_elements_key() {
+    let (mut db, _) = setup(
+        "beh_tenant_natural_list",
+        "model beh_tenant_natural_list { target postgres 15 }\n\
+         value Phone { number: text(20) }\n\
+         context crm {\n  tenant by tenant_id\n\
+           aggregate Customer {\n    code: text(20)\n    phones: Phone[]\n    key (code)\n  }\n}\n",
+    );
+    assert_eq!(key_columns(&mut db, "customer_phones_pkey"), ["tenant_id", "customer_id", "position"]);
+    let (a, b) = ("00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b");
+    for t in [a, b] {
+        ok(&mut db, &format!("INSERT INTO crm.customer (tenant_id, code) VALUES ('{t}', 'ACME')"));
+        ok(&mut db, &format!("INSERT INTO crm.customer_phones VALUES ('{t}', 'ACME', 0, '+1 555 0100')"));
+    }
+    violates(
+        &mut db,
+        &format!("INSERT INTO crm.customer_phones VALUES ('{a}', 'ACME', 0, '+1 555 0199')"),
+        "customer_phones_pkey",
+    );
+}
