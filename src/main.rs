@@ -194,6 +194,7 @@ fn main() -> ExitCode {
     // Written output to a closed pipe (`dddc plan | head`) ends the program
     // quietly, as for any Unix tool, instead of panicking in `println!`.
     reset_sigpipe();
+    quiet_stdout_failures();
     shorter_purge_delay();
     // Before any thread: reading the umask sets it for a moment.
     dddc::output::remember_umask();
@@ -208,6 +209,25 @@ fn main() -> ExitCode {
         Ok(Err(_)) => ExitCode::from(EXIT_USAGE),
         Err(_) => run(),
     }
+}
+
+/// Standard output that cannot be written (`dddc plan > /dev/full`) makes
+/// `println!` panic: say so in one line, without a panic's message and
+/// backtrace (the run then exits with 2, as for any error).
+fn quiet_stdout_failures() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        match message.strip_prefix("failed printing to stdout: ") {
+            Some(cause) => eprintln!("error: cannot write to standard output: {cause}"),
+            None => default(info),
+        }
+    }));
 }
 
 #[cfg(unix)]
@@ -360,8 +380,17 @@ fn run() -> ExitCode {
         }
         Command::Lsp => return ExitCode::from(dddc::lsp::serve()),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "dddc", &mut std::io::stdout());
-            return ExitCode::SUCCESS;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "dddc", &mut script);
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            return match stdout.write_all(&script).and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write to standard output: {e}");
+                    ExitCode::from(EXIT_USAGE)
+                }
+            };
         }
     };
     ExitCode::from(out.finish(name, code))

@@ -367,3 +367,28 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+/// Standard output that cannot be written (`> /dev/full`): one line saying
+/// so and exit 2, never a panic's message and backtrace.
+#[test]
+fn standard_output_that_cannot_be_written() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else { return };
+    let dir = project(&[("m.ddd", &model("context c {\n  aggregate A {\n    n: int\n  }\n}\n"))]);
+    for args in [
+        &["explain", "E0103"][..],
+        &["completions", "bash"],
+        &["lint", "--format", "sarif"],
+        &["validate", "--format", "json"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_dddc"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(full.try_clone().expect("dup"))
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run dddc");
+        let err = sane(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("error: cannot write to standard output"), "{args:?}: {err}");
+    }
+}
