@@ -197,7 +197,7 @@ fn path_of(project: &Project) -> PathBuf {
 
 /// The recorded pass, when there is one that reads.
 pub fn read(project: &Project) -> Option<Entry> {
-    Entry::parse(&std::fs::read_to_string(path_of(project)).ok()?)
+    Entry::parse(&crate::output::read_regular_to_string(&path_of(project)).ok()?)
 }
 
 /// Records a pass. Failing to (a read-only checkout) is not an error: the
@@ -401,6 +401,11 @@ fn walk(dir: &Path, prefix: &str, depth: usize, follow: bool, out: &mut Vec<(Str
                 out.push((full, Walked::Link(std::fs::read_link(&path).ok()?)));
                 continue;
             }
+            // A link back to a folder above: `check` does not follow it; its
+            // state is not hashed (the check runs in full).
+            if link && dir.canonicalize().ok()?.starts_with(path.canonicalize().ok()?) {
+                return None;
+            }
             out.push((full.clone(), Walked::Dir));
             walk(&path, &format!("{full}/"), depth + 1, follow, out)?;
         } else {
@@ -467,7 +472,7 @@ pub fn file_sha256_hex(path: &Path, buf: &mut [u8]) -> Option<String> {
 
 /// A file's hashes and its head, from one read through `buf`.
 fn read_file(path: &Path, hashes: Hashes, buf: &mut [u8]) -> Option<FileRead> {
-    let mut f = std::fs::File::open(path).ok()?;
+    let mut f = crate::output::open_regular(path).ok()?;
     let mut blake = (hashes != Hashes::Sha256).then(blake3::Hasher::new);
     let mut sha = (hashes != Hashes::Blake3).then(Sha256::new);
     let mut head = Vec::new();

@@ -24,6 +24,41 @@ pub struct Output {
     pub bytes: Vec<u8>,
 }
 
+/// Opens `path` for reading if it is a regular file (a link to one
+/// included). A FIFO, a device (`/dev/zero`) or a socket where dddc reads
+/// a project's file would block forever or never end: it is an error
+/// instead. Opened without blocking, so that a FIFO with no writer does
+/// not hold the open itself.
+pub fn open_regular(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    Ok(file)
+}
+
+/// The bytes of the regular file at `path` ([`open_regular`]).
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = open_regular(path)?;
+    let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The text of the regular file at `path` ([`open_regular`]).
+pub fn read_regular_to_string(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_regular(path)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+}
+
 /// Prefix and suffix of the temporary files.
 const TMP_PREFIX: &str = ".dddc-";
 const TMP_SUFFIX: &str = ".tmp";
@@ -289,7 +324,7 @@ impl Pieces for Slices<'_> {
 /// [`holds`], for pieces made as they are compared: it stops asking for
 /// them at the first that differs.
 pub fn holds_streamed(path: &Path, pieces: &mut dyn Pieces) -> bool {
-    let Ok(file) = File::open(path) else { return false };
+    let Ok(file) = open_regular(path) else { return false };
     let Ok(len) = file.metadata().map(|m| m.len()) else { return false };
     holds_streamed_in(file, len, pieces)
 }
@@ -422,7 +457,9 @@ pub fn remove_stale_temporaries(dir: &Path) {
     for e in entries.flatten() {
         let path = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
-        if path.is_dir() {
+        // dddc writes through no link: one to a folder is not followed
+        // (two links to `.` made this walk exponential).
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
             remove_stale_temporaries(&path);
         } else if name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX) {
             let _ = std::fs::remove_file(&path);

@@ -373,7 +373,7 @@ fn walk(dir: &Path) -> Vec<String> {
 #[test]
 fn standard_output_that_cannot_be_written() {
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else { return };
-    let dir = project(&[("m.ddd", &model("context c {\n  aggregate A {\n    n: int\n  }\n}\n"))]);
+    let dir = project(&[("m.ddd", &model("    n: int\n"))]);
     for args in [
         &["explain", "E0103"][..],
         &["completions", "bash"],
@@ -391,4 +391,67 @@ fn standard_output_that_cannot_be_written() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains("error: cannot write to standard output"), "{args:?}: {err}");
     }
+}
+
+/// Runs `dddc args` in `dir`, killed after a minute: `None` if it hung.
+fn within_a_minute(dir: &Path, args: &[&str]) -> Option<Output> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dddc"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dddc");
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().expect("output"))
+}
+
+/// Links that loop in the migrations folder (two links to `.` made the
+/// walk exponential), and FIFOs or devices where a project file is read
+/// (the lock, the snapshot, an included model file): an answer, never a
+/// hang.
+#[cfg(unix)]
+#[test]
+fn links_that_loop_and_files_that_never_end() {
+    let dir = project(&[("m.ddd", &model("    n: int\n"))]);
+    let d = dir.path();
+    let o = dddc(d, &["build", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", sane(&o));
+    let migrations = d.join("db/migration");
+    std::os::unix::fs::symlink(".", migrations.join("a")).expect("link");
+    std::os::unix::fs::symlink(".", migrations.join("b")).expect("link");
+    for cmd in ["check", "build"] {
+        let o = within_a_minute(d, &[cmd]).unwrap_or_else(|| panic!("`dddc {cmd}` hung on links that loop"));
+        sane(&o);
+        assert_eq!(o.status.code(), Some(0), "{cmd}: {}", stderr(&o));
+    }
+    for file in ["dddc.lock", "dddc.schema"] {
+        let path = migrations.join(file);
+        let kept = d.join(format!("{file}.kept"));
+        std::fs::rename(&path, &kept).expect("move");
+        std::os::unix::fs::symlink("/dev/zero", &path).expect("link");
+        let o = within_a_minute(d, &["check"]).unwrap_or_else(|| panic!("`dddc check` hung on {file} -> /dev/zero"));
+        let err = sane(&o);
+        assert_ne!(o.status.code(), Some(0), "{err}");
+        assert!(err.contains("not a regular file"), "{err}");
+        std::fs::remove_file(&path).expect("remove");
+        std::fs::rename(&kept, &path).expect("move back");
+    }
+    std::fs::write(d.join("m.ddd"), format!("{HEAD}include \"f.ddd\"\n")).expect("write");
+    let fifo = std::ffi::CString::new(d.join("f.ddd").to_string_lossy().as_bytes()).expect("path");
+    // SAFETY: a NUL-terminated path and a mode.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    let o = within_a_minute(d, &["validate"]).expect("`dddc validate` hung on an included FIFO");
+    let err = sane(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
 }

@@ -108,7 +108,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
             let dir = mig_dir.clone();
             dddc::team::record_hand_written(
                 l,
-                &|n: &str| std::fs::read(dir.join(n)).ok(),
+                &|n: &str| dddc::output::read_regular(&dir.join(n)).ok(),
                 &project.config.migrations.lock_timeout,
             )
         }
@@ -440,7 +440,7 @@ fn collect(base: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
             }
         } else {
             let mut head = Vec::with_capacity(2048);
-            if let Ok(f) = std::fs::File::open(&p) {
+            if let Ok(f) = dddc::output::open_regular(&p) {
                 use std::io::Read;
                 let _ = f.take(2048).read_to_end(&mut head);
             }

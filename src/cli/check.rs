@@ -92,7 +92,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, 
         lock_text,
         snapshot,
         migration_files,
-        read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
+        read: Box::new(move |p: &Path| dddc::output::read_regular(&dir.join(p)).ok()),
         same: Box::new(move |p: &Path, pieces: &mut dyn dddc::output::Pieces| {
             dddc::output::holds_streamed(&same_dir.join(p), pieces)
         }),
@@ -207,7 +207,7 @@ pub fn record_after_build(
             state.files.iter().find(|f| f.folder == folder && f.name == name).and_then(|f| f.digest)
         };
         let dir = migrations_dir(project);
-        let lock_text = std::fs::read_to_string(dir.join(dddc::lock::LOCK_FILE)).ok()?;
+        let lock_text = dddc::output::read_regular_to_string(&dir.join(dddc::lock::LOCK_FILE)).ok()?;
         if hashed("migrations", dddc::lock::LOCK_FILE) != Some(check_cache::digest(lock_text.as_bytes())) {
             return None;
         }
@@ -229,7 +229,7 @@ pub fn record_after_build(
             migration_files,
             // A migration file's bytes, read only when its checksum differs
             // (its line ends changed by git are not an edit).
-            read: Box::new(move |p: &Path| std::fs::read(dir.join(p)).ok()),
+            read: Box::new(move |p: &Path| dddc::output::read_regular(&dir.join(p)).ok()),
             same: Box::new(|_: &Path, _: &mut dyn dddc::output::Pieces| false),
             doc_files: Vec::new(),
             docs_memo: None,
@@ -353,16 +353,32 @@ fn read_lock_deferred(project: &dddc::config::Project) -> Result<LockRead, Strin
 /// of its bytes (read a piece at a time, not held).
 fn collect_migrations(dir: &Path, prefix: &str, out: &mut Vec<(String, String)>) {
     let mut buf = vec![0u8; 1 << 16];
-    collect_migrations_in(dir, prefix, &mut buf, out);
+    let mut above = dir.canonicalize().into_iter().collect();
+    collect_migrations_in(dir, prefix, &mut buf, &mut above, out);
 }
 
-fn collect_migrations_in(dir: &Path, prefix: &str, buf: &mut [u8], out: &mut Vec<(String, String)>) {
+/// `above`: the folders walked into to get here, as links resolve them. A
+/// link back to one of them is not followed (two links to `.` made the
+/// walk exponential, and `check` never ended).
+fn collect_migrations_in(
+    dir: &Path,
+    prefix: &str,
+    buf: &mut [u8],
+    above: &mut Vec<PathBuf>,
+    out: &mut Vec<(String, String)>,
+) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let path = e.path();
         let name = format!("{prefix}{}", e.file_name().to_string_lossy());
         if path.is_dir() {
-            collect_migrations_in(&path, &format!("{name}/"), buf, out);
+            let Ok(real) = path.canonicalize() else { continue };
+            if above.contains(&real) {
+                continue;
+            }
+            above.push(real);
+            collect_migrations_in(&path, &format!("{name}/"), buf, above, out);
+            above.pop();
         } else if let Some(sha256) = check_cache::file_sha256_hex(&path, buf) {
             out.push((name, sha256));
         }

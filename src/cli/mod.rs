@@ -213,7 +213,7 @@ pub fn read_lock(project: &config::Project) -> Result<(Option<String>, Option<St
     let dir = migrations_dir(project);
     let read = |name: &str| {
         let path = dir.join(name);
-        match std::fs::read_to_string(&path) {
+        match dddc::output::read_regular_to_string(&path) {
             Ok(t) => Ok(Some(t)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("cannot read {}: {e}", path.display())),

@@ -1753,7 +1753,7 @@ mod tests {
     /// index built concurrently, held by the same guards; with a condition
     /// or an expression, by a change to any column of its table.
     #[test]
-    fn a_unique_index_is_dropped_late_under_the_same_guards() {
+    fn an_index_is_dropped_late_under_the_same_guards() {
         let t = TableRef { schema: "s".into(), name: "t".into() };
         let index = |name: &str, unique: bool, cols: &[&str], predicate: Option<&str>| relational::Index {
             name: name.into(),
@@ -1777,8 +1777,12 @@ mod tests {
         let old = drop(index("uq_old", true, &["a"], soft));
         let new = create(index("uq_new", true, &["a", "b"], soft));
         assert!(late(vec![old.clone(), new.clone()]), "waits for the new unique index");
-        // A plain index dropped, or a plain index built, waits for nothing.
-        assert!(!late(vec![drop(index("ix_old", false, &["a"], None)), new.clone()]));
+        // A plain index dropped waits for any index built online (the
+        // table's queries keep one meanwhile); a unique dropped waits only
+        // for a unique.
+        assert!(late(vec![drop(index("ix_old", false, &["a"], None)), new.clone()]));
+        assert!(late(vec![drop(index("ix_old", false, &["a"], None)), create(index("ix_new", false, &["b"], None))]));
+        assert!(!late(vec![drop(index("ix_old", false, &["a"], None)), create(index("ix_main", false, &["b"], None))]));
         assert!(!late(vec![old.clone(), create(index("ix_new", false, &["a", "b"], None))]));
         // Built in the main migration (not online): nothing to wait for.
         assert!(!late(vec![old.clone(), create(index("uq_main", true, &["a", "b"], soft))]));
