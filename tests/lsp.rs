@@ -780,3 +780,40 @@ fn renaming_a_composite_key_parent_renames_its_link_columns() {
     assert!(renamed.contains("unique (nacion_codigo, nacion_anio, nombre)"), "{renamed}");
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// A request that waits for the analysis is answered for the text it was
+/// sent against, or refused with ContentModified when an edit came after
+/// it: it was answered from the newer text, and a hover on `estado` named
+/// the field on the line below (a rename renamed that one).
+#[test]
+fn a_request_overtaken_by_an_edit_is_never_answered_from_the_newer_text() {
+    let p = Project::mitoga();
+    let (mut c, _) = p.open(&["contexts/autenticacion.ddd"]);
+    let u = p.uri("contexts/autenticacion.ddd");
+    let text = p.text("contexts/autenticacion.ddd");
+    let zero = json!({ "line": 0, "character": 0 });
+    for round in 0..5i64 {
+        let v = 2 + 2 * round;
+        let added = format!("// extra\n{text}");
+        let at = position(&added, "estado: EstadoUsuario", 0, 2);
+        let id = 9000 + round;
+        c.send_all(&[
+            json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+                "textDocument": { "uri": u, "version": v },
+                "contentChanges": [{ "range": { "start": zero, "end": zero }, "text": "// extra\n" }] } }),
+            json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": doc(&u, at) }),
+            json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+                "textDocument": { "uri": u, "version": v + 1 },
+                "contentChanges": [{ "range": { "start": zero, "end": { "line": 1, "character": 0 } }, "text": "" }] } }),
+        ]);
+        let r = c.response(id);
+        match r.get("error") {
+            Some(e) => assert_eq!(e["code"], -32801, "{r}"),
+            None => {
+                let shown = r["result"]["contents"]["value"].as_str().unwrap_or("");
+                assert!(shown.contains("Usuario.estado"), "answered from the newer text: {r}");
+            }
+        }
+    }
+    assert_eq!(c.shutdown(), Some(0));
+}

@@ -151,6 +151,21 @@ impl Client {
         }
     }
 
+    /// The response to request `id`, sent earlier by [`Client::send_all`],
+    /// keeping the notifications that arrive meanwhile.
+    pub fn response(&mut self, id: i64) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let m = self.next(deadline).unwrap_or_else(|| panic!("no answer to request {id} within {PATIENCE:?}"));
+            if m.get("id") == Some(&json!(id)) && m.get("method").is_none() {
+                return m;
+            }
+            if m.get("method").is_some() && m.get("id").is_none() {
+                self.notifications.push_back(m);
+            }
+        }
+    }
+
     /// A request's `result`; fails the test on an error response.
     pub fn request(&mut self, method: &str, params: Value) -> Value {
         let r = self.request_raw(method, params);

@@ -101,6 +101,9 @@ impl Project {
 struct Deferred {
     request: Request,
     projects: Vec<PathBuf>,
+    /// Each project's generation when the request came: an edit after it
+    /// makes its positions point elsewhere.
+    generations: Vec<u64>,
 }
 
 struct Server {
@@ -605,7 +608,8 @@ impl Server {
                 } else {
                     // Analyse now rather than after the pause.
                     self.deadline = Some(Instant::now());
-                    self.deferred.push(Deferred { request: r, projects: stale });
+                    let generations = stale.iter().map(|k| self.projects.get(k).map_or(0, |p| p.generation)).collect();
+                    self.deferred.push(Deferred { request: r, projects: stale, generations });
                 }
             }
         }
@@ -640,7 +644,19 @@ impl Server {
         let waiting = std::mem::take(&mut self.deferred);
         for d in waiting {
             let ready = d.projects.iter().all(|k| self.projects.get(k).is_none_or(|p| p.fresh().is_some()));
-            if ready {
+            // Edited since the request came: answered from the newer text,
+            // a hover named another field and a rename renamed it (the
+            // request's position was in the older text). The protocol's
+            // answer is ContentModified; the client asks again.
+            let edited = d.request.method != "workspace/symbol"
+                && d.projects
+                    .iter()
+                    .zip(&d.generations)
+                    .any(|(k, g)| self.projects.get(k).is_some_and(|p| p.generation != *g));
+            if edited {
+                let m = "the document changed after the request was sent".to_string();
+                self.send(Response::new_err(d.request.id.clone(), ErrorCode::ContentModified as i32, m).into());
+            } else if ready {
                 let result = self.guarded_answer(&d.request);
                 self.respond(d.request.id.clone(), result);
             } else {

@@ -42,7 +42,7 @@ pub(super) fn connection() -> io::Result<(Connection, Transport)> {
     let reader = std::thread::Builder::new().name("dddc-lsp-stdin".into()).spawn(move || {
         let stdin = io::stdin();
         let mut stdin = stdin.lock();
-        while let Some(message) = Message::read(&mut stdin)? {
+        while let Some(message) = read_message(&mut stdin)? {
             let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
             from_reader.send(message).map_err(io::Error::other)?;
             if exit {
@@ -52,4 +52,70 @@ pub(super) fn connection() -> io::Result<(Connection, Transport)> {
         Ok(())
     })?;
     Ok((Connection { sender: to_writer, receiver: reader_outbox }, Transport { reader, writer }))
+}
+
+/// The largest message read: a model of 50 MB is sent whole on open, as
+/// JSON (escaped, perhaps twice its size). lsp-server's reader allocated
+/// the size a header said before any of the body came: a header of 1 TiB
+/// took the machine's memory until the kernel killed the server.
+const MAX_MESSAGE: usize = 256 << 20;
+
+/// One message, framed as lsp-server's `Message::read` frames it (headers,
+/// a blank line, `Content-Length` bytes of JSON), its body read as it
+/// comes; `None` at the end of the input before a message.
+fn read_message(input: &mut impl io::BufRead) -> io::Result<Option<Message>> {
+    let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
+    let mut length: Option<usize> = None;
+    let mut line = String::new();
+    let mut first = true;
+    loop {
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            return if first { Ok(None) } else { Err(io::ErrorKind::UnexpectedEof.into()) };
+        }
+        first = false;
+        let header = line.strip_suffix("\r\n").ok_or_else(|| invalid(format!("malformed header: {line:?}")))?;
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(": ").ok_or_else(|| invalid(format!("malformed header: {header:?}")))?;
+        if name.eq_ignore_ascii_case("Content-Length") {
+            length = Some(value.trim().parse().map_err(|_| invalid(format!("bad Content-Length: {value:?}")))?);
+        }
+    }
+    let length = length.ok_or_else(|| invalid("no Content-Length".into()))?;
+    if length > MAX_MESSAGE {
+        return Err(invalid(format!(
+            "a message of {length} bytes is larger than the {} MiB dddc reads",
+            MAX_MESSAGE >> 20
+        )));
+    }
+    let mut body = Vec::with_capacity(length.min(1 << 20));
+    io::Read::read_to_end(&mut io::Read::take(&mut *input, length as u64), &mut body)?;
+    if body.len() < length {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    serde_json::from_slice(&body).map(Some).map_err(|e| invalid(format!("malformed message: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_read_as_it_comes_and_a_huge_length_is_refused() {
+        let body = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+        let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        let mut input = io::Cursor::new(framed.into_bytes());
+        let m = read_message(&mut input).unwrap().unwrap();
+        assert!(matches!(m, Message::Notification(n) if n.method == "exit"));
+        assert!(read_message(&mut input).unwrap().is_none(), "the end of the input");
+        // Refused before any allocation of its size.
+        let mut huge = io::Cursor::new(b"Content-Length: 1099511627776\r\n\r\n{}".to_vec());
+        let e = read_message(&mut huge).unwrap_err();
+        assert!(e.to_string().contains("larger than"), "{e}");
+        // A body shorter than its header says.
+        let mut short = io::Cursor::new(b"Content-Length: 10\r\n\r\n{}".to_vec());
+        assert_eq!(read_message(&mut short).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+    }
 }
