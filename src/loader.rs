@@ -309,7 +309,18 @@ impl Loader<'_> {
 }
 
 fn read_text(path: &Path) -> std::io::Result<String> {
-    let bytes = crate::output::read_regular(path)?;
+    decode(crate::output::read_regular(path)?)
+}
+
+/// A model file's text: UTF-8, without the byte-order mark it may start
+/// with. Editors take the mark out of the text they show (and of the
+/// positions they send and apply): kept in, every column of the first line
+/// was one too far — in `dddc validate`'s messages, and in a rename's
+/// edits to a file not open, which landed one character to the right.
+pub fn decode(mut bytes: Vec<u8>) -> std::io::Result<String> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is not valid UTF-8"))
 }

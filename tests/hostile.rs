@@ -455,3 +455,17 @@ fn links_that_loop_and_files_that_never_end() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("not a regular file"), "{err}");
 }
+
+/// A file that starts with a byte-order mark: columns on its first line
+/// count from the first character after it, as an editor shows the line
+/// (they were one too far, and an LSP rename's edit in such a file, not
+/// open, landed one character to the right).
+#[test]
+fn columns_after_a_byte_order_mark() {
+    let text = "\u{FEFF}model m { target postgres 16 } context c { aggregate A { x: Nope } }\n";
+    let dir = project(&[("m.ddd", text.as_bytes())]);
+    let o = dddc(dir.path(), &["validate", "--color", "never"]);
+    let err = sane(&o);
+    let col = "model m { target postgres 16 } context c { aggregate A { x: ".chars().count() + 1;
+    assert!(err.contains(&format!("m.ddd:1:{col}")), "{err}");
+}

@@ -108,9 +108,7 @@ impl loader::Files for Overlay<'_> {
         if let Some(text) = self.buffers.get(&path) {
             return Ok(text.clone());
         }
-        let bytes = std::fs::read(&path)?;
-        String::from_utf8(bytes)
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is not valid UTF-8"))
+        loader::decode(crate::output::read_regular(&path)?)
     }
 
     fn parse(&self, file: FileId, text: &str) -> syntax::Parsed {

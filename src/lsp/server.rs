@@ -753,7 +753,9 @@ impl Server {
         let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return Ok(Value::Null) };
         let text = match self.docs.get(&path) {
             Some(d) => d.text.clone(),
-            None => std::fs::read_to_string(&path).map_err(|e| ResponseError::request_failed(e.to_string()))?,
+            None => crate::output::read_regular(&path)
+                .and_then(crate::loader::decode)
+                .map_err(|e| ResponseError::request_failed(e.to_string()))?,
         };
         to_value(format::format(&text, self.encoding))
     }
