@@ -62,6 +62,7 @@ codes! {
     E0402 => "unknown function",
     E0403 => "wrong number of arguments",
     E0404 => "invalid regular expression",
+    E0405 => "index PostgreSQL cannot build: no operator class, several columns in a hash, a function that is not immutable",
     E0501 => "partition key missing from a unique",
     E0502 => "target version not supported",
     E0503 => "invalid partitioning or range",

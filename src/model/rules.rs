@@ -56,6 +56,103 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     publications(r);
     renames(r);
     tenant_references(r);
+    index_methods(r);
+}
+
+/// What PostgreSQL refuses in an index, which the build used to pass and
+/// the first migration then failed on: a method with no default operator
+/// class for an item's type (`gin` on a text column: `pg_trgm`'s classes
+/// are not the default; `gist` on a scalar without `btree_gist`; `brin` on
+/// a boolean, an array or JSON), a `hash` index over several items, and
+/// `now()` or `date()` of a timestamp (they depend on the clock or the
+/// session's time zone: not IMMUTABLE) in an item or a condition.
+fn index_methods(r: &mut Resolver<'_>) {
+    let has = |name: &str| r.model.extensions.iter().any(|e| e == name);
+    let (gist_scalars, gin_scalars) = (has("btree_gist"), has("btree_gin"));
+    let scalar = |t: ExprType| {
+        !matches!(t, ExprType::Array | ExprType::Json | ExprType::Geo | ExprType::Any | ExprType::Null | ExprType::Bool)
+    };
+    let mut problems: Vec<(Span, String, String, &'static str)> = Vec::new();
+    for a in &r.model.aggregates {
+        for e in a.root.walk() {
+            for ix in &e.indexes {
+                let method = ix.method.word();
+                if ix.method == IndexMethod::Hash && ix.items.len() > 1 {
+                    problems.push((
+                        ix.span,
+                        "a hash index over several items".into(),
+                        "PostgreSQL's hash indexes have one column".into(),
+                        "index one item with `using hash`, or drop `using hash` for a btree index over all of them",
+                    ));
+                }
+                for item in &ix.items {
+                    let t = item.ty;
+                    let indexable = match ix.method {
+                        IndexMethod::Btree | IndexMethod::Hash => true,
+                        IndexMethod::Gin => {
+                            matches!(t, ExprType::Array | ExprType::Json | ExprType::Any) || (gin_scalars && scalar(t))
+                        }
+                        IndexMethod::Gist => matches!(t, ExprType::Geo | ExprType::Any) || (gist_scalars && scalar(t)),
+                        IndexMethod::Brin => !matches!(t, ExprType::Bool | ExprType::Array | ExprType::Json),
+                    };
+                    if !indexable {
+                        let help = match ix.method {
+                            IndexMethod::Gin if scalar(t) => "gin indexes arrays and JSON; for words in text use `search`, for equality and ranges drop `using gin` (a btree index), or add `btree_gin` to the model's `extensions`",
+                            IndexMethod::Gist if scalar(t) => "gist indexes geometry; for a scalar column drop `using gist` (a btree index), or add `btree_gist` to the model's `extensions`",
+                            _ => "drop `using …` for a btree index",
+                        };
+                        problems.push((
+                            item.span,
+                            format!("`using {method}` cannot index {}", type_words(t)),
+                            format!("PostgreSQL has no default {method} operator class for this type"),
+                            help,
+                        ));
+                    }
+                }
+                for x in ix.items.iter().chain(&ix.where_clause) {
+                    x.walk(&mut |sub| {
+                        let TExprKind::Call(f, args) = &sub.kind else { return };
+                        let moving = match f {
+                            Function::Now => true,
+                            Function::Date => args.first().is_some_and(|a| a.ty == ExprType::Timestamp),
+                            _ => false,
+                        };
+                        if moving {
+                            problems.push((
+                                sub.span,
+                                format!("`{}()` in an index", f.name()),
+                                "its value depends on the clock or the session's time zone: PostgreSQL builds indexes only with IMMUTABLE functions".into(),
+                                "index the column itself (a range condition in the query uses it), or store the value in a field of its own",
+                            ));
+                        }
+                    });
+                }
+            }
+        }
+    }
+    for (span, message, label, help) in problems {
+        r.error(Diagnostic::error(id::E0405, message).at(span, label).with_help(help));
+    }
+}
+
+fn type_words(t: ExprType) -> &'static str {
+    match t {
+        ExprType::Bool => "a boolean",
+        ExprType::Text => "text",
+        ExprType::Int => "an integer",
+        ExprType::Decimal => "a decimal",
+        ExprType::Date => "a date",
+        ExprType::Time => "a time",
+        ExprType::Timestamp => "a timestamp",
+        ExprType::Interval => "an interval",
+        ExprType::Uuid => "a uuid",
+        ExprType::Json => "JSON",
+        ExprType::Bytes => "bytes",
+        ExprType::Geo => "a geometry",
+        ExprType::Array => "an array",
+        ExprType::Enum(_) => "an enum",
+        ExprType::Null | ExprType::Any => "this value",
+    }
 }
 
 fn target(r: &mut Resolver<'_>) {
