@@ -462,6 +462,27 @@ fn renames_without_the_lock_add_no_was() {
     assert_eq!(c.shutdown(), Some(0));
 }
 
+/// Names only the compiler knows are taken: a column it adds, another
+/// field's `@column`, a name too long for PostgreSQL. Each was accepted,
+/// and the model broke.
+#[test]
+fn a_rename_that_would_break_the_model_is_refused() {
+    let p = Project::mitoga();
+    let (mut c, _) = p.open(&["contexts/autenticacion.ddd"]);
+    let auth = p.text("contexts/autenticacion.ddd");
+    let a = p.uri("contexts/autenticacion.ddd");
+    let long = "x".repeat(80);
+    for (new_name, error) in [("deleted_at", "E0105"), ("password_hash", "E0601"), (long.as_str(), "E0106")] {
+        let r = c.request_raw(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": a }, "position": position(&auth, "estado: EstadoUsuario", 0, 1), "newName": new_name }),
+        );
+        let message = r["error"]["message"].as_str().unwrap_or_else(|| panic!("{new_name} accepted: {r}"));
+        assert!(message.contains(&format!("error[{error}]")), "{new_name}: {message}");
+    }
+    assert_eq!(c.shutdown(), Some(0));
+}
+
 #[test]
 fn quick_fixes_for_lint_findings() {
     let p = Project::mitoga();

@@ -92,7 +92,59 @@ pub fn rename(view: &View<'_>, file: FileId, offset: usize, new_name: &str) -> R
     if let Some(was) = was_edit(snap, id, &old, new_name) {
         edits.push(was);
     }
+    if let Some(why) = breaks(snap, &edits) {
+        return Err(format!("`{new_name}` cannot be the new name: {why}"));
+    }
     Ok(workspace_edit(view, edits))
+}
+
+/// The first error the edits would add to the model, or `None`. The
+/// declared names are checked by [`clash`]; what only the compiler knows
+/// is checked here, on the edited texts: a column it adds (`deleted_at`,
+/// `id`, a parent link `usuario_id`), another field's `@column`, a
+/// literal (`null`, `true`: the invariant then compared the literal), a
+/// value object's name taken by an aggregate, a name too long for
+/// PostgreSQL. Each was accepted, and the model broke.
+fn breaks(snap: &Snapshot, edits: &[(Span, String)]) -> Option<String> {
+    let mut by_file: std::collections::BTreeMap<FileId, Vec<&(Span, String)>> = std::collections::BTreeMap::new();
+    for e in edits {
+        by_file.entry(e.0.file).or_default().push(e);
+    }
+    let mut files = snap.files.clone();
+    for (file, mut edits) in by_file {
+        edits.sort_by_key(|(s, _)| std::cmp::Reverse(s.start));
+        let mut text = snap.text(file).to_string();
+        for (s, t) in edits {
+            let range = s.start as usize..s.end as usize;
+            if text.get(range.clone()).is_none() {
+                return Some("the files changed while renaming".into());
+            }
+            text.replace_range(range, t);
+        }
+        let parsed = crate::syntax::parse(file, &text);
+        if let Some(d) = parsed.diagnostics.iter().find(|d| d.is_error()) {
+            return Some(format!("the model would not parse (error[{}]: {})", d.code, d.message));
+        }
+        if let (Some(slot), Some(ast)) = (files.iter_mut().find(|(f, _)| *f == file), parsed.file) {
+            slot.1 = ast;
+        }
+    }
+    let errors = |files: &[(FileId, crate::syntax::ast::SourceFile)]| -> Vec<crate::diagnostics::Diagnostic> {
+        let analysis = model::analyze(files);
+        let mut errors: Vec<_> = analysis.diagnostics.into_iter().filter(|d| d.is_error()).collect();
+        if errors.is_empty() {
+            if let Some(Err(lowered)) = analysis.model.as_ref().map(relational::lower) {
+                errors.extend(lowered.into_iter().filter(|d| d.is_error()));
+            }
+        }
+        errors
+    };
+    let (before, after) = (errors(&snap.files), errors(&files));
+    let count = |all: &[crate::diagnostics::Diagnostic], code: &str| all.iter().filter(|d| d.code == code).count();
+    after
+        .iter()
+        .find(|d| count(&after, d.code) > count(&before, d.code))
+        .map(|d| format!("the model would have error[{}]: {}", d.code, d.message))
 }
 
 /// Another declaration that would have the new name in the same scope.
