@@ -362,8 +362,8 @@ fn push_lock(plan: &mut Plan, dir: &std::path::Path, lock: &Lock, schema: &Schem
 fn push_lock_with(plan: &mut Plan, dir: &std::path::Path, lock: &Lock, schema: &Schema, snapshot: Option<String>) {
     let _p = crate::timing::phase("lock files");
     debug_assert!(snapshot.as_ref().is_none_or(|s| *s == crate::lock::snapshot::write(schema)));
-    let json = lock.to_json();
     let snapshot = snapshot.unwrap_or_else(|| crate::lock::snapshot::write(schema));
+    let json = lock.to_json(&snapshot);
     plan.outputs.push(Output { path: dir.join(crate::lock::LOCK_FILE), bytes: json.into_bytes() });
     plan.outputs.push(Output { path: dir.join(crate::lock::SNAPSHOT_FILE), bytes: snapshot.into_bytes() });
 }

@@ -149,14 +149,29 @@ fn fails_on_a_migration_unknown_to_the_lock() {
 }
 
 #[test]
-fn fails_on_a_stale_lock() {
+fn fails_on_a_hand_edited_or_cut_snapshot() {
     let dir = built();
     let snapshot = dir.path().join("db/migration/dddc.schema");
     let text = std::fs::read_to_string(&snapshot).expect("read the lock's snapshot");
-    // A difference no SQL can see: the lock no longer matches the model.
+    // A difference no SQL can see: the lock records another snapshot.
     assert!(text.contains("\"aggregate_root\""));
     std::fs::write(&snapshot, text.replace("\"aggregate_root\"", "\"entity\"")).expect("write snapshot");
-    assert_fails_with(dir.path(), "stale");
+    assert_fails_with(dir.path(), "`dddc.schema` is not the one `dddc.lock` records");
+    // Cut after its header: it read as an empty schema, and the next
+    // build wrote a migration creating every table again, whose undo
+    // dropped them all. Refused now, and nothing is written.
+    let header: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&snapshot, &header).expect("write snapshot");
+    assert_fails_with(dir.path(), "`dddc.schema` is not the one `dddc.lock` records");
+    let before: Vec<_> =
+        std::fs::read_dir(dir.path().join("db/migration")).expect("list").flatten().map(|e| e.file_name()).collect();
+    let o = dddc(dir.path(), &["build"]);
+    assert!(!o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not the one `dddc.lock` records"), "{}", stderr(&o));
+    let after: Vec<_> =
+        std::fs::read_dir(dir.path().join("db/migration")).expect("list").flatten().map(|e| e.file_name()).collect();
+    assert_eq!(before.len(), after.len(), "a build wrote migrations over a cut snapshot");
+    assert_eq!(std::fs::read_to_string(&snapshot).expect("read"), header);
 }
 
 /// `check` compares the snapshot it would write with the text on disk: a

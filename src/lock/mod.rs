@@ -45,6 +45,13 @@ struct LockFile {
     dddc: String,
     model: String,
     migrations: Vec<Migration>,
+    /// The BLAKE3 of `dddc.schema` as written (line ends `\n`): a snapshot
+    /// edited by hand or cut short is refused instead of being taken for
+    /// a smaller schema (an emptied one made the next build recreate every
+    /// table, and its undo drop them all). Locks written before it have
+    /// none, and are not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    schema_blake3: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -99,6 +106,11 @@ impl FileSum {
     }
 }
 
+/// The digest of a `dddc.schema` text the lock records.
+fn schema_digest(snapshot: &[u8]) -> String {
+    blake3::hash(snapshot).to_hex().to_string()
+}
+
 impl Lock {
     pub fn new(model: &str, schema: Schema) -> Lock {
         Lock {
@@ -112,16 +124,19 @@ impl Lock {
 
     /// The two files, as this dddc writes them: (`dddc.lock`, `dddc.schema`).
     pub fn to_files(&self) -> (String, String) {
-        (self.to_json(), snapshot::write(&self.schema))
+        let snapshot = snapshot::write(&self.schema);
+        (self.to_json(&snapshot), snapshot)
     }
 
-    /// `dddc.lock` alone, as this dddc writes it.
-    pub fn to_json(&self) -> String {
+    /// `dddc.lock` alone, as this dddc writes it beside `snapshot` (the
+    /// text of `dddc.schema`, whose digest it records).
+    pub fn to_json(&self, snapshot: &str) -> String {
         let file = LockFile {
             format: FORMAT,
             dddc: env!("CARGO_PKG_VERSION").to_string(),
             model: self.model.clone(),
             migrations: self.migrations.clone(),
+            schema_blake3: Some(schema_digest(snapshot.as_bytes())),
         };
         // Without serde_json's `preserve_order`, a `Value` keeps its object
         // keys in a BTreeMap: sorted.
@@ -196,6 +211,23 @@ impl Lock {
                     return Err(format!(
                         "`{SNAPSHOT_FILE}` has git conflict markers (line {line}): run `dddc rebase` to resolve them"
                     ));
+                }
+                if let Some(recorded) = &file.schema_blake3 {
+                    let digest = if text.contains('\r') {
+                        schema_digest(&lf_only(text.as_bytes()))
+                    } else {
+                        schema_digest(text.as_bytes())
+                    };
+                    // Written in another layout but the same schema (an
+                    // editor's reflow): stale, and the next build writes it
+                    // back; one that does not read says where.
+                    let same =
+                        || Lock::read_schema(text).map(|s| schema_digest(snapshot::write(&s).as_bytes()) == *recorded);
+                    if digest != *recorded && !same()? {
+                        return Err(format!(
+                            "`{SNAPSHOT_FILE}` is not the one `{LOCK_FILE}` records (its digest differs): it was edited by hand, cut short, or merged by git; restore both from version control, or after a merge run `dddc rebase`"
+                        ));
+                    }
                 }
                 let schema = if read_schema { Lock::read_schema(text)? } else { Schema::default() };
                 let lock = Lock { format, dddc: file.dddc, model: file.model, migrations: file.migrations, schema };
