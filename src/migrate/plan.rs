@@ -1276,10 +1276,21 @@ fn check(
                     new_ix.table(&table.schema, &table.name).and_then(|t| t.column(column)).and_then(|c| c.default.clone());
                 *backfill = backfill_of(table, column).or(default);
                 if backfill.is_none() && !new_tables.contains(table) {
+                    let tenant = new_ix
+                        .table(&table.schema, &table.name)
+                        .and_then(|t| t.column(column))
+                        .is_some_and(|c| c.source == Some(relational::ColumnSource::Tenant));
+                    // The last step of making a table tenant-scoped: the
+                    // column was filled by hand, which the model cannot see.
+                    let help = if tenant {
+                        "once every row has its tenant, run `dddc build --allow-destructive`: the migration checks that no row is left without one (a NOT VALID check, then validated) and stops there if one is; no row is changed"
+                    } else {
+                        "give the field a default, or `@backfill(expr)` to fill existing rows; or, once no row is NULL, run `dddc build --allow-destructive` (the migration stops at a row still NULL; no row is changed)"
+                    };
                     refuse(
                         id::E0703,
                         format!("make `{table}.{column}` NOT NULL with no value for the rows where it is NULL"),
-                        "give the field a default, or `@backfill(expr)` to fill existing rows; or run `dddc build --allow-destructive`",
+                        help,
                         false,
                         column_span(table, column),
                         out,
