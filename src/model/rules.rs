@@ -456,7 +456,46 @@ fn search(r: &mut Resolver<'_>) {
     }
 }
 
+/// Whether PostgreSQL keeps the name for itself: `public`, `none` and the
+/// session's role names may not name a role, and `pg_` starts the system's
+/// roles and schemas; `information_schema` is the standard's schema. Each
+/// built, and the first migration failed (`role name "public" is
+/// reserved`), or a context took `information_schema` as its schema and
+/// its undo dropped it.
+fn reserved_by_postgresql(name: &str, role: bool) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if role {
+        lower.starts_with("pg_")
+            || matches!(lower.as_str(), "public" | "none" | "current_user" | "session_user" | "current_role")
+    } else {
+        // A context's `pg_` is refused with the schema names.
+        lower == "information_schema"
+    }
+}
+
+fn reserved_names(r: &mut Resolver<'_>) {
+    let mut found = Vec::new();
+    for role in &r.role_asts {
+        if reserved_by_postgresql(&role.name.name, true) {
+            found.push((role.name.span, "role", role.name.name.clone()));
+        }
+    }
+    for c in &r.model.contexts {
+        if reserved_by_postgresql(&c.name, false) {
+            found.push((c.span, "context", c.name.clone()));
+        }
+    }
+    for (span, what, name) in found {
+        r.error(
+            Diagnostic::error(id::E0106, format!("{what} name `{name}` is reserved by PostgreSQL"))
+                .at(span, format!("PostgreSQL keeps `{name}` for itself"))
+                .with_help(format!("name the {what} something else (names starting with `pg_` are the system's)")),
+        );
+    }
+}
+
 fn roles(r: &mut Resolver<'_>) {
+    reserved_names(r);
     for role in r.role_asts.clone() {
         let mut out = Role {
             name: role.name.name.clone(),
