@@ -353,6 +353,9 @@ fn renaming_a_field_in_the_lock_adds_was_and_builds_a_rename() {
     let lens = c.request("textDocument/codeLens", json!({ "textDocument": { "uri": root } }));
     let title = lens[0]["command"]["title"].as_str().unwrap_or_default().to_string();
     assert!(title.contains("rename column reservas.reservas.motivo_cancelacion to motivo"), "{title}");
+    // Only it: lowered in English, the Spanish project's lens also showed
+    // the functions' comments as pending changes `dddc plan` did not have.
+    assert!(title.starts_with("1 change:"), "{title}");
     assert_eq!(c.shutdown(), Some(0));
     // The next build writes the rename.
     std::fs::write(p.path("contexts/reservas.ddd"), &renamed).unwrap();

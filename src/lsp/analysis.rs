@@ -161,7 +161,11 @@ pub fn full(spec: &ProjectSpec, files: &dyn loader::Files) -> Snapshot {
     let model = analysis.model;
     let mut schema = None;
     if let Some(m) = model.as_ref().filter(|_| !diagnostics::has_errors(&diags)) {
-        match relational::lower(m) {
+        // In the project's language, as `build` lowers it: the comments dddc
+        // writes into the database are in it, and lowered in English, a
+        // Spanish project's lens showed eight pending changes (the
+        // functions' comments) where `dddc plan` had none.
+        match relational::lower((m, spec.config.docs.language)) {
             Ok(s) => schema = Some(s),
             Err(d) => diags.extend(d),
         }
@@ -328,7 +332,7 @@ pub fn quick(base: &Snapshot, edited: &[(FileId, String)]) -> Option<Quick> {
     settle(&mut diags, analysis.diagnostics, syntax_failed);
     if let Some(m) = analysis.model.as_ref().filter(|_| !diagnostics::has_errors(&diags)) {
         let _p = crate::timing::phase("quick: lower + lint");
-        match relational::lower(m) {
+        match relational::lower((m, base.spec.config.docs.language)) {
             Ok(s) => diags.extend(lint::lint(m, &s, &base.spec.config.lint).findings),
             Err(d) => diags.extend(d),
         }
