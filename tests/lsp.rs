@@ -841,3 +841,25 @@ fn a_request_overtaken_by_an_edit_is_never_answered_from_the_newer_text() {
     }
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// A file that is not a model, opened by an editor that sends every file
+/// it opens (`dddc.toml`, language `toml`), is not analysed: it got
+/// `E0001` on its first `#`, and a notice that it is not part of the model.
+#[test]
+fn a_file_that_is_not_a_model_is_left_alone() {
+    let p = Project::mitoga();
+    let (mut c, _) = p.open(&[]);
+    let toml = p.uri("dddc.toml");
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": toml, "languageId": "toml", "version": 1, "text": p.text("dddc.toml") } }),
+    );
+    let u = p.uri("contexts/pagos.ddd");
+    c.open(&u, &p.text("contexts/pagos.ddd"));
+    c.diagnostics(&u, None);
+    let hover = c.request("textDocument/hover", doc(&toml, json!({ "line": 0, "character": 1 })));
+    assert!(hover.is_null(), "{hover}");
+    let on_toml: Vec<&Value> = c.notifications.iter().filter(|n| n["params"]["uri"] == toml).collect();
+    assert!(on_toml.is_empty(), "{on_toml:?}");
+    assert_eq!(c.shutdown(), Some(0));
+}

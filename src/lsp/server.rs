@@ -320,6 +320,12 @@ impl Server {
 
     fn did_open(&mut self, p: DidOpenTextDocumentParams) {
         let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return };
+        // Only models: an editor that sends every file it opens sent
+        // `dddc.toml`, and got `E0001` on its first `#`. (Settings are
+        // read from the disk, on `didChangeWatchedFiles`.)
+        if p.text_document.language_id != "ddd" && path.extension().is_none_or(|x| x != "ddd") {
+            return;
+        }
         self.uris.insert(path.clone(), p.text_document.uri);
         self.docs.insert(path.clone(), Document { text: p.text_document.text, version: p.text_document.version });
         self.membership.remove(&path);
@@ -341,7 +347,9 @@ impl Server {
 
     fn did_close(&mut self, p: DidCloseTextDocumentParams) {
         let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return };
-        self.docs.remove(&path);
+        if self.docs.remove(&path).is_none() {
+            return;
+        }
         // The disk's text stands in for the buffer's from now on.
         self.touch(&path, true);
         if self.orphans.remove(&path) {
