@@ -929,6 +929,10 @@ fn default_value(r: &mut Cx<'_, '_>, owner: &Owner, idx: usize, e: &ast::Expr, s
                     && text[10..].chars().all(|c| c.is_ascii_digit() || " :T.+-Z".contains(c)),
                 "`YYYY-MM-DD HH:MM:SS+00`",
             ),
+            ExprType::Json => (
+                serde_json::from_str::<serde_json::Value>(text).is_ok(),
+                "JSON text: `'{\"a\": 1}'`, `'[]'`, or `{}` / `[]` bare",
+            ),
             _ => (true, ""),
         };
         if !ok {
