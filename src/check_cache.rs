@@ -197,7 +197,7 @@ fn path_of(project: &Project) -> PathBuf {
 
 /// The recorded pass, when there is one that reads.
 pub fn read(project: &Project) -> Option<Entry> {
-    Entry::parse(&crate::output::read_regular_to_string(&path_of(project)).ok()?)
+    Entry::parse(&crate::files::read_regular_to_string(&path_of(project)).ok()?)
 }
 
 /// Records a pass. Failing to (a read-only checkout) is not an error: the
@@ -374,6 +374,20 @@ enum Walked {
 /// own folder is left out. A missing folder has no entries. Links to
 /// folders are followed when `follow` (to a depth of [`MAX_DEPTH`]).
 fn walk(dir: &Path, prefix: &str, depth: usize, follow: bool, out: &mut Vec<(String, Walked)>) -> Option<()> {
+    let mut above: Vec<PathBuf> = dir.canonicalize().into_iter().collect();
+    walk_in(dir, prefix, depth, follow, &mut above, out)
+}
+
+/// [`walk`]; `above`: the folders walked into to get here, as links
+/// resolve them.
+fn walk_in(
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    follow: bool,
+    above: &mut Vec<PathBuf>,
+    out: &mut Vec<(String, Walked)>,
+) -> Option<()> {
     if depth > MAX_DEPTH {
         return None;
     }
@@ -401,13 +415,18 @@ fn walk(dir: &Path, prefix: &str, depth: usize, follow: bool, out: &mut Vec<(Str
                 out.push((full, Walked::Link(std::fs::read_link(&path).ok()?)));
                 continue;
             }
-            // A link back to a folder above: `check` does not follow it; its
-            // state is not hashed (the check runs in full).
-            if link && dir.canonicalize().ok()?.starts_with(path.canonicalize().ok()?) {
+            // A link back to a folder walked into on the way here (directly,
+            // or through a sibling that links back): `check` does not
+            // follow it; the state is not hashed (the check runs in full).
+            let real = path.canonicalize().ok()?;
+            if above.contains(&real) {
                 return None;
             }
             out.push((full.clone(), Walked::Dir));
-            walk(&path, &format!("{full}/"), depth + 1, follow, out)?;
+            above.push(real);
+            let walked = walk_in(&path, &format!("{full}/"), depth + 1, follow, above, out);
+            above.pop();
+            walked?;
         } else {
             out.push((full, Walked::File(path)));
         }
@@ -472,7 +491,7 @@ pub fn file_sha256_hex(path: &Path, buf: &mut [u8]) -> Option<String> {
 
 /// A file's hashes and its head, from one read through `buf`.
 fn read_file(path: &Path, hashes: Hashes, buf: &mut [u8]) -> Option<FileRead> {
-    let mut f = crate::output::open_regular(path).ok()?;
+    let mut f = crate::files::open_regular(path).ok()?;
     let mut blake = (hashes != Hashes::Sha256).then(blake3::Hasher::new);
     let mut sha = (hashes != Hashes::Blake3).then(Sha256::new);
     let mut head = Vec::new();

@@ -176,7 +176,7 @@ pub fn discover(arg: Option<&Path>) -> Result<Project, String> {
 
 pub fn load_config(dir: &Path) -> Result<Config, String> {
     let path = dir.join("dddc.toml");
-    match crate::output::read_regular_to_string(&path) {
+    match crate::files::read_regular_to_string(&path) {
         Ok(text) => {
             let config: Config = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             let m = &config.migrations;

@@ -11,7 +11,7 @@
 //!    validated. A throwaway PostgreSQL cluster from the local binaries.
 //!    `DDDC_TIMINGS=1`: each phase's time on stderr; [`threads`], the
 //!    threads dddc starts; [`memo`], the local memory of work done in
-//!    earlier runs (`.dddc/`).
+//!    earlier runs (`.dddc/`); [`files`], reading only regular files.
 //! 2. [`syntax`] — source text → typed AST. A pest grammar
 //!    (`grammar/ddd.pest`) with catch-all rules, so parsing never panics and
 //!    every broken line gets a precise message. Every node keeps its span.
@@ -54,6 +54,7 @@ pub mod check_cache;
 pub mod config;
 pub mod diagnostics;
 pub mod docs;
+pub mod files;
 pub mod introspect;
 pub mod lint;
 pub mod loader;

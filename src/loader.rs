@@ -309,7 +309,7 @@ impl Loader<'_> {
 }
 
 fn read_text(path: &Path) -> std::io::Result<String> {
-    decode(crate::output::read_regular(path)?)
+    decode(crate::files::read_regular(path)?)
 }
 
 /// A model file's text: UTF-8, without the byte-order mark it may start

@@ -204,7 +204,7 @@ impl Memo {
     /// The bytes remembered for `key`.
     pub fn get_bytes(&self, key: &Hash) -> Option<Vec<u8>> {
         self.lock().used.insert(*key);
-        let entry = crate::output::read_regular(&self.dir.join(hex(key))).ok()?;
+        let entry = crate::files::read_regular(&self.dir.join(hex(key))).ok()?;
         let rest = entry.strip_prefix(HEADER.as_bytes())?;
         let (sum, newline) = (rest.get(..64)?, rest.get(64)?);
         if *newline != b'\n' || sum != hex(&digest(&rest[65..])).as_bytes() {

@@ -24,40 +24,7 @@ pub struct Output {
     pub bytes: Vec<u8>,
 }
 
-/// Opens `path` for reading if it is a regular file (a link to one
-/// included). A FIFO, a device (`/dev/zero`) or a socket where dddc reads
-/// a project's file would block forever or never end: it is an error
-/// instead. Opened without blocking, so that a FIFO with no writer does
-/// not hold the open itself.
-pub fn open_regular(path: &Path) -> std::io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
-    }
-    Ok(file)
-}
-
-/// The bytes of the regular file at `path` ([`open_regular`]).
-pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut file = open_regular(path)?;
-    let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize));
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
-
-/// The text of the regular file at `path` ([`open_regular`]).
-pub fn read_regular_to_string(path: &Path) -> std::io::Result<String> {
-    String::from_utf8(read_regular(path)?)
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
-}
+pub use crate::files::{open_regular, read_regular, read_regular_to_string};
 
 /// Prefix and suffix of the temporary files.
 const TMP_PREFIX: &str = ".dddc-";
@@ -121,7 +88,13 @@ impl Staged {
         self.new_folders.clear();
         later.new_folders.clear();
         // Stable: the outputs' order but for the lock.
-        staged.sort_by_key(|(_, dest)| dest.file_name().is_some_and(|n| n == "dddc.lock"));
+        // The snapshot just before it: a run killed between the two leaves
+        // a snapshot the lock's digest refuses, a window of one rename.
+        staged.sort_by_key(|(_, dest)| match dest.file_name().and_then(|n| n.to_str()) {
+            Some("dddc.lock") => 2,
+            Some("dddc.schema") => 1,
+            _ => 0,
+        });
         let mut dirs: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
         // Each file being replaced keeps a second name until the end, so
         // that a rename failing half-way (a lock made immutable, a document
@@ -129,25 +102,17 @@ impl Staged {
         // it: a build that failed there had written its migration and
         // snapshot but not its lock, and once the user removed the
         // migration the lock named, the next build found nothing to do.
-        let mut kept: Vec<Option<PathBuf>> = Vec::with_capacity(staged.len());
-        for (_, dest) in &staged {
-            match keep_aside(dest) {
-                Ok(k) => kept.push(k),
-                Err(e) => {
-                    drop_kept(&kept);
-                    return Err(format!("cannot write {}: {e}", dest.display()));
-                }
-            }
-        }
+        let kept: Vec<Before> = staged.iter().map(|(_, dest)| keep_aside(dest)).collect();
         let mut renamed: Vec<PathBuf> = Vec::with_capacity(staged.len());
         // A failure drops (removes) the temporary files not yet renamed,
         // puts back what the renamed ones replaced, and leaves the folders.
         for (tmp, dest) in staged {
             if let Err(e) = tmp.persist(&dest) {
-                for (done, keep) in renamed.iter().zip(&kept).rev() {
-                    let _ = match keep {
-                        Some(k) => std::fs::rename(k, done),
-                        None => std::fs::remove_file(done),
+                for (done, before) in renamed.iter().zip(&kept).rev() {
+                    let _ = match before {
+                        Before::Kept(k) => std::fs::rename(k, done),
+                        Before::Absent => std::fs::remove_file(done),
+                        Before::Unkept => Ok(()),
                     };
                 }
                 drop_kept(&kept);
@@ -171,33 +136,44 @@ impl Staged {
     }
 }
 
-/// A second name for the file at `dest` (a hard link beside it, named like
-/// a temporary file so that a run killed before removing it has it removed
-/// by the next), or `None` when there is no file there, or the filesystem
-/// gives no hard links (the rename then replaces it for good, as before).
-/// A file that may not be linked (immutable, a folder one may not write)
-/// could not be replaced either: that fails before anything is renamed.
-fn keep_aside(dest: &Path) -> std::io::Result<Option<PathBuf>> {
+/// What was at a destination before its rename: how a failed commit
+/// puts it back.
+enum Before {
+    /// Nothing: a file renamed there is removed.
+    Absent,
+    /// A file, kept under a second name (a hard link beside it, named like
+    /// a temporary file so that a run killed before removing it has it
+    /// removed by the next): renamed back.
+    Kept(PathBuf),
+    /// Something that could not be kept (no hard links on the filesystem,
+    /// `fs.protected_hardlinks` on a file of another owner, a folder): left
+    /// as the rename leaves it, as before there was a way back. (Refusing
+    /// to go on there failed every build of a project whose files root had
+    /// written, which a rename replaces.)
+    Unkept,
+}
+
+fn keep_aside(dest: &Path) -> Before {
     match std::fs::symlink_metadata(dest) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-        // Its rename fails, and what was renamed before it is put back.
-        Ok(m) if m.is_dir() => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Before::Absent,
+        Err(_) => return Before::Unkept,
+        Ok(m) if m.is_dir() => return Before::Unkept,
         Ok(_) => {}
     }
-    let (Some(folder), Some(name)) = (dest.parent(), dest.file_name()) else { return Ok(None) };
+    let (Some(folder), Some(name)) = (dest.parent(), dest.file_name()) else { return Before::Unkept };
     let keep = folder.join(format!("{TMP_PREFIX}{}.kept-{}{TMP_SUFFIX}", name.to_string_lossy(), std::process::id()));
     let _ = std::fs::remove_file(&keep);
     match std::fs::hard_link(dest, &keep) {
-        Ok(()) => Ok(Some(keep)),
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(e),
-        Err(_) => Ok(None),
+        Ok(()) => Before::Kept(keep),
+        Err(_) => Before::Unkept,
     }
 }
 
-fn drop_kept(kept: &[Option<PathBuf>]) {
-    for k in kept.iter().flatten() {
-        let _ = std::fs::remove_file(k);
+fn drop_kept(kept: &[Before]) {
+    for k in kept {
+        if let Before::Kept(k) = k {
+            let _ = std::fs::remove_file(k);
+        }
     }
 }
 

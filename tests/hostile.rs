@@ -429,6 +429,16 @@ fn links_that_loop_and_files_that_never_end() {
     let migrations = d.join("db/migration");
     std::os::unix::fs::symlink(".", migrations.join("a")).expect("link");
     std::os::unix::fs::symlink(".", migrations.join("b")).expect("link");
+    // And through a sibling folder that links back (no link points at a
+    // folder above it directly).
+    let other = d.join("db/other");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    for (from, to) in [(migrations.join("c"), "../other"), (migrations.join("e"), "../other")] {
+        std::os::unix::fs::symlink(to, from).expect("link");
+    }
+    for name in ["x", "y"] {
+        std::os::unix::fs::symlink("../migration", other.join(name)).expect("link");
+    }
     for cmd in ["check", "build"] {
         let o = within_a_minute(d, &[cmd]).unwrap_or_else(|| panic!("`dddc {cmd}` hung on links that loop"));
         sane(&o);

@@ -139,16 +139,7 @@ impl Client {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let m = self.next(deadline).unwrap_or_else(|| panic!("no answer to `{method}` within {PATIENCE:?}"));
-            if m.get("id") == Some(&json!(id)) && m.get("method").is_none() {
-                return m;
-            }
-            if m.get("method").is_some() && m.get("id").is_none() {
-                self.notifications.push_back(m);
-            }
-        }
+        self.response(id)
     }
 
     /// The response to request `id`, sent earlier by [`Client::send_all`],

@@ -285,7 +285,7 @@ impl Snapshot {
     pub fn written_from(&self, schema: &Schema) -> bool {
         match self {
             Snapshot::Text(text) => snapshot::writes(schema, text),
-            Snapshot::File(path) => crate::output::open_regular(path)
+            Snapshot::File(path) => crate::files::open_regular(path)
                 .is_ok_and(|f| snapshot::writes_read(schema, std::io::BufReader::with_capacity(256 << 10, f))),
         }
     }
@@ -294,7 +294,7 @@ impl Snapshot {
     pub fn text(&self) -> Result<std::borrow::Cow<'_, str>, String> {
         match self {
             Snapshot::Text(text) => Ok(std::borrow::Cow::Borrowed(text)),
-            Snapshot::File(path) => crate::output::read_regular_to_string(path)
+            Snapshot::File(path) => crate::files::read_regular_to_string(path)
                 .map(std::borrow::Cow::Owned)
                 .map_err(|e| format!("cannot read {}: {e}", path.display())),
         }

@@ -108,7 +108,7 @@ impl loader::Files for Overlay<'_> {
         if let Some(text) = self.buffers.get(&path) {
             return Ok(text.clone());
         }
-        loader::decode(crate::output::read_regular(&path)?)
+        loader::decode(crate::files::read_regular(&path)?)
     }
 
     fn parse(&self, file: FileId, text: &str) -> syntax::Parsed {

@@ -122,7 +122,10 @@ fn breaks(snap: &Snapshot, edits: &[(Span, String)]) -> Option<String> {
             text.replace_range(range, t);
         }
         let parsed = crate::syntax::parse(file, &text);
-        if let Some(d) = parsed.diagnostics.iter().find(|d| d.is_error()) {
+        let errors = |p: &crate::syntax::Parsed| p.diagnostics.iter().filter(|d| d.is_error()).count();
+        // A file that already had a broken line keeps it: only new ones count.
+        if errors(&parsed) > errors(&crate::syntax::parse(file, snap.text(file))) {
+            let d = parsed.diagnostics.iter().find(|d| d.is_error())?;
             return Some(format!("the model would not parse (error[{}]: {})", d.code, d.message));
         }
         if let (Some(slot), Some(ast)) = (files.iter_mut().find(|(f, _)| *f == file), parsed.file) {

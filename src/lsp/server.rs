@@ -761,7 +761,7 @@ impl Server {
         let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return Ok(Value::Null) };
         let text = match self.docs.get(&path) {
             Some(d) => d.text.clone(),
-            None => crate::output::read_regular(&path)
+            None => crate::files::read_regular(&path)
                 .and_then(crate::loader::decode)
                 .map_err(|e| ResponseError::request_failed(e.to_string()))?,
         };
