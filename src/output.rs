@@ -3,9 +3,13 @@
 //!
 //! - every file is written to a temporary file beside its destination
 //!   (`.dddc-<name>.<random>.tmp`), flushed to disk, then renamed over it;
-//!   the lock is renamed last, so a build killed half-way leaves at worst
-//!   new files the lock does not know yet (a pending change), never a lock
-//!   that names files that are not there;
+//!   the snapshot and then the lock are renamed last, so a build killed
+//!   half-way leaves at worst new files the lock does not know yet (a
+//!   pending change; a snapshot the lock's digest refuses, for one rename's
+//!   time), never a lock that names files that are not there; a rename
+//!   that fails puts back what the renames before it replaced (each
+//!   replaced file keeps a hard-linked second name until the end, where
+//!   the filesystem gives one);
 //! - a build stages its migrations and lock while it makes the documents
 //!   ([`stage`], then [`Staged::commit`] with the documents'): a run that
 //!   fails after that removes them, as it removes the documents';
