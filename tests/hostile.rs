@@ -479,3 +479,49 @@ fn columns_after_a_byte_order_mark() {
     let col = "model m { target postgres 16 } context c { aggregate A { x: ".chars().count() + 1;
     assert!(err.contains(&format!("m.ddd:1:{col}")), "{err}");
 }
+
+/// A build whose lock cannot be replaced (made immutable) changes no file:
+/// the migration and the snapshot it had renamed into place are taken
+/// back. They stayed, the lock not naming them; removing the migration
+/// (what the message suggested) then made the next build find nothing to
+/// do, and the database never got the change. Needs `chattr` and a
+/// filesystem with the immutable attribute (skipped without them).
+#[cfg(unix)]
+#[test]
+fn a_build_whose_lock_cannot_be_replaced_changes_nothing() {
+    let dir = project(&[("m.ddd", &model("    n: int\n"))]);
+    let d = dir.path();
+    let o = dddc(d, &["build", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", sane(&o));
+    let migrations = d.join("db/migration");
+    let lock = migrations.join("dddc.lock");
+    let listing = |p: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(p)
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let (files, schema) = (listing(&migrations), std::fs::read(migrations.join("dddc.schema")).expect("schema"));
+    std::fs::write(d.join("m.ddd"), model("    n: int\n    m: int?\n")).expect("write");
+    let immutable = |on: bool| {
+        Command::new("chattr").arg(if on { "+i" } else { "-i" }).arg(&lock).status().is_ok_and(|s| s.success())
+    };
+    if !immutable(true) {
+        eprintln!("skipped: chattr +i is not available here");
+        return;
+    }
+    let o = dddc(d, &["build"]);
+    immutable(false);
+    let err = sane(&o);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("dddc.lock"), "{err}");
+    assert_eq!(listing(&migrations), files, "a file was left: {err}");
+    assert_eq!(std::fs::read(migrations.join("dddc.schema")).expect("schema"), schema);
+    // Once the lock may be replaced, the build goes through.
+    let o = dddc(d, &["build", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", sane(&o));
+    assert!(listing(&migrations).iter().any(|f| f.starts_with("V2__")));
+}
