@@ -393,6 +393,14 @@ fn standard_output_that_cannot_be_written() {
     }
 }
 
+/// A project of one aggregate, built once.
+fn built_project() -> tempfile::TempDir {
+    let dir = project(&[("m.ddd", &model("    n: int\n"))]);
+    let o = dddc(dir.path(), &["build", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", sane(&o));
+    dir
+}
+
 /// Runs `dddc args` in `dir`, killed after a minute: `None` if it hung.
 fn within_a_minute(dir: &Path, args: &[&str]) -> Option<Output> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dddc"))
@@ -422,10 +430,8 @@ fn within_a_minute(dir: &Path, args: &[&str]) -> Option<Output> {
 #[cfg(unix)]
 #[test]
 fn links_that_loop_and_files_that_never_end() {
-    let dir = project(&[("m.ddd", &model("    n: int\n"))]);
+    let dir = built_project();
     let d = dir.path();
-    let o = dddc(d, &["build", "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", sane(&o));
     let migrations = d.join("db/migration");
     std::os::unix::fs::symlink(".", migrations.join("a")).expect("link");
     std::os::unix::fs::symlink(".", migrations.join("b")).expect("link");
@@ -489,10 +495,8 @@ fn columns_after_a_byte_order_mark() {
 #[cfg(unix)]
 #[test]
 fn a_build_whose_lock_cannot_be_replaced_changes_nothing() {
-    let dir = project(&[("m.ddd", &model("    n: int\n"))]);
+    let dir = built_project();
     let d = dir.path();
-    let o = dddc(d, &["build", "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", sane(&o));
     let migrations = d.join("db/migration");
     let lock = migrations.join("dddc.lock");
     let listing = |p: &Path| {
