@@ -112,6 +112,7 @@ pub fn run_parsed(
         }
         Some(Ok(l)) => Some(l),
         Some(Err(e)) => {
+            let e = crate::lock::with_help(e, &project_dir.join(&config.migrations.dir));
             out.push(finding(format!("{}: {e}", lock_path(config).display())));
             return Checked { findings: out, build_quiet: false };
         }

@@ -40,3 +40,28 @@ pub fn read_regular_to_string(path: &Path) -> std::io::Result<String> {
     String::from_utf8(read_regular(path)?)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
 }
+
+/// Prefix and suffix of the temporary files a command writes beside its
+/// outputs ([`crate::output`]).
+pub const TMP_PREFIX: &str = ".dddc-";
+pub const TMP_SUFFIX: &str = ".tmp";
+
+/// The files a killed commit kept aside under a second name for `name` in
+/// `folder` (what it replaced, which a failed rename would have put
+/// back: [`crate::output`]), in the order of their names.
+pub fn kept_copies(folder: &Path, name: &str) -> Vec<std::path::PathBuf> {
+    let prefix = format!("{TMP_PREFIX}{name}.kept-");
+    let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.starts_with(&prefix) && n.ends_with(TMP_SUFFIX) && e.file_type().is_ok_and(|t| t.is_file())
+        })
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}

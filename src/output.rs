@@ -28,11 +28,9 @@ pub struct Output {
     pub bytes: Vec<u8>,
 }
 
-pub use crate::files::{open_regular, read_regular, read_regular_to_string};
+pub use crate::files::{kept_copies, open_regular, read_regular, read_regular_to_string};
 
-/// Prefix and suffix of the temporary files.
-const TMP_PREFIX: &str = ".dddc-";
-const TMP_SUFFIX: &str = ".tmp";
+use crate::files::{TMP_PREFIX, TMP_SUFFIX};
 
 /// The threads that stage the files: a file is written, then flushed to
 /// disk, and the flush mostly waits, so more threads than cores overlap

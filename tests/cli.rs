@@ -1002,6 +1002,56 @@ fn a_first_build_killed_before_its_lock_is_finished_by_the_next() {
     assert_eq!(left, ["U1__init.sql", "V1__init.sql"], "nothing written, no temporary file");
 }
 
+/// A build killed between its last two renames (the snapshot, then the
+/// lock) leaves the new snapshot beside the old lock, which refuses it by
+/// its digest, and the old snapshot kept aside under a temporary name:
+/// `check` says to build, and the build puts the kept one back and writes
+/// its change again. (The next build removed the kept copy with the other
+/// temporary files, and every command then refused the project.)
+#[test]
+fn a_build_killed_between_the_snapshot_and_the_lock_is_put_right_by_the_next() {
+    let model = ONE_AGGREGATE;
+    let p = one_aggregate_project();
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let mig = p.path().join("db/migration");
+    let (old_lock, old_snapshot) =
+        (std::fs::read(mig.join("dddc.lock")).unwrap(), std::fs::read(mig.join("dddc.schema")).unwrap());
+    std::fs::write(p.path().join("model.ddd"), model.replace("n: int", "n: int\n    m: int?")).unwrap();
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let (new_lock, new_snapshot) =
+        (std::fs::read(mig.join("dddc.lock")).unwrap(), std::fs::read(mig.join("dddc.schema")).unwrap());
+    let v2: Vec<String> = std::fs::read_dir(&mig)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("V2__"))
+        .collect();
+    assert_eq!(v2.len(), 1, "{v2:?}");
+    // As the build left it when killed after renaming the snapshot: the
+    // old lock, the new snapshot, the old one under its second name.
+    std::fs::write(mig.join("dddc.lock"), &old_lock).unwrap();
+    std::fs::write(mig.join(".dddc-dddc.schema.kept-4242.tmp"), &old_snapshot).unwrap();
+    let check = dddc(p.path(), &["check"]);
+    assert_exit(&check, 1);
+    assert!(check.stderr.contains("digest differs"), "{}", check.stderr);
+    assert!(check.stderr.contains("`dddc build` puts back"), "{}", check.stderr);
+    let run = dddc(p.path(), &["build"]);
+    assert_exit(&run, 0);
+    assert!(run.stderr.contains("put back db/migration/dddc.schema"), "{}", run.stderr);
+    assert_eq!(std::fs::read(mig.join("dddc.lock")).unwrap(), new_lock);
+    assert_eq!(std::fs::read(mig.join("dddc.schema")).unwrap(), new_snapshot);
+    assert!(!mig.join(".dddc-dddc.schema.kept-4242.tmp").exists());
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+
+    // A kept copy the lock does not record is not taken: the project stays
+    // refused, with the help for a hand edit.
+    std::fs::write(mig.join("dddc.schema"), &old_snapshot).unwrap();
+    std::fs::write(mig.join(".dddc-dddc.schema.kept-4343.tmp"), &old_snapshot).unwrap();
+    let run = dddc(p.path(), &["build"]);
+    assert_exit(&run, 1);
+    assert!(run.stderr.contains("digest differs"), "{}", run.stderr);
+    assert_eq!(std::fs::read(mig.join("dddc.schema")).unwrap(), old_snapshot, "the snapshot is left as found");
+}
+
 /// Without a lock, the build refuses any migration Flyway would run that
 /// it does not write itself: in a subfolder (Flyway scans them), a
 /// baseline, or another first build's V1 (run with another `--name`, whose

@@ -15,6 +15,33 @@ pub fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bo
     build_in(out, model, name, dry_run, allow_destructive)
 }
 
+/// A build killed between renaming `dddc.schema` and `dddc.lock` (the
+/// last two renames) left the new snapshot beside the old lock, whose
+/// digest refuses it, and the old snapshot kept aside under a second name
+/// (a temporary file's): that one is put back before the temporary files
+/// are removed, and the project is as a build killed before its renames
+/// leaves it (a migration the lock does not know yet, which this build
+/// writes again). Anything else is left for the lock's reader to refuse.
+fn put_back_a_killed_builds_snapshot(out: &Output, mig_dir: &Path) {
+    let (lock_path, snapshot_path) = (mig_dir.join(dddc::lock::LOCK_FILE), mig_dir.join(dddc::lock::SNAPSHOT_FILE));
+    let Ok(lock) = output::read_regular_to_string(&lock_path) else { return };
+    let fits =
+        |path: &Path| output::read_regular(path).ok().and_then(|bytes| dddc::lock::records_snapshot(&lock, &bytes));
+    if fits(&snapshot_path) != Some(false) {
+        return;
+    }
+    for kept in output::kept_copies(mig_dir, dddc::lock::SNAPSHOT_FILE) {
+        if fits(&kept) == Some(true) && std::fs::rename(&kept, &snapshot_path).is_ok() {
+            out.say(&format!(
+                "put back {} as {} records it: a build was killed before it finished",
+                super::display_path(&snapshot_path).display(),
+                dddc::lock::LOCK_FILE
+            ));
+            return;
+        }
+    }
+}
+
 /// The build of the project `model` names (a file or a folder).
 pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bool, allow_destructive: bool) -> u8 {
     let project = match super::discover(out, model) {
@@ -28,6 +55,7 @@ pub fn build_in(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run:
     } else {
         match output::lock_project(&project.dir, out.quiet) {
             Ok(l) => {
+                put_back_a_killed_builds_snapshot(out, &mig_dir);
                 output::remove_stale_temporaries(&mig_dir);
                 output::remove_stale_temporaries(&project.dir.join(&project.config.docs.dir));
                 Some(l)

@@ -267,7 +267,9 @@ pub fn report_lock(
     read.map_err(|problem| match problem {
         LockProblem::Unreadable(e) => out.usage_error(&e),
         LockProblem::Invalid(e) => {
-            let lock_path = migrations_dir(project).join(dddc::lock::LOCK_FILE);
+            let dir = migrations_dir(project);
+            let lock_path = dir.join(dddc::lock::LOCK_FILE);
+            let e = dddc::lock::with_help(e, &dir);
             out.error(&format!("{}: {e}", lock_path.display()));
             EXIT_FAIL
         }

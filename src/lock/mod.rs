@@ -111,6 +111,36 @@ fn schema_digest(snapshot: &[u8]) -> String {
     blake3::hash(snapshot).to_hex().to_string()
 }
 
+/// What the message of a snapshot the lock's digest refuses begins with
+/// (after the file's name): a caller that knows why it may be so adds
+/// its help.
+pub const SNAPSHOT_REFUSED: &str = "is not the one";
+
+/// `message`, what reading the lock in `migrations_dir` said, with the
+/// help for a build killed between its last two renames when that is what
+/// it looks like: a snapshot refused by its digest, and the one the lock
+/// records kept aside under a second name (which the next build puts
+/// back).
+pub fn with_help(mut message: String, migrations_dir: &std::path::Path) -> String {
+    if message.contains(SNAPSHOT_REFUSED) && !crate::files::kept_copies(migrations_dir, SNAPSHOT_FILE).is_empty() {
+        message.push_str(
+            "\nhelp: a build was killed before it finished writing the lock; `dddc build` puts back the snapshot the lock records",
+        );
+    }
+    message
+}
+
+/// Whether the lock's text records `snapshot` (its bytes) by its digest:
+/// `None` when the lock does not parse or records no digest. A build
+/// killed between renaming the snapshot and the lock left the new
+/// snapshot beside the old lock, and the old snapshot kept under a
+/// second name ([`crate::output`]): this finds which one the lock knows.
+pub fn records_snapshot(lock: &str, snapshot: &[u8]) -> Option<bool> {
+    let value: serde_json::Value = serde_json::from_str(lock).ok()?;
+    let recorded = value.get("schema_blake3")?.as_str()?;
+    Some(schema_digest(snapshot) == recorded)
+}
+
 impl Lock {
     pub fn new(model: &str, schema: Schema) -> Lock {
         Lock {
@@ -225,7 +255,7 @@ impl Lock {
                         || Lock::read_schema(text).map(|s| schema_digest(snapshot::write(&s).as_bytes()) == *recorded);
                     if digest != *recorded && !same()? {
                         return Err(format!(
-                            "`{SNAPSHOT_FILE}` is not the one `{LOCK_FILE}` records (its digest differs): it was edited by hand, cut short, or merged by git; restore both from version control, or after a merge run `dddc rebase`"
+                            "`{SNAPSHOT_FILE}` {SNAPSHOT_REFUSED} `{LOCK_FILE}` records (its digest differs): it was edited by hand, cut short, or merged by git; restore both from version control, or after a merge run `dddc rebase`"
                         ));
                     }
                 }
