@@ -90,11 +90,27 @@ pub struct Docs {
     pub html: bool,
     /// A folder whose templates override the built-in ones, by file name.
     pub templates: Option<String>,
+    /// How many steps one render of a template may take while the project
+    /// replaces any: a template whose loops never end stops with an error.
+    pub template_steps: u64,
 }
+
+/// [`Docs::template_steps`] when unset: the built-in templates, replaced
+/// by copies of themselves, took under 10,000,000 steps per render on the
+/// generated model of 20,000 aggregates (`docs/configuration.md`); this
+/// many take about 3.5 s on the machine of `docs/performance.md`.
+pub const DEFAULT_TEMPLATE_STEPS: u64 = 100_000_000;
 
 impl Default for Docs {
     fn default() -> Self {
-        Docs { dir: "docs".into(), language: Language::En, mermaid: false, html: false, templates: None }
+        Docs {
+            dir: "docs".into(),
+            language: Language::En,
+            mermaid: false,
+            html: false,
+            templates: None,
+            template_steps: DEFAULT_TEMPLATE_STEPS,
+        }
     }
 }
 
@@ -266,6 +282,8 @@ pub fn documented_keys() -> Vec<(&'static str, &'static str, String, &'static st
          "Also write the browsable HTML site under `<dir>/site/`: every diagram as a picture, every context, aggregate, table and column, the design review and a search box; it works offline, opened from the disk."),
         ("docs", "templates", docs.templates.as_deref().map_or_else(unset, text), "\"doc-templates\"",
          "A folder of templates (and the site's `site.css`, `site.js`) that replace the built-in ones of the same file name; a file there that replaces nothing is an error."),
+        ("docs", "template_steps", docs.template_steps.to_string(), "500000000",
+         "While the project replaces any template, how many steps (minijinja's fuel: about one per instruction) one render may take before it is stopped with an error: a template whose loops never end (100,000 × 100,000) would hang `build` for good. The built-in templates, replaced by copies of themselves, took under 10,000,000 per render on the generated model of 20,000 aggregates (a context per 50), and 100,000,000 steps of a loop take about 3.5 s on the machine of `performance.md`."),
         ("lint", "min_score", lint.min_score.map_or_else(|| format!("(unset: {DEFAULT_MIN_SCORE})"), |s| s.to_string()), "90",
          "The design score below which `dddc lint` and `dddc check` fail (`--min-score` overrides it)."),
         ("lint", "deny", list(&lint.deny), "[\"L019\"]",

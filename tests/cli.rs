@@ -909,6 +909,36 @@ fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
     all
 }
 
+/// A replaced template whose loops would take 10^10 steps hung `build`
+/// for good: a render stops after `[docs] template_steps` steps (the
+/// default here, then a smaller one), with an error that says so and names
+/// the setting, and nothing is written.
+#[test]
+fn a_template_that_never_ends_is_stopped() {
+    let endless =
+        "@startuml\n{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}\n@enduml\n";
+    for (config, steps) in [("", "100000000"), ("template_steps = 5000\n", "5000")] {
+        let config = format!("[lint]\nmin_score = 0\n\n[docs]\ntemplates = \"tpl\"\n{config}");
+        let p = project(&[("model.ddd", ONE_AGGREGATE), ("dddc.toml", &config), ("tpl/erd_overview.puml.j2", endless)]);
+        let before = listing(p.path());
+        let run = dddc(p.path(), &["build"]);
+        assert_exit(&run, 1);
+        assert!(
+            run.stderr.contains(&format!("template `erd_overview.puml.j2` took more than {steps} steps")),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("template_steps"), "{}", run.stderr);
+        assert_eq!(listing(p.path()), before, "a failed build left files");
+    }
+    // The same project's built-in templates, replaced by themselves, fit
+    // in a few thousand steps each.
+    let config = "[lint]\nmin_score = 0\n\n[docs]\ntemplates = \"tpl\"\ntemplate_steps = 100000\n";
+    let same = include_str!("../templates/docs/erd_overview.puml.j2");
+    let p = project(&[("model.ddd", ONE_AGGREGATE), ("dddc.toml", config), ("tpl/erd_overview.puml.j2", same)]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+}
+
 /// A build stages its migrations and lock while it makes the documents
 /// (their text is then dropped): when the documents fail, those staged
 /// files go too. Nothing is written, no temporary file stays, and the

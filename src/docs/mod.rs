@@ -124,7 +124,7 @@ pub fn generate_with(
     let t = labels::for_language(config.language);
     let overrides = config.templates.as_ref().map(|d| project_dir.join(d));
     let p = crate::timing::phase("docs: templates");
-    let mut templates = templates::Templates::load(overrides.as_deref())?;
+    let mut templates = templates::Templates::load(overrides.as_deref(), config.template_steps)?;
     drop(p);
     let cat = {
         let _p = crate::timing::phase("docs: catalog");

@@ -706,7 +706,7 @@ mod tests {
     #[test]
     fn the_diagrams_are_the_templates() {
         let extra = tempfile::tempdir().unwrap();
-        let templates = templates::Templates::load(None).unwrap();
+        let templates = templates::Templates::load(None, crate::config::DEFAULT_TEMPLATE_STEPS).unwrap();
         let (mut diagrams, mut with) = (0, std::collections::BTreeSet::new());
         for path in &repository_models(extra.path()) {
             for language in [Language::En, Language::Es] {
@@ -787,7 +787,7 @@ mod tests {
     fn the_sections_are_the_templates() {
         let extra = tempfile::tempdir().unwrap();
         let models = repository_models(extra.path());
-        let templates = templates::Templates::load(None).unwrap();
+        let templates = templates::Templates::load(None, crate::config::DEFAULT_TEMPLATE_STEPS).unwrap();
         let (mut sections, mut model_sections, mut with) = (0, 0, std::collections::BTreeSet::new());
         for path in &models {
             for language in [Language::En, Language::Es] {

@@ -160,6 +160,9 @@ pub struct Templates {
     pub fingerprint: [u8; 32],
     /// The templates the project replaced.
     overridden: Vec<TemplateId>,
+    /// How many steps a render may take while the project replaces any
+    /// template (`[docs] template_steps`); the built-in ones end.
+    steps: u64,
 }
 
 /// A filter of a text: any value, by its display form as a `String`
@@ -181,7 +184,7 @@ impl Templates {
     /// The built-in templates, each replaced by the file of the same name in
     /// `overrides` when there is one. A file there that names no template is
     /// an error (a typo would otherwise be ignored silently).
-    pub fn load(overrides: Option<&Path>) -> Result<Templates, String> {
+    pub fn load(overrides: Option<&Path>, steps: u64) -> Result<Templates, String> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_trim_blocks(true);
@@ -233,6 +236,11 @@ impl Templates {
             }
         }
         let overridden: Vec<TemplateId> = replaced.iter().map(|(id, _)| *id).collect();
+        if !overridden.is_empty() {
+            // A template that loops 100,000 × 100,000 times hung `build`
+            // for good: minijinja's fuel stops a render after so many steps.
+            env.set_fuel(Some(steps));
+        }
         let mut fingerprint = blake3::Hasher::new();
         for id in TemplateId::ALL {
             let source = match replaced.iter().position(|(r, _)| *r == id) {
@@ -248,7 +256,7 @@ impl Templates {
             env.add_template_owned(id.file_name(), source)
                 .map_err(|e| format!("template `{}`: {e:#}", id.file_name()))?;
         }
-        Ok(Templates { env, assets, fingerprint: *fingerprint.finalize().as_bytes(), overridden })
+        Ok(Templates { env, assets, fingerprint: *fingerprint.finalize().as_bytes(), overridden, steps })
     }
 
     /// Whether the project replaced `id`.
@@ -282,6 +290,16 @@ impl Templates {
     pub fn render<S: Serialize>(&self, id: TemplateId, view: &S) -> Result<String, String> {
         let template =
             self.env.get_template(id.file_name()).map_err(|e| format!("template `{}`: {e:#}", id.file_name()))?;
-        template.render(view).map_err(|e| format!("template `{}`: {e:#}", id.file_name()))
+        template.render(view).map_err(|e| {
+            if e.kind() == ErrorKind::OutOfFuel {
+                format!(
+                    "template `{}` took more than {} steps in one render and was stopped: does a loop in it never end? (a template that needs more: raise `[docs] template_steps` in dddc.toml)",
+                    id.file_name(),
+                    self.steps
+                )
+            } else {
+                format!("template `{}`: {e:#}", id.file_name())
+            }
+        })
     }
 }
