@@ -181,6 +181,32 @@ fn import_refuses_an_existing_project_and_writes_nothing_on_failure() {
     assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "nothing written");
 }
 
+/// An import killed after it wrote its model and before its baseline's
+/// lock (its output piped into `head`, ^C) left a folder a second import
+/// refused as a project, with no word of how to go on: it now says the
+/// import did not finish and how to finish it, and finishing it builds
+/// the baseline the import would have.
+#[test]
+fn an_import_that_did_not_finish_says_how_to_finish_it() {
+    let (dir, _err, _db) = import_shop("import_unfinished");
+    let v1 = read(dir.path(), "db/migration/V1__baseline.sql");
+    for left in ["db", "docs"] {
+        std::fs::remove_dir_all(dir.path().join(left)).unwrap();
+    }
+    let o = dddc(dir.path(), &["import", "--database-url", &url("import_unfinished")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("holds an import that did not finish"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("dddc build --name baseline"), "{}", stderr(&o));
+    let o = dddc(dir.path(), &["build", "--name", "baseline"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(dir.path(), "db/migration/V1__baseline.sql"), v1);
+    let o = dddc(dir.path(), &["check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Finished, it is a project like any other.
+    let o = dddc(dir.path(), &["import", "--database-url", &url("import_unfinished")]);
+    assert!(stderr(&o).contains("already holds a dddc project"), "{}", stderr(&o));
+}
+
 /// A database with everything in `public`, shaped like the usual sample
 /// databases: imported with every gap named, and the imported project
 /// passes `dddc verify` (its undo leaves `public` in place).

@@ -400,8 +400,22 @@ pub fn drift(out: &Output, model: Option<&Path>, url: &str, history: Option<&str
     }
 }
 
+/// The first line of the `dddc.toml` import writes.
+const IMPORTED: &str = "# Imported by `dddc import`.";
+
 pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -> u8 {
     let dir = dir.unwrap_or(Path::new("."));
+    // An import killed after it wrote the model (stdout closed, ^C) and
+    // before its baseline's lock: the same refusal, with the way on.
+    let lock = dir.join(dddc::config::Migrations::default().dir).join(dddc::lock::LOCK_FILE);
+    let unfinished = dddc::output::read_regular_to_string(&dir.join("dddc.toml"))
+        .is_ok_and(|t| t.starts_with(IMPORTED) && !lock.exists());
+    if unfinished {
+        return out.usage_error(&format!(
+            "{} holds an import that did not finish (its model and dddc.toml, no lock): finish it with `dddc build --name baseline` there, or empty the folder and import again",
+            dir.display()
+        ));
+    }
     if dir.join("dddc.toml").exists() {
         return out.usage_error(&format!(
             "{} already holds a dddc project (dddc.toml): import writes a new one; pass an empty folder",
@@ -514,19 +528,25 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
         diags.push(Diagnostic::warning(id::W0802, format!("the baseline differs from the database: {}", d.message)));
     }
     out.report(&fe.sources, &diags);
-    if let Err(e) =
-        std::fs::create_dir_all(dir).and_then(|_| std::fs::write(dir.join("model.ddd"), &text)).and_then(|_| {
-            std::fs::write(
-                dir.join("dddc.toml"),
-                format!(
-                    "# Imported by `dddc import`.\nmodel = \"model.ddd\"\n\n[lint]\n\
-                     # The design score of the imported schema (`dddc lint` says why it is not higher):\n\
-                     # `dddc check` keeps it from getting worse; raise it as the model improves.\n\
-                     min_score = {}\n",
-                    score.min(dddc::config::DEFAULT_MIN_SCORE)
-                ),
+    // Both or neither (staged, then renamed: [`dddc::output`]), the
+    // configuration first.
+    let files = [
+        dddc::build::Output {
+            path: "dddc.toml".into(),
+            bytes: format!(
+                "{IMPORTED}\nmodel = \"model.ddd\"\n\n[lint]\n\
+                 # The design score of the imported schema (`dddc lint` says why it is not higher):\n\
+                 # `dddc check` keeps it from getting worse; raise it as the model improves.\n\
+                 min_score = {}\n",
+                score.min(dddc::config::DEFAULT_MIN_SCORE)
             )
-        })
+            .into_bytes(),
+        },
+        dddc::build::Output { path: "model.ddd".into(), bytes: text.into_bytes() },
+    ];
+    if let Err(e) = std::fs::create_dir_all(dir)
+        .map_err(|e| e.to_string())
+        .and_then(|_| dddc::output::write_atomically(dir, &files.iter().collect::<Vec<_>>()))
     {
         return out.usage_error(&format!("cannot write the model into {}: {e}", dir.display()));
     }

@@ -71,7 +71,8 @@ pub fn fmt(out: &Output, check: bool, files: Vec<PathBuf>) -> u8 {
     let mut failed = false;
     let mut writes = Vec::new();
     for path in &files {
-        let text = match std::fs::read_to_string(path) {
+        // Only a regular file: `fmt` of a FIFO waited for a writer for good.
+        let text = match dddc::output::read_regular_to_string(path) {
             Ok(t) => t,
             Err(e) => return out.usage_error(&format!("cannot read {}: {e}", path.display())),
         };
@@ -82,7 +83,10 @@ pub fn fmt(out: &Output, check: bool, files: Vec<PathBuf>) -> u8 {
                     eprintln!("{}", dddc::check::unified_diff(path, &text, &formatted));
                 }
                 unformatted.push(path.clone());
-                writes.push(dddc::build::Output { path: path.clone(), bytes: formatted.into_bytes() });
+                // Through a link to the file it names: the rename over the
+                // path replaced a linked model with a copy.
+                let dest = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                writes.push(dddc::build::Output { path: dest, bytes: formatted.into_bytes() });
             }
             Err(diags) => {
                 let mut sources = Sources::default();
