@@ -78,6 +78,25 @@ fn verify_passes_on_mitoga() {
     assert_eq!(code, Some(0), "{err}");
 }
 
+/// The accepted defaults of the language (the fixture E0204 passes) verify:
+/// a `null` default (PostgreSQL keeps no default) and JSON written with
+/// its keys unsorted, numbers with exponents, `1e400` (PostgreSQL prints
+/// each back its own way) were taken for other defaults.
+#[test]
+fn verify_passes_on_every_kind_of_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = std::fs::read_to_string("tests/validation/types/E0204_ok_defaults.ddd").unwrap();
+    assert!(model.contains("= null") && model.contains("1e400"), "the fixture's defaults");
+    let extra = "    orden: json = '{\"zeta\":1,\"a\": [1,2.50, 1e2], \"s\": \"it''s \\u00e9\"}'\n";
+    let model = model.replacen("    metadata: json = {}\n", &format!("    metadata: json = {{}}\n{extra}"), 1);
+    std::fs::write(dir.path().join("m.ddd"), model).unwrap();
+    std::fs::write(dir.path().join("dddc.toml"), "model = \"m.ddd\"\n").unwrap();
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (code, err) = verify(dir.path());
+    assert_eq!(code, Some(0), "{err}");
+}
+
 #[test]
 fn verify_catches_a_constraint_dropped_from_a_migration() {
     let dir = example("history");

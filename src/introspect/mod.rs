@@ -35,6 +35,19 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
         let t = std::sync::Arc::make_mut(t);
         for c in &mut t.columns {
             c.default = c.default.as_deref().map(canon::canonical);
+            // `DEFAULT NULL` is no default: PostgreSQL keeps none.
+            if c.default.as_deref().is_some_and(|d| d == "NULL" || d.starts_with("NULL::")) {
+                c.default = None;
+            }
+            // A `jsonb` literal as PostgreSQL prints it back.
+            if c.ty == crate::relational::ColumnType::Jsonb {
+                if let Some(d) = &mut c.default {
+                    let json = d.strip_prefix('\'').and_then(|d| d.strip_suffix('\''));
+                    if let Some(printed) = json.and_then(|j| canon::jsonb(&j.replace("''", "'"))) {
+                        *d = format!("'{}'", printed.replace('\'', "''"));
+                    }
+                }
+            }
             c.generated = c.generated.as_deref().map(canon::canonical);
             c.depends_on.clear();
         }
