@@ -97,6 +97,26 @@ fn verify_passes_on_every_kind_of_default() {
     assert_eq!(code, Some(0), "{err}");
 }
 
+/// `date(dia)` of a `date` field in an index is the field: PostgreSQL
+/// folds the cast away. It was named `"idx_reserva_dia_DATE"` (quoted, for
+/// its capitals), a unique over it became a unique index instead of a
+/// constraint, and `dddc verify` found the index other than the lock said.
+#[test]
+fn an_index_on_a_date_fields_date_is_the_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = "model m { target postgres 15 }\ncontext c {\n  /// A booking.\n  aggregate Reserva {\n    /// The day.\n    dia: date\n    /// Who.\n    nombre: text(40)\n    index (date(dia))\n    unique (nombre, date(dia))\n  }\n}\n";
+    std::fs::write(dir.path().join("m.ddd"), model).unwrap();
+    std::fs::write(dir.path().join("dddc.toml"), "model = \"m.ddd\"\n").unwrap();
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v1 = std::fs::read_to_string(dir.path().join("db/migration/V1__init.sql")).unwrap();
+    assert!(v1.contains("CREATE INDEX IF NOT EXISTS idx_reserva_dia ON c.reserva (dia);"), "{v1}");
+    assert!(v1.contains("CONSTRAINT uq_reserva_nombre_dia UNIQUE (nombre, dia)"), "{v1}");
+    assert!(!v1.contains("DATE)"), "{v1}");
+    let (code, err) = verify(dir.path());
+    assert_eq!(code, Some(0), "{err}");
+}
+
 #[test]
 fn verify_catches_a_constraint_dropped_from_a_migration() {
     let dir = example("history");

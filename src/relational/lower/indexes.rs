@@ -9,12 +9,29 @@ use crate::relational::names::{cols_part, fit};
 use crate::relational::*;
 use crate::sql::expr::{render, Columns};
 
+/// An index item, or the column it is when it only casts the column to
+/// its own type (`date(dia)` of a `date` field): PostgreSQL folds the
+/// cast away and indexes the column, named `idx_…_dia_DATE` though it was
+/// not, and `dddc verify` found the index other than the lock said.
+fn same_value(item: &model::TExpr) -> &model::TExpr {
+    match &item.kind {
+        TExprKind::Call(model::Function::Date, args)
+            if args.len() == 1
+                && args[0].ty == model::ExprType::Date
+                && matches!(args[0].kind, TExprKind::Column(_)) =>
+        {
+            &args[0]
+        }
+        _ => item,
+    }
+}
+
 impl Lowerer<'_> {
     pub(super) fn index(&mut self, b: &mut TableBuilder, ix: &model::Index) {
         let mut items: Vec<IndexItem> = Vec::new();
         // What the name is made of: column names and expressions.
         let mut name_items: Vec<String> = Vec::new();
-        for item in &ix.items {
+        for item in ix.items.iter().map(same_value) {
             match &item.kind {
                 TExprKind::Column(c) => {
                     items.push(IndexItem::Column(c.clone()));
@@ -45,7 +62,8 @@ impl Lowerer<'_> {
         let predicate = ix.where_clause.as_ref().map(|w| render(w, &Columns::PLAIN));
         let t = b.t.name.clone();
         if ix.unique {
-            let plain_cols = ix.items.iter().all(|i| matches!(i.kind, TExprKind::Column(_) | TExprKind::Columns(_)));
+            let plain_cols =
+                ix.items.iter().map(same_value).all(|i| matches!(i.kind, TExprKind::Column(_) | TExprKind::Columns(_)));
             let all_plain = plain_cols && predicate.is_none() && !b.soft_delete;
             let name = ix.name.clone().unwrap_or_else(|| fit(&format!("uq_{t}_{}", cols_part(&name_items))));
             if all_plain {
