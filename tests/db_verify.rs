@@ -97,6 +97,26 @@ fn verify_passes_on_every_kind_of_default() {
     assert_eq!(code, Some(0), "{err}");
 }
 
+/// A foreign key to a partitioned table: PostgreSQL adds a constraint per
+/// partition under it (`conparentid`), which verify took for foreign keys
+/// no one declared (the accepted fixture of E0503).
+#[test]
+fn a_reference_to_a_partitioned_table_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = std::fs::read_to_string("tests/validation/rules/E0503_ok_partitions.ddd").unwrap();
+    std::fs::write(dir.path().join("m.ddd"), model).unwrap();
+    std::fs::write(dir.path().join("dddc.toml"), "model = \"m.ddd\"\n").unwrap();
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v1 = std::fs::read_to_string(dir.path().join("db/migration/V1__init.sql")).unwrap();
+    assert!(
+        v1.contains("REFERENCES pagos.conciliacion (id)") && v1.contains("PARTITION OF pagos.conciliacion"),
+        "{v1}"
+    );
+    let (code, err) = verify(dir.path());
+    assert_eq!(code, Some(0), "{err}");
+}
+
 /// `date(dia)` of a `date` field in an index is the field: PostgreSQL
 /// folds the cast away. It was named `"idx_reserva_dia_DATE"` (quoted, for
 /// its capitals), a unique over it became a unique index instead of a

@@ -410,6 +410,10 @@ fn fk_action(c: &str) -> FkAction {
     }
 }
 
+/// A foreign key to a partitioned table is one constraint to PostgreSQL's
+/// user and one more per partition in its catalog (`conparentid` names
+/// the first): only the first is read, or `verify`, `drift` and `import`
+/// found a foreign key per partition that no one declared.
 fn constraints_query() -> String {
     // `confdelsetcols` (PostgreSQL 15+) read through JSON, so that the query
     // also runs on 13 and 14.
@@ -421,7 +425,8 @@ fn constraints_query() -> String {
                 rn.nspname, r.relname, {}, c.confdeltype::text, c.confupdtype::text, {}, \
                 c.condeferrable, c.condeferred, NOT c.convalidated, c.connoinherit, c.confmatchtype::text, c.conrelid \
          FROM pg_constraint c LEFT JOIN pg_class r ON r.oid = c.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
-         WHERE c.conrelid = ANY ($1) AND c.contype IN ('p', 'u', 'c', 'f') ORDER BY c.conrelid, c.conname",
+         WHERE c.conrelid = ANY ($1) AND c.contype IN ('p', 'u', 'c', 'f') \
+           AND (c.contype <> 'f' OR c.conparentid = 0) ORDER BY c.conrelid, c.conname",
         column_names("c.conkey", "c.conrelid"),
         column_names("c.confkey", "c.confrelid"),
         column_names(set_cols, "c.conrelid"),
