@@ -207,6 +207,29 @@ fn an_import_that_did_not_finish_says_how_to_finish_it() {
     assert!(stderr(&o).contains("already holds a dddc project"), "{}", stderr(&o));
 }
 
+/// Enum types in `public` used by tables of other schemas (what a model's
+/// shared enums become): the imported model named `public.Status`, a
+/// context it did not declare, and did not validate. `public` is now a
+/// context of its enums, with its comment, and the project verifies.
+#[test]
+fn enums_in_public_used_by_other_schemas_import_and_verify() {
+    let mut db = shared().create_database("import_public_enums");
+    db.batch_execute(
+        "CREATE TYPE public.status AS ENUM ('OPEN', 'CLOSED'); \
+         CREATE SCHEMA crm; \
+         CREATE TABLE crm.tickets (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), status public.status NOT NULL DEFAULT 'OPEN');",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = dddc(dir.path(), &["import", "--database-url", &url("import_public_enums")]);
+    assert!(o.status.success(), "import failed:\n{}", stderr(&o));
+    let model = read(dir.path(), "model.ddd");
+    assert!(model.contains("context public {") && model.contains("enum Status native {"), "{model}");
+    assert!(model.contains("status: public.Status = OPEN"), "{model}");
+    let o = dddc(dir.path(), &["verify", "--database-url", &url("postgres")]);
+    assert!(o.status.success(), "verify of the imported project:\n{}", stderr(&o));
+}
+
 /// A database with everything in `public`, shaped like the usual sample
 /// databases: imported with every gap named, and the imported project
 /// passes `dddc verify` (its undo leaves `public` in place).

@@ -476,6 +476,26 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
     if actual.tables.is_empty() {
         return out.usage_error("no table to import in the schemas read: name them with `--schema`");
     }
+    // A schema read only for its enum types (`public`, where a model's
+    // shared enums live) becomes a context of them: its comment is read
+    // here, or the baseline wrote none and verify found the schema's
+    // comment other than the model's.
+    let mut enum_only: Vec<String> = actual
+        .enum_types
+        .iter()
+        .map(|e| e.schema.clone())
+        .filter(|n| !actual.schemas.iter().any(|s| s.name == *n))
+        .collect();
+    enum_only.dedup();
+    for name in enum_only {
+        let comment = db
+            .query_opt("SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1", &[&name])
+            .ok()
+            .flatten()
+            .and_then(|r| r.get::<_, Option<String>>(0));
+        actual.schemas.push(dddc::relational::SchemaDef { name, comment, origin: Default::default() });
+    }
+    actual.schemas.sort_by(|a, b| a.name.cmp(&b.name));
     let (text, unsupported) = dddc::introspect::import::to_model(&name, &actual, unsupported);
     let text = match dddc::syntax::fmt::format_text(&text) {
         Ok(t) => t,
