@@ -56,6 +56,7 @@ pub mod diagnostics;
 pub mod docs;
 pub mod files;
 pub mod introspect;
+pub mod jsonb;
 pub mod lint;
 pub mod loader;
 pub mod lock;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// listed prefix; `sql` is split because its quoting and expression printer
 /// come before lowering while its object printers come after evolution.
 const LAYERS: &[&[&str]] = &[
-    &["diagnostics", "config", "pg", "timing", "threads", "memo", "files"],
+    &["diagnostics", "config", "pg", "timing", "threads", "memo", "files", "jsonb"],
     &["syntax"],
     &["loader"],
     &["model"],

@@ -930,9 +930,10 @@ fn default_value(r: &mut Cx<'_, '_>, owner: &Owner, idx: usize, e: &ast::Expr, s
                 "`YYYY-MM-DD HH:MM:SS+00`",
             ),
             ExprType::Json => (
-                // Ignored, not read: PostgreSQL takes `1e400` (a JSON number
-                // past f64), which `Value` refuses.
-                serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok(),
+                // As `jsonb` reads it: PostgreSQL takes `1e400` (a JSON
+                // number past f64, which serde's `Value` refused) and
+                // refuses `1e-20000` (more decimals than `numeric` holds).
+                crate::jsonb::jsonb(text).is_some(),
                 "JSON text: `'{\"a\": 1}'`, `'[]'`, or `{}` / `[]` bare",
             ),
             _ => (true, ""),
