@@ -20,12 +20,25 @@ use crate::relational::{PartitionBound, Schema};
 
 pub use catalog::{read, Scope, Unsupported};
 
+/// Whether `comment` is the one PostgreSQL gives its `public` schema
+/// (`initdb`'s): no one's documentation, and `COMMENT ON SCHEMA public`
+/// needs its owner, so an imported model does not repeat it and verify
+/// takes it for no comment.
+pub fn is_builtin_comment(schema: &str, comment: Option<&str>) -> bool {
+    schema == "public" && comment == Some("standard public schema")
+}
+
 /// `schema` in the form two equal databases share: sorted, model-only
 /// knowledge (kinds, origins, the target version, generated columns'
 /// dependencies) cleared, expressions canonical.
 pub fn canonical_schema(schema: &Schema) -> Schema {
     let mut s = crate::migrate::normalized(schema);
     s.target = 0;
+    for schema in &mut s.schemas {
+        if is_builtin_comment(&schema.name, schema.comment.as_deref()) {
+            schema.comment = None;
+        }
+    }
     for f in &mut s.functions {
         f.returns = f.returns.to_lowercase();
         f.language = f.language.to_lowercase();
@@ -36,14 +49,14 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
         for c in &mut t.columns {
             c.default = c.default.as_deref().map(canon::canonical);
             // `DEFAULT NULL` is no default: PostgreSQL keeps none.
-            if c.default.as_deref().is_some_and(|d| d == "NULL" || d.starts_with("NULL::")) {
+            if c.default.as_deref() == Some("NULL") {
                 c.default = None;
             }
             // A `jsonb` literal as PostgreSQL prints it back.
             if c.ty == crate::relational::ColumnType::Jsonb {
                 if let Some(d) = &mut c.default {
                     let json = d.strip_prefix('\'').and_then(|d| d.strip_suffix('\''));
-                    if let Some(printed) = json.and_then(|j| canon::jsonb(&j.replace("''", "'"))) {
+                    if let Some(printed) = json.and_then(|j| crate::jsonb::jsonb(&j.replace("''", "'"))) {
                         *d = format!("'{}'", printed.replace('\'', "''"));
                     }
                 }

@@ -33,6 +33,9 @@ impl Lowerer<'_> {
         let mut name_items: Vec<String> = Vec::new();
         for item in ix.items.iter().map(same_value) {
             match &item.kind {
+                // Once: `unique (dia, date(dia))` folded to `(dia, dia)`,
+                // which PostgreSQL refuses in a constraint.
+                TExprKind::Column(c) if name_items.contains(c) => {}
                 TExprKind::Column(c) => {
                     items.push(IndexItem::Column(c.clone()));
                     name_items.push(c.clone());
