@@ -202,6 +202,12 @@ fn an_import_that_did_not_finish_says_how_to_finish_it() {
     assert_eq!(read(dir.path(), "db/migration/V1__baseline.sql"), v1);
     let o = dddc(dir.path(), &["check"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // Killed between its two renames (dddc.toml first): nothing to finish.
+    let half = tempfile::tempdir().unwrap();
+    std::fs::copy(dir.path().join("dddc.toml"), half.path().join("dddc.toml")).unwrap();
+    let o = dddc(half.path(), &["import", "--database-url", &url("import_unfinished")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("its model was never written: empty the folder"), "{}", stderr(&o));
     // Finished, it is a project like any other.
     let o = dddc(dir.path(), &["import", "--database-url", &url("import_unfinished")]);
     assert!(stderr(&o).contains("already holds a dddc project"), "{}", stderr(&o));

@@ -411,8 +411,14 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
     let unfinished = dddc::output::read_regular_to_string(&dir.join("dddc.toml"))
         .is_ok_and(|t| t.starts_with(IMPORTED) && !lock.exists());
     if unfinished {
+        // Killed between the two renames, it left `dddc.toml` alone.
+        let finish = if dir.join("model.ddd").is_file() {
+            "finish it with `dddc build --name baseline` there, or empty the folder and import again"
+        } else {
+            "its model was never written: empty the folder and import again"
+        };
         return out.usage_error(&format!(
-            "{} holds an import that did not finish (its model and dddc.toml, no lock): finish it with `dddc build --name baseline` there, or empty the folder and import again",
+            "{} holds an import that did not finish (its dddc.toml, no lock): {finish}",
             dir.display()
         ));
     }
@@ -488,14 +494,20 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
         .collect();
     enum_only.dedup();
     for name in enum_only {
-        let comment = db
+        let comment = match db
             .query_opt("SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1", &[&name])
-            .ok()
-            .flatten()
-            .and_then(|r| r.get::<_, Option<String>>(0));
+        {
+            Ok(row) => row.and_then(|r| r.get::<_, Option<String>>(0)),
+            Err(e) => return out.usage_error(&format!("cannot read the catalog: {}", dddc::pg::describe_error(&e))),
+        };
         actual.schemas.push(dddc::relational::SchemaDef { name, comment, origin: Default::default() });
     }
     actual.schemas.sort_by(|a, b| a.name.cmp(&b.name));
+    for s in &mut actual.schemas {
+        if dddc::introspect::is_builtin_comment(&s.name, s.comment.as_deref()) {
+            s.comment = None;
+        }
+    }
     let (text, unsupported) = dddc::introspect::import::to_model(&name, &actual, unsupported);
     let text = match dddc::syntax::fmt::format_text(&text) {
         Ok(t) => t,
@@ -548,7 +560,8 @@ pub fn import(out: &Output, url: &str, schemas: &[String], dir: Option<&Path>) -
         diags.push(Diagnostic::warning(id::W0802, format!("the baseline differs from the database: {}", d.message)));
     }
     out.report(&fe.sources, &diags);
-    // Both or neither (staged, then renamed: [`dddc::output`]), the
+    // Staged, then renamed ([`dddc::output`]): a failure leaves neither,
+    // a kill between the renames `dddc.toml` alone (said above); the
     // configuration first.
     let files = [
         dddc::build::Output {

@@ -47,18 +47,9 @@ pub fn to_model(name: &str, schema: &Schema, mut unsupported: Vec<Unsupported>) 
         .iter()
         .map(|t| ((t.schema.clone(), t.name.clone()), t.primary_key.as_ref().map(|p| p.columns.clone())))
         .collect();
-    // A schema that holds enum types but no table (`public`, where a
-    // model's shared enums live) is a context of its enums: the tables'
-    // columns name them by it (`public.Code`), and the model did not
-    // validate without it.
-    let mut contexts: Vec<&crate::relational::SchemaDef> = schema.schemas.iter().collect();
-    let extra: Vec<crate::relational::SchemaDef> = enums_of
-        .keys()
-        .filter(|n| !schema.schemas.iter().any(|s| s.name == **n))
-        .map(|n| crate::relational::SchemaDef { name: n.to_string(), comment: None, origin: Default::default() })
-        .collect();
-    contexts.extend(&extra);
-    contexts.sort_by(|a, b| a.name.cmp(&b.name));
+    // A schema that holds enum types but no table is a context of them:
+    // the CLI adds it to `schemas`, with its comment.
+    let contexts = &schema.schemas;
     for s in contexts {
         out.push('\n');
         doc(&mut out, "", s.comment.as_deref());
