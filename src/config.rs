@@ -207,6 +207,14 @@ pub fn load_config(dir: &Path) -> Result<Config, String> {
             if m.backfill_batch == 0 {
                 return Err(format!("{}: [migrations] backfill_batch must be at least 1", path.display()));
             }
+            // minijinja keeps its fuel as an `isize`.
+            if !(1..=i64::MAX as u64).contains(&config.docs.template_steps) {
+                return Err(format!(
+                    "{}: [docs] template_steps must be from 1 to {} (default {DEFAULT_TEMPLATE_STEPS})",
+                    path.display(),
+                    i64::MAX
+                ));
+            }
             if let Some(min) = &config.min_version {
                 let Some(wanted) = parse_version(min) else {
                     return Err(format!(

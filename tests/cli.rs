@@ -931,6 +931,11 @@ fn a_template_that_never_ends_is_stopped() {
         assert!(run.stderr.contains("template_steps"), "{}", run.stderr);
         assert_eq!(listing(p.path()), before, "a failed build left files");
     }
+    // None is no budget at all: refused when the settings are read.
+    let p = project(&[("model.ddd", ONE_AGGREGATE), ("dddc.toml", "[docs]\ntemplate_steps = 0\n")]);
+    let run = dddc(p.path(), &["build"]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("[docs] template_steps must be from 1"), "{}", run.stderr);
     // The same project's built-in templates, replaced by themselves, fit
     // in a few thousand steps each.
     let config = "[lint]\nmin_score = 0\n\n[docs]\ntemplates = \"tpl\"\ntemplate_steps = 100000\n";
@@ -1072,14 +1077,33 @@ fn a_build_killed_between_the_snapshot_and_the_lock_is_put_right_by_the_next() {
     assert!(!mig.join(".dddc-dddc.schema.kept-4242.tmp").exists());
     assert_exit(&dddc(p.path(), &["check"]), 0);
 
-    // A kept copy the lock does not record is not taken: the project stays
-    // refused, with the help for a hand edit.
+    // A kept copy the lock does not record is not taken, nor named by
+    // check's help: the project stays refused, with the help for a hand edit.
     std::fs::write(mig.join("dddc.schema"), &old_snapshot).unwrap();
     std::fs::write(mig.join(".dddc-dddc.schema.kept-4343.tmp"), &old_snapshot).unwrap();
+    let check = dddc(p.path(), &["check"]);
+    assert_exit(&check, 1);
+    assert!(check.stderr.contains("digest differs") && !check.stderr.contains("puts back"), "{}", check.stderr);
     let run = dddc(p.path(), &["build"]);
     assert_exit(&run, 1);
     assert!(run.stderr.contains("digest differs"), "{}", run.stderr);
     assert_eq!(std::fs::read(mig.join("dddc.schema")).unwrap(), old_snapshot, "the snapshot is left as found");
+
+    // A checkout with CRLF line ends (git on Windows): the kept copy is
+    // CRLF too, and the lock records the LF text.
+    std::fs::write(mig.join("dddc.schema"), &new_snapshot).unwrap();
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+    let crlf = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap().replace('\n', "\r\n");
+    std::fs::write(mig.join("dddc.lock"), &old_lock).unwrap();
+    std::fs::write(mig.join("dddc.schema"), crlf(&new_snapshot)).unwrap();
+    std::fs::write(mig.join(".dddc-dddc.schema.kept-4444.tmp"), crlf(&old_snapshot)).unwrap();
+    let check = dddc(p.path(), &["check"]);
+    assert!(check.stderr.contains("`dddc build` puts back"), "{}", check.stderr);
+    let run = dddc(p.path(), &["build"]);
+    assert_exit(&run, 0);
+    assert!(run.stderr.contains("put back db/migration/dddc.schema"), "{}", run.stderr);
+    assert_eq!(std::fs::read(mig.join("dddc.lock")).unwrap(), new_lock);
+    assert_exit(&dddc(p.path(), &["check"]), 0);
 }
 
 /// Without a lock, the build refuses any migration Flyway would run that

@@ -25,19 +25,17 @@ pub fn build(out: &Output, model: Option<&Path>, name: Option<&str>, dry_run: bo
 fn put_back_a_killed_builds_snapshot(out: &Output, mig_dir: &Path) {
     let (lock_path, snapshot_path) = (mig_dir.join(dddc::lock::LOCK_FILE), mig_dir.join(dddc::lock::SNAPSHOT_FILE));
     let Ok(lock) = output::read_regular_to_string(&lock_path) else { return };
-    let fits =
-        |path: &Path| output::read_regular(path).ok().and_then(|bytes| dddc::lock::records_snapshot(&lock, &bytes));
-    if fits(&snapshot_path) != Some(false) {
+    let fits = output::read_regular(&snapshot_path).ok().and_then(|bytes| dddc::lock::records_snapshot(&lock, &bytes));
+    if fits != Some(false) {
         return;
     }
-    for kept in output::kept_copies(mig_dir, dddc::lock::SNAPSHOT_FILE) {
-        if fits(&kept) == Some(true) && std::fs::rename(&kept, &snapshot_path).is_ok() {
+    if let Some(kept) = dddc::lock::kept_snapshot(mig_dir) {
+        if std::fs::rename(&kept, &snapshot_path).is_ok() {
             out.say(&format!(
-                "put back {} as {} records it: a build was killed before it finished",
+                "put back {} as {} records it: a dddc run was killed before it finished",
                 super::display_path(&snapshot_path).display(),
                 dddc::lock::LOCK_FILE
             ));
-            return;
         }
     }
 }

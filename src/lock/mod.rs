@@ -122,12 +122,22 @@ pub const SNAPSHOT_REFUSED: &str = "is not the one";
 /// records kept aside under a second name (which the next build puts
 /// back).
 pub fn with_help(mut message: String, migrations_dir: &std::path::Path) -> String {
-    if message.contains(SNAPSHOT_REFUSED) && !crate::files::kept_copies(migrations_dir, SNAPSHOT_FILE).is_empty() {
+    if message.contains(SNAPSHOT_REFUSED) && kept_snapshot(migrations_dir).is_some() {
         message.push_str(
-            "\nhelp: a build was killed before it finished writing the lock; `dddc build` puts back the snapshot the lock records",
+            "\nhelp: a dddc run (a build, a rebase) was killed before it finished writing the lock; `dddc build` puts back the snapshot the lock records",
         );
     }
     message
+}
+
+/// The snapshot a killed run kept aside under a second name
+/// ([`crate::output`]) that the lock in `migrations_dir` records, if the
+/// lock records a digest and any kept copy has it.
+pub fn kept_snapshot(migrations_dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let lock = crate::files::read_regular_to_string(&migrations_dir.join(LOCK_FILE)).ok()?;
+    crate::files::kept_copies(migrations_dir, SNAPSHOT_FILE)
+        .into_iter()
+        .find(|kept| crate::files::read_regular(kept).is_ok_and(|bytes| records_snapshot(&lock, &bytes) == Some(true)))
 }
 
 /// Whether the lock's text records `snapshot` (its bytes) by its digest:
@@ -138,7 +148,9 @@ pub fn with_help(mut message: String, migrations_dir: &std::path::Path) -> Strin
 pub fn records_snapshot(lock: &str, snapshot: &[u8]) -> Option<bool> {
     let value: serde_json::Value = serde_json::from_str(lock).ok()?;
     let recorded = value.get("schema_blake3")?.as_str()?;
-    Some(schema_digest(snapshot) == recorded)
+    // As the lock's reader takes it: a CRLF checkout's lines as LF.
+    let digest = if snapshot.contains(&b'\r') { schema_digest(&lf_only(snapshot)) } else { schema_digest(snapshot) };
+    Some(digest == recorded)
 }
 
 impl Lock {
