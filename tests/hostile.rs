@@ -529,3 +529,27 @@ fn a_build_whose_lock_cannot_be_replaced_changes_nothing() {
     assert_eq!(o.status.code(), Some(0), "{}", sane(&o));
     assert!(listing(&migrations).iter().any(|f| f.starts_with("V2__")));
 }
+
+/// `fmt` of a model that is a link writes the file the link names (it
+/// replaced the link with a formatted copy, and the linked file kept its
+/// old text), and `fmt` of a FIFO is an error, not a wait for a writer.
+#[cfg(unix)]
+#[test]
+fn fmt_writes_through_a_link_and_refuses_a_fifo() {
+    let dir = project(&[("real/m.ddd", format!("{HEAD}context   c {{\n}}\n").as_bytes())]);
+    let d = dir.path();
+    std::fs::remove_file(d.join("dddc.toml")).expect("rm");
+    std::os::unix::fs::symlink("real/m.ddd", d.join("m.ddd")).expect("link");
+    let o = dddc(d, &["fmt", "m.ddd"]);
+    assert_eq!(o.status.code(), Some(0), "{}", sane(&o));
+    assert!(std::fs::symlink_metadata(d.join("m.ddd")).expect("stat").file_type().is_symlink(), "the link is kept");
+    let real = std::fs::read_to_string(d.join("real/m.ddd")).expect("read");
+    assert!(real.contains("context c {"), "the linked file is formatted: {real}");
+    let fifo = std::ffi::CString::new(d.join("f.ddd").to_string_lossy().as_bytes()).expect("path");
+    // SAFETY: a NUL-terminated path and a mode.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    let o = within_a_minute(d, &["fmt", "f.ddd"]).expect("`dddc fmt` hung on a FIFO");
+    let err = sane(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+}
