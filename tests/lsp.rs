@@ -769,6 +769,46 @@ fn a_client_leaving_without_shutdown_ends_the_server() {
     }
 }
 
+/// The protocol's lifecycle and its errors, as the specification says
+/// them (each found by a black-box round, where dddc answered otherwise):
+/// a request before `initialize` is -32002 in words (it held a Rust debug
+/// dump), `exit` before `initialize` exits 1 (it exited 2), a request
+/// right after `initialize`, before `initialized`, is answered (the server
+/// failed), a second `initialize` is -32600 (it was -32601), a request
+/// without its document is -32602 (it was -32601), and a frame whose body
+/// is not JSON is skipped (the server exited 2).
+#[test]
+fn the_lifecycle_and_bad_messages_follow_the_protocol() {
+    let p = Project::mitoga();
+    let hover = |uri: &str| json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 0 } });
+    let uri = p.uri("mitoga.ddd");
+    let mut c = Client::start(dddc(), &p.root);
+    let r = c.request_raw("textDocument/hover", hover(&uri));
+    assert_eq!(r["error"]["code"], json!(-32002), "{r}");
+    let m = r["error"]["message"].as_str().unwrap_or_default();
+    assert!(m.contains("before `initialize`") && !m.contains("Request {"), "{r}");
+    assert_eq!(c.exit(), Some(1));
+
+    let mut c = Client::start(dddc(), &p.root);
+    let init = json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "rootUri": p.uri(""), "capabilities": {} } });
+    let early = json!({ "jsonrpc": "2.0", "id": 2, "method": "textDocument/documentSymbol", "params": { "textDocument": { "uri": uri } } });
+    c.send_all(&[init, early]);
+    assert!(c.response(1).get("result").is_some());
+    let r = c.response(2);
+    assert!(r.get("result").is_some(), "{r}");
+    c.notify("initialized", json!({}));
+    let r = c.request_raw("initialize", json!({ "capabilities": {} }));
+    assert_eq!(r["error"]["code"], json!(-32600), "{r}");
+    let r = c.request_raw("textDocument/hover", json!({ "position": { "line": 0, "character": 0 } }));
+    assert_eq!(r["error"]["code"], json!(-32602), "{r}");
+    let r = c.request_raw("dddc/nothing", json!({}));
+    assert_eq!(r["error"]["code"], json!(-32601), "{r}");
+    c.send_raw(b"Content-Length: 9\r\n\r\n{not json");
+    let r = c.request_raw("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+    assert!(r.get("result").is_some(), "the server reads on after a frame that is not JSON: {r}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
 /// A response that is one of result or error, and not a failure of dddc
 /// itself (an analysis or a handler that panicked): those come back as
 /// error responses and must fail the property.

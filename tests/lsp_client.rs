@@ -237,6 +237,28 @@ impl Client {
         }
     }
 
+    /// Bytes as they are, framing and all.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("the server's stdin is open");
+        stdin.write_all(bytes).expect("the server reads its stdin");
+        stdin.flush().expect("flush");
+    }
+
+    /// `exit` (with or without `shutdown` before it); returns the exit
+    /// code.
+    pub fn exit(mut self) -> Option<i32> {
+        self.notify("exit", Value::Null);
+        self.stdin.take();
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the server") {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the server did not exit after `exit`");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Whether the process is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

@@ -106,6 +106,19 @@ struct Deferred {
     generations: Vec<u64>,
 }
 
+/// The requests about a document that [`Server::answer`] answers.
+const ANSWERED: [&str; 9] = [
+    "textDocument/hover",
+    "textDocument/definition",
+    "textDocument/references",
+    "textDocument/documentSymbol",
+    "textDocument/completion",
+    "textDocument/prepareRename",
+    "textDocument/rename",
+    "textDocument/codeAction",
+    "textDocument/codeLens",
+];
+
 struct Server {
     connection: Connection,
     encoding: Encoding,
@@ -128,13 +141,20 @@ struct Server {
 /// Runs the protocol on a connection until the client says `exit`; the
 /// exit code follows the protocol (0 after `shutdown`, 1 without).
 pub fn run(connection: Connection) -> Result<u8, String> {
-    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let Some((id, params)) = initialize_start(&connection)? else {
+        // `exit` before `initialize`: a client that left without
+        // `shutdown`, as the protocol says (it exited 2, a failure).
+        return Ok(1);
+    };
     let encoding = negotiate(&params);
     let result = json!({
         "capabilities": super::capabilities(encoding),
         "serverInfo": { "name": "dddc", "version": env!("CARGO_PKG_VERSION") },
     });
-    connection.initialize_finish(id, result).map_err(|e| e.to_string())?;
+    // The client's `initialized` notification comes in the main loop with
+    // the rest (lsp-server's `initialize_finish` waited for it and failed
+    // the server on anything else first: a request sent right away).
+    connection.sender.send(Response::new_ok(id, result).into()).map_err(|e| e.to_string())?;
 
     let (events, inbox) = mpsc::channel::<Event>();
     let forward = events.clone();
@@ -198,6 +218,27 @@ pub fn run(connection: Connection) -> Result<u8, String> {
             Event::Message(Message::Response(_)) => {}
             Event::Analyzed { key, generation, result } => server.analyzed(key, generation, result),
             Event::Disconnected => return Ok(1),
+        }
+    }
+}
+
+/// Waits for `initialize`: its id and parameters, or `None` when the client
+/// says `exit` first. A request before it is answered `-32002` (server not
+/// initialized) in words (lsp-server's own answer held a Rust debug dump
+/// of the request); a notification before it is dropped, as the protocol
+/// says.
+fn initialize_start(connection: &Connection) -> Result<Option<(RequestId, Value)>, String> {
+    loop {
+        match connection.receiver.recv() {
+            Ok(Message::Request(r)) if r.method == "initialize" => return Ok(Some((r.id, r.params))),
+            Ok(Message::Request(r)) => {
+                let m = format!("`{}` before `initialize`: send `initialize` first", r.method);
+                let answer = Response::new_err(r.id, ErrorCode::ServerNotInitialized as i32, m);
+                connection.sender.send(answer.into()).map_err(|e| e.to_string())?;
+            }
+            Ok(Message::Notification(n)) if n.method == "exit" => return Ok(None),
+            Ok(_) => {}
+            Err(_) => return Err("the client left before `initialize`".into()),
         }
     }
 }
@@ -589,6 +630,11 @@ impl Server {
             return;
         }
         match r.method.as_str() {
+            // Once only, says the protocol.
+            "initialize" => {
+                let m = "the server is already initialized".to_string();
+                self.send(Response::new_err(r.id, ErrorCode::InvalidRequest as i32, m).into());
+            }
             "shutdown" => {
                 self.shutdown = true;
                 self.send(Response::new_ok(r.id, Value::Null).into());
@@ -713,6 +759,13 @@ impl Server {
             return to_value(navigation::workspace_symbols(&views, &p.query));
         }
         let Some(path) = request_path(&r.params) else {
+            // A request dddc answers, without the document it is about.
+            if ANSWERED.contains(&r.method.as_str()) {
+                return Err(ResponseError {
+                    code: ErrorCode::InvalidParams,
+                    message: format!("`{}` needs `textDocument.uri`", r.method),
+                });
+            }
             return Err(ResponseError {
                 code: ErrorCode::MethodNotFound,
                 message: format!("unknown request `{}`", r.method),

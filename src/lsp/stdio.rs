@@ -43,6 +43,18 @@ pub(super) fn connection() -> io::Result<(Connection, Transport)> {
         let stdin = io::stdin();
         let mut stdin = stdin.lock();
         while let Some(message) = read_message(&mut stdin)? {
+            // A body that is not a message, its frame whole: skipped, and
+            // said on stderr (the editor's log), as the next frame can be
+            // read. It ended the server (exit 2). A parse error's answer
+            // (-32700) would need the id `null`, which lsp-server's
+            // responses cannot carry.
+            let message = match message {
+                Ok(m) => m,
+                Err(why) => {
+                    eprintln!("dddc lsp: skipped a {why}");
+                    continue;
+                }
+            };
             let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
             from_reader.send(message).map_err(io::Error::other)?;
             if exit {
@@ -62,8 +74,9 @@ const MAX_MESSAGE: usize = 256 << 20;
 
 /// One message, framed as lsp-server's `Message::read` frames it (headers,
 /// a blank line, `Content-Length` bytes of JSON), its body read as it
-/// comes; `None` at the end of the input before a message.
-fn read_message(input: &mut impl io::BufRead) -> io::Result<Option<Message>> {
+/// comes; `None` at the end of the input before a message, `Some(Err)`
+/// for a whole frame whose body is not a message.
+fn read_message(input: &mut impl io::BufRead) -> io::Result<Option<Result<Message, String>>> {
     let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
     let mut length: Option<usize> = None;
     let mut line = String::new();
@@ -95,7 +108,7 @@ fn read_message(input: &mut impl io::BufRead) -> io::Result<Option<Message>> {
     if body.len() < length {
         return Err(io::ErrorKind::UnexpectedEof.into());
     }
-    serde_json::from_slice(&body).map(Some).map_err(|e| invalid(format!("malformed message: {e}")))
+    Ok(Some(serde_json::from_slice(&body).map_err(|e| format!("malformed message: {e}"))))
 }
 
 #[cfg(test)]
@@ -107,7 +120,7 @@ mod tests {
         let body = r#"{"jsonrpc":"2.0","method":"exit"}"#;
         let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
         let mut input = io::Cursor::new(framed.into_bytes());
-        let m = read_message(&mut input).unwrap().unwrap();
+        let m = read_message(&mut input).unwrap().unwrap().unwrap();
         assert!(matches!(m, Message::Notification(n) if n.method == "exit"));
         assert!(read_message(&mut input).unwrap().is_none(), "the end of the input");
         // Refused before any allocation of its size.
@@ -117,5 +130,12 @@ mod tests {
         // A body shorter than its header says.
         let mut short = io::Cursor::new(b"Content-Length: 10\r\n\r\n{}".to_vec());
         assert_eq!(read_message(&mut short).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        // A whole frame that holds no message, then a message: the first is
+        // said, the second read.
+        let framed = format!("Content-Length: 5\r\n\r\n{{nop}}Content-Length: {}\r\n\r\n{body}", body.len());
+        let mut input = io::Cursor::new(framed.into_bytes());
+        let e = read_message(&mut input).unwrap().unwrap().unwrap_err();
+        assert!(e.contains("malformed message"), "{e}");
+        assert!(read_message(&mut input).unwrap().unwrap().is_ok());
     }
 }
