@@ -37,6 +37,16 @@ fn edit(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// A project of one model file, built.
+fn built(model: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.ddd"), model).unwrap();
+    std::fs::write(dir.path().join("dddc.toml"), "model = \"m.ddd\"\n").unwrap();
+    let o = dddc(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    dir
+}
+
 fn verify(dir: &Path) -> (Option<i32>, String) {
     let o = dddc(dir, &["verify", "--database-url", &url("postgres")]);
     (o.status.code(), stderr(&o))
@@ -84,15 +94,11 @@ fn verify_passes_on_mitoga() {
 /// each back its own way) were taken for other defaults.
 #[test]
 fn verify_passes_on_every_kind_of_default() {
-    let dir = tempfile::tempdir().unwrap();
     let model = std::fs::read_to_string("tests/validation/types/E0204_ok_defaults.ddd").unwrap();
     assert!(model.contains("= null") && model.contains("1e400"), "the fixture's defaults");
     let extra = "    orden: json = '{\"zeta\":1,\"a\": [1,2.50, 1e2], \"s\": \"it''s \\u00e9\"}'\n";
     let model = model.replacen("    metadata: json = {}\n", &format!("    metadata: json = {{}}\n{extra}"), 1);
-    std::fs::write(dir.path().join("m.ddd"), model).unwrap();
-    std::fs::write(dir.path().join("dddc.toml"), "model = \"m.ddd\"\n").unwrap();
-    let o = dddc(dir.path(), &["build"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = built(&model);
     let (code, err) = verify(dir.path());
     assert_eq!(code, Some(0), "{err}");
 }
@@ -102,12 +108,8 @@ fn verify_passes_on_every_kind_of_default() {
 /// no one declared (the accepted fixture of E0503).
 #[test]
 fn a_reference_to_a_partitioned_table_verifies() {
-    let dir = tempfile::tempdir().unwrap();
     let model = std::fs::read_to_string("tests/validation/rules/E0503_ok_partitions.ddd").unwrap();
-    std::fs::write(dir.path().join("m.ddd"), model).unwrap();
-    std::fs::write(dir.path().join("dddc.toml"), "model = \"m.ddd\"\n").unwrap();
-    let o = dddc(dir.path(), &["build"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = built(&model);
     let v1 = std::fs::read_to_string(dir.path().join("db/migration/V1__init.sql")).unwrap();
     assert!(
         v1.contains("REFERENCES pagos.conciliacion (id)") && v1.contains("PARTITION OF pagos.conciliacion"),
@@ -123,12 +125,8 @@ fn a_reference_to_a_partitioned_table_verifies() {
 /// constraint, and `dddc verify` found the index other than the lock said.
 #[test]
 fn an_index_on_a_date_fields_date_is_the_fields() {
-    let dir = tempfile::tempdir().unwrap();
     let model = "model m { target postgres 15 }\ncontext c {\n  /// A booking.\n  aggregate Reserva {\n    /// The day.\n    dia: date\n    /// Who.\n    nombre: text(40)\n    index (date(dia))\n    unique (nombre, date(dia))\n    unique (dia, date(dia))\n  }\n}\n";
-    std::fs::write(dir.path().join("m.ddd"), model).unwrap();
-    std::fs::write(dir.path().join("dddc.toml"), "model = \"m.ddd\"\n").unwrap();
-    let o = dddc(dir.path(), &["build"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = built(model);
     let v1 = std::fs::read_to_string(dir.path().join("db/migration/V1__init.sql")).unwrap();
     assert!(v1.contains("CREATE INDEX IF NOT EXISTS idx_reserva_dia ON c.reserva (dia);"), "{v1}");
     assert!(v1.contains("CONSTRAINT uq_reserva_nombre_dia UNIQUE (nombre, dia)"), "{v1}");

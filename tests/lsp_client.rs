@@ -225,16 +225,7 @@ impl Client {
     pub fn shutdown(mut self) -> Option<i32> {
         let r = self.request_raw("shutdown", Value::Null);
         assert!(r.get("error").is_none(), "shutdown failed: {r}");
-        self.notify("exit", Value::Null);
-        self.stdin.take();
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the server") {
-                return status.code();
-            }
-            assert!(Instant::now() < deadline, "the server did not exit after `exit`");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.exit()
     }
 
     /// Bytes as they are, framing and all.
