@@ -553,3 +553,20 @@ fn fmt_writes_through_a_link_and_refuses_a_fifo() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("not a regular file"), "{err}");
 }
+
+/// A FIFO named like a migration: `check` reads only regular files, so it
+/// skipped it and passed, while Flyway would hang on it or fail. It is a
+/// finding now (and no hang).
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_like_a_migration_fails_the_check() {
+    let dir = built_project();
+    let d = dir.path();
+    let fifo = std::ffi::CString::new(d.join("db/migration/V9__later.sql").to_string_lossy().as_bytes()).expect("path");
+    // SAFETY: a NUL-terminated path and a mode.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    let o = within_a_minute(d, &["check"]).expect("`dddc check` hung on a FIFO migration");
+    let err = sane(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("db/migration/V9__later.sql` is not a regular file"), "{err}");
+}

@@ -56,7 +56,7 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, 
     // The lock is read, and the migrations hashed (a first one is ten
     // megabytes at 2,000 aggregates), on a second thread while the model
     // is compiled.
-    let (fe, (lock, (migration_files, doc_files), before)) = std::thread::scope(|s| {
+    let (fe, (lock, migration_files, before)) = std::thread::scope(|s| {
         let lock = dddc::threads::beside(s, || {
             let before = match before {
                 Before::Known(state) => state,
@@ -65,14 +65,15 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, 
             let lock = read_lock_deferred(project);
             let _p = dddc::timing::phase("hash the migrations, list the documents");
             let mut migration_files = Vec::new();
-            collect_migrations(&migrations_dir(project), "", &mut migration_files);
+            let unreadable = collect_migrations(&migrations_dir(project), "", &mut migration_files);
             migration_files.sort();
             let doc_files = super::build::generated_docs(&project.dir, &PathBuf::from(&project.config.docs.dir));
-            (lock, (migration_files, doc_files), before)
+            (lock, (migration_files, doc_files, unreadable), before)
         });
         let fe = super::frontend_remembering(out, project, syntax.as_ref());
         (fe, lock.join())
     });
+    let (migration_files, doc_files, unreadable) = migration_files;
     let fe = match fe {
         Ok(fe) => fe,
         Err(code) => return code,
@@ -117,6 +118,16 @@ fn check_in_full(out: &Output, project: &dddc::config::Project, before: Before, 
         (checked, report.join())
     });
     let mut findings = checked.findings;
+    let mig_dir = PathBuf::from(&project.config.migrations.dir);
+    for name in unreadable {
+        findings.push(dddc::check::Finding {
+            reason: format!(
+                "`{}` is not a regular file that can be read (a FIFO, a device, a socket?): Flyway cannot run it; replace it with the file, or remove it",
+                mig_dir.join(name).display()
+            ),
+            diff: None,
+        });
+    }
     // Lint: errors or a score below the minimum fail the gate too.
     let lint = report.as_ref().map(|r| check_cache::LintSummary::new(r, super::min_score(None, &project.config)));
     print_lint(out, lint.as_ref());
@@ -351,10 +362,24 @@ fn read_lock_deferred(project: &dddc::config::Project) -> Result<LockRead, Strin
 /// Every file under `dir` (subfolders included: Flyway searches them), as
 /// `/`-separated paths relative to the migrations folder, with the SHA-256
 /// of its bytes (read a piece at a time, not held).
-fn collect_migrations(dir: &Path, prefix: &str, out: &mut Vec<(String, String)>) {
+/// Whether Flyway (or dddc) reads a file of that name in the migrations
+/// folder: a versioned, undo or baseline migration, its `.sql.conf`, a
+/// repeatable one, the lock or the snapshot.
+fn is_flyways(name: &str) -> bool {
+    use dddc::check::{flyway_kind, FlywayFile};
+    !matches!(flyway_kind(name), FlywayFile::Other)
+        || name.starts_with("R__")
+        || name == dddc::lock::LOCK_FILE
+        || name == dddc::lock::SNAPSHOT_FILE
+}
+
+fn collect_migrations(dir: &Path, prefix: &str, out: &mut Vec<(String, String)>) -> Vec<String> {
     let mut buf = vec![0u8; 1 << 16];
     let mut above = dir.canonicalize().into_iter().collect();
-    collect_migrations_in(dir, prefix, &mut buf, &mut above, out);
+    let mut unreadable = Vec::new();
+    collect_migrations_in(dir, prefix, &mut buf, &mut above, out, &mut unreadable);
+    unreadable.sort();
+    unreadable
 }
 
 /// `above`: the folders walked into to get here, as links resolve them. A
@@ -366,6 +391,7 @@ fn collect_migrations_in(
     buf: &mut [u8],
     above: &mut Vec<PathBuf>,
     out: &mut Vec<(String, String)>,
+    unreadable: &mut Vec<String>,
 ) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
@@ -377,10 +403,14 @@ fn collect_migrations_in(
                 continue;
             }
             above.push(real);
-            collect_migrations_in(&path, &format!("{name}/"), buf, above, out);
+            collect_migrations_in(&path, &format!("{name}/"), buf, above, out, unreadable);
             above.pop();
         } else if let Some(sha256) = check_cache::file_sha256_hex(&path, buf) {
             out.push((name, sha256));
+        } else if is_flyways(&e.file_name().to_string_lossy()) {
+            // A FIFO, a device, a socket or a file that cannot be read,
+            // named as Flyway runs it: skipped silently, it passed.
+            unreadable.push(name);
         }
     }
 }
