@@ -880,6 +880,28 @@ fn build_removes_stale_generated_docs_and_keeps_the_teams_own() {
 /// A model of one aggregate in one context.
 const ONE_AGGREGATE: &str = "model m {\n  target postgres 16\n}\n\ncontext c {\n  aggregate A {\n    n: int\n  }\n}\n";
 
+/// `-q` prints errors only: `lint -q` of a review with warnings and notes
+/// that passes prints nothing (it printed the whole report); one that
+/// fails prints its error findings and the score against the minimum.
+#[test]
+fn lint_quiet_prints_errors_only() {
+    let p = one_aggregate_project();
+    let loud = dddc(p.path(), &["lint"]);
+    assert_exit(&loud, 0);
+    assert!(loud.stdout.contains("warning[L007]") && loud.stdout.contains("design score"), "{}", loud.stdout);
+    let quiet = dddc(p.path(), &["-q", "lint"]);
+    assert_exit(&quiet, 0);
+    assert_eq!(quiet.stdout, "", "a passing review, quiet");
+    // `password` as plain text is an error finding (L003).
+    let model = ONE_AGGREGATE.replace("n: int", "n: int\n    password: text");
+    let p = project(&[("model.ddd", &model), ("dddc.toml", "[lint]\nmin_score = 90\n")]);
+    let quiet = dddc(p.path(), &["-q", "lint"]);
+    assert_exit(&quiet, 1);
+    assert!(quiet.stdout.contains("error[L003]"), "{}", quiet.stdout);
+    assert!(!quiet.stdout.contains("warning[") && !quiet.stdout.contains("note["), "{}", quiet.stdout);
+    assert!(quiet.stdout.contains("(minimum 90)"), "{}", quiet.stdout);
+}
+
 /// A project of [`ONE_AGGREGATE`], no minimum design score.
 fn one_aggregate_project() -> tempfile::TempDir {
     project(&[("model.ddd", ONE_AGGREGATE), ("dddc.toml", "[lint]\nmin_score = 0\n")])

@@ -23,6 +23,16 @@ pub fn lint(out: &Output, model: Option<&Path>, cli_min: Option<u32>) -> u8 {
     let min = min_score(cli_min, &project.config);
     let passes = dddc::lint::passes(&report, Some(min));
     match out.format {
+        // `-q` is errors only: the error findings, and the score when it
+        // fails the minimum (a passing review prints nothing).
+        Format::Text if out.quiet => {
+            let errors: Vec<_> = report.findings.iter().filter(|d| d.is_error()).cloned().collect();
+            let mut text = dddc::diagnostics::render_text(&fe.sources, &errors, out.color);
+            if !passes {
+                text.push_str(&format!("design score: {}/100 (minimum {min})\n", report.score));
+            }
+            let _ = std::io::stdout().write_all(text.as_bytes());
+        }
         Format::Text => {
             let _ = std::io::stdout().write_all(dddc::lint::render_text(&report, &fe.sources, out.color).as_bytes());
             println!("minimum score: {min}");
