@@ -119,6 +119,17 @@ fn a_reference_to_a_partitioned_table_verifies() {
     assert_eq!(code, Some(0), "{err}");
 }
 
+/// What E0405 accepts with `btree_gin`, `btree_gist` and `intarray` (gin
+/// and gist over a boolean, gist over `int[]`, brin over a CHECK enum)
+/// PostgreSQL builds: E0405 refused the first three.
+#[test]
+fn indexes_the_extensions_allow_verify() {
+    let model = std::fs::read_to_string("tests/validation/expressions/E0405_ok_indexes_with_extensions.ddd").unwrap();
+    let dir = built(&model);
+    let (code, err) = verify(dir.path());
+    assert_eq!(code, Some(0), "{err}");
+}
+
 /// `date(dia)` of a `date` field in an index is the field: PostgreSQL
 /// folds the cast away. It was named `"idx_reserva_dia_DATE"` (quoted, for
 /// its capitals), a unique over it became a unique index instead of a

@@ -68,13 +68,22 @@ pub(super) fn run(r: &mut Resolver<'_>) {
 /// session's time zone: not IMMUTABLE) in an item or a condition.
 fn index_methods(r: &mut Resolver<'_>) {
     let has = |name: &str| r.model.extensions.iter().any(|e| e == name);
-    let (gist_scalars, gin_scalars) = (has("btree_gist"), has("btree_gin"));
-    let scalar = |t: ExprType| {
-        !matches!(t, ExprType::Array | ExprType::Json | ExprType::Geo | ExprType::Any | ExprType::Null | ExprType::Bool)
-    };
+    let (gist_scalars, gin_scalars, intarray) = (has("btree_gist"), has("btree_gin"), has("intarray"));
+    // Booleans too: `btree_gin` and `btree_gist` index them (PostgreSQL 15
+    // builds both; E0405 refused them).
+    let scalar =
+        |t: ExprType| !matches!(t, ExprType::Array | ExprType::Json | ExprType::Geo | ExprType::Any | ExprType::Null);
+    // A native enum is a type of its own, which `brin` has no operator
+    // class for (a CHECK enum is text, which it has).
+    let native = |t: ExprType| matches!(t, ExprType::Enum(id) if r.model.enums.get(id.0).is_some_and(|e| e.native));
     let mut problems: Vec<(Span, String, String, &'static str)> = Vec::new();
     for a in &r.model.aggregates {
         for e in a.root.walk() {
+            // `intarray` gives `int[]` (and only it) a default gist class.
+            let int_array = |item: &crate::model::TExpr| {
+                matches!(&item.kind, TExprKind::Column(c)
+                    if e.fields.iter().any(|f| f.column == *c && f.ty == crate::model::FieldType::Array(crate::model::Scalar::Int)))
+            };
             for ix in &e.indexes {
                 let method = ix.method.word();
                 if ix.method == IndexMethod::Hash && ix.items.len() > 1 {
@@ -92,8 +101,14 @@ fn index_methods(r: &mut Resolver<'_>) {
                         IndexMethod::Gin => {
                             matches!(t, ExprType::Array | ExprType::Json | ExprType::Any) || (gin_scalars && scalar(t))
                         }
-                        IndexMethod::Gist => matches!(t, ExprType::Geo | ExprType::Any) || (gist_scalars && scalar(t)),
-                        IndexMethod::Brin => !matches!(t, ExprType::Bool | ExprType::Array | ExprType::Json),
+                        IndexMethod::Gist => {
+                            matches!(t, ExprType::Geo | ExprType::Any)
+                                || (gist_scalars && scalar(t))
+                                || (intarray && int_array(item))
+                        }
+                        IndexMethod::Brin => {
+                            !matches!(t, ExprType::Bool | ExprType::Array | ExprType::Json) && !native(t)
+                        }
                     };
                     if !indexable {
                         let help = match ix.method {
@@ -103,7 +118,10 @@ fn index_methods(r: &mut Resolver<'_>) {
                         };
                         problems.push((
                             item.span,
-                            format!("`using {method}` cannot index {}", type_words(t)),
+                            format!(
+                                "`using {method}` cannot index {}",
+                                if native(t) { "a native enum" } else { type_words(t) }
+                            ),
                             format!("PostgreSQL has no default {method} operator class for this type"),
                             help,
                         ));
