@@ -177,16 +177,25 @@ pub fn discover(arg: Option<&Path>) -> Result<Project, String> {
             "no model in `{}`: pass a .ddd file, set `model` in dddc.toml, or run `dddc init`",
             dir.display()
         )),
-        _ => Err(format!(
-            "several .ddd files in `{}` ({}): set `model = \"…\"` in dddc.toml or pass the file",
-            dir.display(),
-            found
+        n => {
+            // The first few by name: a folder of 10,000 models was one
+            // line of 10,000 names.
+            const SHOWN: usize = 5;
+            let mut names: Vec<String> = found
                 .iter()
+                .take(SHOWN)
                 .filter_map(|p| p.file_name())
                 .map(|n| n.to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+                .collect();
+            if n > SHOWN {
+                names.push(format!("and {} more", n - SHOWN));
+            }
+            Err(format!(
+                "several .ddd files in `{}` ({}): set `model = \"…\"` in dddc.toml or pass the file",
+                dir.display(),
+                names.join(", ")
+            ))
+        }
     }
 }
 

@@ -570,3 +570,19 @@ fn a_fifo_named_like_a_migration_fails_the_check() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("db/migration/V9__later.sql` is not a regular file"), "{err}");
 }
+
+/// A folder of 10,000 models and no `dddc.toml`: the error names a few of
+/// them and how many more (it named all 10,000 on one line).
+#[test]
+fn a_folder_of_ten_thousand_models_is_named_in_a_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for i in 0..10_000 {
+        std::fs::write(dir.path().join(format!("m{i:05}.ddd")), HEAD).expect("write");
+    }
+    let o = dddc(dir.path(), &["validate"]);
+    let err = sane(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("several .ddd files") && err.contains("m00000.ddd, m00001.ddd"), "{err}");
+    assert!(err.contains("and 9995 more") && !err.contains("m00005.ddd"), "{err}");
+    assert!(err.len() < 1_000, "{} bytes", err.len());
+}
