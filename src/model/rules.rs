@@ -295,6 +295,25 @@ fn partitions(r: &mut Resolver<'_>) {
                 }
             }
             ast::PartitionKind::List { parts } => {
+                // What a text value must fit: the key's declared length, or
+                // its enum's values. PostgreSQL 15 refuses a value longer
+                // than a `CHAR(n)`/`VARCHAR(n)` key and one that is not a
+                // native enum's label when it creates the partition; a
+                // CHECK enum's partition it creates, and no row can reach.
+                let declared =
+                    r.model.aggregates[aid.0].root.fields.iter().find(|f| f.column == column).and_then(|f| {
+                        match f.ty {
+                            crate::model::FieldType::Scalar(crate::model::Scalar::Text(Some(n)))
+                            | crate::model::FieldType::Scalar(crate::model::Scalar::Char(n)) => Some(n as usize),
+                            _ => None,
+                        }
+                    });
+                let enum_values: Option<Vec<String>> = match ty {
+                    ExprType::Enum(id) => {
+                        r.model.enums.get(id.0).map(|e| e.values.iter().map(|v| v.name.clone()).collect())
+                    }
+                    _ => None,
+                };
                 let mut seen_names = std::collections::HashMap::new();
                 let mut seen_values: HashSet<String> = HashSet::new();
                 if parts.is_empty() {
@@ -327,6 +346,31 @@ fn partitions(r: &mut Resolver<'_>) {
                                 .at(v.span, "wrong type for the partition key")
                                 .with_help("list values of the key's type"),
                             );
+                        } else if let ast::ExprKind::Literal(ast::Literal::String(text)) = &v.kind {
+                            let chars = text.chars().count();
+                            if let Some(n) = declared.filter(|n| chars > *n) {
+                                r.error(
+                                    Diagnostic::error(
+                                        id::E0503,
+                                        format!("partition value is longer than `{}`", p.column.name),
+                                    )
+                                    .at(v.span, format!("{chars} characters; the key holds {n}"))
+                                    .with_help("list values the key can hold, or widen the field"),
+                                );
+                            }
+                            if let Some(values) = enum_values.as_ref().filter(|vs| !vs.contains(text)) {
+                                r.error(
+                                    Diagnostic::error(
+                                        id::E0503,
+                                        format!(
+                                            "partition value '{text}' is not a value of `{}`'s enum",
+                                            p.column.name
+                                        ),
+                                    )
+                                    .at(v.span, "no row can hold it")
+                                    .with_help(format!("list the enum's values: {}", values.join(", "))),
+                                );
+                            }
                         }
                         let text = crate::syntax::fmt::expr_to_string(v);
                         if !seen_values.insert(text.clone()) {
