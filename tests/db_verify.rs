@@ -47,6 +47,13 @@ fn built(model: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `dddc verify` passes on the project.
+#[track_caller]
+fn verified(dir: &tempfile::TempDir) {
+    let (code, err) = verify(dir.path());
+    assert_eq!(code, Some(0), "{err}");
+}
+
 fn verify(dir: &Path) -> (Option<i32>, String) {
     let o = dddc(dir, &["verify", "--database-url", &url("postgres")]);
     (o.status.code(), stderr(&o))
@@ -98,9 +105,7 @@ fn verify_passes_on_every_kind_of_default() {
     assert!(model.contains("= null") && model.contains("1e400"), "the fixture's defaults");
     let extra = "    orden: json = '{\"zeta\":1,\"a\": [1,2.50, 1e2], \"s\": \"it''s \\u00e9\"}'\n";
     let model = model.replacen("    metadata: json = {}\n", &format!("    metadata: json = {{}}\n{extra}"), 1);
-    let dir = built(&model);
-    let (code, err) = verify(dir.path());
-    assert_eq!(code, Some(0), "{err}");
+    verified(&built(&model));
 }
 
 /// A foreign key to a partitioned table: PostgreSQL adds a constraint per
@@ -115,8 +120,7 @@ fn a_reference_to_a_partitioned_table_verifies() {
         v1.contains("REFERENCES pagos.conciliacion (id)") && v1.contains("PARTITION OF pagos.conciliacion"),
         "{v1}"
     );
-    let (code, err) = verify(dir.path());
-    assert_eq!(code, Some(0), "{err}");
+    verified(&dir);
 }
 
 /// What E0405 accepts with `btree_gin`, `btree_gist` and `intarray` (gin
@@ -125,9 +129,7 @@ fn a_reference_to_a_partitioned_table_verifies() {
 #[test]
 fn indexes_the_extensions_allow_verify() {
     let model = std::fs::read_to_string("tests/validation/expressions/E0405_ok_indexes_with_extensions.ddd").unwrap();
-    let dir = built(&model);
-    let (code, err) = verify(dir.path());
-    assert_eq!(code, Some(0), "{err}");
+    verified(&built(&model));
 }
 
 /// `date(dia)` of a `date` field in an index is the field: PostgreSQL

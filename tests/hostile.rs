@@ -463,9 +463,7 @@ fn links_that_loop_and_files_that_never_end() {
         std::fs::rename(&kept, &path).expect("move back");
     }
     std::fs::write(d.join("m.ddd"), format!("{HEAD}include \"f.ddd\"\n")).expect("write");
-    let fifo = std::ffi::CString::new(d.join("f.ddd").to_string_lossy().as_bytes()).expect("path");
-    // SAFETY: a NUL-terminated path and a mode.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    mkfifo(&d.join("f.ddd"));
     let o = within_a_minute(d, &["validate"]).expect("`dddc validate` hung on an included FIFO");
     let err = sane(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
@@ -545,9 +543,7 @@ fn fmt_writes_through_a_link_and_refuses_a_fifo() {
     assert!(std::fs::symlink_metadata(d.join("m.ddd")).expect("stat").file_type().is_symlink(), "the link is kept");
     let real = std::fs::read_to_string(d.join("real/m.ddd")).expect("read");
     assert!(real.contains("context c {"), "the linked file is formatted: {real}");
-    let fifo = std::ffi::CString::new(d.join("f.ddd").to_string_lossy().as_bytes()).expect("path");
-    // SAFETY: a NUL-terminated path and a mode.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    mkfifo(&d.join("f.ddd"));
     let o = within_a_minute(d, &["fmt", "f.ddd"]).expect("`dddc fmt` hung on a FIFO");
     let err = sane(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -562,9 +558,7 @@ fn fmt_writes_through_a_link_and_refuses_a_fifo() {
 fn a_fifo_named_like_a_migration_fails_the_check() {
     let dir = built_project();
     let d = dir.path();
-    let fifo = std::ffi::CString::new(d.join("db/migration/V9__later.sql").to_string_lossy().as_bytes()).expect("path");
-    // SAFETY: a NUL-terminated path and a mode.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    mkfifo(&d.join("db/migration/V9__later.sql"));
     let o = within_a_minute(d, &["check"]).expect("`dddc check` hung on a FIFO migration");
     let err = sane(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
@@ -585,4 +579,12 @@ fn a_folder_of_ten_thousand_models_is_named_in_a_line() {
     assert!(err.contains("several .ddd files") && err.contains("m00000.ddd, m00001.ddd"), "{err}");
     assert!(err.contains("and 9995 more") && !err.contains("m00005.ddd"), "{err}");
     assert!(err.len() < 1_000, "{} bytes", err.len());
+}
+
+/// Makes a FIFO at `path`.
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let fifo = std::ffi::CString::new(path.to_string_lossy().as_bytes()).expect("path");
+    // SAFETY: a NUL-terminated path and a mode.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
 }
