@@ -111,6 +111,16 @@ fn schema_digest(snapshot: &[u8]) -> String {
     blake3::hash(snapshot).to_hex().to_string()
 }
 
+/// [`schema_digest`] of a snapshot as read from the disk: a CRLF
+/// checkout's lines as LF, as dddc wrote them.
+fn read_digest(snapshot: &[u8]) -> String {
+    if snapshot.contains(&b'\r') {
+        schema_digest(&lf_only(snapshot))
+    } else {
+        schema_digest(snapshot)
+    }
+}
+
 /// What the message of a snapshot the lock's digest refuses begins with
 /// (after the file's name): a caller that knows why it may be so adds
 /// its help.
@@ -148,9 +158,7 @@ pub fn kept_snapshot(migrations_dir: &std::path::Path) -> Option<std::path::Path
 pub fn records_snapshot(lock: &str, snapshot: &[u8]) -> Option<bool> {
     let value: serde_json::Value = serde_json::from_str(lock).ok()?;
     let recorded = value.get("schema_blake3")?.as_str()?;
-    // As the lock's reader takes it: a CRLF checkout's lines as LF.
-    let digest = if snapshot.contains(&b'\r') { schema_digest(&lf_only(snapshot)) } else { schema_digest(snapshot) };
-    Some(digest == recorded)
+    Some(read_digest(snapshot) == recorded)
 }
 
 impl Lock {
@@ -255,11 +263,7 @@ impl Lock {
                     ));
                 }
                 if let Some(recorded) = &file.schema_blake3 {
-                    let digest = if text.contains('\r') {
-                        schema_digest(&lf_only(text.as_bytes()))
-                    } else {
-                        schema_digest(text.as_bytes())
-                    };
+                    let digest = read_digest(text.as_bytes());
                     // Written in another layout but the same schema (an
                     // editor's reflow): stale, and the next build writes it
                     // back; one that does not read says where.
