@@ -253,9 +253,22 @@ impl Templates {
                 fingerprint.update(&(part.len() as u64).to_le_bytes());
                 fingerprint.update(part.as_bytes());
             }
-            env.add_template_owned(id.file_name(), source)
-                .map_err(|e| format!("template `{}`: {e:#}", id.file_name()))?;
+            // The project's templates are compiled now, so that a mistake
+            // in one is reported before anything is made; the built-in
+            // ones when first rendered (below): most are written in Rust
+            // ([`super::native`]) and never rendered by a release build,
+            // and compiling all of them was 1.1-1.3 ms of a 15 ms check of
+            // MiToga, before anything else of the documents could begin.
+            if overridden.contains(&id) {
+                env.add_template_owned(id.file_name(), source)
+                    .map_err(|e| format!("template `{}`: {e:#}", id.file_name()))?;
+            }
         }
+        // A built-in template the project did not replace (those it did are
+        // in the environment already, and are never asked of the loader).
+        env.set_loader(|name| {
+            Ok(TemplateId::ALL.into_iter().find(|t| t.file_name() == name).map(|t| t.builtin().replace("\r\n", "\n")))
+        });
         Ok(Templates { env, assets, fingerprint: *fingerprint.finalize().as_bytes(), overridden, steps })
     }
 
@@ -301,5 +314,37 @@ impl Templates {
                 format!("template `{}`: {e:#}", id.file_name())
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in templates are compiled only when first rendered: each
+    /// must compile (a release build may never render some of them).
+    #[test]
+    fn every_built_in_template_compiles() {
+        let templates = Templates::load(None, crate::config::DEFAULT_TEMPLATE_STEPS).unwrap();
+        for id in TemplateId::ALL {
+            if let Err(e) = templates.env.get_template(id.file_name()) {
+                panic!("{}: {e:#}", id.file_name());
+            }
+        }
+        assert!(templates.env.get_template("no_such.md.j2").is_err());
+    }
+
+    /// The project's own templates are compiled when loaded: a mistake in
+    /// one stops the run before anything is made, naming the file.
+    #[test]
+    fn a_broken_override_is_refused_when_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("enum.md.j2"), "{% if %}").unwrap();
+        let Err(e) = Templates::load(Some(dir.path()), 1000) else { panic!("a broken template was loaded") };
+        assert!(e.contains("template `enum.md.j2`") && e.contains("syntax error"), "{e}");
+        // An override may include a built-in template it did not replace.
+        std::fs::write(dir.path().join("enum.md.j2"), "{% include \"fields.md.j2\" ignore missing %}x").unwrap();
+        let templates = Templates::load(Some(dir.path()), 1000).unwrap();
+        assert!(templates.is_overridden(TemplateId::Enum) && !templates.is_overridden(TemplateId::Fields));
     }
 }
