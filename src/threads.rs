@@ -143,6 +143,25 @@ pub fn map_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     })
 }
 
+/// `items.iter().map(f).collect()` on two threads (this one and one
+/// beside it, when it can be started) taking the next item neither has
+/// begun, through a [`Queue`]: the results in the items' order. For
+/// independent pieces of output of very different sizes (the site's
+/// pages), the largest put first.
+pub fn map_queued<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if items.len() < 2 {
+        return items.iter().map(&f).collect();
+    }
+    let queue = Queue::new(items);
+    std::thread::scope(|s| {
+        let (queue, f) = (&queue, &f);
+        let other = beside(s, move || queue.work(f));
+        queue.work(f);
+        other.join();
+    });
+    queue.results().into_iter().flatten().collect()
+}
+
 /// Items handed out one at a time to whichever thread asks next (the
 /// squawk review's parts, the diagrams, the files a build writes: pieces
 /// of very different sizes, the largest put first), each result kept at

@@ -113,25 +113,27 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     let lint_view = lint::view(model, &report, t, input.language, &url);
     let incoming = referenced_by(input.dictionary);
     let table_href = |name: &str| url("table", name);
-    let mut out = Vec::new();
+    let templates: &Templates = templates;
 
-    // The model.
-    let overview = erd::overview_view(input.cat, t);
-    let node_href = |name: &str| url("aggregate", name).or_else(|| url("table", name));
-    let title = format!("{} {}", t.erd_title_overview, model.name);
-    let diagram = svg::render_inline(&diagrams::overview(&overview, title, &node_href), "overview");
-    let page = IndexPage {
-        frame: frame(format!("{}: {}", t.model_doc_title, model.name), "index.html", None),
-        model_doc: input.model_doc,
-        functions: &input.dictionary.functions,
-        diagram,
-        picture: format!("../{}", super::svg_file(None)),
-        source: format!("../{}", super::OVERVIEW_ERD),
-        lint: LintSummary { score: report.score, errors: report.errors(), warnings: report.warnings() },
-        migrations: input.project.migrations.map_or(0, <[MigrationRecord]>::len),
-        last_migration: input.project.migrations.and_then(|m| m.last()),
+    // The model's page: the overview diagram, the largest, drawn first.
+    let index_page = || -> Result<String, String> {
+        let overview = erd::overview_view(input.cat, t);
+        let node_href = |name: &str| url("aggregate", name).or_else(|| url("table", name));
+        let title = format!("{} {}", t.erd_title_overview, model.name);
+        let diagram = svg::render_inline(&diagrams::overview(&overview, title, &node_href), "overview");
+        let page = IndexPage {
+            frame: frame(format!("{}: {}", t.model_doc_title, model.name), "index.html", None),
+            model_doc: input.model_doc,
+            functions: &input.dictionary.functions,
+            diagram,
+            picture: format!("../{}", super::svg_file(None)),
+            source: format!("../{}", super::OVERVIEW_ERD),
+            lint: LintSummary { score: report.score, errors: report.errors(), warnings: report.warnings() },
+            migrations: input.project.migrations.map_or(0, <[MigrationRecord]>::len),
+            last_migration: input.project.migrations.and_then(|m| m.last()),
+        };
+        templates.render(TemplateId::SiteIndex, &page)
     };
-    out.push(("index.html".to_string(), templates.render(TemplateId::SiteIndex, &page)?));
 
     // The contexts' and the aggregates' pages (each with a diagram laid out
     // for it: most of the site's time), on two threads, in this order.
@@ -164,7 +166,6 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
             }
         }
     }
-    let templates: &Templates = templates;
     // A page is taken from the memo when an earlier run made it from the
     // same view, frame and tables, with the same templates and the same
     // links (every link a page or its diagram may name is in `urls`,
@@ -238,14 +239,13 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
             }
         }
     };
-    for rendered in crate::threads::map_halves(&pages, page) {
-        out.push(rendered?);
-    }
 
     // The design review and the history.
-    let page = LintPage { frame: frame(t.site_lint.to_string(), "lint.html", None), l: &lint_view };
-    out.push(("lint.html".to_string(), templates.render(TemplateId::SiteLint, &page)?));
-    if let Some(migrations) = input.project.migrations {
+    let lint_page = || {
+        let page = LintPage { frame: frame(t.site_lint.to_string(), "lint.html", None), l: &lint_view };
+        templates.render(TemplateId::SiteLint, &page)
+    };
+    let migrations_page = |migrations: &[MigrationRecord]| {
         let link = |file: &str| input.to_project.as_ref().map(|up| format!("{up}{file}"));
         let rows = migrations
             .iter()
@@ -261,12 +261,40 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
             })
             .collect();
         let page = MigrationsPage { frame: frame(t.site_migrations.to_string(), "migrations.html", None), rows };
-        out.push(("migrations.html".to_string(), templates.render(TemplateId::SiteMigrations, &page)?));
-    }
+        templates.render(TemplateId::SiteMigrations, &page)
+    };
 
+    // Every page on two threads, each taking the next one neither has
+    // begun (the index, with the largest diagram, first): the pages of a
+    // model differ in size by ten times and more, and halves made one
+    // thread wait for the other (a check of MiToga drew the index alone
+    // before the pages).
+    enum Job<'v> {
+        Index,
+        Page(Page<'v>),
+        Lint,
+        Migrations(&'v [MigrationRecord]),
+        Search,
+    }
+    let jobs: Vec<Job<'_>> = std::iter::once(Job::Index)
+        .chain(pages.into_iter().map(Job::Page))
+        .chain([Job::Lint])
+        .chain(input.project.migrations.map(Job::Migrations))
+        .chain([Job::Search])
+        .collect();
+    let made = crate::threads::map_queued(&jobs, |job| match job {
+        Job::Index => Ok(("index.html".to_string(), index_page()?)),
+        Job::Page(p) => page(p),
+        Job::Lint => Ok(("lint.html".to_string(), lint_page()?)),
+        Job::Migrations(m) => Ok(("migrations.html".to_string(), migrations_page(m)?)),
+        Job::Search => Ok(("search.js".to_string(), search::script(input.model_doc, input.dictionary, t, &url))),
+    });
+    let mut out = made.into_iter().collect::<Result<Vec<_>, String>>()?;
+    // `search.js` after the assets, as it always was.
+    let search = out.pop();
     out.push(("site.css".to_string(), format!("{}\n{}", templates.asset(Asset::SiteCss), svg::stylesheet())));
     out.push(("site.js".to_string(), templates.asset(Asset::SiteJs).to_string()));
-    out.push(("search.js".to_string(), search::script(input.model_doc, input.dictionary, t, &url)));
+    out.extend(search);
     Ok(out)
 }
 
