@@ -1383,3 +1383,42 @@ fn a_value_renamed_in_one_enum_does_not_excuse_one_removed_from_another() {
         assert!(!refused.stderr.contains("`c.a`"), "A's rename is not a loss: {}", refused.stderr);
     }
 }
+
+/// The context and aggregate pages of the site are written in Rust only
+/// while the project replaces none of their templates (debug builds, as
+/// this test runs, also render them through the templates and stop at a
+/// difference). A project that replaces the layout, the macros or a page
+/// gets its own template's output on those pages.
+#[test]
+fn a_replaced_site_template_is_the_one_rendered() {
+    let config = "[lint]\nmin_score = 0\n\n[docs]\nhtml = true\ntemplates = \"tpl\"\n";
+    let builtin = [
+        ("site_layout.html.j2", include_str!("../templates/docs/site_layout.html.j2"), "<footer>"),
+        ("site_macros.html.j2", include_str!("../templates/docs/site_macros.html.j2"), "<section class=\"table\""),
+        ("site_context.html.j2", include_str!("../templates/docs/site_context.html.j2"), "<h1>"),
+        ("site_aggregate.html.j2", include_str!("../templates/docs/site_aggregate.html.j2"), "<h1>"),
+    ];
+    // Which pages show each template's mark: the layout frames both, the
+    // macros' table is on the aggregate page, each page its own heading.
+    let on = |file: &str| match file {
+        "site_layout.html.j2" => vec!["context-c.html", "aggregate-c-a.html", "index.html"],
+        "site_context.html.j2" => vec!["context-c.html"],
+        _ => vec!["aggregate-c-a.html"],
+    };
+    for (file, text, anchor) in builtin {
+        assert!(text.contains(anchor), "{file} has no `{anchor}`");
+        let replaced = text.replacen(anchor, &format!("<!-- replaced {file} -->{anchor}"), 1);
+        let p = project(&[("model.ddd", ONE_AGGREGATE), ("dddc.toml", config), (&format!("tpl/{file}"), &replaced)]);
+        assert_exit(&dddc(p.path(), &["build"]), 0);
+        for page in on(file) {
+            let html = std::fs::read_to_string(p.path().join("docs/site").join(page)).unwrap();
+            assert!(html.contains(&format!("<!-- replaced {file} -->")), "{page} without the replaced {file}");
+        }
+        assert_exit(&dddc(p.path(), &["check"]), 0);
+    }
+    // None replaced: the same pages, without the marks.
+    let p = project(&[("model.ddd", ONE_AGGREGATE), ("dddc.toml", "[lint]\nmin_score = 0\n\n[docs]\nhtml = true\n")]);
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let html = std::fs::read_to_string(p.path().join("docs/site/aggregate-c-a.html")).unwrap();
+    assert!(html.contains("<section class=\"table\"") && !html.contains("<!-- replaced"), "{html}");
+}

@@ -160,6 +160,8 @@ pub struct Templates {
     pub fingerprint: [u8; 32],
     /// The templates the project replaced.
     overridden: Vec<TemplateId>,
+    /// What the `markdown` filters render with: also [`Templates::markdown`].
+    memo: Arc<markdown::Memo>,
     /// How many steps a render may take while the project replaces any
     /// template (`[docs] template_steps`); the built-in ones end.
     steps: u64,
@@ -199,9 +201,9 @@ impl Templates {
         env.add_filter("mermaid", text_filter(text::mermaid_text));
         env.add_filter("id", text_filter(text::html_id));
         let memo = Arc::new(markdown::Memo::default());
-        let block = Arc::clone(&memo);
+        let (block, inline) = (Arc::clone(&memo), Arc::clone(&memo));
         env.add_filter("markdown", move |s: String| Value::from_safe_string(block.html(&s, false)));
-        env.add_filter("markdown_inline", move |s: String| Value::from_safe_string(memo.html(&s, true)));
+        env.add_filter("markdown_inline", move |s: String| Value::from_safe_string(inline.html(&s, true)));
         env.add_function("url", |_: &str, _: &str| -> Result<String, Error> {
             Err(Error::new(ErrorKind::InvalidOperation, "`url` is only known while the site is written"))
         });
@@ -269,7 +271,7 @@ impl Templates {
         env.set_loader(|name| {
             Ok(TemplateId::ALL.into_iter().find(|t| t.file_name() == name).map(|t| t.builtin().replace("\r\n", "\n")))
         });
-        Ok(Templates { env, assets, fingerprint: *fingerprint.finalize().as_bytes(), overridden, steps })
+        Ok(Templates { env, assets, fingerprint: *fingerprint.finalize().as_bytes(), overridden, memo, steps })
     }
 
     /// Whether the project replaced `id`.
@@ -285,6 +287,12 @@ impl Templates {
     /// An asset's text (the project's override, or the built-in one).
     pub fn asset(&self, asset: Asset) -> &str {
         self.assets.iter().find(|(a, _)| *a == asset).map_or("", |(_, text)| text.as_str())
+    }
+
+    /// What the `markdown` filter (`markdown_inline` when `inline`) gives
+    /// of `text`, for what is written in Rust.
+    pub fn markdown(&self, text: &str, inline: bool) -> String {
+        self.memo.html(text, inline)
     }
 
     /// Makes `url(kind, name)` answer from `urls`; a name without a page is

@@ -21,6 +21,7 @@
 //! [`super::svg`]: a model cannot put markup or script into a page.
 
 mod lint;
+mod native;
 mod search;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -166,6 +167,14 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
             }
         }
     }
+    // The context and aggregate pages in Rust ([`native`]) while the
+    // project replaces none of their templates.
+    let native = templates.replaces_none(&[
+        TemplateId::SiteLayout,
+        TemplateId::SiteMacros,
+        TemplateId::SiteContext,
+        TemplateId::SiteAggregate,
+    ]);
     // A page is taken from the memo when an earlier run made it from the
     // same view, frame and tables, with the same templates and the same
     // links (every link a page or its diagram may name is in `urls`,
@@ -213,7 +222,11 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                         tables,
                         outside,
                     };
-                    Ok(vec![templates.render(TemplateId::SiteContext, &page)?])
+                    let id = TemplateId::SiteContext;
+                    Ok(vec![match native.then(|| native::context_page(&page, &urls, templates)).flatten() {
+                        Some(text) => super::native::checked(templates, id, &page, text)?,
+                        None => templates.render(id, &page)?,
+                    }])
                 })?;
                 Ok((file.clone(), texts.pop().unwrap_or_default()))
             }
@@ -233,7 +246,11 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                 let mut texts = super::remembered(memo, key, 1, keep_from, || {
                     let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "aggregate");
                     let page = AggregatePage { frame, context, a, diagram, tables };
-                    Ok(vec![templates.render(TemplateId::SiteAggregate, &page)?])
+                    let id = TemplateId::SiteAggregate;
+                    Ok(vec![match native.then(|| native::aggregate_page(&page, &urls, templates)).flatten() {
+                        Some(text) => super::native::checked(templates, id, &page, text)?,
+                        None => templates.render(id, &page)?,
+                    }])
                 })?;
                 Ok((file.clone(), texts.pop().unwrap_or_default()))
             }
