@@ -3,7 +3,8 @@
 //!
 //! An input is one model, or two separated by a line `=====`: the first is
 //! built from nothing (front end, lowering, lint, V1 with its squawk review,
-//! the lock, the docs and ERDs), then the lock it writes is read back, and
+//! the lock, the docs and ERDs, and for inputs of odd length the HTML
+//! site), then the lock it writes is read back, and
 //! the second is built against that lock (the diff, ALTER statements,
 //! refusals). Every diagnostic is rendered as text and JSON. The first
 //! build remembers what it parsed and drew (`dddc::memo`, as the CLI
@@ -31,7 +32,12 @@ fn run(dir: &Path, data: &[u8]) {
     // the rebuild reads them (the same paths every time AFL runs it).
     let _ = std::fs::remove_dir_all(dir.join(dddc::memo::DIR));
     let (first, second) = split(data);
-    let config = Config::default();
+    let mut config = Config::default();
+    // Inputs of odd length make the HTML site too: its context and
+    // aggregate pages are written in Rust and, in this build (cargo-afl
+    // turns debug assertions on), also rendered through the templates and
+    // compared; doc comments become Markdown only there.
+    config.docs.html = data.len() % 2 == 1;
     let Some(first) = build_from(dir, first, &config, None) else { return };
     rebuild(dir, &first, &config);
     if let Some(second) = second {
