@@ -210,8 +210,11 @@ pub fn generate_with(
     // threads: each takes the next one neither has begun.
     let jobs: Vec<DiagramJob<'_>> = std::iter::once(None).chain(cat.model.contexts.iter().map(Some)).collect();
     let queue = crate::threads::Queue::new(&jobs);
+    // With the site, which draws the overview and each context's diagram
+    // again (with links), their layouts are kept for it.
+    let layouts = config.html.then(svg::Layouts::default);
     let draw = |job: &DiagramJob<'_>| {
-        let texts = draw(&cat, t, &templates, project.memo, *job)?;
+        let texts = draw(&cat, t, &templates, project.memo, layouts.as_ref(), *job)?;
         Ok(diagram_names(*job)
             .into_iter()
             .zip(texts)
@@ -326,6 +329,7 @@ pub fn generate_with(
             dictionary,
             project,
             to_project: to_project(&config.dir),
+            layouts: layouts.as_ref(),
         };
         let _p = crate::timing::phase("docs: site");
         for (file, text) in site::files(&input, &mut templates)? {
@@ -479,8 +483,13 @@ fn draw(
     t: &labels::Labels,
     templates: &templates::Templates,
     memo: Option<&crate::memo::Memo>,
+    layouts: Option<&svg::Layouts>,
     job: DiagramJob<'_>,
 ) -> Result<Vec<String>, String> {
+    let render = |d: &svg::Diagram| match layouts {
+        Some(layouts) => svg::render_keeping(d, layouts),
+        None => svg::render(d),
+    };
     let Some(c) = job else {
         let overview = erd::overview_view(cat, t);
         let title = format!("{} {}", t.erd_title_overview, cat.model.name);
@@ -491,7 +500,7 @@ fn draw(
             } else {
                 templates.render(TemplateId::ErdOverview, &overview)?
             };
-            Ok(vec![puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None))])
+            Ok(vec![puml, render(&diagrams::overview(&overview, title.clone(), &|_| None))])
         });
     };
     let view = erd::context_view(cat, &c.name, t);
@@ -503,7 +512,7 @@ fn draw(
         } else {
             templates.render(TemplateId::ErdContext, &view)?
         };
-        Ok(vec![puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None))])
+        Ok(vec![puml, render(&diagrams::tables(&view, title.clone(), &|_| None))])
     })
 }
 

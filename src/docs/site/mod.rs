@@ -52,6 +52,9 @@ pub struct Input<'a> {
     /// the migration files; `None` when the docs folder is not a plain
     /// relative path.
     pub to_project: Option<String>,
+    /// The layouts of the diagrams the documents drew: the overview's and
+    /// each context's are drawn again here, with links.
+    pub layouts: Option<&'a svg::Layouts>,
 }
 
 /// A link: its text and where it goes.
@@ -116,12 +119,16 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     let table_href = |name: &str| url("table", name);
     let templates: &Templates = templates;
 
+    let inline_kept = |d: &svg::Diagram, id: &str| match input.layouts {
+        Some(layouts) => svg::render_inline_keeping(d, id, layouts),
+        None => svg::render_inline(d, id),
+    };
     // The model's page: the overview diagram, the largest, drawn first.
     let index_page = || -> Result<String, String> {
         let overview = erd::overview_view(input.cat, t);
         let node_href = |name: &str| url("aggregate", name).or_else(|| url("table", name));
         let title = format!("{} {}", t.erd_title_overview, model.name);
-        let diagram = svg::render_inline(&diagrams::overview(&overview, title, &node_href), "overview");
+        let diagram = inline_kept(&diagrams::overview(&overview, title, &node_href), "overview");
         let page = IndexPage {
             frame: frame(format!("{}: {}", t.model_doc_title, model.name), "index.html", None),
             model_doc: input.model_doc,
@@ -212,7 +219,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                     &(urls_key, &view, &title, &frame, c, &tables, &outside),
                 );
                 let mut texts = super::remembered(memo, key, 1, keep_from, || {
-                    let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "context");
+                    let diagram = inline_kept(&diagrams::tables(&view, title, &table_href), "context");
                     let page = ContextPage {
                         frame,
                         c,

@@ -254,24 +254,42 @@ fn place_labels(d: &Diagram, sc: &Scene) -> Vec<Option<(P, String)>> {
         .collect()
 }
 
+/// A diagram's nodes measured, and its scene laid out with those sizes.
+pub struct Laid {
+    metrics: Vec<Metrics>,
+    scene: Scene,
+}
+
 /// Every node measured, and the scene laid out with those sizes.
-fn laid_out(d: &Diagram) -> (Vec<Metrics>, Scene) {
+fn laid_out(d: &Diagram) -> Laid {
     let metrics: Vec<Metrics> = d.nodes.iter().map(measure).collect();
     let sizes: Vec<P> = metrics.iter().map(|m| (m.w, m.h)).collect();
     let label_w: Vec<i32> = d.groups.iter().map(|g| px(cells(&clip(&g.label)))).collect();
     let scene = layout::scene(d, &sizes, &label_w);
-    (metrics, scene)
+    Laid { metrics, scene }
 }
 
 /// The scene [`render`] draws, for the tests' geometric checks.
 #[cfg(test)]
 pub(super) fn scene(d: &Diagram) -> Scene {
-    laid_out(d).1
+    laid_out(d).scene
 }
 
-pub(super) fn render(d: &Diagram, embedding: &Embedding<'_>) -> String {
-    let (metrics, sc) = laid_out(d);
-    let labels = place_labels(d, &sc);
+pub(super) fn render(d: &Diagram, embedding: &Embedding<'_>, layouts: Option<&super::Layouts>) -> String {
+    let kept;
+    let made;
+    let laid = match layouts {
+        Some(layouts) => {
+            kept = layouts.get_or_make(d, || laid_out(d));
+            &*kept
+        }
+        None => {
+            made = laid_out(d);
+            &made
+        }
+    };
+    let (metrics, sc) = (&laid.metrics, &laid.scene);
+    let labels = place_labels(d, sc);
     // The viewBox: everything drawn, the title above, and a margin.
     let mut all: Vec<Rect> = sc.boxes.iter().chain(sc.frames.iter().flatten()).copied().collect();
     all.extend(sc.routes.iter().flatten().flatten().map(|p| Rect { x: p.0 - 8, y: p.1 - 8, w: 16, h: 16 }));
@@ -333,7 +351,7 @@ pub(super) fn render(d: &Diagram, embedding: &Embedding<'_>) -> String {
             edge(&mut o, e, tip, r);
         }
     }
-    for ((n, m), r) in d.nodes.iter().zip(&metrics).zip(&sc.boxes) {
+    for ((n, m), r) in d.nodes.iter().zip(metrics).zip(&sc.boxes) {
         node(&mut o, n, m, *r, embedding);
     }
     o.push_str(&titles);

@@ -38,7 +38,7 @@ pub struct Diagram {
 }
 
 /// A titled frame drawn around its nodes (an aggregate, a bounded context).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Group {
     /// The frame's `id` attribute.
     pub id: String,
@@ -85,7 +85,7 @@ pub enum NodeKind {
 }
 
 /// A column: `name  TYPE`, with its key mark.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Row {
     pub name: String,
     /// May be empty (a row that is only a name).
@@ -106,7 +106,7 @@ pub enum KeyMark {
 }
 
 /// A relationship between two nodes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Edge {
     /// The referencing node (the one holding the foreign key, or the child);
     /// drawn below `to` whenever the graph allows. An edge to an unknown id
@@ -140,14 +140,71 @@ pub enum End {
 /// (XML declaration, one `<style>`, no script, no external reference): an
 /// image file.
 pub fn render(d: &Diagram) -> String {
-    draw::render(d, &draw::Embedding::Standalone)
+    draw::render(d, &draw::Embedding::Standalone, None)
+}
+
+/// [`render`], the layout taken from `layouts` when one was made of the
+/// same diagram but its links (and kept there).
+pub fn render_keeping(d: &Diagram, layouts: &Layouts) -> String {
+    draw::render(d, &draw::Embedding::Standalone, Some(layouts))
+}
+
+/// [`render_inline`], the layout taken from `layouts` as [`render_keeping`]
+/// takes it.
+pub fn render_inline_keeping(d: &Diagram, id_prefix: &str, layouts: &Layouts) -> String {
+    draw::render(d, &draw::Embedding::Inline { id_prefix }, Some(layouts))
+}
+
+/// The layouts of one run's diagrams, by everything they are laid out
+/// from (the diagram without its title and its links): the site draws the
+/// overview and each context's diagram again, with links, as the
+/// documents drew them without, and laying out is most of drawing.
+#[derive(Default)]
+pub struct Layouts(std::sync::Mutex<std::collections::HashMap<[u8; 32], std::sync::Arc<draw::Laid>>>);
+
+impl Layouts {
+    fn get_or_make(&self, d: &Diagram, make: impl FnOnce() -> draw::Laid) -> std::sync::Arc<draw::Laid> {
+        let key = layout_key(d);
+        let lock = || self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(laid) = lock().get(&key) {
+            return std::sync::Arc::clone(laid);
+        }
+        // Made without the lock: two threads may both make one, the same.
+        let laid = std::sync::Arc::new(make());
+        lock().insert(key, std::sync::Arc::clone(&laid));
+        laid
+    }
+}
+
+/// BLAKE3 of what a diagram is laid out from: its groups, its nodes but
+/// their links, its edges. (`Hash` writes each text with a terminator, so
+/// that no two diagrams write the same bytes.)
+fn layout_key(d: &Diagram) -> [u8; 32] {
+    use std::hash::Hash;
+    struct Blake3(blake3::Hasher);
+    impl std::hash::Hasher for Blake3 {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+        fn finish(&self) -> u64 {
+            0
+        }
+    }
+    let mut h = Blake3(blake3::Hasher::new());
+    d.groups.hash(&mut h);
+    d.nodes.len().hash(&mut h);
+    for n in &d.nodes {
+        (&n.id, &n.title, &n.subtitle, n.group, n.kind, &n.rows, &n.notes).hash(&mut h);
+    }
+    d.edges.hash(&mut h);
+    *h.0.finalize().as_bytes()
 }
 
 /// Lays out and draws the diagram as an `<svg class="erd">` element for an
 /// HTML page: no XML declaration, no `<style>` (the page links
 /// [`stylesheet`]), and every `id` prefixed with `id_prefix` and `-`.
 pub fn render_inline(d: &Diagram, id_prefix: &str) -> String {
-    draw::render(d, &draw::Embedding::Inline { id_prefix })
+    draw::render(d, &draw::Embedding::Inline { id_prefix }, None)
 }
 
 /// The CSS the inline diagrams need, every selector scoped to

@@ -400,3 +400,34 @@ fn the_nesting_check_sees_broken_markup() {
         assert!(std::panic::catch_unwind(|| assert_well_nested(broken)).is_err(), "{broken}");
     }
 }
+
+/// A layout kept for the site is the one the diagram gets without it: the
+/// same picture, links or not; a diagram that differs in anything but its
+/// links and title is laid out afresh.
+#[test]
+fn kept_layouts_draw_the_same_pictures() {
+    let layouts = super::Layouts::default();
+    for seed in 0..20 {
+        let plain = random(seed, 12, 3, 16, 4);
+        let mut linked = plain.clone();
+        for (i, n) in linked.nodes.iter_mut().enumerate() {
+            n.href = Some(format!("page-{i}.html"));
+        }
+        linked.title = format!("{} (linked)", plain.title);
+        assert_eq!(super::render_keeping(&plain, &layouts), super::render(&plain), "seed {seed}");
+        assert_eq!(
+            super::render_inline_keeping(&linked, "x", &layouts),
+            super::render_inline(&linked, "x"),
+            "seed {seed}"
+        );
+        assert_eq!(layouts.0.lock().unwrap().len(), seed as usize + 1, "the linked one's layout was not reused");
+    }
+    // A row longer by one character: a wider box, another layout.
+    let d = random(7, 12, 3, 16, 4);
+    let mut wider = d.clone();
+    let row = wider.nodes.iter_mut().find_map(|n| n.rows.first_mut()).expect("a row");
+    row.name.push('x');
+    let before = layouts.0.lock().unwrap().len();
+    assert_eq!(super::render_keeping(&wider, &layouts), super::render(&wider));
+    assert_eq!(layouts.0.lock().unwrap().len(), before + 1);
+}
