@@ -1384,8 +1384,8 @@ fn a_value_renamed_in_one_enum_does_not_excuse_one_removed_from_another() {
     }
 }
 
-/// The context and aggregate pages of the site are written in Rust only
-/// while the project replaces none of their templates (debug builds, as
+/// The pages of the site are written in Rust only while the project
+/// replaces none of their templates (debug builds, as
 /// this test runs, also render them through the templates and stop at a
 /// difference). A project that replaces the layout, the macros or a page
 /// gets its own template's output on those pages.
@@ -1397,12 +1397,20 @@ fn a_replaced_site_template_is_the_one_rendered() {
         ("site_macros.html.j2", include_str!("../templates/docs/site_macros.html.j2"), "<section class=\"table\""),
         ("site_context.html.j2", include_str!("../templates/docs/site_context.html.j2"), "<h1>"),
         ("site_aggregate.html.j2", include_str!("../templates/docs/site_aggregate.html.j2"), "<h1>"),
+        ("site_index.html.j2", include_str!("../templates/docs/site_index.html.j2"), "<h1>"),
+        ("site_lint.html.j2", include_str!("../templates/docs/site_lint.html.j2"), "<h1>"),
+        ("site_migrations.html.j2", include_str!("../templates/docs/site_migrations.html.j2"), "<h1>"),
     ];
     // Which pages show each template's mark: the layout frames both, the
     // macros' table is on the aggregate page, each page its own heading.
     let on = |file: &str| match file {
-        "site_layout.html.j2" => vec!["context-c.html", "aggregate-c-a.html", "index.html"],
+        "site_layout.html.j2" => {
+            vec!["context-c.html", "aggregate-c-a.html", "index.html", "lint.html", "migrations.html"]
+        }
         "site_context.html.j2" => vec!["context-c.html"],
+        "site_index.html.j2" => vec!["index.html"],
+        "site_lint.html.j2" => vec!["lint.html"],
+        "site_migrations.html.j2" => vec!["migrations.html"],
         _ => vec!["aggregate-c-a.html"],
     };
     for (file, text, anchor) in builtin {

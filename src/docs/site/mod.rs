@@ -119,6 +119,8 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     let table_href = |name: &str| url("table", name);
     let templates: &Templates = templates;
 
+    let native_index =
+        templates.replaces_none(&[TemplateId::SiteLayout, TemplateId::SiteMacros, TemplateId::SiteIndex]);
     let inline_kept = |d: &svg::Diagram, id: &str| match input.layouts {
         Some(layouts) => svg::render_inline_keeping(d, id, layouts),
         None => svg::render_inline(d, id),
@@ -140,7 +142,11 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
             migrations: input.project.migrations.map_or(0, <[MigrationRecord]>::len),
             last_migration: input.project.migrations.and_then(|m| m.last()),
         };
-        templates.render(TemplateId::SiteIndex, &page)
+        let id = TemplateId::SiteIndex;
+        match native_index.then(|| native::index_page(&page, &urls, templates)).flatten() {
+            Some(text) => super::native::checked(templates, id, &page, text),
+            None => templates.render(id, &page),
+        }
     };
 
     // The contexts' and the aggregates' pages (each with a diagram laid out
@@ -267,7 +273,11 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     // The design review and the history.
     let lint_page = || {
         let page = LintPage { frame: frame(t.site_lint.to_string(), "lint.html", None), l: &lint_view };
-        templates.render(TemplateId::SiteLint, &page)
+        let id = TemplateId::SiteLint;
+        match templates.replaces_none(&[TemplateId::SiteLayout, id]) {
+            true => super::native::checked(templates, id, &page, native::lint_page(&page, &urls, templates)),
+            false => templates.render(id, &page),
+        }
     };
     let migrations_page = |migrations: &[MigrationRecord]| {
         let link = |file: &str| input.to_project.as_ref().map(|up| format!("{up}{file}"));
@@ -285,7 +295,11 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
             })
             .collect();
         let page = MigrationsPage { frame: frame(t.site_migrations.to_string(), "migrations.html", None), rows };
-        templates.render(TemplateId::SiteMigrations, &page)
+        let id = TemplateId::SiteMigrations;
+        match templates.replaces_none(&[TemplateId::SiteLayout, id]) {
+            true => super::native::checked(templates, id, &page, native::migrations_page(&page, &urls, templates)),
+            false => templates.render(id, &page),
+        }
     };
 
     // Every page on two threads, each taking the next one neither has

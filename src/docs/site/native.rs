@@ -1,11 +1,13 @@
-//! The context and aggregate pages written in Rust, byte for byte what the
-//! built-in templates `site_layout`, `site_macros`, `site_context` and
-//! `site_aggregate` make of the same view, while the project replaces none
-//! of them ([`super::super::native`] does the same for the Markdown
-//! documents). Rendering them through minijinja was most of the site's
-//! time: 0.2-0.9 ms a page on MiToga, a third of a check of it in full.
-//! Debug builds (the tests, the fuzzer) render every page through the
-//! templates too and stop at the first difference
+//! The site's pages written in Rust, byte for byte what the built-in
+//! templates (`site_layout` and `site_macros` around `site_index`,
+//! `site_context`, `site_aggregate`, `site_lint` and `site_migrations`)
+//! make of the same view, while the project replaces none of a page's
+//! ([`super::super::native`] does the same for the Markdown documents).
+//! Rendering them through minijinja was most of the site's time: 0.2-0.9
+//! ms a page on MiToga, a third of a check of it in full, every view
+//! serialised into values and every field found by a scan of its
+//! struct's keys. Debug builds (the tests, the fuzzer) render every page
+//! through the templates too and stop at the first difference
 //! ([`super::super::native::checked`]).
 //!
 //! Each function follows its template line by line; the templates are
@@ -19,7 +21,7 @@ use super::super::labels::Labels;
 use super::super::model_doc::{FieldView, InvariantView, ValueView};
 use super::super::templates::{Templates, Urls};
 use super::super::text::html_id;
-use super::{AggregatePage, ContextPage, Frame, SiteTable};
+use super::{AggregatePage, ContextPage, Frame, IndexPage, LintPage, MigrationsPage, SiteTable};
 
 /// What the templates' `{{ … }}` does to a string that is not marked
 /// safe: minijinja's HTML escaping.
@@ -594,4 +596,221 @@ pub(super) fn context_page(page: &ContextPage<'_>, urls: &Urls, templates: &Temp
     }
     w.frame_bottom();
     Some(w.o)
+}
+
+/// `site_index.html.j2` of `page`.
+pub(super) fn index_page(page: &IndexPage<'_>, urls: &Urls, templates: &Templates) -> Option<String> {
+    let t = page.frame.t;
+    let m = page.model_doc;
+    let mut w = W { o: String::with_capacity(16 * 1024 + page.diagram.len()), t, urls, templates };
+    w.frame_top(&page.frame);
+    w.s("<h1>").e(t.model_doc_title).s(": <code>").e(page.frame.model).s("</code></h1>\n");
+    if let Some(doc) = some(&m.doc) {
+        w.s("<div class=\"doc\">").md(doc).s("</div>\n");
+    }
+    w.s("<dl class=\"facts\">\n<dt>").e(t.target).s("</dt><dd>PostgreSQL ").e(&m.target.to_string()).s("</dd>\n");
+    w.s("<dt>").e(t.table_naming).s("</dt><dd><code>").e(&m.naming).s("</code></dd>\n");
+    if !m.defaults.is_empty() {
+        w.s("<dt>").e(t.defaults).s("</dt><dd>").e(&m.defaults.join(", ")).s("</dd>\n");
+    }
+    if !m.extensions.is_empty() {
+        w.s("<dt>").e(t.extensions).s("</dt><dd>").codes(&m.extensions).s("</dd>\n");
+    }
+    if let Some(log) = &m.audit_log {
+        w.s("<dt>").e(t.audit_log).s("</dt><dd><a href=\"").url("table", &log.table)?.s("\"><code>").e(&log.table);
+        w.s("</code></a>");
+        if let Some(months) = some(&log.months) {
+            w.s(" (").e(t.monthly_partitions).s(" ").e(months).s(")");
+        }
+        w.s("</dd>\n");
+    }
+    w.s("<dt>").e(t.site_score).s("</dt><dd><a href=\"lint.html\">").e(&page.lint.score.to_string());
+    w.s("/100</a></dd>\n");
+    if let Some(last) = page.last_migration {
+        w.s("<dt>").e(t.site_last_migration).s("</dt><dd><a href=\"migrations.html\">V").e(&last.version).s(" ");
+        w.e(&last.description).s("</a> (").e(&page.migrations.to_string()).s(")</dd>\n");
+    }
+    w.s("</dl>\n\n<h2 id=\"contexts\">").e(t.site_contexts).s("</h2>\n<table>\n");
+    w.head(&[t.context, t.aggregates, t.description]).s("<tbody>\n");
+    for c in &m.contexts {
+        w.s("<tr><td><a href=\"").url("context", &c.name)?.s("\"><code>").e(&c.name).s("</code></a></td><td>");
+        for (i, a) in c.aggregates.iter().enumerate() {
+            if i > 0 {
+                w.s(", ");
+            }
+            w.s("<a href=\"").url("aggregate", &a.heading.name)?.s("\">").e(&a.name).s("</a>");
+        }
+        w.s("</td><td>").doc(&c.doc).s("</td></tr>\n");
+    }
+    w.s("</tbody>\n</table>\n\n<h2 id=\"overview\">").e(t.erd_overview).s("</h2>\n");
+    w.diagram(&page.diagram, Some(&page.picture), Some(&page.source), None);
+    w.s("\n");
+    if !m.context_map.is_empty() {
+        w.s("\n<h2 id=\"context-map\">").e(t.context_map).s("</h2>\n<p>").e(t.context_map_intro).s("</p>\n<table>\n");
+        w.head(&[t.from, t.field, t.to, t.integrity, t.on_delete]).s("<tbody>\n");
+        for r in &m.context_map {
+            w.s("<tr><td><a href=\"").url("context", &r.from_context)?.s("\"><code>").e(&r.from_context);
+            w.s("</code></a></td><td><code>").e(&r.from).s("</code></td><td><a href=\"").url("aggregate", &r.to)?;
+            w.s("\"><code>").e(&r.to).s("</code></a></td><td>");
+            w.mdi(if r.loose { t.loose_reference } else { t.foreign_key });
+            if !r.required {
+                w.s(", ").e(t.optional);
+            }
+            w.s("</td><td>").e(&r.on_delete).s("</td></tr>\n");
+        }
+        w.s("</tbody>\n</table>\n");
+    }
+    if !m.kernel_values.is_empty() || !m.kernel_enums.is_empty() {
+        w.s("\n<h2 id=\"shared-kernel\">").e(t.shared_kernel).s("</h2>\n<p>").e(t.shared_kernel_intro).s("</p>\n");
+        for v in &m.kernel_values {
+            w.value(v);
+            w.s("\n");
+        }
+        for e in &m.kernel_enums {
+            w.enum_(e);
+            w.s("\n");
+        }
+    }
+    if !m.roles.is_empty() {
+        w.s("\n<h2 id=\"roles\">").e(t.roles).s("</h2>\n<table>\n").head(&[t.role, t.reads, t.writes, t.description]);
+        w.s("<tbody>\n");
+        for r in &m.roles {
+            w.s("<tr><td><code>").e(&r.name).s("</code></td><td>");
+            for (k, list) in [&r.read, &r.write].into_iter().enumerate() {
+                if k > 0 {
+                    w.s("</td><td>");
+                }
+                for (i, c) in list.iter().enumerate() {
+                    if i > 0 {
+                        w.s(", ");
+                    }
+                    w.s("<a href=\"").url("context", c)?.s("\"><code>").e(c).s("</code></a>");
+                }
+            }
+            w.s("</td><td>").doc(&r.doc).s("</td></tr>\n");
+        }
+        w.s("</tbody>\n</table>\n");
+    }
+    if !m.publications.is_empty() {
+        w.s("\n<h2 id=\"publications\">").e(t.publications).s("</h2>\n");
+        for p in &m.publications {
+            w.s("<h3>").e(t.publication).s(" <code>").e(&p.name).s("</code></h3>\n").doc_div(&p.doc);
+            w.s("<dl class=\"facts\">\n<dt>").e(t.publishes).s("</dt><dd>").codes(&p.items).s("</dd>\n<dt>");
+            w.e(t.tables).s("</dt><dd>").codes(&p.tables).s("</dd>\n</dl>\n");
+        }
+    }
+    if !page.functions.is_empty() {
+        w.s("\n<h2 id=\"functions\">").e(t.functions).s("</h2>\n<table>\n");
+        w.head(&[t.function, t.returns, t.language, t.description]).s("<tbody>\n");
+        for f in page.functions {
+            w.s("<tr><td><code>").e(&f.name).s("</code></td><td><code>").e(&f.returns).s("</code></td><td>");
+            w.e(&f.language).s("</td><td>").e(some(&f.doc).unwrap_or("")).s("</td></tr>\n");
+        }
+        w.s("</tbody>\n</table>\n");
+    }
+    w.frame_bottom();
+    Some(w.o)
+}
+
+/// `{{ x }}` of an optional text the template prints as is: `none` when
+/// absent.
+fn or_none(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("none")
+}
+
+/// `site_lint.html.j2` of `page`.
+pub(super) fn lint_page(page: &LintPage<'_>, urls: &Urls, templates: &Templates) -> String {
+    let t = page.frame.t;
+    let l = page.l;
+    let mut w = W { o: String::with_capacity(16 * 1024), t, urls, templates };
+    w.frame_top(&page.frame);
+    w.s("<nav class=\"crumbs\" aria-label=\"").e(t.site_home).s("\"><a href=\"index.html\">").e(page.frame.model);
+    w.s("</a> › ").e(t.site_lint).s("</nav>\n<h1>").e(t.site_lint).s("</h1>\n<p>").mdi(t.site_lint_intro);
+    w.s("</p>\n<dl class=\"facts\">\n<dt>").e(t.site_score).s("</dt><dd><strong class=\"score\">");
+    w.e(&l.score.to_string()).s("/100</strong></dd>\n<dt>").e(t.site_findings).s("</dt><dd>").e(t.severity_errors);
+    w.s(": ").e(&l.errors.to_string()).s(" · ").e(t.severity_warnings).s(": ").e(&l.warnings.to_string()).s(" · ");
+    w.e(t.severity_infos).s(": ").e(&l.infos.to_string()).s("</dd>\n</dl>\n");
+    if !l.rules.is_empty() {
+        w.s("<table>\n").head(&[t.site_rule, t.site_about, t.site_count, t.site_points]).s("<tbody>\n");
+        for r in &l.rules {
+            w.s("<tr><td><code>").e(&r.code).s("</code> ").e(&r.name).s("</td><td>").mdi(&r.summary).s("</td><td>");
+            w.e(&r.count.to_string()).s("</td><td>−").e(&r.points.to_string()).s("</td></tr>\n");
+        }
+        w.s("</tbody>\n</table>\n");
+    }
+    let finding = |w: &mut W<'_>, f: &super::lint::FindingView| {
+        w.mdi(&f.summary);
+        if !f.subjects.is_empty() {
+            w.s(": ").codes(&f.subjects);
+        }
+        w.s("</td><td>");
+        if let Some(place) = &f.place {
+            w.s("<a href=\"").e(&place.href).s("\"><code>").e(&place.text).s("</code></a>");
+        }
+        w.s("</td>");
+    };
+    w.s("\n<h2 id=\"findings\">").e(t.site_findings).s("</h2>\n");
+    if l.findings.is_empty() {
+        w.s("<p>").e(t.site_no_findings).s("</p>\n");
+    } else {
+        w.s("<table class=\"findings\">\n").head(&[t.site_severity, t.site_rule, t.site_about, t.site_where]);
+        w.s("<tbody>\n");
+        for f in &l.findings {
+            w.s("<tr class=\"").e(f.severity).s("\"><td><span class=\"sev\">").e(f.severity_text);
+            w.s("</span></td><td><code>").e(&f.code).s("</code> ").e(&f.rule).s("</td><td>");
+            finding(&mut w, f);
+            w.s("</tr>\n");
+        }
+        w.s("</tbody>\n</table>\n");
+    }
+    if !l.accepted.is_empty() {
+        w.s("\n<h2 id=\"accepted\">").mdi(t.site_accepted).s("</h2>\n<table class=\"findings\">\n");
+        w.head(&[t.site_rule, t.site_about, t.site_where, t.reason]).s("<tbody>\n");
+        for f in &l.accepted {
+            w.s("<tr><td><code>").e(&f.code).s("</code> ").e(&f.rule).s("</td><td>");
+            finding(&mut w, f);
+            w.s("<td>").e(or_none(&f.reason)).s("</td></tr>\n");
+        }
+        w.s("</tbody>\n</table>\n");
+    }
+    w.frame_bottom();
+    w.o
+}
+
+/// `site_migrations.html.j2` of `page`.
+pub(super) fn migrations_page(page: &MigrationsPage<'_>, urls: &Urls, templates: &Templates) -> String {
+    let t = page.frame.t;
+    let mut w = W { o: String::with_capacity(8 * 1024 + page.rows.len() * 400), t, urls, templates };
+    w.frame_top(&page.frame);
+    w.s("<nav class=\"crumbs\" aria-label=\"").e(t.site_home).s("\"><a href=\"index.html\">").e(page.frame.model);
+    w.s("</a> › ").e(t.site_migrations).s("</nav>\n<h1>").e(t.site_migrations).s("</h1>\n<p>");
+    w.mdi(t.site_migrations_intro).s("</p>\n");
+    if page.rows.is_empty() {
+        w.s("<p>").mdi(t.site_no_migrations).s("</p>\n");
+    } else {
+        w.s("<table class=\"migrations\">\n");
+        w.head(&[t.site_version, t.description, t.site_file, t.site_undo, t.site_checksum]).s("<tbody>\n");
+        for r in &page.rows {
+            w.s("<tr id=\"v").e(&r.version).s("\"><td>").e(&r.version).s("</td><td>").e(&r.description);
+            if r.online {
+                w.s(" (").e(t.site_online).s(")");
+            }
+            w.s("</td><td>");
+            match some(&r.href) {
+                Some(href) => w.s("<a href=\"").e(href).s("\"><code>").e(&r.file).s("</code></a>"),
+                None => w.s("<code>").e(&r.file).s("</code>"),
+            };
+            w.s("</td><td>");
+            if let Some(undo) = some(&r.undo) {
+                match some(&r.undo_href) {
+                    Some(href) => w.s("<a href=\"").e(href).s("\"><code>").e(undo).s("</code></a>"),
+                    None => w.s("<code>").e(undo).s("</code>"),
+                };
+            }
+            w.s("</td><td><code class=\"sum\">").e(&r.sha256).s("</code></td></tr>\n");
+        }
+        w.s("</tbody>\n</table>\n");
+    }
+    w.frame_bottom();
+    w.o
 }
