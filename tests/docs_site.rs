@@ -518,3 +518,24 @@ fn check_catches_a_stale_page() {
         std::fs::write(file, original).expect("restore");
     }
 }
+
+/// A project whose lock records no migration yet has a history page that
+/// says so, and every page's navigation links to it, the index's too (its
+/// view named the count of migrations as the frame names whether there
+/// is a history, and the index's navigation read the count: no link
+/// there alone). Debug builds also compare each page with its template.
+#[test]
+fn an_empty_history_is_linked_from_every_page() {
+    let (root, config) = mitoga_files();
+    let docs = Docs { html: true, ..config.docs.clone() };
+    let project =
+        Project { lint: Some(&config.lint), migrations: Some(&[]), memo: None, unchanged: None, compare_first: false };
+    let site = site(&root, &docs, &project, &[]);
+    let dir = site.project.path().join(&docs.dir).join("site");
+    let history = std::fs::read_to_string(dir.join("migrations.html")).expect("migrations.html");
+    assert!(!history.contains("<table class=\"migrations\">"), "an empty history with a table");
+    for page in ["index.html", "lint.html", "migrations.html", "context-pagos.html", "aggregate-pagos-pago.html"] {
+        let html = std::fs::read_to_string(dir.join(page)).expect(page);
+        assert!(html.contains("<li><a href=\"migrations.html\""), "{page} does not link to the history");
+    }
+}

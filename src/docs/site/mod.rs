@@ -148,7 +148,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
             picture: format!("../{}", super::svg_file(None)),
             source: format!("../{}", super::OVERVIEW_ERD),
             lint: &review().0,
-            migrations: input.project.migrations.map_or(0, <[MigrationRecord]>::len),
+            migration_count: input.project.migrations.map_or(0, <[MigrationRecord]>::len),
             last_migration: input.project.migrations.and_then(|m| m.last()),
         };
         let id = TemplateId::SiteIndex;
@@ -191,12 +191,9 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     }
     // The context and aggregate pages in Rust ([`native`]) while the
     // project replaces none of their templates.
-    let native = templates.replaces_none(&[
-        TemplateId::SiteLayout,
-        TemplateId::SiteMacros,
-        TemplateId::SiteContext,
-        TemplateId::SiteAggregate,
-    ]);
+    let native_page = |id: TemplateId| templates.replaces_none(&[TemplateId::SiteLayout, TemplateId::SiteMacros, id]);
+    let (native_context, native_aggregate) =
+        (native_page(TemplateId::SiteContext), native_page(TemplateId::SiteAggregate));
     // A page is taken from the memo when an earlier run made it from the
     // same view, frame and tables, with the same templates and the same
     // links (every link a page or its diagram may name is in `urls`,
@@ -245,7 +242,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                         outside,
                     };
                     let id = TemplateId::SiteContext;
-                    Ok(vec![match native.then(|| native::context_page(&page, &urls, templates)).flatten() {
+                    Ok(vec![match native_context.then(|| native::context_page(&page, &urls, templates)).flatten() {
                         Some(text) => super::native::checked(templates, id, &page, text)?,
                         None => templates.render(id, &page)?,
                     }])
@@ -269,10 +266,12 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                     let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "aggregate");
                     let page = AggregatePage { frame, context, a, diagram, tables };
                     let id = TemplateId::SiteAggregate;
-                    Ok(vec![match native.then(|| native::aggregate_page(&page, &urls, templates)).flatten() {
-                        Some(text) => super::native::checked(templates, id, &page, text)?,
-                        None => templates.render(id, &page)?,
-                    }])
+                    Ok(vec![
+                        match native_aggregate.then(|| native::aggregate_page(&page, &urls, templates)).flatten() {
+                            Some(text) => super::native::checked(templates, id, &page, text)?,
+                            None => templates.render(id, &page)?,
+                        },
+                    ])
                 })?;
                 Ok((file.clone(), texts.pop().unwrap_or_default()))
             }
@@ -533,7 +532,10 @@ struct IndexPage<'a> {
     picture: String,
     source: String,
     lint: &'a LintSummary,
-    migrations: usize,
+    /// How many migrations there are (named apart from the frame's
+    /// `migrations`, whether there is a history page: the two were one
+    /// key, and the index's navigation read the count).
+    migration_count: usize,
     last_migration: Option<&'a MigrationRecord>,
 }
 

@@ -628,7 +628,7 @@ pub(super) fn index_page(page: &IndexPage<'_>, urls: &Urls, templates: &Template
     w.s("/100</a></dd>\n");
     if let Some(last) = page.last_migration {
         w.s("<dt>").e(t.site_last_migration).s("</dt><dd><a href=\"migrations.html\">V").e(&last.version).s(" ");
-        w.e(&last.description).s("</a> (").e(&page.migrations.to_string()).s(")</dd>\n");
+        w.e(&last.description).s("</a> (").e(&page.migration_count.to_string()).s(")</dd>\n");
     }
     w.s("</dl>\n\n<h2 id=\"contexts\">").e(t.site_contexts).s("</h2>\n<table>\n");
     w.head(&[t.context, t.aggregates, t.description]).s("<tbody>\n");
