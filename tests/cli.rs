@@ -1394,19 +1394,21 @@ fn a_replaced_site_template_is_the_one_rendered() {
     let config = "[lint]\nmin_score = 0\n\n[docs]\nhtml = true\ntemplates = \"tpl\"\n";
     let builtin = [
         ("site_layout.html.j2", include_str!("../templates/docs/site_layout.html.j2"), "<footer>"),
-        ("site_macros.html.j2", include_str!("../templates/docs/site_macros.html.j2"), "<section class=\"table\""),
+        ("site_macros.html.j2", include_str!("../templates/docs/site_macros.html.j2"), "<figure class=\"diagram\">"),
         ("site_context.html.j2", include_str!("../templates/docs/site_context.html.j2"), "<h1>"),
         ("site_aggregate.html.j2", include_str!("../templates/docs/site_aggregate.html.j2"), "<h1>"),
         ("site_index.html.j2", include_str!("../templates/docs/site_index.html.j2"), "<h1>"),
         ("site_lint.html.j2", include_str!("../templates/docs/site_lint.html.j2"), "<h1>"),
         ("site_migrations.html.j2", include_str!("../templates/docs/site_migrations.html.j2"), "<h1>"),
     ];
-    // Which pages show each template's mark: the layout frames both, the
-    // macros' table is on the aggregate page, each page its own heading.
+    // Which pages show each template's mark: the layout frames every page,
+    // the macros' diagram is on the index, context and aggregate pages,
+    // each page its own heading.
     let on = |file: &str| match file {
         "site_layout.html.j2" => {
             vec!["context-c.html", "aggregate-c-a.html", "index.html", "lint.html", "migrations.html"]
         }
+        "site_macros.html.j2" => vec!["context-c.html", "aggregate-c-a.html", "index.html"],
         "site_context.html.j2" => vec!["context-c.html"],
         "site_index.html.j2" => vec!["index.html"],
         "site_lint.html.j2" => vec!["lint.html"],

@@ -350,9 +350,19 @@ mod tests {
         std::fs::write(dir.path().join("enum.md.j2"), "{% if %}").unwrap();
         let Err(e) = Templates::load(Some(dir.path()), 1000) else { panic!("a broken template was loaded") };
         assert!(e.contains("template `enum.md.j2`") && e.contains("syntax error"), "{e}");
-        // An override may include a built-in template it did not replace.
-        std::fs::write(dir.path().join("enum.md.j2"), "{% include \"fields.md.j2\" ignore missing %}x").unwrap();
-        let templates = Templates::load(Some(dir.path()), 1000).unwrap();
-        assert!(templates.is_overridden(TemplateId::Enum) && !templates.is_overridden(TemplateId::Fields));
+        // An override may extend a built-in template it did not replace:
+        // the loader gives the built-in one when it is first asked for.
+        std::fs::remove_file(dir.path().join("enum.md.j2")).unwrap();
+        let page = "{% extends \"site_layout.html.j2\" %}{% block content %}<p>replaced</p>{% endblock %}";
+        std::fs::write(dir.path().join("site_lint.html.j2"), page).unwrap();
+        let templates = Templates::load(Some(dir.path()), 100_000).unwrap();
+        assert!(templates.is_overridden(TemplateId::SiteLint) && !templates.is_overridden(TemplateId::SiteLayout));
+        let t = super::super::labels::for_language(crate::config::Language::En);
+        let view = minijinja::context! { t => t, model => "m", title => "T", nav => Vec::<()>::new(), here => "lint.html", migrations => false };
+        let html = templates.render(TemplateId::SiteLint, &view).unwrap();
+        assert!(
+            html.starts_with("<!DOCTYPE html>") && html.contains("<main id=\"main\">\n<p>replaced</p></main>"),
+            "{html}"
+        );
     }
 }

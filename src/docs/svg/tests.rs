@@ -414,12 +414,14 @@ fn kept_layouts_draw_the_same_pictures() {
             n.href = Some(format!("page-{i}.html"));
         }
         linked.title = format!("{} (linked)", plain.title);
-        assert_eq!(super::render_keeping(&plain, &layouts), super::render(&plain), "seed {seed}");
+        // The linked one lays out and keeps; the plain one takes its layout.
         assert_eq!(
             super::render_inline_keeping(&linked, "x", &layouts),
             super::render_inline(&linked, "x"),
             "seed {seed}"
         );
+        assert_eq!(layouts.0.lock().unwrap().len(), seed as usize + 1);
+        assert_eq!(super::render_keeping(&plain, &layouts), super::render(&plain), "seed {seed}");
         assert_eq!(layouts.0.lock().unwrap().len(), seed as usize + 1, "the linked one's layout was not reused");
     }
     // A row longer by one character: a wider box, another layout.
