@@ -149,17 +149,7 @@ pub fn map_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
 /// independent pieces of output of very different sizes (the site's
 /// pages), the largest put first.
 pub fn map_queued<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    if items.len() < 2 {
-        return items.iter().map(&f).collect();
-    }
-    let queue = Queue::new(items);
-    std::thread::scope(|s| {
-        let (queue, f) = (&queue, &f);
-        let other = beside(s, move || queue.work(f));
-        queue.work(f);
-        other.join();
-    });
-    queue.results().into_iter().flatten().collect()
+    map_on(items, 2, Some(STACK_SIZE), f)
 }
 
 /// Items handed out one at a time to whichever thread asks next (the
@@ -202,6 +192,12 @@ impl<'a, T, R> Queue<'a, T, R> {
 /// stack (they do not recurse); those that cannot be started are done
 /// without.
 pub fn map_waiting<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_on(items, threads, None, f)
+}
+
+/// `items.iter().map(f).collect()` on `threads` threads with `stack`
+/// ([`spawn_in`]), this one among them, through a [`Queue`].
+fn map_on<T: Sync, R: Send>(items: &[T], threads: usize, stack: Option<usize>, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if items.len() < 2 || threads < 2 {
         return items.iter().map(&f).collect();
     }
@@ -209,7 +205,7 @@ pub fn map_waiting<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T)
     std::thread::scope(|s| {
         let (queue, f) = (&queue, &f);
         let helpers: Vec<_> =
-            (1..threads.min(items.len())).map_while(|_| try_spawn_waiting(s, move || queue.work(f))).collect();
+            (1..threads.min(items.len())).map_while(|_| spawn_in(s, stack, move || queue.work(f))).collect();
         queue.work(f);
         for h in helpers {
             h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));

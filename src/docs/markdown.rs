@@ -35,16 +35,17 @@ pub struct Memo {
 
 impl Memo {
     pub fn html(&self, markdown: &str, inline: bool) -> String {
+        let render = if inline { to_inline_html } else { to_html };
         if plain(markdown) {
             // Cheaper made again than looked up.
-            return if inline { markdown.to_string() } else { format!("<p>{markdown}</p>\n") };
+            return render(markdown);
         }
         let key = (inline, markdown.to_string());
         // A poisoned lock (a panic on the other thread) only loses the memo.
         if let Some(done) = self.rendered.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return done;
         }
-        let html = if inline { to_inline_html(markdown) } else { to_html(markdown) };
+        let html = render(markdown);
         if let Ok(mut m) = self.rendered.lock() {
             m.insert(key, html.clone());
         }

@@ -486,10 +486,6 @@ fn draw(
     layouts: Option<&svg::Layouts>,
     job: DiagramJob<'_>,
 ) -> Result<Vec<String>, String> {
-    let render = |d: &svg::Diagram| match layouts {
-        Some(layouts) => svg::render_keeping(d, layouts),
-        None => svg::render(d),
-    };
     let Some(c) = job else {
         let overview = erd::overview_view(cat, t);
         let title = format!("{} {}", t.erd_title_overview, cat.model.name);
@@ -500,7 +496,7 @@ fn draw(
             } else {
                 templates.render(TemplateId::ErdOverview, &overview)?
             };
-            Ok(vec![puml, render(&diagrams::overview(&overview, title.clone(), &|_| None))])
+            Ok(vec![puml, svg::render(&diagrams::overview(&overview, title.clone(), &|_| None), layouts)])
         });
     };
     let view = erd::context_view(cat, &c.name, t);
@@ -512,7 +508,7 @@ fn draw(
         } else {
             templates.render(TemplateId::ErdContext, &view)?
         };
-        Ok(vec![puml, render(&diagrams::tables(&view, title.clone(), &|_| None))])
+        Ok(vec![puml, svg::render(&diagrams::tables(&view, title.clone(), &|_| None), layouts)])
     })
 }
 

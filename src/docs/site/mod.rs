@@ -128,18 +128,12 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     let table_href = |name: &str| url("table", name);
     let templates: &Templates = templates;
 
-    let native_index =
-        templates.replaces_none(&[TemplateId::SiteLayout, TemplateId::SiteMacros, TemplateId::SiteIndex]);
-    let inline_kept = |d: &svg::Diagram, id: &str| match input.layouts {
-        Some(layouts) => svg::render_inline_keeping(d, id, layouts),
-        None => svg::render_inline(d, id),
-    };
     // The model's page: the overview diagram, the largest, drawn first.
     let index_page = || -> Result<String, String> {
         let overview = erd::overview_view(input.cat, t);
         let node_href = |name: &str| url("aggregate", name).or_else(|| url("table", name));
         let title = format!("{} {}", t.erd_title_overview, model.name);
-        let diagram = inline_kept(&diagrams::overview(&overview, title, &node_href), "overview");
+        let diagram = svg::render_inline(&diagrams::overview(&overview, title, &node_href), "overview", input.layouts);
         let page = IndexPage {
             frame: frame(format!("{}: {}", t.model_doc_title, model.name), "index.html", None),
             model_doc: input.model_doc,
@@ -151,11 +145,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
             migration_count: input.project.migrations.map_or(0, <[MigrationRecord]>::len),
             last_migration: input.project.migrations.and_then(|m| m.last()),
         };
-        let id = TemplateId::SiteIndex;
-        match native_index.then(|| native::index_page(&page, &urls, templates)).flatten() {
-            Some(text) => super::native::checked(templates, id, &page, text),
-            None => templates.render(id, &page),
-        }
+        page_text(templates, TemplateId::SiteIndex, WITH_MACROS, &page, || native::index_page(&page, &urls, templates))
     };
 
     // The contexts' and the aggregates' pages (each with a diagram laid out
@@ -189,11 +179,6 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
             }
         }
     }
-    // The context and aggregate pages in Rust ([`native`]) while the
-    // project replaces none of their templates.
-    let native_page = |id: TemplateId| templates.replaces_none(&[TemplateId::SiteLayout, TemplateId::SiteMacros, id]);
-    let (native_context, native_aggregate) =
-        (native_page(TemplateId::SiteContext), native_page(TemplateId::SiteAggregate));
     // A page is taken from the memo when an earlier run made it from the
     // same view, frame and tables, with the same templates and the same
     // links (every link a page or its diagram may name is in `urls`,
@@ -231,7 +216,8 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                     &(urls_key, &view, &title, &frame, c, &tables, &outside),
                 );
                 let mut texts = super::remembered(memo, key, 1, keep_from, || {
-                    let diagram = inline_kept(&diagrams::tables(&view, title, &table_href), "context");
+                    let diagram =
+                        svg::render_inline(&diagrams::tables(&view, title, &table_href), "context", input.layouts);
                     let page = ContextPage {
                         frame,
                         c,
@@ -241,11 +227,8 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                         tables,
                         outside,
                     };
-                    let id = TemplateId::SiteContext;
-                    Ok(vec![match native_context.then(|| native::context_page(&page, &urls, templates)).flatten() {
-                        Some(text) => super::native::checked(templates, id, &page, text)?,
-                        None => templates.render(id, &page)?,
-                    }])
+                    let native = || native::context_page(&page, &urls, templates);
+                    Ok(vec![page_text(templates, TemplateId::SiteContext, WITH_MACROS, &page, native)?])
                 })?;
                 Ok((file.clone(), texts.pop().unwrap_or_default()))
             }
@@ -263,15 +246,10 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
                     &(urls_key, &view, &title, &frame, context, a, &tables),
                 );
                 let mut texts = super::remembered(memo, key, 1, keep_from, || {
-                    let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "aggregate");
+                    let diagram = svg::render_inline(&diagrams::tables(&view, title, &table_href), "aggregate", None);
                     let page = AggregatePage { frame, context, a, diagram, tables };
-                    let id = TemplateId::SiteAggregate;
-                    Ok(vec![
-                        match native_aggregate.then(|| native::aggregate_page(&page, &urls, templates)).flatten() {
-                            Some(text) => super::native::checked(templates, id, &page, text)?,
-                            None => templates.render(id, &page)?,
-                        },
-                    ])
+                    let native = || native::aggregate_page(&page, &urls, templates);
+                    Ok(vec![page_text(templates, TemplateId::SiteAggregate, WITH_MACROS, &page, native)?])
                 })?;
                 Ok((file.clone(), texts.pop().unwrap_or_default()))
             }
@@ -281,11 +259,7 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     // The design review and the history.
     let lint_page = || {
         let page = LintPage { frame: frame(t.site_lint.to_string(), "lint.html", None), l: &review().1 };
-        let id = TemplateId::SiteLint;
-        match templates.replaces_none(&[TemplateId::SiteLayout, id]) {
-            true => super::native::checked(templates, id, &page, native::lint_page(&page, &urls, templates)),
-            false => templates.render(id, &page),
-        }
+        page_text(templates, TemplateId::SiteLint, FRAME, &page, || Some(native::lint_page(&page, &urls, templates)))
     };
     let migrations_page = |migrations: &[MigrationRecord]| {
         let link = |file: &str| input.to_project.as_ref().map(|up| format!("{up}{file}"));
@@ -303,11 +277,8 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
             })
             .collect();
         let page = MigrationsPage { frame: frame(t.site_migrations.to_string(), "migrations.html", None), rows };
-        let id = TemplateId::SiteMigrations;
-        match templates.replaces_none(&[TemplateId::SiteLayout, id]) {
-            true => super::native::checked(templates, id, &page, native::migrations_page(&page, &urls, templates)),
-            false => templates.render(id, &page),
-        }
+        let native = || Some(native::migrations_page(&page, &urls, templates));
+        page_text(templates, TemplateId::SiteMigrations, FRAME, &page, native)
     };
 
     // Every page on two threads, each taking the next one neither has
@@ -342,6 +313,31 @@ pub fn files(input: &Input<'_>, templates: &mut Templates) -> Result<Vec<(String
     out.push(("site.js".to_string(), templates.asset(Asset::SiteJs).to_string()));
     out.extend(search);
     Ok(out)
+}
+
+/// The templates every page is rendered in: the layout.
+const FRAME: &[TemplateId] = &[TemplateId::SiteLayout];
+/// Those of the pages that call the macros too.
+const WITH_MACROS: &[TemplateId] = &[TemplateId::SiteLayout, TemplateId::SiteMacros];
+
+/// Page `id`, written in Rust by `native` ([`native`]) while the project
+/// replaces neither `id` nor the templates it `uses` (debug builds compare
+/// it with the template's); rendered from the templates otherwise, or when
+/// `native` leaves it to them (`None`: the template's error is the one to
+/// give).
+fn page_text<V: Serialize>(
+    templates: &Templates,
+    id: TemplateId,
+    uses: &[TemplateId],
+    page: &V,
+    native: impl FnOnce() -> Option<String>,
+) -> Result<String, String> {
+    if templates.replaces_none(uses) && !templates.is_overridden(id) {
+        if let Some(text) = native() {
+            return super::native::checked(templates, id, page, text);
+        }
+    }
+    templates.render(id, page)
 }
 
 /// File names, each used once: lower-case (a case-insensitive disk must not

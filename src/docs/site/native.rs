@@ -58,7 +58,31 @@ struct W<'a> {
     templates: &'a Templates,
 }
 
-impl W<'_> {
+impl<'a> W<'a> {
+    /// A page's writer, `room` bytes reserved, the layout's top written.
+    fn page(frame: &Frame<'_>, room: usize, urls: &'a Urls, templates: &'a Templates) -> W<'a> {
+        let mut w = W { o: String::with_capacity(room), t: frame.t, urls, templates };
+        w.frame_top(frame);
+        w
+    }
+
+    /// The breadcrumbs' start, up to the page's own part: `<nav …><a
+    /// href="index.html">model</a> › `.
+    fn crumbs(&mut self, model: &str) -> &mut Self {
+        let t = self.t;
+        self.s("<nav class=\"crumbs\" aria-label=\"")
+            .e(t.site_home)
+            .s("\"><a href=\"index.html\">")
+            .e(model)
+            .s("</a> › ")
+    }
+
+    /// The layout's bottom written: the page.
+    fn finish(mut self) -> String {
+        self.frame_bottom();
+        self.o
+    }
+
     fn s(&mut self, text: &str) -> &mut Self {
         self.o.push_str(text);
         self
@@ -437,10 +461,14 @@ impl W<'_> {
 pub(super) fn aggregate_page(page: &AggregatePage<'_>, urls: &Urls, templates: &Templates) -> Option<String> {
     let t = page.frame.t;
     let a = page.a;
-    let mut w = W { o: String::with_capacity(16 * 1024 + page.diagram.len()), t, urls, templates };
-    w.frame_top(&page.frame);
-    w.s("<nav class=\"crumbs\" aria-label=\"").e(t.site_home).s("\"><a href=\"index.html\">").e(page.frame.model);
-    w.s("</a> › <a href=\"").url("context", page.context)?.s("\">").e(t.context).s(" <code>").e(page.context);
+    let mut w = W::page(&page.frame, 16 * 1024 + page.diagram.len(), urls, templates);
+    w.crumbs(page.frame.model)
+        .s("<a href=\"")
+        .url("context", page.context)?
+        .s("\">")
+        .e(t.context)
+        .s(" <code>")
+        .e(page.context);
     w.s("</code></a> › ").e(&a.name).s("</nav>\n<h1>").e(t.aggregate).s(" <code>").e(&a.heading.name);
     w.s("</code></h1>\n");
     if let Some(doc) = some(&a.doc) {
@@ -533,18 +561,15 @@ pub(super) fn aggregate_page(page: &AggregatePage<'_>, urls: &Urls, templates: &
         w.table(st)?;
         w.s("\n");
     }
-    w.frame_bottom();
-    Some(w.o)
+    Some(w.finish())
 }
 
 /// `site_context.html.j2` of `page`.
 pub(super) fn context_page(page: &ContextPage<'_>, urls: &Urls, templates: &Templates) -> Option<String> {
     let t = page.frame.t;
     let c = page.c;
-    let mut w = W { o: String::with_capacity(16 * 1024 + page.diagram.len()), t, urls, templates };
-    w.frame_top(&page.frame);
-    w.s("<nav class=\"crumbs\" aria-label=\"").e(t.site_home).s("\"><a href=\"index.html\">").e(page.frame.model);
-    w.s("</a> › ").e(t.context).s(" <code>").e(&c.name).s("</code></nav>\n<h1>").e(t.context).s(" <code>");
+    let mut w = W::page(&page.frame, 16 * 1024 + page.diagram.len(), urls, templates);
+    w.crumbs(page.frame.model).e(t.context).s(" <code>").e(&c.name).s("</code></nav>\n<h1>").e(t.context).s(" <code>");
     w.e(&c.name).s("</code></h1>\n");
     if let Some(doc) = some(&c.doc) {
         w.s("<div class=\"doc\">").md(doc).s("</div>\n");
@@ -594,16 +619,14 @@ pub(super) fn context_page(page: &ContextPage<'_>, urls: &Urls, templates: &Temp
             w.s("\n");
         }
     }
-    w.frame_bottom();
-    Some(w.o)
+    Some(w.finish())
 }
 
 /// `site_index.html.j2` of `page`.
 pub(super) fn index_page(page: &IndexPage<'_>, urls: &Urls, templates: &Templates) -> Option<String> {
     let t = page.frame.t;
     let m = page.model_doc;
-    let mut w = W { o: String::with_capacity(16 * 1024 + page.diagram.len()), t, urls, templates };
-    w.frame_top(&page.frame);
+    let mut w = W::page(&page.frame, 16 * 1024 + page.diagram.len(), urls, templates);
     w.s("<h1>").e(t.model_doc_title).s(": <code>").e(page.frame.model).s("</code></h1>\n");
     if let Some(doc) = some(&m.doc) {
         w.s("<div class=\"doc\">").md(doc).s("</div>\n");
@@ -708,8 +731,7 @@ pub(super) fn index_page(page: &IndexPage<'_>, urls: &Urls, templates: &Template
         }
         w.s("</tbody>\n</table>\n");
     }
-    w.frame_bottom();
-    Some(w.o)
+    Some(w.finish())
 }
 
 /// `{{ x }}` of an optional text the template prints as is: `none` when
@@ -722,10 +744,8 @@ fn or_none(s: &Option<String>) -> &str {
 pub(super) fn lint_page(page: &LintPage<'_>, urls: &Urls, templates: &Templates) -> String {
     let t = page.frame.t;
     let l = page.l;
-    let mut w = W { o: String::with_capacity(16 * 1024), t, urls, templates };
-    w.frame_top(&page.frame);
-    w.s("<nav class=\"crumbs\" aria-label=\"").e(t.site_home).s("\"><a href=\"index.html\">").e(page.frame.model);
-    w.s("</a> › ").e(t.site_lint).s("</nav>\n<h1>").e(t.site_lint).s("</h1>\n<p>").mdi(t.site_lint_intro);
+    let mut w = W::page(&page.frame, 16 * 1024, urls, templates);
+    w.crumbs(page.frame.model).e(t.site_lint).s("</nav>\n<h1>").e(t.site_lint).s("</h1>\n<p>").mdi(t.site_lint_intro);
     w.s("</p>\n<dl class=\"facts\">\n<dt>").e(t.site_score).s("</dt><dd><strong class=\"score\">");
     w.e(&l.score.to_string()).s("/100</strong></dd>\n<dt>").e(t.site_findings).s("</dt><dd>").e(t.severity_errors);
     w.s(": ").e(&l.errors.to_string()).s(" · ").e(t.severity_warnings).s(": ").e(&l.warnings.to_string()).s(" · ");
@@ -773,17 +793,14 @@ pub(super) fn lint_page(page: &LintPage<'_>, urls: &Urls, templates: &Templates)
         }
         w.s("</tbody>\n</table>\n");
     }
-    w.frame_bottom();
-    w.o
+    w.finish()
 }
 
 /// `site_migrations.html.j2` of `page`.
 pub(super) fn migrations_page(page: &MigrationsPage<'_>, urls: &Urls, templates: &Templates) -> String {
     let t = page.frame.t;
-    let mut w = W { o: String::with_capacity(8 * 1024 + page.rows.len() * 400), t, urls, templates };
-    w.frame_top(&page.frame);
-    w.s("<nav class=\"crumbs\" aria-label=\"").e(t.site_home).s("\"><a href=\"index.html\">").e(page.frame.model);
-    w.s("</a> › ").e(t.site_migrations).s("</nav>\n<h1>").e(t.site_migrations).s("</h1>\n<p>");
+    let mut w = W::page(&page.frame, 8 * 1024 + page.rows.len() * 400, urls, templates);
+    w.crumbs(page.frame.model).e(t.site_migrations).s("</nav>\n<h1>").e(t.site_migrations).s("</h1>\n<p>");
     w.mdi(t.site_migrations_intro).s("</p>\n");
     if page.rows.is_empty() {
         w.s("<p>").mdi(t.site_no_migrations).s("</p>\n");
@@ -811,6 +828,5 @@ pub(super) fn migrations_page(page: &MigrationsPage<'_>, urls: &Urls, templates:
         }
         w.s("</tbody>\n</table>\n");
     }
-    w.frame_bottom();
-    w.o
+    w.finish()
 }

@@ -84,8 +84,8 @@ fn assert_well_nested(svg: &str) {
 /// Every geometric promise, for any diagram. `clear`: no edge may cross a
 /// box (true of the layered layout, not of the shelf-packed fallback).
 fn check_with(d: &Diagram, clear: bool) -> String {
-    let svg = render(d);
-    assert_eq!(svg, render(&d.clone()), "same input, same bytes");
+    let svg = render(d, None);
+    assert_eq!(svg, render(&d.clone(), None), "same input, same bytes");
     assert_well_nested(&svg);
     let sc = draw::scene(d);
     let view = view_box(&svg);
@@ -244,9 +244,9 @@ fn random_diagrams_keep_every_promise() {
 #[test]
 fn identical_input_gives_identical_bytes() {
     let d = overview(6, 7);
-    let a = render(&d);
+    let a = render(&d, None);
     for _ in 0..3 {
-        assert_eq!(render(&d), a);
+        assert_eq!(render(&d, None), a);
     }
     // Another order is another diagram, but as valid.
     let mut e = d.clone();
@@ -305,7 +305,7 @@ fn hostile_text_stays_text() {
         e.label = Some(evil.into());
     }
     d.edges.push(edge(evil, "n1", Some(evil)));
-    for svg in [check(&d), render_inline(&d, "x")] {
+    for svg in [check(&d), render_inline(&d, "x", None)] {
         assert_well_nested(&svg);
         assert!(!svg.contains("<script"));
         assert!(!svg.to_ascii_lowercase().contains("javascript:"));
@@ -327,13 +327,13 @@ fn hostile_text_stays_text() {
 #[test]
 fn inline_diagrams_fit_in_a_page() {
     let d = overview(2, 3);
-    let svg = render_inline(&d, "ov");
+    let svg = render_inline(&d, "ov", None);
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" class=\"erd\""), "{svg}");
     assert!(!svg.contains("<?xml") && !svg.contains("<style"), "no prolog and no inline style");
     assert!(svg.contains("id=\"ov-a0\"") && svg.contains("id=\"ov-ctx1\""), "ids are prefixed");
     assert!(!svg.contains("id=\"a0\""));
     // Same picture, same geometry as the standalone one.
-    let standalone = render(&d);
+    let standalone = render(&d, None);
     assert_eq!(view_box(&svg).w, view_box(&standalone).w);
     // The page's stylesheet scopes every rule to the diagrams.
     let css = stylesheet();
@@ -416,12 +416,12 @@ fn kept_layouts_draw_the_same_pictures() {
         linked.title = format!("{} (linked)", plain.title);
         // The linked one lays out and keeps; the plain one takes its layout.
         assert_eq!(
-            super::render_inline_keeping(&linked, "x", &layouts),
-            super::render_inline(&linked, "x"),
+            super::render_inline(&linked, "x", Some(&layouts)),
+            super::render_inline(&linked, "x", None),
             "seed {seed}"
         );
         assert_eq!(layouts.0.lock().unwrap().len(), seed as usize + 1);
-        assert_eq!(super::render_keeping(&plain, &layouts), super::render(&plain), "seed {seed}");
+        assert_eq!(super::render(&plain, Some(&layouts)), super::render(&plain, None), "seed {seed}");
         assert_eq!(layouts.0.lock().unwrap().len(), seed as usize + 1, "the linked one's layout was not reused");
     }
     // A row longer by one character: a wider box, another layout.
@@ -430,6 +430,6 @@ fn kept_layouts_draw_the_same_pictures() {
     let row = wider.nodes.iter_mut().find_map(|n| n.rows.first_mut()).expect("a row");
     row.name.push('x');
     let before = layouts.0.lock().unwrap().len();
-    assert_eq!(super::render_keeping(&wider, &layouts), super::render(&wider));
+    assert_eq!(super::render(&wider, Some(&layouts)), super::render(&wider, None));
     assert_eq!(layouts.0.lock().unwrap().len(), before + 1);
 }
