@@ -363,12 +363,11 @@ fn read_lock_deferred(project: &dddc::config::Project) -> Result<LockRead, Strin
 /// `/`-separated paths relative to the migrations folder, with the SHA-256
 /// of its bytes (read a piece at a time, not held).
 /// Whether Flyway (or dddc) reads a file of that name in the migrations
-/// folder: a versioned, undo or baseline migration, its `.sql.conf`, a
-/// repeatable one, the lock or the snapshot.
+/// folder: a versioned, undo, baseline or repeatable migration, its
+/// `.sql.conf`, the lock or the snapshot.
 fn is_flyways(name: &str) -> bool {
     use dddc::check::{flyway_kind, FlywayFile};
     !matches!(flyway_kind(name), FlywayFile::Other)
-        || name.starts_with("R__")
         || name == dddc::lock::LOCK_FILE
         || name == dddc::lock::SNAPSHOT_FILE
 }

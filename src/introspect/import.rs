@@ -49,8 +49,7 @@ pub fn to_model(name: &str, schema: &Schema, mut unsupported: Vec<Unsupported>) 
         .collect();
     // A schema that holds enum types but no table is a context of them:
     // the CLI adds it to `schemas`, with its comment.
-    let contexts = &schema.schemas;
-    for s in contexts {
+    for s in &schema.schemas {
         out.push('\n');
         doc(&mut out, "", s.comment.as_deref());
         out.push_str(&format!("context {} {{\n", ident(&s.name)));
