@@ -58,9 +58,10 @@ impl Memo {
 /// (and any other character but controls and the no-break space, which
 /// the sanitiser writes `&nbsp;`). No Markdown construct begins or lies in
 /// such text, and HTML escapes none of it: it is one paragraph of itself,
-/// which is what pulldown-cmark and ammonia make of it, at a fraction of
-/// their cost (most doc comments are such text: 261 of the 343 lines of
-/// MiToga's). Agreement is tested below on random text.
+/// which is what pulldown-cmark and ammonia make of it, without their cost
+/// (most doc comments are such text: 204 of the 273 `///` lines of
+/// MiToga's; its check in full 16.0 -> 15.3 ms). Agreement is tested below
+/// on random text.
 fn plain(markdown: &str) -> bool {
     !markdown.is_empty()
         && markdown.split('\n').all(|line| {
