@@ -422,7 +422,10 @@ fn next_migrations(
             lock_timeout: &config.lock_timeout,
             at: Default::default(),
         };
-        let stmts = render_changes(&f.changes, &cx);
+        let stmts = {
+            let _p = crate::timing::phase("migration: statements");
+            render_changes(&f.changes, &cx)
+        };
         let mut header = vec![
             file.clone(),
             format!(
@@ -561,7 +564,10 @@ fn next_migrations(
         if let Some(d) = &date {
             undo_header.push(format!("Date: {d}"));
         }
-        let undo_stmts = render_changes(&f.undo, &ucx);
+        let undo_stmts = {
+            let _p = crate::timing::phase("migration: undo statements");
+            render_changes(&f.undo, &ucx)
+        };
         let (undo, _, undo_findings) = finish_file(
             &undo_file,
             undo_header,
@@ -582,6 +588,7 @@ fn next_migrations(
         // The first file's is the lock's, whose text was read: it is
         // borrowed when it is the one dddc writes (12 MB not made again at
         // 2,000 aggregates).
+        let snapshots = crate::timing::phase("migration: snapshots");
         let before_text: std::borrow::Cow<'_, str> = match (last_after.take(), inputs.snapshot) {
             (Some(text), _) => text.into(),
             (None, Some(crate::lock::Snapshot::Text(text))) if crate::lock::snapshot::writes(&f.before, text) => {
@@ -601,6 +608,11 @@ fn next_migrations(
         } else {
             crate::lock::snapshot::write(&f.after)
         };
+        drop(snapshots);
+        let snapshot_undo = {
+            let _p = crate::timing::phase("migration: snapshot undo patch");
+            crate::lock::snapshot::Patch::between(&after_text, &before_text)
+        };
         lock.migrations.push(Migration {
             version: version.clone(),
             description: description.clone(),
@@ -608,7 +620,7 @@ fn next_migrations(
             undo: inputs.config.migrations.undo.then(|| FileSum::of(&undo_file, undo.as_bytes())),
             conf: conf.as_ref().map(|c| FileSum::of(&format!("{file}.conf"), c.as_bytes())),
             hand_written: false,
-            snapshot_undo: crate::lock::snapshot::Patch::between(&after_text, &before_text),
+            snapshot_undo,
         });
         last_after = Some(after_text);
         plan.summary.push(format!("{file} ({} change(s))", f.changes.len()));
@@ -780,11 +792,17 @@ fn finish_file(
         if review.linted_apart { "linted in parts" } else { "linted whole" }
     ));
     let findings = review.findings;
-    let locks = lock_summary(&all, &existing);
+    let locks = {
+        let _p = crate::timing::phase("migration: locks");
+        lock_summary(&all, &existing)
+    };
     if !locks.is_empty() {
         header.push(format!("Locks: {}", locks.join("; ")));
     }
-    let declared = declared_scans(&all, transactional, &existing);
+    let declared = {
+        let _p = crate::timing::phase("migration: scans");
+        declared_scans(&all, transactional, &existing)
+    };
     for (table, what) in &declared {
         header.push(format!("WARNING: {what} while it holds a lock that blocks writes on {table}"));
     }
@@ -813,7 +831,10 @@ fn finish_file(
             (title.as_str(), &all[at - n..at])
         })
         .collect();
-    let text = ddl::script(&header, &prelude, &parts);
+    let text = {
+        let _p = crate::timing::phase("migration: text");
+        ddl::script(&header, &prelude, &parts)
+    };
     let warnings = findings
         .iter()
         .map(|f| {
