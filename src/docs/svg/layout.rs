@@ -330,51 +330,35 @@ impl Packed {
     }
 }
 
-/// What [`balance`] needs for a layer, kept between its calls.
-#[derive(Default)]
-struct Scratch {
-    offs: Vec<i64>,
-    pools: Vec<(i64, i64)>,
-}
-
-/// Moves each node of `layer` (left edges at `xs`) as near as it can to the
-/// mean centre of its neighbours in `adj` without overlap: the layer's
-/// isotonic regression by pool-adjacent-violators.
+/// Moves each node of `layer` (left edges at `xs`, `offs` from the
+/// layer's first node: widths and gaps) as near as it can to where
+/// `want` puts it without overlap: the layer's isotonic regression by
+/// pool-adjacent-violators. `pools` is kept between calls.
 fn balance(
     layer: &[usize],
+    offs: &[i64],
     xs: &mut [i64],
-    adj: &[&Packed],
-    sep: &impl Fn(usize, usize) -> i64,
-    half: &[i64],
-    scratch: &mut Scratch,
+    want: impl Fn(&[i64], usize) -> i64,
+    pools: &mut Vec<(i64, i64)>,
 ) {
-    let Scratch { offs, pools } = scratch;
-    offs.clear();
     pools.clear();
-    let mut off = 0i64;
-    for (i, &v) in layer.iter().enumerate() {
-        off += if i > 0 { sep(layer[i - 1], v) } else { 0 };
-        offs.push(off);
-        let (mut s, mut c) = (0i64, 0i64);
-        for &u in adj.iter().flat_map(|a| a.of(v)) {
-            s += xs[u as usize] + half[u as usize];
-            c += 1;
+    // The last pool (sum, count) is kept out of the list: most nodes are
+    // dummies, each a pool of its own that no other joins.
+    let mut top = (0i64, 0i64);
+    for (&v, &off) in layer.iter().zip(offs) {
+        let (mut s, mut c) = (want(xs, v) - off, 1);
+        // Pools merge while the one before has a mean at or past this one's.
+        while top.1 > 0 && top.0 * c >= s * top.1 {
+            (s, c) = (s + top.0, c + top.1);
+            top = pools.pop().unwrap_or((0, 0));
         }
-        // A dummy has one neighbour on each side: no division for it (an
-        // `idiv` was a third of this function's samples).
-        let want = match c {
-            0 => xs[v],
-            1 => s - half[v],
-            _ => s.div_euclid(c) - half[v],
-        };
-        pools.push((want - off, 1));
-        while let [.., (s0, c0), (s1, c1)] = pools[..] {
-            if s0 * c1 < s1 * c0 {
-                break;
-            }
-            pools.pop();
-            *pools.last_mut().unwrap_or(&mut (0, 0)) = (s0 + s1, c0 + c1);
+        if top.1 > 0 {
+            pools.push(top);
         }
+        top = (s, c);
+    }
+    if top.1 > 0 {
+        pools.push(top);
     }
     let mut i = 0;
     for &(s, c) in pools.iter() {
@@ -383,6 +367,18 @@ fn balance(
             xs[layer[i]] = mean + offs[i];
             i += 1;
         }
+    }
+}
+
+/// Where [`balance`] wants `v`: its centre at the mean centre of its
+/// neighbours `s / c` (`s` the sum of their centres), or where it is if
+/// it has none. A dummy has one neighbour on each side: no division for
+/// it (an `idiv` was a third of the layout's samples).
+fn towards(xs: &[i64], v: usize, half: &[i64], s: i64, c: usize) -> i64 {
+    match c {
+        0 => xs[v],
+        1 => s - half[v],
+        _ => s.div_euclid(c as i64) - half[v],
     }
 }
 
@@ -497,19 +493,43 @@ fn place(nodes: &[LNode], edges: &[LEdge], r: &Ranking) -> Placed {
             (rw.get(a).copied().unwrap_or(0) + gap) as i64
         };
         let half: Vec<i64> = (0..total).map(|v| nodes.get(v).map_or(0, |v| v.w as i64 / 2)).collect();
+        // The layers keep their order from here: each node's offset from
+        // its layer's first, once.
+        let offs: Vec<Vec<i64>> = layers
+            .iter()
+            .map(|l| {
+                let mut off = 0;
+                (0..l.len())
+                    .map(|i| {
+                        off += if i > 0 { sep(l[i - 1], l[i]) } else { 0 };
+                        off
+                    })
+                    .collect()
+            })
+            .collect();
+        let half = &half[..];
+        let centres = |xs: &[i64], near: &[u32]| near.iter().map(|&u| xs[u as usize] + half[u as usize]).sum::<i64>();
+        let up = |xs: &[i64], v: usize| towards(xs, v, half, centres(xs, upa.of(v)), upa.of(v).len());
+        let down = |xs: &[i64], v: usize| towards(xs, v, half, centres(xs, downa.of(v)), downa.of(v).len());
+        let both = |xs: &[i64], v: usize| {
+            let (a, b) = (upa.of(v), downa.of(v));
+            towards(xs, v, half, centres(xs, a) + centres(xs, b), a.len() + b.len())
+        };
         let mut xs = vec![0i64; total];
-        let mut scratch = Scratch::default();
-        for l in &layers {
-            balance(l, &mut xs, &[], &sep, &half, &mut scratch);
+        let mut pools = Vec::new();
+        for (l, o) in layers.iter().zip(&offs) {
+            balance(l, o, &mut xs, |xs, v| xs[v], &mut pools);
         }
         for it in 1..11 {
             for li in 0..nl {
-                let (l, adj): (usize, &[&Packed]) = match it {
-                    10 => (li, &[&upa, &downa]),
-                    _ if it % 2 == 0 => (li, &[&upa]),
-                    _ => (nl - 1 - li, &[&downa]),
-                };
-                balance(&layers[l], &mut xs, adj, &sep, &half, &mut scratch);
+                match it {
+                    10 => balance(&layers[li], &offs[li], &mut xs, both, &mut pools),
+                    _ if it % 2 == 0 => balance(&layers[li], &offs[li], &mut xs, up, &mut pools),
+                    _ => {
+                        let l = nl - 1 - li;
+                        balance(&layers[l], &offs[l], &mut xs, down, &mut pools)
+                    }
+                }
             }
         }
         let minx = xs.iter().copied().min().unwrap_or(0);
@@ -636,6 +656,16 @@ pub(super) struct Scene {
 }
 
 /// `sizes`: each node's box; `label_w`: each group's title width.
+/// Whether the ports of each layer of `r` are in the order of their
+/// keys already (ties kept in node order), as [`place`] sorts them.
+fn ports_in_order(nodes: &[LNode], r: &Ranking) -> bool {
+    let mut last: BTreeMap<usize, i32> = BTreeMap::new();
+    nodes.iter().enumerate().filter(|(_, v)| matches!(v.kind, Kind::Top | Kind::Bottom)).all(|(i, v)| {
+        let before = last.insert(r.layer[i], v.key);
+        before.is_none_or(|k| k <= v.key)
+    })
+}
+
 pub(super) fn scene(d: &Diagram, sizes: &[P], label_w: &[i32]) -> Scene {
     let n = d.nodes.len();
     // An id names its first node: collected backwards, the first comes last.
@@ -706,8 +736,9 @@ pub(super) fn scene(d: &Diagram, sizes: &[P], label_w: &[i32]) -> Scene {
         }
     }
     let mut again = inner.iter().any(|(nodes, _)| nodes.iter().any(|v| v.kind != Kind::Real));
-    let (placed, bnodes, top) = loop {
-        let placed: Vec<Placed> = inner.iter().map(|(nodes, edges)| place(nodes, edges, &rank(nodes, edges))).collect();
+    let ranks: Vec<Ranking> = inner.iter().map(|(nodes, edges)| rank(nodes, edges)).collect();
+    let mut placed: Vec<Placed> = inner.iter().zip(&ranks).map(|((nodes, edges), r)| place(nodes, edges, r)).collect();
+    let (bnodes, top) = loop {
         let bnodes: Vec<LNode> = blocks
             .iter()
             .zip(&placed)
@@ -723,7 +754,7 @@ pub(super) fn scene(d: &Diagram, sizes: &[P], label_w: &[i32]) -> Scene {
         }
         let top = place(&bnodes, &bedges, &brank);
         if !again {
-            break (placed, bnodes, top);
+            break (bnodes, top);
         }
         again = false;
         // Again, each port ordered by where its edge went.
@@ -735,6 +766,19 @@ pub(super) fn scene(d: &Diagram, sizes: &[P], label_w: &[i32]) -> Scene {
             if let Some((_, t)) = via[i][1] {
                 inner[block_of[v]].0[t].key = r[r.len() - 3].0 - top.x[block_of[v]];
             }
+        }
+        // `place` reads a key only to order a layer of ports: a block whose
+        // ports keep their order is laid out as it was, and when none
+        // changes, so is the whole scene.
+        let mut changed = false;
+        for (b, ((nodes, edges), r)) in inner.iter().zip(&ranks).enumerate() {
+            if !ports_in_order(nodes, r) {
+                placed[b] = place(nodes, edges, r);
+                changed = true;
+            }
+        }
+        if !changed {
+            break (bnodes, top);
         }
     };
     // Where each block's inner level starts.
@@ -779,4 +823,34 @@ pub(super) fn scene(d: &Diagram, sizes: &[P], label_w: &[i32]) -> Scene {
         })
         .collect();
     Scene { boxes, frames, ends, routes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn port(kind: Kind, key: i32) -> LNode {
+        LNode { key, ..LNode::new(0, 0, 0, kind) }
+    }
+
+    /// The second layout of a block is skipped only when `place` would sort
+    /// its ports as they stand: per layer, ties in node order.
+    #[test]
+    fn ports_in_order_looks_at_each_layer_of_ports() {
+        let real = LNode::new(100, 40, 0, Kind::Real);
+        let ranking = |layer: Vec<usize>| Ranking { flip: Vec::new(), isolated: vec![false; layer.len()], layer };
+        // Top ports on layer 1, bottom ones on layer 0: each in order, though
+        // the keys fall from one layer to the next.
+        let nodes = [port(Kind::Top, 5), real, port(Kind::Bottom, 1), port(Kind::Top, 9), port(Kind::Bottom, 1)];
+        assert!(ports_in_order(&nodes, &ranking(vec![1, 2, 0, 1, 0])));
+        // A block's own nodes are not sorted: their keys do not count.
+        let with_real_key = [port(Kind::Top, 5), LNode { key: -3, ..real }, port(Kind::Top, 6)];
+        assert!(ports_in_order(&with_real_key, &ranking(vec![1, 1, 1])));
+        // One port before another with a smaller key, in one layer: sorted
+        // differently, laid out again.
+        let nodes = [port(Kind::Top, 5), real, port(Kind::Top, 4)];
+        assert!(!ports_in_order(&nodes, &ranking(vec![1, 0, 1])));
+        // The same ports on two layers are each in order.
+        assert!(ports_in_order(&nodes, &ranking(vec![1, 0, 2])));
+    }
 }
