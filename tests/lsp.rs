@@ -903,3 +903,44 @@ fn a_file_that_is_not_a_model_is_left_alone() {
     assert!(on_toml.is_empty(), "{on_toml:?}");
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// A file that only ever was a buffer, included from the root file's
+/// buffer, then closed without being saved: the include now names a file
+/// that exists nowhere. The root gets E0004 at its include, and the
+/// closed file's diagnostics are cleared, not left behind in the
+/// editor's list for a file it cannot open.
+#[test]
+fn closing_a_never_saved_included_file_moves_its_problems_to_the_include() {
+    let p = Project::mitoga();
+    let (mut c, _) = p.open(&["mitoga.ddd"]);
+    let root = p.uri("mitoga.ddd");
+    let draft = p.uri("contexts/borrador.ddd");
+    assert!(!p.path("contexts/borrador.ddd").exists());
+    let draft_text = "/// Borradores.\ncontext borrador {\n  /// Una nota.\n  aggregate Nota {\n    /// Precio.\n    precio: Dinero\n  }\n}\n";
+    c.open(&draft, draft_text);
+    let with = p.text("mitoga.ddd").replace(
+        "include \"contexts/auditoria.ddd\"\n",
+        "include \"contexts/auditoria.ddd\"\ninclude \"contexts/borrador.ddd\"\n",
+    );
+    c.replace(&root, 2, &with);
+    let included = |d: &Value| d["uri"] == draft && !codes(d["diagnostics"].as_array().unwrap()).contains(&"model".into());
+    c.wait_for("textDocument/publishDiagnostics", client::PATIENCE, included)
+        .expect("the buffer is analysed as part of the model");
+    c.notifications.clear();
+    c.notify("textDocument/didClose", json!({ "textDocument": { "uri": draft } }));
+    let e0004 = |d: &Value| d["uri"] == root && codes(d["diagnostics"].as_array().unwrap()).contains(&"E0004".into());
+    let got = c
+        .wait_for("textDocument/publishDiagnostics", client::PATIENCE, e0004)
+        .expect("the root's include of a file that exists nowhere is an error");
+    let e = got["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "E0004").unwrap().clone();
+    assert_eq!(e["range"]["start"]["line"], position(&with, "include \"contexts/borrador.ddd\"", 0, 0)["line"], "{e}");
+    let cleared = c.notifications.iter().chain(std::iter::once(&got)).any(|n| {
+        n["params"]["uri"] == draft && n["params"]["diagnostics"].as_array().is_some_and(|d| d.is_empty())
+    }) || c
+        .wait_for("textDocument/publishDiagnostics", client::PATIENCE, |d| {
+            d["uri"] == draft && d["diagnostics"].as_array().is_some_and(|d| d.is_empty())
+        })
+        .is_some();
+    assert!(cleared, "the closed file's diagnostics are cleared");
+    assert_eq!(c.shutdown(), Some(0));
+}
