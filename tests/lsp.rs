@@ -923,7 +923,8 @@ fn closing_a_never_saved_included_file_moves_its_problems_to_the_include() {
         "include \"contexts/auditoria.ddd\"\ninclude \"contexts/borrador.ddd\"\n",
     );
     c.replace(&root, 2, &with);
-    let included = |d: &Value| d["uri"] == draft && !codes(d["diagnostics"].as_array().unwrap()).contains(&"model".into());
+    let included =
+        |d: &Value| d["uri"] == draft && !codes(d["diagnostics"].as_array().unwrap()).contains(&"model".into());
     c.wait_for("textDocument/publishDiagnostics", client::PATIENCE, included)
         .expect("the buffer is analysed as part of the model");
     c.notifications.clear();
@@ -934,13 +935,59 @@ fn closing_a_never_saved_included_file_moves_its_problems_to_the_include() {
         .expect("the root's include of a file that exists nowhere is an error");
     let e = got["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "E0004").unwrap().clone();
     assert_eq!(e["range"]["start"]["line"], position(&with, "include \"contexts/borrador.ddd\"", 0, 0)["line"], "{e}");
-    let cleared = c.notifications.iter().chain(std::iter::once(&got)).any(|n| {
-        n["params"]["uri"] == draft && n["params"]["diagnostics"].as_array().is_some_and(|d| d.is_empty())
-    }) || c
-        .wait_for("textDocument/publishDiagnostics", client::PATIENCE, |d| {
-            d["uri"] == draft && d["diagnostics"].as_array().is_some_and(|d| d.is_empty())
-        })
-        .is_some();
+    let cleared =
+        c.notifications.iter().chain(std::iter::once(&got)).any(|n| {
+            n["params"]["uri"] == draft && n["params"]["diagnostics"].as_array().is_some_and(|d| d.is_empty())
+        }) || c
+            .wait_for("textDocument/publishDiagnostics", client::PATIENCE, |d| {
+                d["uri"] == draft && d["diagnostics"].as_array().is_some_and(|d| d.is_empty())
+            })
+            .is_some();
     assert!(cleared, "the closed file's diagnostics are cleared");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// A buffer never saved (`untitled:` in VS Code) has no path: it gets its
+/// syntax errors and formatting, with a note saying why nothing more is
+/// checked; one in another language gets nothing.
+#[test]
+fn an_untitled_buffer_gets_syntax_and_formatting() {
+    let p = Project::mitoga();
+    let (mut c, _) = p.open(&[]);
+    let u = "untitled:Untitled-1";
+    let broken = "context ventas {\n  aggregate Pedido {\n    total: decimal(12, 2\n  }\n}\n";
+    c.open(u, broken);
+    let diags = c.diagnostics(u, Some(1));
+    let codes_now = codes(&diags);
+    assert_eq!(codes_now.last().map(String::as_str), Some("model"), "{diags:?}");
+    let syntax = diags.iter().find(|d| d["severity"] == 1).unwrap_or_else(|| panic!("a syntax error: {diags:?}"));
+    assert!(syntax["code"].as_str().is_some_and(|c| c.starts_with('E')), "{syntax}");
+    assert_eq!(syntax["range"]["start"]["line"], 2, "{syntax}");
+    // Fixed: only the note is left.
+    let messy = "context ventas {\n aggregate Pedido {\n      total: decimal(12, 2)\n  }\n}\n";
+    c.replace(u, 2, messy);
+    let diags = c.diagnostics(u, Some(2));
+    assert_eq!(codes(&diags), ["model"], "{diags:?}");
+    assert!(diags[0]["message"].as_str().unwrap().contains("not saved"), "{diags:?}");
+    // Formatting works on the buffer's text.
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": u }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let formatted = apply(messy, edits.as_array().unwrap_or_else(|| panic!("edits: {edits}")));
+    assert_eq!(formatted, "context ventas {\n  aggregate Pedido {\n    total: decimal(12, 2)\n  }\n}\n");
+    // Closed: its diagnostics are cleared.
+    c.notify("textDocument/didClose", json!({ "textDocument": { "uri": u } }));
+    let cleared = c.diagnostics(u, None);
+    assert!(cleared.is_empty(), "{cleared:?}");
+    // Plain text in an untitled buffer is not a model.
+    let other = "untitled:Untitled-2";
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": other, "languageId": "plaintext", "version": 1, "text": broken } }),
+    );
+    c.wait_for("nothing", Duration::from_millis(500), |_| false);
+    let on_other: Vec<&Value> = c.notifications.iter().filter(|n| n["params"]["uri"] == other).collect();
+    assert!(on_other.is_empty(), "{on_other:?}");
     assert_eq!(c.shutdown(), Some(0));
 }

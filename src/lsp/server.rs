@@ -132,6 +132,10 @@ struct Server {
     /// Open documents that no model includes: they get syntax diagnostics.
     orphans: BTreeSet<PathBuf>,
     dirty_orphans: BTreeSet<PathBuf>,
+    /// Open documents that are no file (`untitled:` buffers, never saved),
+    /// by URI: syntax diagnostics and formatting, as for an orphan.
+    untitled: HashMap<Uri, Document>,
+    dirty_untitled: BTreeSet<String>,
     deadline: Option<Instant>,
     jobs: mpsc::Sender<Job>,
     deferred: Vec<Deferred>,
@@ -189,6 +193,8 @@ pub fn run(connection: Connection) -> Result<u8, String> {
         membership: HashMap::new(),
         orphans: BTreeSet::new(),
         dirty_orphans: BTreeSet::new(),
+        untitled: HashMap::new(),
+        dirty_untitled: BTreeSet::new(),
         deadline: None,
         jobs,
         deferred: Vec::new(),
@@ -360,7 +366,17 @@ impl Server {
     }
 
     fn did_open(&mut self, p: DidOpenTextDocumentParams) {
-        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return };
+        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else {
+            // A buffer never saved has no path and no extension: only its
+            // language says it is a model.
+            if p.text_document.language_id == "ddd" {
+                let uri = p.text_document.uri;
+                self.dirty_untitled.insert(uri.as_str().to_string());
+                self.untitled.insert(uri, Document { text: p.text_document.text, version: p.text_document.version });
+                self.deadline = Some(Instant::now());
+            }
+            return;
+        };
         // Only models: an editor that sends every file it opens sent
         // `dddc.toml`, and got `E0001` on its first `#`. (Settings are
         // read from the disk, on `didChangeWatchedFiles`.)
@@ -375,8 +391,17 @@ impl Server {
     }
 
     fn did_change(&mut self, p: DidChangeTextDocumentParams) {
-        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return };
         let enc = self.encoding;
+        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else {
+            let Some(doc) = self.untitled.get_mut(&p.text_document.uri) else { return };
+            for change in p.content_changes {
+                apply_change(&mut doc.text, change.range, &change.text, enc);
+            }
+            doc.version = p.text_document.version;
+            self.dirty_untitled.insert(p.text_document.uri.as_str().to_string());
+            self.deadline = Some(Instant::now() + DEBOUNCE);
+            return;
+        };
         let Some(doc) = self.docs.get_mut(&path) else { return };
         for change in p.content_changes {
             apply_change(&mut doc.text, change.range, &change.text, enc);
@@ -387,7 +412,17 @@ impl Server {
     }
 
     fn did_close(&mut self, p: DidCloseTextDocumentParams) {
-        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return };
+        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else {
+            let uri = p.text_document.uri;
+            self.dirty_untitled.remove(uri.as_str());
+            if self.untitled.remove(&uri).is_some() {
+                self.notify(
+                    "textDocument/publishDiagnostics",
+                    PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None },
+                );
+            }
+            return;
+        };
         if self.docs.remove(&path).is_none() {
             return;
         }
@@ -504,6 +539,9 @@ impl Server {
         for path in std::mem::take(&mut self.dirty_orphans) {
             self.publish_orphan(&path);
         }
+        for uri in std::mem::take(&mut self.dirty_untitled) {
+            self.publish_untitled(&uri);
+        }
     }
 
     /// The quick pass over the files edited since the last full snapshot.
@@ -614,6 +652,18 @@ impl Server {
         let version = Some(doc.version);
         self.orphans.insert(path.to_path_buf());
         self.publish(path, diags, version);
+    }
+
+    /// A buffer that is no file: its syntax errors, and why nothing more
+    /// is checked (no project to find its includes, settings and lock in).
+    fn publish_untitled(&self, uri: &str) {
+        let Some((uri, doc)) = self.untitled.iter().find(|(u, _)| u.as_str() == uri) else { return };
+        let parsed = syntax::parse(FileId(0), &doc.text);
+        let mut diagnostics = diagnostics::to_lsp_in(&doc.text, self.encoding, &parsed.diagnostics);
+        let why = "this buffer is not saved: only its syntax is checked; save it as a `.ddd` file of a project to check the rest";
+        diagnostics.push(diagnostics::at_top(DiagnosticSeverity::INFORMATION, "model", why.to_string()));
+        let params = PublishDiagnosticsParams { uri: uri.clone(), diagnostics, version: Some(doc.version) };
+        self.notify("textDocument/publishDiagnostics", params);
     }
 
     fn publish(&self, path: &Path, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
@@ -811,7 +861,10 @@ impl Server {
 
     fn formatting(&self, value: Value) -> Result<Value, ResponseError> {
         let p: lsp_types::DocumentFormattingParams = params(value)?;
-        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else { return Ok(Value::Null) };
+        let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else {
+            let Some(doc) = self.untitled.get(&p.text_document.uri) else { return Ok(Value::Null) };
+            return to_value(format::format(&doc.text, self.encoding));
+        };
         let text = match self.docs.get(&path) {
             Some(d) => d.text.clone(),
             None => crate::files::read_regular(&path)
