@@ -303,12 +303,21 @@ fn completion_by_position() {
     let got = complete(&mut c, &t, "fin_posterior: precio.");
     assert_eq!(got, ["monto", "moneda"], "{got:?}");
     // A field's type: scalars, this context's and the kernel's types bare,
-    // other contexts' qualified.
+    // other contexts' qualified; aggregates only as references (a bare
+    // one is E0304), entities never.
     let t = base.replace("cancelada_at: timestamp?", "cancelada_at: timestamp?\n    nuevo: ");
     let got = complete(&mut c, &t, "nuevo: ");
-    for want in ["text", "ref", "Dinero", "EstadoReserva", "marketplace.Modalidad"] {
+    for want in
+        ["text", "ref", "Dinero", "EstadoReserva", "marketplace.Modalidad", "ref Reserva", "ref marketplace.Tutor"]
+    {
         assert!(got.contains(&want.to_string()), "{want} missing from {got:?}");
     }
+    for unwanted in ["Reserva", "marketplace.Tutor", "Sesion"] {
+        assert!(!got.contains(&unwanted.to_string()), "{unwanted} offered as a type: {got:?}");
+    }
+    let t = base.replace("cancelada_at: timestamp?", "cancelada_at: timestamp?\n    nuevo: marketplace.");
+    let got = complete(&mut c, &t, "nuevo: marketplace.");
+    assert!(got.contains(&"Modalidad".to_string()) && !got.contains(&"Tutor".to_string()), "{got:?}");
     // Index items: fields.
     let t = base.replace("index (alumno, inicio)", "index (alumno, ");
     let got = complete(&mut c, &t, "index (alumno, ");

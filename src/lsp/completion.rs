@@ -248,6 +248,15 @@ impl Completions {
         self.add(label, kind, s.doc.as_deref(), Some(detail));
     }
 
+    /// `ref Name`, found by typing the aggregate's name.
+    fn reference(&mut self, index: &Index, name: &str, id: SymbolId) {
+        let label = format!("ref {name}");
+        self.symbol(index, &label, id);
+        if let Some(item) = self.items.last_mut().filter(|i| i.label == label) {
+            item.filter_text = Some(name.to_string());
+        }
+    }
+
     fn contexts(&mut self, index: &Index) {
         for name in index.context_names() {
             if let Some(id) = index.context(&name) {
@@ -298,10 +307,15 @@ fn field_completion(c: &mut Completions, index: &Index, ctx: Option<&str>, owner
         // The type.
         [] | [_] if typing || words.is_empty() => {
             let partial = words.first().copied().unwrap_or("");
+            // A field's type is an enum or a value object; an aggregate is
+            // referenced (`ref X`: a bare one is E0304), an entity never.
+            let embeddable = |k: Kind| matches!(k, Kind::Enum | Kind::Value);
             if let Some((qualifier, _)) = partial.rsplit_once('.') {
                 for (name, id) in index.visible_types(ctx) {
                     if let Some(local) = name.strip_prefix(&format!("{qualifier}.")) {
-                        c.symbol(index, local, id);
+                        if embeddable(index.get(id).kind) {
+                            c.symbol(index, local, id);
+                        }
                     }
                 }
                 return;
@@ -310,7 +324,12 @@ fn field_completion(c: &mut Completions, index: &Index, ctx: Option<&str>, owner
                 c.add(s, CompletionItemKind::TYPE_PARAMETER, Some(doc), None);
             }
             c.add("ref", CompletionItemKind::KEYWORD, Some("ref Aggregate: a foreign key to an aggregate root"), None);
-            types(c, index, ctx, |_| true);
+            types(c, index, ctx, embeddable);
+            for (name, id) in index.visible_types(ctx) {
+                if index.get(id).kind == Kind::Aggregate {
+                    c.reference(index, &name, id);
+                }
+            }
         }
         // `ref X`: an aggregate.
         ["ref"] | ["ref", _] if typing || words.len() == 1 => {
