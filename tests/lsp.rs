@@ -1000,3 +1000,33 @@ fn an_untitled_buffer_gets_syntax_and_formatting() {
     assert!(on_other.is_empty(), "{on_other:?}");
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// An enum default written as a string (E0204) has a quick fix that writes
+/// the value bare, and the error goes once it is applied.
+#[test]
+fn an_enum_default_written_as_a_string_is_fixed_bare() {
+    let p = Project::mitoga();
+    let (mut c, _) = p.open(&["contexts/reservas.ddd"]);
+    let u = p.uri("contexts/reservas.ddd");
+    let text = p.text("contexts/reservas.ddd").replace("= PENDIENTE", "= 'PENDIENTE'");
+    c.replace(&u, 2, &text);
+    let diags = c.diagnostics(&u, Some(2));
+    let e = diags.iter().find(|d| d["code"] == "E0204").unwrap_or_else(|| panic!("{diags:?}"));
+    assert_eq!(e["range"]["start"], position(&text, "'PENDIENTE'", 0, 0), "{e}");
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": u }, "range": e["range"], "context": { "diagnostics": [e] } }),
+    );
+    let fix = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Write `PENDIENTE` without quotes")
+        .unwrap_or_else(|| panic!("{actions}"));
+    let fixed = apply(&text, fix["edit"]["changes"][&u].as_array().unwrap());
+    assert_eq!(fixed, p.text("contexts/reservas.ddd"));
+    c.replace(&u, 3, &fixed);
+    let after = c.diagnostics(&u, Some(3));
+    assert!(after.iter().all(|d| d["severity"] != 1), "{after:?}");
+    assert_eq!(c.shutdown(), Some(0));
+}

@@ -663,6 +663,21 @@ fn path(r: &mut Cx<'_, '_>, scope: &Scope, p: &ast::Path, expected: Option<ExprT
     }
 }
 
+/// The help for an enum's value written as a string (`'ACTIVO'`): the
+/// value bare, the nearest value, or the enum's values. The editor's quick
+/// fix reads the value from it.
+fn enum_as_string_help(r: &Cx<'_, '_>, e: EnumId, s: &str) -> String {
+    let en = &r.model.enums[e.0];
+    let values: Vec<&str> = en.values.iter().map(|v| v.name.as_str()).collect();
+    if values.contains(&s) {
+        format!("write `{s}` without quotes")
+    } else if let Some(close) = did_you_mean(s, values.iter().copied()) {
+        format!("`{s}` is not a value of `{}`; did you mean `{close}` (written bare)?", en.name)
+    } else {
+        format!("`{s}` is not a value of `{}`; its values are: {}", en.name, values.join(", "))
+    }
+}
+
 /// Can `a` and `b` be compared?
 fn comparable(r: &mut Cx<'_, '_>, a: &TExpr, b: &TExpr, span: Span, op: &str) -> Option<()> {
     use ExprType as T;
@@ -674,15 +689,7 @@ fn comparable(r: &mut Cx<'_, '_>, a: &TExpr, b: &TExpr, span: Span, op: &str) ->
         (T::Enum(e), T::Text) | (T::Text, T::Enum(e)) => {
             let lit = if matches!(b.kind, TExprKind::Literal(_)) { b } else { a };
             if let TExprKind::Literal(Literal::String(s)) = &lit.kind {
-                let en = &r.model.enums[e.0];
-                let values: Vec<&str> = en.values.iter().map(|v| v.name.as_str()).collect();
-                let help = if values.contains(&s.as_str()) {
-                    format!("write `{s}` without quotes")
-                } else if let Some(close) = did_you_mean(s, values.iter().copied()) {
-                    format!("`{s}` is not a value of `{}`; did you mean `{close}` (written bare)?", en.name)
-                } else {
-                    format!("`{s}` is not a value of `{}`; its values are: {}", en.name, values.join(", "))
-                };
+                let help = enum_as_string_help(r, e, s);
                 r.error(
                     Diagnostic::error(id::E0401, "an enum compared with a string")
                         .at(lit.span, "enum values are written bare")
@@ -883,10 +890,14 @@ fn default_value(r: &mut Cx<'_, '_>, owner: &Owner, idx: usize, e: &ast::Expr, s
         _ => false,
     };
     if !ok {
+        let help = match (want_ty, &t.kind) {
+            (ExprType::Enum(en), TExprKind::Literal(Literal::String(s))) => enum_as_string_help(r, en, s),
+            _ => "give a default of the field's type".to_string(),
+        };
         r.error(
             Diagnostic::error(id::E0204, format!("default of field `{fname}` is {}", type_name(r, t.ty)))
                 .at(e.span, format!("expected {}", type_name(r, want_ty)))
-                .with_help("give a default of the field's type"),
+                .with_help(help),
         );
         return None;
     }
