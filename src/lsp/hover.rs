@@ -63,7 +63,7 @@ fn declaration(view: &View<'_>, id: SymbolId) -> String {
     let sym = index.get(id);
     let text = view.text(sym.extent.file);
     let written = text.get(sym.extent.range()).unwrap_or("");
-    let first_line = written.lines().next().unwrap_or("").trim_end_matches('{').trim();
+    let first_line = header(written.lines().next().unwrap_or(""));
     let path = index.path(id);
     match sym.kind {
         // `estado: EstadoReserva = PENDIENTE` reads best with its owner.
@@ -80,6 +80,21 @@ fn declaration(view: &View<'_>, id: SymbolId) -> String {
             format!("{path}{tail}")
         }
     }
+}
+
+/// A declaration's first line up to its body's `{` (outside quotes): a
+/// one-line `enum Estado { ABIERTO CERRADO }` is `enum Estado`.
+fn header(line: &str) -> &str {
+    let mut quote = None;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, '{') => return line[..i].trim(),
+            _ => {}
+        }
+    }
+    line.trim()
 }
 
 /// What the model says that the source line does not show.
@@ -255,4 +270,21 @@ fn link_column(view: &View<'_>, parent: SymbolId, column: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header;
+
+    #[test]
+    fn a_header_ends_at_its_body() {
+        assert_eq!(header("  enum Estado { ABIERTO CERRADO }"), "enum Estado");
+        assert_eq!(header("aggregate Pago as pagos {"), "aggregate Pago as pagos");
+        assert_eq!(
+            header("aggregate Pago @allow(L009, 'a { in a reason') {"),
+            "aggregate Pago @allow(L009, 'a { in a reason')"
+        );
+        assert_eq!(header("estado: EstadoReserva = PENDIENTE"), "estado: EstadoReserva = PENDIENTE");
+        assert_eq!(header("nota: text = \"{}\""), "nota: text = \"{}\"");
+    }
 }
