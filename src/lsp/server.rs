@@ -639,8 +639,6 @@ impl Server {
     /// more is checked.
     fn publish_orphan(&mut self, path: &Path) {
         let Some(doc) = self.docs.get(path) else { return };
-        let parsed = syntax::parse(FileId(0), &doc.text);
-        let mut diags = diagnostics::to_lsp_in(&doc.text, self.encoding, &parsed.diagnostics);
         let why = match self.membership.get(path).cloned().flatten() {
             Some(root) => format!(
                 "this file is not part of the model `{}`: only its syntax is checked; include it (`include \"…\"`) to check the rest",
@@ -648,7 +646,7 @@ impl Server {
             ),
             None => "no model found for this file (no `dddc.toml` or `model` block here or above): only its syntax is checked".to_string(),
         };
-        diags.push(diagnostics::at_top(DiagnosticSeverity::INFORMATION, "model", why));
+        let diags = syntax_only(&doc.text, self.encoding, why);
         let version = Some(doc.version);
         self.orphans.insert(path.to_path_buf());
         self.publish(path, diags, version);
@@ -658,10 +656,8 @@ impl Server {
     /// is checked (no project to find its includes, settings and lock in).
     fn publish_untitled(&self, uri: &str) {
         let Some((uri, doc)) = self.untitled.iter().find(|(u, _)| u.as_str() == uri) else { return };
-        let parsed = syntax::parse(FileId(0), &doc.text);
-        let mut diagnostics = diagnostics::to_lsp_in(&doc.text, self.encoding, &parsed.diagnostics);
         let why = "this buffer is not saved: only its syntax is checked; save it as a `.ddd` file of a project to check the rest";
-        diagnostics.push(diagnostics::at_top(DiagnosticSeverity::INFORMATION, "model", why.to_string()));
+        let diagnostics = syntax_only(&doc.text, self.encoding, why.to_string());
         let params = PublishDiagnosticsParams { uri: uri.clone(), diagnostics, version: Some(doc.version) };
         self.notify("textDocument/publishDiagnostics", params);
     }
@@ -873,6 +869,15 @@ impl Server {
         };
         to_value(format::format(&text, self.encoding))
     }
+}
+
+/// A text's syntax errors, and one note (`model`) saying why nothing more
+/// is checked: what a document outside every model gets.
+fn syntax_only(text: &str, encoding: Encoding, why: String) -> Vec<lsp_types::Diagnostic> {
+    let parsed = syntax::parse(FileId(0), text);
+    let mut diags = diagnostics::to_lsp_in(text, encoding, &parsed.diagnostics);
+    diags.push(diagnostics::at_top(DiagnosticSeverity::INFORMATION, "model", why));
+    diags
 }
 
 /// The path of the document a request is about.
