@@ -985,6 +985,11 @@ fn an_untitled_buffer_gets_syntax_and_formatting() {
     );
     let formatted = apply(messy, edits.as_array().unwrap_or_else(|| panic!("edits: {edits}")));
     assert_eq!(formatted, "context ventas {\n  aggregate Pedido {\n    total: decimal(12, 2)\n  }\n}\n");
+    // Requests that need a model answer as for a file outside every model.
+    let hover = c.request("textDocument/hover", doc(u, json!({ "line": 1, "character": 13 })));
+    assert!(hover.is_null(), "{hover}");
+    let symbols = c.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": u } }));
+    assert_eq!(symbols, json!([]), "{symbols}");
     // Closed: its diagnostics are cleared.
     c.notify("textDocument/didClose", json!({ "textDocument": { "uri": u } }));
     let cleared = c.diagnostics(u, None);

@@ -807,6 +807,12 @@ impl Server {
         let Some(path) = request_path(&r.params) else {
             // A request dddc answers, without the document it is about.
             if ANSWERED.contains(&r.method.as_str()) {
+                // About a document that is no file (an `untitled:` buffer):
+                // as for a file outside every model, nothing to navigate.
+                let uri = r.params.pointer("/textDocument/uri").and_then(Value::as_str);
+                if uri.is_some_and(|u| u.parse::<Uri>().is_ok()) {
+                    return Ok(empty_answer(&r.method));
+                }
                 return Err(ResponseError {
                     code: ErrorCode::InvalidParams,
                     message: format!("`{}` needs `textDocument.uri`", r.method),
