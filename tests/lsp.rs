@@ -284,7 +284,12 @@ fn completion_by_position() {
         c.replace(&u, version, text);
         let items = c.request("textDocument/completion", doc(&u, position(text, needle, 0, needle.len())));
         let items = items.as_array().cloned().or_else(|| items["items"].as_array().cloned()).unwrap_or_default();
-        items.iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+        // An item found by other text than its label: `label|filter`.
+        let shown = |i: &Value| match i["filterText"].as_str() {
+            Some(f) => format!("{}|{f}", i["label"].as_str().unwrap()),
+            None => i["label"].as_str().unwrap().to_string(),
+        };
+        items.iter().map(shown).collect()
     };
     // A default of an enum field: its values.
     let t = base.replace("cancelada_at: timestamp?", "cancelada_at: timestamp?\n    segundo: EstadoReserva = ");
@@ -307,9 +312,15 @@ fn completion_by_position() {
     // one is E0304), entities never.
     let t = base.replace("cancelada_at: timestamp?", "cancelada_at: timestamp?\n    nuevo: ");
     let got = complete(&mut c, &t, "nuevo: ");
-    for want in
-        ["text", "ref", "Dinero", "EstadoReserva", "marketplace.Modalidad", "ref Reserva", "ref marketplace.Tutor"]
-    {
+    for want in [
+        "text",
+        "ref",
+        "Dinero",
+        "EstadoReserva",
+        "marketplace.Modalidad",
+        "ref Reserva|Reserva",
+        "ref marketplace.Tutor|marketplace.Tutor",
+    ] {
         assert!(got.contains(&want.to_string()), "{want} missing from {got:?}");
     }
     for unwanted in ["Reserva", "marketplace.Tutor", "Sesion"] {

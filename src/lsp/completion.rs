@@ -205,9 +205,16 @@ struct Completions {
 }
 
 impl Completions {
-    fn add(&mut self, label: &str, kind: CompletionItemKind, doc: Option<&str>, detail: Option<String>) {
+    /// The item added; `None` when one with that label is offered already.
+    fn add(
+        &mut self,
+        label: &str,
+        kind: CompletionItemKind,
+        doc: Option<&str>,
+        detail: Option<String>,
+    ) -> Option<&mut CompletionItem> {
         if !self.labels.insert(label.to_string()) {
-            return;
+            return None;
         }
         self.items.push(CompletionItem {
             label: label.to_string(),
@@ -219,6 +226,7 @@ impl Completions {
             text_edit: Some(CompletionTextEdit::Edit(TextEdit { range: self.range, new_text: label.to_string() })),
             ..CompletionItem::default()
         });
+        self.items.last_mut()
     }
 
     fn keywords(&mut self, words: &[(&str, &str)]) {
@@ -233,7 +241,7 @@ impl Completions {
         }
     }
 
-    fn symbol(&mut self, index: &Index, label: &str, id: SymbolId) {
+    fn symbol(&mut self, index: &Index, label: &str, id: SymbolId) -> Option<&mut CompletionItem> {
         let s = index.get(id);
         let kind = match s.kind {
             Kind::Enum => CompletionItemKind::ENUM,
@@ -245,14 +253,12 @@ impl Completions {
             _ => CompletionItemKind::REFERENCE,
         };
         let detail = format!("{} {}", s.kind.word(), index.path(id));
-        self.add(label, kind, s.doc.as_deref(), Some(detail));
+        self.add(label, kind, s.doc.as_deref(), Some(detail))
     }
 
     /// `ref Name`, found by typing the aggregate's name.
     fn reference(&mut self, index: &Index, name: &str, id: SymbolId) {
-        let label = format!("ref {name}");
-        self.symbol(index, &label, id);
-        if let Some(item) = self.items.last_mut().filter(|i| i.label == label) {
+        if let Some(item) = self.symbol(index, &format!("ref {name}"), id) {
             item.filter_text = Some(name.to_string());
         }
     }

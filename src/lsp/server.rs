@@ -9,7 +9,7 @@
 //! when the text changed since, they wait for the worker's next result
 //! (a hover answered from an older text would point at the wrong place).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
@@ -135,7 +135,7 @@ struct Server {
     /// Open documents that are no file (`untitled:` buffers, never saved),
     /// by URI: syntax diagnostics and formatting, as for an orphan.
     untitled: HashMap<Uri, Document>,
-    dirty_untitled: BTreeSet<String>,
+    dirty_untitled: HashSet<Uri>,
     deadline: Option<Instant>,
     jobs: mpsc::Sender<Job>,
     deferred: Vec<Deferred>,
@@ -194,7 +194,7 @@ pub fn run(connection: Connection) -> Result<u8, String> {
         orphans: BTreeSet::new(),
         dirty_orphans: BTreeSet::new(),
         untitled: HashMap::new(),
-        dirty_untitled: BTreeSet::new(),
+        dirty_untitled: HashSet::new(),
         deadline: None,
         jobs,
         deferred: Vec::new(),
@@ -371,7 +371,7 @@ impl Server {
             // language says it is a model.
             if p.text_document.language_id == "ddd" {
                 let uri = p.text_document.uri;
-                self.dirty_untitled.insert(uri.as_str().to_string());
+                self.dirty_untitled.insert(uri.clone());
                 self.untitled.insert(uri, Document { text: p.text_document.text, version: p.text_document.version });
                 self.deadline = Some(Instant::now());
             }
@@ -398,7 +398,7 @@ impl Server {
                 apply_change(&mut doc.text, change.range, &change.text, enc);
             }
             doc.version = p.text_document.version;
-            self.dirty_untitled.insert(p.text_document.uri.as_str().to_string());
+            self.dirty_untitled.insert(p.text_document.uri);
             self.deadline = Some(Instant::now() + DEBOUNCE);
             return;
         };
@@ -414,7 +414,7 @@ impl Server {
     fn did_close(&mut self, p: DidCloseTextDocumentParams) {
         let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else {
             let uri = p.text_document.uri;
-            self.dirty_untitled.remove(uri.as_str());
+            self.dirty_untitled.remove(&uri);
             if self.untitled.remove(&uri).is_some() {
                 self.notify(
                     "textDocument/publishDiagnostics",
@@ -654,8 +654,8 @@ impl Server {
 
     /// A buffer that is no file: its syntax errors, and why nothing more
     /// is checked (no project to find its includes, settings and lock in).
-    fn publish_untitled(&self, uri: &str) {
-        let Some((uri, doc)) = self.untitled.iter().find(|(u, _)| u.as_str() == uri) else { return };
+    fn publish_untitled(&self, uri: &Uri) {
+        let Some(doc) = self.untitled.get(uri) else { return };
         let why = "this buffer is not saved: only its syntax is checked; save it as a `.ddd` file of a project to check the rest";
         let diagnostics = syntax_only(&doc.text, self.encoding, why.to_string());
         let params = PublishDiagnosticsParams { uri: uri.clone(), diagnostics, version: Some(doc.version) };
