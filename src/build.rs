@@ -1091,8 +1091,11 @@ fn first_migration(
     }
     warn_lock_table(&file, crate::migrate::locks::objects_locked_creating(schema), &mut header, plan);
     let none = std::collections::BTreeSet::new();
-    let (sql, report, findings) =
-        finish_file(&file, header, ddl::create_statements(schema), true, false, true, model.target, inputs, &none);
+    let stmts = {
+        let _p = crate::timing::phase("migration: statements");
+        ddl::create_statements(schema)
+    };
+    let (sql, report, findings) = finish_file(&file, header, stmts, true, false, true, model.target, inputs, &none);
     plan.warnings.extend(findings);
     plan.files.push(report);
     let mut undo_header = vec![
@@ -1103,17 +1106,12 @@ fn first_migration(
     if let Some(d) = &date {
         undo_header.push(format!("Date: {d}"));
     }
-    let (undo, _, undo_findings) = finish_file(
-        &undo_file,
-        undo_header,
-        ddl::drop_statements(schema),
-        true,
-        true,
-        true,
-        model.target,
-        inputs,
-        &none,
-    );
+    let undo_stmts = {
+        let _p = crate::timing::phase("migration: undo statements");
+        ddl::drop_statements(schema)
+    };
+    let (undo, _, undo_findings) =
+        finish_file(&undo_file, undo_header, undo_stmts, true, true, true, model.target, inputs, &none);
     if inputs.config.migrations.undo {
         plan.warnings.extend(undo_findings);
     }

@@ -586,23 +586,65 @@ pub fn drop_publication(name: &str) -> Stmt {
 
 /// `COMMENT ON … IS …` (`NULL` removes it).
 pub fn comment_on(on: &CommentOn, text: Option<&str>) -> Stmt {
-    let what = match on {
-        CommentOn::Schema(s) => format!("SCHEMA {}", ident(s)),
-        CommentOn::Table(t) => format!("TABLE {}", q(t)),
-        CommentOn::Column(t, c) => format!("COLUMN {}.{}", q(t), ident(c)),
-        CommentOn::Constraint(t, c) => format!("CONSTRAINT {} ON {}", ident(c), q(t)),
-        CommentOn::Index(s, i) => format!("INDEX {}", qualified(s, i)),
-        CommentOn::Type(s, n) => format!("TYPE {}", qualified(s, n)),
-        CommentOn::Function(s, n, args) => format!("FUNCTION {}({args})", qualified(s, n)),
-        CommentOn::Role(r) => format!("ROLE {}", ident(r)),
-    };
+    use super::{push_ident, push_literal, push_qualified};
+    // One buffer, sized once: a first build of 2,000 aggregates writes
+    // 48,000 comments.
+    let mut sql = String::with_capacity(160 + text.map_or(0, str::len));
+    sql.push_str("COMMENT ON ");
+    match on {
+        CommentOn::Schema(s) => {
+            sql.push_str("SCHEMA ");
+            push_ident(&mut sql, s);
+        }
+        CommentOn::Table(t) => {
+            sql.push_str("TABLE ");
+            push_qualified(&mut sql, &t.schema, &t.name);
+        }
+        CommentOn::Column(t, c) => {
+            sql.push_str("COLUMN ");
+            push_qualified(&mut sql, &t.schema, &t.name);
+            sql.push('.');
+            push_ident(&mut sql, c);
+        }
+        CommentOn::Constraint(t, c) => {
+            sql.push_str("CONSTRAINT ");
+            push_ident(&mut sql, c);
+            sql.push_str(" ON ");
+            push_qualified(&mut sql, &t.schema, &t.name);
+        }
+        CommentOn::Index(s, i) => {
+            sql.push_str("INDEX ");
+            push_qualified(&mut sql, s, i);
+        }
+        CommentOn::Type(s, n) => {
+            sql.push_str("TYPE ");
+            push_qualified(&mut sql, s, n);
+        }
+        CommentOn::Function(s, n, args) => {
+            sql.push_str("FUNCTION ");
+            push_qualified(&mut sql, s, n);
+            sql.push('(');
+            sql.push_str(args);
+            sql.push(')');
+        }
+        CommentOn::Role(r) => {
+            sql.push_str("ROLE ");
+            push_ident(&mut sql, r);
+        }
+    }
+    sql.push_str(" IS ");
+    match text {
+        Some(t) => push_literal(&mut sql, t),
+        None => sql.push_str("NULL"),
+    }
+    sql.push(';');
     let table = match on {
         // On a constraint, only ACCESS SHARE.
         CommentOn::Table(t) | CommentOn::Column(t, _) => Some(t),
         _ => None,
     };
     let op = if table.is_some() { Op::Comment } else { Op::NoTable };
-    Stmt::comment(op, table, format!("COMMENT ON {what} IS {};", text.map_or("NULL".to_string(), literal)))
+    Stmt::comment(op, table, sql)
 }
 
 /// `SET [LOCAL] name = 'value';`: a session (or, with `local`,
