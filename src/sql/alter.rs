@@ -939,7 +939,17 @@ fn protected_relations(cx: &Context<'_>, tables: &[&TableRef], reads: Reads) -> 
 /// lock keeps every other session out until the table is forced again,
 /// and `lock_timeout` bounds the wait for it.
 fn do_block(cx: &Context<'_>, rels: &[String], body: &str) -> String {
-    let indent = |text: &str| text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n");
+    let indent = |text: &str| {
+        let mut out = String::with_capacity(text.len() + 4 * text.lines().count());
+        for (i, l) in text.lines().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str("    ");
+            out.push_str(l);
+        }
+        out
+    };
     if rels.is_empty() {
         return format!("DO {};", dollar_quote(&format!("\nBEGIN\n{}\nEND\n", indent(body))));
     }

@@ -193,24 +193,53 @@ const KEYWORDS: &[&str] = &[
     "xmltable",
 ];
 
-/// Where the keywords of each first letter begin in [`KEYWORDS`] (sorted):
-/// those of `b'a' + k` are `KEYWORDS[BY_LETTER[k]..BY_LETTER[k + 1]]`. Every
-/// identifier of every statement is looked up: a search of the whole list
-/// was a sixth of the making of a first migration's statements.
-const BY_LETTER: [usize; 27] = by_letter();
+/// The keywords in an open-addressing table made at compile time: slot
+/// `fnv(word) % SLOTS` or the next free one holds the word's index in
+/// [`KEYWORDS`] plus one (0: empty). Every identifier of every statement
+/// is looked up: a binary search of the list, then of the keywords of the
+/// identifier's first letter, was a fifth of the making of a migration's
+/// statements (the comparisons, not the hash, cost: most identifiers share
+/// a first letter with a dozen keywords).
+const SLOTS: usize = 512;
+const KEYWORD_SLOTS: [u8; SLOTS] = keyword_slots();
 
-const fn by_letter() -> [usize; 27] {
-    let mut out = [0; 27];
-    let mut k = 0;
-    while k < 27 {
-        let mut i = 0;
-        while i < KEYWORDS.len() && KEYWORDS[i].as_bytes()[0] < b'a' + k as u8 {
-            i += 1;
+/// FNV-1a, 32 bits.
+const fn fnv(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u32;
+        h = h.wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    h
+}
+
+const fn keyword_slots() -> [u8; SLOTS] {
+    assert!(KEYWORDS.len() < 255 && KEYWORDS.len() * 2 < SLOTS);
+    let mut out = [0u8; SLOTS];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let mut at = fnv(KEYWORDS[i].as_bytes()) as usize % SLOTS;
+        while out[at] != 0 {
+            at = (at + 1) % SLOTS;
         }
-        out[k] = i;
-        k += 1;
+        out[at] = (i + 1) as u8;
+        i += 1;
     }
     out
+}
+
+/// Whether `name` is one of [`KEYWORDS`].
+fn is_keyword(name: &str) -> bool {
+    let mut at = fnv(name.as_bytes()) as usize % SLOTS;
+    loop {
+        match KEYWORD_SLOTS[at] {
+            0 => return false,
+            k if KEYWORDS[k as usize - 1] == name => return true,
+            _ => at = (at + 1) % SLOTS,
+        }
+    }
 }
 
 /// Whether `name` must be double-quoted to mean itself.
@@ -218,15 +247,7 @@ pub fn needs_quotes(name: &str) -> bool {
     let bytes = name.as_bytes();
     let plain = matches!(bytes.first(), Some(c) if c.is_ascii_lowercase() || *c == b'_')
         && bytes.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_');
-    if !plain {
-        return true;
-    }
-    // Every keyword starts with a lower-case letter.
-    let k = match bytes[0] {
-        c @ b'a'..=b'z' => (c - b'a') as usize,
-        _ => return false,
-    };
-    KEYWORDS[BY_LETTER[k]..BY_LETTER[k + 1]].binary_search(&name).is_ok()
+    !plain || is_keyword(name)
 }
 
 /// `name` onto `out`, double-quoted (with `"` doubled) only when it must be.
@@ -291,12 +312,19 @@ pub fn literal(s: &str) -> String {
 /// `$tag$body$tag$` with a tag that does not occur in `body`.
 pub fn dollar_quote(body: &str) -> String {
     let mut tag = "dddc".to_string();
-    let mut n = 0;
-    while body.contains(&format!("${tag}$")) {
-        n += 1;
-        tag = format!("dddc{n}");
+    // (The usual case, a body without `$dddc$`, found without a copy.)
+    if body.contains("$dddc$") {
+        let mut n = 0;
+        while body.contains(&format!("${tag}$")) {
+            n += 1;
+            tag = format!("dddc{n}");
+        }
     }
-    format!("${tag}${body}${tag}$")
+    let mut out = String::with_capacity(body.len() + 2 * tag.len() + 4);
+    for part in ["$", &tag, "$", body, "$", &tag, "$"] {
+        out.push_str(part);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -310,18 +338,17 @@ mod tests {
         assert_eq!(sorted, KEYWORDS);
     }
 
-    /// The search by first letter finds exactly the keywords: each one,
-    /// and nothing a letter off from one (before, after, longer, shorter).
+    /// The table finds exactly the keywords: each one, and nothing a letter
+    /// off from one (before, after, longer, shorter).
     #[test]
-    fn every_keyword_and_only_those_is_found_by_its_letter() {
+    fn every_keyword_and_only_those_is_found_in_the_table() {
         for k in KEYWORDS {
             assert!(needs_quotes(k), "{k}");
             for near in [format!("{k}x"), format!("{k}_"), format!("a{k}"), k[..k.len() - 1].to_string()] {
                 assert_eq!(needs_quotes(&near), KEYWORDS.binary_search(&near.as_str()).is_ok(), "{near}");
             }
         }
-        assert_eq!(BY_LETTER[0], 0);
-        assert_eq!(BY_LETTER[26], KEYWORDS.len());
+        assert_eq!(KEYWORD_SLOTS.iter().filter(|&&k| k != 0).count(), KEYWORDS.len());
         assert!(!needs_quotes("zz") && !needs_quotes("_all") && needs_quotes("") && needs_quotes("é"));
         assert_eq!(qualified("order", "a\"b"), "\"order\".\"a\"\"b\"");
     }
