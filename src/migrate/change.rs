@@ -341,6 +341,30 @@ pub enum Change {
     DropSchema(SchemaDef),
 }
 
+/// `changes` in execution order, each kind's in the order they came (what
+/// `sort_by_key(Change::kind)` gives): a counting sort, which moves each
+/// change twice. The merge sort moved the 216-byte changes about log n
+/// times: 9 % of planning every context made tenant-scoped at 20,000
+/// aggregates (650,000 changes), and the part of it growing faster than
+/// the model.
+pub fn sort_by_kind(changes: &mut Vec<Change>) {
+    let kinds: Vec<usize> = changes.iter().map(|c| c.kind() as usize).collect();
+    if kinds.windows(2).all(|w| w[0] <= w[1]) {
+        return;
+    }
+    let mut counts = vec![0usize; kinds.iter().max().map_or(0, |&k| k + 1)];
+    for &k in &kinds {
+        counts[k] += 1;
+    }
+    let mut buckets: Vec<Vec<Change>> = counts.into_iter().map(Vec::with_capacity).collect();
+    for (c, k) in changes.drain(..).zip(kinds) {
+        buckets[k].push(c);
+    }
+    for bucket in buckets {
+        changes.extend(bucket);
+    }
+}
+
 impl Change {
     /// The kind of change; kinds are ordered as the variants are declared,
     /// which is the execution order.
@@ -523,5 +547,33 @@ mod tests {
         let size = std::mem::size_of::<super::Change>();
         eprintln!("a Change is {size} bytes");
         assert!(size <= 216, "a Change is {size} bytes: box the variant that grew it");
+    }
+
+    /// The counting sort gives what the stable sort by kind gives: kinds
+    /// in order, each kind's changes in the order they came.
+    #[test]
+    fn sort_by_kind_is_the_stable_sort_by_kind() {
+        use super::Change;
+        let mut changes = Vec::new();
+        for i in 0..40 {
+            let n = format!("n{i}");
+            changes.push(match i % 4 {
+                0 => Change::DropRole(n),
+                1 => Change::RenameSchema { from: n.clone(), to: format!("{n}_new") },
+                2 => Change::DropExtension(n),
+                _ => Change::RenameTable { schema: "s".into(), from: n.clone(), to: format!("{n}_new") },
+            });
+        }
+        changes.reverse();
+        let mut stable = changes.clone();
+        stable.sort_by_key(Change::kind);
+        super::sort_by_kind(&mut changes);
+        assert_eq!(changes, stable);
+        let sorted = changes.clone();
+        super::sort_by_kind(&mut changes);
+        assert_eq!(changes, sorted);
+        let mut none: Vec<Change> = Vec::new();
+        super::sort_by_kind(&mut none);
+        assert!(none.is_empty());
     }
 }

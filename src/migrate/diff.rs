@@ -250,7 +250,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
             out.push(Change::DropPublication(o.clone()));
         }
     }
-    out.sort_by_key(Change::kind);
+    super::change::sort_by_kind(&mut out);
     order_drops(&mut out);
     out
 }

@@ -161,7 +161,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     drop_foreign_keys_first(&mut changes);
     // Stable: renames keep the order they were found in (a table's rename
     // before the renames inside it).
-    changes.sort_by_key(Change::kind);
+    super::change::sort_by_kind(&mut changes);
     super::diff::order_drops(&mut changes);
     let drop_checks: Vec<Change> = changes.iter().filter(|c| matches!(c, Change::DropCheck { .. })).cloned().collect();
     drops_by_old_names(&mut changes);
@@ -308,7 +308,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     let enum_values = by_names_before_renames(enum_values, &main);
     online_group.extend(validations);
     online_group.extend(online);
-    online_group.sort_by_key(Change::kind);
+    super::change::sort_by_kind(&mut online_group);
     order_backfills(&mut online_group);
     online_group.extend(late_drops);
     let groups = [(FileKind::EnumValues, enum_values), (FileKind::Main, main), (FileKind::Online, online_group)];
@@ -1057,7 +1057,7 @@ fn undo(before: &Schema, after: &Schema, forward: &[Change]) -> Vec<Change> {
         }),
         _ => None,
     }));
-    rest.sort_by_key(Change::kind);
+    super::change::sort_by_kind(&mut rest);
     super::diff::order_drops(&mut rest);
     order_value_updates(&mut rest);
     let mut restored = Vec::new();
