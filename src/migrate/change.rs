@@ -345,8 +345,8 @@ pub enum Change {
 /// `sort_by_key(Change::kind)` gives): a counting sort, which moves each
 /// change twice. The merge sort moved the 216-byte changes about log n
 /// times: 9 % of planning every context made tenant-scoped at 20,000
-/// aggregates (650,000 changes), and the part of it growing faster than
-/// the model.
+/// aggregates (426,000 changes), and, as n log n, a part of it that grew
+/// faster than the model.
 pub fn sort_by_kind(changes: &mut Vec<Change>) {
     let kinds: Vec<usize> = changes.iter().map(|c| c.kind() as usize).collect();
     if kinds.windows(2).all(|w| w[0] <= w[1]) {
