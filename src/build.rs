@@ -261,7 +261,13 @@ pub fn plan_migrations<'s>(
                 schema: Schema::default(),
             };
             let snapshot = if planned.is_empty() {
-                None
+                // The same schema, but the snapshot is written anew: the
+                // last migration's patch must start from the new text.
+                let new = crate::lock::snapshot::write(&schema);
+                if let Some(Ok(old)) = inputs.snapshot.map(crate::lock::Snapshot::text) {
+                    next.carry_last_patch(&old, &new);
+                }
+                Some(new)
             } else {
                 next_migrations(model, &mut planned, inputs, &dir, &mut next, &schema, &mut plan)
             };
@@ -609,6 +615,13 @@ fn next_migrations(
             crate::lock::snapshot::write(&f.after)
         };
         drop(snapshots);
+        // A lock written before the digests: the migration before this
+        // build's first left this text (its patch is checked against it).
+        if i == 0 {
+            if let Some(prev) = lock.migrations.iter_mut().rev().find(|m| !m.hand_written) {
+                prev.snapshot_blake3.get_or_insert_with(|| crate::lock::schema_digest(before_text.as_bytes()));
+            }
+        }
         let snapshot_undo = {
             let _p = crate::timing::phase("migration: snapshot undo patch");
             crate::lock::snapshot::Patch::between(&after_text, &before_text)
@@ -621,6 +634,9 @@ fn next_migrations(
             conf: conf.as_ref().map(|c| FileSum::of(&format!("{file}.conf"), c.as_bytes())),
             hand_written: false,
             snapshot_undo,
+            // The last file's is the lock's digest, made when it is
+            // written ([`Lock::to_json`]).
+            snapshot_blake3: (i + 1 < files).then(|| crate::lock::schema_digest(after_text.as_bytes())),
         });
         last_after = Some(after_text);
         plan.summary.push(format!("{file} ({} change(s))", f.changes.len()));

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::build::Output;
 use crate::lock::snapshot::{self, Patch};
-use crate::lock::{FileSum, Lock, Migration};
+use crate::lock::{FileSum, Lock, Migration, LOCK_FILE, SNAPSHOT_FILE};
 
 /// Files to write and files to remove, paths relative to the project.
 #[derive(Debug, Default)]
@@ -57,6 +57,7 @@ pub fn new_migration(
         conf: None,
         hand_written: true,
         snapshot_undo: Vec::new(),
+        snapshot_blake3: None,
     });
     let ops = FileOps {
         write: vec![
@@ -101,8 +102,29 @@ pub fn record_hand_written(lock: &mut Lock, read: &dyn Fn(&str) -> Option<Vec<u8
 /// snapshot taken back through the patch of each later migration.
 /// `snapshot_text` is the snapshot file the lock's last migration left.
 pub fn schema_after(lock: &Lock, snapshot_text: &str, at: usize) -> Result<crate::relational::Schema, String> {
+    snapshot_after(lock, snapshot_text, at).and_then(|text| read_rewound(&text))
+}
+
+fn read_rewound(text: &str) -> Result<crate::relational::Schema, String> {
+    snapshot::read(text).map_err(|e| format!("the rewound snapshot does not read back: {e}"))
+}
+
+/// The text of [`schema_after`]'s snapshot, each patch's result checked
+/// against the digest the lock records for it.
+fn snapshot_after(lock: &Lock, snapshot_text: &str, at: usize) -> Result<String, String> {
     let mut text = snapshot_text.to_string();
-    for m in lock.migrations.iter().skip(at + 1).rev() {
+    // A snapshot reflowed by hand (which the lock takes for stale when it
+    // reads back as its schema) is taken back from the text dddc wrote.
+    let last = lock.migrations.iter().rev().find(|m| !m.hand_written);
+    if let Some(digest) = last.and_then(|m| m.snapshot_blake3.as_ref()) {
+        if crate::lock::schema_digest(text.as_bytes()) != *digest {
+            let written = snapshot::write(&lock.schema);
+            if crate::lock::schema_digest(written.as_bytes()) == *digest {
+                text = written;
+            }
+        }
+    }
+    for (k, m) in lock.migrations.iter().enumerate().skip(at + 1).rev() {
         if m.hand_written {
             continue;
         }
@@ -114,8 +136,19 @@ pub fn schema_after(lock: &Lock, snapshot_text: &str, at: usize) -> Result<crate
         }
         text = Patch::apply(&text, &m.snapshot_undo)
             .map_err(|e| format!("cannot take the snapshot back through `{}`: {e}", m.file.name))?;
+        // What the generated migration before it left, if the lock
+        // records it (a hand-written one changes nothing).
+        let before = lock.migrations[..k].iter().rev().find(|b| !b.hand_written);
+        if let Some((b, digest)) = before.and_then(|b| b.snapshot_blake3.as_ref().map(|d| (b, d))) {
+            if crate::lock::schema_digest(text.as_bytes()) != *digest {
+                return Err(format!(
+                    "taking the snapshot back through `{}` does not give the one `{}` left (`{LOCK_FILE}` records its digest): the patch of `{}` in `{LOCK_FILE}` (`snapshot_undo`) was edited by hand, or a merge of the lock was resolved by hand; restore `{LOCK_FILE}` and `{SNAPSHOT_FILE}` from version control, or after a merge run `dddc rebase`",
+                    m.file.name, b.file.name, m.file.name
+                ));
+            }
+        }
     }
-    snapshot::read(&text).map_err(|e| format!("the rewound snapshot does not read back: {e}"))
+    Ok(text)
 }
 
 /// The lock as it was right after migration `to`: the later migrations
@@ -173,9 +206,13 @@ pub fn rewind(
             hand.join(", ")
         ));
     }
-    let schema = schema_after(lock, snapshot_text, at)?;
+    let text = snapshot_after(lock, snapshot_text, at)?;
+    let schema = read_rewound(&text)?;
     let mut next = lock.clone();
     next.migrations.truncate(at + 1);
+    // Written by an older dddc, the rewound text may not be what this
+    // one writes for its schema (the lock's next snapshot).
+    next.carry_last_patch(&text, &snapshot::write(&schema));
     next.schema = schema;
     let remove = later.iter().flat_map(|m| m.files().map(|f| dir.join(&f.name))).collect();
     Ok((FileOps { write: Vec::new(), remove }, next))

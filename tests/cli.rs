@@ -772,6 +772,95 @@ fn rewind_refuses_to_split_a_build_or_drop_hand_written_sql() {
     assert_exit(&dddc(p.path(), &["check"]), 0);
 }
 
+/// A patch of the lock (`snapshot_undo`) edited by hand so that it still
+/// fits the snapshot (here V3's, shifted one line to take back column `m`
+/// instead of `k`) rewound to a wrong schema without a word, and the next
+/// build planned from it. Each generated migration now records the digest
+/// of the snapshot after it: `rewind` refuses that patch and writes
+/// nothing. A snapshot reflowed by hand, and a lock written before the
+/// digests (none recorded), still rewind.
+#[test]
+fn rewind_refuses_a_snapshot_patch_edited_by_hand() {
+    let model = "/// M.\nmodel m {\n  target postgres 16\n}\n\n/// C.\ncontext c {\n  /// A.\n  aggregate A {\n    /// N.\n    n: int\n  }\n}\n";
+    let with_m = model.replace("    n: int\n", "    n: int\n    /// M.\n    m: text?\n");
+    let with_k = with_m.replace("    m: text?\n", "    m: text?\n    /// K.\n    k: int?\n");
+    let p = project(&[("m.ddd", model), ("dddc.toml", "[lint]\nmin_score = 0\n")]);
+    let mig = p.path().join("db/migration");
+    let snapshot = mig.join("dddc.schema");
+    let lock = mig.join("dddc.lock");
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    std::fs::write(p.path().join("m.ddd"), &with_m).expect("write");
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let v2 = std::fs::read_to_string(&snapshot).expect("V2's snapshot");
+    std::fs::write(p.path().join("m.ddd"), &with_k).expect("write");
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let v3 = std::fs::read_to_string(&snapshot).expect("V3's snapshot");
+    let built = std::fs::read_to_string(&lock).expect("the lock");
+    let mut json: serde_json::Value = serde_json::from_str(&built).expect("JSON");
+    for m in json["migrations"].as_array().expect("migrations") {
+        assert!(m["snapshot_blake3"].is_string(), "each generated migration records its digest: {m}");
+    }
+    // `=a -1 =b`: keep a lines, take back the next one (`k`), keep b.
+    let ops: Vec<String> = serde_json::from_value(json["migrations"][2]["snapshot_undo"].clone()).expect("ops");
+    let count = |op: &str, sign: char| op.strip_prefix(sign).and_then(|n| n.parse::<usize>().ok()).expect("an op");
+    assert!(ops.len() == 3 && ops[1] == "-1", "V3's patch takes back one line: {ops:?}");
+    let (a, b) = (count(&ops[0], '='), count(&ops[2], '='));
+    assert!(v3.lines().nth(a).is_some_and(|l| l.contains("column k ")), "the line taken back is `k`");
+    json["migrations"][2]["snapshot_undo"] = serde_json::json!([format!("={}", a + 1), "-1", format!("={}", b - 1)]);
+    let edited = format!("{}\n", serde_json::to_string_pretty(&json).expect("JSON"));
+    std::fs::write(&lock, &edited).expect("write");
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(&mig)
+            .expect("dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    let r = dddc(p.path(), &["rewind", "--to", "2"]);
+    assert_exit(&r, 1);
+    assert!(
+        r.stderr.contains(
+            "taking the snapshot back through `V3__add_k_to_a.sql` does not give the one `V2__add_m_to_a.sql` left"
+        ) && r.stderr.contains("edited by hand"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(listing(), before, "nothing removed");
+    assert_eq!(std::fs::read_to_string(&lock).expect("lock"), edited, "the lock is left as it was");
+    assert_eq!(std::fs::read_to_string(&snapshot).expect("snapshot"), v3, "the snapshot is left as it was");
+    // The lock as built, its snapshot reflowed by hand (the same schema):
+    // rewound from the text dddc wrote.
+    std::fs::write(&lock, &built).expect("write");
+    std::fs::write(&snapshot, v3.replace("{\"", "{ \"")).expect("write");
+    assert_exit(&dddc(p.path(), &["rewind", "--to", "2"]), 0);
+    assert_eq!(std::fs::read_to_string(&snapshot).expect("snapshot"), v2, "V2's snapshot");
+    // A lock without digests (an older dddc's): not checked, rewound.
+    std::fs::write(p.path().join("m.ddd"), &with_k).expect("write");
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lock).expect("lock")).expect("JSON");
+    for m in json["migrations"].as_array_mut().expect("migrations") {
+        m.as_object_mut().expect("an object").remove("snapshot_blake3");
+    }
+    std::fs::write(&lock, format!("{}\n", serde_json::to_string_pretty(&json).expect("JSON"))).expect("write");
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+    // Its next migration records the digest of the snapshot it starts from.
+    let with_j = with_k.replace("    k: int?\n", "    k: int?\n    /// J.\n    j: int?\n");
+    std::fs::write(p.path().join("m.ddd"), &with_j).expect("write");
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&lock).expect("lock")).expect("JSON");
+    let digests: Vec<bool> =
+        json["migrations"].as_array().expect("migrations").iter().map(|m| m["snapshot_blake3"].is_string()).collect();
+    assert_eq!(digests, [false, false, true, true], "V3's, and V4's");
+    assert_exit(&dddc(p.path(), &["rewind", "--to", "2"]), 0);
+    assert_eq!(std::fs::read_to_string(&snapshot).expect("snapshot"), v2, "V2's snapshot");
+    assert_exit(&dddc(p.path(), &["build"]), 0);
+    assert_exit(&dddc(p.path(), &["check"]), 0);
+}
+
 /// An argument clap refuses, with `--format json`: one JSON document on
 /// stdout too (stdout was empty), the usage error its diagnostic, exit 2.
 /// Help and version print as before.

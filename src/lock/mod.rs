@@ -69,10 +69,20 @@ pub struct Migration {
     #[serde(default, skip_serializing_if = "is_false")]
     pub hand_written: bool,
     /// How to take the snapshot back from after this migration to before
-    /// it ([`snapshot::Patch`]): what `dddc rewind` and `dddc rebase` use.
+    /// it ([`snapshot::Patch`]): what `dddc rewind` uses, and `dddc drift`
+    /// on a database at an older version.
     /// Empty for the first migration and for hand-written ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub snapshot_undo: Vec<String>,
+    /// The BLAKE3 of the snapshot right after this migration, as dddc wrote
+    /// it: what taking the snapshot back through the next migration's
+    /// patch must give. `dddc rewind` (and `dddc drift` on a database at
+    /// an older version) refuses a patch that gives anything else, edited by
+    /// hand or mangled while a merge of the lock was resolved by hand,
+    /// instead of rewinding to a wrong schema. `None` for hand-written
+    /// migrations and in locks written before it (not checked then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_blake3: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -107,7 +117,7 @@ impl FileSum {
 }
 
 /// The digest of a `dddc.schema` text the lock records.
-fn schema_digest(snapshot: &[u8]) -> String {
+pub(crate) fn schema_digest(snapshot: &[u8]) -> String {
     blake3::hash(snapshot).to_hex().to_string()
 }
 
@@ -181,12 +191,20 @@ impl Lock {
     /// `dddc.lock` alone, as this dddc writes it beside `snapshot` (the
     /// text of `dddc.schema`, whose digest it records).
     pub fn to_json(&self, snapshot: &str) -> String {
+        let digest = schema_digest(snapshot.as_bytes());
+        let mut migrations = self.migrations.clone();
+        // The snapshot after the last generated migration is this one
+        // (a hand-written migration does not change it): recorded here,
+        // where its digest is made anyway, when the build left it open.
+        if let Some(last) = migrations.iter_mut().rev().find(|m| !m.hand_written) {
+            last.snapshot_blake3.get_or_insert_with(|| digest.clone());
+        }
         let file = LockFile {
             format: FORMAT,
             dddc: env!("CARGO_PKG_VERSION").to_string(),
             model: self.model.clone(),
-            migrations: self.migrations.clone(),
-            schema_blake3: Some(schema_digest(snapshot.as_bytes())),
+            migrations,
+            schema_blake3: Some(digest),
         };
         // Without serde_json's `preserve_order`, a `Value` keeps its object
         // keys in a BTreeMap: sorted.
@@ -287,6 +305,30 @@ impl Lock {
                 ))
             }
             n => Err(format!("the lock has an unknown format {n}")),
+        }
+    }
+
+    /// The snapshot `old` the lock was read with, written anew as `new`
+    /// without a migration (the same schema in a newer dddc's words, or
+    /// after a reflow by hand): the last generated migration's patch is
+    /// made again to go from `new` to the snapshot before it, so that
+    /// rewinding through it still gives that one. A patch that does not
+    /// fit `old` is left as it is (a rewind then refuses it, by the digest
+    /// of the migration before).
+    pub fn carry_last_patch(&mut self, old: &str, new: &str) {
+        let Some(last) = self.migrations.iter_mut().rev().find(|m| !m.hand_written) else { return };
+        if old == new || last.snapshot_undo.is_empty() {
+            return;
+        }
+        // `old` was a reflow of `new`, which the patch starts from.
+        if last.snapshot_blake3.as_deref() == Some(schema_digest(new.as_bytes()).as_str()) {
+            return;
+        }
+        // The text after the last migration is now `new`: recorded with
+        // the lock ([`Lock::to_json`]).
+        last.snapshot_blake3 = None;
+        if let Ok(before) = snapshot::Patch::apply(old, &last.snapshot_undo) {
+            last.snapshot_undo = snapshot::Patch::between(new, &before);
         }
     }
 
@@ -487,6 +529,41 @@ pub fn flyway_checksum(bytes: &[u8]) -> i32 {
 
 #[cfg(test)]
 mod tests {
+
+    /// A snapshot written anew without a migration (a newer dddc's words
+    /// for the same schema): the last migration's patch then starts from
+    /// the new text and still gives the snapshot before it, whose digest
+    /// the migration before records; the lock records the new text's
+    /// digest for the last one. A reflow of the text the patch starts
+    /// from leaves the patch as it is.
+    #[test]
+    fn the_last_patch_follows_a_snapshot_written_anew() {
+        let v1 = "target 16\ntable c.a {}\n  column id {\"type\":\"UUID\"}\n";
+        let v2 = format!("{v1}  column n {{\"type\":\"INTEGER\"}}\n");
+        let migration = |n: &str, undo: Vec<String>, digest: &str| Migration {
+            version: n.into(),
+            description: "x".into(),
+            file: FileSum::of(&format!("V{n}__x.sql"), n.as_bytes()),
+            snapshot_undo: undo,
+            snapshot_blake3: Some(digest.into()),
+            ..Migration::default()
+        };
+        let mut lock = Lock::new("m", Schema::default());
+        lock.migrations.push(migration("1", Vec::new(), &schema_digest(v1.as_bytes())));
+        lock.migrations.push(migration("2", snapshot::Patch::between(&v2, v1), &schema_digest(v2.as_bytes())));
+        let reflowed = v2.replace("{\"", "{ \"");
+        let mut kept = lock.clone();
+        kept.carry_last_patch(&reflowed, &v2);
+        assert_eq!(kept, lock, "a reflow of the text the patch starts from");
+        let anew = v2.replace("table c.a {}", "table c.a {\"kind\":\"aggregate_root\"}");
+        lock.carry_last_patch(&v2, &anew);
+        let last = &lock.migrations[1];
+        assert_eq!(snapshot::Patch::apply(&anew, &last.snapshot_undo).as_deref(), Ok(v1), "the new text taken back");
+        assert_eq!(last.snapshot_blake3, None, "recorded with the lock");
+        let json: serde_json::Value = serde_json::from_str(&lock.to_json(&anew)).expect("JSON");
+        assert_eq!(json["migrations"][1]["snapshot_blake3"].as_str(), Some(schema_digest(anew.as_bytes()).as_str()));
+        assert_eq!(json["migrations"][0]["snapshot_blake3"].as_str(), Some(schema_digest(v1.as_bytes()).as_str()));
+    }
 
     #[test]
     fn a_lock_may_name_only_migration_files_of_its_folder() {
