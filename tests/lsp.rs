@@ -795,8 +795,10 @@ fn a_client_leaving_without_shutdown_ends_the_server() {
 /// dump), `exit` before `initialize` exits 1 (it exited 2), a request
 /// right after `initialize`, before `initialized`, is answered (the server
 /// failed), a second `initialize` is -32600 (it was -32601), a request
-/// without its document is -32602 (it was -32601), and a frame whose body
-/// is not JSON is skipped (the server exited 2).
+/// without its document is -32602 (it was -32601), a request dddc does
+/// not answer about a document outside every model is -32601 (it was
+/// `null`), and a frame whose body is not JSON is skipped (the server
+/// exited 2).
 #[test]
 fn the_lifecycle_and_bad_messages_follow_the_protocol() {
     let p = Project::mitoga();
@@ -823,6 +825,12 @@ fn the_lifecycle_and_bad_messages_follow_the_protocol() {
     assert_eq!(r["error"]["code"], json!(-32602), "{r}");
     let r = c.request_raw("dddc/nothing", json!({}));
     assert_eq!(r["error"]["code"], json!(-32601), "{r}");
+    // About a document: one outside every model, and one of the model.
+    let outside = p.uri("notes.txt");
+    for doc in [outside.as_str(), uri.as_str()] {
+        let r = c.request_raw("textDocument/signatureHelp", hover(doc));
+        assert_eq!(r["error"]["code"], json!(-32601), "{doc}: {r}");
+    }
     c.send_raw(b"Content-Length: 9\r\n\r\n{not json");
     let r = c.request_raw("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
     assert!(r.get("result").is_some(), "the server reads on after a frame that is not JSON: {r}");

@@ -106,18 +106,70 @@ struct Deferred {
     generations: Vec<u64>,
 }
 
-/// The requests about a document that [`Server::answer`] answers.
-const ANSWERED: [&str; 9] = [
-    "textDocument/hover",
-    "textDocument/definition",
-    "textDocument/references",
-    "textDocument/documentSymbol",
-    "textDocument/completion",
-    "textDocument/prepareRename",
-    "textDocument/rename",
-    "textDocument/codeAction",
-    "textDocument/codeLens",
-];
+/// The requests about a document that [`Server::answer`] answers: one
+/// list for the dispatch, the answer about a document outside every model
+/// and the test that `initialize` offers each (a method added to one
+/// list and not the other was answered `MethodNotFound`, or `null` about
+/// a document outside every model).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DocRequest {
+    Hover,
+    Definition,
+    References,
+    DocumentSymbol,
+    Completion,
+    PrepareRename,
+    Rename,
+    CodeAction,
+    CodeLens,
+}
+
+impl DocRequest {
+    const ALL: [DocRequest; 9] = [
+        DocRequest::Hover,
+        DocRequest::Definition,
+        DocRequest::References,
+        DocRequest::DocumentSymbol,
+        DocRequest::Completion,
+        DocRequest::PrepareRename,
+        DocRequest::Rename,
+        DocRequest::CodeAction,
+        DocRequest::CodeLens,
+    ];
+
+    fn method(self) -> &'static str {
+        match self {
+            DocRequest::Hover => "textDocument/hover",
+            DocRequest::Definition => "textDocument/definition",
+            DocRequest::References => "textDocument/references",
+            DocRequest::DocumentSymbol => "textDocument/documentSymbol",
+            DocRequest::Completion => "textDocument/completion",
+            DocRequest::PrepareRename => "textDocument/prepareRename",
+            DocRequest::Rename => "textDocument/rename",
+            DocRequest::CodeAction => "textDocument/codeAction",
+            DocRequest::CodeLens => "textDocument/codeLens",
+        }
+    }
+
+    fn of(method: &str) -> Option<DocRequest> {
+        DocRequest::ALL.into_iter().find(|r| r.method() == method)
+    }
+
+    /// The answer about a document outside every model: nothing to
+    /// navigate.
+    fn empty(self) -> Value {
+        match self {
+            DocRequest::References | DocRequest::DocumentSymbol | DocRequest::CodeAction | DocRequest::CodeLens => {
+                json!([])
+            }
+            DocRequest::Hover
+            | DocRequest::Definition
+            | DocRequest::Completion
+            | DocRequest::PrepareRename
+            | DocRequest::Rename => Value::Null,
+        }
+    }
+}
 
 struct Server {
     connection: Connection,
@@ -804,60 +856,56 @@ impl Server {
             let views: Vec<View<'_>> = snaps.iter().map(|s| View::new(s, enc, &self.uris)).collect();
             return to_value(navigation::workspace_symbols(&views, &p.query));
         }
-        let Some(path) = request_path(&r.params) else {
-            // A request dddc answers, without the document it is about.
-            if ANSWERED.contains(&r.method.as_str()) {
-                // About a document that is no file (an `untitled:` buffer):
-                // as for a file outside every model, nothing to navigate.
-                let uri = r.params.pointer("/textDocument/uri").and_then(Value::as_str);
-                if uri.is_some_and(|u| u.parse::<Uri>().is_ok()) {
-                    return Ok(empty_answer(&r.method));
-                }
-                return Err(ResponseError {
-                    code: ErrorCode::InvalidParams,
-                    message: format!("`{}` needs `textDocument.uri`", r.method),
-                });
-            }
+        let Some(kind) = DocRequest::of(&r.method) else {
             return Err(ResponseError {
                 code: ErrorCode::MethodNotFound,
                 message: format!("unknown request `{}`", r.method),
             });
         };
+        let Some(path) = request_path(&r.params) else {
+            // About a document that is no file (an `untitled:` buffer): as
+            // for a file outside every model, nothing to navigate.
+            let uri = r.params.pointer("/textDocument/uri").and_then(Value::as_str);
+            if uri.is_some_and(|u| u.parse::<Uri>().is_ok()) {
+                return Ok(kind.empty());
+            }
+            return Err(ResponseError {
+                code: ErrorCode::InvalidParams,
+                message: format!("`{}` needs `textDocument.uri`", r.method),
+            });
+        };
         let snap = self.project_of(&path).and_then(|k| self.projects.get(&k)).and_then(|p| p.fresh().cloned());
         // A document no model includes: nothing to navigate.
-        let Some(snap) = snap.filter(|s| s.file_of(&path).is_some()) else { return Ok(empty_answer(&r.method)) };
+        let Some(snap) = snap.filter(|s| s.file_of(&path).is_some()) else { return Ok(kind.empty()) };
         let view = View::new(&snap, enc, &self.uris);
-        let Some(file) = snap.file_of(&path) else { return Ok(empty_answer(&r.method)) };
+        let Some(file) = snap.file_of(&path) else { return Ok(kind.empty()) };
         let pos = |v: &Value| -> Result<usize, ResponseError> {
             let p: lsp_types::Position = params(v.get("position").cloned().unwrap_or(Value::Null))?;
             Ok(view.offset(file, p))
         };
-        match r.method.as_str() {
-            "textDocument/hover" => to_value(hover::hover(&view, file, pos(&r.params)?)),
-            "textDocument/definition" => to_value(navigation::definition(&view, file, pos(&r.params)?)),
-            "textDocument/references" => {
+        match kind {
+            DocRequest::Hover => to_value(hover::hover(&view, file, pos(&r.params)?)),
+            DocRequest::Definition => to_value(navigation::definition(&view, file, pos(&r.params)?)),
+            DocRequest::References => {
                 let p: lsp_types::ReferenceParams = params(r.params.clone())?;
                 let include = p.context.include_declaration;
                 to_value(navigation::references(&view, file, pos(&r.params)?, include))
             }
-            "textDocument/documentSymbol" => to_value(navigation::document_symbols(&view, file)),
-            "textDocument/completion" => to_value(completion::complete(&view, file, pos(&r.params)?)),
-            "textDocument/prepareRename" => to_value(rename::prepare(&view, file, pos(&r.params)?)),
-            "textDocument/rename" => {
+            DocRequest::DocumentSymbol => to_value(navigation::document_symbols(&view, file)),
+            DocRequest::Completion => to_value(completion::complete(&view, file, pos(&r.params)?)),
+            DocRequest::PrepareRename => to_value(rename::prepare(&view, file, pos(&r.params)?)),
+            DocRequest::Rename => {
                 let p: lsp_types::RenameParams = params(r.params.clone())?;
                 let edit = rename::rename(&view, file, pos(&r.params)?, &p.new_name);
                 to_value(edit.map_err(ResponseError::request_failed)?)
             }
-            "textDocument/codeAction" => {
+            DocRequest::CodeAction => {
                 let p: lsp_types::CodeActionParams = params(r.params.clone())?;
                 let start = view.offset(file, p.range.start);
                 let end = view.offset(file, p.range.end);
                 to_value(actions::code_actions(&view, file, start, end))
             }
-            "textDocument/codeLens" => to_value(lens::code_lens(&view, file)),
-            other => {
-                Err(ResponseError { code: ErrorCode::MethodNotFound, message: format!("unknown request `{other}`") })
-            }
+            DocRequest::CodeLens => to_value(lens::code_lens(&view, file)),
         }
     }
 
@@ -892,17 +940,46 @@ fn request_path(params: &Value) -> Option<PathBuf> {
     uri_to_path(&uri).map(|p| absolute(&p))
 }
 
-/// The answer to a request about a document outside every model.
-fn empty_answer(method: &str) -> Value {
-    match method {
-        "textDocument/references"
-        | "textDocument/documentSymbol"
-        | "textDocument/codeAction"
-        | "textDocument/codeLens" => json!([]),
-        _ => Value::Null,
-    }
-}
-
 fn to_value(v: impl serde::Serialize) -> Result<Value, ResponseError> {
     serde_json::to_value(v).map_err(|e| ResponseError::request_failed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `initialize` offers and what [`Server::answer`] answers are one
+    /// list: each request about a document is offered, and each provider
+    /// offered is answered (here, or by the two requests answered
+    /// elsewhere: formatting and workspace symbols).
+    #[test]
+    fn each_request_offered_is_answered_and_each_answered_is_offered() {
+        let offered = serde_json::to_value(super::super::capabilities(Encoding::Utf16)).expect("JSON");
+        let provider = |r: DocRequest| match r {
+            DocRequest::Hover => "/hoverProvider",
+            DocRequest::Definition => "/definitionProvider",
+            DocRequest::References => "/referencesProvider",
+            DocRequest::DocumentSymbol => "/documentSymbolProvider",
+            DocRequest::Completion => "/completionProvider",
+            DocRequest::PrepareRename => "/renameProvider/prepareProvider",
+            DocRequest::Rename => "/renameProvider",
+            DocRequest::CodeAction => "/codeActionProvider",
+            DocRequest::CodeLens => "/codeLensProvider",
+        };
+        for r in DocRequest::ALL {
+            assert_eq!(DocRequest::of(r.method()), Some(r), "{r:?}'s method names it");
+            let p = offered.pointer(provider(r));
+            assert!(p.is_some_and(|v| !v.is_null() && *v != json!(false)), "{r:?} is answered but not offered");
+        }
+        let answered: Vec<&str> = DocRequest::ALL.into_iter().map(provider).collect();
+        let elsewhere = ["/workspaceSymbolProvider", "/documentFormattingProvider"];
+        for key in offered.as_object().expect("an object").keys().filter(|k| k.ends_with("Provider")) {
+            let key = format!("/{key}");
+            assert!(
+                answered.contains(&key.as_str()) || elsewhere.contains(&key.as_str()),
+                "{key} is offered but not answered"
+            );
+        }
+        assert_eq!(DocRequest::of("textDocument/signatureHelp"), None);
+    }
 }
