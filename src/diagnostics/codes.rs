@@ -87,6 +87,7 @@ codes! {
     W0001 => "doc comment documents nothing",
     W0002 => "stale `@was`",
     W0003 => "a role may write the audit log",
+    W0004 => "a role may read, through the audit log, rows its grants keep from it",
     W0710 => "squawk flags a generated migration",
     W0801 => "server older than the model's target",
     W0802 => "database object the language cannot express",

@@ -589,7 +589,11 @@ fn roles(r: &mut Resolver<'_>) {
 /// before and after each change. A context scoped by tenant would make it
 /// a table of no tenant with no row-level security (its rows readable and
 /// deletable by any tenant the schema's grants reach): an error. A role
-/// that writes its context may forge or delete the trail: a warning.
+/// that writes its context may forge or delete the trail: a warning. A
+/// role that reads it reads, through it, the audited rows of contexts it
+/// has no grant on, and an application role (one that writes) every
+/// tenant's: a warning each (an auditor role that reads every audited
+/// context and writes nothing is what the log is for).
 fn audit_log_access(r: &mut Resolver<'_>) {
     let Some(log) = r.model.audit_log.as_ref().map(|l| (l.context, l.span, l.table.clone())) else { return };
     let (context, span, table) = log;
@@ -620,6 +624,77 @@ fn audit_log_access(r: &mut Resolver<'_>) {
                 ),
             );
         }
+    }
+    audit_log_readers(r, context, &name);
+}
+
+/// W0004: a role that reads the audit log's context (and does not write
+/// it: W0003 says that) reads through the log what its grants keep from
+/// it.
+fn audit_log_readers(r: &mut Resolver<'_>, log: ContextId, name: &str) {
+    // The audited contexts but the log's, in model order, and whether any
+    // audited aggregate is scoped by tenant.
+    let mut audited: Vec<&str> = Vec::new();
+    let mut tenants: Vec<&str> = Vec::new();
+    for a in r.model.aggregates.iter().filter(|a| a.audited && a.context != log) {
+        let ctx = r.model.contexts[a.context.0].name.as_str();
+        if !audited.contains(&ctx) {
+            audited.push(ctx);
+        }
+        if a.tenant.is_some() && !tenants.contains(&ctx) {
+            tenants.push(ctx);
+        }
+    }
+    let list = |names: &[&str]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    let mut found = Vec::new();
+    for role in &r.role_asts {
+        let granted = |write: bool| role.grants.iter().filter(move |g| g.write == write).flat_map(|g| &g.contexts);
+        let Some(read) = granted(false).find(|c| c.name == name) else { continue };
+        if granted(true).any(|c| c.name == name) {
+            continue;
+        }
+        let grants: Vec<&str> = role.grants.iter().flat_map(|g| &g.contexts).map(|c| c.name.as_str()).collect();
+        let hidden: Vec<&str> = audited.iter().copied().filter(|c| !grants.contains(c)).collect();
+        let writes = granted(true).next().map(|c| c.name.clone());
+        let d = if !hidden.is_empty() {
+            Diagnostic::warning(
+                id::W0004,
+                format!(
+                    "role `{}` may read `{name}`, which holds the audit log of {}, which it may not read",
+                    role.name.name,
+                    list(&hidden)
+                ),
+            )
+            .at(read.span, "reading this context means reading the rows before and after each change of every audited table")
+            .with_help(format!(
+                "grant the role `read` on {} if it may read {}, or take `{name}` from it (the log is for a role that may read every audited context)",
+                list(&hidden),
+                if hidden.len() == 1 { "it" } else { "them" }
+            ))
+        } else if let (Some(w), false) = (writes, tenants.is_empty()) {
+            Diagnostic::warning(
+                id::W0004,
+                format!(
+                    "role `{}` writes `{w}` and may read `{name}`, which holds every tenant's audited rows of {}",
+                    role.name.name,
+                    list(&tenants)
+                ),
+            )
+            .at(
+                read.span,
+                "the log has no row-level security: through it, an application role reads every tenant's rows",
+            )
+            .with_help(format!(
+                "take `{name}` from this role, and give `read` on it to an auditor role of its own that writes nothing"
+            ))
+        } else {
+            continue;
+        };
+        found.push(d);
+    }
+    for d in found {
+        // (`error` records any diagnostic; this one is a warning.)
+        r.error(d);
     }
 }
 
