@@ -615,11 +615,16 @@ fn next_migrations(
             crate::lock::snapshot::write(&f.after)
         };
         drop(snapshots);
-        // A lock written before the digests: the migration before this
-        // build's first left this text (its patch is checked against it).
+        // The migration before this build's first left this text: its
+        // digest and patch agree with it (a lock written before the
+        // digests, or its snapshot in an older dddc's words).
         if i == 0 {
-            if let Some(prev) = lock.migrations.iter_mut().rev().find(|m| !m.hand_written) {
-                prev.snapshot_blake3.get_or_insert_with(|| crate::lock::schema_digest(before_text.as_bytes()));
+            match &before_text {
+                std::borrow::Cow::Borrowed(_) => lock.continue_from(&before_text, None),
+                std::borrow::Cow::Owned(_) => {
+                    let read = inputs.snapshot.map(crate::lock::Snapshot::text).and_then(Result::ok);
+                    lock.continue_from(&before_text, read.as_deref());
+                }
             }
         }
         let snapshot_undo = {

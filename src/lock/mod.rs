@@ -332,6 +332,32 @@ impl Lock {
         }
     }
 
+    /// A build's first new migration starts from `before`, the lock's
+    /// schema as this dddc writes it; `read` is the snapshot text the lock
+    /// was read with, when `before` is not that text itself. The last
+    /// generated migration left `before`: its digest is recorded if the
+    /// lock has none (a lock written before the digests), and if it
+    /// records another (the same schema in an older dddc's words), its
+    /// patch is made again from `before`, so that rewinding through the
+    /// new migration and then through it gives what each records.
+    pub fn continue_from(&mut self, before: &str, read: Option<&str>) {
+        let Some(last) = self.migrations.iter().rev().find(|m| !m.hand_written) else { return };
+        // The lock's own text was checked against the digest it records
+        // for it, which its last migration records too.
+        if read.is_none() && last.snapshot_blake3.is_some() {
+            return;
+        }
+        let digest = schema_digest(before.as_bytes());
+        if last.snapshot_blake3.as_ref().is_some_and(|d| *d != digest) {
+            if let Some(old) = read {
+                self.carry_last_patch(old, before);
+            }
+        }
+        if let Some(last) = self.migrations.iter_mut().rev().find(|m| !m.hand_written) {
+            last.snapshot_blake3 = Some(digest);
+        }
+    }
+
     /// Whether the lock holds the same database as another: what only the
     /// docs use (where a column comes from, an invariant's text) and the
     /// order of columns are not part of it.
@@ -563,6 +589,54 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&lock.to_json(&anew)).expect("JSON");
         assert_eq!(json["migrations"][1]["snapshot_blake3"].as_str(), Some(schema_digest(anew.as_bytes()).as_str()));
         assert_eq!(json["migrations"][0]["snapshot_blake3"].as_str(), Some(schema_digest(v1.as_bytes()).as_str()));
+    }
+
+    /// A build on a lock whose snapshot this dddc writes in other words
+    /// (an older dddc's): the new migration's patch gives this dddc's
+    /// text, and the last migration's patch is made again from it, so
+    /// that rewinding through both gives what each migration records. A
+    /// lock written before the digests gets the one of the text the new
+    /// migration starts from.
+    #[test]
+    fn a_build_continues_from_a_snapshot_in_other_words() {
+        let v1 = "target 16\ntable c.a {}\n  column id {\"type\":\"UUID\"}\n";
+        let old = format!("{v1}  column n {{\"type\":\"INTEGER\"}}\n");
+        let ours = old.replace("table c.a {}", "table c.a {\"kind\":\"aggregate_root\"}");
+        let after = format!("{ours}  column m {{\"type\":\"TEXT\"}}\n");
+        let migration = |n: &str, undo: Vec<String>, digest: Option<String>| Migration {
+            version: n.into(),
+            description: "x".into(),
+            file: FileSum::of(&format!("V{n}__x.sql"), n.as_bytes()),
+            snapshot_undo: undo,
+            snapshot_blake3: digest,
+            ..Migration::default()
+        };
+        let digest = |t: &str| Some(schema_digest(t.as_bytes()));
+        let mut lock = Lock::new("m", Schema::default());
+        lock.migrations.push(migration("1", Vec::new(), digest(v1)));
+        lock.migrations.push(migration("2", snapshot::Patch::between(&old, v1), digest(&old)));
+        let mut legacy = lock.clone();
+        lock.continue_from(&ours, Some(&old));
+        lock.migrations.push(migration("3", snapshot::Patch::between(&after, &ours), None));
+        let json: serde_json::Value = serde_json::from_str(&lock.to_json(&after)).expect("JSON");
+        let back = |text: &str, m: usize| -> String {
+            let ops: Vec<String> = serde_json::from_value(json["migrations"][m]["snapshot_undo"].clone()).expect("ops");
+            let text = snapshot::Patch::apply(text, &ops).expect("fits");
+            let name = format!("V{}'s result", m + 1);
+            assert_eq!(json["migrations"][m - 1]["snapshot_blake3"].as_str(), digest(&text).as_deref(), "{name}");
+            text
+        };
+        assert_eq!(back(&back(&after, 2), 1), v1);
+        // The lock's own text: nothing to make again.
+        let mut same = legacy.clone();
+        same.continue_from(&old, None);
+        assert_eq!(same, legacy);
+        for m in &mut legacy.migrations {
+            m.snapshot_blake3 = None;
+        }
+        legacy.continue_from(&old, None);
+        assert_eq!(legacy.migrations[1].snapshot_blake3, digest(&old), "recorded on first use");
+        assert_eq!(legacy.migrations[0].snapshot_blake3, None);
     }
 
     #[test]
