@@ -895,6 +895,84 @@ context shop {
     );
 }
 
+/// What W0004 warns of, on PostgreSQL: an application role (it writes a
+/// tenant-scoped context) that may also read the audit log's context sees,
+/// through the log, every tenant's rows and the rows of an audited context
+/// it has no grant on, while its grants on the contexts themselves give it
+/// one tenant's rows and none of the other context. The warning is
+/// checked on the same model.
+#[test]
+fn a_role_that_reads_the_audit_log_reads_what_its_grants_keep_from_it() {
+    let ddd = r#"
+model beh_audit_reader {
+  target postgres 15
+  tables plural_en
+  audit_log trail.log monthly from 2025-11 to 2027-12
+  role beh_w0004_app { write shop  read trail }
+}
+
+context trail {
+}
+
+context shop {
+  tenant by tenant_id
+  aggregate Order {
+    total: int
+    audited
+  }
+}
+
+context hr {
+  aggregate Salary {
+    amount: int
+    audited
+  }
+}
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("model.ddd");
+    std::fs::write(&root, ddd).expect("write model");
+    let fe = dddc::frontend(&root, &root).expect("the model reads");
+    let warned: Vec<&str> = fe.diagnostics.iter().filter(|d| d.code == "W0004").map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        warned,
+        ["role `beh_w0004_app` may read `trail`, which holds the audit log of `hr`, which it may not read"],
+        "the warning, on this model"
+    );
+    let (mut db, _) = setup("beh_audit_reader", ddd);
+    let (a, b) = ("aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002");
+    // As the superuser (no row-level security): a row of each tenant, and
+    // a salary.
+    ok(
+        &mut db,
+        &format!(
+            "INSERT INTO shop.orders (id, tenant_id, total) VALUES \
+               ('00000000-0000-0000-0000-0000000000a1', '{a}', 10), \
+               ('00000000-0000-0000-0000-0000000000b1', '{b}', 20);
+             INSERT INTO hr.salaries (amount) VALUES (5000);"
+        ),
+    );
+    ok(&mut db, "SET ROLE beh_w0004_app");
+    assert!(!one::<bool>(&mut db, "SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user"));
+    ok(&mut db, &format!("SET app.tenant_id = '{a}'"));
+    // Its grants: tenant A's order, no salary.
+    assert_eq!(strings(&mut db, "SELECT total::text FROM shop.orders"), ["10"]);
+    fails(&mut db, "SELECT amount FROM hr.salaries", SqlState::INSUFFICIENT_PRIVILEGE);
+    // The log: tenant B's order and the salary, before and after.
+    assert_eq!(
+        strings(
+            &mut db,
+            "SELECT entidad || ':' || (datos_despues->>'total') FROM trail.log WHERE entidad = 'shop.orders' ORDER BY 1"
+        ),
+        ["shop.orders:10", "shop.orders:20"]
+    );
+    assert_eq!(
+        strings(&mut db, "SELECT datos_despues->>'amount' FROM trail.log WHERE entidad = 'hr.salaries'"),
+        ["5000"]
+    );
+    ok(&mut db, "RESET ROLE");
+}
+
 // ------------------------------------------------------------------ tenancy --
 
 #[test]
