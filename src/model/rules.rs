@@ -632,20 +632,34 @@ fn audit_log_access(r: &mut Resolver<'_>) {
 /// it: W0003 says that) reads through the log what its grants keep from
 /// it.
 fn audit_log_readers(r: &mut Resolver<'_>, log: ContextId, name: &str) {
-    // The audited contexts but the log's, in model order, and whether any
-    // audited aggregate is scoped by tenant.
-    let mut audited: Vec<&str> = Vec::new();
-    let mut tenants: Vec<&str> = Vec::new();
-    for a in r.model.aggregates.iter().filter(|a| a.audited && a.context != log) {
-        let ctx = r.model.contexts[a.context.0].name.as_str();
-        if !audited.contains(&ctx) {
-            audited.push(ctx);
-        }
-        if a.tenant.is_some() && !tenants.contains(&ctx) {
-            tenants.push(ctx);
-        }
+    let reads_log =
+        |role: &crate::syntax::ast::Role| role.grants.iter().flat_map(|g| &g.contexts).any(|c| c.name == name);
+    if !r.role_asts.iter().any(|role| reads_log(role)) {
+        return;
     }
-    let list = |names: &[&str]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    // The audited contexts but the log's, in model order, and those of
+    // them with an aggregate scoped by tenant: flags by context (a list
+    // searched per aggregate grew with the square of a model of many
+    // audited contexts).
+    let mut audited_at = vec![false; r.model.contexts.len()];
+    let mut tenant_at = vec![false; r.model.contexts.len()];
+    for a in r.model.aggregates.iter().filter(|a| a.audited && a.context != log) {
+        audited_at[a.context.0] = true;
+        tenant_at[a.context.0] |= a.tenant.is_some();
+    }
+    let names = |flags: &[bool]| -> Vec<&str> {
+        r.model.contexts.iter().zip(flags).filter(|(_, f)| **f).map(|(c, _)| c.name.as_str()).collect()
+    };
+    let (audited, tenants) = (names(&audited_at), names(&tenant_at));
+    // At most five names, then how many more (every context of a large
+    // model made one line of its own size).
+    let list = |names: &[&str]| {
+        let mut text = names.iter().take(5).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        if names.len() > 5 {
+            text.push_str(&format!(" and {} more", names.len() - 5));
+        }
+        text
+    };
     let mut found = Vec::new();
     for role in &r.role_asts {
         let granted = |write: bool| role.grants.iter().filter(move |g| g.write == write).flat_map(|g| &g.contexts);
@@ -653,7 +667,8 @@ fn audit_log_readers(r: &mut Resolver<'_>, log: ContextId, name: &str) {
         if granted(true).any(|c| c.name == name) {
             continue;
         }
-        let grants: Vec<&str> = role.grants.iter().flat_map(|g| &g.contexts).map(|c| c.name.as_str()).collect();
+        let grants: std::collections::HashSet<&str> =
+            role.grants.iter().flat_map(|g| &g.contexts).map(|c| c.name.as_str()).collect();
         let hidden: Vec<&str> = audited.iter().copied().filter(|c| !grants.contains(c)).collect();
         let writes = granted(true).next().map(|c| c.name.clone());
         let d = if !hidden.is_empty() {
