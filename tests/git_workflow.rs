@@ -630,6 +630,44 @@ fn a_clone_with_crlf_line_ends_checks_clean_and_an_edit_still_fails() {
     assert!(stderr(&o).contains("V2__add_telefono_to_clientes.sql` was edited"), "{}", stderr(&o));
 }
 
+/// A branch's migrations rewound in a clone with `\r\n` line ends
+/// (`core.autocrlf`, the branch checked out again after its commits): the
+/// snapshot on disk is not the bytes whose digest the lock records, but
+/// the patches read lines whatever their ends, so each patch's result
+/// matches the digest of the migration before it. The rewound snapshot is
+/// the branch's V2 snapshot as dddc wrote it, and the next build writes
+/// V3 again.
+#[test]
+fn a_clone_with_crlf_line_ends_rewinds_a_branch() {
+    let repo = repository();
+    let clone = tempfile::tempdir().unwrap();
+    let dir = clone.path().join("c");
+    git_ok(repo.path(), &["clone", "-q", ".", &dir.display().to_string()]);
+    let dir = dir.as_path();
+    git_ok(dir, &["config", "core.autocrlf", "true"]);
+    git_ok(dir, &["checkout", "-q", "-b", "f"]);
+    edit(dir, "    correo: text(200) unique\n", "    correo: text(200) unique\n    telefono: text(20)?\n");
+    build(dir);
+    let v2 = std::fs::read(dir.join("db/migration/dddc.schema")).unwrap();
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "telefono"]);
+    edit(dir, "    telefono: text(20)?\n", "    telefono: text(20)?\n    apodo: text(40)?\n");
+    build(dir);
+    let v3 = std::fs::read(dir.join("db/migration/dddc.schema")).unwrap();
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "-m", "apodo"]);
+    git_ok(dir, &["checkout", "-q", "main"]);
+    git_ok(dir, &["checkout", "-q", "f"]);
+    let snapshot = dir.join("db/migration/dddc.schema");
+    assert!(std::fs::read(&snapshot).unwrap().windows(2).any(|w| w == b"\r\n"), "git wrote CRLF");
+    let o = dddc(dir, &["rewind", "--to", "2"]);
+    assert!(o.status.success(), "rewind:\n{}", stderr(&o));
+    assert_eq!(std::fs::read(&snapshot).unwrap(), v2, "V2's snapshot, as dddc wrote it");
+    build(dir);
+    assert_eq!(std::fs::read(&snapshot).unwrap(), v3, "V3 built again");
+    check_passes(dir);
+}
+
 /// A hand-written migration on a machine with `\r\n` line ends: its
 /// template, read with them, was taken for written SQL and recorded; and
 /// once written and recorded there (the checksum of its `\r\n` bytes),
