@@ -264,9 +264,8 @@ pub fn plan_migrations<'s>(
                 // The same schema, but the snapshot is written anew: the
                 // last migration's patch must start from the new text.
                 let new = crate::lock::snapshot::write(&schema);
-                if let Some(Ok(old)) = inputs.snapshot.map(crate::lock::Snapshot::text) {
-                    next.carry_last_patch(&old, &new);
-                }
+                let read = inputs.snapshot.map(crate::lock::Snapshot::text).and_then(Result::ok);
+                next.continue_from(&new, read.as_deref());
                 Some(new)
             } else {
                 next_migrations(model, &mut planned, inputs, &dir, &mut next, &schema, &mut plan)

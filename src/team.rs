@@ -212,7 +212,7 @@ pub fn rewind(
     next.migrations.truncate(at + 1);
     // Written by an older dddc, the rewound text may not be what this
     // one writes for its schema (the lock's next snapshot).
-    next.carry_last_patch(&text, &snapshot::write(&schema));
+    next.continue_from(&snapshot::write(&schema), Some(&text));
     next.schema = schema;
     let remove = later.iter().flat_map(|m| m.files().map(|f| dir.join(&f.name))).collect();
     Ok((FileOps { write: Vec::new(), remove }, next))

@@ -308,54 +308,34 @@ impl Lock {
         }
     }
 
-    /// The snapshot `old` the lock was read with, written anew as `new`
-    /// without a migration (the same schema in a newer dddc's words, or
-    /// after a reflow by hand): the last generated migration's patch is
-    /// made again to go from `new` to the snapshot before it, so that
-    /// rewinding through it still gives that one. A patch that does not
-    /// fit `old` is left as it is (a rewind then refuses it, by the digest
-    /// of the migration before).
-    pub fn carry_last_patch(&mut self, old: &str, new: &str) {
+    /// The lock's snapshot is `now`, as this dddc writes the lock's
+    /// schema: what a build's first new migration starts from, or what a
+    /// build or a rewind writes without one. `read` is the text the
+    /// snapshot was read as, when `now` is not that text itself. The last
+    /// generated migration left `now`: its digest is recorded (a lock
+    /// written before the digests had none), and when `read` is another
+    /// text of the same schema (an older dddc's words) its patch is made
+    /// again from `now`, so that rewinding through it gives the snapshot
+    /// before it. A reflow of `now` by hand, which the patch starts from
+    /// already, and a patch that does not fit `read` are left as they are
+    /// (a rewind refuses the latter, by the digest of the migration
+    /// before).
+    pub fn continue_from(&mut self, now: &str, read: Option<&str>) {
         let Some(last) = self.migrations.iter_mut().rev().find(|m| !m.hand_written) else { return };
-        if old == new || last.snapshot_undo.is_empty() {
-            return;
-        }
-        // `old` was a reflow of `new`, which the patch starts from.
-        if last.snapshot_blake3.as_deref() == Some(schema_digest(new.as_bytes()).as_str()) {
-            return;
-        }
-        // The text after the last migration is now `new`: recorded with
-        // the lock ([`Lock::to_json`]).
-        last.snapshot_blake3 = None;
-        if let Ok(before) = snapshot::Patch::apply(old, &last.snapshot_undo) {
-            last.snapshot_undo = snapshot::Patch::between(new, &before);
-        }
-    }
-
-    /// A build's first new migration starts from `before`, the lock's
-    /// schema as this dddc writes it; `read` is the snapshot text the lock
-    /// was read with, when `before` is not that text itself. The last
-    /// generated migration left `before`: its digest is recorded if the
-    /// lock has none (a lock written before the digests), and if it
-    /// records another (the same schema in an older dddc's words), its
-    /// patch is made again from `before`, so that rewinding through the
-    /// new migration and then through it gives what each records.
-    pub fn continue_from(&mut self, before: &str, read: Option<&str>) {
-        let Some(last) = self.migrations.iter().rev().find(|m| !m.hand_written) else { return };
         // The lock's own text was checked against the digest it records
-        // for it, which its last migration records too.
+        // for it when read, which its last migration records too.
         if read.is_none() && last.snapshot_blake3.is_some() {
             return;
         }
-        let digest = schema_digest(before.as_bytes());
-        if last.snapshot_blake3.as_ref().is_some_and(|d| *d != digest) {
-            if let Some(old) = read {
-                self.carry_last_patch(old, before);
+        let digest = schema_digest(now.as_bytes());
+        if let Some(old) = read.filter(|old| *old != now) {
+            if last.snapshot_blake3.as_ref() != Some(&digest) && !last.snapshot_undo.is_empty() {
+                if let Ok(before) = snapshot::Patch::apply(old, &last.snapshot_undo) {
+                    last.snapshot_undo = snapshot::Patch::between(now, &before);
+                }
             }
         }
-        if let Some(last) = self.migrations.iter_mut().rev().find(|m| !m.hand_written) {
-            last.snapshot_blake3 = Some(digest);
-        }
+        last.snapshot_blake3 = Some(digest);
     }
 
     /// Whether the lock holds the same database as another: what only the
@@ -559,9 +539,9 @@ mod tests {
     /// A snapshot written anew without a migration (a newer dddc's words
     /// for the same schema): the last migration's patch then starts from
     /// the new text and still gives the snapshot before it, whose digest
-    /// the migration before records; the lock records the new text's
-    /// digest for the last one. A reflow of the text the patch starts
-    /// from leaves the patch as it is.
+    /// the migration before records; the last one records the new text's
+    /// digest. A reflow of the text the patch starts from leaves the lock
+    /// as it is.
     #[test]
     fn the_last_patch_follows_a_snapshot_written_anew() {
         let v1 = "target 16\ntable c.a {}\n  column id {\"type\":\"UUID\"}\n";
@@ -579,13 +559,12 @@ mod tests {
         lock.migrations.push(migration("2", snapshot::Patch::between(&v2, v1), &schema_digest(v2.as_bytes())));
         let reflowed = v2.replace("{\"", "{ \"");
         let mut kept = lock.clone();
-        kept.carry_last_patch(&reflowed, &v2);
+        kept.continue_from(&v2, Some(&reflowed));
         assert_eq!(kept, lock, "a reflow of the text the patch starts from");
         let anew = v2.replace("table c.a {}", "table c.a {\"kind\":\"aggregate_root\"}");
-        lock.carry_last_patch(&v2, &anew);
+        lock.continue_from(&anew, Some(&v2));
         let last = &lock.migrations[1];
         assert_eq!(snapshot::Patch::apply(&anew, &last.snapshot_undo).as_deref(), Ok(v1), "the new text taken back");
-        assert_eq!(last.snapshot_blake3, None, "recorded with the lock");
         let json: serde_json::Value = serde_json::from_str(&lock.to_json(&anew)).expect("JSON");
         assert_eq!(json["migrations"][1]["snapshot_blake3"].as_str(), Some(schema_digest(anew.as_bytes()).as_str()));
         assert_eq!(json["migrations"][0]["snapshot_blake3"].as_str(), Some(schema_digest(v1.as_bytes()).as_str()));
