@@ -8,7 +8,8 @@
 # over every context, long doc comments on every declaration, a rename
 # (`@was`) of every aggregate, a bounded context per aggregate, an outbox
 # partitioned by month on every aggregate, every aggregate audited and
-# searchable, value objects on every aggregate (nested, checked, a list),
+# searchable, a context per audited aggregate with a role reading the log
+# and half of them, value objects on every aggregate (nested, checked, a list),
 # a file per context, and a model shaped like a real one: the bundled MiToga's
 # five contexts (11 aggregates, every construct) copied 18, 180 and 1,800
 # times, a file per context as MiToga has (tools/genmodel/src/odd.rs).
@@ -28,7 +29,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
-SHAPES="${SHAPES:-invariants indexes entities enum enum-uses was-enums hub publication role docs rename contexts events audited values files mitoga}"
+SHAPES="${SHAPES:-invariants indexes entities enum enum-uses was-enums hub publication role docs rename contexts events audited audit-readers values files mitoga}"
 RUNS="${RUNS:-3}"
 WORK="${WORK:-$here/target/bench-shapes}"
 # shellcheck source=scripts/bench-tools.sh

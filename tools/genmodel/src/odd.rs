@@ -6,7 +6,8 @@
 //! aggregate, a role over every context, long doc comments, a rename of
 //! every aggregate, a bounded context per aggregate, an outbox partitioned
 //! by month on every aggregate, every aggregate audited and searchable,
-//! value objects on every aggregate, a file per context), and one shaped like
+//! a context per aggregate audited with a role reading the log and half
+//! of them, value objects on every aggregate, a file per context), and one shaped like
 //! a real model: the bundled MiToga's five
 //! contexts copied `n` times. Each comes with an edit, so a
 //! build that plans a change is measured too. `scripts/bench-shapes.sh`
@@ -30,6 +31,7 @@ pub const SHAPES: &[&str] = &[
     "contexts",
     "events",
     "audited",
+    "audit-readers",
     "values",
     "files",
     "mitoga",
@@ -234,6 +236,28 @@ pub fn model(shape: &str, n: usize, edited: bool) -> Option<String> {
                     s.push_str("    /// Added by the edit.\n    code: text(10)?\n");
                 }
             });
+        }
+        "audit-readers" => {
+            // A context per aggregate, each audited, the log in a context of
+            // its own, and a role that reads the log and half the contexts:
+            // W0004 names the other half (a list of them searched per
+            // aggregate grew with the square of the contexts). The edit
+            // grants the role one more.
+            s = s.replace(
+                "  tables plural_en\n",
+                "  tables plural_en\n  audit_log trail.log monthly from 2025-01 to 2026-12\n",
+            );
+            s.push_str("/// The audit trail.\ncontext trail {\n}\n");
+            for c in 0..n {
+                let _ = writeln!(s, "/// Context {c}.\ncontext c{c} {{\n  /// Aggregate {c}.\n  aggregate A{c} {{\n    audited\n    /// Name.\n    name: text(50)\n  }}\n}}");
+            }
+            let granted = n / 2 + usize::from(edited);
+            let names: Vec<String> = (0..granted).map(|c| format!("c{c}")).collect();
+            let _ = writeln!(
+                s,
+                "/// Reads the trail and half the contexts.\nrole reader {{\n  read trail, {}\n}}",
+                names.join(", ")
+            );
         }
         "values" => {
             // Value objects every aggregate embeds: an address (with a
