@@ -691,6 +691,14 @@ pub fn reason(rule: Rule, s: &Stmt, kind: FileKind, new: bool) -> Option<&'stati
         Rule::RequireConcurrentPartitionDetach if s.op == Op::MovePartitionRows => {
             "the DEFAULT partition is detached, its rows of the new range moved and attached again in one transaction; the header declares it"
         }
+        Rule::AddingSerialPrimaryKeyField if kind.undo => {
+            "an undo puts back the primary key its migration replaced, in one transaction; the header declares the scan"
+        }
+        // A key that replaces another is swapped in online when it can be
+        // (see `migrate::plan`); these are the cases where it cannot.
+        Rule::AddingSerialPrimaryKeyField | Rule::ConstraintMissingNotValid if s.op == Op::AddConstraintWithIndex => {
+            "built in the transaction by design: the table is partitioned (no CONCURRENTLY there), or this migration renames its table or adds the key's columns; the header declares the scan"
+        }
         Rule::RequireEnumValueOrdering => "the new value goes last, where the model lists it",
         _ => return None,
     })

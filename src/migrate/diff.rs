@@ -188,6 +188,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
             out.push(Change::DropTable(Box::new((**o).clone())));
         }
     }
+    rebind_foreign_keys(&mut out, &old_tables, new);
     // Roles.
     for r in &new.roles {
         let old_role = old.roles.iter().find(|o| o.name == r.name);
@@ -253,6 +254,61 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
     super::change::sort_by_kind(&mut out);
     order_drops(&mut out);
     out
+}
+
+/// Foreign keys that stay as they were but reference a key the diff drops
+/// (a unique constraint, a primary key or a unique index over the same
+/// columns, replaced or not): PostgreSQL ties a foreign key to the unique
+/// index it found when the key was added, and refuses to drop that index
+/// while the key needs it. Each is dropped first and added again after the
+/// keys, which ties it to the index the table has then (`NOT VALID` and
+/// validated on a table that exists). The case that needs it: a
+/// tenant-scoped aggregate whose `id` the application supplies had a global
+/// primary key `(id)` and a unique `(tenant_id, id)` its references used;
+/// its primary key is now `(tenant_id, id)` and the unique goes.
+fn rebind_foreign_keys(out: &mut Vec<Change>, old_tables: &crate::relational::TableIndex<'_>, new: &Schema) {
+    fn set(cols: &[String]) -> Vec<&str> {
+        let mut v: Vec<&str> = cols.iter().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+    let dropped: std::collections::HashSet<(&str, &str, Vec<&str>)> = out
+        .iter()
+        .filter_map(|c| {
+            let (table, cols) = match c {
+                Change::DropUnique { table, unique } => (table, set(&unique.columns)),
+                Change::DropPrimaryKey { table, pk } => (table, set(&pk.columns)),
+                Change::DropIndex { table, index } if index.unique => {
+                    (table, index.items.iter().filter_map(|i| i.column()).collect::<Vec<_>>())
+                }
+                _ => return None,
+            };
+            Some((table.schema.as_str(), table.name.as_str(), cols))
+        })
+        .map(|(s, t, mut cols)| {
+            cols.sort_unstable();
+            (s, t, cols)
+        })
+        .collect();
+    if dropped.is_empty() {
+        return;
+    }
+    let mut rebound = Vec::new();
+    for t in &new.tables {
+        // A new table's keys are added after every key anyway.
+        let Some(o) = old_tables.table(&t.schema, &t.name) else { continue };
+        for fk in &t.foreign_keys {
+            let relies = dropped.contains(&(fk.ref_schema.as_str(), fk.ref_table.as_str(), set(&fk.ref_columns)));
+            // Only a key that stays as it was: a changed one is dropped and
+            // added already.
+            if relies && o.foreign_keys.iter().any(|x| x == fk) {
+                let table = TableRef::of(t);
+                rebound.push(Change::DropForeignKey { table: table.clone(), fk: fk.clone() });
+                rebound.push(Change::AddForeignKey { table, fk: fk.clone() });
+            }
+        }
+    }
+    out.extend(rebound);
 }
 
 /// Within changes sorted by kind, drops in an order PostgreSQL accepts: a

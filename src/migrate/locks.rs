@@ -170,6 +170,10 @@ pub enum Op {
     AddConstraintWithIndex,
     /// `ADD CONSTRAINT … UNIQUE USING INDEX` (the index built concurrently).
     AttachUniqueIndex,
+    /// `DROP CONSTRAINT` of the old primary key and `ADD CONSTRAINT …
+    /// PRIMARY KEY USING INDEX` (the index built concurrently, on columns
+    /// `NOT NULL` already), in one statement.
+    AttachPrimaryKeyIndex,
     /// `CREATE INDEX`.
     CreateIndex,
     /// `CREATE INDEX CONCURRENTLY`.
@@ -235,7 +239,7 @@ impl Op {
             ValidateConstraint => (ShareUpdateExclusive, Scan),
             ValidateForeignKey => (ShareUpdateExclusive, Scan),
             AddConstraintWithIndex => (AccessExclusive, Scan),
-            AttachUniqueIndex => (AccessExclusive, Catalog),
+            AttachUniqueIndex | AttachPrimaryKeyIndex => (AccessExclusive, Catalog),
             CreateIndex => (Share, Scan),
             CreateIndexConcurrently => (ShareUpdateExclusive, Scan),
             DropIndex => (AccessExclusive, Catalog),
@@ -300,6 +304,7 @@ impl Op {
             ValidateForeignKey => "`VALIDATE CONSTRAINT` (foreign key; `ROW SHARE` on the referenced table)",
             AddConstraintWithIndex => "`ADD PRIMARY KEY`/`UNIQUE` building its index",
             AttachUniqueIndex => "`ADD CONSTRAINT … UNIQUE USING INDEX`",
+            AttachPrimaryKeyIndex => "`ADD CONSTRAINT … PRIMARY KEY USING INDEX`",
             CreateIndex => "`CREATE INDEX`",
             CreateIndexConcurrently => "`CREATE INDEX CONCURRENTLY`",
             DropIndex => "`DROP INDEX`",

@@ -219,6 +219,39 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
             _ => None,
         })
         .collect();
+    // A primary key that replaces one of the same name on an existing table
+    // that is not partitioned, over columns `NOT NULL` already: built in the
+    // online migration, its index concurrently and then swapped in
+    // (`sql::objects::swap_primary_key_concurrently`), which drops the old
+    // key there rather than in the main migration. The table keeps a key
+    // throughout, and its writes never wait for the build (in the main
+    // migration, `ADD PRIMARY KEY` read every row under ACCESS EXCLUSIVE).
+    // A key whose table or columns this plan renames stays there.
+    let swapped: BTreeSet<TableRef> = {
+        let dropped: HashMap<&TableRef, &relational::PrimaryKey> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DropPrimaryKey { table, pk } => Some((table, pk)),
+                _ => None,
+            })
+            .collect();
+        let old_ix = existed.index();
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AddPrimaryKey { table, pk } if concurrent_index(table) => {
+                    let old = dropped.get(table)?;
+                    let t = old_ix.table(&table.schema, &table.name)?;
+                    let not_null = pk.columns.iter().all(|c| t.column(c).is_some_and(|c| !c.nullable));
+                    (old.name == pk.name && not_null).then(|| table.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    if !swapped.is_empty() {
+        changes.retain(|c| !matches!(c, Change::DropPrimaryKey { table, .. } if swapped.contains(table)));
+    }
     // An index built concurrently, and the comment on it, which needs it; a
     // unique constraint on an existing table (its index is built
     // concurrently, then attached), unless it replaces one of its name.
@@ -235,6 +268,9 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
             Change::AddUnique { table, unique } if concurrent_unique(table, unique) => {
                 Some((table.schema.as_str(), table.name.as_str(), column_set(&unique.columns)))
             }
+            Change::AddPrimaryKey { table, pk } if swapped.contains(table) => {
+                Some((table.schema.as_str(), table.name.as_str(), column_set(&pk.columns)))
+            }
             _ => None,
         })
         .collect();
@@ -243,6 +279,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     };
     let is_concurrent = |c: &Change| match c {
         Change::AddUnique { table, unique } => concurrent_unique(table, unique),
+        Change::AddPrimaryKey { table, .. } => swapped.contains(table),
         Change::AddForeignKey { fk, .. } => needs_late_unique(fk),
         Change::CreateIndex { table, index } => concurrent_names.contains(&(table.schema.clone(), index.name.clone())),
         Change::SetComment { on: super::change::CommentOn::Index(s, i), .. } => {
@@ -279,19 +316,30 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         })
         .collect();
     // A foreign key added in the online migration (after the unique it
-    // needs) is validated there too, after it.
+    // needs) is validated there too, after it (once: one on a table that
+    // existed has its validation there already).
+    let validated: HashSet<(&TableRef, &str)> = online
+        .iter()
+        .filter_map(|c| match c {
+            Change::ValidateConstraint { table, name, .. } => Some((table, name.as_str())),
+            _ => None,
+        })
+        .collect();
     let validations: Vec<Change> = changes
         .iter()
         .zip(&lists)
         .filter_map(|(c, &l)| match c {
-            Change::AddForeignKey { table, fk } if l == ONLINE => Some(Change::ValidateConstraint {
-                table: table.clone(),
-                name: fk.name.clone(),
-                referenced: Some(fk.target()),
-            }),
+            Change::AddForeignKey { table, fk } if l == ONLINE && !validated.contains(&(table, fk.name.as_str())) => {
+                Some(Change::ValidateConstraint {
+                    table: table.clone(),
+                    name: fk.name.clone(),
+                    referenced: Some(fk.target()),
+                })
+            }
             _ => None,
         })
         .collect();
+    drop(validated);
     let mut sizes = [0; 4];
     for &l in &lists {
         sizes[l] += 1;

@@ -476,6 +476,16 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             out.extend(set_not_null(cx, table, column, false));
             out
         }
+        // In the online migration: a key replacing the table's, swapped in
+        // once its index is built concurrently (see `migrate::plan`).
+        AddPrimaryKey { table, pk } if cx.concurrent => {
+            match cx.before_at().table(&table.schema, &table.name).and_then(|t| t.primary_key.as_ref()) {
+                Some(old) if old.name == pk.name && old.columns != pk.columns => {
+                    o::swap_primary_key_concurrently(table, old, pk)
+                }
+                _ => vec![o::add_primary_key(table, pk)],
+            }
+        }
         AddPrimaryKey { table, pk } => vec![o::add_primary_key(table, pk)],
         // On an existing table (a migration outside a transaction): the
         // index is built without blocking writes, then becomes the constraint.

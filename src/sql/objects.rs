@@ -293,6 +293,51 @@ pub fn add_primary_key(t: &TableRef, pk: &PrimaryKey) -> Stmt {
     )
 }
 
+/// A primary key that replaces the table's key of the same name (other
+/// columns) without blocking writes while its index is built, in a
+/// migration outside a transaction: the old key renamed out of the way
+/// (its index with it; the table keeps it, and its uniqueness, until the
+/// swap), the new key's index built concurrently under the key's name (a
+/// half-built one a failed run left behind dropped first), then in one
+/// statement the old key dropped and the index attached as the key. Each
+/// step only while it is still to do: run again, it changes nothing, and
+/// after a failure (a duplicate of the new key) it takes up where it
+/// stopped. The key's columns are `NOT NULL` already (the plan makes sure),
+/// so attaching the index reads no rows.
+pub fn swap_primary_key_concurrently(t: &TableRef, old: &PrimaryKey, pk: &PrimaryKey) -> Vec<Stmt> {
+    let aside = crate::relational::names::fit(&format!("{}_old", old.name));
+    let columns: Vec<String> = pk.columns.iter().map(|c| literal(c)).collect();
+    let rename = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(t), ident(&old.name), ident(&aside));
+    let rename_sql = format!(
+        "DO {};",
+        dollar_quote(&format!(
+            "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = {} AND c.conrelid = to_regclass({}) AND c.contype = 'p' AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n) IS DISTINCT FROM ARRAY[{}]::text[]) THEN\n        {rename}\n    END IF;\nEND\n",
+            literal(&old.name),
+            literal(&q(t)),
+            columns.join(", ")
+        ))
+    );
+    let build = format!(
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
+        ident(&pk.name),
+        q(t),
+        idents(&pk.columns)
+    );
+    let attach = format!(
+        "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}, ADD CONSTRAINT {} PRIMARY KEY USING INDEX {};",
+        q(t),
+        ident(&aside),
+        ident(&pk.name),
+        ident(&pk.name)
+    );
+    vec![
+        Stmt::guarded(Op::Rename, Some(t), rename, rename_sql),
+        drop_invalid_index(t, &pk.name),
+        Stmt::new(Op::CreateIndexConcurrently, Some(t), build),
+        add_constraint(Op::AttachPrimaryKeyIndex, t, &pk.name, attach),
+    ]
+}
+
 /// `VALIDATE CONSTRAINT`, only while the constraint is not validated: run
 /// again after a later statement dropped it (the check that proves a NOT
 /// NULL), it does nothing.
