@@ -272,10 +272,15 @@ fn as_older_dddc_wrote_it(mut s: Schema) -> Schema {
 /// A database at V1 of an older dddc's schema of `ddd`, with its lock.
 fn older_project(db: &mut Client, ddd: &str) -> Lock {
     let (model, schema) = model(ddd);
-    let old = as_older_dddc_wrote_it(schema);
+    older_project_of(db, &model.name, as_older_dddc_wrote_it(schema))
+}
+
+/// A database at V1 of `old`, the schema an older dddc wrote for model
+/// `name`, with its lock.
+fn older_project_of(db: &mut Client, name: &str, old: Schema) -> Lock {
     let v1 = dddc::sql::ddl::script(&[], &[], &dddc::sql::ddl::create_statements(&old));
     run(db, &v1, true).unwrap_or_else(|e| panic!("the older V1 applies: {e}"));
-    let mut lock = Lock::new(&model.name, old);
+    let mut lock = Lock::new(name, old);
     lock.migrations.push(dddc::lock::Migration {
         version: "1".into(),
         description: "init".into(),
@@ -312,15 +317,7 @@ fn an_older_tenant_schema_is_upgraded_by_its_owner() {
     let all: String = migrations.iter().map(|m| m.sql.as_str()).collect();
     assert!(all.contains("ENABLE ROW LEVEL SECURITY"), "{all}");
     assert!(all.contains("FOREIGN KEY (tenant_id, customer_id)"), "{all}");
-    for m in &migrations {
-        run(&mut db, &m.sql, m.in_transaction).unwrap_or_else(|e| panic!("{} (as the owner): {e}\n{}", m.name, m.sql));
-        run(&mut db, &m.sql, m.in_transaction).unwrap_or_else(|e| panic!("{} again: {e}", m.name));
-    }
-    // Exactly a fresh V1 of the model.
-    let (fresh_v1, _) = build(PARTITIONED_TENANTS, None, false);
-    let mut fresh = pg.create_owned_database("fid_upgrade_fresh", OWNER);
-    run(&mut fresh, &fresh_v1[0].sql, true).expect("fresh V1");
-    assert_eq!(fingerprint(&mut db), fingerprint(&mut fresh));
+    upgrade_to_fresh_v1(&mut db, &migrations, PARTITIONED_TENANTS, "fid_upgrade_fresh");
     // Both tenants' rows survived; the partitions now enforce the tenant.
     ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
     assert_eq!(strings(&mut db, "SELECT count(*)::text FROM sales.orders_default"), ["1"]);
@@ -340,6 +337,20 @@ fn an_older_tenant_schema_is_upgraded_by_its_owner() {
         let undo = m.undo.as_ref().expect("an undo");
         run(&mut db, undo, true).unwrap_or_else(|e| panic!("undo of {}: {e}", m.name));
     }
+}
+
+/// Runs the upgrade's `migrations` on `db` as its owner, each twice, and
+/// checks that the result is exactly a fresh V1 of `ddd` (made in a
+/// database `fresh`).
+fn upgrade_to_fresh_v1(db: &mut Client, migrations: &[Migration], ddd: &str, fresh: &str) {
+    for m in migrations {
+        run(db, &m.sql, m.in_transaction).unwrap_or_else(|e| panic!("{} (as the owner): {e}\n{}", m.name, m.sql));
+        run(db, &m.sql, m.in_transaction).unwrap_or_else(|e| panic!("{} again: {e}", m.name));
+    }
+    let (fresh_v1, _) = build(ddd, None, false);
+    let mut fresh = support::pg::shared().create_owned_database(fresh, OWNER);
+    run(&mut fresh, &fresh_v1[0].sql, true).expect("fresh V1");
+    assert_eq!(fingerprint(db), fingerprint(&mut fresh));
 }
 
 /// A reference whose target is not valid for its tenant stops the upgrade
@@ -369,6 +380,147 @@ fn an_upgrade_finds_cross_tenant_references_already_stored() {
     }
     let e = failure.expect("the cross-tenant row stops the upgrade");
     assert!(e.contains("fk_orders_customer_id"), "{e}");
+}
+
+/// Tenant-scoped aggregates whose keys the application supplies: an
+/// `id: text`, an entity's, and another aggregate's reference to it.
+const SUPPLIED_KEYS: &str = r#"
+model supplied {
+  target postgres 15
+  tables plural_en
+  defaults { no timestamps }
+}
+
+context catalog {
+  tenant by tenant_id
+
+  aggregate Subject {
+    id: text(40)
+    name: text(80)
+    entity Alias {
+      id: text(40)
+    }
+  }
+
+  aggregate Course {
+    subject: ref Subject
+    title: text(80)
+  }
+}
+"#;
+
+/// The primary key of `table`, its columns in order.
+fn primary_key(db: &mut Client, table: &str) -> Vec<String> {
+    strings(
+        db,
+        &format!(
+            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+             WHERE i.indrelid = '{table}'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)"
+        ),
+    )
+}
+
+/// A project built when a tenant-scoped aggregate's supplied `id` was a
+/// global primary key (tenant B could not use a key tenant A held, and the
+/// error told B that A held it; the references used a unique `(tenant_id,
+/// id)` beside it): the next build makes the key `(tenant_id, id)`, its
+/// index built concurrently and swapped in, the references moved onto it
+/// and validated; the owner runs it on a database holding both tenants'
+/// rows, and the result is exactly a fresh V1. B can then use A's key.
+#[test]
+fn a_supplied_key_becomes_unique_per_tenant_in_place() {
+    let pg = support::pg::shared();
+    let mut db = pg.create_owned_database("fid_supplied_keys", OWNER);
+    let (model, schema) = model(SUPPLIED_KEYS);
+    // As the older dddc lowered it.
+    let mut old = schema.clone();
+    for t in old.tables.iter_mut().map(std::sync::Arc::make_mut) {
+        let Some(pk) = t.primary_key.as_mut().filter(|pk| pk.columns == ["tenant_id", "id"]) else { continue };
+        pk.columns.remove(0);
+        if t.name == "subjects" {
+            t.uniques.push(dddc::relational::Unique {
+                name: "uq_subjects_tenant_id_id".into(),
+                columns: vec!["tenant_id".into(), "id".into()],
+                origin: t.origin,
+            });
+        }
+    }
+    let lock = older_project_of(&mut db, &model.name, old);
+    assert_eq!(primary_key(&mut db, "catalog.subjects"), ["id"]);
+    for (t, k) in [(A, "a"), (B, "b")] {
+        ok(
+            &mut db,
+            &format!(
+                "SET app.tenant_id = '{t}';
+                 INSERT INTO catalog.subjects (id, tenant_id, name) VALUES ('fisica-{k}', '{t}', 'x');
+                 INSERT INTO catalog.subjects_aliases (id, tenant_id, subject_id) VALUES ('fis-{k}', '{t}', 'fisica-{k}');
+                 INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{t}', 'fisica-{k}', 'y');
+                 RESET app.tenant_id;"
+            ),
+        );
+    }
+    // The hole: B cannot have A's key, and learns that A has it.
+    ok(&mut db, &format!("SET app.tenant_id = '{B}'"));
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO catalog.subjects (id, tenant_id, name) VALUES ('fisica-a', '{B}', 'mine')"),
+        SqlState::UNIQUE_VIOLATION,
+    );
+    assert!(msg.contains("subjects_pkey"), "{msg}");
+    ok(&mut db, "RESET app.tenant_id");
+    let (migrations, _) = build(SUPPLIED_KEYS, Some(lock), false);
+    assert_eq!(migrations.len(), 2, "a main migration and an online one");
+    assert!(!migrations[1].in_transaction, "{}", migrations[1].sql);
+    let online = &migrations[1].sql;
+    assert!(
+        online.contains(
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS subjects_pkey ON catalog.subjects (tenant_id, id);"
+        ),
+        "{online}"
+    );
+    assert!(online.contains("PRIMARY KEY USING INDEX subjects_pkey"), "{online}");
+    assert!(!migrations[0].sql.contains("PRIMARY KEY"), "the main migration keeps the old key: {}", migrations[0].sql);
+    // Exactly a fresh V1 of the model: no unique beside the key, no index
+    // left behind by the swap.
+    upgrade_to_fresh_v1(&mut db, &migrations, SUPPLIED_KEYS, "fid_supplied_keys_fresh");
+    assert_eq!(primary_key(&mut db, "catalog.subjects"), ["tenant_id", "id"]);
+    assert_eq!(primary_key(&mut db, "catalog.subjects_aliases"), ["tenant_id", "id"]);
+    assert_eq!(
+        strings(&mut db, "SELECT bool_and(convalidated)::text FROM pg_constraint WHERE contype = 'f'"),
+        ["true"]
+    );
+    // B now uses A's key, as a role of the model would, and still cannot
+    // reach A's row through it.
+    ok(&mut db, &format!("SET app.tenant_id = '{B}'"));
+    ok(&mut db, &format!("INSERT INTO catalog.subjects (id, tenant_id, name) VALUES ('fisica-a', '{B}', 'mine')"));
+    ok(&mut db, &format!("INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{B}', 'fisica-a', 'z')"));
+    assert_eq!(
+        strings(&mut db, "SELECT name::text FROM catalog.subjects WHERE id LIKE 'fisica-%' ORDER BY name"),
+        ["mine", "x"]
+    );
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO catalog.subjects (id, tenant_id, name) VALUES ('fisica-a', '{B}', 'twice')"),
+        SqlState::UNIQUE_VIOLATION,
+    );
+    assert!(msg.contains("subjects_pkey"), "{msg}");
+    ok(&mut db, "DELETE FROM catalog.courses WHERE subject_id = 'fisica-a'");
+    ok(&mut db, "DELETE FROM catalog.subjects WHERE id = 'fisica-a'");
+    // A reference to another tenant's row still does not exist for this one.
+    ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{A}', 'fisica-b', 'w')"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    assert!(msg.contains("fk_courses_subject_id"), "{msg}");
+    ok(&mut db, "RESET app.tenant_id");
+    // Every undo, newest first, gives the older schema back.
+    for m in migrations.iter().rev() {
+        let undo = m.undo.as_ref().expect("an undo");
+        run(&mut db, undo, true).unwrap_or_else(|e| panic!("undo of {}: {e}", m.name));
+    }
+    assert_eq!(primary_key(&mut db, "catalog.subjects"), ["id"]);
 }
 
 // ------------------------------------------------------- lossy type changes --

@@ -271,6 +271,16 @@ pub enum Identity {
     Natural(Vec<String>),
 }
 
+impl Identity {
+    /// Whether the application supplies the key's values (a natural key, an
+    /// `id: text`) rather than the database generating them: such a key is
+    /// unique per tenant in a tenant-scoped aggregate, since two tenants
+    /// may each pick the same one.
+    pub fn is_supplied(&self) -> bool {
+        matches!(self, Identity::Supplied(_) | Identity::Natural(_))
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Field {
     pub name: String,

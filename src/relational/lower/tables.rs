@@ -101,11 +101,12 @@ impl<'a> Lowerer<'a> {
             b.column("deleted_at", ColumnType::Timestamptz, true, e.span).source = Some(ColumnSource::SoftDelete);
         }
         // Primary key (with the partition key, as PostgreSQL requires). A
-        // natural key is unique per tenant: the tenant column leads it, or
-        // one tenant could not use a key another holds (and the error
-        // would tell it that the other has it).
+        // key the application supplies (a natural key, an `id: text`) is
+        // unique per tenant: the tenant column leads it, or one tenant
+        // could not use a key another holds (and the error would tell it
+        // that the other has it).
         let mut pk = pk_cols;
-        if let (Some(t), Identity::Natural(_)) = (&a.tenant, &e.identity) {
+        if let (Some(t), true) = (&a.tenant, e.identity.is_supplied()) {
             pk.insert(0, t.clone());
         }
         if let Some(p) = a.partition.as_ref().filter(|_| root) {

@@ -224,11 +224,11 @@ impl<'a> Lowerer<'a> {
         for c in &mut b.t.columns {
             c.source.get_or_insert_with(|| source.clone());
         }
-        // A natural key is unique per tenant: two tenants' owners may share
-        // it, and so may their elements' keys unless the tenant leads them
-        // (tenant A's phone 0 of customer `ACME` collided with B's).
-        let mut pk = match (&a.tenant, &owner.identity) {
-            (Some(_), model::Identity::Natural(_)) => b.with_tenant(link_cols.clone()),
+        // A supplied key is unique per tenant: two tenants' owners may
+        // share it, and so may their elements' keys unless the tenant leads
+        // them (tenant A's phone 0 of customer `ACME` collided with B's).
+        let mut pk = match &a.tenant {
+            Some(_) if owner.identity.is_supplied() => b.with_tenant(link_cols.clone()),
             _ => link_cols.clone(),
         };
         pk.push("position".into());
