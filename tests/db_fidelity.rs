@@ -523,6 +523,63 @@ fn a_supplied_key_becomes_unique_per_tenant_in_place() {
     assert_eq!(primary_key(&mut db, "catalog.subjects"), ["id"]);
 }
 
+const KEYED_V1: &str = r#"
+model keyed {
+  target postgres 15
+  tables plural_en
+  defaults { no timestamps }
+}
+
+context billing {
+  aggregate Invoice {
+    series: text(4)
+    number: int
+    key (series)
+  }
+}
+"#;
+
+/// A key changed to columns whose rows repeat: the online migration stops
+/// on the new key's index, the old key still enforced meanwhile; once the
+/// rows are fixed it runs again from where it stopped, and a third run
+/// changes nothing.
+#[test]
+fn a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed() {
+    let pg = support::pg::shared();
+    let mut db = pg.create_owned_database("fid_key_swap", OWNER);
+    let (v1, lock) = build(KEYED_V1, None, false);
+    run(&mut db, &v1[0].sql, true).expect("V1");
+    ok(&mut db, "INSERT INTO billing.invoices (series, number) VALUES ('A', 1), ('B', 1), ('C', 2)");
+    let v2_model = KEYED_V1.replace("key (series)", "key (number)");
+    let (v2, _) = build(&v2_model, Some(lock), false);
+    assert_eq!(v2.len(), 1, "only an online migration: {:?}", v2.iter().map(|m| &m.name).collect::<Vec<_>>());
+    assert!(!v2[0].in_transaction);
+    let e = run(&mut db, &v2[0].sql, false).expect_err("A/1 and B/1 share number 1");
+    assert!(e.contains("could not create unique index \"invoices_pkey\""), "{e}");
+    // The old key, aside, still holds.
+    assert_eq!(primary_key(&mut db, "billing.invoices"), ["series"]);
+    assert_eq!(
+        strings(
+            &mut db,
+            "SELECT conname::text FROM pg_constraint WHERE contype = 'p' AND conrelid = 'billing.invoices'::regclass"
+        ),
+        ["invoices_pkey_old"]
+    );
+    fails(&mut db, "INSERT INTO billing.invoices (series, number) VALUES ('A', 9)", SqlState::UNIQUE_VIOLATION);
+    ok(&mut db, "UPDATE billing.invoices SET number = 3 WHERE series = 'B'");
+    run(&mut db, &v2[0].sql, false).expect("resumes once the rows are fixed");
+    run(&mut db, &v2[0].sql, false).expect("and again, changing nothing");
+    assert_eq!(primary_key(&mut db, "billing.invoices"), ["number"]);
+    assert_eq!(
+        strings(&mut db, "SELECT relname::text FROM pg_class WHERE relname LIKE 'invoices%' AND relkind = 'i'"),
+        ["invoices_pkey"]
+    );
+    let (fresh_v1, _) = build(&v2_model, None, false);
+    let mut fresh = pg.create_owned_database("fid_key_swap_fresh", OWNER);
+    run(&mut fresh, &fresh_v1[0].sql, true).expect("fresh V1");
+    assert_eq!(fingerprint(&mut db), fingerprint(&mut fresh));
+}
+
 // ------------------------------------------------------- lossy type changes --
 
 const NARROW_V1: &str = r#"

@@ -412,6 +412,7 @@ fn generate(case: &Case) -> Result<Generated, String> {
             .filter(|(n, _)| !before.contains_key(n) && n != "dddc.lock" && n != "dddc.schema")
             .map(|(n, b)| (n, String::from_utf8_lossy(&b).to_string()))
             .collect();
+        once_each(&written).map_err(at)?;
         if let Some(expected) = read_opt(&case.dir.join(format!("v{k}.expect_sql"))) {
             check_expect_sql(&expected, &written).map_err(at)?;
         }
@@ -512,6 +513,22 @@ fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     true
+}
+
+/// No file's header lists a change twice: a tenancy upgrade's online
+/// migration validated every foreign key twice (two `DO` blocks each, a
+/// fifth of the file), once for the key added `NOT VALID` on a table that
+/// existed and once for the key moved after the unique it needs.
+fn once_each(written: &BTreeMap<String, String>) -> Result<(), String> {
+    for (name, text) in written {
+        let mut seen = std::collections::HashSet::new();
+        for line in text.lines().take_while(|l| l.starts_with("--")).filter(|l| l.starts_with("--   - ")) {
+            if !seen.insert(line) {
+                return Err(format!("{name} lists a change twice: {line}"));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_expect_sql(expected: &str, written: &BTreeMap<String, String>) -> Result<(), String> {

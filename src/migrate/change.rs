@@ -498,7 +498,7 @@ impl Change {
             RestoreNotNull { table, column } => {
                 format!("make {table}.{column} required again (NOT NULL) if no row lacks a value")
             }
-            AddPrimaryKey { table, .. } => format!("add primary key to {table}"),
+            AddPrimaryKey { table, pk } => format!("add primary key ({}) to {table}", pk.columns.join(", ")),
             AddUnique { table, unique } => format!("add unique {} on {table}", unique.name),
             AddCheck { table, check } => format!("add check {} on {table}", check.name),
             AddForeignKey { table, fk } => format!("add foreign key {} on {table}", fk.name),

@@ -1,7 +1,7 @@
 //! From changes to migration files: refusals, backfills, the split into
 //! files, and each file's undo.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::apply::apply;
@@ -226,8 +226,9 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // key there rather than in the main migration. The table keeps a key
     // throughout, and its writes never wait for the build (in the main
     // migration, `ADD PRIMARY KEY` read every row under ACCESS EXCLUSIVE).
-    // A key whose table or columns this plan renames stays there.
-    let swapped: BTreeSet<TableRef> = {
+    // A key whose table or columns this plan renames stays there. By
+    // table, the old key's columns.
+    let swapped: BTreeMap<TableRef, Vec<String>> = {
         let dropped: HashMap<&TableRef, &relational::PrimaryKey> = changes
             .iter()
             .filter_map(|c| match c {
@@ -243,14 +244,14 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
                     let old = dropped.get(table)?;
                     let t = old_ix.table(&table.schema, &table.name)?;
                     let not_null = pk.columns.iter().all(|c| t.column(c).is_some_and(|c| !c.nullable));
-                    (old.name == pk.name && not_null).then(|| table.clone())
+                    (old.name == pk.name && not_null).then(|| (table.clone(), old.columns.clone()))
                 }
                 _ => None,
             })
             .collect()
     };
     if !swapped.is_empty() {
-        changes.retain(|c| !matches!(c, Change::DropPrimaryKey { table, .. } if swapped.contains(table)));
+        changes.retain(|c| !matches!(c, Change::DropPrimaryKey { table, .. } if swapped.contains_key(table)));
     }
     // An index built concurrently, and the comment on it, which needs it; a
     // unique constraint on an existing table (its index is built
@@ -268,18 +269,23 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
             Change::AddUnique { table, unique } if concurrent_unique(table, unique) => {
                 Some((table.schema.as_str(), table.name.as_str(), column_set(&unique.columns)))
             }
-            Change::AddPrimaryKey { table, pk } if swapped.contains(table) => {
+            // A key swapped in online: a foreign key on its columns, or on
+            // the old key's (which another unique may have), is added
+            // after the swap, or PostgreSQL could tie it to the old key's
+            // index and refuse to drop that.
+            Change::AddPrimaryKey { table, pk } if swapped.contains_key(table) => {
                 Some((table.schema.as_str(), table.name.as_str(), column_set(&pk.columns)))
             }
             _ => None,
         })
+        .chain(swapped.iter().map(|(t, old)| (t.schema.as_str(), t.name.as_str(), column_set(old))))
         .collect();
     let needs_late_unique = |fk: &relational::ForeignKey| {
         late_uniques.contains(&(fk.ref_schema.as_str(), fk.ref_table.as_str(), column_set(&fk.ref_columns)))
     };
     let is_concurrent = |c: &Change| match c {
         Change::AddUnique { table, unique } => concurrent_unique(table, unique),
-        Change::AddPrimaryKey { table, .. } => swapped.contains(table),
+        Change::AddPrimaryKey { table, .. } => swapped.contains_key(table),
         Change::AddForeignKey { fk, .. } => needs_late_unique(fk),
         Change::CreateIndex { table, index } => concurrent_names.contains(&(table.schema.clone(), index.name.clone())),
         Change::SetComment { on: super::change::CommentOn::Index(s, i), .. } => {

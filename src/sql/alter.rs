@@ -963,15 +963,26 @@ fn do_block(cx: &Context<'_>, rels: &[String], body: &str) -> String {
     if rels.is_empty() {
         return format!("DO {};", dollar_quote(&format!("\nBEGIN\n{}\nEND\n", indent(body))));
     }
+    // Only where it is forced when the statement runs, and forced again
+    // only there: an undo that turned a table's row-level security off
+    // earlier in its script had it forced again by a later statement's
+    // lift, run by the owner (left forced, with no policy enabled).
     let toggle = |word: &str| {
         rels.iter()
-            .map(|r| format!("        ALTER TABLE IF EXISTS {r} {word} ROW LEVEL SECURITY;"))
+            .map(|r| {
+                format!(
+                    "        IF to_regclass({}) = ANY (forced) THEN\n            ALTER TABLE {r} {word} ROW LEVEL SECURITY;\n        END IF;",
+                    literal(r)
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
+    let regclasses: Vec<String> = rels.iter().map(|r| format!("to_regclass({})", literal(r))).collect();
     let text = format!(
-        "\nDECLARE\n    -- FORCE ROW LEVEL SECURITY hides other tenants' rows from a table owner\n    -- that neither is superuser nor has BYPASSRLS: lifted for this statement.\n    lift boolean := NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user);\nBEGIN\n    IF lift THEN\n        PERFORM set_config('lock_timeout', {}, true);\n{}\n    END IF;\n{}\n    IF lift THEN\n{}\n    END IF;\nEND\n",
+        "\nDECLARE\n    -- FORCE ROW LEVEL SECURITY hides other tenants' rows from a table owner\n    -- that neither is superuser nor has BYPASSRLS: lifted for this statement.\n    lift boolean := NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user);\n    forced oid[];\nBEGIN\n    IF lift THEN\n        PERFORM set_config('lock_timeout', {}, true);\n        forced := ARRAY(SELECT oid FROM pg_class WHERE oid IN ({}) AND relforcerowsecurity);\n{}\n    END IF;\n{}\n    IF lift THEN\n{}\n    END IF;\nEND\n",
         literal(cx.lock_timeout),
+        regclasses.join(", "),
         toggle("NO FORCE"),
         indent(body),
         toggle("FORCE")
