@@ -859,7 +859,7 @@ fn renames(r: &mut Resolver<'_>) {
 /// A reference from a table that is not tenant-scoped to a tenant-scoped
 /// aggregate is refused unless it is `loose`: its foreign key would be the
 /// target's `id` alone (or nothing to reference at all, when the target's
-/// natural key is unique per tenant), and a foreign key's checks ignore
+/// key is supplied, and so unique per tenant), and a foreign key's checks ignore
 /// row-level security — any tenant could probe another's ids, point a
 /// shared row at them, and block their deletes.
 fn tenant_references(r: &mut Resolver<'_>) {
