@@ -540,9 +540,9 @@ context billing {
 "#;
 
 /// A key changed to columns whose rows repeat: the online migration stops
-/// on the new key's index, the old key still enforced meanwhile; once the
-/// rows are fixed it runs again from where it stopped, and a third run
-/// changes nothing.
+/// on the new key's index, the old key still enforced meanwhile; its undo
+/// then gives V1's schema back; once the rows are fixed it runs again from
+/// where it stopped, and another run changes nothing.
 #[test]
 fn a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed() {
     let pg = support::pg::shared();
@@ -566,6 +566,17 @@ fn a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed() {
         ["invoices_pkey_old"]
     );
     fails(&mut db, "INSERT INTO billing.invoices (series, number) VALUES ('A', 9)", SqlState::UNIQUE_VIOLATION);
+    // Undone instead, the old key gets its name back and the half-built
+    // index goes: the database is V1's again.
+    let undo = v2[0].undo.as_ref().expect("an undo");
+    run(&mut db, undo, true).unwrap_or_else(|e| panic!("the undo after a failed swap: {e}"));
+    let mut at_v1 = pg.create_owned_database("fid_key_swap_v1", OWNER);
+    run(&mut at_v1, &v1[0].sql, true).expect("V1");
+    assert_eq!(fingerprint(&mut db), fingerprint(&mut at_v1));
+    // Run again, it stops on the same rows, and goes through once they
+    // are fixed.
+    let e = run(&mut db, &v2[0].sql, false).expect_err("still duplicates");
+    assert!(e.contains("could not create unique index \"invoices_pkey\""), "{e}");
     ok(&mut db, "UPDATE billing.invoices SET number = 3 WHERE series = 'B'");
     run(&mut db, &v2[0].sql, false).expect("resumes once the rows are fixed");
     run(&mut db, &v2[0].sql, false).expect("and again, changing nothing");

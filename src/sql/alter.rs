@@ -486,6 +486,9 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 _ => vec![o::add_primary_key(table, pk)],
             }
         }
+        AddPrimaryKey { table, pk } if cx.before_at().table(&table.schema, &table.name).is_some() => {
+            vec![o::restore_primary_key_aside(table, pk), o::add_primary_key(table, pk)]
+        }
         AddPrimaryKey { table, pk } => vec![o::add_primary_key(table, pk)],
         // On an existing table (a migration outside a transaction): the
         // index is built without blocking writes, then becomes the constraint.

@@ -293,6 +293,28 @@ pub fn add_primary_key(t: &TableRef, pk: &PrimaryKey) -> Stmt {
     )
 }
 
+/// Before a primary key is added to a table that existed: the table's old
+/// key, if a swap ([`swap_primary_key_concurrently`]) that failed half-way
+/// left it renamed aside, gets its name back, and the index the swap was
+/// building (invalid, or built but not yet attached) goes. An undo run after
+/// such a failure then finds the key it puts back in place, instead of
+/// adding a second primary key ("multiple primary keys … are not
+/// allowed"). Nothing when there is no key aside.
+pub fn restore_primary_key_aside(t: &TableRef, pk: &PrimaryKey) -> Stmt {
+    let aside = crate::relational::names::fit(&format!("{}_old", pk.name));
+    let rename = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(t), ident(&aside), ident(&pk.name));
+    let sql = format!(
+        "DO {};",
+        dollar_quote(&format!(
+            "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {} AND conrelid = to_regclass({}) AND contype = 'p') THEN\n        DROP INDEX IF EXISTS {};\n        {rename}\n    END IF;\nEND\n",
+            literal(&aside),
+            literal(&q(t)),
+            qualified(&t.schema, &pk.name)
+        ))
+    );
+    Stmt::guarded(Op::Rename, Some(t), rename, sql)
+}
+
 /// A primary key that replaces the table's key of the same name (other
 /// columns) without blocking writes while its index is built, in a
 /// migration outside a transaction: the old key renamed out of the way
