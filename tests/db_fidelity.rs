@@ -12,7 +12,7 @@ use dddc::lock::Lock;
 use dddc::relational::Schema;
 use postgres::error::SqlState;
 use postgres::Client;
-use support::catalog::fingerprint;
+use support::catalog::{fingerprint, primary_key};
 
 const A: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 const B: &str = "bbbbbbbb-0000-4000-8000-000000000002";
@@ -408,17 +408,6 @@ context catalog {
   }
 }
 "#;
-
-/// The primary key of `table`, its columns in order.
-fn primary_key(db: &mut Client, table: &str) -> Vec<String> {
-    strings(
-        db,
-        &format!(
-            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
-             WHERE i.indrelid = '{table}'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)"
-        ),
-    )
-}
 
 /// A project built when a tenant-scoped aggregate's supplied `id` was a
 /// global primary key (tenant B could not use a key tenant A held, and the

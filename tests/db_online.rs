@@ -234,16 +234,7 @@ fn the_application_keeps_writing_while_a_big_tables_key_is_replaced() {
     assert!(slowest < Duration::from_secs(5), "an application statement waited {slowest:?}:\n{report}");
     let rows: i64 = db.query_one("SELECT count(*) FROM reservas.bonos", &[]).expect("count").get(0);
     assert_eq!(rows as u64, ROWS as u64 + ops, "every row is there");
-    let key: Vec<String> = db
-        .query(
-            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
-             WHERE i.indrelid = 'reservas.bonos'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)",
-            &[],
-        )
-        .expect("the key")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let key = support::catalog::primary_key(&mut db, "reservas.bonos");
     assert_eq!(key, ["codigo", "serie"]);
 }
 

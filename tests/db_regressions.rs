@@ -366,16 +366,7 @@ context billing {
 }
 "#,
     );
-    let pk: Vec<String> = db
-        .query(
-            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
-             WHERE i.indrelid = 'billing.invoices'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)",
-            &[],
-        )
-        .expect("primary key")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let pk = support::catalog::primary_key(&mut db, "billing.invoices");
     assert_eq!(pk, ["tenant_id", "series", "number"]);
     db.batch_execute(
         "INSERT INTO billing.invoices (tenant_id, series, number) VALUES ('11111111-1111-1111-1111-111111111111', 'A', 1);\n\

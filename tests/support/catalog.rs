@@ -13,6 +13,17 @@ pub fn lines(db: &mut postgres::Client, sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// The columns of `table`'s primary key, in the key's order.
+pub fn primary_key(db: &mut postgres::Client, table: &str) -> Vec<String> {
+    lines(
+        db,
+        &format!(
+            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+             WHERE i.indrelid = '{table}'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)"
+        ),
+    )
+}
+
 /// A text picture of the catalog, one object per line, sorted (so column
 /// order does not matter).
 pub fn fingerprint(db: &mut postgres::Client) -> String {
