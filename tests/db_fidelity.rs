@@ -347,6 +347,12 @@ fn upgrade_to_fresh_v1(db: &mut Client, migrations: &[Migration], ddd: &str, fre
         run(db, &m.sql, m.in_transaction).unwrap_or_else(|e| panic!("{} (as the owner): {e}\n{}", m.name, m.sql));
         run(db, &m.sql, m.in_transaction).unwrap_or_else(|e| panic!("{} again: {e}", m.name));
     }
+    assert_fresh_v1(db, ddd, fresh);
+}
+
+/// `db` holds exactly what a fresh V1 of `ddd` makes (in a database
+/// `fresh`).
+fn assert_fresh_v1(db: &mut Client, ddd: &str, fresh: &str) {
     let (fresh_v1, _) = build(ddd, None, false);
     let mut fresh = support::pg::shared().create_owned_database(fresh, OWNER);
     run(&mut fresh, &fresh_v1[0].sql, true).expect("fresh V1");
@@ -513,40 +519,58 @@ fn a_supplied_key_becomes_unique_per_tenant_in_place() {
 }
 
 const KEYED_V1: &str = r#"
+/// Invoices of a billing service with many tenants.
 model keyed {
   target postgres 15
   tables plural_en
   defaults { no timestamps }
 }
 
+/// Billing: every table is tenant-scoped.
 context billing {
+  tenant by tenant_id
+
+  /// An invoice, known by its series until numbers are used instead.
   aggregate Invoice {
+    /// The series, unique per tenant.
     series: text(4)
+    /// The number within the tenant.
     number: int
     key (series)
   }
 }
 "#;
 
-/// A key changed to columns whose rows repeat: the online migration stops
-/// on the new key's index, the old key still enforced meanwhile; its undo
-/// then gives V1's schema back; once the rows are fixed it runs again from
-/// where it stopped, and another run changes nothing.
+/// A key changed to columns whose rows repeat (tenant A has number 1
+/// twice; tenant B also has a number 1, which is no duplicate): the
+/// online migration, run by the tables' owner, stops on the new key's
+/// index, the old key still enforced meanwhile; its undo then gives V1's
+/// schema back; once A's rows are fixed it runs again from where it
+/// stopped, and another run changes nothing.
 #[test]
 fn a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed() {
     let pg = support::pg::shared();
     let mut db = pg.create_owned_database("fid_key_swap", OWNER);
     let (v1, lock) = build(KEYED_V1, None, false);
     run(&mut db, &v1[0].sql, true).expect("V1");
-    ok(&mut db, "INSERT INTO billing.invoices (series, number) VALUES ('A', 1), ('B', 1), ('C', 2)");
+    ok(
+        &mut db,
+        &format!(
+            "SET app.tenant_id = '{A}';
+             INSERT INTO billing.invoices (tenant_id, series, number) VALUES ('{A}', 'A', 1), ('{A}', 'B', 1), ('{A}', 'C', 2);
+             SET app.tenant_id = '{B}';
+             INSERT INTO billing.invoices (tenant_id, series, number) VALUES ('{B}', 'A', 1);
+             RESET app.tenant_id;"
+        ),
+    );
     let v2_model = KEYED_V1.replace("key (series)", "key (number)");
     let (v2, _) = build(&v2_model, Some(lock), false);
     assert_eq!(v2.len(), 1, "only an online migration: {:?}", v2.iter().map(|m| &m.name).collect::<Vec<_>>());
     assert!(!v2[0].in_transaction);
-    let e = run(&mut db, &v2[0].sql, false).expect_err("A/1 and B/1 share number 1");
+    let e = run(&mut db, &v2[0].sql, false).expect_err("A's A/1 and B/1 share number 1");
     assert!(e.contains("could not create unique index \"invoices_pkey\""), "{e}");
     // The old key, aside, still holds.
-    assert_eq!(primary_key(&mut db, "billing.invoices"), ["series"]);
+    assert_eq!(primary_key(&mut db, "billing.invoices"), ["tenant_id", "series"]);
     assert_eq!(
         strings(
             &mut db,
@@ -554,30 +578,36 @@ fn a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed() {
         ),
         ["invoices_pkey_old"]
     );
-    fails(&mut db, "INSERT INTO billing.invoices (series, number) VALUES ('A', 9)", SqlState::UNIQUE_VIOLATION);
+    ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+    fails(
+        &mut db,
+        &format!("INSERT INTO billing.invoices (tenant_id, series, number) VALUES ('{A}', 'A', 9)"),
+        SqlState::UNIQUE_VIOLATION,
+    );
+    ok(&mut db, "RESET app.tenant_id");
     // Undone instead, the old key gets its name back and the half-built
     // index goes: the database is V1's again.
     let undo = v2[0].undo.as_ref().expect("an undo");
     run(&mut db, undo, true).unwrap_or_else(|e| panic!("the undo after a failed swap: {e}"));
-    let mut at_v1 = pg.create_owned_database("fid_key_swap_v1", OWNER);
-    run(&mut at_v1, &v1[0].sql, true).expect("V1");
-    assert_eq!(fingerprint(&mut db), fingerprint(&mut at_v1));
+    assert_fresh_v1(&mut db, KEYED_V1, "fid_key_swap_v1");
     // Run again, it stops on the same rows, and goes through once they
     // are fixed.
     let e = run(&mut db, &v2[0].sql, false).expect_err("still duplicates");
     assert!(e.contains("could not create unique index \"invoices_pkey\""), "{e}");
-    ok(&mut db, "UPDATE billing.invoices SET number = 3 WHERE series = 'B'");
+    ok(
+        &mut db,
+        &format!(
+            "SET app.tenant_id = '{A}'; UPDATE billing.invoices SET number = 3 WHERE series = 'B'; RESET app.tenant_id;"
+        ),
+    );
     run(&mut db, &v2[0].sql, false).expect("resumes once the rows are fixed");
     run(&mut db, &v2[0].sql, false).expect("and again, changing nothing");
-    assert_eq!(primary_key(&mut db, "billing.invoices"), ["number"]);
+    assert_eq!(primary_key(&mut db, "billing.invoices"), ["tenant_id", "number"]);
     assert_eq!(
         strings(&mut db, "SELECT relname::text FROM pg_class WHERE relname LIKE 'invoices%' AND relkind = 'i'"),
         ["invoices_pkey"]
     );
-    let (fresh_v1, _) = build(&v2_model, None, false);
-    let mut fresh = pg.create_owned_database("fid_key_swap_fresh", OWNER);
-    run(&mut fresh, &fresh_v1[0].sql, true).expect("fresh V1");
-    assert_eq!(fingerprint(&mut db), fingerprint(&mut fresh));
+    assert_fresh_v1(&mut db, &v2_model, "fid_key_swap_fresh");
 }
 
 // ------------------------------------------------------- lossy type changes --

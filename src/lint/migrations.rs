@@ -696,9 +696,7 @@ pub fn reason(rule: Rule, s: &Stmt, kind: FileKind, new: bool) -> Option<&'stati
         }
         // A key that replaces another is swapped in online when it can be
         // (see `migrate::plan`); these are the cases where it cannot.
-        Rule::AddingSerialPrimaryKeyField | Rule::ConstraintMissingNotValid
-            if s.op == Op::AddConstraintWithIndex && s.plain().iter().any(|p| p.contains(" PRIMARY KEY (")) =>
-        {
+        Rule::AddingSerialPrimaryKeyField | Rule::ConstraintMissingNotValid if s.op == Op::AddPrimaryKeyWithIndex => {
             "built in the transaction by design: the table is partitioned (no CONCURRENTLY there), or this migration renames its table or adds the key's columns; the header declares the scan"
         }
         Rule::RequireEnumValueOrdering => "the new value goes last, where the model lists it",

@@ -267,27 +267,20 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
 /// primary key `(id)` and a unique `(tenant_id, id)` its references used;
 /// its primary key is now `(tenant_id, id)` and the unique goes.
 fn rebind_foreign_keys(out: &mut Vec<Change>, old_tables: &crate::relational::TableIndex<'_>, new: &Schema) {
-    fn set(cols: &[String]) -> Vec<&str> {
-        let mut v: Vec<&str> = cols.iter().map(String::as_str).collect();
-        v.sort_unstable();
-        v
-    }
     let dropped: std::collections::HashSet<(&str, &str, Vec<&str>)> = out
         .iter()
         .filter_map(|c| {
             let (table, cols) = match c {
-                Change::DropUnique { table, unique } => (table, set(&unique.columns)),
-                Change::DropPrimaryKey { table, pk } => (table, set(&pk.columns)),
+                Change::DropUnique { table, unique } => (table, column_set(&unique.columns)),
+                Change::DropPrimaryKey { table, pk } => (table, column_set(&pk.columns)),
                 Change::DropIndex { table, index } if index.unique => {
-                    (table, index.items.iter().filter_map(|i| i.column()).collect::<Vec<_>>())
+                    let mut cols: Vec<&str> = index.items.iter().filter_map(|i| i.column()).collect();
+                    cols.sort_unstable();
+                    (table, cols)
                 }
                 _ => return None,
             };
             Some((table.schema.as_str(), table.name.as_str(), cols))
-        })
-        .map(|(s, t, mut cols)| {
-            cols.sort_unstable();
-            (s, t, cols)
         })
         .collect();
     if dropped.is_empty() {
@@ -298,7 +291,8 @@ fn rebind_foreign_keys(out: &mut Vec<Change>, old_tables: &crate::relational::Ta
         // A new table's keys are added after every key anyway.
         let Some(o) = old_tables.table(&t.schema, &t.name) else { continue };
         for fk in &t.foreign_keys {
-            let relies = dropped.contains(&(fk.ref_schema.as_str(), fk.ref_table.as_str(), set(&fk.ref_columns)));
+            let relies =
+                dropped.contains(&(fk.ref_schema.as_str(), fk.ref_table.as_str(), column_set(&fk.ref_columns)));
             // Only a key that stays as it was: a changed one is dropped and
             // added already.
             if relies && o.foreign_keys.iter().any(|x| x == fk) {
@@ -309,6 +303,14 @@ fn rebind_foreign_keys(out: &mut Vec<Change>, old_tables: &crate::relational::Ta
         }
     }
     out.extend(rebound);
+}
+
+/// A constraint's columns as a set (sorted): how PostgreSQL matches a
+/// foreign key with the unique index it references.
+pub(super) fn column_set(cols: &[String]) -> Vec<&str> {
+    let mut v: Vec<&str> = cols.iter().map(String::as_str).collect();
+    v.sort_unstable();
+    v
 }
 
 /// Within changes sorted by kind, drops in an order PostgreSQL accepts: a

@@ -166,8 +166,10 @@ pub enum Op {
     ValidateConstraint,
     /// `VALIDATE CONSTRAINT` of a foreign key: reads the referenced table too.
     ValidateForeignKey,
-    /// `ADD CONSTRAINT … PRIMARY KEY`/`UNIQUE` building its index.
+    /// `ADD CONSTRAINT … UNIQUE` building its index.
     AddConstraintWithIndex,
+    /// `ADD CONSTRAINT … PRIMARY KEY` building its index.
+    AddPrimaryKeyWithIndex,
     /// `ADD CONSTRAINT … UNIQUE USING INDEX` (the index built concurrently).
     AttachUniqueIndex,
     /// `DROP CONSTRAINT` of the old primary key and `ADD CONSTRAINT …
@@ -238,7 +240,7 @@ impl Op {
             AddForeignKeyScan => (ShareRowExclusive, Scan),
             ValidateConstraint => (ShareUpdateExclusive, Scan),
             ValidateForeignKey => (ShareUpdateExclusive, Scan),
-            AddConstraintWithIndex => (AccessExclusive, Scan),
+            AddConstraintWithIndex | AddPrimaryKeyWithIndex => (AccessExclusive, Scan),
             AttachUniqueIndex | AttachPrimaryKeyIndex => (AccessExclusive, Catalog),
             CreateIndex => (Share, Scan),
             CreateIndexConcurrently => (ShareUpdateExclusive, Scan),
@@ -302,7 +304,8 @@ impl Op {
             AddForeignKeyScan => "`ADD … FOREIGN KEY` (partitioned table, PostgreSQL < 18)",
             ValidateConstraint => "`VALIDATE CONSTRAINT` (check)",
             ValidateForeignKey => "`VALIDATE CONSTRAINT` (foreign key; `ROW SHARE` on the referenced table)",
-            AddConstraintWithIndex => "`ADD PRIMARY KEY`/`UNIQUE` building its index",
+            AddConstraintWithIndex => "`ADD … UNIQUE` building its index",
+            AddPrimaryKeyWithIndex => "`ADD PRIMARY KEY` building its index",
             AttachUniqueIndex => "`ADD CONSTRAINT … UNIQUE USING INDEX`",
             AttachPrimaryKeyIndex => "`ADD CONSTRAINT … PRIMARY KEY USING INDEX`",
             CreateIndex => "`CREATE INDEX`",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::apply::apply;
 use super::change::{Change, TableRef};
-use super::diff::diff;
+use super::diff::{column_set, diff};
 use super::renames::{apply_renames, renamed_back};
 use crate::config::BatchBackfills;
 use crate::diagnostics::codes::id;
@@ -468,14 +468,6 @@ fn by_names_before_renames(mut added: Vec<Change>, main: &[Change]) -> Vec<Chang
         }
     }
     added
-}
-
-/// A constraint's columns as a set (sorted): how PostgreSQL matches a
-/// foreign key with the unique index it references.
-fn column_set(cols: &[String]) -> Vec<&str> {
-    let mut v: Vec<&str> = cols.iter().map(String::as_str).collect();
-    v.sort();
-    v
 }
 
 /// The `DropUnique`s and `DropIndex`es of [`plan`] that may wait for the

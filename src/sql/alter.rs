@@ -112,12 +112,9 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 Some(new) if new.name == pk.name => {
                     let plain =
                         format!("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {};", q(table), ident(&pk.name));
-                    let columns: Vec<String> = new.columns.iter().map(|c| literal(c)).collect();
                     let body = format!(
-                        "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = {} AND c.conrelid = to_regclass({}) AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n) IS DISTINCT FROM ARRAY[{}]::text[]) THEN\n        {plain}\n    END IF;\nEND\n",
-                        literal(&pk.name),
-                        literal(&q(table)),
-                        columns.join(", ")
+                        "\nBEGIN\n    IF EXISTS ({}) THEN\n        {plain}\n    END IF;\nEND\n",
+                        o::other_columns(table, &pk.name, &new.columns)
                     );
                     vec![Stmt::guarded(Op::DropConstraint, Some(table), plain, format!("DO {};", dollar_quote(&body)))]
                 }

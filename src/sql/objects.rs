@@ -286,10 +286,29 @@ pub fn add_unique_concurrently(t: &TableRef, u: &Unique) -> Vec<Stmt> {
 
 pub fn add_primary_key(t: &TableRef, pk: &PrimaryKey) -> Stmt {
     add_constraint(
-        Op::AddConstraintWithIndex,
+        Op::AddPrimaryKeyWithIndex,
         t,
         &pk.name,
         format!("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({});", q(t), ident(&pk.name), idents(&pk.columns)),
+    )
+}
+
+/// The name a key swapped in online ([`swap_primary_key_concurrently`])
+/// puts the table's old key under until the swap.
+fn aside(pk: &PrimaryKey) -> String {
+    crate::relational::names::fit(&format!("{}_old", pk.name))
+}
+
+/// A query that finds the constraint `name` of `t` while its columns are
+/// other than `columns` (in order): a key that is not yet the one a
+/// migration makes.
+pub fn other_columns(t: &TableRef, name: &str, columns: &[String]) -> String {
+    let columns: Vec<String> = columns.iter().map(|c| literal(c)).collect();
+    format!(
+        "SELECT 1 FROM pg_constraint c WHERE c.conname = {} AND c.conrelid = to_regclass({}) AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n) IS DISTINCT FROM ARRAY[{}]::text[]",
+        literal(name),
+        literal(&q(t)),
+        columns.join(", ")
     )
 }
 
@@ -301,7 +320,7 @@ pub fn add_primary_key(t: &TableRef, pk: &PrimaryKey) -> Stmt {
 /// adding a second primary key ("multiple primary keys … are not
 /// allowed"). Nothing when there is no key aside.
 pub fn restore_primary_key_aside(t: &TableRef, pk: &PrimaryKey) -> Stmt {
-    let aside = crate::relational::names::fit(&format!("{}_old", pk.name));
+    let aside = aside(pk);
     let rename = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(t), ident(&aside), ident(&pk.name));
     let sql = format!(
         "DO {};",
@@ -327,16 +346,13 @@ pub fn restore_primary_key_aside(t: &TableRef, pk: &PrimaryKey) -> Stmt {
 /// stopped. The key's columns are `NOT NULL` already (the plan makes sure),
 /// so attaching the index reads no rows.
 pub fn swap_primary_key_concurrently(t: &TableRef, old: &PrimaryKey, pk: &PrimaryKey) -> Vec<Stmt> {
-    let aside = crate::relational::names::fit(&format!("{}_old", old.name));
-    let columns: Vec<String> = pk.columns.iter().map(|c| literal(c)).collect();
+    let aside = aside(old);
     let rename = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(t), ident(&old.name), ident(&aside));
     let rename_sql = format!(
         "DO {};",
         dollar_quote(&format!(
-            "\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = {} AND c.conrelid = to_regclass({}) AND c.contype = 'p' AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n) IS DISTINCT FROM ARRAY[{}]::text[]) THEN\n        {rename}\n    END IF;\nEND\n",
-            literal(&old.name),
-            literal(&q(t)),
-            columns.join(", ")
+            "\nBEGIN\n    IF EXISTS ({}) THEN\n        {rename}\n    END IF;\nEND\n",
+            other_columns(t, &old.name, &pk.columns)
         ))
     );
     let build = format!(
