@@ -7,7 +7,8 @@
 //! every aggregate, a bounded context per aggregate, an outbox partitioned
 //! by month on every aggregate, every aggregate audited and searchable,
 //! a context per aggregate audited with a role reading the log and half
-//! of them, value objects on every aggregate, a file per context), and one shaped like
+//! of them, tenant-scoped aggregates keyed by a code the application
+//! supplies, value objects on every aggregate, a file per context), and one shaped like
 //! a real model: the bundled MiToga's five
 //! contexts copied `n` times. Each comes with an edit, so a
 //! build that plans a change is measured too. `scripts/bench-shapes.sh`
@@ -32,6 +33,7 @@ pub const SHAPES: &[&str] = &[
     "events",
     "audited",
     "audit-readers",
+    "keys",
     "values",
     "files",
     "mitoga",
@@ -258,6 +260,20 @@ pub fn model(shape: &str, n: usize, edited: bool) -> Option<String> {
                 "/// Reads the trail and half the contexts.\nrole reader {{\n  read trail, {}\n}}",
                 names.join(", ")
             );
+        }
+        "keys" => {
+            // Tenant-scoped contexts whose aggregates the application keys
+            // (`key (code)`, so `(tenant_id, code)`). The edit widens every
+            // key: each table's primary key is replaced, its index built
+            // concurrently and swapped in (one online migration).
+            let key = if edited { "key (code, part)" } else { "key (code)" };
+            contexts(&mut s, n, |s, _| {
+                let _ = write!(
+                    s,
+                    "    /// The code the application gives it.\n    code: text(20)\n    /// A second part of the key.\n    part: int\n    /// Shown.\n    label: text(80)\n    {key}\n"
+                );
+            });
+            s = s.replace(" {\n  /// Aggregate ", " {\n  tenant by tenant_id\n  /// Aggregate ");
         }
         "values" => {
             // Value objects every aggregate embeds: an address (with a
