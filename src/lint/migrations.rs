@@ -92,6 +92,11 @@ pub struct Review {
 /// `target`; attaches the ignores with their reasons to the statements (or
 /// to the file, for conventions), and returns the findings nothing
 /// explains.
+///
+/// The parts of statements no rule reads ([`crate::sql::stmt::unread_by_squawk`]) are left
+/// out of the text squawk parses. Debug builds (the tests, the fuzzer)
+/// review the statements read whole too, and fail unless both reviews
+/// agree.
 pub fn review(
     prelude: &[String],
     stmts: &mut [Stmt],
@@ -99,7 +104,21 @@ pub fn review(
     target: u32,
     existing: &dyn Fn(&crate::relational::TableRef) -> bool,
 ) -> Review {
-    review_in(prelude, stmts, kind, target, existing, true)
+    #[cfg(debug_assertions)]
+    let whole = stmts.iter().any(Stmt::partly_read).then(|| {
+        let mut whole: Vec<Stmt> = stmts.iter().map(|s| s.clone().read_whole()).collect();
+        (review_in(prelude, &mut whole, kind, target, existing, true), whole)
+    });
+    let review = review_in(prelude, stmts, kind, target, existing, true);
+    #[cfg(debug_assertions)]
+    if let Some((w, whole)) = whole {
+        let found = |r: &Review| r.findings.iter().map(|f| (f.rule.clone(), f.statement.clone())).collect::<Vec<_>>();
+        assert!(
+            w.file_ignores == review.file_ignores && found(&w) == found(&review) && whole.as_slice() == &*stmts,
+            "squawk's review differs when it reads the statements whole"
+        );
+    }
+    review
 }
 
 /// [`review`]; `split`: whether a large migration may be linted in parts
@@ -241,7 +260,7 @@ fn review_apart(
 
 /// The size of a statement's plain text in a part ([`text_of`]: a line each).
 fn text_len(s: &Stmt) -> usize {
-    s.plain().iter().map(|p| p.len() + 1).sum()
+    s.linted().map(|(a, b)| a.len() + b.len() + 1).sum()
 }
 
 /// The statements in at most `n` parts of about equal text, each the
@@ -420,7 +439,8 @@ fn tables_agree(parts: &[Tables]) -> bool {
 type Located<'t> = (Option<usize>, squawk_linter::Violation, Option<&'t str>);
 
 /// `prelude` and the statements `which` (in that order) as one text, with
-/// the offset each statement starts at.
+/// the offset each statement starts at; each statement as the review reads
+/// it ([`Stmt::linted`]).
 fn text_of(prelude: &[String], stmts: &[Stmt], which: &[usize]) -> (String, Vec<usize>) {
     let mut text = String::new();
     for p in prelude {
@@ -430,8 +450,9 @@ fn text_of(prelude: &[String], stmts: &[Stmt], which: &[usize]) -> (String, Vec<
     let mut starts = Vec::with_capacity(which.len());
     for &i in which {
         starts.push(text.len());
-        for p in stmts[i].plain() {
-            text.push_str(p);
+        for (a, b) in stmts[i].linted() {
+            text.push_str(a);
+            text.push_str(b);
             text.push('\n');
         }
     }
@@ -1136,6 +1157,95 @@ mod tests {
             every_comment().into_iter().map(|s| Stmt::new(s.op, s.table.as_ref(), s.sql)).collect();
         let r = review_in(&[], &mut others, kind, 15, &|_| true, false);
         assert!(r.findings.iter().any(|f| f.rule.starts_with("require-")), "{:?}", r.findings);
+    }
+
+    /// The `CREATE TABLE` statements of a model, as a first migration
+    /// has them.
+    fn created_tables(src: &str) -> Vec<Stmt> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.ddd");
+        std::fs::write(&path, src).unwrap();
+        let loaded = crate::loader::load(&path, &path).unwrap();
+        assert!(!loaded.diagnostics.iter().any(|d| d.is_error()), "{:?}", loaded.diagnostics);
+        let model = crate::model::analyze(&loaded.files).model.expect("the model compiles");
+        let schema = crate::relational::lower((&model, crate::config::Language::En)).unwrap();
+        crate::sql::ddl::create_statements(&schema)
+            .into_iter()
+            .flat_map(|(_, s)| s)
+            .filter(|s| s.op == Op::CreateTable)
+            .collect()
+    }
+
+    /// A table's checks are left out of what squawk parses, and nothing
+    /// else: the review reads the columns, the key, the uniques and the
+    /// partitioning, and the text left is one statement squawk parses
+    /// without an error. A check whose expression could hold a name too
+    /// long is read.
+    #[test]
+    fn a_tables_checks_are_left_out_of_the_review() {
+        let stmts = created_tables(
+            "model m {\n  target postgres 16\n}\ncontext c {\n  aggregate Pago {\n    code: text(8)\n    monto: decimal(12, 2)\n    pagado_at: timestamp\n    key (code, pagado_at)\n    unique (monto, pagado_at)\n    invariant positivo: monto > 0\n    invariant texto: code != 'x, ''y'' )'\n    partition by range (pagado_at) monthly from 2025-11 to 2026-01\n  }\n  aggregate Plano {\n    nombre: text(20)\n  }\n}\n",
+        );
+        let pago = stmts.iter().find(|s| s.sql.contains("c.pago (")).expect("pago");
+        assert!(pago.partly_read() && pago.sql.contains(" CHECK "), "{}", pago.sql);
+        let (text, _) = text_of(&[], stmts.as_slice(), &(0..stmts.len()).collect::<Vec<_>>());
+        assert!(!text.contains("CHECK") && text.contains("PRIMARY KEY") && text.contains("UNIQUE"), "{text}");
+        assert!(text.contains("\n) PARTITION BY RANGE (pagado_at);\n"), "{text}");
+        // Each statement read is the statement without its check lines.
+        for s in &stmts {
+            let read: String = s.linted().map(|(a, b)| format!("{a}{b}")).collect();
+            let mut kept: Vec<String> = s
+                .sql
+                .lines()
+                .filter(|l| !(l.starts_with("    CONSTRAINT ") && l.contains(" CHECK ")))
+                .map(String::from)
+                .collect();
+            for i in 1..kept.len() {
+                if kept[i].starts_with(')') {
+                    kept[i - 1] = kept[i - 1].trim_end_matches(',').to_string();
+                }
+            }
+            assert_eq!(read, if s.partly_read() { kept.join("\n") } else { s.sql.clone() });
+            assert!(squawk_syntax::SourceFile::parse(&read).errors().is_empty(), "{read}");
+        }
+        assert!(!stmts.iter().find(|s| s.sql.contains("c.plano (")).expect("plano").partly_read());
+        // What dddc writes for an invariant.
+        for ok in ["(a > 0) AND (b ~ '^[A-Z]{3}$')", "(code <> 'x, ''y'' )')", "(char_length(n) > 0)", "(é > 1e5)"] {
+            assert!(crate::sql::stmt::unread_by_squawk(ok), "{ok}");
+        }
+        assert!(crate::sql::stmt::unread_by_squawk(&format!("({} > 0)", "n".repeat(63))));
+        // What only `sql "…"` could write.
+        let long = format!("({} > 0)", "n".repeat(64));
+        for no in [
+            long.as_str(),
+            "(\"a b\" > 0)",
+            "(a > 0)); UPDATE t SET a = 1, a = 2; --",
+            "(a > 0) -- ) x",
+            "(a > 0 /* ) */)",
+            "(a > (UPDATE t SET a = 1, a = 2 RETURNING 1))",
+            "(a > 0))",
+            "((a > 0)",
+            "(a ~ E'\\'')",
+            "(a = $$x$$)",
+            "(a = 'unclosed)",
+        ] {
+            assert!(!crate::sql::stmt::unread_by_squawk(no), "{no}");
+        }
+    }
+
+    /// The debug builds' check of what is left out is not vacuous: a
+    /// statement whose column types are marked unread (`CHAR(2)`, which
+    /// squawk flags) makes the two reviews differ.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "squawk's review differs when it reads the statements whole")]
+    fn leaving_out_what_squawk_reads_is_caught() {
+        let t = crate::relational::TableRef { schema: "s".into(), name: "t".into() };
+        let sql = "CREATE TABLE IF NOT EXISTS s.t (\n    id bigint PRIMARY KEY,\n    code CHAR(2)\n);".to_string();
+        let at = sql.find(",\n    code").unwrap();
+        let mut stmts = vec![Stmt::new(Op::CreateTable, Some(&t), sql.clone()).unread(at, sql.len() - 3)];
+        let schema = FileKind { transactional: true, undo: false, creates_schema: true };
+        review(&timeouts(), &mut stmts, schema, 15, &|_| false);
     }
 
     /// The same on the split path: a large migration reviewed in parts

@@ -143,6 +143,7 @@ pub fn create_table(t: &Table) -> Stmt {
     for u in &t.uniques {
         lines.push(format!("CONSTRAINT {} UNIQUE ({})", ident(&u.name), idents(&u.columns)));
     }
+    let read = lines.len();
     for c in &t.checks {
         lines.push(format!("CONSTRAINT {} CHECK {}", ident(&c.name), c.expr));
     }
@@ -151,12 +152,20 @@ pub fn create_table(t: &Table) -> Stmt {
         .as_ref()
         .map(|p| format!(" PARTITION BY {} ({})", partition_method(p.method), ident(&p.column)))
         .unwrap_or_default();
-    let sql = format!(
-        "CREATE TABLE IF NOT EXISTS {} (\n    {}\n){partition};",
-        qualified(&t.schema, &t.name),
-        lines.join(",\n    ")
-    );
-    Stmt::new(Op::CreateTable, Some(&TableRef::of(t)), sql)
+    const SEP: &str = ",\n    ";
+    let head = format!("CREATE TABLE IF NOT EXISTS {} (\n    ", qualified(&t.schema, &t.name));
+    let sql = format!("{head}{}\n){partition};", lines.join(SEP));
+    let stmt = Stmt::new(Op::CreateTable, Some(&TableRef::of(t)), sql);
+    // The checks (each line after a separator) are left out of squawk's
+    // review when none can hold what a rule reads (see
+    // `stmt::unread_by_squawk`): they are half the text of
+    // a first migration's tables.
+    if read > 0 && read < lines.len() && t.checks.iter().all(|c| super::stmt::unread_by_squawk(&c.expr)) {
+        let from = head.len() + lines[..read].iter().map(|l| l.len()).sum::<usize>() + (read - 1) * SEP.len();
+        let to = from + lines[read..].iter().map(|l| SEP.len() + l.len()).sum::<usize>();
+        return stmt.unread(from, to);
+    }
+    stmt
 }
 
 pub fn drop_table(schema: &str, name: &str) -> Stmt {

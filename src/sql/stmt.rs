@@ -35,13 +35,19 @@ pub struct Stmt {
     /// squawk rule can flag one after the timeouts every migration sets
     /// first, so the review leaves it out ([`Stmt::is_comment`]).
     comment: bool,
+    /// Bytes of the one plain statement that squawk's review leaves out
+    /// ([`Stmt::unread`], [`Stmt::linted`]): the `CHECK` constraints of a
+    /// `CREATE TABLE`.
+    unread: Option<(u32, u32)>,
 }
 
 /// Equal when every field is, the plain form compared as
-/// [`Stmt::plain`] gives it (whether it is held apart or not).
+/// [`Stmt::plain`] gives it (whether it is held apart or not); what the
+/// review leaves out is not part of the statement.
 impl PartialEq for Stmt {
     fn eq(&self, other: &Stmt) -> bool {
-        let Stmt { sql, plain: _, op, table, referenced, creates, ignores, lifts_row_security, comment } = self;
+        let Stmt { sql, plain: _, op, table, referenced, creates, ignores, lifts_row_security, comment, unread: _ } =
+            self;
         *sql == other.sql
             && self.plain() == other.plain()
             && *op == other.op
@@ -76,6 +82,7 @@ impl Stmt {
             ignores: Vec::new(),
             lifts_row_security: false,
             comment: false,
+            unread: None,
         }
     }
 
@@ -103,6 +110,7 @@ impl Stmt {
             ignores: Vec::new(),
             lifts_row_security: false,
             comment: false,
+            unread: None,
         }
     }
 
@@ -118,6 +126,7 @@ impl Stmt {
             ignores: Vec::new(),
             lifts_row_security: false,
             comment: false,
+            unread: None,
         }
     }
 
@@ -155,6 +164,43 @@ impl Stmt {
     /// statements are known after all).
     pub fn set_plain(&mut self, plain: Vec<String>) {
         self.plain = Some(plain);
+        self.unread = None;
+    }
+
+    /// The same statement with bytes `from..to` of its text left out of
+    /// squawk's review: a part no rule of squawk reads (the caller's
+    /// word, which the debug builds check: see
+    /// [`crate::lint::migrations::review`]). Ignored unless it is a range
+    /// of the text between two characters.
+    pub fn unread(mut self, from: usize, to: usize) -> Stmt {
+        let fits = from <= to && self.sql.is_char_boundary(from) && self.sql.is_char_boundary(to);
+        self.unread = match (u32::try_from(from), u32::try_from(to)) {
+            (Ok(a), Ok(b)) if fits && self.plain.is_none() => Some((a, b)),
+            _ => None,
+        };
+        self
+    }
+
+    /// Whether the review leaves part of the statement out.
+    pub fn partly_read(&self) -> bool {
+        self.unread.is_some()
+    }
+
+    /// The same statement read whole by the review.
+    pub fn read_whole(mut self) -> Stmt {
+        self.unread = None;
+        self
+    }
+
+    /// The plain statements as squawk's review reads them, each in two
+    /// pieces (the second empty unless a part is left out between them).
+    pub fn linted(&self) -> impl Iterator<Item = (&str, &str)> {
+        let plain = self.plain();
+        let unread = self.unread.filter(|_| plain.len() == 1);
+        plain.iter().map(move |p| match unread.map(|(a, b)| (a as usize, b as usize)) {
+            Some((a, b)) if p.get(..a).is_some() && p.get(b..).is_some() => (&p[..a], &p[b..]),
+            _ => (p.as_str(), ""),
+        })
     }
 
     /// Marks the statement as lifting row-level security when `rels` is
@@ -174,6 +220,82 @@ impl Stmt {
     pub fn effect(&self) -> Option<(LockLevel, Work)> {
         self.op.effect()
     }
+}
+
+/// Whether squawk's rules read nothing in `expr`, a `CHECK` constraint's
+/// expression in a `CREATE TABLE`. The rules that look into a new table
+/// read its columns (their types, `NOT NULL`, defaults, references) and
+/// its keys and uniques; a check's expression is read only by the two
+/// rules that walk every node of the file: `identifier-too-long` (a name
+/// past 63 bytes) and `ban-duplicate-column-assignments` (`UPDATE … SET`,
+/// `INSERT`, a `CREATE TABLE`'s columns). An expression dddc writes holds
+/// neither; one with the model's `sql "…"` escape may hold anything, so
+/// this reads the text as squawk's lexer would and says no to whatever
+/// could reach past one expression or hold a statement: outside its
+/// string literals (`''` escapes a quote) a `;`, a comment, a quoted name
+/// or dollar quote, an `E'…'` string, parentheses that do not balance, a
+/// run of name characters past 63 bytes, or a word that begins a
+/// statement or a clause of one.
+pub fn unread_by_squawk(expr: &str) -> bool {
+    const WORDS: [&str; 14] = [
+        "select",
+        "update",
+        "insert",
+        "delete",
+        "merge",
+        "set",
+        "values",
+        "with",
+        "returning",
+        "create",
+        "alter",
+        "drop",
+        "table",
+        "into",
+    ];
+    let b = expr.as_bytes();
+    let name = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || !c.is_ascii();
+    let (mut i, mut depth) = (0, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'\'' => {
+                if i > 0 && matches!(b[i - 1], b'E' | b'e') {
+                    return false;
+                }
+                // To the closing quote, `''` inside.
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        None => return false,
+                        Some(b'\'') if b.get(i + 1) == Some(&b'\'') => i += 2,
+                        Some(b'\'') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            b'(' => depth += 1,
+            b')' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            b';' | b'"' | b'$' | b'\\' => return false,
+            b'-' if b.get(i + 1) == Some(&b'-') => return false,
+            b'/' if b.get(i + 1) == Some(&b'*') => return false,
+            c if name(c) => {
+                let start = i;
+                while b.get(i + 1).is_some_and(|&c| name(c)) {
+                    i += 1;
+                }
+                let word = &expr[start..=i];
+                if word.len() > 63 || WORDS.iter().any(|w| word.eq_ignore_ascii_case(w)) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    depth == 0
 }
 
 /// Texts of statements, for scripts that need only the text.
