@@ -290,19 +290,15 @@ fn older_project_of(db: &mut Client, name: &str, old: Schema) -> Lock {
     lock
 }
 
-/// A project built before partitions were protected and tenant references
-/// were composite: the next build protects every partition and makes every
-/// reference composite, the owner (an ordinary role) runs it on a database
-/// holding both tenants' rows, and the result is exactly a fresh V1.
-#[test]
-fn an_older_tenant_schema_is_upgraded_by_its_owner() {
-    let pg = support::pg::shared();
-    let mut db = pg.create_owned_database("fid_upgrade", OWNER);
-    let lock = older_project(&mut db, PARTITIONED_TENANTS);
+/// [`older_project`] of `PARTITIONED_TENANTS` holding both tenants' rows:
+/// a customer each (the ids returned, A's then B's) with two orders and a
+/// payment.
+fn older_tenants_project(db: &mut Client) -> (Lock, &'static str, &'static str) {
+    let lock = older_project(db, PARTITIONED_TENANTS);
     let (ca, cb) = ("00000000-0000-4000-8000-0000000000a1", "00000000-0000-4000-8000-0000000000b1");
     for (t, c) in [(A, ca), (B, cb)] {
         ok(
-            &mut db,
+            db,
             &format!(
                 "SET app.tenant_id = '{t}';
                  INSERT INTO sales.customers (id, tenant_id, name) VALUES ('{c}', '{t}', 'x');
@@ -312,6 +308,18 @@ fn an_older_tenant_schema_is_upgraded_by_its_owner() {
             ),
         );
     }
+    (lock, ca, cb)
+}
+
+/// A project built before partitions were protected and tenant references
+/// were composite: the next build protects every partition and makes every
+/// reference composite, the owner (an ordinary role) runs it on a database
+/// holding both tenants' rows, and the result is exactly a fresh V1.
+#[test]
+fn an_older_tenant_schema_is_upgraded_by_its_owner() {
+    let pg = support::pg::shared();
+    let mut db = pg.create_owned_database("fid_upgrade", OWNER);
+    let (lock, _, cb) = older_tenants_project(&mut db);
     let (migrations, _) = build(PARTITIONED_TENANTS, Some(lock), false);
     assert!(!migrations.is_empty(), "the upgrade writes migrations");
     let all: String = migrations.iter().map(|m| m.sql.as_str()).collect();
@@ -337,6 +345,56 @@ fn an_older_tenant_schema_is_upgraded_by_its_owner() {
         let undo = m.undo.as_ref().expect("an undo");
         run(&mut db, undo, true).unwrap_or_else(|e| panic!("undo of {}: {e}", m.name));
     }
+}
+
+/// A reference made composite by the tenancy upgrade is enforced between
+/// its two migrations: the main one keeps the old foreign key, and the
+/// online one replaces it in one statement once the unique it needs is
+/// built. (Dropped in the main migration, as it was, a row pointing at no
+/// customer went in meanwhile, and the online migration then stopped on
+/// it.) A partitioned table's reference (no `NOT VALID` on PostgreSQL 15)
+/// still moves as before.
+#[test]
+fn a_reference_holds_between_the_upgrades_two_migrations() {
+    let pg = support::pg::shared();
+    let mut db = pg.create_owned_database("fid_upgrade_window", OWNER);
+    let (lock, _, cb) = older_tenants_project(&mut db);
+    let (migrations, _) = build(PARTITIONED_TENANTS, Some(lock), false);
+    assert_eq!(migrations.len(), 2, "a main migration and an online one");
+    let (main, online) = (&migrations[0], &migrations[1]);
+    run(&mut db, &main.sql, main.in_transaction).unwrap_or_else(|e| panic!("{}: {e}", main.name));
+    // Between the two: a payment of no customer is refused by the old key.
+    ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+    let nobody = "00000000-0000-4000-8000-00000000dead";
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO sales.payments (tenant_id, customer_id, amount) VALUES ('{A}', '{nobody}', 1)"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    assert!(msg.contains("fk_payments_customer_id"), "{msg}");
+    ok(&mut db, "RESET app.tenant_id");
+    assert!(!main.sql.contains("DROP CONSTRAINT IF EXISTS fk_payments_customer_id"), "{}", main.sql);
+    assert!(main.sql.contains("DROP CONSTRAINT IF EXISTS fk_orders_customer_id"), "{}", main.sql);
+    assert!(
+        online.sql.contains(
+            "ALTER TABLE sales.payments DROP CONSTRAINT IF EXISTS fk_payments_customer_id, ADD CONSTRAINT fk_payments_customer_id FOREIGN KEY (tenant_id, customer_id)"
+        ),
+        "{}",
+        online.sql
+    );
+    for _ in 0..2 {
+        run(&mut db, &online.sql, online.in_transaction).unwrap_or_else(|e| panic!("{}: {e}", online.name));
+    }
+    // After: the reference is through the tenant.
+    ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO sales.payments (tenant_id, customer_id, amount) VALUES ('{A}', '{cb}', 1)"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    assert!(msg.contains("fk_payments_customer_id"), "{msg}");
+    ok(&mut db, "RESET app.tenant_id");
+    assert_fresh_v1(&mut db, PARTITIONED_TENANTS, "fid_upgrade_window_fresh");
 }
 
 /// Runs the upgrade's `migrations` on `db` as its owner, each twice, and

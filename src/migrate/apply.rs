@@ -226,6 +226,7 @@ pub(super) fn apply_one(s: &mut Schema, places: &mut Places, c: &Change) {
     if matches!(
         c,
         AddForeignKey { .. }
+            | ReplaceForeignKey { .. }
             | DropForeignKey { .. }
             | CreateIndex { .. }
             | DropIndex { .. }
@@ -597,7 +598,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                 t.checks.push(check.clone());
             }
         }
-        AddForeignKey { table, fk } => {
+        AddForeignKey { table, fk } | ReplaceForeignKey { table, fk } => {
             if let Some(t) = table_mut(s, places, table) {
                 t.foreign_keys.retain(|x| x.name != fk.name);
                 t.foreign_keys.push(fk.clone());

@@ -248,6 +248,13 @@ pub enum Change {
         table: TableRef,
         fk: ForeignKey,
     },
+    /// A foreign key that replaces one of its name on other columns, in
+    /// one statement (`DROP` and `ADD … NOT VALID`): the table is never
+    /// without the rule between the two (see `migrate::plan`).
+    ReplaceForeignKey {
+        table: TableRef,
+        fk: ForeignKey,
+    },
     CreateIndex {
         table: TableRef,
         index: Index,
@@ -416,6 +423,7 @@ impl Change {
             | AddUnique { table, .. }
             | AddCheck { table, .. }
             | AddForeignKey { table, .. }
+            | ReplaceForeignKey { table, .. }
             | CreateIndex { table, .. }
             | CreateTrigger { table, .. }
             | CreatePolicy { table, .. }
@@ -502,6 +510,9 @@ impl Change {
             AddUnique { table, unique } => format!("add unique {} on {table}", unique.name),
             AddCheck { table, check } => format!("add check {} on {table}", check.name),
             AddForeignKey { table, fk } => format!("add foreign key {} on {table}", fk.name),
+            ReplaceForeignKey { table, fk } => {
+                format!("replace foreign key {} on {table} by one on ({})", fk.name, fk.columns.join(", "))
+            }
             CreateIndex { index, .. } => format!("create index {}", index.name),
             CreateTrigger { table, trigger } => format!("create trigger {} on {table}", trigger.name),
             EnableRowLevelSecurity(t) => format!("enable row-level security on {t}"),

@@ -162,6 +162,9 @@ pub enum Op {
     /// `ADD … FOREIGN KEY` checked at once (a partitioned table before
     /// PostgreSQL 18, which cannot add one `NOT VALID`).
     AddForeignKeyScan,
+    /// `DROP CONSTRAINT` of a foreign key and `ADD` of its replacement
+    /// `NOT VALID`, in one statement: both tables.
+    ReplaceForeignKeyNotValid,
     /// `VALIDATE CONSTRAINT`.
     ValidateConstraint,
     /// `VALIDATE CONSTRAINT` of a foreign key: reads the referenced table too.
@@ -238,6 +241,7 @@ impl Op {
             AddCheckScan => (AccessExclusive, Scan),
             AddForeignKeyNotValid => (ShareRowExclusive, Catalog),
             AddForeignKeyScan => (ShareRowExclusive, Scan),
+            ReplaceForeignKeyNotValid => (AccessExclusive, Catalog),
             ValidateConstraint => (ShareUpdateExclusive, Scan),
             ValidateForeignKey => (ShareUpdateExclusive, Scan),
             AddConstraintWithIndex | AddPrimaryKeyWithIndex => (AccessExclusive, Scan),
@@ -268,7 +272,9 @@ impl Op {
         match self {
             Op::CreateTable | Op::AddForeignKeyNotValid | Op::AddForeignKeyScan => Some(LockLevel::ShareRowExclusive),
             Op::ValidateForeignKey => Some(LockLevel::RowShare),
-            Op::DropConstraint | Op::Drop | Op::MovePartitionRows => Some(LockLevel::AccessExclusive),
+            Op::DropConstraint | Op::ReplaceForeignKeyNotValid | Op::Drop | Op::MovePartitionRows => {
+                Some(LockLevel::AccessExclusive)
+            }
             _ => None,
         }
     }
@@ -302,6 +308,9 @@ impl Op {
             AddCheckScan => "`ADD CONSTRAINT … CHECK`",
             AddForeignKeyNotValid => "`ADD … FOREIGN KEY … NOT VALID` (also on the referenced table)",
             AddForeignKeyScan => "`ADD … FOREIGN KEY` (partitioned table, PostgreSQL < 18)",
+            ReplaceForeignKeyNotValid => {
+                "`DROP CONSTRAINT` of a foreign key and `ADD` of the one replacing it `NOT VALID`, in one statement (also on the referenced table)"
+            }
             ValidateConstraint => "`VALIDATE CONSTRAINT` (check)",
             ValidateForeignKey => "`VALIDATE CONSTRAINT` (foreign key; `ROW SHARE` on the referenced table)",
             AddConstraintWithIndex => "`ADD … UNIQUE` building its index",
@@ -456,6 +465,7 @@ pub fn objects_locked_changing(changes: &[crate::migrate::Change], after: &crate
             | Change::DropPolicy { .. }
             | Change::DropColumn { .. }
             | Change::ReplaceCheck { .. }
+            | Change::ReplaceForeignKey { .. }
             | Change::AddUnique { .. }
             | Change::AddPrimaryKey { .. }
             | Change::CreateIndex { .. } => spread,
@@ -468,7 +478,10 @@ pub fn objects_locked_changing(changes: &[crate::migrate::Change], after: &crate
     // indexes (to find the key), each locked.
     let referenced: std::collections::HashSet<TableRef> = changes
         .iter()
-        .filter_map(|c| if let Change::AddForeignKey { fk, .. } = c { Some(fk.target()) } else { None })
+        .filter_map(|c| match c {
+            Change::AddForeignKey { fk, .. } | Change::ReplaceForeignKey { fk, .. } => Some(fk.target()),
+            _ => None,
+        })
         .filter(|r| !created.contains(r))
         .collect();
     n + referenced.iter().map(|t| index.table(&t.schema, &t.name).map_or(1, objects_of_new_table)).sum::<usize>()

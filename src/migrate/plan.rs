@@ -321,6 +321,21 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
             _ => MAIN,
         })
         .collect();
+    // A foreign key moved to the online migration, whose old form on other
+    // columns the main migration dropped, replaces it there in one
+    // statement instead: the table keeps the old rule until the new one
+    // holds.
+    const GONE: usize = 4;
+    let mut lists = lists;
+    if renamed.is_none() {
+        let pairs = moved_foreign_keys(&changes, &new_ix, |i| lists[i] == MAIN, |i| lists[i] == ONLINE);
+        for (drop, add) in pairs {
+            lists[drop] = GONE;
+            if let Change::AddForeignKey { table, fk } = &changes[add] {
+                changes[add] = Change::ReplaceForeignKey { table: table.clone(), fk: fk.clone() };
+            }
+        }
+    }
     // A foreign key added in the online migration (after the unique it
     // needs) is validated there too, after it (once: one on a table that
     // existed has its validation there already).
@@ -335,7 +350,9 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         .iter()
         .zip(&lists)
         .filter_map(|(c, &l)| match c {
-            Change::AddForeignKey { table, fk } if l == ONLINE && !validated.contains(&(table, fk.name.as_str())) => {
+            Change::AddForeignKey { table, fk } | Change::ReplaceForeignKey { table, fk }
+                if l == ONLINE && !validated.contains(&(table, fk.name.as_str())) =>
+            {
                 Some(Change::ValidateConstraint {
                     table: table.clone(),
                     name: fk.name.clone(),
@@ -346,14 +363,15 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         })
         .collect();
     drop(validated);
-    let mut sizes = [0; 4];
+    let mut sizes = [0; 5];
     for &l in &lists {
         sizes[l] += 1;
     }
     // The online list has room for what is added to it below.
     sizes[ONLINE] += validations.len() + online.len() + sizes[LATE_DROPS];
-    let [enum_values, main, mut online_group, late_drops] = {
-        let mut out: [Vec<Change>; 4] = sizes.map(Vec::with_capacity);
+    sizes[GONE] = 0;
+    let [enum_values, main, mut online_group, late_drops, _replaced] = {
+        let mut out: [Vec<Change>; 5] = sizes.map(Vec::with_capacity);
         for (c, l) in changes.into_iter().zip(lists) {
             out[l].push(c);
         }
@@ -390,6 +408,76 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         before = Before::Shared(after);
     }
     out
+}
+
+/// The foreign keys the online migration adds (after the unique or key
+/// they need, built concurrently; `online`) whose old form of the same
+/// name, on other columns of the same table and referencing the same
+/// table, the main migration drops (`main`): each pair (the drop, the
+/// add). Such a foreign key replaces the old one in one statement of the
+/// online migration instead, where the old one still stands (the tenancy
+/// upgrade's references through the tenant): dropped in the main
+/// migration, rows written before the online one ran were checked by
+/// neither. Left as they are where the old one cannot stay that long: the
+/// plan drops, replaces or swaps a key or unique of the referenced table
+/// (the old foreign key may need it), or changes the columns or names of
+/// either table; or where the table is partitioned (no `NOT VALID` before
+/// PostgreSQL 18).
+fn moved_foreign_keys(
+    changes: &[Change],
+    new_ix: &relational::TableIndex<'_>,
+    main: impl Fn(usize) -> bool,
+    online: impl Fn(usize) -> bool,
+) -> Vec<(usize, usize)> {
+    // Tables whose keys, columns or names change.
+    let unsettled: HashSet<&TableRef> = changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c,
+                Change::DropUnique { .. }
+                    | Change::DropPrimaryKey { .. }
+                    | Change::AddPrimaryKey { .. }
+                    | Change::RenameTable { .. }
+                    | Change::RenameColumn { .. }
+                    | Change::DropColumn { .. }
+                    | Change::AlterColumnType { .. }
+                    | Change::DropTable(_)
+                    | Change::AddPartition { .. }
+                    | Change::DropPartition { .. }
+            ) || matches!(c, Change::DropIndex { index, .. } if index.unique)
+        })
+        .filter_map(Change::table)
+        .collect();
+    let dropped: HashMap<(&TableRef, &str), (usize, &relational::ForeignKey)> = changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            Change::DropForeignKey { table, fk } if main(i) => Some(((table, fk.name.as_str()), (i, fk))),
+            _ => None,
+        })
+        .collect();
+    if dropped.is_empty() {
+        return Vec::new();
+    }
+    let plain = |t: &TableRef| new_ix.table(&t.schema, &t.name).is_some_and(|t| t.partitioning.is_none());
+    changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            Change::AddForeignKey { table, fk } if online(i) => {
+                let &(d, old) = dropped.get(&(table, fk.name.as_str()))?;
+                let target = fk.target();
+                let fits = old.columns != fk.columns
+                    && old.target() == target
+                    && plain(table)
+                    && !unsettled.contains(table)
+                    && !unsettled.contains(&target);
+                fits.then_some((d, i))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The foreign keys of a dropped table that point at a table losing a key

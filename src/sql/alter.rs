@@ -512,6 +512,8 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
             vec![Stmt::new(Op::AddCheckNotValid, Some(table), plain)]
         }
         ValidateConstraint { table, name, referenced } => vec![validate(cx, table, name, referenced.as_ref())],
+        // Only where the table may take it `NOT VALID` (see `migrate::plan`).
+        ReplaceForeignKey { table, fk } => vec![o::replace_foreign_key(table, fk)],
         AddForeignKey { table, fk } => {
             let not_valid_allowed = cx.target >= 18 || !cx.partitioned.contains(table);
             let target = fk.target();

@@ -252,6 +252,26 @@ pub fn add_foreign_key(t: &TableRef, f: &ForeignKey, not_valid: bool) -> Stmt {
         .referencing(&f.target())
 }
 
+/// A foreign key that replaces the one of its name on other columns:
+/// dropped and added `NOT VALID` in one statement, so that no row is
+/// written unchecked in between; only while the constraint of that name
+/// is missing or still on other columns.
+pub fn replace_foreign_key(t: &TableRef, f: &ForeignKey) -> Stmt {
+    let plain = format!(
+        "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}, ADD {} NOT VALID;",
+        q(t),
+        ident(&f.name),
+        foreign_key_clause(f)
+    );
+    let body = format!(
+        "\nBEGIN\n    IF NOT EXISTS ({}) OR EXISTS ({}) THEN\n        {plain}\n    END IF;\nEND\n",
+        exists_constraint(t, &f.name),
+        other_columns(t, &f.name, &f.columns)
+    );
+    let sql = format!("DO {};", dollar_quote(&body));
+    Stmt::guarded(Op::ReplaceForeignKeyNotValid, Some(t), plain, sql).referencing(&f.target())
+}
+
 pub fn add_check(t: &TableRef, c: &Check, not_valid: bool) -> Stmt {
     let (suffix, op) = if not_valid { (" NOT VALID", Op::AddCheckNotValid) } else { ("", Op::AddCheckScan) };
     add_constraint(
