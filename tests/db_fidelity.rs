@@ -397,6 +397,98 @@ fn a_reference_holds_between_the_upgrades_two_migrations() {
     assert_fresh_v1(&mut db, PARTITIONED_TENANTS, "fid_upgrade_window_fresh");
 }
 
+/// A shop made tenant-scoped the way E0703's help says, on a database
+/// with rows: the tenant column first as an optional field, filled by the
+/// team, then `tenant by`.
+const SHOP_BEFORE_TENANTS: &str = r#"
+model shop {
+  target postgres 16
+  tables plural_en
+}
+
+/// Sales.
+context sales {
+  /// A customer.
+  aggregate Customer {
+    /// Shown on invoices.
+    name: text(100)
+  }
+
+  /// An order of a customer.
+  aggregate Order {
+    /// Who ordered.
+    customer: ref Customer
+    /// What it costs.
+    total: decimal(10, 2)
+  }
+}
+"#;
+
+/// The two-step path of E0703's help, as a team runs it on rows: the
+/// column added optional and filled, then `tenant by` (built with
+/// `--allow-destructive`, which the help asks for once every row has its
+/// tenant). The reference to the customer is enforced all along, the
+/// main migration's statements run while it still is, and the result is
+/// a fresh V1 of the last model.
+#[test]
+fn a_reference_holds_when_a_shop_with_rows_becomes_tenant_scoped() {
+    let pg = support::pg::shared();
+    let mut db = pg.create_owned_database("fid_tenant_later", OWNER);
+    let step1 = SHOP_BEFORE_TENANTS
+        .replace("name: text(100)\n", "name: text(100)\n    tenant_id: uuid?\n")
+        .replace("total: decimal(10, 2)\n", "total: decimal(10, 2)\n    tenant_id: uuid?\n");
+    let step2 = SHOP_BEFORE_TENANTS.replace("context sales {\n", "context sales {\n  tenant by tenant_id\n");
+    let (v1, lock) = build(SHOP_BEFORE_TENANTS, None, false);
+    run(&mut db, &v1[0].sql, true).expect("V1");
+    let (ca, cb) = ("00000000-0000-4000-8000-0000000000a1", "00000000-0000-4000-8000-0000000000b1");
+    ok(
+        &mut db,
+        &format!(
+            "INSERT INTO sales.customers (id, name) VALUES ('{ca}', 'a'), ('{cb}', 'b');
+             INSERT INTO sales.orders (customer_id, total) VALUES ('{ca}', 1), ('{cb}', 2);"
+        ),
+    );
+    let (v2, lock) = build(&step1, Some(lock), false);
+    for m in &v2 {
+        run(&mut db, &m.sql, m.in_transaction).unwrap_or_else(|e| panic!("{}: {e}", m.name));
+    }
+    ok(
+        &mut db,
+        &format!(
+            "UPDATE sales.customers SET tenant_id = CASE id WHEN '{ca}' THEN '{A}'::uuid ELSE '{B}'::uuid END;
+             UPDATE sales.orders o SET tenant_id = c.tenant_id FROM sales.customers c WHERE c.id = o.customer_id;"
+        ),
+    );
+    let (v3, _) = build(&step2, Some(lock), true);
+    assert_eq!(v3.len(), 2, "a main migration and an online one");
+    let (main, online) = (&v3[0], &v3[1]);
+    run(&mut db, &main.sql, main.in_transaction).unwrap_or_else(|e| panic!("{}: {e}", main.name));
+    ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+    let nobody = "00000000-0000-4000-8000-00000000dead";
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO sales.orders (tenant_id, customer_id, total) VALUES ('{A}', '{nobody}', 3)"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    assert!(msg.contains("fk_orders_customer_id"), "{msg}");
+    ok(&mut db, "RESET app.tenant_id");
+    assert!(!main.sql.contains("DROP CONSTRAINT IF EXISTS fk_orders_customer_id"), "{}", main.sql);
+    assert!(online.sql.contains("DROP CONSTRAINT IF EXISTS fk_orders_customer_id, ADD CONSTRAINT"), "{}", online.sql);
+    for _ in 0..2 {
+        run(&mut db, &online.sql, online.in_transaction).unwrap_or_else(|e| panic!("{}: {e}", online.name));
+    }
+    ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+    assert_eq!(strings(&mut db, "SELECT count(*)::text FROM sales.orders"), ["1"]);
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO sales.orders (tenant_id, customer_id, total) VALUES ('{A}', '{cb}', 3)"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    assert!(msg.contains("fk_orders_customer_id"), "{msg}");
+    ok(&mut db, "RESET app.tenant_id");
+    assert_fresh_v1(&mut db, &step2, "fid_tenant_later_fresh");
+}
+
 /// Runs the upgrade's `migrations` on `db` as its owner, each twice, and
 /// checks that the result is exactly a fresh V1 of `ddd` (made in a
 /// database `fresh`).
