@@ -1233,6 +1233,31 @@ mod tests {
         }
     }
 
+    /// A check written with the `sql "…"` escape: left out when it is
+    /// plainly one expression, read whole when it could reach past one
+    /// (here it closes the `CHECK` and appends an `UPDATE` that assigns
+    /// a column twice, which squawk flags only when it reads it). The
+    /// review of each first migration agrees with the review of it read
+    /// whole (the debug builds compare them), and the escaped statement's
+    /// finding is found.
+    #[test]
+    fn a_check_through_the_sql_escape_is_read_whole_unless_plain() {
+        let model = |expr: &str| {
+            format!(
+                "model m {{\n  target postgres 16\n}}\ncontext c {{\n  aggregate Sala {{\n    nombre: text(20)\n    invariant lleno: sql \"{expr}\"\n  }}\n}}\n"
+            )
+        };
+        let schema = FileKind { transactional: true, undo: false, creates_schema: true };
+        let mut plain = created_tables(&model("char_length(nombre) > 0 AND nombre <> 'x'"));
+        assert!(plain.iter().all(Stmt::partly_read), "{plain:?}");
+        assert!(review(&timeouts(), &mut plain, schema, 16, &|_| false).findings.is_empty());
+        let hostile = "nombre <> '') ; UPDATE c.sala SET nombre = 'a', nombre = 'b'; SELECT (1";
+        let mut escaped = created_tables(&model(hostile));
+        assert!(!escaped.iter().any(Stmt::partly_read), "{escaped:?}");
+        let r = review(&timeouts(), &mut escaped, schema, 16, &|_| false);
+        assert!(r.findings.iter().any(|f| f.rule == "ban-duplicate-column-assignments"), "{:?}", r.findings);
+    }
+
     /// The debug builds' check of what is left out is not vacuous: a
     /// statement whose column types are marked unread (`CHAR(2)`, which
     /// squawk flags) makes the two reviews differ.
