@@ -382,6 +382,37 @@ fn a_reference_holds_between_the_upgrades_two_migrations() {
         "{}",
         online.sql
     );
+    // The replacing statement's locks, seen inside a transaction once the
+    // statements before it ran: ACCESS EXCLUSIVE on both tables (what the
+    // drop alone takes), as the lock table says.
+    let statements = split(&online.sql);
+    let at = statements
+        .iter()
+        .position(|s| s.contains("DROP CONSTRAINT IF EXISTS fk_payments_customer_id, ADD"))
+        .expect("the replacing statement");
+    for s in &statements[..at] {
+        ok(&mut db, s);
+    }
+    assert_eq!(
+        dddc::migrate::locks::Op::ReplaceForeignKeyNotValid.effect().map(|e| e.0),
+        Some(dddc::migrate::locks::LockLevel::AccessExclusive)
+    );
+    assert_eq!(
+        dddc::migrate::locks::Op::ReplaceForeignKeyNotValid.referenced_lock(),
+        Some(dddc::migrate::locks::LockLevel::AccessExclusive)
+    );
+    ok(&mut db, "BEGIN");
+    ok(&mut db, &statements[at]);
+    assert_eq!(
+        strings(
+            &mut db,
+            "SELECT c.relname::text FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+             WHERE l.pid = pg_backend_pid() AND l.mode = 'AccessExclusiveLock'
+               AND c.relname IN ('payments', 'customers') ORDER BY 1"
+        ),
+        ["customers", "payments"]
+    );
+    ok(&mut db, "ROLLBACK");
     for _ in 0..2 {
         run(&mut db, &online.sql, online.in_transaction).unwrap_or_else(|e| panic!("{}: {e}", online.name));
     }
