@@ -369,7 +369,6 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     }
     // The online list has room for what is added to it below.
     sizes[ONLINE] += validations.len() + online.len() + sizes[LATE_DROPS];
-    sizes[GONE] = 0;
     let [enum_values, main, mut online_group, late_drops, _replaced] = {
         let mut out: [Vec<Change>; 5] = sizes.map(Vec::with_capacity);
         for (c, l) in changes.into_iter().zip(lists) {

@@ -112,11 +112,11 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 Some(new) if new.name == pk.name => {
                     let plain =
                         format!("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {};", q(table), ident(&pk.name));
-                    let body = format!(
-                        "\nBEGIN\n    IF EXISTS ({}) THEN\n        {plain}\n    END IF;\nEND\n",
-                        o::other_columns(table, &pk.name, &new.columns)
+                    let sql = o::guarded_when(
+                        &format!("EXISTS ({})", o::other_columns(table, &pk.name, &new.columns)),
+                        &plain,
                     );
-                    vec![Stmt::guarded(Op::DropConstraint, Some(table), plain, format!("DO {};", dollar_quote(&body)))]
+                    vec![Stmt::guarded(Op::DropConstraint, Some(table), plain, sql)]
                 }
                 _ => vec![o::drop_constraint(table, &pk.name)],
             }
