@@ -144,31 +144,43 @@ fn strings(db: &mut Client, sql: &str) -> Vec<String> {
 // ------------------------------------------------------- tenant isolation --
 
 const PARTITIONED_TENANTS: &str = r#"
+/// A shop that serves many tenants.
 model isolation {
   target postgres 15
   tables plural_en
 
+  /// The application's role.
   role app {
     write sales
   }
 }
 
+/// Sales: every row belongs to a tenant.
 context sales {
   tenant by tenant_id
 
+  /// A customer of a tenant.
   aggregate Customer {
+    /// Shown on invoices.
     name: text(50)
   }
 
+  /// An order, partitioned by country.
   aggregate Order {
+    /// Who ordered.
     customer: ref Customer
+    /// ISO country code.
     country: char(2)
     partition by list (country) { es: 'ES', mx: 'MX' }
   }
 
+  /// A payment, perhaps of an order.
   aggregate Payment {
+    /// The order paid, if known.
     order_ref: ref Order? loose
+    /// Who paid.
     customer: ref Customer? on delete set null
+    /// How much.
     amount: decimal(10, 2)
   }
 }
