@@ -532,6 +532,169 @@ fn a_reference_holds_when_a_shop_with_rows_becomes_tenant_scoped() {
     assert_fresh_v1(&mut db, &step2, "fid_tenant_later_fresh");
 }
 
+/// Billing whose tenant column the team wrote by hand, with keys the
+/// application supplies: the invoice's key is its series alone, a credit
+/// note names the invoice it corrects, and a payment its invoice.
+const TENANTS_BY_HAND: &str = r#"
+model billing {
+  target postgres 15
+  tables plural_en
+  defaults { no timestamps }
+}
+
+/// Billing.
+context billing {
+  /// An invoice, numbered by the application.
+  aggregate Invoice {
+    /// Whose invoice it is.
+    tenant_id: uuid
+    /// The invoice's series and number.
+    series: text(4)
+    /// The invoice a credit note corrects.
+    credit_of: ref Invoice?
+    key (series)
+  }
+
+  /// A payment of an invoice.
+  aggregate Payment {
+    /// Whose payment it is.
+    tenant_id: uuid
+    /// The invoice paid.
+    invoice: ref Invoice
+    /// How much.
+    amount: int
+  }
+}
+"#;
+
+/// [`TENANTS_BY_HAND`] adopting `tenant by`: the tenant columns are
+/// dddc's, the invoice's key becomes `(tenant_id, series)` (swapped in
+/// online, its columns being `NOT NULL` already) and every reference to
+/// it goes through the tenant. The references are enforced all along:
+/// the main migration keeps them, and the online one moves each onto the
+/// new key after its index is built and before the old key goes (they
+/// were dropped in the main migration and added back after the swap, so
+/// that rows written between the two files were checked by neither). A
+/// run stopped before the swap's last statement is undone by its undo
+/// or taken up again, and the result is a fresh V1.
+#[test]
+fn references_hold_while_a_supplied_key_is_swapped_for_the_tenant() {
+    let pg = support::pg::shared();
+    let mut db = pg.create_owned_database("fid_swap_window", OWNER);
+    let by_tenant = TENANTS_BY_HAND
+        .replace("    /// Whose invoice it is.\n    tenant_id: uuid\n", "")
+        .replace("    /// Whose payment it is.\n    tenant_id: uuid\n", "")
+        .replace("context billing {\n", "context billing {\n  tenant by tenant_id\n");
+    assert!(!by_tenant.contains("tenant_id: uuid"), "{by_tenant}");
+    let (v1, lock) = build(TENANTS_BY_HAND, None, false);
+    run(&mut db, &v1[0].sql, true).expect("V1");
+    ok(
+        &mut db,
+        &format!(
+            "INSERT INTO billing.invoices (tenant_id, series) VALUES ('{A}', 'A1'), ('{B}', 'B1');
+             INSERT INTO billing.invoices (tenant_id, series, credit_of_id) VALUES ('{A}', 'A2', 'A1');
+             INSERT INTO billing.payments (tenant_id, invoice_id, amount) VALUES ('{A}', 'A1', 5), ('{B}', 'B1', 7);"
+        ),
+    );
+    let (up, _) = build(&by_tenant, Some(lock), false);
+    assert_eq!(up.len(), 2, "a main migration and an online one");
+    let (main, online) = (&up[0], &up[1]);
+    for fk in ["fk_payments_invoice_id", "fk_invoices_credit_of_id"] {
+        assert!(!main.sql.contains(fk), "the main migration leaves {fk} alone:\n{}", main.sql);
+    }
+    // A payment of no invoice and a credit note of none, refused by the
+    // rule in force (the old or the new one), by name.
+    let refused = |db: &mut Client| {
+        ok(db, &format!("SET app.tenant_id = '{A}'"));
+        for (sql, fk) in [
+            (
+                format!("INSERT INTO billing.payments (tenant_id, invoice_id, amount) VALUES ('{A}', 'ZZ', 1)"),
+                "fk_payments_invoice_id",
+            ),
+            (
+                format!("INSERT INTO billing.invoices (tenant_id, series, credit_of_id) VALUES ('{A}', 'A3', 'ZZ')"),
+                "fk_invoices_credit_of_id",
+            ),
+        ] {
+            let msg = fails(db, &sql, SqlState::FOREIGN_KEY_VIOLATION);
+            assert!(msg.contains(fk), "{msg}");
+        }
+        ok(db, "RESET app.tenant_id");
+    };
+    run(&mut db, &main.sql, main.in_transaction).unwrap_or_else(|e| panic!("{}: {e}", main.name));
+    refused(&mut db);
+    // The online migration statement by statement, up to the swap's last
+    // one (the old key dropped and the new index attached as the key):
+    // after each, the rules hold.
+    let statements = split(&online.sql);
+    let attach = statements
+        .iter()
+        .position(|s| {
+            s.contains(
+                "DROP CONSTRAINT IF EXISTS invoices_pkey_old, ADD CONSTRAINT invoices_pkey PRIMARY KEY USING INDEX",
+            )
+        })
+        .expect("the swap's attach");
+    for s in &statements[..attach] {
+        ok(&mut db, s);
+        refused(&mut db);
+    }
+    // Stopped there: both references are on the new key's index, which is
+    // not yet the key; the old key is still the table's, aside.
+    assert_eq!(
+        strings(
+            &mut db,
+            "SELECT conname::text || ' ' || conindid::regclass::text FROM pg_constraint
+             WHERE conname IN ('fk_payments_invoice_id', 'fk_invoices_credit_of_id') ORDER BY 1"
+        ),
+        ["fk_invoices_credit_of_id billing.invoices_pkey", "fk_payments_invoice_id billing.invoices_pkey"]
+    );
+    assert_eq!(
+        strings(
+            &mut db,
+            "SELECT conname::text FROM pg_constraint WHERE conrelid = 'billing.invoices'::regclass AND contype = 'p'"
+        ),
+        ["invoices_pkey_old"]
+    );
+    // Its undo puts the old key and references back from there.
+    let undo = online.undo.as_ref().expect("the online migration's undo");
+    run(&mut db, undo, true).unwrap_or_else(|e| panic!("undo of {} stopped half-way: {e}", online.name));
+    assert_eq!(primary_key(&mut db, "billing.invoices"), ["series"]);
+    refused(&mut db);
+    // Run again from the start, twice: the swap goes through.
+    for _ in 0..2 {
+        run(&mut db, &online.sql, online.in_transaction).unwrap_or_else(|e| panic!("{}: {e}", online.name));
+    }
+    refused(&mut db);
+    assert_eq!(primary_key(&mut db, "billing.invoices"), ["tenant_id", "series"]);
+    // Now through the tenant: B's invoice is not A's to pay.
+    ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO billing.payments (tenant_id, invoice_id, amount) VALUES ('{A}', 'B1', 1)"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    assert!(msg.contains("fk_payments_invoice_id"), "{msg}");
+    ok(&mut db, "RESET app.tenant_id");
+    assert_fresh_v1(&mut db, &by_tenant, "fid_swap_window_fresh");
+    // A swap stopped half-way and taken up again by a second run.
+    let mut db = pg.create_owned_database("fid_swap_resumed", OWNER);
+    run(&mut db, &v1[0].sql, true).expect("V1");
+    run(&mut db, &main.sql, main.in_transaction).unwrap_or_else(|e| panic!("{}: {e}", main.name));
+    for s in &statements[..attach] {
+        ok(&mut db, s);
+    }
+    run(&mut db, &online.sql, online.in_transaction).unwrap_or_else(|e| panic!("{} taken up again: {e}", online.name));
+    refused(&mut db);
+    assert_fresh_v1(&mut db, &by_tenant, "fid_swap_resumed_fresh");
+    // Both undos, newest first, give the hand-written tenants back.
+    for m in up.iter().rev() {
+        run(&mut db, m.undo.as_ref().expect("an undo"), true).unwrap_or_else(|e| panic!("undo of {}: {e}", m.name));
+    }
+    assert_eq!(primary_key(&mut db, "billing.invoices"), ["series"]);
+    assert_fresh_v1(&mut db, TENANTS_BY_HAND, "fid_swap_undone_fresh");
+}
+
 /// Runs the upgrade's `migrations` on `db` as its owner, each twice, and
 /// checks that the result is exactly a fresh V1 of `ddd` (made in a
 /// database `fresh`).

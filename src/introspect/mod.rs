@@ -310,7 +310,7 @@ fn difference(change: &Change, expected: &Indexed<'_>, actual: &Indexed<'_>) -> 
                 if *identity { "is" } else { "is not" }
             ),
         ),
-        AddPrimaryKey { table, pk } => {
+        AddPrimaryKey { table, pk, .. } => {
             let was = expected.table(&table.schema, &table.name).and_then(|t| t.primary_key.as_ref());
             match was {
                 Some(_) => d(Changed, table.to_string(), format!("the primary key of {table} is ({}) in the database", pk.columns.join(", "))),

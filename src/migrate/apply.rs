@@ -232,7 +232,8 @@ pub(super) fn apply_one(s: &mut Schema, places: &mut Places, c: &Change) {
             | DropIndex { .. }
             | AddPartition { .. }
             | DropPartition { .. }
-    ) {
+    ) || matches!(c, AddPrimaryKey { references, .. } if !references.is_empty())
+    {
         places.forget_inner();
     }
 }
@@ -579,9 +580,15 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                 col.nullable = nullable;
             }
         }
-        AddPrimaryKey { table, pk } => {
+        AddPrimaryKey { table, pk, references } => {
             if let Some(t) = table_mut(s, places, table) {
                 t.primary_key = Some(pk.clone());
+            }
+            for (table, fk) in references {
+                if let Some(t) = table_mut(s, places, table) {
+                    t.foreign_keys.retain(|x| x.name != fk.name);
+                    t.foreign_keys.push(fk.clone());
+                }
             }
         }
         AddUnique { table, unique } => {

@@ -235,6 +235,13 @@ pub enum Change {
     AddPrimaryKey {
         table: TableRef,
         pk: PrimaryKey,
+        /// The foreign keys of other tables that the key's swap replaces
+        /// (on an existing table, in the online migration): each moves
+        /// from the old key to the new one in one statement after the new
+        /// key's index is built and before the old key goes, so that its
+        /// table is never without the rule (see `migrate::plan`). Empty
+        /// otherwise.
+        references: Vec<(TableRef, ForeignKey)>,
     },
     AddUnique {
         table: TableRef,
@@ -506,7 +513,17 @@ impl Change {
             RestoreNotNull { table, column } => {
                 format!("make {table}.{column} required again (NOT NULL) if no row lacks a value")
             }
-            AddPrimaryKey { table, pk } => format!("add primary key ({}) to {table}", pk.columns.join(", ")),
+            AddPrimaryKey { table, pk, references } => {
+                let mut out = format!("add primary key ({}) to {table}", pk.columns.join(", "));
+                for (t, fk) in references {
+                    out.push_str(&format!(
+                        "; replace foreign key {} on {t} by one on ({})",
+                        fk.name,
+                        fk.columns.join(", ")
+                    ));
+                }
+                out
+            }
             AddUnique { table, unique } => format!("add unique {} on {table}", unique.name),
             AddCheck { table, check } => format!("add check {} on {table}", check.name),
             AddForeignKey { table, fk } => format!("add foreign key {} on {table}", fk.name),

@@ -240,7 +240,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         changes
             .iter()
             .filter_map(|c| match c {
-                Change::AddPrimaryKey { table, pk } if concurrent_index(table) => {
+                Change::AddPrimaryKey { table, pk, .. } if concurrent_index(table) => {
                     let old = dropped.get(table)?;
                     let t = old_ix.table(&table.schema, &table.name)?;
                     let not_null = pk.columns.iter().all(|c| t.column(c).is_some_and(|c| !c.nullable));
@@ -273,7 +273,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
             // the old key's (which another unique may have), is added
             // after the swap, or PostgreSQL could tie it to the old key's
             // index and refuse to drop that.
-            Change::AddPrimaryKey { table, pk } if swapped.contains_key(table) => {
+            Change::AddPrimaryKey { table, pk, .. } if swapped.contains_key(table) => {
                 Some((table.schema.as_str(), table.name.as_str(), column_set(&pk.columns)))
             }
             _ => None,
@@ -324,15 +324,38 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // A foreign key moved to the online migration, whose old form on other
     // columns the main migration dropped, replaces it there in one
     // statement instead: the table keeps the old rule until the new one
-    // holds.
+    // holds. One that moves to a key swapped in online is replaced by the
+    // swap, between the new key's build and the old key's drop (it is
+    // carried by the key's change).
     const GONE: usize = 4;
     let mut lists = lists;
     if renamed.is_none() {
-        let pairs = moved_foreign_keys(&changes, &new_ix, |i| lists[i] == MAIN, |i| lists[i] == ONLINE);
+        // By swapped table, the position of its key's change.
+        let swaps: HashMap<TableRef, usize> = changes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c {
+                Change::AddPrimaryKey { table, .. } if swapped.contains_key(table) => Some((table.clone(), i)),
+                _ => None,
+            })
+            .collect();
+        let pairs = moved_foreign_keys(&changes, &new_ix, &swaps, |i| lists[i] == MAIN, |i| lists[i] == ONLINE);
+        let mut carried: Vec<(usize, TableRef, relational::ForeignKey)> = Vec::new();
         for (drop, add) in pairs {
             lists[drop] = GONE;
             if let Change::AddForeignKey { table, fk } = &changes[add] {
-                changes[add] = Change::ReplaceForeignKey { table: table.clone(), fk: fk.clone() };
+                match swaps.get(&fk.target()) {
+                    Some(&key) => {
+                        lists[add] = GONE;
+                        carried.push((key, table.clone(), fk.clone()));
+                    }
+                    None => changes[add] = Change::ReplaceForeignKey { table: table.clone(), fk: fk.clone() },
+                }
+            }
+        }
+        for (key, table, fk) in carried {
+            if let Change::AddPrimaryKey { references, .. } = &mut changes[key] {
+                references.push((table, fk));
             }
         }
     }
@@ -346,22 +369,28 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
             _ => None,
         })
         .collect();
-    let validations: Vec<Change> = changes
-        .iter()
-        .zip(&lists)
-        .filter_map(|(c, &l)| match c {
-            Change::AddForeignKey { table, fk } | Change::ReplaceForeignKey { table, fk }
-                if l == ONLINE && !validated.contains(&(table, fk.name.as_str())) =>
-            {
-                Some(Change::ValidateConstraint {
-                    table: table.clone(),
-                    name: fk.name.clone(),
-                    referenced: Some(fk.target()),
-                })
+    let mut validations: Vec<Change> = Vec::new();
+    let mut validate = |table: &TableRef, fk: &relational::ForeignKey| {
+        if !validated.contains(&(table, fk.name.as_str())) {
+            validations.push(Change::ValidateConstraint {
+                table: table.clone(),
+                name: fk.name.clone(),
+                referenced: Some(fk.target()),
+            });
+        }
+    };
+    for (c, &l) in changes.iter().zip(&lists) {
+        match c {
+            Change::AddForeignKey { table, fk } | Change::ReplaceForeignKey { table, fk } if l == ONLINE => {
+                validate(table, fk)
             }
-            _ => None,
-        })
-        .collect();
+            // The foreign keys a key's swap replaces.
+            Change::AddPrimaryKey { references, .. } if l == ONLINE => {
+                references.iter().for_each(|(table, fk)| validate(table, fk))
+            }
+            _ => {}
+        }
+    }
     drop(validated);
     let mut sizes = [0; 5];
     for &l in &lists {
@@ -417,34 +446,42 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
 /// online migration instead, where the old one still stands (the tenancy
 /// upgrade's references through the tenant): dropped in the main
 /// migration, rows written before the online one ran were checked by
-/// neither. Left as they are where the old one cannot stay that long: the
-/// plan drops, replaces or swaps a key or unique of the referenced table
-/// (the old foreign key may need it), or changes the columns or names of
-/// either table; or where the table is partitioned (no `NOT VALID` before
-/// PostgreSQL 18).
+/// neither. A foreign key onto a key swapped in online (`swaps`, by
+/// table, the position of the key's change) is one of them when it moves
+/// onto the new key's columns: the swap replaces it once the new key's
+/// index is built, before the old key goes (the supplied keys of a
+/// tenancy upgrade). Left as they are where the old one cannot stay that
+/// long: the plan drops or replaces a key or unique of the referenced
+/// table in the main migration (the old foreign key may need it), or
+/// changes the columns or names of either table; a foreign key onto a
+/// swapped table's other columns; or where the table is partitioned (no
+/// `NOT VALID` before PostgreSQL 18).
 fn moved_foreign_keys(
     changes: &[Change],
     new_ix: &relational::TableIndex<'_>,
+    swaps: &HashMap<TableRef, usize>,
     main: impl Fn(usize) -> bool,
     online: impl Fn(usize) -> bool,
 ) -> Vec<(usize, usize)> {
-    // Tables whose keys, columns or names change.
+    // Tables whose keys, columns or names change (a key swapped in online
+    // aside: the old one stands until the swap).
     let unsettled: HashSet<&TableRef> = changes
         .iter()
         .filter(|c| {
-            matches!(
-                c,
-                Change::DropUnique { .. }
-                    | Change::DropPrimaryKey { .. }
-                    | Change::AddPrimaryKey { .. }
-                    | Change::RenameTable { .. }
-                    | Change::RenameColumn { .. }
-                    | Change::DropColumn { .. }
-                    | Change::AlterColumnType { .. }
-                    | Change::DropTable(_)
-                    | Change::AddPartition { .. }
-                    | Change::DropPartition { .. }
-            ) || matches!(c, Change::DropIndex { index, .. } if index.unique)
+            matches!(c, Change::AddPrimaryKey { table, .. } if !swaps.contains_key(table))
+                || matches!(
+                    c,
+                    Change::DropUnique { .. }
+                        | Change::DropPrimaryKey { .. }
+                        | Change::RenameTable { .. }
+                        | Change::RenameColumn { .. }
+                        | Change::DropColumn { .. }
+                        | Change::AlterColumnType { .. }
+                        | Change::DropTable(_)
+                        | Change::AddPartition { .. }
+                        | Change::DropPartition { .. }
+                )
+                || matches!(c, Change::DropIndex { index, .. } if index.unique)
         })
         .filter_map(Change::table)
         .collect();
@@ -467,8 +504,16 @@ fn moved_foreign_keys(
             Change::AddForeignKey { table, fk } if online(i) => {
                 let &(d, old) = dropped.get(&(table, fk.name.as_str()))?;
                 let target = fk.target();
+                // To a swapped key: only onto the new key's columns (the
+                // foreign key is added once the key's index is built, and
+                // must not take the old key's, which the swap drops).
+                let onto_swap = swaps.get(&target).is_none_or(|&k| match &changes[k] {
+                    Change::AddPrimaryKey { pk, .. } => column_set(&pk.columns) == column_set(&fk.ref_columns),
+                    _ => false,
+                });
                 let fits = old.columns != fk.columns
                     && old.target() == target
+                    && onto_swap
                     && plain(table)
                     && !unsettled.contains(table)
                     && !unsettled.contains(&target);

@@ -475,18 +475,25 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         }
         // In the online migration: a key replacing the table's, swapped in
         // once its index is built concurrently (see `migrate::plan`).
-        AddPrimaryKey { table, pk } if cx.concurrent => {
+        AddPrimaryKey { table, pk, references } if cx.concurrent => {
             match cx.before_at().table(&table.schema, &table.name).and_then(|t| t.primary_key.as_ref()) {
                 Some(old) if old.name == pk.name && old.columns != pk.columns => {
-                    o::swap_primary_key_concurrently(table, old, pk)
+                    o::swap_primary_key_concurrently(table, old, pk, references)
                 }
-                _ => vec![o::add_primary_key(table, pk)],
+                _ => {
+                    debug_assert!(references.is_empty(), "foreign keys are carried by a swap only");
+                    vec![o::add_primary_key(table, pk)]
+                }
             }
         }
-        AddPrimaryKey { table, pk } if cx.before_at().table(&table.schema, &table.name).is_some() => {
-            vec![o::restore_primary_key_aside(table, pk), o::add_primary_key(table, pk)]
+        AddPrimaryKey { table, pk, references } => {
+            debug_assert!(references.is_empty(), "foreign keys are carried by a swap only");
+            if cx.before_at().table(&table.schema, &table.name).is_some() {
+                vec![o::restore_primary_key_aside(table, pk), o::add_primary_key(table, pk)]
+            } else {
+                vec![o::add_primary_key(table, pk)]
+            }
         }
-        AddPrimaryKey { table, pk } => vec![o::add_primary_key(table, pk)],
         // On an existing table (a migration outside a transaction): the
         // index is built without blocking writes, then becomes the constraint.
         AddUnique { table, unique } if cx.concurrent => o::add_unique_concurrently(table, unique),

@@ -381,7 +381,21 @@ pub fn restore_primary_key_aside(t: &TableRef, pk: &PrimaryKey) -> Stmt {
 /// after a failure (a duplicate of the new key) it takes up where it
 /// stopped. The key's columns are `NOT NULL` already (the plan makes sure),
 /// so attaching the index reads no rows.
-pub fn swap_primary_key_concurrently(t: &TableRef, old: &PrimaryKey, pk: &PrimaryKey) -> Vec<Stmt> {
+///
+/// `references`, the foreign keys of other tables that move from the old
+/// key to the new one, are each replaced in one statement
+/// ([`replace_foreign_key`]) between the build and the attach: until then
+/// the old key's index holds them, and from then the new index does (a
+/// foreign key may reference the columns of a unique index that is not
+/// yet a constraint; attaching it keeps the foreign key on it). Neither
+/// table is ever without the rule, and the old key has nothing left on it
+/// when it is dropped.
+pub fn swap_primary_key_concurrently(
+    t: &TableRef,
+    old: &PrimaryKey,
+    pk: &PrimaryKey,
+    references: &[(TableRef, ForeignKey)],
+) -> Vec<Stmt> {
     let aside = aside(old);
     let rename = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(t), ident(&old.name), ident(&aside));
     let rename_sql = guarded_when(&format!("EXISTS ({})", other_columns(t, &old.name, &pk.columns)), &rename);
@@ -398,12 +412,14 @@ pub fn swap_primary_key_concurrently(t: &TableRef, old: &PrimaryKey, pk: &Primar
         ident(&pk.name),
         ident(&pk.name)
     );
-    vec![
+    let mut out = vec![
         Stmt::guarded(Op::Rename, Some(t), rename, rename_sql),
         drop_invalid_index(t, &pk.name),
         Stmt::new(Op::CreateIndexConcurrently, Some(t), build),
-        add_constraint(Op::AttachPrimaryKeyIndex, t, &pk.name, attach),
-    ]
+    ];
+    out.extend(references.iter().map(|(table, fk)| replace_foreign_key(table, fk)));
+    out.push(add_constraint(Op::AttachPrimaryKeyIndex, t, &pk.name, attach));
+    out
 }
 
 /// `VALIDATE CONSTRAINT`, only while the constraint is not validated: run
