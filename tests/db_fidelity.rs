@@ -776,8 +776,11 @@ context catalog {
 /// error told B that A held it; the references used a unique `(tenant_id,
 /// id)` beside it): the next build makes the key `(tenant_id, id)`, its
 /// index built concurrently and swapped in, the references moved onto it
-/// and validated; the owner runs it on a database holding both tenants'
-/// rows, and the result is exactly a fresh V1. B can then use A's key.
+/// with the unique's drop in one block (they were dropped in a main
+/// migration before, and rows written until the online one ran were not
+/// checked) and validated; the owner runs it on a database holding both
+/// tenants' rows, and the result is exactly a fresh V1. B can then use
+/// A's key.
 #[test]
 fn a_supplied_key_becomes_unique_per_tenant_in_place() {
     let pg = support::pg::shared();
@@ -820,9 +823,11 @@ fn a_supplied_key_becomes_unique_per_tenant_in_place() {
     assert!(msg.contains("subjects_pkey"), "{msg}");
     ok(&mut db, "RESET app.tenant_id");
     let (migrations, _) = build(SUPPLIED_KEYS, Some(lock), false);
-    assert_eq!(migrations.len(), 2, "a main migration and an online one");
-    assert!(!migrations[1].in_transaction, "{}", migrations[1].sql);
-    let online = &migrations[1].sql;
+    // Online only: the unique beside the key goes with the old key, and
+    // the references on it move onto the new key then.
+    assert_eq!(migrations.len(), 1, "one migration, online");
+    assert!(!migrations[0].in_transaction, "{}", migrations[0].sql);
+    let online = &migrations[0].sql;
     assert!(
         online.contains(
             "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS subjects_pkey ON catalog.subjects (tenant_id, id);"
@@ -830,7 +835,51 @@ fn a_supplied_key_becomes_unique_per_tenant_in_place() {
         "{online}"
     );
     assert!(online.contains("PRIMARY KEY USING INDEX subjects_pkey"), "{online}");
-    assert!(!migrations[0].sql.contains("PRIMARY KEY"), "the main migration keeps the old key: {}", migrations[0].sql);
+    // Statement by statement, the references hold after each: a course
+    // of no subject and an alias of none are refused, by name.
+    // The block that moves them off the unique holds ACCESS EXCLUSIVE on
+    // the three tables (catalog only), as the lock table says: seen
+    // inside a transaction, then rolled back and run for real.
+    assert_eq!(
+        dddc::migrate::locks::Op::MoveForeignKeysOffUnique.effect().map(|e| e.0),
+        Some(dddc::migrate::locks::LockLevel::AccessExclusive)
+    );
+    let mut blocks = 0;
+    for s in split(online) {
+        if s.contains("DROP CONSTRAINT IF EXISTS uq_subjects_tenant_id_id;") {
+            blocks += 1;
+            ok(&mut db, "BEGIN");
+            ok(&mut db, &s);
+            assert_eq!(
+                strings(
+                    &mut db,
+                    "SELECT c.relname::text FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                     WHERE l.pid = pg_backend_pid() AND l.mode = 'AccessExclusiveLock' AND c.relkind = 'r' ORDER BY 1"
+                ),
+                ["courses", "subjects", "subjects_aliases"]
+            );
+            ok(&mut db, "ROLLBACK");
+        }
+        ok(&mut db, &s);
+        ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+        for (sql, fk) in [
+            (
+                format!("INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{A}', 'nope', 'w')"),
+                "fk_courses_subject_id",
+            ),
+            (
+                format!(
+                    "INSERT INTO catalog.subjects_aliases (id, tenant_id, subject_id) VALUES ('zz', '{A}', 'nope')"
+                ),
+                "fk_subjects_aliases_subject_id",
+            ),
+        ] {
+            let msg = fails(&mut db, &sql, SqlState::FOREIGN_KEY_VIOLATION);
+            assert!(msg.contains(fk), "after {s}: {msg}");
+        }
+        ok(&mut db, "RESET app.tenant_id");
+    }
+    assert_eq!(blocks, 1, "{online}");
     // Exactly a fresh V1 of the model: no unique beside the key, no index
     // left behind by the swap.
     upgrade_to_fresh_v1(&mut db, &migrations, SUPPLIED_KEYS, "fid_supplied_keys_fresh");

@@ -232,7 +232,7 @@ pub(super) fn apply_one(s: &mut Schema, places: &mut Places, c: &Change) {
             | DropIndex { .. }
             | AddPartition { .. }
             | DropPartition { .. }
-    ) || matches!(c, AddPrimaryKey { references, .. } if !references.is_empty())
+    ) || matches!(c, AddPrimaryKey { references, uniques, .. } if !references.is_empty() || !uniques.is_empty())
     {
         places.forget_inner();
     }
@@ -580,9 +580,10 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                 col.nullable = nullable;
             }
         }
-        AddPrimaryKey { table, pk, references } => {
+        AddPrimaryKey { table, pk, references, uniques } => {
             if let Some(t) = table_mut(s, places, table) {
                 t.primary_key = Some(pk.clone());
+                t.uniques.retain(|x| !uniques.iter().any(|u| u.name == x.name));
             }
             for (table, fk) in references {
                 if let Some(t) = table_mut(s, places, table) {

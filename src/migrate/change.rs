@@ -242,6 +242,12 @@ pub enum Change {
         /// table is never without the rule (see `migrate::plan`). Empty
         /// otherwise.
         references: Vec<(TableRef, ForeignKey)>,
+        /// The table's uniques on the new key's columns that the swap
+        /// drops (the `(tenant_id, id)` an older dddc kept beside a global
+        /// key): the foreign keys of `references`, which PostgreSQL tied to
+        /// one of them, move off it onto the new key's index with it, in
+        /// one block. Empty otherwise.
+        uniques: Vec<Unique>,
     },
     AddUnique {
         table: TableRef,
@@ -513,11 +519,14 @@ impl Change {
             RestoreNotNull { table, column } => {
                 format!("make {table}.{column} required again (NOT NULL) if no row lacks a value")
             }
-            AddPrimaryKey { table, pk, references } => {
+            AddPrimaryKey { table, pk, references, uniques } => {
                 let mut out = format!("add primary key ({}) to {table}", pk.columns.join(", "));
+                for u in uniques {
+                    out.push_str(&format!("; drop unique {} on {table}", u.name));
+                }
                 for (t, fk) in references {
                     out.push_str(&format!(
-                        "; replace foreign key {} on {t} by one on ({})",
+                        "; move foreign key {} on {t} onto it, on ({})",
                         fk.name,
                         fk.columns.join(", ")
                     ));

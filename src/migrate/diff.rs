@@ -570,7 +570,12 @@ fn alter_table(out: &mut Vec<Change>, o: &Table, t: &Table) {
             out.push(Change::DropPrimaryKey { table: r.clone(), pk: pk.clone() });
         }
         if let Some(pk) = &t.primary_key {
-            out.push(Change::AddPrimaryKey { table: r.clone(), pk: pk.clone(), references: Vec::new() });
+            out.push(Change::AddPrimaryKey {
+                table: r.clone(),
+                pk: pk.clone(),
+                references: Vec::new(),
+                uniques: Vec::new(),
+            });
         }
     }
     let (removed, added, changed) = by_name(&o.uniques, &t.uniques, |u| &u.name);

@@ -165,6 +165,10 @@ pub enum Op {
     /// `DROP CONSTRAINT` of a foreign key and `ADD` of its replacement
     /// `NOT VALID`, in one statement: both tables.
     ReplaceForeignKeyNotValid,
+    /// `DROP CONSTRAINT` of a unique and of the foreign keys on it, added
+    /// back `NOT VALID` onto the table's new key, in one block: the table
+    /// and every referencing table.
+    MoveForeignKeysOffUnique,
     /// `VALIDATE CONSTRAINT`.
     ValidateConstraint,
     /// `VALIDATE CONSTRAINT` of a foreign key: reads the referenced table too.
@@ -241,7 +245,7 @@ impl Op {
             AddCheckScan => (AccessExclusive, Scan),
             AddForeignKeyNotValid => (ShareRowExclusive, Catalog),
             AddForeignKeyScan => (ShareRowExclusive, Scan),
-            ReplaceForeignKeyNotValid => (AccessExclusive, Catalog),
+            ReplaceForeignKeyNotValid | MoveForeignKeysOffUnique => (AccessExclusive, Catalog),
             ValidateConstraint => (ShareUpdateExclusive, Scan),
             ValidateForeignKey => (ShareUpdateExclusive, Scan),
             AddConstraintWithIndex | AddPrimaryKeyWithIndex => (AccessExclusive, Scan),
@@ -272,9 +276,11 @@ impl Op {
         match self {
             Op::CreateTable | Op::AddForeignKeyNotValid | Op::AddForeignKeyScan => Some(LockLevel::ShareRowExclusive),
             Op::ValidateForeignKey => Some(LockLevel::RowShare),
-            Op::DropConstraint | Op::ReplaceForeignKeyNotValid | Op::Drop | Op::MovePartitionRows => {
-                Some(LockLevel::AccessExclusive)
-            }
+            Op::DropConstraint
+            | Op::ReplaceForeignKeyNotValid
+            | Op::MoveForeignKeysOffUnique
+            | Op::Drop
+            | Op::MovePartitionRows => Some(LockLevel::AccessExclusive),
             _ => None,
         }
     }
@@ -310,6 +316,9 @@ impl Op {
             AddForeignKeyScan => "`ADD … FOREIGN KEY` (partitioned table, PostgreSQL < 18)",
             ReplaceForeignKeyNotValid => {
                 "`DROP CONSTRAINT` of a foreign key and `ADD` of the one replacing it `NOT VALID`, in one statement (also on the referenced table)"
+            }
+            MoveForeignKeysOffUnique => {
+                "`DROP CONSTRAINT` of a unique and of the foreign keys on it, and their `ADD … NOT VALID` onto the new key, in one block (also on the referencing tables)"
             }
             ValidateConstraint => "`VALIDATE CONSTRAINT` (check)",
             ValidateForeignKey => "`VALIDATE CONSTRAINT` (foreign key; `ROW SHARE` on the referenced table)",

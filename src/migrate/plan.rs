@@ -326,7 +326,9 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     // statement instead: the table keeps the old rule until the new one
     // holds. One that moves to a key swapped in online is replaced by the
     // swap, between the new key's build and the old key's drop (it is
-    // carried by the key's change).
+    // carried by the key's change), and so is a unique of the swapped
+    // table on the new key's columns that the main migration dropped
+    // (with the foreign keys PostgreSQL tied to it).
     const GONE: usize = 4;
     let mut lists = lists;
     if renamed.is_none() {
@@ -339,7 +341,21 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
                 _ => None,
             })
             .collect();
-        let pairs = moved_foreign_keys(&changes, &new_ix, &swaps, |i| lists[i] == MAIN, |i| lists[i] == ONLINE);
+        let uniques: Vec<usize> = changes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c {
+                Change::DropUnique { table, unique } if lists[i] == MAIN => match &changes[*swaps.get(table)?] {
+                    Change::AddPrimaryKey { pk, .. } => {
+                        (column_set(&pk.columns) == column_set(&unique.columns)).then_some(i)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let pairs =
+            moved_foreign_keys(&changes, &new_ix, &swaps, &uniques, |i| lists[i] == MAIN, |i| lists[i] == ONLINE);
         let mut carried: Vec<(usize, TableRef, relational::ForeignKey)> = Vec::new();
         for (drop, add) in pairs {
             lists[drop] = GONE;
@@ -356,6 +372,14 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         for (key, table, fk) in carried {
             if let Change::AddPrimaryKey { references, .. } = &mut changes[key] {
                 references.push((table, fk));
+            }
+        }
+        for i in uniques {
+            let Change::DropUnique { table, unique } = &changes[i] else { continue };
+            let (key, unique) = (swaps[table], unique.clone());
+            lists[i] = GONE;
+            if let Change::AddPrimaryKey { uniques, .. } = &mut changes[key] {
+                uniques.push(unique);
             }
         }
     }
@@ -450,7 +474,10 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
 /// table, the position of the key's change) is one of them when it moves
 /// onto the new key's columns: the swap replaces it once the new key's
 /// index is built, before the old key goes (the supplied keys of a
-/// tenancy upgrade). Left as they are where the old one cannot stay that
+/// tenancy upgrade), and so is one on the same columns when the swap
+/// drops a unique it may be tied to (`uniques`, the positions of those
+/// drops: an older dddc's `(tenant_id, id)` beside a global key). Left as
+/// they are where the old one cannot stay that
 /// long: the plan drops or replaces a key or unique of the referenced
 /// table in the main migration (the old foreign key may need it), or
 /// changes the columns or names of either table; a foreign key onto a
@@ -460,13 +487,21 @@ fn moved_foreign_keys(
     changes: &[Change],
     new_ix: &relational::TableIndex<'_>,
     swaps: &HashMap<TableRef, usize>,
+    uniques: &[usize],
     main: impl Fn(usize) -> bool,
     online: impl Fn(usize) -> bool,
 ) -> Vec<(usize, usize)> {
-    // Tables whose keys, columns or names change (a key swapped in online
-    // aside: the old one stands until the swap).
+    // Tables whose keys, columns or names change (a key swapped in online,
+    // and the uniques it drops, aside: the old ones stand until the swap).
+    let uniques: HashSet<usize> = uniques.iter().copied().collect();
+    // The swapped tables that drop a unique with their key: a foreign key
+    // on it moves off it even onto the same columns.
+    let off_unique: HashSet<&TableRef> = uniques.iter().filter_map(|&i| changes[i].table()).collect();
     let unsettled: HashSet<&TableRef> = changes
         .iter()
+        .enumerate()
+        .filter(|(i, _)| !uniques.contains(i))
+        .map(|(_, c)| c)
         .filter(|c| {
             matches!(c, Change::AddPrimaryKey { table, .. } if !swaps.contains_key(table))
                 || matches!(
@@ -511,7 +546,7 @@ fn moved_foreign_keys(
                     Change::AddPrimaryKey { pk, .. } => column_set(&pk.columns) == column_set(&fk.ref_columns),
                     _ => false,
                 });
-                let fits = old.columns != fk.columns
+                let fits = (old.columns != fk.columns || off_unique.contains(&target))
                     && old.target() == target
                     && onto_swap
                     && plain(table)

@@ -475,19 +475,19 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         }
         // In the online migration: a key replacing the table's, swapped in
         // once its index is built concurrently (see `migrate::plan`).
-        AddPrimaryKey { table, pk, references } if cx.concurrent => {
+        AddPrimaryKey { table, pk, references, uniques } if cx.concurrent => {
             match cx.before_at().table(&table.schema, &table.name).and_then(|t| t.primary_key.as_ref()) {
                 Some(old) if old.name == pk.name && old.columns != pk.columns => {
-                    o::swap_primary_key_concurrently(table, old, pk, references)
+                    o::swap_primary_key_concurrently(table, old, pk, references, uniques)
                 }
                 _ => {
-                    debug_assert!(references.is_empty(), "foreign keys are carried by a swap only");
+                    debug_assert!(references.is_empty() && uniques.is_empty(), "carried by a swap only");
                     vec![o::add_primary_key(table, pk)]
                 }
             }
         }
-        AddPrimaryKey { table, pk, references } => {
-            debug_assert!(references.is_empty(), "foreign keys are carried by a swap only");
+        AddPrimaryKey { table, pk, references, uniques } => {
+            debug_assert!(references.is_empty() && uniques.is_empty(), "carried by a swap only");
             if cx.before_at().table(&table.schema, &table.name).is_some() {
                 vec![o::restore_primary_key_aside(table, pk), o::add_primary_key(table, pk)]
             } else {

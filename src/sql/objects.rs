@@ -390,11 +390,19 @@ pub fn restore_primary_key_aside(t: &TableRef, pk: &PrimaryKey) -> Stmt {
 /// yet a constraint; attaching it keeps the foreign key on it). Neither
 /// table is ever without the rule, and the old key has nothing left on it
 /// when it is dropped.
+///
+/// `uniques`, the table's uniques on the new key's columns that go with
+/// the old key, have the foreign keys PostgreSQL tied to them: those of
+/// `references` then move in one block instead (each dropped, the
+/// uniques dropped, each added back `NOT VALID`), run while a unique is
+/// left, since a foreign key added while one stands could take its index
+/// again.
 pub fn swap_primary_key_concurrently(
     t: &TableRef,
     old: &PrimaryKey,
     pk: &PrimaryKey,
     references: &[(TableRef, ForeignKey)],
+    uniques: &[Unique],
 ) -> Vec<Stmt> {
     let aside = aside(old);
     let rename = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(t), ident(&old.name), ident(&aside));
@@ -417,9 +425,34 @@ pub fn swap_primary_key_concurrently(
         drop_invalid_index(t, &pk.name),
         Stmt::new(Op::CreateIndexConcurrently, Some(t), build),
     ];
-    out.extend(references.iter().map(|(table, fk)| replace_foreign_key(table, fk)));
+    if uniques.is_empty() {
+        out.extend(references.iter().map(|(table, fk)| replace_foreign_key(table, fk)));
+    } else {
+        out.push(move_foreign_keys_off_uniques(t, uniques, references));
+    }
     out.push(add_constraint(Op::AttachPrimaryKeyIndex, t, &pk.name, attach));
     out
+}
+
+/// The block of [`swap_primary_key_concurrently`] that drops `uniques`
+/// of `t` with the foreign keys `references` on them, and adds those
+/// back `NOT VALID` onto the one unique index left on their columns, in
+/// one transaction: only while one of the uniques stands.
+fn move_foreign_keys_off_uniques(t: &TableRef, uniques: &[Unique], references: &[(TableRef, ForeignKey)]) -> Stmt {
+    let drops = references
+        .iter()
+        .map(|(table, fk)| format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};", q(table), ident(&fk.name)));
+    let uniques_gone =
+        uniques.iter().map(|u| format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};", q(t), ident(&u.name)));
+    let adds = references
+        .iter()
+        .map(|(table, fk)| format!("ALTER TABLE {} ADD {} NOT VALID;", q(table), foreign_key_clause(fk)));
+    let plain: Vec<String> = drops.chain(uniques_gone).chain(adds).collect();
+    let standing: Vec<String> = uniques.iter().map(|u| format!("EXISTS ({})", exists_constraint(t, &u.name))).collect();
+    let sql = guarded_when(&standing.join(" OR "), &plain.join("\n        "));
+    let mut stmt = Stmt::guarded(Op::MoveForeignKeysOffUnique, Some(t), plain[0].clone(), sql);
+    stmt.set_plain(plain);
+    references.iter().filter(|(table, _)| table != t).fold(stmt, |s, (table, _)| s.referencing(table))
 }
 
 /// `VALIDATE CONSTRAINT`, only while the constraint is not validated: run
