@@ -439,14 +439,9 @@ pub fn swap_primary_key_concurrently(
 /// back `NOT VALID` onto the one unique index left on their columns, in
 /// one transaction: only while one of the uniques stands.
 fn move_foreign_keys_off_uniques(t: &TableRef, uniques: &[Unique], references: &[(TableRef, ForeignKey)]) -> Stmt {
-    let drops = references
-        .iter()
-        .map(|(table, fk)| format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};", q(table), ident(&fk.name)));
-    let uniques_gone =
-        uniques.iter().map(|u| format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};", q(t), ident(&u.name)));
-    let adds = references
-        .iter()
-        .map(|(table, fk)| format!("ALTER TABLE {} ADD {} NOT VALID;", q(table), foreign_key_clause(fk)));
+    let drops = references.iter().map(|(table, fk)| drop_constraint(table, &fk.name).sql);
+    let uniques_gone = uniques.iter().map(|u| drop_constraint(t, &u.name).sql);
+    let adds = references.iter().flat_map(|(table, fk)| add_foreign_key(table, fk, true).plain().to_vec());
     let plain: Vec<String> = drops.chain(uniques_gone).chain(adds).collect();
     let standing: Vec<String> = uniques.iter().map(|u| format!("EXISTS ({})", exists_constraint(t, &u.name))).collect();
     let sql = guarded_when(&standing.join(" OR "), &plain.join("\n        "));
