@@ -41,9 +41,15 @@ else
   for f in tests/models/*.ddd examples/history/steps/*.ddd; do
     cp "$f" "$seeds/$(basename "$(dirname "$f")")-$(basename "$f")"
   done
-  pair() { { cat "$1"; printf '\n=====\n'; cat "$2"; } > "$seeds/pair-$(basename "$1" .ddd)-$(basename "$2" .ddd).ddd"; }
+  pair() {
+    { cat "$1"; printf '\n=====\n'; cat "$2"; } \
+      > "$seeds/pair-$(basename "$(dirname "$1")")-$(basename "$1" .ddd)-$(basename "$2" .ddd).ddd"
+  }
   pair examples/history/steps/v1.ddd examples/history/steps/v2.ddd
   pair examples/history/steps/v3.ddd examples/history/steps/v4.ddd
+  # A tenancy upgrade whose keys are swapped in online, the references
+  # moved onto them (a fresh corpus only: a resumed one reads no seed).
+  pair tests/migrations/tenancy_by_hand_references/v1.ddd tests/migrations/tenancy_by_hand_references/v2.ddd
   out="$here/target/afl-out"
   target=tools/afl/target/release/dddc-afl
   timeout=10000
