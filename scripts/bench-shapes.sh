@@ -29,7 +29,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
-SHAPES="${SHAPES:-invariants indexes entities enum enum-uses was-enums hub publication role docs rename contexts events audited audit-readers keys values files mitoga}"
+SHAPES="${SHAPES:-invariants indexes entities enum enum-uses was-enums hub publication role docs rename contexts events audited audit-readers keys tenant-adoption values files mitoga}"
 RUNS="${RUNS:-3}"
 WORK="${WORK:-$here/target/bench-shapes}"
 # shellcheck source=scripts/bench-tools.sh

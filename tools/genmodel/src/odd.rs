@@ -8,7 +8,8 @@
 //! by month on every aggregate, every aggregate audited and searchable,
 //! a context per aggregate audited with a role reading the log and half
 //! of them, tenant-scoped aggregates keyed by a code the application
-//! supplies, value objects on every aggregate, a file per context), and one shaped like
+//! supplies, a team's hand-written tenant columns turned into `tenant
+//! by` (every supplied key swapped, every reference moved), value objects on every aggregate, a file per context), and one shaped like
 //! a real model: the bundled MiToga's five
 //! contexts copied `n` times. Each comes with an edit, so a
 //! build that plans a change is measured too. `scripts/bench-shapes.sh`
@@ -34,6 +35,7 @@ pub const SHAPES: &[&str] = &[
     "audited",
     "audit-readers",
     "keys",
+    "tenant-adoption",
     "values",
     "files",
     "mitoga",
@@ -274,6 +276,26 @@ pub fn model(shape: &str, n: usize, edited: bool) -> Option<String> {
                 );
             });
             s = s.replace(" {\n  /// Aggregate ", " {\n  tenant by tenant_id\n  /// Aggregate ");
+        }
+        "tenant-adoption" => {
+            // Contexts whose `tenant_id` the team wrote by hand, each
+            // aggregate keyed by a code the application supplies and
+            // referencing the one before it. The edit adopts `tenant by`:
+            // every key becomes `(tenant_id, code)`, swapped in online,
+            // and every reference moves onto it inside the swap.
+            contexts(&mut s, n, |s, a| {
+                if !edited {
+                    s.push_str("    /// Whose row it is.\n    tenant_id: uuid\n");
+                }
+                s.push_str("    /// The code the application gives it.\n    code: text(20)\n    /// Shown.\n    label: text(80)\n");
+                if a % 50 != 0 {
+                    let _ = writeln!(s, "    /// The one before it.\n    prev: ref A{}", a - 1);
+                }
+                s.push_str("    key (code)\n");
+            });
+            if edited {
+                s = s.replace(" {\n  /// Aggregate ", " {\n  tenant by tenant_id\n  /// Aggregate ");
+            }
         }
         "values" => {
             // Value objects every aggregate embeds: an address (with a
