@@ -816,8 +816,33 @@ fn a_supplied_key_becomes_unique_per_tenant_in_place() {
     for s in split(online) {
         if s.contains("DROP CONSTRAINT IF EXISTS uq_subjects_tenant_id_id;") {
             blocks += 1;
+            // What each table's rows saw in this transaction, before and
+            // after the block: its file (a rewrite changes it) and its
+            // scans (fewer index scans are no scan: the block drops the
+            // unique's index, whose scans leave the table's sum).
+            let work = |db: &mut Client| -> Vec<(String, u32, i64, i64)> {
+                db.query(
+                    "SELECT c.relname::text, c.relfilenode, s.seq_scan, coalesce(s.idx_scan, 0)
+                     FROM pg_class c JOIN pg_stat_xact_user_tables s ON s.relid = c.oid
+                     WHERE c.relname IN ('courses', 'subjects', 'subjects_aliases') ORDER BY 1",
+                    &[],
+                )
+                .expect("the tables' statistics")
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+                .collect()
+            };
             ok(&mut db, "BEGIN");
+            let before = work(&mut db);
             ok(&mut db, &s);
+            let after = work(&mut db);
+            assert_eq!(before.len(), 3);
+            for (b, a) in before.iter().zip(&after) {
+                assert!(
+                    a.0 == b.0 && a.1 == b.1 && a.2 == b.2 && a.3 <= b.3,
+                    "the block reads or rewrites {b:?} -> {a:?}"
+                );
+            }
             assert_eq!(
                 strings(
                     &mut db,
