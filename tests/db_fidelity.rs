@@ -538,12 +538,13 @@ fn a_reference_holds_when_a_shop_with_rows_becomes_tenant_scoped() {
 /// same model adopting `tenant by`: the migration case of that name,
 /// which runs it under the lock audit.
 const TENANTS_BY_HAND: &str = include_str!("migrations/tenancy_by_hand_references/v1.ddd");
+/// [`TENANTS_BY_HAND`] with `tenant by`.
 const TENANTS_BY_DDDC: &str = include_str!("migrations/tenancy_by_hand_references/v2.ddd");
 
-/// [`TENANTS_BY_HAND`] adopting `tenant by` ([`TENANTS_BY_DDDC`]): the tenant columns are
-/// dddc's, the invoice's key becomes `(tenant_id, series)` (swapped in
-/// online, its columns being `NOT NULL` already) and every reference to
-/// it goes through the tenant. The references are enforced all along:
+/// [`TENANTS_BY_HAND`] adopting `tenant by` ([`TENANTS_BY_DDDC`]): the
+/// tenant columns are dddc's, the invoice's key becomes `(tenant_id,
+/// series)` (swapped in online, its columns being `NOT NULL` already) and
+/// every reference to it goes through the tenant. The references are enforced all along:
 /// the main migration keeps them, and the online one moves each onto the
 /// new key after its index is built and before the old key goes (they
 /// were dropped in the main migration and added back after the swap, so
