@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::change::{Change, CommentOn, TableRef};
-use crate::relational::{ColumnType, Schema, Table};
+use crate::relational::{ColumnType, ForeignKey, Schema, Table};
 
 /// The schema `changes` leave. It shares with `schema` every table they do
 /// not change: only a table changed is copied ([`Arc::make_mut`]). A
@@ -232,9 +232,17 @@ pub(super) fn apply_one(s: &mut Schema, places: &mut Places, c: &Change) {
             | DropIndex { .. }
             | AddPartition { .. }
             | DropPartition { .. }
-    ) || matches!(c, AddPrimaryKey { references, uniques, .. } if !references.is_empty() || !uniques.is_empty())
+    ) || matches!(c, AddPrimaryKey { references, .. } if !references.is_empty())
     {
         places.forget_inner();
+    }
+}
+
+/// `fk` on `table`, in place of the one of its name if any.
+fn put_foreign_key(s: &mut Schema, places: &mut Places, table: &TableRef, fk: &ForeignKey) {
+    if let Some(t) = table_mut(s, places, table) {
+        t.foreign_keys.retain(|x| x.name != fk.name);
+        t.foreign_keys.push(fk.clone());
     }
 }
 
@@ -586,10 +594,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                 t.uniques.retain(|x| !uniques.iter().any(|u| u.name == x.name));
             }
             for (table, fk) in references {
-                if let Some(t) = table_mut(s, places, table) {
-                    t.foreign_keys.retain(|x| x.name != fk.name);
-                    t.foreign_keys.push(fk.clone());
-                }
+                put_foreign_key(s, places, table, fk);
             }
         }
         AddUnique { table, unique } => {
@@ -606,12 +611,7 @@ fn change(s: &mut Schema, places: &mut Places, c: &Change) {
                 t.checks.push(check.clone());
             }
         }
-        AddForeignKey { table, fk } | ReplaceForeignKey { table, fk } => {
-            if let Some(t) = table_mut(s, places, table) {
-                t.foreign_keys.retain(|x| x.name != fk.name);
-                t.foreign_keys.push(fk.clone());
-            }
-        }
+        AddForeignKey { table, fk } | ReplaceForeignKey { table, fk } => put_foreign_key(s, places, table, fk),
         CreateIndex { table, index } => {
             if let Some(t) = table_mut(s, places, table) {
                 t.indexes.retain(|x| x.name != index.name);

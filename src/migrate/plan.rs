@@ -332,25 +332,26 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     const GONE: usize = 4;
     let mut lists = lists;
     if renamed.is_none() {
-        // By swapped table, the position of its key's change.
-        let swaps: HashMap<TableRef, usize> = changes
+        // By swapped table, the position of its key's change and the new
+        // key's columns.
+        let swaps: HashMap<TableRef, (usize, Vec<String>)> = changes
             .iter()
             .enumerate()
             .filter_map(|(i, c)| match c {
-                Change::AddPrimaryKey { table, .. } if swapped.contains_key(table) => Some((table.clone(), i)),
+                Change::AddPrimaryKey { table, pk, .. } if swapped.contains_key(table) => {
+                    Some((table.clone(), (i, pk.columns.clone())))
+                }
                 _ => None,
             })
             .collect();
-        let uniques: Vec<usize> = changes
+        let uniques: HashSet<usize> = changes
             .iter()
             .enumerate()
             .filter_map(|(i, c)| match c {
-                Change::DropUnique { table, unique } if lists[i] == MAIN => match &changes[*swaps.get(table)?] {
-                    Change::AddPrimaryKey { pk, .. } => {
-                        (column_set(&pk.columns) == column_set(&unique.columns)).then_some(i)
-                    }
-                    _ => None,
-                },
+                Change::DropUnique { table, unique } if lists[i] == MAIN => {
+                    let (_, key) = swaps.get(table)?;
+                    (column_set(key) == column_set(&unique.columns)).then_some(i)
+                }
                 _ => None,
             })
             .collect();
@@ -361,7 +362,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
             lists[drop] = GONE;
             if let Change::AddForeignKey { table, fk } = &changes[add] {
                 match swaps.get(&fk.target()) {
-                    Some(&key) => {
+                    Some(&(key, _)) => {
                         lists[add] = GONE;
                         carried.push((key, table.clone(), fk.clone()));
                     }
@@ -376,7 +377,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
         }
         for i in uniques {
             let Change::DropUnique { table, unique } = &changes[i] else { continue };
-            let (key, unique) = (swaps[table], unique.clone());
+            let (key, unique) = (swaps[table].0, unique.clone());
             lists[i] = GONE;
             if let Change::AddPrimaryKey { uniques, .. } = &mut changes[key] {
                 uniques.push(unique);
@@ -471,7 +472,7 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
 /// upgrade's references through the tenant): dropped in the main
 /// migration, rows written before the online one ran were checked by
 /// neither. A foreign key onto a key swapped in online (`swaps`, by
-/// table, the position of the key's change) is one of them when it moves
+/// table, the position of the key's change and its columns) is one of them when it moves
 /// onto the new key's columns: the swap replaces it once the new key's
 /// index is built, before the old key goes (the supplied keys of a
 /// tenancy upgrade), and so is one on the same columns when the swap
@@ -486,14 +487,13 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
 fn moved_foreign_keys(
     changes: &[Change],
     new_ix: &relational::TableIndex<'_>,
-    swaps: &HashMap<TableRef, usize>,
-    uniques: &[usize],
+    swaps: &HashMap<TableRef, (usize, Vec<String>)>,
+    uniques: &HashSet<usize>,
     main: impl Fn(usize) -> bool,
     online: impl Fn(usize) -> bool,
 ) -> Vec<(usize, usize)> {
     // Tables whose keys, columns or names change (a key swapped in online,
     // and the uniques it drops, aside: the old ones stand until the swap).
-    let uniques: HashSet<usize> = uniques.iter().copied().collect();
     // The swapped tables that drop a unique with their key: a foreign key
     // on it moves off it even onto the same columns.
     let off_unique: HashSet<&TableRef> = uniques.iter().filter_map(|&i| changes[i].table()).collect();
@@ -542,10 +542,8 @@ fn moved_foreign_keys(
                 // To a swapped key: only onto the new key's columns (the
                 // foreign key is added once the key's index is built, and
                 // must not take the old key's, which the swap drops).
-                let onto_swap = swaps.get(&target).is_none_or(|&k| match &changes[k] {
-                    Change::AddPrimaryKey { pk, .. } => column_set(&pk.columns) == column_set(&fk.ref_columns),
-                    _ => false,
-                });
+                let onto_swap =
+                    swaps.get(&target).is_none_or(|(_, key)| column_set(key) == column_set(&fk.ref_columns));
                 let fits = (old.columns != fk.columns || off_unique.contains(&target))
                     && old.target() == target
                     && onto_swap
