@@ -29,7 +29,13 @@ struct Rel {
     /// The partitioned table it belongs to, if it is a partition.
     parent: Option<String>,
     relfilenode: u32,
-    scans: i64,
+    /// Sequential scans of it in the transaction.
+    seq_scans: i64,
+    /// Scans through each of its indexes in the transaction, by the
+    /// index's oid: compared index by index, since an index the statement
+    /// drops takes its scans out of the table's sum
+    /// (`pg_stat_xact_user_tables.idx_scan`).
+    index_scans: BTreeMap<u32, i64>,
     rows: i64,
 }
 
@@ -49,6 +55,14 @@ pub struct Audit {
     pub statements: usize,
 }
 
+impl Rel {
+    /// Whether an index it has now was scanned more than before (one it
+    /// no longer has says nothing: its scans left with it).
+    fn scanned_more_than(&self, before: &Rel) -> bool {
+        self.index_scans.iter().any(|(ix, &n)| n > before.index_scans.get(ix).copied().unwrap_or(0))
+    }
+}
+
 fn relations(db: &mut postgres::Client) -> Result<BTreeMap<u32, Rel>, String> {
     let rows = db
         .query(
@@ -56,7 +70,7 @@ fn relations(db: &mut postgres::Client) -> Result<BTreeMap<u32, Rel>, String> {
                     (SELECT pn.nspname || '.' || p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
                        JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid LIMIT 1), \
                     c.relfilenode, \
-                    coalesce(s.seq_scan, 0) + coalesce(s.idx_scan, 0), \
+                    coalesce(s.seq_scan, 0), \
                     coalesce(s.n_tup_ins, 0) + coalesce(s.n_tup_upd, 0) + coalesce(s.n_tup_del, 0) \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid \
@@ -65,13 +79,30 @@ fn relations(db: &mut postgres::Client) -> Result<BTreeMap<u32, Rel>, String> {
             &[],
         )
         .map_err(|e| e.to_string())?;
-    Ok(rows
+    let mut out: BTreeMap<u32, Rel> = rows
         .iter()
         .map(|r| {
             let oid: u32 = r.get(0);
-            (oid, Rel { name: r.get(1), parent: r.get(2), relfilenode: r.get(3), scans: r.get(4), rows: r.get(5) })
+            let rel = Rel {
+                name: r.get(1),
+                parent: r.get(2),
+                relfilenode: r.get(3),
+                seq_scans: r.get(4),
+                index_scans: BTreeMap::new(),
+                rows: r.get(5),
+            };
+            (oid, rel)
         })
-        .collect())
+        .collect();
+    let indexes = db
+        .query("SELECT i.indrelid, i.indexrelid, pg_stat_get_xact_numscans(i.indexrelid) FROM pg_index i", &[])
+        .map_err(|e| e.to_string())?;
+    for r in &indexes {
+        if let Some(rel) = out.get_mut(&r.get::<_, u32>(0)) {
+            rel.index_scans.insert(r.get(1), r.get(2));
+        }
+    }
+    Ok(out)
 }
 
 /// Relation locks this backend holds: oid → modes.
@@ -211,12 +242,7 @@ impl Audit {
                 let work = match (b, a) {
                     (Some(b), Some(a)) if a.relfilenode != b.relfilenode => Some(Work::Rewrite),
                     (Some(b), Some(a)) if a.rows != b.rows => Some(Work::Rows),
-                    // More scans only: the table's index scans are summed
-                    // over its indexes, and an index the statement drops
-                    // takes its scans of the transaction (or those not yet
-                    // flushed) out of the sum (a swapped key's old index,
-                    // whose foreign key checks had used it).
-                    (Some(b), Some(a)) if a.scans > b.scans => Some(Work::Scan),
+                    (Some(b), Some(a)) if a.seq_scans != b.seq_scans || a.scanned_more_than(b) => Some(Work::Scan),
                     _ => None,
                 };
                 let on_table = names(&name, &parent, &table);
