@@ -12,6 +12,15 @@
 #   TARGET=parse scripts/fuzz-afl.sh # the parser alone (tools/afl/src/bin):
 #                                    # the hand-written parser against pest,
 #                                    # seeded with every model of the repo
+#   ONLY=tenancy_by_hand scripts/fuzz-afl.sh
+#                                    # only the seeds whose file name holds
+#                                    # it, into target/afl-out-$ONLY: a new
+#                                    # path's models. A fresh corpus spends a
+#                                    # short run on the descendants of one
+#                                    # seed (31 minutes from all of them in
+#                                    # the thirty-seventh session never left
+#                                    # the first one it picked), so a new
+#                                    # path gets a run of its own.
 #
 # A crash or hang lands in target/afl-out/default/{crashes,hangs}
 # (target/afl-out-parse/… for TARGET=parse): turn each into a file of
@@ -51,6 +60,14 @@ else
   # moved onto them (a fresh corpus only: a resumed one reads no seed).
   pair tests/migrations/tenancy_by_hand_references/v1.ddd tests/migrations/tenancy_by_hand_references/v2.ddd
   out="$here/target/afl-out"
+  if [ -n "${ONLY:-}" ]; then
+    find "$seeds" -type f ! -name "*$ONLY*" -delete
+    if [ -z "$(ls -A "$seeds")" ]; then
+      echo "fuzz-afl: no seed's name holds '$ONLY' (the seeds: tests/models/*.ddd, examples/history/steps/*.ddd, and the pairs named in this script)" >&2
+      exit 2
+    fi
+    out="$here/target/afl-out-$ONLY"
+  fi
   target=tools/afl/target/release/dddc-afl
   timeout=10000
 fi
