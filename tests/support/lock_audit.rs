@@ -1,8 +1,9 @@
 //! The lock audit: a migration run statement by statement the way Flyway
 //! runs it (inside its transaction, or each statement on its own when its
 //! `.conf` says so), reading after every statement what PostgreSQL says it
-//! did: the locks the backend holds (`pg_locks`), the scans and row changes
-//! of the transaction (`pg_stat_xact_user_tables`) and whether a table was
+//! did: the locks the backend holds (`pg_locks`), the sequential scans and
+//! row changes of the transaction (`pg_stat_xact_user_tables`), the scans
+//! through each index (`pg_stat_get_xact_numscans`) and whether a table was
 //! rewritten (`pg_class.relfilenode`). It fails when
 //!
 //! - a statement reads, rewrites or updates an existing table while the
