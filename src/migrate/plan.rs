@@ -333,12 +333,19 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
     let mut lists = lists;
     if renamed.is_none() {
         // By swapped table, the position of its key's change and the new
-        // key's columns.
+        // key's columns. Not a key whose columns are only reordered: a
+        // foreign key replaced onto the new index while the old key stands
+        // on the same columns would be tied to the old key's index (the
+        // first PostgreSQL finds), and the swap could then never drop it;
+        // the references to such a key move the old way (its table counts
+        // as changing its key).
         let swaps: HashMap<TableRef, (usize, Vec<String>)> = changes
             .iter()
             .enumerate()
             .filter_map(|(i, c)| match c {
-                Change::AddPrimaryKey { table, pk, .. } if swapped.contains_key(table) => {
+                Change::AddPrimaryKey { table, pk, .. }
+                    if swapped.get(table).is_some_and(|old| column_set(old) != column_set(&pk.columns)) =>
+                {
                     Some((table.clone(), (i, pk.columns.clone())))
                 }
                 _ => None,
