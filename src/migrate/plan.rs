@@ -486,8 +486,11 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
 /// drops a unique it may be tied to (`uniques`, the positions of those
 /// drops: an older dddc's `(tenant_id, id)` beside a global key). Left as
 /// they are where the old one cannot stay that
-/// long: the plan drops or replaces a key or unique of the referenced
-/// table in the main migration (the old foreign key may need it), or
+/// long: the plan drops a key or unique of the referenced table on the
+/// old foreign key's referenced columns (PostgreSQL may have tied it to
+/// that one's index; a unique on other columns, such as an `email` the
+/// tenancy upgrade scopes to the tenant, does not hold it), replaces the
+/// referenced table's key other than by a swap onto other columns, or
 /// changes the columns or names of either table; a foreign key onto a
 /// swapped table's other columns; or where the table is partitioned (no
 /// `NOT VALID` before PostgreSQL 18).
@@ -506,16 +509,11 @@ fn moved_foreign_keys(
     let off_unique: HashSet<&TableRef> = uniques.iter().filter_map(|&i| changes[i].table()).collect();
     let unsettled: HashSet<&TableRef> = changes
         .iter()
-        .enumerate()
-        .filter(|(i, _)| !uniques.contains(i))
-        .map(|(_, c)| c)
         .filter(|c| {
             matches!(c, Change::AddPrimaryKey { table, .. } if !swaps.contains_key(table))
                 || matches!(
                     c,
-                    Change::DropUnique { .. }
-                        | Change::DropPrimaryKey { .. }
-                        | Change::RenameTable { .. }
+                    Change::RenameTable { .. }
                         | Change::RenameColumn { .. }
                         | Change::DropColumn { .. }
                         | Change::AlterColumnType { .. }
@@ -523,9 +521,27 @@ fn moved_foreign_keys(
                         | Change::AddPartition { .. }
                         | Change::DropPartition { .. }
                 )
-                || matches!(c, Change::DropIndex { index, .. } if index.unique)
         })
         .filter_map(Change::table)
+        .collect();
+    // The keys, uniques and unique indexes the plan drops (but those a
+    // swap drops itself), by table and columns: an old foreign key on the
+    // same columns may be tied to one.
+    let unique_drops: HashSet<(&TableRef, Vec<&str>)> = changes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !uniques.contains(i))
+        .filter_map(|(_, c)| match c {
+            Change::DropUnique { table, unique } => Some((table, column_set(&unique.columns))),
+            Change::DropPrimaryKey { table, pk } => Some((table, column_set(&pk.columns))),
+            // (One with an expression backs no foreign key.)
+            Change::DropIndex { table, index } if index.unique => {
+                let mut cols = index.items.iter().map(relational::IndexItem::column).collect::<Option<Vec<_>>>()?;
+                cols.sort_unstable();
+                Some((table, cols))
+            }
+            _ => None,
+        })
         .collect();
     let dropped: HashMap<(&TableRef, &str), (usize, &relational::ForeignKey)> = changes
         .iter()
@@ -554,6 +570,7 @@ fn moved_foreign_keys(
                 let fits = (old.columns != fk.columns || off_unique.contains(&target))
                     && old.target() == target
                     && onto_swap
+                    && !unique_drops.contains(&(&target, column_set(&old.ref_columns)))
                     && plain(table)
                     && !unsettled.contains(table)
                     && !unsettled.contains(&target);

@@ -1,0 +1,3 @@
+INSERT INTO billing.invoices (tenant_id, series, code) VALUES ('aaaaaaaa-0000-4000-8000-000000000001', 'A1', 'C-A1'), ('bbbbbbbb-0000-4000-8000-000000000002', 'B1', 'C-B1');
+INSERT INTO billing.invoices (tenant_id, series, code, credit_of_id) VALUES ('aaaaaaaa-0000-4000-8000-000000000001', 'A2', 'C-A2', 'A1');
+INSERT INTO billing.payments (tenant_id, invoice_id, amount) VALUES ('aaaaaaaa-0000-4000-8000-000000000001', 'A1', 5), ('bbbbbbbb-0000-4000-8000-000000000002', 'B1', 7);
