@@ -59,6 +59,10 @@ else
   # A tenancy upgrade whose keys are swapped in online, the references
   # moved onto them (a fresh corpus only: a resumed one reads no seed).
   pair tests/migrations/tenancy_by_hand_references/v1.ddd tests/migrations/tenancy_by_hand_references/v2.ddd
+  # The same with a unique the upgrade scopes to the tenant, and a key
+  # whose columns are only reordered (its references move the old way).
+  pair tests/migrations/tenancy_by_hand_references_unique/v1.ddd tests/migrations/tenancy_by_hand_references_unique/v2.ddd
+  pair tests/migrations/swap_reordered_key_references/v1.ddd tests/migrations/swap_reordered_key_references/v2.ddd
   out="$here/target/afl-out"
   if [ -n "${ONLY:-}" ]; then
     find "$seeds" -type f ! -name "*$ONLY*" -delete
