@@ -127,6 +127,48 @@ fn known_bugs() {
     run_cases(&case_dirs(Path::new(KNOWN_BUGS)), "b");
 }
 
+/// The lock audit is not vacuous: a statement said to change only the
+/// catalog that reads an existing table is caught, whether PostgreSQL
+/// reads it row by row or through an index (each half of what the audit
+/// reads: `pg_stat_xact_user_tables.seq_scan`, and each index's
+/// `pg_stat_get_xact_numscans`).
+#[test]
+fn lock_audit_sees_reads() {
+    use dddc::build::FileReport;
+    use dddc::migrate::locks::Op;
+    use dddc::relational::TableRef;
+    use dddc::sql::stmt::Stmt;
+    let mut db = support::pg::shared().create_database("m_audit_reads");
+    db.batch_execute(
+        "CREATE SCHEMA s; CREATE TABLE s.t (id bigint PRIMARY KEY, v int); \
+         INSERT INTO s.t SELECT g, g FROM generate_series(1, 1000) g; ANALYZE s.t;",
+    )
+    .unwrap();
+    let t = TableRef { schema: "s".into(), name: "t".into() };
+    // A comment changes only the catalog; this one reads a row first.
+    let sql = "DO $$ BEGIN PERFORM 1 FROM s.t WHERE id = 5; END $$;".to_string();
+    let report = FileReport {
+        file: "V2__reads.sql".into(),
+        transactional: true,
+        prelude: Vec::new(),
+        statements: vec![Stmt::new(Op::Comment, Some(&t), sql.clone())],
+        declared: Vec::new(),
+    };
+    for (how, settings) in [
+        ("through the index", "SET enable_seqscan = off"),
+        ("row by row", "SET enable_indexscan = off; SET enable_bitmapscan = off"),
+    ] {
+        db.batch_execute(&format!("RESET ALL; {settings}")).unwrap();
+        let found = Audit::default().run(&mut db, &report, &sql);
+        let err = found.expect_err(&format!("a read {how} was not seen"));
+        assert!(err.contains("Comment is said to change only the catalog, but it reads every row s.t"), "{how}: {err}");
+    }
+    // Without the read, the same statement passes.
+    let quiet = "DO $$ BEGIN PERFORM 1; END $$;".to_string();
+    let report = FileReport { statements: vec![Stmt::new(Op::Comment, Some(&t), quiet.clone())], ..report };
+    Audit::default().run(&mut db, &report, &quiet).unwrap();
+}
+
 /// `examples/history`: replaying the steps with the real binary gives the
 /// committed migration files byte for byte, and they migrate PostgreSQL.
 #[test]
