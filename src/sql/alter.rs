@@ -480,19 +480,24 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
                 Some(old) if old.name == pk.name && old.columns != pk.columns => {
                     o::swap_primary_key_concurrently(table, old, pk, references, uniques)
                 }
+                // Only a swap carries foreign keys and uniques (the plan
+                // makes sure); should one reach here, they still move,
+                // after the key, rather than being left out.
                 _ => {
-                    debug_assert!(references.is_empty() && uniques.is_empty(), "carried by a swap only");
-                    vec![o::add_primary_key(table, pk)]
+                    let mut out = vec![o::add_primary_key(table, pk)];
+                    out.extend(o::move_references(table, references, uniques));
+                    out
                 }
             }
         }
         AddPrimaryKey { table, pk, references, uniques } => {
-            debug_assert!(references.is_empty() && uniques.is_empty(), "carried by a swap only");
-            if cx.before_at().table(&table.schema, &table.name).is_some() {
+            let mut out = if cx.before_at().table(&table.schema, &table.name).is_some() {
                 vec![o::restore_primary_key_aside(table, pk), o::add_primary_key(table, pk)]
             } else {
                 vec![o::add_primary_key(table, pk)]
-            }
+            };
+            out.extend(o::move_references(table, references, uniques));
+            out
         }
         // On an existing table (a migration outside a transaction): the
         // index is built without blocking writes, then becomes the constraint.
@@ -1141,4 +1146,68 @@ fn set_not_null(cx: &Context<'_>, t: &TableRef, column: &str, add: bool) -> Vec<
     ));
     out.push(o::drop_constraint(t, &check));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relational::{FkAction, ForeignKey, PrimaryKey, Unique};
+
+    fn t(name: &str) -> TableRef {
+        TableRef { schema: "billing".into(), name: name.into() }
+    }
+
+    /// A key's change carries foreign keys and uniques only when the plan
+    /// swaps the key in online; one that reached any other branch would
+    /// have left them out. They move after the key instead.
+    #[test]
+    fn a_key_added_without_a_swap_still_moves_what_it_carries() {
+        let (invoices, payments) = (t("invoices"), t("payments"));
+        let pk = PrimaryKey { name: "invoices_pkey".into(), columns: vec!["tenant_id".into(), "series".into()] };
+        let fk = ForeignKey {
+            name: "fk_payments_invoice_id".into(),
+            columns: vec!["tenant_id".into(), "invoice_id".into()],
+            ref_schema: "billing".into(),
+            ref_table: "invoices".into(),
+            ref_columns: pk.columns.clone(),
+            on_delete: FkAction::Restrict,
+            on_update: FkAction::NoAction,
+            on_delete_columns: Vec::new(),
+            origin: Default::default(),
+        };
+        let unique =
+            Unique { name: "uq_invoices_series".into(), columns: pk.columns.clone(), origin: Default::default() };
+        let (before, after) = (Schema::default(), Schema::default());
+        let new_tables = BTreeSet::new();
+        for concurrent in [false, true] {
+            let cx = Context {
+                target: 15,
+                before: &before,
+                after: &after,
+                new_tables: &new_tables,
+                concurrent,
+                partitioned: &new_tables,
+                inline_validation: false,
+                lock_timeout: "5s",
+                at: Lookups::default(),
+            };
+            for uniques in [vec![], vec![unique.clone()]] {
+                let change = Change::AddPrimaryKey {
+                    table: invoices.clone(),
+                    pk: pk.clone(),
+                    references: vec![(payments.clone(), fk.clone())],
+                    uniques: uniques.clone(),
+                };
+                let sql: Vec<String> = statements(&change, &cx).into_iter().map(|s| s.sql).collect();
+                let at = |needle: &str| sql.iter().position(|s| s.contains(needle));
+                let key = at("PRIMARY KEY").expect("the key is added");
+                let moved = at("ADD CONSTRAINT fk_payments_invoice_id FOREIGN KEY (tenant_id, invoice_id)")
+                    .unwrap_or_else(|| panic!("the reference is left out (concurrent {concurrent}):\n{sql:#?}"));
+                assert!(key < moved, "{sql:#?}");
+                if !uniques.is_empty() {
+                    assert!(at("DROP CONSTRAINT IF EXISTS uq_invoices_series").is_some(), "{sql:#?}");
+                }
+            }
+        }
+    }
 }

@@ -425,13 +425,22 @@ pub fn swap_primary_key_concurrently(
         drop_invalid_index(t, &pk.name),
         Stmt::new(Op::CreateIndexConcurrently, Some(t), build),
     ];
-    if uniques.is_empty() {
-        out.extend(references.iter().map(|(table, fk)| replace_foreign_key(table, fk)));
-    } else {
-        out.push(move_foreign_keys_off_uniques(t, uniques, references));
-    }
+    out.extend(move_references(t, references, uniques));
     out.push(add_constraint(Op::AttachPrimaryKeyIndex, t, &pk.name, attach));
     out
+}
+
+/// The foreign keys `references` moved onto the unique index on their
+/// columns, with `uniques` of `t` dropped: each replaced in one statement
+/// ([`replace_foreign_key`]), or, when the uniques hold them, in one block
+/// ([`move_foreign_keys_off_uniques`]). The swap runs it between the new
+/// key's build and its attach; a key added without a swap, after the key.
+pub fn move_references(t: &TableRef, references: &[(TableRef, ForeignKey)], uniques: &[Unique]) -> Vec<Stmt> {
+    if uniques.is_empty() {
+        references.iter().map(|(table, fk)| replace_foreign_key(table, fk)).collect()
+    } else {
+        vec![move_foreign_keys_off_uniques(t, uniques, references)]
+    }
 }
 
 /// The block of [`swap_primary_key_concurrently`] that drops `uniques`
