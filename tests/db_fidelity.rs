@@ -740,6 +740,65 @@ context catalog {
 }
 "#;
 
+/// [`SUPPLIED_KEYS`] as an older dddc lowered it (each supplied `id` a
+/// global key, the references on a unique `(tenant_id, id)` beside it),
+/// at V1 on `db`, with its lock.
+fn older_supplied_keys_project(db: &mut Client) -> Lock {
+    let (model, schema) = model(SUPPLIED_KEYS);
+    let mut old = schema.clone();
+    for t in old.tables.iter_mut().map(std::sync::Arc::make_mut) {
+        let Some(pk) = t.primary_key.as_mut().filter(|pk| pk.columns == ["tenant_id", "id"]) else { continue };
+        pk.columns.remove(0);
+        if t.name == "subjects" {
+            t.uniques.push(dddc::relational::Unique {
+                name: "uq_subjects_tenant_id_id".into(),
+                columns: vec!["tenant_id".into(), "id".into()],
+                origin: t.origin,
+            });
+        }
+    }
+    older_project_of(db, &model.name, old)
+}
+
+/// The same upgrade on a database that drifted: someone dropped the
+/// unique beside the key `CASCADE`, and the two references on it with
+/// it. The block that moves the references runs while a unique stands or
+/// a reference is missing, so it puts them back (`NOT VALID`, then
+/// validated): the result is exactly a fresh V1, and a dangling row is
+/// refused again.
+#[test]
+fn a_key_swap_puts_back_references_a_unique_dropped_by_hand_took() {
+    let mut db = support::pg::shared().create_owned_database("fid_supplied_keys_drift", OWNER);
+    let lock = older_supplied_keys_project(&mut db);
+    ok(
+        &mut db,
+        &format!(
+            "SET app.tenant_id = '{A}';
+             INSERT INTO catalog.subjects (id, tenant_id, name) VALUES ('fisica-a', '{A}', 'x');
+             INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{A}', 'fisica-a', 'y');
+             RESET app.tenant_id;
+             ALTER TABLE catalog.subjects DROP CONSTRAINT uq_subjects_tenant_id_id CASCADE;"
+        ),
+    );
+    assert_eq!(strings(&mut db, "SELECT count(*)::text FROM pg_constraint WHERE contype = 'f'"), ["0"]);
+    let (migrations, _) = build(SUPPLIED_KEYS, Some(lock), false);
+    upgrade_to_fresh_v1(&mut db, &migrations, SUPPLIED_KEYS, "fid_supplied_keys_drift_fresh");
+    assert_eq!(
+        strings(
+            &mut db,
+            "SELECT conname::text || ' ' || convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY 1"
+        ),
+        ["fk_courses_subject_id true", "fk_subjects_aliases_subject_id true"]
+    );
+    ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{A}', 'nope', 'w')"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    assert!(msg.contains("fk_courses_subject_id"), "{msg}");
+}
+
 /// A project built when a tenant-scoped aggregate's supplied `id` was a
 /// global primary key (tenant B could not use a key tenant A held, and the
 /// error told B that A held it; the references used a unique `(tenant_id,
@@ -754,21 +813,7 @@ context catalog {
 fn a_supplied_key_becomes_unique_per_tenant_in_place() {
     let pg = support::pg::shared();
     let mut db = pg.create_owned_database("fid_supplied_keys", OWNER);
-    let (model, schema) = model(SUPPLIED_KEYS);
-    // As the older dddc lowered it.
-    let mut old = schema.clone();
-    for t in old.tables.iter_mut().map(std::sync::Arc::make_mut) {
-        let Some(pk) = t.primary_key.as_mut().filter(|pk| pk.columns == ["tenant_id", "id"]) else { continue };
-        pk.columns.remove(0);
-        if t.name == "subjects" {
-            t.uniques.push(dddc::relational::Unique {
-                name: "uq_subjects_tenant_id_id".into(),
-                columns: vec!["tenant_id".into(), "id".into()],
-                origin: t.origin,
-            });
-        }
-    }
-    let lock = older_project_of(&mut db, &model.name, old);
+    let lock = older_supplied_keys_project(&mut db);
     assert_eq!(primary_key(&mut db, "catalog.subjects"), ["id"]);
     for (t, k) in [(A, "a"), (B, "b")] {
         ok(

@@ -446,14 +446,18 @@ pub fn move_references(t: &TableRef, references: &[(TableRef, ForeignKey)], uniq
 /// The block of [`swap_primary_key_concurrently`] that drops `uniques`
 /// of `t` with the foreign keys `references` on them, and adds those
 /// back `NOT VALID` onto the one unique index left on their columns, in
-/// one transaction: only while one of the uniques stands.
+/// one transaction: only while one of the uniques stands, or one of the
+/// foreign keys is missing (a unique dropped by hand `CASCADE` took them
+/// with it: they are put back rather than left out for good).
 fn move_foreign_keys_off_uniques(t: &TableRef, uniques: &[Unique], references: &[(TableRef, ForeignKey)]) -> Stmt {
     let drops = references.iter().map(|(table, fk)| drop_constraint(table, &fk.name).sql);
     let uniques_gone = uniques.iter().map(|u| drop_constraint(t, &u.name).sql);
     let adds = references.iter().flat_map(|(table, fk)| add_foreign_key(table, fk, true).plain().to_vec());
     let plain: Vec<String> = drops.chain(uniques_gone).chain(adds).collect();
-    let standing: Vec<String> = uniques.iter().map(|u| format!("EXISTS ({})", exists_constraint(t, &u.name))).collect();
-    let sql = guarded_when(&standing.join(" OR "), &plain.join("\n        "));
+    let standing = uniques.iter().map(|u| format!("EXISTS ({})", exists_constraint(t, &u.name)));
+    let missing = references.iter().map(|(table, fk)| format!("NOT EXISTS ({})", exists_constraint(table, &fk.name)));
+    let to_do: Vec<String> = standing.chain(missing).collect();
+    let sql = guarded_when(&to_do.join(" OR "), &plain.join("\n        "));
     let mut stmt = Stmt::guarded(Op::MoveForeignKeysOffUnique, Some(t), plain[0].clone(), sql);
     stmt.set_plain(plain);
     references.iter().filter(|(table, _)| table != t).fold(stmt, |s, (table, _)| s.referencing(table))
