@@ -351,11 +351,18 @@ pub fn plan<'a>(lock: &'a Schema, model: &Model, new: &Schema, opts: Options) ->
                 _ => None,
             })
             .collect();
+        // Not a unique whose name the plan gives to something else: moved
+        // into the swap, it would still stand when the main migration adds
+        // its namesake (whose guard then skips it), and the swap would
+        // drop it; it is dropped in the main migration as before.
+        let named = names_made(&changes);
         let uniques: HashSet<usize> = changes
             .iter()
             .enumerate()
             .filter_map(|(i, c)| match c {
-                Change::DropUnique { table, unique } if lists[i] == MAIN => {
+                Change::DropUnique { table, unique }
+                    if lists[i] == MAIN && !named.contains(&(table.schema.as_str(), unique.name.as_str())) =>
+                {
                     let (_, key) = swaps.get(table)?;
                     (column_set(key) == column_set(&unique.columns)).then_some(i)
                 }
@@ -657,6 +664,52 @@ fn by_names_before_renames(mut added: Vec<Change>, main: &[Change]) -> Vec<Chang
         }
     }
     added
+}
+
+/// The names, by schema, of the constraints and indexes `changes` make
+/// or rename to (a new table's keys, uniques, checks, foreign keys and
+/// indexes among them): a constraint's name is its table's, and a key's
+/// or unique's is its index's too, whose names are the schema's; one set
+/// by schema covers both.
+fn names_made(changes: &[Change]) -> HashSet<(&str, &str)> {
+    let mut out = HashSet::new();
+    for c in changes {
+        match c {
+            Change::AddUnique { table, unique } => {
+                out.insert((table.schema.as_str(), unique.name.as_str()));
+            }
+            Change::CreateIndex { table, index } => {
+                out.insert((table.schema.as_str(), index.name.as_str()));
+            }
+            Change::AddPrimaryKey { table, pk, .. } => {
+                out.insert((table.schema.as_str(), pk.name.as_str()));
+            }
+            Change::AddCheck { table, check } => {
+                out.insert((table.schema.as_str(), check.name.as_str()));
+            }
+            Change::AddForeignKey { table, fk } | Change::ReplaceForeignKey { table, fk } => {
+                out.insert((table.schema.as_str(), fk.name.as_str()));
+            }
+            Change::RenameConstraint { table: TableRef { schema, .. }, to, .. }
+            | Change::RenameIndex { schema, to, .. } => {
+                out.insert((schema.as_str(), to.as_str()));
+            }
+            Change::CreateTable(t) => {
+                let schema = t.schema.as_str();
+                let names = t
+                    .primary_key
+                    .iter()
+                    .map(|k| &k.name)
+                    .chain(t.uniques.iter().map(|u| &u.name))
+                    .chain(t.checks.iter().map(|k| &k.name))
+                    .chain(t.foreign_keys.iter().map(|f| &f.name))
+                    .chain(t.indexes.iter().map(|x| &x.name));
+                out.extend(names.map(|n| (schema, n.as_str())));
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The `DropUnique`s and `DropIndex`es of [`plan`] that may wait for the
