@@ -799,6 +799,65 @@ fn a_key_swap_puts_back_references_a_unique_dropped_by_hand_took() {
     assert!(msg.contains("fk_courses_subject_id"), "{msg}");
 }
 
+/// The same upgrade where the new model gives the unique's name to
+/// another unique (`unique (name) @name(uq_subjects_tenant_id_id)`): left
+/// for the swap, the old unique would still stand when the main
+/// migration's guard looked for its namesake, which it would then skip.
+/// The old unique is dropped in the main migration instead, before its
+/// namesake, and the foreign keys PostgreSQL tied to it move the old way
+/// (dropped before it there, added back `NOT VALID` online once the new
+/// key exists, and validated): the result is exactly a fresh V1, the
+/// namesake on its own columns, and a dangling row is refused.
+#[test]
+fn a_key_swap_leaves_a_unique_whose_name_is_reused_to_the_main_migration() {
+    let mut db = support::pg::shared().create_owned_database("fid_supplied_keys_reused", OWNER);
+    let lock = older_supplied_keys_project(&mut db);
+    for (t, k) in [(A, "a"), (B, "b")] {
+        ok(
+            &mut db,
+            &format!(
+                "SET app.tenant_id = '{t}';
+                 INSERT INTO catalog.subjects (id, tenant_id, name) VALUES ('fisica-{k}', '{t}', 'x');
+                 INSERT INTO catalog.subjects_aliases (id, tenant_id, subject_id) VALUES ('fis-{k}', '{t}', 'fisica-{k}');
+                 INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{t}', 'fisica-{k}', 'y');
+                 RESET app.tenant_id;"
+            ),
+        );
+    }
+    let reused = SUPPLIED_KEYS
+        .replace("    name: text(80)\n", "    name: text(80)\n    unique (name) @name(uq_subjects_tenant_id_id)\n");
+    assert_ne!(reused, SUPPLIED_KEYS);
+    let (migrations, _) = build(&reused, Some(lock), false);
+    assert_eq!(migrations.len(), 2, "a main migration and an online one");
+    let main = &migrations[0].sql;
+    let at = |needle: &str| main.find(needle).unwrap_or_else(|| panic!("no {needle:?} in the main migration:\n{main}"));
+    let unique_gone = at("DROP CONSTRAINT IF EXISTS uq_subjects_tenant_id_id;");
+    assert!(at("DROP CONSTRAINT IF EXISTS fk_courses_subject_id;") < unique_gone, "{main}");
+    assert!(at("DROP CONSTRAINT IF EXISTS fk_subjects_aliases_subject_id;") < unique_gone, "{main}");
+    assert!(unique_gone < at("ADD CONSTRAINT uq_subjects_tenant_id_id UNIQUE (tenant_id, name)"), "{main}");
+    upgrade_to_fresh_v1(&mut db, &migrations, &reused, "fid_supplied_keys_reused_fresh");
+    assert_eq!(
+        strings(
+            &mut db,
+            "SELECT conname::text || ' ' || convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY 1"
+        ),
+        ["fk_courses_subject_id true", "fk_subjects_aliases_subject_id true"]
+    );
+    ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO catalog.subjects (id, tenant_id, name) VALUES ('quimica-a', '{A}', 'x')"),
+        SqlState::UNIQUE_VIOLATION,
+    );
+    assert!(msg.contains("uq_subjects_tenant_id_id"), "{msg}");
+    let msg = fails(
+        &mut db,
+        &format!("INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{A}', 'fisica-b', 'w')"),
+        SqlState::FOREIGN_KEY_VIOLATION,
+    );
+    assert!(msg.contains("fk_courses_subject_id"), "{msg}");
+}
+
 /// A project built when a tenant-scoped aggregate's supplied `id` was a
 /// global primary key (tenant B could not use a key tenant A held, and the
 /// error told B that A held it; the references used a unique `(tenant_id,

@@ -159,6 +159,11 @@ fn lock_audit_sees_reads() {
         ("row by row", "SET enable_indexscan = off; SET enable_bitmapscan = off"),
     ] {
         db.batch_execute(&format!("RESET ALL; {settings}")).unwrap();
+        // The read is the one each half is about.
+        let plan: Vec<String> =
+            db.query("EXPLAIN SELECT 1 FROM s.t WHERE id = 5", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+        let node = if how == "row by row" { "Seq Scan" } else { "Index" };
+        assert!(plan.iter().any(|l| l.contains(node)), "{how}: {plan:#?}");
         let found = Audit::default().run(&mut db, &report, &sql);
         let err = found.expect_err(&format!("a read {how} was not seen"));
         assert!(err.contains("Comment is said to change only the catalog, but it reads every row s.t"), "{how}: {err}");
