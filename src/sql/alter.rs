@@ -46,6 +46,9 @@ pub struct Context<'a> {
 pub struct Lookups<'a> {
     before: std::sync::OnceLock<TableIndex<'a>>,
     after: std::sync::OnceLock<TableIndex<'a>>,
+    /// Every constraint's and index's name, by schema, before and after:
+    /// what a name dddc picks itself must not be ([`Context::aside`]).
+    names: std::sync::OnceLock<std::collections::HashSet<(&'a str, &'a str)>>,
 }
 
 impl<'a> Context<'a> {
@@ -55,6 +58,30 @@ impl<'a> Context<'a> {
 
     fn after_at(&self) -> &TableIndex<'a> {
         self.at.after.get_or_init(|| self.after.index())
+    }
+
+    /// The name `t`'s key `key` has while a swap builds its successor
+    /// ([`o::aside`]): one no constraint or index of the schema has, before
+    /// or after the migration. An undo renders with the two schemas
+    /// swapped, so it finds the same name.
+    fn aside(&self, t: &TableRef, key: &str) -> String {
+        let names = self.at.names.get_or_init(|| {
+            let mut out = std::collections::HashSet::new();
+            for table in self.before.tables.iter().chain(&self.after.tables) {
+                let s = table.schema.as_str();
+                let named = table
+                    .primary_key
+                    .iter()
+                    .map(|k| &k.name)
+                    .chain(table.uniques.iter().map(|u| &u.name))
+                    .chain(table.checks.iter().map(|c| &c.name))
+                    .chain(table.foreign_keys.iter().map(|f| &f.name))
+                    .chain(table.indexes.iter().map(|x| &x.name));
+                out.extend(named.map(|n| (s, n.as_str())));
+            }
+            out
+        });
+        o::aside(key, |name| names.contains(&(t.schema.as_str(), name)))
     }
 }
 
@@ -478,7 +505,8 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         AddPrimaryKey { table, pk, references, uniques } if cx.concurrent => {
             match cx.before_at().table(&table.schema, &table.name).and_then(|t| t.primary_key.as_ref()) {
                 Some(old) if old.name == pk.name && old.columns != pk.columns => {
-                    o::swap_primary_key_concurrently(table, old, pk, references, uniques)
+                    let aside = cx.aside(table, &old.name);
+                    o::swap_primary_key_concurrently(table, old, pk, &aside, references, uniques)
                 }
                 // Only a swap carries foreign keys and uniques (the plan
                 // makes sure); should one reach here, they still move,
@@ -492,7 +520,7 @@ pub fn statements(c: &Change, cx: &Context<'_>) -> Vec<Stmt> {
         }
         AddPrimaryKey { table, pk, references, uniques } => {
             let mut out = if cx.before_at().table(&table.schema, &table.name).is_some() {
-                vec![o::restore_primary_key_aside(table, pk), o::add_primary_key(table, pk)]
+                vec![o::restore_primary_key_aside(table, pk, &cx.aside(table, &pk.name)), o::add_primary_key(table, pk)]
             } else {
                 vec![o::add_primary_key(table, pk)]
             };

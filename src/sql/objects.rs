@@ -332,8 +332,17 @@ pub fn add_primary_key(t: &TableRef, pk: &PrimaryKey) -> Stmt {
 
 /// The name a key swapped in online ([`swap_primary_key_concurrently`])
 /// puts the table's old key under until the swap.
-fn aside(pk: &PrimaryKey) -> String {
-    crate::relational::names::fit(&format!("{}_old", pk.name))
+/// The name a key swapped in online ([`swap_primary_key_concurrently`])
+/// has while its successor's index is built: `<key>_old`, or `<key>_old2`,
+/// `<key>_old3`… when `taken` says the schema has a constraint or index of
+/// that name already (the rename would fail on it: an index's name is
+/// the schema's).
+pub fn aside(key: &str, taken: impl Fn(&str) -> bool) -> String {
+    let fit = crate::relational::names::fit;
+    std::iter::once(fit(&format!("{key}_old")))
+        .chain((2..).map(|n| fit(&format!("{key}_old{n}"))))
+        .find(|name| !taken(name))
+        .expect("an endless list of names has a free one")
 }
 
 /// A query that finds the constraint `name` of `t` while its columns are
@@ -356,13 +365,12 @@ pub fn other_columns(t: &TableRef, name: &str, columns: &[String]) -> String {
 /// such a failure then finds the key it puts back in place, instead of
 /// adding a second primary key ("multiple primary keys … are not
 /// allowed"). Nothing when there is no key aside.
-pub fn restore_primary_key_aside(t: &TableRef, pk: &PrimaryKey) -> Stmt {
-    let aside = aside(pk);
-    let rename = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(t), ident(&aside), ident(&pk.name));
+pub fn restore_primary_key_aside(t: &TableRef, pk: &PrimaryKey, aside: &str) -> Stmt {
+    let rename = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(t), ident(aside), ident(&pk.name));
     let sql = guarded_when(
         &format!(
             "EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {} AND conrelid = to_regclass({}) AND contype = 'p')",
-            literal(&aside),
+            literal(aside),
             literal(&q(t))
         ),
         &format!("DROP INDEX IF EXISTS {};\n        {rename}", qualified(&t.schema, &pk.name)),
@@ -401,11 +409,11 @@ pub fn swap_primary_key_concurrently(
     t: &TableRef,
     old: &PrimaryKey,
     pk: &PrimaryKey,
+    aside: &str,
     references: &[(TableRef, ForeignKey)],
     uniques: &[Unique],
 ) -> Vec<Stmt> {
-    let aside = aside(old);
-    let rename = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(t), ident(&old.name), ident(&aside));
+    let rename = format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", q(t), ident(&old.name), ident(aside));
     let rename_sql = guarded_when(&format!("EXISTS ({})", other_columns(t, &old.name, &pk.columns)), &rename);
     let build = format!(
         "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
@@ -416,7 +424,7 @@ pub fn swap_primary_key_concurrently(
     let attach = format!(
         "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}, ADD CONSTRAINT {} PRIMARY KEY USING INDEX {};",
         q(t),
-        ident(&aside),
+        ident(aside),
         ident(&pk.name),
         ident(&pk.name)
     );
