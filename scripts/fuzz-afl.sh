@@ -66,6 +66,8 @@ else
   # A unique the swap would drop, whose name the new model gives to
   # another unique (it is dropped in the main migration instead).
   pair tests/migrations/swap_unique_name_reused/v1.ddd tests/migrations/swap_unique_name_reused/v2.ddd
+  # A swap whose old key's usual name aside is an index's already.
+  pair tests/migrations/swap_aside_name_taken/v1.ddd tests/migrations/swap_aside_name_taken/v2.ddd
   out="$here/target/afl-out"
   if [ -n "${ONLY:-}" ]; then
     find "$seeds" -type f ! -name "*$ONLY*" -delete
