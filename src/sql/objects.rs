@@ -331,8 +331,6 @@ pub fn add_primary_key(t: &TableRef, pk: &PrimaryKey) -> Stmt {
 }
 
 /// The name a key swapped in online ([`swap_primary_key_concurrently`])
-/// puts the table's old key under until the swap.
-/// The name a key swapped in online ([`swap_primary_key_concurrently`])
 /// has while its successor's index is built: `<key>_old`, or `<key>_old2`,
 /// `<key>_old3`… when `taken` says the schema has a constraint or index of
 /// that name already (the rename would fail on it: an index's name is
