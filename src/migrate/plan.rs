@@ -696,15 +696,7 @@ fn names_made(changes: &[Change]) -> HashSet<(&str, &str)> {
             }
             Change::CreateTable(t) => {
                 let schema = t.schema.as_str();
-                let names = t
-                    .primary_key
-                    .iter()
-                    .map(|k| &k.name)
-                    .chain(t.uniques.iter().map(|u| &u.name))
-                    .chain(t.checks.iter().map(|k| &k.name))
-                    .chain(t.foreign_keys.iter().map(|f| &f.name))
-                    .chain(t.indexes.iter().map(|x| &x.name));
-                out.extend(names.map(|n| (schema, n.as_str())));
+                out.extend(t.constraint_and_index_names().map(|n| (schema, n)));
             }
             _ => {}
         }

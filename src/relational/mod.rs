@@ -195,6 +195,15 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
+    /// The names of the table's constraints and indexes: its key's, its
+    /// uniques', checks', foreign keys' and indexes'.
+    pub fn constraint_and_index_names(&self) -> impl Iterator<Item = &str> {
+        let key = self.primary_key.iter().map(|k| k.name.as_str());
+        key.chain(self.uniques.iter().map(|u| u.name.as_str()))
+            .chain(self.checks.iter().map(|c| c.name.as_str()))
+            .chain(self.foreign_keys.iter().map(|f| f.name.as_str()))
+            .chain(self.indexes.iter().map(|x| x.name.as_str()))
+    }
     /// The names of the table's audit triggers (`audited`).
     pub fn audit_triggers(&self) -> impl Iterator<Item = &str> {
         self.triggers.iter().filter(|t| t.function.name == AUDIT_FN).map(|t| t.name.as_str())

@@ -69,15 +69,7 @@ impl<'a> Context<'a> {
             let mut out = std::collections::HashSet::new();
             for table in self.before.tables.iter().chain(&self.after.tables) {
                 let s = table.schema.as_str();
-                let named = table
-                    .primary_key
-                    .iter()
-                    .map(|k| &k.name)
-                    .chain(table.uniques.iter().map(|u| &u.name))
-                    .chain(table.checks.iter().map(|c| &c.name))
-                    .chain(table.foreign_keys.iter().map(|f| &f.name))
-                    .chain(table.indexes.iter().map(|x| &x.name));
-                out.extend(named.map(|n| (s, n.as_str())));
+                out.extend(table.constraint_and_index_names().map(|n| (s, n)));
             }
             out
         });
