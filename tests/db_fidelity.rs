@@ -760,6 +760,23 @@ fn older_supplied_keys_project(db: &mut Client) -> Lock {
     older_project_of(db, &model.name, old)
 }
 
+/// A subject `fisica-a` / `fisica-b` for each tenant, with an alias and a
+/// course naming it, written as the tenant (row-level security on).
+fn supplied_keys_rows(db: &mut Client) {
+    for (t, k) in [(A, "a"), (B, "b")] {
+        ok(
+            db,
+            &format!(
+                "SET app.tenant_id = '{t}';
+                 INSERT INTO catalog.subjects (id, tenant_id, name) VALUES ('fisica-{k}', '{t}', 'x');
+                 INSERT INTO catalog.subjects_aliases (id, tenant_id, subject_id) VALUES ('fis-{k}', '{t}', 'fisica-{k}');
+                 INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{t}', 'fisica-{k}', 'y');
+                 RESET app.tenant_id;"
+            ),
+        );
+    }
+}
+
 /// The same upgrade on a database that drifted: someone dropped the
 /// unique beside the key `CASCADE`, and the two references on it with
 /// it. The block that moves the references runs while a unique stands or
@@ -812,18 +829,7 @@ fn a_key_swap_puts_back_references_a_unique_dropped_by_hand_took() {
 fn a_key_swap_leaves_a_unique_whose_name_is_reused_to_the_main_migration() {
     let mut db = support::pg::shared().create_owned_database("fid_supplied_keys_reused", OWNER);
     let lock = older_supplied_keys_project(&mut db);
-    for (t, k) in [(A, "a"), (B, "b")] {
-        ok(
-            &mut db,
-            &format!(
-                "SET app.tenant_id = '{t}';
-                 INSERT INTO catalog.subjects (id, tenant_id, name) VALUES ('fisica-{k}', '{t}', 'x');
-                 INSERT INTO catalog.subjects_aliases (id, tenant_id, subject_id) VALUES ('fis-{k}', '{t}', 'fisica-{k}');
-                 INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{t}', 'fisica-{k}', 'y');
-                 RESET app.tenant_id;"
-            ),
-        );
-    }
+    supplied_keys_rows(&mut db);
     let reused = SUPPLIED_KEYS
         .replace("    name: text(80)\n", "    name: text(80)\n    unique (name) @name(uq_subjects_tenant_id_id)\n");
     assert_ne!(reused, SUPPLIED_KEYS);
@@ -874,18 +880,7 @@ fn a_supplied_key_becomes_unique_per_tenant_in_place() {
     let mut db = pg.create_owned_database("fid_supplied_keys", OWNER);
     let lock = older_supplied_keys_project(&mut db);
     assert_eq!(primary_key(&mut db, "catalog.subjects"), ["id"]);
-    for (t, k) in [(A, "a"), (B, "b")] {
-        ok(
-            &mut db,
-            &format!(
-                "SET app.tenant_id = '{t}';
-                 INSERT INTO catalog.subjects (id, tenant_id, name) VALUES ('fisica-{k}', '{t}', 'x');
-                 INSERT INTO catalog.subjects_aliases (id, tenant_id, subject_id) VALUES ('fis-{k}', '{t}', 'fisica-{k}');
-                 INSERT INTO catalog.courses (tenant_id, subject_id, title) VALUES ('{t}', 'fisica-{k}', 'y');
-                 RESET app.tenant_id;"
-            ),
-        );
-    }
+    supplied_keys_rows(&mut db);
     // The hole: B cannot have A's key, and learns that A has it.
     ok(&mut db, &format!("SET app.tenant_id = '{B}'"));
     let msg = fails(
