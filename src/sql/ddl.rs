@@ -218,13 +218,23 @@ fn push_ignores(out: &mut String, ignores: &[Ignore]) {
         out.push_str(&i.rule);
     }
     out.push_str(" -- ");
-    for (k, i) in ignores.iter().enumerate() {
+    for (k, reason) in reasons(ignores).enumerate() {
         if k > 0 {
             out.push_str("; ");
         }
-        out.push_str(&i.reason);
+        out.push_str(reason);
     }
     out.push('\n');
+}
+
+/// The ignores' reasons, each once (two rules ignored for one cause, a
+/// partitioned table's key built in the transaction, said it twice).
+fn reasons(ignores: &[Ignore]) -> impl Iterator<Item = &str> {
+    ignores
+        .iter()
+        .enumerate()
+        .filter(|(k, i)| !ignores[..*k].iter().any(|e| e.reason == i.reason))
+        .map(|(_, i)| i.reason.as_str())
 }
 
 /// The length of what [`push_ignores`] writes.
@@ -232,12 +242,13 @@ fn ignores_len(ignores: &[Ignore]) -> usize {
     if ignores.is_empty() {
         return 0;
     }
-    let joins = ignores.len() - 1;
+    let reasons: Vec<&str> = reasons(ignores).collect();
     IGNORE.len()
-        + ignores.iter().map(|i| i.rule.len() + i.reason.len()).sum::<usize>()
-        + joins * ", ".len()
+        + ignores.iter().map(|i| i.rule.len()).sum::<usize>()
+        + (ignores.len() - 1) * ", ".len()
         + " -- ".len()
-        + joins * "; ".len()
+        + reasons.iter().map(|r| r.len()).sum::<usize>()
+        + (reasons.len() - 1) * "; ".len()
         + 1
 }
 
