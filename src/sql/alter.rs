@@ -46,9 +46,10 @@ pub struct Context<'a> {
 pub struct Lookups<'a> {
     before: std::sync::OnceLock<TableIndex<'a>>,
     after: std::sync::OnceLock<TableIndex<'a>>,
-    /// Every constraint's and index's name, by schema, before and after:
-    /// what a name dddc picks itself must not be ([`Context::aside`]).
-    names: std::sync::OnceLock<std::collections::HashSet<(&'a str, &'a str)>>,
+    /// Every name of a relation (table, partition, index, a partition's
+    /// index) and of a constraint, by schema, before and after: what a
+    /// name dddc picks itself must not be ([`Context::aside`]).
+    names: std::sync::OnceLock<std::collections::HashSet<(&'a str, std::borrow::Cow<'a, str>)>>,
 }
 
 impl<'a> Context<'a> {
@@ -61,19 +62,28 @@ impl<'a> Context<'a> {
     }
 
     /// The name `t`'s key `key` has while a swap builds its successor
-    /// ([`o::aside`]): one no constraint or index of the schema has, before
-    /// or after the migration. An undo renders with the two schemas
-    /// swapped, so it finds the same name.
+    /// ([`o::aside`]): one that no constraint and no relation of the
+    /// schema has, before or after the migration. Renamed, the key's index
+    /// takes the name too, and tables, partitions and indexes share one
+    /// namespace per schema. An undo renders with the two schemas swapped,
+    /// so it finds the same name.
     fn aside(&self, t: &TableRef, key: &str) -> String {
+        use std::borrow::Cow;
         let names = self.at.names.get_or_init(|| {
             let mut out = std::collections::HashSet::new();
             for table in self.before.tables.iter().chain(&self.after.tables) {
                 let s = table.schema.as_str();
-                out.extend(table.constraint_and_index_names().map(|n| (s, n)));
+                out.insert((s, Cow::Borrowed(table.name.as_str())));
+                out.extend(table.constraint_and_index_names().map(|n| (s, Cow::Borrowed(n))));
+                if let Some(p) = &table.partitioning {
+                    out.extend(p.partitions.iter().map(|x| (s, Cow::Borrowed(x.name.as_str()))));
+                }
+                let indexes = crate::relational::names::partition_indexes(table);
+                out.extend(indexes.into_iter().map(|(_, _, n)| (s, Cow::Owned(n))));
             }
             out
         });
-        o::aside(key, |name| names.contains(&(t.schema.as_str(), name)))
+        o::aside(key, |name| names.contains(&(t.schema.as_str(), Cow::Borrowed(name))))
     }
 }
 

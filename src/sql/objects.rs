@@ -332,9 +332,10 @@ pub fn add_primary_key(t: &TableRef, pk: &PrimaryKey) -> Stmt {
 
 /// The name a key swapped in online ([`swap_primary_key_concurrently`])
 /// has while its successor's index is built: `<key>_old`, or `<key>_old2`,
-/// `<key>_old3`… when `taken` says the schema has a constraint or index of
-/// that name already (the rename would fail on it: an index's name is
-/// the schema's).
+/// `<key>_old3`… when `taken` says the schema has a constraint or a
+/// relation (table, partition, index) of that name already (the rename
+/// would fail on it: the key's index takes the name, in the namespace the
+/// schema's relations share).
 pub fn aside(key: &str, taken: impl Fn(&str) -> bool) -> String {
     let fit = crate::relational::names::fit;
     std::iter::once(fit(&format!("{key}_old")))
