@@ -1047,9 +1047,28 @@ context billing {
 /// stopped, and another run changes nothing.
 #[test]
 fn a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed() {
+    stopped_swap(KEYED_V1, "fid_key_swap", "invoices_pkey_old", &["invoices_pkey"]);
+}
+
+/// The same when an index of the model holds the name the old key would
+/// wait under: it waits as `invoices_pkey_old2`, the undo of the stopped
+/// run gives that name back to `invoices_pkey`, and the index is left
+/// alone throughout.
+#[test]
+fn a_key_swap_stopped_while_its_aside_name_is_taken_is_undone_and_resumed() {
+    let v1 = KEYED_V1.replace("    key (series)\n", "    key (series)\n    index (number) @name(invoices_pkey_old)\n");
+    assert_ne!(v1, KEYED_V1);
+    stopped_swap(&v1, "fid_key_swap_taken", "invoices_pkey_old2", &["invoices_pkey", "invoices_pkey_old"]);
+}
+
+/// [`a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed`] on
+/// the model `v1` (KEYED_V1 and more), in databases named from `db_name`:
+/// the old key waits as `aside`, and the indexes of `invoices` are
+/// `indexes` at the end.
+fn stopped_swap(v1_model: &str, db_name: &str, aside: &str, indexes: &[&str]) {
     let pg = support::pg::shared();
-    let mut db = pg.create_owned_database("fid_key_swap", OWNER);
-    let (v1, lock) = build(KEYED_V1, None, false);
+    let mut db = pg.create_owned_database(db_name, OWNER);
+    let (v1, lock) = build(v1_model, None, false);
     run(&mut db, &v1[0].sql, true).expect("V1");
     ok(
         &mut db,
@@ -1061,10 +1080,11 @@ fn a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed() {
              RESET app.tenant_id;"
         ),
     );
-    let v2_model = KEYED_V1.replace("key (series)", "key (number)");
+    let v2_model = v1_model.replace("key (series)", "key (number)");
     let (v2, _) = build(&v2_model, Some(lock), false);
     assert_eq!(v2.len(), 1, "only an online migration: {:?}", v2.iter().map(|m| &m.name).collect::<Vec<_>>());
     assert!(!v2[0].in_transaction);
+    assert!(v2[0].sql.contains(&format!("RENAME CONSTRAINT invoices_pkey TO {aside};")), "{}", v2[0].sql);
     let e = run(&mut db, &v2[0].sql, false).expect_err("A's A/1 and B/1 share number 1");
     assert!(e.contains("could not create unique index \"invoices_pkey\""), "{e}");
     // The old key, aside, still holds.
@@ -1074,7 +1094,7 @@ fn a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed() {
             &mut db,
             "SELECT conname::text FROM pg_constraint WHERE contype = 'p' AND conrelid = 'billing.invoices'::regclass"
         ),
-        ["invoices_pkey_old"]
+        [aside]
     );
     ok(&mut db, &format!("SET app.tenant_id = '{A}'"));
     fails(
@@ -1087,7 +1107,7 @@ fn a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed() {
     // index goes: the database is V1's again.
     let undo = v2[0].undo.as_ref().expect("an undo");
     run(&mut db, undo, true).unwrap_or_else(|e| panic!("the undo after a failed swap: {e}"));
-    assert_fresh_v1(&mut db, KEYED_V1, "fid_key_swap_v1");
+    assert_fresh_v1(&mut db, v1_model, &format!("{db_name}_v1"));
     // Run again, it stops on the same rows, and goes through once they
     // are fixed.
     let e = run(&mut db, &v2[0].sql, false).expect_err("still duplicates");
@@ -1102,10 +1122,13 @@ fn a_key_swap_stopped_by_duplicates_resumes_once_they_are_fixed() {
     run(&mut db, &v2[0].sql, false).expect("and again, changing nothing");
     assert_eq!(primary_key(&mut db, "billing.invoices"), ["tenant_id", "number"]);
     assert_eq!(
-        strings(&mut db, "SELECT relname::text FROM pg_class WHERE relname LIKE 'invoices%' AND relkind = 'i'"),
-        ["invoices_pkey"]
+        strings(
+            &mut db,
+            "SELECT relname::text FROM pg_class WHERE relname LIKE 'invoices%' AND relkind = 'i' ORDER BY relname"
+        ),
+        indexes
     );
-    assert_fresh_v1(&mut db, &v2_model, "fid_key_swap_fresh");
+    assert_fresh_v1(&mut db, &v2_model, &format!("{db_name}_fresh"));
 }
 
 // ------------------------------------------------------- lossy type changes --
