@@ -68,6 +68,9 @@ else
   pair tests/migrations/swap_unique_name_reused/v1.ddd tests/migrations/swap_unique_name_reused/v2.ddd
   # A swap whose old key's usual name aside is an index's already.
   pair tests/migrations/swap_aside_name_taken/v1.ddd tests/migrations/swap_aside_name_taken/v2.ddd
+  # The same name held by a table, and by a partition of a partitioned
+  # table whose key is swapped in the main migration.
+  pair tests/migrations/swap_aside_relation_named/v1.ddd tests/migrations/swap_aside_relation_named/v2.ddd
   out="$here/target/afl-out"
   if [ -n "${ONLY:-}" ]; then
     find "$seeds" -type f ! -name "*$ONLY*" -delete
