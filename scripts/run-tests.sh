@@ -34,10 +34,10 @@ trap 'rm -rf "$work"' EXIT
 # in cargo's order, shortest ones at the end either way). A name missing
 # here costs time, never a test.
 first=(
-    "test/robustness" "test/hostile" "test/db_verify" "pg18 test/db_verify"
-    "test/migrations" "pg18 test/migrations" "test/db_v1" "pg18 test/db_v1"
-    "test/docs" "lib/dddc" "test/db_online" "pg18 test/db_online" "test/lsp"
-    "test/docs_site" "test/cli"
+    "test/db_v1" "test/robustness" "test/hostile" "pg18 test/db_verify"
+    "pg18 test/migrations" "test/migrations" "lib/dddc" "pg18 test/db_v1"
+    "test/db_verify" "test/docs" "test/lsp" "test/cli" "pg18 test/db_online"
+    "test/db_online" "test/docs_site"
 )
 
 # The database tests that run again on PostgreSQL 18.
