@@ -220,17 +220,6 @@ fn a_first_migration_over_the_lock_table_fails_and_the_advised_setting_is_enough
     let compiled = compile(&root, &Config::default()).expect("compiles");
     let estimate = dddc::migrate::locks::objects_locked_creating(&compiled.snapshot);
     let connections = 10;
-    let small_server = |locks: &str| {
-        let settings = [
-            ("max_connections", "10"),
-            ("autovacuum_max_workers", "1"),
-            ("max_worker_processes", "0"),
-            ("max_wal_senders", "0"),
-            ("wal_level", "minimal"),
-            ("max_locks_per_transaction", locks),
-        ];
-        support::pg::PgCluster::try_start_with(&settings).unwrap_or_else(|e| panic!("{e}"))
-    };
     let tables = |db: &mut postgres::Client| {
         lines(
             db,
@@ -238,7 +227,7 @@ fn a_first_migration_over_the_lock_table_fails_and_the_advised_setting_is_enough
         )
     };
 
-    let cluster = small_server("10");
+    let cluster = support::pg::small_cluster("10");
     let mut db = cluster.create_database("lock_table_too_small");
     let err = db.batch_execute(&format!("BEGIN;\n{}\nCOMMIT;", compiled.v1)).expect_err("the lock table is too small");
     let server = err.as_db_error().unwrap_or_else(|| panic!("not the server's error: {err}"));
@@ -255,7 +244,7 @@ fn a_first_migration_over_the_lock_table_fails_and_the_advised_setting_is_enough
 
     let advised = dddc::migrate::locks::locks_per_transaction_needed(estimate, connections);
     eprintln!("{estimate} objects estimated: max_locks_per_transaction = {advised} with {connections} connections");
-    let cluster = small_server(&advised.to_string());
+    let cluster = support::pg::small_cluster(&advised.to_string());
     let mut db = cluster.create_database("lock_table_as_advised");
     run_script(&mut db, &compiled.v1).unwrap_or_else(|e| panic!("with the advised setting: {e}"));
     assert!(!tables(&mut db).is_empty());

@@ -257,21 +257,13 @@ fn verify_sizes_its_clusters_lock_table_for_a_large_first_migration() {
 /// On a server whose lock table the migrations overflow (`--database-url`),
 /// what fails says which setting to raise, from the migrations' own
 /// count. The server is small (10 connections, 10 locks each: a lock table
-/// of a few hundred objects; the settings of db_v1's lock-table test) so
+/// of a few hundred objects: `support::pg::small_cluster`) so
 /// that 60 aggregates overflow it: the 1,400 of the test above took 16 s
 /// to fail on the suite's shared server.
 #[test]
 fn verify_on_a_server_whose_lock_table_is_too_small_says_which_setting_to_raise() {
     let (dir, _) = generated_project(60);
-    let settings = [
-        ("max_connections", "10"),
-        ("autovacuum_max_workers", "1"),
-        ("max_worker_processes", "0"),
-        ("max_wal_senders", "0"),
-        ("wal_level", "minimal"),
-        ("max_locks_per_transaction", "10"),
-    ];
-    let small = support::pg::PgCluster::try_start_with(&settings).unwrap_or_else(|e| panic!("{e}"));
+    let small = support::pg::small_cluster("10");
     let url = format!(
         "host={} port={} user={} dbname=postgres",
         small.socket_dir().display(),
