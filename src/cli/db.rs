@@ -306,6 +306,7 @@ fn open_scratch(out: &Output, url: Option<&str>, objects: usize) -> Result<(Serv
             let per_transaction =
                 dddc::migrate::locks::locks_per_transaction_needed(objects, dddc::pg::MAX_CONNECTIONS).max(64);
             let setting = per_transaction.to_string();
+            let started = dddc::timing::phase("verify: start a throwaway cluster");
             let cluster = dddc::pg::Cluster::try_start_with(&[("max_locks_per_transaction", &setting)]).map_err(|e| {
                 let d = Diagnostic::error(id::E0806, format!("cannot start a throwaway PostgreSQL: {e}")).with_help(
                     "install the server binaries (Debian: `apt-get install postgresql`), set DDDC_PG_BIN to their directory, or pass `--database-url`",
@@ -314,6 +315,7 @@ fn open_scratch(out: &Output, url: Option<&str>, objects: usize) -> Result<(Serv
                 EXIT_FAIL
             })?;
             let db = cluster.try_create_database("dddc_verify").map_err(|e| out.usage_error(&e))?;
+            drop(started);
             Ok((Server::Throwaway(cluster), db))
         }
     }

@@ -84,6 +84,7 @@ pub fn steps(files: &[(String, String)], hand_written: impl Fn(&str) -> bool) ->
 
 /// Runs one migration file as Flyway does.
 pub fn run(db: &mut Client, script: &Script) -> Result<(), String> {
+    let _p = crate::timing::phase("verify: run a migration");
     if !script.transactional {
         for stmt in crate::sql::split::split_statements(&script.sql) {
             if let Err(e) = db.batch_execute(&stmt) {
@@ -118,6 +119,7 @@ fn describe(e: &postgres::Error) -> String {
 /// The catalog, canonical. What the schema cannot express (a view a
 /// hand-written migration creates) is not read, so not compared.
 fn catalog(db: &mut Client, scope: &Scope) -> Result<Schema, String> {
+    let _p = crate::timing::phase("verify: read the catalog");
     let (schema, _unsupported) = super::read(db, scope)?;
     Ok(canonical_schema(&schema))
 }
