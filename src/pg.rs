@@ -78,6 +78,23 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 /// `max_locks_per_transaction`, the size of its lock table.
 pub const MAX_CONNECTIONS: usize = 200;
 
+/// The settings of a throwaway server with one client (`dddc verify`'s):
+/// a few connections and no background workers beside autovacuum's one.
+/// PostgreSQL sizes its lock table as `max_locks_per_transaction` times
+/// the sessions it may have (connections, autovacuum, background workers,
+/// WAL senders): about a dozen here, against some 220 with
+/// [`MAX_CONNECTIONS`], so the table a large first migration needs is
+/// sized for the sessions there are, not for 200 that never come.
+pub const ONE_CLIENT: [(&str, &str); 4] = [
+    ("max_connections", "10"),
+    ("autovacuum_max_workers", "1"),
+    ("max_worker_processes", "0"),
+    ("max_wal_senders", "0"),
+];
+
+/// `max_connections` of [`ONE_CLIENT`].
+pub const ONE_CLIENT_CONNECTIONS: usize = 10;
+
 /// Unix socket paths are limited to 108 bytes (including the NUL).
 const MAX_SOCKET_PATH: usize = 100;
 

@@ -304,10 +304,12 @@ fn open_scratch(out: &Output, url: Option<&str>, objects: usize) -> Result<(Serv
         None => {
             out.say("verify: starting a throwaway PostgreSQL cluster");
             let per_transaction =
-                dddc::migrate::locks::locks_per_transaction_needed(objects, dddc::pg::MAX_CONNECTIONS).max(64);
+                dddc::migrate::locks::locks_per_transaction_needed(objects, dddc::pg::ONE_CLIENT_CONNECTIONS).max(64);
             let setting = per_transaction.to_string();
+            let mut settings = dddc::pg::ONE_CLIENT.to_vec();
+            settings.push(("max_locks_per_transaction", &setting));
             let started = dddc::timing::phase("verify: start a throwaway cluster");
-            let cluster = dddc::pg::Cluster::try_start_with(&[("max_locks_per_transaction", &setting)]).map_err(|e| {
+            let cluster = dddc::pg::Cluster::try_start_with(&settings).map_err(|e| {
                 let d = Diagnostic::error(id::E0806, format!("cannot start a throwaway PostgreSQL: {e}")).with_help(
                     "install the server binaries (Debian: `apt-get install postgresql`), set DDDC_PG_BIN to their directory, or pass `--database-url`",
                 );
