@@ -24,13 +24,11 @@ pub mod memo;
 mod tree;
 
 use pest::Parser;
-use pest_derive::Parser;
 
 use crate::diagnostics::{Diagnostic, FileId};
 
-#[derive(Parser)]
-#[grammar = "../grammar/ddd.pest"]
-pub(crate) struct DddParser;
+pub(crate) use dddc_grammar::DddParser;
+pub use dddc_grammar::Rule;
 
 /// The result of parsing one file: the tree (when the file's structure could be
 /// read at all) and the syntax diagnostics.
