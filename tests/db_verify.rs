@@ -238,17 +238,17 @@ fn generated_project(aggregates: usize) -> (tempfile::TempDir, String) {
 }
 
 /// A V1 past the throwaway cluster's default lock table: the cluster is
-/// started with a lock table sized from the migrations' headers. It is a
+/// started with a lock table sized from the migrations (their headers'
+/// counts, and at least what creating the lock's schema locks). It is a
 /// server for one client (`dddc::pg::ONE_CLIENT`: 10 connections, no
 /// background workers), whose table with the default 64 locks each holds
-/// a few thousand objects (PostgreSQL 18 keeps 16 autovacuum slots
-/// whatever the workers, and its shared memory has more room to spare:
-/// 250 aggregates overflowed 15 and not 18, 400 did not overflow 18, 600
-/// did); V1 of 700 aggregates locks more (its header says nothing: it is
-/// within a default server's 6,400). The test shows the default
-/// overflowing on such a server, then verify passing.
-/// (On the server of 200 connections verify started before, the test
-/// needed 1,400 aggregates: 20-30 s of the suite per PostgreSQL version.)
+/// less than V1 of 700 aggregates locks: on PostgreSQL 15, 250 aggregates
+/// overflowed it; on 18 (16 autovacuum slots whatever the workers, more
+/// shared memory to spare) 400 did not and 600 did. (V1's header says
+/// nothing at 700: it is within a default server's 6,400.) The test shows
+/// the default overflowing on such a server, then verify passing. (On the
+/// server of 200 connections verify started before, the test needed
+/// 1,400 aggregates: 20-30 s of the suite per PostgreSQL version.)
 #[test]
 fn verify_sizes_its_clusters_lock_table_for_a_large_first_migration() {
     let (dir, _) = generated_project(700);
