@@ -252,9 +252,7 @@ fn generated_project(aggregates: usize) -> (tempfile::TempDir, String) {
 #[test]
 fn verify_sizes_its_clusters_lock_table_for_a_large_first_migration() {
     let (dir, _) = generated_project(700);
-    let mut defaults = dddc::pg::ONE_CLIENT.to_vec();
-    defaults.push(("max_locks_per_transaction", "64"));
-    let small = support::pg::PgCluster::try_start_with(&defaults).unwrap_or_else(|e| panic!("{e}"));
+    let small = support::pg::small_cluster("64");
     let v1 = std::fs::read_to_string(dir.path().join("db/migration/V1__init.sql")).expect("V1");
     let mut db = small.create_database("overflow");
     let e = db.batch_execute(&format!("BEGIN;\n{v1}\nCOMMIT;")).expect_err("the default lock table is too small");

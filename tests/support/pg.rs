@@ -56,18 +56,13 @@ fn register_exit_hook() {
     }
 }
 
-/// A private cluster of 10 connections, the fewest background processes
-/// and `max_locks_per_transaction = locks`: a lock table that a model of a
-/// few dozen aggregates overflows (with `"10"`, a few hundred objects),
-/// where the shared cluster's takes 12,800.
+/// A private cluster set as `dddc verify` sets its own
+/// ([`dddc::pg::ONE_CLIENT`]: 10 connections, the fewest background
+/// processes) with `max_locks_per_transaction = locks`: a lock table that a
+/// model of a few dozen aggregates overflows (with `"10"`, a few hundred
+/// objects), where the shared cluster's takes 12,800.
 pub fn small_cluster(locks: &str) -> PgCluster {
-    let settings = [
-        ("max_connections", "10"),
-        ("autovacuum_max_workers", "1"),
-        ("max_worker_processes", "0"),
-        ("max_wal_senders", "0"),
-        ("wal_level", "minimal"),
-        ("max_locks_per_transaction", locks),
-    ];
+    let mut settings = dddc::pg::ONE_CLIENT.to_vec();
+    settings.push(("max_locks_per_transaction", locks));
     PgCluster::try_start_with(&settings).unwrap_or_else(|e| panic!("{e}"))
 }
