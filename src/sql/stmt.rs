@@ -35,10 +35,22 @@ pub struct Stmt {
     /// squawk rule can flag one after the timeouts every migration sets
     /// first, so the review leaves it out ([`Stmt::is_comment`]).
     comment: bool,
-    /// Bytes of the one plain statement that squawk's review leaves out
-    /// ([`Stmt::unread`], [`Stmt::linted`]): the `CHECK` constraints of a
-    /// `CREATE TABLE`.
-    unread: Option<(u32, u32)>,
+    /// Parts of the one plain statement that squawk's review leaves out
+    /// ([`Stmt::unread`], [`Stmt::push_linted`]): those of a `CREATE
+    /// TABLE` that no rule reads.
+    unread: Option<Box<[Skip]>>,
+}
+
+/// Bytes `from..to` of a statement that squawk's review leaves out: always
+/// (`shape` is `None`), or when the text from byte `shape` to `to` was
+/// already read in the same text (a column whose type and clauses an
+/// earlier table of the part had: what squawk reads of a column of a new
+/// table is its type, whose rules dddc's conventions explain file-wide).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skip {
+    pub from: u32,
+    pub to: u32,
+    pub shape: Option<u32>,
 }
 
 /// Equal when every field is, the plain form compared as
@@ -167,17 +179,18 @@ impl Stmt {
         self.unread = None;
     }
 
-    /// The same statement with bytes `from..to` of its text left out of
-    /// squawk's review: a part no rule of squawk reads (the caller's
-    /// word, which the debug builds check: see
-    /// [`crate::lint::migrations::review`]). Ignored unless it is a range
-    /// of the text between two characters.
-    pub fn unread(mut self, from: usize, to: usize) -> Stmt {
-        let fits = from <= to && self.sql.is_char_boundary(from) && self.sql.is_char_boundary(to);
-        self.unread = match (u32::try_from(from), u32::try_from(to)) {
-            (Ok(a), Ok(b)) if fits && self.plain.is_none() => Some((a, b)),
-            _ => None,
-        };
+    /// The same statement with `skips` of its text left out of squawk's
+    /// review: parts no rule of squawk reads (the caller's word, which the
+    /// debug builds check: see [`crate::lint::migrations::review`]).
+    /// Ignored unless they are ranges of the text between two characters,
+    /// in order, apart, each shape inside its range.
+    pub fn unread(mut self, skips: Vec<Skip>) -> Stmt {
+        let at = |i: u32| self.sql.is_char_boundary(i as usize);
+        let fits = skips.iter().all(|k| {
+            k.from <= k.to && at(k.from) && at(k.to) && k.shape.is_none_or(|s| k.from <= s && s <= k.to && at(s))
+        }) && skips.windows(2).all(|w| w[0].to <= w[1].from)
+            && u32::try_from(self.sql.len()).is_ok();
+        self.unread = (fits && self.plain.is_none() && !skips.is_empty()).then(|| skips.into_boxed_slice());
         self
     }
 
@@ -192,15 +205,35 @@ impl Stmt {
         self
     }
 
-    /// The plain statements as squawk's review reads them, each in two
-    /// pieces (the second empty unless a part is left out between them).
-    pub fn linted(&self) -> impl Iterator<Item = (&str, &str)> {
+    /// Appends the plain statements to `text` as squawk's review reads
+    /// them, a line each; `seen`: the shapes of [`Skip`] already read in
+    /// `text`, to which those read now are added.
+    pub fn push_linted<'s>(&'s self, text: &mut String, seen: &mut std::collections::HashSet<&'s str>) {
         let plain = self.plain();
-        let unread = self.unread.filter(|_| plain.len() == 1);
-        plain.iter().map(move |p| match unread.map(|(a, b)| (a as usize, b as usize)) {
-            Some((a, b)) if p.get(..a).is_some() && p.get(b..).is_some() => (&p[..a], &p[b..]),
-            _ => (p.as_str(), ""),
-        })
+        let skips = self.unread.as_deref().filter(|_| plain.len() == 1).unwrap_or_default();
+        for p in plain {
+            let mut at = 0;
+            for k in skips {
+                let (from, to) = (k.from as usize, k.to as usize);
+                if let Some(shape) = k.shape {
+                    if seen.insert(&p[shape as usize..to]) {
+                        continue;
+                    }
+                }
+                text.push_str(&p[at..from]);
+                at = to;
+            }
+            text.push_str(&p[at..]);
+            text.push('\n');
+        }
+    }
+
+    /// The size of what [`Stmt::push_linted`] appends at most.
+    pub fn linted_len(&self) -> usize {
+        let plain = self.plain();
+        let skips = self.unread.as_deref().filter(|_| plain.len() == 1).unwrap_or_default();
+        let left: usize = skips.iter().filter(|k| k.shape.is_none()).map(|k| (k.to - k.from) as usize).sum();
+        plain.iter().map(|p| p.len() + 1).sum::<usize>() - left
     }
 
     /// Marks the statement as lifting row-level security when `rels` is
