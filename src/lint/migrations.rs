@@ -1109,6 +1109,14 @@ mod tests {
     fn no_squawk_rule_flags_a_comment_dddc_writes() {
         let stmts = every_comment();
         assert!(stmts.iter().all(Stmt::is_comment));
+        no_rule_flags_after_the_timeouts(&stmts);
+    }
+
+    /// `stmts` linted on their own after the timeouts, in a migration that
+    /// runs in a transaction or not and for each PostgreSQL dddc targets,
+    /// draw no violation; without the timeouts squawk does flag them (they
+    /// lock their table), so it reads every one as a statement.
+    fn no_rule_flags_after_the_timeouts(stmts: &[Stmt]) {
         for target in 13..=18 {
             for transactional in [true, false] {
                 let mut text: String = ["lock_timeout", "statement_timeout"]
@@ -1119,7 +1127,7 @@ mod tests {
                     text.push_str("-- squawk-disable-assume-in-transaction\n");
                 }
                 let prelude = text.len();
-                for s in &stmts {
+                for s in stmts {
                     text.push_str(&s.sql);
                     text.push('\n');
                 }
@@ -1128,10 +1136,49 @@ mod tests {
                 let bare = lint(&text[prelude..], target, transactional);
                 assert!(
                     bare.iter().any(|v| TIMEOUT_RULES.contains(&v.code)),
-                    "without the timeouts, squawk flags the first comment that locks"
+                    "without the timeouts, squawk flags the first statement that locks"
                 );
             }
         }
+    }
+
+    /// squawk's review reads none of a trigger dddc creates, because no
+    /// rule flags one after the timeouts: each form (before and after
+    /// PostgreSQL 14, with and without arguments, on names of 63 bytes
+    /// that need quoting and arguments that try to break out of their
+    /// literal). One whose argument is not plainly a literal is read.
+    #[test]
+    fn no_squawk_rule_flags_a_trigger_dddc_writes() {
+        use crate::relational::{FunctionCall, Trigger, TriggerEvent, TriggerTiming};
+        let long = |c: char| std::iter::repeat_n(c, 61).collect::<String>() + "Ab";
+        let t = crate::relational::TableRef { schema: long('s'), name: "select".into() };
+        let args =
+            [vec![], vec![crate::sql::literal("c.t"), crate::sql::literal("it's; UPDATE t SET a = 1, a = 2; -- x")]];
+        let mut stmts = Vec::new();
+        for target in [13, 14] {
+            for args in &args {
+                for (timing, events) in [
+                    (TriggerTiming::Before, vec![TriggerEvent::Update]),
+                    (TriggerTiming::After, vec![TriggerEvent::Insert, TriggerEvent::Update, TriggerEvent::Delete]),
+                ] {
+                    let function = FunctionCall { schema: long('f'), name: long('n'), args: args.clone() };
+                    let tr = Trigger { name: long('t'), timing, events, function };
+                    stmts.extend(crate::sql::objects::create_trigger(target, &t, &tr));
+                }
+            }
+        }
+        let created: Vec<&Stmt> = stmts.iter().filter(|s| s.op == Op::CreateTrigger).collect();
+        assert_eq!(created.len(), 8);
+        assert!(created.iter().all(|s| s.partly_read()), "{created:?}");
+        no_rule_flags_after_the_timeouts(&stmts);
+        let escaped = FunctionCall { schema: "f".into(), name: "g".into(), args: vec!["1); DROP TABLE t; --".into()] };
+        let tr = Trigger {
+            name: "t".into(),
+            timing: TriggerTiming::After,
+            events: vec![TriggerEvent::Insert],
+            function: escaped,
+        };
+        assert!(!crate::sql::objects::create_trigger(14, &t, &tr)[0].partly_read());
     }
 
     /// The comments are not in what the review lints: a migration of only
