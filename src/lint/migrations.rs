@@ -94,12 +94,14 @@ pub struct Review {
 /// explains.
 ///
 /// The parts of statements no rule reads ([`crate::sql::stmt::unread_by_squawk`]) are left
-/// out of the text squawk parses, and a large migration is linted in parts
-/// ([`review_apart`]). Debug builds (the tests, the fuzzer) review the
-/// statements without either shortcut too, read whole and linted as one
-/// text, and fail unless both reviews agree: one reference for the two
-/// (it was a reference each, and the debug binary linted a large first
-/// migration four times; squawk is unoptimised there).
+/// out of the text squawk parses, and so are the indexes and foreign keys
+/// on tables the migration creates ([`left_out`]); a large migration is
+/// linted in parts ([`review_apart`]). Debug builds (the tests, the
+/// fuzzer) review the statements without any of these shortcuts too, read
+/// whole and linted as one text, and fail unless both reviews agree: one
+/// reference for them all (it was a reference each, and the debug binary
+/// linted a large first migration four times; squawk is unoptimised
+/// there).
 pub fn review(
     prelude: &[String],
     stmts: &mut [Stmt],
@@ -108,10 +110,11 @@ pub fn review(
     existing: &dyn Fn(&crate::relational::TableRef) -> bool,
 ) -> Review {
     #[cfg(debug_assertions)]
-    let reference = (stmts.len() >= SPLIT_AT || stmts.iter().any(Stmt::partly_read)).then(|| {
-        let mut whole: Vec<Stmt> = stmts.iter().map(|s| s.clone().read_whole()).collect();
-        (review_in(prelude, &mut whole, kind, target, existing, false), whole)
-    });
+    let reference =
+        (stmts.len() >= SPLIT_AT || stmts.iter().any(|s| s.partly_read() || s.is_unread_on_new())).then(|| {
+            let mut whole: Vec<Stmt> = stmts.iter().map(|s| s.clone().read_whole()).collect();
+            (review_in(prelude, &mut whole, kind, target, existing, false), whole)
+        });
     let review = review_in(prelude, stmts, kind, target, existing, true);
     #[cfg(debug_assertions)]
     if let Some((w, whole)) = reference {
@@ -124,26 +127,64 @@ pub fn review(
     review
 }
 
-/// [`review`]; `split`: whether a large migration may be linted in parts
-/// (the tests compare both ways).
+/// [`review`]; `shortcuts`: whether a large migration may be linted in
+/// parts and the statements on tables it creates left out ([`left_out`];
+/// the tests compare both ways).
 fn review_in(
     prelude: &[String],
     stmts: &mut [Stmt],
     kind: FileKind,
     target: u32,
     existing: &dyn Fn(&crate::relational::TableRef) -> bool,
-    split: bool,
+    shortcuts: bool,
 ) -> Review {
-    if split && stmts.len() >= SPLIT_AT {
-        if let Some((review, ignores)) = review_apart(prelude, stmts, kind, target, existing) {
+    let out = left_out(stmts, kind, shortcuts);
+    if shortcuts && stmts.len() >= SPLIT_AT {
+        if let Some((review, ignores)) = review_apart(prelude, stmts, &out, kind, target, existing) {
             attach(stmts, ignores);
             return review;
         }
     }
-    let all: Vec<usize> = (0..stmts.len()).filter(|&i| !stmts[i].is_comment()).collect();
+    let all: Vec<usize> = (0..stmts.len()).filter(|&i| !out[i]).collect();
     let text = text_of(prelude, stmts, &all);
-    let whole = violations(&text, &all, target, kind.transactional);
+    let parse = SourceFile::parse(&text.0);
+    // squawk passes over a table created in the transaction only while
+    // the file has not ended it: a `COMMIT` (which only a model's `sql
+    // "…"` escape could put there) has the statements read.
+    let left = |i: usize| out[i] && !stmts[i].is_comment();
+    if (0..stmts.len()).any(left) && parse.tree().stmts().any(|s| transaction_control(&s)) {
+        return review_in(prelude, stmts, kind, target, existing, false);
+    }
+    let whole = locate(&text, &all, lint_parsed(&parse, &text.0, target, kind.transactional));
     explain(whole, stmts, kind, existing)
+}
+
+/// Whether `s` begins or ends a transaction, as squawk's rules read it.
+fn transaction_control(s: &squawk_syntax::ast::Stmt) -> bool {
+    use squawk_syntax::ast::Stmt as S;
+    matches!(s, S::Begin(_) | S::Commit(_) | S::Rollback(_))
+}
+
+/// The statements squawk's review leaves out: dddc's comments ([`Stmt::is_comment`]),
+/// and with `shortcuts`, in a migration run in a transaction, each
+/// [`Stmt::unread_on_new`] on a table a `CREATE TABLE` before it creates.
+/// squawk passes over those (a table created in the transaction, found by
+/// its name) the same in parts: a table's statements are in one part.
+fn left_out(stmts: &[Stmt], kind: FileKind, shortcuts: bool) -> Vec<bool> {
+    let mut created = std::collections::HashSet::new();
+    stmts
+        .iter()
+        .map(|s| {
+            if s.op == Op::CreateTable {
+                created.extend(s.table.as_ref());
+            }
+            s.is_comment()
+                || (shortcuts
+                    && kind.transactional
+                    && s.is_unread_on_new()
+                    && s.table.as_ref().is_some_and(|t| created.contains(t)))
+        })
+        .collect()
 }
 
 /// Below this many statements, [`review`] lints the migration whole.
@@ -188,23 +229,21 @@ const TIMEOUT_RULES: [Rule; 2] = [Rule::RequireLockTimeout, Rule::RequireStateme
 fn review_apart(
     prelude: &[String],
     stmts: &[Stmt],
+    out: &[bool],
     kind: FileKind,
     target: u32,
     existing: &dyn Fn(&crate::relational::TableRef) -> bool,
 ) -> Option<(Review, Vec<(usize, Ignore)>)> {
     // More parts for a larger file: each worker holds one part's syntax
     // tree at a time, so the parts' size, not the file's, sets the memory.
-    let size: usize = stmts.iter().filter(|s| !s.is_comment()).map(text_len).sum();
-    let parts = parts(stmts, PARTS.max(size.div_ceil(PART_BYTES)));
+    let read = || stmts.iter().zip(out).filter(|(_, &o)| !o).map(|(s, _)| s);
+    let size: usize = read().map(text_len).sum();
+    let parts = parts(stmts, out, PARTS.max(size.div_ceil(PART_BYTES)));
     if parts.len() < 2 {
         return None;
     }
     // Every part holds the prelude.
-    if prelude
-        .iter()
-        .chain(stmts.iter().filter(|s| !s.is_comment()).flat_map(|s| s.plain()))
-        .any(|t| t.contains("squawk-"))
-    {
+    if prelude.iter().chain(read().flat_map(|s| s.plain())).any(|t| t.contains("squawk-")) {
         return None;
     }
     // The largest first, so that the cores finish together.
@@ -263,7 +302,7 @@ fn text_len(s: &Stmt) -> usize {
 /// aggregates made one part six times the others, which one core linted
 /// while the other waited (and whose parse held 20 MB). Whatever squawk
 /// finds such a statement to alter, [`review_apart`] checks after the fact.
-fn parts(stmts: &[Stmt], n: usize) -> Vec<Vec<usize>> {
+fn parts(stmts: &[Stmt], out: &[bool], n: usize) -> Vec<Vec<usize>> {
     /// Statements about one table name (or one about none), and their
     /// text's size.
     #[derive(Default, Clone)]
@@ -290,7 +329,7 @@ fn parts(stmts: &[Stmt], n: usize) -> Vec<Vec<usize>> {
     }
     // By table name, or by place for a statement about none.
     let mut by_name: std::collections::HashMap<(Option<&str>, usize), Group> = std::collections::HashMap::new();
-    for (i, s) in stmts.iter().enumerate().filter(|(_, s)| !s.is_comment()) {
+    for (i, s) in stmts.iter().enumerate().filter(|&(i, _)| !out[i]) {
         let key = s.table.as_ref().map_or((None, i), |t| (Some(family(&parent, &t.name)), 0));
         let g = by_name.entry(key).or_default();
         g.size += text_len(s);
@@ -447,16 +486,6 @@ fn text_of(prelude: &[String], stmts: &[Stmt], which: &[usize]) -> (String, Vec<
         stmts[i].push_linted(&mut text, &mut seen);
     }
     (text, starts)
-}
-
-/// Lints a [`text_of`] text; each violation with the statement it is in.
-fn violations<'t>(
-    part: &'t (String, Vec<usize>),
-    which: &[usize],
-    target: u32,
-    transactional: bool,
-) -> Vec<Located<'t>> {
-    locate(part, which, lint(&part.0, target, transactional))
 }
 
 /// Each violation found in a [`text_of`] text, with the statement it is in.
@@ -816,7 +845,7 @@ mod tests {
         let schema = FileKind { transactional: true, undo: false, creates_schema: true };
         let stmts = many_tables(1_200, true, None);
         assert!(stmts.len() >= SPLIT_AT);
-        assert_eq!(parts(&stmts, PARTS).len(), PARTS);
+        assert_eq!(parts_read(&stmts, PARTS).len(), PARTS);
         let r = same_both_ways(&timeouts, stmts, schema, &|_| false);
         assert!(r.linted_apart);
         let rules: Vec<&str> = r.file_ignores.iter().map(|i| i.rule.as_str()).collect();
@@ -891,8 +920,14 @@ mod tests {
         }
     }
 
+    /// [`parts`] of the statements squawk reads without the shortcuts.
+    fn parts_read(stmts: &[Stmt], n: usize) -> Vec<Vec<usize>> {
+        let kind = FileKind { transactional: true, undo: false, creates_schema: true };
+        parts(stmts, &left_out(stmts, kind, false), n)
+    }
+
     fn the_parts_of(stmts: &[Stmt], n: usize) {
-        let parts = parts(stmts, n);
+        let parts = parts_read(stmts, n);
         assert_eq!(parts.len(), n);
         let mut seen: Vec<usize> = parts.iter().flatten().copied().collect();
         seen.sort_unstable();
@@ -932,7 +967,7 @@ mod tests {
                 let index = Stmt::new(Op::CreateIndex, None, format!("CREATE INDEX IF NOT EXISTS i ON s.t{i} (name);"));
                 let mut with = stmts.clone();
                 with.push(index);
-                let parts = parts(&with, PARTS);
+                let parts = parts_read(&with, PARTS);
                 let part_of = |k: usize| parts.iter().position(|p| p.contains(&k));
                 let create = with.iter().position(|s| {
                     s.op == Op::CreateTable && s.table.as_ref().is_some_and(|t| t.name == format!("t{i}"))
@@ -960,7 +995,7 @@ mod tests {
                     let u = crate::relational::TableRef { schema: "s".into(), name: format!("t{i}") };
                     let mut with = base.clone();
                     with.push(Stmt::new(Op::ValidateConstraint, Some(&u), sql.to_string()));
-                    let parts = parts(&with, PARTS);
+                    let parts = parts_read(&with, PARTS);
                     let part_of = |k: usize| parts.iter().position(|p| p.contains(&k));
                     let t7 = with.iter().position(|s| s.table.as_ref().is_some_and(|t| t.name == "t7"));
                     (t7.and_then(part_of) != part_of(with.len() - 1)).then_some(with)
@@ -1199,6 +1234,11 @@ mod tests {
     /// The `CREATE TABLE` statements of a model, as a first migration
     /// has them.
     fn created_tables(src: &str) -> Vec<Stmt> {
+        first_migration(src).into_iter().filter(|s| s.op == Op::CreateTable).collect()
+    }
+
+    /// The statements of a model's first migration.
+    fn first_migration(src: &str) -> Vec<Stmt> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.ddd");
         std::fs::write(&path, src).unwrap();
@@ -1206,11 +1246,45 @@ mod tests {
         assert!(!loaded.diagnostics.iter().any(|d| d.is_error()), "{:?}", loaded.diagnostics);
         let model = crate::model::analyze(&loaded.files).model.expect("the model compiles");
         let schema = crate::relational::lower((&model, crate::config::Language::En)).unwrap();
-        crate::sql::ddl::create_statements(&schema)
-            .into_iter()
-            .flat_map(|(_, s)| s)
-            .filter(|s| s.op == Op::CreateTable)
-            .collect()
+        crate::sql::ddl::create_statements(&schema).into_iter().flat_map(|(_, s)| s).collect()
+    }
+
+    /// A first migration's indexes and foreign keys on the tables it
+    /// creates are left out of squawk's text, and only in a migration run
+    /// in a transaction; one that could hold more than an expression is
+    /// read. A `COMMIT` smuggled in through the `sql "…"` escape ends the
+    /// transaction before the next table is created, so squawk flags that
+    /// table's index: the review then reads them all, and the index gets
+    /// its ignore (the debug builds also check that the review agrees
+    /// with the one read whole).
+    #[test]
+    fn indexes_and_foreign_keys_on_new_tables_are_left_out() {
+        let model = |check: &str| {
+            format!(
+                "model m {{\n  target postgres 16\n}}\ncontext c {{\n  aggregate Sala {{\n    nombre: text(20)\n    invariant lleno: {check}\n  }}\n  aggregate Turno {{\n    sala: ref Sala\n    dia: date\n    nota: text(20)\n    index (dia)\n    index (lower(nota))\n    index (dia) where sql \"nota IS NOT NULL; SELECT 1\" @name(turnos_raro)\n  }}\n}}\n"
+            )
+        };
+        let schema = FileKind { transactional: true, undo: false, creates_schema: true };
+        let online = FileKind { transactional: false, ..schema };
+        let stmts = first_migration(&model("char_length(nombre) > 0"));
+        let on_new: Vec<&Stmt> = stmts.iter().filter(|s| s.is_unread_on_new()).collect();
+        assert!(on_new.iter().any(|s| s.op == Op::AddForeignKeyScan), "{on_new:?}");
+        assert_eq!(on_new.iter().filter(|s| s.op == Op::CreateIndex).count(), 3, "{on_new:?}");
+        assert!(!stmts.iter().any(|s| s.sql.contains("turnos_raro") && s.is_unread_on_new()));
+        let out = left_out(&stmts, schema, true);
+        for (s, &o) in stmts.iter().zip(&out) {
+            assert_eq!(o, s.is_comment() || s.is_unread_on_new(), "{}", s.sql);
+        }
+        assert_eq!(left_out(&stmts, schema, false), stmts.iter().map(Stmt::is_comment).collect::<Vec<_>>());
+        assert_eq!(left_out(&stmts, online, true), stmts.iter().map(Stmt::is_comment).collect::<Vec<_>>());
+        let mut plain = stmts.clone();
+        let r = review(&timeouts(), &mut plain, schema, 16, &|_| false);
+        assert!(r.findings.is_empty() && plain.iter().all(|s| s.ignores.is_empty()), "{r:?}");
+        // The COMMIT.
+        let mut ended = first_migration(&model("sql \"nombre <> '') ; COMMIT; SELECT (1\""));
+        review(&timeouts(), &mut ended, schema, 16, &|_| false);
+        let index = ended.iter().find(|s| s.sql.contains("(dia);")).expect("the index");
+        assert!(index.ignores.iter().any(|i| i.rule == "require-concurrent-index-creation"), "{index:?}");
     }
 
     /// What squawk reads of a new table is its name, its partitioning,

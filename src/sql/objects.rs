@@ -283,8 +283,13 @@ fn add_constraint(op: Op, t: &TableRef, name: &str, plain: String) -> Stmt {
 /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`, `NOT VALID` when asked.
 pub fn add_foreign_key(t: &TableRef, f: &ForeignKey, not_valid: bool) -> Stmt {
     let (suffix, op) = if not_valid { (" NOT VALID", Op::AddForeignKeyNotValid) } else { ("", Op::AddForeignKeyScan) };
-    add_constraint(op, t, &f.name, format!("ALTER TABLE {} ADD {}{suffix};", q(t), foreign_key_clause(f)))
-        .referencing(&f.target())
+    let stmt = add_constraint(op, t, &f.name, format!("ALTER TABLE {} ADD {}{suffix};", q(t), foreign_key_clause(f)))
+        .referencing(&f.target());
+    if not_valid {
+        stmt
+    } else {
+        stmt.unread_on_new()
+    }
 }
 
 /// A foreign key that replaces the one of its name on other columns:
@@ -552,7 +557,21 @@ pub fn create_index(t: &TableRef, i: &Index, concurrently: bool) -> Stmt {
         q(t),
         items.join(", ")
     );
-    Stmt::new(if concurrently { Op::CreateIndexConcurrently } else { Op::CreateIndex }, Some(t), sql)
+    let stmt = Stmt::new(if concurrently { Op::CreateIndexConcurrently } else { Op::CreateIndex }, Some(t), sql);
+    let plain = i
+        .items
+        .iter()
+        .filter_map(|x| match x {
+            IndexItem::Expr(e) => Some(e),
+            IndexItem::Column(_) => None,
+        })
+        .chain(&i.predicate)
+        .all(|e| super::stmt::unread_by_squawk(e));
+    if plain && !concurrently {
+        stmt.unread_on_new()
+    } else {
+        stmt
+    }
 }
 
 /// Drops the index `name` of `t` if a failed concurrent build left it

@@ -39,6 +39,10 @@ pub struct Stmt {
     /// ([`Stmt::unread`], [`Stmt::push_linted`]): those of a `CREATE
     /// TABLE` that no rule reads.
     unread: Option<Box<[Skip]>>,
+    /// A plain index or foreign key ([`Stmt::unread_on_new`]): squawk's
+    /// review leaves it out when its table is created before it in the
+    /// same migration, run in a transaction.
+    on_new: bool,
 }
 
 /// Bytes `from..to` of a statement that squawk's review leaves out: always
@@ -58,8 +62,19 @@ pub struct Skip {
 /// review leaves out is not part of the statement.
 impl PartialEq for Stmt {
     fn eq(&self, other: &Stmt) -> bool {
-        let Stmt { sql, plain: _, op, table, referenced, creates, ignores, lifts_row_security, comment, unread: _ } =
-            self;
+        let Stmt {
+            sql,
+            plain: _,
+            op,
+            table,
+            referenced,
+            creates,
+            ignores,
+            lifts_row_security,
+            comment,
+            unread: _,
+            on_new: _,
+        } = self;
         *sql == other.sql
             && self.plain() == other.plain()
             && *op == other.op
@@ -95,6 +110,7 @@ impl Stmt {
             lifts_row_security: false,
             comment: false,
             unread: None,
+            on_new: false,
         }
     }
 
@@ -123,6 +139,7 @@ impl Stmt {
             lifts_row_security: false,
             comment: false,
             unread: None,
+            on_new: false,
         }
     }
 
@@ -139,6 +156,7 @@ impl Stmt {
             lifts_row_security: false,
             comment: false,
             unread: None,
+            on_new: false,
         }
     }
 
@@ -192,6 +210,24 @@ impl Stmt {
             && u32::try_from(self.sql.len()).is_ok();
         self.unread = (fits && self.plain.is_none() && !skips.is_empty()).then(|| skips.into_boxed_slice());
         self
+    }
+
+    /// The same statement, which squawk's review may leave out when its
+    /// table is created before it in the same migration, run in a
+    /// transaction (the caller's word, which the debug builds check): an
+    /// index not built concurrently, or a foreign key added valid, whose
+    /// expressions are plainly expressions. The rules that read one
+    /// (`require-concurrent-index-creation`, `adding-foreign-key-constraint`,
+    /// `constraint-missing-not-valid`) pass over a table created in the
+    /// transaction; `prefer-robust-stmts` over every statement in one.
+    pub fn unread_on_new(mut self) -> Stmt {
+        self.on_new = true;
+        self
+    }
+
+    /// Whether [`Stmt::unread_on_new`] said so.
+    pub fn is_unread_on_new(&self) -> bool {
+        self.on_new
     }
 
     /// Whether the review leaves part of the statement out.
