@@ -22,7 +22,7 @@ use squawk_linter::{Linter, LinterSettings, Rule, Version};
 use squawk_syntax::SourceFile;
 
 use crate::migrate::locks::Op;
-use crate::sql::stmt::{Ignore, Stmt};
+use crate::sql::stmt::{Ignore, LeftOut, Stmt};
 
 /// How a migration file runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,11 +110,12 @@ pub fn review(
     existing: &dyn Fn(&crate::relational::TableRef) -> bool,
 ) -> Review {
     #[cfg(debug_assertions)]
-    let reference =
-        (stmts.len() >= SPLIT_AT || stmts.iter().any(|s| s.partly_read() || s.is_unread_on_new())).then(|| {
-            let mut whole: Vec<Stmt> = stmts.iter().map(|s| s.clone().read_whole()).collect();
-            (review_in(prelude, &mut whole, kind, target, existing, false), whole)
-        });
+    let reference = (stmts.len() >= SPLIT_AT
+        || stmts.iter().any(|s| s.partly_read() || s.left_out() != LeftOut::Never))
+    .then(|| {
+        let mut whole: Vec<Stmt> = stmts.iter().map(|s| s.clone().read_whole()).collect();
+        (review_in(prelude, &mut whole, kind, target, existing, false), whole)
+    });
     let review = review_in(prelude, stmts, kind, target, existing, true);
     #[cfg(debug_assertions)]
     if let Some((w, whole)) = reference {
@@ -165,11 +166,13 @@ fn transaction_control(s: &squawk_syntax::ast::Stmt) -> bool {
     matches!(s, S::Begin(_) | S::Commit(_) | S::Rollback(_))
 }
 
-/// The statements squawk's review leaves out: dddc's comments ([`Stmt::is_comment`]),
-/// and with `shortcuts`, in a migration run in a transaction, each
+/// The statements squawk's review leaves out: dddc's comments
+/// ([`Stmt::is_comment`]), and with `shortcuts`, in a migration run in a
+/// transaction, each [`Stmt::unread_in_transaction`] and each
 /// [`Stmt::unread_on_new`] on a table a `CREATE TABLE` before it creates.
-/// squawk passes over those (a table created in the transaction, found by
-/// its name) the same in parts: a table's statements are in one part.
+/// squawk passes over the latter (a table created in the transaction,
+/// found by its name) the same in parts: a table's statements are in one
+/// part.
 fn left_out(stmts: &[Stmt], kind: FileKind, shortcuts: bool) -> Vec<bool> {
     let mut created = std::collections::HashSet::new();
     stmts
@@ -181,8 +184,11 @@ fn left_out(stmts: &[Stmt], kind: FileKind, shortcuts: bool) -> Vec<bool> {
             s.is_comment()
                 || (shortcuts
                     && kind.transactional
-                    && s.is_unread_on_new()
-                    && s.table.as_ref().is_some_and(|t| created.contains(t)))
+                    && match s.left_out() {
+                        LeftOut::Never => false,
+                        LeftOut::OnNewTable => s.table.as_ref().is_some_and(|t| created.contains(t)),
+                        LeftOut::InTransaction => true,
+                    })
         })
         .collect()
 }
@@ -1177,6 +1183,37 @@ mod tests {
         }
     }
 
+    /// A constraint dropped `IF EXISTS` is left out of squawk's text in a
+    /// migration run in a transaction, and read in one that is not. No
+    /// rule flags one after the timeouts (on names of 63 bytes that need
+    /// quoting); what squawk remembers of it, the name, matters only
+    /// outside a transaction: a constraint added again after it is not
+    /// flagged by `prefer-robust-stmts` there, and is without it.
+    #[test]
+    fn a_dropped_constraint_is_left_out_in_a_transaction() {
+        let long = |c: char| std::iter::repeat_n(c, 61).collect::<String>() + "Ab";
+        let t = crate::relational::TableRef { schema: long('s'), name: "select".into() };
+        let drop = crate::sql::objects::drop_constraint(&t, &long('c'));
+        let tx = FileKind { transactional: true, undo: false, creates_schema: false };
+        let online = FileKind { transactional: false, ..tx };
+        assert_eq!(left_out(std::slice::from_ref(&drop), tx, true), [true]);
+        assert_eq!(left_out(std::slice::from_ref(&drop), tx, false), [false]);
+        assert_eq!(left_out(std::slice::from_ref(&drop), online, true), [false]);
+        no_rule_flags_after_the_timeouts(std::slice::from_ref(&drop));
+        let robust = |text: &str, transactional: bool| {
+            let prelude: String = ["lock_timeout", "statement_timeout"]
+                .iter()
+                .map(|n| crate::sql::objects::set_setting(n, "5s", transactional) + "\n")
+                .collect();
+            let found = lint(&format!("{prelude}{text}"), 16, transactional);
+            found.iter().filter(|v| v.code == Rule::PreferRobustStmts).count()
+        };
+        let add = "ALTER TABLE s.t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;";
+        let dropped = format!("ALTER TABLE IF EXISTS s.t DROP CONSTRAINT IF EXISTS c;\n{add}");
+        assert_eq!((robust(&dropped, false), robust(add, false)), (0, 1));
+        assert_eq!((robust(&dropped, true), robust(add, true)), (0, 0));
+    }
+
     /// squawk's review reads none of a trigger dddc creates, because no
     /// rule flags one after the timeouts: each form (before and after
     /// PostgreSQL 14, with and without arguments, on names of 63 bytes
@@ -1267,13 +1304,13 @@ mod tests {
         let schema = FileKind { transactional: true, undo: false, creates_schema: true };
         let online = FileKind { transactional: false, ..schema };
         let stmts = first_migration(&model("char_length(nombre) > 0"));
-        let on_new: Vec<&Stmt> = stmts.iter().filter(|s| s.is_unread_on_new()).collect();
+        let on_new: Vec<&Stmt> = stmts.iter().filter(|s| s.left_out() == LeftOut::OnNewTable).collect();
         assert!(on_new.iter().any(|s| s.op == Op::AddForeignKeyScan), "{on_new:?}");
         assert_eq!(on_new.iter().filter(|s| s.op == Op::CreateIndex).count(), 3, "{on_new:?}");
-        assert!(!stmts.iter().any(|s| s.sql.contains("turnos_raro") && s.is_unread_on_new()));
+        assert!(!stmts.iter().any(|s| s.sql.contains("turnos_raro") && s.left_out() == LeftOut::OnNewTable));
         let out = left_out(&stmts, schema, true);
         for (s, &o) in stmts.iter().zip(&out) {
-            assert_eq!(o, s.is_comment() || s.is_unread_on_new(), "{}", s.sql);
+            assert_eq!(o, s.is_comment() || s.left_out() == LeftOut::OnNewTable, "{}", s.sql);
         }
         assert_eq!(left_out(&stmts, schema, false), stmts.iter().map(Stmt::is_comment).collect::<Vec<_>>());
         assert_eq!(left_out(&stmts, online, true), stmts.iter().map(Stmt::is_comment).collect::<Vec<_>>());

@@ -522,6 +522,7 @@ pub fn drop_constraint(t: &TableRef, name: &str) -> Stmt {
         Some(t),
         format!("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {};", q(t), ident(name)),
     )
+    .unread_in_transaction()
 }
 
 // --------------------------------------------------------------- indexes --

@@ -39,10 +39,21 @@ pub struct Stmt {
     /// ([`Stmt::unread`], [`Stmt::push_linted`]): those of a `CREATE
     /// TABLE` that no rule reads.
     unread: Option<Box<[Skip]>>,
-    /// A plain index or foreign key ([`Stmt::unread_on_new`]): squawk's
-    /// review leaves it out when its table is created before it in the
-    /// same migration, run in a transaction.
-    on_new: bool,
+    /// When squawk's review may leave the whole statement out.
+    left_out: LeftOut,
+}
+
+/// When squawk's review may leave a whole statement out of a migration run
+/// in a transaction (the caller's word, which the debug builds check; see
+/// [`crate::lint::migrations::review`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOut {
+    Never,
+    /// When its table is created before it in the migration
+    /// ([`Stmt::unread_on_new`]).
+    OnNewTable,
+    /// Always ([`Stmt::unread_in_transaction`]).
+    InTransaction,
 }
 
 /// Bytes `from..to` of a statement that squawk's review leaves out: always
@@ -73,7 +84,7 @@ impl PartialEq for Stmt {
             lifts_row_security,
             comment,
             unread: _,
-            on_new: _,
+            left_out: _,
         } = self;
         *sql == other.sql
             && self.plain() == other.plain()
@@ -110,7 +121,7 @@ impl Stmt {
             lifts_row_security: false,
             comment: false,
             unread: None,
-            on_new: false,
+            left_out: LeftOut::Never,
         }
     }
 
@@ -139,7 +150,7 @@ impl Stmt {
             lifts_row_security: false,
             comment: false,
             unread: None,
-            on_new: false,
+            left_out: LeftOut::Never,
         }
     }
 
@@ -156,7 +167,7 @@ impl Stmt {
             lifts_row_security: false,
             comment: false,
             unread: None,
-            on_new: false,
+            left_out: LeftOut::Never,
         }
     }
 
@@ -221,13 +232,25 @@ impl Stmt {
     /// `constraint-missing-not-valid`) pass over a table created in the
     /// transaction; `prefer-robust-stmts` over every statement in one.
     pub fn unread_on_new(mut self) -> Stmt {
-        self.on_new = true;
+        self.left_out = LeftOut::OnNewTable;
         self
     }
 
-    /// Whether [`Stmt::unread_on_new`] said so.
-    pub fn is_unread_on_new(&self) -> bool {
-        self.on_new
+    /// The same statement, which squawk's review may leave out of any
+    /// migration run in a transaction (the caller's word, which the debug
+    /// builds check): `ALTER TABLE … DROP CONSTRAINT IF EXISTS`, which only
+    /// `prefer-robust-stmts` reads (a missing `IF EXISTS`, and the name,
+    /// for a constraint added again later), and only outside a
+    /// transaction, and `require-timeout-settings`, after the timeouts
+    /// every migration sets first.
+    pub fn unread_in_transaction(mut self) -> Stmt {
+        self.left_out = LeftOut::InTransaction;
+        self
+    }
+
+    /// When squawk's review may leave the statement out.
+    pub fn left_out(&self) -> LeftOut {
+        self.left_out
     }
 
     /// Whether the review leaves part of the statement out.
