@@ -99,8 +99,9 @@ pub struct Review {
 /// explains.
 ///
 /// The parts of statements no rule reads ([`crate::sql::stmt::unread_by_squawk`]) are left
-/// out of the text squawk parses, and so are the indexes and foreign keys
-/// on tables the migration creates ([`left_out`]); a large migration is
+/// out of the text squawk parses, and so are, in a migration run in a
+/// transaction, the indexes and foreign keys on tables it creates and the
+/// constraints it drops `IF EXISTS` ([`left_out`]); a large migration is
 /// linted in parts ([`review_apart`]). Debug builds (the tests, the
 /// fuzzer) review the statements without any of these shortcuts too, read
 /// whole and linted as one text, and fail unless both reviews agree: one
@@ -134,8 +135,8 @@ pub fn review(
 }
 
 /// [`review`]; `shortcuts`: whether a large migration may be linted in
-/// parts and the statements on tables it creates left out ([`left_out`];
-/// the tests compare both ways).
+/// parts and the statements [`left_out`] names left out (the tests
+/// compare both ways).
 fn review_in(
     prelude: &[String],
     stmts: &mut [Stmt],

@@ -186,10 +186,9 @@ pub fn create_table(t: &Table) -> Stmt {
         let (from, to) = (at, at + SEP.len() + line.len());
         at = to;
         let skip = if i < columns {
+            // The column's name, then its shape.
             let name = ident(&t.columns[i].name).len();
-            let shape = &line[name..];
-            (line.starts_with(&ident(&t.columns[i].name)) && super::stmt::unread_by_squawk(shape))
-                .then_some(Some(from + SEP.len() + name))
+            super::stmt::unread_by_squawk(&line[name..]).then_some(Some(from + SEP.len() + name))
         } else if i < keys {
             Some(None)
         } else {
@@ -638,12 +637,12 @@ pub fn trigger_when(tr: &Trigger) -> String {
     format!("{timing} {}", events.join(" OR "))
 }
 
-/// `CREATE OR REPLACE TRIGGER` (PostgreSQL 14 on), or drop and create.
 /// The call of a trigger's function: `schema.function(args)`.
 pub fn function_call(f: &crate::relational::FunctionCall) -> String {
     format!("{}({})", qualified(&f.schema, &f.name), f.args.join(", "))
 }
 
+/// `CREATE OR REPLACE TRIGGER` (PostgreSQL 14 on), or drop and create.
 ///
 /// squawk's review reads none of a `CREATE TRIGGER` whose arguments are
 /// plainly literals ([`super::stmt::unread_by_squawk`]): of its rules,

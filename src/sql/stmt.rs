@@ -59,7 +59,7 @@ pub enum LeftOut {
 /// Bytes `from..to` of a statement that squawk's review leaves out: always
 /// (`shape` is `None`), or when the text from byte `shape` to `to` was
 /// already read in the same text (a column whose type and clauses an
-/// earlier table of the part had: what squawk reads of a column of a new
+/// earlier column of the text had: what squawk reads of a column of a new
 /// table is its type, whose rules dddc's conventions explain file-wide).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Skip {
