@@ -1189,8 +1189,9 @@ mod tests {
         }
     }
 
-    /// A constraint dropped `IF EXISTS` is left out of squawk's text in a
-    /// migration run in a transaction, and read in one that is not. No
+    /// A constraint dropped `IF EXISTS`, and row-level security enabled or
+    /// disabled, are left out of squawk's text in a migration run in a
+    /// transaction, and read in one that is not. No
     /// rule flags one after the timeouts (on names of 63 bytes that need
     /// quoting); what squawk remembers of it, the name, matters only
     /// outside a transaction: a constraint added again after it is not
@@ -1214,17 +1215,33 @@ mod tests {
             let found = lint(&format!("{prelude}{text}"), 16, transactional);
             found.iter().filter(|v| v.code == Rule::PreferRobustStmts).count()
         };
+        // Row-level security enabled, forced, unforced and disabled: the
+        // same, but `prefer-robust-stmts` flags each outside a transaction.
+        let rls: Vec<Stmt> = crate::sql::objects::enable_rls(&t.schema, &t.name)
+            .into_iter()
+            .chain(crate::sql::objects::disable_rls(&t.schema, &t.name))
+            .collect();
+        assert_eq!(left_out(&rls, tx, true), [true; 4]);
+        assert_eq!(left_out(&rls, online, true), [false; 4]);
+        for s in &rls {
+            assert_eq!((robust(&s.sql, true), robust(&s.sql, false)), (0, 1), "{}", s.sql);
+            let prelude = crate::sql::objects::set_setting("lock_timeout", "5s", true)
+                + "\n"
+                + &crate::sql::objects::set_setting("statement_timeout", "5s", true);
+            assert!(lint(&format!("{prelude}\n{}", s.sql), 16, true).is_empty(), "{}", s.sql);
+        }
         let add = "ALTER TABLE s.t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;";
         let dropped = format!("ALTER TABLE IF EXISTS s.t DROP CONSTRAINT IF EXISTS c;\n{add}");
         assert_eq!((robust(&dropped, false), robust(add, false)), (0, 1));
         assert_eq!((robust(&dropped, true), robust(add, true)), (0, 0));
     }
 
-    /// squawk's review reads none of a trigger dddc creates, because no
-    /// rule flags one after the timeouts: each form (before and after
-    /// PostgreSQL 14, with and without arguments, on names of 63 bytes
-    /// that need quoting and arguments that try to break out of their
-    /// literal). One whose argument is not plainly a literal is read.
+    /// squawk's review reads none of a trigger or policy dddc creates,
+    /// because no rule flags one after the timeouts: each form of trigger
+    /// (before and after PostgreSQL 14, with and without arguments, on
+    /// names of 63 bytes that need quoting and arguments that try to break
+    /// out of their literal), a tenant's policy and its drop. One whose
+    /// argument or expression is not plainly one is read.
     #[test]
     fn no_squawk_rule_flags_a_trigger_dddc_writes() {
         use crate::relational::{FunctionCall, Trigger, TriggerEvent, TriggerTiming};
@@ -1248,7 +1265,21 @@ mod tests {
         let created: Vec<&Stmt> = stmts.iter().filter(|s| s.op == Op::CreateTrigger).collect();
         assert_eq!(created.len(), 8);
         assert!(created.iter().all(|s| s.partly_read()), "{created:?}");
+        // A policy and its drop, read by no rule either.
+        // (A column name that needs quoting has it read: `unread_by_squawk`
+        // says no to any quoted name.)
+        let condition = crate::sql::fragments::tenant_condition("tenant_id");
+        let policy = crate::relational::Policy { name: long('p'), using: condition.clone(), with_check: condition };
+        let policies = crate::sql::objects::create_policy(&t.schema, &t.name, &policy);
+        assert!(policies.iter().all(Stmt::partly_read), "{policies:?}");
+        stmts.extend(policies);
         no_rule_flags_after_the_timeouts(&stmts);
+        let escaped = crate::relational::Policy {
+            name: "p".into(),
+            using: "(true)); UPDATE t SET a = 1, a = 2; --".into(),
+            with_check: "(true)".into(),
+        };
+        assert!(!crate::sql::objects::create_policy("s", "t", &escaped)[1].partly_read());
         let escaped = FunctionCall { schema: "f".into(), name: "g".into(), args: vec!["1); DROP TABLE t; --".into()] };
         let tr = Trigger {
             name: "t".into(),
