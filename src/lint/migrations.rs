@@ -14,12 +14,13 @@
 //!   refuses a name past 63 bytes before it writes SQL) and the timeout
 //!   rules (every migration sets both timeouts first). A test lints every
 //!   form of comment dddc writes, so an upgrade of squawk that flags one
-//!   fails it. It leaves out, on the same grounds, the triggers and what
-//!   no rule reads of a new table ([`Stmt::unread`]), and in a migration
-//!   run in a transaction the indexes and foreign keys on the tables it
-//!   creates and the constraints dropped `IF EXISTS` ([`left_out`]); the
-//!   debug builds check every one of these against the review of the
-//!   statements read whole.
+//!   fails it. It leaves out, on the same grounds, what no rule reads of
+//!   a new table ([`Stmt::unread`]), the triggers and tenant policies
+//!   ([`Stmt::unread_anywhere`]), and in a migration run in a transaction
+//!   the indexes and foreign keys on the tables it creates, the
+//!   constraints dropped `IF EXISTS` and row-level security switched
+//!   ([`left_out`]); the debug builds check every one of these against
+//!   the review of the statements read whole.
 //! - [`lint_file`] lints a hand-written migration (`dddc lint
 //!   --migrations`), honouring its own ignore comments.
 
@@ -173,9 +174,10 @@ fn transaction_control(s: &squawk_syntax::ast::Stmt) -> bool {
 }
 
 /// The statements squawk's review leaves out: dddc's comments
-/// ([`Stmt::is_comment`]), and with `shortcuts`, in a migration run in a
-/// transaction, each [`Stmt::unread_in_transaction`] and each
-/// [`Stmt::unread_on_new`] on a table a `CREATE TABLE` before it creates.
+/// ([`Stmt::is_comment`]), and with `shortcuts` each
+/// [`Stmt::unread_anywhere`] and, in a migration run in a transaction,
+/// each [`Stmt::unread_in_transaction`] and each [`Stmt::unread_on_new`]
+/// on a table a `CREATE TABLE` before it creates.
 /// squawk passes over the latter (a table created in the transaction,
 /// found by its name) the same in parts: a table's statements are in one
 /// part.
@@ -189,11 +191,13 @@ fn left_out(stmts: &[Stmt], kind: FileKind, shortcuts: bool) -> Vec<bool> {
             }
             s.is_comment()
                 || (shortcuts
-                    && kind.transactional
                     && match s.left_out() {
                         LeftOut::Never => false,
-                        LeftOut::OnNewTable => s.table.as_ref().is_some_and(|t| created.contains(t)),
-                        LeftOut::InTransaction => true,
+                        LeftOut::OnNewTable => {
+                            kind.transactional && s.table.as_ref().is_some_and(|t| created.contains(t))
+                        }
+                        LeftOut::InTransaction => kind.transactional,
+                        LeftOut::Anywhere => true,
                     })
         })
         .collect()
@@ -1264,22 +1268,30 @@ mod tests {
         }
         let created: Vec<&Stmt> = stmts.iter().filter(|s| s.op == Op::CreateTrigger).collect();
         assert_eq!(created.len(), 8);
-        assert!(created.iter().all(|s| s.partly_read()), "{created:?}");
+        assert!(created.iter().all(|s| s.left_out() == LeftOut::Anywhere), "{created:?}");
         // A policy and its drop, read by no rule either.
         // (A column name that needs quoting has it read: `unread_by_squawk`
         // says no to any quoted name.)
         let condition = crate::sql::fragments::tenant_condition("tenant_id");
         let policy = crate::relational::Policy { name: long('p'), using: condition.clone(), with_check: condition };
         let policies = crate::sql::objects::create_policy(&t.schema, &t.name, &policy);
-        assert!(policies.iter().all(Stmt::partly_read), "{policies:?}");
+        assert!(policies.iter().all(|s| s.left_out() == LeftOut::Anywhere), "{policies:?}");
         stmts.extend(policies);
         no_rule_flags_after_the_timeouts(&stmts);
+        // Left out of the review in a transaction and outside one; read by
+        // the review without its shortcuts.
+        let anywhere: Vec<bool> = stmts.iter().map(|s| s.left_out() == LeftOut::Anywhere).collect();
+        for transactional in [true, false] {
+            let kind = FileKind { transactional, undo: false, creates_schema: false };
+            assert_eq!(left_out(&stmts, kind, true), anywhere);
+            assert!(left_out(&stmts, kind, false).iter().all(|&o| !o));
+        }
         let escaped = crate::relational::Policy {
             name: "p".into(),
             using: "(true)); UPDATE t SET a = 1, a = 2; --".into(),
             with_check: "(true)".into(),
         };
-        assert!(!crate::sql::objects::create_policy("s", "t", &escaped)[1].partly_read());
+        assert_eq!(crate::sql::objects::create_policy("s", "t", &escaped)[1].left_out(), LeftOut::Never);
         let escaped = FunctionCall { schema: "f".into(), name: "g".into(), args: vec!["1); DROP TABLE t; --".into()] };
         let tr = Trigger {
             name: "t".into(),
@@ -1287,7 +1299,7 @@ mod tests {
             events: vec![TriggerEvent::Insert],
             function: escaped,
         };
-        assert!(!crate::sql::objects::create_trigger(14, &t, &tr)[0].partly_read());
+        assert_eq!(crate::sql::objects::create_trigger(14, &t, &tr)[0].left_out(), LeftOut::Never);
     }
 
     /// The comments are not in what the review lints: a migration of only
@@ -1345,12 +1357,14 @@ mod tests {
         assert!(on_new.iter().any(|s| s.op == Op::AddForeignKeyScan), "{on_new:?}");
         assert_eq!(on_new.iter().filter(|s| s.op == Op::CreateIndex).count(), 3, "{on_new:?}");
         assert!(!stmts.iter().any(|s| s.sql.contains("turnos_raro") && s.left_out() == LeftOut::OnNewTable));
+        // Besides the comments and the triggers (left out of any migration).
+        let always = |s: &Stmt| s.is_comment() || s.left_out() == LeftOut::Anywhere;
         let out = left_out(&stmts, schema, true);
         for (s, &o) in stmts.iter().zip(&out) {
-            assert_eq!(o, s.is_comment() || s.left_out() == LeftOut::OnNewTable, "{}", s.sql);
+            assert_eq!(o, always(s) || s.left_out() == LeftOut::OnNewTable, "{}", s.sql);
         }
         assert_eq!(left_out(&stmts, schema, false), stmts.iter().map(Stmt::is_comment).collect::<Vec<_>>());
-        assert_eq!(left_out(&stmts, online, true), stmts.iter().map(Stmt::is_comment).collect::<Vec<_>>());
+        assert_eq!(left_out(&stmts, online, true), stmts.iter().map(always).collect::<Vec<_>>());
         let mut plain = stmts.clone();
         let r = review(&timeouts(), &mut plain, schema, 16, &|_| false);
         assert!(r.findings.is_empty() && plain.iter().all(|s| s.ignores.is_empty()), "{r:?}");

@@ -658,7 +658,7 @@ pub fn create_trigger(target: u32, t: &TableRef, tr: &Trigger) -> Vec<Stmt> {
     let create = |sql: String| {
         let stmt = Stmt::new(Op::CreateTrigger, Some(t), sql);
         if tr.function.args.iter().all(|a| super::stmt::unread_by_squawk(a)) {
-            unread_whole(stmt)
+            stmt.unread_anywhere()
         } else {
             stmt
         }
@@ -668,12 +668,6 @@ pub fn create_trigger(target: u32, t: &TableRef, tr: &Trigger) -> Vec<Stmt> {
     } else {
         vec![drop_trigger(t, &tr.name), create(format!("CREATE TRIGGER {} {body};", ident(&tr.name)))]
     }
-}
-
-/// The same statement, none of which squawk's review reads.
-fn unread_whole(stmt: Stmt) -> Stmt {
-    let to = u32::try_from(stmt.sql.len()).unwrap_or(u32::MAX);
-    stmt.unread(vec![super::stmt::Skip { from: 0, to, shape: None }])
 }
 
 pub fn drop_trigger(t: &TableRef, name: &str) -> Stmt {
@@ -733,17 +727,18 @@ pub fn create_policy(schema: &str, table: &str, p: &Policy) -> Vec<Stmt> {
         format!("CREATE POLICY {} ON {q} USING {} WITH CHECK {};", ident(&p.name), p.using, p.with_check),
     );
     let plain = super::stmt::unread_by_squawk(&p.using) && super::stmt::unread_by_squawk(&p.with_check);
-    vec![drop_policy(schema, table, &p.name), if plain { unread_whole(create) } else { create }]
+    vec![drop_policy(schema, table, &p.name), if plain { create.unread_anywhere() } else { create }]
 }
 
 /// `DROP POLICY IF EXISTS`, which squawk's review does not read (see
 /// [`create_policy`]).
 pub fn drop_policy(schema: &str, table: &str, name: &str) -> Stmt {
-    unread_whole(Stmt::new(
+    Stmt::new(
         Op::RowSecurity,
         Some(&relation(schema, table)),
         format!("DROP POLICY IF EXISTS {} ON {};", ident(name), qualified(schema, table)),
-    ))
+    )
+    .unread_anywhere()
 }
 
 // ------------------------------------------------- roles, publications --

@@ -43,17 +43,20 @@ pub struct Stmt {
     left_out: LeftOut,
 }
 
-/// When squawk's review may leave a whole statement out of a migration run
-/// in a transaction (the caller's word, which the debug builds check; see
+/// When squawk's review may leave a whole statement out (the caller's
+/// word, which the debug builds check; see
 /// [`crate::lint::migrations::review`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeftOut {
     Never,
-    /// When its table is created before it in the migration
-    /// ([`Stmt::unread_on_new`]).
+    /// In a migration run in a transaction, when its table is created
+    /// before it in the migration ([`Stmt::unread_on_new`]).
     OnNewTable,
-    /// Always ([`Stmt::unread_in_transaction`]).
+    /// In any migration run in a transaction
+    /// ([`Stmt::unread_in_transaction`]).
     InTransaction,
+    /// In any migration ([`Stmt::unread_anywhere`]).
+    Anywhere,
 }
 
 /// Bytes `from..to` of a statement that squawk's review leaves out: always
@@ -245,6 +248,16 @@ impl Stmt {
     /// every migration sets first.
     pub fn unread_in_transaction(mut self) -> Stmt {
         self.left_out = LeftOut::InTransaction;
+        self
+    }
+
+    /// The same statement, which squawk's review may leave out of any
+    /// migration (the caller's word, which the debug builds check): one no
+    /// rule reads after the timeouts every migration sets first, in a
+    /// transaction or not (a trigger or a policy dddc writes, see
+    /// [`crate::sql::objects::create_trigger`]).
+    pub fn unread_anywhere(mut self) -> Stmt {
+        self.left_out = LeftOut::Anywhere;
         self
     }
 
