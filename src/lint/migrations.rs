@@ -1474,6 +1474,20 @@ mod tests {
         review(&timeouts(), &mut stmts, schema, 15, &|_| false);
     }
 
+    /// And for a whole statement left out: an index built in the
+    /// transaction on a table that exists, which squawk flags, marked as
+    /// one no rule reads.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "squawk's review differs when it reads the statements whole")]
+    fn leaving_out_a_statement_squawk_reads_is_caught() {
+        let t = crate::relational::TableRef { schema: "s".into(), name: "t".into() };
+        let sql = "CREATE INDEX IF NOT EXISTS i ON s.t (name);".to_string();
+        let mut stmts = vec![Stmt::new(Op::CreateIndex, Some(&t), sql).unread_anywhere()];
+        let later = FileKind { transactional: true, undo: false, creates_schema: false };
+        review(&timeouts(), &mut stmts, later, 16, &|_| true);
+    }
+
     /// The same on the split path: a large migration reviewed in parts
     /// leaves its comments out too. The comment here is a statement that
     /// would draw a finding if linted (an index built in the transaction
