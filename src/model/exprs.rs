@@ -105,7 +105,7 @@ fn check_all(
             scope_owner = Some(&p.owner);
         }
         let cx = &mut cx;
-        typed.push(match p.slot {
+        let typed_one = match p.slot {
             Slot::Invariant(_) | Slot::IndexWhere(_) | Slot::ValueCheck => {
                 check(cx, &scope, p.ast, None).and_then(|t| require_bool(cx, t, p.slot))
             }
@@ -122,9 +122,36 @@ fn check_all(
                 None
             }
             Slot::Backfill(i) => default_value(cx, &p.owner, i, p.ast, &scope),
-        });
+        };
+        let whole_allowed = matches!(p.slot, Slot::IndexItem(..));
+        typed.push(typed_one.and_then(|t| one_value_each(cx, t, whole_allowed)));
     }
     (typed, cx.diagnostics)
+}
+
+/// `t`, unless it uses a value object or reference of several columns
+/// where one value belongs: such a name stands for its columns, which SQL
+/// reads as a list (`CHECK (fin_moneda, fin_monto > inicio)`, which
+/// PostgreSQL refuses). It may be tested whole with `is null` / `is not
+/// null` (all its columns), and be an index's item (`whole_allowed`).
+fn one_value_each(r: &mut Cx<'_, '_>, t: TExpr, whole_allowed: bool) -> Option<TExpr> {
+    if whole_allowed && matches!(t.kind, TExprKind::Columns(_)) {
+        return Some(t);
+    }
+    let mut tested: Vec<*const TExpr> = Vec::new();
+    let mut misused = None;
+    t.walk(&mut |e| match &e.kind {
+        TExprKind::IsNull { expr, .. } => tested.push(&**expr as *const TExpr),
+        TExprKind::Columns(_) if !tested.contains(&(e as *const TExpr)) => misused = misused.or(Some(e.span)),
+        _ => {}
+    });
+    let Some(span) = misused else { return Some(t) };
+    r.error(
+        Diagnostic::error(id::E0401, "a value object or reference of several columns used as one value")
+            .at(span, "this name stands for several columns")
+            .with_help("name one of its parts (`field.part`), or test it whole with `is null` / `is not null`"),
+    );
+    None
 }
 
 /// Whether field `idx` of `owner` is a value object of several parts, a

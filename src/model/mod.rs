@@ -759,8 +759,9 @@ pub enum TExprKind {
     /// (a value object's invariant names its own columns; lowering prefixes
     /// them when the value is embedded).
     Column(String),
-    /// A whole multi-field value object (allowed as an index item only): its
-    /// columns.
+    /// A whole multi-field value object or composite reference: its
+    /// columns. Allowed only as an index's item and under `is null` / `is
+    /// not null` (`exprs::one_value_each` refuses it elsewhere).
     Columns(Vec<String>),
     /// The subject of a single-column value object's check.
     Subject,
