@@ -1408,7 +1408,15 @@ mod tests {
             assert!(squawk_syntax::SourceFile::parse(&read).errors().is_empty(), "{read}");
         }
         // What dddc writes for an invariant.
-        for ok in ["(a > 0) AND (b ~ '^[A-Z]{3}$')", "(code <> 'x, ''y'' )')", "(char_length(n) > 0)", "(é > 1e5)"] {
+        for ok in [
+            "(a > 0) AND (b ~ '^[A-Z]{3}$')",
+            "(code <> 'x, ''y'' )')",
+            "(char_length(n) > 0)",
+            "(é > 1e5)",
+            "(estado IN ('A', 'B'))",
+            "(coalesce(a, b) > 0)",
+            " NUMERIC(12, 2) NOT NULL",
+        ] {
             assert!(crate::sql::stmt::unread_by_squawk(ok), "{ok}");
         }
         assert!(crate::sql::stmt::unread_by_squawk(&format!("({} > 0)", "n".repeat(63))));
@@ -1426,13 +1434,21 @@ mod tests {
             "(a ~ E'\\'')",
             "(a = $$x$$)",
             "(a = 'unclosed)",
+            // A list where one expression belongs (a row, which squawk reads
+            // as columns): found by AFL++ through a value object compared
+            // whole, now E0401, and still writable with the escape.
+            "(a, b > c)",
+            "((a, b > c))",
+            "a, b",
+            "(a > 0 AND (a, b) IS NULL)",
         ] {
             assert!(!crate::sql::stmt::unread_by_squawk(no), "{no}");
         }
     }
 
     /// A check written with the `sql "…"` escape: left out when it is
-    /// plainly one expression, read whole when it could reach past one
+    /// plainly one expression, its table read whole when it could reach
+    /// past one
     /// (here it closes the `CHECK` and appends an `UPDATE` that assigns
     /// a column twice, which squawk flags only when it reads it). The
     /// review of each first migration agrees with the review of it read
@@ -1452,7 +1468,8 @@ mod tests {
         let hostile = "nombre <> '') ; UPDATE c.sala SET nombre = 'a', nombre = 'b'; SELECT (1";
         let mut escaped = created_tables(&model(hostile));
         let (read, _) = text_of(&[], &escaped, &(0..escaped.len()).collect::<Vec<_>>());
-        assert!(read.contains(hostile) && !read.contains("PRIMARY KEY"), "{read}");
+        // The whole table (its columns and keys too).
+        assert!(read.contains(hostile) && read.contains("PRIMARY KEY"), "{read}");
         let r = review(&timeouts(), &mut escaped, schema, 16, &|_| false);
         assert!(r.findings.iter().any(|f| f.rule == "ban-duplicate-column-assignments"), "{:?}", r.findings);
     }

@@ -157,7 +157,8 @@ pub fn column_definition(c: &Column) -> String {
 /// twice (a table has none). So the keys and uniques are left out, and
 /// each check and each column whose text is plainly one expression
 /// ([`super::stmt::unread_by_squawk`]): read whole, one could hold a
-/// comment, a statement or a name too long.
+/// comment, a statement or a name too long. A table with a check that is
+/// not plainly one expression is read whole.
 pub fn create_table(t: &Table) -> Stmt {
     let columns = t.columns.len();
     let mut lines: Vec<String> = t.columns.iter().map(column_definition).collect();
@@ -167,7 +168,6 @@ pub fn create_table(t: &Table) -> Stmt {
     for u in &t.uniques {
         lines.push(format!("CONSTRAINT {} UNIQUE ({})", ident(&u.name), idents(&u.columns)));
     }
-    let keys = lines.len();
     for c in &t.checks {
         lines.push(format!("CONSTRAINT {} CHECK {}", ident(&c.name), c.expr));
     }
@@ -179,27 +179,33 @@ pub fn create_table(t: &Table) -> Stmt {
     const SEP: &str = ",\n    ";
     let head = format!("CREATE TABLE IF NOT EXISTS {} (\n    ", qualified(&t.schema, &t.name));
     let sql = format!("{head}{}\n){partition};", lines.join(SEP));
+    let stmt = Stmt::new(Op::CreateTable, Some(&TableRef::of(t)), sql);
+    // A check that could hold more than one expression (the `sql "…"`
+    // escape) has the whole statement read: what squawk makes of it may
+    // involve the columns (`CHECK (a, b > c)` is read as a list of them).
+    if !t.checks.iter().all(|c| super::stmt::unread_by_squawk(&c.expr)) {
+        return stmt;
+    }
     // Each line after the first, with the separator before it.
     let mut skips = Vec::new();
     let mut at = head.len() + lines.first().map_or(0, String::len);
     for (i, line) in lines.iter().enumerate().skip(1) {
         let (from, to) = (at, at + SEP.len() + line.len());
         at = to;
+        // A column's name, then its shape, left out when the shape was read
+        // before; the keys, uniques and checks always.
         let skip = if i < columns {
-            // The column's name, then its shape.
             let name = ident(&t.columns[i].name).len();
             super::stmt::unread_by_squawk(&line[name..]).then_some(Some(from + SEP.len() + name))
-        } else if i < keys {
-            Some(None)
         } else {
-            super::stmt::unread_by_squawk(&t.checks[i - keys].expr).then_some(None)
+            Some(None)
         };
         if let Some(shape) = skip {
             let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
             skips.push(crate::sql::stmt::Skip { from: n(from), to: n(to), shape: shape.map(n) });
         }
     }
-    Stmt::new(Op::CreateTable, Some(&TableRef::of(t)), sql).unread(skips)
+    stmt.unread(skips)
 }
 
 pub fn drop_table(schema: &str, name: &str) -> Stmt {

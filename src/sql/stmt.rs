@@ -340,7 +340,10 @@ impl Stmt {
 /// string literals (`''` escapes a quote) a `;`, a comment, a quoted name
 /// or dollar quote, an `E'…'` string, parentheses that do not balance, a
 /// run of name characters past 63 bytes, or a word that begins a
-/// statement or a clause of one.
+/// statement or a clause of one, or a comma that makes a list where one
+/// expression belongs (outside a call's or type's parentheses, `f(a, b)`,
+/// and an `IN (…)` list: `CHECK (a, b > c)` is a row, which squawk reads
+/// as a list of columns).
 pub fn unread_by_squawk(expr: &str) -> bool {
     const WORDS: [&str; 14] = [
         "select",
@@ -360,13 +363,18 @@ pub fn unread_by_squawk(expr: &str) -> bool {
     ];
     let b = expr.as_bytes();
     let name = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || !c.is_ascii();
-    let (mut i, mut depth) = (0, 0usize);
+    let mut i = 0;
+    // Each open parenthesis: whether a comma may stand in it (a call's, a
+    // type's or an `IN` list's).
+    let mut open: Vec<bool> = Vec::new();
+    let mut last_word = "";
     while i < b.len() {
         match b[i] {
             b'\'' => {
                 if i > 0 && matches!(b[i - 1], b'E' | b'e') {
                     return false;
                 }
+                last_word = "";
                 // To the closing quote, `''` inside.
                 i += 1;
                 loop {
@@ -378,11 +386,16 @@ pub fn unread_by_squawk(expr: &str) -> bool {
                     }
                 }
             }
-            b'(' => depth += 1,
-            b')' => match depth.checked_sub(1) {
-                Some(d) => depth = d,
-                None => return false,
-            },
+            b'(' => {
+                let call = i > 0 && name(b[i - 1]);
+                open.push(call || last_word.eq_ignore_ascii_case("in"));
+            }
+            b')' => {
+                if open.pop().is_none() {
+                    return false;
+                }
+            }
+            b',' if !open.last().copied().unwrap_or(false) => return false,
             b';' | b'"' | b'$' | b'\\' => return false,
             b'-' if b.get(i + 1) == Some(&b'-') => return false,
             b'/' if b.get(i + 1) == Some(&b'*') => return false,
@@ -395,12 +408,14 @@ pub fn unread_by_squawk(expr: &str) -> bool {
                 if word.len() > 63 || WORDS.iter().any(|w| word.eq_ignore_ascii_case(w)) {
                     return false;
                 }
+                last_word = word;
             }
-            _ => {}
+            b' ' | b'\n' | b'\t' => {}
+            _ => last_word = "",
         }
         i += 1;
     }
-    depth == 0
+    open.is_empty()
 }
 
 /// Texts of statements, for scripts that need only the text.
