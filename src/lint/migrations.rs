@@ -1434,7 +1434,7 @@ mod tests {
             "(a ~ E'\\'')",
             "(a = $$x$$)",
             "(a = 'unclosed)",
-            // A list where one expression belongs (a row, which squawk reads
+            // A list where one expression belongs (which PostgreSQL refuses and squawk reads
             // as columns): found by AFL++ through a value object compared
             // whole, now E0401, and still writable with the escape.
             "(a, b > c)",

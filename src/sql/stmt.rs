@@ -342,7 +342,7 @@ impl Stmt {
 /// run of name characters past 63 bytes, or a word that begins a
 /// statement or a clause of one, or a comma that makes a list where one
 /// expression belongs (outside a call's or type's parentheses, `f(a, b)`,
-/// and an `IN (…)` list: `CHECK (a, b > c)` is a row, which squawk reads
+/// and an `IN (…)` list: PostgreSQL refuses `CHECK (a, b > c)`, squawk reads it
 /// as a list of columns).
 pub fn unread_by_squawk(expr: &str) -> bool {
     const WORDS: [&str; 14] = [
