@@ -80,17 +80,21 @@ fn entries(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     entries_in(dir, "docs")
 }
 
-/// The entries of `.dddc/<folder>`: name → bytes.
+/// The entries of `.dddc/<folder>`: key → stored bytes (each from its
+/// pack; a key stored twice, its last copy).
 fn entries_in(dir: &Path, folder: &str) -> BTreeMap<String, Vec<u8>> {
-    let folder = dir.join(".dddc").join(folder);
-    std::fs::read_dir(&folder)
-        .map(|rd| {
-            rd.flatten()
-                .filter(|e| e.path().is_file())
-                .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
-                .collect()
+    dddc::memo::stored(dir, folder)
+        .into_iter()
+        .map(|s| {
+            let pack = std::fs::read(&s.pack).expect("read a pack");
+            (s.key, pack[s.at as usize..(s.at + s.len) as usize].to_vec())
         })
-        .unwrap_or_default()
+        .collect()
+}
+
+/// The packs of `.dddc/<folder>`.
+fn packs_in(dir: &Path, folder: &str) -> std::collections::BTreeSet<PathBuf> {
+    dddc::memo::stored(dir, folder).into_iter().map(|s| s.pack).collect()
 }
 
 /// Every file of the documentation folder with its bytes.
@@ -112,9 +116,10 @@ fn docs(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 /// A build after an edit takes the unchanged context's diagram and
 /// sections from the memory and makes the edited one's: the documents are
-/// those a first build of the edited model writes, and the memory then
-/// holds exactly this model's pieces (the edited context's old ones are
-/// gone).
+/// those a first build of the edited model writes. The memory then holds
+/// this model's pieces, the new one in a pack of its own; the edited
+/// context's old diagram stays in the first build's pack, which the second
+/// used most of and kept as it was.
 #[test]
 fn a_build_after_an_edit_writes_what_a_first_build_writes() {
     let dir = project(&model());
@@ -129,10 +134,16 @@ fn a_build_after_an_edit_writes_what_a_first_build_writes() {
     std::fs::write(dir.path().join("tienda.ddd"), edited()).expect("write");
     build(dir.path());
     let after = entries(dir.path());
-    assert_eq!(after.len(), 5, "{:?}", after.keys());
-    let kept: Vec<&String> = after.keys().filter(|k| before.contains_key(*k)).collect();
-    assert_eq!(kept.len(), 4, "`ventas` and the overview are as they were; `envios`'s diagram is made again");
-    assert_eq!(entries_in(dir.path(), "syntax").len(), 1, "the model's one file, as it is now");
+    let made: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert_eq!(made.len(), 1, "`ventas` and the overview are as they were; `envios`'s diagram is made again");
+    assert_eq!(after.len(), 6, "{:?}", after.keys());
+    assert!(before.iter().all(|(k, v)| after.get(k) == Some(v)), "the first pack as it was");
+    assert_eq!(packs_in(dir.path(), "docs").len(), 2);
+    assert_eq!(
+        entries_in(dir.path(), "syntax").len(),
+        1,
+        "the model's one file, as it is now: the old one's pack removed"
+    );
 
     let fresh = project(&edited());
     build(fresh.path());
@@ -153,34 +164,39 @@ fn an_entry_that_does_not_read_is_a_miss_and_is_written_again() {
     let dir = project(&model());
     build(dir.path());
     let good = entries(dir.path());
-    let folder = dir.path().join(".dddc/docs");
-    for (i, (name, bytes)) in good.iter().enumerate() {
-        let path = folder.join(name);
-        match i {
-            0 => std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap(),
-            1 => {
-                let mut altered = bytes.clone();
-                let last = altered.len() - 2;
-                altered[last] ^= 0x20;
-                std::fs::write(&path, altered).unwrap();
-            }
-            2 => {
-                std::fs::remove_file(&path).unwrap();
-                std::fs::create_dir(&path).unwrap();
-            }
-            _ => {}
-        }
-    }
+    let stored = dddc::memo::stored(dir.path(), "docs");
+    assert_eq!(packs_in(dir.path(), "docs").len(), 1, "one build, one pack");
+    let mut pack = std::fs::read(&stored[0].pack).unwrap();
+    // The first entry's second half zeroed, a byte near the second's end
+    // changed.
+    let (first, second) = (&stored[0], &stored[1]);
+    pack[(first.at + first.len / 2) as usize..(first.at + first.len) as usize].fill(0);
+    pack[(second.at + second.len - 2) as usize] ^= 0x20;
+    std::fs::write(&stored[0].pack, pack).unwrap();
     // The check's own memory would answer without drawing anything.
-    std::fs::remove_file(dir.path().join(".dddc/check")).expect("a pass was recorded");
-    let c = dddc(dir.path(), &["check"]);
-    assert!(c.status.success(), "{}", stderr(&c));
-    let again = entries(dir.path());
-    assert_eq!(again.len(), 4, "the two files are written again; the folder is left alone");
-    assert!(folder.join(good.keys().nth(2).unwrap()).is_dir());
-    for (name, bytes) in &again {
-        assert_eq!(Some(bytes), good.get(name), "{name} is written again as it was");
+    let check_again = || {
+        std::fs::remove_file(dir.path().join(".dddc/check")).expect("a pass was recorded");
+        let c = dddc(dir.path(), &["check"]);
+        assert!(c.status.success(), "{}", stderr(&c));
+    };
+    check_again();
+    let copies: Vec<(String, Vec<u8>)> = dddc::memo::stored(dir.path(), "docs")
+        .into_iter()
+        .map(|s| {
+            let pack = std::fs::read(&s.pack).expect("read a pack");
+            (s.key, pack[s.at as usize..(s.at + s.len) as usize].to_vec())
+        })
+        .collect();
+    for (key, bytes) in &good {
+        assert!(copies.iter().any(|(k, b)| k == key && b == bytes), "{key} is there as it was");
     }
+    assert!(copies.iter().filter(|(k, _)| *k == first.key || *k == second.key).count() >= 2);
+    assert!(copies.iter().all(|(k, _)| good.contains_key(k)), "nothing else");
+    // The next check reads the copies that read: it makes none again.
+    let packs = packs_in(dir.path(), "docs");
+    check_again();
+    let after: std::collections::BTreeSet<PathBuf> = packs_in(dir.path(), "docs");
+    assert!(after.is_subset(&packs), "no new pack: {packs:?} -> {after:?}");
 }
 
 /// The templates are part of every key: a diagram's template overridden
@@ -259,7 +275,9 @@ fn files_parsed_before_are_read_back_and_a_file_with_a_warning_is_parsed_again()
     assert!(said.contains("W0001"), "{said}");
     let remembered = entries_in(dir.path(), "syntax");
     assert_eq!(remembered.len(), 1, "`tienda.ddd` only: `envios.ddd` has a warning");
-    let entry = dir.path().join(".dddc/syntax").join(remembered.keys().next().unwrap());
+    let packs = packs_in(dir.path(), "syntax");
+    assert_eq!(packs.len(), 1);
+    let entry = packs.into_iter().next().unwrap();
     let inode = || std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&entry).unwrap());
     let first_inode = inode();
     let edited = split(&edited());
