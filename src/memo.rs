@@ -820,7 +820,7 @@ mod tests {
     #[test]
     fn two_runs_saving_at_once_lose_nothing_they_made() {
         let dir = tempfile::tempdir().unwrap();
-        let (first, big) = small_and_big(dir.path());
+        let (first, _) = small_and_big(dir.path());
         let key = |s: &str| first.hasher().update(s.as_bytes()).finish();
         let (a, b) = (Memo::open(dir.path(), "docs").unwrap(), Memo::open(dir.path(), "docs").unwrap());
         assert_eq!(a.get(&key("small")), Some(vec!["s".to_string()]));
