@@ -460,3 +460,55 @@ fn one_thread_makes_the_same_outputs_as_helpers() {
     assert!(said_with.matches("error[").count() >= 100, "{}", &said_with[..said_with.len().min(2000)]);
     assert!(said_with == said(&without), "validate on one thread says something else");
 }
+
+/// `DDDC_TIMINGS=at` puts after each phase's time when it began and ended
+/// (from the first phase's start) and its thread: the end is the start
+/// plus the time, a phase inside another lies within it, and a build's
+/// documents run on two threads.
+#[test]
+fn timings_at_say_when_each_phase_ran_and_where() {
+    let mitoga = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mitoga");
+    let dir = tempfile::tempdir().expect("temp dir");
+    support::copy_dir(&mitoga, dir.path());
+    let o = Command::new(env!("CARGO_BIN_EXE_dddc"))
+        .arg("-C")
+        .arg(dir.path())
+        .args(["check", "--no-cache"])
+        .env("DDDC_TIMINGS", "at")
+        .env_remove("DDDC_THREADS")
+        .output()
+        .expect("the dddc binary runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    // name → (took, from, to, thread)
+    let mut phases: Vec<(String, f64, f64, f64, String)> = Vec::new();
+    for line in err.lines().filter_map(|l| l.strip_prefix("timing: ")) {
+        let Some((head, at)) = line.split_once(" ms [") else { continue };
+        let (name, took) = head.rsplit_once(' ').expect("a name and a time");
+        let (span, thread) = at.strip_suffix(']').and_then(|a| a.split_once(" ms, ")).expect("[from-to ms, thread]");
+        let (from, to) = span.split_once('-').expect("from-to");
+        let num = |s: &str| s.parse::<f64>().unwrap_or_else(|_| panic!("a number: {s} in {line}"));
+        phases.push((name.to_string(), num(took), num(from), num(to), thread.to_string()));
+    }
+    assert!(phases.len() >= 10, "{err}");
+    for (name, took, from, to, thread) in &phases {
+        assert!(*from >= 0.0 && (to - from - took).abs() <= 0.11, "{name}: {took} ms, {from}-{to}");
+        assert!(thread.starts_with("ThreadId("), "{name}: {thread}");
+    }
+    let find = |n: &str| phases.iter().find(|p| p.0 == n).unwrap_or_else(|| panic!("no phase {n} in {err}"));
+    let (total, front) = (find("total"), find("front end"));
+    assert!(front.2 >= total.2 && front.3 <= total.3 + 0.11, "the front end within the run");
+    let threads: std::collections::BTreeSet<&str> =
+        phases.iter().filter(|p| p.0.starts_with("docs:")).map(|p| p.4.as_str()).collect();
+    assert!(threads.len() >= 2, "the documents on two threads: {err}");
+    // Without `at`, the times alone, as before.
+    let o = Command::new(env!("CARGO_BIN_EXE_dddc"))
+        .arg("-C")
+        .arg(dir.path())
+        .args(["check", "--no-cache"])
+        .env("DDDC_TIMINGS", "1")
+        .output()
+        .expect("the dddc binary runs");
+    let err = stderr(&o);
+    assert!(err.contains("timing: front end ") && !err.contains(" ms ["), "{err}");
+}
