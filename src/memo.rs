@@ -345,10 +345,16 @@ impl Memo {
         }
         let disk = state.on_disk.unwrap_or_else(|| read_packs(&self.dir));
         let mut fresh = state.fresh;
-        // What this run read of each pack: the rest it did not use.
+        // What this run read of each pack: the rest it did not use. A key
+        // it put too (what it read there was not what the caller wanted:
+        // a `remembered` entry of another shape) is the new entry's only.
+        let made: HashSet<Hash> = fresh.iter().flat_map(|f| f.rows.iter().map(|r| r.key)).collect();
         let live = |i: usize| -> Vec<Row> {
             let rows = &disk.packs[i].rows;
-            (0..rows.len()).filter(|&r| state.hits.contains(&(i, r))).map(|r| rows[r]).collect()
+            (0..rows.len())
+                .filter(|&r| state.hits.contains(&(i, r)) && !made.contains(&rows[r].key))
+                .map(|r| rows[r])
+                .collect()
         };
         let bytes = |rows: &[Row]| rows.iter().map(|r| r.len).sum::<u64>();
         // The packs by the bytes this run read of them, most first.
@@ -457,12 +463,15 @@ fn table_of(rows: &[Row], len: u64) -> (Vec<u8>, String) {
 fn read_packs(dir: &Path) -> OnDisk {
     let mut disk = OnDisk::default();
     let Ok(entries) = std::fs::read_dir(dir) else { return disk };
-    let mut paths: Vec<PathBuf> = entries
+    // The newest first: of two copies of a key, the later one is read
+    // first (and a name orders packs of one time).
+    let mut paths: Vec<(std::cmp::Reverse<Option<std::time::SystemTime>>, PathBuf)> = entries
         .flatten()
         .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(PACK)))
-        .map(|e| e.path())
+        .map(|e| (std::cmp::Reverse(e.metadata().and_then(|m| m.modified()).ok()), e.path()))
         .collect();
     paths.sort();
+    let paths = paths.into_iter().map(|(_, p)| p);
     for path in paths {
         let Some(rows) = read_table(&path) else { continue };
         let p = disk.packs.len();
@@ -783,9 +792,39 @@ mod tests {
         assert_eq!(only_entry(dir.path(), "docs").key, hex(&key("other")), "none used: every pack removed");
     }
 
+    /// Makes `pack` the newest of its folder (an hour ahead): the one read
+    /// first.
+    fn newest(pack: &Path) {
+        let f = std::fs::File::options().write(true).open(pack).unwrap();
+        f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(3600)).unwrap();
+    }
+
+    /// A key read and put again in one run (what it read was not what the
+    /// caller wanted: an entry of another shape) is the new entry's from
+    /// then on, even when the old one's pack comes first: the old copy no
+    /// longer counts as used.
+    #[test]
+    fn a_key_read_and_put_again_keeps_the_new_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Memo::open(dir.path(), "docs").unwrap();
+        let key = first.hasher().update(b"k").finish();
+        first.put(key, &["old"]);
+        first.save();
+        let first_pack = only_entry(dir.path(), "docs").pack;
+        let second = Memo::open(dir.path(), "docs").unwrap();
+        assert_eq!(second.get(&key), Some(vec!["old".to_string()]));
+        second.put(key, &["new", "shape"]);
+        newest(&first_pack);
+        second.save();
+        assert!(!first_pack.exists(), "its one entry superseded");
+        let third = Memo::open(dir.path(), "docs").unwrap();
+        assert_eq!(third.get(&key), Some(vec!["new".to_string(), "shape".to_string()]));
+    }
+
     /// An entry altered in its pack is a miss, made again into the run's
     /// new pack; later runs read that copy even when the altered one's
-    /// pack comes first, and keep the pack the rest of which they use.
+    /// pack is read first (the newest), and keep the pack the rest of
+    /// which they use.
     #[test]
     fn a_copy_that_does_not_read_gives_way_to_one_that_does() {
         let dir = tempfile::tempdir().unwrap();
@@ -794,10 +833,10 @@ mod tests {
         let at = stored(dir.path(), "docs").into_iter().find(|s| s.key == hex(&key("small"))).unwrap();
         let mut bytes = std::fs::read(&at.pack).unwrap();
         bytes[(at.at + at.len - 1) as usize] ^= 0x01;
-        // Named to come first among the packs.
-        let first_pack = at.pack.with_file_name(format!("{PACK}{}", "0".repeat(32)));
         std::fs::remove_file(&at.pack).unwrap();
+        let first_pack = at.pack.clone();
         std::fs::write(&first_pack, bytes).unwrap();
+        newest(&first_pack);
         let second = Memo::open(dir.path(), "docs").unwrap();
         assert_eq!(second.get(&key("small")), None, "altered");
         second.put(key("small"), &["s"]);
