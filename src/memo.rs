@@ -45,6 +45,10 @@
 //! entry the run did not use may so stay a while in a pack that keeps
 //! most of its bytes: it is still what its key says (nothing is ever
 //! stale), and the folder holds at most about twice one model's work.
+//! A key held twice (two runs at once; a copy altered, or of a shape its
+//! caller did not want, and made again) is read from the first copy that
+//! verifies, the newest pack first; only the copy read counts as used,
+//! and none when the run put the key again.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, SeekFrom, Write};
