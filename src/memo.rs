@@ -144,8 +144,6 @@ pub struct Memo {
 
 #[derive(Default)]
 struct State {
-    /// Every key this run asked for (hits and misses alike).
-    used: HashSet<Hash>,
     /// What this run made, to be kept by [`Memo::save`]: appended to a
     /// temporary pack in the folder as it is made (not held in memory: the
     /// diagrams alone are 15 MB at 2,000 aggregates), removed when the run
@@ -266,7 +264,6 @@ impl Memo {
     pub fn get_bytes(&self, key: &Hash) -> Option<Vec<u8>> {
         let places: Vec<(usize, usize, PathBuf, Row)> = {
             let mut state = self.lock();
-            state.used.insert(*key);
             let disk = state.on_disk.get_or_insert_with(|| read_packs(&self.dir));
             let places = disk.index.get(key)?;
             places.iter().map(|&(p, r)| (p, r, disk.packs[p].path.clone(), disk.packs[p].rows[r])).collect()
@@ -296,7 +293,6 @@ impl Memo {
         let packed = lz4_flex::block::compress_prepend_size(body);
         let sum = hex(&digest(&packed));
         let mut state = self.lock();
-        state.used.insert(key);
         if state.unwritable {
             return;
         }
@@ -344,7 +340,8 @@ impl Memo {
             _ => "save the memo",
         });
         let state = std::mem::take(&mut *self.lock());
-        if state.fresh.is_none() && state.used.is_empty() {
+        // Nothing asked for and nothing made: the folder is left alone.
+        if state.fresh.is_none() && state.on_disk.is_none() {
             return;
         }
         let disk = state.on_disk.unwrap_or_else(|| read_packs(&self.dir));

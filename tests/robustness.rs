@@ -492,12 +492,13 @@ fn timings_at_say_when_each_phase_ran_and_where() {
     }
     assert!(phases.len() >= 10, "{err}");
     for (name, took, from, to, thread) in &phases {
-        assert!(*from >= 0.0 && (to - from - took).abs() <= 0.11, "{name}: {took} ms, {from}-{to}");
+        // Each of the three printed to a tenth: the sum within 0.15.
+        assert!(*from >= 0.0 && (to - from - took).abs() <= 0.16, "{name}: {took} ms, {from}-{to}");
         assert!(thread.starts_with("ThreadId("), "{name}: {thread}");
     }
     let find = |n: &str| phases.iter().find(|p| p.0 == n).unwrap_or_else(|| panic!("no phase {n} in {err}"));
     let (total, front) = (find("total"), find("front end"));
-    assert!(front.2 >= total.2 && front.3 <= total.3 + 0.11, "the front end within the run");
+    assert!(front.2 >= total.2 && front.3 <= total.3 + 0.16, "the front end within the run");
     let threads: std::collections::BTreeSet<&str> =
         phases.iter().filter(|p| p.0.starts_with("docs:")).map(|p| p.4.as_str()).collect();
     assert!(threads.len() >= 2, "the documents on two threads: {err}");
