@@ -320,6 +320,12 @@ impl Memo {
         }
     }
 
+    /// How many entries this run read back.
+    #[cfg(test)]
+    pub(crate) fn hits(&self) -> usize {
+        self.lock().hits.len()
+    }
+
     /// The texts remembered for `key`, as many as were put.
     pub fn get(&self, key: &Hash) -> Option<Vec<String>> {
         decode(self.get_bytes(key)?)

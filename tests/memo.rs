@@ -139,11 +139,19 @@ fn a_build_after_an_edit_writes_what_a_first_build_writes() {
     assert_eq!(after.len(), 6, "{:?}", after.keys());
     assert!(before.iter().all(|(k, v)| after.get(k) == Some(v)), "the first pack as it was");
     assert_eq!(packs_in(dir.path(), "docs").len(), 2);
-    assert_eq!(
-        entries_in(dir.path(), "syntax").len(),
-        1,
-        "the model's one file, as it is now: the old one's pack removed"
-    );
+    if cfg!(debug_assertions) {
+        // A debug build reads every file of two contexts or more in parts
+        // (`syntax::parts`, from 64 KiB in a release build): the head and
+        // `ventas` are read back from the first pack, kept as mostly read,
+        // and `envios` as it is now is beside them.
+        assert_eq!(entries_in(dir.path(), "syntax").len(), 4, "the three parts of before, and `envios` now");
+    } else {
+        assert_eq!(
+            entries_in(dir.path(), "syntax").len(),
+            1,
+            "the model's one file, as it is now: the old one's pack removed"
+        );
+    }
 
     let fresh = project(&edited());
     build(fresh.path());
@@ -274,7 +282,9 @@ fn files_parsed_before_are_read_back_and_a_file_with_a_warning_is_parsed_again()
     let said = build(dir.path());
     assert!(said.contains("W0001"), "{said}");
     let remembered = entries_in(dir.path(), "syntax");
-    assert_eq!(remembered.len(), 1, "`tienda.ddd` only: `envios.ddd` has a warning");
+    // (In parts in a debug build, see above: its head and `ventas`.)
+    let parts = if cfg!(debug_assertions) { 2 } else { 1 };
+    assert_eq!(remembered.len(), parts, "`tienda.ddd` only: `envios.ddd` has a warning");
     let packs = packs_in(dir.path(), "syntax");
     assert_eq!(packs.len(), 1);
     let entry = packs.into_iter().next().unwrap();

@@ -16,6 +16,26 @@ pub struct FileId(pub u32);
 thread_local! {
     /// The file whatever [`read_as`] deserialises belongs to.
     static READ_AS: std::cell::Cell<Option<FileId>> = const { std::cell::Cell::new(None) };
+    /// Where the text a [`Span`] is serialised or deserialised against
+    /// starts in its file ([`at_base`]).
+    static SPAN_BASE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` with every [`Span`] it serialises written from `base` (its
+/// offsets less `base`) and every one it deserialises read back at `base`
+/// (`base` added): a part of a file ([`crate::syntax`] parses a large file
+/// in parts) is remembered as the text it is, and read back wherever that
+/// text now starts.
+pub fn at_base<T>(base: u32, f: impl FnOnce() -> T) -> T {
+    /// Puts the base before back, also when `f` panics.
+    struct Restore(u32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SPAN_BASE.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(SPAN_BASE.with(|c| c.replace(base)));
+    f()
 }
 
 /// Runs `read` with every [`FileId`] it deserialises read as `file`: a
@@ -41,11 +61,44 @@ impl<'de> serde::Deserialize<'de> for FileId {
 }
 
 /// A byte range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
     pub end: u32,
+}
+
+/// A [`Span`] as serde sees it: the same fields, relative to the base
+/// [`at_base`] sets (0 but there).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename = "Span")]
+struct SpanFields {
+    file: FileId,
+    start: u32,
+    end: u32,
+}
+
+impl serde::Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let base = SPAN_BASE.with(|c| c.get());
+        let (start, end) = (self.start.checked_sub(base), self.end.checked_sub(base));
+        let (Some(start), Some(end)) = (start, end) else {
+            return Err(serde::ser::Error::custom("a span before the base it is written from"));
+        };
+        SpanFields { file: self.file, start, end }.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Span, D::Error> {
+        let f = SpanFields::deserialize(d)?;
+        let base = SPAN_BASE.with(|c| c.get());
+        let (start, end) = (f.start.checked_add(base), f.end.checked_add(base));
+        let (Some(start), Some(end)) = (start, end) else {
+            return Err(serde::de::Error::custom("a span past the end of any file"));
+        };
+        Ok(Span { file: f.file, start, end })
+    }
 }
 
 impl Span {

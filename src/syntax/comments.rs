@@ -16,10 +16,18 @@ pub(super) fn literal_spans(root: Pair<'_>) -> Vec<(usize, usize)> {
         .collect()
 }
 
-pub(super) fn collect(text: &str, file: FileId, literals: &[(usize, usize)]) -> Vec<Comment> {
+/// The comments of `text[range]` (a whole file, or a part of one that
+/// starts and ends at the start of a line), their spans in `text`.
+pub(super) fn collect(
+    text: &str,
+    file: FileId,
+    literals: &[(usize, usize)],
+    range: std::ops::Range<usize>,
+) -> Vec<Comment> {
+    let text = &text[..range.end];
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
+    let mut i = range.start;
     let mut lit = literals.iter().peekable();
     while i + 1 < bytes.len() {
         while let Some(&&(_, end)) = lit.peek() {
@@ -58,6 +66,9 @@ pub(super) fn collect(text: &str, file: FileId, literals: &[(usize, usize)]) -> 
 /// written at the end of that line. Each comment is handed out once.
 pub(super) struct DocAttacher<'a> {
     text: &'a str,
+    /// Where the part of `text` read starts (0 for a whole file).
+    base: usize,
+    /// The starts of its lines, from `base`.
     line_starts: Vec<usize>,
     comments: Vec<Comment>,
     /// Per comment, where its text ends once trailing blanks are trimmed:
@@ -75,9 +86,12 @@ pub(super) struct DocAttacher<'a> {
 }
 
 impl<'a> DocAttacher<'a> {
-    pub fn new(text: &'a str, comments: Vec<Comment>) -> Self {
+    /// The attacher of `comments`, those of `text[range]` ([`collect`]).
+    pub fn new(text: &'a str, comments: Vec<Comment>, range: std::ops::Range<usize>) -> Self {
         let used = vec![false; comments.len()];
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let (base, text) = (range.start, &text[..range.end]);
+        let line_starts =
+            std::iter::once(base).chain(text[base..].match_indices('\n').map(|(i, _)| base + i + 1)).collect();
         let trimmed_ends = comments
             .iter()
             .map(|c| {
@@ -85,17 +99,18 @@ impl<'a> DocAttacher<'a> {
                 s + text.get(s..e).map_or(0, |t| t.trim_end().len())
             })
             .collect::<Vec<usize>>();
-        let mut end_bits = vec![0u64; text.len() / 64 + 1];
+        let mut end_bits = vec![0u64; (text.len() - base) / 64 + 1];
         for &end in &trimmed_ends {
-            if let Some(word) = end_bits.get_mut(end / 64) {
-                *word |= 1 << (end % 64);
+            if let Some(word) = end_bits.get_mut((end - base) / 64) {
+                *word |= 1 << ((end - base) % 64);
             }
         }
-        DocAttacher { text, line_starts, comments, trimmed_ends, end_bits, used }
+        DocAttacher { text, base, line_starts, comments, trimmed_ends, end_bits, used }
     }
 
+    /// The line of `offset`, counted from the part's first.
     fn line_of(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&s| s <= offset.min(self.text.len())) - 1
+        self.line_starts.partition_point(|&s| s <= offset.min(self.text.len())).saturating_sub(1)
     }
 
     pub fn take(&mut self, decl_start: usize) -> Option<Doc> {
@@ -139,7 +154,8 @@ impl<'a> DocAttacher<'a> {
 
     /// The start of a comment whose text (trailing blanks aside) ends at `end`.
     pub fn comment_ending_at(&self, end: usize) -> Option<usize> {
-        if self.end_bits.get(end / 64).is_none_or(|word| word & (1 << (end % 64)) == 0) {
+        let at = end.checked_sub(self.base)?;
+        if self.end_bits.get(at / 64).is_none_or(|word| word & (1 << (at % 64)) == 0) {
             return None;
         }
         let idx = self.trimmed_ends.binary_search(&end).ok()?;

@@ -48,11 +48,18 @@ pub(super) enum GaveUp {
 /// The pairs of a file, in preorder (a failed alternative truncates the
 /// list), or why it gave up.
 pub(super) fn parse(text: &str) -> Result<Vec<Node>, GaveUp> {
+    parse_range(text, 0..text.len())
+}
+
+/// [`parse`] of `text[range]` as if it were a whole file, the pairs' bytes
+/// counted in `text` (for a part of a file that starts and ends at the
+/// start of a line, see [`super::parse_part`]).
+pub(super) fn parse_range(text: &str, range: std::ops::Range<usize>) -> Result<Vec<Node>, GaveUp> {
     // genmodel's documented model has a pair every 5.5 bytes (measured);
     // a list of a quarter of the text grows at most once for any text with
     // fewer pairs than one every 2 bytes.
-    let nodes = Vec::with_capacity(text.len() / 4 + 16);
-    let mut p = P { b: text.as_bytes(), pos: 0, nodes, depth: 0, too_deep: None };
+    let nodes = Vec::with_capacity(range.len() / 4 + 16);
+    let mut p = P { b: &text.as_bytes()[..range.end], pos: range.start, nodes, depth: 0, too_deep: None };
     let parsed = p.file();
     match (p.too_deep, parsed) {
         (Some(at), _) => Err(GaveUp::TooDeep(at)),

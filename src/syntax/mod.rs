@@ -41,9 +41,107 @@ pub struct Parsed {
 
 /// Parses one source file. Never panics, whatever the input.
 pub fn parse(file: FileId, text: &str) -> Parsed {
+    parse_with(file, text, None)
+}
+
+/// [`parse`]; a large file is read in parts ([`parts`]) on every core,
+/// each part read back from `memo` when an earlier run parsed its text
+/// (and remembered in it when not).
+pub(crate) fn parse_with(file: FileId, text: &str, memo: Option<&crate::memo::Memo>) -> Parsed {
     if let Some(d) = limits::check(file, text) {
         return Parsed { file: None, diagnostics: vec![d] };
     }
+    if let Some(tree) = parts(text).and_then(|parts| parse_parts(file, text, &parts, memo)) {
+        #[cfg(debug_assertions)]
+        {
+            let whole = parse_whole(file, text);
+            assert!(whole.diagnostics.is_empty(), "the parts read cleanly, the whole did not:\n{text:?}");
+            assert!(whole.file.as_ref() == Some(&tree), "the parts' tree is not the whole's:\n{text:?}");
+        }
+        return Parsed { file: Some(tree), diagnostics: Vec::new() };
+    }
+    parse_whole(file, text)
+}
+
+/// From this size on, a file is read in parts (and remembered by part):
+/// the 2.9 MB of the documented 2,000-aggregate model written as one file
+/// were parsed on one core, and an edit anywhere in it parsed all of it
+/// again. Debug builds (the tests, the fuzzer) read every file of two
+/// parts or more in parts, and check the tree against the whole file's.
+const PARTS_FROM: usize = if cfg!(debug_assertions) { 1 } else { 64 << 10 };
+
+/// Where a large file can be cut into parts that each read as a file of
+/// their own: before each line that starts a bounded context at the top
+/// level (`context ` at the start of the line), with the `///` lines right
+/// above it. `None` for a smaller file, or one with no such line.
+///
+/// The cuts need not be right: a part that does not read cleanly on its
+/// own (a cut inside a block or a string, a doc comment cut from what it
+/// documents) sends the whole file to [`parse_whole`]. Parts that all read
+/// cleanly are the file's items in order: no top-level item of the
+/// grammar goes on with the keyword `context`, and `//` comments end at
+/// the line's end (debug builds compare the two trees on every file).
+/// The cuts depend only on the text around them, so an edit moves no cut
+/// but its own part's, and the other parts are read back from the memo.
+fn parts(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    if text.len() < PARTS_FROM {
+        return None;
+    }
+    let mut cuts = vec![0];
+    for (at, _) in text.match_indices("\ncontext ") {
+        let mut cut = at + 1;
+        // The doc comment above it goes with it.
+        while cut > 0 {
+            let above = text[..cut - 1].rfind('\n').map_or(0, |n| n + 1);
+            if !text[above..cut].starts_with("///") {
+                break;
+            }
+            cut = above;
+        }
+        if cut > cuts[cuts.len() - 1] {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(text.len());
+    let parts: Vec<std::ops::Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
+    (parts.len() >= 2).then_some(parts)
+}
+
+/// The tree of a file read in `parts`, or `None` when a part says anything
+/// (then only the whole file can say it right).
+fn parse_parts(
+    file: FileId,
+    text: &str,
+    parts: &[std::ops::Range<usize>],
+    memo: Option<&crate::memo::Memo>,
+) -> Option<ast::SourceFile> {
+    let trees = crate::threads::map_queued(parts, |range| match memo {
+        Some(memo) => memo::part_remembered(file, text, range.clone(), memo),
+        None => parse_part(file, text, range.clone()),
+    });
+    let mut whole = ast::SourceFile { items: Vec::new(), comments: Vec::new() };
+    for tree in trees {
+        let tree = tree?;
+        whole.items.extend(tree.items);
+        whole.comments.extend(tree.comments);
+    }
+    Some(whole)
+}
+
+/// The tree of `text[range]` read as a file of its own, its spans in
+/// `text`; `None` when it does not read cleanly.
+fn parse_part(file: FileId, text: &str, range: std::ops::Range<usize>) -> Option<ast::SourceFile> {
+    let nodes = fast::parse_range(text, range.clone()).ok()?;
+    let root = tree::Pair::root(text, &nodes)?;
+    let literal_spans = comments::literal_spans(root);
+    let comments = comments::collect(text, file, &literal_spans, range.clone());
+    let mut builder = build::Builder::new(file, text, comments, range);
+    let ast = builder.file(root);
+    (builder.diagnostics.is_empty() && builder.junk.is_empty()).then_some(ast)
+}
+
+/// [`parse`] of the whole text at once (its limits checked already).
+fn parse_whole(file: FileId, text: &str) -> Parsed {
     let nodes = match fast::parse(text) {
         Ok(nodes) => {
             #[cfg(debug_assertions)]
@@ -68,8 +166,8 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 return Parsed { file: None, diagnostics: vec![] };
             };
             let literal_spans = comments::literal_spans(root);
-            let comments = comments::collect(text, file, &literal_spans);
-            let mut builder = build::Builder::new(file, text, comments);
+            let comments = comments::collect(text, file, &literal_spans, 0..text.len());
+            let mut builder = build::Builder::new(file, text, comments, 0..text.len());
             let ast = builder.file(root);
             let mut diagnostics = builder.diagnostics;
             // A `///` right above a broken line documents what the line meant

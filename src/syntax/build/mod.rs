@@ -32,8 +32,10 @@ pub(super) struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    pub fn new(file: FileId, text: &'a str, comments: Vec<Comment>) -> Self {
-        Builder { file, text, docs: DocAttacher::new(text, comments), junk: Vec::new(), diagnostics: Vec::new() }
+    /// The builder of the tree of `text[range]` (the whole file, or a part
+    /// [`super::parse_part`] reads), `comments` those of the range.
+    pub fn new(file: FileId, text: &'a str, comments: Vec<Comment>, range: std::ops::Range<usize>) -> Self {
+        Builder { file, text, docs: DocAttacher::new(text, comments, range), junk: Vec::new(), diagnostics: Vec::new() }
     }
 
     /// A node's span, without the blanks and comments pest's implicit
