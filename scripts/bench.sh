@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The CLI benchmark of issue 14: `dddc validate`, `dddc build` (fresh),
-# `dddc build` (one field added; a value added to every context's enum,
+# the three of them also on the same model written as one file (validate,
+# a fresh build, a check after an edit), `dddc build` (one field added; a
+# value added to every context's enum,
 # which changes every table, and one renamed, which updates every table's
 # rows; every context made tenant-scoped; an index added to every
 # aggregate; and fresh, of the same model with every
@@ -203,6 +205,22 @@ for n in $SIZES; do
   "$DDDC" -C "$proj" build >/dev/null 2>&1
   for _ in $(seq "$runs"); do measure ":" "$DDDC" -C "$proj" build; done
   row "build, nothing to do ($n)" 0
+
+  # The same model written as one file (genmodel --single-file): parsed
+  # in parts on both cores, each part remembered (src/syntax/mod.rs).
+  one="$WORK/o$n"
+  "$GEN" --aggregates "$n" --single-file "$WORK/o$n-model"
+  for _ in $(seq "$runs"); do measure ":" "$DDDC" -C "$WORK/o$n-model" validate; done
+  row "validate, one file ($n)" 0
+  for _ in $(seq "$runs"); do
+    measure "rm -rf '$one'; cp -r '$WORK/o$n-model' '$one'; sync" "$DDDC" -C "$one" build
+  done
+  row "build, fresh, one file ($n)" "$(find "$one" -path '*/.dddc' -prune -o -type f \( -path '*/db/*' -o -path '*/docs/*' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
+  for _ in $(seq "$runs"); do
+    measure "printf '%s\n' '// an edit that changes no output' >> '$one/model.ddd'; sync" "$DDDC" -C "$one" check
+  done
+  row "check after an edit, one file ($n)" 0
+  rm -rf "$one" "$WORK/o$n-model"
 
   if [ -n "$DBML2SQL" ] && [ "$n" -le "$DBML_MAX" ]; then
     out="$WORK/dbml$n.sql"
