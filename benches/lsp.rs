@@ -24,7 +24,8 @@
 //! edits (20); `LSP_BENCH_RICH=1` makes every context tenant-scoped and
 //! adds outboxes, audit trails and search (genmodel `--tenants --rich`);
 //! `LSP_BENCH_PER_CONTEXT` the aggregates per context (50; 1 gives a file
-//! per aggregate).
+//! per aggregate); `LSP_BENCH_ONE_FILE=1` writes the model as one file
+//! (genmodel `--single-file`), whose middle context is edited.
 
 #[path = "../tests/lsp_client.rs"]
 #[allow(unused_imports)]
@@ -56,7 +57,15 @@ fn main() {
     let per_context = env_or("LSP_BENCH_PER_CONTEXT", 50);
     let shape = genmodel::Shape { tenants: rich, rich, per_context, ..genmodel::Shape::new(aggregates, 12) };
     let mut bytes = 0;
-    let files = genmodel::ddd(&shape);
+    let one_file = std::env::var_os("LSP_BENCH_ONE_FILE").is_some_and(|v| !v.is_empty() && v != "0");
+    let files = if one_file {
+        vec![
+            genmodel::File { path: "model.ddd".into(), text: genmodel::ddd_single(&shape) },
+            genmodel::File { path: "dddc.toml".into(), text: genmodel::CONFIG.into() },
+        ]
+    } else {
+        genmodel::ddd(&shape)
+    };
     for f in &files {
         let path = root.join(&f.path);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
@@ -76,15 +85,23 @@ fn main() {
 
     // The context file in the middle of the model (the last, when there
     // are fewer than aggregates / 100: one context of them all), edited.
+    // With one file, that file, its middle context's first enum default
+    // edited.
     let contexts = files.iter().filter(|f| f.path.starts_with("contexts/")).count();
     let middle = files
         .iter()
-        .filter(|f| f.path.starts_with("contexts/"))
+        .filter(|f| f.path.starts_with("contexts/") || one_file && f.path == "model.ddd")
         .nth((shape.aggregates / 100).min(contexts.saturating_sub(1)))
         .expect("a context");
     let ctx_path = root.join(&middle.path);
     let ctx_uri = uri(&ctx_path);
     let ctx_text = middle.text.clone();
+    let edit_at = if one_file {
+        let name = format!("context ctx{:03} {{", shape.aggregates.div_ceil(shape.per_context.max(1)) / 2);
+        ctx_text.find(&name).expect("the middle context")
+    } else {
+        0
+    };
     let model_uri = uri(&root.join("model.ddd"));
     let model_text = files[0].text.clone();
 
@@ -94,13 +111,16 @@ fn main() {
     c.open(&ctx_uri, &ctx_text);
     let first = c.diagnostics(&ctx_uri, Some(1));
     let open = t.elapsed();
-    c.open(&model_uri, &model_text);
-    c.diagnostics(&model_uri, Some(1));
+    if !one_file {
+        c.open(&model_uri, &model_text);
+        c.diagnostics(&model_uri, Some(1));
+    }
     println!("open: initialize to the first diagnostics {:.0} ms ({} findings in the file)", ms(open), first.len());
 
     // Edits of a context file: broken, fixed, broken, …
     let needle = "status: Status = DRAFT";
-    let broken = ctx_text.replacen(needle, "status: Status = DRAFTT", 1);
+    let at = edit_at + ctx_text[edit_at..].find(needle).expect("an enum default");
+    let broken = format!("{}{}{}", &ctx_text[..at], "status: Status = DRAFTT", &ctx_text[at + needle.len()..]);
     let mut quick = Vec::new();
     let mut full = Vec::new();
     let mut alone = 0;
@@ -127,7 +147,7 @@ fn main() {
                 full.push(t.elapsed());
                 assert_eq!(has(again["diagnostics"].as_array().expect("a list"), "E0103"), wrong);
             }
-            None if contexts == 1 => alone += 1,
+            None if contexts == 1 || one_file => alone += 1,
             None => panic!("edit {i}: the full pass publishes too"),
         }
     }

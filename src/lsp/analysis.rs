@@ -264,6 +264,13 @@ pub struct Quick {
 /// answers alone.
 pub fn quick(base: &Snapshot, edited: &[(FileId, String)]) -> Option<Quick> {
     let _p = crate::timing::phase("quick pass");
+    if let [(file, text)] = edited {
+        if syntax::parts(text).is_some() {
+            if let Some(quick) = quick_in_parts(base, *file, text) {
+                return Some(quick);
+            }
+        }
+    }
     let parse = crate::timing::phase("quick: parse the edited files");
     let root = base.files.first().map(|(f, _)| *f)?;
     let mut new_asts: HashMap<FileId, (ast::SourceFile, Vec<Diagnostic>)> = HashMap::new();
@@ -283,6 +290,10 @@ pub fn quick(base: &Snapshot, edited: &[(FileId, String)]) -> Option<Quick> {
     let slice = crate::timing::phase("quick: slice");
     // The contexts the edited files name: their files join the slice.
     let declared = contexts_by_file(&base.files);
+    let mut declared_in: HashMap<FileId, usize> = HashMap::new();
+    for f in declared.values() {
+        *declared_in.entry(*f).or_default() += 1;
+    }
     let mut wanted: BTreeSet<FileId> = BTreeSet::from([root]);
     wanted.extend(new_asts.keys().copied());
     for (f, ast) in &base.files {
@@ -347,6 +358,199 @@ pub fn quick(base: &Snapshot, edited: &[(FileId, String)]) -> Option<Quick> {
         })
         .collect();
     Some(Quick { files: files_out, sliced: files.len() })
+}
+
+/// [`quick`] for one edited file that is read in parts ([`syntax::parts`]:
+/// a large file, a model written as one file): the slice is made of
+/// contexts, not files. The parts that did not change (the same text at
+/// the front, the same text at the back, moved by the edit) are not read
+/// again; the changed ones must hold contexts only, each read as a file of
+/// its own (its syntax errors included). The slice is the file's other
+/// items (the model block, the shared kernel, all before the change), the
+/// changed contexts, the contexts they name (read again from the new text
+/// when they come after the change) and, from other files, the shared
+/// kernel and the contexts named. The file's diagnostics are the slice's
+/// inside the changed parts and the last full pass's outside them (moved
+/// with the text after them). `None` when the edit touches anything but
+/// contexts, or when the slice would be the whole model.
+fn quick_in_parts(base: &Snapshot, file: FileId, new: &str) -> Option<Quick> {
+    let parse = crate::timing::phase("quick: parse the edited parts");
+    let root = base.files.first().map(|(f, _)| *f)?;
+    if loader_diagnostics_in(base, file) {
+        return None;
+    }
+    let old = base.text(file);
+    let (_, old_ast) = base.files.iter().find(|(f, _)| *f == file)?;
+    let (old_parts, new_parts) = (syntax::parts(old)?, syntax::parts(new)?);
+    let same = |a: &std::ops::Range<usize>, b: &std::ops::Range<usize>| old[a.clone()] == new[b.clone()];
+    let front = old_parts.iter().zip(&new_parts).take_while(|(a, b)| a.start == b.start && same(a, b)).count();
+    let most = old_parts.len().min(new_parts.len()) - front;
+    let back = old_parts.iter().rev().zip(new_parts.iter().rev()).take(most).take_while(|(a, b)| same(a, b)).count();
+    if front == 0 || old == new {
+        return None;
+    }
+    let start_of = |parts: &[std::ops::Range<usize>], i: usize, len: usize| parts.get(i).map_or(len, |r| r.start);
+    let old_changed = start_of(&old_parts, front, old.len())..start_of(&old_parts, old_parts.len() - back, old.len());
+    let new_changed = start_of(&new_parts, front, new.len())..start_of(&new_parts, new_parts.len() - back, new.len());
+    let delta = new.len() as i64 - old.len() as i64;
+
+    // The changed parts, each read as a file of its own.
+    let mut diags = Vec::new();
+    let mut contexts: Vec<ast::Context> = Vec::new();
+    for range in &new_parts[front..new_parts.len() - back] {
+        let parsed = syntax::parse(file, &new[range.clone()]);
+        let tree = at_offset(parsed.file?, range.start)?;
+        diags.extend(parsed.diagnostics.into_iter().map(|d| shifted(d, file, 0, range.start as i64)));
+        for item in tree.items {
+            let ast::TopItem::Context(c) = item else { return None };
+            contexts.push(c);
+        }
+    }
+    // The file's other items: all before the change but for contexts.
+    let mut head = Vec::new();
+    let mut before: HashMap<&str, &ast::Context> = HashMap::new();
+    let mut after: HashMap<&str, usize> = HashMap::new();
+    for item in &old_ast.items {
+        let at = match item {
+            ast::TopItem::Include(i) => i.span.start,
+            ast::TopItem::Model(m) => m.span.start,
+            ast::TopItem::Context(c) => c.span.start,
+            ast::TopItem::Enum(e) => e.span.start,
+            ast::TopItem::Value(v) => v.span.start,
+            ast::TopItem::Role(r) => r.span.start,
+            ast::TopItem::Publication(p) => p.span.start,
+        } as usize;
+        match item {
+            ast::TopItem::Context(c) if at < old_changed.start => {
+                before.entry(c.name.name.as_str()).or_insert(c);
+            }
+            ast::TopItem::Context(_) if at < old_changed.end => {}
+            ast::TopItem::Context(c) => {
+                after.entry(c.name.name.as_str()).or_insert(at);
+            }
+            _ if at < old_changed.start => head.push(item.clone()),
+            _ => return None,
+        }
+    }
+    drop(parse);
+
+    let slice = crate::timing::phase("quick: slice");
+    let mut named = BTreeSet::new();
+    let edited =
+        ast::SourceFile { items: contexts.iter().cloned().map(ast::TopItem::Context).collect(), comments: vec![] };
+    named_contexts(&edited, &mut named);
+    if let Some(ctx) = audit_log_context(&base.files[0].1) {
+        named.insert(ctx);
+    }
+    let mine: BTreeSet<&str> = contexts.iter().map(|c| c.name.name.as_str()).collect();
+    let declared = contexts_by_file(&base.files);
+    let mut declared_in: HashMap<FileId, usize> = HashMap::new();
+    for f in declared.values() {
+        *declared_in.entry(*f).or_default() += 1;
+    }
+    let mut wanted: BTreeSet<FileId> = BTreeSet::from([root]);
+    for (f, ast) in &base.files {
+        if ast.items.iter().any(|i| matches!(i, ast::TopItem::Enum(_) | ast::TopItem::Value(_))) {
+            wanted.insert(*f);
+        }
+    }
+    let mut own = head;
+    let mut count = contexts.len();
+    for name in named.iter().map(String::as_str).filter(|n| !mine.contains(n)) {
+        if let Some(c) = before.get(name) {
+            own.push(ast::TopItem::Context((*c).clone()));
+            count += 1;
+        } else if let Some(&at) = after.get(name) {
+            // Read again where it now is.
+            let at = usize::try_from(at as i64 + delta).ok()?;
+            let range = new_parts.iter().find(|r| r.contains(&at))?.clone();
+            for item in syntax::parse_part(file, new, range)?.items {
+                own.push(item);
+                count += 1;
+            }
+        } else if let Some(f) = declared.get(name).filter(|f| **f != file) {
+            wanted.insert(*f);
+        }
+    }
+    own.extend(contexts.into_iter().map(ast::TopItem::Context));
+    let own = ast::SourceFile { items: own, comments: vec![] };
+    let mut files: Vec<(FileId, ast::SourceFile)> = Vec::new();
+    for (f, ast) in &base.files {
+        if *f == file {
+            files.push((*f, if *f == root { without_access(&own) } else { own.clone() }));
+        } else if wanted.contains(f) {
+            files.push((*f, if *f == root { without_access(ast) } else { ast.clone() }));
+            count += declared_in.get(f).copied().unwrap_or(0);
+        }
+    }
+    if count >= declared.len() {
+        return None;
+    }
+    let changed = |span: &Span| span.file == file && old_changed.contains(&(span.start as usize));
+    let syntax_failed = diagnostics::has_errors(&diags)
+        || base
+            .diagnostics
+            .iter()
+            .any(|d| d.code == id::E0001 && d.primary.as_ref().is_some_and(|p| !changed(&p.span)));
+    drop(slice);
+    let analyze = crate::timing::phase("quick: resolve + validate");
+    let analysis = model::analyze(&files);
+    drop(analyze);
+    settle(&mut diags, analysis.diagnostics, syntax_failed);
+    if let Some(m) = analysis.model.as_ref().filter(|_| !diagnostics::has_errors(&diags)) {
+        let _p = crate::timing::phase("quick: lower + lint");
+        match relational::lower((m, base.spec.config.docs.language)) {
+            Ok(s) => diags.extend(lint::lint(m, &s, &base.spec.config.lint).findings),
+            Err(d) => diags.extend(d),
+        }
+    }
+    // Inside the changed parts the slice's, outside them the last full
+    // pass's.
+    let inside = |d: &Diagnostic| {
+        d.primary.as_ref().is_some_and(|p| p.span.file == file && new_changed.contains(&(p.span.start as usize)))
+    };
+    let mut out: Vec<Diagnostic> = diags.into_iter().filter(inside).collect();
+    let outside = |d: &&Diagnostic| d.primary.as_ref().is_some_and(|p| p.span.file == file && !changed(&p.span));
+    // An error now anywhere in the model leaves it without schema, plan
+    // or lint: the full pass has none of their findings either.
+    let front_end_error = |d: &Diagnostic| d.is_error() && !downstream(d.code);
+    let failed = out.iter().any(front_end_error) || base.diagnostics.iter().filter(outside).any(front_end_error);
+    for d in base.diagnostics.iter().filter(outside).filter(|d| !(failed && downstream(d.code))) {
+        let Some(p) = d.primary.as_ref() else { continue };
+        out.push(if (p.span.start as usize) < old_changed.start {
+            d.clone()
+        } else {
+            shifted(d.clone(), file, old_changed.end, delta)
+        });
+    }
+    diagnostics::sort(&mut out);
+    Some(Quick { files: vec![(file, out)], sliced: count })
+}
+
+/// Whether diagnostics of this code come only from a model without
+/// errors: its schema's (E06xx), its next migration's (E07xx, W07xx) and
+/// the lint's.
+fn downstream(code: &str) -> bool {
+    code.starts_with('L') || ["E06", "E07", "W07"].iter().any(|p| code.starts_with(p))
+}
+
+/// A tree read from a part's text alone, its spans moved to where the part
+/// starts (`None` if it does not write back, which it always does).
+fn at_offset(tree: ast::SourceFile, offset: usize) -> Option<ast::SourceFile> {
+    let bytes = postcard::to_stdvec(&tree).ok()?;
+    let offset = u32::try_from(offset).ok()?;
+    diagnostics::at_base(offset, || postcard::from_bytes(&bytes).ok())
+}
+
+/// `d` with every span in `file` from `from` on moved by `by` bytes.
+fn shifted(mut d: Diagnostic, file: FileId, from: usize, by: i64) -> Diagnostic {
+    let shift = |at: u32| u32::try_from(i64::from(at) + by).unwrap_or(at);
+    for label in d.primary.iter_mut().chain(d.secondary.iter_mut()) {
+        if label.span.file == file && label.span.start as usize >= from {
+            label.span = Span { file, start: shift(label.span.start), end: shift(label.span.end) };
+        }
+    }
+    d
 }
 
 /// Whether the loader reported something in `file` (an include it could
@@ -429,4 +633,113 @@ fn without_access(file: &ast::SourceFile) -> ast::SourceFile {
         }
     }
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A context of the one-file model: an enum, an aggregate with a
+    /// reference `to` another context's (if any) and `extra` fields.
+    fn context(k: usize, to: Option<usize>, extra: &str) -> String {
+        let reference = to.map_or(String::new(), |t| format!("\n    /// The other one.\n    other: ref c{t}.A{t}?"));
+        format!(
+            "/// Context {k}.\ncontext c{k} {{\n  /// A status.\n  enum Status {{\n    /// New.\n    DRAFT\n    /// Done.\n    DONE\n  }}\n\n  /// Aggregate {k}.\n  aggregate A{k} {{\n    /// A name.\n    name: text(100)\n    /// Where it is.\n    status: Status = DRAFT\n    /// Its price.\n    price: Money{reference}{extra}\n  }}\n}}\n\n"
+        )
+    }
+
+    /// A model in one file: the model block and a value object, then five
+    /// contexts; `c1` references `c2`, `c3` holds a password in plain text
+    /// (a lint finding the edits of `c1` must move).
+    fn one_file(c1: &str, c2: &str) -> String {
+        let head = "/// A model in one file.\nmodel m {\n  target postgres 16\n}\n\n/// Money.\nvalue Money {\n  /// Amount.\n  amount: decimal(12, 2)\n}\n\n";
+        let secret = "\n    /// The password.\n    password: text(100)";
+        format!(
+            "{head}{}{}{}{}{}",
+            context(0, None, ""),
+            context(1, Some(2), c1),
+            context(2, None, c2),
+            context(3, None, secret),
+            context(4, None, "")
+        )
+    }
+
+    fn snapshot(dir: &Path, text: &str) -> Snapshot {
+        let root = absolute(&dir.join("model.ddd"));
+        let spec =
+            ProjectSpec { dir: dir.to_path_buf(), root: root.clone(), config: Config::default(), config_error: None };
+        let buffers = HashMap::from([(root, text.to_string())]);
+        let cache = Mutex::new(ParseCache::default());
+        full(&spec, &Overlay { buffers: &buffers, cache: &cache })
+    }
+
+    /// The diagnostics as compared: code, message and where.
+    fn seen(diags: &[Diagnostic]) -> Vec<(&'static str, String, Option<Span>)> {
+        diags.iter().map(|d| (d.code, d.message.clone(), d.primary.as_ref().map(|p| p.span))).collect()
+    }
+
+    /// Edits of one context of a model in one file get their diagnostics
+    /// from a slice of a few contexts, and they are the full pass's: an
+    /// error in the edited context, the lint finding of a context after it
+    /// moved with the text, a context it references read again where it
+    /// moved. An edit of the head (the model block) is the full pass's
+    /// alone.
+    #[test]
+    fn an_edit_of_a_model_in_one_file_is_checked_from_a_slice_of_its_contexts() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = one_file("", "");
+        let base = snapshot(dir.path(), &text);
+        let file = base.files[0].0;
+        let before = seen(&base.diagnostics);
+        assert!(before.iter().any(|(code, _, _)| code.starts_with('L')), "the password's finding: {before:?}");
+        assert!(!before.iter().any(|(code, _, _)| code.starts_with('E')), "{before:?}");
+
+        let edits = [
+            // A misspelt default: an error in c1.
+            one_file("", "").replacen("status: Status = DRAFT\n    /// Its price.\n    price: Money\n    /// The other", "status: Status = DRAFTT\n    /// Its price.\n    price: Money\n    /// The other", 1),
+            // Lines added to c1 (and c2, which c1 references, moves).
+            one_file("\n    /// A note.\n    note: text?\n    /// Another.\n    more: int?", ""),
+            // c1's reference to a missing aggregate of c2.
+            one_file("", "").replace("ref c2.A2?", "ref c2.A9?"),
+            // Lines taken from c1: what follows moves back.
+            one_file("", "").replacen(
+                "    /// A name.\n    name: text(100)\n    /// Where it is.\n    status: Status = DRAFT\n    /// Its price.\n    price: Money\n    /// The other",
+                "    /// Where it is.\n    status: Status = DRAFT\n    /// Its price.\n    price: Money\n    /// The other",
+                1,
+            ),
+            // A context added between c1 and c2.
+            text.replacen("/// Context 2.\n", &format!("{}/// Context 2.\n", context(9, Some(0), "")), 1),
+            // The last context removed.
+            text[..text.find("/// Context 4.").unwrap()].to_string(),
+        ];
+        for (i, new) in edits.iter().enumerate() {
+            assert_ne!(new, &text, "edit {i}");
+            let quick = quick(&base, &[(file, new.clone())]).unwrap_or_else(|| panic!("edit {i}: a quick pass"));
+            assert!(quick.sliced < 5, "edit {i}: {} contexts", quick.sliced);
+            assert_eq!(quick.files.len(), 1);
+            let whole = snapshot(dir.path(), new);
+            let expected: Vec<Diagnostic> = whole
+                .diagnostics
+                .iter()
+                .filter(|d| d.primary.as_ref().is_some_and(|p| p.span.file == file))
+                .cloned()
+                .collect();
+            assert_eq!(seen(&quick.files[0].1), seen(&expected), "edit {i}");
+        }
+
+        // A syntax error in c1: said where the full pass says it; the
+        // other contexts' findings stay until the full pass.
+        let broken = one_file("\n    oops here", "");
+        let quick = quick(&base, &[(file, broken.clone())]).expect("a quick pass");
+        let whole = snapshot(dir.path(), &broken);
+        let errors = |d: &[Diagnostic]| -> Vec<(&'static str, String, Option<Span>)> {
+            seen(d).into_iter().filter(|(code, _, _)| *code == id::E0001).collect()
+        };
+        assert!(!errors(&whole.diagnostics).is_empty());
+        assert_eq!(errors(&quick.files[0].1), errors(&whole.diagnostics));
+
+        // The model block edited: no slice.
+        let head = text.replacen("A model in one file.", "A model in a single file.", 1);
+        assert!(quick_in_parts(&base, file, &head).is_none());
+    }
 }

@@ -83,7 +83,7 @@ const PARTS_FROM: usize = if cfg!(debug_assertions) { 1 } else { 64 << 10 };
 /// the line's end (debug builds compare the two trees on every file).
 /// The cuts depend only on the text around them, so an edit moves no cut
 /// but its own part's, and the other parts are read back from the memo.
-fn parts(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
+pub(crate) fn parts(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
     if text.len() < PARTS_FROM {
         return None;
     }
@@ -130,7 +130,7 @@ fn parse_parts(
 
 /// The tree of `text[range]` read as a file of its own, its spans in
 /// `text`; `None` when it does not read cleanly.
-fn parse_part(file: FileId, text: &str, range: std::ops::Range<usize>) -> Option<ast::SourceFile> {
+pub(crate) fn parse_part(file: FileId, text: &str, range: std::ops::Range<usize>) -> Option<ast::SourceFile> {
     let nodes = fast::parse_range(text, range.clone()).ok()?;
     let root = tree::Pair::root(text, &nodes)?;
     let literal_spans = comments::literal_spans(root);
