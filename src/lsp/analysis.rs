@@ -337,17 +337,7 @@ pub fn quick(base: &Snapshot, edited: &[(FileId, String)]) -> Option<Quick> {
             .iter()
             .any(|d| d.code == id::E0001 && d.primary.as_ref().is_some_and(|p| !edited_ids.contains(&p.span.file)));
     drop(slice);
-    let analyze = crate::timing::phase("quick: resolve + validate");
-    let analysis = model::analyze(&files);
-    drop(analyze);
-    settle(&mut diags, analysis.diagnostics, syntax_failed);
-    if let Some(m) = analysis.model.as_ref().filter(|_| !diagnostics::has_errors(&diags)) {
-        let _p = crate::timing::phase("quick: lower + lint");
-        match relational::lower((m, base.spec.config.docs.language)) {
-            Ok(s) => diags.extend(lint::lint(m, &s, &base.spec.config.lint).findings),
-            Err(d) => diags.extend(d),
-        }
-    }
+    check_slice(base, &files, &mut diags, syntax_failed);
     diagnostics::sort(&mut diags);
     let files_out = edited_ids
         .iter()
@@ -493,17 +483,7 @@ fn quick_in_parts(base: &Snapshot, file: FileId, new: &str) -> Option<Quick> {
             .iter()
             .any(|d| d.code == id::E0001 && d.primary.as_ref().is_some_and(|p| !changed(&p.span)));
     drop(slice);
-    let analyze = crate::timing::phase("quick: resolve + validate");
-    let analysis = model::analyze(&files);
-    drop(analyze);
-    settle(&mut diags, analysis.diagnostics, syntax_failed);
-    if let Some(m) = analysis.model.as_ref().filter(|_| !diagnostics::has_errors(&diags)) {
-        let _p = crate::timing::phase("quick: lower + lint");
-        match relational::lower((m, base.spec.config.docs.language)) {
-            Ok(s) => diags.extend(lint::lint(m, &s, &base.spec.config.lint).findings),
-            Err(d) => diags.extend(d),
-        }
-    }
+    check_slice(base, &files, &mut diags, syntax_failed);
     // Inside the changed parts the slice's, outside them the last full
     // pass's.
     let inside = |d: &Diagnostic| {
@@ -525,6 +505,24 @@ fn quick_in_parts(base: &Snapshot, file: FileId, new: &str) -> Option<Quick> {
     }
     diagnostics::sort(&mut out);
     Some(Quick { files: vec![(file, out)], sliced: count })
+}
+
+/// The slice's `files` resolved and validated, then lowered and linted
+/// when nothing is wrong: the diagnostics added to `diags` (the edited
+/// texts' syntax diagnostics; `syntax_failed` when they or the project's
+/// other files have a syntax error, see [`settle`]).
+fn check_slice(base: &Snapshot, files: &[(FileId, ast::SourceFile)], diags: &mut Vec<Diagnostic>, syntax_failed: bool) {
+    let analyze = crate::timing::phase("quick: resolve + validate");
+    let analysis = model::analyze(files);
+    drop(analyze);
+    settle(diags, analysis.diagnostics, syntax_failed);
+    if let Some(m) = analysis.model.as_ref().filter(|_| !diagnostics::has_errors(diags)) {
+        let _p = crate::timing::phase("quick: lower + lint");
+        match relational::lower((m, base.spec.config.docs.language)) {
+            Ok(s) => diags.extend(lint::lint(m, &s, &base.spec.config.lint).findings),
+            Err(d) => diags.extend(d),
+        }
+    }
 }
 
 /// Whether diagnostics of this code come only from a model without
