@@ -13,6 +13,8 @@
 //!   shared kernel and the contexts the edited files name. It gives the
 //!   edited files' diagnostics within milliseconds; the full pass that
 //!   follows replaces them (and reports what the edit broke elsewhere).
+//!   A large file (a model written as one file) is sliced by context
+//!   instead (`quick_in_parts`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
