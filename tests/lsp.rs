@@ -623,6 +623,50 @@ fn unsaved_buffers_are_the_model_across_files() {
     assert_eq!(c.shutdown(), Some(0));
 }
 
+/// MiToga written as one file (its includes replaced by the files they
+/// name): an edit of one context is answered first from a slice of the
+/// file's contexts, and that answer is the one the full pass gives after
+/// it, diagnostic for diagnostic (the edit's error where it is, the rest
+/// of the file's moved with the text).
+#[test]
+fn an_edit_of_a_model_in_one_file_is_answered_first_from_its_contexts_as_the_full_pass_answers() {
+    let p = Project::mitoga();
+    let mut one = String::new();
+    for line in p.text("mitoga.ddd").lines() {
+        match line.strip_prefix("include \"").and_then(|l| l.strip_suffix('"')) {
+            Some(path) => one.push_str(&p.text(path)),
+            None => one.push_str(line),
+        }
+        one.push('\n');
+    }
+    std::fs::write(p.path("mitoga.ddd"), &one).unwrap();
+    let (mut c, first) = p.open(&["mitoga.ddd"]);
+    assert!(!codes(&first[0]).iter().any(|c| c.starts_with('E')), "{:?}", first[0]);
+    let u = p.uri("mitoga.ddd");
+    let sorted = |d: &[Value]| {
+        let mut d: Vec<String> = d.iter().map(|d| format!("{} {} {}", d["code"], d["range"], d["message"])).collect();
+        d.sort();
+        d
+    };
+    // A misspelt default in `reservas`, then lines added to it: what
+    // follows moves.
+    let misspelt = one.replacen("= PENDIENTE", "= PENDIENTEX", 1);
+    let longer = one.replacen("= PENDIENTE", "= PENDIENTE\n    /// Una nota.\n    nota: text?", 1);
+    for (version, text) in [(2, &misspelt), (3, &longer)] {
+        c.replace(&u, version, text);
+        let quick = c.diagnostics(&u, Some(version));
+        let full = c
+            .wait_for("textDocument/publishDiagnostics", client::PATIENCE, |d| d["uri"] == u && d["version"] == version)
+            .expect("the full pass publishes after the quick one");
+        assert_eq!(sorted(&quick), sorted(full["diagnostics"].as_array().unwrap()), "version {version}");
+        if version == 2 {
+            let e = quick.iter().find(|d| d["code"] == "E0103").unwrap_or_else(|| panic!("{quick:?}"));
+            assert_eq!(e["range"]["start"], position(text, "PENDIENTEX", 0, 0), "{e}");
+        }
+    }
+    assert_eq!(c.shutdown(), Some(0));
+}
+
 #[test]
 fn a_burst_of_edits_is_analysed_once() {
     let p = Project::mitoga();
