@@ -70,6 +70,14 @@ pub(crate) fn parse_with(file: FileId, text: &str, memo: Option<&crate::memo::Me
 /// parts or more in parts, and check the tree against the whole file's.
 const PARTS_FROM: usize = if cfg!(debug_assertions) { 1 } else { 64 << 10 };
 
+/// A context of this many bytes or more is a part of its own ([`parts`];
+/// every context in a debug build).
+const PART_MIN: usize = if cfg!(debug_assertions) { 0 } else { 4 << 10 };
+
+/// Smaller contexts go together, a part ending about every this many
+/// ([`parts`]).
+const PART_EVERY: u64 = 32;
+
 /// Where a large file can be cut into parts that each read as a file of
 /// their own: before each line that starts a bounded context at the top
 /// level (`context ` at the start of the line), with the `///` lines right
@@ -84,10 +92,17 @@ const PARTS_FROM: usize = if cfg!(debug_assertions) { 1 } else { 64 << 10 };
 /// The cuts depend only on the text around them, so an edit moves no cut
 /// but its own part's, and the other parts are read back from the memo.
 pub(crate) fn parts(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
-    if text.len() < PARTS_FROM {
+    parts_by(text, PARTS_FROM, PART_MIN, PART_EVERY)
+}
+
+/// [`parts`], from `from` bytes, a context of `min` bytes a part of its
+/// own, smaller ones together about `every` at a time.
+fn parts_by(text: &str, from: usize, min: usize, every: u64) -> Option<Vec<std::ops::Range<usize>>> {
+    if text.len() < from {
         return None;
     }
-    let mut cuts = vec![0];
+    // Where a context (with its doc comment) starts.
+    let mut starts = vec![0];
     for (at, _) in text.match_indices("\ncontext ") {
         let mut cut = at + 1;
         // The doc comment above it goes with it.
@@ -98,8 +113,24 @@ pub(crate) fn parts(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
             }
             cut = above;
         }
-        if cut > cuts[cuts.len() - 1] {
-            cuts.push(cut);
+        if cut > starts[starts.len() - 1] {
+            starts.push(cut);
+        }
+    }
+    // A cut after the head (the model block, the kernel) and after every
+    // context of [`PART_MIN`] bytes or more; small contexts go together
+    // until one whose first line hashes to a multiple of [`PART_EVERY`]. Each
+    // cut depends on the context before it alone, so an edit moves no
+    // other cut (cutting after so many bytes would move every cut after
+    // the edit), and a model of 200,000 empty contexts is not 200,000
+    // trees made and joined (2.6 times the whole file's memory).
+    let mut cuts = vec![0];
+    for (i, w) in starts.windows(2).enumerate() {
+        let (before, at) = (w[0], w[1]);
+        let line = text[at..].split('\n').find(|l| !l.starts_with("///")).unwrap_or("");
+        let hash = line.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        if i == 0 || at - before >= min || hash % every == 0 {
+            cuts.push(at);
         }
     }
     cuts.push(text.len());
@@ -119,9 +150,14 @@ fn parse_parts(
         Some(memo) => memo::part_remembered(file, text, range.clone(), memo),
         None => parse_part(file, text, range.clone()),
     });
-    let mut whole = ast::SourceFile { items: Vec::new(), comments: Vec::new() };
+    let trees: Vec<ast::SourceFile> = trees.into_iter().collect::<Option<_>>()?;
+    // Sized once: a model of many small contexts has as many items as
+    // lines, and each part's list is freed as it is moved.
+    let mut whole = ast::SourceFile {
+        items: Vec::with_capacity(trees.iter().map(|t| t.items.len()).sum()),
+        comments: Vec::with_capacity(trees.iter().map(|t| t.comments.len()).sum()),
+    };
     for tree in trees {
-        let tree = tree?;
         whole.items.extend(tree.items);
         whole.comments.extend(tree.comments);
     }
@@ -248,6 +284,55 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    /// As a release build cuts: the head alone, a large context alone,
+    /// small ones together (about 32 a part), each cut at a context's
+    /// doc comment; an edit of one context moves no cut but the one after
+    /// it, and the parts read as the whole file reads.
+    #[test]
+    fn small_contexts_go_together_and_an_edit_moves_one_cut_at_most() {
+        let context = |i: usize, body: &str| format!("/// Context {i}.\ncontext c{i} {{\n{body}}}\n\n");
+        let large = format!("  /// A.\n  aggregate A {{\n{}  }}\n", "    /// X.\n    x: int\n".repeat(300));
+        let model = |edited: &str| {
+            let mut text = String::from("model m {\n  target postgres 16\n}\n\n");
+            for i in 0..400 {
+                text.push_str(&context(
+                    i,
+                    if i == 7 {
+                        edited
+                    } else if i == 200 {
+                        &large
+                    } else {
+                        ""
+                    },
+                ));
+            }
+            text
+        };
+        let text = model("");
+        let parts = parts_by(&text, 0, 4 << 10, 32).expect("parts");
+        assert!(text[parts[0].clone()].starts_with("model m {") && !text[parts[0].clone()].contains("context"));
+        assert!((8..=40).contains(&parts.len()), "{} parts", parts.len());
+        for r in &parts[1..] {
+            assert!(text[r.clone()].starts_with("/// Context "), "{:?}", &text[r.start..r.start + 20]);
+        }
+        let after = text.find("/// Context 201.").unwrap();
+        assert!(parts.iter().any(|r| r.start == after), "a large context ends its part");
+        let tree =
+            |text: &str, parts: &[std::ops::Range<usize>]| parse_parts(FileId(1), text, parts, None).map(|t| t.items);
+        assert_eq!(tree(&text, &parts), parse(FileId(1), &text).file.map(|f| f.items));
+
+        let edited = model("  /// A.\n  aggregate B {\n    /// Y.\n    y: int\n  }\n");
+        let moved = edited.len() - text.len();
+        let new = parts_by(&edited, 0, 4 << 10, 32).expect("parts");
+        let at = edited.find("/// Context 7.").unwrap();
+        let old_cuts: Vec<usize> = parts.iter().map(|r| if r.start > at { r.start + moved } else { r.start }).collect();
+        let new_cuts: Vec<usize> = new.iter().map(|r| r.start).collect();
+        let differ = old_cuts.iter().filter(|c| !new_cuts.contains(c)).count()
+            + new_cuts.iter().filter(|c| !old_cuts.contains(c)).count();
+        assert!(differ <= 1, "{old_cuts:?} against {new_cuts:?}");
+        assert_eq!(tree(&edited, &new), parse(FileId(1), &edited).file.map(|f| f.items));
     }
 
     /// `WHITESPACE` matches runs and `COMMENT` everything up to `\n` (the
