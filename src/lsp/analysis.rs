@@ -498,12 +498,9 @@ fn quick_in_parts(base: &Snapshot, file: FileId, new: &str) -> Option<Quick> {
     let front_end_error = |d: &Diagnostic| d.is_error() && !downstream(d.code);
     let failed = out.iter().any(front_end_error) || base.diagnostics.iter().filter(outside).any(front_end_error);
     for d in base.diagnostics.iter().filter(outside).filter(|d| !(failed && downstream(d.code))) {
-        let Some(p) = d.primary.as_ref() else { continue };
-        out.push(if (p.span.start as usize) < old_changed.start {
-            d.clone()
-        } else {
-            shifted(d.clone(), file, old_changed.end, delta)
-        });
+        // Every label after the change moves, a secondary one of a
+        // diagnostic before it too ("first declared here").
+        out.push(shifted(d.clone(), file, old_changed.end, delta));
     }
     diagnostics::sort(&mut out);
     Some(Quick { files: vec![(file, out)], sliced: count })
