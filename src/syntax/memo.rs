@@ -19,7 +19,7 @@ use crate::memo::Memo;
 pub const FOLDER: &str = "syntax";
 
 /// [`parse`], remembered in `memo`: a file read in parts
-/// ([`super::parse_with`]) by part, any other whole.
+/// (`syntax::parse_with`) by part, any other whole.
 pub fn parse_remembered(file: FileId, text: &str, memo: &Memo) -> Parsed {
     if super::parts(text).is_some() {
         return super::parse_with(file, text, Some(memo));
