@@ -128,6 +128,20 @@ pub fn digest(bytes: &[u8]) -> Hash {
     *blake3::hash(bytes).as_bytes()
 }
 
+/// FNV-1a, 32 bits: a small hash that is the same on every machine, for
+/// what no one can choose the input of to collide (the SQL keywords'
+/// table, where `syntax::parts` cuts a run of small contexts).
+pub const fn fnv(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u32;
+        h = h.wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    h
+}
+
 /// Bytes in lower-case hex (a SHA-256 as the lock writes it).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -219,6 +219,17 @@ impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(code, Severity::Error, message)
     }
+    /// This diagnostic with every span in `file` from byte `from` on
+    /// moved by `by` bytes (the text before it grew or shrank).
+    pub fn moved(mut self, file: FileId, from: usize, by: i64) -> Diagnostic {
+        let shift = |at: u32| u32::try_from(i64::from(at) + by).unwrap_or(at);
+        for label in self.primary.iter_mut().chain(self.secondary.iter_mut()) {
+            if label.span.file == file && label.span.start as usize >= from {
+                label.span = Span { file, start: shift(label.span.start), end: shift(label.span.end) };
+            }
+        }
+        self
+    }
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(code, Severity::Warning, message)
     }

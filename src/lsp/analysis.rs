@@ -267,10 +267,8 @@ pub struct Quick {
 pub fn quick(base: &Snapshot, edited: &[(FileId, String)]) -> Option<Quick> {
     let _p = crate::timing::phase("quick pass");
     if let [(file, text)] = edited {
-        if syntax::parts(text).is_some() {
-            if let Some(quick) = quick_in_parts(base, *file, text) {
-                return Some(quick);
-            }
+        if let Some(quick) = syntax::parts(text).and_then(|parts| quick_in_parts(base, *file, text, parts)) {
+            return Some(quick);
         }
     }
     let parse = crate::timing::phase("quick: parse the edited files");
@@ -365,7 +363,7 @@ pub fn quick(base: &Snapshot, edited: &[(FileId, String)]) -> Option<Quick> {
 /// inside the changed parts and the last full pass's outside them (moved
 /// with the text after them). `None` when the edit touches anything but
 /// contexts, or when the slice would be the whole model.
-fn quick_in_parts(base: &Snapshot, file: FileId, new: &str) -> Option<Quick> {
+fn quick_in_parts(base: &Snapshot, file: FileId, new: &str, new_parts: Vec<std::ops::Range<usize>>) -> Option<Quick> {
     let parse = crate::timing::phase("quick: parse the edited parts");
     let root = base.files.first().map(|(f, _)| *f)?;
     if loader_diagnostics_in(base, file) {
@@ -373,7 +371,7 @@ fn quick_in_parts(base: &Snapshot, file: FileId, new: &str) -> Option<Quick> {
     }
     let old = base.text(file);
     let (_, old_ast) = base.files.iter().find(|(f, _)| *f == file)?;
-    let (old_parts, new_parts) = (syntax::parts(old)?, syntax::parts(new)?);
+    let old_parts = syntax::parts(old)?;
     let same = |a: &std::ops::Range<usize>, b: &std::ops::Range<usize>| old[a.clone()] == new[b.clone()];
     let front = old_parts.iter().zip(&new_parts).take_while(|(a, b)| a.start == b.start && same(a, b)).count();
     let most = old_parts.len().min(new_parts.len()) - front;
@@ -390,10 +388,9 @@ fn quick_in_parts(base: &Snapshot, file: FileId, new: &str) -> Option<Quick> {
     let mut diags = Vec::new();
     let mut contexts: Vec<ast::Context> = Vec::new();
     for range in &new_parts[front..new_parts.len() - back] {
-        let parsed = syntax::parse(file, &new[range.clone()]);
-        let tree = at_offset(parsed.file?, range.start)?;
-        diags.extend(parsed.diagnostics.into_iter().map(|d| shifted(d, file, 0, range.start as i64)));
-        for item in tree.items {
+        let parsed = syntax::parse_at(file, new, range.clone());
+        diags.extend(parsed.diagnostics);
+        for item in parsed.file?.items {
             let ast::TopItem::Context(c) = item else { return None };
             contexts.push(c);
         }
@@ -500,7 +497,7 @@ fn quick_in_parts(base: &Snapshot, file: FileId, new: &str) -> Option<Quick> {
     for d in base.diagnostics.iter().filter(outside).filter(|d| !(failed && downstream(d.code))) {
         // Every label after the change moves, a secondary one of a
         // diagnostic before it too ("first declared here").
-        out.push(shifted(d.clone(), file, old_changed.end, delta));
+        out.push(d.clone().moved(file, old_changed.end, delta));
     }
     diagnostics::sort(&mut out);
     Some(Quick { files: vec![(file, out)], sliced: count })
@@ -529,25 +526,6 @@ fn check_slice(base: &Snapshot, files: &[(FileId, ast::SourceFile)], diags: &mut
 /// the lint's.
 fn downstream(code: &str) -> bool {
     code.starts_with('L') || ["E06", "E07", "W07"].iter().any(|p| code.starts_with(p))
-}
-
-/// A tree read from a part's text alone, its spans moved to where the part
-/// starts (`None` if it does not write back, which it always does).
-fn at_offset(tree: ast::SourceFile, offset: usize) -> Option<ast::SourceFile> {
-    let bytes = postcard::to_stdvec(&tree).ok()?;
-    let offset = u32::try_from(offset).ok()?;
-    diagnostics::at_base(offset, || postcard::from_bytes(&bytes).ok())
-}
-
-/// `d` with every span in `file` from `from` on moved by `by` bytes.
-fn shifted(mut d: Diagnostic, file: FileId, from: usize, by: i64) -> Diagnostic {
-    let shift = |at: u32| u32::try_from(i64::from(at) + by).unwrap_or(at);
-    for label in d.primary.iter_mut().chain(d.secondary.iter_mut()) {
-        if label.span.file == file && label.span.start as usize >= from {
-            label.span = Span { file, start: shift(label.span.start), end: shift(label.span.end) };
-        }
-    }
-    d
 }
 
 /// Whether the loader reported something in `file` (an include it could
@@ -737,6 +715,6 @@ mod tests {
 
         // The model block edited: no slice.
         let head = text.replacen("A model in one file.", "A model in a single file.", 1);
-        assert!(quick_in_parts(&base, file, &head).is_none());
+        assert!(quick_in_parts(&base, file, &head, syntax::parts(&head).expect("parts")).is_none());
     }
 }

@@ -14,6 +14,8 @@
 //! - [`fragments`] writes the conditions and function bodies the lowering
 //!   stores in the schema.
 
+use crate::memo::fnv;
+
 pub mod alter;
 pub mod ddl;
 pub mod expr;
@@ -204,18 +206,6 @@ const KEYWORDS: &[&str] = &[
 /// does not build, for 164 fixed words.
 const SLOTS: usize = 512;
 const KEYWORD_SLOTS: [u8; SLOTS] = keyword_slots();
-
-/// FNV-1a, 32 bits.
-const fn fnv(bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    let mut i = 0;
-    while i < bytes.len() {
-        h ^= bytes[i] as u32;
-        h = h.wrapping_mul(0x0100_0193);
-        i += 1;
-    }
-    h
-}
 
 const fn keyword_slots() -> [u8; SLOTS] {
     assert!(KEYWORDS.len() < 255 && KEYWORDS.len() * 2 < SLOTS);

@@ -19,10 +19,10 @@ use crate::memo::Memo;
 pub const FOLDER: &str = "syntax";
 
 /// [`parse`], remembered in `memo`: a file read in parts
-/// (`syntax::parse_with`) by part, any other whole.
+/// (`syntax::parse_cut`) by part, any other whole.
 pub fn parse_remembered(file: FileId, text: &str, memo: &Memo) -> Parsed {
-    if super::parts(text).is_some() {
-        return super::parse_with(file, text, Some(memo));
+    if let Some(parts) = super::parts(text) {
+        return super::parse_cut(file, text, &parts, Some(memo));
     }
     let key = memo.hasher().update(text.as_bytes()).finish();
     if let Some(tree) = memo.get_bytes(&key).and_then(|bytes| read_back(file, &bytes)) {
@@ -65,6 +65,14 @@ fn part_key(memo: &Memo, part: &str) -> crate::memo::Hash {
     // A NUL first: no file's own key (its text) starts so, as no file
     // with a NUL is ever read.
     memo.hasher().update(b"\0a part\0").update(part.as_bytes()).finish()
+}
+
+/// `tree`, read from a text of its own, with its spans moved to `offset`
+/// (the same writing and reading as an entry's); `None` only for an
+/// offset past any file's.
+pub(super) fn moved(file: FileId, tree: &ast::SourceFile, offset: usize) -> Option<ast::SourceFile> {
+    let bytes = remember(tree)?;
+    crate::diagnostics::at_base(u32::try_from(offset).ok()?, || read_back(file, &bytes))
 }
 
 /// A tree as an entry holds it.

@@ -41,17 +41,26 @@ pub struct Parsed {
 
 /// Parses one source file. Never panics, whatever the input.
 pub fn parse(file: FileId, text: &str) -> Parsed {
-    parse_with(file, text, None)
+    match parts(text) {
+        Some(parts) => parse_cut(file, text, &parts, None),
+        None => limits::check(file, text)
+            .map_or_else(|| parse_whole(file, text), |d| Parsed { file: None, diagnostics: vec![d] }),
+    }
 }
 
-/// [`parse`]; a large file is read in parts ([`parts`]) on every core,
+/// [`parse`] of a file cut in `parts` ([`parts`]), read on every core,
 /// each part read back from `memo` when an earlier run parsed its text
 /// (and remembered in it when not).
-pub(crate) fn parse_with(file: FileId, text: &str, memo: Option<&crate::memo::Memo>) -> Parsed {
+pub(crate) fn parse_cut(
+    file: FileId,
+    text: &str,
+    parts: &[std::ops::Range<usize>],
+    memo: Option<&crate::memo::Memo>,
+) -> Parsed {
     if let Some(d) = limits::check(file, text) {
         return Parsed { file: None, diagnostics: vec![d] };
     }
-    if let Some(tree) = parts(text).and_then(|parts| parse_parts(file, text, &parts, memo)) {
+    if let Some(tree) = parse_parts(file, text, parts, memo) {
         #[cfg(debug_assertions)]
         {
             let whole = parse_whole(file, text);
@@ -76,7 +85,7 @@ const PART_MIN: usize = if cfg!(debug_assertions) { 0 } else { 4 << 10 };
 
 /// Smaller contexts go together, a part ending about every this many
 /// ([`parts`]).
-const PART_EVERY: u64 = 32;
+const PART_EVERY: u32 = 32;
 
 /// Where a large file can be cut into parts that each read as a file of
 /// their own: before each line that starts a bounded context at the top
@@ -97,7 +106,7 @@ pub(crate) fn parts(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
 
 /// [`parts`], from `from` bytes, a context of `min` bytes a part of its
 /// own, smaller ones together about `every` at a time.
-fn parts_by(text: &str, from: usize, min: usize, every: u64) -> Option<Vec<std::ops::Range<usize>>> {
+fn parts_by(text: &str, from: usize, min: usize, every: u32) -> Option<Vec<std::ops::Range<usize>>> {
     if text.len() < from {
         return None;
     }
@@ -119,7 +128,8 @@ fn parts_by(text: &str, from: usize, min: usize, every: u64) -> Option<Vec<std::
     }
     // A cut after the head (the model block, the kernel) and after every
     // context of [`PART_MIN`] bytes or more; small contexts go together
-    // until one whose first line hashes to a multiple of [`PART_EVERY`]. Each
+    // until one whose first line hashes (FNV-1a, [`crate::memo::fnv`]) to a multiple of
+    // [`PART_EVERY`]. Each
     // cut depends on the context before it alone, so an edit moves no
     // other cut (cutting after so many bytes would move every cut after
     // the edit), and a model of 200,000 empty contexts is not 200,000
@@ -128,8 +138,7 @@ fn parts_by(text: &str, from: usize, min: usize, every: u64) -> Option<Vec<std::
     for (i, w) in starts.windows(2).enumerate() {
         let (before, at) = (w[0], w[1]);
         let line = text[at..].split('\n').find(|l| !l.starts_with("///")).unwrap_or("");
-        let hash = line.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-        if i == 0 || at - before >= min || hash % every == 0 {
+        if i == 0 || at - before >= min || crate::memo::fnv(line.as_bytes()).is_multiple_of(every) {
             cuts.push(at);
         }
     }
@@ -174,6 +183,16 @@ pub(crate) fn parse_part(file: FileId, text: &str, range: std::ops::Range<usize>
     let mut builder = build::Builder::new(file, text, comments, range);
     let ast = builder.file(root);
     (builder.diagnostics.is_empty() && builder.junk.is_empty()).then_some(ast)
+}
+
+/// [`parse`] of `text[range]` alone (a part of a file, [`parts`]), its
+/// tree's and its diagnostics' spans moved to where the part starts in
+/// `text`: what the language server reads again of an edited file.
+pub(crate) fn parse_at(file: FileId, text: &str, range: std::ops::Range<usize>) -> Parsed {
+    let parsed = parse(file, &text[range.clone()]);
+    let diagnostics = parsed.diagnostics.into_iter().map(|d| d.moved(file, 0, range.start as i64)).collect();
+    let tree = parsed.file.and_then(|tree| memo::moved(file, &tree, range.start));
+    Parsed { file: tree, diagnostics }
 }
 
 /// [`parse`] of the whole text at once (its limits checked already).
