@@ -58,14 +58,7 @@ fn main() {
     let shape = genmodel::Shape { tenants: rich, rich, per_context, ..genmodel::Shape::new(aggregates, 12) };
     let mut bytes = 0;
     let one_file = std::env::var_os("LSP_BENCH_ONE_FILE").is_some_and(|v| !v.is_empty() && v != "0");
-    let files = if one_file {
-        vec![
-            genmodel::File { path: "model.ddd".into(), text: genmodel::ddd_single(&shape) },
-            genmodel::File { path: "dddc.toml".into(), text: genmodel::CONFIG.into() },
-        ]
-    } else {
-        genmodel::ddd(&shape)
-    };
+    let files = genmodel::project(&shape, one_file);
     for f in &files {
         let path = root.join(&f.path);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");

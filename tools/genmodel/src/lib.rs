@@ -90,6 +90,18 @@ pub fn ddd(shape: &Shape) -> Vec<File> {
     files
 }
 
+/// The project's files: [`ddd`]'s, or with `single_file` the model in one
+/// file ([`ddd_single`]) and `dddc.toml`.
+pub fn project(shape: &Shape, single_file: bool) -> Vec<File> {
+    if !single_file {
+        return ddd(shape);
+    }
+    vec![
+        File { path: "model.ddd".into(), text: ddd_single(shape) },
+        File { path: "dddc.toml".into(), text: CONFIG.into() },
+    ]
+}
+
 /// The same model in one file (no includes).
 pub fn ddd_single(shape: &Shape) -> String {
     let mut text = header(shape);

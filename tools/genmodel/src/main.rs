@@ -84,14 +84,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
         return Err("--aggregates must be at least 1".into());
     }
     let out = out.ok_or("no output folder")?;
-    let files = if single {
-        vec![
-            genmodel::File { path: "model.ddd".into(), text: genmodel::ddd_single(&shape) },
-            genmodel::File { path: "dddc.toml".into(), text: genmodel::CONFIG.into() },
-        ]
-    } else {
-        genmodel::ddd(&shape)
-    };
+    let files = genmodel::project(&shape, single);
     for f in files {
         let path = out.join(&f.path);
         if let Some(p) = path.parent() {
