@@ -618,8 +618,14 @@ mod tests {
     /// reference `to` another context's (if any) and `extra` fields.
     fn context(k: usize, to: Option<usize>, extra: &str) -> String {
         let reference = to.map_or(String::new(), |t| format!("\n    /// The other one.\n    other: ref c{t}.A{t}?"));
+        // 17 KiB of documentation: each context is a part of its own and
+        // four of them are a file read in parts, in a release build too
+        // (parts from 64 KiB, a context of 4 KiB its own part) and not
+        // only in a debug build's (from 1 byte, every context a part).
+        let padding =
+            "/// A line of the context's documentation, long enough that four contexts are 64 KiB.\n".repeat(200);
         format!(
-            "/// Context {k}.\ncontext c{k} {{\n  /// A status.\n  enum Status {{\n    /// New.\n    DRAFT\n    /// Done.\n    DONE\n  }}\n\n  /// Aggregate {k}.\n  aggregate A{k} {{\n    /// A name.\n    name: text(100)\n    /// Where it is.\n    status: Status = DRAFT\n    /// Its price.\n    price: Money{reference}{extra}\n  }}\n}}\n\n"
+            "/// Context {k}.\n{padding}context c{k} {{\n  /// A status.\n  enum Status {{\n    /// New.\n    DRAFT\n    /// Done.\n    DONE\n  }}\n\n  /// Aggregate {k}.\n  aggregate A{k} {{\n    /// A name.\n    name: text(100)\n    /// Where it is.\n    status: Status = DRAFT\n    /// Its price.\n    price: Money{reference}{extra}\n  }}\n}}\n\n"
         )
     }
 

@@ -145,10 +145,19 @@ mod tests {
         assert!(remembered > 10, "{remembered} of {} files remembered", files.len());
     }
 
+    /// 23 KiB of a context's documentation: three contexts are a file
+    /// read in parts, each a part of its own, in a release build too
+    /// (parts from 64 KiB, a context of 4 KiB its own part) and not only
+    /// in a debug build's (from 1 byte, every context a part).
+    fn padding() -> String {
+        "/// A line of documentation, long enough that three contexts make 64 KiB or more.\n".repeat(280)
+    }
+
     /// One file of a head and three contexts, the second `extra` longer.
     fn three_contexts(extra: &str) -> String {
         let context = |name: &str, doc: &str, extra: &str| {
-            format!("/// {doc}\ncontext {name} {{\n  /// A thing.\n  aggregate A {{\n    /// X.\n    x: int{extra}\n  }}\n}}\n\n")
+            let padding = padding();
+            format!("/// {doc}\n{padding}context {name} {{\n  /// A thing.\n  aggregate A {{\n    /// X.\n    x: int{extra}\n  }}\n}}\n\n")
         };
         format!(
             "model m {{\n  target postgres 16\n}}\n\n{}{}{}",
@@ -168,7 +177,7 @@ mod tests {
         let moved = edited.len() - text.len();
         let parts = super::super::parts(&text).expect("parts");
         assert_eq!(parts.len(), 4, "{parts:?}");
-        assert!(text[parts[3].clone()].starts_with("/// Context c.\ncontext c {"), "{parts:?}");
+        assert!(text[parts[3].clone()].starts_with(&format!("/// Context c.\n{}context c {{", padding())), "{parts:?}");
         let keys = |dir: &std::path::Path| -> std::collections::HashSet<String> {
             crate::memo::stored(dir, FOLDER).into_iter().map(|s| s.key).collect()
         };
@@ -188,9 +197,10 @@ mod tests {
         assert_eq!(Some(&read), parse(FileId(5), &edited).file.as_ref());
         let ast::TopItem::Context(c) = &read.items[3] else { panic!("{:?}", read.items[3]) };
         let doc = c.doc.as_ref().expect("a doc");
-        assert_eq!((doc.text.as_str(), doc.span.file), ("Context c.", FileId(5)));
+        assert!(doc.text.starts_with("Context c.\nA line of documentation"), "{}", doc.text);
+        assert_eq!(doc.span.file, FileId(5));
         assert_eq!(doc.span.start as usize, parts[3].start + moved);
-        assert_eq!(&edited[doc.span.range()], "/// Context c.");
+        assert!(edited[doc.span.range()].starts_with("/// Context c.\n///"));
         second.save();
         // The edited part's new text, beside the four of before.
         assert_eq!(keys(dir.path()).len(), 5);
@@ -218,7 +228,12 @@ mod tests {
         // A multi-line string holding a line that starts a context: the cut
         // falls inside it, the part before it does not read, and the whole
         // file is read as one (here: cleanly, the string and all).
-        let quoted = "model m {\n  target postgres 16\n}\ncontext a {\n  aggregate A {\n    x: text = 'one\ncontext b {\n'\n  }\n}\n";
+        let quoted = format!(
+            "model m {{\n  target postgres 16\n}}\n{}{}context a {{\n  aggregate A {{\n    x: text = 'one\ncontext b {{\n'\n  }}\n}}\n",
+            padding(),
+            padding().repeat(2)
+        );
+        let quoted = quoted.as_str();
         let split = super::super::parts(quoted).expect("a cut");
         assert_eq!(split.len(), 3);
         assert!(quoted[split[1].clone()].ends_with("'one\n"), "{split:?}");
