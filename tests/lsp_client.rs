@@ -22,8 +22,12 @@ pub const PATIENCE: Duration = Duration::from_secs(60);
 pub struct Client {
     child: Child,
     stdin: Option<ChildStdin>,
-    inbox: Receiver<Result<Value, String>>,
+    inbox: Receiver<(Instant, Result<Value, String>)>,
     next_id: i64,
+    /// When the last message taken from the server was read whole, before
+    /// this client parsed its JSON (the bench's figures leave the parse
+    /// out: an editor has its own).
+    pub arrived: Option<Instant>,
     /// Notifications received and not yet taken, oldest first.
     pub notifications: VecDeque<Value>,
 }
@@ -37,7 +41,8 @@ pub fn frame(message: &Value) -> Vec<u8> {
 }
 
 /// Reads one framed message; `Ok(None)` at the end of the stream.
-pub fn read_message(r: &mut impl BufRead) -> Result<Option<Value>, String> {
+/// `arrived` is set once its body is read, before it is parsed.
+pub fn read_message(r: &mut impl BufRead, arrived: &mut Instant) -> Result<Option<Value>, String> {
     let mut length = None;
     loop {
         let mut line = String::new();
@@ -55,6 +60,7 @@ pub fn read_message(r: &mut impl BufRead) -> Result<Option<Value>, String> {
     let length = length.ok_or("a message without Content-Length")?;
     let mut body = vec![0; length];
     r.read_exact(&mut body).map_err(|e| e.to_string())?;
+    *arrived = Instant::now();
     serde_json::from_slice(&body).map(Some).map_err(|e| format!("a message that is not JSON: {e}"))
 }
 
@@ -75,21 +81,22 @@ impl Client {
         std::thread::spawn(move || {
             let mut r = BufReader::new(stdout);
             loop {
-                match read_message(&mut r) {
+                let mut arrived = Instant::now();
+                match read_message(&mut r, &mut arrived) {
                     Ok(Some(m)) => {
-                        if tx.send(Ok(m)).is_err() {
+                        if tx.send((arrived, Ok(m))).is_err() {
                             return;
                         }
                     }
                     Ok(None) => return,
                     Err(e) => {
-                        let _ = tx.send(Err(e));
+                        let _ = tx.send((arrived, Err(e)));
                         return;
                     }
                 }
             }
         });
-        Client { child, stdin, inbox, next_id: 1, notifications: VecDeque::new() }
+        Client { child, stdin, inbox, next_id: 1, arrived: None, notifications: VecDeque::new() }
     }
 
     /// `initialize` and `initialized`, with `root` as the workspace folder.
@@ -169,8 +176,11 @@ impl Client {
     fn next(&mut self, deadline: Instant) -> Option<Value> {
         let wait = deadline.saturating_duration_since(Instant::now());
         match self.inbox.recv_timeout(wait) {
-            Ok(Ok(m)) => Some(m),
-            Ok(Err(e)) => panic!("the server wrote a malformed message: {e}"),
+            Ok((arrived, Ok(m))) => {
+                self.arrived = Some(arrived);
+                Some(m)
+            }
+            Ok((_, Err(e))) => panic!("the server wrote a malformed message: {e}"),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
         }
@@ -317,11 +327,14 @@ mod tests {
         let mut bytes = frame(&m);
         bytes.extend(frame(&json!({ "jsonrpc": "2.0", "method": "x" })));
         let mut r = std::io::Cursor::new(bytes);
-        assert_eq!(read_message(&mut r).unwrap(), Some(m));
-        assert_eq!(read_message(&mut r).unwrap().unwrap()["method"], "x");
-        assert_eq!(read_message(&mut r).unwrap(), None);
+        let before = Instant::now();
+        let mut arrived = before;
+        assert_eq!(read_message(&mut r, &mut arrived).unwrap(), Some(m));
+        assert!(arrived >= before, "set once the body is read");
+        assert_eq!(read_message(&mut r, &mut arrived).unwrap().unwrap()["method"], "x");
+        assert_eq!(read_message(&mut r, &mut arrived).unwrap(), None);
         let mut bad = std::io::Cursor::new(b"Content-Length: 3\r\n\r\n{]}".to_vec());
-        assert!(read_message(&mut bad).is_err());
+        assert!(read_message(&mut bad, &mut arrived).is_err());
     }
 
     #[test]

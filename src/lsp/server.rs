@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
     DiagnosticSeverity, DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams,
     DidOpenTextDocumentParams, PublishDiagnosticsParams, Uri,
@@ -23,6 +23,7 @@ use lsp_types::{
 use serde_json::{json, Value};
 
 use super::analysis::{self, absolute, Overlay, ParseCache, ProjectSpec, Snapshot};
+use super::stdio::{Connection, Outgoing};
 use super::text::{apply_change, uri_to_path, Encoding};
 use super::view::{uri_for, View};
 use super::{actions, completion, diagnostics, format, hover, lens, navigation, project, rename};
@@ -210,7 +211,7 @@ pub fn run(connection: Connection) -> Result<u8, String> {
     // The client's `initialized` notification comes in the main loop with
     // the rest (lsp-server's `initialize_finish` waited for it and failed
     // the server on anything else first: a request sent right away).
-    connection.sender.send(Response::new_ok(id, result).into()).map_err(|e| e.to_string())?;
+    connection.sender.send(Message::from(Response::new_ok(id, result)).into()).map_err(|e| e.to_string())?;
 
     let (events, inbox) = mpsc::channel::<Event>();
     let forward = events.clone();
@@ -292,7 +293,7 @@ fn initialize_start(connection: &Connection) -> Result<Option<(RequestId, Value)
             Ok(Message::Request(r)) => {
                 let m = format!("`{}` before `initialize`: send `initialize` first", r.method);
                 let answer = Response::new_err(r.id, ErrorCode::ServerNotInitialized as i32, m);
-                connection.sender.send(answer.into()).map_err(|e| e.to_string())?;
+                connection.sender.send(Message::from(answer).into()).map_err(|e| e.to_string())?;
             }
             Ok(Message::Notification(n)) if n.method == "exit" => return Ok(None),
             Ok(_) => {}
@@ -384,7 +385,7 @@ impl ResponseError {
 impl Server {
     fn send(&self, m: Message) {
         // The client hung up: the loop ends when the reader sees it.
-        let _ = self.connection.sender.send(m);
+        let _ = self.connection.sender.send(m.into());
     }
 
     fn notify(&self, method: &str, params: impl serde::Serialize) {
@@ -767,12 +768,13 @@ impl Server {
         }
     }
 
-    fn respond(&self, id: RequestId, result: Result<Value, ResponseError>) {
-        let response = match result {
-            Ok(v) => Response::new_ok(id, v),
-            Err(e) => Response::new_err(id, e.code as i32, e.message),
-        };
-        self.send(response.into());
+    fn respond(&self, id: RequestId, result: Result<String, ResponseError>) {
+        match result {
+            Ok(json) => {
+                let _ = self.connection.sender.send(Outgoing::Response(response_json(&id, &json)));
+            }
+            Err(e) => self.send(Response::new_err(id, e.code as i32, e.message).into()),
+        }
     }
 
     /// The projects a request reads: the document's, or all for a
@@ -832,7 +834,7 @@ impl Server {
     /// [`Self::answer`], with a panic in a handler (a rename lowers an
     /// edited model, for one) turned into an error response instead of
     /// ending the server, as the analyses on the worker are.
-    fn guarded_answer(&mut self, r: &Request) -> Result<Value, ResponseError> {
+    fn guarded_answer(&mut self, r: &Request) -> Result<String, ResponseError> {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.answer(r))) {
             Ok(result) => result,
             Err(panic) => {
@@ -848,13 +850,13 @@ impl Server {
     }
 
     /// Answers a request whose projects are fresh.
-    fn answer(&mut self, r: &Request) -> Result<Value, ResponseError> {
+    fn answer(&mut self, r: &Request) -> Result<String, ResponseError> {
         let enc = self.encoding;
         if r.method == "workspace/symbol" {
             let p: lsp_types::WorkspaceSymbolParams = params(r.params.clone())?;
             let snaps: Vec<Arc<Snapshot>> = self.projects.values().filter_map(|p| p.fresh().cloned()).collect();
             let views: Vec<View<'_>> = snaps.iter().map(|s| View::new(s, enc, &self.uris)).collect();
-            return to_value(navigation::workspace_symbols(&views, &p.query));
+            return to_json(navigation::workspace_symbols(&views, &p.query));
         }
         let Some(kind) = DocRequest::of(&r.method) else {
             return Err(ResponseError {
@@ -867,7 +869,7 @@ impl Server {
             // for a file outside every model, nothing to navigate.
             let uri = r.params.pointer("/textDocument/uri").and_then(Value::as_str);
             if uri.is_some_and(|u| u.parse::<Uri>().is_ok()) {
-                return Ok(kind.empty());
+                return to_json(kind.empty());
             }
             return Err(ResponseError {
                 code: ErrorCode::InvalidParams,
@@ -876,44 +878,44 @@ impl Server {
         };
         let snap = self.project_of(&path).and_then(|k| self.projects.get(&k)).and_then(|p| p.fresh().cloned());
         // A document no model includes: nothing to navigate.
-        let Some(snap) = snap.filter(|s| s.file_of(&path).is_some()) else { return Ok(kind.empty()) };
+        let Some(snap) = snap.filter(|s| s.file_of(&path).is_some()) else { return to_json(kind.empty()) };
         let view = View::new(&snap, enc, &self.uris);
-        let Some(file) = snap.file_of(&path) else { return Ok(kind.empty()) };
+        let Some(file) = snap.file_of(&path) else { return to_json(kind.empty()) };
         let pos = |v: &Value| -> Result<usize, ResponseError> {
             let p: lsp_types::Position = params(v.get("position").cloned().unwrap_or(Value::Null))?;
             Ok(view.offset(file, p))
         };
         match kind {
-            DocRequest::Hover => to_value(hover::hover(&view, file, pos(&r.params)?)),
-            DocRequest::Definition => to_value(navigation::definition(&view, file, pos(&r.params)?)),
+            DocRequest::Hover => to_json(hover::hover(&view, file, pos(&r.params)?)),
+            DocRequest::Definition => to_json(navigation::definition(&view, file, pos(&r.params)?)),
             DocRequest::References => {
                 let p: lsp_types::ReferenceParams = params(r.params.clone())?;
                 let include = p.context.include_declaration;
-                to_value(navigation::references(&view, file, pos(&r.params)?, include))
+                to_json(navigation::references(&view, file, pos(&r.params)?, include))
             }
-            DocRequest::DocumentSymbol => to_value(navigation::document_symbols(&view, file)),
-            DocRequest::Completion => to_value(completion::complete(&view, file, pos(&r.params)?)),
-            DocRequest::PrepareRename => to_value(rename::prepare(&view, file, pos(&r.params)?)),
+            DocRequest::DocumentSymbol => to_json(navigation::document_symbols(&view, file)),
+            DocRequest::Completion => to_json(completion::complete(&view, file, pos(&r.params)?)),
+            DocRequest::PrepareRename => to_json(rename::prepare(&view, file, pos(&r.params)?)),
             DocRequest::Rename => {
                 let p: lsp_types::RenameParams = params(r.params.clone())?;
                 let edit = rename::rename(&view, file, pos(&r.params)?, &p.new_name);
-                to_value(edit.map_err(ResponseError::request_failed)?)
+                to_json(edit.map_err(ResponseError::request_failed)?)
             }
             DocRequest::CodeAction => {
                 let p: lsp_types::CodeActionParams = params(r.params.clone())?;
                 let start = view.offset(file, p.range.start);
                 let end = view.offset(file, p.range.end);
-                to_value(actions::code_actions(&view, file, start, end))
+                to_json(actions::code_actions(&view, file, start, end))
             }
-            DocRequest::CodeLens => to_value(lens::code_lens(&view, file)),
+            DocRequest::CodeLens => to_json(lens::code_lens(&view, file)),
         }
     }
 
-    fn formatting(&self, value: Value) -> Result<Value, ResponseError> {
+    fn formatting(&self, value: Value) -> Result<String, ResponseError> {
         let p: lsp_types::DocumentFormattingParams = params(value)?;
         let Some(path) = uri_to_path(&p.text_document.uri).map(|p| absolute(&p)) else {
-            let Some(doc) = self.untitled.get(&p.text_document.uri) else { return Ok(Value::Null) };
-            return to_value(format::format(&doc.text, self.encoding));
+            let Some(doc) = self.untitled.get(&p.text_document.uri) else { return to_json(Value::Null) };
+            return to_json(format::format(&doc.text, self.encoding));
         };
         let text = match self.docs.get(&path) {
             Some(d) => d.text.clone(),
@@ -921,7 +923,7 @@ impl Server {
                 .and_then(crate::loader::decode)
                 .map_err(|e| ResponseError::request_failed(e.to_string()))?,
         };
-        to_value(format::format(&text, self.encoding))
+        to_json(format::format(&text, self.encoding))
     }
 }
 
@@ -940,8 +942,23 @@ fn request_path(params: &Value) -> Option<PathBuf> {
     uri_to_path(&uri).map(|p| absolute(&p))
 }
 
-fn to_value(v: impl serde::Serialize) -> Result<Value, ResponseError> {
-    serde_json::to_value(v).map_err(|e| ResponseError::request_failed(e.to_string()))
+/// An answer's JSON, written straight from its types (no `Value` tree
+/// between: see [`Outgoing`]).
+fn to_json(v: impl serde::Serialize) -> Result<String, ResponseError> {
+    serde_json::to_string(&v).map_err(|e| ResponseError::request_failed(e.to_string()))
+}
+
+/// A response around an answer's JSON, as lsp-server writes one.
+fn response_json(id: &RequestId, result: &str) -> String {
+    // An id is a number or a string: its JSON cannot fail.
+    let id = serde_json::to_string(id).unwrap_or_else(|_| "null".into());
+    let mut body = String::with_capacity(result.len() + id.len() + 36);
+    body.push_str(r#"{"jsonrpc":"2.0","id":"#);
+    body.push_str(&id);
+    body.push_str(r#","result":"#);
+    body.push_str(result);
+    body.push('}');
+    body
 }
 
 #[cfg(test)]
