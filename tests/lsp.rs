@@ -391,6 +391,39 @@ fn renaming_a_field_in_the_lock_adds_was_and_builds_a_rename() {
     assert!(!sql.contains("DROP COLUMN"), "{sql}");
 }
 
+/// A lock written by `dddc build` while the server runs, which the
+/// editor's file watcher reports: the next pass reads it (the server
+/// keeps the lock it parsed while its files stay the same), and the lens
+/// on the model block says the model is up to date.
+#[test]
+fn a_lock_written_by_a_build_is_read_again() {
+    let p = Project::mitoga();
+    let (mut c, _) = p.open(&["mitoga.ddd", "contexts/reservas.ddd"]);
+    let (root, u) = (p.uri("mitoga.ddd"), p.uri("contexts/reservas.ddd"));
+    let lens = |c: &mut Client| {
+        let lens = c.request("textDocument/codeLens", json!({ "textDocument": { "uri": root } }));
+        lens[0]["command"]["title"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(lens(&mut c), "up to date: no pending migration");
+    let text = p.text("contexts/reservas.ddd");
+    let line = "    motivo_cancelacion: text(500)? /// Explicación que dio quien canceló.\n";
+    assert!(text.contains(line));
+    let edited = text.replacen(line, &format!("{line}    nota: text(200)? /// Una nota.\n"), 1);
+    c.replace(&u, 2, &edited);
+    let diags = c.diagnostics(&u, Some(2));
+    assert!(diags.iter().all(|d| d["severity"] != 1), "{diags:?}");
+    assert_eq!(lens(&mut c), "2 changes: add column reservas.reservas.nota, comment on column reservas.reservas.nota");
+    // Saved and built: the lock on the disk has the column.
+    std::fs::write(p.path("contexts/reservas.ddd"), &edited).unwrap();
+    let out = Command::new(dddc()).arg("-C").arg(&p.root).args(["build", "-q"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lock = p.uri("db/migration/dddc.lock");
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": lock, "type": 2 }] }));
+    // Answered from the pass that follows the change.
+    assert_eq!(lens(&mut c), "up to date: no pending migration");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
 #[test]
 fn renaming_an_enum_value_and_a_context_in_the_lock_adds_was() {
     let p = Project::mitoga();

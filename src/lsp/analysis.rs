@@ -7,7 +7,9 @@
 //! - [`full`] — the whole project, as `dddc validate`, `lint` and `plan`
 //!   see it: every diagnostic, the [`Snapshot`] every request is answered
 //!   from, and the pending migration. Files that did not change keep their
-//!   parse ([`ParseCache`]). It runs on the server's worker thread.
+//!   parse, and a lock whose files did not change its parse
+//!   ([`ParseCache`]). It runs on the server's worker thread, with a
+//!   helper beside it for the lock and the lint.
 //! - [`quick`] — only what the edited files need: the root file (its model
 //!   block and shared kernel), the edited files, the files declaring the
 //!   shared kernel and the contexts the edited files name. It gives the
@@ -18,7 +20,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
 use crate::diagnostics::codes::id;
@@ -70,7 +72,7 @@ pub struct Snapshot {
     pub model: Option<Model>,
     /// The relational schema, when the model has no error.
     pub schema: Option<Schema>,
-    pub lock: Option<Lock>,
+    pub lock: Option<Arc<Lock>>,
     pub pending: Pending,
     /// Every diagnostic: syntax, model, schema, lint, and what the next
     /// migration would refuse; sorted.
@@ -91,10 +93,13 @@ impl Snapshot {
 }
 
 /// The parse of each file of a project, by file id, with the text it was
-/// parsed from: a full pass reparses only the files whose text changed.
+/// parsed from: a full pass reparses only the files whose text changed;
+/// and the lock, which it parses again only when its files changed.
 #[derive(Default)]
 pub struct ParseCache {
     entries: HashMap<FileId, (String, Option<ast::SourceFile>, Vec<Diagnostic>)>,
+    /// The lock the last full pass read, by a hash of its two files.
+    lock: Option<([u8; 32], Arc<Lock>)>,
 }
 
 /// The loader's view of the files: the editor's buffers first, then the
@@ -138,68 +143,97 @@ pub fn absolute(path: &Path) -> PathBuf {
 
 /// The whole project: what `dddc validate`, `dddc lint` and `dddc plan`
 /// report, and the index every request reads.
-pub fn full(spec: &ProjectSpec, files: &dyn loader::Files) -> Snapshot {
-    let loaded = match loader::load_with(&spec.root, &spec.root, files) {
-        Ok(l) => l,
-        Err(e) => {
-            return Snapshot {
-                spec: spec.clone(),
-                sources: Sources::default(),
-                files: Vec::new(),
-                model: None,
-                schema: None,
-                lock: None,
-                pending: Pending::Unknown,
-                diagnostics: Vec::new(),
-                index: Index::default(),
-                root_error: Some(e.0),
+///
+/// On two threads where it can: the lock is read (or taken from the last
+/// pass when its files did not change, [`ParseCache`]) while the model is
+/// analysed and lowered, and the lint runs while the next migration is
+/// planned and the index built. The diagnostics are gathered in the same
+/// order either way (then sorted).
+pub fn full(spec: &ProjectSpec, files: &Overlay<'_>) -> Snapshot {
+    let _p = crate::timing::phase("full pass");
+    std::thread::scope(|scope| {
+        let lock = crate::threads::beside(scope, || read_lock(spec, files.cache));
+        let load = crate::timing::phase("full: load");
+        let loaded = match loader::load_with(&spec.root, &spec.root, files) {
+            Ok(l) => l,
+            Err(e) => {
+                return Snapshot {
+                    spec: spec.clone(),
+                    sources: Sources::default(),
+                    files: Vec::new(),
+                    model: None,
+                    schema: None,
+                    lock: None,
+                    pending: Pending::Unknown,
+                    diagnostics: Vec::new(),
+                    index: Index::default(),
+                    root_error: Some(e.0),
+                }
+            }
+        };
+        drop(load);
+        let mut diags = loaded.diagnostics;
+        let syntax_failed = diagnostics::has_errors(&diags);
+        let analyze = crate::timing::phase("full: analyze");
+        let analysis = model::analyze(&loaded.files);
+        drop(analyze);
+        settle(&mut diags, analysis.diagnostics, syntax_failed);
+        let model = analysis.model;
+        let mut schema = None;
+        if let Some(m) = model.as_ref().filter(|_| !diagnostics::has_errors(&diags)) {
+            // In the project's language, as `build` lowers it: the comments dddc
+            // writes into the database are in it, and lowered in English, a
+            // Spanish project's lens showed eight pending changes (the
+            // functions' comments) where `dddc plan` had none.
+            let _p = crate::timing::phase("full: lower");
+            match relational::lower((m, spec.config.docs.language)) {
+                Ok(s) => schema = Some(s),
+                Err(d) => diags.extend(d),
             }
         }
-    };
-    let mut diags = loaded.diagnostics;
-    let syntax_failed = diagnostics::has_errors(&diags);
-    let analysis = model::analyze(&loaded.files);
-    settle(&mut diags, analysis.diagnostics, syntax_failed);
-    let model = analysis.model;
-    let mut schema = None;
-    if let Some(m) = model.as_ref().filter(|_| !diagnostics::has_errors(&diags)) {
-        // In the project's language, as `build` lowers it: the comments dddc
-        // writes into the database are in it, and lowered in English, a
-        // Spanish project's lens showed eight pending changes (the
-        // functions' comments) where `dddc plan` had none.
-        match relational::lower((m, spec.config.docs.language)) {
-            Ok(s) => schema = Some(s),
-            Err(d) => diags.extend(d),
+        // A scope of its own: its threads borrow the model and the schema.
+        // The lint beside the next migration and the index (lowering uses
+        // both cores itself: the index built beside it gained nothing).
+        let (findings, (lock, pending, planned), index) = std::thread::scope(|inner| {
+            let findings = crate::threads::beside(inner, || match (&model, &schema) {
+                (Some(m), Some(s)) => {
+                    let _p = crate::timing::phase("full: lint");
+                    lint::lint(m, s, &spec.config.lint).findings
+                }
+                _ => Vec::new(),
+            });
+            let next = crate::timing::phase("full: next migration");
+            let planned = next_migration(spec, lock.join(), model.as_ref(), schema.as_ref());
+            drop(next);
+            let index = crate::timing::phase("full: index");
+            let index = (Index::build(&loaded.files, model.as_ref(), &loaded.sources), drop(index)).0;
+            (findings.join(), planned, index)
+        });
+        diags.extend(findings);
+        diags.extend(planned);
+        if let Some(e) = &spec.config_error {
+            let root = loaded.sources.find_path(&absolute(&spec.root)).unwrap_or_default();
+            diags.push(
+                Diagnostic::error("config", e.clone())
+                    .at(Span::new(root, 0, 0), "the defaults are used instead")
+                    .with_help("fix `dddc.toml`; `dddc validate` reports the same"),
+            );
         }
-    }
-    if let (Some(m), Some(s)) = (&model, &schema) {
-        diags.extend(lint::lint(m, s, &spec.config.lint).findings);
-    }
-    let (lock, pending) = next_migration(spec, model.as_ref(), schema.as_ref(), &mut diags);
-    if let Some(e) = &spec.config_error {
-        let root = loaded.sources.find_path(&absolute(&spec.root)).unwrap_or_default();
-        diags.push(
-            Diagnostic::error("config", e.clone())
-                .at(Span::new(root, 0, 0), "the defaults are used instead")
-                .with_help("fix `dddc.toml`; `dddc validate` reports the same"),
-        );
-    }
-    diagnostics::sort(&mut diags);
-    let index = Index::build(&loaded.files, model.as_ref(), &loaded.sources);
-    Snapshot {
-        spec: spec.clone(),
-        sources: loaded.sources,
-        files: loaded.files,
-        model,
-        schema,
-        lock,
-        pending,
-        diagnostics: diags,
-        index,
-        root_error: None,
-    }
+        diagnostics::sort(&mut diags);
+        Snapshot {
+            spec: spec.clone(),
+            sources: loaded.sources,
+            files: loaded.files,
+            model,
+            schema,
+            lock,
+            pending,
+            diagnostics: diags,
+            index,
+            root_error: None,
+        }
+    })
 }
-
 /// Adds the model's diagnostics to the syntax diagnostics as `dddc::frontend`
 /// does: after a syntax error the names the broken lines declared are
 /// missing, so semantic errors would mostly be consequences; only warnings
@@ -212,30 +246,53 @@ fn settle(diags: &mut Vec<Diagnostic>, semantic: Vec<Diagnostic>, syntax_failed:
     }
 }
 
-/// The lock, and the next migration from it (its refusals and stale
-/// `@was` become diagnostics, as `dddc plan` reports them).
-fn next_migration(
-    spec: &ProjectSpec,
-    model: Option<&Model>,
-    schema: Option<&Schema>,
-    diags: &mut Vec<Diagnostic>,
-) -> (Option<Lock>, Pending) {
+/// The lock's two files read, and parsed unless they are the last pass's
+/// ([`ParseCache::lock`]): at 2,000 aggregates they are 12 MB, read again
+/// after every edit, and parsing them took 36–56 ms of each full pass.
+fn read_lock(spec: &ProjectSpec, cache: &Mutex<ParseCache>) -> Result<Option<Arc<Lock>>, String> {
+    let _p = crate::timing::phase("full: read the lock");
     let dir = spec.dir.join(&spec.config.migrations.dir);
     let read = |name: &str| match std::fs::read_to_string(dir.join(name)) {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("cannot read {}: {e}", dir.join(name).display())),
     };
-    let lock = match (read(crate::lock::LOCK_FILE), read(crate::lock::SNAPSHOT_FILE)) {
-        (Ok(None), _) => None,
-        (Ok(Some(text)), Ok(snapshot)) => match Lock::parse(&text, snapshot.as_deref()) {
-            Ok(l) => Some(l),
-            Err(e) => return (None, Pending::LockError(e)),
-        },
-        (Err(e), _) | (_, Err(e)) => return (None, Pending::LockError(e)),
+    let Some(text) = read(crate::lock::LOCK_FILE)? else { return Ok(None) };
+    let snapshot = read(crate::lock::SNAPSHOT_FILE)?;
+    let mut key = blake3::Hasher::new();
+    key.update(text.as_bytes());
+    // The snapshot's absence is not an empty snapshot.
+    key.update(&[u8::from(snapshot.is_some())]);
+    key.update(snapshot.as_deref().unwrap_or_default().as_bytes());
+    let key = *key.finalize().as_bytes();
+    if let Some((k, lock)) = cache.lock().ok().and_then(|c| c.lock.clone()) {
+        if k == key {
+            return Ok(Some(lock));
+        }
+    }
+    let lock = Arc::new(Lock::parse(&text, snapshot.as_deref())?);
+    if let Ok(mut c) = cache.lock() {
+        c.lock = Some((key, lock.clone()));
+    }
+    Ok(Some(lock))
+}
+
+/// The next migration from the lock, as `dddc plan` would write it: the
+/// lens's changes, and its refusals and stale `@was` as diagnostics.
+fn next_migration(
+    spec: &ProjectSpec,
+    lock: Result<Option<Arc<Lock>>, String>,
+    model: Option<&Model>,
+    schema: Option<&Schema>,
+) -> (Option<Arc<Lock>>, Pending, Vec<Diagnostic>) {
+    let lock = match lock {
+        Ok(l) => l,
+        Err(e) => return (None, Pending::LockError(e), Vec::new()),
     };
-    let (Some(model), Some(schema)) = (model, schema) else { return (lock, Pending::Unknown) };
-    let Some(l) = &lock else { return (lock, Pending::FirstBuild { tables: schema.tables.len() }) };
+    let (Some(model), Some(schema)) = (model, schema) else { return (lock, Pending::Unknown, Vec::new()) };
+    let Some(l) = &lock else {
+        return (lock, Pending::FirstBuild { tables: schema.tables.len() }, Vec::new());
+    };
     let m = &spec.config.migrations;
     let opts = migrate::Options {
         allow_destructive: false,
@@ -243,11 +300,11 @@ fn next_migration(
         batch_backfills: m.batch_backfills,
     };
     let planned = migrate::plan(&l.schema, model, schema, opts);
-    diags.extend(planned.warnings.iter().cloned());
+    let mut diags = planned.warnings.clone();
     diags.extend(planned.refusals.iter().map(migrate::Refusal::to_diagnostic));
     let changes = planned.files.iter().flat_map(|f| f.changes.iter().map(migrate::Change::describe)).collect();
     let refused = planned.refusals.len();
-    (lock, Pending::Changes { changes, refused })
+    (lock, Pending::Changes { changes, refused }, diags)
 }
 
 /// The diagnostics of the edited files, from a slice of the project.
@@ -722,5 +779,55 @@ mod tests {
         // The model block edited: no slice.
         let head = text.replacen("A model in one file.", "A model in a single file.", 1);
         assert!(quick_in_parts(&base, file, &head, syntax::parts(&head).expect("parts")).is_none());
+    }
+
+    /// The lock is parsed once and taken from the last pass while its two
+    /// files stay as they were; a change of either is read (a build wrote
+    /// them, or one was lost).
+    #[test]
+    fn the_lock_is_parsed_again_only_when_its_files_change() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mitoga");
+        let dir = tempfile::tempdir().unwrap();
+        let migrations = dir.path().join("db/migration");
+        std::fs::create_dir_all(&migrations).unwrap();
+        for f in [crate::lock::LOCK_FILE, crate::lock::SNAPSHOT_FILE] {
+            std::fs::copy(example.join("db/migration").join(f), migrations.join(f)).unwrap();
+        }
+        // MiToga's model, its lock copied where this project keeps it.
+        let config = crate::config::load_config(&example).unwrap();
+        let spec = ProjectSpec {
+            dir: dir.path().to_path_buf(),
+            root: absolute(&example.join("mitoga.ddd")),
+            config,
+            config_error: None,
+        };
+        let buffers = HashMap::new();
+        let cache = Mutex::new(ParseCache::default());
+        let pass = || full(&spec, &Overlay { buffers: &buffers, cache: &cache });
+        let first = pass();
+        assert_eq!(first.pending, Pending::Changes { changes: Vec::new(), refused: 0 });
+        let again = pass();
+        assert!(Arc::ptr_eq(first.lock.as_ref().unwrap(), again.lock.as_ref().unwrap()), "taken from the last pass");
+
+        // The lock's text changed (what it says did not): read again.
+        let lock = migrations.join(crate::lock::LOCK_FILE);
+        let text = std::fs::read_to_string(&lock).unwrap();
+        std::fs::write(&lock, format!("{text}\n")).unwrap();
+        let rewritten = pass();
+        assert!(!Arc::ptr_eq(first.lock.as_ref().unwrap(), rewritten.lock.as_ref().unwrap()));
+        assert_eq!(rewritten.lock.as_ref().unwrap().schema, first.lock.as_ref().unwrap().schema);
+        // The snapshot lost: the lock cannot be read, whatever was parsed.
+        let snapshot = migrations.join(crate::lock::SNAPSHOT_FILE);
+        let schema = std::fs::read(&snapshot).unwrap();
+        std::fs::remove_file(&snapshot).unwrap();
+        let lost = pass();
+        assert!(matches!(lost.pending, Pending::LockError(_)), "{:?}", lost.pending);
+        assert!(lost.lock.is_none());
+        // Back as they were two passes ago: the lock parsed then (a lock
+        // that cannot be read is not remembered), and up to date.
+        std::fs::write(&snapshot, schema).unwrap();
+        let back = pass();
+        assert_eq!(back.pending, first.pending);
+        assert!(Arc::ptr_eq(rewritten.lock.as_ref().unwrap(), back.lock.as_ref().unwrap()));
     }
 }

@@ -639,10 +639,13 @@ impl Server {
                 return;
             }
         };
-        p.snapshot = Some(snapshot.clone());
+        // The snapshot it replaces is freed on a helper: 15-22 ms at 2,000
+        // aggregates, before the diagnostics went out.
+        let old = p.snapshot.replace(snapshot.clone());
         p.snapshot_generation = generation;
         p.edited.clear();
         self.publish_snapshot(&key, &snapshot);
+        crate::threads::drop_beside(old);
         // Open documents found to belong here that the model does not
         // include are orphans; those it now includes are not.
         let open: Vec<PathBuf> = self.docs.keys().cloned().collect();
