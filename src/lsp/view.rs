@@ -1,6 +1,7 @@
 //! A snapshot seen through the protocol: spans become ranges and
 //! locations, positions become byte offsets, files become URIs.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -16,9 +17,12 @@ pub struct View<'a> {
     /// The URIs the client opened files by: answers use its spelling.
     pub uris: &'a HashMap<PathBuf, Uri>,
     /// Each file's text (the snapshot's, or a newer one for the files a
-    /// quick pass read), and where its lines start.
+    /// quick pass read), and where its lines start: found for a file when
+    /// a position in it is first asked for (found for every file, they
+    /// were a scan of the whole model per request, 8 ms of a hover at
+    /// 20,000 aggregates).
     texts: Vec<&'a str>,
-    lines: Vec<LineIndex>,
+    lines: Vec<OnceCell<LineIndex>>,
 }
 
 impl<'a> View<'a> {
@@ -38,7 +42,7 @@ impl<'a> View<'a> {
             .iter()
             .map(|(id, f)| newer.iter().find(|(n, _)| *n == id).map_or(f.text.as_str(), |(_, t)| *t))
             .collect();
-        let lines = texts.iter().map(|t| LineIndex::new(t)).collect();
+        let lines = texts.iter().map(|_| OnceCell::new()).collect();
         View { snap, enc, uris, texts, lines }
     }
 
@@ -46,16 +50,22 @@ impl<'a> View<'a> {
         self.texts.get(file.0 as usize).copied().unwrap_or("")
     }
 
+    /// Where the lines of `file` start, once found.
+    fn lines(&self, file: FileId) -> Option<&LineIndex> {
+        let cell = self.lines.get(file.0 as usize)?;
+        Some(cell.get_or_init(|| LineIndex::new(self.text(file))))
+    }
+
     pub fn range(&self, span: Span) -> Range {
         let text = self.text(span.file);
-        match self.lines.get(span.file.0 as usize) {
+        match self.lines(span.file) {
             Some(l) => l.range(text, span.start as usize, span.end as usize, self.enc),
             None => Range::default(),
         }
     }
 
     pub fn offset(&self, file: FileId, pos: Position) -> usize {
-        self.lines.get(file.0 as usize).map_or(0, |l| l.offset(self.text(file), pos, self.enc))
+        self.lines(file).map_or(0, |l| l.offset(self.text(file), pos, self.enc))
     }
 
     pub fn uri(&self, file: FileId) -> Option<Uri> {
