@@ -22,7 +22,7 @@ use super::index::{Kind, ModelRef, Owner, Role, SymbolId};
 use super::view::View;
 use crate::diagnostics::{FileId, Span};
 use crate::lock::Lock;
-use crate::migrate::renames::previous_names;
+use crate::migrate::renames::{previous_names, renamed_back};
 use crate::model::{self, Model, Was};
 use crate::relational::{self, Schema};
 use crate::syntax::is_identifier;
@@ -142,7 +142,12 @@ fn breaks(snap: &Snapshot, edits: &[(Span, String)]) -> Option<String> {
         }
         errors
     };
-    let (before, after) = (errors(&snap.files), errors(&files));
+    // The model before and after, analysed at once.
+    let (before, after) = std::thread::scope(|s| {
+        let before = crate::threads::beside(s, || errors(&snap.files));
+        let after = errors(&files);
+        (before.join(), after)
+    });
     let count = |all: &[crate::diagnostics::Diagnostic], code: &str| all.iter().filter(|d| d.code == code).count();
     after
         .iter()
@@ -209,15 +214,23 @@ fn in_lock(snap: &Snapshot, id: SymbolId, new_name: &str) -> bool {
     let (Some(model), Some(target)) = (snap.model.as_ref(), sym.model.as_ref()) else {
         return named_in_lock(snap, lock, id);
     };
-    if snap.schema.is_none() {
-        return named_in_lock(snap, lock, id);
-    }
-    let before = relational::lower(&previous_names(model));
+    let Some(schema) = snap.schema.as_ref() else { return named_in_lock(snap, lock, id) };
     let mut renamed = model.clone();
     if !set_was(&mut renamed, target, new_name) {
         return false;
     }
-    let after = relational::lower(&previous_names(&renamed));
+    // Two lowerings, at once. A model without `@was` is its own previous
+    // self: the snapshot's schema is it lowered already (in the project's
+    // language, which only the comments are in; `loses` reads names).
+    // Each lowering of 2,000 aggregates was 100-140 ms of the request.
+    let (before, after) = std::thread::scope(|s| {
+        let after = crate::threads::beside(s, || relational::lower(&previous_names(&renamed)));
+        let before = match renamed_back(model) {
+            Some(previous) => relational::lower(&previous).map(std::borrow::Cow::Owned),
+            None => Ok(std::borrow::Cow::Borrowed(schema)),
+        };
+        (before, after.join())
+    });
     match (before, after) {
         (Ok(w), Ok(p)) => loses(&lock.schema, &w, &p),
         // The new name makes the model invalid (a generated name too
