@@ -97,16 +97,20 @@ impl Snapshot {
 /// and the lock, which it parses again only when its files changed.
 #[derive(Default)]
 pub struct ParseCache {
-    entries: HashMap<FileId, (String, Option<ast::SourceFile>, Vec<Diagnostic>)>,
-    /// The lock the last full pass read, by a hash of its two files.
-    lock: Option<([u8; 32], Arc<Lock>)>,
+    entries: Mutex<HashMap<FileId, Cached>>,
+    /// The lock the last full pass read, by a hash of its two files (a
+    /// mutex of its own: it is read beside the files' parse).
+    lock: Mutex<Option<([u8; 32], Arc<Lock>)>>,
 }
+
+/// A file's text, and its parse.
+type Cached = (String, Option<ast::SourceFile>, Vec<Diagnostic>);
 
 /// The loader's view of the files: the editor's buffers first, then the
 /// disk; parses from the cache when the text is the same.
 pub struct Overlay<'a> {
     pub buffers: &'a HashMap<PathBuf, String>,
-    pub cache: &'a Mutex<ParseCache>,
+    pub cache: &'a ParseCache,
 }
 
 impl loader::Files for Overlay<'_> {
@@ -119,14 +123,18 @@ impl loader::Files for Overlay<'_> {
     }
 
     fn parse(&self, file: FileId, text: &str) -> syntax::Parsed {
-        let Ok(mut cache) = self.cache.lock() else { return syntax::parse(file, text) };
-        if let Some((cached, ast, diags)) = cache.entries.get(&file) {
-            if cached == text {
-                return syntax::Parsed { file: ast.clone(), diagnostics: diags.clone() };
+        if let Ok(entries) = self.cache.entries.lock() {
+            if let Some((cached, ast, diags)) = entries.get(&file) {
+                if cached == text {
+                    return syntax::Parsed { file: ast.clone(), diagnostics: diags.clone() };
+                }
             }
         }
+        // Parsed with the cache free: files are parsed on two threads.
         let parsed = syntax::parse(file, text);
-        cache.entries.insert(file, (text.to_string(), parsed.file.clone(), parsed.diagnostics.clone()));
+        if let Ok(mut entries) = self.cache.entries.lock() {
+            entries.insert(file, (text.to_string(), parsed.file.clone(), parsed.diagnostics.clone()));
+        }
         parsed
     }
 }
@@ -249,7 +257,7 @@ fn settle(diags: &mut Vec<Diagnostic>, semantic: Vec<Diagnostic>, syntax_failed:
 /// The lock's two files read, and parsed unless they are the last pass's
 /// ([`ParseCache::lock`]): at 2,000 aggregates they are 12 MB, read again
 /// after every edit, and parsing them took 36–56 ms of each full pass.
-fn read_lock(spec: &ProjectSpec, cache: &Mutex<ParseCache>) -> Result<Option<Arc<Lock>>, String> {
+fn read_lock(spec: &ProjectSpec, cache: &ParseCache) -> Result<Option<Arc<Lock>>, String> {
     let _p = crate::timing::phase("full: read the lock");
     let dir = spec.dir.join(&spec.config.migrations.dir);
     let read = |name: &str| match std::fs::read_to_string(dir.join(name)) {
@@ -265,14 +273,14 @@ fn read_lock(spec: &ProjectSpec, cache: &Mutex<ParseCache>) -> Result<Option<Arc
     key.update(&[u8::from(snapshot.is_some())]);
     key.update(snapshot.as_deref().unwrap_or_default().as_bytes());
     let key = *key.finalize().as_bytes();
-    if let Some((k, lock)) = cache.lock().ok().and_then(|c| c.lock.clone()) {
+    if let Some((k, lock)) = cache.lock.lock().ok().and_then(|c| c.clone()) {
         if k == key {
             return Ok(Some(lock));
         }
     }
     let lock = Arc::new(Lock::parse(&text, snapshot.as_deref())?);
-    if let Ok(mut c) = cache.lock() {
-        c.lock = Some((key, lock.clone()));
+    if let Ok(mut c) = cache.lock.lock() {
+        *c = Some((key, lock.clone()));
     }
     Ok(Some(lock))
 }
@@ -707,7 +715,7 @@ mod tests {
         let spec =
             ProjectSpec { dir: dir.to_path_buf(), root: root.clone(), config: Config::default(), config_error: None };
         let buffers = HashMap::from([(root, text.to_string())]);
-        let cache = Mutex::new(ParseCache::default());
+        let cache = ParseCache::default();
         full(&spec, &Overlay { buffers: &buffers, cache: &cache })
     }
 
@@ -802,7 +810,7 @@ mod tests {
             config_error: None,
         };
         let buffers = HashMap::new();
-        let cache = Mutex::new(ParseCache::default());
+        let cache = ParseCache::default();
         let pass = || full(&spec, &Overlay { buffers: &buffers, cache: &cache });
         let first = pass();
         assert_eq!(first.pending, Pending::Changes { changes: Vec::new(), refused: 0 });

@@ -12,7 +12,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -47,7 +47,7 @@ struct Job {
     generation: u64,
     spec: ProjectSpec,
     buffers: Arc<HashMap<PathBuf, String>>,
-    cache: Arc<Mutex<ParseCache>>,
+    cache: Arc<ParseCache>,
 }
 
 struct Document {
@@ -67,7 +67,7 @@ struct Project {
     /// The generation whose analysis failed (panicked): requests on it are
     /// answered with an error until the next edit, not kept waiting.
     failed: u64,
-    cache: Arc<Mutex<ParseCache>>,
+    cache: Arc<ParseCache>,
     /// Files edited since `snapshot`, for the quick pass.
     edited: BTreeSet<PathBuf>,
     /// Files it published diagnostics for: cleared when they have none.
