@@ -391,6 +391,37 @@ fn renaming_a_field_in_the_lock_adds_was_and_builds_a_rename() {
     assert!(!sql.contains("DROP COLUMN"), "{sql}");
 }
 
+/// `DDDC_THREADS=1`: the full pass's helpers (the lock, the lint) and the
+/// snapshot's freeing run on the worker itself, and the server says what
+/// it says with them: the same diagnostics for every open file, before
+/// and after an edit that breaks a type, and the same code lens.
+#[test]
+fn one_thread_publishes_what_the_helpers_publish() {
+    let p = Project::mitoga();
+    let files = ["mitoga.ddd", "contexts/reservas.ddd", "contexts/pagos.ddd"];
+    let session = |env: &[(&str, &str)]| {
+        let mut c = Client::start_with(dddc(), &p.root, env);
+        c.initialize(&p.root);
+        for f in files {
+            c.open(&p.uri(f), &p.text(f));
+        }
+        let mut seen: Vec<Vec<Value>> = files.iter().map(|f| c.diagnostics(&p.uri(f), None)).collect();
+        let u = p.uri("contexts/reservas.ddd");
+        c.replace(&u, 2, &p.text("contexts/reservas.ddd").replacen(": EstadoReserva", ": EstadoReservaa", 1));
+        // The quick pass's publication, then the full pass's.
+        seen.push(c.diagnostics(&u, Some(2)));
+        seen.push(c.diagnostics(&u, Some(2)));
+        let lens = c.request("textDocument/codeLens", json!({ "textDocument": { "uri": p.uri("mitoga.ddd") } }));
+        assert_eq!(c.shutdown(), Some(0));
+        (seen, lens)
+    };
+    let (helpers, lens) = session(&[]);
+    assert!(helpers[3].iter().any(|d| d["severity"] == 1), "the misspelt type: {:?}", helpers[3]);
+    let (alone, lens_alone) = session(&[("DDDC_THREADS", "1")]);
+    assert_eq!(helpers, alone);
+    assert_eq!(lens, lens_alone);
+}
+
 /// A lock written by `dddc build` while the server runs, which the
 /// editor's file watcher reports: the next pass reads it (the server
 /// keeps the lock it parsed while its files stay the same), and the lens

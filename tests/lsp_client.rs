@@ -67,8 +67,14 @@ pub fn read_message(r: &mut impl BufRead, arrived: &mut Instant) -> Result<Optio
 impl Client {
     /// Starts `dddc lsp` in `dir`.
     pub fn start(binary: &Path, dir: &Path) -> Client {
+        Client::start_with(binary, dir, &[])
+    }
+
+    /// [`Client::start`] with `env` set for the server.
+    pub fn start_with(binary: &Path, dir: &Path, env: &[(&str, &str)]) -> Client {
         let mut child = Command::new(binary)
             .arg("lsp")
+            .envs(env.iter().copied())
             .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
