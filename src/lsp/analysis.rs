@@ -210,11 +210,14 @@ pub fn full(spec: &ProjectSpec, files: &Overlay<'_>) -> Snapshot {
                 }
                 _ => Vec::new(),
             });
-            let next = crate::timing::phase("full: next migration");
-            let planned = next_migration(spec, lock.join(), model.as_ref(), schema.as_ref());
-            drop(next);
-            let index = crate::timing::phase("full: index");
-            let index = (Index::build(&loaded.files, model.as_ref(), &loaded.sources), drop(index)).0;
+            let planned = {
+                let _p = crate::timing::phase("full: next migration");
+                next_migration(spec, lock.join(), model.as_ref(), schema.as_ref())
+            };
+            let index = {
+                let _p = crate::timing::phase("full: index");
+                Index::build(&loaded.files, model.as_ref(), &loaded.sources)
+            };
             (findings.join(), planned, index)
         });
         diags.extend(findings);
