@@ -77,6 +77,10 @@ pub struct Snapshot {
     /// Every diagnostic: syntax, model, schema, lint, and what the next
     /// migration would refuse; sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// The errors of resolving the model, or when there are none of
+    /// lowering it, when the pass found them out (it lowers nothing after
+    /// a syntax error): what a rename compares its edited model's with.
+    pub model_errors: Option<Vec<Diagnostic>>,
     pub index: Index,
     /// The root file could not be read (it was deleted).
     pub root_error: Option<String>,
@@ -174,6 +178,7 @@ pub fn full(spec: &ProjectSpec, files: &Overlay<'_>) -> Snapshot {
                     lock: None,
                     pending: Pending::Unknown,
                     diagnostics: Vec::new(),
+                    model_errors: None,
                     index: Index::default(),
                     root_error: Some(e.0),
                 }
@@ -185,6 +190,8 @@ pub fn full(spec: &ProjectSpec, files: &Overlay<'_>) -> Snapshot {
         let analyze = crate::timing::phase("full: analyze");
         let analysis = model::analyze(&loaded.files);
         drop(analyze);
+        let errors: Vec<Diagnostic> = analysis.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+        let mut model_errors = (!errors.is_empty()).then_some(errors);
         settle(&mut diags, analysis.diagnostics, syntax_failed);
         let model = analysis.model;
         let mut schema = None;
@@ -195,8 +202,14 @@ pub fn full(spec: &ProjectSpec, files: &Overlay<'_>) -> Snapshot {
             // functions' comments) where `dddc plan` had none.
             let _p = crate::timing::phase("full: lower");
             match relational::lower((m, spec.config.docs.language)) {
-                Ok(s) => schema = Some(s),
-                Err(d) => diags.extend(d),
+                Ok(s) => {
+                    schema = Some(s);
+                    model_errors = Some(Vec::new());
+                }
+                Err(d) => {
+                    model_errors = Some(d.iter().filter(|d| d.is_error()).cloned().collect());
+                    diags.extend(d);
+                }
             }
         }
         // A scope of its own: its threads borrow the model and the schema.
@@ -240,6 +253,7 @@ pub fn full(spec: &ProjectSpec, files: &Overlay<'_>) -> Snapshot {
             lock,
             pending,
             diagnostics: diags,
+            model_errors,
             index,
             root_error: None,
         }

@@ -142,9 +142,24 @@ fn breaks(snap: &Snapshot, edits: &[(Span, String)]) -> Option<String> {
         }
         errors
     };
-    // The model before and after, analysed at once.
+    // The model before: as the snapshot found it, when it did (its files,
+    // resolved, and lowered when that gave no error, as `errors` does; in
+    // the project's language, which only comments are in). Else analysed
+    // beside the model after.
     let (before, after) = std::thread::scope(|s| {
-        let before = crate::threads::beside(s, || errors(&snap.files));
+        let before = crate::threads::beside(s, || match &snap.model_errors {
+            Some(known) => {
+                #[cfg(debug_assertions)]
+                {
+                    let seen = |d: &[crate::diagnostics::Diagnostic]| -> Vec<(&str, String)> {
+                        d.iter().map(|d| (d.code, d.message.clone())).collect()
+                    };
+                    assert_eq!(seen(known), seen(&errors(&snap.files)), "the snapshot's are the model's errors");
+                }
+                known.clone()
+            }
+            None => errors(&snap.files),
+        });
         let after = errors(&files);
         (before.join(), after)
     });
