@@ -695,14 +695,19 @@ fn unsaved_buffers_are_the_model_across_files() {
 #[test]
 fn an_edit_of_a_model_in_one_file_is_answered_first_from_its_contexts_as_the_full_pass_answers() {
     let p = Project::mitoga();
+    // Each context documented at length (14 KiB more): a file read in
+    // parts, each context a part, in a release build too (parts from 64
+    // KiB, a context of 4 KiB its own part), not only in a debug build's.
+    let padding = "/// Una línea más de documentación, para que cada contexto sea una parte propia.\n".repeat(170);
     let mut one = String::new();
     for line in p.text("mitoga.ddd").lines() {
         match line.strip_prefix("include \"").and_then(|l| l.strip_suffix('"')) {
-            Some(path) => one.push_str(&p.text(path)),
+            Some(path) => one.push_str(&p.text(path).replace("\ncontext ", &format!("\n{padding}context "))),
             None => one.push_str(line),
         }
         one.push('\n');
     }
+    assert!(one.len() >= 64 << 10, "{} bytes", one.len());
     std::fs::write(p.path("mitoga.ddd"), &one).unwrap();
     let (mut c, first) = p.open(&["mitoga.ddd"]);
     assert!(!codes(&first[0]).iter().any(|c| c.starts_with('E')), "{:?}", first[0]);
