@@ -972,6 +972,25 @@ mod tests {
     /// list: each request about a document is offered, and each provider
     /// offered is answered (here, or by the two requests answered
     /// elsewhere: formatting and workspace symbols).
+    /// The response the server writes around an answer's JSON is the one
+    /// `lsp-server` writes (by value: a `Value` sorts keys), for a number
+    /// id and a string id, a null answer and one with text to escape.
+    #[test]
+    fn a_response_written_as_text_is_lsp_servers() {
+        let ids: [RequestId; 2] = [7.into(), "req-\"7\"".to_string().into()];
+        for id in ids {
+            for answer in [Value::Null, json!([{ "name": "ñ \"x\"", "kind": 2 }])] {
+                let ours = response_json(&id, &to_json(&answer).ok().expect("JSON"));
+                let mut theirs = Vec::new();
+                Message::from(Response::new_ok(id.clone(), answer.clone())).write(&mut theirs).expect("written");
+                let body = String::from_utf8(theirs).expect("UTF-8");
+                let (_, body) = body.split_once("\r\n\r\n").expect("a header");
+                let parse = |t: &str| serde_json::from_str::<Value>(t).expect("JSON");
+                assert_eq!(parse(&ours), parse(body), "{id:?}, {answer}");
+            }
+        }
+    }
+
     #[test]
     fn each_request_offered_is_answered_and_each_answered_is_offered() {
         let offered = serde_json::to_value(super::super::capabilities(Encoding::Utf16)).expect("JSON");
