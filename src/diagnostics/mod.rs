@@ -3,6 +3,7 @@
 //! JSON; the long texts behind each code live in `codes`.
 
 pub mod codes;
+pub mod columns;
 mod render;
 
 use std::path::{Path, PathBuf};
@@ -130,6 +131,8 @@ pub struct SourceText {
     pub path: PathBuf,
     pub text: String,
     line_starts: Vec<usize>,
+    /// Made on the first column asked for on a long line.
+    columns: std::sync::OnceLock<columns::Columns>,
 }
 
 impl Sources {
@@ -138,7 +141,7 @@ impl Sources {
         let id = FileId(self.files.len() as u32);
         // The first file read under a path keeps it (as a scan would find).
         self.by_path.entry(path.clone()).or_insert(id);
-        self.files.push(SourceText { name, path, text, line_starts });
+        self.files.push(SourceText { name, path, text, line_starts, columns: Default::default() });
         id
     }
     pub fn get(&self, id: FileId) -> &SourceText {
@@ -167,7 +170,12 @@ impl Sources {
             offset -= 1;
         }
         let line = f.line_starts.partition_point(|&s| s <= offset) - 1;
-        let col = f.text[f.line_starts[line]..offset].chars().count();
+        let start = f.line_starts[line];
+        let col = if columns::Columns::needed(start, offset) {
+            f.columns.get_or_init(|| columns::Columns::new(&f.text)).count(&f.text, start, offset).chars
+        } else {
+            f.text[start..offset].chars().count()
+        };
         (line + 1, col + 1)
     }
     pub fn line_range(&self, file: FileId, line_index: usize) -> Option<std::ops::Range<usize>> {

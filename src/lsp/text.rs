@@ -4,8 +4,11 @@
 //! paths the compiler uses.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use lsp_types::{Position, Range, Uri};
+
+use crate::diagnostics::columns::{Columns, Unit};
 
 /// How the client counts characters in a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +19,15 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// The unit [`Columns`] counts in for this encoding.
+    fn unit(self) -> Unit {
+        match self {
+            Encoding::Utf8 => Unit::Bytes,
+            Encoding::Utf16 => Unit::Utf16,
+            Encoding::Utf32 => Unit::Chars,
+        }
+    }
+
     /// The width of `c` in this encoding's units.
     fn width(self, c: char) -> usize {
         match self {
@@ -30,11 +42,21 @@ impl Encoding {
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Made on the first position asked for on a long line (a model
+    /// written on one line): without it each is a walk over the line.
+    columns: OnceLock<Columns>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        LineIndex { starts: std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect() }
+        LineIndex {
+            starts: std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect(),
+            columns: OnceLock::new(),
+        }
+    }
+
+    fn columns(&self, text: &str) -> &Columns {
+        self.columns.get_or_init(|| Columns::new(text))
     }
 
     /// The protocol position of a byte offset (clamped to the text, moved
@@ -46,7 +68,16 @@ impl LineIndex {
         }
         let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
         let start = self.starts.get(line).copied().unwrap_or(0);
-        let character: usize = text[start..offset].chars().map(|c| enc.width(c)).sum();
+        let character = if Columns::needed(start, offset) {
+            let count = self.columns(text).count(text, start, offset);
+            match enc {
+                Encoding::Utf8 => offset - start,
+                Encoding::Utf16 => count.utf16,
+                Encoding::Utf32 => count.chars,
+            }
+        } else {
+            text[start..offset].chars().map(|c| enc.width(c)).sum()
+        };
         Position { line: line as u32, character: character as u32 }
     }
 
@@ -57,7 +88,11 @@ impl LineIndex {
     pub fn offset(&self, text: &str, pos: Position, enc: Encoding) -> usize {
         let Some(&start) = self.starts.get(pos.line as usize) else { return text.len() };
         let end = self.starts.get(pos.line as usize + 1).map_or(text.len(), |e| e - 1);
-        let line = &text[start..end.max(start)];
+        let end = end.max(start);
+        if Columns::needed(start, end) {
+            return self.columns(text).offset(text, start, end, pos.character as usize, enc.unit());
+        }
+        let line = &text[start..end];
         let mut units = 0usize;
         for (i, c) in line.char_indices() {
             let w = enc.width(c);
@@ -156,6 +191,35 @@ fn percent_decode(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// On a line long enough for [`Columns`], positions and offsets in each
+    /// encoding are what a walk over the line gives (the code before it).
+    #[test]
+    fn positions_on_a_long_line_are_those_of_a_walk() {
+        let mut text = String::from("model m {}\n");
+        for i in 0..3000 {
+            text.push_str(["a", "ñ", "€", "😀", " "][i % 5]);
+        }
+        text.push_str("\nend\n");
+        let index = LineIndex::new(&text);
+        for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+            for offset in (0..text.len()).step_by(37).chain([text.len() - 5, text.len()]) {
+                let mut at = offset;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let line = text[..at].matches('\n').count();
+                let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                let character: usize = text[start..at].chars().map(|c| enc.width(c)).sum();
+                let pos = Position { line: line as u32, character: character as u32 };
+                assert_eq!(index.position(&text, offset, enc), pos, "{enc:?} {offset}");
+                assert_eq!(index.offset(&text, pos, enc), at, "{enc:?} {pos:?}");
+            }
+            // Past the end of the long line: its end.
+            let end = text.len() - 5;
+            assert_eq!(index.offset(&text, Position { line: 1, character: 1_000_000 }, enc), end);
+        }
+    }
 
     #[test]
     fn positions_count_utf16_units() {
