@@ -113,6 +113,53 @@ fn a_line_of_a_million_characters_in_a_doc_comment() {
     assert!(o.status.success(), "{}", &stderr(&o)[..stderr(&o).len().min(2000)]);
 }
 
+/// A model written on one line, with an error in each of its 2,000
+/// aggregates: each diagnostic shows the stretch of the line around its
+/// error, not the line (which made 224 MB of text and took 5 s), and says
+/// the line and column where the error is, counted in characters on a line
+/// that is not ASCII.
+#[test]
+fn a_model_on_one_line_with_two_thousand_errors() {
+    let mut line = String::from("context c {");
+    let mut columns = Vec::new();
+    for i in 0..2000 {
+        line.push_str(&format!(" aggregate A{i} {{ titulo: text = 'ñandú €' nombre: "));
+        columns.push(line.chars().count() + 1);
+        line.push_str("Nope q: int }");
+    }
+    line.push_str(" }\n");
+    let dir = project(&[("m.ddd", format!("{HEAD}{line}").as_bytes())]);
+    let err = rejected(dir.path(), "E0102", "unknown type `Nope`");
+    assert!(err.contains("2000 error(s)"), "{}", &err[err.len().saturating_sub(300)..]);
+    // Linear: a few hundred bytes per error, where the line is 130 KB.
+    assert!(line.len() > 120_000 && err.len() < 2000 * 700, "{} bytes for a line of {}", err.len(), line.len());
+    let shown: Vec<&str> = err.lines().filter(|l| l.starts_with("4 │")).collect();
+    assert_eq!(shown.len(), 2000);
+    assert!(shown.iter().all(|l| l.chars().count() < 250), "{:?}", shown.iter().map(|l| l.len()).max());
+    assert!(shown.iter().all(|l| l.contains("nombre: Nope")), "{}", shown[1999]);
+    assert!(shown[1].starts_with("4 │ …") && shown[1].ends_with('…'), "{}", shown[1]);
+    for (i, column) in columns.iter().enumerate().step_by(199) {
+        assert!(err.contains(&format!("┌─ m.ddd:4:{column}\n")), "error {i}: no m.ddd:4:{column}");
+    }
+}
+
+/// The same line with a name that is not ASCII in each aggregate: each
+/// broken stretch is read again from its block, not from the start of the
+/// line (which took 15 s), and named.
+#[test]
+fn a_model_on_one_line_with_a_syntax_error_in_each_aggregate() {
+    let mut line = String::from("context c {");
+    for i in 0..2000 {
+        line.push_str(&format!(" aggregate A{i} {{ título: text = 'ñandú €' q: int }}"));
+    }
+    line.push_str(" }\n");
+    let dir = project(&[("m.ddd", format!("{HEAD}{line}").as_bytes())]);
+    let err = rejected(dir.path(), "E0001", "`título` is not a valid name");
+    assert!(err.contains("2000 error(s)"), "{}", &err[err.len().saturating_sub(300)..]);
+    assert!(err.matches("`título` is not a valid name").count() > 1990);
+    assert!(err.len() < 2000 * 700, "{} bytes", err.len());
+}
+
 #[test]
 fn invalid_utf8_in_an_included_file() {
     let dir = project(&[

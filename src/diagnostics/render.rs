@@ -5,6 +5,8 @@ use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, termcolor};
 
+use std::ops::Range;
+
 use super::{Diagnostic, FileId, Severity, Sources};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +42,14 @@ pub fn render_text(sources: &Sources, diags: &[Diagnostic], color: ColorChoice) 
     };
     let config = term::Config::default();
     for d in diags {
-        let cs_diag = to_codespan(d);
-        if term::emit_to_write_style(&mut buffer, &config, sources, &cs_diag).is_err() {
+        let emitted = match Excerpt::of(sources, d) {
+            None => term::emit_to_write_style(&mut buffer, &config, sources, &to_codespan(d, |_, r| r)),
+            Some(excerpt) => {
+                let cs_diag = to_codespan(d, |file, r| excerpt.shown(file, r));
+                term::emit_to_write_style(&mut buffer, &config, &excerpt, &cs_diag)
+            }
+        };
+        if emitted.is_err() {
             // A span outside its file is a compiler bug; still say what we know.
             let _ = std::io::Write::write_all(
                 &mut buffer,
@@ -52,7 +60,9 @@ pub fn render_text(sources: &Sources, diags: &[Diagnostic], color: ColorChoice) 
     String::from_utf8_lossy(buffer.as_slice()).into_owned()
 }
 
-fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
+/// `d` for codespan, each label's range as `range` maps it (into the
+/// text of an [`Excerpt`], or as it is).
+fn to_codespan(d: &Diagnostic, range: impl Fn(FileId, Range<usize>) -> Range<usize>) -> cs::Diagnostic<FileId> {
     let severity = match d.severity {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
@@ -60,16 +70,190 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
     };
     let mut labels = Vec::new();
     if let Some(p) = &d.primary {
-        labels.push(cs::Label::primary(p.span.file, p.span.range()).with_message(&p.message));
+        labels.push(cs::Label::primary(p.span.file, range(p.span.file, p.span.range())).with_message(&p.message));
     }
     for s in &d.secondary {
-        labels.push(cs::Label::secondary(s.span.file, s.span.range()).with_message(&s.message));
+        labels.push(cs::Label::secondary(s.span.file, range(s.span.file, s.span.range())).with_message(&s.message));
     }
     let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
     if let Some(h) = &d.help {
         notes.push(format!("help: {h}"));
     }
     cs::Diagnostic::new(severity).with_code(d.code).with_message(&d.message).with_labels(labels).with_notes(notes)
+}
+
+/// A line longer than this many bytes is shown in part: the stretch around
+/// its labels, `…` for the rest (as rustc cuts a line to the terminal).
+const LONG_LINE: usize = 200;
+/// Bytes shown before a cut line's first label and after its last.
+const AROUND: usize = 40;
+/// Bytes shown of the labels' stretch of a cut line, at most.
+const LABELLED: usize = 120;
+const CUT: &str = "…";
+
+/// The lines a diagnostic shows, a long one cut around its labels: what
+/// codespan renders instead of the files when a label is on a long line.
+/// Without it, a model written on one line printed the whole line for each
+/// of its errors (2,000 errors on a line of 73 KB: 224 MB of text, 5 s).
+/// Line numbers and columns are the files' own.
+struct Excerpt<'a> {
+    sources: &'a Sources,
+    files: Vec<ExcerptFile>,
+}
+
+struct ExcerptFile {
+    id: FileId,
+    /// The lines shown, one after the other.
+    text: String,
+    /// In the order of their line numbers.
+    lines: Vec<Shown>,
+}
+
+/// A line of the file, as [`ExcerptFile::text`] shows it.
+struct Shown {
+    /// Its index in the file.
+    index: usize,
+    /// Where it is in the excerpt's text, its newline included.
+    range: Range<usize>,
+    /// The stretch of the file's text it shows.
+    from: usize,
+    to: usize,
+    /// Bytes before that stretch in the excerpt (a `…`, or nothing).
+    prefix: usize,
+}
+
+impl<'a> Excerpt<'a> {
+    /// The excerpt of `d`, when one of its labels is on a long line.
+    fn of(sources: &'a Sources, d: &Diagnostic) -> Option<Excerpt<'a>> {
+        let spans: Vec<super::Span> =
+            d.primary.iter().map(|l| l.span).chain(d.secondary.iter().map(|l| l.span)).collect();
+        let long = |file: FileId, offset: usize| {
+            let line = sources.line_col(file, offset).0 - 1;
+            sources.line_range(file, line).is_some_and(|r| r.len() > LONG_LINE)
+        };
+        if !spans.iter().any(|s| long(s.file, s.start as usize) || long(s.file, s.end as usize)) {
+            return None;
+        }
+        let primary = d.primary.as_ref().map(|l| l.span);
+        let mut files: Vec<ExcerptFile> = Vec::new();
+        let mut ids: Vec<FileId> = spans.iter().map(|s| s.file).collect();
+        ids.sort();
+        ids.dedup();
+        for id in ids {
+            let text = &sources.get(id).text;
+            // Each line shown, with the offsets its labels mark on it.
+            let mut marks: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+            for s in spans.iter().filter(|s| s.file == id) {
+                let (start, end) = (s.start as usize, s.end as usize);
+                let (first, last) = (sources.line_col(id, start).0 - 1, sources.line_col(id, end).0 - 1);
+                marks.entry(first).or_default().push(start);
+                marks.entry(last).or_default().push(end);
+                if first != last {
+                    // The lines codespan shows of a label over several: the
+                    // first few and the last two.
+                    for line in (first + 1..last).take(4).chain((first + 1..last).rev().take(2)) {
+                        marks.entry(line).or_default();
+                    }
+                }
+            }
+            let mut file = ExcerptFile { id, text: String::new(), lines: Vec::new() };
+            for (index, at) in marks {
+                let Some(line) = sources.line_range(id, index) else { continue };
+                // The line without its line break.
+                let body = text[line.clone()].trim_end_matches(['\n', '\r']).len();
+                let (start, end) = (line.start, line.start + body);
+                let (mut from, mut to) = (start, end);
+                if body > LONG_LINE && at.is_empty() {
+                    // A line inside a label over several: its beginning.
+                    to = floor(text, start + LABELLED + AROUND);
+                } else if body > LONG_LINE {
+                    // From the first label, but never so far before the
+                    // primary label's start that it would be cut off: the
+                    // header's line and column are where it starts.
+                    let mut lo = at.iter().copied().min().unwrap_or(start).clamp(start, end);
+                    if let Some(p) = primary.filter(|p| p.file == id && (start..=end).contains(&(p.start as usize))) {
+                        lo = lo.max((p.start as usize).saturating_sub(LABELLED));
+                    }
+                    let hi = at.iter().copied().max().unwrap_or(end).clamp(lo, end).min(lo + LABELLED);
+                    from = floor(text, lo.saturating_sub(AROUND).max(start));
+                    to = floor(text, (hi + AROUND).min(end));
+                }
+                let begins = file.text.len();
+                if from > start {
+                    file.text.push_str(CUT);
+                }
+                let prefix = file.text.len() - begins;
+                file.text.push_str(&text[from..to]);
+                if to < end {
+                    file.text.push_str(CUT);
+                }
+                file.text.push('\n');
+                file.lines.push(Shown { index, range: begins..file.text.len(), from, to, prefix });
+            }
+            files.push(file);
+        }
+        Some(Excerpt { sources, files })
+    }
+
+    fn file(&self, id: FileId) -> Option<&ExcerptFile> {
+        self.files.iter().find(|f| f.id == id)
+    }
+
+    /// A label's range in the excerpt's text.
+    fn shown(&self, id: FileId, range: Range<usize>) -> Range<usize> {
+        let Some(file) = self.file(id) else { return 0..0 };
+        let at = |offset: usize| {
+            let index = self.sources.line_col(id, offset).0 - 1;
+            let Ok(k) = file.lines.binary_search_by_key(&index, |l| l.index) else { return 0 };
+            let line = &file.lines[k];
+            if offset < line.from {
+                line.range.start
+            } else {
+                line.range.start + line.prefix + (offset.min(line.to) - line.from)
+            }
+        };
+        let start = at(range.start);
+        start..at(range.end).max(start)
+    }
+}
+
+/// `at`, or the start of the character it is inside.
+fn floor(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+impl<'a> Files<'a> for Excerpt<'_> {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        Ok(&self.sources.get(id).name)
+    }
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.file(id).map(|f| f.text.as_str()).ok_or(FilesError::FileMissing)
+    }
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        let file = self.file(id).ok_or(FilesError::FileMissing)?;
+        let k = file.lines.partition_point(|l| l.range.start <= byte_index).saturating_sub(1);
+        file.lines.get(k).map(|l| l.index).ok_or(FilesError::FileMissing)
+    }
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let file = self.file(id).ok_or(FilesError::FileMissing)?;
+        // A line not shown (inside a label over many lines) is empty.
+        Ok(file.lines.binary_search_by_key(&line_index, |l| l.index).map_or(0..0, |k| file.lines[k].range.clone()))
+    }
+    fn location(&'a self, id: FileId, byte_index: usize) -> Result<codespan_reporting::files::Location, FilesError> {
+        let file = self.file(id).ok_or(FilesError::FileMissing)?;
+        let k = file.lines.partition_point(|l| l.range.start <= byte_index).saturating_sub(1);
+        let line = file.lines.get(k).ok_or(FilesError::FileMissing)?;
+        let within = byte_index.saturating_sub(line.range.start + line.prefix);
+        let (line_number, column_number) = self.sources.line_col(id, (line.from + within).min(line.to));
+        Ok(codespan_reporting::files::Location { line_number, column_number })
+    }
 }
 
 /// One JSON object: `{"diagnostics": [...], "errors": N, "warnings": N}`.
@@ -115,4 +299,73 @@ pub fn render_json(sources: &Sources, diags: &[Diagnostic]) -> serde_json::Value
         "errors": diags.iter().filter(|d| d.severity == Severity::Error).count(),
         "warnings": diags.iter().filter(|d| d.severity == Severity::Warning).count(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::{codes::id, Span};
+
+    fn sources() -> (Sources, FileId, FileId) {
+        let mut sources = Sources::default();
+        let long = format!("first\n{} target {}\nthird {}\nlast\n", "ñ".repeat(300), "x".repeat(400), "y".repeat(500));
+        let a = sources.add("a.ddd".into(), "a.ddd".into(), long);
+        let b = sources.add("b.ddd".into(), "b.ddd".into(), "short line\n".into());
+        (sources, a, b)
+    }
+
+    /// A label on a long line shows the stretch around it, with the file's
+    /// own line and column (in characters); a label in another file, on a
+    /// short line, shows that line whole.
+    #[test]
+    fn a_long_line_is_cut_around_its_label() {
+        let (sources, a, b) = sources();
+        let at = sources.get(a).text.find("target").unwrap();
+        let d = Diagnostic::error(id::E0001, "here")
+            .at(Span::new(a, at, at + 6), "this")
+            .with_secondary(Span::new(b, 0, 5), "and that");
+        let text = render_text(&sources, &[d], ColorChoice::Never);
+        assert!(text.contains("┌─ a.ddd:2:302\n"), "{text}");
+        let shown: Vec<&str> = text.lines().filter(|l| l.starts_with("2 │")).collect();
+        assert_eq!(shown.len(), 1, "{text}");
+        assert!(
+            shown[0].starts_with("2 │ …ññ") && shown[0].contains(" target xx") && shown[0].ends_with("x…"),
+            "{text}"
+        );
+        assert!(shown[0].chars().count() < LONG_LINE, "{text}");
+        // The caret is under `target`.
+        let caret = text.lines().find(|l| l.contains("^^^^^^ this")).unwrap();
+        assert_eq!(
+            caret.find('^').map(|i| caret[..i].chars().count()),
+            shown[0].find("target").map(|i| shown[0][..i].chars().count())
+        );
+        assert!(text.contains("1 │ short line\n"), "{text}");
+    }
+
+    /// A label over several long lines: its first and last lines cut around
+    /// its ends, a line between cut to its beginning; nothing falls back to
+    /// the header alone.
+    #[test]
+    fn a_label_over_long_lines() {
+        let (sources, a, _) = sources();
+        let from = sources.get(a).text.find("target").unwrap();
+        let to = sources.get(a).text.find("last").unwrap() + 4;
+        let d = Diagnostic::error(id::E0001, "here").at(Span::new(a, from, to), "all of this");
+        let text = render_text(&sources, &[d], ColorChoice::Never);
+        assert!(text.contains("┌─ a.ddd:2:302\n"), "{text}");
+        assert!(text.contains("3 │ │ third yyy"), "{text}");
+        assert!(text.contains("4 │ │ last"), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() < LONG_LINE), "{text}");
+        assert!(text.contains("all of this"), "{text}");
+    }
+
+    /// Short lines render as codespan renders the files themselves.
+    #[test]
+    fn short_lines_are_not_cut() {
+        let (sources, _, b) = sources();
+        let d = Diagnostic::error(id::E0001, "here").at(Span::new(b, 6, 10), "this");
+        assert!(Excerpt::of(&sources, &d).is_none());
+        let text = render_text(&sources, &[d], ColorChoice::Never);
+        assert!(text.contains("1 │ short line\n  │       ^^^^ this"), "{text}");
+    }
 }
