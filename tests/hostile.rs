@@ -160,6 +160,31 @@ fn a_model_on_one_line_with_a_syntax_error_in_each_aggregate() {
     assert!(err.len() < 2000 * 700, "{} bytes", err.len());
 }
 
+/// A help line that lists what is declared lists a dozen names and says
+/// how many more: each of 2,000 misspelt values of an enum of 20,000
+/// listed them all (298 MB of text).
+#[test]
+fn an_enum_of_twenty_thousand_values_misspelt_two_thousand_times() {
+    let mut text = format!("{HEAD}context c {{\n  enum Big {{\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("    V{i}\n"));
+    }
+    text.push_str("  }\n");
+    for i in 0..2000 {
+        text.push_str(&format!("  aggregate A{i} {{\n    s: Big = V0\n    invariant x: s == QQQQQQQQ{i}\n  }}\n"));
+    }
+    text.push_str("}\n");
+    let dir = project(&[("m.ddd", text.as_bytes())]);
+    let err = rejected(dir.path(), "E0103", "unknown enum value `QQQQQQQQ1999`");
+    assert!(err.contains("2000 error(s)"), "{}", &err[err.len().saturating_sub(300)..]);
+    assert_eq!(
+        err.matches("the values of `Big` are: V0, V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11 and 19988 more\n")
+            .count(),
+        2000
+    );
+    assert!(err.len() < 2000 * 600, "{} bytes", err.len());
+}
+
 #[test]
 fn invalid_utf8_in_an_included_file() {
     let dir = project(&[

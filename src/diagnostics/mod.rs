@@ -290,6 +290,22 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(Diagnostic::is_error)
 }
 
+/// How many names a help line lists before it says how many more.
+pub const LISTED: usize = 12;
+
+/// `names` joined with `, `: the first [`LISTED`], then how many more. A
+/// help line that lists what is declared (an enum's values, the fields
+/// here, the model's contexts) stays a line on a large model: every
+/// error listing an enum of 20,000 values made the output grow with the
+/// square of the model.
+pub fn some_names(names: &[impl AsRef<str>]) -> String {
+    let mut text = names.iter().take(LISTED).map(AsRef::as_ref).collect::<Vec<_>>().join(", ");
+    if names.len() > LISTED {
+        text.push_str(&format!(" and {} more", names.len() - LISTED));
+    }
+    text
+}
+
 /// Closest candidate by edit distance, for "did you mean" help lines:
 /// within a third of the name's length (at least 1), case aside; of equally
 /// close ones, the first in string order.
@@ -385,6 +401,14 @@ mod tests {
             let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
             proptest::prop_assert_eq!(did_you_mean(&name, candidates.iter().copied()), did_you_mean_plainly(&name, &candidates));
         }
+    }
+
+    #[test]
+    fn some_names_lists_a_dozen_and_counts_the_rest() {
+        assert_eq!(some_names(&["a", "b"]), "a, b");
+        let many: Vec<String> = (0..LISTED + 3).map(|i| format!("n{i}")).collect();
+        assert_eq!(some_names(&many[..LISTED]), many[..LISTED].join(", "));
+        assert_eq!(some_names(&many), format!("{} and 3 more", many[..LISTED].join(", ")));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::resolver::Resolver;
 use super::resolver::{Owner, PendingExpr, Slot};
 use super::*;
 use crate::diagnostics::codes::id;
-use crate::diagnostics::did_you_mean;
+use crate::diagnostics::{did_you_mean, some_names};
 
 /// What a name in an expression can mean.
 #[derive(Debug, Clone)]
@@ -646,7 +646,7 @@ fn path(r: &mut Cx<'_, '_>, scope: &Scope, p: &ast::Path, expected: Option<ExprT
                 .with_secondary(en.span, "enum declared here");
             d = match did_you_mean(&only.name, values.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(format!("the values of `{}` are: {}", en.name, values.join(", "))),
+                None => d.with_help(format!("the values of `{}` are: {}", en.name, some_names(&values))),
             };
             r.error(d);
             return None;
@@ -701,7 +701,7 @@ fn enum_as_string_help(r: &Cx<'_, '_>, e: EnumId, s: &str) -> String {
     } else if let Some(close) = did_you_mean(s, values.iter().copied()) {
         format!("`{s}` is not a value of `{}`; did you mean `{close}` (written bare)?", en.name)
     } else {
-        format!("`{s}` is not a value of `{}`; its values are: {}", en.name, values.join(", "))
+        format!("`{s}` is not a value of `{}`; its values are: {}", en.name, some_names(&values))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Pass 3 — references: every `ref` resolved to an aggregate root, its
 //! actions checked, and the target's identity columns copied onto it.
 
-use super::resolver::{Decl, Resolver};
+use super::resolver::{Decl, Looked, Resolver};
 use super::*;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::did_you_mean;
@@ -96,14 +96,13 @@ fn resolve_target(r: &mut Resolver<'_>, scope: ContextId, path: &ast::Path) -> O
         r.context_id(&path.parts[0]);
         return None;
     }
-    let close = {
-        let index = r.name_index();
+    let close = r.name_index().closest(Looked::Aggregate, ctx, &name.name, |index| {
         let candidates = match ctx {
             Some(c) => index.aggregates_in.get(&c).into_iter().flatten().collect::<Vec<_>>(),
             None => index.aggregates_in.values().flatten().collect(),
         };
         did_you_mean(&name.name, candidates.into_iter().map(String::as_str)).map(str::to_string)
-    };
+    });
     let mut d = Diagnostic::error(id::E0102, format!("unknown aggregate `{}`", path.text()))
         .at(path.span, "no aggregate by this name");
     d = match close {

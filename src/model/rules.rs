@@ -10,7 +10,7 @@ use super::resolver::{EntityLoc, Owner};
 use super::types::unknown_field;
 use super::*;
 use crate::diagnostics::codes::id;
-use crate::diagnostics::did_you_mean;
+use crate::diagnostics::{did_you_mean, some_names};
 
 /// Text-search configurations shipped with PostgreSQL.
 const TS_CONFIGS: &[&str] = &[
@@ -368,7 +368,7 @@ fn partitions(r: &mut Resolver<'_>) {
                                         ),
                                     )
                                     .at(v.span, "no row can hold it")
-                                    .with_help(format!("list the enum's values: {}", values.join(", "))),
+                                    .with_help(format!("list the enum's values: {}", some_names(values))),
                                 );
                             }
                         }

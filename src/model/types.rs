@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use super::annotations::{decl_annotations, field_annotations, name_override};
 use super::resolver::{
-    check_sql_identifier, duplicate, seen_before, Decl, EntityLoc, Owner, PendingExpr, PendingRef, Resolver, Slot,
+    check_sql_identifier, duplicate, seen_before, Decl, EntityLoc, Looked, Owner, PendingExpr, PendingRef, Resolver,
+    Slot,
 };
 use super::*;
 use crate::diagnostics::codes::id;
-use crate::diagnostics::did_you_mean;
+use crate::diagnostics::{did_you_mean, some_names};
 
 const SCALARS: &[&str] = &[
     "uuid",
@@ -825,7 +826,7 @@ pub(super) fn unknown_field_error<'b>(name: &str, span: Span, candidates: impl I
     match did_you_mean(name, names.iter().copied()) {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None if names.is_empty() => d.with_help("declare the field first"),
-        None => d.with_help(format!("the fields here are: {}", names.join(", "))),
+        None => d.with_help(format!("the fields here are: {}", some_names(&names))),
     }
 }
 
@@ -1085,10 +1086,12 @@ fn named_type(r: &mut Resolver<'_>, t: &ast::NamedType, scope: Option<ContextId>
             let (close, declared_in) = {
                 // The scalars, the top level's types and the scope's.
                 let index = r.name_index();
-                let visible =
-                    [Some(None), scope.map(Some)].into_iter().flatten().filter_map(|c| index.types_in.get(&c));
-                let all = SCALARS.iter().copied().chain(visible.flatten().map(String::as_str));
-                let close = did_you_mean(&name, all).map(str::to_string);
+                let close = index.closest(Looked::Type, scope, &name, |index| {
+                    let visible =
+                        [Some(None), scope.map(Some)].into_iter().flatten().filter_map(|c| index.types_in.get(&c));
+                    let all = SCALARS.iter().copied().chain(visible.flatten().map(String::as_str));
+                    did_you_mean(&name, all).map(str::to_string)
+                });
                 let declared_in = index.contexts_of.get(&name).cloned().unwrap_or_default();
                 (close, declared_in)
             };
