@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# How dddc's cost grows on models with many errors, at two sizes ten
+# apart: what a model's author meets after a rename or a paste, and what
+# the benchmarks of valid models never time. Each shape cost the square
+# of its size until the forty-sixth session (see "Robustness" in
+# docs/performance.md):
+#
+#   one-line       a model written on one line, an unknown type in each
+#                  aggregate (each error printed the whole line)
+#   one-line-name  the same line, a name that is not ASCII in each
+#                  aggregate (each broken stretch read from the line's start)
+#   renamed-type   one context of N aggregates, each naming a type that
+#                  is no longer declared ("did you mean" per use)
+#   enum-values    an enum of N values misspelt in N invariants (each
+#                  help line listed every value; each distinct misspelling
+#                  is still compared with every value for its "did you
+#                  mean", so its time still grows with the square: about
+#                  40× for 10× here)
+#
+# Prints one table: median wall time of `dddc validate` (which fails, as
+# it should), the bytes it printed, and the growth of each from the size
+# below (the issue's target: at most 12× for 10× the model).
+#
+#   scripts/bench-errors.sh
+#   SIZES="2000 20000" RUNS=5 scripts/bench-errors.sh
+#
+# Environment: SIZES (default "2000 20000"), RUNS (default 3), SHAPES
+# (default: all), WORK (scratch folder, default target/bench-errors),
+# DDDC (the binary; default: built with `cargo build --release`).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$here"
+SIZES="${SIZES:-2000 20000}"
+RUNS="${RUNS:-3}"
+SHAPES="${SHAPES:-one-line one-line-name renamed-type enum-values}"
+WORK="${WORK:-$here/target/bench-errors}"
+if [ -z "${DDDC:-}" ]; then
+  cargo build --release --quiet
+  DDDC="$here/target/release/dddc"
+fi
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+# model SHAPE N: the model, on stdout.
+model() {
+  printf 'model m {\n  target postgres 16\n}\n'
+  case "$1" in
+    one-line)
+      awk -v n="$2" 'BEGIN { printf "context c {"; for (i = 0; i < n; i++) printf " aggregate A%d { titulo: text = '\''ñandú €'\'' nombre: Nope q: int }", i; print " }" }' ;;
+    one-line-name)
+      awk -v n="$2" 'BEGIN { printf "context c {"; for (i = 0; i < n; i++) printf " aggregate A%d { título: text = '\''ñandú €'\'' q: int }", i; print " }" }' ;;
+    renamed-type)
+      awk -v n="$2" 'BEGIN { print "context c {"; for (i = 0; i < n; i++) printf "  /// Aggregate %d.\n  aggregate A%d {\n    /// Its amount.\n    amount: Gone\n    q: int\n  }\n", i, i; print "}" }' ;;
+    enum-values)
+      awk -v n="$2" 'BEGIN { print "context c {\n  enum Big {"; for (i = 0; i < n; i++) printf "    V%d\n", i; print "  }";
+        for (i = 0; i < n; i++) printf "  aggregate A%d {\n    s: Big = V0\n    invariant x: s == QQQQQQQQ%d\n  }\n", i, i; print "}" }' ;;
+    *) echo "unknown shape $1" >&2; exit 2 ;;
+  esac
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+rows=()
+for shape in $SHAPES; do
+  prev_ms="" prev_bytes=""
+  for n in $SIZES; do
+    dir="$WORK/$shape-$n"
+    mkdir -p "$dir"
+    model "$shape" "$n" >"$dir/model.ddd"
+    times=()
+    for _ in $(seq "$RUNS"); do
+      start=$(date +%s%N)
+      code=0
+      "$DDDC" -C "$dir" validate --color never >/dev/null 2>"$dir/stderr" || code=$?
+      end=$(date +%s%N)
+      [ "$code" = 1 ] || { echo "$shape $n: validate exited $code (1 expected)" >&2; exit 1; }
+      times+=("$(( (end - start) / 1000000 ))")
+    done
+    ms="$(median "${times[@]}")"
+    bytes="$(wc -c <"$dir/stderr")"
+    growth() { [ -n "$1" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.1f×", b / a; else print "—" }' || echo ""; }
+    rows+=("$(printf '| %-13s | %6s | %8s | %8s | %6s | %11s | %6s |' "$shape" "$n" "$(( $(wc -c <"$dir/model.ddd") / 1024 ))" \
+      "$ms" "$(growth "$prev_ms" "$ms")" "$bytes" "$(growth "$prev_bytes" "$bytes")")")
+    prev_ms="$ms" prev_bytes="$bytes"
+    echo "$shape $n: ${ms} ms, $bytes bytes" >&2
+  done
+done
+
+echo
+echo "| shape         |   size | model KB | median ms | ×/10× | stderr bytes | ×/10× |"
+echo "|---------------|-------:|---------:|----------:|------:|-------------:|------:|"
+printf '%s\n' "${rows[@]}"
