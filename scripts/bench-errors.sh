@@ -26,15 +26,21 @@
 #
 # Environment: SIZES (default "2000 20000"), RUNS (default 3), SHAPES
 # (default: all), WORK (scratch folder, default target/bench-errors),
-# DDDC (the binary; default: built with `cargo build --release`).
+# DDDC (the binary; default: built with `cargo build --release`). Needs
+# GNU date (`date +%s%N`), as on Debian.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
+# Paths given relative to where the script was started (a bare DDDC is
+# looked up in PATH).
+case "${DDDC:-}" in /* | "") ;; */*) DDDC="$PWD/$DDDC" ;; esac
+WORK="${WORK:-$here/target/bench-errors}"
+case "$WORK" in /*) ;; *) WORK="$PWD/$WORK" ;; esac
 cd "$here"
 SIZES="${SIZES:-2000 20000}"
 RUNS="${RUNS:-3}"
 SHAPES="${SHAPES:-one-line one-line-name renamed-type enum-values}"
-WORK="${WORK:-$here/target/bench-errors}"
+[ "$RUNS" -ge 1 ] 2>/dev/null || { echo "RUNS must be 1 or more" >&2; exit 2; }
 if [ -z "${DDDC:-}" ]; then
   cargo build --release --quiet
   DDDC="$here/target/release/dddc"
@@ -81,7 +87,7 @@ for shape in $SHAPES; do
     ms="$(median "${times[@]}")"
     bytes="$(wc -c <"$dir/stderr")"
     growth() { [ -n "$1" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.1f×", b / a; else print "—" }' || echo ""; }
-    rows+=("$(printf '| %-13s | %6s | %8s | %8s | %6s | %11s | %6s |' "$shape" "$n" "$(( $(wc -c <"$dir/model.ddd") / 1024 ))" \
+    rows+=("$(printf '| %-13s | %6s | %8s | %9s | %5s | %12s | %5s |' "$shape" "$n" "$(( $(wc -c <"$dir/model.ddd") / 1024 ))" \
       "$ms" "$(growth "$prev_ms" "$ms")" "$bytes" "$(growth "$prev_bytes" "$bytes")")")
     prev_ms="$ms" prev_bytes="$bytes"
     echo "$shape $n: ${ms} ms, $bytes bytes" >&2

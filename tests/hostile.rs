@@ -149,8 +149,11 @@ fn a_model_on_one_line_with_two_thousand_errors() {
 #[test]
 fn a_model_on_one_line_with_a_syntax_error_in_each_aggregate() {
     let mut line = String::from("context c {");
+    let mut columns = Vec::new();
     for i in 0..2000 {
-        line.push_str(&format!(" aggregate A{i} {{ título: text = 'ñandú €' q: int }}"));
+        line.push_str(&format!(" aggregate A{i} {{ "));
+        columns.push(line.chars().count() + 1);
+        line.push_str("título: text = 'ñandú €' q: int }");
     }
     line.push_str(" }\n");
     let dir = project(&[("m.ddd", format!("{HEAD}{line}").as_bytes())]);
@@ -158,6 +161,12 @@ fn a_model_on_one_line_with_a_syntax_error_in_each_aggregate() {
     assert!(err.contains("2000 error(s)"), "{}", &err[err.len().saturating_sub(300)..]);
     assert!(err.matches("`título` is not a valid name").count() > 1990);
     assert!(err.len() < 2000 * 700, "{} bytes", err.len());
+    // Each at its own aggregate's name (the first few, within a short
+    // stretch of the line's start, are explained from it, as a short line).
+    for (i, column) in columns.iter().enumerate().skip(10).step_by(199) {
+        let header = format!("`título` is not a valid name\n  ┌─ m.ddd:4:{column}\n");
+        assert!(err.contains(&header), "aggregate {i}: no {header:?}");
+    }
 }
 
 /// A help line that lists what is declared lists a dozen names and says

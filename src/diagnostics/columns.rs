@@ -11,7 +11,7 @@
 //! the marks a column costs a binary search and a walk of at most
 //! [`STEP`] bytes, wherever it is.
 
-/// Bytes between two marks: the longest walk a count takes.
+/// Bytes between two marks: the longest walk from a mark.
 pub const STEP: usize = 1024;
 
 /// A range at most this long is counted by walking it.

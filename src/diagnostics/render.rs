@@ -5,6 +5,7 @@ use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, termcolor};
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::{Diagnostic, FileId, Severity, Sources};
@@ -115,83 +116,83 @@ struct Shown {
     index: usize,
     /// Where it is in the excerpt's text, its newline included.
     range: Range<usize>,
-    /// The stretch of the file's text it shows.
+    /// The stretches of the file's text it shows, in order: the whole line
+    /// (its line break aside), or one around each group of labels.
+    pieces: Vec<Piece>,
+}
+
+/// A stretch `from..to` of a line, at `at` in the excerpt's text.
+#[derive(Clone, Copy)]
+struct Piece {
     from: usize,
     to: usize,
-    /// Bytes before that stretch in the excerpt (a `…`, or nothing).
-    prefix: usize,
+    at: usize,
+}
+
+impl Shown {
+    /// Where an offset of the file on this line is in the excerpt: in the
+    /// piece that holds it, or at the cut (`…`) nearest to it.
+    fn excerpt_offset(&self, offset: usize) -> usize {
+        let k = self.pieces.partition_point(|p| p.from <= offset).saturating_sub(1);
+        match self.pieces.get(k) {
+            Some(p) if offset >= p.from => p.at + (offset.min(p.to) - p.from),
+            Some(p) => p.at,
+            None => self.range.start,
+        }
+    }
+
+    /// Where an offset of the excerpt is in the file.
+    fn file_offset(&self, at: usize) -> usize {
+        let k = self.pieces.partition_point(|p| p.at <= at).saturating_sub(1);
+        self.pieces.get(k).map_or(0, |p| (p.from + at.saturating_sub(p.at)).min(p.to))
+    }
 }
 
 impl<'a> Excerpt<'a> {
-    /// The excerpt of `d`, when one of its labels is on a long line.
+    /// The excerpt of `d`, when one of its labels is on a long line (or
+    /// spans one that codespan would show).
     fn of(sources: &'a Sources, d: &Diagnostic) -> Option<Excerpt<'a>> {
         let spans: Vec<super::Span> =
             d.primary.iter().map(|l| l.span).chain(d.secondary.iter().map(|l| l.span)).collect();
-        let long = |file: FileId, offset: usize| {
-            let line = sources.line_col(file, offset).0 - 1;
-            sources.line_range(file, line).is_some_and(|r| r.len() > LONG_LINE)
-        };
-        if !spans.iter().any(|s| long(s.file, s.start as usize) || long(s.file, s.end as usize)) {
+        // Each file's lines shown, with the offsets its labels mark on each.
+        let mut shown: Vec<(FileId, BTreeMap<usize, Vec<usize>>)> = Vec::new();
+        for s in &spans {
+            let k = match shown.iter().position(|(f, _)| *f == s.file) {
+                Some(k) => k,
+                None => {
+                    shown.push((s.file, BTreeMap::new()));
+                    shown.len() - 1
+                }
+            };
+            let marks = &mut shown[k].1;
+            let (start, end) = (s.start as usize, s.end as usize);
+            let (first, last) = (sources.line_col(s.file, start).0 - 1, sources.line_col(s.file, end).0 - 1);
+            marks.entry(first).or_default().push(start);
+            marks.entry(last).or_default().push(end);
+            if first != last {
+                // The lines codespan shows of a label over several: the
+                // first few and the last two.
+                for line in (first + 1..last).take(4).chain((first + 1..last).rev().take(2)) {
+                    marks.entry(line).or_default();
+                }
+            }
+        }
+        for (_, marks) in &mut shown {
+            // A line between two shown lines is shown too.
+            let gaps: Vec<usize> =
+                marks.keys().zip(marks.keys().skip(1)).filter(|(a, b)| **b == **a + 2).map(|(a, _)| a + 1).collect();
+            for line in gaps {
+                marks.entry(line).or_default();
+            }
+        }
+        let long = shown.iter().any(|(id, marks)| {
+            marks.keys().any(|&line| sources.line_range(*id, line).is_some_and(|r| r.len() > LONG_LINE))
+        });
+        if !long {
             return None;
         }
-        let primary = d.primary.as_ref().map(|l| l.span);
-        let mut files: Vec<ExcerptFile> = Vec::new();
-        let mut ids: Vec<FileId> = spans.iter().map(|s| s.file).collect();
-        ids.sort();
-        ids.dedup();
-        for id in ids {
-            let text = &sources.get(id).text;
-            // Each line shown, with the offsets its labels mark on it.
-            let mut marks: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-            for s in spans.iter().filter(|s| s.file == id) {
-                let (start, end) = (s.start as usize, s.end as usize);
-                let (first, last) = (sources.line_col(id, start).0 - 1, sources.line_col(id, end).0 - 1);
-                marks.entry(first).or_default().push(start);
-                marks.entry(last).or_default().push(end);
-                if first != last {
-                    // The lines codespan shows of a label over several: the
-                    // first few and the last two.
-                    for line in (first + 1..last).take(4).chain((first + 1..last).rev().take(2)) {
-                        marks.entry(line).or_default();
-                    }
-                }
-            }
-            let mut file = ExcerptFile { id, text: String::new(), lines: Vec::new() };
-            for (index, at) in marks {
-                let Some(line) = sources.line_range(id, index) else { continue };
-                // The line without its line break.
-                let body = text[line.clone()].trim_end_matches(['\n', '\r']).len();
-                let (start, end) = (line.start, line.start + body);
-                let (mut from, mut to) = (start, end);
-                if body > LONG_LINE && at.is_empty() {
-                    // A line inside a label over several: its beginning.
-                    to = floor(text, start + LABELLED + AROUND);
-                } else if body > LONG_LINE {
-                    // From the first label, but never so far before the
-                    // primary label's start that it would be cut off: the
-                    // header's line and column are where it starts.
-                    let mut lo = at.iter().copied().min().unwrap_or(start).clamp(start, end);
-                    if let Some(p) = primary.filter(|p| p.file == id && (start..=end).contains(&(p.start as usize))) {
-                        lo = lo.max((p.start as usize).saturating_sub(LABELLED));
-                    }
-                    let hi = at.iter().copied().max().unwrap_or(end).clamp(lo, end).min(lo + LABELLED);
-                    from = floor(text, lo.saturating_sub(AROUND).max(start));
-                    to = floor(text, (hi + AROUND).min(end));
-                }
-                let begins = file.text.len();
-                if from > start {
-                    file.text.push_str(CUT);
-                }
-                let prefix = file.text.len() - begins;
-                file.text.push_str(&text[from..to]);
-                if to < end {
-                    file.text.push_str(CUT);
-                }
-                file.text.push('\n');
-                file.lines.push(Shown { index, range: begins..file.text.len(), from, to, prefix });
-            }
-            files.push(file);
-        }
+        shown.sort_by_key(|(id, _)| *id);
+        let files = shown.into_iter().map(|(id, marks)| ExcerptFile::of(sources, id, marks)).collect();
         Some(Excerpt { sources, files })
     }
 
@@ -204,16 +205,77 @@ impl<'a> Excerpt<'a> {
         let Some(file) = self.file(id) else { return 0..0 };
         let at = |offset: usize| {
             let index = self.sources.line_col(id, offset).0 - 1;
-            let Ok(k) = file.lines.binary_search_by_key(&index, |l| l.index) else { return 0 };
-            let line = &file.lines[k];
-            if offset < line.from {
-                line.range.start
-            } else {
-                line.range.start + line.prefix + (offset.min(line.to) - line.from)
-            }
+            file.lines.binary_search_by_key(&index, |l| l.index).map_or(0, |k| file.lines[k].excerpt_offset(offset))
         };
         let start = at(range.start);
         start..at(range.end).max(start)
+    }
+}
+
+impl ExcerptFile {
+    /// The lines of `id` in `marks`, each long one cut to a piece around
+    /// each group of the offsets marked on it (labels within
+    /// [`LABELLED`] bytes of each other share one), `…` between pieces
+    /// and where the line goes on.
+    fn of(sources: &Sources, id: FileId, marks: BTreeMap<usize, Vec<usize>>) -> ExcerptFile {
+        let text = &sources.get(id).text;
+        let mut file = ExcerptFile { id, text: String::new(), lines: Vec::new() };
+        for (index, mut at) in marks {
+            let Some(line) = sources.line_range(id, index) else { continue };
+            // The line without its `\n` (a `\r` before it is kept, for a
+            // label on it: codespan does not print it).
+            let body = text[line.clone()].trim_end_matches('\n').len();
+            let (start, end) = (line.start, line.start + body);
+            let mut stretches: Vec<(usize, usize)> = Vec::new();
+            if body <= LONG_LINE {
+                stretches.push((start, end));
+            } else if at.is_empty() {
+                // A line inside a label over several: its beginning.
+                stretches.push((start, floor(text, start + LABELLED + AROUND)));
+            } else {
+                at.sort_unstable();
+                let mut group = (at[0].min(end), at[0].min(end));
+                for &a in &at[1..] {
+                    let a = a.min(end);
+                    if a - group.0 > LABELLED {
+                        stretches.push(group);
+                        group = (a, a);
+                    } else {
+                        group.1 = a;
+                    }
+                }
+                stretches.push(group);
+                for s in &mut stretches {
+                    *s = (floor(text, s.0.saturating_sub(AROUND).max(start)), floor(text, (s.1 + AROUND).min(end)));
+                }
+                // Pieces that now overlap or touch are one.
+                let mut merged: Vec<(usize, usize)> = Vec::new();
+                for s in stretches {
+                    match merged.last_mut() {
+                        Some(last) if s.0 <= last.1 => last.1 = last.1.max(s.1),
+                        _ => merged.push(s),
+                    }
+                }
+                stretches = merged;
+            }
+            let begins = file.text.len();
+            let mut pieces = Vec::new();
+            let mut after = start;
+            for (from, to) in stretches {
+                if from > after {
+                    file.text.push_str(CUT);
+                }
+                pieces.push(Piece { from, to, at: file.text.len() });
+                file.text.push_str(&text[from..to]);
+                after = to;
+            }
+            if after < end {
+                file.text.push_str(CUT);
+            }
+            file.text.push('\n');
+            file.lines.push(Shown { index, range: begins..file.text.len(), pieces });
+        }
+        file
     }
 }
 
@@ -250,8 +312,7 @@ impl<'a> Files<'a> for Excerpt<'_> {
         let file = self.file(id).ok_or(FilesError::FileMissing)?;
         let k = file.lines.partition_point(|l| l.range.start <= byte_index).saturating_sub(1);
         let line = file.lines.get(k).ok_or(FilesError::FileMissing)?;
-        let within = byte_index.saturating_sub(line.range.start + line.prefix);
-        let (line_number, column_number) = self.sources.line_col(id, (line.from + within).min(line.to));
+        let (line_number, column_number) = self.sources.line_col(id, line.file_offset(byte_index));
         Ok(codespan_reporting::files::Location { line_number, column_number })
     }
 }
@@ -357,6 +418,59 @@ mod tests {
         assert!(text.contains("4 │ │ last"), "{text}");
         assert!(text.lines().all(|l| l.chars().count() < LONG_LINE), "{text}");
         assert!(text.contains("all of this"), "{text}");
+    }
+
+    /// Two labels far apart on one long line: a piece around each, `…`
+    /// between, each caret under its own text.
+    #[test]
+    fn labels_far_apart_on_a_long_line_each_get_a_piece() {
+        let mut sources = Sources::default();
+        let line = format!("enum E {{ A }} {} value V {{ a: E = B }}\n", "x ".repeat(400));
+        let a = sources.add("a.ddd".into(), "a.ddd".into(), line.clone());
+        let (e, b) = (line.find("enum E").unwrap() + 5, line.find("= B").unwrap() + 2);
+        let d = Diagnostic::error(id::E0001, "here")
+            .at(Span::new(a, b, b + 1), "not a value")
+            .with_secondary(Span::new(a, e, e + 1), "declared here");
+        let text = render_text(&sources, &[d], ColorChoice::Never);
+        assert!(text.contains(&format!("┌─ a.ddd:1:{}\n", b + 1)), "{text}");
+        let shown = text.lines().find(|l| l.starts_with("1 │")).unwrap();
+        assert!(
+            shown.starts_with("1 │ enum E { A } x") && shown.contains("x…x") && shown.ends_with("a: E = B }"),
+            "{text}"
+        );
+        let column = |l: &str, s: &str| l.find(s).map(|i| l[..i].chars().count());
+        let lines: Vec<&str> = text.lines().collect();
+        let primary = lines.iter().find(|l| l.contains("^ not a value")).unwrap();
+        assert_eq!(column(primary, "^"), column(shown, "B }"), "{text}");
+        // codespan draws both carets on one line, the message of the first
+        // below it.
+        assert_eq!(column(primary, "-"), column(shown, "E {"), "{text}");
+        assert!(text.contains("declared here"), "{text}");
+    }
+
+    /// A line between two shown lines is shown, not left blank; a long
+    /// line shown only inside a label over several is cut too.
+    #[test]
+    fn lines_between_labels() {
+        let mut sources = Sources::default();
+        let long = "y".repeat(500);
+        let a =
+            sources.add("a.ddd".into(), "a.ddd".into(), format!("enum E {long}\nvalue V {{ a: int }}\nenum E {{}}\n"));
+        let text = &sources.get(a).text;
+        let (first, again) = (5, text.rfind("enum E").unwrap() + 5);
+        let d = Diagnostic::error(id::E0001, "twice")
+            .at(Span::new(a, again, again + 1), "again")
+            .with_secondary(Span::new(a, first, first + 1), "first");
+        let out = render_text(&sources, &[d], ColorChoice::Never);
+        assert!(out.contains("2 │ value V { a: int }\n"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() < LONG_LINE), "{out}");
+
+        let b = sources.add("b.ddd".into(), "b.ddd".into(), format!("c {{\n{long}\n}}\n"));
+        let end = sources.get(b).text.len() - 1;
+        let d = Diagnostic::error(id::E0001, "all").at(Span::new(b, 0, end), "this block");
+        let out = render_text(&sources, &[d], ColorChoice::Never);
+        assert!(out.contains("2 │ │ yyy") && out.contains("y…\n"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() < LONG_LINE), "{out}");
     }
 
     /// Short lines render as codespan renders the files themselves.

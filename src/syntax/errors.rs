@@ -163,22 +163,24 @@ fn join_or(words: &[String]) -> String {
     }
 }
 
-/// Where the line of `at` starts, for [`explain_junk`]; on a long line
-/// (a model written on one line) no further back than the nearest brace
-/// more than [`LONG_LINE`] bytes before `at`. Each region is then read
-/// again from there, not from the line's start: with an error in each
+/// Where the line of `at` starts, for [`explain_junk`]; on a long line (a
+/// model written on one line), where the block the junk is in starts:
+/// after the nearest brace before `at`. Each region is then read again
+/// from its block, not from the start of the line: with an error in each
 /// of 2,000 aggregates on one line, reading each from the start of the
 /// line took 15 s.
 fn item_start(text: &str, at: usize) -> usize {
     let b = text.as_bytes();
-    let mut from = at;
-    while from > 0 && b[from - 1] != b'\n' {
-        if at - from > LONG_LINE && matches!(b[from - 1], b'{' | b'}') {
-            break;
-        }
-        from -= 1;
+    let near = at.saturating_sub(LONG_LINE);
+    if let Some(i) = b[near..at].iter().rposition(|&c| c == b'\n') {
+        return near + i + 1;
     }
-    from
+    if near == 0 {
+        return 0;
+    }
+    // A brace in a string stops it too (`= '{}'`): the region is then read
+    // from inside the string, as junk.
+    b[..at].iter().rposition(|&c| matches!(c, b'\n' | b'{' | b'}')).map_or(0, |i| i + 1)
 }
 
 /// A line longer than this is explained from the block its junk is in
