@@ -120,14 +120,8 @@ fn a_line_of_a_million_characters_in_a_doc_comment() {
 /// that is not ASCII.
 #[test]
 fn a_model_on_one_line_with_two_thousand_errors() {
-    let mut line = String::from("context c {");
-    let mut columns = Vec::new();
-    for i in 0..2000 {
-        line.push_str(&format!(" aggregate A{i} {{ titulo: text = 'ñandú €' nombre: "));
-        columns.push(line.chars().count() + 1);
-        line.push_str("Nope q: int }");
-    }
-    line.push_str(" }\n");
+    let (line, columns) =
+        one_line(|i| (format!(" aggregate A{i} {{ titulo: text = 'ñandú €' nombre: "), "Nope q: int }".into()));
     let dir = project(&[("m.ddd", format!("{HEAD}{line}").as_bytes())]);
     let err = rejected(dir.path(), "E0102", "unknown type `Nope`");
     assert!(err.contains("2000 error(s)"), "{}", &err[err.len().saturating_sub(300)..]);
@@ -138,8 +132,36 @@ fn a_model_on_one_line_with_two_thousand_errors() {
     assert!(shown.iter().all(|l| l.chars().count() < 250), "{:?}", shown.iter().map(|l| l.len()).max());
     assert!(shown.iter().all(|l| l.contains("nombre: Nope")), "{}", shown[1999]);
     assert!(shown[1].starts_with("4 │ …") && shown[1].ends_with('…'), "{}", shown[1]);
-    for (i, column) in columns.iter().enumerate().step_by(199) {
-        assert!(err.contains(&format!("┌─ m.ddd:4:{column}\n")), "error {i}: no m.ddd:4:{column}");
+    every_error_at(&err, "unknown type `Nope`", &columns);
+}
+
+/// `context c { … }` on one line, of 2,000 aggregates each written as
+/// `aggregate(i)` gives it, and the column (in characters) where each
+/// one's second part starts: where its error is.
+fn one_line(aggregate: impl Fn(usize) -> (String, String)) -> (String, Vec<usize>) {
+    let mut line = String::from("context c {");
+    let mut columns = Vec::new();
+    for i in 0..2000 {
+        let (before, at) = aggregate(i);
+        line.push_str(&before);
+        columns.push(line.chars().count() + 1);
+        line.push_str(&at);
+    }
+    line.push_str(" }\n");
+    (line, columns)
+}
+
+/// Every error `message` of `err` at its own column of line 4, the last
+/// one's too: each column of `columns` from the tenth on is a header
+/// (the first few, within a short stretch of the line's start, are
+/// explained from it, as a short line is). A check of some columns'
+/// presence alone passed when each error pointed five aggregates back.
+#[track_caller]
+fn every_error_at(err: &str, message: &str, columns: &[usize]) {
+    let at: std::collections::HashSet<&str> =
+        err.split(&format!("{message}\n  ┌─ m.ddd:4:")).skip(1).filter_map(|rest| rest.split('\n').next()).collect();
+    for (i, column) in columns.iter().enumerate().skip(10) {
+        assert!(at.contains(column.to_string().as_str()), "aggregate {i}: nothing at m.ddd:4:{column}");
     }
 }
 
@@ -148,30 +170,13 @@ fn a_model_on_one_line_with_two_thousand_errors() {
 /// line (which took 15 s), and named.
 #[test]
 fn a_model_on_one_line_with_a_syntax_error_in_each_aggregate() {
-    let mut line = String::from("context c {");
-    let mut columns = Vec::new();
-    for i in 0..2000 {
-        line.push_str(&format!(" aggregate A{i} {{ "));
-        columns.push(line.chars().count() + 1);
-        line.push_str("título: text = 'ñandú €' q: int }");
-    }
-    line.push_str(" }\n");
+    let (line, columns) = one_line(|i| (format!(" aggregate A{i} {{ "), "título: text = 'ñandú €' q: int }".into()));
     let dir = project(&[("m.ddd", format!("{HEAD}{line}").as_bytes())]);
     let err = rejected(dir.path(), "E0001", "`título` is not a valid name");
     assert!(err.contains("2000 error(s)"), "{}", &err[err.len().saturating_sub(300)..]);
     assert!(err.matches("`título` is not a valid name").count() > 1990);
     assert!(err.len() < 2000 * 700, "{} bytes", err.len());
-    // Each at its own aggregate's name, the last one's too (the first
-    // few, within a short stretch of the line's start, are explained from
-    // it, as a short line).
-    let named: std::collections::HashSet<&str> = err
-        .split("`título` is not a valid name\n  ┌─ m.ddd:4:")
-        .skip(1)
-        .filter_map(|rest| rest.split('\n').next())
-        .collect();
-    for (i, column) in columns.iter().enumerate().skip(10) {
-        assert!(named.contains(column.to_string().as_str()), "aggregate {i}: nothing at m.ddd:4:{column}");
-    }
+    every_error_at(&err, "`título` is not a valid name", &columns);
 }
 
 /// A help line that lists what is declared lists a dozen names and says

@@ -299,9 +299,14 @@ pub const LISTED: usize = 12;
 /// error listing an enum of 20,000 values made the output grow with the
 /// square of the model.
 pub fn some_names(names: &[impl AsRef<str>]) -> String {
-    let mut text = names.iter().take(LISTED).map(AsRef::as_ref).collect::<Vec<_>>().join(", ");
-    if names.len() > LISTED {
-        text.push_str(&format!(" and {} more", names.len() - LISTED));
+    first_names(names, LISTED)
+}
+
+/// `names` joined with `, `: the first `most`, then how many more.
+pub fn first_names(names: &[impl AsRef<str>], most: usize) -> String {
+    let mut text = names.iter().take(most).map(AsRef::as_ref).collect::<Vec<_>>().join(", ");
+    if names.len() > most {
+        text.push_str(&format!(" and {} more", names.len() - most));
     }
     text
 }

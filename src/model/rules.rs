@@ -654,11 +654,8 @@ fn audit_log_readers(r: &mut Resolver<'_>, log: ContextId, name: &str) {
     // At most five names, then how many more (every context of a large
     // model made one line of its own size).
     let list = |names: &[&str]| {
-        let mut text = names.iter().take(5).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-        if names.len() > 5 {
-            text.push_str(&format!(" and {} more", names.len() - 5));
-        }
-        text
+        let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        crate::diagnostics::first_names(&quoted, 5)
     };
     let mut found = Vec::new();
     for role in &r.role_asts {
