@@ -30,7 +30,10 @@
 //! adds outboxes, audit trails and search (genmodel `--tenants --rich`);
 //! `LSP_BENCH_PER_CONTEXT` the aggregates per context (50; 1 gives a file
 //! per aggregate); `LSP_BENCH_ONE_FILE=1` writes the model as one file
-//! (genmodel `--single-file`), whose middle context is edited.
+//! (genmodel `--single-file`), whose middle context is edited;
+//! `LSP_BENCH_ONE_LINE=1` writes it on one line (without its doc
+//! comments, which end at a line's end): every position is then a column
+//! of the same line.
 
 #[path = "../tests/lsp_client.rs"]
 #[allow(unused_imports)]
@@ -60,10 +63,17 @@ fn main() {
     let root = dir.path().canonicalize().expect("canonical temp dir");
     let rich = std::env::var_os("LSP_BENCH_RICH").is_some_and(|v| !v.is_empty() && v != "0");
     let per_context = env_or("LSP_BENCH_PER_CONTEXT", 50);
-    let shape = genmodel::Shape { tenants: rich, rich, per_context, ..genmodel::Shape::new(aggregates, 12) };
+    let one_line = std::env::var_os("LSP_BENCH_ONE_LINE").is_some_and(|v| !v.is_empty() && v != "0");
+    let shape =
+        genmodel::Shape { tenants: rich, rich, per_context, docs: !one_line, ..genmodel::Shape::new(aggregates, 12) };
     let mut bytes = 0;
-    let one_file = std::env::var_os("LSP_BENCH_ONE_FILE").is_some_and(|v| !v.is_empty() && v != "0");
-    let files = genmodel::project(&shape, one_file);
+    let one_file = one_line || std::env::var_os("LSP_BENCH_ONE_FILE").is_some_and(|v| !v.is_empty() && v != "0");
+    let mut files = genmodel::project(&shape, one_file);
+    if one_line {
+        for f in &mut files {
+            f.text = format!("{}\n", f.text.trim_end().replace('\n', " "));
+        }
+    }
     for f in &files {
         let path = root.join(&f.path);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
@@ -74,7 +84,8 @@ fn main() {
     let out = Command::new(dddc).arg("-C").arg(&root).args(["build", "-q"]).output().expect("dddc build");
     assert!(out.status.success(), "dddc build failed: {}", String::from_utf8_lossy(&out.stderr));
     println!(
-        "model: {aggregates} aggregates × 12 fields, documented, {} files, {:.1} MB ({} lines); `dddc build` {:.0} ms",
+        "model: {aggregates} aggregates × 12 fields, {}, {} files, {:.1} MB ({} lines); `dddc build` {:.0} ms",
+        if one_line { "on one line, no doc comments" } else { "documented" },
         files.len() - 1,
         bytes as f64 / 1e6,
         files.iter().map(|f| f.text.lines().count()).sum::<usize>(),
