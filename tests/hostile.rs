@@ -204,6 +204,68 @@ fn an_enum_of_twenty_thousand_values_misspelt_two_thousand_times() {
     assert!(err.len() < 2000 * 600, "{} bytes", err.len());
 }
 
+/// Names misspelt each its own way (a family of value objects, of
+/// aggregates, of an enum's values and of an aggregate's fields renamed)
+/// each find their own in the help: each was compared with every name in
+/// scope, 29–76 s to validate at 20,000 of a kind.
+#[test]
+fn thousands_of_names_each_misspelt_its_own_way() {
+    const N: usize = 5000;
+    let mut text = format!("{HEAD}context c {{\n  enum Estado {{\n");
+    for i in 0..N {
+        text.push_str(&format!("    VALOR_{i}\n"));
+    }
+    text.push_str("  }\n");
+    for i in 0..N {
+        text.push_str(&format!(
+            "  value Monto{i} {{\n    amount: int\n  }}\n  aggregate Agregado{i} {{\n    m: Mnto{i}\n    r: ref Agregdo{i}\n    s: Estado = VALOR_0\n    invariant x: s == VALR_{i}\n  }}\n"
+        ));
+    }
+    text.push_str("  aggregate Grande {\n");
+    for i in 0..N {
+        text.push_str(&format!("    campo{i}: int\n"));
+    }
+    for i in 0..N {
+        text.push_str(&format!("    invariant x{i}: cmpo{i} > 0\n"));
+    }
+    text.push_str("  }\n}\n");
+    let dir = project(&[("m.ddd", text.as_bytes())]);
+    let err = rejected(dir.path(), "E0102", "unknown type `Mnto4999`");
+    // And one more: an aggregate of 5,000 columns is past PostgreSQL's 1,600.
+    assert!(err.contains("error[E0602]: the table of `c.Grande` would have more than 1600 columns"));
+    assert!(err.contains(&format!("{} error(s)", 4 * N + 1)), "{}", &err[err.len().saturating_sub(300)..]);
+    let helps = did_you_mean_helps(&err);
+    for i in 0..N {
+        for help in [format!("`Monto{i}`?"), format!("`Agregado{i}`?"), format!("`VALOR_{i}`?"), format!("`campo{i}`?")]
+        {
+            assert!(helps.contains(help.as_str()), "no help `did you mean {help}`");
+        }
+    }
+}
+
+/// The same for contexts: 20,000 of them, each referred to misspelt,
+/// took 150 s to validate.
+#[test]
+fn thousands_of_contexts_each_misspelt_its_own_way() {
+    const N: usize = 3000;
+    let mut text = HEAD.to_string();
+    for i in 0..N {
+        text.push_str(&format!("context contexto{i} {{\n  aggregate A {{\n    r: ref contxto{i}.A\n  }}\n}}\n"));
+    }
+    let dir = project(&[("m.ddd", text.as_bytes())]);
+    let err = rejected(dir.path(), "E0104", "unknown context `contxto2999`");
+    assert!(err.contains(&format!("{N} error(s)")), "{}", &err[err.len().saturating_sub(300)..]);
+    let helps = did_you_mean_helps(&err);
+    for i in 0..N {
+        assert!(helps.contains(format!("`contexto{i}`?").as_str()), "no help for `contxto{i}`");
+    }
+}
+
+/// What each "did you mean" help line of `err` suggests (`` `name`? ``).
+fn did_you_mean_helps(err: &str) -> std::collections::HashSet<&str> {
+    err.lines().filter_map(|l| l.trim_start().strip_prefix("= help: did you mean ")).collect()
+}
+
 #[test]
 fn invalid_utf8_in_an_included_file() {
     let dir = project(&[

@@ -5,10 +5,12 @@
 pub mod codes;
 pub mod columns;
 mod render;
+mod spelling;
 
 use std::path::{Path, PathBuf};
 
 pub use render::{render_json, render_text, ColorChoice};
+pub use spelling::Spelling;
 
 /// Index of a file in [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize)]
@@ -302,11 +304,21 @@ pub fn some_names(names: &[impl AsRef<str>]) -> String {
     first_names(names, LISTED)
 }
 
+/// [`some_names`] of names not in a slice: only the first dozen are read.
+pub fn some_names_in<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    first_names_in(names, LISTED)
+}
+
 /// `names` joined with `, `: the first `most`, then how many more.
 pub fn first_names(names: &[impl AsRef<str>], most: usize) -> String {
-    let mut text = names.iter().take(most).map(AsRef::as_ref).collect::<Vec<_>>().join(", ");
-    if names.len() > most {
-        text.push_str(&format!(" and {} more", names.len() - most));
+    first_names_in(names.iter().map(AsRef::as_ref), most)
+}
+
+fn first_names_in<'a>(names: impl ExactSizeIterator<Item = &'a str>, most: usize) -> String {
+    let all = names.len();
+    let mut text = names.take(most).collect::<Vec<_>>().join(", ");
+    if all > most {
+        text.push_str(&format!(" and {} more", all - most));
     }
     text
 }
@@ -400,11 +412,15 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn did_you_mean_is_the_plain_definition(
-            name in "[a-dA-DéÉß_]{0,9}",
-            candidates in proptest::collection::vec("[a-dA-DéÉß_]{0,11}", 0..12),
+            name in "[a-dA-DéÉß_İ]{0,9}",
+            candidates in proptest::collection::vec("[a-dA-DéÉß_İ]{0,11}", 0..40),
         ) {
             let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
-            proptest::prop_assert_eq!(did_you_mean(&name, candidates.iter().copied()), did_you_mean_plainly(&name, &candidates));
+            let plainly = did_you_mean_plainly(&name, &candidates);
+            proptest::prop_assert_eq!(did_you_mean(&name, candidates.iter().copied()), plainly);
+            // And the walk of the names sorted, for many names.
+            let spelling = Spelling::new(candidates.iter().copied());
+            proptest::prop_assert_eq!(spelling.closest(&name), plainly);
         }
     }
 

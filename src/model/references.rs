@@ -4,7 +4,6 @@
 use super::resolver::{Decl, Looked, Resolver};
 use super::*;
 use crate::diagnostics::codes::id;
-use crate::diagnostics::did_you_mean;
 
 pub(super) fn run(r: &mut Resolver<'_>) {
     let pending = std::mem::take(&mut r.pending_refs);
@@ -96,12 +95,9 @@ fn resolve_target(r: &mut Resolver<'_>, scope: ContextId, path: &ast::Path) -> O
         r.context_id(&path.parts[0]);
         return None;
     }
-    let close = r.name_index().closest(Looked::Aggregate, ctx, &name.name, |index| {
-        let candidates = match ctx {
-            Some(c) => index.aggregates_in.get(&c).into_iter().flatten().collect::<Vec<_>>(),
-            None => index.aggregates_in.values().flatten().collect(),
-        };
-        did_you_mean(&name.name, candidates.into_iter().map(String::as_str)).map(str::to_string)
+    let close = r.name_index().closest(Looked::Aggregate, ctx, &name.name, |index| match ctx {
+        Some(c) => index.aggregates_in.get(&c).into_iter().flatten().map(String::as_str).collect(),
+        None => index.aggregates_in.values().flatten().map(String::as_str).collect(),
     });
     let mut d = Diagnostic::error(id::E0102, format!("unknown aggregate `{}`", path.text()))
         .at(path.span, "no aggregate by this name");

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::exprs::{column_of, names_of};
-use super::resolver::{seen_before, Resolver};
+use super::resolver::{seen_before, Looked, Resolver};
 use super::resolver::{EntityLoc, Owner};
 use super::types::unknown_field;
 use super::*;
@@ -732,11 +732,12 @@ fn publications(r: &mut Resolver<'_>) {
                     match found {
                         Some(a) => items.push(PublicationItem::Aggregate(a)),
                         None => {
-                            let names: Vec<&str> =
-                                r.model.aggregates.iter().filter(|a| a.context == c).map(|a| a.name.as_str()).collect();
+                            let close = r.name_index().closest(Looked::Aggregate, Some(c), &agg.name, |index| {
+                                index.aggregates_in.get(&c).into_iter().flatten().map(String::as_str).collect()
+                            });
                             let mut d = Diagnostic::error(id::E0102, format!("unknown aggregate `{}`", path.text()))
                                 .at(path.span, "no such aggregate in this context");
-                            if let Some(s) = did_you_mean(&agg.name, names.iter().copied()) {
+                            if let Some(s) = close {
                                 d = d.with_help(format!("did you mean `{s}`?"));
                             } else {
                                 d = d.with_help("a publication lists contexts or `context.Aggregate`");

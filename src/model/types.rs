@@ -12,7 +12,7 @@ use super::resolver::{
 };
 use super::*;
 use crate::diagnostics::codes::id;
-use crate::diagnostics::{did_you_mean, some_names};
+use crate::diagnostics::{did_you_mean, some_names_in};
 
 const SCALARS: &[&str] = &[
     "uuid",
@@ -816,17 +816,24 @@ pub(super) fn unknown_field<'b>(
     span: Span,
     candidates: impl Iterator<Item = &'b str>,
 ) {
-    r.error(unknown_field_error(name, span, candidates));
+    let names: Vec<&str> = candidates.collect();
+    let close = did_you_mean(name, names.iter().copied());
+    r.error(unknown_field_error(name, span, close, names.into_iter()));
 }
 
-/// [`unknown_field`]'s diagnostic.
-pub(super) fn unknown_field_error<'b>(name: &str, span: Span, candidates: impl Iterator<Item = &'b str>) -> Diagnostic {
-    let names: Vec<&str> = candidates.collect();
+/// [`unknown_field`]'s diagnostic, given the name `close` to it among
+/// `names`, the names here (only the first dozen are read).
+pub(super) fn unknown_field_error<'b>(
+    name: &str,
+    span: Span,
+    close: Option<&str>,
+    names: impl ExactSizeIterator<Item = &'b str>,
+) -> Diagnostic {
     let d = Diagnostic::error(id::E0105, format!("unknown field `{name}`")).at(span, "no such field here");
-    match did_you_mean(name, names.iter().copied()) {
+    match close {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
-        None if names.is_empty() => d.with_help("declare the field first"),
-        None => d.with_help(format!("the fields here are: {}", some_names(&names))),
+        None if names.len() == 0 => d.with_help("declare the field first"),
+        None => d.with_help(format!("the fields here are: {}", some_names_in(names))),
     }
 }
 
@@ -1089,8 +1096,7 @@ fn named_type(r: &mut Resolver<'_>, t: &ast::NamedType, scope: Option<ContextId>
                 let close = index.closest(Looked::Type, scope, &name, |index| {
                     let visible =
                         [Some(None), scope.map(Some)].into_iter().flatten().filter_map(|c| index.types_in.get(&c));
-                    let all = SCALARS.iter().copied().chain(visible.flatten().map(String::as_str));
-                    did_you_mean(&name, all).map(str::to_string)
+                    SCALARS.iter().copied().chain(visible.flatten().map(String::as_str)).collect()
                 });
                 let declared_in = index.contexts_of.get(&name).cloned().unwrap_or_default();
                 (close, declared_in)
