@@ -11,11 +11,19 @@
 #                  aggregate (each broken stretch read from the line's start)
 #   renamed-type   one context of N aggregates, each naming a type that
 #                  is no longer declared ("did you mean" per use)
-#   enum-values    an enum of N values misspelt in N invariants (each
-#                  help line listed every value; each distinct misspelling
-#                  is still compared with every value for its "did you
-#                  mean", so its time still grows with the square: about
-#                  40× for 10× here)
+#   enum-values    an enum of N values misspelt in N invariants, none
+#                  close to a value (each help line listed every value;
+#                  until the forty-seventh session each misspelling was
+#                  compared with every value: about 40× for 10× here)
+#
+# and each the square of its size until the forty-seventh session, every
+# misspelling compared with every name in scope for its "did you mean":
+#
+#   values-renamed an enum of N values, each misspelt its own way once
+#   types-renamed  N value objects, each named misspelt by an aggregate
+#   refs-renamed   N aggregates, each referring to another misspelt
+#   fields-renamed one aggregate of N fields, each misspelt in an invariant
+#   contexts-renamed  N contexts, each referred to misspelt
 #
 # Prints one table: median wall time of `dddc validate` (which fails, as
 # it should), the bytes it printed, and the growth of each from the size
@@ -39,7 +47,7 @@ case "$WORK" in /*) ;; *) WORK="$PWD/$WORK" ;; esac
 cd "$here"
 SIZES="${SIZES:-2000 20000}"
 RUNS="${RUNS:-3}"
-SHAPES="${SHAPES:-one-line one-line-name renamed-type enum-values}"
+SHAPES="${SHAPES:-one-line one-line-name renamed-type enum-values values-renamed types-renamed refs-renamed fields-renamed contexts-renamed}"
 [ "$RUNS" -ge 1 ] 2>/dev/null || { echo "RUNS must be 1 or more" >&2; exit 2; }
 if [ -z "${DDDC:-}" ]; then
   cargo build --release --quiet
@@ -62,6 +70,17 @@ model() {
     enum-values)
       awk -v n="$2" 'BEGIN { print "context c {\n  enum Big {"; for (i = 0; i < n; i++) printf "    V%d\n", i; print "  }";
         for (i = 0; i < n; i++) printf "  aggregate A%d {\n    s: Big = V0\n    invariant x: s == QQQQQQQQ%d\n  }\n", i, i; print "}" }' ;;
+    values-renamed)
+      awk -v n="$2" 'BEGIN { print "context c {\n  enum Estado {"; for (i = 0; i < n; i++) printf "    VALOR_%d\n", i; print "  }";
+        for (i = 0; i < n; i++) printf "  aggregate A%d {\n    s: Estado = VALOR_0\n    invariant x: s == VALR_%d\n  }\n", i, i; print "}" }' ;;
+    types-renamed)
+      awk -v n="$2" 'BEGIN { print "context c {"; for (i = 0; i < n; i++) printf "  value Monto%d {\n    amount: int\n  }\n  aggregate A%d {\n    m: Mnto%d\n  }\n", i, i, i; print "}" }' ;;
+    refs-renamed)
+      awk -v n="$2" 'BEGIN { print "context c {"; for (i = 0; i < n; i++) printf "  aggregate Agregado%d {\n    q: int\n    r: ref Agregdo%d\n  }\n", i, i; print "}" }' ;;
+    fields-renamed)
+      awk -v n="$2" 'BEGIN { print "context c {\n  aggregate A {"; for (i = 0; i < n; i++) printf "    campo%d: int\n", i; for (i = 0; i < n; i++) printf "    invariant x%d: cmpo%d > 0\n", i, i; print "  }\n}" }' ;;
+    contexts-renamed)
+      awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++) printf "context contexto%d {\n  aggregate A {\n    r: ref contxto%d.A\n  }\n}\n", i, i }' ;;
     *) echo "unknown shape $1" >&2; exit 2 ;;
   esac
 }
@@ -87,7 +106,7 @@ for shape in $SHAPES; do
     ms="$(median "${times[@]}")"
     bytes="$(wc -c <"$dir/stderr")"
     growth() { [ -n "$1" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.1f×", b / a; else print "—" }' || echo ""; }
-    rows+=("$(printf '| %-13s | %6s | %8s | %9s | %5s | %12s | %5s |' "$shape" "$n" "$(( $(wc -c <"$dir/model.ddd") / 1024 ))" \
+    rows+=("$(printf '| %-16s | %6s | %8s | %9s | %5s | %12s | %5s |' "$shape" "$n" "$(( $(wc -c <"$dir/model.ddd") / 1024 ))" \
       "$ms" "$(growth "$prev_ms" "$ms")" "$bytes" "$(growth "$prev_bytes" "$bytes")")")
     prev_ms="$ms" prev_bytes="$bytes"
     echo "$shape $n: ${ms} ms, $bytes bytes" >&2
@@ -95,6 +114,6 @@ for shape in $SHAPES; do
 done
 
 echo
-echo "| shape         |   size | model KB | median ms | ×/10× | stderr bytes | ×/10× |"
-echo "|---------------|-------:|---------:|----------:|------:|-------------:|------:|"
+echo "| shape            |   size | model KB | median ms | ×/10× | stderr bytes | ×/10× |"
+echo "|------------------|-------:|---------:|----------:|------:|-------------:|------:|"
 printf '%s\n' "${rows[@]}"
