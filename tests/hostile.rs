@@ -261,6 +261,28 @@ fn thousands_of_contexts_each_misspelt_its_own_way() {
     }
 }
 
+/// A search over every field of a wide aggregate, half of them misspelt:
+/// each item built the aggregate's names again (a valid search of 1,500
+/// fields took 0.38 s to validate, 2,000 misspelt items 1.3 s).
+#[test]
+fn a_search_of_fifteen_hundred_fields_half_misspelt() {
+    const N: usize = 1500;
+    let mut text = format!("{HEAD}context c {{\n  aggregate A {{\n");
+    for i in 0..N {
+        text.push_str(&format!("    campo{i}: text\n"));
+    }
+    let items: Vec<String> =
+        (0..N).map(|i| if i % 2 == 0 { format!("campo{i} A") } else { format!("cmpo{i} B") }).collect();
+    text.push_str(&format!("    search spanish ({})\n  }}\n}}\n", items.join(", ")));
+    let dir = project(&[("m.ddd", text.as_bytes())]);
+    let err = rejected(dir.path(), "E0105", "unknown field `cmpo1499`");
+    assert!(err.contains(&format!("{} error(s)", N / 2)), "{}", &err[err.len().saturating_sub(300)..]);
+    let helps = did_you_mean_helps(&err);
+    for i in (1..N).step_by(2) {
+        assert!(helps.contains(format!("`campo{i}`?").as_str()), "no help for `cmpo{i}`");
+    }
+}
+
 /// What each "did you mean" help line of `err` suggests (`` `name`? ``).
 fn did_you_mean_helps(err: &str) -> std::collections::HashSet<&str> {
     err.lines().filter_map(|l| l.trim_start().strip_prefix("= help: did you mean ")).collect()

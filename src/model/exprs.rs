@@ -29,7 +29,7 @@ enum Name {
 }
 
 #[derive(Default)]
-struct Scope {
+pub(super) struct Scope {
     names: BTreeMap<String, Name>,
     /// Fields with a type error: silently unknown.
     poisoned: Vec<String>,
@@ -42,8 +42,21 @@ struct Scope {
 
 impl Scope {
     /// The name here closest to `name`, if one is close.
-    fn closest(&self, name: &str) -> Option<&str> {
+    pub(super) fn closest(&self, name: &str) -> Option<&str> {
         self.spelling.get_or_init(|| Spelling::new(self.names.keys().map(String::as_str))).closest(name)
+    }
+
+    /// The column, type and nullability of the field `path` names.
+    pub(super) fn column(&self, path: &str) -> Option<(String, ExprType, bool)> {
+        match self.names.get(path)? {
+            Name::Column { column, ty, nullable } => Some((column.clone(), *ty, *nullable)),
+            _ => None,
+        }
+    }
+
+    /// Every name here, in order.
+    pub(super) fn names(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.names.keys().map(String::as_str)
     }
 }
 
@@ -307,10 +320,7 @@ fn store(r: &mut Resolver<'_>, owner: &Owner, slot: Slot, t: TExpr) {
 
 /// The column a dotted field path names on `owner`: (column, type, nullable).
 pub(super) fn column_of(r: &Resolver<'_>, owner: &Owner, path: &str) -> Option<(String, ExprType, bool)> {
-    match scope_of(r, owner).names.get(path)? {
-        Name::Column { column, ty, nullable } => Some((column.clone(), *ty, *nullable)),
-        _ => None,
-    }
+    scope_of(r, owner).column(path)
 }
 
 /// Every name an expression on `owner` may use, for "did you mean".
@@ -319,7 +329,7 @@ pub(super) fn names_of(r: &Resolver<'_>, owner: &Owner) -> Vec<String> {
 }
 
 /// Every name an expression on `owner` may use.
-fn scope_of(r: &Resolver<'_>, owner: &Owner) -> Scope {
+pub(super) fn scope_of(r: &Resolver<'_>, owner: &Owner) -> Scope {
     let mut names = BTreeMap::new();
     match owner {
         Owner::Value(v) => match &r.model.values[v.0].shape {
@@ -709,8 +719,7 @@ fn path(r: &mut Cx<'_, '_>, scope: &Scope, p: &ast::Path, expected: Option<ExprT
                     return None;
                 }
             }
-            let close = scope.closest(&key);
-            r.error(super::types::unknown_field_error(&key, span, close, scope.names.keys().map(String::as_str)));
+            r.error(super::types::unknown_field_error(&key, span, scope.closest(&key), scope.names()));
             None
         }
     }

@@ -4,10 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::exprs::{column_of, names_of};
+use super::exprs::{column_of, names_of, scope_of};
 use super::resolver::{seen_before, Looked, Resolver};
 use super::resolver::{EntityLoc, Owner};
-use super::types::unknown_field;
+use super::types::{unknown_field, unknown_field_error};
 use super::*;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::{did_you_mean, some_names};
@@ -483,13 +483,16 @@ fn search(r: &mut Resolver<'_>) {
             };
             r.error(d);
         }
-        let owner = Owner::Entity(loc.clone());
+        // The fields' names once per search (once per item, a search of
+        // 1,500 fields took 0.38 s to validate).
+        let scope = scope_of(r, &Owner::Entity(loc.clone()));
         let mut items = Vec::new();
+        let mut searched = HashSet::new();
         for item in &s.items {
             let key = item.path.text();
-            match column_of(r, &owner, &key) {
+            match scope.column(&key) {
                 Some((column, ExprType::Text, _)) => {
-                    if items.iter().any(|(c, _)| *c == column) {
+                    if !searched.insert(column.clone()) {
                         r.error(
                             Diagnostic::error(id::E0508, format!("`{key}` is searched twice"))
                                 .at(item.path.span, "listed again")
@@ -507,8 +510,7 @@ fn search(r: &mut Resolver<'_>) {
                     );
                 }
                 None => {
-                    let names = names_of(r, &owner);
-                    unknown_field(r, &key, item.path.span, names.iter().map(String::as_str));
+                    r.error(unknown_field_error(&key, item.path.span, scope.closest(&key), scope.names()));
                 }
             }
         }
