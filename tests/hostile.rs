@@ -283,6 +283,29 @@ fn a_search_of_fifteen_hundred_fields_half_misspelt() {
     }
 }
 
+/// A list partitioning whose values are none of its enum's: each value
+/// scanned the enum's values and listed them again (20,000 of each took
+/// 0.43 s to validate).
+#[test]
+fn a_list_partitioning_of_five_thousand_values_none_in_its_enum() {
+    const N: usize = 5000;
+    let mut text = format!("{HEAD}context c {{\n  enum Pais {{\n");
+    for i in 0..N {
+        text.push_str(&format!("    P{i}\n"));
+    }
+    text.push_str("  }\n  aggregate A {\n    pais: Pais\n    partition by list (pais) {\n");
+    for i in 0..N {
+        text.push_str(&format!("      p{i}: 'Q{i}'\n"));
+    }
+    text.push_str("    }\n  }\n}\n");
+    let dir = project(&[("m.ddd", text.as_bytes())]);
+    let err = rejected(dir.path(), "E0503", "partition value 'Q4999' is not a value of `pais`'s enum");
+    assert!(err.contains(&format!("{N} error(s)")), "{}", &err[err.len().saturating_sub(300)..]);
+    let listed =
+        format!("list the enum's values: P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11 and {} more\n", N - 12);
+    assert_eq!(err.matches(&listed).count(), N);
+}
+
 /// What each "did you mean" help line of `err` suggests (`` `name`? ``).
 fn did_you_mean_helps(err: &str) -> std::collections::HashSet<&str> {
     err.lines().filter_map(|l| l.trim_start().strip_prefix("= help: did you mean ")).collect()

@@ -10,7 +10,7 @@ use super::resolver::{EntityLoc, Owner};
 use super::types::{unknown_field, unknown_field_error};
 use super::*;
 use crate::diagnostics::codes::id;
-use crate::diagnostics::{did_you_mean, some_names};
+use crate::diagnostics::{did_you_mean, some_names_in};
 
 /// Text-search configurations shipped with PostgreSQL.
 const TS_CONFIGS: &[&str] = &[
@@ -308,10 +308,14 @@ fn partitions(r: &mut Resolver<'_>) {
                             _ => None,
                         }
                     });
-                let enum_values: Option<Vec<String>> = match ty {
-                    ExprType::Enum(id) => {
-                        r.model.enums.get(id.0).map(|e| e.values.iter().map(|v| v.name.clone()).collect())
-                    }
+                // The enum's values as a set and listed for the help, once
+                // (a scan and a list per partition value: 20,000 values
+                // not in an enum of 20,000 took 0.43 s to validate).
+                let enum_values: Option<(HashSet<String>, String)> = match ty {
+                    ExprType::Enum(id) => r.model.enums.get(id.0).map(|e| {
+                        let names = e.values.iter().map(|v| v.name.as_str());
+                        (names.clone().map(str::to_string).collect(), some_names_in(names))
+                    }),
                     _ => None,
                 };
                 let mut seen_names = std::collections::HashMap::new();
@@ -358,7 +362,7 @@ fn partitions(r: &mut Resolver<'_>) {
                                     .with_help("list values the key can hold, or widen the field"),
                                 );
                             }
-                            if let Some(values) = enum_values.as_ref().filter(|vs| !vs.contains(text)) {
+                            if let Some((_, listed)) = enum_values.as_ref().filter(|(vs, _)| !vs.contains(text)) {
                                 r.error(
                                     Diagnostic::error(
                                         id::E0503,
@@ -368,7 +372,7 @@ fn partitions(r: &mut Resolver<'_>) {
                                         ),
                                     )
                                     .at(v.span, "no row can hold it")
-                                    .with_help(format!("list the enum's values: {}", some_names(values))),
+                                    .with_help(format!("list the enum's values: {listed}")),
                                 );
                             }
                         }
