@@ -10,9 +10,17 @@
 //! distance computed for it, and once no cell of a prefix's row can lead
 //! to a distance within the limit every name under that prefix is skipped:
 //! a name is compared with the few prefixes near it, not with the whole
-//! list. Names are grouped by length first, so that the groups too long
+//! list, when the names share prefixes or one is close (a name with no
+//! close match among names that share nothing costs about what a scan
+//! does). Names are grouped by length first, so that the groups too long
 //! or too short are never walked, and a prefix's row knows how many
 //! characters are left.
+
+/// The longest name (in characters, lowercase) whose closest is found by
+/// a walk: PostgreSQL's identifiers are at most 63 bytes, and a walk keeps
+/// a row per character of the names walked (at most a third more than the
+/// name's), each as long as the name.
+const WALKED: usize = 64;
 
 /// Names to find the closest of, sorted by length, then by their
 /// lowercase characters.
@@ -45,16 +53,32 @@ impl Spelling {
     /// the closest within a third of its length (at least 1), case aside;
     /// of equally close ones, the first in string order.
     ///
-    /// Walked once per distance from 0 up, so that the walk for a name one
-    /// edit away prunes every prefix more than one edit away from the
-    /// name's prefixes: in a single walk at the limit, 20,000 names
-    /// numbered alike were all within 4 edits of `Agregdo12345` until
-    /// their last digit, and every one was walked.
+    /// Walked with a bound raised from 0 up to the limit (by one to 4,
+    /// then doubled), so that the walk for a name one edit away prunes
+    /// every prefix more than one edit away from the name's prefixes: in a
+    /// single walk at the limit, 20,000 names numbered alike were all
+    /// within 4 edits of `Agregdo12345` until their last digit, and every
+    /// one was walked. A name longer than [`WALKED`] characters is
+    /// compared with every name instead, as `did_you_mean` does: its rows
+    /// would be as many as its characters, each as long, walked once per
+    /// bound (a name of 3,000 letters took 2 s a lookup).
     pub fn closest(&self, name: &str) -> Option<&str> {
-        let limit = (name.chars().count() / 3).max(1);
         let query: Vec<char> = name.to_lowercase().chars().collect();
+        if query.len() > WALKED {
+            return super::did_you_mean(name, self.names.iter().map(|(_, n)| n.as_str()));
+        }
+        let limit = (name.chars().count() / 3).max(1);
         let mut rows = Vec::new();
-        (0..=limit).find_map(|within| self.walk(&query, within, &mut rows))
+        let mut within = 0;
+        loop {
+            if let Some(found) = self.walk(&query, within, &mut rows) {
+                return Some(found);
+            }
+            if within >= limit {
+                return None;
+            }
+            within = if within < 4 { within + 1 } else { within * 2 }.min(limit);
+        }
     }
 
     /// The first name in string order of those at most `within` edits
@@ -154,6 +178,41 @@ mod tests {
             let spelling = Spelling::new(names.iter().copied());
             proptest::prop_assert_eq!(spelling.closest(&name), super::super::did_you_mean(&name, names.iter().copied()));
         }
+    }
+
+    /// The limit is a third of the name as written, not of its lowercase
+    /// (`İ` lowercases to two characters).
+    #[test]
+    fn the_limit_is_counted_on_the_name_as_written() {
+        assert_eq!(Spelling::new(["İİ"]).closest("İİİ"), None);
+        assert_eq!(super::super::did_you_mean("İİİ", ["İİ"]), None);
+    }
+
+    /// A name past the walked length is compared with every name, with
+    /// the same answers.
+    #[test]
+    fn long_names_answer_as_the_scan_does() {
+        let long = |seed: u64, len: usize| -> String {
+            (0..len as u64).map(|i| char::from(b'a' + ((i * 7 + seed * 13 + i * i * seed) % 26) as u8)).collect()
+        };
+        let names: Vec<String> = (0..50).map(|s| long(s, 60 + s as usize)).chain([long(99, 3000)]).collect();
+        let spelling = Spelling::new(names.iter().map(String::as_str));
+        let mut near = names[50].clone();
+        near.remove(1500);
+        let mut asked = vec![near, long(7, 3000), names[10][1..].to_string(), long(1000, 70)];
+        asked.push(names[20].to_uppercase());
+        // Walked: 60 characters, the names of 60 to 80 within reach.
+        let mut walked = names[0].clone();
+        walked.replace_range(5..6, "0");
+        asked.push(walked);
+        for name in &asked {
+            let scan = super::super::did_you_mean(name, names.iter().map(String::as_str));
+            assert_eq!(spelling.closest(name), scan, "{name}");
+        }
+        assert_eq!(spelling.closest(&asked[0]), Some(names[50].as_str()));
+        assert_eq!(spelling.closest(&asked[2]), Some(names[10].as_str()));
+        assert_eq!(spelling.closest(&asked[4]), Some(names[20].as_str()));
+        assert_eq!(spelling.closest(&asked[5]), Some(names[0].as_str()));
     }
 
     #[test]
