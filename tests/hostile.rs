@@ -59,6 +59,14 @@ fn rejected(dir: &Path, code: &str, message: &str) -> String {
     err
 }
 
+/// [`rejected`], with exactly `count` errors and no warning.
+fn rejected_times(dir: &Path, code: &str, message: &str, count: usize) -> String {
+    let err = rejected(dir, code, message);
+    let summary = format!("\nerror: {count} error(s), 0 warning(s)\n");
+    assert!(err.ends_with(&summary), "want{summary}got {}", &err[err.len().saturating_sub(300)..]);
+    err
+}
+
 fn model(body: &str) -> Vec<u8> {
     format!("{HEAD}context c {{\n  aggregate A {{\n{body}  }}\n}}\n").into_bytes()
 }
@@ -123,8 +131,7 @@ fn a_model_on_one_line_with_two_thousand_errors() {
     let (line, columns) =
         one_line(|i| (format!(" aggregate A{i} {{ titulo: text = 'ñandú €' nombre: "), "Nope q: int }".into()));
     let dir = project(&[("m.ddd", format!("{HEAD}{line}").as_bytes())]);
-    let err = rejected(dir.path(), "E0102", "unknown type `Nope`");
-    assert!(err.contains("2000 error(s)"), "{}", &err[err.len().saturating_sub(300)..]);
+    let err = rejected_times(dir.path(), "E0102", "unknown type `Nope`", 2000);
     // Linear: a few hundred bytes per error, where the line is 130 KB.
     assert!(line.len() > 120_000 && err.len() < 2000 * 700, "{} bytes for a line of {}", err.len(), line.len());
     let shown: Vec<&str> = err.lines().filter(|l| l.starts_with("4 │")).collect();
@@ -172,8 +179,7 @@ fn every_error_at(err: &str, message: &str, columns: &[usize]) {
 fn a_model_on_one_line_with_a_syntax_error_in_each_aggregate() {
     let (line, columns) = one_line(|i| (format!(" aggregate A{i} {{ "), "título: text = 'ñandú €' q: int }".into()));
     let dir = project(&[("m.ddd", format!("{HEAD}{line}").as_bytes())]);
-    let err = rejected(dir.path(), "E0001", "`título` is not a valid name");
-    assert!(err.contains("2000 error(s)"), "{}", &err[err.len().saturating_sub(300)..]);
+    let err = rejected_times(dir.path(), "E0001", "`título` is not a valid name", 2000);
     assert!(err.matches("`título` is not a valid name").count() > 1990);
     assert!(err.len() < 2000 * 700, "{} bytes", err.len());
     every_error_at(&err, "`título` is not a valid name", &columns);
@@ -194,8 +200,7 @@ fn an_enum_of_twenty_thousand_values_misspelt_two_thousand_times() {
     }
     text.push_str("}\n");
     let dir = project(&[("m.ddd", text.as_bytes())]);
-    let err = rejected(dir.path(), "E0103", "unknown enum value `QQQQQQQQ1999`");
-    assert!(err.contains("2000 error(s)"), "{}", &err[err.len().saturating_sub(300)..]);
+    let err = rejected_times(dir.path(), "E0103", "unknown enum value `QQQQQQQQ1999`", 2000);
     assert_eq!(
         err.matches("the values of `Big` are: V0, V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11 and 19988 more\n")
             .count(),
@@ -230,17 +235,13 @@ fn thousands_of_names_each_misspelt_its_own_way() {
     }
     text.push_str("  }\n}\n");
     let dir = project(&[("m.ddd", text.as_bytes())]);
-    let err = rejected(dir.path(), "E0102", "unknown type `Mnto4999`");
     // And one more: an aggregate of 5,000 columns is past PostgreSQL's 1,600.
+    let err = rejected_times(dir.path(), "E0102", "unknown type `Mnto4999`", 4 * N + 1);
     assert!(err.contains("error[E0602]: the table of `c.Grande` would have more than 1600 columns"));
-    assert!(err.contains(&format!("{} error(s)", 4 * N + 1)), "{}", &err[err.len().saturating_sub(300)..]);
-    let helps = did_you_mean_helps(&err);
-    for i in 0..N {
-        for help in [format!("`Monto{i}`?"), format!("`Agregado{i}`?"), format!("`VALOR_{i}`?"), format!("`campo{i}`?")]
-        {
-            assert!(helps.contains(help.as_str()), "no help `did you mean {help}`");
-        }
-    }
+    suggests(
+        &err,
+        (0..N).flat_map(|i| [format!("Monto{i}"), format!("Agregado{i}"), format!("VALOR_{i}"), format!("campo{i}")]),
+    );
 }
 
 /// The same for contexts: 20,000 of them, each referred to misspelt,
@@ -253,12 +254,8 @@ fn thousands_of_contexts_each_misspelt_its_own_way() {
         text.push_str(&format!("context contexto{i} {{\n  aggregate A {{\n    r: ref contxto{i}.A\n  }}\n}}\n"));
     }
     let dir = project(&[("m.ddd", text.as_bytes())]);
-    let err = rejected(dir.path(), "E0104", "unknown context `contxto2999`");
-    assert!(err.contains(&format!("{N} error(s)")), "{}", &err[err.len().saturating_sub(300)..]);
-    let helps = did_you_mean_helps(&err);
-    for i in 0..N {
-        assert!(helps.contains(format!("`contexto{i}`?").as_str()), "no help for `contxto{i}`");
-    }
+    let err = rejected_times(dir.path(), "E0104", "unknown context `contxto2999`", N);
+    suggests(&err, (0..N).map(|i| format!("contexto{i}")));
 }
 
 /// A search over every field of a wide aggregate, half of them misspelt:
@@ -275,12 +272,8 @@ fn a_search_of_fifteen_hundred_fields_half_misspelt() {
         (0..N).map(|i| if i % 2 == 0 { format!("campo{i} A") } else { format!("cmpo{i} B") }).collect();
     text.push_str(&format!("    search spanish ({})\n  }}\n}}\n", items.join(", ")));
     let dir = project(&[("m.ddd", text.as_bytes())]);
-    let err = rejected(dir.path(), "E0105", "unknown field `cmpo1499`");
-    assert!(err.contains(&format!("{} error(s)", N / 2)), "{}", &err[err.len().saturating_sub(300)..]);
-    let helps = did_you_mean_helps(&err);
-    for i in (1..N).step_by(2) {
-        assert!(helps.contains(format!("`campo{i}`?").as_str()), "no help for `cmpo{i}`");
-    }
+    let err = rejected_times(dir.path(), "E0105", "unknown field `cmpo1499`", N / 2);
+    suggests(&err, (1..N).step_by(2).map(|i| format!("campo{i}")));
 }
 
 /// A list partitioning whose values are none of its enum's: each value
@@ -299,16 +292,21 @@ fn a_list_partitioning_of_five_thousand_values_none_in_its_enum() {
     }
     text.push_str("    }\n  }\n}\n");
     let dir = project(&[("m.ddd", text.as_bytes())]);
-    let err = rejected(dir.path(), "E0503", "partition value 'Q4999' is not a value of `pais`'s enum");
-    assert!(err.contains(&format!("{N} error(s)")), "{}", &err[err.len().saturating_sub(300)..]);
+    let err = rejected_times(dir.path(), "E0503", "partition value 'Q4999' is not a value of `pais`'s enum", N);
     let listed =
         format!("list the enum's values: P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11 and {} more\n", N - 12);
     assert_eq!(err.matches(&listed).count(), N);
 }
 
-/// What each "did you mean" help line of `err` suggests (`` `name`? ``).
-fn did_you_mean_helps(err: &str) -> std::collections::HashSet<&str> {
-    err.lines().filter_map(|l| l.trim_start().strip_prefix("= help: did you mean ")).collect()
+/// Asserts that `err` has a "did you mean `name`?" help for each name,
+/// and no other.
+fn suggests(err: &str, names: impl IntoIterator<Item = String>) {
+    let mut helps: Vec<&str> =
+        err.lines().filter_map(|l| l.trim_start().strip_prefix("= help: did you mean `")).collect();
+    let mut wanted: Vec<String> = names.into_iter().map(|n| format!("{n}`?")).collect();
+    helps.sort_unstable();
+    wanted.sort_unstable();
+    assert!(helps == wanted, "{} suggestions, {} wanted; first: {:?}", helps.len(), wanted.len(), helps.first());
 }
 
 #[test]
