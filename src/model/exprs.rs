@@ -318,16 +318,6 @@ fn store(r: &mut Resolver<'_>, owner: &Owner, slot: Slot, t: TExpr) {
     }
 }
 
-/// The column a dotted field path names on `owner`: (column, type, nullable).
-pub(super) fn column_of(r: &Resolver<'_>, owner: &Owner, path: &str) -> Option<(String, ExprType, bool)> {
-    scope_of(r, owner).column(path)
-}
-
-/// Every name an expression on `owner` may use, for "did you mean".
-pub(super) fn names_of(r: &Resolver<'_>, owner: &Owner) -> Vec<String> {
-    scope_of(r, owner).names.keys().cloned().collect()
-}
-
 /// Every name an expression on `owner` may use.
 pub(super) fn scope_of(r: &Resolver<'_>, owner: &Owner) -> Scope {
     let mut names = BTreeMap::new();

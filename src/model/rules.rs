@@ -4,10 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::exprs::{column_of, names_of, scope_of};
+use super::exprs::scope_of;
 use super::resolver::{seen_before, Looked, Resolver};
 use super::resolver::{EntityLoc, Owner};
-use super::types::{unknown_field, unknown_field_error};
+use super::types::unknown_field_error;
 use super::*;
 use crate::diagnostics::codes::id;
 use crate::diagnostics::{did_you_mean, some_names_in};
@@ -256,10 +256,10 @@ fn audit_log(r: &mut Resolver<'_>) {
 fn partitions(r: &mut Resolver<'_>) {
     let mut refs_to: Option<Vec<Vec<Span>>> = None;
     for (aid, p) in r.partition_asts.clone() {
-        let owner = Owner::Entity(EntityLoc { aggregate: aid, path: Vec::new() });
-        let Some((column, ty, nullable)) = column_of(r, &owner, &p.column.name) else {
-            let names = names_of(r, &owner);
-            unknown_field(r, &p.column.name, p.column.span, names.iter().map(String::as_str));
+        let scope = scope_of(r, &Owner::Entity(EntityLoc { aggregate: aid, path: Vec::new() }));
+        let Some((column, ty, nullable)) = scope.column(&p.column.name) else {
+            let name = &p.column.name;
+            r.error(unknown_field_error(name, p.column.span, scope.closest(name), scope.names()));
             continue;
         };
         if nullable {

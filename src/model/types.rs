@@ -810,12 +810,7 @@ fn identity(
     }
 }
 
-pub(super) fn unknown_field<'b>(
-    r: &mut Resolver<'_>,
-    name: &str,
-    span: Span,
-    candidates: impl Iterator<Item = &'b str>,
-) {
+fn unknown_field<'b>(r: &mut Resolver<'_>, name: &str, span: Span, candidates: impl Iterator<Item = &'b str>) {
     let names: Vec<&str> = candidates.collect();
     let close = did_you_mean(name, names.iter().copied());
     r.error(unknown_field_error(name, span, close, names.into_iter()));
