@@ -15,6 +15,12 @@
 //! does). Names are grouped by length first, so that the groups too long
 //! or too short are never walked, and a prefix's row knows how many
 //! characters are left.
+//!
+//! A bound of a third of a name's length prunes late, so past 2 edits a
+//! lookup of a long name walks only the names one of whose ends is within
+//! half the bound of the same half of the name asked about
+//! ([`Spelling::near`], found in the same tries and in those of the names
+//! read backwards).
 
 /// The longest name (in characters, lowercase) whose closest is found by
 /// a walk: PostgreSQL's identifiers are at most 63 bytes, and a walk keeps
@@ -22,37 +28,96 @@
 /// name's), each as long as the name.
 const WALKED: usize = 64;
 
+/// A name's lowercase characters and the name itself.
+type Entry = (Box<[char]>, String);
+
+/// The largest bound walked over every name of a length within reach
+/// when the limit is past [`HALVED`]; a larger one walks only the names
+/// [`Spelling::near`] leaves. At 3 and 4 the whole walks were most of a
+/// far lookup's work among 20,000 names of six words (1,857 cells a
+/// lookup at 2, 5,056 at 4).
+const WALKED_WHOLE: usize = 2;
+
+/// The largest limit whose lookups walk every name of a length within
+/// reach at each bound: the walks at up to 4 edits were what they cost
+/// before [`Spelling::near`] ([`Spelling::closest`] says why they are
+/// walked at all).
+const HALVED: usize = 4;
+
 /// Names to find the closest of, sorted by length, then by their
 /// lowercase characters.
 #[derive(Debug, Default)]
 pub struct Spelling {
     /// Each name's lowercase characters and the name itself, sorted.
-    names: Vec<(Box<[char]>, String)>,
+    names: Vec<Entry>,
     /// Where the names of each length (in characters) begin in `names`,
     /// shortest first, and `(usize::MAX, names.len())` last.
     lengths: Vec<(usize, usize)>,
+    /// The tries the halves of a name are walked in, made at the first
+    /// lookup that walks them.
+    halves: std::sync::OnceLock<Halves>,
     /// How many cells of the edit distance the walks computed: what the
     /// tests bound instead of a time.
     #[cfg(test)]
     cells: std::sync::atomic::AtomicUsize,
 }
 
+/// How many lengths (in characters) [`Halves`] sorts together.
+const GROUPED: usize = 8;
+
+/// The names sorted by their length divided by [`GROUPED`], then by their
+/// characters, and by their characters read backwards: a lookup walks
+/// the groups of the lengths within its reach, each as one trie. Walked a
+/// length at a time, the first characters of each name far from the one
+/// asked about were walked again for each length (833 ms to validate 20,000
+/// references each far from every aggregate's name, 370 grouped); walked
+/// whatever their length, names too long or too short were walked too:
+/// 20,000 enum values `V0`…, asked about as `QQQQQQQQ12345`, are all 7
+/// characters shorter, yet read backwards each is within reach of
+/// `54321…` until its last (289 → 873 ms).
+#[derive(Debug)]
+struct Halves {
+    /// Places in [`Spelling::names`].
+    forward: Vec<usize>,
+    /// Each name's characters read backwards, and its place.
+    backward: Vec<(Box<[char]>, usize)>,
+    /// Where each group begins in both, `(group, start)`, and
+    /// `(usize::MAX, names.len())` last.
+    groups: Vec<(usize, usize)>,
+}
+
+impl Halves {
+    fn new(names: &[Entry]) -> Self {
+        let mut forward: Vec<usize> = (0..names.len()).collect();
+        forward.sort_unstable_by(|&a, &b| {
+            let [a, b] = [&names[a].0, &names[b].0];
+            (a.len() / GROUPED, a).cmp(&(b.len() / GROUPED, b))
+        });
+        let backward = names.iter().enumerate().map(|(i, (key, _))| (key.iter().rev().copied().collect(), i));
+        let mut backward: Vec<(Box<[char]>, usize)> = backward.collect();
+        backward.sort_unstable_by(|a, b| (a.0.len() / GROUPED, a).cmp(&(b.0.len() / GROUPED, b)));
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        for (i, &place) in forward.iter().enumerate() {
+            let group = names[place].0.len() / GROUPED;
+            if groups.last().is_none_or(|&(last, _)| last != group) {
+                groups.push((group, i));
+            }
+        }
+        groups.push((usize::MAX, names.len()));
+        Halves { forward, backward, groups }
+    }
+}
+
 impl Spelling {
     pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut names: Vec<(Box<[char]>, String)> =
+        let mut names: Vec<Entry> =
             names.into_iter().map(|n| (n.to_lowercase().chars().collect(), n.to_string())).collect();
         names.sort_unstable_by(|a, b| (a.0.len(), a).cmp(&(b.0.len(), b)));
         names.dedup();
-        let mut lengths = Vec::new();
-        for (i, (key, _)) in names.iter().enumerate() {
-            if lengths.last().is_none_or(|&(len, _)| len != key.len()) {
-                lengths.push((key.len(), i));
-            }
-        }
-        lengths.push((usize::MAX, names.len()));
         Spelling {
+            lengths: lengths(&names),
             names,
-            lengths,
+            halves: std::sync::OnceLock::new(),
             #[cfg(test)]
             cells: std::sync::atomic::AtomicUsize::new(0),
         }
@@ -67,7 +132,8 @@ impl Spelling {
     /// every prefix more than one edit away from the name's prefixes: in a
     /// single walk at the limit, 20,000 names numbered alike were all
     /// within 4 edits of `Agregdo12345` until their last digit, and every
-    /// one was walked. A name longer than [`WALKED`] characters is
+    /// one was walked. Past 2 edits, when the limit is past 4, only the
+    /// names [`Spelling::near`] leaves are walked. A name longer than [`WALKED`] characters is
     /// compared with every name instead, as `did_you_mean` does: its rows
     /// would be as many as its characters, each as long, walked once per
     /// bound (a name of 3,000 letters took 2 s a lookup).
@@ -78,9 +144,24 @@ impl Spelling {
         }
         let limit = (name.chars().count() / 3).max(1);
         let mut rows = Vec::new();
+        // The names a walk past `WALKED_WHOLE` walks, with their lengths;
+        // `None` inside when they are too many to be worth listing.
+        let mut near = None;
         let mut within = 0;
         loop {
-            if let Some(found) = self.walk(&query, within, &mut rows) {
+            let near = match within {
+                _ if limit <= HALVED || within <= WALKED_WHOLE => &None,
+                _ => near.get_or_insert_with(|| {
+                    let names = self.near(&query, limit, &mut rows)?;
+                    let lengths = lengths(&names);
+                    Some((names, lengths))
+                }),
+            };
+            let found = match near {
+                None => self.walk(&self.names, &self.lengths, &query, within, &mut rows).map(|i| &self.names[i]),
+                Some((names, lengths)) => self.walk(names, lengths, &query, within, &mut rows).map(|i| names[i]),
+            };
+            if let Some((_, found)) = found {
                 return Some(found);
             }
             if within >= limit {
@@ -90,33 +171,170 @@ impl Spelling {
         }
     }
 
-    /// The first name in string order of those at most `within` edits
-    /// from `query`, the closest first; `rows` is scratch.
-    fn walk(&self, query: &[char], within: usize, rows: &mut Vec<usize>) -> Option<&str> {
-        let mut best: Option<(usize, &str)> = None;
-        for pair in self.lengths.windows(2) {
+    /// The names that may be at most `limit` edits from `query`, in their
+    /// order: those with a prefix at most `limit / 2` edits from the first
+    /// half of `query`, or a suffix at most `limit - limit / 2 - 1` from
+    /// the second. Every name within the limit is one of them, since the
+    /// edits that turn one into the other turn the first half of `query`
+    /// into a prefix of the name and the second half into the rest, and
+    /// one of the two takes no more than its bound.
+    ///
+    /// Walking whole names at a bound of a third of their length prunes
+    /// late: 20,000 names of six words (`ReservaTutorPago…`) were mostly
+    /// within 9 edits of `ZzAlfaBravoDelta…` until their fourth word, and
+    /// each such misspelling walked most of them. Half the query at half
+    /// the bound prunes after a word or two.
+    ///
+    /// `None` when half the names of a length within reach or more are
+    /// left: listing and sorting them would cost more than the walk they
+    /// spare.
+    fn near(&self, query: &[char], limit: usize, rows: &mut Vec<usize>) -> Option<Vec<&Entry>> {
+        let halves = self.halves.get_or_init(|| Halves::new(&self.names));
+        let half = query.len() / 2;
+        let first = limit / 2;
+        let rest: Vec<char> = query[half..].iter().rev().copied().collect();
+        let mut found = Vec::new();
+        for pair in halves.groups.windows(2) {
+            let [(group, start), (_, end)] = [pair[0], pair[1]];
+            let shortest = group * GROUPED;
+            if shortest + GROUPED - 1 + limit < query.len() || shortest > query.len() + limit {
+                continue;
+            }
+            let forward = |i: usize| (&*self.names[halves.forward[start + i]].0, halves.forward[start + i]);
+            self.prefixes_within(end - start, forward, &query[..half], first, rows, &mut found);
+            let backward = |i: usize| (&*halves.backward[start + i].0, halves.backward[start + i].1);
+            self.prefixes_within(end - start, backward, &rest, limit - first - 1, rows, &mut found);
+        }
+        found.retain(|&i| self.names[i].0.len().abs_diff(query.len()) <= limit);
+        let reached = self.lengths.windows(2).filter(|pair| pair[0].0.abs_diff(query.len()) <= limit);
+        let reached: usize = reached.map(|pair| pair[1].1 - pair[0].1).sum();
+        if found.len() >= reached / 2 {
+            return None;
+        }
+        found.sort_unstable();
+        found.dedup();
+        Some(found.into_iter().map(|i| &self.names[i]).collect())
+    }
+
+    /// Adds to `found` the place of every one of `count` names, sorted,
+    /// with a prefix at most `within` edits from `query`: `name(i)` is the
+    /// `i`th name's characters and its place.
+    fn prefixes_within<'k>(
+        &self,
+        count: usize,
+        name: impl Fn(usize) -> (&'k [char], usize),
+        query: &[char],
+        within: usize,
+        rows: &mut Vec<usize>,
+        found: &mut Vec<usize>,
+    ) {
+        let width = query.len() + 1;
+        if query.len() <= within {
+            // The empty prefix of every name is within reach.
+            found.extend((0..count).map(|i| name(i).1));
+            return;
+        }
+        rows.clear();
+        rows.extend(0..width);
+        let mut last: &[char] = &[];
+        let mut walked = 0;
+        let mut i = 0;
+        while i < count {
+            let (key, _) = name(i);
+            let shared = key.iter().zip(last).take_while(|(a, b)| a == b).count();
+            let mut depth = shared.min(walked);
+            // Whether the prefix of `depth` characters is within reach
+            // (`Some(true)`) or none under it can be (`Some(false)`).
+            let mut verdict = None;
+            while depth < key.len() {
+                depth += 1;
+                let row = self.next_row(rows, width, depth, key[depth - 1], query);
+                if row[width - 1] <= within {
+                    verdict = Some(true);
+                    break;
+                }
+                // A cell is never less than the one it comes from.
+                if row.iter().all(|&d| d > within) {
+                    verdict = Some(false);
+                    break;
+                }
+            }
+            last = key;
+            walked = depth;
+            let Some(within_reach) = verdict else {
+                i += 1;
+                continue;
+            };
+            // The names under this prefix follow it.
+            let end = under(i, count, &key[..depth], |j| name(j).0);
+            if within_reach {
+                found.extend((i..end).map(|i| name(i).1));
+            }
+            i = end;
+        }
+    }
+
+    /// Computes in `rows` the row of the edit distance for the prefix of
+    /// `depth` characters ending in `c`, from the row above it, and
+    /// returns it.
+    fn next_row<'r>(
+        &self,
+        rows: &'r mut Vec<usize>,
+        width: usize,
+        depth: usize,
+        c: char,
+        query: &[char],
+    ) -> &'r [usize] {
+        rows.resize((depth + 1) * width, 0);
+        #[cfg(test)]
+        self.cells.fetch_add(width, std::sync::atomic::Ordering::Relaxed);
+        let (before, row) = rows.split_at_mut(depth * width);
+        let above = &before[(depth - 1) * width..];
+        row[0] = depth;
+        for (j, q) in query.iter().enumerate() {
+            row[j + 1] = (above[j] + usize::from(c != *q)).min(above[j + 1] + 1).min(row[j] + 1);
+        }
+        row
+    }
+
+    /// The place in `names` (sorted, their lengths begin where `lengths`
+    /// says) of the first name in string order of those at most `within`
+    /// edits from `query`, the closest first, and its distance; `rows` is
+    /// scratch.
+    fn walk<E: std::borrow::Borrow<Entry>>(
+        &self,
+        names: &[E],
+        lengths: &[(usize, usize)],
+        query: &[char],
+        within: usize,
+        rows: &mut Vec<usize>,
+    ) -> Option<usize> {
+        let mut best: Option<(usize, &str, usize)> = None;
+        for pair in lengths.windows(2) {
             let [(len, start), (_, end)] = [pair[0], pair[1]];
             // The distance is at least the difference in length.
             if len.abs_diff(query.len()) > within {
                 continue;
             }
-            if let Some((d, name)) = self.walk_length(&self.names[start..end], query, within, rows) {
-                if best.is_none_or(|b| (d, name) < b) {
-                    best = Some((d, name));
+            if let Some((d, i)) = self.walk_length(&names[start..end], query, within, rows) {
+                let name = names[start + i].borrow().1.as_str();
+                if best.is_none_or(|(bd, bn, _)| (d, name) < (bd, bn)) {
+                    best = Some((d, name, start + i));
                 }
             }
         }
-        best.map(|(_, n)| n)
+        best.map(|(_, _, i)| i)
     }
 
-    /// [`Spelling::walk`] among `names`, all of one length, as a trie.
-    fn walk_length<'s>(
+    /// [`Spelling::walk`] among `names`, all of one length, as a trie: the
+    /// distance and place of the name found.
+    fn walk_length<E: std::borrow::Borrow<Entry>>(
         &self,
-        names: &'s [(Box<[char]>, String)],
+        names: &[E],
         query: &[char],
         within: usize,
         rows: &mut Vec<usize>,
-    ) -> Option<(usize, &'s str)> {
+    ) -> Option<(usize, usize)> {
         let width = query.len() + 1;
         // `rows[d * width..][..width]`: the distances from the prefix of
         // `d` characters of the name last walked to each prefix of the
@@ -125,24 +343,15 @@ impl Spelling {
         rows.extend(0..width);
         let mut last: &[char] = &[];
         let mut walked = 0;
-        let mut best: Option<(usize, &str)> = None;
+        let mut best: Option<(usize, &str, usize)> = None;
         let mut i = 0;
-        while let Some((key, original)) = names.get(i) {
+        while let Some((key, original)) = names.get(i).map(E::borrow) {
             let shared = key.iter().zip(last).take_while(|(a, b)| a == b).count();
             let mut depth = shared.min(walked);
             let mut pruned = false;
             while depth < key.len() {
                 depth += 1;
-                rows.resize((depth + 1) * width, 0);
-                #[cfg(test)]
-                self.cells.fetch_add(width, std::sync::atomic::Ordering::Relaxed);
-                let (before, row) = rows.split_at_mut(depth * width);
-                let above = &before[(depth - 1) * width..];
-                row[0] = depth;
-                let c = key[depth - 1];
-                for (j, q) in query.iter().enumerate() {
-                    row[j + 1] = (above[j] + usize::from(c != *q)).min(above[j + 1] + 1).min(row[j] + 1);
-                }
+                let row = self.next_row(rows, width, depth, key[depth - 1], query);
                 // Every way to the last cell crosses this row, a cell is
                 // never less than the one it comes from, and from cell `j`
                 // the rest of the name and of the query differ in length
@@ -157,18 +366,62 @@ impl Spelling {
             walked = depth;
             if pruned {
                 // Skip every name under this prefix: they follow it.
-                let prefix = &key[..depth];
-                i += names[i..].partition_point(|(k, _)| k.starts_with(prefix));
+                i = under(i, names.len(), &key[..depth], |j| &names[j].borrow().0);
                 continue;
             }
             let d = rows[depth * width + width - 1];
-            if d <= within && best.is_none_or(|b| (d, original.as_str()) < b) {
-                best = Some((d, original));
+            if d <= within && best.is_none_or(|(bd, bn, _)| (d, original.as_str()) < (bd, bn)) {
+                best = Some((d, original, i));
             }
             i += 1;
         }
-        best
+        best.map(|(d, _, i)| (d, i))
     }
+}
+
+/// Where the run of names that begin with `prefix` ends, from the one at
+/// `start` (which does) among `count` sorted ones, `key(i)` the `i`th's
+/// characters. Runs are mostly short: galloped from `start` before a
+/// binary search, a run costs comparisons by its own length, not by all
+/// the names'.
+fn under<'k>(start: usize, count: usize, prefix: &[char], key: impl Fn(usize) -> &'k [char]) -> usize {
+    // Every name before `low` begins with `prefix`, none from `high` on.
+    let mut low = start + 1;
+    let mut step = 1;
+    let mut high = loop {
+        let probe = start + step;
+        if probe >= count {
+            break count;
+        }
+        if !key(probe).starts_with(prefix) {
+            break probe;
+        }
+        low = probe + 1;
+        step *= 2;
+    };
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if key(middle).starts_with(prefix) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    low
+}
+
+/// Where the names of each length begin in `names` (sorted by length):
+/// `(length, start)`, shortest first, and `(usize::MAX, names.len())`.
+fn lengths<E: std::borrow::Borrow<Entry>>(names: &[E]) -> Vec<(usize, usize)> {
+    let mut lengths: Vec<(usize, usize)> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let len = name.borrow().0.len();
+        if lengths.last().is_none_or(|&(last, _)| last != len) {
+            lengths.push((len, i));
+        }
+    }
+    lengths.push((usize::MAX, names.len()));
+    lengths
 }
 
 #[cfg(test)]
@@ -188,6 +441,129 @@ mod tests {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             let spelling = Spelling::new(names.iter().copied());
             proptest::prop_assert_eq!(spelling.closest(&name), super::super::did_you_mean(&name, names.iter().copied()));
+        }
+    }
+
+    proptest::proptest! {
+        /// Names made of a few words, asked about with words of their own
+        /// and others: most are further than 2 edits, so the halves find
+        /// the names walked.
+        #[test]
+        fn far_names_answer_as_the_scan_does(
+            name in "((res|Tu|pago|usu|alfa|BRAVO|x)){2,7}",
+            names in proptest::collection::vec("((res|tu|Pago|usu|ses|FAC|cli)){2,6}", 20..80),
+        ) {
+            let spelling = Spelling::new(names.iter().map(String::as_str));
+            proptest::prop_assert_eq!(spelling.closest(&name), super::super::did_you_mean(&name, names.iter().map(String::as_str)));
+        }
+    }
+
+    proptest::proptest! {
+        /// A name with a quarter of it, at one end, replaced: found by the
+        /// half at the other end.
+        #[test]
+        fn names_with_one_end_changed_answer_as_the_scan_does(
+            names in proptest::collection::vec(
+                "((Reserva|tutor|PAGO|usuario|sesion|factura|cliente|materia|hora|plan|cupon|lima)){3,6}",
+                30..120,
+            ),
+            picked in proptest::prelude::any::<proptest::sample::Index>(),
+            at_start in proptest::prelude::any::<bool>(),
+            junk in "[xyzqXYZQ]{0,12}",
+        ) {
+            let name: Vec<char> = picked.get(&names).chars().collect();
+            let junk: Vec<char> = junk.chars().take(name.len() / 4).collect();
+            let asked: String = if at_start {
+                junk.iter().chain(&name[junk.len()..]).collect()
+            } else {
+                name[..name.len() - junk.len()].iter().chain(&junk).collect()
+            };
+            let spelling = Spelling::new(names.iter().map(String::as_str));
+            proptest::prop_assert_eq!(spelling.closest(&asked), super::super::did_you_mean(&asked, names.iter().map(String::as_str)));
+        }
+    }
+
+    /// Names of six words each and misspellings of six other words: the
+    /// shape of `scripts/bench-errors.sh`'s `refs-far`.
+    fn six_words(count: usize) -> (Vec<String>, Vec<String>) {
+        let words = ["Reserva", "Tutor", "Pago", "Usuario", "Sesion", "Factura"];
+        let words = words.into_iter().chain(["Cliente", "Materia", "Horario", "Resena", "Cupon", "Plan"]);
+        let words: Vec<&str> = words.collect();
+        let others =
+            ["alfa", "bravo", "delta", "eco", "golf", "hotel", "india", "kilo", "lima", "mike", "oscar", "papa"];
+        (0..count)
+            .map(|i| {
+                let (mut name, mut asked, mut x) = (String::new(), String::from("Zz"), i);
+                for k in 0..6 {
+                    name.push_str(words[x % 12]);
+                    asked.push_str(others[(x * 5 + k) % 12]);
+                    x /= 12;
+                }
+                (name, asked)
+            })
+            .unzip()
+    }
+
+    /// Each far misspelling walks a few thousand cells, not most of the
+    /// names: walked whole at a third of their length, these lookups took
+    /// 184,440 cells each on average (440,169 at worst), and the mean grew
+    /// 4.9× from 2,000 names; now 2,511 (7,426 at worst), 1.8× the mean at
+    /// 2,000.
+    #[test]
+    fn a_far_misspelling_among_twenty_thousand_walks_a_few_prefixes() {
+        let (names, asked) = six_words(20_000);
+        let spelling = Spelling::new(names.iter().map(String::as_str));
+        let mut cells = Vec::new();
+        for name in asked.iter().step_by(200) {
+            spelling.cells.store(0, std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(spelling.closest(name), None, "{name}");
+            cells.push(spelling.cells.load(std::sync::atomic::Ordering::Relaxed));
+        }
+        let mean = cells.iter().sum::<usize>() / cells.len();
+        assert!(mean < 4_000 && cells.iter().all(|&c| c < 10_000), "mean {mean}, {cells:?}");
+        // What the scan answers for a few of them, and for names close
+        // to one: found by the halves, or by the walks before them.
+        for (i, name) in asked.iter().enumerate().step_by(7_001) {
+            let scan = super::super::did_you_mean(name, names.iter().map(String::as_str));
+            assert_eq!(spelling.closest(name), scan, "{name}");
+            let mut near = names[i].clone();
+            near.replace_range(8..11, "xyz");
+            let scan = super::super::did_you_mean(&near, names.iter().map(String::as_str));
+            assert!(scan.is_some());
+            assert_eq!(spelling.closest(&near), scan, "{near}");
+        }
+    }
+
+    /// A name as far as the limit allows, its edits split between the
+    /// halves at each one's bound: 24 characters (a limit of 8, so 4
+    /// edits for the first half, 3 for the second), 5 + 3 and 4 + 4
+    /// letters replaced, among names far from it.
+    #[test]
+    fn names_at_the_limit_are_near_through_either_half() {
+        let asked = "abcdefghijklmnopqrstuvwx";
+        for close in ["zzzzzfghijklmnopqrstuyyy", "zzzzefghijklmnopqrstyyyy"] {
+            let names: Vec<String> = (0..20).map(|i| format!("{i:0>24}")).chain([close.to_string()]).collect();
+            let spelling = Spelling::new(names.iter().map(String::as_str));
+            let query: Vec<char> = asked.chars().collect();
+            let near = spelling.near(&query, 8, &mut Vec::new()).expect("a name or two of 21");
+            assert_eq!(near.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>(), [close]);
+            assert_eq!(spelling.closest(asked), Some(close));
+            assert_eq!(super::super::did_you_mean(asked, names.iter().map(String::as_str)), Some(close));
+        }
+    }
+
+    /// When most names may be close, the walk goes over all of them, with
+    /// the same answers.
+    #[test]
+    fn most_names_near_are_walked_whole() {
+        let names: Vec<String> = (0..2_000).map(|i| format!("AgregadoGrande{i}")).collect();
+        let spelling = Spelling::new(names.iter().map(String::as_str));
+        let asked = "AgregadoGrandeXYZWV";
+        let query: Vec<char> = asked.to_lowercase().chars().collect();
+        assert!(spelling.near(&query, 6, &mut Vec::new()).is_none());
+        for asked in [asked, "AgregadoGrnd12345", "AgregadoGrandeXX1999"] {
+            let scan = super::super::did_you_mean(asked, names.iter().map(String::as_str));
+            assert_eq!(spelling.closest(asked), scan, "{asked}");
         }
     }
 
