@@ -22,11 +22,16 @@
 //! ([`Spelling::near`], found in the same tries and in those of the names
 //! read backwards).
 
-/// The longest name (in characters, lowercase) whose closest is found by
-/// a walk: PostgreSQL's identifiers are at most 63 bytes, and a walk keeps
-/// a row per character of the names walked (at most a third more than the
-/// name's), each as long as the name.
-const WALKED: usize = 64;
+/// The longest name (in characters, lowercase) whose closest is looked
+/// for. A walk keeps a row per character of the names walked (at most a
+/// third more than the name's), each as long as the name: at this length
+/// 342 rows of 257 cells. Every name becomes an identifier of PostgreSQL,
+/// at most 63 bytes, so a longer one is an error of its own rather than a
+/// typo of another; compared with every name instead, as before 6a61fe8
+/// past 64 characters, 2,000 aggregates of 70 letters, each referred to
+/// by a name of one letter changed, took 25 s to validate (292 ms at 200),
+/// and walked, a name of 3,000 letters took 2 s a lookup.
+const WALKED: usize = 256;
 
 /// A name's lowercase characters and the name itself.
 type Entry = (Box<[char]>, String);
@@ -133,14 +138,12 @@ impl Spelling {
     /// single walk at the limit, 20,000 names numbered alike were all
     /// within 4 edits of `Agregdo12345` until their last digit, and every
     /// one was walked. Past 2 edits, when the limit is past 4, only the
-    /// names [`Spelling::near`] leaves are walked. A name longer than [`WALKED`] characters is
-    /// compared with every name instead, as `did_you_mean` does: its rows
-    /// would be as many as its characters, each as long, walked once per
-    /// bound (a name of 3,000 letters took 2 s a lookup).
+    /// names [`Spelling::near`] leaves are walked. A name longer than
+    /// [`WALKED`] characters has none.
     pub fn closest(&self, name: &str) -> Option<&str> {
         let query: Vec<char> = name.to_lowercase().chars().collect();
         if query.len() > WALKED {
-            return super::did_you_mean(name, self.names.iter().map(|(_, n)| n.as_str()));
+            return None;
         }
         let limit = (name.chars().count() / 3).max(1);
         let mut rows = Vec::new();
@@ -575,31 +578,41 @@ mod tests {
         assert_eq!(super::super::did_you_mean("İİİ", ["İİ"]), None);
     }
 
-    /// A name past the walked length is compared with every name, with
-    /// the same answers.
+    /// Names up to the walked length answer as the scan does; a longer
+    /// one has no answer, however close.
     #[test]
-    fn long_names_answer_as_the_scan_does() {
+    fn long_names_answer_as_the_scan_does_up_to_the_walked_length() {
         let long = |seed: u64, len: usize| -> String {
             (0..len as u64).map(|i| char::from(b'a' + ((i * 7 + seed * 13 + i * i * seed) % 26) as u8)).collect()
         };
         let names: Vec<String> = (0..50).map(|s| long(s, 60 + s as usize)).chain([long(99, 3000)]).collect();
+        let names: Vec<String> = names.into_iter().chain([long(98, 256), long(97, 257)]).collect();
         let spelling = Spelling::new(names.iter().map(String::as_str));
         let mut near = names[50].clone();
         near.remove(1500);
-        let mut asked = vec![near, long(7, 3000), names[10][1..].to_string(), long(1000, 70)];
+        let mut asked = vec![long(7, 3000), names[10][1..].to_string(), long(1000, 70)];
         asked.push(names[20].to_uppercase());
         // Walked: 60 characters, the names of 60 to 80 within reach.
         let mut walked = names[0].clone();
         walked.replace_range(5..6, "0");
         asked.push(walked);
+        let mut longest = names[51].clone();
+        longest.replace_range(100..103, "000");
+        asked.push(longest);
         for name in &asked {
             let scan = super::super::did_you_mean(name, names.iter().map(String::as_str));
             assert_eq!(spelling.closest(name), scan, "{name}");
         }
-        assert_eq!(spelling.closest(&asked[0]), Some(names[50].as_str()));
-        assert_eq!(spelling.closest(&asked[2]), Some(names[10].as_str()));
-        assert_eq!(spelling.closest(&asked[4]), Some(names[20].as_str()));
-        assert_eq!(spelling.closest(&asked[5]), Some(names[0].as_str()));
+        assert_eq!(spelling.closest(&asked[1]), Some(names[10].as_str()));
+        assert_eq!(spelling.closest(&asked[3]), Some(names[20].as_str()));
+        assert_eq!(spelling.closest(&asked[4]), Some(names[0].as_str()));
+        assert_eq!(spelling.closest(&asked[5]), Some(names[51].as_str()));
+        // Past it: a letter removed from 3,000, or changed in 257.
+        assert_eq!(spelling.closest(&near), None);
+        let mut past = names[52].clone();
+        past.replace_range(100..101, "0");
+        assert_eq!(spelling.closest(&past), None);
+        assert!(super::super::did_you_mean(&past, names.iter().map(String::as_str)).is_some());
     }
 
     /// The walk's work, counted in cells of the edit distance, not timed:
