@@ -25,11 +25,14 @@
 #   fields-renamed one aggregate of N fields, each misspelt in an invariant
 #   contexts-renamed  N contexts, each referred to misspelt
 #
-# and one that still does, more slowly (see "Models with many errors"):
+# and two that did until the forty-eighth (see "Models with many errors"):
 #
 #   refs-far       N aggregates named by six words, each referring to a
 #                  name with nothing close ("did you mean" finds none, and
-#                  proving it walks most of the names)
+#                  proving it walked most of the names)
+#   names-long     N aggregates of 70 letters, each referred to with its
+#                  last letter changed (a name past 64 characters was
+#                  compared with every name)
 #
 # Prints one table: median wall time of `dddc validate` (which fails, as
 # it should), the bytes it printed, and the growth of each from the size
@@ -53,7 +56,7 @@ case "$WORK" in /*) ;; *) WORK="$PWD/$WORK" ;; esac
 cd "$here"
 SIZES="${SIZES:-2000 20000}"
 RUNS="${RUNS:-3}"
-SHAPES="${SHAPES:-one-line one-line-name renamed-type enum-values values-renamed types-renamed refs-renamed fields-renamed contexts-renamed refs-far}"
+SHAPES="${SHAPES:-one-line one-line-name renamed-type enum-values values-renamed types-renamed refs-renamed fields-renamed contexts-renamed refs-far names-long}"
 [ "$RUNS" -ge 1 ] 2>/dev/null || { echo "RUNS must be 1 or more" >&2; exit 2; }
 if [ -z "${DDDC:-}" ]; then
   cargo build --release --quiet
@@ -92,6 +95,9 @@ model() {
         split("alfa bravo delta eco golf hotel india kilo lima mike oscar papa", f, " "); print "context c {";
         for (i = 0; i < n; i++) { a = ""; b = "Zz"; x = i; for (k = 0; k < 6; k++) { a = a w[x % 12 + 1]; b = b f[(x * 5 + k) % 12 + 1]; x = int(x / 12) }
           printf "  aggregate %s {\n    q: int\n    r: ref %s\n  }\n", a, b }; print "}" }' ;;
+    names-long)
+      awk -v n="$2" 'BEGIN { p = "AgregadoConUnNombreMuyLargoQueSuperaElLimiteDePostgresqlYMasAun"; print "context c {";
+        for (i = 0; i < n; i++) printf "  aggregate %s%06dX {\n    q: int\n    r: ref %s%06dY\n  }\n", p, i, p, i; print "}" }' ;;
     *) echo "unknown shape $1" >&2; exit 2 ;;
   esac
 }
