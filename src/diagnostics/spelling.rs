@@ -44,10 +44,9 @@ type Entry = (Box<[char]>, String);
 /// lookup at 2, 5,056 at 4, rows computed whole).
 const WALKED_WHOLE: usize = 2;
 
-/// The largest limit whose lookups walk every name of a length within
-/// reach at each bound: the walks at up to 4 edits were what they cost
-/// before [`Spelling::near`] ([`Spelling::closest`] says why they are
-/// walked at all).
+/// The largest limit (that of a name of 14 characters or fewer) whose
+/// lookups walk every name of a length within reach at each bound, as
+/// before [`Spelling::near`]: the halves were measured on longer names.
 const HALVED: usize = 4;
 
 /// Names to find the closest of, sorted by length, then by their
@@ -129,9 +128,10 @@ impl Spelling {
         }
     }
 
-    /// What [`super::did_you_mean`] answers for `name` among these names:
-    /// the closest within a third of its length (at least 1), case aside;
-    /// of equally close ones, the first in string order.
+    /// What [`super::did_you_mean`] answers for `name` among these names
+    /// when it is at most [`WALKED`] characters long: the closest within a
+    /// third of its length (at least 1), case aside; of equally close
+    /// ones, the first in string order.
     ///
     /// Walked with a bound raised from 0 up to the limit (by one to 4,
     /// then doubled), so that the walk for a name one edit away prunes
@@ -153,13 +153,14 @@ impl Spelling {
         let mut near = None;
         let mut within = 0;
         loop {
-            let near = match within {
-                _ if limit <= HALVED || within <= WALKED_WHOLE => &None,
-                _ => near.get_or_insert_with(|| {
+            let near = if limit <= HALVED || within <= WALKED_WHOLE {
+                &None
+            } else {
+                near.get_or_insert_with(|| {
                     let names = self.near(&query, limit, &mut rows)?;
                     let lengths = lengths(&names);
                     Some((names, lengths))
-                }),
+                })
             };
             let found = match near {
                 None => self.walk(&self.names, &self.lengths, &query, within, &mut rows).map(|i| &self.names[i]),
