@@ -25,8 +25,8 @@
 
 /// The longest name (in characters, lowercase) whose closest is looked
 /// for. A walk keeps a row per character of the names walked (at most a
-/// third more than the name's), each as long as the name: at this length
-/// 342 rows of 257 cells. Every name becomes an identifier of PostgreSQL,
+/// third more than the name's), each of its band (at most two thirds of
+/// the name and one): at this length 342 rows of 171 cells. Every name becomes an identifier of PostgreSQL,
 /// at most 63 bytes, so a longer one is an error of its own rather than a
 /// typo of another; compared with every name instead, as before 6a61fe8
 /// past 64 characters, 2,000 aggregates of 70 letters, each referred to
