@@ -19,14 +19,16 @@
 //!
 //! A bound of a third of a name's length prunes late, so past 2 edits a
 //! lookup of a long name walks only the names one of whose ends is within
-//! half the bound of the same half of the name asked about
+//! about half the bound of the same half of the name asked about
 //! ([`Spelling::near`], found in the same tries and in those of the names
 //! read backwards).
 
-/// The longest name (in characters, lowercase) whose closest is looked
-/// for. A walk keeps a row per character of the names walked (at most a
-/// third more than the name's), each of its band (at most two thirds of
-/// the name and one): at this length 342 rows of 171 cells. Every name becomes an identifier of PostgreSQL,
+/// The longest name (in characters as written, as the limit counts them)
+/// whose closest is looked for. A walk keeps a row per character of the
+/// names walked (at most a third more than the name's), each of its band
+/// (at most two thirds of the name and one): at this length 342 rows of
+/// 171 cells, twice that for a name whose lowercase doubles (`İ` is two
+/// characters lowercase). Every name becomes an identifier of PostgreSQL,
 /// at most 63 bytes, so a longer one is an error of its own rather than a
 /// typo of another; compared with every name instead, as before 6a61fe8
 /// past 64 characters, 2,000 aggregates of 70 letters, each referred to
@@ -162,14 +164,15 @@ impl Spelling {
     /// single walk at the limit, 20,000 names numbered alike were all
     /// within 4 edits of `Agregdo12345` until their last digit, and every
     /// one was walked. Past 2 edits, when the limit is past 4, only the
-    /// names [`Spelling::near`] leaves are walked. A name longer than
-    /// [`WALKED`] characters has none.
+    /// names [`Spelling::near`] leaves are walked (all of them when it
+    /// leaves too many). A name longer than [`WALKED`] characters has none.
     pub fn closest(&self, name: &str) -> Option<&str> {
-        let query: Vec<char> = name.to_lowercase().chars().collect();
-        if query.len() > WALKED {
+        let written = name.chars().count();
+        if written > WALKED {
             return None;
         }
-        let limit = (name.chars().count() / 3).max(1);
+        let query: Vec<char> = name.to_lowercase().chars().collect();
+        let limit = (written / 3).max(1);
         let mut rows = Vec::new();
         // The names a walk past `WALKED_WHOLE` walks, with their lengths;
         // `None` inside when they are too many to be worth listing.
@@ -216,8 +219,9 @@ impl Spelling {
     /// each such misspelling walked most of them. Half the query at half
     /// the bound prunes after a word or two.
     ///
-    /// `None` when half the names of a length within reach or more are
-    /// left: listing and sorting them would cost more than the walk they
+    /// `None` when the places found (a name found by both halves counted
+    /// twice) are as many as half the names of a length within reach or
+    /// more: listing and sorting them would cost more than the walk they
     /// spare.
     fn near(&self, query: &[char], limit: usize, rows: &mut Vec<usize>) -> Option<Vec<&Entry>> {
         let halves = self.halves.get_or_init(|| Halves::new(&self.names));
@@ -730,6 +734,11 @@ mod tests {
     fn the_limit_is_counted_on_the_name_as_written() {
         assert_eq!(Spelling::new(["İİ"]).closest("İİİ"), None);
         assert_eq!(super::super::did_you_mean("İİİ", ["İİ"]), None);
+        // And so is the longest name walked: 129 written, 257 lowercase.
+        let long = "İ".repeat(129);
+        let asked = format!("{}I", "İ".repeat(128));
+        assert_eq!(Spelling::new([long.as_str()]).closest(&asked), Some(long.as_str()));
+        assert_eq!(super::super::did_you_mean(&asked, [long.as_str()]), Some(long.as_str()));
     }
 
     /// Names up to the walked length answer as the scan does; a longer
@@ -769,9 +778,6 @@ mod tests {
         assert!(super::super::did_you_mean(&past, names.iter().map(String::as_str)).is_some());
     }
 
-    /// The walk's work, counted in cells of the edit distance, not timed:
-    /// comparing a name with each of 20,000 would be 20,000 × 13 × 14
-    /// cells (3.6 million) per lookup.
     /// A family of long names, each asked about with its last letter
     /// changed: a row's band at 1 edit is 3 cells, not the 71 of a row
     /// (37,204 cells a lookup with whole rows; now 1,347).
@@ -788,6 +794,9 @@ mod tests {
         }
     }
 
+    /// The walk's work, counted in cells of the edit distance, not timed:
+    /// comparing a name with each of 20,000 would be 20,000 × 13 × 14
+    /// cells (3.6 million) per lookup.
     #[test]
     fn a_lookup_among_twenty_thousand_walks_a_few_prefixes() {
         let names: Vec<String> = (0..20_000).map(|i| format!("Agregado{i}")).collect();
